@@ -1,0 +1,1 @@
+"""Who may see and do what: the permission catalogue, a person's grants, and the gate."""

@@ -1,0 +1,207 @@
+"""Peewee models for the whole domain of the brief.
+
+Times are naive UTC datetimes. Tickets carry a `version` for compare-and-set updates; the audit
+log is append-only (triggers in `store.schema`).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from peewee import (
+    AutoField,
+    BooleanField,
+    CharField,
+    DatabaseProxy,
+    DateTimeField,
+    ForeignKeyField,
+    IntegerField,
+    Model,
+    TextField,
+)
+
+database_proxy = DatabaseProxy()
+
+TICKET_STATUSES = ("new", "open", "pending", "resolved", "closed")
+TICKET_PRIORITIES = ("low", "normal", "high", "urgent")
+MESSAGE_KINDS = ("customer", "reply", "note")
+TICKET_SCOPES = ("all", "usergroups", "own")
+FIELD_KINDS = ("text", "phone", "email", "url", "address")
+SOURCE_KINDS = ("email", "marketplace", "web", "phone")
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+class BaseModel(Model):
+    class Meta:
+        database = database_proxy
+        legacy_table_names = False
+
+
+class Person(BaseModel):
+    username = CharField(unique=True)
+    display_name = CharField()
+    email = CharField(default="")
+    phone = CharField(default="")
+    active = BooleanField(default=True)
+    created_at = DateTimeField(default=utcnow)
+
+
+class Source(BaseModel):
+    name = CharField(unique=True)
+    kind = CharField(default="email")
+    archived = BooleanField(default=False, index=True)
+
+
+class Role(BaseModel):
+    name = CharField(unique=True)
+    description = TextField(default="")
+    all_sources = BooleanField(default=True)
+    ticket_scope = CharField(default="all")
+
+
+class RolePermission(BaseModel):
+    role = ForeignKeyField(Role, on_delete="CASCADE", backref="permissions")
+    permission = CharField()
+
+    class Meta:
+        indexes = ((("role", "permission"), True),)
+
+
+class RoleSource(BaseModel):
+    role = ForeignKeyField(Role, on_delete="CASCADE", backref="sources")
+    source = ForeignKeyField(Source, on_delete="CASCADE")
+
+    class Meta:
+        indexes = ((("role", "source"), True),)
+
+
+class PersonRole(BaseModel):
+    person = ForeignKeyField(Person, on_delete="CASCADE", backref="role_links")
+    role = ForeignKeyField(Role, on_delete="CASCADE", backref="holders")
+
+    class Meta:
+        indexes = ((("person", "role"), True),)
+
+
+class Usergroup(BaseModel):
+    name = CharField(unique=True)
+    description = TextField(default="")
+
+
+class GroupMember(BaseModel):
+    usergroup = ForeignKeyField(Usergroup, on_delete="CASCADE", backref="members")
+    person = ForeignKeyField(Person, on_delete="CASCADE")
+
+    class Meta:
+        indexes = ((("usergroup", "person"), True), (("person",), False))
+
+
+class GroupSupervisor(BaseModel):
+    usergroup = ForeignKeyField(Usergroup, on_delete="CASCADE", backref="supervisors")
+    person = ForeignKeyField(Person, on_delete="CASCADE")
+
+    class Meta:
+        indexes = ((("usergroup", "person"), True), (("person",), False))
+
+
+class CustomField(BaseModel):
+    name = CharField(unique=True)
+    kind = CharField(default="text")
+    required = BooleanField(default=False)
+    position = IntegerField(default=0)
+    retired = BooleanField(default=False)
+
+
+class CustomFieldValue(BaseModel):
+    field = ForeignKeyField(CustomField, on_delete="CASCADE")
+    usergroup = ForeignKeyField(Usergroup, on_delete="CASCADE", backref="field_values")
+    value = TextField(default="")
+
+    class Meta:
+        indexes = ((("usergroup", "field"), True),)
+
+
+class Ticket(BaseModel):
+    number = AutoField()
+    subject = CharField()
+    status = CharField(default="new")
+    priority = CharField(default="normal")
+    source = ForeignKeyField(Source, on_delete="RESTRICT", index=False)
+    requester = ForeignKeyField(Person, on_delete="RESTRICT", index=False)
+    usergroup = ForeignKeyField(Usergroup, null=True, on_delete="SET NULL", index=False)
+    assignee = ForeignKeyField(Person, null=True, on_delete="SET NULL", index=False)
+    private = BooleanField(default=False)
+    created_at = DateTimeField(default=utcnow)
+    updated_at = DateTimeField(default=utcnow)
+    version = IntegerField(default=1)
+
+    class Meta:
+        # Each index ends with the inbox order (newest activity first), so a scoped, filtered
+        # page is an index range scan, not a sort of the table.
+        indexes = (
+            (("updated_at", "number"), False),
+            (("source", "updated_at", "number"), False),
+            (("usergroup", "updated_at", "number"), False),
+            (("assignee", "updated_at", "number"), False),
+            (("requester", "updated_at", "number"), False),
+            (("status", "updated_at", "number"), False),
+        )
+
+
+class Message(BaseModel):
+    ticket = ForeignKeyField(Ticket, on_delete="CASCADE", backref="messages", index=False)
+    kind = CharField()
+    author = ForeignKeyField(Person, on_delete="RESTRICT", index=False)
+    body = TextField()
+    created_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("ticket", "created_at"), False),)
+
+
+class AuditEvent(BaseModel):
+    """One change (or one refused attempt); rows are never updated or deleted."""
+
+    at = DateTimeField(default=utcnow)
+    actor = ForeignKeyField(Person, null=True, on_delete="RESTRICT", index=False)
+    action = CharField()
+    target_kind = CharField()
+    target_id = IntegerField(null=True)
+    ticket = IntegerField(null=True)
+    before = TextField(default="")
+    after = TextField(default="")
+    prev_hash = CharField(default="")
+    hash = CharField(default="")
+
+    class Meta:
+        indexes = (
+            (("target_kind", "target_id"), False),
+            (("ticket",), False),
+            (("actor",), False),
+        )
+
+
+class SchemaVersion(BaseModel):
+    version = IntegerField(primary_key=True)
+    applied_at = DateTimeField(default=utcnow)
+
+
+ALL_MODELS: list[type[BaseModel]] = [
+    Person,
+    Source,
+    Role,
+    RolePermission,
+    RoleSource,
+    PersonRole,
+    Usergroup,
+    GroupMember,
+    GroupSupervisor,
+    CustomField,
+    CustomFieldValue,
+    Ticket,
+    Message,
+    AuditEvent,
+]
