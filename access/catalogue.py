@@ -123,3 +123,13 @@ def group_of(key: str) -> PermissionGroup:
         if group.name == name:
             return group
     raise KeyError(key)
+
+
+# How each custom field kind is described in a validation message.
+FIELD_KINDS_HELP: dict[str, str] = {
+    "text": "text",
+    "phone": "a phone number such as +48 12 345 67 89",
+    "email": "an e-mail address such as team@example.com",
+    "url": "a web address starting with http:// or https://",
+    "address": "a postal address",
+}

@@ -55,10 +55,7 @@ def connect(location: str, *, create: bool = False) -> peewee.Database:
     """
     from store.schema import migrate
 
-    if is_postgres(location):
-        db = _postgres(location)
-    else:
-        db = _sqlite(location, create=create)
+    db = _postgres(location) if is_postgres(location) else _sqlite(location, create=create)
     database_proxy.initialize(db)
     try:
         db.connect(reuse_if_open=True)

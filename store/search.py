@@ -29,7 +29,7 @@ def tickets_with_subject(text: str) -> peewee.Expression:
         return peewee.SQL("0 = 1")
     if dialect.is_sqlite(db.obj if isinstance(db, peewee.DatabaseProxy) else db):
         return Ticket.number.in_(
-            peewee.SQL("SELECT rowid FROM ticket_fts WHERE ticket_fts MATCH ?", (query,))
+            peewee.SQL("(SELECT rowid FROM ticket_fts WHERE ticket_fts MATCH ?)", (query,))
         )
     return _ilike_all(Ticket.subject, text)
 
@@ -42,7 +42,7 @@ def messages_matching(text: str) -> peewee.Expression:
         return peewee.SQL("0 = 1")
     if dialect.is_sqlite(db.obj if isinstance(db, peewee.DatabaseProxy) else db):
         return Message.id.in_(
-            peewee.SQL("SELECT rowid FROM message_fts WHERE message_fts MATCH ?", (query,))
+            peewee.SQL("(SELECT rowid FROM message_fts WHERE message_fts MATCH ?)", (query,))
         )
     return _ilike_all(Message.body, text)
 

@@ -1,0 +1,173 @@
+"""Why a person sees a ticket or holds a right, and who holds a permission: the gate explaining
+itself from the same predicates it enforces."""
+
+from __future__ import annotations
+
+import peewee
+
+from access import scope
+from access.catalogue import PERMISSIONS, SUPERVISOR_RIGHTS
+from access.errors import InvalidInput, NotFound, UnknownPerson
+from access.gate import GateBase
+from access.grants import Grants, RoleGrant, load_grants
+from access.tickets import parse_number
+from access.views import Holder, Reason
+from store.models import (
+    GroupSupervisor,
+    Person,
+    PersonRole,
+    RolePermission,
+    Source,
+    Ticket,
+    Usergroup,
+)
+
+
+def describe_scope(role: RoleGrant) -> str:
+    sources = (
+        "all sources"
+        if role.all_sources
+        else (
+            "sources "
+            + ", ".join(
+                s.name
+                for s in Source.select(Source.name).where(Source.id.in_(sorted(role.source_ids)))
+            )
+            if role.source_ids
+            else "no source"
+        )
+    )
+    tickets = {
+        "all": "all tickets",
+        "usergroups": "tickets of the person's usergroups",
+        "own": "the person's own tickets",
+    }.get(role.ticket_scope, role.ticket_scope)
+    return f"{tickets} in {sources}"
+
+
+class Explanation(GateBase):
+    def _subject(self, username: str | None) -> Grants:
+        """The grants of the person being explained: oneself, or another with `roles.list`."""
+        if username is None or username == self.username:
+            return self.grants()
+        self.require("roles.list")
+        person = Person.get_or_none(Person.username == username)
+        if person is None:
+            raise UnknownPerson(f"no person named {username!r}")
+        return load_grants(person)
+
+    @staticmethod
+    def _holds(number: int, expression: peewee.Expression) -> bool:
+        return Ticket.select().where((Ticket.number == number) & expression).exists()
+
+    def explain_ticket(self, number: int | str, username: str | None = None) -> list[Reason]:
+        """Every rule by which the person sees the ticket; empty when they do not see it.
+
+        The asker must see the ticket themselves: explaining cannot probe hidden numbers."""
+        number = parse_number(number)
+        mine = self.grants()
+        if not self._holds(number, scope.visible(mine)):
+            raise NotFound(f"no ticket #{number}")
+        grants = self._subject(username)
+        ticket = Ticket.get_by_id(number)
+        reasons: list[Reason] = []
+        if not self._holds(number, scope.not_archived(grants)):
+            source = Source.get_by_id(ticket.source_id)
+            return [
+                Reason(
+                    "archived",
+                    f"source {source.name} is archived and "
+                    f"{grants.username} lacks sources.archived",
+                )
+            ]
+        if ticket.requester_id == grants.person_id:
+            reasons.append(Reason("requester", "filed the ticket"))
+        if ticket.assignee_id == grants.person_id:
+            reasons.append(Reason("assignee", "the ticket is assigned to them"))
+        for role in grants.roles_with("tickets.list"):
+            if self._holds(number, scope.role_covers(role, grants)):
+                reasons.append(
+                    Reason(
+                        "role", f"role {role.name} grants tickets.list on {describe_scope(role)}"
+                    )
+                )
+        if self._holds(number, scope.supervised(grants)):
+            group = Usergroup.get_by_id(ticket.usergroup_id)
+            reasons.append(Reason("supervisor", f"supervises usergroup {group.name}"))
+        if reasons and ticket.source_id in grants.archived_source_ids:
+            holders = ", ".join(r.name for r in grants.roles_with("sources.archived"))
+            reasons.append(
+                Reason(
+                    "archived",
+                    f"source is archived; seen through sources.archived of role {holders}",
+                )
+            )
+        return reasons
+
+    def explain_permission(
+        self, permission: str, *, number: int | str | None = None, username: str | None = None
+    ) -> list[Reason]:
+        """Where a person's right comes from (on one ticket, when a number is given)."""
+        if permission not in PERMISSIONS:
+            raise InvalidInput(f"unknown permission {permission!r}")
+        if number is not None:
+            number = parse_number(number)
+            if not self._holds(number, scope.visible(self.grants())):
+                raise NotFound(f"no ticket #{number}")
+        grants = self._subject(username)
+        reasons = []
+        for role in grants.roles_with(permission):
+            covers = scope.role_covers(role, grants) & scope.visible(grants)
+            ticket_bound = number is not None and permission.startswith("tickets.")
+            if ticket_bound and not self._holds(number, covers):
+                continue
+            detail = f"role {role.name}"
+            if permission.startswith("tickets."):
+                detail += f" on {describe_scope(role)}"
+            reasons.append(Reason("role", detail))
+        if permission in SUPERVISOR_RIGHTS and grants.supervises:
+            groups = Usergroup.select(Usergroup.id, Usergroup.name).where(
+                Usergroup.id.in_(sorted(grants.supervises))
+            )
+            for group in groups:
+                if number is not None and not self._holds(
+                    number,
+                    (Ticket.usergroup == group.id)
+                    & (Ticket.private == False)  # noqa: E712
+                    & scope.visible(grants),
+                ):
+                    continue
+                reasons.append(Reason("supervisor", f"supervisor of {group.name}"))
+        return reasons
+
+    def who(self, permission: str) -> list[Holder]:
+        """Active people who hold `permission`, each with the role or supervised group."""
+        self.require("roles.list")
+        if permission not in PERMISSIONS:
+            raise InvalidInput(f"unknown permission {permission!r}")
+        from store.models import Role
+
+        holders = [
+            Holder(row.username, row.display_name, f"role {row.personrole.role.name}")
+            for row in Person.select(Person, PersonRole, Role)
+            .join(PersonRole)
+            .join(Role)
+            .join(RolePermission, on=(RolePermission.role == Role.id))
+            .where((RolePermission.permission == permission) & (Person.active == True))  # noqa: E712
+            .order_by(Person.username, Role.name)
+        ]
+        if permission in SUPERVISOR_RIGHTS:
+            holders += [
+                Holder(
+                    row.username,
+                    row.display_name,
+                    f"supervisor of {row.groupsupervisor.usergroup.name}",
+                )
+                for row in Person.select(Person, GroupSupervisor, Usergroup)
+                .join(GroupSupervisor)
+                .join(Usergroup)
+                .where(Person.active == True)  # noqa: E712
+                .order_by(Person.username, Usergroup.name)
+            ]
+        holders.sort(key=lambda h: (h.username, h.via))
+        return holders

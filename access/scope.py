@@ -1,0 +1,95 @@
+"""The scoped queries: SQL predicates over `Ticket` that say which tickets a person sees and on
+which tickets a permission counts. Every read path and every action is built on these two, so
+list, counts, search, detail and pickers can never disagree.
+"""
+
+from __future__ import annotations
+
+from functools import reduce
+from operator import or_
+
+import peewee
+
+from access.catalogue import SUPERVISOR_RIGHTS
+from access.grants import Grants, RoleGrant
+from store.models import Ticket
+
+TRUE = peewee.SQL("1 = 1")
+FALSE = peewee.SQL("1 = 0")
+
+
+def _any(expressions: list[peewee.Expression]) -> peewee.Expression:
+    return reduce(or_, expressions) if expressions else FALSE
+
+
+def is_own(grants: Grants) -> peewee.Expression:
+    return (Ticket.requester == grants.person_id) | (Ticket.assignee == grants.person_id)
+
+
+def role_covers(role: RoleGrant, grants: Grants) -> peewee.Expression:
+    """The tickets a role's scopes reach: its sources, then all / the person's groups / own."""
+    parts: list[peewee.Expression] = []
+    if not role.all_sources:
+        if not role.source_ids:
+            return FALSE
+        parts.append(Ticket.source.in_(sorted(role.source_ids)))
+    if role.ticket_scope == "usergroups":
+        if not grants.groups:
+            return FALSE
+        parts.append(Ticket.usergroup.in_(sorted(grants.groups)) & (Ticket.private == False))  # noqa: E712
+    elif role.ticket_scope == "own":
+        parts.append(is_own(grants))
+    elif role.ticket_scope != "all":
+        return FALSE
+    if not parts:
+        return TRUE
+    return reduce(lambda a, b: a & b, parts)
+
+
+def supervised(grants: Grants) -> peewee.Expression:
+    """Non-private tickets of the groups the person supervises."""
+    if not grants.supervises:
+        return FALSE
+    return Ticket.usergroup.in_(sorted(grants.supervises)) & (Ticket.private == False)  # noqa: E712
+
+
+def not_archived(grants: Grants) -> peewee.Expression:
+    """Tickets of archived sources exist only for people with `sources.archived`."""
+    if grants.holds("sources.archived") or not grants.archived_source_ids:
+        return TRUE
+    return Ticket.source.not_in(sorted(grants.archived_source_ids))
+
+
+def seen_without_supervision(grants: Grants) -> peewee.Expression:
+    rules = [is_own(grants)]
+    rules += [role_covers(role, grants) for role in grants.roles_with("tickets.list")]
+    return _any(rules)
+
+
+def visible(grants: Grants) -> peewee.Expression:
+    """Who sees a ticket: own (filed or assigned), a `tickets.list` role whose scope covers it,
+    or supervision of its group; never an archived source's ticket without `sources.archived`."""
+    return (seen_without_supervision(grants) | supervised(grants)) & not_archived(grants)
+
+
+def as_supervisor(grants: Grants) -> peewee.Expression:
+    """True for visible tickets the person sees only because they supervise the group."""
+    if not grants.supervises:
+        return FALSE
+    return supervised(grants) & ~seen_without_supervision(grants)
+
+
+def may(grants: Grants, permission: str) -> peewee.Expression:
+    """The visible tickets on which `permission` counts for this person.
+
+    A ticket permission counts only through a role whose scope covers the ticket, or through
+    supervision for the supervisor's rights. The requester's own rights (read, add a message)
+    are not permissions and are handled by the gate.
+    """
+    rules = [role_covers(role, grants) for role in grants.roles_with(permission)]
+    if permission in SUPERVISOR_RIGHTS:
+        rules.append(supervised(grants))
+    if permission == "tickets.view":
+        # Whoever works a ticket may read it: the assignee sees it by rule 1.
+        rules.append(Ticket.assignee == grants.person_id)
+    return _any(rules) & visible(grants)

@@ -1,0 +1,603 @@
+"""Tickets through the gate: the scoped reads (list, counts, search, detail) and the actions."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import peewee
+
+from access import scope
+from access.catalogue import TICKET_PERMISSIONS
+from access.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from access.gate import GateBase, conflict_if_stale
+from access.grants import Grants, load_grants
+from access.views import FieldValue, GroupCount, MessageView, TicketDetail, TicketQuery, TicketRow
+from store import search
+from store.models import (
+    TICKET_PRIORITIES,
+    TICKET_STATUSES,
+    CustomField,
+    CustomFieldValue,
+    Message,
+    Person,
+    Source,
+    Ticket,
+    Usergroup,
+    utcnow,
+)
+
+Requester = Person.alias("requester")
+Assignee = Person.alias("assignee")
+
+_NUMBER = re.compile(r"^#?(\d{1,18})$")
+MAX_SUBJECT = 300
+MAX_BODY = 200_000
+
+
+def parse_number(text: str | int) -> int:
+    """A ticket number from user input: digits only (an optional leading #), nothing else."""
+    if isinstance(text, int):
+        return text
+    match = _NUMBER.match(text.strip())
+    if not match:
+        raise InvalidInput(f"{text!r} is not a ticket number")
+    return int(match.group(1))
+
+
+def _clean_body(body: str) -> str:
+    if not body or not body.strip():
+        raise InvalidInput("the message is empty")
+    if len(body) > MAX_BODY:
+        raise InvalidInput(f"the message is longer than {MAX_BODY} characters")
+    return body
+
+
+class TicketDesk(GateBase):
+    # ----------------------------------------------------------------- reads
+
+    def _filtered(self, grants: Grants, query: TicketQuery) -> peewee.Expression:
+        where = scope.visible(grants)
+        if query.statuses:
+            unknown = set(query.statuses) - set(TICKET_STATUSES)
+            if unknown:
+                raise InvalidInput(f"unknown status {sorted(unknown)[0]!r}")
+            where &= Ticket.status.in_(list(query.statuses))
+        if query.usergroups:
+            ids = [g for g in query.usergroups if g is not None]
+            parts = []
+            if ids:
+                parts.append(Ticket.usergroup.in_(ids))
+            if None in query.usergroups:
+                parts.append(Ticket.usergroup.is_null())
+            where &= scope._any(parts)
+        if query.sources:
+            where &= Ticket.source.in_(list(query.sources))
+        if query.mine:
+            where &= Ticket.assignee == grants.person_id
+        if query.unassigned:
+            where &= Ticket.assignee.is_null()
+        if query.assignee:
+            person = Person.get_or_none(Person.username == query.assignee)
+            where &= Ticket.assignee == (person.id if person else -1)
+        if query.search.strip():
+            where &= self._matching(grants, query.search)
+        return where
+
+    def _matching(self, grants: Grants, text: str) -> peewee.Expression:
+        """Subject or a readable message matches; notes only where the person may read them."""
+        number = _NUMBER.match(text.strip())
+        if number:
+            return Ticket.number == int(number.group(1))
+        notes_ok = scope.may(grants, "tickets.view_notes")
+        in_messages = (
+            Message.select(Message.ticket)
+            .join(Ticket, on=(Message.ticket == Ticket.number))
+            .where(search.messages_matching(text) & ((Message.kind != "note") | notes_ok))
+        )
+        return search.tickets_with_subject(text) | Ticket.number.in_(in_messages)
+
+    def _rows(self, grants: Grants, where: peewee.Expression) -> peewee.ModelSelect:
+        as_supervisor = peewee.Case(None, [(scope.as_supervisor(grants), 1)], 0)
+        return (
+            Ticket.select(
+                Ticket.number,
+                Ticket.subject,
+                Ticket.status,
+                Ticket.priority,
+                Ticket.private,
+                Ticket.created_at,
+                Ticket.updated_at,
+                Ticket.version,
+                Requester.username.alias("requester_name"),
+                Usergroup.name.alias("group_name"),
+                Source.name.alias("source_name"),
+                Assignee.username.alias("assignee_name"),
+                as_supervisor.alias("as_supervisor"),
+            )
+            .join(Requester, on=(Ticket.requester == Requester.id))
+            .switch(Ticket)
+            .join(Source, on=(Ticket.source == Source.id))
+            .switch(Ticket)
+            .join(Usergroup, peewee.JOIN.LEFT_OUTER, on=(Ticket.usergroup == Usergroup.id))
+            .switch(Ticket)
+            .join(Assignee, peewee.JOIN.LEFT_OUTER, on=(Ticket.assignee == Assignee.id))
+            .where(where)
+        )
+
+    @staticmethod
+    def _row(data: dict[str, Any]) -> TicketRow:
+        return TicketRow(
+            number=data["number"],
+            subject=data["subject"],
+            requester=data["requester_name"],
+            usergroup=data["group_name"],
+            source=data["source_name"],
+            status=data["status"],
+            priority=data["priority"],
+            assignee=data["assignee_name"],
+            private=bool(data["private"]),
+            created_at=data["created_at"],
+            updated_at=data["updated_at"],
+            version=data["version"],
+            as_supervisor=bool(data["as_supervisor"]),
+        )
+
+    def list_tickets(
+        self,
+        query: TicketQuery | None = None,
+        *,
+        offset: int = 0,
+        limit: int = 100,
+        total: int | None = None,
+    ) -> list[TicketRow]:
+        """A page of the tickets in scope, newest activity first.
+
+        With `total` (the count the caller already has), a page past the middle is read from
+        the other end of the index, so jumping to the end costs the same as the first page.
+        """
+        if offset < 0 or limit < 0:
+            raise InvalidInput("offset and limit must not be negative")
+        query = query or TicketQuery()
+        grants = self.grants()
+        rows = self._rows(grants, self._filtered(grants, query))
+        newest_first = (Ticket.updated_at.desc(), Ticket.number.desc())
+        if total is not None and offset > total // 2:
+            end = min(offset + limit, total)
+            backwards = total - end
+            count = max(0, end - offset)
+            page = rows.order_by(Ticket.updated_at, Ticket.number).offset(backwards).limit(count)
+            return [self._row(d) for d in reversed(list(page.dicts()))]
+        page = rows.order_by(*newest_first).offset(offset).limit(limit)
+        return [self._row(d) for d in page.dicts()]
+
+    def count_tickets(self, query: TicketQuery | None = None) -> int:
+        query = query or TicketQuery()
+        grants = self.grants()
+        return Ticket.select().where(self._filtered(grants, query)).count()
+
+    def group_counts(self, query: TicketQuery | None = None) -> list[GroupCount]:
+        """Tickets in scope per usergroup (the group filter), the query's group filter ignored."""
+        query = query or TicketQuery()
+        grants = self.grants()
+        base = TicketQuery(
+            statuses=query.statuses,
+            sources=query.sources,
+            assignee=query.assignee,
+            mine=query.mine,
+            unassigned=query.unassigned,
+            search=query.search,
+        )
+        counted = (
+            Ticket.select(Ticket.usergroup, peewee.fn.COUNT(Ticket.number).alias("n"))
+            .where(self._filtered(grants, base))
+            .group_by(Ticket.usergroup)
+        )
+        per_group = {row["usergroup"]: row["n"] for row in counted.dicts()}
+        names = {
+            g.id: g.name
+            for g in Usergroup.select(Usergroup.id, Usergroup.name).where(
+                Usergroup.id.in_([k for k in per_group if k is not None])
+            )
+        }
+        result = [GroupCount(gid, names[gid], n) for gid, n in per_group.items() if gid in names]
+        result.sort(key=lambda g: g.name.casefold())
+        if None in per_group:
+            result.append(GroupCount(None, "(no group)", per_group[None]))
+        return result
+
+    def _visible_ticket(self, grants: Grants, number: int) -> Ticket:
+        ticket = Ticket.get_or_none((Ticket.number == number) & scope.visible(grants))
+        if ticket is None:
+            raise NotFound(f"no ticket #{number}")
+        return ticket
+
+    def _holds_on(self, grants: Grants, number: int, permission: str) -> bool:
+        return (
+            Ticket.select(Ticket.number)
+            .where((Ticket.number == number) & scope.may(grants, permission))
+            .exists()
+        )
+
+    def allowed_on(self, number: int | str) -> frozenset[str]:
+        """The ticket permissions that count for this person on this ticket."""
+        number = parse_number(number)
+        grants = self.grants()
+        self._visible_ticket(grants, number)
+        return self._allowed(grants, number)
+
+    def _allowed(self, grants: Grants, number: int) -> frozenset[str]:
+        keys = sorted(TICKET_PERMISSIONS)
+        columns = [
+            peewee.Case(None, [(scope.may(grants, key), 1)], 0).alias(f"p{i}")
+            for i, key in enumerate(keys)
+        ]
+        row = Ticket.select(*columns).where(Ticket.number == number).tuples().first()
+        return frozenset(key for key, flag in zip(keys, row or (), strict=False) if flag)
+
+    def get_ticket(self, number: int | str) -> TicketDetail:
+        number = parse_number(number)
+        grants = self.grants()
+        ticket = self._visible_ticket(grants, number)
+        allowed = self._allowed(grants, number)
+        is_requester = ticket.requester_id == grants.person_id
+        if "tickets.view" not in allowed and not is_requester:
+            raise PermissionDenied(f"{self.username} may list #{number} but not open it")
+        row = self._row(self._rows(grants, Ticket.number == number).dicts().get())
+        messages = Message.select(Message, Person).join(Person).where(Message.ticket == number)
+        if "tickets.view_notes" not in allowed:
+            messages = messages.where(Message.kind != "note")
+        requester = Person.get_by_id(ticket.requester_id)
+        contact = "tickets.view_contact" in allowed or is_requester
+        return TicketDetail(
+            row=row,
+            requester_name=requester.display_name,
+            requester_email=requester.email if contact else None,
+            requester_phone=requester.phone if contact else None,
+            messages=tuple(
+                MessageView(
+                    id=m.id,
+                    kind=m.kind,
+                    author=m.author.username,
+                    author_name=m.author.display_name,
+                    body=m.body,
+                    created_at=m.created_at,
+                )
+                for m in messages.order_by(Message.created_at, Message.id)
+            ),
+            group_fields=self._group_fields(ticket.usergroup_id),
+            allowed=allowed | ({"requester.message"} if is_requester else set()),
+        )
+
+    @staticmethod
+    def _group_fields(group_id: int | None) -> tuple[FieldValue, ...]:
+        if group_id is None:
+            return ()
+        rows = (
+            CustomField.select(CustomField, CustomFieldValue.value)
+            .join(
+                CustomFieldValue,
+                peewee.JOIN.LEFT_OUTER,
+                on=(
+                    (CustomFieldValue.field == CustomField.id)
+                    & (CustomFieldValue.usergroup == group_id)
+                ),
+            )
+            .where(CustomField.retired == False)  # noqa: E712
+            .order_by(CustomField.position, CustomField.name)
+            .objects()
+        )
+        return tuple(FieldValue(f.name, f.kind, getattr(f, "value", None) or "") for f in rows)
+
+    # --------------------------------------------------------------- changes
+
+    def _for_change(self, grants: Grants, number: int, permission: str, action: str) -> Ticket:
+        """The ticket, re-read inside the write transaction, if the permission counts on it."""
+        ticket = self._visible_ticket(grants, number)
+        if not self._holds_on(grants, number, permission):
+            raise PermissionDenied(f"{self.username} may not {action} ticket #{number}")
+        return ticket
+
+    def _update(
+        self, ticket: Ticket, expected: int | None, changes: dict[peewee.Field, Any]
+    ) -> int:
+        """Compare-and-set on the version column; returns the new version."""
+        conflict_if_stale(expected, ticket.version, f"ticket #{ticket.number}")
+        changes = {**changes, Ticket.updated_at: utcnow(), Ticket.version: Ticket.version + 1}
+        updated = (
+            Ticket.update(changes)
+            .where((Ticket.number == ticket.number) & (Ticket.version == ticket.version))
+            .execute()
+        )
+        if not updated:
+            raise Conflict(f"ticket #{ticket.number} was changed by someone else; reload it")
+        return ticket.version + 1
+
+    def _change(
+        self,
+        number: int | str,
+        permission: str,
+        action: str,
+        expected: int | None,
+        compute: Any,
+    ) -> int:
+        """Shared shape of field changes: check, compute the new values, write, audit."""
+        number = parse_number(number)
+        grants = self.grants()
+        try:
+            with self.writing():
+                ticket = self._for_change(grants, number, permission, action)
+                changes, before, after = compute(grants, ticket)
+                version = self._update(ticket, expected, changes)
+                self.record(action, "ticket", number, ticket=number, before=before, after=after)
+                return version
+        except PermissionDenied as exc:
+            self.record_denied(action, "ticket", number, str(exc))
+            raise
+
+    def _add_message(self, number: int | str, kind: str, body: str, expected: int | None) -> int:
+        number = parse_number(number)
+        body = _clean_body(body)
+        grants = self.grants()
+        action = {"reply": "reply to", "note": "add a note to", "customer": "write on"}[kind]
+        try:
+            with self.writing():
+                if kind == "customer":
+                    ticket = self._visible_ticket(grants, number)
+                    if ticket.requester_id != grants.person_id:
+                        raise PermissionDenied(f"only the requester writes on #{number} as such")
+                else:
+                    ticket = self._for_change(grants, number, f"tickets.{kind}", action)
+                version = self._update(ticket, expected, {})
+                message = Message.create(
+                    ticket=number, kind=kind, author=grants.person_id, body=body
+                )
+                self.record(
+                    f"ticket.{kind}", "message", message.id, ticket=number, after={"body": body}
+                )
+                return version
+        except PermissionDenied as exc:
+            self.record_denied(f"ticket.{kind}", "ticket", number, str(exc))
+            raise
+
+    def reply(self, number: int | str, body: str, *, expected_version: int | None = None) -> int:
+        """A reply to the requester; the requester's own message when they write on their ticket."""
+        number = parse_number(number)
+        grants = self.grants()
+        ticket = self._visible_ticket(grants, number)
+        kind = "reply"
+        if ticket.requester_id == grants.person_id and not self._holds_on(
+            grants, number, "tickets.reply"
+        ):
+            kind = "customer"
+        return self._add_message(number, kind, body, expected_version)
+
+    def note(self, number: int | str, body: str, *, expected_version: int | None = None) -> int:
+        return self._add_message(number, "note", body, expected_version)
+
+    def assign(
+        self, number: int | str, username: str | None, *, expected_version: int | None = None
+    ) -> int:
+        """Assign to `username` (None unassigns). The assignee must be an active person who may
+        reply on this ticket through their own roles or supervision, so assigning cannot show a
+        ticket to someone outside its scope."""
+
+        def compute(grants: Grants, ticket: Ticket) -> tuple[dict, Any, Any]:
+            before = _username(ticket.assignee_id)
+            if username is None:
+                return {Ticket.assignee: None}, before, None
+            person = Person.get_or_none(Person.username == username)
+            if person is None or not person.active:
+                raise NotFound(f"no active person named {username!r}")
+            if person.id != grants.person_id:
+                target = load_grants(person)
+                if (
+                    not Ticket.select()
+                    .where((Ticket.number == ticket.number) & scope.may(target, "tickets.reply"))
+                    .exists()
+                ):
+                    raise InvalidInput(f"{username} cannot work on ticket #{ticket.number}")
+            return {Ticket.assignee: person.id}, before, username
+
+        return self._change(number, "tickets.assign", "ticket.assign", expected_version, compute)
+
+    def take(self, number: int | str, *, expected_version: int | None = None) -> int:
+        def compute(grants: Grants, ticket: Ticket) -> tuple[dict, Any, Any]:
+            before = _username(ticket.assignee_id)
+            return {Ticket.assignee: grants.person_id}, before, grants.username
+
+        return self._change(number, "tickets.take", "ticket.take", expected_version, compute)
+
+    def move(
+        self, number: int | str, group: str | None, *, expected_version: int | None = None
+    ) -> int:
+        """Move to another usergroup (None: no group). The target must be a group this person
+        can see, so a move cannot probe for hidden groups."""
+
+        def compute(grants: Grants, ticket: Ticket) -> tuple[dict, Any, Any]:
+            before = _group_name(ticket.usergroup_id)
+            if group is None:
+                return {Ticket.usergroup: None}, before, None
+            target = Usergroup.get_or_none(Usergroup.name == group)
+            if target is None or not (
+                grants.holds("usergroups.list") or target.id in grants.groups
+            ):
+                raise NotFound(f"no usergroup named {group!r}")
+            return {Ticket.usergroup: target.id}, before, target.name
+
+        return self._change(
+            number, "tickets.change_group", "ticket.move", expected_version, compute
+        )
+
+    def set_status(
+        self, number: int | str, status: str, *, expected_version: int | None = None
+    ) -> int:
+        """Change the status; closing needs `tickets.close`, any other status `change_status`."""
+        if status not in TICKET_STATUSES:
+            raise InvalidInput(f"unknown status {status!r}; one of {', '.join(TICKET_STATUSES)}")
+        permission = "tickets.close" if status == "closed" else "tickets.change_status"
+
+        def compute(grants: Grants, ticket: Ticket) -> tuple[dict, Any, Any]:
+            return {Ticket.status: status}, ticket.status, status
+
+        return self._change(number, permission, "ticket.status", expected_version, compute)
+
+    def close(self, number: int | str, *, expected_version: int | None = None) -> int:
+        return self.set_status(number, "closed", expected_version=expected_version)
+
+    def set_priority(
+        self, number: int | str, priority: str, *, expected_version: int | None = None
+    ) -> int:
+        if priority not in TICKET_PRIORITIES:
+            raise InvalidInput(f"unknown priority {priority!r}")
+
+        def compute(grants: Grants, ticket: Ticket) -> tuple[dict, Any, Any]:
+            return {Ticket.priority: priority}, ticket.priority, priority
+
+        return self._change(
+            number, "tickets.change_status", "ticket.priority", expected_version, compute
+        )
+
+    def delete_ticket(self, number: int | str, *, expected_version: int | None = None) -> None:
+        number = parse_number(number)
+        grants = self.grants()
+        try:
+            with self.writing():
+                ticket = self._for_change(grants, number, "tickets.delete", "delete")
+                conflict_if_stale(expected_version, ticket.version, f"ticket #{number}")
+                before = {"subject": ticket.subject, "status": ticket.status}
+                Ticket.delete().where(Ticket.number == number).execute()
+                self.record("ticket.delete", "ticket", number, ticket=number, before=before)
+        except PermissionDenied as exc:
+            self.record_denied("ticket.delete", "ticket", number, str(exc))
+            raise
+
+    def create_ticket(
+        self,
+        subject: str,
+        body: str,
+        *,
+        group: str | None = None,
+        source: str | None = None,
+        private: bool = False,
+        priority: str = "normal",
+    ) -> int:
+        """File a ticket as this person. Members file for their group; picking another group
+        needs `tickets.choose_group`, a private ticket `tickets.create_private`."""
+        subject = (subject or "").strip()
+        if not subject:
+            raise InvalidInput("the subject is empty")
+        if len(subject) > MAX_SUBJECT:
+            raise InvalidInput(f"the subject is longer than {MAX_SUBJECT} characters")
+        body = _clean_body(body)
+        if priority not in TICKET_PRIORITIES:
+            raise InvalidInput(f"unknown priority {priority!r}")
+        grants = self.require("tickets.create")
+        if private and not grants.holds("tickets.create_private"):
+            raise PermissionDenied(f"{self.username} may not file private tickets")
+        group_id = self._group_for_new_ticket(grants, group)
+        source_id = self._source_for_new_ticket(grants, source)
+        with self.writing():
+            now = utcnow()
+            ticket = Ticket.create(
+                subject=subject,
+                status="new",
+                priority=priority,
+                source=source_id,
+                requester=grants.person_id,
+                usergroup=group_id,
+                private=private,
+                created_at=now,
+                updated_at=now,
+            )
+            Message.create(
+                ticket=ticket.number,
+                kind="customer",
+                author=grants.person_id,
+                body=body,
+                created_at=now,
+            )
+            self.record(
+                "ticket.create",
+                "ticket",
+                ticket.number,
+                ticket=ticket.number,
+                after={
+                    "subject": subject,
+                    "group": _group_name(group_id),
+                    "source": Source.get_by_id(source_id).name,
+                    "private": private,
+                },
+            )
+            return ticket.number
+
+    def new_ticket_options(self) -> dict[str, Any]:
+        """What the new-ticket form offers this person: groups to pick, private, sources."""
+        grants = self.grants()
+        groups: list[str] = []
+        if grants.holds("tickets.choose_group"):
+            groups = [g.name for g in self._choosable_groups(grants)]
+        return {
+            "may_create": grants.holds("tickets.create"),
+            "may_choose_group": grants.holds("tickets.choose_group"),
+            "may_file_private": grants.holds("tickets.create_private"),
+            "groups": groups,
+            "default_group": _group_name(self._default_group(grants)),
+            "sources": [s.name for s in self._open_sources()],
+        }
+
+    @staticmethod
+    def _open_sources() -> list[Source]:
+        return list(
+            Source.select().where(Source.archived == False).order_by(Source.name)  # noqa: E712
+        )
+
+    def _choosable_groups(self, grants: Grants) -> list[Usergroup]:
+        query = Usergroup.select().order_by(Usergroup.name)
+        if not grants.holds("usergroups.list"):
+            query = query.where(Usergroup.id.in_(sorted(grants.groups) or [-1]))
+        return list(query)
+
+    @staticmethod
+    def _default_group(grants: Grants) -> int | None:
+        """A member of exactly one group files for it by default."""
+        return next(iter(grants.member_of)) if len(grants.member_of) == 1 else None
+
+    def _group_for_new_ticket(self, grants: Grants, group: str | None) -> int | None:
+        default = self._default_group(grants)
+        if group is None:
+            return default
+        target = Usergroup.get_or_none(Usergroup.name == group)
+        if target is not None and target.id == default:
+            return default
+        if not grants.holds("tickets.choose_group"):
+            raise PermissionDenied(f"{self.username} may not choose the group of a ticket")
+        if target is None or target not in self._choosable_groups(grants):
+            raise NotFound(f"no usergroup named {group!r}")
+        return target.id
+
+    def _source_for_new_ticket(self, grants: Grants, source: str | None) -> int:
+        sources = self._open_sources()
+        if not sources:
+            raise InvalidInput("there is no open source to file tickets in")
+        if source is None:
+            preferred = [s for s in sources if s.kind == "web"]
+            return (preferred or sources)[0].id
+        for candidate in sources:
+            if candidate.name == source:
+                return candidate.id
+        raise NotFound(f"no open source named {source!r}")
+
+
+def _username(person_id: int | None) -> str | None:
+    if person_id is None:
+        return None
+    person = Person.get_or_none(Person.id == person_id)
+    return person.username if person else None
+
+
+def _group_name(group_id: int | None) -> str | None:
+    if group_id is None:
+        return None
+    group = Usergroup.get_or_none(Usergroup.id == group_id)
+    return group.name if group else None

@@ -1,0 +1,157 @@
+"""What the gate hands out: plain, immutable records, never Peewee models.
+
+Screens and the command line see only these, so they cannot lazily load a relation the gate
+did not scope.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+@dataclass(frozen=True)
+class TicketRow:
+    """One line of the inbox."""
+
+    number: int
+    subject: str
+    requester: str
+    usergroup: str | None
+    source: str
+    status: str
+    priority: str
+    assignee: str | None
+    private: bool
+    created_at: datetime
+    updated_at: datetime
+    version: int
+    # True when the person sees this ticket only because they supervise its group.
+    as_supervisor: bool = False
+
+
+@dataclass(frozen=True)
+class MessageView:
+    id: int
+    kind: str  # customer, reply or note
+    author: str
+    author_name: str
+    body: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class FieldValue:
+    name: str
+    kind: str
+    value: str
+
+
+@dataclass(frozen=True)
+class TicketDetail:
+    row: TicketRow
+    requester_name: str
+    requester_email: str | None  # None when the person lacks tickets.view_contact
+    requester_phone: str | None
+    messages: tuple[MessageView, ...]
+    group_fields: tuple[FieldValue, ...]
+    # The ticket actions this person may take on this ticket (catalogue keys).
+    allowed: frozenset[str] = field(default_factory=frozenset)
+
+
+@dataclass(frozen=True)
+class GroupCount:
+    usergroup_id: int | None
+    name: str  # "(no group)" for tickets without one
+    tickets: int
+
+
+@dataclass(frozen=True)
+class TicketQuery:
+    """Filters of the inbox and of `ticketty tickets list`; all optional, all combined with AND."""
+
+    statuses: tuple[str, ...] = ()
+    usergroups: tuple[int | None, ...] = ()  # None stands for "no group"
+    sources: tuple[int, ...] = ()
+    assignee: str | None = None  # a username
+    mine: bool = False
+    unassigned: bool = False
+    search: str = ""
+
+
+@dataclass(frozen=True)
+class Reason:
+    """Why a person sees a ticket or holds a right: the rule and what satisfies it."""
+
+    rule: str  # requester, assignee, role, supervisor, archived
+    detail: str
+
+
+@dataclass(frozen=True)
+class Holder:
+    """A person who holds a permission, and how."""
+
+    username: str
+    display_name: str
+    via: str  # "role Admin" or "supervisor of Returns"
+
+
+@dataclass(frozen=True)
+class PersonView:
+    username: str
+    display_name: str
+    email: str
+    phone: str
+    active: bool
+    roles: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class RoleView:
+    name: str
+    description: str
+    permissions: frozenset[str]
+    all_sources: bool
+    sources: tuple[str, ...]
+    ticket_scope: str
+    holders: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class FieldDefinition:
+    name: str
+    kind: str
+    required: bool
+    position: int
+    retired: bool
+
+
+@dataclass(frozen=True)
+class GroupView:
+    id: int
+    name: str
+    description: str
+    members: tuple[str, ...]
+    supervisors: tuple[str, ...]
+    fields: tuple[FieldValue, ...]
+
+
+@dataclass(frozen=True)
+class SourceView:
+    id: int
+    name: str
+    kind: str
+    archived: bool
+
+
+@dataclass(frozen=True)
+class AuditView:
+    id: int
+    at: datetime
+    actor: str | None
+    action: str
+    target_kind: str
+    target_id: int | None
+    ticket: int | None
+    before: str
+    after: str
