@@ -6,7 +6,7 @@ list, counts, search, detail and pickers can never disagree.
 from __future__ import annotations
 
 from functools import reduce
-from operator import or_
+from operator import and_, or_
 
 import peewee
 
@@ -19,7 +19,20 @@ FALSE = peewee.SQL("1 = 0")
 
 
 def _any(expressions: list[peewee.Expression]) -> peewee.Expression:
-    return reduce(or_, expressions) if expressions else FALSE
+    """OR, folding the constants, so that an unrestricted role leaves no predicate for the
+    planner to evaluate per row."""
+    if any(e is TRUE for e in expressions):
+        return TRUE
+    kept = [e for e in expressions if e is not FALSE]
+    return reduce(or_, kept) if kept else FALSE
+
+
+def _all(*expressions: peewee.Expression) -> peewee.Expression:
+    """AND, folding the constants."""
+    if any(e is FALSE for e in expressions):
+        return FALSE
+    kept = [e for e in expressions if e is not TRUE]
+    return reduce(and_, kept) if kept else TRUE
 
 
 def is_own(grants: Grants) -> peewee.Expression:
@@ -41,9 +54,7 @@ def role_covers(role: RoleGrant, grants: Grants) -> peewee.Expression:
         parts.append(is_own(grants))
     elif role.ticket_scope != "all":
         return FALSE
-    if not parts:
-        return TRUE
-    return reduce(lambda a, b: a & b, parts)
+    return _all(*parts)
 
 
 def supervised(grants: Grants) -> peewee.Expression:
@@ -69,14 +80,19 @@ def seen_without_supervision(grants: Grants) -> peewee.Expression:
 def visible(grants: Grants) -> peewee.Expression:
     """Who sees a ticket: own (filed or assigned), a `tickets.list` role whose scope covers it,
     or supervision of its group; never an archived source's ticket without `sources.archived`."""
-    return (seen_without_supervision(grants) | supervised(grants)) & not_archived(grants)
+    return _all(_any([seen_without_supervision(grants), supervised(grants)]), not_archived(grants))
 
 
 def as_supervisor(grants: Grants) -> peewee.Expression:
     """True for visible tickets the person sees only because they supervise the group."""
     if not grants.supervises:
         return FALSE
-    return supervised(grants) & ~seen_without_supervision(grants)
+    seen = seen_without_supervision(grants)
+    if seen is TRUE:
+        return FALSE
+    if seen is FALSE:
+        return supervised(grants)
+    return supervised(grants) & ~seen
 
 
 def may(grants: Grants, permission: str) -> peewee.Expression:
@@ -92,4 +108,4 @@ def may(grants: Grants, permission: str) -> peewee.Expression:
     if permission == "tickets.view":
         # Whoever works a ticket may read it: the assignee sees it by rule 1.
         rules.append(Ticket.assignee == grants.person_id)
-    return _any(rules) & visible(grants)
+    return _all(_any(rules), visible(grants))
