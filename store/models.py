@@ -142,7 +142,22 @@ class Ticket(BaseModel):
         # Each index ends with the inbox order (newest activity first), so a scoped, filtered
         # page is an index range scan, not a sort of the table.
         indexes = (
-            (("updated_at", "number"), False),
+            # The covering inbox index: the order plus every column the access scope reads, so
+            # a scoped count or a deep page is an index-only scan (access.scope keeps the scope
+            # terms off the narrower indexes).
+            (
+                (
+                    "updated_at",
+                    "number",
+                    "source",
+                    "usergroup",
+                    "private",
+                    "requester",
+                    "assignee",
+                    "status",
+                ),
+                False,
+            ),
             (("source", "updated_at", "number"), False),
             (("usergroup", "updated_at", "number"), False),
             (("assignee", "updated_at", "number"), False),
