@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import peewee
 
 
@@ -34,10 +37,10 @@ def search_index(db: peewee.Database) -> list[str]:
     if not is_sqlite(db):
         return []
     statements = [
-        "CREATE VIRTUAL TABLE IF NOT EXISTS ticket_fts USING fts5("
-        "subject, content='ticket', content_rowid='number', tokenize='unicode61 remove_diacritics 2')",
-        "CREATE VIRTUAL TABLE IF NOT EXISTS message_fts USING fts5("
-        "body, content='message', content_rowid='id', tokenize='unicode61 remove_diacritics 2')",
+        "CREATE VIRTUAL TABLE IF NOT EXISTS ticket_fts USING fts5(subject, content='ticket', "
+        "content_rowid='number', tokenize='unicode61 remove_diacritics 2')",
+        "CREATE VIRTUAL TABLE IF NOT EXISTS message_fts USING fts5(body, content='message', "
+        "content_rowid='id', tokenize='unicode61 remove_diacritics 2')",
         "CREATE TRIGGER IF NOT EXISTS ticket_fts_ai AFTER INSERT ON ticket BEGIN "
         "INSERT INTO ticket_fts(rowid, subject) VALUES (new.number, new.subject); END",
         "CREATE TRIGGER IF NOT EXISTS ticket_fts_ad AFTER DELETE ON ticket BEGIN "
@@ -50,6 +53,28 @@ def search_index(db: peewee.Database) -> list[str]:
         "CREATE TRIGGER IF NOT EXISTS message_fts_ai AFTER INSERT ON message BEGIN "
         "INSERT INTO message_fts(rowid, body) VALUES (new.id, new.body); END",
         "CREATE TRIGGER IF NOT EXISTS message_fts_ad AFTER DELETE ON message BEGIN "
-        "INSERT INTO message_fts(message_fts, rowid, body) VALUES ('delete', old.id, old.body); END",
+        "INSERT INTO message_fts(message_fts, rowid, body) "
+        "VALUES ('delete', old.id, old.body); END",
     ]
     return statements
+
+
+_SEARCH_TRIGGERS = ("ticket_fts_ai", "message_fts_ai")
+
+
+@contextmanager
+def bulk_load(db: peewee.Database) -> Iterator[None]:
+    """Inserts without the per-row full-text triggers; the caller rebuilds the index after.
+
+    The triggers are put back even when the load fails, so later writes stay indexed."""
+    if not is_sqlite(db):
+        yield
+        return
+    for name in _SEARCH_TRIGGERS:
+        db.execute_sql(f"DROP TRIGGER IF EXISTS {name}")
+    try:
+        yield
+    finally:
+        for statement in search_index(db):
+            if any(name in statement for name in _SEARCH_TRIGGERS):
+                db.execute_sql(statement)

@@ -29,7 +29,7 @@ def db(db_path: Path) -> Iterator[peewee.Database]:
 @pytest.fixture
 def demo_db(db: peewee.Database) -> peewee.Database:
     """A small, deterministic demo helpdesk (the personas of README: ada, sam, ali, vic, mia)."""
-    from store.demo import build_demo
+    from access.demo import build_demo
 
     build_demo(db, tickets=300, seed=7)
     return db

@@ -1,0 +1,413 @@
+"""Realistic demo data for `ticketty demo`: a small e-commerce support team and its personas.
+
+It lives in `access` because it seeds roles from the permission catalogue; it writes through the
+store's models in bulk (executemany in IMMEDIATE transactions), not through the gate, the way a
+restore would. The full-text index is filled once at the end instead of row by row. The data is
+deterministic for a seed and uses a fixed clock, so demo screens and snapshot tests are stable.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import peewee
+
+from access import audit
+from access.catalogue import PERMISSIONS, VIEW_ONLY
+from store import dialect, search
+from store.models import (
+    CustomField,
+    CustomFieldValue,
+    GroupMember,
+    GroupSupervisor,
+    Person,
+    PersonRole,
+    Role,
+    RolePermission,
+    RoleSource,
+    Source,
+    Usergroup,
+)
+
+DEMO_NOW = datetime(2026, 11, 1, 9, 0, 0)
+
+PERSONAS: dict[str, str] = {
+    "ada": "Ada Lovelace, administrator: every permission, every source, archives included",
+    "sam": "Sam Novak, supervisor of Returns: a narrow role, works Returns tickets as supervisor",
+    "ali": "Ali Kaya, agent limited to the single source Allegro PL",
+    "vic": "Vic Moreau, view-only: the list and view leaves, nothing that changes anything",
+    "mia": "Mia Wójcik, member of Accounting: files tickets, private ones too, picks the group",
+    "max": "Max Bauer, member of Accounting: cannot see Mia's private tickets",
+    "ola": "Ola Nowak, agent on every source",
+}
+
+_AGENT_TICKETS = [
+    "tickets.list",
+    "tickets.view",
+    "tickets.view_notes",
+    "tickets.view_contact",
+    "tickets.create",
+    "tickets.reply",
+    "tickets.note",
+    "tickets.take",
+    "tickets.assign",
+    "tickets.change_group",
+    "tickets.change_status",
+    "tickets.close",
+]
+
+ROLES: dict[str, dict[str, object]] = {
+    "Administrator": {"permissions": sorted(PERMISSIONS)},
+    "Agent": {
+        "permissions": [
+            *_AGENT_TICKETS,
+            "usergroups.list",
+            "people.list",
+            "sources.list",
+            "reports.own",
+        ]
+    },
+    "Allegro agent": {
+        "permissions": [*_AGENT_TICKETS, "usergroups.list", "reports.own"],
+        "sources": ["Allegro PL"],
+    },
+    "Viewer": {"permissions": sorted(VIEW_ONLY)},
+    "Member": {
+        "permissions": ["tickets.create", "tickets.list", "tickets.view"],
+        "scope": "usergroups",
+    },
+    "Member (private + choose group)": {
+        "permissions": [
+            "tickets.create",
+            "tickets.list",
+            "tickets.view",
+            "tickets.create_private",
+            "tickets.choose_group",
+        ],
+        "scope": "usergroups",
+    },
+    "Supervisor (basic)": {"permissions": ["tickets.create"]},
+}
+
+STAFF: list[tuple[str, str, str, list[str]]] = [
+    ("ada", "Ada Lovelace", "ada@shop.example", ["Administrator"]),
+    ("sam", "Sam Novak", "sam@shop.example", ["Supervisor (basic)"]),
+    ("ali", "Ali Kaya", "ali@shop.example", ["Allegro agent"]),
+    ("vic", "Vic Moreau", "vic@shop.example", ["Viewer"]),
+    ("mia", "Mia Wójcik", "mia@shop.example", ["Member (private + choose group)"]),
+    ("max", "Max Bauer", "max@shop.example", ["Member"]),
+    ("ola", "Ola Nowak", "ola@shop.example", ["Agent"]),
+    ("tom", "Tom Schulz", "tom@shop.example", ["Agent"]),
+    ("eva", "Eva Horváth", "eva@shop.example", ["Agent"]),
+]
+
+SOURCES: list[tuple[str, str, bool]] = [
+    ("support@shop.example", "email", False),
+    ("Allegro PL", "marketplace", False),
+    ("Amazon DE", "marketplace", False),
+    ("eBay DE (disconnected)", "marketplace", True),
+    ("Web form", "web", False),
+    ("Phone", "phone", False),
+]
+
+GROUPS: dict[str, dict[str, str]] = {
+    "Returns": {
+        "Phone": "+48 12 345 67 89",
+        "E-mail": "returns@shop.example",
+        "Address": "ul. Wielicka 28, 30-552 Kraków",
+    },
+    "Accounting": {"Phone": "+48 22 100 20 30", "E-mail": "accounting@shop.example"},
+    "Warehouse Kraków": {
+        "Phone": "+48 12 200 30 40",
+        "Address": "ul. Półłanki 64, 30-740 Kraków",
+        "Website": "https://warehouse.shop.example",
+    },
+    "B2B: Acme Sp. z o.o.": {
+        "Phone": "+48 61 555 01 02",
+        "E-mail": "zakupy@acme.example",
+        "Website": "https://acme.example",
+        "Account manager": "Ola Nowak",
+    },
+}
+
+FIELDS: list[tuple[str, str, bool]] = [
+    ("Phone", "phone", True),
+    ("E-mail", "email", False),
+    ("Address", "address", False),
+    ("Website", "url", False),
+    ("Account manager", "text", False),
+]
+
+FIRST = [
+    "Anna",
+    "Piotr",
+    "Katarzyna",
+    "Tomasz",
+    "Magdalena",
+    "Jan",
+    "Lukas",
+    "Julia",
+    "Felix",
+    "Sophie",
+    "Marek",
+    "Zofia",
+    "Jonas",
+    "Lena",
+]
+LAST = [
+    "Kowalski",
+    "Nowak",
+    "Wiśniewska",
+    "Müller",
+    "Schmidt",
+    "Zieliński",
+    "Fischer",
+    "Weber",
+    "Lewandowska",
+    "Krause",
+]
+
+TOPICS: list[tuple[str, str]] = [
+    ("Return of order {order}", "I would like to return order {order}; the size does not fit."),
+    ("Damaged parcel {order}", "The parcel for order {order} arrived crushed, the mug is broken."),
+    ("Invoice for order {order}", "Please send a VAT invoice for order {order} to my company."),
+    ("Where is my parcel? {order}", "Order {order} was paid a week ago and has not arrived yet."),
+    ("Zwrot zamówienia {order}", "Chcę zwrócić zamówienie {order}, proszę o etykietę zwrotną."),
+    ("Faktura VAT {order}", "Proszę o fakturę VAT do zamówienia {order} na firmę."),
+    ("Rücksendung {order}", "Ich möchte die Bestellung {order} zurückschicken."),
+    ("Wrong item in {order}", "I received a blue kettle instead of the red one in {order}."),
+    ("Refund not received {order}", "The refund for order {order} has not reached my account."),
+    ("Change delivery address {order}", "Please deliver order {order} to my office instead."),
+]
+REPLIES = [
+    "Thank you for writing. We have sent a return label to your e-mail.",
+    "We are sorry about the damage. A replacement is on its way.",
+    "The invoice is attached to this reply.",
+    "The courier reports a delay; the parcel should arrive within two days.",
+    "Dziękujemy, zwrot został przyjęty.",
+]
+NOTES = [
+    "Customer called twice already, be nice.",
+    "Courier claim opened, number DPD-4471.",
+    "Refund approved by accounting.",
+    "Check stock before promising a replacement.",
+]
+
+# Ticket text a hostile customer could send: stored raw, the screens must show it as text.
+HOSTILE: list[tuple[str, str]] = [
+    (
+        "[bold red]URGENT[/] refund [@click=app.quit]click me[/]",
+        "See [link=file:///etc/passwd]my invoice[/link] \x1b[2J\x1b]0;pwned\x07 and [/] done",
+    ),
+    (
+        "Order \x1b]52;c;aGVsbG8=\x07 missing \x9b31m red",
+        "Clipboard \x1b]52;c;aGVsbG8=\x07, link \x1b]8;;http://evil.example\x07here\x1b]8;;\x07",
+    ),
+    ("Invoice for \u202egnp.exe", "Name with bidi override: \u202eevil\u202c and zero\u200bwidth"),
+]
+
+STATUSES = ["new", "open", "open", "pending", "resolved", "closed", "closed"]
+PRIORITIES = ["low", "normal", "normal", "normal", "high", "urgent"]
+BATCH = 5000
+
+
+@dataclass(frozen=True)
+class DemoSummary:
+    people: int
+    usergroups: int
+    sources: int
+    tickets: int
+    messages: int
+
+
+def build_demo(
+    db: peewee.Database,
+    *,
+    tickets: int = 2000,
+    seed: int = 7,
+    progress: Callable[[int, int], None] | None = None,
+) -> DemoSummary:
+    """Fill an empty, migrated database with a demo helpdesk of `tickets` tickets."""
+    rnd = random.Random(seed)
+    with db.atomic():
+        ids = _seed_directory(rnd)
+    messages = _seed_tickets(db, rnd, tickets, ids, progress)
+    with db.atomic():
+        audit.record(
+            None,
+            "demo.create",
+            "database",
+            None,
+            after={"tickets": tickets, "seed": seed, "messages": messages},
+        )
+    if dialect.is_sqlite(db):
+        db.execute_sql("ANALYZE")
+    return DemoSummary(
+        people=Person.select().count(),
+        usergroups=len(GROUPS),
+        sources=len(SOURCES),
+        tickets=tickets,
+        messages=messages,
+    )
+
+
+@dataclass
+class _Ids:
+    staff: dict[str, int]
+    customers: list[int]
+    sources: dict[str, int]
+    groups: dict[str, int]
+
+
+def _seed_directory(rnd: random.Random) -> _Ids:
+    sources = {
+        name: Source.create(name=name, kind=kind, archived=archived).id
+        for name, kind, archived in SOURCES
+    }
+    roles: dict[str, int] = {}
+    for name, spec in ROLES.items():
+        chosen = list(spec.get("sources", []))  # type: ignore[call-overload]
+        role = Role.create(name=name, all_sources=not chosen, ticket_scope=spec.get("scope", "all"))
+        roles[name] = role.id
+        RolePermission.insert_many(
+            [{"role": role.id, "permission": key} for key in spec["permissions"]]  # type: ignore[union-attr]
+        ).execute()
+        for source in chosen:
+            RoleSource.create(role=role.id, source=sources[source])
+    staff: dict[str, int] = {}
+    for username, name, email, role_names in STAFF:
+        phone = f"+48 600 {rnd.randrange(100, 999)} {rnd.randrange(100, 999)}"
+        person = Person.create(username=username, display_name=name, email=email, phone=phone)
+        staff[username] = person.id
+        for role_name in role_names:
+            PersonRole.create(person=person.id, role=roles[role_name])
+    fields = {
+        name: CustomField.create(name=name, kind=kind, required=required, position=i).id
+        for i, (name, kind, required) in enumerate(FIELDS, start=1)
+    }
+    groups: dict[str, int] = {}
+    for name, values in GROUPS.items():
+        group = Usergroup.create(name=name)
+        groups[name] = group.id
+        for field_name, value in values.items():
+            CustomFieldValue.create(field=fields[field_name], usergroup=group.id, value=value)
+    GroupSupervisor.create(usergroup=groups["Returns"], person=staff["sam"])
+    GroupMember.create(usergroup=groups["Returns"], person=staff["tom"])
+    for member in ("mia", "max"):
+        GroupMember.create(usergroup=groups["Accounting"], person=staff[member])
+    GroupSupervisor.create(usergroup=groups["Accounting"], person=staff["eva"])
+    customers = []
+    rows = []
+    for i in range(300):
+        first, last = rnd.choice(FIRST), rnd.choice(LAST)
+        rows.append(
+            {
+                "username": f"c{i:03d}.{_ascii(last).lower()}",
+                "display_name": f"{first} {last}",
+                "email": f"{_ascii(first).lower()}.{_ascii(last).lower()}{i}@mail.example",
+                "phone": f"+48 5{rnd.randrange(10, 99)} {rnd.randrange(100, 999)} "
+                f"{rnd.randrange(100, 999)}",
+            }
+        )
+    Person.insert_many(rows).execute()
+    customers = [
+        p.id
+        for p in Person.select(Person.id).where(Person.username.startswith("c")).order_by(Person.id)
+    ]
+    return _Ids(staff=staff, customers=customers, sources=sources, groups=groups)
+
+
+def _ascii(text: str) -> str:
+    table = str.maketrans("ąćęłńóśźżäöüßáéí", "acelnoszzaousaei")
+    return text.lower().translate(table)
+
+
+def _seed_tickets(
+    db: peewee.Database,
+    rnd: random.Random,
+    total: int,
+    ids: _Ids,
+    progress: Callable[[int, int], None] | None,
+) -> int:
+    agents = [ids.staff[u] for u in ("ola", "tom", "eva", "ali", "ada")]
+    source_ids = list(ids.sources.values())
+    allegro = ids.sources["Allegro PL"]
+    archived = ids.sources["eBay DE (disconnected)"]
+    group_ids = list(ids.groups.values())
+    accounting = ids.groups["Accounting"]
+    mia = ids.staff["mia"]
+    ticket_sql = (
+        "INSERT INTO ticket (number, subject, status, priority, source_id, requester_id, "
+        "usergroup_id, assignee_id, private, created_at, updated_at, version) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)"
+    )
+    message_sql = (
+        "INSERT INTO message (ticket_id, kind, author_id, body, created_at) VALUES (?, ?, ?, ?, ?)"
+    )
+    messages = 0
+    with dialect.bulk_load(db):
+        for start in range(0, total, BATCH):
+            ticket_rows: list[tuple[object, ...]] = []
+            message_rows: list[tuple[object, ...]] = []
+            for number in range(start + 1, min(total, start + BATCH) + 1):
+                created = DEMO_NOW - timedelta(minutes=rnd.randrange(60, 90 * 24 * 60))
+                order = f"#{rnd.randrange(100000, 999999)}"
+                subject, body = rnd.choice(TOPICS)
+                subject, body = subject.format(order=order), body.format(order=order)
+                requester = rnd.choice(ids.customers)
+                group = rnd.choice(group_ids) if rnd.random() < 0.75 else None
+                source = rnd.choice(source_ids)
+                private = rnd.random() < 0.03
+                if number <= len(HOSTILE):
+                    subject, body = HOSTILE[number - 1]
+                elif number % 25 == 0:
+                    requester, group, private = mia, accounting, number % 50 == 0
+                if number % 7 == 0:
+                    source = allegro
+                if number % 40 == 0:
+                    source = archived
+                status = rnd.choice(STATUSES)
+                assignee = rnd.choice(agents) if rnd.random() < 0.65 else None
+                if source == allegro and assignee is not None:
+                    assignee = ids.staff["ali"]
+                stamps = [created]
+                message_rows.append((number, "customer", requester, body, created))
+                for _ in range(rnd.randrange(0, 4)):
+                    kind = "note" if rnd.random() < 0.35 else "reply"
+                    author = assignee or rnd.choice(agents)
+                    text = rnd.choice(NOTES if kind == "note" else REPLIES)
+                    stamps.append(stamps[-1] + timedelta(minutes=rnd.randrange(5, 3000)))
+                    message_rows.append((number, kind, author, text, stamps[-1]))
+                updated = min(stamps[-1], DEMO_NOW)
+                ticket_rows.append(
+                    (
+                        number,
+                        subject,
+                        status,
+                        rnd.choice(PRIORITIES),
+                        source,
+                        requester,
+                        group,
+                        assignee,
+                        int(private),
+                        created,
+                        updated,
+                    )
+                )
+            with db.atomic():
+                cursor = db.cursor()
+                cursor.executemany(ticket_sql, [_stamped(r) for r in ticket_rows])
+                cursor.executemany(message_sql, [_stamped(r) for r in message_rows])
+            messages += len(message_rows)
+            if progress is not None:
+                progress(min(total, start + BATCH), total)
+    search.rebuild(db)
+    return messages
+
+
+def _stamped(row: tuple[object, ...]) -> tuple[object, ...]:
+    """Datetimes in the text form Peewee writes, so bulk rows sort like the gate's own."""
+    return tuple(str(v) if isinstance(v, datetime) else v for v in row)
