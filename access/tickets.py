@@ -302,7 +302,7 @@ class TicketDesk(GateBase):
         """The ticket, re-read inside the write transaction, if the permission counts on it."""
         ticket = self._visible_ticket(grants, number)
         if not self._holds_on(grants, number, permission):
-            raise PermissionDenied(f"{self.username} may not {action} ticket #{number}")
+            raise PermissionDenied(f"{self.username} lacks {permission} on ticket #{number}")
         return ticket
 
     def _update(
