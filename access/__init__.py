@@ -10,10 +10,11 @@ from access.errors import (
     UnknownPerson,
 )
 from access.explain import Explanation
+from access.reports import Reports
 from access.tickets import TicketDesk
 
 
-class Gate(TicketDesk, Administration, Explanation):
+class Gate(TicketDesk, Administration, Explanation, Reports):
     """Everything one person may ask of Ticketty. Build one per person:
     `Gate(db, "ada")`; it raises `UnknownPerson` for an unknown or inactive name."""
 

@@ -155,3 +155,13 @@ class AuditView:
     ticket: int | None
     before: str
     after: str
+
+
+@dataclass(frozen=True)
+class WorkloadRow:
+    """One agent's figures over the tickets the viewer may see."""
+
+    username: str
+    open_assigned: int
+    replies_30d: int
+    median_first_response_minutes: float | None

@@ -1,0 +1,78 @@
+"""Reports: per-agent workload and response times. One's own figures need `reports.own`,
+everyone's need `reports.team`; both count only tickets the viewer may see."""
+
+from __future__ import annotations
+
+import statistics
+from datetime import timedelta
+
+import peewee
+
+from access import scope
+from access.errors import PermissionDenied
+from access.gate import GateBase
+from access.views import WorkloadRow
+from store.models import Message, Person, Ticket, utcnow
+
+OPEN_STATUSES = ("new", "open", "pending")
+
+
+class Reports(GateBase):
+    def workload(self) -> list[WorkloadRow]:
+        grants = self.grants()
+        if grants.holds("reports.team"):
+            agents = None
+        elif grants.holds("reports.own"):
+            agents = [grants.person_id]
+        else:
+            raise PermissionDenied(f"{self.username} lacks reports.own")
+        visible = scope.visible(grants)
+        open_counts = (
+            Ticket.select(Ticket.assignee, peewee.fn.COUNT(Ticket.number).alias("n"))
+            .where(visible & Ticket.assignee.is_null(False) & Ticket.status.in_(OPEN_STATUSES))
+            .group_by(Ticket.assignee)
+        )
+        if agents is not None:
+            open_counts = open_counts.where(Ticket.assignee.in_(agents))
+        open_by = {row["assignee"]: row["n"] for row in open_counts.dicts()}
+        since = utcnow() - timedelta(days=30)
+        replies = (
+            Message.select(Message.author, Message.ticket, Message.created_at, Ticket.created_at)
+            .join(Ticket, on=(Message.ticket == Ticket.number))
+            .where(visible & (Message.kind == "reply"))
+        )
+        if agents is not None:
+            replies = replies.where(Message.author.in_(agents))
+        recent: dict[int, int] = {}
+        first: dict[tuple[int, int], float] = {}
+        for row in replies.tuples():
+            author, number, replied_at, opened_at = row
+            if replied_at >= since:
+                recent[author] = recent.get(author, 0) + 1
+            minutes = (replied_at - opened_at).total_seconds() / 60
+            key = (author, number)
+            first[key] = min(first.get(key, minutes), minutes)
+        per_agent: dict[int, list[float]] = {}
+        for (author, _), minutes in first.items():
+            per_agent.setdefault(author, []).append(minutes)
+        ids = set(open_by) | set(recent) | set(per_agent)
+        if agents is not None:
+            ids |= set(agents)
+        names = {
+            p.id: p.username for p in Person.select().where(Person.id.in_(sorted(ids) or [-1]))
+        }
+        return sorted(
+            (
+                WorkloadRow(
+                    username=names[pid],
+                    open_assigned=open_by.get(pid, 0),
+                    replies_30d=recent.get(pid, 0),
+                    median_first_response_minutes=(
+                        round(statistics.median(per_agent[pid]), 1) if pid in per_agent else None
+                    ),
+                )
+                for pid in ids
+                if pid in names
+            ),
+            key=lambda row: row.username,
+        )

@@ -1,0 +1,272 @@
+"""The permission matrix at the gate: every catalogue leaf, for a person who holds it and one
+who holds everything but it, across ticket relations. Allowed work happens and is audited;
+refused work raises and writes nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import peewee
+import pytest
+
+from access import Gate, NotFound, PermissionDenied
+from access.catalogue import PERMISSIONS
+from store.models import AuditEvent, GroupMember, Person
+from tests import builders
+from tests.builders import World
+
+TicketAction = Callable[[Gate, int], object]
+
+
+def _sees_in_list(gate: Gate, number: int) -> None:
+    if number not in {row.number for row in gate.list_tickets(limit=1000)}:
+        raise NotFound(f"no ticket #{number}")
+
+
+def _reads_notes(gate: Gate, number: int) -> None:
+    if not any(m.kind == "note" for m in gate.get_ticket(number).messages):
+        raise PermissionDenied("no notes")
+
+
+def _reads_contact(gate: Gate, number: int) -> None:
+    if gate.get_ticket(number).requester_email is None:
+        raise PermissionDenied("no contact")
+
+
+TICKET_ACTIONS: dict[str, TicketAction] = {
+    "tickets.list": _sees_in_list,
+    "tickets.view": lambda g, n: g.get_ticket(n),
+    "tickets.view_notes": _reads_notes,
+    "tickets.view_contact": _reads_contact,
+    "tickets.reply": lambda g, n: g.reply(n, "We are on it"),
+    "tickets.note": lambda g, n: g.note(n, "Internal remark"),
+    "tickets.take": lambda g, n: g.take(n),
+    "tickets.assign": lambda g, n: g.assign(n, g.username),
+    "tickets.change_group": lambda g, n: g.move(n, "Accounting"),
+    "tickets.change_status": lambda g, n: g.set_status(n, "pending"),
+    "tickets.close": lambda g, n: g.close(n),
+    "tickets.delete": lambda g, n: g.delete_ticket(n),
+}
+
+# Reading needs these leaves as well, so that each row tests the one leaf it names.
+READS = {"tickets.list", "tickets.view", "usergroups.list"}
+
+
+def _setup(db: peewee.Database, permissions: set[str], **role_kw: object) -> tuple[Gate, World]:
+    w = builders.world()
+    agent = builders.person("agent")
+    builders.role("Under test", permissions, holders=[agent], **role_kw)
+    builders.role("Admin", PERMISSIONS, holders=[builders.person("boss")])
+    return Gate(db, "agent"), w
+
+
+def _refused(db: peewee.Database, action: Callable[[], object], errors: tuple[type, ...]) -> None:
+    before = builders.snapshot(db)
+    with pytest.raises(errors):
+        action()
+    assert builders.snapshot(db) == before
+
+
+@pytest.mark.parametrize("leaf", sorted(TICKET_ACTIONS))
+def test_ticket_leaf_held_in_scope_allows(db: peewee.Database, leaf: str) -> None:
+    gate, w = _setup(db, READS | {leaf}, sources=None)
+    before = AuditEvent.select().count()
+    TICKET_ACTIONS[leaf](gate, w.t_s1)
+    changed = leaf not in {
+        "tickets.list",
+        "tickets.view",
+        "tickets.view_notes",
+        "tickets.view_contact",
+    }
+    assert (AuditEvent.select().count() > before) == changed
+
+
+@pytest.mark.parametrize("leaf", sorted(TICKET_ACTIONS))
+def test_ticket_leaf_missing_refuses(db: peewee.Database, leaf: str) -> None:
+    everything_but = set(PERMISSIONS) - {leaf}
+    gate, w = _setup(db, everything_but)
+    errors = (NotFound,) if leaf == "tickets.list" else (PermissionDenied,)
+    _refused(db, lambda: TICKET_ACTIONS[leaf](gate, w.t_s1), errors)
+
+
+@pytest.mark.parametrize("leaf", sorted(TICKET_ACTIONS))
+def test_ticket_leaf_outside_source_scope_is_not_found(db: peewee.Database, leaf: str) -> None:
+    gate, w = _setup(db, set(PERMISSIONS) - {"sources.archived"}, sources=[1])
+    TICKET_ACTIONS[leaf](gate, w.t_s1)  # inside the role's one source
+    _refused(db, lambda: TICKET_ACTIONS[leaf](gate, w.t_s2), (NotFound,))
+
+
+@pytest.mark.parametrize("leaf", sorted(TICKET_ACTIONS))
+def test_archived_source_needs_sources_archived(db: peewee.Database, leaf: str) -> None:
+    gate, w = _setup(db, set(PERMISSIONS) - {"sources.archived"})
+    _refused(db, lambda: TICKET_ACTIONS[leaf](gate, w.t_archived), (NotFound,))
+    TICKET_ACTIONS[leaf](Gate(db, "boss"), w.t_archived)
+
+
+@pytest.mark.parametrize("leaf", sorted(TICKET_ACTIONS))
+def test_own_scope_covers_only_own_tickets(db: peewee.Database, leaf: str) -> None:
+    gate, w = _setup(db, READS | {leaf}, scope="own")
+    agent = Person.get(Person.username == "agent").id
+    mine = builders.ticket(w.s1, w.customer, assignee=agent, note="note on mine")
+    TICKET_ACTIONS[leaf](gate, mine)
+    _refused(db, lambda: TICKET_ACTIONS[leaf](gate, w.t_s2), (NotFound,))
+
+
+@pytest.mark.parametrize("leaf", sorted(TICKET_ACTIONS))
+def test_usergroup_scope_covers_group_but_not_private(db: peewee.Database, leaf: str) -> None:
+    gate, w = _setup(db, READS | {leaf}, scope="usergroups")
+    GroupMember.create(usergroup=w.g1, person=Person.get(Person.username == "agent").id)
+    _refused(db, lambda: TICKET_ACTIONS[leaf](gate, w.t_g2), (NotFound,))
+    _refused(db, lambda: TICKET_ACTIONS[leaf](gate, w.t_private_g1), (NotFound,))
+    if leaf == "tickets.view_notes":
+        builders.ticket(w.s1, w.customer, group=w.g1, note="n")  # t_g1 has no note
+        return
+    TICKET_ACTIONS[leaf](gate, w.t_g1)
+
+
+def test_permission_counts_only_through_the_role_that_covers_the_ticket(
+    db: peewee.Database,
+) -> None:
+    w = builders.world()
+    agent = builders.person("agent")
+    builders.role("Assign in X", READS | {"tickets.assign"}, sources=[w.s1], holders=[agent])
+    builders.role("List in Y", READS, sources=[w.s2], holders=[agent])
+    gate = Gate(db, "agent")
+    gate.assign(w.t_s1, "agent")
+    assert {r.number for r in gate.list_tickets()} >= {w.t_s1, w.t_s2}
+    _refused(db, lambda: gate.assign(w.t_s2, "agent"), (PermissionDenied,))
+
+
+SUPERVISOR_ACTIONS = ("tickets.view", "tickets.reply", "tickets.assign", "tickets.close")
+
+
+@pytest.mark.parametrize("leaf", SUPERVISOR_ACTIONS)
+def test_supervisor_rights_on_non_private_group_tickets(db: peewee.Database, leaf: str) -> None:
+    w = builders.world()
+    sup = builders.person("sup")
+    builders.role("Narrow", {"tickets.create"}, holders=[sup])
+    from store.models import GroupSupervisor
+
+    GroupSupervisor.create(usergroup=w.g1, person=sup)
+    gate = Gate(db, "sup")
+    TICKET_ACTIONS[leaf](gate, w.t_g1)
+    _refused(db, lambda: TICKET_ACTIONS[leaf](gate, w.t_private_g1), (NotFound,))
+    _refused(db, lambda: TICKET_ACTIONS[leaf](gate, w.t_g2), (NotFound,))
+
+
+@pytest.mark.parametrize(
+    "leaf",
+    [
+        "tickets.note",
+        "tickets.change_group",
+        "tickets.delete",
+        "tickets.view_notes",
+        "tickets.change_status",
+    ],
+)
+def test_supervision_implies_nothing_else(db: peewee.Database, leaf: str) -> None:
+    w = builders.world()
+    sup = builders.person("sup")
+    builders.role("Narrow", {"tickets.create", "usergroups.list"}, holders=[sup])
+    from store.models import GroupSupervisor
+
+    GroupSupervisor.create(usergroup=w.g1, person=sup)
+    builders.ticket(w.s1, w.customer, group=w.g1, note="a note")
+    number = builders.ticket(w.s1, w.customer, group=w.g1, note="another note")
+    _refused(db, lambda: TICKET_ACTIONS[leaf](Gate(db, "sup"), number), (PermissionDenied,))
+
+
+def test_requester_reads_without_notes_and_writes_as_customer(db: peewee.Database) -> None:
+    w = builders.world()
+    gate = Gate(db, "cust")
+    detail = gate.get_ticket(w.t_s1)
+    assert [m.kind for m in detail.messages] == ["customer"]
+    gate.reply(w.t_s1, "Any news?")
+    assert [m.kind for m in gate.get_ticket(w.t_s1).messages] == ["customer", "customer"]
+    for leaf in ("tickets.note", "tickets.take", "tickets.close", "tickets.change_status"):
+        _refused(db, lambda leaf=leaf: TICKET_ACTIONS[leaf](gate, w.t_s1), (PermissionDenied,))
+
+
+# ---------------------------------------------------------------- leaves outside tickets
+
+
+def _sees_groups(gate: Gate, expected: list[str]) -> None:
+    """Without usergroups.list a person sees only their own groups (none here)."""
+    if [group.name for group in gate.list_groups()] != expected:
+        raise PermissionDenied("sees only own groups")
+
+
+def _sees_team(gate: Gate) -> None:
+    if len(gate.workload()) < 2:
+        raise PermissionDenied("own figures only")
+
+
+OTHER_ACTIONS: dict[str, Callable[[Gate], object]] = {
+    "tickets.create": lambda g: g.create_ticket("Subject", "Body"),
+    "tickets.create_private": lambda g: g.create_ticket("Subject", "Body", private=True),
+    "tickets.choose_group": lambda g: g.create_ticket("Subject", "Body", group="Accounting"),
+    "usergroups.list": lambda g: (
+        g.group_ticket_count("Returns")
+        if False
+        else (
+            None
+            if [x.name for x in g.list_groups()] == ["Accounting", "Returns"]
+            else (_ for _ in ()).throw(PermissionDenied("sees no groups"))
+        )
+    ),
+    "usergroups.edit": lambda g: g.create_group("New team"),
+    "usergroups.members": lambda g: g.add_member("Returns", "other"),
+    "usergroups.fields": lambda g: g.define_field("Phone", "phone"),
+    "people.list": lambda g: g.list_people(),
+    "people.edit": lambda g: g.add_person("newbie", "New Person"),
+    "roles.list": lambda g: g.list_roles(),
+    "roles.edit": lambda g: g.create_role("Readers", ["tickets.create"]),
+    "roles.assign": lambda g: g.grant_role("other", "Empty"),
+    "sources.list": lambda g: g.list_sources(),
+    "sources.edit": lambda g: g.add_source("Phone line", "phone"),
+    "sources.archived": lambda g: _sees_in_list(g, 6),
+    "reports.own": lambda g: g.workload() if not g.holds("reports.team") else None,
+    "reports.team": lambda g: _sees_team(g),
+    "audit.view": lambda g: g.list_audit(),
+}
+
+
+def test_matrix_names_every_leaf() -> None:
+    assert set(TICKET_ACTIONS) | set(OTHER_ACTIONS) == set(PERMISSIONS)
+
+
+def _reporting_world(db: peewee.Database) -> None:
+    """Two agents with replies, so a team report has more than one row."""
+    w = builders.world()
+    busy = [builders.person("busy"), builders.person("busier")]
+    builders.role("Busy", READS | {"tickets.reply"}, holders=busy)
+    Gate(db, "busy").reply(w.t_s1, "hello")
+    Gate(db, "busier").reply(w.t_s2, "hello")
+
+
+@pytest.mark.parametrize("leaf", sorted(OTHER_ACTIONS))
+def test_other_leaf_held_allows(db: peewee.Database, leaf: str) -> None:
+    _reporting_world(db)
+    agent = builders.person("agent")
+    held = {leaf, "tickets.list", "tickets.create", "reports.own", "usergroups.list"}
+    if leaf == "reports.own":
+        held.discard("reports.team")
+    builders.role("Under test", held, holders=[agent])
+    builders.role("Empty", [])
+    builders.role("Admin", PERMISSIONS, holders=[builders.person("boss")])
+    OTHER_ACTIONS[leaf](Gate(db, "agent"))
+
+
+@pytest.mark.parametrize("leaf", sorted(OTHER_ACTIONS))
+def test_other_leaf_missing_refuses(db: peewee.Database, leaf: str) -> None:
+    _reporting_world(db)
+    agent = builders.person("agent")
+    everything_but = set(PERMISSIONS) - {leaf}
+    if leaf == "reports.own":
+        everything_but -= {"reports.team"}
+    builders.role("Under test", everything_but, holders=[agent])
+    builders.role("Empty", [])
+    builders.role("Admin", PERMISSIONS, holders=[builders.person("boss")])
+    gate = Gate(db, "agent")
+    expected = (NotFound,) if leaf == "sources.archived" else (PermissionDenied,)
+    _refused(db, lambda: OTHER_ACTIONS[leaf](gate), expected)
