@@ -30,7 +30,7 @@ from store.models import (
 Requester = Person.alias("requester")
 Assignee = Person.alias("assignee")
 
-_NUMBER = re.compile(r"^#?(\d{1,18})$")
+_NUMBER = re.compile(r"^#?([0-9]{1,18})$")
 MAX_SUBJECT = 300
 MAX_BODY = 200_000
 

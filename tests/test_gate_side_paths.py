@@ -1,0 +1,161 @@
+"""Where real helpdesks leaked: ids named inside another action, ids that are prefixes of each
+other, notes in counts and search, view-only people doing "small" changes, people raising their
+own privileges. Every refusal writes nothing."""
+
+from __future__ import annotations
+
+import peewee
+import pytest
+
+from access import Gate, InvalidInput, NotFound, PermissionDenied
+from access.catalogue import PERMISSIONS, VIEW_ONLY
+from access.views import TicketQuery
+from store.models import Person, Ticket
+from tests import builders
+
+AGENT = [k for k in PERMISSIONS if k.startswith("tickets.")] + ["usergroups.list"]
+
+
+def _refused(db: peewee.Database, action, errors=(PermissionDenied,)) -> str:
+    before = builders.snapshot(db)
+    with pytest.raises(errors) as raised:
+        action()
+    assert builders.snapshot(db) == before
+    return str(raised.value)
+
+
+@pytest.fixture
+def world(db: peewee.Database) -> builders.World:
+    w = builders.world()
+    agent = builders.person("agent")
+    builders.role("Allegro agent", AGENT, sources=[w.s1], holders=[agent])
+    builders.role("Admin", PERMISSIONS, holders=[builders.person("boss")])
+    return w
+
+
+def test_out_of_scope_number_reads_like_a_missing_one(db, world) -> None:
+    gate = Gate(db, "agent")
+    missing = _refused(db, lambda: gate.reply(9999, "x"), (NotFound,))
+    hidden = _refused(db, lambda: gate.reply(world.t_s2, "x"), (NotFound,))
+    assert missing == "no ticket #9999"
+    assert hidden == f"no ticket #{world.t_s2}"
+    for action in (gate.get_ticket, gate.take, gate.close, gate.allowed_on, gate.explain_ticket):
+        _refused(db, lambda action=action: action(world.t_s2), (NotFound,))
+    assert gate.list_tickets(TicketQuery(search=f"#{world.t_s2}")) == []
+
+
+def test_assign_to_someone_who_cannot_work_the_ticket(db, world) -> None:
+    outsider = builders.person("outsider")
+    builders.role("Amazon agent", AGENT, sources=[world.s2], holders=[outsider])
+    gate = Gate(db, "agent")
+    _refused(db, lambda: gate.assign(world.t_s1, "outsider"), (InvalidInput,))
+    _refused(db, lambda: gate.assign(world.t_s1, "cust"), (InvalidInput,))  # the requester
+    _refused(db, lambda: gate.assign(world.t_s1, "nobody"), (NotFound,))
+    Person.update(active=False).where(Person.username == "boss").execute()
+    _refused(db, lambda: gate.assign(world.t_s1, "boss"), (NotFound,))
+
+
+def test_move_to_a_group_one_cannot_see_reads_like_a_missing_group(db, world) -> None:
+    member = builders.person("member")
+    builders.role(
+        "Narrow", ["tickets.list", "tickets.view", "tickets.change_group"], holders=[member]
+    )
+    from store.models import GroupMember
+
+    GroupMember.create(usergroup=world.g1, person=member)
+    gate = Gate(db, "member")
+    hidden = _refused(db, lambda: gate.move(world.t_s1, "Accounting"), (NotFound,))
+    missing = _refused(db, lambda: gate.move(world.t_s1, "Nope"), (NotFound,))
+    assert hidden == "no usergroup named 'Accounting'"
+    assert missing == "no usergroup named 'Nope'"
+    gate.move(world.t_s1, "Returns")
+
+
+def test_ids_that_are_prefixes_of_each_other(db, world) -> None:
+    while Ticket.select(peewee.fn.MAX(Ticket.number)).scalar() < 123:
+        builders.ticket(world.s2, world.customer)
+    Ticket.update(source=world.s1).where(Ticket.number == 12).execute()
+    gate = Gate(db, "agent")
+    assert gate.get_ticket("12").row.number == 12
+    assert gate.get_ticket("#12").row.number == 12
+    assert gate.get_ticket(" 12 ").row.number == 12
+    for hidden in ("123", "#123", "13"):
+        _refused(db, lambda hidden=hidden: gate.get_ticket(hidden), (NotFound,))
+    for bad in ("12abc", "0x0C", "+12", "1e1", "12;", "", "1 2", "١٢"):
+        _refused(db, lambda bad=bad: gate.get_ticket(bad), (InvalidInput,))
+    assert [r.number for r in gate.list_tickets(TicketQuery(search="12"))] == [12]
+    assert gate.list_tickets(TicketQuery(search="123")) == []
+
+
+def test_notes_do_not_leak_into_counts_or_search(db, world) -> None:
+    reader = builders.person("reader")
+    builders.role("Reader", ["tickets.list", "tickets.view"], holders=[reader])
+    gate = Gate(db, "reader")
+    assert gate.list_tickets(TicketQuery(search="secret")) == []
+    assert gate.count_tickets(TicketQuery(search="secret")) == 0
+    assert sum(g.tickets for g in gate.group_counts(TicketQuery(search="secret"))) == 0
+    assert all(m.kind != "note" for m in gate.get_ticket(world.t_s1).messages)
+    boss = Gate(db, "boss")
+    assert {r.number for r in boss.list_tickets(TicketQuery(search="secret"))} >= {
+        world.t_s1,
+        world.t_s2,
+    }
+
+
+def test_view_only_person_cannot_make_small_changes(db, world) -> None:
+    viewer = builders.person("viewer")
+    builders.role("Viewer", VIEW_ONLY, holders=[viewer])
+    gate = Gate(db, "viewer")
+    n = world.t_s1
+    attempts = [
+        lambda: gate.set_priority(n, "urgent"),
+        lambda: gate.set_status(n, "pending"),
+        lambda: gate.take(n),
+        lambda: gate.note(n, "x"),
+        lambda: gate.reply(n, "x"),
+        lambda: gate.assign(n, "viewer"),
+        lambda: gate.move(n, "Accounting"),
+        lambda: gate.close(n),
+        lambda: gate.delete_ticket(n),
+        lambda: gate.create_ticket("s", "b"),
+        lambda: gate.set_field_value("Returns", "Phone", "+48 1234 567"),
+        lambda: gate.add_member("Returns", "viewer"),
+        lambda: gate.create_group("Mine"),
+        lambda: gate.add_source("x", "email"),
+        lambda: gate.set_archived("Allegro PL", True),
+        lambda: gate.add_person("newbie", "New"),
+        lambda: gate.set_active("agent", False),
+        lambda: gate.grant_role("viewer", "Admin"),
+        lambda: gate.create_role("Mine", []),
+        lambda: gate.set_role_permissions("Viewer", VIEW_ONLY | {"tickets.reply"}),
+    ]
+    for attempt in attempts:
+        _refused(db, attempt, (PermissionDenied, NotFound))
+    gate.get_ticket(n)  # and yet it reads
+
+
+def test_people_cannot_raise_their_own_privileges(db, world) -> None:
+    assigner = builders.person("assigner")
+    builders.role(
+        "Role assigner", ["roles.assign", "roles.list", "people.list"], holders=[assigner]
+    )
+    editor = builders.person("editor")
+    builders.role("Role editor", ["roles.edit", "roles.list"], holders=[editor])
+    hr = builders.person("hr")
+    builders.role("HR", ["people.edit", "people.list"], holders=[hr])
+
+    message = _refused(db, lambda: Gate(db, "assigner").grant_role("assigner", "Admin"))
+    assert "does not" in message
+    _refused(
+        db,
+        lambda: Gate(db, "editor").set_role_permissions(
+            "Role editor", ["roles.edit", "roles.list", "audit.view"]
+        ),
+    )
+    _refused(db, lambda: Gate(db, "editor").create_role("Backdoor", ["audit.view"]))
+    _refused(db, lambda: Gate(db, "editor").set_role_scope("Admin", all_sources=True))
+    _refused(db, lambda: Gate(db, "hr").grant_role("hr", "Admin"))
+    _refused(db, lambda: Gate(db, "hr").explain_ticket(world.t_s1, "boss"), (NotFound,))
+    _refused(db, lambda: Gate(db, "agent").who("roles.edit"))
+    _refused(db, lambda: Gate(db, "agent").explain_permission("tickets.assign", username="boss"))
+    Gate(db, "assigner").grant_role("hr", "Role assigner")  # giving what one holds is fine
