@@ -1,0 +1,206 @@
+"""The audit log, last-admin protection, version conflicts and bad input at the gate."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import peewee
+import pytest
+
+from access import Conflict, Gate, InvalidInput, NotFound, PermissionDenied, UnknownPerson
+from access.audit import verify_chain
+from access.catalogue import PERMISSIONS
+from store.db import DatabaseError, connect
+from store.models import AuditEvent, Person
+from tests import builders
+
+HOSTILE = [
+    "[@click=app.quit]x[/]",
+    "[/]",
+    "[link=file:///etc/passwd]y[/link]",
+    "\x1b]0;title\x07",
+    "\x1b[2J\x1b[10;10H",
+    "\x9b31m",
+    "\u202eevil",
+]
+
+
+@pytest.fixture
+def world(db: peewee.Database) -> builders.World:
+    w = builders.world()
+    builders.role("Admin", PERMISSIONS, holders=[builders.person("boss")])
+    return w
+
+
+def _events() -> list[tuple[str, str, str]]:
+    return [(e.action, e.before, e.after) for e in AuditEvent.select().order_by(AuditEvent.id)]
+
+
+def test_every_change_writes_one_audit_event(db, world) -> None:
+    gate = Gate(db, "boss")
+    changes = [
+        ("ticket.reply", lambda: gate.reply(world.t_s1, "hi")),
+        ("ticket.note", lambda: gate.note(world.t_s1, "psst")),
+        ("ticket.take", lambda: gate.take(world.t_s1)),
+        ("ticket.assign", lambda: gate.assign(world.t_s1, None)),
+        ("ticket.move", lambda: gate.move(world.t_s1, "Returns")),
+        ("ticket.status", lambda: gate.set_status(world.t_s1, "pending")),
+        ("ticket.priority", lambda: gate.set_priority(world.t_s1, "high")),
+        ("ticket.create", lambda: gate.create_ticket("New", "Body")),
+        ("ticket.delete", lambda: gate.delete_ticket(world.t_s2)),
+        ("person.add", lambda: gate.add_person("newbie", "New Person")),
+        ("person.edit", lambda: gate.edit_person("newbie", phone="+48 123 456 789")),
+        ("person.deactivate", lambda: gate.set_active("newbie", False)),
+        ("role.create", lambda: gate.create_role("Readers", ["tickets.list"])),
+        ("role.grant", lambda: gate.grant_role("other", "Readers")),
+        ("role.revoke", lambda: gate.revoke_role("other", "Readers")),
+        ("role.permissions", lambda: gate.set_role_permissions("Readers", ["tickets.view"])),
+        (
+            "role.scope",
+            lambda: gate.set_role_scope("Readers", all_sources=False, sources=["Allegro PL"]),
+        ),
+        ("role.rename", lambda: gate.rename_role("Readers", "Lookers")),
+        ("role.delete", lambda: gate.delete_role("Lookers")),
+        ("group.create", lambda: gate.create_group("Team")),
+        ("group.member.add", lambda: gate.add_member("Team", "other")),
+        ("group.supervisor.add", lambda: gate.add_supervisor("Team", "other")),
+        ("field.define", lambda: gate.define_field("Phone", "phone")),
+        ("group.field", lambda: gate.set_field_value("Team", "Phone", "+48 12 345 67 89")),
+        ("group.rename", lambda: gate.rename_group("Team", "Squad")),
+        ("group.delete", lambda: gate.delete_group("Squad")),
+        ("source.add", lambda: gate.add_source("Phone line", "phone")),
+        ("source.archive", lambda: gate.set_archived("Phone line", True)),
+        ("source.restore", lambda: gate.set_archived("Phone line", False)),
+    ]
+    boss = Person.get(Person.username == "boss").id
+    for action, change in changes:
+        before = AuditEvent.select().count()
+        change()
+        new = list(AuditEvent.select().where(AuditEvent.id > before))
+        assert [e.action for e in new] == [action]
+        assert new[0].actor_id == boss
+    moved = AuditEvent.get(AuditEvent.action == "ticket.move")
+    assert (moved.before, moved.after) == ("", '"Returns"')
+    assert verify_chain() is None
+
+
+def test_audit_log_is_append_only_and_chained(db, world) -> None:
+    Gate(db, "boss").reply(world.t_s1, "hi")
+    with pytest.raises(peewee.IntegrityError, match="append-only"):
+        db.execute_sql("UPDATE audit_event SET action = 'x'")
+    with pytest.raises(peewee.IntegrityError, match="append-only"):
+        db.execute_sql("DELETE FROM audit_event")
+    event = AuditEvent.select().order_by(AuditEvent.id.desc()).first()
+    db.execute_sql("DROP TRIGGER audit_no_update")
+    db.execute_sql("UPDATE audit_event SET after = '\"edited\"' WHERE id = ?", (event.id,))
+    assert verify_chain() == event.id
+
+
+def test_control_bytes_are_escaped_in_the_log(db, world) -> None:
+    Gate(db, "boss").reply(world.t_s1, "".join(HOSTILE))
+    text = "".join(before + after for _, before, after in _events())
+    assert "\x1b" not in text and "\x9b" not in text and "\u202e" not in text
+
+
+def test_hostile_text_is_stored_and_returned_unchanged(db, world) -> None:
+    gate = Gate(db, "boss")
+    for text in HOSTILE:
+        number = gate.create_ticket(f"subject {text}", f"body {text}")
+        assert gate.get_ticket(number).row.subject == f"subject {text}"
+        assert gate.get_ticket(number).messages[0].body == f"body {text}"
+        assert f"subject {text}" in [r.subject for r in gate.list_tickets()]
+
+
+def test_last_role_editor_cannot_lose_the_right(db, world) -> None:
+    gate = Gate(db, "boss")
+    attempts = [
+        lambda: gate.revoke_role("boss", "Admin"),
+        lambda: gate.set_active("boss", False),
+        lambda: gate.set_role_permissions("Admin", set(PERMISSIONS) - {"roles.edit"}),
+        lambda: gate.delete_role("Admin"),
+    ]
+    for attempt in attempts:
+        before = builders.snapshot(db)
+        with pytest.raises(PermissionDenied, match="nobody able to edit roles"):
+            attempt()
+        assert builders.snapshot(db) == before
+    gate.grant_role("other", "Admin")
+    gate.revoke_role("boss", "Admin")  # another active editor exists now
+
+
+def test_stale_version_is_a_conflict(db, world) -> None:
+    gate = Gate(db, "boss")
+    version = gate.get_ticket(world.t_s1).row.version
+    gate.take(world.t_s1, expected_version=version)
+    before = builders.snapshot(db)
+    with pytest.raises(Conflict, match="changed by someone else"):
+        gate.close(world.t_s1, expected_version=version)
+    assert builders.snapshot(db) == before
+
+
+def test_unknown_or_inactive_person_and_unknown_ticket(db, world) -> None:
+    with pytest.raises(UnknownPerson, match="no person named 'ghost'"):
+        Gate(db, "ghost")
+    Person.update(active=False).where(Person.username == "other").execute()
+    with pytest.raises(UnknownPerson, match="deactivated"):
+        Gate(db, "other")
+    with pytest.raises(NotFound):
+        Gate(db, "boss").get_ticket(424242)
+    for bad in ("", "   ", "x" * 300_000):
+        with pytest.raises(InvalidInput):
+            Gate(db, "boss").reply(world.t_s1, bad)
+    with pytest.raises(InvalidInput):
+        Gate(db, "boss").set_status(world.t_s1, "done")
+
+
+def test_a_deactivated_session_is_refused_at_the_next_request(db, world) -> None:
+    builders.role("Reader", ["tickets.list"], holders=[Person.get(username="other").id])
+    session = Gate(db, "other")
+    Gate(db, "boss").set_active("other", False)
+    with pytest.raises(UnknownPerson):
+        session.list_tickets()
+
+
+def test_missing_database_file(tmp_path: Path) -> None:
+    with pytest.raises(DatabaseError, match="no database at"):
+        connect(str(tmp_path / "typo.db"))
+    assert not (tmp_path / "typo.db").exists()
+
+
+def test_corrupt_database_file(tmp_path: Path) -> None:
+    path = tmp_path / "garbage.db"
+    path.write_bytes(b"this is not a database at all" * 200)
+    with pytest.raises(DatabaseError, match="not a Ticketty database or is damaged"):
+        connect(str(path))
+
+
+def test_read_only_database_writes_nothing(db, db_path, world) -> None:
+    """A read-only file refuses writes with a clear message. Root ignores file modes, so as
+    root the same refusal comes from SQLite's query_only switch on the connection."""
+    gate = Gate(db, "boss")
+    before = builders.snapshot(db)
+    if os.geteuid() == 0:
+        db.execute_sql("PRAGMA query_only = 1")
+    else:
+        db.close()
+        db_path.chmod(0o444)
+        with pytest.raises(DatabaseError, match="read-only"):
+            connect(str(db_path))
+        return
+    with pytest.raises(DatabaseError, match="read-only; nothing was written"):
+        gate.reply(world.t_s1, "hello")
+    db.execute_sql("PRAGMA query_only = 0")
+    assert builders.snapshot(db) == before
+
+
+def test_disk_full_is_reported_and_the_connection_survives(db, world) -> None:
+    gate = Gate(db, "boss")
+    pages = db.execute_sql("PRAGMA page_count").fetchone()[0]
+    db.execute_sql(f"PRAGMA max_page_count = {pages}")
+    before = builders.snapshot(db)
+    with pytest.raises(DatabaseError, match=r"disk .* is full"):
+        gate.reply(world.t_s1, "x" * 100_000)
+    assert builders.snapshot(db) == before
+    db.execute_sql("PRAGMA max_page_count = 1073741823")
+    gate.reply(world.t_s1, "after the disk was freed")
