@@ -1,0 +1,193 @@
+"""The command line: JSON shapes, refusals as one line with an exit code and nothing written,
+and the set-up commands."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tui.cli import main
+
+
+@pytest.fixture(scope="module")
+def demo_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("cli") / "demo.db"
+    assert main(["demo", "--db", str(path), "--tickets", "200", "--seed", "7"]) == 0
+    return path
+
+
+def run(
+    capsys: pytest.CaptureFixture[str], db: Path, user: str, *args: str
+) -> tuple[int, str, str]:
+    code = main(["--db", str(db), "--user", user, *args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def show(capsys, db: Path, number: int) -> dict:
+    code, out, _ = run(capsys, db, "ada", "tickets", "show", str(number), "--json")
+    assert code == 0
+    return json.loads(out)
+
+
+def test_demo_lists_the_personas(tmp_path: Path, capsys) -> None:
+    assert main(["demo", "--db", str(tmp_path / "d.db"), "--tickets", "50"]) == 0
+    out = capsys.readouterr().out
+    for persona in ("ada", "sam", "ali", "vic", "mia"):
+        assert f"  {persona} " in out
+    assert main(["demo", "--db", str(tmp_path / "d.db"), "--tickets", "50"]) == 1
+    assert "--force" in capsys.readouterr().err
+
+
+def test_init_then_people_and_roles(tmp_path: Path, capsys) -> None:
+    db = tmp_path / "new.db"
+    assert main(["init", "--db", str(db), "--admin", "root1", "--name", "Root"]) == 0
+    assert main(["init", "--db", str(db), "--admin", "again"]) == 1
+    assert run(capsys, db, "root1", "people", "add", "bea", "--name", "Bea")[0] == 0
+    assert (
+        run(capsys, db, "root1", "roles", "create", "Readers", "--permission", "tickets.list")[0]
+        == 0
+    )
+    assert run(capsys, db, "root1", "people", "grant", "bea", "Readers")[0] == 0
+    code, out, _ = run(capsys, db, "root1", "people", "list", "--json")
+    assert code == 0
+    people = {p["username"]: p for p in json.loads(out)}
+    assert people["bea"]["roles"] == ["Readers"]
+    _code, out, _ = run(capsys, db, "root1", "access", "who", "tickets.list")
+    assert "bea" in out and "role Readers" in out
+
+
+def test_ticket_list_and_show_json_shapes(demo_file: Path, capsys) -> None:
+    code, out, _ = run(capsys, demo_file, "ada", "tickets", "list", "--limit", "5", "--json")
+    rows = json.loads(out)
+    assert code == 0 and len(rows) == 5
+    keys = {
+        "number",
+        "subject",
+        "source",
+        "usergroup",
+        "status",
+        "priority",
+        "assignee",
+        "requester",
+        "private",
+    }
+    assert all(keys <= set(row) for row in rows)
+    detail = show(capsys, demo_file, rows[0]["number"])
+    assert keys <= set(detail)
+    assert all({"kind", "author", "body"} <= set(m) for m in detail["messages"])
+    assert detail["messages"][0]["kind"] == "customer"
+
+
+def test_view_only_is_refused_and_nothing_changes(demo_file: Path, capsys) -> None:
+    before = show(capsys, demo_file, 10)
+    for args in (
+        ["assign", "10", "ola"],
+        ["reply", "10", "--body", "hi"],
+        ["status", "10", "closed"],
+        ["move", "10", "Returns"],
+        ["take", "10"],
+    ):
+        code, _out, err = run(capsys, demo_file, "vic", "tickets", *args)
+        assert code == 1
+        assert err.startswith("ticketty: ") and err.count("\n") == 1
+    assert show(capsys, demo_file, 10) == before
+
+
+def test_ali_sees_only_allegro(demo_file: Path, capsys) -> None:
+    code, out, _ = run(capsys, demo_file, "ali", "tickets", "list", "--limit", "500", "--json")
+    rows = json.loads(out)
+    assert rows and all(r["source"] == "Allegro PL" or r["assignee"] == "ali" for r in rows)
+    code, out, _ = run(
+        capsys,
+        demo_file,
+        "ada",
+        "tickets",
+        "list",
+        "--source",
+        "Amazon DE",
+        "--unassigned",
+        "--limit",
+        "1",
+        "--json",
+    )
+    hidden = json.loads(out)[0]["number"]
+    code, _, err = run(capsys, demo_file, "ali", "tickets", "show", str(hidden))
+    assert code == 1 and err == f"ticketty: no ticket #{hidden}\n"
+    code, _, err = run(capsys, demo_file, "ali", "tickets", "show", "99999")
+    assert err == "ticketty: no ticket #99999\n"
+
+
+def test_unknown_person_and_bad_database(demo_file: Path, tmp_path: Path, capsys) -> None:
+    assert run(capsys, demo_file, "ghost", "tickets", "list")[0] == 4
+    code, _, err = run(capsys, tmp_path / "missing.db", "ada", "tickets", "list")
+    assert code == 3 and "no database at" in err
+    garbage = tmp_path / "garbage.db"
+    garbage.write_bytes(b"\x00garbage" * 1000)
+    code, _, err = run(capsys, garbage, "ada", "tickets", "list")
+    assert code == 3 and "damaged" in err
+
+
+def test_hostile_text_round_trips_in_json_and_is_defused_in_plain(demo_file, capsys) -> None:
+    subject = "[@click=app.quit]x[/] \x1b]0;pwned\x07 \x9b31m"
+    code, out, _ = run(
+        capsys,
+        demo_file,
+        "ada",
+        "tickets",
+        "create",
+        "--subject",
+        subject,
+        "--body",
+        "[link=file:///etc/passwd]y[/link]",
+    )
+    assert code == 0
+    number = int(out)
+    assert show(capsys, demo_file, number)["subject"] == subject
+    _code, out, _ = run(capsys, demo_file, "ada", "tickets", "show", str(number))
+    assert "\x1b" not in out and "\x9b" not in out and "\x07" not in out
+    assert "[@click=app.quit]x[/]" in out
+
+
+def test_group_delete_asks_what_happens_to_tickets(demo_file: Path, capsys) -> None:
+    code, _, err = run(capsys, demo_file, "ada", "groups", "delete", "Returns")
+    assert code == 1 and "--move-tickets-to" in err and "--orphan-tickets" in err
+
+
+def test_explain(demo_file: Path, capsys) -> None:
+    code, out, _ = run(
+        capsys, demo_file, "ada", "tickets", "list", "--group", "Returns", "--limit", "1", "--json"
+    )
+    number = json.loads(out)[0]["number"]
+    code, out, _ = run(
+        capsys, demo_file, "ada", "access", "explain", "--ticket", str(number), "--person", "sam"
+    )
+    assert code == 0 and "supervises usergroup Returns" in out
+
+
+def _subprocess(*args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "TICKETTY_USER": "vic"}
+    return subprocess.run(
+        [sys.executable, "-m", "tui.cli", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_real_process_exit_codes(demo_file: Path) -> None:
+    refused = _subprocess("--db", str(demo_file), "tickets", "close", "3")
+    assert refused.returncode == 1
+    assert refused.stderr.startswith("ticketty: vic lacks tickets.close")
+    assert "Traceback" not in refused.stderr
+    listed = _subprocess("--db", str(demo_file), "tickets", "list", "--limit", "2", "--json")
+    assert listed.returncode == 0 and len(json.loads(listed.stdout)) == 2
+    no_terminal = _subprocess("--db", str(demo_file))
+    assert no_terminal.returncode == 2 and "needs a terminal" in no_terminal.stderr
