@@ -174,6 +174,13 @@ class TicketDesk(GateBase):
         rows = [self._row(d) for d in page.dicts()]
         return rows[::-1] if reverse else rows
 
+    def last_change(self) -> int:
+        """A number that grows with every change anyone makes (the newest audit event), so a
+        screen can poll cheaply and reload only when something happened."""
+        from store.models import AuditEvent
+
+        return AuditEvent.select(peewee.fn.MAX(AuditEvent.id)).scalar() or 0
+
     def count_tickets(self, query: TicketQuery | None = None) -> int:
         query = query or TicketQuery()
         grants = self.grants()

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 
+from rich.text import Text
+
 _BIDI_AND_INVISIBLE = frozenset(
     [*range(0x202A, 0x202F), *range(0x2066, 0x206A), *range(0x200B, 0x2010), 0x2060, 0xFEFF]
 )
@@ -34,3 +36,8 @@ def visible(text: str) -> str:
 def one_line(text: str) -> str:
     """`visible(text)` on a single line: newlines and tabs become spaces."""
     return visible(text).replace("\r", " ").replace("\n", " ").replace("\t", " ")
+
+
+def as_text(text: str, style: str = "") -> Text:
+    """Ticket data as a Rich `Text`: sanitised, and never parsed as markup."""
+    return Text(visible(text), style=style)

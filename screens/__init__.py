@@ -1,0 +1,1 @@
+"""One module per screen. Screens talk to the access gate only (through `app.gate`)."""

@@ -1,0 +1,66 @@
+"""The group filter: usergroups in scope with their ticket counts; pick one or several and the
+inbox follows. Counts come from the same scoped query as the inbox."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Label, SelectionList
+from textual.widgets.selection_list import Selection
+
+from access.views import GroupCount, TicketQuery
+from tui.safe_text import as_text
+
+NO_GROUP = -1  # SelectionList values must be hashable and not None-ambiguous
+
+
+class GroupFilterScreen(ModalScreen[dict[int | None, str] | None]):
+    """Returns the chosen groups ({id or None: name}); an empty dict shows every group."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "apply", "Apply", id="groups.apply"),
+        Binding("escape", "cancel", "Cancel", id="groups.cancel"),
+        Binding("j", "down", "Down", show=False, id="groups.down"),
+        Binding("k", "up", "Up", show=False, id="groups.up"),
+    ]
+
+    def __init__(self, query: TicketQuery) -> None:
+        super().__init__()
+        self.query_filter = query
+        self.names: dict[int, str] = {}
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="modal-box"):
+            yield Label("Usergroups (space picks, enter applies, none picked = all)")
+            yield SelectionList[int](id="group-list")
+
+    def on_mount(self) -> None:
+        gate = self.app.gate  # type: ignore[attr-defined]
+        self.app.run_gate(lambda: gate.group_counts(self.query_filter), self._loaded)  # type: ignore[attr-defined]
+
+    def _loaded(self, counts: list[GroupCount]) -> None:
+        chosen = set(self.query_filter.usergroups)
+        options = self.query_one(SelectionList)
+        for count in counts:
+            value = NO_GROUP if count.usergroup_id is None else count.usergroup_id
+            self.names[value] = count.name
+            label = as_text(f"{count.name}  ({count.tickets})")
+            options.add_option(Selection(label, value, count.usergroup_id in chosen))
+        options.focus()
+
+    def action_apply(self) -> None:
+        picked = self.query_one(SelectionList).selected
+        self.dismiss({(None if v == NO_GROUP else v): self.names[v] for v in picked})
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+    def action_down(self) -> None:
+        self.query_one(SelectionList).action_cursor_down()
+
+    def action_up(self) -> None:
+        self.query_one(SelectionList).action_cursor_up()

@@ -1,0 +1,331 @@
+"""The inbox: tickets in scope, newest activity first, with filters, search, marks and bulk
+actions. Its list reads pages through the gate in thread workers."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+from typing import Any, ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Static
+
+from access import Gate
+from access.views import TicketQuery, TicketRow
+from tui.safe_text import one_line
+from tui.ticket_list import TicketList
+from tui.widgets import ConfirmModal, PickerModal, PromptModal
+
+STATUSES = ("new", "open", "pending", "resolved", "closed")
+
+
+class GateRowSource:
+    """The inbox query as the list's `RowSource`; called from the list's thread workers."""
+
+    def __init__(self, gate: Gate, query: TicketQuery) -> None:
+        self.gate = gate
+        self.query = query
+
+    def count(self) -> int:
+        return self.gate.count_tickets(self.query)
+
+    def page(self, offset: int, limit: int, total: int) -> list[TicketRow]:
+        return self.gate.list_tickets(self.query, offset=offset, limit=limit, total=total)
+
+
+# Which permission each action needs somewhere in the person's scope; the gate still checks
+# each ticket.
+NEEDS: dict[str, str] = {
+    "assign": "tickets.assign",
+    "move": "tickets.change_group",
+    "status": "tickets.change_status",
+    "close": "tickets.close",
+    "take": "tickets.take",
+    "new_ticket": "tickets.create",
+    "roles": "roles.list",
+}
+
+
+class InboxScreen(Screen[None]):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("slash", "search", "Search", id="inbox.search"),
+        Binding("f", "filter_status", "Status filter", id="inbox.filter_status"),
+        Binding("F", "filter_groups", "Groups", id="inbox.filter_groups"),
+        Binding("S", "filter_source", "Source filter", show=False, id="inbox.filter_source"),
+        Binding("M", "toggle_mine", "Mine", show=False, id="inbox.mine"),
+        Binding("U", "toggle_unassigned", "Unassigned", show=False, id="inbox.unassigned"),
+        Binding("x", "clear_filters", "Clear filters", show=False, id="inbox.clear"),
+        Binding("t", "take", "Take", id="inbox.take"),
+        Binding("a", "assign", "Assign", id="inbox.assign"),
+        Binding("m", "move", "Move group", id="inbox.move"),
+        Binding("s", "status", "Status", id="inbox.status"),
+        Binding("c", "close", "Close", id="inbox.close"),
+        Binding("n", "new_ticket", "New", id="inbox.new"),
+        Binding("R", "roles", "Roles", id="inbox.roles"),
+        Binding("ctrl+r", "reload", "Reload", show=False, id="inbox.reload"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.query_filter = TicketQuery()
+        self.group_names: dict[int | None, str] = {}
+        self._last_change = -1
+
+    @property
+    def gate(self) -> Gate:
+        return self.app.gate  # type: ignore[attr-defined,no-any-return]
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield TicketList(now=self.app.clock, id="tickets")  # type: ignore[attr-defined]
+        yield Static("", classes="status-line", id="status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.title = "Inbox"
+        self.app.run_gate(lambda: self.gate.grants().permissions, self._permissions_loaded)
+        self.query_one(TicketList).set_source(GateRowSource(self.gate, self.query_filter))
+        self.query_one(TicketList).focus()
+        self.set_interval(self.app.refresh_seconds, self._poll)  # type: ignore[attr-defined]
+
+    def _permissions_loaded(self, permissions: frozenset[str]) -> None:
+        self.app.permissions = permissions  # type: ignore[attr-defined]
+        self.refresh_bindings()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        needed = NEEDS.get(action)
+        if needed is None:
+            return True
+        return needed in self.app.permissions  # type: ignore[attr-defined]
+
+    # --------------------------------------------------------------- refresh
+
+    def _poll(self) -> None:
+        """Others' changes show within a couple of seconds: reload when the log moved."""
+        self.app.run_gate(self.gate.last_change, self._maybe_reload, group="poll", exclusive=True)
+
+    def _maybe_reload(self, marker: int) -> None:
+        if self._last_change not in (-1, marker):
+            self.query_one(TicketList).reload()
+        self._last_change = marker
+
+    def action_reload(self) -> None:
+        self.query_one(TicketList).reload()
+
+    def on_screen_resume(self) -> None:
+        self.query_one(TicketList).reload()
+
+    def on_ticket_list_counted(self, message: TicketList.Counted) -> None:
+        self._show_status(message.total)
+
+    def _show_status(self, total: int) -> None:
+        q = self.query_filter
+        parts = [f"{total} tickets"]
+        if q.statuses:
+            parts.append("status " + ",".join(q.statuses))
+        if q.usergroups:
+            parts.append("groups " + ", ".join(self.group_names.get(g, "?") for g in q.usergroups))
+        if q.sources:
+            parts.append("source filter on")
+        if q.mine:
+            parts.append("mine")
+        if q.unassigned:
+            parts.append("unassigned")
+        if q.search:
+            parts.append(f"search “{q.search}”")
+        marks = len(self.query_one(TicketList).marked)
+        if marks:
+            parts.append(f"{marks} marked")
+        self.query_one("#status", Static).update(one_line(" · ".join(parts)))
+
+    def apply(self, query: TicketQuery) -> None:
+        self.query_filter = query
+        tickets = self.query_one(TicketList)
+        tickets.clear_marks()
+        tickets.set_source(GateRowSource(self.gate, query))
+
+    # --------------------------------------------------------------- filters
+
+    def action_search(self) -> None:
+        def done(text: str | None) -> None:
+            if text is not None:
+                self.apply(replace(self.query_filter, search=text.strip()))
+
+        self.app.push_screen(
+            PromptModal("Search subjects and messages (or #number)", self.query_filter.search), done
+        )
+
+    def action_filter_status(self) -> None:
+        choices = [("", "any status"), *[(s, s) for s in STATUSES]]
+
+        def done(value: str | None) -> None:
+            if value is not None:
+                self.apply(replace(self.query_filter, statuses=(value,) if value else ()))
+
+        self.app.push_screen(PickerModal("Show tickets with status", choices), done)
+
+    def action_filter_groups(self) -> None:
+        from screens.group_filter import GroupFilterScreen
+
+        def done(chosen: dict[int | None, str] | None) -> None:
+            if chosen is not None:
+                self.group_names = chosen
+                self.apply(replace(self.query_filter, usergroups=tuple(chosen)))
+
+        self.app.push_screen(GroupFilterScreen(self.query_filter), done)
+
+    def action_filter_source(self) -> None:
+        def loaded(sources: list[Any]) -> None:
+            choices = [("", "any source")] + [(str(s.id), s.name) for s in sources]
+
+            def done(value: str | None) -> None:
+                if value is not None:
+                    chosen = (int(value),) if value else ()
+                    self.apply(replace(self.query_filter, sources=chosen))
+
+            self.app.push_screen(PickerModal("Show tickets from source", choices), done)
+
+        self.app.run_gate(self.gate.list_sources, loaded)
+
+    def action_toggle_mine(self) -> None:
+        self.apply(replace(self.query_filter, mine=not self.query_filter.mine))
+
+    def action_toggle_unassigned(self) -> None:
+        self.apply(replace(self.query_filter, unassigned=not self.query_filter.unassigned))
+
+    def action_clear_filters(self) -> None:
+        self.group_names = {}
+        self.apply(TicketQuery())
+
+    # ----------------------------------------------------------------- open
+
+    def on_ticket_list_opened(self, message: TicketList.Opened) -> None:
+        from screens.ticket_detail import TicketDetailScreen
+
+        self.app.push_screen(TicketDetailScreen(message.row.number))
+
+    def action_new_ticket(self) -> None:
+        from screens.new_ticket import NewTicketScreen
+
+        self.app.push_screen(NewTicketScreen())
+
+    def action_roles(self) -> None:
+        from screens.role_editor import RoleEditorScreen
+
+        self.app.push_screen(RoleEditorScreen())
+
+    # ----------------------------------------------------------- bulk actions
+
+    def _targets(self) -> list[TicketRow | int]:
+        tickets = self.query_one(TicketList)
+        if tickets.marked:
+            return sorted(tickets.marked)  # type: ignore[return-value]
+        row = tickets.current_row()
+        return [row] if row is not None else []
+
+    def _bulk(self, label: str, change: Callable[[int, int | None], object]) -> None:
+        """Apply `change(number, expected_version)` to the marked tickets (or the current one)
+        in one worker, then report what was done and what was refused, and why."""
+        targets = self._targets()
+        if not targets:
+            return
+
+        def run() -> tuple[int, list[str]]:
+            done, refused = 0, []
+            for target in targets:
+                number, version = (
+                    (target.number, target.version)
+                    if isinstance(target, TicketRow)
+                    else (target, None)
+                )
+                try:
+                    change(number, version)
+                    done += 1
+                except Exception as exc:
+                    from tui.app import describe_error
+
+                    refused.append(f"#{number}: {describe_error(exc)}")
+            return done, refused
+
+        def finished(result: tuple[int, list[str]]) -> None:
+            done, refused = result
+            text = f"{label}: {done} done"
+            if refused:
+                text += f", {len(refused)} refused ({refused[0]})"
+            self.notify(one_line(text), severity="warning" if refused else "information")
+            tickets = self.query_one(TicketList)
+            tickets.clear_marks()
+            tickets.reload()
+
+        self.app.run_gate(run, finished, group="bulk")
+
+    def action_take(self) -> None:
+        self._bulk("take", lambda n, v: self.gate.take(n, expected_version=v))
+
+    def action_assign(self) -> None:
+        def loaded(people: list[Any]) -> None:
+            choices = [("-", "(nobody)")] + [
+                (p.username, f"{p.username} — {p.display_name}") for p in people
+            ]
+
+            def done(username: str | None) -> None:
+                if username is not None:
+                    target = None if username == "-" else username
+                    self._bulk(
+                        f"assign to {username}",
+                        lambda n, v: self.gate.assign(n, target, expected_version=v),
+                    )
+
+            self.app.push_screen(PickerModal("Assign to", choices), done)
+
+        if "people.list" in self.app.permissions:  # type: ignore[attr-defined]
+            self.app.run_gate(lambda: self.gate.find_people("", limit=500), loaded)
+        else:
+            self.app.push_screen(
+                PromptModal("Assign to (username)"),
+                lambda name: (
+                    name
+                    and self._bulk(
+                        f"assign to {name}",
+                        lambda n, v: self.gate.assign(n, name.strip(), expected_version=v),
+                    )
+                ),
+            )
+
+    def action_move(self) -> None:
+        def loaded(groups: list[Any]) -> None:
+            choices = [("-", "(no group)")] + [(g.name, g.name) for g in groups]
+
+            def done(name: str | None) -> None:
+                if name is not None:
+                    target = None if name == "-" else name
+                    self._bulk(
+                        f"move to {name}",
+                        lambda n, v: self.gate.move(n, target, expected_version=v),
+                    )
+
+            self.app.push_screen(PickerModal("Move to usergroup", choices), done)
+
+        self.app.run_gate(self.gate.list_groups, loaded)
+
+    def action_status(self) -> None:
+        def done(status: str | None) -> None:
+            if status:
+                self._bulk(
+                    f"status {status}",
+                    lambda n, v: self.gate.set_status(n, status, expected_version=v),
+                )
+
+        self.app.push_screen(PickerModal("Set status", [(s, s) for s in STATUSES]), done)
+
+    def action_close(self) -> None:
+        count = len(self._targets())
+
+        def done(yes: bool | None) -> None:
+            if yes:
+                self._bulk("close", lambda n, v: self.gate.close(n, expected_version=v))
+
+        if count:
+            self.app.push_screen(ConfirmModal(f"Close {count} ticket(s)?"), done)

@@ -1,0 +1,84 @@
+"""Filing a ticket: subject and text; the group picker only with `tickets.choose_group`, the
+private switch only with `tickets.create_private`."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Checkbox, Input, Label, Select, TextArea
+
+from tui.safe_text import one_line
+
+
+class NewTicketScreen(ModalScreen[int | None]):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+s", "file", "File ticket", id="new.file"),
+        Binding("escape", "cancel", "Cancel", id="new.cancel"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.options: dict[str, Any] | None = None
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="modal-box compose-box", id="new-ticket"):
+            yield Label("New ticket (ctrl+s files it, escape cancels)")
+            yield Input(placeholder="Subject", id="subject")
+            yield TextArea(id="body")
+
+    def on_mount(self) -> None:
+        gate = self.app.gate  # type: ignore[attr-defined]
+        self.app.run_gate(gate.new_ticket_options, self._loaded)  # type: ignore[attr-defined]
+        self.query_one("#subject", Input).focus()
+
+    def _loaded(self, options: dict[str, Any]) -> None:
+        self.options = options
+        box = self.query_one("#new-ticket")
+        if options["may_choose_group"]:
+            choices = [(one_line(name), name) for name in options["groups"]]
+            box.mount(
+                Select(
+                    choices,
+                    prompt="Usergroup",
+                    id="group",
+                    value=options["default_group"] or Select.BLANK,
+                )
+            )
+        if options["may_file_private"]:
+            box.mount(Checkbox("Private: the group's other members do not see it", id="private"))
+
+    def action_file(self) -> None:
+        if self.options is None:
+            return
+        subject = self.query_one("#subject", Input).value
+        body = self.query_one("#body", TextArea).text
+        group = None
+        if self.options["may_choose_group"]:
+            value = self.query_one("#group", Select).value
+            group = value if isinstance(value, str) else None
+        private = (
+            self.query_one("#private", Checkbox).value
+            if self.options["may_file_private"]
+            else False
+        )
+        gate = self.app.gate  # type: ignore[attr-defined]
+
+        def filed(number: int) -> None:
+            self.notify(f"filed ticket #{number}")
+            self.dismiss(number)
+
+        self.app.run_gate(  # type: ignore[attr-defined]
+            lambda: gate.create_ticket(subject, body, group=group, private=private), filed
+        )
+
+    @on(Input.Submitted, "#subject")
+    def to_body(self) -> None:
+        self.query_one("#body", TextArea).focus()
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

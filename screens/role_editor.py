@@ -1,0 +1,264 @@
+"""The role editor: roles, their permission tree with tri-state checkboxes, their scopes and
+holders, and "who can do this" for the highlighted permission."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import Footer, Header, OptionList, Static, Tree
+from textual.widgets.option_list import Option
+from textual.widgets.tree import TreeNode
+
+from access import Gate
+from access.catalogue import CATALOGUE, PERMISSIONS
+from access.views import Holder, RoleView
+from tui.safe_text import as_text, one_line
+from tui.widgets import ConfirmModal, PickerModal, PromptModal
+
+EDITS = {"toggle", "save", "new", "copy", "rename", "delete", "scope"}
+
+
+def tri_state(leaves: list[str], chosen: set[str]) -> str:
+    held = sum(1 for leaf in leaves if leaf in chosen)
+    return "[x]" if held == len(leaves) else "[-]" if held else "[ ]"
+
+
+class RoleEditorScreen(Screen[None]):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "back", "Back", id="roles.back"),
+        Binding("tab", "focus_next", "Next pane", show=False, id="roles.next"),
+        Binding("space", "toggle", "Tick", id="roles.toggle"),
+        Binding("ctrl+s", "save", "Save", id="roles.save"),
+        Binding("n", "new", "New", id="roles.new"),
+        Binding("c", "copy", "Copy", id="roles.copy"),
+        Binding("R", "rename", "Rename", id="roles.rename"),
+        Binding("d", "delete", "Delete", id="roles.delete"),
+        Binding("o", "scope", "Scope", id="roles.scope"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.roles: list[RoleView] = []
+        self.current: RoleView | None = None
+        self.pending: set[str] = set()
+
+    @property
+    def gate(self) -> Gate:
+        return self.app.gate  # type: ignore[attr-defined,no-any-return]
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal():
+            yield OptionList(id="role-list")
+            with Vertical(id="role-detail"):
+                yield Static("", id="role-summary")
+                yield Tree("Permissions", id="permission-tree")
+                yield Static("", id="who-can")
+        yield Footer()
+
+    DEFAULT_CSS = """
+    #role-list { width: 30%; min-width: 22; }
+    #role-summary { height: auto; padding: 0 1; }
+    #permission-tree { height: 1fr; }
+    #who-can { height: auto; max-height: 8; padding: 0 1; border-top: solid $panel; }
+    """
+
+    def on_mount(self) -> None:
+        self.title = "Roles"
+        self.app.run_gate(lambda: self.gate.grants().permissions, self._permissions)
+        self.load()
+
+    def _permissions(self, permissions: frozenset[str]) -> None:
+        self.app.permissions = permissions  # type: ignore[attr-defined]
+        self.refresh_bindings()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in EDITS:
+            return "roles.edit" in self.app.permissions  # type: ignore[attr-defined]
+        return True
+
+    def load(self, select: str | None = None) -> None:
+        self.app.run_gate(self.gate.list_roles, lambda roles: self._loaded(roles, select))
+
+    def _loaded(self, roles: list[RoleView], select: str | None) -> None:
+        self.roles = roles
+        options = self.query_one("#role-list", OptionList)
+        options.clear_options()
+        for role in roles:
+            options.add_option(Option(as_text(f"{role.name} ({len(role.holders)})"), id=role.name))
+        names = [r.name for r in roles]
+        wanted = select or (self.current.name if self.current else None)
+        if roles:
+            options.highlighted = names.index(wanted) if wanted in names else 0
+            self._show(roles[options.highlighted])
+        options.focus()
+
+    @on(OptionList.OptionHighlighted, "#role-list")
+    def role_highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        role = next((r for r in self.roles if r.name == event.option.id), None)
+        if role is not None:
+            self._show(role)
+
+    def _show(self, role: RoleView) -> None:
+        self.current = role
+        self.pending = set(role.permissions)
+        sources = "all sources" if role.all_sources else ", ".join(role.sources) or "no source"
+        summary = as_text(f"{role.name}: {role.ticket_scope} tickets in {sources}\n", "bold")
+        summary.append_text(as_text("held by " + (", ".join(role.holders) or "nobody")))
+        self.query_one("#role-summary", Static).update(summary)
+        self._draw_tree()
+
+    def _draw_tree(self) -> None:
+        tree = self.query_one("#permission-tree", Tree)
+        expanded = {str(n.data) for n in tree.root.children if n.is_expanded}
+        cursor = tree.cursor_line
+        tree.clear()
+        tree.root.expand()
+        for group in CATALOGUE:
+            keys = [leaf.key for leaf in group.leaves]
+            label = Text(f"{tri_state(keys, self.pending)} {group.name}", style="bold")
+            label.append(f"  {group.description}", style="dim")
+            node = tree.root.add(label, data=group.name, expand=group.name in expanded)
+            for leaf in group.leaves:
+                mark = "[x]" if leaf.key in self.pending else "[ ]"
+                leaf_label = Text(f"{mark} {leaf.leaf}")
+                leaf_label.append(f"  {leaf.description}", style="dim")
+                node.add_leaf(leaf_label, data=leaf.key)
+        if cursor >= 0:
+            tree.cursor_line = cursor
+
+    def _node_keys(self, node: TreeNode[Any]) -> list[str]:
+        if node.data in PERMISSIONS:
+            return [str(node.data)]
+        return [leaf.key for g in CATALOGUE if g.name == node.data for leaf in g.leaves]
+
+    @on(Tree.NodeHighlighted, "#permission-tree")
+    def permission_highlighted(self, event: Tree.NodeHighlighted[Any]) -> None:
+        key = event.node.data
+        if key not in PERMISSIONS:
+            self.query_one("#who-can", Static).update("")
+            return
+        self.app.run_gate(
+            lambda: self.gate.who(key),
+            lambda holders: self._who(key, holders),
+            group="who",
+            exclusive=True,
+        )
+
+    def _who(self, key: str, holders: list[Holder]) -> None:
+        text = Text(f"Who can {key}: ", style="bold")
+        text.append_text(as_text("; ".join(f"{h.username} ({h.via})" for h in holders) or "nobody"))
+        self.query_one("#who-can", Static).update(text)
+
+    def action_toggle(self) -> None:
+        tree = self.query_one("#permission-tree", Tree)
+        node = tree.cursor_node
+        if node is None or self.current is None:
+            return
+        keys = self._node_keys(node)
+        if all(k in self.pending for k in keys):
+            self.pending -= set(keys)
+        else:
+            self.pending |= set(keys)
+        self._draw_tree()
+        changed = len(self.pending ^ set(self.current.permissions))
+        self.query_one("#role-summary", Static).update(
+            as_text(f"{self.current.name}: {changed} unsaved change(s); ctrl+s saves")
+        )
+
+    def action_save(self) -> None:
+        if self.current is None:
+            return
+        name, wanted = self.current.name, set(self.pending)
+
+        def saved(_: object) -> None:
+            self.notify(one_line(f"saved {name}"))
+            self.load(name)
+
+        self.app.run_gate(lambda: self.gate.set_role_permissions(name, wanted), saved)
+
+    def _ask_name(self, title: str, value: str, then: Any) -> None:
+        def done(text: str | None) -> None:
+            if text and text.strip():
+                new = text.strip()
+                self.app.run_gate(lambda: then(new), lambda _: self.load(new))
+
+        self.app.push_screen(PromptModal(title, value), done)
+
+    def action_new(self) -> None:
+        self._ask_name("Name of the new role", "", lambda name: self.gate.create_role(name))
+
+    def action_copy(self) -> None:
+        if self.current is not None:
+            source = self.current.name
+            self._ask_name(
+                f"Copy {source} as",
+                f"{source} (copy)",
+                lambda name: self.gate.copy_role(source, name),
+            )
+
+    def action_rename(self) -> None:
+        if self.current is not None:
+            old = self.current.name
+            self._ask_name(f"Rename {old} to", old, lambda name: self.gate.rename_role(old, name))
+
+    def action_delete(self) -> None:
+        if self.current is None:
+            return
+        role = self.current
+
+        def done(yes: bool | None) -> None:
+            if yes:
+                self.current = None
+                self.app.run_gate(lambda: self.gate.delete_role(role.name), lambda _: self.load())
+
+        self.app.push_screen(
+            ConfirmModal(f"Delete role {role.name}, held by {len(role.holders)} people?"), done
+        )
+
+    def action_scope(self) -> None:
+        """Ticket scope, then sources: all, or one chosen source."""
+        if self.current is None:
+            return
+        role = self.current
+        scopes = [
+            ("all", "all tickets"),
+            ("usergroups", "tickets of the person's usergroups"),
+            ("own", "the person's own tickets"),
+        ]
+
+        def scope_chosen(ticket_scope: str | None) -> None:
+            if ticket_scope is None:
+                return
+
+            def sources_loaded(sources: list[Any]) -> None:
+                choices = [("*", "all sources")] + [(s.name, s.name) for s in sources]
+
+                def source_chosen(source: str | None) -> None:
+                    if source is None:
+                        return
+                    every = source == "*"
+                    self.app.run_gate(
+                        lambda: self.gate.set_role_scope(
+                            role.name,
+                            all_sources=every,
+                            sources=() if every else (source,),
+                            ticket_scope=ticket_scope,
+                        ),
+                        lambda _: self.load(role.name),
+                    )
+
+                self.app.push_screen(PickerModal("Sources the role covers", choices), source_chosen)
+
+            self.app.run_gate(self.gate.list_sources, sources_loaded)
+
+        self.app.push_screen(PickerModal("Tickets the role covers", scopes), scope_chosen)
+
+    def action_back(self) -> None:
+        self.app.pop_screen()

@@ -1,0 +1,134 @@
+"""The Textual app: one person's session over the gate.
+
+Every gate call runs in a thread worker; screens get results back on the event loop. What the
+person may do is loaded once per screen in a worker and cached for `check_action`, so the footer,
+the command palette and the help show only actions they hold; the gate refuses the rest anyway.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterable
+from datetime import datetime
+from functools import partial
+from typing import Any, ClassVar
+
+from textual.app import App, SystemCommand
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+
+from access import AccessError, Gate
+from tui.config import Config, ConfigError, load_config
+from tui.safe_text import one_line
+from tui.widgets import HelpModal
+
+
+def describe_error(exc: BaseException) -> str:
+    """One sentence for a person: the gate's and the database's own messages are written so."""
+    from store.db import DatabaseError
+
+    if isinstance(exc, AccessError | DatabaseError):
+        return str(exc)
+    return f"unexpected error: {type(exc).__name__}: {exc}"
+
+
+class TickettyApp(App[int]):
+    """Ticketty for one person. `gate` acts as them; `clock` is injectable for stable tests."""
+
+    TITLE = "Ticketty"
+    CSS_PATH = "app.tcss"
+    ENABLE_COMMAND_PALETTE = True
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("question_mark", "help", "Keys", id="app.help"),
+        Binding("q", "quit", "Quit", id="app.quit"),
+    ]
+
+    def __init__(
+        self,
+        gate: Gate,
+        *,
+        config: Config | None = None,
+        clock: Callable[[], datetime] | None = None,
+        refresh_seconds: float = 2.0,
+    ) -> None:
+        super().__init__()
+        self.gate = gate
+        self.config = config or Config()
+        self.clock = clock or datetime.utcnow
+        self.refresh_seconds = refresh_seconds
+        self.permissions: frozenset[str] = frozenset()
+
+    def on_mount(self) -> None:
+        self.set_keymap(self.config.keymap)
+        self.sub_title = one_line(self.gate.username)
+        from screens.inbox import InboxScreen
+
+        self.push_screen(InboxScreen())
+
+    def run_gate(
+        self,
+        call: Callable[[], Any],
+        done: Callable[[Any], None] | None = None,
+        *,
+        group: str = "gate",
+        exclusive: bool = False,
+    ) -> None:
+        """Run `call` (a gate request) in a thread worker; `done(result)` back on the event loop;
+        a refusal or database error becomes a notification and the app keeps running."""
+
+        def work_in_thread() -> None:
+            try:
+                result = call()
+            except Exception as exc:  # shown to the person, never a crash
+                self.call_from_thread(
+                    self.notify, one_line(describe_error(exc)), severity="error", timeout=6
+                )
+                return
+            if done is not None:
+                self.call_from_thread(done, result)
+
+        self.run_worker(
+            work_in_thread, thread=True, group=group, exclusive=exclusive, exit_on_error=False
+        )
+
+    def action_help(self) -> None:
+        keys = [
+            (binding.key_display or self.get_key_display(binding), binding.description)
+            for (_, binding, enabled, _) in self.screen.active_bindings.values()
+            if enabled and binding.description
+        ]
+        self.push_screen(HelpModal(sorted(set(keys))))
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        """The palette offers what the footer offers: the screen's enabled actions."""
+        yield from super().get_system_commands(screen)
+        for _, binding, enabled, _ in screen.active_bindings.values():
+            if enabled and binding.description and binding.show:
+                yield SystemCommand(
+                    binding.description,
+                    binding.description,
+                    partial(screen.run_action, binding.action),
+                )
+
+
+def run_app(location: str, username: str) -> int:
+    """Open the database, check the person, run the app. One line and an exit code on error."""
+    from access import UnknownPerson
+    from store.db import DatabaseError, connect
+
+    try:
+        config = load_config()
+        db = connect(location)
+        gate = Gate(db, username)
+    except ConfigError as exc:
+        print(f"ticketty: {one_line(str(exc))}", file=sys.stderr)
+        return 2
+    except DatabaseError as exc:
+        print(f"ticketty: {one_line(str(exc))}", file=sys.stderr)
+        return 3
+    except UnknownPerson as exc:
+        print(f"ticketty: {one_line(str(exc))}", file=sys.stderr)
+        return 4
+    TickettyApp(gate, config=config).run()
+    db.close()
+    return 0

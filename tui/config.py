@@ -1,0 +1,70 @@
+"""Settings from a TOML file: `TICKETTY_CONFIG`, else `config.toml` in the user config folder.
+
+```toml
+allow_editor = true          # reply/note may open $EDITOR (never under SSH)
+
+[keymap]                     # binding id = keys
+"inbox.open" = "o,enter"
+```
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import platformdirs
+
+
+class ConfigError(Exception):
+    """The config file cannot be read; the message names the file and the problem."""
+
+
+@dataclass(frozen=True)
+class Config:
+    keymap: dict[str, str] = field(default_factory=dict)
+    allow_editor: bool = True
+    editor: str | None = None
+
+    @property
+    def editor_command(self) -> str | None:
+        """The editor to open for long text, or None where it must not be reachable: under SSH
+        a forced command must not lead to a shell (vim's `:!`), and a client's EDITOR is
+        never trusted."""
+        if not self.allow_editor or under_ssh():
+            return None
+        return self.editor or os.environ.get("VISUAL") or os.environ.get("EDITOR")
+
+
+def under_ssh() -> bool:
+    return any(key in os.environ for key in ("SSH_CONNECTION", "SSH_ORIGINAL_COMMAND", "SSH_TTY"))
+
+
+def config_path() -> Path:
+    explicit = os.environ.get("TICKETTY_CONFIG")
+    if explicit:
+        return Path(explicit)
+    return Path(platformdirs.user_config_dir("ticketty", appauthor=False)) / "config.toml"
+
+
+def load_config(path: Path | None = None) -> Config:
+    path = path or config_path()
+    if not path.exists():
+        return Config()
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"cannot read {path}: {exc}") from exc
+    keymap = data.get("keymap", {})
+    if not isinstance(keymap, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in keymap.items()
+    ):
+        raise ConfigError(f"{path}: [keymap] maps binding ids to keys, both strings")
+    editor = data.get("editor")
+    return Config(
+        keymap=dict(keymap),
+        allow_editor=bool(data.get("allow_editor", True)),
+        editor=editor if isinstance(editor, str) else None,
+    )

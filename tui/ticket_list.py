@@ -1,0 +1,323 @@
+"""The inbox list: a Line-API scroll view that renders only the rows in view.
+
+The list's virtual height is the ticket count; rows come from a `RowSource` in pages read by a
+thread worker around the viewport and kept in a small cache. Moving, paging or jumping to the end
+costs one page at most, whatever the count, so a million tickets scroll like a hundred.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import ClassVar, Protocol
+
+from rich.segment import Segment
+from rich.style import Style
+from textual import events
+from textual.binding import Binding, BindingType
+from textual.geometry import Region, Size
+from textual.message import Message
+from textual.reactive import reactive
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from access.views import TicketRow
+from tui.safe_text import one_line
+
+PAGE = 100
+CACHED_PAGES = 12
+
+
+class RowSource(Protocol):
+    """Where the list reads its rows. Both calls block (they run SQL): the list calls them from
+    a thread worker, never on the event loop."""
+
+    def count(self) -> int: ...
+
+    def page(self, offset: int, limit: int, total: int) -> list[TicketRow]: ...
+
+
+@dataclass(frozen=True)
+class Column:
+    title: str
+    width: int  # 0: takes the slack
+    cell: Callable[[TicketRow, datetime], str]
+    drop_order: int  # columns with the highest number go first on a narrow screen
+
+
+def age(then: datetime, now: datetime) -> str:
+    seconds = max(0, int((now - then).total_seconds()))
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds >= size:
+            return f"{seconds // size}{unit}"
+    return "now"
+
+
+def _flags(row: TicketRow) -> str:
+    return ("P" if row.private else " ") + ("S" if row.as_supervisor else " ")
+
+
+COLUMNS: tuple[Column, ...] = (
+    Column("#", 7, lambda r, _: str(r.number), 0),
+    Column("", 2, lambda r, _: _flags(r), 0),
+    Column("Subject", 0, lambda r, _: r.subject, 0),
+    Column("Requester", 14, lambda r, _: r.requester, 5),
+    Column("Group", 14, lambda r, _: r.usergroup or "-", 2),
+    Column("Source", 12, lambda r, _: r.source, 4),
+    Column("Status", 8, lambda r, _: r.status, 1),
+    Column("Prio", 6, lambda r, _: r.priority, 3),
+    Column("Assignee", 9, lambda r, _: r.assignee or "-", 1),
+    Column("Age", 5, lambda r, now: age(r.updated_at, now), 0),
+)
+MIN_SUBJECT = 18
+
+
+def layout(width: int) -> list[tuple[Column, int]]:
+    """The columns that fit `width` (one mark cell taken), with their widths."""
+    chosen = list(COLUMNS)
+    while True:
+        fixed = sum(c.width + 1 for c in chosen if c.width)
+        if width - 2 - fixed >= MIN_SUBJECT or not any(c.drop_order for c in chosen):
+            break
+        chosen.remove(max(chosen, key=lambda c: c.drop_order))
+    fixed = sum(c.width + 1 for c in chosen if c.width)
+    return [(c, c.width or max(MIN_SUBJECT, width - 2 - fixed)) for c in chosen]
+
+
+def fit(text: str, width: int) -> str:
+    text = one_line(text)
+    if len(text) > width:
+        return text[: max(0, width - 1)] + "…"
+    return text.ljust(width)
+
+
+class TicketList(ScrollView, can_focus=True):
+    """Tickets, newest activity first; `space` marks, `enter` opens."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("j,down", "cursor_down", "Down", show=False, id="list.down"),
+        Binding("k,up", "cursor_up", "Up", show=False, id="list.up"),
+        Binding("pagedown,ctrl+f", "page_down", "Page down", show=False, id="list.page_down"),
+        Binding("pageup,ctrl+b", "page_up", "Page up", show=False, id="list.page_up"),
+        Binding("g,home", "first", "First", show=False, id="list.first"),
+        Binding("G,end", "last", "Last", show=False, id="list.last"),
+        Binding("space", "mark", "Mark", id="list.mark"),
+        Binding("enter", "open", "Open", id="list.open"),
+    ]
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "ticket-list--header",
+        "ticket-list--cursor",
+        "ticket-list--marked",
+        "ticket-list--placeholder",
+        "ticket-list--private",
+    }
+    DEFAULT_CSS = """
+    TicketList { height: 1fr; overflow-x: hidden; }
+    TicketList > .ticket-list--header { text-style: bold; background: $panel; }
+    TicketList > .ticket-list--cursor { background: $accent 60%; }
+    TicketList:focus > .ticket-list--cursor { background: $accent; text-style: bold; }
+    TicketList > .ticket-list--marked { color: $warning; text-style: bold; }
+    TicketList > .ticket-list--placeholder { color: $text-muted; }
+    TicketList > .ticket-list--private { color: $error; }
+    """
+
+    cursor = reactive(0, init=False)
+
+    class Opened(Message):
+        def __init__(self, row: TicketRow) -> None:
+            super().__init__()
+            self.row = row
+
+    class Highlighted(Message):
+        def __init__(self, row: TicketRow | None) -> None:
+            super().__init__()
+            self.row = row
+
+    class Counted(Message):
+        """The source's count arrived (the status line shows it)."""
+
+        def __init__(self, total: int) -> None:
+            super().__init__()
+            self.total = total
+
+    def __init__(self, *, now: Callable[[], datetime], **kw: object) -> None:
+        super().__init__(**kw)  # type: ignore[arg-type]
+        self._now = now
+        self._source: RowSource | None = None
+        self._generation = 0
+        self._pages: OrderedDict[int, list[TicketRow]] = OrderedDict()
+        self._pending: set[int] = set()
+        self.total = 0
+        self.marked: set[int] = set()
+        self.pages_loaded = 0  # how many pages were read: the benchmark and tests watch it
+
+    # ------------------------------------------------------------------ data
+
+    def set_source(self, source: RowSource) -> None:
+        """Show another query's tickets from the top."""
+        self._source = source
+        self.cursor = 0
+        self.scroll_to(0, 0, animate=False)
+        self.reload()
+
+    def reload(self) -> None:
+        """Re-count and re-read what is in view (others' changes), keeping the cursor."""
+        self._generation += 1
+        self._pages.clear()
+        self._pending.clear()
+        if self._source is not None:
+            self._count(self._source, self._generation)
+
+    def _count(self, source: RowSource, generation: int) -> None:
+        def work() -> None:
+            total = source.count()
+            self.app.call_from_thread(self._counted, generation, total)
+
+        self.run_worker(work, thread=True, group="ticket-count", exit_on_error=False)
+
+    def _counted(self, generation: int, total: int) -> None:
+        if generation != self._generation:
+            return
+        self.total = total
+        self.virtual_size = Size(self.size.width, total + 1)
+        if self.cursor >= total:
+            self.cursor = max(0, total - 1)
+        self.post_message(self.Counted(total))
+        self.refresh()
+
+    def _page_for(self, index: int) -> list[TicketRow] | None:
+        page = index // PAGE
+        rows = self._pages.get(page)
+        if rows is not None:
+            self._pages.move_to_end(page)
+            return rows
+        if page not in self._pending and self._source is not None:
+            self._pending.add(page)
+            self._load(self._source, page, self._generation, self.total)
+        return None
+
+    def _load(self, source: RowSource, page: int, generation: int, total: int) -> None:
+        def work() -> None:
+            rows = source.page(page * PAGE, PAGE, total)
+            self.app.call_from_thread(self._loaded, generation, page, rows)
+
+        self.run_worker(work, thread=True, group="ticket-pages", exit_on_error=False)
+
+    def _loaded(self, generation: int, page: int, rows: list[TicketRow]) -> None:
+        if generation != self._generation:
+            return
+        self._pending.discard(page)
+        self._pages[page] = rows
+        self.pages_loaded += 1
+        while len(self._pages) > CACHED_PAGES:
+            self._pages.popitem(last=False)
+        if page == self.cursor // PAGE:
+            self.post_message(self.Highlighted(self.current_row()))
+        self.refresh()
+
+    def current_row(self) -> TicketRow | None:
+        rows = self._pages.get(self.cursor // PAGE)
+        offset = self.cursor % PAGE
+        return rows[offset] if rows is not None and offset < len(rows) else None
+
+    def rows_in_view(self) -> int:
+        return max(1, self.size.height - 1)
+
+    # --------------------------------------------------------------- drawing
+
+    def render_line(self, y: int) -> Strip:
+        width = self.size.width
+        columns = layout(width)
+        if y == 0:
+            style = self.get_component_rich_style("ticket-list--header")
+            text = " " + " ".join(fit(c.title, w) for c, w in columns)
+            return Strip([Segment(fit(text, width), style)], width)
+        index = int(self.scroll_offset.y) + y - 1
+        if index >= self.total:
+            return Strip.blank(width, self.rich_style)
+        rows = self._page_for(index)
+        base = self.rich_style
+        if index == self.cursor:
+            base = base + self.get_component_rich_style("ticket-list--cursor")
+        if rows is None or index % PAGE >= len(rows):
+            muted = base + self.get_component_rich_style("ticket-list--placeholder")
+            return Strip([Segment(fit("  …", width), muted)], width)
+        row = rows[index % PAGE]
+        now = self._now()
+        marked = row.number in self.marked
+        mark_style = base + self.get_component_rich_style("ticket-list--marked")
+        segments = [Segment("●" if marked else " ", mark_style)]
+        for column, cell_width in columns:
+            style: Style = base
+            if column.title == "" and row.private:
+                style = base + self.get_component_rich_style("ticket-list--private")
+            segments.append(Segment(fit(column.cell(row, now), cell_width) + " ", style))
+        return Strip(segments).adjust_cell_length(width, base)
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.virtual_size = Size(event.size.width, self.total + 1)
+
+    # ---------------------------------------------------------------- moving
+
+    def watch_cursor(self, old: int, new: int) -> None:
+        top = int(self.scroll_offset.y)
+        view = self.rows_in_view()
+        if new < top:
+            self.scroll_to(y=new, animate=False, immediate=True)
+        elif new >= top + view:
+            self.scroll_to(y=new - view + 1, animate=False, immediate=True)
+        self._refresh_row(old)
+        self._refresh_row(new)
+        self.post_message(self.Highlighted(self.current_row()))
+
+    def _refresh_row(self, index: int) -> None:
+        y = index - int(self.scroll_offset.y) + 1
+        if 0 < y < self.size.height:
+            self.refresh(Region(0, y, self.size.width, 1))
+
+    def _move_to(self, index: int) -> None:
+        if self.total:
+            self.cursor = max(0, min(self.total - 1, index))
+
+    def action_cursor_down(self) -> None:
+        self._move_to(self.cursor + 1)
+
+    def action_cursor_up(self) -> None:
+        self._move_to(self.cursor - 1)
+
+    def action_page_down(self) -> None:
+        self._move_to(self.cursor + self.rows_in_view())
+
+    def action_page_up(self) -> None:
+        self._move_to(self.cursor - self.rows_in_view())
+
+    def action_first(self) -> None:
+        self._move_to(0)
+
+    def action_last(self) -> None:
+        self._move_to(self.total - 1)
+
+    def action_mark(self) -> None:
+        row = self.current_row()
+        if row is None:
+            return
+        self.marked ^= {row.number}
+        self._move_to(self.cursor + 1)
+        self._refresh_row(self.cursor - 1)
+
+    def clear_marks(self) -> None:
+        self.marked.clear()
+        self.refresh()
+
+    def action_open(self) -> None:
+        row = self.current_row()
+        if row is not None:
+            self.post_message(self.Opened(row))
+
+    def on_click(self, event: events.Click) -> None:
+        if event.y >= 1:
+            self._move_to(int(self.scroll_offset.y) + event.y - 1)
+            if event.chain >= 2:
+                self.action_open()

@@ -1,0 +1,204 @@
+"""Modals shared by screens: confirm, one-line prompt, a picker that searches, a text composer,
+and the help of the current screen. Every label that carries data goes through `safe_text`."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import ClassVar
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, OptionList, Static, TextArea
+from textual.widgets.option_list import Option
+
+from tui.safe_text import as_text, one_line
+
+
+class ConfirmModal(ModalScreen[bool]):
+    """A question with yes/no; `y` confirms, `n` or escape cancels."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("y", "answer(True)", "Yes", id="confirm.yes"),
+        Binding("n,escape", "answer(False)", "No", id="confirm.no"),
+    ]
+
+    def __init__(self, question: str) -> None:
+        super().__init__()
+        self.question = question
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="modal-box"):
+            yield Label(as_text(self.question))
+            with Horizontal(classes="modal-buttons"):
+                yield Button("Yes (y)", id="yes", variant="error")
+                yield Button("No (n)", id="no")
+
+    def action_answer(self, value: bool) -> None:
+        self.dismiss(value)
+
+    @on(Button.Pressed)
+    def pressed(self, event: Button.Pressed) -> None:
+        self.dismiss(event.button.id == "yes")
+
+
+class PromptModal(ModalScreen[str | None]):
+    """One line of text; enter submits, escape cancels."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "Cancel", id="prompt.cancel")
+    ]
+
+    def __init__(self, title: str, value: str = "", placeholder: str = "") -> None:
+        super().__init__()
+        self.title_text = title
+        self.value = value
+        self.placeholder = placeholder
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="modal-box"):
+            yield Label(as_text(self.title_text))
+            yield Input(value=self.value, placeholder=self.placeholder)
+
+    @on(Input.Submitted)
+    def submitted(self, event: Input.Submitted) -> None:
+        self.dismiss(event.value)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class PickerModal(ModalScreen[str | None]):
+    """Pick one of `choices` (value, label); typing filters the list."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "Cancel", id="picker.cancel"),
+        Binding("down", "focus_list", "List", show=False, id="picker.list"),
+    ]
+
+    def __init__(self, title: str, choices: Sequence[tuple[str, str]]) -> None:
+        super().__init__()
+        self.title_text = title
+        self.choices = list(choices)
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="modal-box"):
+            yield Label(as_text(self.title_text))
+            yield Input(placeholder="type to filter")
+            yield OptionList(*self._options(""))
+
+    def _options(self, text: str) -> list[Option]:
+        needle = text.casefold()
+        return [
+            Option(as_text(label), id=value)
+            for value, label in self.choices
+            if needle in label.casefold() or needle in value.casefold()
+        ]
+
+    @on(Input.Changed)
+    def filter(self, event: Input.Changed) -> None:
+        options = self.query_one(OptionList)
+        options.clear_options()
+        options.add_options(self._options(event.value))
+        if options.option_count:
+            options.highlighted = 0
+
+    @on(Input.Submitted)
+    def take_first(self) -> None:
+        options = self.query_one(OptionList)
+        if options.option_count:
+            index = options.highlighted or 0
+            self.dismiss(options.get_option_at_index(index).id)
+
+    @on(OptionList.OptionSelected)
+    def selected(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(event.option.id)
+
+    def action_focus_list(self) -> None:
+        self.query_one(OptionList).focus()
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class ComposeModal(ModalScreen[str | None]):
+    """A multi-line message: ctrl+s sends, escape cancels, ctrl+e opens $EDITOR if allowed."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+s", "send", "Send", id="compose.send"),
+        Binding("escape", "cancel", "Cancel", id="compose.cancel"),
+        Binding("ctrl+e", "editor", "$EDITOR", id="compose.editor"),
+    ]
+
+    def __init__(self, title: str, editor: str | None) -> None:
+        super().__init__()
+        self.title_text = title
+        self.editor = editor
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="modal-box compose-box"):
+            yield Label(as_text(self.title_text))
+            yield TextArea(id="compose-text")
+            hint = "ctrl+s send · escape cancel" + (" · ctrl+e $EDITOR" if self.editor else "")
+            yield Static(hint, classes="hint")
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "editor":
+            return self.editor is not None
+        return True
+
+    def action_send(self) -> None:
+        text = self.query_one(TextArea).text
+        self.dismiss(text if text.strip() else None)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+    def action_editor(self) -> None:
+        """Edit in $EDITOR (suspending the app); the text comes back into the composer."""
+        import subprocess
+        import tempfile
+        from pathlib import Path
+
+        if self.editor is None:
+            return
+        area = self.query_one(TextArea)
+        with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as handle:
+            handle.write(area.text)
+            path = Path(handle.name)
+        try:
+            with self.app.suspend():
+                result = subprocess.run([*self.editor.split(), str(path)], check=False)
+            if result.returncode == 0:
+                area.text = path.read_text(encoding="utf-8")
+            else:
+                self.notify("the editor failed; the text is unchanged", severity="error")
+        finally:
+            path.unlink(missing_ok=True)
+
+
+class HelpModal(ModalScreen[None]):
+    """The keys of the screen underneath, from its active bindings."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,q,question_mark", "dismiss", "Close", id="help.close")
+    ]
+
+    def __init__(self, keys: list[tuple[str, str]]) -> None:
+        super().__init__()
+        self.keys = keys
+
+    def compose(self) -> ComposeResult:
+        lines = Text()
+        for key, description in self.keys:
+            lines.append(f"{key:>14}  ", style="bold")
+            lines.append(one_line(description) + "\n")
+        with Vertical(classes="modal-box"):
+            yield Label("Keys of this screen")
+            yield Static(lines)
+
+    def action_dismiss(self) -> None:  # type: ignore[override]
+        self.dismiss(None)
