@@ -14,6 +14,7 @@ from typing import Any
 import peewee
 
 from access import audit
+from access.catalogue import SUPERVISOR_RIGHTS
 from access.errors import (
     AccessError,
     Conflict,
@@ -48,6 +49,13 @@ class GateBase:
 
     def holds(self, permission: str) -> bool:
         return self.grants().holds(permission)
+
+    def capabilities(self) -> frozenset[str]:
+        """Every permission the person holds somewhere: through a role, or as a supervisor
+        (on their groups' tickets). Screens show an action when it is in here; the gate still
+        checks each ticket."""
+        grants = self.grants()
+        return grants.permissions | (SUPERVISOR_RIGHTS if grants.supervises else frozenset())
 
     def require(self, permission: str, grants: Grants | None = None) -> Grants:
         grants = grants or self.grants()

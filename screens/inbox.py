@@ -85,7 +85,7 @@ class InboxScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.title = "Inbox"
-        self.app.run_gate(lambda: self.gate.grants().permissions, self._permissions_loaded)
+        self.app.run_gate(lambda: self.gate.capabilities(), self._permissions_loaded)
         self.query_one(TicketList).set_source(GateRowSource(self.gate, self.query_filter))
         self.query_one(TicketList).focus()
         self.set_interval(self.app.refresh_seconds, self._poll)  # type: ignore[attr-defined]

@@ -33,7 +33,7 @@ class RoleEditorScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back", id="roles.back"),
         Binding("tab", "focus_next", "Next pane", show=False, id="roles.next"),
-        Binding("space", "toggle", "Tick", id="roles.toggle"),
+        Binding("space", "toggle", "Tick", id="roles.toggle", priority=True),
         Binding("ctrl+s", "save", "Save", id="roles.save"),
         Binding("n", "new", "New", id="roles.new"),
         Binding("c", "copy", "Copy", id="roles.copy"),
@@ -71,7 +71,7 @@ class RoleEditorScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.title = "Roles"
-        self.app.run_gate(lambda: self.gate.grants().permissions, self._permissions)
+        self.app.run_gate(lambda: self.gate.capabilities(), self._permissions)
         self.load()
 
     def _permissions(self, permissions: frozenset[str]) -> None:

@@ -1,0 +1,203 @@
+"""Whole workflows through the keyboard, checked through the gate afterwards."""
+
+from __future__ import annotations
+
+import io
+import re
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+
+from access import Gate, PermissionDenied
+from access.views import TicketQuery
+from screens.inbox import InboxScreen
+from screens.role_editor import RoleEditorScreen
+from screens.ticket_detail import TicketDetailScreen
+from store.db import connect
+from tests.tui_support import demo_database, make_app, settle
+from tui.ticket_list import TicketList
+
+
+@pytest.fixture
+def demo(tmp_path: Path) -> Path:
+    path = tmp_path / "demo.db"
+    demo_database(path)
+    return path
+
+
+async def open_ticket(pilot, number: int) -> None:
+    await pilot.press("slash")
+    await pilot.press(*f"#{number}", "enter")
+    await settle(pilot)
+    await pilot.press("enter")
+    await settle(pilot)
+
+
+async def type_message(pilot, key: str, text: str) -> None:
+    await pilot.press(key)
+    await settle(pilot)
+    await pilot.press(*text)
+    await pilot.press("ctrl+s")
+    await settle(pilot)
+
+
+async def test_agent_replies_notes_takes_and_closes(demo: Path) -> None:
+    gate = Gate(connect(str(demo)), "ola")
+    number = gate.list_tickets(TicketQuery(statuses=("new",), unassigned=True), limit=1)[0].number
+    app = make_app(demo, "ola")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await open_ticket(pilot, number)
+        assert isinstance(app.screen, TicketDetailScreen)
+        await type_message(pilot, "r", "Your refund is on its way")
+        await type_message(pilot, "N", "Checked with accounting")
+        await pilot.press("t")
+        await settle(pilot)
+        await pilot.press("c")
+        await settle(pilot)
+        await pilot.press("y")
+        await settle(pilot)
+    detail = gate.get_ticket(number)
+    kinds = [(m.kind, m.body) for m in detail.messages]
+    assert ("reply", "Your refund is on its way") in kinds
+    assert ("note", "Checked with accounting") in kinds
+    assert detail.row.assignee == "ola"
+    assert detail.row.status == "closed"
+
+
+async def test_supervisor_reassigns_marked_tickets_in_one_action(demo: Path) -> None:
+    gate = Gate(connect(str(demo)), "sam")
+    app = make_app(demo, "sam")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        tickets = app.screen.query_one(TicketList)
+        first_three = [tickets.current_row().number]
+        for _ in range(3):
+            await pilot.press("space")
+        await settle(pilot)
+        marked = set(tickets.marked)
+        assert len(marked) == 3 and first_three[0] in marked
+        await pilot.press("a")
+        await settle(pilot)
+        await pilot.press(*"tom", "enter")
+        await settle(pilot)
+    for number in marked:
+        assert gate.get_ticket(number).row.assignee == "tom"
+
+
+async def test_admin_grants_a_permission_and_the_other_person_sees_the_action(
+    demo: Path,
+) -> None:
+    vic_app = make_app(demo, "vic")
+    async with vic_app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        assert not vic_app.screen.check_action("take", ())
+        footer_keys = {b.action for _, b, on, _ in vic_app.screen.active_bindings.values() if on}
+        assert "take" not in footer_keys
+        with pytest.raises(PermissionDenied):
+            vic_app.gate.take(vic_app.screen.query_one(TicketList).current_row().number)
+
+    app = make_app(demo, "ada")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("R")
+        await settle(pilot)
+        assert isinstance(app.screen, RoleEditorScreen)
+        roles = [r.name for r in app.screen.roles]
+        for _ in range(roles.index("Viewer")):
+            await pilot.press("down")
+        await settle(pilot)
+        assert app.screen.current.name == "Viewer"
+        await pilot.press("tab")  # to the permission tree
+        tree = app.screen.query_one("#permission-tree")
+        tree.focus()
+        line = next(
+            i for i in range(tree.last_line + 1) if tree.get_node_at_line(i).data == "tickets"
+        )
+        tree.cursor_line = line
+        await pilot.press("enter")  # expand the tickets group
+        await settle(pilot)
+        take = next(
+            i for i in range(tree.last_line + 1) if tree.get_node_at_line(i).data == "tickets.take"
+        )
+        tree.cursor_line = take
+        await pilot.press("space", "ctrl+s")
+        await settle(pilot)
+
+    vic_app = make_app(demo, "vic")
+    async with vic_app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        assert vic_app.screen.check_action("take", ())
+        await pilot.press("t")
+        await settle(pilot)
+        row = vic_app.screen.query_one(TicketList).current_row()
+    assert Gate(connect(str(demo)), "vic").get_ticket(row.number).row.assignee == "vic"
+
+
+HOSTILE_SUBJECT = (
+    "\x1b[2J\x1b[10;10H\x1b]0;pwned\x07\x1b]52;c;aGVsbG8=\x07"
+    "\x1b]8;;http://evil.example\x07link\x1b]8;;\x07 \x9b31m \x9d "
+    "[@click=app.quit]x[/] [/] [link=file:///etc/passwd]y[/link] \u202eevil"
+)
+SGR = re.compile(r"\x1b\[[0-9;]*m")
+MOVE = re.compile(r"\x1b\[\d+;\d+H")
+
+
+def frame(app) -> str:
+    """The screen exactly as Textual would write it to the terminal."""
+    console = Console(
+        file=io.StringIO(),
+        force_terminal=True,
+        color_system="256",
+        width=app.size.width,
+        height=app.size.height,
+    )
+    console.print(app.screen._compositor.render_update(full=True), end="")
+    return console.file.getvalue()
+
+
+def assert_only_textual_sequences(output: str, height: int) -> None:
+    assert len(MOVE.findall(output)) == height  # one cursor move per line, all Textual's
+    rest = MOVE.sub("", SGR.sub("", output))
+    assert "\x1b" not in rest
+    assert not re.search("[\x80-\x9f\x07]", rest)
+
+
+async def test_hostile_ticket_text_is_shown_as_text(demo: Path) -> None:
+    gate = Gate(connect(str(demo)), "ada")
+    number = gate.create_ticket(HOSTILE_SUBJECT, HOSTILE_SUBJECT)
+    app = make_app(demo, "ada")
+    async with app.run_test(size=(160, 40)) as pilot:
+        await settle(pilot)
+        assert_only_textual_sequences(frame(app), 40)
+        assert "␛[2J␛[10;10H␛]0;pwned␇" in SGR.sub("", frame(app))
+        await open_ticket(pilot, number)
+        assert isinstance(app.screen, TicketDetailScreen)
+        output = frame(app)
+        assert_only_textual_sequences(output, 40)
+        plain = SGR.sub("", output)
+        for literal in (
+            "[@click=app.quit]x[/]",
+            "[link=file:///etc/passwd]y[/link]",
+            "␛]0;pwned␇",
+            "<U+009B>",
+            "<U+202E>evil",
+        ):
+            assert literal in plain
+        await pilot.click(offset=(30, 2))
+        await settle(pilot)
+        assert app.is_running
+    assert "pwned" not in (app.title or "") + (app.sub_title or "")
+
+
+async def test_inbox_refuses_an_unknown_action_quietly(demo: Path) -> None:
+    app = make_app(demo, "vic")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, InboxScreen)
+        for key in ("t", "a", "m", "s", "c", "n"):
+            await pilot.press(key)
+            await settle(pilot)
+        assert isinstance(app.screen, InboxScreen)
+    assert Gate(connect(str(demo)), "ada").count_tickets(TicketQuery(mine=False)) >= 300
