@@ -379,9 +379,10 @@ def _seed_tickets(
                     kind = "note" if rnd.random() < 0.35 else "reply"
                     author = assignee or rnd.choice(agents)
                     text = rnd.choice(NOTES if kind == "note" else REPLIES)
-                    stamps.append(stamps[-1] + timedelta(minutes=rnd.randrange(5, 3000)))
+                    later = stamps[-1] + timedelta(minutes=rnd.randrange(5, 3000))
+                    stamps.append(min(later, DEMO_NOW))
                     message_rows.append((number, kind, author, text, stamps[-1]))
-                updated = min(stamps[-1], DEMO_NOW)
+                updated = stamps[-1]
                 ticket_rows.append(
                     (
                         number,

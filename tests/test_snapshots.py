@@ -1,0 +1,71 @@
+"""What each screen shows, at 80x24 and 120x40, for the administrator and the view-only
+persona: vic's footers must carry no action that changes anything."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from access import Gate
+from store.db import connect
+from tests.tui_support import demo_database, make_app, settle
+
+SIZES = [(80, 24), (120, 40)]
+PERSONAS = ["ada", "vic"]
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("snap") / "demo.db"
+    demo_database(path, tickets=200)
+    return path
+
+
+def shared_ticket(demo: Path) -> int:
+    """A ticket with a note that both personas see (vic sees no archived source)."""
+    gate = Gate(connect(str(demo)), "vic")
+    return next(r.number for r in gate.list_tickets(limit=50) if r.number > 3)
+
+
+@pytest.mark.parametrize("size", SIZES)
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_inbox(snap_compare, demo: Path, persona: str, size: tuple[int, int]) -> None:
+    assert snap_compare(make_app(demo, persona), terminal_size=size, run_before=settle)
+
+
+@pytest.mark.parametrize("size", SIZES)
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_ticket_detail(snap_compare, demo: Path, persona: str, size: tuple[int, int]) -> None:
+    number = shared_ticket(demo)
+
+    async def open_it(pilot) -> None:
+        await settle(pilot)
+        await pilot.press("slash", *f"#{number}", "enter")
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+
+    assert snap_compare(make_app(demo, persona), terminal_size=size, run_before=open_it)
+
+
+@pytest.mark.parametrize("size", SIZES)
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_group_filter(snap_compare, demo: Path, persona: str, size: tuple[int, int]) -> None:
+    async def open_it(pilot) -> None:
+        await settle(pilot)
+        await pilot.press("F")
+        await settle(pilot)
+
+    assert snap_compare(make_app(demo, persona), terminal_size=size, run_before=open_it)
+
+
+@pytest.mark.parametrize("size", SIZES)
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_role_editor(snap_compare, demo: Path, persona: str, size: tuple[int, int]) -> None:
+    async def open_it(pilot) -> None:
+        await settle(pilot)
+        await pilot.press("R")
+        await settle(pilot)
+
+    assert snap_compare(make_app(demo, persona), terminal_size=size, run_before=open_it)
