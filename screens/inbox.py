@@ -31,7 +31,7 @@ class GateRowSource:
     def count(self) -> int:
         return self.gate.count_tickets(self.query)
 
-    def page(self, offset: int, limit: int, total: int) -> list[TicketRow]:
+    def page(self, offset: int, limit: int, total: int | None) -> list[TicketRow]:
         return self.gate.list_tickets(self.query, offset=offset, limit=limit, total=total)
 
 

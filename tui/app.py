@@ -11,6 +11,7 @@ import sys
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from functools import partial
+from pathlib import Path
 from typing import Any, ClassVar
 
 from textual.app import App, SystemCommand
@@ -36,7 +37,7 @@ class TickettyApp(App[int]):
     """Ticketty for one person. `gate` acts as them; `clock` is injectable for stable tests."""
 
     TITLE = "Ticketty"
-    CSS_PATH = "app.tcss"
+    CSS_PATH = Path(__file__).with_name("app.tcss")
     ENABLE_COMMAND_PALETTE = True
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("question_mark", "help", "Keys", id="app.help"),

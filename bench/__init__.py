@@ -1,0 +1,1 @@
+"""Benchmarks of the brief's measured goals; run with `python -m bench`."""

@@ -1,0 +1,199 @@
+"""The brief's measured goals, at several database sizes, printed as medians.
+
+    python -m bench [--sizes 10000 100000 1000000] [--runs 5] [--user ada]
+
+Builds (once, cached in bench/.data/) a demo database per size, then measures:
+  - start to first inbox paint, and an empty Textual app started the same way (ratio);
+  - key press to repaint in the inbox: move, page down, jump to end;
+  - group filter and search applied (first page of results on screen), and their counts;
+  - resident memory after the first paint.
+Every figure is a median over `--runs`; this machine is shared, so compare ratios in one run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+DATA = Path(__file__).resolve().parent / ".data"
+SEARCH_WORD = "refund"  # in a tenth of the demo's subjects: a broad search
+
+
+def database(size: int) -> Path:
+    from access.demo import build_demo
+    from store.db import connect
+
+    path = DATA / f"demo-{size}.db"
+    if path.exists():
+        return path
+    DATA.mkdir(exist_ok=True)
+    partial = path.with_suffix(".building")
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{partial}{suffix}").unlink(missing_ok=True)
+    started = time.perf_counter()
+    db = connect(str(partial), create=True)
+    build_demo(db, tickets=size, seed=7)
+    db.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    db.close()
+    partial.rename(path)
+    print(f"  built {size:,} tickets in {time.perf_counter() - started:.1f} s", flush=True)
+    return path
+
+
+def cold_start(*args: str) -> dict[str, float]:
+    started = time.time()
+    out = subprocess.run(
+        [sys.executable, "-m", "bench.paint", *args, repr(started)],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    ).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def median_ms(samples: list[float]) -> float:
+    return statistics.median(samples) * 1000
+
+
+class FrameClock:
+    """Notes when the app last handed a composed frame to its driver."""
+
+    def __init__(self) -> None:
+        self.last = 0.0
+
+
+async def in_app(path: Path, user: str, runs: int) -> dict[str, float]:
+    """Key presses, filter and search inside one running app (headless, 120x40).
+
+    A key is posted as the terminal's key event would be, and timed until a frame that shows
+    the row under the cursor has been composed (its page loaded, if it had to be read)."""
+    from textual import events
+
+    from access import Gate
+    from access.demo import DEMO_NOW
+    from access.views import TicketQuery
+    from screens.inbox import InboxScreen
+    from store.db import connect
+    from tests.tui_support import settle
+    from tui.app import TickettyApp
+    from tui.ticket_list import TicketList
+
+    frames = FrameClock()
+
+    class Timed(TickettyApp):
+        def _display(self, screen, renderable) -> None:  # type: ignore[no-untyped-def]
+            if renderable is not None:
+                frames.last = time.perf_counter()
+            super()._display(screen, renderable)
+
+    app = Timed(Gate(connect(str(path)), user), clock=lambda: DEMO_NOW, refresh_seconds=3600)
+    figures: dict[str, list[float]] = {}
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        inbox = app.screen
+        assert isinstance(inbox, InboxScreen)
+        tickets = inbox.query_one(TicketList)
+
+        async def painted(since: float) -> float:
+            """When a frame composed after `since` shows the row under the cursor."""
+            ready = None
+            while True:
+                await asyncio.sleep(0)
+                if ready is None and tickets.current_row() is not None:
+                    ready = time.perf_counter()
+                if ready is not None and frames.last >= max(since, ready - 0.0005):
+                    return frames.last
+
+        async def timed(
+            name: str,
+            act: Callable[[], None],
+            reset: Callable[[], None] | None = None,
+        ) -> None:
+            for _ in range(runs):
+                if reset is not None:
+                    reset()
+                    await settle(pilot)
+                started = time.perf_counter()
+                act()
+                figures.setdefault(name, []).append(await painted(started) - started)
+                await settle(pilot)
+
+        def key(name: str) -> Callable[[], None]:
+            return lambda: app.post_message(events.Key(name, None))
+
+        def top() -> None:
+            tickets.action_first()
+
+        await timed("key: move (j)", lambda: app.post_message(events.Key("j", "j")))
+        await timed("key: page down", key("pagedown"), top)
+        await timed("key: jump to end (G)", lambda: app.post_message(events.Key("G", "G")), top)
+
+        gate = app.gate
+        group = next(g for g in gate.group_counts() if g.usergroup_id is not None)
+
+        def apply(query: TicketQuery) -> Callable[[], None]:
+            return lambda: inbox.apply(query)
+
+        def everything() -> None:
+            inbox.apply(TicketQuery())
+
+        by_group = TicketQuery(usergroups=(group.usergroup_id,))
+        by_word = TicketQuery(search=SEARCH_WORD)
+        await timed("group filter applied", apply(by_group), everything)
+        await timed("search applied", apply(by_word), everything)
+
+        for name, call in (
+            ("count: group filter", lambda: gate.count_tickets(by_group)),
+            ("count: search", lambda: gate.count_tickets(by_word)),
+            ("group counts (filter screen)", gate.group_counts),
+        ):
+            for _ in range(runs):
+                started = time.perf_counter()
+                call()
+                figures.setdefault(name, []).append(time.perf_counter() - started)
+    return {name: median_ms(samples) for name, samples in figures.items()}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench")
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--user", default="ada")
+    args = parser.parse_args()
+
+    print(f"medians of {args.runs} runs; headless at 120x40; user {args.user}", flush=True)
+    rows: dict[str, dict[int, float]] = {}
+    for size in args.sizes:
+        path = database(size)
+        empty = [cold_start("empty") for _ in range(args.runs)]
+        inbox = [cold_start("inbox", str(path), args.user) for _ in range(args.runs)]
+        empty_paint = statistics.median(e["paint_s"] for e in empty) * 1000
+        inbox_paint = statistics.median(i["paint_s"] for i in inbox) * 1000
+        rows.setdefault("empty Textual app: start to paint (ms)", {})[size] = empty_paint
+        rows.setdefault("inbox: start to first paint (ms)", {})[size] = inbox_paint
+        rows.setdefault("ratio inbox / empty app", {})[size] = inbox_paint / empty_paint
+        rows.setdefault("resident memory after paint (MB)", {})[size] = statistics.median(
+            i["rss_mb"] for i in inbox
+        )
+        for name, value in asyncio.run(in_app(path, args.user, args.runs)).items():
+            rows.setdefault(f"{name} (ms)", {})[size] = value
+        print(f"  measured {size:,}", flush=True)
+
+    width = max(len(name) for name in rows)
+    print("\n" + "figure".ljust(width) + "".join(f"{s:>14,}" for s in args.sizes))
+    for name, values in rows.items():
+        print(
+            name.ljust(width) + "".join(f"{values.get(s, float('nan')):>14.2f}" for s in args.sizes)
+        )
+
+
+if __name__ == "__main__":
+    main()

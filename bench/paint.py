@@ -1,0 +1,65 @@
+"""One cold start, in its own process: start to first painted frame, then resident memory.
+
+`python -m bench.paint empty` starts an empty Textual app; `python -m bench.paint inbox DB USER`
+starts Ticketty's inbox and waits for its first page of tickets on screen. Both run headless at
+the same size and print one JSON line. The start time is taken by the parent just before it
+starts this process, so interpreter start-up and imports count for both the same way.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+
+
+def resident_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def main() -> None:
+    started = float(sys.argv[-1])
+    kind = sys.argv[1]
+    from textual.app import App
+
+    result: dict[str, float] = {}
+
+    def painted(app: App[None]) -> None:
+        result["paint_s"] = time.time() - started
+        result["rss_mb"] = resident_mb()
+        app.exit()
+
+    if kind == "empty":
+
+        class Empty(App[None]):
+            def on_mount(self) -> None:
+                self.call_after_refresh(painted, self)
+
+        Empty().run(headless=True, size=(120, 40))
+    else:
+        from access import Gate
+        from access.demo import DEMO_NOW
+        from store.db import connect
+        from tui.app import TickettyApp
+        from tui.ticket_list import TicketList
+
+        class Timed(TickettyApp):
+            def on_ready(self) -> None:
+                self.set_interval(0.002, self.check)
+
+            def check(self) -> None:
+                tickets = self.screen.query(TicketList)
+                if tickets and tickets.first().pages_loaded:
+                    self.call_after_refresh(painted, self)
+
+        gate = Gate(connect(sys.argv[2]), sys.argv[3])
+        Timed(gate, clock=lambda: DEMO_NOW, refresh_seconds=3600).run(headless=True, size=(120, 40))
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()
