@@ -48,6 +48,44 @@ NEEDS: dict[str, str] = {
 }
 
 
+# The screens reachable from the inbox, and the permission each needs (None: everyone, e.g.
+# usergroups, where a person without usergroups.list sees their own groups).
+DESTINATIONS: tuple[tuple[str, str, str | None], ...] = (
+    ("usergroups", "Usergroups", None),
+    ("fields", "Custom fields", "usergroups.fields"),
+    ("people", "People", "people.list"),
+    ("sources", "Sources", "sources.list"),
+    ("roles", "Roles", "roles.list"),
+    ("audit", "Audit log", "audit.view"),
+)
+
+
+def open_destination(key: str) -> Screen[None]:
+    if key == "usergroups":
+        from screens.usergroups import UsergroupsScreen
+
+        return UsergroupsScreen()
+    if key == "fields":
+        from screens.custom_fields import CustomFieldsScreen
+
+        return CustomFieldsScreen()
+    if key == "people":
+        from screens.people import PeopleScreen
+
+        return PeopleScreen()
+    if key == "sources":
+        from screens.sources import SourcesScreen
+
+        return SourcesScreen()
+    if key == "audit":
+        from screens.audit_log import AuditLogScreen
+
+        return AuditLogScreen()
+    from screens.role_editor import RoleEditorScreen
+
+    return RoleEditorScreen()
+
+
 class InboxScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("slash", "search", "Search", id="inbox.search"),
@@ -64,6 +102,7 @@ class InboxScreen(Screen[None]):
         Binding("c", "close", "Close", id="inbox.close"),
         Binding("n", "new_ticket", "New", id="inbox.new"),
         Binding("R", "roles", "Roles", id="inbox.roles"),
+        Binding("o", "go", "Go to", id="inbox.go"),
         Binding("ctrl+r", "reload", "Reload", show=False, id="inbox.reload"),
     ]
 
@@ -210,6 +249,21 @@ class InboxScreen(Screen[None]):
         from screens.new_ticket import NewTicketScreen
 
         self.app.push_screen(NewTicketScreen())
+
+    def action_go(self) -> None:
+        """The other screens this person may open."""
+        permissions = self.app.permissions  # type: ignore[attr-defined]
+        choices = [
+            (key, label)
+            for key, label, needed in DESTINATIONS
+            if needed is None or needed in permissions
+        ]
+
+        def chosen(key: str | None) -> None:
+            if key is not None:
+                self.app.push_screen(open_destination(key))
+
+        self.app.push_screen(PickerModal("Go to", choices), chosen)
 
     def action_roles(self) -> None:
         from screens.role_editor import RoleEditorScreen

@@ -73,9 +73,11 @@ class TickettyApp(App[int]):
         *,
         group: str = "gate",
         exclusive: bool = False,
+        failed: Callable[[Exception], None] | None = None,
     ) -> None:
         """Run `call` (a gate request) in a thread worker; `done(result)` back on the event loop;
-        a refusal or database error becomes a notification and the app keeps running."""
+        a refusal or database error becomes a notification (then `failed(error)`, if given) and
+        the app keeps running."""
 
         def work_in_thread() -> None:
             try:
@@ -84,6 +86,8 @@ class TickettyApp(App[int]):
                 self.call_from_thread(
                     self.notify, one_line(describe_error(exc)), severity="error", timeout=6
                 )
+                if failed is not None:
+                    self.call_from_thread(failed, exc)
                 return
             if done is not None:
                 self.call_from_thread(done, result)

@@ -1,0 +1,96 @@
+"""The audit log: who did what, when, to what, with the values before and after."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, ClassVar
+
+from rich.text import Text
+from textual.binding import Binding, BindingType
+
+from access.views import AuditView
+from tui.listing import ListingScreen, pairs
+
+PAGE = 200
+FILTERS = (
+    ("person", "by person (who did it)"),
+    ("ticket", "by ticket number"),
+    ("role", "by role"),
+    ("usergroup", "by usergroup"),
+    ("", "no filter"),
+)
+
+
+class AuditLogScreen(ListingScreen):
+    TITLE_TEXT = "Audit log"
+    COLUMNS = ("When", "Who", "Action", "Target", "Ticket")
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("f", "filter", "Filter", id="audit.filter"),
+        Binding("m", "more", "Load more", id="audit.more"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.filters: dict[str, Any] = {}
+        self.limit = PAGE
+
+    def key_of(self, record: AuditView) -> str:
+        return str(record.id)
+
+    def fetch(self) -> list[AuditView]:
+        return self.gate.list_audit(limit=self.limit, **self.filters)
+
+    def cells(self, record: AuditView) -> Sequence[str]:
+        target = f"{record.target_kind} {record.target_id or ''}".strip()
+        return (
+            f"{record.at:%Y-%m-%d %H:%M:%S}",
+            record.actor or "-",
+            record.action,
+            target,
+            f"#{record.ticket}" if record.ticket else "",
+        )
+
+    def describe(self, record: AuditView) -> Text:
+        return pairs(
+            [
+                ("When", f"{record.at:%Y-%m-%d %H:%M:%S} UTC"),
+                ("Who", record.actor or "(system)"),
+                ("Action", record.action),
+                ("Target", f"{record.target_kind} {record.target_id or ''}"),
+                ("Before", record.before or "-"),
+                ("After", record.after or "-"),
+            ],
+            f"Event {record.id}",
+        )
+
+    def reload(self, select: str | None = None) -> None:
+        shown = ", ".join(f"{k} {v}" for k, v in self.filters.items() if k != "target_kind")
+        self.sub_title = f"filter: {shown}" if shown else ""
+        super().reload(select)
+
+    def action_filter(self) -> None:
+        def kind_chosen(kind: str) -> None:
+            if not kind:
+                self.filters = {}
+                self.reload()
+                return
+
+            def value_given(value: str) -> None:
+                if kind == "person":
+                    self.filters = {"person": value}
+                elif kind == "ticket":
+                    if not value.lstrip("#").isdigit():
+                        self.notify("a ticket number is digits", severity="error")
+                        return
+                    self.filters = {"ticket": int(value.lstrip("#"))}
+                else:
+                    self.filters = {"target_kind": kind, "target_name": value}
+                self.reload()
+
+            self.ask(f"Filter {dict(FILTERS)[kind]}", value_given)
+
+        self.pick("Filter the log", FILTERS, kind_chosen)
+
+    def action_more(self) -> None:
+        self.limit += PAGE
+        self.reload()

@@ -1,0 +1,180 @@
+"""Usergroups: members, supervisors and custom field values; create, rename, delete."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, ClassVar
+
+from rich.text import Text
+from textual.binding import Binding, BindingType
+
+from access.views import GroupView
+from tui.listing import ListingScreen, pairs
+from tui.widgets import PromptModal
+
+
+class UsergroupsScreen(ListingScreen):
+    TITLE_TEXT = "Usergroups"
+    COLUMNS = ("Usergroup", "Supervisors", "Members")
+    NEEDS: ClassVar[dict[str, str]] = {
+        "new": "usergroups.edit",
+        "rename": "usergroups.edit",
+        "delete": "usergroups.edit",
+        "add_member": "usergroups.members",
+        "add_supervisor": "usergroups.members",
+        "remove_person": "usergroups.members",
+        "set_field": "usergroups.fields",
+        "fields": "usergroups.fields",
+    }
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("n", "new", "New", id="groups.new"),
+        Binding("R", "rename", "Rename", id="groups.rename"),
+        Binding("d", "delete", "Delete", id="groups.delete"),
+        Binding("a", "add_member", "Add member", id="groups.add_member"),
+        Binding("s", "add_supervisor", "Add supervisor", id="groups.add_supervisor"),
+        Binding("x", "remove_person", "Remove person", id="groups.remove_person"),
+        Binding("e", "set_field", "Set field", id="groups.set_field"),
+        Binding("f", "fields", "Fields", id="groups.fields"),
+    ]
+
+    def fetch(self) -> list[GroupView]:
+        return self.gate.list_groups()
+
+    def cells(self, record: GroupView) -> Sequence[str]:
+        return (record.name, ", ".join(record.supervisors) or "-", str(len(record.members)))
+
+    def describe(self, record: GroupView) -> Text:
+        rows = [
+            ("Supervisors", ", ".join(record.supervisors) or "-"),
+            ("Members", ", ".join(record.members) or "-"),
+        ]
+        rows += [(f.name, f.value or "-") for f in record.fields]
+        return pairs(rows, record.name)
+
+    def action_new(self) -> None:
+        self.ask(
+            "Name of the new usergroup",
+            lambda name: self.change(lambda: self.gate.create_group(name), f"created {name}", name),
+        )
+
+    def action_rename(self) -> None:
+        group = self.current
+        if group is not None:
+            self.ask(
+                f"Rename {group.name} to",
+                lambda name: self.change(
+                    lambda: self.gate.rename_group(group.name, name), f"renamed to {name}", name
+                ),
+                group.name,
+            )
+
+    def action_delete(self) -> None:
+        """A group with tickets asks where they go: another group, or no group."""
+        group = self.current
+        if group is None:
+            return
+
+        def counted(count: int) -> None:
+            if not count:
+                self.confirm(
+                    f"Delete usergroup {group.name}?",
+                    lambda: self.change(
+                        lambda: self.gate.delete_group(group.name), f"deleted {group.name}"
+                    ),
+                )
+                return
+            choices = [("", "leave them without a group")] + [
+                (g.name, f"move them to {g.name}") for g in self.records if g.name != group.name
+            ]
+            self.pick(
+                f"{group.name} has {count} tickets: what happens to them?",
+                choices,
+                lambda target: self.change(
+                    lambda: self.gate.delete_group(group.name, move_tickets_to=target or None),
+                    f"deleted {group.name}",
+                ),
+            )
+
+        self.app.run_gate(lambda: self.gate.group_ticket_count(group.name), counted)  # type: ignore[attr-defined]
+
+    def _pick_person(self, title: str, then: Any) -> None:
+        def loaded(people: list[Any]) -> None:
+            self.pick(
+                title, [(p.username, f"{p.username} — {p.display_name}") for p in people], then
+            )
+
+        self.app.run_gate(lambda: self.gate.find_people("", limit=1000), loaded)  # type: ignore[attr-defined]
+
+    def action_add_member(self) -> None:
+        group = self.current
+        if group is not None:
+            self._pick_person(
+                f"Add a member to {group.name}",
+                lambda who: self.change(
+                    lambda: self.gate.add_member(group.name, who),
+                    f"{who} joined {group.name}",
+                    group.name,
+                ),
+            )
+
+    def action_add_supervisor(self) -> None:
+        group = self.current
+        if group is not None:
+            self._pick_person(
+                f"Add a supervisor to {group.name}",
+                lambda who: self.change(
+                    lambda: self.gate.add_supervisor(group.name, who),
+                    f"{who} supervises {group.name}",
+                    group.name,
+                ),
+            )
+
+    def action_remove_person(self) -> None:
+        group = self.current
+        if group is None:
+            return
+        choices = [(f"m:{u}", f"member {u}") for u in group.members]
+        choices += [(f"s:{u}", f"supervisor {u}") for u in group.supervisors]
+
+        def remove(choice: str) -> None:
+            kind, who = choice.split(":", 1)
+            call = self.gate.remove_member if kind == "m" else self.gate.remove_supervisor
+            self.change(lambda: call(group.name, who), f"removed {who}", group.name)
+
+        self.pick(f"Remove from {group.name}", choices, remove)
+
+    def action_set_field(self) -> None:
+        group = self.current
+        if group is None:
+            return
+        values = {f.name: f.value for f in group.fields}
+
+        def field_chosen(name: str) -> None:
+            self._ask_value(group.name, name, values.get(name, ""))
+
+        self.pick(f"Which field of {group.name}?", [(n, n) for n in values], field_chosen)
+
+    def _ask_value(self, group: str, field: str, value: str) -> None:
+        """Ask for a value; when the gate refuses it (a bad phone, say), ask again with what
+        was typed kept, so nothing is lost."""
+
+        def answered(text: str | None) -> None:
+            if text is None:
+                return
+
+            def done(_: object) -> None:
+                self.notify(f"{field} saved")
+                self.reload(group)
+
+            self.app.run_gate(  # type: ignore[attr-defined]
+                lambda: self.gate.set_field_value(group, field, text),
+                done,
+                failed=lambda _: self._ask_value(group, field, text),
+            )
+
+        self.app.push_screen(PromptModal(f"{field} of {group}", value), answered)
+
+    def action_fields(self) -> None:
+        from screens.custom_fields import CustomFieldsScreen
+
+        self.app.push_screen(CustomFieldsScreen())

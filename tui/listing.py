@@ -1,0 +1,172 @@
+"""The shape shared by the admin screens: a table of records, a detail pane for the highlighted
+one, and actions shown only when the person holds the permission each needs."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any, ClassVar
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Static
+
+from access import Gate
+from tui.safe_text import as_text, one_line
+from tui.widgets import ConfirmModal, PickerModal, PromptModal
+
+
+class ListingScreen(Screen[None]):
+    """Subclasses set `TITLE_TEXT`, `COLUMNS`, `NEEDS` (action -> permission) and implement
+    `fetch` (runs in a worker), `cells` and `describe`."""
+
+    TITLE_TEXT = ""
+    COLUMNS: ClassVar[Sequence[str]] = ()
+    NEEDS: ClassVar[dict[str, str]] = {}
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "back", "Back", id="listing.back"),
+        Binding("j", "cursor_down", "Down", show=False, id="listing.down"),
+        Binding("k", "cursor_up", "Up", show=False, id="listing.up"),
+        Binding("ctrl+r", "reload", "Reload", show=False, id="listing.reload"),
+    ]
+    DEFAULT_CSS = """
+    ListingScreen #listing-table { width: 3fr; }
+    ListingScreen #listing-detail { width: 2fr; min-width: 28; border-left: solid $panel;
+                                    padding: 0 1; }
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.records: list[Any] = []
+        self.permissions: frozenset[str] = frozenset()
+
+    @property
+    def gate(self) -> Gate:
+        return self.app.gate  # type: ignore[attr-defined,no-any-return]
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal():
+            yield DataTable(id="listing-table", cursor_type="row", zebra_stripes=True)
+            with VerticalScroll(id="listing-detail"):
+                yield Static("", id="detail-text")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.title = self.TITLE_TEXT
+        self.query_one(DataTable).add_columns(*self.COLUMNS)
+        self.app.run_gate(self.gate.capabilities, self._permissions)  # type: ignore[attr-defined]
+        self.reload()
+
+    def _permissions(self, permissions: frozenset[str]) -> None:
+        self.permissions = permissions
+        self.refresh_bindings()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        needed = self.NEEDS.get(action)
+        return needed is None or needed in self.permissions
+
+    # ------------------------------------------------------------------ data
+
+    def fetch(self) -> list[Any]:
+        raise NotImplementedError
+
+    def cells(self, record: Any) -> Sequence[str]:
+        raise NotImplementedError
+
+    def describe(self, record: Any) -> Text:
+        raise NotImplementedError
+
+    def key_of(self, record: Any) -> str:
+        return str(record.name)
+
+    def reload(self, select: str | None = None) -> None:
+        self.app.run_gate(self.fetch, lambda records: self._show(records, select))  # type: ignore[attr-defined]
+
+    def _show(self, records: list[Any], select: str | None) -> None:
+        """Fill the table, keeping the cursor on the same record (or on `select`)."""
+        table = self.query_one(DataTable)
+        current = self.current
+        wanted = select or (self.key_of(current) if current is not None else None)
+        self.records = records
+        table.clear()
+        for record in records:
+            table.add_row(
+                *(as_text(one_line(str(c))) for c in self.cells(record)), key=self.key_of(record)
+            )
+        keys = [self.key_of(r) for r in records]
+        if wanted in keys:
+            table.move_cursor(row=keys.index(wanted))
+        self._describe_current()
+        table.focus()
+
+    @property
+    def current(self) -> Any | None:
+        table = self.query_one(DataTable)
+        if not self.records or table.cursor_row >= len(self.records):
+            return None
+        return self.records[table.cursor_row]
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self._describe_current()
+
+    def _describe_current(self) -> None:
+        record = self.current
+        self.query_one("#detail-text", Static).update(
+            self.describe(record) if record is not None else Text("nothing here yet")
+        )
+
+    # ------------------------------------------------------------- helpers
+
+    def change(self, call: Callable[[], Any], done_text: str, select: str | None = None) -> None:
+        """Run a gate change in a worker, tell the person, and reload."""
+
+        def done(_: object) -> None:
+            self.notify(one_line(done_text))
+            self.reload(select)
+
+        self.app.run_gate(call, done)  # type: ignore[attr-defined]
+
+    def ask(self, title: str, then: Callable[[str], None], value: str = "") -> None:
+        def answered(text: str | None) -> None:
+            if text is not None and text.strip():
+                then(text.strip())
+
+        self.app.push_screen(PromptModal(title, value), answered)
+
+    def pick(
+        self, title: str, choices: Sequence[tuple[str, str]], then: Callable[[str], None]
+    ) -> None:
+        def answered(value: str | None) -> None:
+            if value is not None:
+                then(value)
+
+        self.app.push_screen(PickerModal(title, choices), answered)
+
+    def confirm(self, question: str, then: Callable[[], None]) -> None:
+        self.app.push_screen(ConfirmModal(question), lambda yes: then() if yes else None)
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+    def action_cursor_down(self) -> None:
+        self.query_one(DataTable).action_cursor_down()
+
+    def action_cursor_up(self) -> None:
+        self.query_one(DataTable).action_cursor_up()
+
+    def action_reload(self) -> None:
+        self.reload()
+
+
+def pairs(rows: Sequence[tuple[str, str]], title: str) -> Text:
+    """A detail pane: a bold title, then aligned name/value lines, all data sanitised."""
+    text = Text(one_line(title) + "\n\n", style="bold")
+    width = max((len(name) for name, _ in rows), default=0)
+    for name, value in rows:
+        text.append(f"{name:>{width}}  ", style="bold")
+        text.append_text(as_text(one_line(value)))
+        text.append("\n")
+    return text
