@@ -24,13 +24,15 @@ from access.errors import (
 )
 from access.grants import Grants, load_grants
 from store.db import DatabaseError, describe_failure
-from store.models import Person, PersonRole, RolePermission
+from store.models import Person, PersonRole, RolePermission, database_proxy
 
 
 class GateBase:
     """The acting person, their grants, and the transaction discipline shared by every action."""
 
     def __init__(self, db: peewee.Database, username: str) -> None:
+        # Transactions go through `database_proxy`, the database the models run on, so a
+        # transaction and its statements always share one connection per thread.
         self.db = db
         self.username = username
         person = Person.get_or_none(Person.username == username)
@@ -67,7 +69,7 @@ class GateBase:
     def writing(self) -> Iterator[None]:
         """One IMMEDIATE write transaction; driver errors become one readable sentence."""
         try:
-            with self.db.atomic():
+            with database_proxy.atomic():
                 yield
         except (AccessError, DatabaseError):
             raise
@@ -83,7 +85,7 @@ class GateBase:
         """Refused attempts are logged too, in a transaction of their own (the refused change
         itself wrote nothing). A log that cannot be written must not hide the refusal."""
         try:
-            with self.db.atomic():
+            with database_proxy.atomic():
                 audit.record(self.person_id, f"denied.{action}", target_kind, target_id, after=why)
         except peewee.DatabaseError:
             pass

@@ -149,3 +149,28 @@ def test_two_agents_race_on_one_version(db: peewee.Database) -> None:
         second.set_status(w.t_s1, "resolved", expected_version=seen)
     assert builders.snapshot(db) == before
     assert first.get_ticket(w.t_s1).row.status == "pending"
+
+
+def test_reopening_the_file_does_not_split_a_transaction(db: peewee.Database, db_path) -> None:
+    """A second `connect()` to the same file (another gate in one process) re-points the
+    models; the first gate's writes must still run their statements inside their own
+    transaction, not wait on themselves ("database is locked")."""
+    import threading
+
+    w = builders.world()
+    builders.role("Admin", PERMISSIONS, holders=[builders.person("boss")])
+    first = Gate(db, "boss")
+    Gate(connect(str(db_path)), "boss").list_tickets()
+    errors: list[Exception] = []
+
+    def write() -> None:
+        try:
+            first.reply(w.t_s1, "from another thread")
+        except Exception as exc:
+            errors.append(exc)
+
+    thread = threading.Thread(target=write)
+    thread.start()
+    thread.join(timeout=60)
+    assert errors == []
+    assert first.get_ticket(w.t_s1).messages[-1].body == "from another thread"

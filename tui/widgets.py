@@ -107,7 +107,13 @@ class PickerModal(ModalScreen[str | None]):
             options.highlighted = 0
 
     @on(Input.Submitted)
-    def take_first(self) -> None:
+    def take_first(self, event: Input.Submitted) -> None:
+        """Enter in the filter: the choice whose value is exactly what was typed, else the
+        highlighted one."""
+        typed = event.value.strip()
+        if any(value == typed for value, _ in self.choices):
+            self.dismiss(typed)
+            return
         options = self.query_one(OptionList)
         if options.option_count:
             index = options.highlighted or 0

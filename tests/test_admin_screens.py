@@ -1,0 +1,217 @@
+"""The usergroup, people and source screens and filing a ticket, driven by keyboard; results
+checked through the gate."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from access import Gate, UnknownPerson
+from access.views import TicketQuery
+from screens.audit_log import AuditLogScreen
+from screens.inbox import InboxScreen
+from screens.people import PeopleScreen
+from screens.sources import SourcesScreen
+from screens.ticket_detail import TicketDetailScreen
+from screens.usergroups import UsergroupsScreen
+from store.db import connect
+from tests.tui_support import demo_database, make_app, settle
+
+
+@pytest.fixture
+def demo(tmp_path: Path) -> Path:
+    path = tmp_path / "demo.db"
+    demo_database(path, tickets=200)
+    return path
+
+
+def gate(demo: Path, username: str) -> Gate:
+    return Gate(connect(str(demo)), username)
+
+
+async def go_to(pilot, label: str) -> None:
+    await pilot.press("o")
+    await settle(pilot)
+    await pilot.press(*label, "enter")
+    await settle(pilot)
+
+
+async def confirm(pilot, key: str) -> None:
+    """Press `key`, wait for its question, answer yes."""
+    await pilot.press(key)
+    await settle(pilot)
+    await pilot.press("y")
+    await settle(pilot)
+
+
+async def pick(pilot, text: str) -> None:
+    await settle(pilot)
+    await pilot.press(*text, "enter")
+    await settle(pilot)
+
+
+async def test_group_with_supervisor_and_field_shows_on_its_tickets(demo: Path) -> None:
+    app = make_app(demo, "ada")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await go_to(pilot, "Usergroups")
+        assert isinstance(app.screen, UsergroupsScreen)
+        await pilot.press("n")
+        await pick(pilot, "Night shift")
+        assert app.screen.current.name == "Night shift"
+        await pilot.press("s")
+        await pick(pilot, "tom")
+        await pilot.press("e")
+        await pick(pilot, "Phone")
+        await pilot.press(*"not a phone", "enter")  # refused; the prompt comes back, text kept
+        await settle(pilot)
+        prompt = app.screen.query_one("Input")
+        assert prompt.value == "not a phone"
+        prompt.value = ""
+        await pilot.press(*"+48 12 999 88 77", "enter")
+        await settle(pilot)
+
+    admin = gate(demo, "ada")
+    group = next(g for g in admin.list_groups() if g.name == "Night shift")
+    assert group.supervisors == ("tom",)
+    number = admin.create_ticket("Lamp broken", "The lamp is broken", group="Night shift")
+    fields = {f.name: f.value for f in admin.get_ticket(number).group_fields}
+    assert fields["Phone"] == "+48 12 999 88 77"
+
+    app = make_app(demo, "ada")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("slash", *f"#{number}", "enter")
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, TicketDetailScreen)
+        shown = str(app.screen.query_one("#fields").render())
+        assert "+48 12 999 88 77" in shown
+
+
+async def test_member_files_a_private_ticket_another_member_cannot_find(demo: Path) -> None:
+    app = make_app(demo, "mia")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        await pilot.press(*"Salary question")
+        await pilot.press("enter", *"Please check my payslip")
+        app.screen.query_one("#private").value = True
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+    mine = gate(demo, "mia").list_tickets(TicketQuery(search="payslip"))
+    assert len(mine) == 1 and mine[0].private and mine[0].usergroup == "Accounting"
+    number = mine[0].number
+    other = gate(demo, "max")
+    assert other.list_tickets(TicketQuery(search="payslip")) == []
+    assert number not in {r.number for r in other.list_tickets(limit=1000)}
+    admin = gate(demo, "ada")
+    admin.add_person("sue", "Sue Supervisor")
+    admin.grant_role("sue", "Supervisor (basic)")
+    admin.add_supervisor("Accounting", "sue")
+    supervisor = gate(demo, "sue")
+    assert supervisor.count_tickets() > 0  # sees the group's other tickets
+    assert supervisor.list_tickets(TicketQuery(search=f"#{number}")) == []
+
+
+async def test_new_ticket_form_offers_only_what_the_person_may(demo: Path) -> None:
+    app = make_app(demo, "max")  # a member: files for the group, no private, no group choice
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        assert not app.screen.query("#private") and not app.screen.query("#group")
+
+
+async def test_archiving_a_source_hides_its_tickets_from_agents_only(demo: Path) -> None:
+    allegro = TicketQuery(sources=(2,))
+    before_agent = gate(demo, "ola").count_tickets(allegro)
+    assert before_agent > 0
+    app = make_app(demo, "ada")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await go_to(pilot, "Sources")
+        assert isinstance(app.screen, SourcesScreen)
+        while app.screen.current.name != "Allegro PL":
+            await pilot.press("j")
+        await confirm(pilot, "a")
+        assert gate(demo, "ola").count_tickets(allegro) == 0
+        assert gate(demo, "ada").count_tickets(allegro) == before_agent
+        await confirm(pilot, "a")
+    assert gate(demo, "ola").count_tickets(allegro) == before_agent
+
+
+async def test_deactivated_person_is_refused_at_start(demo: Path) -> None:
+    app = make_app(demo, "ada")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await go_to(pilot, "People")
+        assert isinstance(app.screen, PeopleScreen)
+        while app.screen.current.username != "tom":
+            await pilot.press("j")
+        await confirm(pilot, "d")
+    with pytest.raises(UnknownPerson):
+        Gate(connect(str(demo)), "tom")
+    assert gate(demo, "ada").count_tickets(TicketQuery(assignee="tom")) > 0  # tickets stay
+    started = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            f"from tui.app import run_app; raise SystemExit(run_app({str(demo)!r}, 'tom'))",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert started.returncode == 4
+    assert started.stderr == "ticketty: tom is deactivated\n"
+
+
+async def test_view_only_person_sees_no_edit_actions(demo: Path) -> None:
+    app = make_app(demo, "vic")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        for label, screen_type in (
+            ("Usergroups", UsergroupsScreen),
+            ("People", PeopleScreen),
+            ("Sources", SourcesScreen),
+        ):
+            await go_to(pilot, label)
+            assert isinstance(app.screen, screen_type)
+            shown = {b.action for _, b, on, _ in app.screen.active_bindings.values() if on}
+            assert not shown & set(screen_type.NEEDS), label
+            for action in screen_type.NEEDS:
+                await app.screen.run_action(action)  # check_action refuses it
+            await settle(pilot)
+            await pilot.press("escape")
+            await settle(pilot)
+        assert isinstance(app.screen, InboxScreen)
+        choices = [c for c in ("People", "Sources", "Audit log")]
+        await pilot.press("o")
+        await settle(pilot)
+        listed = str(app.screen.query_one("OptionList").get_option_at_index(0).prompt)
+        assert listed == "Usergroups" and choices
+
+
+async def test_audit_screen_shows_changes_and_filters(demo: Path) -> None:
+    admin = gate(demo, "ada")
+    admin.create_group("Audit me")
+    admin.rename_group("Audit me", "Audited")
+    app = make_app(demo, "ada")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await go_to(pilot, "Audit log")
+        assert isinstance(app.screen, AuditLogScreen)
+        actions = [r.action for r in app.screen.records]
+        assert actions[:2] == ["group.rename", "group.create"]
+        await pilot.press("f")
+        await pick(pilot, "usergroup")
+        await pilot.press(*"Audited", "enter")
+        await settle(pilot)
+        assert [r.action for r in app.screen.records] == ["group.rename", "group.create"]
