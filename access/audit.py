@@ -35,11 +35,13 @@ def record(
     ticket: int | None = None,
     before: Any = None,
     after: Any = None,
+    at: datetime | None = None,
 ) -> AuditEvent:
-    """Append one event. Call inside the write transaction of the change it describes."""
+    """Append one event. Call inside the write transaction of the change it describes.
+    `at` is for loaders with their own clock (the demo); changes use the current time."""
     last = AuditEvent.select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1).first()
     prev_hash = last.hash if last else ""
-    at = utcnow()
+    at = at or utcnow()
     fields = {
         "action": action,
         "target_kind": target_kind,

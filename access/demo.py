@@ -242,6 +242,7 @@ def build_demo(
             "database",
             None,
             after={"tickets": tickets, "seed": seed, "messages": messages},
+            at=DEMO_NOW,
         )
     if dialect.is_sqlite(db):
         db.execute_sql("ANALYZE")
