@@ -85,17 +85,15 @@ class TicketDesk(GateBase):
         return where
 
     def _matching(self, grants: Grants, text: str) -> peewee.Expression:
-        """Subject or a readable message matches; notes only where the person may read them."""
+        """Subject or public conversation matches; notes count only where the person may
+        read notes on that ticket."""
         number = _NUMBER.match(text.strip())
         if number:
             return Ticket.number == int(number.group(1))
         notes_ok = scope.may(grants, "tickets.view_notes")
-        in_messages = (
-            Message.select(Message.ticket)
-            .join(Ticket, on=(Message.ticket == Ticket.number))
-            .where(search.messages_matching(text) & ((Message.kind != "note") | notes_ok))
-        )
-        return search.tickets_with_subject(text) | Ticket.number.in_(in_messages)
+        if notes_ok is scope.FALSE:
+            return search.public_match(text)
+        return search.public_match(text) | (search.any_match(text) & notes_ok)
 
     def _rows(self, grants: Grants, where: peewee.Expression) -> peewee.ModelSelect:
         as_supervisor = peewee.Case(None, [(scope.as_supervisor(grants), 1)], 0)

@@ -29,37 +29,44 @@ def audit_append_only(db: peewee.Database) -> list[str]:
 
 
 def search_index(db: peewee.Database) -> list[str]:
-    """Full-text indexes over ticket subjects and message bodies (FTS5 on SQLite).
-
-    External-content tables kept in step by triggers, so the text is stored once.
-    PostgreSQL searches with ILIKE for now (see `store.search`).
+    """One full-text document per ticket (FTS5 on SQLite), its rowid the ticket number:
+    the subject, the public conversation (customer messages and replies) and the internal
+    notes as three columns, so a search is one index lookup and notes can be left out by
+    column. Triggers keep it in step; PostgreSQL searches with ILIKE for now (`store.search`).
     """
     if not is_sqlite(db):
         return []
-    statements = [
-        "CREATE VIRTUAL TABLE IF NOT EXISTS ticket_fts USING fts5(subject, content='ticket', "
-        "content_rowid='number', tokenize='unicode61 remove_diacritics 2')",
-        "CREATE VIRTUAL TABLE IF NOT EXISTS message_fts USING fts5(body, content='message', "
-        "content_rowid='id', tokenize='unicode61 remove_diacritics 2')",
-        "CREATE TRIGGER IF NOT EXISTS ticket_fts_ai AFTER INSERT ON ticket BEGIN "
-        "INSERT INTO ticket_fts(rowid, subject) VALUES (new.number, new.subject); END",
-        "CREATE TRIGGER IF NOT EXISTS ticket_fts_ad AFTER DELETE ON ticket BEGIN "
-        "INSERT INTO ticket_fts(ticket_fts, rowid, subject) "
-        "VALUES ('delete', old.number, old.subject); END",
-        "CREATE TRIGGER IF NOT EXISTS ticket_fts_au AFTER UPDATE OF subject ON ticket BEGIN "
-        "INSERT INTO ticket_fts(ticket_fts, rowid, subject) "
-        "VALUES ('delete', old.number, old.subject); "
-        "INSERT INTO ticket_fts(rowid, subject) VALUES (new.number, new.subject); END",
-        "CREATE TRIGGER IF NOT EXISTS message_fts_ai AFTER INSERT ON message BEGIN "
-        "INSERT INTO message_fts(rowid, body) VALUES (new.id, new.body); END",
-        "CREATE TRIGGER IF NOT EXISTS message_fts_ad AFTER DELETE ON message BEGIN "
-        "INSERT INTO message_fts(message_fts, rowid, body) "
-        "VALUES ('delete', old.id, old.body); END",
+    return [
+        "CREATE VIRTUAL TABLE IF NOT EXISTS ticket_search USING fts5("
+        "subject, public, notes, tokenize='unicode61 remove_diacritics 2')",
+        "CREATE TRIGGER IF NOT EXISTS ticket_search_ai AFTER INSERT ON ticket BEGIN "
+        "INSERT INTO ticket_search(rowid, subject, public, notes) "
+        "VALUES (new.number, new.subject, '', ''); END",
+        "CREATE TRIGGER IF NOT EXISTS ticket_search_au AFTER UPDATE OF subject ON ticket BEGIN "
+        "UPDATE ticket_search SET subject = new.subject WHERE rowid = new.number; END",
+        "CREATE TRIGGER IF NOT EXISTS ticket_search_ad AFTER DELETE ON ticket BEGIN "
+        "DELETE FROM ticket_search WHERE rowid = old.number; END",
+        "CREATE TRIGGER IF NOT EXISTS message_search_ai AFTER INSERT ON message BEGIN "
+        "UPDATE ticket_search SET "
+        "public = CASE WHEN new.kind = 'note' THEN public ELSE public || ' ' || new.body END, "
+        "notes = CASE WHEN new.kind = 'note' THEN notes || ' ' || new.body ELSE notes END "
+        "WHERE rowid = new.ticket_id; END",
     ]
-    return statements
 
 
-_SEARCH_TRIGGERS = ("ticket_fts_ai", "message_fts_ai")
+REBUILD_SEARCH = (
+    "DELETE FROM ticket_search",
+    "INSERT INTO ticket_search(rowid, subject, public, notes) "
+    "SELECT t.number, t.subject, "
+    "coalesce((SELECT group_concat(m.body, ' ') FROM message m "
+    "WHERE m.ticket_id = t.number AND m.kind != 'note'), ''), "
+    "coalesce((SELECT group_concat(m.body, ' ') FROM message m "
+    "WHERE m.ticket_id = t.number AND m.kind = 'note'), '') "
+    "FROM ticket t",
+)
+
+
+_SEARCH_TRIGGERS = ("ticket_search_ai", "message_search_ai")
 
 
 @contextmanager
