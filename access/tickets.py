@@ -93,6 +93,8 @@ class TicketDesk(GateBase):
         notes_ok = scope.may(grants, "tickets.view_notes")
         if notes_ok is scope.FALSE:
             return search.public_match(text)
+        if notes_ok is scope.TRUE:
+            return search.any_match(text)
         return search.public_match(text) | (search.any_match(text) & notes_ok)
 
     def _rows(self, grants: Grants, where: peewee.Expression) -> peewee.ModelSelect:

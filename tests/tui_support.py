@@ -28,8 +28,11 @@ def make_app(path: Path, username: str) -> TickettyApp:
 async def settle(pilot: Pilot) -> None:
     """Wait until no worker runs and no message is pending (a count starts page loads, so
     one wait is not always enough)."""
-    for _ in range(20):
+    idle = 0
+    for _ in range(50):
         await pilot.app.workers.wait_for_complete()
         await pilot.pause()
-        if not any(w.is_running for w in pilot.app.workers):
+        # Idle twice in a row: a finished worker's callback may start the next one.
+        idle = idle + 1 if not any(w.is_running for w in pilot.app.workers) else 0
+        if idle == 2:
             break

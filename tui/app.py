@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Iterable
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
 from typing import Any, ClassVar
@@ -22,6 +22,11 @@ from access import AccessError, Gate
 from tui.config import Config, ConfigError, load_config
 from tui.safe_text import one_line
 from tui.widgets import HelpModal
+
+
+def utc_now() -> datetime:
+    """Naive UTC, like the times the store keeps."""
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def describe_error(exc: BaseException) -> str:
@@ -55,7 +60,7 @@ class TickettyApp(App[int]):
         super().__init__()
         self.gate = gate
         self.config = config or Config()
-        self.clock = clock or datetime.utcnow
+        self.clock = clock or utc_now
         self.refresh_seconds = refresh_seconds
         self.permissions: frozenset[str] = frozenset()
 
