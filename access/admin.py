@@ -15,6 +15,7 @@ from access.catalogue import FIELD_KINDS_HELP, PERMISSIONS
 from access.errors import InvalidInput, NotFound, PermissionDenied
 from access.gate import GateBase
 from access.grants import Grants
+from access.tickets import fields_of_group
 from access.views import (
     AuditView,
     FieldDefinition,
@@ -431,8 +432,6 @@ class Administration(GateBase):
                 .order_by(Person.username)
             ):
                 into.setdefault(row.usergroup_id, []).append(row.person.username)
-        from access.tickets import TicketDesk
-
         return [
             GroupView(
                 g.id,
@@ -440,7 +439,7 @@ class Administration(GateBase):
                 g.description,
                 tuple(members.get(g.id, ())),
                 tuple(supervisors.get(g.id, ())),
-                TicketDesk._group_fields(g.id),
+                fields_of_group(g.id),
             )
             for g in groups
         ]
@@ -627,9 +626,7 @@ class Administration(GateBase):
             )
 
     def group_fields(self, group: str) -> tuple[FieldValue, ...]:
-        from access.tickets import TicketDesk
-
-        return TicketDesk._group_fields(self._group(group).id)
+        return fields_of_group(self._group(group).id)
 
     # --------------------------------------------------------------- sources
 

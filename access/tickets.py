@@ -279,29 +279,9 @@ class TicketDesk(GateBase):
                 )
                 for m in messages.order_by(Message.created_at, Message.id)
             ),
-            group_fields=self._group_fields(ticket.usergroup_id),
+            group_fields=fields_of_group(ticket.usergroup_id),
             allowed=allowed | ({"requester.message"} if is_requester else set()),
         )
-
-    @staticmethod
-    def _group_fields(group_id: int | None) -> tuple[FieldValue, ...]:
-        if group_id is None:
-            return ()
-        rows = (
-            CustomField.select(CustomField, CustomFieldValue.value)
-            .join(
-                CustomFieldValue,
-                peewee.JOIN.LEFT_OUTER,
-                on=(
-                    (CustomFieldValue.field == CustomField.id)
-                    & (CustomFieldValue.usergroup == group_id)
-                ),
-            )
-            .where(CustomField.retired == False)  # noqa: E712
-            .order_by(CustomField.position, CustomField.name)
-            .objects()
-        )
-        return tuple(FieldValue(f.name, f.kind, getattr(f, "value", None) or "") for f in rows)
 
     # --------------------------------------------------------------- changes
 
@@ -601,6 +581,26 @@ class TicketDesk(GateBase):
             if candidate.name == source:
                 return candidate.id
         raise NotFound(f"no open source named {source!r}")
+
+
+def fields_of_group(group_id: int | None) -> tuple[FieldValue, ...]:
+    if group_id is None:
+        return ()
+    rows = (
+        CustomField.select(CustomField, CustomFieldValue.value)
+        .join(
+            CustomFieldValue,
+            peewee.JOIN.LEFT_OUTER,
+            on=(
+                (CustomFieldValue.field == CustomField.id)
+                & (CustomFieldValue.usergroup == group_id)
+            ),
+        )
+        .where(CustomField.retired == False)  # noqa: E712
+        .order_by(CustomField.position, CustomField.name)
+        .objects()
+    )
+    return tuple(FieldValue(f.name, f.kind, getattr(f, "value", None) or "") for f in rows)
 
 
 def _username(person_id: int | None) -> str | None:

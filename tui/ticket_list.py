@@ -228,6 +228,11 @@ class TicketList(ScrollView, can_focus=True):
             self.post_message(self.Highlighted(self.current_row()))
         self.refresh()
 
+    @property
+    def counted(self) -> bool:
+        """Whether the count of the current query has arrived."""
+        return self._total_known
+
     def current_row(self) -> TicketRow | None:
         rows = self._pages.get(self.cursor // PAGE)
         offset = self.cursor % PAGE
