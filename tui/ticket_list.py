@@ -163,6 +163,7 @@ class TicketList(ScrollView, can_focus=True):
         """Show another query's tickets from the top."""
         self._source = source
         self.cursor = 0
+        self.total = 0
         self.scroll_to(0, 0, animate=False)
         self.reload()
 
@@ -222,6 +223,11 @@ class TicketList(ScrollView, can_focus=True):
         self._pending.discard(page)
         self._pages[page] = rows
         self.pages_loaded += 1
+        if not self._total_known:
+            # Paint the rows before the count arrives (at a million tickets the count is the
+            # slower query); the count then sets the true length.
+            self.total = max(self.total, page * PAGE + len(rows))
+            self.virtual_size = Size(self.size.width, self.total + 1)
         while len(self._pages) > CACHED_PAGES:
             self._pages.popitem(last=False)
         if page == self.cursor // PAGE:
