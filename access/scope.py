@@ -105,7 +105,8 @@ def as_supervisor(grants: Grants) -> peewee.Expression:
         return FALSE
     if seen is FALSE:
         return supervised(grants)
-    return supervised(grants) & ~seen
+    # COALESCE: with no assignee, `assignee = me` is NULL, and NOT NULL is not true.
+    return supervised(grants) & ~peewee.fn.COALESCE(seen, False)
 
 
 def may(grants: Grants, permission: str) -> peewee.Expression:

@@ -123,6 +123,23 @@ def oracle_sees(w: World, person: int, t: TicketSpec) -> bool:
     return t.group in w.supervises[person] and not t.private
 
 
+def oracle_only_as_supervisor(w: World, person: int, t: TicketSpec) -> bool:
+    """Seen, and only because the person supervises the ticket's group (the inbox's mark)."""
+    if not oracle_sees(w, person, t):
+        return False
+    supervises_it = t.group in w.supervises[person] and not t.private
+    without = World(
+        w.archived,
+        w.roles,
+        w.holdings,
+        w.archive_rights,
+        w.members,
+        tuple(frozenset() for _ in w.supervises),
+        w.tickets,
+    )
+    return supervises_it and not oracle_sees(without, person, t)
+
+
 def oracle_reads_note(w: World, person: int, t: TicketSpec) -> bool:
     """A note is readable through a role with view_notes whose scope covers the ticket."""
     if not oracle_sees(w, person, t):
@@ -196,8 +213,15 @@ def test_every_read_path_agrees_with_the_rules(w: World) -> None:
             expected = {n for n, t in zip(numbers, w.tickets, strict=True) if oracle_sees(w, p, t)}
 
             listed: list[int] = []
+            marks: dict[int, bool] = {}
             while page := gate.list_tickets(offset=len(listed), limit=5):
                 listed += [row.number for row in page]
+                marks |= {row.number: row.as_supervisor for row in page}
+            assert marks == {
+                n: oracle_only_as_supervisor(w, p, t)
+                for n, t in zip(numbers, w.tickets, strict=True)
+                if n in expected
+            }
             assert len(listed) == len(set(listed))
             assert set(listed) == expected
             assert gate.count_tickets() == len(expected)
