@@ -124,20 +124,22 @@ def oracle_sees(w: World, person: int, t: TicketSpec) -> bool:
 
 
 def oracle_only_as_supervisor(w: World, person: int, t: TicketSpec) -> bool:
-    """Seen, and only because the person supervises the ticket's group (the inbox's mark)."""
+    """Seen, and only by rule 3 (supervision): the inbox's mark. A role scoped to the
+    person's usergroups covers the groups they supervise too; that is rule 2, not 3."""
     if not oracle_sees(w, person, t):
         return False
-    supervises_it = t.group in w.supervises[person] and not t.private
-    without = World(
-        w.archived,
-        w.roles,
-        w.holdings,
-        w.archive_rights,
-        w.members,
-        tuple(frozenset() for _ in w.supervises),
-        w.tickets,
-    )
-    return supervises_it and not oracle_sees(without, person, t)
+    if person in (t.requester, t.assignee):
+        return False
+    belongs = w.members[person] | w.supervises[person]
+    for index in w.holdings[person]:
+        role = w.roles[index]
+        if not role.listing or (role.sources is not None and t.source not in role.sources):
+            continue
+        if role.scope == "all" or (
+            role.scope == "usergroups" and t.group in belongs and not t.private
+        ):
+            return False
+    return True
 
 
 def oracle_reads_note(w: World, person: int, t: TicketSpec) -> bool:
