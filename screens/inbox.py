@@ -111,6 +111,7 @@ class InboxScreen(Screen[None]):
         self.query_filter = TicketQuery()
         self.group_names: dict[int | None, str] = {}
         self._last_change = -1
+        self._away = False
 
     @property
     def gate(self) -> Gate:
@@ -153,8 +154,14 @@ class InboxScreen(Screen[None]):
     def action_reload(self) -> None:
         self.query_one(TicketList).reload()
 
+    def on_screen_suspend(self) -> None:
+        self._away = True
+
     def on_screen_resume(self) -> None:
-        self.query_one(TicketList).reload()
+        """Back from a ticket or a modal: show what changed meanwhile (not on first show)."""
+        if self._away:
+            self._away = False
+            self.query_one(TicketList).reload()
 
     def on_ticket_list_counted(self, message: TicketList.Counted) -> None:
         self._show_status(message.total)
