@@ -105,59 +105,43 @@ def worlds(draw: st.DrawFn) -> World:
     )
 
 
+def role_reaches(w: World, person: int, role: RoleSpec, t: TicketSpec) -> bool:
+    """A role's scopes: its sources, then all / the person's usergroups (not private) / own."""
+    if role.sources is not None and t.source not in role.sources:
+        return False
+    belongs = w.members[person] | w.supervises[person]
+    return (
+        role.scope == "all"
+        or (role.scope == "usergroups" and t.group in belongs and not t.private)
+        or (role.scope == "own" and person in (t.requester, t.assignee))
+    )
+
+
+def seen_by_rules_1_and_2(w: World, person: int, t: TicketSpec) -> bool:
+    """Filed or assigned, or a role with tickets.list reaches it."""
+    return person in (t.requester, t.assignee) or any(
+        w.roles[i].listing and role_reaches(w, person, w.roles[i], t) for i in w.holdings[person]
+    )
+
+
 def oracle_sees(w: World, person: int, t: TicketSpec) -> bool:
     """PRODUCT.md, "Who sees a ticket"."""
     if t.source in w.archived and not w.archive_rights[person]:
         return False
-    if person in (t.requester, t.assignee):
-        return True
-    belongs = w.members[person] | w.supervises[person]
-    for index in w.holdings[person]:
-        role = w.roles[index]
-        if not role.listing or (role.sources is not None and t.source not in role.sources):
-            continue
-        if role.scope == "all":
-            return True
-        if role.scope == "usergroups" and t.group in belongs and not t.private:
-            return True
-    return t.group in w.supervises[person] and not t.private
+    supervised = t.group in w.supervises[person] and not t.private
+    return seen_by_rules_1_and_2(w, person, t) or supervised
 
 
 def oracle_only_as_supervisor(w: World, person: int, t: TicketSpec) -> bool:
-    """Seen, and only by rule 3 (supervision): the inbox's mark. A role scoped to the
-    person's usergroups covers the groups they supervise too; that is rule 2, not 3."""
-    if not oracle_sees(w, person, t):
-        return False
-    if person in (t.requester, t.assignee):
-        return False
-    belongs = w.members[person] | w.supervises[person]
-    for index in w.holdings[person]:
-        role = w.roles[index]
-        if not role.listing or (role.sources is not None and t.source not in role.sources):
-            continue
-        if role.scope == "all" or (
-            role.scope == "usergroups" and t.group in belongs and not t.private
-        ):
-            return False
-    return True
+    """Seen, and only by rule 3 (supervision): the inbox's mark."""
+    return oracle_sees(w, person, t) and not seen_by_rules_1_and_2(w, person, t)
 
 
 def oracle_reads_note(w: World, person: int, t: TicketSpec) -> bool:
     """A note is readable through a role with view_notes whose scope covers the ticket."""
-    if not oracle_sees(w, person, t):
-        return False
-    belongs = w.members[person] | w.supervises[person]
-    for index in w.holdings[person]:
-        role = w.roles[index]
-        if not role.notes or (role.sources is not None and t.source not in role.sources):
-            continue
-        if role.scope == "all":
-            return True
-        if role.scope == "usergroups" and t.group in belongs and not t.private:
-            return True
-        if role.scope == "own" and person in (t.requester, t.assignee):
-            return True
-    return False
+    return oracle_sees(w, person, t) and any(
+        w.roles[i].notes and role_reaches(w, person, w.roles[i], t) for i in w.holdings[person]
+    )
 
 
 def build(w: World, path: Path) -> tuple[peewee.Database, list[int]]:

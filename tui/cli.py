@@ -551,12 +551,9 @@ def cmd_audit(args: argparse.Namespace) -> int:
 def cmd_app(args: argparse.Namespace) -> int:
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
         raise CommandError("ticketty needs a terminal; use a subcommand for scripts", EXIT_USAGE)
-    location = resolve_location(args.db)
-    gate = _gate(args)  # refuse an unknown person or a bad database before the screen opens
-    gate.db.close()
-    from tui.app import run_app
+    from tui.app import run_app  # refuses an unknown person or a bad database in one line
 
-    return run_app(location, _user(args))
+    return run_app(resolve_location(args.db), _user(args))
 
 
 # ------------------------------------------------------------------------------- parser
