@@ -57,6 +57,7 @@ DESTINATIONS: tuple[tuple[str, str, str | None], ...] = (
     ("sources", "Sources", "sources.list"),
     ("roles", "Roles", "roles.list"),
     ("audit", "Audit log", "audit.view"),
+    ("reports", "Workload report", "reports.own"),
 )
 
 
@@ -77,6 +78,10 @@ def open_destination(key: str) -> Screen[None]:
         from screens.sources import SourcesScreen
 
         return SourcesScreen()
+    if key == "reports":
+        from screens.reports import ReportsScreen
+
+        return ReportsScreen()
     if key == "audit":
         from screens.audit_log import AuditLogScreen
 

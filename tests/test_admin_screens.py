@@ -215,3 +215,25 @@ async def test_audit_screen_shows_changes_and_filters(demo: Path) -> None:
         await pilot.press(*"Audited", "enter")
         await settle(pilot)
         assert [r.action for r in app.screen.records] == ["group.rename", "group.create"]
+
+
+async def test_workload_report_shows_own_or_team_figures(demo: Path) -> None:
+    from screens.reports import ReportsScreen
+
+    for person, expect_team in (("ali", False), ("ada", True)):
+        app = make_app(demo, person)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            await go_to(pilot, "Workload")
+            assert isinstance(app.screen, ReportsScreen)
+            agents = [r.username for r in app.screen.records]
+        assert (len(agents) > 1) == expect_team
+        assert person in agents
+    app = make_app(demo, "vic")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("o")
+        await settle(pilot)
+        options = app.screen.query_one("OptionList")
+        labels = [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
+        assert "Workload report" not in labels

@@ -191,3 +191,12 @@ def test_real_process_exit_codes(demo_file: Path) -> None:
     assert listed.returncode == 0 and len(json.loads(listed.stdout)) == 2
     no_terminal = _subprocess("--db", str(demo_file))
     assert no_terminal.returncode == 2 and "needs a terminal" in no_terminal.stderr
+
+
+def test_workload_report(demo_file: Path, capsys) -> None:
+    code, out, _ = run(capsys, demo_file, "ali", "reports", "workload", "--json")
+    assert code == 0 and [r["username"] for r in json.loads(out)] == ["ali"]
+    code, out, _ = run(capsys, demo_file, "ada", "reports", "workload", "--json")
+    assert code == 0 and len(json.loads(out)) > 1
+    code, _, err = run(capsys, demo_file, "vic", "reports", "workload")
+    assert code == 1 and err == "ticketty: vic lacks reports.own\n"

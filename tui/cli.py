@@ -545,6 +545,31 @@ def cmd_audit(args: argparse.Namespace) -> int:
     return 0
 
 
+# ------------------------------------------------------------------------------ reports
+
+
+def cmd_reports(args: argparse.Namespace) -> int:
+    rows = _gate(args).workload()
+    if args.json:
+        _print_json([asdict(r) for r in rows])
+    else:
+        _table(
+            [
+                [
+                    r.username,
+                    str(r.open_assigned),
+                    str(r.replies_30d),
+                    "-"
+                    if r.median_first_response_minutes is None
+                    else f"{r.median_first_response_minutes:.0f} min",
+                ]
+                for r in rows
+            ],
+            ["agent", "open assigned", "replies 30d", "median first reply"],
+        )
+    return 0
+
+
 # ----------------------------------------------------------------------------- the app
 
 
@@ -719,6 +744,11 @@ def build_parser() -> argparse.ArgumentParser:
         p = sub(tickets, name)
         p.add_argument("number")
         p.add_argument("--body", required=True, help="the text, or - to read standard input")
+
+    reports = sub(commands, "reports", cmd_reports).add_subparsers(
+        dest="reports_action", required=True
+    )
+    sub(reports, "workload").add_argument("--json", action="store_true")
 
     audit = sub(commands, "audit", cmd_audit).add_subparsers(dest="audit_action", required=True)
     p = sub(audit, "list")
