@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any, ClassVar
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -91,11 +92,15 @@ class ListingScreen(Screen[None]):
         current = self.current
         wanted = select or (self.key_of(current) if current is not None else None)
         self.records = records
-        table.clear()
-        for record in records:
-            table.add_row(
-                *(as_text(one_line(str(c))) for c in self.cells(record)), key=self.key_of(record)
-            )
+        rows = [[one_line(str(c)) for c in self.cells(record)] for record in records]
+        # Widths are set here, not measured by the table when idle: a frame drawn between the
+        # rows arriving and that measurement keeps a header cached at the old widths.
+        table.clear(columns=True)
+        for index, title in enumerate(self.COLUMNS):
+            width = max([cell_len(title), *(cell_len(row[index]) for row in rows)])
+            table.add_column(title, width=width)
+        for record, row in zip(records, rows, strict=True):
+            table.add_row(*(as_text(cell) for cell in row), key=self.key_of(record))
         keys = [self.key_of(r) for r in records]
         if wanted in keys:
             table.move_cursor(row=keys.index(wanted))

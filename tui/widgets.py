@@ -90,13 +90,16 @@ class PickerModal(ModalScreen[str | None]):
             yield Input(placeholder="type to filter")
             yield OptionList(*self._options(""))
 
-    def _options(self, text: str) -> list[Option]:
+    def _matches(self, text: str) -> list[tuple[str, str]]:
         needle = text.casefold()
         return [
-            Option(as_text(label), id=value)
+            (value, label)
             for value, label in self.choices
             if needle in label.casefold() or needle in value.casefold()
         ]
+
+    def _options(self, text: str) -> list[Option]:
+        return [Option(as_text(label), id=value) for value, label in self._matches(text)]
 
     @on(Input.Changed)
     def filter(self, event: Input.Changed) -> None:
@@ -108,16 +111,20 @@ class PickerModal(ModalScreen[str | None]):
 
     @on(Input.Submitted)
     def take_first(self, event: Input.Submitted) -> None:
-        """Enter in the filter: the choice whose value is exactly what was typed, else the
-        highlighted one."""
+        """Enter in the filter: the choice whose value or label is exactly what was typed, else
+        the first that matches it.
+
+        Worked out from the typed text, not from the list, which is refilled by `Input.Changed`
+        and may still show an older filter when a fast typist presses enter."""
         typed = event.value.strip()
-        if any(value == typed for value, _ in self.choices):
-            self.dismiss(typed)
-            return
-        options = self.query_one(OptionList)
-        if options.option_count:
-            index = options.highlighted or 0
-            self.dismiss(options.get_option_at_index(index).id)
+        matches = self._matches(typed)
+        exact = [
+            value
+            for value, label in matches
+            if value == typed or label.casefold() == typed.casefold()
+        ]
+        if exact or matches:
+            self.dismiss(exact[0] if exact else matches[0][0])
 
     @on(OptionList.OptionSelected)
     def selected(self, event: OptionList.OptionSelected) -> None:
