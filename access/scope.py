@@ -13,6 +13,7 @@ import peewee
 from access.catalogue import SUPERVISOR_RIGHTS
 from access.grants import Grants, RoleGrant
 from store.models import Ticket
+from store.planner import unindexed
 
 TRUE = peewee.SQL("1 = 1")
 FALSE = peewee.SQL("1 = 0")
@@ -26,7 +27,7 @@ def scoped_column(column: peewee.Field) -> peewee.ColumnBase:
     the terms unindexable it scans the covering inbox index instead (see `store.models.Ticket`).
     Filters the person chose (group, status, assignee) keep their indexes.
     """
-    return peewee.NodeList((peewee.SQL("+"), column), glue="")
+    return unindexed(column)
 
 
 def _any(expressions: list[peewee.Expression]) -> peewee.Expression:

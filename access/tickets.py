@@ -56,7 +56,11 @@ def _clean_body(body: str) -> str:
 class TicketDesk(GateBase):
     # ----------------------------------------------------------------- reads
 
-    def _filtered(self, grants: Grants, query: TicketQuery) -> peewee.Expression:
+    def _filtered(
+        self, grants: Grants, query: TicketQuery, *, in_order: bool = False
+    ) -> peewee.Expression:
+        """The tickets in scope that `query` selects; `in_order` when a page is read in inbox
+        order (the search may then plan for that order)."""
         where = scope.visible(grants)
         if query.statuses:
             unknown = set(query.statuses) - set(TICKET_STATUSES)
@@ -81,10 +85,10 @@ class TicketDesk(GateBase):
             person = Person.get_or_none(Person.username == query.assignee)
             where &= Ticket.assignee == (person.id if person else -1)
         if query.search.strip():
-            where &= self._matching(grants, query.search)
+            where &= self._matching(grants, query.search, in_order)
         return where
 
-    def _matching(self, grants: Grants, text: str) -> peewee.Expression:
+    def _matching(self, grants: Grants, text: str, in_order: bool) -> peewee.Expression:
         """Subject or public conversation matches; notes count only where the person may
         read notes on that ticket."""
         number = _NUMBER.match(text.strip())
@@ -92,10 +96,11 @@ class TicketDesk(GateBase):
             return Ticket.number == int(number.group(1))
         notes_ok = scope.may(grants, "tickets.view_notes")
         if notes_ok is scope.FALSE:
-            return search.public_match(text)
+            return search.public_match(text, in_order=in_order)
         if notes_ok is scope.TRUE:
-            return search.any_match(text)
-        return search.public_match(text) | (search.any_match(text) & notes_ok)
+            return search.any_match(text, in_order=in_order)
+        public = search.public_match(text, in_order=in_order)
+        return public | (search.any_match(text, in_order=in_order) & notes_ok)
 
     def _rows(self, grants: Grants, where: peewee.Expression) -> peewee.ModelSelect:
         as_supervisor = peewee.Case(None, [(scope.as_supervisor(grants), 1)], 0)
@@ -160,7 +165,7 @@ class TicketDesk(GateBase):
             raise InvalidInput("offset and limit must not be negative")
         query = query or TicketQuery()
         grants = self.grants()
-        keys = Ticket.select(Ticket.number).where(self._filtered(grants, query))
+        keys = Ticket.select(Ticket.number).where(self._filtered(grants, query, in_order=True))
         newest_first = (Ticket.updated_at.desc(), Ticket.number.desc())
         oldest_first = (Ticket.updated_at.asc(), Ticket.number.asc())
         order, reverse = newest_first, False

@@ -205,7 +205,11 @@ class InboxScreen(Screen[None]):
                 self.apply(replace(self.query_filter, search=text.strip()))
 
         self.app.push_screen(
-            PromptModal("Search subjects and messages (or #number)", self.query_filter.search), done
+            PromptModal(
+                "Search: whole words, refund* for words it begins, or #number",
+                self.query_filter.search,
+            ),
+            done,
         )
 
     def action_filter_status(self) -> None:

@@ -1,0 +1,126 @@
+"""Search gives the same tickets in the same order whichever way the store finds them: a rare
+word (matches fetched and sorted), a middling one (inbox order walked against the match list),
+a common one (inbox order walked, each ticket asked), a prefix; paged from either end."""
+
+from __future__ import annotations
+
+import random
+from datetime import datetime, timedelta
+
+import peewee
+import pytest
+
+from access import Gate
+from access.catalogue import PERMISSIONS
+from access.views import TicketQuery
+from store import search
+from store.models import Ticket
+from tests import builders
+
+TICKETS = 400
+
+
+def _subject(i: int) -> str:
+    words = ["parcel"]
+    if i % 200 == 1:
+        words.append("rareword")
+    if i % 10 == 0:
+        words.append("midword")
+    if i % 2 == 0:
+        words.append("commonword")
+    if i % 3 == 0:
+        words.append("refunded")
+    return " ".join(words)
+
+
+Helpdesk = tuple[dict[int, tuple[str, datetime, int]], int]
+
+
+@pytest.fixture
+def helpdesk(db: peewee.Database) -> Helpdesk:
+    """Tickets whose inbox order (last activity) is unrelated to their numbers, and the one
+    source the agent covers."""
+    w = builders.world()
+    builders.role("Admin", PERMISSIONS, holders=[builders.person("boss")])
+    builders.role(
+        "Agent",
+        ["tickets.list", "tickets.view"],
+        sources=[w.s1],
+        holders=[builders.person("agent")],
+    )
+    tickets: dict[int, tuple[str, datetime, int]] = {}
+    with db.atomic():
+        _fill(w, tickets)
+    return tickets, w.s1
+
+
+def _fill(w: builders.World, tickets: dict[int, tuple[str, datetime, int]]) -> None:
+    shuffle = random.Random(3)
+    start = datetime(2026, 1, 1)
+    for i in range(TICKETS):
+        source = w.s1 if i % 4 else w.s2
+        number = builders.ticket(source, w.customer, subject=_subject(i))
+        updated = start + timedelta(minutes=shuffle.randrange(TICKETS // 2))
+        Ticket.update(updated_at=updated).where(Ticket.number == number).execute()
+        tickets[number] = (_subject(i), updated, source)
+
+
+def _expected(tickets, words: list[str], sources: set[int] | None) -> list[int]:
+    def matches(subject: str) -> bool:
+        have = subject.split()
+        return all(
+            any(h.startswith(w[:-1]) for h in have) if w.endswith("*") else w in have for w in words
+        )
+
+    found = [
+        (updated, number)
+        for number, (subject, updated, source) in tickets.items()
+        if matches(subject) and (sources is None or source in sources)
+    ]
+    return [number for _, number in sorted(found, reverse=True)]
+
+
+@pytest.mark.parametrize("username", ["boss", "agent"])
+@pytest.mark.parametrize(
+    "text", ["rareword", "midword", "commonword", "refund*", "midword commonword"]
+)
+def test_every_plan_gives_the_inbox_order(db, helpdesk: Helpdesk, username: str, text: str) -> None:
+    tickets, agents_source = helpdesk
+    gate = Gate(db, username)
+    expected = _expected(tickets, text.split(), None if username == "boss" else {agents_source})
+    assert expected
+    query = TicketQuery(search=text)
+    total = gate.count_tickets(query)
+    assert total == len(expected)
+    pages = []
+    for offset in range(0, total, 30):
+        pages += [r.number for r in gate.list_tickets(query, offset=offset, limit=30, total=total)]
+    assert pages == expected
+
+
+def test_whole_words_unless_starred(db, helpdesk: Helpdesk) -> None:
+    tickets, _ = helpdesk
+    gate = Gate(db, "boss")
+    assert gate.count_tickets(TicketQuery(search="refund")) == 0
+    assert gate.count_tickets(TicketQuery(search="refund*")) == len(
+        [n for n, (s, _, _) in tickets.items() if "refunded" in s]
+    )
+
+
+def _plan(text: str) -> str:
+    keys = (
+        Ticket.select(Ticket.number)
+        .where(search.public_match(text, in_order=True))
+        .order_by(Ticket.updated_at.desc(), Ticket.number.desc())
+        .limit(100)
+    )
+    sql, params = keys.sql()
+    rows = Ticket._meta.database.execute_sql(f"EXPLAIN QUERY PLAN {sql}", params).fetchall()
+    return " | ".join(row[-1] for row in rows)
+
+
+def test_only_a_rare_word_sorts_its_matches(db, helpdesk: Helpdesk) -> None:
+    """The point of the plans: a common word must not sort every match to show a page."""
+    assert "TEMP B-TREE FOR ORDER BY" in _plan("rareword")
+    for common in ("midword", "commonword", "refund*"):
+        assert "TEMP B-TREE FOR ORDER BY" not in _plan(common), common
