@@ -10,10 +10,11 @@ from typing import Any, ClassVar
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 
 from access import Gate
 from access.views import TicketQuery, TicketRow
+from tui.footer import KeyFooter
 from tui.safe_text import one_line
 from tui.ticket_list import TicketList
 from tui.widgets import ConfirmModal, PickerModal, PromptModal
@@ -126,18 +127,16 @@ class InboxScreen(Screen[None]):
         yield Header()
         yield TicketList(now=self.app.clock, id="tickets")  # type: ignore[attr-defined]
         yield Static("", classes="status-line", id="status")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.title = "Inbox"
-        self.app.run_gate(lambda: self.gate.capabilities(), self._permissions_loaded)
-        self.query_one(TicketList).set_source(GateRowSource(self.gate, self.query_filter))
-        self.query_one(TicketList).focus()
+        opening = self.app.opening  # type: ignore[attr-defined]
+        self._last_change = opening.last_change
+        tickets = self.query_one(TicketList)
+        tickets.set_source(GateRowSource(self.gate, self.query_filter), opening.first_page)
+        tickets.focus()
         self.set_interval(self.app.refresh_seconds, self._poll)  # type: ignore[attr-defined]
-
-    def _permissions_loaded(self, permissions: frozenset[str]) -> None:
-        self.app.permissions = permissions  # type: ignore[attr-defined]
-        self.refresh_bindings()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         needed = NEEDS.get(action)

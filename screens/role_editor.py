@@ -11,13 +11,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Header, OptionList, Static, Tree
+from textual.widgets import Header, OptionList, Static, Tree
 from textual.widgets.option_list import Option
 from textual.widgets.tree import TreeNode
 
 from access import Gate
 from access.catalogue import CATALOGUE, PERMISSIONS
 from access.views import Holder, RoleView
+from tui.footer import KeyFooter
 from tui.safe_text import as_text, one_line
 from tui.widgets import ConfirmModal, PickerModal, PromptModal
 
@@ -60,7 +61,7 @@ class RoleEditorScreen(Screen[None]):
                 yield Static("", id="role-summary")
                 yield Tree("Permissions", id="permission-tree")
                 yield Static("", id="who-can")
-        yield Footer()
+        yield KeyFooter()
 
     DEFAULT_CSS = """
     #role-list { width: 30%; min-width: 22; }

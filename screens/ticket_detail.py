@@ -10,10 +10,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 
 from access import Gate
 from access.views import TicketDetail
+from tui.footer import KeyFooter
 from tui.safe_text import as_text, one_line
 from tui.widgets import ComposeModal, ConfirmModal, PickerModal, PromptModal
 
@@ -59,7 +60,7 @@ class TicketDetailScreen(Screen[None]):
         yield Header()
         with VerticalScroll(id="conversation"):
             yield Static("Loading…", id="fields", classes="fields")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.title = f"Ticket #{self.number}"

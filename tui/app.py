@@ -1,14 +1,16 @@
 """The Textual app: one person's session over the gate.
 
-Every gate call runs in a thread worker; screens get results back on the event loop. What the
-person may do is loaded once per screen in a worker and cached for `check_action`, so the footer,
-the command palette and the help show only actions they hold; the gate refuses the rest anyway.
+Every gate call runs in a thread worker; screens get results back on the event loop, except the
+`Opening`, read before the event loop starts. What the person may do is read with it (and again
+by screens that change it) and cached for `check_action`, so the footer, the command palette and
+the help show only actions they hold; the gate refuses the rest anyway.
 """
 
 from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
@@ -19,6 +21,7 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
 from access import AccessError, Gate
+from access.views import TicketRow
 from tui.config import Config, ConfigError, load_config
 from tui.safe_text import one_line
 from tui.widgets import HelpModal
@@ -36,6 +39,28 @@ def describe_error(exc: BaseException) -> str:
     if isinstance(exc, AccessError | DatabaseError):
         return str(exc)
     return f"unexpected error: {type(exc).__name__}: {exc}"
+
+
+@dataclass(frozen=True)
+class Opening:
+    """What the inbox's first frame shows, read before the app starts: the person's permissions
+    (so the footer is built once, with the right keys) and the newest page of their tickets.
+
+    Read on the main thread while no event loop runs yet, so nothing waits on it. Read in a
+    worker instead, it shared the interpreter with the mounting of every widget: at a million
+    tickets the first page took 200-300 ms that way, against 4 ms alone.
+    """
+
+    permissions: frozenset[str]
+    first_page: list[TicketRow]
+    last_change: int
+
+    @classmethod
+    def read(cls, gate: Gate) -> Opening:
+        from tui.ticket_list import PAGE
+
+        last_change = gate.last_change()  # before the page: a change after it is polled in
+        return cls(gate.capabilities(), gate.list_tickets(limit=PAGE), last_change)
 
 
 class TickettyApp(App[int]):
@@ -57,12 +82,14 @@ class TickettyApp(App[int]):
         clock: Callable[[], datetime] | None = None,
         refresh_seconds: float = 2.0,
     ) -> None:
+        """Reads the `Opening`: build the app before its event loop runs, as `run_app` does."""
         super().__init__()
         self.gate = gate
         self.config = config or Config()
         self.clock = clock or utc_now
         self.refresh_seconds = refresh_seconds
-        self.permissions: frozenset[str] = frozenset()
+        self.opening = Opening.read(gate)
+        self.permissions = self.opening.permissions
 
     def on_mount(self) -> None:
         self.set_keymap(self.config.keymap)
@@ -130,6 +157,7 @@ def run_app(location: str, username: str) -> int:
         config = load_config()
         db = connect(location)
         gate = Gate(db, username)
+        app = TickettyApp(gate, config=config)
     except ConfigError as exc:
         print(f"ticketty: {one_line(str(exc))}", file=sys.stderr)
         return 2
@@ -139,6 +167,6 @@ def run_app(location: str, username: str) -> int:
     except UnknownPerson as exc:
         print(f"ticketty: {one_line(str(exc))}", file=sys.stderr)
         return 4
-    TickettyApp(gate, config=config).run()
+    app.run()
     db.close()
     return 0

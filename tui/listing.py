@@ -12,9 +12,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 
 from access import Gate
+from tui.footer import KeyFooter
 from tui.safe_text import as_text, one_line
 from tui.widgets import ConfirmModal, PickerModal, PromptModal
 
@@ -53,7 +54,7 @@ class ListingScreen(Screen[None]):
             yield DataTable(id="listing-table", cursor_type="row", zebra_stripes=True)
             with VerticalScroll(id="listing-detail"):
                 yield Static("", id="detail-text")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.title = self.TITLE_TEXT

@@ -159,24 +159,32 @@ class TicketList(ScrollView, can_focus=True):
 
     # ------------------------------------------------------------------ data
 
-    def set_source(self, source: RowSource) -> None:
-        """Show another query's tickets from the top."""
+    def set_source(self, source: RowSource, first_page: list[TicketRow] | None = None) -> None:
+        """Show another query's tickets from the top; `first_page`, if the caller already read
+        it, is shown at once and only the count is read."""
         self._source = source
         self.cursor = 0
         self.total = 0
         self.scroll_to(0, 0, animate=False)
-        self.reload()
+        self._restart(first_page)
 
     def reload(self) -> None:
         """Re-count and re-read what is in view (others' changes), keeping the cursor."""
+        self._restart(None)
+
+    def _restart(self, first_page: list[TicketRow] | None) -> None:
         self._generation += 1
         self._pages.clear()
         self._pending.clear()
         self._total_known = False
-        if self._source is not None:
-            # The page under the cursor is read beside the count, not after it: first paint
-            # costs the slower of the two, not their sum.
-            self._count(self._source, self._generation)
+        if self._source is None:
+            return
+        # The page under the cursor is read beside the count, not after it: first paint
+        # costs the slower of the two, not their sum.
+        self._count(self._source, self._generation)
+        if first_page is not None:
+            self._loaded(self._generation, 0, first_page)
+        else:
             self._pending.add(self.cursor // PAGE)
             self._load(self._source, self.cursor // PAGE, self._generation, None)
 
