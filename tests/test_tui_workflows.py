@@ -10,12 +10,14 @@ import pytest
 from rich.console import Console
 
 from access import Gate, PermissionDenied
+from access.demo import DEMO_NOW
 from access.views import TicketQuery
 from screens.inbox import InboxScreen
 from screens.role_editor import RoleEditorScreen
 from screens.ticket_detail import TicketDetailScreen
 from store.db import connect
 from tests.tui_support import demo_database, make_app, settle
+from tui.app import TickettyApp
 from tui.ticket_list import TicketList
 
 
@@ -201,3 +203,26 @@ async def test_inbox_refuses_an_unknown_action_quietly(demo: Path) -> None:
             await settle(pilot)
         assert isinstance(app.screen, InboxScreen)
     assert Gate(connect(str(demo)), "ada").count_tickets(TicketQuery(mine=False)) >= 300
+
+
+async def test_inbox_shows_changes_made_since_it_was_read(demo: Path) -> None:
+    """A change made between the inbox's opening read and its start, and one made while it
+    runs, both reach the list by polling."""
+    app = TickettyApp(Gate(connect(str(demo)), "ada"), clock=lambda: DEMO_NOW, refresh_seconds=0.05)
+    other = Gate(connect(str(demo)), "sam")
+    rows = other.list_tickets(limit=50)
+    first, second = rows[-1].number, rows[-2].number
+    other.reply(first, "Sent again today.")
+
+    async def top_becomes(number: int) -> None:
+        tickets = app.screen.query_one(TicketList)
+        for _ in range(200):  # not settle(): each poll cancels the last, which it waits on
+            await pilot.pause(0.05)
+            if tickets.current_row() is not None and tickets.current_row().number == number:
+                return
+        raise AssertionError(f"#{number} never came to the top")
+
+    async with app.run_test(size=(120, 40)) as pilot:
+        await top_becomes(first)
+        other.reply(second, "And this one.")
+        await top_becomes(second)
