@@ -65,17 +65,33 @@ def median_ms(samples: list[float]) -> float:
 
 
 class FrameClock:
-    """Notes when the app last handed a composed frame to its driver."""
+    """Notes when the app hands the driver the first frame that shows what is awaited.
+
+    Checked as each frame is written, with nothing awaited in between, so the state checked is
+    the state drawn. Waiting on an event (not polling) leaves the interpreter to the app and its
+    workers while a figure is taken."""
 
     def __init__(self) -> None:
-        self.last = 0.0
+        self.shows: Callable[[], bool] | None = None
+        self.shown = asyncio.Event()
+        self.at = 0.0
+
+    def expect(self, shows: Callable[[], bool]) -> None:
+        self.shows = shows
+        self.shown.clear()
+
+    def displayed(self) -> None:
+        if self.shows is not None and self.shows():
+            self.at = time.perf_counter()
+            self.shows = None
+            self.shown.set()
 
 
 async def in_app(path: Path, user: str, runs: int) -> dict[str, float]:
     """Key presses, filter and search inside one running app (headless, 120x40).
 
     A key is posted as the terminal's key event would be, and timed until a frame that shows
-    the row under the cursor has been composed (its page loaded, if it had to be read)."""
+    the row under the cursor has been written (its page loaded, if it had to be read)."""
     from textual import events
 
     from access import Gate
@@ -91,9 +107,9 @@ async def in_app(path: Path, user: str, runs: int) -> dict[str, float]:
 
     class Timed(TickettyApp):
         def _display(self, screen, renderable) -> None:  # type: ignore[no-untyped-def]
-            if renderable is not None:
-                frames.last = time.perf_counter()
             super()._display(screen, renderable)
+            if renderable is not None:
+                frames.displayed()
 
     app = Timed(Gate(connect(str(path)), user), clock=lambda: DEMO_NOW, refresh_seconds=3600)
     figures: dict[str, list[float]] = {}
@@ -103,18 +119,9 @@ async def in_app(path: Path, user: str, runs: int) -> dict[str, float]:
         assert isinstance(inbox, InboxScreen)
         tickets = inbox.query_one(TicketList)
 
-        async def painted(since: float) -> float:
-            """When a frame composed after `since` shows the row under the cursor."""
-            ready = None
-            while True:
-                await asyncio.sleep(0)
-                if time.perf_counter() - since > 60:
-                    raise TimeoutError("nothing was painted within a minute")
-                empty = tickets.counted and tickets.total == 0
-                if ready is None and (tickets.current_row() is not None or empty):
-                    ready = time.perf_counter()
-                if ready is not None and frames.last >= max(since, ready - 0.0005):
-                    return frames.last
+        def row_shown() -> bool:
+            empty = tickets.counted and tickets.total == 0
+            return tickets.current_row() is not None or empty
 
         async def timed(
             name: str,
@@ -125,9 +132,11 @@ async def in_app(path: Path, user: str, runs: int) -> dict[str, float]:
                 if reset is not None:
                     reset()
                     await settle(pilot)
+                frames.expect(row_shown)
                 started = time.perf_counter()
                 act()
-                figures.setdefault(name, []).append(await painted(started) - started)
+                await asyncio.wait_for(frames.shown.wait(), timeout=60)
+                figures.setdefault(name, []).append(frames.at - started)
                 await settle(pilot)
 
         def key(name: str) -> Callable[[], None]:
