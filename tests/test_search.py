@@ -1,6 +1,6 @@
 """Search gives the same tickets in the same order whichever way the store finds them: a rare
-word (matches fetched and sorted), a middling one (inbox order walked against the match list),
-a common one (inbox order walked, each ticket asked), a prefix; paged from either end."""
+word (matches fetched and sorted), common ones and a prefix (inbox order walked against the
+match list); paged from either end."""
 
 from __future__ import annotations
 
