@@ -11,6 +11,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import ClassVar, Protocol
 
 from rich.segment import Segment
@@ -77,7 +78,8 @@ COLUMNS: tuple[Column, ...] = (
 MIN_SUBJECT = 18
 
 
-def layout(width: int) -> list[tuple[Column, int]]:
+@lru_cache(maxsize=8)
+def layout(width: int) -> tuple[tuple[Column, int], ...]:
     """The columns that fit `width` (one mark cell taken), with their widths."""
     chosen = list(COLUMNS)
     while True:
@@ -86,7 +88,7 @@ def layout(width: int) -> list[tuple[Column, int]]:
             break
         chosen.remove(max(chosen, key=lambda c: c.drop_order))
     fixed = sum(c.width + 1 for c in chosen if c.width)
-    return [(c, c.width or max(MIN_SUBJECT, width - 2 - fixed)) for c in chosen]
+    return tuple((c, c.width or max(MIN_SUBJECT, width - 2 - fixed)) for c in chosen)
 
 
 def fit(text: str, width: int) -> str:
@@ -154,6 +156,8 @@ class TicketList(ScrollView, can_focus=True):
         self._pending: set[int] = set()
         self.total = 0
         self._total_known = False
+        self._counting = False
+        self._rich_base: Style | None = None
         self.marked: set[int] = set()
         self.pages_loaded = 0  # how many pages were read: the benchmark and tests watch it
 
@@ -177,11 +181,9 @@ class TicketList(ScrollView, can_focus=True):
         self._pages.clear()
         self._pending.clear()
         self._total_known = False
+        self._counting = False
         if self._source is None:
             return
-        # The page under the cursor is read beside the count, not after it: first paint
-        # costs the slower of the two, not their sum.
-        self._count(self._source, self._generation)
         if first_page is not None:
             self._loaded(self._generation, 0, first_page)
         else:
@@ -231,6 +233,11 @@ class TicketList(ScrollView, can_focus=True):
         self._pending.discard(page)
         self._pages[page] = rows
         self.pages_loaded += 1
+        if not self._counting and self._source is not None:
+            # Counted after the first page, not beside it: at a million tickets a search's
+            # count takes longer than its page, and two cores are shared with the screen.
+            self._counting = True
+            self._count(self._source, generation)
         if not self._total_known:
             # Paint the rows before the count arrives (at a million tickets the count is the
             # slower query); the count then sets the true length.
@@ -266,9 +273,9 @@ class TicketList(ScrollView, can_focus=True):
             return Strip([Segment(fit(text, width), style)], width)
         index = int(self.scroll_offset.y) + y - 1
         if index >= self.total:
-            return Strip.blank(width, self.rich_style)
+            return Strip.blank(width, self._base_style())
         rows = self._page_for(index)
-        base = self.rich_style
+        base = self._base_style()
         if index == self.cursor:
             base = base + self.get_component_rich_style("ticket-list--cursor")
         if rows is None or index % PAGE >= len(rows):
@@ -285,6 +292,17 @@ class TicketList(ScrollView, can_focus=True):
                 style = base + self.get_component_rich_style("ticket-list--private")
             segments.append(Segment(fit(column.cell(row, now), cell_width) + " ", style))
         return Strip(segments).adjust_cell_length(width, base)
+
+    def _base_style(self) -> Style:
+        """`rich_style`, kept until the styles change: Textual works it out afresh on every
+        call by walking up the widget tree, and a frame draws some forty lines."""
+        if self._rich_base is None:
+            self._rich_base = self.rich_style
+        return self._rich_base
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._rich_base = None
 
     def on_resize(self, event: events.Resize) -> None:
         self.virtual_size = Size(event.size.width, self.total + 1)
