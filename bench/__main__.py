@@ -6,7 +6,7 @@ Builds (once, cached in bench/.data/) a demo database per size, then measures:
   - start to first inbox paint, and an empty Textual app started the same way (ratio);
   - key press to repaint in the inbox: move, page down, jump to end;
   - group filter and search applied (first page of results on screen), and their counts;
-  - resident memory after the first paint.
+  - resident memory after the first paint, and after all the in-app figures.
 Every figure is a median over `--runs`; this machine is shared, so compare ratios in one run.
 """
 
@@ -22,6 +22,8 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+
+from bench.paint import resident_mb
 
 DATA = Path(__file__).resolve().parent / ".data"
 SEARCH_WORD = "refund"  # in a fifth of the demo's tickets: a broad search
@@ -179,7 +181,21 @@ async def in_app(path: Path, user: str, runs: int) -> dict[str, float]:
                 started = time.perf_counter()
                 call()
                 figures.setdefault(name, []).append(time.perf_counter() - started)
-    return {name: median_ms(samples) for name, samples in figures.items()}
+    result = {f"{name} (ms)": median_ms(samples) for name, samples in figures.items()}
+    result["resident memory after all of the above (MB)"] = resident_mb()
+    return result
+
+
+def in_child(path: Path, user: str, runs: int) -> dict[str, float]:
+    """`in_app` in a process of its own, so its memory figure is this size's alone."""
+    out = subprocess.run(
+        [sys.executable, "-m", "bench", "--in-app", str(path), "--user", user, "--runs", str(runs)],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=1800,
+    ).stdout
+    return json.loads(out.strip().splitlines()[-1])
 
 
 def main() -> None:
@@ -187,7 +203,11 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--user", default="ada")
+    parser.add_argument("--in-app", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.in_app:
+        print(json.dumps(asyncio.run(in_app(args.in_app, args.user, args.runs))))
+        return
 
     print(f"medians of {args.runs} runs; headless at 120x40; user {args.user}", flush=True)
     rows: dict[str, dict[int, float]] = {}
@@ -206,8 +226,8 @@ def main() -> None:
         rows.setdefault("resident memory after paint (MB)", {})[size] = statistics.median(
             i["rss_mb"] for i in inbox
         )
-        for name, value in asyncio.run(in_app(path, args.user, args.runs)).items():
-            rows.setdefault(f"{name} (ms)", {})[size] = value
+        for name, value in in_child(path, args.user, args.runs).items():
+            rows.setdefault(name, {})[size] = value
         print(f"  measured {size:,}", flush=True)
 
     width = max(len(name) for name in rows)
