@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import Any
 
 import peewee
@@ -102,6 +103,16 @@ class TicketDesk(GateBase):
         public = search.public_match(text, in_order=in_order)
         return public | (search.any_match(text, in_order=in_order) & notes_ok)
 
+    def _asker(self, grants: Grants, text: str) -> search.Asker | None:
+        """The search as a question about one ticket, where notes are readable everywhere the
+        person looks or nowhere (a mixed scope needs the ticket's columns beside the answer)."""
+        if not text.strip() or _NUMBER.match(text.strip()):
+            return None
+        notes_ok = scope.may(grants, "tickets.view_notes")
+        if notes_ok is scope.TRUE or notes_ok is scope.FALSE:
+            return search.asker(text, include_notes=notes_ok is scope.TRUE)
+        return None
+
     def _rows(self, grants: Grants, where: peewee.Expression) -> peewee.ModelSelect:
         as_supervisor = peewee.Case(None, [(scope.as_supervisor(grants), 1)], 0)
         return (
@@ -174,7 +185,15 @@ class TicketDesk(GateBase):
             offset, limit = total - end, max(0, end - offset)
             order, reverse = oldest_first, True
         # Skip rows over the ticket index alone, then join names for the one page.
-        page_keys = keys.order_by(*order).offset(offset).limit(limit)
+        page_keys: Any = keys.order_by(*order).offset(offset).limit(limit)
+        ask = self._asker(grants, query.search)
+        if ask is not None:
+            in_scope = replace(query, search="")
+            tickets = Ticket.select(Ticket.number, Ticket.updated_at).where(
+                self._filtered(grants, in_scope)
+            )
+            asked = search.page_by_asking(tickets, not reverse, ask, offset, limit)
+            page_keys = asked if asked is not None else page_keys
         page = self._rows(grants, Ticket.number.in_(page_keys)).order_by(*order)
         rows = [self._row(d) for d in page.dicts()]
         return rows[::-1] if reverse else rows

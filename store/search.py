@@ -4,7 +4,9 @@ puts its scope (and the right to read notes) around them."""
 
 from __future__ import annotations
 
+import math
 import re
+from collections.abc import Callable
 from functools import reduce
 
 import peewee
@@ -28,10 +30,14 @@ def _words(text: str) -> list[tuple[str, bool]]:
     return [(word, star == "*") for word, star in _WORD.findall(text)]
 
 
+def _query(words: list[tuple[str, bool]], columns: str | None) -> str:
+    terms = " AND ".join(f'"{word}"*' if prefix else f'"{word}"' for word, prefix in words)
+    return f"{{{columns}}} : ({terms})" if columns else terms
+
+
 def _fts(words: list[tuple[str, bool]], columns: str | None, in_order: bool) -> peewee.Expression:
     """Every word somewhere in the ticket's document (in `columns` if given)."""
-    terms = " AND ".join(f'"{word}"*' if prefix else f'"{word}"' for word, prefix in words)
-    query = f"{{{columns}}} : ({terms})" if columns else terms
+    query = _query(words, columns)
     matches = peewee.SQL("(SELECT rowid FROM ticket_search WHERE ticket_search MATCH ?)", (query,))
     if not in_order or _sparse(query):
         return Ticket.number.in_(matches)
@@ -46,10 +52,8 @@ def _sparse(query: str) -> bool:
     inbox index newest first finds a page after a few hundred rows (`unindexed` hides the
     primary key from the planner); for a rare one that walk would read the whole index.
 
-    Asking the search index about each ticket on the walk, instead of reading the list of
-    matches once, was tried: faster for a word in most tickets, but each question costs
-    40-300 us, and a word common in old tickets and absent from recent ones would be asked
-    about every ticket. The list costs at most one pass over the index.
+    For a word in most tickets even reading that list is dear (600,000 matches: 130 ms or
+    more); `page_by_asking` covers that case for the first pages.
     """
     db = Ticket._meta.database
     tickets = db.execute_sql("SELECT max(number) FROM ticket").fetchone()[0] or 0
@@ -100,6 +104,88 @@ def _ilike(words: list[tuple[str, bool]], *, include_notes: bool) -> peewee.Expr
         return Ticket.subject.contains(word) | Ticket.number.in_(messages)
 
     return reduce(lambda a, b: a & b, [word_matches(w) for w, _ in words])
+
+
+Asker = Callable[[peewee.ColumnBase], peewee.Expression]
+
+
+def asker(text: str, *, include_notes: bool) -> Asker | None:
+    """A question to put to the search index about one ticket (given the column holding its
+    number): does it match `text`? Only for whole words on SQLite; None otherwise."""
+    words = _words(text)
+    if not words or any(prefix for _, prefix in words) or not _sqlite():
+        return None  # a prefix is expanded anew for every question: far too dear
+    query = _query(words, None if include_notes else "subject public")
+
+    def ask(number: peewee.ColumnBase) -> peewee.Expression:
+        return peewee.NodeList(
+            (
+                peewee.SQL("EXISTS (SELECT 1 FROM ticket_search WHERE rowid ="),
+                number,
+                peewee.SQL("AND ticket_search MATCH ?)", (query,)),
+            )
+        )
+
+    return ask
+
+
+# `page_by_asking`: how many of the newest tickets are asked first, the share of them that must
+# match, the fewest matches worth it (estimated), and how deep into the list it is tried.
+SAMPLE = 50
+ASK_SHARE = 0.3
+ASK_MATCHES = 100_000
+ASK_REACH = 1_000
+
+
+def page_by_asking(
+    tickets: peewee.ModelSelect, newest_first: bool, ask: Asker, offset: int, limit: int
+) -> list[int] | None:
+    """Numbers of the matching tickets `offset` to `offset + limit` in inbox order, found by
+    asking the search index about each ticket of `tickets` (number and updated_at, in scope)
+    in turn; None where that would not pay, and the caller reads the list of matches instead.
+
+    A word in most of a million tickets has a list of 600,000 matches, while a page of it is
+    found after asking about a few hundred tickets (40-120 us a question). Asking is bounded:
+    only near the top, only when the newest tickets match densely (a word common only in old
+    tickets would have every ticket asked about), and within a window sized from that density;
+    a window that falls short gives None, never a short page.
+    """
+    wanted = offset + limit
+    if limit == 0 or wanted > ASK_REACH:
+        return None
+
+    def found(window: int, stop: int) -> list[tuple[int, str]]:
+        recent = (
+            (
+                tickets.order_by(Ticket.updated_at.desc(), Ticket.number.desc())
+                if newest_first
+                else tickets.order_by(Ticket.updated_at.asc(), Ticket.number.asc())
+            )
+            .limit(window)
+            .alias("recent")
+        )
+        # No outer ORDER BY: a sort would ask about the whole window before the first row.
+        # The window's order comes through; `_in_order` checks that it did.
+        asked = (
+            peewee.Select([recent], [recent.c.number, recent.c.updated_at])
+            .where(ask(recent.c.number))
+            .limit(stop)
+        )
+        return list(Ticket._meta.database.execute(asked).fetchall())
+
+    share = len(found(SAMPLE, SAMPLE)) / SAMPLE
+    everything = Ticket._meta.database.execute_sql("SELECT max(number) FROM ticket").fetchone()
+    if share < ASK_SHARE or (everything[0] or 0) * share < ASK_MATCHES:
+        return None
+    rows = found(math.ceil(wanted / share * 2), wanted)
+    if len(rows) < wanted or not _in_order(rows, newest_first):
+        return None
+    return [number for number, _ in rows[offset:]]
+
+
+def _in_order(rows: list[tuple[int, str]], newest_first: bool) -> bool:
+    keys = [(updated, number) for number, updated in rows]
+    return keys == sorted(keys, reverse=newest_first)
 
 
 def rebuild(db: peewee.Database) -> None:

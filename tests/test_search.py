@@ -124,3 +124,48 @@ def test_only_a_rare_word_sorts_its_matches(db, helpdesk: Helpdesk) -> None:
     assert "TEMP B-TREE FOR ORDER BY" in _plan("rareword")
     for common in ("midword", "commonword", "refund*"):
         assert "TEMP B-TREE FOR ORDER BY" not in _plan(common), common
+
+
+@pytest.fixture
+def asking(monkeypatch: pytest.MonkeyPatch) -> list[list[int] | None]:
+    """Let the store ask about each ticket even at this size; record what asking found."""
+    monkeypatch.setattr(search, "ASK_MATCHES", 0)
+    answers: list[list[int] | None] = []
+    real = search.page_by_asking
+
+    def recorded(*args, **kwargs):  # type: ignore[no-untyped-def]
+        answers.append(real(*args, **kwargs))
+        return answers[-1]
+
+    monkeypatch.setattr(search, "page_by_asking", recorded)
+    return answers
+
+
+@pytest.mark.parametrize("username", ["boss", "agent"])
+def test_asking_about_each_ticket_gives_the_inbox_order(
+    db, helpdesk: Helpdesk, asking, username: str
+) -> None:
+    tickets, agents_source = helpdesk
+    gate = Gate(db, username)
+    expected = _expected(tickets, ["commonword"], None if username == "boss" else {agents_source})
+    query = TicketQuery(search="commonword")
+    total = gate.count_tickets(query)
+    pages = []
+    for offset in range(0, total, 30):
+        pages += [r.number for r in gate.list_tickets(query, offset=offset, limit=30, total=total)]
+    assert pages == expected
+    assert any(answer is not None for answer in asking)  # the first pages were asked for
+
+
+def test_asking_declines_a_word_absent_from_recent_tickets(db, helpdesk: Helpdesk, asking) -> None:
+    """A word common only among old tickets would have every ticket asked about."""
+    tickets, _ = helpdesk
+    newest = sorted(tickets, key=lambda n: (tickets[n][1], n), reverse=True)
+    old = newest[len(newest) // 3 :]
+    with db.atomic():
+        for number in old:
+            Ticket.update(subject="oldword parcel").where(Ticket.number == number).execute()
+    gate = Gate(db, "boss")
+    found = [r.number for r in gate.list_tickets(TicketQuery(search="oldword"), limit=100)]
+    assert found == old[:100]
+    assert asking == [None]
