@@ -34,6 +34,19 @@ def test_inbox(snap_compare, demo: Path, persona: str, size: tuple[int, int]) ->
     assert snap_compare(make_app(demo, persona), terminal_size=size, run_before=settle)
 
 
+def test_inbox_after_moving_and_marking(snap_compare, demo: Path) -> None:
+    """Moving repaints only the rows it leaves and enters (scrolling repaints the view): after
+    paging down and back, the second row marked, the cursor on the fourth, no other row left
+    highlighted behind."""
+
+    async def run_before(pilot) -> None:  # type: ignore[no-untyped-def]
+        await settle(pilot)
+        await pilot.press("pagedown", "pageup", "g", "j", "space", "j")
+        await settle(pilot)
+
+    assert snap_compare(make_app(demo, "ada"), terminal_size=(80, 24), run_before=run_before)
+
+
 @pytest.mark.parametrize("size", SIZES)
 @pytest.mark.parametrize("persona", PERSONAS)
 def test_ticket_detail(snap_compare, demo: Path, persona: str, size: tuple[int, int]) -> None:

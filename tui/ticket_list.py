@@ -128,7 +128,7 @@ class TicketList(ScrollView, can_focus=True):
     TicketList > .ticket-list--private { color: $error; }
     """
 
-    cursor = reactive(0, init=False)
+    cursor = reactive(0, init=False, repaint=False)  # watch_cursor repaints the two rows
 
     class Opened(Message):
         def __init__(self, row: TicketRow) -> None:
