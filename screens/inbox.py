@@ -15,7 +15,7 @@ from textual.widgets import Header, Static
 from access import Gate
 from access.views import TicketQuery, TicketRow
 from tui.footer import KeyFooter
-from tui.safe_text import one_line
+from tui.safe_text import as_text, one_line
 from tui.ticket_list import TicketList
 from tui.widgets import ConfirmModal, PickerModal, PromptModal
 
@@ -188,7 +188,7 @@ class InboxScreen(Screen[None]):
         marks = len(self.query_one(TicketList).marked)
         if marks:
             parts.append(f"{marks} marked")
-        self.query_one("#status", Static).update(one_line(" · ".join(parts)))
+        self.query_one("#status", Static).update(as_text(one_line(" · ".join(parts))))
 
     def apply(self, query: TicketQuery) -> None:
         self.query_filter = query

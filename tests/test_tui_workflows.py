@@ -226,3 +226,19 @@ async def test_inbox_shows_changes_made_since_it_was_read(demo: Path) -> None:
         await top_becomes(first)
         other.reply(second, "And this one.")
         await top_becomes(second)
+
+
+async def test_markup_people_type_is_shown_as_text(demo: Path) -> None:
+    """A search and a notification holding markup show it literally; the app keeps running."""
+    app = make_app(demo, "ada")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("slash", *"[/] [b]x", "enter")
+        await settle(pilot)
+        status = app.screen.query_one("#status").render()
+        assert "search “[/] [b]x”" in str(status)
+        app.screen.notify("saved [/] role [b]")  # as screens notify: markup asked for
+        await settle(pilot)
+        assert app.is_running
+        shown = list(app._notifications)[-1]
+        assert (shown.message, shown.markup) == ("saved [/] role [b]", False)

@@ -18,6 +18,7 @@ from typing import Any, ClassVar
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
 from access import AccessError, Gate
@@ -127,6 +128,19 @@ class TickettyApp(App[int]):
         self.run_worker(
             work_in_thread, thread=True, group=group, exclusive=exclusive, exit_on_error=False
         )
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """Every notification is plain text, whatever the caller asked: they carry names and
+        words people typed, and a `[/]` in one would end the app with a MarkupError."""
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
 
     def action_help(self) -> None:
         keys = [
