@@ -51,16 +51,20 @@ def database(size: int) -> Path:
     return path
 
 
-def cold_start(*args: str) -> dict[str, float]:
-    started = time.time()
+def child(module: str, *args: str, timeout: float) -> dict[str, float]:
+    """Run `python -m module args` and read the JSON line it prints last."""
     out = subprocess.run(
-        [sys.executable, "-m", "bench.paint", *args, repr(started)],
+        [sys.executable, "-m", module, *args],
         capture_output=True,
         text=True,
         check=True,
-        timeout=120,
+        timeout=timeout,
     ).stdout
     return json.loads(out.strip().splitlines()[-1])
+
+
+def cold_start(*args: str) -> dict[str, float]:
+    return child("bench.paint", *args, repr(time.time()), timeout=120)
 
 
 def median_ms(samples: list[float]) -> float:
@@ -188,14 +192,7 @@ async def in_app(path: Path, user: str, runs: int) -> dict[str, float]:
 
 def in_child(path: Path, user: str, runs: int) -> dict[str, float]:
     """`in_app` in a process of its own, so its memory figure is this size's alone."""
-    out = subprocess.run(
-        [sys.executable, "-m", "bench", "--in-app", str(path), "--user", user, "--runs", str(runs)],
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=1800,
-    ).stdout
-    return json.loads(out.strip().splitlines()[-1])
+    return child("bench", "--in-app", str(path), "--user", user, "--runs", str(runs), timeout=1800)
 
 
 def main() -> None:

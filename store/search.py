@@ -55,14 +55,17 @@ def _sparse(query: str) -> bool:
     For a word in most tickets even reading that list is dear (600,000 matches: 130 ms or
     more); `page_by_asking` covers that case for the first pages.
     """
-    db = Ticket._meta.database
-    tickets = db.execute_sql("SELECT max(number) FROM ticket").fetchone()[0] or 0
-    bound = max(1, int(tickets * DENSE_SHARE))
-    hits = db.execute_sql(
+    bound = max(1, int(_tickets() * DENSE_SHARE))
+    hits = Ticket._meta.database.execute_sql(
         "SELECT count(*) FROM (SELECT 1 FROM ticket_search WHERE ticket_search MATCH ? LIMIT ?)",
         (query, bound),
     ).fetchone()[0]
     return hits < bound
+
+
+def _tickets() -> int:
+    """About how many tickets there are: the highest number, one index lookup."""
+    return Ticket._meta.database.execute_sql("SELECT max(number) FROM ticket").fetchone()[0] or 0
 
 
 def _sqlite() -> bool:
@@ -174,8 +177,7 @@ def page_by_asking(
         return list(Ticket._meta.database.execute(asked).fetchall())
 
     share = len(found(SAMPLE, SAMPLE)) / SAMPLE
-    everything = Ticket._meta.database.execute_sql("SELECT max(number) FROM ticket").fetchone()
-    if share < ASK_SHARE or (everything[0] or 0) * share < ASK_MATCHES:
+    if share < ASK_SHARE or _tickets() * share < ASK_MATCHES:
         return None
     rows = found(math.ceil(wanted / share * 2), wanted)
     if len(rows) < wanted or not _in_order(rows, newest_first):
