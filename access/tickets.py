@@ -176,7 +176,6 @@ class TicketDesk(GateBase):
             raise InvalidInput("offset and limit must not be negative")
         query = query or TicketQuery()
         grants = self.grants()
-        keys = Ticket.select(Ticket.number).where(self._filtered(grants, query, in_order=True))
         newest_first = (Ticket.updated_at.desc(), Ticket.number.desc())
         oldest_first = (Ticket.updated_at.asc(), Ticket.number.asc())
         order, reverse = newest_first, False
@@ -184,16 +183,17 @@ class TicketDesk(GateBase):
             end = min(offset + limit, total)
             offset, limit = total - end, max(0, end - offset)
             order, reverse = oldest_first, True
-        # Skip rows over the ticket index alone, then join names for the one page.
-        page_keys: Any = keys.order_by(*order).offset(offset).limit(limit)
+        page_keys: Any = None
         ask = self._asker(grants, query.search)
-        if ask is not None:
-            in_scope = replace(query, search="")
-            tickets = Ticket.select(Ticket.number, Ticket.updated_at).where(
-                self._filtered(grants, in_scope)
+        if ask is not None:  # a word in most tickets: ask about the newest ones in turn
+            in_scope = Ticket.select(Ticket.number, Ticket.updated_at).where(
+                self._filtered(grants, replace(query, search=""))
             )
-            asked = search.page_by_asking(tickets, not reverse, ask, offset, limit)
-            page_keys = asked if asked is not None else page_keys
+            page_keys = search.page_by_asking(in_scope, not reverse, ask, offset, limit)
+        if page_keys is None:
+            # Skip rows over the ticket index alone, then join names for the one page.
+            keys = Ticket.select(Ticket.number).where(self._filtered(grants, query, in_order=True))
+            page_keys = keys.order_by(*order).offset(offset).limit(limit)
         page = self._rows(grants, Ticket.number.in_(page_keys)).order_by(*order)
         rows = [self._row(d) for d in page.dicts()]
         return rows[::-1] if reverse else rows
