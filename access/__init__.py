@@ -1,6 +1,6 @@
 """Who may see and do what: the permission catalogue, a person's grants, and the gate."""
 
-from access.admin import Administration
+from access.audit_log import AuditLog
 from access.errors import (
     AccessError,
     Conflict,
@@ -10,11 +10,24 @@ from access.errors import (
     UnknownPerson,
 )
 from access.explain import Explanation
+from access.people import PeopleAdmin
 from access.reports import Reports
+from access.roles import RoleAdmin
+from access.sources import SourceAdmin
 from access.tickets import TicketDesk
+from access.usergroups import UsergroupAdmin
 
 
-class Gate(TicketDesk, Administration, Explanation, Reports):
+class Gate(
+    TicketDesk,
+    PeopleAdmin,
+    RoleAdmin,
+    UsergroupAdmin,
+    SourceAdmin,
+    AuditLog,
+    Explanation,
+    Reports,
+):
     """Everything one person may ask of Ticketty. Build one per person:
     `Gate(db, "ada")`; it raises `UnknownPerson` for an unknown or inactive name."""
 

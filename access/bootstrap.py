@@ -8,6 +8,7 @@ import peewee
 from access import audit
 from access.catalogue import PERMISSIONS
 from access.errors import InvalidInput
+from access.validation import checked_username
 from store.models import Person, PersonRole, Role, RolePermission, Source
 
 ADMIN_ROLE = "Administrator"
@@ -16,12 +17,7 @@ ADMIN_ROLE = "Administrator"
 def create_first_admin(db: peewee.Database, username: str, display_name: str) -> None:
     """An Administrator role with every permission, the admin holding it, and a web form to
     file tickets through. Refused on a database that already has people."""
-    from access.admin import _USERNAME
-
-    if not _USERNAME.match(username):
-        raise InvalidInput(
-            f"{username!r} is not a valid username (lowercase letters, digits, . _ -)"
-        )
+    checked_username(username)
     with db.atomic():
         if Person.select().exists():
             raise InvalidInput("this database already has people; add more with `people add`")

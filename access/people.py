@@ -1,0 +1,105 @@
+"""People through the gate: list, find, add, edit, deactivate."""
+
+from __future__ import annotations
+
+import peewee
+
+from access.errors import InvalidInput
+from access.gate import GateBase
+from access.lookup import person_named
+from access.validation import checked_name, checked_username, validate_field_value
+from access.views import PersonView
+from store.models import Person, PersonRole, Role
+
+
+class PeopleAdmin(GateBase):
+    def list_people(self, *, include_inactive: bool = True) -> list[PersonView]:
+        self.require("people.list")
+        roles: dict[int, list[str]] = {}
+        for link in PersonRole.select(PersonRole.person, Role.name).join(Role).order_by(Role.name):
+            roles.setdefault(link.person_id, []).append(link.role.name)
+        query = Person.select().order_by(Person.username)
+        if not include_inactive:
+            query = query.where(Person.active == True)  # noqa: E712
+        return [
+            PersonView(
+                p.username, p.display_name, p.email, p.phone, p.active, tuple(roles.get(p.id, ()))
+            )
+            for p in query
+        ]
+
+    def find_people(self, text: str, *, limit: int = 20) -> list[PersonView]:
+        """A person picker's search: username or display name containing `text`."""
+        self.require("people.list")
+        text = text.strip()
+        query = Person.select().where(Person.active == True)  # noqa: E712
+        if text:
+            query = query.where(Person.username.contains(text) | Person.display_name.contains(text))
+        return [
+            PersonView(p.username, p.display_name, p.email, p.phone, p.active, ())
+            for p in query.order_by(Person.username).limit(limit)
+        ]
+
+    def add_person(
+        self, username: str, display_name: str, *, email: str = "", phone: str = ""
+    ) -> None:
+        self.require("people.edit")
+        checked_username(username)
+        display_name = checked_name(display_name, "display name")
+        email = validate_field_value("email", email, False, "the e-mail")
+        phone = validate_field_value("phone", phone, False, "the phone")
+        with self.writing():
+            if Person.get_or_none(Person.username == username):
+                raise InvalidInput(f"{username} already exists")
+            person = Person.create(
+                username=username, display_name=display_name, email=email, phone=phone
+            )
+            self.record(
+                "person.add",
+                "person",
+                person.id,
+                after={"username": username, "display_name": display_name},
+            )
+
+    def edit_person(
+        self,
+        username: str,
+        *,
+        display_name: str | None = None,
+        email: str | None = None,
+        phone: str | None = None,
+    ) -> None:
+        self.require("people.edit")
+        changes: dict[peewee.Field, str] = {}
+        if display_name is not None:
+            changes[Person.display_name] = checked_name(display_name, "display name")
+        if email is not None:
+            changes[Person.email] = validate_field_value("email", email, False, "the e-mail")
+        if phone is not None:
+            changes[Person.phone] = validate_field_value("phone", phone, False, "the phone")
+        with self.writing():
+            person = person_named(username)
+            before = {f.name: getattr(person, f.name) for f in changes}
+            Person.update(changes).where(Person.id == person.id).execute()
+            self.record(
+                "person.edit",
+                "person",
+                person.id,
+                before=before,
+                after={f.name: v for f, v in changes.items()},
+            )
+
+    def set_active(self, username: str, active: bool) -> None:
+        """Deactivate (or reactivate) a person: they cannot start the app; tickets stay."""
+        self.require("people.edit")
+        with self.writing():
+            person = person_named(username)
+            Person.update(active=active).where(Person.id == person.id).execute()
+            self.record(
+                "person.activate" if active else "person.deactivate",
+                "person",
+                person.id,
+                before={"active": person.active},
+                after={"active": active},
+            )
+            self.check_role_editors_remain()

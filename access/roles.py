@@ -1,0 +1,210 @@
+"""Roles through the gate: their permissions and scopes, and who holds them.
+
+Nobody gives what they do not hold: a role may only gain permissions its editor holds, and a
+role may only be given by someone who holds all of its permissions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from access.errors import InvalidInput, PermissionDenied
+from access.gate import GateBase
+from access.grants import Grants
+from access.lookup import (
+    person_named,
+    require_free_name,
+    role_named,
+    role_permissions,
+    sources_named,
+)
+from access.validation import checked_name, checked_permissions, checked_ticket_scope
+from access.views import RoleView
+from store.models import Person, PersonRole, Role, RolePermission, RoleSource, Source
+
+
+class RoleAdmin(GateBase):
+    def _no_escalation(self, grants: Grants, permissions: Iterable[str], what: str) -> None:
+        missing = sorted(set(permissions) - grants.permissions)
+        if missing:
+            raise PermissionDenied(
+                f"{self.username} cannot give {what}: it holds {missing[0]}, which "
+                f"{self.username} does not"
+            )
+
+    @staticmethod
+    def _role_view(role: Role) -> RoleView:
+        sources = tuple(
+            s.name
+            for s in Source.select(Source.name)
+            .join(RoleSource)
+            .where(RoleSource.role == role.id)
+            .order_by(Source.name)
+        )
+        holders = tuple(
+            p.username
+            for p in Person.select(Person.username)
+            .join(PersonRole)
+            .where(PersonRole.role == role.id)
+            .order_by(Person.username)
+        )
+        return RoleView(
+            role.name,
+            role.description,
+            role_permissions(role.id),
+            role.all_sources,
+            sources,
+            role.ticket_scope,
+            holders,
+        )
+
+    def list_roles(self) -> list[RoleView]:
+        self.require("roles.list")
+        return [self._role_view(r) for r in Role.select().order_by(Role.name)]
+
+    def get_role(self, name: str) -> RoleView:
+        self.require("roles.list")
+        return self._role_view(role_named(name))
+
+    def grant_role(self, username: str, role_name: str) -> None:
+        grants = self.require("roles.assign")
+        with self.writing():
+            person = person_named(username)
+            role = role_named(role_name)
+            self._no_escalation(grants, role_permissions(role.id), f"role {role.name}")
+            if PersonRole.get_or_none(person=person.id, role=role.id):
+                raise InvalidInput(f"{username} already holds {role.name}")
+            PersonRole.create(person=person.id, role=role.id)
+            self.record("role.grant", "person", person.id, after={"role": role.name})
+
+    def revoke_role(self, username: str, role_name: str) -> None:
+        grants = self.require("roles.assign")
+        with self.writing():
+            person = person_named(username)
+            role = role_named(role_name)
+            self._no_escalation(grants, role_permissions(role.id), f"role {role.name}")
+            deleted = (
+                PersonRole.delete()
+                .where((PersonRole.person == person.id) & (PersonRole.role == role.id))
+                .execute()
+            )
+            if not deleted:
+                raise InvalidInput(f"{username} does not hold {role.name}")
+            self.record("role.revoke", "person", person.id, before={"role": role.name})
+            self.check_role_editors_remain()
+
+    def create_role(
+        self,
+        name: str,
+        permissions: Iterable[str] = (),
+        *,
+        description: str = "",
+        all_sources: bool = True,
+        sources: Iterable[str] = (),
+        ticket_scope: str = "all",
+    ) -> None:
+        grants = self.require("roles.edit")
+        name = checked_name(name, "role name")
+        permissions = checked_permissions(permissions)
+        self._no_escalation(grants, permissions, f"role {name}")
+        checked_ticket_scope(ticket_scope)
+        with self.writing():
+            require_free_name(Role.name, name, "role")
+            role = Role.create(
+                name=name,
+                description=description,
+                all_sources=all_sources,
+                ticket_scope=ticket_scope,
+            )
+            for key in sorted(permissions):
+                RolePermission.create(role=role.id, permission=key)
+            for source in sources_named(sources):
+                RoleSource.create(role=role.id, source=source.id)
+            self.record("role.create", "role", role.id, after=self._role_view(role).__dict__)
+
+    def copy_role(self, name: str, new_name: str) -> None:
+        view = self.get_role(name)
+        self.create_role(
+            new_name,
+            view.permissions,
+            description=view.description,
+            all_sources=view.all_sources,
+            sources=view.sources,
+            ticket_scope=view.ticket_scope,
+        )
+
+    def rename_role(self, name: str, new_name: str) -> None:
+        self.require("roles.edit")
+        new_name = checked_name(new_name, "role name")
+        with self.writing():
+            role = role_named(name)
+            if new_name != name:
+                require_free_name(Role.name, new_name, "role")
+            Role.update(name=new_name).where(Role.id == role.id).execute()
+            self.record("role.rename", "role", role.id, before=name, after=new_name)
+
+    def delete_role(self, name: str) -> None:
+        grants = self.require("roles.edit")
+        with self.writing():
+            role = role_named(name)
+            before = self._role_view(role)
+            self._no_escalation(grants, before.permissions, f"role {name}")
+            Role.delete().where(Role.id == role.id).execute()
+            self.record("role.delete", "role", role.id, before=before.__dict__)
+            self.check_role_editors_remain()
+
+    def set_role_permissions(self, name: str, permissions: Iterable[str]) -> None:
+        """Replace a role's permissions. Only what the editor holds may be added or removed."""
+        grants = self.require("roles.edit")
+        wanted = checked_permissions(permissions)
+        with self.writing():
+            role = role_named(name)
+            current = role_permissions(role.id)
+            self._no_escalation(grants, wanted ^ current, f"those permissions to {name}")
+            RolePermission.delete().where(
+                (RolePermission.role == role.id)
+                & RolePermission.permission.in_(sorted(current - wanted) or [""])
+            ).execute()
+            for key in sorted(wanted - current):
+                RolePermission.create(role=role.id, permission=key)
+            self.record(
+                "role.permissions", "role", role.id, before=sorted(current), after=sorted(wanted)
+            )
+            self.check_role_editors_remain()
+
+    def set_role_scope(
+        self,
+        name: str,
+        *,
+        all_sources: bool,
+        sources: Iterable[str] = (),
+        ticket_scope: str = "all",
+    ) -> None:
+        grants = self.require("roles.edit")
+        checked_ticket_scope(ticket_scope)
+        with self.writing():
+            role = role_named(name)
+            before = self._role_view(role)
+            self._no_escalation(grants, before.permissions, f"role {name}")
+            chosen = sources_named(sources)
+            Role.update(all_sources=all_sources, ticket_scope=ticket_scope).where(
+                Role.id == role.id
+            ).execute()
+            RoleSource.delete().where(RoleSource.role == role.id).execute()
+            for source in chosen:
+                RoleSource.create(role=role.id, source=source.id)
+            self.record(
+                "role.scope",
+                "role",
+                role.id,
+                before={
+                    "all_sources": before.all_sources,
+                    "sources": before.sources,
+                    "ticket_scope": before.ticket_scope,
+                },
+                after={
+                    "all_sources": all_sources,
+                    "sources": sorted(s.name for s in chosen),
+                    "ticket_scope": ticket_scope,
+                },
+            )

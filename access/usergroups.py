@@ -1,0 +1,240 @@
+"""Usergroups through the gate: the groups, their members and supervisors, and the custom
+fields valued per group."""
+
+from __future__ import annotations
+
+import peewee
+
+from access.errors import InvalidInput, NotFound, PermissionDenied
+from access.gate import GateBase
+from access.grants import Grants
+from access.lookup import field_named, person_named, require_free_name
+from access.tickets import fields_of_group
+from access.validation import checked_name, validate_field_value
+from access.views import FieldDefinition, FieldValue, GroupView
+from store.models import (
+    FIELD_KINDS,
+    CustomField,
+    CustomFieldValue,
+    GroupMember,
+    GroupSupervisor,
+    Person,
+    Ticket,
+    Usergroup,
+)
+
+
+class UsergroupAdmin(GateBase):
+    def _group(self, name: str, grants: Grants | None = None) -> Usergroup:
+        """A group the person may see: all with `usergroups.list`, else their own groups."""
+        group = Usergroup.get_or_none(Usergroup.name == name)
+        grants = grants or self.grants()
+        if group is None or not (grants.holds("usergroups.list") or group.id in grants.groups):
+            raise NotFound(f"no usergroup named {name!r}")
+        return group
+
+    def list_groups(self) -> list[GroupView]:
+        """All groups with `usergroups.list`; otherwise the groups the person belongs to."""
+        grants = self.grants()
+        query = Usergroup.select().order_by(Usergroup.name)
+        if not grants.holds("usergroups.list"):
+            query = query.where(Usergroup.id.in_(sorted(grants.groups) or [-1]))
+        groups = list(query)
+        ids = [g.id for g in groups]
+        members: dict[int, list[str]] = {}
+        supervisors: dict[int, list[str]] = {}
+        for link_model, into in ((GroupMember, members), (GroupSupervisor, supervisors)):
+            for row in (
+                link_model.select(link_model.usergroup, Person.username)
+                .join(Person)
+                .where(link_model.usergroup.in_(ids or [-1]))
+                .order_by(Person.username)
+            ):
+                into.setdefault(row.usergroup_id, []).append(row.person.username)
+        return [
+            GroupView(
+                g.id,
+                g.name,
+                g.description,
+                tuple(members.get(g.id, ())),
+                tuple(supervisors.get(g.id, ())),
+                fields_of_group(g.id),
+            )
+            for g in groups
+        ]
+
+    def create_group(self, name: str, description: str = "") -> None:
+        self.require("usergroups.edit")
+        name = checked_name(name, "group name")
+        with self.writing():
+            require_free_name(Usergroup.name, name, "usergroup")
+            group = Usergroup.create(name=name, description=description)
+            self.record("group.create", "usergroup", group.id, after={"name": name})
+
+    def rename_group(self, name: str, new_name: str) -> None:
+        grants = self.require("usergroups.edit")
+        new_name = checked_name(new_name, "group name")
+        with self.writing():
+            group = self._group(name, grants)
+            if new_name != name:
+                require_free_name(Usergroup.name, new_name, "usergroup")
+            Usergroup.update(name=new_name).where(Usergroup.id == group.id).execute()
+            self.record("group.rename", "usergroup", group.id, before=name, after=new_name)
+
+    def group_ticket_count(self, name: str) -> int:
+        """All tickets of a group, for the delete question (admins decide their fate)."""
+        grants = self.require("usergroups.edit")
+        group = self._group(name, grants)
+        return Ticket.select().where(Ticket.usergroup == group.id).count()
+
+    def delete_group(self, name: str, *, move_tickets_to: str | None = None) -> int:
+        """Delete a group; its tickets move to `move_tickets_to` or are left without a group.
+        Returns how many tickets were moved."""
+        grants = self.require("usergroups.edit")
+        with self.writing():
+            group = self._group(name, grants)
+            target = self._group(move_tickets_to, grants) if move_tickets_to else None
+            if target is not None and target.id == group.id:
+                raise InvalidInput("tickets cannot move to the group being deleted")
+            moved = (
+                Ticket.update(
+                    usergroup=target.id if target else None,
+                    version=Ticket.version + 1,
+                )
+                .where(Ticket.usergroup == group.id)
+                .execute()
+            )
+            Usergroup.delete().where(Usergroup.id == group.id).execute()
+            self.record(
+                "group.delete",
+                "usergroup",
+                group.id,
+                before={"name": name},
+                after={"tickets_moved": moved, "to": target.name if target else None},
+            )
+            return moved
+
+    def _membership(
+        self,
+        model: type[GroupMember] | type[GroupSupervisor],
+        what: str,
+        group_name: str,
+        username: str,
+        add: bool,
+    ) -> None:
+        grants = self.require("usergroups.members")
+        with self.writing():
+            group = self._group(group_name, grants)
+            person = person_named(username)
+            link = model.get_or_none(usergroup=group.id, person=person.id)
+            if add:
+                if link is not None:
+                    raise InvalidInput(f"{username} is already a {what} of {group.name}")
+                model.create(usergroup=group.id, person=person.id)
+            else:
+                if link is None:
+                    raise InvalidInput(f"{username} is not a {what} of {group.name}")
+                model.delete().where(model.id == link.id).execute()
+            self.record(
+                f"group.{what}.{'add' if add else 'remove'}",
+                "usergroup",
+                group.id,
+                after={"person": username},
+            )
+
+    def add_member(self, group: str, username: str) -> None:
+        self._membership(GroupMember, "member", group, username, True)
+
+    def remove_member(self, group: str, username: str) -> None:
+        self._membership(GroupMember, "member", group, username, False)
+
+    def add_supervisor(self, group: str, username: str) -> None:
+        self._membership(GroupSupervisor, "supervisor", group, username, True)
+
+    def remove_supervisor(self, group: str, username: str) -> None:
+        self._membership(GroupSupervisor, "supervisor", group, username, False)
+
+    # --------------------------------------------------------- custom fields
+
+    def list_fields(self, *, include_retired: bool = False) -> list[FieldDefinition]:
+        grants = self.grants()
+        if not (grants.holds("usergroups.list") or grants.holds("usergroups.fields")):
+            raise PermissionDenied(f"{self.username} lacks usergroups.list")
+        query = CustomField.select().order_by(CustomField.position, CustomField.name)
+        if not include_retired:
+            query = query.where(CustomField.retired == False)  # noqa: E712
+        return [FieldDefinition(f.name, f.kind, f.required, f.position, f.retired) for f in query]
+
+    def define_field(self, name: str, kind: str = "text", *, required: bool = False) -> None:
+        self.require("usergroups.fields")
+        name = checked_name(name, "field name", 60)
+        if kind not in FIELD_KINDS:
+            raise InvalidInput(f"unknown field kind {kind!r}; one of {', '.join(FIELD_KINDS)}")
+        with self.writing():
+            require_free_name(CustomField.name, name, "field")
+            position = (CustomField.select(peewee.fn.MAX(CustomField.position)).scalar() or 0) + 1
+            field = CustomField.create(name=name, kind=kind, required=required, position=position)
+            self.record(
+                "field.define",
+                "field",
+                field.id,
+                after={"name": name, "kind": kind, "required": required},
+            )
+
+    def update_field(
+        self,
+        name: str,
+        *,
+        new_name: str | None = None,
+        required: bool | None = None,
+        retired: bool | None = None,
+        position: int | None = None,
+    ) -> None:
+        self.require("usergroups.fields")
+        changes: dict[peewee.Field, object] = {}
+        if new_name is not None:
+            changes[CustomField.name] = checked_name(new_name, "field name", 60)
+        if required is not None:
+            changes[CustomField.required] = required
+        if retired is not None:
+            changes[CustomField.retired] = retired
+        if position is not None:
+            changes[CustomField.position] = position
+        with self.writing():
+            field = field_named(name)
+            before = {f.name: getattr(field, f.name) for f in changes}
+            CustomField.update(changes).where(CustomField.id == field.id).execute()
+            self.record(
+                "field.update",
+                "field",
+                field.id,
+                before=before,
+                after={f.name: v for f, v in changes.items()},
+            )
+
+    def set_field_value(self, group: str, field_name: str, value: str) -> None:
+        grants = self.require("usergroups.fields")
+        with self.writing():
+            target = self._group(group, grants)
+            field = field_named(field_name)
+            if field.retired:
+                raise InvalidInput(f"{field.name} is retired")
+            value = validate_field_value(field.kind, value, field.required, field.name)
+            existing = CustomFieldValue.get_or_none(field=field.id, usergroup=target.id)
+            before = existing.value if existing else ""
+            if existing:
+                CustomFieldValue.update(value=value).where(
+                    CustomFieldValue.id == existing.id
+                ).execute()
+            else:
+                CustomFieldValue.create(field=field.id, usergroup=target.id, value=value)
+            self.record(
+                "group.field",
+                "usergroup",
+                target.id,
+                before={field.name: before},
+                after={field.name: value},
+            )
+
+    def group_fields(self, group: str) -> tuple[FieldValue, ...]:
+        return fields_of_group(self._group(group).id)
