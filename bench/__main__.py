@@ -118,7 +118,9 @@ async def in_app(path: Path, user: str, runs: int) -> dict[str, float]:
             if renderable is not None:
                 frames.displayed()
 
-    app = Timed(Gate(connect(str(path)), user), clock=lambda: DEMO_NOW, refresh_seconds=3600)
+    app = Timed(
+        Gate(connect(str(path)), user), InboxScreen, clock=lambda: DEMO_NOW, refresh_seconds=3600
+    )
     figures: dict[str, list[float]] = {}
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)

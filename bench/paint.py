@@ -53,6 +53,7 @@ def main() -> None:
     else:
         from access import Gate
         from access.demo import DEMO_NOW
+        from screens.inbox import InboxScreen
         from store.db import connect
         from tui.app import TickettyApp
         from tui.ticket_list import TicketList
@@ -65,7 +66,9 @@ def main() -> None:
                 displayed(self, renderable is not None and showing)
 
         gate = Gate(connect(sys.argv[2]), sys.argv[3])
-        Timed(gate, clock=lambda: DEMO_NOW, refresh_seconds=3600).run(headless=True, size=(120, 40))
+        Timed(gate, InboxScreen, clock=lambda: DEMO_NOW, refresh_seconds=3600).run(
+            headless=True, size=(120, 40)
+        )
     print(json.dumps(result))
 
 

@@ -162,7 +162,7 @@ async def test_deactivated_person_is_refused_at_start(demo: Path) -> None:
         [
             sys.executable,
             "-c",
-            f"from tui.app import run_app; raise SystemExit(run_app({str(demo)!r}, 'tom'))",
+            f"from ticketty.launch import run_app; raise SystemExit(run_app({str(demo)!r}, 'tom'))",
         ],
         capture_output=True,
         text=True,

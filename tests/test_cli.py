@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tui.cli import main
+from ticketty.main import main
 
 
 @pytest.fixture(scope="module")
@@ -173,7 +173,7 @@ def test_explain(demo_file: Path, capsys) -> None:
 def _subprocess(*args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "TICKETTY_USER": "vic"}
     return subprocess.run(
-        [sys.executable, "-m", "tui.cli", *args],
+        [sys.executable, "-m", "ticketty", *args],
         capture_output=True,
         text=True,
         env=env,
@@ -200,3 +200,18 @@ def test_workload_report(demo_file: Path, capsys) -> None:
     assert code == 0 and len(json.loads(out)) > 1
     code, _, err = run(capsys, demo_file, "vic", "reports", "workload")
     assert code == 1 and err == "ticketty: vic lacks reports.own\n"
+
+
+def test_command_line_never_loads_textual(demo_file: Path) -> None:
+    """A script's `ticketty tickets list` does not pay for the terminal UI."""
+    script = (
+        "import sys\n"
+        "from ticketty.main import main\n"
+        f"code = main(['--db', {str(demo_file)!r}, '--user', 'ada', 'tickets', 'list'])\n"
+        "loaded = sorted(m for m in sys.modules if m.split('.')[0] in ('textual', 'screens'))\n"
+        "print(code, loaded, file=sys.stderr)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert done.stderr == "0 []\n"

@@ -17,7 +17,7 @@ from screens.role_editor import RoleEditorScreen
 from screens.ticket_detail import TicketDetailScreen
 from store.db import connect
 from tests.tui_support import demo_database, make_app, settle
-from tui.app import TickettyApp
+from ticketty.launch import build_app
 from tui.ticket_list import TicketList
 
 
@@ -208,7 +208,7 @@ async def test_inbox_refuses_an_unknown_action_quietly(demo: Path) -> None:
 async def test_inbox_shows_changes_made_since_it_was_read(demo: Path) -> None:
     """A change made between the inbox's opening read and its start, and one made while it
     runs, both reach the list by polling."""
-    app = TickettyApp(Gate(connect(str(demo)), "ada"), clock=lambda: DEMO_NOW, refresh_seconds=0.05)
+    app = build_app(Gate(connect(str(demo)), "ada"), clock=lambda: DEMO_NOW, refresh_seconds=0.05)
     other = Gate(connect(str(demo)), "sam")
     rows = other.list_tickets(limit=50)
     first, second = rows[-1].number, rows[-2].number

@@ -9,6 +9,7 @@ from textual.pilot import Pilot
 from access import Gate
 from access.demo import DEMO_NOW, build_demo
 from store.db import connect
+from ticketty.launch import build_app
 from tui.app import TickettyApp
 
 
@@ -20,7 +21,7 @@ def demo_database(path: Path, tickets: int = 300) -> None:
 
 def make_app(path: Path, username: str) -> TickettyApp:
     """The app as `username` on the demo file, with the demo's fixed clock and no polling."""
-    return TickettyApp(
+    return build_app(
         Gate(connect(str(path)), username), clock=lambda: DEMO_NOW, refresh_seconds=3600
     )
 

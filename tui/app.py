@@ -8,7 +8,6 @@ the help show only actions they hold; the gate refuses the rest anyway.
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -23,7 +22,7 @@ from textual.screen import Screen
 
 from access import AccessError, Gate
 from access.views import TicketRow
-from tui.config import Config, ConfigError, load_config
+from tui.config import Config
 from tui.safe_text import one_line
 from tui.widgets import HelpModal
 
@@ -78,14 +77,18 @@ class TickettyApp(App[int]):
     def __init__(
         self,
         gate: Gate,
+        home: Callable[[], Screen[Any]],
         *,
         config: Config | None = None,
         clock: Callable[[], datetime] | None = None,
         refresh_seconds: float = 2.0,
     ) -> None:
-        """Reads the `Opening`: build the app before its event loop runs, as `run_app` does."""
+        """Reads the `Opening`: build the app before its event loop runs, as
+        `ticketty.launch.run_app` does. `home` makes the first screen (the inbox): the app is
+        handed its screens, it does not import them."""
         super().__init__()
         self.gate = gate
+        self.home_screen = home
         self.config = config or Config()
         self.clock = clock or utc_now
         self.refresh_seconds = refresh_seconds
@@ -95,9 +98,7 @@ class TickettyApp(App[int]):
     def on_mount(self) -> None:
         self.set_keymap(self.config.keymap)
         self.sub_title = one_line(self.gate.username)
-        from screens.inbox import InboxScreen
-
-        self.push_screen(InboxScreen())
+        self.push_screen(self.home_screen())
 
     def run_gate(
         self,
@@ -160,27 +161,3 @@ class TickettyApp(App[int]):
                     binding.description,
                     partial(screen.run_action, binding.action),
                 )
-
-
-def run_app(location: str, username: str) -> int:
-    """Open the database, check the person, run the app. One line and an exit code on error."""
-    from access import UnknownPerson
-    from store.db import DatabaseError, connect
-
-    try:
-        config = load_config()
-        db = connect(location)
-        gate = Gate(db, username)
-        app = TickettyApp(gate, config=config)
-    except ConfigError as exc:
-        print(f"ticketty: {one_line(str(exc))}", file=sys.stderr)
-        return 2
-    except DatabaseError as exc:
-        print(f"ticketty: {one_line(str(exc))}", file=sys.stderr)
-        return 3
-    except UnknownPerson as exc:
-        print(f"ticketty: {one_line(str(exc))}", file=sys.stderr)
-        return 4
-    app.run()
-    db.close()
-    return 0

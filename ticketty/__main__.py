@@ -1,0 +1,5 @@
+"""`python -m ticketty`, the same as the `ticketty` command."""
+
+from ticketty.main import main
+
+raise SystemExit(main())

@@ -1,0 +1,44 @@
+"""Wiring: open the store, put the person's gate over it, and start the app on the inbox."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from access import Gate
+from screens.inbox import InboxScreen
+from store.db import connect
+from tui.app import TickettyApp
+from tui.cli.output import EXIT_USAGE, exit_code_of, fail
+from tui.config import Config, ConfigError, load_config
+
+
+def build_app(
+    gate: Gate,
+    *,
+    config: Config | None = None,
+    clock: Callable[[], datetime] | None = None,
+    refresh_seconds: float = 2.0,
+) -> TickettyApp:
+    """The app as `gate`'s person, opening on the inbox (reads its first page now)."""
+    return TickettyApp(
+        gate, InboxScreen, config=config, clock=clock, refresh_seconds=refresh_seconds
+    )
+
+
+def run_app(location: str, username: str) -> int:
+    """Open the database, check the person, run the app. One line and an exit code on error."""
+    try:
+        config = load_config()
+        db = connect(location)
+        app = build_app(Gate(db, username), config=config)
+    except ConfigError as exc:
+        return fail(str(exc), EXIT_USAGE)
+    except Exception as exc:
+        known = exit_code_of(exc)
+        if known is None:
+            raise
+        return fail(str(exc), known)
+    app.run()
+    db.close()
+    return 0

@@ -1,0 +1,59 @@
+"""The `ticketty` command line: admin commands for scripts, one module per noun.
+
+Every command acts as `--user` through the access gate, so the command line can do exactly what
+the person could do in the app, and every change lands in the audit log. With no subcommand it
+opens the app through `open_app`, handed in by the entry point (`ticketty.main`): the command
+line imports no Textual, so a script's `ticketty tickets list` starts fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+
+from store.db import resolve_location
+from tui.cli import access, audit, groups, people, reports, roles, setup, sources, tickets
+from tui.cli.command import Commands, shared_options, username
+from tui.cli.output import EXIT_INTERRUPTED, EXIT_USAGE, CommandError, exit_code_of, fail
+
+AppOpener = Callable[[str, str], int]
+"""Runs the app on a database location as a username; returns the exit code."""
+
+NOUNS = (setup, people, roles, groups, sources, access, tickets, reports, audit)
+
+
+def build_parser(open_app: AppOpener) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="ticketty",
+        parents=[shared_options(None)],
+        description="A helpdesk that lives in the terminal.",
+    )
+
+    def app(args: argparse.Namespace) -> int:
+        if not (sys.stdin.isatty() and sys.stdout.isatty()):
+            raise CommandError(
+                "ticketty needs a terminal; use a subcommand for scripts", EXIT_USAGE
+            )
+        return open_app(resolve_location(args.db), username(args))
+
+    parser.set_defaults(handler=app)
+    commands = Commands(parser, "command", required=False)
+    for noun in NOUNS:
+        noun.register(commands)
+    return parser
+
+
+def run(argv: Sequence[str] | None, open_app: AppOpener) -> int:
+    """Parse, run the handler, and turn a refusal into one line and its exit code."""
+    args = build_parser(open_app).parse_args(argv)
+    try:
+        code: int = args.handler(args)
+    except KeyboardInterrupt:
+        return fail("interrupted; nothing half-done was written", EXIT_INTERRUPTED)
+    except Exception as exc:
+        known = exit_code_of(exc)
+        if known is None:
+            raise
+        return fail(str(exc), known)
+    return code

@@ -1,0 +1,53 @@
+"""`ticketty audit`: the audit log, and whether its hash chain is whole."""
+
+from __future__ import annotations
+
+import argparse
+from dataclasses import asdict
+
+from tui.cli.command import Commands, open_gate
+from tui.cli.output import CommandError, print_json, print_table
+
+
+def register(commands: Commands) -> None:
+    audit = commands.noun("audit")
+    p = audit.add("list", list_events)
+    p.add_argument("--person")
+    p.add_argument("--ticket", type=int)
+    p.add_argument("--limit", type=int, default=50)
+    p.add_argument("--json", action="store_true")
+    audit.add("verify", verify)
+
+
+def verify(args: argparse.Namespace) -> int:
+    from access.audit import verify_chain
+
+    open_gate(args).list_audit(limit=1)  # the gate checks audit.view
+    broken = verify_chain()
+    if broken is not None:
+        raise CommandError(f"the audit log was altered at event {broken}")
+    print("the audit log is whole")
+    return 0
+
+
+def list_events(args: argparse.Namespace) -> int:
+    events = open_gate(args).list_audit(person=args.person, ticket=args.ticket, limit=args.limit)
+    if args.json:
+        print_json([asdict(e) for e in events])
+        return 0
+    print_table(
+        [
+            [
+                str(e.id),
+                f"{e.at:%Y-%m-%d %H:%M:%S}",
+                e.actor or "-",
+                e.action,
+                f"{e.target_kind} {e.target_id or ''}".strip(),
+                e.before[:40],
+                e.after[:40],
+            ]
+            for e in events
+        ],
+        ["id", "at", "who", "action", "target", "before", "after"],
+    )
+    return 0

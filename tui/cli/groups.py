@@ -1,0 +1,111 @@
+"""`ticketty groups`: usergroups, their members and supervisors, and their custom fields."""
+
+from __future__ import annotations
+
+import argparse
+from dataclasses import asdict
+
+from store.models import FIELD_KINDS
+from tui.cli.command import Commands, open_gate
+from tui.cli.output import CommandError, print_json, print_table, yes_no
+
+
+def register(commands: Commands) -> None:
+    groups = commands.noun("groups")
+    groups.add("list", list_groups).add_argument("--json", action="store_true")
+    groups.add("create", create_group).add_argument("name")
+    p = groups.add("rename", rename_group)
+    p.add_argument("name")
+    p.add_argument("new")
+    p = groups.add("delete", delete_group)
+    p.add_argument("name")
+    p.add_argument("--move-tickets-to")
+    p.add_argument("--orphan-tickets", action="store_true")
+    for name in ("add-member", "remove-member", "add-supervisor", "remove-supervisor"):
+        p = groups.add(name, change_membership)
+        p.add_argument("group")
+        p.add_argument("username")
+    groups.add("fields", list_fields).add_argument("--json", action="store_true")
+    p = groups.add("define-field", define_field)
+    p.add_argument("name")
+    p.add_argument("--kind", default=FIELD_KINDS[0], choices=FIELD_KINDS)
+    p.add_argument("--required", action="store_true")
+    p = groups.add("set-field", set_field)
+    p.add_argument("group")
+    p.add_argument("field")
+    p.add_argument("value")
+
+
+def list_groups(args: argparse.Namespace) -> int:
+    groups = open_gate(args).list_groups()
+    if args.json:
+        print_json([asdict(g) for g in groups])
+        return 0
+    print_table(
+        [
+            [
+                g.name,
+                ", ".join(g.supervisors),
+                ", ".join(g.members),
+                "; ".join(f"{f.name}: {f.value}" for f in g.fields if f.value),
+            ]
+            for g in groups
+        ],
+        ["usergroup", "supervisors", "members", "fields"],
+    )
+    return 0
+
+
+def create_group(args: argparse.Namespace) -> int:
+    open_gate(args).create_group(args.name)
+    return 0
+
+
+def rename_group(args: argparse.Namespace) -> int:
+    open_gate(args).rename_group(args.name, args.new)
+    return 0
+
+
+def delete_group(args: argparse.Namespace) -> int:
+    """A group with tickets is deleted only when told where its tickets go."""
+    gate = open_gate(args)
+    if not args.move_tickets_to and not args.orphan_tickets:
+        count = gate.group_ticket_count(args.name)
+        if count:
+            raise CommandError(
+                f"{args.name} has {count} tickets: add --move-tickets-to GROUP to move them, "
+                "or --orphan-tickets to leave them without a group"
+            )
+    moved = gate.delete_group(args.name, move_tickets_to=args.move_tickets_to)
+    print(f"deleted {args.name}; {moved} tickets moved")
+    return 0
+
+
+def change_membership(args: argparse.Namespace) -> int:
+    """add-member, remove-member, add-supervisor, remove-supervisor: the gate's method of the
+    same name."""
+    gate = open_gate(args)
+    getattr(gate, args.groups_action.replace("-", "_"))(args.group, args.username)
+    return 0
+
+
+def list_fields(args: argparse.Namespace) -> int:
+    fields = open_gate(args).list_fields(include_retired=True)
+    if args.json:
+        print_json([asdict(f) for f in fields])
+        return 0
+    print_table(
+        [[f.name, f.kind, yes_no(f.required), yes_no(f.retired)] for f in fields],
+        ["field", "kind", "required", "retired"],
+    )
+    return 0
+
+
+def define_field(args: argparse.Namespace) -> int:
+    open_gate(args).define_field(args.name, args.kind, required=args.required)
+    return 0
+
+
+def set_field(args: argparse.Namespace) -> int:
+    open_gate(args).set_field_value(args.group, args.field, args.value)
+    return 0
