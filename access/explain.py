@@ -9,7 +9,7 @@ from access import scope
 from access.catalogue import PERMISSIONS, SUPERVISOR_RIGHTS
 from access.errors import InvalidInput, NotFound, UnknownPerson
 from access.gate import GateBase
-from access.grants import Grants, RoleGrant, load_grants
+from access.grants import Grants, RoleGrant, read_grants
 from access.tickets import parse_number
 from access.views import Holder, Reason
 from store.models import (
@@ -51,10 +51,10 @@ class Explanation(GateBase):
         if username is None or username == self.username:
             return self.grants()
         self.require("roles.list")
-        person = Person.get_or_none(Person.username == username)
-        if person is None:
+        grants = read_grants(Person.username == username)
+        if grants is None:
             raise UnknownPerson(f"no person named {username!r}")
-        return load_grants(person)
+        return grants
 
     @staticmethod
     def _holds(number: int, expression: peewee.Expression) -> bool:

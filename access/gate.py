@@ -7,9 +7,12 @@ one IMMEDIATE transaction, and otherwise raises having written nothing.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import functools
+import inspect
+import threading
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 import peewee
 
@@ -22,7 +25,7 @@ from access.errors import (
     PermissionDenied,
     UnknownPerson,
 )
-from access.grants import Grants, load_grants
+from access.grants import Grants, read_grants
 from store.db import DatabaseError, describe_failure
 from store.models import Person, PersonRole, RolePermission, database_proxy
 
@@ -35,19 +38,35 @@ class GateBase:
         # transaction and its statements always share one connection per thread.
         self.db = db
         self.username = username
-        person = Person.get_or_none(Person.username == username)
-        if person is None:
+        grants = read_grants(Person.username == username)
+        if grants is None:
             raise UnknownPerson(f"no person named {username!r}")
-        if not person.active:
+        if not grants.active:
             raise UnknownPerson(f"{username} is deactivated")
-        self.person_id: int = person.id
+        self.person_id: int = grants.person_id
+        self._request = threading.local()
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """Every public method of a part of the gate is one request: the person's grants are
+        read at most once in it, however many checks it makes or other methods it calls."""
+        super().__init_subclass__(**kwargs)
+        for name, member in list(vars(cls).items()):
+            if not name.startswith("_") and inspect.isfunction(member):
+                setattr(cls, name, _one_request(member))
 
     def grants(self) -> Grants:
-        """Fresh grants: a role change made by an admin counts from the next request."""
-        person = Person.get_or_none(Person.id == self.person_id)
-        if person is None or not person.active:
+        """The person's grants, read once per request (the app's worker threads each make
+        their own): a role change made by an admin counts from the next request."""
+        request = self._request
+        cached: Grants | None = getattr(request, "grants", None)
+        if cached is not None:
+            return cached
+        grants = read_grants(Person.id == self.person_id)
+        if grants is None or not grants.active:
             raise UnknownPerson(f"{self.username} is deactivated")
-        return load_grants(person)
+        if getattr(request, "open", False):
+            request.grants = grants
+        return grants
 
     def holds(self, permission: str) -> bool:
         return self.grants().holds(permission)
@@ -104,6 +123,31 @@ class GateBase:
             raise PermissionDenied(
                 "this would leave nobody able to edit roles; give roles.edit to someone else first"
             )
+
+
+Part = TypeVar("Part", bound=GateBase)
+Params = ParamSpec("Params")
+Result = TypeVar("Result")
+
+
+def _one_request(
+    method: Callable[Concatenate[Part, Params], Result],
+) -> Callable[Concatenate[Part, Params], Result]:
+    """`method` as a request: the outermost call on a thread opens it, and its end forgets the
+    grants read in it."""
+
+    @functools.wraps(method)
+    def request(self: Part, /, *args: Params.args, **kwargs: Params.kwargs) -> Result:
+        state = self._request
+        if getattr(state, "open", False):
+            return method(self, *args, **kwargs)
+        state.open, state.grants = True, None
+        try:
+            return method(self, *args, **kwargs)
+        finally:
+            state.open, state.grants = False, None
+
+    return request
 
 
 def conflict_if_stale(expected: int | None, actual: int, what: str) -> None:

@@ -1,9 +1,15 @@
 """A person's effective grants: every role they hold, with its scopes, and the groups they belong
-to or supervise. Small enough to load per request, so a role change takes effect at once."""
+to or supervise. Read in one statement, once per request, so a role change counts from the next
+request."""
 
 from __future__ import annotations
 
+import operator
+from collections import defaultdict
 from dataclasses import dataclass
+from functools import reduce
+
+import peewee
 
 from store.models import (
     GroupMember,
@@ -32,6 +38,7 @@ class Grants:
     person_id: int
     username: str
     display_name: str
+    active: bool
     roles: tuple[RoleGrant, ...]
     member_of: frozenset[int]
     supervises: frozenset[int]
@@ -57,46 +64,87 @@ class Grants:
         return self.member_of | self.supervises
 
 
-def load_grants(person: Person) -> Grants:
-    role_rows = list(
-        Role.select(Role).join(PersonRole).where(PersonRole.person == person.id).order_by(Role.name)
+def read_grants(person: peewee.Expression) -> Grants | None:
+    """The grants of the person `person` (a condition on `Person`) selects, in one statement;
+    None when nobody matches.
+
+    One statement because every request reads them: the parts (the person, their roles, the
+    roles' permissions and sources, their groups, the archived sources) come as rows of one
+    UNION ALL, each tagged with its kind, in columns of the same type in every part."""
+    who = Person.select(Person.id).where(person)
+    held = PersonRole.select(PersonRole.role).where(PersonRole.person.in_(who))
+    parts = [
+        Person.select(
+            _kind("person"),
+            Person.id,
+            Person.username,
+            Person.display_name,
+            Person.active.cast("INTEGER"),
+        ).where(person),
+        Role.select(
+            _kind("role"), Role.id, Role.name, Role.ticket_scope, Role.all_sources.cast("INTEGER")
+        ).where(Role.id.in_(held)),
+        RolePermission.select(
+            _kind("permission"), RolePermission.role, RolePermission.permission, _TEXT, _NUMBER
+        ).where(RolePermission.role.in_(held)),
+        RoleSource.select(_kind("source"), RoleSource.role, _TEXT, _TEXT, RoleSource.source).where(
+            RoleSource.role.in_(held)
+        ),
+        GroupMember.select(_kind("member"), GroupMember.usergroup, _TEXT, _TEXT, _NUMBER).where(
+            GroupMember.person.in_(who)
+        ),
+        GroupSupervisor.select(
+            _kind("supervises"), GroupSupervisor.usergroup, _TEXT, _TEXT, _NUMBER
+        ).where(GroupSupervisor.person.in_(who)),
+        Source.select(_kind("archived"), Source.id, _TEXT, _TEXT, _NUMBER).where(
+            Source.archived == True  # noqa: E712
+        ),
+    ]
+    rows = list(reduce(operator.add, parts).tuples())
+    people = [row for row in rows if row[0] == "person"]
+    if len(people) != 1:
+        return None
+    _, person_id, username, display_name, active = people[0]
+    permissions: dict[int, set[str]] = defaultdict(set)
+    sources: dict[int, set[int]] = defaultdict(set)
+    of_kind: dict[str, set[int]] = defaultdict(set)
+    for kind, ref, name, _, number in rows:
+        if kind == "permission":
+            permissions[ref].add(name)
+        elif kind == "source":
+            sources[ref].add(number)
+        else:
+            of_kind[kind].add(ref)
+    roles = sorted(
+        (
+            RoleGrant(
+                role_id=ref,
+                name=name,
+                permissions=frozenset(permissions[ref]),
+                all_sources=bool(number),
+                source_ids=frozenset(sources[ref]),
+                ticket_scope=scope,
+            )
+            for kind, ref, name, scope, number in rows
+            if kind == "role"
+        ),
+        key=lambda role: role.name,
     )
-    role_ids = [role.id for role in role_rows]
-    permissions: dict[int, set[str]] = {rid: set() for rid in role_ids}
-    sources: dict[int, set[int]] = {rid: set() for rid in role_ids}
-    if role_ids:
-        for link in RolePermission.select().where(RolePermission.role.in_(role_ids)):
-            permissions[link.role_id].add(link.permission)
-        for link in RoleSource.select().where(RoleSource.role.in_(role_ids)):
-            sources[link.role_id].add(link.source_id)
-    roles = tuple(
-        RoleGrant(
-            role_id=role.id,
-            name=role.name,
-            permissions=frozenset(permissions[role.id]),
-            all_sources=role.all_sources,
-            source_ids=frozenset(sources[role.id]),
-            ticket_scope=role.ticket_scope,
-        )
-        for role in role_rows
-    )
-    member_of = frozenset(
-        row.usergroup_id
-        for row in GroupMember.select(GroupMember.usergroup).where(GroupMember.person == person.id)
-    )
-    supervises = frozenset(
-        row.usergroup_id
-        for row in GroupSupervisor.select(GroupSupervisor.usergroup).where(
-            GroupSupervisor.person == person.id
-        )
-    )
-    archived = frozenset(s.id for s in Source.select(Source.id).where(Source.archived == True))  # noqa: E712
     return Grants(
-        person_id=person.id,
-        username=person.username,
-        display_name=person.display_name,
-        roles=roles,
-        member_of=member_of,
-        supervises=supervises,
-        archived_source_ids=archived,
+        person_id=person_id,
+        username=username,
+        display_name=display_name,
+        active=bool(active),
+        roles=tuple(roles),
+        member_of=frozenset(of_kind["member"]),
+        supervises=frozenset(of_kind["supervises"]),
+        archived_source_ids=frozenset(of_kind["archived"]),
     )
+
+
+_TEXT = peewee.Cast(peewee.SQL("NULL"), "TEXT")
+_NUMBER = peewee.Cast(peewee.SQL("NULL"), "INTEGER")
+
+
+def _kind(name: str) -> peewee.ColumnBase:
+    return peewee.Cast(peewee.Value(name), "TEXT")

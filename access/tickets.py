@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from typing import Any
 
@@ -12,7 +13,7 @@ from access import scope
 from access.catalogue import TICKET_PERMISSIONS
 from access.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from access.gate import GateBase, conflict_if_stale
-from access.grants import Grants, load_grants
+from access.grants import Grants, read_grants
 from access.views import FieldValue, GroupCount, MessageView, TicketDetail, TicketQuery, TicketRow
 from store import search
 from store.models import (
@@ -250,13 +251,6 @@ class TicketDesk(GateBase):
             raise NotFound(f"no ticket #{number}")
         return ticket
 
-    def _holds_on(self, grants: Grants, number: int, permission: str) -> bool:
-        return (
-            Ticket.select(Ticket.number)
-            .where((Ticket.number == number) & scope.may(grants, permission))
-            .exists()
-        )
-
     def allowed_on(self, number: int | str) -> frozenset[str]:
         """The ticket permissions that count for this person on this ticket."""
         number = parse_number(number)
@@ -309,12 +303,40 @@ class TicketDesk(GateBase):
 
     # --------------------------------------------------------------- changes
 
-    def _for_change(self, grants: Grants, number: int, permission: str, action: str) -> Ticket:
-        """The ticket, re-read inside the write transaction, if the permission counts on it."""
-        ticket = self._visible_ticket(grants, number)
-        if not self._holds_on(grants, number, permission):
-            raise PermissionDenied(f"{self.username} lacks {permission} on ticket #{number}")
+    def _for_change(
+        self,
+        grants: Grants,
+        number: int,
+        permission: str,
+        flags: Mapping[str, peewee.Expression] | None = None,
+    ) -> Ticket:
+        """The ticket, read inside the write transaction in one statement, if the person sees
+        it and `permission` counts on it. It carries `assignee_name` and `group_name` (the
+        values a change replaces), `allowed`, and each of `flags` (a condition on the ticket) as
+        a 0/1 attribute."""
+        asked = {"allowed": scope.may(grants, permission), **(flags or {})}
+        columns = [peewee.Case(None, [(cond, 1)], 0).alias(name) for name, cond in asked.items()]
+        ticket: Ticket | None = (
+            Ticket.select(
+                Ticket,
+                Assignee.username.alias("assignee_name"),
+                Usergroup.name.alias("group_name"),
+                *columns,
+            )
+            .join(Assignee, peewee.JOIN.LEFT_OUTER, on=(Ticket.assignee == Assignee.id))
+            .switch(Ticket)
+            .join(Usergroup, peewee.JOIN.LEFT_OUTER, on=(Ticket.usergroup == Usergroup.id))
+            .where((Ticket.number == number) & scope.visible(grants))
+            .objects()
+            .first()
+        )
+        if ticket is None:
+            raise NotFound(f"no ticket #{number}")
         return ticket
+
+    @staticmethod
+    def _refuse(grants: Grants, number: int, permission: str) -> PermissionDenied:
+        return PermissionDenied(f"{grants.username} lacks {permission} on ticket #{number}")
 
     def _update(
         self, ticket: Ticket, expected: int | None, changes: dict[peewee.Field, Any]
@@ -337,14 +359,18 @@ class TicketDesk(GateBase):
         permission: str,
         action: str,
         expected: int | None,
-        compute: Any,
+        compute: Callable[[Grants, Ticket], tuple[dict[peewee.Field, Any], Any, Any]],
+        flags: Callable[[], Mapping[str, peewee.Expression]] | None = None,
     ) -> int:
-        """Shared shape of field changes: check, compute the new values, write, audit."""
+        """Shared shape of field changes: in one transaction, read the grants and the ticket
+        (with `flags`, more questions about it), check, compute the new values, write, audit."""
         number = parse_number(number)
-        grants = self.grants()
         try:
             with self.writing():
-                ticket = self._for_change(grants, number, permission, action)
+                grants = self.grants()
+                ticket = self._for_change(grants, number, permission, flags() if flags else None)
+                if not ticket.allowed:
+                    raise self._refuse(grants, number, permission)
                 changes, before, after = compute(grants, ticket)
                 version = self._update(ticket, expected, changes)
                 self.record(action, "ticket", number, ticket=number, before=before, after=after)
@@ -354,18 +380,19 @@ class TicketDesk(GateBase):
             raise
 
     def _add_message(self, number: int | str, kind: str, body: str, expected: int | None) -> int:
+        """A reply or a note; a reply by the requester who may not reply on the ticket is their
+        own message (kind `customer`)."""
         number = parse_number(number)
         body = _clean_body(body)
-        grants = self.grants()
-        action = {"reply": "reply to", "note": "add a note to", "customer": "write on"}[kind]
+        permission = f"tickets.{kind}"
         try:
             with self.writing():
-                if kind == "customer":
-                    ticket = self._visible_ticket(grants, number)
-                    if ticket.requester_id != grants.person_id:
-                        raise PermissionDenied(f"only the requester writes on #{number} as such")
-                else:
-                    ticket = self._for_change(grants, number, f"tickets.{kind}", action)
+                grants = self.grants()
+                ticket = self._for_change(grants, number, permission)
+                if not ticket.allowed:
+                    if kind != "reply" or ticket.requester_id != grants.person_id:
+                        raise self._refuse(grants, number, permission)
+                    kind = "customer"
                 version = self._update(ticket, expected, {})
                 message = Message.create(
                     ticket=number, kind=kind, author=grants.person_id, body=body
@@ -380,15 +407,7 @@ class TicketDesk(GateBase):
 
     def reply(self, number: int | str, body: str, *, expected_version: int | None = None) -> int:
         """A reply to the requester; the requester's own message when they write on their ticket."""
-        number = parse_number(number)
-        grants = self.grants()
-        ticket = self._visible_ticket(grants, number)
-        kind = "reply"
-        if ticket.requester_id == grants.person_id and not self._holds_on(
-            grants, number, "tickets.reply"
-        ):
-            kind = "customer"
-        return self._add_message(number, kind, body, expected_version)
+        return self._add_message(number, "reply", body, expected_version)
 
     def note(self, number: int | str, body: str, *, expected_version: int | None = None) -> int:
         return self._add_message(number, "note", body, expected_version)
@@ -399,30 +418,35 @@ class TicketDesk(GateBase):
         """Assign to `username` (None unassigns). The assignee must be an active person who may
         reply on this ticket through their own roles or supervision, so assigning cannot show a
         ticket to someone outside its scope."""
+        assignee: Grants | None = None
 
-        def compute(grants: Grants, ticket: Ticket) -> tuple[dict, Any, Any]:
-            before = _username(ticket.assignee_id)
+        def may_work() -> dict[str, peewee.Expression]:
+            nonlocal assignee
+            if username is None:
+                return {}
+            assignee = read_grants(Person.username == username)
+            if assignee is None or not assignee.active:
+                assignee = None
+                return {}
+            return {"assignee_may_work": scope.may(assignee, "tickets.reply")}
+
+        def compute(grants: Grants, ticket: Ticket) -> tuple[dict[peewee.Field, Any], Any, Any]:
+            before = ticket.assignee_name
             if username is None:
                 return {Ticket.assignee: None}, before, None
-            person = Person.get_or_none(Person.username == username)
-            if person is None or not person.active:
+            if assignee is None:
                 raise NotFound(f"no active person named {username!r}")
-            if person.id != grants.person_id:
-                target = load_grants(person)
-                if (
-                    not Ticket.select()
-                    .where((Ticket.number == ticket.number) & scope.may(target, "tickets.reply"))
-                    .exists()
-                ):
-                    raise InvalidInput(f"{username} cannot work on ticket #{ticket.number}")
-            return {Ticket.assignee: person.id}, before, username
+            if assignee.person_id != grants.person_id and not ticket.assignee_may_work:
+                raise InvalidInput(f"{username} cannot work on ticket #{ticket.number}")
+            return {Ticket.assignee: assignee.person_id}, before, username
 
-        return self._change(number, "tickets.assign", "ticket.assign", expected_version, compute)
+        return self._change(
+            number, "tickets.assign", "ticket.assign", expected_version, compute, may_work
+        )
 
     def take(self, number: int | str, *, expected_version: int | None = None) -> int:
-        def compute(grants: Grants, ticket: Ticket) -> tuple[dict, Any, Any]:
-            before = _username(ticket.assignee_id)
-            return {Ticket.assignee: grants.person_id}, before, grants.username
+        def compute(grants: Grants, ticket: Ticket) -> tuple[dict[peewee.Field, Any], Any, Any]:
+            return {Ticket.assignee: grants.person_id}, ticket.assignee_name, grants.username
 
         return self._change(number, "tickets.take", "ticket.take", expected_version, compute)
 
@@ -432,8 +456,8 @@ class TicketDesk(GateBase):
         """Move to another usergroup (None: no group). The target must be a group this person
         can see, so a move cannot probe for hidden groups."""
 
-        def compute(grants: Grants, ticket: Ticket) -> tuple[dict, Any, Any]:
-            before = _group_name(ticket.usergroup_id)
+        def compute(grants: Grants, ticket: Ticket) -> tuple[dict[peewee.Field, Any], Any, Any]:
+            before = ticket.group_name
             if group is None:
                 return {Ticket.usergroup: None}, before, None
             target = Usergroup.get_or_none(Usergroup.name == group)
@@ -455,7 +479,7 @@ class TicketDesk(GateBase):
             raise InvalidInput(f"unknown status {status!r}; one of {', '.join(TICKET_STATUSES)}")
         permission = "tickets.close" if status == "closed" else "tickets.change_status"
 
-        def compute(grants: Grants, ticket: Ticket) -> tuple[dict, Any, Any]:
+        def compute(grants: Grants, ticket: Ticket) -> tuple[dict[peewee.Field, Any], Any, Any]:
             return {Ticket.status: status}, ticket.status, status
 
         return self._change(number, permission, "ticket.status", expected_version, compute)
@@ -469,7 +493,7 @@ class TicketDesk(GateBase):
         if priority not in TICKET_PRIORITIES:
             raise InvalidInput(f"unknown priority {priority!r}")
 
-        def compute(grants: Grants, ticket: Ticket) -> tuple[dict, Any, Any]:
+        def compute(grants: Grants, ticket: Ticket) -> tuple[dict[peewee.Field, Any], Any, Any]:
             return {Ticket.priority: priority}, ticket.priority, priority
 
         return self._change(
@@ -478,10 +502,12 @@ class TicketDesk(GateBase):
 
     def delete_ticket(self, number: int | str, *, expected_version: int | None = None) -> None:
         number = parse_number(number)
-        grants = self.grants()
         try:
             with self.writing():
-                ticket = self._for_change(grants, number, "tickets.delete", "delete")
+                grants = self.grants()
+                ticket = self._for_change(grants, number, "tickets.delete")
+                if not ticket.allowed:
+                    raise self._refuse(grants, number, "tickets.delete")
                 conflict_if_stale(expected_version, ticket.version, f"ticket #{number}")
                 before = {"subject": ticket.subject, "status": ticket.status}
                 Ticket.delete().where(Ticket.number == number).execute()
@@ -625,13 +651,6 @@ def fields_of_group(group_id: int | None) -> tuple[FieldValue, ...]:
         .objects()
     )
     return tuple(FieldValue(f.name, f.kind, getattr(f, "value", None) or "") for f in rows)
-
-
-def _username(person_id: int | None) -> str | None:
-    if person_id is None:
-        return None
-    person = Person.get_or_none(Person.id == person_id)
-    return person.username if person else None
 
 
 def _group_name(group_id: int | None) -> str | None:

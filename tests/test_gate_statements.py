@@ -1,0 +1,72 @@
+"""How many SQL statements a request costs: the person's grants are read once per request, so
+an inbox page and an assignment stay within a fixed number of statements however many roles
+and groups the person has. A count that grows fails here."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import peewee
+import pytest
+
+from access import Gate
+from access.views import TicketQuery
+
+PAGE_STATEMENTS = 2
+ASSIGNMENT_STATEMENTS = 6
+
+
+@contextmanager
+def statements(db: peewee.Database, monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
+    """The SQL of every statement run on `db` inside the block (the real database runs them)."""
+    run: list[str] = []
+    execute_sql = db.execute_sql
+
+    def counting(sql: str, *args: Any, **kwargs: Any) -> Any:
+        run.append(sql)
+        return execute_sql(sql, *args, **kwargs)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(db, "execute_sql", counting)
+        yield run
+
+
+@pytest.mark.parametrize("username", ["ada", "sam", "ali", "mia"])
+def test_an_inbox_page_reads_grants_once(
+    demo_db: peewee.Database,
+    gate_for: Callable[[str], Gate],
+    monkeypatch: pytest.MonkeyPatch,
+    username: str,
+) -> None:
+    gate = gate_for(username)
+    with statements(demo_db, monkeypatch) as run:
+        rows = gate.list_tickets(limit=100)
+    assert rows
+    assert len(run) <= PAGE_STATEMENTS, "\n".join(run)
+
+
+def test_an_assignment_reads_grants_once(
+    demo_db: peewee.Database, gate_for: Callable[[str], Gate], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    gate = gate_for("sam")
+    returns = next(g.id for g in gate.list_groups() if g.name == "Returns")
+    row = gate.list_tickets(TicketQuery(usergroups=(returns,)), limit=1)[0]
+    with statements(demo_db, monkeypatch) as run:
+        gate.assign(row.number, "ola", expected_version=row.version)
+    assert gate.get_ticket(row.number).row.assignee == "ola"
+    assert len(run) <= ASSIGNMENT_STATEMENTS, "\n".join(run)
+
+
+def test_a_role_change_counts_from_the_next_request(gate_for: Callable[[str], Gate]) -> None:
+    """The app keeps one gate for the whole session: what an admin changes applies to the
+    person's very next request, with no new gate."""
+    vic, ada = gate_for("vic"), gate_for("ada")
+    seen = vic.count_tickets()
+    assert seen > 0 and "tickets.view" in vic.capabilities()
+    (person,) = [p for p in ada.list_people() if p.username == "vic"]
+    for role in person.roles:
+        ada.revoke_role("vic", role)
+    assert vic.count_tickets() < seen
+    assert "tickets.view" not in vic.capabilities()
