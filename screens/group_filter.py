@@ -22,7 +22,8 @@ class GroupFilterScreen(ModalScreen[dict[int | None, str] | None]):
     """Returns the chosen groups ({id or None: name}); an empty dict shows every group."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("enter", "apply", "Apply", id="groups.apply"),
+        # Priority: the list itself takes enter to tick a row, which left no key to apply.
+        Binding("enter,ctrl+s", "apply", "Apply", priority=True, id="groups.apply"),
         Binding("escape", "cancel", "Cancel", id="groups.cancel"),
         Binding("j", "down", "Down", show=False, id="groups.down"),
         Binding("k", "up", "Up", show=False, id="groups.up"),
@@ -35,7 +36,7 @@ class GroupFilterScreen(ModalScreen[dict[int | None, str] | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="modal-box"):
-            yield Label("Usergroups (space picks, enter applies, none picked = all)")
+            yield Label("Groups: space ticks, enter applies (none ticked = all), escape cancels")
             yield SelectionList[int](id="group-list")
 
     def on_mount(self) -> None:

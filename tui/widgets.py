@@ -4,6 +4,7 @@ and the help of the current screen. Every label that carries data goes through `
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import nullcontext
 from typing import ClassVar
 
 from rich.text import Text
@@ -143,7 +144,8 @@ class ComposeModal(ModalScreen[str | None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "send", "Send", id="compose.send"),
         Binding("escape", "cancel", "Cancel", id="compose.cancel"),
-        Binding("ctrl+e", "editor", "$EDITOR", id="compose.editor"),
+        # Priority: the text area binds ctrl+e (end of line) and would swallow it.
+        Binding("ctrl+e", "editor", "$EDITOR", priority=True, id="compose.editor"),
     ]
 
     def __init__(self, title: str, editor: str | None) -> None:
@@ -183,7 +185,8 @@ class ComposeModal(ModalScreen[str | None]):
             handle.write(area.text)
             path = Path(handle.name)
         try:
-            with self.app.suspend():
+            # A headless app (the tests) has no terminal to hand over.
+            with nullcontext() if self.app.is_headless else self.app.suspend():
                 result = subprocess.run([*self.editor.split(), str(path)], check=False)
             if result.returncode == 0:
                 area.text = path.read_text(encoding="utf-8")
