@@ -13,7 +13,7 @@ from screens.inbox import InboxScreen
 from screens.ticket_detail import TicketDetailScreen
 from store.db import connect
 from tests.tui_support import demo_database, make_app, settle
-from tui.app import TickettyApp
+from ticketty.launch import build_app
 from tui.config import Config
 from tui.ticket_list import TicketList
 from tui.widgets import ComposeModal
@@ -61,7 +61,7 @@ async def test_ctrl_e_opens_the_editor_in_the_composer(
     editor.chmod(0o755)
     gate = Gate(connect(str(demo)), "ola")
     number = gate.list_tickets(limit=1)[0].number
-    app = TickettyApp(
+    app = build_app(
         Gate(connect(str(demo)), "ola"),
         config=Config(editor=str(editor)),
         clock=lambda: DEMO_NOW,
