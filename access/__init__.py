@@ -1,6 +1,7 @@
 """Who may see and do what: the permission catalogue, a person's grants, and the gate."""
 
 from access.audit_log import AuditLog
+from access.bulk import Assignees, BulkTickets
 from access.errors import (
     AccessError,
     Conflict,
@@ -20,6 +21,8 @@ from access.usergroups import UsergroupAdmin
 
 class Gate(
     TicketDesk,
+    BulkTickets,
+    Assignees,
     PeopleAdmin,
     RoleAdmin,
     UsergroupAdmin,

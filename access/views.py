@@ -165,3 +165,42 @@ class WorkloadRow:
     open_assigned: int
     replies_30d: int
     median_first_response_minutes: float | None
+
+
+@dataclass(frozen=True)
+class BulkOutcome:
+    """A change to many tickets: those it changes (or would, in a dry run) and those it
+    skips, grouped by the reason."""
+
+    change: str  # "assign to tom", "close"
+    changed: tuple[int, ...]
+    skipped: tuple[tuple[str, tuple[int, ...]], ...]  # (reason, numbers), largest first
+    applied: bool
+
+    @classmethod
+    def of(
+        cls, change: str, changed: list[int], skipped: dict[str, list[int]], *, applied: bool
+    ) -> BulkOutcome:
+        reasons = sorted(skipped.items(), key=lambda item: (-len(item[1]), item[0]))
+        return cls(change, tuple(changed), tuple((r, tuple(n)) for r, n in reasons), applied)
+
+    @property
+    def skipped_count(self) -> int:
+        return sum(len(numbers) for _, numbers in self.skipped)
+
+    def summary(self) -> str:
+        """ "3 will change, 2 will be skipped: 2 already closed" (or "changed", "skipped")."""
+        verb = ("changed", "skipped") if self.applied else ("will change", "will be skipped")
+        text = f"{len(self.changed)} {verb[0]}"
+        if self.skipped:
+            reasons = ", ".join(f"{len(numbers)} {reason}" for reason, numbers in self.skipped)
+            text += f", {self.skipped_count} {verb[1]}: {reasons}"
+        return text
+
+
+@dataclass(frozen=True)
+class Assignee:
+    """Someone an assign picker offers."""
+
+    username: str
+    display_name: str

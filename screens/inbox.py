@@ -3,7 +3,6 @@ actions. Its list reads pages through the gate in thread workers."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import replace
 from typing import Any, ClassVar
 
@@ -13,11 +12,12 @@ from textual.screen import Screen
 from textual.widgets import Header, Static
 
 from access import Gate
-from access.views import TicketQuery, TicketRow
+from access.views import BulkOutcome, TicketQuery, TicketRow
 from tui.footer import KeyFooter
 from tui.safe_text import as_text, one_line
+from tui.ticket_changes import apply_change, choose_value
 from tui.ticket_list import TicketList
-from tui.widgets import ConfirmModal, PickerModal, PromptModal
+from tui.widgets import PickerModal, PromptModal
 
 STATUSES = ("new", "open", "pending", "resolved", "closed")
 
@@ -42,6 +42,7 @@ NEEDS: dict[str, str] = {
     "assign": "tickets.assign",
     "move": "tickets.change_group",
     "status": "tickets.change_status",
+    "priority": "tickets.change_status",
     "close": "tickets.close",
     "take": "tickets.take",
     "new_ticket": "tickets.create",
@@ -105,6 +106,7 @@ class InboxScreen(Screen[None]):
         Binding("a", "assign", "Assign", id="inbox.assign"),
         Binding("m", "move", "Move group", id="inbox.move"),
         Binding("s", "status", "Status", id="inbox.status"),
+        Binding("p", "priority", "Priority", id="inbox.priority"),
         Binding("c", "close", "Close", id="inbox.close"),
         Binding("n", "new_ticket", "New", id="inbox.new"),
         Binding("R", "roles", "Roles", id="inbox.roles"),
@@ -287,114 +289,50 @@ class InboxScreen(Screen[None]):
 
     # ----------------------------------------------------------- bulk actions
 
-    def _targets(self) -> list[TicketRow | int]:
+    def _targets(self) -> tuple[list[int], dict[int, int], bool]:
+        """The marked tickets (previewed before a change), else the one under the cursor
+        (with the version the list shows, so a change made meanwhile is not overwritten)."""
         tickets = self.query_one(TicketList)
         if tickets.marked:
-            return sorted(tickets.marked)  # type: ignore[return-value]
+            return sorted(tickets.marked), {}, True
         row = tickets.current_row()
-        return [row] if row is not None else []
+        if row is None:
+            return [], {}, False
+        return [row.number], {row.number: row.version}, False
 
-    def _bulk(self, label: str, change: Callable[[int, int | None], object]) -> None:
-        """Apply `change(number, expected_version)` to the marked tickets (or the current one)
-        in one worker, then report what was done and what was refused, and why."""
-        targets = self._targets()
-        if not targets:
+    def _change(self, kind: str, value: str | None = None) -> None:
+        numbers, versions, preview = self._targets()
+        if not numbers:
             return
 
-        def run() -> tuple[int, list[str]]:
-            done, refused = 0, []
-            for target in targets:
-                number, version = (
-                    (target.number, target.version)
-                    if isinstance(target, TicketRow)
-                    else (target, None)
-                )
-                try:
-                    change(number, version)
-                    done += 1
-                except Exception as exc:
-                    from tui.app import describe_error
-
-                    refused.append(f"#{number}: {describe_error(exc)}")
-            return done, refused
-
-        def finished(result: tuple[int, list[str]]) -> None:
-            done, refused = result
-            text = f"{label}: {done} done"
-            if refused:
-                text += f", {len(refused)} refused ({refused[0]})"
-            self.notify(one_line(text), severity="warning" if refused else "information")
+        def finished(_: BulkOutcome) -> None:
             tickets = self.query_one(TicketList)
             tickets.clear_marks()
             tickets.reload()
 
-        self.app.run_gate(run, finished, group="bulk")
+        apply_change(
+            self, kind, numbers, value, versions=versions, preview=preview, finished=finished
+        )
+
+    def _choose_then_change(self, kind: str) -> None:
+        numbers, _, _ = self._targets()
+        if numbers:
+            choose_value(self, kind, numbers, lambda value: self._change(kind, value))
 
     def action_take(self) -> None:
-        self._bulk("take", lambda n, v: self.gate.take(n, expected_version=v))
+        self._change("take")
 
     def action_assign(self) -> None:
-        def loaded(people: list[Any]) -> None:
-            choices = [("-", "(nobody)")] + [
-                (p.username, f"{p.username} — {p.display_name}") for p in people
-            ]
-
-            def done(username: str | None) -> None:
-                if username is not None:
-                    target = None if username == "-" else username
-                    self._bulk(
-                        f"assign to {username}",
-                        lambda n, v: self.gate.assign(n, target, expected_version=v),
-                    )
-
-            self.app.push_screen(PickerModal("Assign to", choices), done)
-
-        if "people.list" in self.app.permissions:  # type: ignore[attr-defined]
-            self.app.run_gate(lambda: self.gate.find_people("", limit=500), loaded)
-        else:
-            self.app.push_screen(
-                PromptModal("Assign to (username)"),
-                lambda name: (
-                    name
-                    and self._bulk(
-                        f"assign to {name}",
-                        lambda n, v: self.gate.assign(n, name.strip(), expected_version=v),
-                    )
-                ),
-            )
+        self._choose_then_change("assign")
 
     def action_move(self) -> None:
-        def loaded(groups: list[Any]) -> None:
-            choices = [("-", "(no group)")] + [(g.name, g.name) for g in groups]
-
-            def done(name: str | None) -> None:
-                if name is not None:
-                    target = None if name == "-" else name
-                    self._bulk(
-                        f"move to {name}",
-                        lambda n, v: self.gate.move(n, target, expected_version=v),
-                    )
-
-            self.app.push_screen(PickerModal("Move to usergroup", choices), done)
-
-        self.app.run_gate(self.gate.list_groups, loaded)
+        self._choose_then_change("move")
 
     def action_status(self) -> None:
-        def done(status: str | None) -> None:
-            if status:
-                self._bulk(
-                    f"status {status}",
-                    lambda n, v: self.gate.set_status(n, status, expected_version=v),
-                )
+        self._choose_then_change("status")
 
-        self.app.push_screen(PickerModal("Set status", [(s, s) for s in STATUSES]), done)
+    def action_priority(self) -> None:
+        self._choose_then_change("priority")
 
     def action_close(self) -> None:
-        count = len(self._targets())
-
-        def done(yes: bool | None) -> None:
-            if yes:
-                self._bulk("close", lambda n, v: self.gate.close(n, expected_version=v))
-
-        if count:
-            self.app.push_screen(ConfirmModal(f"Close {count} ticket(s)?"), done)
+        self._change("close")

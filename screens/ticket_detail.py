@@ -16,9 +16,9 @@ from access import Gate
 from access.views import TicketDetail
 from tui.footer import KeyFooter
 from tui.safe_text import as_text, one_line
-from tui.widgets import ComposeModal, ConfirmModal, PickerModal, PromptModal
+from tui.ticket_changes import apply_change, choose_value
+from tui.widgets import ComposeModal
 
-STATUSES = ("new", "open", "pending", "resolved", "closed")
 LABELS = {"customer": "CUSTOMER", "reply": "REPLY", "note": "INTERNAL NOTE"}
 
 # Each action and the permission that must count on this ticket.
@@ -29,6 +29,7 @@ NEEDS: dict[str, str] = {
     "assign": "tickets.assign",
     "move": "tickets.change_group",
     "status": "tickets.change_status",
+    "priority": "tickets.change_status",
     "close": "tickets.close",
 }
 
@@ -42,6 +43,7 @@ class TicketDetailScreen(Screen[None]):
         Binding("a", "assign", "Assign", id="detail.assign"),
         Binding("m", "move", "Move group", id="detail.move"),
         Binding("s", "status", "Status", id="detail.status"),
+        Binding("p", "priority", "Priority", id="detail.priority"),
         Binding("c", "close", "Close", id="detail.close"),
         Binding("j", "scroll_down", "Down", show=False, id="detail.down"),
         Binding("k", "scroll_up", "Up", show=False, id="detail.up"),
@@ -158,69 +160,35 @@ class TicketDetailScreen(Screen[None]):
             lambda text: self.gate.note(self.number, text, expected_version=self.version),
         )
 
+    def _apply(self, kind: str, value: str | None = None) -> None:
+        versions = {self.number: self.version} if self.version is not None else {}
+        apply_change(
+            self,
+            kind,
+            [self.number],
+            value,
+            versions=versions,
+            preview=False,
+            finished=lambda _: self.load(),
+        )
+
+    def _choose_then_apply(self, kind: str) -> None:
+        choose_value(self, kind, [self.number], lambda value: self._apply(kind, value))
+
     def action_take(self) -> None:
-        version = self.version
-        self._change("taken", lambda: self.gate.take(self.number, expected_version=version))
+        self._apply("take")
 
     def action_assign(self) -> None:
-        version = self.version
-
-        def assign_to(name: str | None) -> None:
-            if name:
-                target = None if name == "-" else name.strip()
-                self._change(
-                    f"assigned to {name}",
-                    lambda: self.gate.assign(self.number, target, expected_version=version),
-                )
-
-        if "people.list" in self.app.permissions:  # type: ignore[attr-defined]
-
-            def loaded(people: list[Any]) -> None:
-                choices = [("-", "(nobody)")] + [
-                    (p.username, f"{p.username} — {p.display_name}") for p in people
-                ]
-                self.app.push_screen(PickerModal("Assign to", choices), assign_to)
-
-            self.app.run_gate(lambda: self.gate.find_people("", limit=500), loaded)
-        else:
-            self.app.push_screen(PromptModal("Assign to (username, - for nobody)"), assign_to)
+        self._choose_then_apply("assign")
 
     def action_move(self) -> None:
-        version = self.version
-
-        def loaded(groups: list[Any]) -> None:
-            def done(name: str | None) -> None:
-                if name is not None:
-                    target = None if name == "-" else name
-                    self._change(
-                        f"moved to {name}",
-                        lambda: self.gate.move(self.number, target, expected_version=version),
-                    )
-
-            choices = [("-", "(no group)")] + [(g.name, g.name) for g in groups]
-            self.app.push_screen(PickerModal("Move to usergroup", choices), done)
-
-        self.app.run_gate(self.gate.list_groups, loaded)
+        self._choose_then_apply("move")
 
     def action_status(self) -> None:
-        version = self.version
+        self._choose_then_apply("status")
 
-        def done(status: str | None) -> None:
-            if status:
-                self._change(
-                    f"status {status}",
-                    lambda: self.gate.set_status(self.number, status, expected_version=version),
-                )
-
-        self.app.push_screen(PickerModal("Set status", [(s, s) for s in STATUSES]), done)
+    def action_priority(self) -> None:
+        self._choose_then_apply("priority")
 
     def action_close(self) -> None:
-        version = self.version
-
-        def done(yes: bool | None) -> None:
-            if yes:
-                self._change(
-                    "closed", lambda: self.gate.close(self.number, expected_version=version)
-                )
-
-        self.app.push_screen(ConfirmModal(f"Close ticket #{self.number}?"), done)
+        self._apply("close")

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from textual.widgets import Label
 
 from access import Gate
 from access.demo import DEMO_NOW
@@ -16,7 +17,7 @@ from tests.tui_support import demo_database, make_app, settle
 from ticketty.launch import build_app
 from tui.config import Config
 from tui.ticket_list import TicketList
-from tui.widgets import ComposeModal
+from tui.widgets import ComposeModal, ConfirmModal
 
 SMALL = (80, 24)
 
@@ -81,3 +82,22 @@ async def test_ctrl_e_opens_the_editor_in_the_composer(
         await settle(pilot)
     bodies = [m.body for m in gate.get_ticket(number).messages]
     assert "Hello. written in the editor" in bodies
+
+
+async def test_bulk_close_previews_what_will_change_and_what_is_skipped(demo: Path) -> None:
+    gate = Gate(connect(str(demo)), "sam")
+    rows = gate.list_tickets(limit=3)
+    for row, status in zip(rows[::-1], ("open", "closed", "open"), strict=True):
+        Gate(connect(str(demo)), "ada").set_status(row.number, status)  # the order stays
+    app = make_app(demo, "sam")
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        await pilot.press("space", "space", "space", "c")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmModal)
+        question = str(app.screen.query_one(Label).render())
+        assert "2 will change, 1 will be skipped: 1 already closed" in question
+        await pilot.press("y")
+        await settle(pilot)
+        assert not app.screen.query_one(TicketList).marked
+    assert [gate.get_ticket(r.number).row.status for r in rows] == ["closed"] * 3

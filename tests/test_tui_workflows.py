@@ -84,6 +84,8 @@ async def test_supervisor_reassigns_marked_tickets_in_one_action(demo: Path) -> 
         await settle(pilot)
         await pilot.press(*"tom", "enter")
         await settle(pilot)
+        await pilot.press("y")  # the preview: 3 will change
+        await settle(pilot)
     for number in marked:
         assert gate.get_ticket(number).row.assignee == "tom"
 

@@ -6,9 +6,18 @@ import argparse
 from typing import Any
 
 from access import Gate
+from access.tickets import parse_number
 from access.views import TicketQuery, TicketRow
+from store.models import TICKET_PRIORITIES, TICKET_STATUSES
 from tui.cli.command import Commands, open_gate, read_body
-from tui.cli.output import EXIT_USAGE, CommandError, print_json, print_table, yes_no
+from tui.cli.output import (
+    EXIT_REFUSED,
+    EXIT_USAGE,
+    CommandError,
+    print_json,
+    print_table,
+    yes_no,
+)
 from tui.safe_text import one_line, visible
 
 NO_GROUP = "none"
@@ -39,18 +48,33 @@ def register(commands: Commands) -> None:
     p.add_argument("--source")
     p.add_argument("--private", action="store_true")
     p.add_argument("--priority", default="normal")
-    p = tickets.add("assign", assign)
-    p.add_argument("number")
-    p.add_argument("person", help="a username, or - to unassign")
-    tickets.add("take", take).add_argument("number")
-    tickets.add("close", close).add_argument("number")
+    for name, handler, what, values in (
+        ("assign", assign, "a username, or - to unassign", None),
+        ("move", move, f"a usergroup, or {NO_GROUP}", None),
+        ("status", set_status, "the new status", TICKET_STATUSES),
+        ("priority", set_priority, "the new priority", TICKET_PRIORITIES),
+    ):
+        p = tickets.add(
+            name,
+            handler,
+            help=f"{name} tickets: NUMBER VALUE, or NUMBER... --to VALUE",
+            description=f"Change tickets: `{name} 42 VALUE`, or several with `--to`. "
+            + (f"Values: {', '.join(values)}." if values else f"VALUE is {what}."),
+        )
+        p.add_argument("numbers", nargs="+", metavar="NUMBER", help="ticket numbers (#42 or 42)")
+        p.add_argument("--to", metavar="VALUE", help=what)
+        p.add_argument(
+            "--dry-run", action="store_true", help="say what would change; write nothing"
+        )
+        p.add_argument("--json", action="store_true")
+    for name, handler in (("take", take), ("close", close)):
+        p = tickets.add(name, handler, help=f"{name} one or several tickets")
+        p.add_argument("numbers", nargs="+", metavar="NUMBER", help="ticket numbers (#42 or 42)")
+        p.add_argument(
+            "--dry-run", action="store_true", help="say what would change; write nothing"
+        )
+        p.add_argument("--json", action="store_true")
     tickets.add("delete", delete).add_argument("number")
-    p = tickets.add("move", move)
-    p.add_argument("number")
-    p.add_argument("group", help=f"a usergroup, or {NO_GROUP}")
-    p = tickets.add("status", set_status)
-    p.add_argument("number")
-    p.add_argument("status")
     for name, handler in (("reply", reply), ("note", note)):
         p = tickets.add(name, handler)
         p.add_argument("number")
@@ -197,29 +221,82 @@ def create_ticket(args: argparse.Namespace) -> int:
     return 0
 
 
+def _numbers_and_value(args: argparse.Namespace) -> tuple[list[int], str]:
+    """`42 VALUE` (the one-ticket form) or `42 43 --to VALUE`."""
+    positional = list(args.numbers)
+    if args.to is None:
+        if len(positional) < 2:
+            raise CommandError("give NUMBER VALUE, or NUMBER... --to VALUE", EXIT_USAGE)
+        value = positional.pop()
+    else:
+        value = args.to
+    return [parse_number(n) for n in positional], value
+
+
+def _change(args: argparse.Namespace, kind: str, numbers: list[int], value: str | None) -> int:
+    """One ticket without --dry-run: the gate's one-ticket action (a refusal is one line and
+    its exit code). Several, or --dry-run: the bulk change and what it did or would do; exit 1
+    when any ticket was skipped for a reason other than already being so."""
+    gate = open_gate(args)
+    if len(numbers) == 1 and not args.dry_run:
+        number = numbers[0]
+        single = {
+            "assign": lambda: gate.assign(number, value),
+            "take": lambda: gate.take(number),
+            "move": lambda: gate.move(number, value),
+            "status": lambda: gate.set_status(number, value or ""),
+            "close": lambda: gate.close(number),
+            "priority": lambda: gate.set_priority(number, value or ""),
+        }
+        single[kind]()
+        return 0
+    if args.dry_run:
+        outcome = gate.plan_bulk(kind, numbers, value)
+    else:
+        outcome = gate.apply_bulk(kind, numbers, value)
+    if args.json:
+        print_json(
+            {
+                "change": outcome.change,
+                "applied": outcome.applied,
+                "changed": list(outcome.changed),
+                "skipped": {reason: list(which) for reason, which in outcome.skipped},
+            }
+        )
+    else:
+        print(f"{outcome.change}: {outcome.summary()}")
+        for reason, which in outcome.skipped:
+            print(f"  {reason}: {' '.join(f'#{n}' for n in which)}")
+    refused = [r for r, _ in outcome.skipped if not r.startswith("already")]
+    return EXIT_REFUSED if refused else 0
+
+
 def assign(args: argparse.Namespace) -> int:
-    open_gate(args).assign(args.number, None if args.person in UNASSIGNED else args.person)
-    return 0
+    numbers, person = _numbers_and_value(args)
+    return _change(args, "assign", numbers, None if person in UNASSIGNED else person)
 
 
 def take(args: argparse.Namespace) -> int:
-    open_gate(args).take(args.number)
-    return 0
+    return _change(args, "take", [parse_number(n) for n in args.numbers], None)
 
 
 def move(args: argparse.Namespace) -> int:
-    open_gate(args).move(args.number, None if args.group == NO_GROUP else args.group)
-    return 0
+    numbers, group = _numbers_and_value(args)
+    return _change(args, "move", numbers, None if group == NO_GROUP else group)
 
 
 def set_status(args: argparse.Namespace) -> int:
-    open_gate(args).set_status(args.number, args.status)
-    return 0
+    numbers, status = _numbers_and_value(args)
+    return _change(args, "status", numbers, status)
+
+
+def set_priority(args: argparse.Namespace) -> int:
+    numbers, priority = _numbers_and_value(args)
+    return _change(args, "priority", numbers, priority)
 
 
 def close(args: argparse.Namespace) -> int:
-    open_gate(args).close(args.number)
-    return 0
+    return _change(args, "close", [parse_number(n) for n in args.numbers], None)
 
 
 def delete(args: argparse.Namespace) -> int:

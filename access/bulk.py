@@ -1,0 +1,319 @@
+"""One change to many tickets: a dry run that says which will change and why the others will
+be skipped, then the change itself in chunks, each one transaction with its audit rows.
+
+Every check is a query over the whole chunk (scope, permission, the assignee's own scope, the
+version), never a request per ticket, so a thousand marked tickets cost a few statements. A
+ticket refused, already so, or changed by someone else is skipped; the rest go ahead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import peewee
+
+from access import audit, scope
+from access.errors import InvalidInput, NotFound
+from access.gate import GateBase
+from access.grants import Grants, load_grants
+from access.views import Assignee, BulkOutcome
+from store.models import (
+    TICKET_PRIORITIES,
+    TICKET_STATUSES,
+    GroupSupervisor,
+    Person,
+    PersonRole,
+    RolePermission,
+    Ticket,
+    Usergroup,
+    database_proxy,
+    utcnow,
+)
+
+# Tickets per transaction: short enough that other writers wait little, long enough that a
+# thousand tickets take a handful of commits.
+CHUNK = 250
+
+# What each kind of change writes, the permission it needs, and its audit action.
+KINDS: dict[str, tuple[str, str, str]] = {
+    # kind: (column, permission, audit action)
+    "assign": ("assignee", "tickets.assign", "ticket.assign"),
+    "take": ("assignee", "tickets.take", "ticket.take"),
+    "move": ("usergroup", "tickets.change_group", "ticket.move"),
+    "status": ("status", "tickets.change_status", "ticket.status"),
+    "close": ("status", "tickets.close", "ticket.status"),
+    "priority": ("priority", "tickets.change_status", "ticket.priority"),
+}
+VERBS = {
+    "assign": "assign",
+    "take": "take",
+    "move": "move",
+    "status": "change the status of",
+    "close": "close",
+    "priority": "change the priority of",
+}
+
+
+@dataclass(frozen=True)
+class _Target:
+    """The resolved new value: the id or text written, and the name the audit log shows."""
+
+    kind: str
+    column: str
+    permission: str
+    action: str
+    value: Any
+    shown: str | None
+    assignee: Grants | None = None  # whose own scope must cover the ticket (assign)
+
+
+class BulkTickets(GateBase):
+    def plan_bulk(
+        self,
+        kind: str,
+        numbers: Iterable[int],
+        value: str | None = None,
+        *,
+        versions: Mapping[int, int] | None = None,
+    ) -> BulkOutcome:
+        """The dry run: which tickets the change would alter, which it would skip and why.
+        Writes nothing."""
+        grants = self.grants()
+        target = self._bulk_target(grants, kind, value)
+        wanted = _unique(numbers)
+        changed: list[int] = []
+        skipped: dict[str, list[int]] = {}
+        for chunk in _chunks(wanted):
+            will, skip, _ = self._sort_chunk(grants, target, chunk, versions or {})
+            changed += will
+            for reason, which in skip.items():
+                skipped.setdefault(reason, []).extend(which)
+        return BulkOutcome.of(_describe(target), changed, skipped, applied=False)
+
+    def apply_bulk(
+        self,
+        kind: str,
+        numbers: Iterable[int],
+        value: str | None = None,
+        *,
+        versions: Mapping[int, int] | None = None,
+    ) -> BulkOutcome:
+        """The change, chunk by chunk: each chunk is sorted again inside its transaction, its
+        tickets updated in one statement, and one audit row written per ticket changed or
+        refused."""
+        grants = self.grants()
+        target = self._bulk_target(grants, kind, value)
+        changed: list[int] = []
+        skipped: dict[str, list[int]] = {}
+        for chunk in _chunks(_unique(numbers)):
+            with self.writing():
+                will, skip, before = self._sort_chunk(
+                    grants, target, chunk, versions or {}, lock=True
+                )
+                self._write_chunk(grants, target, will, before, skip)
+            changed += will
+            for reason, which in skip.items():
+                skipped.setdefault(reason, []).extend(which)
+        return BulkOutcome.of(_describe(target), changed, skipped, applied=True)
+
+    # ------------------------------------------------------------------ parts
+
+    def _bulk_target(self, grants: Grants, kind: str, value: str | None) -> _Target:
+        """The new value, checked once for the whole change; bad input refuses it all."""
+        if kind not in KINDS:
+            raise InvalidInput(f"unknown change {kind!r}; one of {', '.join(KINDS)}")
+        column, permission, action = KINDS[kind]
+        if kind == "take":
+            return _Target(kind, column, permission, action, grants.person_id, grants.username)
+        if kind == "close":
+            return _Target(kind, column, permission, action, "closed", "closed")
+        if kind == "assign":
+            if value is None:
+                return _Target(kind, column, permission, action, None, None)
+            person = Person.get_or_none(Person.username == value)
+            if person is None or not person.active:
+                raise NotFound(f"no active person named {value!r}")
+            assignee = None if person.id == grants.person_id else load_grants(person)
+            return _Target(kind, column, permission, action, person.id, value, assignee)
+        if kind == "move":
+            if value is None:
+                return _Target(kind, column, permission, action, None, None)
+            group = Usergroup.get_or_none(Usergroup.name == value)
+            if group is None or not (grants.holds("usergroups.list") or group.id in grants.groups):
+                raise NotFound(f"no usergroup named {value!r}")
+            return _Target(kind, column, permission, action, group.id, group.name)
+        if kind == "status":
+            if value not in TICKET_STATUSES:
+                raise InvalidInput(f"unknown status {value!r}; one of {', '.join(TICKET_STATUSES)}")
+            if value == "closed":
+                return self._bulk_target(grants, "close", None)
+            return _Target(kind, column, permission, action, value, value)
+        if value not in TICKET_PRIORITIES:
+            raise InvalidInput(f"unknown priority {value!r}; one of {', '.join(TICKET_PRIORITIES)}")
+        return _Target(kind, column, permission, action, value, value)
+
+    def _sort_chunk(
+        self,
+        grants: Grants,
+        target: _Target,
+        chunk: list[int],
+        versions: Mapping[int, int],
+        *,
+        lock: bool = False,
+    ) -> tuple[list[int], dict[str, list[int]], dict[int, Any]]:
+        """Split a chunk into the tickets that will change and the skipped ones by reason;
+        also the current value of each ticket that will change (the audit's "before")."""
+        column = getattr(Ticket, target.column)
+        seen = Ticket.select(Ticket.number, Ticket.version, column.alias("current")).where(
+            Ticket.number.in_(chunk) & scope.visible(grants)
+        )
+        if lock and getattr(database_proxy.obj, "for_update", False):
+            seen = seen.for_update()
+        rows = {r["number"]: r for r in seen.dicts()}
+        permitted = _numbers_where(list(rows), scope.may(grants, target.permission))
+        able = set(rows)
+        if target.assignee is not None:
+            able = _numbers_where(list(rows), scope.may(target.assignee, "tickets.reply"))
+        will: list[int] = []
+        skipped: dict[str, list[int]] = {}
+        before: dict[int, Any] = {}
+        for number in chunk:
+            row = rows.get(number)
+            reason = None
+            if row is None:
+                reason = "not found"
+            elif number not in permitted:
+                reason = f"not in your scope to {VERBS[target.kind]}"
+            elif number in versions and versions[number] != row["version"]:
+                reason = "changed by someone else meanwhile"
+            elif row["current"] == target.value:
+                reason = _already(target)
+            elif number not in able:
+                reason = f"{target.shown} cannot work on them"
+            if reason is None:
+                will.append(number)
+                before[number] = row["current"]
+            else:
+                skipped.setdefault(reason, []).append(number)
+        return will, skipped, before
+
+    def _write_chunk(
+        self,
+        grants: Grants,
+        target: _Target,
+        numbers: list[int],
+        before: dict[int, Any],
+        skipped: dict[str, list[int]],
+    ) -> None:
+        """One UPDATE for the chunk (its rows were read in this transaction, under the write
+        lock), then its audit rows: one per change, one per refusal."""
+        column = getattr(Ticket, target.column)
+        if numbers:
+            Ticket.update(
+                {
+                    column: target.value,
+                    Ticket.updated_at: utcnow(),
+                    Ticket.version: Ticket.version + 1,
+                }
+            ).where(Ticket.number.in_(numbers)).execute()
+        shown_before = _names_of(target.column, set(before.values()))
+        events = [
+            audit.Event(
+                target.action,
+                "ticket",
+                number,
+                ticket=number,
+                before=shown_before.get(before[number], before[number]),
+                after=target.shown,
+            )
+            for number in numbers
+        ]
+        events += [
+            audit.Event(f"denied.{target.action}", "ticket", number, after=reason)
+            for reason, which in skipped.items()
+            if reason.startswith("not in your scope")
+            for number in which
+        ]
+        audit.record_many(grants.person_id, events)
+
+
+def _numbers_where(numbers: list[int], condition: peewee.Expression) -> set[int]:
+    if not numbers:
+        return set()
+    query = Ticket.select(Ticket.number).where(Ticket.number.in_(numbers) & condition)
+    return {number for (number,) in query.tuples()}
+
+
+def _names_of(column: str, ids: set[Any]) -> dict[Any, str]:
+    """Names for the ids an assignee or group column held, as the audit log shows them."""
+    keys = [i for i in ids if i is not None]
+    if column == "assignee" and keys:
+        return dict(Person.select(Person.id, Person.username).where(Person.id.in_(keys)).tuples())
+    if column == "usergroup" and keys:
+        return dict(
+            Usergroup.select(Usergroup.id, Usergroup.name).where(Usergroup.id.in_(keys)).tuples()
+        )
+    return {}
+
+
+def _already(target: _Target) -> str:
+    if target.kind in ("assign", "take"):
+        return f"already assigned to {target.shown}" if target.shown else "already unassigned"
+    if target.kind == "move":
+        return f"already in {target.shown}" if target.shown else "already without a group"
+    if target.kind == "priority":
+        return f"already {target.shown} priority"
+    return f"already {target.shown}"
+
+
+def _describe(target: _Target) -> str:
+    if target.kind in ("assign", "take"):
+        return f"assign to {target.shown}" if target.shown else "unassign"
+    if target.kind == "move":
+        return f"move to {target.shown}" if target.shown else "move out of any group"
+    if target.kind == "priority":
+        return f"priority {target.shown}"
+    return "close" if target.kind == "close" else f"status {target.shown}"
+
+
+def _unique(numbers: Iterable[int]) -> list[int]:
+    return list(dict.fromkeys(int(n) for n in numbers))
+
+
+def _chunks(numbers: list[int]) -> list[list[int]]:
+    return [numbers[i : i + CHUNK] for i in range(0, len(numbers), CHUNK)]
+
+
+class Assignees(GateBase):
+    def assignable_people(self, numbers: Iterable[int]) -> list[Assignee]:
+        """The active people who may work on (reply to) at least one of these tickets, by
+        their own roles or as supervisors: whom an assign picker offers, never customers. Asked
+        by someone who may assign at least one of them."""
+        grants = self.grants()
+        wanted = _unique(numbers)[:CHUNK]
+        if not _numbers_where(wanted, scope.may(grants, "tickets.assign")):
+            raise NotFound("none of these tickets can be assigned by you")
+        workers = (
+            Person.select()
+            .where(
+                (Person.active == True)  # noqa: E712
+                & (
+                    Person.id.in_(
+                        PersonRole.select(PersonRole.person)
+                        .join(RolePermission, on=(RolePermission.role == PersonRole.role))
+                        .where(RolePermission.permission == "tickets.reply")
+                    )
+                    | Person.id.in_(GroupSupervisor.select(GroupSupervisor.person))
+                )
+            )
+            .order_by(Person.username)
+        )
+        chosen = []
+        for person in workers:
+            if person.id == grants.person_id or _numbers_where(
+                wanted, scope.may(load_grants(person), "tickets.reply")
+            ):
+                chosen.append(Assignee(person.username, person.display_name))
+        return chosen

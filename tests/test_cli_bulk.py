@@ -1,0 +1,79 @@
+"""The command line's changes to several tickets: `--to`, `--dry-run`, the outcome per reason,
+and the one-ticket forms as before."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from access import Gate
+from access.views import TicketQuery
+from store.db import connect
+from ticketty.main import main
+
+
+@pytest.fixture
+def demo_file(tmp_path: Path) -> Path:
+    path = tmp_path / "demo.db"
+    assert main(["demo", "--db", str(path), "--tickets", "200", "--seed", "7"]) == 0
+    return path
+
+
+def run(capsys, db: Path, user: str, *args: str) -> tuple[int, str, str]:  # type: ignore[no-untyped-def]
+    code = main(["--db", str(db), "--user", user, *args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_bulk_assign_dry_run_then_apply(demo_file: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    capsys.readouterr()
+    sam = Gate(connect(str(demo_file)), "sam")
+    open_work = sam.list_tickets(TicketQuery(statuses=("new", "open")), limit=50)
+    mine = [r.number for r in open_work if r.assignee != "tom"][:3]
+    hidden = next(
+        r.number
+        for r in Gate(connect(str(demo_file)), "ada").list_tickets(limit=200)
+        if r.number not in {x.number for x in sam.list_tickets(limit=500)}
+    )
+    numbers = [str(n) for n in [*mine, hidden]]
+    code, out, _ = run(
+        capsys, demo_file, "sam", "tickets", "assign", *numbers, "--to", "tom", "--dry-run"
+    )
+    assert code == 1
+    assert out.splitlines()[0] == "assign to tom: 3 will change, 1 will be skipped: 1 not found"
+    assert {sam.get_ticket(n).row.assignee for n in mine} != {"tom"}
+    code, out, _ = run(
+        capsys, demo_file, "sam", "tickets", "assign", *numbers, "--to", "tom", "--json"
+    )
+    result = json.loads(out)
+    assert (code, result["changed"], result["skipped"]) == (1, mine, {"not found": [hidden]})
+    assert {sam.get_ticket(n).row.assignee for n in mine} == {"tom"}
+
+
+def test_bulk_status_close_and_priority(demo_file: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    capsys.readouterr()
+    ada = Gate(connect(str(demo_file)), "ada")
+    rows = ada.list_tickets(TicketQuery(statuses=("open",)), limit=3)
+    numbers = [str(r.number) for r in rows]
+    assert run(capsys, demo_file, "ada", "tickets", "priority", *numbers, "--to", "urgent")[0] == 0
+    assert {ada.get_ticket(r.number).row.priority for r in rows} == {"urgent"}
+    assert run(capsys, demo_file, "ada", "tickets", "priority", numbers[0], "low")[0] == 0
+    assert ada.get_ticket(rows[0].number).row.priority == "low"
+    code, out, _ = run(capsys, demo_file, "ada", "tickets", "status", *numbers, "--to", "open")
+    assert code == 0 and out.startswith("status open: 0 changed, 3 skipped: 3 already open")
+    assert run(capsys, demo_file, "ada", "tickets", "close", *numbers)[0] == 0
+    assert {ada.get_ticket(r.number).row.status for r in rows} == {"closed"}
+
+
+def test_one_ticket_forms_keep_working(demo_file: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    capsys.readouterr()
+    ada = Gate(connect(str(demo_file)), "ada")
+    number = str(ada.list_tickets(limit=1)[0].number)
+    assert run(capsys, demo_file, "ada", "tickets", "assign", number, "ola") == (0, "", "")
+    assert run(capsys, demo_file, "ada", "tickets", "move", number, "none") == (0, "", "")
+    code, _, err = run(capsys, demo_file, "ada", "tickets", "assign", number)
+    assert code == 2 and "NUMBER VALUE" in err
+    code, _, err = run(capsys, demo_file, "vic", "tickets", "close", number)
+    assert code == 1 and err.startswith("ticketty: vic lacks tickets.close")

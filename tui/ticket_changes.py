@@ -1,0 +1,110 @@
+"""The ticket changes the inbox and the ticket screen share: choose the new value (assignee,
+group, status, priority), preview a change to several tickets, apply it, say what happened.
+
+A change to marked tickets is first a dry run of the gate; its confirmation says how many will
+change and why the others will be skipped, then the gate applies it in chunks. A change to one
+ticket is applied at once (closing asks first) and a refusal is one notification.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from textual.screen import Screen
+
+from access.views import Assignee, BulkOutcome
+from store.models import TICKET_PRIORITIES, TICKET_STATUSES
+from tui.safe_text import one_line
+from tui.widgets import ConfirmModal, PickerModal
+
+UNASSIGN = "-"
+NO_GROUP = "-"
+
+
+def _app(screen: Screen[Any]) -> Any:
+    return screen.app
+
+
+def choose_value(
+    screen: Screen[Any], kind: str, numbers: list[int], chosen: Callable[[str | None], None]
+) -> None:
+    """Ask for the new value of a `kind` change; `chosen(value)` with None meaning "nobody" or
+    "no group". Nothing is called when the person cancels."""
+    app = _app(screen)
+    gate = app.gate
+
+    def picked(value: str | None) -> None:
+        if value is not None:
+            chosen(None if value in (UNASSIGN, NO_GROUP) else value)
+
+    if kind == "assign":
+
+        def people_loaded(people: list[Assignee]) -> None:
+            choices = [(UNASSIGN, "(nobody)")] + [
+                (p.username, f"{p.username} — {p.display_name}") for p in people
+            ]
+            app.push_screen(PickerModal("Assign to (type to filter)", choices), picked)
+
+        app.run_gate(lambda: gate.assignable_people(numbers), people_loaded)
+    elif kind == "move":
+
+        def groups_loaded(groups: list[Any]) -> None:
+            choices = [(NO_GROUP, "(no group)")] + [(g.name, g.name) for g in groups]
+            app.push_screen(PickerModal("Move to usergroup", choices), picked)
+
+        app.run_gate(gate.list_groups, groups_loaded)
+    elif kind == "status":
+        app.push_screen(PickerModal("Set status", [(s, s) for s in TICKET_STATUSES]), picked)
+    elif kind == "priority":
+        choices = [(p, p) for p in TICKET_PRIORITIES]
+        app.push_screen(PickerModal("Set priority", choices), picked)
+    else:
+        raise ValueError(kind)
+
+
+def apply_change(
+    screen: Screen[Any],
+    kind: str,
+    numbers: list[int],
+    value: str | None = None,
+    *,
+    versions: Mapping[int, int] | None = None,
+    preview: bool,
+    finished: Callable[[BulkOutcome], None],
+) -> None:
+    """Preview (when `preview`), confirm, apply; `finished(outcome)` after an applied change."""
+    app = _app(screen)
+    gate = app.gate
+
+    def apply() -> None:
+        app.run_gate(
+            lambda: gate.apply_bulk(kind, numbers, value, versions=versions), reported, group="bulk"
+        )
+
+    def reported(outcome: BulkOutcome) -> None:
+        text = f"{outcome.change}: {outcome.summary()}"
+        severity = "warning" if outcome.skipped else "information"
+        screen.notify(one_line(text), severity=severity, timeout=8)
+        finished(outcome)
+
+    def planned(plan: BulkOutcome) -> None:
+        if not plan.changed:
+            screen.notify(
+                one_line(f"{plan.change}: nothing to change; {plan.summary()}"),
+                severity="warning",
+                timeout=8,
+            )
+            return
+        question = f"{plan.change.capitalize()} — {plan.summary()}. Apply?"
+        app.push_screen(ConfirmModal(question), lambda yes: apply() if yes else None)
+
+    if preview:
+        app.run_gate(
+            lambda: gate.plan_bulk(kind, numbers, value, versions=versions), planned, group="bulk"
+        )
+    elif kind == "close":
+        label = ", ".join(f"#{n}" for n in numbers[:3])
+        app.push_screen(ConfirmModal(f"Close {label}?"), lambda yes: apply() if yes else None)
+    else:
+        apply()
