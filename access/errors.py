@@ -19,6 +19,11 @@ class Conflict(AccessError):
     """Someone else changed the object since it was read; reload and try again."""
 
 
+class NoChange(AccessError):
+    """What was asked is already so (assign to the assignee, close a closed ticket): nothing
+    was written and no event recorded. Not a failure: say so and carry on."""
+
+
 class InvalidInput(AccessError):
     """The request is malformed: an unknown status, an empty body, a bad field value."""
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import peewee
 
-from access.errors import InvalidInput
+from access.errors import InvalidInput, NoChange
 from access.gate import GateBase
 from access.lookup import person_named
 from access.validation import checked_name, checked_username, validate_field_value
+from access.versions import bump
 from access.views import PersonView
 from store.models import Person, PersonRole, Role
 
@@ -23,7 +24,13 @@ class PeopleAdmin(GateBase):
             query = query.where(Person.active == True)  # noqa: E712
         return [
             PersonView(
-                p.username, p.display_name, p.email, p.phone, p.active, tuple(roles.get(p.id, ()))
+                p.username,
+                p.display_name,
+                p.email,
+                p.phone,
+                p.active,
+                tuple(roles.get(p.id, ())),
+                p.version,
             )
             for p in query
         ]
@@ -36,7 +43,7 @@ class PeopleAdmin(GateBase):
         if text:
             query = query.where(Person.username.contains(text) | Person.display_name.contains(text))
         return [
-            PersonView(p.username, p.display_name, p.email, p.phone, p.active, ())
+            PersonView(p.username, p.display_name, p.email, p.phone, p.active, (), p.version)
             for p in query.order_by(Person.username).limit(limit)
         ]
 
@@ -68,6 +75,7 @@ class PeopleAdmin(GateBase):
         display_name: str | None = None,
         email: str | None = None,
         phone: str | None = None,
+        expected_version: int | None = None,
     ) -> None:
         self.require("people.edit")
         changes: dict[peewee.Field, str] = {}
@@ -80,6 +88,9 @@ class PeopleAdmin(GateBase):
         with self.writing():
             person = person_named(username)
             before = {f.name: getattr(person, f.name) for f in changes}
+            if all(before[f.name] == v for f, v in changes.items()):
+                raise NoChange(f"{username} is already so; nothing changed")
+            bump(person, expected_version, username)
             Person.update(changes).where(Person.id == person.id).execute()
             self.record(
                 "person.edit",
@@ -89,11 +100,18 @@ class PeopleAdmin(GateBase):
                 after={f.name: v for f, v in changes.items()},
             )
 
-    def set_active(self, username: str, active: bool) -> None:
-        """Deactivate (or reactivate) a person: they cannot start the app; tickets stay."""
+    def set_active(
+        self, username: str, active: bool, *, expected_version: int | None = None
+    ) -> None:
+        """Deactivate (or reactivate) a person: they cannot start the app, a session of theirs
+        ends; tickets stay."""
         self.require("people.edit")
         with self.writing():
             person = person_named(username)
+            if person.active == active:
+                state = "active" if active else "deactivated"
+                raise NoChange(f"{username} is already {state}; nothing changed")
+            bump(person, expected_version, username)
             Person.update(active=active).where(Person.id == person.id).execute()
             self.record(
                 "person.activate" if active else "person.deactivate",

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from access.errors import InvalidInput, PermissionDenied
+from access.errors import InvalidInput, NoChange, PermissionDenied
 from access.gate import GateBase
 from access.grants import Grants
 from access.lookup import (
@@ -19,6 +19,7 @@ from access.lookup import (
     sources_named,
 )
 from access.validation import checked_name, checked_permissions, checked_ticket_scope
+from access.versions import bump, check_fresh
 from access.views import RoleView
 from store.models import Person, PersonRole, Role, RolePermission, RoleSource, Source
 
@@ -56,6 +57,7 @@ class RoleAdmin(GateBase):
             sources,
             role.ticket_scope,
             holders,
+            role.version,
         )
 
     def list_roles(self) -> list[RoleView]:
@@ -75,6 +77,7 @@ class RoleAdmin(GateBase):
             if PersonRole.get_or_none(person=person.id, role=role.id):
                 raise InvalidInput(f"{username} already holds {role.name}")
             PersonRole.create(person=person.id, role=role.id)
+            bump(person, None, username)
             self.record("role.grant", "person", person.id, after={"role": role.name})
 
     def revoke_role(self, username: str, role_name: str) -> None:
@@ -90,6 +93,7 @@ class RoleAdmin(GateBase):
             )
             if not deleted:
                 raise InvalidInput(f"{username} does not hold {role.name}")
+            bump(person, None, username)
             self.record("role.revoke", "person", person.id, before={"role": role.name})
             self.check_role_editors_remain()
 
@@ -133,33 +137,42 @@ class RoleAdmin(GateBase):
             ticket_scope=view.ticket_scope,
         )
 
-    def rename_role(self, name: str, new_name: str) -> None:
+    def rename_role(self, name: str, new_name: str, *, expected_version: int | None = None) -> None:
         self.require("roles.edit")
         new_name = checked_name(new_name, "role name")
         with self.writing():
             role = role_named(name)
-            if new_name != name:
-                require_free_name(Role.name, new_name, "role")
+            if new_name == name:
+                raise NoChange(f"role {name} is already so named; nothing changed")
+            require_free_name(Role.name, new_name, "role")
+            bump(role, expected_version, f"role {name}")
             Role.update(name=new_name).where(Role.id == role.id).execute()
             self.record("role.rename", "role", role.id, before=name, after=new_name)
 
-    def delete_role(self, name: str) -> None:
+    def delete_role(self, name: str, *, expected_version: int | None = None) -> None:
         grants = self.require("roles.edit")
         with self.writing():
             role = role_named(name)
+            check_fresh(role, expected_version, f"role {name}")
             before = self._role_view(role)
             self._no_escalation(grants, before.permissions, f"role {name}")
             Role.delete().where(Role.id == role.id).execute()
             self.record("role.delete", "role", role.id, before=before.__dict__)
             self.check_role_editors_remain()
 
-    def set_role_permissions(self, name: str, permissions: Iterable[str]) -> None:
-        """Replace a role's permissions. Only what the editor holds may be added or removed."""
+    def set_role_permissions(
+        self, name: str, permissions: Iterable[str], *, expected_version: int | None = None
+    ) -> int:
+        """Replace a role's permissions; returns the role's new version. Only what the editor
+        holds may be added or removed; `expected_version` refuses a save on a stale read."""
         grants = self.require("roles.edit")
         wanted = checked_permissions(permissions)
         with self.writing():
             role = role_named(name)
             current = role_permissions(role.id)
+            check_fresh(role, expected_version, f"role {name}")
+            if wanted == current:
+                raise NoChange(f"role {name} already has those permissions; nothing changed")
             self._no_escalation(grants, wanted ^ current, f"those permissions to {name}")
             RolePermission.delete().where(
                 (RolePermission.role == role.id)
@@ -167,10 +180,12 @@ class RoleAdmin(GateBase):
             ).execute()
             for key in sorted(wanted - current):
                 RolePermission.create(role=role.id, permission=key)
+            version = bump(role, expected_version, f"role {name}")
             self.record(
                 "role.permissions", "role", role.id, before=sorted(current), after=sorted(wanted)
             )
             self.check_role_editors_remain()
+            return version
 
     def set_role_scope(
         self,
@@ -179,11 +194,13 @@ class RoleAdmin(GateBase):
         all_sources: bool,
         sources: Iterable[str] = (),
         ticket_scope: str = "all",
+        expected_version: int | None = None,
     ) -> None:
         grants = self.require("roles.edit")
         checked_ticket_scope(ticket_scope)
         with self.writing():
             role = role_named(name)
+            bump(role, expected_version, f"role {name}")
             before = self._role_view(role)
             self._no_escalation(grants, before.permissions, f"role {name}")
             chosen = sources_named(sources)

@@ -11,10 +11,18 @@ import peewee
 
 from access import scope
 from access.catalogue import TICKET_PERMISSIONS
-from access.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from access.errors import Conflict, InvalidInput, NoChange, NotFound, PermissionDenied
 from access.gate import GateBase, conflict_if_stale
 from access.grants import Grants, read_grants
-from access.views import FieldValue, GroupCount, MessageView, TicketDetail, TicketQuery, TicketRow
+from access.views import (
+    FieldValue,
+    GroupCount,
+    MessageView,
+    Seen,
+    TicketDetail,
+    TicketQuery,
+    TicketRow,
+)
 from store import search
 from store.models import (
     TICKET_PRIORITIES,
@@ -35,6 +43,17 @@ Assignee = Person.alias("assignee")
 _NUMBER = re.compile(r"^#?([0-9]{1,18})$")
 MAX_SUBJECT = 300
 MAX_BODY = 200_000
+
+# What a change that changes nothing says: the ticket is already as asked.
+ALREADY: dict[str, str] = {
+    "ticket.assign": "is already assigned to {}",
+    "ticket.take": "is already assigned to {}",
+    "ticket.move": "is already in usergroup {}",
+    "ticket.status": "is already {}",
+    "ticket.priority": "already has priority {}",
+}
+# A reply is wrong once the ticket was settled meanwhile (see `TicketDesk.reply`).
+SETTLED = ("resolved", "closed")
 
 
 def parse_number(text: str | int) -> int:
@@ -372,6 +391,9 @@ class TicketDesk(GateBase):
                 if not ticket.allowed:
                     raise self._refuse(grants, number, permission)
                 changes, before, after = compute(grants, ticket)
+                if before == after:
+                    shown = "nobody" if after is None else after
+                    raise NoChange(f"#{number} {ALREADY[action].format(shown)}; nothing changed")
                 version = self._update(ticket, expected, changes)
                 self.record(action, "ticket", number, ticket=number, before=before, after=after)
                 return version
@@ -379,7 +401,14 @@ class TicketDesk(GateBase):
             self.record_denied(action, "ticket", number, str(exc))
             raise
 
-    def _add_message(self, number: int | str, kind: str, body: str, expected: int | None) -> int:
+    def _add_message(
+        self,
+        number: int | str,
+        kind: str,
+        body: str,
+        expected: int | None,
+        seen: Seen | None = None,
+    ) -> int:
         """A reply or a note; a reply by the requester who may not reply on the ticket is their
         own message (kind `customer`)."""
         number = parse_number(number)
@@ -393,6 +422,10 @@ class TicketDesk(GateBase):
                     if kind != "reply" or ticket.requester_id != grants.person_id:
                         raise self._refuse(grants, number, permission)
                     kind = "customer"
+                if seen is not None:
+                    if kind == "reply":
+                        self._reply_still_right(ticket, seen)
+                    expected = ticket.version
                 version = self._update(ticket, expected, {})
                 message = Message.create(
                     ticket=number, kind=kind, author=grants.person_id, body=body
@@ -405,12 +438,63 @@ class TicketDesk(GateBase):
             self.record_denied(f"ticket.{kind}", "ticket", number, str(exc))
             raise
 
-    def reply(self, number: int | str, body: str, *, expected_version: int | None = None) -> int:
-        """A reply to the requester; the requester's own message when they write on their ticket."""
-        return self._add_message(number, "reply", body, expected_version)
+    def _reply_still_right(self, ticket: Ticket, seen: Seen) -> None:
+        """Raise `Conflict` when a change made since `seen` makes a reply wrong.
 
-    def note(self, number: int | str, body: str, *, expected_version: int | None = None) -> int:
-        return self._add_message(number, "note", body, expected_version)
+        A reply goes to the customer, so it is wrong when the customer wrote again (it does not
+        answer what they said last), when a colleague replied (the customer would get two
+        answers), or when the ticket was resolved or closed (the matter was settled). Whatever
+        else changed leaves the reply right: a new assignee, group, priority or open status, an
+        internal note; those show on the screen and the reply goes through."""
+        if ticket.version == seen.version:
+            return
+        newer = list(
+            Message.select(Message.kind, Person.username)
+            .join(Person, on=(Message.author == Person.id))
+            .where(
+                (Message.ticket == ticket.number)
+                & (Message.id > seen.last_message)
+                & Message.kind.in_(("customer", "reply"))
+            )
+            .order_by(Message.id)
+            .tuples()
+        )
+        reasons = []
+        if any(kind == "customer" for kind, _ in newer):
+            reasons.append("the customer wrote again")
+        repliers = sorted({name for kind, name in newer if kind == "reply"})
+        if repliers:
+            reasons.append(f"{', '.join(repliers)} replied")
+        if ticket.status in SETTLED and ticket.status != seen.status:
+            reasons.append(f"it was set {ticket.status}")
+        if reasons:
+            raise Conflict(f"#{ticket.number} changed while you wrote: {'; '.join(reasons)}")
+
+    def reply(
+        self,
+        number: int | str,
+        body: str,
+        *,
+        expected_version: int | None = None,
+        seen: Seen | None = None,
+    ) -> int:
+        """A reply to the requester; the requester's own message when they write on their ticket.
+
+        `expected_version` refuses the reply after any change; `seen` (what the writer saw)
+        only after a change that makes the reply wrong (`_reply_still_right`)."""
+        return self._add_message(number, "reply", body, expected_version, seen)
+
+    def note(
+        self,
+        number: int | str,
+        body: str,
+        *,
+        expected_version: int | None = None,
+        seen: Seen | None = None,
+    ) -> int:
+        """An internal note. With `seen`, no change by others stops it: a note adds to what is
+        known and reaches no customer."""
+        return self._add_message(number, "note", body, expected_version, seen)
 
     def assign(
         self, number: int | str, username: str | None, *, expected_version: int | None = None

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import peewee
 
-from access.errors import InvalidInput, NotFound, PermissionDenied
+from access.errors import InvalidInput, NoChange, NotFound, PermissionDenied
 from access.gate import GateBase
 from access.grants import Grants
 from access.lookup import field_named, person_named, require_free_name
 from access.tickets import fields_of_group
 from access.validation import checked_name, validate_field_value
+from access.versions import bump, check_fresh
 from access.views import FieldDefinition, FieldValue, GroupView
 from store.models import (
     FIELD_KINDS,
@@ -59,6 +60,7 @@ class UsergroupAdmin(GateBase):
                 tuple(members.get(g.id, ())),
                 tuple(supervisors.get(g.id, ())),
                 fields_of_group(g.id),
+                g.version,
             )
             for g in groups
         ]
@@ -71,13 +73,17 @@ class UsergroupAdmin(GateBase):
             group = Usergroup.create(name=name, description=description)
             self.record("group.create", "usergroup", group.id, after={"name": name})
 
-    def rename_group(self, name: str, new_name: str) -> None:
+    def rename_group(
+        self, name: str, new_name: str, *, expected_version: int | None = None
+    ) -> None:
         grants = self.require("usergroups.edit")
         new_name = checked_name(new_name, "group name")
         with self.writing():
             group = self._group(name, grants)
-            if new_name != name:
-                require_free_name(Usergroup.name, new_name, "usergroup")
+            if new_name == name:
+                raise NoChange(f"usergroup {name} is already so named; nothing changed")
+            require_free_name(Usergroup.name, new_name, "usergroup")
+            bump(group, expected_version, f"usergroup {name}")
             Usergroup.update(name=new_name).where(Usergroup.id == group.id).execute()
             self.record("group.rename", "usergroup", group.id, before=name, after=new_name)
 
@@ -87,12 +93,19 @@ class UsergroupAdmin(GateBase):
         group = self._group(name, grants)
         return Ticket.select().where(Ticket.usergroup == group.id).count()
 
-    def delete_group(self, name: str, *, move_tickets_to: str | None = None) -> int:
+    def delete_group(
+        self,
+        name: str,
+        *,
+        move_tickets_to: str | None = None,
+        expected_version: int | None = None,
+    ) -> int:
         """Delete a group; its tickets move to `move_tickets_to` or are left without a group.
         Returns how many tickets were moved."""
         grants = self.require("usergroups.edit")
         with self.writing():
             group = self._group(name, grants)
+            check_fresh(group, expected_version, f"usergroup {name}")
             target = self._group(move_tickets_to, grants) if move_tickets_to else None
             if target is not None and target.id == group.id:
                 raise InvalidInput("tickets cannot move to the group being deleted")
@@ -121,6 +134,7 @@ class UsergroupAdmin(GateBase):
         group_name: str,
         username: str,
         add: bool,
+        expected_version: int | None,
     ) -> None:
         grants = self.require("usergroups.members")
         with self.writing():
@@ -135,6 +149,7 @@ class UsergroupAdmin(GateBase):
                 if link is None:
                     raise InvalidInput(f"{username} is not a {what} of {group.name}")
                 model.delete().where(model.id == link.id).execute()
+            bump(group, expected_version, f"usergroup {group.name}")
             self.record(
                 f"group.{what}.{'add' if add else 'remove'}",
                 "usergroup",
@@ -142,17 +157,23 @@ class UsergroupAdmin(GateBase):
                 after={"person": username},
             )
 
-    def add_member(self, group: str, username: str) -> None:
-        self._membership(GroupMember, "member", group, username, True)
+    def add_member(self, group: str, username: str, *, expected_version: int | None = None) -> None:
+        self._membership(GroupMember, "member", group, username, True, expected_version)
 
-    def remove_member(self, group: str, username: str) -> None:
-        self._membership(GroupMember, "member", group, username, False)
+    def remove_member(
+        self, group: str, username: str, *, expected_version: int | None = None
+    ) -> None:
+        self._membership(GroupMember, "member", group, username, False, expected_version)
 
-    def add_supervisor(self, group: str, username: str) -> None:
-        self._membership(GroupSupervisor, "supervisor", group, username, True)
+    def add_supervisor(
+        self, group: str, username: str, *, expected_version: int | None = None
+    ) -> None:
+        self._membership(GroupSupervisor, "supervisor", group, username, True, expected_version)
 
-    def remove_supervisor(self, group: str, username: str) -> None:
-        self._membership(GroupSupervisor, "supervisor", group, username, False)
+    def remove_supervisor(
+        self, group: str, username: str, *, expected_version: int | None = None
+    ) -> None:
+        self._membership(GroupSupervisor, "supervisor", group, username, False, expected_version)
 
     # --------------------------------------------------------- custom fields
 
@@ -212,7 +233,9 @@ class UsergroupAdmin(GateBase):
                 after={f.name: v for f, v in changes.items()},
             )
 
-    def set_field_value(self, group: str, field_name: str, value: str) -> None:
+    def set_field_value(
+        self, group: str, field_name: str, value: str, *, expected_version: int | None = None
+    ) -> None:
         grants = self.require("usergroups.fields")
         with self.writing():
             target = self._group(group, grants)
@@ -222,6 +245,9 @@ class UsergroupAdmin(GateBase):
             value = validate_field_value(field.kind, value, field.required, field.name)
             existing = CustomFieldValue.get_or_none(field=field.id, usergroup=target.id)
             before = existing.value if existing else ""
+            if value == before:
+                raise NoChange(f"{field.name} of {target.name} is already so; nothing changed")
+            bump(target, expected_version, f"usergroup {target.name}")
             if existing:
                 CustomFieldValue.update(value=value).where(
                     CustomFieldValue.id == existing.id

@@ -48,6 +48,16 @@ class FieldValue:
 
 
 @dataclass(frozen=True)
+class Seen:
+    """What a person had seen of a ticket when they began to write on it. A reply sent with it
+    is stopped only by a change since then that makes the reply wrong (`TicketDesk.reply`)."""
+
+    version: int
+    last_message: int  # the newest message id shown to them, 0 when none
+    status: str
+
+
+@dataclass(frozen=True)
 class TicketDetail:
     row: TicketRow
     requester_name: str
@@ -57,6 +67,11 @@ class TicketDetail:
     group_fields: tuple[FieldValue, ...]
     # The ticket actions this person may take on this ticket (catalogue keys).
     allowed: frozenset[str] = field(default_factory=frozenset)
+
+    @property
+    def seen(self) -> Seen:
+        last = max((m.id for m in self.messages), default=0)
+        return Seen(self.row.version, last, self.row.status)
 
 
 @dataclass(frozen=True)
@@ -104,6 +119,7 @@ class PersonView:
     phone: str
     active: bool
     roles: tuple[str, ...]
+    version: int = 1
 
 
 @dataclass(frozen=True)
@@ -115,6 +131,7 @@ class RoleView:
     sources: tuple[str, ...]
     ticket_scope: str
     holders: tuple[str, ...]
+    version: int = 1
 
 
 @dataclass(frozen=True)
@@ -134,6 +151,7 @@ class GroupView:
     members: tuple[str, ...]
     supervisors: tuple[str, ...]
     fields: tuple[FieldValue, ...]
+    version: int = 1
 
 
 @dataclass(frozen=True)
@@ -142,6 +160,7 @@ class SourceView:
     name: str
     kind: str
     archived: bool
+    version: int = 1
 
 
 @dataclass(frozen=True)

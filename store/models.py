@@ -1,7 +1,7 @@
 """Peewee models for the whole domain of the brief.
 
-Times are naive UTC datetimes. Tickets carry a `version` for compare-and-set updates; the audit
-log is append-only (triggers in `store.schema`).
+Times are naive UTC datetimes. Tickets, people, roles, usergroups and sources carry a `version`
+for compare-and-set updates; the audit log is append-only (triggers in `store.schema`).
 """
 
 from __future__ import annotations
@@ -47,12 +47,14 @@ class Person(BaseModel):
     phone = CharField(default="")
     active = BooleanField(default=True)
     created_at = DateTimeField(default=utcnow)
+    version = IntegerField(default=1)  # its details, active flag and roles
 
 
 class Source(BaseModel):
     name = CharField(unique=True)
     kind = CharField(default="email")
     archived = BooleanField(default=False, index=True)
+    version = IntegerField(default=1)
 
 
 class Role(BaseModel):
@@ -60,6 +62,7 @@ class Role(BaseModel):
     description = TextField(default="")
     all_sources = BooleanField(default=True)
     ticket_scope = CharField(default="all")
+    version = IntegerField(default=1)  # its name, permissions and scopes
 
 
 class RolePermission(BaseModel):
@@ -89,6 +92,7 @@ class PersonRole(BaseModel):
 class Usergroup(BaseModel):
     name = CharField(unique=True)
     description = TextField(default="")
+    version = IntegerField(default=1)  # its name, members, supervisors and field values
 
 
 class GroupMember(BaseModel):

@@ -21,9 +21,20 @@ def _v2_search(db: peewee.Database) -> None:
         db.execute_sql(statement)
 
 
+VERSIONED = ("person", "source", "role", "usergroup")
+
+
+def _v3_versions(db: peewee.Database) -> None:
+    """People, sources, roles and usergroups carry a version, as tickets do."""
+    for table in VERSIONED:
+        if "version" not in {column.name for column in db.get_columns(table)}:
+            db.execute_sql(f"ALTER TABLE {table} ADD COLUMN version INTEGER NOT NULL DEFAULT 1")
+
+
 MIGRATIONS: list[tuple[int, Callable[[peewee.Database], None]]] = [
     (1, _v1_initial),
     (2, _v2_search),
+    (3, _v3_versions),
 ]
 
 LATEST = MIGRATIONS[-1][0]

@@ -215,3 +215,11 @@ def test_command_line_never_loads_textual(demo_file: Path) -> None:
         [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=False
     )
     assert done.stderr == "0 []\n"
+
+
+def test_a_change_that_changes_nothing_says_so_and_writes_nothing(demo_file: Path, capsys) -> None:
+    assert run(capsys, demo_file, "ada", "tickets", "status", "12", "pending")[0] == 0
+    _, events, _ = run(capsys, demo_file, "ada", "audit", "list", "--json", "--limit", "1")
+    code, out, err = run(capsys, demo_file, "ada", "tickets", "status", "12", "pending")
+    assert (code, out, err) == (0, "#12 is already pending; nothing changed\n", "")
+    assert run(capsys, demo_file, "ada", "audit", "list", "--json", "--limit", "1")[1] == events

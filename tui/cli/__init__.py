@@ -12,10 +12,19 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 
+from access import NoChange
 from store.db import resolve_location
 from tui.cli import access, audit, groups, people, reports, roles, setup, sources, tickets
 from tui.cli.command import Commands, shared_options, username
-from tui.cli.output import EXIT_INTERRUPTED, EXIT_USAGE, CommandError, exit_code_of, fail
+from tui.cli.output import (
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_USAGE,
+    CommandError,
+    exit_code_of,
+    fail,
+)
+from tui.safe_text import one_line
 
 AppOpener = Callable[[str, str], int]
 """Runs the app on a database location as a username; returns the exit code."""
@@ -51,6 +60,9 @@ def run(argv: Sequence[str] | None, open_app: AppOpener) -> int:
         code: int = args.handler(args)
     except KeyboardInterrupt:
         return fail("interrupted; nothing half-done was written", EXIT_INTERRUPTED)
+    except NoChange as exc:  # already as asked: a script carries on
+        print(one_line(str(exc)))
+        return EXIT_OK
     except Exception as exc:
         known = exit_code_of(exc)
         if known is None:

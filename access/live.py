@@ -1,0 +1,67 @@
+"""Staying live: what others changed since a session last looked, asked cheaply and often.
+
+`ChangeFeed.poll()` costs one query of the store's change signal when nothing happened; when
+something did, one more read of the new audit events, summed up as `Changes` so each screen
+reads again only what concerns it. Refused attempts (`denied.*`) change nothing and are left
+out.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import peewee
+
+from store.changes import ChangeSignal, events_after, newest_event, signal_for
+
+# Changes of these kinds may change what someone may see or do: a role's permissions or scope,
+# who holds a role, group membership and supervision, a person's active flag, an archived source.
+GRANT_KINDS = frozenset({"role", "person", "usergroup", "source"})
+
+
+@dataclass(frozen=True)
+class Changes:
+    """What changed: the tickets touched, and the kinds of everything else touched."""
+
+    tickets: frozenset[int]
+    kinds: frozenset[str]
+    people: frozenset[int]
+
+    def touches(self, *kinds: str) -> bool:
+        return not self.kinds.isdisjoint(kinds)
+
+    @property
+    def grants_may_differ(self) -> bool:
+        return self.touches(*GRANT_KINDS)
+
+
+class ChangeFeed:
+    """One session's view of others' changes. Use it from one thread."""
+
+    def __init__(self, db: peewee.Database, head: int | None = None) -> None:
+        """`head`: the newest audit event already accounted for (the inbox's opening read);
+        changes after it are reported by the first `poll`."""
+        self._signal: ChangeSignal = signal_for(db)
+        self.head = newest_event() if head is None else head
+
+    def poll(self) -> Changes | None:
+        """None when nothing changed; otherwise what did."""
+        if not self._signal.moved():
+            return None
+        events = events_after(self.head)
+        if not events:
+            return None
+        self.head = events[-1].id
+        changes = [e for e in events if not e.action.startswith("denied.")]
+        if not changes:
+            return None
+        return Changes(
+            tickets=frozenset(e.ticket for e in changes if e.ticket is not None),
+            kinds=frozenset(e.target_kind for e in changes),
+            people=frozenset(
+                e.target_id for e in changes if e.target_kind == "person" and e.target_id
+            ),
+        )
+
+    def close(self) -> None:
+        self._signal.close()

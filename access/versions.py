@@ -1,0 +1,74 @@
+"""Versions of people, roles, usergroups and sources, as tickets have: every change bumps the
+row's version in the change's transaction, and a change made on a version someone else has
+since changed is a `Conflict` that says what that other change was."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from access.errors import Conflict
+from store.models import AuditEvent, Person, Role, Source, Usergroup
+
+Versioned = Person | Role | Usergroup | Source
+TARGET_KIND = {Person: "person", Role: "role", Usergroup: "usergroup", Source: "source"}
+
+
+def check_fresh(row: Versioned, expected: int | None, what: str) -> None:
+    """Refuse a change made on an older version than `row`'s (None: the caller read no
+    version, as the command line, and acts on whatever is there)."""
+    if expected is not None and expected != row.version:
+        raise Conflict(
+            f"{what} was changed by someone else since you read it: "
+            f"{last_change(TARGET_KIND[type(row)], row.id)}"
+        )
+
+
+def bump(row: Versioned, expected: int | None, what: str) -> int:
+    """Check `expected`, then compare-and-set the next version; returns it. Call inside the
+    write transaction of the change."""
+    check_fresh(row, expected, what)
+    model = type(row)
+    updated = (
+        model.update(version=model.version + 1)
+        .where((model.id == row.id) & (model.version == row.version))
+        .execute()
+    )
+    if not updated:
+        raise Conflict(f"{what} was changed by someone else meanwhile; read it again")
+    return row.version + 1
+
+
+def last_change(target_kind: str, target_id: int) -> str:
+    """The newest change to one person, role, group or source, in one line: who, when, what."""
+    event = (
+        AuditEvent.select(AuditEvent, Person.username)
+        .join(Person, on=(AuditEvent.actor == Person.id))
+        .where(
+            (AuditEvent.target_kind == target_kind)
+            & (AuditEvent.target_id == target_id)
+            & ~AuditEvent.action.startswith("denied.")
+        )
+        .order_by(AuditEvent.id.desc())
+        .first()
+    )
+    if event is None:
+        return "it changed"
+    return f"{event.actor.username} at {event.at:%H:%M:%S}: {_what(event)}"
+
+
+def _what(event: AuditEvent) -> str:
+    before, after = _decoded(event.before), _decoded(event.after)
+    if isinstance(before, list) and isinstance(after, list):
+        added = sorted(set(after) - set(before))
+        removed = sorted(set(before) - set(after))
+        parts = [f"added {', '.join(added)}"] if added else []
+        parts += [f"removed {', '.join(removed)}"] if removed else []
+        return f"{event.action} ({'; '.join(parts) or 'same'})"
+    if after not in (None, ""):
+        return f"{event.action} {json.dumps(after, ensure_ascii=True, sort_keys=True)[:120]}"
+    return str(event.action)
+
+
+def _decoded(value: str) -> Any:
+    return json.loads(value) if value else None

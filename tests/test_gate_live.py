@@ -1,0 +1,187 @@
+"""Several people on one database, at the gate: changes that change nothing write nothing,
+a reply is stopped only by a change that makes it wrong, people, roles, groups and sources
+refuse a save made on a stale read, and the change feed says what others changed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import peewee
+import pytest
+
+from access import Conflict, Gate, NoChange
+from access.catalogue import PERMISSIONS
+from access.live import ChangeFeed
+from store.db import connect
+from store.models import AuditEvent, Message, Ticket
+from store.schema import VERSIONED, migrate
+from tests import builders
+
+
+@pytest.fixture
+def w(db: peewee.Database) -> builders.World:
+    world = builders.world()
+    agents = [builders.person(name) for name in ("ada", "sam")]
+    builders.role("Admin", PERMISSIONS, holders=agents)
+    return world
+
+
+def _no_op(db: peewee.Database, change, text: str) -> None:
+    before = builders.snapshot(db)
+    events = AuditEvent.select().count()
+    with pytest.raises(NoChange, match=text):
+        change()
+    assert builders.snapshot(db) == before
+    assert AuditEvent.select().count() == events  # not even a refusal is logged
+
+
+def test_changes_that_change_nothing_write_nothing(db: peewee.Database, w) -> None:
+    ada = Gate(db, "ada")
+    ada.assign(w.t_s1, "sam")
+    ada.set_status(w.t_s1, "pending")
+    ada.set_priority(w.t_s1, "high")
+    ada.move(w.t_s1, "Returns")
+    _no_op(db, lambda: ada.assign(w.t_s1, "sam"), "already assigned to sam")
+    _no_op(db, lambda: Gate(db, "sam").take(w.t_s1), "already assigned to sam")
+    _no_op(db, lambda: ada.set_status(w.t_s1, "pending"), "already pending")
+    _no_op(db, lambda: ada.set_priority(w.t_s1, "high"), "already has priority high")
+    _no_op(db, lambda: ada.move(w.t_s1, "Returns"), "already in usergroup Returns")
+    ada.close(w.t_s1)
+    _no_op(db, lambda: ada.close(w.t_s1), "already closed")
+    _no_op(db, lambda: ada.assign(w.t_s2, None), "already assigned to nobody")
+
+
+def test_admin_changes_that_change_nothing_write_nothing(db: peewee.Database, w) -> None:
+    ada = Gate(db, "ada")
+    _no_op(db, lambda: ada.set_role_permissions("Admin", PERMISSIONS), "already has those")
+    _no_op(db, lambda: ada.set_active("sam", True), "already active")
+    _no_op(db, lambda: ada.set_archived("eBay DE", True), "already archived")
+    _no_op(db, lambda: ada.rename_group("Returns", "Returns"), "already so named")
+
+
+def test_a_reassignment_does_not_stop_a_reply(db: peewee.Database, w) -> None:
+    ada, sam = Gate(db, "ada"), Gate(db, "sam")
+    seen = sam.get_ticket(w.t_s1).seen
+    ada.assign(w.t_s1, "ada")
+    ada.set_status(w.t_s1, "pending")
+    ada.set_priority(w.t_s1, "urgent")
+    ada.note(w.t_s1, "I'll take this one")
+    sam.reply(w.t_s1, "Here is your refund", seen=seen)
+    assert sam.get_ticket(w.t_s1).messages[-1].body == "Here is your refund"
+    with pytest.raises(Conflict):  # a strict version still refuses any change
+        sam.reply(w.t_s1, "Again", expected_version=seen.version)
+
+
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [
+        (lambda g, n: g.reply(n, "Sent already"), "ada replied"),
+        (lambda g, n: g.close(n), "it was set closed"),
+        (lambda g, n: g.set_status(n, "resolved"), "it was set resolved"),
+    ],
+)
+def test_a_change_that_makes_a_reply_wrong_stops_it(db, w, change, reason: str) -> None:
+    ada, sam = Gate(db, "ada"), Gate(db, "sam")
+    seen = sam.get_ticket(w.t_s1).seen
+    change(ada, w.t_s1)
+    before = builders.snapshot(db)
+    with pytest.raises(Conflict, match=reason):
+        sam.reply(w.t_s1, "My answer", seen=seen)
+    assert builders.snapshot(db) == before
+    sam.reply(w.t_s1, "My answer", seen=sam.get_ticket(w.t_s1).seen)  # read again: it goes
+
+
+def test_a_new_customer_message_stops_a_reply_but_not_a_note(db, w) -> None:
+    sam = Gate(db, "sam")
+    seen = sam.get_ticket(w.t_s1).seen
+    Gate(db, "cust").reply(w.t_s1, "Actually, I found it")
+    with pytest.raises(Conflict, match="the customer wrote again"):
+        sam.reply(w.t_s1, "We will refund you", seen=seen)
+    sam.note(w.t_s1, "Customer found it", seen=seen)
+    assert Message.select().where(Message.ticket == w.t_s1).count() == 4
+
+
+def test_two_admins_save_one_role_the_second_is_a_conflict(db: peewee.Database, w) -> None:
+    builders.role("Agent", {"tickets.list", "tickets.view"})
+    ada, sam = Gate(db, "ada"), Gate(db, "sam")
+    first, second = ada.get_role("Agent"), sam.get_role("Agent")
+    ada.set_role_permissions(
+        "Agent", first.permissions | {"tickets.close"}, expected_version=first.version
+    )
+    before = builders.snapshot(db)
+    with pytest.raises(Conflict, match=r"ada at .*role.permissions \(added tickets.close\)"):
+        sam.set_role_permissions(
+            "Agent", second.permissions | {"tickets.take"}, expected_version=second.version
+        )
+    assert builders.snapshot(db) == before
+    assert "tickets.close" in sam.get_role("Agent").permissions
+
+
+def test_groups_people_and_sources_refuse_a_stale_save(db: peewee.Database, w) -> None:
+    ada, sam = Gate(db, "ada"), Gate(db, "sam")
+    group = sam.list_groups()[1]
+    assert group.name == "Returns"
+    ada.add_member("Returns", "cust")
+    with pytest.raises(Conflict, match=r"group\.member\.add"):
+        sam.add_supervisor("Returns", "sam", expected_version=group.version)
+    ada.define_field("Phone", "phone")
+    fresh = sam.list_groups()[1]
+    ada.set_field_value("Returns", "Phone", "+48 111 222 333")
+    with pytest.raises(Conflict, match=r"group\.field"):
+        sam.set_field_value("Returns", "Phone", "+48 999", expected_version=fresh.version)
+
+    person = next(p for p in sam.list_people() if p.username == "cust")
+    ada.edit_person("cust", display_name="Customer One")
+    with pytest.raises(Conflict, match=r"person\.edit"):
+        sam.set_active("cust", False, expected_version=person.version)
+    ada.grant_role("cust", "Admin")  # a role given changes the person too
+    person = next(p for p in sam.list_people() if p.username == "cust")
+    ada.revoke_role("cust", "Admin")
+    with pytest.raises(Conflict, match=r"role\.revoke"):
+        sam.edit_person("cust", phone="+48 1", expected_version=person.version)
+
+    source = next(s for s in sam.list_sources() if s.name == "Amazon DE")
+    ada.rename_source("Amazon DE", "Amazon Germany")
+    with pytest.raises(Conflict, match=r"source\.rename"):
+        sam.set_archived("Amazon Germany", True, expected_version=source.version)
+
+
+def test_the_feed_says_what_others_changed(db: peewee.Database, db_path: Path, w) -> None:
+    feed = ChangeFeed(db)
+    assert feed.poll() is None  # nothing since it was made
+    assert feed.poll() is None
+    other = Gate(connect(str(db_path)), "sam")
+    other.assign(w.t_s2, "ada")
+    other.note(w.t_g1, "looked at it")
+    changes = feed.poll()
+    assert changes is not None
+    assert changes.tickets == {w.t_s2, w.t_g1}
+    assert not changes.grants_may_differ
+    assert feed.poll() is None
+    with pytest.raises(NoChange):  # writes nothing, so there is nothing to tell
+        other.assign(w.t_s2, "ada")
+    assert feed.poll() is None
+    other.revoke_role("ada", "Admin")
+    changes = feed.poll()
+    assert changes is not None and changes.grants_may_differ and changes.tickets == set()
+
+
+def test_the_feed_starts_from_a_given_head(db: peewee.Database, w) -> None:
+    head = ChangeFeed(db).head
+    Gate(db, "sam").take(w.t_s1)
+    assert ChangeFeed(db, head).poll().tickets == {w.t_s1}  # type: ignore[union-attr]
+    assert ChangeFeed(db).poll() is None
+
+
+def test_versions_are_added_to_an_older_database(db: peewee.Database, db_path: Path) -> None:
+    for table in VERSIONED:
+        db.execute_sql(f"ALTER TABLE {table} DROP COLUMN version")
+    db.execute_sql("DELETE FROM schema_version WHERE version = 3")
+    db.execute_sql(
+        "INSERT INTO person (username, display_name, email, phone, active, created_at)"
+        " VALUES ('old', 'Old', '', '', 1, '2026-01-01')"
+    )
+    migrate(db)
+    assert Gate(db, "old").person_id
+    assert db.execute_sql("SELECT version FROM person").fetchall() == [(1,)]
+    assert Ticket.select().count() == 0
