@@ -17,7 +17,7 @@ import peewee
 from access import audit, scope
 from access.errors import InvalidInput, NotFound
 from access.gate import GateBase
-from access.grants import Grants, load_grants
+from access.grants import Grants, read_grants
 from access.views import Assignee, BulkOutcome
 from store.models import (
     TICKET_PRIORITIES,
@@ -135,7 +135,7 @@ class BulkTickets(GateBase):
             person = Person.get_or_none(Person.username == value)
             if person is None or not person.active:
                 raise NotFound(f"no active person named {value!r}")
-            assignee = None if person.id == grants.person_id else load_grants(person)
+            assignee = None if person.id == grants.person_id else _grants_of(person)
             return _Target(kind, column, permission, action, person.id, value, assignee)
         if kind == "move":
             if value is None:
@@ -313,7 +313,14 @@ class Assignees(GateBase):
         chosen = []
         for person in workers:
             if person.id == grants.person_id or _numbers_where(
-                wanted, scope.may(load_grants(person), "tickets.reply")
+                wanted, scope.may(_grants_of(person), "tickets.reply")
             ):
                 chosen.append(Assignee(person.username, person.display_name))
         return chosen
+
+
+def _grants_of(person: Person) -> Grants:
+    grants = read_grants(Person.id == person.id)
+    if grants is None:
+        raise NotFound(f"no active person named {person.username!r}")
+    return grants
