@@ -6,7 +6,8 @@ Builds (once, cached in bench/.data/) a demo database per size, then measures:
   - start to first inbox paint, and an empty Textual app started the same way (ratio);
   - key press to repaint in the inbox: move, page down, jump to end;
   - group filter and search applied (first page of results on screen), and their counts;
-  - resident memory after the first paint, and after all the in-app figures.
+  - resident memory after the first paint, and after all the in-app figures;
+  - a bulk assign of 1,000 marked tickets by a supervisor, preview + apply (`bench.bulk`).
 Every figure is a median over `--runs`; this machine is shared, so compare ratios in one run.
 """
 
@@ -226,6 +227,10 @@ def main() -> None:
             i["rss_mb"] for i in inbox
         )
         for name, value in in_child(path, args.user, args.runs).items():
+            rows.setdefault(name, {})[size] = value
+        # Last: it changes the database (reassigns 1,000 tickets per run).
+        bulk = child("bench.bulk", str(path), "--runs", str(args.runs), timeout=600)
+        for name, value in bulk.items():
             rows.setdefault(name, {})[size] = value
         print(f"  measured {size:,}", flush=True)
 

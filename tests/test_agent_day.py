@@ -87,8 +87,11 @@ async def test_ctrl_e_opens_the_editor_in_the_composer(
 async def test_bulk_close_previews_what_will_change_and_what_is_skipped(demo: Path) -> None:
     gate = Gate(connect(str(demo)), "sam")
     rows = gate.list_tickets(limit=3)
+    ada = Gate(connect(str(demo)), "ada")
     for row, status in zip(rows[::-1], ("open", "closed", "open"), strict=True):
-        Gate(connect(str(demo)), "ada").set_status(row.number, status)  # the order stays
+        if row.status == status:  # a change that changes nothing is refused
+            ada.set_status(row.number, "pending")
+        ada.set_status(row.number, status)  # newest last: the inbox order stays
     app = make_app(demo, "sam")
     async with app.run_test(size=SMALL) as pilot:
         await settle(pilot)
