@@ -25,6 +25,7 @@ from access.views import (
 )
 from store import search
 from store.models import (
+    TICKET_ORDERS,
     TICKET_PRIORITIES,
     TICKET_STATUSES,
     CustomField,
@@ -36,6 +37,7 @@ from store.models import (
     Usergroup,
     utcnow,
 )
+from store.planner import unindexed
 
 Requester = Person.alias("requester")
 Assignee = Person.alias("assignee")
@@ -87,7 +89,15 @@ class TicketDesk(GateBase):
             unknown = set(query.statuses) - set(TICKET_STATUSES)
             if unknown:
                 raise InvalidInput(f"unknown status {sorted(unknown)[0]!r}")
-            where &= Ticket.status.in_(list(query.statuses))
+            # One status keeps its index (already in inbox order); several are tested per row
+            # along the covering inbox index, which gives the order without a sort.
+            status = Ticket.status if len(query.statuses) == 1 else unindexed(Ticket.status)
+            where &= status.in_(list(query.statuses))
+        if query.priorities:
+            unknown = set(query.priorities) - set(TICKET_PRIORITIES)
+            if unknown:
+                raise InvalidInput(f"unknown priority {sorted(unknown)[0]!r}")
+            where &= unindexed(Ticket.priority).in_(list(query.priorities))
         if query.usergroups:
             ids = [g for g in query.usergroups if g is not None]
             parts = []
@@ -104,7 +114,9 @@ class TicketDesk(GateBase):
             where &= Ticket.assignee.is_null()
         if query.assignee:
             person = Person.get_or_none(Person.username == query.assignee)
-            where &= Ticket.assignee == (person.id if person else -1)
+            if person is None:
+                raise InvalidInput(f"no person named {query.assignee!r}")
+            where &= Ticket.assignee == person.id
         if query.search.strip():
             where &= self._matching(grants, query.search, in_order)
         return where
@@ -196,20 +208,22 @@ class TicketDesk(GateBase):
             raise InvalidInput("offset and limit must not be negative")
         query = query or TicketQuery()
         grants = self.grants()
-        newest_first = (Ticket.updated_at.desc(), Ticket.number.desc())
-        oldest_first = (Ticket.updated_at.asc(), Ticket.number.asc())
-        order, reverse = newest_first, False
+        if query.order not in TICKET_ORDERS:
+            raise InvalidInput(f"unknown order {query.order!r}; one of {', '.join(TICKET_ORDERS)}")
+        newest_first = query.order != "waiting"
+        reverse = False
         if total is not None and offset > total // 2:
             end = min(offset + limit, total)
             offset, limit = total - end, max(0, end - offset)
-            order, reverse = oldest_first, True
+            reverse = True
+        order = _order(query.order, reverse)
         page_keys: Any = None
-        ask = self._asker(grants, query.search)
+        ask = self._asker(grants, query.search) if query.order != "priority" else None
         if ask is not None:  # a word in most tickets: ask about the newest ones in turn
             in_scope = Ticket.select(Ticket.number, Ticket.updated_at).where(
                 self._filtered(grants, replace(query, search=""))
             )
-            page_keys = search.page_by_asking(in_scope, not reverse, ask, offset, limit)
+            page_keys = search.page_by_asking(in_scope, newest_first != reverse, ask, offset, limit)
         if page_keys is None:
             # Skip rows over the ticket index alone, then join names for the one page.
             keys = Ticket.select(Ticket.number).where(self._filtered(grants, query, in_order=True))
@@ -715,6 +729,27 @@ class TicketDesk(GateBase):
             if candidate.name == source:
                 return candidate.id
         raise NotFound(f"no open source named {source!r}")
+
+
+# Most urgent first: the rank of each priority, as SQL.
+_PRIORITY_RANK = peewee.Case(
+    Ticket.priority,
+    [(p, i) for i, p in enumerate(reversed(TICKET_PRIORITIES))],
+    len(TICKET_PRIORITIES),
+)
+
+
+def _order(order: str, reverse: bool) -> tuple[peewee.Ordering, ...]:
+    """The ORDER BY of an inbox order, or of its reverse (a page read from the other end)."""
+    newest = order != "waiting"
+    by_time = (
+        (Ticket.updated_at.desc(), Ticket.number.desc())
+        if newest != reverse
+        else (Ticket.updated_at.asc(), Ticket.number.asc())
+    )
+    if order == "priority":
+        return ((_PRIORITY_RANK.desc() if reverse else _PRIORITY_RANK.asc()), *by_time)
+    return by_time
 
 
 def fields_of_group(group_id: int | None) -> tuple[FieldValue, ...]:

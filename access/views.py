@@ -9,6 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+# The vocabulary screens offer (they may not import the store), spelled once there.
+from store.models import TICKET_ORDERS as TICKET_ORDERS
+from store.models import TICKET_PRIORITIES as TICKET_PRIORITIES
+from store.models import TICKET_STATUSES as TICKET_STATUSES
+
 
 @dataclass(frozen=True)
 class TicketRow:
@@ -86,12 +91,19 @@ class TicketQuery:
     """Filters of the inbox and of `ticketty tickets list`; all optional, all combined with AND."""
 
     statuses: tuple[str, ...] = ()
+    priorities: tuple[str, ...] = ()
     usergroups: tuple[int | None, ...] = ()  # None stands for "no group"
     sources: tuple[int, ...] = ()
     assignee: str | None = None  # a username
     mine: bool = False
     unassigned: bool = False
     search: str = ""
+    order: str = "activity"  # one of TICKET_ORDERS
+
+
+# The inbox opens on the open work: resolved and closed tickets are a filter away.
+OPEN_WORK = ("new", "open", "pending")
+INBOX_DEFAULT = TicketQuery(statuses=OPEN_WORK)
 
 
 @dataclass(frozen=True)

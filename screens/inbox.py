@@ -12,14 +12,25 @@ from textual.screen import Screen
 from textual.widgets import Header, Static
 
 from access import Gate
-from access.views import BulkOutcome, TicketQuery, TicketRow
+from access.views import (
+    INBOX_DEFAULT,
+    TICKET_PRIORITIES,
+    TICKET_STATUSES,
+    BulkOutcome,
+    TicketQuery,
+    TicketRow,
+)
 from tui.footer import KeyFooter
 from tui.safe_text import as_text, one_line
 from tui.ticket_changes import apply_change, choose_value
 from tui.ticket_list import TicketList
-from tui.widgets import PickerModal, PromptModal
+from tui.widgets import ChecklistModal, PickerModal, PromptModal
 
-STATUSES = ("new", "open", "pending", "resolved", "closed")
+ORDER_LABELS = {
+    "activity": "Newest activity",
+    "waiting": "Oldest waiting",
+    "priority": "Priority, most urgent first",
+}
 
 
 class GateRowSource:
@@ -47,6 +58,7 @@ NEEDS: dict[str, str] = {
     "take": "tickets.take",
     "new_ticket": "tickets.create",
     "roles": "roles.list",
+    "filter_source": "sources.list",
 }
 
 
@@ -97,6 +109,8 @@ class InboxScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("slash", "search", "Search", id="inbox.search"),
         Binding("f", "filter_status", "Status filter", id="inbox.filter_status"),
+        Binding("P", "filter_priority", "Priority filter", show=False, id="inbox.filter_priority"),
+        Binding("O", "order", "Sort", show=False, id="inbox.order"),
         Binding("F", "filter_groups", "Groups", id="inbox.filter_groups"),
         Binding("S", "filter_source", "Source filter", show=False, id="inbox.filter_source"),
         Binding("M", "toggle_mine", "Mine", show=False, id="inbox.mine"),
@@ -116,8 +130,10 @@ class InboxScreen(Screen[None]):
 
     def __init__(self) -> None:
         super().__init__()
-        self.query_filter = TicketQuery()
+        self.query_filter = INBOX_DEFAULT
         self.group_names: dict[int | None, str] = {}
+        self.source_names: dict[int, str] = {}
+        self._total = 0
         self._last_change = -1
         self._away = False
 
@@ -170,23 +186,31 @@ class InboxScreen(Screen[None]):
             self.query_one(TicketList).reload()
 
     def on_ticket_list_counted(self, message: TicketList.Counted) -> None:
-        self._show_status(message.total)
+        self._total = message.total
+        self._show_status()
 
-    def _show_status(self, total: int) -> None:
+    def on_ticket_list_marks_changed(self, _: TicketList.MarksChanged) -> None:
+        self._show_status()
+
+    def _show_status(self) -> None:
         q = self.query_filter
-        parts = [f"{total} tickets"]
+        parts = [f"{self._total} tickets"]
         if q.statuses:
             parts.append("status " + ",".join(q.statuses))
+        if q.priorities:
+            parts.append("priority " + ",".join(q.priorities))
         if q.usergroups:
             parts.append("groups " + ", ".join(self.group_names.get(g, "?") for g in q.usergroups))
         if q.sources:
-            parts.append("source filter on")
+            parts.append("source " + ", ".join(self.source_names.get(s, "?") for s in q.sources))
         if q.mine:
             parts.append("mine")
         if q.unassigned:
             parts.append("unassigned")
         if q.search:
             parts.append(f"search “{q.search}”")
+        if q.order != "activity":
+            parts.append(f"sorted by {ORDER_LABELS[q.order].lower()}")
         marks = len(self.query_one(TicketList).marked)
         if marks:
             parts.append(f"{marks} marked")
@@ -214,13 +238,29 @@ class InboxScreen(Screen[None]):
         )
 
     def action_filter_status(self) -> None:
-        choices = [("", "any status"), *[(s, s) for s in STATUSES]]
+        def done(statuses: tuple[str, ...] | None) -> None:
+            if statuses is not None:
+                self.apply(replace(self.query_filter, statuses=statuses))
 
-        def done(value: str | None) -> None:
-            if value is not None:
-                self.apply(replace(self.query_filter, statuses=(value,) if value else ()))
+        choices = [(s, s) for s in TICKET_STATUSES]
+        title = "Show tickets with status (none ticked: any)"
+        self.app.push_screen(ChecklistModal(title, choices, self.query_filter.statuses), done)
 
-        self.app.push_screen(PickerModal("Show tickets with status", choices), done)
+    def action_filter_priority(self) -> None:
+        def done(priorities: tuple[str, ...] | None) -> None:
+            if priorities is not None:
+                self.apply(replace(self.query_filter, priorities=priorities))
+
+        choices = [(p, p) for p in reversed(TICKET_PRIORITIES)]
+        title = "Show tickets with priority (none ticked: any)"
+        self.app.push_screen(ChecklistModal(title, choices, self.query_filter.priorities), done)
+
+    def action_order(self) -> None:
+        def done(order: str | None) -> None:
+            if order:
+                self.apply(replace(self.query_filter, order=order))
+
+        self.app.push_screen(PickerModal("Sort by", list(ORDER_LABELS.items())), done)
 
     def action_filter_groups(self) -> None:
         from screens.group_filter import GroupFilterScreen
@@ -235,6 +275,7 @@ class InboxScreen(Screen[None]):
     def action_filter_source(self) -> None:
         def loaded(sources: list[Any]) -> None:
             choices = [("", "any source")] + [(str(s.id), s.name) for s in sources]
+            self.source_names = {s.id: s.name for s in sources}
 
             def done(value: str | None) -> None:
                 if value is not None:
@@ -253,7 +294,7 @@ class InboxScreen(Screen[None]):
 
     def action_clear_filters(self) -> None:
         self.group_names = {}
-        self.apply(TicketQuery())
+        self.apply(INBOX_DEFAULT)
 
     # ----------------------------------------------------------------- open
 

@@ -24,6 +24,8 @@ database_proxy = DatabaseProxy()
 
 TICKET_STATUSES = ("new", "open", "pending", "resolved", "closed")
 TICKET_PRIORITIES = ("low", "normal", "high", "urgent")
+# Inbox orders: newest activity first, oldest waiting first, most urgent first.
+TICKET_ORDERS = ("activity", "waiting", "priority")
 MESSAGE_KINDS = ("customer", "reply", "note")
 TICKET_SCOPES = ("all", "usergroups", "own")
 FIELD_KINDS = ("text", "phone", "email", "url", "address")

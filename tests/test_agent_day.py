@@ -3,13 +3,15 @@ presses and checks the result through the gate."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from textual.widgets import Label
+from textual.widgets import Label, OptionList
 
 from access import Gate
 from access.demo import DEMO_NOW
+from access.views import INBOX_DEFAULT
 from screens.inbox import InboxScreen
 from screens.ticket_detail import TicketDetailScreen
 from store.db import connect
@@ -17,7 +19,7 @@ from tests.tui_support import demo_database, make_app, settle
 from ticketty.launch import build_app
 from tui.config import Config
 from tui.ticket_list import TicketList
-from tui.widgets import ComposeModal, ConfirmModal
+from tui.widgets import ComposeModal, ConfirmModal, PickerModal
 
 SMALL = (80, 24)
 
@@ -84,23 +86,118 @@ async def test_ctrl_e_opens_the_editor_in_the_composer(
     assert "Hello. written in the editor" in bodies
 
 
-async def test_bulk_close_previews_what_will_change_and_what_is_skipped(demo: Path) -> None:
-    gate = Gate(connect(str(demo)), "sam")
-    rows = gate.list_tickets(limit=3)
+async def test_bulk_change_previews_what_will_change_and_what_is_skipped(demo: Path) -> None:
     ada = Gate(connect(str(demo)), "ada")
-    for row, status in zip(rows[::-1], ("open", "closed", "open"), strict=True):
+    rows = ada.list_tickets(INBOX_DEFAULT, limit=3)
+    for row, status in zip(rows[::-1], ("open", "pending", "open"), strict=True):
         if row.status == status:  # a change that changes nothing is refused
-            ada.set_status(row.number, "pending")
+            ada.set_status(row.number, "new")
         ada.set_status(row.number, status)  # newest last: the inbox order stays
-    app = make_app(demo, "sam")
+    app = make_app(demo, "ada")
     async with app.run_test(size=SMALL) as pilot:
         await settle(pilot)
-        await pilot.press("space", "space", "space", "c")
+        await pilot.press("space", "space", "space")
+        await settle(pilot)
+        assert "3 marked" in str(app.screen.query_one("#status").render())
+        await pilot.press("s")
+        await settle(pilot)
+        await pilot.press(*"pending", "enter")
         await settle(pilot)
         assert isinstance(app.screen, ConfirmModal)
         question = str(app.screen.query_one(Label).render())
-        assert "2 will change, 1 will be skipped: 1 already closed" in question
+        assert "2 will change, 1 will be skipped: 1 already pending" in question
         await pilot.press("y")
         await settle(pilot)
         assert not app.screen.query_one(TicketList).marked
-    assert [gate.get_ticket(r.number).row.status for r in rows] == ["closed"] * 3
+    assert [ada.get_ticket(r.number).row.status for r in rows] == ["pending"] * 3
+
+
+def statuses_shown(app) -> set[str]:  # type: ignore[no-untyped-def]
+    tickets = app.screen.query_one(TicketList)
+    return {tickets._page_for(i)[i % 100].status for i in range(min(tickets.total, 100))}
+
+
+async def test_inbox_opens_on_open_work_and_filters_several_statuses(demo: Path) -> None:
+    app = make_app(demo, "ada")
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        assert statuses_shown(app) <= {"new", "open", "pending"}
+        await pilot.press("f")
+        await settle(pilot)
+        # Ticked: new, open, pending. Untick new and open, tick resolved and closed.
+        await pilot.press("space", "down", "space", "down", "down", "space", "down", "space")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.screen.query_filter.statuses == ("pending", "resolved", "closed")
+        assert statuses_shown(app) == {"pending", "resolved", "closed"}
+        assert "status pending,resolved,closed" in str(app.screen.query_one("#status").render())
+        await pilot.press("x")
+        await settle(pilot)
+        assert statuses_shown(app) <= {"new", "open", "pending"}
+
+
+async def test_priority_filter_and_sort_by_priority(demo: Path) -> None:
+    app = make_app(demo, "ada")
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        await pilot.press("O")
+        await settle(pilot)
+        await pilot.press(*"priority", "enter")
+        await settle(pilot)
+        tickets = app.screen.query_one(TicketList)
+        assert tickets.current_row().priority == "urgent"
+        await pilot.press("P")
+        await settle(pilot)
+        await pilot.press("down", "space", "enter")  # urgent, high, ...: tick high
+        await settle(pilot)
+        assert app.screen.query_filter.priorities == ("high",)
+        assert tickets.current_row().priority == "high"
+        assert tickets.total == Gate(connect(str(demo)), "ada").count_tickets(
+            replace(INBOX_DEFAULT, priorities=("high",))
+        )
+
+
+async def test_priority_is_changed_from_the_ticket_screen(demo: Path) -> None:
+    gate = Gate(connect(str(demo)), "ola")
+    row = next(r for r in gate.list_tickets(INBOX_DEFAULT, limit=50) if r.priority != "urgent")
+    app = make_app(demo, "ola")
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        await open_ticket(pilot, row.number)
+        await pilot.press("p")
+        await settle(pilot)
+        await pilot.press(*"urgent", "enter")
+        await settle(pilot)
+    assert gate.get_ticket(row.number).row.priority == "urgent"
+
+
+async def test_source_filter_names_the_source(demo: Path) -> None:
+    app = make_app(demo, "ada")
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        await pilot.press("S")
+        await settle(pilot)
+        await pilot.press(*"Allegro", "enter")
+        await settle(pilot)
+        assert "source Allegro PL" in str(app.screen.query_one("#status").render())
+        assert app.screen.query_one(TicketList).current_row().source == "Allegro PL"
+
+
+async def test_assign_picker_offers_only_people_who_may_work_on_the_ticket(demo: Path) -> None:
+    gate = Gate(connect(str(demo)), "sam")
+    app = make_app(demo, "sam")
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        number = app.screen.query_one(TicketList).current_row().number
+        await pilot.press("a")
+        await settle(pilot)
+        assert isinstance(app.screen, PickerModal)
+        offered = {value for value, _ in app.screen.choices}
+        assert "tom" in offered and not any(v.startswith("c0") for v in offered)
+        await pilot.press(*"tom")
+        await settle(pilot)
+        shown = app.screen.query_one(OptionList)
+        assert shown.option_count == 1 and shown.get_option_at_index(0).id == "tom"
+        await pilot.press("enter")
+        await settle(pilot)
+    assert gate.get_ticket(number).row.assignee == "tom"

@@ -21,7 +21,7 @@ from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
 from access import AccessError, Gate
-from access.views import TicketRow
+from access.views import INBOX_DEFAULT, TicketRow
 from tui.config import Config
 from tui.safe_text import one_line
 from tui.widgets import HelpModal
@@ -60,7 +60,7 @@ class Opening:
         from tui.ticket_list import PAGE
 
         last_change = gate.last_change()  # before the page: a change after it is polled in
-        return cls(gate.capabilities(), gate.list_tickets(limit=PAGE), last_change)
+        return cls(gate.capabilities(), gate.list_tickets(INBOX_DEFAULT, limit=PAGE), last_change)
 
 
 class TickettyApp(App[int]):

@@ -140,6 +140,9 @@ class TicketList(ScrollView, can_focus=True):
             super().__init__()
             self.row = row
 
+    class MarksChanged(Message):
+        """The marked rows changed (the inbox shows how many)."""
+
     class Counted(Message):
         """The source's count arrived (the status line shows it)."""
 
@@ -352,11 +355,13 @@ class TicketList(ScrollView, can_focus=True):
         if row is None:
             return
         self.marked ^= {row.number}
+        self.post_message(self.MarksChanged())
         self._move_to(self.cursor + 1)
         self._refresh_row(self.cursor - 1)
 
     def clear_marks(self) -> None:
         self.marked.clear()
+        self.post_message(self.MarksChanged())
         self.refresh()
 
     def action_open(self) -> None:

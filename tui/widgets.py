@@ -13,8 +13,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label, OptionList, Static, TextArea
+from textual.widgets import Button, Input, Label, OptionList, SelectionList, Static, TextArea
 from textual.widgets.option_list import Option
+from textual.widgets.selection_list import Selection
 
 from tui.safe_text import as_text, one_line
 
@@ -133,6 +134,46 @@ class PickerModal(ModalScreen[str | None]):
 
     def action_focus_list(self) -> None:
         self.query_one(OptionList).focus()
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class ChecklistModal(ModalScreen[tuple[str, ...] | None]):
+    """Tick any of `choices` (value, label): space ticks, enter or ctrl+s applies the ticked
+    values (none ticked: an empty tuple), escape cancels."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        # Priority: the list takes enter to tick a row otherwise.
+        Binding("enter,ctrl+s", "apply", "Apply", priority=True, id="checklist.apply"),
+        Binding("escape", "cancel", "Cancel", id="checklist.cancel"),
+    ]
+
+    def __init__(
+        self, title: str, choices: Sequence[tuple[str, str]], ticked: Sequence[str] = ()
+    ) -> None:
+        super().__init__()
+        self.title_text = title
+        self.choices = list(choices)
+        self.ticked = set(ticked)
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="modal-box"):
+            yield Label(as_text(self.title_text))
+            yield SelectionList[str](
+                *[
+                    Selection(as_text(label), value, value in self.ticked)
+                    for value, label in self.choices
+                ]
+            )
+            yield Static("space ticks · enter applies · escape cancels", classes="hint")
+
+    def on_mount(self) -> None:
+        self.query_one(SelectionList).focus()
+
+    def action_apply(self) -> None:
+        ticked = set(self.query_one(SelectionList).selected)
+        self.dismiss(tuple(value for value, _ in self.choices if value in ticked))
 
     def action_cancel(self) -> None:
         self.dismiss(None)
