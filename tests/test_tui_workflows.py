@@ -11,7 +11,7 @@ from rich.console import Console
 
 from access import Gate, PermissionDenied
 from access.demo import DEMO_NOW
-from access.views import TicketQuery
+from access.views import INBOX_DEFAULT, TicketQuery
 from screens.inbox import InboxScreen
 from screens.role_editor import RoleEditorScreen
 from screens.ticket_detail import TicketDetailScreen
@@ -212,7 +212,7 @@ async def test_inbox_shows_changes_made_since_it_was_read(demo: Path) -> None:
     runs, both reach the list by polling."""
     app = build_app(Gate(connect(str(demo)), "ada"), clock=lambda: DEMO_NOW, refresh_seconds=0.05)
     other = Gate(connect(str(demo)), "sam")
-    rows = other.list_tickets(limit=50)
+    rows = other.list_tickets(INBOX_DEFAULT, limit=50)
     first, second = rows[-1].number, rows[-2].number
     other.reply(first, "Sent again today.")
 
