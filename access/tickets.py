@@ -14,7 +14,9 @@ from access.catalogue import TICKET_PERMISSIONS
 from access.errors import Conflict, InvalidInput, NoChange, NotFound, PermissionDenied
 from access.gate import GateBase, conflict_if_stale
 from access.grants import Grants, read_grants
+from access.mail.outbox import queue_reply
 from access.views import (
+    AttachmentView,
     FieldValue,
     GroupCount,
     MessageView,
@@ -28,9 +30,11 @@ from store.models import (
     TICKET_ORDERS,
     TICKET_PRIORITIES,
     TICKET_STATUSES,
+    Attachment,
     CustomField,
     CustomFieldValue,
     Message,
+    OutboxItem,
     Person,
     Source,
     Ticket,
@@ -314,6 +318,12 @@ class TicketDesk(GateBase):
             messages = messages.where(Message.kind != "note")
         requester = Person.get_by_id(ticket.requester_id)
         contact = "tickets.view_contact" in allowed or is_requester
+        messages = list(messages.order_by(Message.created_at, Message.id))
+        files = _attachments_of([m.id for m in messages])
+        deliveries = {
+            o.message_id: o
+            for o in OutboxItem.select().where(OutboxItem.message.in_([m.id for m in messages]))
+        }
         return TicketDetail(
             row=row,
             requester_name=requester.display_name,
@@ -327,12 +337,29 @@ class TicketDesk(GateBase):
                     author_name=m.author.display_name,
                     body=m.body,
                     created_at=m.created_at,
+                    attachments=files.get(m.id, ()),
+                    delivery=deliveries[m.id].state if m.id in deliveries else None,
+                    delivery_error=deliveries[m.id].last_error if m.id in deliveries else "",
                 )
-                for m in messages.order_by(Message.created_at, Message.id)
+                for m in messages
             ),
             group_fields=fields_of_group(ticket.usergroup_id),
             allowed=allowed | ({"requester.message"} if is_requester else set()),
+            channel=Source.get_by_id(ticket.source_id).kind,
         )
+
+    def attachment(self, number: int | str, attachment_id: int) -> tuple[AttachmentView, bytes]:
+        """One attachment of a message this person may read on this ticket, with its bytes."""
+        detail = self.get_ticket(number)
+        for message in detail.messages:
+            for listed in message.attachments:
+                if listed.id == attachment_id:
+                    if not listed.kept:
+                        raise InvalidInput(
+                            f"{listed.filename} was over the size limit and was not kept"
+                        )
+                    return listed, bytes(Attachment.get_by_id(attachment_id).data)
+        raise NotFound(f"no attachment {attachment_id} on #{detail.row.number}")
 
     # --------------------------------------------------------------- changes
 
@@ -444,6 +471,8 @@ class TicketDesk(GateBase):
                 message = Message.create(
                     ticket=number, kind=kind, author=grants.person_id, body=body
                 )
+                if kind == "reply":
+                    queue_reply(ticket, message)
                 self.record(
                     f"ticket.{kind}", "message", message.id, ticket=number, after={"body": body}
                 )
@@ -750,6 +779,28 @@ def _order(order: str, reverse: bool) -> tuple[peewee.Ordering, ...]:
     if order == "priority":
         return ((_PRIORITY_RANK.desc() if reverse else _PRIORITY_RANK.asc()), *by_time)
     return by_time
+
+
+def _attachments_of(message_ids: list[int]) -> dict[int, tuple[AttachmentView, ...]]:
+    found: dict[int, list[AttachmentView]] = {}
+    rows = (
+        Attachment.select(
+            Attachment.id,
+            Attachment.message,
+            Attachment.filename,
+            Attachment.content_type,
+            Attachment.size,
+            Attachment.inline,
+            Attachment.kept,
+        )
+        .where(Attachment.message.in_(message_ids))
+        .order_by(Attachment.id)
+    )
+    for a in rows:
+        found.setdefault(a.message_id, []).append(
+            AttachmentView(a.id, a.filename, a.content_type, a.size, a.inline, a.kept)
+        )
+    return {k: tuple(v) for k, v in found.items()}
 
 
 def fields_of_group(group_id: int | None) -> tuple[FieldValue, ...]:

@@ -36,6 +36,16 @@ class TicketRow:
 
 
 @dataclass(frozen=True)
+class AttachmentView:
+    id: int
+    filename: str
+    content_type: str
+    size: int
+    inline: bool  # an image shown inside the message
+    kept: bool  # False: over the size limit, listed but not stored
+
+
+@dataclass(frozen=True)
 class MessageView:
     id: int
     kind: str  # customer, reply or note
@@ -43,6 +53,10 @@ class MessageView:
     author_name: str
     body: str
     created_at: datetime
+    attachments: tuple[AttachmentView, ...] = ()
+    # For a reply sent by mail: queued, sent or failed, and the last error.
+    delivery: str | None = None
+    delivery_error: str = ""
 
 
 @dataclass(frozen=True)
@@ -72,6 +86,7 @@ class TicketDetail:
     group_fields: tuple[FieldValue, ...]
     # The ticket actions this person may take on this ticket (catalogue keys).
     allowed: frozenset[str] = field(default_factory=frozenset)
+    channel: str = ""  # the kind of the ticket's source: email, web, ...
 
     @property
     def seen(self) -> Seen:

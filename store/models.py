@@ -10,6 +10,8 @@ from datetime import UTC, datetime
 
 from peewee import (
     AutoField,
+    BigIntegerField,
+    BlobField,
     BooleanField,
     CharField,
     DatabaseProxy,
@@ -30,6 +32,7 @@ MESSAGE_KINDS = ("customer", "reply", "note")
 TICKET_SCOPES = ("all", "usergroups", "own")
 FIELD_KINDS = ("text", "phone", "email", "url", "address")
 SOURCE_KINDS = ("email", "marketplace", "web", "phone")
+DELIVERY_STATES = ("queued", "sent", "failed")
 
 
 def utcnow() -> datetime:
@@ -205,6 +208,81 @@ class AuditEvent(BaseModel):
         )
 
 
+class MailAccount(BaseModel):
+    """The mailbox behind an e-mail source. No password: secrets come from a file or the
+    environment (`access.mail.secrets`)."""
+
+    source = ForeignKeyField(Source, unique=True, on_delete="CASCADE", backref="mail_accounts")
+    address = CharField()
+    imap_url = CharField(default="")
+    smtp_url = CharField(default="")
+    last_fetch_at = DateTimeField(null=True)
+    last_error = TextField(default="")
+
+
+class MailCursor(BaseModel):
+    """How far an IMAP folder has been read; written in the transaction of each message taken."""
+
+    source = ForeignKeyField(Source, on_delete="CASCADE")
+    folder = CharField()
+    uidvalidity = BigIntegerField(default=0)
+    last_uid = BigIntegerField(default=0)
+
+    class Meta:
+        indexes = ((("source", "folder"), True),)
+
+
+class MailId(BaseModel):
+    """A Message-ID a ticket's conversation carries: sent by Ticketty (`outgoing`) or taken in."""
+
+    message_id = CharField(max_length=500)
+    source = ForeignKeyField(Source, on_delete="CASCADE", index=False)
+    ticket = ForeignKeyField(Ticket, on_delete="CASCADE")
+    message = ForeignKeyField(Message, null=True, on_delete="CASCADE")
+    outgoing = BooleanField(default=False)
+
+    class Meta:
+        indexes = ((("source", "message_id"), False),)
+
+
+class Attachment(BaseModel):
+    message = ForeignKeyField(Message, on_delete="CASCADE", backref="attachments")
+    filename = CharField(max_length=500)
+    content_type = CharField(max_length=200)
+    size = IntegerField()
+    inline = BooleanField(default=False)
+    # False when the file was over the size limit: listed, but its bytes were not kept.
+    kept = BooleanField(default=True)
+    data = BlobField(default=b"")
+
+
+class OutboxItem(BaseModel):
+    """One reply to deliver; written in the transaction of the reply itself."""
+
+    message = ForeignKeyField(Message, unique=True, on_delete="CASCADE")
+    source = ForeignKeyField(Source, on_delete="CASCADE", index=False)
+    message_id = CharField(max_length=500)
+    recipient = CharField()
+    state = CharField(default="queued")
+    attempts = IntegerField(default=0)
+    next_try_at = DateTimeField(default=utcnow)
+    last_error = TextField(default="")
+    sent_at = DateTimeField(null=True)
+
+    class Meta:
+        indexes = ((("state", "next_try_at"), False),)
+
+
+class QuarantinedMail(BaseModel):
+    """A message that could not be taken in, kept whole with the reason."""
+
+    source = ForeignKeyField(Source, on_delete="CASCADE")
+    origin = CharField(max_length=500)
+    reason = TextField()
+    raw = BlobField()
+    received_at = DateTimeField(default=utcnow)
+
+
 class SchemaVersion(BaseModel):
     version = IntegerField(primary_key=True)
     applied_at = DateTimeField(default=utcnow)
@@ -225,4 +303,13 @@ ALL_MODELS: list[type[BaseModel]] = [
     Ticket,
     Message,
     AuditEvent,
+]
+
+MAIL_MODELS: list[type[BaseModel]] = [
+    MailAccount,
+    MailCursor,
+    MailId,
+    Attachment,
+    OutboxItem,
+    QuarantinedMail,
 ]

@@ -7,7 +7,7 @@ from collections.abc import Callable
 import peewee
 
 from store import dialect
-from store.models import ALL_MODELS, SchemaVersion
+from store.models import ALL_MODELS, MAIL_MODELS, SchemaVersion
 
 
 def _v1_initial(db: peewee.Database) -> None:
@@ -31,10 +31,15 @@ def _v3_versions(db: peewee.Database) -> None:
             db.execute_sql(f"ALTER TABLE {table} ADD COLUMN version INTEGER NOT NULL DEFAULT 1")
 
 
+def _v4_mail(db: peewee.Database) -> None:
+    db.create_tables(MAIL_MODELS)
+
+
 MIGRATIONS: list[tuple[int, Callable[[peewee.Database], None]]] = [
     (1, _v1_initial),
     (2, _v2_search),
     (3, _v3_versions),
+    (4, _v4_mail),
 ]
 
 LATEST = MIGRATIONS[-1][0]

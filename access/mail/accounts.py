@@ -1,0 +1,124 @@
+"""Mail account settings: server URLs (never with a password) and where the passwords come from.
+
+`imaps://user@host:993/INBOX`, `imap+starttls://user@host/INBOX`, `imap://` (plain, for a
+server on the same machine); `smtps://`, `smtp+starttls://`, `smtp://`. A user name holding `@`
+is written `%40`. Passwords come from the environment (`TICKETTY_MAIL_PASSWORD_<SOURCE>`, the
+source name upper-cased with other characters as `_`) or from the secrets file
+(`TICKETTY_MAIL_SECRETS`, else `mail-secrets` in the config folder): lines `SOURCE = PASSWORD`,
+or `SOURCE.imap = ...` / `SOURCE.smtp = ...` when the two differ. The file must be readable by
+its owner only.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import stat
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import platformdirs
+
+from access.errors import InvalidInput
+
+_SCHEMES = {
+    "imap": ("imap", "plain", 143),
+    "imap+starttls": ("imap", "starttls", 143),
+    "imaps": ("imap", "tls", 993),
+    "smtp": ("smtp", "plain", 25),
+    "smtp+starttls": ("smtp", "starttls", 587),
+    "smtps": ("smtp", "tls", 465),
+}
+_ADDRESS = re.compile(r"^[^@\s<>\"',;]+@[^@\s<>\"',;]+\.[^@\s<>\"',;]+$|^[^@\s<>\"',;]+@localhost$")
+
+
+class SecretMissing(Exception):
+    """No password for an account; the message says where to put one."""
+
+
+@dataclass(frozen=True)
+class ServerUrl:
+    protocol: str  # imap or smtp
+    security: str  # plain, starttls or tls
+    host: str
+    port: int
+    user: str
+    folder: str  # IMAP only
+
+    def display(self) -> str:
+        return f"{self.protocol} {self.user + '@' if self.user else ''}{self.host}:{self.port}"
+
+
+def parse_url(text: str, protocol: str) -> ServerUrl:
+    """A server URL of `protocol`; refuses one carrying a password."""
+    text = (text or "").strip()
+    parts = urlsplit(text)
+    scheme = _SCHEMES.get(parts.scheme.lower())
+    if scheme is None or scheme[0] != protocol:
+        names = ", ".join(f"{k}://" for k, v in _SCHEMES.items() if v[0] == protocol)
+        raise InvalidInput(f"{text!r} is not a {protocol} URL; start it with one of {names}")
+    if parts.password is not None:
+        raise InvalidInput(
+            "a password does not belong in the URL; put it in the mail secrets file or the "
+            "environment (see README, Customers by e-mail)"
+        )
+    if not parts.hostname:
+        raise InvalidInput(f"{text!r} names no server")
+    try:
+        port = parts.port or scheme[2]
+    except ValueError as exc:
+        raise InvalidInput(f"{text!r}: {exc}") from exc
+    folder = unquote(parts.path.lstrip("/")) or "INBOX"
+    return ServerUrl(
+        protocol=protocol,
+        security=scheme[1],
+        host=parts.hostname,
+        port=port,
+        user=unquote(parts.username or ""),
+        folder=folder,
+    )
+
+
+def check_address(address: str) -> str:
+    address = (address or "").strip().lower()
+    if not _ADDRESS.match(address):
+        raise InvalidInput(f"{address!r} is not an e-mail address")
+    return address
+
+
+def secrets_path() -> Path:
+    explicit = os.environ.get("TICKETTY_MAIL_SECRETS")
+    if explicit:
+        return Path(explicit)
+    return Path(platformdirs.user_config_dir("ticketty", appauthor=False)) / "mail-secrets"
+
+
+def password_for(source: str, protocol: str) -> str:
+    """The password of `source`'s `protocol` (imap or smtp) account."""
+    key = "TICKETTY_MAIL_PASSWORD_" + re.sub(r"[^A-Z0-9]", "_", source.upper())
+    for name in (f"{key}_{protocol.upper()}", key):
+        if os.environ.get(name):
+            return os.environ[name]
+    path = secrets_path()
+    if path.exists():
+        entries = _read_secrets(path)
+        for name in (f"{source}.{protocol}", source):
+            if name in entries:
+                return entries[name]
+    raise SecretMissing(
+        f"no {protocol} password for {source}: set {key} or add `{source} = ...` to {path}"
+    )
+
+
+def _read_secrets(path: Path) -> dict[str, str]:
+    mode = path.stat().st_mode
+    if mode & (stat.S_IRWXG | stat.S_IRWXO):
+        raise SecretMissing(f"{path} is readable by others; chmod 600 it")
+    entries: dict[str, str] = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.strip() or line.lstrip().startswith("#") or "=" not in line:
+            continue
+        name, _, value = line.partition("=")
+        entries[name.strip()] = value.strip()
+    return entries

@@ -1,0 +1,298 @@
+"""E-mail sources through the gate: their accounts, one fetch pass, one send pass, quarantine.
+
+Everything here needs `sources.edit` (administration) or `sources.list` (reading the state);
+`ticketty serve` runs as a person holding `sources.edit`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+
+import peewee
+
+from access.errors import InvalidInput, NotFound
+from access.mail import outbox
+from access.mail.accounts import SecretMissing, check_address, parse_url, password_for
+from access.mail.intake import CursorStep, MailIntake, Taken
+from access.mail.transport import (
+    MailServerError,
+    fetch_raw,
+    imap_folder,
+    new_uids,
+    smtp_deliver,
+)
+from store.models import (
+    MailAccount,
+    MailCursor,
+    OutboxItem,
+    QuarantinedMail,
+    Source,
+    utcnow,
+)
+
+Report = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class MailAccountView:
+    source: str
+    address: str
+    imap: str
+    smtp: str
+    archived: bool
+    last_fetch_at: datetime | None
+    last_error: str
+    waiting: int  # replies queued to go out
+    failed: int
+    quarantined: int
+
+
+@dataclass(frozen=True)
+class QuarantineView:
+    id: int
+    source: str
+    origin: str
+    reason: str
+    size: int
+    received_at: datetime
+
+
+class MailDesk(MailIntake):
+    # ------------------------------------------------------------------ accounts
+
+    def add_email_source(self, name: str, address: str, imap: str = "", smtp: str = "") -> None:
+        from access.admin import _name
+
+        self.require("sources.edit")
+        name = _name(name, "source name")
+        values = _account_values(address, imap, smtp)
+        with self.writing():
+            if Source.get_or_none(Source.name == name):
+                raise InvalidInput(f"a source named {name!r} already exists")
+            source = Source.create(name=name, kind="email")
+            MailAccount.create(source=source.id, **values)
+            self.record("source.add", "source", source.id, after={"name": name, **values})
+
+    def edit_account(
+        self,
+        name: str,
+        *,
+        address: str | None = None,
+        imap: str | None = None,
+        smtp: str | None = None,
+    ) -> None:
+        self.require("sources.edit")
+        with self.writing():
+            source = Source.get_or_none(Source.name == name)
+            if source is None:
+                raise NotFound(f"no source named {name!r}")
+            if source.kind != "email":
+                raise InvalidInput(f"{name} is a {source.kind} source, not an e-mail one")
+            current = MailAccount.get_or_none(MailAccount.source == source.id)
+            before = _account_dict(current)
+            merged = {
+                **before,
+                **{
+                    k: v
+                    for k, v in (("address", address), ("imap_url", imap), ("smtp_url", smtp))
+                    if v is not None
+                },
+            }
+            values = _account_values(
+                merged.get("address", ""), merged.get("imap_url", ""), merged.get("smtp_url", "")
+            )
+            if current is None:
+                MailAccount.create(source=source.id, **values)
+            else:
+                MailAccount.update(values).where(MailAccount.id == current.id).execute()
+            self.record("source.mail", "source", source.id, before=before, after=values)
+
+    def mail_accounts(self) -> list[MailAccountView]:
+        self.require("sources.list")
+        counts: dict[tuple[int, str], int] = {
+            (s, st): n
+            for s, st, n in OutboxItem.select(
+                OutboxItem.source, OutboxItem.state, peewee.fn.COUNT(OutboxItem.id)
+            )
+            .where(OutboxItem.state != "sent")
+            .group_by(OutboxItem.source, OutboxItem.state)
+            .tuples()
+        }
+        held: dict[int, int] = dict(
+            QuarantinedMail.select(QuarantinedMail.source, peewee.fn.COUNT(QuarantinedMail.id))
+            .group_by(QuarantinedMail.source)
+            .tuples()
+        )
+        rows = MailAccount.select(MailAccount, Source).join(Source).order_by(Source.name)
+        return [
+            MailAccountView(
+                source=a.source.name,
+                address=a.address,
+                imap=a.imap_url,
+                smtp=a.smtp_url,
+                archived=a.source.archived,
+                last_fetch_at=a.last_fetch_at,
+                last_error=a.last_error,
+                waiting=counts.get((a.source_id, "queued"), 0),
+                failed=counts.get((a.source_id, "failed"), 0),
+                quarantined=held.get(a.source_id, 0),
+            )
+            for a in rows
+        ]
+
+    def open_mail_sources(self, name: str | None = None) -> list[Source]:
+        """The e-mail sources to work on: `name`, or every open one with an account."""
+        if name is not None:
+            return [self.mail_source(name)]
+        self.require("sources.edit")
+        return list(
+            Source.select()
+            .join(MailAccount, on=(MailAccount.source == Source.id))
+            .where((Source.kind == "email") & (Source.archived == False))  # noqa: E712
+            .order_by(Source.name)
+        )
+
+    # --------------------------------------------------------------------- intake
+
+    def fetch(self, source: Source, report: Report) -> int:
+        """One pass over the source's IMAP folder; returns how many messages were taken.
+        Each message is taken with the cursor in one transaction, so a killed fetch takes
+        nothing twice and loses nothing."""
+        account = self._account(source)
+        if not account.imap_url:
+            raise InvalidInput(f"{source.name} has no IMAP server; add one with sources edit")
+        url = parse_url(account.imap_url, "imap")
+        count = 0
+        try:
+            password = password_for(source.name, "imap")
+            with imap_folder(url, password) as (conn, uidvalidity):
+                cursor = MailCursor.get_or_none(
+                    (MailCursor.source == source.id) & (MailCursor.folder == url.folder)
+                )
+                after = cursor.last_uid if cursor and cursor.uidvalidity == uidvalidity else 0
+                for uid in new_uids(conn, after):
+                    raw = fetch_raw(conn, uid)
+                    step = CursorStep(url.folder, uidvalidity, uid)
+                    if raw is None:
+                        continue
+                    taken = self.take(source, raw, f"imap {url.folder} uid {uid}", step)
+                    report(_line(source, f"{url.folder} uid {uid}", taken))
+                    count += 1
+        except (MailServerError, SecretMissing) as exc:
+            self._note_fetch(source, str(exc))
+            raise
+        self._note_fetch(source, "")
+        return count
+
+    def import_messages(
+        self, source: Source, messages: Iterator[tuple[str, bytes]], report: Report
+    ) -> list[Taken]:
+        results = []
+        for origin, raw in messages:
+            taken = self.take(source, raw, origin)
+            report(_line(source, origin, taken))
+            results.append(taken)
+        return results
+
+    def _note_fetch(self, source: Source, error: str) -> None:
+        with self.writing():
+            MailAccount.update(last_fetch_at=utcnow(), last_error=error[:500]).where(
+                MailAccount.source == source.id
+            ).execute()
+
+    @staticmethod
+    def _account(source: Source) -> MailAccount:
+        account = MailAccount.get_or_none(MailAccount.source == source.id)
+        if account is None:
+            raise InvalidInput(f"{source.name} has no mail account; set one with sources edit")
+        return account
+
+    # ------------------------------------------------------------------- delivery
+
+    def send(self, source: Source, report: Report) -> list[outbox.Delivery]:
+        """Deliver the replies due on this source; each is marked only after the server took
+        it."""
+        account = self._account(source)
+        results: list[outbox.Delivery] = []
+        items = outbox.due(source.id)
+        if not items:
+            return results
+        url = parse_url(account.smtp_url, "smtp") if account.smtp_url else None
+        for item in items:
+            number = item.message.ticket_id
+            try:
+                if url is None:
+                    raise outbox.PermanentFailure(f"{source.name} has no SMTP server")
+                password = password_for(source.name, "smtp") if url.user else None
+                mail = outbox.compose(item)
+                smtp_deliver(url, password, mail, account.address, item.recipient)
+            except SecretMissing as exc:
+                changes = outbox.outcome_of_failure(item, outbox.TemporaryFailure(str(exc)))
+            except (outbox.PermanentFailure, outbox.TemporaryFailure) as exc:
+                changes = outbox.outcome_of_failure(item, exc)
+            else:
+                changes = {
+                    "state": "sent",
+                    "attempts": item.attempts + 1,
+                    "sent_at": utcnow(),
+                    "last_error": "",
+                }
+            with self.writing():
+                OutboxItem.update(changes).where(OutboxItem.id == item.id).execute()
+                state = changes.get("state", "queued")
+                self.record(
+                    f"mail.{state}",
+                    "outbox",
+                    item.id,
+                    ticket=number,
+                    after=changes.get("last_error", ""),
+                )
+            delivery = outbox.Delivery(
+                item.id, number, item.recipient, state, changes.get("last_error", "")
+            )
+            report(
+                f"{source.name}: reply on #{number} to {item.recipient}: {state}"
+                + (f" ({delivery.detail})" if delivery.detail else "")
+            )
+            results.append(delivery)
+        return results
+
+    # ----------------------------------------------------------------- quarantine
+
+    def quarantined(self) -> list[QuarantineView]:
+        self.require("sources.list")
+        rows = (
+            QuarantinedMail.select(
+                QuarantinedMail.id,
+                Source.name,
+                QuarantinedMail.origin,
+                QuarantinedMail.reason,
+                peewee.fn.LENGTH(QuarantinedMail.raw),
+                QuarantinedMail.received_at,
+            )
+            .join(Source)
+            .order_by(QuarantinedMail.id)
+            .tuples()
+        )
+        return [QuarantineView(*row) for row in rows]
+
+
+def _account_values(address: str, imap: str, smtp: str) -> dict[str, str]:
+    if imap:
+        parse_url(imap, "imap")
+    if smtp:
+        parse_url(smtp, "smtp")
+    return {"address": check_address(address), "imap_url": imap.strip(), "smtp_url": smtp.strip()}
+
+
+def _account_dict(account: MailAccount | None) -> dict[str, str]:
+    if account is None:
+        return {}
+    return {"address": account.address, "imap_url": account.imap_url, "smtp_url": account.smtp_url}
+
+
+def _line(source: Source, origin: str, taken: Taken) -> str:
+    where = f" #{taken.ticket}" if taken.ticket else ""
+    return f"{source.name}: {origin}: {taken.outcome}{where} {taken.detail}".rstrip()

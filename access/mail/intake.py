@@ -1,0 +1,293 @@
+"""The intake rulebook: one message in, whatever brought it (a file, an mbox, IMAP).
+
+A message becomes a new ticket of its source, or lands on the ticket it answers: a Message-ID
+Ticketty sent in `In-Reply-To`/`References`, else the `[#123]` tag in the subject, and only ever
+on a ticket of the same requester (anyone can type a tag). Automatic mail never makes a ticket; a
+bounce of a reply marks that reply failed. A message that cannot be read is kept whole in
+quarantine. Each message is one transaction, together with the IMAP cursor that moved past it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import peewee
+
+from access.errors import InvalidInput, NotFound
+from access.gate import GateBase
+from access.mail.parse import ParsedMail, UnreadableMail, parse_mail
+from access.tickets import MAX_BODY, MAX_SUBJECT
+from store.models import (
+    Attachment,
+    MailAccount,
+    MailCursor,
+    MailId,
+    Message,
+    OutboxItem,
+    Person,
+    QuarantinedMail,
+    Source,
+    Ticket,
+    utcnow,
+)
+
+DEFAULT_ATTACHMENT_LIMIT = 25 * 2**20
+_TAG = re.compile(r"\[#([0-9]{1,18})\]")
+_REOPENED = ("pending", "resolved")
+
+
+@dataclass(frozen=True)
+class Taken:
+    """What became of one message: `new`, `appended`, `ignored`, `duplicate`, `bounce` or
+    `quarantined`, the ticket it went to, and a short reason."""
+
+    outcome: str
+    ticket: int | None = None
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class CursorStep:
+    """The IMAP position this message moves its folder's cursor to."""
+
+    folder: str
+    uidvalidity: int
+    uid: int
+
+
+class MailIntake(GateBase):
+    """Takes messages in for the e-mail sources; the person running it needs `sources.edit`."""
+
+    attachment_limit = DEFAULT_ATTACHMENT_LIMIT
+
+    def mail_source(self, name: str) -> Source:
+        """An open e-mail source by name, for intake and delivery."""
+        self.require("sources.edit")
+        source = Source.get_or_none(Source.name == name)
+        if source is None:
+            raise NotFound(f"no source named {name!r}")
+        if source.kind != "email":
+            raise InvalidInput(f"{name} is a {source.kind} source, not an e-mail one")
+        if source.archived:
+            raise InvalidInput(f"{name} is archived; restore it to take mail in")
+        return source
+
+    def take(
+        self, source: Source, raw: bytes, origin: str, cursor: CursorStep | None = None
+    ) -> Taken:
+        with self.writing():
+            try:
+                parsed = parse_mail(raw)
+            except UnreadableMail as exc:
+                taken = self._quarantine(source, raw, origin, str(exc))
+            else:
+                taken = self._file(source, parsed)
+            if cursor is not None:
+                _advance(source, cursor)
+            return taken
+
+    def retry_quarantined(self, quarantine_id: int) -> Taken:
+        """Take a quarantined message in again (after a fix); it leaves quarantine unless it
+        fails again, then keeps its place with the new reason."""
+        self.require("sources.edit")
+        with self.writing():
+            held = QuarantinedMail.get_or_none(QuarantinedMail.id == quarantine_id)
+            if held is None:
+                raise NotFound(f"no quarantined message {quarantine_id}")
+            try:
+                parsed = parse_mail(bytes(held.raw))
+            except UnreadableMail as exc:
+                QuarantinedMail.update(reason=str(exc)).where(
+                    QuarantinedMail.id == held.id
+                ).execute()
+                return Taken("quarantined", None, str(exc))
+            taken = self._file(Source.get_by_id(held.source_id), parsed)
+            QuarantinedMail.delete().where(QuarantinedMail.id == held.id).execute()
+            self.record("mail.release", "quarantine", held.id, after=taken.outcome)
+            return taken
+
+    # ------------------------------------------------------------------ the rulebook
+
+    def _file(self, source: Source, mail: ParsedMail) -> Taken:
+        if mail.sender_address in _own_addresses():
+            return Taken("ignored", None, "sent from Ticketty's own address")
+        if mail.is_bounce:
+            return self._bounce(source, mail)
+        if mail.automatic:
+            return Taken("ignored", None, mail.automatic)
+        if mail.message_id and _seen(source, mail.message_id):
+            return Taken("duplicate", None, f"{mail.message_id} was taken in before")
+        person_id = self._requester(mail)
+        ticket = _answered_ticket(source, mail, person_id)
+        if ticket is None:
+            return Taken("new", self._new_ticket(source, mail, person_id), mail.sender_address)
+        self._append(ticket, source, mail, person_id)
+        return Taken("appended", ticket.number, mail.sender_address)
+
+    def _requester(self, mail: ParsedMail) -> int:
+        """The person with this address, or a new requester (no roles: they cannot log in)."""
+        found = (
+            Person.select(Person.id)
+            .where(peewee.fn.LOWER(Person.email) == mail.sender_address)
+            .order_by(Person.id)
+            .first()
+        )
+        if found is not None:
+            return found.id
+        name = (mail.sender_name or mail.sender_address)[:200]
+        person = Person.create(
+            username=_free_username(mail.sender_address),
+            display_name=name,
+            email=mail.sender_address,
+        )
+        self.record("person.add", "person", person.id, after={"by": "mail", "email": person.email})
+        return person.id
+
+    def _new_ticket(self, source: Source, mail: ParsedMail, person_id: int) -> int:
+        now = utcnow()
+        subject = (mail.subject or "(no subject)")[:MAX_SUBJECT]
+        ticket = Ticket.create(
+            subject=subject,
+            source=source.id,
+            requester=person_id,
+            created_at=now,
+            updated_at=now,
+        )
+        self._message(ticket.number, source, mail, person_id)
+        audit_after = {"subject": subject, "source": source.name, "by": "mail"}
+        self.record(
+            "ticket.create", "ticket", ticket.number, ticket=ticket.number, after=audit_after
+        )
+        return ticket.number
+
+    def _append(self, ticket: Ticket, source: Source, mail: ParsedMail, person_id: int) -> None:
+        changes: dict[peewee.Field, object] = {
+            Ticket.updated_at: utcnow(),
+            Ticket.version: Ticket.version + 1,
+        }
+        if ticket.status in _REOPENED:
+            changes[Ticket.status] = "open"
+            self.record(
+                "ticket.status",
+                "ticket",
+                ticket.number,
+                ticket=ticket.number,
+                before=ticket.status,
+                after="open",
+            )
+        Ticket.update(changes).where(Ticket.number == ticket.number).execute()
+        message_id = self._message(ticket.number, source, mail, person_id)
+        self.record("ticket.customer", "message", message_id, ticket=ticket.number, after="by mail")
+
+    def _message(self, number: int, source: Source, mail: ParsedMail, person_id: int) -> int:
+        body = mail.text or "(the message has no text)"
+        if len(body) > MAX_BODY:
+            body = body[:MAX_BODY] + "\n[… the rest of the message is cut off]"
+        message = Message.create(ticket=number, kind="customer", author=person_id, body=body)
+        if mail.message_id:
+            MailId.create(
+                message_id=mail.message_id, source=source.id, ticket=number, message=message.id
+            )
+        for part in mail.parts:
+            kept = len(part.data) <= self.attachment_limit
+            Attachment.create(
+                message=message.id,
+                filename=part.filename[:500],
+                content_type=part.content_type[:200],
+                size=len(part.data),
+                inline=part.inline,
+                kept=kept,
+                data=part.data if kept else b"",
+            )
+        return message.id
+
+    def _bounce(self, source: Source, mail: ParsedMail) -> Taken:
+        """A returned reply: mark its delivery failed, so the agent sees it on the ticket."""
+        if not mail.bounced_ids:
+            return Taken("ignored", None, mail.automatic)
+        item = (
+            OutboxItem.select()
+            .where((OutboxItem.source == source.id) & OutboxItem.message_id.in_(mail.bounced_ids))
+            .first()
+        )
+        if item is None:
+            return Taken("ignored", None, mail.automatic)
+        reason = f"bounced: {mail.bounce_reason or mail.automatic}"[:500]
+        OutboxItem.update(state="failed", last_error=reason).where(
+            OutboxItem.id == item.id
+        ).execute()
+        number = Message.get_by_id(item.message_id).ticket_id
+        self.record("mail.bounce", "outbox", item.id, ticket=number, after=reason)
+        return Taken("bounce", number, reason)
+
+    def _quarantine(self, source: Source, raw: bytes, origin: str, reason: str) -> Taken:
+        held = QuarantinedMail.create(source=source.id, origin=origin[:500], reason=reason, raw=raw)
+        self.record(
+            "mail.quarantine", "quarantine", held.id, after={"origin": origin, "why": reason}
+        )
+        return Taken("quarantined", None, reason)
+
+
+def _own_addresses() -> set[str]:
+    return {a.lower() for (a,) in MailAccount.select(MailAccount.address).tuples()}
+
+
+def _seen(source: Source, message_id: str) -> bool:
+    return (
+        MailId.select()
+        .where((MailId.source == source.id) & (MailId.message_id == message_id))
+        .exists()
+    )
+
+
+def _answered_ticket(source: Source, mail: ParsedMail, person_id: int) -> Ticket | None:
+    """The ticket this message answers, if its requester is the sender and it is not closed."""
+    candidates: list[int] = []
+    ids = [*mail.in_reply_to, *reversed(mail.references)]
+    if ids:
+        rows = (
+            MailId.select(MailId.ticket, MailId.message_id)
+            .where(
+                (MailId.source == source.id)
+                & (MailId.outgoing == True)  # noqa: E712
+                & MailId.message_id.in_(ids)
+            )
+            .tuples()
+        )
+        by_id = {message_id: ticket for ticket, message_id in rows}
+        candidates += [by_id[i] for i in ids if i in by_id]
+    candidates += [int(n) for n in _TAG.findall(mail.subject)]
+    for number in candidates:
+        ticket = Ticket.get_or_none((Ticket.number == number) & (Ticket.requester == person_id))
+        if ticket is not None and ticket.status != "closed":
+            return ticket
+    return None
+
+
+def _advance(source: Source, step: CursorStep) -> None:
+    updated = (
+        MailCursor.update(uidvalidity=step.uidvalidity, last_uid=step.uid)
+        .where((MailCursor.source == source.id) & (MailCursor.folder == step.folder))
+        .execute()
+    )
+    if not updated:
+        MailCursor.create(
+            source=source.id, folder=step.folder, uidvalidity=step.uidvalidity, last_uid=step.uid
+        )
+
+
+def _free_username(address: str) -> str:
+    base = address[:150]
+    taken = {
+        name
+        for (name,) in Person.select(Person.username)
+        .where(Person.username.startswith(base))
+        .tuples()
+    }
+    if base not in taken:
+        return base
+    n = 2
+    while f"{base}-{n}" in taken:
+        n += 1
+    return f"{base}-{n}"

@@ -1,0 +1,341 @@
+"""Reading one RFC 5322 message into what intake needs; pure, no database.
+
+Python's `email` package with `policy.default` does the MIME work. What it gets wrong in real
+mail is text in a charset other than the one declared (8-bit Polish text labelled `us-ascii`,
+`windows-1250` labelled `iso-8859-2`); `decode_text` repairs that by trying the usual charsets and
+keeping the reading with the fewest characters no language would use there.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+from dataclasses import dataclass, field
+from email import policy
+from email.header import decode_header
+from email.message import EmailMessage
+from email.parser import BytesParser
+from email.utils import getaddresses, parseaddr
+
+from inscriptis import get_text
+
+FALLBACK_CHARSETS = ("windows-1250", "iso-8859-2", "windows-1252")
+_MESSAGE_ID = re.compile(r"<[^<>\s]{1,498}>")
+# Typographic symbols real text uses: euro, quotes, dashes, ellipsis, degree, section...
+_FINE_SYMBOLS = set(
+    "\u20ac\u201e\u201c\u201d\u201a\u2018\u2019\u2013\u2014\u2026\xab\xbb\xb0\xa7\xa9\xae\u2122\xb7\u2022\xd7\xf7"
+)
+_BOUNCE_SENDERS = ("mailer-daemon@", "postmaster@")
+
+
+class UnreadableMail(Exception):
+    """The message cannot be read at all; the text says why (kept in quarantine)."""
+
+
+@dataclass(frozen=True)
+class MailPart:
+    filename: str
+    content_type: str
+    data: bytes
+    inline: bool
+
+
+@dataclass(frozen=True)
+class ParsedMail:
+    message_id: str
+    in_reply_to: tuple[str, ...]
+    references: tuple[str, ...]
+    sender_address: str
+    sender_name: str
+    subject: str
+    text: str
+    parts: tuple[MailPart, ...] = ()
+    # Why the message is an automatic one ("auto-reply: ...", "bounce: ..."), else "".
+    automatic: str = ""
+    is_bounce: bool = False
+    # For a bounce: the Message-IDs of the returned message, and the reason given.
+    bounced_ids: tuple[str, ...] = ()
+    bounce_reason: str = ""
+    recipients: tuple[str, ...] = field(default=())
+
+
+def parse_mail(raw: bytes) -> ParsedMail:
+    """Read `raw`; raises `UnreadableMail` when there is nothing a ticket could be made of."""
+    if not raw or not raw.strip():
+        raise UnreadableMail("the message is empty")
+    try:
+        message = BytesParser(policy=policy.default).parsebytes(raw)
+    except Exception as exc:  # the parser is lenient; anything it raises is a broken message
+        raise UnreadableMail(f"the message cannot be parsed: {exc}") from exc
+    assert isinstance(message, EmailMessage)
+    address, name = _sender(message)
+    if not address:
+        raise UnreadableMail("the message has no sender address")
+    body_part = _body_part(message)
+    text = _part_text(body_part) if body_part is not None else ""
+    bounced_ids, reason = _bounce_details(message)
+    automatic = _automatic(message, address)
+    return ParsedMail(
+        message_id=_first_id(_raw(message, "Message-ID")),
+        in_reply_to=_ids(_raw(message, "In-Reply-To")),
+        references=_ids(_raw(message, "References")),
+        sender_address=address,
+        sender_name=name,
+        subject=header_text(message, "Subject").strip(),
+        text=text.strip(),
+        parts=tuple(_attachments(message, body_part)),
+        automatic=automatic,
+        is_bounce=automatic.startswith("bounce"),
+        bounced_ids=bounced_ids,
+        bounce_reason=reason,
+        recipients=tuple(a.lower() for _, a in getaddresses([_raw(message, "To")]) if a),
+    )
+
+
+# ----------------------------------------------------------------------------- charsets
+
+
+def decode_text(data: bytes, declared: str | None) -> str:
+    """`data` as text: the declared charset when it reads the bytes cleanly (and is not plain
+    ASCII hiding 8-bit bytes), else UTF-8, else the best of the usual mislabelled charsets."""
+    charset = _known_charset(declared)
+    if charset and not (charset == "ascii" and any(b > 0x7F for b in data)):
+        try:
+            return data.decode(charset)
+        except UnicodeDecodeError:
+            pass
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    readings = [data.decode(c, errors="replace") for c in FALLBACK_CHARSETS]
+    return min(readings, key=_oddness)
+
+
+def _known_charset(name: str | None) -> str | None:
+    if not name:
+        return None
+    try:
+        return codecs.lookup(name.strip().strip('"')).name
+    except (LookupError, ValueError):
+        return None
+
+
+def _oddness(text: str) -> int:
+    """How many characters of `text` are unlikely in prose: controls, replacement characters,
+    symbols from the upper half of a code page, and accented capitals inside a lower-case word
+    (`łódĽ`: iso-8859-2's `ź` read as windows-1250)."""
+    odd = 0
+    previous = " "
+    for ch in text:
+        if ord(ch) > 0x7E:
+            unusual = "\x80" <= ch <= "\x9f" or not (
+                ch.isalpha() or ch.isspace() or ch in _FINE_SYMBOLS
+            )
+            odd += unusual or (ch.isupper() and previous.islower())
+        previous = ch
+    return odd
+
+
+def header_text(message: EmailMessage, name: str) -> str:
+    """A header as text: unfolded, RFC 2047 words decoded, mislabelled charsets repaired.
+
+    Read from the raw header, not through the policy's header classes: those raise on some
+    malformed headers and turn bytes of an unknown charset into replacement characters."""
+    for key, value in message.raw_items():
+        if key.lower() == name.lower():
+            return decode_words(re.sub(r"\r?\n[ \t]", " ", str(value)).strip())
+    return ""
+
+
+def decode_words(raw: str) -> str:
+    """RFC 2047 encoded words decoded; raw 8-bit bytes (kept by the parser as surrogates)
+    read as UTF-8 or the usual fallbacks."""
+    if any("\udc80" <= ch <= "\udcff" for ch in raw):
+        raw = decode_text(raw.encode("utf-8", "surrogateescape"), None)
+    if "=?" not in raw or not raw.isascii():
+        return raw
+    try:
+        chunks = decode_header(raw)
+    except Exception:  # a broken encoded word stays as it was written
+        return raw
+    return "".join(
+        decode_text(chunk, charset) if isinstance(chunk, bytes) else chunk
+        for chunk, charset in chunks
+    )
+
+
+# ------------------------------------------------------------------------------ senders
+
+
+def _sender(message: EmailMessage) -> tuple[str, str]:
+    """The sender's address and decoded name; the name is decoded after the address is split
+    off, so a comma or quote inside an encoded name cannot move the address."""
+    for header in ("From", "Sender", "Return-Path"):
+        raw = _raw(message, header)
+        name, address = parseaddr(raw)
+        if address and "@" in address:
+            return decode_words(address).strip().lower(), decode_words(name).strip()
+    return "", ""
+
+
+def _raw(message: EmailMessage, name: str) -> str:
+    for key, value in message.raw_items():
+        if key.lower() == name.lower():
+            return re.sub(r"\r?\n[ \t]", " ", str(value)).strip()
+    return ""
+
+
+def _ids(text: str) -> tuple[str, ...]:
+    return tuple(_MESSAGE_ID.findall(text or ""))
+
+
+def _first_id(text: str) -> str:
+    found = _ids(text)
+    return found[0] if found else ""
+
+
+# -------------------------------------------------------------------------- the body
+
+
+def _body_part(message: EmailMessage) -> EmailMessage | None:
+    if message.get_content_type() == "multipart/report":
+        return _first_text(message)
+    try:
+        part = message.get_body(preferencelist=("plain", "html"))
+    except Exception:
+        part = None
+    return part if part is not None else _first_text(message)
+
+
+def _first_text(message: EmailMessage) -> EmailMessage | None:
+    for part in message.walk():
+        if part.get_content_maintype() == "text" and not part.is_attachment():
+            return part  # type: ignore[return-value]
+    return None
+
+
+def _payload(part: EmailMessage) -> bytes:
+    data = part.get_payload(decode=True)
+    if isinstance(data, bytes):
+        return data
+    return str(part.get_payload()).encode("utf-8", "surrogateescape")
+
+
+def _part_text(part: EmailMessage) -> str:
+    text = decode_text(_payload(part), part.get_content_charset())
+    if part.get_content_subtype() == "html":
+        text = get_text(text)
+    return text.replace("\r\n", "\n")
+
+
+# ------------------------------------------------------------------------ attachments
+
+
+def _attachments(message: EmailMessage, body: EmailMessage | None) -> list[MailPart]:
+    found: list[MailPart] = []
+    for part in message.walk():
+        if part is body or (part is message and not message.is_multipart()):
+            continue
+        if part.is_multipart():
+            continue
+        main = part.get_content_maintype()
+        disposition = part.get_content_disposition()
+        filename = _filename(part)
+        if main == "text" and disposition != "attachment" and not filename:
+            continue  # the other alternative of the body, or a report's text
+        if main == "message" or part.get_content_type() == "message/delivery-status":
+            data = part.as_bytes() if main != "message" else _embedded(part)
+        else:
+            data = _payload(part)
+        inline = disposition == "inline" or (disposition is None and bool(part.get("Content-ID")))
+        found.append(
+            MailPart(
+                filename=filename or _default_name(part),
+                content_type=part.get_content_type(),
+                data=data,
+                inline=inline and main == "image",
+            )
+        )
+    return found
+
+
+def _embedded(part: EmailMessage) -> bytes:
+    inner = part.get_payload()
+    if isinstance(inner, list) and inner:
+        return inner[0].as_bytes()
+    return _payload(part)
+
+
+def _filename(part: EmailMessage) -> str:
+    try:
+        name = part.get_filename()
+    except Exception:
+        name = None
+    return (name or "").replace("/", "_").replace("\\", "_").strip()
+
+
+def _default_name(part: EmailMessage) -> str:
+    kind = part.get_content_type()
+    if kind == "message/rfc822":
+        return "message.eml"
+    if kind in ("message/delivery-status", "text/rfc822-headers"):
+        return "delivery-status.txt"
+    return "part." + (part.get_content_subtype() or "bin")
+
+
+# --------------------------------------------------------------- automatic messages
+
+
+def _automatic(message: EmailMessage, address: str) -> str:
+    if (
+        message.get_content_type() == "multipart/report"
+        and (message.get_param("report-type") or "").lower() == "delivery-status"
+    ):
+        return "bounce: delivery status report"
+    if address.startswith(_BOUNCE_SENDERS):
+        return f"bounce: sent by {address}"
+    auto = header_text(message, "Auto-Submitted").strip().lower()
+    if auto and auto != "no":
+        return f"auto-reply: Auto-Submitted {auto}"
+    for name in ("X-Autoreply", "X-Autorespond"):
+        if message.get(name) is not None:
+            return f"auto-reply: {name}"
+    precedence = header_text(message, "Precedence").strip().lower()
+    if precedence in ("bulk", "junk", "list"):
+        return f"auto-reply: Precedence {precedence}"
+    if header_text(message, "Return-Path").strip() == "<>":
+        return "auto-reply: empty Return-Path"
+    return ""
+
+
+def _bounce_details(message: EmailMessage) -> tuple[tuple[str, ...], str]:
+    """The Message-IDs of the returned message and the first diagnostic of the report."""
+    ids: list[str] = []
+    reason = ""
+    for part in message.walk():
+        kind = part.get_content_type()
+        if kind == "message/rfc822":
+            inner = part.get_payload()
+            if isinstance(inner, list) and inner:
+                ids += _ids(str(inner[0].get("Message-ID", "")))
+        elif kind == "text/rfc822-headers":
+            headers = BytesParser(policy=policy.default).parsebytes(
+                _payload(part), headersonly=True
+            )
+            ids += _ids(str(headers.get("Message-ID", "")))
+        elif kind == "message/delivery-status" and not reason:
+            reason = _diagnostic(part)
+    ids += _ids(_raw(message, "In-Reply-To")) + _ids(_raw(message, "References"))
+    return tuple(dict.fromkeys(ids)), reason
+
+
+def _diagnostic(part: EmailMessage) -> str:
+    text = part.as_string() if not part.is_multipart() else ""
+    for block in part.get_payload() if part.is_multipart() else ():
+        text += "\n" + str(block)
+    for key in ("Diagnostic-Code:", "Status:"):
+        for line in text.splitlines():
+            if line.lower().startswith(key.lower()):
+                return line.split(":", 1)[1].strip()[:300]
+    return ""

@@ -1,0 +1,137 @@
+"""The wire: IMAP (imaplib) to read a folder, SMTP (smtplib) to deliver. No database here."""
+
+from __future__ import annotations
+
+import imaplib
+import select
+import smtplib
+import socket
+import ssl
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from email.message import EmailMessage
+
+from access.mail.accounts import ServerUrl
+from access.mail.outbox import PermanentFailure, TemporaryFailure
+
+TIMEOUT = 30
+
+
+class MailServerError(Exception):
+    """The mail server could not be reached or refused us; the text is for a person."""
+
+
+@contextmanager
+def imap_folder(url: ServerUrl, password: str) -> Iterator[tuple[imaplib.IMAP4, int]]:
+    """A logged-in IMAP connection with `url.folder` selected (read-write), and its
+    UIDVALIDITY."""
+    try:
+        if url.security == "tls":
+            conn: imaplib.IMAP4 = imaplib.IMAP4_SSL(
+                url.host, url.port, ssl_context=ssl.create_default_context(), timeout=TIMEOUT
+            )
+        else:
+            conn = imaplib.IMAP4(url.host, url.port, timeout=TIMEOUT)
+            if url.security == "starttls":
+                conn.starttls(ssl.create_default_context())
+        conn.login(url.user, password)
+        status, _ = conn.select(_quoted(url.folder))
+        if status != "OK":
+            raise MailServerError(f"{url.display()}: no folder {url.folder!r}")
+        _, values = conn.response("UIDVALIDITY")
+        uidvalidity = int(values[0]) if values and values[0] else 0
+    except (OSError, imaplib.IMAP4.error, ssl.SSLError) as exc:
+        raise MailServerError(f"{url.display()}: {_text(exc)}") from exc
+    try:
+        yield conn, uidvalidity
+    finally:
+        with suppress(OSError, imaplib.IMAP4.error):
+            conn.logout()
+
+
+def new_uids(conn: imaplib.IMAP4, after: int) -> list[int]:
+    """UIDs above `after`, in order (`UID n:*` also answers the last message when none is
+    newer, hence the filter)."""
+    status, data = conn.uid("SEARCH", None, f"UID {after + 1}:*")
+    if status != "OK":
+        raise MailServerError(f"UID SEARCH failed: {_text(data)}")
+    return sorted(u for u in (int(x) for x in (data[0] or b"").split()) if u > after)
+
+
+def fetch_raw(conn: imaplib.IMAP4, uid: int) -> bytes | None:
+    """The whole message, without setting its \\Seen flag; None when it is gone."""
+    status, data = conn.uid("FETCH", str(uid), "(BODY.PEEK[])")
+    if status != "OK":
+        raise MailServerError(f"UID FETCH {uid} failed: {_text(data)}")
+    for entry in data:
+        if isinstance(entry, tuple) and len(entry) == 2:
+            return bytes(entry[1])
+    return None
+
+
+def wait_for_mail(conn: imaplib.IMAP4, seconds: float, stop: socket.socket | None = None) -> bool:
+    """IMAP IDLE (RFC 2177) for up to `seconds`, or until `stop` becomes readable: True when the
+    server announced new mail. imaplib before Python 3.14 has no IDLE, so the two commands are
+    written by hand on its connection."""
+    tag = conn._new_tag().decode()  # type: ignore[attr-defined]
+    conn.send(f"{tag} IDLE\r\n".encode())
+    line = conn.readline()
+    if not line.startswith(b"+"):
+        raise MailServerError(f"IDLE refused: {_text(line)}")
+    announced = False
+    watched = [conn.sock] + ([stop] if stop is not None else [])
+    readable, _, _ = select.select(watched, [], [], seconds)
+    if conn.sock in readable:
+        announced = b"EXISTS" in conn.readline()
+    conn.send(b"DONE\r\n")
+    while True:
+        line = conn.readline()
+        if not line:
+            raise MailServerError("the server closed the connection during IDLE")
+        if line.startswith(tag.encode()):
+            return announced
+        announced = announced or b"EXISTS" in line
+
+
+def offers_idle(conn: imaplib.IMAP4) -> bool:
+    return "IDLE" in conn.capabilities
+
+
+def smtp_deliver(
+    url: ServerUrl, password: str | None, mail: EmailMessage, sender: str, to: str
+) -> None:
+    """Send one message to one recipient; raises Permanent- or TemporaryFailure."""
+    try:
+        if url.security == "tls":
+            server: smtplib.SMTP = smtplib.SMTP_SSL(
+                url.host, url.port, timeout=TIMEOUT, context=ssl.create_default_context()
+            )
+        else:
+            server = smtplib.SMTP(url.host, url.port, timeout=TIMEOUT)
+        with server:
+            if url.security == "starttls":
+                server.starttls(context=ssl.create_default_context())
+            if url.user:
+                server.login(url.user, password or "")
+            server.send_message(mail, from_addr=sender, to_addrs=[to])
+    except smtplib.SMTPRecipientsRefused as exc:
+        code, text = next(iter(exc.recipients.values()))
+        failure = PermanentFailure if code >= 500 else TemporaryFailure
+        raise failure(f"{code} {_text(text)}") from exc
+    except smtplib.SMTPResponseException as exc:
+        failure = PermanentFailure if exc.smtp_code >= 500 else TemporaryFailure
+        raise failure(f"{exc.smtp_code} {_text(exc.smtp_error)}") from exc
+    except (OSError, smtplib.SMTPException, ssl.SSLError) as exc:
+        raise TemporaryFailure(f"{url.display()}: {_text(exc)}") from exc
+
+
+def _quoted(folder: str) -> str:
+    return '"' + folder.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _text(value: object) -> str:
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace").strip()
+    if isinstance(value, list):
+        return " ".join(_text(v) for v in value)
+    return str(value).strip() or type(value).__name__
