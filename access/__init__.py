@@ -12,6 +12,7 @@ from access.errors import (
     UnknownPerson,
 )
 from access.explain import Explanation
+from access.mail.desk import MailDesk
 from access.people import PeopleAdmin
 from access.reports import Reports
 from access.roles import RoleAdmin
@@ -31,6 +32,7 @@ class Gate(
     AuditLog,
     Explanation,
     Reports,
+    MailDesk,
 ):
     """Everything one person may ask of Ticketty. Build one per person:
     `Gate(db, "ada")`; it raises `UnknownPerson` for an unknown or inactive name."""

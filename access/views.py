@@ -191,6 +191,20 @@ class SourceView:
 
 
 @dataclass(frozen=True)
+class MailAccountView:
+    source: str
+    address: str
+    imap: str
+    smtp: str
+    archived: bool
+    last_fetch_at: datetime | None
+    last_error: str
+    waiting: int  # replies queued to go out
+    failed: int
+    quarantined: int
+
+
+@dataclass(frozen=True)
 class AuditView:
     id: int
     at: datetime

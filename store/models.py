@@ -235,14 +235,14 @@ class MailCursor(BaseModel):
 class MailId(BaseModel):
     """A Message-ID a ticket's conversation carries: sent by Ticketty (`outgoing`) or taken in."""
 
-    message_id = CharField(max_length=500)
+    mail_id = CharField(max_length=500)
     source = ForeignKeyField(Source, on_delete="CASCADE", index=False)
     ticket = ForeignKeyField(Ticket, on_delete="CASCADE")
     message = ForeignKeyField(Message, null=True, on_delete="CASCADE")
     outgoing = BooleanField(default=False)
 
     class Meta:
-        indexes = ((("source", "message_id"), False),)
+        indexes = ((("source", "mail_id"), False),)
 
 
 class Attachment(BaseModel):
@@ -261,7 +261,7 @@ class OutboxItem(BaseModel):
 
     message = ForeignKeyField(Message, unique=True, on_delete="CASCADE")
     source = ForeignKeyField(Source, on_delete="CASCADE", index=False)
-    message_id = CharField(max_length=500)
+    mail_id = CharField(max_length=500)  # the Message-ID header, the same on every try
     recipient = CharField()
     state = CharField(default="queued")
     attempts = IntegerField(default=0)

@@ -3,6 +3,7 @@ thread would see its own empty one)."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -11,6 +12,7 @@ import pytest
 
 from access import Gate
 from store.db import connect
+from tests.mail_servers import PASSWORD, Dovecot, Smtp, run_smtp, start_dovecot, stop_dovecot
 
 
 @pytest.fixture
@@ -39,3 +41,29 @@ def demo_db(db: peewee.Database) -> peewee.Database:
 def gate_for(demo_db: peewee.Database) -> Callable[[str], Gate]:
     """`gate_for("ada")`: the gate as one demo persona."""
     return lambda username: Gate(demo_db, username)
+
+
+@pytest.fixture(scope="session")
+def dovecot() -> Iterator[Dovecot]:
+    """One Dovecot per test process; each test gets its own mailbox (`mailbox`)."""
+    server = start_dovecot()
+    yield server
+    stop_dovecot(server)
+
+
+@pytest.fixture
+def mailbox(dovecot: Dovecot) -> str:
+    """A fresh, empty IMAP mailbox for this test (any user name logs in with `PASSWORD`;
+    Dovecot makes the Maildir on first use)."""
+    return f"box{uuid.uuid4().hex[:12]}"
+
+
+@pytest.fixture
+def smtp() -> Iterator[Smtp]:
+    yield from run_smtp()
+
+
+@pytest.fixture
+def mail_password(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The mailbox password of the source `Support`, from the environment as in production."""
+    monkeypatch.setenv("TICKETTY_MAIL_PASSWORD_SUPPORT", PASSWORD)

@@ -12,9 +12,9 @@ from datetime import datetime
 
 import peewee
 
-from access.errors import InvalidInput, NotFound
+from access.errors import InvalidInput
 from access.mail import outbox
-from access.mail.accounts import SecretMissing, check_address, parse_url, password_for
+from access.mail.accounts import SecretMissing, parse_url, password_for
 from access.mail.intake import CursorStep, MailIntake, Taken
 from access.mail.transport import (
     MailServerError,
@@ -36,20 +36,6 @@ Report = Callable[[str], None]
 
 
 @dataclass(frozen=True)
-class MailAccountView:
-    source: str
-    address: str
-    imap: str
-    smtp: str
-    archived: bool
-    last_fetch_at: datetime | None
-    last_error: str
-    waiting: int  # replies queued to go out
-    failed: int
-    quarantined: int
-
-
-@dataclass(frozen=True)
 class QuarantineView:
     id: int
     source: str
@@ -60,88 +46,6 @@ class QuarantineView:
 
 
 class MailDesk(MailIntake):
-    # ------------------------------------------------------------------ accounts
-
-    def add_email_source(self, name: str, address: str, imap: str = "", smtp: str = "") -> None:
-        from access.admin import _name
-
-        self.require("sources.edit")
-        name = _name(name, "source name")
-        values = _account_values(address, imap, smtp)
-        with self.writing():
-            if Source.get_or_none(Source.name == name):
-                raise InvalidInput(f"a source named {name!r} already exists")
-            source = Source.create(name=name, kind="email")
-            MailAccount.create(source=source.id, **values)
-            self.record("source.add", "source", source.id, after={"name": name, **values})
-
-    def edit_account(
-        self,
-        name: str,
-        *,
-        address: str | None = None,
-        imap: str | None = None,
-        smtp: str | None = None,
-    ) -> None:
-        self.require("sources.edit")
-        with self.writing():
-            source = Source.get_or_none(Source.name == name)
-            if source is None:
-                raise NotFound(f"no source named {name!r}")
-            if source.kind != "email":
-                raise InvalidInput(f"{name} is a {source.kind} source, not an e-mail one")
-            current = MailAccount.get_or_none(MailAccount.source == source.id)
-            before = _account_dict(current)
-            merged = {
-                **before,
-                **{
-                    k: v
-                    for k, v in (("address", address), ("imap_url", imap), ("smtp_url", smtp))
-                    if v is not None
-                },
-            }
-            values = _account_values(
-                merged.get("address", ""), merged.get("imap_url", ""), merged.get("smtp_url", "")
-            )
-            if current is None:
-                MailAccount.create(source=source.id, **values)
-            else:
-                MailAccount.update(values).where(MailAccount.id == current.id).execute()
-            self.record("source.mail", "source", source.id, before=before, after=values)
-
-    def mail_accounts(self) -> list[MailAccountView]:
-        self.require("sources.list")
-        counts: dict[tuple[int, str], int] = {
-            (s, st): n
-            for s, st, n in OutboxItem.select(
-                OutboxItem.source, OutboxItem.state, peewee.fn.COUNT(OutboxItem.id)
-            )
-            .where(OutboxItem.state != "sent")
-            .group_by(OutboxItem.source, OutboxItem.state)
-            .tuples()
-        }
-        held: dict[int, int] = dict(
-            QuarantinedMail.select(QuarantinedMail.source, peewee.fn.COUNT(QuarantinedMail.id))
-            .group_by(QuarantinedMail.source)
-            .tuples()
-        )
-        rows = MailAccount.select(MailAccount, Source).join(Source).order_by(Source.name)
-        return [
-            MailAccountView(
-                source=a.source.name,
-                address=a.address,
-                imap=a.imap_url,
-                smtp=a.smtp_url,
-                archived=a.source.archived,
-                last_fetch_at=a.last_fetch_at,
-                last_error=a.last_error,
-                waiting=counts.get((a.source_id, "queued"), 0),
-                failed=counts.get((a.source_id, "failed"), 0),
-                quarantined=held.get(a.source_id, 0),
-            )
-            for a in rows
-        ]
-
     def open_mail_sources(self, name: str | None = None) -> list[Source]:
         """The e-mail sources to work on: `name`, or every open one with an account."""
         if name is not None:
@@ -177,7 +81,7 @@ class MailDesk(MailIntake):
                     step = CursorStep(url.folder, uidvalidity, uid)
                     if raw is None:
                         continue
-                    taken = self.take(source, raw, f"imap {url.folder} uid {uid}", step)
+                    taken = self.take_mail(source, raw, f"imap {url.folder} uid {uid}", step)
                     report(_line(source, f"{url.folder} uid {uid}", taken))
                     count += 1
         except (MailServerError, SecretMissing) as exc:
@@ -191,7 +95,7 @@ class MailDesk(MailIntake):
     ) -> list[Taken]:
         results = []
         for origin, raw in messages:
-            taken = self.take(source, raw, origin)
+            taken = self.take_mail(source, raw, origin)
             report(_line(source, origin, taken))
             results.append(taken)
         return results
@@ -277,20 +181,6 @@ class MailDesk(MailIntake):
             .tuples()
         )
         return [QuarantineView(*row) for row in rows]
-
-
-def _account_values(address: str, imap: str, smtp: str) -> dict[str, str]:
-    if imap:
-        parse_url(imap, "imap")
-    if smtp:
-        parse_url(smtp, "smtp")
-    return {"address": check_address(address), "imap_url": imap.strip(), "smtp_url": smtp.strip()}
-
-
-def _account_dict(account: MailAccount | None) -> dict[str, str]:
-    if account is None:
-        return {}
-    return {"address": account.address, "imap_url": account.imap_url, "smtp_url": account.smtp_url}
 
 
 def _line(source: Source, origin: str, taken: Taken) -> str:

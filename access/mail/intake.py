@@ -16,6 +16,7 @@ import peewee
 
 from access.errors import InvalidInput, NotFound
 from access.gate import GateBase
+from access.lookup import source_named
 from access.mail.parse import ParsedMail, UnreadableMail, parse_mail
 from access.tickets import MAX_BODY, MAX_SUBJECT
 from store.models import (
@@ -64,16 +65,14 @@ class MailIntake(GateBase):
     def mail_source(self, name: str) -> Source:
         """An open e-mail source by name, for intake and delivery."""
         self.require("sources.edit")
-        source = Source.get_or_none(Source.name == name)
-        if source is None:
-            raise NotFound(f"no source named {name!r}")
+        source = source_named(name)
         if source.kind != "email":
             raise InvalidInput(f"{name} is a {source.kind} source, not an e-mail one")
         if source.archived:
             raise InvalidInput(f"{name} is archived; restore it to take mail in")
         return source
 
-    def take(
+    def take_mail(
         self, source: Source, raw: bytes, origin: str, cursor: CursorStep | None = None
     ) -> Taken:
         with self.writing():
@@ -187,7 +186,7 @@ class MailIntake(GateBase):
         message = Message.create(ticket=number, kind="customer", author=person_id, body=body)
         if mail.message_id:
             MailId.create(
-                message_id=mail.message_id, source=source.id, ticket=number, message=message.id
+                mail_id=mail.message_id, source=source.id, ticket=number, message=message.id
             )
         for part in mail.parts:
             kept = len(part.data) <= self.attachment_limit
@@ -208,7 +207,7 @@ class MailIntake(GateBase):
             return Taken("ignored", None, mail.automatic)
         item = (
             OutboxItem.select()
-            .where((OutboxItem.source == source.id) & OutboxItem.message_id.in_(mail.bounced_ids))
+            .where((OutboxItem.source == source.id) & OutboxItem.mail_id.in_(mail.bounced_ids))
             .first()
         )
         if item is None:
@@ -236,7 +235,7 @@ def _own_addresses() -> set[str]:
 def _seen(source: Source, message_id: str) -> bool:
     return (
         MailId.select()
-        .where((MailId.source == source.id) & (MailId.message_id == message_id))
+        .where((MailId.source == source.id) & (MailId.mail_id == message_id))
         .exists()
     )
 
@@ -247,11 +246,11 @@ def _answered_ticket(source: Source, mail: ParsedMail, person_id: int) -> Ticket
     ids = [*mail.in_reply_to, *reversed(mail.references)]
     if ids:
         rows = (
-            MailId.select(MailId.ticket, MailId.message_id)
+            MailId.select(MailId.ticket, MailId.mail_id)
             .where(
                 (MailId.source == source.id)
                 & (MailId.outgoing == True)  # noqa: E712
-                & MailId.message_id.in_(ids)
+                & MailId.mail_id.in_(ids)
             )
             .tuples()
         )
@@ -278,7 +277,10 @@ def _advance(source: Source, step: CursorStep) -> None:
 
 
 def _free_username(address: str) -> str:
-    base = address[:150]
+    """A username in the usual shape (`access.validation`) from the address's local part,
+    numbered when taken."""
+    local = re.sub(r"[^a-z0-9._-]+", "-", address.partition("@")[0].lower()).strip("-._")
+    base = (local if local[:1].isalpha() else f"c{local}")[:28].rstrip("-._") or "customer"
     taken = {
         name
         for (name,) in Person.select(Person.username)

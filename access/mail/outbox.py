@@ -54,11 +54,11 @@ def queue_reply(ticket: Ticket, message: Message) -> None:
     OutboxItem.create(
         message=message.id,
         source=ticket.source_id,
-        message_id=message_id,
+        mail_id=message_id,
         recipient=requester.email,
     )
     MailId.create(
-        message_id=message_id,
+        mail_id=message_id,
         source=ticket.source_id,
         ticket=ticket.number,
         message=message.id,
@@ -94,8 +94,8 @@ def compose(item: OutboxItem) -> EmailMessage:
     subject = plain(ticket.subject)
     mail["Subject"] = subject if tag in subject else f"{tag} {subject}"
     mail["Date"] = format_datetime(datetime.now(UTC))
-    mail["Message-ID"] = item.message_id
-    earlier = _thread_ids(ticket.number, item.message_id)
+    mail["Message-ID"] = item.mail_id
+    earlier = _thread_ids(ticket.number, item.mail_id)
     if earlier:
         incoming = [i for i, outgoing in earlier if not outgoing]
         mail["In-Reply-To"] = (incoming or [i for i, _ in earlier])[-1]
@@ -109,8 +109,8 @@ def compose(item: OutboxItem) -> EmailMessage:
 
 def _thread_ids(number: int, own: str) -> list[tuple[str, bool]]:
     rows = (
-        MailId.select(MailId.message_id, MailId.outgoing)
-        .where((MailId.ticket == number) & (MailId.message_id != own))
+        MailId.select(MailId.mail_id, MailId.outgoing)
+        .where((MailId.ticket == number) & (MailId.mail_id != own))
         .order_by(MailId.id)
         .tuples()
     )

@@ -1,0 +1,257 @@
+"""The intake rulebook through the gate, on a real SQLite file: tickets from mail, threading,
+requesters, noise, bounces, quarantine, and replies queued in the reply's transaction."""
+
+from __future__ import annotations
+
+from email.message import EmailMessage
+from email.policy import SMTP
+
+import peewee
+import pytest
+
+from access import Gate, PermissionDenied
+from store.models import OutboxItem, Person, QuarantinedMail, Ticket
+from tests import builders
+from tests.mail_support import SUPPORT, customer_mail, mail_helpdesk
+
+
+@pytest.fixture
+def gate(db: peewee.Database) -> Gate:
+    return mail_helpdesk(db)
+
+
+def take(gate: Gate, raw: bytes, origin: str = "test"):
+    return gate.take_mail(gate.mail_source("Support"), raw, origin)
+
+
+def outgoing_id(number: int) -> str:
+    return OutboxItem.select().order_by(OutboxItem.id.desc()).first().mail_id
+
+
+def test_a_new_message_makes_a_ticket_and_a_requester_with_a_decoded_name(gate: Gate) -> None:
+    raw = customer_mail(sender="=?utf-8?q?Zdzis=C5=82aw_=C5=BBak?= <Zdzislaw@Example.PL>")
+    taken = take(gate, raw)
+    assert taken.outcome == "new"
+    detail = gate.get_ticket(taken.ticket)
+    assert detail.row.source == "Support"
+    assert detail.channel == "email"
+    assert detail.requester_name == "Zdzisław Żak"
+    assert detail.requester_email == "zdzislaw@example.pl"
+    assert [m.body for m in detail.messages] == ["My parcel did not arrive."]
+    person = Person.get(Person.email == "zdzislaw@example.pl")
+    assert person.username == "zdzislaw"
+    assert not person.role_links.exists()  # a requester cannot log in
+
+
+def test_the_same_address_is_the_same_requester(gate: Gate) -> None:
+    first = take(gate, customer_mail(sender="jan@example.pl"))
+    second = take(gate, customer_mail(sender="JAN@example.pl", subject="Another"))
+    assert first.ticket != second.ticket
+    requesters = {gate.get_ticket(n).row.requester for n in (first.ticket, second.ticket)}
+    assert requesters == {"jan"}
+
+
+def test_an_answer_to_our_reply_lands_on_its_ticket_and_reopens_it(gate: Gate) -> None:
+    number = take(gate, customer_mail()).ticket
+    gate.reply(number, "Could you send the order number?")
+    gate.set_status(number, "pending")
+    ours = outgoing_id(number)
+    answer = customer_mail("Order 1234", subject="Re: [#1] Parcel missing", in_reply_to=ours)
+    taken = take(gate, answer)
+    assert (taken.outcome, taken.ticket) == ("appended", number)
+    detail = gate.get_ticket(number)
+    assert detail.row.status == "open"
+    assert [m.kind for m in detail.messages] == ["customer", "reply", "customer"]
+
+
+def test_references_alone_thread_the_answer(gate: Gate) -> None:
+    number = take(gate, customer_mail()).ticket
+    gate.reply(number, "Which colour?")
+    answer = customer_mail("Red", subject="no tag here", references=f"<x@y> {outgoing_id(number)}")
+    assert take(gate, answer).ticket == number
+
+
+def test_a_ticket_tag_threads_only_for_the_same_requester(gate: Gate) -> None:
+    number = take(gate, customer_mail()).ticket
+    tagged = f"Re: [#{number}] Parcel missing"
+    stranger = take(gate, customer_mail("let me in", sender="eve@evil.example", subject=tagged))
+    assert stranger.outcome == "new" and stranger.ticket != number
+    same = take(gate, customer_mail("more detail", subject=tagged))
+    assert (same.outcome, same.ticket) == ("appended", number)
+
+
+def test_an_outgoing_id_from_another_requester_starts_a_new_ticket(gate: Gate) -> None:
+    number = take(gate, customer_mail()).ticket
+    gate.reply(number, "Answer")
+    forged = customer_mail("hi", sender="eve@evil.example", in_reply_to=outgoing_id(number))
+    assert take(gate, forged).ticket != number
+
+
+def test_an_answer_on_a_closed_ticket_starts_a_new_one(gate: Gate) -> None:
+    number = take(gate, customer_mail()).ticket
+    gate.close(number)
+    again = take(gate, customer_mail("still broken", subject=f"Re: [#{number}] Parcel"))
+    assert again.outcome == "new" and again.ticket != number
+    assert gate.get_ticket(number).row.status == "closed"
+
+
+@pytest.mark.parametrize(
+    ("headers", "sender"),
+    [
+        ({"Auto-Submitted": "auto-replied"}, "jan@example.pl"),
+        ({"X-Autoreply": "yes"}, "jan@example.pl"),
+        ({"Precedence": "bulk"}, "jan@example.pl"),
+        ({"Precedence": "list"}, "jan@example.pl"),
+        ({"Return-Path": "<>"}, "jan@example.pl"),
+        ({}, "MAILER-DAEMON@mx.example.pl"),
+        ({}, "postmaster@example.pl"),
+        ({}, SUPPORT),
+    ],
+)
+def test_automatic_mail_and_our_own_never_make_tickets(gate: Gate, headers, sender) -> None:
+    people = Person.select().count()
+    taken = take(gate, customer_mail("I am away", sender=sender, headers=headers))
+    assert taken.outcome == "ignored", taken
+    assert Ticket.select().count() == 0
+    assert Person.select().count() == people
+
+
+def test_auto_submitted_no_is_a_person_writing(gate: Gate) -> None:
+    assert take(gate, customer_mail(headers={"Auto-Submitted": "no"})).outcome == "new"
+
+
+def test_a_message_taken_twice_makes_one_ticket(gate: Gate) -> None:
+    raw = customer_mail()
+    assert take(gate, raw).outcome == "new"
+    assert take(gate, raw).outcome == "duplicate"
+    assert Ticket.select().count() == 1
+
+
+POSTFIX_BOUNCE = """\
+From: MAILER-DAEMON@mx.shop.example (Mail Delivery System)
+Subject: Undelivered Mail Returned to Sender
+To: support@shop.example
+Auto-Submitted: auto-replied
+MIME-Version: 1.0
+Content-Type: multipart/report; report-type=delivery-status; boundary="B1"
+
+--B1
+Content-Type: text/plain; charset=us-ascii
+
+This is the mail system at host mx.shop.example.
+I'm sorry to have to inform you that your message could not be delivered.
+
+--B1
+Content-Type: message/delivery-status
+
+Reporting-MTA: dns; mx.shop.example
+
+Final-Recipient: rfc822; jan@example.pl
+Action: failed
+Status: 5.1.1
+Diagnostic-Code: smtp; 550 5.1.1 <jan@example.pl>: user unknown
+
+--B1
+Content-Type: text/rfc822-headers
+
+From: Support <support@shop.example>
+To: jan@example.pl
+Subject: [#1] Parcel missing
+Message-ID: ORIGINAL-ID
+
+--B1--
+"""
+
+
+def test_a_bounce_of_a_reply_marks_it_failed_on_the_ticket(gate: Gate) -> None:
+    number = take(gate, customer_mail()).ticket
+    gate.reply(number, "Here is your refund")
+    ours = outgoing_id(number)
+    bounce = POSTFIX_BOUNCE.replace("ORIGINAL-ID", ours).encode()
+    taken = take(gate, bounce)
+    assert (taken.outcome, taken.ticket) == ("bounce", number)
+    reply = next(m for m in gate.get_ticket(number).messages if m.kind == "reply")
+    assert reply.delivery == "failed"
+    assert "user unknown" in reply.delivery_error
+    assert Ticket.select().count() == 1
+
+
+def test_an_unreadable_message_is_kept_whole_in_quarantine(gate: Gate) -> None:
+    raw = b"Subject: no sender at all\r\n\r\nwho wrote this?\r\n"
+    taken = take(gate, raw, "file broken.eml")
+    assert taken.outcome == "quarantined"
+    (held,) = gate.quarantined()
+    assert (held.source, held.origin, held.size) == ("Support", "file broken.eml", len(raw))
+    assert "no sender" in held.reason
+    assert bytes(QuarantinedMail.get_by_id(held.id).raw) == raw
+    assert gate.mail_accounts()[0].quarantined == 1
+    assert gate.retry_quarantined(held.id).outcome == "quarantined"
+    assert len(gate.quarantined()) == 1
+
+
+def test_a_quarantined_message_readable_after_a_fix_leaves_quarantine(gate: Gate) -> None:
+    source = gate.mail_source("Support")
+    held = QuarantinedMail.create(
+        source=source.id, origin="test", reason="an old bug", raw=customer_mail()
+    )
+    taken = gate.retry_quarantined(held.id)
+    assert taken.outcome == "new"
+    assert gate.quarantined() == []
+
+
+def test_attachments_are_kept_listed_and_saved_and_inline_images_marked(gate: Gate) -> None:
+    mail = EmailMessage(policy=SMTP)
+    mail["From"] = "jan@example.pl"
+    mail["To"] = SUPPORT
+    mail["Subject"] = "Invoice"
+    mail.set_content("See the invoice.")
+    mail.add_alternative('<p>See the invoice <img src="cid:logo"></p>', subtype="html")
+    mail.get_payload()[1].add_related(b"\x89PNG fake", "image", "png", cid="<logo>")
+    mail.add_attachment(b"%PDF-1.4 invoice", "application", "pdf", filename="faktura-ż.pdf")
+    mail.add_attachment(b"x" * 2000, "application", "octet-stream", filename="big.bin")
+    gate.attachment_limit = 1000
+    number = take(gate, mail.as_bytes()).ticket
+    (message,) = gate.get_ticket(number).messages
+    assert message.body == "See the invoice."
+    listed = {a.filename: a for a in message.attachments}
+    assert set(listed) == {"faktura-ż.pdf", "big.bin", "part.png"}
+    assert listed["part.png"].inline and listed["part.png"].content_type == "image/png"
+    assert not listed["faktura-ż.pdf"].inline and listed["faktura-ż.pdf"].size == 16
+    assert not listed["big.bin"].kept and listed["big.bin"].size == 2000
+    _view, data = gate.attachment(number, listed["faktura-ż.pdf"].id)
+    assert data == b"%PDF-1.4 invoice"
+
+
+def test_attachments_are_only_for_people_who_may_open_the_ticket(gate: Gate, db) -> None:
+    number = take(gate, customer_mail()).ticket
+    builders.person("lurker")
+    with pytest.raises(Exception) as refused:
+        Gate(db, "lurker").attachment(number, 1)
+    assert "no ticket" in str(refused.value)
+
+
+def test_a_reply_is_queued_in_its_transaction_and_a_note_never(gate: Gate) -> None:
+    number = take(gate, customer_mail()).ticket
+    gate.note(number, "internal: customer is a VIP")
+    assert OutboxItem.select().count() == 0
+    gate.reply(number, "On its way")
+    (item,) = OutboxItem.select()
+    assert (item.recipient, item.state) == ("jan@example.pl", "queued")
+    assert item.mail_id.endswith("@shop.example>")
+    reply = next(m for m in gate.get_ticket(number).messages if m.kind == "reply")
+    assert reply.delivery == "queued"
+
+
+def test_a_refused_reply_queues_nothing(gate: Gate, db) -> None:
+    number = take(gate, customer_mail()).ticket
+    builders.role("Readers", ["tickets.list", "tickets.view"], holders=[builders.person("rex")])
+    with pytest.raises(PermissionDenied):
+        Gate(db, "rex").reply(number, "sneaky")
+    assert OutboxItem.select().count() == 0
+
+
+def test_an_archived_source_takes_no_mail(gate: Gate) -> None:
+    gate.set_archived("Support", True)
+    with pytest.raises(Exception, match="archived"):
+        gate.mail_source("Support")
+    assert gate.open_mail_sources() == []
