@@ -6,6 +6,8 @@ Everything here needs `sources.edit` (administration) or `sources.list` (reading
 
 from __future__ import annotations
 
+import select
+import socket
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -19,8 +21,10 @@ from access.mail.intake import CursorStep, MailIntake, Taken
 from access.mail.transport import (
     MailServerError,
     fetch_raw,
+    idle,
     imap_folder,
     new_uids,
+    offers_idle,
     smtp_deliver,
 )
 from store.models import (
@@ -112,6 +116,28 @@ class MailDesk(MailIntake):
         if account is None:
             raise InvalidInput(f"{source.name} has no mail account; set one with sources edit")
         return account
+
+    def wait_for_mail(self, seconds: float, stop: socket.socket) -> None:
+        """Wait up to `seconds` or until `stop` is readable: in IMAP IDLE when there is one
+        IMAP source and its server offers it (a new message ends the wait at once), else
+        plainly."""
+        with_imap = [s for s in self.open_mail_sources() if self._account(s).imap_url]
+        if len(with_imap) == 1:
+            source = with_imap[0]
+            url = parse_url(self._account(source).imap_url, "imap")
+            try:
+                with imap_folder(url, password_for(source.name, "imap")) as (conn, validity):
+                    if offers_idle(conn):
+                        cursor = MailCursor.get_or_none(
+                            (MailCursor.source == source.id) & (MailCursor.folder == url.folder)
+                        )
+                        after = cursor.last_uid if cursor and cursor.uidvalidity == validity else 0
+                        if not new_uids(conn, after):  # nothing arrived since the last pass
+                            idle(conn, seconds, stop)
+                        return
+            except (MailServerError, SecretMissing, OSError):
+                pass  # the next pass reports the error; wait plainly meanwhile
+        select.select([stop], [], [], seconds)
 
     # ------------------------------------------------------------------- delivery
 

@@ -69,7 +69,7 @@ def fetch_raw(conn: imaplib.IMAP4, uid: int) -> bytes | None:
     return None
 
 
-def wait_for_mail(conn: imaplib.IMAP4, seconds: float, stop: socket.socket | None = None) -> bool:
+def idle(conn: imaplib.IMAP4, seconds: float, stop: socket.socket | None = None) -> bool:
     """IMAP IDLE (RFC 2177) for up to `seconds`, or until `stop` becomes readable: True when the
     server announced new mail. imaplib before Python 3.14 has no IDLE, so the two commands are
     written by hand on its connection."""

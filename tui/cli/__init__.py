@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 
 from access import NoChange
 from store.db import resolve_location
-from tui.cli import access, audit, groups, people, reports, roles, setup, sources, tickets
+from tui.cli import access, audit, groups, mail, people, reports, roles, setup, sources, tickets
 from tui.cli.command import Commands, shared_options, username
 from tui.cli.output import (
     EXIT_INTERRUPTED,
@@ -29,7 +29,7 @@ from tui.safe_text import one_line
 AppOpener = Callable[[str, str], int]
 """Runs the app on a database location as a username; returns the exit code."""
 
-NOUNS = (setup, people, roles, groups, sources, access, tickets, reports, audit)
+NOUNS = (setup, people, roles, groups, sources, mail, access, tickets, reports, audit)
 
 
 def build_parser(open_app: AppOpener) -> argparse.ArgumentParser:

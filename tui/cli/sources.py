@@ -1,4 +1,5 @@
-"""`ticketty sources`: where tickets come from; archived ones are kept, not deleted."""
+"""`ticketty sources`: where tickets come from, e-mail accounts among them; archived ones are
+kept, not deleted."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ from store.models import SOURCE_KINDS
 from tui.cli.command import Commands, open_gate
 from tui.cli.output import print_json, print_table
 
+MAIL_OPTIONS_HELP = "see README, Customers by e-mail; never a password"
+
 
 def register(commands: Commands) -> None:
     sources = commands.noun("sources")
@@ -16,11 +19,23 @@ def register(commands: Commands) -> None:
     p = sources.add("add", add_source)
     p.add_argument("name")
     p.add_argument("--kind", default=SOURCE_KINDS[0], choices=SOURCE_KINDS)
+    _mail_options(p)
+    p = sources.add("edit", edit_source, help="set the address and servers of an e-mail source")
+    p.add_argument("name")
+    _mail_options(p)
+    p = sources.add("mail", mail_state, help="the e-mail accounts and their state")
+    p.add_argument("--json", action="store_true")
     p = sources.add("rename", rename_source)
     p.add_argument("name")
     p.add_argument("new")
     sources.add("archive", archive).add_argument("name")
     sources.add("restore", restore).add_argument("name")
+
+
+def _mail_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--address", help="the address customers write to")
+    parser.add_argument("--imap", help=f"imaps://USER@HOST:993/INBOX ({MAIL_OPTIONS_HELP})")
+    parser.add_argument("--smtp", help=f"smtp+starttls://USER@HOST:587 ({MAIL_OPTIONS_HELP})")
 
 
 def list_sources(args: argparse.Namespace) -> int:
@@ -36,7 +51,40 @@ def list_sources(args: argparse.Namespace) -> int:
 
 
 def add_source(args: argparse.Namespace) -> int:
-    open_gate(args).add_source(args.name, args.kind)
+    open_gate(args).add_source(
+        args.name, args.kind, address=args.address, imap=args.imap or "", smtp=args.smtp or ""
+    )
+    return 0
+
+
+def edit_source(args: argparse.Namespace) -> int:
+    open_gate(args).edit_mail_account(
+        args.name, address=args.address, imap=args.imap, smtp=args.smtp
+    )
+    return 0
+
+
+def mail_state(args: argparse.Namespace) -> int:
+    accounts = open_gate(args).mail_accounts()
+    if args.json:
+        print_json([asdict(a) for a in accounts])
+        return 0
+    print_table(
+        [
+            [
+                a.source,
+                a.address,
+                "archived" if a.archived else "",
+                f"{a.last_fetch_at:%Y-%m-%d %H:%M}" if a.last_fetch_at else "never",
+                a.last_error or "-",
+                str(a.waiting),
+                str(a.failed),
+                str(a.quarantined),
+            ]
+            for a in accounts
+        ],
+        ["source", "address", "state", "last fetch", "error", "to send", "failed", "quarantine"],
+    )
     return 0
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import sys
+from pathlib import Path
 from typing import Any
 
 from access import Gate
@@ -75,6 +77,10 @@ def register(commands: Commands) -> None:
         )
         p.add_argument("--json", action="store_true")
     tickets.add("delete", delete).add_argument("number")
+    p = tickets.add("attachment", save_attachment, help="save an attachment of a message")
+    p.add_argument("number")
+    p.add_argument("attachment_id", type=int, metavar="ID")
+    p.add_argument("--output", required=True, help="the file to write, or - for standard output")
     for name, handler in (("reply", reply), ("note", note)):
         p = tickets.add(name, handler)
         p.add_argument("number")
@@ -172,6 +178,7 @@ def show_ticket(args: argparse.Namespace) -> int:
         data = ticket_json(row)
         data["requester_name"] = detail.requester_name
         data["requester_email"] = detail.requester_email
+        data["channel"] = detail.channel
         data["requester_phone"] = detail.requester_phone
         data["group_fields"] = {f.name: f.value for f in detail.group_fields}
         data["messages"] = [
@@ -180,6 +187,22 @@ def show_ticket(args: argparse.Namespace) -> int:
                 "author": m.author,
                 "body": m.body,
                 "created_at": m.created_at.isoformat(),
+                "attachments": [
+                    {
+                        "id": a.id,
+                        "filename": a.filename,
+                        "content_type": a.content_type,
+                        "size": a.size,
+                        "inline": a.inline,
+                        "kept": a.kept,
+                    }
+                    for a in m.attachments
+                ],
+                **(
+                    {"delivery": m.delivery, "delivery_error": m.delivery_error}
+                    if m.delivery
+                    else {}
+                ),
             }
             for m in detail.messages
         ]
@@ -205,6 +228,37 @@ def show_ticket(args: argparse.Namespace) -> int:
             f"{message.created_at:%Y-%m-%d %H:%M}"
         )
         print(visible(message.body))
+        for a in message.attachments:
+            kind = "inline image" if a.inline else "attachment"
+            kept = "" if a.kept else ", over the size limit, not kept"
+            print(
+                f"  [{kind} {a.id}] {one_line(a.filename)} ({a.content_type}, {a.size} bytes{kept})"
+            )
+        if message.delivery:
+            print(f"  [{delivery_text(message.delivery, message.delivery_error)}]")
+    return 0
+
+
+def delivery_text(state: str, error: str) -> str:
+    """How a reply's delivery reads on the ticket."""
+    if state == "sent":
+        return "sent by mail"
+    if state == "failed":
+        return f"failed: {one_line(error)}"
+    return "waiting to send" + (f" (last try: {one_line(error)})" if error else "")
+
+
+def save_attachment(args: argparse.Namespace) -> int:
+    listed, data = open_gate(args).attachment(args.number, args.attachment_id)
+    if args.output == "-":
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+        return 0
+    target = Path(args.output)
+    if target.is_dir():
+        raise CommandError(f"{target} is a folder; name the file to write")
+    target.write_bytes(data)
+    print(f"saved {one_line(listed.filename)} ({listed.size} bytes) to {target}")
     return 0
 
 

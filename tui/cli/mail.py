@@ -1,0 +1,165 @@
+"""`ticketty mail` and `ticketty serve`: taking customers' mail in and delivering replies.
+
+Each runs as `--user`, who needs `sources.edit`; the mailbox passwords come from the
+environment or the secrets file (README, "Customers by e-mail"), never from the command line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import socket
+import sys
+from collections.abc import Callable, Iterator
+from dataclasses import asdict
+from pathlib import Path
+
+from rich.progress import BarColumn, DownloadColumn, Progress, TimeElapsedColumn
+
+from access import Gate
+from access.mail.accounts import SecretMissing
+from access.mail.files import messages_in, size_of
+from access.mail.transport import MailServerError
+from tui.cli.command import Commands, open_gate
+from tui.cli.output import CommandError, print_json, print_table
+from tui.safe_text import one_line
+
+log = logging.getLogger("ticketty.mail")
+
+
+def register(commands: Commands) -> None:
+    mail = commands.noun("mail", help="take customers' e-mail in, deliver replies")
+    p = mail.add("import", import_files, help="take messages from files: .eml, Maildir, mbox")
+    p.add_argument("--source", required=True)
+    p.add_argument("paths", nargs="+", type=Path, metavar="PATH")
+    p.add_argument("--quiet", action="store_true", help="no line per message")
+    p = mail.add("fetch", fetch, help="one pass over the IMAP folders")
+    p.add_argument("--source", help="only this source")
+    p = mail.add("send", send, help="deliver the replies that are due")
+    p.add_argument("--source", help="only this source")
+    quarantine = mail.noun("quarantine", help="messages that could not be taken in")
+    quarantine.add("list", list_quarantine).add_argument("--json", action="store_true")
+    quarantine.add("retry", retry_quarantined).add_argument("id", type=int)
+    p = commands.add("serve", serve, help="fetch and send in a loop until stopped (SIGTERM)")
+    p.add_argument("--interval", type=float, default=10.0, help="seconds between passes")
+
+
+def _say(line: str) -> None:
+    print(one_line(line), flush=True)
+
+
+def import_files(args: argparse.Namespace) -> int:
+    gate = open_gate(args)
+    source = gate.mail_source(args.source)
+    counts: dict[str, int] = {}
+    report: Callable[[str], None] = (lambda _line: None) if args.quiet else _say
+    columns = ("{task.description}", BarColumn(), DownloadColumn(), TimeElapsedColumn())
+    with Progress(*columns, transient=True, disable=not sys.stderr.isatty()) as bar:
+        task = bar.add_task("importing", total=size_of(args.paths))
+
+        def messages() -> Iterator[tuple[str, bytes]]:
+            for path in args.paths:
+                for origin, raw in messages_in(path):
+                    bar.advance(task, len(raw))
+                    yield origin, raw
+
+        for taken in gate.import_messages(source, messages(), report):
+            counts[taken.outcome] = counts.get(taken.outcome, 0) + 1
+    summary = ", ".join(f"{n} {outcome}" for outcome, n in sorted(counts.items()))
+    print(f"imported into {source.name}: {summary or 'no messages'}")
+    return 0
+
+
+def fetch(args: argparse.Namespace) -> int:
+    gate = open_gate(args)
+    failures = _each_source(gate, args.source, lambda s: gate.fetch(s, _say))
+    return 1 if failures else 0
+
+
+def send(args: argparse.Namespace) -> int:
+    gate = open_gate(args)
+    failures = _each_source(gate, args.source, lambda s: gate.send(s, _say))
+    return 1 if failures else 0
+
+
+def _each_source(gate: Gate, name: str | None, work: Callable) -> int:
+    """Run `work` on each source; a source whose server fails is one line, the others go on."""
+    failures = 0
+    for source in gate.open_mail_sources(name):
+        try:
+            work(source)
+        except (MailServerError, SecretMissing) as exc:
+            print(f"ticketty: {one_line(source.name)}: {one_line(str(exc))}", file=sys.stderr)
+            failures += 1
+    return failures
+
+
+def list_quarantine(args: argparse.Namespace) -> int:
+    held = open_gate(args).quarantined()
+    if args.json:
+        print_json([asdict(h) for h in held])
+        return 0
+    print_table(
+        [
+            [
+                str(h.id),
+                h.source,
+                f"{h.received_at:%Y-%m-%d %H:%M}",
+                h.origin,
+                str(h.size),
+                h.reason,
+            ]
+            for h in held
+        ],
+        ["id", "source", "received", "origin", "bytes", "reason"],
+    )
+    return 0
+
+
+def retry_quarantined(args: argparse.Namespace) -> int:
+    taken = open_gate(args).retry_quarantined(args.id)
+    where = f" #{taken.ticket}" if taken.ticket else ""
+    print(f"{taken.outcome}{where} {one_line(taken.detail)}".rstrip())
+    return 1 if taken.outcome == "quarantined" else 0
+
+
+def serve(args: argparse.Namespace) -> int:
+    """Fetch and send until SIGTERM or Ctrl-C; between passes wait in IMAP IDLE where the
+    server offers it (new mail ends the wait at once), else for `--interval` seconds."""
+    if args.interval <= 0:
+        raise CommandError("--interval must be above zero")
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stderr, force=True
+    )
+    gate = open_gate(args)
+    gate.require("sources.edit")
+    wake, stop = socket.socketpair()
+    stopping: list[int] = []
+
+    def on_signal(signum: int, _frame: object) -> None:
+        stopping.append(signum)
+        wake.send(b"x")
+
+    previous = {s: signal.signal(s, on_signal) for s in (signal.SIGTERM, signal.SIGINT)}
+    report = lambda line: log.info(one_line(line))  # noqa: E731
+    log.info("serving; stop with SIGTERM")
+    try:
+        while not stopping:
+            for source in gate.open_mail_sources():
+                for work in (gate.fetch, gate.send):
+                    try:
+                        work(source, report)
+                    except (MailServerError, SecretMissing) as exc:
+                        report(f"{source.name}: {exc}")
+                    if stopping:
+                        break
+            if not stopping:
+                gate.wait_for_mail(args.interval, stop)
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+        wake.close()
+        stop.close()
+    log.info("stopped")
+    return 0
