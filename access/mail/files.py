@@ -32,7 +32,8 @@ def messages_in(path: Path) -> Iterator[tuple[str, bytes]]:
 
 
 def _mbox(path: Path) -> Iterator[tuple[str, bytes]]:
-    """An mbox split at each `From ` line that follows an empty line (or starts the file)."""
+    """An mbox split at each `From ` line that follows an empty line (or starts the file),
+    with the `>From ` quoting taken off."""
     number = 0
     lines: list[bytes] = []
     previous_blank = True
@@ -45,6 +46,8 @@ def _mbox(path: Path) -> Iterator[tuple[str, bytes]]:
                 lines = []
                 previous_blank = False
                 continue
+            if line.startswith(b">") and line.lstrip(b">").startswith(b"From "):
+                line = line[1:]  # mboxrd: one `>` was added before each `From ` line
             lines.append(line)
             previous_blank = line in (b"\n", b"\r\n")
     if lines:

@@ -25,6 +25,8 @@ _MESSAGE_ID = re.compile(r"<[^<>\s]{1,498}>")
 _FINE_SYMBOLS = set(
     "\u20ac\u201e\u201c\u201d\u201a\u2018\u2019\u2013\u2014\u2026\xab\xbb\xb0\xa7\xa9\xae\u2122\xb7\u2022\xd7\xf7"
 )
+_BRACKETED = re.compile(r"<([^<>\s@]+@[^<>\s@]+)>\s*$")
+_BARE = re.compile(r"[^\s<>\"'(),;:@]+@[^\s<>\"'(),;:@]+")
 _BOUNCE_SENDERS = ("mailer-daemon@", "postmaster@")
 
 
@@ -174,9 +176,21 @@ def _sender(message: EmailMessage) -> tuple[str, str]:
     for header in ("From", "Sender", "Return-Path"):
         raw = _raw(message, header)
         name, address = parseaddr(raw)
-        if address and "@" in address:
-            return decode_words(address).strip().lower(), decode_words(name).strip()
+        if not (address and "@" in address):
+            name, address = _loose_address(raw)
+        if address:
+            return decode_words(address).strip().lower(), decode_words(name).strip().strip('"')
     return "", ""
+
+
+def _loose_address(raw: str) -> tuple[str, str]:
+    """What real clients write and `parseaddr` refuses (`Ola [Shop] <ola@example.pl>`): the
+    last `<addr>`, the text before it as the name; else a bare address anywhere."""
+    bracketed = _BRACKETED.search(raw)
+    if bracketed:
+        return raw[: bracketed.start()], bracketed.group(1)
+    bare = _BARE.search(raw)
+    return ("", bare.group(0)) if bare else ("", "")
 
 
 def _raw(message: EmailMessage, name: str) -> str:

@@ -1,0 +1,169 @@
+"""Mail on the command line: sources with accounts, import from files, fetch and send against
+the real servers, quarantine, attachments, and `serve` as a process stopped by SIGTERM."""
+
+from __future__ import annotations
+
+import json
+import mailbox
+import os
+import signal
+import subprocess
+import sys
+import time
+from email.message import EmailMessage
+from email.policy import SMTP
+from pathlib import Path
+
+import peewee
+import pytest
+
+from access import Gate
+from store.models import Ticket
+from tests.mail_servers import PASSWORD, Dovecot, Smtp
+from tests.mail_support import SUPPORT, customer_mail, mail_helpdesk
+from ticketty.main import main
+
+
+@pytest.fixture
+def helpdesk(db: peewee.Database, db_path: Path) -> Path:
+    mail_helpdesk(db)
+    return db_path
+
+
+def run(capsys: pytest.CaptureFixture[str], db: Path, *args: str) -> tuple[int, str, str]:
+    code = main(["--db", str(db), "--user", "ada", *args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_an_email_source_is_added_with_its_servers_and_never_a_password(
+    helpdesk: Path, capsys
+) -> None:
+    code, _, err = run(
+        capsys, helpdesk, "sources", "add", "Sales", "--kind", "email",
+        "--address", "sales@shop.example", "--imap", "imaps://sales:hunter2@mail.shop.example/INBOX",
+    )  # fmt: skip
+    assert code == 1 and "password does not belong in the URL" in err and "hunter2" not in err
+    code, _, _ = run(
+        capsys, helpdesk, "sources", "add", "Sales", "--kind", "email",
+        "--address", "sales@shop.example", "--imap", "imaps://sales%40shop.example@mail.shop.example/INBOX",
+        "--smtp", "smtp+starttls://sales%40shop.example@mail.shop.example:587",
+    )  # fmt: skip
+    assert code == 0
+    assert run(capsys, helpdesk, "sources", "edit", "Sales", "--address", "not an address")[0] == 1
+    code, out, _ = run(capsys, helpdesk, "sources", "mail", "--json")
+    sales = next(a for a in json.loads(out) if a["source"] == "Sales")
+    assert sales["address"] == "sales@shop.example" and sales["last_fetch_at"] is None
+
+
+def test_import_of_an_mbox_a_maildir_and_a_file(helpdesk: Path, tmp_path: Path, capsys) -> None:
+    box = mailbox.mbox(tmp_path / "old.mbox")
+    for n in range(3):
+        box.add(customer_mail(f"From the archive {n}\nFrom here on, a line like a separator.",
+                              subject=f"Old {n}", sender=f"c{n}@example.pl"))  # fmt: skip
+    box.flush()
+    maildir = mailbox.Maildir(tmp_path / "Maildir")
+    maildir.add(customer_mail("in a maildir", subject="Maildir one"))
+    single = tmp_path / "one.eml"
+    single.write_bytes(b"Subject: nobody sent this\r\n\r\ntext\r\n")
+    code, out, _ = run(
+        capsys, helpdesk, "mail", "import", "--source", "Support",
+        str(tmp_path / "old.mbox"), str(tmp_path / "Maildir"), str(single),
+    )  # fmt: skip
+    assert code == 0, out
+    assert out.splitlines()[-1] == "imported into Support: 4 new, 1 quarantined"
+    subjects = sorted(t.subject for t in Ticket.select())
+    assert subjects == ["Maildir one", "Old 0", "Old 1", "Old 2"]
+    old = Ticket.get(Ticket.subject == "Old 1").messages.get().body
+    assert old == "From the archive 1\nFrom here on, a line like a separator."
+    code, out, _ = run(capsys, helpdesk, "mail", "quarantine", "list", "--json")
+    (held,) = json.loads(out)
+    assert held["origin"] == "one.eml" and "no sender" in held["reason"]
+    assert run(capsys, helpdesk, "mail", "quarantine", "retry", str(held["id"]))[0] == 1
+
+
+def test_show_json_and_saving_an_attachment(helpdesk: Path, tmp_path: Path, capsys) -> None:
+    mail = EmailMessage(policy=SMTP)
+    mail["From"] = "=?utf-8?q?Ola_=1B[31mRed?= <ola@example.pl>"
+    mail["To"] = SUPPORT
+    mail["Subject"] = "Photo \x1b[2J[red]x[/red]"
+    mail.set_content("see photo")
+    mail.add_attachment(b"\xff\xd8JPEG", "image", "jpeg", filename="photo.jpg")
+    message = tmp_path / "m.eml"
+    message.write_bytes(mail.as_bytes())
+    assert run(capsys, helpdesk, "mail", "import", "--source", "Support", str(message))[0] == 0
+    number = Ticket.get().number
+    code, out, _ = run(capsys, helpdesk, "tickets", "show", str(number), "--json")
+    data = json.loads(out)
+    assert data["channel"] == "email" and data["requester_email"] == "ola@example.pl"
+    (attachment,) = data["messages"][0]["attachments"]
+    assert attachment["filename"] == "photo.jpg" and attachment["size"] == 6
+    assert "\x1b" not in out  # escape codes are escaped in JSON
+    code, out, _ = run(capsys, helpdesk, "tickets", "show", str(number))
+    assert "\x1b" not in out and "[attachment" in out
+    target = tmp_path / "saved.jpg"
+    code, out, _ = run(
+        capsys, helpdesk, "tickets", "attachment", str(number), str(attachment["id"]),
+        "--output", str(target),
+    )  # fmt: skip
+    assert code == 0 and target.read_bytes() == b"\xff\xd8JPEG"
+
+
+def test_requester_email_needs_view_contact(helpdesk: Path, db, capsys) -> None:
+    from tests import builders
+
+    message = helpdesk.parent / "m.eml"
+    message.write_bytes(customer_mail())
+    run(capsys, helpdesk, "mail", "import", "--source", "Support", str(message))
+    builders.role("Readers", ["tickets.list", "tickets.view"], holders=[builders.person("rex")])
+    number = Ticket.get().number
+    code = main(["--db", str(helpdesk), "--user", "rex", "tickets", "show", str(number), "--json"])
+    data = json.loads(capsys.readouterr().out)
+    assert code == 0 and data["requester_email"] is None and data["channel"] == "email"
+
+
+@pytest.mark.usefixtures("mail_password")
+def test_fetch_and_send_commands(
+    db, db_path: Path, dovecot: Dovecot, mailbox: str, smtp: Smtp, capsys
+) -> None:
+    gate: Gate = mail_helpdesk(db, imap=dovecot.url(mailbox), smtp=smtp.url)
+    dovecot.append(mailbox, customer_mail())
+    code, out, _ = run(capsys, db_path, "mail", "fetch")
+    assert code == 0 and out.startswith("Support: INBOX uid 1: new #")
+    number = Ticket.get().number
+    code, out, _ = run(capsys, db_path, "tickets", "reply", str(number), "--body", "Hello")
+    code, out, _ = run(capsys, db_path, "mail", "send")
+    assert code == 0 and out.strip().endswith(": sent")
+    assert len(smtp.received) == 1
+    reply = json.loads(run(capsys, db_path, "tickets", "show", str(number), "--json")[1])
+    assert reply["messages"][1]["delivery"] == "sent"
+    gate.edit_mail_account("Support", imap=f"imap://{mailbox}@127.0.0.1:1/INBOX")
+    code, _, err = run(capsys, db_path, "mail", "fetch")
+    assert code == 1 and "Support" in err and PASSWORD not in err
+
+
+def test_serve_takes_mail_within_seconds_and_stops_on_sigterm(
+    db, db_path: Path, dovecot: Dovecot, mailbox: str, smtp: Smtp
+) -> None:
+    mail_helpdesk(db, imap=dovecot.url(mailbox), smtp=smtp.url)
+    env = {**os.environ, "TICKETTY_MAIL_PASSWORD_SUPPORT": PASSWORD}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "ticketty", "--db", str(db_path), "--user", "ada", "serve",
+         "--interval", "30"],
+        stderr=subprocess.PIPE, text=True, env=env,
+    )  # fmt: skip
+    try:
+        assert "serving" in server.stderr.readline()
+        appended = time.monotonic()
+        dovecot.append(mailbox, customer_mail(subject="Via IDLE"))
+        line = server.stderr.readline()
+        took = time.monotonic() - appended
+        assert ": new #" in line, line
+        assert took < 3, f"{took:.1f} s from IMAP to ticket"
+        server.send_signal(signal.SIGTERM)
+        assert server.wait(timeout=10) == 0
+        assert "stopped" in server.stderr.read()
+    finally:
+        if server.poll() is None:
+            server.kill()
+    assert Ticket.get().subject == "Via IDLE"
