@@ -33,12 +33,13 @@ def customer_mail(
     in_reply_to: str | None = None,
     references: str | None = None,
     headers: dict[str, str] | None = None,
+    message_id: str | None = None,
 ) -> bytes:
     mail = EmailMessage(policy=SMTP)
     mail["From"] = sender
     mail["To"] = SUPPORT
     mail["Subject"] = subject
-    mail["Message-ID"] = make_msgid(domain="example.pl")
+    mail["Message-ID"] = message_id or make_msgid(domain="example.pl")
     if in_reply_to:
         mail["In-Reply-To"] = in_reply_to
     if references:
