@@ -18,8 +18,8 @@ from store.db import connect
 from tests.mail_servers import Dovecot, Smtp
 from tests.mail_support import SUPPORT, customer_mail, mail_helpdesk
 from tests.tui_support import settle
+from ticketty.launch import build_app
 from ticketty.main import main
-from tui.app import TickettyApp
 from tui.ticket_list import TicketList
 
 
@@ -39,7 +39,7 @@ async def test_a_customer_writes_an_agent_answers_the_customer_answers_back(
     assert main(["--db", str(db_path), "--user", "ada", "mail", "fetch"]) == 0
     capsys.readouterr()
 
-    app = TickettyApp(Gate(connect(str(db_path)), "ada"), refresh_seconds=3600)
+    app = build_app(Gate(connect(str(db_path)), "ada"), refresh_seconds=3600)
     async with app.run_test(size=(110, 30)) as pilot:
         await settle(pilot)
         row = app.screen.query_one(TicketList).current_row()
