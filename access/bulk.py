@@ -19,9 +19,8 @@ from access.errors import InvalidInput, NotFound
 from access.gate import GateBase
 from access.grants import Grants, read_grants
 from access.views import Assignee, BulkOutcome
+from access.vocabulary import TICKET_PRIORITIES, TICKET_STATUSES
 from store.models import (
-    TICKET_PRIORITIES,
-    TICKET_STATUSES,
     GroupSupervisor,
     Person,
     PersonRole,

@@ -98,9 +98,49 @@ PERMISSIONS: dict[str, Permission] = {
     leaf.key: leaf for group in CATALOGUE for leaf in group.leaves
 }
 
+
+def known(key: str) -> str:
+    """`key`, checked against the catalogue: a misspelt permission fails at import, where a bare
+    string would silently hide an action."""
+    if key not in PERMISSIONS:
+        raise KeyError(f"{key!r} is not in the permission catalogue")
+    return key
+
+
+TICKETS_LIST = known("tickets.list")
+TICKETS_VIEW = known("tickets.view")
+TICKETS_VIEW_NOTES = known("tickets.view_notes")
+TICKETS_VIEW_CONTACT = known("tickets.view_contact")
+TICKETS_CREATE = known("tickets.create")
+TICKETS_CREATE_PRIVATE = known("tickets.create_private")
+TICKETS_CHOOSE_GROUP = known("tickets.choose_group")
+TICKETS_REPLY = known("tickets.reply")
+TICKETS_NOTE = known("tickets.note")
+TICKETS_TAKE = known("tickets.take")
+TICKETS_ASSIGN = known("tickets.assign")
+TICKETS_CHANGE_GROUP = known("tickets.change_group")
+TICKETS_CHANGE_STATUS = known("tickets.change_status")
+TICKETS_CLOSE = known("tickets.close")
+TICKETS_DELETE = known("tickets.delete")
+USERGROUPS_LIST = known("usergroups.list")
+USERGROUPS_EDIT = known("usergroups.edit")
+USERGROUPS_MEMBERS = known("usergroups.members")
+USERGROUPS_FIELDS = known("usergroups.fields")
+PEOPLE_LIST = known("people.list")
+PEOPLE_EDIT = known("people.edit")
+ROLES_LIST = known("roles.list")
+ROLES_EDIT = known("roles.edit")
+ROLES_ASSIGN = known("roles.assign")
+SOURCES_LIST = known("sources.list")
+SOURCES_EDIT = known("sources.edit")
+SOURCES_ARCHIVED = known("sources.archived")
+REPORTS_OWN = known("reports.own")
+REPORTS_TEAM = known("reports.team")
+AUDIT_VIEW = known("audit.view")
+
 # Leaves whose meaning is "see", never "change": what a view-only role may hold.
 VIEW_ONLY: frozenset[str] = frozenset(
-    key for key in PERMISSIONS if key.endswith(".list") or key == "tickets.view"
+    key for key in PERMISSIONS if key.endswith(".list") or key == TICKETS_VIEW
 )
 
 # Ticket permissions that a role's scopes narrow to the tickets they cover.
@@ -109,27 +149,5 @@ TICKET_PERMISSIONS: frozenset[str] = frozenset(k for k in PERMISSIONS if k.start
 # What a supervisor may do on the non-private tickets of the groups they supervise, whatever
 # their roles say (the Usergroups add-on).
 SUPERVISOR_RIGHTS: frozenset[str] = frozenset(
-    {"tickets.list", "tickets.view", "tickets.reply", "tickets.assign", "tickets.close"}
+    {TICKETS_LIST, TICKETS_VIEW, TICKETS_REPLY, TICKETS_ASSIGN, TICKETS_CLOSE}
 )
-
-
-def is_known(key: str) -> bool:
-    return key in PERMISSIONS
-
-
-def group_of(key: str) -> PermissionGroup:
-    name = key.split(".", 1)[0]
-    for group in CATALOGUE:
-        if group.name == name:
-            return group
-    raise KeyError(key)
-
-
-# How each custom field kind is described in a validation message.
-FIELD_KINDS_HELP: dict[str, str] = {
-    "text": "text",
-    "phone": "a phone number such as +48 12 345 67 89",
-    "email": "an e-mail address such as team@example.com",
-    "url": "a web address starting with http:// or https://",
-    "address": "a postal address",
-}

@@ -12,6 +12,7 @@ from access.gate import GateBase
 from access.grants import Grants, RoleGrant, read_grants
 from access.tickets import parse_number
 from access.views import Holder, Reason
+from access.vocabulary import describe_scope
 from store.models import (
     GroupSupervisor,
     Person,
@@ -23,26 +24,10 @@ from store.models import (
 )
 
 
-def describe_scope(role: RoleGrant) -> str:
-    sources = (
-        "all sources"
-        if role.all_sources
-        else (
-            "sources "
-            + ", ".join(
-                s.name
-                for s in Source.select(Source.name).where(Source.id.in_(sorted(role.source_ids)))
-            )
-            if role.source_ids
-            else "no source"
-        )
-    )
-    tickets = {
-        "all": "all tickets",
-        "usergroups": "tickets of the person's usergroups",
-        "own": "the person's own tickets",
-    }.get(role.ticket_scope, role.ticket_scope)
-    return f"{tickets} in {sources}"
+def describe_role_scope(role: RoleGrant) -> str:
+    chosen = Source.select(Source.name).where(Source.id.in_(sorted(role.source_ids)))
+    names = [s.name for s in chosen] if role.source_ids else []
+    return describe_scope(role.ticket_scope, role.all_sources, names)
 
 
 class Explanation(GateBase):
@@ -88,7 +73,8 @@ class Explanation(GateBase):
             if self._holds(number, scope.role_covers(role, grants)):
                 reasons.append(
                     Reason(
-                        "role", f"role {role.name} grants tickets.list on {describe_scope(role)}"
+                        "role",
+                        f"role {role.name} grants tickets.list on {describe_role_scope(role)}",
                     )
                 )
         if self._holds(number, scope.supervised(grants)):
@@ -123,7 +109,7 @@ class Explanation(GateBase):
                 continue
             detail = f"role {role.name}"
             if permission.startswith("tickets."):
-                detail += f" on {describe_scope(role)}"
+                detail += f" on {describe_role_scope(role)}"
             reasons.append(Reason("role", detail))
         if permission in SUPERVISOR_RIGHTS and grants.supervises:
             groups = Usergroup.select(Usergroup.id, Usergroup.name).where(

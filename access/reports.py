@@ -12,9 +12,8 @@ from access import scope
 from access.errors import PermissionDenied
 from access.gate import GateBase
 from access.views import WorkloadRow
+from access.vocabulary import OPEN_STATUSES
 from store.models import Message, Person, Ticket, utcnow
-
-OPEN_STATUSES = ("new", "open", "pending")
 
 
 class Reports(GateBase):

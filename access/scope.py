@@ -10,8 +10,9 @@ from operator import and_, or_
 
 import peewee
 
-from access.catalogue import SUPERVISOR_RIGHTS
+from access.catalogue import SOURCES_ARCHIVED, SUPERVISOR_RIGHTS, TICKETS_LIST, TICKETS_VIEW
 from access.grants import Grants, RoleGrant
+from access.vocabulary import SCOPE_ALL, SCOPE_OWN, SCOPE_USERGROUPS
 from store.models import Ticket
 from store.planner import unindexed
 
@@ -60,13 +61,13 @@ def role_covers(role: RoleGrant, grants: Grants) -> peewee.Expression:
         if not role.source_ids:
             return FALSE
         parts.append(scoped_column(Ticket.source).in_(sorted(role.source_ids)))
-    if role.ticket_scope == "usergroups":
+    if role.ticket_scope == SCOPE_USERGROUPS:
         if not grants.groups:
             return FALSE
         parts.append(scoped_column(Ticket.usergroup).in_(sorted(grants.groups)) & ~Ticket.private)
-    elif role.ticket_scope == "own":
+    elif role.ticket_scope == SCOPE_OWN:
         parts.append(is_own(grants))
-    elif role.ticket_scope != "all":
+    elif role.ticket_scope != SCOPE_ALL:
         return FALSE
     return _all(*parts)
 
@@ -80,14 +81,14 @@ def supervised(grants: Grants) -> peewee.Expression:
 
 def not_archived(grants: Grants) -> peewee.Expression:
     """Tickets of archived sources exist only for people with `sources.archived`."""
-    if grants.holds("sources.archived") or not grants.archived_source_ids:
+    if grants.holds(SOURCES_ARCHIVED) or not grants.archived_source_ids:
         return TRUE
     return scoped_column(Ticket.source).not_in(sorted(grants.archived_source_ids))
 
 
 def seen_without_supervision(grants: Grants) -> peewee.Expression:
     rules = [is_own(grants)]
-    rules += [role_covers(role, grants) for role in grants.roles_with("tickets.list")]
+    rules += [role_covers(role, grants) for role in grants.roles_with(TICKETS_LIST)]
     return _any(rules)
 
 
@@ -120,7 +121,7 @@ def may(grants: Grants, permission: str) -> peewee.Expression:
     rules = [role_covers(role, grants) for role in grants.roles_with(permission)]
     if permission in SUPERVISOR_RIGHTS:
         rules.append(supervised(grants))
-    if permission == "tickets.view":
+    if permission == TICKETS_VIEW:
         # Whoever works a ticket may read it: the assignee sees it by rule 1.
         rules.append(Ticket.assignee == grants.person_id)
     return _all(_any(rules), visible(grants))

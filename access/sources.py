@@ -11,7 +11,8 @@ from access.mail.accounts import check_address, parse_url
 from access.validation import checked_name
 from access.versions import bump
 from access.views import MailAccountView, SourceView
-from store.models import SOURCE_KINDS, MailAccount, OutboxItem, QuarantinedMail, Source
+from access.vocabulary import SOURCE_KINDS
+from store.models import MailAccount, OutboxItem, QuarantinedMail, Source
 
 
 class SourceAdmin(GateBase):

@@ -10,12 +10,29 @@ from typing import Any
 import peewee
 
 from access import scope
-from access.catalogue import TICKET_PERMISSIONS
+from access.catalogue import (
+    TICKET_PERMISSIONS,
+    TICKETS_ASSIGN,
+    TICKETS_CHANGE_GROUP,
+    TICKETS_CHANGE_STATUS,
+    TICKETS_CHOOSE_GROUP,
+    TICKETS_CLOSE,
+    TICKETS_CREATE,
+    TICKETS_CREATE_PRIVATE,
+    TICKETS_DELETE,
+    TICKETS_REPLY,
+    TICKETS_TAKE,
+    TICKETS_VIEW,
+    TICKETS_VIEW_CONTACT,
+    TICKETS_VIEW_NOTES,
+    USERGROUPS_LIST,
+)
 from access.errors import Conflict, InvalidInput, NoChange, NotFound, PermissionDenied
 from access.gate import GateBase, conflict_if_stale
 from access.grants import Grants, read_grants
 from access.mail.outbox import queue_reply
 from access.views import (
+    REQUESTER_MESSAGE,
     AttachmentView,
     FieldValue,
     GroupCount,
@@ -25,11 +42,17 @@ from access.views import (
     TicketQuery,
     TicketRow,
 )
-from store import search
-from store.models import (
+from access.vocabulary import (
+    CLOSED,
+    DEFAULT_PRIORITY,
+    NEW,
     TICKET_ORDERS,
     TICKET_PRIORITIES,
     TICKET_STATUSES,
+    WEB,
+)
+from store import search
+from store.models import (
     Attachment,
     CustomField,
     CustomFieldValue,
@@ -131,7 +154,7 @@ class TicketDesk(GateBase):
         number = _NUMBER.match(text.strip())
         if number:
             return Ticket.number == int(number.group(1))
-        notes_ok = scope.may(grants, "tickets.view_notes")
+        notes_ok = scope.may(grants, TICKETS_VIEW_NOTES)
         if notes_ok is scope.FALSE:
             return search.public_match(text, in_order=in_order)
         if notes_ok is scope.TRUE:
@@ -144,7 +167,7 @@ class TicketDesk(GateBase):
         person looks or nowhere (a mixed scope needs the ticket's columns beside the answer)."""
         if not text.strip() or _NUMBER.match(text.strip()):
             return None
-        notes_ok = scope.may(grants, "tickets.view_notes")
+        notes_ok = scope.may(grants, TICKETS_VIEW_NOTES)
         if notes_ok is scope.TRUE or notes_ok is scope.FALSE:
             return search.asker(text, include_notes=notes_ok is scope.TRUE)
         return None
@@ -310,14 +333,14 @@ class TicketDesk(GateBase):
         ticket = self._visible_ticket(grants, number)
         allowed = self._allowed(grants, number)
         is_requester = ticket.requester_id == grants.person_id
-        if "tickets.view" not in allowed and not is_requester:
+        if TICKETS_VIEW not in allowed and not is_requester:
             raise PermissionDenied(f"{self.username} may list #{number} but not open it")
         row = self._row(self._rows(grants, Ticket.number == number).dicts().get())
         messages = Message.select(Message, Person).join(Person).where(Message.ticket == number)
-        if "tickets.view_notes" not in allowed:
+        if TICKETS_VIEW_NOTES not in allowed:
             messages = messages.where(Message.kind != "note")
         requester = Person.get_by_id(ticket.requester_id)
-        contact = "tickets.view_contact" in allowed or is_requester
+        contact = TICKETS_VIEW_CONTACT in allowed or is_requester
         messages = list(messages.order_by(Message.created_at, Message.id))
         files = _attachments_of([m.id for m in messages])
         deliveries = {
@@ -344,7 +367,7 @@ class TicketDesk(GateBase):
                 for m in messages
             ),
             group_fields=fields_of_group(ticket.usergroup_id),
-            allowed=allowed | ({"requester.message"} if is_requester else set()),
+            allowed=allowed | ({REQUESTER_MESSAGE} if is_requester else set()),
             channel=Source.get_by_id(ticket.source_id).kind,
         )
 
@@ -555,7 +578,7 @@ class TicketDesk(GateBase):
             if assignee is None or not assignee.active:
                 assignee = None
                 return {}
-            return {"assignee_may_work": scope.may(assignee, "tickets.reply")}
+            return {"assignee_may_work": scope.may(assignee, TICKETS_REPLY)}
 
         def compute(grants: Grants, ticket: Ticket) -> tuple[dict[peewee.Field, Any], Any, Any]:
             before = ticket.assignee_name
@@ -568,14 +591,14 @@ class TicketDesk(GateBase):
             return {Ticket.assignee: assignee.person_id}, before, username
 
         return self._change(
-            number, "tickets.assign", "ticket.assign", expected_version, compute, may_work
+            number, TICKETS_ASSIGN, "ticket.assign", expected_version, compute, may_work
         )
 
     def take(self, number: int | str, *, expected_version: int | None = None) -> int:
         def compute(grants: Grants, ticket: Ticket) -> tuple[dict[peewee.Field, Any], Any, Any]:
             return {Ticket.assignee: grants.person_id}, ticket.assignee_name, grants.username
 
-        return self._change(number, "tickets.take", "ticket.take", expected_version, compute)
+        return self._change(number, TICKETS_TAKE, "ticket.take", expected_version, compute)
 
     def move(
         self, number: int | str, group: str | None, *, expected_version: int | None = None
@@ -588,15 +611,11 @@ class TicketDesk(GateBase):
             if group is None:
                 return {Ticket.usergroup: None}, before, None
             target = Usergroup.get_or_none(Usergroup.name == group)
-            if target is None or not (
-                grants.holds("usergroups.list") or target.id in grants.groups
-            ):
+            if target is None or not (grants.holds(USERGROUPS_LIST) or target.id in grants.groups):
                 raise NotFound(f"no usergroup named {group!r}")
             return {Ticket.usergroup: target.id}, before, target.name
 
-        return self._change(
-            number, "tickets.change_group", "ticket.move", expected_version, compute
-        )
+        return self._change(number, TICKETS_CHANGE_GROUP, "ticket.move", expected_version, compute)
 
     def set_status(
         self, number: int | str, status: str, *, expected_version: int | None = None
@@ -604,7 +623,7 @@ class TicketDesk(GateBase):
         """Change the status; closing needs `tickets.close`, any other status `change_status`."""
         if status not in TICKET_STATUSES:
             raise InvalidInput(f"unknown status {status!r}; one of {', '.join(TICKET_STATUSES)}")
-        permission = "tickets.close" if status == "closed" else "tickets.change_status"
+        permission = TICKETS_CLOSE if status == CLOSED else TICKETS_CHANGE_STATUS
 
         def compute(grants: Grants, ticket: Ticket) -> tuple[dict[peewee.Field, Any], Any, Any]:
             return {Ticket.status: status}, ticket.status, status
@@ -612,7 +631,7 @@ class TicketDesk(GateBase):
         return self._change(number, permission, "ticket.status", expected_version, compute)
 
     def close(self, number: int | str, *, expected_version: int | None = None) -> int:
-        return self.set_status(number, "closed", expected_version=expected_version)
+        return self.set_status(number, CLOSED, expected_version=expected_version)
 
     def set_priority(
         self, number: int | str, priority: str, *, expected_version: int | None = None
@@ -624,7 +643,7 @@ class TicketDesk(GateBase):
             return {Ticket.priority: priority}, ticket.priority, priority
 
         return self._change(
-            number, "tickets.change_status", "ticket.priority", expected_version, compute
+            number, TICKETS_CHANGE_STATUS, "ticket.priority", expected_version, compute
         )
 
     def delete_ticket(self, number: int | str, *, expected_version: int | None = None) -> None:
@@ -632,9 +651,9 @@ class TicketDesk(GateBase):
         try:
             with self.writing():
                 grants = self.grants()
-                ticket = self._for_change(grants, number, "tickets.delete")
+                ticket = self._for_change(grants, number, TICKETS_DELETE)
                 if not ticket.allowed:
-                    raise self._refuse(grants, number, "tickets.delete")
+                    raise self._refuse(grants, number, TICKETS_DELETE)
                 conflict_if_stale(expected_version, ticket.version, f"ticket #{number}")
                 before = {"subject": ticket.subject, "status": ticket.status}
                 Ticket.delete().where(Ticket.number == number).execute()
@@ -651,7 +670,7 @@ class TicketDesk(GateBase):
         group: str | None = None,
         source: str | None = None,
         private: bool = False,
-        priority: str = "normal",
+        priority: str = DEFAULT_PRIORITY,
     ) -> int:
         """File a ticket as this person. Members file for their group; picking another group
         needs `tickets.choose_group`, a private ticket `tickets.create_private`."""
@@ -663,8 +682,8 @@ class TicketDesk(GateBase):
         body = _clean_body(body)
         if priority not in TICKET_PRIORITIES:
             raise InvalidInput(f"unknown priority {priority!r}")
-        grants = self.require("tickets.create")
-        if private and not grants.holds("tickets.create_private"):
+        grants = self.require(TICKETS_CREATE)
+        if private and not grants.holds(TICKETS_CREATE_PRIVATE):
             raise PermissionDenied(f"{self.username} may not file private tickets")
         group_id = self._group_for_new_ticket(grants, group)
         source_id = self._source_for_new_ticket(grants, source)
@@ -672,7 +691,7 @@ class TicketDesk(GateBase):
             now = utcnow()
             ticket = Ticket.create(
                 subject=subject,
-                status="new",
+                status=NEW,
                 priority=priority,
                 source=source_id,
                 requester=grants.person_id,
@@ -706,12 +725,12 @@ class TicketDesk(GateBase):
         """What the new-ticket form offers this person: groups to pick, private, sources."""
         grants = self.grants()
         groups: list[str] = []
-        if grants.holds("tickets.choose_group"):
+        if grants.holds(TICKETS_CHOOSE_GROUP):
             groups = [g.name for g in self._choosable_groups(grants)]
         return {
-            "may_create": grants.holds("tickets.create"),
-            "may_choose_group": grants.holds("tickets.choose_group"),
-            "may_file_private": grants.holds("tickets.create_private"),
+            "may_create": grants.holds(TICKETS_CREATE),
+            "may_choose_group": grants.holds(TICKETS_CHOOSE_GROUP),
+            "may_file_private": grants.holds(TICKETS_CREATE_PRIVATE),
             "groups": groups,
             "default_group": _group_name(self._default_group(grants)),
             "sources": [s.name for s in self._open_sources()],
@@ -725,7 +744,7 @@ class TicketDesk(GateBase):
 
     def _choosable_groups(self, grants: Grants) -> list[Usergroup]:
         query = Usergroup.select().order_by(Usergroup.name)
-        if not grants.holds("usergroups.list"):
+        if not grants.holds(USERGROUPS_LIST):
             query = query.where(Usergroup.id.in_(sorted(grants.groups) or [-1]))
         return list(query)
 
@@ -741,7 +760,7 @@ class TicketDesk(GateBase):
         target = Usergroup.get_or_none(Usergroup.name == group)
         if target is not None and target.id == default:
             return default
-        if not grants.holds("tickets.choose_group"):
+        if not grants.holds(TICKETS_CHOOSE_GROUP):
             raise PermissionDenied(f"{self.username} may not choose the group of a ticket")
         if target is None or target not in self._choosable_groups(grants):
             raise NotFound(f"no usergroup named {group!r}")
@@ -752,7 +771,7 @@ class TicketDesk(GateBase):
         if not sources:
             raise InvalidInput("there is no open source to file tickets in")
         if source is None:
-            preferred = [s for s in sources if s.kind == "web"]
+            preferred = [s for s in sources if s.kind == WEB]
             return (preferred or sources)[0].id
         for candidate in sources:
             if candidate.name == source:

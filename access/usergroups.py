@@ -13,8 +13,8 @@ from access.tickets import fields_of_group
 from access.validation import checked_name, validate_field_value
 from access.versions import bump, check_fresh
 from access.views import FieldDefinition, FieldValue, GroupView
+from access.vocabulary import FIELD_KINDS
 from store.models import (
-    FIELD_KINDS,
     CustomField,
     CustomFieldValue,
     GroupMember,

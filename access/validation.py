@@ -6,9 +6,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from access.catalogue import FIELD_KINDS_HELP, PERMISSIONS
+from access.catalogue import PERMISSIONS
 from access.errors import InvalidInput
-from store.models import TICKET_SCOPES
+from access.vocabulary import FIELD_KINDS_HELP, TICKET_SCOPES
 
 _USERNAME = re.compile(r"^[a-z][a-z0-9._-]{0,31}$")
 _FIELD_RULES: dict[str, re.Pattern[str]] = {

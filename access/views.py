@@ -9,11 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-# The vocabulary screens offer (they may not import the store), spelled once there.
-from store.models import TICKET_ORDERS as TICKET_ORDERS
-from store.models import TICKET_PRIORITIES as TICKET_PRIORITIES
-from store.models import TICKET_STATUSES as TICKET_STATUSES
-
 
 @dataclass(frozen=True)
 class TicketRow:
@@ -64,6 +59,10 @@ class FieldValue:
     name: str
     kind: str
     value: str
+
+
+# In `TicketDetail.allowed`: the person filed the ticket and may write on it as its requester.
+REQUESTER_MESSAGE = "requester.message"
 
 
 @dataclass(frozen=True)

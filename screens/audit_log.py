@@ -6,10 +6,10 @@ from collections.abc import Sequence
 from typing import Any, ClassVar
 
 from rich.text import Text
-from textual.binding import Binding, BindingType
 
 from access.views import AuditView
 from tui.listing import ListingScreen, pairs
+from tui.screen import Action
 
 PAGE = 200
 FILTERS = (
@@ -24,10 +24,10 @@ FILTERS = (
 class AuditLogScreen(ListingScreen):
     TITLE_TEXT = "Audit log"
     COLUMNS = ("When", "Who", "Action", "Target", "Ticket")
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("f", "filter", "Filter", id="audit.filter"),
-        Binding("m", "more", "Load more", id="audit.more"),
-    ]
+    ACTIONS: ClassVar[tuple[Action, ...]] = (
+        Action("f", "filter", "Filter", "audit.filter"),
+        Action("m", "more", "Load more", "audit.more"),
+    )
 
     def __init__(self) -> None:
         super().__init__()

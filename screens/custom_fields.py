@@ -6,29 +6,25 @@ from collections.abc import Sequence
 from typing import ClassVar
 
 from rich.text import Text
-from textual.binding import Binding, BindingType
 
+from access.catalogue import USERGROUPS_FIELDS
 from access.views import FieldDefinition
+from access.vocabulary import FIELD_KINDS
 from tui.listing import ListingScreen, pairs
-
-KINDS = ("text", "phone", "email", "url", "address")
+from tui.screen import Action
 
 
 class CustomFieldsScreen(ListingScreen):
     TITLE_TEXT = "Custom fields of usergroups"
     COLUMNS = ("Field", "Kind", "Required", "State")
-    NEEDS: ClassVar[dict[str, str]] = {
-        action: "usergroups.fields"
-        for action in ("new", "rename", "required", "retire", "up", "down")
-    }
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("n", "new", "New", id="fields.new"),
-        Binding("R", "rename", "Rename", id="fields.rename"),
-        Binding("r", "required", "Required on/off", id="fields.required"),
-        Binding("x", "retire", "Retire/restore", id="fields.retire"),
-        Binding("K", "up", "Move up", id="fields.up"),
-        Binding("J", "down", "Move down", id="fields.down"),
-    ]
+    ACTIONS: ClassVar[tuple[Action, ...]] = (
+        Action("n", "new", "New", "fields.new", USERGROUPS_FIELDS),
+        Action("R", "rename", "Rename", "fields.rename", USERGROUPS_FIELDS),
+        Action("r", "required", "Required on/off", "fields.required", USERGROUPS_FIELDS),
+        Action("x", "retire", "Retire/restore", "fields.retire", USERGROUPS_FIELDS),
+        Action("K", "up", "Move up", "fields.up", USERGROUPS_FIELDS),
+        Action("J", "down", "Move down", "fields.down", USERGROUPS_FIELDS),
+    )
 
     def fetch(self) -> list[FieldDefinition]:
         return self.gate.list_fields(include_retired=True)
@@ -55,7 +51,7 @@ class CustomFieldsScreen(ListingScreen):
         def named(name: str) -> None:
             self.pick(
                 "Kind of field",
-                [(k, k) for k in KINDS],
+                [(k, k) for k in FIELD_KINDS],
                 lambda kind: self.change(
                     lambda: self.gate.define_field(name, kind), f"defined {name}", name
                 ),

@@ -6,28 +6,27 @@ from __future__ import annotations
 from typing import ClassVar
 
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
 from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Label, SelectionList
 from textual.widgets.selection_list import Selection
 
 from access.views import GroupCount, TicketQuery
 from tui.safe_text import as_text
+from tui.screen import Action, TickettyModal
 
 NO_GROUP = -1  # SelectionList values must be hashable and not None-ambiguous
 
 
-class GroupFilterScreen(ModalScreen[dict[int | None, str] | None]):
+class GroupFilterScreen(TickettyModal[dict[int | None, str] | None]):
     """Returns the chosen groups ({id or None: name}); an empty dict shows every group."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
+    ACTIONS: ClassVar[tuple[Action, ...]] = (
         # Priority: the list itself takes enter to tick a row, which left no key to apply.
-        Binding("enter,ctrl+s", "apply", "Apply", priority=True, id="groups.apply"),
-        Binding("escape", "cancel", "Cancel", id="groups.cancel"),
-        Binding("j", "down", "Down", show=False, id="groups.down"),
-        Binding("k", "up", "Up", show=False, id="groups.up"),
-    ]
+        Action("enter,ctrl+s", "apply", "Apply", "groups.apply", priority=True),
+        Action("escape", "cancel", "Cancel", "groups.cancel"),
+        Action("j", "down", "Down", "groups.down", show=False),
+        Action("k", "up", "Up", "groups.up", show=False),
+    )
 
     def __init__(self, query: TicketQuery) -> None:
         super().__init__()
@@ -40,8 +39,8 @@ class GroupFilterScreen(ModalScreen[dict[int | None, str] | None]):
             yield SelectionList[int](id="group-list")
 
     def on_mount(self) -> None:
-        gate = self.app.gate  # type: ignore[attr-defined]
-        self.app.run_gate(lambda: gate.group_counts(self.query_filter), self._loaded)  # type: ignore[attr-defined]
+        gate = self.gate
+        self.app.run_gate(lambda: gate.group_counts(self.query_filter), self._loaded)
 
     def _loaded(self, counts: list[GroupCount]) -> None:
         chosen = set(self.query_filter.usergroups)

@@ -4,24 +4,32 @@ actions. Its list reads pages through the gate in thread workers."""
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import Header, Static
 
 from access import Gate
-from access.views import (
-    INBOX_DEFAULT,
-    TICKET_PRIORITIES,
-    TICKET_STATUSES,
-    BulkOutcome,
-    TicketQuery,
-    TicketRow,
+from access.catalogue import (
+    AUDIT_VIEW,
+    PEOPLE_LIST,
+    REPORTS_OWN,
+    ROLES_LIST,
+    SOURCES_LIST,
+    TICKETS_ASSIGN,
+    TICKETS_CHANGE_GROUP,
+    TICKETS_CHANGE_STATUS,
+    TICKETS_CLOSE,
+    TICKETS_CREATE,
+    TICKETS_TAKE,
+    USERGROUPS_FIELDS,
 )
+from access.views import INBOX_DEFAULT, BulkOutcome, SourceView, TicketQuery, TicketRow
+from access.vocabulary import TICKET_PRIORITIES, TICKET_STATUSES
 from tui.footer import KeyFooter
 from tui.safe_text import as_text, one_line
+from tui.screen import Action, TickettyScreen
 from tui.ticket_changes import apply_change, choose_value
 from tui.ticket_list import TicketList
 from tui.widgets import ChecklistModal, PickerModal, PromptModal
@@ -47,31 +55,16 @@ class GateRowSource:
         return self.gate.list_tickets(self.query, offset=offset, limit=limit, total=total)
 
 
-# Which permission each action needs somewhere in the person's scope; the gate still checks
-# each ticket.
-NEEDS: dict[str, str] = {
-    "assign": "tickets.assign",
-    "move": "tickets.change_group",
-    "status": "tickets.change_status",
-    "priority": "tickets.change_status",
-    "close": "tickets.close",
-    "take": "tickets.take",
-    "new_ticket": "tickets.create",
-    "roles": "roles.list",
-    "filter_source": "sources.list",
-}
-
-
 # The screens reachable from the inbox, and the permission each needs (None: everyone, e.g.
 # usergroups, where a person without usergroups.list sees their own groups).
 DESTINATIONS: tuple[tuple[str, str, str | None], ...] = (
     ("usergroups", "Usergroups", None),
-    ("fields", "Custom fields", "usergroups.fields"),
-    ("people", "People", "people.list"),
-    ("sources", "Sources", "sources.list"),
-    ("roles", "Roles", "roles.list"),
-    ("audit", "Audit log", "audit.view"),
-    ("reports", "Workload report", "reports.own"),
+    ("fields", "Custom fields", USERGROUPS_FIELDS),
+    ("people", "People", PEOPLE_LIST),
+    ("sources", "Sources", SOURCES_LIST),
+    ("roles", "Roles", ROLES_LIST),
+    ("audit", "Audit log", AUDIT_VIEW),
+    ("reports", "Workload report", REPORTS_OWN),
 )
 
 
@@ -105,28 +98,32 @@ def open_destination(key: str) -> Screen[None]:
     return RoleEditorScreen()
 
 
-class InboxScreen(Screen[None]):
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("slash", "search", "Search", id="inbox.search"),
-        Binding("f", "filter_status", "Status filter", id="inbox.filter_status"),
-        Binding("P", "filter_priority", "Priority filter", show=False, id="inbox.filter_priority"),
-        Binding("O", "order", "Sort", show=False, id="inbox.order"),
-        Binding("F", "filter_groups", "Groups", id="inbox.filter_groups"),
-        Binding("S", "filter_source", "Source filter", show=False, id="inbox.filter_source"),
-        Binding("M", "toggle_mine", "Mine", show=False, id="inbox.mine"),
-        Binding("U", "toggle_unassigned", "Unassigned", show=False, id="inbox.unassigned"),
-        Binding("x", "clear_filters", "Clear filters", show=False, id="inbox.clear"),
-        Binding("t", "take", "Take", id="inbox.take"),
-        Binding("a", "assign", "Assign", id="inbox.assign"),
-        Binding("m", "move", "Move group", id="inbox.move"),
-        Binding("s", "status", "Status", id="inbox.status"),
-        Binding("p", "priority", "Priority", id="inbox.priority"),
-        Binding("c", "close", "Close", id="inbox.close"),
-        Binding("n", "new_ticket", "New", id="inbox.new"),
-        Binding("R", "roles", "Roles", id="inbox.roles"),
-        Binding("o", "go", "Go to", id="inbox.go"),
-        Binding("ctrl+r", "reload", "Reload", show=False, id="inbox.reload"),
-    ]
+class InboxScreen(TickettyScreen[None]):
+    # Ticket actions need their permission somewhere in the person's scope; the gate still
+    # checks each ticket.
+    ACTIONS: ClassVar[tuple[Action, ...]] = (
+        Action("slash", "search", "Search", "inbox.search"),
+        Action("f", "filter_status", "Status filter", "inbox.filter_status"),
+        Action("P", "filter_priority", "Priority filter", "inbox.filter_priority", show=False),
+        Action("O", "order", "Sort", "inbox.order", show=False),
+        Action("F", "filter_groups", "Groups", "inbox.filter_groups"),
+        Action(
+            "S", "filter_source", "Source filter", "inbox.filter_source", SOURCES_LIST, show=False
+        ),
+        Action("M", "toggle_mine", "Mine", "inbox.mine", show=False),
+        Action("U", "toggle_unassigned", "Unassigned", "inbox.unassigned", show=False),
+        Action("x", "clear_filters", "Clear filters", "inbox.clear", show=False),
+        Action("t", "take", "Take", "inbox.take", TICKETS_TAKE),
+        Action("a", "assign", "Assign", "inbox.assign", TICKETS_ASSIGN),
+        Action("m", "move", "Move group", "inbox.move", TICKETS_CHANGE_GROUP),
+        Action("s", "status", "Status", "inbox.status", TICKETS_CHANGE_STATUS),
+        Action("p", "priority", "Priority", "inbox.priority", TICKETS_CHANGE_STATUS),
+        Action("c", "close", "Close", "inbox.close", TICKETS_CLOSE),
+        Action("n", "new_ticket", "New", "inbox.new", TICKETS_CREATE),
+        Action("R", "roles", "Roles", "inbox.roles", ROLES_LIST),
+        Action("o", "go", "Go to", "inbox.go"),
+        Action("ctrl+r", "reload", "Reload", "inbox.reload", show=False),
+    )
 
     def __init__(self) -> None:
         super().__init__()
@@ -137,30 +134,20 @@ class InboxScreen(Screen[None]):
         self._last_change = -1
         self._away = False
 
-    @property
-    def gate(self) -> Gate:
-        return self.app.gate  # type: ignore[attr-defined,no-any-return]
-
     def compose(self) -> ComposeResult:
         yield Header()
-        yield TicketList(now=self.app.clock, id="tickets")  # type: ignore[attr-defined]
+        yield TicketList(now=self.app.clock, id="tickets")
         yield Static("", classes="status-line", id="status")
         yield KeyFooter()
 
     def on_mount(self) -> None:
         self.title = "Inbox"
-        opening = self.app.opening  # type: ignore[attr-defined]
+        opening = self.app.opening
         self._last_change = opening.last_change
         tickets = self.query_one(TicketList)
         tickets.set_source(GateRowSource(self.gate, self.query_filter), opening.first_page)
         tickets.focus()
-        self.set_interval(self.app.refresh_seconds, self._poll)  # type: ignore[attr-defined]
-
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        needed = NEEDS.get(action)
-        if needed is None:
-            return True
-        return needed in self.app.permissions  # type: ignore[attr-defined]
+        self.set_interval(self.app.refresh_seconds, self._poll)
 
     # --------------------------------------------------------------- refresh
 
@@ -273,7 +260,7 @@ class InboxScreen(Screen[None]):
         self.app.push_screen(GroupFilterScreen(self.query_filter), done)
 
     def action_filter_source(self) -> None:
-        def loaded(sources: list[Any]) -> None:
+        def loaded(sources: list[SourceView]) -> None:
             choices = [("", "any source")] + [(str(s.id), s.name) for s in sources]
             self.source_names = {s.id: s.name for s in sources}
 
@@ -310,11 +297,10 @@ class InboxScreen(Screen[None]):
 
     def action_go(self) -> None:
         """The other screens this person may open."""
-        permissions = self.app.permissions  # type: ignore[attr-defined]
         choices = [
             (key, label)
             for key, label, needed in DESTINATIONS
-            if needed is None or needed in permissions
+            if needed is None or self.can(needed)
         ]
 
         def chosen(key: str | None) -> None:

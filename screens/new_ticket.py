@@ -7,19 +7,18 @@ from typing import Any, ClassVar
 
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
 from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Checkbox, Input, Label, Select, TextArea
 
 from tui.safe_text import one_line
+from tui.screen import Action, TickettyModal
 
 
-class NewTicketScreen(ModalScreen[int | None]):
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+s", "file", "File ticket", id="new.file"),
-        Binding("escape", "cancel", "Cancel", id="new.cancel"),
-    ]
+class NewTicketScreen(TickettyModal[int | None]):
+    ACTIONS: ClassVar[tuple[Action, ...]] = (
+        Action("ctrl+s", "file", "File ticket", "new.file"),
+        Action("escape", "cancel", "Cancel", "new.cancel"),
+    )
 
     def __init__(self) -> None:
         super().__init__()
@@ -32,8 +31,7 @@ class NewTicketScreen(ModalScreen[int | None]):
             yield TextArea(id="body")
 
     def on_mount(self) -> None:
-        gate = self.app.gate  # type: ignore[attr-defined]
-        self.app.run_gate(gate.new_ticket_options, self._loaded)  # type: ignore[attr-defined]
+        self.app.run_gate(self.gate.new_ticket_options, self._loaded)
         self.query_one("#subject", Input).focus()
 
     def _loaded(self, options: dict[str, Any]) -> None:
@@ -66,13 +64,13 @@ class NewTicketScreen(ModalScreen[int | None]):
             if self.options["may_file_private"]
             else False
         )
-        gate = self.app.gate  # type: ignore[attr-defined]
+        gate = self.gate
 
         def filed(number: int) -> None:
             self.notify(f"filed ticket #{number}")
             self.dismiss(number)
 
-        self.app.run_gate(  # type: ignore[attr-defined]
+        self.app.run_gate(
             lambda: gate.create_ticket(subject, body, group=group, private=private), filed
         )
 

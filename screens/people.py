@@ -6,29 +6,23 @@ from collections.abc import Sequence
 from typing import Any, ClassVar
 
 from rich.text import Text
-from textual.binding import Binding, BindingType
 
+from access.catalogue import PEOPLE_EDIT, ROLES_ASSIGN
 from access.views import PersonView
 from tui.listing import ListingScreen, pairs
+from tui.screen import Action
 
 
 class PeopleScreen(ListingScreen):
     TITLE_TEXT = "People"
     COLUMNS = ("Username", "Name", "Active", "Roles")
-    NEEDS: ClassVar[dict[str, str]] = {
-        "new": "people.edit",
-        "edit": "people.edit",
-        "active": "people.edit",
-        "give_role": "roles.assign",
-        "take_role": "roles.assign",
-    }
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("n", "new", "New", id="people.new"),
-        Binding("e", "edit", "Edit", id="people.edit"),
-        Binding("d", "active", "Deactivate/activate", id="people.deactivate"),
-        Binding("g", "give_role", "Give role", id="people.give_role"),
-        Binding("x", "take_role", "Take role", id="people.take_role"),
-    ]
+    ACTIONS: ClassVar[tuple[Action, ...]] = (
+        Action("n", "new", "New", "people.new", PEOPLE_EDIT),
+        Action("e", "edit", "Edit", "people.edit", PEOPLE_EDIT),
+        Action("d", "active", "Deactivate/activate", "people.deactivate", PEOPLE_EDIT),
+        Action("g", "give_role", "Give role", "people.give_role", ROLES_ASSIGN),
+        Action("x", "take_role", "Take role", "people.take_role", ROLES_ASSIGN),
+    )
 
     def key_of(self, record: PersonView) -> str:
         return record.username
@@ -118,7 +112,7 @@ class PeopleScreen(ListingScreen):
                 ),
             )
 
-        self.app.run_gate(self.gate.list_roles, loaded)  # type: ignore[attr-defined]
+        self.app.run_gate(self.gate.list_roles, loaded)
 
     def action_take_role(self) -> None:
         person = self.current

@@ -8,21 +8,18 @@ from typing import Any, ClassVar
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.screen import Screen
 from textual.widgets import Header, OptionList, Static, Tree
 from textual.widgets.option_list import Option
 from textual.widgets.tree import TreeNode
 
-from access import Gate
-from access.catalogue import CATALOGUE, PERMISSIONS
-from access.views import Holder, RoleView
+from access.catalogue import CATALOGUE, PERMISSIONS, ROLES_EDIT
+from access.views import Holder, RoleView, SourceView
+from access.vocabulary import SCOPE_TEXT, describe_scope
 from tui.footer import KeyFooter
 from tui.safe_text import as_text, one_line
+from tui.screen import Action, TickettyScreen
 from tui.widgets import ConfirmModal, PickerModal, PromptModal
-
-EDITS = {"toggle", "save", "new", "copy", "rename", "delete", "scope"}
 
 
 def tri_state(leaves: list[str], chosen: set[str]) -> str:
@@ -30,28 +27,24 @@ def tri_state(leaves: list[str], chosen: set[str]) -> str:
     return "[x]" if held == len(leaves) else "[-]" if held else "[ ]"
 
 
-class RoleEditorScreen(Screen[None]):
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "back", "Back", id="roles.back"),
-        Binding("tab", "focus_next", "Next pane", show=False, id="roles.next"),
-        Binding("space", "toggle", "Tick", id="roles.toggle", priority=True),
-        Binding("ctrl+s", "save", "Save", id="roles.save"),
-        Binding("n", "new", "New", id="roles.new"),
-        Binding("c", "copy", "Copy", id="roles.copy"),
-        Binding("R", "rename", "Rename", id="roles.rename"),
-        Binding("d", "delete", "Delete", id="roles.delete"),
-        Binding("o", "scope", "Scope", id="roles.scope"),
-    ]
+class RoleEditorScreen(TickettyScreen[None]):
+    ACTIONS: ClassVar[tuple[Action, ...]] = (
+        Action("escape", "back", "Back", "roles.back"),
+        Action("tab", "focus_next", "Next pane", "roles.next", show=False),
+        Action("space", "toggle", "Tick", "roles.toggle", ROLES_EDIT, priority=True),
+        Action("ctrl+s", "save", "Save", "roles.save", ROLES_EDIT),
+        Action("n", "new", "New", "roles.new", ROLES_EDIT),
+        Action("c", "copy", "Copy", "roles.copy", ROLES_EDIT),
+        Action("R", "rename", "Rename", "roles.rename", ROLES_EDIT),
+        Action("d", "delete", "Delete", "roles.delete", ROLES_EDIT),
+        Action("o", "scope", "Scope", "roles.scope", ROLES_EDIT),
+    )
 
     def __init__(self) -> None:
         super().__init__()
         self.roles: list[RoleView] = []
         self.current: RoleView | None = None
         self.pending: set[str] = set()
-
-    @property
-    def gate(self) -> Gate:
-        return self.app.gate  # type: ignore[attr-defined,no-any-return]
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -72,17 +65,8 @@ class RoleEditorScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.title = "Roles"
-        self.app.run_gate(lambda: self.gate.capabilities(), self._permissions)
+        self.refresh_permissions()
         self.load()
-
-    def _permissions(self, permissions: frozenset[str]) -> None:
-        self.app.permissions = permissions  # type: ignore[attr-defined]
-        self.refresh_bindings()
-
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in EDITS:
-            return "roles.edit" in self.app.permissions  # type: ignore[attr-defined]
-        return True
 
     def load(self, select: str | None = None) -> None:
         self.app.run_gate(self.gate.list_roles, lambda roles: self._loaded(roles, select))
@@ -109,8 +93,8 @@ class RoleEditorScreen(Screen[None]):
     def _show(self, role: RoleView) -> None:
         self.current = role
         self.pending = set(role.permissions)
-        sources = "all sources" if role.all_sources else ", ".join(role.sources) or "no source"
-        summary = as_text(f"{role.name}: {role.ticket_scope} tickets in {sources}\n", "bold")
+        scope = describe_scope(role.ticket_scope, role.all_sources, role.sources)
+        summary = as_text(f"{role.name}: {scope}\n", "bold")
         summary.append_text(as_text("held by " + (", ".join(role.holders) or "nobody")))
         self.query_one("#role-summary", Static).update(summary)
         self._draw_tree()
@@ -228,17 +212,13 @@ class RoleEditorScreen(Screen[None]):
         if self.current is None:
             return
         role = self.current
-        scopes = [
-            ("all", "all tickets"),
-            ("usergroups", "tickets of the person's usergroups"),
-            ("own", "the person's own tickets"),
-        ]
+        scopes = list(SCOPE_TEXT.items())
 
         def scope_chosen(ticket_scope: str | None) -> None:
             if ticket_scope is None:
                 return
 
-            def sources_loaded(sources: list[Any]) -> None:
+            def sources_loaded(sources: list[SourceView]) -> None:
                 choices = [("*", "all sources")] + [(s.name, s.name) for s in sources]
 
                 def source_chosen(source: str | None) -> None:

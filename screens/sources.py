@@ -7,32 +7,22 @@ from collections.abc import Sequence
 from typing import ClassVar
 
 from rich.text import Text
-from textual.binding import Binding, BindingType
 
+from access.catalogue import SOURCES_EDIT
 from access.views import SourceView
+from access.vocabulary import SOURCE_KINDS_TEXT
 from tui.listing import ListingScreen, pairs
-
-KINDS = (
-    ("email", "an e-mail account"),
-    ("marketplace", "a marketplace account"),
-    ("web", "a web form"),
-    ("phone", "the phone"),
-)
+from tui.screen import Action
 
 
 class SourcesScreen(ListingScreen):
     TITLE_TEXT = "Sources"
     COLUMNS = ("Source", "Kind", "State")
-    NEEDS: ClassVar[dict[str, str]] = {
-        "new": "sources.edit",
-        "rename": "sources.edit",
-        "archive": "sources.edit",
-    }
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("n", "new", "New", id="sources.new"),
-        Binding("R", "rename", "Rename", id="sources.rename"),
-        Binding("a", "archive", "Archive/restore", id="sources.archive"),
-    ]
+    ACTIONS: ClassVar[tuple[Action, ...]] = (
+        Action("n", "new", "New", "sources.new", SOURCES_EDIT),
+        Action("R", "rename", "Rename", "sources.rename", SOURCES_EDIT),
+        Action("a", "archive", "Archive/restore", "sources.archive", SOURCES_EDIT),
+    )
 
     def fetch(self) -> list[SourceView]:
         return self.gate.list_sources()
@@ -52,7 +42,7 @@ class SourcesScreen(ListingScreen):
         def named(name: str) -> None:
             self.pick(
                 "Kind of source",
-                KINDS,
+                tuple(SOURCE_KINDS_TEXT.items()),
                 lambda kind: self.change(
                     lambda: self.gate.add_source(name, kind), f"added {name}", name
                 ),

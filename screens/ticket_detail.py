@@ -3,60 +3,70 @@ messages, replies and internal notes told apart. Actions follow what the gate al
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from collections.abc import Callable
+from typing import ClassVar
 
 from rich.text import Text
+from textual import work
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
-from textual.screen import Screen
+from textual.message import Message
 from textual.widgets import Header, Static
 
-from access import Gate
-from access.views import TicketDetail
+from access.catalogue import (
+    TICKETS_ASSIGN,
+    TICKETS_CHANGE_GROUP,
+    TICKETS_CHANGE_STATUS,
+    TICKETS_CLOSE,
+    TICKETS_NOTE,
+    TICKETS_REPLY,
+    TICKETS_TAKE,
+)
+from access.views import REQUESTER_MESSAGE, TicketDetail
+from access.vocabulary import MESSAGE_LABELS
+from tui.app import describe_error
 from tui.footer import KeyFooter
 from tui.safe_text import as_text, one_line
+from tui.screen import Action, TickettyScreen
 from tui.ticket_changes import apply_change, choose_value
 from tui.widgets import ComposeModal
 
-LABELS = {"customer": "CUSTOMER", "reply": "REPLY", "note": "INTERNAL NOTE"}
 
-# Each action and the permission that must count on this ticket.
-NEEDS: dict[str, str] = {
-    "reply": "tickets.reply",
-    "note": "tickets.note",
-    "take": "tickets.take",
-    "assign": "tickets.assign",
-    "move": "tickets.change_group",
-    "status": "tickets.change_status",
-    "priority": "tickets.change_status",
-    "close": "tickets.close",
-}
+class TicketDetailScreen(TickettyScreen[None]):
+    # Each action shows when its permission counts on this ticket.
+    ACTIONS: ClassVar[tuple[Action, ...]] = (
+        Action("escape", "back", "Back", "detail.back"),
+        Action("r", "reply", "Reply", "detail.reply", TICKETS_REPLY),
+        Action("N", "note", "Note", "detail.note", TICKETS_NOTE),
+        Action("t", "take", "Take", "detail.take", TICKETS_TAKE),
+        Action("a", "assign", "Assign", "detail.assign", TICKETS_ASSIGN),
+        Action("m", "move", "Move group", "detail.move", TICKETS_CHANGE_GROUP),
+        Action("s", "status", "Status", "detail.status", TICKETS_CHANGE_STATUS),
+        Action("p", "priority", "Priority", "detail.priority", TICKETS_CHANGE_STATUS),
+        Action("c", "close", "Close", "detail.close", TICKETS_CLOSE),
+        Action("j", "scroll_down", "Down", "detail.down", show=False),
+        Action("k", "scroll_up", "Up", "detail.up", show=False),
+    )
 
+    class Loaded(Message):
+        """The ticket was read (`detail`), or reading it was refused (`refused` says why)."""
 
-class TicketDetailScreen(Screen[None]):
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "back", "Back", id="detail.back"),
-        Binding("r", "reply", "Reply", id="detail.reply"),
-        Binding("N", "note", "Note", id="detail.note"),
-        Binding("t", "take", "Take", id="detail.take"),
-        Binding("a", "assign", "Assign", id="detail.assign"),
-        Binding("m", "move", "Move group", id="detail.move"),
-        Binding("s", "status", "Status", id="detail.status"),
-        Binding("p", "priority", "Priority", id="detail.priority"),
-        Binding("c", "close", "Close", id="detail.close"),
-        Binding("j", "scroll_down", "Down", show=False, id="detail.down"),
-        Binding("k", "scroll_up", "Up", show=False, id="detail.up"),
-    ]
+        def __init__(self, detail: TicketDetail | None, refused: str = "") -> None:
+            super().__init__()
+            self.detail = detail
+            self.refused = refused
+
+    class Sent(Message):
+        """A reply or note was written (`refused` empty) or refused (`refused` says why)."""
+
+        def __init__(self, refused: str = "") -> None:
+            super().__init__()
+            self.refused = refused
 
     def __init__(self, number: int) -> None:
         super().__init__()
         self.number = number
         self.detail: TicketDetail | None = None
-
-    @property
-    def gate(self) -> Gate:
-        return self.app.gate  # type: ignore[attr-defined,no-any-return]
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -68,19 +78,24 @@ class TicketDetailScreen(Screen[None]):
         self.title = f"Ticket #{self.number}"
         self.load()
 
+    @work(thread=True, group="detail", exclusive=True, exit_on_error=False)
     def load(self) -> None:
-        self.app.run_gate(
-            lambda: self.gate.get_ticket(self.number), self._loaded, group="detail", exclusive=True
-        )
+        try:
+            self.post_message(self.Loaded(self.gate.get_ticket(self.number)))
+        except Exception as exc:  # shown to the person, never a crash
+            self.post_message(self.Loaded(None, describe_error(exc)))
 
-    def _loaded(self, detail: TicketDetail) -> None:
-        self.detail = detail
+    def on_ticket_detail_screen_loaded(self, message: Loaded) -> None:
+        if message.detail is None:
+            self.notify(one_line(message.refused), severity="error", timeout=6)
+            return
+        detail = self.detail = message.detail
         self.title = f"#{detail.row.number} {one_line(detail.row.subject)}"
         self.query_one("#fields", Static).update(self._fields(detail))
         conversation = self.query_one("#conversation")
         conversation.query(".message").remove()
         for message in detail.messages:
-            title = Text(f"{LABELS[message.kind]}  ", style="bold")
+            title = Text(f"{MESSAGE_LABELS[message.kind]}  ", style="bold")
             title.append_text(as_text(f"{message.author_name} ({message.author})"))
             title.append(f"  {message.created_at:%Y-%m-%d %H:%M}", style="dim")
             body = Text("\n").join([title, as_text(message.body)])
@@ -111,15 +126,13 @@ class TicketDetailScreen(Screen[None]):
             text.append("\n")
         return text
 
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        needed = NEEDS.get(action)
-        if needed is None:
-            return True
+    def allows(self, permission: str) -> bool:
+        """What counts on this ticket; nothing before it is read."""
         if self.detail is None:
             return False
-        if action == "reply" and "requester.message" in self.detail.allowed:
+        if permission == TICKETS_REPLY and REQUESTER_MESSAGE in self.detail.allowed:
             return True
-        return needed in self.detail.allowed
+        return permission in self.detail.allowed
 
     # ------------------------------------------------------------- actions
 
@@ -127,23 +140,28 @@ class TicketDetailScreen(Screen[None]):
     def version(self) -> int | None:
         return self.detail.row.version if self.detail else None
 
-    def _change(self, label: str, call: Any) -> None:
-        """Run a change in a worker, with this screen's version; reload after."""
+    @work(thread=True, group="detail-change", exit_on_error=False)
+    def send(self, write: Callable[[str], object], text: str) -> None:
+        try:
+            write(text)
+        except Exception as exc:  # shown to the person, never a crash
+            self.post_message(self.Sent(describe_error(exc)))
+            return
+        self.post_message(self.Sent())
 
-        def done(_: object) -> None:
-            self.notify(label)
-            self.load()
+    def on_ticket_detail_screen_sent(self, message: Sent) -> None:
+        if message.refused:
+            self.notify(one_line(message.refused), severity="error", timeout=6)
+            return
+        self.notify("sent")
+        self.load()
 
-        self.app.run_gate(call, done, group="detail-change")
-
-    def _write(self, title: str, send: Any) -> None:
-        editor = self.app.config.editor_command  # type: ignore[attr-defined]
-
+    def _write(self, title: str, write: Callable[[str], object]) -> None:
         def done(text: str | None) -> None:
             if text:
-                self._change("sent", lambda: send(text))
+                self.send(write, text)
 
-        self.app.push_screen(ComposeModal(title, editor), done)
+        self.app.push_screen(ComposeModal(title, self.app.config.editor_command), done)
 
     def action_back(self) -> None:
         self.app.pop_screen()

@@ -6,36 +6,29 @@ from collections.abc import Sequence
 from typing import Any, ClassVar
 
 from rich.text import Text
-from textual.binding import Binding, BindingType
 
+from access.catalogue import USERGROUPS_EDIT, USERGROUPS_FIELDS, USERGROUPS_MEMBERS
 from access.views import GroupView
 from tui.listing import ListingScreen, pairs
+from tui.screen import Action
 from tui.widgets import PromptModal
 
 
 class UsergroupsScreen(ListingScreen):
     TITLE_TEXT = "Usergroups"
     COLUMNS = ("Usergroup", "Supervisors", "Members")
-    NEEDS: ClassVar[dict[str, str]] = {
-        "new": "usergroups.edit",
-        "rename": "usergroups.edit",
-        "delete": "usergroups.edit",
-        "add_member": "usergroups.members",
-        "add_supervisor": "usergroups.members",
-        "remove_person": "usergroups.members",
-        "set_field": "usergroups.fields",
-        "fields": "usergroups.fields",
-    }
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("n", "new", "New", id="groups.new"),
-        Binding("R", "rename", "Rename", id="groups.rename"),
-        Binding("d", "delete", "Delete", id="groups.delete"),
-        Binding("a", "add_member", "Add member", id="groups.add_member"),
-        Binding("s", "add_supervisor", "Add supervisor", id="groups.add_supervisor"),
-        Binding("x", "remove_person", "Remove person", id="groups.remove_person"),
-        Binding("e", "set_field", "Set field", id="groups.set_field"),
-        Binding("f", "fields", "Fields", id="groups.fields"),
-    ]
+    ACTIONS: ClassVar[tuple[Action, ...]] = (
+        Action("n", "new", "New", "groups.new", USERGROUPS_EDIT),
+        Action("R", "rename", "Rename", "groups.rename", USERGROUPS_EDIT),
+        Action("d", "delete", "Delete", "groups.delete", USERGROUPS_EDIT),
+        Action("a", "add_member", "Add member", "groups.add_member", USERGROUPS_MEMBERS),
+        Action(
+            "s", "add_supervisor", "Add supervisor", "groups.add_supervisor", USERGROUPS_MEMBERS
+        ),
+        Action("x", "remove_person", "Remove person", "groups.remove_person", USERGROUPS_MEMBERS),
+        Action("e", "set_field", "Set field", "groups.set_field", USERGROUPS_FIELDS),
+        Action("f", "fields", "Fields", "groups.fields", USERGROUPS_FIELDS),
+    )
 
     def fetch(self) -> list[GroupView]:
         return self.gate.list_groups()
@@ -95,7 +88,7 @@ class UsergroupsScreen(ListingScreen):
                 ),
             )
 
-        self.app.run_gate(lambda: self.gate.group_ticket_count(group.name), counted)  # type: ignore[attr-defined]
+        self.app.run_gate(lambda: self.gate.group_ticket_count(group.name), counted)
 
     def _pick_person(self, title: str, then: Any) -> None:
         def loaded(people: list[Any]) -> None:
@@ -103,7 +96,7 @@ class UsergroupsScreen(ListingScreen):
                 title, [(p.username, f"{p.username} — {p.display_name}") for p in people], then
             )
 
-        self.app.run_gate(lambda: self.gate.find_people("", limit=1000), loaded)  # type: ignore[attr-defined]
+        self.app.run_gate(lambda: self.gate.find_people("", limit=1000), loaded)
 
     def action_add_member(self) -> None:
         group = self.current
@@ -166,7 +159,7 @@ class UsergroupsScreen(ListingScreen):
                 self.notify(f"{field} saved")
                 self.reload(group)
 
-            self.app.run_gate(  # type: ignore[attr-defined]
+            self.app.run_gate(
                 lambda: self.gate.set_field_value(group, field, text),
                 done,
                 failed=lambda _: self._ask_value(group, field, text),

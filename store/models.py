@@ -24,18 +24,9 @@ from peewee import (
 
 database_proxy = DatabaseProxy()
 
-TICKET_STATUSES = ("new", "open", "pending", "resolved", "closed")
-TICKET_PRIORITIES = ("low", "normal", "high", "urgent")
-# Inbox orders: newest activity first, oldest waiting first, most urgent first.
-TICKET_ORDERS = ("activity", "waiting", "priority")
-MESSAGE_KINDS = ("customer", "reply", "note")
-TICKET_SCOPES = ("all", "usergroups", "own")
-FIELD_KINDS = ("text", "phone", "email", "url", "address")
-SOURCE_KINDS = ("email", "marketplace", "web", "phone")
-DELIVERY_STATES = ("queued", "sent", "failed")
-
 
 def utcnow() -> datetime:
+    """Now as naive UTC, like every time the store keeps."""
     return datetime.now(UTC).replace(tzinfo=None)
 
 

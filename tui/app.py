@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from functools import partial
 from pathlib import Path
 from typing import Any, ClassVar
@@ -22,14 +22,10 @@ from textual.screen import Screen
 
 from access import AccessError, Gate
 from access.views import INBOX_DEFAULT, TicketRow
+from store.models import utcnow
 from tui.config import Config
 from tui.safe_text import one_line
 from tui.widgets import HelpModal
-
-
-def utc_now() -> datetime:
-    """Naive UTC, like the times the store keeps."""
-    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def describe_error(exc: BaseException) -> str:
@@ -90,7 +86,7 @@ class TickettyApp(App[int]):
         self.gate = gate
         self.home_screen = home
         self.config = config or Config()
-        self.clock = clock or utc_now
+        self.clock = clock or utcnow
         self.refresh_seconds = refresh_seconds
         self.opening = Opening.read(gate)
         self.permissions = self.opening.permissions

@@ -9,30 +9,27 @@ from typing import Any, ClassVar
 from rich.cells import cell_len
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
-from textual.screen import Screen
 from textual.widgets import DataTable, Header, Static
 
-from access import Gate
 from tui.footer import KeyFooter
 from tui.safe_text import as_text, one_line
+from tui.screen import Action, TickettyScreen
 from tui.widgets import ConfirmModal, PickerModal, PromptModal
 
 
-class ListingScreen(Screen[None]):
-    """Subclasses set `TITLE_TEXT`, `COLUMNS`, `NEEDS` (action -> permission) and implement
-    `fetch` (runs in a worker), `cells` and `describe`."""
+class ListingScreen(TickettyScreen[None]):
+    """Subclasses set `TITLE_TEXT`, `COLUMNS`, `ACTIONS` and implement `fetch` (runs in a
+    worker), `cells` and `describe`."""
 
     TITLE_TEXT = ""
     COLUMNS: ClassVar[Sequence[str]] = ()
-    NEEDS: ClassVar[dict[str, str]] = {}
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "back", "Back", id="listing.back"),
-        Binding("j", "cursor_down", "Down", show=False, id="listing.down"),
-        Binding("k", "cursor_up", "Up", show=False, id="listing.up"),
-        Binding("ctrl+r", "reload", "Reload", show=False, id="listing.reload"),
-    ]
+    ACTIONS: ClassVar[tuple[Action, ...]] = (
+        Action("escape", "back", "Back", "listing.back"),
+        Action("j", "cursor_down", "Down", "listing.down", show=False),
+        Action("k", "cursor_up", "Up", "listing.up", show=False),
+        Action("ctrl+r", "reload", "Reload", "listing.reload", show=False),
+    )
     DEFAULT_CSS = """
     ListingScreen #listing-table { width: 3fr; }
     ListingScreen #listing-detail { width: 2fr; min-width: 28; border-left: solid $panel;
@@ -42,11 +39,6 @@ class ListingScreen(Screen[None]):
     def __init__(self) -> None:
         super().__init__()
         self.records: list[Any] = []
-        self.permissions: frozenset[str] = frozenset()
-
-    @property
-    def gate(self) -> Gate:
-        return self.app.gate  # type: ignore[attr-defined,no-any-return]
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -59,16 +51,8 @@ class ListingScreen(Screen[None]):
     def on_mount(self) -> None:
         self.title = self.TITLE_TEXT
         self.query_one(DataTable).add_columns(*self.COLUMNS)
-        self.app.run_gate(self.gate.capabilities, self._permissions)  # type: ignore[attr-defined]
+        self.refresh_permissions()
         self.reload()
-
-    def _permissions(self, permissions: frozenset[str]) -> None:
-        self.permissions = permissions
-        self.refresh_bindings()
-
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        needed = self.NEEDS.get(action)
-        return needed is None or needed in self.permissions
 
     # ------------------------------------------------------------------ data
 
@@ -85,7 +69,7 @@ class ListingScreen(Screen[None]):
         return str(record.name)
 
     def reload(self, select: str | None = None) -> None:
-        self.app.run_gate(self.fetch, lambda records: self._show(records, select))  # type: ignore[attr-defined]
+        self.app.run_gate(self.fetch, lambda records: self._show(records, select))
 
     def _show(self, records: list[Any], select: str | None) -> None:
         """Fill the table, keeping the cursor on the same record (or on `select`)."""
@@ -133,7 +117,7 @@ class ListingScreen(Screen[None]):
             self.notify(one_line(done_text))
             self.reload(select)
 
-        self.app.run_gate(call, done)  # type: ignore[attr-defined]
+        self.app.run_gate(call, done)
 
     def ask(self, title: str, then: Callable[[str], None], value: str = "") -> None:
         def answered(text: str | None) -> None:

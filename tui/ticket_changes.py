@@ -14,7 +14,7 @@ from typing import Any
 from textual.screen import Screen
 
 from access.views import Assignee, BulkOutcome
-from store.models import TICKET_PRIORITIES, TICKET_STATUSES
+from access.vocabulary import TICKET_PRIORITIES, TICKET_STATUSES
 from tui.safe_text import one_line
 from tui.widgets import ConfirmModal, PickerModal
 

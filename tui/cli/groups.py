@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from dataclasses import asdict
 
-from store.models import FIELD_KINDS
+from access.vocabulary import FIELD_KINDS
 from tui.cli.command import Commands, open_gate
 from tui.cli.output import CommandError, print_json, print_table, yes_no
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from access.catalogue import CATALOGUE
 from access.views import RoleView
-from store.models import TICKET_SCOPES
+from access.vocabulary import TICKET_SCOPES, describe_scope
 from tui.cli.command import Commands, open_gate
 from tui.cli.output import print_json, print_table
 from tui.safe_text import one_line
@@ -136,5 +136,4 @@ def role_json(role: RoleView) -> dict[str, Any]:
 
 
 def scope_text(role: RoleView) -> str:
-    sources = "all sources" if role.all_sources else ", ".join(role.sources) or "no source"
-    return f"{role.ticket_scope} tickets in {sources}"
+    return describe_scope(role.ticket_scope, role.all_sources, role.sources)

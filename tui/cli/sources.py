@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 from dataclasses import asdict
 
-from store.models import SOURCE_KINDS
+from access.vocabulary import SOURCE_KINDS
 from tui.cli.command import Commands, open_gate
 from tui.cli.output import print_json, print_table
 

@@ -10,7 +10,7 @@ from typing import Any
 from access import Gate
 from access.tickets import parse_number
 from access.views import TicketQuery, TicketRow
-from store.models import TICKET_PRIORITIES, TICKET_STATUSES
+from access.vocabulary import MESSAGE_LABELS, TICKET_PRIORITIES, TICKET_STATUSES
 from tui.cli.command import Commands, open_gate, read_body
 from tui.cli.output import (
     EXIT_REFUSED,
@@ -24,7 +24,6 @@ from tui.safe_text import one_line, visible
 
 NO_GROUP = "none"
 UNASSIGNED = ("-", "none")
-MESSAGE_LABELS = {"customer": "CUSTOMER", "reply": "REPLY", "note": "INTERNAL NOTE"}
 
 
 def register(commands: Commands) -> None:

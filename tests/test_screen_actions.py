@@ -1,0 +1,58 @@
+"""Each screen declares its actions once: the bindings (and so the footer, palette and help)
+and the permission checks follow from that table, and a permission the catalogue does not know
+fails where it is written."""
+
+from __future__ import annotations
+
+import pytest
+
+from access.catalogue import known
+from screens.audit_log import AuditLogScreen
+from screens.custom_fields import CustomFieldsScreen
+from screens.group_filter import GroupFilterScreen
+from screens.inbox import InboxScreen
+from screens.new_ticket import NewTicketScreen
+from screens.people import PeopleScreen
+from screens.role_editor import RoleEditorScreen
+from screens.sources import SourcesScreen
+from screens.ticket_detail import TicketDetailScreen
+from screens.usergroups import UsergroupsScreen
+from tui.screen import Action, GateAccess
+
+SCREENS: list[type[GateAccess]] = [
+    InboxScreen,
+    TicketDetailScreen,
+    RoleEditorScreen,
+    UsergroupsScreen,
+    PeopleScreen,
+    SourcesScreen,
+    CustomFieldsScreen,
+    AuditLogScreen,
+    NewTicketScreen,
+    GroupFilterScreen,
+]
+
+
+def test_a_misspelt_permission_fails_where_it_is_written() -> None:
+    with pytest.raises(KeyError, match=r"tickets\.asign"):
+        Action("a", "assign", "Assign", "inbox.assign", "tickets.asign")
+    with pytest.raises(KeyError, match=r"tickets\.asign"):
+        known("tickets.asign")
+
+
+@pytest.mark.parametrize("screen", SCREENS, ids=lambda s: s.__name__)
+def test_bindings_and_checks_follow_the_action_table(screen: type[GateAccess]) -> None:
+    table = [a for base in screen.__mro__ for a in base.__dict__.get("ACTIONS", ())]
+    merged = screen._merged_bindings  # type: ignore[attr-defined]  # Textual's own, per class
+    # Textual's own screen bindings (focus moves) carry no id; every one of ours does.
+    bound = {b.id: b for keys in merged.key_to_bindings.values() for b in keys if b.id}
+    assert set(bound) == {a.binding_id for a in table}
+    for action in table:
+        binding = bound[action.binding_id]
+        assert (binding.key, binding.action, binding.description, binding.show) == (
+            action.key,
+            action.name,
+            action.label,
+            action.show,
+        )
+    assert screen._needs == {a.name: a.permission for a in table if a.permission}

@@ -1,0 +1,113 @@
+"""What every Ticketty screen shares: the typed app and gate, what the person may do, and the
+screen's action table.
+
+A screen declares each of its actions once, in `ACTIONS`: the key, the binding id (for keymaps),
+the label, and the permission it needs. Its `BINDINGS` are made from that table and
+`check_action` reads it, so the footer, the command palette and the help (which show the enabled
+bindings) all follow from the one table. A permission is a constant of `access.catalogue`, and
+an action naming one the catalogue does not know fails at import.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
+
+from textual.binding import Binding, BindingType
+from textual.screen import ModalScreen, Screen
+
+from access import Gate
+from access.catalogue import PERMISSIONS
+
+if TYPE_CHECKING:
+    from tui.app import TickettyApp
+
+ResultType = TypeVar("ResultType")
+
+
+@dataclass(frozen=True)
+class Action:
+    """One row of a screen's action table. `name` is the action (the method `action_<name>`)."""
+
+    key: str
+    name: str
+    label: str
+    binding_id: str
+    permission: str | None = None
+    show: bool = True
+    priority: bool = False
+
+    def __post_init__(self) -> None:
+        if self.permission is not None and self.permission not in PERMISSIONS:
+            raise KeyError(f"{self.permission!r} is not in the permission catalogue")
+
+    @property
+    def binding(self) -> Binding:
+        return Binding(
+            self.key,
+            self.name,
+            self.label,
+            show=self.show,
+            priority=self.priority,
+            id=self.binding_id,
+        )
+
+
+class GateAccess:
+    """The typed app, the gate, and the person's permissions, for a screen of any kind.
+
+    The person's permissions live in one place, `app.permissions` (read with the inbox's first
+    page); `refresh_permissions` reads them again after a change that may alter them."""
+
+    ACTIONS: ClassVar[tuple[Action, ...]] = ()
+    BINDINGS: ClassVar[list[BindingType]]
+    _needs: ClassVar[dict[str, str]] = {}
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        if "ACTIONS" in cls.__dict__:
+            cls.BINDINGS = [action.binding for action in cls.ACTIONS]  # read by Screen's hook
+        super().__init_subclass__(**kwargs)
+        cls._needs = {
+            action.name: action.permission
+            for base in reversed(cls.__mro__)
+            for action in base.__dict__.get("ACTIONS", ())
+            if action.permission is not None
+        }
+
+    @property
+    def app(self) -> TickettyApp:
+        return cast("TickettyApp", super().app)  # type: ignore[misc]
+
+    @property
+    def gate(self) -> Gate:
+        return self.app.gate
+
+    def can(self, permission: str) -> bool:
+        """The person holds `permission` somewhere (the gate still checks each record)."""
+        return permission in self.app.permissions
+
+    def allows(self, permission: str) -> bool:
+        """Whether an action needing `permission` is offered here; a screen about one record
+        (a ticket) narrows this to what counts on that record."""
+        return self.can(permission)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        needed = self._needs.get(action)
+        return needed is None or self.allows(needed)
+
+
+class TickettyScreen(GateAccess, Screen[ResultType]):
+    """A full screen of Ticketty."""
+
+    def refresh_permissions(self) -> None:
+        """Read the person's permissions again (a screen whose changes may alter them), then
+        show the actions they now allow."""
+        self.app.run_gate(self.gate.capabilities, self._permissions_read)
+
+    def _permissions_read(self, permissions: frozenset[str]) -> None:
+        self.app.permissions = permissions
+        self.refresh_bindings()
+
+
+class TickettyModal(GateAccess, ModalScreen[ResultType]):
+    """A modal screen of Ticketty that talks to the gate."""
