@@ -49,8 +49,8 @@ def test_bindings_and_checks_follow_the_action_table(screen: type[GateAccess]) -
     assert set(bound) == {a.binding_id for a in table}
     for action in table:
         binding = bound[action.binding_id]
-        assert (binding.key, binding.action, binding.description, binding.show) == (
-            action.key,
+        assert binding.key in action.key.split(",")  # Textual binds each key of "a,b" apart
+        assert (binding.action, binding.description, binding.show) == (
             action.name,
             action.label,
             action.show,

@@ -11,28 +11,22 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from textual.screen import Screen
-
-from access.views import Assignee, BulkOutcome
+from access.views import Assignee, BulkOutcome, GroupView
 from access.vocabulary import TICKET_PRIORITIES, TICKET_STATUSES
 from tui.safe_text import one_line
+from tui.screen import TickettyScreen
 from tui.widgets import ConfirmModal, PickerModal
 
 UNASSIGN = "-"
 NO_GROUP = "-"
 
 
-def _app(screen: Screen[Any]) -> Any:
-    return screen.app
-
-
 def choose_value(
-    screen: Screen[Any], kind: str, numbers: list[int], chosen: Callable[[str | None], None]
+    screen: TickettyScreen[Any], kind: str, numbers: list[int], chosen: Callable[[str | None], None]
 ) -> None:
     """Ask for the new value of a `kind` change; `chosen(value)` with None meaning "nobody" or
     "no group". Nothing is called when the person cancels."""
-    app = _app(screen)
-    gate = app.gate
+    app, gate = screen.app, screen.gate
 
     def picked(value: str | None) -> None:
         if value is not None:
@@ -49,7 +43,7 @@ def choose_value(
         app.run_gate(lambda: gate.assignable_people(numbers), people_loaded)
     elif kind == "move":
 
-        def groups_loaded(groups: list[Any]) -> None:
+        def groups_loaded(groups: list[GroupView]) -> None:
             choices = [(NO_GROUP, "(no group)")] + [(g.name, g.name) for g in groups]
             app.push_screen(PickerModal("Move to usergroup", choices), picked)
 
@@ -64,7 +58,7 @@ def choose_value(
 
 
 def apply_change(
-    screen: Screen[Any],
+    screen: TickettyScreen[Any],
     kind: str,
     numbers: list[int],
     value: str | None = None,
@@ -74,8 +68,7 @@ def apply_change(
     finished: Callable[[BulkOutcome], None],
 ) -> None:
     """Preview (when `preview`), confirm, apply; `finished(outcome)` after an applied change."""
-    app = _app(screen)
-    gate = app.gate
+    app, gate = screen.app, screen.gate
 
     def apply() -> None:
         app.run_gate(
