@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import codecs
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from email import policy
 from email.header import decode_header
@@ -247,19 +248,21 @@ def _part_text(part: EmailMessage) -> str:
 
 
 def _attachments(message: EmailMessage, body: EmailMessage | None) -> list[MailPart]:
+    """Every part but the body: files, inline images, and an attached message whole (its own
+    parts stay inside it)."""
     found: list[MailPart] = []
-    for part in message.walk():
-        if part is body or (part is message and not message.is_multipart()):
-            continue
-        if part.is_multipart():
+    for part in _leaves(message):
+        if part is body or part is message:
             continue
         main = part.get_content_maintype()
         disposition = part.get_content_disposition()
         filename = _filename(part)
         if main == "text" and disposition != "attachment" and not filename:
             continue  # the other alternative of the body, or a report's text
-        if main == "message" or part.get_content_type() == "message/delivery-status":
-            data = part.as_bytes() if main != "message" else _embedded(part)
+        if part.get_content_type() == "message/rfc822":
+            data = _embedded(part)
+        elif main == "message":
+            data = part.as_bytes().partition(b"\n\n")[2]
         else:
             data = _payload(part)
         inline = disposition == "inline" or (disposition is None and bool(part.get("Content-ID")))
@@ -272,6 +275,16 @@ def _attachments(message: EmailMessage, body: EmailMessage | None) -> list[MailP
             )
         )
     return found
+
+
+def _leaves(part: EmailMessage) -> Iterator[EmailMessage]:
+    """The parts that are not containers, not descending into attached messages."""
+    if part.get_content_maintype() == "message" or not part.is_multipart():
+        yield part
+        return
+    for child in part.get_payload():
+        if isinstance(child, EmailMessage):
+            yield from _leaves(child)
 
 
 def _embedded(part: EmailMessage) -> bytes:
