@@ -167,3 +167,38 @@ def test_serve_takes_mail_within_seconds_and_stops_on_sigterm(
         if server.poll() is None:
             server.kill()
     assert Ticket.get().subject == "Via IDLE"
+
+
+def test_the_attachment_limit_comes_from_the_config(
+    helpdesk: Path, tmp_path: Path, capsys, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text("[mail]\nattachment_limit_mb = 0.001\n")
+    monkeypatch.setenv("TICKETTY_CONFIG", str(config))
+    mail = EmailMessage(policy=SMTP)
+    mail["From"] = "ola@example.pl"
+    mail["Subject"] = "Two files"
+    mail.set_content("files")
+    mail.add_attachment(b"s" * 1000, "application", "octet-stream", filename="small.bin")
+    mail.add_attachment(b"b" * 2000, "application", "octet-stream", filename="big.bin")
+    message = tmp_path / "m.eml"
+    message.write_bytes(mail.as_bytes())
+    assert run(capsys, helpdesk, "mail", "import", "--source", "Support", str(message))[0] == 0
+    number = str(Ticket.get().number)
+    data = json.loads(run(capsys, helpdesk, "tickets", "show", number, "--json")[1])
+    kept = {a["filename"]: a["kept"] for a in data["messages"][0]["attachments"]}
+    assert kept == {"small.bin": True, "big.bin": False}
+    code, _, err = run(capsys, helpdesk, "tickets", "attachment", number, "2", "--output", "-")
+    assert code == 1 and "over the size limit" in err
+
+
+def test_a_secrets_file_others_can_read_is_refused(
+    db, db_path: Path, tmp_path: Path, capsys, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    mail_helpdesk(db, imap="imap://box@127.0.0.1:1/INBOX")
+    secrets = tmp_path / "mail-secrets"
+    secrets.write_text("Support = open-secret\n")
+    secrets.chmod(0o644)
+    monkeypatch.setenv("TICKETTY_MAIL_SECRETS", str(secrets))
+    code, _, err = run(capsys, db_path, "mail", "fetch")
+    assert code == 1 and "chmod 600" in err and "open-secret" not in err

@@ -5,6 +5,9 @@ allow_editor = true          # reply/note may open $EDITOR (never under SSH)
 
 [keymap]                     # binding id = keys
 "inbox.open" = "o,enter"
+
+[mail]
+attachment_limit_mb = 25     # larger attachments are listed on the ticket, not kept
 ```
 """
 
@@ -27,6 +30,7 @@ class Config:
     keymap: dict[str, str] = field(default_factory=dict)
     allow_editor: bool = True
     editor: str | None = None
+    attachment_limit_mb: float = 25
 
     @property
     def editor_command(self) -> str | None:
@@ -63,7 +67,12 @@ def load_config(path: Path | None = None) -> Config:
     ):
         raise ConfigError(f"{path}: [keymap] maps binding ids to keys, both strings")
     editor = data.get("editor")
+    mail = data.get("mail", {})
+    limit = mail.get("attachment_limit_mb", 25) if isinstance(mail, dict) else None
+    if isinstance(limit, bool) or not isinstance(limit, int | float) or limit < 0:
+        raise ConfigError(f"{path}: [mail] attachment_limit_mb is a number of megabytes")
     return Config(
+        attachment_limit_mb=limit,
         keymap=dict(keymap),
         allow_editor=bool(data.get("allow_editor", True)),
         editor=editor if isinstance(editor, str) else None,

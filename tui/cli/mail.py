@@ -23,6 +23,7 @@ from access.mail.files import messages_in, size_of
 from access.mail.transport import MailServerError
 from tui.cli.command import Commands, open_gate
 from tui.cli.output import CommandError, print_json, print_table
+from tui.config import ConfigError, load_config
 from tui.safe_text import one_line
 
 log = logging.getLogger("ticketty.mail")
@@ -45,12 +46,23 @@ def register(commands: Commands) -> None:
     p.add_argument("--interval", type=float, default=10.0, help="seconds between passes")
 
 
+def _mail_gate(args: argparse.Namespace) -> Gate:
+    """The gate, with the attachment size limit of the config file."""
+    gate = open_gate(args)
+    try:
+        limit = load_config().attachment_limit_mb
+    except ConfigError as exc:
+        raise CommandError(str(exc)) from exc
+    gate.attachment_limit = int(limit * 2**20)
+    return gate
+
+
 def _say(line: str) -> None:
     print(one_line(line), flush=True)
 
 
 def import_files(args: argparse.Namespace) -> int:
-    gate = open_gate(args)
+    gate = _mail_gate(args)
     source = gate.mail_source(args.source)
     counts: dict[str, int] = {}
     report: Callable[[str], None] = (lambda _line: None) if args.quiet else _say
@@ -72,13 +84,13 @@ def import_files(args: argparse.Namespace) -> int:
 
 
 def fetch(args: argparse.Namespace) -> int:
-    gate = open_gate(args)
+    gate = _mail_gate(args)
     failures = _each_source(gate, args.source, lambda s: gate.fetch(s, _say))
     return 1 if failures else 0
 
 
 def send(args: argparse.Namespace) -> int:
-    gate = open_gate(args)
+    gate = _mail_gate(args)
     failures = _each_source(gate, args.source, lambda s: gate.send(s, _say))
     return 1 if failures else 0
 
@@ -118,7 +130,7 @@ def list_quarantine(args: argparse.Namespace) -> int:
 
 
 def retry_quarantined(args: argparse.Namespace) -> int:
-    taken = open_gate(args).retry_quarantined(args.id)
+    taken = _mail_gate(args).retry_quarantined(args.id)
     where = f" #{taken.ticket}" if taken.ticket else ""
     print(f"{taken.outcome}{where} {one_line(taken.detail)}".rstrip())
     return 1 if taken.outcome == "quarantined" else 0
@@ -132,7 +144,7 @@ def serve(args: argparse.Namespace) -> int:
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stderr, force=True
     )
-    gate = open_gate(args)
+    gate = _mail_gate(args)
     gate.require("sources.edit")
     wake, stop = socket.socketpair()
     stopping: list[int] = []
