@@ -1,5 +1,6 @@
 """Sources: add, rename, archive and restore. An archived source's tickets exist only for
-people with `sources.archived`."""
+people with `sources.archived`. An e-mail source shows its mailbox's state: last fetch, its
+error, replies waiting to go out or failed, messages in quarantine."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from typing import ClassVar
 from rich.text import Text
 
 from access.catalogue import SOURCES_EDIT
-from access.views import SourceView
+from access.views import MailAccountView, SourceView
 from access.vocabulary import SOURCE_KINDS_TEXT
 from tui.listing import ListingScreen, pairs
 from tui.screen import Action
@@ -24,11 +25,20 @@ class SourcesScreen(ListingScreen):
         Action("a", "archive", "Archive/restore", "sources.archive", SOURCES_EDIT),
     )
 
+    # The e-mail sources' accounts by source name, read with the list (replaced, never changed).
+    accounts: dict[str, MailAccountView] = {}
+
     def fetch(self) -> list[SourceView]:
-        return self.gate.list_sources()
+        sources = self.gate.list_sources()
+        self.accounts = {a.source: a for a in self.gate.mail_accounts()}
+        return sources
 
     def cells(self, record: SourceView) -> Sequence[str]:
-        return (record.name, record.kind, "archived" if record.archived else "open")
+        state = "archived" if record.archived else "open"
+        account = self.accounts.get(record.name)
+        if account is not None and not record.archived:
+            state = _mail_state(account)
+        return (record.name, record.kind, state)
 
     def describe(self, record: SourceView) -> Text:
         state = (
@@ -36,7 +46,23 @@ class SourcesScreen(ListingScreen):
             if record.archived
             else "open"
         )
-        return pairs([("Kind", record.kind), ("State", state)], record.name)
+        lines = [("Kind", record.kind), ("State", state)]
+        account = self.accounts.get(record.name)
+        if account is not None:
+            fetched = (
+                f"{account.last_fetch_at:%Y-%m-%d %H:%M}" if account.last_fetch_at else "never"
+            )
+            lines += [
+                ("Address", account.address),
+                ("IMAP", account.imap or "-"),
+                ("SMTP", account.smtp or "-"),
+                ("Last fetch", fetched),
+                ("Error", account.last_error or "none"),
+                ("To send", str(account.waiting)),
+                ("Failed", str(account.failed)),
+                ("Quarantine", f"{account.quarantined} (ticketty mail quarantine list)"),
+            ]
+        return pairs(lines, record.name)
 
     def action_new(self) -> None:
         def named(name: str) -> None:
@@ -79,3 +105,19 @@ class SourcesScreen(ListingScreen):
                 source.name,
             ),
         )
+
+
+def _mail_state(account: MailAccountView) -> str:
+    """The State column of an e-mail source: what needs a look first."""
+    if account.last_error:
+        return "mail error"
+    notes = [
+        f"{n} {what}"
+        for n, what in (
+            (account.failed, "failed"),
+            (account.quarantined, "quarantined"),
+            (account.waiting, "to send"),
+        )
+        if n
+    ]
+    return ", ".join(notes) or "open"

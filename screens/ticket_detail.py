@@ -26,6 +26,7 @@ from access.views import REQUESTER_MESSAGE, TicketDetail
 from access.vocabulary import MESSAGE_LABELS
 from tui.app import describe_error
 from tui.footer import KeyFooter
+from tui.mail_text import attachment_text, delivery_text
 from tui.safe_text import as_text, one_line
 from tui.screen import Action, TickettyScreen
 from tui.ticket_changes import apply_change, choose_value
@@ -98,7 +99,13 @@ class TicketDetailScreen(TickettyScreen[None]):
             title = Text(f"{MESSAGE_LABELS[message.kind]}  ", style="bold")
             title.append_text(as_text(f"{message.author_name} ({message.author})"))
             title.append(f"  {message.created_at:%Y-%m-%d %H:%M}", style="dim")
-            body = Text("\n").join([title, as_text(message.body)])
+            lines = [title, as_text(message.body)]
+            lines += [Text(attachment_text(a), style="cyan") for a in message.attachments]
+            if message.delivery:
+                style = "red" if message.delivery == "failed" else "dim"
+                text = delivery_text(message.delivery, message.delivery_error)
+                lines.append(Text(f"[{text}]", style=style))
+            body = Text("\n").join(lines)
             conversation.mount(Static(body, classes=f"message message-{message.kind}"))
         self.refresh_bindings()
 

@@ -20,6 +20,7 @@ from tui.cli.output import (
     print_table,
     yes_no,
 )
+from tui.mail_text import attachment_text, delivery_text
 from tui.safe_text import one_line, visible
 
 NO_GROUP = "none"
@@ -227,24 +228,11 @@ def show_ticket(args: argparse.Namespace) -> int:
             f"{message.created_at:%Y-%m-%d %H:%M}"
         )
         print(visible(message.body))
-        for a in message.attachments:
-            kind = "inline image" if a.inline else "attachment"
-            kept = "" if a.kept else ", over the size limit, not kept"
-            print(
-                f"  [{kind} {a.id}] {one_line(a.filename)} ({a.content_type}, {a.size} bytes{kept})"
-            )
+        for attachment in message.attachments:
+            print(f"  {attachment_text(attachment)}")
         if message.delivery:
             print(f"  [{delivery_text(message.delivery, message.delivery_error)}]")
     return 0
-
-
-def delivery_text(state: str, error: str) -> str:
-    """How a reply's delivery reads on the ticket."""
-    if state == "sent":
-        return "sent by mail"
-    if state == "failed":
-        return f"failed: {one_line(error)}"
-    return "waiting to send" + (f" (last try: {one_line(error)})" if error else "")
 
 
 def save_attachment(args: argparse.Namespace) -> int:
