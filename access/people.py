@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import peewee
 
-from access.errors import InvalidInput, NoChange
+from access.delegation import RightsGuard, exceeds, grants_of
+from access.errors import InvalidInput, NoChange, PermissionDenied
 from access.gate import GateBase
 from access.lookup import person_named
 from access.validation import checked_name, checked_username, validate_field_value
@@ -77,7 +78,7 @@ class PeopleAdmin(GateBase):
         phone: str | None = None,
         expected_version: int | None = None,
     ) -> None:
-        self.require("people.edit")
+        grants = self.require("people.edit")
         changes: dict[peewee.Field, str] = {}
         if display_name is not None:
             changes[Person.display_name] = checked_name(display_name, "display name")
@@ -87,6 +88,10 @@ class PeopleAdmin(GateBase):
             changes[Person.phone] = validate_field_value("phone", phone, False, "the phone")
         with self.writing():
             person = person_named(username)
+            if exceeds(grants_of(person.id), grants):
+                raise PermissionDenied(
+                    f"{self.username} cannot edit {username}, who holds more than {self.username}"
+                )
             before = {f.name: getattr(person, f.name) for f in changes}
             if all(before[f.name] == v for f, v in changes.items()):
                 raise NoChange(f"{username} is already so; nothing changed")
@@ -105,13 +110,15 @@ class PeopleAdmin(GateBase):
     ) -> None:
         """Deactivate (or reactivate) a person: they cannot start the app, a session of theirs
         ends; tickets stay."""
-        self.require("people.edit")
+        grants = self.require("people.edit")
         with self.writing():
             person = person_named(username)
             if person.active == active:
                 state = "active" if active else "deactivated"
                 raise NoChange(f"{username} is already {state}; nothing changed")
             bump(person, expected_version, username)
+            verb = "reactivate" if active else "deactivate"
+            guard = RightsGuard(grants, what=f"{verb} {username}").watch([person.id])
             Person.update(active=active).where(Person.id == person.id).execute()
             self.record(
                 "person.activate" if active else "person.deactivate",
@@ -120,4 +127,5 @@ class PeopleAdmin(GateBase):
                 before={"active": person.active},
                 after={"active": active},
             )
+            guard.verify()
             self.check_role_editors_remain()

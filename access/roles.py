@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from access.delegation import RightsGuard
 from access.errors import InvalidInput, NoChange, PermissionDenied
 from access.gate import GateBase
 from access.grants import Grants
@@ -32,6 +33,13 @@ class RoleAdmin(GateBase):
                 f"{self.username} cannot give {what}: it holds {missing[0]}, which "
                 f"{self.username} does not"
             )
+
+    @staticmethod
+    def _holder_ids(role_id: int) -> list[int]:
+        return [
+            link.person_id
+            for link in PersonRole.select(PersonRole.person).where(PersonRole.role == role_id)
+        ]
 
     @staticmethod
     def _role_view(role: Role) -> RoleView:
@@ -76,8 +84,10 @@ class RoleAdmin(GateBase):
             self._no_escalation(grants, role_permissions(role.id), f"role {role.name}")
             if PersonRole.get_or_none(person=person.id, role=role.id):
                 raise InvalidInput(f"{username} already holds {role.name}")
+            guard = RightsGuard(grants, what=f"give {role.name} to {username}").watch([person.id])
             PersonRole.create(person=person.id, role=role.id)
             bump(person, None, username)
+            guard.verify()
             self.record("role.grant", "person", person.id, after={"role": role.name})
 
     def revoke_role(self, username: str, role_name: str) -> None:
@@ -86,6 +96,8 @@ class RoleAdmin(GateBase):
             person = person_named(username)
             role = role_named(role_name)
             self._no_escalation(grants, role_permissions(role.id), f"role {role.name}")
+            guard = RightsGuard(grants, what=f"take {role.name} from {username}")
+            guard.watch([person.id])
             deleted = (
                 PersonRole.delete()
                 .where((PersonRole.person == person.id) & (PersonRole.role == role.id))
@@ -94,6 +106,7 @@ class RoleAdmin(GateBase):
             if not deleted:
                 raise InvalidInput(f"{username} does not hold {role.name}")
             bump(person, None, username)
+            guard.verify()
             self.record("role.revoke", "person", person.id, before={"role": role.name})
             self.check_role_editors_remain()
 
@@ -156,7 +169,9 @@ class RoleAdmin(GateBase):
             check_fresh(role, expected_version, f"role {name}")
             before = self._role_view(role)
             self._no_escalation(grants, before.permissions, f"role {name}")
+            guard = RightsGuard(grants, what=f"delete {name}").watch(self._holder_ids(role.id))
             Role.delete().where(Role.id == role.id).execute()
+            guard.verify()
             self.record("role.delete", "role", role.id, before=before.__dict__)
             self.check_role_editors_remain()
 
@@ -174,6 +189,8 @@ class RoleAdmin(GateBase):
             if wanted == current:
                 raise NoChange(f"role {name} already has those permissions; nothing changed")
             self._no_escalation(grants, wanted ^ current, f"those permissions to {name}")
+            guard = RightsGuard(grants, what=f"change the permissions of {name}")
+            guard.watch(self._holder_ids(role.id))
             RolePermission.delete().where(
                 (RolePermission.role == role.id)
                 & RolePermission.permission.in_(sorted(current - wanted) or [""])
@@ -181,6 +198,7 @@ class RoleAdmin(GateBase):
             for key in sorted(wanted - current):
                 RolePermission.create(role=role.id, permission=key)
             version = bump(role, expected_version, f"role {name}")
+            guard.verify()
             self.record(
                 "role.permissions", "role", role.id, before=sorted(current), after=sorted(wanted)
             )
@@ -203,6 +221,8 @@ class RoleAdmin(GateBase):
             bump(role, expected_version, f"role {name}")
             before = self._role_view(role)
             self._no_escalation(grants, before.permissions, f"role {name}")
+            guard = RightsGuard(grants, what=f"change the scope of {name}")
+            guard.watch(self._holder_ids(role.id))
             chosen = sources_named(sources)
             Role.update(all_sources=all_sources, ticket_scope=ticket_scope).where(
                 Role.id == role.id
@@ -210,6 +230,7 @@ class RoleAdmin(GateBase):
             RoleSource.delete().where(RoleSource.role == role.id).execute()
             for source in chosen:
                 RoleSource.create(role=role.id, source=source.id)
+            guard.verify()
             self.record(
                 "role.scope",
                 "role",

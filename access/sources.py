@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import peewee
 
+from access.delegation import RightsGuard
 from access.errors import InvalidInput, NoChange
 from access.gate import GateBase
 from access.lookup import require_free_name, source_named
@@ -12,7 +13,7 @@ from access.validation import checked_name
 from access.versions import bump
 from access.views import MailAccountView, SourceView
 from access.vocabulary import SOURCE_KINDS
-from store.models import MailAccount, OutboxItem, QuarantinedMail, Source
+from store.models import MailAccount, OutboxItem, Person, QuarantinedMail, Source, Ticket
 
 
 class SourceAdmin(GateBase):
@@ -134,13 +135,19 @@ class SourceAdmin(GateBase):
     def set_archived(
         self, name: str, archived: bool, *, expected_version: int | None = None
     ) -> None:
-        self.require("sources.edit")
+        """Archive or restore a source: needs `sources.archived` beside `sources.edit`, and
+        may not change anyone's reach beyond the actor's own."""
+        grants = self.require("sources.edit")
+        self.require("sources.archived", grants)
         with self.writing():
             source = source_named(name)
             if source.archived == archived:
                 state = "archived" if archived else "open"
                 raise NoChange(f"source {name} is already {state}; nothing changed")
             bump(source, expected_version, f"source {name}")
+            verb = "archive" if archived else "restore"
+            guard = RightsGuard(grants, tickets=Ticket.source == source.id, what=f"{verb} {name}")
+            guard.watch(p.id for p in Person.select(Person.id).where(Person.active == True))  # noqa: E712
             Source.update(archived=archived).where(Source.id == source.id).execute()
             self.record(
                 "source.archive" if archived else "source.restore",
@@ -149,6 +156,7 @@ class SourceAdmin(GateBase):
                 before={"archived": source.archived},
                 after={"archived": archived},
             )
+            guard.verify()
 
 
 def _account_values(address: str, imap: str, smtp: str) -> dict[str, str]:

@@ -3,8 +3,12 @@ fields valued per group."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import peewee
 
+from access import scope
+from access.delegation import Change, RightsGuard, but_not, grants_of
 from access.errors import InvalidInput, NoChange, NotFound, PermissionDenied
 from access.gate import GateBase
 from access.grants import Grants
@@ -88,10 +92,10 @@ class UsergroupAdmin(GateBase):
             self.record("group.rename", "usergroup", group.id, before=name, after=new_name)
 
     def group_ticket_count(self, name: str) -> int:
-        """All tickets of a group, for the delete question (admins decide their fate)."""
+        """The group's tickets the person sees, for the delete question."""
         grants = self.require("usergroups.edit")
         group = self._group(name, grants)
-        return Ticket.select().where(Ticket.usergroup == group.id).count()
+        return Ticket.select().where((Ticket.usergroup == group.id) & scope.visible(grants)).count()
 
     def delete_group(
         self,
@@ -109,6 +113,13 @@ class UsergroupAdmin(GateBase):
             target = self._group(move_tickets_to, grants) if move_tickets_to else None
             if target is not None and target.id == group.id:
                 raise InvalidInput("tickets cannot move to the group being deleted")
+            self._may_move_all(grants, group, target)
+            numbers = [
+                t.number
+                for t in Ticket.select(Ticket.number)
+                .where(Ticket.usergroup == group.id)
+                .order_by(Ticket.number)
+            ]
             moved = (
                 Ticket.update(
                     usergroup=target.id if target else None,
@@ -117,6 +128,15 @@ class UsergroupAdmin(GateBase):
                 .where(Ticket.usergroup == group.id)
                 .execute()
             )
+            for number in numbers:
+                self.record(
+                    "ticket.move",
+                    "ticket",
+                    number,
+                    ticket=number,
+                    before=name,
+                    after=target.name if target else None,
+                )
             Usergroup.delete().where(Usergroup.id == group.id).execute()
             self.record(
                 "group.delete",
@@ -126,6 +146,39 @@ class UsergroupAdmin(GateBase):
                 after={"tickets_moved": moved, "to": target.name if target else None},
             )
             return moved
+
+    def _may_move_all(self, grants: Grants, group: Usergroup, target: Usergroup | None) -> None:
+        """Deleting a group acts on each of its tickets: the actor needs `tickets.change_group`
+        on every one, and nobody may gain through the move a right the actor lacks there.
+        Checked before the move, on the tickets as they are: after it, a person's rights on a
+        moved ticket are what they hold in the target group."""
+        what = f"delete {group.name}"
+        in_group = Ticket.usergroup == group.id
+        beyond = but_not(in_group, scope.may(grants, "tickets.change_group"))
+        if Ticket.select(Ticket.number).where(beyond).exists():
+            raise PermissionDenied(
+                f"{self.username} cannot {what}: it holds tickets {self.username} may not move"
+            )
+        links = [GroupMember, GroupSupervisor]
+        related = {
+            row.person_id
+            for model in links
+            for row in model.select(model.person).where(
+                model.usergroup.in_([group.id] + ([target.id] if target else []))
+            )
+        }
+        changes = []
+        for person_id in sorted(related):
+            before = grants_of(person_id)
+            after = None
+            if before is not None:
+                after = replace(
+                    before,
+                    member_of=_as_group(before.member_of, target, group),
+                    supervises=_as_group(before.supervises, target, group),
+                )
+            changes.append(Change(person_id, before, after))
+        RightsGuard(grants, tickets=in_group, what=what).compare(changes)
 
     def _membership(
         self,
@@ -140,6 +193,12 @@ class UsergroupAdmin(GateBase):
         with self.writing():
             group = self._group(group_name, grants)
             person = person_named(username)
+            verb = "add" if add else "remove"
+            guard = RightsGuard(
+                grants,
+                tickets=Ticket.usergroup == group.id,
+                what=f"{verb} {username} as {what} of {group.name}",
+            ).watch([person.id])
             link = model.get_or_none(usergroup=group.id, person=person.id)
             if add:
                 if link is not None:
@@ -150,6 +209,7 @@ class UsergroupAdmin(GateBase):
                     raise InvalidInput(f"{username} is not a {what} of {group.name}")
                 model.delete().where(model.id == link.id).execute()
             bump(group, expected_version, f"usergroup {group.name}")
+            guard.verify()
             self.record(
                 f"group.{what}.{'add' if add else 'remove'}",
                 "usergroup",
@@ -264,3 +324,9 @@ class UsergroupAdmin(GateBase):
 
     def group_fields(self, group: str) -> tuple[FieldValue, ...]:
         return fields_of_group(self._group(group).id)
+
+
+def _as_group(groups: frozenset[int], target: Usergroup | None, group: Usergroup) -> frozenset[int]:
+    """Memberships as they bear on the deleted group's tickets once moved to `target`: on
+    those tickets, belonging to the target is what belonging to the group was."""
+    return frozenset({group.id}) if target is not None and target.id in groups else frozenset()

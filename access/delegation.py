@@ -1,0 +1,191 @@
+"""Delegation never exceeds the delegator.
+
+An administrative action by an actor may not leave anyone with a right on a ticket the actor
+does not hold on that ticket, nor take anything from someone who holds more than the actor.
+Rights are compared per ticket through the same SQL predicates that enforce them
+(`access.scope`): a person's rights on a ticket are "sees it" plus each ticket permission that
+counts there. Names of non-ticket permissions are compared as names.
+
+`RightsGuard` takes the affected people's grants before a change and compares them, inside the
+change's transaction, with their grants after it; each comparison is one `EXISTS` over the
+tickets the change can touch, so no ticket is read into Python.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+import peewee
+
+from access import scope
+from access.catalogue import TICKET_PERMISSIONS
+from access.errors import PermissionDenied
+from access.grants import Grants, load_grants
+from store.models import Person, Ticket, database_proxy
+
+SEES = "sees"
+RIGHTS: tuple[str, ...] = (SEES, *sorted(TICKET_PERMISSIONS))
+# People compared in one statement: keeps the SQL well under SQLite's limits.
+_CHUNK = 16
+
+
+def right_on(grants: Grants | None, right: str) -> peewee.Expression:
+    """The tickets on which `grants` hold `right`; None stands for a deactivated person."""
+    if grants is None:
+        return scope.FALSE
+    if right == SEES:
+        return scope.visible(grants)
+    return scope.may(grants, right)
+
+
+def names_of(grants: Grants | None) -> frozenset[str]:
+    return grants.permissions if grants is not None else frozenset()
+
+
+def grants_of(person_id: int) -> Grants | None:
+    """A person's current grants, or None when they are deactivated (they hold nothing)."""
+    person = Person.get_or_none(Person.id == person_id)
+    if person is None or not person.active:
+        return None
+    return load_grants(person)
+
+
+def but_not(kept: peewee.Expression, dropped: peewee.Expression) -> peewee.Expression:
+    """`kept AND NOT dropped`, where a NULL from `dropped` counts as false."""
+    if dropped is scope.TRUE or kept is scope.FALSE:
+        return scope.FALSE
+    if dropped is scope.FALSE:
+        return kept
+    return scope._all(kept, ~peewee.fn.COALESCE(dropped, False))
+
+
+def _balanced_or(parts: list[peewee.Expression]) -> peewee.Expression:
+    """OR as a balanced tree, so hundreds of terms stay within SQLite's expression depth."""
+    parts = [p for p in parts if p is not scope.FALSE]
+    if not parts:
+        return scope.FALSE
+    if any(p is scope.TRUE for p in parts):
+        return scope.TRUE
+    while len(parts) > 1:
+        parts = [
+            parts[i] | parts[i + 1] if i + 1 < len(parts) else parts[i]
+            for i in range(0, len(parts), 2)
+        ]
+    return parts[0]
+
+
+def _same(a: peewee.Expression, b: peewee.Expression) -> bool:
+    context = database_proxy.get_sql_context
+    return context().sql(a).query() == context().sql(b).query()
+
+
+def _any_ticket(tickets: peewee.Expression, where: peewee.Expression) -> bool:
+    where = scope._all(tickets, where)
+    if where is scope.FALSE:
+        return False
+    return Ticket.select(Ticket.number).where(where).exists()
+
+
+def _chunks(items: list, size: int) -> Iterator[list]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+@dataclass(frozen=True)
+class Change:
+    """One person's grants before and after an action."""
+
+    person_id: int
+    before: Grants | None
+    after: Grants | None
+
+
+class RightsGuard:
+    """Refuses an action (raising inside its transaction, so nothing is written) when it gives
+    anyone a right on a ticket the actor lacks there, or takes anything from someone who holds
+    more than the actor. `tickets` narrows the tickets the action can change rights on."""
+
+    def __init__(
+        self, actor: Grants, *, tickets: peewee.Expression = scope.TRUE, what: str = "that"
+    ) -> None:
+        self.actor = actor
+        self.tickets = tickets
+        self.what = what
+        self._before: dict[int, Grants | None] = {}
+
+    def watch(self, person_ids: Iterable[int]) -> RightsGuard:
+        """Take the grants of the people the action may affect, before it writes."""
+        for person_id in person_ids:
+            if person_id not in self._before:
+                self._before[person_id] = grants_of(person_id)
+        return self
+
+    def verify(self) -> None:
+        """After the writes, inside the same transaction: compare and refuse if needed."""
+        self.compare([Change(pid, before, grants_of(pid)) for pid, before in self._before.items()])
+
+    def compare(self, changes: Iterable[Change]) -> None:
+        changed = [c for c in changes if self._differs(c)]
+        self._refuse_gains(changed)
+        self._refuse_losses(changed)
+
+    def _differs(self, change: Change) -> bool:
+        if names_of(change.before) != names_of(change.after):
+            return True
+        return any(not _same(right_on(change.before, r), right_on(change.after, r)) for r in RIGHTS)
+
+    def _refuse(self, reason: str) -> None:
+        raise PermissionDenied(f"{self.actor.username} cannot do {self.what}: {reason}")
+
+    def _gained(self, change: Change, right: str) -> peewee.Expression:
+        return but_not(right_on(change.after, right), right_on(change.before, right))
+
+    def _lost(self, change: Change, right: str) -> peewee.Expression:
+        return but_not(right_on(change.before, right), right_on(change.after, right))
+
+    def _refuse_gains(self, changed: list[Change]) -> None:
+        for change in changed:
+            extra = names_of(change.after) - names_of(change.before) - self.actor.permissions
+            if extra:
+                self._refuse(f"it would give {min(extra)}, which {self.actor.username} lacks")
+        for chunk in _chunks(changed, _CHUNK):
+            beyond = _balanced_or(
+                [
+                    but_not(
+                        _balanced_or([self._gained(c, right) for c in chunk]),
+                        right_on(self.actor, right),
+                    )
+                    for right in RIGHTS
+                ]
+            )
+            if _any_ticket(self.tickets, beyond):
+                self._refuse(
+                    f"it would give rights on tickets where {self.actor.username} lacks them"
+                )
+
+    def _refuse_losses(self, changed: list[Change]) -> None:
+        for change in changed:
+            if self._loses(change) and self._exceeds_actor(change.before):
+                self._refuse(
+                    f"it would take rights from someone who holds more than {self.actor.username}"
+                )
+
+    def _loses(self, change: Change) -> bool:
+        if names_of(change.before) - names_of(change.after):
+            return True
+        return _any_ticket(self.tickets, _balanced_or([self._lost(change, r) for r in RIGHTS]))
+
+    def _exceeds_actor(self, grants: Grants | None) -> bool:
+        return exceeds(grants, self.actor)
+
+
+def exceeds(grants: Grants | None, actor: Grants) -> bool:
+    """True when `grants` hold a permission the actor lacks, or a right on a ticket where the
+    actor lacks it."""
+    if names_of(grants) - actor.permissions:
+        return True
+    return _any_ticket(
+        scope.TRUE,
+        _balanced_or([but_not(right_on(grants, r), right_on(actor, r)) for r in RIGHTS]),
+    )
