@@ -19,10 +19,10 @@ from dataclasses import dataclass
 import peewee
 
 from access import scope
-from access.catalogue import TICKET_PERMISSIONS
+from access.catalogue import SUPERVISOR_RIGHTS, TICKET_PERMISSIONS
 from access.errors import PermissionDenied
-from access.grants import Grants, load_grants
-from store.models import Person, Ticket, database_proxy
+from access.grants import Grants, read_grants
+from store.models import Person, Ticket
 
 SEES = "sees"
 RIGHTS: tuple[str, ...] = (SEES, *sorted(TICKET_PERMISSIONS))
@@ -45,10 +45,8 @@ def names_of(grants: Grants | None) -> frozenset[str]:
 
 def grants_of(person_id: int) -> Grants | None:
     """A person's current grants, or None when they are deactivated (they hold nothing)."""
-    person = Person.get_or_none(Person.id == person_id)
-    if person is None or not person.active:
-        return None
-    return load_grants(person)
+    grants = read_grants(Person.id == person_id)
+    return grants if grants is not None and grants.active else None
 
 
 def but_not(kept: peewee.Expression, dropped: peewee.Expression) -> peewee.Expression:
@@ -75,9 +73,29 @@ def _balanced_or(parts: list[peewee.Expression]) -> peewee.Expression:
     return parts[0]
 
 
-def _same(a: peewee.Expression, b: peewee.Expression) -> bool:
-    context = database_proxy.get_sql_context
-    return context().sql(a).query() == context().sql(b).query()
+def reach(grants: Grants | None) -> object:
+    """What a person's rights depend on: equal reach, equal rights."""
+    if grants is None:
+        return None
+    archived = None if grants.holds("sources.archived") else grants.archived_source_ids
+    roles = sorted(
+        (sorted(r.permissions), r.all_sources, sorted(r.source_ids), r.ticket_scope)
+        for r in grants.roles
+    )
+    return (grants.person_id, roles, grants.member_of, grants.supervises, archived)
+
+
+def right_key(grants: Grants | None, right: str) -> object:
+    """Rights with equal keys have equal predicates (`scope.may` depends only on these)."""
+    if grants is None:
+        return None
+    if right == SEES:
+        return SEES
+    return (
+        tuple(r.role_id for r in grants.roles_with(right)),
+        right in SUPERVISOR_RIGHTS,
+        right == "tickets.view",
+    )
 
 
 def _any_ticket(tickets: peewee.Expression, where: peewee.Expression) -> bool:
@@ -130,10 +148,21 @@ class RightsGuard:
         self._refuse_gains(changed)
         self._refuse_losses(changed)
 
-    def _differs(self, change: Change) -> bool:
-        if names_of(change.before) != names_of(change.after):
-            return True
-        return any(not _same(right_on(change.before, r), right_on(change.after, r)) for r in RIGHTS)
+    @staticmethod
+    def _differs(change: Change) -> bool:
+        return reach(change.before) != reach(change.after)
+
+    def _distinct(self, change: Change) -> list[str]:
+        """One right for each distinct combination of predicates: the rest would repeat it."""
+        seen: dict[object, str] = {}
+        for right in RIGHTS:
+            key = (
+                right_key(change.before, right),
+                right_key(change.after, right),
+                right_key(self.actor, right),
+            )
+            seen.setdefault(key, right)
+        return list(seen.values())
 
     def _refuse(self, reason: str) -> None:
         raise PermissionDenied(f"{self.actor.username} cannot do {self.what}: {reason}")
@@ -152,11 +181,9 @@ class RightsGuard:
         for chunk in _chunks(changed, _CHUNK):
             beyond = _balanced_or(
                 [
-                    but_not(
-                        _balanced_or([self._gained(c, right) for c in chunk]),
-                        right_on(self.actor, right),
-                    )
-                    for right in RIGHTS
+                    but_not(self._gained(c, right), right_on(self.actor, right))
+                    for c in chunk
+                    for right in self._distinct(c)
                 ]
             )
             if _any_ticket(self.tickets, beyond):
@@ -174,7 +201,8 @@ class RightsGuard:
     def _loses(self, change: Change) -> bool:
         if names_of(change.before) - names_of(change.after):
             return True
-        return _any_ticket(self.tickets, _balanced_or([self._lost(change, r) for r in RIGHTS]))
+        lost = [self._lost(change, r) for r in self._distinct(change)]
+        return _any_ticket(self.tickets, _balanced_or(lost))
 
     def _exceeds_actor(self, grants: Grants | None) -> bool:
         return exceeds(grants, self.actor)
