@@ -1,14 +1,71 @@
-"""Reading the audit log through the gate."""
+"""Reading the audit log through the gate, scoped like everything else.
+
+An event about a ticket is shown only to people who see that ticket, and a note's event only
+where they may read notes; an event about a person, role, group, field or source only with the
+`list` right of that kind; an event about the whole database (the demo's creation) only to
+someone who sees everything. The actor and the target are shown by name.
+"""
 
 from __future__ import annotations
 
 import peewee
 
+from access import scope
 from access.errors import InvalidInput
 from access.gate import GateBase
-from access.lookup import person_named
+from access.grants import Grants
 from access.views import AuditView
-from store.models import AuditEvent, Person, Role, Source, Usergroup
+from store.models import AuditEvent, CustomField, Person, Role, Source, Ticket, Usergroup
+
+# The `list` right that shows events about each kind of target.
+_LIST_RIGHT = {
+    "person": "people.list",
+    "role": "roles.list",
+    "usergroup": "usergroups.list",
+    "field": "usergroups.list",
+    "source": "sources.list",
+}
+_NAMED = {
+    "person": (Person, Person.username),
+    "role": (Role, Role.name),
+    "usergroup": (Usergroup, Usergroup.name),
+    "field": (CustomField, CustomField.name),
+    "source": (Source, Source.name),
+}
+_NOTE_ACTIONS = ("ticket.note", "denied.ticket.note")
+
+
+def _about_ticket() -> peewee.Expression:
+    return AuditEvent.ticket.is_null(False) | (AuditEvent.target_kind == "ticket")
+
+
+def _ticket_of_event() -> peewee.ColumnBase:
+    return peewee.fn.COALESCE(AuditEvent.ticket, AuditEvent.target_id)
+
+
+def _tickets_where(condition: peewee.Expression) -> peewee.Expression:
+    """Events whose ticket satisfies `condition` (TRUE keeps events of deleted tickets too)."""
+    if condition is scope.TRUE:
+        return scope.TRUE
+    if condition is scope.FALSE:
+        return scope.FALSE
+    return _ticket_of_event().in_(Ticket.select(Ticket.number).where(condition))
+
+
+def readable_events(grants: Grants) -> peewee.Expression:
+    """The audit events this person may read."""
+    seen = _tickets_where(scope.visible(grants))
+    notes = _tickets_where(scope.may(grants, "tickets.view_notes"))
+    ticket_events = scope._all(
+        _about_ticket(),
+        seen,
+        scope._any([~AuditEvent.action.in_(_NOTE_ACTIONS), notes]),
+    )
+    listed = sorted(kind for kind, right in _LIST_RIGHT.items() if grants.holds(right))
+    kinds = AuditEvent.target_kind.in_(listed or [""])
+    if scope.visible(grants) is scope.TRUE and len(listed) == len(_LIST_RIGHT):
+        kinds = scope.TRUE  # events about the whole database: for those who see all of it
+    return scope._any([ticket_events, scope._all(~_about_ticket(), kinds)])
 
 
 class AuditLog(GateBase):
@@ -22,43 +79,61 @@ class AuditLog(GateBase):
         limit: int = 200,
         offset: int = 0,
     ) -> list[AuditView]:
-        """Audit events, newest first, filtered by actor, ticket, or a role/group/person/source."""
-        self.require("audit.view")
+        """Audit events, newest first, filtered by actor, ticket, or a role/group/person/source.
+        A name nobody holds filters to nothing, like a name the person may not see."""
+        grants = self.require("audit.view")
+        if offset < 0 or limit < 0:
+            raise InvalidInput("offset and limit must not be negative")
         Actor = Person.alias("actor")
         query = (
-            AuditEvent.select(AuditEvent, Actor.username)
+            AuditEvent.select(AuditEvent, Actor.username.alias("actor_name"))
             .join(Actor, peewee.JOIN.LEFT_OUTER, on=(AuditEvent.actor == Actor.id))
+            .where(readable_events(grants))
             .order_by(AuditEvent.id.desc())
         )
         if person:
-            query = query.where(AuditEvent.actor == person_named(person).id)
+            query = query.where(Actor.username == person)
         if ticket is not None:
-            query = query.where(AuditEvent.ticket == ticket)
+            query = query.where(_ticket_of_event() == ticket)
         if target_kind:
             query = query.where(AuditEvent.target_kind == target_kind)
             if target_name:
-                model = {
-                    "role": Role,
-                    "usergroup": Usergroup,
-                    "person": Person,
-                    "source": Source,
-                }.get(target_kind)
-                if model is None:
+                if target_kind not in _NAMED:
                     raise InvalidInput(f"cannot filter {target_kind} by name")
-                name_field = model.username if model is Person else model.name
+                model, name_field = _NAMED[target_kind]
                 found = model.get_or_none(name_field == target_name)
                 query = query.where(AuditEvent.target_id == (found.id if found else -1))
+        events = list(query.offset(offset).limit(limit).objects())
+        names = _target_names(events)
         return [
             AuditView(
                 e.id,
                 e.at,
-                e.actor.username if e.actor_id else None,
+                e.actor_name,
                 e.action,
                 e.target_kind,
                 e.target_id,
                 e.ticket,
                 e.before,
                 e.after,
+                names.get((e.target_kind, e.target_id)),
             )
-            for e in query.offset(offset).limit(limit)
+            for e in events
         ]
+
+
+def _target_names(events: list[AuditEvent]) -> dict[tuple[str, int], str]:
+    """The current name of each event's target: a person's username, a role's name, `#12`."""
+    wanted: dict[str, set[int]] = {}
+    for e in events:
+        if e.target_id is not None:
+            wanted.setdefault(e.target_kind, set()).add(e.target_id)
+    names: dict[tuple[str, int], str] = {
+        ("ticket", number): f"#{number}" for number in wanted.get("ticket", ())
+    }
+    for kind, ids in wanted.items():
+        if kind in _NAMED:
+            model, name_field = _NAMED[kind]
+            for row in model.select(model.id, name_field).where(model.id.in_(sorted(ids))):
+                names[(kind, row.id)] = getattr(row, name_field.name)
+    return names

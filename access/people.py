@@ -7,6 +7,7 @@ import peewee
 from access.delegation import RightsGuard, exceeds, grants_of
 from access.errors import InvalidInput, NoChange, PermissionDenied
 from access.gate import GateBase
+from access.grants import Grants
 from access.lookup import person_named
 from access.validation import checked_name, checked_username, validate_field_value
 from access.versions import bump
@@ -15,38 +16,38 @@ from store.models import Person, PersonRole, Role
 
 
 class PeopleAdmin(GateBase):
+    @staticmethod
+    def _view(grants: Grants, person: Person, roles: tuple[str, ...]) -> PersonView:
+        """E-mail and phone only with `tickets.view_contact` (or one's own)."""
+        contact = grants.holds("tickets.view_contact") or person.id == grants.person_id
+        return PersonView(
+            person.username,
+            person.display_name,
+            person.email if contact else "",
+            person.phone if contact else "",
+            person.active,
+            roles,
+            person.version,
+        )
+
     def list_people(self, *, include_inactive: bool = True) -> list[PersonView]:
-        self.require("people.list")
+        grants = self.require("people.list")
         roles: dict[int, list[str]] = {}
         for link in PersonRole.select(PersonRole.person, Role.name).join(Role).order_by(Role.name):
             roles.setdefault(link.person_id, []).append(link.role.name)
         query = Person.select().order_by(Person.username)
         if not include_inactive:
             query = query.where(Person.active == True)  # noqa: E712
-        return [
-            PersonView(
-                p.username,
-                p.display_name,
-                p.email,
-                p.phone,
-                p.active,
-                tuple(roles.get(p.id, ())),
-                p.version,
-            )
-            for p in query
-        ]
+        return [self._view(grants, p, tuple(roles.get(p.id, ()))) for p in query]
 
     def find_people(self, text: str, *, limit: int = 20) -> list[PersonView]:
         """A person picker's search: username or display name containing `text`."""
-        self.require("people.list")
+        grants = self.require("people.list")
         text = text.strip()
         query = Person.select().where(Person.active == True)  # noqa: E712
         if text:
             query = query.where(Person.username.contains(text) | Person.display_name.contains(text))
-        return [
-            PersonView(p.username, p.display_name, p.email, p.phone, p.active, (), p.version)
-            for p in query.order_by(Person.username).limit(limit)
-        ]
+        return [self._view(grants, p, ()) for p in query.order_by(Person.username).limit(limit)]
 
     def add_person(
         self, username: str, display_name: str, *, email: str = "", phone: str = ""

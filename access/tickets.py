@@ -584,10 +584,11 @@ class TicketDesk(GateBase):
             before = ticket.assignee_name
             if username is None:
                 return {Ticket.assignee: None}, before, None
-            if assignee is None:
-                raise NotFound(f"no active person named {username!r}")
-            if assignee.person_id != grants.person_id and not ticket.assignee_may_work:
-                raise InvalidInput(f"{username} cannot work on ticket #{ticket.number}")
+            # Unknown, deactivated and not allowed read the same: no way to list people here.
+            if assignee is None or (
+                assignee.person_id != grants.person_id and not ticket.assignee_may_work
+            ):
+                raise NotFound(f"nobody named {username!r} can work on ticket #{ticket.number}")
             return {Ticket.assignee: assignee.person_id}, before, username
 
         return self._change(

@@ -214,6 +214,13 @@ class AuditView:
     ticket: int | None
     before: str
     after: str
+    # The target's name (a username, a role's name, `#12`); None once the target is gone.
+    target: str | None = None
+
+    @property
+    def target_label(self) -> str:
+        """`role Agents`, `ticket #12`; the id when the target no longer exists."""
+        return f"{self.target_kind} {self.target or self.target_id or ''}".strip()
 
 
 @dataclass(frozen=True)

@@ -41,12 +41,11 @@ class AuditLogScreen(ListingScreen):
         return self.gate.list_audit(limit=self.limit, **self.filters)
 
     def cells(self, record: AuditView) -> Sequence[str]:
-        target = f"{record.target_kind} {record.target_id or ''}".strip()
         return (
             f"{record.at:%Y-%m-%d %H:%M:%S}",
             record.actor or "-",
             record.action,
-            target,
+            record.target_label,
             f"#{record.ticket}" if record.ticket else "",
         )
 
@@ -56,7 +55,7 @@ class AuditLogScreen(ListingScreen):
                 ("When", f"{record.at:%Y-%m-%d %H:%M:%S} UTC"),
                 ("Who", record.actor or "(system)"),
                 ("Action", record.action),
-                ("Target", f"{record.target_kind} {record.target_id or ''}"),
+                ("Target", record.target_label),
                 ("Before", record.before or "-"),
                 ("After", record.after or "-"),
             ],

@@ -48,11 +48,28 @@ def test_assign_to_someone_who_cannot_work_the_ticket(db, world) -> None:
     outsider = builders.person("outsider")
     builders.role("Amazon agent", AGENT, sources=[world.s2], holders=[outsider])
     gate = Gate(db, "agent")
-    _refused(db, lambda: gate.assign(world.t_s1, "outsider"), (InvalidInput,))
-    _refused(db, lambda: gate.assign(world.t_s1, "cust"), (InvalidInput,))  # the requester
+    _refused(db, lambda: gate.assign(world.t_s1, "outsider"), (NotFound,))
+    _refused(db, lambda: gate.assign(world.t_s1, "cust"), (NotFound,))  # the requester
     _refused(db, lambda: gate.assign(world.t_s1, "nobody"), (NotFound,))
     Person.update(active=False).where(Person.username == "boss").execute()
     _refused(db, lambda: gate.assign(world.t_s1, "boss"), (NotFound,))
+
+
+def test_assigning_tells_unknown_and_not_allowed_people_apart_in_no_way(db, world) -> None:
+    builders.person("outsider")
+    gate = Gate(db, "agent")
+    unknown = _refused(db, lambda: gate.assign(world.t_s1, "nobody-here"), (NotFound,))
+    outsider = _refused(db, lambda: gate.assign(world.t_s1, "outsider"), (NotFound,))
+    assert unknown.replace("nobody-here", "X") == outsider.replace("outsider", "X")
+
+
+def test_contact_data_in_the_people_list_needs_view_contact(db, world) -> None:
+    builders.role("Clerk", ["people.list"], holders=[builders.person("clerk")])
+    listed = {p.username: p for p in Gate(db, "clerk").list_people()}
+    assert listed["cust"].email == "" and listed["cust"].phone == ""
+    assert listed["clerk"].email == "clerk@x.example"  # one's own
+    assert all(p.email == "" for p in Gate(db, "clerk").find_people("cu"))
+    assert {p.username: p for p in Gate(db, "boss").list_people()}["cust"].email
 
 
 def test_move_to_a_group_one_cannot_see_reads_like_a_missing_group(db, world) -> None:

@@ -42,7 +42,7 @@ def list_events(args: argparse.Namespace) -> int:
                 f"{e.at:%Y-%m-%d %H:%M:%S}",
                 e.actor or "-",
                 e.action,
-                f"{e.target_kind} {e.target_id or ''}".strip(),
+                e.target_label,
                 e.before[:40],
                 e.after[:40],
             ]
