@@ -9,6 +9,7 @@ from access.errors import (
     NoChange,
     NotFound,
     PermissionDenied,
+    StillHeld,
     UnknownPerson,
 )
 from access.explain import Explanation
@@ -46,5 +47,6 @@ __all__ = [
     "NoChange",
     "NotFound",
     "PermissionDenied",
+    "StillHeld",
     "UnknownPerson",
 ]

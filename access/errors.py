@@ -30,3 +30,7 @@ class InvalidInput(AccessError):
 
 class UnknownPerson(AccessError):
     """The acting person does not exist or is deactivated."""
+
+
+class StillHeld(InvalidInput):
+    """A role people still hold was to be deleted without saying so was meant."""

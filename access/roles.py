@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from access.delegation import RightsGuard
-from access.errors import InvalidInput, NoChange, PermissionDenied
+from access.errors import InvalidInput, NoChange, PermissionDenied, StillHeld
 from access.gate import GateBase
 from access.grants import Grants
 from access.lookup import (
@@ -162,13 +162,19 @@ class RoleAdmin(GateBase):
             Role.update(name=new_name).where(Role.id == role.id).execute()
             self.record("role.rename", "role", role.id, before=name, after=new_name)
 
-    def delete_role(self, name: str, *, expected_version: int | None = None) -> None:
+    def delete_role(
+        self, name: str, *, even_if_held: bool = False, expected_version: int | None = None
+    ) -> None:
+        """Delete a role. One still held is deleted only when asked `even_if_held` (the
+        command line's --force, the app's question), since its holders lose what it gives."""
         grants = self.require("roles.edit")
         with self.writing():
             role = role_named(name)
             check_fresh(role, expected_version, f"role {name}")
             before = self._role_view(role)
             self._no_escalation(grants, before.permissions, f"role {name}")
+            if before.holders and not even_if_held:
+                raise StillHeld(f"{name} is held by {before.who_loses_what()}")
             guard = RightsGuard(grants, what=f"delete {name}").watch(self._holder_ids(role.id))
             Role.delete().where(Role.id == role.id).execute()
             guard.verify()

@@ -159,6 +159,14 @@ class RoleView:
     holders: tuple[str, ...]
     version: int = 1
 
+    def who_loses_what(self) -> str:
+        """`ann, bob, who lose tickets.list, tickets.view`: the question before a delete."""
+        permissions = sorted(self.permissions)
+        shown = ", ".join(permissions[:4])
+        if len(permissions) > 4:
+            shown += f" and {len(permissions) - 4} more"
+        return f"{', '.join(self.holders)}, who lose {shown or 'nothing'}"
+
 
 @dataclass(frozen=True)
 class FieldDefinition:

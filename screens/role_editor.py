@@ -201,11 +201,15 @@ class RoleEditorScreen(TickettyScreen[None]):
         def done(yes: bool | None) -> None:
             if yes:
                 self.current = None
-                self.app.run_gate(lambda: self.gate.delete_role(role.name), lambda _: self.load())
+                self.app.run_gate(
+                    lambda: self.gate.delete_role(role.name, even_if_held=True),
+                    lambda _: self.load(),
+                )
 
-        self.app.push_screen(
-            ConfirmModal(f"Delete role {role.name}, held by {len(role.holders)} people?"), done
-        )
+        question = f"Delete role {role.name}?"
+        if role.holders:
+            question = f"Delete role {role.name}, held by {role.who_loses_what()}?"
+        self.app.push_screen(ConfirmModal(question), done)
 
     def action_scope(self) -> None:
         """Ticket scope, then sources: all, or one chosen source."""

@@ -16,7 +16,7 @@ from urllib.parse import urlparse
 import peewee
 import platformdirs
 
-from store.models import database_proxy
+from store.models import SchemaVersion, database_proxy
 
 SQLITE_PRAGMAS: dict[str, object] = {
     "journal_mode": "wal",
@@ -63,6 +63,7 @@ def connect(location: str, *, create: bool = False) -> peewee.Database:
     try:
         db.connect(reuse_if_open=True)
         migrate(db)
+        _mark(db)
     except peewee.DatabaseError as exc:
         db.close()
         raise DatabaseError(describe_failure(location, exc)) from exc
@@ -80,9 +81,51 @@ def _sqlite(location: str, *, create: bool) -> peewee.SqliteDatabase:
         path.parent.mkdir(parents=True, exist_ok=True)
     elif path.is_dir():
         raise DatabaseError(f"{path} is a folder, not a database file")
+    elif not (create and path.stat().st_size == 0):
+        refuse_foreign_file(path)
     return peewee.SqliteDatabase(
         str(path), timeout=15, pragmas=SQLITE_PRAGMAS, lock_type="IMMEDIATE"
     )
+
+
+# `PRAGMA application_id` of every Ticketty SQLite file ("Tckt"): another program's database,
+# or an empty file, is refused before anything is written to it (not even WAL mode).
+APPLICATION_ID = 0x54636B74
+
+
+def is_ticketty_file(path: Path) -> bool:
+    """True for a SQLite file Ticketty made: marked with its application id, or made before
+    files were marked (it has Ticketty's schema table and no other program's id)."""
+    try:
+        probe = sqlite3.connect(f"{path.absolute().as_uri()}?mode=ro", uri=True)
+    except sqlite3.Error:
+        return False
+    try:
+        (application_id,) = probe.execute("PRAGMA application_id").fetchone()
+        if application_id == APPLICATION_ID:
+            return True
+        tables = {row[0] for row in probe.execute("SELECT name FROM sqlite_master")}
+        return application_id == 0 and SchemaVersion._meta.table_name in tables
+    except sqlite3.Error:
+        return False
+    finally:
+        probe.close()
+
+
+def refuse_foreign_file(path: Path) -> None:
+    if not is_ticketty_file(path):
+        raise DatabaseError(
+            f"{path} is not a Ticketty database; Ticketty writes only to its own files "
+            "(`ticketty init` or `ticketty demo` makes one)"
+        )
+
+
+def _mark(db: peewee.Database) -> None:
+    """Set the application id on a new file, or on one made before files were marked."""
+    if isinstance(db, peewee.SqliteDatabase):
+        (current,) = db.execute_sql("PRAGMA application_id").fetchone()
+        if current != APPLICATION_ID:
+            db.execute_sql(f"PRAGMA application_id = {APPLICATION_ID}")
 
 
 def _postgres(location: str) -> peewee.Database:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 import peewee
@@ -35,11 +36,52 @@ def _v4_mail(db: peewee.Database) -> None:
     db.create_tables(MAIL_MODELS)
 
 
+def _v5_ticket_numbers_never_reused(db: peewee.Database) -> None:
+    """A deleted ticket's number is never given again (a new ticket would inherit its audit
+    history). PostgreSQL's serial sequence never goes back; SQLite reuses the highest rowid
+    unless the table is AUTOINCREMENT, which only a rebuild of the table adds: copy the rows
+    into an AUTOINCREMENT twin, swap it in and recreate its indexes and triggers. `migrate`
+    runs this with foreign keys off, as SQLite's procedure for changing a table asks."""
+    if not isinstance(db, peewee.SqliteDatabase):
+        return
+    (table_sql,) = db.execute_sql(
+        "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'ticket'"
+    ).fetchone()
+    if "AUTOINCREMENT" in table_sql.upper():
+        return
+    dependents = [
+        row[0]
+        for row in db.execute_sql(
+            "SELECT sql FROM sqlite_master WHERE tbl_name = 'ticket' "
+            "AND type IN ('index', 'trigger') AND sql IS NOT NULL"
+        )
+    ]
+    twin_sql, replaced = re.subn(
+        r'("number" INTEGER NOT NULL PRIMARY KEY)', r"\1 AUTOINCREMENT", table_sql, count=1
+    )
+    if not replaced:
+        raise peewee.DatabaseError("the ticket table has an unexpected shape")
+    twin_sql = twin_sql.replace('"ticket"', '"ticket_autoincrement"', 1)
+    db.execute_sql(twin_sql)
+    db.execute_sql('INSERT INTO "ticket_autoincrement" SELECT * FROM "ticket"')
+    db.execute_sql('DROP TABLE "ticket"')
+    db.execute_sql("PRAGMA legacy_alter_table = ON")
+    try:
+        db.execute_sql('ALTER TABLE "ticket_autoincrement" RENAME TO "ticket"')
+    finally:
+        db.execute_sql("PRAGMA legacy_alter_table = OFF")
+    for statement in dependents:
+        db.execute_sql(statement)
+    if db.execute_sql("PRAGMA foreign_key_check").fetchone() is not None:
+        raise peewee.DatabaseError("rebuilding the ticket table broke a reference")
+
+
 MIGRATIONS: list[tuple[int, Callable[[peewee.Database], None]]] = [
     (1, _v1_initial),
     (2, _v2_search),
     (3, _v3_versions),
     (4, _v4_mail),
+    (5, _v5_ticket_numbers_never_reused),
 ]
 
 LATEST = MIGRATIONS[-1][0]
@@ -56,10 +98,17 @@ def migrate(db: peewee.Database) -> None:
     """Apply the migrations this database lacks, each in its own write transaction."""
     if current_version(db) >= LATEST:
         return
-    with db.atomic():
-        db.create_tables([SchemaVersion])
-        done = current_version(db)
-        for version, step in MIGRATIONS:
-            if version > done:
-                step(db)
-                SchemaVersion.create(version=version)
+    sqlite = isinstance(db, peewee.SqliteDatabase)
+    if sqlite:  # a table rebuild must not cascade; only takes effect outside a transaction
+        db.execute_sql("PRAGMA foreign_keys = OFF")
+    try:
+        with db.atomic():
+            db.create_tables([SchemaVersion])
+            done = current_version(db)
+            for version, step in MIGRATIONS:
+                if version > done:
+                    step(db)
+                    SchemaVersion.create(version=version)
+    finally:
+        if sqlite:
+            db.execute_sql("PRAGMA foreign_keys = ON")

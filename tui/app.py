@@ -139,6 +139,13 @@ class TickettyApp(App[int]):
         words people typed, and a `[/]` in one would end the app with a MarkupError."""
         super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
 
+    def action_help_quit(self) -> None:
+        """ctrl+c does not quit: say which key does, as plain text (notifications are)."""
+        for key, active in self.active_bindings.items():
+            if active.binding.action in ("quit", "app.quit"):
+                self.notify(f"Press {key} to quit the app", title="Do you want to quit?")
+                return
+
     def action_help(self) -> None:
         keys = [
             (binding.key_display or self.get_key_display(binding), binding.description)

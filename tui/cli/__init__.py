@@ -9,14 +9,20 @@ line imports no Textual, so a script's `ticketty tickets list` starts fast.
 from __future__ import annotations
 
 import argparse
+import os
+import sqlite3
 import sys
 from collections.abc import Callable, Sequence
 
+import peewee
+
 from access import NoChange
-from store.db import resolve_location
+from store.db import describe_failure, resolve_location
 from tui.cli import access, audit, groups, mail, people, reports, roles, setup, sources, tickets
 from tui.cli.command import Commands, shared_options, username
 from tui.cli.output import (
+    EXIT_BROKEN_PIPE,
+    EXIT_DATABASE,
     EXIT_INTERRUPTED,
     EXIT_OK,
     EXIT_USAGE,
@@ -53,13 +59,31 @@ def build_parser(open_app: AppOpener) -> argparse.ArgumentParser:
     return parser
 
 
+def _undecodable(argument: str) -> bool:
+    """True for an argument whose bytes were not UTF-8 (Python keeps them as lone surrogates)."""
+    return any("\udc80" <= ch <= "\udcff" for ch in argument)
+
+
 def run(argv: Sequence[str] | None, open_app: AppOpener) -> int:
     """Parse, run the handler, and turn a refusal into one line and its exit code."""
-    args = build_parser(open_app).parse_args(argv)
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    if any(_undecodable(a) for a in arguments):
+        return fail("an argument is not valid UTF-8 text", EXIT_USAGE)
+    args = build_parser(open_app).parse_args(arguments)
     try:
         code: int = args.handler(args)
+        sys.stdout.flush()  # a closed pipe shows here, not at exit
     except KeyboardInterrupt:
         return fail("interrupted; nothing half-done was written", EXIT_INTERRUPTED)
+    except BrokenPipeError:
+        # The reader stopped early (`| head -1`): nothing more to say, and nowhere to say it.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE
+    except UnicodeError:
+        return fail("the input is not valid UTF-8 text", EXIT_USAGE)
+    except (peewee.DatabaseError, sqlite3.DatabaseError) as exc:
+        return fail(describe_failure(resolve_location(args.db), exc), EXIT_DATABASE)
     except NoChange as exc:  # already as asked: a script carries on
         print(one_line(str(exc)))
         return EXIT_OK

@@ -6,15 +6,15 @@ import argparse
 from dataclasses import asdict
 
 from tui.cli.command import Commands, open_gate
-from tui.cli.output import CommandError, print_json, print_table
+from tui.cli.output import CommandError, bounded_int, print_json, print_table
 
 
 def register(commands: Commands) -> None:
     audit = commands.noun("audit")
     p = audit.add("list", list_events)
     p.add_argument("--person")
-    p.add_argument("--ticket", type=int)
-    p.add_argument("--limit", type=int, default=50)
+    p.add_argument("--ticket", type=bounded_int)
+    p.add_argument("--limit", type=bounded_int, default=50)
     p.add_argument("--json", action="store_true")
     audit.add("verify", verify)
 

@@ -22,7 +22,7 @@ from access.mail.accounts import SecretMissing
 from access.mail.files import messages_in, size_of
 from access.mail.transport import MailServerError
 from tui.cli.command import Commands, open_gate
-from tui.cli.output import CommandError, print_json, print_table
+from tui.cli.output import CommandError, bounded_int, print_json, print_table
 from tui.config import ConfigError, load_config
 from tui.safe_text import one_line
 
@@ -41,7 +41,7 @@ def register(commands: Commands) -> None:
     p.add_argument("--source", help="only this source")
     quarantine = mail.noun("quarantine", help="messages that could not be taken in")
     quarantine.add("list", list_quarantine).add_argument("--json", action="store_true")
-    quarantine.add("retry", retry_quarantined).add_argument("id", type=int)
+    quarantine.add("retry", retry_quarantined).add_argument("id", type=bounded_int)
     p = commands.add("serve", serve, help="fetch and send in a loop until stopped (SIGTERM)")
     p.add_argument("--interval", type=float, default=10.0, help="seconds between passes")
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import argparse
 import json
+import re
 import sys
 from collections.abc import Sequence
 from typing import Any
@@ -18,6 +20,7 @@ EXIT_DATABASE = 3
 EXIT_PERSON = 4
 EXIT_CONFLICT = 5
 EXIT_INTERRUPTED = 130
+EXIT_BROKEN_PIPE = 141  # as a shell reports a command ended by SIGPIPE
 
 
 class CommandError(Exception):
@@ -44,9 +47,32 @@ def exit_code_of(exc: Exception) -> int | None:
     return next((code for kind, code in _EXIT_CODES if isinstance(exc, kind)), None)
 
 
+# Characters JSON leaves raw that a terminal acts on or that reorder text: DEL, the C1 controls
+# (U+009B starts an escape sequence like ESC [), and the bidi embeddings, overrides and isolates.
+_UNSAFE_IN_JSON = re.compile("[\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def to_json(value: Any) -> str:
+    """JSON with every control and bidi character escaped (`\\u009b`), so piping it to a
+    terminal is as safe as the plain output. Outside strings JSON has none, so escaping them
+    wherever they stand keeps it valid."""
+    text = json.dumps(value, ensure_ascii=False, indent=2, default=str)
+    return _UNSAFE_IN_JSON.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
 def print_json(value: Any) -> None:
-    """JSON escapes control characters itself, so people's text is safe in it as it is."""
-    print(json.dumps(value, ensure_ascii=False, indent=2, default=str))
+    print(to_json(value))
+
+
+def bounded_int(text: str) -> int:
+    """An argparse type: an integer a database column can hold (64 bits, signed)."""
+    try:
+        number = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if not -(2**63) <= number < 2**63:
+        raise argparse.ArgumentTypeError(f"{text} is too large")
+    return number
 
 
 def print_table(rows: Sequence[Sequence[str]], headers: Sequence[str]) -> None:

@@ -6,11 +6,12 @@ import argparse
 from dataclasses import asdict
 from typing import Any
 
+from access import StillHeld
 from access.catalogue import CATALOGUE
 from access.views import RoleView
 from access.vocabulary import TICKET_SCOPES, describe_scope
 from tui.cli.command import Commands, open_gate
-from tui.cli.output import print_json, print_table
+from tui.cli.output import CommandError, print_json, print_table
 from tui.safe_text import one_line
 
 
@@ -30,7 +31,9 @@ def register(commands: Commands) -> None:
         p = roles.add(name, handler)
         p.add_argument("name")
         p.add_argument("new")
-    roles.add("delete", delete_role).add_argument("name")
+    p = roles.add("delete", delete_role)
+    p.add_argument("name")
+    p.add_argument("--force", action="store_true", help="delete it even if people hold it")
     for name, handler in (("permit", permit), ("forbid", forbid)):
         p = roles.add(name, handler)
         p.add_argument("name")
@@ -96,7 +99,11 @@ def rename_role(args: argparse.Namespace) -> int:
 
 
 def delete_role(args: argparse.Namespace) -> int:
-    open_gate(args).delete_role(args.name)
+    gate = open_gate(args)
+    try:
+        gate.delete_role(args.name, even_if_held=args.force)
+    except StillHeld as exc:
+        raise CommandError(f"{exc}; add --force to delete it") from None
     return 0
 
 

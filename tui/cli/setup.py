@@ -5,9 +5,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from store.db import connect, resolve_location
-from tui.cli.command import Commands
-from tui.cli.output import EXIT_USAGE, CommandError
+from store.db import connect, refuse_foreign_file, resolve_location
+from tui.cli.command import Commands, username
+from tui.cli.output import EXIT_USAGE, CommandError, bounded_int
 
 
 def register(commands: Commands) -> None:
@@ -15,8 +15,8 @@ def register(commands: Commands) -> None:
     init.add_argument("--admin", required=True)
     init.add_argument("--name")
     demo = commands.add("demo", fill_demo, help="fill a database with demo data")
-    demo.add_argument("--tickets", type=int, default=2000)
-    demo.add_argument("--seed", type=int, default=7)
+    demo.add_argument("--tickets", type=bounded_int, default=2000)
+    demo.add_argument("--seed", type=bounded_int, default=7)
     demo.add_argument("--force", action="store_true", help="replace an existing file")
 
 
@@ -41,8 +41,7 @@ def fill_demo(args: argparse.Namespace) -> int:
     location = resolve_location(args.db)
     path = Path(location)
     if path.exists() and path.stat().st_size > 0:
-        if not args.force:
-            raise CommandError(f"{path} exists; add --force to replace it with demo data")
+        may_replace(args, path)
         for suffix in ("", "-wal", "-shm"):
             Path(f"{path}{suffix}").unlink(missing_ok=True)
     if args.tickets < 0:
@@ -66,3 +65,26 @@ def fill_demo(args: argparse.Namespace) -> int:
         print(f"  {name:4}  {what}")
     print(f"open it: ticketty --db {location} --user ada")
     return 0
+
+
+def may_replace(args: argparse.Namespace, path: Path) -> None:
+    """`demo` replaces only a database `demo` made, and with --force from one of its
+    administrators: a helpdesk holding real work is never lost to a demo."""
+    from access import Gate
+    from access.catalogue import PERMISSIONS
+    from store.models import AuditEvent
+
+    refuse_foreign_file(path)
+    db = connect(str(path))
+    try:
+        if not AuditEvent.select().where(AuditEvent.action == "demo.create").exists():
+            raise CommandError(
+                f"{path} holds a helpdesk that `ticketty demo` did not make; demo never replaces it"
+            )
+        if not args.force:
+            raise CommandError(f"{path} exists; add --force to replace it with demo data")
+        user = username(args)
+        if not PERMISSIONS.keys() <= Gate(db, user).capabilities():
+            raise CommandError(f"{user} is not an administrator of {path}; only one may replace it")
+    finally:
+        db.close()

@@ -16,6 +16,7 @@ from tui.cli.output import (
     EXIT_REFUSED,
     EXIT_USAGE,
     CommandError,
+    bounded_int,
     print_json,
     print_table,
     yes_no,
@@ -37,8 +38,8 @@ def register(commands: Commands) -> None:
     p.add_argument("--mine", action="store_true")
     p.add_argument("--unassigned", action="store_true")
     p.add_argument("--search")
-    p.add_argument("--limit", type=int, default=50)
-    p.add_argument("--offset", type=int, default=0)
+    p.add_argument("--limit", type=bounded_int, default=50)
+    p.add_argument("--offset", type=bounded_int, default=0)
     p.add_argument("--json", action="store_true")
     p = tickets.add("show", show_ticket)
     p.add_argument("number")
@@ -79,7 +80,7 @@ def register(commands: Commands) -> None:
     tickets.add("delete", delete).add_argument("number")
     p = tickets.add("attachment", save_attachment, help="save an attachment of a message")
     p.add_argument("number")
-    p.add_argument("attachment_id", type=int, metavar="ID")
+    p.add_argument("attachment_id", type=bounded_int, metavar="ID")
     p.add_argument("--output", required=True, help="the file to write, or - for standard output")
     for name, handler in (("reply", reply), ("note", note)):
         p = tickets.add(name, handler)
