@@ -115,8 +115,8 @@ def is_ticketty_file(path: Path) -> bool:
 def refuse_foreign_file(path: Path) -> None:
     if not is_ticketty_file(path):
         raise DatabaseError(
-            f"{path} is not a Ticketty database; Ticketty writes only to its own files "
-            "(`ticketty init` or `ticketty demo` makes one)"
+            f"{path} is not a Ticketty database or is damaged; Ticketty writes only to its own "
+            "files (`ticketty init` or `ticketty demo` makes one)"
         )
 
 

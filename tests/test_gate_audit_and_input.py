@@ -118,7 +118,7 @@ def test_last_role_editor_cannot_lose_the_right(db, world) -> None:
         lambda: gate.revoke_role("boss", "Admin"),
         lambda: gate.set_active("boss", False),
         lambda: gate.set_role_permissions("Admin", set(PERMISSIONS) - {"roles.edit"}),
-        lambda: gate.delete_role("Admin"),
+        lambda: gate.delete_role("Admin", even_if_held=True),
     ]
     for attempt in attempts:
         before = builders.snapshot(db)
