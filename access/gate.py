@@ -34,9 +34,12 @@ class GateBase:
     """The acting person, their grants, and the transaction discipline shared by every action."""
 
     def __init__(self, db: peewee.Database, username: str) -> None:
-        # Transactions go through `database_proxy`, the database the models run on, so a
-        # transaction and its statements always share one connection per thread.
-        self.db = db
+        """`db` must be the database the models run on (the one `store.db.connect` opened
+        last): statements and transactions go through `database_proxy`, so that a transaction
+        and its statements always share one connection per thread. A gate over another
+        database would silently act on that one, so it is refused."""
+        if database_proxy.obj is not db:
+            raise ValueError("the gate's database is not the one the models run on")
         self.username = username
         grants = read_grants(Person.username == username)
         if grants is None:
@@ -95,7 +98,7 @@ class GateBase:
         except peewee.IntegrityError as exc:
             raise InvalidInput(f"that would break a rule of the data: {exc}") from exc
         except peewee.DatabaseError as exc:
-            raise DatabaseError(describe_failure(str(self.db.database), exc)) from exc
+            raise DatabaseError(describe_failure(str(database_proxy.database), exc)) from exc
 
     def record(self, action: str, target_kind: str, target_id: int | None, **kw: Any) -> None:
         audit.record(self.person_id, action, target_kind, target_id, **kw)

@@ -7,9 +7,6 @@ write transactions, so that several agents on one file never see "database is lo
 from __future__ import annotations
 
 import os
-import sqlite3
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -159,15 +156,3 @@ def describe_failure(location: str, exc: BaseException) -> str:
     if "unable to open" in text:
         return f"cannot open {location}"
     return f"database error on {location}: {exc}"
-
-
-@contextmanager
-def writing(db: peewee.Database) -> Iterator[None]:
-    """One write transaction (BEGIN IMMEDIATE on SQLite) with errors made readable."""
-    try:
-        with db.atomic():
-            yield
-    except (peewee.OperationalError, peewee.IntegrityError, sqlite3.OperationalError) as exc:
-        if isinstance(exc, peewee.IntegrityError):
-            raise
-        raise DatabaseError(describe_failure(db.database, exc)) from exc

@@ -42,9 +42,8 @@ class Opening:
     """What the inbox's first frame shows, read before the app starts: the person's permissions
     (so the footer is built once, with the right keys) and the newest page of their tickets.
 
-    Read on the main thread while no event loop runs yet, so nothing waits on it. Read in a
-    worker instead, it shared the interpreter with the mounting of every widget: at a million
-    tickets the first page took 200-300 ms that way, against 4 ms alone.
+    Read on the main thread while no event loop runs yet, so nothing waits on it (why, and
+    what it saved: bench/NOTES.md).
     """
 
     permissions: frozenset[str]

@@ -135,11 +135,6 @@ class TicketList(ScrollView, can_focus=True):
             super().__init__()
             self.row = row
 
-    class Highlighted(Message):
-        def __init__(self, row: TicketRow | None) -> None:
-            super().__init__()
-            self.row = row
-
     class MarksChanged(Message):
         """The marked rows changed (the inbox shows how many)."""
 
@@ -248,8 +243,6 @@ class TicketList(ScrollView, can_focus=True):
             self.virtual_size = Size(self.size.width, self.total + 1)
         while len(self._pages) > CACHED_PAGES:
             self._pages.popitem(last=False)
-        if page == self.cursor // PAGE:
-            self.post_message(self.Highlighted(self.current_row()))
         self.refresh()
 
     @property
@@ -321,7 +314,6 @@ class TicketList(ScrollView, can_focus=True):
             self.scroll_to(y=new - view + 1, animate=False, immediate=True)
         self._refresh_row(old)
         self._refresh_row(new)
-        self.post_message(self.Highlighted(self.current_row()))
 
     def _refresh_row(self, index: int) -> None:
         y = index - int(self.scroll_offset.y) + 1
