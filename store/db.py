@@ -7,6 +7,7 @@ write transactions, so that several agents on one file never see "database is lo
 from __future__ import annotations
 
 import os
+import sqlite3
 from pathlib import Path
 from urllib.parse import urlparse
 
