@@ -119,7 +119,9 @@ class PeopleAdmin(GateBase):
                 raise NoChange(f"{username} is already {state}; nothing changed")
             bump(person, expected_version, username)
             verb = "reactivate" if active else "deactivate"
-            guard = RightsGuard(grants, what=f"{verb} {username}").watch([person.id])
+            guard = RightsGuard(
+                grants, what=f"{verb} {username}", gives=active, takes=not active
+            ).watch([person.id])
             Person.update(active=active).where(Person.id == person.id).execute()
             self.record(
                 "person.activate" if active else "person.deactivate",

@@ -84,7 +84,9 @@ class RoleAdmin(GateBase):
             self._no_escalation(grants, role_permissions(role.id), f"role {role.name}")
             if PersonRole.get_or_none(person=person.id, role=role.id):
                 raise InvalidInput(f"{username} already holds {role.name}")
-            guard = RightsGuard(grants, what=f"give {role.name} to {username}").watch([person.id])
+            guard = RightsGuard(grants, what=f"give {role.name} to {username}", takes=False).watch(
+                [person.id]
+            )
             PersonRole.create(person=person.id, role=role.id)
             bump(person, None, username)
             guard.verify()
@@ -96,7 +98,7 @@ class RoleAdmin(GateBase):
             person = person_named(username)
             role = role_named(role_name)
             self._no_escalation(grants, role_permissions(role.id), f"role {role.name}")
-            guard = RightsGuard(grants, what=f"take {role.name} from {username}")
+            guard = RightsGuard(grants, what=f"take {role.name} from {username}", gives=False)
             guard.watch([person.id])
             deleted = (
                 PersonRole.delete()
@@ -175,7 +177,9 @@ class RoleAdmin(GateBase):
             self._no_escalation(grants, before.permissions, f"role {name}")
             if before.holders and not even_if_held:
                 raise StillHeld(f"{name} is held by {before.who_loses_what()}")
-            guard = RightsGuard(grants, what=f"delete {name}").watch(self._holder_ids(role.id))
+            guard = RightsGuard(grants, what=f"delete {name}", gives=False).watch(
+                self._holder_ids(role.id)
+            )
             Role.delete().where(Role.id == role.id).execute()
             guard.verify()
             self.record("role.delete", "role", role.id, before=before.__dict__)

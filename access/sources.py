@@ -146,7 +146,13 @@ class SourceAdmin(GateBase):
                 raise NoChange(f"source {name} is already {state}; nothing changed")
             bump(source, expected_version, f"source {name}")
             verb = "archive" if archived else "restore"
-            guard = RightsGuard(grants, tickets=Ticket.source == source.id, what=f"{verb} {name}")
+            guard = RightsGuard(
+                grants,
+                tickets=Ticket.source == source.id,
+                what=f"{verb} {name}",
+                gives=not archived,
+                takes=archived,
+            )
             guard.watch(p.id for p in Person.select(Person.id).where(Person.active == True))  # noqa: E712
             Source.update(archived=archived).where(Source.id == source.id).execute()
             self.record(

@@ -198,6 +198,8 @@ class UsergroupAdmin(GateBase):
                 grants,
                 tickets=Ticket.usergroup == group.id,
                 what=f"{verb} {username} as {what} of {group.name}",
+                gives=add,
+                takes=not add,
             ).watch([person.id])
             link = model.get_or_none(usergroup=group.id, person=person.id)
             if add:
