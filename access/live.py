@@ -10,9 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import peewee
-
 from store.changes import ChangeSignal, events_after, newest_event, signal_for
+from store.models import database_proxy
 
 # Changes of these kinds may change what someone may see or do: a role's permissions or scope,
 # who holds a role, group membership and supervision, a person's active flag, an archived source.
@@ -38,16 +37,21 @@ class Changes:
 class ChangeFeed:
     """One session's view of others' changes. Use it from one thread."""
 
-    def __init__(self, db: peewee.Database, head: int | None = None) -> None:
-        """`head`: the newest audit event already accounted for (the inbox's opening read);
-        changes after it are reported by the first `poll`."""
-        self._signal: ChangeSignal = signal_for(db)
+    def __init__(self, head: int | None = None) -> None:
+        """On the database the models run on. `head`: the newest audit event already
+        accounted for (the inbox's opening read); changes after it are reported by the first
+        `poll`."""
+        self._signal: ChangeSignal = signal_for(database_proxy.obj)
         self.head = newest_event() if head is None else head
+        self.asked = 0  # polls: one query of the signal each
+        self.read = 0  # polls that also read new audit events
 
     def poll(self) -> Changes | None:
         """None when nothing changed; otherwise what did."""
+        self.asked += 1
         if not self._signal.moved():
             return None
+        self.read += 1
         events = events_after(self.head)
         if not events:
             return None

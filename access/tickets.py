@@ -52,6 +52,7 @@ from access.vocabulary import (
     WEB,
 )
 from store import search
+from store.changes import newest_event
 from store.models import (
     Attachment,
     CustomField,
@@ -82,7 +83,7 @@ ALREADY: dict[str, str] = {
     "ticket.priority": "already has priority {}",
 }
 # A reply is wrong once the ticket was settled meanwhile (see `TicketDesk.reply`).
-SETTLED = ("resolved", "closed")
+SETTLED = ("resolved", CLOSED)
 
 
 def parse_number(text: str | int) -> int:
@@ -260,11 +261,8 @@ class TicketDesk(GateBase):
         return rows[::-1] if reverse else rows
 
     def last_change(self) -> int:
-        """A number that grows with every change anyone makes (the newest audit event), so a
-        screen can poll cheaply and reload only when something happened."""
-        from store.models import AuditEvent
-
-        return AuditEvent.select(peewee.fn.MAX(AuditEvent.id)).scalar() or 0
+        """The newest audit event: a session's change feed starts after it."""
+        return newest_event()
 
     def count_tickets(self, query: TicketQuery | None = None) -> int:
         query = query or TicketQuery()

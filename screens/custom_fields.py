@@ -17,6 +17,7 @@ from tui.screen import Action
 class CustomFieldsScreen(ListingScreen):
     TITLE_TEXT = "Custom fields of usergroups"
     COLUMNS = ("Field", "Kind", "Required", "State")
+    WATCHES = ("field",)
     ACTIONS: ClassVar[tuple[Action, ...]] = (
         Action("n", "new", "New", "fields.new", USERGROUPS_FIELDS),
         Action("R", "rename", "Rename", "fields.rename", USERGROUPS_FIELDS),

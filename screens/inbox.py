@@ -28,6 +28,7 @@ from access.catalogue import (
 from access.views import INBOX_DEFAULT, BulkOutcome, SourceView, TicketQuery, TicketRow
 from access.vocabulary import TICKET_PRIORITIES, TICKET_STATUSES
 from tui.footer import KeyFooter
+from tui.live import OthersChanged
 from tui.safe_text import as_text, one_line
 from tui.screen import Action, TickettyScreen
 from tui.ticket_changes import apply_change, choose_value
@@ -131,7 +132,6 @@ class InboxScreen(TickettyScreen[None]):
         self.group_names: dict[int | None, str] = {}
         self.source_names: dict[int, str] = {}
         self._total = 0
-        self._last_change = -1
         self._away = False
 
     def compose(self) -> ComposeResult:
@@ -143,22 +143,19 @@ class InboxScreen(TickettyScreen[None]):
     def on_mount(self) -> None:
         self.title = "Inbox"
         opening = self.app.opening
-        self._last_change = opening.last_change
         tickets = self.query_one(TicketList)
         tickets.set_source(GateRowSource(self.gate, self.query_filter), opening.first_page)
         tickets.focus()
-        self.set_interval(self.app.refresh_seconds, self._poll)
 
     # --------------------------------------------------------------- refresh
 
-    def _poll(self) -> None:
-        """Others' changes show within a couple of seconds: reload when the log moved."""
-        self.app.run_gate(self.gate.last_change, self._maybe_reload, group="poll", exclusive=True)
-
-    def _maybe_reload(self, marker: int) -> None:
-        if self._last_change not in (-1, marker):
+    def on_others_changed(self, message: OthersChanged) -> None:
+        """Tickets, their groups or sources, or what the person may see changed: read the
+        rows in view again (hidden under another screen, the inbox reads them on its return)."""
+        changes = message.changes
+        concerned = changes.tickets or changes.touches("usergroup", "source")
+        if self.is_current and (concerned or changes.grants_may_differ):
             self.query_one(TicketList).reload()
-        self._last_change = marker
 
     def action_reload(self) -> None:
         self.query_one(TicketList).reload()

@@ -16,6 +16,7 @@ from tui.screen import Action
 class PeopleScreen(ListingScreen):
     TITLE_TEXT = "People"
     COLUMNS = ("Username", "Name", "Active", "Roles")
+    WATCHES = ("person", "role")
     ACTIONS: ClassVar[tuple[Action, ...]] = (
         Action("n", "new", "New", "people.new", PEOPLE_EDIT),
         Action("e", "edit", "Edit", "people.edit", PEOPLE_EDIT),
@@ -72,7 +73,9 @@ class PeopleScreen(ListingScreen):
             def save(value: str) -> None:
                 arguments: dict[str, Any] = {{"name": "display_name"}.get(which, which): value}
                 self.change(
-                    lambda: self.gate.edit_person(person.username, **arguments),
+                    lambda: self.gate.edit_person(
+                        person.username, expected_version=person.version, **arguments
+                    ),
                     "saved",
                     person.username,
                 )
@@ -89,7 +92,9 @@ class PeopleScreen(ListingScreen):
         self.confirm(
             f"{verb} {person.username}? Their tickets stay.",
             lambda: self.change(
-                lambda: self.gate.set_active(person.username, not person.active),
+                lambda: self.gate.set_active(
+                    person.username, not person.active, expected_version=person.version
+                ),
                 f"{verb.lower()}d {person.username}",
                 person.username,
             ),

@@ -1,5 +1,9 @@
 """The role editor: roles, their permission tree with tri-state checkboxes, their scopes and
-holders, and "who can do this" for the highlighted permission."""
+holders, and "who can do this" for the highlighted permission.
+
+It follows others' changes. Unsaved ticks are never dropped: when the role changed meanwhile
+(seen live, or as a conflict on saving), they are laid on top of the role as it now is, and the
+summary says what the other change was."""
 
 from __future__ import annotations
 
@@ -17,6 +21,7 @@ from access.catalogue import CATALOGUE, PERMISSIONS, ROLES_EDIT
 from access.views import Holder, RoleView, SourceView
 from access.vocabulary import SCOPE_TEXT, describe_scope
 from tui.footer import KeyFooter
+from tui.live import OthersChanged
 from tui.safe_text import as_text, one_line
 from tui.screen import Action, TickettyScreen
 from tui.widgets import ConfirmModal, PickerModal, PromptModal
@@ -68,6 +73,10 @@ class RoleEditorScreen(TickettyScreen[None]):
         self.refresh_permissions()
         self.load()
 
+    def on_others_changed(self, message: OthersChanged) -> None:
+        if message.changes.touches("role", "person", "source"):
+            self.load()
+
     def load(self, select: str | None = None) -> None:
         self.app.run_gate(self.gate.list_roles, lambda roles: self._loaded(roles, select))
 
@@ -87,15 +96,36 @@ class RoleEditorScreen(TickettyScreen[None]):
     @on(OptionList.OptionHighlighted, "#role-list")
     def role_highlighted(self, event: OptionList.OptionHighlighted) -> None:
         role = next((r for r in self.roles if r.name == event.option.id), None)
-        if role is not None:
+        if role is not None and role != self.current:  # not the one `_loaded` just showed
             self._show(role)
 
+    @property
+    def unsaved(self) -> int:
+        return len(self.pending ^ self.current.permissions) if self.current else 0
+
     def _show(self, role: RoleView) -> None:
+        """Show `role`; unsaved ticks on it are laid on top of it as it now is."""
+        kept = self.current is not None and self.current.name == role.name and self.unsaved
+        if self.current is not None and kept:
+            base = self.current.permissions
+            added, removed = self.pending - base, base - self.pending
+            self.pending = (set(role.permissions) | added) - removed
+            other = changed_permissions(base, role.permissions)
+        else:
+            self.pending = set(role.permissions)
+            other = ""
         self.current = role
-        self.pending = set(role.permissions)
         scope = describe_scope(role.ticket_scope, role.all_sources, role.sources)
         summary = as_text(f"{role.name}: {scope}\n", "bold")
         summary.append_text(as_text("held by " + (", ".join(role.holders) or "nobody")))
+        if other:
+            summary.append_text(
+                as_text(
+                    f"\nChanged by someone else meanwhile: {other}. Your {self.unsaved} "
+                    "unsaved change(s) are kept on top; ctrl+s saves",
+                    "bold",
+                )
+            )
         self.query_one("#role-summary", Static).update(summary)
         self._draw_tree()
 
@@ -160,13 +190,18 @@ class RoleEditorScreen(TickettyScreen[None]):
     def action_save(self) -> None:
         if self.current is None:
             return
-        name, wanted = self.current.name, set(self.pending)
+        name, wanted, version = self.current.name, set(self.pending), self.current.version
 
         def saved(_: object) -> None:
             self.notify(one_line(f"saved {name}"))
+            self.current = None  # nothing unsaved now: show the role as saved
             self.load(name)
 
-        self.app.run_gate(lambda: self.gate.set_role_permissions(name, wanted), saved)
+        self.app.run_gate(
+            lambda: self.gate.set_role_permissions(name, wanted, expected_version=version),
+            saved,
+            failed=lambda _: self.load(name),  # a conflict: the role as it is now, ticks kept
+        )
 
     def _ask_name(self, title: str, value: str, then: Any) -> None:
         def done(text: str | None) -> None:
@@ -191,7 +226,12 @@ class RoleEditorScreen(TickettyScreen[None]):
     def action_rename(self) -> None:
         if self.current is not None:
             old = self.current.name
-            self._ask_name(f"Rename {old} to", old, lambda name: self.gate.rename_role(old, name))
+            version = self.current.version
+            self._ask_name(
+                f"Rename {old} to",
+                old,
+                lambda name: self.gate.rename_role(old, name, expected_version=version),
+            )
 
     def action_delete(self) -> None:
         if self.current is None:
@@ -202,7 +242,9 @@ class RoleEditorScreen(TickettyScreen[None]):
             if yes:
                 self.current = None
                 self.app.run_gate(
-                    lambda: self.gate.delete_role(role.name, even_if_held=True),
+                    lambda: self.gate.delete_role(
+                        role.name, even_if_held=True, expected_version=role.version
+                    ),
                     lambda _: self.load(),
                 )
 
@@ -235,6 +277,7 @@ class RoleEditorScreen(TickettyScreen[None]):
                             all_sources=every,
                             sources=() if every else (source,),
                             ticket_scope=ticket_scope,
+                            expected_version=role.version,
                         ),
                         lambda _: self.load(role.name),
                     )
@@ -247,3 +290,11 @@ class RoleEditorScreen(TickettyScreen[None]):
 
     def action_back(self) -> None:
         self.app.pop_screen()
+
+
+def changed_permissions(before: frozenset[str], after: frozenset[str]) -> str:
+    """ "added tickets.close; removed tickets.take", or "" when the two are the same."""
+    added, removed = sorted(after - before), sorted(before - after)
+    parts = [f"added {', '.join(added)}"] if added else []
+    parts += [f"removed {', '.join(removed)}"] if removed else []
+    return "; ".join(parts)

@@ -19,6 +19,7 @@ from tui.screen import Action
 class SourcesScreen(ListingScreen):
     TITLE_TEXT = "Sources"
     COLUMNS = ("Source", "Kind", "State")
+    WATCHES = ("source",)
     ACTIONS: ClassVar[tuple[Action, ...]] = (
         Action("n", "new", "New", "sources.new", SOURCES_EDIT),
         Action("R", "rename", "Rename", "sources.rename", SOURCES_EDIT),
@@ -82,7 +83,11 @@ class SourcesScreen(ListingScreen):
             self.ask(
                 f"Rename {source.name} to",
                 lambda new: self.change(
-                    lambda: self.gate.rename_source(source.name, new), "renamed", new
+                    lambda: self.gate.rename_source(
+                        source.name, new, expected_version=source.version
+                    ),
+                    "renamed",
+                    new,
                 ),
                 source.name,
             )
@@ -100,7 +105,9 @@ class SourcesScreen(ListingScreen):
         self.confirm(
             question,
             lambda: self.change(
-                lambda: self.gate.set_archived(source.name, not source.archived),
+                lambda: self.gate.set_archived(
+                    source.name, not source.archived, expected_version=source.version
+                ),
                 "restored" if source.archived else "archived",
                 source.name,
             ),

@@ -1,9 +1,13 @@
 """One ticket: its fields, its group's custom fields, and the conversation with customer
-messages, replies and internal notes told apart. Actions follow what the gate allows on it."""
+messages, replies and internal notes told apart. Actions follow what the gate allows on it.
+
+The screen follows others' changes (`tui.live`) and says what changed since it was last read.
+A reply or note is never lost: closing the composer keeps the text (per ticket, for the
+session), and a send that a change made wrong keeps it too, to be sent again with one key.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import ClassVar
 
 from rich.text import Text
@@ -13,6 +17,7 @@ from textual.containers import VerticalScroll
 from textual.message import Message
 from textual.widgets import Header, Static
 
+from access import Conflict, NotFound
 from access.catalogue import (
     TICKETS_ASSIGN,
     TICKETS_CHANGE_GROUP,
@@ -22,15 +27,16 @@ from access.catalogue import (
     TICKETS_REPLY,
     TICKETS_TAKE,
 )
-from access.views import REQUESTER_MESSAGE, TicketDetail
+from access.views import REQUESTER_MESSAGE, Seen, TicketDetail
 from access.vocabulary import MESSAGE_LABELS
 from tui.app import describe_error
 from tui.footer import KeyFooter
+from tui.live import OthersChanged
 from tui.mail_text import attachment_text, delivery_text
 from tui.safe_text import as_text, one_line
 from tui.screen import Action, TickettyScreen
 from tui.ticket_changes import apply_change, choose_value
-from tui.widgets import ComposeModal
+from tui.widgets import Composed, ComposeModal
 
 
 class TicketDetailScreen(TickettyScreen[None]):
@@ -45,33 +51,54 @@ class TicketDetailScreen(TickettyScreen[None]):
         Action("s", "status", "Status", "detail.status", TICKETS_CHANGE_STATUS),
         Action("p", "priority", "Priority", "detail.priority", TICKETS_CHANGE_STATUS),
         Action("c", "close", "Close", "detail.close", TICKETS_CLOSE),
+        Action("ctrl+s", "send_kept", "Send kept text", "detail.send_kept"),
+        Action("ctrl+r", "reload", "Reload", "detail.reload", show=False),
         Action("j", "scroll_down", "Down", "detail.down", show=False),
         Action("k", "scroll_up", "Up", "detail.up", show=False),
     )
 
     class Loaded(Message):
-        """The ticket was read (`detail`), or reading it was refused (`refused` says why)."""
+        """The ticket was read (`detail`), or reading it was refused (`refused` says why;
+        `gone` when the ticket no longer exists for the person). With `tell`, the screen says
+        what differs from what it showed."""
 
-        def __init__(self, detail: TicketDetail | None, refused: str = "") -> None:
+        def __init__(
+            self,
+            detail: TicketDetail | None,
+            refused: str = "",
+            *,
+            tell: bool = True,
+            gone: bool = False,
+        ) -> None:
             super().__init__()
             self.detail = detail
             self.refused = refused
+            self.tell = tell
+            self.gone = gone
 
     class Sent(Message):
-        """A reply or note was written (`refused` empty) or refused (`refused` says why)."""
+        """A reply or note (`kind`) was written (`refused` empty) or refused (`refused` says
+        why; `conflict` when a change made it wrong)."""
 
-        def __init__(self, refused: str = "") -> None:
+        def __init__(self, kind: str, refused: str = "", *, conflict: bool = False) -> None:
             super().__init__()
+            self.kind = kind
             self.refused = refused
+            self.conflict = conflict
 
     def __init__(self, number: int) -> None:
         super().__init__()
         self.number = number
         self.detail: TicketDetail | None = None
+        self.kept: str | None = None  # "reply" or "note" whose send failed, kept to send again
+        # What the person saw when they began each text: the composer hides the screen, so a
+        # refresh beneath it is not something they have read.
+        self.began_on: dict[str, Seen] = {}
 
     def compose(self) -> ComposeResult:
         yield Header()
         with VerticalScroll(id="conversation"):
+            yield Static("", id="changed", classes="changed")
             yield Static("Loading…", id="fields", classes="fields")
         yield KeyFooter()
 
@@ -80,16 +107,45 @@ class TicketDetailScreen(TickettyScreen[None]):
         self.load()
 
     @work(thread=True, group="detail", exclusive=True, exit_on_error=False)
-    def load(self) -> None:
+    def load(self, tell: bool = True) -> None:
+        """Read the ticket again; with `tell`, say what differs from what was shown."""
         try:
-            self.post_message(self.Loaded(self.gate.get_ticket(self.number)))
+            self.post_message(self.Loaded(self.gate.get_ticket(self.number), tell=tell))
         except Exception as exc:  # shown to the person, never a crash
-            self.post_message(self.Loaded(None, describe_error(exc)))
+            gone = isinstance(exc, NotFound)
+            self.post_message(self.Loaded(None, describe_error(exc), tell=tell, gone=gone))
+
+    def on_others_changed(self, message: OthersChanged) -> None:
+        changes = message.changes
+        if (
+            self.number in changes.tickets
+            or changes.touches("usergroup", "field", "source")
+            or changes.grants_may_differ
+        ):
+            self.load()
+
+    def action_reload(self) -> None:
+        self.load()
+
+    def _say_changed(self, text: str) -> None:
+        line = self.query_one("#changed", Static)
+        line.update(as_text(text, "bold"))
+        line.display = bool(text)
 
     def on_ticket_detail_screen_loaded(self, message: Loaded) -> None:
         if message.detail is None:
+            if message.gone:
+                self.detail = None
+                self._say_changed(f"#{self.number} was deleted or is no longer yours to see")
+                self.refresh_bindings()
             self.notify(one_line(message.refused), severity="error", timeout=6)
             return
+        if not message.tell:
+            self._say_changed("")
+        elif self.detail is not None:
+            what = what_changed(self.detail, message.detail)
+            if what:
+                self._say_changed(f"Changed meanwhile: {what}")
         detail = self.detail = message.detail
         self.title = f"#{detail.row.number} {one_line(detail.row.subject)}"
         self.query_one("#fields", Static).update(self._fields(detail))
@@ -133,6 +189,12 @@ class TicketDetailScreen(TickettyScreen[None]):
             text.append("\n")
         return text
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "send_kept":
+            needed = TICKETS_REPLY if self.kept == "reply" else TICKETS_NOTE
+            return self.kept is not None and self.allows(needed)
+        return super().check_action(action, parameters)
+
     def allows(self, permission: str) -> bool:
         """What counts on this ticket; nothing before it is read."""
         if self.detail is None:
@@ -147,43 +209,78 @@ class TicketDetailScreen(TickettyScreen[None]):
     def version(self) -> int | None:
         return self.detail.row.version if self.detail else None
 
+    @property
+    def drafts(self) -> dict[tuple[int, str], str]:
+        return self.app.drafts
+
     @work(thread=True, group="detail-change", exit_on_error=False)
-    def send(self, write: Callable[[str], object], text: str) -> None:
+    def send(self, kind: str, text: str, seen: Seen) -> None:
+        """Send a text written having seen `seen`: only a change since that makes it wrong
+        stops it (the gate's rule)."""
+        write = self.gate.reply if kind == "reply" else self.gate.note
         try:
-            write(text)
+            write(self.number, text, seen=seen)
         except Exception as exc:  # shown to the person, never a crash
-            self.post_message(self.Sent(describe_error(exc)))
+            conflict = isinstance(exc, Conflict)
+            self.post_message(self.Sent(kind, describe_error(exc), conflict=conflict))
             return
-        self.post_message(self.Sent())
+        self.post_message(self.Sent(kind))
 
     def on_ticket_detail_screen_sent(self, message: Sent) -> None:
-        if message.refused:
-            self.notify(one_line(message.refused), severity="error", timeout=6)
+        if not message.refused:
+            self.drafts.pop((self.number, message.kind), None)
+            self.kept = None
+            self.refresh_bindings()
+            self.notify("sent")
+            self.load(tell=False)
             return
-        self.notify("sent")
+        # Refused: the text stays kept, to be sent again once the person saw why.
+        self.kept = message.kind
+        self.refresh_bindings()
+        self.notify(one_line(message.refused), severity="error", timeout=8)
+        if message.conflict:
+            edit = "r" if message.kind == "reply" else "N"
+            self.notify(
+                f"Your {message.kind} is kept: read what changed, then ctrl+s sends it, "
+                f"{edit} edits it",
+                timeout=10,
+            )
         self.load()
 
-    def _write(self, title: str, write: Callable[[str], object]) -> None:
-        def done(text: str | None) -> None:
-            if text:
-                self.send(write, text)
+    def _write(self, kind: str) -> None:
+        """Open the composer on the kept draft of `kind` ("reply" or "note")."""
+        label = "Reply" if kind == "reply" else "Internal note"
 
-        self.app.push_screen(ComposeModal(title, self.app.config.editor_command), done)
+        def done(composed: Composed | None) -> None:
+            if composed is None:
+                return
+            if composed.text.strip():
+                self.drafts[(self.number, kind)] = composed.text
+            else:
+                self.drafts.pop((self.number, kind), None)
+            if composed.send and kind in self.began_on:
+                self.send(kind, composed.text, self.began_on[kind])
+
+        if self.detail is not None:
+            self.began_on[kind] = self.detail.seen
+        draft = self.drafts.get((self.number, kind), "")
+        editor = self.app.config.editor_command
+        self.app.push_screen(ComposeModal(f"{label} on #{self.number}", editor, draft), done)
+
+    def action_send_kept(self) -> None:
+        """Send again the text a change stopped, now that the screen shows that change."""
+        text = self.drafts.get((self.number, self.kept or ""), "")
+        if self.kept is not None and self.detail is not None and text.strip():
+            self.send(self.kept, text, self.detail.seen)
 
     def action_back(self) -> None:
         self.app.pop_screen()
 
     def action_reply(self) -> None:
-        self._write(
-            f"Reply on #{self.number}",
-            lambda text: self.gate.reply(self.number, text, expected_version=self.version),
-        )
+        self._write("reply")
 
     def action_note(self) -> None:
-        self._write(
-            f"Internal note on #{self.number}",
-            lambda text: self.gate.note(self.number, text, expected_version=self.version),
-        )
+        self._write("note")
 
     def _apply(self, kind: str, value: str | None = None) -> None:
         versions = {self.number: self.version} if self.version is not None else {}
@@ -194,7 +291,7 @@ class TicketDetailScreen(TickettyScreen[None]):
             value,
             versions=versions,
             preview=False,
-            finished=lambda _: self.load(),
+            finished=lambda _: self.load(tell=False),
         )
 
     def _choose_then_apply(self, kind: str) -> None:
@@ -217,3 +314,27 @@ class TicketDetailScreen(TickettyScreen[None]):
 
     def action_close(self) -> None:
         self._apply("close")
+
+
+def what_changed(before: TicketDetail, after: TicketDetail) -> str:
+    """What differs between two reads of a ticket, in one line ("" when nothing shown did)."""
+    old, new = before.row, after.row
+    parts = [
+        f"{name} {a or '-'} → {b or '-'}"
+        for name, a, b in (
+            ("assignee", old.assignee, new.assignee),
+            ("status", old.status, new.status),
+            ("priority", old.priority, new.priority),
+            ("group", old.usergroup, new.usergroup),
+            ("subject", old.subject, new.subject),
+        )
+        if a != b
+    ]
+    known = {m.id for m in before.messages}
+    fresh = [m for m in after.messages if m.id not in known]
+    if fresh:
+        who = ", ".join(sorted({f"{m.kind} by {m.author}" for m in fresh}))
+        parts.append(f"{len(fresh)} new message{'s' if len(fresh) > 1 else ''} ({who})")
+    if before.group_fields != after.group_fields:
+        parts.append("the group's fields")
+    return " · ".join(parts)

@@ -7,6 +7,7 @@ from typing import Any, ClassVar
 
 from rich.text import Text
 
+from access import Conflict
 from access.catalogue import USERGROUPS_EDIT, USERGROUPS_FIELDS, USERGROUPS_MEMBERS
 from access.views import GroupView
 from tui.listing import ListingScreen, pairs
@@ -17,6 +18,7 @@ from tui.widgets import PromptModal
 class UsergroupsScreen(ListingScreen):
     TITLE_TEXT = "Usergroups"
     COLUMNS = ("Usergroup", "Supervisors", "Members")
+    WATCHES = ("usergroup", "field", "person")
     ACTIONS: ClassVar[tuple[Action, ...]] = (
         Action("n", "new", "New", "groups.new", USERGROUPS_EDIT),
         Action("R", "rename", "Rename", "groups.rename", USERGROUPS_EDIT),
@@ -56,7 +58,11 @@ class UsergroupsScreen(ListingScreen):
             self.ask(
                 f"Rename {group.name} to",
                 lambda name: self.change(
-                    lambda: self.gate.rename_group(group.name, name), f"renamed to {name}", name
+                    lambda: self.gate.rename_group(
+                        group.name, name, expected_version=group.version
+                    ),
+                    f"renamed to {name}",
+                    name,
                 ),
                 group.name,
             )
@@ -72,7 +78,8 @@ class UsergroupsScreen(ListingScreen):
                 self.confirm(
                     f"Delete usergroup {group.name}?",
                     lambda: self.change(
-                        lambda: self.gate.delete_group(group.name), f"deleted {group.name}"
+                        lambda: self.gate.delete_group(group.name, expected_version=group.version),
+                        f"deleted {group.name}",
                     ),
                 )
                 return
@@ -83,7 +90,11 @@ class UsergroupsScreen(ListingScreen):
                 f"{group.name} has {count} tickets: what happens to them?",
                 choices,
                 lambda target: self.change(
-                    lambda: self.gate.delete_group(group.name, move_tickets_to=target or None),
+                    lambda: self.gate.delete_group(
+                        group.name,
+                        move_tickets_to=target or None,
+                        expected_version=group.version,
+                    ),
                     f"deleted {group.name}",
                 ),
             )
@@ -104,7 +115,7 @@ class UsergroupsScreen(ListingScreen):
             self._pick_person(
                 f"Add a member to {group.name}",
                 lambda who: self.change(
-                    lambda: self.gate.add_member(group.name, who),
+                    lambda: self.gate.add_member(group.name, who, expected_version=group.version),
                     f"{who} joined {group.name}",
                     group.name,
                 ),
@@ -116,7 +127,9 @@ class UsergroupsScreen(ListingScreen):
             self._pick_person(
                 f"Add a supervisor to {group.name}",
                 lambda who: self.change(
-                    lambda: self.gate.add_supervisor(group.name, who),
+                    lambda: self.gate.add_supervisor(
+                        group.name, who, expected_version=group.version
+                    ),
                     f"{who} supervises {group.name}",
                     group.name,
                 ),
@@ -132,7 +145,11 @@ class UsergroupsScreen(ListingScreen):
         def remove(choice: str) -> None:
             kind, who = choice.split(":", 1)
             call = self.gate.remove_member if kind == "m" else self.gate.remove_supervisor
-            self.change(lambda: call(group.name, who), f"removed {who}", group.name)
+            self.change(
+                lambda: call(group.name, who, expected_version=group.version),
+                f"removed {who}",
+                group.name,
+            )
 
         self.pick(f"Remove from {group.name}", choices, remove)
 
@@ -143,13 +160,15 @@ class UsergroupsScreen(ListingScreen):
         values = {f.name: f.value for f in group.fields}
 
         def field_chosen(name: str) -> None:
-            self._ask_value(group.name, name, values.get(name, ""))
+            self._ask_value(group.name, name, values.get(name, ""), group.version)
 
         self.pick(f"Which field of {group.name}?", [(n, n) for n in values], field_chosen)
 
-    def _ask_value(self, group: str, field: str, value: str) -> None:
+    def _ask_value(self, group: str, field: str, value: str, version: int | None) -> None:
         """Ask for a value; when the gate refuses it (a bad phone, say), ask again with what
-        was typed kept, so nothing is lost."""
+        was typed kept, so nothing is lost. After a conflict (someone changed the group; the
+        notification says how) the list shows the group as it is now, and saving the kept value
+        again is a choice made knowing that."""
 
         def answered(text: str | None) -> None:
             if text is None:
@@ -160,9 +179,11 @@ class UsergroupsScreen(ListingScreen):
                 self.reload(group)
 
             self.app.run_gate(
-                lambda: self.gate.set_field_value(group, field, text),
+                lambda: self.gate.set_field_value(group, field, text, expected_version=version),
                 done,
-                failed=lambda _: self._ask_value(group, field, text),
+                failed=lambda error: self._ask_value(
+                    group, field, text, None if isinstance(error, Conflict) else version
+                ),
             )
 
         self.app.push_screen(PromptModal(f"{field} of {group}", value), answered)

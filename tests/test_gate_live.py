@@ -147,7 +147,7 @@ def test_groups_people_and_sources_refuse_a_stale_save(db: peewee.Database, w) -
 
 
 def test_the_feed_says_what_others_changed(db: peewee.Database, db_path: Path, w) -> None:
-    feed = ChangeFeed(db)
+    feed = ChangeFeed()
     assert feed.poll() is None  # nothing since it was made
     assert feed.poll() is None
     other = Gate(connect(str(db_path)), "sam")
@@ -167,10 +167,10 @@ def test_the_feed_says_what_others_changed(db: peewee.Database, db_path: Path, w
 
 
 def test_the_feed_starts_from_a_given_head(db: peewee.Database, w) -> None:
-    head = ChangeFeed(db).head
+    head = ChangeFeed().head
     Gate(db, "sam").take(w.t_s1)
-    assert ChangeFeed(db, head).poll().tickets == {w.t_s1}  # type: ignore[union-attr]
-    assert ChangeFeed(db).poll() is None
+    assert ChangeFeed(head).poll().tickets == {w.t_s1}  # type: ignore[union-attr]
+    assert ChangeFeed().poll() is None
 
 
 def test_versions_are_added_to_an_older_database(db: peewee.Database, db_path: Path) -> None:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable
 from pathlib import Path
 
+from textual.message import Message
 from textual.pilot import Pilot
 
 from access import Gate
@@ -19,10 +22,13 @@ def demo_database(path: Path, tickets: int = 300) -> None:
     db.close()
 
 
-def make_app(path: Path, username: str) -> TickettyApp:
-    """The app as `username` on the demo file, with the demo's fixed clock and no polling."""
+def make_app(path: Path, username: str, refresh_seconds: float = 3600) -> TickettyApp:
+    """The app as `username` on the demo file, with the demo's fixed clock; by default it does
+    not follow others' changes."""
     return build_app(
-        Gate(connect(str(path)), username), clock=lambda: DEMO_NOW, refresh_seconds=3600
+        Gate(connect(str(path)), username),
+        clock=lambda: DEMO_NOW,
+        refresh_seconds=refresh_seconds,
     )
 
 
@@ -37,3 +43,32 @@ async def settle(pilot: Pilot) -> None:
         idle = idle + 1 if not any(w.is_running for w in pilot.app.workers) else 0
         if idle == 2:
             break
+
+
+class Handled:
+    """Messages as an app handles them, to await instead of sleeping: pass `hook` as
+    `run_test(message_hook=...)`, call `expect` before the action, then await what it returns."""
+
+    def __init__(self) -> None:
+        self._waiting: list[tuple[type[Message], Callable[[Message], bool], asyncio.Future]] = []
+
+    def hook(self, message: Message) -> None:
+        for waiting in list(self._waiting):
+            kind, wanted, future = waiting
+            if isinstance(message, kind) and wanted(message) and not future.done():
+                future.set_result(message)
+                self._waiting.remove(waiting)
+
+    def expect(
+        self, kind: type[Message], wanted: Callable[[Message], bool] = lambda _: True
+    ) -> asyncio.Future:
+        future = asyncio.get_running_loop().create_future()
+        self._waiting.append((kind, wanted, future))
+        return future
+
+
+async def handled(future: asyncio.Future, pilot: Pilot) -> Message:
+    """The awaited message (within 20 s), then the app settled after handling it."""
+    message = await asyncio.wait_for(future, 20)
+    await settle(pilot)
+    return message

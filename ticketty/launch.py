@@ -18,7 +18,7 @@ def build_app(
     *,
     config: Config | None = None,
     clock: Callable[[], datetime] | None = None,
-    refresh_seconds: float = 2.0,
+    refresh_seconds: float = 0.5,
 ) -> TickettyApp:
     """The app as `gate`'s person, opening on the inbox (reads its first page now)."""
     return TickettyApp(
@@ -41,4 +41,4 @@ def run_app(location: str, username: str) -> int:
         return fail(str(exc), known)
     app.run()
     db.close()
-    return 0
+    return app.return_code or 0

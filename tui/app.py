@@ -1,13 +1,14 @@
 """The Textual app: one person's session over the gate.
 
 Every gate call runs in a thread worker; screens get results back on the event loop, except the
-`Opening`, read before the event loop starts. What the person may do is read with it (and again
-by screens that change it) and cached for `check_action`, so the footer, the command palette and
-the help show only actions they hold; the gate refuses the rest anyway.
+`Opening`, read before the event loop starts. What the person may do is read with it, and again
+when others change their grants (`tui.live`), and cached for `check_action`, so the footer, the
+command palette and the help show only actions they hold; the gate refuses the rest anyway.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -20,10 +21,11 @@ from textual.binding import Binding, BindingType
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
-from access import AccessError, Gate
+from access import AccessError, Gate, UnknownPerson
 from access.views import INBOX_DEFAULT, TicketRow
 from store.models import utcnow
 from tui.config import Config
+from tui.live import LiveChange, OthersChanged, SessionEnded, Watcher
 from tui.safe_text import one_line
 from tui.widgets import HelpModal
 
@@ -76,7 +78,7 @@ class TickettyApp(App[int]):
         *,
         config: Config | None = None,
         clock: Callable[[], datetime] | None = None,
-        refresh_seconds: float = 2.0,
+        refresh_seconds: float = 0.5,
     ) -> None:
         """Reads the `Opening`: build the app before its event loop runs, as
         `ticketty.launch.run_app` does. `home` makes the first screen (the inbox): the app is
@@ -89,11 +91,37 @@ class TickettyApp(App[int]):
         self.refresh_seconds = refresh_seconds
         self.opening = Opening.read(gate)
         self.permissions = self.opening.permissions
+        self.watcher = Watcher(self, gate, self.opening.last_change, refresh_seconds)
+        # Replies and notes being written, per (ticket, kind), kept for the session.
+        self.drafts: dict[tuple[int, str], str] = {}
 
     def on_mount(self) -> None:
         self.set_keymap(self.config.keymap)
         self.sub_title = one_line(self.gate.username)
         self.push_screen(self.home_screen())
+        # A thread of its own, not a worker: it runs as long as the app, and tests that wait
+        # for the app's workers to finish would wait for ever.
+        threading.Thread(target=self.watcher.run, name="ticketty-live", daemon=True).start()
+
+    def on_unmount(self) -> None:
+        self.watcher.stop()
+
+    def on_live_change(self, message: LiveChange) -> None:
+        """Others changed something: new permissions first, then every open screen."""
+        changed = message.permissions is not None and message.permissions != self.permissions
+        if changed:
+            self.permissions = message.permissions
+        for screen in self.screen_stack:
+            screen.post_message(OthersChanged(message.changes, changed))
+            if changed:
+                screen.refresh_bindings()
+
+    def on_session_ended(self, message: SessionEnded) -> None:
+        self.end_session(message.reason)
+
+    def end_session(self, reason: str) -> None:
+        """The person can no longer act (deactivated while connected): say so and end."""
+        self.exit(4, return_code=4, message=f"ticketty: {one_line(reason)}; the session ends")
 
     def run_gate(
         self,
@@ -111,6 +139,9 @@ class TickettyApp(App[int]):
         def work_in_thread() -> None:
             try:
                 result = call()
+            except UnknownPerson as exc:
+                self.call_from_thread(self.end_session, str(exc))
+                return
             except Exception as exc:  # shown to the person, never a crash
                 self.call_from_thread(
                     self.notify, one_line(describe_error(exc)), severity="error", timeout=6

@@ -1,5 +1,6 @@
 """The shape shared by the admin screens: a table of records, a detail pane for the highlighted
-one, and actions shown only when the person holds the permission each needs."""
+one, and actions shown only when the person holds the permission each needs. Each follows
+others' changes of the kinds it `WATCHES` (`tui.live`), and the person's permissions."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import DataTable, Header, Static
 
 from tui.footer import KeyFooter
+from tui.live import OthersChanged
 from tui.safe_text import as_text, one_line
 from tui.screen import Action, TickettyScreen
 from tui.widgets import ConfirmModal, PickerModal, PromptModal
@@ -30,6 +32,8 @@ class ListingScreen(TickettyScreen[None]):
         Action("k", "cursor_up", "Up", "listing.up", show=False),
         Action("ctrl+r", "reload", "Reload", "listing.reload", show=False),
     )
+    # The audit target kinds whose changes this list shows; empty: every change.
+    WATCHES: ClassVar[tuple[str, ...]] = ()
     DEFAULT_CSS = """
     ListingScreen #listing-table { width: 3fr; }
     ListingScreen #listing-detail { width: 2fr; min-width: 28; border-left: solid $panel;
@@ -53,6 +57,10 @@ class ListingScreen(TickettyScreen[None]):
         self.query_one(DataTable).add_columns(*self.COLUMNS)
         self.refresh_permissions()
         self.reload()
+
+    def on_others_changed(self, message: OthersChanged) -> None:
+        if not self.WATCHES or message.changes.touches(*self.WATCHES):
+            self.reload()
 
     # ------------------------------------------------------------------ data
 
@@ -117,7 +125,8 @@ class ListingScreen(TickettyScreen[None]):
             self.notify(one_line(done_text))
             self.reload(select)
 
-        self.app.run_gate(call, done)
+        # Refused (someone changed the record meanwhile, say): show the record as it is now.
+        self.app.run_gate(call, done, failed=lambda _: self.reload(select))
 
     def ask(self, title: str, then: Callable[[str], None], value: str = "") -> None:
         def answered(text: str | None) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from contextlib import nullcontext
+from dataclasses import dataclass
 from typing import ClassVar
 
 from rich.text import Text
@@ -179,8 +180,18 @@ class ChecklistModal(ModalScreen[tuple[str, ...] | None]):
         self.dismiss(None)
 
 
-class ComposeModal(ModalScreen[str | None]):
-    """A multi-line message: ctrl+s sends, escape cancels, ctrl+e opens $EDITOR if allowed."""
+@dataclass(frozen=True)
+class Composed:
+    """What the composer hands back: the text, sent or not. A cancelled text comes back too,
+    so that closing the box by mistake loses nothing."""
+
+    text: str
+    send: bool
+
+
+class ComposeModal(ModalScreen[Composed]):
+    """A multi-line message: ctrl+s sends, escape closes (the text is kept by the caller),
+    ctrl+e opens $EDITOR if allowed."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "send", "Send", id="compose.send"),
@@ -189,16 +200,21 @@ class ComposeModal(ModalScreen[str | None]):
         Binding("ctrl+e", "editor", "$EDITOR", priority=True, id="compose.editor"),
     ]
 
-    def __init__(self, title: str, editor: str | None) -> None:
+    def __init__(self, title: str, editor: str | None, text: str = "", note: str = "") -> None:
+        """`text`: a draft to go on with; `note`: a line above it (what changed meanwhile)."""
         super().__init__()
         self.title_text = title
         self.editor = editor
+        self.text = text
+        self.note = note
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="modal-box compose-box"):
             yield Label(as_text(self.title_text))
-            yield TextArea(id="compose-text")
-            hint = "ctrl+s send · escape cancel" + (" · ctrl+e $EDITOR" if self.editor else "")
+            if self.note:
+                yield Label(as_text(self.note), classes="compose-note")
+            yield TextArea(self.text, id="compose-text")
+            hint = "ctrl+s send · escape close, kept" + (" · ctrl+e $EDITOR" if self.editor else "")
             yield Static(hint, classes="hint")
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -208,10 +224,10 @@ class ComposeModal(ModalScreen[str | None]):
 
     def action_send(self) -> None:
         text = self.query_one(TextArea).text
-        self.dismiss(text if text.strip() else None)
+        self.dismiss(Composed(text, send=bool(text.strip())))
 
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        self.dismiss(Composed(self.query_one(TextArea).text, send=False))
 
     def action_editor(self) -> None:
         """Edit in $EDITOR (suspending the app); the text comes back into the composer."""

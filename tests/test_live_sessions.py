@@ -1,0 +1,223 @@
+"""Several sessions on one database file: two apps (Pilot) and a command-line writer. Every
+screen follows the others' changes, no typed word is lost to a conflict, and what a person may
+do follows their grants while they work. Each test awaits the messages that carry a change,
+never a sleep."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from pathlib import Path
+
+import pytest
+
+from access import Gate
+from access.views import TicketQuery
+from screens.role_editor import RoleEditorScreen
+from screens.ticket_detail import TicketDetailScreen
+from screens.usergroups import UsergroupsScreen
+from store.db import connect
+from tests.tui_support import Handled, demo_database, handled, make_app, settle
+from tui.live import LiveChange, OthersChanged, SessionEnded
+from tui.ticket_list import TicketList
+from tui.widgets import ComposeModal
+
+FAST = 0.05  # the refresh interval of the sessions under test
+
+
+@pytest.fixture
+def demo(tmp_path: Path) -> Path:
+    path = tmp_path / "demo.db"
+    demo_database(path)
+    return path
+
+
+async def script(demo: Path, user: str, *args: str) -> None:
+    """The command line, in its own process, as `user`."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "ticketty", "--db", str(demo), "--user", user, *args
+    )
+    assert await process.wait() == 0
+
+
+async def open_ticket(pilot, number: int) -> TicketDetailScreen:  # type: ignore[no-untyped-def]
+    await pilot.press("slash", *f"#{number}", "enter")
+    await settle(pilot)
+    await pilot.press("enter")
+    await settle(pilot)
+    assert isinstance(pilot.app.screen, TicketDetailScreen)
+    return pilot.app.screen
+
+
+def about(number: int):  # type: ignore[no-untyped-def]
+    return lambda message: number in message.changes.tickets
+
+
+async def test_two_apps_and_a_script_follow_each_other_and_lose_no_reply(demo: Path) -> None:
+    number = Gate(connect(str(demo)), "ola").list_tickets(TicketQuery(statuses=("new",)))[0].number
+    ada_app, ola_app = make_app(demo, "ada", FAST), make_app(demo, "ola", FAST)
+    ada_saw, ola_saw = Handled(), Handled()
+    async with (
+        ada_app.run_test(size=(100, 30), message_hook=ada_saw.hook) as ada,
+        ola_app.run_test(size=(100, 30), message_hook=ola_saw.hook) as ola,
+    ):
+        await settle(ada)
+        await settle(ola)
+        # A script reassigns the ticket: ola's open inbox shows it at the top, reassigned.
+        seen = ola_saw.expect(OthersChanged, about(number))
+        await script(demo, "ada", "tickets", "assign", str(number), "tom")
+        await handled(seen, ola)
+        top = ola_app.screen.query_one(TicketList).current_row()
+        assert (top.number, top.assignee) == (number, "tom")
+
+        # Ada changes the status in her app: ola's open ticket screen shows it.
+        ola_ticket = await open_ticket(ola, number)
+        await open_ticket(ada, number)
+        seen = ola_saw.expect(OthersChanged, about(number))
+        await ada.press("s", *"pending", "enter")
+        await settle(ada)
+        await handled(seen, ola)
+        assert ola_ticket.detail.row.status == "pending"
+        assert "status new → pending" in str(ola_ticket.query_one("#changed").render())
+
+        # Ola writes a reply; ada answers first: ola's send is stopped, her text kept.
+        await ola.press("r", *"Your parcel left today.")
+        seen = ola_saw.expect(OthersChanged, about(number))
+        await ada.press("r", *"Sent yesterday.", "ctrl+s")
+        await settle(ada)
+        await handled(seen, ola)  # refreshed beneath the composer: not read by ola yet
+        await ola.press("ctrl+s")
+        await settle(ola)
+        assert ola_app.screen is ola_ticket
+        assert ola_app.drafts[(number, "reply")] == "Your parcel left today."
+        assert "1 new message (reply by ada)" in str(ola_ticket.query_one("#changed").render())
+        await ola.press("ctrl+s")  # one key sends the kept reply, now that ola saw ada's
+        await settle(ola)
+        # Closed by mistake, the composer keeps the text; a reassignment does not stop it.
+        await ola.press("r", *"One more thing.", "escape")
+        await script(demo, "ada", "tickets", "assign", str(number), "ola")
+        await ola.press("r")
+        await settle(ola)
+        assert isinstance(ola_app.screen, ComposeModal)
+        await ola.press("ctrl+s")
+        await settle(ola)
+    bodies = [m.body for m in Gate(connect(str(demo)), "ada").get_ticket(number).messages]
+    assert bodies[-3:] == ["Sent yesterday.", "Your parcel left today.", "One more thing."]
+    assert ola_app.drafts == {}
+
+
+async def test_the_second_save_of_a_role_is_a_conflict_that_keeps_the_ticks(demo: Path) -> None:
+    Gate(connect(str(demo)), "ada").grant_role("sam", "Administrator")
+    first, second = make_app(demo, "ada"), make_app(demo, "sam")  # neither refreshes by itself
+    async with (
+        first.run_test(size=(120, 40)) as ada,
+        second.run_test(size=(120, 40)) as sam,
+    ):
+        for pilot, permission in ((ada, "tickets.take"), (sam, "tickets.close")):
+            await settle(pilot)
+            await pilot.press("R")
+            await settle(pilot)
+            editor = pilot.app.screen
+            assert isinstance(editor, RoleEditorScreen)
+            for _ in range([r.name for r in editor.roles].index("Viewer")):
+                await pilot.press("down")
+            await settle(pilot)
+            await tick(pilot, editor, permission)
+        await ada.press("ctrl+s")
+        await settle(ada)
+        await sam.press("ctrl+s")
+        await settle(sam)
+        editor = second.screen
+        summary = str(editor.query_one("#role-summary").render())
+        assert "Changed by someone else meanwhile: added tickets.take" in summary
+        assert {"tickets.take", "tickets.close"} <= editor.pending
+        assert "tickets.close" not in Gate(connect(str(demo)), "ada").get_role("Viewer").permissions
+        await sam.press("ctrl+s")
+        await settle(sam)
+    viewer = Gate(connect(str(demo)), "ada").get_role("Viewer").permissions
+    assert {"tickets.take", "tickets.close"} <= viewer
+
+
+async def tick(pilot, editor: RoleEditorScreen, permission: str) -> None:  # type: ignore[no-untyped-def]
+    tree = editor.query_one("#permission-tree")
+    tree.focus()
+    group = permission.split(".")[0]
+    tree.cursor_line = next(
+        i for i in range(tree.last_line + 1) if tree.get_node_at_line(i).data == group
+    )
+    await pilot.press("enter")
+    await settle(pilot)
+    tree.cursor_line = next(
+        i for i in range(tree.last_line + 1) if tree.get_node_at_line(i).data == permission
+    )
+    await pilot.press("space")
+    await settle(pilot)
+
+
+def offered(app) -> set[str]:  # type: ignore[no-untyped-def]
+    """The actions the footer, the help and the palette offer on the current screen."""
+    return {b.action for _, b, enabled, _ in app.screen.active_bindings.values() if enabled}
+
+
+async def test_keys_follow_grants_changed_while_the_session_runs(demo: Path) -> None:
+    admin = Gate(connect(str(demo)), "ada")
+    app, saw = make_app(demo, "vic", FAST), Handled()
+    async with app.run_test(size=(100, 30), message_hook=saw.hook) as vic:
+        await settle(vic)
+        assert "take" not in offered(app)
+        viewer = admin.get_role("Viewer")
+        change = saw.expect(LiveChange)
+        admin.set_role_permissions("Viewer", viewer.permissions | {"tickets.take"})
+        await handled(change, vic)
+        assert "take" in offered(app)
+        palette = {c.title for c in app.get_system_commands(app.screen)}
+        assert "Take" in palette
+        change = saw.expect(LiveChange)
+        admin.set_role_permissions("Viewer", viewer.permissions)
+        await handled(change, vic)
+        assert "take" not in offered(app)
+        assert "Take" not in {c.title for c in app.get_system_commands(app.screen)}
+
+
+async def test_a_person_deactivated_while_connected_is_told_and_the_app_ends(
+    demo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    app, saw = make_app(demo, "vic", FAST), Handled()
+    async with app.run_test(size=(100, 30), message_hook=saw.hook) as vic:
+        await settle(vic)
+        ended = saw.expect(SessionEnded)
+        Gate(connect(str(demo)), "ada").set_active("vic", False)
+        await asyncio.wait_for(ended, 20)
+        await vic.pause()
+    assert app.return_code == 4
+    assert "ticketty: vic is deactivated; the session ends" in capsys.readouterr().err
+
+
+async def test_the_usergroups_screen_shows_a_field_added_elsewhere(demo: Path) -> None:
+    app, saw = make_app(demo, "ada", FAST), Handled()
+    async with app.run_test(size=(120, 30), message_hook=saw.hook) as ada:
+        await settle(ada)
+        app.push_screen(UsergroupsScreen())
+        await settle(ada)
+        screen = app.screen
+        seen = saw.expect(OthersChanged, lambda m: m.changes.touches("usergroup"))
+        other = Gate(connect(str(demo)), "ada")
+        other.define_field("Slack channel")
+        other.set_field_value(screen.current.name, "Slack channel", "#returns")
+        await handled(seen, ada)
+        assert "#returns" in str(screen.query_one("#detail-text").render())
+
+
+async def test_an_idle_session_asks_one_cheap_question_per_interval(demo: Path) -> None:
+    app = make_app(demo, "ada", FAST)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        feed = app.watcher.feed
+        while feed is None or feed.asked < 2:  # the first ask reads what the opening missed
+            await pilot.pause(FAST)
+            feed = app.watcher.feed
+        asked, read = feed.asked, feed.read
+        while feed.asked < asked + 10:
+            await pilot.pause(FAST)
+        assert feed.read == read  # nothing changed: ten asks, no read of anything
+        assert not list(app.workers)  # and no screen read anything

@@ -1,0 +1,80 @@
+"""Staying live: one thread per session asks the change feed once per refresh interval and, when
+others changed something, tells the app what, with the person's permissions read again when
+they may differ. The event loop does no database work for it.
+
+The app then sends `OthersChanged` to every screen in its stack; each reads again only what
+concerns it (the ticket screen its ticket, the usergroups screen groups and fields, ...).
+"""
+
+from __future__ import annotations
+
+import threading
+
+import peewee
+from textual.app import App
+from textual.message import Message
+
+from access import Gate, UnknownPerson
+from access.live import ChangeFeed, Changes
+from store.db import DatabaseError
+
+
+class LiveChange(Message):
+    """To the app: others changed something. `permissions` is set when grants were read again."""
+
+    def __init__(self, changes: Changes, permissions: frozenset[str] | None) -> None:
+        super().__init__()
+        self.changes = changes
+        self.permissions = permissions
+
+
+class SessionEnded(Message):
+    """To the app: the person was deactivated (or removed) while connected."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__()
+        self.reason = reason
+
+
+class OthersChanged(Message, bubble=False):
+    """To each screen: what changed, and whether what the person may do changed with it."""
+
+    def __init__(self, changes: Changes, permissions_changed: bool) -> None:
+        super().__init__()
+        self.changes = changes
+        self.permissions_changed = permissions_changed
+
+
+class Watcher:
+    """The loop of the session's watching thread; `stop()` ends it within one interval."""
+
+    def __init__(self, app: App[object], gate: Gate, head: int, interval: float) -> None:
+        self.app = app
+        self.gate = gate
+        self.head = head
+        self.interval = interval
+        self._stop = threading.Event()
+        self.feed: ChangeFeed | None = None  # while it runs: its counts are the idle cost
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def run(self) -> None:
+        self.feed = feed = ChangeFeed(self.head)
+        try:
+            while not self._stop.wait(self.interval):
+                try:
+                    changes = feed.poll()
+                    if changes is None:
+                        continue
+                    permissions = None
+                    if changes.grants_may_differ:
+                        permissions = self.gate.capabilities()
+                except UnknownPerson as exc:
+                    self.app.post_message(SessionEnded(str(exc)))
+                    return
+                except (peewee.DatabaseError, DatabaseError):
+                    continue  # a busy or failing disk: asked again next interval
+                self.app.post_message(LiveChange(changes, permissions))
+        finally:
+            feed.close()
