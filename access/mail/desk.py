@@ -11,6 +11,7 @@ import socket
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import islice
 
 import peewee
 
@@ -37,6 +38,7 @@ from store.models import (
 )
 
 Report = Callable[[str], None]
+IMPORT_BATCH = 500
 
 
 @dataclass(frozen=True)
@@ -96,13 +98,24 @@ class MailDesk(MailIntake):
 
     def import_messages(
         self, source: Source, messages: Iterator[tuple[str, bytes]], report: Report
-    ) -> list[Taken]:
-        results = []
-        for origin, raw in messages:
-            taken = self.take_mail(source, raw, origin)
-            report(_line(source, origin, taken))
-            results.append(taken)
-        return results
+    ) -> dict[str, int]:
+        """Take messages from files; returns how many had each outcome. They are committed
+        `IMPORT_BATCH` at a time (each message its own savepoint): an import stopped midway
+        and run again skips what it took by Message-ID."""
+        counts: dict[str, int] = {}
+        pending = iter(messages)
+        while True:
+            batch = list(islice(pending, IMPORT_BATCH))
+            if not batch:
+                return counts
+            lines = []
+            with self.writing():
+                for origin, raw in batch:
+                    taken = self.take_mail(source, raw, origin)
+                    counts[taken.outcome] = counts.get(taken.outcome, 0) + 1
+                    lines.append(_line(source, origin, taken))
+            for line in lines:
+                report(line)
 
     def _note_fetch(self, source: Source, error: str) -> None:
         with self.writing():

@@ -64,7 +64,6 @@ def _say(line: str) -> None:
 def import_files(args: argparse.Namespace) -> int:
     gate = _mail_gate(args)
     source = gate.mail_source(args.source)
-    counts: dict[str, int] = {}
     report: Callable[[str], None] = (lambda _line: None) if args.quiet else _say
     columns = ("{task.description}", BarColumn(), DownloadColumn(), TimeElapsedColumn())
     with Progress(*columns, transient=True, disable=not sys.stderr.isatty()) as bar:
@@ -76,8 +75,7 @@ def import_files(args: argparse.Namespace) -> int:
                     bar.advance(task, len(raw))
                     yield origin, raw
 
-        for taken in gate.import_messages(source, messages(), report):
-            counts[taken.outcome] = counts.get(taken.outcome, 0) + 1
+        counts = gate.import_messages(source, messages(), report)
     summary = ", ".join(f"{n} {outcome}" for outcome, n in sorted(counts.items()))
     print(f"imported into {source.name}: {summary or 'no messages'}")
     return 0
