@@ -17,6 +17,8 @@ import peewee
 
 from access import audit
 from access.catalogue import PERMISSIONS, VIEW_ONLY
+from access.mail.demo import ADDRESS as MAIL_SOURCE
+from access.mail.demo import seed_mailbox
 from store import dialect, search
 from store.models import (
     CustomField,
@@ -236,6 +238,7 @@ def build_demo(
         ids = _seed_directory(rnd)
     messages = _seed_tickets(db, rnd, tickets, ids, progress)
     with db.atomic():
+        seed_mailbox(ids.sources[MAIL_SOURCE], DEMO_NOW)
         audit.record(
             None,
             "demo.create",

@@ -10,7 +10,7 @@ import peewee
 import pytest
 
 from access import Gate, PermissionDenied
-from store.models import OutboxItem, Person, QuarantinedMail, Ticket
+from store.models import Message, OutboxItem, Person, QuarantinedMail, Ticket
 from tests import builders
 from tests.mail_support import SUPPORT, customer_mail, mail_helpdesk
 
@@ -255,3 +255,25 @@ def test_an_archived_source_takes_no_mail(gate: Gate) -> None:
     with pytest.raises(Exception, match="archived"):
         gate.mail_source("Support")
     assert gate.open_mail_sources() == []
+
+
+def test_the_demo_mailbox_threads_an_answer_to_a_sent_reply(demo_db: peewee.Database) -> None:
+    gate = Gate(demo_db, "ada")
+    (account,) = gate.mail_accounts()
+    assert (account.waiting, account.failed, account.quarantined) == (1, 1, 1)
+    sent = (
+        OutboxItem.select()
+        .join(Message, on=(OutboxItem.message == Message.id))
+        .join(Ticket, on=(Message.ticket == Ticket.number))
+        .where((OutboxItem.state == "sent") & (Ticket.status == "pending"))
+        .order_by(OutboxItem.id)
+        .first()
+    )
+    ticket = Ticket.get_by_id(sent.message.ticket_id)
+    answer = customer_mail(
+        "Thanks!", sender=ticket.requester.email, subject="Re: ...", in_reply_to=sent.mail_id
+    )
+    source = gate.mail_source(account.source)
+    taken = gate.take_mail(source, answer, "test")
+    assert (taken.outcome, taken.ticket) == ("appended", ticket.number)
+    assert Ticket.get_by_id(ticket.number).status == "open"
