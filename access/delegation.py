@@ -237,6 +237,8 @@ def exceeds(grants: Grants | None, actor: Grants) -> bool:
     actor lacks it."""
     if names_of(grants) - actor.permissions:
         return True
+    if reach(grants) == reach(actor):
+        return False
     return _any_ticket(
         scope.TRUE,
         _balanced_or([but_not(right_on(grants, r), right_on(actor, r)) for r in RIGHTS]),

@@ -199,7 +199,12 @@ class RoleAdmin(GateBase):
             if wanted == current:
                 raise NoChange(f"role {name} already has those permissions; nothing changed")
             self._no_escalation(grants, wanted ^ current, f"those permissions to {name}")
-            guard = RightsGuard(grants, what=f"change the permissions of {name}")
+            guard = RightsGuard(
+                grants,
+                what=f"change the permissions of {name}",
+                gives=not wanted <= current,
+                takes=not current <= wanted,
+            )
             guard.watch(self._holder_ids(role.id))
             RolePermission.delete().where(
                 (RolePermission.role == role.id)
@@ -231,9 +236,10 @@ class RoleAdmin(GateBase):
             bump(role, expected_version, f"role {name}")
             before = self._role_view(role)
             self._no_escalation(grants, before.permissions, f"role {name}")
-            guard = RightsGuard(grants, what=f"change the scope of {name}")
-            guard.watch(self._holder_ids(role.id))
             chosen = sources_named(sources)
+            narrower = _within(all_sources, {s.name for s in chosen}, ticket_scope, before)
+            guard = RightsGuard(grants, what=f"change the scope of {name}", gives=not narrower)
+            guard.watch(self._holder_ids(role.id))
             Role.update(all_sources=all_sources, ticket_scope=ticket_scope).where(
                 Role.id == role.id
             ).execute()
@@ -256,3 +262,11 @@ class RoleAdmin(GateBase):
                     "ticket_scope": ticket_scope,
                 },
             )
+
+
+def _within(all_sources: bool, sources: set[str], ticket_scope: str, role: RoleView) -> bool:
+    """True when a new scope reaches no ticket the role's current scope does not (`all`
+    tickets of a source include its group tickets and everyone's own)."""
+    sources_within = role.all_sources or (not all_sources and sources <= set(role.sources))
+    scope_within = ticket_scope == role.ticket_scope or role.ticket_scope == "all"
+    return sources_within and scope_within
