@@ -7,8 +7,10 @@ Builds (once, cached in bench/.data/) a demo database per size, then measures:
   - key press to repaint in the inbox: move, page down, jump to end;
   - group filter and search applied (first page of results on screen), and their counts;
   - resident memory after the first paint, and after all the in-app figures;
+  - another agent's change seen in an open inbox and ticket screen (median and p95 over at
+    least 20 changes), and the SQL statements an idle session runs per interval (`bench.live`);
   - a bulk assign of 1,000 marked tickets by a supervisor, preview + apply (`bench.bulk`).
-Every figure is a median over `--runs`; this machine is shared, so compare ratios in one run.
+Every other figure is a median over `--runs`; this machine is shared, so compare ratios in one run.
 """
 
 from __future__ import annotations
@@ -227,6 +229,11 @@ def main() -> None:
             i["rss_mb"] for i in inbox
         )
         for name, value in in_child(path, args.user, args.runs).items():
+            rows.setdefault(name, {})[size] = value
+        # Others' changes seen in an open inbox and ticket, and the idle cost of staying live
+        # (changes two tickets' status back and forth).
+        live = child("bench.live", str(path), "--runs", str(max(args.runs, 20)), timeout=900)
+        for name, value in live.items():
             rows.setdefault(name, {})[size] = value
         # Last: it changes the database (reassigns 1,000 tickets per run).
         bulk = child("bench.bulk", str(path), "--runs", str(args.runs), timeout=600)
