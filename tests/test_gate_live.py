@@ -12,6 +12,7 @@ import pytest
 from access import Conflict, Gate, NoChange
 from access.catalogue import PERMISSIONS
 from access.live import ChangeFeed
+from store.changes import AuditHead
 from store.db import connect
 from store.models import AuditEvent, Message, Ticket
 from store.schema import VERSIONED, migrate
@@ -164,6 +165,16 @@ def test_the_feed_says_what_others_changed(db: peewee.Database, db_path: Path, w
     other.revoke_role("ada", "Admin")
     changes = feed.poll()
     assert changes is not None and changes.grants_may_differ and changes.tickets == set()
+
+
+def test_the_audit_head_signal_moves_with_each_change(db: peewee.Database, w) -> None:
+    """The signal any database offers (PostgreSQL uses it until it has its own)."""
+    signal = AuditHead()
+    assert signal.moved()  # the first ask: nothing known yet
+    assert not signal.moved()
+    Gate(db, "sam").take(w.t_s1)
+    assert signal.moved()
+    assert not signal.moved()
 
 
 def test_the_feed_starts_from_a_given_head(db: peewee.Database, w) -> None:
