@@ -8,6 +8,7 @@ import operator
 from collections import defaultdict
 from dataclasses import dataclass
 from functools import reduce
+from typing import cast
 
 import peewee
 
@@ -100,7 +101,8 @@ def read_grants(person: peewee.Expression) -> Grants | None:
             Source.archived == True  # noqa: E712
         ),
     ]
-    rows = list(reduce(operator.add, parts).tuples())
+    union = cast(peewee.SelectBase, reduce(operator.add, parts))
+    rows = list(union.tuples())
     people = [row for row in rows if row[0] == "person"]
     if len(people) != 1:
         return None

@@ -16,6 +16,9 @@ from access.vocabulary import SCOPE_ALL, SCOPE_OWN, SCOPE_USERGROUPS
 from store.models import Ticket
 from store.planner import unindexed
 
+# A condition on `Ticket`: a composed expression, or one of the constants below.
+Predicate = peewee.ColumnBase
+
 TRUE = peewee.SQL("1 = 1")
 FALSE = peewee.SQL("1 = 0")
 
@@ -31,7 +34,7 @@ def scoped_column(column: peewee.Field) -> peewee.ColumnBase:
     return unindexed(column)
 
 
-def _any(expressions: list[peewee.Expression]) -> peewee.Expression:
+def _any(expressions: list[Predicate]) -> Predicate:
     """OR, folding the constants, so that an unrestricted role leaves no predicate for the
     planner to evaluate per row."""
     if any(e is TRUE for e in expressions):
@@ -40,7 +43,7 @@ def _any(expressions: list[peewee.Expression]) -> peewee.Expression:
     return reduce(or_, kept) if kept else FALSE
 
 
-def _all(*expressions: peewee.Expression) -> peewee.Expression:
+def _all(*expressions: Predicate) -> Predicate:
     """AND, folding the constants."""
     if any(e is FALSE for e in expressions):
         return FALSE
@@ -48,15 +51,15 @@ def _all(*expressions: peewee.Expression) -> peewee.Expression:
     return reduce(and_, kept) if kept else TRUE
 
 
-def is_own(grants: Grants) -> peewee.Expression:
+def is_own(grants: Grants) -> Predicate:
     return (scoped_column(Ticket.requester) == grants.person_id) | (
         scoped_column(Ticket.assignee) == grants.person_id
     )
 
 
-def role_covers(role: RoleGrant, grants: Grants) -> peewee.Expression:
+def role_covers(role: RoleGrant, grants: Grants) -> Predicate:
     """The tickets a role's scopes reach: its sources, then all / the person's groups / own."""
-    parts: list[peewee.Expression] = []
+    parts: list[Predicate] = []
     if not role.all_sources:
         if not role.source_ids:
             return FALSE
@@ -72,33 +75,33 @@ def role_covers(role: RoleGrant, grants: Grants) -> peewee.Expression:
     return _all(*parts)
 
 
-def supervised(grants: Grants) -> peewee.Expression:
+def supervised(grants: Grants) -> Predicate:
     """Non-private tickets of the groups the person supervises."""
     if not grants.supervises:
         return FALSE
     return scoped_column(Ticket.usergroup).in_(sorted(grants.supervises)) & ~Ticket.private
 
 
-def not_archived(grants: Grants) -> peewee.Expression:
+def not_archived(grants: Grants) -> Predicate:
     """Tickets of archived sources exist only for people with `sources.archived`."""
     if grants.holds(SOURCES_ARCHIVED) or not grants.archived_source_ids:
         return TRUE
     return scoped_column(Ticket.source).not_in(sorted(grants.archived_source_ids))
 
 
-def seen_without_supervision(grants: Grants) -> peewee.Expression:
+def seen_without_supervision(grants: Grants) -> Predicate:
     rules = [is_own(grants)]
     rules += [role_covers(role, grants) for role in grants.roles_with(TICKETS_LIST)]
     return _any(rules)
 
 
-def visible(grants: Grants) -> peewee.Expression:
+def visible(grants: Grants) -> Predicate:
     """Who sees a ticket: own (filed or assigned), a `tickets.list` role whose scope covers it,
     or supervision of its group; never an archived source's ticket without `sources.archived`."""
     return _all(_any([seen_without_supervision(grants), supervised(grants)]), not_archived(grants))
 
 
-def as_supervisor(grants: Grants) -> peewee.Expression:
+def as_supervisor(grants: Grants) -> Predicate:
     """True for visible tickets the person sees only because they supervise the group."""
     if not grants.supervises:
         return FALSE
@@ -111,7 +114,7 @@ def as_supervisor(grants: Grants) -> peewee.Expression:
     return supervised(grants) & ~peewee.fn.COALESCE(seen, False)
 
 
-def may(grants: Grants, permission: str) -> peewee.Expression:
+def may(grants: Grants, permission: str) -> Predicate:
     """The visible tickets on which `permission` counts for this person.
 
     A ticket permission counts only through a role whose scope covers the ticket, or through

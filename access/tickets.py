@@ -109,7 +109,7 @@ class TicketDesk(GateBase):
 
     def _filtered(
         self, grants: Grants, query: TicketQuery, *, in_order: bool = False
-    ) -> peewee.Expression:
+    ) -> scope.Predicate:
         """The tickets in scope that `query` selects; `in_order` when a page is read in inbox
         order (the search may then plan for that order)."""
         where = scope.visible(grants)
@@ -149,7 +149,7 @@ class TicketDesk(GateBase):
             where &= self._matching(grants, query.search, in_order)
         return where
 
-    def _matching(self, grants: Grants, text: str, in_order: bool) -> peewee.Expression:
+    def _matching(self, grants: Grants, text: str, in_order: bool) -> scope.Predicate:
         """Subject or public conversation matches; notes count only where the person may
         read notes on that ticket."""
         number = _NUMBER.match(text.strip())
@@ -173,7 +173,7 @@ class TicketDesk(GateBase):
             return search.asker(text, include_notes=notes_ok is scope.TRUE)
         return None
 
-    def _rows(self, grants: Grants, where: peewee.Expression) -> peewee.ModelSelect:
+    def _rows(self, grants: Grants, where: scope.Predicate) -> peewee.ModelSelect:
         as_supervisor = peewee.Case(None, [(scope.as_supervisor(grants), 1)], 0)
         return (
             Ticket.select(
@@ -389,7 +389,7 @@ class TicketDesk(GateBase):
         grants: Grants,
         number: int,
         permission: str,
-        flags: Mapping[str, peewee.Expression] | None = None,
+        flags: Mapping[str, scope.Predicate] | None = None,
     ) -> Ticket:
         """The ticket, read inside the write transaction in one statement, if the person sees
         it and `permission` counts on it. It carries `assignee_name` and `group_name` (the
@@ -441,7 +441,7 @@ class TicketDesk(GateBase):
         action: str,
         expected: int | None,
         compute: Callable[[Grants, Ticket], tuple[dict[peewee.Field, Any], Any, Any]],
-        flags: Callable[[], Mapping[str, peewee.Expression]] | None = None,
+        flags: Callable[[], Mapping[str, scope.Predicate]] | None = None,
     ) -> int:
         """Shared shape of field changes: in one transaction, read the grants and the ticket
         (with `flags`, more questions about it), check, compute the new values, write, audit."""
@@ -568,7 +568,7 @@ class TicketDesk(GateBase):
         ticket to someone outside its scope."""
         assignee: Grants | None = None
 
-        def may_work() -> dict[str, peewee.Expression]:
+        def may_work() -> dict[str, scope.Predicate]:
             nonlocal assignee
             if username is None:
                 return {}

@@ -36,7 +36,7 @@ class RoleEditorScreen(TickettyScreen[None]):
     ACTIONS: ClassVar[tuple[Action, ...]] = (
         Action("escape", "back", "Back", "roles.back"),
         Action("tab", "focus_next", "Next pane", "roles.next", show=False),
-        Action("space", "toggle", "Tick", "roles.toggle", ROLES_EDIT, priority=True),
+        Action("space", "tick", "Tick", "roles.toggle", ROLES_EDIT, priority=True),
         Action("ctrl+s", "save", "Save", "roles.save", ROLES_EDIT),
         Action("n", "new", "New", "roles.new", ROLES_EDIT),
         Action("c", "copy", "Copy", "roles.copy", ROLES_EDIT),
@@ -171,7 +171,7 @@ class RoleEditorScreen(TickettyScreen[None]):
         text.append_text(as_text("; ".join(f"{h.username} ({h.via})" for h in holders) or "nobody"))
         self.query_one("#who-can", Static).update(text)
 
-    def action_toggle(self) -> None:
+    def action_tick(self) -> None:
         tree = self.query_one("#permission-tree", Tree)
         node = tree.cursor_node
         if node is None or self.current is None:

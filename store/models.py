@@ -37,6 +37,7 @@ class BaseModel(Model):
 
 
 class Person(BaseModel):
+    id = AutoField()
     username = CharField(unique=True)
     display_name = CharField()
     email = CharField(default="")
@@ -47,6 +48,7 @@ class Person(BaseModel):
 
 
 class Source(BaseModel):
+    id = AutoField()
     name = CharField(unique=True)
     kind = CharField(default="email")
     archived = BooleanField(default=False, index=True)
@@ -54,6 +56,7 @@ class Source(BaseModel):
 
 
 class Role(BaseModel):
+    id = AutoField()
     name = CharField(unique=True)
     description = TextField(default="")
     all_sources = BooleanField(default=True)
@@ -62,6 +65,8 @@ class Role(BaseModel):
 
 
 class RolePermission(BaseModel):
+    id = AutoField()
+    role_id: int
     role = ForeignKeyField(Role, on_delete="CASCADE", backref="permissions")
     permission = CharField()
 
@@ -70,6 +75,9 @@ class RolePermission(BaseModel):
 
 
 class RoleSource(BaseModel):
+    id = AutoField()
+    role_id: int
+    source_id: int
     role = ForeignKeyField(Role, on_delete="CASCADE", backref="sources")
     source = ForeignKeyField(Source, on_delete="CASCADE")
 
@@ -78,6 +86,9 @@ class RoleSource(BaseModel):
 
 
 class PersonRole(BaseModel):
+    id = AutoField()
+    person_id: int
+    role_id: int
     person = ForeignKeyField(Person, on_delete="CASCADE", backref="role_links")
     role = ForeignKeyField(Role, on_delete="CASCADE", backref="holders")
 
@@ -86,12 +97,16 @@ class PersonRole(BaseModel):
 
 
 class Usergroup(BaseModel):
+    id = AutoField()
     name = CharField(unique=True)
     description = TextField(default="")
     version = IntegerField(default=1)  # its name, members, supervisors and field values
 
 
 class GroupMember(BaseModel):
+    id = AutoField()
+    usergroup_id: int
+    person_id: int
     usergroup = ForeignKeyField(Usergroup, on_delete="CASCADE", backref="members")
     person = ForeignKeyField(Person, on_delete="CASCADE")
 
@@ -100,6 +115,9 @@ class GroupMember(BaseModel):
 
 
 class GroupSupervisor(BaseModel):
+    id = AutoField()
+    usergroup_id: int
+    person_id: int
     usergroup = ForeignKeyField(Usergroup, on_delete="CASCADE", backref="supervisors")
     person = ForeignKeyField(Person, on_delete="CASCADE")
 
@@ -108,6 +126,7 @@ class GroupSupervisor(BaseModel):
 
 
 class CustomField(BaseModel):
+    id = AutoField()
     name = CharField(unique=True)
     kind = CharField(default="text")
     required = BooleanField(default=False)
@@ -116,6 +135,9 @@ class CustomField(BaseModel):
 
 
 class CustomFieldValue(BaseModel):
+    id = AutoField()
+    field_id: int
+    usergroup_id: int
     field = ForeignKeyField(CustomField, on_delete="CASCADE")
     usergroup = ForeignKeyField(Usergroup, on_delete="CASCADE", backref="field_values")
     value = TextField(default="")
@@ -125,6 +147,10 @@ class CustomFieldValue(BaseModel):
 
 
 class Ticket(BaseModel):
+    source_id: int
+    requester_id: int
+    usergroup_id: int | None
+    assignee_id: int | None
     number = AutoField()
     subject = CharField()
     status = CharField(default="new")
@@ -167,6 +193,9 @@ class Ticket(BaseModel):
 
 
 class Message(BaseModel):
+    id = AutoField()
+    ticket_id: int
+    author_id: int
     ticket = ForeignKeyField(Ticket, on_delete="CASCADE", backref="messages", index=False)
     kind = CharField()
     author = ForeignKeyField(Person, on_delete="RESTRICT", index=False)
@@ -179,6 +208,9 @@ class Message(BaseModel):
 
 class AuditEvent(BaseModel):
     """One change (or one refused attempt); rows are never updated or deleted."""
+
+    id = AutoField()
+    actor_id: int | None
 
     at = DateTimeField(default=utcnow)
     actor = ForeignKeyField(Person, null=True, on_delete="RESTRICT", index=False)
@@ -203,6 +235,9 @@ class MailAccount(BaseModel):
     """The mailbox behind an e-mail source. No password: secrets come from a file or the
     environment (`access.mail.secrets`)."""
 
+    id = AutoField()
+    source_id: int
+
     source = ForeignKeyField(Source, unique=True, on_delete="CASCADE", backref="mail_accounts")
     address = CharField()
     imap_url = CharField(default="")
@@ -213,6 +248,9 @@ class MailAccount(BaseModel):
 
 class MailCursor(BaseModel):
     """How far an IMAP folder has been read; written in the transaction of each message taken."""
+
+    id = AutoField()
+    source_id: int
 
     source = ForeignKeyField(Source, on_delete="CASCADE")
     folder = CharField()
@@ -226,6 +264,11 @@ class MailCursor(BaseModel):
 class MailId(BaseModel):
     """A Message-ID a ticket's conversation carries: sent by Ticketty (`outgoing`) or taken in."""
 
+    id = AutoField()
+    source_id: int
+    ticket_id: int
+    message_id: int | None
+
     mail_id = CharField(max_length=500)
     source = ForeignKeyField(Source, on_delete="CASCADE", index=False)
     ticket = ForeignKeyField(Ticket, on_delete="CASCADE")
@@ -237,6 +280,8 @@ class MailId(BaseModel):
 
 
 class Attachment(BaseModel):
+    id = AutoField()
+    message_id: int
     message = ForeignKeyField(Message, on_delete="CASCADE", backref="attachments")
     filename = CharField(max_length=500)
     content_type = CharField(max_length=200)
@@ -249,6 +294,10 @@ class Attachment(BaseModel):
 
 class OutboxItem(BaseModel):
     """One reply to deliver; written in the transaction of the reply itself."""
+
+    id = AutoField()
+    message_id: int
+    source_id: int
 
     message = ForeignKeyField(Message, unique=True, on_delete="CASCADE")
     source = ForeignKeyField(Source, on_delete="CASCADE", index=False)
@@ -266,6 +315,9 @@ class OutboxItem(BaseModel):
 
 class QuarantinedMail(BaseModel):
     """A message that could not be taken in, kept whole with the reason."""
+
+    id = AutoField()
+    source_id: int
 
     source = ForeignKeyField(Source, on_delete="CASCADE")
     origin = CharField(max_length=500)

@@ -96,7 +96,9 @@ class GateAccess:
         return needed is None or self.allows(needed)
 
 
-class TickettyScreen(GateAccess, Screen[ResultType]):
+# For mypy, GateAccess narrows Textual's `app` (an App[object]) to this app, as Posting does with a
+# cast; App is invariant in its result type, so the narrowing reads as incompatible.
+class TickettyScreen(GateAccess, Screen[ResultType]):  # type: ignore[misc]
     """A full screen of Ticketty."""
 
     def refresh_permissions(self) -> None:
@@ -109,5 +111,5 @@ class TickettyScreen(GateAccess, Screen[ResultType]):
         self.refresh_bindings()
 
 
-class TickettyModal(GateAccess, ModalScreen[ResultType]):
+class TickettyModal(GateAccess, ModalScreen[ResultType]):  # type: ignore[misc]  # as above
     """A modal screen of Ticketty that talks to the gate."""

@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from textual.notifications import SeverityLevel
+
 from access.views import Assignee, BulkOutcome, GroupView
 from access.vocabulary import TICKET_PRIORITIES, TICKET_STATUSES
 from tui.safe_text import one_line
@@ -77,7 +79,7 @@ def apply_change(
 
     def reported(outcome: BulkOutcome) -> None:
         text = f"{outcome.change}: {outcome.summary()}"
-        severity = "warning" if outcome.skipped else "information"
+        severity: SeverityLevel = "warning" if outcome.skipped else "information"
         screen.notify(one_line(text), severity=severity, timeout=8)
         finished(outcome)
 
