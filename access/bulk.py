@@ -15,6 +15,7 @@ from typing import Any
 import peewee
 
 from access import audit, scope
+from access.catalogue import TICKETS_REPLY
 from access.errors import InvalidInput, NotFound
 from access.gate import GateBase
 from access.grants import Grants, read_grants
@@ -174,7 +175,7 @@ class BulkTickets(GateBase):
         permitted = _numbers_where(list(rows), scope.may(grants, target.permission))
         able = set(rows)
         if target.assignee is not None:
-            able = _numbers_where(list(rows), scope.may(target.assignee, "tickets.reply"))
+            able = _numbers_where(list(rows), scope.may(target.assignee, TICKETS_REPLY))
         will: list[int] = []
         skipped: dict[str, list[int]] = {}
         before: dict[int, Any] = {}
@@ -302,7 +303,7 @@ class Assignees(GateBase):
                     Person.id.in_(
                         PersonRole.select(PersonRole.person)
                         .join(RolePermission, on=(RolePermission.role == PersonRole.role))
-                        .where(RolePermission.permission == "tickets.reply")
+                        .where(RolePermission.permission == TICKETS_REPLY)
                     )
                     | Person.id.in_(GroupSupervisor.select(GroupSupervisor.person))
                 )
@@ -312,7 +313,7 @@ class Assignees(GateBase):
         chosen = []
         for person in workers:
             if person.id == grants.person_id or _numbers_where(
-                wanted, scope.may(_grants_of(person), "tickets.reply")
+                wanted, scope.may(_grants_of(person), TICKETS_REPLY)
             ):
                 chosen.append(Assignee(person.username, person.display_name))
         return chosen

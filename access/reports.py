@@ -9,15 +9,22 @@ from datetime import timedelta
 import peewee
 
 from access import scope
-from access.errors import PermissionDenied
+from access.errors import InvalidInput, PermissionDenied
 from access.gate import GateBase
 from access.views import WorkloadRow
 from access.vocabulary import OPEN_STATUSES
 from store.models import Message, Person, Ticket, utcnow
 
+# The periods a report is usually asked for, in days.
+PERIODS = (7, 30, 90, 365)
+
 
 class Reports(GateBase):
-    def workload(self) -> list[WorkloadRow]:
+    def workload(self, days: int = 30) -> list[WorkloadRow]:
+        """Per agent: tickets open and assigned now; over the last `days`, replies written and
+        the median time from a ticket's filing to the agent's first reply on it."""
+        if not 1 <= days <= 3660:
+            raise InvalidInput("the period is 1 to 3660 days")
         grants = self.grants()
         if grants.holds("reports.team"):
             agents = None
@@ -34,11 +41,11 @@ class Reports(GateBase):
         if agents is not None:
             open_counts = open_counts.where(Ticket.assignee.in_(agents))
         open_by = {row["assignee"]: row["n"] for row in open_counts.dicts()}
-        since = utcnow() - timedelta(days=30)
+        since = utcnow() - timedelta(days=days)
         replies = (
             Message.select(Message.author, Message.ticket, Message.created_at, Ticket.created_at)
             .join(Ticket, on=(Message.ticket == Ticket.number))
-            .where(visible & (Message.kind == "reply"))
+            .where(visible & (Message.kind == "reply") & (Message.created_at >= since))
         )
         if agents is not None:
             replies = replies.where(Message.author.in_(agents))
@@ -46,8 +53,7 @@ class Reports(GateBase):
         first: dict[tuple[int, int], float] = {}
         for row in replies.tuples():
             author, number, replied_at, opened_at = row
-            if replied_at >= since:
-                recent[author] = recent.get(author, 0) + 1
+            recent[author] = recent.get(author, 0) + 1
             minutes = (replied_at - opened_at).total_seconds() / 60
             key = (author, number)
             first[key] = min(first.get(key, minutes), minutes)
@@ -65,7 +71,8 @@ class Reports(GateBase):
                 WorkloadRow(
                     username=names[pid],
                     open_assigned=open_by.get(pid, 0),
-                    replies_30d=recent.get(pid, 0),
+                    days=days,
+                    replies=recent.get(pid, 0),
                     median_first_response_minutes=(
                         round(statistics.median(per_agent[pid]), 1) if pid in per_agent else None
                     ),

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import operator
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import replace
+from functools import reduce
 from typing import Any
 
 import peewee
 
 from access import scope
 from access.catalogue import (
+    AUDIT_VIEW,
     TICKET_PERMISSIONS,
     TICKETS_ASSIGN,
     TICKETS_CHANGE_GROUP,
@@ -31,9 +34,12 @@ from access.errors import Conflict, InvalidInput, NoChange, NotFound, Permission
 from access.gate import GateBase, conflict_if_stale
 from access.grants import Grants, read_grants
 from access.mail.outbox import queue_reply
+from access.requester_messages import FINAL_STATUS, status_after_requester_message
+from access.validation import checked_name, validate_field_value
 from access.views import (
     REQUESTER_MESSAGE,
     AttachmentView,
+    AuditView,
     FieldValue,
     GroupCount,
     MessageView,
@@ -55,6 +61,7 @@ from store import search
 from store.changes import newest_event
 from store.models import (
     Attachment,
+    AuditEvent,
     CustomField,
     CustomFieldValue,
     Message,
@@ -71,6 +78,11 @@ Requester = Person.alias("requester")
 Assignee = Person.alias("assignee")
 
 _NUMBER = re.compile(r"^#?([0-9]{1,18})$")
+# In a search only `#42` is a ticket number: bare digits (an order number) are words.
+_TICKET_REF = re.compile(r"^#([0-9]{1,18})$")
+_SEARCH_WORD = re.compile(r"\w+", re.UNICODE)
+# A search matches the tickets of at most this many requesters by name or e-mail.
+MAX_REQUESTERS = 500
 MAX_SUBJECT = 300
 MAX_BODY = 200_000
 
@@ -145,28 +157,44 @@ class TicketDesk(GateBase):
             if person is None:
                 raise InvalidInput(f"no person named {query.assignee!r}")
             where &= Ticket.assignee == person.id
+        if query.requester:
+            person = Person.get_or_none(Person.username == query.requester)
+            if person is None:
+                raise InvalidInput(f"no person named {query.requester!r}")
+            where &= Ticket.requester == person.id
         if query.search.strip():
             where &= self._matching(grants, query.search, in_order)
         return where
 
     def _matching(self, grants: Grants, text: str, in_order: bool) -> scope.Predicate:
-        """Subject or public conversation matches; notes count only where the person may
-        read notes on that ticket."""
-        number = _NUMBER.match(text.strip())
+        """`#42` is that ticket. Otherwise every word in the subject or the public
+        conversation (notes count only where the person may read notes on that ticket), or in
+        the requester's name (their e-mail only where the person may see contacts)."""
+        number = _TICKET_REF.match(text.strip())
         if number:
             return Ticket.number == int(number.group(1))
         notes_ok = scope.may(grants, TICKETS_VIEW_NOTES)
         if notes_ok is scope.FALSE:
-            return search.public_match(text, in_order=in_order)
-        if notes_ok is scope.TRUE:
-            return search.any_match(text, in_order=in_order)
-        public = search.public_match(text, in_order=in_order)
-        return public | (search.any_match(text, in_order=in_order) & notes_ok)
+            in_text = search.public_match(text, in_order=in_order)
+        elif notes_ok is scope.TRUE:
+            in_text = search.any_match(text, in_order=in_order)
+        else:
+            public = search.public_match(text, in_order=in_order)
+            in_text = public | (search.any_match(text, in_order=in_order) & notes_ok)
+        by_name, by_email = _requesters_matching(text)
+        if by_name:
+            in_text |= Ticket.requester.in_(by_name)
+        if by_email:
+            contact_ok = scope.may(grants, TICKETS_VIEW_CONTACT)
+            if contact_ok is not scope.FALSE:
+                in_text |= Ticket.requester.in_(by_email) & contact_ok
+        return in_text
 
     def _asker(self, grants: Grants, text: str) -> search.Asker | None:
         """The search as a question about one ticket, where notes are readable everywhere the
-        person looks or nowhere (a mixed scope needs the ticket's columns beside the answer)."""
-        if not text.strip() or _NUMBER.match(text.strip()):
+        person looks or nowhere (a mixed scope needs the ticket's columns beside the answer),
+        and no requester's name or e-mail matches (the question asks only the text)."""
+        if not text.strip() or _TICKET_REF.match(text.strip()) or any(_requesters_matching(text)):
             return None
         notes_ok = scope.may(grants, TICKETS_VIEW_NOTES)
         if notes_ok is scope.TRUE or notes_ok is scope.FALSE:
@@ -277,6 +305,7 @@ class TicketDesk(GateBase):
             statuses=query.statuses,
             sources=query.sources,
             assignee=query.assignee,
+            requester=query.requester,
             mine=query.mine,
             unassigned=query.unassigned,
             search=query.search,
@@ -384,6 +413,35 @@ class TicketDesk(GateBase):
 
     # --------------------------------------------------------------- changes
 
+    def ticket_history(self, number: int | str) -> list[AuditView]:
+        """The audit events of one ticket, oldest first, for people with `audit.view` who see
+        the ticket; a note's text only where they may read its notes."""
+        number = parse_number(number)
+        grants = self.require(AUDIT_VIEW)
+        self._visible_ticket(grants, number)
+        notes_ok = TICKETS_VIEW_NOTES in self._allowed(grants, number)
+        Actor = Person.alias("actor")
+        events = (
+            AuditEvent.select(AuditEvent, Actor.username)
+            .join(Actor, peewee.JOIN.LEFT_OUTER, on=(AuditEvent.actor == Actor.id))
+            .where(AuditEvent.ticket == number)
+            .order_by(AuditEvent.id)
+        )
+        return [
+            AuditView(
+                e.id,
+                e.at,
+                e.actor.username if e.actor_id else None,
+                e.action,
+                e.target_kind,
+                e.target_id,
+                e.ticket,
+                e.before,
+                "" if e.action == "ticket.note" and not notes_ok else e.after,
+            )
+            for e in events
+        ]
+
     def _for_change(
         self,
         grants: Grants,
@@ -488,7 +546,24 @@ class TicketDesk(GateBase):
                     if kind == "reply":
                         self._reply_still_right(ticket, seen)
                     expected = ticket.version
-                version = self._update(ticket, expected, {})
+                changes: dict[peewee.Field, Any] = {}
+                if kind == "customer":
+                    if ticket.status == FINAL_STATUS:
+                        raise InvalidInput(
+                            f"#{number} is closed; file a new ticket for this, naming #{number}"
+                        )
+                    reopened = status_after_requester_message(ticket.status)
+                    if reopened is not None:
+                        changes[Ticket.status] = reopened
+                        self.record(
+                            "ticket.status",
+                            "ticket",
+                            number,
+                            ticket=number,
+                            before=ticket.status,
+                            after=reopened,
+                        )
+                version = self._update(ticket, expected, changes)
                 message = Message.create(
                     ticket=number, kind=kind, author=grants.person_id, body=body
                 )
@@ -670,9 +745,16 @@ class TicketDesk(GateBase):
         source: str | None = None,
         private: bool = False,
         priority: str = DEFAULT_PRIORITY,
+        requester: str | None = None,
+        requester_name: str | None = None,
     ) -> int:
-        """File a ticket as this person. Members file for their group; picking another group
-        needs `tickets.choose_group`, a private ticket `tickets.create_private`."""
+        """File a ticket as this person, or for a customer (a phone call, a walk-in).
+        Members file for their group; picking another group needs `tickets.choose_group`, a
+        private ticket `tickets.create_private`.
+
+        `requester`: a username or an e-mail; an unknown e-mail makes a new requester named
+        `requester_name`. Filing for someone else needs `tickets.reply` as well as
+        `tickets.create` (an agent, not a customer filing for others)."""
         subject = (subject or "").strip()
         if not subject:
             raise InvalidInput("the subject is empty")
@@ -686,14 +768,22 @@ class TicketDesk(GateBase):
             raise PermissionDenied(f"{self.username} may not file private tickets")
         group_id = self._group_for_new_ticket(grants, group)
         source_id = self._source_for_new_ticket(grants, source)
+        requester = (requester or "").strip() or None
+        if requester is not None and not grants.holds(TICKETS_REPLY):
+            raise PermissionDenied(f"{self.username} may not file tickets for others")
         with self.writing():
             now = utcnow()
+            requester_id = (
+                grants.person_id
+                if requester is None
+                else self._requester_for_new_ticket(requester, requester_name)
+            )
             ticket = Ticket.create(
                 subject=subject,
                 status=NEW,
                 priority=priority,
                 source=source_id,
-                requester=grants.person_id,
+                requester=requester_id,
                 usergroup=group_id,
                 private=private,
                 created_at=now,
@@ -702,7 +792,7 @@ class TicketDesk(GateBase):
             Message.create(
                 ticket=ticket.number,
                 kind="customer",
-                author=grants.person_id,
+                author=requester_id,
                 body=body,
                 created_at=now,
             )
@@ -716,9 +806,40 @@ class TicketDesk(GateBase):
                     "group": _group_name(group_id),
                     "source": Source.get_by_id(source_id).name,
                     "private": private,
+                    "priority": priority,
+                    "requester": Person.get_by_id(requester_id).username,
                 },
             )
             return ticket.number
+
+    def _requester_for_new_ticket(self, requester: str, name: str | None) -> int:
+        """An active person by username or e-mail; an unknown e-mail becomes a new requester
+        (written in the caller's transaction, with its audit event)."""
+        found = Person.get_or_none(
+            (Person.username == requester) | (peewee.fn.LOWER(Person.email) == requester.lower())
+        )
+        if found is not None:
+            if not found.active:
+                raise InvalidInput(f"{requester} is deactivated")
+            return int(found.id)
+        email = validate_field_value("email", requester, True, "the requester's e-mail")
+        if "@" not in email:
+            raise NotFound(f"no person named {requester!r}; give an e-mail for a new requester")
+        display_name = checked_name(name or email.split("@")[0], "the requester's name")
+        stem = re.sub(r"[^a-z0-9._-]", "", email.split("@")[0].lower())[:24]
+        stem = stem if stem[:1].isalpha() else f"c{stem}"
+        username, n = stem, 1
+        while Person.select().where(Person.username == username).exists():
+            n += 1
+            username = f"{stem}{n}"
+        person = Person.create(username=username, display_name=display_name, email=email)
+        self.record(
+            "person.add",
+            "person",
+            person.id,
+            after={"username": username, "display_name": display_name},
+        )
+        return int(person.id)
 
     def new_ticket_options(self) -> dict[str, Any]:
         """What the new-ticket form offers this person: groups to pick, private, sources."""
@@ -730,9 +851,11 @@ class TicketDesk(GateBase):
             "may_create": grants.holds(TICKETS_CREATE),
             "may_choose_group": grants.holds(TICKETS_CHOOSE_GROUP),
             "may_file_private": grants.holds(TICKETS_CREATE_PRIVATE),
+            "may_file_for_others": grants.holds(TICKETS_REPLY),
             "groups": groups,
             "default_group": _group_name(self._default_group(grants)),
             "sources": [s.name for s in self._open_sources()],
+            "priorities": list(TICKET_PRIORITIES),
         }
 
     @staticmethod
@@ -776,6 +899,27 @@ class TicketDesk(GateBase):
             if candidate.name == source:
                 return candidate.id
         raise NotFound(f"no open source named {source!r}")
+
+
+def _requesters_matching(text: str) -> tuple[list[int], list[int]]:
+    """The people whose username or display name holds every word of `text`, and those whose
+    e-mail does (and not their name): ids, at most MAX_REQUESTERS of each."""
+    words = _SEARCH_WORD.findall(text)
+    if not words:
+        return [], []
+
+    def holding_every_word(*columns: peewee.Field) -> peewee.Expression:
+        each = [reduce(operator.or_, [c.contains(w) for c in columns]) for w in words]
+        return reduce(operator.and_, each)
+
+    by_name = holding_every_word(Person.username, Person.display_name)
+    names = Person.select(Person.id).where(by_name).limit(MAX_REQUESTERS)
+    emails = (
+        Person.select(Person.id)
+        .where(holding_every_word(Person.email) & ~by_name)
+        .limit(MAX_REQUESTERS)
+    )
+    return [p for (p,) in names.tuples()], [p for (p,) in emails.tuples()]
 
 
 # Most urgent first: the rank of each priority, as SQL.

@@ -109,6 +109,7 @@ class TicketQuery:
     usergroups: tuple[int | None, ...] = ()  # None stands for "no group"
     sources: tuple[int, ...] = ()
     assignee: str | None = None  # a username
+    requester: str | None = None  # a username
     mine: bool = False
     unassigned: bool = False
     search: str = ""
@@ -237,7 +238,8 @@ class WorkloadRow:
 
     username: str
     open_assigned: int
-    replies_30d: int
+    days: int  # the period of the two figures below
+    replies: int
     median_first_response_minutes: float | None
 
 

@@ -21,10 +21,10 @@ class CustomFieldsScreen(ListingScreen):
     ACTIONS: ClassVar[tuple[Action, ...]] = (
         Action("n", "new", "New", "fields.new", USERGROUPS_FIELDS),
         Action("R", "rename", "Rename", "fields.rename", USERGROUPS_FIELDS),
-        Action("r", "required", "Required on/off", "fields.required", USERGROUPS_FIELDS),
-        Action("x", "retire", "Retire/restore", "fields.retire", USERGROUPS_FIELDS),
-        Action("K", "up", "Move up", "fields.up", USERGROUPS_FIELDS),
-        Action("J", "down", "Move down", "fields.down", USERGROUPS_FIELDS),
+        Action("r", "required", "Required", "fields.required", USERGROUPS_FIELDS),
+        Action("x", "retire", "Retire", "fields.retire", USERGROUPS_FIELDS),
+        Action("K", "up", "Raise", "fields.up", USERGROUPS_FIELDS),
+        Action("J", "down", "Lower", "fields.down", USERGROUPS_FIELDS),
     )
 
     def fetch(self) -> list[FieldDefinition]:

@@ -101,10 +101,11 @@ def open_destination(key: str) -> Screen[None]:
 
 class InboxScreen(TickettyScreen[None]):
     # Ticket actions need their permission somewhere in the person's scope; the gate still
-    # checks each ticket.
+    # checks each ticket. The footer shows what fits 80 columns with `?` and `q`; the rest is
+    # in the help and the palette.
     ACTIONS: ClassVar[tuple[Action, ...]] = (
         Action("slash", "search", "Search", "inbox.search"),
-        Action("f", "filter_status", "Status filter", "inbox.filter_status"),
+        Action("f", "filter_status", "Filter", "inbox.filter_status"),
         Action("P", "filter_priority", "Priority filter", "inbox.filter_priority", show=False),
         Action("O", "order", "Sort", "inbox.order", show=False),
         Action("F", "filter_groups", "Groups", "inbox.filter_groups"),
@@ -116,13 +117,13 @@ class InboxScreen(TickettyScreen[None]):
         Action("x", "clear_filters", "Clear filters", "inbox.clear", show=False),
         Action("t", "take", "Take", "inbox.take", TICKETS_TAKE),
         Action("a", "assign", "Assign", "inbox.assign", TICKETS_ASSIGN),
-        Action("m", "move", "Move group", "inbox.move", TICKETS_CHANGE_GROUP),
+        Action("m", "move", "Move", "inbox.move", TICKETS_CHANGE_GROUP, show=False),
         Action("s", "status", "Status", "inbox.status", TICKETS_CHANGE_STATUS),
-        Action("p", "priority", "Priority", "inbox.priority", TICKETS_CHANGE_STATUS),
+        Action("p", "priority", "Priority", "inbox.priority", TICKETS_CHANGE_STATUS, show=False),
         Action("c", "close", "Close", "inbox.close", TICKETS_CLOSE),
-        Action("n", "new_ticket", "New", "inbox.new", TICKETS_CREATE),
-        Action("R", "roles", "Roles", "inbox.roles", ROLES_LIST),
-        Action("o", "go", "Go to", "inbox.go"),
+        Action("n", "new_ticket", "New ticket", "inbox.new", TICKETS_CREATE, show=False),
+        Action("R", "roles", "Roles", "inbox.roles", ROLES_LIST, show=False),
+        Action("o", "go", "Go", "inbox.go"),
         Action("ctrl+r", "reload", "Reload", "inbox.reload", show=False),
     )
 
@@ -215,7 +216,7 @@ class InboxScreen(TickettyScreen[None]):
 
         self.app.push_screen(
             PromptModal(
-                "Search: whole words, refund* for words it begins, or #number",
+                "Search: words, numbers, a requester; refund* for words it begins; #42 a ticket",
                 self.query_filter.search,
             ),
             done,

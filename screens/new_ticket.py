@@ -1,5 +1,6 @@
-"""Filing a ticket: subject and text; the group picker only with `tickets.choose_group`, the
-private switch only with `tickets.create_private`."""
+"""Filing a ticket: subject and text, source and priority; for a customer (requester by e-mail,
+new or known) only for agents (`tickets.reply`); the group picker only with
+`tickets.choose_group`, the private switch only with `tickets.create_private`."""
 
 from __future__ import annotations
 
@@ -37,6 +38,23 @@ class NewTicketScreen(TickettyModal[int | None]):
     def _loaded(self, options: dict[str, Any]) -> None:
         self.options = options
         box = self.query_one("#new-ticket")
+        if options["may_file_for_others"]:
+            box.mount(
+                Input(placeholder="Requester: e-mail or username (empty: you)", id="requester"),
+                Input(placeholder="Requester's name (for a new e-mail)", id="requester-name"),
+                before="#subject",
+            )
+        sources = [(one_line(name), name) for name in options["sources"]]
+        box.mount(
+            Select(sources, prompt="Source", id="source"),
+            Select(
+                [(p, p) for p in options["priorities"]],
+                prompt="Priority",
+                value="normal",
+                allow_blank=False,
+                id="priority",
+            ),
+        )
         if options["may_choose_group"]:
             choices = [(one_line(name), name) for name in options["groups"]]
             box.mount(
@@ -64,6 +82,12 @@ class NewTicketScreen(TickettyModal[int | None]):
             if self.options["may_file_private"]
             else False
         )
+        requester = name = None
+        if self.options["may_file_for_others"]:
+            requester = self.query_one("#requester", Input).value or None
+            name = self.query_one("#requester-name", Input).value or None
+        source = self.query_one("#source", Select).value
+        priority = str(self.query_one("#priority", Select).value)
         gate = self.gate
 
         def filed(number: int) -> None:
@@ -71,7 +95,17 @@ class NewTicketScreen(TickettyModal[int | None]):
             self.dismiss(number)
 
         self.app.run_gate(
-            lambda: gate.create_ticket(subject, body, group=group, private=private), filed
+            lambda: gate.create_ticket(
+                subject,
+                body,
+                group=group,
+                private=private,
+                source=source if isinstance(source, str) else None,
+                priority=priority,
+                requester=requester,
+                requester_name=name,
+            ),
+            filed,
         )
 
     @on(Input.Submitted, "#subject")

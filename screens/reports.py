@@ -4,44 +4,61 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import ClassVar
 
 from rich.text import Text
 
+from access.reports import PERIODS
 from access.views import WorkloadRow
 from tui.listing import ListingScreen, pairs
-
-
-def minutes(value: float | None) -> str:
-    if value is None:
-        return "-"
-    hours, rest = divmod(int(value), 60)
-    return f"{hours}h {rest:02d}m" if hours else f"{rest}m"
+from tui.screen import Action
+from tui.units import duration
+from tui.widgets import PickerModal
 
 
 class ReportsScreen(ListingScreen):
     TITLE_TEXT = "Workload"
-    COLUMNS = ("Agent", "Open assigned", "Replies (30 days)", "Median first reply")
+    COLUMNS = ("Agent", "Open", "Replies", "1st reply")
+    ACTIONS: ClassVar[tuple[Action, ...]] = (Action("p", "period", "Period", "reports.period"),)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.days = 30
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.sub_title = f"last {self.days} days"
+
+    def action_period(self) -> None:
+        def chosen(value: str | None) -> None:
+            if value:
+                self.days = int(value)
+                self.sub_title = f"last {self.days} days"
+                self.reload()
+
+        choices = [(str(d), f"last {d} days") for d in PERIODS]
+        self.app.push_screen(PickerModal("Period of the report", choices), chosen)
 
     def key_of(self, record: WorkloadRow) -> str:
         return record.username
 
     def fetch(self) -> list[WorkloadRow]:
-        return self.gate.workload()
+        return self.gate.workload(self.days)
 
     def cells(self, record: WorkloadRow) -> Sequence[str]:
         return (
             record.username,
             str(record.open_assigned),
-            str(record.replies_30d),
-            minutes(record.median_first_response_minutes),
+            str(record.replies),
+            duration(record.median_first_response_minutes),
         )
 
     def describe(self, record: WorkloadRow) -> Text:
         return pairs(
             [
                 ("Open assigned", str(record.open_assigned)),
-                ("Replies, 30 days", str(record.replies_30d)),
-                ("Median first reply", minutes(record.median_first_response_minutes)),
+                (f"Replies, last {record.days} days", str(record.replies)),
+                ("Median first reply", duration(record.median_first_response_minutes)),
             ],
             record.username,
         )

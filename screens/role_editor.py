@@ -24,7 +24,9 @@ from tui.footer import KeyFooter
 from tui.live import OthersChanged
 from tui.safe_text import as_text, one_line
 from tui.screen import Action, TickettyScreen
-from tui.widgets import ConfirmModal, PickerModal, PromptModal
+from tui.widgets import ChecklistModal, ConfirmModal, PickerModal, PromptModal
+
+ALL_SOURCES = "*"
 
 
 def tri_state(leaves: list[str], chosen: set[str]) -> str:
@@ -35,7 +37,7 @@ def tri_state(leaves: list[str], chosen: set[str]) -> str:
 class RoleEditorScreen(TickettyScreen[None]):
     ACTIONS: ClassVar[tuple[Action, ...]] = (
         Action("escape", "back", "Back", "roles.back"),
-        Action("tab", "focus_next", "Next pane", "roles.next", show=False),
+        Action("tab", "app.focus_next", "Next pane", "roles.next", show=False),
         Action("space", "tick", "Tick", "roles.toggle", ROLES_EDIT, priority=True),
         Action("ctrl+s", "save", "Save", "roles.save", ROLES_EDIT),
         Action("n", "new", "New", "roles.new", ROLES_EDIT),
@@ -93,15 +95,44 @@ class RoleEditorScreen(TickettyScreen[None]):
             self._show(roles[options.highlighted])
         options.focus()
 
+    @property
+    def unsaved(self) -> int:
+        """How many permissions are ticked or unticked and not saved yet."""
+        if self.current is None:
+            return 0
+        return len(self.pending ^ set(self.current.permissions))
+
+    def _unless_unsaved(self, then: Any, stay: Any = None) -> None:
+        """Run `then`, after asking, when ticks would be lost; `stay` when the person keeps
+        them."""
+        if not self.unsaved or self.current is None:
+            then()
+            return
+
+        def answered(discard: bool | None) -> None:
+            if discard:
+                then()
+            elif stay is not None:
+                stay()
+
+        question = f"Discard {self.unsaved} unsaved change(s) to {self.current.name}?"
+        self.app.push_screen(ConfirmModal(question), answered)
+
     @on(OptionList.OptionHighlighted, "#role-list")
     def role_highlighted(self, event: OptionList.OptionHighlighted) -> None:
         role = next((r for r in self.roles if r.name == event.option.id), None)
-        if role is not None and role != self.current:  # not the one `_loaded` just showed
-            self._show(role)
+        if role is None or role == self.current:  # not the one `_loaded` just showed
+            return
+        options = self.query_one("#role-list", OptionList)
+        names = [r.name for r in self.roles]
+        current = self.current
 
-    @property
-    def unsaved(self) -> int:
-        return len(self.pending ^ self.current.permissions) if self.current else 0
+        def back_to_current() -> None:
+            if current is not None and current.name in names:
+                with options.prevent(OptionList.OptionHighlighted):
+                    options.highlighted = names.index(current.name)
+
+        self._unless_unsaved(lambda: self._show(role), back_to_current)
 
     def _show(self, role: RoleView) -> None:
         """Show `role`; unsaved ticks on it are laid on top of it as it now is."""
@@ -212,7 +243,12 @@ class RoleEditorScreen(TickettyScreen[None]):
         self.app.push_screen(PromptModal(title, value), done)
 
     def action_new(self) -> None:
-        self._ask_name("Name of the new role", "", lambda name: self.gate.create_role(name))
+        # A new role reaches nothing until given permissions, sources and a scope.
+        self._ask_name(
+            "Name of the new role",
+            "",
+            lambda name: self.gate.create_role(name, all_sources=False, ticket_scope="own"),
+        )
 
     def action_copy(self) -> None:
         if self.current is not None:
@@ -254,7 +290,7 @@ class RoleEditorScreen(TickettyScreen[None]):
         self.app.push_screen(ConfirmModal(question), done)
 
     def action_scope(self) -> None:
-        """Ticket scope, then sources: all, or one chosen source."""
+        """Ticket scope, then sources: all, or any chosen ones."""
         if self.current is None:
             return
         role = self.current
@@ -265,31 +301,35 @@ class RoleEditorScreen(TickettyScreen[None]):
                 return
 
             def sources_loaded(sources: list[SourceView]) -> None:
-                choices = [("*", "all sources")] + [(s.name, s.name) for s in sources]
+                choices = [(ALL_SOURCES, "all sources, new ones too")] + [
+                    (s.name, s.name) for s in sources
+                ]
+                ticked = [ALL_SOURCES] if role.all_sources else list(role.sources)
 
-                def source_chosen(source: str | None) -> None:
-                    if source is None:
+                def sources_chosen(chosen: tuple[str, ...] | None) -> None:
+                    if chosen is None:
                         return
-                    every = source == "*"
+                    every = ALL_SOURCES in chosen
                     self.app.run_gate(
                         lambda: self.gate.set_role_scope(
                             role.name,
                             all_sources=every,
-                            sources=() if every else (source,),
+                            sources=() if every else chosen,
                             ticket_scope=ticket_scope,
                             expected_version=role.version,
                         ),
                         lambda _: self.load(role.name),
                     )
 
-                self.app.push_screen(PickerModal("Sources the role covers", choices), source_chosen)
+                title = "Sources the role covers (none ticked: none)"
+                self.app.push_screen(ChecklistModal(title, choices, ticked), sources_chosen)
 
             self.app.run_gate(self.gate.list_sources, sources_loaded)
 
         self.app.push_screen(PickerModal("Tickets the role covers", scopes), scope_chosen)
 
     def action_back(self) -> None:
-        self.app.pop_screen()
+        self._unless_unsaved(self.app.pop_screen)
 
 
 def changed_permissions(before: frozenset[str], after: frozenset[str]) -> str:

@@ -19,6 +19,7 @@ from textual.widgets import Header, Static
 
 from access import Conflict, NotFound
 from access.catalogue import (
+    AUDIT_VIEW,
     TICKETS_ASSIGN,
     TICKETS_CHANGE_GROUP,
     TICKETS_CHANGE_STATUS,
@@ -27,7 +28,7 @@ from access.catalogue import (
     TICKETS_REPLY,
     TICKETS_TAKE,
 )
-from access.views import REQUESTER_MESSAGE, Seen, TicketDetail
+from access.views import REQUESTER_MESSAGE, AuditView, Seen, TicketDetail, TicketQuery, TicketRow
 from access.vocabulary import MESSAGE_LABELS
 from tui.app import describe_error
 from tui.footer import KeyFooter
@@ -36,7 +37,7 @@ from tui.mail_text import attachment_text, delivery_text
 from tui.safe_text import as_text, one_line
 from tui.screen import Action, TickettyScreen
 from tui.ticket_changes import apply_change, choose_value
-from tui.widgets import Composed, ComposeModal
+from tui.widgets import Composed, ComposeModal, PickerModal, TextModal
 
 
 class TicketDetailScreen(TickettyScreen[None]):
@@ -47,12 +48,14 @@ class TicketDetailScreen(TickettyScreen[None]):
         Action("N", "note", "Note", "detail.note", TICKETS_NOTE),
         Action("t", "take", "Take", "detail.take", TICKETS_TAKE),
         Action("a", "assign", "Assign", "detail.assign", TICKETS_ASSIGN),
-        Action("m", "move", "Move group", "detail.move", TICKETS_CHANGE_GROUP),
+        Action("m", "move", "Move", "detail.move", TICKETS_CHANGE_GROUP),
         Action("s", "status", "Status", "detail.status", TICKETS_CHANGE_STATUS),
-        Action("p", "priority", "Priority", "detail.priority", TICKETS_CHANGE_STATUS),
+        Action("p", "priority", "Priority", "detail.priority", TICKETS_CHANGE_STATUS, show=False),
         Action("c", "close", "Close", "detail.close", TICKETS_CLOSE),
         Action("ctrl+s", "send_kept", "Send kept text", "detail.send_kept"),
         Action("ctrl+r", "reload", "Reload", "detail.reload", show=False),
+        Action("h", "history", "History", "detail.history", AUDIT_VIEW, show=False),
+        Action("T", "requester_tickets", "Requester's tickets", "detail.requester", show=False),
         Action("j", "scroll_down", "Down", "detail.down", show=False),
         Action("k", "scroll_up", "Up", "detail.up", show=False),
     )
@@ -167,26 +170,41 @@ class TicketDetailScreen(TickettyScreen[None]):
 
     @staticmethod
     def _fields(detail: TicketDetail) -> Text:
+        """The fields in a few lines, label and value pairs run together (the subject is the
+        title): at 80x24 the conversation keeps most of the screen."""
         row = detail.row
         contact = " ".join(x for x in (detail.requester_email, detail.requester_phone) if x)
-        pairs = [
-            ("Subject", row.subject),
-            ("Status", f"{row.status} · priority {row.priority}"),
-            ("Requester", f"{detail.requester_name} ({row.requester}) {contact}".strip()),
-            ("Group", row.usergroup or "-"),
-            ("Source", row.source),
-            ("Assignee", row.assignee or "-"),
+        lines = [
+            [
+                ("Status", row.status),
+                ("Priority", row.priority),
+                ("Group", row.usergroup or "-"),
+                ("Source", row.source),
+            ],
+            [("Requester", f"{detail.requester_name} ({row.requester}) {contact}".strip())],
+            [
+                ("Assignee", row.assignee or "-"),
+                ("Created", f"{row.created_at:%Y-%m-%d %H:%M}"),
+                ("Changed", f"{row.updated_at:%Y-%m-%d %H:%M}"),
+            ],
         ]
+        notes = []
         if row.private:
-            pairs.append(("Private", "yes: the group's other members do not see it"))
+            notes.append(("Private", "the group's other members do not see it"))
         if row.as_supervisor:
-            pairs.append(("Seen as", "supervisor of the group"))
-        pairs += [(f.name, f.value) for f in detail.group_fields if f.value]
+            notes.append(("Seen as", "supervisor of the group"))
+        notes += [(f.name, f.value) for f in detail.group_fields if f.value]
+        if notes:
+            lines.append(notes)
         text = Text()
-        for name, value in pairs:
-            text.append(f"{one_line(name):>16}  ", style="bold")
-            text.append_text(as_text(one_line(value)))
-            text.append("\n")
+        for number, line in enumerate(lines):
+            if number:
+                text.append("\n")
+            for index, (name, value) in enumerate(line):
+                if index:
+                    text.append("  ")
+                text.append(f"{one_line(name)} ", style="bold")
+                text.append_text(as_text(one_line(value)))
         return text
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -196,7 +214,10 @@ class TicketDetailScreen(TickettyScreen[None]):
         return super().check_action(action, parameters)
 
     def allows(self, permission: str) -> bool:
-        """What counts on this ticket; nothing before it is read."""
+        """What counts on this ticket; nothing before it is read. The audit trail needs
+        `audit.view`, which is no ticket permission."""
+        if permission == AUDIT_VIEW:
+            return self.can(AUDIT_VIEW)
         if self.detail is None:
             return False
         if permission == TICKETS_REPLY and REQUESTER_MESSAGE in self.detail.allowed:
@@ -314,6 +335,49 @@ class TicketDetailScreen(TickettyScreen[None]):
 
     def action_close(self) -> None:
         self._apply("close")
+
+    def action_history(self) -> None:
+        """The ticket's audit trail, oldest first."""
+
+        def loaded(events: list[AuditView]) -> None:
+            text = Text()
+            for event in events:
+                text.append(f"{event.at:%Y-%m-%d %H:%M} ", style="dim")
+                text.append(f"{event.actor or '-'} ", style="bold")
+                text.append_text(as_text(one_line(event.action)))
+                change = " → ".join(x for x in (event.before, event.after) if x)
+                if change:
+                    text.append("  ")
+                    text.append_text(as_text(one_line(change)))
+                text.append("\n")
+            text.rstrip()
+            self.app.push_screen(TextModal(f"History of #{self.number}", text))
+
+        self.app.run_gate(lambda: self.gate.ticket_history(self.number), loaded)
+
+    def action_requester_tickets(self) -> None:
+        """The requester's other tickets that this person may see; enter opens one."""
+        if self.detail is None:
+            return
+        query = TicketQuery(requester=self.detail.row.requester)
+
+        def loaded(rows: list[TicketRow]) -> None:
+            choices = [
+                (str(r.number), f"#{r.number} {r.status:8} {r.subject}")
+                for r in rows
+                if r.number != self.number
+            ]
+            if not choices:
+                self.notify("no other tickets of this requester that you may see")
+                return
+            title = f"Other tickets of {self.detail.requester_name if self.detail else ''}"
+            self.app.push_screen(PickerModal(title, choices), opened)
+
+        def opened(number: str | None) -> None:
+            if number:
+                self.app.push_screen(TicketDetailScreen(int(number)))
+
+        self.app.run_gate(lambda: self.gate.list_tickets(query, limit=200), loaded)
 
 
 def what_changed(before: TicketDetail, after: TicketDetail) -> str:

@@ -21,14 +21,12 @@ class UsergroupsScreen(ListingScreen):
     WATCHES = ("usergroup", "field", "person")
     ACTIONS: ClassVar[tuple[Action, ...]] = (
         Action("n", "new", "New", "groups.new", USERGROUPS_EDIT),
-        Action("R", "rename", "Rename", "groups.rename", USERGROUPS_EDIT),
-        Action("d", "delete", "Delete", "groups.delete", USERGROUPS_EDIT),
-        Action("a", "add_member", "Add member", "groups.add_member", USERGROUPS_MEMBERS),
-        Action(
-            "s", "add_supervisor", "Add supervisor", "groups.add_supervisor", USERGROUPS_MEMBERS
-        ),
-        Action("x", "remove_person", "Remove person", "groups.remove_person", USERGROUPS_MEMBERS),
-        Action("e", "set_field", "Set field", "groups.set_field", USERGROUPS_FIELDS),
+        Action("R", "rename", "Rename", "groups.rename", USERGROUPS_EDIT, show=False),
+        Action("d", "delete", "Delete", "groups.delete", USERGROUPS_EDIT, show=False),
+        Action("a", "add_member", "Member", "groups.add_member", USERGROUPS_MEMBERS),
+        Action("s", "add_supervisor", "Supervisor", "groups.add_supervisor", USERGROUPS_MEMBERS),
+        Action("x", "remove_person", "Remove", "groups.remove_person", USERGROUPS_MEMBERS),
+        Action("e", "set_field", "Field", "groups.set_field", USERGROUPS_FIELDS),
         Action("f", "fields", "Fields", "groups.fields", USERGROUPS_FIELDS),
     )
 

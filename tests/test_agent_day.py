@@ -11,15 +11,17 @@ from textual.widgets import Label, OptionList
 
 from access import Gate
 from access.demo import DEMO_NOW
-from access.views import INBOX_DEFAULT
+from access.views import INBOX_DEFAULT, TicketQuery
 from screens.inbox import InboxScreen
+from screens.new_ticket import NewTicketScreen
+from screens.role_editor import RoleEditorScreen
 from screens.ticket_detail import TicketDetailScreen
 from store.db import connect
 from tests.tui_support import demo_database, make_app, settle
 from ticketty.launch import build_app
 from tui.config import Config
 from tui.ticket_list import TicketList
-from tui.widgets import ComposeModal, ConfirmModal, PickerModal
+from tui.widgets import ChecklistModal, ComposeModal, ConfirmModal, PickerModal, TextModal
 
 SMALL = (80, 24)
 
@@ -201,3 +203,193 @@ async def test_assign_picker_offers_only_people_who_may_work_on_the_ticket(demo:
         await pilot.press("enter")
         await settle(pilot)
     assert gate.get_ticket(number).row.assignee == "tom"
+
+
+async def test_search_finds_a_requester_by_name(demo: Path) -> None:
+    app = make_app(demo, "ada")
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        await pilot.press("slash", *"weber", "enter")
+        await settle(pilot)
+        tickets = app.screen.query_one(TicketList)
+        assert tickets.total > 0
+        shown = [tickets._page_for(i)[i % 100] for i in range(min(tickets.total, 100))]
+        assert all("weber" in row.requester for row in shown)
+
+
+async def test_agent_files_a_ticket_for_a_new_customer(demo: Path) -> None:
+    app = make_app(demo, "ola")
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        assert isinstance(app.screen, NewTicketScreen)
+        await pilot.press("shift+tab", "shift+tab")  # from the subject up to the requester
+        await pilot.press(*"jan.kowal@phone.example", "tab", *"Jan Kowal", "tab")
+        await pilot.press(*"Kettle leaks", "enter", *"He called about it.", "tab")
+        await pilot.press("enter", *"Phone", "enter", "tab", "enter", "down", "enter")
+        await settle(pilot)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, InboxScreen)
+    gate = Gate(connect(str(demo)), "ada")
+    row = gate.list_tickets(TicketQuery(search="kettle leaks"), limit=1)[0]
+    detail = gate.get_ticket(row.number)
+    assert (detail.requester_name, detail.requester_email) == (
+        "Jan Kowal",
+        "jan.kowal@phone.example",
+    )
+    assert (row.source, row.priority) == ("Phone", "high")
+    assert detail.messages[0].body == "He called about it."
+
+
+async def test_workload_report_over_a_chosen_period(demo: Path) -> None:
+    gate = Gate(connect(str(demo)), "ada")
+    week, year = gate.workload(7), gate.workload(365)
+    assert sum(r.replies for r in week) < sum(r.replies for r in year)
+    app = make_app(demo, "ada")
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        await pilot.press("o")
+        await settle(pilot)
+        await pilot.press(*"Workload", "enter")
+        await settle(pilot)
+        await pilot.press("p")
+        await settle(pilot)
+        await pilot.press(*"365", "enter")
+        await settle(pilot)
+        assert [(r.username, r.replies) for r in app.screen.records] == [
+            (r.username, r.replies) for r in year
+        ]
+
+
+async def test_ticket_history_and_the_requesters_other_tickets(demo: Path) -> None:
+    ada = Gate(connect(str(demo)), "ada")
+    row = ada.list_tickets(INBOX_DEFAULT, limit=1)[0]
+    others = {r.number for r in ada.list_tickets(TicketQuery(requester=row.requester))} - {
+        row.number
+    }
+    ada.set_priority(row.number, "urgent" if row.priority != "urgent" else "low")
+    app = make_app(demo, "ada")
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        await open_ticket(pilot, row.number)
+        fields = str(app.screen.query_one("#fields").render())
+        assert "Created " in fields and "Changed " in fields
+        assert len(fields.splitlines()) <= 4
+        await pilot.press("h")
+        await settle(pilot)
+        assert isinstance(app.screen, TextModal)
+        assert "ticket.priority" in str(app.screen.text)
+        await pilot.press("escape", "T")
+        await settle(pilot)
+        assert isinstance(app.screen, PickerModal)
+        assert {int(value) for value, _ in app.screen.choices} == others
+        if others:
+            await pilot.press("down", "enter")
+            await settle(pilot)
+            assert isinstance(app.screen, TicketDetailScreen)
+            assert app.screen.number in others
+    vic = make_app(demo, "vic")
+    async with vic.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        await open_ticket(pilot, vic.screen.query_one(TicketList).current_row().number)
+        assert not vic.screen.check_action("history", ())
+
+
+async def test_help_lists_the_persons_keys_and_scrolls(demo: Path) -> None:
+    app = make_app(demo, "ali")
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        await pilot.press("question_mark")
+        await settle(pilot)
+        assert isinstance(app.screen, TextModal)
+        text = str(app.screen.text)
+        for shown in ("Search", "Mark", "Take", "Close", "Quit", "Go"):
+            assert shown in text
+        for hidden in ("Copy selected text", "Page Right", "Source filter", "Roles"):
+            assert hidden not in text
+        scroll = app.screen.query_one("#text-scroll")
+        assert scroll.max_scroll_y > 0  # more keys than lines at 80x24
+        await pilot.press("G")
+        await settle(pilot)
+        assert scroll.scroll_y == scroll.max_scroll_y
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, InboxScreen)
+
+
+async def test_palette_offers_each_action_once_with_its_key(demo: Path) -> None:
+    app = make_app(demo, "ada")
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        commands = list(app.get_system_commands(app.screen))
+        titles = [c.title for c in commands]
+        assert len(titles) == len(set(titles))
+        assert ("Assign", "key a") in [(c.title, c.help) for c in commands]
+        assert "Down" not in titles
+
+
+async def test_role_editor_by_keyboard(demo: Path) -> None:
+    app = make_app(demo, "ada")
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        await pilot.press("R")
+        await settle(pilot)
+        editor = app.screen
+        assert isinstance(editor, RoleEditorScreen)
+        first = editor.current.name
+        await pilot.press("tab")
+        assert app.focused is editor.query_one("#permission-tree")
+        await pilot.press("down", "space")  # tick or untick the first group
+        await settle(pilot)
+        assert editor.unsaved
+        await pilot.press("shift+tab", "down")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmModal)  # unsaved ticks are not dropped silently
+        await pilot.press("n")
+        await settle(pilot)
+        assert editor.current.name == first and editor.unsaved
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmModal)
+        await pilot.press("y")
+        await settle(pilot)
+        assert isinstance(app.screen, InboxScreen)
+
+
+async def test_new_role_starts_with_nothing_and_scope_takes_several_sources(demo: Path) -> None:
+    app = make_app(demo, "ada")
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        await pilot.press("R")
+        await settle(pilot)
+        await pilot.press("n", *"Marketplaces", "enter")
+        await settle(pilot)
+        role = Gate(connect(str(demo)), "ada").get_role("Marketplaces")
+        assert (role.permissions, role.all_sources, role.sources) == (frozenset(), False, ())
+        assert app.screen.current.name == "Marketplaces"
+        await pilot.press("o", *"all tickets", "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, ChecklistModal)
+        names = [value for value, _ in app.screen.choices]
+        await pilot.press("down", "space", "down", "space", "enter")  # the first two sources
+        await settle(pilot)
+    role = Gate(connect(str(demo)), "ada").get_role("Marketplaces")
+    assert (role.all_sources, set(role.sources)) == (False, set(names[1:3]))
+    assert role.ticket_scope == "all"
+
+
+async def test_end_goes_to_the_last_row_of_a_list_not_sideways(demo: Path) -> None:
+    app = make_app(demo, "ada")
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        await pilot.press("o", *"People", "enter")
+        await settle(pilot)
+        table = app.screen.query_one("#listing-table")
+        await pilot.press("end")
+        await settle(pilot)
+        assert table.cursor_row == table.row_count - 1
+        assert table.scroll_x == 0
+        await pilot.press("home")
+        assert table.cursor_row == 0

@@ -207,7 +207,8 @@ def test_command_line_never_loads_textual(demo_file: Path) -> None:
     script = (
         "import sys\n"
         "from ticketty.main import main\n"
-        f"code = main(['--db', {str(demo_file)!r}, '--user', 'ada', 'tickets', 'list'])\n"
+        f"code = main(['--db', {str(demo_file)!r}, '--user', 'ada', 'tickets', 'list', "
+        "'--limit', '1000'])\n"
         "loaded = sorted(m for m in sys.modules if m.split('.')[0] in ('textual', 'screens'))\n"
         "print(code, loaded, file=sys.stderr)\n"
     )

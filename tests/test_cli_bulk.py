@@ -4,6 +4,7 @@ and the one-ticket forms as before."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -77,3 +78,40 @@ def test_one_ticket_forms_keep_working(demo_file: Path, capsys) -> None:  # type
     assert code == 2 and "NUMBER VALUE" in err
     code, _, err = run(capsys, demo_file, "vic", "tickets", "close", number)
     assert code == 1 and err.startswith("ticketty: vic lacks tickets.close")
+
+
+def test_workload_over_a_period_in_the_apps_units(demo_file: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    capsys.readouterr()
+    code, out, _ = run(capsys, demo_file, "ada", "reports", "workload", "--days", "365")
+    assert code == 0 and "replies 365d" in out.splitlines()[0]
+    assert any(re.search(r"\d+h \d\dm|\d+m$", line) for line in out.splitlines()[1:])
+    code, out, _ = run(capsys, demo_file, "ada", "reports", "workload", "--days", "365", "--json")
+    assert {r["days"] for r in json.loads(out)} == {365}
+    code, _, err = run(capsys, demo_file, "ada", "reports", "workload", "--days", "0")
+    assert code == 1 and err == "ticketty: the period is 1 to 3660 days\n"
+
+
+def test_list_refuses_an_unknown_assignee_and_says_when_there_are_more(
+    demo_file: Path, capsys
+) -> None:  # type: ignore[no-untyped-def]
+    capsys.readouterr()
+    code, out, err = run(capsys, demo_file, "ada", "tickets", "list", "--assignee", "ghost")
+    assert (code, out, err) == (1, "", "ticketty: no person named 'ghost'\n")
+    code, out, err = run(capsys, demo_file, "ada", "tickets", "list")
+    assert code == 0 and len(out.splitlines()) == 51
+    assert re.fullmatch(r"ticketty: rows 1-50 of \d+; --offset and --limit show others\n", err)
+    with pytest.raises(SystemExit) as refused:
+        main(["--db", str(demo_file), "tickets", "list", "--status", "finished"])
+    err = capsys.readouterr().err
+    assert refused.value.code == 2 and "invalid choice: 'finished'" in err and "'pending'" in err
+
+
+def test_help_describes_the_commands_and_their_values(capsys) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(SystemExit):
+        main(["tickets", "--help"])
+    out = capsys.readouterr().out
+    assert "the tickets you may see" in out and "file a ticket" in out
+    with pytest.raises(SystemExit):
+        main(["tickets", "priority", "--help"])
+    out = capsys.readouterr().out
+    assert "Values: low, normal, high, urgent." in " ".join(out.split())

@@ -100,8 +100,8 @@ def test_ids_that_are_prefixes_of_each_other(db, world) -> None:
         _refused(db, lambda hidden=hidden: gate.get_ticket(hidden), (NotFound,))
     for bad in ("12abc", "0x0C", "+12", "1e1", "12;", "", "1 2", "١٢"):
         _refused(db, lambda bad=bad: gate.get_ticket(bad), (InvalidInput,))
-    assert [r.number for r in gate.list_tickets(TicketQuery(search="12"))] == [12]
-    assert gate.list_tickets(TicketQuery(search="123")) == []
+    assert [r.number for r in gate.list_tickets(TicketQuery(search="#12"))] == [12]
+    assert gate.list_tickets(TicketQuery(search="#123")) == []
 
 
 def test_notes_do_not_leak_into_counts_or_search(db, world) -> None:

@@ -27,7 +27,7 @@ from store.models import utcnow
 from tui.config import Config
 from tui.live import LiveChange, OthersChanged, SessionEnded, Watcher
 from tui.safe_text import one_line
-from tui.widgets import HelpModal
+from tui.widgets import TextModal, key_table
 
 
 def describe_error(exc: BaseException) -> str:
@@ -176,21 +176,49 @@ class TickettyApp(App[int]):
                 self.notify(f"Press {key} to quit the app", title="Do you want to quit?")
                 return
 
-    def action_help(self) -> None:
-        keys = [
-            (binding.key_display or self.get_key_display(binding), binding.description)
-            for (_, binding, enabled, _) in self.screen.active_bindings.values()
-            if enabled and binding.description
-        ]
-        self.push_screen(HelpModal(sorted(set(keys))))
-
-    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
-        """The palette offers what the footer offers: the screen's enabled actions."""
-        yield from super().get_system_commands(screen)
+    def screen_keys(self, screen: Screen[Any]) -> list[tuple[str, Binding]]:
+        """The person's keys on `screen`: each of Ticketty's bindings (they carry an id;
+        Textual's own do not) that is enabled for them, once, with all its keys."""
+        keys: dict[str, list[str]] = {}
+        bindings: dict[str, Binding] = {}
         for _, binding, enabled, _ in screen.active_bindings.values():
-            if enabled and binding.description and binding.show:
-                yield SystemCommand(
-                    binding.description,
-                    binding.description,
-                    partial(screen.run_action, binding.action),
-                )
+            if not (enabled and binding.id and binding.description):
+                continue
+            keys.setdefault(binding.id, []).append(
+                binding.key_display or self.get_key_display(binding)
+            )
+            bindings[binding.id] = binding
+        return [("/".join(keys[i]), bindings[i]) for i in bindings]
+
+    def action_help(self) -> None:
+        keys = [(key, binding.description) for key, binding in self.screen_keys(self.screen)]
+        keys.append(("^p", "Command palette: every action here, by name"))
+        self.push_screen(TextModal("Keys of this screen", key_table(keys)))
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        """The palette offers every action of the screen the person may take, once each,
+        with its key; moving about is left to the keys."""
+        for key, binding in self.screen_keys(screen):
+            if binding.action.split("(")[0] in MOVES:
+                continue
+            yield SystemCommand(
+                binding.description, f"key {key}", partial(screen.run_action, binding.action)
+            )
+
+
+# Actions that move the cursor or scroll: in the help, not in the palette.
+MOVES = frozenset(
+    {
+        "cursor_down",
+        "cursor_up",
+        "page_down",
+        "page_up",
+        "first",
+        "last",
+        "scroll_down",
+        "scroll_up",
+        "scroll",
+        "page",
+        "jump",
+    }
+)

@@ -14,7 +14,8 @@ class KeyFooter(Footer):
     signal that leaves the shown keys as they were does nothing."""
 
     def __init__(self) -> None:
-        super().__init__()
+        # Compact, and no palette hint (`?` lists ctrl+p): every key counts at 80 columns.
+        super().__init__(compact=True, show_command_palette=False)
         self._shown: tuple[tuple[str, str, str, bool], ...] | None = None
 
     def bindings_changed(self, screen: Screen) -> None:

@@ -9,6 +9,7 @@ from typing import Any, ClassVar
 
 from rich.cells import cell_len
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import DataTable, Header, Static
@@ -30,14 +31,25 @@ class ListingScreen(TickettyScreen[None]):
         Action("escape", "back", "Back", "listing.back"),
         Action("j", "cursor_down", "Down", "listing.down", show=False),
         Action("k", "cursor_up", "Up", "listing.up", show=False),
+        # Priority: the table would take home and end to its first and last column (g is
+        # taken by screens: people give roles with it).
+        Action("home", "first", "First", "listing.first", show=False, priority=True),
+        Action("end", "last", "Last", "listing.last", show=False, priority=True),
         Action("ctrl+r", "reload", "Reload", "listing.reload", show=False),
     )
     # The audit target kinds whose changes this list shows; empty: every change.
     WATCHES: ClassVar[tuple[str, ...]] = ()
+    # Under NARROW columns the detail pane goes below the table, full width, so neither
+    # the table's columns nor the pane's values are cut at 80x24.
+    NARROW = 100
     DEFAULT_CSS = """
     ListingScreen #listing-table { width: 3fr; }
     ListingScreen #listing-detail { width: 2fr; min-width: 28; border-left: solid $panel;
                                     padding: 0 1; }
+    ListingScreen.-narrow #listing-body { layout: vertical; }
+    ListingScreen.-narrow #listing-table { width: 1fr; height: 1fr; }
+    ListingScreen.-narrow #listing-detail { width: 1fr; height: 9; min-width: 0;
+                                            border-left: none; border-top: solid $panel; }
     """
 
     def __init__(self) -> None:
@@ -46,7 +58,7 @@ class ListingScreen(TickettyScreen[None]):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        with Horizontal():
+        with Horizontal(id="listing-body"):
             yield DataTable(id="listing-table", cursor_type="row", zebra_stripes=True)
             with VerticalScroll(id="listing-detail"):
                 yield Static("", id="detail-text")
@@ -61,6 +73,9 @@ class ListingScreen(TickettyScreen[None]):
     def on_others_changed(self, message: OthersChanged) -> None:
         if not self.WATCHES or message.changes.touches(*self.WATCHES):
             self.reload()
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.set_class(event.size.width < self.NARROW, "-narrow")
 
     # ------------------------------------------------------------------ data
 
@@ -155,6 +170,13 @@ class ListingScreen(TickettyScreen[None]):
 
     def action_cursor_up(self) -> None:
         self.query_one(DataTable).action_cursor_up()
+
+    def action_first(self) -> None:
+        self.query_one(DataTable).move_cursor(row=0)
+
+    def action_last(self) -> None:
+        table = self.query_one(DataTable)
+        table.move_cursor(row=max(0, table.row_count - 1))
 
     def action_reload(self) -> None:
         self.reload()

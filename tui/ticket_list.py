@@ -64,7 +64,7 @@ def _flags(row: TicketRow) -> str:
 
 
 COLUMNS: tuple[Column, ...] = (
-    Column("#", 7, lambda r, _: str(r.number), 0),
+    Column("#", 0, lambda r, _: str(r.number), 0),  # as wide as the numbers shown
     Column("", 2, lambda r, _: _flags(r), 0),
     Column("Subject", 0, lambda r, _: r.subject, 0),
     Column("Requester", 14, lambda r, _: r.requester, 5),
@@ -75,20 +75,23 @@ COLUMNS: tuple[Column, ...] = (
     Column("Assignee", 9, lambda r, _: r.assignee or "-", 1),
     Column("Age", 5, lambda r, now: age(r.updated_at, now), 0),
 )
-MIN_SUBJECT = 18
+MIN_SUBJECT = 26
+MIN_NUMBER = 3
 
 
 @lru_cache(maxsize=8)
-def layout(width: int) -> tuple[tuple[Column, int], ...]:
-    """The columns that fit `width` (one mark cell taken), with their widths."""
+def layout(width: int, number_width: int = MIN_NUMBER) -> tuple[tuple[Column, int], ...]:
+    """The columns that fit `width` (one mark cell taken), with their widths; the number
+    column is `number_width` wide, the subject takes the rest."""
+
+    def widths(columns: list[Column]) -> int:
+        return number_width + 1 + sum(c.width + 1 for c in columns if c.width)
+
     chosen = list(COLUMNS)
-    while True:
-        fixed = sum(c.width + 1 for c in chosen if c.width)
-        if width - 2 - fixed >= MIN_SUBJECT or not any(c.drop_order for c in chosen):
-            break
+    while width - 2 - widths(chosen) < MIN_SUBJECT and any(c.drop_order for c in chosen):
         chosen.remove(max(chosen, key=lambda c: c.drop_order))
-    fixed = sum(c.width + 1 for c in chosen if c.width)
-    return tuple((c, c.width or max(MIN_SUBJECT, width - 2 - fixed)) for c in chosen)
+    subject = max(MIN_SUBJECT, width - 2 - widths(chosen))
+    return tuple((c, c.width or (number_width if c.title == "#" else subject)) for c in chosen)
 
 
 def fit(text: str, width: int) -> str:
@@ -108,8 +111,8 @@ class TicketList(ScrollView, can_focus=True):
         Binding("pageup,ctrl+b", "page_up", "Page up", show=False, id="list.page_up"),
         Binding("g,home", "first", "First", show=False, id="list.first"),
         Binding("G,end", "last", "Last", show=False, id="list.last"),
-        Binding("space", "mark", "Mark", id="list.mark"),
-        Binding("enter", "open", "Open", id="list.open"),
+        Binding("space", "mark", "Mark", show=False, id="list.mark"),
+        Binding("enter", "open", "Open", show=False, id="list.open"),
     ]
     COMPONENT_CLASSES: ClassVar[set[str]] = {
         "ticket-list--header",
@@ -157,6 +160,8 @@ class TicketList(ScrollView, can_focus=True):
         self._counting = False
         self._rich_base: Style | None = None
         self.marked: set[int] = set()
+        # Grows to the widest ticket number read, never shrinks: columns do not jump about.
+        self.number_width = MIN_NUMBER
         self.pages_loaded = 0  # how many pages were read: the benchmark and tests watch it
 
     # ------------------------------------------------------------------ data
@@ -231,6 +236,9 @@ class TicketList(ScrollView, can_focus=True):
         self._pending.discard(page)
         self._pages[page] = rows
         self.pages_loaded += 1
+        widest = max((len(str(row.number)) for row in rows), default=MIN_NUMBER)
+        if widest > self.number_width:
+            self.number_width = widest
         if not self._counting and self._source is not None:
             # Counted after the first page, not beside it: at a million tickets a search's
             # count takes longer than its page, and two cores are shared with the screen.
@@ -262,7 +270,7 @@ class TicketList(ScrollView, can_focus=True):
 
     def render_line(self, y: int) -> Strip:
         width = self.size.width
-        columns = layout(width)
+        columns = layout(width, self.number_width)
         if y == 0:
             style = self.get_component_rich_style("ticket-list--header")
             text = " " + " ".join(fit(c.title, w) for c, w in columns)

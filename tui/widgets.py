@@ -12,7 +12,7 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, OptionList, SelectionList, Static, TextArea
 from textual.widgets.option_list import Option
@@ -253,25 +253,56 @@ class ComposeModal(ModalScreen[Composed]):
             path.unlink(missing_ok=True)
 
 
-class HelpModal(ModalScreen[None]):
-    """The keys of the screen underneath, from its active bindings."""
+class TextModal(ModalScreen[None]):
+    """A titled text that scrolls by keyboard (j/k, arrows, pgup/pgdn, g/G); escape or q
+    closes it."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape,q,question_mark", "dismiss", "Close", id="help.close")
+        Binding("escape,q", "close", "Close", id="text.close"),
+        Binding("j,down", "scroll(1)", "Down", show=False, id="text.down"),
+        Binding("k,up", "scroll(-1)", "Up", show=False, id="text.up"),
+        Binding("pagedown,space", "page(1)", "Page down", show=False, id="text.page_down"),
+        Binding("pageup", "page(-1)", "Page up", show=False, id="text.page_up"),
+        Binding("g,home", "jump(0)", "Top", show=False, id="text.top"),
+        Binding("G,end", "jump(1)", "End", show=False, id="text.end"),
     ]
 
-    def __init__(self, keys: list[tuple[str, str]]) -> None:
+    def __init__(self, title: str, text: Text) -> None:
         super().__init__()
-        self.keys = keys
+        self.title_text = title
+        self.text = text
 
     def compose(self) -> ComposeResult:
-        lines = Text()
-        for key, description in self.keys:
-            lines.append(f"{key:>14}  ", style="bold")
-            lines.append(one_line(description) + "\n")
-        with Vertical(classes="modal-box"):
-            yield Label("Keys of this screen")
-            yield Static(lines)
+        with Vertical(classes="modal-box text-box"):
+            yield Label(as_text(self.title_text), classes="modal-title")
+            with VerticalScroll(id="text-scroll"):
+                yield Static(self.text)
+            yield Static("j/k pgup/pgdn scroll · escape closes", classes="hint")
 
-    def action_dismiss(self) -> None:  # type: ignore[override]
+    def action_scroll(self, lines: int) -> None:
+        self.query_one("#text-scroll").scroll_relative(y=lines, animate=False)
+
+    def action_page(self, pages: int) -> None:
+        view = self.query_one("#text-scroll")
+        view.scroll_relative(y=pages * max(1, view.size.height - 1), animate=False)
+
+    def action_jump(self, end: int) -> None:
+        view = self.query_one("#text-scroll")
+        if end:
+            view.scroll_end(animate=False)
+        else:
+            view.scroll_home(animate=False)
+
+    def action_close(self) -> None:
         self.dismiss(None)
+
+
+def key_table(keys: Sequence[tuple[str, str]]) -> Text:
+    """Keys and what they do, one per line."""
+    width = max((len(key) for key, _ in keys), default=0)
+    lines = Text()
+    for key, description in keys:
+        lines.append(f"{key:>{width}}  ", style="bold")
+        lines.append(one_line(description) + "\n")
+    lines.rstrip()
+    return lines

@@ -18,6 +18,7 @@ from access.errors import InvalidInput, NotFound
 from access.gate import GateBase
 from access.lookup import source_named
 from access.mail.parse import ParsedMail, UnreadableMail, parse_mail
+from access.requester_messages import FINAL_STATUS, status_after_requester_message
 from access.tickets import MAX_BODY, MAX_SUBJECT
 from store.models import (
     Attachment,
@@ -35,7 +36,6 @@ from store.models import (
 
 DEFAULT_ATTACHMENT_LIMIT = 25 * 2**20
 _TAG = re.compile(r"\[#([0-9]{1,18})\]")
-_REOPENED = ("pending", "resolved")
 
 
 @dataclass(frozen=True)
@@ -165,15 +165,16 @@ class MailIntake(GateBase):
             Ticket.updated_at: utcnow(),
             Ticket.version: Ticket.version + 1,
         }
-        if ticket.status in _REOPENED:
-            changes[Ticket.status] = "open"
+        reopened = status_after_requester_message(ticket.status)
+        if reopened is not None:
+            changes[Ticket.status] = reopened
             self.record(
                 "ticket.status",
                 "ticket",
                 ticket.number,
                 ticket=ticket.number,
                 before=ticket.status,
-                after="open",
+                after=reopened,
             )
         Ticket.update(changes).where(Ticket.number == ticket.number).execute()
         message_id = self._message(ticket.number, source, mail, person_id)
@@ -259,7 +260,7 @@ def _answered_ticket(source: Source, mail: ParsedMail, person_id: int) -> Ticket
     candidates += [int(n) for n in _TAG.findall(mail.subject)]
     for number in candidates:
         ticket = Ticket.get_or_none((Ticket.number == number) & (Ticket.requester == person_id))
-        if ticket is not None and ticket.status != "closed":
+        if ticket is not None and ticket.status != FINAL_STATUS:
             return ticket
     return None
 

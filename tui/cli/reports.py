@@ -7,15 +7,18 @@ from dataclasses import asdict
 
 from tui.cli.command import Commands, open_gate
 from tui.cli.output import print_json, print_table
+from tui.units import duration
 
 
 def register(commands: Commands) -> None:
     reports = commands.noun("reports")
-    reports.add("workload", workload).add_argument("--json", action="store_true")
+    p = reports.add("workload", workload, help="per-agent workload over a period")
+    p.add_argument("--days", type=int, default=30, help="the period: the last DAYS days (30)")
+    p.add_argument("--json", action="store_true")
 
 
 def workload(args: argparse.Namespace) -> int:
-    rows = open_gate(args).workload()
+    rows = open_gate(args).workload(args.days)
     if args.json:
         print_json([asdict(r) for r in rows])
         return 0
@@ -24,13 +27,11 @@ def workload(args: argparse.Namespace) -> int:
             [
                 r.username,
                 str(r.open_assigned),
-                str(r.replies_30d),
-                "-"
-                if r.median_first_response_minutes is None
-                else f"{r.median_first_response_minutes:.0f} min",
+                str(r.replies),
+                duration(r.median_first_response_minutes),
             ]
             for r in rows
         ],
-        ["agent", "open assigned", "replies 30d", "median first reply"],
+        ["agent", "open assigned", f"replies {args.days}d", "median first reply"],
     )
     return 0

@@ -10,7 +10,7 @@ from typing import Any
 from access import Gate
 from access.tickets import parse_number
 from access.views import TicketQuery, TicketRow
-from access.vocabulary import MESSAGE_LABELS, TICKET_PRIORITIES, TICKET_STATUSES
+from access.vocabulary import MESSAGE_LABELS, TICKET_ORDERS, TICKET_PRIORITIES, TICKET_STATUSES
 from tui.cli.command import Commands, open_gate, read_body
 from tui.cli.output import (
     EXIT_REFUSED,
@@ -29,28 +29,39 @@ UNASSIGNED = ("-", "none")
 
 
 def register(commands: Commands) -> None:
-    tickets = commands.noun("tickets")
-    p = tickets.add("list", list_tickets)
-    p.add_argument("--status", action="append")
-    p.add_argument("--group", action="append")
-    p.add_argument("--source", action="append")
-    p.add_argument("--assignee")
-    p.add_argument("--mine", action="store_true")
-    p.add_argument("--unassigned", action="store_true")
-    p.add_argument("--search")
-    p.add_argument("--limit", type=bounded_int, default=50)
-    p.add_argument("--offset", type=bounded_int, default=0)
+    tickets = commands.noun("tickets", help="list, show, file and change tickets")
+    p = tickets.add(
+        "list",
+        list_tickets,
+        help="the tickets you may see, newest activity first",
+        description="The tickets you may see, filtered. Repeat --status, --priority, --group "
+        "and --source for several. A page of --limit rows; stderr says when there are more.",
+    )
+    p.add_argument("--status", action="append", choices=TICKET_STATUSES, help="a status")
+    p.add_argument("--priority", action="append", choices=TICKET_PRIORITIES, help="a priority")
+    p.add_argument("--group", action="append", help=f"a usergroup, or {NO_GROUP}")
+    p.add_argument("--source", action="append", help="a source")
+    p.add_argument("--assignee", help="a username")
+    p.add_argument("--requester", help="a username")
+    p.add_argument("--mine", action="store_true", help="assigned to you")
+    p.add_argument("--unassigned", action="store_true", help="assigned to nobody")
+    p.add_argument("--search", help="words, numbers, a requester; #42 for a ticket")
+    p.add_argument("--sort", choices=TICKET_ORDERS, default="activity", help="the order")
+    p.add_argument("--limit", type=bounded_int, default=50, help="rows to show (50)")
+    p.add_argument("--offset", type=bounded_int, default=0, help="rows to skip")
     p.add_argument("--json", action="store_true")
-    p = tickets.add("show", show_ticket)
+    p = tickets.add("show", show_ticket, help="one ticket with its conversation")
     p.add_argument("number")
     p.add_argument("--json", action="store_true")
-    p = tickets.add("create", create_ticket)
+    p = tickets.add("create", create_ticket, help="file a ticket, for yourself or a customer")
     p.add_argument("--subject", required=True)
     p.add_argument("--body", required=True, help="the text, or - to read standard input")
     p.add_argument("--group")
     p.add_argument("--source")
     p.add_argument("--private", action="store_true")
-    p.add_argument("--priority", default="normal")
+    p.add_argument("--priority", default="normal", choices=TICKET_PRIORITIES)
+    p.add_argument("--requester", help="file for a customer: their e-mail or username")
+    p.add_argument("--requester-name", help="the name of a new requester (an unknown e-mail)")
     for name, handler, what, values in (
         ("assign", assign, "a username, or - to unassign", None),
         ("move", move, f"a usergroup, or {NO_GROUP}", None),
@@ -77,13 +88,16 @@ def register(commands: Commands) -> None:
             "--dry-run", action="store_true", help="say what would change; write nothing"
         )
         p.add_argument("--json", action="store_true")
-    tickets.add("delete", delete).add_argument("number")
+    tickets.add("delete", delete, help="delete a ticket").add_argument("number")
     p = tickets.add("attachment", save_attachment, help="save an attachment of a message")
     p.add_argument("number")
     p.add_argument("attachment_id", type=bounded_int, metavar="ID")
     p.add_argument("--output", required=True, help="the file to write, or - for standard output")
-    for name, handler in (("reply", reply), ("note", note)):
-        p = tickets.add(name, handler)
+    for name, handler, what in (
+        ("reply", reply, "reply to the requester"),
+        ("note", note, "add an internal note"),
+    ):
+        p = tickets.add(name, handler, help=what)
         p.add_argument("number")
         p.add_argument("--body", required=True, help="the text, or - to read standard input")
 
@@ -128,6 +142,9 @@ def query_of(gate: Gate, args: argparse.Namespace) -> TicketQuery:
         usergroups=tuple(groups),
         sources=tuple(sources),
         assignee=args.assignee,
+        requester=args.requester,
+        priorities=tuple(args.priority or ()),
+        order=args.sort,
         mine=args.mine,
         unassigned=args.unassigned,
         search=args.search or "",
@@ -138,7 +155,16 @@ def list_tickets(args: argparse.Namespace) -> int:
     if args.limit < 0 or args.offset < 0:
         raise CommandError("--limit and --offset must not be negative", EXIT_USAGE)
     gate = open_gate(args)
-    rows = gate.list_tickets(query_of(gate, args), offset=args.offset, limit=args.limit)
+    query = query_of(gate, args)
+    rows = gate.list_tickets(query, offset=args.offset, limit=args.limit)
+    if len(rows) == args.limit:
+        total = gate.count_tickets(query)
+        if total > args.offset + len(rows):
+            print(
+                f"ticketty: rows {args.offset + 1}-{args.offset + len(rows)} of {total}; "
+                "--offset and --limit show others",
+                file=sys.stderr,
+            )
     if args.json:
         print_json([ticket_json(r) for r in rows])
         return 0
@@ -258,6 +284,8 @@ def create_ticket(args: argparse.Namespace) -> int:
         source=args.source,
         private=args.private,
         priority=args.priority,
+        requester=args.requester,
+        requester_name=args.requester_name,
     )
     print(number)
     return 0

@@ -1,0 +1,20 @@
+"""What a requester's own message does to their ticket, whether it came by mail or was written in
+the app: one rule, used by both.
+
+A pending ticket waited for the customer and a resolved one was thought settled: the customer's
+answer reopens either (status `open`). A closed ticket stays closed: closing is final (reports
+count it, the customer was told), so an answer to it starts a new ticket rather than reviving
+the old one; by mail the intake files it as a new ticket, in the app the requester is told to
+file one.
+"""
+
+from __future__ import annotations
+
+REOPENED_BY_REQUESTER = ("pending", "resolved")
+REOPENED_STATUS = "open"
+FINAL_STATUS = "closed"
+
+
+def status_after_requester_message(status: str) -> str | None:
+    """The status a ticket takes when its requester writes on it, or None to leave it."""
+    return REOPENED_STATUS if status in REOPENED_BY_REQUESTER else None

@@ -1,0 +1,36 @@
+"""What a search term means: `#42` is a ticket number; bare digits (an order number) and words
+search the text, the requester's name, and their e-mail for those who may see contacts."""
+
+from __future__ import annotations
+
+from access import Gate
+from access.views import TicketQuery
+from store.models import Person, Ticket
+from tests import builders as b
+
+
+def found(gate: Gate, text: str) -> set[int]:
+    return {row.number for row in gate.list_tickets(TicketQuery(search=text), limit=500)}
+
+
+def test_search_terms(db) -> None:  # type: ignore[no-untyped-def]
+    w = b.world()
+    katarzyna = Person.create(
+        username="c7.weber", display_name="Katarzyna Weber", email="kasia.w@shop.example"
+    ).id
+    by_order = b.ticket(w.s1, w.customer, subject="Zwrot zamówienia #909070")
+    from_her = b.ticket(w.s1, katarzyna, subject="Kettle broken")
+    numbered = Ticket.get_by_id(w.t_s1).number
+    lister = b.person("lister")
+    contact = b.person("contact")
+    b.role("Lister", ["tickets.list"], holders=[lister])
+    b.role("Contact", ["tickets.list", "tickets.view_contact"], holders=[contact])
+    for who, sees_email in (("lister", False), ("contact", True)):
+        gate = Gate(db, who)
+        assert found(gate, "909070") == {by_order}
+        assert found(gate, f"#{numbered}") == {numbered}
+        assert found(gate, "weber") == {from_her}
+        assert found(gate, "Katarzyna") == {from_her}
+        assert found(gate, "katarzyna kettle") == set()  # every word in one place
+        assert (found(gate, "kasia") == {from_her}) is sees_email
+        assert gate.count_tickets(TicketQuery(search="kasia")) == (1 if sees_email else 0)
