@@ -50,6 +50,8 @@ class GroupFilterScreen(TickettyModal[dict[int | None, str] | None]):
             self.names[value] = count.name
             label = as_text(f"{count.name}  ({count.tickets})")
             options.add_option(Selection(label, value, count.usergroup_id in chosen))
+        if options.option_count:
+            options.highlighted = 0  # space ticks the first group at once
         options.focus()
 
     def action_apply(self) -> None:

@@ -393,3 +393,16 @@ async def test_end_goes_to_the_last_row_of_a_list_not_sideways(demo: Path) -> No
         assert table.scroll_x == 0
         await pilot.press("home")
         assert table.cursor_row == 0
+
+
+async def test_group_filter_ticks_the_first_group_with_space_at_once(demo: Path) -> None:
+    app = make_app(demo, "sam")
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        await pilot.press("F")
+        await settle(pilot)
+        await pilot.press("space", "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, InboxScreen)
+        assert len(app.screen.query_filter.usergroups) == 1
+        assert "groups Returns" in str(app.screen.query_one("#status").render())

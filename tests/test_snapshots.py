@@ -82,3 +82,15 @@ def test_role_editor(snap_compare, demo: Path, persona: str, size: tuple[int, in
         await settle(pilot)
 
     assert snap_compare(make_app(demo, persona), terminal_size=size, run_before=open_it)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_help(snap_compare, demo: Path, size: tuple[int, int]) -> None:
+    """The inbox's keys for ada, in a box that scrolls at 80x24."""
+
+    async def open_it(pilot) -> None:  # type: ignore[no-untyped-def]
+        await settle(pilot)
+        await pilot.press("question_mark")
+        await settle(pilot)
+
+    assert snap_compare(make_app(demo, "ada"), terminal_size=size, run_before=open_it)

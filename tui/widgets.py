@@ -170,7 +170,10 @@ class ChecklistModal(ModalScreen[tuple[str, ...] | None]):
             yield Static("space ticks · enter applies · escape cancels", classes="hint")
 
     def on_mount(self) -> None:
-        self.query_one(SelectionList).focus()
+        options = self.query_one(SelectionList)
+        if options.option_count:
+            options.highlighted = 0  # space ticks the first choice at once
+        options.focus()
 
     def action_apply(self) -> None:
         ticked = set(self.query_one(SelectionList).selected)
