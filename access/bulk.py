@@ -67,6 +67,7 @@ class _Target:
     value: Any
     shown: str | None
     assignee: Grants | None = None  # whose own scope must cover the ticket (assign)
+    nobody: bool = False  # assign to a name that is unknown or deactivated: no ticket may
 
 
 class BulkTickets(GateBase):
@@ -134,7 +135,9 @@ class BulkTickets(GateBase):
                 return _Target(kind, column, permission, action, None, None)
             person = Person.get_or_none(Person.username == value)
             if person is None or not person.active:
-                raise NotFound(f"no active person named {value!r}")
+                # Read as "cannot work on them", like someone whose scope misses them: an
+                # assign must not tell whether a name exists.
+                return _Target(kind, column, permission, action, -1, value, nobody=True)
             assignee = None if person.id == grants.person_id else _grants_of(person)
             return _Target(kind, column, permission, action, person.id, value, assignee)
         if kind == "move":
@@ -173,7 +176,7 @@ class BulkTickets(GateBase):
             seen = seen.for_update()
         rows = {r["number"]: r for r in seen.dicts()}
         permitted = _numbers_where(list(rows), scope.may(grants, target.permission))
-        able = set(rows)
+        able = set() if target.nobody else set(rows)
         if target.assignee is not None:
             able = _numbers_where(list(rows), scope.may(target.assignee, TICKETS_REPLY))
         will: list[int] = []
@@ -191,7 +194,7 @@ class BulkTickets(GateBase):
             elif row["current"] == target.value:
                 reason = _already(target)
             elif number not in able:
-                reason = f"{target.shown} cannot work on them"
+                reason = f"nobody named {target.shown!r} can work on them"
             if reason is None:
                 will.append(number)
                 before[number] = row["current"]
