@@ -157,17 +157,22 @@ def list_tickets(args: argparse.Namespace) -> int:
     gate = open_gate(args)
     query = query_of(gate, args)
     rows = gate.list_tickets(query, offset=args.offset, limit=args.limit)
-    if len(rows) == args.limit:
-        total = gate.count_tickets(query)
-        if total > args.offset + len(rows):
-            print(
-                f"ticketty: rows {args.offset + 1}-{args.offset + len(rows)} of {total}; "
-                "--offset and --limit show others",
-                file=sys.stderr,
-            )
+    total = gate.count_tickets(query) if len(rows) == args.limit else None
     if args.json:
         print_json([ticket_json(r) for r in rows])
-        return 0
+    else:
+        _print_rows(rows)
+    if total is not None and total > args.offset + len(rows):
+        # After the rows: a reader that closed the pipe early has gone before this.
+        print(
+            f"ticketty: rows {args.offset + 1}-{args.offset + len(rows)} of {total}; "
+            "--offset and --limit show others",
+            file=sys.stderr,
+        )
+    return 0
+
+
+def _print_rows(rows: list[TicketRow]) -> None:
     print_table(
         [
             [
@@ -195,7 +200,6 @@ def list_tickets(args: argparse.Namespace) -> int:
             "",
         ],
     )
-    return 0
 
 
 def show_ticket(args: argparse.Namespace) -> int:
