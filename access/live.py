@@ -68,4 +68,7 @@ class ChangeFeed:
         )
 
     def close(self) -> None:
+        """From the thread that polled: the signal's connection and the thread's own close."""
         self._signal.close()
+        if not database_proxy.is_closed():
+            database_proxy.close()

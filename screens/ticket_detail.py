@@ -97,6 +97,7 @@ class TicketDetailScreen(TickettyScreen[None]):
         # What the person saw when they began each text: the composer hides the screen, so a
         # refresh beneath it is not something they have read.
         self.began_on: dict[str, Seen] = {}
+        self.changed_text = ""  # what changed meanwhile, as the screen says it
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -131,6 +132,7 @@ class TicketDetailScreen(TickettyScreen[None]):
         self.load()
 
     def _say_changed(self, text: str) -> None:
+        self.changed_text = text
         line = self.query_one("#changed", Static)
         line.update(as_text(text, "bold"))
         line.display = bool(text)
@@ -285,8 +287,11 @@ class TicketDetailScreen(TickettyScreen[None]):
         if self.detail is not None:
             self.began_on[kind] = self.detail.seen
         draft = self.drafts.get((self.number, kind), "")
+        # A text a change stopped opens with what changed above it.
+        note = self.changed_text if self.kept == kind else ""
         editor = self.app.config.editor_command
-        self.app.push_screen(ComposeModal(f"{label} on #{self.number}", editor, draft), done)
+        title = f"{label} on #{self.number}"
+        self.app.push_screen(ComposeModal(title, editor, draft, note), done)
 
     def action_send_kept(self) -> None:
         """Send again the text a change stopped, now that the screen shows that change."""

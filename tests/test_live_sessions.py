@@ -91,6 +91,12 @@ async def test_two_apps_and_a_script_follow_each_other_and_lose_no_reply(demo: P
         assert ola_app.screen is ola_ticket
         assert ola_app.drafts[(number, "reply")] == "Your parcel left today."
         assert "1 new message (reply by ada)" in str(ola_ticket.query_one("#changed").render())
+        await ola.press("r")  # the kept reply, under what changed
+        await settle(ola)
+        note = ola_app.screen.query_one(".compose-note").render()
+        assert "Changed meanwhile: 1 new message (reply by ada)" in str(note)
+        await ola.press("escape")
+        await settle(ola)
         await ola.press("ctrl+s")  # one key sends the kept reply, now that ola saw ada's
         await settle(ola)
         # Closed by mistake, the composer keeps the text; a reassignment does not stop it.
@@ -221,3 +227,21 @@ async def test_an_idle_session_asks_one_cheap_question_per_interval(demo: Path) 
             await pilot.pause(FAST)
         assert feed.read == read  # nothing changed: ten asks, no read of anything
         assert not list(app.workers)  # and no screen read anything
+
+
+async def test_a_change_that_changes_nothing_is_said_and_writes_nothing(demo: Path) -> None:
+    gate = Gate(connect(str(demo)), "ola")
+    row = gate.list_tickets(TicketQuery(statuses=("pending",)), limit=1)[0]
+    admin = Gate(connect(str(demo)), "ada")
+    events = admin.list_audit(limit=1)
+    app = make_app(demo, "ola")
+    async with app.run_test(size=(100, 30)) as ola:
+        await settle(ola)
+        ticket = await open_ticket(ola, row.number)
+        await ola.press("s", *"pending", "enter")
+        await settle(ola)
+        said = [n.message for n in app._notifications]
+        assert any("already pending" in text for text in said), said
+        assert ticket.detail.row.version == row.version
+    assert gate.get_ticket(row.number).row.version == row.version
+    assert admin.list_audit(limit=1) == events  # no event, not even a refusal
