@@ -20,7 +20,7 @@ from store.db import connect
 from tests.tui_support import demo_database, make_app, settle
 from ticketty.launch import build_app
 from tui.config import Config
-from tui.ticket_list import TicketList
+from tui.ticket_list import TicketList, layout
 from tui.widgets import ChecklistModal, ComposeModal, ConfirmModal, PickerModal, TextModal
 
 SMALL = (80, 24)
@@ -406,3 +406,27 @@ async def test_group_filter_ticks_the_first_group_with_space_at_once(demo: Path)
         assert isinstance(app.screen, InboxScreen)
         assert len(app.screen.query_filter.usergroups) == 1
         assert "groups Returns" in str(app.screen.query_one("#status").render())
+
+
+def test_inbox_columns_at_80_leave_the_subject_room() -> None:
+    columns = {column.title: width for column, width in layout(80, 3)}
+    assert columns["#"] == 3 and columns["Subject"] >= 30
+    assert {"Status", "Assignee", "Age"} <= set(columns)
+
+
+async def test_admin_lists_at_80_columns_show_every_column_whole(demo: Path) -> None:
+    app = make_app(demo, "ada")
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        await pilot.press("o", *"People", "enter")
+        await settle(pilot)
+        assert app.screen.has_class("-narrow")
+        table = app.screen.query_one("#listing-table")
+        assert [str(c.label) for c in table.columns.values()] == [
+            "Username",
+            "Name",
+            "Active",
+            "Roles",
+        ]
+        widths = [c.get_render_width(table) for c in table.columns.values()]
+        assert sum(widths[:3]) + len(" Roles") <= table.size.width  # no header cut to "Acti"
