@@ -35,7 +35,7 @@ _NAMED = {
 _NOTE_ACTIONS = ("ticket.note", "denied.ticket.note")
 
 
-def _about_ticket() -> peewee.Expression:
+def _about_ticket() -> scope.Predicate:
     return AuditEvent.ticket.is_null(False) | (AuditEvent.target_kind == "ticket")
 
 
@@ -43,7 +43,7 @@ def _ticket_of_event() -> peewee.ColumnBase:
     return peewee.fn.COALESCE(AuditEvent.ticket, AuditEvent.target_id)
 
 
-def _tickets_where(condition: peewee.Expression) -> peewee.Expression:
+def _tickets_where(condition: scope.Predicate) -> scope.Predicate:
     """Events whose ticket satisfies `condition` (TRUE keeps events of deleted tickets too)."""
     if condition is scope.TRUE:
         return scope.TRUE
@@ -52,7 +52,7 @@ def _tickets_where(condition: peewee.Expression) -> peewee.Expression:
     return _ticket_of_event().in_(Ticket.select(Ticket.number).where(condition))
 
 
-def readable_events(grants: Grants) -> peewee.Expression:
+def readable_events(grants: Grants) -> scope.Predicate:
     """The audit events this person may read."""
     seen = _tickets_where(scope.visible(grants))
     notes = _tickets_where(scope.may(grants, "tickets.view_notes"))

@@ -12,8 +12,6 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import peewee
-
 from access import audit, scope
 from access.catalogue import TICKETS_REPLY
 from access.errors import InvalidInput, NotFound
@@ -31,6 +29,7 @@ from store.models import (
     database_proxy,
     utcnow,
 )
+from store.rows import dict_rows, tuple_rows
 
 # Tickets per transaction: short enough that other writers wait little, long enough that a
 # thousand tickets take a handful of commits.
@@ -174,7 +173,7 @@ class BulkTickets(GateBase):
         )
         if lock and getattr(database_proxy.obj, "for_update", False):
             seen = seen.for_update()
-        rows = {r["number"]: r for r in seen.dicts()}
+        rows = {r["number"]: r for r in dict_rows(seen)}
         permitted = _numbers_where(list(rows), scope.may(grants, target.permission))
         able = set() if target.nobody else set(rows)
         if target.assignee is not None:
@@ -197,7 +196,7 @@ class BulkTickets(GateBase):
                 reason = f"nobody named {target.shown!r} can work on them"
             if reason is None:
                 will.append(number)
-                before[number] = row["current"]
+                before[number] = rows[number]["current"]
             else:
                 skipped.setdefault(reason, []).append(number)
         return will, skipped, before
@@ -242,21 +241,23 @@ class BulkTickets(GateBase):
         audit.record_many(grants.person_id, events)
 
 
-def _numbers_where(numbers: list[int], condition: peewee.Expression) -> set[int]:
+def _numbers_where(numbers: list[int], condition: scope.Predicate) -> set[int]:
     if not numbers:
         return set()
     query = Ticket.select(Ticket.number).where(Ticket.number.in_(numbers) & condition)
-    return {number for (number,) in query.tuples()}
+    return {number for (number,) in tuple_rows(query)}
 
 
 def _names_of(column: str, ids: set[Any]) -> dict[Any, str]:
     """Names for the ids an assignee or group column held, as the audit log shows them."""
     keys = [i for i in ids if i is not None]
     if column == "assignee" and keys:
-        return dict(Person.select(Person.id, Person.username).where(Person.id.in_(keys)).tuples())
+        return dict(
+            tuple_rows(Person.select(Person.id, Person.username).where(Person.id.in_(keys)))
+        )
     if column == "usergroup" and keys:
         return dict(
-            Usergroup.select(Usergroup.id, Usergroup.name).where(Usergroup.id.in_(keys)).tuples()
+            tuple_rows(Usergroup.select(Usergroup.id, Usergroup.name).where(Usergroup.id.in_(keys)))
         )
     return {}
 

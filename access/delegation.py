@@ -30,7 +30,7 @@ RIGHTS: tuple[str, ...] = (SEES, *sorted(TICKET_PERMISSIONS))
 _CHUNK = 16
 
 
-def right_on(grants: Grants | None, right: str) -> peewee.Expression:
+def right_on(grants: Grants | None, right: str) -> scope.Predicate:
     """The tickets on which `grants` hold `right`; None stands for a deactivated person."""
     if grants is None:
         return scope.FALSE
@@ -49,7 +49,7 @@ def grants_of(person_id: int) -> Grants | None:
     return grants if grants is not None and grants.active else None
 
 
-def but_not(kept: peewee.Expression, dropped: peewee.Expression) -> peewee.Expression:
+def but_not(kept: scope.Predicate, dropped: scope.Predicate) -> scope.Predicate:
     """`kept AND NOT dropped`, where a NULL from `dropped` counts as false."""
     if dropped is scope.TRUE or kept is scope.FALSE:
         return scope.FALSE
@@ -58,7 +58,7 @@ def but_not(kept: peewee.Expression, dropped: peewee.Expression) -> peewee.Expre
     return scope._all(kept, ~peewee.fn.COALESCE(dropped, False))
 
 
-def _balanced_or(parts: list[peewee.Expression]) -> peewee.Expression:
+def _balanced_or(parts: list[scope.Predicate]) -> scope.Predicate:
     """OR as a balanced tree, so hundreds of terms stay within SQLite's expression depth."""
     parts = [p for p in parts if p is not scope.FALSE]
     if not parts:
@@ -98,7 +98,7 @@ def right_key(grants: Grants | None, right: str) -> object:
     )
 
 
-def _any_ticket(tickets: peewee.Expression, where: peewee.Expression) -> bool:
+def _any_ticket(tickets: scope.Predicate, where: scope.Predicate) -> bool:
     where = scope._all(tickets, where)
     if where is scope.FALSE:
         return False
@@ -128,7 +128,7 @@ class RightsGuard:
         self,
         actor: Grants,
         *,
-        tickets: peewee.Expression = scope.TRUE,
+        tickets: scope.Predicate = scope.TRUE,
         what: str = "do that",
         gives: bool = True,
         takes: bool = True,
@@ -189,10 +189,10 @@ class RightsGuard:
     def _refuse(self, reason: str) -> None:
         raise PermissionDenied(f"{self.actor.username} cannot {self.what}: {reason}")
 
-    def _gained(self, change: Change, right: str) -> peewee.Expression:
+    def _gained(self, change: Change, right: str) -> scope.Predicate:
         return but_not(right_on(change.after, right), right_on(change.before, right))
 
-    def _lost(self, change: Change, right: str) -> peewee.Expression:
+    def _lost(self, change: Change, right: str) -> scope.Predicate:
         return but_not(right_on(change.before, right), right_on(change.after, right))
 
     def _refuse_gains(self, changed: list[Change]) -> None:

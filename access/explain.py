@@ -3,8 +3,6 @@ itself from the same predicates it enforces."""
 
 from __future__ import annotations
 
-import peewee
-
 from access import scope
 from access.catalogue import PERMISSIONS, SUPERVISOR_RIGHTS
 from access.errors import InvalidInput, NotFound, UnknownPerson
@@ -42,7 +40,7 @@ class Explanation(GateBase):
         return grants
 
     @staticmethod
-    def _holds(number: int, expression: peewee.Expression) -> bool:
+    def _holds(number: int, expression: scope.Predicate) -> bool:
         return Ticket.select().where((Ticket.number == number) & expression).exists()
 
     def explain_ticket(self, number: int | str, username: str | None = None) -> list[Reason]:

@@ -14,6 +14,7 @@ from access.gate import GateBase
 from access.views import WorkloadRow
 from access.vocabulary import OPEN_STATUSES
 from store.models import Message, Person, Ticket, utcnow
+from store.rows import dict_rows, tuple_rows
 
 # The periods a report is usually asked for, in days.
 PERIODS = (7, 30, 90, 365)
@@ -40,7 +41,7 @@ class Reports(GateBase):
         )
         if agents is not None:
             open_counts = open_counts.where(Ticket.assignee.in_(agents))
-        open_by = {row["assignee"]: row["n"] for row in open_counts.dicts()}
+        open_by = {row["assignee"]: row["n"] for row in dict_rows(open_counts)}
         since = utcnow() - timedelta(days=days)
         replies = (
             Message.select(Message.author, Message.ticket, Message.created_at, Ticket.created_at)
@@ -51,7 +52,7 @@ class Reports(GateBase):
             replies = replies.where(Message.author.in_(agents))
         recent: dict[int, int] = {}
         first: dict[tuple[int, int], float] = {}
-        for row in replies.tuples():
+        for row in tuple_rows(replies):
             author, number, replied_at, opened_at = row
             recent[author] = recent.get(author, 0) + 1
             minutes = (replied_at - opened_at).total_seconds() / 60

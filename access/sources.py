@@ -14,6 +14,7 @@ from access.versions import bump
 from access.views import MailAccountView, SourceView
 from access.vocabulary import SOURCE_KINDS
 from store.models import MailAccount, OutboxItem, Person, QuarantinedMail, Source, Ticket
+from store.rows import tuple_rows
 
 
 class SourceAdmin(GateBase):
@@ -89,17 +90,20 @@ class SourceAdmin(GateBase):
         self.require("sources.list")
         counts: dict[tuple[int, str], int] = {
             (s, st): n
-            for s, st, n in OutboxItem.select(
-                OutboxItem.source, OutboxItem.state, peewee.fn.COUNT(OutboxItem.id)
+            for s, st, n in tuple_rows(
+                OutboxItem.select(
+                    OutboxItem.source, OutboxItem.state, peewee.fn.COUNT(OutboxItem.id)
+                )
+                .where(OutboxItem.state != "sent")
+                .group_by(OutboxItem.source, OutboxItem.state)
             )
-            .where(OutboxItem.state != "sent")
-            .group_by(OutboxItem.source, OutboxItem.state)
-            .tuples()
         }
         held: dict[int, int] = dict(
-            QuarantinedMail.select(QuarantinedMail.source, peewee.fn.COUNT(QuarantinedMail.id))
-            .group_by(QuarantinedMail.source)
-            .tuples()
+            tuple_rows(
+                QuarantinedMail.select(
+                    QuarantinedMail.source, peewee.fn.COUNT(QuarantinedMail.id)
+                ).group_by(QuarantinedMail.source)
+            )
         )
         rows = MailAccount.select(MailAccount, Source).join(Source).order_by(Source.name)
         return [

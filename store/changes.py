@@ -16,6 +16,7 @@ from typing import Protocol
 import peewee
 
 from store.models import AuditEvent
+from store.rows import tuple_rows
 
 
 class ChangeSignal(Protocol):
@@ -94,6 +95,5 @@ def events_after(head: int) -> list[ChangeEvent]:
         )
         .where(AuditEvent.id > head)
         .order_by(AuditEvent.id)
-        .tuples()
     )
-    return [ChangeEvent(*row) for row in query]
+    return [ChangeEvent(*row) for row in tuple_rows(query)]

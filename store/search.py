@@ -73,7 +73,7 @@ def _sqlite() -> bool:
     return dialect.is_sqlite(db.obj if isinstance(db, peewee.DatabaseProxy) else db)
 
 
-def public_match(text: str, *, in_order: bool = False) -> peewee.Expression:
+def public_match(text: str, *, in_order: bool = False) -> peewee.ColumnBase:
     """Tickets whose subject and public conversation hold every word of `text` (whole words;
     a word ending in `*` stands for every word it begins).
 
@@ -87,7 +87,7 @@ def public_match(text: str, *, in_order: bool = False) -> peewee.Expression:
     return _ilike(words, include_notes=False)
 
 
-def any_match(text: str, *, in_order: bool = False) -> peewee.Expression:
+def any_match(text: str, *, in_order: bool = False) -> peewee.ColumnBase:
     """The same, internal notes included: only for tickets whose notes the person may read."""
     words = _words(text)
     if not words:
@@ -109,7 +109,7 @@ def _ilike(words: list[tuple[str, bool]], *, include_notes: bool) -> peewee.Expr
     return reduce(lambda a, b: a & b, [word_matches(w) for w, _ in words])
 
 
-Asker = Callable[[peewee.ColumnBase], peewee.Expression]
+Asker = Callable[[peewee.ColumnBase], peewee.ColumnBase]
 
 
 def asker(text: str, *, include_notes: bool) -> Asker | None:
@@ -120,7 +120,7 @@ def asker(text: str, *, include_notes: bool) -> Asker | None:
         return None  # a prefix is expanded anew for every question: far too dear
     query = _query(words, None if include_notes else "subject public")
 
-    def ask(number: peewee.ColumnBase) -> peewee.Expression:
+    def ask(number: peewee.ColumnBase) -> peewee.ColumnBase:
         return peewee.NodeList(
             (
                 peewee.SQL("EXISTS (SELECT 1 FROM ticket_search WHERE rowid ="),

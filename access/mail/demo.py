@@ -15,6 +15,7 @@ from store.models import (
     QuarantinedMail,
     Ticket,
 )
+from store.rows import tuple_rows
 
 ADDRESS = "support@shop.example"
 THREADED_TICKETS = 300
@@ -41,10 +42,11 @@ def seed_mailbox(source_id: int, now: datetime) -> None:
         .limit(THREADED_TICKETS)
     ]
     emails = dict(
-        Ticket.select(Ticket.number, Person.email)
-        .join(Person, on=(Ticket.requester == Person.id))
-        .where(Ticket.number.in_(numbers))
-        .tuples()
+        tuple_rows(
+            Ticket.select(Ticket.number, Person.email)
+            .join(Person, on=(Ticket.requester == Person.id))
+            .where(Ticket.number.in_(numbers))
+        )
     )
     messages = (
         Message.select(Message.id, Message.ticket, Message.kind, Message.created_at)

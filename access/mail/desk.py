@@ -36,6 +36,7 @@ from store.models import (
     Source,
     utcnow,
 )
+from store.rows import tuple_rows
 
 Report = Callable[[str], None]
 IMPORT_BATCH = 500
@@ -217,9 +218,8 @@ class MailDesk(MailIntake):
             )
             .join(Source)
             .order_by(QuarantinedMail.id)
-            .tuples()
         )
-        return [QuarantineView(*row) for row in rows]
+        return [QuarantineView(*row) for row in tuple_rows(rows)]
 
 
 def _line(source: Source, origin: str, taken: Taken) -> str:

@@ -33,6 +33,7 @@ from store.models import (
     Ticket,
     utcnow,
 )
+from store.rows import tuple_rows
 
 DEFAULT_ATTACHMENT_LIMIT = 25 * 2**20
 _TAG = re.compile(r"\[#([0-9]{1,18})\]")
@@ -230,7 +231,7 @@ class MailIntake(GateBase):
 
 
 def _own_addresses() -> set[str]:
-    return {a.lower() for (a,) in MailAccount.select(MailAccount.address).tuples()}
+    return {a.lower() for (a,) in tuple_rows(MailAccount.select(MailAccount.address))}
 
 
 def _seen(source: Source, message_id: str) -> bool:
@@ -246,14 +247,12 @@ def _answered_ticket(source: Source, mail: ParsedMail, person_id: int) -> Ticket
     candidates: list[int] = []
     ids = [*mail.in_reply_to, *reversed(mail.references)]
     if ids:
-        rows = (
-            MailId.select(MailId.ticket, MailId.mail_id)
-            .where(
+        rows = tuple_rows(
+            MailId.select(MailId.ticket, MailId.mail_id).where(
                 (MailId.source == source.id)
                 & (MailId.outgoing == True)  # noqa: E712
                 & MailId.mail_id.in_(ids)
             )
-            .tuples()
         )
         by_id = {message_id: ticket for ticket, message_id in rows}
         candidates += [by_id[i] for i in ids if i in by_id]
@@ -284,9 +283,9 @@ def _free_username(address: str) -> str:
     base = (local if local[:1].isalpha() else f"c{local}")[:28].rstrip("-._") or "customer"
     taken = {
         name
-        for (name,) in Person.select(Person.username)
-        .where(Person.username.startswith(base))
-        .tuples()
+        for (name,) in tuple_rows(
+            Person.select(Person.username).where(Person.username.startswith(base))
+        )
     }
     if base not in taken:
         return base

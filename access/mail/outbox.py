@@ -14,6 +14,7 @@ from email.policy import SMTP
 from email.utils import format_datetime
 
 from store.models import MailAccount, MailId, Message, OutboxItem, Person, Source, Ticket, utcnow
+from store.rows import tuple_rows
 
 MAX_ATTEMPTS = 8
 _FIRST_RETRY = timedelta(seconds=30)
@@ -108,11 +109,10 @@ def compose(item: OutboxItem) -> EmailMessage:
 
 
 def _thread_ids(number: int, own: str) -> list[tuple[str, bool]]:
-    rows = (
+    rows = tuple_rows(
         MailId.select(MailId.mail_id, MailId.outgoing)
         .where((MailId.ticket == number) & (MailId.mail_id != own))
         .order_by(MailId.id)
-        .tuples()
     )
     return [(i, bool(o)) for i, o in rows]
 

@@ -1,0 +1,22 @@
+"""The rows of a query read as tuples or dicts.
+
+Peewee's type stubs give `.tuples()` and `.dicts()` the query's own type, so iterating one looks
+like iterating model instances; these two say what the rows really are.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any, cast
+
+import peewee
+
+
+def tuple_rows(query: peewee.BaseQuery) -> Iterable[tuple[Any, ...]]:
+    """`query.tuples()`: each row a tuple of the selected columns, in order."""
+    return cast(Iterable[tuple[Any, ...]], query.tuples())
+
+
+def dict_rows(query: peewee.BaseQuery) -> Iterable[dict[str, Any]]:
+    """`query.dicts()`: each row a dict keyed by column name or alias."""
+    return cast(Iterable[dict[str, Any]], query.dicts())
