@@ -16,6 +16,7 @@ from access.gate import GateBase
 from access.grants import Grants
 from access.views import AuditView
 from store.models import AuditEvent, CustomField, Person, Role, Source, Ticket, Usergroup
+from store.rows import selected
 
 # The `list` right that shows events about each kind of target.
 _LIST_RIGHT = {
@@ -25,7 +26,9 @@ _LIST_RIGHT = {
     "field": "usergroups.list",
     "source": "sources.list",
 }
-_NAMED = {
+# The kinds of target shown by name: each one's model and its name column.
+_NamedModel = type[Person] | type[Role] | type[Usergroup] | type[CustomField] | type[Source]
+_NAMED: dict[str, tuple[_NamedModel, peewee.Field]] = {
     "person": (Person, Person.username),
     "role": (Role, Role.name),
     "usergroup": (Usergroup, Usergroup.name),
@@ -62,7 +65,7 @@ def readable_events(grants: Grants) -> scope.Predicate:
         scope._any([~AuditEvent.action.in_(_NOTE_ACTIONS), notes]),
     )
     listed = sorted(kind for kind, right in _LIST_RIGHT.items() if grants.holds(right))
-    kinds = AuditEvent.target_kind.in_(listed or [""])
+    kinds: scope.Predicate = AuditEvent.target_kind.in_(listed or [""])
     if scope.visible(grants) is scope.TRUE and len(listed) == len(_LIST_RIGHT):
         kinds = scope.TRUE  # events about the whole database: for those who see all of it
     return scope._any([ticket_events, scope._all(~_about_ticket(), kinds)])
@@ -109,7 +112,7 @@ class AuditLog(GateBase):
             AuditView(
                 e.id,
                 e.at,
-                e.actor_name,
+                selected(e, "actor_name"),
                 e.action,
                 e.target_kind,
                 e.target_id,
@@ -122,13 +125,13 @@ class AuditLog(GateBase):
         ]
 
 
-def _target_names(events: list[AuditEvent]) -> dict[tuple[str, int], str]:
+def _target_names(events: list[AuditEvent]) -> dict[tuple[str, int | None], str]:
     """The current name of each event's target: a person's username, a role's name, `#12`."""
     wanted: dict[str, set[int]] = {}
     for e in events:
         if e.target_id is not None:
             wanted.setdefault(e.target_kind, set()).add(e.target_id)
-    names: dict[tuple[str, int], str] = {
+    names: dict[tuple[str, int | None], str] = {
         ("ticket", number): f"#{number}" for number in wanted.get("ticket", ())
     }
     for kind, ids in wanted.items():

@@ -12,6 +12,7 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import NotRequired, TypedDict
 
 import peewee
 
@@ -61,7 +62,16 @@ _AGENT_TICKETS = [
     "tickets.close",
 ]
 
-ROLES: dict[str, dict[str, object]] = {
+
+class RoleSpec(TypedDict):
+    """A demo role: its permissions, the sources it is limited to (all when none), its scope."""
+
+    permissions: list[str]
+    sources: NotRequired[list[str]]
+    scope: NotRequired[str]
+
+
+ROLES: dict[str, RoleSpec] = {
     "Administrator": {"permissions": sorted(PERMISSIONS)},
     "Agent": {
         "permissions": [
@@ -273,11 +283,11 @@ def _seed_directory(rnd: random.Random) -> _Ids:
     }
     roles: dict[str, int] = {}
     for name, spec in ROLES.items():
-        chosen = list(spec.get("sources", []))  # type: ignore[call-overload]
+        chosen = list(spec.get("sources", []))
         role = Role.create(name=name, all_sources=not chosen, ticket_scope=spec.get("scope", "all"))
         roles[name] = role.id
         RolePermission.insert_many(
-            [{"role": role.id, "permission": key} for key in spec["permissions"]]  # type: ignore[union-attr]
+            [{"role": role.id, "permission": key} for key in spec["permissions"]]
         ).execute()
         for source in chosen:
             RoleSource.create(role=role.id, source=sources[source])

@@ -20,6 +20,7 @@ from store.models import (
     Ticket,
     Usergroup,
 )
+from store.rows import tuple_rows
 
 
 def describe_role_scope(role: RoleGrant) -> str:
@@ -102,8 +103,8 @@ class Explanation(GateBase):
         reasons = []
         for role in grants.roles_with(permission):
             covers = scope.role_covers(role, grants) & scope.visible(grants)
-            ticket_bound = number is not None and permission.startswith("tickets.")
-            if ticket_bound and not self._holds(number, covers):
+            ticket_bound = permission.startswith("tickets.")
+            if number is not None and ticket_bound and not self._holds(number, covers):
                 continue
             detail = f"role {role.name}"
             if permission.startswith("tickets."):
@@ -132,26 +133,26 @@ class Explanation(GateBase):
         from store.models import Role
 
         holders = [
-            Holder(row.username, row.display_name, f"role {row.personrole.role.name}")
-            for row in Person.select(Person, PersonRole, Role)
-            .join(PersonRole)
-            .join(Role)
-            .join(RolePermission, on=(RolePermission.role == Role.id))
-            .where((RolePermission.permission == permission) & (Person.active == True))  # noqa: E712
-            .order_by(Person.username, Role.name)
+            Holder(username, display_name, f"role {role}")
+            for username, display_name, role in tuple_rows(
+                Person.select(Person.username, Person.display_name, Role.name)
+                .join(PersonRole)
+                .join(Role)
+                .join(RolePermission, on=(RolePermission.role == Role.id))
+                .where((RolePermission.permission == permission) & (Person.active == True))  # noqa: E712
+                .order_by(Person.username, Role.name)
+            )
         ]
         if permission in SUPERVISOR_RIGHTS:
             holders += [
-                Holder(
-                    row.username,
-                    row.display_name,
-                    f"supervisor of {row.groupsupervisor.usergroup.name}",
+                Holder(username, display_name, f"supervisor of {group}")
+                for username, display_name, group in tuple_rows(
+                    Person.select(Person.username, Person.display_name, Usergroup.name)
+                    .join(GroupSupervisor)
+                    .join(Usergroup)
+                    .where(Person.active == True)  # noqa: E712
+                    .order_by(Person.username, Usergroup.name)
                 )
-                for row in Person.select(Person, GroupSupervisor, Usergroup)
-                .join(GroupSupervisor)
-                .join(Usergroup)
-                .where(Person.active == True)  # noqa: E712
-                .order_by(Person.username, Usergroup.name)
             ]
         holders.sort(key=lambda h: (h.username, h.via))
         return holders

@@ -5,7 +5,7 @@ from __future__ import annotations
 import operator
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from functools import reduce
 from typing import Any
 
@@ -73,6 +73,7 @@ from store.models import (
     utcnow,
 )
 from store.planner import unindexed
+from store.rows import dict_row, dict_rows, selected, tuple_rows
 
 Requester = Person.alias("requester")
 Assignee = Person.alias("assignee")
@@ -116,6 +117,19 @@ def _clean_body(body: str) -> str:
     return body
 
 
+@dataclass(frozen=True)
+class _Locked:
+    """A ticket read for a change inside its transaction, with the values the change replaces
+    (`assignee_name`, `group_name`), whether its permission counts there (`allowed`) and the
+    answer to each further question the change asked about it (`flags`)."""
+
+    ticket: Ticket
+    assignee_name: str | None
+    group_name: str | None
+    allowed: bool
+    flags: Mapping[str, bool]
+
+
 class TicketDesk(GateBase):
     # ----------------------------------------------------------------- reads
 
@@ -140,7 +154,7 @@ class TicketDesk(GateBase):
             where &= unindexed(Ticket.priority).in_(list(query.priorities))
         if query.usergroups:
             ids = [g for g in query.usergroups if g is not None]
-            parts = []
+            parts: list[scope.Predicate] = []
             if ids:
                 parts.append(Ticket.usergroup.in_(ids))
             if None in query.usergroups:
@@ -201,7 +215,7 @@ class TicketDesk(GateBase):
             return search.asker(text, include_notes=notes_ok is scope.TRUE)
         return None
 
-    def _rows(self, grants: Grants, where: scope.Predicate) -> peewee.ModelSelect:
+    def _rows(self, grants: Grants, where: scope.Predicate) -> peewee.ModelSelect[Ticket]:
         as_supervisor = peewee.Case(None, [(scope.as_supervisor(grants), 1)], 0)
         return (
             Ticket.select(
@@ -285,7 +299,7 @@ class TicketDesk(GateBase):
             keys = Ticket.select(Ticket.number).where(self._filtered(grants, query, in_order=True))
             page_keys = keys.order_by(*order).offset(offset).limit(limit)
         page = self._rows(grants, Ticket.number.in_(page_keys)).order_by(*order)
-        rows = [self._row(d) for d in page.dicts()]
+        rows = [self._row(d) for d in dict_rows(page)]
         return rows[::-1] if reverse else rows
 
     def last_change(self) -> int:
@@ -319,7 +333,7 @@ class TicketDesk(GateBase):
             .where(self._filtered(grants, base))
             .group_by(group)
         )
-        per_group = {row["g"]: row["n"] for row in counted.dicts()}
+        per_group = {row["g"]: row["n"] for row in dict_rows(counted)}
         names = {
             g.id: g.name
             for g in Usergroup.select(Usergroup.id, Usergroup.name).where(
@@ -362,13 +376,13 @@ class TicketDesk(GateBase):
         is_requester = ticket.requester_id == grants.person_id
         if TICKETS_VIEW not in allowed and not is_requester:
             raise PermissionDenied(f"{self.username} may list #{number} but not open it")
-        row = self._row(self._rows(grants, Ticket.number == number).dicts().get())
-        messages = Message.select(Message, Person).join(Person).where(Message.ticket == number)
+        row = self._row(dict_row(self._rows(grants, Ticket.number == number)))
+        shown = Message.select(Message, Person).join(Person).where(Message.ticket == number)
         if TICKETS_VIEW_NOTES not in allowed:
-            messages = messages.where(Message.kind != "note")
+            shown = shown.where(Message.kind != "note")
         requester = Person.get_by_id(ticket.requester_id)
         contact = TICKETS_VIEW_CONTACT in allowed or is_requester
-        messages = list(messages.order_by(Message.created_at, Message.id))
+        messages = list(shown.order_by(Message.created_at, Message.id))
         files = _attachments_of([m.id for m in messages])
         deliveries = {
             o.message_id: o
@@ -431,7 +445,7 @@ class TicketDesk(GateBase):
             AuditView(
                 e.id,
                 e.at,
-                e.actor.username if e.actor_id else None,
+                e.actor.username if e.actor is not None else None,
                 e.action,
                 e.target_kind,
                 e.target_id,
@@ -448,11 +462,10 @@ class TicketDesk(GateBase):
         number: int,
         permission: str,
         flags: Mapping[str, scope.Predicate] | None = None,
-    ) -> Ticket:
+    ) -> _Locked:
         """The ticket, read inside the write transaction in one statement, if the person sees
-        it and `permission` counts on it. It carries `assignee_name` and `group_name` (the
-        values a change replaces), `allowed`, and each of `flags` (a condition on the ticket) as
-        a 0/1 attribute."""
+        it, with whether `permission` counts on it and each of `flags` (a condition on the
+        ticket)."""
         asked = {"allowed": scope.may(grants, permission), **(flags or {})}
         columns = [peewee.Case(None, [(cond, 1)], 0).alias(name) for name, cond in asked.items()]
         ticket: Ticket | None = (
@@ -471,7 +484,14 @@ class TicketDesk(GateBase):
         )
         if ticket is None:
             raise NotFound(f"no ticket #{number}")
-        return ticket
+        answers = {name: bool(selected(ticket, name)) for name in asked}
+        return _Locked(
+            ticket,
+            assignee_name=selected(ticket, "assignee_name"),
+            group_name=selected(ticket, "group_name"),
+            allowed=answers.pop("allowed"),
+            flags=answers,
+        )
 
     @staticmethod
     def _refuse(grants: Grants, number: int, permission: str) -> PermissionDenied:
@@ -498,7 +518,7 @@ class TicketDesk(GateBase):
         permission: str,
         action: str,
         expected: int | None,
-        compute: Callable[[Grants, Ticket], tuple[dict[peewee.Field, Any], Any, Any]],
+        compute: Callable[[Grants, _Locked], tuple[dict[peewee.Field, Any], Any, Any]],
         flags: Callable[[], Mapping[str, scope.Predicate]] | None = None,
     ) -> int:
         """Shared shape of field changes: in one transaction, read the grants and the ticket
@@ -507,14 +527,14 @@ class TicketDesk(GateBase):
         try:
             with self.writing():
                 grants = self.grants()
-                ticket = self._for_change(grants, number, permission, flags() if flags else None)
-                if not ticket.allowed:
+                locked = self._for_change(grants, number, permission, flags() if flags else None)
+                if not locked.allowed:
                     raise self._refuse(grants, number, permission)
-                changes, before, after = compute(grants, ticket)
+                changes, before, after = compute(grants, locked)
                 if before == after:
                     shown = "nobody" if after is None else after
                     raise NoChange(f"#{number} {ALREADY[action].format(shown)}; nothing changed")
-                version = self._update(ticket, expected, changes)
+                version = self._update(locked.ticket, expected, changes)
                 self.record(action, "ticket", number, ticket=number, before=before, after=after)
                 return version
         except PermissionDenied as exc:
@@ -537,8 +557,9 @@ class TicketDesk(GateBase):
         try:
             with self.writing():
                 grants = self.grants()
-                ticket = self._for_change(grants, number, permission)
-                if not ticket.allowed:
+                locked = self._for_change(grants, number, permission)
+                ticket = locked.ticket
+                if not locked.allowed:
                     if kind != "reply" or ticket.requester_id != grants.person_id:
                         raise self._refuse(grants, number, permission)
                     kind = "customer"
@@ -588,15 +609,16 @@ class TicketDesk(GateBase):
         if ticket.version == seen.version:
             return
         newer = list(
-            Message.select(Message.kind, Person.username)
-            .join(Person, on=(Message.author == Person.id))
-            .where(
-                (Message.ticket == ticket.number)
-                & (Message.id > seen.last_message)
-                & Message.kind.in_(("customer", "reply"))
+            tuple_rows(
+                Message.select(Message.kind, Person.username)
+                .join(Person, on=(Message.author == Person.id))
+                .where(
+                    (Message.ticket == ticket.number)
+                    & (Message.id > seen.last_message)
+                    & Message.kind.in_(("customer", "reply"))
+                )
+                .order_by(Message.id)
             )
-            .order_by(Message.id)
-            .tuples()
         )
         reasons = []
         if any(kind == "customer" for kind, _ in newer):
@@ -653,15 +675,16 @@ class TicketDesk(GateBase):
                 return {}
             return {"assignee_may_work": scope.may(assignee, TICKETS_REPLY)}
 
-        def compute(grants: Grants, ticket: Ticket) -> tuple[dict[peewee.Field, Any], Any, Any]:
-            before = ticket.assignee_name
+        def compute(grants: Grants, locked: _Locked) -> tuple[dict[peewee.Field, Any], Any, Any]:
+            before = locked.assignee_name
             if username is None:
                 return {Ticket.assignee: None}, before, None
             # Unknown, deactivated and not allowed read the same: no way to list people here.
             if assignee is None or (
-                assignee.person_id != grants.person_id and not ticket.assignee_may_work
+                assignee.person_id != grants.person_id and not locked.flags["assignee_may_work"]
             ):
-                raise NotFound(f"nobody named {username!r} can work on ticket #{ticket.number}")
+                number = locked.ticket.number
+                raise NotFound(f"nobody named {username!r} can work on ticket #{number}")
             return {Ticket.assignee: assignee.person_id}, before, username
 
         return self._change(
@@ -669,8 +692,8 @@ class TicketDesk(GateBase):
         )
 
     def take(self, number: int | str, *, expected_version: int | None = None) -> int:
-        def compute(grants: Grants, ticket: Ticket) -> tuple[dict[peewee.Field, Any], Any, Any]:
-            return {Ticket.assignee: grants.person_id}, ticket.assignee_name, grants.username
+        def compute(grants: Grants, locked: _Locked) -> tuple[dict[peewee.Field, Any], Any, Any]:
+            return {Ticket.assignee: grants.person_id}, locked.assignee_name, grants.username
 
         return self._change(number, TICKETS_TAKE, "ticket.take", expected_version, compute)
 
@@ -680,8 +703,8 @@ class TicketDesk(GateBase):
         """Move to another usergroup (None: no group). The target must be a group this person
         can see, so a move cannot probe for hidden groups."""
 
-        def compute(grants: Grants, ticket: Ticket) -> tuple[dict[peewee.Field, Any], Any, Any]:
-            before = ticket.group_name
+        def compute(grants: Grants, locked: _Locked) -> tuple[dict[peewee.Field, Any], Any, Any]:
+            before = locked.group_name
             if group is None:
                 return {Ticket.usergroup: None}, before, None
             target = Usergroup.get_or_none(Usergroup.name == group)
@@ -699,8 +722,8 @@ class TicketDesk(GateBase):
             raise InvalidInput(f"unknown status {status!r}; one of {', '.join(TICKET_STATUSES)}")
         permission = TICKETS_CLOSE if status == CLOSED else TICKETS_CHANGE_STATUS
 
-        def compute(grants: Grants, ticket: Ticket) -> tuple[dict[peewee.Field, Any], Any, Any]:
-            return {Ticket.status: status}, ticket.status, status
+        def compute(grants: Grants, locked: _Locked) -> tuple[dict[peewee.Field, Any], Any, Any]:
+            return {Ticket.status: status}, locked.ticket.status, status
 
         return self._change(number, permission, "ticket.status", expected_version, compute)
 
@@ -713,8 +736,8 @@ class TicketDesk(GateBase):
         if priority not in TICKET_PRIORITIES:
             raise InvalidInput(f"unknown priority {priority!r}")
 
-        def compute(grants: Grants, ticket: Ticket) -> tuple[dict[peewee.Field, Any], Any, Any]:
-            return {Ticket.priority: priority}, ticket.priority, priority
+        def compute(grants: Grants, locked: _Locked) -> tuple[dict[peewee.Field, Any], Any, Any]:
+            return {Ticket.priority: priority}, locked.ticket.priority, priority
 
         return self._change(
             number, TICKETS_CHANGE_STATUS, "ticket.priority", expected_version, compute
@@ -725,8 +748,9 @@ class TicketDesk(GateBase):
         try:
             with self.writing():
                 grants = self.grants()
-                ticket = self._for_change(grants, number, TICKETS_DELETE)
-                if not ticket.allowed:
+                locked = self._for_change(grants, number, TICKETS_DELETE)
+                ticket = locked.ticket
+                if not locked.allowed:
                     raise self._refuse(grants, number, TICKETS_DELETE)
                 conflict_if_stale(expected_version, ticket.version, f"ticket #{number}")
                 before = {"subject": ticket.subject, "status": ticket.status}
@@ -908,7 +932,7 @@ def _requesters_matching(text: str) -> tuple[list[int], list[int]]:
     if not words:
         return [], []
 
-    def holding_every_word(*columns: peewee.Field) -> peewee.Expression:
+    def holding_every_word(*columns: peewee.Field) -> scope.Predicate:
         each = [reduce(operator.or_, [c.contains(w) for c in columns]) for w in words]
         return reduce(operator.and_, each)
 
@@ -919,7 +943,7 @@ def _requesters_matching(text: str) -> tuple[list[int], list[int]]:
         .where(holding_every_word(Person.email) & ~by_name)
         .limit(MAX_REQUESTERS)
     )
-    return [p for (p,) in names.tuples()], [p for (p,) in emails.tuples()]
+    return [p for (p,) in tuple_rows(names)], [p for (p,) in tuple_rows(emails)]
 
 
 # Most urgent first: the rank of each priority, as SQL.

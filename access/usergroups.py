@@ -159,7 +159,7 @@ class UsergroupAdmin(GateBase):
             raise PermissionDenied(
                 f"{self.username} cannot {what}: it holds tickets {self.username} may not move"
             )
-        links = [GroupMember, GroupSupervisor]
+        links: list[type[GroupMember] | type[GroupSupervisor]] = [GroupMember, GroupSupervisor]
         related = {
             row.person_id
             for model in links

@@ -102,7 +102,9 @@ async def in_app(path: Path, user: str, runs: int) -> dict[str, float]:
 
     A key is posted as the terminal's key event would be, and timed until a frame that shows
     the row under the cursor has been written (its page loaded, if it had to be read)."""
+    from rich.console import RenderableType
     from textual import events
+    from textual.screen import Screen
 
     from access import Gate
     from access.demo import DEMO_NOW
@@ -116,7 +118,7 @@ async def in_app(path: Path, user: str, runs: int) -> dict[str, float]:
     frames = FrameClock()
 
     class Timed(TickettyApp):
-        def _display(self, screen, renderable) -> None:  # type: ignore[no-untyped-def]
+        def _display(self, screen: Screen[object], renderable: RenderableType | None) -> None:
             super()._display(screen, renderable)
             if renderable is not None:
                 frames.displayed()
@@ -137,7 +139,7 @@ async def in_app(path: Path, user: str, runs: int) -> dict[str, float]:
 
         async def timed(
             name: str,
-            act: Callable[[], None],
+            act: Callable[[], object],
             reset: Callable[[], None] | None = None,
         ) -> None:
             for _ in range(runs):
@@ -151,7 +153,7 @@ async def in_app(path: Path, user: str, runs: int) -> dict[str, float]:
                 figures.setdefault(name, []).append(frames.at - started)
                 await settle(pilot)
 
-        def key(name: str) -> Callable[[], None]:
+        def key(name: str) -> Callable[[], object]:
             return lambda: app.post_message(events.Key(name, None))
 
         def top() -> None:

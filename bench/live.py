@@ -21,7 +21,9 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from bench.__main__ import FrameClock
 
@@ -47,11 +49,12 @@ class Statements:
     def install(cls) -> None:
         connect = sqlite3.connect
 
-        def counting(*args, **kwargs):  # type: ignore[no-untyped-def]
+        def counting(*args: Any, **kwargs: Any) -> sqlite3.Connection:
             connection = connect(*args, **kwargs)
             connection.set_trace_callback(cls._seen)
             return connection
 
+        # A wrapper in place of the module's overloaded function: the way to see every connection.
         sqlite3.connect = counting  # type: ignore[assignment]
 
     @classmethod
@@ -65,6 +68,9 @@ def p95(samples: list[float]) -> float:
 
 async def measure(path: Path, runs: int, interval: float) -> dict[str, float]:
     Statements.install()
+    from rich.console import RenderableType
+    from textual.screen import Screen
+
     from access import Gate
     from access.demo import DEMO_NOW
     from access.views import TicketQuery
@@ -78,7 +84,7 @@ async def measure(path: Path, runs: int, interval: float) -> dict[str, float]:
     frames = FrameClock()
 
     class Timed(TickettyApp):
-        def _display(self, screen, renderable) -> None:  # type: ignore[no-untyped-def]
+        def _display(self, screen: Screen[object], renderable: RenderableType | None) -> None:
             super()._display(screen, renderable)
             if renderable is not None:
                 frames.displayed()
@@ -100,11 +106,11 @@ async def measure(path: Path, runs: int, interval: float) -> dict[str, float]:
         text=True,
     )
     assert writer.stdin is not None and writer.stdout is not None
-    committed = writer.stdout
+    commands, committed = writer.stdin, writer.stdout
 
     def write(number: int, status: str) -> float:
-        writer.stdin.write(f"{number} {status}\n")  # type: ignore[union-attr]
-        writer.stdin.flush()  # type: ignore[union-attr]
+        commands.write(f"{number} {status}\n")
+        commands.flush()
         return float(committed.readline())
 
     app = Timed(gate, InboxScreen, clock=lambda: DEMO_NOW, refresh_seconds=interval)
@@ -113,7 +119,9 @@ async def measure(path: Path, runs: int, interval: float) -> dict[str, float]:
         await settle(pilot)
         tickets = app.screen.query_one(TicketList)
 
-        async def visible(name: str, number: int, status: str, shows) -> None:  # type: ignore[no-untyped-def]
+        async def visible(
+            name: str, number: int, status: str, shows: Callable[[int, str], bool]
+        ) -> None:
             frames.expect(lambda: shows(number, status))
             at = await asyncio.to_thread(write, number, status)
             await asyncio.wait_for(frames.shown.wait(), timeout=30)

@@ -156,18 +156,18 @@ class TicketDetailScreen(TickettyScreen[None]):
         self.query_one("#fields", Static).update(self._fields(detail))
         conversation = self.query_one("#conversation")
         conversation.query(".message").remove()
-        for message in detail.messages:
-            title = Text(f"{MESSAGE_LABELS[message.kind]}  ", style="bold")
-            title.append_text(as_text(f"{message.author_name} ({message.author})"))
-            title.append(f"  {message.created_at:%Y-%m-%d %H:%M}", style="dim")
-            lines = [title, as_text(message.body)]
-            lines += [Text(attachment_text(a), style="cyan") for a in message.attachments]
-            if message.delivery:
-                style = "red" if message.delivery == "failed" else "dim"
-                text = delivery_text(message.delivery, message.delivery_error)
+        for shown in detail.messages:
+            title = Text(f"{MESSAGE_LABELS[shown.kind]}  ", style="bold")
+            title.append_text(as_text(f"{shown.author_name} ({shown.author})"))
+            title.append(f"  {shown.created_at:%Y-%m-%d %H:%M}", style="dim")
+            lines = [title, as_text(shown.body)]
+            lines += [Text(attachment_text(a), style="cyan") for a in shown.attachments]
+            if shown.delivery:
+                style = "red" if shown.delivery == "failed" else "dim"
+                text = delivery_text(shown.delivery, shown.delivery_error)
                 lines.append(Text(f"[{text}]", style=style))
             body = Text("\n").join(lines)
-            conversation.mount(Static(body, classes=f"message message-{message.kind}"))
+            conversation.mount(Static(body, classes=f"message message-{shown.kind}"))
         self.refresh_bindings()
 
     @staticmethod

@@ -322,7 +322,8 @@ class QuarantinedMail(BaseModel):
     source = ForeignKeyField(Source, on_delete="CASCADE")
     origin = CharField(max_length=500)
     reason = TextField()
-    raw = BlobField()
+    # Named apart from `Model.raw` (peewee's raw-SQL query), which a field `raw` would hide.
+    raw_mail = BlobField(column_name="raw")
     received_at = DateTimeField(default=utcnow)
 
 

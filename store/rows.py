@@ -20,3 +20,14 @@ def tuple_rows(query: peewee.BaseQuery) -> Iterable[tuple[Any, ...]]:
 def dict_rows(query: peewee.BaseQuery) -> Iterable[dict[str, Any]]:
     """`query.dicts()`: each row a dict keyed by column name or alias."""
     return cast(Iterable[dict[str, Any]], query.dicts())
+
+
+def dict_row(query: peewee.SelectBase) -> dict[str, Any]:
+    """`query.dicts().get()`: the first row as a dict (peewee.DoesNotExist when there is none)."""
+    return cast(dict[str, Any], query.dicts().get())
+
+
+def selected(row: peewee.Model, alias: str) -> Any:
+    """A column the query selected beside the model's fields under `alias`: peewee sets it on
+    the instance as an attribute the model's type does not declare."""
+    return getattr(row, alias)

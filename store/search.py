@@ -141,7 +141,7 @@ ASK_REACH = 1_000
 
 
 def page_by_asking(
-    tickets: peewee.ModelSelect, newest_first: bool, ask: Asker, offset: int, limit: int
+    tickets: peewee.ModelSelect[Ticket], newest_first: bool, ask: Asker, offset: int, limit: int
 ) -> list[int] | None:
     """Numbers of the matching tickets `offset` to `offset + limit` in inbox order, found by
     asking the search index about each ticket of `tickets` (number and updated_at, in scope)

@@ -183,7 +183,7 @@ def test_an_unreadable_message_is_kept_whole_in_quarantine(gate: Gate) -> None:
     (held,) = gate.quarantined()
     assert (held.source, held.origin, held.size) == ("Support", "file broken.eml", len(raw))
     assert "no sender" in held.reason
-    assert bytes(QuarantinedMail.get_by_id(held.id).raw) == raw
+    assert bytes(QuarantinedMail.get_by_id(held.id).raw_mail) == raw
     assert gate.mail_accounts()[0].quarantined == 1
     assert gate.retry_quarantined(held.id).outcome == "quarantined"
     assert len(gate.quarantined()) == 1
@@ -192,7 +192,7 @@ def test_an_unreadable_message_is_kept_whole_in_quarantine(gate: Gate) -> None:
 def test_a_quarantined_message_readable_after_a_fix_leaves_quarantine(gate: Gate) -> None:
     source = gate.mail_source("Support")
     held = QuarantinedMail.create(
-        source=source.id, origin="test", reason="an old bug", raw=customer_mail()
+        source=source.id, origin="test", reason="an old bug", raw_mail=customer_mail()
     )
     taken = gate.retry_quarantined(held.id)
     assert taken.outcome == "new"

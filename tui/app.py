@@ -108,9 +108,10 @@ class TickettyApp(App[int]):
 
     def on_live_change(self, message: LiveChange) -> None:
         """Others changed something: new permissions first, then every open screen."""
-        changed = message.permissions is not None and message.permissions != self.permissions
-        if changed:
+        changed = False
+        if message.permissions is not None and message.permissions != self.permissions:
             self.permissions = message.permissions
+            changed = True
         for screen in self.screen_stack:
             screen.post_message(OthersChanged(message.changes, changed))
             if changed:

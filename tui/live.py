@@ -9,6 +9,7 @@ concerns it (the ticket screen its ticket, the usergroups screen groups and fiel
 from __future__ import annotations
 
 import threading
+from typing import Any
 
 import peewee
 from textual.app import App
@@ -48,7 +49,7 @@ class OthersChanged(Message, bubble=False):
 class Watcher:
     """The loop of the session's watching thread; `stop()` ends it within one interval."""
 
-    def __init__(self, app: App[object], gate: Gate, head: int, interval: float) -> None:
+    def __init__(self, app: App[Any], gate: Gate, head: int, interval: float) -> None:
         self.app = app
         self.gate = gate
         self.head = head

@@ -67,7 +67,7 @@ def apply_change(
     *,
     versions: Mapping[int, int] | None = None,
     preview: bool,
-    finished: Callable[[BulkOutcome], None],
+    finished: Callable[[BulkOutcome], object],
 ) -> None:
     """Preview (when `preview`), confirm, apply; `finished(outcome)` after an applied change."""
     app, gate = screen.app, screen.gate

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
-from typing import ClassVar, Protocol
+from typing import Any, ClassVar, Protocol
 
 from rich.segment import Segment
 from rich.style import Style
@@ -148,8 +148,8 @@ class TicketList(ScrollView, can_focus=True):
             super().__init__()
             self.total = total
 
-    def __init__(self, *, now: Callable[[], datetime], **kw: object) -> None:
-        super().__init__(**kw)  # type: ignore[arg-type]
+    def __init__(self, *, now: Callable[[], datetime], **kw: Any) -> None:
+        super().__init__(**kw)
         self._now = now
         self._source: RowSource | None = None
         self._generation = 0
@@ -291,7 +291,7 @@ class TicketList(ScrollView, can_focus=True):
         mark_style = base + self.get_component_rich_style("ticket-list--marked")
         segments = [Segment("●" if marked else " ", mark_style)]
         for column, cell_width in columns:
-            style: Style = base
+            style = base
             if column.title == "" and row.private:
                 style = base + self.get_component_rich_style("ticket-list--private")
             segments.append(Segment(fit(column.cell(row, now), cell_width) + " ", style))

@@ -96,6 +96,6 @@ def seed_mailbox(source_id: int, now: datetime) -> None:
         source=source_id,
         origin="imap INBOX uid 4711",
         reason="the message has no sender address",
-        raw=BROKEN_MAIL,
+        raw_mail=BROKEN_MAIL,
         received_at=now,
     )

@@ -213,7 +213,7 @@ class MailDesk(MailIntake):
                 Source.name,
                 QuarantinedMail.origin,
                 QuarantinedMail.reason,
-                peewee.fn.LENGTH(QuarantinedMail.raw),
+                peewee.fn.LENGTH(QuarantinedMail.raw_mail),
                 QuarantinedMail.received_at,
             )
             .join(Source)

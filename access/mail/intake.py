@@ -96,7 +96,7 @@ class MailIntake(GateBase):
             if held is None:
                 raise NotFound(f"no quarantined message {quarantine_id}")
             try:
-                parsed = parse_mail(bytes(held.raw))
+                parsed = parse_mail(bytes(held.raw_mail))
             except UnreadableMail as exc:
                 QuarantinedMail.update(reason=str(exc)).where(
                     QuarantinedMail.id == held.id
@@ -223,7 +223,9 @@ class MailIntake(GateBase):
         return Taken("bounce", number, reason)
 
     def _quarantine(self, source: Source, raw: bytes, origin: str, reason: str) -> Taken:
-        held = QuarantinedMail.create(source=source.id, origin=origin[:500], reason=reason, raw=raw)
+        held = QuarantinedMail.create(
+            source=source.id, origin=origin[:500], reason=reason, raw_mail=raw
+        )
         self.record(
             "mail.quarantine", "quarantine", held.id, after={"origin": origin, "why": reason}
         )

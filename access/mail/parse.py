@@ -17,7 +17,7 @@ from email.header import decode_header
 from email.message import EmailMessage
 from email.parser import BytesParser
 from email.policy import EmailPolicy
-from email.utils import getaddresses, parseaddr
+from email.utils import collapse_rfc2231_value, getaddresses, parseaddr
 from typing import Any
 
 from inscriptis import get_text
@@ -241,13 +241,13 @@ def _body_part(message: EmailMessage) -> EmailMessage | None:
         part = message.get_body(preferencelist=("plain", "html"))
     except Exception:
         part = None
-    return part if part is not None else _first_text(message)
+    return part if isinstance(part, EmailMessage) else _first_text(message)
 
 
 def _first_text(message: EmailMessage) -> EmailMessage | None:
     for part in message.walk():
         if part.get_content_maintype() == "text" and not part.is_attachment():
-            return part  # type: ignore[return-value]
+            return part
     return None
 
 
@@ -310,7 +310,7 @@ def _leaves(part: EmailMessage) -> Iterator[EmailMessage]:
 
 def _embedded(part: EmailMessage) -> bytes:
     inner = part.get_payload()
-    if isinstance(inner, list) and inner:
+    if isinstance(inner, list) and inner and isinstance(inner[0], EmailMessage):
         return inner[0].as_bytes()
     return _payload(part)
 
@@ -338,7 +338,8 @@ def _default_name(part: EmailMessage) -> str:
 def _automatic(message: EmailMessage, address: str) -> str:
     if (
         message.get_content_type() == "multipart/report"
-        and (message.get_param("report-type") or "").lower() == "delivery-status"
+        and collapse_rfc2231_value(message.get_param("report-type") or "").lower()
+        == "delivery-status"
     ):
         return "bounce: delivery status report"
     if address.startswith(_BOUNCE_SENDERS):
@@ -365,7 +366,7 @@ def _bounce_details(message: EmailMessage) -> tuple[tuple[str, ...], str]:
         kind = part.get_content_type()
         if kind == "message/rfc822":
             inner = part.get_payload()
-            if isinstance(inner, list) and inner:
+            if isinstance(inner, list) and inner and isinstance(inner[0], EmailMessage):
                 ids += _ids(str(inner[0].get("Message-ID", "")))
         elif kind == "text/rfc822-headers":
             headers = BytesParser(policy=READING).parsebytes(_payload(part), headersonly=True)

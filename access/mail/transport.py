@@ -52,7 +52,7 @@ def imap_folder(url: ServerUrl, password: str) -> Iterator[tuple[imaplib.IMAP4, 
 def new_uids(conn: imaplib.IMAP4, after: int) -> list[int]:
     """UIDs above `after`, in order (`UID n:*` also answers the last message when none is
     newer, hence the filter)."""
-    status, data = conn.uid("SEARCH", None, f"UID {after + 1}:*")
+    status, data = conn.uid("SEARCH", f"UID {after + 1}:*")
     if status != "OK":
         raise MailServerError(f"UID SEARCH failed: {_text(data)}")
     return sorted(u for u in (int(x) for x in (data[0] or b"").split()) if u > after)
@@ -73,7 +73,7 @@ def idle(conn: imaplib.IMAP4, seconds: float, stop: socket.socket | None = None)
     """IMAP IDLE (RFC 2177) for up to `seconds`, or until `stop` becomes readable: True when the
     server announced new mail. imaplib before Python 3.14 has no IDLE, so the two commands are
     written by hand on its connection."""
-    tag = conn._new_tag().decode()  # type: ignore[attr-defined]
+    tag = conn._new_tag().decode()
     conn.send(f"{tag} IDLE\r\n".encode())
     line = conn.readline()
     if not line.startswith(b"+"):
