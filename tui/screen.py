@@ -76,6 +76,7 @@ class GateAccess:
 
     @property
     def app(self) -> TickettyApp:
+        # A mixin: `app` comes from the Screen after it in the MRO, which mypy cannot see here.
         return cast("TickettyApp", super().app)  # type: ignore[misc]
 
     @property
