@@ -1,8 +1,8 @@
 """Realistic demo data for `ticketty demo`: a small e-commerce support team and its personas.
 
 It lives in `access` because it seeds roles from the permission catalogue; it writes through the
-store's models in bulk (executemany in IMMEDIATE transactions), not through the gate, the way a
-restore would. The full-text index is filled once at the end instead of row by row. The data is
+store's bulk loader (`store.bulk`, either backend), not through the gate, the way a restore
+would. The data is
 deterministic for a seed and uses a fixed clock, so demo screens and snapshot tests are stable.
 """
 
@@ -20,18 +20,20 @@ from access import audit
 from access.catalogue import PERMISSIONS, VIEW_ONLY
 from access.mail.demo import ADDRESS as MAIL_SOURCE
 from access.mail.demo import seed_mailbox
-from store import dialect, search
+from store import bulk
 from store.models import (
     CustomField,
     CustomFieldValue,
     GroupMember,
     GroupSupervisor,
+    Message,
     Person,
     PersonRole,
     Role,
     RolePermission,
     RoleSource,
     Source,
+    Ticket,
     Usergroup,
 )
 
@@ -257,8 +259,6 @@ def build_demo(
             after={"tickets": tickets, "seed": seed, "messages": messages},
             at=DEMO_NOW,
         )
-    if dialect.is_sqlite(db):
-        db.execute_sql("ANALYZE")
     return DemoSummary(
         people=Person.select().count(),
         usergroups=len(GROUPS),
@@ -353,16 +353,29 @@ def _seed_tickets(
     group_ids = list(ids.groups.values())
     accounting = ids.groups["Accounting"]
     mia = ids.staff["mia"]
-    ticket_sql = (
-        "INSERT INTO ticket (number, subject, status, priority, source_id, requester_id, "
-        "usergroup_id, assignee_id, private, created_at, updated_at, version) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)"
+    ticket_columns = (
+        Ticket.number,
+        Ticket.subject,
+        Ticket.status,
+        Ticket.priority,
+        Ticket.source,
+        Ticket.requester,
+        Ticket.usergroup,
+        Ticket.assignee,
+        Ticket.private,
+        Ticket.created_at,
+        Ticket.updated_at,
+        Ticket.version,
     )
-    message_sql = (
-        "INSERT INTO message (ticket_id, kind, author_id, body, created_at) VALUES (?, ?, ?, ?, ?)"
+    message_columns = (
+        Message.ticket,
+        Message.kind,
+        Message.author,
+        Message.body,
+        Message.created_at,
     )
     messages = 0
-    with dialect.bulk_load(db):
+    with bulk.loading(db, [Ticket, Message]) as loader:
         for start in range(0, total, BATCH):
             ticket_rows: list[tuple[object, ...]] = []
             message_rows: list[tuple[object, ...]] = []
@@ -407,22 +420,15 @@ def _seed_tickets(
                         requester,
                         group,
                         assignee,
-                        int(private),
+                        private,
                         created,
                         updated,
+                        1,
                     )
                 )
-            with db.atomic():
-                cursor = db.cursor()
-                cursor.executemany(ticket_sql, [_stamped(r) for r in ticket_rows])
-                cursor.executemany(message_sql, [_stamped(r) for r in message_rows])
+            loader.insert(Ticket, ticket_columns, ticket_rows)
+            loader.insert(Message, message_columns, message_rows)
             messages += len(message_rows)
             if progress is not None:
                 progress(min(total, start + BATCH), total)
-    search.rebuild(db)
     return messages
-
-
-def _stamped(row: tuple[object, ...]) -> tuple[object, ...]:
-    """Datetimes in the text form Peewee writes, so bulk rows sort like the gate's own."""
-    return tuple(str(v) if isinstance(v, datetime) else v for v in row)

@@ -26,6 +26,7 @@ from access.errors import (
     UnknownPerson,
 )
 from access.grants import Grants, read_grants
+from store import dialect
 from store.db import DatabaseError, describe_failure
 from store.models import Person, PersonRole, RolePermission, database_proxy
 
@@ -89,9 +90,11 @@ class GateBase:
 
     @contextmanager
     def writing(self) -> Iterator[None]:
-        """One IMMEDIATE write transaction; driver errors become one readable sentence."""
+        """One write transaction, writers serialised (BEGIN IMMEDIATE on SQLite, the writers'
+        lock on PostgreSQL); driver errors become one readable sentence."""
         try:
             with database_proxy.atomic():
+                dialect.lock_for_writing(database_proxy)
                 yield
         except (AccessError, DatabaseError):
             raise

@@ -57,7 +57,7 @@ from access.vocabulary import (
     TICKET_STATUSES,
     WEB,
 )
-from store import search
+from store import dialect, search
 from store.changes import newest_event
 from store.models import (
     Attachment,
@@ -463,12 +463,12 @@ class TicketDesk(GateBase):
         permission: str,
         flags: Mapping[str, scope.Predicate] | None = None,
     ) -> _Locked:
-        """The ticket, read inside the write transaction in one statement, if the person sees
-        it, with whether `permission` counts on it and each of `flags` (a condition on the
-        ticket)."""
+        """The ticket, read and locked inside the write transaction in one statement, if the
+        person sees it, with whether `permission` counts on it and each of `flags` (a condition
+        on the ticket)."""
         asked = {"allowed": scope.may(grants, permission), **(flags or {})}
         columns = [peewee.Case(None, [(cond, 1)], 0).alias(name) for name, cond in asked.items()]
-        ticket: Ticket | None = (
+        query = (
             Ticket.select(
                 Ticket,
                 Assignee.username.alias("assignee_name"),
@@ -479,9 +479,8 @@ class TicketDesk(GateBase):
             .switch(Ticket)
             .join(Usergroup, peewee.JOIN.LEFT_OUTER, on=(Ticket.usergroup == Usergroup.id))
             .where((Ticket.number == number) & scope.visible(grants))
-            .objects()
-            .first()
         )
+        ticket: Ticket | None = dialect.for_change(query).objects().first()
         if ticket is None:
             raise NotFound(f"no ticket #{number}")
         answers = {name: bool(selected(ticket, name)) for name in asked}

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import os
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from urllib.parse import urlparse
 
 import peewee
 import platformdirs
 
+from store import postgres
 from store.models import SchemaVersion, database_proxy
 
 SQLITE_PRAGMAS: dict[str, object] = {
@@ -45,14 +47,24 @@ def resolve_location(explicit: str | None) -> str:
 
 
 def is_postgres(location: str) -> bool:
-    return location.startswith(("postgresql://", "postgres://"))
+    return postgres.is_postgres(location)
+
+
+def shown(location: str) -> str:
+    """`location` as it may be printed: a URL without its password."""
+    if not is_postgres(location):
+        return location
+    try:
+        return postgres.parse(location).shown()
+    except postgres.BadLocation:
+        return "the PostgreSQL URL"
 
 
 def connect(location: str, *, create: bool = False) -> peewee.Database:
     """Open `location`, bind the models to it and bring its schema up to date.
 
     A missing SQLite file is an error unless `create` is true: a typo in `--db` must not
-    silently start an empty helpdesk.
+    silently start an empty helpdesk. A PostgreSQL database must exist (`createdb`).
     """
     from store.schema import migrate
 
@@ -62,10 +74,25 @@ def connect(location: str, *, create: bool = False) -> peewee.Database:
         db.connect(reuse_if_open=True)
         migrate(db)
         _mark(db)
-    except peewee.DatabaseError as exc:
+    except (peewee.DatabaseError, peewee.ImproperlyConfigured) as exc:
         db.close()
-        raise DatabaseError(describe_failure(location, exc)) from exc
+        raise DatabaseError(_connect_failure(location, exc)) from exc
     return db
+
+
+def _postgres(location: str) -> peewee.Database:
+    try:
+        return postgres.open_database(postgres.parse(location))
+    except postgres.BadLocation as exc:
+        raise DatabaseError(str(exc)) from None
+
+
+def _connect_failure(location: str, exc: BaseException) -> str:
+    if is_postgres(location):
+        message = postgres.describe(postgres.parse(location), exc)
+        if message:
+            return message
+    return describe_failure(shown(location), exc)
 
 
 def _sqlite(location: str, *, create: bool) -> peewee.SqliteDatabase:
@@ -126,20 +153,6 @@ def _mark(db: peewee.Database) -> None:
             db.execute_sql(f"PRAGMA application_id = {APPLICATION_ID}")
 
 
-def _postgres(location: str) -> peewee.Database:
-    parsed = urlparse(location)
-    try:
-        return peewee.PostgresqlDatabase(
-            (parsed.path or "/").lstrip("/") or "ticketty",
-            user=parsed.username,
-            password=parsed.password,
-            host=parsed.hostname,
-            port=parsed.port,
-        )
-    except peewee.ImproperlyConfigured as exc:  # pragma: no cover - depends on the driver
-        raise DatabaseError(f"PostgreSQL needs a driver (psycopg2): {exc}") from exc
-
-
 def describe_failure(location: str, exc: BaseException) -> str:
     """Turn a driver error into one sentence; disk-full hides deep in the exception chain."""
     chain: list[BaseException] = []
@@ -157,3 +170,54 @@ def describe_failure(location: str, exc: BaseException) -> str:
     if "unable to open" in text:
         return f"cannot open {location}"
     return f"database error on {location}: {exc}"
+
+
+def is_taken(location: str) -> bool:
+    """Whether `location` already holds data a new helpdesk would replace: a non-empty file,
+    or a PostgreSQL database with Ticketty's tables in it."""
+    if not is_postgres(location):
+        path = Path(location).expanduser()
+        return path.exists() and (path.is_dir() or path.stat().st_size > 0)
+    with _server_session(location) as db:
+        return bool(set(db.get_tables()) & set(owned_tables()))
+
+
+def erase(location: str) -> None:
+    """Remove the helpdesk at `location`: the SQLite file with its journal files, or every
+    table Ticketty made in the PostgreSQL database (nothing else in it is touched)."""
+    if not is_postgres(location):
+        path = Path(location).expanduser()
+        if path.is_dir():
+            raise DatabaseError(f"{path} is a folder, not a database file")
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+        return
+    with _server_session(location) as db, db.atomic():
+        for table in sorted(set(db.get_tables()) & set(owned_tables())):
+            db.execute_sql(f'DROP TABLE IF EXISTS "{table}" CASCADE')
+
+
+def owned_tables() -> list[str]:
+    """Every table Ticketty makes: its models' and the search index."""
+    from store.models import BaseModel, SchemaVersion
+
+    models: list[type[peewee.Model]] = [SchemaVersion]
+    pending: list[type[peewee.Model]] = [BaseModel]
+    while pending:
+        children = pending.pop().__subclasses__()
+        models += children
+        pending += children
+    return [m._meta.table_name for m in models if m is not BaseModel] + ["ticket_search"]
+
+
+@contextmanager
+def _server_session(location: str) -> Iterator[peewee.Database]:
+    """A connection to the PostgreSQL database at `location` without touching its schema."""
+    db = _postgres(location)
+    try:
+        db.connect()
+        yield db
+    except (peewee.DatabaseError, peewee.ImproperlyConfigured) as exc:
+        raise DatabaseError(_connect_failure(location, exc)) from exc
+    finally:
+        db.close()

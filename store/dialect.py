@@ -8,12 +8,15 @@ from contextlib import contextmanager
 import peewee
 
 
-def is_sqlite(db: peewee.Database) -> bool:
+def is_sqlite(db: peewee.Database | peewee.DatabaseProxy) -> bool:
+    if isinstance(db, peewee.DatabaseProxy):
+        db = db.obj
     return isinstance(db, peewee.SqliteDatabase)
 
 
 def audit_append_only(db: peewee.Database) -> list[str]:
-    """Triggers that refuse UPDATE and DELETE on the audit log."""
+    """Triggers that refuse UPDATE and DELETE on the audit log (and TRUNCATE on PostgreSQL,
+    which row triggers do not see); the error is an integrity violation on both."""
     if is_sqlite(db):
         return [
             f"CREATE TRIGGER IF NOT EXISTS audit_no_{verb} BEFORE {verb.upper()} ON audit_event "
@@ -22,9 +25,12 @@ def audit_append_only(db: peewee.Database) -> list[str]:
         ]
     return [
         "CREATE OR REPLACE FUNCTION audit_append_only() RETURNS trigger AS $$ "
-        "BEGIN RAISE EXCEPTION 'the audit log is append-only'; END; $$ LANGUAGE plpgsql",
-        "CREATE TRIGGER audit_no_change BEFORE UPDATE OR DELETE ON audit_event "
+        "BEGIN RAISE EXCEPTION 'the audit log is append-only' "
+        "USING ERRCODE = 'integrity_constraint_violation'; END; $$ LANGUAGE plpgsql",
+        "CREATE OR REPLACE TRIGGER audit_no_change BEFORE UPDATE OR DELETE ON audit_event "
         "FOR EACH ROW EXECUTE FUNCTION audit_append_only()",
+        "CREATE OR REPLACE TRIGGER audit_no_truncate BEFORE TRUNCATE ON audit_event "
+        "FOR EACH STATEMENT EXECUTE FUNCTION audit_append_only()",
     ]
 
 
@@ -32,7 +38,7 @@ def search_index(db: peewee.Database) -> list[str]:
     """One full-text document per ticket (FTS5 on SQLite), its rowid the ticket number:
     the subject, the public conversation (customer messages and replies) and the internal
     notes as three columns, so a search is one index lookup and notes can be left out by
-    column. Triggers keep it in step; PostgreSQL searches with ILIKE for now (`store.search`).
+    column. Triggers keep it in step. PostgreSQL: `postgres_search`.
     """
     if not is_sqlite(db):
         return []
@@ -54,6 +60,81 @@ def search_index(db: peewee.Database) -> list[str]:
     ]
 
 
+# Words as both backends compare them: lower case, accents folded, `simple` (no stemming, no
+# stop words), like FTS5's unicode61 tokenizer with remove_diacritics.
+_PG_WORDS = (
+    "CREATE OR REPLACE FUNCTION ticketty_words(text) RETURNS tsvector AS $$ "
+    "SELECT to_tsvector('simple'::regconfig, unaccent($1)) $$ LANGUAGE sql STABLE"
+)
+_PG_DOCUMENT = (
+    # One ticket's two documents, from scratch: the public one (subject and every message but
+    # notes) and the whole one (notes too).
+    "CREATE OR REPLACE FUNCTION ticketty_index_ticket(n integer) RETURNS void AS $$ "
+    "INSERT INTO ticket_search (number, public, everything) "
+    "SELECT t.number, ticketty_words(t.subject || ' ' || coalesce(string_agg(m.body, ' ') "
+    "FILTER (WHERE m.kind <> 'note'), '')), "
+    "ticketty_words(t.subject || ' ' || coalesce(string_agg(m.body, ' '), '')) "
+    "FROM ticket t LEFT JOIN message m ON m.ticket_id = t.number WHERE t.number = n "
+    "GROUP BY t.number, t.subject "
+    "ON CONFLICT (number) DO UPDATE SET public = excluded.public, everything = excluded.everything"
+    " $$ LANGUAGE sql VOLATILE"
+)
+
+
+def postgres_search() -> list[str]:
+    """Full-text search on PostgreSQL with the meaning of SQLite's: one row of two `tsvector`s
+    per ticket (public text; everything, notes included), GIN-indexed, kept by triggers."""
+    return [
+        "CREATE EXTENSION IF NOT EXISTS unaccent",
+        _PG_WORDS,
+        "CREATE TABLE IF NOT EXISTS ticket_search ("
+        "number integer PRIMARY KEY REFERENCES ticket (number) ON DELETE CASCADE, "
+        "public tsvector NOT NULL, everything tsvector NOT NULL)",
+        "CREATE INDEX IF NOT EXISTS ticket_search_public ON ticket_search USING gin (public)",
+        "CREATE INDEX IF NOT EXISTS ticket_search_everything ON ticket_search "
+        "USING gin (everything)",
+        _PG_DOCUMENT,
+        "CREATE OR REPLACE FUNCTION ticket_search_ticket() RETURNS trigger AS $$ BEGIN "
+        "PERFORM ticketty_index_ticket(NEW.number); RETURN NULL; END $$ LANGUAGE plpgsql",
+        "CREATE OR REPLACE TRIGGER ticket_search_ai AFTER INSERT ON ticket "
+        "FOR EACH ROW EXECUTE FUNCTION ticket_search_ticket()",
+        "CREATE OR REPLACE TRIGGER ticket_search_au AFTER UPDATE OF subject ON ticket "
+        "FOR EACH ROW WHEN (OLD.subject IS DISTINCT FROM NEW.subject) "
+        "EXECUTE FUNCTION ticket_search_ticket()",
+        "CREATE OR REPLACE FUNCTION message_search() RETURNS trigger AS $$ BEGIN "
+        "UPDATE ticket_search SET everything = everything || ticketty_words(NEW.body), "
+        "public = CASE WHEN NEW.kind = 'note' THEN public "
+        "ELSE public || ticketty_words(NEW.body) END WHERE number = NEW.ticket_id; "
+        "RETURN NULL; END $$ LANGUAGE plpgsql",
+        "CREATE OR REPLACE TRIGGER message_search_ai AFTER INSERT ON message "
+        "FOR EACH ROW EXECUTE FUNCTION message_search()",
+    ]
+
+
+def postgres_text_columns(db: peewee.Database) -> list[str]:
+    """Text columns of databases made before text was TEXT COLLATE "C" there: unbounded (the
+    application sets lengths) and ordered bytewise as on SQLite, whatever the server's locale."""
+    rows = db.execute_sql(
+        "SELECT table_name, column_name FROM information_schema.columns "
+        "WHERE table_schema = current_schema() AND data_type IN ('character varying', 'text') "
+        "AND (data_type <> 'text' OR collation_name IS DISTINCT FROM 'C')"
+    ).fetchall()
+    return [
+        f'ALTER TABLE "{table}" ALTER COLUMN "{column}" TYPE text COLLATE "C"'
+        for table, column in rows
+    ]
+
+
+# Every change writes an audit event: one notification per committed write transaction
+# (PostgreSQL folds identical notifications of a transaction into one).
+CHANGE_CHANNEL = "ticketty_change"
+POSTGRES_CHANGE_SIGNAL = (
+    "CREATE OR REPLACE FUNCTION ticketty_notify_change() RETURNS trigger AS $$ BEGIN "
+    f"PERFORM pg_notify('{CHANGE_CHANNEL}', ''); RETURN NULL; END $$ LANGUAGE plpgsql",
+    "CREATE OR REPLACE TRIGGER audit_change_signal AFTER INSERT ON audit_event "
+    "FOR EACH STATEMENT EXECUTE FUNCTION ticketty_notify_change()",
+)
+
 REBUILD_SEARCH = (
     "DELETE FROM ticket_search",
     "INSERT INTO ticket_search(rowid, subject, public, notes) "
@@ -66,22 +147,68 @@ REBUILD_SEARCH = (
 )
 
 
+REBUILD_POSTGRES_SEARCH = (
+    "TRUNCATE ticket_search",
+    "INSERT INTO ticket_search (number, public, everything) "
+    "SELECT t.number, ticketty_words(t.subject || ' ' || coalesce(m.public, '')), "
+    "ticketty_words(t.subject || ' ' || coalesce(m.public, '') || ' ' || coalesce(m.notes, '')) "
+    "FROM ticket t LEFT JOIN (SELECT ticket_id, "
+    "string_agg(body, ' ') FILTER (WHERE kind <> 'note') AS public, "
+    "string_agg(body, ' ') FILTER (WHERE kind = 'note') AS notes "
+    "FROM message GROUP BY ticket_id) m ON m.ticket_id = t.number",
+)
+
+
+def rebuild_search(db: peewee.Database) -> None:
+    """Re-index every ticket (after bulk loads that bypassed the triggers)."""
+    for statement in REBUILD_SEARCH if is_sqlite(db) else REBUILD_POSTGRES_SEARCH:
+        db.execute_sql(statement)
+
+
 _SEARCH_TRIGGERS = ("ticket_search_ai", "message_search_ai")
 
 
 @contextmanager
-def bulk_load(db: peewee.Database) -> Iterator[None]:
+def without_search_triggers(db: peewee.Database) -> Iterator[None]:
     """Inserts without the per-row full-text triggers; the caller rebuilds the index after.
 
     The triggers are put back even when the load fails, so later writes stay indexed."""
-    if not is_sqlite(db):
-        yield
-        return
-    for name in _SEARCH_TRIGGERS:
-        db.execute_sql(f"DROP TRIGGER IF EXISTS {name}")
+    if is_sqlite(db):
+        for name in _SEARCH_TRIGGERS:
+            db.execute_sql(f"DROP TRIGGER IF EXISTS {name}")
+        restore = [s for s in search_index(db) if any(n in s for n in _SEARCH_TRIGGERS)]
+    else:
+        for table, name in (("ticket", "ticket_search_ai"), ("message", "message_search_ai")):
+            db.execute_sql(f"ALTER TABLE {table} DISABLE TRIGGER {name}")
+        restore = [
+            f"ALTER TABLE {table} ENABLE TRIGGER {name}"
+            for table, name in (("ticket", "ticket_search_ai"), ("message", "message_search_ai"))
+        ]
     try:
         yield
     finally:
-        for statement in search_index(db):
-            if any(name in statement for name in _SEARCH_TRIGGERS):
-                db.execute_sql(statement)
+        for statement in restore:
+            db.execute_sql(statement)
+
+
+def lock_for_writing(db: peewee.Database | peewee.DatabaseProxy) -> None:
+    """Serialise writers as SQLite's BEGIN IMMEDIATE does; call first in a write transaction.
+
+    On PostgreSQL a transaction-scoped advisory lock: the audit chain's head is read and
+    extended by one writer at a time (else two writers fork the hash chain), and a ticket read
+    for a change is current when read. Re-entrant within a transaction."""
+    if not is_sqlite(db):
+        db.execute_sql("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK,))
+
+
+# The advisory lock key of Ticketty's writers (any fixed number; "tckt" in ASCII).
+WRITE_LOCK = 0x74636B74
+
+
+def for_change(query: peewee.ModelSelect) -> peewee.ModelSelect:
+    """`query` locking the rows of its model it reads until the transaction ends (SELECT ...
+    FOR UPDATE OF, so outer-joined lookups stay unlocked), where the database has row locks;
+    SQLite's write lock covers the whole file."""
+    if not query.model._meta.database.for_update:
+        return query
+    return query.for_update(of=query.model)

@@ -1,7 +1,9 @@
 """Peewee models for the whole domain of the brief.
 
-Times are naive UTC datetimes. Tickets, people, roles, usergroups and sources carry a `version`
-for compare-and-set updates; the audit log is append-only (triggers in `store.schema`).
+Text columns are TEXT: lengths are the application's rules (`access`), not the schema's, and
+on PostgreSQL they sort bytewise like SQLite's (`store.postgres`). Times are naive UTC datetimes.
+Tickets, people, roles, usergroups and sources carry a `version` for compare-and-set updates;
+the audit log is append-only (triggers in `store.schema`).
 """
 
 from __future__ import annotations
@@ -13,7 +15,6 @@ from peewee import (
     BigIntegerField,
     BlobField,
     BooleanField,
-    CharField,
     DatabaseProxy,
     DateTimeField,
     ForeignKeyField,
@@ -38,10 +39,10 @@ class BaseModel(Model):
 
 class Person(BaseModel):
     id = AutoField()
-    username = CharField(unique=True)
-    display_name = CharField()
-    email = CharField(default="")
-    phone = CharField(default="")
+    username = TextField(unique=True)
+    display_name = TextField()
+    email = TextField(default="")
+    phone = TextField(default="")
     active = BooleanField(default=True)
     created_at = DateTimeField(default=utcnow)
     version = IntegerField(default=1)  # its details, active flag and roles
@@ -49,18 +50,18 @@ class Person(BaseModel):
 
 class Source(BaseModel):
     id = AutoField()
-    name = CharField(unique=True)
-    kind = CharField(default="email")
+    name = TextField(unique=True)
+    kind = TextField(default="email")
     archived = BooleanField(default=False, index=True)
     version = IntegerField(default=1)
 
 
 class Role(BaseModel):
     id = AutoField()
-    name = CharField(unique=True)
+    name = TextField(unique=True)
     description = TextField(default="")
     all_sources = BooleanField(default=True)
-    ticket_scope = CharField(default="all")
+    ticket_scope = TextField(default="all")
     version = IntegerField(default=1)  # its name, permissions and scopes
 
 
@@ -68,7 +69,7 @@ class RolePermission(BaseModel):
     id = AutoField()
     role_id: int
     role = ForeignKeyField(Role, on_delete="CASCADE", backref="permissions")
-    permission = CharField()
+    permission = TextField()
 
     class Meta:
         indexes = ((("role", "permission"), True),)
@@ -98,7 +99,7 @@ class PersonRole(BaseModel):
 
 class Usergroup(BaseModel):
     id = AutoField()
-    name = CharField(unique=True)
+    name = TextField(unique=True)
     description = TextField(default="")
     version = IntegerField(default=1)  # its name, members, supervisors and field values
 
@@ -127,8 +128,8 @@ class GroupSupervisor(BaseModel):
 
 class CustomField(BaseModel):
     id = AutoField()
-    name = CharField(unique=True)
-    kind = CharField(default="text")
+    name = TextField(unique=True)
+    kind = TextField(default="text")
     required = BooleanField(default=False)
     position = IntegerField(default=0)
     retired = BooleanField(default=False)
@@ -152,9 +153,9 @@ class Ticket(BaseModel):
     usergroup_id: int | None
     assignee_id: int | None
     number = AutoField()
-    subject = CharField()
-    status = CharField(default="new")
-    priority = CharField(default="normal")
+    subject = TextField()
+    status = TextField(default="new")
+    priority = TextField(default="normal")
     source = ForeignKeyField(Source, on_delete="RESTRICT", index=False)
     requester = ForeignKeyField(Person, on_delete="RESTRICT", index=False)
     usergroup = ForeignKeyField(Usergroup, null=True, on_delete="SET NULL", index=False)
@@ -197,7 +198,7 @@ class Message(BaseModel):
     ticket_id: int
     author_id: int
     ticket = ForeignKeyField(Ticket, on_delete="CASCADE", backref="messages", index=False)
-    kind = CharField()
+    kind = TextField()
     author = ForeignKeyField(Person, on_delete="RESTRICT", index=False)
     body = TextField()
     created_at = DateTimeField(default=utcnow)
@@ -214,14 +215,14 @@ class AuditEvent(BaseModel):
 
     at = DateTimeField(default=utcnow)
     actor = ForeignKeyField(Person, null=True, on_delete="RESTRICT", index=False)
-    action = CharField()
-    target_kind = CharField()
+    action = TextField()
+    target_kind = TextField()
     target_id = IntegerField(null=True)
     ticket = IntegerField(null=True)
     before = TextField(default="")
     after = TextField(default="")
-    prev_hash = CharField(default="")
-    hash = CharField(default="")
+    prev_hash = TextField(default="")
+    hash = TextField(default="")
 
     class Meta:
         indexes = (

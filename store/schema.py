@@ -76,12 +76,28 @@ def _v5_ticket_numbers_never_reused(db: peewee.Database) -> None:
         raise peewee.DatabaseError("rebuilding the ticket table broke a reference")
 
 
+def _v6_postgres_parity(db: peewee.Database) -> None:
+    """PostgreSQL gets what SQLite had from the start: unbounded, bytewise-ordered text, the
+    full-text index, and a signal of every change for live screens. Nothing to do on SQLite."""
+    if dialect.is_sqlite(db):
+        return
+    for statement in [
+        *dialect.postgres_text_columns(db),
+        *dialect.audit_append_only(db),
+        *dialect.postgres_search(),
+        *dialect.POSTGRES_CHANGE_SIGNAL,
+    ]:
+        db.execute_sql(statement)
+    dialect.rebuild_search(db)
+
+
 MIGRATIONS: list[tuple[int, Callable[[peewee.Database], None]]] = [
     (1, _v1_initial),
     (2, _v2_search),
     (3, _v3_versions),
     (4, _v4_mail),
     (5, _v5_ticket_numbers_never_reused),
+    (6, _v6_postgres_parity),
 ]
 
 LATEST = MIGRATIONS[-1][0]

@@ -7,13 +7,11 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable
-from functools import reduce
 
 import peewee
 
 from store import dialect
-from store.dialect import REBUILD_SEARCH
-from store.models import Message, Ticket
+from store.models import Ticket
 from store.planner import unindexed
 
 _WORD = re.compile(r"(\w+)(\*?)", re.UNICODE)
@@ -69,8 +67,7 @@ def _tickets() -> int:
 
 
 def _sqlite() -> bool:
-    db = Ticket._meta.database
-    return dialect.is_sqlite(db.obj if isinstance(db, peewee.DatabaseProxy) else db)
+    return dialect.is_sqlite(Ticket._meta.database)
 
 
 def public_match(text: str, *, in_order: bool = False) -> peewee.ColumnBase:
@@ -84,7 +81,7 @@ def public_match(text: str, *, in_order: bool = False) -> peewee.ColumnBase:
         return NOTHING
     if _sqlite():
         return _fts(words, "subject public", in_order)
-    return _ilike(words, include_notes=False)
+    return _tsquery(words, "public")
 
 
 def any_match(text: str, *, in_order: bool = False) -> peewee.ColumnBase:
@@ -94,19 +91,18 @@ def any_match(text: str, *, in_order: bool = False) -> peewee.ColumnBase:
         return NOTHING
     if _sqlite():
         return _fts(words, None, in_order)
-    return _ilike(words, include_notes=True)
+    return _tsquery(words, "everything")
 
 
-def _ilike(words: list[tuple[str, bool]], *, include_notes: bool) -> peewee.Expression:
-    """Where there is no full-text index: each word in the subject or in a message."""
-
-    def word_matches(word: str) -> peewee.Expression:
-        messages = Message.select(Message.ticket).where(Message.body.contains(word))
-        if not include_notes:
-            messages = messages.where(Message.kind != "note")
-        return Ticket.subject.contains(word) | Ticket.number.in_(messages)
-
-    return reduce(lambda a, b: a & b, [word_matches(w) for w, _ in words])
+def _tsquery(words: list[tuple[str, bool]], document: str) -> peewee.Expression:
+    """PostgreSQL: every word in the ticket's `document` (`public` or `everything`)."""
+    terms = " & ".join(f"'{word}':*" if prefix else f"'{word}'" for word, prefix in words)
+    matches = peewee.SQL(
+        f"(SELECT number FROM ticket_search WHERE {document} @@ "
+        "to_tsquery('simple'::regconfig, unaccent(%s)))",
+        (terms,),
+    )
+    return Ticket.number.in_(matches)
 
 
 Asker = Callable[[peewee.ColumnBase], peewee.ColumnBase]
@@ -188,10 +184,3 @@ def page_by_asking(
 def _in_order(rows: list[tuple[int, str]], newest_first: bool) -> bool:
     keys = [(updated, number) for number, updated in rows]
     return keys == sorted(keys, reverse=newest_first)
-
-
-def rebuild(db: peewee.Database) -> None:
-    """Re-index everything (after bulk loads that bypassed the triggers)."""
-    if dialect.is_sqlite(db):
-        for statement in REBUILD_SEARCH:
-            db.execute_sql(statement)

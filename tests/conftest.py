@@ -1,5 +1,6 @@
-"""Shared fixtures: real SQLite files under tmp_path, never in-memory databases (each worker
-thread would see its own empty one)."""
+"""Shared fixtures: a new database per test on the chosen backend (`tests.backends`): real
+SQLite files under tmp_path, never in-memory databases (each worker thread would see its own
+empty one), or real PostgreSQL databases on a server the test run starts."""
 
 from __future__ import annotations
 
@@ -12,18 +13,87 @@ import pytest
 
 from access import Gate
 from store.db import connect
+from tests import postgres_server
+from tests.backends import BACKENDS, Locations, chosen_backend
 from tests.mail_servers import PASSWORD, Dovecot, Smtp, run_smtp, start_dovecot, stop_dovecot
 
 
-@pytest.fixture
-def db_path(tmp_path: Path) -> Path:
-    return tmp_path / "ticketty.db"
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--backend",
+        choices=BACKENDS,
+        default=None,
+        help="database backend of the run (default: $TICKETTY_TEST_BACKEND, else sqlite)",
+    )
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    return f"ticketty backend: {chosen_backend(config)}"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests of one backend's nature (SQLite's pages and pragmas, PostgreSQL's server) are
+    marked with the reason and left out of the other backend's run."""
+    backend = chosen_backend(config)
+    for item in items:
+        for name, only in (("sqlite_only", "sqlite"), ("postgresql_only", "postgresql")):
+            marker = item.get_closest_marker(name)
+            if marker is not None and backend != only:
+                why = marker.kwargs.get("reason") or (marker.args[0] if marker.args else "")
+                item.add_marker(pytest.mark.skip(reason=f"{only} only: {why}"))
+
+
+@pytest.fixture(scope="session")
+def backend(pytestconfig: pytest.Config) -> str:
+    return chosen_backend(pytestconfig)
+
+
+@pytest.fixture(scope="session")
+def pg_server(backend: str) -> Iterator[postgres_server.Server]:
+    """The run's PostgreSQL server (one per xdist worker), started on first use."""
+    server = postgres_server.start()
+    yield server
+    postgres_server.stop(server)
+
+
+@pytest.fixture(scope="session")
+def locations(
+    backend: str, tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+) -> Locations:
+    server = request.getfixturevalue("pg_server") if backend == "postgresql" else None
+    return Locations(backend, tmp_path_factory, server)
 
 
 @pytest.fixture
-def db(db_path: Path) -> Iterator[peewee.Database]:
-    """An empty, migrated database file."""
-    database = connect(str(db_path), create=True)
+def new_location(locations: Locations) -> Iterator[Callable[..., str]]:
+    """`new_location("demo.db")`: a new database for this test, dropped after it."""
+    made: list[str] = []
+
+    def make(name: str = "ticketty.db", *, migrated: bool = False) -> str:
+        made.append(locations.new(name, migrated=migrated))
+        return made[-1]
+
+    yield make
+    for location in made:
+        locations.drop(location)
+
+
+@pytest.fixture
+def db_location(new_location: Callable[..., str]) -> str:
+    return new_location(migrated=True)
+
+
+@pytest.fixture
+def db_path(db_location: str, backend: str) -> Path:
+    """The SQLite file of `db` (tests marked sqlite_only)."""
+    assert backend == "sqlite", "db_path is for tests marked sqlite_only"
+    return Path(db_location)
+
+
+@pytest.fixture
+def db(db_location: str) -> Iterator[peewee.Database]:
+    """An empty, migrated database."""
+    database = connect(db_location, create=True)
     yield database
     database.close()
 

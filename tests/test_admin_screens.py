@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 from textual.pilot import Pilot
@@ -36,14 +35,14 @@ async def highlight(pilot: Pilot, key: str) -> None:
 
 
 @pytest.fixture
-def demo(tmp_path: Path) -> Path:
-    path = tmp_path / "demo.db"
-    demo_database(path, tickets=200)
-    return path
+def demo(new_location) -> str:
+    location = new_location("demo.db")
+    demo_database(location, tickets=200)
+    return location
 
 
-def gate(demo: Path, username: str) -> Gate:
-    return Gate(connect(str(demo)), username)
+def gate(demo: str, username: str) -> Gate:
+    return Gate(connect(demo), username)
 
 
 async def go_to(pilot, label: str) -> None:
@@ -67,7 +66,7 @@ async def pick(pilot, text: str) -> None:
     await settle(pilot)
 
 
-async def test_group_with_supervisor_and_field_shows_on_its_tickets(demo: Path) -> None:
+async def test_group_with_supervisor_and_field_shows_on_its_tickets(demo: str) -> None:
     app = make_app(demo, "ada")
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
@@ -107,7 +106,7 @@ async def test_group_with_supervisor_and_field_shows_on_its_tickets(demo: Path) 
         assert "+48 12 999 88 77" in shown
 
 
-async def test_member_files_a_private_ticket_another_member_cannot_find(demo: Path) -> None:
+async def test_member_files_a_private_ticket_another_member_cannot_find(demo: str) -> None:
     app = make_app(demo, "mia")
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
@@ -133,7 +132,7 @@ async def test_member_files_a_private_ticket_another_member_cannot_find(demo: Pa
     assert supervisor.list_tickets(TicketQuery(search=f"#{number}")) == []
 
 
-async def test_new_ticket_form_offers_only_what_the_person_may(demo: Path) -> None:
+async def test_new_ticket_form_offers_only_what_the_person_may(demo: str) -> None:
     app = make_app(demo, "max")  # a member: files for the group, no private, no group choice
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
@@ -142,7 +141,7 @@ async def test_new_ticket_form_offers_only_what_the_person_may(demo: Path) -> No
         assert not app.screen.query("#private") and not app.screen.query("#group")
 
 
-async def test_archiving_a_source_hides_its_tickets_from_agents_only(demo: Path) -> None:
+async def test_archiving_a_source_hides_its_tickets_from_agents_only(demo: str) -> None:
     allegro = TicketQuery(sources=(2,))
     before_agent = gate(demo, "ola").count_tickets(allegro)
     assert before_agent > 0
@@ -159,7 +158,7 @@ async def test_archiving_a_source_hides_its_tickets_from_agents_only(demo: Path)
     assert gate(demo, "ola").count_tickets(allegro) == before_agent
 
 
-async def test_deactivated_person_is_refused_at_start(demo: Path) -> None:
+async def test_deactivated_person_is_refused_at_start(demo: str) -> None:
     app = make_app(demo, "ada")
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
@@ -185,7 +184,7 @@ async def test_deactivated_person_is_refused_at_start(demo: Path) -> None:
     assert started.stderr == "ticketty: tom is deactivated\n"
 
 
-async def test_view_only_person_sees_no_edit_actions(demo: Path) -> None:
+async def test_view_only_person_sees_no_edit_actions(demo: str) -> None:
     app = make_app(demo, "vic")
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
@@ -212,7 +211,7 @@ async def test_view_only_person_sees_no_edit_actions(demo: Path) -> None:
         assert listed == "Usergroups" and choices
 
 
-async def test_audit_screen_shows_changes_and_filters(demo: Path) -> None:
+async def test_audit_screen_shows_changes_and_filters(demo: str) -> None:
     admin = gate(demo, "ada")
     admin.create_group("Audit me")
     admin.rename_group("Audit me", "Audited")
@@ -230,7 +229,7 @@ async def test_audit_screen_shows_changes_and_filters(demo: Path) -> None:
         assert [r.action for r in app.screen.records] == ["group.rename", "group.create"]
 
 
-async def test_workload_report_shows_own_or_team_figures(demo: Path) -> None:
+async def test_workload_report_shows_own_or_team_figures(demo: str) -> None:
     from screens.reports import ReportsScreen
 
     for person, expect_team in (("ali", False), ("ada", True)):

@@ -11,41 +11,57 @@ from pathlib import Path
 
 import pytest
 
+from tests.backends import Locations
 from ticketty.main import main
 
 
 @pytest.fixture(scope="module")
-def demo_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("cli") / "demo.db"
-    assert main(["demo", "--db", str(path), "--tickets", "200", "--seed", "7"]) == 0
-    return path
+def demo_file(locations: Locations) -> str:
+    location = locations.new("demo.db")
+    assert main(["demo", "--db", location, "--tickets", "200", "--seed", "7"]) == 0
+    return location
 
 
 def run(
-    capsys: pytest.CaptureFixture[str], db: Path, user: str, *args: str
+    capsys: pytest.CaptureFixture[str], db: str | Path, user: str, *args: str
 ) -> tuple[int, str, str]:
     code = main(["--db", str(db), "--user", user, *args])
     out, err = capsys.readouterr()
     return code, out, err
 
 
-def show(capsys, db: Path, number: int) -> dict:
+def show(capsys, db: str, number: int) -> dict:
     code, out, _ = run(capsys, db, "ada", "tickets", "show", str(number), "--json")
     assert code == 0
     return json.loads(out)
 
 
-def test_demo_lists_the_personas(tmp_path: Path, capsys) -> None:
-    assert main(["demo", "--db", str(tmp_path / "d.db"), "--tickets", "50"]) == 0
+def test_demo_lists_the_personas(new_location, capsys) -> None:
+    location = new_location("d.db")
+    assert main(["demo", "--db", location, "--tickets", "50"]) == 0
     out = capsys.readouterr().out
     for persona in ("ada", "sam", "ali", "vic", "mia"):
         assert f"  {persona} " in out
-    assert main(["demo", "--db", str(tmp_path / "d.db"), "--tickets", "50"]) == 1
+    assert main(["demo", "--db", location, "--tickets", "50"]) == 1
     assert "--force" in capsys.readouterr().err
 
 
-def test_init_then_people_and_roles(tmp_path: Path, capsys) -> None:
-    db = tmp_path / "new.db"
+def test_demo_force_replaces_the_helpdesk(new_location, capsys) -> None:
+    location = new_location("d.db")
+    assert main(["demo", "--db", location, "--tickets", "30", "--seed", "1"]) == 0
+    assert run(capsys, location, "ada", "tickets", "close", "5")[0] == 0
+    assert main(["demo", "--db", location, "--tickets", "40", "--seed", "2", "--force"]) == 0
+    capsys.readouterr()
+    code, out, _ = run(capsys, location, "ada", "tickets", "list", "--limit", "100", "--json")
+    assert code == 0 and len(json.loads(out)) == 40
+    code, out, _ = run(capsys, location, "ada", "audit", "verify")
+    assert code == 0
+    created = run(capsys, location, "ada", "tickets", "create", "--subject", "x", "--body", "y")
+    assert created[0] == 0 and int(created[1]) == 41
+
+
+def test_init_then_people_and_roles(new_location, capsys) -> None:
+    db = new_location("new.db")
     assert main(["init", "--db", str(db), "--admin", "root1", "--name", "Root"]) == 0
     assert main(["init", "--db", str(db), "--admin", "again"]) == 1
     assert run(capsys, db, "root1", "people", "add", "bea", "--name", "Bea")[0] == 0
@@ -62,7 +78,7 @@ def test_init_then_people_and_roles(tmp_path: Path, capsys) -> None:
     assert "bea" in out and "role Readers" in out
 
 
-def test_ticket_list_and_show_json_shapes(demo_file: Path, capsys) -> None:
+def test_ticket_list_and_show_json_shapes(demo_file: str, capsys) -> None:
     code, out, _ = run(capsys, demo_file, "ada", "tickets", "list", "--limit", "5", "--json")
     rows = json.loads(out)
     assert code == 0 and len(rows) == 5
@@ -84,7 +100,7 @@ def test_ticket_list_and_show_json_shapes(demo_file: Path, capsys) -> None:
     assert detail["messages"][0]["kind"] == "customer"
 
 
-def test_view_only_is_refused_and_nothing_changes(demo_file: Path, capsys) -> None:
+def test_view_only_is_refused_and_nothing_changes(demo_file: str, capsys) -> None:
     before = show(capsys, demo_file, 10)
     for args in (
         ["assign", "10", "ola"],
@@ -99,7 +115,7 @@ def test_view_only_is_refused_and_nothing_changes(demo_file: Path, capsys) -> No
     assert show(capsys, demo_file, 10) == before
 
 
-def test_ali_sees_only_allegro(demo_file: Path, capsys) -> None:
+def test_ali_sees_only_allegro(demo_file: str, capsys) -> None:
     code, out, _ = run(capsys, demo_file, "ali", "tickets", "list", "--limit", "500", "--json")
     rows = json.loads(out)
     assert rows and all(r["source"] == "Allegro PL" or r["assignee"] == "ali" for r in rows)
@@ -123,8 +139,12 @@ def test_ali_sees_only_allegro(demo_file: Path, capsys) -> None:
     assert err == "ticketty: no ticket #99999\n"
 
 
-def test_unknown_person_and_bad_database(demo_file: Path, tmp_path: Path, capsys) -> None:
+def test_unknown_person(demo_file: str, capsys) -> None:
     assert run(capsys, demo_file, "ghost", "tickets", "list")[0] == 4
+
+
+@pytest.mark.sqlite_only(reason="a missing or damaged file")
+def test_bad_database_file(tmp_path: Path, capsys) -> None:
     code, _, err = run(capsys, tmp_path / "missing.db", "ada", "tickets", "list")
     assert code == 3 and "no database at" in err
     garbage = tmp_path / "garbage.db"
@@ -154,12 +174,12 @@ def test_hostile_text_round_trips_in_json_and_is_defused_in_plain(demo_file, cap
     assert "[@click=app.quit]x[/]" in out
 
 
-def test_group_delete_asks_what_happens_to_tickets(demo_file: Path, capsys) -> None:
+def test_group_delete_asks_what_happens_to_tickets(demo_file: str, capsys) -> None:
     code, _, err = run(capsys, demo_file, "ada", "groups", "delete", "Returns")
     assert code == 1 and "--move-tickets-to" in err and "--orphan-tickets" in err
 
 
-def test_explain(demo_file: Path, capsys) -> None:
+def test_explain(demo_file: str, capsys) -> None:
     code, out, _ = run(
         capsys, demo_file, "ada", "tickets", "list", "--group", "Returns", "--limit", "1", "--json"
     )
@@ -182,7 +202,7 @@ def _subprocess(*args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def test_real_process_exit_codes(demo_file: Path) -> None:
+def test_real_process_exit_codes(demo_file: str) -> None:
     refused = _subprocess("--db", str(demo_file), "tickets", "close", "3")
     assert refused.returncode == 1
     assert refused.stderr.startswith("ticketty: vic lacks tickets.close")
@@ -193,7 +213,7 @@ def test_real_process_exit_codes(demo_file: Path) -> None:
     assert no_terminal.returncode == 2 and "needs a terminal" in no_terminal.stderr
 
 
-def test_workload_report(demo_file: Path, capsys) -> None:
+def test_workload_report(demo_file: str, capsys) -> None:
     code, out, _ = run(capsys, demo_file, "ali", "reports", "workload", "--json")
     assert code == 0 and [r["username"] for r in json.loads(out)] == ["ali"]
     code, out, _ = run(capsys, demo_file, "ada", "reports", "workload", "--json")

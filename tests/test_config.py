@@ -19,9 +19,10 @@ def test_keymap_remaps_a_binding_by_id(tmp_path: Path, monkeypatch) -> None:
     assert load_config().keymap == {"list.open": "o,l"}
 
 
-async def test_remapped_key_opens_a_ticket(tmp_path: Path) -> None:
-    demo_database(tmp_path / "d.db", tickets=50)
-    app = make_app(tmp_path / "d.db", "ada")
+async def test_remapped_key_opens_a_ticket(new_location) -> None:
+    location = new_location("d.db")
+    demo_database(location, tickets=50)
+    app = make_app(location, "ada")
     app.config = Config(keymap={"list.open": "l"})
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)

@@ -5,9 +5,7 @@ gate's SQL)."""
 
 from __future__ import annotations
 
-import tempfile
 from dataclasses import dataclass
-from pathlib import Path
 
 import peewee
 from hypothesis import HealthCheck, given, settings
@@ -29,6 +27,7 @@ from store.models import (
     Ticket,
     Usergroup,
 )
+from tests.backends import Locations
 
 WORD = "zebracorn"
 NOTE_WORD = "notewordx"
@@ -144,8 +143,8 @@ def oracle_reads_note(w: World, person: int, t: TicketSpec) -> bool:
     )
 
 
-def build(w: World, path: Path) -> tuple[peewee.Database, list[int]]:
-    db = connect(str(path), create=True)
+def build(w: World, location: str) -> tuple[peewee.Database, list[int]]:
+    db = connect(location, create=True)
     sources = [Source.create(name=f"S{i}", archived=i in w.archived).id for i in range(SOURCES)]
     groups = [Usergroup.create(name=f"G{i}").id for i in range(GROUPS)]
     people = [Person.create(username=f"p{i}", display_name=f"P{i}").id for i in range(PEOPLE)]
@@ -191,9 +190,10 @@ def build(w: World, path: Path) -> tuple[peewee.Database, list[int]]:
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(worlds())
-def test_every_read_path_agrees_with_the_rules(w: World) -> None:
-    with tempfile.TemporaryDirectory() as folder:
-        db, numbers = build(w, Path(folder) / "t.db")
+def test_every_read_path_agrees_with_the_rules(locations: Locations, w: World) -> None:
+    location = locations.new("t.db")
+    try:
+        db, numbers = build(w, location)
         for p in range(PEOPLE):
             gate = Gate(db, f"p{p}")
             expected = {n for n, t in zip(numbers, w.tickets, strict=True) if oracle_sees(w, p, t)}
@@ -239,3 +239,5 @@ def test_every_read_path_agrees_with_the_rules(w: World) -> None:
             found = {r.number for r in gate.list_tickets(TicketQuery(search=NOTE_WORD))}
             assert found == readable_notes
         db.close()
+    finally:
+        locations.drop(location)

@@ -119,6 +119,7 @@ def _plan(text: str) -> str:
     return " | ".join(row[-1] for row in rows)
 
 
+@pytest.mark.sqlite_only(reason="SQLite's query plans (EXPLAIN QUERY PLAN)")
 def test_only_a_rare_word_sorts_its_matches(db, helpdesk: Helpdesk) -> None:
     """The point of the plans: a common word must not sort every match to show a page."""
     assert "TEMP B-TREE FOR ORDER BY" in _plan("rareword")
@@ -142,6 +143,7 @@ def asking(monkeypatch: pytest.MonkeyPatch) -> list[list[int] | None]:
 
 
 @pytest.mark.parametrize("username", ["boss", "agent"])
+@pytest.mark.sqlite_only(reason="asking FTS5 ticket by ticket is SQLite's way to a page")
 def test_asking_about_each_ticket_gives_the_inbox_order(
     db, helpdesk: Helpdesk, asking, username: str
 ) -> None:
@@ -157,6 +159,7 @@ def test_asking_about_each_ticket_gives_the_inbox_order(
     assert any(answer is not None for answer in asking)  # the first pages were asked for
 
 
+@pytest.mark.sqlite_only(reason="asking FTS5 ticket by ticket is SQLite's way to a page")
 def test_asking_declines_a_word_absent_from_recent_tickets(db, helpdesk: Helpdesk, asking) -> None:
     """A word common only among old tickets would have every ticket asked about."""
     tickets, _ = helpdesk

@@ -3,12 +3,11 @@ persona: vic's footers must carry no action that changes anything."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from access import Gate
 from store.db import connect
+from tests.backends import Locations
 from tests.tui_support import demo_database, make_app, settle
 
 SIZES = [(80, 24), (120, 40)]
@@ -16,25 +15,25 @@ PERSONAS = ["ada", "vic"]
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("snap") / "demo.db"
-    demo_database(path, tickets=200)
-    return path
+def demo(locations: Locations) -> str:
+    location = locations.new("demo.db")
+    demo_database(location, tickets=200)
+    return location
 
 
-def shared_ticket(demo: Path) -> int:
+def shared_ticket(demo: str) -> int:
     """A ticket with a note that both personas see (vic sees no archived source)."""
-    gate = Gate(connect(str(demo)), "vic")
+    gate = Gate(connect(demo), "vic")
     return next(r.number for r in gate.list_tickets(limit=50) if r.number > 3)
 
 
 @pytest.mark.parametrize("size", SIZES)
 @pytest.mark.parametrize("persona", PERSONAS)
-def test_inbox(snap_compare, demo: Path, persona: str, size: tuple[int, int]) -> None:
+def test_inbox(snap_compare, demo: str, persona: str, size: tuple[int, int]) -> None:
     assert snap_compare(make_app(demo, persona), terminal_size=size, run_before=settle)
 
 
-def test_inbox_after_moving_and_marking(snap_compare, demo: Path) -> None:
+def test_inbox_after_moving_and_marking(snap_compare, demo: str) -> None:
     """Moving repaints only the rows it leaves and enters (scrolling repaints the view): after
     paging down and back, the second row marked, the cursor on the fourth, no other row left
     highlighted behind."""
@@ -49,7 +48,7 @@ def test_inbox_after_moving_and_marking(snap_compare, demo: Path) -> None:
 
 @pytest.mark.parametrize("size", SIZES)
 @pytest.mark.parametrize("persona", PERSONAS)
-def test_ticket_detail(snap_compare, demo: Path, persona: str, size: tuple[int, int]) -> None:
+def test_ticket_detail(snap_compare, demo: str, persona: str, size: tuple[int, int]) -> None:
     number = shared_ticket(demo)
 
     async def open_it(pilot) -> None:
@@ -64,7 +63,7 @@ def test_ticket_detail(snap_compare, demo: Path, persona: str, size: tuple[int, 
 
 @pytest.mark.parametrize("size", SIZES)
 @pytest.mark.parametrize("persona", PERSONAS)
-def test_group_filter(snap_compare, demo: Path, persona: str, size: tuple[int, int]) -> None:
+def test_group_filter(snap_compare, demo: str, persona: str, size: tuple[int, int]) -> None:
     async def open_it(pilot) -> None:
         await settle(pilot)
         await pilot.press("F")
@@ -75,7 +74,7 @@ def test_group_filter(snap_compare, demo: Path, persona: str, size: tuple[int, i
 
 @pytest.mark.parametrize("size", SIZES)
 @pytest.mark.parametrize("persona", PERSONAS)
-def test_role_editor(snap_compare, demo: Path, persona: str, size: tuple[int, int]) -> None:
+def test_role_editor(snap_compare, demo: str, persona: str, size: tuple[int, int]) -> None:
     async def open_it(pilot) -> None:
         await settle(pilot)
         await pilot.press("R")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import re
-from pathlib import Path
 
 import pytest
 from rich.console import Console
@@ -22,10 +21,10 @@ from tui.ticket_list import TicketList
 
 
 @pytest.fixture
-def demo(tmp_path: Path) -> Path:
-    path = tmp_path / "demo.db"
-    demo_database(path)
-    return path
+def demo(new_location) -> str:
+    location = new_location("demo.db")
+    demo_database(location)
+    return location
 
 
 async def open_ticket(pilot, number: int) -> None:
@@ -44,7 +43,7 @@ async def type_message(pilot, key: str, text: str) -> None:
     await settle(pilot)
 
 
-async def test_agent_replies_notes_takes_and_closes(demo: Path) -> None:
+async def test_agent_replies_notes_takes_and_closes(demo: str) -> None:
     gate = Gate(connect(str(demo)), "ola")
     number = gate.list_tickets(TicketQuery(statuses=("new",), unassigned=True), limit=1)[0].number
     app = make_app(demo, "ola")
@@ -68,7 +67,7 @@ async def test_agent_replies_notes_takes_and_closes(demo: Path) -> None:
     assert detail.row.status == "closed"
 
 
-async def test_supervisor_reassigns_marked_tickets_in_one_action(demo: Path) -> None:
+async def test_supervisor_reassigns_marked_tickets_in_one_action(demo: str) -> None:
     gate = Gate(connect(str(demo)), "sam")
     app = make_app(demo, "sam")
     async with app.run_test(size=(100, 30)) as pilot:
@@ -91,7 +90,7 @@ async def test_supervisor_reassigns_marked_tickets_in_one_action(demo: Path) -> 
 
 
 async def test_admin_grants_a_permission_and_the_other_person_sees_the_action(
-    demo: Path,
+    demo: str,
 ) -> None:
     vic_app = make_app(demo, "vic")
     async with vic_app.run_test(size=(100, 30)) as pilot:
@@ -168,7 +167,7 @@ def assert_only_textual_sequences(output: str, height: int) -> None:
     assert not re.search("[\x80-\x9f\x07]", rest)
 
 
-async def test_hostile_ticket_text_is_shown_as_text(demo: Path) -> None:
+async def test_hostile_ticket_text_is_shown_as_text(demo: str) -> None:
     gate = Gate(connect(str(demo)), "ada")
     number = gate.create_ticket(HOSTILE_SUBJECT, HOSTILE_SUBJECT)
     app = make_app(demo, "ada")
@@ -195,7 +194,7 @@ async def test_hostile_ticket_text_is_shown_as_text(demo: Path) -> None:
     assert "pwned" not in (app.title or "") + (app.sub_title or "")
 
 
-async def test_inbox_refuses_an_unknown_action_quietly(demo: Path) -> None:
+async def test_inbox_refuses_an_unknown_action_quietly(demo: str) -> None:
     app = make_app(demo, "vic")
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
@@ -207,7 +206,7 @@ async def test_inbox_refuses_an_unknown_action_quietly(demo: Path) -> None:
     assert Gate(connect(str(demo)), "ada").count_tickets(TicketQuery(mine=False)) >= 300
 
 
-async def test_inbox_shows_changes_made_since_it_was_read(demo: Path) -> None:
+async def test_inbox_shows_changes_made_since_it_was_read(demo: str) -> None:
     """A change made between the inbox's opening read and its start, and one made while it
     runs, both reach the list by polling."""
     app = build_app(Gate(connect(str(demo)), "ada"), clock=lambda: DEMO_NOW, refresh_seconds=0.05)
@@ -230,7 +229,7 @@ async def test_inbox_shows_changes_made_since_it_was_read(demo: Path) -> None:
         await top_becomes(second)
 
 
-async def test_markup_people_type_is_shown_as_text(demo: Path) -> None:
+async def test_markup_people_type_is_shown_as_text(demo: str) -> None:
     """A search and a notification holding markup show it literally; the app keeps running."""
     app = make_app(demo, "ada")
     async with app.run_test(size=(120, 40)) as pilot:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from pathlib import Path
 
 from textual.message import Message
 from textual.pilot import Pilot
@@ -16,17 +15,17 @@ from ticketty.launch import build_app
 from tui.app import TickettyApp
 
 
-def demo_database(path: Path, tickets: int = 300) -> None:
-    db = connect(str(path), create=True)
+def demo_database(location: str, tickets: int = 300) -> None:
+    db = connect(location, create=True)
     build_demo(db, tickets=tickets, seed=7)
     db.close()
 
 
-def make_app(path: Path, username: str, refresh_seconds: float = 3600) -> TickettyApp:
-    """The app as `username` on the demo file, with the demo's fixed clock; by default it does
-    not follow others' changes."""
+def make_app(location: str, username: str, refresh_seconds: float = 3600) -> TickettyApp:
+    """The app as `username` on the demo database, with the demo's fixed clock; by default it
+    does not follow others' changes."""
     return build_app(
-        Gate(connect(str(path)), username),
+        Gate(connect(location), username),
         clock=lambda: DEMO_NOW,
         refresh_seconds=refresh_seconds,
     )

@@ -5,7 +5,15 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from store.db import connect, refuse_foreign_file, resolve_location
+from store.db import (
+    connect,
+    erase,
+    is_postgres,
+    is_taken,
+    refuse_foreign_file,
+    resolve_location,
+    shown,
+)
 from tui.cli.command import Commands, username
 from tui.cli.output import EXIT_USAGE, CommandError, bounded_int
 
@@ -17,7 +25,11 @@ def register(commands: Commands) -> None:
     demo = commands.add("demo", fill_demo, help="fill a database with demo data")
     demo.add_argument("--tickets", type=bounded_int, default=2000)
     demo.add_argument("--seed", type=bounded_int, default=7)
-    demo.add_argument("--force", action="store_true", help="replace an existing file")
+    demo.add_argument(
+        "--force",
+        action="store_true",
+        help="replace an existing demo helpdesk (the file, or Ticketty's tables on PostgreSQL)",
+    )
 
 
 def init_database(args: argparse.Namespace) -> int:
@@ -29,7 +41,7 @@ def init_database(args: argparse.Namespace) -> int:
 
     db = connect(resolve_location(args.db), create=True)
     create_first_admin(db, args.admin, args.name or args.admin)
-    print(f"created {resolve_location(args.db)} with administrator {args.admin}")
+    print(f"created {shown(resolve_location(args.db))} with administrator {args.admin}")
     return 0
 
 
@@ -39,13 +51,11 @@ def fill_demo(args: argparse.Namespace) -> int:
     from access.demo import PERSONAS, build_demo
 
     location = resolve_location(args.db)
-    path = Path(location)
-    if path.exists() and path.stat().st_size > 0:
-        may_replace(args, path)
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{path}{suffix}").unlink(missing_ok=True)
     if args.tickets < 0:
         raise CommandError("--tickets must not be negative", EXIT_USAGE)
+    if is_taken(location):
+        may_replace(args, location)
+        erase(location)
     db = connect(location, create=True)
     columns = ("{task.description}", BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, transient=True) as bar:
@@ -57,34 +67,41 @@ def fill_demo(args: argparse.Namespace) -> int:
             progress=lambda done, total: bar.update(task, completed=done),
         )
     print(
-        f"demo helpdesk in {location}: {summary.tickets} tickets, {summary.messages} messages, "
-        f"{summary.people} people, {summary.usergroups} usergroups, {summary.sources} sources"
+        f"demo helpdesk in {shown(location)}: {summary.tickets} tickets, "
+        f"{summary.messages} messages, {summary.people} people, "
+        f"{summary.usergroups} usergroups, {summary.sources} sources"
     )
     print("log in as one of:")
     for name, what in PERSONAS.items():
         print(f"  {name:4}  {what}")
-    print(f"open it: ticketty --db {location} --user ada")
+    print(f"open it: ticketty --db {shown(location)} --user ada")
     return 0
 
 
-def may_replace(args: argparse.Namespace, path: Path) -> None:
+def may_replace(args: argparse.Namespace, location: str) -> None:
     """`demo` replaces only a database `demo` made, and with --force from one of its
-    administrators: a helpdesk holding real work is never lost to a demo."""
+    administrators: a helpdesk holding real work is never lost to a demo. The same on a file
+    and on a PostgreSQL database (where only Ticketty's tables are dropped)."""
     from access import Gate
     from access.catalogue import PERMISSIONS
     from store.models import AuditEvent
 
-    refuse_foreign_file(path)
-    db = connect(str(path))
+    where = shown(location)
+    if not is_postgres(location):
+        refuse_foreign_file(Path(location))
+    db = connect(location)
     try:
         if not AuditEvent.select().where(AuditEvent.action == "demo.create").exists():
             raise CommandError(
-                f"{path} holds a helpdesk that `ticketty demo` did not make; demo never replaces it"
+                f"{where} holds a helpdesk that `ticketty demo` did not make; "
+                "demo never replaces it"
             )
         if not args.force:
-            raise CommandError(f"{path} exists; add --force to replace it with demo data")
+            raise CommandError(f"{where} exists; add --force to replace it with demo data")
         user = username(args)
         if not PERMISSIONS.keys() <= Gate(db, user).capabilities():
-            raise CommandError(f"{user} is not an administrator of {path}; only one may replace it")
+            raise CommandError(
+                f"{user} is not an administrator of {where}; only one may replace it"
+            )
     finally:
         db.close()

@@ -1,0 +1,127 @@
+"""Opening PostgreSQL from a `postgresql://` URL: the URL parsed fully, driver and server errors
+turned into one sentence that never shows the password (../shared/RELIABILITY.md)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from urllib.parse import parse_qsl, unquote, urlsplit
+
+import peewee
+
+SCHEMES = ("postgresql://", "postgres://")
+INSTALL_HINT = "pip install 'ticketty[postgres]'"
+
+
+class BadLocation(ValueError):
+    """The URL cannot be understood; the message is meant for a person and has no password."""
+
+
+@dataclass(frozen=True)
+class Location:
+    """A parsed URL: user and password percent-decoded, query options kept for the driver."""
+
+    database: str
+    user: str | None = None
+    password: str | None = field(default=None, repr=False)
+    host: str | None = None
+    port: int | None = None
+    options: dict[str, str] = field(default_factory=dict)
+
+    def shown(self) -> str:
+        """The URL as it may be printed: without the password."""
+        who = f"{self.user}@" if self.user else ""
+        where = self.host or ""
+        if self.port:
+            where += f":{self.port}"
+        return f"postgresql://{who}{where}/{self.database}"
+
+    def driver_settings(self) -> dict[str, object]:
+        settings: dict[str, object] = {**self.options}
+        for key in ("user", "password", "host", "port"):
+            value = getattr(self, key)
+            if value is not None:
+                settings[key] = value
+        return settings
+
+
+def is_postgres(location: str) -> bool:
+    return location.startswith(SCHEMES)
+
+
+def parse(url: str) -> Location:
+    parts = urlsplit(url)
+    try:
+        port = parts.port
+    except ValueError as exc:
+        raise BadLocation(f"the port in {_without_password(url)} is not a number") from exc
+    database = unquote(parts.path.lstrip("/"))
+    if not database:
+        raise BadLocation(f"{_without_password(url)} names no database (…/DATABASE)")
+    options = dict(parse_qsl(parts.query, keep_blank_values=True))
+    return Location(
+        database=database,
+        user=unquote(parts.username) if parts.username else None,
+        password=unquote(parts.password) if parts.password is not None else None,
+        host=unquote(parts.hostname) if parts.hostname else options.pop("host", None),
+        port=port,
+        options=options,
+    )
+
+
+def _without_password(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.rsplit("@", 1)
+    return parts._replace(netloc=f"{parts.username}:***@{netloc[-1]}").geturl()
+
+
+def open_database(location: Location) -> peewee.PostgresqlDatabase:
+    """The peewee database on psycopg 3, not yet connected (the driver is checked at connect).
+
+    Client-side parameter binding, as with psycopg2: the same SQL text works for statements
+    whose parameter types the server could not infer."""
+    try:
+        import psycopg
+    except ImportError:
+        settings = location.driver_settings()
+    else:
+        settings = {**location.driver_settings(), "cursor_factory": psycopg.ClientCursor}
+    return peewee.PostgresqlDatabase(
+        location.database, prefer_psycopg3=True, field_types=TEXT_TYPES, **settings
+    )
+
+
+# Text sorts bytewise, as on SQLite, whatever the server's or the database's locale.
+TEXT_TYPES = {"TEXT": 'TEXT COLLATE "C"'}
+
+
+def describe(location: Location, exc: BaseException) -> str | None:
+    """One sentence for a failure to connect, or None when it is not one of those."""
+    if isinstance(exc, peewee.ImproperlyConfigured):
+        return f"PostgreSQL needs its driver: {INSTALL_HINT}"
+    text = str(exc)
+    if location.password:
+        text = text.replace(location.password, "***")
+    lowered = text.lower()
+    where = f"{location.host or 'localhost'}:{location.port or 5432}"
+    if "password authentication failed" in lowered or "no password supplied" in lowered:
+        return f"the PostgreSQL server at {where} refused the credentials of {location.user}"
+    if f'database "{location.database.lower()}" does not exist' in lowered:
+        return (
+            f"no database {location.database} on the PostgreSQL server at {where}; "
+            f"create it with `createdb {location.database}`"
+        )
+    if "role" in lowered and "does not exist" in lowered:
+        return f"the PostgreSQL server at {where} has no user {location.user}"
+    if (
+        "connection refused" in lowered
+        or "could not translate host name" in lowered
+        or "timeout expired" in lowered
+        or "no such file or directory" in lowered
+    ):
+        return f"cannot reach the PostgreSQL server at {where}"
+    if "connection failed" in lowered:
+        reason = text.strip().splitlines()[0].rsplit("failed: ", 1)[-1]
+        return f"cannot connect to the PostgreSQL server at {where}: {reason}"
+    return None

@@ -1,0 +1,62 @@
+"""New databases for tests on the backend the run was asked for (`--backend`, or the
+TICKETTY_TEST_BACKEND variable): SQLite files under pytest's temporary folders, or databases on
+a PostgreSQL server the run starts itself (`tests.postgres_server`), one per test."""
+
+from __future__ import annotations
+
+import itertools
+import os
+from pathlib import Path
+
+import pytest
+
+from store.db import connect
+from tests.postgres_server import Server
+
+BACKENDS = ("sqlite", "postgresql")
+TEMPLATE = "ticketty_template"
+
+
+class Locations:
+    """Where a test's databases live; `new()` gives a location no test used before."""
+
+    def __init__(
+        self, backend: str, folders: pytest.TempPathFactory, server: Server | None
+    ) -> None:
+        self.backend = backend
+        self.folders = folders
+        self.server = server
+        self._numbers = itertools.count(1)
+        self._worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+        if server is not None:
+            server.execute(f"CREATE DATABASE {TEMPLATE}")
+            connect(server.url(TEMPLATE)).close()
+
+    def new(self, name: str = "ticketty.db", *, migrated: bool = False) -> str:
+        """An empty database (no tables) or, `migrated`, one with Ticketty's schema.
+
+        SQLite: a path in a fresh folder, no file yet unless `migrated`."""
+        if self.server is None:
+            path = self.folders.mktemp("db") / name
+            if migrated:
+                connect(str(path), create=True).close()
+            return str(path)
+        database = f"t_{self._worker}_{next(self._numbers)}"
+        template = TEMPLATE if migrated else "template0"
+        self.server.execute(f"CREATE DATABASE {database} TEMPLATE {template}")
+        return self.server.url(database)
+
+    def drop(self, location: str) -> None:
+        if self.server is None:
+            return
+        database = location.rsplit("/", 1)[-1]
+        self.server.execute(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
+
+
+def chosen_backend(config: pytest.Config) -> str:
+    return config.getoption("backend") or os.environ.get("TICKETTY_TEST_BACKEND") or "sqlite"
+
+
+def sqlite_path(location: str) -> Path:
+    """The file of a SQLite location, for tests of what only a file can show."""
+    return Path(location)

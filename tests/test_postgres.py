@@ -1,0 +1,158 @@
+"""PostgreSQL as a backend: the URL, the driver's and the server's failures as one line with
+exit code 3 and no password, and the schema rules SQLite has by nature (unbounded text,
+bytewise order, an append-only log that TRUNCATE cannot empty)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from urllib.parse import quote
+
+import pytest
+
+from store import postgres
+from store.db import DatabaseError, connect
+from tests.backends import Locations
+from tests.postgres_server import PASSWORD, PASSWORD_ROLE, Server
+from ticketty.main import main
+
+pytestmark = pytest.mark.postgresql_only(reason="a PostgreSQL server and its URL")
+
+
+def test_the_url_is_parsed_fully() -> None:
+    parsed = postgres.parse(
+        "postgresql://ann%40shop:p%40ss%2Fw%C3%B6rd@db.example:6543/help%20desk"
+        "?sslmode=require&connect_timeout=5"
+    )
+    assert parsed.user == "ann@shop"
+    assert parsed.password == "p@ss/wörd"
+    assert (parsed.host, parsed.port, parsed.database) == ("db.example", 6543, "help desk")
+    assert parsed.driver_settings()["sslmode"] == "require"
+    assert parsed.driver_settings()["connect_timeout"] == "5"
+    assert "p@ss" not in parsed.shown() and "p@ss" not in repr(parsed)
+
+
+def _url(server: Server, database: str, password: str) -> str:
+    return (
+        f"postgresql://{PASSWORD_ROLE}:{quote(password, safe='')}@127.0.0.1:{server.port}/"
+        f"{database}"
+    )
+
+
+@pytest.fixture
+def shared_database(pg_server: Server, new_location) -> str:
+    """An empty database the password role may use."""
+    database = new_location().rsplit("/", 1)[-1]
+    pg_server.execute(f"GRANT ALL ON DATABASE {database} TO {PASSWORD_ROLE}")
+    pg_server.execute(f"GRANT ALL ON SCHEMA public TO {PASSWORD_ROLE}", database=database)
+    return database
+
+
+def test_percent_encoded_password_opens_the_database(pg_server, shared_database, capsys) -> None:
+    url = _url(pg_server, shared_database, PASSWORD)
+    assert main(["init", "--db", url, "--admin", "root"]) == 0
+    out = capsys.readouterr().out
+    assert PASSWORD not in out and quote(PASSWORD, safe="") not in out
+    assert main(["--db", url, "--user", "root", "audit", "verify"]) == 0
+
+
+@pytest.mark.parametrize(
+    ("case", "says"),
+    [
+        ("password", "refused the credentials of pw_user"),
+        ("database", "no database nowhere on the PostgreSQL server"),
+        ("server", "cannot reach the PostgreSQL server at 127.0.0.1"),
+        ("sslmode", "server does not support SSL, but SSL was required"),
+    ],
+)
+def test_server_failures_are_one_line_exit_3_without_password(
+    pg_server: Server, shared_database: str, case: str, says: str, capsys
+) -> None:
+    secret = "wrong%pass:word"
+    url = {
+        "password": _url(pg_server, shared_database, secret),
+        "database": pg_server.url("nowhere"),
+        "server": _url(pg_server, shared_database, secret).replace(
+            f":{pg_server.port}/", f":{_closed_port()}/"
+        ),
+        "sslmode": pg_server.url(shared_database) + "?sslmode=require",
+    }[case]
+    assert main(["--db", url, "--user", "ada", "tickets", "list"]) == 3
+    err = capsys.readouterr().err
+    assert says in err
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert secret not in err and quote(secret, safe="") not in err
+
+
+def _closed_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_missing_driver_is_one_line(pg_server: Server, new_location) -> None:
+    """A Python without psycopg (imports of it fail, as on a machine without the extra)."""
+    code = (
+        "import sys; sys.modules['psycopg'] = sys.modules['psycopg2'] = None; "
+        "from ticketty.main import main; raise SystemExit(main(sys.argv[1:]))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, "--db", new_location(), "--user", "ada", "tickets", "list"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 3
+    assert (
+        done.stderr == "ticketty: PostgreSQL needs its driver: pip install 'ticketty[postgres]'\n"
+    )
+
+
+def test_a_url_without_a_database_is_refused() -> None:
+    with pytest.raises(DatabaseError, match="names no database"):
+        connect("postgresql://ann:secret@127.0.0.1:5432/")
+
+
+def test_text_columns_are_unbounded_and_sort_bytewise(db) -> None:
+    rows = db.execute_sql(
+        "SELECT table_name, column_name, data_type, collation_name "
+        "FROM information_schema.columns WHERE table_schema = current_schema() "
+        "AND data_type IN ('character varying', 'text')"
+    ).fetchall()
+    assert rows and all(row[2:] == ("text", "C") for row in rows), rows
+
+
+def test_long_subjects_and_order_as_on_sqlite(demo_db, gate_for) -> None:
+    gate = gate_for("ada")
+    number = gate.create_ticket("x" * 300, "body")
+    assert gate.get_ticket(number).row.subject == "x" * 300
+    for name in ("beta", "Alpha", "_under", "alpha", "Zulu"):
+        gate.create_group(name)
+    names = [g.name for g in gate.list_groups()]
+    assert names == sorted(names)  # Python's order is SQLite's: by code point
+
+
+def test_demo_continues_the_ticket_numbers(locations: Locations, capsys) -> None:
+    location = locations.new()
+    assert main(["demo", "--db", location, "--tickets", "20"]) == 0
+    assert (
+        main(
+            [
+                "--db",
+                location,
+                "--user",
+                "ada",
+                "tickets",
+                "create",
+                "--subject",
+                "s",
+                "--body",
+                "b",
+            ]
+        )
+        == 0
+    )
+    assert capsys.readouterr().out.strip().endswith("21")
