@@ -9,8 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from store import dialect
-from store.models import AuditEvent, database_proxy, utcnow
+from store.models import AuditEvent, utcnow
 
 
 def encode(value: Any) -> str:
@@ -89,9 +88,9 @@ def record_many(actor_id: int | None, events: list[Event]) -> None:
 
 
 def _chain_head() -> str:
-    """The newest event's hash, read under the writers' lock (held to the end of the
-    transaction), so two writers never extend the chain from the same head."""
-    dialect.lock_for_writing(database_proxy)
+    """The newest event's hash. Transactions hold the writers' lock from their start (`BEGIN
+    IMMEDIATE`, or its PostgreSQL form in `store.postgres`), so two writers never extend the
+    chain from the same head."""
     last = AuditEvent.select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1).first()
     return last.hash if last else ""
 

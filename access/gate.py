@@ -26,7 +26,6 @@ from access.errors import (
     UnknownPerson,
 )
 from access.grants import Grants, read_grants
-from store import dialect
 from store.db import DatabaseError, describe_failure
 from store.models import Person, PersonRole, RolePermission, database_proxy
 
@@ -90,11 +89,10 @@ class GateBase:
 
     @contextmanager
     def writing(self) -> Iterator[None]:
-        """One write transaction, writers serialised (BEGIN IMMEDIATE on SQLite, the writers'
-        lock on PostgreSQL); driver errors become one readable sentence."""
+        """One write transaction, writers serialised (BEGIN IMMEDIATE on SQLite, its
+        PostgreSQL form in `store.postgres`); driver errors become one readable sentence."""
         try:
             with database_proxy.atomic():
-                dialect.lock_for_writing(database_proxy)
                 yield
         except (AccessError, DatabaseError):
             raise

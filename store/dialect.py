@@ -191,20 +191,6 @@ def without_search_triggers(db: peewee.Database) -> Iterator[None]:
             db.execute_sql(statement)
 
 
-def lock_for_writing(db: peewee.Database | peewee.DatabaseProxy) -> None:
-    """Serialise writers as SQLite's BEGIN IMMEDIATE does; call first in a write transaction.
-
-    On PostgreSQL a transaction-scoped advisory lock: the audit chain's head is read and
-    extended by one writer at a time (else two writers fork the hash chain), and a ticket read
-    for a change is current when read. Re-entrant within a transaction."""
-    if not is_sqlite(db):
-        db.execute_sql("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK,))
-
-
-# The advisory lock key of Ticketty's writers (any fixed number; "tckt" in ASCII).
-WRITE_LOCK = 0x74636B74
-
-
 def for_change(query: peewee.ModelSelect) -> peewee.ModelSelect:
     """`query` locking the rows of its model it reads until the transaction ends (SELECT ...
     FOR UPDATE OF, so outer-joined lookups stay unlocked), where the database has row locks;

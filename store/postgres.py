@@ -76,6 +76,23 @@ def _without_password(url: str) -> str:
     return parts._replace(netloc=f"{parts.username}:***@{netloc[-1]}").geturl()
 
 
+# The advisory lock key of Ticketty's transactions (any fixed number; "tckt" in ASCII).
+WRITE_LOCK = 0x74636B74
+
+
+class SerialisedPostgresqlDatabase(peewee.PostgresqlDatabase):
+    """Transactions serialise as SQLite's BEGIN IMMEDIATE makes them: each takes Ticketty's
+    advisory lock as it begins (one round trip with the BEGIN) and holds it to its end.
+
+    READ COMMITTED alone lets two writers read the audit chain's head at once and fork the
+    chain, and lets a change read a ticket version that a waiting writer is about to replace.
+    Reads outside transactions (every screen and list) take no lock."""
+
+    def begin(self, isolation_level: int | str | None = None) -> None:
+        with peewee.__exception_wrapper__:
+            self.cursor().execute(f"BEGIN; SELECT pg_advisory_xact_lock({WRITE_LOCK})")
+
+
 def open_database(location: Location) -> peewee.PostgresqlDatabase:
     """The peewee database on psycopg 3, not yet connected (the driver is checked at connect).
 
@@ -87,7 +104,7 @@ def open_database(location: Location) -> peewee.PostgresqlDatabase:
         settings = location.driver_settings()
     else:
         settings = {**location.driver_settings(), "cursor_factory": psycopg.ClientCursor}
-    return peewee.PostgresqlDatabase(
+    return SerialisedPostgresqlDatabase(
         location.database, prefer_psycopg3=True, field_types=TEXT_TYPES, **settings
     )
 

@@ -27,10 +27,10 @@ SMALL = (80, 24)
 
 
 @pytest.fixture
-def demo(tmp_path: Path) -> Path:
-    path = tmp_path / "demo.db"
-    demo_database(path)
-    return path
+def demo(new_location) -> str:
+    location = new_location("demo.db")
+    demo_database(location)
+    return location
 
 
 async def open_ticket(pilot, number: int) -> None:  # type: ignore[no-untyped-def]
@@ -40,7 +40,7 @@ async def open_ticket(pilot, number: int) -> None:  # type: ignore[no-untyped-de
     await settle(pilot)
 
 
-async def test_group_filter_is_applied_by_keyboard(demo: Path) -> None:
+async def test_group_filter_is_applied_by_keyboard(demo: str) -> None:
     app = make_app(demo, "ada")
     async with app.run_test(size=SMALL) as pilot:
         await settle(pilot)
@@ -57,7 +57,7 @@ async def test_group_filter_is_applied_by_keyboard(demo: Path) -> None:
 
 
 async def test_ctrl_e_opens_the_editor_in_the_composer(
-    demo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    demo: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     for name in ("SSH_CONNECTION", "SSH_ORIGINAL_COMMAND", "SSH_TTY"):
         monkeypatch.delenv(name, raising=False)
@@ -88,7 +88,7 @@ async def test_ctrl_e_opens_the_editor_in_the_composer(
     assert "Hello. written in the editor" in bodies
 
 
-async def test_bulk_change_previews_what_will_change_and_what_is_skipped(demo: Path) -> None:
+async def test_bulk_change_previews_what_will_change_and_what_is_skipped(demo: str) -> None:
     ada = Gate(connect(str(demo)), "ada")
     rows = ada.list_tickets(INBOX_DEFAULT, limit=3)
     for row, status in zip(rows[::-1], ("open", "pending", "open"), strict=True):
@@ -119,7 +119,7 @@ def statuses_shown(app) -> set[str]:  # type: ignore[no-untyped-def]
     return {tickets._page_for(i)[i % 100].status for i in range(min(tickets.total, 100))}
 
 
-async def test_inbox_opens_on_open_work_and_filters_several_statuses(demo: Path) -> None:
+async def test_inbox_opens_on_open_work_and_filters_several_statuses(demo: str) -> None:
     app = make_app(demo, "ada")
     async with app.run_test(size=SMALL) as pilot:
         await settle(pilot)
@@ -138,7 +138,7 @@ async def test_inbox_opens_on_open_work_and_filters_several_statuses(demo: Path)
         assert statuses_shown(app) <= {"new", "open", "pending"}
 
 
-async def test_priority_filter_and_sort_by_priority(demo: Path) -> None:
+async def test_priority_filter_and_sort_by_priority(demo: str) -> None:
     app = make_app(demo, "ada")
     async with app.run_test(size=SMALL) as pilot:
         await settle(pilot)
@@ -159,7 +159,7 @@ async def test_priority_filter_and_sort_by_priority(demo: Path) -> None:
         )
 
 
-async def test_priority_is_changed_from_the_ticket_screen(demo: Path) -> None:
+async def test_priority_is_changed_from_the_ticket_screen(demo: str) -> None:
     gate = Gate(connect(str(demo)), "ola")
     row = next(r for r in gate.list_tickets(INBOX_DEFAULT, limit=50) if r.priority != "urgent")
     app = make_app(demo, "ola")
@@ -173,7 +173,7 @@ async def test_priority_is_changed_from_the_ticket_screen(demo: Path) -> None:
     assert gate.get_ticket(row.number).row.priority == "urgent"
 
 
-async def test_source_filter_names_the_source(demo: Path) -> None:
+async def test_source_filter_names_the_source(demo: str) -> None:
     app = make_app(demo, "ada")
     async with app.run_test(size=SMALL) as pilot:
         await settle(pilot)
@@ -185,7 +185,7 @@ async def test_source_filter_names_the_source(demo: Path) -> None:
         assert app.screen.query_one(TicketList).current_row().source == "Allegro PL"
 
 
-async def test_assign_picker_offers_only_people_who_may_work_on_the_ticket(demo: Path) -> None:
+async def test_assign_picker_offers_only_people_who_may_work_on_the_ticket(demo: str) -> None:
     gate = Gate(connect(str(demo)), "sam")
     app = make_app(demo, "sam")
     async with app.run_test(size=SMALL) as pilot:

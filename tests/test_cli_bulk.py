@@ -16,19 +16,19 @@ from ticketty.main import main
 
 
 @pytest.fixture
-def demo_file(tmp_path: Path) -> Path:
-    path = tmp_path / "demo.db"
-    assert main(["demo", "--db", str(path), "--tickets", "200", "--seed", "7"]) == 0
-    return path
+def demo_file(new_location) -> str:
+    location = new_location("demo.db")
+    assert main(["demo", "--db", location, "--tickets", "200", "--seed", "7"]) == 0
+    return location
 
 
-def run(capsys, db: Path, user: str, *args: str) -> tuple[int, str, str]:  # type: ignore[no-untyped-def]
+def run(capsys, db: str, user: str, *args: str) -> tuple[int, str, str]:  # type: ignore[no-untyped-def]
     code = main(["--db", str(db), "--user", user, *args])
     out, err = capsys.readouterr()
     return code, out, err
 
 
-def test_bulk_assign_dry_run_then_apply(demo_file: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+def test_bulk_assign_dry_run_then_apply(demo_file: str, capsys) -> None:  # type: ignore[no-untyped-def]
     capsys.readouterr()
     sam = Gate(connect(str(demo_file)), "sam")
     open_work = sam.list_tickets(TicketQuery(statuses=("new", "open")), limit=50)
@@ -53,7 +53,7 @@ def test_bulk_assign_dry_run_then_apply(demo_file: Path, capsys) -> None:  # typ
     assert {sam.get_ticket(n).row.assignee for n in mine} == {"tom"}
 
 
-def test_bulk_status_close_and_priority(demo_file: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+def test_bulk_status_close_and_priority(demo_file: str, capsys) -> None:  # type: ignore[no-untyped-def]
     capsys.readouterr()
     ada = Gate(connect(str(demo_file)), "ada")
     rows = ada.list_tickets(TicketQuery(statuses=("open",)), limit=3)
@@ -68,7 +68,7 @@ def test_bulk_status_close_and_priority(demo_file: Path, capsys) -> None:  # typ
     assert {ada.get_ticket(r.number).row.status for r in rows} == {"closed"}
 
 
-def test_one_ticket_forms_keep_working(demo_file: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+def test_one_ticket_forms_keep_working(demo_file: str, capsys) -> None:  # type: ignore[no-untyped-def]
     capsys.readouterr()
     ada = Gate(connect(str(demo_file)), "ada")
     number = str(ada.list_tickets(limit=1)[0].number)

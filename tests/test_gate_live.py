@@ -4,8 +4,6 @@ refuse a save made on a stale read, and the change feed says what others changed
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import peewee
 import pytest
 
@@ -147,11 +145,11 @@ def test_groups_people_and_sources_refuse_a_stale_save(db: peewee.Database, w) -
         sam.set_archived("Amazon Germany", True, expected_version=source.version)
 
 
-def test_the_feed_says_what_others_changed(db: peewee.Database, db_path: Path, w) -> None:
+def test_the_feed_says_what_others_changed(db: peewee.Database, db_location: str, w) -> None:
     feed = ChangeFeed()
     assert feed.poll() is None  # nothing since it was made
     assert feed.poll() is None
-    other = Gate(connect(str(db_path)), "sam")
+    other = Gate(connect(db_location), "sam")
     other.assign(w.t_s2, "ada")
     other.note(w.t_g1, "looked at it")
     changes = feed.poll()
@@ -184,13 +182,13 @@ def test_the_feed_starts_from_a_given_head(db: peewee.Database, w) -> None:
     assert ChangeFeed().poll() is None
 
 
-def test_versions_are_added_to_an_older_database(db: peewee.Database, db_path: Path) -> None:
+def test_versions_are_added_to_an_older_database(db: peewee.Database) -> None:
     for table in VERSIONED:
         db.execute_sql(f"ALTER TABLE {table} DROP COLUMN version")
     db.execute_sql("DELETE FROM schema_version WHERE version >= 3")
     db.execute_sql(
         "INSERT INTO person (username, display_name, email, phone, active, created_at)"
-        " VALUES ('old', 'Old', '', '', 1, '2026-01-01')"
+        " VALUES ('old', 'Old', '', '', TRUE, '2026-01-01')"
     )
     migrate(db)
     assert Gate(db, "old").person_id
