@@ -15,6 +15,7 @@ from typing import Protocol
 
 import peewee
 
+from store.dialect import CHANGE_CHANNEL
 from store.models import AuditEvent
 from store.rows import tuple_rows
 
@@ -46,27 +47,37 @@ class SqliteDataVersion:
         self._connection.close()
 
 
-class AuditHead:
-    """The newest audit event's id, on any database: one index lookup per call."""
+class PostgresNotifications:
+    """PostgreSQL's LISTEN on a connection of its own: the server sends a notification when a
+    transaction that wrote an audit event commits (a trigger, `store.dialect`).
 
-    def __init__(self) -> None:
-        self._seen: int | None = None
+    Asking costs one empty statement (`SELECT`, no table read): the server hands a listening
+    session its notifications before it answers, so a change committed before the question is
+    never missed, however late the notification would have arrived on its own."""
+
+    def __init__(self, db: peewee.PostgresqlDatabase) -> None:
+        import psycopg
+
+        settings = {k: v for k, v in db.connect_params.items() if k != "cursor_factory"}
+        self._connection = psycopg.connect(dbname=db.database, autocommit=True, **settings)
+        self._connection.execute(f"LISTEN {CHANGE_CHANNEL}")
+        self._first = True
 
     def moved(self) -> bool:
-        head = newest_event()
-        moved = head != self._seen
-        self._seen = head
-        return moved
+        self._connection.execute("SELECT")
+        arrived = bool(list(self._connection.notifies(timeout=0)))
+        first, self._first = self._first, False
+        return arrived or first
 
     def close(self) -> None:
-        pass
+        self._connection.close()
 
 
 def signal_for(db: peewee.Database) -> ChangeSignal:
     """The cheapest signal `db` offers."""
     if isinstance(db, peewee.SqliteDatabase):
         return SqliteDataVersion(str(db.database))
-    return AuditHead()
+    return PostgresNotifications(db)
 
 
 def newest_event() -> int:

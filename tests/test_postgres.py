@@ -156,3 +156,25 @@ def test_demo_continues_the_ticket_numbers(locations: Locations, capsys) -> None
         == 0
     )
     assert capsys.readouterr().out.strip().endswith("21")
+
+
+def test_the_change_signal_is_a_notification(db, db_location: str) -> None:
+    """LISTEN/NOTIFY: the signal moves once per committed change by anyone, not on reads."""
+    from access import Gate
+    from access.catalogue import PERMISSIONS
+    from store.changes import PostgresNotifications, signal_for
+    from tests import builders
+
+    w = builders.world()
+    builders.role("Admin", PERMISSIONS, holders=[builders.person("boss")])
+    signal = signal_for(db)
+    assert isinstance(signal, PostgresNotifications)
+    assert signal.moved()  # the first question always says "read"
+    assert not signal.moved()
+    other = Gate(connect(db_location), "boss")
+    other.list_tickets()
+    assert not signal.moved()
+    other.reply(w.t_s1, "hello")
+    assert signal.moved()
+    assert not signal.moved()
+    signal.close()
