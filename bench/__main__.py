@@ -1,15 +1,18 @@
 """The brief's measured goals, at several database sizes, printed as medians.
 
-    python -m bench [--sizes 10000 100000 1000000] [--runs 5] [--user ada]
+    python -m bench [--sizes 10000 100000 1000000] [--runs 5] [--user ada] [--backend postgresql]
 
-Builds (once, cached in bench/.data/) a demo database per size, then measures:
+Builds (once, cached in bench/.data/; on PostgreSQL in a server cluster kept in
+/var/tmp/ticketty-bench-pg, started by the benchmark as the tests start theirs) a demo
+database per size, then measures:
   - start to first inbox paint, and an empty Textual app started the same way (ratio);
   - key press to repaint in the inbox: move, page down, jump to end;
   - group filter and search applied (first page of results on screen), and their counts;
   - resident memory after the first paint, and after all the in-app figures;
   - another agent's change seen in an open inbox and ticket screen (median and p95 over at
     least 20 changes), and the SQL statements an idle session runs per interval (`bench.live`);
-  - a bulk assign of 1,000 marked tickets by a supervisor, preview + apply (`bench.bulk`).
+  - a bulk assign of 1,000 marked tickets by a supervisor, preview + apply (`bench.bulk`);
+  - at the largest size, 10 concurrent writers for 60 s (`bench.writers`).
 Every other figure is a median over `--runs`; this machine is shared, so compare ratios in one run.
 """
 
@@ -27,19 +30,36 @@ from collections.abc import Callable
 from pathlib import Path
 
 from bench.paint import resident_mb
+from tests import postgres_server
+from tests.postgres_server import Server
 
 DATA = Path(__file__).resolve().parent / ".data"
 SEARCH_WORD = "refund"  # in a fifth of the demo's tickets: a broad search
 COMMON_WORD = "order"  # in most of them: the broadest
 
 
-def database(size: int) -> Path:
+PG_CLUSTER = Path("/var/tmp/ticketty-bench-pg")
+
+
+def database(size: int, server: Server | None) -> str:
+    """The demo database of `size` tickets: a file, or a database on the benchmark's server."""
     from access.demo import build_demo
     from store.db import connect
 
+    if server is not None:
+        name = f"demo_{size}"
+        if not _has_database(server, name):
+            started = time.perf_counter()
+            server.execute(f"CREATE DATABASE building_{size}")
+            db = connect(server.url(f"building_{size}"))
+            build_demo(db, tickets=size, seed=7)
+            db.close()
+            server.execute(f"ALTER DATABASE building_{size} RENAME TO {name}")
+            print(f"  built {size:,} tickets in {time.perf_counter() - started:.1f} s", flush=True)
+        return server.url(name)
     path = DATA / f"demo-{size}.db"
     if path.exists():
-        return path
+        return str(path)
     DATA.mkdir(exist_ok=True)
     partial = path.with_suffix(".building")
     for suffix in ("", "-wal", "-shm"):
@@ -51,7 +71,15 @@ def database(size: int) -> Path:
     db.close()
     partial.rename(path)
     print(f"  built {size:,} tickets in {time.perf_counter() - started:.1f} s", flush=True)
-    return path
+    return str(path)
+
+
+def _has_database(server: Server, name: str) -> bool:
+    import psycopg
+
+    with psycopg.connect(server.url("postgres")) as conn:
+        row = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
+    return row is not None
 
 
 def child(module: str, *args: str, timeout: float) -> dict[str, float]:
@@ -97,7 +125,7 @@ class FrameClock:
             self.shown.set()
 
 
-async def in_app(path: Path, user: str, runs: int) -> dict[str, float]:
+async def in_app(location: str, user: str, runs: int) -> dict[str, float]:
     """Key presses, filter and search inside one running app (headless, 120x40).
 
     A key is posted as the terminal's key event would be, and timed until a frame that shows
@@ -124,7 +152,7 @@ async def in_app(path: Path, user: str, runs: int) -> dict[str, float]:
                 frames.displayed()
 
     app = Timed(
-        Gate(connect(str(path)), user), InboxScreen, clock=lambda: DEMO_NOW, refresh_seconds=3600
+        Gate(connect(location), user), InboxScreen, clock=lambda: DEMO_NOW, refresh_seconds=3600
     )
     figures: dict[str, list[float]] = {}
     async with app.run_test(size=(120, 40)) as pilot:
@@ -197,9 +225,9 @@ async def in_app(path: Path, user: str, runs: int) -> dict[str, float]:
     return result
 
 
-def in_child(path: Path, user: str, runs: int) -> dict[str, float]:
+def in_child(location: str, user: str, runs: int) -> dict[str, float]:
     """`in_app` in a process of its own, so its memory figure is this size's alone."""
-    return child("bench", "--in-app", str(path), "--user", user, "--runs", str(runs), timeout=1800)
+    return child("bench", "--in-app", location, "--user", user, "--runs", str(runs), timeout=1800)
 
 
 def main() -> None:
@@ -207,16 +235,31 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--user", default="ada")
-    parser.add_argument("--in-app", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--backend", choices=("sqlite", "postgresql"), default="sqlite")
+    parser.add_argument("--writers", type=int, default=10)
+    parser.add_argument("--writer-seconds", type=float, default=60)
+    parser.add_argument("--in-app", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.in_app:
         print(json.dumps(asyncio.run(in_app(args.in_app, args.user, args.runs))))
         return
+    server = postgres_server.start(PG_CLUSTER) if args.backend == "postgresql" else None
+    try:
+        measure_all(args, server)
+    finally:
+        if server is not None:
+            postgres_server.stop(server, keep=True)
 
-    print(f"medians of {args.runs} runs; headless at 120x40; user {args.user}", flush=True)
+
+def measure_all(args: argparse.Namespace, server: Server | None) -> None:
+    print(
+        f"{args.backend}: medians of {args.runs} runs; headless at 120x40; user {args.user}",
+        flush=True,
+    )
     rows: dict[str, dict[int, float]] = {}
+    writers: dict[str, object] = {}
     for size in args.sizes:
-        path = database(size)
+        path = database(size, server)
         # Alternated, so that a slow spell of this shared machine weighs on both alike.
         empty, inbox = [], []
         for _ in range(args.runs):
@@ -238,9 +281,19 @@ def main() -> None:
         for name, value in live.items():
             rows.setdefault(name, {})[size] = value
         # Last: it changes the database (reassigns 1,000 tickets per run).
-        bulk = child("bench.bulk", str(path), "--runs", str(args.runs), timeout=600)
+        bulk = child("bench.bulk", path, "--runs", str(args.runs), timeout=600)
         for name, value in bulk.items():
             rows.setdefault(name, {})[size] = value
+        if size == max(args.sizes) and args.writers:
+            writers = child(
+                "bench.writers",
+                path,
+                "--writers",
+                str(args.writers),
+                "--seconds",
+                str(args.writer_seconds),
+                timeout=args.writer_seconds + 600,
+            )
         print(f"  measured {size:,}", flush=True)
 
     width = max(len(name) for name in rows)
@@ -249,6 +302,9 @@ def main() -> None:
         print(
             name.ljust(width) + "".join(f"{values.get(s, float('nan')):>14.2f}" for s in args.sizes)
         )
+
+    if writers:
+        print(f"\nconcurrent writers at {max(args.sizes):,} tickets: {json.dumps(writers)}")
 
 
 if __name__ == "__main__":

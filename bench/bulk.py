@@ -13,18 +13,17 @@ import argparse
 import json
 import statistics
 import time
-from pathlib import Path
 
 SUPERVISOR = "sam"
 AGENTS = ("tom", "ola")
 MARKED = 1_000
 
 
-def measure(path: Path, runs: int) -> dict[str, float]:
+def measure(location: str, runs: int) -> dict[str, float]:
     from access import Gate
     from store.db import connect
 
-    gate = Gate(connect(str(path)), SUPERVISOR)
+    gate = Gate(connect(location), SUPERVISOR)
     numbers = [row.number for row in gate.list_tickets(limit=MARKED)]
     previews, applies, totals = [], [], []
     changed = 0
@@ -52,7 +51,7 @@ def measure(path: Path, runs: int) -> dict[str, float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.bulk")
-    parser.add_argument("database", type=Path)
+    parser.add_argument("database", help="a SQLite file or a postgresql:// URL")
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
     print(json.dumps(measure(args.database, args.runs)))

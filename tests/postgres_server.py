@@ -53,16 +53,40 @@ def _as_server_user(folder: Path) -> list[str]:
     return ["runuser", "-u", "postgres", "--"]
 
 
-def start() -> Server:
+def start(folder: Path | None = None) -> Server:
+    """A server on a new temporary folder, or on `folder` (kept, made on first use)."""
     if not (BIN / "initdb").exists():
         raise RuntimeError(
             f"no PostgreSQL server binaries in {BIN}: apt-get install postgresql (or set "
             "TICKETTY_PG_BIN)"
         )
-    folder = Path(tempfile.mkdtemp(prefix="ticketty-pg-"))
+    if folder is None:
+        folder = Path(tempfile.mkdtemp(prefix="ticketty-pg-"))
+    folder.mkdir(parents=True, exist_ok=True)
     folder.chmod(0o755)
     data = folder / "data"
+    made = data.exists()
     prefix = _as_server_user(folder)
+    if not made:
+        _initdb(prefix, data)
+    port, log = _free_port(), str(folder / "log")
+    options = (
+        f"-c port={port} -c listen_addresses=127.0.0.1 -c unix_socket_directories={folder} "
+        "-c fsync=off -c synchronous_commit=off -c full_page_writes=off "
+        "-c shared_buffers=128MB -c max_connections=100"
+    )
+    subprocess.run(
+        [*prefix, str(BIN / "pg_ctl"), "-D", str(data), "-o", options, "-w", "-l", log, "start"],
+        check=True,
+        capture_output=True,
+    )
+    server = Server(port=port, folder=folder)
+    if not made:
+        server.execute(f"CREATE ROLE {PASSWORD_ROLE} LOGIN PASSWORD '{PASSWORD}'")
+    return server
+
+
+def _initdb(prefix: list[str], data: Path) -> None:
     subprocess.run(
         [
             *prefix,
@@ -85,46 +109,16 @@ def start() -> Server:
         "host all all 127.0.0.1/32 trust\n"
         "local all all trust\n"
     )
-    port = _free_port()
-    options = (
-        f"-c port={port} -c listen_addresses=127.0.0.1 -c unix_socket_directories={folder} "
-        "-c fsync=off -c synchronous_commit=off -c full_page_writes=off "
-        "-c shared_buffers=64MB -c max_connections=100"
-    )
-    subprocess.run(
-        [
-            *prefix,
-            str(BIN / "pg_ctl"),
-            "-D",
-            str(data),
-            "-o",
-            options,
-            "-w",
-            "-l",
-            str(folder / "log"),
-            "start",
-        ],
-        check=True,
-        capture_output=True,
-    )
-    server = Server(port=port, folder=folder)
-    server.execute(f"CREATE ROLE {PASSWORD_ROLE} LOGIN PASSWORD '{PASSWORD}'")
-    return server
 
 
-def stop(server: Server) -> None:
+def stop(server: Server, *, keep: bool = False) -> None:
+    """Stop the server; remove its folder unless `keep` (then it shuts down cleanly)."""
     prefix = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+    mode = "fast" if keep else "immediate"
     subprocess.run(
-        [
-            *prefix,
-            str(BIN / "pg_ctl"),
-            "-D",
-            str(server.folder / "data"),
-            "-m",
-            "immediate",
-            "stop",
-        ],
+        [*prefix, str(BIN / "pg_ctl"), "-D", str(server.folder / "data"), "-m", mode, "stop"],
         check=False,
         capture_output=True,
     )
-    shutil.rmtree(server.folder, ignore_errors=True)
+    if not keep:
+        shutil.rmtree(server.folder, ignore_errors=True)
