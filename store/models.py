@@ -240,9 +240,9 @@ class MailAccount(BaseModel):
     source_id: int
 
     source = ForeignKeyField(Source, unique=True, on_delete="CASCADE", backref="mail_accounts")
-    address = CharField()
-    imap_url = CharField(default="")
-    smtp_url = CharField(default="")
+    address = TextField()
+    imap_url = TextField(default="")
+    smtp_url = TextField(default="")
     last_fetch_at = DateTimeField(null=True)
     last_error = TextField(default="")
 
@@ -254,7 +254,7 @@ class MailCursor(BaseModel):
     source_id: int
 
     source = ForeignKeyField(Source, on_delete="CASCADE")
-    folder = CharField()
+    folder = TextField()
     uidvalidity = BigIntegerField(default=0)
     last_uid = BigIntegerField(default=0)
 
@@ -270,7 +270,7 @@ class MailId(BaseModel):
     ticket_id: int
     message_id: int | None
 
-    mail_id = CharField(max_length=500)
+    mail_id = TextField()
     source = ForeignKeyField(Source, on_delete="CASCADE", index=False)
     ticket = ForeignKeyField(Ticket, on_delete="CASCADE")
     message = ForeignKeyField(Message, null=True, on_delete="CASCADE")
@@ -284,8 +284,8 @@ class Attachment(BaseModel):
     id = AutoField()
     message_id: int
     message = ForeignKeyField(Message, on_delete="CASCADE", backref="attachments")
-    filename = CharField(max_length=500)
-    content_type = CharField(max_length=200)
+    filename = TextField()
+    content_type = TextField()
     size = IntegerField()
     inline = BooleanField(default=False)
     # False when the file was over the size limit: listed, but its bytes were not kept.
@@ -302,9 +302,9 @@ class OutboxItem(BaseModel):
 
     message = ForeignKeyField(Message, unique=True, on_delete="CASCADE")
     source = ForeignKeyField(Source, on_delete="CASCADE", index=False)
-    mail_id = CharField(max_length=500)  # the Message-ID header, the same on every try
-    recipient = CharField()
-    state = CharField(default="queued")
+    mail_id = TextField()  # the Message-ID header, the same on every try
+    recipient = TextField()
+    state = TextField(default="queued")
     attempts = IntegerField(default=0)
     next_try_at = DateTimeField(default=utcnow)
     last_error = TextField(default="")
@@ -321,7 +321,7 @@ class QuarantinedMail(BaseModel):
     source_id: int
 
     source = ForeignKeyField(Source, on_delete="CASCADE")
-    origin = CharField(max_length=500)
+    origin = TextField()
     reason = TextField()
     # Named apart from `Model.raw` (peewee's raw-SQL query), which a field `raw` would hide.
     raw_mail = BlobField(column_name="raw")

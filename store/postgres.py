@@ -13,7 +13,8 @@ INSTALL_HINT = "pip install 'ticketty[postgres]'"
 
 
 class BadLocation(ValueError):
-    """The URL cannot be understood; the message is meant for a person and has no password."""
+    """The URL cannot be understood, or there is no driver to open it; the message is meant
+    for a person and has no password."""
 
 
 @dataclass(frozen=True)
@@ -101,9 +102,9 @@ def open_database(location: Location) -> peewee.PostgresqlDatabase:
     try:
         import psycopg
     except ImportError:
-        settings = location.driver_settings()
-    else:
-        settings = {**location.driver_settings(), "cursor_factory": psycopg.ClientCursor}
+        # Before peewee sees the database: its binary fields ask the driver at binding time.
+        raise BadLocation(f"PostgreSQL needs its driver: {INSTALL_HINT}") from None
+    settings = {**location.driver_settings(), "cursor_factory": psycopg.ClientCursor}
     return SerialisedPostgresqlDatabase(
         location.database, prefer_psycopg3=True, field_types=TEXT_TYPES, **settings
     )

@@ -25,19 +25,19 @@ from ticketty.main import main
 
 
 @pytest.fixture
-def helpdesk(db: peewee.Database, db_path: Path) -> Path:
+def helpdesk(db: peewee.Database, db_location: str) -> str:
     mail_helpdesk(db)
-    return db_path
+    return db_location
 
 
-def run(capsys: pytest.CaptureFixture[str], db: Path, *args: str) -> tuple[int, str, str]:
+def run(capsys: pytest.CaptureFixture[str], db: str, *args: str) -> tuple[int, str, str]:
     code = main(["--db", str(db), "--user", "ada", *args])
     out, err = capsys.readouterr()
     return code, out, err
 
 
 def test_an_email_source_is_added_with_its_servers_and_never_a_password(
-    helpdesk: Path, capsys
+    helpdesk: str, capsys
 ) -> None:
     code, _, err = run(
         capsys, helpdesk, "sources", "add", "Sales", "--kind", "email",
@@ -56,7 +56,7 @@ def test_an_email_source_is_added_with_its_servers_and_never_a_password(
     assert sales["address"] == "sales@shop.example" and sales["last_fetch_at"] is None
 
 
-def test_import_of_an_mbox_a_maildir_and_a_file(helpdesk: Path, tmp_path: Path, capsys) -> None:
+def test_import_of_an_mbox_a_maildir_and_a_file(helpdesk: str, tmp_path: Path, capsys) -> None:
     box = mailbox.mbox(tmp_path / "old.mbox")
     for n in range(3):
         box.add(customer_mail(f"From the archive {n}\nFrom here on, a line like a separator.",
@@ -82,7 +82,7 @@ def test_import_of_an_mbox_a_maildir_and_a_file(helpdesk: Path, tmp_path: Path, 
     assert run(capsys, helpdesk, "mail", "quarantine", "retry", str(held["id"]))[0] == 1
 
 
-def test_show_json_and_saving_an_attachment(helpdesk: Path, tmp_path: Path, capsys) -> None:
+def test_show_json_and_saving_an_attachment(helpdesk: str, tmp_path: Path, capsys) -> None:
     mail = EmailMessage(policy=SMTP)
     mail["From"] = "=?utf-8?q?Ola_=1B[31mRed?= <ola@example.pl>"
     mail["To"] = SUPPORT
@@ -109,10 +109,10 @@ def test_show_json_and_saving_an_attachment(helpdesk: Path, tmp_path: Path, caps
     assert code == 0 and target.read_bytes() == b"\xff\xd8JPEG"
 
 
-def test_requester_email_needs_view_contact(helpdesk: Path, db, capsys) -> None:
+def test_requester_email_needs_view_contact(helpdesk: str, db, tmp_path: Path, capsys) -> None:
     from tests import builders
 
-    message = helpdesk.parent / "m.eml"
+    message = tmp_path / "m.eml"
     message.write_bytes(customer_mail())
     run(capsys, helpdesk, "mail", "import", "--source", "Support", str(message))
     builders.role("Readers", ["tickets.list", "tickets.view"], holders=[builders.person("rex")])
@@ -124,31 +124,31 @@ def test_requester_email_needs_view_contact(helpdesk: Path, db, capsys) -> None:
 
 @pytest.mark.usefixtures("mail_password")
 def test_fetch_and_send_commands(
-    db, db_path: Path, dovecot: Dovecot, mailbox: str, smtp: Smtp, capsys
+    db, db_location: str, dovecot: Dovecot, mailbox: str, smtp: Smtp, capsys
 ) -> None:
     gate: Gate = mail_helpdesk(db, imap=dovecot.url(mailbox), smtp=smtp.url)
     dovecot.append(mailbox, customer_mail())
-    code, out, _ = run(capsys, db_path, "mail", "fetch")
+    code, out, _ = run(capsys, db_location, "mail", "fetch")
     assert code == 0 and out.startswith("Support: INBOX uid 1: new #")
     number = Ticket.get().number
-    code, out, _ = run(capsys, db_path, "tickets", "reply", str(number), "--body", "Hello")
-    code, out, _ = run(capsys, db_path, "mail", "send")
+    code, out, _ = run(capsys, db_location, "tickets", "reply", str(number), "--body", "Hello")
+    code, out, _ = run(capsys, db_location, "mail", "send")
     assert code == 0 and out.strip().endswith(": sent")
     assert len(smtp.received) == 1
-    reply = json.loads(run(capsys, db_path, "tickets", "show", str(number), "--json")[1])
+    reply = json.loads(run(capsys, db_location, "tickets", "show", str(number), "--json")[1])
     assert reply["messages"][1]["delivery"] == "sent"
     gate.edit_mail_account("Support", imap=f"imap://{mailbox}@127.0.0.1:1/INBOX")
-    code, _, err = run(capsys, db_path, "mail", "fetch")
+    code, _, err = run(capsys, db_location, "mail", "fetch")
     assert code == 1 and "Support" in err and PASSWORD not in err
 
 
 def test_serve_takes_mail_within_seconds_and_stops_on_sigterm(
-    db, db_path: Path, dovecot: Dovecot, mailbox: str, smtp: Smtp
+    db, db_location: str, dovecot: Dovecot, mailbox: str, smtp: Smtp
 ) -> None:
     mail_helpdesk(db, imap=dovecot.url(mailbox), smtp=smtp.url)
     env = {**os.environ, "TICKETTY_MAIL_PASSWORD_SUPPORT": PASSWORD}
     server = subprocess.Popen(
-        [sys.executable, "-m", "ticketty", "--db", str(db_path), "--user", "ada", "serve",
+        [sys.executable, "-m", "ticketty", "--db", str(db_location), "--user", "ada", "serve",
          "--interval", "30"],
         stderr=subprocess.PIPE, text=True, env=env,
     )  # fmt: skip

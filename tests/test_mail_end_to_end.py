@@ -7,7 +7,6 @@ from __future__ import annotations
 from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import make_msgid
-from pathlib import Path
 
 import peewee
 import pytest
@@ -26,7 +25,7 @@ from tui.ticket_list import TicketList
 @pytest.mark.usefixtures("mail_password")
 async def test_a_customer_writes_an_agent_answers_the_customer_answers_back(
     db: peewee.Database,
-    db_path: Path,
+    db_location: str,
     dovecot: Dovecot,
     mailbox: str,
     smtp: Smtp,
@@ -36,10 +35,10 @@ async def test_a_customer_writes_an_agent_answers_the_customer_answers_back(
     first_id = make_msgid(domain="example.pl")
     first = customer_mail("Dzień dobry, paczka nie dotarła.", subject="Paczka", message_id=first_id)
     dovecot.append(mailbox, first)
-    assert main(["--db", str(db_path), "--user", "ada", "mail", "fetch"]) == 0
+    assert main(["--db", str(db_location), "--user", "ada", "mail", "fetch"]) == 0
     capsys.readouterr()
 
-    app = build_app(Gate(connect(str(db_path)), "ada"), refresh_seconds=3600)
+    app = build_app(Gate(connect(str(db_location)), "ada"), refresh_seconds=3600)
     async with app.run_test(size=(110, 30)) as pilot:
         await settle(pilot)
         row = app.screen.query_one(TicketList).current_row()
@@ -55,7 +54,7 @@ async def test_a_customer_writes_an_agent_answers_the_customer_answers_back(
         await settle(pilot)
     gate.set_status(number, "pending")
 
-    assert main(["--db", str(db_path), "--user", "ada", "mail", "send"]) == 0
+    assert main(["--db", str(db_location), "--user", "ada", "mail", "send"]) == 0
     (received,) = smtp.received
     reply = received.message
     assert received.recipients == ["jan@example.pl"] and received.sender == SUPPORT
@@ -72,7 +71,7 @@ async def test_a_customer_writes_an_agent_answers_the_customer_answers_back(
     answer["References"] = f"{reply['References']} {reply['Message-ID']}"
     answer.set_content("Dziękuję, doszła!")
     dovecot.append(mailbox, answer.as_bytes())
-    assert main(["--db", str(db_path), "--user", "ada", "mail", "fetch"]) == 0
+    assert main(["--db", str(db_location), "--user", "ada", "mail", "fetch"]) == 0
     assert f"appended #{number}" in capsys.readouterr().out
 
     detail = gate.get_ticket(number)

@@ -84,7 +84,7 @@ def test_role_editor(snap_compare, demo: str, persona: str, size: tuple[int, int
 
 
 @pytest.mark.parametrize("size", SIZES)
-def test_help(snap_compare, demo: Path, size: tuple[int, int]) -> None:
+def test_help(snap_compare, demo: str, size: tuple[int, int]) -> None:
     """The inbox's keys for ada, in a box that scrolls at 80x24."""
 
     async def open_it(pilot) -> None:  # type: ignore[no-untyped-def]
