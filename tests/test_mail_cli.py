@@ -193,12 +193,12 @@ def test_the_attachment_limit_comes_from_the_config(
 
 
 def test_a_secrets_file_others_can_read_is_refused(
-    db, db_path: Path, tmp_path: Path, capsys, monkeypatch: pytest.MonkeyPatch
+    db, db_location: str, tmp_path: Path, capsys, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     mail_helpdesk(db, imap="imap://box@127.0.0.1:1/INBOX")
     secrets = tmp_path / "mail-secrets"
     secrets.write_text("Support = open-secret\n")
     secrets.chmod(0o644)
     monkeypatch.setenv("TICKETTY_MAIL_SECRETS", str(secrets))
-    code, _, err = run(capsys, db_path, "mail", "fetch")
+    code, _, err = run(capsys, db_location, "mail", "fetch")
     assert code == 1 and "chmod 600" in err and "open-secret" not in err
