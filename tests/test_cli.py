@@ -50,7 +50,8 @@ def test_demo_force_replaces_the_helpdesk(new_location, capsys) -> None:
     location = new_location("d.db")
     assert main(["demo", "--db", location, "--tickets", "30", "--seed", "1"]) == 0
     assert run(capsys, location, "ada", "tickets", "close", "5")[0] == 0
-    assert main(["demo", "--db", location, "--tickets", "40", "--seed", "2", "--force"]) == 0
+    replace = ["--user", "ada", "demo", "--db", location, "--tickets", "40", "--seed", "2"]
+    assert main([*replace, "--force"]) == 0
     capsys.readouterr()
     code, out, _ = run(capsys, location, "ada", "tickets", "list", "--limit", "100", "--json")
     assert code == 0 and len(json.loads(out)) == 40

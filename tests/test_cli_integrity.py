@@ -23,13 +23,13 @@ from ticketty.main import main
 
 
 @pytest.fixture
-def demo_file(tmp_path: Path) -> Path:
-    path = tmp_path / "demo.db"
-    demo_database(path, tickets=60)
-    return path
+def demo_file(new_location) -> str:
+    location = new_location("demo.db")
+    demo_database(location, tickets=60)
+    return location
 
 
-def run(capsys, db: Path, user: str, *args: str) -> tuple[int, str, str]:
+def run(capsys, db: str | Path, user: str, *args: str) -> tuple[int, str, str]:
     code = main(["--db", str(db), "--user", user, *args])
     out, err = capsys.readouterr()
     return code, out, err
@@ -50,11 +50,12 @@ def test_a_deleted_tickets_number_is_never_given_again(db: peewee.Database) -> N
     assert gate.create_ticket("three", "body") > last > first
 
 
+@pytest.mark.sqlite_only(reason="SQLite's AUTOINCREMENT, added by rebuilding the table")
 def test_an_older_database_keeps_its_tickets_and_stops_reusing_numbers(tmp_path: Path) -> None:
     """A file from before the change: the rebuilt ticket table keeps every row, message and
     search entry."""
     path = tmp_path / "old.db"
-    demo_database(path, tickets=40)
+    demo_database(str(path), tickets=40)
     raw = sqlite3.connect(path)
     raw.execute("PRAGMA foreign_keys = OFF")
     table_sql = raw.execute("SELECT sql FROM sqlite_master WHERE name = 'ticket'").fetchone()[0]
@@ -75,22 +76,26 @@ def test_an_older_database_keeps_its_tickets_and_stops_reusing_numbers(tmp_path:
     assert db.execute_sql("PRAGMA integrity_check").fetchone()[0] == "ok"
 
 
-def test_demo_never_replaces_a_helpdesk_it_did_not_make(tmp_path: Path, capsys) -> None:
-    path = tmp_path / "live.db"
-    assert main(["init", "--db", str(path), "--admin", "root"]) == 0
-    before = digest(path)
-    code, _, err = run(capsys, path, "root", "demo", "--force", "--tickets", "5")
+def test_demo_never_replaces_a_helpdesk_it_did_not_make(new_location, backend, capsys) -> None:
+    location = new_location("live.db")
+    assert main(["init", "--db", location, "--admin", "root"]) == 0
+    capsys.readouterr()
+    people = run(capsys, location, "root", "people", "list", "--json")[1]
+    before = digest(Path(location)) if backend == "sqlite" else ""
+    code, _, err = run(capsys, location, "root", "demo", "--force", "--tickets", "5")
     assert code == 1 and "did not make" in err and err.count("\n") == 1
-    assert digest(path) == before
+    assert (digest(Path(location)) if backend == "sqlite" else "") == before
+    assert run(capsys, location, "root", "people", "list", "--json")[1] == people
 
 
-def test_demo_force_needs_an_administrator_of_that_demo(demo_file: Path, capsys) -> None:
+def test_demo_force_needs_an_administrator_of_that_demo(demo_file: str, capsys) -> None:
     code, _, err = run(capsys, demo_file, "vic", "demo", "--force", "--tickets", "5")
     assert code == 1 and "not an administrator" in err
     assert Gate(connect(str(demo_file)), "ada").count_tickets() > 5
     assert run(capsys, demo_file, "ada", "demo", "--force", "--tickets", "5")[0] == 0
 
 
+@pytest.mark.sqlite_only(reason="another program's SQLite file")
 def test_a_foreign_sqlite_file_is_refused_and_left_untouched(tmp_path: Path, capsys) -> None:
     other = tmp_path / "other.db"
     raw = sqlite3.connect(other)
@@ -105,6 +110,7 @@ def test_a_foreign_sqlite_file_is_refused_and_left_untouched(tmp_path: Path, cap
     assert not Path(f"{other}-wal").exists()
 
 
+@pytest.mark.sqlite_only(reason="an empty file")
 def test_an_empty_file_is_not_a_helpdesk(tmp_path: Path, capsys) -> None:
     empty = tmp_path / "empty.db"
     empty.touch()
@@ -113,21 +119,22 @@ def test_an_empty_file_is_not_a_helpdesk(tmp_path: Path, capsys) -> None:
     assert empty.stat().st_size == 0
 
 
-def test_new_databases_carry_the_application_id(demo_file: Path) -> None:
+@pytest.mark.sqlite_only(reason="SQLite's PRAGMA application_id")
+def test_new_databases_carry_the_application_id(demo_file: str) -> None:
     from store.db import APPLICATION_ID
 
     raw = sqlite3.connect(demo_file)
     assert raw.execute("PRAGMA application_id").fetchone()[0] == APPLICATION_ID
 
 
-def test_audit_json_names_the_actor(demo_file: Path, capsys) -> None:
+def test_audit_json_names_the_actor(demo_file: str, capsys) -> None:
     assert run(capsys, demo_file, "ada", "groups", "create", "Night shift")[0] == 0
     code, out, _ = run(capsys, demo_file, "ada", "audit", "list", "--limit", "1", "--json")
     event = json.loads(out)[0]
     assert code == 0 and event["actor"] == "ada" and event["target"] == "Night shift"
 
 
-def test_people_list_hides_contact_without_view_contact(demo_file: Path, capsys) -> None:
+def test_people_list_hides_contact_without_view_contact(demo_file: str, capsys) -> None:
     code, out, _ = run(capsys, demo_file, "vic", "people", "list", "--json")
     people = json.loads(out)
     assert code == 0 and people
@@ -140,7 +147,7 @@ def test_deleting_a_held_role_needs_force_and_says_who_loses_what(demo_file, cap
     assert run(capsys, demo_file, "ada", "roles", "delete", "Agent", "--force")[0] == 0
 
 
-def test_bytes_that_are_not_utf8_end_in_one_line(demo_file: Path, capsys, monkeypatch) -> None:
+def test_bytes_that_are_not_utf8_end_in_one_line(demo_file: str, capsys, monkeypatch) -> None:
     code, _, err = run(capsys, demo_file, "\udcff", "tickets", "list")
     assert code == 2 and err.count("\n") == 1 and "UTF-8" in err
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b"ok \xff"), encoding="utf-8"))
@@ -149,7 +156,7 @@ def test_bytes_that_are_not_utf8_end_in_one_line(demo_file: Path, capsys, monkey
 
 
 @pytest.mark.parametrize("option", ["--limit", "--offset"])
-def test_numbers_past_64_bits_are_refused(demo_file: Path, capsys, option: str) -> None:
+def test_numbers_past_64_bits_are_refused(demo_file: str, capsys, option: str) -> None:
     with pytest.raises(SystemExit) as exited:
         run(capsys, demo_file, "ada", "tickets", "list", option, "9" * 25)
     assert exited.value.code == 2
@@ -158,7 +165,8 @@ def test_numbers_past_64_bits_are_refused(demo_file: Path, capsys, option: str) 
         run(capsys, demo_file, "ada", "audit", "list", "--ticket", "9" * 25)
 
 
-def test_a_damaged_page_is_one_line(demo_file: Path, capsys) -> None:
+@pytest.mark.sqlite_only(reason="damaged pages of the file")
+def test_a_damaged_page_is_one_line(demo_file: str, capsys) -> None:
     """The ticket table's pages damaged, the rest whole: the list fails in its read."""
     raw = sqlite3.connect(demo_file)
     raw.execute("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -170,7 +178,7 @@ def test_a_damaged_page_is_one_line(demo_file: Path, capsys) -> None:
         )
     ]
     raw.close()
-    with demo_file.open("r+b") as damaged:
+    with Path(demo_file).open("r+b") as damaged:
         for root in roots:
             damaged.seek(page_size * (root - 1))
             damaged.write(b"\xde\xad" * (page_size // 2))
@@ -178,7 +186,7 @@ def test_a_damaged_page_is_one_line(demo_file: Path, capsys) -> None:
     assert code == 3 and err.count("\n") == 1 and "damaged" in err
 
 
-def test_a_closed_pipe_ends_quietly(demo_file: Path) -> None:
+def test_a_closed_pipe_ends_quietly(demo_file: str) -> None:
     """As `ticketty tickets list | head -1` once head has gone: the reader is closed first."""
     read_end, write_end = os.pipe()
     os.close(read_end)
@@ -193,7 +201,7 @@ def test_a_closed_pipe_ends_quietly(demo_file: Path) -> None:
     assert done.returncode == 141
 
 
-def test_json_escapes_c1_del_and_bidi(demo_file: Path, capsys) -> None:
+def test_json_escapes_c1_del_and_bidi(demo_file: str, capsys) -> None:
     hostile = "csi\x9b31m del\x7f rlo\u202e lri\u2066 end"
     Gate(connect(str(demo_file)), "ada").reply(1, hostile)
     code, out, _ = run(capsys, demo_file, "ada", "tickets", "show", "1", "--json")
@@ -203,7 +211,7 @@ def test_json_escapes_c1_del_and_bidi(demo_file: Path, capsys) -> None:
     assert hostile in json.dumps(json.loads(out), ensure_ascii=False)
 
 
-async def test_ctrl_c_says_how_to_quit_in_plain_words(demo_file: Path) -> None:
+async def test_ctrl_c_says_how_to_quit_in_plain_words(demo_file: str) -> None:
     app = make_app(demo_file, "ada")
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)

@@ -178,15 +178,15 @@ def test_people_cannot_raise_their_own_privileges(db, world) -> None:
     Gate(db, "assigner").grant_role("hr", "Role assigner")  # giving what one holds is fine
 
 
-def test_a_gate_over_a_database_the_models_do_not_run_on_is_refused(tmp_path) -> None:
+def test_a_gate_over_a_database_the_models_do_not_run_on_is_refused(new_location) -> None:
     """Statements go to the database last connected; a gate over an earlier one would act on
     the wrong file without a word."""
     from access import Gate
     from access.bootstrap import create_first_admin
     from store.db import connect
 
-    first = connect(str(tmp_path / "first.db"), create=True)
+    first = connect(new_location("first.db"), create=True)
     create_first_admin(first, "root", "Root")
-    connect(str(tmp_path / "second.db"), create=True)
+    connect(new_location("second.db"), create=True)
     with pytest.raises(ValueError, match="not the one the models run on"):
         Gate(first, "root")

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from email.message import EmailMessage
 from email.policy import SMTP
-from pathlib import Path
 
 import peewee
 import pytest
@@ -23,7 +22,7 @@ from ticketty.launch import build_app
 
 @pytest.mark.usefixtures("mail_password")
 async def test_ticket_lists_attachments_and_the_failed_delivery_and_sources_the_state(
-    db: peewee.Database, db_path: Path, smtp: Smtp
+    db: peewee.Database, db_location: str, smtp: Smtp
 ) -> None:
     gate = mail_helpdesk(db, smtp=smtp.url)
     mail = EmailMessage(policy=SMTP)
@@ -38,7 +37,7 @@ async def test_ticket_lists_attachments_and_the_failed_delivery_and_sources_the_
     smtp.recorder.refuse = "550 5.1.1 mailbox unavailable"
     gate.send(source, lambda _line: None)
 
-    app = build_app(Gate(connect(str(db_path)), "ada"), refresh_seconds=3600)
+    app = build_app(Gate(connect(db_location), "ada"), refresh_seconds=3600)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         await pilot.press("enter")
