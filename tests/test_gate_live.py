@@ -10,7 +10,7 @@ import pytest
 from access import Conflict, Gate, NoChange
 from access.catalogue import PERMISSIONS
 from access.live import ChangeFeed
-from store.changes import AuditHead
+from store.changes import signal_for
 from store.db import connect
 from store.models import AuditEvent, Message, Ticket
 from store.schema import VERSIONED, migrate
@@ -165,9 +165,9 @@ def test_the_feed_says_what_others_changed(db: peewee.Database, db_location: str
     assert changes is not None and changes.grants_may_differ and changes.tickets == set()
 
 
-def test_the_audit_head_signal_moves_with_each_change(db: peewee.Database, w) -> None:
-    """The signal any database offers (PostgreSQL uses it until it has its own)."""
-    signal = AuditHead()
+def test_the_change_signal_moves_with_each_change(db: peewee.Database, w) -> None:
+    """The backend's own signal: SQLite's data_version, PostgreSQL's notifications."""
+    signal = signal_for(db)
     assert signal.moved()  # the first ask: nothing known yet
     assert not signal.moved()
     Gate(db, "sam").take(w.t_s1)

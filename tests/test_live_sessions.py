@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import sys
-from pathlib import Path
 
 import pytest
 
@@ -26,13 +25,13 @@ FAST = 0.05  # the refresh interval of the sessions under test
 
 
 @pytest.fixture
-def demo(tmp_path: Path) -> Path:
-    path = tmp_path / "demo.db"
-    demo_database(path)
-    return path
+def demo(new_location) -> str:
+    location = new_location("demo.db")
+    demo_database(location)
+    return location
 
 
-async def script(demo: Path, user: str, *args: str) -> None:
+async def script(demo: str, user: str, *args: str) -> None:
     """The command line, in its own process, as `user`."""
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "ticketty", "--db", str(demo), "--user", user, *args
@@ -53,7 +52,7 @@ def about(number: int):  # type: ignore[no-untyped-def]
     return lambda message: number in message.changes.tickets
 
 
-async def test_two_apps_and_a_script_follow_each_other_and_lose_no_reply(demo: Path) -> None:
+async def test_two_apps_and_a_script_follow_each_other_and_lose_no_reply(demo: str) -> None:
     number = Gate(connect(str(demo)), "ola").list_tickets(TicketQuery(statuses=("new",)))[0].number
     ada_app, ola_app = make_app(demo, "ada", FAST), make_app(demo, "ola", FAST)
     ada_saw, ola_saw = Handled(), Handled()
@@ -112,7 +111,7 @@ async def test_two_apps_and_a_script_follow_each_other_and_lose_no_reply(demo: P
     assert ola_app.drafts == {}
 
 
-async def test_the_second_save_of_a_role_is_a_conflict_that_keeps_the_ticks(demo: Path) -> None:
+async def test_the_second_save_of_a_role_is_a_conflict_that_keeps_the_ticks(demo: str) -> None:
     Gate(connect(str(demo)), "ada").grant_role("sam", "Administrator")
     first, second = make_app(demo, "ada"), make_app(demo, "sam")  # neither refreshes by itself
     async with (
@@ -165,7 +164,7 @@ def offered(app) -> set[str]:  # type: ignore[no-untyped-def]
     return {b.action for _, b, enabled, _ in app.screen.active_bindings.values() if enabled}
 
 
-async def test_keys_follow_grants_changed_while_the_session_runs(demo: Path) -> None:
+async def test_keys_follow_grants_changed_while_the_session_runs(demo: str) -> None:
     admin = Gate(connect(str(demo)), "ada")
     app, saw = make_app(demo, "vic", FAST), Handled()
     async with app.run_test(size=(100, 30), message_hook=saw.hook) as vic:
@@ -186,7 +185,7 @@ async def test_keys_follow_grants_changed_while_the_session_runs(demo: Path) -> 
 
 
 async def test_a_person_deactivated_while_connected_is_told_and_the_app_ends(
-    demo: Path, capsys: pytest.CaptureFixture[str]
+    demo: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     app, saw = make_app(demo, "vic", FAST), Handled()
     async with app.run_test(size=(100, 30), message_hook=saw.hook) as vic:
@@ -199,7 +198,7 @@ async def test_a_person_deactivated_while_connected_is_told_and_the_app_ends(
     assert "ticketty: vic is deactivated; the session ends" in capsys.readouterr().err
 
 
-async def test_the_usergroups_screen_shows_a_field_added_elsewhere(demo: Path) -> None:
+async def test_the_usergroups_screen_shows_a_field_added_elsewhere(demo: str) -> None:
     app, saw = make_app(demo, "ada", FAST), Handled()
     async with app.run_test(size=(120, 30), message_hook=saw.hook) as ada:
         await settle(ada)
@@ -214,7 +213,7 @@ async def test_the_usergroups_screen_shows_a_field_added_elsewhere(demo: Path) -
         assert "#returns" in str(screen.query_one("#detail-text").render())
 
 
-async def test_an_idle_session_asks_one_cheap_question_per_interval(demo: Path) -> None:
+async def test_an_idle_session_asks_one_cheap_question_per_interval(demo: str) -> None:
     app = make_app(demo, "ada", FAST)
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
