@@ -228,7 +228,7 @@ async def test_an_idle_session_asks_one_cheap_question_per_interval(demo: str) -
         assert not list(app.workers)  # and no screen read anything
 
 
-async def test_a_change_that_changes_nothing_is_said_and_writes_nothing(demo: Path) -> None:
+async def test_a_change_that_changes_nothing_is_said_and_writes_nothing(demo: str) -> None:
     gate = Gate(connect(str(demo)), "ola")
     row = gate.list_tickets(TicketQuery(statuses=("pending",)), limit=1)[0]
     admin = Gate(connect(str(demo)), "ada")
