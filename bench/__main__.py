@@ -26,7 +26,7 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from bench.paint import resident_mb
@@ -257,7 +257,7 @@ def measure_all(args: argparse.Namespace, server: Server | None) -> None:
         flush=True,
     )
     rows: dict[str, dict[int, float]] = {}
-    writers: dict[str, object] = {}
+    writers: Mapping[str, object] = {}
     for size in args.sizes:
         path = database(size, server)
         # Alternated, so that a slow spell of this shared machine weighs on both alike.

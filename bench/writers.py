@@ -16,12 +16,13 @@ import json
 import multiprocessing
 import random
 import time
+from typing import Any
 
 AGENTS = ("ada", "ola", "tom", "eva")
 HOT_TICKETS = 20
 
 
-def _write(location: str, username: str, seconds: float, seed: int, results) -> None:  # type: ignore[no-untyped-def]
+def _write(location: str, username: str, seconds: float, seed: int, results: Any) -> None:
     from access import Conflict, Gate, NoChange
     from store.db import connect
 

@@ -77,7 +77,9 @@ def signal_for(db: peewee.Database) -> ChangeSignal:
     """The cheapest signal `db` offers."""
     if isinstance(db, peewee.SqliteDatabase):
         return SqliteDataVersion(str(db.database))
-    return PostgresNotifications(db)
+    if isinstance(db, peewee.PostgresqlDatabase):
+        return PostgresNotifications(db)
+    raise TypeError(f"no change signal for {type(db).__name__}")
 
 
 def newest_event() -> int:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import TypeVar
 
 import peewee
 
@@ -191,7 +192,10 @@ def without_search_triggers(db: peewee.Database) -> Iterator[None]:
             db.execute_sql(statement)
 
 
-def for_change(query: peewee.ModelSelect) -> peewee.ModelSelect:
+M = TypeVar("M", bound=peewee.Model)
+
+
+def for_change(query: peewee.ModelSelect[M]) -> peewee.ModelSelect[M]:
     """`query` locking the rows of its model it reads until the transaction ends (SELECT ...
     FOR UPDATE OF, so outer-joined lookups stay unlocked), where the database has row locks;
     SQLite's write lock covers the whole file."""

@@ -4,6 +4,7 @@ turned into one sentence that never shows the password (../shared/RELIABILITY.md
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 import peewee
@@ -90,7 +91,8 @@ class SerialisedPostgresqlDatabase(peewee.PostgresqlDatabase):
     Reads outside transactions (every screen and list) take no lock."""
 
     def begin(self, isolation_level: int | str | None = None) -> None:
-        with peewee.__exception_wrapper__:
+        # peewee's own wrapper, which turns driver errors into peewee's (not in its stubs).
+        with peewee.__exception_wrapper__:  # type: ignore[attr-defined]
             self.cursor().execute(f"BEGIN; SELECT pg_advisory_xact_lock({WRITE_LOCK})")
 
 
@@ -104,7 +106,10 @@ def open_database(location: Location) -> peewee.PostgresqlDatabase:
     except ImportError:
         # Before peewee sees the database: its binary fields ask the driver at binding time.
         raise BadLocation(f"PostgreSQL needs its driver: {INSTALL_HINT}") from None
-    settings = {**location.driver_settings(), "cursor_factory": psycopg.ClientCursor}
+    settings: dict[str, Any] = {
+        **location.driver_settings(),
+        "cursor_factory": psycopg.ClientCursor,
+    }
     return SerialisedPostgresqlDatabase(
         location.database, prefer_psycopg3=True, field_types=TEXT_TYPES, **settings
     )
