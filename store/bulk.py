@@ -63,14 +63,14 @@ def loading(db: peewee.Database, models: Sequence[type[BaseModel]]) -> Iterator[
         db.execute_sql(f"PRAGMA cache_size = -{LOAD_CACHE_KIB}")
     with db.atomic():
         for model in models:
-            model._schema.drop_indexes(safe=True)  # type: ignore[attr-defined]
+            peewee.SchemaManager(model).drop_indexes(safe=True)
     with dialect.without_search_triggers(db):
         try:
             yield BulkLoader(db)
         finally:
             with db.atomic():
                 for model in models:
-                    model._schema.create_indexes(safe=True)  # type: ignore[attr-defined]
+                    peewee.SchemaManager(model).create_indexes(safe=True)
                 dialect.rebuild_search(db)
                 if not sqlite:
                     for model in models:
