@@ -6,7 +6,8 @@ verified.
 
 Prints one JSON line. Without an expected version no change may fail as a conflict: any
 `Conflict` is a spurious one (a version read before waiting for another writer). A change
-refused as changing nothing (the status or assignee it already has) is counted apart.
+refused as changing nothing (the status or assignee it already has), or refused by the gate (an
+assignee who may not work on that ticket), is counted apart.
 """
 
 from __future__ import annotations
@@ -23,13 +24,13 @@ HOT_TICKETS = 20
 
 
 def _write(location: str, username: str, seconds: float, seed: int, results: Any) -> None:
-    from access import Conflict, Gate, NoChange
+    from access import AccessError, Conflict, Gate, NoChange
     from store.db import connect
 
     gate = Gate(connect(location), username)
     numbers = [row.number for row in gate.list_tickets(limit=HOT_TICKETS)]
     rnd = random.Random(seed)
-    counts = {"done": 0, "unchanged": 0, "conflicts": 0, "errors": 0}
+    counts = {"done": 0, "unchanged": 0, "refused": 0, "conflicts": 0, "errors": 0}
     errors: list[str] = []
     stop = time.monotonic() + seconds
     while time.monotonic() < stop:
@@ -49,6 +50,8 @@ def _write(location: str, username: str, seconds: float, seed: int, results: Any
             counts["unchanged"] += 1
         except Conflict:
             counts["conflicts"] += 1
+        except AccessError:  # the gate's refusal (an assignee who may not work on that ticket)
+            counts["refused"] += 1
         except Exception as exc:  # counted and shown: any error fails the figure
             counts["errors"] += 1
             errors.append(f"{type(exc).__name__}: {exc}")
@@ -84,6 +87,7 @@ def measure(location: str, writers: int, seconds: float) -> dict[str, object]:
         "changes": totals["done"],
         "changes per second": round(totals["done"] / seconds, 1),
         "refused as no change": totals["unchanged"],
+        "refused by the gate": totals["refused"],
         "spurious conflicts": totals["conflicts"],
         "errors": totals["errors"],
         "first errors": [e for r in reports for e in r[1]][:3],
