@@ -22,7 +22,6 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 from bench.__main__ import FrameClock
@@ -66,7 +65,7 @@ def p95(samples: list[float]) -> float:
     return statistics.quantiles(samples, n=20, method="inclusive")[-1]
 
 
-async def measure(path: Path, runs: int, interval: float) -> dict[str, float]:
+async def measure(location: str, runs: int, interval: float) -> dict[str, float]:
     Statements.install()
     from rich.console import RenderableType
     from textual.screen import Screen
@@ -89,7 +88,7 @@ async def measure(path: Path, runs: int, interval: float) -> dict[str, float]:
             if renderable is not None:
                 frames.displayed()
 
-    gate = Gate(connect(str(path)), "ada")
+    gate = Gate(connect(location), "ada")
     open_work = TicketQuery(statuses=STATUSES, search="")
     rows = gate.list_tickets(open_work, limit=2)
     numbers = [row.number for row in rows]
@@ -100,7 +99,7 @@ async def measure(path: Path, runs: int, interval: float) -> dict[str, float]:
         return statuses[number]
 
     writer = subprocess.Popen(
-        [sys.executable, "-c", WRITER, str(path)],
+        [sys.executable, "-c", WRITER, location],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
@@ -164,7 +163,7 @@ async def measure(path: Path, runs: int, interval: float) -> dict[str, float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.live")
-    parser.add_argument("database", type=Path)
+    parser.add_argument("database", help="a SQLite file or a postgresql:// URL")
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--interval", type=float, default=0.5)
     args = parser.parse_args()
