@@ -5,11 +5,22 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from store.models import AuditEvent, utcnow
+from store.prepared import PreparedInsert
+
+_INSERT = PreparedInsert(
+    AuditEvent,
+    ("at", "actor", "prev_hash", "hash", "action", "target_kind", "target_id", "ticket", "before",
+     "after"),
+)  # fmt: skip
+_held = threading.local()
 
 
 def encode(value: Any) -> str:
@@ -37,19 +48,30 @@ def record(
     before: Any = None,
     after: Any = None,
     at: datetime | None = None,
-) -> AuditEvent:
+) -> None:
     """Append one event. Call inside the write transaction of the change it describes.
     `at` is for loaders with their own clock (the demo); changes use the current time."""
     at = at or utcnow()
     fields = _fields(action, target_kind, target_id, ticket, before, after)
-    prev_hash = _chain_head()
-    return AuditEvent.create(
-        at=at,
-        actor=actor_id,
-        prev_hash=prev_hash,
-        hash=_digest(prev_hash, at, actor_id, fields),
-        **fields,
-    )
+    held: str | None = getattr(_held, "head", None)
+    prev_hash = _chain_head() if held is None else held
+    digest = _digest(prev_hash, at, actor_id, fields)
+    _INSERT.run(at=at, actor=actor_id, prev_hash=prev_hash, hash=digest, **fields)
+    if held is not None:
+        _held.head = digest
+
+
+@contextmanager
+def chain_head_held() -> Iterator[None]:
+    """For a write transaction that appends many events (an import): the chain's head is read
+    once and then kept in memory, instead of read back per event. Enter it inside the
+    transaction, whose write lock keeps anyone else from appending meanwhile, and leave it with
+    the transaction: a failure that rolls events back must end both."""
+    _held.head = _chain_head()
+    try:
+        yield
+    finally:
+        del _held.head
 
 
 @dataclass(frozen=True)

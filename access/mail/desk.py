@@ -15,6 +15,7 @@ from itertools import islice
 
 import peewee
 
+from access import audit
 from access.errors import InvalidInput
 from access.mail import outbox
 from access.mail.accounts import SecretMissing, parse_url, password_for
@@ -110,7 +111,7 @@ class MailDesk(MailIntake):
             if not batch:
                 return counts
             lines = []
-            with self.writing():
+            with self.writing(), audit.chain_head_held(), self.remembering():
                 for origin, raw in batch:
                     taken = self.take_mail(source, raw, origin)
                     counts[taken.outcome] = counts.get(taken.outcome, 0) + 1

@@ -10,7 +10,9 @@ quarantine. Each message is one transaction, together with the IMAP cursor that 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 
 import peewee
 
@@ -33,10 +35,27 @@ from store.models import (
     Ticket,
     utcnow,
 )
+from store.prepared import PreparedInsert, PreparedSelect
 from store.rows import tuple_rows
 
 DEFAULT_ATTACHMENT_LIMIT = 25 * 2**20
 _TAG = re.compile(r"\[#([0-9]{1,18})\]")
+_SEEN = PreparedSelect(
+    lambda source, mail_id: MailId.select(MailId.id).where(
+        (MailId.source == source) & (MailId.mail_id == mail_id)
+    )
+)
+_PERSON_BY_ADDRESS = PreparedSelect(
+    lambda address: (
+        Person.select(Person.id).where(peewee.fn.LOWER(Person.email) == address).order_by(Person.id)
+    )
+)
+_NEW_TICKET = PreparedInsert(Ticket, ("subject", "source", "requester", "created_at", "updated_at"))
+_NEW_MESSAGE = PreparedInsert(Message, ("ticket", "kind", "author", "body"))
+_NEW_MAIL_ID = PreparedInsert(MailId, ("mail_id", "source", "ticket", "message"))
+_NEW_ATTACHMENT = PreparedInsert(
+    Attachment, ("message", "filename", "content_type", "size", "inline", "kept", "data")
+)
 
 
 @dataclass(frozen=True)
@@ -58,10 +77,30 @@ class CursorStep:
     uid: int
 
 
+@dataclass
+class _Remembered:
+    """What one write transaction of many messages reads once instead of per message."""
+
+    own_addresses: set[str]
+    requesters: dict[str, int] = field(default_factory=dict)
+
+
 class MailIntake(GateBase):
     """Takes messages in for the e-mail sources; the person running it needs `sources.edit`."""
 
     attachment_limit = DEFAULT_ATTACHMENT_LIMIT
+    _remembered: _Remembered | None = None
+
+    @contextmanager
+    def remembering(self) -> Iterator[None]:
+        """Inside one write transaction taking many messages: Ticketty's own addresses are read
+        once and each requester's address is looked up once (the transaction's write lock keeps
+        both as read). Leave it with the transaction."""
+        self._remembered = _Remembered(_own_addresses())
+        try:
+            yield
+        finally:
+            self._remembered = None
 
     def mail_source(self, name: str) -> Source:
         """An open e-mail source by name, for intake and delivery."""
@@ -110,7 +149,9 @@ class MailIntake(GateBase):
     # ------------------------------------------------------------------ the rulebook
 
     def _file(self, source: Source, mail: ParsedMail) -> Taken:
-        if mail.sender_address in _own_addresses():
+        remembered = self._remembered
+        own = remembered.own_addresses if remembered else _own_addresses()
+        if mail.sender_address in own:
             return Taken("ignored", None, "sent from Ticketty's own address")
         if mail.is_bounce:
             return self._bounce(source, mail)
@@ -127,14 +168,18 @@ class MailIntake(GateBase):
 
     def _requester(self, mail: ParsedMail) -> int:
         """The person with this address, or a new requester (no roles: they cannot log in)."""
-        found = (
-            Person.select(Person.id)
-            .where(peewee.fn.LOWER(Person.email) == mail.sender_address)
-            .order_by(Person.id)
-            .first()
-        )
+        remembered = self._remembered
+        if remembered is None:
+            return self._find_or_add_requester(mail)
+        known = remembered.requesters.get(mail.sender_address)
+        if known is None:
+            known = remembered.requesters[mail.sender_address] = self._find_or_add_requester(mail)
+        return known
+
+    def _find_or_add_requester(self, mail: ParsedMail) -> int:
+        found = _PERSON_BY_ADDRESS.first(mail.sender_address)
         if found is not None:
-            return found.id
+            return int(found[0])
         name = (mail.sender_name or mail.sender_address)[:200]
         person = Person.create(
             username=_free_username(mail.sender_address),
@@ -147,19 +192,17 @@ class MailIntake(GateBase):
     def _new_ticket(self, source: Source, mail: ParsedMail, person_id: int) -> int:
         now = utcnow()
         subject = (mail.subject or "(no subject)")[:MAX_SUBJECT]
-        ticket = Ticket.create(
+        number = _NEW_TICKET.run(
             subject=subject,
             source=source.id,
             requester=person_id,
             created_at=now,
             updated_at=now,
         )
-        self._message(ticket.number, source, mail, person_id)
+        self._message(number, source, mail, person_id)
         audit_after = {"subject": subject, "source": source.name, "by": "mail"}
-        self.record(
-            "ticket.create", "ticket", ticket.number, ticket=ticket.number, after=audit_after
-        )
-        return ticket.number
+        self.record("ticket.create", "ticket", number, ticket=number, after=audit_after)
+        return number
 
     def _append(self, ticket: Ticket, source: Source, mail: ParsedMail, person_id: int) -> None:
         changes: dict[peewee.Field, object] = {
@@ -185,15 +228,15 @@ class MailIntake(GateBase):
         body = mail.text or "(the message has no text)"
         if len(body) > MAX_BODY:
             body = body[:MAX_BODY] + "\n[… the rest of the message is cut off]"
-        message = Message.create(ticket=number, kind="customer", author=person_id, body=body)
+        message_id = _NEW_MESSAGE.run(ticket=number, kind="customer", author=person_id, body=body)
         if mail.message_id:
-            MailId.create(
-                mail_id=mail.message_id, source=source.id, ticket=number, message=message.id
+            _NEW_MAIL_ID.run(
+                mail_id=mail.message_id, source=source.id, ticket=number, message=message_id
             )
         for part in mail.parts:
             kept = len(part.data) <= self.attachment_limit
-            Attachment.create(
-                message=message.id,
+            _NEW_ATTACHMENT.run(
+                message=message_id,
                 filename=part.filename[:500],
                 content_type=part.content_type[:200],
                 size=len(part.data),
@@ -201,7 +244,7 @@ class MailIntake(GateBase):
                 kept=kept,
                 data=part.data if kept else b"",
             )
-        return message.id
+        return message_id
 
     def _bounce(self, source: Source, mail: ParsedMail) -> Taken:
         """A returned reply: mark its delivery failed, so the agent sees it on the ticket."""
@@ -237,11 +280,7 @@ def _own_addresses() -> set[str]:
 
 
 def _seen(source: Source, message_id: str) -> bool:
-    return (
-        MailId.select()
-        .where((MailId.source == source.id) & (MailId.mail_id == message_id))
-        .exists()
-    )
+    return _SEEN.first(source.id, message_id) is not None
 
 
 def _answered_ticket(source: Source, mail: ParsedMail, person_id: int) -> Ticket | None:

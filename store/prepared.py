@@ -1,0 +1,73 @@
+"""INSERTs whose SQL Peewee builds once per database and that then run many times.
+
+An import writes a handful of rows per message; building each statement's SQL anew cost as much
+as running it. The SQL still comes from Peewee for whichever database is connected (SQLite or
+PostgreSQL, `RETURNING` where the database has it), and each value goes through its field's
+`db_value`, as Peewee's own insert does.
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections.abc import Callable
+from typing import Any
+
+import peewee
+
+from store.models import database_proxy
+
+_compiled: weakref.WeakKeyDictionary[peewee.Database, dict[tuple[type, tuple[str, ...]], str]]
+_compiled = weakref.WeakKeyDictionary()
+
+
+class PreparedInsert:
+    """`INSERT INTO model (the named fields, then every other field with a default)`; `run`
+    returns the new row's primary key."""
+
+    def __init__(self, model: type[peewee.Model], names: tuple[str, ...]) -> None:
+        self.model = model
+        self.names = names
+        meta: Any = model._meta
+        given = [meta.fields[name] for name in names]
+        self.defaults = [(f, d) for f, d in meta.defaults.items() if f.name not in names]
+        self.fields = given + [f for f, _ in self.defaults]
+
+    def _sql(self, database: peewee.Database) -> str:
+        known = _compiled.setdefault(database, {})
+        key = (self.model, self.names)
+        if key not in known:
+            blank = [tuple(None for _ in self.fields)]
+            known[key] = self.model.insert_many(blank, fields=self.fields).sql()[0]
+        return known[key]
+
+    def run(self, **values: Any) -> int:
+        database = database_proxy.obj
+        params = [field.db_value(values[field.name]) for field in self.fields[: len(self.names)]]
+        for field, default in self.defaults:
+            params.append(field.db_value(default() if callable(default) else default))
+        cursor = database.execute_sql(self._sql(database), params)
+        if database.returning_clause:
+            return int(cursor.fetchone()[0])
+        return int(cursor.lastrowid)
+
+
+class PreparedSelect:
+    """A SELECT Peewee builds once per database from `build(*args)`; `first(*args)` runs it
+    with other values. The query must take exactly its arguments as parameters, in order (no
+    LIMIT: that is a parameter too), and they must be plain ints and strings, which Peewee
+    passes to the driver unchanged."""
+
+    def __init__(self, build: Callable[..., peewee.Query]) -> None:
+        self.build = build
+        self._sql: weakref.WeakKeyDictionary[peewee.Database, str] = weakref.WeakKeyDictionary()
+
+    def first(self, *args: int | str) -> tuple[Any, ...] | None:
+        database = database_proxy.obj
+        sql = self._sql.get(database)
+        if sql is None:
+            sql, params = self.build(*args).sql()
+            if list(params) != list(args):
+                raise ValueError(f"the query's parameters {params!r} are not its arguments")
+            self._sql[database] = sql
+        row: tuple[Any, ...] | None = database.execute_sql(sql, list(args)).fetchone()
+        return row
