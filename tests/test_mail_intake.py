@@ -277,3 +277,54 @@ def test_the_demo_mailbox_threads_an_answer_to_a_sent_reply(demo_db: peewee.Data
     taken = gate.take_mail(source, answer, "test")
     assert (taken.outcome, taken.ticket) == ("appended", ticket.number)
     assert Ticket.get_by_id(ticket.number).status == "open"
+
+
+def test_an_import_in_batches_chains_every_event_and_reads_the_head_once_per_batch(
+    gate: Gate, db: peewee.Database, backend: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from access.audit import verify_chain
+    from access.mail import desk
+    from store.models import AuditEvent
+
+    monkeypatch.setattr(desk, "IMPORT_BATCH", 3)
+    repeated = customer_mail(sender="Jan <jan@example.pl>", subject="First")
+    messages = [
+        repeated,
+        customer_mail(sender="Ola <ola@example.pl>"),
+        customer_mail(sender="Jan <jan@example.pl>", subject="Re: [#1] First"),
+        repeated,
+        b"Subject: no sender\r\n\r\ntext\r\n",
+        customer_mail(sender="Ewa <ewa@example.pl>", headers={"Auto-Submitted": "auto-replied"}),
+        customer_mail(sender="Ewa <ewa@example.pl>"),
+    ]
+    other = Gate(db, "ada")
+    between: list[str] = []
+
+    def report(line: str) -> None:  # called after each batch is committed
+        between.append(line)
+        if len(between) == 3:
+            other.add_source(f"Web {len(between)}", "web")
+
+    head_reads: list[str] = []
+    if backend == "sqlite":
+        db.connection().set_trace_callback(
+            lambda sql: (
+                head_reads.append(sql)
+                if sql.startswith('SELECT "t1"."hash" FROM "audit_event"')
+                else None
+            )
+        )
+    first_ticket = Ticket.select(peewee.fn.MAX(Ticket.number)).scalar() or 0
+    messages[2] = messages[2].replace(b"[#1]", f"[#{first_ticket + 1}]".encode())
+    numbered = iter((f"m{n}.eml", raw) for n, raw in enumerate(messages))
+    counts = gate.import_messages(gate.mail_source("Support"), numbered, report)
+    if backend == "sqlite":
+        db.connection().set_trace_callback(None)
+        assert len(head_reads) == 4  # one per batch of three and one for the source between
+    assert counts == {"new": 3, "appended": 1, "duplicate": 1, "quarantined": 1, "ignored": 1}
+    assert verify_chain() is None
+    actions = [a for (a,) in AuditEvent.select(AuditEvent.action).order_by(AuditEvent.id).tuples()]
+    assert actions[-9:] == [
+        "person.add", "ticket.create", "person.add", "ticket.create", "ticket.customer",
+        "source.add", "mail.quarantine", "person.add", "ticket.create",
+    ]  # fmt: skip
