@@ -2,10 +2,9 @@
 the app: one rule, used by both.
 
 A pending ticket waited for the customer and a resolved one was thought settled: the customer's
-answer reopens either (status `open`). A closed ticket stays closed: closing is final (reports
-count it, the customer was told), so an answer to it starts a new ticket rather than reviving
-the old one; by mail the intake files it as a new ticket, in the app the requester is told to
-file one.
+answer reopens either (status `open`). A closed ticket stays closed: closing is final (its
+figures and SLA are settled, reports count it, the customer was told), so an answer to it starts
+a follow-up linked to it (`access.follow_ups`), by mail and in the app alike.
 """
 
 from __future__ import annotations

@@ -31,9 +31,11 @@ from access.catalogue import (
     USERGROUPS_LIST,
 )
 from access.errors import Conflict, InvalidInput, NoChange, NotFound, PermissionDenied
+from access.follow_ups import follow_up_links, start_follow_up
 from access.gate import GateBase, conflict_if_stale
 from access.grants import Grants, read_grants
 from access.mail.outbox import queue_reply
+from access.new_tickets import group_name, record_created
 from access.requester_messages import FINAL_STATUS, status_after_requester_message
 from access.validation import checked_name, validate_field_value
 from access.views import (
@@ -51,6 +53,7 @@ from access.views import (
 from access.vocabulary import (
     CLOSED,
     DEFAULT_PRIORITY,
+    MAX_SUBJECT,
     NEW,
     TICKET_ORDERS,
     TICKET_PRIORITIES,
@@ -84,7 +87,6 @@ _TICKET_REF = re.compile(r"^#([0-9]{1,18})$")
 _SEARCH_WORD = re.compile(r"\w+", re.UNICODE)
 # A search matches the tickets of at most this many requesters by name or e-mail.
 MAX_REQUESTERS = 500
-MAX_SUBJECT = 300
 MAX_BODY = 200_000
 
 # What a change that changes nothing says: the ticket is already as asked.
@@ -410,6 +412,7 @@ class TicketDesk(GateBase):
             group_fields=fields_of_group(ticket.usergroup_id),
             allowed=allowed | ({REQUESTER_MESSAGE} if is_requester else set()),
             channel=Source.get_by_id(ticket.source_id).kind,
+            links=follow_up_links(grants, number),
         )
 
     def attachment(self, number: int | str, attachment_id: int) -> tuple[AttachmentView, bytes]:
@@ -569,9 +572,8 @@ class TicketDesk(GateBase):
                 changes: dict[peewee.Field, Any] = {}
                 if kind == "customer":
                     if ticket.status == FINAL_STATUS:
-                        raise InvalidInput(
-                            f"#{number} is closed; file a new ticket for this, naming #{number}"
-                        )
+                        self._follow_up(ticket, grants.person_id, body)
+                        return ticket.version
                     reopened = status_after_requester_message(ticket.status)
                     if reopened is not None:
                         changes[Ticket.status] = reopened
@@ -596,6 +598,19 @@ class TicketDesk(GateBase):
         except PermissionDenied as exc:
             self.record_denied(f"ticket.{kind}", "ticket", number, str(exc))
             raise
+
+    def _follow_up(self, closed: Ticket, author: int, body: str) -> None:
+        """The requester wrote on their closed ticket: the message starts a linked follow-up
+        (`access.follow_ups`); the closed ticket stays as it was."""
+        follow_up = start_follow_up(self, closed, by="requester")
+        message = Message.create(ticket=follow_up.number, kind="customer", author=author, body=body)
+        self.record(
+            "ticket.customer",
+            "message",
+            message.id,
+            ticket=follow_up.number,
+            after={"body": body},
+        )
 
     def _reply_still_right(self, ticket: Ticket, seen: Seen) -> None:
         """Raise `Conflict` when a change made since `seen` makes a reply wrong.
@@ -819,20 +834,7 @@ class TicketDesk(GateBase):
                 body=body,
                 created_at=now,
             )
-            self.record(
-                "ticket.create",
-                "ticket",
-                ticket.number,
-                ticket=ticket.number,
-                after={
-                    "subject": subject,
-                    "group": _group_name(group_id),
-                    "source": Source.get_by_id(source_id).name,
-                    "private": private,
-                    "priority": priority,
-                    "requester": Person.get_by_id(requester_id).username,
-                },
-            )
+            record_created(self, ticket)
             return ticket.number
 
     def _requester_for_new_ticket(self, requester: str, name: str | None) -> int:
@@ -876,7 +878,7 @@ class TicketDesk(GateBase):
             "may_file_private": grants.holds(TICKETS_CREATE_PRIVATE),
             "may_file_for_others": grants.holds(TICKETS_REPLY),
             "groups": groups,
-            "default_group": _group_name(self._default_group(grants)),
+            "default_group": group_name(self._default_group(grants)),
             "sources": [s.name for s in self._open_sources()],
             "priorities": list(TICKET_PRIORITIES),
         }
@@ -1006,10 +1008,3 @@ def fields_of_group(group_id: int | None) -> tuple[FieldValue, ...]:
         .objects()
     )
     return tuple(FieldValue(f.name, f.kind, getattr(f, "value", None) or "") for f in rows)
-
-
-def _group_name(group_id: int | None) -> str | None:
-    if group_id is None:
-        return None
-    group = Usergroup.get_or_none(Usergroup.id == group_id)
-    return group.name if group else None

@@ -76,6 +76,15 @@ class Seen:
 
 
 @dataclass(frozen=True)
+class FollowUpLinks:
+    """The ticket this one follows up, and the tickets that follow it up (`access.follow_ups`),
+    as far as the person may see them."""
+
+    follow_up_of: int | None = None
+    follow_ups: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
 class TicketDetail:
     row: TicketRow
     requester_name: str
@@ -86,6 +95,7 @@ class TicketDetail:
     # The ticket actions this person may take on this ticket (catalogue keys).
     allowed: frozenset[str] = field(default_factory=frozenset)
     channel: str = ""  # the kind of the ticket's source: email, web, ...
+    links: FollowUpLinks = field(default_factory=FollowUpLinks)
 
     @property
     def seen(self) -> Seen:

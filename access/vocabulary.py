@@ -12,6 +12,8 @@ TICKET_STATUSES = ("new", "open", "pending", "resolved", "closed")
 OPEN_STATUSES = ("new", "open", "pending")
 CLOSED = "closed"
 NEW = "new"
+# The longest subject a ticket takes.
+MAX_SUBJECT = 300
 TICKET_PRIORITIES = ("low", "normal", "high", "urgent")
 DEFAULT_PRIORITY = "normal"
 # Inbox orders: newest activity first, oldest waiting first, most urgent first.

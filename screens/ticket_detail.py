@@ -29,8 +29,9 @@ from access.catalogue import (
     TICKETS_TAKE,
 )
 from access.views import REQUESTER_MESSAGE, AuditView, Seen, TicketDetail, TicketQuery, TicketRow
-from access.vocabulary import MESSAGE_LABELS
+from access.vocabulary import CLOSED, MESSAGE_LABELS
 from tui.app import describe_error
+from tui.follow_up_text import follow_up_fields
 from tui.footer import KeyFooter
 from tui.live import OthersChanged
 from tui.mail_text import attachment_text, delivery_text
@@ -195,6 +196,7 @@ class TicketDetailScreen(TickettyScreen[None]):
             notes.append(("Private", "the group's other members do not see it"))
         if row.as_supervisor:
             notes.append(("Seen as", "supervisor of the group"))
+        notes += follow_up_fields(detail.links)
         notes += [(f.name, f.value) for f in detail.group_fields if f.value]
         if notes:
             lines.append(notes)
@@ -254,7 +256,8 @@ class TicketDetailScreen(TickettyScreen[None]):
             self.drafts.pop((self.number, message.kind), None)
             self.kept = None
             self.refresh_bindings()
-            self.notify("sent")
+            closed = self.detail is not None and self.detail.row.status == CLOSED
+            self.notify(f"sent as a follow-up of #{self.number}" if closed else "sent")
             self.load(tell=False)
             return
         # Refused: the text stays kept, to be sent again once the person saw why.

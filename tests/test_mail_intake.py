@@ -87,12 +87,31 @@ def test_an_outgoing_id_from_another_requester_starts_a_new_ticket(gate: Gate) -
     assert take(gate, forged).ticket != number
 
 
-def test_an_answer_on_a_closed_ticket_starts_a_new_one(gate: Gate) -> None:
+def test_an_answer_to_a_closed_ticket_starts_a_linked_follow_up(gate: Gate) -> None:
+    number = take(gate, customer_mail()).ticket
+    gate.set_priority(number, "high")
+    gate.reply(number, "Refunded.")
+    gate.close(number)
+    answer = customer_mail("still broken", subject="Re: Parcel", in_reply_to=outgoing_id(number))
+    taken = take(gate, answer)
+    assert taken.outcome == "follow-up" and taken.ticket != number
+    follow_up = gate.get_ticket(taken.ticket)
+    old = gate.get_ticket(number)
+    assert follow_up.row.subject == "Follow-up: Parcel missing"
+    assert (follow_up.row.status, follow_up.row.priority) == ("new", "high")
+    assert (follow_up.row.requester, follow_up.row.source) == (old.row.requester, "Support")
+    assert [m.body for m in follow_up.messages] == ["still broken"]
+    assert follow_up.links.follow_up_of == number
+    assert old.links.follow_ups == (taken.ticket,)
+    assert old.row.status == "closed" and len(old.messages) == 2
+
+
+def test_a_tag_of_a_closed_ticket_starts_its_follow_up(gate: Gate) -> None:
     number = take(gate, customer_mail()).ticket
     gate.close(number)
     again = take(gate, customer_mail("still broken", subject=f"Re: [#{number}] Parcel"))
-    assert again.outcome == "new" and again.ticket != number
-    assert gate.get_ticket(number).row.status == "closed"
+    assert again.outcome == "follow-up" and again.ticket != number
+    assert gate.get_ticket(again.ticket).links.follow_up_of == number
 
 
 @pytest.mark.parametrize(

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 import peewee
 
 from access.errors import InvalidInput, NotFound
+from access.follow_ups import start_follow_up
 from access.gate import GateBase
 from access.lookup import source_named
 from access.mail.parse import ParsedMail, UnreadableMail, parse_mail
@@ -60,8 +61,9 @@ _NEW_ATTACHMENT = PreparedInsert(
 
 @dataclass(frozen=True)
 class Taken:
-    """What became of one message: `new`, `appended`, `ignored`, `duplicate`, `bounce` or
-    `quarantined`, the ticket it went to, and a short reason."""
+    """What became of one message: `new`, `appended`, `follow-up` (an answer to a closed
+    ticket, filed as its follow-up), `ignored`, `duplicate`, `bounce` or `quarantined`, the
+    ticket it went to, and a short reason."""
 
     outcome: str
     ticket: int | None = None
@@ -163,6 +165,14 @@ class MailIntake(GateBase):
         ticket = _answered_ticket(source, mail, person_id)
         if ticket is None:
             return Taken("new", self._new_ticket(source, mail, person_id), mail.sender_address)
+        if ticket.status == FINAL_STATUS:
+            follow_up = start_follow_up(self, ticket, by="mail")
+            message_id = self._message(follow_up.number, source, mail, person_id)
+            self.record(
+                "ticket.customer", "message", message_id, ticket=follow_up.number, after="by mail"
+            )
+            detail = f"{mail.sender_address}, follow-up of #{ticket.number}"
+            return Taken("follow-up", follow_up.number, detail)
         self._append(ticket, source, mail, person_id)
         return Taken("appended", ticket.number, mail.sender_address)
 
@@ -284,7 +294,8 @@ def _seen(source: Source, message_id: str) -> bool:
 
 
 def _answered_ticket(source: Source, mail: ParsedMail, person_id: int) -> Ticket | None:
-    """The ticket this message answers, if its requester is the sender and it is not closed."""
+    """The ticket this message answers, if its requester is the sender: the first one named
+    that is not closed, else the first closed one (the answer starts its follow-up)."""
     candidates: list[int] = []
     ids = [*mail.in_reply_to, *reversed(mail.references)]
     if ids:
@@ -298,11 +309,14 @@ def _answered_ticket(source: Source, mail: ParsedMail, person_id: int) -> Ticket
         by_id = {message_id: ticket for ticket, message_id in rows}
         candidates += [by_id[i] for i in ids if i in by_id]
     candidates += [int(n) for n in _TAG.findall(mail.subject)]
+    closed = None
     for number in candidates:
         ticket = Ticket.get_or_none((Ticket.number == number) & (Ticket.requester == person_id))
         if ticket is not None and ticket.status != FINAL_STATUS:
             return ticket
-    return None
+        if ticket is not None and closed is None:
+            closed = ticket
+    return closed
 
 
 def _advance(source: Source, step: CursorStep) -> None:

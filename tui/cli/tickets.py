@@ -21,6 +21,7 @@ from tui.cli.output import (
     print_table,
     yes_no,
 )
+from tui.follow_up_text import follow_up_fields
 from tui.mail_text import attachment_text, delivery_text
 from tui.safe_text import one_line, visible
 
@@ -212,6 +213,8 @@ def show_ticket(args: argparse.Namespace) -> int:
         data["channel"] = detail.channel
         data["requester_phone"] = detail.requester_phone
         data["group_fields"] = {f.name: f.value for f in detail.group_fields}
+        data["follow_up_of"] = detail.links.follow_up_of
+        data["follow_ups"] = list(detail.links.follow_ups)
         data["messages"] = [
             {
                 "kind": m.kind,
@@ -250,6 +253,7 @@ def show_ticket(args: argparse.Namespace) -> int:
         ("assignee", row.assignee or "-"),
         ("private", yes_no(row.private)),
     ]
+    fields += follow_up_fields(detail.links)
     fields += [(f.name, f.value) for f in detail.group_fields if f.value]
     for name, value in fields:
         print(f"  {one_line(name):16} {one_line(value)}")

@@ -1,0 +1,93 @@
+"""Follow-ups: a customer's message on a closed ticket starts a new ticket linked to it.
+
+Closing is final (the ticket's figures and SLA are settled, the customer was told), so the
+answer does not reopen it; it opens a follow-up of the same requester, source, usergroup,
+priority and privacy, subject "Follow-up: <old subject>", carrying the message.
+
+The link is the audit event of the follow-up's creation, `ticket.follow_up`: target the closed
+ticket, on the follow-up's history, before/after the two numbers. Audit rows are written in the
+change's transaction and never updated or deleted, and both directions are read through an
+index ((target_kind, target_id) and (ticket)), so no table or column is needed for it. A person
+sees a linked number only if they may see that ticket (`scope.visible`).
+"""
+
+from __future__ import annotations
+
+from access import scope
+from access.gate import GateBase
+from access.grants import Grants
+from access.new_tickets import record_created
+from access.views import FollowUpLinks
+from access.vocabulary import MAX_SUBJECT, NEW
+from store.models import AuditEvent, Ticket, utcnow
+from store.rows import tuple_rows
+
+FOLLOW_UP = "ticket.follow_up"
+FOLLOW_UP_PREFIX = "Follow-up: "
+
+
+def follow_up_subject(subject: str) -> str:
+    """The subject `Follow-up: <subject>`, prefixed once (a follow-up of a follow-up too), cut
+    to fit."""
+    base = subject.removeprefix(FOLLOW_UP_PREFIX)
+    return f"{FOLLOW_UP_PREFIX}{base}"[:MAX_SUBJECT]
+
+
+def start_follow_up(gate: GateBase, closed: Ticket, by: str) -> Ticket:
+    """Create the follow-up of `closed` (its message is the caller's to add) and audit it: its
+    creation and the link. Call inside the write transaction."""
+    now = utcnow()
+    subject = follow_up_subject(closed.subject)
+    ticket = Ticket.create(
+        subject=subject,
+        status=NEW,
+        priority=closed.priority,
+        source=closed.source_id,
+        requester=closed.requester_id,
+        usergroup=closed.usergroup_id,
+        private=closed.private,
+        created_at=now,
+        updated_at=now,
+    )
+    record_created(gate, ticket, by=by)
+    gate.record(
+        FOLLOW_UP,
+        "ticket",
+        closed.number,
+        ticket=ticket.number,
+        before=closed.number,
+        after=ticket.number,
+    )
+    return ticket
+
+
+def follow_up_links(grants: Grants, number: int) -> FollowUpLinks:
+    """The follow-up links of ticket `number`, keeping only the tickets `grants` may see."""
+    links = AuditEvent.action == FOLLOW_UP
+    of = [
+        old
+        for (old,) in tuple_rows(
+            AuditEvent.select(AuditEvent.target_id).where(links & (AuditEvent.ticket == number))
+        )
+    ]
+    ups = [
+        new
+        for (new,) in tuple_rows(
+            AuditEvent.select(AuditEvent.ticket).where(
+                links & (AuditEvent.target_kind == "ticket") & (AuditEvent.target_id == number)
+            )
+        )
+    ]
+    linked = {*of, *ups}
+    if not linked:
+        return FollowUpLinks()
+    seen = {
+        n
+        for (n,) in tuple_rows(
+            Ticket.select(Ticket.number).where(Ticket.number.in_(linked) & scope.visible(grants))
+        )
+    }
+    return FollowUpLinks(
+        follow_up_of=next((n for n in of if n in seen), None),
+        follow_ups=tuple(sorted(n for n in ups if n in seen)),
+    )

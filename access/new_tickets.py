@@ -1,0 +1,33 @@
+"""The audit event of a new ticket, the same for every way a ticket is filed."""
+
+from __future__ import annotations
+
+from access.gate import GateBase
+from store.models import Person, Source, Ticket, Usergroup
+
+
+def group_name(group_id: int | None) -> str | None:
+    if group_id is None:
+        return None
+    group = Usergroup.get_or_none(Usergroup.id == group_id)
+    return group.name if group else None
+
+
+def record_created(gate: GateBase, ticket: Ticket, **extra: object) -> None:
+    """`ticket.create` with the new ticket's fields (and `extra`, such as who filed it how).
+    Call inside the transaction that created it."""
+    gate.record(
+        "ticket.create",
+        "ticket",
+        ticket.number,
+        ticket=ticket.number,
+        after={
+            "subject": ticket.subject,
+            "group": group_name(ticket.usergroup_id),
+            "source": Source.get_by_id(ticket.source_id).name,
+            "private": ticket.private,
+            "priority": ticket.priority,
+            "requester": Person.get_by_id(ticket.requester_id).username,
+            **extra,
+        },
+    )
