@@ -5,7 +5,6 @@ follow-up, whose link shows only to people who may see the linked ticket."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import peewee
 import pytest
@@ -75,14 +74,14 @@ def test_a_linked_number_shows_only_to_who_may_see_that_ticket(db: peewee.Databa
 
 
 def test_the_command_line_writes_the_follow_up_and_shows_the_link_both_ways(
-    db: peewee.Database, db_path: Path, capsys: pytest.CaptureFixture[str]
+    db: peewee.Database, db_location: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     w = b.world()
     close(w.t_s1)
     db.close()
 
     def cli(*args: str) -> str:
-        assert main(["--db", str(db_path), "--user", "cust", "tickets", *args]) == 0
+        assert main(["--db", db_location, "--user", "cust", "tickets", *args]) == 0
         return capsys.readouterr().out
 
     cli("reply", str(w.t_s1), "--body", "Same fault again")
@@ -97,12 +96,12 @@ def test_the_command_line_writes_the_follow_up_and_shows_the_link_both_ways(
 
 
 async def test_the_requester_writes_on_their_closed_ticket_in_the_app(
-    db: peewee.Database, db_path: Path
+    db: peewee.Database, db_location: str
 ) -> None:
     w = b.world()
     close(w.t_s1)
     db.close()
-    app = build_app(Gate(connect(str(db_path)), "cust"), clock=lambda: DEMO_NOW)
+    app = build_app(Gate(connect(db_location), "cust"), clock=lambda: DEMO_NOW)
     async with app.run_test(size=(80, 24)) as pilot:
         await app.push_screen(TicketDetailScreen(w.t_s1))
         await settle(pilot)
