@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 from textual.message import Message
 from textual.pilot import Pilot
+from textual.worker import WorkerCancelled
 
 from access import Gate
 from access.demo import DEMO_NOW, build_demo
@@ -36,7 +37,10 @@ async def settle(pilot: Pilot) -> None:
     one wait is not always enough)."""
     idle = 0
     for _ in range(50):
-        await pilot.app.workers.wait_for_complete()
+        try:
+            await pilot.app.workers.wait_for_complete()
+        except WorkerCancelled:
+            pass  # an exclusive load replaced by a newer one; the next round waits for that
         await pilot.pause()
         # Idle twice in a row: a finished worker's callback may start the next one.
         idle = idle + 1 if not any(w.is_running for w in pilot.app.workers) else 0
