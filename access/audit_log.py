@@ -11,6 +11,14 @@ from __future__ import annotations
 import peewee
 
 from access import scope
+from access.catalogue import (
+    AUDIT_VIEW,
+    PEOPLE_LIST,
+    ROLES_LIST,
+    SOURCES_LIST,
+    TICKETS_VIEW_NOTES,
+    USERGROUPS_LIST,
+)
 from access.errors import InvalidInput
 from access.gate import GateBase
 from access.grants import Grants
@@ -20,11 +28,11 @@ from store.rows import selected
 
 # The `list` right that shows events about each kind of target.
 _LIST_RIGHT = {
-    "person": "people.list",
-    "role": "roles.list",
-    "usergroup": "usergroups.list",
-    "field": "usergroups.list",
-    "source": "sources.list",
+    "person": PEOPLE_LIST,
+    "role": ROLES_LIST,
+    "usergroup": USERGROUPS_LIST,
+    "field": USERGROUPS_LIST,
+    "source": SOURCES_LIST,
 }
 # The kinds of target shown by name: each one's model and its name column.
 _NamedModel = type[Person] | type[Role] | type[Usergroup] | type[CustomField] | type[Source]
@@ -58,7 +66,7 @@ def _tickets_where(condition: scope.Predicate) -> scope.Predicate:
 def readable_events(grants: Grants) -> scope.Predicate:
     """The audit events this person may read."""
     seen = _tickets_where(scope.visible(grants))
-    notes = _tickets_where(scope.may(grants, "tickets.view_notes"))
+    notes = _tickets_where(scope.may(grants, TICKETS_VIEW_NOTES))
     ticket_events = scope._all(
         _about_ticket(),
         seen,
@@ -84,7 +92,7 @@ class AuditLog(GateBase):
     ) -> list[AuditView]:
         """Audit events, newest first, filtered by actor, ticket, or a role/group/person/source.
         A name nobody holds filters to nothing, like a name the person may not see."""
-        grants = self.require("audit.view")
+        grants = self.require(AUDIT_VIEW)
         if offset < 0 or limit < 0:
             raise InvalidInput("offset and limit must not be negative")
         Actor = Person.alias("actor")

@@ -13,7 +13,16 @@ from dataclasses import dataclass
 from typing import Any
 
 from access import audit, scope
-from access.catalogue import TICKETS_REPLY
+from access.catalogue import (
+    TICKETS_ASSIGN,
+    TICKETS_CHANGE_GROUP,
+    TICKETS_CHANGE_STATUS,
+    TICKETS_CLOSE,
+    TICKETS_REPLY,
+    TICKETS_TAKE,
+    USERGROUPS_LIST,
+    PermissionKey,
+)
 from access.errors import InvalidInput, NotFound
 from access.gate import GateBase
 from access.grants import Grants, read_grants
@@ -36,14 +45,14 @@ from store.rows import dict_rows, tuple_rows
 CHUNK = 250
 
 # What each kind of change writes, the permission it needs, and its audit action.
-KINDS: dict[str, tuple[str, str, str]] = {
+KINDS: dict[str, tuple[str, PermissionKey, str]] = {
     # kind: (column, permission, audit action)
-    "assign": ("assignee", "tickets.assign", "ticket.assign"),
-    "take": ("assignee", "tickets.take", "ticket.take"),
-    "move": ("usergroup", "tickets.change_group", "ticket.move"),
-    "status": ("status", "tickets.change_status", "ticket.status"),
-    "close": ("status", "tickets.close", "ticket.status"),
-    "priority": ("priority", "tickets.change_status", "ticket.priority"),
+    "assign": ("assignee", TICKETS_ASSIGN, "ticket.assign"),
+    "take": ("assignee", TICKETS_TAKE, "ticket.take"),
+    "move": ("usergroup", TICKETS_CHANGE_GROUP, "ticket.move"),
+    "status": ("status", TICKETS_CHANGE_STATUS, "ticket.status"),
+    "close": ("status", TICKETS_CLOSE, "ticket.status"),
+    "priority": ("priority", TICKETS_CHANGE_STATUS, "ticket.priority"),
 }
 VERBS = {
     "assign": "assign",
@@ -61,7 +70,7 @@ class _Target:
 
     kind: str
     column: str
-    permission: str
+    permission: PermissionKey
     action: str
     value: Any
     shown: str | None
@@ -143,7 +152,7 @@ class BulkTickets(GateBase):
             if value is None:
                 return _Target(kind, column, permission, action, None, None)
             group = Usergroup.get_or_none(Usergroup.name == value)
-            if group is None or not (grants.holds("usergroups.list") or group.id in grants.groups):
+            if group is None or not (grants.holds(USERGROUPS_LIST) or group.id in grants.groups):
                 raise NotFound(f"no usergroup named {value!r}")
             return _Target(kind, column, permission, action, group.id, group.name)
         if kind == "status":
@@ -297,7 +306,7 @@ class Assignees(GateBase):
         by someone who may assign at least one of them."""
         grants = self.grants()
         wanted = _unique(numbers)[:CHUNK]
-        if not _numbers_where(wanted, scope.may(grants, "tickets.assign")):
+        if not _numbers_where(wanted, scope.may(grants, TICKETS_ASSIGN)):
             raise NotFound("none of these tickets can be assigned by you")
         workers = (
             Person.select()

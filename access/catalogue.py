@@ -7,6 +7,11 @@ ticket without changing it).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NewType
+
+# A permission's name as the catalogue knows it. Only `known` and the catalogue make one, so mypy
+# refuses a bare string where a check expects a permission.
+PermissionKey = NewType("PermissionKey", str)
 
 
 @dataclass(frozen=True)
@@ -16,8 +21,8 @@ class Permission:
     description: str
 
     @property
-    def key(self) -> str:
-        return f"{self.group}.{self.leaf}"
+    def key(self) -> PermissionKey:
+        return PermissionKey(f"{self.group}.{self.leaf}")
 
 
 @dataclass(frozen=True)
@@ -94,17 +99,17 @@ CATALOGUE: tuple[PermissionGroup, ...] = (
     ),
 )
 
-PERMISSIONS: dict[str, Permission] = {
+PERMISSIONS: dict[PermissionKey, Permission] = {
     leaf.key: leaf for group in CATALOGUE for leaf in group.leaves
 }
 
 
-def known(key: str) -> str:
+def known(key: str) -> PermissionKey:
     """`key`, checked against the catalogue: a misspelt permission fails at import, where a bare
     string would silently hide an action."""
     if key not in PERMISSIONS:
         raise KeyError(f"{key!r} is not in the permission catalogue")
-    return key
+    return PermissionKey(key)
 
 
 TICKETS_LIST = known("tickets.list")
@@ -139,15 +144,17 @@ REPORTS_TEAM = known("reports.team")
 AUDIT_VIEW = known("audit.view")
 
 # Leaves whose meaning is "see", never "change": what a view-only role may hold.
-VIEW_ONLY: frozenset[str] = frozenset(
+VIEW_ONLY: frozenset[PermissionKey] = frozenset(
     key for key in PERMISSIONS if key.endswith(".list") or key == TICKETS_VIEW
 )
 
 # Ticket permissions that a role's scopes narrow to the tickets they cover.
-TICKET_PERMISSIONS: frozenset[str] = frozenset(k for k in PERMISSIONS if k.startswith("tickets."))
+TICKET_PERMISSIONS: frozenset[PermissionKey] = frozenset(
+    k for k in PERMISSIONS if k.startswith("tickets.")
+)
 
 # What a supervisor may do on the non-private tickets of the groups they supervise, whatever
 # their roles say (the Usergroups add-on).
-SUPERVISOR_RIGHTS: frozenset[str] = frozenset(
+SUPERVISOR_RIGHTS: frozenset[PermissionKey] = frozenset(
     {TICKETS_LIST, TICKETS_VIEW, TICKETS_REPLY, TICKETS_ASSIGN, TICKETS_CLOSE}
 )

@@ -15,22 +15,32 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from typing import Final, Literal
 
 import peewee
 
 from access import scope
-from access.catalogue import PERMISSIONS, SUPERVISOR_RIGHTS, TICKET_PERMISSIONS
+from access.catalogue import (
+    PERMISSIONS,
+    SOURCES_ARCHIVED,
+    SUPERVISOR_RIGHTS,
+    TICKET_PERMISSIONS,
+    TICKETS_VIEW,
+    PermissionKey,
+)
 from access.errors import PermissionDenied
 from access.grants import Grants, read_grants
 from store.models import Person, Ticket
 
-SEES = "sees"
-RIGHTS: tuple[str, ...] = (SEES, *sorted(TICKET_PERMISSIONS))
+# A right is a ticket permission, or seeing the ticket at all.
+SEES: Final = "sees"
+Right = PermissionKey | Literal["sees"]
+RIGHTS: tuple[Right, ...] = (SEES, *sorted(TICKET_PERMISSIONS))
 # People compared in one statement: keeps the SQL well under SQLite's limits.
 _CHUNK = 16
 
 
-def right_on(grants: Grants | None, right: str) -> scope.Predicate:
+def right_on(grants: Grants | None, right: Right) -> scope.Predicate:
     """The tickets on which `grants` hold `right`; None stands for a deactivated person."""
     if grants is None:
         return scope.FALSE
@@ -77,7 +87,7 @@ def reach(grants: Grants | None) -> object:
     """What a person's rights depend on: equal reach, equal rights."""
     if grants is None:
         return None
-    archived = None if grants.holds("sources.archived") else grants.archived_source_ids
+    archived = None if grants.holds(SOURCES_ARCHIVED) else grants.archived_source_ids
     roles = sorted(
         (sorted(r.permissions), r.all_sources, sorted(r.source_ids), r.ticket_scope)
         for r in grants.roles
@@ -85,7 +95,7 @@ def reach(grants: Grants | None) -> object:
     return (grants.person_id, roles, grants.member_of, grants.supervises, archived)
 
 
-def right_key(grants: Grants | None, right: str) -> object:
+def right_key(grants: Grants | None, right: Right) -> object:
     """Rights with equal keys have equal predicates (`scope.may` depends only on these)."""
     if grants is None:
         return None
@@ -94,7 +104,7 @@ def right_key(grants: Grants | None, right: str) -> object:
     return (
         tuple(r.role_id for r in grants.roles_with(right)),
         right in SUPERVISOR_RIGHTS,
-        right == "tickets.view",
+        right == TICKETS_VIEW,
     )
 
 
@@ -174,9 +184,9 @@ class RightsGuard:
     def _differs(change: Change) -> bool:
         return reach(change.before) != reach(change.after)
 
-    def _distinct(self, change: Change) -> list[str]:
+    def _distinct(self, change: Change) -> list[Right]:
         """One right for each distinct combination of predicates: the rest would repeat it."""
-        seen: dict[object, str] = {}
+        seen: dict[object, Right] = {}
         for right in RIGHTS:
             key = (
                 right_key(change.before, right),
@@ -189,10 +199,10 @@ class RightsGuard:
     def _refuse(self, reason: str) -> None:
         raise PermissionDenied(f"{self.actor.username} cannot {self.what}: {reason}")
 
-    def _gained(self, change: Change, right: str) -> scope.Predicate:
+    def _gained(self, change: Change, right: Right) -> scope.Predicate:
         return but_not(right_on(change.after, right), right_on(change.before, right))
 
-    def _lost(self, change: Change, right: str) -> scope.Predicate:
+    def _lost(self, change: Change, right: Right) -> scope.Predicate:
         return but_not(right_on(change.before, right), right_on(change.after, right))
 
     def _refuse_gains(self, changed: list[Change]) -> None:

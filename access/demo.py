@@ -17,7 +17,28 @@ from typing import NotRequired, TypedDict
 import peewee
 
 from access import audit
-from access.catalogue import PERMISSIONS, VIEW_ONLY
+from access.catalogue import (
+    PEOPLE_LIST,
+    PERMISSIONS,
+    REPORTS_OWN,
+    SOURCES_LIST,
+    TICKETS_ASSIGN,
+    TICKETS_CHANGE_GROUP,
+    TICKETS_CHANGE_STATUS,
+    TICKETS_CHOOSE_GROUP,
+    TICKETS_CLOSE,
+    TICKETS_CREATE,
+    TICKETS_CREATE_PRIVATE,
+    TICKETS_LIST,
+    TICKETS_NOTE,
+    TICKETS_REPLY,
+    TICKETS_TAKE,
+    TICKETS_VIEW,
+    TICKETS_VIEW_CONTACT,
+    TICKETS_VIEW_NOTES,
+    USERGROUPS_LIST,
+    VIEW_ONLY,
+)
 from access.mail.demo import ADDRESS as MAIL_SOURCE
 from access.mail.demo import seed_mailbox
 from store import bulk
@@ -50,18 +71,18 @@ PERSONAS: dict[str, str] = {
 }
 
 _AGENT_TICKETS = [
-    "tickets.list",
-    "tickets.view",
-    "tickets.view_notes",
-    "tickets.view_contact",
-    "tickets.create",
-    "tickets.reply",
-    "tickets.note",
-    "tickets.take",
-    "tickets.assign",
-    "tickets.change_group",
-    "tickets.change_status",
-    "tickets.close",
+    TICKETS_LIST,
+    TICKETS_VIEW,
+    TICKETS_VIEW_NOTES,
+    TICKETS_VIEW_CONTACT,
+    TICKETS_CREATE,
+    TICKETS_REPLY,
+    TICKETS_NOTE,
+    TICKETS_TAKE,
+    TICKETS_ASSIGN,
+    TICKETS_CHANGE_GROUP,
+    TICKETS_CHANGE_STATUS,
+    TICKETS_CLOSE,
 ]
 
 
@@ -78,32 +99,32 @@ ROLES: dict[str, RoleSpec] = {
     "Agent": {
         "permissions": [
             *_AGENT_TICKETS,
-            "usergroups.list",
-            "people.list",
-            "sources.list",
-            "reports.own",
+            USERGROUPS_LIST,
+            PEOPLE_LIST,
+            SOURCES_LIST,
+            REPORTS_OWN,
         ]
     },
     "Allegro agent": {
-        "permissions": [*_AGENT_TICKETS, "usergroups.list", "reports.own"],
+        "permissions": [*_AGENT_TICKETS, USERGROUPS_LIST, REPORTS_OWN],
         "sources": ["Allegro PL"],
     },
     "Viewer": {"permissions": sorted(VIEW_ONLY)},
     "Member": {
-        "permissions": ["tickets.create", "tickets.list", "tickets.view"],
+        "permissions": [TICKETS_CREATE, TICKETS_LIST, TICKETS_VIEW],
         "scope": "usergroups",
     },
     "Member (private + choose group)": {
         "permissions": [
-            "tickets.create",
-            "tickets.list",
-            "tickets.view",
-            "tickets.create_private",
-            "tickets.choose_group",
+            TICKETS_CREATE,
+            TICKETS_LIST,
+            TICKETS_VIEW,
+            TICKETS_CREATE_PRIVATE,
+            TICKETS_CHOOSE_GROUP,
         ],
         "scope": "usergroups",
     },
-    "Supervisor (basic)": {"permissions": ["tickets.create"]},
+    "Supervisor (basic)": {"permissions": [TICKETS_CREATE]},
 }
 
 STAFF: list[tuple[str, str, str, list[str]]] = [

@@ -4,7 +4,14 @@ itself from the same predicates it enforces."""
 from __future__ import annotations
 
 from access import scope
-from access.catalogue import PERMISSIONS, SUPERVISOR_RIGHTS
+from access.catalogue import (
+    PERMISSIONS,
+    ROLES_LIST,
+    SOURCES_ARCHIVED,
+    SUPERVISOR_RIGHTS,
+    TICKETS_LIST,
+    known,
+)
 from access.errors import InvalidInput, NotFound, UnknownPerson
 from access.gate import GateBase
 from access.grants import Grants, RoleGrant, read_grants
@@ -34,7 +41,7 @@ class Explanation(GateBase):
         """The grants of the person being explained: oneself, or another with `roles.list`."""
         if username is None or username == self.username:
             return self.grants()
-        self.require("roles.list")
+        self.require(ROLES_LIST)
         grants = read_grants(Person.username == username)
         if grants is None:
             raise UnknownPerson(f"no person named {username!r}")
@@ -68,7 +75,7 @@ class Explanation(GateBase):
             reasons.append(Reason("requester", "filed the ticket"))
         if ticket.assignee_id == grants.person_id:
             reasons.append(Reason("assignee", "the ticket is assigned to them"))
-        for role in grants.roles_with("tickets.list"):
+        for role in grants.roles_with(TICKETS_LIST):
             if self._holds(number, scope.role_covers(role, grants)):
                 reasons.append(
                     Reason(
@@ -80,7 +87,7 @@ class Explanation(GateBase):
             group = Usergroup.get_by_id(ticket.usergroup_id)
             reasons.append(Reason("supervisor", f"supervises usergroup {group.name}"))
         if reasons and ticket.source_id in grants.archived_source_ids:
-            holders = ", ".join(r.name for r in grants.roles_with("sources.archived"))
+            holders = ", ".join(r.name for r in grants.roles_with(SOURCES_ARCHIVED))
             reasons.append(
                 Reason(
                     "archived",
@@ -95,22 +102,23 @@ class Explanation(GateBase):
         """Where a person's right comes from (on one ticket, when a number is given)."""
         if permission not in PERMISSIONS:
             raise InvalidInput(f"unknown permission {permission!r}")
+        key = known(permission)
         if number is not None:
             number = parse_number(number)
             if not self._holds(number, scope.visible(self.grants())):
                 raise NotFound(f"no ticket #{number}")
         grants = self._subject(username)
         reasons = []
-        for role in grants.roles_with(permission):
+        for role in grants.roles_with(key):
             covers = scope.role_covers(role, grants) & scope.visible(grants)
-            ticket_bound = permission.startswith("tickets.")
+            ticket_bound = key.startswith("tickets.")
             if number is not None and ticket_bound and not self._holds(number, covers):
                 continue
             detail = f"role {role.name}"
-            if permission.startswith("tickets."):
+            if key.startswith("tickets."):
                 detail += f" on {describe_role_scope(role)}"
             reasons.append(Reason("role", detail))
-        if permission in SUPERVISOR_RIGHTS and grants.supervises:
+        if key in SUPERVISOR_RIGHTS and grants.supervises:
             groups = Usergroup.select(Usergroup.id, Usergroup.name).where(
                 Usergroup.id.in_(sorted(grants.supervises))
             )
@@ -127,7 +135,7 @@ class Explanation(GateBase):
 
     def who(self, permission: str) -> list[Holder]:
         """Active people who hold `permission`, each with the role or supervised group."""
-        self.require("roles.list")
+        self.require(ROLES_LIST)
         if permission not in PERMISSIONS:
             raise InvalidInput(f"unknown permission {permission!r}")
         from store.models import Role

@@ -17,7 +17,7 @@ from typing import Any, Concatenate, ParamSpec, TypeVar
 import peewee
 
 from access import audit
-from access.catalogue import SUPERVISOR_RIGHTS
+from access.catalogue import ROLES_EDIT, SUPERVISOR_RIGHTS, PermissionKey
 from access.errors import (
     AccessError,
     Conflict,
@@ -71,7 +71,7 @@ class GateBase:
             request.grants = grants
         return grants
 
-    def holds(self, permission: str) -> bool:
+    def holds(self, permission: PermissionKey) -> bool:
         return self.grants().holds(permission)
 
     def capabilities(self) -> frozenset[str]:
@@ -81,7 +81,7 @@ class GateBase:
         grants = self.grants()
         return grants.permissions | (SUPERVISOR_RIGHTS if grants.supervises else frozenset())
 
-    def require(self, permission: str, grants: Grants | None = None) -> Grants:
+    def require(self, permission: PermissionKey, grants: Grants | None = None) -> Grants:
         grants = grants or self.grants()
         if not grants.holds(permission):
             raise PermissionDenied(f"{self.username} lacks {permission}")
@@ -120,7 +120,7 @@ class GateBase:
             Person.select(Person.id)
             .join(PersonRole)
             .join(RolePermission, on=(RolePermission.role == PersonRole.role))
-            .where((RolePermission.permission == "roles.edit") & (Person.active == True))  # noqa: E712
+            .where((RolePermission.permission == ROLES_EDIT) & (Person.active == True))  # noqa: E712
             .count()
         )
         if holders == 0:

@@ -12,6 +12,7 @@ from typing import cast
 
 import peewee
 
+from access.catalogue import PermissionKey
 from store.models import (
     GroupMember,
     GroupSupervisor,
@@ -45,11 +46,11 @@ class Grants:
     supervises: frozenset[int]
     archived_source_ids: frozenset[int]
 
-    def holds(self, permission: str) -> bool:
+    def holds(self, permission: PermissionKey) -> bool:
         """True when any role grants `permission` (for a ticket permission: in some scope)."""
         return any(permission in role.permissions for role in self.roles)
 
-    def roles_with(self, permission: str) -> tuple[RoleGrant, ...]:
+    def roles_with(self, permission: PermissionKey) -> tuple[RoleGrant, ...]:
         return tuple(role for role in self.roles if permission in role.permissions)
 
     @property

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import peewee
 
+from access.catalogue import PEOPLE_EDIT, PEOPLE_LIST, TICKETS_VIEW_CONTACT
 from access.delegation import RightsGuard, exceeds, grants_of
 from access.errors import InvalidInput, NoChange, PermissionDenied
 from access.gate import GateBase
@@ -19,7 +20,7 @@ class PeopleAdmin(GateBase):
     @staticmethod
     def _view(grants: Grants, person: Person, roles: tuple[str, ...]) -> PersonView:
         """E-mail and phone only with `tickets.view_contact` (or one's own)."""
-        contact = grants.holds("tickets.view_contact") or person.id == grants.person_id
+        contact = grants.holds(TICKETS_VIEW_CONTACT) or person.id == grants.person_id
         return PersonView(
             person.username,
             person.display_name,
@@ -31,7 +32,7 @@ class PeopleAdmin(GateBase):
         )
 
     def list_people(self, *, include_inactive: bool = True) -> list[PersonView]:
-        grants = self.require("people.list")
+        grants = self.require(PEOPLE_LIST)
         roles: dict[int, list[str]] = {}
         for link in PersonRole.select(PersonRole.person, Role.name).join(Role).order_by(Role.name):
             roles.setdefault(link.person_id, []).append(link.role.name)
@@ -42,7 +43,7 @@ class PeopleAdmin(GateBase):
 
     def find_people(self, text: str, *, limit: int = 20) -> list[PersonView]:
         """A person picker's search: username or display name containing `text`."""
-        grants = self.require("people.list")
+        grants = self.require(PEOPLE_LIST)
         text = text.strip()
         query = Person.select().where(Person.active == True)  # noqa: E712
         if text:
@@ -52,7 +53,7 @@ class PeopleAdmin(GateBase):
     def add_person(
         self, username: str, display_name: str, *, email: str = "", phone: str = ""
     ) -> None:
-        self.require("people.edit")
+        self.require(PEOPLE_EDIT)
         checked_username(username)
         display_name = checked_name(display_name, "display name")
         email = validate_field_value("email", email, False, "the e-mail")
@@ -79,7 +80,7 @@ class PeopleAdmin(GateBase):
         phone: str | None = None,
         expected_version: int | None = None,
     ) -> None:
-        grants = self.require("people.edit")
+        grants = self.require(PEOPLE_EDIT)
         changes: dict[peewee.Field, str] = {}
         if display_name is not None:
             changes[Person.display_name] = checked_name(display_name, "display name")
@@ -111,7 +112,7 @@ class PeopleAdmin(GateBase):
     ) -> None:
         """Deactivate (or reactivate) a person: they cannot start the app, a session of theirs
         ends; tickets stay."""
-        grants = self.require("people.edit")
+        grants = self.require(PEOPLE_EDIT)
         with self.writing():
             person = person_named(username)
             if person.active == active:

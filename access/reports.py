@@ -9,6 +9,7 @@ from datetime import timedelta
 import peewee
 
 from access import scope
+from access.catalogue import REPORTS_OWN, REPORTS_TEAM
 from access.errors import InvalidInput, PermissionDenied
 from access.gate import GateBase
 from access.views import WorkloadRow
@@ -27,9 +28,9 @@ class Reports(GateBase):
         if not 1 <= days <= 3660:
             raise InvalidInput("the period is 1 to 3660 days")
         grants = self.grants()
-        if grants.holds("reports.team"):
+        if grants.holds(REPORTS_TEAM):
             agents = None
-        elif grants.holds("reports.own"):
+        elif grants.holds(REPORTS_OWN):
             agents = [grants.person_id]
         else:
             raise PermissionDenied(f"{self.username} lacks reports.own")

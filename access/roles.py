@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from access.catalogue import ROLES_ASSIGN, ROLES_EDIT, ROLES_LIST
 from access.delegation import RightsGuard
 from access.errors import InvalidInput, NoChange, PermissionDenied, StillHeld
 from access.gate import GateBase
@@ -69,15 +70,15 @@ class RoleAdmin(GateBase):
         )
 
     def list_roles(self) -> list[RoleView]:
-        self.require("roles.list")
+        self.require(ROLES_LIST)
         return [self._role_view(r) for r in Role.select().order_by(Role.name)]
 
     def get_role(self, name: str) -> RoleView:
-        self.require("roles.list")
+        self.require(ROLES_LIST)
         return self._role_view(role_named(name))
 
     def grant_role(self, username: str, role_name: str) -> None:
-        grants = self.require("roles.assign")
+        grants = self.require(ROLES_ASSIGN)
         with self.writing():
             person = person_named(username)
             role = role_named(role_name)
@@ -93,7 +94,7 @@ class RoleAdmin(GateBase):
             self.record("role.grant", "person", person.id, after={"role": role.name})
 
     def revoke_role(self, username: str, role_name: str) -> None:
-        grants = self.require("roles.assign")
+        grants = self.require(ROLES_ASSIGN)
         with self.writing():
             person = person_named(username)
             role = role_named(role_name)
@@ -122,7 +123,7 @@ class RoleAdmin(GateBase):
         sources: Iterable[str] = (),
         ticket_scope: str = "all",
     ) -> None:
-        grants = self.require("roles.edit")
+        grants = self.require(ROLES_EDIT)
         name = checked_name(name, "role name")
         permissions = checked_permissions(permissions)
         self._no_escalation(grants, permissions, f"role {name}")
@@ -153,7 +154,7 @@ class RoleAdmin(GateBase):
         )
 
     def rename_role(self, name: str, new_name: str, *, expected_version: int | None = None) -> None:
-        self.require("roles.edit")
+        self.require(ROLES_EDIT)
         new_name = checked_name(new_name, "role name")
         with self.writing():
             role = role_named(name)
@@ -169,7 +170,7 @@ class RoleAdmin(GateBase):
     ) -> None:
         """Delete a role. One still held is deleted only when asked `even_if_held` (the
         command line's --force, the app's question), since its holders lose what it gives."""
-        grants = self.require("roles.edit")
+        grants = self.require(ROLES_EDIT)
         with self.writing():
             role = role_named(name)
             check_fresh(role, expected_version, f"role {name}")
@@ -190,7 +191,7 @@ class RoleAdmin(GateBase):
     ) -> int:
         """Replace a role's permissions; returns the role's new version. Only what the editor
         holds may be added or removed; `expected_version` refuses a save on a stale read."""
-        grants = self.require("roles.edit")
+        grants = self.require(ROLES_EDIT)
         wanted = checked_permissions(permissions)
         with self.writing():
             role = role_named(name)
@@ -229,7 +230,7 @@ class RoleAdmin(GateBase):
         ticket_scope: str = "all",
         expected_version: int | None = None,
     ) -> None:
-        grants = self.require("roles.edit")
+        grants = self.require(ROLES_EDIT)
         checked_ticket_scope(ticket_scope)
         with self.writing():
             role = role_named(name)

@@ -10,7 +10,13 @@ from operator import and_, or_
 
 import peewee
 
-from access.catalogue import SOURCES_ARCHIVED, SUPERVISOR_RIGHTS, TICKETS_LIST, TICKETS_VIEW
+from access.catalogue import (
+    SOURCES_ARCHIVED,
+    SUPERVISOR_RIGHTS,
+    TICKETS_LIST,
+    TICKETS_VIEW,
+    PermissionKey,
+)
 from access.grants import Grants, RoleGrant
 from access.vocabulary import SCOPE_ALL, SCOPE_OWN, SCOPE_USERGROUPS
 from store.models import Ticket
@@ -114,7 +120,7 @@ def as_supervisor(grants: Grants) -> Predicate:
     return supervised(grants) & ~peewee.fn.COALESCE(seen, False)
 
 
-def may(grants: Grants, permission: str) -> Predicate:
+def may(grants: Grants, permission: PermissionKey) -> Predicate:
     """The visible tickets on which `permission` counts for this person.
 
     A ticket permission counts only through a role whose scope covers the ticket, or through

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import peewee
 
+from access.catalogue import SOURCES_ARCHIVED, SOURCES_EDIT, SOURCES_LIST
 from access.delegation import RightsGuard
 from access.errors import InvalidInput, NoChange
 from access.gate import GateBase
@@ -19,7 +20,7 @@ from store.rows import tuple_rows
 
 class SourceAdmin(GateBase):
     def list_sources(self) -> list[SourceView]:
-        self.require("sources.list")
+        self.require(SOURCES_LIST)
         return [
             SourceView(s.id, s.name, s.kind, s.archived, s.version)
             for s in Source.select().order_by(Source.name)
@@ -36,7 +37,7 @@ class SourceAdmin(GateBase):
     ) -> None:
         """A new source; an e-mail source given an `address` gets its mail account in the
         same change."""
-        self.require("sources.edit")
+        self.require(SOURCES_EDIT)
         name = checked_name(name, "source name")
         if kind not in SOURCE_KINDS:
             raise InvalidInput(f"unknown source kind {kind!r}; one of {', '.join(SOURCE_KINDS)}")
@@ -63,7 +64,7 @@ class SourceAdmin(GateBase):
         expected_version: int | None = None,
     ) -> None:
         """Set the address or servers of an e-mail source; what is not given stays."""
-        self.require("sources.edit")
+        self.require(SOURCES_EDIT)
         with self.writing():
             source = source_named(name)
             if source.kind != "email":
@@ -87,7 +88,7 @@ class SourceAdmin(GateBase):
     def mail_accounts(self) -> list[MailAccountView]:
         """Each e-mail source's account and state: last fetch, its error, replies waiting to
         go out or failed, messages in quarantine."""
-        self.require("sources.list")
+        self.require(SOURCES_LIST)
         counts: dict[tuple[int, str], int] = {
             (s, st): n
             for s, st, n in tuple_rows(
@@ -125,7 +126,7 @@ class SourceAdmin(GateBase):
     def rename_source(
         self, name: str, new_name: str, *, expected_version: int | None = None
     ) -> None:
-        self.require("sources.edit")
+        self.require(SOURCES_EDIT)
         new_name = checked_name(new_name, "source name")
         with self.writing():
             source = source_named(name)
@@ -141,8 +142,8 @@ class SourceAdmin(GateBase):
     ) -> None:
         """Archive or restore a source: needs `sources.archived` beside `sources.edit`, and
         may not change anyone's reach beyond the actor's own."""
-        grants = self.require("sources.edit")
-        self.require("sources.archived", grants)
+        grants = self.require(SOURCES_EDIT)
+        self.require(SOURCES_ARCHIVED, grants)
         with self.writing():
             source = source_named(name)
             if source.archived == archived:

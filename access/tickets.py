@@ -23,12 +23,14 @@ from access.catalogue import (
     TICKETS_CREATE,
     TICKETS_CREATE_PRIVATE,
     TICKETS_DELETE,
+    TICKETS_NOTE,
     TICKETS_REPLY,
     TICKETS_TAKE,
     TICKETS_VIEW,
     TICKETS_VIEW_CONTACT,
     TICKETS_VIEW_NOTES,
     USERGROUPS_LIST,
+    PermissionKey,
 )
 from access.errors import Conflict, InvalidInput, NoChange, NotFound, PermissionDenied
 from access.follow_ups import follow_up_links, start_follow_up
@@ -463,7 +465,7 @@ class TicketDesk(GateBase):
         self,
         grants: Grants,
         number: int,
-        permission: str,
+        permission: PermissionKey,
         flags: Mapping[str, scope.Predicate] | None = None,
     ) -> _Locked:
         """The ticket, read and locked inside the write transaction in one statement, if the
@@ -496,7 +498,7 @@ class TicketDesk(GateBase):
         )
 
     @staticmethod
-    def _refuse(grants: Grants, number: int, permission: str) -> PermissionDenied:
+    def _refuse(grants: Grants, number: int, permission: PermissionKey) -> PermissionDenied:
         return PermissionDenied(f"{grants.username} lacks {permission} on ticket #{number}")
 
     def _update(
@@ -517,7 +519,7 @@ class TicketDesk(GateBase):
     def _change(
         self,
         number: int | str,
-        permission: str,
+        permission: PermissionKey,
         action: str,
         expected: int | None,
         compute: Callable[[Grants, _Locked], tuple[dict[peewee.Field, Any], Any, Any]],
@@ -555,7 +557,7 @@ class TicketDesk(GateBase):
         own message (kind `customer`)."""
         number = parse_number(number)
         body = _clean_body(body)
-        permission = f"tickets.{kind}"
+        permission = TICKETS_REPLY if kind == "reply" else TICKETS_NOTE
         try:
             with self.writing():
                 grants = self.grants()

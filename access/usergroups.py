@@ -8,6 +8,13 @@ from dataclasses import replace
 import peewee
 
 from access import scope
+from access.catalogue import (
+    TICKETS_CHANGE_GROUP,
+    USERGROUPS_EDIT,
+    USERGROUPS_FIELDS,
+    USERGROUPS_LIST,
+    USERGROUPS_MEMBERS,
+)
 from access.delegation import Change, RightsGuard, but_not, grants_of
 from access.errors import InvalidInput, NoChange, NotFound, PermissionDenied
 from access.gate import GateBase
@@ -34,7 +41,7 @@ class UsergroupAdmin(GateBase):
         """A group the person may see: all with `usergroups.list`, else their own groups."""
         group = Usergroup.get_or_none(Usergroup.name == name)
         grants = grants or self.grants()
-        if group is None or not (grants.holds("usergroups.list") or group.id in grants.groups):
+        if group is None or not (grants.holds(USERGROUPS_LIST) or group.id in grants.groups):
             raise NotFound(f"no usergroup named {name!r}")
         return group
 
@@ -42,7 +49,7 @@ class UsergroupAdmin(GateBase):
         """All groups with `usergroups.list`; otherwise the groups the person belongs to."""
         grants = self.grants()
         query = Usergroup.select().order_by(Usergroup.name)
-        if not grants.holds("usergroups.list"):
+        if not grants.holds(USERGROUPS_LIST):
             query = query.where(Usergroup.id.in_(sorted(grants.groups) or [-1]))
         groups = list(query)
         ids = [g.id for g in groups]
@@ -70,7 +77,7 @@ class UsergroupAdmin(GateBase):
         ]
 
     def create_group(self, name: str, description: str = "") -> None:
-        self.require("usergroups.edit")
+        self.require(USERGROUPS_EDIT)
         name = checked_name(name, "group name")
         with self.writing():
             require_free_name(Usergroup.name, name, "usergroup")
@@ -80,7 +87,7 @@ class UsergroupAdmin(GateBase):
     def rename_group(
         self, name: str, new_name: str, *, expected_version: int | None = None
     ) -> None:
-        grants = self.require("usergroups.edit")
+        grants = self.require(USERGROUPS_EDIT)
         new_name = checked_name(new_name, "group name")
         with self.writing():
             group = self._group(name, grants)
@@ -93,7 +100,7 @@ class UsergroupAdmin(GateBase):
 
     def group_ticket_count(self, name: str) -> int:
         """The group's tickets the person sees, for the delete question."""
-        grants = self.require("usergroups.edit")
+        grants = self.require(USERGROUPS_EDIT)
         group = self._group(name, grants)
         return Ticket.select().where((Ticket.usergroup == group.id) & scope.visible(grants)).count()
 
@@ -106,7 +113,7 @@ class UsergroupAdmin(GateBase):
     ) -> int:
         """Delete a group; its tickets move to `move_tickets_to` or are left without a group.
         Returns how many tickets were moved."""
-        grants = self.require("usergroups.edit")
+        grants = self.require(USERGROUPS_EDIT)
         with self.writing():
             group = self._group(name, grants)
             check_fresh(group, expected_version, f"usergroup {name}")
@@ -154,7 +161,7 @@ class UsergroupAdmin(GateBase):
         moved ticket are what they hold in the target group."""
         what = f"delete {group.name}"
         in_group = Ticket.usergroup == group.id
-        beyond = but_not(in_group, scope.may(grants, "tickets.change_group"))
+        beyond = but_not(in_group, scope.may(grants, TICKETS_CHANGE_GROUP))
         if Ticket.select(Ticket.number).where(beyond).exists():
             raise PermissionDenied(
                 f"{self.username} cannot {what}: it holds tickets {self.username} may not move"
@@ -189,7 +196,7 @@ class UsergroupAdmin(GateBase):
         add: bool,
         expected_version: int | None,
     ) -> None:
-        grants = self.require("usergroups.members")
+        grants = self.require(USERGROUPS_MEMBERS)
         with self.writing():
             group = self._group(group_name, grants)
             person = person_named(username)
@@ -241,7 +248,7 @@ class UsergroupAdmin(GateBase):
 
     def list_fields(self, *, include_retired: bool = False) -> list[FieldDefinition]:
         grants = self.grants()
-        if not (grants.holds("usergroups.list") or grants.holds("usergroups.fields")):
+        if not (grants.holds(USERGROUPS_LIST) or grants.holds(USERGROUPS_FIELDS)):
             raise PermissionDenied(f"{self.username} lacks usergroups.list")
         query = CustomField.select().order_by(CustomField.position, CustomField.name)
         if not include_retired:
@@ -249,7 +256,7 @@ class UsergroupAdmin(GateBase):
         return [FieldDefinition(f.name, f.kind, f.required, f.position, f.retired) for f in query]
 
     def define_field(self, name: str, kind: str = "text", *, required: bool = False) -> None:
-        self.require("usergroups.fields")
+        self.require(USERGROUPS_FIELDS)
         name = checked_name(name, "field name", 60)
         if kind not in FIELD_KINDS:
             raise InvalidInput(f"unknown field kind {kind!r}; one of {', '.join(FIELD_KINDS)}")
@@ -273,7 +280,7 @@ class UsergroupAdmin(GateBase):
         retired: bool | None = None,
         position: int | None = None,
     ) -> None:
-        self.require("usergroups.fields")
+        self.require(USERGROUPS_FIELDS)
         changes: dict[peewee.Field, object] = {}
         if new_name is not None:
             changes[CustomField.name] = checked_name(new_name, "field name", 60)
@@ -298,7 +305,7 @@ class UsergroupAdmin(GateBase):
     def set_field_value(
         self, group: str, field_name: str, value: str, *, expected_version: int | None = None
     ) -> None:
-        grants = self.require("usergroups.fields")
+        grants = self.require(USERGROUPS_FIELDS)
         with self.writing():
             target = self._group(group, grants)
             field = field_named(field_name)

@@ -24,6 +24,7 @@ from access.catalogue import (
     TICKETS_CREATE,
     TICKETS_TAKE,
     USERGROUPS_FIELDS,
+    PermissionKey,
 )
 from access.views import INBOX_DEFAULT, BulkOutcome, SourceView, TicketQuery, TicketRow
 from access.vocabulary import TICKET_PRIORITIES, TICKET_STATUSES
@@ -58,7 +59,7 @@ class GateRowSource:
 
 # The screens reachable from the inbox, and the permission each needs (None: everyone, e.g.
 # usergroups, where a person without usergroups.list sees their own groups).
-DESTINATIONS: tuple[tuple[str, str, str | None], ...] = (
+DESTINATIONS: tuple[tuple[str, str, PermissionKey | None], ...] = (
     ("usergroups", "Usergroups", None),
     ("fields", "Custom fields", USERGROUPS_FIELDS),
     ("people", "People", PEOPLE_LIST),

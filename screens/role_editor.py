@@ -7,6 +7,7 @@ summary says what the other change was."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, ClassVar
 
 from rich.text import Text
@@ -29,7 +30,7 @@ from tui.widgets import ChecklistModal, ConfirmModal, PickerModal, PromptModal
 ALL_SOURCES = "*"
 
 
-def tri_state(leaves: list[str], chosen: set[str]) -> str:
+def tri_state(leaves: Sequence[str], chosen: set[str]) -> str:
     held = sum(1 for leaf in leaves if leaf in chosen)
     return "[x]" if held == len(leaves) else "[-]" if held else "[ ]"
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import peewee
 
+from access.catalogue import known
 from store.models import (
     AuditEvent,
     GroupMember,
@@ -44,7 +45,7 @@ def role(
     chosen = list(sources) if sources is not None else None
     created = Role.create(name=name, all_sources=chosen is None, ticket_scope=scope)
     for key in permissions:
-        RolePermission.create(role=created.id, permission=key)
+        RolePermission.create(role=created.id, permission=known(key))
     for source in chosen or ():
         RoleSource.create(role=created.id, source=source)
     for holder in holders:

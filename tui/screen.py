@@ -17,7 +17,7 @@ from textual.binding import Binding, BindingType
 from textual.screen import ModalScreen, Screen
 
 from access import Gate
-from access.catalogue import PERMISSIONS
+from access.catalogue import PERMISSIONS, PermissionKey
 
 if TYPE_CHECKING:
     from tui.app import TickettyApp
@@ -33,7 +33,7 @@ class Action:
     name: str
     label: str
     binding_id: str
-    permission: str | None = None
+    permission: PermissionKey | None = None
     show: bool = True
     priority: bool = False
 
@@ -61,7 +61,7 @@ class GateAccess:
 
     ACTIONS: ClassVar[tuple[Action, ...]] = ()
     BINDINGS: ClassVar[list[BindingType]]
-    _needs: ClassVar[dict[str, str]] = {}
+    _needs: ClassVar[dict[str, PermissionKey]] = {}
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         if "ACTIONS" in cls.__dict__:
@@ -83,11 +83,11 @@ class GateAccess:
     def gate(self) -> Gate:
         return self.app.gate
 
-    def can(self, permission: str) -> bool:
+    def can(self, permission: PermissionKey) -> bool:
         """The person holds `permission` somewhere (the gate still checks each record)."""
         return permission in self.app.permissions
 
-    def allows(self, permission: str) -> bool:
+    def allows(self, permission: PermissionKey) -> bool:
         """Whether an action needing `permission` is offered here; a screen about one record
         (a ticket) narrows this to what counts on that record."""
         return self.can(permission)

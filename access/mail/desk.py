@@ -16,6 +16,7 @@ from itertools import islice
 import peewee
 
 from access import audit
+from access.catalogue import SOURCES_EDIT, SOURCES_LIST
 from access.errors import InvalidInput
 from access.mail import outbox
 from access.mail.accounts import SecretMissing, parse_url, password_for
@@ -58,7 +59,7 @@ class MailDesk(MailIntake):
         """The e-mail sources to work on: `name`, or every open one with an account."""
         if name is not None:
             return [self.mail_source(name)]
-        self.require("sources.edit")
+        self.require(SOURCES_EDIT)
         return list(
             Source.select()
             .join(MailAccount, on=(MailAccount.source == Source.id))
@@ -207,7 +208,7 @@ class MailDesk(MailIntake):
     # ----------------------------------------------------------------- quarantine
 
     def quarantined(self) -> list[QuarantineView]:
-        self.require("sources.list")
+        self.require(SOURCES_LIST)
         rows = (
             QuarantinedMail.select(
                 QuarantinedMail.id,

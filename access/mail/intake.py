@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 import peewee
 
+from access.catalogue import SOURCES_EDIT
 from access.errors import InvalidInput, NotFound
 from access.follow_ups import start_follow_up
 from access.gate import GateBase
@@ -106,7 +107,7 @@ class MailIntake(GateBase):
 
     def mail_source(self, name: str) -> Source:
         """An open e-mail source by name, for intake and delivery."""
-        self.require("sources.edit")
+        self.require(SOURCES_EDIT)
         source = source_named(name)
         if source.kind != "email":
             raise InvalidInput(f"{name} is a {source.kind} source, not an e-mail one")
@@ -131,7 +132,7 @@ class MailIntake(GateBase):
     def retry_quarantined(self, quarantine_id: int) -> Taken:
         """Take a quarantined message in again (after a fix); it leaves quarantine unless it
         fails again, then keeps its place with the new reason."""
-        self.require("sources.edit")
+        self.require(SOURCES_EDIT)
         with self.writing():
             held = QuarantinedMail.get_or_none(QuarantinedMail.id == quarantine_id)
             if held is None:

@@ -18,6 +18,7 @@ from pathlib import Path
 from rich.progress import BarColumn, DownloadColumn, Progress, TimeElapsedColumn
 
 from access import Gate
+from access.catalogue import SOURCES_EDIT
 from access.mail.accounts import SecretMissing
 from access.mail.files import messages_in, size_of
 from access.mail.transport import MailServerError
@@ -143,7 +144,7 @@ def serve(args: argparse.Namespace) -> int:
         level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stderr, force=True
     )
     gate = _mail_gate(args)
-    gate.require("sources.edit")
+    gate.require(SOURCES_EDIT)
     wake, stop = socket.socketpair()
     stopping: list[int] = []
 
