@@ -1,6 +1,7 @@
 """The brief's measured goals, at several database sizes, printed as medians.
 
     python -m bench [--sizes 10000 100000 1000000] [--runs 5] [--user ada] [--backend postgresql]
+                    [--skip live bulk writers]
 
 Builds (once, cached in bench/.data/; on PostgreSQL in a server cluster kept in
 /var/tmp/ticketty-bench-pg, started by the benchmark as the tests start theirs) a demo
@@ -13,6 +14,7 @@ database per size, then measures:
     least 20 changes), and the SQL statements an idle session runs per interval (`bench.live`);
   - a bulk assign of 1,000 marked tickets by a supervisor, preview + apply (`bench.bulk`);
   - at the largest size, 10 concurrent writers for 60 s (`bench.writers`).
+`--skip` leaves out the slow parts named (the start and in-app figures always run).
 Every other figure is a median over `--runs`; this machine is shared, so compare ratios in one run.
 """
 
@@ -39,6 +41,7 @@ COMMON_WORD = "order"  # in most of them: the broadest
 
 
 PG_CLUSTER = Path("/var/tmp/ticketty-bench-pg")
+SKIPPABLE = ("live", "bulk", "writers")
 
 
 def database(size: int, server: Server | None) -> str:
@@ -238,6 +241,9 @@ def main() -> None:
     parser.add_argument("--backend", choices=("sqlite", "postgresql"), default="sqlite")
     parser.add_argument("--writers", type=int, default=10)
     parser.add_argument("--writer-seconds", type=float, default=60)
+    parser.add_argument(
+        "--skip", nargs="+", choices=SKIPPABLE, default=[], help="parts not to measure"
+    )
     parser.add_argument("--in-app", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.in_app:
@@ -277,14 +283,16 @@ def measure_all(args: argparse.Namespace, server: Server | None) -> None:
             rows.setdefault(name, {})[size] = value
         # Others' changes seen in an open inbox and ticket, and the idle cost of staying live
         # (changes two tickets' status back and forth).
-        live = child("bench.live", str(path), "--runs", str(max(args.runs, 20)), timeout=900)
-        for name, value in live.items():
-            rows.setdefault(name, {})[size] = value
+        if "live" not in args.skip:
+            live = child("bench.live", str(path), "--runs", str(max(args.runs, 20)), timeout=900)
+            for name, value in live.items():
+                rows.setdefault(name, {})[size] = value
         # Last: it changes the database (reassigns 1,000 tickets per run).
-        bulk = child("bench.bulk", path, "--runs", str(args.runs), timeout=600)
-        for name, value in bulk.items():
-            rows.setdefault(name, {})[size] = value
-        if size == max(args.sizes) and args.writers:
+        if "bulk" not in args.skip:
+            bulk = child("bench.bulk", path, "--runs", str(args.runs), timeout=600)
+            for name, value in bulk.items():
+                rows.setdefault(name, {})[size] = value
+        if size == max(args.sizes) and args.writers and "writers" not in args.skip:
             writers = child(
                 "bench.writers",
                 path,

@@ -239,6 +239,45 @@ def test_command_line_never_loads_textual(demo_file: Path) -> None:
     assert done.stderr == "0 []\n"
 
 
+# What takes mail in and delivers it: loaded by the mail commands alone.
+MAIL_ENGINE = (
+    "access.mail.compose",
+    "access.mail.files",
+    "access.mail.parse",
+    "access.mail.transport",
+    "imaplib",
+    "inscriptis",
+    "lxml",
+    "mailbox",
+    "rich.progress",
+    "smtplib",
+)
+
+
+def test_a_command_and_the_app_start_without_the_mail_engine(demo_file: Path) -> None:
+    """A write (`ticketty tickets status`) and the app's start (its modules, the gate, the
+    first page) do not pay for parsing, reading files of or sending e-mail."""
+    script = (
+        "import sys\n"
+        "from ticketty.main import main\n"
+        f"code = main(['--db', {str(demo_file)!r}, '--user', 'ada', 'tickets', 'status', "
+        "'12', 'pending'])\n"
+        f"engine = {MAIL_ENGINE!r}\n"
+        "def loaded():\n"
+        "    return sorted(m for m in sys.modules if m.startswith(engine))\n"
+        "print(code, loaded(), file=sys.stderr)\n"
+        "from access import Gate\n"
+        "from store.db import connect\n"
+        "from ticketty.launch import build_app\n"
+        f"build_app(Gate(connect({str(demo_file)!r}), 'ada'))\n"
+        "print(loaded(), file=sys.stderr)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert done.stderr == "0 []\n[]\n"
+
+
 def test_a_change_that_changes_nothing_says_so_and_writes_nothing(demo_file: Path, capsys) -> None:
     assert run(capsys, demo_file, "ada", "tickets", "status", "12", "pending")[0] == 0
     _, events, _ = run(capsys, demo_file, "ada", "audit", "list", "--json", "--limit", "1")

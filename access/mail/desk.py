@@ -1,7 +1,9 @@
 """E-mail sources through the gate: their accounts, one fetch pass, one send pass, quarantine.
 
 Everything here needs `sources.edit` (administration) or `sources.list` (reading the state);
-`ticketty serve` runs as a person holding `sources.edit`.
+`ticketty serve` runs as a person holding `sources.edit`. The wire (imaplib, smtplib, ssl) and
+the composing of replies are imported by the passes that use them: the gate carries this desk,
+and the app and the command line start without them.
 """
 
 from __future__ import annotations
@@ -21,15 +23,6 @@ from access.errors import InvalidInput
 from access.mail import outbox
 from access.mail.accounts import SecretMissing, parse_url, password_for
 from access.mail.intake import CursorStep, MailIntake, Taken
-from access.mail.transport import (
-    MailServerError,
-    fetch_raw,
-    idle,
-    imap_folder,
-    new_uids,
-    offers_idle,
-    smtp_deliver,
-)
 from store.models import (
     MailAccount,
     MailCursor,
@@ -73,6 +66,8 @@ class MailDesk(MailIntake):
         """One pass over the source's IMAP folder; returns how many messages were taken.
         Each message is taken with the cursor in one transaction, so a killed fetch takes
         nothing twice and loses nothing."""
+        from access.mail.transport import MailServerError, fetch_raw, imap_folder, new_uids
+
         account = self._account(source)
         if not account.imap_url:
             raise InvalidInput(f"{source.name} has no IMAP server; add one with sources edit")
@@ -137,6 +132,8 @@ class MailDesk(MailIntake):
         """Wait up to `seconds` or until `stop` is readable: in IMAP IDLE when there is one
         IMAP source and its server offers it (a new message ends the wait at once), else
         plainly."""
+        from access.mail.transport import MailServerError, idle, imap_folder, new_uids, offers_idle
+
         with_imap = [s for s in self.open_mail_sources() if self._account(s).imap_url]
         if len(with_imap) == 1:
             source = with_imap[0]
@@ -160,6 +157,9 @@ class MailDesk(MailIntake):
     def send(self, source: Source, report: Report) -> list[outbox.Delivery]:
         """Deliver the replies due on this source; each is marked only after the server took
         it."""
+        from access.mail.compose import compose
+        from access.mail.transport import smtp_deliver
+
         account = self._account(source)
         results: list[outbox.Delivery] = []
         items = outbox.due(source.id)
@@ -172,7 +172,7 @@ class MailDesk(MailIntake):
                 if url is None:
                     raise outbox.PermanentFailure(f"{source.name} has no SMTP server")
                 password = password_for(source.name, "smtp") if url.user else None
-                mail = outbox.compose(item)
+                mail = compose(item)
                 smtp_deliver(url, password, mail, account.address, item.recipient)
             except SecretMissing as exc:
                 changes = outbox.outcome_of_failure(item, outbox.TemporaryFailure(str(exc)))

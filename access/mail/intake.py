@@ -5,6 +5,9 @@ Ticketty sent in `In-Reply-To`/`References`, else the `[#123]` tag in the subjec
 on a ticket of the same requester (anyone can type a tag). Automatic mail never makes a ticket; a
 bounce of a reply marks that reply failed. A message that cannot be read is kept whole in
 quarantine. Each message is one transaction, together with the IMAP cursor that moved past it.
+
+The parser (`email`, inscriptis and lxml) is imported by the calls that parse: the gate carries
+this intake, and the app and the command line start without loading it.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import peewee
 
@@ -21,7 +25,6 @@ from access.errors import InvalidInput, NotFound
 from access.follow_ups import start_follow_up
 from access.gate import GateBase
 from access.lookup import source_named
-from access.mail.parse import ParsedMail, UnreadableMail, parse_mail
 from access.requester_messages import FINAL_STATUS, status_after_requester_message
 from access.tickets import MAX_BODY, MAX_SUBJECT
 from store.models import (
@@ -39,6 +42,9 @@ from store.models import (
 )
 from store.prepared import PreparedInsert, PreparedSelect
 from store.rows import tuple_rows
+
+if TYPE_CHECKING:
+    from access.mail.parse import ParsedMail
 
 DEFAULT_ATTACHMENT_LIMIT = 25 * 2**20
 _TAG = re.compile(r"\[#([0-9]{1,18})\]")
@@ -118,6 +124,8 @@ class MailIntake(GateBase):
     def take_mail(
         self, source: Source, raw: bytes, origin: str, cursor: CursorStep | None = None
     ) -> Taken:
+        from access.mail.parse import UnreadableMail, parse_mail
+
         with self.writing():
             try:
                 parsed = parse_mail(raw)
@@ -132,6 +140,8 @@ class MailIntake(GateBase):
     def retry_quarantined(self, quarantine_id: int) -> Taken:
         """Take a quarantined message in again (after a fix); it leaves quarantine unless it
         fails again, then keeps its place with the new reason."""
+        from access.mail.parse import UnreadableMail, parse_mail
+
         self.require(SOURCES_EDIT)
         with self.writing():
             held = QuarantinedMail.get_or_none(QuarantinedMail.id == quarantine_id)

@@ -2,6 +2,8 @@
 
 Each runs as `--user`, who needs `sources.edit`; the mailbox passwords come from the
 environment or the secrets file (README, "Customers by e-mail"), never from the command line.
+What reads mail files, the wire and the progress bar are imported by the commands that use them,
+so that every other command starts without them.
 """
 
 from __future__ import annotations
@@ -15,13 +17,9 @@ from collections.abc import Callable, Iterator
 from dataclasses import asdict
 from pathlib import Path
 
-from rich.progress import BarColumn, DownloadColumn, Progress, TimeElapsedColumn
-
 from access import Gate
 from access.catalogue import SOURCES_EDIT
 from access.mail.accounts import SecretMissing
-from access.mail.files import messages_in, size_of
-from access.mail.transport import MailServerError
 from tui.cli.command import Commands, open_gate
 from tui.cli.output import CommandError, bounded_int, print_json, print_table
 from tui.config import ConfigError, load_config
@@ -63,6 +61,10 @@ def _say(line: str) -> None:
 
 
 def import_files(args: argparse.Namespace) -> int:
+    from rich.progress import BarColumn, DownloadColumn, Progress, TimeElapsedColumn
+
+    from access.mail.files import messages_in, size_of
+
     gate = _mail_gate(args)
     source = gate.mail_source(args.source)
     report: Callable[[str], None] = (lambda _line: None) if args.quiet else _say
@@ -96,6 +98,8 @@ def send(args: argparse.Namespace) -> int:
 
 def _each_source(gate: Gate, name: str | None, work: Callable) -> int:
     """Run `work` on each source; a source whose server fails is one line, the others go on."""
+    from access.mail.transport import MailServerError
+
     failures = 0
     for source in gate.open_mail_sources(name):
         try:
@@ -138,6 +142,8 @@ def retry_quarantined(args: argparse.Namespace) -> int:
 def serve(args: argparse.Namespace) -> int:
     """Fetch and send until SIGTERM or Ctrl-C; between passes wait in IMAP IDLE where the
     server offers it (new mail ends the wait at once), else for `--interval` seconds."""
+    from access.mail.transport import MailServerError
+
     if args.interval <= 0:
         raise CommandError("--interval must be above zero")
     logging.basicConfig(
