@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from contextlib import suppress
 
 from textual.message import Message
 from textual.pilot import Pilot
@@ -37,10 +38,9 @@ async def settle(pilot: Pilot) -> None:
     one wait is not always enough)."""
     idle = 0
     for _ in range(50):
-        try:
+        # An exclusive load replaced by a newer one is cancelled; the next round waits for that.
+        with suppress(WorkerCancelled):
             await pilot.app.workers.wait_for_complete()
-        except WorkerCancelled:
-            pass  # an exclusive load replaced by a newer one; the next round waits for that
         await pilot.pause()
         # Idle twice in a row: a finished worker's callback may start the next one.
         idle = idle + 1 if not any(w.is_running for w in pilot.app.workers) else 0
