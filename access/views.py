@@ -223,6 +223,18 @@ class MailAccountView:
 
 
 @dataclass(frozen=True)
+class QuarantineView:
+    """A message kept whole because it could not be taken in, with the reason."""
+
+    id: int
+    source: str
+    origin: str
+    reason: str
+    size: int
+    received_at: datetime
+
+
+@dataclass(frozen=True)
 class AuditView:
     id: int
     at: datetime

@@ -1,19 +1,25 @@
 """Sources: add, rename, archive and restore. An archived source's tickets exist only for
 people with `sources.archived`. An e-mail source shows its mailbox's state: last fetch, its
-error, replies waiting to go out or failed, messages in quarantine."""
+error, replies waiting to go out or failed, messages in quarantine; its account (address, IMAP
+and SMTP servers) is set here, never its password, which comes from the secrets file or the
+environment."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import ClassVar
 
 from rich.text import Text
 
-from access.catalogue import SOURCES_EDIT
+from access.catalogue import SOURCES_EDIT, SOURCES_LIST
+from access.mail.accounts import password_variable, secrets_path
 from access.views import MailAccountView, SourceView
 from access.vocabulary import SOURCE_KINDS_TEXT
+from screens.quarantine import QuarantineScreen
 from tui.listing import ListingScreen, pairs
+from tui.safe_text import one_line
 from tui.screen import Action
+from tui.widgets import Field, FormModal
 
 
 class SourcesScreen(ListingScreen):
@@ -24,6 +30,8 @@ class SourcesScreen(ListingScreen):
         Action("n", "new", "New", "sources.new", SOURCES_EDIT),
         Action("R", "rename", "Rename", "sources.rename", SOURCES_EDIT),
         Action("a", "archive", "Archive/restore", "sources.archive", SOURCES_EDIT),
+        Action("e", "edit_mail", "Mail", "sources.mail", SOURCES_EDIT),
+        Action("Q", "quarantine", "Quarantine", "sources.quarantine", SOURCES_LIST),
     )
 
     # The e-mail sources' accounts by source name, read with the list (replaced, never changed).
@@ -61,21 +69,80 @@ class SourcesScreen(ListingScreen):
                 ("Error", account.last_error or "none"),
                 ("To send", str(account.waiting)),
                 ("Failed", str(account.failed)),
-                ("Quarantine", f"{account.quarantined} (ticketty mail quarantine list)"),
+                ("Quarantine", f"{account.quarantined} (Q to see and retry)"),
             ]
         return pairs(lines, record.name)
 
     def action_new(self) -> None:
-        def named(name: str) -> None:
-            self.pick(
+        def kind_chosen(name: str, kind: str) -> None:
+            if kind == "email":
+                self._mail_form(name, {}, lambda v: self.gate.add_source(name, kind, **v))
+            else:
+                self.change(lambda: self.gate.add_source(name, kind), f"added {name}", name)
+
+        self.ask(
+            "Name of the new source",
+            lambda name: self.pick(
                 "Kind of source",
                 tuple(SOURCE_KINDS_TEXT.items()),
-                lambda kind: self.change(
-                    lambda: self.gate.add_source(name, kind), f"added {name}", name
-                ),
+                lambda kind: kind_chosen(name, kind),
+            ),
+        )
+
+    def action_edit_mail(self) -> None:
+        source = self.current
+        if source is None:
+            return
+        if source.kind != "email":
+            self.notify(f"{source.name} is a {source.kind} source; only e-mail has an account")
+            return
+        account = self.accounts.get(source.name)
+        current = (
+            {"address": account.address, "imap": account.imap, "smtp": account.smtp}
+            if account is not None
+            else {}
+        )
+        self._mail_form(
+            source.name,
+            current,
+            lambda v: self.gate.edit_mail_account(
+                source.name, expected_version=source.version, **v
+            ),
+        )
+
+    def _mail_form(
+        self, name: str, values: dict[str, str], save: Callable[[dict[str, str]], None]
+    ) -> None:
+        """The account's address and servers; a refused one (a password in a URL, say) opens
+        the form again with what was typed, so nothing typed is lost."""
+        fields = (
+            Field("address", "Address customers write to", values.get("address", "")),
+            Field("imap", "IMAP server", values.get("imap", ""), "imaps://USER@HOST:993/INBOX"),
+            Field("smtp", "SMTP server", values.get("smtp", ""), "smtp+starttls://USER@HOST:587"),
+        )
+        hint = (
+            f"No password here: set {password_variable(name)} or put `{name} = ...` "
+            f"in {secrets_path()} (README, Customers by e-mail)."
+        )
+
+        def answered(typed: dict[str, str] | None) -> None:
+            if typed is None:
+                return
+
+            def saved(_: object) -> None:
+                self.notify(one_line(f"saved the mail account of {name}"))
+                self.reload(name)
+
+            self.app.run_gate(
+                lambda: save(typed), saved, failed=lambda _: self._mail_form(name, typed, save)
             )
 
-        self.ask("Name of the new source", named)
+        self.app.push_screen(FormModal(f"Mail account of {name}", fields, hint), answered)
+
+    def action_quarantine(self) -> None:
+        source = self.current
+        if source is not None:
+            self.app.push_screen(QuarantineScreen(source.name))
 
     def action_rename(self) -> None:
         source = self.current

@@ -3,8 +3,12 @@ vic sees the lists but no key that changes them."""
 
 from __future__ import annotations
 
-import pytest
+from collections.abc import Awaitable, Callable
 
+import pytest
+from textual.pilot import Pilot
+
+from screens.sources import SourcesScreen
 from tests.backends import Locations
 from tests.tui_support import demo_database, make_app, settle
 
@@ -40,3 +44,31 @@ def test_admin_screen(snap_compare, demo: str, screen: str, persona: str, size) 
 def test_audit_log(snap_compare, demo: str, size) -> None:
     """Only ada holds audit.view; the log's times are the demo's fixed clock."""
     assert snap_compare(make_app(demo, "ada"), terminal_size=size, run_before=opening("Audit log"))
+
+
+def on_mail_source(key: str) -> Callable[[Pilot], Awaitable[None]]:
+    """The sources screen on the demo's e-mail source, then `key` pressed."""
+    open_sources = opening("Sources")
+
+    async def run_before(pilot: Pilot) -> None:
+        await open_sources(pilot)
+        screen = pilot.app.screen
+        assert isinstance(screen, SourcesScreen)
+        while getattr(screen.current, "kind", None) != "email":
+            await pilot.press("j")
+        await pilot.press(key)
+        await settle(pilot)
+
+    return run_before
+
+
+@pytest.mark.parametrize("key", ["e", "Q"])
+def test_mail_source_screens(
+    snap_compare, demo: str, key: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The mail account form (no password field; the hint names where passwords live) and
+    the source's quarantine, at 80x24."""
+    monkeypatch.setenv("TICKETTY_MAIL_SECRETS", "/etc/ticketty/mail-secrets")
+    assert snap_compare(
+        make_app(demo, "ada"), terminal_size=(80, 24), run_before=on_mail_source(key)
+    )

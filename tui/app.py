@@ -87,6 +87,7 @@ class TickettyApp(App[int]):
         self.gate = gate
         self.home_screen = home
         self.config = config or Config()
+        gate.attachment_limit = self.config.attachment_limit_bytes  # a quarantined mail retried
         self.clock = clock or utcnow
         self.refresh_seconds = refresh_seconds
         self.opening = Opening.read(gate)

@@ -33,6 +33,10 @@ class Config:
     attachment_limit_mb: float = 25
 
     @property
+    def attachment_limit_bytes(self) -> int:
+        return int(self.attachment_limit_mb * 2**20)
+
+    @property
     def editor_command(self) -> str | None:
         """The editor to open for long text, or None where it must not be reachable: under SSH
         a forced command must not lead to a shell (vim's `:!`), and a client's EDITOR is

@@ -74,6 +74,60 @@ class PromptModal(ModalScreen[str | None]):
         self.dismiss(None)
 
 
+@dataclass(frozen=True)
+class Field:
+    """One line of a `FormModal`: the key it is handed back under, its label, its value."""
+
+    key: str
+    label: str
+    value: str = ""
+    placeholder: str = ""
+
+
+class FormModal(ModalScreen[dict[str, str] | None]):
+    """A few lines of text at once: tab and shift+tab move between them, enter moves on and
+    submits from the last line, ctrl+s submits from any, escape cancels. Hands back each
+    field's stripped text by key."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+s", "submit", "Save", id="form.save"),
+        Binding("escape", "cancel", "Cancel", id="form.cancel"),
+    ]
+
+    def __init__(self, title: str, fields: Sequence[Field], hint: str = "") -> None:
+        super().__init__()
+        self.title_text = title
+        self.fields = list(fields)
+        self.hint = hint
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="modal-box"):
+            yield Label(as_text(self.title_text), classes="modal-title")
+            for field in self.fields:
+                yield Label(as_text(field.label))
+                yield Input(
+                    value=field.value, placeholder=field.placeholder, id=f"form-{field.key}"
+                )
+            tail = "tab next · enter on the last line or ctrl+s saves · escape cancels"
+            yield Static(as_text(f"{self.hint}\n{tail}" if self.hint else tail), classes="hint")
+
+    @on(Input.Submitted)
+    def next_or_submit(self, event: Input.Submitted) -> None:
+        inputs = list(self.query(Input).results(Input))
+        if event.input is inputs[-1]:
+            self.action_submit()
+        else:
+            inputs[inputs.index(event.input) + 1].focus()
+
+    def action_submit(self) -> None:
+        self.dismiss(
+            {f.key: self.query_one(f"#form-{f.key}", Input).value.strip() for f in self.fields}
+        )
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
 class PickerModal(ModalScreen[str | None]):
     """Pick one of `choices` (value, label); typing filters the list."""
 

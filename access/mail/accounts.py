@@ -94,9 +94,15 @@ def secrets_path() -> Path:
     return Path(platformdirs.user_config_dir("ticketty", appauthor=False)) / "mail-secrets"
 
 
+def password_variable(source: str) -> str:
+    """The environment variable holding `source`'s password (`_IMAP` or `_SMTP` appended
+    when the two differ)."""
+    return "TICKETTY_MAIL_PASSWORD_" + re.sub(r"[^A-Z0-9]", "_", source.upper())
+
+
 def password_for(source: str, protocol: str) -> str:
     """The password of `source`'s `protocol` (imap or smtp) account."""
-    key = "TICKETTY_MAIL_PASSWORD_" + re.sub(r"[^A-Z0-9]", "_", source.upper())
+    key = password_variable(source)
     for name in (f"{key}_{protocol.upper()}", key):
         if os.environ.get(name):
             return os.environ[name]

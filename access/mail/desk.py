@@ -11,8 +11,6 @@ from __future__ import annotations
 import select
 import socket
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from datetime import datetime
 from itertools import islice
 
 import peewee
@@ -23,6 +21,7 @@ from access.errors import InvalidInput
 from access.mail import outbox
 from access.mail.accounts import SecretMissing, parse_url, password_for
 from access.mail.intake import CursorStep, MailIntake, Taken
+from access.views import QuarantineView
 from store.models import (
     MailAccount,
     MailCursor,
@@ -35,16 +34,6 @@ from store.rows import tuple_rows
 
 Report = Callable[[str], None]
 IMPORT_BATCH = 500
-
-
-@dataclass(frozen=True)
-class QuarantineView:
-    id: int
-    source: str
-    origin: str
-    reason: str
-    size: int
-    received_at: datetime
 
 
 class MailDesk(MailIntake):
@@ -207,7 +196,8 @@ class MailDesk(MailIntake):
 
     # ----------------------------------------------------------------- quarantine
 
-    def quarantined(self) -> list[QuarantineView]:
+    def quarantined(self, source: str | None = None) -> list[QuarantineView]:
+        """The messages in quarantine, of one source by name or of all."""
         self.require(SOURCES_LIST)
         rows = (
             QuarantinedMail.select(
@@ -221,6 +211,8 @@ class MailDesk(MailIntake):
             .join(Source)
             .order_by(QuarantinedMail.id)
         )
+        if source is not None:
+            rows = rows.where(Source.name == source)
         return [QuarantineView(*row) for row in tuple_rows(rows)]
 
 

@@ -49,10 +49,9 @@ def _mail_gate(args: argparse.Namespace) -> Gate:
     """The gate, with the attachment size limit of the config file."""
     gate = open_gate(args)
     try:
-        limit = load_config().attachment_limit_mb
+        gate.attachment_limit = load_config().attachment_limit_bytes
     except ConfigError as exc:
         raise CommandError(str(exc)) from exc
-    gate.attachment_limit = int(limit * 2**20)
     return gate
 
 

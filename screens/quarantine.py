@@ -1,0 +1,72 @@
+"""One source's quarantine: the messages that could not be taken in, kept whole with the
+reason; each can be taken in again (after a fix), and leaves the list when that works."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, ClassVar
+
+from rich.text import Text
+
+from access.catalogue import SOURCES_EDIT
+from access.views import QuarantineView
+from tui.listing import ListingScreen, pairs
+from tui.safe_text import one_line
+from tui.screen import Action
+
+if TYPE_CHECKING:
+    from access.mail.intake import Taken
+
+
+class QuarantineScreen(ListingScreen):
+    COLUMNS = ("Id", "Received", "Size", "Reason")
+    WATCHES = ("quarantine",)
+    ACTIONS: ClassVar[tuple[Action, ...]] = (
+        Action("r", "retry", "Retry", "quarantine.retry", SOURCES_EDIT),
+    )
+
+    def __init__(self, source: str) -> None:
+        super().__init__()
+        self.source = source
+        self.TITLE_TEXT = f"Quarantine of {source}"
+
+    def key_of(self, record: QuarantineView) -> str:
+        return str(record.id)
+
+    def fetch(self) -> list[QuarantineView]:
+        return self.gate.quarantined(self.source)
+
+    def cells(self, record: QuarantineView) -> Sequence[str]:
+        return (
+            str(record.id),
+            f"{record.received_at:%Y-%m-%d %H:%M}",
+            f"{record.size} bytes",
+            record.reason,
+        )
+
+    def describe(self, record: QuarantineView) -> Text:
+        return pairs(
+            [
+                ("Source", record.source),
+                ("From", record.origin),
+                ("Received", f"{record.received_at:%Y-%m-%d %H:%M}"),
+                ("Size", f"{record.size} bytes"),
+                ("Reason", record.reason),
+            ],
+            f"Message {record.id}",
+        )
+
+    def action_retry(self) -> None:
+        held = self.current
+        if held is None:
+            return
+
+        def done(taken: Taken) -> None:
+            if taken.outcome == "quarantined":
+                self.notify(one_line(f"still in quarantine: {taken.detail}"), severity="warning")
+            else:
+                where = f" #{taken.ticket}" if taken.ticket else ""
+                self.notify(one_line(f"message {held.id}: {taken.outcome}{where}"))
+            self.reload()
+
+        self.app.run_gate(lambda: self.gate.retry_quarantined(held.id), done)
