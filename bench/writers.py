@@ -4,10 +4,12 @@ verified.
 
     python -m bench.writers DATABASE [--writers 10] [--seconds 60]
 
-Prints one JSON line. Without an expected version no change may fail as a conflict: any
-`Conflict` is a spurious one (a version read before waiting for another writer). A change
-refused as changing nothing (the status or assignee it already has), or refused by the gate (an
-assignee who may not work on that ticket), is counted apart.
+Prints one JSON line, with the longest, 99th-percentile and median time one change took, its wait
+for the other writers included (a long longest beside a short median is an unfair lock). Without
+an expected version no change may fail as a conflict: any `Conflict` is a spurious one (a version
+read before waiting for another writer). A change refused as changing nothing (the status or
+assignee it already has), or refused by the gate (an assignee who may not work on that ticket),
+is counted apart.
 """
 
 from __future__ import annotations
@@ -32,10 +34,12 @@ def _write(location: str, username: str, seconds: float, seed: int, results: Any
     rnd = random.Random(seed)
     counts = {"done": 0, "unchanged": 0, "refused": 0, "conflicts": 0, "errors": 0}
     errors: list[str] = []
+    durations: list[float] = []
     stop = time.monotonic() + seconds
     while time.monotonic() < stop:
         number = rnd.choice(numbers)
         kind = rnd.randrange(4)
+        started = time.monotonic()
         try:
             if kind == 0:
                 gate.reply(number, f"reply from {username}")
@@ -55,7 +59,8 @@ def _write(location: str, username: str, seconds: float, seed: int, results: Any
         except Exception as exc:  # counted and shown: any error fails the figure
             counts["errors"] += 1
             errors.append(f"{type(exc).__name__}: {exc}")
-    results.put((counts, errors[:3]))
+        durations.append(time.monotonic() - started)
+    results.put((counts, errors[:3], durations))
 
 
 def measure(location: str, writers: int, seconds: float) -> dict[str, object]:
@@ -79,6 +84,7 @@ def measure(location: str, writers: int, seconds: float) -> dict[str, object]:
     for process in processes:
         process.join()
     totals = {key: sum(r[0][key] for r in reports) for key in reports[0][0]}
+    durations = sorted(d for r in reports for d in r[2])
     connect(location)
     events = AuditEvent.select().where(~AuditEvent.action.startswith("denied.")).count()
     return {
@@ -88,6 +94,9 @@ def measure(location: str, writers: int, seconds: float) -> dict[str, object]:
         "changes per second": round(totals["done"] / seconds, 1),
         "refused as no change": totals["unchanged"],
         "refused by the gate": totals["refused"],
+        "longest change (ms)": round(durations[-1] * 1000),
+        "p99 change (ms)": round(durations[int(len(durations) * 0.99)] * 1000),
+        "median change (ms)": round(durations[len(durations) // 2] * 1000),
         "spurious conflicts": totals["conflicts"],
         "errors": totals["errors"],
         "first errors": [e for r in reports for e in r[1]][:3],

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -17,12 +18,19 @@ import platformdirs
 
 from store import postgres
 from store.models import SchemaVersion, database_proxy
+from store.turns import Turn, WriterTurns
+
+# Seconds a writer waits for its turn, and then for SQLite's lock (held only by a writer that
+# does not take turns: another program, or an older Ticketty).
+WRITE_TIMEOUT = 15
+WRITE_LOCK = "IMMEDIATE"
+
 
 SQLITE_PRAGMAS: dict[str, object] = {
     "journal_mode": "wal",
     "synchronous": "full",
     "foreign_keys": 1,
-    "busy_timeout": 15000,
+    "busy_timeout": WRITE_TIMEOUT * 1000,
     # 16 MB per connection, and each worker thread has its own: at 64 MB, a session at a
     # million tickets grew to 250 MB resident; at 16 MB, 97 MB, with no figure of
     # `python -m bench` slower beyond its noise (the file stays in the OS page cache).
@@ -108,9 +116,50 @@ def _sqlite(location: str, *, create: bool) -> peewee.SqliteDatabase:
         raise DatabaseError(f"{path} is a folder, not a database file")
     elif not (create and path.stat().st_size == 0):
         refuse_foreign_file(path)
-    return peewee.SqliteDatabase(
-        str(path), timeout=15, pragmas=SQLITE_PRAGMAS, lock_type="IMMEDIATE"
-    )
+    return TurnTakingSqliteDatabase(str(path))
+
+
+class TurnTakingSqliteDatabase(peewee.SqliteDatabase):
+    """A SQLite file whose write transactions take turns (`store.turns`) instead of polling
+    for SQLite's lock; reads and deferred transactions never wait for a turn."""
+
+    def __init__(self, path: str, *, write_timeout: float = WRITE_TIMEOUT) -> None:
+        super().__init__(path, timeout=write_timeout, pragmas=SQLITE_PRAGMAS, lock_type=WRITE_LOCK)
+        self.turns = WriterTurns(path, write_timeout)
+        self._held = threading.local()
+
+    def begin(self, lock_type: str | None = None) -> None:
+        lock_type = lock_type or WRITE_LOCK
+        if lock_type.upper() not in ("IMMEDIATE", "EXCLUSIVE") or self._turn() is not None:
+            super().begin(lock_type)
+            return
+        turn = self.turns.take()
+        try:
+            super().begin(lock_type)
+        except BaseException:
+            if turn is not None:
+                turn.give_back()
+            raise
+        self._held.turn = turn
+
+    def commit(self) -> None:
+        super().commit()  # a failed COMMIT keeps the turn until its ROLLBACK
+        self._give_back()
+
+    def rollback(self) -> None:
+        try:
+            super().rollback()
+        finally:
+            self._give_back()
+
+    def _turn(self) -> Turn | None:
+        return getattr(self._held, "turn", None)
+
+    def _give_back(self) -> None:
+        turn = self._turn()
+        if turn is not None:
+            self._held.turn = None
+            turn.give_back()
 
 
 # `PRAGMA application_id` of every Ticketty SQLite file ("Tckt"): another program's database,
@@ -189,7 +238,7 @@ def erase(location: str) -> None:
         path = Path(location).expanduser()
         if path.is_dir():
             raise DatabaseError(f"{path} is a folder, not a database file")
-        for suffix in ("", "-wal", "-shm", "-journal"):
+        for suffix in ("", "-wal", "-shm", "-journal", "-turn", "-queue"):
             Path(f"{path}{suffix}").unlink(missing_ok=True)
         return
     with _server_session(location) as db, db.atomic():
