@@ -6,9 +6,11 @@ from __future__ import annotations
 import json
 import mailbox
 import os
+import queue
 import signal
 import subprocess
 import sys
+import threading
 import time
 from email.message import EmailMessage
 from email.policy import SMTP
@@ -142,31 +144,92 @@ def test_fetch_and_send_commands(
     assert code == 1 and "Support" in err and PASSWORD not in err
 
 
+class ServeProcess:
+    """`ticketty serve` as a process, its log lines read by a thread so that a test waits for
+    a line with a deadline."""
+
+    def __init__(self, db_location: str, passwords: dict[str, str]) -> None:
+        env = {**os.environ, **passwords}
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "ticketty", "--db", str(db_location), "--user", "ada",
+             "serve", "--interval", "30"],
+            stderr=subprocess.PIPE, text=True, env=env,
+        )  # fmt: skip
+        self.lines: queue.Queue[str] = queue.Queue()
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        assert self.process.stderr is not None
+        for line in self.process.stderr:
+            self.lines.put(line)
+
+    def wait_for(self, *parts: str, seconds: float = 20) -> list[str]:
+        """The lines up to one holding each of `parts` (in any order)."""
+        deadline = time.monotonic() + seconds
+        seen: list[str] = []
+        missing = set(parts)
+        while missing:
+            line = self.lines.get(timeout=max(0.01, deadline - time.monotonic()))
+            seen.append(line)
+            missing -= {p for p in missing if p in line}
+        return seen
+
+    def stop(self) -> str:
+        self.process.send_signal(signal.SIGTERM)
+        assert self.process.wait(timeout=10) == 0
+        return "".join(self.wait_for("stopped"))
+
+    def kill(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+
+
 def test_serve_takes_mail_within_seconds_and_stops_on_sigterm(
     db, db_location: str, dovecot: Dovecot, mailbox: str, smtp: Smtp
 ) -> None:
     mail_helpdesk(db, imap=dovecot.url(mailbox), smtp=smtp.url)
-    env = {**os.environ, "TICKETTY_MAIL_PASSWORD_SUPPORT": PASSWORD}
-    server = subprocess.Popen(
-        [sys.executable, "-m", "ticketty", "--db", str(db_location), "--user", "ada", "serve",
-         "--interval", "30"],
-        stderr=subprocess.PIPE, text=True, env=env,
-    )  # fmt: skip
+    server = ServeProcess(db_location, {"TICKETTY_MAIL_PASSWORD_SUPPORT": PASSWORD})
     try:
-        assert "serving" in server.stderr.readline()
+        server.wait_for("Support: waiting for mail in IMAP IDLE")
         appended = time.monotonic()
         dovecot.append(mailbox, customer_mail(subject="Via IDLE"))
-        line = server.stderr.readline()
+        server.wait_for("Support: INBOX uid 1: new #")
         took = time.monotonic() - appended
-        assert ": new #" in line, line
         assert took < 3, f"{took:.1f} s from IMAP to ticket"
-        server.send_signal(signal.SIGTERM)
-        assert server.wait(timeout=10) == 0
-        assert "stopped" in server.stderr.read()
+        assert "stopped" in server.stop()
     finally:
-        if server.poll() is None:
-            server.kill()
+        server.kill()
     assert Ticket.get().subject == "Via IDLE"
+
+
+def test_serve_waits_in_idle_on_every_imap_source_at_once(
+    db, db_location: str, dovecot: Dovecot, mailbox: str, smtp: Smtp
+) -> None:
+    """Two sources on two mailboxes: each has its own IDLE connection, so mail to either is
+    taken within seconds (polling would take the 30 s interval), and SIGTERM ends both."""
+    gate = mail_helpdesk(db, imap=dovecot.url(mailbox), smtp=smtp.url)
+    sales_box = mailbox + "sales"
+    gate.add_source(
+        "Sales", "email", address="sales@shop.example", imap=dovecot.url(sales_box), smtp=smtp.url
+    )
+    server = ServeProcess(
+        db_location,
+        {"TICKETTY_MAIL_PASSWORD_SUPPORT": PASSWORD, "TICKETTY_MAIL_PASSWORD_SALES": PASSWORD},
+    )
+    try:
+        server.wait_for("Support: waiting for mail in IMAP IDLE", "Sales: waiting for mail in")
+        for round_, (box, source) in enumerate([(sales_box, "Sales"), (mailbox, "Support")] * 2):
+            appended = time.monotonic()
+            dovecot.append(box, customer_mail(subject=f"{source} {round_}"))
+            server.wait_for(f"{source}: INBOX uid {round_ // 2 + 1}: new #")
+            took = time.monotonic() - appended
+            assert took < 3, f"{took:.1f} s from IMAP to ticket on {source}"
+        assert "stopped" in server.stop()
+    finally:
+        server.kill()
+    tickets = {(t.source.name, t.subject) for t in Ticket.select()}
+    assert tickets == {("Sales", "Sales 0"), ("Support", "Support 1"), ("Sales", "Sales 2"),
+                       ("Support", "Support 3")}  # fmt: skip
 
 
 def test_the_attachment_limit_comes_from_the_config(

@@ -8,8 +8,6 @@ and the app and the command line start without them.
 
 from __future__ import annotations
 
-import select
-import socket
 from collections.abc import Callable, Iterator
 from itertools import islice
 
@@ -19,7 +17,7 @@ from access import audit
 from access.catalogue import SOURCES_EDIT, SOURCES_LIST
 from access.errors import InvalidInput
 from access.mail import outbox
-from access.mail.accounts import SecretMissing, parse_url, password_for
+from access.mail.accounts import SecretMissing, ServerUrl, parse_url, password_for
 from access.mail.intake import CursorStep, MailIntake, Taken
 from access.views import QuarantineView
 from store.models import (
@@ -117,29 +115,13 @@ class MailDesk(MailIntake):
             raise InvalidInput(f"{source.name} has no mail account; set one with sources edit")
         return account
 
-    def wait_for_mail(self, seconds: float, stop: socket.socket) -> None:
-        """Wait up to `seconds` or until `stop` is readable: in IMAP IDLE when there is one
-        IMAP source and its server offers it (a new message ends the wait at once), else
-        plainly."""
-        from access.mail.transport import MailServerError, idle, imap_folder, new_uids, offers_idle
-
-        with_imap = [s for s in self.open_mail_sources() if self._account(s).imap_url]
-        if len(with_imap) == 1:
-            source = with_imap[0]
-            url = parse_url(self._account(source).imap_url, "imap")
-            try:
-                with imap_folder(url, password_for(source.name, "imap")) as (conn, validity):
-                    if offers_idle(conn):
-                        cursor = MailCursor.get_or_none(
-                            (MailCursor.source == source.id) & (MailCursor.folder == url.folder)
-                        )
-                        after = cursor.last_uid if cursor and cursor.uidvalidity == validity else 0
-                        if not new_uids(conn, after):  # nothing arrived since the last pass
-                            idle(conn, seconds, stop)
-                        return
-            except (MailServerError, SecretMissing, OSError):
-                pass  # the next pass reports the error; wait plainly meanwhile
-        select.select([stop], [], [], seconds)
+    def imap_login(self, source: Source) -> tuple[ServerUrl, str] | None:
+        """The source's IMAP server and password, or None when it has no IMAP server."""
+        self.require(SOURCES_EDIT)
+        account = self._account(source)
+        if not account.imap_url:
+            return None
+        return parse_url(account.imap_url, "imap"), password_for(source.name, "imap")
 
     # ------------------------------------------------------------------- delivery
 

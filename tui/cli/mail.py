@@ -139,9 +139,10 @@ def retry_quarantined(args: argparse.Namespace) -> int:
 
 
 def serve(args: argparse.Namespace) -> int:
-    """Fetch and send until SIGTERM or Ctrl-C; between passes wait in IMAP IDLE where the
-    server offers it (new mail ends the wait at once), else for `--interval` seconds."""
-    from access.mail.transport import MailServerError
+    """Fetch and send until SIGTERM or Ctrl-C; each IMAP source's new mail is taken as soon as
+    its server announces it (IDLE, a connection per source), else every `--interval`
+    seconds."""
+    from access.mail.service import MailService
 
     if args.interval <= 0:
         raise CommandError("--interval must be above zero")
@@ -151,27 +152,14 @@ def serve(args: argparse.Namespace) -> int:
     gate = _mail_gate(args)
     gate.require(SOURCES_EDIT)
     wake, stop = socket.socketpair()
-    stopping: list[int] = []
 
-    def on_signal(signum: int, _frame: object) -> None:
-        stopping.append(signum)
+    def on_signal(_signum: int, _frame: object) -> None:
         wake.send(b"x")
 
     previous = {s: signal.signal(s, on_signal) for s in (signal.SIGTERM, signal.SIGINT)}
-    report = lambda line: log.info(one_line(line))  # noqa: E731
     log.info("serving; stop with SIGTERM")
     try:
-        while not stopping:
-            for source in gate.open_mail_sources():
-                for work in (gate.fetch, gate.send):
-                    try:
-                        work(source, report)
-                    except (MailServerError, SecretMissing) as exc:
-                        report(f"{source.name}: {exc}")
-                    if stopping:
-                        break
-            if not stopping:
-                gate.wait_for_mail(args.interval, stop)
+        MailService(gate, args.interval, lambda line: log.info(one_line(line))).run(stop)
     finally:
         for signum, handler in previous.items():
             signal.signal(signum, handler)

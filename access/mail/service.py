@@ -1,0 +1,170 @@
+"""`ticketty serve`'s loop: fetch and send passes until stopped, woken by IMAP IDLE.
+
+Each IMAP source gets a watcher: a thread holding its own connection in IDLE (RFC 2177) that
+wakes the loop when the server announces new mail; the loop then fetches that source at once.
+Only the loop's thread touches the database: watchers speak IMAP and nothing else. Every
+`interval` seconds the loop makes a full pass anyway (replies due for a retry, servers without
+IDLE, a watcher between reconnects), and picks up sources added, changed or archived meanwhile.
+"""
+
+from __future__ import annotations
+
+import imaplib
+import queue
+import select
+import socket
+import threading
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from access.mail.accounts import SecretMissing, ServerUrl
+from access.mail.transport import MailServerError, idle, imap_folder, offers_idle
+from store.models import Source
+
+if TYPE_CHECKING:
+    from access import Gate
+
+Report = Callable[[str], None]
+# RFC 2177: a client re-issues IDLE at least every 29 minutes, or the server may drop it.
+IDLE_SECONDS = 25 * 60
+
+
+class IdleWatcher:
+    """One source's IDLE connection, in a thread of its own; `wake(source)` on new mail, and
+    once on each (re)connection for what came while it was not connected."""
+
+    def __init__(
+        self,
+        source: str,
+        url: ServerUrl,
+        password: str,
+        wake: Callable[[str], None],
+        report: Report,
+        retry_seconds: float,
+    ) -> None:
+        self.source = source
+        self.url = url
+        self._password = password
+        self._wake = wake
+        self._report = report
+        self._retry_seconds = retry_seconds
+        self._stopping = threading.Event()
+        self._stop_read, self._stop_write = socket.socketpair()
+        self._thread = threading.Thread(target=self._run, name=f"idle {source}", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Ask the thread to end: it leaves IDLE (DONE) and logs out."""
+        self._stopping.set()
+        self._stop_write.send(b"x")
+
+    def join(self, timeout: float) -> None:
+        self._thread.join(timeout)
+        self._stop_read.close()
+        self._stop_write.close()
+
+    def _run(self) -> None:
+        while not self._stopping.is_set():
+            try:
+                with imap_folder(self.url, self._password) as (conn, _validity):
+                    if not offers_idle(conn):
+                        self._report(f"{self.source}: the server offers no IDLE; polled instead")
+                        return
+                    self._report(f"{self.source}: waiting for mail in IMAP IDLE")
+                    self._wake(self.source)
+                    while not self._stopping.is_set():
+                        if idle(conn, IDLE_SECONDS, self._stop_read):
+                            self._wake(self.source)
+            except (MailServerError, OSError, imaplib.IMAP4.error) as exc:
+                if self._stopping.is_set():
+                    return
+                self._report(f"{self.source}: IDLE: {exc}; again in {self._retry_seconds:g} s")
+                select.select([self._stop_read], [], [], self._retry_seconds)
+
+
+class MailService:
+    """The loop of `ticketty serve` over `gate` (a person holding `sources.edit`)."""
+
+    def __init__(self, gate: Gate, interval: float, report: Report) -> None:
+        self.gate = gate
+        self.interval = interval
+        self.report = report
+        self.watchers: dict[tuple[str, ServerUrl], IdleWatcher] = {}
+        self._retired: list[IdleWatcher] = []
+        self._woken: queue.SimpleQueue[str] = queue.SimpleQueue()
+        self._wake_read, self._wake_write = socket.socketpair()
+
+    def run(self, stop: socket.socket) -> None:
+        """Until `stop` is readable (the signal handler writes to it)."""
+        due: set[str] | None = None  # None: a full pass
+        try:
+            while True:
+                sources = self.gate.open_mail_sources()
+                if due is None:
+                    self._follow(sources)
+                for source in sources:
+                    if due is None or source.name in due:
+                        self._pass(self.gate.fetch, source)
+                    self._pass(self.gate.send, source)
+                    if _readable(stop, 0):
+                        return
+                readable, _, _ = select.select([stop, self._wake_read], [], [], self.interval)
+                if stop in readable:
+                    return
+                due = self._woken_sources() if readable else None
+        finally:
+            watchers = [*self.watchers.values(), *self._retired]
+            for watcher in self.watchers.values():
+                watcher.stop()
+            for watcher in watchers:
+                watcher.join(10)
+            self._wake_read.close()
+            self._wake_write.close()
+
+    def _pass(self, work: Callable[[Source, Report], object], source: Source) -> None:
+        try:
+            work(source, self.report)
+        except (MailServerError, SecretMissing) as exc:
+            self.report(f"{source.name}: {exc}")
+
+    def _follow(self, sources: list[Source]) -> None:
+        """A watcher per IMAP source as the sources are now: new ones started, those of
+        sources gone, archived or moved to another server stopped."""
+        wanted: dict[tuple[str, ServerUrl], str] = {}
+        for source in sources:
+            try:
+                imap = self.gate.imap_login(source)
+            except SecretMissing:
+                continue  # the fetch pass says so
+            if imap is not None:
+                wanted[(source.name, imap[0])] = imap[1]
+        for key in [k for k in self.watchers if k not in wanted]:
+            retired = self.watchers.pop(key)
+            retired.stop()
+            self._retired.append(retired)
+        for key, password in wanted.items():
+            if key not in self.watchers:
+                watcher = IdleWatcher(
+                    key[0], key[1], password, self._wake, self.report, self.interval
+                )
+                self.watchers[key] = watcher
+                watcher.start()
+
+    def _wake(self, source: str) -> None:
+        """From a watcher's thread."""
+        self._woken.put(source)
+        self._wake_write.send(b"x")
+
+    def _woken_sources(self) -> set[str]:
+        while _readable(self._wake_read, 0):
+            self._wake_read.recv(4096)
+        names: set[str] = set()
+        while not self._woken.empty():
+            names.add(self._woken.get_nowait())
+        return names
+
+
+def _readable(sock: socket.socket, seconds: float) -> bool:
+    return bool(select.select([sock], [], [], seconds)[0])
