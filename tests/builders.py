@@ -23,6 +23,7 @@ from store.models import (
     Ticket,
     Usergroup,
 )
+from store.rows import tuple_rows
 
 
 def person(username: str) -> int:
@@ -81,7 +82,7 @@ def ticket(
 def snapshot(db: peewee.Database) -> dict[str, list[tuple]]:
     """Every row that a change could touch (the audit log without refusals), to prove that a
     refused action wrote nothing."""
-    tables = {
+    tables: dict[str, peewee.BaseQuery] = {
         "ticket": Ticket.select().order_by(Ticket.number).tuples(),
         "message": Message.select().order_by(Message.id).tuples(),
         "person": Person.select().order_by(Person.id).tuples(),
@@ -97,7 +98,7 @@ def snapshot(db: peewee.Database) -> dict[str, list[tuple]]:
         .order_by(AuditEvent.id)
         .tuples(),
     }
-    return {name: list(rows) for name, rows in tables.items()}
+    return {name: list(tuple_rows(rows)) for name, rows in tables.items()}
 
 
 @dataclass

@@ -115,19 +115,20 @@ service anvil {{
     )
     for path in [root, *root.rglob("*")]:
         os.chown(path, account.pw_uid, account.pw_gid)
-    as_user = {}
-    if os.getuid() == 0:
-        as_user = {"user": account.pw_uid, "group": account.pw_gid, "extra_groups": []}
+    as_root = os.getuid() == 0
     process = subprocess.Popen(
         [DOVECOT, "-F", "-c", str(root / "dovecot.conf")],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
-        **as_user,
+        user=account.pw_uid if as_root else None,
+        group=account.pw_gid if as_root else None,
+        extra_groups=[] if as_root else None,
     )
     deadline = time.monotonic() + 15
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            pytest.fail(f"Dovecot did not start: {process.stderr.read().decode()}")
+            said = process.stderr.read().decode() if process.stderr else ""
+            pytest.fail(f"Dovecot did not start: {said}")
         try:
             socket.create_connection(("127.0.0.1", port), timeout=1).close()
             return Dovecot(root, port, process)
@@ -154,7 +155,7 @@ class Received:
 
     @property
     def message(self) -> EmailMessage:
-        return BytesParser(policy=policy.default).parsebytes(self.raw)  # type: ignore[return-value]
+        return BytesParser(policy=policy.default).parsebytes(self.raw)
 
 
 @dataclass

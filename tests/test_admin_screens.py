@@ -8,7 +8,7 @@ import sys
 
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import DataTable
+from textual.widgets import Checkbox, DataTable, Input, OptionList
 
 from access import Gate, UnknownPerson
 from access.views import TicketQuery
@@ -74,14 +74,14 @@ async def test_group_with_supervisor_and_field_shows_on_its_tickets(demo: str) -
         assert isinstance(app.screen, UsergroupsScreen)
         await pilot.press("n")
         await pick(pilot, "Night shift")
-        assert app.screen.current.name == "Night shift"
+        assert app.screen.current is not None and app.screen.current.name == "Night shift"
         await pilot.press("s")
         await pick(pilot, "tom")
         await pilot.press("e")
         await pick(pilot, "Phone")
         await pilot.press(*"not a phone", "enter")  # refused; the prompt comes back, text kept
         await settle(pilot)
-        prompt = app.screen.query_one("Input")
+        prompt = app.screen.query_one(Input)
         assert prompt.value == "not a phone"
         prompt.value = ""
         await pilot.press(*"+48 12 999 88 77", "enter")
@@ -114,7 +114,7 @@ async def test_member_files_a_private_ticket_another_member_cannot_find(demo: st
         await settle(pilot)
         await pilot.press(*"Salary question")
         await pilot.press("enter", *"Please check my payslip")
-        app.screen.query_one("#private").value = True
+        app.screen.query_one("#private", Checkbox).value = True
         await pilot.press("ctrl+s")
         await settle(pilot)
     mine = gate(demo, "mia").list_tickets(TicketQuery(search="payslip"))
@@ -211,7 +211,7 @@ async def test_view_only_person_sees_no_edit_actions(demo: str) -> None:
         choices = [c for c in ("People", "Sources", "Audit log")]
         await pilot.press("o")
         await settle(pilot)
-        listed = str(app.screen.query_one("OptionList").get_option_at_index(0).prompt)
+        listed = str(app.screen.query_one(OptionList).get_option_at_index(0).prompt)
         assert listed == "Usergroups" and choices
 
 
@@ -250,6 +250,6 @@ async def test_workload_report_shows_own_or_team_figures(demo: str) -> None:
         await settle(pilot)
         await pilot.press("o")
         await settle(pilot)
-        options = app.screen.query_one("OptionList")
+        options = app.screen.query_one(OptionList)
         labels = [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
         assert "Workload report" not in labels

@@ -22,8 +22,8 @@ def demo(locations: Locations) -> str:
     return location
 
 
-def opening(label: str):  # type: ignore[no-untyped-def]
-    async def run_before(pilot) -> None:  # type: ignore[no-untyped-def]
+def opening(label: str) -> Callable[[Pilot[int]], Awaitable[None]]:
+    async def run_before(pilot: Pilot[int]) -> None:
         await settle(pilot)
         await pilot.press("o")
         await settle(pilot)

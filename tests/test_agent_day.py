@@ -3,22 +3,27 @@ presses and checks the result through the gate."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
-from textual.widgets import Label, OptionList
+from textual.pilot import Pilot
+from textual.widgets import DataTable, Label, OptionList
 
 from access import Gate
 from access.demo import DEMO_NOW
 from access.views import INBOX_DEFAULT, TicketQuery
 from screens.inbox import InboxScreen
 from screens.new_ticket import NewTicketScreen
+from screens.reports import ReportsScreen
 from screens.role_editor import RoleEditorScreen
 from screens.ticket_detail import TicketDetailScreen
 from store.db import connect
-from tests.tui_support import demo_database, make_app, settle
+from tests.tui_support import demo_database, first_page, make_app, row_under_cursor, settle
 from ticketty.launch import build_app
+from tui.app import TickettyApp
 from tui.config import Config
 from tui.ticket_list import TicketList, layout
 from tui.widgets import ChecklistModal, ComposeModal, ConfirmModal, PickerModal, TextModal
@@ -27,13 +32,13 @@ SMALL = (80, 24)
 
 
 @pytest.fixture
-def demo(new_location) -> str:
+def demo(new_location: Callable[..., str]) -> str:
     location = new_location("demo.db")
     demo_database(location)
     return location
 
 
-async def open_ticket(pilot, number: int) -> None:  # type: ignore[no-untyped-def]
+async def open_ticket(pilot: Pilot[Any], number: int) -> None:
     await pilot.press("slash", *f"#{number}", "enter")
     await settle(pilot)
     await pilot.press("enter")
@@ -53,7 +58,7 @@ async def test_group_filter_is_applied_by_keyboard(demo: str) -> None:
         assert len(chosen) == 1
         rows = app.screen.query_one(TicketList)
         group = app.screen.group_names[chosen[0]]
-        assert rows.current_row() is not None and rows.current_row().usergroup == group
+        assert row_under_cursor(rows).usergroup == group
 
 
 async def test_ctrl_e_opens_the_editor_in_the_composer(
@@ -114,9 +119,8 @@ async def test_bulk_change_previews_what_will_change_and_what_is_skipped(demo: s
     assert [ada.get_ticket(r.number).row.status for r in rows] == ["pending"] * 3
 
 
-def statuses_shown(app) -> set[str]:  # type: ignore[no-untyped-def]
-    tickets = app.screen.query_one(TicketList)
-    return {tickets._page_for(i)[i % 100].status for i in range(min(tickets.total, 100))}
+def statuses_shown(app: TickettyApp) -> set[str]:
+    return {row.status for row in first_page(app.screen.query_one(TicketList))}
 
 
 async def test_inbox_opens_on_open_work_and_filters_several_statuses(demo: str) -> None:
@@ -130,6 +134,7 @@ async def test_inbox_opens_on_open_work_and_filters_several_statuses(demo: str) 
         await pilot.press("space", "down", "space", "down", "down", "space", "down", "space")
         await pilot.press("enter")
         await settle(pilot)
+        assert isinstance(app.screen, InboxScreen)
         assert app.screen.query_filter.statuses == ("pending", "resolved", "closed")
         assert statuses_shown(app) == {"pending", "resolved", "closed"}
         assert "status pending,resolved,closed" in str(app.screen.query_one("#status").render())
@@ -147,13 +152,14 @@ async def test_priority_filter_and_sort_by_priority(demo: str) -> None:
         await pilot.press(*"priority", "enter")
         await settle(pilot)
         tickets = app.screen.query_one(TicketList)
-        assert tickets.current_row().priority == "urgent"
+        assert row_under_cursor(tickets).priority == "urgent"
         await pilot.press("P")
         await settle(pilot)
         await pilot.press("down", "space", "enter")  # urgent, high, ...: tick high
         await settle(pilot)
+        assert isinstance(app.screen, InboxScreen)
         assert app.screen.query_filter.priorities == ("high",)
-        assert tickets.current_row().priority == "high"
+        assert row_under_cursor(tickets).priority == "high"
         assert tickets.total == Gate(connect(str(demo)), "ada").count_tickets(
             replace(INBOX_DEFAULT, priorities=("high",))
         )
@@ -182,7 +188,7 @@ async def test_source_filter_names_the_source(demo: str) -> None:
         await pilot.press(*"Allegro", "enter")
         await settle(pilot)
         assert "source Allegro PL" in str(app.screen.query_one("#status").render())
-        assert app.screen.query_one(TicketList).current_row().source == "Allegro PL"
+        assert row_under_cursor(app.screen.query_one(TicketList)).source == "Allegro PL"
 
 
 async def test_assign_picker_offers_only_people_who_may_work_on_the_ticket(demo: str) -> None:
@@ -190,7 +196,7 @@ async def test_assign_picker_offers_only_people_who_may_work_on_the_ticket(demo:
     app = make_app(demo, "sam")
     async with app.run_test(size=SMALL) as pilot:
         await settle(pilot)
-        number = app.screen.query_one(TicketList).current_row().number
+        number = row_under_cursor(app.screen.query_one(TicketList)).number
         await pilot.press("a")
         await settle(pilot)
         assert isinstance(app.screen, PickerModal)
@@ -205,7 +211,7 @@ async def test_assign_picker_offers_only_people_who_may_work_on_the_ticket(demo:
     assert gate.get_ticket(number).row.assignee == "tom"
 
 
-async def test_search_finds_a_requester_by_name(demo: Path) -> None:
+async def test_search_finds_a_requester_by_name(demo: str) -> None:
     app = make_app(demo, "ada")
     async with app.run_test(size=SMALL) as pilot:
         await settle(pilot)
@@ -213,11 +219,10 @@ async def test_search_finds_a_requester_by_name(demo: Path) -> None:
         await settle(pilot)
         tickets = app.screen.query_one(TicketList)
         assert tickets.total > 0
-        shown = [tickets._page_for(i)[i % 100] for i in range(min(tickets.total, 100))]
-        assert all("weber" in row.requester for row in shown)
+        assert all("weber" in row.requester for row in first_page(tickets))
 
 
-async def test_agent_files_a_ticket_for_a_new_customer(demo: Path) -> None:
+async def test_agent_files_a_ticket_for_a_new_customer(demo: str) -> None:
     app = make_app(demo, "ola")
     async with app.run_test(size=SMALL) as pilot:
         await settle(pilot)
@@ -243,7 +248,7 @@ async def test_agent_files_a_ticket_for_a_new_customer(demo: Path) -> None:
     assert detail.messages[0].body == "He called about it."
 
 
-async def test_workload_report_over_a_chosen_period(demo: Path) -> None:
+async def test_workload_report_over_a_chosen_period(demo: str) -> None:
     gate = Gate(connect(str(demo)), "ada")
     week, year = gate.workload(7), gate.workload(365)
     assert sum(r.replies for r in week) < sum(r.replies for r in year)
@@ -258,12 +263,13 @@ async def test_workload_report_over_a_chosen_period(demo: Path) -> None:
         await settle(pilot)
         await pilot.press(*"365", "enter")
         await settle(pilot)
+        assert isinstance(app.screen, ReportsScreen)
         assert [(r.username, r.replies) for r in app.screen.records] == [
             (r.username, r.replies) for r in year
         ]
 
 
-async def test_ticket_history_and_the_requesters_other_tickets(demo: Path) -> None:
+async def test_ticket_history_and_the_requesters_other_tickets(demo: str) -> None:
     ada = Gate(connect(str(demo)), "ada")
     row = ada.list_tickets(INBOX_DEFAULT, limit=1)[0]
     others = {r.number for r in ada.list_tickets(TicketQuery(requester=row.requester))} - {
@@ -293,11 +299,11 @@ async def test_ticket_history_and_the_requesters_other_tickets(demo: Path) -> No
     vic = make_app(demo, "vic")
     async with vic.run_test(size=SMALL) as pilot:
         await settle(pilot)
-        await open_ticket(pilot, vic.screen.query_one(TicketList).current_row().number)
+        await open_ticket(pilot, row_under_cursor(vic.screen.query_one(TicketList)).number)
         assert not vic.screen.check_action("history", ())
 
 
-async def test_help_lists_the_persons_keys_and_scrolls(demo: Path) -> None:
+async def test_help_lists_the_persons_keys_and_scrolls(demo: str) -> None:
     app = make_app(demo, "ali")
     async with app.run_test(size=SMALL) as pilot:
         await settle(pilot)
@@ -319,7 +325,7 @@ async def test_help_lists_the_persons_keys_and_scrolls(demo: Path) -> None:
         assert isinstance(app.screen, InboxScreen)
 
 
-async def test_palette_offers_each_action_once_with_its_key(demo: Path) -> None:
+async def test_palette_offers_each_action_once_with_its_key(demo: str) -> None:
     app = make_app(demo, "ada")
     async with app.run_test(size=SMALL) as pilot:
         await settle(pilot)
@@ -330,14 +336,14 @@ async def test_palette_offers_each_action_once_with_its_key(demo: Path) -> None:
         assert "Down" not in titles
 
 
-async def test_role_editor_by_keyboard(demo: Path) -> None:
+async def test_role_editor_by_keyboard(demo: str) -> None:
     app = make_app(demo, "ada")
     async with app.run_test(size=SMALL) as pilot:
         await settle(pilot)
         await pilot.press("R")
         await settle(pilot)
         editor = app.screen
-        assert isinstance(editor, RoleEditorScreen)
+        assert isinstance(editor, RoleEditorScreen) and editor.current is not None
         first = editor.current.name
         await pilot.press("tab")
         assert app.focused is editor.query_one("#permission-tree")
@@ -349,6 +355,7 @@ async def test_role_editor_by_keyboard(demo: Path) -> None:
         assert isinstance(app.screen, ConfirmModal)  # unsaved ticks are not dropped silently
         await pilot.press("n")
         await settle(pilot)
+        assert editor.current is not None
         assert editor.current.name == first and editor.unsaved
         await pilot.press("escape")
         await settle(pilot)
@@ -358,7 +365,7 @@ async def test_role_editor_by_keyboard(demo: Path) -> None:
         assert isinstance(app.screen, InboxScreen)
 
 
-async def test_new_role_starts_with_nothing_and_scope_takes_several_sources(demo: Path) -> None:
+async def test_new_role_starts_with_nothing_and_scope_takes_several_sources(demo: str) -> None:
     app = make_app(demo, "ada")
     async with app.run_test(size=SMALL) as pilot:
         await settle(pilot)
@@ -368,6 +375,7 @@ async def test_new_role_starts_with_nothing_and_scope_takes_several_sources(demo
         await settle(pilot)
         role = Gate(connect(str(demo)), "ada").get_role("Marketplaces")
         assert (role.permissions, role.all_sources, role.sources) == (frozenset(), False, ())
+        assert isinstance(app.screen, RoleEditorScreen) and app.screen.current is not None
         assert app.screen.current.name == "Marketplaces"
         await pilot.press("o", *"all tickets", "enter")
         await settle(pilot)
@@ -380,13 +388,13 @@ async def test_new_role_starts_with_nothing_and_scope_takes_several_sources(demo
     assert role.ticket_scope == "all"
 
 
-async def test_end_goes_to_the_last_row_of_a_list_not_sideways(demo: Path) -> None:
+async def test_end_goes_to_the_last_row_of_a_list_not_sideways(demo: str) -> None:
     app = make_app(demo, "ada")
     async with app.run_test(size=SMALL) as pilot:
         await settle(pilot)
         await pilot.press("o", *"People", "enter")
         await settle(pilot)
-        table = app.screen.query_one("#listing-table")
+        table = app.screen.query_one("#listing-table", DataTable)
         await pilot.press("end")
         await settle(pilot)
         assert table.cursor_row == table.row_count - 1
@@ -395,7 +403,7 @@ async def test_end_goes_to_the_last_row_of_a_list_not_sideways(demo: Path) -> No
         assert table.cursor_row == 0
 
 
-async def test_group_filter_ticks_the_first_group_with_space_at_once(demo: Path) -> None:
+async def test_group_filter_ticks_the_first_group_with_space_at_once(demo: str) -> None:
     app = make_app(demo, "sam")
     async with app.run_test(size=SMALL) as pilot:
         await settle(pilot)
@@ -414,14 +422,14 @@ def test_inbox_columns_at_80_leave_the_subject_room() -> None:
     assert {"Status", "Assignee", "Age"} <= set(columns)
 
 
-async def test_admin_lists_at_80_columns_show_every_column_whole(demo: Path) -> None:
+async def test_admin_lists_at_80_columns_show_every_column_whole(demo: str) -> None:
     app = make_app(demo, "ada")
     async with app.run_test(size=SMALL) as pilot:
         await settle(pilot)
         await pilot.press("o", *"People", "enter")
         await settle(pilot)
         assert app.screen.has_class("-narrow")
-        table = app.screen.query_one("#listing-table")
+        table = app.screen.query_one("#listing-table", DataTable)
         assert [str(c.label) for c in table.columns.values()] == [
             "Username",
             "Name",

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
+from collections.abc import Callable
 
 import pytest
 
@@ -16,26 +16,26 @@ from ticketty.main import main
 
 
 @pytest.fixture
-def demo_file(new_location) -> str:
+def demo_file(new_location: Callable[..., str]) -> str:
     location = new_location("demo.db")
     assert main(["demo", "--db", location, "--tickets", "200", "--seed", "7"]) == 0
     return location
 
 
-def run(capsys, db: str, user: str, *args: str) -> tuple[int, str, str]:  # type: ignore[no-untyped-def]
-    code = main(["--db", str(db), "--user", user, *args])
+def run(capsys: pytest.CaptureFixture[str], db: str, user: str, *args: str) -> tuple[int, str, str]:
+    code = main(["--db", db, "--user", user, *args])
     out, err = capsys.readouterr()
     return code, out, err
 
 
-def test_bulk_assign_dry_run_then_apply(demo_file: str, capsys) -> None:  # type: ignore[no-untyped-def]
+def test_bulk_assign_dry_run_then_apply(demo_file: str, capsys: pytest.CaptureFixture[str]) -> None:
     capsys.readouterr()
-    sam = Gate(connect(str(demo_file)), "sam")
+    sam = Gate(connect(demo_file), "sam")
     open_work = sam.list_tickets(TicketQuery(statuses=("new", "open")), limit=50)
     mine = [r.number for r in open_work if r.assignee != "tom"][:3]
     hidden = next(
         r.number
-        for r in Gate(connect(str(demo_file)), "ada").list_tickets(limit=200)
+        for r in Gate(connect(demo_file), "ada").list_tickets(limit=200)
         if r.number not in {x.number for x in sam.list_tickets(limit=500)}
     )
     numbers = [str(n) for n in [*mine, hidden]]
@@ -53,9 +53,9 @@ def test_bulk_assign_dry_run_then_apply(demo_file: str, capsys) -> None:  # type
     assert {sam.get_ticket(n).row.assignee for n in mine} == {"tom"}
 
 
-def test_bulk_status_close_and_priority(demo_file: str, capsys) -> None:  # type: ignore[no-untyped-def]
+def test_bulk_status_close_and_priority(demo_file: str, capsys: pytest.CaptureFixture[str]) -> None:
     capsys.readouterr()
-    ada = Gate(connect(str(demo_file)), "ada")
+    ada = Gate(connect(demo_file), "ada")
     rows = ada.list_tickets(TicketQuery(statuses=("open",)), limit=3)
     numbers = [str(r.number) for r in rows]
     assert run(capsys, demo_file, "ada", "tickets", "priority", *numbers, "--to", "urgent")[0] == 0
@@ -68,9 +68,9 @@ def test_bulk_status_close_and_priority(demo_file: str, capsys) -> None:  # type
     assert {ada.get_ticket(r.number).row.status for r in rows} == {"closed"}
 
 
-def test_one_ticket_forms_keep_working(demo_file: str, capsys) -> None:  # type: ignore[no-untyped-def]
+def test_one_ticket_forms_keep_working(demo_file: str, capsys: pytest.CaptureFixture[str]) -> None:
     capsys.readouterr()
-    ada = Gate(connect(str(demo_file)), "ada")
+    ada = Gate(connect(demo_file), "ada")
     number = str(ada.list_tickets(limit=1)[0].number)
     assert run(capsys, demo_file, "ada", "tickets", "assign", number, "ola") == (0, "", "")
     assert run(capsys, demo_file, "ada", "tickets", "move", number, "none") == (0, "", "")
@@ -80,7 +80,9 @@ def test_one_ticket_forms_keep_working(demo_file: str, capsys) -> None:  # type:
     assert code == 1 and err.startswith("ticketty: vic lacks tickets.close")
 
 
-def test_workload_over_a_period_in_the_apps_units(demo_file: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+def test_workload_over_a_period_in_the_apps_units(
+    demo_file: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     capsys.readouterr()
     code, out, _ = run(capsys, demo_file, "ada", "reports", "workload", "--days", "365")
     assert code == 0 and "replies 365d" in out.splitlines()[0]
@@ -92,8 +94,8 @@ def test_workload_over_a_period_in_the_apps_units(demo_file: Path, capsys) -> No
 
 
 def test_list_refuses_an_unknown_assignee_and_says_when_there_are_more(
-    demo_file: Path, capsys
-) -> None:  # type: ignore[no-untyped-def]
+    demo_file: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     capsys.readouterr()
     code, out, err = run(capsys, demo_file, "ada", "tickets", "list", "--assignee", "ghost")
     assert (code, out, err) == (1, "", "ticketty: no person named 'ghost'\n")
@@ -101,12 +103,12 @@ def test_list_refuses_an_unknown_assignee_and_says_when_there_are_more(
     assert code == 0 and len(out.splitlines()) == 51
     assert re.fullmatch(r"ticketty: rows 1-50 of \d+; --offset and --limit show others\n", err)
     with pytest.raises(SystemExit) as refused:
-        main(["--db", str(demo_file), "tickets", "list", "--status", "finished"])
+        main(["--db", demo_file, "tickets", "list", "--status", "finished"])
     err = capsys.readouterr().err
     assert refused.value.code == 2 and "invalid choice: 'finished'" in err and "'pending'" in err
 
 
-def test_help_describes_the_commands_and_their_values(capsys) -> None:  # type: ignore[no-untyped-def]
+def test_help_describes_the_commands_and_their_values(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit):
         main(["tickets", "--help"])
     out = capsys.readouterr().out

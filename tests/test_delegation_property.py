@@ -25,6 +25,7 @@ from store.models import (
     Ticket,
     Usergroup,
 )
+from store.rows import tuple_rows
 from tests import builders
 
 TICKET_RIGHTS = sorted(k for k in PERMISSIONS if k.startswith("tickets."))
@@ -85,7 +86,7 @@ def rights() -> Rights:
             peewee.Case(None, [(scope.visible(grants), 1)], 0),
             *(peewee.Case(None, [(scope.may(grants, r), 1)], 0) for r in TICKET_RIGHTS),
         ]
-        rows = list(Ticket.select(Ticket.number, *flags).tuples())
+        rows = list(tuple_rows(Ticket.select(Ticket.number, *flags)))
         for i, right in enumerate(names, start=1):
             table[(person.username, right)] = frozenset(row[0] for row in rows if row[i])
     return table

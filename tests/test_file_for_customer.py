@@ -3,6 +3,7 @@ unknown e-mail becomes a new requester; the ticket and the new person are audite
 
 from __future__ import annotations
 
+import peewee
 import pytest
 
 from access import Gate, PermissionDenied
@@ -10,7 +11,7 @@ from store.models import AuditEvent, Person
 from tests import builders as b
 
 
-def test_filing_for_a_customer(db) -> None:  # type: ignore[no-untyped-def]
+def test_filing_for_a_customer(db: peewee.Database) -> None:
     b.world()
     agent = b.person("agent")
     filer = b.person("filer")

@@ -129,7 +129,8 @@ def test_every_ticket_moved_by_a_group_deletion_gets_its_audit_event(db, world) 
     moved = Gate(db, "boss").delete_group("Returns", move_tickets_to="Accounting")
     assert moved == 2
     events = AuditEvent.select().where(AuditEvent.action == "ticket.move")
-    assert sorted(e.ticket for e in events) == sorted([world.t_g1, world.t_private_g1])
+    moved_tickets = [e.ticket for e in events.order_by(AuditEvent.ticket)]
+    assert moved_tickets == sorted([world.t_g1, world.t_private_g1])
 
 
 def test_archive_and_restore_need_sources_archived(db, world) -> None:

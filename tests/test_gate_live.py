@@ -178,7 +178,8 @@ def test_the_change_signal_moves_with_each_change(db: peewee.Database, w) -> Non
 def test_the_feed_starts_from_a_given_head(db: peewee.Database, w) -> None:
     head = ChangeFeed().head
     Gate(db, "sam").take(w.t_s1)
-    assert ChangeFeed(head).poll().tickets == {w.t_s1}  # type: ignore[union-attr]
+    changes = ChangeFeed(head).poll()
+    assert changes is not None and changes.tickets == {w.t_s1}
     assert ChangeFeed().poll() is None
 
 

@@ -4,13 +4,14 @@ refused work raises and writes nothing."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from functools import partial
 
 import peewee
 import pytest
 
 from access import Gate, NotFound, PermissionDenied
-from access.catalogue import PERMISSIONS
+from access.catalogue import PERMISSIONS, REPORTS_TEAM
 from store.models import AuditEvent, GroupMember, Person
 from tests import builders
 from tests.builders import World
@@ -52,10 +53,16 @@ TICKET_ACTIONS: dict[str, TicketAction] = {
 READS = {"tickets.list", "tickets.view", "usergroups.list"}
 
 
-def _setup(db: peewee.Database, permissions: set[str], **role_kw: object) -> tuple[Gate, World]:
+def _setup(
+    db: peewee.Database,
+    permissions: Iterable[str],
+    *,
+    sources: Iterable[int] | None = None,
+    scope: str = "all",
+) -> tuple[Gate, World]:
     w = builders.world()
     agent = builders.person("agent")
-    builders.role("Under test", permissions, holders=[agent], **role_kw)
+    builders.role("Under test", permissions, holders=[agent], sources=sources, scope=scope)
     builders.role("Admin", PERMISSIONS, holders=[builders.person("boss")])
     return Gate(db, "agent"), w
 
@@ -187,7 +194,7 @@ def test_requester_reads_without_notes_and_writes_as_customer(db: peewee.Databas
     gate.reply(w.t_s1, "Any news?")
     assert [m.kind for m in gate.get_ticket(w.t_s1).messages] == ["customer", "customer"]
     for leaf in ("tickets.note", "tickets.take", "tickets.close", "tickets.change_status"):
-        _refused(db, lambda leaf=leaf: TICKET_ACTIONS[leaf](gate, w.t_s1), (PermissionDenied,))
+        _refused(db, partial(TICKET_ACTIONS[leaf], gate, w.t_s1), (PermissionDenied,))
 
 
 # ---------------------------------------------------------------- leaves outside tickets
@@ -228,7 +235,7 @@ OTHER_ACTIONS: dict[str, Callable[[Gate], object]] = {
     "sources.list": lambda g: g.list_sources(),
     "sources.edit": lambda g: g.add_source("Phone line", "phone"),
     "sources.archived": lambda g: _sees_in_list(g, 6),
-    "reports.own": lambda g: g.workload() if not g.holds("reports.team") else None,
+    "reports.own": lambda g: g.workload() if not g.holds(REPORTS_TEAM) else None,
     "reports.team": lambda g: _sees_team(g),
     "audit.view": lambda g: g.list_audit(),
 }

@@ -7,8 +7,11 @@ from __future__ import annotations
 
 import asyncio
 import sys
+from collections.abc import Callable
+from typing import Any
 
 import pytest
+from textual.pilot import Pilot
 
 from access import Gate
 from access.views import TicketQuery
@@ -16,7 +19,16 @@ from screens.role_editor import RoleEditorScreen
 from screens.ticket_detail import TicketDetailScreen
 from screens.usergroups import UsergroupsScreen
 from store.db import connect
-from tests.tui_support import Handled, demo_database, handled, make_app, settle
+from tests.tui_support import (
+    Handled,
+    demo_database,
+    handled,
+    make_app,
+    row_under_cursor,
+    settle,
+    tick,
+)
+from tui.app import TickettyApp
 from tui.live import LiveChange, OthersChanged, SessionEnded
 from tui.ticket_list import TicketList
 from tui.widgets import ComposeModal
@@ -39,7 +51,7 @@ async def script(demo: str, user: str, *args: str) -> None:
     assert await process.wait() == 0
 
 
-async def open_ticket(pilot, number: int) -> TicketDetailScreen:  # type: ignore[no-untyped-def]
+async def open_ticket(pilot: Pilot[Any], number: int) -> TicketDetailScreen:
     await pilot.press("slash", *f"#{number}", "enter")
     await settle(pilot)
     await pilot.press("enter")
@@ -48,7 +60,7 @@ async def open_ticket(pilot, number: int) -> TicketDetailScreen:  # type: ignore
     return pilot.app.screen
 
 
-def about(number: int):  # type: ignore[no-untyped-def]
+def about(number: int) -> Callable[[OthersChanged], bool]:
     return lambda message: number in message.changes.tickets
 
 
@@ -66,7 +78,7 @@ async def test_two_apps_and_a_script_follow_each_other_and_lose_no_reply(demo: s
         seen = ola_saw.expect(OthersChanged, about(number))
         await script(demo, "ada", "tickets", "assign", str(number), "tom")
         await handled(seen, ola)
-        top = ola_app.screen.query_one(TicketList).current_row()
+        top = row_under_cursor(ola_app.screen.query_one(TicketList))
         assert (top.number, top.assignee) == (number, "tom")
 
         # Ada changes the status in her app: ola's open ticket screen shows it.
@@ -76,7 +88,7 @@ async def test_two_apps_and_a_script_follow_each_other_and_lose_no_reply(demo: s
         await ada.press("s", *"pending", "enter")
         await settle(ada)
         await handled(seen, ola)
-        assert ola_ticket.detail.row.status == "pending"
+        assert ola_ticket.detail is not None and ola_ticket.detail.row.status == "pending"
         assert "status new → pending" in str(ola_ticket.query_one("#changed").render())
 
         # Ola writes a reply; ada answers first: ola's send is stopped, her text kept.
@@ -133,6 +145,7 @@ async def test_the_second_save_of_a_role_is_a_conflict_that_keeps_the_ticks(demo
         await sam.press("ctrl+s")
         await settle(sam)
         editor = second.screen
+        assert isinstance(editor, RoleEditorScreen)
         summary = str(editor.query_one("#role-summary").render())
         assert "Changed by someone else meanwhile: added tickets.take" in summary
         assert {"tickets.take", "tickets.close"} <= editor.pending
@@ -143,23 +156,7 @@ async def test_the_second_save_of_a_role_is_a_conflict_that_keeps_the_ticks(demo
     assert {"tickets.take", "tickets.close"} <= viewer
 
 
-async def tick(pilot, editor: RoleEditorScreen, permission: str) -> None:  # type: ignore[no-untyped-def]
-    tree = editor.query_one("#permission-tree")
-    tree.focus()
-    group = permission.split(".")[0]
-    tree.cursor_line = next(
-        i for i in range(tree.last_line + 1) if tree.get_node_at_line(i).data == group
-    )
-    await pilot.press("enter")
-    await settle(pilot)
-    tree.cursor_line = next(
-        i for i in range(tree.last_line + 1) if tree.get_node_at_line(i).data == permission
-    )
-    await pilot.press("space")
-    await settle(pilot)
-
-
-def offered(app) -> set[str]:  # type: ignore[no-untyped-def]
+def offered(app: TickettyApp) -> set[str]:
     """The actions the footer, the help and the palette offer on the current screen."""
     return {b.action for _, b, enabled, _ in app.screen.active_bindings.values() if enabled}
 
@@ -205,6 +202,7 @@ async def test_the_usergroups_screen_shows_a_field_added_elsewhere(demo: str) ->
         app.push_screen(UsergroupsScreen())
         await settle(ada)
         screen = app.screen
+        assert isinstance(screen, UsergroupsScreen) and screen.current is not None
         seen = saw.expect(OthersChanged, lambda m: m.changes.touches("usergroup"))
         other = Gate(connect(str(demo)), "ada")
         other.define_field("Slack channel")
@@ -241,6 +239,6 @@ async def test_a_change_that_changes_nothing_is_said_and_writes_nothing(demo: st
         await settle(ola)
         said = [n.message for n in app._notifications]
         assert any("already pending" in text for text in said), said
-        assert ticket.detail.row.version == row.version
+        assert ticket.detail is not None and ticket.detail.row.version == row.version
     assert gate.get_ticket(row.number).row.version == row.version
     assert admin.list_audit(limit=1) == events  # no event, not even a refusal

@@ -20,7 +20,7 @@ import peewee
 import pytest
 
 from access import Gate
-from store.models import Ticket
+from store.models import Message, Ticket
 from tests.mail_servers import PASSWORD, Dovecot, Smtp
 from tests.mail_support import SUPPORT, customer_mail, mail_helpdesk
 from ticketty.main import main
@@ -76,7 +76,7 @@ def test_import_of_an_mbox_a_maildir_and_a_file(helpdesk: str, tmp_path: Path, c
     assert out.splitlines()[-1] == "imported into Support: 4 new, 1 quarantined"
     subjects = sorted(t.subject for t in Ticket.select())
     assert subjects == ["Maildir one", "Old 0", "Old 1", "Old 2"]
-    old = Ticket.get(Ticket.subject == "Old 1").messages.get().body
+    old = Message.get(Message.ticket == Ticket.get(Ticket.subject == "Old 1").number).body
     assert old == "From the archive 1\nFrom here on, a line like a separator."
     code, out, _ = run(capsys, helpdesk, "mail", "quarantine", "list", "--json")
     (held,) = json.loads(out)
@@ -233,7 +233,7 @@ def test_serve_waits_in_idle_on_every_imap_source_at_once(
 
 
 def test_the_attachment_limit_comes_from_the_config(
-    helpdesk: Path, tmp_path: Path, capsys, monkeypatch: pytest.MonkeyPatch
+    helpdesk: str, tmp_path: Path, capsys, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     config = tmp_path / "config.toml"
     config.write_text("[mail]\nattachment_limit_mb = 0.001\n")

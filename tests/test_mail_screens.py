@@ -41,6 +41,7 @@ async def test_ticket_lists_attachments_and_the_failed_delivery_and_sources_the_
     mail.add_attachment(b"%PDF-1.4", "application", "pdf", filename="faktura \x1b[31m.pdf")
     source = gate.mail_source("Support")
     number = gate.take_mail(source, mail.as_bytes(), "test").ticket
+    assert number is not None
     gate.reply(number, "Thank you")
     smtp.recorder.refuse = "550 5.1.1 mailbox unavailable"
     gate.send(source, lambda _line: None)
@@ -61,14 +62,16 @@ async def test_ticket_lists_attachments_and_the_failed_delivery_and_sources_the_
         await settle(pilot)
         await pilot.press(*"Sources", "enter")
         await settle(pilot)
-        assert isinstance(app.screen, SourcesScreen)
-        while app.screen.current.name != "Support":
+        sources = app.screen
+        assert isinstance(sources, SourcesScreen)
+        while (current := sources.current) is not None and current.name != "Support":
             await pilot.press("j")
+        assert current is not None
         await settle(pilot)
-        detail = str(app.screen.query_one("#detail-text", Static).render())
+        detail = str(sources.query_one("#detail-text", Static).render())
         assert "support@shop.example" in detail
         assert "Failed  1" in detail and "To send  0" in detail
-        assert "1 failed" in app.screen.cells(app.screen.current)
+        assert "1 failed" in sources.cells(current)
 
 
 async def open_sources(pilot: Pilot) -> SourcesScreen:

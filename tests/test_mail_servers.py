@@ -7,7 +7,7 @@ import pytest
 
 from access import Gate
 from access.mail.transport import MailServerError
-from store.models import MailCursor, OutboxItem, Ticket, utcnow
+from store.models import MailCursor, MailId, Message, OutboxItem, Ticket, utcnow
 from tests.mail_servers import Dovecot, Smtp
 from tests.mail_support import SUPPORT, customer_mail, mail_helpdesk
 
@@ -89,7 +89,8 @@ def test_a_reply_goes_out_threaded_tagged_and_in_the_customers_language(
     first = customer_mail("Dzień dobry, gdzie paczka?", subject="Gdzie paczka?")
     dovecot.append(mailbox, first)
     fetch(gate)
-    customer_id = Ticket.get().messages.get().mailid_set.get().mail_id
+    first_message = Message.get(Message.ticket == Ticket.get().number)
+    customer_id = MailId.get(MailId.message == first_message.id).mail_id
     (ticket,) = Ticket.select()
     gate.reply(ticket.number, "Dzień dobry, paczka wyszła wczoraj. Zażółć gęślą jaźń.")
     gate.note(ticket.number, "internal: never to the customer")

@@ -21,7 +21,7 @@ from ticketty.main import main
 
 
 @pytest.mark.parametrize("status", ["pending", "resolved"])
-def test_the_requesters_message_reopens(db, status: str) -> None:  # type: ignore[no-untyped-def]
+def test_the_requesters_message_reopens(db: peewee.Database, status: str) -> None:
     w = b.world()
     Ticket.update(status=status).where(Ticket.number == w.t_s1).execute()
     Gate(db, "cust").reply(w.t_s1, "It is still broken")

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from access.catalogue import known
+from access.catalogue import PermissionKey, known
 from screens.audit_log import AuditLogScreen
 from screens.custom_fields import CustomFieldsScreen
 from screens.group_filter import GroupFilterScreen
@@ -35,7 +35,7 @@ SCREENS: list[type[GateAccess]] = [
 
 def test_a_misspelt_permission_fails_where_it_is_written() -> None:
     with pytest.raises(KeyError, match=r"tickets\.asign"):
-        Action("a", "assign", "Assign", "inbox.assign", "tickets.asign")
+        Action("a", "assign", "Assign", "inbox.assign", PermissionKey("tickets.asign"))
     with pytest.raises(KeyError, match=r"tickets\.asign"):
         known("tickets.asign")
 
@@ -43,7 +43,8 @@ def test_a_misspelt_permission_fails_where_it_is_written() -> None:
 @pytest.mark.parametrize("screen", SCREENS, ids=lambda s: s.__name__)
 def test_bindings_and_checks_follow_the_action_table(screen: type[GateAccess]) -> None:
     table = [a for base in screen.__mro__ for a in base.__dict__.get("ACTIONS", ())]
-    merged = screen._merged_bindings  # type: ignore[attr-defined]  # Textual's own, per class
+    merged = screen._merged_bindings  # Textual's own, per class
+    assert merged is not None
     # Textual's own screen bindings (focus moves) carry no id; every one of ours does.
     bound = {b.id: b for keys in merged.key_to_bindings.values() for b in keys if b.id}
     assert set(bound) == {a.binding_id for a in table}

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import random
 from datetime import datetime, timedelta
+from typing import Any
 
 import peewee
 import pytest
@@ -134,7 +135,7 @@ def asking(monkeypatch: pytest.MonkeyPatch) -> list[list[int] | None]:
     answers: list[list[int] | None] = []
     real = search.page_by_asking
 
-    def recorded(*args, **kwargs):  # type: ignore[no-untyped-def]
+    def recorded(*args: Any, **kwargs: Any) -> list[int] | None:
         answers.append(real(*args, **kwargs))
         return answers[-1]
 

@@ -3,6 +3,8 @@ search the text, the requester's name, and their e-mail for those who may see co
 
 from __future__ import annotations
 
+import peewee
+
 from access import Gate
 from access.views import TicketQuery
 from store.models import Person, Ticket
@@ -13,7 +15,7 @@ def found(gate: Gate, text: str) -> set[int]:
     return {row.number for row in gate.list_tickets(TicketQuery(search=text), limit=500)}
 
 
-def test_search_terms(db) -> None:  # type: ignore[no-untyped-def]
+def test_search_terms(db: peewee.Database) -> None:
     w = b.world()
     katarzyna = Person.create(
         username="c7.weber", display_name="Katarzyna Weber", email="kasia.w@shop.example"

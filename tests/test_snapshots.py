@@ -4,6 +4,7 @@ persona: vic's footers must carry no action that changes anything."""
 from __future__ import annotations
 
 import pytest
+from textual.pilot import Pilot
 
 from access import Gate
 from store.db import connect
@@ -38,7 +39,7 @@ def test_inbox_after_moving_and_marking(snap_compare, demo: str) -> None:
     paging down and back, the second row marked, the cursor on the fourth, no other row left
     highlighted behind."""
 
-    async def run_before(pilot) -> None:  # type: ignore[no-untyped-def]
+    async def run_before(pilot: Pilot[int]) -> None:
         await settle(pilot)
         await pilot.press("pagedown", "pageup", "g", "j", "space", "j")
         await settle(pilot)
@@ -87,7 +88,7 @@ def test_role_editor(snap_compare, demo: str, persona: str, size: tuple[int, int
 def test_help(snap_compare, demo: str, size: tuple[int, int]) -> None:
     """The inbox's keys for ada, in a box that scrolls at 80x24."""
 
-    async def open_it(pilot) -> None:  # type: ignore[no-untyped-def]
+    async def open_it(pilot: Pilot[int]) -> None:
         await settle(pilot)
         await pilot.press("question_mark")
         await settle(pilot)

@@ -3,13 +3,14 @@ only for those who may read its notes."""
 
 from __future__ import annotations
 
+import peewee
 import pytest
 
 from access import Gate, NotFound, PermissionDenied
 from tests import builders as b
 
 
-def test_ticket_history_is_scoped(db) -> None:  # type: ignore[no-untyped-def]
+def test_ticket_history_is_scoped(db: peewee.Database) -> None:
     w = b.world()
     auditor = b.person("auditor")
     reader = b.person("reader")

@@ -9,14 +9,16 @@ import pytest
 from rich.console import Console
 
 from access import Gate, PermissionDenied
+from access.catalogue import TICKETS_TAKE
 from access.demo import DEMO_NOW
 from access.views import INBOX_DEFAULT, TicketQuery
 from screens.inbox import InboxScreen
 from screens.role_editor import RoleEditorScreen
 from screens.ticket_detail import TicketDetailScreen
 from store.db import connect
-from tests.tui_support import demo_database, make_app, settle
+from tests.tui_support import demo_database, make_app, row_under_cursor, settle, tick
 from ticketty.launch import build_app
+from tui.app import TickettyApp
 from tui.ticket_list import TicketList
 
 
@@ -73,7 +75,7 @@ async def test_supervisor_reassigns_marked_tickets_in_one_action(demo: str) -> N
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
         tickets = app.screen.query_one(TicketList)
-        first_three = [tickets.current_row().number]
+        first_three = [row_under_cursor(tickets).number]
         for _ in range(3):
             await pilot.press("space")
         await settle(pilot)
@@ -99,7 +101,7 @@ async def test_admin_grants_a_permission_and_the_other_person_sees_the_action(
         footer_keys = {b.action for _, b, on, _ in vic_app.screen.active_bindings.values() if on}
         assert "take" not in footer_keys
         with pytest.raises(PermissionDenied):
-            vic_app.gate.take(vic_app.screen.query_one(TicketList).current_row().number)
+            vic_app.gate.take(row_under_cursor(vic_app.screen.query_one(TicketList)).number)
 
     app = make_app(demo, "ada")
     async with app.run_test(size=(120, 40)) as pilot:
@@ -111,21 +113,10 @@ async def test_admin_grants_a_permission_and_the_other_person_sees_the_action(
         for _ in range(roles.index("Viewer")):
             await pilot.press("down")
         await settle(pilot)
-        assert app.screen.current.name == "Viewer"
+        assert app.screen.current is not None and app.screen.current.name == "Viewer"
         await pilot.press("tab")  # to the permission tree
-        tree = app.screen.query_one("#permission-tree")
-        tree.focus()
-        line = next(
-            i for i in range(tree.last_line + 1) if tree.get_node_at_line(i).data == "tickets"
-        )
-        tree.cursor_line = line
-        await pilot.press("enter")  # expand the tickets group
-        await settle(pilot)
-        take = next(
-            i for i in range(tree.last_line + 1) if tree.get_node_at_line(i).data == "tickets.take"
-        )
-        tree.cursor_line = take
-        await pilot.press("space", "ctrl+s")
+        await tick(pilot, app.screen, TICKETS_TAKE)
+        await pilot.press("ctrl+s")
         await settle(pilot)
 
     vic_app = make_app(demo, "vic")
@@ -134,7 +125,7 @@ async def test_admin_grants_a_permission_and_the_other_person_sees_the_action(
         assert vic_app.screen.check_action("take", ())
         await pilot.press("t")
         await settle(pilot)
-        row = vic_app.screen.query_one(TicketList).current_row()
+        row = row_under_cursor(vic_app.screen.query_one(TicketList))
     assert Gate(connect(str(demo)), "vic").get_ticket(row.number).row.assignee == "vic"
 
 
@@ -147,17 +138,18 @@ SGR = re.compile(r"\x1b\[[0-9;]*m")
 MOVE = re.compile(r"\x1b\[\d+;\d+H")
 
 
-def frame(app) -> str:
+def frame(app: TickettyApp) -> str:
     """The screen exactly as Textual would write it to the terminal."""
+    written = io.StringIO()
     console = Console(
-        file=io.StringIO(),
+        file=written,
         force_terminal=True,
         color_system="256",
         width=app.size.width,
         height=app.size.height,
     )
     console.print(app.screen._compositor.render_update(full=True), end="")
-    return console.file.getvalue()
+    return written.getvalue()
 
 
 def assert_only_textual_sequences(output: str, height: int) -> None:
@@ -219,7 +211,7 @@ async def test_inbox_shows_changes_made_since_it_was_read(demo: str) -> None:
         tickets = app.screen.query_one(TicketList)
         for _ in range(200):  # not settle(): each poll cancels the last, which it waits on
             await pilot.pause(0.05)
-            if tickets.current_row() is not None and tickets.current_row().number == number:
+            if (row := tickets.current_row()) is not None and row.number == number:
                 return
         raise AssertionError(f"#{number} never came to the top")
 

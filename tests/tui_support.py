@@ -5,16 +5,22 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from contextlib import suppress
+from pathlib import Path
+from typing import Any, TypeVar
 
 from textual.message import Message
 from textual.pilot import Pilot
+from textual.widgets import Tree
 from textual.worker import WorkerCancelled
 
 from access import Gate
 from access.demo import DEMO_NOW, build_demo
+from access.views import TicketRow
+from screens.role_editor import RoleEditorScreen
 from store.db import connect
 from ticketty.launch import build_app
 from tui.app import TickettyApp
+from tui.ticket_list import PAGE, TicketList
 
 
 def demo_database(location: str, tickets: int = 300) -> None:
@@ -23,14 +29,49 @@ def demo_database(location: str, tickets: int = 300) -> None:
     db.close()
 
 
-def make_app(location: str, username: str, refresh_seconds: float = 3600) -> TickettyApp:
+def make_app(location: str | Path, username: str, refresh_seconds: float = 3600) -> TickettyApp:
     """The app as `username` on the demo database, with the demo's fixed clock; by default it
     does not follow others' changes."""
     return build_app(
-        Gate(connect(location), username),
+        Gate(connect(str(location)), username),
         clock=lambda: DEMO_NOW,
         refresh_seconds=refresh_seconds,
     )
+
+
+def row_under_cursor(tickets: TicketList) -> TicketRow:
+    """The row the cursor is on; the test fails when that row is not loaded."""
+    row = tickets.current_row()
+    assert row is not None, f"no row loaded at the cursor ({tickets.cursor})"
+    return row
+
+
+def first_page(tickets: TicketList) -> list[TicketRow]:
+    """The rows of the list's first page (up to 100), which the test expects loaded."""
+    page = tickets._page_for(0)
+    assert page is not None, "the first page is not loaded"
+    return page[: min(tickets.total, PAGE)]
+
+
+def tree_line(tree: Tree[Any], data: object) -> int:
+    """The line of the node that carries `data`, among the lines the tree shows."""
+    return next(
+        line
+        for line in range(tree.last_line + 1)
+        if (node := tree.get_node_at_line(line)) is not None and node.data == data
+    )
+
+
+async def tick(pilot: Pilot[Any], editor: RoleEditorScreen, permission: str) -> None:
+    """Tick (or untick) `permission` in the role editor's tree, opening its group first."""
+    tree = editor.query_one("#permission-tree", Tree)
+    tree.focus()
+    tree.cursor_line = tree_line(tree, permission.split(".")[0])
+    await pilot.press("enter")
+    await settle(pilot)
+    tree.cursor_line = tree_line(tree, permission)
+    await pilot.press("space")
+    await settle(pilot)
 
 
 async def settle(pilot: Pilot) -> None:
@@ -48,12 +89,15 @@ async def settle(pilot: Pilot) -> None:
             break
 
 
+MessageType = TypeVar("MessageType", bound=Message)
+
+
 class Handled:
     """Messages as an app handles them, to await instead of sleeping: pass `hook` as
     `run_test(message_hook=...)`, call `expect` before the action, then await what it returns."""
 
     def __init__(self) -> None:
-        self._waiting: list[tuple[type[Message], Callable[[Message], bool], asyncio.Future]] = []
+        self._waiting: list[tuple[type[Any], Callable[[Any], bool], asyncio.Future[Any]]] = []
 
     def hook(self, message: Message) -> None:
         for waiting in list(self._waiting):
@@ -63,14 +107,14 @@ class Handled:
                 self._waiting.remove(waiting)
 
     def expect(
-        self, kind: type[Message], wanted: Callable[[Message], bool] = lambda _: True
-    ) -> asyncio.Future:
-        future = asyncio.get_running_loop().create_future()
+        self, kind: type[MessageType], wanted: Callable[[MessageType], bool] = lambda _: True
+    ) -> asyncio.Future[MessageType]:
+        future: asyncio.Future[MessageType] = asyncio.get_running_loop().create_future()
         self._waiting.append((kind, wanted, future))
         return future
 
 
-async def handled(future: asyncio.Future, pilot: Pilot) -> Message:
+async def handled(future: asyncio.Future[MessageType], pilot: Pilot[Any]) -> MessageType:
     """The awaited message (within 20 s), then the app settled after handling it."""
     message = await asyncio.wait_for(future, 20)
     await settle(pilot)

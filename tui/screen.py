@@ -11,16 +11,15 @@ an action naming one the catalogue does not know fails at import.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
+from typing import Any, ClassVar, TypeVar
 
+from textual import getters
 from textual.binding import Binding, BindingType
 from textual.screen import ModalScreen, Screen
 
 from access import Gate
 from access.catalogue import PERMISSIONS, PermissionKey
-
-if TYPE_CHECKING:
-    from tui.app import TickettyApp
+from tui.app import TickettyApp
 
 ResultType = TypeVar("ResultType")
 
@@ -53,12 +52,13 @@ class Action:
         )
 
 
-class GateAccess:
-    """The typed app, the gate, and the person's permissions, for a screen of any kind.
+class GateAccess(Screen[ResultType]):
+    """The typed app, the gate, and the person's permissions: the base of full and modal screens.
 
     The person's permissions live in one place, `app.permissions` (read with the inbox's first
     page); `refresh_permissions` reads them again after a change that may alter them."""
 
+    app = getters.app(TickettyApp)  # Textual's typed `app`: this app, not any App
     ACTIONS: ClassVar[tuple[Action, ...]] = ()
     BINDINGS: ClassVar[list[BindingType]]
     _needs: ClassVar[dict[str, PermissionKey]] = {}
@@ -73,11 +73,6 @@ class GateAccess:
             for action in base.__dict__.get("ACTIONS", ())
             if action.permission is not None
         }
-
-    @property
-    def app(self) -> TickettyApp:
-        # A mixin: `app` comes from the Screen after it in the MRO, which mypy cannot see here.
-        return cast("TickettyApp", super().app)  # type: ignore[misc]
 
     @property
     def gate(self) -> Gate:
@@ -97,9 +92,7 @@ class GateAccess:
         return needed is None or self.allows(needed)
 
 
-# For mypy, GateAccess narrows Textual's `app` (an App[object]) to this app, as Posting does with a
-# cast; App is invariant in its result type, so the narrowing reads as incompatible.
-class TickettyScreen(GateAccess, Screen[ResultType]):  # type: ignore[misc]
+class TickettyScreen(GateAccess[ResultType]):
     """A full screen of Ticketty."""
 
     def refresh_permissions(self) -> None:
@@ -112,5 +105,8 @@ class TickettyScreen(GateAccess, Screen[ResultType]):  # type: ignore[misc]
         self.refresh_bindings()
 
 
-class TickettyModal(GateAccess, ModalScreen[ResultType]):  # type: ignore[misc]  # as above
-    """A modal screen of Ticketty that talks to the gate."""
+class TickettyModal(ModalScreen[ResultType], GateAccess[ResultType]):
+    """A modal screen of Ticketty that talks to the gate.
+
+    ModalScreen comes first: Textual takes a screen's CSS (the dimmed backdrop) along its first
+    base."""
