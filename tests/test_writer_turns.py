@@ -7,7 +7,6 @@ from __future__ import annotations
 import fcntl
 import multiprocessing
 import os
-import signal
 import threading
 import time
 from collections.abc import Callable
@@ -112,7 +111,7 @@ def test_a_writer_killed_during_its_turn_blocks_nobody(path: str) -> None:
     holder = CONTEXT.Process(target=_hold_a_turn, args=(path, holding))
     holder.start()
     assert holding.wait(30)
-    os.kill(holder.pid, signal.SIGKILL)
+    holder.kill()  # SIGKILL
     holder.join(30)
     db = TurnTakingSqliteDatabase(path, write_timeout=5)
     with db.atomic():
