@@ -108,7 +108,8 @@ def test_whole_words_unless_starred(db, helpdesk: Helpdesk) -> None:
     )
 
 
-def _plan(text: str) -> str:
+def _explained(text: str, explain: str) -> list[tuple]:
+    """The plan of a first page of `text` in inbox order, as `explain` gives it."""
     keys = (
         Ticket.select(Ticket.number)
         .where(search.public_match(text, in_order=True))
@@ -116,8 +117,11 @@ def _plan(text: str) -> str:
         .limit(100)
     )
     sql, params = keys.sql()
-    rows = Ticket._meta.database.execute_sql(f"EXPLAIN QUERY PLAN {sql}", params).fetchall()
-    return " | ".join(row[-1] for row in rows)
+    return Ticket._meta.database.execute_sql(f"{explain} {sql}", params).fetchall()
+
+
+def _plan(text: str) -> str:
+    return " | ".join(row[-1] for row in _explained(text, "EXPLAIN QUERY PLAN"))
 
 
 @pytest.mark.sqlite_only(reason="SQLite's query plans (EXPLAIN QUERY PLAN)")
@@ -173,3 +177,21 @@ def test_asking_declines_a_word_absent_from_recent_tickets(db, helpdesk: Helpdes
     found = [r.number for r in gate.list_tickets(TicketQuery(search="oldword"), limit=100)]
     assert found == old[:100]
     assert asking == [None]
+
+
+def _postgres_plan(text: str) -> str:
+    return "\n".join(row[0] for row in _explained(text, "EXPLAIN"))
+
+
+@pytest.mark.postgresql_only(reason="PostgreSQL's query plans and column statistics")
+def test_a_rare_word_is_fetched_before_the_inbox_order_is_walked(db, helpdesk: Helpdesk) -> None:
+    """A word the statistics do not list (an order number) would have the planner walk the
+    whole inbox index for a page; a common one must still walk it, never sort every match."""
+    with db.atomic():
+        for number in list(helpdesk[0])[:3]:
+            Ticket.update(subject="parcel 4711").where(Ticket.number == number).execute()
+    db.execute_sql("ANALYZE ticket_search")
+    for rare in ("4711", "parcel 4711"):
+        assert "InitPlan" in _postgres_plan(rare), rare
+    for common in ("commonword", "refund*", "midword commonword"):
+        assert "InitPlan" not in _postgres_plan(common), common

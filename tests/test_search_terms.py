@@ -36,3 +36,30 @@ def test_search_terms(db: peewee.Database) -> None:
         assert found(gate, "katarzyna kettle") == set()  # every word in one place
         assert (found(gate, "kasia") == {from_her}) is sees_email
         assert gate.count_tickets(TicketQuery(search="kasia")) == (1 if sees_email else 0)
+
+
+def test_accents_and_case_fold_alike_on_every_backend(db) -> None:  # type: ignore[no-untyped-def]
+    """Whole words compared without case or accents, in the subject, the conversation and
+    (for those who may read them) the notes; `word*` stands for the words it begins."""
+    w = b.world()
+    in_subject = b.ticket(w.s1, w.customer, subject="Zwrot zamówienia 1", body="Proszę o zwrot")
+    in_body = b.ticket(w.s1, w.customer, subject="Paczka", body="ZAMOWIENIA nie ma, zażółć")
+    other_form = b.ticket(w.s1, w.customer, subject="Zamówienie anulowane")
+    longer = b.ticket(w.s1, w.customer, subject="W zamówieniach brak faktury")
+    in_note = b.ticket(w.s1, w.customer, subject="Etykieta", note="Sprawdzić Zamówienia klienta")
+    reader, lister = b.person("reader"), b.person("lister")
+    b.role("Reader", ["tickets.list", "tickets.view_notes"], holders=[reader])
+    b.role("Lister", ["tickets.list"], holders=[lister])
+    words = {in_subject, in_body}
+    begun = {in_subject, in_body, other_form, longer}
+    for who, notes in (("reader", {in_note}), ("lister", set())):
+        gate = Gate(db, who)
+        for text in ("zamowienia", "zamówienia", "ZAMÓWIENIA", "Zamowienia", "zAmÓwIeNiA"):
+            assert found(gate, text) == words | notes, (who, text)
+        for text in ("zamowieni*", "ZAMÓWIENI*", "Zamówieni*"):
+            assert found(gate, text) == begun | notes, (who, text)
+        assert found(gate, "zamówieniach") == {longer}
+        assert found(gate, "zamowien") == set()  # a whole word, unless starred
+        assert found(gate, "zwrot ZAMÓWIENIA") == {in_subject}  # every word, any case
+        assert found(gate, "ZAŻÓŁĆ") == found(gate, "zażółć") == {in_body}
+        assert gate.count_tickets(TicketQuery(search="ZAMOWIENIA")) == len(words | notes)
