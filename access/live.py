@@ -1,9 +1,9 @@
 """Staying live: what others changed since a session last looked, asked cheaply and often.
 
-`ChangeFeed.poll()` costs one query of the store's change signal when nothing happened; when
-something did, one more read of the new audit events, summed up as `Changes` so each screen
-reads again only what concerns it. Refused attempts (`denied.*`) change nothing and are left
-out.
+`ChangeFeed.poll()` costs one query of the store's change signal when nothing happened (none
+where the database pushes the signal and the poll waits for it); when something did, one more
+read of the new audit events, summed up as `Changes` so each screen reads again only what
+concerns it. Refused attempts (`denied.*`) change nothing and are left out.
 """
 
 from __future__ import annotations
@@ -43,13 +43,19 @@ class ChangeFeed:
         `poll`."""
         self._signal: ChangeSignal = signal_for(database_proxy.obj)
         self.head = newest_event() if head is None else head
-        self.asked = 0  # polls: one query of the signal each
+        self.asked = 0  # polls: one question to the signal each
         self.read = 0  # polls that also read new audit events
 
-    def poll(self) -> Changes | None:
-        """None when nothing changed; otherwise what did."""
+    @property
+    def pushed(self) -> bool:
+        """Whether the database sends the change signal, so a poll can wait for it."""
+        return self._signal.pushed
+
+    def poll(self, wait: float = 0) -> Changes | None:
+        """None when nothing changed; otherwise what did. `wait`: how long to wait for a
+        change where the signal is pushed (no query while waiting)."""
         self.asked += 1
-        if not self._signal.moved():
+        if not self._signal.moved(wait):
             return None
         self.read += 1
         events = events_after(self.head)

@@ -7,8 +7,8 @@ Prints one JSON line. The app runs headless as ada with the session's own refres
 other agent is a process of its own that sets the status of a ticket and says when its
 transaction committed. A latency runs from that commit to the first frame written that shows
 the new status (the inbox's top row, or the ticket screen's fields). The idle cost counts the
-SQL statements every connection of the app's process runs (SQLite's trace hook) over twenty
-intervals in which nobody writes.
+SQL statements every connection of the app's process runs (SQLite's trace hook; on PostgreSQL
+each statement handed to a psycopg cursor) over twenty intervals in which nobody writes.
 """
 
 from __future__ import annotations
@@ -40,12 +40,33 @@ for line in sys.stdin:
 
 
 class Statements:
-    """Counts the statements of every SQLite connection opened after `install`."""
+    """Counts the statements of every SQLite connection opened after `install`, and every
+    statement run through a psycopg cursor (a connection's `execute` goes through one)."""
 
     count = 0
 
     @classmethod
     def install(cls) -> None:
+        cls._install_sqlite()
+        try:
+            import psycopg
+        except ImportError:
+            return
+        for method in ("execute", "executemany"):
+            cls._count_calls(psycopg.Cursor, method)
+
+    @classmethod
+    def _count_calls(cls, owner: type, name: str) -> None:
+        run = getattr(owner, name)
+
+        def counting(self: object, *args: Any, **kwargs: Any) -> Any:
+            cls.count += 1
+            return run(self, *args, **kwargs)
+
+        setattr(owner, name, counting)
+
+    @classmethod
+    def _install_sqlite(cls) -> None:
         connect = sqlite3.connect
 
         def counting(*args: Any, **kwargs: Any) -> sqlite3.Connection:

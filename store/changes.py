@@ -1,10 +1,11 @@
-"""The change signal: how a session learns, at the cost of one cheap query, that someone
-committed something since it last asked.
+"""The change signal: how a session learns that someone committed something since it last
+asked: at the cost of one cheap query (SQLite), or of none, waiting for the database to say so
+(PostgreSQL's notifications).
 
-A session asks once per refresh interval, from one thread. Only when the signal moved does it
-read what changed (the audit events after the newest one it knows, `events_after`): every
-change writes one in its own transaction, so the audit log says which tickets, roles, groups,
-people and sources to read again.
+A session asks from one thread, at most once per refresh interval. Only when the signal moved
+does it read what changed (the audit events after the newest one it knows, `events_after`):
+every change writes one in its own transaction, so the audit log says which tickets, roles,
+groups, people and sources to read again.
 """
 
 from __future__ import annotations
@@ -21,8 +22,12 @@ from store.rows import tuple_rows
 
 
 class ChangeSignal(Protocol):
-    def moved(self) -> bool:
-        """Whether anything may have been committed since the last call (True on the first)."""
+    # Whether the database sends the signal: then `moved` waits for it without a query.
+    pushed: bool
+
+    def moved(self, wait: float = 0) -> bool:
+        """Whether anything may have been committed since the last call (True on the first);
+        a pushed signal is waited for up to `wait` seconds."""
         ...
 
     def close(self) -> None: ...
@@ -33,11 +38,13 @@ class SqliteDataVersion:
     on each commit made by any other connection (this process's workers included) and on a
     checkpoint, and reads no page of the database."""
 
+    pushed = False
+
     def __init__(self, path: str) -> None:
         self._connection = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
         self._seen: int | None = None
 
-    def moved(self) -> bool:
+    def moved(self, wait: float = 0) -> bool:
         version = self._connection.execute("PRAGMA data_version").fetchone()[0]
         moved = version != self._seen
         self._seen = version
@@ -51,9 +58,12 @@ class PostgresNotifications:
     """PostgreSQL's LISTEN on a connection of its own: the server sends a notification when a
     transaction that wrote an audit event commits (a trigger, `store.dialect`).
 
-    Asking costs one empty statement (`SELECT`, no table read): the server hands a listening
+    Waiting costs no statement: the notification arrives on the connection's socket. Asking at
+    once costs one empty statement (`SELECT`, no table read): the server hands a listening
     session its notifications before it answers, so a change committed before the question is
     never missed, however late the notification would have arrived on its own."""
+
+    pushed = True
 
     def __init__(self, db: peewee.PostgresqlDatabase) -> None:
         import psycopg
@@ -63,11 +73,14 @@ class PostgresNotifications:
         self._connection.execute(f"LISTEN {CHANGE_CHANNEL}")
         self._first = True
 
-    def moved(self) -> bool:
-        self._connection.execute("SELECT")
-        arrived = bool(list(self._connection.notifies(timeout=0)))
+    def moved(self, wait: float = 0) -> bool:
         first, self._first = self._first, False
-        return arrived or first
+        if first:
+            return True
+        if wait <= 0:
+            self._connection.execute("SELECT")
+        # Notifications that arrive together come as one; one is enough to say "read".
+        return any(True for _ in self._connection.notifies(timeout=wait, stop_after=1))
 
     def close(self) -> None:
         self._connection.close()

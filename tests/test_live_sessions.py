@@ -14,6 +14,7 @@ import pytest
 from textual.pilot import Pilot
 
 from access import Gate
+from access.live import ChangeFeed
 from access.views import TicketQuery
 from screens.role_editor import RoleEditorScreen
 from screens.ticket_detail import TicketDetailScreen
@@ -211,19 +212,52 @@ async def test_the_usergroups_screen_shows_a_field_added_elsewhere(demo: str) ->
         assert "#returns" in str(screen.query_one("#detail-text").render())
 
 
+async def watching(pilot) -> ChangeFeed:  # type: ignore[no-untyped-def]
+    """The session's change feed, once it has asked twice (the first ask reads what the
+    opening missed)."""
+    feed = pilot.app.watcher.feed
+    while feed is None or feed.asked < 2:
+        await pilot.pause(FAST)
+        feed = pilot.app.watcher.feed
+    return feed
+
+
 async def test_an_idle_session_asks_one_cheap_question_per_interval(demo: str) -> None:
     app = make_app(demo, "ada", FAST)
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
-        feed = app.watcher.feed
-        while feed is None or feed.asked < 2:  # the first ask reads what the opening missed
-            await pilot.pause(FAST)
-            feed = app.watcher.feed
+        feed = await watching(pilot)
         asked, read = feed.asked, feed.read
         while feed.asked < asked + 10:
             await pilot.pause(FAST)
         assert feed.read == read  # nothing changed: ten asks, no read of anything
         assert not list(app.workers)  # and no screen read anything
+
+
+@pytest.mark.postgresql_only(reason="the server's notifications; SQLite asks data_version")
+async def test_an_idle_session_on_postgresql_sends_no_statement(demo: str) -> None:
+    """The session waits for the server's notification: over ten intervals none of the
+    app's connections sends a statement (each one's last statement start stays put)."""
+    import psycopg
+
+    app = make_app(demo, "ada", FAST)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        feed = await watching(pilot)
+        with psycopg.connect(demo, autocommit=True) as server:
+
+            def statements() -> set[tuple]:
+                return set(
+                    server.execute(
+                        "SELECT pid, query_start FROM pg_stat_activity "
+                        "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                    ).fetchall()
+                )
+
+            before, asked = statements(), feed.asked
+            while feed.asked < asked + 10:
+                await pilot.pause(FAST)
+            assert statements() == before
 
 
 async def test_a_change_that_changes_nothing_is_said_and_writes_nothing(demo: str) -> None:

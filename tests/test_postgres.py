@@ -178,3 +178,32 @@ def test_the_change_signal_is_a_notification(db, db_location: str) -> None:
     assert signal.moved()
     assert not signal.moved()
     signal.close()
+
+
+def test_the_change_signal_is_waited_for_without_a_statement(db, db_location: str) -> None:
+    """A session waiting for others' changes sends the server nothing: its listening
+    connection's last statement stays `LISTEN`, and a commit elsewhere ends the wait."""
+    from access import Gate
+    from access.catalogue import PERMISSIONS
+    from store.changes import signal_for
+    from tests import builders
+
+    w = builders.world()
+    builders.role("Admin", PERMISSIONS, holders=[builders.person("boss")])
+    signal = signal_for(db)
+    assert signal.pushed and signal.moved()  # the first question always says "read"
+
+    def listening() -> list[tuple]:
+        return db.execute_sql(
+            "SELECT pid, query, query_start FROM pg_stat_activity "
+            "WHERE datname = current_database() AND query LIKE 'LISTEN %%'"
+        ).fetchall()
+
+    before = listening()
+    assert len(before) == 1
+    assert not signal.moved(wait=0.2)
+    Gate(connect(db_location), "boss").reply(w.t_s1, "hello")
+    assert signal.moved(wait=30)
+    assert not signal.moved(wait=0.2)
+    assert listening() == before
+    signal.close()

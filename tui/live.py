@@ -1,6 +1,8 @@
-"""Staying live: one thread per session asks the change feed once per refresh interval and, when
-others changed something, tells the app what, with the person's permissions read again when
-they may differ. The event loop does no database work for it.
+"""Staying live: one thread per session asks the change feed once per refresh interval (on
+PostgreSQL it waits for the server's notification instead, and reads at once when one comes,
+then no sooner than an interval later) and, when others changed something, tells the app what,
+with the person's permissions read again when they may differ. The event loop does no database
+work for it.
 
 The app then sends `OthersChanged` to every screen in its stack; each reads again only what
 concerns it (the ticket screen its ticket, the usergroups screen groups and fields, ...).
@@ -62,11 +64,15 @@ class Watcher:
 
     def run(self) -> None:
         self.feed = feed = ChangeFeed(self.head)
+        pause = self.interval
         try:
-            while not self._stop.wait(self.interval):
+            while not self._stop.wait(pause):
+                pause = self.interval  # after a read: a burst of changes is read as one
                 try:
-                    changes = feed.poll()
+                    changes = feed.poll(wait=self.interval)
                     if changes is None:
+                        if feed.pushed:
+                            pause = 0  # the poll itself waited an interval for a change
                         continue
                     permissions = None
                     if changes.grants_may_differ:
