@@ -12,13 +12,17 @@ from __future__ import annotations
 
 import sqlite3
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import peewee
 
+from store.db import DatabaseError
 from store.dialect import CHANGE_CHANNEL
 from store.models import AuditEvent
 from store.rows import tuple_rows
+
+if TYPE_CHECKING:
+    import psycopg
 
 
 class ChangeSignal(Protocol):
@@ -66,21 +70,36 @@ class PostgresNotifications:
     pushed = True
 
     def __init__(self, db: peewee.PostgresqlDatabase) -> None:
-        import psycopg
-
-        settings = {k: v for k, v in db.connect_params.items() if k != "cursor_factory"}
-        self._connection = psycopg.connect(dbname=db.database, autocommit=True, **settings)
-        self._connection.execute(f"LISTEN {CHANGE_CHANNEL}")
+        self._settings = {k: v for k, v in db.connect_params.items() if k != "cursor_factory"}
+        self._database = db.database
+        self._connection = self._listen()
         self._first = True
 
+    def _listen(self) -> psycopg.Connection[Any]:
+        import psycopg
+
+        connection = psycopg.connect(dbname=self._database, autocommit=True, **self._settings)
+        connection.execute(f"LISTEN {CHANGE_CHANNEL}")
+        return connection
+
     def moved(self, wait: float = 0) -> bool:
+        """Raises DatabaseError when the connection is lost; the next call listens anew."""
+        import psycopg
+
         first, self._first = self._first, False
-        if first:
-            return True
-        if wait <= 0:
-            self._connection.execute("SELECT")
-        # Notifications that arrive together come as one; one is enough to say "read".
-        return any(True for _ in self._connection.notifies(timeout=wait, stop_after=1))
+        try:
+            if self._connection.closed:
+                self._connection = self._listen()
+                return True  # what was notified meanwhile is lost: read
+            if first:
+                return True
+            if wait <= 0:
+                self._connection.execute("SELECT")
+            # Notifications that arrive together come as one; one is enough to say "read".
+            return any(True for _ in self._connection.notifies(timeout=wait, stop_after=1))
+        except psycopg.OperationalError as exc:
+            self._connection.close()
+            raise DatabaseError("lost the connection that listens for others' changes") from exc
 
     def close(self) -> None:
         self._connection.close()

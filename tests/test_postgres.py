@@ -207,3 +207,29 @@ def test_the_change_signal_is_waited_for_without_a_statement(db, db_location: st
     assert not signal.moved(wait=0.2)
     assert listening() == before
     signal.close()
+
+
+def test_a_lost_listening_connection_is_said_and_listened_anew(db, db_location: str) -> None:
+    """A server that drops the listening session (a restart, an admin) is a DatabaseError
+    for that question; the next one listens again and says "read", since notifications were
+    lost meanwhile; changes after it are notified as before."""
+    from access import Gate
+    from access.catalogue import PERMISSIONS
+    from store.changes import signal_for
+    from tests import builders
+
+    w = builders.world()
+    builders.role("Admin", PERMISSIONS, holders=[builders.person("boss")])
+    signal = signal_for(db)
+    assert signal.moved()
+    db.execute_sql(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+        "WHERE datname = current_database() AND query LIKE 'LISTEN %%'"
+    )
+    with pytest.raises(DatabaseError, match="lost the connection"):
+        signal.moved(wait=30)
+    assert signal.moved()
+    assert not signal.moved()
+    Gate(connect(db_location), "boss").reply(w.t_s1, "hello")
+    assert signal.moved(wait=30)
+    signal.close()
