@@ -212,13 +212,13 @@ async def test_the_usergroups_screen_shows_a_field_added_elsewhere(demo: str) ->
         assert "#returns" in str(screen.query_one("#detail-text").render())
 
 
-async def watching(pilot) -> ChangeFeed:  # type: ignore[no-untyped-def]
+async def watching(pilot: Pilot[Any], app: TickettyApp) -> ChangeFeed:
     """The session's change feed, once it has asked twice (the first ask reads what the
     opening missed)."""
-    feed = pilot.app.watcher.feed
+    feed = app.watcher.feed
     while feed is None or feed.asked < 2:
         await pilot.pause(FAST)
-        feed = pilot.app.watcher.feed
+        feed = app.watcher.feed
     return feed
 
 
@@ -226,7 +226,7 @@ async def test_an_idle_session_asks_one_cheap_question_per_interval(demo: str) -
     app = make_app(demo, "ada", FAST)
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
-        feed = await watching(pilot)
+        feed = await watching(pilot, app)
         asked, read = feed.asked, feed.read
         while feed.asked < asked + 10:
             await pilot.pause(FAST)
@@ -243,7 +243,7 @@ async def test_an_idle_session_on_postgresql_sends_no_statement(demo: str) -> No
     app = make_app(demo, "ada", FAST)
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
-        feed = await watching(pilot)
+        feed = await watching(pilot, app)
         with psycopg.connect(demo, autocommit=True) as server:
 
             def statements() -> set[tuple]:

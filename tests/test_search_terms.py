@@ -38,7 +38,7 @@ def test_search_terms(db: peewee.Database) -> None:
         assert gate.count_tickets(TicketQuery(search="kasia")) == (1 if sees_email else 0)
 
 
-def test_accents_and_case_fold_alike_on_every_backend(db) -> None:  # type: ignore[no-untyped-def]
+def test_accents_and_case_fold_alike_on_every_backend(db: peewee.Database) -> None:
     """Whole words compared without case or accents, in the subject, the conversation and
     (for those who may read them) the notes; `word*` stands for the words it begins."""
     w = b.world()
