@@ -22,12 +22,23 @@ from access.errors import (
     AccessError,
     Conflict,
     InvalidInput,
+    NoChange,
     PermissionDenied,
     UnknownPerson,
 )
 from access.grants import Grants, read_grants
+from access.lookup import require_free_name
+from access.versions import TARGET_KIND, bump
 from store.db import DatabaseError, describe_failure
-from store.models import Person, PersonRole, RolePermission, database_proxy
+from store.models import (
+    Person,
+    PersonRole,
+    Role,
+    RolePermission,
+    Source,
+    Usergroup,
+    database_proxy,
+)
 
 
 class GateBase:
@@ -103,6 +114,25 @@ class GateBase:
 
     def record(self, action: str, target_kind: str, target_id: int | None, **kw: Any) -> None:
         audit.record(self.person_id, action, target_kind, target_id, **kw)
+
+    def rename(
+        self,
+        row: Role | Usergroup | Source,
+        new_name: str,
+        expected_version: int | None,
+        what: str,
+        action: str,
+    ) -> None:
+        """Rename a role, usergroup or source inside the write transaction: the same name is no
+        change, a taken one is refused, the version is compared and set, the rename audited."""
+        name = row.name
+        if new_name == name:
+            raise NoChange(f"{what} {name} is already so named; nothing changed")
+        model = type(row)
+        require_free_name(model.name, new_name, what)
+        bump(row, expected_version, f"{what} {name}")
+        model.update(name=new_name).where(model.id == row.id).execute()
+        self.record(action, TARGET_KIND[model], row.id, before=name, after=new_name)
 
     def record_denied(self, action: str, target_kind: str, target_id: int | None, why: str) -> None:
         """Refused attempts are logged too, in a transaction of their own (the refused change

@@ -157,13 +157,7 @@ class RoleAdmin(GateBase):
         self.require(ROLES_EDIT)
         new_name = checked_name(new_name, "role name")
         with self.writing():
-            role = role_named(name)
-            if new_name == name:
-                raise NoChange(f"role {name} is already so named; nothing changed")
-            require_free_name(Role.name, new_name, "role")
-            bump(role, expected_version, f"role {name}")
-            Role.update(name=new_name).where(Role.id == role.id).execute()
-            self.record("role.rename", "role", role.id, before=name, after=new_name)
+            self.rename(role_named(name), new_name, expected_version, "role", "role.rename")
 
     def delete_role(
         self, name: str, *, even_if_held: bool = False, expected_version: int | None = None

@@ -129,13 +129,7 @@ class SourceAdmin(GateBase):
         self.require(SOURCES_EDIT)
         new_name = checked_name(new_name, "source name")
         with self.writing():
-            source = source_named(name)
-            if new_name == name:
-                raise NoChange(f"source {name} is already so named; nothing changed")
-            require_free_name(Source.name, new_name, "source")
-            bump(source, expected_version, f"source {name}")
-            Source.update(name=new_name).where(Source.id == source.id).execute()
-            self.record("source.rename", "source", source.id, before=name, after=new_name)
+            self.rename(source_named(name), new_name, expected_version, "source", "source.rename")
 
     def set_archived(
         self, name: str, archived: bool, *, expected_version: int | None = None

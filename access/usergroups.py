@@ -91,12 +91,7 @@ class UsergroupAdmin(GateBase):
         new_name = checked_name(new_name, "group name")
         with self.writing():
             group = self._group(name, grants)
-            if new_name == name:
-                raise NoChange(f"usergroup {name} is already so named; nothing changed")
-            require_free_name(Usergroup.name, new_name, "usergroup")
-            bump(group, expected_version, f"usergroup {name}")
-            Usergroup.update(name=new_name).where(Usergroup.id == group.id).execute()
-            self.record("group.rename", "usergroup", group.id, before=name, after=new_name)
+            self.rename(group, new_name, expected_version, "usergroup", "group.rename")
 
     def group_ticket_count(self, name: str) -> int:
         """The group's tickets the person sees, for the delete question."""
