@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import inspect
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
@@ -133,6 +133,20 @@ class GateBase:
         bump(row, expected_version, f"{what} {name}")
         model.update(name=new_name).where(model.id == row.id).execute()
         self.record(action, TARGET_KIND[model], row.id, before=name, after=new_name)
+
+    def update_recorded(
+        self,
+        row: peewee.Model,
+        changes: Mapping[peewee.Field, object],
+        action: str,
+        target_kind: str,
+    ) -> None:
+        """Write `changes` to `row` and audit them, each field's value before and after."""
+        before = {f.name: getattr(row, f.name) for f in changes}
+        model = type(row)
+        model.update(changes).where(model._meta.primary_key == row.get_id()).execute()
+        after = {f.name: v for f, v in changes.items()}
+        self.record(action, target_kind, row.get_id(), before=before, after=after)
 
     def record_denied(self, action: str, target_kind: str, target_id: int | None, why: str) -> None:
         """Refused attempts are logged too, in a transaction of their own (the refused change

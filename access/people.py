@@ -94,18 +94,10 @@ class PeopleAdmin(GateBase):
                 raise PermissionDenied(
                     f"{self.username} cannot edit {username}, who holds more than {self.username}"
                 )
-            before = {f.name: getattr(person, f.name) for f in changes}
-            if all(before[f.name] == v for f, v in changes.items()):
+            if all(getattr(person, f.name) == v for f, v in changes.items()):
                 raise NoChange(f"{username} is already so; nothing changed")
             bump(person, expected_version, username)
-            Person.update(changes).where(Person.id == person.id).execute()
-            self.record(
-                "person.edit",
-                "person",
-                person.id,
-                before=before,
-                after={f.name: v for f, v in changes.items()},
-            )
+            self.update_recorded(person, changes, "person.edit", "person")
 
     def set_active(
         self, username: str, active: bool, *, expected_version: int | None = None

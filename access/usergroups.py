@@ -286,16 +286,7 @@ class UsergroupAdmin(GateBase):
         if position is not None:
             changes[CustomField.position] = position
         with self.writing():
-            field = field_named(name)
-            before = {f.name: getattr(field, f.name) for f in changes}
-            CustomField.update(changes).where(CustomField.id == field.id).execute()
-            self.record(
-                "field.update",
-                "field",
-                field.id,
-                before=before,
-                after={f.name: v for f, v in changes.items()},
-            )
+            self.update_recorded(field_named(name), changes, "field.update", "field")
 
     def set_field_value(
         self, group: str, field_name: str, value: str, *, expected_version: int | None = None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -13,7 +14,7 @@ from access.audit import verify_chain
 from access.catalogue import PERMISSIONS
 from store import dialect
 from store.db import DatabaseError, connect
-from store.models import AuditEvent, Person
+from store.models import AuditEvent, CustomField, Person
 from tests import builders
 
 HOSTILE = [
@@ -67,12 +68,14 @@ def test_every_change_writes_one_audit_event(db, world) -> None:
         ("group.member.add", lambda: gate.add_member("Team", "other")),
         ("group.supervisor.add", lambda: gate.add_supervisor("Team", "other")),
         ("field.define", lambda: gate.define_field("Phone", "phone")),
+        ("field.update", lambda: gate.update_field("Phone", required=True)),
         ("group.field", lambda: gate.set_field_value("Team", "Phone", "+48 12 345 67 89")),
         ("group.rename", lambda: gate.rename_group("Team", "Squad")),
         ("group.delete", lambda: gate.delete_group("Squad")),
         ("source.add", lambda: gate.add_source("Phone line", "phone")),
         ("source.archive", lambda: gate.set_archived("Phone line", True)),
         ("source.restore", lambda: gate.set_archived("Phone line", False)),
+        ("source.rename", lambda: gate.rename_source("Phone line", "Hotline")),
     ]
     boss = Person.get(Person.username == "boss").id
     for action, change in changes:
@@ -84,6 +87,26 @@ def test_every_change_writes_one_audit_event(db, world) -> None:
     moved = AuditEvent.get(AuditEvent.action == "ticket.move")
     assert (moved.before, moved.after) == ("", '"Returns"')
     assert verify_chain() is None
+
+
+def test_field_edits_write_and_audit_the_fields_they_change(db, world) -> None:
+    gate = Gate(db, "boss")
+    gate.add_person("newbie", "New Person", phone="+48 111 111 111")
+    gate.edit_person("newbie", display_name="Newer Person")
+    gate.define_field("Phone", "phone")
+    gate.update_field("Phone", new_name="Desk phone", required=True)
+    person = Person.get(Person.username == "newbie")
+    assert (person.display_name, person.phone) == ("Newer Person", "+48 111 111 111")
+    field = CustomField.get(CustomField.name == "Desk phone")
+    assert (field.required, field.retired) == (True, False)
+    edited = AuditEvent.get(AuditEvent.action == "person.edit")
+    assert (edited.target_kind, edited.target_id) == ("person", person.id)
+    assert json.loads(edited.before) == {"display_name": "New Person"}
+    assert json.loads(edited.after) == {"display_name": "Newer Person"}
+    updated = AuditEvent.get(AuditEvent.action == "field.update")
+    assert (updated.target_kind, updated.target_id) == ("field", field.id)
+    assert json.loads(updated.before) == {"name": "Phone", "required": False}
+    assert json.loads(updated.after) == {"name": "Desk phone", "required": True}
 
 
 def test_audit_log_is_append_only_and_chained(db, world) -> None:
