@@ -9,6 +9,7 @@ ticket refused, already so, or changed by someone else is skipped; the rest go a
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Any
 
@@ -89,17 +90,7 @@ class BulkTickets(GateBase):
     ) -> BulkOutcome:
         """The dry run: which tickets the change would alter, which it would skip and why.
         Writes nothing."""
-        grants = self.grants()
-        target = self._bulk_target(grants, kind, value)
-        wanted = _unique(numbers)
-        changed: list[int] = []
-        skipped: dict[str, list[int]] = {}
-        for chunk in _chunks(wanted):
-            will, skip, _ = self._sort_chunk(grants, target, chunk, versions or {})
-            changed += will
-            for reason, which in skip.items():
-                skipped.setdefault(reason, []).extend(which)
-        return BulkOutcome.of(_describe(target), changed, skipped, applied=False)
+        return self._bulk(kind, numbers, value, versions or {}, apply=False)
 
     def apply_bulk(
         self,
@@ -112,20 +103,30 @@ class BulkTickets(GateBase):
         """The change, chunk by chunk: each chunk is sorted again inside its transaction, its
         tickets updated in one statement, and one audit row written per ticket changed or
         refused."""
+        return self._bulk(kind, numbers, value, versions or {}, apply=True)
+
+    def _bulk(
+        self,
+        kind: str,
+        numbers: Iterable[int],
+        value: str | None,
+        versions: Mapping[int, int],
+        *,
+        apply: bool,
+    ) -> BulkOutcome:
         grants = self.grants()
         target = self._bulk_target(grants, kind, value)
         changed: list[int] = []
         skipped: dict[str, list[int]] = {}
         for chunk in _chunks(_unique(numbers)):
-            with self.writing():
-                will, skip, before = self._sort_chunk(
-                    grants, target, chunk, versions or {}, lock=True
-                )
-                self._write_chunk(grants, target, will, before, skip)
+            with self.writing() if apply else nullcontext():
+                will, skip, before = self._sort_chunk(grants, target, chunk, versions, lock=apply)
+                if apply:
+                    self._write_chunk(grants, target, will, before, skip)
             changed += will
             for reason, which in skip.items():
                 skipped.setdefault(reason, []).extend(which)
-        return BulkOutcome.of(_describe(target), changed, skipped, applied=True)
+        return BulkOutcome.of(_describe(target), changed, skipped, applied=apply)
 
     # ------------------------------------------------------------------ parts
 
