@@ -100,6 +100,49 @@ def test_polish_text_in_a_mislabelled_charset_reads_right(actual, declared) -> N
     assert decode_text(POLISH.encode(actual), declared) == POLISH
 
 
+# Western European mail in windows-1252 labelled us-ascii: read as windows-1250 (the first
+# fallback) the French and Spanish letters turned into Czech, Slovak and Polish ones.
+WESTERN = [
+    "Sehr geehrte Damen und Herren, die Lieferung ist nicht angekommen. Grüße, Jürgen Weiß",
+    "Der „Versand“ kostet 5 € \u2013 bitte prüfen…",
+    "Bonjour, ma commande n'est pas arrivée. Très déçu, je voudrais être remboursé.",
+    "Où est ma commande à Noël ?",
+    "Très déçu",
+    "¿Dónde está mi pedido? Señor García, mañana quiero una devolución.",
+]
+CENTRAL = [
+    ("iso-8859-2", POLISH),
+    ("iso-8859-2", "Święta"),
+    ("iso-8859-2", "Paweł Małecki"),
+    ("windows-1250", "Zamówienie nie dotarło"),
+    ("windows-1250", "Dobrý den, zásilka nedorazila. Děkuji, Jiří Novák"),
+]
+
+
+@pytest.mark.parametrize("text", WESTERN)
+def test_western_text_in_windows_1252_labelled_ascii_reads_right(text: str) -> None:
+    assert decode_text(text.encode("windows-1252"), "us-ascii") == text
+
+
+@pytest.mark.parametrize(("actual", "text"), CENTRAL)
+def test_central_european_text_labelled_ascii_reads_right(actual: str, text: str) -> None:
+    assert decode_text(text.encode(actual), "us-ascii") == text
+
+
+def test_a_mislabelled_french_message_reads_right() -> None:
+    raw = (
+        b"From: =?us-ascii?Q?Fran=E7ois_Lef=E8vre?= <fl@example.fr>\r\n"
+        b"Subject: =?us-ascii?Q?O=F9_est_ma_commande_=E0_No=EBl_=3F?=\r\n"
+        b"Content-Type: text/plain; charset=us-ascii\r\n\r\n" + WESTERN[2].encode("cp1252")
+    )
+    mail = parse_mail(raw)
+    assert (mail.sender_name, mail.subject, mail.text.strip()) == (
+        "François Lefèvre",
+        "Où est ma commande à Noël ?",
+        WESTERN[2],
+    )
+
+
 def test_a_mislabelled_polish_header_and_body_read_right() -> None:
     raw = (
         b"From: =?us-ascii?Q?Pawe=B3_Ma=B3ecki?= <pawel@example.pl>\r\n"

@@ -2,8 +2,11 @@
 
 Python's `email` package with `policy.default` does the MIME work. What it gets wrong in real
 mail is text in a charset other than the one declared (8-bit Polish text labelled `us-ascii`,
-`windows-1250` labelled `iso-8859-2`); `decode_text` repairs that by trying the usual charsets and
-keeping the reading with the fewest characters no language would use there.
+`windows-1250` labelled `iso-8859-2`, French in `windows-1252` labelled `us-ascii`);
+`decode_text` repairs that by trying the usual charsets and keeping the reading with the fewest
+characters no language would use there: symbols and controls where letters should be, and
+letters that no one language of these code pages writes together (`trčs` is French `très`
+read as windows-1250).
 """
 
 from __future__ import annotations
@@ -26,7 +29,26 @@ FALLBACK_CHARSETS = ("windows-1250", "iso-8859-2", "windows-1252")
 _MESSAGE_ID = re.compile(r"<[^<>\s]{1,498}>")
 # Typographic symbols real text uses: euro, quotes, dashes, ellipsis, degree, section...
 _FINE_SYMBOLS = set(
-    "\u20ac\u201e\u201c\u201d\u201a\u2018\u2019\u2013\u2014\u2026\xab\xbb\xb0\xa7\xa9\xae\u2122\xb7\u2022\xd7\xf7"
+    "\u20ac\u201e\u201c\u201d\u201a\u2018\u2019\u2013\u2014\u2026\xab\xbb\xb0\xa7\xa9\xae\u2122\xb7\u2022\xd7\xf7\xbf\xa1"
+)
+# The letters beyond ASCII of the languages written in the fallback charsets' code pages.
+_ALPHABETS = tuple(
+    frozenset(letters)
+    for letters in (
+        "ąćęłńóśźż",  # Polish
+        "áčďéěíňóřšťúůýž",  # Czech
+        "áäčďéíĺľňóôŕšťúýž",  # Slovak
+        "áéíóöőúüű",  # Hungarian
+        "čšžćđ",  # Slovene, Croatian
+        "ăâîșțşţ",  # Romanian
+        "äöüß",  # German
+        "àâæçéèêëîïôœùûüÿ",  # French
+        "áéíñóúü",  # Spanish
+        "áâãàçéêíóôõú",  # Portuguese
+        "àèéìíîòóùú",  # Italian
+        "éëïöü",  # Dutch
+        "åæøäöéð",  # Nordic
+    )
 )
 _BRACKETED = re.compile(r"<([^<>\s@]+@[^<>\s@]+)>\s*$")
 _BARE = re.compile(r"[^\s<>\"'(),;:@]+@[^\s<>\"'(),;:@]+")
@@ -147,17 +169,27 @@ def _known_charset(name: str | None) -> str | None:
 
 def _oddness(text: str) -> int:
     """How many characters of `text` are unlikely in prose: controls, replacement characters,
-    symbols from the upper half of a code page, and accented capitals inside a lower-case word
-    (`łódĽ`: iso-8859-2's `ź` read as windows-1250)."""
+    symbols from the upper half of a code page, accented capitals inside a lower-case word
+    (`łódĽ`: iso-8859-2's `ź` read as windows-1250), and the accented letters that the one
+    language fitting the text best does not write."""
     odd = 0
     previous = " "
+    letters: dict[str, int] = {}
     for ch in text:
         if ord(ch) > 0x7E:
             unusual = "\x80" <= ch <= "\x9f" or not (
                 ch.isalpha() or ch.isspace() or ch in _FINE_SYMBOLS
             )
             odd += unusual or (ch.isupper() and previous.islower())
+            if ch.isalpha():
+                lower = ch.lower()
+                letters[lower] = letters.get(lower, 0) + 1
         previous = ch
+    if letters:
+        odd += min(
+            sum(n for letter, n in letters.items() if letter not in alphabet)
+            for alphabet in _ALPHABETS
+        )
     return odd
 
 
