@@ -1,6 +1,8 @@
-"""`mail import` of a large mbox against Python's `email` parser alone on the same file.
+"""`mail import` of a large mbox against Python's `email` parser alone on the same file, and
+how soon a message appended to an IMAP folder shows in an open inbox with `ticketty serve`
+running.
 
-    python -m bench.mail [--messages 100000] [--runs 1]
+    python -m bench.mail [--messages 100000] [--skip import idle] [--idle-runs 20]
 
 Generates (once, cached in bench/.data/) an mbox of real-shaped messages: UTF-8 and
 quoted-printable Polish text, 8-bit text mislabelled as us-ascii, HTML-only mail, answers with
@@ -8,6 +10,11 @@ In-Reply-To and the ticket tag, one in ten with a small attachment, a thousand s
 in a process of its own (so its peak memory is its own): the `email` parser reading every
 message and its body, and `mail import` into a fresh database. Prints messages per second for
 both, their ratio, and each process's peak resident memory.
+
+The IMAP figure runs a real Dovecot (as the tests start it, `tests.mail_servers`), `ticketty
+serve` as a process of its own (waiting in IDLE), and the app headless as ada on a fresh
+database, following others' changes at its usual interval; a latency runs from the APPEND sent
+to Dovecot to the first frame written whose inbox shows the new ticket on top.
 """
 
 from __future__ import annotations
@@ -15,6 +22,7 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import statistics
 import sys
 import time
 from email.message import EmailMessage
@@ -141,6 +149,93 @@ def import_all(path: Path, database: Path) -> dict[str, float]:
     return {"messages": count, "seconds": seconds, "peak_mb": peak_mb(), **outcomes}
 
 
+SERVE_INTERVAL = 30  # seconds: far above the goal, so only IDLE can meet it
+
+
+async def idle_latency(runs: int) -> dict[str, float]:
+    """Median and p95 of APPEND to the ticket on an open inbox, with `serve` waiting in IDLE."""
+    import asyncio
+    import os
+    import queue
+    import signal
+    import subprocess
+    import tempfile
+    import threading
+
+    from rich.console import RenderableType
+    from textual.screen import Screen
+
+    from access import Gate
+    from access.bootstrap import create_first_admin
+    from bench.__main__ import FrameClock
+    from bench.live import p95
+    from screens.inbox import InboxScreen
+    from store.db import connect
+    from tests.mail_servers import PASSWORD, start_dovecot, stop_dovecot
+    from tests.mail_support import customer_mail
+    from tests.tui_support import settle
+    from tui.app import TickettyApp
+    from tui.ticket_list import TicketList
+
+    dovecot = start_dovecot()
+    folder = tempfile.TemporaryDirectory(prefix="ticketty-bench-idle-")
+    location = str(Path(folder.name) / "help.db")
+    db = connect(location, create=True)
+    create_first_admin(db, "ada", "Ada")
+    gate = Gate(db, "ada")
+    gate.add_source("Support", "email", address="support@shop.example", imap=dovecot.url("bench"))
+    serve = subprocess.Popen(
+        [sys.executable, "-m", "ticketty", "--db", location, "--user", "ada", "serve",
+         "--interval", str(SERVE_INTERVAL)],
+        stderr=subprocess.PIPE, text=True,
+        env={**os.environ, "TICKETTY_MAIL_PASSWORD_SUPPORT": PASSWORD},
+    )  # fmt: skip
+    log: queue.Queue[str] = queue.Queue()
+
+    def read_log() -> None:
+        for line in serve.stderr or ():
+            log.put(line)
+
+    threading.Thread(target=read_log, daemon=True).start()
+    frames = FrameClock()
+
+    class Timed(TickettyApp):
+        def _display(self, screen: Screen[object], renderable: RenderableType | None) -> None:
+            super()._display(screen, renderable)
+            if renderable is not None:
+                frames.displayed()
+
+    samples: list[float] = []
+    try:
+        while "waiting for mail in IMAP IDLE" not in log.get(timeout=30):
+            pass
+        app = Timed(gate, InboxScreen)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            tickets = app.screen.query_one(TicketList)
+            for run in range(runs):
+                subject = f"Parcel {run} missing"
+
+                def on_top(subject: str = subject) -> bool:
+                    row = tickets.current_row()
+                    return row is not None and row.subject == subject
+
+                frames.expect(on_top)
+                raw = customer_mail(subject=subject, sender=f"Klient {run} <k{run}@example.pl>")
+                appended = time.perf_counter()
+                await asyncio.to_thread(dovecot.append, "bench", raw)
+                await asyncio.wait_for(frames.shown.wait(), timeout=60)
+                samples.append(frames.at - appended)
+                await settle(pilot)
+    finally:
+        serve.send_signal(signal.SIGTERM)
+        serve.wait(timeout=30)
+        stop_dovecot(dovecot)
+        db.close()
+        folder.cleanup()
+    return {"median_s": statistics.median(samples), "p95_s": p95(samples), "runs": runs}
+
+
 def peak_mb() -> float:
     for line in Path("/proc/self/status").read_text().splitlines():
         if line.startswith("VmHWM:"):
@@ -151,25 +246,45 @@ def peak_mb() -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.mail")
     parser.add_argument("--messages", type=int, default=100_000)
+    parser.add_argument("--skip", nargs="*", default=[], choices=("import", "idle"))
+    parser.add_argument("--idle-runs", type=int, default=20)
     parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         what, target = args.child
         mbox = DATA / f"mail-{args.messages}.mbox"
-        result = parse_only(mbox) if what == "parse" else import_all(mbox, Path(target))
+        if what == "idle":
+            import asyncio
+
+            result = asyncio.run(idle_latency(int(target)))
+        else:
+            result = parse_only(mbox) if what == "parse" else import_all(mbox, Path(target))
         print(json.dumps(result))
         return
     from bench.__main__ import child
 
+    if "import" not in args.skip:
+        import_figures(args.messages)
+    if "idle" not in args.skip:
+        idle = child("bench.mail", "--child", "idle", str(args.idle_runs), timeout=1800)
+        print(f"IMAP APPEND to ticket on an open inbox, serve in IDLE ({args.idle_runs} runs):")
+        print(f"{'  median (s, goal < 3)':44}{idle['median_s']:>12,.2f}")
+        print(f"{'  p95 (s)':44}{idle['p95_s']:>12,.2f}")
+    sys.stdout.flush()
+
+
+def import_figures(messages: int) -> None:
+    from bench.__main__ import child
+
     DATA.mkdir(exist_ok=True)
-    mbox = DATA / f"mail-{args.messages}.mbox"
+    mbox = DATA / f"mail-{messages}.mbox"
     if not mbox.exists():
         partial = mbox.with_suffix(".building")
-        generate(partial, args.messages)
+        generate(partial, messages)
         partial.rename(mbox)
     size_mb = mbox.stat().st_size / 2**20
-    print(f"mbox of {args.messages:,} messages, {size_mb:,.0f} MB", flush=True)
-    common = ("--messages", str(args.messages), "--child")
+    print(f"mbox of {messages:,} messages, {size_mb:,.0f} MB", flush=True)
+    common = ("--messages", str(messages), "--child")
     parsed = child("bench.mail", *common, "parse", "-", timeout=7200)
     imported = child("bench.mail", *common, "import", str(DATA / "mail-import.db"), timeout=7200)
     parse_rate = parsed["messages"] / parsed["seconds"]
@@ -185,7 +300,6 @@ def main() -> None:
         print(f"{name:44}{value:>12,.2f}")
     outcomes = {k: v for k, v in imported.items() if k not in ("messages", "seconds", "peak_mb")}
     print("import outcomes: " + ", ".join(f"{int(v):,} {k}" for k, v in sorted(outcomes.items())))
-    sys.stdout.flush()
 
 
 if __name__ == "__main__":
