@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import argparse
-from dataclasses import asdict
 
 from tui.cli.command import Commands, open_gate
-from tui.cli.output import CommandError, bounded_int, print_json, print_table
+from tui.cli.output import CommandError, bounded_int, print_listing
 
 
 def register(commands: Commands) -> None:
@@ -31,23 +30,17 @@ def verify(args: argparse.Namespace) -> int:
 
 
 def list_events(args: argparse.Namespace) -> int:
-    events = open_gate(args).list_audit(person=args.person, ticket=args.ticket, limit=args.limit)
-    if args.json:
-        print_json([asdict(e) for e in events])
-        return 0
-    print_table(
-        [
-            [
-                str(e.id),
-                f"{e.at:%Y-%m-%d %H:%M:%S}",
-                e.actor or "-",
-                e.action,
-                e.target_label,
-                e.before[:40],
-                e.after[:40],
-            ]
-            for e in events
-        ],
+    return print_listing(
+        args.json,
+        open_gate(args).list_audit(person=args.person, ticket=args.ticket, limit=args.limit),
         ["id", "at", "who", "action", "target", "before", "after"],
+        lambda e: [
+            str(e.id),
+            f"{e.at:%Y-%m-%d %H:%M:%S}",
+            e.actor or "-",
+            e.action,
+            e.target_label,
+            e.before[:40],
+            e.after[:40],
+        ],
     )
-    return 0

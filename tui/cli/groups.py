@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import argparse
-from dataclasses import asdict
 
 from access.vocabulary import FIELD_KINDS
 from tui.cli.command import Commands, open_gate
-from tui.cli.output import CommandError, print_json, print_table, yes_no
+from tui.cli.output import CommandError, print_listing, yes_no
 
 
 def register(commands: Commands) -> None:
@@ -37,23 +36,17 @@ def register(commands: Commands) -> None:
 
 
 def list_groups(args: argparse.Namespace) -> int:
-    groups = open_gate(args).list_groups()
-    if args.json:
-        print_json([asdict(g) for g in groups])
-        return 0
-    print_table(
-        [
-            [
-                g.name,
-                ", ".join(g.supervisors),
-                ", ".join(g.members),
-                "; ".join(f"{f.name}: {f.value}" for f in g.fields if f.value),
-            ]
-            for g in groups
-        ],
+    return print_listing(
+        args.json,
+        open_gate(args).list_groups(),
         ["usergroup", "supervisors", "members", "fields"],
+        lambda g: [
+            g.name,
+            ", ".join(g.supervisors),
+            ", ".join(g.members),
+            "; ".join(f"{f.name}: {f.value}" for f in g.fields if f.value),
+        ],
     )
-    return 0
 
 
 def create_group(args: argparse.Namespace) -> int:
@@ -90,15 +83,12 @@ def change_membership(args: argparse.Namespace) -> int:
 
 
 def list_fields(args: argparse.Namespace) -> int:
-    fields = open_gate(args).list_fields(include_retired=True)
-    if args.json:
-        print_json([asdict(f) for f in fields])
-        return 0
-    print_table(
-        [[f.name, f.kind, yes_no(f.required), yes_no(f.retired)] for f in fields],
+    return print_listing(
+        args.json,
+        open_gate(args).list_fields(include_retired=True),
         ["field", "kind", "required", "retired"],
+        lambda f: [f.name, f.kind, yes_no(f.required), yes_no(f.retired)],
     )
-    return 0
 
 
 def define_field(args: argparse.Namespace) -> int:

@@ -14,14 +14,13 @@ import signal
 import socket
 import sys
 from collections.abc import Callable, Iterator
-from dataclasses import asdict
 from pathlib import Path
 
 from access import Gate
 from access.catalogue import SOURCES_EDIT
 from access.mail.accounts import SecretMissing
 from tui.cli.command import Commands, open_gate
-from tui.cli.output import CommandError, bounded_int, print_json, print_table
+from tui.cli.output import CommandError, bounded_int, print_listing
 from tui.config import ConfigError, load_config
 from tui.safe_text import one_line
 
@@ -110,25 +109,19 @@ def _each_source(gate: Gate, name: str | None, work: Callable) -> int:
 
 
 def list_quarantine(args: argparse.Namespace) -> int:
-    held = open_gate(args).quarantined()
-    if args.json:
-        print_json([asdict(h) for h in held])
-        return 0
-    print_table(
-        [
-            [
-                str(h.id),
-                h.source,
-                f"{h.received_at:%Y-%m-%d %H:%M}",
-                h.origin,
-                str(h.size),
-                h.reason,
-            ]
-            for h in held
-        ],
+    return print_listing(
+        args.json,
+        open_gate(args).quarantined(),
         ["id", "source", "received", "origin", "bytes", "reason"],
+        lambda h: [
+            str(h.id),
+            h.source,
+            f"{h.received_at:%Y-%m-%d %H:%M}",
+            h.origin,
+            str(h.size),
+            h.reason,
+        ],
     )
-    return 0
 
 
 def retry_quarantined(args: argparse.Namespace) -> int:

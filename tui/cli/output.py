@@ -6,12 +6,18 @@ import argparse
 import json
 import re
 import sys
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import asdict
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from access import AccessError, Conflict, UnknownPerson
 from store.db import DatabaseError
 from tui.safe_text import one_line
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
+Record = TypeVar("Record", bound="DataclassInstance")
 
 EXIT_OK = 0
 EXIT_REFUSED = 1
@@ -81,6 +87,22 @@ def print_table(rows: Sequence[Sequence[str]], headers: Sequence[str]) -> None:
     widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
     for row in cells:
         print("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
+
+
+def print_listing(
+    as_json: bool,
+    records: Iterable[Record],
+    headers: Sequence[str],
+    cells: Callable[[Record], Sequence[str]],
+    json_of: Callable[[Record], Any] = asdict,
+) -> int:
+    """What a `list` command prints: every record as JSON (`--json`), otherwise a table of
+    each record's cells."""
+    if as_json:
+        print_json([json_of(record) for record in records])
+    else:
+        print_table([cells(record) for record in records], headers)
+    return EXIT_OK
 
 
 def yes_no(value: bool) -> str:

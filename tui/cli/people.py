@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import argparse
-from dataclasses import asdict
 
 from tui.cli.command import Commands, open_gate
-from tui.cli.output import print_json, print_table, yes_no
+from tui.cli.output import print_listing, yes_no
 
 
 def register(commands: Commands) -> None:
@@ -27,18 +26,19 @@ def register(commands: Commands) -> None:
 
 
 def list_people(args: argparse.Namespace) -> int:
-    people = open_gate(args).list_people()
-    if args.json:
-        print_json([asdict(p) for p in people])
-        return 0
-    print_table(
-        [
-            [p.username, p.display_name, p.email, p.phone, yes_no(p.active), ", ".join(p.roles)]
-            for p in people
-        ],
+    return print_listing(
+        args.json,
+        open_gate(args).list_people(),
         ["username", "name", "email", "phone", "active", "roles"],
+        lambda p: [
+            p.username,
+            p.display_name,
+            p.email,
+            p.phone,
+            yes_no(p.active),
+            ", ".join(p.roles),
+        ],
     )
-    return 0
 
 
 def add_person(args: argparse.Namespace) -> int:

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import argparse
-from dataclasses import asdict
 
 from tui.cli.command import Commands, open_gate
-from tui.cli.output import print_json, print_table
+from tui.cli.output import print_listing
 from tui.units import duration
 
 
@@ -18,20 +17,14 @@ def register(commands: Commands) -> None:
 
 
 def workload(args: argparse.Namespace) -> int:
-    rows = open_gate(args).workload(args.days)
-    if args.json:
-        print_json([asdict(r) for r in rows])
-        return 0
-    print_table(
-        [
-            [
-                r.username,
-                str(r.open_assigned),
-                str(r.replies),
-                duration(r.median_first_response_minutes),
-            ]
-            for r in rows
-        ],
+    return print_listing(
+        args.json,
+        open_gate(args).workload(args.days),
         ["agent", "open assigned", f"replies {args.days}d", "median first reply"],
+        lambda r: [
+            r.username,
+            str(r.open_assigned),
+            str(r.replies),
+            duration(r.median_first_response_minutes),
+        ],
     )
-    return 0

@@ -11,7 +11,7 @@ from access.catalogue import CATALOGUE
 from access.views import RoleView
 from access.vocabulary import TICKET_SCOPES, describe_scope
 from tui.cli.command import Commands, open_gate
-from tui.cli.output import CommandError, print_json, print_table
+from tui.cli.output import CommandError, print_json, print_listing
 from tui.safe_text import one_line
 
 
@@ -54,15 +54,13 @@ def print_catalogue(args: argparse.Namespace) -> int:
 
 
 def list_roles(args: argparse.Namespace) -> int:
-    roles = open_gate(args).list_roles()
-    if args.json:
-        print_json([role_json(r) for r in roles])
-        return 0
-    print_table(
-        [[r.name, str(len(r.permissions)), scope_text(r), ", ".join(r.holders)] for r in roles],
+    return print_listing(
+        args.json,
+        open_gate(args).list_roles(),
         ["role", "permissions", "scope", "holders"],
+        lambda r: [r.name, str(len(r.permissions)), scope_text(r), ", ".join(r.holders)],
+        role_json,
     )
-    return 0
 
 
 def show_role(args: argparse.Namespace) -> int:

@@ -4,11 +4,10 @@ kept, not deleted."""
 from __future__ import annotations
 
 import argparse
-from dataclasses import asdict
 
 from access.vocabulary import SOURCE_KINDS
 from tui.cli.command import Commands, open_gate
-from tui.cli.output import print_json, print_table
+from tui.cli.output import print_listing
 
 MAIL_OPTIONS_HELP = "see README, Customers by e-mail; never a password"
 
@@ -39,15 +38,12 @@ def _mail_options(parser: argparse.ArgumentParser) -> None:
 
 
 def list_sources(args: argparse.Namespace) -> int:
-    sources = open_gate(args).list_sources()
-    if args.json:
-        print_json([asdict(s) for s in sources])
-        return 0
-    print_table(
-        [[s.name, s.kind, "archived" if s.archived else ""] for s in sources],
+    return print_listing(
+        args.json,
+        open_gate(args).list_sources(),
         ["source", "kind", "state"],
+        lambda s: [s.name, s.kind, "archived" if s.archived else ""],
     )
-    return 0
 
 
 def add_source(args: argparse.Namespace) -> int:
@@ -65,27 +61,21 @@ def edit_source(args: argparse.Namespace) -> int:
 
 
 def mail_state(args: argparse.Namespace) -> int:
-    accounts = open_gate(args).mail_accounts()
-    if args.json:
-        print_json([asdict(a) for a in accounts])
-        return 0
-    print_table(
-        [
-            [
-                a.source,
-                a.address,
-                "archived" if a.archived else "",
-                f"{a.last_fetch_at:%Y-%m-%d %H:%M}" if a.last_fetch_at else "never",
-                a.last_error or "-",
-                str(a.waiting),
-                str(a.failed),
-                str(a.quarantined),
-            ]
-            for a in accounts
-        ],
+    return print_listing(
+        args.json,
+        open_gate(args).mail_accounts(),
         ["source", "address", "state", "last fetch", "error", "to send", "failed", "quarantine"],
+        lambda a: [
+            a.source,
+            a.address,
+            "archived" if a.archived else "",
+            f"{a.last_fetch_at:%Y-%m-%d %H:%M}" if a.last_fetch_at else "never",
+            a.last_error or "-",
+            str(a.waiting),
+            str(a.failed),
+            str(a.quarantined),
+        ],
     )
-    return 0
 
 
 def rename_source(args: argparse.Namespace) -> int:
