@@ -56,9 +56,27 @@ def record(
     held: str | None = getattr(_held, "head", None)
     prev_hash = _chain_head() if held is None else held
     digest = _digest(prev_hash, at, actor_id, fields)
-    _INSERT.run(at=at, actor=actor_id, prev_hash=prev_hash, hash=digest, **fields)
+    event_id = _INSERT.run(at=at, actor=actor_id, prev_hash=prev_hash, hash=digest, **fields)
     if held is not None:
         _held.head = digest
+    collecting: list[int] | None = getattr(_held, "collected", None)
+    if collecting is not None:
+        collecting.append(event_id)
+
+
+@contextmanager
+def collected() -> Iterator[list[int]]:
+    """The ids of the events this thread records meanwhile; nested, the outermost's list."""
+    outer: list[int] | None = getattr(_held, "collected", None)
+    if outer is not None:
+        yield outer
+        return
+    ids: list[int] = []
+    _held.collected = ids
+    try:
+        yield ids
+    finally:
+        del _held.collected
 
 
 @contextmanager
@@ -106,7 +124,12 @@ def record_many(actor_id: int | None, events: list[Event]) -> None:
         digest = _digest(prev_hash, at, actor_id, fields)
         rows.append({"at": at, "actor": actor_id, "prev_hash": prev_hash, "hash": digest, **fields})
         prev_hash = digest
-    AuditEvent.insert_many(rows).execute()
+    collecting: list[int] | None = getattr(_held, "collected", None)
+    if collecting is None:
+        AuditEvent.insert_many(rows).execute()
+    else:
+        inserted = AuditEvent.insert_many(rows).returning(AuditEvent.id).tuples().execute()
+        collecting.extend(event_id for (event_id,) in inserted)
 
 
 def _chain_head() -> str:

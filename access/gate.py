@@ -28,6 +28,7 @@ from access.errors import (
 )
 from access.grants import Grants, read_grants
 from access.lookup import require_free_name
+from access.own_changes import OwnChanges
 from access.versions import TARGET_KIND, bump
 from store.db import DatabaseError, describe_failure
 from store.models import (
@@ -59,6 +60,7 @@ class GateBase:
             raise UnknownPerson(f"{username} is deactivated")
         self.person_id: int = grants.person_id
         self._request = threading.local()
+        self.own_changes = OwnChanges()
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         """Every public method of a part of the gate is one request: the person's grants are
@@ -101,7 +103,21 @@ class GateBase:
     @contextmanager
     def writing(self) -> Iterator[None]:
         """One write transaction, writers serialised (BEGIN IMMEDIATE on SQLite, its
-        PostgreSQL form in `store.postgres`); driver errors become one readable sentence."""
+        PostgreSQL form in `store.postgres`); driver errors become one readable sentence. The
+        audit events it records are the session's own (`own_changes`): known as such before
+        COMMIT, so that the session's live feed never takes them for another's, and forgotten
+        if the transaction fails."""
+        with audit.collected() as written:
+            try:
+                with self._transaction():
+                    yield
+                    self.own_changes.add(written)
+            except BaseException:
+                self.own_changes.forget(written)
+                raise
+
+    @contextmanager
+    def _transaction(self) -> Iterator[None]:
         try:
             with database_proxy.atomic():
                 yield

@@ -3,13 +3,16 @@
 `ChangeFeed.poll()` costs one query of the store's change signal when nothing happened (none
 where the database pushes the signal and the poll waits for it); when something did, one more
 read of the new audit events, summed up as `Changes` so each screen reads again only what
-concerns it. Refused attempts (`denied.*`) change nothing and are left out.
+concerns it. Refused attempts (`denied.*`) change nothing and are left out, and so are the
+session's own changes (`access.own_changes`), except that its own changes of grants still have
+what it may do read again.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from access.own_changes import OwnChanges
 from store.changes import ChangeSignal, events_after, newest_event, signal_for
 from store.models import database_proxy
 
@@ -20,28 +23,35 @@ GRANT_KINDS = frozenset({"role", "person", "usergroup", "source"})
 
 @dataclass(frozen=True)
 class Changes:
-    """What changed: the tickets touched, and the kinds of everything else touched."""
+    """What others changed: the tickets touched, and the kinds of everything else touched;
+    `own_grants` when the session itself changed something of `GRANT_KINDS`."""
 
     tickets: frozenset[int]
     kinds: frozenset[str]
     people: frozenset[int]
+    own_grants: bool = False
 
     def touches(self, *kinds: str) -> bool:
         return not self.kinds.isdisjoint(kinds)
 
     @property
+    def by_others(self) -> bool:
+        return bool(self.kinds)
+
+    @property
     def grants_may_differ(self) -> bool:
-        return self.touches(*GRANT_KINDS)
+        return self.own_grants or self.touches(*GRANT_KINDS)
 
 
 class ChangeFeed:
     """One session's view of others' changes. Use it from one thread."""
 
-    def __init__(self, head: int | None = None) -> None:
+    def __init__(self, head: int | None = None, own: OwnChanges | None = None) -> None:
         """On the database the models run on. `head`: the newest audit event already
         accounted for (the inbox's opening read); changes after it are reported by the first
-        `poll`."""
+        `poll`. `own`: the session's own changes, to leave out."""
         self._signal: ChangeSignal = signal_for(database_proxy.obj)
+        self._own = own or OwnChanges()
         self.head = newest_event() if head is None else head
         self.asked = 0  # polls: one question to the signal each
         self.read = 0  # polls that also read new audit events
@@ -62,15 +72,24 @@ class ChangeFeed:
         if not events:
             return None
         self.head = events[-1].id
-        changes = [e for e in events if not e.action.startswith("denied.")]
-        if not changes:
+        others, own_kinds = [], set()
+        for event in events:
+            if event.action.startswith("denied."):
+                continue
+            if self._own.claim(event.id):
+                own_kinds.add(event.target_kind)
+            else:
+                others.append(event)
+        own_grants = not own_kinds.isdisjoint(GRANT_KINDS)
+        if not others and not own_grants:
             return None
         return Changes(
-            tickets=frozenset(e.ticket for e in changes if e.ticket is not None),
-            kinds=frozenset(e.target_kind for e in changes),
+            tickets=frozenset(e.ticket for e in others if e.ticket is not None),
+            kinds=frozenset(e.target_kind for e in others),
             people=frozenset(
-                e.target_id for e in changes if e.target_kind == "person" and e.target_id
+                e.target_id for e in others if e.target_kind == "person" and e.target_id
             ),
+            own_grants=own_grants,
         )
 
     def close(self) -> None:

@@ -7,12 +7,12 @@ from __future__ import annotations
 import peewee
 import pytest
 
-from access import Conflict, Gate, NoChange
+from access import Conflict, Gate, InvalidInput, NoChange
 from access.catalogue import PERMISSIONS
 from access.live import ChangeFeed
 from store.changes import signal_for
 from store.db import connect
-from store.models import AuditEvent, Message, Ticket
+from store.models import AuditEvent, Message, PersonRole, Ticket
 from store.schema import VERSIONED, migrate
 from tests import builders
 
@@ -163,6 +163,40 @@ def test_the_feed_says_what_others_changed(db: peewee.Database, db_location: str
     other.revoke_role("ada", "Admin")
     changes = feed.poll()
     assert changes is not None and changes.grants_may_differ and changes.tickets == set()
+
+
+def test_the_feed_leaves_out_the_sessions_own_changes(db: peewee.Database, w) -> None:
+    """The screen that made a change reads it back itself; the session's feed leaves it out,
+    except that its own change of grants has what it may do read again."""
+    ada, sam = Gate(db, "ada"), Gate(db, "sam")
+    feed = ChangeFeed(own=ada.own_changes)
+    ada.note(w.t_s1, "mine")
+    assert feed.poll() is None
+    sam.note(w.t_s2, "theirs")
+    ada.take(w.t_g1)
+    changes = feed.poll()
+    assert changes is not None and changes.tickets == {w.t_s2}
+    assert not changes.grants_may_differ
+    ada.revoke_role("sam", "Admin")
+    changes = feed.poll()
+    assert changes is not None and not changes.by_others and changes.grants_may_differ
+
+
+@pytest.mark.sqlite_only(reason="a COMMIT made to fail by a deferred foreign key")
+def test_a_change_whose_commit_fails_is_not_taken_for_the_sessions_own(
+    db: peewee.Database, w
+) -> None:
+    """Its events are known as the session's own before COMMIT; when COMMIT fails, the id goes
+    to the next event written, here another person's, which the feed must still report."""
+    ada, sam = Gate(db, "ada"), Gate(db, "sam")
+    feed = ChangeFeed(own=ada.own_changes)
+    with pytest.raises(InvalidInput), ada.writing():
+        db.execute_sql("PRAGMA defer_foreign_keys = ON")
+        ada.record("ticket.note", "ticket", w.t_s1, ticket=w.t_s1)
+        PersonRole.insert(person=10**6, role=10**6).execute()  # fails at COMMIT
+    sam.note(w.t_s2, "theirs")
+    changes = feed.poll()
+    assert changes is not None and changes.tickets == {w.t_s2}
 
 
 def test_the_change_signal_moves_with_each_change(db: peewee.Database, w) -> None:

@@ -15,7 +15,7 @@ from textual.pilot import Pilot
 
 from access import Gate
 from access.live import ChangeFeed
-from access.views import TicketQuery
+from access.views import TicketDetail, TicketQuery
 from screens.role_editor import RoleEditorScreen
 from screens.ticket_detail import TicketDetailScreen
 from screens.usergroups import UsergroupsScreen
@@ -258,6 +258,41 @@ async def test_an_idle_session_on_postgresql_sends_no_statement(demo: str) -> No
             while feed.asked < asked + 10:
                 await pilot.pause(FAST)
             assert statements() == before
+
+
+async def test_a_screen_reads_its_own_change_once_and_others_changes_again(
+    demo: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The ticket screen reads its ticket back after its own change; the session's watcher
+    does not have it read a second time, and still has it read another's change."""
+    gate = Gate(connect(str(demo)), "ola")
+    number = gate.list_tickets(TicketQuery(statuses=("pending",)), limit=1)[0].number
+    app, saw = make_app(demo, "ola", FAST), Handled()
+    async with app.run_test(size=(100, 30), message_hook=saw.hook) as ola:
+        await settle(ola)
+        await open_ticket(ola, number)
+        reads: list[int] = []
+        read = app.gate.get_ticket
+
+        def counted(number: int) -> TicketDetail:
+            reads.append(number)
+            return read(number)
+
+        monkeypatch.setattr(app.gate, "get_ticket", counted)
+        await ola.press("s", *"open", "enter")
+        await settle(ola)
+        assert reads == [number]  # read back by the screen that changed it
+        feed = app.watcher.feed
+        assert feed is not None
+        asked = feed.asked
+        while feed.asked < asked + 3:  # the watcher has seen the change by now
+            await ola.pause(FAST)
+        await settle(ola)
+        assert reads == [number]
+        seen = saw.expect(OthersChanged, about(number))
+        Gate(connect(str(demo)), "ada").note(number, "seen by ola")
+        await handled(seen, ola)
+        assert reads == [number, number]
 
 
 async def test_a_change_that_changes_nothing_is_said_and_writes_nothing(demo: str) -> None:

@@ -108,11 +108,14 @@ class TickettyApp(App[int]):
         self.watcher.stop()
 
     def on_live_change(self, message: LiveChange) -> None:
-        """Others changed something: new permissions first, then every open screen."""
+        """Others changed something: new permissions first, then every open screen. The
+        session's own change of grants only counts when what it may do differs."""
         changed = False
         if message.permissions is not None and message.permissions != self.permissions:
             self.permissions = message.permissions
             changed = True
+        if not (message.changes.by_others or changed):
+            return
         for screen in self.screen_stack:
             screen.post_message(OthersChanged(message.changes, changed))
             if changed:

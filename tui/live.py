@@ -63,7 +63,7 @@ class Watcher:
         self._stop.set()
 
     def run(self) -> None:
-        self.feed = feed = ChangeFeed(self.head)
+        self.feed = feed = ChangeFeed(self.head, self.gate.own_changes)
         pause = self.interval
         try:
             while not self._stop.wait(pause):
