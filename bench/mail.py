@@ -2,11 +2,13 @@
 how soon a message appended to an IMAP folder shows in an open inbox with `ticketty serve`
 running.
 
-    python -m bench.mail [--messages 100000] [--skip import idle] [--idle-runs 20]
+    python -m bench.mail [--messages 100000] [--attachment-kb 16] [--skip import idle]
+                         [--idle-runs 20]
 
 Generates (once, cached in bench/.data/) an mbox of real-shaped messages: UTF-8 and
 quoted-printable Polish text, 8-bit text mislabelled as us-ascii, HTML-only mail, answers with
-In-Reply-To and the ticket tag, one in ten with a small attachment, a thousand senders. Then, each
+In-Reply-To and the ticket tag, one in ten with an attachment (`--attachment-kb`; 20,000 messages
+at 384 KB make an mbox of about 1 GB), a thousand senders. Then, each
 in a process of its own (so its peak memory is its own): the `email` parser reading every
 message and its body, and `mail import` into a fresh database. Prints messages per second for
 both, their ratio, and each process's peak resident memory.
@@ -25,9 +27,11 @@ import random
 import statistics
 import sys
 import time
+from collections.abc import Iterator
 from email.message import EmailMessage
 from email.policy import SMTP
 from pathlib import Path
+from typing import Any
 
 from bench.paint import resident_mb
 
@@ -69,17 +73,19 @@ WORDS = [
 ]
 
 
-def generate(path: Path, messages: int, seed: int = 7) -> None:
+def generate(path: Path, messages: int, attachment_kb: int = 16, seed: int = 7) -> None:
+    """An mbox of `messages` real-shaped messages; one in ten carries a PDF of about
+    `attachment_kb` KB (from half to one and a half times that)."""
     rng = random.Random(seed)
     senders = [f"klient{n}@example{n % 37}.pl" for n in range(1000)]
     with path.open("wb") as out:
         for n in range(messages):
             out.write(b"From MAILER-DAEMON Thu Jan  1 00:00:00 2026\n")
-            raw = _message(rng, n, senders).replace(b"\r\n", b"\n")
+            raw = _message(rng, n, senders, attachment_kb).replace(b"\r\n", b"\n")
             out.write(raw.replace(b"\nFrom ", b"\n>From ").rstrip(b"\n") + b"\n\n")
 
 
-def _message(rng: random.Random, n: int, senders: list[str]) -> bytes:
+def _message(rng: random.Random, n: int, senders: list[str], attachment_kb: int) -> bytes:
     text = " ".join(rng.choice(WORDS) for _ in range(rng.randint(40, 400)))
     kind = n % 10
     subject = f"Zamówienie {rng.randint(1000, 99999)} - {rng.choice(WORDS)}"
@@ -103,7 +109,8 @@ def _message(rng: random.Random, n: int, senders: list[str]) -> bytes:
     else:
         mail.set_content(text, cte="quoted-printable" if kind == 2 else None)
     if kind == 9:
-        mail.add_attachment(rng.randbytes(rng.randint(2_000, 30_000)), "application", "pdf",
+        size = rng.randint(attachment_kb * 512, attachment_kb * 1536)
+        mail.add_attachment(rng.randbytes(size), "application", "pdf",
                             filename=f"faktura-{n}.pdf")  # fmt: skip
     return mail.as_bytes()
 
@@ -128,7 +135,7 @@ def parse_only(path: Path) -> dict[str, float]:
     return {"messages": count, "seconds": seconds, "peak_mb": peak_mb()}
 
 
-def import_all(path: Path, database: Path) -> dict[str, float]:
+def import_all(path: Path, database: Path) -> dict[str, Any]:
     """`mail import` into a fresh helpdesk with one e-mail source."""
     from access import Gate
     from access.bootstrap import create_first_admin
@@ -142,11 +149,26 @@ def import_all(path: Path, database: Path) -> dict[str, float]:
     gate = Gate(db, "ada")
     gate.add_source("Support", "email", address="support@shop.example")
     source = gate.mail_source("Support")
+    tens: list[float] = []  # when each 10,000th message was read (taken: all before it)
+
+    def timed() -> Iterator[tuple[str, bytes]]:
+        for n, message in enumerate(messages_in(path), 1):
+            yield message
+            if n % 10_000 == 0:
+                tens.append(time.perf_counter())
+
     started = time.perf_counter()
-    outcomes = gate.import_messages(source, messages_in(path), lambda _line: None)
+    outcomes = gate.import_messages(source, timed(), lambda _line: None)
     seconds = time.perf_counter() - started
     count = sum(outcomes.values())
-    return {"messages": count, "seconds": seconds, "peak_mb": peak_mb(), **outcomes}
+    per_10k = [b - a for a, b in zip([started, *tens], tens, strict=False)]
+    return {
+        "messages": count,
+        "seconds": seconds,
+        "peak_mb": peak_mb(),
+        "outcomes": outcomes,
+        "per_10k_s": per_10k,
+    }
 
 
 SERVE_INTERVAL = 30  # seconds: far above the goal, so only IDLE can meet it
@@ -248,11 +270,14 @@ def main() -> None:
     parser.add_argument("--messages", type=int, default=100_000)
     parser.add_argument("--skip", nargs="*", default=[], choices=("import", "idle"))
     parser.add_argument("--idle-runs", type=int, default=20)
+    parser.add_argument(
+        "--attachment-kb", type=int, default=16, help="the size of one in ten messages' PDF"
+    )
     parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         what, target = args.child
-        mbox = DATA / f"mail-{args.messages}.mbox"
+        mbox = mbox_path(args.messages, args.attachment_kb)
         if what == "idle":
             import asyncio
 
@@ -264,7 +289,7 @@ def main() -> None:
     from bench.__main__ import child
 
     if "import" not in args.skip:
-        import_figures(args.messages)
+        import_figures(args.messages, args.attachment_kb)
     if "idle" not in args.skip:
         idle = child("bench.mail", "--child", "idle", str(args.idle_runs), timeout=1800)
         print(f"IMAP APPEND to ticket on an open inbox, serve in IDLE ({args.idle_runs} runs):")
@@ -273,20 +298,27 @@ def main() -> None:
     sys.stdout.flush()
 
 
-def import_figures(messages: int) -> None:
+def mbox_path(messages: int, attachment_kb: int) -> Path:
+    sized = "" if attachment_kb == 16 else f"-{attachment_kb}k"
+    return DATA / f"mail-{messages}{sized}.mbox"
+
+
+def import_figures(messages: int, attachment_kb: int) -> None:
     from bench.__main__ import child
 
     DATA.mkdir(exist_ok=True)
-    mbox = DATA / f"mail-{messages}.mbox"
+    mbox = mbox_path(messages, attachment_kb)
     if not mbox.exists():
         partial = mbox.with_suffix(".building")
-        generate(partial, messages)
+        generate(partial, messages, attachment_kb)
         partial.rename(mbox)
     size_mb = mbox.stat().st_size / 2**20
     print(f"mbox of {messages:,} messages, {size_mb:,.0f} MB", flush=True)
-    common = ("--messages", str(messages), "--child")
+    common = ("--messages", str(messages), "--attachment-kb", str(attachment_kb), "--child")
     parsed = child("bench.mail", *common, "parse", "-", timeout=7200)
-    imported = child("bench.mail", *common, "import", str(DATA / "mail-import.db"), timeout=7200)
+    imported: dict[str, Any] = child(
+        "bench.mail", *common, "import", str(DATA / "mail-import.db"), timeout=7200
+    )
     parse_rate = parsed["messages"] / parsed["seconds"]
     import_rate = imported["messages"] / imported["seconds"]
     rows = [
@@ -298,8 +330,11 @@ def import_figures(messages: int) -> None:
     ]
     for name, value in rows:
         print(f"{name:44}{value:>12,.2f}")
-    outcomes = {k: v for k, v in imported.items() if k not in ("messages", "seconds", "peak_mb")}
+    outcomes = imported["outcomes"]
     print("import outcomes: " + ", ".join(f"{int(v):,} {k}" for k, v in sorted(outcomes.items())))
+    if imported["per_10k_s"]:
+        times = " ".join(f"{t:.1f}" for t in imported["per_10k_s"])
+        print(f"import, seconds per 10,000 messages in turn: {times}")
 
 
 if __name__ == "__main__":

@@ -3,6 +3,8 @@ requesters, noise, bounces, quarantine, and replies queued in the reply's transa
 
 from __future__ import annotations
 
+import logging
+from dataclasses import replace
 from email.message import EmailMessage
 from email.policy import SMTP
 
@@ -10,6 +12,7 @@ import peewee
 import pytest
 
 from access import Gate, PermissionDenied
+from access.views import INBOX_DEFAULT
 from store.models import (
     Message,
     OutboxItem,
@@ -358,3 +361,32 @@ def test_an_import_in_batches_chains_every_event_and_reads_the_head_once_per_bat
         "person.add", "ticket.create", "person.add", "ticket.create", "ticket.customer",
         "source.add", "mail.quarantine", "person.add", "ticket.create",
     ]  # fmt: skip
+
+
+def test_an_import_batch_ends_at_its_count_or_its_bytes() -> None:
+    from access.mail.desk import import_batches
+
+    sizes = [10, 10, 10, 50, 70, 10, 10, 10, 10]
+    messages = [(f"m{n}", b"x" * size) for n, size in enumerate(sizes)]
+    batches = [[len(raw) for _, raw in b] for b in import_batches(messages, 3, 60)]
+    # Three by count; then 50 (50 + 70 is over 60); 70 alone, larger than a batch; then by count.
+    assert batches == [[10, 10, 10], [50], [70], [10, 10, 10], [10]]
+
+
+def test_an_import_takes_its_messages_without_a_savepoint_each(
+    gate: Gate, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A savepoint per message made FTS5 write a new index segment per message, and merging
+    them slowed the import as the database grew (bench/NOTES.md)."""
+    messages = [
+        (f"m{n}.eml", customer_mail(sender=f"K{n} <k{n}@example.pl>", subject=f"Parcel {n}"))
+        for n in range(5)
+    ]
+    with caplog.at_level(logging.DEBUG, logger="peewee"):
+        counts = gate.import_messages(gate.mail_source("Support"), iter(messages), print)
+    assert counts == {"new": 5}
+    statements = [str(record.msg) for record in caplog.records if record.name == "peewee"]
+    assert statements and not [s for s in statements if "SAVEPOINT" in s.upper()]
+    # The full-text index still holds each message's body.
+    found = gate.list_tickets(replace(INBOX_DEFAULT, search="arrive"))
+    assert sorted(row.subject for row in found) == [f"Parcel {n}" for n in range(5)]

@@ -8,8 +8,7 @@ and the app and the command line start without them.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from itertools import islice
+from collections.abc import Callable, Iterable, Iterator
 
 import peewee
 
@@ -32,6 +31,9 @@ from store.rows import tuple_rows
 
 Report = Callable[[str], None]
 IMPORT_BATCH = 500
+# A batch also ends at this many bytes of mail, so that messages with large attachments are
+# not held a few hundred at a time: an import's memory stays flat whatever the mail.
+IMPORT_BATCH_BYTES = 16 * 2**20
 
 
 class MailDesk(MailIntake):
@@ -84,23 +86,20 @@ class MailDesk(MailIntake):
     def import_messages(
         self, source: Source, messages: Iterator[tuple[str, bytes]], report: Report
     ) -> dict[str, int]:
-        """Take messages from files; returns how many had each outcome. They are committed
-        `IMPORT_BATCH` at a time (each message its own savepoint): an import stopped midway
-        and run again skips what it took by Message-ID."""
+        """Take messages from files; returns how many had each outcome. They are committed in
+        batches (`import_batches`), a batch whole or not at all: an import stopped midway and
+        run again skips what it took by Message-ID."""
         counts: dict[str, int] = {}
-        pending = iter(messages)
-        while True:
-            batch = list(islice(pending, IMPORT_BATCH))
-            if not batch:
-                return counts
+        for batch in import_batches(messages, IMPORT_BATCH, IMPORT_BATCH_BYTES):
             lines = []
             with self.writing(), audit.chain_head_held(), self.remembering():
                 for origin, raw in batch:
-                    taken = self.take_mail(source, raw, origin)
+                    taken = self.take_in_transaction(source, raw, origin)
                     counts[taken.outcome] = counts.get(taken.outcome, 0) + 1
                     lines.append(_line(source, origin, taken))
             for line in lines:
                 report(line)
+        return counts
 
     def _note_fetch(self, source: Source, error: str) -> None:
         with self.writing():
@@ -196,6 +195,23 @@ class MailDesk(MailIntake):
         if source is not None:
             rows = rows.where(Source.name == source)
         return [QuarantineView(*row) for row in tuple_rows(rows)]
+
+
+def import_batches(
+    messages: Iterable[tuple[str, bytes]], most: int, most_bytes: int
+) -> Iterator[list[tuple[str, bytes]]]:
+    """`messages` in lists of at most `most` messages and, unless one message alone is larger,
+    `most_bytes` bytes of mail."""
+    batch: list[tuple[str, bytes]] = []
+    size = 0
+    for origin, raw in messages:
+        if batch and (len(batch) == most or size + len(raw) > most_bytes):
+            yield batch
+            batch, size = [], 0
+        batch.append((origin, raw))
+        size += len(raw)
+    if batch:
+        yield batch
 
 
 def _line(source: Source, origin: str, taken: Taken) -> str:

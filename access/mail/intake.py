@@ -124,18 +124,28 @@ class MailIntake(GateBase):
     def take_mail(
         self, source: Source, raw: bytes, origin: str, cursor: CursorStep | None = None
     ) -> Taken:
+        """One message in its own transaction, with the IMAP cursor step that took it."""
+        with self.writing():
+            return self.take_in_transaction(source, raw, origin, cursor)
+
+    def take_in_transaction(
+        self, source: Source, raw: bytes, origin: str, cursor: CursorStep | None = None
+    ) -> Taken:
+        """One message, inside the caller's write transaction and without a savepoint of its
+        own: FTS5 writes its pending index out as a new segment at every savepoint, so a
+        savepoint per message made a segment per message, and merging those grew dearer as
+        the index grew (bench/NOTES.md)."""
         from access.mail.parse import UnreadableMail, parse_mail
 
-        with self.writing():
-            try:
-                parsed = parse_mail(raw)
-            except UnreadableMail as exc:
-                taken = self._quarantine(source, raw, origin, str(exc))
-            else:
-                taken = self._file(source, parsed)
-            if cursor is not None:
-                _advance(source, cursor)
-            return taken
+        try:
+            parsed = parse_mail(raw)
+        except UnreadableMail as exc:
+            taken = self._quarantine(source, raw, origin, str(exc))
+        else:
+            taken = self._file(source, parsed)
+        if cursor is not None:
+            _advance(source, cursor)
+        return taken
 
     def retry_quarantined(self, quarantine_id: int) -> Taken:
         """Take a quarantined message in again (after a fix); it leaves quarantine unless it
