@@ -12,7 +12,9 @@ import peewee
 import pytest
 
 from access import Gate
+from access.grants import read_grants
 from access.views import TicketQuery
+from store.models import Person
 
 PAGE_STATEMENTS = 2
 ASSIGNMENT_STATEMENTS = 6
@@ -70,3 +72,27 @@ def test_a_role_change_counts_from_the_next_request(gate_for: Callable[[str], Ga
         ada.revoke_role("vic", role)
     assert vic.count_tickets() < seen
     assert "tickets.view" not in vic.capabilities()
+
+
+def test_grants_are_read_with_a_statement_built_once(
+    demo_db: peewee.Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every change reads the person's grants inside its write transaction, where building
+    the statement took twenty times longer than running it: it is built once per database,
+    and each person's grants read with it are that person's."""
+    first = read_grants(Person.username == "ada")
+    assert first is not None and read_grants(Person.id == first.person_id) == first
+    built: list[peewee.Database] = []
+    context = peewee.Database.get_sql_context  # where Peewee starts building any statement
+
+    def counting(database: peewee.Database, **options: Any) -> peewee.Context:
+        built.append(database)
+        return context(database, **options)
+
+    monkeypatch.setattr(peewee.Database, "get_sql_context", counting)
+    for username in ("sam", "ali", "mia"):
+        grants = read_grants(Person.username == username)
+        assert grants is not None and grants.username == username
+        assert read_grants(Person.id == grants.person_id) == grants
+    assert read_grants(Person.username == "nobody") is None
+    assert built == []
