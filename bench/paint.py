@@ -51,6 +51,7 @@ def main() -> None:
 
         Empty().run(headless=True, size=(120, 40))
     else:
+        import ticketty  # noqa: F401  # the entry point first, as the `ticketty` command has it
         from access import Gate
         from access.demo import DEMO_NOW
         from screens.inbox import InboxScreen

@@ -3,6 +3,7 @@ turned into one sentence that never shows the password (../shared/RELIABILITY.md
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
@@ -82,6 +83,45 @@ def _without_password(url: str) -> str:
 WRITE_LOCK = 0x74636B74
 
 
+class Psycopg3Driver(peewee.Psycopg3Adapter):
+    """Peewee's psycopg 3 adapter, with the driver imported as the database is opened.
+
+    Peewee takes the drivers it finds as it is imported; `store` imports peewee without
+    psycopg, whose import costs a SQLite session more than the rest of the store (see
+    store/__init__.py). So this adapter holds the driver and its constants itself."""
+
+    def __init__(self) -> None:
+        import psycopg
+        from psycopg.pq import TransactionStatus
+        from psycopg.types.json import Json, Jsonb
+
+        super().__init__()
+        self.driver = psycopg
+        self.json_type, self.jsonb_type = Json, Jsonb
+        self.txn_idle = TransactionStatus.IDLE
+        self.txn_inerror = TransactionStatus.INERROR
+        self.txn_unknown = TransactionStatus.UNKNOWN
+        self.txn_intrans = TransactionStatus.INTRANS
+
+    def check_driver(self) -> None:
+        """The driver was imported when the adapter was made."""
+
+    def get_binary_type(self) -> type[Any]:
+        binary: type[Any] = self.driver.Binary
+        return binary
+
+    def connect(self, db: peewee.PostgresqlDatabase, **params: Any) -> Any:
+        if db.database.startswith("postgresql://"):
+            params.setdefault("conninfo", db.database)
+        else:
+            params.setdefault("dbname", db.database)
+        return self.driver.connect(**params)
+
+    def server_side_cursor(self, conn: Any) -> Any:
+        in_transaction = self.txn_status(conn) == self.txn_intrans
+        return conn.cursor(name=str(uuid.uuid1()), withhold=not in_transaction)
+
+
 class SerialisedPostgresqlDatabase(peewee.PostgresqlDatabase):
     """Transactions serialise as SQLite's BEGIN IMMEDIATE makes them: each takes Ticketty's
     advisory lock as it begins (one round trip with the BEGIN) and holds it to its end.
@@ -89,6 +129,10 @@ class SerialisedPostgresqlDatabase(peewee.PostgresqlDatabase):
     READ COMMITTED alone lets two writers read the audit chain's head at once and fork the
     chain, and lets a change read a ticket version that a waiting writer is about to replace.
     Reads outside transactions (every screen and list) take no lock."""
+
+    # Peewee picks one of these by the drivers it found when it was imported: either way, the
+    # adapter that imports psycopg 3 now.
+    psycopg2_adapter = psycopg3_adapter = Psycopg3Driver
 
     def begin(self, isolation_level: int | str | None = None) -> None:
         # peewee's own wrapper, which turns driver errors into peewee's (not in its stubs).

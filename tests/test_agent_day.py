@@ -403,6 +403,22 @@ async def test_end_goes_to_the_last_row_of_a_list_not_sideways(demo: str) -> Non
         assert table.cursor_row == 0
 
 
+async def test_jumping_to_the_end_of_the_inbox_shows_the_last_ticket_at_once(demo: str) -> None:
+    """The last page is read when the count arrives: `G` then shows the last ticket with the
+    key press, with no page left to read."""
+    app = make_app(demo, "ada")
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        tickets = app.screen.query_one(TicketList)
+        assert tickets.total > 100  # the last page is not the first
+        read = tickets.pages_loaded
+        await pilot.press("G")
+        last = app.gate.list_tickets(INBOX_DEFAULT, offset=tickets.total - 1, limit=1)
+        assert [tickets.current_row()] == last
+        await settle(pilot)
+        assert tickets.pages_loaded == read
+
+
 async def test_group_filter_ticks_the_first_group_with_space_at_once(demo: str) -> None:
     app = make_app(demo, "sam")
     async with app.run_test(size=SMALL) as pilot:

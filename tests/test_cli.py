@@ -239,8 +239,9 @@ def test_command_line_never_loads_textual(demo_file: Path) -> None:
     assert done.stderr == "0 []\n"
 
 
-# What takes mail in and delivers it: loaded by the mail commands alone.
-MAIL_ENGINE = (
+# What takes mail in and delivers it, loaded by the mail commands alone; and the PostgreSQL
+# driver, loaded when a PostgreSQL database is opened.
+NOT_NEEDED_ON_SQLITE = (
     "access.mail.compose",
     "access.mail.files",
     "access.mail.parse",
@@ -249,20 +250,24 @@ MAIL_ENGINE = (
     "inscriptis",
     "lxml",
     "mailbox",
+    "psycopg",
     "rich.progress",
     "smtplib",
 )
 
 
-def test_a_command_and_the_app_start_without_the_mail_engine(demo_file: Path) -> None:
+def test_a_command_and_the_app_start_without_the_mail_engine_or_postgresql(
+    demo_file: Path,
+) -> None:
     """A write (`ticketty tickets status`) and the app's start (its modules, the gate, the
-    first page) do not pay for parsing, reading files of or sending e-mail."""
+    first page) on SQLite do not pay for parsing, reading files of or sending e-mail, nor for
+    the PostgreSQL driver."""
     script = (
         "import sys\n"
         "from ticketty.main import main\n"
         f"code = main(['--db', {str(demo_file)!r}, '--user', 'ada', 'tickets', 'status', "
         "'12', 'pending'])\n"
-        f"engine = {MAIL_ENGINE!r}\n"
+        f"engine = {NOT_NEEDED_ON_SQLITE!r}\n"
         "def loaded():\n"
         "    return sorted(m for m in sys.modules if m.startswith(engine))\n"
         "print(code, loaded(), file=sys.stderr)\n"

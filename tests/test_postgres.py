@@ -111,6 +111,28 @@ def test_missing_driver_is_one_line(pg_server: Server, new_location) -> None:
     )
 
 
+def test_the_driver_is_imported_when_a_postgresql_database_is_opened(new_location) -> None:
+    """The entry point imports peewee without psycopg (a SQLite session never loads it); a
+    PostgreSQL database opened afterwards imports the driver and works."""
+    code = (
+        "import sys\n"
+        "from ticketty.main import main\n"
+        "import peewee\n"
+        "print('psycopg' in sys.modules, peewee.psycopg, file=sys.stderr)\n"
+        "code = main(['init', '--db', sys.argv[1], '--admin', 'root'])\n"
+        "code += main(['--db', sys.argv[1], '--user', 'root', 'tickets', 'list', '--json'])\n"
+        "print(code, 'psycopg' in sys.modules, file=sys.stderr)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, new_location()],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.stderr == "False None\n0 True\n"
+
+
 def test_a_url_without_a_database_is_refused() -> None:
     with pytest.raises(DatabaseError, match="names no database"):
         connect("postgresql://ann:secret@127.0.0.1:5432/")

@@ -210,6 +210,10 @@ class TicketList(ScrollView, can_focus=True):
             self.cursor = max(0, total - 1)
         self.post_message(self.Counted(total))
         self.refresh()
+        if total:
+            # The last page, read from the other end of the index: `G`, the jump to the end,
+            # then shows it at once.
+            self._page_for(total - 1)
 
     def _page_for(self, index: int) -> list[TicketRow] | None:
         page = index // PAGE
@@ -240,10 +244,11 @@ class TicketList(ScrollView, can_focus=True):
         if widest > self.number_width:
             self.number_width = widest
         if not self._counting and self._source is not None:
-            # Counted after the first page, not beside it: at a million tickets a search's
-            # count takes longer than its page, and two cores are shared with the screen.
+            # Counted once the first page is on screen, not beside it: at a million tickets a
+            # search's count takes longer than its page, and two cores are shared with the
+            # screen.
             self._counting = True
-            self._count(self._source, generation)
+            self.call_after_refresh(self._count, self._source, generation)
         if not self._total_known:
             # Paint the rows before the count arrives (at a million tickets the count is the
             # slower query); the count then sets the true length.
