@@ -11,7 +11,7 @@ import pytest
 
 from access import Conflict, Gate, InvalidInput, NotFound, PermissionDenied, UnknownPerson
 from access.audit import verify_chain
-from access.catalogue import PERMISSIONS
+from access.catalogue import PERMISSIONS, ROLES_EDIT
 from store import dialect
 from store.db import DatabaseError, connect
 from store.models import AuditEvent, CustomField, Person
@@ -146,7 +146,7 @@ def test_last_role_editor_cannot_lose_the_right(db, world) -> None:
     attempts = [
         lambda: gate.revoke_role("boss", "Admin"),
         lambda: gate.set_active("boss", False),
-        lambda: gate.set_role_permissions("Admin", set(PERMISSIONS) - {"roles.edit"}),
+        lambda: gate.set_role_permissions("Admin", set(PERMISSIONS) - {ROLES_EDIT}),
         lambda: gate.delete_role("Admin", even_if_held=True),
     ]
     for attempt in attempts:

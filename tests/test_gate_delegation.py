@@ -10,7 +10,7 @@ import peewee
 import pytest
 
 from access import Gate, PermissionDenied
-from access.catalogue import PERMISSIONS
+from access.catalogue import PERMISSIONS, ROLES_EDIT
 from store.models import AuditEvent, GroupMember, Ticket
 from tests import builders
 
@@ -67,7 +67,7 @@ def test_a_scoped_lead_cannot_widen_its_own_scope(db, world) -> None:
 def test_a_scoped_lead_cannot_strip_the_administrator(db, world) -> None:
     gate = Gate(db, "zlead")
     _refused(
-        db, lambda: gate.set_role_permissions("Administrator", set(PERMISSIONS) - {"roles.edit"})
+        db, lambda: gate.set_role_permissions("Administrator", set(PERMISSIONS) - {ROLES_EDIT})
     )
     _refused(db, lambda: gate.revoke_role("boss", "Administrator"))
 

@@ -11,7 +11,7 @@ import peewee
 import pytest
 
 from access import Gate, NotFound, PermissionDenied
-from access.catalogue import PERMISSIONS, REPORTS_TEAM
+from access.catalogue import PERMISSIONS, REPORTS_TEAM, SOURCES_ARCHIVED
 from store.models import AuditEvent, GroupMember, Person
 from tests import builders
 from tests.builders import World
@@ -98,14 +98,14 @@ def test_ticket_leaf_missing_refuses(db: peewee.Database, leaf: str) -> None:
 
 @pytest.mark.parametrize("leaf", sorted(TICKET_ACTIONS))
 def test_ticket_leaf_outside_source_scope_is_not_found(db: peewee.Database, leaf: str) -> None:
-    gate, w = _setup(db, set(PERMISSIONS) - {"sources.archived"}, sources=[1])
+    gate, w = _setup(db, set(PERMISSIONS) - {SOURCES_ARCHIVED}, sources=[1])
     TICKET_ACTIONS[leaf](gate, w.t_s1)  # inside the role's one source
     _refused(db, lambda: TICKET_ACTIONS[leaf](gate, w.t_s2), (NotFound,))
 
 
 @pytest.mark.parametrize("leaf", sorted(TICKET_ACTIONS))
 def test_archived_source_needs_sources_archived(db: peewee.Database, leaf: str) -> None:
-    gate, w = _setup(db, set(PERMISSIONS) - {"sources.archived"})
+    gate, w = _setup(db, set(PERMISSIONS) - {SOURCES_ARCHIVED})
     _refused(db, lambda: TICKET_ACTIONS[leaf](gate, w.t_archived), (NotFound,))
     TICKET_ACTIONS[leaf](Gate(db, "boss"), w.t_archived)
 
@@ -260,7 +260,7 @@ def test_other_leaf_held_allows(db: peewee.Database, leaf: str) -> None:
     agent = builders.person("agent")
     held = {leaf, "tickets.list", "tickets.create", "reports.own", "usergroups.list"}
     if leaf == "reports.own":
-        held.discard("reports.team")
+        held.discard(REPORTS_TEAM)
     builders.role("Under test", held, holders=[agent])
     builders.role("Empty", [])
     builders.role("Admin", PERMISSIONS, holders=[builders.person("boss")])
@@ -273,7 +273,7 @@ def test_other_leaf_missing_refuses(db: peewee.Database, leaf: str) -> None:
     agent = builders.person("agent")
     everything_but = set(PERMISSIONS) - {leaf}
     if leaf == "reports.own":
-        everything_but -= {"reports.team"}
+        everything_but -= {REPORTS_TEAM}
     builders.role("Under test", everything_but, holders=[agent])
     builders.role("Empty", [])
     builders.role("Admin", PERMISSIONS, holders=[builders.person("boss")])

@@ -12,6 +12,7 @@ import peewee
 import pytest
 
 from access import Gate
+from access.catalogue import TICKETS_VIEW
 from access.grants import read_grants
 from access.views import TicketQuery
 from store.models import Person
@@ -71,7 +72,7 @@ def test_a_role_change_counts_from_the_next_request(gate_for: Callable[[str], Ga
     for role in person.roles:
         ada.revoke_role("vic", role)
     assert vic.count_tickets() < seen
-    assert "tickets.view" not in vic.capabilities()
+    assert TICKETS_VIEW not in vic.capabilities()
 
 
 def test_grants_are_read_with_a_statement_built_once(

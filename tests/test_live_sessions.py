@@ -14,6 +14,7 @@ import pytest
 from textual.pilot import Pilot
 
 from access import Gate
+from access.catalogue import TICKETS_CLOSE
 from access.live import ChangeFeed
 from access.views import TicketDetail, TicketQuery
 from screens.role_editor import RoleEditorScreen
@@ -150,7 +151,7 @@ async def test_the_second_save_of_a_role_is_a_conflict_that_keeps_the_ticks(demo
         summary = str(editor.query_one("#role-summary").render())
         assert "Changed by someone else meanwhile: added tickets.take" in summary
         assert {"tickets.take", "tickets.close"} <= editor.pending
-        assert "tickets.close" not in Gate(connect(str(demo)), "ada").get_role("Viewer").permissions
+        assert TICKETS_CLOSE not in Gate(connect(str(demo)), "ada").get_role("Viewer").permissions
         await sam.press("ctrl+s")
         await settle(sam)
     viewer = Gate(connect(str(demo)), "ada").get_role("Viewer").permissions
