@@ -90,15 +90,19 @@ def _statement(person: peewee.Expression) -> tuple[str, list[object]]:
         and person.op == peewee.OP.EQ
         and isinstance(person.lhs, peewee.Field)
         and person.lhs.model is Person
-        and isinstance(person.rhs, (int, str))
+        and type(person.rhs) in _PLACEHOLDERS
     ):
         return _union(person).sql()
     field, value = person.lhs, person.rhs
     known = _built.setdefault(database_proxy.obj, {})
     if field.name not in known:
-        placeholder = _PLACEHOLDERS[type(value)]
-        sql, params = _union(field == placeholder).sql()
-        known[field.name] = (sql, params, placeholder)
+        # By name and by id together: a gate is made by name, outside any transaction, and
+        # then reads by id inside each change's, which the first change must not pay for.
+        for each, kind in ((field, type(value)), (Person.id, int), (Person.username, str)):
+            if each.name not in known:
+                placeholder = _PLACEHOLDERS[kind]
+                sql, params = _union(each == placeholder).sql()
+                known[each.name] = (sql, params, placeholder)
     sql, params, placeholder = known[field.name]
     return sql, [value if p == placeholder else p for p in params]
 
