@@ -251,7 +251,8 @@ async def test_an_idle_session_on_postgresql_sends_no_statement(demo: str) -> No
                 return set(
                     server.execute(
                         "SELECT pid, query_start FROM pg_stat_activity "
-                        "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                        "WHERE datname = current_database() AND pid <> pg_backend_pid() "
+                        "AND backend_type = 'client backend'"  # not autovacuum's workers
                     ).fetchall()
                 )
 
