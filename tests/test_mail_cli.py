@@ -148,11 +148,11 @@ class ServeProcess:
     """`ticketty serve` as a process, its log lines read by a thread so that a test waits for
     a line with a deadline."""
 
-    def __init__(self, db_location: str, passwords: dict[str, str]) -> None:
+    def __init__(self, db_location: str, passwords: dict[str, str], interval: int = 30) -> None:
         env = {**os.environ, **passwords}
         self.process = subprocess.Popen(
             [sys.executable, "-m", "ticketty", "--db", str(db_location), "--user", "ada",
-             "serve", "--interval", "30"],
+             "serve", "--interval", str(interval)],
             stderr=subprocess.PIPE, text=True, env=env,
         )  # fmt: skip
         self.lines: queue.Queue[str] = queue.Queue()
@@ -230,6 +230,26 @@ def test_serve_waits_in_idle_on_every_imap_source_at_once(
     tickets = {(t.source.name, t.subject) for t in Ticket.select()}
     assert tickets == {("Sales", "Sales 0"), ("Support", "Support 1"), ("Sales", "Sales 2"),
                        ("Support", "Support 3")}  # fmt: skip
+
+
+def test_serve_logs_in_again_when_the_password_in_the_secrets_file_changes(
+    db: peewee.Database, db_location: str, dovecot: Dovecot, mailbox: str, tmp_path: Path
+) -> None:
+    """A wrong password first: the IDLE connection fails and is retried with it; once the
+    secrets file is put right, the next full pass starts the connection with the new one."""
+    mail_helpdesk(db, imap=dovecot.url(mailbox))
+    secrets = tmp_path / "mail-secrets"
+    secrets.write_text("Support = not-the-password\n")
+    secrets.chmod(0o600)
+    server = ServeProcess(db_location, {"TICKETTY_MAIL_SECRETS": str(secrets)}, interval=1)
+    try:
+        failed = "".join(server.wait_for("Support: IDLE:"))
+        assert "not-the-password" not in failed
+        secrets.write_text(f"Support = {PASSWORD}\n")
+        server.wait_for("Support: waiting for mail in IMAP IDLE")
+        assert "stopped" in server.stop()
+    finally:
+        server.kill()
 
 
 def test_the_attachment_limit_comes_from_the_config(

@@ -44,7 +44,7 @@ class IdleWatcher:
     ) -> None:
         self.source = source
         self.url = url
-        self._password = password
+        self.password = password
         self._wake = wake
         self._report = report
         self._retry_seconds = retry_seconds
@@ -68,7 +68,7 @@ class IdleWatcher:
     def _run(self) -> None:
         while not self._stopping.is_set():
             try:
-                with imap_folder(self.url, self._password) as (conn, _validity):
+                with imap_folder(self.url, self.password) as (conn, _validity):
                     if not offers_idle(conn):
                         self._report(f"{self.source}: the server offers no IDLE; polled instead")
                         return
@@ -131,7 +131,8 @@ class MailService:
 
     def _follow(self, sources: list[Source]) -> None:
         """A watcher per IMAP source as the sources are now: new ones started, those of
-        sources gone, archived or moved to another server stopped."""
+        sources gone, archived or moved to another server stopped, and one whose password
+        changed (in the secrets file or the environment) started again with the new one."""
         wanted: dict[tuple[str, ServerUrl], str] = {}
         for source in sources:
             try:
@@ -140,7 +141,7 @@ class MailService:
                 continue  # the fetch pass says so
             if imap is not None:
                 wanted[(source.name, imap[0])] = imap[1]
-        for key in [k for k in self.watchers if k not in wanted]:
+        for key in [k for k, w in self.watchers.items() if wanted.get(k) != w.password]:
             retired = self.watchers.pop(key)
             retired.stop()
             self._retired.append(retired)
