@@ -8,6 +8,8 @@ from typing import TypeVar
 
 import peewee
 
+from store.letters import fold_sql
+
 
 def is_sqlite(db: peewee.Database | peewee.DatabaseProxy) -> bool:
     if isinstance(db, peewee.DatabaseProxy):
@@ -46,19 +48,29 @@ def search_index(db: peewee.Database) -> list[str]:
     return [
         "CREATE VIRTUAL TABLE IF NOT EXISTS ticket_search USING fts5("
         "subject, public, notes, tokenize='unicode61 remove_diacritics 2')",
-        "CREATE TRIGGER IF NOT EXISTS ticket_search_ai AFTER INSERT ON ticket BEGIN "
-        "INSERT INTO ticket_search(rowid, subject, public, notes) "
-        "VALUES (new.number, new.subject, '', ''); END",
-        "CREATE TRIGGER IF NOT EXISTS ticket_search_au AFTER UPDATE OF subject ON ticket BEGIN "
-        "UPDATE ticket_search SET subject = new.subject WHERE rowid = new.number; END",
-        "CREATE TRIGGER IF NOT EXISTS ticket_search_ad AFTER DELETE ON ticket BEGIN "
-        "DELETE FROM ticket_search WHERE rowid = old.number; END",
-        "CREATE TRIGGER IF NOT EXISTS message_search_ai AFTER INSERT ON message BEGIN "
-        "UPDATE ticket_search SET "
-        "public = CASE WHEN new.kind = 'note' THEN public ELSE public || ' ' || new.body END, "
-        "notes = CASE WHEN new.kind = 'note' THEN notes || ' ' || new.body ELSE notes END "
-        "WHERE rowid = new.ticket_id; END",
+        *search_triggers().values(),
     ]
+
+
+def search_triggers() -> dict[str, str]:
+    """SQLite: the triggers keeping `ticket_search` in step, by name, their text folded as
+    `letters` says."""
+    subject, body = fold_sql("new.subject"), fold_sql("new.body")
+    return {
+        "ticket_search_ai": "CREATE TRIGGER IF NOT EXISTS ticket_search_ai AFTER INSERT ON ticket "
+        "BEGIN INSERT INTO ticket_search(rowid, subject, public, notes) "
+        f"VALUES (new.number, {subject}, '', ''); END",
+        "ticket_search_au": "CREATE TRIGGER IF NOT EXISTS ticket_search_au "
+        "AFTER UPDATE OF subject ON ticket BEGIN "
+        f"UPDATE ticket_search SET subject = {subject} WHERE rowid = new.number; END",
+        "ticket_search_ad": "CREATE TRIGGER IF NOT EXISTS ticket_search_ad AFTER DELETE ON ticket "
+        "BEGIN DELETE FROM ticket_search WHERE rowid = old.number; END",
+        "message_search_ai": "CREATE TRIGGER IF NOT EXISTS message_search_ai "
+        "AFTER INSERT ON message BEGIN UPDATE ticket_search SET "
+        f"public = CASE WHEN new.kind = 'note' THEN public ELSE public || ' ' || {body} END, "
+        f"notes = CASE WHEN new.kind = 'note' THEN notes || ' ' || {body} ELSE notes END "
+        "WHERE rowid = new.ticket_id; END",
+    }
 
 
 # Words as both backends compare them: lower case, accents folded, `simple` (no stemming, no
@@ -139,12 +151,17 @@ POSTGRES_CHANGE_SIGNAL = (
 REBUILD_SEARCH = (
     "DELETE FROM ticket_search",
     "INSERT INTO ticket_search(rowid, subject, public, notes) "
-    "SELECT t.number, t.subject, "
-    "coalesce((SELECT group_concat(m.body, ' ') FROM message m "
-    "WHERE m.ticket_id = t.number AND m.kind != 'note'), ''), "
-    "coalesce((SELECT group_concat(m.body, ' ') FROM message m "
-    "WHERE m.ticket_id = t.number AND m.kind = 'note'), '') "
-    "FROM ticket t",
+    f"SELECT t.number, {fold_sql('t.subject')}, "
+    + fold_sql(
+        "coalesce((SELECT group_concat(m.body, ' ') FROM message m "
+        "WHERE m.ticket_id = t.number AND m.kind != 'note'), '')"
+    )
+    + ", "
+    + fold_sql(
+        "coalesce((SELECT group_concat(m.body, ' ') FROM message m "
+        "WHERE m.ticket_id = t.number AND m.kind = 'note'), '')"
+    )
+    + " FROM ticket t",
 )
 
 
@@ -177,7 +194,7 @@ def without_search_triggers(db: peewee.Database) -> Iterator[None]:
     if is_sqlite(db):
         for name in _SEARCH_TRIGGERS:
             db.execute_sql(f"DROP TRIGGER IF EXISTS {name}")
-        restore = [s for s in search_index(db) if any(n in s for n in _SEARCH_TRIGGERS)]
+        restore = [search_triggers()[name] for name in _SEARCH_TRIGGERS]
     else:
         for table, name in (("ticket", "ticket_search_ai"), ("message", "message_search_ai")):
             db.execute_sql(f"ALTER TABLE {table} DISABLE TRIGGER {name}")

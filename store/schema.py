@@ -91,6 +91,17 @@ def _v6_postgres_parity(db: peewee.Database) -> None:
     dialect.rebuild_search(db)
 
 
+def _v7_search_folds_letters(db: peewee.Database) -> None:
+    """SQLite's search index folds the letters `unaccent` folds on PostgreSQL (`ł`, `ß`, ...):
+    its triggers made anew and every ticket indexed again. Nothing to do on PostgreSQL."""
+    if not dialect.is_sqlite(db):
+        return
+    for name, statement in dialect.search_triggers().items():
+        db.execute_sql(f"DROP TRIGGER IF EXISTS {name}")
+        db.execute_sql(statement)
+    dialect.rebuild_search(db)
+
+
 MIGRATIONS: list[tuple[int, Callable[[peewee.Database], None]]] = [
     (1, _v1_initial),
     (2, _v2_search),
@@ -98,6 +109,7 @@ MIGRATIONS: list[tuple[int, Callable[[peewee.Database], None]]] = [
     (4, _v4_mail),
     (5, _v5_ticket_numbers_never_reused),
     (6, _v6_postgres_parity),
+    (7, _v7_search_folds_letters),
 ]
 
 LATEST = MIGRATIONS[-1][0]

@@ -11,6 +11,7 @@ from collections.abc import Callable
 import peewee
 
 from store import dialect
+from store.letters import fold
 from store.models import Ticket
 from store.planner import unindexed
 
@@ -29,7 +30,10 @@ def _words(text: str) -> list[tuple[str, bool]]:
 
 
 def _query(words: list[tuple[str, bool]], columns: str | None) -> str:
-    terms = " AND ".join(f'"{word}"*' if prefix else f'"{word}"' for word, prefix in words)
+    """An FTS5 query for every word, folded as the index is (`letters`)."""
+    terms = " AND ".join(
+        f'"{fold(word)}"*' if prefix else f'"{fold(word)}"' for word, prefix in words
+    )
     return f"{{{columns}}} : ({terms})" if columns else terms
 
 
