@@ -52,6 +52,7 @@ class ChangeFeed:
         `poll`. `own`: the session's own changes, to leave out."""
         self._signal: ChangeSignal = signal_for(database_proxy.obj)
         self._own = own or OwnChanges()
+        self._own.follow()
         self.head = newest_event() if head is None else head
         self.asked = 0  # polls: one question to the signal each
         self.read = 0  # polls that also read new audit events

@@ -9,14 +9,23 @@ from collections.abc import Iterable
 
 
 class OwnChanges:
-    """Event ids written by one session's gate, from any of its threads."""
+    """Event ids written by one session's gate, from any of its threads, kept only once a feed
+    follows them (`follow`): a command or `serve` has none to claim them, and would keep
+    every id it ever wrote."""
 
     def __init__(self) -> None:
         self._ids: set[int] = set()
         self._lock = threading.Lock()
+        self._followed = False
+
+    def follow(self) -> None:
+        """A feed claims the ids from now on."""
+        self._followed = True
 
     def add(self, event_ids: Iterable[int]) -> None:
         """Before COMMIT, so that the feed never sees the events before it knows them."""
+        if not self._followed:
+            return
         with self._lock:
             self._ids.update(event_ids)
 

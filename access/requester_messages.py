@@ -9,11 +9,31 @@ a follow-up linked to it (`access.follow_ups`), by mail and in the app alike.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
+from store.models import Ticket
+
+if TYPE_CHECKING:
+    import peewee
+
+    from access.gate import GateBase
+
 REOPENED_BY_REQUESTER = ("pending", "resolved")
 REOPENED_STATUS = "open"
 FINAL_STATUS = "closed"
 
 
-def status_after_requester_message(status: str) -> str | None:
-    """The status a ticket takes when its requester writes on it, or None to leave it."""
-    return REOPENED_STATUS if status in REOPENED_BY_REQUESTER else None
+def reopen_for_requester(gate: GateBase, ticket: Ticket, changes: dict[peewee.Field, Any]) -> None:
+    """Where the requester's message reopens `ticket`: the new status into `changes`, the
+    change's audit event recorded."""
+    if ticket.status not in REOPENED_BY_REQUESTER:
+        return
+    changes[Ticket.status] = REOPENED_STATUS
+    gate.record(
+        "ticket.status",
+        "ticket",
+        ticket.number,
+        ticket=ticket.number,
+        before=ticket.status,
+        after=REOPENED_STATUS,
+    )

@@ -38,7 +38,7 @@ from access.gate import GateBase, conflict_if_stale
 from access.grants import Grants, read_grants
 from access.mail.outbox import queue_reply
 from access.new_tickets import group_name, record_created
-from access.requester_messages import FINAL_STATUS, status_after_requester_message
+from access.requester_messages import FINAL_STATUS, reopen_for_requester
 from access.validation import checked_name, validate_field_value
 from access.views import (
     REQUESTER_MESSAGE,
@@ -576,17 +576,7 @@ class TicketDesk(GateBase):
                     if ticket.status == FINAL_STATUS:
                         self._follow_up(ticket, grants.person_id, body)
                         return ticket.version
-                    reopened = status_after_requester_message(ticket.status)
-                    if reopened is not None:
-                        changes[Ticket.status] = reopened
-                        self.record(
-                            "ticket.status",
-                            "ticket",
-                            number,
-                            ticket=number,
-                            before=ticket.status,
-                            after=reopened,
-                        )
+                    reopen_for_requester(self, ticket, changes)
                 version = self._update(ticket, expected, changes)
                 message = Message.create(
                     ticket=number, kind=kind, author=grants.person_id, body=body

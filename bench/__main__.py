@@ -32,10 +32,17 @@ import sys
 import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bench.paint import resident_mb
 from tests import postgres_server
 from tests.postgres_server import Server
+
+if TYPE_CHECKING:
+    from rich.console import RenderableType
+    from textual.screen import Screen
+
+    from tui.app import TickettyApp
 
 DATA = Path(__file__).resolve().parent / ".data"
 SEARCH_WORD = "refund"  # in a fifth of the demo's tickets: a broad search
@@ -130,14 +137,25 @@ class FrameClock:
             self.shown.set()
 
 
+def timed_app(frames: FrameClock) -> type[TickettyApp]:
+    """Ticketty's app, telling `frames` of every frame it writes to the driver."""
+    from tui.app import TickettyApp
+
+    class Timed(TickettyApp):
+        def _display(self, screen: Screen[object], renderable: RenderableType | None) -> None:
+            super()._display(screen, renderable)
+            if renderable is not None:
+                frames.displayed()
+
+    return Timed
+
+
 async def in_app(location: str, user: str, runs: int) -> dict[str, float]:
     """Key presses, filter and search inside one running app (headless, 120x40).
 
     A key is posted as the terminal's key event would be, and timed until a frame that shows
     the row under the cursor has been written (its page loaded, if it had to be read)."""
-    from rich.console import RenderableType
     from textual import events
-    from textual.screen import Screen
 
     from access import Gate
     from access.demo import DEMO_NOW
@@ -145,16 +163,11 @@ async def in_app(location: str, user: str, runs: int) -> dict[str, float]:
     from screens.inbox import InboxScreen
     from store.db import connect
     from tests.tui_support import settle
-    from tui.app import TickettyApp
     from tui.ticket_list import TicketList
 
     frames = FrameClock()
 
-    class Timed(TickettyApp):
-        def _display(self, screen: Screen[object], renderable: RenderableType | None) -> None:
-            super()._display(screen, renderable)
-            if renderable is not None:
-                frames.displayed()
+    Timed = timed_app(frames)
 
     app = Timed(
         Gate(connect(location), user), InboxScreen, clock=lambda: DEMO_NOW, refresh_seconds=3600

@@ -24,7 +24,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from bench.__main__ import FrameClock
+from bench.__main__ import FrameClock, timed_app
 
 STATUSES = ("pending", "open")
 WRITER = """
@@ -88,8 +88,6 @@ def p95(samples: list[float]) -> float:
 
 async def measure(location: str, runs: int, interval: float) -> dict[str, float]:
     Statements.install()
-    from rich.console import RenderableType
-    from textual.screen import Screen
 
     from access import Gate
     from access.demo import DEMO_NOW
@@ -98,16 +96,11 @@ async def measure(location: str, runs: int, interval: float) -> dict[str, float]
     from screens.ticket_detail import TicketDetailScreen
     from store.db import connect
     from tests.tui_support import settle
-    from tui.app import TickettyApp
     from tui.ticket_list import TicketList
 
     frames = FrameClock()
 
-    class Timed(TickettyApp):
-        def _display(self, screen: Screen[object], renderable: RenderableType | None) -> None:
-            super()._display(screen, renderable)
-            if renderable is not None:
-                frames.displayed()
+    Timed = timed_app(frames)
 
     gate = Gate(connect(location), "ada")
     open_work = TicketQuery(statuses=STATUSES, search="")

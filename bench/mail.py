@@ -188,19 +188,15 @@ async def idle_latency(runs: int) -> dict[str, float]:
     import tempfile
     import threading
 
-    from rich.console import RenderableType
-    from textual.screen import Screen
-
     from access import Gate
     from access.bootstrap import create_first_admin
-    from bench.__main__ import FrameClock
+    from bench.__main__ import FrameClock, timed_app
     from bench.live import p95
     from screens.inbox import InboxScreen
     from store.db import connect
     from tests.mail_servers import PASSWORD, start_dovecot, stop_dovecot
     from tests.mail_support import customer_mail
     from tests.tui_support import settle
-    from tui.app import TickettyApp
     from tui.ticket_list import TicketList
 
     dovecot = start_dovecot()
@@ -225,11 +221,7 @@ async def idle_latency(runs: int) -> dict[str, float]:
     threading.Thread(target=read_log, daemon=True).start()
     frames = FrameClock()
 
-    class Timed(TickettyApp):
-        def _display(self, screen: Screen[object], renderable: RenderableType | None) -> None:
-            super()._display(screen, renderable)
-            if renderable is not None:
-                frames.displayed()
+    Timed = timed_app(frames)
 
     samples: list[float] = []
     try:

@@ -182,6 +182,19 @@ def test_the_feed_leaves_out_the_sessions_own_changes(db: peewee.Database, w) ->
     assert changes is not None and not changes.by_others and changes.grants_may_differ
 
 
+def test_a_session_without_a_feed_keeps_no_ids_of_its_own(db: peewee.Database, w) -> None:
+    """A command or `serve` has no feed to claim its events; it must not keep every id it ever
+    wrote. Once a feed follows the session, its ids are kept until claimed."""
+    ada = Gate(db, "ada")
+    ada.note(w.t_s1, "no feed yet")
+    unfollowed = AuditEvent.select(peewee.fn.max(AuditEvent.id)).scalar()
+    assert not ada.own_changes.claim(unfollowed)
+    ChangeFeed(own=ada.own_changes)
+    ada.note(w.t_s1, "followed")
+    followed = AuditEvent.select(peewee.fn.max(AuditEvent.id)).scalar()
+    assert ada.own_changes.claim(followed)
+
+
 @pytest.mark.sqlite_only(reason="a COMMIT made to fail by a deferred foreign key")
 def test_a_change_whose_commit_fails_is_not_taken_for_the_sessions_own(
     db: peewee.Database, w

@@ -25,7 +25,7 @@ from access.errors import InvalidInput, NotFound
 from access.follow_ups import start_follow_up
 from access.gate import GateBase
 from access.lookup import source_named
-from access.requester_messages import FINAL_STATUS, status_after_requester_message
+from access.requester_messages import FINAL_STATUS, reopen_for_requester
 from access.tickets import MAX_BODY, MAX_SUBJECT
 from store.models import (
     Attachment,
@@ -240,17 +240,7 @@ class MailIntake(GateBase):
             Ticket.updated_at: utcnow(),
             Ticket.version: Ticket.version + 1,
         }
-        reopened = status_after_requester_message(ticket.status)
-        if reopened is not None:
-            changes[Ticket.status] = reopened
-            self.record(
-                "ticket.status",
-                "ticket",
-                ticket.number,
-                ticket=ticket.number,
-                before=ticket.status,
-                after=reopened,
-            )
+        reopen_for_requester(self, ticket, changes)
         Ticket.update(changes).where(Ticket.number == ticket.number).execute()
         message_id = self._message(ticket.number, source, mail, person_id)
         self.record("ticket.customer", "message", message_id, ticket=ticket.number, after="by mail")
