@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
+    from textual.app import App
     from textual.screen import Screen
 
 
@@ -30,8 +31,6 @@ def resident_mb() -> float:
 def main() -> None:
     started = float(sys.argv[-1])
     kind = sys.argv[1]
-    from textual.app import App
-
     result: dict[str, float] = {}
 
     def displayed(app: App[Any], showing: bool) -> None:
@@ -43,6 +42,7 @@ def main() -> None:
             app.exit()
 
     if kind == "empty":
+        from textual.app import App
 
         class Empty(App[None]):
             def _display(self, screen: Screen[Any], renderable: RenderableType | None) -> None:
@@ -51,25 +51,28 @@ def main() -> None:
 
         Empty().run(headless=True, size=(120, 40))
     else:
-        import ticketty  # noqa: F401  # the entry point first, as the `ticketty` command has it
-        from access import Gate
-        from access.demo import DEMO_NOW
-        from screens.inbox import InboxScreen
-        from store.db import connect
-        from tui.app import TickettyApp
-        from tui.ticket_list import TicketList
+        import ticketty.main  # noqa: F401  # what the `ticketty` command has loaded by then
+        from ticketty.collector import resting
 
-        class Timed(TickettyApp):
-            def _display(self, screen: Screen[Any], renderable: RenderableType | None) -> None:
-                super()._display(screen, renderable)
-                tickets = self.screen.query(TicketList)
-                showing = bool(tickets) and tickets.first().pages_loaded > 0
-                displayed(self, renderable is not None and showing)
+        # As `ticketty.main.open_app` makes the app (Textual is imported there too).
+        with resting():
+            from access import Gate
+            from access.demo import DEMO_NOW
+            from screens.inbox import InboxScreen
+            from store.db import connect
+            from tui.app import TickettyApp
+            from tui.ticket_list import TicketList
 
-        gate = Gate(connect(sys.argv[2]), sys.argv[3])
-        Timed(gate, InboxScreen, clock=lambda: DEMO_NOW, refresh_seconds=3600).run(
-            headless=True, size=(120, 40)
-        )
+            class Timed(TickettyApp):
+                def _display(self, screen: Screen[Any], renderable: RenderableType | None) -> None:
+                    super()._display(screen, renderable)
+                    tickets = self.screen.query(TicketList)
+                    showing = bool(tickets) and tickets.first().pages_loaded > 0
+                    displayed(self, renderable is not None and showing)
+
+            gate = Gate(connect(sys.argv[2]), sys.argv[3])
+            app = Timed(gate, InboxScreen, clock=lambda: DEMO_NOW, refresh_seconds=3600)
+        app.run(headless=True, size=(120, 40))
     print(json.dumps(result))
 
 

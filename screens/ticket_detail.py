@@ -31,6 +31,7 @@ from access.catalogue import (
 from access.views import REQUESTER_MESSAGE, AuditView, Seen, TicketDetail, TicketQuery, TicketRow
 from access.vocabulary import CLOSED, MESSAGE_LABELS
 from tui.app import describe_error
+from tui.composer import Composed, ComposeModal
 from tui.follow_up_text import follow_up_fields
 from tui.footer import KeyFooter
 from tui.live import OthersChanged
@@ -38,7 +39,7 @@ from tui.mail_text import attachment_text, delivery_text
 from tui.safe_text import as_text, one_line
 from tui.screen import Action, TickettyScreen
 from tui.ticket_changes import apply_change, choose_value
-from tui.widgets import Composed, ComposeModal, PickerModal, TextModal
+from tui.widgets import PickerModal, TextModal
 
 
 class TicketDetailScreen(TickettyScreen[None]):

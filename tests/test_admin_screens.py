@@ -173,7 +173,7 @@ async def test_deactivated_person_is_refused_at_start(demo: str) -> None:
         [
             sys.executable,
             "-c",
-            f"from ticketty.launch import run_app; raise SystemExit(run_app({str(demo)!r}, 'tom'))",
+            f"from ticketty.main import open_app; raise SystemExit(open_app({str(demo)!r}, 'tom'))",
         ],
         capture_output=True,
         text=True,

@@ -24,9 +24,10 @@ from store.db import connect
 from tests.tui_support import demo_database, first_page, make_app, row_under_cursor, settle
 from ticketty.launch import build_app
 from tui.app import TickettyApp
+from tui.composer import ComposeModal
 from tui.config import Config
 from tui.ticket_list import TicketList, layout
-from tui.widgets import ChecklistModal, ComposeModal, ConfirmModal, PickerModal, TextModal
+from tui.widgets import ChecklistModal, ConfirmModal, PickerModal, TextModal
 
 SMALL = (80, 24)
 

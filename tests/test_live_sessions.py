@@ -31,9 +31,9 @@ from tests.tui_support import (
     tick,
 )
 from tui.app import TickettyApp
+from tui.composer import ComposeModal
 from tui.live import LiveChange, OthersChanged, SessionEnded
 from tui.ticket_list import TicketList
-from tui.widgets import ComposeModal
 
 FAST = 0.05  # the refresh interval of the sessions under test
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
+import peewee
+
 from access import Gate
 from screens.inbox import InboxScreen
 from store.db import connect
@@ -26,8 +28,22 @@ def build_app(
     )
 
 
-def run_app(location: str, username: str) -> int:
-    """Open the database, check the person, run the app. One line and an exit code on error."""
+class OpenedApp:
+    """The app and its database, made and not yet running."""
+
+    def __init__(self, app: TickettyApp, db: peewee.Database) -> None:
+        self.app, self.db = app, db
+
+    def run(self) -> int:
+        """Run the app until it ends; its exit code."""
+        self.app.run()
+        self.db.close()
+        return self.app.return_code or 0
+
+
+def open_app(location: str, username: str) -> OpenedApp | int:
+    """Open the database, check the person and make the app; on error, one line and the
+    exit code."""
     try:
         config = load_config()
         db = connect(location)
@@ -39,6 +55,4 @@ def run_app(location: str, username: str) -> int:
         if known is None:
             raise
         return fail(str(exc), known)
-    app.run()
-    db.close()
-    return app.return_code or 0
+    return OpenedApp(app, db)

@@ -1,18 +1,25 @@
 """The `ticketty` command: the command line, which opens the app when given no subcommand.
 
-Textual is imported only when the app is opened, so scripts do not pay for it."""
+Textual is imported only when the app is opened, so scripts do not pay for it. The command
+line, and then the app, are loaded with the collector resting (`ticketty.collector`)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from tui.cli import run
+from ticketty.collector import resting
+
+with resting():
+    from tui.cli import run
 
 
 def open_app(location: str, username: str) -> int:
-    from ticketty.launch import run_app
+    """Make the app with the collector resting, then run it."""
+    with resting():
+        from ticketty import launch
 
-    return run_app(location, username)
+        opened = launch.open_app(location, username)
+    return opened if isinstance(opened, int) else opened.run()
 
 
 def main(argv: Sequence[str] | None = None) -> int:

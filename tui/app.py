@@ -81,7 +81,7 @@ class TickettyApp(App[int]):
         refresh_seconds: float = 0.5,
     ) -> None:
         """Reads the `Opening`: build the app before its event loop runs, as
-        `ticketty.launch.run_app` does. `home` makes the first screen (the inbox): the app is
+        `ticketty.launch.open_app` does. `home` makes the first screen (the inbox): the app is
         handed its screens, it does not import them."""
         super().__init__()
         self.gate = gate

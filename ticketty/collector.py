@@ -1,0 +1,34 @@
+"""Starting Ticketty without the cyclic garbage collector.
+
+Starting imports the command line, then for the app Textual, the screens and the database
+driver, and reads the first page: tens of thousands of objects that live as long as the process,
+and next to no garbage (about a hundred unreachable objects by the first frame). The collector
+would walk all of them again and again meanwhile (bench/NOTES.md has what that cost). So it rests
+while they are made; they are then moved out of its sight for good (`gc.freeze`), and no later
+collection in the session walks them again. Reference counting still frees any of them that is
+dropped; only a cycle among them would stay.
+"""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+
+@contextmanager
+def resting() -> Iterator[None]:
+    """No collection inside; on leaving, freeze what was made and collect as before.
+
+    On an exception nothing is frozen: the caller is not about to run a long session."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    except BaseException:
+        if was_enabled:
+            gc.enable()
+        raise
+    gc.freeze()
+    if was_enabled:
+        gc.enable()
