@@ -15,6 +15,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.message import Message
+from textual.widget import Widget
 from textual.widgets import Header, Static
 
 from access import Conflict, NotFound
@@ -28,7 +29,15 @@ from access.catalogue import (
     TICKETS_REPLY,
     TICKETS_TAKE,
 )
-from access.views import REQUESTER_MESSAGE, AuditView, Seen, TicketDetail, TicketQuery, TicketRow
+from access.views import (
+    REQUESTER_MESSAGE,
+    AuditView,
+    MessageView,
+    Seen,
+    TicketDetail,
+    TicketQuery,
+    TicketRow,
+)
 from access.vocabulary import CLOSED, MESSAGE_LABELS
 from tui.app import describe_error
 from tui.composer import Composed, ComposeModal
@@ -100,6 +109,7 @@ class TicketDetailScreen(TickettyScreen[None]):
         # refresh beneath it is not something they have read.
         self.began_on: dict[str, Seen] = {}
         self.changed_text = ""  # what changed meanwhile, as the screen says it
+        self.shown: dict[int, tuple[MessageView, Static]] = {}  # by message id, in order
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -156,21 +166,35 @@ class TicketDetailScreen(TickettyScreen[None]):
         detail = self.detail = message.detail
         self.title = f"#{detail.row.number} {one_line(detail.row.subject)}"
         self.query_one("#fields", Static).update(self._fields(detail))
-        conversation = self.query_one("#conversation")
-        conversation.query(".message").remove()
-        for shown in detail.messages:
-            title = Text(f"{MESSAGE_LABELS[shown.kind]}  ", style="bold")
-            title.append_text(as_text(f"{shown.author_name} ({shown.author})"))
-            title.append(f"  {shown.created_at:%Y-%m-%d %H:%M}", style="dim")
-            lines = [title, as_text(shown.body)]
-            lines += [Text(attachment_text(a), style="cyan") for a in shown.attachments]
-            if shown.delivery:
-                style = "red" if shown.delivery == "failed" else "dim"
-                text = delivery_text(shown.delivery, shown.delivery_error)
-                lines.append(Text(f"[{text}]", style=style))
-            body = Text("\n").join(lines)
-            conversation.mount(Static(body, classes=f"message message-{shown.kind}"))
+        self._show_messages(detail.messages)
         self.refresh_bindings()
+
+    def _show_messages(self, messages: tuple[MessageView, ...]) -> None:
+        """Mount the messages not shown yet, in their place, redraw those that changed (a
+        delivery), remove those no longer readable, and leave the rest alone: a change to a
+        ticket with a long conversation does not mount it all again."""
+        conversation = self.query_one("#conversation")
+        readable = {message.id for message in messages}
+        for gone in [number for number in self.shown if number not in readable]:
+            self.shown.pop(gone)[1].remove()
+        anchor: Widget = self.query_one("#fields")
+        new: list[Static] = []
+        for message in messages:
+            if message.id not in self.shown:
+                widget = Static(message_text(message), classes=f"message message-{message.kind}")
+                self.shown[message.id] = (message, widget)
+                new.append(widget)
+                continue
+            if new:
+                conversation.mount_all(new, after=anchor)
+                new = []
+            seen, widget = self.shown[message.id]
+            if seen != message:
+                widget.update(message_text(message))
+                self.shown[message.id] = (message, widget)
+            anchor = widget
+        if new:
+            conversation.mount_all(new, after=anchor)
 
     @staticmethod
     def _fields(detail: TicketDetail) -> Text:
@@ -387,6 +411,19 @@ class TicketDetailScreen(TickettyScreen[None]):
                 self.app.push_screen(TicketDetailScreen(int(number)))
 
         self.app.run_gate(lambda: self.gate.list_tickets(query, limit=200), loaded)
+
+
+def message_text(message: MessageView) -> Text:
+    """A message as the conversation shows it: who and when, the text, attachments, delivery."""
+    title = Text(f"{MESSAGE_LABELS[message.kind]}  ", style="bold")
+    title.append_text(as_text(f"{message.author_name} ({message.author})"))
+    title.append(f"  {message.created_at:%Y-%m-%d %H:%M}", style="dim")
+    lines = [title, as_text(message.body)]
+    lines += [Text(attachment_text(a), style="cyan") for a in message.attachments]
+    if message.delivery:
+        text = delivery_text(message.delivery, message.delivery_error)
+        lines.append(Text(f"[{text}]", style="red" if message.delivery == "failed" else "dim"))
+    return Text("\n").join(lines)
 
 
 def what_changed(before: TicketDetail, after: TicketDetail) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import sys
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -18,7 +19,7 @@ from access.catalogue import TICKETS_CLOSE
 from access.live import ChangeFeed
 from access.views import TicketDetail, TicketQuery
 from screens.role_editor import RoleEditorScreen
-from screens.ticket_detail import TicketDetailScreen
+from screens.ticket_detail import TicketDetailScreen, message_text
 from screens.usergroups import UsergroupsScreen
 from store.db import connect
 from tests.tui_support import (
@@ -313,3 +314,52 @@ async def test_a_change_that_changes_nothing_is_said_and_writes_nothing(demo: st
         assert ticket.detail is not None and ticket.detail.row.version == row.version
     assert gate.get_ticket(row.number).row.version == row.version
     assert admin.list_audit(limit=1) == events  # no event, not even a refusal
+
+
+async def test_a_change_to_a_long_conversation_mounts_only_the_new_message(demo: str) -> None:
+    """Another agent's note on a ticket with a long conversation: the messages shown stay the
+    same widgets, and the new one is mounted after them, in the order the gate gives."""
+    ada = Gate(connect(str(demo)), "ada")
+    number = ada.list_tickets(TicketQuery(statuses=("pending",)), limit=1)[0].number
+    for count in range(40):
+        ada.note(number, f"looked again, {count}")
+    app, saw = make_app(demo, "ola", FAST), Handled()
+    async with app.run_test(size=(100, 30), message_hook=saw.hook) as ola:
+        await settle(ola)
+        screen = await open_ticket(ola, number)
+        shown = list(screen.query(".message"))
+        assert len(shown) >= 41
+        seen = saw.expect(OthersChanged, about(number))
+        ada.note(number, "one more look")
+        await handled(seen, ola)
+        await settle(ola)
+        after = list(screen.query(".message"))
+        assert after[:-1] == shown and all(a is b for a, b in zip(after, shown, strict=False))
+        assert screen.detail is not None
+        assert [str(widget.render()) for widget in after] == [
+            str(message_text(message)) for message in screen.detail.messages
+        ]
+        assert "one more look" in str(after[-1].render())
+
+
+async def test_the_conversation_redraws_a_changed_message_and_drops_an_unreadable_one(
+    demo: str,
+) -> None:
+    """A ticket read again with one message's delivery changed and another no longer readable
+    (as after a change of grants): the first is redrawn in its widget, the second removed."""
+    number = Gate(connect(str(demo)), "ada").list_tickets(TicketQuery(), limit=1)[0].number
+    app = make_app(demo, "ada", FAST)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        screen = await open_ticket(pilot, number)
+        assert screen.detail is not None
+        _first, *rest = screen.detail.messages
+        assert rest, "the demo's tickets have a conversation"
+        shown = list(screen.query(".message"))
+        failed = replace(rest[-1], delivery="failed", delivery_error="mailbox full")
+        changed = replace(screen.detail, messages=(*rest[:-1], failed))
+        screen.post_message(TicketDetailScreen.Loaded(changed, tell=False))
+        await settle(pilot)
+        after = list(screen.query(".message"))
+        assert after == shown[1:] and after[-1] is shown[-1]
+        assert "mailbox full" in str(after[-1].render())
