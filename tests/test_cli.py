@@ -3,6 +3,7 @@ and the set-up commands."""
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import subprocess
@@ -13,6 +14,7 @@ import pytest
 
 from tests.backends import Locations
 from ticketty.main import main
+from tui.cli import build_parser
 
 
 @pytest.fixture(scope="module")
@@ -288,3 +290,34 @@ def test_a_change_that_changes_nothing_says_so_and_writes_nothing(demo_file: Pat
     code, out, err = run(capsys, demo_file, "ada", "tickets", "status", "12", "pending")
     assert (code, out, err) == (0, "#12 is already pending; nothing changed\n", "")
     assert run(capsys, demo_file, "ada", "audit", "list", "--json", "--limit", "1")[1] == events
+
+
+def subcommand_parsers(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:
+    """The subcommands of `parser` by name, or none."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            return dict(action.choices)
+    return {}
+
+
+def test_only_the_named_noun_gets_its_subcommands_built_and_help_is_unchanged() -> None:
+    def never(location: str, username: str) -> int:
+        raise AssertionError("no app here")
+
+    full = build_parser(never)
+    for words in ([], ["--db", "x.db"], ["tickets", "list"]):
+        parser = build_parser(never, words)
+        assert parser.format_help() == full.format_help()
+        nouns = subcommand_parsers(parser)
+        assert nouns.keys() == subcommand_parsers(full).keys()
+        built = {name for name, noun in nouns.items() if subcommand_parsers(noun)}
+        assert built == {
+            name
+            for name in nouns
+            if name in words and subcommand_parsers(subcommand_parsers(full)[name])
+        }
+    tickets = subcommand_parsers(build_parser(never, ["tickets", "list"]))["tickets"]
+    assert tickets.format_help() == subcommand_parsers(full)["tickets"].format_help()
+    assert subcommand_parsers(tickets)["list"].format_help() == (
+        subcommand_parsers(subcommand_parsers(full)["tickets"])["list"].format_help()
+    )

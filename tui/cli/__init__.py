@@ -38,7 +38,11 @@ AppOpener = Callable[[str, str], int]
 NOUNS = (setup, people, roles, groups, sources, mail, access, tickets, reports, audit)
 
 
-def build_parser(open_app: AppOpener) -> argparse.ArgumentParser:
+def build_parser(
+    open_app: AppOpener, words: Sequence[str] | None = None
+) -> argparse.ArgumentParser:
+    """The parser; given the command line's `words`, only the nouns among them get their
+    subcommands built (`Commands`), the others are listed by name."""
     parser = argparse.ArgumentParser(
         prog="ticketty",
         parents=[shared_options(None)],
@@ -53,7 +57,9 @@ def build_parser(open_app: AppOpener) -> argparse.ArgumentParser:
         return open_app(resolve_location(args.db), username(args))
 
     parser.set_defaults(handler=app)
-    commands = Commands(parser, "command", required=False)
+    commands = Commands(
+        parser, "command", required=False, words=None if words is None else frozenset(words)
+    )
     for noun in NOUNS:
         noun.register(commands)
     return parser
@@ -69,7 +75,7 @@ def run(argv: Sequence[str] | None, open_app: AppOpener) -> int:
     arguments = list(sys.argv[1:] if argv is None else argv)
     if any(_undecodable(a) for a in arguments):
         return fail("an argument is not valid UTF-8 text", EXIT_USAGE)
-    args = build_parser(open_app).parse_args(arguments)
+    args = build_parser(open_app, arguments).parse_args(arguments)
     try:
         code: int = args.handler(args)
         sys.stdout.flush()  # a closed pipe shows here, not at exit

@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 
 from access.vocabulary import SOURCE_KINDS
-from tui.cli.command import Commands, open_gate
+from tui.cli.command import Arguments, Commands, open_gate
 from tui.cli.output import print_listing
 
 MAIL_OPTIONS_HELP = "see README, Customers by e-mail; never a password"
@@ -31,7 +31,7 @@ def register(commands: Commands) -> None:
     sources.add("restore", restore).add_argument("name")
 
 
-def _mail_options(parser: argparse.ArgumentParser) -> None:
+def _mail_options(parser: Arguments) -> None:
     parser.add_argument("--address", help="the address customers write to")
     parser.add_argument("--imap", help=f"imaps://USER@HOST:993/INBOX ({MAIL_OPTIONS_HELP})")
     parser.add_argument("--smtp", help=f"smtp+starttls://USER@HOST:587 ({MAIL_OPTIONS_HELP})")
