@@ -140,7 +140,7 @@ class RoleAdmin(GateBase):
                 RolePermission.create(role=role.id, permission=key)
             for source in sources_named(sources):
                 RoleSource.create(role=role.id, source=source.id)
-            self.record("role.create", "role", role.id, after=self._role_view(role).__dict__)
+            self.record("role.create", "role", role.id, after=self._role_view(role)._asdict())
 
     def copy_role(self, name: str, new_name: str) -> None:
         view = self.get_role(name)
@@ -177,7 +177,7 @@ class RoleAdmin(GateBase):
             )
             Role.delete().where(Role.id == role.id).execute()
             guard.verify()
-            self.record("role.delete", "role", role.id, before=before.__dict__)
+            self.record("role.delete", "role", role.id, before=before._asdict())
             self.check_role_editors_remain()
 
     def set_role_permissions(

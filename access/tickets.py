@@ -5,7 +5,7 @@ from __future__ import annotations
 import operator
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import reduce
 from typing import Any
 
@@ -295,7 +295,7 @@ class TicketDesk(GateBase):
         ask = self._asker(grants, query.search) if query.order != "priority" else None
         if ask is not None:  # a word in most tickets: ask about the newest ones in turn
             in_scope = Ticket.select(Ticket.number, Ticket.updated_at).where(
-                self._filtered(grants, replace(query, search=""))
+                self._filtered(grants, query._replace(search=""))
             )
             page_keys = search.page_by_asking(in_scope, newest_first != reverse, ask, offset, limit)
         if page_keys is None:

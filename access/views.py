@@ -1,17 +1,18 @@
 """What the gate hands out: plain, immutable records, never Peewee models.
 
 Screens and the command line see only these, so they cannot lazily load a relation the gate
-did not scope.
+did not scope. They are named tuples, not frozen dataclasses: a frozen dataclass compiles six
+methods as its module is imported, and these 22 took 12-23 ms of every start (bench/NOTES.md).
+`_replace` makes a changed copy; `tui.cli.output.plain` turns one into JSON data.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import datetime
+from typing import NamedTuple
 
 
-@dataclass(frozen=True)
-class TicketRow:
+class TicketRow(NamedTuple):
     """One line of the inbox."""
 
     number: int
@@ -30,8 +31,7 @@ class TicketRow:
     as_supervisor: bool = False
 
 
-@dataclass(frozen=True)
-class AttachmentView:
+class AttachmentView(NamedTuple):
     id: int
     filename: str
     content_type: str
@@ -40,8 +40,7 @@ class AttachmentView:
     kept: bool  # False: over the size limit, listed but not stored
 
 
-@dataclass(frozen=True)
-class MessageView:
+class MessageView(NamedTuple):
     id: int
     kind: str  # customer, reply or note
     author: str
@@ -54,8 +53,7 @@ class MessageView:
     delivery_error: str = ""
 
 
-@dataclass(frozen=True)
-class FieldValue:
+class FieldValue(NamedTuple):
     name: str
     kind: str
     value: str
@@ -65,8 +63,7 @@ class FieldValue:
 REQUESTER_MESSAGE = "requester.message"
 
 
-@dataclass(frozen=True)
-class Seen:
+class Seen(NamedTuple):
     """What a person had seen of a ticket when they began to write on it. A reply sent with it
     is stopped only by a change since then that makes the reply wrong (`TicketDesk.reply`)."""
 
@@ -75,8 +72,7 @@ class Seen:
     status: str
 
 
-@dataclass(frozen=True)
-class FollowUpLinks:
+class FollowUpLinks(NamedTuple):
     """The ticket this one follows up, and the tickets that follow it up (`access.follow_ups`),
     as far as the person may see them."""
 
@@ -84,8 +80,7 @@ class FollowUpLinks:
     follow_ups: tuple[int, ...] = ()
 
 
-@dataclass(frozen=True)
-class TicketDetail:
+class TicketDetail(NamedTuple):
     row: TicketRow
     requester_name: str
     requester_email: str | None  # None when the person lacks tickets.view_contact
@@ -93,9 +88,9 @@ class TicketDetail:
     messages: tuple[MessageView, ...]
     group_fields: tuple[FieldValue, ...]
     # The ticket actions this person may take on this ticket (catalogue keys).
-    allowed: frozenset[str] = field(default_factory=frozenset)
+    allowed: frozenset[str] = frozenset()
     channel: str = ""  # the kind of the ticket's source: email, web, ...
-    links: FollowUpLinks = field(default_factory=FollowUpLinks)
+    links: FollowUpLinks = FollowUpLinks()
 
     @property
     def seen(self) -> Seen:
@@ -103,15 +98,13 @@ class TicketDetail:
         return Seen(self.row.version, last, self.row.status)
 
 
-@dataclass(frozen=True)
-class GroupCount:
+class GroupCount(NamedTuple):
     usergroup_id: int | None
     name: str  # "(no group)" for tickets without one
     tickets: int
 
 
-@dataclass(frozen=True)
-class TicketQuery:
+class TicketQuery(NamedTuple):
     """Filters of the inbox and of `ticketty tickets list`; all optional, all combined with AND."""
 
     statuses: tuple[str, ...] = ()
@@ -131,16 +124,14 @@ OPEN_WORK = ("new", "open", "pending")
 INBOX_DEFAULT = TicketQuery(statuses=OPEN_WORK)
 
 
-@dataclass(frozen=True)
-class Reason:
+class Reason(NamedTuple):
     """Why a person sees a ticket or holds a right: the rule and what satisfies it."""
 
     rule: str  # requester, assignee, role, supervisor, archived
     detail: str
 
 
-@dataclass(frozen=True)
-class Holder:
+class Holder(NamedTuple):
     """A person who holds a permission, and how."""
 
     username: str
@@ -148,8 +139,7 @@ class Holder:
     via: str  # "role Admin" or "supervisor of Returns"
 
 
-@dataclass(frozen=True)
-class PersonView:
+class PersonView(NamedTuple):
     username: str
     display_name: str
     email: str
@@ -159,8 +149,7 @@ class PersonView:
     version: int = 1
 
 
-@dataclass(frozen=True)
-class RoleView:
+class RoleView(NamedTuple):
     name: str
     description: str
     permissions: frozenset[str]
@@ -179,8 +168,7 @@ class RoleView:
         return f"{', '.join(self.holders)}, who lose {shown or 'nothing'}"
 
 
-@dataclass(frozen=True)
-class FieldDefinition:
+class FieldDefinition(NamedTuple):
     name: str
     kind: str
     required: bool
@@ -188,8 +176,7 @@ class FieldDefinition:
     retired: bool
 
 
-@dataclass(frozen=True)
-class GroupView:
+class GroupView(NamedTuple):
     id: int
     name: str
     description: str
@@ -199,8 +186,7 @@ class GroupView:
     version: int = 1
 
 
-@dataclass(frozen=True)
-class SourceView:
+class SourceView(NamedTuple):
     id: int
     name: str
     kind: str
@@ -208,8 +194,7 @@ class SourceView:
     version: int = 1
 
 
-@dataclass(frozen=True)
-class MailAccountView:
+class MailAccountView(NamedTuple):
     source: str
     address: str
     imap: str
@@ -222,8 +207,7 @@ class MailAccountView:
     quarantined: int
 
 
-@dataclass(frozen=True)
-class QuarantineView:
+class QuarantineView(NamedTuple):
     """A message kept whole because it could not be taken in, with the reason."""
 
     id: int
@@ -234,8 +218,7 @@ class QuarantineView:
     received_at: datetime
 
 
-@dataclass(frozen=True)
-class AuditView:
+class AuditView(NamedTuple):
     id: int
     at: datetime
     actor: str | None
@@ -254,8 +237,7 @@ class AuditView:
         return f"{self.target_kind} {self.target or self.target_id or ''}".strip()
 
 
-@dataclass(frozen=True)
-class WorkloadRow:
+class WorkloadRow(NamedTuple):
     """One agent's figures over the tickets the viewer may see."""
 
     username: str
@@ -265,8 +247,7 @@ class WorkloadRow:
     median_first_response_minutes: float | None
 
 
-@dataclass(frozen=True)
-class BulkOutcome:
+class BulkOutcome(NamedTuple):
     """A change to many tickets: those it changes (or would, in a dry run) and those it
     skips, grouped by the reason."""
 
@@ -296,8 +277,7 @@ class BulkOutcome:
         return text
 
 
-@dataclass(frozen=True)
-class Assignee:
+class Assignee(NamedTuple):
     """Someone an assign picker offers."""
 
     username: str

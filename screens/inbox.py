@@ -3,7 +3,6 @@ actions. Its list reads pages through the gate in thread workers."""
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import ClassVar
 
 from textual.app import ComposeResult
@@ -213,7 +212,7 @@ class InboxScreen(TickettyScreen[None]):
     def action_search(self) -> None:
         def done(text: str | None) -> None:
             if text is not None:
-                self.apply(replace(self.query_filter, search=text.strip()))
+                self.apply(self.query_filter._replace(search=text.strip()))
 
         self.app.push_screen(
             PromptModal(
@@ -226,7 +225,7 @@ class InboxScreen(TickettyScreen[None]):
     def action_filter_status(self) -> None:
         def done(statuses: tuple[str, ...] | None) -> None:
             if statuses is not None:
-                self.apply(replace(self.query_filter, statuses=statuses))
+                self.apply(self.query_filter._replace(statuses=statuses))
 
         choices = [(s, s) for s in TICKET_STATUSES]
         title = "Show tickets with status (none ticked: any)"
@@ -235,7 +234,7 @@ class InboxScreen(TickettyScreen[None]):
     def action_filter_priority(self) -> None:
         def done(priorities: tuple[str, ...] | None) -> None:
             if priorities is not None:
-                self.apply(replace(self.query_filter, priorities=priorities))
+                self.apply(self.query_filter._replace(priorities=priorities))
 
         choices = [(p, p) for p in reversed(TICKET_PRIORITIES)]
         title = "Show tickets with priority (none ticked: any)"
@@ -244,7 +243,7 @@ class InboxScreen(TickettyScreen[None]):
     def action_order(self) -> None:
         def done(order: str | None) -> None:
             if order:
-                self.apply(replace(self.query_filter, order=order))
+                self.apply(self.query_filter._replace(order=order))
 
         self.app.push_screen(PickerModal("Sort by", list(ORDER_LABELS.items())), done)
 
@@ -254,7 +253,7 @@ class InboxScreen(TickettyScreen[None]):
         def done(chosen: dict[int | None, str] | None) -> None:
             if chosen is not None:
                 self.group_names = chosen
-                self.apply(replace(self.query_filter, usergroups=tuple(chosen)))
+                self.apply(self.query_filter._replace(usergroups=tuple(chosen)))
 
         self.app.push_screen(GroupFilterScreen(self.query_filter), done)
 
@@ -266,17 +265,17 @@ class InboxScreen(TickettyScreen[None]):
             def done(value: str | None) -> None:
                 if value is not None:
                     chosen = (int(value),) if value else ()
-                    self.apply(replace(self.query_filter, sources=chosen))
+                    self.apply(self.query_filter._replace(sources=chosen))
 
             self.app.push_screen(PickerModal("Show tickets from source", choices), done)
 
         self.app.run_gate(self.gate.list_sources, loaded)
 
     def action_toggle_mine(self) -> None:
-        self.apply(replace(self.query_filter, mine=not self.query_filter.mine))
+        self.apply(self.query_filter._replace(mine=not self.query_filter.mine))
 
     def action_toggle_unassigned(self) -> None:
-        self.apply(replace(self.query_filter, unassigned=not self.query_filter.unassigned))
+        self.apply(self.query_filter._replace(unassigned=not self.query_filter.unassigned))
 
     def action_clear_filters(self) -> None:
         self.group_names = {}

@@ -4,7 +4,6 @@ presses and checks the result through the gate."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -162,7 +161,7 @@ async def test_priority_filter_and_sort_by_priority(demo: str) -> None:
         assert app.screen.query_filter.priorities == ("high",)
         assert row_under_cursor(tickets).priority == "high"
         assert tickets.total == Gate(connect(str(demo)), "ada").count_tickets(
-            replace(INBOX_DEFAULT, priorities=("high",))
+            INBOX_DEFAULT._replace(priorities=("high",))
         )
 
 

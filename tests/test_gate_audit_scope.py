@@ -32,7 +32,7 @@ def world(db: peewee.Database) -> builders.World:
 
 
 def _text(events) -> str:
-    return json.dumps([e.__dict__ for e in events], default=str)
+    return json.dumps([e._asdict() for e in events], default=str)
 
 
 def test_events_of_tickets_out_of_scope_are_not_shown(db, world) -> None:

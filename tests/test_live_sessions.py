@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 import sys
 from collections.abc import Callable
-from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -356,8 +355,8 @@ async def test_the_conversation_redraws_a_changed_message_and_drops_an_unreadabl
         _first, *rest = screen.detail.messages
         assert rest, "the demo's tickets have a conversation"
         shown = list(screen.query(".message"))
-        failed = replace(rest[-1], delivery="failed", delivery_error="mailbox full")
-        changed = replace(screen.detail, messages=(*rest[:-1], failed))
+        failed = rest[-1]._replace(delivery="failed", delivery_error="mailbox full")
+        changed = screen.detail._replace(messages=(*rest[:-1], failed))
         screen.post_message(TicketDetailScreen.Loaded(changed, tell=False))
         await settle(pilot)
         after = list(screen.query(".message"))

@@ -4,7 +4,6 @@ requesters, noise, bounces, quarantine, and replies queued in the reply's transa
 from __future__ import annotations
 
 import logging
-from dataclasses import replace
 from email.message import EmailMessage
 from email.policy import SMTP
 
@@ -388,5 +387,5 @@ def test_an_import_takes_its_messages_without_a_savepoint_each(
     statements = [str(record.msg) for record in caplog.records if record.name == "peewee"]
     assert statements and not [s for s in statements if "SAVEPOINT" in s.upper()]
     # The full-text index still holds each message's body.
-    found = gate.list_tickets(replace(INBOX_DEFAULT, search="arrive"))
+    found = gate.list_tickets(INBOX_DEFAULT._replace(search="arrive"))
     assert sorted(row.subject for row in found) == [f"Parcel {n}" for n in range(5)]

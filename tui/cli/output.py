@@ -7,17 +7,13 @@ import json
 import re
 import sys
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import asdict
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from access import AccessError, Conflict, UnknownPerson
 from store.db import DatabaseError
 from tui.safe_text import one_line
 
-if TYPE_CHECKING:
-    from _typeshed import DataclassInstance
-
-Record = TypeVar("Record", bound="DataclassInstance")
+Record = TypeVar("Record")
 
 EXIT_OK = 0
 EXIT_REFUSED = 1
@@ -66,6 +62,16 @@ def to_json(value: Any) -> str:
     return _UNSAFE_IN_JSON.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
+def plain(value: Any) -> Any:
+    """A gate's record as JSON data: each record (a named tuple) an object by field, nested
+    ones too, other tuples lists; anything else as it is."""
+    if isinstance(value, tuple) and hasattr(value, "_asdict"):
+        return {name: plain(item) for name, item in value._asdict().items()}
+    if isinstance(value, tuple | list):
+        return [plain(item) for item in value]
+    return value
+
+
 def print_json(value: Any) -> None:
     print(to_json(value))
 
@@ -94,7 +100,7 @@ def print_listing(
     records: Iterable[Record],
     headers: Sequence[str],
     cells: Callable[[Record], Sequence[str]],
-    json_of: Callable[[Record], Any] = asdict,
+    json_of: Callable[[Record], Any] = plain,
 ) -> int:
     """What a `list` command prints: every record as JSON (`--json`), otherwise a table of
     each record's cells."""

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-from dataclasses import asdict
 from typing import Any
 
 from access import StillHeld
@@ -11,7 +10,7 @@ from access.catalogue import CATALOGUE
 from access.views import RoleView
 from access.vocabulary import TICKET_SCOPES, describe_scope
 from tui.cli.command import Commands, open_gate
-from tui.cli.output import CommandError, print_json, print_listing
+from tui.cli.output import CommandError, plain, print_json, print_listing
 from tui.safe_text import one_line
 
 
@@ -135,7 +134,7 @@ def set_scope(args: argparse.Namespace) -> int:
 
 
 def role_json(role: RoleView) -> dict[str, Any]:
-    data = asdict(role)
+    data = plain(role)
     data["permissions"] = sorted(role.permissions)
     return data
 
