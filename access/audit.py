@@ -8,9 +8,8 @@ import json
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from store.models import AuditEvent, utcnow
 from store.prepared import PreparedInsert
@@ -92,8 +91,7 @@ def chain_head_held() -> Iterator[None]:
         del _held.head
 
 
-@dataclass(frozen=True)
-class Event:
+class Event(NamedTuple):
     """One event of a batch: what `record` takes, for `record_many`."""
 
     action: str

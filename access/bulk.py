@@ -10,8 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from contextlib import nullcontext
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from access import audit, scope
 from access.catalogue import (
@@ -65,8 +64,7 @@ VERBS = {
 }
 
 
-@dataclass(frozen=True)
-class _Target:
+class _Target(NamedTuple):
     """The resolved new value: the id or text written, and the name the audit log shows."""
 
     kind: str

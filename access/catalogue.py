@@ -6,16 +6,14 @@ ticket without changing it).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import NewType
+from typing import NamedTuple, NewType
 
 # A permission's name as the catalogue knows it. Only `known` and the catalogue make one, so mypy
 # refuses a bare string where a check expects a permission.
 PermissionKey = NewType("PermissionKey", str)
 
 
-@dataclass(frozen=True)
-class Permission:
+class Permission(NamedTuple):
     group: str
     leaf: str
     description: str
@@ -25,8 +23,7 @@ class Permission:
         return PermissionKey(f"{self.group}.{self.leaf}")
 
 
-@dataclass(frozen=True)
-class PermissionGroup:
+class PermissionGroup(NamedTuple):
     name: str
     description: str
     leaves: tuple[Permission, ...]

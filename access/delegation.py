@@ -14,8 +14,7 @@ tickets the change can touch, so no ticket is read into Python.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
-from typing import Final, Literal
+from typing import Final, Literal, NamedTuple
 
 import peewee
 
@@ -120,8 +119,7 @@ def _chunks(items: list, size: int) -> Iterator[list]:
         yield items[start : start + size]
 
 
-@dataclass(frozen=True)
-class Change:
+class Change(NamedTuple):
     """One person's grants before and after an action."""
 
     person_id: int

@@ -9,7 +9,7 @@ import weakref
 from collections import defaultdict
 from dataclasses import dataclass
 from functools import reduce
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 import peewee
 
@@ -27,8 +27,7 @@ from store.models import (
 )
 
 
-@dataclass(frozen=True)
-class RoleGrant:
+class RoleGrant(NamedTuple):
     role_id: int
     name: str
     permissions: frozenset[str]

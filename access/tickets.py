@@ -5,9 +5,8 @@ from __future__ import annotations
 import operator
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from functools import reduce
-from typing import Any
+from typing import Any, NamedTuple
 
 import peewee
 
@@ -121,8 +120,7 @@ def _clean_body(body: str) -> str:
     return body
 
 
-@dataclass(frozen=True)
-class _Locked:
+class _Locked(NamedTuple):
     """A ticket read for a change inside its transaction, with the values the change replaces
     (`assignee_name`, `group_name`), whether its permission counts there (`allowed`) and the
     answer to each further question the change asked about it (`flags`)."""

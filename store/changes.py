@@ -11,8 +11,7 @@ groups, people and sources to read again.
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 import peewee
 
@@ -118,8 +117,7 @@ def newest_event() -> int:
     return AuditEvent.select(peewee.fn.MAX(AuditEvent.id)).scalar() or 0
 
 
-@dataclass(frozen=True)
-class ChangeEvent:
+class ChangeEvent(NamedTuple):
     """What an audit event says about what changed (never shown to anyone)."""
 
     id: int

@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, NamedTuple
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
@@ -39,8 +38,7 @@ def describe_error(exc: BaseException) -> str:
     return f"unexpected error: {type(exc).__name__}: {exc}"
 
 
-@dataclass(frozen=True)
-class Opening:
+class Opening(NamedTuple):
     """What the inbox's first frame shows, read before the app starts: the person's permissions
     (so the footer is built once, with the right keys) and the newest page of their tickets.
 

@@ -9,10 +9,9 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
-from typing import Any, ClassVar, Protocol
+from typing import Any, ClassVar, NamedTuple, Protocol
 
 from rich.segment import Segment
 from rich.style import Style
@@ -43,8 +42,7 @@ class RowSource(Protocol):
         ...
 
 
-@dataclass(frozen=True)
-class Column:
+class Column(NamedTuple):
     title: str
     width: int  # 0: takes the slack
     cell: Callable[[TicketRow, datetime], str]

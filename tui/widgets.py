@@ -5,8 +5,7 @@ that carries data goes through `safe_text`."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import ClassVar
+from typing import ClassVar, NamedTuple
 
 from rich.text import Text
 from textual import on
@@ -74,8 +73,7 @@ class PromptModal(ModalScreen[str | None]):
         self.dismiss(None)
 
 
-@dataclass(frozen=True)
-class Field:
+class Field(NamedTuple):
     """One line of a `FormModal`: the key it is handed back under, its label, its value."""
 
     key: str

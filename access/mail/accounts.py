@@ -14,8 +14,8 @@ from __future__ import annotations
 import os
 import re
 import stat
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 from urllib.parse import unquote, urlsplit
 
 import platformdirs
@@ -37,8 +37,7 @@ class SecretMissing(Exception):
     """No password for an account; the message says where to put one."""
 
 
-@dataclass(frozen=True)
-class ServerUrl:
+class ServerUrl(NamedTuple):
     protocol: str  # imap or smtp
     security: str  # plain, starttls or tls
     host: str

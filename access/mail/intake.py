@@ -16,7 +16,7 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import peewee
 
@@ -66,8 +66,7 @@ _NEW_ATTACHMENT = PreparedInsert(
 )
 
 
-@dataclass(frozen=True)
-class Taken:
+class Taken(NamedTuple):
     """What became of one message: `new`, `appended`, `follow-up` (an answer to a closed
     ticket, filed as its follow-up), `ignored`, `duplicate`, `bounce` or `quarantined`, the
     ticket it went to, and a short reason."""
@@ -77,8 +76,7 @@ class Taken:
     detail: str = ""
 
 
-@dataclass(frozen=True)
-class CursorStep:
+class CursorStep(NamedTuple):
     """The IMAP position this message moves its folder's cursor to."""
 
     folder: str

@@ -5,8 +5,8 @@ the same Message-ID, so the customer's client shows it once."""
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 from datetime import timedelta
+from typing import NamedTuple
 
 from store.models import MailAccount, MailId, Message, OutboxItem, Person, Source, Ticket, utcnow
 
@@ -23,8 +23,7 @@ class TemporaryFailure(Exception):
     """The server or the network failed now; a later try may work."""
 
 
-@dataclass(frozen=True)
-class Delivery:
+class Delivery(NamedTuple):
     item_id: int
     ticket: int
     recipient: str
