@@ -33,6 +33,7 @@ _LIST_RIGHT = {
     "usergroup": USERGROUPS_LIST,
     "field": USERGROUPS_LIST,
     "source": SOURCES_LIST,
+    "quarantine": SOURCES_LIST,
 }
 # The kinds of target shown by name: each one's model and its name column.
 _NamedModel = type[Person] | type[Role] | type[Usergroup] | type[CustomField] | type[Source]

@@ -1,5 +1,6 @@
 """One source's quarantine: the messages that could not be taken in, kept whole with the
-reason; each can be taken in again (after a fix), and leaves the list when that works."""
+reason; each can be taken in again (after a fix), and leaves the list when that works, or be
+discarded for good."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ class QuarantineScreen(ListingScreen):
     WATCHES = ("quarantine",)
     ACTIONS: ClassVar[tuple[Action, ...]] = (
         Action("r", "retry", "Retry", "quarantine.retry", SOURCES_EDIT),
+        Action("d", "discard", "Discard", "quarantine.discard", SOURCES_EDIT),
     )
 
     def __init__(self, source: str) -> None:
@@ -70,3 +72,14 @@ class QuarantineScreen(ListingScreen):
             self.reload()
 
         self.app.run_gate(lambda: self.gate.retry_quarantined(held.id), done)
+
+    def action_discard(self) -> None:
+        held = self.current
+        if held is None:
+            return
+        self.confirm(
+            f"Discard message {held.id} from {held.origin}? Its mail is deleted for good.",
+            lambda: self.change(
+                lambda: self.gate.discard_quarantined(held.id), f"message {held.id} discarded"
+            ),
+        )

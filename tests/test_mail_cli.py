@@ -82,6 +82,11 @@ def test_import_of_an_mbox_a_maildir_and_a_file(helpdesk: str, tmp_path: Path, c
     (held,) = json.loads(out)
     assert held["origin"] == "one.eml" and "no sender" in held["reason"]
     assert run(capsys, helpdesk, "mail", "quarantine", "retry", str(held["id"]))[0] == 1
+    discard = ("mail", "quarantine", "discard", str(held["id"]))
+    assert run(capsys, helpdesk, *discard)[:2] == (0, f"discarded {held['id']}\n")
+    code, _, err = run(capsys, helpdesk, *discard)
+    assert (code, err) == (1, f"ticketty: no quarantined message {held['id']}\n")
+    assert run(capsys, helpdesk, "mail", "quarantine", "list", "--json")[1] == "[]\n"
 
 
 def test_show_json_and_saving_an_attachment(helpdesk: str, tmp_path: Path, capsys) -> None:

@@ -10,7 +10,8 @@ from email.policy import SMTP
 import peewee
 import pytest
 
-from access import Gate, PermissionDenied
+from access import Gate, NotFound, PermissionDenied
+from access.catalogue import AUDIT_VIEW, SOURCES_LIST
 from access.views import INBOX_DEFAULT
 from store.models import (
     Message,
@@ -226,6 +227,24 @@ def test_a_quarantined_message_readable_after_a_fix_leaves_quarantine(gate: Gate
     taken = gate.retry_quarantined(held.id)
     assert taken.outcome == "new"
     assert gate.quarantined() == []
+
+
+def test_a_quarantined_message_is_discarded_for_good_and_the_event_kept(
+    db: peewee.Database, gate: Gate
+) -> None:
+    assert take(gate, b"Subject: spam\r\n\r\nbuy now\r\n", "imap uid 9").outcome == "quarantined"
+    (held,) = gate.quarantined()
+    builders.role("Auditor", [AUDIT_VIEW, SOURCES_LIST], holders=[builders.person("aud")])
+    with pytest.raises(PermissionDenied):
+        Gate(db, "aud").discard_quarantined(held.id)
+    gate.discard_quarantined(held.id)
+    assert gate.quarantined() == []
+    assert not QuarantinedMail.select().exists()
+    with pytest.raises(NotFound):
+        gate.discard_quarantined(held.id)
+    (event,) = Gate(db, "aud").list_audit(target_kind="quarantine", limit=1)
+    assert (event.action, event.actor, event.target_id) == ("mail.discard", "ada", held.id)
+    assert "imap uid 9" in event.before and "no sender" in event.before
 
 
 def test_attachments_are_kept_listed_and_saved_and_inline_images_marked(gate: Gate) -> None:

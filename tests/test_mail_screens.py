@@ -147,7 +147,7 @@ async def test_an_email_account_is_added_and_edited_by_keyboard_never_with_a_pas
     assert "geheim" not in str(stored)
 
 
-async def test_quarantined_messages_are_seen_and_retried_from_the_sources_screen(
+async def test_quarantined_messages_are_seen_retried_and_discarded_from_the_sources_screen(
     db: peewee.Database, db_location: str
 ) -> None:
     gate = mail_helpdesk(db)
@@ -175,7 +175,13 @@ async def test_quarantined_messages_are_seen_and_retried_from_the_sources_screen
         await pilot.press("j", "r")
         await settle(pilot)
         assert [r.origin for r in screen.records] == ["imap INBOX uid 7"]
-    assert [h.origin for h in gate.quarantined()] == ["imap INBOX uid 7"]
+        await pilot.press("d", "n")  # asked first: no keeps it
+        await settle(pilot)
+        assert [r.origin for r in screen.records] == ["imap INBOX uid 7"]
+        await pilot.press("d", "y")
+        await settle(pilot)
+        assert screen.records == []
+    assert gate.quarantined() == []
     assert not QuarantinedMail.select().where(QuarantinedMail.id == fixed).exists()
     assert gate.list_tickets(INBOX_DEFAULT)[0].subject == "Parcel missing"
 
@@ -199,9 +205,9 @@ async def test_without_sources_edit_the_sources_screen_offers_no_change(
         await settle(pilot)
         screen = app.screen
         assert isinstance(screen, QuarantineScreen) and len(screen.records) == 1
-        assert "retry" not in {
-            b.binding.action for b in screen.active_bindings.values() if b.enabled
-        }
-        await pilot.press("r")
+        offered = {b.binding.action for b in screen.active_bindings.values() if b.enabled}
+        assert not offered & {"retry", "discard"}
+        await pilot.press("r", "d")
         await settle(pilot)
+        assert app.screen is screen
     assert len(gate.quarantined()) == 1

@@ -40,6 +40,9 @@ def register(commands: Commands) -> None:
     quarantine = mail.noun("quarantine", help="messages that could not be taken in")
     quarantine.add("list", list_quarantine).add_argument("--json", action="store_true")
     quarantine.add("retry", retry_quarantined).add_argument("id", type=bounded_int)
+    quarantine.add(
+        "discard", discard_quarantined, help="delete quarantined messages for good"
+    ).add_argument("id", type=bounded_int, nargs="+")
     p = commands.add("serve", serve, help="fetch and send in a loop until stopped (SIGTERM)")
     p.add_argument("--interval", type=float, default=10.0, help="seconds between passes")
 
@@ -129,6 +132,14 @@ def retry_quarantined(args: argparse.Namespace) -> int:
     where = f" #{taken.ticket}" if taken.ticket else ""
     print(f"{taken.outcome}{where} {one_line(taken.detail)}".rstrip())
     return 1 if taken.outcome == "quarantined" else 0
+
+
+def discard_quarantined(args: argparse.Namespace) -> int:
+    gate = open_gate(args)
+    for quarantine_id in args.id:
+        gate.discard_quarantined(quarantine_id)
+        print(f"discarded {quarantine_id}")
+    return 0
 
 
 def serve(args: argparse.Namespace) -> int:
