@@ -3,7 +3,7 @@
 Screens and the command line see only these, so they cannot lazily load a relation the gate
 did not scope. They are named tuples, not frozen dataclasses: a frozen dataclass compiles six
 methods as its module is imported, and these 22 took 12-23 ms of every start (bench/NOTES.md).
-`_replace` makes a changed copy; `tui.cli.output.plain` turns one into JSON data.
+`_replace` makes a changed copy.
 """
 
 from __future__ import annotations

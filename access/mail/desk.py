@@ -14,7 +14,7 @@ import peewee
 
 from access import audit
 from access.catalogue import SOURCES_EDIT, SOURCES_LIST
-from access.errors import InvalidInput, NotFound
+from access.errors import InvalidInput
 from access.mail import outbox
 from access.mail.accounts import SecretMissing, ServerUrl, parse_url, password_for
 from access.mail.intake import CursorStep, MailIntake, Taken
@@ -195,22 +195,6 @@ class MailDesk(MailIntake):
         if source is not None:
             rows = rows.where(Source.name == source)
         return [QuarantineView(*row) for row in tuple_rows(rows)]
-
-    def discard_quarantined(self, quarantine_id: int) -> None:
-        """Delete a quarantined message for good: spam, or mail no fix will make readable. The
-        audit event keeps where it came from and why it was held, not the mail."""
-        self.require(SOURCES_EDIT)
-        with self.writing():
-            held = QuarantinedMail.get_or_none(QuarantinedMail.id == quarantine_id)
-            if held is None:
-                raise NotFound(f"no quarantined message {quarantine_id}")
-            QuarantinedMail.delete().where(QuarantinedMail.id == held.id).execute()
-            self.record(
-                "mail.discard",
-                "quarantine",
-                held.id,
-                before={"origin": held.origin, "reason": held.reason},
-            )
 
 
 def import_batches(

@@ -152,9 +152,7 @@ class MailIntake(GateBase):
 
         self.require(SOURCES_EDIT)
         with self.writing():
-            held = QuarantinedMail.get_or_none(QuarantinedMail.id == quarantine_id)
-            if held is None:
-                raise NotFound(f"no quarantined message {quarantine_id}")
+            held = _held(quarantine_id)
             try:
                 parsed = parse_mail(bytes(held.raw_mail))
             except UnreadableMail as exc:
@@ -166,6 +164,20 @@ class MailIntake(GateBase):
             QuarantinedMail.delete().where(QuarantinedMail.id == held.id).execute()
             self.record("mail.release", "quarantine", held.id, after=taken.outcome)
             return taken
+
+    def discard_quarantined(self, quarantine_id: int) -> None:
+        """Delete a quarantined message for good: spam, or mail no fix will make readable. The
+        audit event keeps where it came from and why it was held, not the mail."""
+        self.require(SOURCES_EDIT)
+        with self.writing():
+            held = _held(quarantine_id)
+            QuarantinedMail.delete().where(QuarantinedMail.id == held.id).execute()
+            self.record(
+                "mail.discard",
+                "quarantine",
+                held.id,
+                before={"origin": held.origin, "reason": held.reason},
+            )
 
     # ------------------------------------------------------------------ the rulebook
 
@@ -357,3 +369,10 @@ def _free_username(address: str) -> str:
     while f"{base}-{n}" in taken:
         n += 1
     return f"{base}-{n}"
+
+
+def _held(quarantine_id: int) -> QuarantinedMail:
+    held: QuarantinedMail | None = QuarantinedMail.get_or_none(QuarantinedMail.id == quarantine_id)
+    if held is None:
+        raise NotFound(f"no quarantined message {quarantine_id}")
+    return held

@@ -32,59 +32,66 @@ class Arguments(Protocol):
     def add_argument(self, *names: str, **options: Any) -> object: ...
 
 
-class _NotBuilt:
-    """The arguments of a subcommand under a noun the command line does not name."""
-
-    def add_argument(self, *names: str, **options: Any) -> None:
-        pass
-
-
 class Commands:
     """One level of subcommands. Each takes `--db` and `--user` again; given there they must not
     reset what was given before the subcommand, hence their default is SUPPRESS.
 
     With `words` (the command line's), a noun's subcommands are built only when the noun's name
-    is one of them: each argparse parser looks for translations on disk as it is made, and
-    building all of them (about 200) took 11 ms of every start, the app's included."""
+    is one of them: each argparse parser looks for translations on disk as it is made, which for
+    all 200-odd of them was most of the command line's start (bench/NOTES.md)."""
 
     _common = shared_options(argparse.SUPPRESS)
 
     def __init__(
         self,
-        parent: argparse.ArgumentParser | None,
+        parent: argparse.ArgumentParser,
         dest: str,
         required: bool,
         words: frozenset[str] | None = None,
     ) -> None:
-        """`parent` None: a noun not named, whose subcommands are not built."""
-        self._choices = None
-        if parent is not None:
-            self._choices = parent.add_subparsers(dest=dest, required=required)
+        self._choices = parent.add_subparsers(dest=dest, required=required)
         self._words = words
 
     def add(self, name: str, handler: Handler | None = None, **options: Any) -> Arguments:
         """A subcommand run by `handler`."""
-        return _NotBuilt() if self._choices is None else self._parser(name, handler, **options)
+        return self._parser(name, handler, **options)
 
     def noun(self, name: str, **options: Any) -> Commands:
         """A subcommand that is itself a set of subcommands (`ticketty tickets list`)."""
-        if self._choices is None:
-            return self
         parser = self._parser(name, **options)
         if self._words is not None and name not in self._words:
-            return Commands(None, name, required=True)
+            return _NotBuilt()
         return Commands(parser, f"{name}_action", required=True, words=self._words)
 
     def _parser(
         self, name: str, handler: Handler | None = None, **options: Any
     ) -> argparse.ArgumentParser:
-        assert self._choices is not None
         parser: argparse.ArgumentParser = self._choices.add_parser(
             name, parents=[self._common], **options
         )
         if handler is not None:
             parser.set_defaults(handler=handler)
         return parser
+
+
+class _Ignored:
+    """Arguments added to nothing."""
+
+    def add_argument(self, *names: str, **options: Any) -> None:
+        pass
+
+
+class _NotBuilt(Commands):
+    """The subcommands of a noun the command line does not name: registered into nothing."""
+
+    def __init__(self) -> None:
+        """Nothing to build."""
+
+    def add(self, name: str, handler: Handler | None = None, **options: Any) -> Arguments:
+        return _Ignored()
+
+    def noun(self, name: str, **options: Any) -> Commands:
+        return self
 
 
 def username(args: argparse.Namespace) -> str:
