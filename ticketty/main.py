@@ -5,9 +5,11 @@ line, and then the app, are loaded with the collector resting (`ticketty.collect
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Sequence
 
 from ticketty.collector import resting
+from ticketty.sealed import seal_under_ssh
 
 with resting():
     from tui.cli import run
@@ -23,4 +25,7 @@ def open_app(location: str, username: str) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """The command; as started from a shell or sshd (no `argv`), sealed first under SSH."""
+    if argv is None:
+        seal_under_ssh(sys.argv[1:])
     return run(argv, open_app)
