@@ -24,8 +24,13 @@ def open_app(location: str, username: str) -> int:
     return opened if isinstance(opened, int) else opened.run()
 
 
+def open_sealed_app(location: str, username: str) -> int:
+    """The app as the command opens it: under SSH (a forced command), in a sealed process."""
+    seal_under_ssh(sys.argv[1:])
+    return open_app(location, username)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """The command; as started from a shell or sshd (no `argv`), sealed first under SSH."""
-    if argv is None:
-        seal_under_ssh(sys.argv[1:])
-    return run(argv, open_app)
+    """The command as started from a shell or by sshd (no `argv`): the app is sealed under
+    SSH; subcommands, an admin's scripts, keep reading their settings from the environment."""
+    return run(argv, open_sealed_app if argv is None else open_app)

@@ -1,6 +1,7 @@
 """Under SSH, Ticketty runs in an environment the agent at the other end cannot steer.
 
-Agents share one service account, each key pinned by a forced command to one person. Whatever
+Agents share one service account, each key pinned by a forced command that opens the app as one
+person. Whatever
 names sshd's `AcceptEnv` lets through, a variable the client sends must not change what the
 program is: `PYTHONINSPECT` would leave a Python prompt as the service account after `q`,
 `PYTHONPATH` or `PYTHONSTARTUP` would load other code, `TICKETTY_*` would pick the database, the
