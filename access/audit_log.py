@@ -19,6 +19,7 @@ from access.catalogue import (
     TICKETS_VIEW_NOTES,
     USERGROUPS_LIST,
 )
+from access.contact import readable_contacts, without_contact
 from access.errors import InvalidInput
 from access.gate import GateBase
 from access.grants import Grants
@@ -117,6 +118,8 @@ class AuditLog(GateBase):
                 query = query.where(AuditEvent.target_id == (found.id if found else -1))
         events = list(query.offset(offset).limit(limit).objects())
         names = _target_names(events)
+        people = {e.target_id for e in events if e.target_kind == "person" and e.target_id}
+        contact_ok = readable_contacts(grants, people)
         return [
             AuditView(
                 e.id,
@@ -126,12 +129,19 @@ class AuditLog(GateBase):
                 e.target_kind,
                 e.target_id,
                 e.ticket,
-                e.before,
-                e.after,
+                *_shown_values(e, contact_ok),
                 names.get((e.target_kind, e.target_id)),
             )
             for e in events
         ]
+
+
+def _shown_values(event: AuditEvent, contact_ok: set[int]) -> tuple[str, str]:
+    """The event's values before and after, a person's e-mail and phone hidden from a reader
+    who may not read that person's contact data."""
+    if event.target_kind != "person" or event.target_id in contact_ok:
+        return event.before, event.after
+    return without_contact(event.before), without_contact(event.after)
 
 
 def _target_names(events: list[AuditEvent]) -> dict[tuple[str, int | None], str]:

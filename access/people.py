@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import peewee
 
-from access.catalogue import PEOPLE_EDIT, PEOPLE_LIST, TICKETS_VIEW_CONTACT
+from access.catalogue import PEOPLE_EDIT, PEOPLE_LIST
+from access.contact import contact_column
 from access.delegation import RightsGuard, exceeds, grants_of
 from access.errors import InvalidInput, NoChange, PermissionDenied
 from access.gate import GateBase
@@ -14,13 +15,20 @@ from access.validation import checked_name, checked_username, validate_field_val
 from access.versions import bump
 from access.views import PersonView
 from store.models import Person, PersonRole, Role
+from store.rows import selected
 
 
 class PeopleAdmin(GateBase):
     @staticmethod
-    def _view(grants: Grants, person: Person, roles: tuple[str, ...]) -> PersonView:
-        """E-mail and phone only with `tickets.view_contact` (or one's own)."""
-        contact = grants.holds(TICKETS_VIEW_CONTACT) or person.id == grants.person_id
+    def _people(grants: Grants) -> peewee.ModelSelect[Person]:
+        """People, each with whether this person may read their contact data
+        (`access.contact`)."""
+        return Person.select(Person, contact_column(grants).alias("contact"))
+
+    @staticmethod
+    def _view(person: Person, roles: tuple[str, ...]) -> PersonView:
+        """E-mail and phone only where `access.contact` allows (the `contact` column)."""
+        contact = bool(selected(person, "contact"))
         return PersonView(
             person.username,
             person.display_name,
@@ -36,19 +44,19 @@ class PeopleAdmin(GateBase):
         roles: dict[int, list[str]] = {}
         for link in PersonRole.select(PersonRole.person, Role.name).join(Role).order_by(Role.name):
             roles.setdefault(link.person_id, []).append(link.role.name)
-        query = Person.select().order_by(Person.username)
+        query = self._people(grants).order_by(Person.username)
         if not include_inactive:
             query = query.where(Person.active == True)  # noqa: E712
-        return [self._view(grants, p, tuple(roles.get(p.id, ()))) for p in query]
+        return [self._view(p, tuple(roles.get(p.id, ()))) for p in query]
 
     def find_people(self, text: str, *, limit: int = 20) -> list[PersonView]:
         """A person picker's search: username or display name containing `text`."""
         grants = self.require(PEOPLE_LIST)
         text = text.strip()
-        query = Person.select().where(Person.active == True)  # noqa: E712
+        query = self._people(grants).where(Person.active == True)  # noqa: E712
         if text:
             query = query.where(Person.username.contains(text) | Person.display_name.contains(text))
-        return [self._view(grants, p, ()) for p in query.order_by(Person.username).limit(limit)]
+        return [self._view(p, ()) for p in query.order_by(Person.username).limit(limit)]
 
     def add_person(
         self, username: str, display_name: str, *, email: str = "", phone: str = ""

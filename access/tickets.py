@@ -799,11 +799,12 @@ class TicketDesk(GateBase):
         requester = (requester or "").strip() or None
         if requester is not None and not grants.holds(TICKETS_REPLY):
             raise PermissionDenied(f"{self.username} may not file tickets for others")
+        email = requester if requester is not None and "@" in requester else None
         with self.writing():
             now = utcnow()
             requester_id = (
                 grants.person_id
-                if requester is None
+                if requester is None or email is not None
                 else self._requester_for_new_ticket(requester, requester_name)
             )
             ticket = Ticket.create(
@@ -817,6 +818,8 @@ class TicketDesk(GateBase):
                 created_at=now,
                 updated_at=now,
             )
+            if email is not None:
+                requester_id = self._requester_by_email(grants, ticket, email, requester_name)
             Message.create(
                 ticket=ticket.number,
                 kind="customer",
@@ -826,6 +829,23 @@ class TicketDesk(GateBase):
             )
             record_created(self, ticket)
             return ticket.number
+
+    def _requester_by_email(
+        self, grants: Grants, ticket: Ticket, email: str, name: str | None
+    ) -> int:
+        """The requester named by an e-mail address, for a ticket just made (in the caller's
+        transaction): mapping an address to a person is reading contact data, so it needs
+        `tickets.view_contact` on that ticket, checked before the address is looked up."""
+        covered = scope.may(grants, TICKETS_VIEW_CONTACT)
+        if not Ticket.select().where((Ticket.number == ticket.number) & covered).exists():
+            raise PermissionDenied(
+                f"{self.username} may not name a requester by e-mail here "
+                "(tickets.view_contact); give their username"
+            )
+        requester_id = self._requester_for_new_ticket(email, name)
+        Ticket.update(requester=requester_id).where(Ticket.number == ticket.number).execute()
+        ticket.requester_id = requester_id
+        return requester_id
 
     def _requester_for_new_ticket(self, requester: str, name: str | None) -> int:
         """An active person by username or e-mail; an unknown e-mail becomes a new requester

@@ -17,7 +17,7 @@ def test_filing_for_a_customer(db: peewee.Database) -> None:
     filer = b.person("filer")
     b.role(
         "Agent",
-        ["tickets.list", "tickets.view", "tickets.create", "tickets.reply"],
+        ["tickets.list", "tickets.view", "tickets.view_contact", "tickets.create", "tickets.reply"],
         holders=[agent],
     )
     b.role("Filer", ["tickets.create"], holders=[filer])
@@ -37,3 +37,35 @@ def test_filing_for_a_customer(db: peewee.Database) -> None:
     assert AuditEvent.select().where(AuditEvent.action == "person.add").count() == 1
     with pytest.raises(PermissionDenied):
         Gate(db, "filer").create_ticket("For a friend", "text", requester="cust")
+
+
+def test_naming_a_requester_by_e_mail_needs_view_contact_on_that_ticket(
+    db: peewee.Database,
+) -> None:
+    """Filing by an address maps it to a person: without `tickets.view_contact` on the new
+    ticket it is refused the same way whether the address is known, unknown or deactivated,
+    and nothing is written; a username still works."""
+    world = b.world()
+    agent = b.person("agent")
+    b.role(
+        "Agent",
+        ["tickets.list", "tickets.view", "tickets.create", "tickets.reply"],
+        holders=[agent],
+    )
+    b.role("Contacts", ["tickets.view_contact"], sources=[world.s2], holders=[agent])
+    Person.create(username="gone", display_name="Gone", email="gone@x.example", active=False)
+    before = b.snapshot(db)
+    gate = Gate(db, "agent")
+    answers = []
+    for address in ("cust@x.example", "nobody@x.example", "gone@x.example"):
+        with pytest.raises(PermissionDenied) as refused:
+            gate.create_ticket("Lost parcel", "Called in", requester=address, source="Allegro PL")
+        answers.append(str(refused.value))
+    assert len(set(answers)) == 1 and "view_contact" in answers[0]
+    assert b.snapshot(db) == before
+    by_name = gate.create_ticket("Lost parcel", "Called in", requester="cust", source="Allegro PL")
+    assert gate.get_ticket(by_name).row.requester == "cust"
+    covered = gate.create_ticket(
+        "Lost parcel", "Called in", requester="CUST@x.example", source="Amazon DE"
+    )
+    assert gate.get_ticket(covered).row.requester == "cust"
