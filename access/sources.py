@@ -4,18 +4,36 @@ from __future__ import annotations
 
 import peewee
 
-from access.catalogue import SOURCES_ARCHIVED, SOURCES_EDIT, SOURCES_LIST
+from access.catalogue import SOURCES_ARCHIVED, SOURCES_EDIT, SOURCES_LIST, PermissionKey
 from access.delegation import RightsGuard
-from access.errors import InvalidInput, NoChange
+from access.errors import InvalidInput, NoChange, PermissionDenied
 from access.gate import GateBase
+from access.grants import Grants
 from access.lookup import require_free_name, source_named
 from access.mail.accounts import check_address, parse_url
+from access.mail.floods import FLOOD_REASON
 from access.validation import checked_name
 from access.versions import bump
 from access.views import MailAccountView, SourceView
 from access.vocabulary import SOURCE_KINDS
 from store.models import MailAccount, OutboxItem, Person, QuarantinedMail, Source, Ticket
 from store.rows import tuple_rows
+
+
+def covers_source(grants: Grants, permission: PermissionKey, source_id: int) -> bool:
+    """True when a role granting `permission` has a source scope that takes in the source."""
+    return any(
+        role.all_sources or source_id in role.source_ids for role in grants.roles_with(permission)
+    )
+
+
+def require_on_source(gate: GateBase, permission: PermissionKey, source: Source) -> Grants:
+    """`permission` on a scope that covers `source` (a mailbox is its source's, not every
+    holder's of `sources.edit` somewhere)."""
+    grants = gate.require(permission)
+    if not covers_source(grants, permission, source.id):
+        raise PermissionDenied(f"{gate.username} lacks {permission} on source {source.name}")
+    return grants
 
 
 class SourceAdmin(GateBase):
@@ -99,13 +117,8 @@ class SourceAdmin(GateBase):
                 .group_by(OutboxItem.source, OutboxItem.state)
             )
         }
-        held: dict[int, int] = dict(
-            tuple_rows(
-                QuarantinedMail.select(
-                    QuarantinedMail.source, peewee.fn.COUNT(QuarantinedMail.id)
-                ).group_by(QuarantinedMail.source)
-            )
-        )
+        held = _quarantined_per_source()
+        floods = _quarantined_per_source(QuarantinedMail.reason.startswith(FLOOD_REASON))
         rows = MailAccount.select(MailAccount, Source).join(Source).order_by(Source.name)
         return [
             MailAccountView(
@@ -119,6 +132,7 @@ class SourceAdmin(GateBase):
                 waiting=counts.get((a.source_id, "queued"), 0),
                 failed=counts.get((a.source_id, "failed"), 0),
                 quarantined=held.get(a.source_id, 0),
+                floods=floods.get(a.source_id, 0),
             )
             for a in rows
         ]
@@ -162,6 +176,13 @@ class SourceAdmin(GateBase):
                 after={"archived": archived},
             )
             guard.verify()
+
+
+def _quarantined_per_source(where: peewee.ColumnBase | None = None) -> dict[int, int]:
+    query = QuarantinedMail.select(QuarantinedMail.source, peewee.fn.COUNT(QuarantinedMail.id))
+    if where is not None:
+        query = query.where(where)
+    return dict(tuple_rows(query.group_by(QuarantinedMail.source)))
 
 
 def _account_values(address: str, imap: str, smtp: str) -> dict[str, str]:

@@ -18,6 +18,7 @@ from access.errors import InvalidInput
 from access.mail import outbox
 from access.mail.accounts import SecretMissing, ServerUrl, parse_url, password_for
 from access.mail.intake import CursorStep, MailIntake, Taken
+from access.sources import covers_source, require_on_source
 from access.views import QuarantineView
 from store.models import (
     MailAccount,
@@ -41,13 +42,15 @@ class MailDesk(MailIntake):
         """The e-mail sources to work on: `name`, or every open one with an account."""
         if name is not None:
             return [self.mail_source(name)]
-        self.require(SOURCES_EDIT)
-        return list(
-            Source.select()
+        grants = self.require(SOURCES_EDIT)
+        return [
+            source
+            for source in Source.select()
             .join(MailAccount, on=(MailAccount.source == Source.id))
             .where((Source.kind == "email") & (Source.archived == False))  # noqa: E712
             .order_by(Source.name)
-        )
+            if covers_source(grants, SOURCES_EDIT, source.id)
+        ]
 
     # --------------------------------------------------------------------- intake
 
@@ -89,16 +92,16 @@ class MailDesk(MailIntake):
         """Take messages from files; returns how many had each outcome. They are committed in
         batches (`import_batches`), a batch whole or not at all: an import stopped midway and
         run again skips what it took by Message-ID."""
+        require_on_source(self, SOURCES_EDIT, source)
         counts: dict[str, int] = {}
         for batch in import_batches(messages, IMPORT_BATCH, IMPORT_BATCH_BYTES):
-            lines = []
+            taken = []
             with self.writing(), audit.chain_head_held(), self.remembering():
                 for origin, raw in batch:
-                    taken = self.take_in_transaction(source, raw, origin)
-                    counts[taken.outcome] = counts.get(taken.outcome, 0) + 1
-                    lines.append(_line(source, origin, taken))
-            for line in lines:
-                report(line)
+                    taken.append(self.take_in_transaction(source, raw, origin))
+            for (origin, _raw), shown in zip(batch, self.as_seen(taken), strict=True):
+                counts[shown.outcome] = counts.get(shown.outcome, 0) + 1
+                report(_line(source, origin, shown))
         return counts
 
     def _note_fetch(self, source: Source, error: str) -> None:
@@ -215,5 +218,4 @@ def import_batches(
 
 
 def _line(source: Source, origin: str, taken: Taken) -> str:
-    where = f" #{taken.ticket}" if taken.ticket else ""
-    return f"{source.name}: {origin}: {taken.outcome}{where} {taken.detail}".rstrip()
+    return f"{source.name}: {origin}: {taken.describe()}"

@@ -73,7 +73,7 @@ def mail_state(args: argparse.Namespace) -> int:
             a.last_error or "-",
             str(a.waiting),
             str(a.failed),
-            str(a.quarantined),
+            f"{a.quarantined} ({a.floods} flood)" if a.floods else str(a.quarantined),
         ],
     )
 
