@@ -117,9 +117,13 @@ def password_for(source: str, protocol: str) -> str:
 
 
 def _read_secrets(path: Path) -> dict[str, str]:
-    mode = path.stat().st_mode
-    if mode & (stat.S_IRWXG | stat.S_IRWXO):
+    """The file's lines, if only its owner may read it and the owner is the person running
+    Ticketty or root (as ssh checks its keys: another user's file could be theirs to change)."""
+    status = path.stat()
+    if status.st_mode & (stat.S_IRWXG | stat.S_IRWXO):
         raise SecretMissing(f"{path} is readable by others; chmod 600 it")
+    if status.st_uid not in (os.getuid(), 0):
+        raise SecretMissing(f"{path} belongs to another user; chown it to the one running Ticketty")
     entries: dict[str, str] = {}
     for line in path.read_text(encoding="utf-8").splitlines():
         if not line.strip() or line.lstrip().startswith("#") or "=" not in line:
