@@ -36,9 +36,7 @@ def last_reply_id() -> str:
 
 
 def messages_on(number: int) -> list[str]:
-    return [
-        m.body for m in Message.select().where(Message.ticket == number).order_by(Message.id)
-    ]
+    return [m.body for m in Message.select().where(Message.ticket == number).order_by(Message.id)]
 
 
 # ------------------------------------------------------------------- item 13: threading

@@ -119,6 +119,7 @@ class _Remembered:
 
     own_addresses: set[str]
     flood: FloodLimit | None
+    within: peewee.ColumnBase = field(default_factory=lambda: scope.TRUE)
     requesters: dict[str, int] = field(default_factory=dict)
 
 
@@ -131,12 +132,15 @@ class MailIntake(GateBase):
     _remembered: _Remembered | None = None
 
     @contextmanager
-    def remembering(self, flood: FloodLimit | None = None) -> Iterator[None]:
+    def remembering(
+        self, flood: FloodLimit | None = None, within: peewee.ColumnBase = scope.TRUE
+    ) -> Iterator[None]:
         """Inside one write transaction taking many messages: Ticketty's own addresses are read
         once and each requester's address is looked up once (the transaction's write lock keeps
         both as read). `flood`: the limit to hold senders to (none for files a person chose to
-        import). Leave it with the transaction."""
-        self._remembered = _Remembered(_own_addresses(), flood)
+        import); `within`: the tickets messages may thread onto (a scope). Leave it with the
+        transaction."""
+        self._remembered = _Remembered(_own_addresses(), flood, within)
         try:
             yield
         finally:
@@ -239,10 +243,10 @@ class MailIntake(GateBase):
         if mail.dmarc_failed:
             number = self._new_ticket(source, mail, person_id, UNVERIFIED)
             return Taken("new", number, "sender not verified: DMARC failed", address)
-        answered = _answered_ticket(source, mail, person_id)
+        answered = _answered_ticket(source, mail, person_id, remembered.within)
         if answered is None:
             return Taken("new", self._new_ticket(source, mail, person_id), "", address)
-        ticket = _continued(answered, source, person_id)
+        ticket = _continued(answered, source, person_id, remembered.within)
         if ticket.source_id == source.id and ticket.status != FINAL_STATUS:
             self._append(ticket, source, mail, person_id)
             return Taken("appended", ticket.number, "", address)
@@ -298,9 +302,7 @@ class MailIntake(GateBase):
         self.record("person.add", "person", person.id, after={"by": "mail", "email": person.email})
         return person.id
 
-    def _new_ticket(
-        self, source: Source, mail: ParsedMail, person_id: int, mark: str = ""
-    ) -> int:
+    def _new_ticket(self, source: Source, mail: ParsedMail, person_id: int, mark: str = "") -> int:
         now = utcnow()
         subject = (mark + (mail.subject or "(no subject)"))[:MAX_SUBJECT]
         number = _NEW_TICKET.run(
@@ -423,7 +425,9 @@ def _seen(source: Source, message_id: str) -> bool:
     return _SEEN.first(source.id, message_id) is not None
 
 
-def _answered_ticket(source: Source, mail: ParsedMail, person_id: int) -> Ticket | None:
+def _answered_ticket(
+    source: Source, mail: ParsedMail, person_id: int, within: peewee.ColumnBase
+) -> Ticket | None:
     """The requester's ticket this message answers: named by a Message-ID of this source's
     conversations (ours or the customer's own earlier mail), else by a `[#123]` tag; the first
     one named that is open in this source, else the first named at all."""
@@ -440,7 +444,9 @@ def _answered_ticket(source: Source, mail: ParsedMail, person_id: int) -> Ticket
     candidates += [int(n) for n in _TAG.findall(mail.subject)]
     first = None
     for number in candidates:
-        ticket = Ticket.get_or_none((Ticket.number == number) & (Ticket.requester == person_id))
+        ticket = Ticket.get_or_none(
+            (Ticket.number == number) & (Ticket.requester == person_id) & within
+        )
         if ticket is None:
             continue
         if ticket.source_id == source.id and ticket.status != FINAL_STATUS:
@@ -449,7 +455,7 @@ def _answered_ticket(source: Source, mail: ParsedMail, person_id: int) -> Ticket
     return first
 
 
-def _continued(ticket: Ticket, source: Source, person_id: int) -> Ticket:
+def _continued(ticket: Ticket, source: Source, person_id: int, within: peewee.ColumnBase) -> Ticket:
     """Where the conversation of `ticket` went on: an answer to a closed ticket, or to one of
     another source, goes onto the newest follow-up already started from it in this source (and
     from that one's, in turn), so that two answers make one follow-up, not two."""
@@ -464,6 +470,7 @@ def _continued(ticket: Ticket, source: Source, person_id: int) -> Ticket:
                 Ticket.number.in_(ups)
                 & (Ticket.source == source.id)
                 & (Ticket.requester == person_id)
+                & within
             )
             .order_by(Ticket.number.desc())
             .first()
