@@ -33,16 +33,18 @@ def follow_up_subject(subject: str) -> str:
     return f"{FOLLOW_UP_PREFIX}{base}"[:MAX_SUBJECT]
 
 
-def start_follow_up(gate: GateBase, closed: Ticket, by: str) -> Ticket:
+def start_follow_up(gate: GateBase, closed: Ticket, by: str, into: int | None = None) -> Ticket:
     """Create the follow-up of `closed` (its message is the caller's to add) and audit it: its
-    creation and the link. Call inside the write transaction."""
+    creation and the link. Call inside the write transaction. `into` is another source for it
+    (mail naming a ticket of an archived or another source starts a linked ticket in the
+    source that received it)."""
     now = utcnow()
     subject = follow_up_subject(closed.subject)
     ticket = Ticket.create(
         subject=subject,
         status=NEW,
         priority=closed.priority,
-        source=closed.source_id,
+        source=closed.source_id if into is None else into,
         requester=closed.requester_id,
         usergroup=closed.usergroup_id,
         private=closed.private,
@@ -61,6 +63,21 @@ def start_follow_up(gate: GateBase, closed: Ticket, by: str) -> Ticket:
     return ticket
 
 
+def follow_ups_of(number: int) -> list[int]:
+    """The numbers of the follow-ups started from ticket `number`, oldest first (for intake,
+    which sees every ticket; people see `follow_up_links`)."""
+    return sorted(
+        new
+        for (new,) in tuple_rows(
+            AuditEvent.select(AuditEvent.ticket).where(
+                (AuditEvent.action == FOLLOW_UP)
+                & (AuditEvent.target_kind == "ticket")
+                & (AuditEvent.target_id == number)
+            )
+        )
+    )
+
+
 def follow_up_links(grants: Grants, number: int) -> FollowUpLinks:
     """The follow-up links of ticket `number`, keeping only the tickets `grants` may see."""
     links = AuditEvent.action == FOLLOW_UP
@@ -70,14 +87,7 @@ def follow_up_links(grants: Grants, number: int) -> FollowUpLinks:
             AuditEvent.select(AuditEvent.target_id).where(links & (AuditEvent.ticket == number))
         )
     ]
-    ups = [
-        new
-        for (new,) in tuple_rows(
-            AuditEvent.select(AuditEvent.ticket).where(
-                links & (AuditEvent.target_kind == "ticket") & (AuditEvent.target_id == number)
-            )
-        )
-    ]
+    ups = follow_ups_of(number)
     linked = {*of, *ups}
     if not linked:
         return FollowUpLinks()

@@ -4,18 +4,44 @@ from __future__ import annotations
 
 import peewee
 
-from access.catalogue import SOURCES_ARCHIVED, SOURCES_EDIT, SOURCES_LIST
+from access.catalogue import SOURCES_ARCHIVED, SOURCES_EDIT, SOURCES_LIST, PermissionKey
 from access.delegation import RightsGuard
-from access.errors import InvalidInput, NoChange
+from access.errors import InvalidInput, NoChange, PermissionDenied
 from access.gate import GateBase
+from access.grants import Grants
 from access.lookup import require_free_name, source_named
-from access.mail.accounts import check_address, parse_url
+from access.mail.accounts import check_address, parse_url, password_variable, secret_refusal
+from access.mail.floods import FLOOD_REASON
 from access.validation import checked_name
 from access.versions import bump
 from access.views import MailAccountView, SourceView
 from access.vocabulary import SOURCE_KINDS
-from store.models import MailAccount, OutboxItem, Person, QuarantinedMail, Source, Ticket
+from store.models import (
+    MailAccount,
+    OutboxItem,
+    Person,
+    QuarantinedMail,
+    Source,
+    Ticket,
+    mail_server,
+)
 from store.rows import tuple_rows
+
+
+def covers_source(grants: Grants, permission: PermissionKey, source_id: int) -> bool:
+    """True when a role granting `permission` has a source scope that takes in the source."""
+    return any(
+        role.all_sources or source_id in role.source_ids for role in grants.roles_with(permission)
+    )
+
+
+def require_on_source(gate: GateBase, permission: PermissionKey, source: Source) -> Grants:
+    """`permission` on a scope that covers `source` (a mailbox is its source's, not every
+    holder's of `sources.edit` somewhere)."""
+    grants = gate.require(permission)
+    if not covers_source(grants, permission, source.id):
+        raise PermissionDenied(f"{gate.username} lacks {permission} on source {source.name}")
+    return grants
 
 
 class SourceAdmin(GateBase):
@@ -48,9 +74,10 @@ class SourceAdmin(GateBase):
             account = _account_values(address or "", imap, smtp)
         with self.writing():
             require_free_name(Source.name, name, "source")
+            _require_own_secret_key(name)
             source = Source.create(name=name, kind=kind)
             if account is not None:
-                MailAccount.create(source=source.id, **account)
+                MailAccount.create(source=source.id, **account, **_secrets_for(account))
             after = {"name": name, "kind": kind, **(account or {})}
             self.record("source.add", "source", source.id, after=after)
 
@@ -63,10 +90,14 @@ class SourceAdmin(GateBase):
         smtp: str | None = None,
         expected_version: int | None = None,
     ) -> None:
-        """Set the address or servers of an e-mail source; what is not given stays."""
+        """Set the address or servers of an e-mail source; what is not given stays. Needs
+        `sources.edit` on a scope covering the source. A password stays with the server it was
+        set for: after a server's host or user changes, it is not sent until someone with the
+        right confirms it is the new server's (`confirm_mail_password`)."""
         self.require(SOURCES_EDIT)
         with self.writing():
             source = source_named(name)
+            require_on_source(self, SOURCES_EDIT, source)
             if source.kind != "email":
                 raise InvalidInput(f"{name} is a {source.kind} source, not an e-mail one")
             current = MailAccount.get_or_none(MailAccount.source == source.id)
@@ -80,10 +111,33 @@ class SourceAdmin(GateBase):
                 raise NoChange(f"source {name} already has these mail settings; nothing changed")
             bump(source, expected_version, f"source {name}")
             if current is None:
-                MailAccount.create(source=source.id, **values)
+                MailAccount.create(source=source.id, **values, **_secrets_for(values))
             else:
-                MailAccount.update(values).where(MailAccount.id == current.id).execute()
+                first = _secrets_for({k: v for k, v in values.items() if not before.get(k)})
+                MailAccount.update({**values, **first}).where(
+                    MailAccount.id == current.id
+                ).execute()
             self.record("source.mail", "source", source.id, before=before, after=values)
+
+    def confirm_mail_password(self, name: str, *, expected_version: int | None = None) -> None:
+        """Say that the password in the secrets file or the environment is the one of the
+        servers the source's account names now: from here on it is sent to them. Needs
+        `sources.edit` on a scope covering the source; audited with the servers."""
+        self.require(SOURCES_EDIT)
+        with self.writing():
+            source = source_named(name)
+            require_on_source(self, SOURCES_EDIT, source)
+            account = MailAccount.get_or_none(MailAccount.source == source.id)
+            if account is None:
+                raise InvalidInput(f"{name} has no mail account; set one with sources edit")
+            before = {"imap": account.imap_secret_for, "smtp": account.smtp_secret_for}
+            now = _secrets_for(_account_dict(account))
+            if now == {f"{k}_secret_for": v for k, v in before.items()}:
+                raise NoChange(f"the passwords of {name} are already for these servers")
+            bump(source, expected_version, f"source {name}")
+            MailAccount.update(now).where(MailAccount.id == account.id).execute()
+            after = {"imap": now["imap_secret_for"], "smtp": now["smtp_secret_for"]}
+            self.record("source.password", "source", source.id, before=before, after=after)
 
     def mail_accounts(self) -> list[MailAccountView]:
         """Each e-mail source's account and state: last fetch, its error, replies waiting to
@@ -99,13 +153,8 @@ class SourceAdmin(GateBase):
                 .group_by(OutboxItem.source, OutboxItem.state)
             )
         }
-        held: dict[int, int] = dict(
-            tuple_rows(
-                QuarantinedMail.select(
-                    QuarantinedMail.source, peewee.fn.COUNT(QuarantinedMail.id)
-                ).group_by(QuarantinedMail.source)
-            )
-        )
+        held = _quarantined_per_source()
+        floods = _quarantined_per_source(QuarantinedMail.reason.startswith(FLOOD_REASON))
         rows = MailAccount.select(MailAccount, Source).join(Source).order_by(Source.name)
         return [
             MailAccountView(
@@ -119,6 +168,8 @@ class SourceAdmin(GateBase):
                 waiting=counts.get((a.source_id, "queued"), 0),
                 failed=counts.get((a.source_id, "failed"), 0),
                 quarantined=held.get(a.source_id, 0),
+                floods=floods.get(a.source_id, 0),
+                secret=_secret_state(a),
             )
             for a in rows
         ]
@@ -129,7 +180,10 @@ class SourceAdmin(GateBase):
         self.require(SOURCES_EDIT)
         new_name = checked_name(new_name, "source name")
         with self.writing():
-            self.rename(source_named(name), new_name, expected_version, "source", "source.rename")
+            source = source_named(name)
+            require_on_source(self, SOURCES_EDIT, source)
+            _require_own_secret_key(new_name, source.id)
+            self.rename(source, new_name, expected_version, "source", "source.rename")
 
     def set_archived(
         self, name: str, archived: bool, *, expected_version: int | None = None
@@ -162,6 +216,48 @@ class SourceAdmin(GateBase):
                 after={"archived": archived},
             )
             guard.verify()
+
+
+def _require_own_secret_key(name: str, source_id: int | None = None) -> None:
+    """Refuse a name whose password would be another source's: `SUPPORT@SHOP.EXAMPLE` and
+    `support shop example` both read `TICKETTY_MAIL_PASSWORD_SUPPORT_SHOP_EXAMPLE`."""
+    key = password_variable(name)
+    for other_id, other in tuple_rows(Source.select(Source.id, Source.name)):
+        if other_id != source_id and password_variable(other) == key:
+            raise InvalidInput(
+                f"{name!r} would share its mail password ({key}) with source {other!r}; "
+                "choose a name that differs in letters or digits"
+            )
+
+
+def _secrets_for(account: dict[str, str]) -> dict[str, str]:
+    """The servers (`store.models.mail_server`) the account's passwords are set for, for the
+    URLs in `account`."""
+    return {
+        f"{protocol}_secret_for": mail_server(account[f"{protocol}_url"])
+        for protocol in ("imap", "smtp")
+        if f"{protocol}_url" in account
+    }
+
+
+def _secret_state(account: MailAccount) -> str:
+    """One line when a password is held back from the server its URL names now."""
+    for protocol in ("imap", "smtp"):
+        url = getattr(account, f"{protocol}_url")
+        if url:
+            refusal = secret_refusal(
+                account.source.name, protocol, url, getattr(account, f"{protocol}_secret_for")
+            )
+            if refusal:
+                return refusal
+    return ""
+
+
+def _quarantined_per_source(where: peewee.ColumnBase | None = None) -> dict[int, int]:
+    query = QuarantinedMail.select(QuarantinedMail.source, peewee.fn.COUNT(QuarantinedMail.id))
+    if where is not None:
+        query = query.where(where)
+    return dict(tuple_rows(query.group_by(QuarantinedMail.source)))
 
 
 def _account_values(address: str, imap: str, smtp: str) -> dict[str, str]:

@@ -205,6 +205,8 @@ class MailAccountView(NamedTuple):
     waiting: int  # replies queued to go out
     failed: int
     quarantined: int
+    floods: int = 0  # of those quarantined: held as a sender's flood
+    secret: str = ""  # why a server's password is not used, when it is not
 
 
 class QuarantineView(NamedTuple):

@@ -9,6 +9,7 @@ the audit log is append-only (triggers in `store.schema`).
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from urllib.parse import unquote, urlsplit
 
 from peewee import (
     AutoField,
@@ -204,7 +205,7 @@ class Message(BaseModel):
     created_at = DateTimeField(default=utcnow)
 
     class Meta:
-        indexes = ((("ticket", "created_at"), False),)
+        indexes = ((("ticket", "created_at"), False), (("author", "created_at"), False))
 
 
 class AuditEvent(BaseModel):
@@ -245,6 +246,19 @@ class MailAccount(BaseModel):
     smtp_url = TextField(default="")
     last_fetch_at = DateTimeField(null=True)
     last_error = TextField(default="")
+    # The server (`user@host`) each password was set for: a password is never sent to
+    # another server, whoever changed the URL (`access.mail.accounts.server_of`).
+    imap_secret_for = TextField(default="")
+    smtp_secret_for = TextField(default="")
+
+
+def mail_server(url: str) -> str:
+    """The server an account URL names, as `user@host` (the user decoded, the host in lower
+    case); "" for no URL. The form `MailAccount.*_secret_for` records."""
+    if not url.strip():
+        return ""
+    parts = urlsplit(url.strip())
+    return f"{unquote(parts.username or '')}@{(parts.hostname or '').lower()}"
 
 
 class MailCursor(BaseModel):

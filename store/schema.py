@@ -8,7 +8,14 @@ from collections.abc import Callable
 import peewee
 
 from store import dialect
-from store.models import ALL_MODELS, MAIL_MODELS, SchemaVersion
+from store.models import (
+    ALL_MODELS,
+    MAIL_MODELS,
+    MailAccount,
+    Message,
+    SchemaVersion,
+    mail_server,
+)
 
 
 def _v1_initial(db: peewee.Database) -> None:
@@ -102,6 +109,23 @@ def _v7_search_folds_letters(db: peewee.Database) -> None:
     dialect.rebuild_search(db)
 
 
+def _v10_mail_secrets_and_floods(db: peewee.Database) -> None:
+    """Each mail account records the server its passwords were set for (the accounts there are
+    taken as set for their servers of now), and a sender's recent messages are counted through
+    an index (the flood limit)."""
+    table = MailAccount._meta.table_name
+    columns = {column.name for column in db.get_columns(table)}
+    for name in ("imap_secret_for", "smtp_secret_for"):
+        if name not in columns:
+            db.execute_sql(f"ALTER TABLE \"{table}\" ADD COLUMN {name} TEXT NOT NULL DEFAULT ''")
+    for account in MailAccount.select():
+        MailAccount.update(
+            imap_secret_for=mail_server(account.imap_url),
+            smtp_secret_for=mail_server(account.smtp_url),
+        ).where(MailAccount.id == account.id).execute()
+    peewee.SchemaManager(Message).create_indexes(safe=True)
+
+
 MIGRATIONS: list[tuple[int, Callable[[peewee.Database], None]]] = [
     (1, _v1_initial),
     (2, _v2_search),
@@ -110,6 +134,7 @@ MIGRATIONS: list[tuple[int, Callable[[peewee.Database], None]]] = [
     (5, _v5_ticket_numbers_never_reused),
     (6, _v6_postgres_parity),
     (7, _v7_search_folds_letters),
+    (10, _v10_mail_secrets_and_floods),
 ]
 
 LATEST = MIGRATIONS[-1][0]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import mailbox
 import os
+import pwd
 import queue
 import signal
 import subprocess
@@ -290,3 +291,17 @@ def test_a_secrets_file_others_can_read_is_refused(
     monkeypatch.setenv("TICKETTY_MAIL_SECRETS", str(secrets))
     code, _, err = run(capsys, db_location, "mail", "fetch")
     assert code == 1 and "chmod 600" in err and "open-secret" not in err
+
+
+def test_a_secrets_file_owned_by_another_user_is_refused(
+    db, db_location: str, tmp_path: Path, capsys, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    mail_helpdesk(db, imap="imap://box@127.0.0.1:1/INBOX")
+    secrets = tmp_path / "mail-secrets"
+    secrets.write_text("Support = planted-secret\n")
+    secrets.chmod(0o600)
+    nobody = pwd.getpwnam("nobody")
+    os.chown(secrets, nobody.pw_uid, nobody.pw_gid)  # the suite runs as root (.ci/run)
+    monkeypatch.setenv("TICKETTY_MAIL_SECRETS", str(secrets))
+    code, _, err = run(capsys, db_location, "mail", "fetch")
+    assert code == 1 and "belongs to another user" in err and "planted-secret" not in err

@@ -8,6 +8,8 @@ allow_editor = true          # reply/note may open $EDITOR (never under SSH)
 
 [mail]
 attachment_limit_mb = 25     # larger attachments are listed on the ticket, not kept
+flood_messages = 20          # more from one sender within flood_minutes go to quarantine
+flood_minutes = 10           # (flood_messages = 0: no limit)
 ```
 """
 
@@ -31,6 +33,8 @@ class Config:
     allow_editor: bool = True
     editor: str | None = None
     attachment_limit_mb: float = 25
+    flood_messages: int = 20
+    flood_minutes: float = 10
 
     @property
     def attachment_limit_bytes(self) -> int:
@@ -75,8 +79,16 @@ def load_config(path: Path | None = None) -> Config:
     limit = mail.get("attachment_limit_mb", 25) if isinstance(mail, dict) else None
     if isinstance(limit, bool) or not isinstance(limit, int | float) or limit < 0:
         raise ConfigError(f"{path}: [mail] attachment_limit_mb is a number of megabytes")
+    flood = mail.get("flood_messages", 20) if isinstance(mail, dict) else None
+    if isinstance(flood, bool) or not isinstance(flood, int) or flood < 0:
+        raise ConfigError(f"{path}: [mail] flood_messages is a whole number of messages")
+    minutes = mail.get("flood_minutes", 10) if isinstance(mail, dict) else None
+    if isinstance(minutes, bool) or not isinstance(minutes, int | float) or not 0 < minutes < 1e6:
+        raise ConfigError(f"{path}: [mail] flood_minutes is a number of minutes above zero")
     return Config(
         attachment_limit_mb=limit,
+        flood_messages=flood,
+        flood_minutes=minutes,
         keymap=dict(keymap),
         allow_editor=bool(data.get("allow_editor", True)),
         editor=editor if isinstance(editor, str) else None,

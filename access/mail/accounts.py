@@ -11,6 +11,7 @@ its owner only.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 import stat
@@ -21,6 +22,7 @@ from urllib.parse import unquote, urlsplit
 import platformdirs
 
 from access.errors import InvalidInput
+from store.models import MailAccount, mail_server
 
 _SCHEMES = {
     "imap": ("imap", "plain", 143),
@@ -35,6 +37,10 @@ _ADDRESS = re.compile(r"^[^@\s<>\"',;]+@[^@\s<>\"',;]+\.[^@\s<>\"',;]+$|^[^@\s<>
 
 class SecretMissing(Exception):
     """No password for an account; the message says where to put one."""
+
+
+class SecretRefused(SecretMissing):
+    """The password is not sent: it was set for another server than the URL names now."""
 
 
 class ServerUrl(NamedTuple):
@@ -68,6 +74,16 @@ def parse_url(text: str, protocol: str) -> ServerUrl:
         port = parts.port or scheme[2]
     except ValueError as exc:
         raise InvalidInput(f"{text!r}: {exc}") from exc
+    if scheme[1] == "plain" and not _loopback(parts.hostname):
+        raise InvalidInput(
+            f"{parts.scheme}:// sends the password unencrypted, so it is only for a server on "
+            f"this machine; for {parts.hostname} use "
+            + (
+                " or ".join(
+                    f"{k}://" for k, v in _SCHEMES.items() if v[0] == protocol and v[1] != "plain"
+                )
+            )
+        )
     folder = unquote(parts.path.lstrip("/")) or "INBOX"
     return ServerUrl(
         protocol=protocol,
@@ -77,6 +93,38 @@ def parse_url(text: str, protocol: str) -> ServerUrl:
         user=unquote(parts.username or ""),
         folder=folder,
     )
+
+
+def _loopback(host: str) -> bool:
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def secret_refusal(source: str, protocol: str, url: str, set_for: str) -> str:
+    """Why `source`'s `protocol` password may not go to the server of `url`: it was set for
+    `set_for`; "" when that is the server."""
+    server = mail_server(url)
+    if set_for == server:
+        return ""
+    was = f"set for {set_for}" if set_for else "not yet confirmed for any server"
+    return (
+        f"the {protocol} password of {source} is {was}, not {server}; once it is the "
+        f"password there, confirm with `ticketty sources password {source}`"
+    )
+
+
+def password_to_send(source: str, account: MailAccount, protocol: str) -> str:
+    """The password of `source`'s `protocol` account, for the server its URL names only."""
+    url = account.imap_url if protocol == "imap" else account.smtp_url
+    set_for = account.imap_secret_for if protocol == "imap" else account.smtp_secret_for
+    refusal = secret_refusal(source, protocol, url, set_for)
+    if refusal:
+        raise SecretRefused(refusal)
+    return password_for(source, protocol)
 
 
 def check_address(address: str) -> str:
@@ -117,9 +165,13 @@ def password_for(source: str, protocol: str) -> str:
 
 
 def _read_secrets(path: Path) -> dict[str, str]:
-    mode = path.stat().st_mode
-    if mode & (stat.S_IRWXG | stat.S_IRWXO):
+    """The file's lines, if only its owner may read it and the owner is the person running
+    Ticketty or root (as ssh checks its keys: another user's file could be theirs to change)."""
+    status = path.stat()
+    if status.st_mode & (stat.S_IRWXG | stat.S_IRWXO):
         raise SecretMissing(f"{path} is readable by others; chmod 600 it")
+    if status.st_uid not in (os.getuid(), 0):
+        raise SecretMissing(f"{path} belongs to another user; chown it to the one running Ticketty")
     entries: dict[str, str] = {}
     for line in path.read_text(encoding="utf-8").splitlines():
         if not line.strip() or line.lstrip().startswith("#") or "=" not in line:

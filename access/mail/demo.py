@@ -32,6 +32,8 @@ def seed_mailbox(source_id: int, now: datetime) -> None:
         address=ADDRESS,
         imap_url="imaps://support%40shop.example@mail.shop.example:993/INBOX",
         smtp_url="smtp+starttls://support%40shop.example@mail.shop.example:587",
+        imap_secret_for="support@shop.example@mail.shop.example",
+        smtp_secret_for="support@shop.example@mail.shop.example",
         last_fetch_at=now,
     )
     numbers = [

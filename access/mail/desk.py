@@ -12,12 +12,13 @@ from collections.abc import Callable, Iterable, Iterator
 
 import peewee
 
-from access import audit
+from access import audit, scope
 from access.catalogue import SOURCES_EDIT, SOURCES_LIST
 from access.errors import InvalidInput
 from access.mail import outbox
-from access.mail.accounts import SecretMissing, ServerUrl, parse_url, password_for
+from access.mail.accounts import SecretMissing, ServerUrl, parse_url, password_to_send
 from access.mail.intake import CursorStep, MailIntake, Taken
+from access.sources import covers_source, require_on_source
 from access.views import QuarantineView
 from store.models import (
     MailAccount,
@@ -41,13 +42,15 @@ class MailDesk(MailIntake):
         """The e-mail sources to work on: `name`, or every open one with an account."""
         if name is not None:
             return [self.mail_source(name)]
-        self.require(SOURCES_EDIT)
-        return list(
-            Source.select()
+        grants = self.require(SOURCES_EDIT)
+        return [
+            source
+            for source in Source.select()
             .join(MailAccount, on=(MailAccount.source == Source.id))
             .where((Source.kind == "email") & (Source.archived == False))  # noqa: E712
             .order_by(Source.name)
-        )
+            if covers_source(grants, SOURCES_EDIT, source.id)
+        ]
 
     # --------------------------------------------------------------------- intake
 
@@ -63,7 +66,7 @@ class MailDesk(MailIntake):
         url = parse_url(account.imap_url, "imap")
         count = 0
         try:
-            password = password_for(source.name, "imap")
+            password = password_to_send(source.name, account, "imap")
             with imap_folder(url, password) as (conn, uidvalidity):
                 cursor = MailCursor.get_or_none(
                     (MailCursor.source == source.id) & (MailCursor.folder == url.folder)
@@ -89,16 +92,18 @@ class MailDesk(MailIntake):
         """Take messages from files; returns how many had each outcome. They are committed in
         batches (`import_batches`), a batch whole or not at all: an import stopped midway and
         run again skips what it took by Message-ID."""
+        grants = require_on_source(self, SOURCES_EDIT, source)
+        # Files come from the person: they thread only onto tickets the person may see.
+        visible = scope.visible(grants)
         counts: dict[str, int] = {}
         for batch in import_batches(messages, IMPORT_BATCH, IMPORT_BATCH_BYTES):
-            lines = []
-            with self.writing(), audit.chain_head_held(), self.remembering():
+            taken = []
+            with self.writing(), audit.chain_head_held(), self.remembering(within=visible):
                 for origin, raw in batch:
-                    taken = self.take_in_transaction(source, raw, origin)
-                    counts[taken.outcome] = counts.get(taken.outcome, 0) + 1
-                    lines.append(_line(source, origin, taken))
-            for line in lines:
-                report(line)
+                    taken.append(self.take_in_transaction(source, raw, origin))
+            for (origin, _raw), shown in zip(batch, self.as_seen(taken), strict=True):
+                counts[shown.outcome] = counts.get(shown.outcome, 0) + 1
+                report(_line(source, origin, shown))
         return counts
 
     def _note_fetch(self, source: Source, error: str) -> None:
@@ -120,7 +125,7 @@ class MailDesk(MailIntake):
         account = self._account(source)
         if not account.imap_url:
             return None
-        return parse_url(account.imap_url, "imap"), password_for(source.name, "imap")
+        return parse_url(account.imap_url, "imap"), password_to_send(source.name, account, "imap")
 
     # ------------------------------------------------------------------- delivery
 
@@ -141,7 +146,7 @@ class MailDesk(MailIntake):
             try:
                 if url is None:
                     raise outbox.PermanentFailure(f"{source.name} has no SMTP server")
-                password = password_for(source.name, "smtp") if url.user else None
+                password = password_to_send(source.name, account, "smtp") if url.user else None
                 mail = compose(item)
                 smtp_deliver(url, password, mail, account.address, item.recipient)
             except SecretMissing as exc:
@@ -168,12 +173,18 @@ class MailDesk(MailIntake):
             delivery = outbox.Delivery(
                 item.id, number, item.recipient, state, changes.get("last_error", "")
             )
-            report(
-                f"{source.name}: reply on #{number} to {item.recipient}: {state}"
-                + (f" ({delivery.detail})" if delivery.detail else "")
-            )
+            report(self._delivery_line(source, delivery))
             results.append(delivery)
         return results
+
+    def _delivery_line(self, source: Source, delivery: outbox.Delivery) -> str:
+        """The report of one delivery as the person may read it: the ticket's number if they
+        see it, the address with `tickets.view_contact` on it."""
+        (shown,) = self.as_seen([Taken(delivery.state, delivery.ticket, "", delivery.recipient)])
+        on = f"#{shown.ticket}" if shown.ticket else "a ticket you cannot see"
+        to = f" to {shown.address}" if shown.address else ""
+        detail = f" ({delivery.detail})" if delivery.detail else ""
+        return f"{source.name}: reply on {on}{to}: {delivery.state}{detail}"
 
     # ----------------------------------------------------------------- quarantine
 
@@ -215,5 +226,4 @@ def import_batches(
 
 
 def _line(source: Source, origin: str, taken: Taken) -> str:
-    where = f" #{taken.ticket}" if taken.ticket else ""
-    return f"{source.name}: {origin}: {taken.outcome}{where} {taken.detail}".rstrip()
+    return f"{source.name}: {origin}: {taken.describe()}"

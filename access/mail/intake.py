@@ -1,10 +1,20 @@
 """The intake rulebook: one message in, whatever brought it (a file, an mbox, IMAP).
 
 A message becomes a new ticket of its source, or lands on the ticket it answers: a Message-ID
-Ticketty sent in `In-Reply-To`/`References`, else the `[#123]` tag in the subject, and only ever
-on a ticket of the same requester (anyone can type a tag). Automatic mail never makes a ticket; a
-bounce of a reply marks that reply failed. A message that cannot be read is kept whole in
-quarantine. Each message is one transaction, together with the IMAP cursor that moved past it.
+of the ticket's conversation in `In-Reply-To`/`References` (Ticketty's replies and the
+customer's own earlier mail), else the `[#123]` tag in the subject, and only ever on a ticket of
+the same requester (anyone can type a tag). Mail never lands in another source or an archived
+one: naming such a ticket starts a new ticket in the receiving source linked to it, as an
+answer to a closed ticket starts its follow-up (and a second answer joins that follow-up).
+When the receiving server says DMARC failed, the From is not believed: the message makes a new
+ticket marked "sender not verified" instead of joining anyone's conversation.
+
+Automatic mail never makes a ticket; a delivery report naming a reply of ours and the address it
+went to marks that reply failed (`access.mail.authenticity` says what counts as proof). Mail is
+Ticketty's own only when it carries a Message-ID Ticketty sent from that address. Past a
+sender's flood limit, and for a delivery report naming nothing of ours, the message is held in
+quarantine; so is a message that cannot be read. Nothing from outside is dropped unseen. Each
+message is one transaction, together with the IMAP cursor that moved past it.
 
 The parser (`email`, inscriptis and lxml) is imported by the calls that parse: the gate carries
 this intake, and the app and the command line start without loading it.
@@ -13,19 +23,22 @@ this intake, and the app and the command line start without loading it.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, NamedTuple
 
 import peewee
 
-from access.catalogue import SOURCES_EDIT
+from access import scope
+from access.catalogue import SOURCES_EDIT, TICKETS_VIEW_CONTACT
 from access.errors import InvalidInput, NotFound
-from access.follow_ups import start_follow_up
+from access.follow_ups import follow_ups_of, start_follow_up
 from access.gate import GateBase
 from access.lookup import source_named
+from access.mail.floods import PERSON_BY_ADDRESS, FloodLimit, flood_reason
 from access.requester_messages import FINAL_STATUS, reopen_for_requester
+from access.sources import require_on_source
 from access.tickets import MAX_BODY, MAX_SUBJECT
 from store.models import (
     Attachment,
@@ -53,11 +66,6 @@ _SEEN = PreparedSelect(
         (MailId.source == source) & (MailId.mail_id == mail_id)
     )
 )
-_PERSON_BY_ADDRESS = PreparedSelect(
-    lambda address: (
-        Person.select(Person.id).where(peewee.fn.LOWER(Person.email) == address).order_by(Person.id)
-    )
-)
 _NEW_TICKET = PreparedInsert(Ticket, ("subject", "source", "requester", "created_at", "updated_at"))
 _NEW_MESSAGE = PreparedInsert(Message, ("ticket", "kind", "author", "body"))
 _NEW_MAIL_ID = PreparedInsert(MailId, ("mail_id", "source", "ticket", "message"))
@@ -66,14 +74,34 @@ _NEW_ATTACHMENT = PreparedInsert(
 )
 
 
+UNVERIFIED = "(sender not verified) "
+FILED = ("new", "appended", "follow-up")
+
+
 class Taken(NamedTuple):
-    """What became of one message: `new`, `appended`, `follow-up` (an answer to a closed
-    ticket, filed as its follow-up), `ignored`, `duplicate`, `bounce` or `quarantined`, the
-    ticket it went to, and a short reason."""
+    """What became of one message: `new`, `appended`, `follow-up` (a new ticket linked to the
+    closed, archived or other source's ticket it answers), `ignored`, `duplicate`, `bounce` or
+    `quarantined`, the ticket it went to, a short reason, the sender's address and the ticket
+    the follow-up links. As the gate returns it, numbers and the address are those the person
+    may see, and a message filed on a ticket they cannot see is only `filed`."""
 
     outcome: str
     ticket: int | None = None
     detail: str = ""
+    address: str = ""
+    linked: int | None = None
+
+    def describe(self) -> str:
+        """`new #12 jan@example.pl`, `follow-up #14 jan@example.pl, follow-up of #9`, ..."""
+        text = self.outcome + (f" #{self.ticket}" if self.ticket else "")
+        text += f" {self.address}" if self.address else ""
+        text += f", follow-up of #{self.linked}" if self.linked else ""
+        return f"{text} {self.detail}".rstrip()
+
+
+class HeldBack(Exception):
+    """The rulebook keeps this message in quarantine; the text says why. Raised before the
+    message wrote anything."""
 
 
 class CursorStep(NamedTuple):
@@ -86,24 +114,33 @@ class CursorStep(NamedTuple):
 
 @dataclass
 class _Remembered:
-    """What one write transaction of many messages reads once instead of per message."""
+    """What one write transaction of many messages reads once instead of per message, and
+    whether it holds senders to the flood limit."""
 
     own_addresses: set[str]
+    flood: FloodLimit | None
+    within: peewee.ColumnBase = field(default_factory=lambda: scope.TRUE)
     requesters: dict[str, int] = field(default_factory=dict)
 
 
 class MailIntake(GateBase):
-    """Takes messages in for the e-mail sources; the person running it needs `sources.edit`."""
+    """Takes messages in for the e-mail sources; the person running it needs `sources.edit`
+    on a scope that covers the source."""
 
     attachment_limit = DEFAULT_ATTACHMENT_LIMIT
+    flood_limit = FloodLimit()
     _remembered: _Remembered | None = None
 
     @contextmanager
-    def remembering(self) -> Iterator[None]:
+    def remembering(
+        self, flood: FloodLimit | None = None, within: peewee.ColumnBase = scope.TRUE
+    ) -> Iterator[None]:
         """Inside one write transaction taking many messages: Ticketty's own addresses are read
         once and each requester's address is looked up once (the transaction's write lock keeps
-        both as read). Leave it with the transaction."""
-        self._remembered = _Remembered(_own_addresses())
+        both as read). `flood`: the limit to hold senders to (none for files a person chose to
+        import); `within`: the tickets messages may thread onto (a scope). Leave it with the
+        transaction."""
+        self._remembered = _Remembered(_own_addresses(), flood, within)
         try:
             yield
         finally:
@@ -117,14 +154,18 @@ class MailIntake(GateBase):
             raise InvalidInput(f"{name} is a {source.kind} source, not an e-mail one")
         if source.archived:
             raise InvalidInput(f"{name} is archived; restore it to take mail in")
+        require_on_source(self, SOURCES_EDIT, source)
         return source
 
     def take_mail(
         self, source: Source, raw: bytes, origin: str, cursor: CursorStep | None = None
     ) -> Taken:
-        """One message in its own transaction, with the IMAP cursor step that took it."""
-        with self.writing():
-            return self.take_in_transaction(source, raw, origin, cursor)
+        """One message from the mail server in its own transaction, with the IMAP cursor step
+        that took it; senders are held to the flood limit."""
+        require_on_source(self, SOURCES_EDIT, source)
+        with self.writing(), self.remembering(self.flood_limit):
+            taken = self.take_in_transaction(source, raw, origin, cursor)
+        return self.as_seen([taken])[0]
 
     def take_in_transaction(
         self, source: Source, raw: bytes, origin: str, cursor: CursorStep | None = None
@@ -137,10 +178,9 @@ class MailIntake(GateBase):
 
         try:
             parsed = parse_mail(raw)
-        except UnreadableMail as exc:
-            taken = self._quarantine(source, raw, origin, str(exc))
-        else:
             taken = self._file(source, parsed)
+        except (UnreadableMail, HeldBack) as exc:
+            taken = self._quarantine(source, raw, origin, str(exc))
         if cursor is not None:
             _advance(source, cursor)
         return taken
@@ -151,19 +191,22 @@ class MailIntake(GateBase):
         from access.mail.parse import UnreadableMail, parse_mail
 
         self.require(SOURCES_EDIT)
-        with self.writing():
+        with self.writing(), self.remembering():
             held = _held(quarantine_id)
+            source = Source.get_by_id(held.source_id)
+            require_on_source(self, SOURCES_EDIT, source)
+            if source.archived:
+                raise InvalidInput(f"{source.name} is archived; restore it to take mail in")
             try:
-                parsed = parse_mail(bytes(held.raw_mail))
-            except UnreadableMail as exc:
+                taken = self._file(source, parse_mail(bytes(held.raw_mail)))
+            except (UnreadableMail, HeldBack) as exc:
                 QuarantinedMail.update(reason=str(exc)).where(
                     QuarantinedMail.id == held.id
                 ).execute()
                 return Taken("quarantined", None, str(exc))
-            taken = self._file(Source.get_by_id(held.source_id), parsed)
             QuarantinedMail.delete().where(QuarantinedMail.id == held.id).execute()
             self.record("mail.release", "quarantine", held.id, after=taken.outcome)
-            return taken
+        return self.as_seen([taken])[0]
 
     def discard_quarantined(self, quarantine_id: int) -> None:
         """Delete a quarantined message for good: spam, or mail no fix will make readable. The
@@ -171,6 +214,7 @@ class MailIntake(GateBase):
         self.require(SOURCES_EDIT)
         with self.writing():
             held = _held(quarantine_id)
+            require_on_source(self, SOURCES_EDIT, Source.get_by_id(held.source_id))
             QuarantinedMail.delete().where(QuarantinedMail.id == held.id).execute()
             self.record(
                 "mail.discard",
@@ -182,30 +226,58 @@ class MailIntake(GateBase):
     # ------------------------------------------------------------------ the rulebook
 
     def _file(self, source: Source, mail: ParsedMail) -> Taken:
-        remembered = self._remembered
-        own = remembered.own_addresses if remembered else _own_addresses()
-        if mail.sender_address in own:
-            return Taken("ignored", None, "sent from Ticketty's own address")
+        remembered = self._remembered or _Remembered(_own_addresses(), None)
+        if mail.sender_address in remembered.own_addresses and _sent_by_ticketty(mail):
+            return Taken("ignored", None, "sent by Ticketty itself")
         if mail.is_bounce:
             return self._bounce(source, mail)
         if mail.automatic:
             return Taken("ignored", None, mail.automatic)
         if mail.message_id and _seen(source, mail.message_id):
             return Taken("duplicate", None, f"{mail.message_id} was taken in before")
+        flood = remembered.flood and flood_reason(mail.sender_address, remembered.flood)
+        if flood:
+            raise HeldBack(flood)
         person_id = self._requester(mail)
-        ticket = _answered_ticket(source, mail, person_id)
-        if ticket is None:
-            return Taken("new", self._new_ticket(source, mail, person_id), mail.sender_address)
-        if ticket.status == FINAL_STATUS:
-            follow_up = start_follow_up(self, ticket, by="mail")
-            message_id = self._message(follow_up.number, source, mail, person_id)
-            self.record(
-                "ticket.customer", "message", message_id, ticket=follow_up.number, after="by mail"
+        address = mail.sender_address
+        if mail.dmarc_failed:
+            number = self._new_ticket(source, mail, person_id, UNVERIFIED)
+            return Taken("new", number, "sender not verified: DMARC failed", address)
+        answered = _answered_ticket(source, mail, person_id, remembered.within)
+        if answered is None:
+            return Taken("new", self._new_ticket(source, mail, person_id), "", address)
+        ticket = _continued(answered, source, person_id, remembered.within)
+        if ticket.source_id == source.id and ticket.status != FINAL_STATUS:
+            self._append(ticket, source, mail, person_id)
+            return Taken("appended", ticket.number, "", address)
+        follow_up = start_follow_up(self, ticket, by="mail", into=source.id)
+        message_id = self._message(follow_up.number, source, mail, person_id)
+        self.record(
+            "ticket.customer", "message", message_id, ticket=follow_up.number, after="by mail"
+        )
+        return Taken("follow-up", follow_up.number, "", address, ticket.number)
+
+    def as_seen(self, taken: Iterable[Taken]) -> list[Taken]:
+        """`taken` as the person may see it: ticket numbers they may see, the sender's address
+        with `tickets.view_contact` on that ticket; a message filed on a ticket they cannot
+        see is `filed`, without telling new from appended."""
+        grants = self.grants()
+        taken = list(taken)
+        numbers = {n for t in taken for n in (t.ticket, t.linked) if n}
+        seen = _numbers_where(numbers, scope.visible(grants))
+        contact = _numbers_where(seen, scope.may(grants, TICKETS_VIEW_CONTACT))
+        shown = []
+        for t in taken:
+            if t.ticket is not None and t.ticket not in seen:
+                outcome = "filed" if t.outcome in FILED else t.outcome
+                t = Taken(outcome, None, t.detail if outcome == t.outcome else "")
+            shown.append(
+                t._replace(
+                    address=t.address if t.ticket in contact else "",
+                    linked=t.linked if t.linked in seen else None,
+                )
             )
-            detail = f"{mail.sender_address}, follow-up of #{ticket.number}"
-            return Taken("follow-up", follow_up.number, detail)
-        self._append(ticket, source, mail, person_id)
-        return Taken("appended", ticket.number, mail.sender_address)
+        return shown
 
     def _requester(self, mail: ParsedMail) -> int:
         """The person with this address, or a new requester (no roles: they cannot log in)."""
@@ -218,7 +290,7 @@ class MailIntake(GateBase):
         return known
 
     def _find_or_add_requester(self, mail: ParsedMail) -> int:
-        found = _PERSON_BY_ADDRESS.first(mail.sender_address)
+        found = PERSON_BY_ADDRESS.first(mail.sender_address)
         if found is not None:
             return int(found[0])
         name = (mail.sender_name or mail.sender_address)[:200]
@@ -230,9 +302,9 @@ class MailIntake(GateBase):
         self.record("person.add", "person", person.id, after={"by": "mail", "email": person.email})
         return person.id
 
-    def _new_ticket(self, source: Source, mail: ParsedMail, person_id: int) -> int:
+    def _new_ticket(self, source: Source, mail: ParsedMail, person_id: int, mark: str = "") -> int:
         now = utcnow()
-        subject = (mail.subject or "(no subject)")[:MAX_SUBJECT]
+        subject = (mark + (mail.subject or "(no subject)"))[:MAX_SUBJECT]
         number = _NEW_TICKET.run(
             subject=subject,
             source=source.id,
@@ -279,14 +351,10 @@ class MailIntake(GateBase):
 
     def _bounce(self, source: Source, mail: ParsedMail) -> Taken:
         """A returned reply: mark its delivery failed, so the agent sees it on the ticket."""
-        if not mail.bounced_ids:
-            return Taken("ignored", None, mail.automatic)
-        item = (
-            OutboxItem.select()
-            .where((OutboxItem.source == source.id) & OutboxItem.mail_id.in_(mail.bounced_ids))
-            .first()
-        )
+        item = _bounced_reply(source, mail)
         if item is None:
+            if mail.delivery_report:
+                raise HeldBack("a delivery report that names no reply Ticketty sent from here")
             return Taken("ignored", None, mail.automatic)
         reason = f"bounced: {mail.bounce_reason or mail.automatic}"[:500]
         OutboxItem.update(state="failed", last_error=reason).where(
@@ -310,34 +378,109 @@ def _own_addresses() -> set[str]:
     return {a.lower() for (a,) in tuple_rows(MailAccount.select(MailAccount.address))}
 
 
+def _sent_by_ticketty(mail: ParsedMail) -> bool:
+    """The message carries a Message-ID Ticketty sent from the address it comes from (a reply
+    of one source delivered to another source's mailbox, or a copy of our own mail)."""
+    if not mail.message_id:
+        return False
+    return (
+        MailId.select(MailId.id)
+        .join(MailAccount, on=(MailAccount.source == MailId.source))
+        .where(
+            (MailId.mail_id == mail.message_id)
+            & (MailId.outgoing == True)  # noqa: E712
+            & (peewee.fn.LOWER(MailAccount.address) == mail.sender_address)
+        )
+        .exists()
+    )
+
+
+def _bounced_reply(source: Source, mail: ParsedMail) -> OutboxItem | None:
+    """The reply of this source a delivery report returns: the report must name the reply's
+    Message-ID and the address it was sent to. Anything else is not a bounce of ours."""
+    if not (mail.delivery_report and mail.bounced_ids and mail.reported_recipients):
+        return None
+    item: OutboxItem | None = (
+        OutboxItem.select()
+        .where(
+            (OutboxItem.source == source.id)
+            & OutboxItem.mail_id.in_(mail.bounced_ids)
+            & peewee.fn.LOWER(OutboxItem.recipient).in_(mail.reported_recipients)
+        )
+        .first()
+    )
+    return item
+
+
+def _numbers_where(numbers: Iterable[int], predicate: peewee.ColumnBase) -> set[int]:
+    """Those of the ticket `numbers` that meet `predicate` (a scope)."""
+    wanted = set(numbers)
+    if not wanted or predicate is scope.TRUE:
+        return wanted
+    rows = Ticket.select(Ticket.number).where(Ticket.number.in_(sorted(wanted)) & predicate)
+    return {n for (n,) in tuple_rows(rows)}
+
+
 def _seen(source: Source, message_id: str) -> bool:
     return _SEEN.first(source.id, message_id) is not None
 
 
-def _answered_ticket(source: Source, mail: ParsedMail, person_id: int) -> Ticket | None:
-    """The ticket this message answers, if its requester is the sender: the first one named
-    that is not closed, else the first closed one (the answer starts its follow-up)."""
+def _answered_ticket(
+    source: Source, mail: ParsedMail, person_id: int, within: peewee.ColumnBase
+) -> Ticket | None:
+    """The requester's ticket this message answers: named by a Message-ID of this source's
+    conversations (ours or the customer's own earlier mail), else by a `[#123]` tag; the first
+    one named that is open in this source, else the first named at all."""
     candidates: list[int] = []
     ids = [*mail.in_reply_to, *reversed(mail.references)]
     if ids:
         rows = tuple_rows(
             MailId.select(MailId.ticket, MailId.mail_id).where(
-                (MailId.source == source.id)
-                & (MailId.outgoing == True)  # noqa: E712
-                & MailId.mail_id.in_(ids)
+                (MailId.source == source.id) & MailId.mail_id.in_(ids)
             )
         )
         by_id = {message_id: ticket for ticket, message_id in rows}
         candidates += [by_id[i] for i in ids if i in by_id]
     candidates += [int(n) for n in _TAG.findall(mail.subject)]
-    closed = None
+    first = None
     for number in candidates:
-        ticket = Ticket.get_or_none((Ticket.number == number) & (Ticket.requester == person_id))
-        if ticket is not None and ticket.status != FINAL_STATUS:
+        ticket = Ticket.get_or_none(
+            (Ticket.number == number) & (Ticket.requester == person_id) & within
+        )
+        if ticket is None:
+            continue
+        if ticket.source_id == source.id and ticket.status != FINAL_STATUS:
             return ticket
-        if ticket is not None and closed is None:
-            closed = ticket
-    return closed
+        first = first or ticket
+    return first
+
+
+def _continued(ticket: Ticket, source: Source, person_id: int, within: peewee.ColumnBase) -> Ticket:
+    """Where the conversation of `ticket` went on: an answer to a closed ticket, or to one of
+    another source, goes onto the newest follow-up already started from it in this source (and
+    from that one's, in turn), so that two answers make one follow-up, not two."""
+    if ticket.source_id == source.id and ticket.status != FINAL_STATUS:
+        return ticket
+    walked = {ticket.number}
+    while True:
+        ups = follow_ups_of(ticket.number)
+        later = (
+            Ticket.select()
+            .where(
+                Ticket.number.in_(ups)
+                & (Ticket.source == source.id)
+                & (Ticket.requester == person_id)
+                & within
+            )
+            .order_by(Ticket.number.desc())
+            .first()
+            if ups
+            else None
+        )
+        if later is None or later.number in walked:
+            return ticket
+        walked.add(later.number)
+        ticket = later
 
 
 def _advance(source: Source, step: CursorStep) -> None:

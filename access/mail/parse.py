@@ -20,10 +20,12 @@ from email.header import decode_header
 from email.message import EmailMessage
 from email.parser import BytesParser
 from email.policy import EmailPolicy
-from email.utils import collapse_rfc2231_value, getaddresses, parseaddr
+from email.utils import getaddresses, parseaddr
 from typing import Any
 
 from inscriptis import get_text
+
+from access.mail.authenticity import dmarc_failed, is_delivery_report, reported_recipients
 
 FALLBACK_CHARSETS = ("windows-1250", "iso-8859-2", "windows-1252")
 _MESSAGE_ID = re.compile(r"<[^<>\s]{1,498}>")
@@ -52,7 +54,8 @@ _ALPHABETS = tuple(
 )
 _BRACKETED = re.compile(r"<([^<>\s@]+@[^<>\s@]+)>\s*$")
 _BARE = re.compile(r"[^\s<>\"'(),;:@]+@[^\s<>\"'(),;:@]+")
-_BOUNCE_SENDERS = ("mailer-daemon@", "postmaster@")
+# Only a mail system writes as MAILER-DAEMON; postmaster@ is a person (RFC 5321, 4.5.1).
+_BOUNCE_SENDERS = ("mailer-daemon@",)
 
 
 class _ReusingPolicy(EmailPolicy):
@@ -103,6 +106,11 @@ class ParsedMail:
     bounced_ids: tuple[str, ...] = ()
     bounce_reason: str = ""
     recipients: tuple[str, ...] = field(default=())
+    # A delivery status report (`access.mail.authenticity`), and the recipients it names.
+    delivery_report: bool = False
+    reported_recipients: tuple[str, ...] = ()
+    # The receiving server's topmost Authentication-Results says DMARC failed.
+    dmarc_failed: bool = False
 
 
 def parse_mail(raw: bytes) -> ParsedMail:
@@ -135,6 +143,9 @@ def parse_mail(raw: bytes) -> ParsedMail:
         bounced_ids=bounced_ids,
         bounce_reason=reason,
         recipients=tuple(a.lower() for _, a in getaddresses([_raw(message, "To")]) if a),
+        delivery_report=is_delivery_report(message),
+        reported_recipients=reported_recipients(message),
+        dmarc_failed=dmarc_failed(message),
     )
 
 
@@ -368,11 +379,7 @@ def _default_name(part: EmailMessage) -> str:
 
 
 def _automatic(message: EmailMessage, address: str) -> str:
-    if (
-        message.get_content_type() == "multipart/report"
-        and collapse_rfc2231_value(message.get_param("report-type") or "").lower()
-        == "delivery-status"
-    ):
+    if is_delivery_report(message):
         return "bounce: delivery status report"
     if address.startswith(_BOUNCE_SENDERS):
         return f"bounce: sent by {address}"

@@ -19,6 +19,7 @@ from pathlib import Path
 from access import Gate
 from access.catalogue import SOURCES_EDIT
 from access.mail.accounts import SecretMissing
+from access.mail.floods import FloodLimit
 from tui.cli.command import Commands, open_gate
 from tui.cli.output import CommandError, bounded_int, print_listing
 from tui.config import ConfigError, load_config
@@ -48,12 +49,14 @@ def register(commands: Commands) -> None:
 
 
 def _mail_gate(args: argparse.Namespace) -> Gate:
-    """The gate, with the attachment size limit of the config file."""
+    """The gate, with the attachment size and flood limits of the config file."""
     gate = open_gate(args)
     try:
-        gate.attachment_limit = load_config().attachment_limit_bytes
+        config = load_config()
     except ConfigError as exc:
         raise CommandError(str(exc)) from exc
+    gate.attachment_limit = config.attachment_limit_bytes
+    gate.flood_limit = FloodLimit(config.flood_messages, config.flood_minutes)
     return gate
 
 
@@ -129,8 +132,7 @@ def list_quarantine(args: argparse.Namespace) -> int:
 
 def retry_quarantined(args: argparse.Namespace) -> int:
     taken = _mail_gate(args).retry_quarantined(args.id)
-    where = f" #{taken.ticket}" if taken.ticket else ""
-    print(f"{taken.outcome}{where} {one_line(taken.detail)}".rstrip())
+    print(one_line(taken.describe()))
     return 1 if taken.outcome == "quarantined" else 0
 
 

@@ -22,6 +22,12 @@ def register(commands: Commands) -> None:
     p = sources.add("edit", edit_source, help="set the address and servers of an e-mail source")
     p.add_argument("name")
     _mail_options(p)
+    p = sources.add(
+        "password",
+        confirm_password,
+        help="say the password in the secrets file is the one of the account's servers now",
+    )
+    p.add_argument("name")
     p = sources.add("mail", mail_state, help="the e-mail accounts and their state")
     p.add_argument("--json", action="store_true")
     p = sources.add("rename", rename_source)
@@ -60,6 +66,11 @@ def edit_source(args: argparse.Namespace) -> int:
     return 0
 
 
+def confirm_password(args: argparse.Namespace) -> int:
+    open_gate(args).confirm_mail_password(args.name)
+    return 0
+
+
 def mail_state(args: argparse.Namespace) -> int:
     return print_listing(
         args.json,
@@ -70,10 +81,10 @@ def mail_state(args: argparse.Namespace) -> int:
             a.address,
             "archived" if a.archived else "",
             f"{a.last_fetch_at:%Y-%m-%d %H:%M}" if a.last_fetch_at else "never",
-            a.last_error or "-",
+            a.secret or a.last_error or "-",
             str(a.waiting),
             str(a.failed),
-            str(a.quarantined),
+            f"{a.quarantined} ({a.floods} flood)" if a.floods else str(a.quarantined),
         ],
     )
 
