@@ -8,7 +8,14 @@ from collections.abc import Callable
 import peewee
 
 from store import dialect
-from store.models import ALL_MODELS, MAIL_MODELS, SchemaVersion
+from store.models import (
+    ALL_MODELS,
+    MAIL_MODELS,
+    MailAccount,
+    MailFailure,
+    QuarantinedMail,
+    SchemaVersion,
+)
 
 
 def _v1_initial(db: peewee.Database) -> None:
@@ -102,6 +109,22 @@ def _v7_search_folds_letters(db: peewee.Database) -> None:
     dialect.rebuild_search(db)
 
 
+def _v11_mail_robustness(db: peewee.Database) -> None:
+    """A failure count per message being filed, quarantined mail that kept only its header (over
+    the size limit), and a CA file per mail account."""
+    db.create_tables([MailFailure])
+    boolean = (
+        "INTEGER NOT NULL DEFAULT 1" if dialect.is_sqlite(db) else "BOOLEAN NOT NULL DEFAULT TRUE"
+    )
+    for model, column, kind in (
+        (QuarantinedMail, "complete", boolean),
+        (MailAccount, "ca_file", "TEXT NOT NULL DEFAULT ''"),
+    ):
+        table = model._meta.table_name
+        if column not in {c.name for c in db.get_columns(table)}:
+            db.execute_sql(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
+
+
 MIGRATIONS: list[tuple[int, Callable[[peewee.Database], None]]] = [
     (1, _v1_initial),
     (2, _v2_search),
@@ -110,6 +133,7 @@ MIGRATIONS: list[tuple[int, Callable[[peewee.Database], None]]] = [
     (5, _v5_ticket_numbers_never_reused),
     (6, _v6_postgres_parity),
     (7, _v7_search_folds_letters),
+    (11, _v11_mail_robustness),
 ]
 
 LATEST = MIGRATIONS[-1][0]

@@ -91,15 +91,20 @@ class MailDesk(MailIntake):
         run again skips what it took by Message-ID."""
         counts: dict[str, int] = {}
         for batch in import_batches(messages, IMPORT_BATCH, IMPORT_BATCH_BYTES):
-            lines = []
-            with self.writing(), audit.chain_head_held(), self.remembering():
-                for origin, raw in batch:
-                    taken = self.take_in_transaction(source, raw, origin)
-                    counts[taken.outcome] = counts.get(taken.outcome, 0) + 1
-                    lines.append(_line(source, origin, taken))
-            for line in lines:
-                report(line)
+            try:
+                taken = self._import_batch(source, batch)
+            except Exception:
+                # One message failed while being filed and the batch rolled back: each is
+                # taken on its own, where a failing one is tried again, then quarantined.
+                taken = [self.take_mail(source, raw, origin) for origin, raw in batch]
+            for (origin, _raw), outcome in zip(batch, taken, strict=True):
+                counts[outcome.outcome] = counts.get(outcome.outcome, 0) + 1
+                report(_line(source, origin, outcome))
         return counts
+
+    def _import_batch(self, source: Source, batch: list[tuple[str, bytes]]) -> list[Taken]:
+        with self.writing(), audit.chain_head_held(), self.remembering():
+            return [self.take_in_transaction(source, raw, origin) for origin, raw in batch]
 
     def _note_fetch(self, source: Source, error: str) -> None:
         with self.writing():

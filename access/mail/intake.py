@@ -31,6 +31,7 @@ from store.models import (
     Attachment,
     MailAccount,
     MailCursor,
+    MailFailure,
     MailId,
     Message,
     OutboxItem,
@@ -47,6 +48,8 @@ if TYPE_CHECKING:
     from access.mail.parse import ParsedMail
 
 DEFAULT_ATTACHMENT_LIMIT = 25 * 2**20
+# A message whose filing failed this often is quarantined.
+FILING_TRIES = 2
 _TAG = re.compile(r"\[#([0-9]{1,18})\]")
 _SEEN = PreparedSelect(
     lambda source, mail_id: MailId.select(MailId.id).where(
@@ -122,9 +125,34 @@ class MailIntake(GateBase):
     def take_mail(
         self, source: Source, raw: bytes, origin: str, cursor: CursorStep | None = None
     ) -> Taken:
-        """One message in its own transaction, with the IMAP cursor step that took it."""
+        """One message in its own transaction, with the IMAP cursor step that took it.
+
+        A message that cannot be read is quarantined by `take_in_transaction`. One whose filing
+        fails (anything raised while writing it) is counted in `MailFailure` and tried once
+        more; at its second failure, in this call or an earlier one, it is quarantined with the
+        reason and the cursor moves past it, so that no message stops the mail behind it or
+        loops. A failure that also stops the quarantine (the database itself) is raised."""
+        from hashlib import sha256
+
+        digest = ""
+        for _ in range(FILING_TRIES):
+            try:
+                with self.writing():
+                    taken = self.take_in_transaction(source, raw, origin, cursor)
+                    if digest:
+                        _forget_failures(source, digest)
+                    return taken
+            except Exception as exc:
+                digest = digest or sha256(raw).hexdigest()
+                failures, reason = _count_failure(self, source, digest, exc)
+                if failures >= FILING_TRIES:
+                    break
         with self.writing():
-            return self.take_in_transaction(source, raw, origin, cursor)
+            taken = self._quarantine(source, raw, origin, reason)
+            _forget_failures(source, digest)
+            if cursor is not None:
+                _advance(source, cursor)
+        return taken
 
     def take_in_transaction(
         self, source: Source, raw: bytes, origin: str, cursor: CursorStep | None = None
@@ -297,13 +325,41 @@ class MailIntake(GateBase):
         return Taken("bounce", number, reason)
 
     def _quarantine(self, source: Source, raw: bytes, origin: str, reason: str) -> Taken:
-        held = QuarantinedMail.create(
-            source=source.id, origin=origin[:500], reason=reason, raw_mail=raw
-        )
+        from access.mail.parse import clean_text
+
+        origin, reason = clean_text(origin)[:500], clean_text(reason)
+        held = QuarantinedMail.create(source=source.id, origin=origin, reason=reason, raw_mail=raw)
         self.record(
             "mail.quarantine", "quarantine", held.id, after={"origin": origin, "why": reason}
         )
         return Taken("quarantined", None, reason)
+
+
+def _count_failure(
+    intake: MailIntake, source: Source, digest: str, exc: Exception
+) -> tuple[int, str]:
+    """Count one failed filing of the message with this digest, in a transaction of its own;
+    returns how often it has failed and the reason to keep."""
+    from access.mail.parse import what_was_raised
+
+    with intake.writing():
+        found = MailFailure.get_or_none(
+            (MailFailure.source == source.id) & (MailFailure.digest == digest)
+        )
+        if found is None:
+            found = MailFailure.create(source=source.id, digest=digest)
+        failures = found.failures + 1
+        reason = f"filing the message failed {failures} times: {what_was_raised(exc)}"
+        MailFailure.update(failures=failures, last_error=reason, updated_at=utcnow()).where(
+            MailFailure.id == found.id
+        ).execute()
+    return failures, reason
+
+
+def _forget_failures(source: Source, digest: str) -> None:
+    MailFailure.delete().where(
+        (MailFailure.source == source.id) & (MailFailure.digest == digest)
+    ).execute()
 
 
 def _own_addresses() -> set[str]:
