@@ -51,15 +51,21 @@ class MailDesk(MailIntake):
 
     # --------------------------------------------------------------------- intake
 
+    def fetches(self, source: Source) -> bool:
+        """Whether the source has an IMAP server to fetch from (else it is send-only)."""
+        self.require(SOURCES_EDIT)
+        return bool(self._account(source).imap_url)
+
     def fetch(self, source: Source, report: Report) -> int:
         """One pass over the source's IMAP folder; returns how many messages were taken.
         Each message is taken with the cursor in one transaction, so a killed fetch takes
-        nothing twice and loses nothing."""
+        nothing twice and loses nothing. A send-only source (no IMAP server) has nothing to
+        fetch: 0, and its replies are still sent."""
         from access.mail.transport import MailServerError, fetch_raw, imap_folder, new_uids
 
         account = self._account(source)
         if not account.imap_url:
-            raise InvalidInput(f"{source.name} has no IMAP server; add one with sources edit")
+            return 0
         url = parse_url(account.imap_url, "imap")
         count = 0
         try:

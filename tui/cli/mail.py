@@ -18,6 +18,7 @@ from pathlib import Path
 
 from access import Gate
 from access.catalogue import SOURCES_EDIT
+from access.errors import InvalidInput
 from access.mail.accounts import SecretMissing
 from tui.cli.command import Commands, open_gate
 from tui.cli.output import CommandError, bounded_int, print_listing
@@ -86,8 +87,24 @@ def import_files(args: argparse.Namespace) -> int:
 
 
 def fetch(args: argparse.Namespace) -> int:
+    """Every source with an IMAP server is fetched, whatever another one does: a send-only
+    source is skipped with a line (an error when it is the one named), a source whose server
+    fails is one line on stderr. The exit code is 1 when any source could not be fetched,
+    after all the others were."""
     gate = _mail_gate(args)
+    sources = gate.open_mail_sources(args.source)
+    send_only = [s for s in sources if not gate.fetches(s)]
+    if args.source is not None and send_only:
+        raise CommandError(
+            f"{args.source} is send-only (no IMAP server); add one with sources edit"
+        )
+    for source in send_only:
+        _say(f"{source.name}: send-only (no IMAP server); skipped")
     failures = _each_source(gate, args.source, lambda s: gate.fetch(s, _say))
+    if failures:
+        print(
+            f"ticketty: {failures} source(s) could not be fetched; the others were", file=sys.stderr
+        )
     return 1 if failures else 0
 
 
@@ -105,7 +122,7 @@ def _each_source(gate: Gate, name: str | None, work: Callable) -> int:
     for source in gate.open_mail_sources(name):
         try:
             work(source)
-        except (MailServerError, SecretMissing) as exc:
+        except (MailServerError, SecretMissing, InvalidInput) as exc:
             print(f"ticketty: {one_line(source.name)}: {one_line(str(exc))}", file=sys.stderr)
             failures += 1
     return failures
