@@ -4,14 +4,18 @@ real Dovecot."""
 
 from __future__ import annotations
 
+import mailbox
+from pathlib import Path
+
 import peewee
 import pytest
 
-from access import Gate
-from store.models import Ticket
+from access import Gate, InvalidInput
+from store.models import QuarantinedMail, Ticket
 from tests.mail_servers import PASSWORD, Dovecot, Smtp
 from tests.mail_support import customer_mail, mail_helpdesk
 from tests.test_mail_cli import ServeProcess, run
+from tui.config import ConfigError, load_config
 
 pytestmark = pytest.mark.usefixtures("mail_password")
 
@@ -59,3 +63,58 @@ def test_serve_goes_on_beside_a_send_only_source(
         assert "stopped" in server.stop()
     finally:
         server.kill()
+
+
+# ------------------------------------------------------------------- the size limit
+
+
+def large_mail(subject: str, kilobytes: int) -> bytes:
+    return customer_mail("big body line\n" * (kilobytes * 1024 // 14), subject=subject)
+
+
+def test_a_message_over_the_limit_is_quarantined_by_its_size_without_its_body(
+    gate: Gate, dovecot: Dovecot, mailbox: str
+) -> None:
+    dovecot.append(mailbox, large_mail("Too large", 40))
+    dovecot.append(mailbox, customer_mail("small", subject="Small"))
+    gate.message_limit = 20 * 1024
+    lines: list[str] = []
+    assert gate.fetch(gate.mail_source("Support"), lines.append) == 2
+    assert "quarantined" in lines[0] and "over the limit of" in lines[0]
+    assert ": new #" in lines[1]
+    (held,) = QuarantinedMail.select()
+    assert not held.complete and b"Subject: Too large" in bytes(held.raw_mail)
+    assert b"big body line" not in bytes(held.raw_mail) and len(bytes(held.raw_mail)) < 2000
+    with pytest.raises(InvalidInput, match="only its header was kept"):
+        gate.retry_quarantined(held.id)
+    assert Ticket.get().subject == "Small"
+
+
+def test_files_over_the_limit_are_quarantined_by_size_from_an_mbox_a_maildir_and_a_file(
+    gate: Gate, db_location: str, tmp_path: Path, capsys, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text("[mail]\nmessage_limit_mb = 0.02\n")
+    monkeypatch.setenv("TICKETTY_CONFIG", str(config))
+    box = mailbox.mbox(tmp_path / "old.mbox")
+    maildir = mailbox.Maildir(tmp_path / "maildir")
+    for store in (box, maildir):
+        store.add(large_mail("Large in a box", 40))
+        store.add(customer_mail("fine", subject="Fine"))
+    box.flush()
+    (tmp_path / "one.eml").write_bytes(large_mail("Large file", 40))
+    paths = [str(tmp_path / name) for name in ("old.mbox", "maildir", "one.eml")]
+    code, out, err = run(capsys, db_location, "mail", "import", "--source", "Support", *paths)
+    assert code == 0, err
+    assert "imported into Support: 2 new, 3 quarantined" in out
+    held = list(QuarantinedMail.select())
+    assert all(not h.complete and b"big body line" not in bytes(h.raw_mail) for h in held)
+    assert all(b"Subject: Large" in bytes(h.raw_mail) for h in held)
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "0", "-1", "true", '"50"'])
+def test_a_message_limit_that_is_no_size_is_refused(tmp_path: Path, value: str) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text(f"[mail]\nmessage_limit_mb = {value}\n")
+    with pytest.raises(ConfigError, match="message_limit_mb"):
+        load_config(config)

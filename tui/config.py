@@ -8,6 +8,7 @@ allow_editor = true          # reply/note may open $EDITOR (never under SSH)
 
 [mail]
 attachment_limit_mb = 25     # larger attachments are listed on the ticket, not kept
+message_limit_mb = 50        # a larger message is quarantined by its size, unread
 ```
 """
 
@@ -31,10 +32,15 @@ class Config:
     allow_editor: bool = True
     editor: str | None = None
     attachment_limit_mb: float = 25
+    message_limit_mb: float = 50
 
     @property
     def attachment_limit_bytes(self) -> int:
         return int(self.attachment_limit_mb * 2**20)
+
+    @property
+    def message_limit_bytes(self) -> int:
+        return int(self.message_limit_mb * 2**20)
 
     @property
     def editor_command(self) -> str | None:
@@ -75,8 +81,16 @@ def load_config(path: Path | None = None) -> Config:
     limit = mail.get("attachment_limit_mb", 25) if isinstance(mail, dict) else None
     if isinstance(limit, bool) or not isinstance(limit, int | float) or limit < 0:
         raise ConfigError(f"{path}: [mail] attachment_limit_mb is a number of megabytes")
+    message_limit = mail.get("message_limit_mb", 50) if isinstance(mail, dict) else None
+    if (
+        isinstance(message_limit, bool)
+        or not isinstance(message_limit, int | float)
+        or not 0 < message_limit < 2**20
+    ):
+        raise ConfigError(f"{path}: [mail] message_limit_mb is a number of megabytes above 0")
     return Config(
         attachment_limit_mb=limit,
+        message_limit_mb=message_limit,
         keymap=dict(keymap),
         allow_editor=bool(data.get("allow_editor", True)),
         editor=editor if isinstance(editor, str) else None,

@@ -17,7 +17,7 @@ from access.catalogue import SOURCES_EDIT, SOURCES_LIST
 from access.errors import InvalidInput
 from access.mail import outbox
 from access.mail.accounts import SecretMissing, ServerUrl, parse_url, password_for
-from access.mail.intake import CursorStep, MailIntake, Taken
+from access.mail.intake import CursorStep, MailIntake, Oversized, Taken
 from access.views import QuarantineView
 from store.models import (
     MailAccount,
@@ -61,7 +61,14 @@ class MailDesk(MailIntake):
         Each message is taken with the cursor in one transaction, so a killed fetch takes
         nothing twice and loses nothing. A send-only source (no IMAP server) has nothing to
         fetch: 0, and its replies are still sent."""
-        from access.mail.transport import MailServerError, fetch_raw, imap_folder, new_uids
+        from access.mail.transport import (
+            MailServerError,
+            fetch_header,
+            fetch_raw,
+            imap_folder,
+            new_uids,
+            sizes,
+        )
 
         account = self._account(source)
         if not account.imap_url:
@@ -75,9 +82,15 @@ class MailDesk(MailIntake):
                     (MailCursor.source == source.id) & (MailCursor.folder == url.folder)
                 )
                 after = cursor.last_uid if cursor and cursor.uidvalidity == uidvalidity else 0
-                for uid in new_uids(conn, after):
-                    raw = fetch_raw(conn, uid)
+                uids = new_uids(conn, after)
+                size_of = sizes(conn, after) if uids else {}
+                for uid in uids:
                     step = CursorStep(url.folder, uidvalidity, uid)
+                    raw: bytes | Oversized | None
+                    if size_of.get(uid, 0) > self.message_limit:
+                        raw = Oversized(fetch_header(conn, uid), size_of[uid])
+                    else:
+                        raw = fetch_raw(conn, uid)
                     if raw is None:
                         continue
                     taken = self.take_mail(source, raw, f"imap {url.folder} uid {uid}", step)
@@ -90,7 +103,7 @@ class MailDesk(MailIntake):
         return count
 
     def import_messages(
-        self, source: Source, messages: Iterator[tuple[str, bytes]], report: Report
+        self, source: Source, messages: Iterator[tuple[str, bytes | Oversized]], report: Report
     ) -> dict[str, int]:
         """Take messages from files; returns how many had each outcome. They are committed in
         batches (`import_batches`), a batch whole or not at all: an import stopped midway and
@@ -108,7 +121,9 @@ class MailDesk(MailIntake):
                 report(_line(source, origin, outcome))
         return counts
 
-    def _import_batch(self, source: Source, batch: list[tuple[str, bytes]]) -> list[Taken]:
+    def _import_batch(
+        self, source: Source, batch: list[tuple[str, bytes | Oversized]]
+    ) -> list[Taken]:
         with self.writing(), audit.chain_head_held(), self.remembering():
             return [self.take_in_transaction(source, raw, origin) for origin, raw in batch]
 
@@ -209,18 +224,19 @@ class MailDesk(MailIntake):
 
 
 def import_batches(
-    messages: Iterable[tuple[str, bytes]], most: int, most_bytes: int
-) -> Iterator[list[tuple[str, bytes]]]:
+    messages: Iterable[tuple[str, bytes | Oversized]], most: int, most_bytes: int
+) -> Iterator[list[tuple[str, bytes | Oversized]]]:
     """`messages` in lists of at most `most` messages and, unless one message alone is larger,
-    `most_bytes` bytes of mail."""
-    batch: list[tuple[str, bytes]] = []
+    `most_bytes` bytes of mail (a message over the size limit counts as its header)."""
+    batch: list[tuple[str, bytes | Oversized]] = []
     size = 0
     for origin, raw in messages:
-        if batch and (len(batch) == most or size + len(raw) > most_bytes):
+        held = len(raw.header if isinstance(raw, Oversized) else raw)
+        if batch and (len(batch) == most or size + held > most_bytes):
             yield batch
             batch, size = [], 0
         batch.append((origin, raw))
-        size += len(raw)
+        size += held
     if batch:
         yield batch
 

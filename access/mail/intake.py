@@ -48,6 +48,8 @@ if TYPE_CHECKING:
     from access.mail.parse import ParsedMail
 
 DEFAULT_ATTACHMENT_LIMIT = 25 * 2**20
+# A larger message is quarantined by its size, unread: Python's parser holds several copies.
+DEFAULT_MESSAGE_LIMIT = 50 * 2**20
 # A message whose filing failed this often is quarantined.
 FILING_TRIES = 2
 _TAG = re.compile(r"\[#([0-9]{1,18})\]")
@@ -79,6 +81,14 @@ class Taken(NamedTuple):
     detail: str = ""
 
 
+class Oversized(NamedTuple):
+    """A message over the size limit, not read: its header (all that is kept of it in
+    quarantine) and its whole size in bytes."""
+
+    header: bytes
+    size: int
+
+
 class CursorStep(NamedTuple):
     """The IMAP position this message moves its folder's cursor to."""
 
@@ -99,6 +109,7 @@ class MailIntake(GateBase):
     """Takes messages in for the e-mail sources; the person running it needs `sources.edit`."""
 
     attachment_limit = DEFAULT_ATTACHMENT_LIMIT
+    message_limit = DEFAULT_MESSAGE_LIMIT
     _remembered: _Remembered | None = None
 
     @contextmanager
@@ -123,7 +134,7 @@ class MailIntake(GateBase):
         return source
 
     def take_mail(
-        self, source: Source, raw: bytes, origin: str, cursor: CursorStep | None = None
+        self, source: Source, raw: bytes | Oversized, origin: str, cursor: CursorStep | None = None
     ) -> Taken:
         """One message in its own transaction, with the IMAP cursor step that took it.
 
@@ -134,6 +145,9 @@ class MailIntake(GateBase):
         loops. A failure that also stops the quarantine (the database itself) is raised."""
         from hashlib import sha256
 
+        if isinstance(raw, Oversized) or len(raw) > self.message_limit:
+            with self.writing():
+                return self.take_in_transaction(source, raw, origin, cursor)
         digest = ""
         for _ in range(FILING_TRIES):
             try:
@@ -155,7 +169,7 @@ class MailIntake(GateBase):
         return taken
 
     def take_in_transaction(
-        self, source: Source, raw: bytes, origin: str, cursor: CursorStep | None = None
+        self, source: Source, raw: bytes | Oversized, origin: str, cursor: CursorStep | None = None
     ) -> Taken:
         """One message, inside the caller's write transaction and without a savepoint of its
         own: FTS5 writes its pending index out as a new segment at every savepoint, so a
@@ -163,12 +177,17 @@ class MailIntake(GateBase):
         the index grew (bench/NOTES.md)."""
         from access.mail.parse import UnreadableMail, parse_mail
 
-        try:
-            parsed = parse_mail(raw)
-        except UnreadableMail as exc:
-            taken = self._quarantine(source, raw, origin, str(exc))
+        if isinstance(raw, Oversized):
+            taken = self._quarantine(source, raw.header, origin, self._too_large(raw.size), False)
+        elif len(raw) > self.message_limit:
+            taken = self._quarantine(source, raw, origin, self._too_large(len(raw)))
         else:
-            taken = self._file(source, parsed)
+            try:
+                parsed = parse_mail(raw)
+            except UnreadableMail as exc:
+                taken = self._quarantine(source, raw, origin, str(exc))
+            else:
+                taken = self._file(source, parsed)
         if cursor is not None:
             _advance(source, cursor)
         return taken
@@ -181,8 +200,16 @@ class MailIntake(GateBase):
         self.require(SOURCES_EDIT)
         with self.writing():
             held = _held(quarantine_id)
+            if not held.complete:
+                raise InvalidInput(
+                    f"quarantined message {quarantine_id} was over the size limit and only its "
+                    "header was kept; raise message_limit_mb and take it from its mailbox again"
+                )
+            raw = bytes(held.raw_mail)
+            if len(raw) > self.message_limit:
+                return Taken("quarantined", None, self._too_large(len(raw)))
             try:
-                parsed = parse_mail(bytes(held.raw_mail))
+                parsed = parse_mail(raw)
             except UnreadableMail as exc:
                 QuarantinedMail.update(reason=str(exc)).where(
                     QuarantinedMail.id == held.id
@@ -324,11 +351,24 @@ class MailIntake(GateBase):
         self.record("mail.bounce", "outbox", item.id, ticket=number, after=reason)
         return Taken("bounce", number, reason)
 
-    def _quarantine(self, source: Source, raw: bytes, origin: str, reason: str) -> Taken:
+    def _too_large(self, size: int) -> str:
+        return (
+            f"the message is {size / 2**20:,.1f} MB, over the limit of "
+            f"{self.message_limit / 2**20:,.1f} MB (message_limit_mb in the config file)"
+        )
+
+    def _quarantine(
+        self, source: Source, raw: bytes, origin: str, reason: str, complete: bool = True
+    ) -> Taken:
+        """Keep `raw` (only the header when not `complete`) with the reason why."""
         from access.mail.parse import clean_text
 
         origin, reason = clean_text(origin)[:500], clean_text(reason)
-        held = QuarantinedMail.create(source=source.id, origin=origin, reason=reason, raw_mail=raw)
+        if not complete:
+            reason += "; only its header is kept"
+        held = QuarantinedMail.create(
+            source=source.id, origin=origin, reason=reason, raw_mail=raw, complete=complete
+        )
         self.record(
             "mail.quarantine", "quarantine", held.id, after={"origin": origin, "why": reason}
         )

@@ -20,6 +20,7 @@ from access import Gate
 from access.catalogue import SOURCES_EDIT
 from access.errors import InvalidInput
 from access.mail.accounts import SecretMissing
+from access.mail.intake import Oversized
 from tui.cli.command import Commands, open_gate
 from tui.cli.output import CommandError, bounded_int, print_listing
 from tui.config import ConfigError, load_config
@@ -49,10 +50,12 @@ def register(commands: Commands) -> None:
 
 
 def _mail_gate(args: argparse.Namespace) -> Gate:
-    """The gate, with the attachment size limit of the config file."""
+    """The gate, with the attachment and message size limits of the config file."""
     gate = open_gate(args)
     try:
-        gate.attachment_limit = load_config().attachment_limit_bytes
+        config = load_config()
+        gate.attachment_limit = config.attachment_limit_bytes
+        gate.message_limit = config.message_limit_bytes
     except ConfigError as exc:
         raise CommandError(str(exc)) from exc
     return gate
@@ -65,7 +68,7 @@ def _say(line: str) -> None:
 def import_files(args: argparse.Namespace) -> int:
     from rich.progress import BarColumn, DownloadColumn, Progress, TimeElapsedColumn
 
-    from access.mail.files import messages_in, size_of
+    from access.mail.files import messages_in, size_of, size_of_mail
 
     gate = _mail_gate(args)
     source = gate.mail_source(args.source)
@@ -74,10 +77,10 @@ def import_files(args: argparse.Namespace) -> int:
     with Progress(*columns, transient=True, disable=not sys.stderr.isatty()) as bar:
         task = bar.add_task("importing", total=size_of(args.paths))
 
-        def messages() -> Iterator[tuple[str, bytes]]:
+        def messages() -> Iterator[tuple[str, bytes | Oversized]]:
             for path in args.paths:
-                for origin, raw in messages_in(path):
-                    bar.advance(task, len(raw))
+                for origin, raw in messages_in(path, gate.message_limit):
+                    bar.advance(task, size_of_mail(raw))
                     yield origin, raw
 
         counts = gate.import_messages(source, messages(), report)
