@@ -11,6 +11,7 @@ import peewee
 import pytest
 
 from access import Gate, InvalidInput
+from access.mail.desk import FIRST_FETCH_MOST
 from store.models import QuarantinedMail, Ticket
 from tests.mail_servers import PASSWORD, Dovecot, Smtp
 from tests.mail_support import customer_mail, mail_helpdesk
@@ -118,3 +119,51 @@ def test_a_message_limit_that_is_no_size_is_refused(tmp_path: Path, value: str) 
     config.write_text(f"[mail]\nmessage_limit_mb = {value}\n")
     with pytest.raises(ConfigError, match="message_limit_mb"):
         load_config(config)
+
+
+# ------------------------------------------------------------- a first fetch
+
+
+def fill(dovecot: Dovecot, mailbox: str, count: int) -> None:
+    conn = dovecot.connect(mailbox)
+    try:
+        for n in range(count):
+            conn.append("INBOX", None, None, customer_mail(f"old {n}", subject=f"Old {n}"))
+    finally:
+        conn.logout()
+
+
+def test_a_first_fetch_of_a_full_mailbox_asks_and_can_start_from_now_on(
+    gate: Gate, db_location: str, dovecot: Dovecot, mailbox: str, capsys
+) -> None:
+    fill(dovecot, mailbox, FIRST_FETCH_MOST + 1)
+    code, out, err = run(capsys, db_location, "mail", "fetch")
+    assert code == 1 and f"holds {FIRST_FETCH_MOST + 1} messages from before" in err
+    assert "--since-now" in err and "--all" in err and Ticket.select().count() == 0
+    code, out, err = run(capsys, db_location, "mail", "fetch", "--since-now")
+    assert code == 0, err
+    assert f"Support: INBOX: {FIRST_FETCH_MOST + 1} earlier messages left" in out
+    dovecot.append(mailbox, customer_mail("new one", subject="From now on"))
+    code, out, err = run(capsys, db_location, "mail", "fetch")
+    assert code == 0 and out.count(": new #") == 1
+    assert [t.subject for t in Ticket.select()] == ["From now on"]
+
+
+def test_a_first_fetch_takes_everything_when_asked_to(
+    gate: Gate, db_location: str, dovecot: Dovecot, mailbox: str, capsys
+) -> None:
+    fill(dovecot, mailbox, FIRST_FETCH_MOST + 1)
+    code, _out, err = run(capsys, db_location, "mail", "fetch", "--all")
+    assert code == 0, err
+    assert Ticket.select().count() == FIRST_FETCH_MOST + 1
+
+
+def test_a_small_mailbox_is_taken_at_once_or_from_now_on(
+    gate: Gate, db_location: str, dovecot: Dovecot, mailbox: str, capsys
+) -> None:
+    fill(dovecot, mailbox, 2)
+    code, out, _ = run(capsys, db_location, "mail", "fetch", "--since-now")
+    assert code == 0 and "2 earlier messages left" in out and Ticket.select().count() == 0
+    fill(dovecot, mailbox, 1)
+    run(capsys, db_location, "mail", "fetch")
+    assert Ticket.select().count() == 1

@@ -31,6 +31,8 @@ from store.rows import tuple_rows
 
 Report = Callable[[str], None]
 IMPORT_BATCH = 500
+# A first fetch of a mailbox holding more messages than this asks whether to take them.
+FIRST_FETCH_MOST = 100
 # A batch also ends at this many bytes of mail, so that messages with large attachments are
 # not held a few hundred at a time: an import's memory stays flat whatever the mail.
 IMPORT_BATCH_BYTES = 16 * 2**20
@@ -56,11 +58,16 @@ class MailDesk(MailIntake):
         self.require(SOURCES_EDIT)
         return bool(self._account(source).imap_url)
 
-    def fetch(self, source: Source, report: Report) -> int:
+    def fetch(self, source: Source, report: Report, first: str = "") -> int:
         """One pass over the source's IMAP folder; returns how many messages were taken.
         Each message is taken with the cursor in one transaction, so a killed fetch takes
         nothing twice and loses nothing. A send-only source (no IMAP server) has nothing to
-        fetch: 0, and its replies are still sent."""
+        fetch: 0, and its replies are still sent.
+
+        The first fetch of a folder (no cursor yet) asks for a choice when the mailbox holds
+        more than `FIRST_FETCH_MOST` messages: `first="all"` takes them, `first="now"` leaves
+        them and takes mail from now on; without one nothing is taken and the refusal says
+        how to choose."""
         from access.mail.transport import (
             MailServerError,
             fetch_header,
@@ -83,6 +90,11 @@ class MailDesk(MailIntake):
                 )
                 after = cursor.last_uid if cursor and cursor.uidvalidity == uidvalidity else 0
                 uids = new_uids(conn, after)
+                if cursor is None and first != "all" and (first or len(uids) > FIRST_FETCH_MOST):
+                    self._first_fetch(source, CursorStep(url.folder, uidvalidity, 0), uids, first)
+                    report(f"{source.name}: {url.folder}: {len(uids)} earlier messages left; "
+                           "mail from now on will be taken")  # fmt: skip
+                    uids = []
                 size_of = sizes(conn, after) if uids else {}
                 for uid in uids:
                     step = CursorStep(url.folder, uidvalidity, uid)
@@ -96,11 +108,22 @@ class MailDesk(MailIntake):
                     taken = self.take_mail(source, raw, f"imap {url.folder} uid {uid}", step)
                     report(_line(source, f"{url.folder} uid {uid}", taken))
                     count += 1
-        except (MailServerError, SecretMissing) as exc:
+        except (MailServerError, SecretMissing, InvalidInput) as exc:
             self._note_fetch(source, str(exc))
             raise
         self._note_fetch(source, "")
         return count
+
+    def _first_fetch(self, source: Source, start: CursorStep, uids: list[int], first: str) -> None:
+        """Start the folder's cursor after its last message (`first="now"`), else refuse."""
+        if first != "now":
+            raise InvalidInput(
+                f"{source.name}: the mailbox holds {len(uids)} messages from before; take them "
+                f"all with `ticketty mail fetch --source {source.name} --all`, or only mail "
+                "from now on with `--since-now`"
+            )
+        with self.writing():
+            self.start_cursor(source, start._replace(uid=max(uids, default=0)))
 
     def import_messages(
         self, source: Source, messages: Iterator[tuple[str, bytes | Oversized]], report: Report

@@ -192,6 +192,11 @@ class MailIntake(GateBase):
             _advance(source, cursor)
         return taken
 
+    def start_cursor(self, source: Source, step: CursorStep) -> None:
+        """Inside the caller's write transaction: the folder is read from after `step` on."""
+        self.require(SOURCES_EDIT)
+        _advance(source, step)
+
     def retry_quarantined(self, quarantine_id: int) -> Taken:
         """Take a quarantined message in again (after a fix); it leaves quarantine unless it
         fails again, then keeps its place with the new reason."""

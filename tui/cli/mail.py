@@ -37,6 +37,14 @@ def register(commands: Commands) -> None:
     p.add_argument("--quiet", action="store_true", help="no line per message")
     p = mail.add("fetch", fetch, help="one pass over the IMAP folders")
     p.add_argument("--source", help="only this source")
+    p.add_argument(
+        "--since-now",
+        action="store_true",
+        help="a first fetch leaves the messages already in the mailbox and takes mail from now on",
+    )
+    p.add_argument(
+        "--all", action="store_true", help="a first fetch takes every message already there"
+    )
     p = mail.add("send", send, help="deliver the replies that are due")
     p.add_argument("--source", help="only this source")
     quarantine = mail.noun("quarantine", help="messages that could not be taken in")
@@ -94,6 +102,9 @@ def fetch(args: argparse.Namespace) -> int:
     source is skipped with a line (an error when it is the one named), a source whose server
     fails is one line on stderr. The exit code is 1 when any source could not be fetched,
     after all the others were."""
+    if args.since_now and args.all:
+        raise CommandError("--since-now and --all are two different choices; give one")
+    first = "now" if args.since_now else "all" if args.all else ""
     gate = _mail_gate(args)
     sources = gate.open_mail_sources(args.source)
     send_only = [s for s in sources if not gate.fetches(s)]
@@ -103,7 +114,7 @@ def fetch(args: argparse.Namespace) -> int:
         )
     for source in send_only:
         _say(f"{source.name}: send-only (no IMAP server); skipped")
-    failures = _each_source(gate, args.source, lambda s: gate.fetch(s, _say))
+    failures = _each_source(gate, args.source, lambda s: gate.fetch(s, _say, first))
     if failures:
         print(
             f"ticketty: {failures} source(s) could not be fetched; the others were", file=sys.stderr
