@@ -250,6 +250,9 @@ class MailAccount(BaseModel):
     # another server, whoever changed the URL (`access.mail.accounts.server_of`).
     imap_secret_for = TextField(default="")
     smtp_secret_for = TextField(default="")
+    # A CA certificate file (PEM) the IMAP and SMTP servers' certificates are checked against,
+    # for a server under a private certificate authority; "" for the system's CAs.
+    ca_file = TextField(default="")
 
 
 def mail_server(url: str) -> str:
@@ -340,6 +343,26 @@ class QuarantinedMail(BaseModel):
     # Named apart from `Model.raw` (peewee's raw-SQL query), which a field `raw` would hide.
     raw_mail = BlobField(column_name="raw")
     received_at = DateTimeField(default=utcnow)
+    # False when only the header was kept: the message was over the size limit.
+    complete = BooleanField(default=True)
+
+
+class MailFailure(BaseModel):
+    """How often filing one message failed (not parsing it: that quarantines at once); at the
+    second failure it is quarantined, so that a poison message cannot loop. Keyed by the
+    SHA-256 of the raw message."""
+
+    id = AutoField()
+    source_id: int
+
+    source = ForeignKeyField(Source, on_delete="CASCADE")
+    digest = TextField()
+    failures = IntegerField(default=0)
+    last_error = TextField(default="")
+    updated_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("source", "digest"), True),)
 
 
 class SchemaVersion(BaseModel):
@@ -371,4 +394,5 @@ MAIL_MODELS: list[type[BaseModel]] = [
     Attachment,
     OutboxItem,
     QuarantinedMail,
+    MailFailure,
 ]

@@ -12,7 +12,9 @@ from store.models import (
     ALL_MODELS,
     MAIL_MODELS,
     MailAccount,
+    MailFailure,
     Message,
+    QuarantinedMail,
     SchemaVersion,
     mail_server,
 )
@@ -126,6 +128,22 @@ def _v10_mail_secrets_and_floods(db: peewee.Database) -> None:
     peewee.SchemaManager(Message).create_indexes(safe=True)
 
 
+def _v11_mail_robustness(db: peewee.Database) -> None:
+    """A failure count per message being filed, quarantined mail that kept only its header (over
+    the size limit), and a CA file per mail account."""
+    db.create_tables([MailFailure])
+    boolean = (
+        "INTEGER NOT NULL DEFAULT 1" if dialect.is_sqlite(db) else "BOOLEAN NOT NULL DEFAULT TRUE"
+    )
+    for model, column, kind in (
+        (QuarantinedMail, "complete", boolean),
+        (MailAccount, "ca_file", "TEXT NOT NULL DEFAULT ''"),
+    ):
+        table = model._meta.table_name
+        if column not in {c.name for c in db.get_columns(table)}:
+            db.execute_sql(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
+
+
 MIGRATIONS: list[tuple[int, Callable[[peewee.Database], None]]] = [
     (1, _v1_initial),
     (2, _v2_search),
@@ -135,6 +153,7 @@ MIGRATIONS: list[tuple[int, Callable[[peewee.Database], None]]] = [
     (6, _v6_postgres_parity),
     (7, _v7_search_folds_letters),
     (10, _v10_mail_secrets_and_floods),
+    (11, _v11_mail_robustness),
 ]
 
 LATEST = MIGRATIONS[-1][0]

@@ -86,6 +86,7 @@ class TickettyApp(App[int]):
         self.home_screen = home
         self.config = config or Config()
         gate.attachment_limit = self.config.attachment_limit_bytes  # a quarantined mail retried
+        gate.message_limit = self.config.message_limit_bytes
         self.clock = clock or utcnow
         self.refresh_seconds = refresh_seconds
         self.opening = Opening.read(gate)

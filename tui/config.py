@@ -10,6 +10,7 @@ allow_editor = true          # reply/note may open $EDITOR (never under SSH)
 attachment_limit_mb = 25     # larger attachments are listed on the ticket, not kept
 flood_messages = 20          # more from one sender within flood_minutes go to quarantine
 flood_minutes = 10           # (flood_messages = 0: no limit)
+message_limit_mb = 50        # a larger message is quarantined by its size, unread
 ```
 """
 
@@ -35,10 +36,15 @@ class Config:
     attachment_limit_mb: float = 25
     flood_messages: int = 20
     flood_minutes: float = 10
+    message_limit_mb: float = 50
 
     @property
     def attachment_limit_bytes(self) -> int:
         return int(self.attachment_limit_mb * 2**20)
+
+    @property
+    def message_limit_bytes(self) -> int:
+        return int(self.message_limit_mb * 2**20)
 
     @property
     def editor_command(self) -> str | None:
@@ -85,10 +91,18 @@ def load_config(path: Path | None = None) -> Config:
     minutes = mail.get("flood_minutes", 10) if isinstance(mail, dict) else None
     if isinstance(minutes, bool) or not isinstance(minutes, int | float) or not 0 < minutes < 1e6:
         raise ConfigError(f"{path}: [mail] flood_minutes is a number of minutes above zero")
+    message_limit = mail.get("message_limit_mb", 50) if isinstance(mail, dict) else None
+    if (
+        isinstance(message_limit, bool)
+        or not isinstance(message_limit, int | float)
+        or not 0 < message_limit < 2**20
+    ):
+        raise ConfigError(f"{path}: [mail] message_limit_mb is a number of megabytes above 0")
     return Config(
         attachment_limit_mb=limit,
         flood_messages=flood,
         flood_minutes=minutes,
+        message_limit_mb=message_limit,
         keymap=dict(keymap),
         allow_editor=bool(data.get("allow_editor", True)),
         editor=editor if isinstance(editor, str) else None,

@@ -17,7 +17,7 @@ from access.catalogue import SOURCES_EDIT, SOURCES_LIST
 from access.errors import InvalidInput
 from access.mail import outbox
 from access.mail.accounts import SecretMissing, ServerUrl, parse_url, password_to_send
-from access.mail.intake import CursorStep, MailIntake, Taken
+from access.mail.intake import CursorStep, MailIntake, Oversized, Taken
 from access.sources import covers_source, require_on_source
 from access.views import QuarantineView
 from store.models import (
@@ -32,6 +32,8 @@ from store.rows import tuple_rows
 
 Report = Callable[[str], None]
 IMPORT_BATCH = 500
+# A first fetch of a mailbox holding more messages than this asks whether to take them.
+FIRST_FETCH_MOST = 100
 # A batch also ends at this many bytes of mail, so that messages with large attachments are
 # not held a few hundred at a time: an import's memory stays flat whatever the mail.
 IMPORT_BATCH_BYTES = 16 * 2**20
@@ -54,15 +56,33 @@ class MailDesk(MailIntake):
 
     # --------------------------------------------------------------------- intake
 
-    def fetch(self, source: Source, report: Report) -> int:
+    def fetches(self, source: Source) -> bool:
+        """Whether the source has an IMAP server to fetch from (else it is send-only)."""
+        self.require(SOURCES_EDIT)
+        return bool(self._account(source).imap_url)
+
+    def fetch(self, source: Source, report: Report, first: str = "") -> int:
         """One pass over the source's IMAP folder; returns how many messages were taken.
         Each message is taken with the cursor in one transaction, so a killed fetch takes
-        nothing twice and loses nothing."""
-        from access.mail.transport import MailServerError, fetch_raw, imap_folder, new_uids
+        nothing twice and loses nothing. A send-only source (no IMAP server) has nothing to
+        fetch: 0, and its replies are still sent.
+
+        The first fetch of a folder (no cursor yet) asks for a choice when the mailbox holds
+        more than `FIRST_FETCH_MOST` messages: `first="all"` takes them, `first="now"` leaves
+        them and takes mail from now on; without one nothing is taken and the refusal says
+        how to choose."""
+        from access.mail.transport import (
+            MailServerError,
+            fetch_header,
+            fetch_raw,
+            imap_folder,
+            new_uids,
+            sizes,
+        )
 
         account = self._account(source)
         if not account.imap_url:
-            raise InvalidInput(f"{source.name} has no IMAP server; add one with sources edit")
+            return 0
         url = parse_url(account.imap_url, "imap")
         count = 0
         try:
@@ -72,22 +92,44 @@ class MailDesk(MailIntake):
                     (MailCursor.source == source.id) & (MailCursor.folder == url.folder)
                 )
                 after = cursor.last_uid if cursor and cursor.uidvalidity == uidvalidity else 0
-                for uid in new_uids(conn, after):
-                    raw = fetch_raw(conn, uid)
+                uids = new_uids(conn, after)
+                if cursor is None and first != "all" and (first or len(uids) > FIRST_FETCH_MOST):
+                    self._first_fetch(source, CursorStep(url.folder, uidvalidity, 0), uids, first)
+                    report(f"{source.name}: {url.folder}: {len(uids)} earlier messages left; "
+                           "mail from now on will be taken")  # fmt: skip
+                    uids = []
+                size_of = sizes(conn, after) if uids else {}
+                for uid in uids:
                     step = CursorStep(url.folder, uidvalidity, uid)
+                    raw: bytes | Oversized | None
+                    if size_of.get(uid, 0) > self.message_limit:
+                        raw = Oversized(fetch_header(conn, uid), size_of[uid])
+                    else:
+                        raw = fetch_raw(conn, uid)
                     if raw is None:
                         continue
                     taken = self.take_mail(source, raw, f"imap {url.folder} uid {uid}", step)
                     report(_line(source, f"{url.folder} uid {uid}", taken))
                     count += 1
-        except (MailServerError, SecretMissing) as exc:
+        except (MailServerError, SecretMissing, InvalidInput) as exc:
             self._note_fetch(source, str(exc))
             raise
         self._note_fetch(source, "")
         return count
 
+    def _first_fetch(self, source: Source, start: CursorStep, uids: list[int], first: str) -> None:
+        """Start the folder's cursor after its last message (`first="now"`), else refuse."""
+        if first != "now":
+            raise InvalidInput(
+                f"{source.name}: the mailbox holds {len(uids)} messages from before; take them "
+                f"all with `ticketty mail fetch --source {source.name} --all`, or only mail "
+                "from now on with `--since-now`"
+            )
+        with self.writing():
+            self.start_cursor(source, start._replace(uid=max(uids, default=0)))
+
     def import_messages(
-        self, source: Source, messages: Iterator[tuple[str, bytes]], report: Report
+        self, source: Source, messages: Iterator[tuple[str, bytes | Oversized]], report: Report
     ) -> dict[str, int]:
         """Take messages from files; returns how many had each outcome. They are committed in
         batches (`import_batches`), a batch whole or not at all: an import stopped midway and
@@ -97,14 +139,28 @@ class MailDesk(MailIntake):
         visible = scope.visible(grants)
         counts: dict[str, int] = {}
         for batch in import_batches(messages, IMPORT_BATCH, IMPORT_BATCH_BYTES):
-            taken = []
-            with self.writing(), audit.chain_head_held(), self.remembering(within=visible):
-                for origin, raw in batch:
-                    taken.append(self.take_in_transaction(source, raw, origin))
+            try:
+                taken = self._import_batch(source, batch, visible)
+            except Exception:
+                # One message failed while being filed and the batch rolled back: each is
+                # taken on its own, where a failing one is tried again, then quarantined.
+                taken = [
+                    self._take_one(source, raw, origin, None, None, visible)
+                    for origin, raw in batch
+                ]
             for (origin, _raw), shown in zip(batch, self.as_seen(taken), strict=True):
                 counts[shown.outcome] = counts.get(shown.outcome, 0) + 1
                 report(_line(source, origin, shown))
         return counts
+
+    def _import_batch(
+        self,
+        source: Source,
+        batch: list[tuple[str, bytes | Oversized]],
+        within: peewee.ColumnBase,
+    ) -> list[Taken]:
+        with self.writing(), audit.chain_head_held(), self.remembering(within=within):
+            return [self.take_in_transaction(source, raw, origin) for origin, raw in batch]
 
     def _note_fetch(self, source: Source, error: str) -> None:
         with self.writing():
@@ -209,18 +265,19 @@ class MailDesk(MailIntake):
 
 
 def import_batches(
-    messages: Iterable[tuple[str, bytes]], most: int, most_bytes: int
-) -> Iterator[list[tuple[str, bytes]]]:
+    messages: Iterable[tuple[str, bytes | Oversized]], most: int, most_bytes: int
+) -> Iterator[list[tuple[str, bytes | Oversized]]]:
     """`messages` in lists of at most `most` messages and, unless one message alone is larger,
-    `most_bytes` bytes of mail."""
-    batch: list[tuple[str, bytes]] = []
+    `most_bytes` bytes of mail (a message over the size limit counts as its header)."""
+    batch: list[tuple[str, bytes | Oversized]] = []
     size = 0
     for origin, raw in messages:
-        if batch and (len(batch) == most or size + len(raw) > most_bytes):
+        held = len(raw.header if isinstance(raw, Oversized) else raw)
+        if batch and (len(batch) == most or size + held > most_bytes):
             yield batch
             batch, size = [], 0
         batch.append((origin, raw))
-        size += len(raw)
+        size += held
     if batch:
         yield batch
 

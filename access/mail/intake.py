@@ -44,6 +44,7 @@ from store.models import (
     Attachment,
     MailAccount,
     MailCursor,
+    MailFailure,
     MailId,
     Message,
     OutboxItem,
@@ -60,6 +61,10 @@ if TYPE_CHECKING:
     from access.mail.parse import ParsedMail
 
 DEFAULT_ATTACHMENT_LIMIT = 25 * 2**20
+# A larger message is quarantined by its size, unread: Python's parser holds several copies.
+DEFAULT_MESSAGE_LIMIT = 50 * 2**20
+# A message whose filing failed this often is quarantined.
+FILING_TRIES = 2
 _TAG = re.compile(r"\[#([0-9]{1,18})\]")
 _SEEN = PreparedSelect(
     lambda source, mail_id: MailId.select(MailId.id).where(
@@ -104,6 +109,14 @@ class HeldBack(Exception):
     message wrote anything."""
 
 
+class Oversized(NamedTuple):
+    """A message over the size limit, not read: its header (all that is kept of it in
+    quarantine) and its whole size in bytes."""
+
+    header: bytes
+    size: int
+
+
 class CursorStep(NamedTuple):
     """The IMAP position this message moves its folder's cursor to."""
 
@@ -129,6 +142,7 @@ class MailIntake(GateBase):
 
     attachment_limit = DEFAULT_ATTACHMENT_LIMIT
     flood_limit = FloodLimit()
+    message_limit = DEFAULT_MESSAGE_LIMIT
     _remembered: _Remembered | None = None
 
     @contextmanager
@@ -158,17 +172,57 @@ class MailIntake(GateBase):
         return source
 
     def take_mail(
-        self, source: Source, raw: bytes, origin: str, cursor: CursorStep | None = None
+        self, source: Source, raw: bytes | Oversized, origin: str, cursor: CursorStep | None = None
     ) -> Taken:
         """One message from the mail server in its own transaction, with the IMAP cursor step
-        that took it; senders are held to the flood limit."""
+        that took it; senders are held to the flood limit (`_take_one`)."""
         require_on_source(self, SOURCES_EDIT, source)
-        with self.writing(), self.remembering(self.flood_limit):
-            taken = self.take_in_transaction(source, raw, origin, cursor)
-        return self.as_seen([taken])[0]
+        return self.as_seen([self._take_one(source, raw, origin, cursor, self.flood_limit)])[0]
+
+    def _take_one(
+        self,
+        source: Source,
+        raw: bytes | Oversized,
+        origin: str,
+        cursor: CursorStep | None,
+        flood: FloodLimit | None,
+        within: peewee.ColumnBase = scope.TRUE,
+    ) -> Taken:
+        """One message in its own transaction.
+
+        A message that cannot be read, or that the rulebook holds back, is quarantined by
+        `take_in_transaction`. One whose filing fails (anything raised while writing it) is
+        counted in `MailFailure` and tried once more; at its second failure, in this call or an
+        earlier one, it is quarantined with the reason and the cursor moves past it, so that no
+        message stops the mail behind it or loops. A failure that also stops the quarantine
+        (the database itself) is raised."""
+        from hashlib import sha256
+
+        if isinstance(raw, Oversized) or len(raw) > self.message_limit:
+            with self.writing():
+                return self.take_in_transaction(source, raw, origin, cursor)
+        digest = ""
+        for _ in range(FILING_TRIES):
+            try:
+                with self.writing(), self.remembering(flood, within):
+                    taken = self.take_in_transaction(source, raw, origin, cursor)
+                    if digest:
+                        _forget_failures(source, digest)
+                    return taken
+            except Exception as exc:
+                digest = digest or sha256(raw).hexdigest()
+                failures, reason = _count_failure(self, source, digest, exc)
+                if failures >= FILING_TRIES:
+                    break
+        with self.writing():
+            taken = self._quarantine(source, raw, origin, reason)
+            _forget_failures(source, digest)
+            if cursor is not None:
+                _advance(source, cursor)
+        return taken
 
     def take_in_transaction(
-        self, source: Source, raw: bytes, origin: str, cursor: CursorStep | None = None
+        self, source: Source, raw: bytes | Oversized, origin: str, cursor: CursorStep | None = None
     ) -> Taken:
         """One message, inside the caller's write transaction and without a savepoint of its
         own: FTS5 writes its pending index out as a new segment at every savepoint, so a
@@ -176,14 +230,24 @@ class MailIntake(GateBase):
         the index grew (bench/NOTES.md)."""
         from access.mail.parse import UnreadableMail, parse_mail
 
-        try:
-            parsed = parse_mail(raw)
-            taken = self._file(source, parsed)
-        except (UnreadableMail, HeldBack) as exc:
-            taken = self._quarantine(source, raw, origin, str(exc))
+        if isinstance(raw, Oversized):
+            taken = self._quarantine(source, raw.header, origin, self._too_large(raw.size), False)
+        elif len(raw) > self.message_limit:
+            taken = self._quarantine(source, raw, origin, self._too_large(len(raw)))
+        else:
+            try:
+                parsed = parse_mail(raw)
+                taken = self._file(source, parsed)
+            except (UnreadableMail, HeldBack) as exc:
+                taken = self._quarantine(source, raw, origin, str(exc))
         if cursor is not None:
             _advance(source, cursor)
         return taken
+
+    def start_cursor(self, source: Source, step: CursorStep) -> None:
+        """Inside the caller's write transaction: the folder is read from after `step` on."""
+        self.require(SOURCES_EDIT)
+        _advance(source, step)
 
     def retry_quarantined(self, quarantine_id: int) -> Taken:
         """Take a quarantined message in again (after a fix); it leaves quarantine unless it
@@ -197,8 +261,16 @@ class MailIntake(GateBase):
             require_on_source(self, SOURCES_EDIT, source)
             if source.archived:
                 raise InvalidInput(f"{source.name} is archived; restore it to take mail in")
+            if not held.complete:
+                raise InvalidInput(
+                    f"quarantined message {quarantine_id} was over the size limit and only its "
+                    "header was kept; raise message_limit_mb and take it from its mailbox again"
+                )
+            raw = bytes(held.raw_mail)
+            if len(raw) > self.message_limit:
+                return Taken("quarantined", None, self._too_large(len(raw)))
             try:
-                taken = self._file(source, parse_mail(bytes(held.raw_mail)))
+                taken = self._file(source, parse_mail(raw))
             except (UnreadableMail, HeldBack) as exc:
                 QuarantinedMail.update(reason=str(exc)).where(
                     QuarantinedMail.id == held.id
@@ -364,14 +436,55 @@ class MailIntake(GateBase):
         self.record("mail.bounce", "outbox", item.id, ticket=number, after=reason)
         return Taken("bounce", number, reason)
 
-    def _quarantine(self, source: Source, raw: bytes, origin: str, reason: str) -> Taken:
+    def _too_large(self, size: int) -> str:
+        return (
+            f"the message is {size / 2**20:,.1f} MB, over the limit of "
+            f"{self.message_limit / 2**20:,.1f} MB (message_limit_mb in the config file)"
+        )
+
+    def _quarantine(
+        self, source: Source, raw: bytes, origin: str, reason: str, complete: bool = True
+    ) -> Taken:
+        """Keep `raw` (only the header when not `complete`) with the reason why."""
+        from access.mail.parse import clean_text
+
+        origin, reason = clean_text(origin)[:500], clean_text(reason)
+        if not complete:
+            reason += "; only its header is kept"
         held = QuarantinedMail.create(
-            source=source.id, origin=origin[:500], reason=reason, raw_mail=raw
+            source=source.id, origin=origin, reason=reason, raw_mail=raw, complete=complete
         )
         self.record(
             "mail.quarantine", "quarantine", held.id, after={"origin": origin, "why": reason}
         )
         return Taken("quarantined", None, reason)
+
+
+def _count_failure(
+    intake: MailIntake, source: Source, digest: str, exc: Exception
+) -> tuple[int, str]:
+    """Count one failed filing of the message with this digest, in a transaction of its own;
+    returns how often it has failed and the reason to keep."""
+    from access.mail.parse import what_was_raised
+
+    with intake.writing():
+        found = MailFailure.get_or_none(
+            (MailFailure.source == source.id) & (MailFailure.digest == digest)
+        )
+        if found is None:
+            found = MailFailure.create(source=source.id, digest=digest)
+        failures = found.failures + 1
+        reason = f"filing the message failed {failures} times: {what_was_raised(exc)}"
+        MailFailure.update(failures=failures, last_error=reason, updated_at=utcnow()).where(
+            MailFailure.id == found.id
+        ).execute()
+    return failures, reason
+
+
+def _forget_failures(source: Source, digest: str) -> None:
+    MailFailure.delete().where(
+        (MailFailure.source == source.id) & (MailFailure.digest == digest)
+    ).execute()
 
 
 def _own_addresses() -> set[str]:

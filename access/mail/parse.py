@@ -56,6 +56,8 @@ _BRACKETED = re.compile(r"<([^<>\s@]+@[^<>\s@]+)>\s*$")
 _BARE = re.compile(r"[^\s<>\"'(),;:@]+@[^\s<>\"'(),;:@]+")
 # Only a mail system writes as MAILER-DAEMON; postmaster@ is a person (RFC 5321, 4.5.1).
 _BOUNCE_SENDERS = ("mailer-daemon@",)
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+_NOT_IN_ADDRESS = re.compile("[\\s\x00-\x1f\x7f-\x9f\ud800-\udfff<>]")
 
 
 class _ReusingPolicy(EmailPolicy):
@@ -114,13 +116,30 @@ class ParsedMail:
 
 
 def parse_mail(raw: bytes) -> ParsedMail:
-    """Read `raw`; raises `UnreadableMail` when there is nothing a ticket could be made of."""
+    """Read `raw`; raises `UnreadableMail` when there is nothing a ticket could be made of.
+
+    Whatever goes wrong inside the `email` package or the decoding (a codec that is no text
+    encoding, recursion through thousands of nested comments or parts, a header it chokes on)
+    is this message's problem and ends as `UnreadableMail` with the reason: one message must
+    never stop the mail behind it."""
     if not raw or not raw.strip():
         raise UnreadableMail("the message is empty")
     try:
-        message = BytesParser(policy=READING).parsebytes(raw)
-    except Exception as exc:  # the parser is lenient; anything it raises is a broken message
-        raise UnreadableMail(f"the message cannot be parsed: {exc}") from exc
+        return _read(raw)
+    except UnreadableMail:
+        raise
+    except Exception as exc:
+        raise UnreadableMail(f"the message cannot be read: {what_was_raised(exc)}") from exc
+
+
+def what_was_raised(exc: BaseException) -> str:
+    """One line for a person: the exception's kind and its message, shortened, clean text."""
+    said = " ".join(str(exc).split())[:200]
+    return clean_text(type(exc).__name__ + (f": {said}" if said else ""))
+
+
+def _read(raw: bytes) -> ParsedMail:
+    message = BytesParser(policy=READING).parsebytes(raw)
     assert isinstance(message, EmailMessage)
     address, name = _sender(message)
     if not address:
@@ -134,19 +153,40 @@ def parse_mail(raw: bytes) -> ParsedMail:
         in_reply_to=_ids(_raw(message, "In-Reply-To")),
         references=_ids(_raw(message, "References")),
         sender_address=address,
-        sender_name=name,
-        subject=header_text(message, "Subject").strip(),
-        text=text.strip(),
+        sender_name=clean_text(name),
+        subject=clean_text(header_text(message, "Subject").strip()),
+        text=clean_text(text.strip()),
         parts=tuple(_attachments(message, body_part)),
-        automatic=automatic,
+        automatic=clean_text(automatic),
         is_bounce=automatic.startswith("bounce"),
         bounced_ids=bounced_ids,
-        bounce_reason=reason,
-        recipients=tuple(a.lower() for _, a in getaddresses([_raw(message, "To")]) if a),
+        bounce_reason=clean_text(reason),
+        recipients=tuple(
+            address
+            for _, found in getaddresses([_raw(message, "To")])
+            if (address := valid_address(found))
+        ),
         delivery_report=is_delivery_report(message),
         reported_recipients=reported_recipients(message),
         dmarc_failed=dmarc_failed(message),
     )
+
+
+def clean_text(text: str) -> str:
+    """Text as both database backends store it alike: NUL (which PostgreSQL's text cannot hold)
+    and lone surrogates (bytes no charset read) become U+FFFD. Every string taken from mail
+    passes here; other controls stay, for the screens to show as placeholders."""
+    return _UNSTORABLE.sub("\ufffd", text)
+
+
+def valid_address(address: str) -> str:
+    """`address` lower-cased, or "" when it cannot be a mailbox's address: no `@`, or any
+    space, control character or lone surrogate in it (an address is taken from the raw header,
+    never decoded, so a CR/LF in it is an attempt to write headers)."""
+    address = address.strip()
+    if "@" not in address or _NOT_IN_ADDRESS.search(address):
+        return ""
+    return address.lower()
 
 
 # ----------------------------------------------------------------------------- charsets
@@ -173,9 +213,11 @@ def _known_charset(name: str | None) -> str | None:
     if not name:
         return None
     try:
-        return codecs.lookup(name.strip().strip('"')).name
+        codec = codecs.lookup(name.strip().strip('"'))
     except (LookupError, ValueError):
         return None
+    # `zlib`, `base64`, `rot13`, `hex`, `uu`, `bz2`, `quopri` are codecs but no charsets
+    return codec.name if getattr(codec, "_is_text_encoding", True) else None
 
 
 def _oddness(text: str) -> int:
@@ -218,8 +260,7 @@ def header_text(message: EmailMessage, name: str) -> str:
 def decode_words(raw: str) -> str:
     """RFC 2047 encoded words decoded; raw 8-bit bytes (kept by the parser as surrogates)
     read as UTF-8 or the usual fallbacks."""
-    if any("\udc80" <= ch <= "\udcff" for ch in raw):
-        raw = decode_text(raw.encode("utf-8", "surrogateescape"), None)
+    raw = _eight_bit(raw)
     if "=?" not in raw or not raw.isascii():
         return raw
     try:
@@ -232,19 +273,34 @@ def decode_words(raw: str) -> str:
     )
 
 
+def _eight_bit(raw: str) -> str:
+    """Raw 8-bit bytes of a header (kept by the parser as surrogates) read as UTF-8 or the
+    usual fallbacks; nothing else decoded."""
+    if any("\udc80" <= ch <= "\udcff" for ch in raw):
+        return decode_text(raw.encode("utf-8", "surrogateescape"), None)
+    return raw
+
+
 # ------------------------------------------------------------------------------ senders
 
 
 def _sender(message: EmailMessage) -> tuple[str, str]:
     """The sender's address and decoded name; the name is decoded after the address is split
-    off, so a comma or quote inside an encoded name cannot move the address."""
+    off, so a comma or quote inside an encoded name cannot move the address. The address is
+    never decoded (RFC 2047 allows no encoded word in it): one that decodes to
+    `jan\\r\\nbcc: ...` stays the harmless text it was sent as, and one holding a space or a
+    control character is no address."""
     for header in ("From", "Sender", "Return-Path"):
         raw = _raw(message, header)
         name, address = parseaddr(raw)
-        if not (address and "@" in address):
+        if not valid_address(_eight_bit(address)):
             name, address = _loose_address(raw)
         if address:
-            return decode_words(address).strip().lower(), decode_words(name).strip().strip('"')
+            checked = valid_address(_eight_bit(address))
+            if not checked:
+                shown = clean_text(address)[:200]
+                raise UnreadableMail(f"the {header} address {shown!r} is not valid")
+            return checked, " ".join(decode_words(name).split()).strip('"')
     return "", ""
 
 
@@ -332,8 +388,8 @@ def _attachments(message: EmailMessage, body: EmailMessage | None) -> list[MailP
         inline = disposition == "inline" or (disposition is None and bool(part.get("Content-ID")))
         found.append(
             MailPart(
-                filename=filename or _default_name(part),
-                content_type=part.get_content_type(),
+                filename=clean_text(filename) or _default_name(part),
+                content_type=clean_text(part.get_content_type()),
                 data=data,
                 inline=inline and main == "image",
             )
@@ -390,7 +446,7 @@ def _automatic(message: EmailMessage, address: str) -> str:
         if message.get(name) is not None:
             return f"auto-reply: {name}"
     precedence = header_text(message, "Precedence").strip().lower()
-    if precedence in ("bulk", "junk", "list"):
+    if precedence in ("bulk", "junk", "list", "auto_reply"):
         return f"auto-reply: Precedence {precedence}"
     if header_text(message, "Return-Path").strip() == "<>":
         return "auto-reply: empty Return-Path"

@@ -17,6 +17,7 @@ import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from access.errors import InvalidInput
 from access.mail.accounts import SecretMissing, ServerUrl
 from access.mail.transport import MailServerError, idle, imap_folder, offers_idle
 from store.models import Source
@@ -126,7 +127,7 @@ class MailService:
     def _pass(self, work: Callable[[Source, Report], object], source: Source) -> None:
         try:
             work(source, self.report)
-        except (MailServerError, SecretMissing) as exc:
+        except (MailServerError, SecretMissing, InvalidInput) as exc:
             self.report(f"{source.name}: {exc}")
 
     def _follow(self, sources: list[Source]) -> None:

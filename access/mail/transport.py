@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import imaplib
+import re
 import select
 import smtplib
 import socket
@@ -56,6 +57,33 @@ def new_uids(conn: imaplib.IMAP4, after: int) -> list[int]:
     if status != "OK":
         raise MailServerError(f"UID SEARCH failed: {_text(data)}")
     return sorted(u for u in (int(x) for x in (data[0] or b"").split()) if u > after)
+
+
+def sizes(conn: imaplib.IMAP4, after: int) -> dict[int, int]:
+    """RFC822.SIZE of each message above UID `after`, in one command, so that a message over
+    the size limit is never downloaded."""
+    status, data = conn.uid("FETCH", f"{after + 1}:*", "(RFC822.SIZE)")
+    if status != "OK":
+        raise MailServerError(f"UID FETCH RFC822.SIZE failed: {_text(data)}")
+    found: dict[int, int] = {}
+    for entry in data:
+        line = entry[0] if isinstance(entry, tuple) else entry
+        uid = re.search(rb"UID (\d+)", line or b"")
+        size = re.search(rb"RFC822\.SIZE (\d+)", line or b"")
+        if uid and size:
+            found[int(uid.group(1))] = int(size.group(1))
+    return found
+
+
+def fetch_header(conn: imaplib.IMAP4, uid: int) -> bytes:
+    """The message's header only, without setting its \\Seen flag."""
+    status, data = conn.uid("FETCH", str(uid), "(BODY.PEEK[HEADER])")
+    if status != "OK":
+        raise MailServerError(f"UID FETCH {uid} failed: {_text(data)}")
+    for entry in data:
+        if isinstance(entry, tuple) and len(entry) == 2:
+            return bytes(entry[1])
+    return b""
 
 
 def fetch_raw(conn: imaplib.IMAP4, uid: int) -> bytes | None:

@@ -18,8 +18,10 @@ from pathlib import Path
 
 from access import Gate
 from access.catalogue import SOURCES_EDIT
+from access.errors import InvalidInput
 from access.mail.accounts import SecretMissing
 from access.mail.floods import FloodLimit
+from access.mail.intake import Oversized
 from tui.cli.command import Commands, open_gate
 from tui.cli.output import CommandError, bounded_int, print_listing
 from tui.config import ConfigError, load_config
@@ -36,6 +38,14 @@ def register(commands: Commands) -> None:
     p.add_argument("--quiet", action="store_true", help="no line per message")
     p = mail.add("fetch", fetch, help="one pass over the IMAP folders")
     p.add_argument("--source", help="only this source")
+    p.add_argument(
+        "--since-now",
+        action="store_true",
+        help="a first fetch leaves the messages already in the mailbox and takes mail from now on",
+    )
+    p.add_argument(
+        "--all", action="store_true", help="a first fetch takes every message already there"
+    )
     p = mail.add("send", send, help="deliver the replies that are due")
     p.add_argument("--source", help="only this source")
     quarantine = mail.noun("quarantine", help="messages that could not be taken in")
@@ -49,13 +59,15 @@ def register(commands: Commands) -> None:
 
 
 def _mail_gate(args: argparse.Namespace) -> Gate:
-    """The gate, with the attachment size and flood limits of the config file."""
+    """The gate, with the attachment and message size limits and the flood limit of the
+    config file."""
     gate = open_gate(args)
     try:
         config = load_config()
     except ConfigError as exc:
         raise CommandError(str(exc)) from exc
     gate.attachment_limit = config.attachment_limit_bytes
+    gate.message_limit = config.message_limit_bytes
     gate.flood_limit = FloodLimit(config.flood_messages, config.flood_minutes)
     return gate
 
@@ -67,7 +79,7 @@ def _say(line: str) -> None:
 def import_files(args: argparse.Namespace) -> int:
     from rich.progress import BarColumn, DownloadColumn, Progress, TimeElapsedColumn
 
-    from access.mail.files import messages_in, size_of
+    from access.mail.files import messages_in, size_of, size_of_mail
 
     gate = _mail_gate(args)
     source = gate.mail_source(args.source)
@@ -76,10 +88,10 @@ def import_files(args: argparse.Namespace) -> int:
     with Progress(*columns, transient=True, disable=not sys.stderr.isatty()) as bar:
         task = bar.add_task("importing", total=size_of(args.paths))
 
-        def messages() -> Iterator[tuple[str, bytes]]:
+        def messages() -> Iterator[tuple[str, bytes | Oversized]]:
             for path in args.paths:
-                for origin, raw in messages_in(path):
-                    bar.advance(task, len(raw))
+                for origin, raw in messages_in(path, gate.message_limit):
+                    bar.advance(task, size_of_mail(raw))
                     yield origin, raw
 
         counts = gate.import_messages(source, messages(), report)
@@ -89,8 +101,27 @@ def import_files(args: argparse.Namespace) -> int:
 
 
 def fetch(args: argparse.Namespace) -> int:
+    """Every source with an IMAP server is fetched, whatever another one does: a send-only
+    source is skipped with a line (an error when it is the one named), a source whose server
+    fails is one line on stderr. The exit code is 1 when any source could not be fetched,
+    after all the others were."""
+    if args.since_now and args.all:
+        raise CommandError("--since-now and --all are two different choices; give one")
+    first = "now" if args.since_now else "all" if args.all else ""
     gate = _mail_gate(args)
-    failures = _each_source(gate, args.source, lambda s: gate.fetch(s, _say))
+    sources = gate.open_mail_sources(args.source)
+    send_only = [s for s in sources if not gate.fetches(s)]
+    if args.source is not None and send_only:
+        raise CommandError(
+            f"{args.source} is send-only (no IMAP server); add one with sources edit"
+        )
+    for source in send_only:
+        _say(f"{source.name}: send-only (no IMAP server); skipped")
+    failures = _each_source(gate, args.source, lambda s: gate.fetch(s, _say, first))
+    if failures:
+        print(
+            f"ticketty: {failures} source(s) could not be fetched; the others were", file=sys.stderr
+        )
     return 1 if failures else 0
 
 
@@ -108,7 +139,7 @@ def _each_source(gate: Gate, name: str | None, work: Callable) -> int:
     for source in gate.open_mail_sources(name):
         try:
             work(source)
-        except (MailServerError, SecretMissing) as exc:
+        except (MailServerError, SecretMissing, InvalidInput) as exc:
             print(f"ticketty: {one_line(source.name)}: {one_line(str(exc))}", file=sys.stderr)
             failures += 1
     return failures

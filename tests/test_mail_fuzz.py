@@ -1,0 +1,61 @@
+"""Fuzzing the parser and the intake with hostile MIME (`tests.hostile_mail`): no exception
+escapes, and every message ends as a ticket, an answer on one, an ignored automatic message or
+bounce, or in quarantine with its reason. The example count is fixed so the run time is bounded
+(about 20 s of CPU on either backend here; under a minute on the shared machine)."""
+
+from __future__ import annotations
+
+import peewee
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from access import Gate
+from access.mail.parse import ParsedMail, UnreadableMail, parse_mail
+from store.models import QuarantinedMail, Ticket
+from tests.hostile_mail import hostile_mail
+from tests.mail_support import mail_helpdesk
+
+FILED = {"new", "appended", "follow-up"}
+NOT_FILED = {"ignored", "duplicate", "bounce", "quarantined"}
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=list(HealthCheck))
+@given(raw=hostile_mail)
+def test_the_parser_reads_or_refuses_with_a_reason(raw: bytes) -> None:
+    try:
+        mail = parse_mail(raw)
+    except UnreadableMail as refused:
+        assert str(refused)
+        return
+    assert isinstance(mail, ParsedMail)
+    for text in (mail.subject, mail.text, mail.sender_name, mail.sender_address):
+        assert "\x00" not in text and not any("\ud800" <= ch <= "\udfff" for ch in text)
+    assert not any(ch.isspace() or ord(ch) < 0x20 for ch in mail.sender_address)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+@given(batch=st.lists(hostile_mail, min_size=1, max_size=4))
+def test_intake_files_or_quarantines_every_message(db: peewee.Database, batch: list[bytes]) -> None:
+    gate = _helpdesk(db)
+    source = gate.mail_source("Support")
+    tickets_before = Ticket.select().count()
+    held_before = QuarantinedMail.select().count()
+    outcomes = [gate.take_mail(source, raw, "fuzz").outcome for raw in batch]
+    counts = gate.import_messages(source, iter(("fuzz", raw) for raw in batch), lambda _: None)
+    assert set(outcomes) <= FILED | NOT_FILED and set(counts) <= FILED | NOT_FILED
+    new = outcomes.count("new") + outcomes.count("follow-up") + counts.get("new", 0)
+    new += counts.get("follow-up", 0)
+    assert Ticket.select().count() - tickets_before == new
+    held = outcomes.count("quarantined") + counts.get("quarantined", 0)
+    assert QuarantinedMail.select().count() - held_before == held
+
+
+_gates: dict[int, Gate] = {}
+
+
+def _helpdesk(db: peewee.Database) -> Gate:
+    """One helpdesk per test database: Hypothesis runs every example on the same fixture."""
+    if id(db) not in _gates:
+        _gates.clear()
+        _gates[id(db)] = mail_helpdesk(db)
+    return _gates[id(db)]
