@@ -120,7 +120,8 @@ def _v10_mail_secrets_and_floods(db: peewee.Database) -> None:
     for name in ("imap_secret_for", "smtp_secret_for"):
         if name not in columns:
             db.execute_sql(f"ALTER TABLE \"{table}\" ADD COLUMN {name} TEXT NOT NULL DEFAULT ''")
-    for account in MailAccount.select():
+    # Only the columns this version knows: later versions add others to the model.
+    for account in MailAccount.select(MailAccount.id, MailAccount.imap_url, MailAccount.smtp_url):
         MailAccount.update(
             imap_secret_for=mail_server(account.imap_url),
             smtp_secret_for=mail_server(account.smtp_url),

@@ -128,7 +128,10 @@ def fill(dovecot: Dovecot, mailbox: str, count: int) -> None:
     conn = dovecot.connect(mailbox)
     try:
         for n in range(count):
-            conn.append("INBOX", None, None, customer_mail(f"old {n}", subject=f"Old {n}"))
+            # From many customers: one sender's hundred would be held back as a flood.
+            sender = f"Customer {n} <customer{n}@example.pl>"
+            old_mail = customer_mail(f"old {n}", sender=sender, subject=f"Old {n}")
+            conn.append("INBOX", None, None, old_mail)
     finally:
         conn.logout()
 
