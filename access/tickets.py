@@ -313,6 +313,27 @@ class TicketDesk(GateBase):
         grants = self.grants()
         return Ticket.select().where(self._filtered(grants, query)).count()
 
+    def ticket_position(self, query: TicketQuery, number: int) -> int | None:
+        """Where ticket `number` sits in the list `query` selects (how many of its tickets
+        come before it in the query's order), or None when the list does not hold it: a list
+        keeps its cursor on a ticket after others' changes re-sort it. Two statements: the
+        ticket's sort keys, then a count over the part of the order's index before them."""
+        grants = self.grants()
+        if query.order not in TICKET_ORDERS:
+            raise InvalidInput(f"unknown order {query.order!r}; one of {', '.join(TICKET_ORDERS)}")
+        where = self._filtered(grants, query)
+        keys = (
+            Ticket.select(Ticket.updated_at, Ticket.priority)
+            .where((Ticket.number == number) & where)
+            .tuples()
+            .first()
+        )
+        if keys is None:
+            return None
+        updated_at, priority = keys
+        before = _before(query.order, number, updated_at, priority)
+        return int(Ticket.select().where(where & before).count())
+
     def group_counts(self, query: TicketQuery | None = None) -> list[GroupCount]:
         """Tickets in scope per usergroup (the group filter), the query's group filter ignored."""
         query = query or TicketQuery()
@@ -956,6 +977,22 @@ def _order(order: str, reverse: bool) -> tuple[peewee.Ordering, ...]:
     if order == "priority":
         return ((_PRIORITY_RANK.desc() if reverse else _PRIORITY_RANK.asc()), *by_time)
     return by_time
+
+
+def _before(order: str, number: int, updated_at: Any, priority: str) -> scope.Predicate:
+    """The tickets an inbox order puts before ticket `number` (with those sort keys): a
+    range on the order's index (`updated_at`, `number`), so counting them reads no table."""
+    if order == "waiting":
+        earlier = (Ticket.updated_at < updated_at) | (Ticket.number < number)
+        by_time = (Ticket.updated_at <= updated_at) & earlier
+    else:
+        later = (Ticket.updated_at > updated_at) | (Ticket.number > number)
+        by_time = (Ticket.updated_at >= updated_at) & later
+    if order != "priority" or priority not in TICKET_PRIORITIES:
+        return by_time
+    rank = TICKET_PRIORITIES.index(priority)
+    more_urgent = list(TICKET_PRIORITIES[rank + 1 :])
+    return unindexed(Ticket.priority).in_(more_urgent) | ((Ticket.priority == priority) & by_time)
 
 
 def _attachments_of(message_ids: list[int]) -> dict[int, tuple[AttachmentView, ...]]:

@@ -55,6 +55,9 @@ class GateRowSource:
     def page(self, offset: int, limit: int, total: int | None) -> list[TicketRow]:
         return self.gate.list_tickets(self.query, offset=offset, limit=limit, total=total)
 
+    def position(self, number: int) -> int | None:
+        return self.gate.ticket_position(self.query, number)
+
 
 # The screens reachable from the inbox, and the permission each needs (None: everyone, e.g.
 # usergroups, where a person without usergroups.list sees their own groups).
@@ -177,6 +180,9 @@ class InboxScreen(TickettyScreen[None]):
     def on_ticket_list_marks_changed(self, _: TicketList.MarksChanged) -> None:
         self._show_status()
 
+    def on_ticket_list_left(self, _: TicketList.Left) -> None:
+        self._show_status()
+
     def _show_status(self) -> None:
         q = self.query_filter
         parts = [f"{self._total} tickets"]
@@ -196,9 +202,11 @@ class InboxScreen(TickettyScreen[None]):
             parts.append(f"search “{q.search}”")
         if q.order != "activity":
             parts.append(f"sorted by {ORDER_LABELS[q.order].lower()}")
-        marks = len(self.query_one(TicketList).marked)
-        if marks:
-            parts.append(f"{marks} marked")
+        tickets = self.query_one(TicketList)
+        if tickets.marked:
+            parts.append(f"{len(tickets.marked)} marked")
+        if tickets.left is not None:
+            parts.append(f"#{tickets.left} left this view")
         self.query_one("#status", Static).update(as_text(one_line(" · ".join(parts))))
 
     def apply(self, query: TicketQuery) -> None:

@@ -41,12 +41,26 @@ class RowSource(Protocol):
         past the middle from the other end."""
         ...
 
+    def position(self, number: int) -> int | None:
+        """The row index of ticket `number`, or None when the source no longer holds it."""
+        ...
+
 
 class Column(NamedTuple):
     title: str
     width: int  # 0: takes the slack
     cell: Callable[[TicketRow, datetime], str]
     drop_order: int  # columns with the highest number go first on a narrow screen
+
+
+class Located(NamedTuple):
+    """Where a reload found the ticket the cursor was on."""
+
+    number: int
+    position: int | None  # None: the ticket left the list
+    anchor: int  # the cursor's index when the ticket was last seen under it
+    waited: int  # the page the rows in view waited for
+    page: int  # the page read: the ticket's (or, if it left, the cursor's)
 
 
 def age(then: datetime, now: datetime) -> str:
@@ -139,6 +153,14 @@ class TicketList(ScrollView, can_focus=True):
     class MarksChanged(Message):
         """The marked rows changed (the inbox shows how many)."""
 
+    class Left(Message):
+        """The ticket under the cursor left the list at a reload (`number`), the cursor went to
+        its neighbour; `number` None: the person moved on, the note is over."""
+
+        def __init__(self, number: int | None) -> None:
+            super().__init__()
+            self.number = number
+
     class Counted(Message):
         """The source's count arrived (the status line shows it)."""
 
@@ -158,6 +180,11 @@ class TicketList(ScrollView, can_focus=True):
         self._counting = False
         self._rich_base: Style | None = None
         self.marked: set[int] = set()
+        # The ticket the cursor was last seen on and the cursor's index then, kept while a
+        # reload reads the list again: the cursor follows the ticket, not the row, when
+        # changes re-sort the list (and keys pressed meanwhile move on from the ticket).
+        self._following: tuple[int, int] | None = None
+        self.left: int | None = None  # the followed ticket that left the list, as said
         # Grows to the widest ticket number read, never shrinks: columns do not jump about.
         self.number_width = MIN_NUMBER
         self.pages_loaded = 0  # how many pages were read: the benchmark and tests watch it
@@ -170,12 +197,22 @@ class TicketList(ScrollView, can_focus=True):
         self._source = source
         self.cursor = 0
         self.total = 0
+        self._following = None
+        self._say_left(None)
         self.scroll_to(0, 0, animate=False)
         self._restart(first_page)
 
     def reload(self) -> None:
-        """Re-count and re-read what is in view (others' changes), keeping the cursor."""
+        """Re-count and re-read the list (others' changes, or the person's own), keeping the
+        cursor on the ticket it was on wherever that ticket now sits; if it left the list, the
+        cursor stays where it was, on the ticket that took its place."""
+        self._remember_ticket()
         self._restart(None)
+
+    def _remember_ticket(self) -> None:
+        row = self.current_row()
+        if row is not None:
+            self._following = (row.number, self.cursor)
 
     def _restart(self, first_page: list[TicketRow] | None) -> None:
         self._generation += 1
@@ -187,6 +224,8 @@ class TicketList(ScrollView, can_focus=True):
             return
         if first_page is not None:
             self._loaded(self._generation, 0, first_page)
+        elif self._following is not None:
+            self._locate(self._source, *self._following, self._generation)
         else:
             self._pending.add(self.cursor // PAGE)
             self._load(self._source, self.cursor // PAGE, self._generation, None)
@@ -231,6 +270,44 @@ class TicketList(ScrollView, can_focus=True):
             self.app.call_from_thread(self._loaded, generation, page, rows)
 
         self.run_worker(work, thread=True, group="ticket-pages", exit_on_error=False)
+
+    def _locate(self, source: RowSource, number: int, anchor: int, generation: int) -> None:
+        """Find where ticket `number` (seen at index `anchor`) now sits and read its page (or,
+        if it left, the page at the cursor): one worker, so the cursor moves once, onto rows
+        already read."""
+        cursor = self.cursor
+        # The rows in view wait for this read rather than being read at their old places.
+        self._pending.add(cursor // PAGE)
+
+        def work() -> None:
+            index = source.position(number)
+            page = max(0, cursor if index is None else index + cursor - anchor) // PAGE
+            rows = source.page(page * PAGE, PAGE, None)
+            located = Located(number, index, anchor, cursor // PAGE, page)
+            self.app.call_from_thread(self._located, generation, located, rows)
+
+        self.run_worker(work, thread=True, group="ticket-pages", exit_on_error=False)
+
+    def _located(self, generation: int, found: Located, rows: list[TicketRow]) -> None:
+        if generation != self._generation:
+            return
+        self._pending.discard(found.waited)
+        self._loaded(generation, found.page, rows)
+        self._following = None
+        if found.position is None:
+            self._say_left(found.number)
+        else:
+            self._move_cursor(found.position + self.cursor - found.anchor)
+        self._remember_ticket()
+
+    def _move_cursor(self, index: int) -> None:
+        if self.total:
+            self.cursor = max(0, min(self.total - 1, index))
+
+    def _say_left(self, number: int | None) -> None:
+        if number != self.left:
+            self.left = number
+            self.post_message(self.Left(number))
 
     def _loaded(self, generation: int, page: int, rows: list[TicketRow]) -> None:
         if generation != self._generation:
@@ -332,8 +409,10 @@ class TicketList(ScrollView, can_focus=True):
             self.refresh(Region(0, y, self.size.width, 1))
 
     def _move_to(self, index: int) -> None:
-        if self.total:
-            self.cursor = max(0, min(self.total - 1, index))
+        """The person moves the cursor (a key, a click)."""
+        if self.left is not None:
+            self._say_left(None)
+        self._move_cursor(index)
 
     def action_cursor_down(self) -> None:
         self._move_to(self.cursor + 1)
