@@ -50,6 +50,7 @@ from access.views import (
     TicketDetail,
     TicketQuery,
     TicketRow,
+    ticket_reference,
 )
 from access.vocabulary import (
     CLOSED,
@@ -83,8 +84,6 @@ Requester = Person.alias("requester")
 Assignee = Person.alias("assignee")
 
 _NUMBER = re.compile(r"^#?([0-9]{1,18})$")
-# In a search only `#42` is a ticket number: bare digits (an order number) are words.
-_TICKET_REF = re.compile(r"^#([0-9]{1,18})$")
 _SEARCH_WORD = re.compile(r"\w+", re.UNICODE)
 # A search matches the tickets of at most this many requesters by name or e-mail.
 MAX_REQUESTERS = 500
@@ -186,9 +185,9 @@ class TicketDesk(GateBase):
         """`#42` is that ticket. Otherwise every word in the subject or the public
         conversation (notes count only where the person may read notes on that ticket), or in
         the requester's name (their e-mail only where the person may see contacts)."""
-        number = _TICKET_REF.match(text.strip())
-        if number:
-            return Ticket.number == int(number.group(1))
+        number = ticket_reference(text)
+        if number is not None:
+            return Ticket.number == number
         notes_ok = scope.may(grants, TICKETS_VIEW_NOTES)
         if notes_ok is scope.FALSE:
             in_text = search.public_match(text, in_order=in_order)
@@ -210,7 +209,8 @@ class TicketDesk(GateBase):
         """The search as a question about one ticket, where notes are readable everywhere the
         person looks or nowhere (a mixed scope needs the ticket's columns beside the answer),
         and no requester's name or e-mail matches (the question asks only the text)."""
-        if not text.strip() or _TICKET_REF.match(text.strip()) or any(_requesters_matching(text)):
+        named = ticket_reference(text) is not None
+        if not text.strip() or named or any(_requesters_matching(text)):
             return None
         notes_ok = scope.may(grants, TICKETS_VIEW_NOTES)
         if notes_ok is scope.TRUE or notes_ok is scope.FALSE:

@@ -92,16 +92,22 @@ MIN_NUMBER = 3
 
 
 @lru_cache(maxsize=8)
-def layout(width: int, number_width: int = MIN_NUMBER) -> tuple[tuple[Column, int], ...]:
+def layout(
+    width: int, number_width: int = MIN_NUMBER, pinned: str = ""
+) -> tuple[tuple[Column, int], ...]:
     """The columns that fit `width` (one mark cell taken), with their widths; the number
-    column is `number_width` wide, the subject takes the rest."""
+    column is `number_width` wide, the subject takes the rest. The column titled `pinned`
+    (the one the list is sorted by) is never dropped."""
 
     def widths(columns: list[Column]) -> int:
         return number_width + 1 + sum(c.width + 1 for c in columns if c.width)
 
+    def drop_order(column: Column) -> int:
+        return 0 if column.title == pinned else column.drop_order
+
     chosen = list(COLUMNS)
-    while width - 2 - widths(chosen) < MIN_SUBJECT and any(c.drop_order for c in chosen):
-        chosen.remove(max(chosen, key=lambda c: c.drop_order))
+    while width - 2 - widths(chosen) < MIN_SUBJECT and any(drop_order(c) for c in chosen):
+        chosen.remove(max(chosen, key=drop_order))
     subject = max(MIN_SUBJECT, width - 2 - widths(chosen))
     return tuple((c, c.width or (number_width if c.title == "#" else subject)) for c in chosen)
 
@@ -187,6 +193,7 @@ class TicketList(ScrollView, can_focus=True):
         self.left: int | None = None  # the followed ticket that left the list, as said
         # Grows to the widest ticket number read, never shrinks: columns do not jump about.
         self.number_width = MIN_NUMBER
+        self.pinned = ""  # the title of a column kept on a narrow screen: the sort's
         self.pages_loaded = 0  # how many pages were read: the benchmark and tests watch it
 
     # ------------------------------------------------------------------ data
@@ -350,7 +357,7 @@ class TicketList(ScrollView, can_focus=True):
 
     def render_line(self, y: int) -> Strip:
         width = self.size.width
-        columns = layout(width, self.number_width)
+        columns = layout(width, self.number_width, self.pinned)
         if y == 0:
             style = self.get_component_rich_style("ticket-list--header")
             text = " " + " ".join(fit(c.title, w) for c, w in columns)
