@@ -39,7 +39,7 @@ from tui.inbox_summary import ORDER_LABELS, ListState, summary_items, wrap
 from tui.live import OthersChanged
 from tui.safe_text import as_text, one_line
 from tui.screen import Action, TickettyScreen
-from tui.ticket_changes import apply_change, choose_value
+from tui.ticket_changes import apply_change, choose_value, still_to_do
 from tui.ticket_list import TicketList
 from tui.widgets import ChecklistModal, PickerModal, PromptModal
 
@@ -129,7 +129,7 @@ class InboxScreen(TickettyScreen[None]):
         Action("M", "toggle_mine", "Mine", "inbox.mine", show=False),
         Action("U", "toggle_unassigned", "Unassigned", "inbox.unassigned", show=False),
         Action("x", "clear_filters", "Clear filters", "inbox.clear", show=False),
-        Action("number_sign", "open_number", "Open #", "inbox.open_number", show=False),
+        Action("number_sign", "open_number", "Open by number", "inbox.open_number", show=False),
         Action("t", "take", "Take", "inbox.take", TICKETS_TAKE),
         Action("a", "assign", "Assign", "inbox.assign", TICKETS_ASSIGN),
         Action("m", "move", "Move", "inbox.move", TICKETS_CHANGE_GROUP, show=False),
@@ -367,9 +367,11 @@ class InboxScreen(TickettyScreen[None]):
         if not numbers:
             return
 
-        def finished(_: BulkOutcome) -> None:
+        def finished(outcome: BulkOutcome) -> None:
+            """Marks on the tickets a change to marked ones skipped (not those already as
+            asked), so they can be found and seen to; none after a change to one ticket."""
             tickets = self.query_one(TicketList)
-            tickets.clear_marks()
+            tickets.set_marks(still_to_do(outcome) if preview else ())
             tickets.reload()
 
         apply_change(

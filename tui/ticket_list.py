@@ -8,7 +8,7 @@ costs one page at most, whatever the count, so a million tickets scroll like a h
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from functools import lru_cache
 from typing import Any, ClassVar, NamedTuple, Protocol
@@ -28,6 +28,9 @@ from tui.safe_text import one_line
 
 PAGE = 100
 CACHED_PAGES = 12
+# "Mark all" marks at most this many, the first of the view: a bulk change's preview and
+# apply stay within a second.
+MARK_ALL = 1000
 
 
 class RowSource(Protocol):
@@ -130,6 +133,7 @@ class TicketList(ScrollView, can_focus=True):
         Binding("g,home", "first", "First", show=False, id="list.first"),
         Binding("G,end", "last", "Last", show=False, id="list.last"),
         Binding("space", "mark", "Mark", show=False, id="list.mark"),
+        Binding("asterisk", "mark_all", "Mark all in view", show=False, id="list.mark_all"),
         Binding("enter", "open", "Open", show=False, id="list.open"),
     ]
     COMPONENT_CLASSES: ClassVar[set[str]] = {
@@ -449,9 +453,35 @@ class TicketList(ScrollView, can_focus=True):
         self._refresh_row(self.cursor - 1)
 
     def clear_marks(self) -> None:
-        self.marked.clear()
+        self.set_marks(())
+
+    def set_marks(self, numbers: Iterable[int]) -> None:
+        self.marked = set(numbers)
         self.post_message(self.MarksChanged())
         self.refresh()
+
+    def action_mark_all(self) -> None:
+        """Mark every ticket in this view (the first `MARK_ALL` of a bigger one, as said);
+        pressed again when they are all marked, unmark them."""
+        source, total = self._source, self.total
+        if source is None or not total:
+            return
+
+        def work() -> None:
+            numbers = [row.number for row in source.page(0, MARK_ALL, None)]
+            self.app.call_from_thread(self._mark_all, source, numbers, total)
+
+        self.run_worker(work, thread=True, group="ticket-marks", exit_on_error=False)
+
+    def _mark_all(self, source: RowSource, numbers: list[int], total: int) -> None:
+        if source is not self._source:
+            return  # another view meanwhile
+        if numbers and self.marked >= set(numbers):
+            self.clear_marks()
+            return
+        self.set_marks(self.marked | set(numbers))
+        if total > len(numbers):
+            self.notify(f"marked the first {len(numbers):,} of {total:,} tickets in this view")
 
     def action_open(self) -> None:
         row = self.current_row()
