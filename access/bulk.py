@@ -142,8 +142,8 @@ class BulkTickets(GateBase):
                 return _Target(kind, column, permission, action, None, None)
             person = Person.get_or_none(Person.username == value)
             if person is None or not person.active:
-                # Read as "cannot work on them", like someone whose scope misses them: an
-                # assign must not tell whether a name exists.
+                # Skipped as "outside what NAME may work on", like someone whose scope misses
+                # them: an assign must not tell whether a name exists.
                 return _Target(kind, column, permission, action, -1, value, nobody=True)
             assignee = None if person.id == grants.person_id else _grants_of(person)
             return _Target(kind, column, permission, action, person.id, value, assignee)
@@ -201,7 +201,7 @@ class BulkTickets(GateBase):
             elif row["current"] == target.value:
                 reason = _already(target)
             elif number not in able:
-                reason = f"nobody named {target.shown!r} can work on them"
+                reason = f"outside what {target.shown} may work on"
             if reason is None:
                 will.append(number)
                 before[number] = rows[number]["current"]

@@ -50,6 +50,7 @@ from access.views import (
     TicketDetail,
     TicketQuery,
     TicketRow,
+    ticket_reference,
 )
 from access.vocabulary import (
     CLOSED,
@@ -83,8 +84,6 @@ Requester = Person.alias("requester")
 Assignee = Person.alias("assignee")
 
 _NUMBER = re.compile(r"^#?([0-9]{1,18})$")
-# In a search only `#42` is a ticket number: bare digits (an order number) are words.
-_TICKET_REF = re.compile(r"^#([0-9]{1,18})$")
 _SEARCH_WORD = re.compile(r"\w+", re.UNICODE)
 # A search matches the tickets of at most this many requesters by name or e-mail.
 MAX_REQUESTERS = 500
@@ -186,9 +185,9 @@ class TicketDesk(GateBase):
         """`#42` is that ticket. Otherwise every word in the subject or the public
         conversation (notes count only where the person may read notes on that ticket), or in
         the requester's name (their e-mail only where the person may see contacts)."""
-        number = _TICKET_REF.match(text.strip())
-        if number:
-            return Ticket.number == int(number.group(1))
+        number = ticket_reference(text)
+        if number is not None:
+            return Ticket.number == number
         notes_ok = scope.may(grants, TICKETS_VIEW_NOTES)
         if notes_ok is scope.FALSE:
             in_text = search.public_match(text, in_order=in_order)
@@ -210,7 +209,8 @@ class TicketDesk(GateBase):
         """The search as a question about one ticket, where notes are readable everywhere the
         person looks or nowhere (a mixed scope needs the ticket's columns beside the answer),
         and no requester's name or e-mail matches (the question asks only the text)."""
-        if not text.strip() or _TICKET_REF.match(text.strip()) or any(_requesters_matching(text)):
+        named = ticket_reference(text) is not None
+        if not text.strip() or named or any(_requesters_matching(text)):
             return None
         notes_ok = scope.may(grants, TICKETS_VIEW_NOTES)
         if notes_ok is scope.TRUE or notes_ok is scope.FALSE:
@@ -312,6 +312,27 @@ class TicketDesk(GateBase):
         query = query or TicketQuery()
         grants = self.grants()
         return Ticket.select().where(self._filtered(grants, query)).count()
+
+    def ticket_position(self, query: TicketQuery, number: int) -> int | None:
+        """Where ticket `number` sits in the list `query` selects (how many of its tickets
+        come before it in the query's order), or None when the list does not hold it: a list
+        keeps its cursor on a ticket after others' changes re-sort it. Two statements: the
+        ticket's sort keys, then a count over the part of the order's index before them."""
+        grants = self.grants()
+        if query.order not in TICKET_ORDERS:
+            raise InvalidInput(f"unknown order {query.order!r}; one of {', '.join(TICKET_ORDERS)}")
+        where = self._filtered(grants, query)
+        keys = (
+            Ticket.select(Ticket.updated_at, Ticket.priority)
+            .where((Ticket.number == number) & where)
+            .tuples()
+            .first()
+        )
+        if keys is None:
+            return None
+        updated_at, priority = keys
+        before = _before(query.order, number, updated_at, priority)
+        return int(Ticket.select().where(where & before).count())
 
     def group_counts(self, query: TicketQuery | None = None) -> list[GroupCount]:
         """Tickets in scope per usergroup (the group filter), the query's group filter ignored."""
@@ -976,6 +997,22 @@ def _order(order: str, reverse: bool) -> tuple[peewee.Ordering, ...]:
     if order == "priority":
         return ((_PRIORITY_RANK.desc() if reverse else _PRIORITY_RANK.asc()), *by_time)
     return by_time
+
+
+def _before(order: str, number: int, updated_at: Any, priority: str) -> scope.Predicate:
+    """The tickets an inbox order puts before ticket `number` (with those sort keys): a
+    range on the order's index (`updated_at`, `number`), so counting them reads no table."""
+    if order == "waiting":
+        earlier = (Ticket.updated_at < updated_at) | (Ticket.number < number)
+        by_time = (Ticket.updated_at <= updated_at) & earlier
+    else:
+        later = (Ticket.updated_at > updated_at) | (Ticket.number > number)
+        by_time = (Ticket.updated_at >= updated_at) & later
+    if order != "priority" or priority not in TICKET_PRIORITIES:
+        return by_time
+    rank = TICKET_PRIORITIES.index(priority)
+    more_urgent = list(TICKET_PRIORITIES[rank + 1 :])
+    return unindexed(Ticket.priority).in_(more_urgent) | ((Ticket.priority == priority) & by_time)
 
 
 def _attachments_of(message_ids: list[int]) -> dict[int, tuple[AttachmentView, ...]]:

@@ -8,6 +8,7 @@ methods as its module is imported, and these 22 took 12-23 ms of every start (be
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import NamedTuple
 
@@ -117,6 +118,16 @@ class TicketQuery(NamedTuple):
     unassigned: bool = False
     search: str = ""
     order: str = "activity"  # one of TICKET_ORDERS
+
+
+# In a search only `#42` is a ticket number: bare digits (an order number) are words.
+_TICKET_REF = re.compile(r"^#([0-9]{1,18})$")
+
+
+def ticket_reference(search: str) -> int | None:
+    """The ticket a search names (`#42`), or None for a search of words."""
+    match = _TICKET_REF.match(search.strip())
+    return int(match.group(1)) if match else None
 
 
 # The inbox opens on the open work: resolved and closed tickets are a filter away.

@@ -25,35 +25,49 @@ from access.catalogue import (
     USERGROUPS_FIELDS,
     PermissionKey,
 )
-from access.views import INBOX_DEFAULT, BulkOutcome, SourceView, TicketQuery, TicketRow
+from access.views import (
+    INBOX_DEFAULT,
+    BulkOutcome,
+    SourceView,
+    TicketQuery,
+    TicketRow,
+    ticket_reference,
+)
 from access.vocabulary import TICKET_PRIORITIES, TICKET_STATUSES
 from tui.footer import KeyFooter
+from tui.inbox_summary import ORDER_LABELS, ListState, summary_items, wrap
 from tui.live import OthersChanged
 from tui.safe_text import as_text, one_line
 from tui.screen import Action, TickettyScreen
-from tui.ticket_changes import apply_change, choose_value
+from tui.ticket_changes import apply_change, choose_value, still_to_do
 from tui.ticket_list import TicketList
 from tui.widgets import ChecklistModal, PickerModal, PromptModal
 
-ORDER_LABELS = {
-    "activity": "Newest activity",
-    "waiting": "Oldest waiting",
-    "priority": "Priority, most urgent first",
-}
-
 
 class GateRowSource:
-    """The inbox query as the list's `RowSource`; called from the list's thread workers."""
+    """The inbox query as the list's `RowSource`; called from the list's thread workers.
+
+    A search for `#42` lists that ticket whatever the other filters (if the person may see
+    it); `outside_filters` then says whether the filters would have left it out."""
 
     def __init__(self, gate: Gate, query: TicketQuery) -> None:
         self.gate = gate
-        self.query = query
+        self.filtered = query
+        named = ticket_reference(query.search) is not None
+        self.query = TicketQuery(search=query.search, order=query.order) if named else query
+        self.outside_filters = False
 
     def count(self) -> int:
-        return self.gate.count_tickets(self.query)
+        total = self.gate.count_tickets(self.query)
+        if total and self.query is not self.filtered:
+            self.outside_filters = self.gate.count_tickets(self.filtered) == 0
+        return total
 
     def page(self, offset: int, limit: int, total: int | None) -> list[TicketRow]:
         return self.gate.list_tickets(self.query, offset=offset, limit=limit, total=total)
+
+    def position(self, number: int) -> int | None:
+        return self.gate.ticket_position(self.query, number)
 
 
 # The screens reachable from the inbox, and the permission each needs (None: everyone, e.g.
@@ -115,6 +129,7 @@ class InboxScreen(TickettyScreen[None]):
         Action("M", "toggle_mine", "Mine", "inbox.mine", show=False),
         Action("U", "toggle_unassigned", "Unassigned", "inbox.unassigned", show=False),
         Action("x", "clear_filters", "Clear filters", "inbox.clear", show=False),
+        Action("number_sign", "open_number", "Open by number", "inbox.open_number", show=False),
         Action("t", "take", "Take", "inbox.take", TICKETS_TAKE),
         Action("a", "assign", "Assign", "inbox.assign", TICKETS_ASSIGN),
         Action("m", "move", "Move", "inbox.move", TICKETS_CHANGE_GROUP, show=False),
@@ -132,6 +147,7 @@ class InboxScreen(TickettyScreen[None]):
         self.query_filter = INBOX_DEFAULT
         self.group_names: dict[int | None, str] = {}
         self.source_names: dict[int, str] = {}
+        self._source = GateRowSource(self.gate, self.query_filter)
         self._total = 0
         self._away = False
 
@@ -145,7 +161,7 @@ class InboxScreen(TickettyScreen[None]):
         self.title = "Inbox"
         opening = self.app.opening
         tickets = self.query_one(TicketList)
-        tickets.set_source(GateRowSource(self.gate, self.query_filter), opening.first_page)
+        tickets.set_source(self._source, opening.first_page)
         tickets.focus()
 
     # --------------------------------------------------------------- refresh
@@ -177,35 +193,30 @@ class InboxScreen(TickettyScreen[None]):
     def on_ticket_list_marks_changed(self, _: TicketList.MarksChanged) -> None:
         self._show_status()
 
+    def on_ticket_list_left(self, _: TicketList.Left) -> None:
+        self._show_status()
+
+    def on_resize(self) -> None:
+        self._show_status()
+
     def _show_status(self) -> None:
-        q = self.query_filter
-        parts = [f"{self._total} tickets"]
-        if q.statuses:
-            parts.append("status " + ",".join(q.statuses))
-        if q.priorities:
-            parts.append("priority " + ",".join(q.priorities))
-        if q.usergroups:
-            parts.append("groups " + ", ".join(self.group_names.get(g, "?") for g in q.usergroups))
-        if q.sources:
-            parts.append("source " + ", ".join(self.source_names.get(s, "?") for s in q.sources))
-        if q.mine:
-            parts.append("mine")
-        if q.unassigned:
-            parts.append("unassigned")
-        if q.search:
-            parts.append(f"search “{q.search}”")
-        if q.order != "activity":
-            parts.append(f"sorted by {ORDER_LABELS[q.order].lower()}")
-        marks = len(self.query_one(TicketList).marked)
-        if marks:
-            parts.append(f"{marks} marked")
-        self.query_one("#status", Static).update(as_text(one_line(" · ".join(parts))))
+        """Every active filter and the sort, wrapped to the screen's width."""
+        tickets = self.query_one(TicketList)
+        state = ListState(
+            self._total, len(tickets.marked), tickets.left, self._source.outside_filters
+        )
+        items = summary_items(self.query_filter, state, self.group_names, self.source_names)
+        status = self.query_one("#status", Static)
+        width = max(20, self.size.width - status.styles.gutter.width)
+        status.update(as_text(wrap(items, width)))
 
     def apply(self, query: TicketQuery) -> None:
         self.query_filter = query
+        self._source = GateRowSource(self.gate, query)
         tickets = self.query_one(TicketList)
+        tickets.pinned = "Prio" if query.order == "priority" else ""
         tickets.clear_marks()
-        tickets.set_source(GateRowSource(self.gate, query))
+        tickets.set_source(self._source)
 
     # --------------------------------------------------------------- filters
 
@@ -288,6 +299,32 @@ class InboxScreen(TickettyScreen[None]):
 
         self.app.push_screen(TicketDetailScreen(message.row.number))
 
+    def action_open_number(self) -> None:
+        """Open a ticket by its number, whatever the filters; a ticket the person may not see
+        gets the answer of one that does not exist."""
+
+        def typed(text: str | None) -> None:
+            if text is None or not text.strip():
+                return
+            number = ticket_reference("#" + text.strip().removeprefix("#"))
+            if number is None:
+                self.notify(f"{one_line(text.strip())!r} is not a ticket number", severity="error")
+                return
+            self.app.run_gate(
+                lambda: self.gate.count_tickets(TicketQuery(search=f"#{number}")),
+                lambda found: self._open_found(number, found),
+            )
+
+        self.app.push_screen(PromptModal("Open ticket number", "#"), typed)
+
+    def _open_found(self, number: int, found: int) -> None:
+        from screens.ticket_detail import TicketDetailScreen
+
+        if found:
+            self.app.push_screen(TicketDetailScreen(number))
+        else:
+            self.notify(f"no ticket #{number}", severity="error")
+
     def action_new_ticket(self) -> None:
         from screens.new_ticket import NewTicketScreen
 
@@ -330,9 +367,11 @@ class InboxScreen(TickettyScreen[None]):
         if not numbers:
             return
 
-        def finished(_: BulkOutcome) -> None:
+        def finished(outcome: BulkOutcome) -> None:
+            """Marks on the tickets a change to marked ones skipped (not those already as
+            asked), so they can be found and seen to; none after a change to one ticket."""
             tickets = self.query_one(TicketList)
-            tickets.clear_marks()
+            tickets.set_marks(still_to_do(outcome) if preview else ())
             tickets.reload()
 
         apply_change(

@@ -112,7 +112,8 @@ async def test_bulk_change_previews_what_will_change_and_what_is_skipped(demo: s
         await settle(pilot)
         assert isinstance(app.screen, ConfirmModal)
         question = str(app.screen.query_one(Label).render())
-        assert "2 will change, 1 will be skipped: 1 already pending" in question
+        assert "2 will change, 1 will be skipped:" in question
+        assert f"  #{rows[1].number} — already pending" in question.splitlines()
         await pilot.press("y")
         await settle(pilot)
         assert not app.screen.query_one(TicketList).marked

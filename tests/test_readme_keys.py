@@ -13,7 +13,14 @@ from screens.ticket_detail import TicketDetailScreen
 from tui.ticket_list import TicketList
 
 README = Path(__file__).resolve().parent.parent / "README.md"
-SHOWN = {"slash": "/", "pagedown": "pgdn", "pageup": "pgup", "question_mark": "?"}
+SHOWN = {
+    "slash": "/",
+    "pagedown": "pgdn",
+    "pageup": "pgup",
+    "question_mark": "?",
+    "number_sign": "#",
+    "asterisk": "*",
+}
 
 
 def row(where: str) -> str:

@@ -2,13 +2,14 @@
 group, status, priority), preview a change to several tickets, apply it, say what happened.
 
 A change to marked tickets is first a dry run of the gate; its confirmation says how many will
-change and why the others will be skipped, then the gate applies it in chunks. A change to one
-ticket is applied at once (closing asks first) and a refusal is one notification.
+change and names the others with the reason each will be skipped, then the gate applies it in
+chunks. A change to one ticket is applied at once (closing asks first) and a refusal is one
+notification.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from textual.notifications import SeverityLevel
@@ -21,6 +22,45 @@ from tui.widgets import ConfirmModal, PickerModal
 
 UNASSIGN = "-"
 NO_GROUP = "-"
+NUMBERS_SHOWN = 8  # skipped tickets named per reason in a preview; the rest are counted
+
+
+def capitalised(text: str) -> str:
+    """`text` with its first letter upper-cased and the rest untouched (a group's name)."""
+    return text[:1].upper() + text[1:]
+
+
+def numbers_text(numbers: Sequence[int]) -> str:
+    """ "#12, #14 and 3 more": the first `NUMBERS_SHOWN` named, the rest counted."""
+    shown = ", ".join(f"#{n}" for n in numbers[:NUMBERS_SHOWN])
+    more = len(numbers) - NUMBERS_SHOWN
+    return shown + (f" and {more:,} more" if more > 0 else "")
+
+
+def skipped_lines(outcome: BulkOutcome) -> list[str]:
+    """One line per reason: the tickets skipped for it, then the reason."""
+    return [f"  {numbers_text(numbers)} — {reason}" for reason, numbers in outcome.skipped]
+
+
+def still_to_do(outcome: BulkOutcome) -> list[int]:
+    """The skipped tickets that still need the person: all but those already as asked."""
+    return sorted(
+        number
+        for reason, numbers in outcome.skipped
+        if not reason.startswith("already")
+        for number in numbers
+    )
+
+
+def preview_text(plan: BulkOutcome) -> str:
+    """The question before a change to marked tickets: what it is, how many will change, and
+    which will be skipped and why."""
+    will = f"{len(plan.changed):,} will change"
+    if not plan.skipped:
+        return f"{capitalised(plan.change)}\n{will}\n\nApply?"
+    skipped = f"{plan.skipped_count:,} will be skipped"
+    lines = [capitalised(plan.change), f"{will}, {skipped}:", *skipped_lines(plan)]
+    return "\n".join([*lines, "", "Apply?"])
 
 
 def choose_value(
@@ -78,21 +118,22 @@ def apply_change(
         )
 
     def reported(outcome: BulkOutcome) -> None:
-        text = f"{outcome.change}: {outcome.summary()}"
+        text = f"{capitalised(outcome.change)}: {outcome.summary()}"
+        kept = still_to_do(outcome)
+        if preview and kept:
+            text += f" — still marked: {numbers_text(kept)}"
         severity: SeverityLevel = "warning" if outcome.skipped else "information"
         screen.notify(one_line(text), severity=severity, timeout=8)
         finished(outcome)
 
     def planned(plan: BulkOutcome) -> None:
         if not plan.changed:
+            lines = [f"{capitalised(plan.change)}: nothing to change", *skipped_lines(plan)]
             screen.notify(
-                one_line(f"{plan.change}: nothing to change; {plan.summary()}"),
-                severity="warning",
-                timeout=8,
+                "\n".join(one_line(line) for line in lines), severity="warning", timeout=8
             )
             return
-        question = f"{plan.change.capitalize()} — {plan.summary()}. Apply?"
-        app.push_screen(ConfirmModal(question), lambda yes: apply() if yes else None)
+        app.push_screen(ConfirmModal(preview_text(plan)), lambda yes: apply() if yes else None)
 
     if preview:
         app.run_gate(

@@ -8,7 +8,7 @@ costs one page at most, whatever the count, so a million tickets scroll like a h
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from functools import lru_cache
 from typing import Any, ClassVar, NamedTuple, Protocol
@@ -28,6 +28,9 @@ from tui.safe_text import one_line
 
 PAGE = 100
 CACHED_PAGES = 12
+# "Mark all" marks at most this many, the first of the view: a bulk change's preview and
+# apply stay within a second.
+MARK_ALL = 1000
 
 
 class RowSource(Protocol):
@@ -41,12 +44,26 @@ class RowSource(Protocol):
         past the middle from the other end."""
         ...
 
+    def position(self, number: int) -> int | None:
+        """The row index of ticket `number`, or None when the source no longer holds it."""
+        ...
+
 
 class Column(NamedTuple):
     title: str
     width: int  # 0: takes the slack
     cell: Callable[[TicketRow, datetime], str]
     drop_order: int  # columns with the highest number go first on a narrow screen
+
+
+class Located(NamedTuple):
+    """Where a reload found the ticket the cursor was on."""
+
+    number: int
+    position: int | None  # None: the ticket left the list
+    anchor: int  # the cursor's index when the ticket was last seen under it
+    waited: int  # the page the rows in view waited for
+    page: int  # the page read: the ticket's (or, if it left, the cursor's)
 
 
 def age(then: datetime, now: datetime) -> str:
@@ -78,16 +95,22 @@ MIN_NUMBER = 3
 
 
 @lru_cache(maxsize=8)
-def layout(width: int, number_width: int = MIN_NUMBER) -> tuple[tuple[Column, int], ...]:
+def layout(
+    width: int, number_width: int = MIN_NUMBER, pinned: str = ""
+) -> tuple[tuple[Column, int], ...]:
     """The columns that fit `width` (one mark cell taken), with their widths; the number
-    column is `number_width` wide, the subject takes the rest."""
+    column is `number_width` wide, the subject takes the rest. The column titled `pinned`
+    (the one the list is sorted by) is never dropped."""
 
     def widths(columns: list[Column]) -> int:
         return number_width + 1 + sum(c.width + 1 for c in columns if c.width)
 
+    def drop_order(column: Column) -> int:
+        return 0 if column.title == pinned else column.drop_order
+
     chosen = list(COLUMNS)
-    while width - 2 - widths(chosen) < MIN_SUBJECT and any(c.drop_order for c in chosen):
-        chosen.remove(max(chosen, key=lambda c: c.drop_order))
+    while width - 2 - widths(chosen) < MIN_SUBJECT and any(drop_order(c) for c in chosen):
+        chosen.remove(max(chosen, key=drop_order))
     subject = max(MIN_SUBJECT, width - 2 - widths(chosen))
     return tuple((c, c.width or (number_width if c.title == "#" else subject)) for c in chosen)
 
@@ -110,6 +133,7 @@ class TicketList(ScrollView, can_focus=True):
         Binding("g,home", "first", "First", show=False, id="list.first"),
         Binding("G,end", "last", "Last", show=False, id="list.last"),
         Binding("space", "mark", "Mark", show=False, id="list.mark"),
+        Binding("asterisk", "mark_all", "Mark all in view", show=False, id="list.mark_all"),
         Binding("enter", "open", "Open", show=False, id="list.open"),
     ]
     COMPONENT_CLASSES: ClassVar[set[str]] = {
@@ -139,6 +163,14 @@ class TicketList(ScrollView, can_focus=True):
     class MarksChanged(Message):
         """The marked rows changed (the inbox shows how many)."""
 
+    class Left(Message):
+        """The ticket under the cursor left the list at a reload (`number`), the cursor went to
+        its neighbour; `number` None: the person moved on, the note is over."""
+
+        def __init__(self, number: int | None) -> None:
+            super().__init__()
+            self.number = number
+
     class Counted(Message):
         """The source's count arrived (the status line shows it)."""
 
@@ -158,8 +190,14 @@ class TicketList(ScrollView, can_focus=True):
         self._counting = False
         self._rich_base: Style | None = None
         self.marked: set[int] = set()
+        # The ticket the cursor was last seen on and the cursor's index then, kept while a
+        # reload reads the list again: the cursor follows the ticket, not the row, when
+        # changes re-sort the list (and keys pressed meanwhile move on from the ticket).
+        self._following: tuple[int, int] | None = None
+        self.left: int | None = None  # the followed ticket that left the list, as said
         # Grows to the widest ticket number read, never shrinks: columns do not jump about.
         self.number_width = MIN_NUMBER
+        self.pinned = ""  # the title of a column kept on a narrow screen: the sort's
         self.pages_loaded = 0  # how many pages were read: the benchmark and tests watch it
 
     # ------------------------------------------------------------------ data
@@ -170,12 +208,22 @@ class TicketList(ScrollView, can_focus=True):
         self._source = source
         self.cursor = 0
         self.total = 0
+        self._following = None
+        self._say_left(None)
         self.scroll_to(0, 0, animate=False)
         self._restart(first_page)
 
     def reload(self) -> None:
-        """Re-count and re-read what is in view (others' changes), keeping the cursor."""
+        """Re-count and re-read the list (others' changes, or the person's own), keeping the
+        cursor on the ticket it was on wherever that ticket now sits; if it left the list, the
+        cursor stays where it was, on the ticket that took its place."""
+        self._remember_ticket()
         self._restart(None)
+
+    def _remember_ticket(self) -> None:
+        row = self.current_row()
+        if row is not None:
+            self._following = (row.number, self.cursor)
 
     def _restart(self, first_page: list[TicketRow] | None) -> None:
         self._generation += 1
@@ -187,6 +235,8 @@ class TicketList(ScrollView, can_focus=True):
             return
         if first_page is not None:
             self._loaded(self._generation, 0, first_page)
+        elif self._following is not None:
+            self._locate(self._source, *self._following, self._generation)
         else:
             self._pending.add(self.cursor // PAGE)
             self._load(self._source, self.cursor // PAGE, self._generation, None)
@@ -232,6 +282,44 @@ class TicketList(ScrollView, can_focus=True):
 
         self.run_worker(work, thread=True, group="ticket-pages", exit_on_error=False)
 
+    def _locate(self, source: RowSource, number: int, anchor: int, generation: int) -> None:
+        """Find where ticket `number` (seen at index `anchor`) now sits and read its page (or,
+        if it left, the page at the cursor): one worker, so the cursor moves once, onto rows
+        already read."""
+        cursor = self.cursor
+        # The rows in view wait for this read rather than being read at their old places.
+        self._pending.add(cursor // PAGE)
+
+        def work() -> None:
+            index = source.position(number)
+            page = max(0, cursor if index is None else index + cursor - anchor) // PAGE
+            rows = source.page(page * PAGE, PAGE, None)
+            located = Located(number, index, anchor, cursor // PAGE, page)
+            self.app.call_from_thread(self._located, generation, located, rows)
+
+        self.run_worker(work, thread=True, group="ticket-pages", exit_on_error=False)
+
+    def _located(self, generation: int, found: Located, rows: list[TicketRow]) -> None:
+        if generation != self._generation:
+            return
+        self._pending.discard(found.waited)
+        self._loaded(generation, found.page, rows)
+        self._following = None
+        if found.position is None:
+            self._say_left(found.number)
+        else:
+            self._move_cursor(found.position + self.cursor - found.anchor)
+        self._remember_ticket()
+
+    def _move_cursor(self, index: int) -> None:
+        if self.total:
+            self.cursor = max(0, min(self.total - 1, index))
+
+    def _say_left(self, number: int | None) -> None:
+        if number != self.left:
+            self.left = number
+            self.post_message(self.Left(number))
+
     def _loaded(self, generation: int, page: int, rows: list[TicketRow]) -> None:
         if generation != self._generation:
             return
@@ -273,7 +361,7 @@ class TicketList(ScrollView, can_focus=True):
 
     def render_line(self, y: int) -> Strip:
         width = self.size.width
-        columns = layout(width, self.number_width)
+        columns = layout(width, self.number_width, self.pinned)
         if y == 0:
             style = self.get_component_rich_style("ticket-list--header")
             text = " " + " ".join(fit(c.title, w) for c, w in columns)
@@ -332,8 +420,10 @@ class TicketList(ScrollView, can_focus=True):
             self.refresh(Region(0, y, self.size.width, 1))
 
     def _move_to(self, index: int) -> None:
-        if self.total:
-            self.cursor = max(0, min(self.total - 1, index))
+        """The person moves the cursor (a key, a click)."""
+        if self.left is not None:
+            self._say_left(None)
+        self._move_cursor(index)
 
     def action_cursor_down(self) -> None:
         self._move_to(self.cursor + 1)
@@ -363,9 +453,35 @@ class TicketList(ScrollView, can_focus=True):
         self._refresh_row(self.cursor - 1)
 
     def clear_marks(self) -> None:
-        self.marked.clear()
+        self.set_marks(())
+
+    def set_marks(self, numbers: Iterable[int]) -> None:
+        self.marked = set(numbers)
         self.post_message(self.MarksChanged())
         self.refresh()
+
+    def action_mark_all(self) -> None:
+        """Mark every ticket in this view (the first `MARK_ALL` of a bigger one, as said);
+        pressed again when they are all marked, unmark them."""
+        source, total = self._source, self.total
+        if source is None or not total:
+            return
+
+        def work() -> None:
+            numbers = [row.number for row in source.page(0, MARK_ALL, None)]
+            self.app.call_from_thread(self._mark_all, source, numbers, total)
+
+        self.run_worker(work, thread=True, group="ticket-marks", exit_on_error=False)
+
+    def _mark_all(self, source: RowSource, numbers: list[int], total: int) -> None:
+        if source is not self._source:
+            return  # another view meanwhile
+        if numbers and self.marked >= set(numbers):
+            self.clear_marks()
+            return
+        self.set_marks(self.marked | set(numbers))
+        if total > len(numbers):
+            self.notify(f"marked the first {len(numbers):,} of {total:,} tickets in this view")
 
     def action_open(self) -> None:
         row = self.current_row()
