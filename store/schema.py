@@ -8,7 +8,7 @@ from collections.abc import Callable
 import peewee
 
 from store import dialect
-from store.models import ALL_MODELS, MAIL_MODELS, SchemaVersion
+from store.models import ALL_MODELS, DESK_MODELS, MAIL_MODELS, SchemaVersion
 
 
 def _v1_initial(db: peewee.Database) -> None:
@@ -102,6 +102,15 @@ def _v7_search_folds_letters(db: peewee.Database) -> None:
     dialect.rebuild_search(db)
 
 
+def _v8_drafts_and_presence(db: peewee.Database) -> None:
+    """Drafts kept per person and ticket, and presence on tickets. On PostgreSQL a change of
+    presence (not a heartbeat, which moves only `seen_at`) sends the change signal, as an
+    audit event does; on SQLite every commit moves the signal already."""
+    db.create_tables(DESK_MODELS)
+    if not dialect.is_sqlite(db):
+        db.execute_sql(dialect.POSTGRES_PRESENCE_SIGNAL)
+
+
 MIGRATIONS: list[tuple[int, Callable[[peewee.Database], None]]] = [
     (1, _v1_initial),
     (2, _v2_search),
@@ -110,6 +119,7 @@ MIGRATIONS: list[tuple[int, Callable[[peewee.Database], None]]] = [
     (5, _v5_ticket_numbers_never_reused),
     (6, _v6_postgres_parity),
     (7, _v7_search_folds_letters),
+    (8, _v8_drafts_and_presence),
 ]
 
 LATEST = MIGRATIONS[-1][0]

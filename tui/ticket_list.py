@@ -158,6 +158,8 @@ class TicketList(ScrollView, can_focus=True):
         self._counting = False
         self._rich_base: Style | None = None
         self.marked: set[int] = set()
+        # Someone else on a ticket (`tui.presence.MARKERS`), shown in its mark cell unless marked.
+        self.present: dict[int, str] = {}
         # Grows to the widest ticket number read, never shrinks: columns do not jump about.
         self.number_width = MIN_NUMBER
         self.pages_loaded = 0  # how many pages were read: the benchmark and tests watch it
@@ -292,7 +294,7 @@ class TicketList(ScrollView, can_focus=True):
         now = self._now()
         marked = row.number in self.marked
         mark_style = base + self.get_component_rich_style("ticket-list--marked")
-        segments = [Segment("●" if marked else " ", mark_style)]
+        segments = [Segment("●" if marked else self.present.get(row.number, " "), mark_style)]
         for column, cell_width in columns:
             style = base
             if column.title == "" and row.private:
@@ -361,6 +363,11 @@ class TicketList(ScrollView, can_focus=True):
         self.post_message(self.MarksChanged())
         self._move_to(self.cursor + 1)
         self._refresh_row(self.cursor - 1)
+
+    def show_present(self, markers: dict[int, str]) -> None:
+        if markers != self.present:
+            self.present = markers
+            self.refresh()
 
     def clear_marks(self) -> None:
         self.marked.clear()
