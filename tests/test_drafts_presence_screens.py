@@ -153,7 +153,7 @@ async def test_sending_or_discarding_deletes_the_draft(demo: str) -> None:
         assert drafts_of(demo, "tom") == {(number, "note"): "never mind"}
         await pilot.press("D", "y")
         await settle(pilot)
-        assert drafts_of(demo, "tom") == {} and pilot.app.drafts == {}
+        assert drafts_of(demo, "tom") == {} and screen.drafts == {}
         # Emptying the text and closing the composer discards too.
         await pilot.press("N", *"again", "escape")
         await settle(pilot)
