@@ -4,8 +4,7 @@ wakes other sessions' live feeds when it changes, and not when it only beats."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import Any
 
 import peewee
@@ -16,6 +15,7 @@ from access.live import ChangeFeed
 from access.views import TicketQuery
 from store.models import Draft, Presence, Ticket, utcnow
 from store.schema import LATEST
+from tests.test_gate_statements import statements
 
 
 def shared_ticket(gate_for: Callable[[str], Gate]) -> int:
@@ -30,20 +30,6 @@ def hidden_from_ali(gate_for: Callable[[str], Gate]) -> int:
     ali_sees = {r.number for r in gate_for("ali").list_tickets(TicketQuery(), limit=1000)}
     rows = gate_for("tom").list_tickets(TicketQuery(), limit=200)
     return next(r.number for r in rows if r.number not in ali_sees)
-
-
-@contextmanager
-def statements(db: peewee.Database, monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
-    run: list[str] = []
-    execute_sql = db.execute_sql
-
-    def counting(sql: str, *args: Any, **kwargs: Any) -> Any:
-        run.append(sql)
-        return execute_sql(sql, *args, **kwargs)
-
-    with monkeypatch.context() as patch:
-        patch.setattr(db, "execute_sql", counting)
-        yield run
 
 
 def test_migration_8_is_the_latest(demo_db: peewee.Database) -> None:
