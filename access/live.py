@@ -2,10 +2,11 @@
 
 `ChangeFeed.poll()` costs one query of the store's change signal when nothing happened (none
 where the database pushes the signal and the poll waits for it); when something did, one more
-read of the new audit events, summed up as `Changes` so each screen reads again only what
-concerns it. Refused attempts (`denied.*`) change nothing and are left out, and so are the
-session's own changes (`access.own_changes`), except that its own changes of grants still have
-what it may do read again.
+read of the new audit events and one of the presence counter (`store.changes.presence_mark`),
+summed up as `Changes` so each screen reads again only what concerns it. Refused attempts
+(`denied.*`) change nothing and are left out, and so are the session's own changes
+(`access.own_changes`), except that its own changes of grants still have what it may do read
+again.
 """
 
 from __future__ import annotations

@@ -106,7 +106,8 @@ class PresenceDesk(GateBase):
         ).execute()
 
     def still_on_ticket(self, number: int) -> bool:
-        """The heartbeat: the caller is still on ticket `number` (one statement; wakes nobody).
+        """The heartbeat: the caller is still on ticket `number` (one statement after the
+        grants; it moves only `seen_at`, so it wakes nobody).
         False when they are not there, or may no longer open it."""
         grants = self.grants()
         visible = Ticket.select(Ticket.number).where(
