@@ -2,6 +2,7 @@
 
 from access.audit_log import AuditLog
 from access.bulk import Assignees, BulkTickets
+from access.drafts import Drafts
 from access.errors import (
     AccessError,
     Conflict,
@@ -15,6 +16,7 @@ from access.errors import (
 from access.explain import Explanation
 from access.mail.desk import MailDesk
 from access.people import PeopleAdmin
+from access.presence import PresenceDesk
 from access.reports import Reports
 from access.roles import RoleAdmin
 from access.sources import SourceAdmin
@@ -34,6 +36,8 @@ class Gate(
     Explanation,
     Reports,
     MailDesk,
+    Drafts,
+    PresenceDesk,
 ):
     """Everything one person may ask of Ticketty. Build one per person:
     `Gate(db, "ada")`; it raises `UnknownPerson` for an unknown or inactive name."""

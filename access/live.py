@@ -2,10 +2,11 @@
 
 `ChangeFeed.poll()` costs one query of the store's change signal when nothing happened (none
 where the database pushes the signal and the poll waits for it); when something did, one more
-read of the new audit events, summed up as `Changes` so each screen reads again only what
-concerns it. Refused attempts (`denied.*`) change nothing and are left out, and so are the
-session's own changes (`access.own_changes`), except that its own changes of grants still have
-what it may do read again.
+read of the new audit events and one of the presence counter (`store.changes.presence_mark`),
+summed up as `Changes` so each screen reads again only what concerns it. Refused attempts
+(`denied.*`) change nothing and are left out, and so are the session's own changes
+(`access.own_changes`), except that its own changes of grants still have what it may do read
+again.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from access.own_changes import OwnChanges
-from store.changes import ChangeSignal, events_after, newest_event, signal_for
+from store.changes import ChangeSignal, events_after, newest_event, presence_mark, signal_for
 from store.models import database_proxy
 
 # Changes of these kinds may change what someone may see or do: a role's permissions or scope,
@@ -24,19 +25,21 @@ GRANT_KINDS = frozenset({"role", "person", "usergroup", "source"})
 @dataclass(frozen=True)
 class Changes:
     """What others changed: the tickets touched, and the kinds of everything else touched;
-    `own_grants` when the session itself changed something of `GRANT_KINDS`."""
+    `own_grants` when the session itself changed something of `GRANT_KINDS`; `presence` when
+    someone (the session too) opened, left or began or stopped writing on a ticket."""
 
     tickets: frozenset[int]
     kinds: frozenset[str]
     people: frozenset[int]
     own_grants: bool = False
+    presence: bool = False
 
     def touches(self, *kinds: str) -> bool:
         return not self.kinds.isdisjoint(kinds)
 
     @property
     def by_others(self) -> bool:
-        return bool(self.kinds)
+        return bool(self.kinds) or self.presence
 
     @property
     def grants_may_differ(self) -> bool:
@@ -54,6 +57,7 @@ class ChangeFeed:
         self._own = own or OwnChanges()
         self._own.follow()
         self.head = newest_event() if head is None else head
+        self.presence = presence_mark()
         self.asked = 0  # polls: one question to the signal each
         self.read = 0  # polls that also read new audit events
 
@@ -69,10 +73,12 @@ class ChangeFeed:
         if not self._signal.moved(wait):
             return None
         self.read += 1
+        presence = self._presence_moved()
         events = events_after(self.head)
-        if not events:
+        if not events and not presence:
             return None
-        self.head = events[-1].id
+        if events:
+            self.head = events[-1].id
         others, own_kinds = [], set()
         for event in events:
             if event.action.startswith("denied."):
@@ -82,7 +88,7 @@ class ChangeFeed:
             else:
                 others.append(event)
         own_grants = not own_kinds.isdisjoint(GRANT_KINDS)
-        if not others and not own_grants:
+        if not others and not own_grants and not presence:
             return None
         return Changes(
             tickets=frozenset(e.ticket for e in others if e.ticket is not None),
@@ -91,7 +97,13 @@ class ChangeFeed:
                 e.target_id for e in others if e.target_kind == "person" and e.target_id
             ),
             own_grants=own_grants,
+            presence=presence,
         )
+
+    def _presence_moved(self) -> bool:
+        mark = presence_mark()
+        moved, self.presence = mark != self.presence, mark
+        return moved
 
     def close(self) -> None:
         """From the thread that polled: the signal's connection and the thread's own close."""

@@ -31,6 +31,7 @@ from access.catalogue import (
     USERGROUPS_LIST,
     PermissionKey,
 )
+from access.drafts import drop_sent_draft
 from access.errors import Conflict, InvalidInput, NoChange, NotFound, PermissionDenied
 from access.follow_ups import follow_up_links, start_follow_up
 from access.gate import GateBase, conflict_if_stale
@@ -590,6 +591,7 @@ class TicketDesk(GateBase):
                     if kind == "reply":
                         self._reply_still_right(ticket, seen)
                     expected = ticket.version
+                drop_sent_draft(grants.person_id, number, permission)  # rolled back with it
                 changes: dict[peewee.Field, Any] = {}
                 if kind == "customer":
                     if ticket.status == FINAL_STATUS:

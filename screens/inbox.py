@@ -25,6 +25,7 @@ from access.catalogue import (
     USERGROUPS_FIELDS,
     PermissionKey,
 )
+from access.presence import PresenceView
 from access.views import (
     INBOX_DEFAULT,
     BulkOutcome,
@@ -37,11 +38,16 @@ from access.vocabulary import TICKET_PRIORITIES, TICKET_STATUSES
 from tui.footer import KeyFooter
 from tui.inbox_summary import ORDER_LABELS, ListState, summary_items, wrap
 from tui.live import OthersChanged
+from tui.presence import MARKERS, PresenceReader
 from tui.safe_text import as_text, one_line
 from tui.screen import Action, TickettyScreen
 from tui.ticket_changes import apply_change, choose_value, still_to_do
 from tui.ticket_list import TicketList
 from tui.widgets import ChecklistModal, PickerModal, PromptModal
+
+
+def _present_views(present: dict[int, PresenceView]) -> list[PresenceView]:
+    return list(present.values())
 
 
 class GateRowSource:
@@ -150,6 +156,9 @@ class InboxScreen(TickettyScreen[None]):
         self._source = GateRowSource(self.gate, self.query_filter)
         self._total = 0
         self._away = False
+        self.presence = PresenceReader(
+            self, self.app.run_gate, self.gate.others_present, _present_views, self._show_present
+        )
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -163,6 +172,7 @@ class InboxScreen(TickettyScreen[None]):
         tickets = self.query_one(TicketList)
         tickets.set_source(self._source, opening.first_page)
         tickets.focus()
+        self.call_after_refresh(self.presence.read)
 
     # --------------------------------------------------------------- refresh
 
@@ -170,6 +180,8 @@ class InboxScreen(TickettyScreen[None]):
         """Tickets, their groups or sources, or what the person may see changed: read the
         rows in view again (hidden under another screen, the inbox reads them on its return)."""
         changes = message.changes
+        if changes.presence or changes.grants_may_differ:
+            self.presence.read()
         concerned = changes.tickets or changes.touches("usergroup", "source")
         if self.is_current and (concerned or changes.grants_may_differ):
             self.query_one(TicketList).reload()
@@ -185,6 +197,10 @@ class InboxScreen(TickettyScreen[None]):
         if self._away:
             self._away = False
             self.query_one(TicketList).reload()
+
+    def _show_present(self, present: dict[int, PresenceView]) -> None:
+        markers = {number: MARKERS[view.state] for number, view in present.items()}
+        self.query_one(TicketList).show_present(markers)
 
     def on_ticket_list_counted(self, message: TicketList.Counted) -> None:
         self._total = message.total

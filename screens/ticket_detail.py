@@ -2,8 +2,9 @@
 messages, replies and internal notes told apart. Actions follow what the gate allows on it.
 
 The screen follows others' changes (`tui.live`) and says what changed since it was last read.
-A reply or note is never lost: closing the composer keeps the text (per ticket, for the
-session), and a send that a change made wrong keeps it too, to be sent again with one key.
+A reply or note is never lost: it is saved as a draft as it is typed (`tui.ticket_watch`),
+closing the composer keeps it, and a send that a change made wrong keeps it too, to be sent
+again with one key. The screen also says who else has the ticket open or writes on it.
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ from access.views import (
 from access.vocabulary import CLOSED, MESSAGE_LABELS
 from tui.app import describe_error
 from tui.composer import Composed, ComposeModal
+from tui.drafts import SafeQuestion
 from tui.follow_up_text import follow_up_fields
 from tui.footer import KeyFooter
 from tui.live import OthersChanged
@@ -48,6 +50,7 @@ from tui.mail_text import attachment_text, delivery_text
 from tui.safe_text import as_text, one_line
 from tui.screen import Action, TickettyScreen
 from tui.ticket_changes import apply_change, choose_value
+from tui.ticket_watch import TicketWatch, ticket_watch_lines
 from tui.widgets import PickerModal, TextModal
 
 
@@ -64,6 +67,7 @@ class TicketDetailScreen(TickettyScreen[None]):
         Action("p", "priority", "Priority", "detail.priority", TICKETS_CHANGE_STATUS, show=False),
         Action("c", "close", "Close", "detail.close", TICKETS_CLOSE),
         Action("ctrl+s", "send_kept", "Send kept text", "detail.send_kept"),
+        Action("D", "discard_draft", "Discard draft", "detail.discard_draft", show=False),
         Action("ctrl+r", "reload", "Reload", "detail.reload", show=False),
         Action("h", "history", "History", "detail.history", AUDIT_VIEW, show=False),
         Action("T", "requester_tickets", "Requester's tickets", "detail.requester", show=False),
@@ -110,11 +114,13 @@ class TicketDetailScreen(TickettyScreen[None]):
         self.began_on: dict[str, Seen] = {}
         self.changed_text = ""  # what changed meanwhile, as the screen says it
         self.shown: dict[int, tuple[MessageView, Static]] = {}  # by message id, in order
+        self.ticket_watch = TicketWatch(self, number)  # drafts and presence
 
     def compose(self) -> ComposeResult:
         yield Header()
         with VerticalScroll(id="conversation"):
             yield Static("", id="changed", classes="changed")
+            yield from ticket_watch_lines()
             yield Static("Loading…", id="fields", classes="fields")
         yield KeyFooter()
 
@@ -131,8 +137,12 @@ class TicketDetailScreen(TickettyScreen[None]):
             gone = isinstance(exc, NotFound)
             self.post_message(self.Loaded(None, describe_error(exc), tell=tell, gone=gone))
 
+    def on_unmount(self) -> None:
+        self.ticket_watch.left()
+
     def on_others_changed(self, message: OthersChanged) -> None:
         changes = message.changes
+        self.ticket_watch.others_changed(changes)
         if (
             self.number in changes.tickets
             or changes.touches("usergroup", "field", "source")
@@ -153,6 +163,7 @@ class TicketDetailScreen(TickettyScreen[None]):
         if message.detail is None:
             if message.gone:
                 self.detail = None
+                self.ticket_watch.loaded(None)
                 self._say_changed(f"#{self.number} was deleted or is no longer yours to see")
                 self.refresh_bindings()
             self.notify(one_line(message.refused), severity="error", timeout=6)
@@ -167,6 +178,7 @@ class TicketDetailScreen(TickettyScreen[None]):
         self.title = f"#{detail.row.number} {one_line(detail.row.subject)}"
         self.query_one("#fields", Static).update(self._fields(detail))
         self._show_messages(detail.messages)
+        self.ticket_watch.loaded(detail)
         self.refresh_bindings()
 
     def _show_messages(self, messages: tuple[MessageView, ...]) -> None:
@@ -240,6 +252,8 @@ class TicketDetailScreen(TickettyScreen[None]):
         if action == "send_kept":
             needed = TICKETS_REPLY if self.kept == "reply" else TICKETS_NOTE
             return self.kept is not None and self.allows(needed)
+        if action == "discard_draft":
+            return any((self.number, kind) in self.drafts for kind in ("reply", "note"))
         return super().check_action(action, parameters)
 
     def allows(self, permission: str) -> bool:
@@ -269,7 +283,9 @@ class TicketDetailScreen(TickettyScreen[None]):
         stops it (the gate's rule)."""
         write = self.gate.reply if kind == "reply" else self.gate.note
         try:
-            write(self.number, text, seen=seen)
+            self.app.draft_keeper.send(
+                (self.number, kind), lambda: write(self.number, text, seen=seen)
+            )
         except Exception as exc:  # shown to the person, never a crash
             conflict = isinstance(exc, Conflict)
             self.post_message(self.Sent(kind, describe_error(exc), conflict=conflict))
@@ -277,8 +293,8 @@ class TicketDetailScreen(TickettyScreen[None]):
         self.post_message(self.Sent(kind))
 
     def on_ticket_detail_screen_sent(self, message: Sent) -> None:
+        self.ticket_watch.show_notice()
         if not message.refused:
-            self.drafts.pop((self.number, message.kind), None)
             self.kept = None
             self.refresh_bindings()
             closed = self.detail is not None and self.detail.row.status == CLOSED
@@ -303,12 +319,10 @@ class TicketDetailScreen(TickettyScreen[None]):
         label = "Reply" if kind == "reply" else "Internal note"
 
         def done(composed: Composed | None) -> None:
+            self.ticket_watch.composed(kind, composed)
+            self.refresh_bindings()
             if composed is None:
                 return
-            if composed.text.strip():
-                self.drafts[(self.number, kind)] = composed.text
-            else:
-                self.drafts.pop((self.number, kind), None)
             if composed.send and kind in self.began_on:
                 self.send(kind, composed.text, self.began_on[kind])
 
@@ -319,13 +333,29 @@ class TicketDetailScreen(TickettyScreen[None]):
         note = self.changed_text if self.kept == kind else ""
         editor = self.app.config.editor_command
         title = f"{label} on #{self.number}"
-        self.app.push_screen(ComposeModal(title, editor, draft, note), done)
+        typed = self.ticket_watch.writing(kind)
+        self.app.push_screen(ComposeModal(title, editor, draft, note, typed), done)
 
     def action_send_kept(self) -> None:
         """Send again the text a change stopped, now that the screen shows that change."""
         text = self.drafts.get((self.number, self.kept or ""), "")
         if self.kept is not None and self.detail is not None and text.strip():
             self.send(self.kept, text, self.detail.seen)
+
+    def action_discard_draft(self) -> None:
+        """Throw away the kept draft(s) of this ticket, once the person says so (No is the
+        default: a draft is work)."""
+        kinds = [kind for kind in ("reply", "note") if (self.number, kind) in self.drafts]
+
+        def answered(discard: bool | None) -> None:
+            if discard:
+                for kind in kinds:
+                    self.app.draft_keeper.discard((self.number, kind))
+                self.ticket_watch.show_notice()
+                self.refresh_bindings()
+
+        question = f"Discard your {' and '.join(kinds)} draft on #{self.number}?"
+        self.app.push_screen(SafeQuestion(question), answered)
 
     def action_back(self) -> None:
         self.app.pop_screen()

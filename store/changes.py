@@ -17,7 +17,7 @@ import peewee
 
 from store.db import DatabaseError
 from store.dialect import CHANGE_CHANNEL
-from store.models import AuditEvent
+from store.models import AuditEvent, Presence
 from store.rows import tuple_rows
 
 if TYPE_CHECKING:
@@ -115,6 +115,12 @@ def signal_for(db: peewee.Database) -> ChangeSignal:
 
 def newest_event() -> int:
     return AuditEvent.select(peewee.fn.MAX(AuditEvent.id)).scalar() or 0
+
+
+def presence_mark() -> int:
+    """The presence counter: it moves whenever someone opens, leaves or starts or stops
+    writing on a ticket (`store.models.Presence`)."""
+    return Presence.select(peewee.fn.MAX(Presence.seq)).scalar() or 0
 
 
 class ChangeEvent(NamedTuple):

@@ -148,6 +148,14 @@ POSTGRES_CHANGE_SIGNAL = (
     "FOR EACH STATEMENT EXECUTE FUNCTION ticketty_notify_change()",
 )
 
+# Presence rows changing wake the sessions that show presence; a heartbeat (an UPDATE of
+# `seen_at` alone) does not.
+POSTGRES_PRESENCE_SIGNAL = (
+    "CREATE OR REPLACE TRIGGER presence_change_signal "
+    "AFTER INSERT OR DELETE OR UPDATE OF seq ON presence "
+    "FOR EACH STATEMENT EXECUTE FUNCTION ticketty_notify_change()"
+)
+
 # The rebuild folds with a function it registers on its own connection (`rebuild_search`):
 # str.translate over every ticket's text costs a sixth of the triggers' replace() chains.
 _FOLD_FUNCTION = "ticketty_fold"

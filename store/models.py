@@ -365,6 +365,44 @@ class MailFailure(BaseModel):
         indexes = ((("source", "digest"), True),)
 
 
+class Draft(BaseModel):
+    """A reply or note a person is writing on a ticket, saved as it is typed; private to them
+    (no audit event: it is scratch, and what is sent is audited as it always was)."""
+
+    id = AutoField()
+    person_id: int
+    ticket_id: int
+
+    person = ForeignKeyField(Person, on_delete="CASCADE", index=False)
+    ticket = ForeignKeyField(Ticket, on_delete="CASCADE")
+    kind = TextField()  # reply or note
+    body = TextField()
+    saved_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("person", "ticket", "kind"), True),)
+
+
+class Presence(BaseModel):
+    """Who has a ticket open or is writing on it. `seq` is taken from a counter that only
+    grows (the table's highest `seq` plus one) on every change others should see, so a session
+    woken by a commit learns with one `MAX(seq)` whether presence changed; a heartbeat only
+    moves `seen_at`, and a row whose `seen_at` is old is no presence (its session died)."""
+
+    id = AutoField()
+    person_id: int
+    ticket_id: int
+
+    person = ForeignKeyField(Person, on_delete="CASCADE", index=False)
+    ticket = ForeignKeyField(Ticket, on_delete="CASCADE")
+    state = TextField()  # open, reply, note; "" once the screen is left
+    seen_at = DateTimeField(default=utcnow)
+    seq = BigIntegerField(index=True)
+
+    class Meta:
+        indexes = ((("person", "ticket"), True),)
+
+
 class SchemaVersion(BaseModel):
     version = IntegerField(primary_key=True)
     applied_at = DateTimeField(default=utcnow)
@@ -396,3 +434,6 @@ MAIL_MODELS: list[type[BaseModel]] = [
     QuarantinedMail,
     MailFailure,
 ]
+
+# Migration 8: what people are writing and where they are.
+DESK_MODELS: list[type[BaseModel]] = [Draft, Presence]

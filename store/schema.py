@@ -10,6 +10,7 @@ import peewee
 from store import dialect
 from store.models import (
     ALL_MODELS,
+    DESK_MODELS,
     MAIL_MODELS,
     MailAccount,
     MailFailure,
@@ -111,6 +112,15 @@ def _v7_search_folds_letters(db: peewee.Database) -> None:
     dialect.rebuild_search(db)
 
 
+def _v8_drafts_and_presence(db: peewee.Database) -> None:
+    """Drafts kept per person and ticket, and presence on tickets. On PostgreSQL a change of
+    presence (not a heartbeat, which moves only `seen_at`) sends the change signal, as an
+    audit event does; on SQLite every commit moves the signal already."""
+    db.create_tables(DESK_MODELS)
+    if not dialect.is_sqlite(db):
+        db.execute_sql(dialect.POSTGRES_PRESENCE_SIGNAL)
+
+
 def _v10_mail_secrets_and_floods(db: peewee.Database) -> None:
     """Each mail account records the server its passwords were set for (the accounts there are
     taken as set for their servers of now), and a sender's recent messages are counted through
@@ -153,6 +163,7 @@ MIGRATIONS: list[tuple[int, Callable[[peewee.Database], None]]] = [
     (5, _v5_ticket_numbers_never_reused),
     (6, _v6_postgres_parity),
     (7, _v7_search_folds_letters),
+    (8, _v8_drafts_and_presence),
     (10, _v10_mail_secrets_and_floods),
     (11, _v11_mail_robustness),
 ]

@@ -24,7 +24,9 @@ from access import AccessError, Gate, UnknownPerson
 from access.views import INBOX_DEFAULT, TicketRow
 from store.models import utcnow
 from tui.config import Config
+from tui.drafts import DraftKeeper, SafeQuestion, quit_question
 from tui.live import LiveChange, OthersChanged, SessionEnded, Watcher
+from tui.presence import PresenceKeeper
 from tui.safe_text import one_line
 from tui.widgets import TextModal, key_table
 
@@ -92,12 +94,15 @@ class TickettyApp(App[int]):
         self.opening = Opening.read(gate)
         self.permissions = self.opening.permissions
         self.watcher = Watcher(self, gate, self.opening.last_change, refresh_seconds)
-        # Replies and notes being written, per (ticket, kind), kept for the session.
-        self.drafts: dict[tuple[int, str], str] = {}
+        # Replies and notes being written, per (ticket, kind), saved as they are typed.
+        self.draft_keeper = DraftKeeper(self, gate, self._run_quietly)
+        self.drafts = self.draft_keeper.texts
+        self.presence: PresenceKeeper | None = None  # once the app runs (it keeps a timer)
 
     def on_mount(self) -> None:
         self.set_keymap(self.config.keymap)
         self.sub_title = one_line(self.gate.username)
+        self.presence = PresenceKeeper(self, self.gate, self._run_quietly)
         self.push_screen(self.home_screen())
         # A thread of its own, not a worker: it runs as long as the app, and tests that wait
         # for the app's workers to finish would wait for ever.
@@ -126,6 +131,35 @@ class TickettyApp(App[int]):
     def end_session(self, reason: str) -> None:
         """The person can no longer act (deactivated while connected): say so and end."""
         self.exit(4, return_code=4, message=f"ticketty: {one_line(reason)}; the session ends")
+
+    def _run_quietly(self, call: Callable[[], None]) -> None:
+        """Drafts and presence: in a thread of their own group, refusals said as any are."""
+        self.run_gate(call, group="session")
+
+    async def action_quit(self) -> None:
+        """Quit; when drafts are kept, only once the person says so (No is the default)."""
+        self.run_gate(self.gate.my_drafts, self._quit_unless_drafts, failed=self._exit_anyway)
+
+    def _quit_unless_drafts(self, drafts: list[Any]) -> None:
+        def answered(quit_anyway: bool | None) -> None:
+            if quit_anyway:
+                self._leave_then_exit()
+
+        if drafts:
+            self.push_screen(SafeQuestion(quit_question(drafts)), answered)
+        else:
+            self._leave_then_exit()
+
+    def _leave_then_exit(self) -> None:
+        """Say the session left its tickets, then end (the presence would expire anyway)."""
+        presence = self.presence
+        if presence is None or not presence.states:
+            self.exit()
+            return
+        self.run_gate(presence.leave_all, lambda _: self.exit(), failed=self._exit_anyway)
+
+    def _exit_anyway(self, _: Exception) -> None:
+        self.exit()
 
     def run_gate(
         self,

@@ -4,6 +4,7 @@ because Textual's text area is the largest widget to import and only the ticket 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import ClassVar
@@ -37,13 +38,22 @@ class ComposeModal(ModalScreen[Composed]):
         Binding("ctrl+e", "editor", "$EDITOR", priority=True, id="compose.editor"),
     ]
 
-    def __init__(self, title: str, editor: str | None, text: str = "", note: str = "") -> None:
-        """`text`: a draft to go on with; `note`: a line above it (what changed meanwhile)."""
+    def __init__(
+        self,
+        title: str,
+        editor: str | None,
+        text: str = "",
+        note: str = "",
+        typed: Callable[[str], None] | None = None,
+    ) -> None:
+        """`text`: a draft to go on with; `note`: a line above it (what changed meanwhile);
+        `typed`: told the text after each change (to save it as a draft)."""
         super().__init__()
         self.title_text = title
         self.editor = editor
         self.text = text
         self.note = note
+        self.typed = typed
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="modal-box compose-box"):
@@ -58,6 +68,10 @@ class ComposeModal(ModalScreen[Composed]):
         if action == "editor":
             return self.editor is not None
         return True
+
+    def on_text_area_changed(self, event: TextArea.Changed) -> None:
+        if self.typed is not None:
+            self.typed(event.text_area.text)
 
     def action_send(self) -> None:
         text = self.query_one(TextArea).text

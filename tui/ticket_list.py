@@ -195,6 +195,8 @@ class TicketList(ScrollView, can_focus=True):
         # changes re-sort the list (and keys pressed meanwhile move on from the ticket).
         self._following: tuple[int, int] | None = None
         self.left: int | None = None  # the followed ticket that left the list, as said
+        # Someone else on a ticket (`tui.presence.MARKERS`), shown in its mark cell unless marked.
+        self.present: dict[int, str] = {}
         # Grows to the widest ticket number read, never shrinks: columns do not jump about.
         self.number_width = MIN_NUMBER
         self.pinned = ""  # the title of a column kept on a narrow screen: the sort's
@@ -380,7 +382,7 @@ class TicketList(ScrollView, can_focus=True):
         now = self._now()
         marked = row.number in self.marked
         mark_style = base + self.get_component_rich_style("ticket-list--marked")
-        segments = [Segment("●" if marked else " ", mark_style)]
+        segments = [Segment("●" if marked else self.present.get(row.number, " "), mark_style)]
         for column, cell_width in columns:
             style = base
             if column.title == "" and row.private:
@@ -451,6 +453,11 @@ class TicketList(ScrollView, can_focus=True):
         self.post_message(self.MarksChanged())
         self._move_to(self.cursor + 1)
         self._refresh_row(self.cursor - 1)
+
+    def show_present(self, markers: dict[int, str]) -> None:
+        if markers != self.present:
+            self.present = markers
+            self.refresh()
 
     def clear_marks(self) -> None:
         self.set_marks(())

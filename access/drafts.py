@@ -1,0 +1,131 @@
+"""Drafts: the reply or note a person is writing on a ticket, saved as they type, so that a
+quit, a crash or a dropped connection loses nothing.
+
+A draft is the writer's own: every method reads and writes only the caller's drafts, and only
+on a ticket they can still see with the right to write that kind there. Saving is one
+statement (the rights are part of the upsert's SELECT), run often and cheaply; it writes no
+audit event, because a draft is scratch. Sending a reply or note deletes the draft of that kind
+in the same transaction (`drop_sent_draft`); a deactivated person's drafts stay, read by
+nobody.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import NamedTuple
+
+import peewee
+
+from access import scope
+from access.catalogue import TICKETS_NOTE, TICKETS_REPLY, PermissionKey
+from access.errors import InvalidInput, NotFound, PermissionDenied
+from access.gate import GateBase
+from access.grants import Grants
+from store.models import Draft, Ticket, utcnow
+from store.rows import tuple_rows
+
+DRAFT_KINDS: dict[str, PermissionKey] = {"reply": TICKETS_REPLY, "note": TICKETS_NOTE}
+MAX_DRAFT = 200_000  # the longest message the gate takes (access.tickets.MAX_BODY)
+
+
+class DraftView(NamedTuple):
+    ticket: int
+    kind: str  # reply or note
+    body: str
+    saved_at: datetime
+
+
+def may_write(grants: Grants, kind: str) -> scope.Predicate:
+    """The tickets on which the person may write `kind`: the permission where it counts, and
+    for a reply also their own ticket as its requester (their message to it)."""
+    if kind not in DRAFT_KINDS:
+        raise InvalidInput(f"{kind!r} is not a kind of draft (reply or note)")
+    writable = scope.may(grants, DRAFT_KINDS[kind])
+    if kind == "reply":
+        writable = writable | (scope.visible(grants) & (Ticket.requester == grants.person_id))
+    return writable
+
+
+def drop_sent_draft(person_id: int, number: int, permission: PermissionKey) -> None:
+    """Inside the transaction that sends a reply or note (`permission` says which) on ticket
+    `number`: that draft is sent."""
+    kind = next(k for k, needed in DRAFT_KINDS.items() if needed == permission)
+    Draft.delete().where(
+        (Draft.person == person_id) & (Draft.ticket == number) & (Draft.kind == kind)
+    ).execute()
+
+
+class Drafts(GateBase):
+    """The caller's own drafts."""
+
+    def save_draft(self, number: int, kind: str, body: str) -> None:
+        """Keep `body` as the caller's draft of `kind` on ticket `number` (an empty text is no
+        draft: it deletes the one kept). One upsert, whose SELECT carries the rights."""
+        if not body.strip():
+            self.discard_draft(number, kind)
+            return
+        if len(body) > MAX_DRAFT:
+            raise InvalidInput(f"the message is longer than {MAX_DRAFT} characters")
+        grants = self.grants()
+        row = Ticket.select(
+            peewee.Value(grants.person_id),
+            Ticket.number,
+            peewee.Value(kind),
+            peewee.Value(body),
+            peewee.Value(utcnow()),
+        ).where((Ticket.number == number) & may_write(grants, kind))
+        saved = (
+            Draft.insert_from(
+                row, [Draft.person, Draft.ticket, Draft.kind, Draft.body, Draft.saved_at]
+            )
+            .on_conflict(
+                conflict_target=[Draft.person, Draft.ticket, Draft.kind],
+                preserve=[Draft.body, Draft.saved_at],
+            )
+            .as_rowcount()
+            .execute()
+        )
+        if not saved:
+            raise self._draft_refused(grants, number, kind)
+
+    def discard_draft(self, number: int, kind: str) -> bool:
+        """Delete the caller's draft of `kind` on `number`, if the ticket is still theirs to
+        see; whether there was one."""
+        grants = self.grants()
+        may_write(grants, kind)  # a known kind
+        if not Ticket.select().where((Ticket.number == number) & scope.visible(grants)).exists():
+            raise NotFound(f"no ticket #{number}")
+        deleted = (
+            Draft.delete()
+            .where(
+                (Draft.person == grants.person_id) & (Draft.ticket == number) & (Draft.kind == kind)
+            )
+            .execute()
+        )
+        return bool(deleted)
+
+    def drafts_on(self, number: int) -> dict[str, DraftView]:
+        """The caller's drafts on ticket `number`, by kind: only kinds they may still write
+        there (the text of a note is not offered to someone who lost the right to note)."""
+        return {d.kind: d for d in self._own_drafts(Draft.ticket == number)}
+
+    def my_drafts(self) -> list[DraftView]:
+        """Every draft the caller keeps on a ticket they may still write it on, newest first."""
+        return self._own_drafts(peewee.SQL("1 = 1"))
+
+    def _own_drafts(self, where: peewee.ColumnBase) -> list[DraftView]:
+        grants = self.grants()
+        kinds = [(Draft.kind == kind) & may_write(grants, kind) for kind in DRAFT_KINDS]
+        query = (
+            Draft.select(Draft.ticket, Draft.kind, Draft.body, Draft.saved_at)
+            .join(Ticket, on=(Draft.ticket == Ticket.number))
+            .where((Draft.person == grants.person_id) & where & (kinds[0] | kinds[1]))
+            .order_by(Draft.saved_at.desc(), Draft.id.desc())
+        )
+        return [DraftView(*row) for row in tuple_rows(query)]
+
+    def _draft_refused(self, grants: Grants, number: int, kind: str) -> Exception:
+        if not Ticket.select().where((Ticket.number == number) & scope.visible(grants)).exists():
+            return NotFound(f"no ticket #{number}")
+        permission = DRAFT_KINDS[kind]
+        return PermissionDenied(f"{grants.username} lacks {permission} on ticket #{number}")

@@ -1,0 +1,215 @@
+"""Drafts and presence as people meet them (Pilot, both backends): a draft typed in one
+session is offered in the next, `q` asks before leaving drafts, sending or discarding deletes
+them, nobody else sees them; two sessions see each other on a ticket, live, and a person who
+cannot see the ticket learns nothing about it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from textual.pilot import Pilot
+
+from access import Gate
+from access.views import INBOX_DEFAULT
+from screens.ticket_detail import TicketDetailScreen
+from store.db import connect
+from tests.tui_support import demo_database, make_app, settle
+from tui.composer import ComposeModal
+from tui.drafts import SafeQuestion
+from tui.ticket_list import TicketList
+
+FAST = 0.05  # the refresh interval of sessions that follow each other
+
+
+@pytest.fixture
+def demo(new_location: Callable[..., str]) -> str:
+    location = new_location("demo.db")
+    demo_database(location)
+    return location
+
+
+def first_ticket(demo: str, user: str = "ali") -> int:
+    """A ticket tom, ola and ali may all reply to (ali serves only Allegro PL)."""
+    gate = Gate(connect(demo), user)
+    rows = gate.list_tickets(INBOX_DEFAULT, limit=100)  # found by `/#N` in the inbox
+    return next(r.number for r in rows if "tickets.reply" in gate.allowed_on(r.number))
+
+
+def drafts_of(demo: str, user: str) -> dict[tuple[int, str], str]:
+    gate = Gate(connect(demo), user)
+    return {(d.ticket, d.kind): d.body for d in gate.my_drafts()}
+
+
+async def until(pilot: Pilot[Any], condition: Callable[[], bool], what: str) -> None:
+    """Wait (up to 30 s) for `condition`, letting the app run meanwhile."""
+    for _ in range(600):
+        if condition():
+            return
+        await pilot.pause(0.05)
+    raise AssertionError(f"waited in vain for {what}")
+
+
+async def open_ticket(pilot: Pilot[Any], number: int) -> TicketDetailScreen:
+    await pilot.press("slash", *f"#{number}", "enter")
+    await settle(pilot)
+    await pilot.press("enter")
+    await settle(pilot)
+    screen = pilot.app.screen
+    assert isinstance(screen, TicketDetailScreen) and screen.number == number
+    return screen
+
+
+def line(screen: TicketDetailScreen, widget_id: str) -> str:
+    widget = screen.query_one(f"#{widget_id}")
+    return str(widget.render()) if widget.display else ""
+
+
+async def test_a_draft_typed_in_one_session_is_offered_in_the_next(demo: str) -> None:
+    number = first_ticket(demo)
+    async with make_app(demo, "tom").run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await open_ticket(pilot, number)
+        await pilot.press("r", *"Your parcel left today")
+        # Saved as typed: the row is there while the composer is still open.
+        await until(
+            pilot,
+            lambda: drafts_of(demo, "tom").get((number, "reply")) == "Your parcel left today",
+            "the draft saved",
+        )
+    # Nobody else reads it.
+    async with make_app(demo, "ola").run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        screen = await open_ticket(pilot, number)
+        assert line(screen, "draft-notice") == ""
+        await pilot.press("r")
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, ComposeModal)
+        assert pilot.app.screen.query_one("#compose-text").text == ""  # type: ignore[attr-defined]
+    async with make_app(demo, "tom").run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        screen = await open_ticket(pilot, number)
+        notice = line(screen, "draft-notice")
+        assert "reply draft of " in notice and "kept, r to continue" in notice
+        await pilot.press("r")
+        await settle(pilot)
+        composer = pilot.app.screen
+        assert isinstance(composer, ComposeModal)
+        assert composer.query_one("#compose-text").text == "Your parcel left today"  # type: ignore[attr-defined]
+
+
+async def test_q_asks_before_leaving_drafts_and_no_is_the_default(demo: str) -> None:
+    number = first_ticket(demo)
+    app = make_app(demo, "tom")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("q")  # no draft: quits at once
+        await settle(pilot)
+    assert app.return_code is not None
+
+    app = make_app(demo, "tom")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await open_ticket(pilot, number)
+        await pilot.press("N", *"courier called twice", "escape")
+        await settle(pilot)
+        await pilot.press("escape", "q")
+        await settle(pilot)
+        question = pilot.app.screen
+        assert isinstance(question, SafeQuestion)
+        assert f"1 draft not sent (#{number} note)" in question.question
+        await pilot.press("enter")  # the default: stay
+        await settle(pilot)
+        assert app.return_code is None and not isinstance(pilot.app.screen, SafeQuestion)
+        await pilot.press("q", "y")
+        await settle(pilot)
+    assert app.return_code == 0
+    assert drafts_of(demo, "tom") == {(number, "note"): "courier called twice"}
+
+
+async def test_sending_or_discarding_deletes_the_draft(demo: str) -> None:
+    number = first_ticket(demo)
+    async with make_app(demo, "tom").run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        screen = await open_ticket(pilot, number)
+        await pilot.press("r", *"Sent at last", "escape")
+        await settle(pilot)
+        assert drafts_of(demo, "tom") == {(number, "reply"): "Sent at last"}
+        assert "your reply is kept" in line(screen, "draft-notice")
+        await pilot.press("r", "ctrl+s")
+        await settle(pilot)
+        assert drafts_of(demo, "tom") == {}
+        assert line(screen, "draft-notice") == ""
+
+        await pilot.press("N", *"never mind", "escape")
+        await settle(pilot)
+        assert drafts_of(demo, "tom") == {(number, "note"): "never mind"}
+        await pilot.press("D")
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, SafeQuestion)
+        await pilot.press("enter")  # No: the draft stays
+        await settle(pilot)
+        assert drafts_of(demo, "tom") == {(number, "note"): "never mind"}
+        await pilot.press("D", "y")
+        await settle(pilot)
+        assert drafts_of(demo, "tom") == {} and screen.drafts == {}
+        # Emptying the text and closing the composer discards too.
+        await pilot.press("N", *"again", "escape")
+        await settle(pilot)
+        assert drafts_of(demo, "tom") == {(number, "note"): "again"}
+        await pilot.press("N", "end", *["backspace"] * 5, "escape")
+        await settle(pilot)
+        assert drafts_of(demo, "tom") == {}
+    bodies = [m.body for m in Gate(connect(demo), "ada").get_ticket(number).messages]
+    assert bodies[-1] == "Sent at last"
+
+
+async def test_two_sessions_see_each_other_on_a_ticket_live(demo: str) -> None:
+    hidden = next(
+        r.number
+        for r in Gate(connect(demo), "tom").list_tickets(INBOX_DEFAULT, limit=200)
+        if r.number not in {x.number for x in Gate(connect(demo), "ali").list_tickets(limit=1000)}
+    )
+    tom_app, ola_app, ali_app = (make_app(demo, u, FAST) for u in ("tom", "ola", "ali"))
+    async with (
+        tom_app.run_test(size=(80, 24)) as tom,
+        ola_app.run_test(size=(80, 24)) as ola,
+        ali_app.run_test(size=(80, 24)) as ali,
+    ):
+        for pilot in (tom, ola, ali):
+            await settle(pilot)
+        ola_list = ola_app.screen.query_one(TicketList)
+        ali_list = ali_app.screen.query_one(TicketList)
+        tom_screen = await open_ticket(tom, hidden)
+        await until(ola, lambda: ola_list.present.get(hidden) == "○", "ola's inbox marker")
+        # ola opens it too: she reads that tom has it open; tom reads that she does.
+        ola_screen = await open_ticket(ola, hidden)
+        await until(ola, lambda: line(ola_screen, "presence") == "tom has it open", "ola's line")
+        await until(tom, lambda: line(tom_screen, "presence") == "ola has it open", "tom's line")
+        await tom.press("r", *"On its way")
+        await until(
+            ola, lambda: line(ola_screen, "presence") == "tom is writing a reply", "writing"
+        )
+        await tom.press("escape")
+        await until(ola, lambda: line(ola_screen, "presence") == "tom has it open", "stopped")
+        await tom.press("escape")  # tom leaves the ticket
+        await until(ola, lambda: line(ola_screen, "presence") == "", "tom gone")
+        # ali, who cannot see the ticket, never had a marker for it.
+        await settle(ali)
+        assert hidden not in ali_list.present
+        assert ali_app.gate.others_on(hidden) == []
+
+
+async def test_a_marker_on_the_inbox_row_goes_when_the_ticket_is_left(demo: str) -> None:
+    number = first_ticket(demo)
+    tom_app, ola_app = make_app(demo, "tom", FAST), make_app(demo, "ola", FAST)
+    async with tom_app.run_test(size=(120, 35)) as tom, ola_app.run_test(size=(120, 35)) as ola:
+        await settle(tom)
+        await settle(ola)
+        ola_list = ola_app.screen.query_one(TicketList)
+        await open_ticket(tom, number)
+        await tom.press("r", *"x")
+        await until(ola, lambda: ola_list.present.get(number) == "✎", "the writing marker")
+        await tom.press("escape", "escape")
+        await until(ola, lambda: number not in ola_list.present, "the marker gone")

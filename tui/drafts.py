@@ -1,0 +1,124 @@
+"""Keeping what a person writes: the session's texts per (ticket, kind), saved to the database
+as they are typed (a second after the last key), so that a quit, a crash or a dropped
+connection loses nothing (`access.drafts`).
+
+Saves run in thread workers, one at a time per session (`lock`), each writing the newest text
+of its draft when it runs: a burst of keys is one save, and an older text never lands after a
+newer one. A send holds the same lock, so a save cannot bring back a draft that was just sent
+(the gate deletes it in the send's own transaction).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from textual.app import App
+from textual.timer import Timer
+
+from access import Gate
+from access.drafts import DraftView
+from tui.safe_text import one_line
+from tui.widgets import ConfirmModal
+
+# Seconds after the last key before the text is saved.
+SAVE_AFTER = 1.0
+
+DraftKey = tuple[int, str]  # (ticket number, "reply" or "note")
+
+
+class DraftKeeper:
+    """One session's drafts. `texts` is what the session holds, the newest of each draft."""
+
+    def __init__(
+        self, app: App[Any], gate: Gate, run: Callable[[Callable[[], None]], None]
+    ) -> None:
+        """`run` runs a gate call in a thread worker, telling the person if it fails."""
+        self.app = app
+        self.gate = gate
+        self._run = run
+        self.texts: dict[DraftKey, str] = {}
+        self.lock = threading.Lock()
+        self._timers: dict[DraftKey, Timer] = {}
+
+    def typed(self, key: DraftKey, text: str) -> None:
+        """A key was pressed in the composer: save once typing pauses."""
+        self.texts[key] = text
+        self._cancel(key)
+        self._timers[key] = self.app.set_timer(SAVE_AFTER, lambda: self._save(key))
+
+    def closed(self, key: DraftKey, text: str) -> None:
+        """The composer closed without sending: keep `text` now (an empty text discards the
+        draft: the person removed it on purpose)."""
+        if not text.strip():
+            self.discard(key)
+            return
+        self.texts[key] = text
+        self._cancel(key)
+        self._save(key)
+
+    def discard(self, key: DraftKey) -> None:
+        """Forget the draft here and in the database."""
+        self.texts.pop(key, None)
+        self._cancel(key)
+        number, kind = key
+
+        def discard() -> None:
+            with self.lock:
+                self.gate.discard_draft(number, kind)
+
+        self._run(discard)
+
+    def restore(self, drafts: dict[str, DraftView], number: int) -> list[DraftView]:
+        """Drafts read from the database for ticket `number`: taken where the session holds no
+        text of its own (its own is newer); those now held, to offer to the person."""
+        for kind, draft in drafts.items():
+            self.texts.setdefault((number, kind), draft.body)
+        return [d for kind, d in drafts.items() if (number, kind) in self.texts]
+
+    def send(self, key: DraftKey, write: Callable[[], object]) -> None:
+        """In a thread: run `write` (the gate's reply or note) with no save in between; the
+        draft is gone once it succeeds (it raises otherwise, and the text stays)."""
+        with self.lock:
+            write()
+            self.texts.pop(key, None)
+
+    def _cancel(self, key: DraftKey) -> None:
+        timer = self._timers.pop(key, None)
+        if timer is not None:
+            timer.stop()
+
+    def _save(self, key: DraftKey) -> None:
+        self._timers.pop(key, None)
+        self._run(lambda: self._write(key))
+
+    def _write(self, key: DraftKey) -> None:
+        with self.lock:
+            text = self.texts.get(key)
+            if text is not None:
+                self.gate.save_draft(key[0], key[1], text)
+
+
+def drafts_line(drafts: list[DraftView]) -> str:
+    """What the ticket screen says of drafts kept: `reply draft of 14:02 kept, r to continue`."""
+    keys = {"reply": "r", "note": "N"}
+    return " · ".join(
+        f"{d.kind} draft of {d.saved_at:%H:%M} kept, {keys[d.kind]} to continue" for d in drafts
+    )
+
+
+def quit_question(drafts: list[DraftView]) -> str:
+    """What quitting with drafts kept asks: they stay in the database for next time."""
+    named = ", ".join(f"#{d.ticket} {d.kind}" for d in drafts[:5])
+    more = f" and {len(drafts) - 5} more" if len(drafts) > 5 else ""
+    count = f"{len(drafts)} draft{'s' if len(drafts) != 1 else ''}"
+    return one_line(f"You have {count} not sent ({named}{more}), kept for next time. Quit?")
+
+
+class SafeQuestion(ConfirmModal):
+    """A question about leaving or throwing away work: No (the safe answer) has the focus, so
+    Enter keeps the work."""
+
+    def on_mount(self) -> None:
+        self.query_one("#no").focus()

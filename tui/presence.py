@@ -1,0 +1,112 @@
+"""Presence in the app: saying where the person is (`PresenceKeeper`, one per session) and
+showing who else is on a ticket (`PresenceReader`, one per screen that shows it).
+
+Nothing here polls. Others' presence arrives as a live change (`tui.live`: a presence row
+changing is a commit like any other); a heartbeat once a minute keeps the session's own
+presence fresh without waking anyone; a presence shown is read again only when it would
+expire, so a killed session's presence leaves the screen without anyone writing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any, Generic, TypeVar
+
+from textual.app import App
+from textual.timer import Timer
+from textual.widget import Widget
+
+from access import Gate
+from access.presence import EXPIRES_AFTER, HEARTBEAT_SECONDS, LEFT, OPEN, PresenceView
+from store.models import utcnow
+
+Run = Callable[[Callable[[], None]], None]  # a gate call in a thread worker
+
+WRITING = {"reply": "writing a reply", "note": "writing a note"}
+# The inbox's mark cell, when the row is not marked: someone writing, or only there.
+MARKERS = {"reply": "✎", "note": "✎", OPEN: "○"}
+
+
+class PresenceKeeper:
+    """Where this session is: the tickets it has open and what it writes on them."""
+
+    def __init__(self, app: App[Any], gate: Gate, run: Run) -> None:
+        self.gate = gate
+        self._run = run
+        self.states: dict[int, str] = {}
+        self._heartbeat = app.set_interval(HEARTBEAT_SECONDS, self._beat)
+
+    def announce(self, number: int, state: str) -> None:
+        """The person opened ticket `number`, began or stopped writing (`state`) or left it."""
+        if self.states.get(number, LEFT) == state:
+            return
+        if state == LEFT:
+            self.states.pop(number, None)
+        else:
+            self.states[number] = state
+        self._run(lambda: self.gate.be_on_ticket(number, state))
+
+    def leave_all(self) -> None:
+        """In a thread, as the session ends: it is on no ticket any more."""
+        self._heartbeat.stop()
+        for number in list(self.states):
+            self.gate.be_on_ticket(number, LEFT)
+        self.states.clear()
+
+    def _beat(self) -> None:
+        numbers = list(self.states)
+
+        def still_there() -> None:
+            for number in numbers:
+                self.gate.still_on_ticket(number)
+
+        if numbers:  # an inbox alone costs nothing
+            self._run(still_there)
+
+
+ReadResult = TypeVar("ReadResult")
+
+
+class PresenceReader(Generic[ReadResult]):
+    """Reads presence for one screen: `read` in a thread, then `shown(result)`; read again
+    when a presence shown would expire."""
+
+    def __init__(
+        self,
+        owner: Widget,
+        run: Callable[[Callable[[], ReadResult], Callable[[ReadResult], None]], None],
+        read: Callable[[], ReadResult],
+        views: Callable[[ReadResult], list[PresenceView]],
+        shown: Callable[[ReadResult], None],
+    ) -> None:
+        self.owner = owner
+        self._run = run
+        self._read = read
+        self._views = views
+        self._shown = shown
+        self._expiry: Timer | None = None
+
+    def read(self) -> None:
+        self._run(self._read, self._arrived)
+
+    def _arrived(self, result: ReadResult) -> None:
+        self._shown(result)
+        if self._expiry is not None:
+            self._expiry.stop()
+            self._expiry = None
+        views = self._views(result)
+        if views:
+            oldest = min(view.seen_at for view in views)
+            due = oldest + EXPIRES_AFTER - utcnow() + timedelta(seconds=1)
+            self._expiry = self.owner.set_timer(max(1.0, due.total_seconds()), self.read)
+
+
+def presence_line(views: list[PresenceView]) -> str:
+    """`ola is writing a reply · tom has it open`; "" when nobody else is there."""
+    return " · ".join(
+        f"{view.username} is {WRITING[view.state]}"
+        if view.state in WRITING
+        else f"{view.username} has it open"
+        for view in views
+    )
