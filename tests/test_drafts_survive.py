@@ -112,7 +112,7 @@ def open_ticket(terminal: Terminal, number: int) -> str:
     until(lambda: terminal.search_prompt(), "the search prompt")
     terminal.keys(f"#{number}", literal=True)
     terminal.keys("Enter")
-    terminal.wait_for("1 tickets")
+    terminal.wait_for("1 ticket")
     terminal.keys("Enter")
     return terminal.wait_for("Requester")
 
