@@ -119,6 +119,7 @@ class SourceAdmin(GateBase):
                 waiting=counts.get((a.source_id, "queued"), 0),
                 failed=counts.get((a.source_id, "failed"), 0),
                 quarantined=held.get(a.source_id, 0),
+                send_error=a.send_error,
             )
             for a in rows
         ]

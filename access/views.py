@@ -205,6 +205,7 @@ class MailAccountView(NamedTuple):
     waiting: int  # replies queued to go out
     failed: int
     quarantined: int
+    send_error: str = ""  # why the SMTP server could not be used, "" when it could
 
 
 class QuarantineView(NamedTuple):

@@ -245,6 +245,9 @@ class MailAccount(BaseModel):
     smtp_url = TextField(default="")
     last_fetch_at = DateTimeField(null=True)
     last_error = TextField(default="")
+    # Why the SMTP server could not be used at its last try ("SMTP login refused at 14:02:
+    # 535 ..."), "" once it works: the replies wait for it, none fails for it.
+    send_error = TextField(default="")
 
 
 class MailCursor(BaseModel):
@@ -309,6 +312,9 @@ class OutboxItem(BaseModel):
     next_try_at = DateTimeField(default=utcnow)
     last_error = TextField(default="")
     sent_at = DateTimeField(null=True)
+    # The sender handing it to SMTP now, until when: one sender at a time (`outbox.claim`).
+    claimed_by = TextField(default="")
+    claimed_until = DateTimeField(null=True)
 
     class Meta:
         indexes = ((("state", "next_try_at"), False),)

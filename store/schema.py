@@ -8,7 +8,7 @@ from collections.abc import Callable
 import peewee
 
 from store import dialect
-from store.models import ALL_MODELS, MAIL_MODELS, SchemaVersion
+from store.models import ALL_MODELS, MAIL_MODELS, MailAccount, OutboxItem, SchemaVersion
 
 
 def _v1_initial(db: peewee.Database) -> None:
@@ -102,6 +102,23 @@ def _v7_search_folds_letters(db: peewee.Database) -> None:
     dialect.rebuild_search(db)
 
 
+def _v9_mail_delivery(db: peewee.Database) -> None:
+    """A reply is claimed by one sender before it goes to SMTP (a lease that a killed sender's
+    claim runs out of), and an account keeps why its SMTP server could not be used."""
+    text = "TEXT NOT NULL DEFAULT ''" + ("" if dialect.is_sqlite(db) else ' COLLATE "C"')
+    moment = "DATETIME" if dialect.is_sqlite(db) else "TIMESTAMP"
+    added = {
+        OutboxItem: {"claimed_by": text, "claimed_until": moment},
+        MailAccount: {"send_error": text},
+    }
+    for model, columns in added.items():
+        table = model._meta.table_name
+        present = {column.name for column in db.get_columns(table)}
+        for name, kind in columns.items():
+            if name not in present:
+                db.execute_sql(f'ALTER TABLE "{table}" ADD COLUMN "{name}" {kind}')
+
+
 MIGRATIONS: list[tuple[int, Callable[[peewee.Database], None]]] = [
     (1, _v1_initial),
     (2, _v2_search),
@@ -110,6 +127,7 @@ MIGRATIONS: list[tuple[int, Callable[[peewee.Database], None]]] = [
     (5, _v5_ticket_numbers_never_reused),
     (6, _v6_postgres_parity),
     (7, _v7_search_folds_letters),
+    (9, _v9_mail_delivery),
 ]
 
 LATEST = MIGRATIONS[-1][0]
