@@ -19,9 +19,10 @@ from access import Gate, InvalidInput, PermissionDenied
 from access.mail import outbox
 from access.mail.transport import MailServerError
 from store.models import OutboxItem, database_proxy, utcnow
-from tests.mail_servers import PASSWORD, SilentServer, Smtp, run_smtp
+from tests.mail_servers import PASSWORD, Dovecot, SilentServer, Smtp, run_smtp
 from tests.mail_support import customer_mail, mail_helpdesk
 from ticketty.main import main
+from tui.mail_text import delivery_text
 
 pytestmark = [
     pytest.mark.usefixtures("mail_password"),
@@ -238,3 +239,92 @@ def test_a_silent_server_costs_one_timeout_per_pass_not_one_per_reply(
         silent.close()
     assert took < 2.5, f"{took:.1f} s for one pass over 3 replies"
     assert [(i.state, i.attempts) for i in OutboxItem.select()] == [("queued", 0)] * 3
+
+
+POSTFIX_REPORT = """\
+From: MAILER-DAEMON@mail.shop.example (Mail Delivery System)
+Subject: SUBJECT
+To: support@shop.example
+Auto-Submitted: auto-replied
+Message-Id: <REPORT-ID@mail.shop.example>
+MIME-Version: 1.0
+Content-Type: multipart/report; report-type=delivery-status; boundary="B2"
+
+--B2
+Content-Description: Notification
+Content-Type: text/plain; charset=us-ascii
+
+This is the mail system at host mail.shop.example.
+
+NOTICE
+
+--B2
+Content-Description: Delivery report
+Content-Type: message/delivery-status
+
+Reporting-MTA: dns; mail.shop.example
+X-Postfix-Queue-ID: 4F1A2B3C4D
+Arrival-Date: Wed, 25 Nov 2026 10:00:00 +0000
+
+Final-Recipient: rfc822; jan@example.pl
+Original-Recipient: rfc822;jan@example.pl
+Action: ACTION
+Status: STATUS
+Diagnostic-Code: DIAGNOSTIC
+
+--B2
+Content-Description: Undelivered Message Headers
+Content-Type: text/rfc822-headers
+
+From: Support <support@shop.example>
+To: jan@example.pl
+Message-ID: ORIGINAL-ID
+
+--B2--
+"""
+
+
+def postfix_report(original: str, action: str) -> bytes:
+    delayed = action == "delayed"
+    fields = {
+        "SUBJECT": "Delayed Mail (still being retried)" if delayed else "Undelivered Mail",
+        "NOTICE": "THIS IS A WARNING ONLY. It will be retried until it is 5.0 days old."
+        if delayed
+        else "I'm sorry to have to inform you that your message could not be delivered.",
+        "REPORT-ID": f"{action}.{original.strip('<>')}",
+        "ACTION": action,
+        "STATUS": "4.4.1" if delayed else "5.1.1",
+        "DIAGNOSTIC": "X-Postfix; connect to mx.example.pl[192.0.2.1]:25: Connection timed out"
+        if delayed
+        else "smtp; 550 5.1.1 <jan@example.pl>: Recipient address rejected: User unknown",
+        "ORIGINAL-ID": original,
+    }
+    text = POSTFIX_REPORT
+    for name, value in fields.items():
+        text = text.replace(name, value)
+    return text.replace("\n", "\r\n").encode()
+
+
+def test_a_delay_report_shows_the_reply_delayed_and_only_a_failure_fails_it(
+    db: peewee.Database, dovecot: Dovecot, mailbox: str, smtp: Smtp
+) -> None:
+    """Postfix's "Delayed Mail (still being retried)" (`Action: delayed`) leaves the reply
+    delivered so far and shows the delay; its later `Action: failed` fails it."""
+    gate = mail_helpdesk(db, imap=dovecot.url(mailbox), smtp=smtp.url)
+    (number,) = replies_waiting(gate, 1)
+    send(gate)
+    ours = OutboxItem.get().mail_id
+    source = gate.mail_source("Support")
+    dovecot.append(mailbox, postfix_report(ours, "delayed"))
+    gate.fetch(source, lambda _line: None)
+    reply = next(m for m in gate.get_ticket(number).messages if m.kind == "reply")
+    assert reply.delivery == "delayed" and "Connection timed out" in reply.delivery_error
+    assert delivery_text(reply.delivery, reply.delivery_error).startswith(
+        "delayed: the receiving server is still trying ("
+    )
+    assert gate.mail_accounts()[0].failed == 0
+    assert send(gate) == []  # the server has it; nothing to send again
+    dovecot.append(mailbox, postfix_report(ours, "failed"))
+    gate.fetch(source, lambda _line: None)
+    reply = next(m for m in gate.get_ticket(number).messages if m.kind == "reply")
+    assert reply.delivery == "failed" and "User unknown" in reply.delivery_error
