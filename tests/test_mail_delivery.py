@@ -111,7 +111,11 @@ def smtp_login() -> Iterator[Smtp]:
 
 
 def test_a_refused_login_makes_the_queue_wait_and_says_why(
-    db: peewee.Database, smtp_login: Smtp, monkeypatch: pytest.MonkeyPatch
+    db: peewee.Database,
+    db_location: str,
+    smtp_login: Smtp,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     gate = mail_helpdesk(db, smtp=f"smtp://support@127.0.0.1:{smtp_login.port}")
     numbers = replies_waiting(gate, 3)
@@ -128,6 +132,11 @@ def test_a_refused_login_makes_the_queue_wait_and_says_why(
     assert account.send_error == said and account.waiting == 3 and account.failed == 0
     reply = next(m for m in gate.get_ticket(numbers[0]).messages if m.kind == "reply")
     assert reply.delivery == "queued" and reply.delivery_error == said
+    assert main(["--db", db_location, "--user", "ada", "mail", "send"]) == 1
+    assert main(["--db", db_location, "--user", "ada", "sources", "mail"]) == 0
+    out, err = capsys.readouterr()
+    assert "SMTP login refused at" in err and "SMTP login refused at" in out
+    assert "wrong-secret" not in out + err
     monkeypatch.setenv("TICKETTY_MAIL_PASSWORD_SUPPORT", PASSWORD)
     assert len(send(gate)) == 3
     assert len(smtp_login.received) == 3
