@@ -170,6 +170,7 @@ class SourceAdmin(GateBase):
                 quarantined=held.get(a.source_id, 0),
                 floods=floods.get(a.source_id, 0),
                 secret=_secret_state(a),
+                send_error=a.send_error,
             )
             for a in rows
         ]

@@ -36,7 +36,7 @@ from access.errors import Conflict, InvalidInput, NoChange, NotFound, Permission
 from access.follow_ups import follow_up_links, start_follow_up
 from access.gate import GateBase, conflict_if_stale
 from access.grants import Grants, read_grants
-from access.mail.outbox import queue_reply
+from access.mail.outbox import failed_reply, queue_again, queue_reply
 from access.new_tickets import group_name, record_created
 from access.requester_messages import FINAL_STATUS, reopen_for_requester
 from access.validation import checked_name, validate_field_value
@@ -70,6 +70,7 @@ from store.models import (
     AuditEvent,
     CustomField,
     CustomFieldValue,
+    MailAccount,
     Message,
     OutboxItem,
     Person,
@@ -412,6 +413,7 @@ class TicketDesk(GateBase):
             o.message_id: o
             for o in OutboxItem.select().where(OutboxItem.message.in_([m.id for m in messages]))
         }
+        server_problem = _server_problem(ticket.source_id) if deliveries else ""
         return TicketDetail(
             row=row,
             requester_name=requester.display_name,
@@ -427,7 +429,7 @@ class TicketDesk(GateBase):
                     created_at=m.created_at,
                     attachments=files.get(m.id, ()),
                     delivery=deliveries[m.id].state if m.id in deliveries else None,
-                    delivery_error=deliveries[m.id].last_error if m.id in deliveries else "",
+                    delivery_error=_delivery_error(deliveries.get(m.id), server_problem),
                 )
                 for m in messages
             ),
@@ -671,6 +673,25 @@ class TicketDesk(GateBase):
         `expected_version` refuses the reply after any change; `seen` (what the writer saw)
         only after a change that makes the reply wrong (`_reply_still_right`)."""
         return self._add_message(number, "reply", body, expected_version, seen)
+
+    def resend(self, number: int | str, message_id: int) -> None:
+        """Send a reply whose delivery failed once more (after the address or the server was
+        put right). Needs the right to reply on the ticket."""
+        number = parse_number(number)
+        try:
+            with self.writing():
+                grants = self.grants()
+                locked = self._for_change(grants, number, TICKETS_REPLY)
+                if not locked.allowed:
+                    raise self._refuse(grants, number, TICKETS_REPLY)
+                if Source.get_by_id(locked.ticket.source_id).archived:
+                    raise InvalidInput(f"the source of #{number} is archived; nothing is sent")
+                item = failed_reply(number, message_id)
+                queue_again(item)
+                self.record("mail.resend", "outbox", item.id, ticket=number, before=item.last_error)
+        except PermissionDenied as exc:
+            self.record_denied("mail.resend", "ticket", number, str(exc))
+            raise
 
     def note(
         self,
@@ -1015,6 +1036,24 @@ def _before(order: str, number: int, updated_at: Any, priority: str) -> scope.Pr
     rank = TICKET_PRIORITIES.index(priority)
     more_urgent = list(TICKET_PRIORITIES[rank + 1 :])
     return unindexed(Ticket.priority).in_(more_urgent) | ((Ticket.priority == priority) & by_time)
+
+
+def _server_problem(source_id: int) -> str:
+    """Why the source's SMTP server could not be used at its last try, "" when it could."""
+    problem = (
+        MailAccount.select(MailAccount.send_error).where(MailAccount.source == source_id).scalar()
+    )
+    return str(problem or "")
+
+
+def _delivery_error(item: OutboxItem | None, server_problem: str) -> str:
+    """What the ticket says of a reply's delivery: a waiting reply waits for the server's
+    problem when there is one, else the reply's own last error."""
+    if item is None:
+        return ""
+    if item.state == "queued" and server_problem:
+        return server_problem
+    return str(item.last_error)
 
 
 def _attachments_of(message_ids: list[int]) -> dict[int, tuple[AttachmentView, ...]]:

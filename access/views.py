@@ -218,6 +218,7 @@ class MailAccountView(NamedTuple):
     quarantined: int
     floods: int = 0  # of those quarantined: held as a sender's flood
     secret: str = ""  # why a server's password is not used, when it is not
+    send_error: str = ""  # why the SMTP server could not be used, "" when it could
 
 
 class QuarantineView(NamedTuple):

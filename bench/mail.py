@@ -1,9 +1,9 @@
-"""`mail import` of a large mbox against Python's `email` parser alone on the same file, and
-how soon a message appended to an IMAP folder shows in an open inbox with `ticketty serve`
-running.
+"""`mail import` of a large mbox against Python's `email` parser alone on the same file, how
+soon a message appended to an IMAP folder shows in an open inbox with `ticketty serve` running,
+and how soon an agent's reply reaches the SMTP server.
 
-    python -m bench.mail [--messages 100000] [--attachment-kb 16] [--skip import idle]
-                         [--idle-runs 20]
+    python -m bench.mail [--messages 100000] [--attachment-kb 16] [--skip import idle reply]
+                         [--idle-runs 20] [--reply-runs 20]
 
 Generates (once, cached in bench/.data/) an mbox of real-shaped messages: UTF-8 and
 quoted-printable Polish text, 8-bit text mislabelled as us-ascii, HTML-only mail, answers with
@@ -17,6 +17,10 @@ The IMAP figure runs a real Dovecot (as the tests start it, `tests.mail_servers`
 serve` as a process of its own (waiting in IDLE), and the app headless as ada on a fresh
 database, following others' changes at its usual interval; a latency runs from the APPEND sent
 to Dovecot to the first frame written whose inbox shows the new ticket on top.
+
+The reply figure runs `ticketty serve --interval 30` on a fresh database with the tests' SMTP
+server (aiosmtpd) in this process; a latency runs from a reply's commit to the server holding
+the message.
 """
 
 from __future__ import annotations
@@ -28,12 +32,17 @@ import statistics
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from email.message import EmailMessage
 from email.policy import SMTP
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bench.paint import resident_mb
+
+if TYPE_CHECKING:
+    from tests.mail_servers import Smtp
 
 DATA = Path(__file__).resolve().parent / ".data"
 WORDS = [
@@ -309,6 +318,79 @@ async def idle_latency(runs: int) -> dict[str, float]:
     return {"median_s": statistics.median(samples), "p95_s": p95(samples), "runs": runs}
 
 
+def reply_latency(runs: int) -> dict[str, float]:
+    """Median and p95 from an agent's reply committed to the SMTP server holding it, with
+    `serve --interval 30` running (its sender woken by the change signal)."""
+    import os
+    import queue
+    import signal
+    import subprocess
+    import tempfile
+    import threading
+
+    from access import Gate
+    from access.bootstrap import create_first_admin
+    from bench.live import p95
+    from store.db import connect
+    from tests.mail_servers import PASSWORD, run_smtp, start_dovecot, stop_dovecot
+    from tests.mail_support import customer_mail
+
+    servers = ExitStack()
+    smtp = servers.enter_context(contextmanager(run_smtp)())
+    dovecot = start_dovecot()
+    servers.callback(stop_dovecot, dovecot)
+    folder = tempfile.TemporaryDirectory(prefix="ticketty-bench-reply-")
+    location = str(Path(folder.name) / "help.db")
+    db = connect(location, create=True)
+    create_first_admin(db, "ada", "Ada")
+    gate = Gate(db, "ada")
+    gate.add_source(
+        "Support",
+        "email",
+        address="support@shop.example",
+        imap=dovecot.url("bench"),
+        smtp=smtp.url,
+    )
+    number = gate.take_mail(gate.mail_source("Support"), customer_mail(), "bench").ticket
+    assert number is not None
+    serve = subprocess.Popen(
+        [sys.executable, "-m", "ticketty", "--db", location, "--user", "ada", "serve",
+         "--interval", str(SERVE_INTERVAL)],
+        stderr=subprocess.PIPE, text=True,
+        env={**os.environ, "TICKETTY_MAIL_PASSWORD_SUPPORT": PASSWORD},
+    )  # fmt: skip
+    log: queue.Queue[str] = queue.Queue()
+
+    def read_log() -> None:
+        for line in serve.stderr or ():
+            log.put(line)
+
+    threading.Thread(target=read_log, daemon=True).start()
+    samples: list[float] = []
+    arrived = smtp.recorder.arrived
+    try:
+        while "waiting for mail in IMAP IDLE" not in log.get(timeout=30):
+            pass
+        for run in range(1, runs + 1):
+            queued = time.perf_counter()
+            gate.reply(number, f"Answer {run}")
+            with arrived:
+                if not arrived.wait_for(partial(_holds, smtp, run), timeout=60):
+                    raise RuntimeError("a reply did not reach the SMTP server within 60 s")
+            samples.append(time.perf_counter() - queued)
+    finally:
+        serve.send_signal(signal.SIGTERM)
+        serve.wait(timeout=30)
+        db.close()
+        folder.cleanup()
+        servers.close()
+    return {"median_s": statistics.median(samples), "p95_s": p95(samples), "runs": runs}
+
+
+def _holds(smtp: Smtp, count: int) -> bool:
+    return len(smtp.received) >= count
+
+
 def peak_mb() -> float:
     for line in Path("/proc/self/status").read_text().splitlines():
         if line.startswith("VmHWM:"):
@@ -319,8 +401,11 @@ def peak_mb() -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.mail")
     parser.add_argument("--messages", type=int, default=100_000)
-    parser.add_argument("--skip", nargs="*", default=[], choices=("import", "idle", "large"))
+    parser.add_argument(
+        "--skip", nargs="*", default=[], choices=("import", "idle", "large", "reply")
+    )
     parser.add_argument("--idle-runs", type=int, default=20)
+    parser.add_argument("--reply-runs", type=int, default=20)
     parser.add_argument(
         "--attachment-kb", type=int, default=16, help="the size of one in ten messages' PDF"
     )
@@ -335,6 +420,8 @@ def main() -> None:
             result = asyncio.run(idle_latency(int(target)))
         elif what == "large":
             result = take_large(Path(target))
+        elif what == "reply":
+            result = reply_latency(int(target))
         else:
             result = parse_only(mbox) if what == "parse" else import_all(mbox, Path(target))
         print(json.dumps(result))
@@ -350,6 +437,11 @@ def main() -> None:
         print(f"IMAP APPEND to ticket on an open inbox, serve in IDLE ({args.idle_runs} runs):")
         print(f"{'  median (s, goal < 3)':44}{idle['median_s']:>12,.2f}")
         print(f"{'  p95 (s)':44}{idle['p95_s']:>12,.2f}")
+    if "reply" not in args.skip:
+        reply = child("bench.mail", "--child", "reply", str(args.reply_runs), timeout=1800)
+        print(f"an agent's reply to the SMTP server, serve --interval 30 ({args.reply_runs} runs):")
+        print(f"{'  median (s, goal < 2)':44}{reply['median_s']:>12,.2f}")
+        print(f"{'  p95 (s)':44}{reply['p95_s']:>12,.2f}")
     sys.stdout.flush()
 
 

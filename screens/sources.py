@@ -67,6 +67,7 @@ class SourcesScreen(ListingScreen):
                 ("SMTP", account.smtp or "-"),
                 ("Last fetch", fetched),
                 ("Error", account.last_error or "none"),
+                ("Sending", account.send_error or "working"),
                 ("To send", str(account.waiting)),
                 ("Failed", str(account.failed)),
                 ("Quarantine", f"{account.quarantined} (Q to see and retry)"),
@@ -185,6 +186,8 @@ def _mail_state(account: MailAccountView) -> str:
     """The State column of an e-mail source: what needs a look first."""
     if account.last_error:
         return "mail error"
+    if account.send_error:
+        return f"sending waits, {account.waiting} to send"
     notes = [
         f"{n} {what}"
         for n, what in (

@@ -68,6 +68,7 @@ class TicketDetailScreen(TickettyScreen[None]):
         Action("c", "close", "Close", "detail.close", TICKETS_CLOSE),
         Action("ctrl+s", "send_kept", "Send kept text", "detail.send_kept"),
         Action("D", "discard_draft", "Discard draft", "detail.discard_draft", show=False),
+        Action("S", "resend", "Send failed reply again", "detail.resend", TICKETS_REPLY),
         Action("ctrl+r", "reload", "Reload", "detail.reload", show=False),
         Action("h", "history", "History", "detail.history", AUDIT_VIEW, show=False),
         Action("T", "requester_tickets", "Requester's tickets", "detail.requester", show=False),
@@ -254,6 +255,8 @@ class TicketDetailScreen(TickettyScreen[None]):
             return self.kept is not None and self.allows(needed)
         if action == "discard_draft":
             return any((self.number, kind) in self.drafts for kind in ("reply", "note"))
+        if action == "resend":
+            return bool(self._failed_replies()) and self.allows(TICKETS_REPLY)
         return super().check_action(action, parameters)
 
     def allows(self, permission: str) -> bool:
@@ -359,6 +362,31 @@ class TicketDetailScreen(TickettyScreen[None]):
 
     def action_back(self) -> None:
         self.app.pop_screen()
+
+    def _failed_replies(self) -> list[MessageView]:
+        messages = self.detail.messages if self.detail is not None else ()
+        return [m for m in messages if m.delivery == "failed"]
+
+    def action_resend(self) -> None:
+        """Queue a reply whose delivery failed again: the only one, or the one picked."""
+        failed = self._failed_replies()
+
+        def resend(message_id: str | None) -> None:
+            if message_id:
+                self.app.run_gate(lambda: self.gate.resend(self.number, int(message_id)), queued)
+
+        def queued(_result: None) -> None:
+            self.notify("the reply waits to send again")
+            self.load(tell=False)
+
+        if len(failed) == 1:
+            resend(str(failed[0].id))
+        elif failed:
+            choices = [
+                (str(m.id), f"{m.created_at:%Y-%m-%d %H:%M} {one_line(m.body)[:50]}")
+                for m in failed
+            ]
+            self.app.push_screen(PickerModal("Send which failed reply again?", choices), resend)
 
     def action_reply(self) -> None:
         self._write("reply")

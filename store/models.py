@@ -253,6 +253,9 @@ class MailAccount(BaseModel):
     # A CA certificate file (PEM) the IMAP and SMTP servers' certificates are checked against,
     # for a server under a private certificate authority; "" for the system's CAs.
     ca_file = TextField(default="")
+    # Why the SMTP server could not be used at its last try ("SMTP login refused at 14:02:
+    # 535 ..."), "" once it works: the replies wait for it, none fails for it.
+    send_error = TextField(default="")
 
 
 def mail_server(url: str) -> str:
@@ -326,6 +329,9 @@ class OutboxItem(BaseModel):
     next_try_at = DateTimeField(default=utcnow)
     last_error = TextField(default="")
     sent_at = DateTimeField(null=True)
+    # The sender handing it to SMTP now, until when: one sender at a time (`outbox.claim`).
+    claimed_by = TextField(default="")
+    claimed_until = DateTimeField(null=True)
 
     class Meta:
         indexes = ((("state", "next_try_at"), False),)

@@ -15,6 +15,7 @@ from store.models import (
     MailAccount,
     MailFailure,
     Message,
+    OutboxItem,
     QuarantinedMail,
     SchemaVersion,
     mail_server,
@@ -121,6 +122,23 @@ def _v8_drafts_and_presence(db: peewee.Database) -> None:
         db.execute_sql(dialect.POSTGRES_PRESENCE_SIGNAL)
 
 
+def _v9_mail_delivery(db: peewee.Database) -> None:
+    """A reply is claimed by one sender before it goes to SMTP (a lease that a killed sender's
+    claim runs out of), and an account keeps why its SMTP server could not be used."""
+    text = "TEXT NOT NULL DEFAULT ''" + ("" if dialect.is_sqlite(db) else ' COLLATE "C"')
+    moment = "DATETIME" if dialect.is_sqlite(db) else "TIMESTAMP"
+    added = {
+        OutboxItem: {"claimed_by": text, "claimed_until": moment},
+        MailAccount: {"send_error": text},
+    }
+    for model, columns in added.items():
+        table = model._meta.table_name
+        present = {column.name for column in db.get_columns(table)}
+        for name, kind in columns.items():
+            if name not in present:
+                db.execute_sql(f'ALTER TABLE "{table}" ADD COLUMN "{name}" {kind}')
+
+
 def _v10_mail_secrets_and_floods(db: peewee.Database) -> None:
     """Each mail account records the server its passwords were set for (the accounts there are
     taken as set for their servers of now), and a sender's recent messages are counted through
@@ -164,6 +182,7 @@ MIGRATIONS: list[tuple[int, Callable[[peewee.Database], None]]] = [
     (6, _v6_postgres_parity),
     (7, _v7_search_folds_letters),
     (8, _v8_drafts_and_presence),
+    (9, _v9_mail_delivery),
     (10, _v10_mail_secrets_and_floods),
     (11, _v11_mail_robustness),
 ]

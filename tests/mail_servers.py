@@ -22,6 +22,7 @@ from pathlib import Path
 
 import pytest
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
 
 DOVECOT = shutil.which("dovecot") or "/usr/sbin/dovecot"
 PASSWORD = "mailbox-secret"
@@ -192,12 +193,64 @@ class Smtp:
         return self.recorder.received
 
 
-def run_smtp() -> Iterator[Smtp]:
+def run_smtp(login: str | None = None) -> Iterator[Smtp]:
+    """With `login`, the server requires AUTH (PLAIN or LOGIN, without TLS on loopback) as that
+    user with `PASSWORD`, and answers anything else with 535."""
     recorder = SmtpRecorder()
     port = free_port()
-    controller = Controller(recorder, hostname="127.0.0.1", port=port)
+    if login is None:
+        controller = Controller(recorder, hostname="127.0.0.1", port=port)
+    else:
+        controller = Controller(
+            recorder,
+            hostname="127.0.0.1",
+            port=port,
+            authenticator=_Authenticator(login),
+            auth_required=True,
+            auth_require_tls=False,
+        )
     controller.start()
     try:
         yield Smtp(recorder, port)
     finally:
         controller.stop()
+
+
+@dataclass
+class _Authenticator:
+    login: str
+
+    def __call__(self, server, session, envelope, mechanism, auth_data) -> AuthResult:
+        ok = isinstance(auth_data, LoginPassword) and (auth_data.login, auth_data.password) == (
+            self.login.encode(),
+            PASSWORD.encode(),
+        )
+        return AuthResult(success=ok, handled=False)
+
+
+class SilentServer:
+    """A TCP server that accepts connections and never says a word: a hung SMTP server."""
+
+    def __init__(self) -> None:
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self.port: int = self._listener.getsockname()[1]
+        self._held: list[socket.socket] = []
+        self._thread = threading.Thread(target=self._accept, daemon=True)
+        self._thread.start()
+
+    @property
+    def url(self) -> str:
+        return f"smtp://127.0.0.1:{self.port}"
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                connection, _ = self._listener.accept()
+            except OSError:
+                return
+            self._held.append(connection)
+
+    def close(self) -> None:
+        self._listener.close()
+        for connection in self._held:
+            connection.close()

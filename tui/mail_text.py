@@ -7,11 +7,16 @@ from tui.safe_text import one_line
 
 
 def delivery_text(state: str, error: str) -> str:
-    """A reply's delivery: sent, waiting to send (with the last error), or failed with why."""
+    """A reply's delivery: sent, waiting to send (with the last error), delayed by the
+    receiving server (still trying), or failed with why."""
     if state == "sent":
         return "sent by mail"
     if state == "failed":
         return f"failed: {one_line(error)}"
+    if state == "delayed":
+        return "delayed: the receiving server is still trying" + (
+            f" ({one_line(error)})" if error else ""
+        )
     return "waiting to send" + (f" (last try: {one_line(error)})" if error else "")
 
 

@@ -37,6 +37,8 @@ FIRST_FETCH_MOST = 100
 # A batch also ends at this many bytes of mail, so that messages with large attachments are
 # not held a few hundred at a time: an import's memory stays flat whatever the mail.
 IMPORT_BATCH_BYTES = 16 * 2**20
+# The most replies of one source a sending pass delivers; the next pass takes the rest.
+SEND_BATCH = 100
 
 
 class MailDesk(MailIntake):
@@ -185,53 +187,78 @@ class MailDesk(MailIntake):
 
     # ------------------------------------------------------------------- delivery
 
-    def send(self, source: Source, report: Report) -> list[outbox.Delivery]:
-        """Deliver the replies due on this source; each is marked only after the server took
-        it."""
+    def send(
+        self, source: Source, report: Report, timeout: float | None = None
+    ) -> list[outbox.Delivery]:
+        """Deliver the replies due on this source over one SMTP connection; each is claimed
+        before it goes (`outbox.claim`: never by two senders) and marked only after the server
+        took it. A server that cannot be used ends the pass at the first try: the replies stay
+        queued with no try counted, the account says why, and `MailServerError` is raised.
+        `timeout`: seconds each SMTP step may take (the transport's default otherwise)."""
         from access.mail.compose import compose
-        from access.mail.transport import smtp_deliver
+        from access.mail.transport import MailServerError, SmtpSession
 
         account = self._account(source)
         results: list[outbox.Delivery] = []
-        items = outbox.due(source.id)
-        if not items:
+        if not outbox.any_due(source.id):
             return results
-        url = parse_url(account.smtp_url, "smtp") if account.smtp_url else None
-        for item in items:
-            number = item.message.ticket_id
-            try:
-                if url is None:
-                    raise outbox.PermanentFailure(f"{source.name} has no SMTP server")
-                password = password_to_send(source.name, account, "smtp") if url.user else None
-                mail = compose(item)
-                smtp_deliver(url, password, mail, account.address, item.recipient)
-            except SecretMissing as exc:
-                changes = outbox.outcome_of_failure(item, outbox.TemporaryFailure(str(exc)))
-            except (outbox.PermanentFailure, outbox.TemporaryFailure) as exc:
-                changes = outbox.outcome_of_failure(item, exc)
-            else:
-                changes = {
-                    "state": "sent",
-                    "attempts": item.attempts + 1,
-                    "sent_at": utcnow(),
-                    "last_error": "",
-                }
-            with self.writing():
-                OutboxItem.update(changes).where(OutboxItem.id == item.id).execute()
-                state = changes.get("state", "queued")
-                self.record(
-                    f"mail.{state}",
-                    "outbox",
-                    item.id,
-                    ticket=number,
-                    after=changes.get("last_error", ""),
-                )
-            delivery = outbox.Delivery(
-                item.id, number, item.recipient, state, changes.get("last_error", "")
-            )
-            report(self._delivery_line(source, delivery))
-            results.append(delivery)
+        sender = outbox.sender_name()
+        try:
+            url, password = self._smtp_login(source, account)
+            with SmtpSession(url, password, timeout) as session:
+                for _ in range(SEND_BATCH):
+                    item = outbox.claim(source.id, sender)
+                    if item is None:
+                        break
+                    try:
+                        session.deliver(compose(item), account.address, item.recipient)
+                    except outbox.ServerProblem:
+                        outbox.release(item, sender)
+                        raise
+                    except (outbox.PermanentFailure, outbox.TemporaryFailure) as exc:
+                        changes = outbox.outcome_of_failure(item, exc)
+                    else:
+                        changes = outbox.outcome_of_success(item)
+                    delivery = self._mark(source, item, changes)
+                    report(self._delivery_line(source, delivery))
+                    results.append(delivery)
+        except outbox.ServerProblem as exc:
+            said = f"{exc.what} at {utcnow():%H:%M}: {exc.detail}"
+            self._note_send(source, said)
+            raise MailServerError(said) from exc
+        if account.send_error:
+            self._note_send(source, "")
         return results
+
+    @staticmethod
+    def _smtp_login(source: Source, account: MailAccount) -> tuple[ServerUrl, str | None]:
+        """The SMTP server and the password to send it (only to the server it was set for)."""
+        if not account.smtp_url:
+            raise outbox.ServerProblem(
+                "SMTP not set up", f"{source.name} has no SMTP server; add one with sources edit"
+            )
+        url = parse_url(account.smtp_url, "smtp")
+        try:
+            return url, password_to_send(source.name, account, "smtp") if url.user else None
+        except SecretMissing as exc:
+            raise outbox.ServerProblem("SMTP password missing", str(exc)) from exc
+
+    def _mark(self, source: Source, item: OutboxItem, changes: dict) -> outbox.Delivery:
+        """The outcome of one try, with its audit event, in one transaction."""
+        number = item.message.ticket_id
+        state = changes.get("state", "queued")
+        with self.writing():
+            OutboxItem.update(changes).where(OutboxItem.id == item.id).execute()
+            self.record(
+                f"mail.{state}", "outbox", item.id, ticket=number, after=changes["last_error"]
+            )
+        return outbox.Delivery(item.id, number, item.recipient, state, changes["last_error"])
+
+    def _note_send(self, source: Source, error: str) -> None:
+        with self.writing():
+            MailAccount.update(send_error=error[:500]).where(
+                MailAccount.source == source.id
+            ).execute()
 
     def _delivery_line(self, source: Source, delivery: outbox.Delivery) -> str:
         """The report of one delivery as the person may read it: the ticket's number if they

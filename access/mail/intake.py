@@ -428,6 +428,10 @@ class MailIntake(GateBase):
             if mail.delivery_report:
                 raise HeldBack("a delivery report that names no reply Ticketty sent from here")
             return Taken("ignored", None, mail.automatic)
+        if mail.delivery_action == "delayed":
+            return self._delayed(item, mail)
+        if mail.delivery_action not in ("", "failed"):
+            return Taken("ignored", None, f"delivery report: {mail.delivery_action}")
         reason = f"bounced: {mail.bounce_reason or mail.automatic}"[:500]
         OutboxItem.update(state="failed", last_error=reason).where(
             OutboxItem.id == item.id
@@ -435,6 +439,20 @@ class MailIntake(GateBase):
         number = Message.get_by_id(item.message_id).ticket_id
         self.record("mail.bounce", "outbox", item.id, ticket=number, after=reason)
         return Taken("bounce", number, reason)
+
+    def _delayed(self, item: OutboxItem, mail: ParsedMail) -> Taken:
+        """A report that the receiving server still tries (Postfix does for days): the reply
+        shows as delayed, not failed; a later report of failure fails it."""
+        number = Message.get_by_id(item.message_id).ticket_id
+        reason = (mail.bounce_reason or "the receiving server is still trying")[:500]
+        updated = (
+            OutboxItem.update(state="delayed", last_error=reason)
+            .where((OutboxItem.id == item.id) & OutboxItem.state.in_(("sent", "delayed")))
+            .execute()
+        )
+        if updated:
+            self.record("mail.delayed", "outbox", item.id, ticket=number, after=reason)
+        return Taken("bounce", number, f"delayed: {reason}")
 
     def _too_large(self, size: int) -> str:
         return (

@@ -1,18 +1,40 @@
 """Replies out: queued in the reply's own transaction, delivered later, marked after the server
 accepted them. A crash between the server's OK and the mark sends the same message again, with
-the same Message-ID, so the customer's client shows it once."""
+the same Message-ID, so the customer's client shows it once.
+
+Several senders may run at once (`serve` and a `mail send`, two hosts): a sender first claims a
+reply (`claim`: its name and a lease, in a short transaction of its own that only one sender
+wins), hands it to SMTP, then marks it and lets the claim go. A sender killed in between leaves
+a claim that runs out after `LEASE`, and the reply is taken again."""
 
 from __future__ import annotations
 
+import os
+import socket
 import uuid
 from datetime import timedelta
 from typing import NamedTuple
 
-from store.models import MailAccount, MailId, Message, OutboxItem, Person, Source, Ticket, utcnow
+import peewee
+
+from store import dialect
+from store.models import (
+    MailAccount,
+    MailId,
+    Message,
+    OutboxItem,
+    Person,
+    Source,
+    Ticket,
+    database_proxy,
+    utcnow,
+)
 
 MAX_ATTEMPTS = 8
 _FIRST_RETRY = timedelta(seconds=30)
 _LAST_RETRY = timedelta(hours=2)
+# Longer than one reply's hand-over to SMTP can take (each SMTP step has its own timeout).
+LEASE = timedelta(minutes=5)
 
 
 class PermanentFailure(Exception):
@@ -20,7 +42,19 @@ class PermanentFailure(Exception):
 
 
 class TemporaryFailure(Exception):
-    """The server or the network failed now; a later try may work."""
+    """The server refused this reply for now (a 4xx answer to it); a later try may work."""
+
+
+class ServerProblem(Exception):
+    """The SMTP server could not be used at all: not reachable, no answer, login or TLS
+    refused, no server or password set. Nothing is wrong with the replies: they wait for it,
+    and no try is counted against them. `what` happened ("SMTP login refused") and the
+    server's or the network's `detail`; neither names the account's user nor its password."""
+
+    def __init__(self, what: str, detail: str) -> None:
+        super().__init__(f"{what}: {detail}")
+        self.what = what
+        self.detail = detail
 
 
 class Delivery(NamedTuple):
@@ -29,6 +63,36 @@ class Delivery(NamedTuple):
     recipient: str
     state: str
     detail: str = ""
+
+
+def failed_reply(number: int, message_id: int) -> OutboxItem:
+    """The delivery of reply `message_id` of ticket `number`, when it failed; else one line
+    saying why it cannot be sent again."""
+    from access.errors import InvalidInput, NoChange, NotFound
+
+    item: OutboxItem | None = (
+        OutboxItem.select()
+        .join(Message)
+        .where((Message.id == message_id) & (Message.ticket == number))
+        .first()
+    )
+    if item is None:
+        raise NotFound(f"#{number} has no reply {message_id} sent by mail")
+    if item.state == "queued":
+        raise NoChange(f"reply {message_id} of #{number} is already waiting to send")
+    if item.state != "failed":
+        raise InvalidInput(
+            f"reply {message_id} of #{number} is {item.state}; only a failed one is sent again"
+        )
+    return item
+
+
+def queue_again(item: OutboxItem) -> None:
+    """A failed reply queued anew, due now, its tries forgotten; the same Message-ID, so the
+    customer's client shows it once should the first copy arrive after all."""
+    OutboxItem.update(
+        state="queued", attempts=0, next_try_at=utcnow(), last_error="", sent_at=None, **UNCLAIMED
+    ).where(OutboxItem.id == item.id).execute()
 
 
 def queue_reply(ticket: Ticket, message: Message) -> None:
@@ -56,17 +120,60 @@ def queue_reply(ticket: Ticket, message: Message) -> None:
     )
 
 
-def due(source_id: int, limit: int = 100) -> list[OutboxItem]:
-    return list(
-        OutboxItem.select()
-        .where(
-            (OutboxItem.source == source_id)
-            & (OutboxItem.state == "queued")
-            & (OutboxItem.next_try_at <= utcnow())
-        )
-        .order_by(OutboxItem.next_try_at, OutboxItem.id)
-        .limit(limit)
+def sender_name() -> str:
+    """A name for one sending pass, unique across hosts and processes."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+def _claimable(source_id: int) -> peewee.Expression:
+    now = utcnow()
+    return (
+        (OutboxItem.source == source_id)
+        & (OutboxItem.state == "queued")
+        & (OutboxItem.next_try_at <= now)
+        & (OutboxItem.claimed_until.is_null() | (OutboxItem.claimed_until < now))
     )
+
+
+def any_due(source_id: int) -> bool:
+    """Whether a reply of the source waits to be claimed now (one indexed read, no lock)."""
+    return OutboxItem.select(OutboxItem.id).where(_claimable(source_id)).exists()
+
+
+def claim(source_id: int, sender: str) -> OutboxItem | None:
+    """The next reply due on the source, claimed by `sender` until `LEASE` from now; None when
+    none is left. Its own short write transaction (IMMEDIATE on SQLite; on PostgreSQL the row
+    is read `FOR UPDATE SKIP LOCKED`), and the update repeats the condition, so of two
+    senders only one ever holds a reply."""
+    with database_proxy.atomic():
+        query = (
+            OutboxItem.select(OutboxItem.id)
+            .where(_claimable(source_id))
+            .order_by(OutboxItem.next_try_at, OutboxItem.id)
+            .limit(1)
+        )
+        if not dialect.is_sqlite(database_proxy):
+            query = query.for_update(skip_locked=True)
+        row = query.first()
+        if row is None:
+            return None
+        taken = (
+            OutboxItem.update(claimed_by=sender, claimed_until=utcnow() + LEASE)
+            .where((OutboxItem.id == row.id) & _claimable(source_id))
+            .execute()
+        )
+        return OutboxItem.get_by_id(row.id) if taken else None
+
+
+def release(item: OutboxItem, sender: str) -> None:
+    """Let a claim go without a try (the server could not be used): the reply is due again."""
+    with database_proxy.atomic():
+        OutboxItem.update(claimed_by="", claimed_until=None).where(
+            (OutboxItem.id == item.id) & (OutboxItem.claimed_by == sender)
+        ).execute()
+
+
+UNCLAIMED = {"claimed_by": "", "claimed_until": None}
 
 
 def retry_delay(attempts: int) -> timedelta:
@@ -79,9 +186,20 @@ def outcome_of_failure(item: OutboxItem, error: Exception) -> dict:
     attempts = item.attempts + 1
     reason = str(error)[:500] or type(error).__name__
     if isinstance(error, PermanentFailure) or attempts >= MAX_ATTEMPTS:
-        return {"state": "failed", "attempts": attempts, "last_error": reason}
+        return {"state": "failed", "attempts": attempts, "last_error": reason, **UNCLAIMED}
     return {
         "attempts": attempts,
         "last_error": reason,
         "next_try_at": utcnow() + retry_delay(attempts),
+        **UNCLAIMED,
+    }
+
+
+def outcome_of_success(item: OutboxItem) -> dict:
+    return {
+        "state": "sent",
+        "attempts": item.attempts + 1,
+        "sent_at": utcnow(),
+        "last_error": "",
+        **UNCLAIMED,
     }

@@ -107,6 +107,9 @@ class ParsedMail:
     # For a bounce: the Message-IDs of the returned message, and the reason given.
     bounced_ids: tuple[str, ...] = ()
     bounce_reason: str = ""
+    # A delivery status report's (RFC 3464) `Action`: "failed", "delayed", "delivered",
+    # "relayed" or "expanded"; "" when the message carries no such report.
+    delivery_action: str = ""
     recipients: tuple[str, ...] = field(default=())
     # A delivery status report (`access.mail.authenticity`), and the recipients it names.
     delivery_report: bool = False
@@ -161,6 +164,7 @@ def _read(raw: bytes) -> ParsedMail:
         is_bounce=automatic.startswith("bounce"),
         bounced_ids=bounced_ids,
         bounce_reason=clean_text(reason),
+        delivery_action=_delivery_action(message),
         recipients=tuple(
             address
             for _, found in getaddresses([_raw(message, "To")])
@@ -472,10 +476,34 @@ def _bounce_details(message: EmailMessage) -> tuple[tuple[str, ...], str]:
     return tuple(dict.fromkeys(ids)), reason
 
 
-def _diagnostic(part: EmailMessage) -> str:
+def _status_text(part: EmailMessage) -> str:
+    """A `message/delivery-status` part's fields as text (the parser splits them in blocks),
+    one field a line: writing a block out again folds its long fields."""
     text = part.as_string() if not part.is_multipart() else ""
     for block in part.get_payload() if part.is_multipart() else ():
         text += "\n" + str(block)
+    return re.sub(r"\r?\n[ \t]+", " ", text)
+
+
+def _delivery_action(message: EmailMessage) -> str:
+    """What a delivery status report says became of the message: "failed" when any recipient
+    failed for good, else "delayed" when the reporting server still tries, else the action
+    reported (delivered, relayed, expanded); "" without a report."""
+    actions = [
+        line.split(":", 1)[1].strip().lower()
+        for part in message.walk()
+        if part.get_content_type() == "message/delivery-status"
+        for line in _status_text(part).splitlines()
+        if line.lower().startswith("action:")
+    ]
+    for action in ("failed", "delayed"):
+        if action in actions:
+            return action
+    return actions[0][:20] if actions else ""
+
+
+def _diagnostic(part: EmailMessage) -> str:
+    text = _status_text(part)
     for key in ("Diagnostic-Code:", "Status:"):
         for line in text.splitlines():
             if line.lower().startswith(key.lower()):

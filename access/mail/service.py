@@ -1,10 +1,15 @@
-"""`ticketty serve`'s loop: fetch and send passes until stopped, woken by IMAP IDLE.
+"""`ticketty serve`: intake and delivery, side by side until stopped.
 
-Each IMAP source gets a watcher: a thread holding its own connection in IDLE (RFC 2177) that
-wakes the loop when the server announces new mail; the loop then fetches that source at once.
-Only the loop's thread touches the database: watchers speak IMAP and nothing else. Every
-`interval` seconds the loop makes a full pass anyway (replies due for a retry, servers without
-IDLE, a watcher between reconnects), and picks up sources added, changed or archived meanwhile.
+Intake is the loop: each IMAP source gets a watcher, a thread holding its own connection in IDLE
+(RFC 2177) that wakes the loop when the server announces new mail; the loop then fetches that
+source at once. Watchers speak IMAP and nothing else. Every `interval` seconds the loop makes a
+full pass anyway (servers without IDLE, a watcher between reconnects), and picks up sources
+added, changed or archived meanwhile.
+
+Delivery is a thread of its own with its own database connection (`ReplySender`), so that a
+slow or silent SMTP server never holds a customer's mail back, nor the other way round. It is
+woken by the store's change signal (a reply queued by anyone is sent at once), and every
+`interval` seconds for the retries that came due.
 """
 
 from __future__ import annotations
@@ -14,20 +19,27 @@ import queue
 import select
 import socket
 import threading
+import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from access.errors import InvalidInput
 from access.mail.accounts import SecretMissing, ServerUrl
 from access.mail.transport import MailServerError, idle, imap_folder, offers_idle
-from store.models import Source
+from store.changes import signal_for
+from store.db import DatabaseError
+from store.models import Source, database_proxy
 
 if TYPE_CHECKING:
     from access import Gate
+    from store.changes import ChangeSignal
 
 Report = Callable[[str], None]
 # RFC 2177: a client re-issues IDLE at least every 29 minutes, or the server may drop it.
 IDLE_SECONDS = 25 * 60
+# How often the sender asks SQLite's change signal (one PRAGMA, no page read), and at most how
+# long it waits for PostgreSQL's before looking whether it should stop.
+SIGNAL_SECONDS = 0.25
 
 
 class IdleWatcher:
@@ -85,6 +97,76 @@ class IdleWatcher:
                 select.select([self._stop_read], [], [], self._retry_seconds)
 
 
+class ReplySender:
+    """Delivery for `serve`, in a thread of its own (and so with its own database connection).
+
+    A pass sends what is due on each source. One runs at start, whenever the change signal
+    moves (someone queued a reply) and every `interval` seconds. A source whose SMTP server
+    could not be used is left alone until `interval` has passed, whatever the signal says (its
+    own note of the failure moves the signal too). `failure`: what ended the thread, if
+    anything but `stop` did."""
+
+    def __init__(
+        self, gate: Gate, interval: float, report: Report, on_failure: Callable[[], None]
+    ) -> None:
+        self.gate = gate
+        self.interval = interval
+        self.report = report
+        self.failure: BaseException | None = None
+        self._on_failure = on_failure
+        self._stopping = threading.Event()
+        self._resting: dict[str, float] = {}  # source name -> monotonic time to try again
+        self._thread = threading.Thread(target=self._run, name="sender", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self, timeout: float) -> None:
+        """Ask the thread to end and wait up to `timeout` seconds; a send in progress is
+        left to its SMTP timeout (its claim runs out if the process ends first)."""
+        self._stopping.set()
+        self._thread.join(timeout)
+
+    def _run(self) -> None:
+        signal = signal_for(database_proxy.obj)
+        try:
+            while not self._stopping.is_set():
+                next_full = time.monotonic() + self.interval
+                self._pass()
+                self._wait(signal, next_full)
+        except BaseException as exc:  # the thread's end must reach the loop, whatever it was
+            self.failure = exc
+            self._on_failure()
+        finally:
+            signal.close()
+            if not database_proxy.is_closed():
+                database_proxy.close()
+
+    def _wait(self, signal: ChangeSignal, until: float) -> None:
+        """Until the signal moves, `until` comes, or `stop`."""
+        while not self._stopping.is_set():
+            left = until - time.monotonic()
+            if left <= 0:
+                return
+            if signal.moved(min(SIGNAL_SECONDS, left)):
+                return
+            if not signal.pushed:
+                self._stopping.wait(min(SIGNAL_SECONDS, left))
+
+    def _pass(self) -> None:
+        now = time.monotonic()
+        for source in self.gate.open_mail_sources():
+            if self._stopping.is_set():
+                return
+            if self._resting.get(source.name, 0) > now:
+                continue
+            try:
+                self.gate.send(source, self.report)
+            except (MailServerError, SecretMissing, DatabaseError) as exc:
+                self.report(f"{source.name}: {exc}; sending again in {self.interval:g} s")
+                self._resting[source.name] = time.monotonic() + self.interval
+
+
 class MailService:
     """The loop of `ticketty serve` over `gate` (a person holding `sources.edit`)."""
 
@@ -96,26 +178,30 @@ class MailService:
         self._retired: list[IdleWatcher] = []
         self._woken: queue.SimpleQueue[str] = queue.SimpleQueue()
         self._wake_read, self._wake_write = socket.socketpair()
+        self.sender = ReplySender(gate, interval, report, lambda: self._wake(""))
 
     def run(self, stop: socket.socket) -> None:
-        """Until `stop` is readable (the signal handler writes to it)."""
+        """Until `stop` is readable (the signal handler writes to it); raises what ended the
+        sender's thread, if it ended."""
         due: set[str] | None = None  # None: a full pass
+        self.sender.start()
         try:
-            while True:
+            while self.sender.failure is None:
                 sources = self.gate.open_mail_sources()
                 if due is None:
                     self._follow(sources)
                 for source in sources:
                     if due is None or source.name in due:
-                        self._pass(self.gate.fetch, source)
-                    self._pass(self.gate.send, source)
+                        self._fetch(source)
                     if _readable(stop, 0):
                         return
                 readable, _, _ = select.select([stop, self._wake_read], [], [], self.interval)
                 if stop in readable:
                     return
                 due = self._woken_sources() if readable else None
+            raise self.sender.failure
         finally:
+            self.sender.stop(10)
             watchers = [*self.watchers.values(), *self._retired]
             for watcher in self.watchers.values():
                 watcher.stop()
@@ -124,9 +210,9 @@ class MailService:
             self._wake_read.close()
             self._wake_write.close()
 
-    def _pass(self, work: Callable[[Source, Report], object], source: Source) -> None:
+    def _fetch(self, source: Source) -> None:
         try:
-            work(source, self.report)
+            self.gate.fetch(source, self.report)
         except (MailServerError, SecretMissing, InvalidInput) as exc:
             self.report(f"{source.name}: {exc}")
 

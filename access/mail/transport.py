@@ -13,7 +13,7 @@ from contextlib import contextmanager, suppress
 from email.message import EmailMessage
 
 from access.mail.accounts import ServerUrl
-from access.mail.outbox import PermanentFailure, TemporaryFailure
+from access.mail.outbox import PermanentFailure, ServerProblem, TemporaryFailure
 
 TIMEOUT = 30
 
@@ -125,32 +125,80 @@ def offers_idle(conn: imaplib.IMAP4) -> bool:
     return "IDLE" in conn.capabilities
 
 
-def smtp_deliver(
-    url: ServerUrl, password: str | None, mail: EmailMessage, sender: str, to: str
-) -> None:
-    """Send one message to one recipient; raises Permanent- or TemporaryFailure."""
-    try:
-        if url.security == "tls":
-            server: smtplib.SMTP = smtplib.SMTP_SSL(
-                url.host, url.port, timeout=TIMEOUT, context=ssl.create_default_context()
-            )
-        else:
-            server = smtplib.SMTP(url.host, url.port, timeout=TIMEOUT)
-        with server:
+class SmtpSession:
+    """One connection to an SMTP server for a sending pass: opened at the first reply, logged
+    in once, and used for each reply of the pass. What goes wrong with the server (no
+    connection, no answer within `timeout`, TLS or login refused, the MAIL FROM address refused,
+    the connection lost) is `ServerProblem`; a refusal of one reply (its recipient or its
+    content) is that reply's Permanent- (5xx) or TemporaryFailure (4xx)."""
+
+    def __init__(self, url: ServerUrl, password: str | None, timeout: float | None = None) -> None:
+        self.url = url
+        self.password = password
+        self.timeout = timeout or TIMEOUT
+        self._server: smtplib.SMTP | None = None
+
+    def __enter__(self) -> SmtpSession:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        if self._server is not None:
+            with suppress(OSError, smtplib.SMTPException):
+                self._server.quit()
+            self._server.close()
+
+    def deliver(self, mail: EmailMessage, sender: str, to: str) -> None:
+        server = self._server or self._open()
+        try:
+            server.send_message(mail, from_addr=sender, to_addrs=[to])
+        except smtplib.SMTPRecipientsRefused as exc:
+            code, text = next(iter(exc.recipients.values()))
+            failure = PermanentFailure if code >= 500 else TemporaryFailure
+            raise failure(f"{code} {_text(text)}") from exc
+        except smtplib.SMTPSenderRefused as exc:
+            raise self._problem("SMTP server {} refused the sender address", exc) from exc
+        except smtplib.SMTPDataError as exc:
+            failure = PermanentFailure if exc.smtp_code >= 500 else TemporaryFailure
+            raise failure(f"{exc.smtp_code} {_text(exc.smtp_error)}") from exc
+        except (OSError, smtplib.SMTPException, ssl.SSLError) as exc:
+            raise self._problem("SMTP server {} stopped answering", exc) from exc
+
+    def _open(self) -> smtplib.SMTP:
+        url = self.url
+        try:
+            if url.security == "tls":
+                server: smtplib.SMTP = smtplib.SMTP_SSL(
+                    url.host, url.port, timeout=self.timeout, context=ssl.create_default_context()
+                )
+            else:
+                server = smtplib.SMTP(url.host, url.port, timeout=self.timeout)
+        except (OSError, smtplib.SMTPException) as exc:
+            raise self._problem("SMTP server {} not reachable", exc) from exc
+        self._server = server
+        try:
             if url.security == "starttls":
                 server.starttls(context=ssl.create_default_context())
             if url.user:
-                server.login(url.user, password or "")
-            server.send_message(mail, from_addr=sender, to_addrs=[to])
-    except smtplib.SMTPRecipientsRefused as exc:
-        code, text = next(iter(exc.recipients.values()))
-        failure = PermanentFailure if code >= 500 else TemporaryFailure
-        raise failure(f"{code} {_text(text)}") from exc
-    except smtplib.SMTPResponseException as exc:
-        failure = PermanentFailure if exc.smtp_code >= 500 else TemporaryFailure
-        raise failure(f"{exc.smtp_code} {_text(exc.smtp_error)}") from exc
-    except (OSError, smtplib.SMTPException, ssl.SSLError) as exc:
-        raise TemporaryFailure(f"{url.display()}: {_text(exc)}") from exc
+                server.login(url.user, self.password or "")
+        except smtplib.SMTPAuthenticationError as exc:
+            raise self._problem("SMTP login refused", exc) from exc
+        except (OSError, smtplib.SMTPException, ssl.SSLError) as exc:
+            raise self._problem("SMTP server {} refused the connection", exc) from exc
+        return server
+
+    def _problem(self, what: str, exc: Exception) -> ServerProblem:
+        """`what` (its `{}` the server's host and port) with the server's answer or the
+        network's error, never the account's user name or password."""
+        if isinstance(exc, smtplib.SMTPResponseException):
+            detail = f"{exc.smtp_code} {_text(exc.smtp_error)}"
+        elif isinstance(exc, TimeoutError) or isinstance(exc.__context__, TimeoutError):
+            detail = f"no answer within {self.timeout:g} s"
+        else:
+            detail = _text(exc)
+        for secret in (self.url.user, self.password):
+            if secret:
+                detail = detail.replace(secret, "…")
+        return ServerProblem(what.format(f"{self.url.host}:{self.url.port}"), detail[:300])
 
 
 def _quoted(folder: str) -> str:

@@ -22,6 +22,7 @@ from access.errors import InvalidInput
 from access.mail.accounts import SecretMissing
 from access.mail.floods import FloodLimit
 from access.mail.intake import Oversized
+from store.models import Source
 from tui.cli.command import Commands, open_gate
 from tui.cli.output import CommandError, bounded_int, print_listing
 from tui.config import ConfigError, load_config
@@ -126,9 +127,19 @@ def fetch(args: argparse.Namespace) -> int:
 
 
 def send(args: argparse.Namespace) -> int:
+    """Exits 1 when a server could not be used (its replies wait) or a reply was not
+    delivered (refused for good, or to be tried again): nothing went wrong only when every
+    reply due was sent."""
     gate = _mail_gate(args)
-    failures = _each_source(gate, args.source, lambda s: gate.send(s, _say))
-    return 1 if failures else 0
+    undelivered = 0
+
+    def send_source(source: Source) -> None:
+        nonlocal undelivered
+        deliveries = gate.send(source, _say)
+        undelivered += sum(1 for d in deliveries if d.state != "sent")
+
+    failures = _each_source(gate, args.source, send_source)
+    return 1 if failures or undelivered else 0
 
 
 def _each_source(gate: Gate, name: str | None, work: Callable) -> int:

@@ -81,7 +81,7 @@ def mail_state(args: argparse.Namespace) -> int:
             a.address,
             "archived" if a.archived else "",
             f"{a.last_fetch_at:%Y-%m-%d %H:%M}" if a.last_fetch_at else "never",
-            a.secret or a.last_error or "-",
+            "; ".join(e for e in (a.secret or a.last_error, a.send_error) if e) or "-",
             str(a.waiting),
             str(a.failed),
             f"{a.quarantined} ({a.floods} flood)" if a.floods else str(a.quarantined),

@@ -101,6 +101,9 @@ def register(commands: Commands) -> None:
         p = tickets.add(name, handler, help=what)
         p.add_argument("number")
         p.add_argument("--body", required=True, help="the text, or - to read standard input")
+    p = tickets.add("resend", resend, help="send a reply whose delivery failed once more")
+    p.add_argument("number")
+    p.add_argument("message", type=bounded_int, metavar="MESSAGE", help="the reply's id")
 
 
 def ticket_json(row: TicketRow) -> dict[str, Any]:
@@ -267,6 +270,8 @@ def show_ticket(args: argparse.Namespace) -> int:
             print(f"  {attachment_text(attachment)}")
         if message.delivery:
             print(f"  [{delivery_text(message.delivery, message.delivery_error)}]")
+        if message.delivery == "failed":
+            print(f"  (to send it again: ticketty tickets resend {row.number} {message.id})")
     return 0
 
 
@@ -384,6 +389,12 @@ def delete(args: argparse.Namespace) -> int:
 
 def reply(args: argparse.Namespace) -> int:
     open_gate(args).reply(args.number, read_body(args.body))
+    return 0
+
+
+def resend(args: argparse.Namespace) -> int:
+    open_gate(args).resend(args.number, args.message)
+    print(f"reply {args.message} of #{args.number.lstrip('#')} waits to send again")
     return 0
 
 
