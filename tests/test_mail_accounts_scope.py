@@ -13,7 +13,7 @@ from access.catalogue import SOURCES_EDIT, SOURCES_LIST
 from store.db import connect
 from store.models import AuditEvent, MailAccount, Message, SchemaVersion, Ticket
 from tests import builders
-from tests.mail_servers import PASSWORD, Dovecot
+from tests.mail_servers import PASSWORD, Dovecot, Smtp
 from tests.mail_support import customer_mail, mail_helpdesk
 from ticketty.main import main
 
@@ -124,9 +124,9 @@ def test_an_account_of_before_keeps_its_servers_password(db_location: str) -> No
 
 
 def test_import_and_send_by_a_holder_who_sees_no_tickets(
-    db: peewee.Database, db_location: str, tmp_path, capsys
+    db: peewee.Database, db_location: str, tmp_path, capsys, smtp: Smtp
 ) -> None:
-    gate = mail_helpdesk(db)
+    gate = mail_helpdesk(db, smtp=smtp.url)
     mallory(gate, ["Support"])
     hidden = gate.take_mail(gate.mail_source("Support"), customer_mail(), "test").ticket
     assert hidden is not None

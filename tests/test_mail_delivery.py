@@ -275,8 +275,8 @@ Reporting-MTA: dns; mail.shop.example
 X-Postfix-Queue-ID: 4F1A2B3C4D
 Arrival-Date: Wed, 25 Nov 2026 10:00:00 +0000
 
-Final-Recipient: rfc822; jan@example.pl
-Original-Recipient: rfc822;jan@example.pl
+Final-Recipient: rfc822; RECIPIENT
+Original-Recipient: rfc822;RECIPIENT
 Action: ACTION
 Status: STATUS
 Diagnostic-Code: DIAGNOSTIC
@@ -286,14 +286,16 @@ Content-Description: Undelivered Message Headers
 Content-Type: text/rfc822-headers
 
 From: Support <support@shop.example>
-To: jan@example.pl
+To: RECIPIENT
 Message-ID: ORIGINAL-ID
 
 --B2--
 """
 
 
-def postfix_report(original: str, action: str) -> bytes:
+def postfix_report(original: str, action: str, recipient: str = "c0@example.pl") -> bytes:
+    """Postfix's report on the reply `original` sent to `recipient` (`replies_waiting`'s
+    first customer by default): a delivery report counts only for the address it went to."""
     delayed = action == "delayed"
     fields = {
         "SUBJECT": "Delayed Mail (still being retried)" if delayed else "Undelivered Mail",
@@ -305,8 +307,9 @@ def postfix_report(original: str, action: str) -> bytes:
         "STATUS": "4.4.1" if delayed else "5.1.1",
         "DIAGNOSTIC": "X-Postfix; connect to mx.example.pl[192.0.2.1]:25: Connection timed out"
         if delayed
-        else "smtp; 550 5.1.1 <jan@example.pl>: Recipient address rejected: User unknown",
+        else f"smtp; 550 5.1.1 <{recipient}>: Recipient address rejected: User unknown",
         "ORIGINAL-ID": original,
+        "RECIPIENT": recipient,
     }
     text = POSTFIX_REPORT
     for name, value in fields.items():
