@@ -17,6 +17,7 @@ from collections.abc import Callable, Sequence
 import peewee
 
 from access import NoChange
+from access.errors import NoSuchPerson
 from store.db import describe_failure, resolve_location
 from tui.cli import access, audit, groups, mail, people, reports, roles, setup, sources, tickets
 from tui.cli.command import Commands, shared_options, username
@@ -25,6 +26,7 @@ from tui.cli.output import (
     EXIT_DATABASE,
     EXIT_INTERRUPTED,
     EXIT_OK,
+    EXIT_PERSON,
     EXIT_USAGE,
     CommandError,
     exit_code_of,
@@ -90,6 +92,8 @@ def run(argv: Sequence[str] | None, open_app: AppOpener) -> int:
         return fail("the input is not valid UTF-8 text", EXIT_USAGE)
     except (peewee.DatabaseError, sqlite3.DatabaseError) as exc:
         return fail(describe_failure(resolve_location(args.db), exc), EXIT_DATABASE)
+    except NoSuchPerson as exc:
+        return fail(f"{exc}; name a person with --user (or TICKETTY_USER)", EXIT_PERSON)
     except NoChange as exc:  # already as asked: a script carries on
         print(one_line(str(exc)))
         return EXIT_OK
