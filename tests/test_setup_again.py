@@ -44,9 +44,7 @@ def test_readme_demo_step_succeeds_twice_in_a_row(newcomer: Path, capsys) -> Non
 
 
 @pytest.mark.sqlite_only(reason="the demo file of README")
-def test_replacing_as_nobody_of_the_demo_says_how_to_name_a_person(
-    newcomer: Path, capsys
-) -> None:
+def test_replacing_as_nobody_of_the_demo_says_how_to_name_a_person(newcomer: Path, capsys) -> None:
     assert main(["demo", "--db", "demo.db", "--tickets", "20"]) == 0
     capsys.readouterr()
     assert main(["demo", "--db", "demo.db", "--tickets", "20", "--force"]) == 4
