@@ -114,9 +114,20 @@ def _sqlite(location: str, *, create: bool) -> peewee.SqliteDatabase:
         path.parent.mkdir(parents=True, exist_ok=True)
     elif path.is_dir():
         raise DatabaseError(f"{path} is a folder, not a database file")
-    elif not (create and path.stat().st_size == 0):
-        refuse_foreign_file(path)
+    else:
+        refuse_unless_regular(path)
+        if not (create and path.stat().st_size == 0):
+            refuse_foreign_file(path)
     return TurnTakingSqliteDatabase(str(path))
+
+
+def refuse_unless_regular(path: Path) -> None:
+    """A pipe, a socket or a device is refused before it is opened: opening a FIFO waits for
+    a writer that never comes."""
+    if not path.is_file():
+        raise DatabaseError(
+            f"{path} is not a regular file (a pipe, socket or device); a database is a file"
+        )
 
 
 class TurnTakingSqliteDatabase(peewee.SqliteDatabase):
@@ -187,6 +198,7 @@ def is_ticketty_file(path: Path) -> bool:
 
 
 def refuse_foreign_file(path: Path) -> None:
+    refuse_unless_regular(path)
     if not is_ticketty_file(path):
         raise DatabaseError(
             f"{path} is not a Ticketty database or is damaged; Ticketty writes only to its own "
@@ -226,7 +238,7 @@ def is_taken(location: str) -> bool:
     or a PostgreSQL database with Ticketty's tables in it."""
     if not is_postgres(location):
         path = Path(location).expanduser()
-        return path.exists() and (path.is_dir() or path.stat().st_size > 0)
+        return path.exists() and (not path.is_file() or path.stat().st_size > 0)
     with _server_session(location) as db:
         return bool(set(db.get_tables()) & set(owned_tables()))
 

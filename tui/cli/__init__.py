@@ -20,7 +20,7 @@ from access import NoChange
 from access.errors import NoSuchPerson
 from store.db import describe_failure, resolve_location
 from tui.cli import access, audit, groups, mail, people, reports, roles, setup, sources, tickets
-from tui.cli.command import Commands, shared_options, username
+from tui.cli.command import Commands, UsageParser, shared_options, username
 from tui.cli.output import (
     EXIT_BROKEN_PIPE,
     EXIT_DATABASE,
@@ -45,7 +45,7 @@ def build_parser(
 ) -> argparse.ArgumentParser:
     """The parser; given the command line's `words`, only the nouns among them get their
     subcommands built (`Commands`), the others are listed by name."""
-    parser = argparse.ArgumentParser(
+    parser = UsageParser(
         prog="ticketty",
         parents=[shared_options(None)],
         description="A helpdesk that lives in the terminal.",
