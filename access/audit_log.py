@@ -20,6 +20,7 @@ from access.catalogue import (
     USERGROUPS_LIST,
 )
 from access.errors import InvalidInput
+from access.follow_ups import without_unseen_links
 from access.gate import GateBase
 from access.grants import Grants
 from access.views import AuditView
@@ -117,7 +118,7 @@ class AuditLog(GateBase):
                 query = query.where(AuditEvent.target_id == (found.id if found else -1))
         events = list(query.offset(offset).limit(limit).objects())
         names = _target_names(events)
-        return [
+        views = [
             AuditView(
                 e.id,
                 e.at,
@@ -132,6 +133,7 @@ class AuditLog(GateBase):
             )
             for e in events
         ]
+        return without_unseen_links(grants, views)
 
 
 def _target_names(events: list[AuditEvent]) -> dict[tuple[str, int | None], str]:

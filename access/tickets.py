@@ -13,6 +13,7 @@ import peewee
 from access import scope
 from access.catalogue import (
     AUDIT_VIEW,
+    PEOPLE_LIST,
     TICKET_PERMISSIONS,
     TICKETS_ASSIGN,
     TICKETS_CHANGE_GROUP,
@@ -32,7 +33,7 @@ from access.catalogue import (
     PermissionKey,
 )
 from access.errors import Conflict, InvalidInput, NoChange, NotFound, PermissionDenied
-from access.follow_ups import follow_up_links, start_follow_up
+from access.follow_ups import follow_up_links, start_follow_up, without_unseen_links
 from access.gate import GateBase, conflict_if_stale
 from access.grants import Grants, read_grants
 from access.mail.outbox import queue_reply
@@ -88,6 +89,7 @@ _TICKET_REF = re.compile(r"^#([0-9]{1,18})$")
 _SEARCH_WORD = re.compile(r"\w+", re.UNICODE)
 # A search matches the tickets of at most this many requesters by name or e-mail.
 MAX_REQUESTERS = 500
+MAX_SEARCH_WORDS = 32
 MAX_BODY = 200_000
 
 # What a change that changes nothing says: the ticket is already as asked.
@@ -169,15 +171,9 @@ class TicketDesk(GateBase):
         if query.unassigned:
             where &= Ticket.assignee.is_null()
         if query.assignee:
-            person = Person.get_or_none(Person.username == query.assignee)
-            if person is None:
-                raise InvalidInput(f"no person named {query.assignee!r}")
-            where &= Ticket.assignee == person.id
+            where &= Ticket.assignee == _person_filtered_by(grants, query.assignee)
         if query.requester:
-            person = Person.get_or_none(Person.username == query.requester)
-            if person is None:
-                raise InvalidInput(f"no person named {query.requester!r}")
-            where &= Ticket.requester == person.id
+            where &= Ticket.requester == _person_filtered_by(grants, query.requester)
         if query.search.strip():
             where &= self._matching(grants, query.search, in_order)
         return where
@@ -189,6 +185,7 @@ class TicketDesk(GateBase):
         number = _TICKET_REF.match(text.strip())
         if number:
             return Ticket.number == int(number.group(1))
+        _check_search_length(text)
         notes_ok = scope.may(grants, TICKETS_VIEW_NOTES)
         if notes_ok is scope.FALSE:
             in_text = search.public_match(text, in_order=in_order)
@@ -210,7 +207,10 @@ class TicketDesk(GateBase):
         """The search as a question about one ticket, where notes are readable everywhere the
         person looks or nowhere (a mixed scope needs the ticket's columns beside the answer),
         and no requester's name or e-mail matches (the question asks only the text)."""
-        if not text.strip() or _TICKET_REF.match(text.strip()) or any(_requesters_matching(text)):
+        if not text.strip() or _TICKET_REF.match(text.strip()):
+            return None
+        _check_search_length(text)
+        if any(_requesters_matching(text)):
             return None
         notes_ok = scope.may(grants, TICKETS_VIEW_NOTES)
         if notes_ok is scope.TRUE or notes_ok is scope.FALSE:
@@ -444,7 +444,7 @@ class TicketDesk(GateBase):
             .where(AuditEvent.ticket == number)
             .order_by(AuditEvent.id)
         )
-        return [
+        views = [
             AuditView(
                 e.id,
                 e.at,
@@ -458,6 +458,7 @@ class TicketDesk(GateBase):
             )
             for e in events
         ]
+        return without_unseen_links(grants, views)
 
     def _for_change(
         self,
@@ -914,6 +915,26 @@ class TicketDesk(GateBase):
             if candidate.name == source:
                 return candidate.id
         raise NotFound(f"no open source named {source!r}")
+
+
+def _person_filtered_by(grants: Grants, username: str) -> int:
+    """The id of the person a list is filtered by (`--assignee`, `--requester`). To someone
+    who may not list people an unknown name selects no ticket, as a person with none in their
+    scope does: whether a name exists is not told (no person has the id -1)."""
+    person = Person.get_or_none(Person.username == username)
+    if person is not None:
+        return int(person.id)
+    if grants.holds(PEOPLE_LIST):
+        raise InvalidInput(f"no person named {username!r}")
+    return -1
+
+
+def _check_search_length(text: str) -> None:
+    """A search has at most MAX_SEARCH_WORDS words: each is one more condition on the text and
+    on the requesters' names, and hundreds overflow the database's parser."""
+    words = len(_SEARCH_WORD.findall(text))
+    if words > MAX_SEARCH_WORDS:
+        raise InvalidInput(f"a search takes at most {MAX_SEARCH_WORDS} words; this one has {words}")
 
 
 def _requesters_matching(text: str) -> tuple[list[int], list[int]]:
