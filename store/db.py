@@ -12,6 +12,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import quote
 
 import peewee
 import platformdirs
@@ -215,7 +216,11 @@ def _mark(db: peewee.Database) -> None:
 
 
 def describe_failure(location: str, exc: BaseException) -> str:
-    """Turn a driver error into one sentence; disk-full hides deep in the exception chain."""
+    """Turn a driver error into one sentence; disk-full hides deep in the exception chain.
+    `location` is shown without its password (`shown`), and the password is taken out of the
+    error's text too."""
+    secret_free = without_password(location, str(exc))
+    location = shown(location)
     chain: list[BaseException] = []
     current: BaseException | None = exc
     while current is not None and current not in chain:
@@ -230,7 +235,23 @@ def describe_failure(location: str, exc: BaseException) -> str:
         return f"{location} is not a Ticketty database or is damaged"
     if "unable to open" in text:
         return f"cannot open {location}"
-    return f"database error on {location}: {exc}"
+    return f"database error on {location}: {secret_free}"
+
+
+def without_password(location: str, text: str) -> str:
+    """`text` with the password of `location` (a PostgreSQL URL), raw or percent-encoded,
+    replaced by `***`."""
+    if not is_postgres(location):
+        return text
+    try:
+        password = postgres.parse(location).password
+    except postgres.BadLocation:
+        return text
+    if not password:
+        return text
+    for secret in {password, quote(password, safe="")}:
+        text = text.replace(secret, "***")
+    return text
 
 
 def is_taken(location: str) -> bool:
