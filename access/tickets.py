@@ -41,6 +41,7 @@ from access.new_tickets import group_name, record_created
 from access.requester_messages import FINAL_STATUS, reopen_for_requester
 from access.validation import checked_name, validate_field_value
 from access.views import (
+    HAND_BACK,
     REQUESTER_MESSAGE,
     AttachmentView,
     AuditView,
@@ -100,6 +101,9 @@ ALREADY: dict[str, str] = {
     "ticket.status": "is already {}",
     "ticket.priority": "already has priority {}",
 }
+# A flag of `_change`: when true on the ticket, the change needs no permission there (the
+# assignee handing a ticket back).
+ALSO_ALLOWED = "also_allowed"
 # A reply is wrong once the ticket was settled meanwhile (see `TicketDesk.reply`).
 SETTLED = ("resolved", CLOSED)
 
@@ -219,6 +223,7 @@ class TicketDesk(GateBase):
 
     def _rows(self, grants: Grants, where: scope.Predicate) -> peewee.ModelSelect[Ticket]:
         as_supervisor = peewee.Case(None, [(scope.as_supervisor(grants), 1)], 0)
+        as_assignee = peewee.Case(None, [(scope.as_assignee(grants), 1)], 0)
         return (
             Ticket.select(
                 Ticket.number,
@@ -234,6 +239,7 @@ class TicketDesk(GateBase):
                 Source.name.alias("source_name"),
                 Assignee.username.alias("assignee_name"),
                 as_supervisor.alias("as_supervisor"),
+                as_assignee.alias("as_assignee"),
             )
             .join(Requester, on=(Ticket.requester == Requester.id))
             .switch(Ticket)
@@ -261,6 +267,7 @@ class TicketDesk(GateBase):
             updated_at=data["updated_at"],
             version=data["version"],
             as_supervisor=bool(data["as_supervisor"]),
+            as_assignee=bool(data["as_assignee"]),
         )
 
     def list_tickets(
@@ -410,7 +417,9 @@ class TicketDesk(GateBase):
                 for m in messages
             ),
             group_fields=fields_of_group(ticket.usergroup_id),
-            allowed=allowed | ({REQUESTER_MESSAGE} if is_requester else set()),
+            allowed=allowed
+            | ({REQUESTER_MESSAGE} if is_requester else set())
+            | ({HAND_BACK} if ticket.assignee_id == grants.person_id else set()),
             channel=Source.get_by_id(ticket.source_id).kind,
             links=follow_up_links(grants, number),
         )
@@ -531,7 +540,7 @@ class TicketDesk(GateBase):
             with self.writing():
                 grants = self.grants()
                 locked = self._for_change(grants, number, permission, flags() if flags else None)
-                if not locked.allowed:
+                if not (locked.allowed or locked.flags.get(ALSO_ALLOWED)):
                     raise self._refuse(grants, number, permission)
                 changes, before, after = compute(grants, locked)
                 if before == after:
@@ -665,15 +674,17 @@ class TicketDesk(GateBase):
     def assign(
         self, number: int | str, username: str | None, *, expected_version: int | None = None
     ) -> int:
-        """Assign to `username` (None unassigns). The assignee must be an active person who may
-        reply on this ticket through their own roles or supervision, so assigning cannot show a
-        ticket to someone outside its scope."""
+        """Assign to `username` (None unassigns). The assignee, the person assigning included,
+        must be an active person who may reply on this ticket through their own roles or
+        supervision: assigning cannot show a ticket to someone outside its scope, nor give one
+        to someone who could not work on it. Whoever it is assigned to may hand it back (None)
+        without the right to assign."""
         assignee: Grants | None = None
 
         def may_work() -> dict[str, scope.Predicate]:
             nonlocal assignee
             if username is None:
-                return {}
+                return {ALSO_ALLOWED: Ticket.assignee == self.person_id}
             assignee = read_grants(Person.username == username)
             if assignee is None or not assignee.active:
                 assignee = None
@@ -685,9 +696,7 @@ class TicketDesk(GateBase):
             if username is None:
                 return {Ticket.assignee: None}, before, None
             # Unknown, deactivated and not allowed read the same: no way to list people here.
-            if assignee is None or (
-                assignee.person_id != grants.person_id and not locked.flags["assignee_may_work"]
-            ):
+            if assignee is None or not locked.flags["assignee_may_work"]:
                 number = locked.ticket.number
                 raise NotFound(f"nobody named {username!r} can work on ticket #{number}")
             return {Ticket.assignee: assignee.person_id}, before, username
@@ -697,10 +706,20 @@ class TicketDesk(GateBase):
         )
 
     def take(self, number: int | str, *, expected_version: int | None = None) -> int:
+        """Assign to oneself: with `tickets.take` on the ticket, and the right to work on it
+        (reply), as anyone assigned."""
+
+        def may_work() -> dict[str, scope.Predicate]:
+            return {"may_work": scope.may(self.grants(), TICKETS_REPLY)}
+
         def compute(grants: Grants, locked: _Locked) -> tuple[dict[peewee.Field, Any], Any, Any]:
+            if not locked.flags["may_work"] and locked.ticket.assignee_id != grants.person_id:
+                raise self._refuse(grants, locked.ticket.number, TICKETS_REPLY)
             return {Ticket.assignee: grants.person_id}, locked.assignee_name, grants.username
 
-        return self._change(number, TICKETS_TAKE, "ticket.take", expected_version, compute)
+        return self._change(
+            number, TICKETS_TAKE, "ticket.take", expected_version, compute, may_work
+        )
 
     def move(
         self, number: int | str, group: str | None, *, expected_version: int | None = None

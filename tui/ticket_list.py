@@ -59,7 +59,8 @@ def age(then: datetime, now: datetime) -> str:
 
 
 def _flags(row: TicketRow) -> str:
-    return ("P" if row.private else " ") + ("S" if row.as_supervisor else " ")
+    seen_as = "S" if row.as_supervisor else "A" if row.as_assignee else " "
+    return ("P" if row.private else " ") + seen_as
 
 
 COLUMNS: tuple[Column, ...] = (
