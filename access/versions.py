@@ -5,7 +5,7 @@ since changed is a `Conflict` that says what that other change was."""
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, TypeVar
 
 from access.audit import encode
 from access.errors import Conflict
@@ -46,10 +46,15 @@ def bump(row: Versioned, expected: int | None, what: str) -> int:
     return row.version + 1
 
 
-RENAMES = {Role: "role.rename", Usergroup: "group.rename", Source: "source.rename"}
+Row = TypeVar("Row", Role, Usergroup, Source)
+RENAMES: dict[type[Role | Usergroup | Source], str] = {
+    Role: "role.rename",
+    Usergroup: "group.rename",
+    Source: "source.rename",
+}
 
 
-def renamed_from(model: type[Role | Usergroup | Source], name: str) -> Versioned | None:
+def renamed_from(model: type[Row], name: str) -> Row | None:
     """The row that was last renamed away from `name` and is now named otherwise, if any: a
     name someone read before another person renamed it (not found now, but not gone)."""
     event = (
@@ -64,7 +69,7 @@ def renamed_from(model: type[Role | Usergroup | Source], name: str) -> Versioned
     )
     if event is None:
         return None
-    row: Versioned | None = model.get_or_none((model.id == event.target_id) & (model.name != name))
+    row: Row | None = model.get_or_none((model.id == event.target_id) & (model.name != name))
     return row
 
 

@@ -3,7 +3,7 @@ rows and no count of the search before it."""
 
 from __future__ import annotations
 
-from textual.widgets import Static
+from textual.widgets import Input, Static
 
 from screens.inbox import InboxScreen
 from tests.tui_support import demo_database, make_app, settle
@@ -23,7 +23,7 @@ async def test_a_refused_search_is_said_and_leaves_no_stale_count(new_location) 
         words = " ".join(f"word{i}" for i in range(40))
         await pilot.press("slash", "ctrl+u")
         await settle(pilot)
-        app.screen.query_one("Input").value = words  # as pasted: one keypress per word is slow
+        app.screen.query_one(Input).value = words  # as pasted: one keypress per word is slow
         await pilot.press("enter")
         await settle(pilot)
         shown = [n.message for n in app._notifications]
