@@ -21,6 +21,7 @@ from access.catalogue import (
 )
 from access.contact import readable_contacts, without_contact
 from access.errors import InvalidInput
+from access.follow_ups import without_unseen_links
 from access.gate import GateBase
 from access.grants import Grants
 from access.views import AuditView
@@ -120,7 +121,7 @@ class AuditLog(GateBase):
         names = _target_names(events)
         people = {e.target_id for e in events if e.target_kind == "person" and e.target_id}
         contact_ok = readable_contacts(grants, people)
-        return [
+        views = [
             AuditView(
                 e.id,
                 e.at,
@@ -134,6 +135,7 @@ class AuditLog(GateBase):
             )
             for e in events
         ]
+        return without_unseen_links(grants, views)
 
 
 def _shown_values(event: AuditEvent, contact_ok: set[int]) -> tuple[str, str]:

@@ -133,8 +133,10 @@ class BulkTickets(GateBase):
         if kind not in KINDS:
             raise InvalidInput(f"unknown change {kind!r}; one of {', '.join(KINDS)}")
         column, permission, action = KINDS[kind]
-        if kind == "take":
-            return _Target(kind, column, permission, action, grants.person_id, grants.username)
+        if kind == "take":  # as anyone assigned, the taker must be able to work on them
+            return _Target(
+                kind, column, permission, action, grants.person_id, grants.username, grants
+            )
         if kind == "close":
             return _Target(kind, column, permission, action, "closed", "closed")
         if kind == "assign":
@@ -145,8 +147,7 @@ class BulkTickets(GateBase):
                 # Skipped as "outside what NAME may work on", like someone whose scope misses
                 # them: an assign must not tell whether a name exists.
                 return _Target(kind, column, permission, action, -1, value, nobody=True)
-            assignee = None if person.id == grants.person_id else _grants_of(person)
-            return _Target(kind, column, permission, action, person.id, value, assignee)
+            return _Target(kind, column, permission, action, person.id, value, _grants_of(person))
         if kind == "move":
             if value is None:
                 return _Target(kind, column, permission, action, None, None)
@@ -182,7 +183,10 @@ class BulkTickets(GateBase):
         if lock and getattr(database_proxy.obj, "for_update", False):
             seen = seen.for_update()
         rows = {r["number"]: r for r in dict_rows(seen)}
-        permitted = _numbers_where(list(rows), scope.may(grants, target.permission))
+        may = scope.may(grants, target.permission)
+        if target.kind == "assign" and target.value is None:  # the assignee may hand them back
+            may = scope._any([may, Ticket.assignee == grants.person_id])
+        permitted = _numbers_where(list(rows), may)
         able = set() if target.nobody else set(rows)
         if target.assignee is not None:
             able = _numbers_where(list(rows), scope.may(target.assignee, TICKETS_REPLY))
@@ -201,7 +205,7 @@ class BulkTickets(GateBase):
             elif row["current"] == target.value:
                 reason = _already(target)
             elif number not in able:
-                reason = f"outside what {target.shown} may work on"
+                reason = _cannot_work(target)
             if reason is None:
                 will.append(number)
                 before[number] = rows[number]["current"]
@@ -270,6 +274,12 @@ def _names_of(column: str, ids: set[Any]) -> dict[Any, str]:
     return {}
 
 
+def _cannot_work(target: _Target) -> str:
+    if target.kind == "take":
+        return "you cannot work on them (no reply there)"
+    return f"outside what {target.shown} may work on"
+
+
 def _already(target: _Target) -> str:
     if target.kind in ("assign", "take"):
         return f"already assigned to {target.shown}" if target.shown else "already unassigned"
@@ -306,6 +316,8 @@ class Assignees(GateBase):
         grants = self.grants()
         wanted = _unique(numbers)[:CHUNK]
         if not _numbers_where(wanted, scope.may(grants, TICKETS_ASSIGN)):
+            if _numbers_where(wanted, Ticket.assignee == grants.person_id):
+                return []  # theirs to hand back (to nobody), not to give to anyone
             raise NotFound("none of these tickets can be assigned by you")
         workers = (
             Person.select()
@@ -324,9 +336,7 @@ class Assignees(GateBase):
         )
         chosen = []
         for person in workers:
-            if person.id == grants.person_id or _numbers_where(
-                wanted, scope.may(_grants_of(person), TICKETS_REPLY)
-            ):
+            if _numbers_where(wanted, scope.may(_grants_of(person), TICKETS_REPLY)):
                 chosen.append(Assignee(person.username, person.display_name))
         return chosen
 

@@ -368,6 +368,9 @@ def _seed_tickets(
     progress: Callable[[int, int], None] | None,
 ) -> int:
     agents = [ids.staff[u] for u in ("ola", "tom", "eva", "ali", "ada")]
+    # Who may work on a ticket of any source: ali works only Allegro PL's (the gate's rule,
+    # `TicketDesk.assign`, holds in the demo too).
+    every_source = [ids.staff[u] for u in ("ola", "tom", "eva", "ada")]
     source_ids = list(ids.sources.values())
     allegro = ids.sources["Allegro PL"]
     archived = ids.sources["eBay DE (disconnected)"]
@@ -421,6 +424,8 @@ def _seed_tickets(
                 assignee = rnd.choice(agents) if rnd.random() < 0.65 else None
                 if source == allegro and assignee is not None:
                     assignee = ids.staff["ali"]
+                elif assignee == ids.staff["ali"]:  # no draw: the rest of the demo stays as it was
+                    assignee = every_source[number % len(every_source)]
                 stamps = [created]
                 message_rows.append((number, "customer", requester, body, created))
                 for _ in range(rnd.randrange(0, 4)):

@@ -32,5 +32,9 @@ class UnknownPerson(AccessError):
     """The acting person does not exist or is deactivated."""
 
 
+class NoSuchPerson(UnknownPerson):
+    """No person has the name the session acts as."""
+
+
 class StillHeld(InvalidInput):
     """A role people still hold was to be deleted without saying so was meant."""

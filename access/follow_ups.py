@@ -17,7 +17,7 @@ from access import scope
 from access.gate import GateBase
 from access.grants import Grants
 from access.new_tickets import record_created
-from access.views import FollowUpLinks
+from access.views import AuditView, FollowUpLinks
 from access.vocabulary import MAX_SUBJECT, NEW
 from store.models import AuditEvent, Ticket, utcnow
 from store.rows import tuple_rows
@@ -101,3 +101,23 @@ def follow_up_links(grants: Grants, number: int) -> FollowUpLinks:
         follow_up_of=next((n for n in of if n in seen), None),
         follow_ups=tuple(sorted(n for n in ups if n in seen)),
     )
+
+
+def without_unseen_links(grants: Grants, events: list[AuditView]) -> list[AuditView]:
+    """`events` with the closed ticket of each follow-up link blanked where `grants` may not
+    see it: the event is shown on the follow-up's history, which the reader sees."""
+    linked = {e.target_id for e in events if e.action == FOLLOW_UP and e.target_id is not None}
+    if not linked:
+        return events
+    seen = {
+        n
+        for (n,) in tuple_rows(
+            Ticket.select(Ticket.number).where(Ticket.number.in_(linked) & scope.visible(grants))
+        )
+    }
+    return [
+        e._replace(target_id=None, before="", target=None)
+        if e.action == FOLLOW_UP and e.target_id not in seen
+        else e
+        for e in events
+    ]

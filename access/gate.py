@@ -23,6 +23,7 @@ from access.errors import (
     Conflict,
     InvalidInput,
     NoChange,
+    NoSuchPerson,
     PermissionDenied,
     UnknownPerson,
 )
@@ -55,7 +56,7 @@ class GateBase:
         self.username = username
         grants = read_grants(Person.username == username)
         if grants is None:
-            raise UnknownPerson(f"no person named {username!r}")
+            raise NoSuchPerson(f"no person named {username!r}")
         if not grants.active:
             raise UnknownPerson(f"{username} is deactivated")
         self.person_id: int = grants.person_id

@@ -10,7 +10,7 @@ from collections.abc import Iterable
 
 from access.catalogue import ROLES_ASSIGN, ROLES_EDIT, ROLES_LIST
 from access.delegation import RightsGuard
-from access.errors import InvalidInput, NoChange, PermissionDenied, StillHeld
+from access.errors import NoChange, PermissionDenied, StillHeld
 from access.gate import GateBase
 from access.grants import Grants
 from access.lookup import (
@@ -84,7 +84,7 @@ class RoleAdmin(GateBase):
             role = role_named(role_name)
             self._no_escalation(grants, role_permissions(role.id), f"role {role.name}")
             if PersonRole.get_or_none(person=person.id, role=role.id):
-                raise InvalidInput(f"{username} already holds {role.name}")
+                raise NoChange(f"{username} already holds {role.name}; nothing changed")
             guard = RightsGuard(grants, what=f"give {role.name} to {username}", takes=False).watch(
                 [person.id]
             )
@@ -107,7 +107,7 @@ class RoleAdmin(GateBase):
                 .execute()
             )
             if not deleted:
-                raise InvalidInput(f"{username} does not hold {role.name}")
+                raise NoChange(f"{username} does not hold {role.name}; nothing changed")
             bump(person, None, username)
             guard.verify()
             self.record("role.revoke", "person", person.id, before={"role": role.name})

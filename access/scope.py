@@ -120,6 +120,26 @@ def as_supervisor(grants: Grants) -> Predicate:
     return supervised(grants) & ~peewee.fn.COALESCE(seen, False)
 
 
+def as_assignee(grants: Grants) -> Predicate:
+    """True for visible tickets the person sees only because they are assigned to them: no
+    `tickets.list` role reaches them, they do not supervise the group, they did not file them.
+    (An assignee must be able to work on a ticket when assigned; a role or the ticket may have
+    changed since.)"""
+    reached = _any(
+        [
+            scoped_column(Ticket.requester) == grants.person_id,
+            *(role_covers(role, grants) for role in grants.roles_with(TICKETS_LIST)),
+            supervised(grants),
+        ]
+    )
+    if reached is TRUE:
+        return FALSE
+    mine = scoped_column(Ticket.assignee) == grants.person_id
+    if reached is FALSE:
+        return mine
+    return mine & ~peewee.fn.COALESCE(reached, False)
+
+
 def may(grants: Grants, permission: PermissionKey) -> Predicate:
     """The visible tickets on which `permission` counts for this person.
 

@@ -13,6 +13,7 @@ import peewee
 from access import scope
 from access.catalogue import (
     AUDIT_VIEW,
+    PEOPLE_LIST,
     TICKET_PERMISSIONS,
     TICKETS_ASSIGN,
     TICKETS_CHANGE_GROUP,
@@ -33,7 +34,7 @@ from access.catalogue import (
 )
 from access.drafts import drop_sent_draft
 from access.errors import Conflict, InvalidInput, NoChange, NotFound, PermissionDenied
-from access.follow_ups import follow_up_links, start_follow_up
+from access.follow_ups import follow_up_links, start_follow_up, without_unseen_links
 from access.gate import GateBase, conflict_if_stale
 from access.grants import Grants, read_grants
 from access.mail.outbox import failed_reply, queue_again, queue_reply
@@ -41,6 +42,7 @@ from access.new_tickets import group_name, record_created
 from access.requester_messages import FINAL_STATUS, reopen_for_requester
 from access.validation import checked_name, validate_field_value
 from access.views import (
+    HAND_BACK,
     REQUESTER_MESSAGE,
     AttachmentView,
     AuditView,
@@ -89,6 +91,7 @@ _NUMBER = re.compile(r"^#?([0-9]{1,18})$")
 _SEARCH_WORD = re.compile(r"\w+", re.UNICODE)
 # A search matches the tickets of at most this many requesters by name or e-mail.
 MAX_REQUESTERS = 500
+MAX_SEARCH_WORDS = 32
 MAX_BODY = 200_000
 
 # What a change that changes nothing says: the ticket is already as asked.
@@ -99,6 +102,9 @@ ALREADY: dict[str, str] = {
     "ticket.status": "is already {}",
     "ticket.priority": "already has priority {}",
 }
+# A flag of `_change`: when true on the ticket, the change needs no permission there (the
+# assignee handing a ticket back).
+ALSO_ALLOWED = "also_allowed"
 # A reply is wrong once the ticket was settled meanwhile (see `TicketDesk.reply`).
 SETTLED = ("resolved", CLOSED)
 
@@ -170,15 +176,9 @@ class TicketDesk(GateBase):
         if query.unassigned:
             where &= Ticket.assignee.is_null()
         if query.assignee:
-            person = Person.get_or_none(Person.username == query.assignee)
-            if person is None:
-                raise InvalidInput(f"no person named {query.assignee!r}")
-            where &= Ticket.assignee == person.id
+            where &= Ticket.assignee == _person_filtered_by(grants, query.assignee)
         if query.requester:
-            person = Person.get_or_none(Person.username == query.requester)
-            if person is None:
-                raise InvalidInput(f"no person named {query.requester!r}")
-            where &= Ticket.requester == person.id
+            where &= Ticket.requester == _person_filtered_by(grants, query.requester)
         if query.search.strip():
             where &= self._matching(grants, query.search, in_order)
         return where
@@ -190,6 +190,7 @@ class TicketDesk(GateBase):
         number = ticket_reference(text)
         if number is not None:
             return Ticket.number == number
+        _check_search_length(text)
         notes_ok = scope.may(grants, TICKETS_VIEW_NOTES)
         if notes_ok is scope.FALSE:
             in_text = search.public_match(text, in_order=in_order)
@@ -211,8 +212,10 @@ class TicketDesk(GateBase):
         """The search as a question about one ticket, where notes are readable everywhere the
         person looks or nowhere (a mixed scope needs the ticket's columns beside the answer),
         and no requester's name or e-mail matches (the question asks only the text)."""
-        named = ticket_reference(text) is not None
-        if not text.strip() or named or any(_requesters_matching(text)):
+        if not text.strip() or ticket_reference(text) is not None:
+            return None
+        _check_search_length(text)
+        if any(_requesters_matching(text)):
             return None
         notes_ok = scope.may(grants, TICKETS_VIEW_NOTES)
         if notes_ok is scope.TRUE or notes_ok is scope.FALSE:
@@ -221,6 +224,7 @@ class TicketDesk(GateBase):
 
     def _rows(self, grants: Grants, where: scope.Predicate) -> peewee.ModelSelect[Ticket]:
         as_supervisor = peewee.Case(None, [(scope.as_supervisor(grants), 1)], 0)
+        as_assignee = peewee.Case(None, [(scope.as_assignee(grants), 1)], 0)
         return (
             Ticket.select(
                 Ticket.number,
@@ -236,6 +240,7 @@ class TicketDesk(GateBase):
                 Source.name.alias("source_name"),
                 Assignee.username.alias("assignee_name"),
                 as_supervisor.alias("as_supervisor"),
+                as_assignee.alias("as_assignee"),
             )
             .join(Requester, on=(Ticket.requester == Requester.id))
             .switch(Ticket)
@@ -263,6 +268,7 @@ class TicketDesk(GateBase):
             updated_at=data["updated_at"],
             version=data["version"],
             as_supervisor=bool(data["as_supervisor"]),
+            as_assignee=bool(data["as_assignee"]),
         )
 
     def list_tickets(
@@ -434,7 +440,9 @@ class TicketDesk(GateBase):
                 for m in messages
             ),
             group_fields=fields_of_group(ticket.usergroup_id),
-            allowed=allowed | ({REQUESTER_MESSAGE} if is_requester else set()),
+            allowed=allowed
+            | ({REQUESTER_MESSAGE} if is_requester else set())
+            | ({HAND_BACK} if ticket.assignee_id == grants.person_id else set()),
             channel=Source.get_by_id(ticket.source_id).kind,
             links=follow_up_links(grants, number),
         )
@@ -468,7 +476,7 @@ class TicketDesk(GateBase):
             .where(AuditEvent.ticket == number)
             .order_by(AuditEvent.id)
         )
-        return [
+        views = [
             AuditView(
                 e.id,
                 e.at,
@@ -482,6 +490,7 @@ class TicketDesk(GateBase):
             )
             for e in events
         ]
+        return without_unseen_links(grants, views)
 
     def _for_change(
         self,
@@ -554,7 +563,7 @@ class TicketDesk(GateBase):
             with self.writing():
                 grants = self.grants()
                 locked = self._for_change(grants, number, permission, flags() if flags else None)
-                if not locked.allowed:
+                if not (locked.allowed or locked.flags.get(ALSO_ALLOWED)):
                     raise self._refuse(grants, number, permission)
                 changes, before, after = compute(grants, locked)
                 if before == after:
@@ -708,15 +717,17 @@ class TicketDesk(GateBase):
     def assign(
         self, number: int | str, username: str | None, *, expected_version: int | None = None
     ) -> int:
-        """Assign to `username` (None unassigns). The assignee must be an active person who may
-        reply on this ticket through their own roles or supervision, so assigning cannot show a
-        ticket to someone outside its scope."""
+        """Assign to `username` (None unassigns). The assignee, the person assigning included,
+        must be an active person who may reply on this ticket through their own roles or
+        supervision: assigning cannot show a ticket to someone outside its scope, nor give one
+        to someone who could not work on it. Whoever it is assigned to may hand it back (None)
+        without the right to assign."""
         assignee: Grants | None = None
 
         def may_work() -> dict[str, scope.Predicate]:
             nonlocal assignee
             if username is None:
-                return {}
+                return {ALSO_ALLOWED: Ticket.assignee == self.person_id}
             assignee = read_grants(Person.username == username)
             if assignee is None or not assignee.active:
                 assignee = None
@@ -728,9 +739,7 @@ class TicketDesk(GateBase):
             if username is None:
                 return {Ticket.assignee: None}, before, None
             # Unknown, deactivated and not allowed read the same: no way to list people here.
-            if assignee is None or (
-                assignee.person_id != grants.person_id and not locked.flags["assignee_may_work"]
-            ):
+            if assignee is None or not locked.flags["assignee_may_work"]:
                 number = locked.ticket.number
                 raise NotFound(f"nobody named {username!r} can work on ticket #{number}")
             return {Ticket.assignee: assignee.person_id}, before, username
@@ -740,10 +749,20 @@ class TicketDesk(GateBase):
         )
 
     def take(self, number: int | str, *, expected_version: int | None = None) -> int:
+        """Assign to oneself: with `tickets.take` on the ticket, and the right to work on it
+        (reply), as anyone assigned."""
+
+        def may_work() -> dict[str, scope.Predicate]:
+            return {"may_work": scope.may(self.grants(), TICKETS_REPLY)}
+
         def compute(grants: Grants, locked: _Locked) -> tuple[dict[peewee.Field, Any], Any, Any]:
+            if not locked.flags["may_work"] and locked.ticket.assignee_id != grants.person_id:
+                raise self._refuse(grants, locked.ticket.number, TICKETS_REPLY)
             return {Ticket.assignee: grants.person_id}, locked.assignee_name, grants.username
 
-        return self._change(number, TICKETS_TAKE, "ticket.take", expected_version, compute)
+        return self._change(
+            number, TICKETS_TAKE, "ticket.take", expected_version, compute, may_work
+        )
 
     def move(
         self, number: int | str, group: str | None, *, expected_version: int | None = None
@@ -978,6 +997,26 @@ class TicketDesk(GateBase):
             if candidate.name == source:
                 return candidate.id
         raise NotFound(f"no open source named {source!r}")
+
+
+def _person_filtered_by(grants: Grants, username: str) -> int:
+    """The id of the person a list is filtered by (`--assignee`, `--requester`). To someone
+    who may not list people an unknown name selects no ticket, as a person with none in their
+    scope does: whether a name exists is not told (no person has the id -1)."""
+    person = Person.get_or_none(Person.username == username)
+    if person is not None:
+        return int(person.id)
+    if grants.holds(PEOPLE_LIST):
+        raise InvalidInput(f"no person named {username!r}")
+    return -1
+
+
+def _check_search_length(text: str) -> None:
+    """A search has at most MAX_SEARCH_WORDS words: each is one more condition on the text and
+    on the requesters' names, and hundreds overflow the database's parser."""
+    words = len(_SEARCH_WORD.findall(text))
+    if words > MAX_SEARCH_WORDS:
+        raise InvalidInput(f"a search takes at most {MAX_SEARCH_WORDS} words; this one has {words}")
 
 
 def _requesters_matching(text: str) -> tuple[list[int], list[int]]:

@@ -22,7 +22,7 @@ from access.grants import Grants
 from access.lookup import field_named, person_named, require_free_name
 from access.tickets import fields_of_group
 from access.validation import checked_name, validate_field_value
-from access.versions import bump, check_fresh
+from access.versions import bump, changed_meanwhile, check_fresh, renamed_from
 from access.views import FieldDefinition, FieldValue, GroupView
 from access.vocabulary import FIELD_KINDS
 from store.models import (
@@ -41,9 +41,17 @@ class UsergroupAdmin(GateBase):
         """A group the person may see: all with `usergroups.list`, else their own groups."""
         group = Usergroup.get_or_none(Usergroup.name == name)
         grants = grants or self.grants()
-        if group is None or not (grants.holds(USERGROUPS_LIST) or group.id in grants.groups):
+        if group is None:
+            renamed = renamed_from(Usergroup, name)
+            if renamed is not None and self._may_see(renamed, grants):
+                raise changed_meanwhile(renamed, f"usergroup {name}")
+        if group is None or not self._may_see(group, grants):
             raise NotFound(f"no usergroup named {name!r}")
         return group
+
+    @staticmethod
+    def _may_see(group: Usergroup, grants: Grants) -> bool:
+        return grants.holds(USERGROUPS_LIST) or group.id in grants.groups
 
     def list_groups(self) -> list[GroupView]:
         """All groups with `usergroups.list`; otherwise the groups the person belongs to."""
@@ -206,11 +214,13 @@ class UsergroupAdmin(GateBase):
             link = model.get_or_none(usergroup=group.id, person=person.id)
             if add:
                 if link is not None:
-                    raise InvalidInput(f"{username} is already a {what} of {group.name}")
+                    raise NoChange(
+                        f"{username} is already a {what} of {group.name}; nothing changed"
+                    )
                 model.create(usergroup=group.id, person=person.id)
             else:
                 if link is None:
-                    raise InvalidInput(f"{username} is not a {what} of {group.name}")
+                    raise NoChange(f"{username} is not a {what} of {group.name}; nothing changed")
                 model.delete().where(model.id == link.id).execute()
             bump(group, expected_version, f"usergroup {group.name}")
             guard.verify()

@@ -5,8 +5,9 @@ since changed is a `Conflict` that says what that other change was."""
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, TypeVar
 
+from access.audit import encode
 from access.errors import Conflict
 from store.models import AuditEvent, Person, Role, Source, Usergroup
 
@@ -18,10 +19,16 @@ def check_fresh(row: Versioned, expected: int | None, what: str) -> None:
     """Refuse a change made on an older version than `row`'s (None: the caller read no
     version, as the command line, and acts on whatever is there)."""
     if expected is not None and expected != row.version:
-        raise Conflict(
-            f"{what} was changed by someone else since you read it: "
-            f"{last_change(TARGET_KIND[type(row)], row.id)}"
-        )
+        raise changed_meanwhile(row, what)
+
+
+def changed_meanwhile(row: Versioned, what: str) -> Conflict:
+    """The refusal of a change to `what`, read before someone else's newest change to `row`
+    (which it names)."""
+    return Conflict(
+        f"{what} was changed by someone else since you read it: "
+        f"{last_change(TARGET_KIND[type(row)], row.id)}"
+    )
 
 
 def bump(row: Versioned, expected: int | None, what: str) -> int:
@@ -37,6 +44,33 @@ def bump(row: Versioned, expected: int | None, what: str) -> int:
     if not updated:
         raise Conflict(f"{what} was changed by someone else meanwhile; read it again")
     return row.version + 1
+
+
+Row = TypeVar("Row", Role, Usergroup, Source)
+RENAMES: dict[type[Role | Usergroup | Source], str] = {
+    Role: "role.rename",
+    Usergroup: "group.rename",
+    Source: "source.rename",
+}
+
+
+def renamed_from(model: type[Row], name: str) -> Row | None:
+    """The row that was last renamed away from `name` and is now named otherwise, if any: a
+    name someone read before another person renamed it (not found now, but not gone)."""
+    event = (
+        AuditEvent.select(AuditEvent.target_id)
+        .where(
+            (AuditEvent.target_kind == TARGET_KIND[model])
+            & (AuditEvent.action == RENAMES[model])
+            & (AuditEvent.before == encode(name))
+        )
+        .order_by(AuditEvent.id.desc())
+        .first()
+    )
+    if event is None:
+        return None
+    row: Row | None = model.get_or_none((model.id == event.target_id) & (model.name != name))
+    return row
 
 
 def last_change(target_kind: str, target_id: int) -> str:

@@ -30,6 +30,8 @@ class TicketRow(NamedTuple):
     version: int
     # True when the person sees this ticket only because they supervise its group.
     as_supervisor: bool = False
+    # True when the person sees this ticket only because it is assigned to them.
+    as_assignee: bool = False
 
 
 class AttachmentView(NamedTuple):
@@ -62,6 +64,8 @@ class FieldValue(NamedTuple):
 
 # In `TicketDetail.allowed`: the person filed the ticket and may write on it as its requester.
 REQUESTER_MESSAGE = "requester.message"
+# In `TicketDetail.allowed`: the ticket is assigned to the person, who may hand it back.
+HAND_BACK = "assignee.hand_back"
 
 
 class Seen(NamedTuple):

@@ -3,7 +3,10 @@ holders, and "who can do this" for the highlighted permission.
 
 It follows others' changes. Unsaved ticks are never dropped: when the role changed meanwhile
 (seen live, or as a conflict on saving), they are laid on top of the role as it now is, and the
-summary says what the other change was."""
+summary says what the other change was. Ticks made on an older version are saved only after the
+gate has refused them once as a conflict naming the other change: a save never silently takes
+in another admin's change, however soon the live refresh brought it (PostgreSQL's at once,
+SQLite's at the next poll)."""
 
 from __future__ import annotations
 
@@ -53,6 +56,8 @@ class RoleEditorScreen(TickettyScreen[None]):
         self.roles: list[RoleView] = []
         self.current: RoleView | None = None
         self.pending: set[str] = set()
+        self.ticked_on: int | None = None
+        """The role's version the unsaved ticks were made on: what a save expects."""
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -145,6 +150,7 @@ class RoleEditorScreen(TickettyScreen[None]):
             other = changed_permissions(base, role.permissions)
         else:
             self.pending = set(role.permissions)
+            self.ticked_on = role.version
             other = ""
         self.current = role
         scope = describe_scope(role.ticket_scope, role.all_sources, role.sources)
@@ -222,17 +228,25 @@ class RoleEditorScreen(TickettyScreen[None]):
     def action_save(self) -> None:
         if self.current is None:
             return
-        name, wanted, version = self.current.name, set(self.pending), self.current.version
+        name, wanted, version = self.current.name, set(self.pending), self.ticked_on
 
         def saved(_: object) -> None:
             self.notify(one_line(f"saved {name}"))
             self.current = None  # nothing unsaved now: show the role as saved
             self.load(name)
 
+        def reloaded(roles: list[RoleView]) -> None:
+            self._loaded(roles, name)
+            if self.current is not None:  # the conflict named the change: saved on top next
+                self.ticked_on = self.current.version
+
+        def refused(_: object) -> None:
+            self.app.run_gate(self.gate.list_roles, reloaded)
+
         self.app.run_gate(
             lambda: self.gate.set_role_permissions(name, wanted, expected_version=version),
             saved,
-            failed=lambda _: self.load(name),  # a conflict: the role as it is now, ticks kept
+            failed=refused,  # the role as it is now, ticks kept
         )
 
     def _ask_name(self, title: str, value: str, then: Any) -> None:

@@ -31,6 +31,7 @@ from access.catalogue import (
     TICKETS_TAKE,
 )
 from access.views import (
+    HAND_BACK,
     REQUESTER_MESSAGE,
     AuditView,
     MessageView,
@@ -234,6 +235,10 @@ class TicketDetailScreen(TickettyScreen[None]):
             notes.append(("Private", "the group's other members do not see it"))
         if row.as_supervisor:
             notes.append(("Seen as", "supervisor of the group"))
+        if row.as_assignee:
+            notes.append(
+                ("Seen as", "its assignee only; your roles do not reach it (a: hand back)")
+            )
         notes += follow_up_fields(detail.links)
         notes += [(f.name, f.value) for f in detail.group_fields if f.value]
         if notes:
@@ -268,6 +273,8 @@ class TicketDetailScreen(TickettyScreen[None]):
             return False
         if permission == TICKETS_REPLY and REQUESTER_MESSAGE in self.detail.allowed:
             return True
+        if permission == TICKETS_ASSIGN and HAND_BACK in self.detail.allowed:
+            return True  # to nobody: the picker offers only that without the right to assign
         return permission in self.detail.allowed
 
     # ------------------------------------------------------------- actions

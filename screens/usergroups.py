@@ -11,6 +11,7 @@ from access import Conflict
 from access.catalogue import USERGROUPS_EDIT, USERGROUPS_FIELDS, USERGROUPS_MEMBERS
 from access.views import GroupView
 from tui.listing import ListingScreen, pairs
+from tui.safe_text import one_line
 from tui.screen import Action
 from tui.widgets import PromptModal
 
@@ -53,17 +54,28 @@ class UsergroupsScreen(ListingScreen):
     def action_rename(self) -> None:
         group = self.current
         if group is not None:
-            self.ask(
-                f"Rename {group.name} to",
-                lambda name: self.change(
-                    lambda: self.gate.rename_group(
-                        group.name, name, expected_version=group.version
-                    ),
-                    f"renamed to {name}",
-                    name,
-                ),
-                group.name,
-            )
+            self.ask(f"Rename {group.name} to", lambda name: self._rename(group, name), group.name)
+
+    def _rename(self, group: GroupView, name: str) -> None:
+        """Rename; refused (another admin renamed or changed it meanwhile, which the
+        notification names), the question comes back on the group as it now is, with the
+        typed name kept."""
+
+        def done(_: object) -> None:
+            self.notify(one_line(f"renamed to {name}"))
+            self.reload(name)
+
+        def reloaded(records: list[GroupView]) -> None:
+            now = next((r for r in records if r.id == group.id), None)
+            self._show(records, None if now is None else now.name)
+            if now is not None:
+                self.ask(f"Rename {now.name} to", lambda typed: self._rename(now, typed), name)
+
+        self.app.run_gate(
+            lambda: self.gate.rename_group(group.name, name, expected_version=group.version),
+            done,
+            failed=lambda _: self.app.run_gate(self.fetch, reloaded),
+        )
 
     def action_delete(self) -> None:
         """A group with tickets asks where they go: another group, or no group."""

@@ -12,6 +12,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import quote
 
 import peewee
 import platformdirs
@@ -114,9 +115,20 @@ def _sqlite(location: str, *, create: bool) -> peewee.SqliteDatabase:
         path.parent.mkdir(parents=True, exist_ok=True)
     elif path.is_dir():
         raise DatabaseError(f"{path} is a folder, not a database file")
-    elif not (create and path.stat().st_size == 0):
-        refuse_foreign_file(path)
+    else:
+        refuse_unless_regular(path)
+        if not (create and path.stat().st_size == 0):
+            refuse_foreign_file(path)
     return TurnTakingSqliteDatabase(str(path))
+
+
+def refuse_unless_regular(path: Path) -> None:
+    """A pipe, a socket or a device is refused before it is opened: opening a FIFO waits for
+    a writer that never comes."""
+    if not path.is_file():
+        raise DatabaseError(
+            f"{path} is not a regular file (a pipe, socket or device); a database is a file"
+        )
 
 
 class TurnTakingSqliteDatabase(peewee.SqliteDatabase):
@@ -187,6 +199,7 @@ def is_ticketty_file(path: Path) -> bool:
 
 
 def refuse_foreign_file(path: Path) -> None:
+    refuse_unless_regular(path)
     if not is_ticketty_file(path):
         raise DatabaseError(
             f"{path} is not a Ticketty database or is damaged; Ticketty writes only to its own "
@@ -203,7 +216,11 @@ def _mark(db: peewee.Database) -> None:
 
 
 def describe_failure(location: str, exc: BaseException) -> str:
-    """Turn a driver error into one sentence; disk-full hides deep in the exception chain."""
+    """Turn a driver error into one sentence; disk-full hides deep in the exception chain.
+    `location` is shown without its password (`shown`), and the password is taken out of the
+    error's text too."""
+    secret_free = without_password(location, str(exc))
+    location = shown(location)
     chain: list[BaseException] = []
     current: BaseException | None = exc
     while current is not None and current not in chain:
@@ -218,7 +235,23 @@ def describe_failure(location: str, exc: BaseException) -> str:
         return f"{location} is not a Ticketty database or is damaged"
     if "unable to open" in text:
         return f"cannot open {location}"
-    return f"database error on {location}: {exc}"
+    return f"database error on {location}: {secret_free}"
+
+
+def without_password(location: str, text: str) -> str:
+    """`text` with the password of `location` (a PostgreSQL URL), raw or percent-encoded,
+    replaced by `***`."""
+    if not is_postgres(location):
+        return text
+    try:
+        password = postgres.parse(location).password
+    except postgres.BadLocation:
+        return text
+    if not password:
+        return text
+    for secret in {password, quote(password, safe="")}:
+        text = text.replace(secret, "***")
+    return text
 
 
 def is_taken(location: str) -> bool:
@@ -226,7 +259,7 @@ def is_taken(location: str) -> bool:
     or a PostgreSQL database with Ticketty's tables in it."""
     if not is_postgres(location):
         path = Path(location).expanduser()
-        return path.exists() and (path.is_dir() or path.stat().st_size > 0)
+        return path.exists() and (not path.is_file() or path.stat().st_size > 0)
     with _server_session(location) as db:
         return bool(set(db.get_tables()) & set(owned_tables()))
 

@@ -107,24 +107,33 @@ def _tsquery(words: list[tuple[str, bool]], document: str, in_order: bool) -> pe
     of tickets, so the walk looks cheap and reads the whole index (seconds at a million).
     Where a word is rare (`_rare`), the matches are fetched first, as one array the planner
     cannot walk against, and sorted."""
-    matches = _matches([_term(word) for word in words], document)
+    matches = _matches(words, document)
     if in_order and _rare(words, document):
         return peewee.NodeList((Ticket.number, peewee.SQL("= ANY(ARRAY"), matches, peewee.SQL(")")))
     return Ticket.number.in_(matches)
 
 
-def _term(word: tuple[str, bool]) -> str:
-    text, prefix = word
-    return f"'{text}':*" if prefix else f"'{text}'"
+# One word of a tsquery: folded by `unaccent` as the documents are, then quoted for `to_tsquery`
+# in SQL. unaccent turns some letters into punctuation (U+02BC, the Ukrainian apostrophe, into a
+# quote), so a quote in its result is doubled and a backslash escaped; a word the parser then
+# splits at the quote is its parts in a row, as the documents hold them.
+_QUOTED = "'''' || replace(replace(unaccent(%s), '\\', '\\\\'), '''', '''''') || ''''"
 
 
-def _matching(document: str) -> str:
-    """The tickets' search rows whose `document` holds the words of the query parameter."""
-    return f"ticket_search WHERE {document} @@ to_tsquery('simple'::regconfig, unaccent(%s))"
+def _tsquery_sql(words: list[tuple[str, bool]]) -> str:
+    """`to_tsquery` of every word (one parameter each), `:*` after the words that are prefixes."""
+    terms = " || ' & ' || ".join(f"{_QUOTED} || ':*'" if prefix else _QUOTED for _, prefix in words)
+    return f"to_tsquery('simple'::regconfig, {terms})"
 
 
-def _matches(terms: list[str], document: str) -> peewee.SQL:
-    return peewee.SQL(f"(SELECT number FROM {_matching(document)})", (" & ".join(terms),))
+def _matching(document: str, words: list[tuple[str, bool]]) -> str:
+    """The tickets' search rows whose `document` holds `words` (their texts the parameters)."""
+    return f"ticket_search WHERE {document} @@ {_tsquery_sql(words)}"
+
+
+def _matches(words: list[tuple[str, bool]], document: str) -> peewee.SQL:
+    params = tuple(text for text, _ in words)
+    return peewee.SQL(f"(SELECT number FROM {_matching(document, words)})", params)
 
 
 def _rare(words: list[tuple[str, bool]], document: str) -> bool:
@@ -136,7 +145,7 @@ def _rare(words: list[tuple[str, bool]], document: str) -> bool:
     bound = max(1, int(_tickets() * DENSE_SHARE))
     for word in words:
         plan = Ticket._meta.database.execute_sql(
-            f"EXPLAIN (FORMAT JSON) SELECT 1 FROM {_matching(document)}", (_term(word),)
+            f"EXPLAIN (FORMAT JSON) SELECT 1 FROM {_matching(document, [word])}", (word[0],)
         )
         if plan.fetchone()[0][0]["Plan"]["Plan Rows"] < bound:
             return True

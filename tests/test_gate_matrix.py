@@ -51,6 +51,13 @@ TICKET_ACTIONS: dict[str, TicketAction] = {
 
 # Reading needs these leaves as well, so that each row tests the one leaf it names.
 READS = {"tickets.list", "tickets.view", "usergroups.list"}
+# Taking or being assigned a ticket needs the right to work on it (reply) as well.
+WORKS = {"tickets.take": {"tickets.reply"}, "tickets.assign": {"tickets.reply"}}
+
+
+def held(leaf: str) -> set[str]:
+    """The leaf, and what it needs besides to be used at all."""
+    return READS | WORKS.get(leaf, set()) | {leaf}
 
 
 def _setup(
@@ -76,7 +83,7 @@ def _refused(db: peewee.Database, action: Callable[[], object], errors: tuple[ty
 
 @pytest.mark.parametrize("leaf", sorted(TICKET_ACTIONS))
 def test_ticket_leaf_held_in_scope_allows(db: peewee.Database, leaf: str) -> None:
-    gate, w = _setup(db, READS | {leaf}, sources=None)
+    gate, w = _setup(db, held(leaf), sources=None)
     before = AuditEvent.select().count()
     TICKET_ACTIONS[leaf](gate, w.t_s1)
     changed = leaf not in {
@@ -112,7 +119,7 @@ def test_archived_source_needs_sources_archived(db: peewee.Database, leaf: str) 
 
 @pytest.mark.parametrize("leaf", sorted(TICKET_ACTIONS))
 def test_own_scope_covers_only_own_tickets(db: peewee.Database, leaf: str) -> None:
-    gate, w = _setup(db, READS | {leaf}, scope="own")
+    gate, w = _setup(db, held(leaf), scope="own")
     agent = Person.get(Person.username == "agent").id
     if leaf in ("tickets.take", "tickets.assign"):  # on one assigned to them: a no-op
         mine = builders.ticket(w.s1, agent, note="note on mine")
@@ -124,7 +131,7 @@ def test_own_scope_covers_only_own_tickets(db: peewee.Database, leaf: str) -> No
 
 @pytest.mark.parametrize("leaf", sorted(TICKET_ACTIONS))
 def test_usergroup_scope_covers_group_but_not_private(db: peewee.Database, leaf: str) -> None:
-    gate, w = _setup(db, READS | {leaf}, scope="usergroups")
+    gate, w = _setup(db, held(leaf), scope="usergroups")
     GroupMember.create(usergroup=w.g1, person=Person.get(Person.username == "agent").id)
     _refused(db, lambda: TICKET_ACTIONS[leaf](gate, w.t_g2), (NotFound,))
     _refused(db, lambda: TICKET_ACTIONS[leaf](gate, w.t_private_g1), (NotFound,))
@@ -139,7 +146,7 @@ def test_permission_counts_only_through_the_role_that_covers_the_ticket(
 ) -> None:
     w = builders.world()
     agent = builders.person("agent")
-    builders.role("Assign in X", READS | {"tickets.assign"}, sources=[w.s1], holders=[agent])
+    builders.role("Assign in X", held("tickets.assign"), sources=[w.s1], holders=[agent])
     builders.role("List in Y", READS, sources=[w.s2], holders=[agent])
     gate = Gate(db, "agent")
     gate.assign(w.t_s1, "agent")

@@ -362,3 +362,36 @@ async def test_the_conversation_redraws_a_changed_message_and_drops_an_unreadabl
         after = list(screen.query(".message"))
         assert after == shown[1:] and after[-1] is shown[-1]
         assert "mailbox full" in str(after[-1].render())
+
+
+async def test_a_role_save_after_a_live_refresh_is_a_conflict_too(demo: str) -> None:
+    """However soon the other admin's save shows live (PostgreSQL's notice arrives at once,
+    SQLite's at the next poll), ticks made before it are first refused as a conflict that names
+    it, and saved on top of it by the next ctrl+s: both backends alike."""
+    admin = Gate(connect(str(demo)), "ada")
+    admin.grant_role("sam", "Administrator")
+    app, saw = make_app(demo, "sam", FAST), Handled()
+    async with app.run_test(size=(120, 40), message_hook=saw.hook) as sam:
+        await settle(sam)
+        await sam.press("R")
+        await settle(sam)
+        editor = app.screen
+        assert isinstance(editor, RoleEditorScreen)
+        for _ in range([r.name for r in editor.roles].index("Viewer")):
+            await sam.press("down")
+        await settle(sam)
+        await tick(sam, editor, "tickets.close")
+        seen = saw.expect(OthersChanged, lambda m: m.changes.touches("role"))
+        viewer = admin.get_role("Viewer")
+        admin.set_role_permissions("Viewer", viewer.permissions | {"tickets.take"})
+        await handled(seen, sam)
+        assert editor.current is not None and "tickets.take" in editor.current.permissions
+        await sam.press("ctrl+s")
+        await settle(sam)
+        shown = [n.message for n in app._notifications]
+        assert any("role.permissions (added tickets.take)" in text for text in shown), shown
+        assert TICKETS_CLOSE not in admin.get_role("Viewer").permissions
+        assert {"tickets.take", "tickets.close"} <= editor.pending
+        await sam.press("ctrl+s")
+        await settle(sam)
+    assert {"tickets.take", "tickets.close"} <= admin.get_role("Viewer").permissions

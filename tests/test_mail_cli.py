@@ -150,6 +150,9 @@ def test_fetch_and_send_commands(
     assert code == 1 and "Support" in err and PASSWORD not in err
 
 
+NO_POLL = 86400  # a `serve --interval` no test outlives: mail taken meanwhile came by IDLE
+
+
 class ServeProcess:
     """`ticketty serve` as a process, its log lines read by a thread so that a test waits for
     a line with a deadline."""
@@ -169,8 +172,9 @@ class ServeProcess:
         for line in self.process.stderr:
             self.lines.put(line)
 
-    def wait_for(self, *parts: str, seconds: float = 20) -> list[str]:
-        """The lines up to one holding each of `parts` (in any order)."""
+    def wait_for(self, *parts: str, seconds: float = 180) -> list[str]:
+        """The lines up to one holding each of `parts` (in any order). The deadline only ends
+        a test that would otherwise hang: a loaded machine may take long to start a process."""
         deadline = time.monotonic() + seconds
         seen: list[str] = []
         missing = set(parts)
@@ -182,7 +186,7 @@ class ServeProcess:
 
     def stop(self) -> str:
         self.process.send_signal(signal.SIGTERM)
-        assert self.process.wait(timeout=10) == 0
+        assert self.process.wait(timeout=120) == 0
         return "".join(self.wait_for("stopped"))
 
     def kill(self) -> None:
@@ -194,14 +198,13 @@ def test_serve_takes_mail_within_seconds_and_stops_on_sigterm(
     db, db_location: str, dovecot: Dovecot, mailbox: str, smtp: Smtp
 ) -> None:
     mail_helpdesk(db, imap=dovecot.url(mailbox), smtp=smtp.url)
-    server = ServeProcess(db_location, {"TICKETTY_MAIL_PASSWORD_SUPPORT": PASSWORD})
+    server = ServeProcess(
+        db_location, {"TICKETTY_MAIL_PASSWORD_SUPPORT": PASSWORD}, interval=NO_POLL
+    )
     try:
         server.wait_for("Support: waiting for mail in IMAP IDLE")
-        appended = time.monotonic()
         dovecot.append(mailbox, customer_mail(subject="Via IDLE"))
-        server.wait_for("Support: INBOX uid 1: new #")
-        took = time.monotonic() - appended
-        assert took < 3, f"{took:.1f} s from IMAP to ticket"
+        server.wait_for("Support: INBOX uid 1: new #")  # no pass would run for a day: IDLE
         assert "stopped" in server.stop()
     finally:
         server.kill()
@@ -212,7 +215,8 @@ def test_serve_waits_in_idle_on_every_imap_source_at_once(
     db, db_location: str, dovecot: Dovecot, mailbox: str, smtp: Smtp
 ) -> None:
     """Two sources on two mailboxes: each has its own IDLE connection, so mail to either is
-    taken within seconds (polling would take the 30 s interval), and SIGTERM ends both."""
+    taken as it arrives (the polling interval is a day, longer than any wait here), and
+    SIGTERM ends both."""
     gate = mail_helpdesk(db, imap=dovecot.url(mailbox), smtp=smtp.url)
     sales_box = mailbox + "sales"
     gate.add_source(
@@ -221,15 +225,13 @@ def test_serve_waits_in_idle_on_every_imap_source_at_once(
     server = ServeProcess(
         db_location,
         {"TICKETTY_MAIL_PASSWORD_SUPPORT": PASSWORD, "TICKETTY_MAIL_PASSWORD_SALES": PASSWORD},
+        interval=NO_POLL,
     )
     try:
         server.wait_for("Support: waiting for mail in IMAP IDLE", "Sales: waiting for mail in")
         for round_, (box, source) in enumerate([(sales_box, "Sales"), (mailbox, "Support")] * 2):
-            appended = time.monotonic()
             dovecot.append(box, customer_mail(subject=f"{source} {round_}"))
             server.wait_for(f"{source}: INBOX uid {round_ // 2 + 1}: new #")
-            took = time.monotonic() - appended
-            assert took < 3, f"{took:.1f} s from IMAP to ticket on {source}"
         assert "stopped" in server.stop()
     finally:
         server.kill()

@@ -7,16 +7,17 @@ import re
 
 import pytest
 from rich.console import Console
+from textual.widgets import Tree
 
 from access import Gate, PermissionDenied
-from access.catalogue import TICKETS_TAKE
+from access.catalogue import TICKETS_REPLY, TICKETS_TAKE
 from access.demo import DEMO_NOW
 from access.views import INBOX_DEFAULT, TicketQuery
 from screens.inbox import InboxScreen
 from screens.role_editor import RoleEditorScreen
 from screens.ticket_detail import TicketDetailScreen
 from store.db import connect
-from tests.tui_support import demo_database, make_app, row_under_cursor, settle, tick
+from tests.tui_support import demo_database, make_app, row_under_cursor, settle, tick, tree_line
 from ticketty.launch import build_app
 from tui.app import TickettyApp
 from tui.ticket_list import TicketList
@@ -116,6 +117,9 @@ async def test_admin_grants_a_permission_and_the_other_person_sees_the_action(
         assert app.screen.current is not None and app.screen.current.name == "Viewer"
         await pilot.press("tab")  # to the permission tree
         await tick(pilot, app.screen, TICKETS_TAKE)
+        tree = app.screen.query_one(Tree)  # its group is open now: taking needs a reply too
+        tree.cursor_line = tree_line(tree, TICKETS_REPLY)
+        await pilot.press("space")
         await pilot.press("ctrl+s")
         await settle(pilot)
 

@@ -9,9 +9,9 @@ import peewee
 
 from access import Gate
 from screens.inbox import InboxScreen
-from store.db import connect
+from store.db import connect, describe_failure
 from tui.app import TickettyApp
-from tui.cli.output import EXIT_USAGE, exit_code_of, fail
+from tui.cli.output import EXIT_DATABASE, EXIT_USAGE, exit_code_of, fail
 from tui.config import Config, ConfigError, load_config
 
 
@@ -50,6 +50,8 @@ def open_app(location: str, username: str) -> OpenedApp | int:
         app = build_app(Gate(db, username), config=config)
     except ConfigError as exc:
         return fail(str(exc), EXIT_USAGE)
+    except peewee.DatabaseError as exc:  # the first reads (the person, the first page)
+        return fail(describe_failure(location, exc), EXIT_DATABASE)
     except Exception as exc:
         known = exit_code_of(exc)
         if known is None:

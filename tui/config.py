@@ -23,6 +23,9 @@ from pathlib import Path
 
 import platformdirs
 
+MAX_MB = 1_000_000
+"""The largest attachment limit (a terabyte): more is no limit, and a mistake."""
+
 
 class ConfigError(Exception):
     """The config file cannot be read; the message names the file and the problem."""
@@ -83,8 +86,11 @@ def load_config(path: Path | None = None) -> Config:
     editor = data.get("editor")
     mail = data.get("mail", {})
     limit = mail.get("attachment_limit_mb", 25) if isinstance(mail, dict) else None
-    if isinstance(limit, bool) or not isinstance(limit, int | float) or limit < 0:
-        raise ConfigError(f"{path}: [mail] attachment_limit_mb is a number of megabytes")
+    if isinstance(limit, bool) or not isinstance(limit, int | float) or not 0 <= limit <= MAX_MB:
+        # `not 0 <= limit` also refuses nan; inf and 1e400 (read as inf) are above MAX_MB.
+        raise ConfigError(
+            f"{path}: [mail] attachment_limit_mb is a number of megabytes from 0 to {MAX_MB}"
+        )
     flood = mail.get("flood_messages", 20) if isinstance(mail, dict) else None
     if isinstance(flood, bool) or not isinstance(flood, int) or flood < 0:
         raise ConfigError(f"{path}: [mail] flood_messages is a whole number of messages")

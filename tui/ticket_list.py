@@ -24,6 +24,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from access.views import TicketRow
+from tui.app import describe_error
 from tui.safe_text import one_line
 
 PAGE = 100
@@ -75,7 +76,8 @@ def age(then: datetime, now: datetime) -> str:
 
 
 def _flags(row: TicketRow) -> str:
-    return ("P" if row.private else " ") + ("S" if row.as_supervisor else " ")
+    seen_as = "S" if row.as_supervisor else "A" if row.as_assignee else " "
+    return ("P" if row.private else " ") + seen_as
 
 
 COLUMNS: tuple[Column, ...] = (
@@ -245,7 +247,11 @@ class TicketList(ScrollView, can_focus=True):
 
     def _count(self, source: RowSource, generation: int) -> None:
         def work() -> None:
-            total = source.count()
+            try:
+                total = source.count()
+            except Exception as exc:  # a refused query (too many words): said, never silent
+                self.app.call_from_thread(self._refused, generation, exc)
+                return
             self.app.call_from_thread(self._counted, generation, total)
 
         self.run_worker(work, thread=True, group="ticket-count", exit_on_error=False)
@@ -279,7 +285,11 @@ class TicketList(ScrollView, can_focus=True):
 
     def _load(self, source: RowSource, page: int, generation: int, total: int | None) -> None:
         def work() -> None:
-            rows = source.page(page * PAGE, PAGE, total)
+            try:
+                rows = source.page(page * PAGE, PAGE, total)
+            except Exception as exc:
+                self.app.call_from_thread(self._refused, generation, exc)
+                return
             self.app.call_from_thread(self._loaded, generation, page, rows)
 
         self.run_worker(work, thread=True, group="ticket-pages", exit_on_error=False)
@@ -321,6 +331,17 @@ class TicketList(ScrollView, can_focus=True):
         if number != self.left:
             self.left = number
             self.post_message(self.Left(number))
+
+    def _refused(self, generation: int, error: Exception) -> None:
+        """The query was refused or failed: say why, and show no rows and no count of an
+        earlier query (told once, though the page and the count may both fail)."""
+        if generation != self._generation or (self._total_known and not self.total):
+            return
+        self.app.notify(one_line(describe_error(error)), severity="error", timeout=8)
+        self._pages.clear()
+        self._pending.clear()
+        self._counting = True  # nothing more to count for this query
+        self._counted(generation, 0)
 
     def _loaded(self, generation: int, page: int, rows: list[TicketRow]) -> None:
         if generation != self._generation:

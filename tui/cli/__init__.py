@@ -17,14 +17,16 @@ from collections.abc import Callable, Sequence
 import peewee
 
 from access import NoChange
+from access.errors import NoSuchPerson
 from store.db import describe_failure, resolve_location
 from tui.cli import access, audit, groups, mail, people, reports, roles, setup, sources, tickets
-from tui.cli.command import Commands, shared_options, username
+from tui.cli.command import Commands, UsageParser, shared_options, username
 from tui.cli.output import (
     EXIT_BROKEN_PIPE,
     EXIT_DATABASE,
     EXIT_INTERRUPTED,
     EXIT_OK,
+    EXIT_PERSON,
     EXIT_USAGE,
     CommandError,
     exit_code_of,
@@ -43,7 +45,7 @@ def build_parser(
 ) -> argparse.ArgumentParser:
     """The parser; given the command line's `words`, only the nouns among them get their
     subcommands built (`Commands`), the others are listed by name."""
-    parser = argparse.ArgumentParser(
+    parser = UsageParser(
         prog="ticketty",
         parents=[shared_options(None)],
         description="A helpdesk that lives in the terminal.",
@@ -90,6 +92,8 @@ def run(argv: Sequence[str] | None, open_app: AppOpener) -> int:
         return fail("the input is not valid UTF-8 text", EXIT_USAGE)
     except (peewee.DatabaseError, sqlite3.DatabaseError) as exc:
         return fail(describe_failure(resolve_location(args.db), exc), EXIT_DATABASE)
+    except NoSuchPerson as exc:
+        return fail(f"{exc}; name a person with --user (or TICKETTY_USER)", EXIT_PERSON)
     except NoChange as exc:  # already as asked: a script carries on
         print(one_line(str(exc)))
         return EXIT_OK

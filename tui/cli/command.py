@@ -8,12 +8,24 @@ import getpass
 import os
 import sys
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import Any, NoReturn, Protocol
 
 from access import Gate
 from store.db import connect, resolve_location
+from tui.safe_text import one_line
 
 Handler = Callable[[argparse.Namespace], int]
+
+
+class UsageParser(argparse.ArgumentParser):
+    """argparse's parser, whose usage errors show the words typed with every control
+    character as a visible placeholder: an argument is echoed back in them
+    (`unrecognized arguments: ...`), and a terminal must not act on what it holds. Its
+    subcommands' parsers are of this class too (argparse makes them of their parent's)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(2, f"{self.prog}: error: {one_line(message)}\n")
 
 
 def shared_options(default: Any) -> argparse.ArgumentParser:

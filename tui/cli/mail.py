@@ -28,6 +28,8 @@ from tui.cli.output import CommandError, bounded_int, print_listing
 from tui.config import ConfigError, load_config
 from tui.safe_text import one_line
 
+MAX_INTERVAL = 7 * 86400  # a week between passes; IDLE takes mail as it comes meanwhile
+
 log = logging.getLogger("ticketty.mail")
 
 
@@ -192,8 +194,8 @@ def serve(args: argparse.Namespace) -> int:
     seconds."""
     from access.mail.service import MailService
 
-    if args.interval <= 0:
-        raise CommandError("--interval must be above zero")
+    if not 0 < args.interval <= MAX_INTERVAL:  # also refuses nan and inf
+        raise CommandError(f"--interval is a number of seconds above zero, up to {MAX_INTERVAL}")
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stderr, force=True
     )

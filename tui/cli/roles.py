@@ -5,8 +5,9 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from access import StillHeld
+from access import NoChange, StillHeld
 from access.catalogue import CATALOGUE
+from access.validation import checked_permissions
 from access.views import RoleView
 from access.vocabulary import TICKET_SCOPES, describe_scope
 from tui.cli.command import Commands, open_gate
@@ -107,14 +108,22 @@ def delete_role(args: argparse.Namespace) -> int:
 def permit(args: argparse.Namespace) -> int:
     gate = open_gate(args)
     current = set(gate.get_role(args.name).permissions)
-    gate.set_role_permissions(args.name, current | set(args.permissions))
+    named = checked_permissions(args.permissions)
+    if named <= current:
+        raise NoChange(f"role {args.name} already has {', '.join(sorted(named))}; nothing changed")
+    gate.set_role_permissions(args.name, current | named)
     return 0
 
 
 def forbid(args: argparse.Namespace) -> int:
     gate = open_gate(args)
     current = set(gate.get_role(args.name).permissions)
-    gate.set_role_permissions(args.name, current - set(args.permissions))
+    named = checked_permissions(args.permissions)
+    if not named & current:
+        raise NoChange(
+            f"role {args.name} does not have {', '.join(sorted(named))}; nothing changed"
+        )
+    gate.set_role_permissions(args.name, current - named)
     return 0
 
 

@@ -15,7 +15,7 @@ from store.db import (
     shown,
 )
 from tui.cli.command import Commands, username
-from tui.cli.output import EXIT_USAGE, CommandError, bounded_int
+from tui.cli.output import EXIT_PERSON, EXIT_USAGE, CommandError, bounded_int
 
 
 def register(commands: Commands) -> None:
@@ -84,6 +84,7 @@ def may_replace(args: argparse.Namespace, location: str) -> None:
     and on a PostgreSQL database (where only Ticketty's tables are dropped)."""
     from access import Gate
     from access.catalogue import PERMISSIONS
+    from access.errors import NoSuchPerson
     from store.models import AuditEvent
 
     where = shown(location)
@@ -99,7 +100,15 @@ def may_replace(args: argparse.Namespace, location: str) -> None:
         if not args.force:
             raise CommandError(f"{where} exists; add --force to replace it with demo data")
         user = username(args)
-        if not PERMISSIONS.keys() <= Gate(db, user).capabilities():
+        try:
+            gate = Gate(db, user)
+        except NoSuchPerson as exc:
+            raise CommandError(
+                f"{exc} in {where}; name one of its administrators with --user "
+                "(or TICKETTY_USER) to replace it",
+                EXIT_PERSON,
+            ) from exc
+        if not PERMISSIONS.keys() <= gate.capabilities():
             raise CommandError(
                 f"{user} is not an administrator of {where}; only one may replace it"
             )

@@ -1,0 +1,33 @@
+"""A search the gate refuses (more than 32 words) is said in the app, and the inbox shows no
+rows and no count of the search before it."""
+
+from __future__ import annotations
+
+from textual.widgets import Input, Static
+
+from screens.inbox import InboxScreen
+from tests.tui_support import demo_database, make_app, settle
+from tui.ticket_list import TicketList
+
+
+async def test_a_refused_search_is_said_and_leaves_no_stale_count(new_location) -> None:
+    location = new_location("demo.db")
+    demo_database(location)
+    app = make_app(location, "ada")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        inbox = app.screen
+        assert isinstance(inbox, InboxScreen)
+        tickets = inbox.query_one(TicketList)
+        assert tickets.total > 0
+        words = " ".join(f"word{i}" for i in range(40))
+        await pilot.press("slash", "ctrl+u")
+        await settle(pilot)
+        app.screen.query_one(Input).value = words  # as pasted: one keypress per word is slow
+        await pilot.press("enter")
+        await settle(pilot)
+        shown = [n.message for n in app._notifications]
+        assert any("at most 32 words; this one has 40" in text for text in shown), shown
+        assert tickets.total == 0 and tickets.current_row() is None
+        status = " ".join(str(s.render()) for s in inbox.query(Static))
+        assert "0 tickets" in status
