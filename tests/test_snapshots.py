@@ -8,6 +8,7 @@ from textual.pilot import Pilot
 
 from access import Gate
 from store.db import connect
+from store.models import Presence
 from tests.backends import Locations
 from tests.tui_support import demo_database, make_app, settle
 
@@ -20,6 +21,14 @@ def demo(locations: Locations) -> str:
     location = locations.new("demo.db")
     demo_database(location, tickets=200)
     return location
+
+
+@pytest.fixture(autouse=True)
+def nobody_else_on_tickets(demo: str) -> None:
+    """The harness ends each app without `q`, so a ticket opened by one test's app would show
+    as open by that person (for the presence's few minutes) in the next test's picture."""
+    connect(demo)
+    Presence.delete().execute()
 
 
 def shared_ticket(demo: str) -> int:
