@@ -18,7 +18,7 @@ import pytest
 from access import Gate, InvalidInput, PermissionDenied
 from access.mail import outbox
 from access.mail.transport import MailServerError
-from store.models import OutboxItem, database_proxy, utcnow
+from store.models import AuditEvent, OutboxItem, database_proxy, utcnow
 from tests.mail_servers import PASSWORD, Dovecot, SilentServer, Smtp, run_smtp
 from tests.mail_support import customer_mail, mail_helpdesk
 from ticketty.main import main
@@ -340,3 +340,27 @@ def test_a_delay_report_shows_the_reply_delayed_and_only_a_failure_fails_it(
     gate.fetch(source, lambda _line: None)
     reply = next(m for m in gate.get_ticket(number).messages if m.kind == "reply")
     assert reply.delivery == "failed" and "User unknown" in reply.delivery_error
+
+
+def test_a_servers_text_keeps_no_address_on_the_ticket_or_in_the_audit_log(
+    db: peewee.Database, dovecot: Dovecot, mailbox: str, smtp: Smtp
+) -> None:
+    """A 550 answer and a returned-mail report name the customer's address; what the ticket
+    and the audit log keep of them does not (contact data needs tickets.view_contact)."""
+    gate = mail_helpdesk(db, imap=dovecot.url(mailbox), smtp=smtp.url)
+    first, second = replies_waiting(gate, 2)
+    smtp.recorder.refuse = "550 5.1.1 <c0@example.pl>: Recipient address rejected"
+    send(gate)
+    smtp.recorder.refuse = None
+    failed = OutboxItem.get(OutboxItem.recipient == "c0@example.pl")
+    assert failed.state == "failed" and "Recipient address rejected" in failed.last_error
+    assert "the recipient" in failed.last_error
+    returned = OutboxItem.get(OutboxItem.recipient == "c1@example.pl")
+    dovecot.append(mailbox, postfix_report(returned.mail_id, "failed", "c1@example.pl"))
+    gate.fetch(gate.mail_source("Support"), lambda _line: None)
+    for number in (first, second):
+        reply = next(m for m in gate.get_ticket(number).messages if m.kind == "reply")
+        assert reply.delivery == "failed" and "@" not in reply.delivery_error
+    kept = [(e.action, e.after) for e in AuditEvent.select() if e.action.startswith("mail.")]
+    assert {"mail.failed", "mail.bounce"} <= {action for action, _ in kept}
+    assert not any("@example.pl" in text for _, text in kept)

@@ -36,6 +36,7 @@ from access.errors import InvalidInput, NotFound
 from access.follow_ups import follow_ups_of, start_follow_up
 from access.gate import GateBase
 from access.lookup import source_named
+from access.mail import outbox
 from access.mail.floods import PERSON_BY_ADDRESS, FloodLimit, flood_reason
 from access.requester_messages import FINAL_STATUS, reopen_for_requester
 from access.sources import require_on_source
@@ -432,7 +433,8 @@ class MailIntake(GateBase):
             return self._delayed(item, mail)
         if mail.delivery_action not in ("", "failed"):
             return Taken("ignored", None, f"delivery report: {mail.delivery_action}")
-        reason = f"bounced: {mail.bounce_reason or mail.automatic}"[:500]
+        returned = f"bounced: {mail.bounce_reason or mail.automatic}"
+        reason = outbox.without_addresses(returned)[:500]
         OutboxItem.update(state="failed", last_error=reason).where(
             OutboxItem.id == item.id
         ).execute()
@@ -444,7 +446,9 @@ class MailIntake(GateBase):
         """A report that the receiving server still tries (Postfix does for days): the reply
         shows as delayed, not failed; a later report of failure fails it."""
         number = Message.get_by_id(item.message_id).ticket_id
-        reason = (mail.bounce_reason or "the receiving server is still trying")[:500]
+        reason = outbox.without_addresses(
+            mail.bounce_reason or "the receiving server is still trying"
+        )[:500]
         updated = (
             OutboxItem.update(state="delayed", last_error=reason)
             .where((OutboxItem.id == item.id) & OutboxItem.state.in_(("sent", "delayed")))

@@ -10,6 +10,7 @@ a claim that runs out after `LEASE`, and the reply is taken again."""
 from __future__ import annotations
 
 import os
+import re
 import socket
 import uuid
 from datetime import timedelta
@@ -181,10 +182,19 @@ def retry_delay(attempts: int) -> timedelta:
     return min(_FIRST_RETRY * 2 ** max(attempts - 1, 0), _LAST_RETRY)
 
 
+_ADDRESS = re.compile(r"[^\s<>\"'(),;:\[\]]+@[^\s<>\"'(),;:\[\]]+")
+
+
+def without_addresses(text: str) -> str:
+    """A server's or a report's text with every e-mail address in it replaced: it is shown on
+    the ticket and in the audit log, where contact data needs `tickets.view_contact`."""
+    return _ADDRESS.sub("the recipient", text)
+
+
 def outcome_of_failure(item: OutboxItem, error: Exception) -> dict:
     """The columns to write after a failed try: retry later, or failed for good."""
     attempts = item.attempts + 1
-    reason = str(error)[:500] or type(error).__name__
+    reason = without_addresses(str(error))[:500] or type(error).__name__
     if isinstance(error, PermanentFailure) or attempts >= MAX_ATTEMPTS:
         return {"state": "failed", "attempts": attempts, "last_error": reason, **UNCLAIMED}
     return {
