@@ -1,6 +1,10 @@
 """One ticket: its fields, its group's custom fields, and the conversation with customer
 messages, replies and internal notes told apart. Actions follow what the gate allows on it.
 
+The fields stay in place above the conversation, which scrolls by keys and follows new
+messages while it is at its end. A reply or note is written beside the conversation (side by
+side from 120 columns; narrower, one key switches between the two).
+
 The screen follows others' changes (`tui.live`) and says what changed since it was last read.
 A reply or note is never lost: closing the composer keeps the text (per ticket, for the
 session), and a send that a change made wrong keeps it too, to be sent again with one key.
@@ -13,7 +17,8 @@ from typing import ClassVar
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
-from textual.containers import VerticalScroll
+from textual.containers import Horizontal, VerticalScroll
+from textual.events import Resize
 from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Header, Static
@@ -40,7 +45,7 @@ from access.views import (
 )
 from access.vocabulary import CLOSED, MESSAGE_LABELS
 from tui.app import describe_error
-from tui.composer import Composed, ComposeModal
+from tui.composer import Composer, quoted
 from tui.follow_up_text import follow_up_fields
 from tui.footer import KeyFooter
 from tui.live import OthersChanged
@@ -55,6 +60,8 @@ class TicketDetailScreen(TickettyScreen[None]):
     # Each action shows when its permission counts on this ticket.
     ACTIONS: ClassVar[tuple[Action, ...]] = (
         Action("escape", "back", "Back", "detail.back"),
+        Action("ctrl+t", "switch_view", "Conversation/text", "detail.switch"),
+        Action("ctrl+o", "quote", "Quote customer", "detail.quote"),
         Action("r", "reply", "Reply", "detail.reply", TICKETS_REPLY),
         Action("N", "note", "Note", "detail.note", TICKETS_NOTE),
         Action("t", "take", "Take", "detail.take", TICKETS_TAKE),
@@ -67,8 +74,18 @@ class TicketDetailScreen(TickettyScreen[None]):
         Action("ctrl+r", "reload", "Reload", "detail.reload", show=False),
         Action("h", "history", "History", "detail.history", AUDIT_VIEW, show=False),
         Action("T", "requester_tickets", "Requester's tickets", "detail.requester", show=False),
-        Action("j", "scroll_down", "Down", "detail.down", show=False),
-        Action("k", "scroll_up", "Up", "detail.up", show=False),
+        Action("j,down", "scroll_down", "Down", "detail.down", show=False),
+        Action("k,up", "scroll_up", "Up", "detail.up", show=False),
+        Action("pagedown", "page_down", "Page down", "detail.page_down", show=False),
+        Action("pageup", "page_up", "Page up", "detail.page_up", show=False),
+        Action("g,home", "first", "Top", "detail.top", show=False),
+        Action("G,end", "last", "End", "detail.end", show=False),
+    )
+    # From this width the conversation and the composer stand side by side.
+    SPLIT_WIDTH = 120
+    # Letter keys go into the text while the composer has the focus: the footer leaves them out.
+    WHILE_TYPING_HIDDEN = frozenset(
+        {"back", "reply", "note", "take", "assign", "move", "status", "close"}
     )
 
     class Loaded(Message):
@@ -110,17 +127,24 @@ class TicketDetailScreen(TickettyScreen[None]):
         self.began_on: dict[str, Seen] = {}
         self.changed_text = ""  # what changed meanwhile, as the screen says it
         self.shown: dict[int, tuple[MessageView, Static]] = {}  # by message id, in order
+        self.conversation = VerticalScroll(id="conversation")
+        self.composer = Composer(id="composer")
 
     def compose(self) -> ComposeResult:
         yield Header()
-        with VerticalScroll(id="conversation"):
-            yield Static("", id="changed", classes="changed")
-            yield Static("Loading…", id="fields", classes="fields")
+        yield Static("", id="changed", classes="changed")
+        yield Static("Loading…", id="fields", classes="fields")
+        with Horizontal(id="ticket-body"):
+            yield self.conversation
+            yield self.composer
         yield KeyFooter()
 
     def on_mount(self) -> None:
         self.title = f"Ticket #{self.number}"
         self.load()
+
+    def on_resize(self, event: Resize) -> None:
+        self.set_class(event.size.width < self.SPLIT_WIDTH, "narrow")
 
     @work(thread=True, group="detail", exclusive=True, exit_on_error=False)
     def load(self, tell: bool = True) -> None:
@@ -173,11 +197,13 @@ class TicketDetailScreen(TickettyScreen[None]):
         """Mount the messages not shown yet, in their place, redraw those that changed (a
         delivery), remove those no longer readable, and leave the rest alone: a change to a
         ticket with a long conversation does not mount it all again."""
-        conversation = self.query_one("#conversation")
+        view = self.conversation
+        # At its end (as when first read), the view follows new messages; scrolled up, it stays.
+        following = view.scroll_y >= view.max_scroll_y
         readable = {message.id for message in messages}
         for gone in [number for number in self.shown if number not in readable]:
             self.shown.pop(gone)[1].remove()
-        anchor: Widget = self.query_one("#fields")
+        anchor: Widget | None = None  # the message the next new ones follow; None: the first
         new: list[Static] = []
         for message in messages:
             if message.id not in self.shown:
@@ -186,7 +212,7 @@ class TicketDetailScreen(TickettyScreen[None]):
                 new.append(widget)
                 continue
             if new:
-                conversation.mount_all(new, after=anchor)
+                self._mount_after(new, anchor)
                 new = []
             seen, widget = self.shown[message.id]
             if seen != message:
@@ -194,7 +220,18 @@ class TicketDetailScreen(TickettyScreen[None]):
                 self.shown[message.id] = (message, widget)
             anchor = widget
         if new:
-            conversation.mount_all(new, after=anchor)
+            self._mount_after(new, anchor)
+        if following:
+            view.scroll_end(animate=False)  # once the new messages are laid out
+
+    def _mount_after(self, widgets: list[Static], anchor: Widget | None) -> None:
+        conversation = self.conversation
+        if anchor is not None:
+            conversation.mount_all(widgets, after=anchor)
+        elif conversation.children:
+            conversation.mount_all(widgets, before=conversation.children[0])
+        else:
+            conversation.mount_all(widgets)
 
     @staticmethod
     def _fields(detail: TicketDetail) -> Text:
@@ -239,7 +276,15 @@ class TicketDetailScreen(TickettyScreen[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "send_kept":
             needed = TICKETS_REPLY if self.kept == "reply" else TICKETS_NOTE
-            return self.kept is not None and self.allows(needed)
+            return self.kept is not None and self.allows(needed) and not self.composer.is_open
+        if action == "switch_view":
+            return self.composer.is_open
+        if action == "quote":
+            return self.composer.is_open and self._last_customer_message() is not None
+        if self.composer.has_focus_within and action in self.WHILE_TYPING_HIDDEN:
+            return False  # typed into the text, not theirs while writing: out of the footer
+        if self.composer.is_open and action in ("reply", "note"):
+            return False  # one text at a time; reading beside it, ctrl+t goes back to it
         return super().check_action(action, parameters)
 
     def allows(self, permission: str) -> bool:
@@ -299,27 +344,80 @@ class TicketDetailScreen(TickettyScreen[None]):
         self.load()
 
     def _write(self, kind: str) -> None:
-        """Open the composer on the kept draft of `kind` ("reply" or "note")."""
+        """Open the composer, beside the conversation, on the kept draft of `kind` ("reply"
+        or "note")."""
         label = "Reply" if kind == "reply" else "Internal note"
-
-        def done(composed: Composed | None) -> None:
-            if composed is None:
-                return
-            if composed.text.strip():
-                self.drafts[(self.number, kind)] = composed.text
-            else:
-                self.drafts.pop((self.number, kind), None)
-            if composed.send and kind in self.began_on:
-                self.send(kind, composed.text, self.began_on[kind])
-
         if self.detail is not None:
             self.began_on[kind] = self.detail.seen
         draft = self.drafts.get((self.number, kind), "")
         # A text a change stopped opens with what changed above it.
         note = self.changed_text if self.kept == kind else ""
         editor = self.app.config.editor_command
-        title = f"{label} on #{self.number}"
-        self.app.push_screen(ComposeModal(title, editor, draft, note), done)
+        self.composer.start(kind, f"{label} on #{self.number}", editor, draft, note)
+        self._show_composer()
+
+    def _show_composer(self) -> None:
+        self.add_class("composing")
+        self.remove_class("reading")
+        self.call_after_refresh(self.composer.query_one("#compose-text").focus)
+        self.refresh_bindings()
+
+    def _keep(self, kind: str, text: str) -> None:
+        if text.strip():
+            self.drafts[(self.number, kind)] = text
+        else:
+            self.drafts.pop((self.number, kind), None)
+
+    def on_composer_done(self, message: Composer.Done) -> None:
+        composed, kind = message.composed, message.kind
+        self._keep(kind, composed.text)
+        self.remove_class("composing", "reading")
+        self.call_after_refresh(self.conversation.focus)
+        self.refresh_bindings()
+        if composed.send and kind in self.began_on:
+            self.send(kind, composed.text, self.began_on[kind])
+
+    def action_switch_view(self) -> None:
+        """Between the text and the conversation: narrower than the split, one shows instead
+        of the other; side by side, the focus moves (j/k then scroll the conversation)."""
+        if not self.composer.is_open:
+            return
+        if not self.composer.has_focus_within:
+            self._show_composer()
+            return
+        self.add_class("reading")
+        self.call_after_refresh(self.conversation.focus)
+        self.refresh_bindings()
+
+    def _last_customer_message(self) -> MessageView | None:
+        messages = self.detail.messages if self.detail is not None else ()
+        return next((m for m in reversed(messages) if m.kind == "customer"), None)
+
+    def action_quote(self) -> None:
+        """The customer's last message into the text, as quoted lines."""
+        message = self._last_customer_message()
+        if message is None or not self.composer.is_open:
+            return
+        self._show_composer()
+        self.composer.insert(f"{one_line(message.author_name)} wrote:\n{quoted(message.body)}")
+
+    def action_scroll_down(self) -> None:
+        self.conversation.scroll_relative(y=1, animate=False)
+
+    def action_scroll_up(self) -> None:
+        self.conversation.scroll_relative(y=-1, animate=False)
+
+    def action_page_down(self) -> None:
+        self.conversation.scroll_page_down(animate=False)
+
+    def action_page_up(self) -> None:
+        self.conversation.scroll_page_up(animate=False)
+
+    def action_first(self) -> None:
+        self.conversation.scroll_home(animate=False)
+
+    def action_last(self) -> None:
+        self.conversation.scroll_end(animate=False)
 
     def action_send_kept(self) -> None:
         """Send again the text a change stopped, now that the screen shows that change."""
@@ -328,6 +426,8 @@ class TicketDetailScreen(TickettyScreen[None]):
             self.send(self.kept, text, self.detail.seen)
 
     def action_back(self) -> None:
+        if self.composer.is_open:  # left while reading beside it: the text is kept
+            self._keep(self.composer.kind, self.composer.text)
         self.app.pop_screen()
 
     def action_reply(self) -> None:

@@ -23,7 +23,6 @@ from store.db import connect
 from tests.tui_support import demo_database, first_page, make_app, row_under_cursor, settle
 from ticketty.launch import build_app
 from tui.app import TickettyApp
-from tui.composer import ComposeModal
 from tui.config import Config
 from tui.ticket_list import TicketList, layout
 from tui.widgets import ChecklistModal, ConfirmModal, PickerModal, TextModal
@@ -83,7 +82,7 @@ async def test_ctrl_e_opens_the_editor_in_the_composer(
         assert isinstance(app.screen, TicketDetailScreen)
         await pilot.press("r")
         await settle(pilot)
-        assert isinstance(app.screen, ComposeModal)
+        assert isinstance(app.screen, TicketDetailScreen) and app.screen.composer.is_open
         await pilot.press(*"Hello. ")
         await pilot.press("ctrl+e")
         await settle(pilot)
