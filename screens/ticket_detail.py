@@ -38,6 +38,8 @@ from access.views import (
     REQUESTER_MESSAGE,
     AuditView,
     MessageView,
+    Posted,
+    ReplyRoute,
     Seen,
     TicketDetail,
     TicketQuery,
@@ -49,7 +51,7 @@ from tui.composer import Composer, quoted
 from tui.follow_up_text import follow_up_fields
 from tui.footer import KeyFooter
 from tui.live import OthersChanged
-from tui.mail_text import attachment_text, delivery_text
+from tui.mail_text import attachment_text, delivery_text, posted_text, route_text
 from tui.safe_text import as_text, one_line
 from tui.screen import Action, TickettyScreen
 from tui.ticket_changes import apply_change, choose_value
@@ -100,22 +102,32 @@ class TicketDetailScreen(TickettyScreen[None]):
             *,
             tell: bool = True,
             gone: bool = False,
+            route: ReplyRoute | None = None,
         ) -> None:
             super().__init__()
             self.detail = detail
             self.refused = refused
             self.tell = tell
             self.gone = gone
+            self.route = route  # where a reply goes, when the person may reply
 
     class Sent(Message):
         """A reply or note (`kind`) was written (`refused` empty) or refused (`refused` says
         why; `conflict` when a change made it wrong)."""
 
-        def __init__(self, kind: str, refused: str = "", *, conflict: bool = False) -> None:
+        def __init__(
+            self,
+            kind: str,
+            refused: str = "",
+            *,
+            conflict: bool = False,
+            posted: Posted | None = None,
+        ) -> None:
             super().__init__()
             self.kind = kind
             self.refused = refused
             self.conflict = conflict
+            self.posted = posted  # where it landed, when written
 
     def __init__(self, number: int) -> None:
         super().__init__()
@@ -127,6 +139,7 @@ class TicketDetailScreen(TickettyScreen[None]):
         self.began_on: dict[str, Seen] = {}
         self.changed_text = ""  # what changed meanwhile, as the screen says it
         self.shown: dict[int, tuple[MessageView, Static]] = {}  # by message id, in order
+        self.route: ReplyRoute | None = None  # where a reply goes, from the gate
         self.conversation = VerticalScroll(id="conversation")
         self.composer = Composer(id="composer")
 
@@ -150,7 +163,10 @@ class TicketDetailScreen(TickettyScreen[None]):
     def load(self, tell: bool = True) -> None:
         """Read the ticket again; with `tell`, say what differs from what was shown."""
         try:
-            self.post_message(self.Loaded(self.gate.get_ticket(self.number), tell=tell))
+            detail = self.gate.get_ticket(self.number)
+            reply = TICKETS_REPLY in detail.allowed
+            route = self.gate.reply_route(self.number) if reply else None
+            self.post_message(self.Loaded(detail, tell=tell, route=route))
         except Exception as exc:  # shown to the person, never a crash
             gone = isinstance(exc, NotFound)
             self.post_message(self.Loaded(None, describe_error(exc), tell=tell, gone=gone))
@@ -188,6 +204,8 @@ class TicketDetailScreen(TickettyScreen[None]):
             if what:
                 self._say_changed(f"Changed meanwhile: {what}")
         detail = self.detail = message.detail
+        self.route = message.route
+        self._say_route()
         self.title = f"#{detail.row.number} {one_line(detail.row.subject)}"
         self.query_one("#fields", Static).update(self._fields(detail))
         self._show_messages(detail.messages)
@@ -314,20 +332,20 @@ class TicketDetailScreen(TickettyScreen[None]):
         stops it (the gate's rule)."""
         write = self.gate.reply if kind == "reply" else self.gate.note
         try:
-            write(self.number, text, seen=seen)
+            posted = write(self.number, text, seen=seen)
         except Exception as exc:  # shown to the person, never a crash
             conflict = isinstance(exc, Conflict)
             self.post_message(self.Sent(kind, describe_error(exc), conflict=conflict))
             return
-        self.post_message(self.Sent(kind))
+        self.post_message(self.Sent(kind, posted=posted))
 
     def on_ticket_detail_screen_sent(self, message: Sent) -> None:
         if not message.refused:
             self.drafts.pop((self.number, message.kind), None)
             self.kept = None
             self.refresh_bindings()
-            closed = self.detail is not None and self.detail.row.status == CLOSED
-            self.notify(f"sent as a follow-up of #{self.number}" if closed else "sent")
+            said = posted_text(message.posted) if message.posted else ""
+            self.notify(said or "sent", timeout=8 if said else 3)
             self.load(tell=False)
             return
         # Refused: the text stays kept, to be sent again once the person saw why.
@@ -354,7 +372,23 @@ class TicketDetailScreen(TickettyScreen[None]):
         note = self.changed_text if self.kept == kind else ""
         editor = self.app.config.editor_command
         self.composer.start(kind, f"{label} on #{self.number}", editor, draft, note)
+        self._say_route()
         self._show_composer()
+
+    def _say_route(self) -> None:
+        """Where the open composer's text goes, above it."""
+        kind = self.composer.kind
+        if kind == "note":
+            text = "internal note: never sent to the customer"
+        elif kind == "reply" and self.route is not None:
+            text = route_text(self.route)
+            if self.detail is not None and self.detail.row.status == CLOSED:
+                text += f" · #{self.number} is closed and stays closed"
+        elif kind == "reply" and self.detail is not None and self.detail.row.status == CLOSED:
+            text = f"#{self.number} is closed: your message starts a follow-up"
+        else:
+            text = ""
+        self.composer.say_route(as_text(text))
 
     def _show_composer(self) -> None:
         self.add_class("composing")
