@@ -142,6 +142,8 @@ class TicketDetailScreen(TickettyScreen[None]):
         self.route: ReplyRoute | None = None  # where a reply goes, from the gate
         self.conversation = VerticalScroll(id="conversation")
         self.composer = Composer(id="composer")
+        self.narrow = False  # narrower than the split: the text or the conversation, not both
+        self.reading = False  # the person turned from the open text to the conversation
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -154,10 +156,23 @@ class TicketDetailScreen(TickettyScreen[None]):
 
     def on_mount(self) -> None:
         self.title = f"Ticket #{self.number}"
+        self._arrange()
         self.load()
 
     def on_resize(self, event: Resize) -> None:
-        self.set_class(event.size.width < self.SPLIT_WIDTH, "narrow")
+        self.narrow = event.size.width < self.SPLIT_WIDTH
+        self._arrange()
+
+    def _arrange(self, focus: Widget | None = None) -> None:
+        """Show the conversation and the composer as the width and the person ask, then move
+        the focus to `focus`. Both at once, not after a refresh: keys typed ahead (over SSH,
+        `r` and the first words in one packet) must land in the widget now in front."""
+        writing = self.composer.is_open
+        self.composer.display = writing and not (self.narrow and self.reading)
+        self.conversation.display = not writing or not self.narrow or self.reading
+        if focus is not None:
+            self.set_focus(focus)
+        self.refresh_bindings()
 
     @work(thread=True, group="detail", exclusive=True, exit_on_error=False)
     def load(self, tell: bool = True) -> None:
@@ -391,10 +406,8 @@ class TicketDetailScreen(TickettyScreen[None]):
         self.composer.say_route(as_text(text))
 
     def _show_composer(self) -> None:
-        self.add_class("composing")
-        self.remove_class("reading")
-        self.call_after_refresh(self.composer.query_one("#compose-text").focus)
-        self.refresh_bindings()
+        self.reading = False
+        self._arrange(focus=self.composer.query_one("#compose-text"))
 
     def _keep(self, kind: str, text: str) -> None:
         if text.strip():
@@ -405,9 +418,8 @@ class TicketDetailScreen(TickettyScreen[None]):
     def on_composer_done(self, message: Composer.Done) -> None:
         composed, kind = message.composed, message.kind
         self._keep(kind, composed.text)
-        self.remove_class("composing", "reading")
-        self.call_after_refresh(self.conversation.focus)
-        self.refresh_bindings()
+        self.reading = False
+        self._arrange(focus=self.conversation)
         if composed.send and kind in self.began_on:
             self.send(kind, composed.text, self.began_on[kind])
 
@@ -419,9 +431,8 @@ class TicketDetailScreen(TickettyScreen[None]):
         if not self.composer.has_focus_within:
             self._show_composer()
             return
-        self.add_class("reading")
-        self.call_after_refresh(self.conversation.focus)
-        self.refresh_bindings()
+        self.reading = True
+        self._arrange(focus=self.conversation)
 
     def _last_customer_message(self) -> MessageView | None:
         messages = self.detail.messages if self.detail is not None else ()

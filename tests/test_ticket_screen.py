@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from textual import events
 from textual.pilot import Pilot
 from textual.widgets import TextArea
 
@@ -198,3 +199,33 @@ async def test_the_customers_last_message_is_quoted_as_text(demo: str) -> None:
         assert lines[2].startswith("> See [link=file:///etc/passwd]my invoice[/link] ")
         assert "[/] done" in lines[2]
         assert not any(0x80 <= ord(c) <= 0x9F or (ord(c) < 0x20) for c in text.replace("\n", ""))
+
+
+async def test_letters_typed_ahead_of_the_switch_act_on_nothing(demo: str) -> None:
+    """Over SSH ctrl+t and the words after it can come in one read; Textual hands each key to
+    the widget in front when it reads it, so those words reach the conversation. They must
+    not act on the ticket (`a` assign, `s` status, `c` close): the text is in front by then,
+    and its letters are no keys of the ticket."""
+    number = long_ticket(demo, replies=2)
+    before = Gate(connect(demo), "ada").get_ticket(number).row
+    app = make_app(demo, "ada")
+    async with app.run_test(size=SMALL) as pilot:
+        screen = await open_ticket(pilot, number)
+
+        async def typed_ahead(*keys: str) -> None:
+            driver = app._driver
+            assert driver is not None
+            for key in keys:  # queued at once, as the terminal driver queues one read
+                event = events.Key(key, key if len(key) == 1 else None)
+                event.set_sender(app)
+                driver.send_message(event)
+            await settle(pilot)
+
+        await pilot.press("r", *"Hello")
+        await typed_ahead("ctrl+t")
+        assert app.focused is screen.conversation
+        await typed_ahead("ctrl+t", *"asc")
+        assert app.screen is screen and app.focused is screen.composer.query_one(TextArea)
+        await pilot.press(*" there")
+        assert screen.composer.text.startswith("Hello") and screen.composer.text.endswith(" there")
+    assert Gate(connect(demo), "ada").get_ticket(number).row == before
