@@ -18,7 +18,7 @@ from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
-from textual.events import Resize
+from textual.events import Key, Resize
 from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Header, Static
@@ -85,6 +85,8 @@ class TicketDetailScreen(TickettyScreen[None]):
     )
     # From this width the conversation and the composer stand side by side.
     SPLIT_WIDTH = 120
+    # The keys that put the text in front (`on_key`).
+    BRING_THE_TEXT_FORWARD = frozenset({"reply", "note", "switch_view"})
     # Letter keys go into the text while the composer has the focus: the footer leaves them out.
     WHILE_TYPING_HIDDEN = frozenset(
         {"back", "reply", "note", "take", "assign", "move", "status", "close"}
@@ -433,6 +435,28 @@ class TicketDetailScreen(TickettyScreen[None]):
             return
         self.reading = True
         self._arrange(focus=self.conversation)
+
+    async def on_key(self, event: Key) -> None:
+        """Keys typed ahead: over SSH `r` (or ctrl+t) and the words after it come in one read,
+        and Textual sends each key on to the widget in front as it reads it, so the words go
+        to the conversation, ahead of the key that brings the text forward. Here, as the keys
+        come back from the conversation in order, that key acts at once and the words after
+        it go into the text (they would be lost, or taken for the ticket's keys)."""
+        if self.composer.has_focus_within and event.is_printable and event.character:
+            event.stop()
+            event.prevent_default()
+            self.composer.insert_typed(event.character)
+            return
+        active = self.active_bindings.get(event.key)
+        if (
+            active is not None
+            and active.enabled
+            and active.node is self
+            and active.binding.action in self.BRING_THE_TEXT_FORWARD
+        ):
+            event.stop()
+            event.prevent_default()
+            await self.run_action(active.binding.action)
 
     def _last_customer_message(self) -> MessageView | None:
         messages = self.detail.messages if self.detail is not None else ()

@@ -103,6 +103,10 @@ class Composer(Vertical):
         before = "\n" if column else ""
         area.insert(f"{before}{text}\n")
 
+    def insert_typed(self, text: str) -> None:
+        """`text` at the cursor, as if typed there."""
+        self.query_one(TextArea).insert(text)
+
     def _finish(self, send: bool) -> None:
         kind, text = self.kind, self.text
         self.kind = ""
