@@ -55,6 +55,8 @@ def test_the_gate_says_where_a_reply_goes_and_checks_who_asks(demo: str) -> None
         Gate(connect(demo), "vic").reply_route(mailed.number)  # sees it, may not reply
     with pytest.raises(NotFound):
         Gate(connect(demo), "ali").reply_route(mailed.number)  # does not see it
+    with pytest.raises(PermissionDenied):  # the requester writes, but is no agent replying
+        Gate(connect(demo), mailed.requester).reply_route(mailed.number)
 
 
 async def composer_route(pilot: Pilot[Any], number: int) -> tuple[TicketDetailScreen, str]:

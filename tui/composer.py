@@ -150,4 +150,5 @@ class Composer(Vertical):
 def quoted(body: str) -> str:
     """`body` as quoted lines ("> " before each), control characters made visible: a quote
     carries the customer's words, never their escape codes."""
-    return "\n".join(f"> {line}".rstrip() for line in visible(body).splitlines() or [""])
+    lines = visible(body.replace("\r\n", "\n")).splitlines() or [""]
+    return "\n".join(f"> {line}".rstrip() for line in lines)
