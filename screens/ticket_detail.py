@@ -58,6 +58,11 @@ from tui.ticket_changes import apply_change, choose_value
 from tui.widgets import PickerModal, TextModal
 
 
+class Conversation(VerticalScroll, inherit_bindings=False):
+    """The messages, scrolled by the screen's keys (j/k, g/G, pgup/pgdn and the arrows), which
+    carry ids and so show in `?` and follow a keymap; a scroll view's own would hide them."""
+
+
 class TicketDetailScreen(TickettyScreen[None]):
     # Each action shows when its permission counts on this ticket.
     ACTIONS: ClassVar[tuple[Action, ...]] = (
@@ -142,7 +147,7 @@ class TicketDetailScreen(TickettyScreen[None]):
         self.changed_text = ""  # what changed meanwhile, as the screen says it
         self.shown: dict[int, tuple[MessageView, Static]] = {}  # by message id, in order
         self.route: ReplyRoute | None = None  # where a reply goes, from the gate
-        self.conversation = VerticalScroll(id="conversation")
+        self.conversation = Conversation(id="conversation")
         self.composer = Composer(id="composer")
         self.narrow = False  # narrower than the split: the text or the conversation, not both
         self.reading = False  # the person turned from the open text to the conversation

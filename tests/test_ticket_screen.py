@@ -86,6 +86,10 @@ async def test_keys_scroll_the_conversation_under_fields_that_stay(demo: str) ->
             assert where(), f"after {key}: at {view.scroll_y} of {view.max_scroll_y}"
             assert fields.region == top  # the status and assignee stay where they were
         assert "Status" in str(fields.render()) and top.y < view.region.y
+        # `?` lists every one of these keys (a scroll view's own keys would hide some).
+        listed = {binding.id for _, binding in app.screen_keys(screen)}
+        moves_ids = {"down", "up", "page_down", "page_up", "top", "end"}
+        assert {f"detail.{name}" for name in moves_ids} <= listed
 
 
 async def test_new_messages_are_followed_at_the_end_and_not_while_reading_above(
