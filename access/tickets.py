@@ -37,7 +37,7 @@ from access.errors import Conflict, InvalidInput, NoChange, NotFound, Permission
 from access.follow_ups import follow_up_links, start_follow_up, without_unseen_links
 from access.gate import GateBase, conflict_if_stale
 from access.grants import Grants, read_grants
-from access.mail.outbox import failed_reply, queue_again, queue_reply
+from access.mail.outbox import failed_reply, outgoing, queue_again, queue_reply
 from access.new_tickets import group_name, record_created
 from access.requester_messages import FINAL_STATUS, reopen_for_requester
 from access.validation import checked_name, validate_field_value
@@ -49,6 +49,8 @@ from access.views import (
     FieldValue,
     GroupCount,
     MessageView,
+    Posted,
+    ReplyRoute,
     Seen,
     TicketDetail,
     TicketQuery,
@@ -63,6 +65,7 @@ from access.vocabulary import (
     TICKET_ORDERS,
     TICKET_PRIORITIES,
     TICKET_STATUSES,
+    UNSENT,
     WEB,
 )
 from store import dialect, search
@@ -420,6 +423,9 @@ class TicketDesk(GateBase):
             for o in OutboxItem.select().where(OutboxItem.message.in_([m.id for m in messages]))
         }
         server_problem = _server_problem(ticket.source_id) if deliveries else ""
+        # A reply with no outbox item was recorded and not sent when its source has no way out.
+        unqueued = any(m.kind == "reply" and m.id not in deliveries for m in messages)
+        unsent = outgoing(ticket).unsent if unqueued else ""
         return TicketDetail(
             row=row,
             requester_name=requester.display_name,
@@ -434,8 +440,12 @@ class TicketDesk(GateBase):
                     body=m.body,
                     created_at=m.created_at,
                     attachments=files.get(m.id, ()),
-                    delivery=deliveries[m.id].state if m.id in deliveries else None,
-                    delivery_error=_delivery_error(deliveries.get(m.id), server_problem),
+                    delivery=_delivery(m, deliveries, unsent),
+                    delivery_error=(
+                        _delivery_error(deliveries[m.id], server_problem)
+                        if m.id in deliveries
+                        else (unsent if m.kind == "reply" else "")
+                    ),
                 )
                 for m in messages
             ),
@@ -446,6 +456,18 @@ class TicketDesk(GateBase):
             channel=Source.get_by_id(ticket.source_id).kind,
             links=follow_up_links(grants, number),
         )
+
+    def reply_route(self, number: int | str) -> ReplyRoute:
+        """Where a reply on ticket `number` would go: to whom, from which address, or why it
+        would be recorded on the ticket and not sent. Needs tickets.reply on the ticket; names
+        the requester's address only with tickets.view_contact on it."""
+        number = parse_number(number)
+        grants = self.grants()
+        ticket = self._visible_ticket(grants, number)
+        allowed = self._allowed(grants, number)
+        if TICKETS_REPLY not in allowed:
+            raise self._refuse(grants, number, TICKETS_REPLY)
+        return outgoing(ticket).route(contact=TICKETS_VIEW_CONTACT in allowed)
 
     def attachment(self, number: int | str, attachment_id: int) -> tuple[AttachmentView, bytes]:
         """One attachment of a message this person may read on this ticket, with its bytes."""
@@ -583,9 +605,11 @@ class TicketDesk(GateBase):
         body: str,
         expected: int | None,
         seen: Seen | None = None,
-    ) -> int:
+    ) -> Posted:
         """A reply or a note; a reply by the requester who may not reply on the ticket is their
-        own message (kind `customer`)."""
+        own message (kind `customer`). An agent's reply on a closed ticket is added to it and
+        the ticket stays closed (closing is final; the customer's answer to it starts a
+        follow-up); the requester's message on one starts the follow-up."""
         number = parse_number(number)
         body = _clean_body(body)
         permission = TICKETS_REPLY if kind == "reply" else TICKETS_NOTE
@@ -606,24 +630,23 @@ class TicketDesk(GateBase):
                 changes: dict[peewee.Field, Any] = {}
                 if kind == "customer":
                     if ticket.status == FINAL_STATUS:
-                        self._follow_up(ticket, grants.person_id, body)
-                        return ticket.version
+                        return self._follow_up(ticket, grants.person_id, body)
                     reopen_for_requester(self, ticket, changes)
                 version = self._update(ticket, expected, changes)
                 message = Message.create(
                     ticket=number, kind=kind, author=grants.person_id, body=body
                 )
-                if kind == "reply":
-                    queue_reply(ticket, message)
+                unsent = queue_reply(ticket, message) if kind == "reply" else ""
                 self.record(
                     f"ticket.{kind}", "message", message.id, ticket=number, after={"body": body}
                 )
-                return version
+                closed = kind == "reply" and ticket.status == FINAL_STATUS
+                return Posted(number, version, stays_closed=closed, unsent=unsent)
         except PermissionDenied as exc:
             self.record_denied(f"ticket.{kind}", "ticket", number, str(exc))
             raise
 
-    def _follow_up(self, closed: Ticket, author: int, body: str) -> None:
+    def _follow_up(self, closed: Ticket, author: int, body: str) -> Posted:
         """The requester wrote on their closed ticket: the message starts a linked follow-up
         (`access.follow_ups`); the closed ticket stays as it was."""
         follow_up = start_follow_up(self, closed, by="requester")
@@ -635,6 +658,7 @@ class TicketDesk(GateBase):
             ticket=follow_up.number,
             after={"body": body},
         )
+        return Posted(follow_up.number, follow_up.version, follow_up_of=closed.number)
 
     def _reply_still_right(self, ticket: Ticket, seen: Seen) -> None:
         """Raise `Conflict` when a change made since `seen` makes a reply wrong.
@@ -676,7 +700,7 @@ class TicketDesk(GateBase):
         *,
         expected_version: int | None = None,
         seen: Seen | None = None,
-    ) -> int:
+    ) -> Posted:
         """A reply to the requester; the requester's own message when they write on their ticket.
 
         `expected_version` refuses the reply after any change; `seen` (what the writer saw)
@@ -709,7 +733,7 @@ class TicketDesk(GateBase):
         *,
         expected_version: int | None = None,
         seen: Seen | None = None,
-    ) -> int:
+    ) -> Posted:
         """An internal note. With `seen`, no change by others stops it: a note adds to what is
         known and reaches no customer."""
         return self._add_message(number, "note", body, expected_version, seen)
@@ -1093,6 +1117,15 @@ def _delivery_error(item: OutboxItem | None, server_problem: str) -> str:
     if item.state == "queued" and server_problem:
         return server_problem
     return str(item.last_error)
+
+
+def _delivery(message: Message, deliveries: Mapping[int, OutboxItem], unsent: str) -> str | None:
+    """What became of `message`: its outbox item's state, `unsent` for a reply its source had
+    no way to send, nothing for other messages."""
+    if message.id in deliveries:
+        state: str = deliveries[message.id].state
+        return state
+    return UNSENT if message.kind == "reply" and unsent else None
 
 
 def _attachments_of(message_ids: list[int]) -> dict[int, tuple[AttachmentView, ...]]:

@@ -85,6 +85,25 @@ class FollowUpLinks(NamedTuple):
     follow_ups: tuple[int, ...] = ()
 
 
+class ReplyRoute(NamedTuple):
+    """Where an agent's reply on a ticket goes (`TicketDesk.reply_route`)."""
+
+    recipient: str  # the requester's address with tickets.view_contact, else their name
+    sender: str  # the source's address the mail goes from; "" when it is not sent
+    unsent: str  # why a reply is recorded on the ticket and not sent; "" when it is sent
+    problem: str = ""  # what stands in the way of a mail that is sent (no SMTP server)
+
+
+class Posted(NamedTuple):
+    """Where a reply, note or requester's message landed (`TicketDesk.reply`, `note`)."""
+
+    ticket: int  # the ticket it was added to: a new follow-up for a requester on a closed one
+    version: int  # that ticket's version afterwards
+    follow_up_of: int | None = None  # the closed ticket the follow-up was started from
+    stays_closed: bool = False  # an agent's reply added to a closed ticket, which stays closed
+    unsent: str = ""  # why a reply was recorded on the ticket and not sent; "" when queued
+
+
 class TicketDetail(NamedTuple):
     row: TicketRow
     requester_name: str

@@ -48,8 +48,10 @@ SOURCE_KINDS_TEXT = {
 SOURCE_KINDS = tuple(SOURCE_KINDS_TEXT)
 WEB = "web"
 
-# What became of a reply sent by mail.
-DELIVERY_STATES = ("queued", "sent", "failed")
+# What became of a reply sent by mail; `unsent`: recorded on a ticket whose source has no way
+# out to the customer (the phone, a marketplace, a web form), so never sent.
+UNSENT = "unsent"
+DELIVERY_STATES = ("queued", "sent", "failed", UNSENT)
 
 # Who wrote a message on a ticket, as a heading.
 MESSAGE_LABELS = {"customer": "CUSTOMER", "reply": "REPLY", "note": "INTERNAL NOTE"}

@@ -9,10 +9,14 @@ from typing import Any, ClassVar
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Vertical
+from textual.widget import Widget
 from textual.widgets import Checkbox, Input, Label, Select, TextArea
 
 from tui.safe_text import one_line
 from tui.screen import Action, TickettyModal
+
+# Terminals shorter than this get fields without borders (80x24 has room for the text then).
+COMPACT_BELOW = 40
 
 
 class NewTicketScreen(TickettyModal[int | None]):
@@ -67,6 +71,17 @@ class NewTicketScreen(TickettyModal[int | None]):
             )
         if options["may_file_private"]:
             box.mount(Checkbox("Private: the group's other members do not see it", id="private"))
+        self._fit_and_focus(box, for_others=options["may_file_for_others"])
+
+    def _fit_and_focus(self, box: Widget, *, for_others: bool) -> None:
+        """On a short terminal the fields go without borders, so that the text keeps several
+        lines; filing for a customer starts at the first field, the requester (unless the
+        person began the subject meanwhile)."""
+        if self.app.size.height < COMPACT_BELOW:
+            for field in [*box.query(Input), *box.query(Select), *box.query(Checkbox)]:
+                field.compact = True
+        if for_others and not self.query_one("#subject", Input).value:
+            self.call_after_refresh(self.query_one("#requester", Input).focus)
 
     def action_file(self) -> None:
         if self.options is None:

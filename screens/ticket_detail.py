@@ -1,6 +1,10 @@
 """One ticket: its fields, its group's custom fields, and the conversation with customer
 messages, replies and internal notes told apart. Actions follow what the gate allows on it.
 
+The fields stay in place above the conversation, which scrolls by keys and follows new
+messages while it is at its end. A reply or note is written beside the conversation (side by
+side from 120 columns; narrower, one key switches between the two).
+
 The screen follows others' changes (`tui.live`) and says what changed since it was last read.
 A reply or note is never lost: it is saved as a draft as it is typed (`tui.ticket_watch`),
 closing the composer keeps it, and a send that a change made wrong keeps it too, to be sent
@@ -14,7 +18,8 @@ from typing import ClassVar
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
-from textual.containers import VerticalScroll
+from textual.containers import Horizontal, VerticalScroll
+from textual.events import Key, Resize
 from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Header, Static
@@ -35,6 +40,8 @@ from access.views import (
     REQUESTER_MESSAGE,
     AuditView,
     MessageView,
+    Posted,
+    ReplyRoute,
     Seen,
     TicketDetail,
     TicketQuery,
@@ -42,12 +49,12 @@ from access.views import (
 )
 from access.vocabulary import CLOSED, MESSAGE_LABELS
 from tui.app import describe_error
-from tui.composer import Composed, ComposeModal
+from tui.composer import Composed, Composer, quoted
 from tui.drafts import SafeQuestion
 from tui.follow_up_text import follow_up_fields
 from tui.footer import KeyFooter
 from tui.live import OthersChanged
-from tui.mail_text import attachment_text, delivery_text
+from tui.mail_text import attachment_text, delivery_text, posted_text, route_text
 from tui.safe_text import as_text, one_line
 from tui.screen import Action, TickettyScreen
 from tui.ticket_changes import apply_change, choose_value
@@ -55,10 +62,17 @@ from tui.ticket_watch import TicketWatch, ticket_watch_lines
 from tui.widgets import PickerModal, TextModal
 
 
+class Conversation(VerticalScroll, inherit_bindings=False):
+    """The messages, scrolled by the screen's keys (j/k, g/G, pgup/pgdn and the arrows), which
+    carry ids and so show in `?` and follow a keymap; a scroll view's own would hide them."""
+
+
 class TicketDetailScreen(TickettyScreen[None]):
     # Each action shows when its permission counts on this ticket.
     ACTIONS: ClassVar[tuple[Action, ...]] = (
         Action("escape", "back", "Back", "detail.back"),
+        Action("ctrl+t", "switch_view", "Conversation/text", "detail.switch"),
+        Action("ctrl+o", "quote", "Quote customer", "detail.quote"),
         Action("r", "reply", "Reply", "detail.reply", TICKETS_REPLY),
         Action("N", "note", "Note", "detail.note", TICKETS_NOTE),
         Action("t", "take", "Take", "detail.take", TICKETS_TAKE),
@@ -73,8 +87,21 @@ class TicketDetailScreen(TickettyScreen[None]):
         Action("ctrl+r", "reload", "Reload", "detail.reload", show=False),
         Action("h", "history", "History", "detail.history", AUDIT_VIEW, show=False),
         Action("T", "requester_tickets", "Requester's tickets", "detail.requester", show=False),
-        Action("j", "scroll_down", "Down", "detail.down", show=False),
-        Action("k", "scroll_up", "Up", "detail.up", show=False),
+        Action("j,down", "scroll_down", "Down", "detail.down", show=False),
+        Action("k,up", "scroll_up", "Up", "detail.up", show=False),
+        Action("pagedown", "page_down", "Page down", "detail.page_down", show=False),
+        Action("pageup", "page_up", "Page up", "detail.page_up", show=False),
+        Action("g,home", "first", "Top", "detail.top", show=False),
+        Action("G,end", "last", "End", "detail.end", show=False),
+    )
+    # From this width the conversation and the composer stand side by side.
+    SPLIT_WIDTH = 120
+    # The keys that put the text in front (`on_key`).
+    BRING_THE_TEXT_FORWARD = frozenset({"reply", "note", "switch_view"})
+    # Letter keys go into the text while the composer has the focus: the footer leaves them out.
+    WHILE_TYPING_HIDDEN = frozenset(
+        {"back", "reply", "note", "take", "assign", "move", "status", "close", "discard_draft"}
+        | {"resend"}
     )
 
     class Loaded(Message):
@@ -89,22 +116,32 @@ class TicketDetailScreen(TickettyScreen[None]):
             *,
             tell: bool = True,
             gone: bool = False,
+            route: ReplyRoute | None = None,
         ) -> None:
             super().__init__()
             self.detail = detail
             self.refused = refused
             self.tell = tell
             self.gone = gone
+            self.route = route  # where a reply goes, when the person may reply
 
     class Sent(Message):
         """A reply or note (`kind`) was written (`refused` empty) or refused (`refused` says
         why; `conflict` when a change made it wrong)."""
 
-        def __init__(self, kind: str, refused: str = "", *, conflict: bool = False) -> None:
+        def __init__(
+            self,
+            kind: str,
+            refused: str = "",
+            *,
+            conflict: bool = False,
+            posted: Posted | None = None,
+        ) -> None:
             super().__init__()
             self.kind = kind
             self.refused = refused
             self.conflict = conflict
+            self.posted = posted  # where it landed, when written
 
     def __init__(self, number: int) -> None:
         super().__init__()
@@ -117,24 +154,50 @@ class TicketDetailScreen(TickettyScreen[None]):
         self.changed_text = ""  # what changed meanwhile, as the screen says it
         self.shown: dict[int, tuple[MessageView, Static]] = {}  # by message id, in order
         self.ticket_watch = TicketWatch(self, number)  # drafts and presence
+        self.route: ReplyRoute | None = None  # where a reply goes, from the gate
+        self.conversation = Conversation(id="conversation")
+        self.composer = Composer(id="composer")
+        self.narrow = False  # narrower than the split: the text or the conversation, not both
+        self.reading = False  # the person turned from the open text to the conversation
 
     def compose(self) -> ComposeResult:
         yield Header()
-        with VerticalScroll(id="conversation"):
-            yield Static("", id="changed", classes="changed")
-            yield from ticket_watch_lines()
-            yield Static("Loading…", id="fields", classes="fields")
+        yield Static("", id="changed", classes="changed")
+        yield from ticket_watch_lines()
+        yield Static("Loading…", id="fields", classes="fields")
+        with Horizontal(id="ticket-body"):
+            yield self.conversation
+            yield self.composer
         yield KeyFooter()
 
     def on_mount(self) -> None:
         self.title = f"Ticket #{self.number}"
+        self._arrange()
         self.load()
+
+    def on_resize(self, event: Resize) -> None:
+        self.narrow = event.size.width < self.SPLIT_WIDTH
+        self._arrange()
+
+    def _arrange(self, focus: Widget | None = None) -> None:
+        """Show the conversation and the composer as the width and the person ask, then move
+        the focus to `focus`. Both at once, not after a refresh: keys typed ahead (over SSH,
+        `r` and the first words in one packet) must land in the widget now in front."""
+        writing = self.composer.is_open
+        self.composer.display = writing and not (self.narrow and self.reading)
+        self.conversation.display = not writing or not self.narrow or self.reading
+        if focus is not None:
+            self.set_focus(focus)
+        self.refresh_bindings()
 
     @work(thread=True, group="detail", exclusive=True, exit_on_error=False)
     def load(self, tell: bool = True) -> None:
         """Read the ticket again; with `tell`, say what differs from what was shown."""
         try:
-            self.post_message(self.Loaded(self.gate.get_ticket(self.number), tell=tell))
+            detail = self.gate.get_ticket(self.number)
+            reply = TICKETS_REPLY in detail.allowed
+            route = self.gate.reply_route(self.number) if reply else None
+            self.post_message(self.Loaded(detail, tell=tell, route=route))
         except Exception as exc:  # shown to the person, never a crash
             gone = isinstance(exc, NotFound)
             self.post_message(self.Loaded(None, describe_error(exc), tell=tell, gone=gone))
@@ -177,6 +240,8 @@ class TicketDetailScreen(TickettyScreen[None]):
             if what:
                 self._say_changed(f"Changed meanwhile: {what}")
         detail = self.detail = message.detail
+        self.route = message.route
+        self._say_route()
         self.title = f"#{detail.row.number} {one_line(detail.row.subject)}"
         self.query_one("#fields", Static).update(self._fields(detail))
         self._show_messages(detail.messages)
@@ -187,11 +252,13 @@ class TicketDetailScreen(TickettyScreen[None]):
         """Mount the messages not shown yet, in their place, redraw those that changed (a
         delivery), remove those no longer readable, and leave the rest alone: a change to a
         ticket with a long conversation does not mount it all again."""
-        conversation = self.query_one("#conversation")
+        view = self.conversation
+        # At its end (as when first read), the view follows new messages; scrolled up, it stays.
+        following = view.scroll_y >= view.max_scroll_y
         readable = {message.id for message in messages}
         for gone in [number for number in self.shown if number not in readable]:
             self.shown.pop(gone)[1].remove()
-        anchor: Widget = self.query_one("#fields")
+        anchor: Widget | None = None  # the message the next new ones follow; None: the first
         new: list[Static] = []
         for message in messages:
             if message.id not in self.shown:
@@ -200,7 +267,7 @@ class TicketDetailScreen(TickettyScreen[None]):
                 new.append(widget)
                 continue
             if new:
-                conversation.mount_all(new, after=anchor)
+                self._mount_after(new, anchor)
                 new = []
             seen, widget = self.shown[message.id]
             if seen != message:
@@ -208,7 +275,18 @@ class TicketDetailScreen(TickettyScreen[None]):
                 self.shown[message.id] = (message, widget)
             anchor = widget
         if new:
-            conversation.mount_all(new, after=anchor)
+            self._mount_after(new, anchor)
+        if following:
+            view.scroll_end(animate=False)  # once the new messages are laid out
+
+    def _mount_after(self, widgets: list[Static], anchor: Widget | None) -> None:
+        conversation = self.conversation
+        if anchor is not None:
+            conversation.mount_all(widgets, after=anchor)
+        elif conversation.children:
+            conversation.mount_all(widgets, before=conversation.children[0])
+        else:
+            conversation.mount_all(widgets)
 
     @staticmethod
     def _fields(detail: TicketDetail) -> Text:
@@ -257,11 +335,19 @@ class TicketDetailScreen(TickettyScreen[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "send_kept":
             needed = TICKETS_REPLY if self.kept == "reply" else TICKETS_NOTE
-            return self.kept is not None and self.allows(needed)
+            return self.kept is not None and self.allows(needed) and not self.composer.is_open
         if action == "discard_draft":
             return any((self.number, kind) in self.drafts for kind in ("reply", "note"))
         if action == "resend":
             return bool(self._failed_replies()) and self.allows(TICKETS_REPLY)
+        if action == "switch_view":
+            return self.composer.is_open
+        if action == "quote":
+            return self.composer.is_open and self._last_customer_message() is not None
+        if self.composer.has_focus_within and action in self.WHILE_TYPING_HIDDEN:
+            return False  # typed into the text, not theirs while writing: out of the footer
+        if self.composer.is_open and action in ("reply", "note"):
+            return False  # one text at a time; reading beside it, ctrl+t goes back to it
         return super().check_action(action, parameters)
 
     def allows(self, permission: str) -> bool:
@@ -293,22 +379,22 @@ class TicketDetailScreen(TickettyScreen[None]):
         stops it (the gate's rule)."""
         write = self.gate.reply if kind == "reply" else self.gate.note
         try:
-            self.app.draft_keeper.send(
+            posted = self.app.draft_keeper.send(
                 (self.number, kind), lambda: write(self.number, text, seen=seen)
             )
         except Exception as exc:  # shown to the person, never a crash
             conflict = isinstance(exc, Conflict)
             self.post_message(self.Sent(kind, describe_error(exc), conflict=conflict))
             return
-        self.post_message(self.Sent(kind))
+        self.post_message(self.Sent(kind, posted=posted))
 
     def on_ticket_detail_screen_sent(self, message: Sent) -> None:
         self.ticket_watch.show_notice()
         if not message.refused:
             self.kept = None
             self.refresh_bindings()
-            closed = self.detail is not None and self.detail.row.status == CLOSED
-            self.notify(f"sent as a follow-up of #{self.number}" if closed else "sent")
+            said = posted_text(message.posted) if message.posted else ""
+            self.notify(said or "sent", timeout=8 if said else 3)
             self.load(tell=False)
             return
         # Refused: the text stays kept, to be sent again once the person saw why.
@@ -325,26 +411,110 @@ class TicketDetailScreen(TickettyScreen[None]):
         self.load()
 
     def _write(self, kind: str) -> None:
-        """Open the composer on the kept draft of `kind` ("reply" or "note")."""
+        """Open the composer, beside the conversation, on the kept draft of `kind` ("reply"
+        or "note")."""
         label = "Reply" if kind == "reply" else "Internal note"
-
-        def done(composed: Composed | None) -> None:
-            self.ticket_watch.composed(kind, composed)
-            self.refresh_bindings()
-            if composed is None:
-                return
-            if composed.send and kind in self.began_on:
-                self.send(kind, composed.text, self.began_on[kind])
-
         if self.detail is not None:
             self.began_on[kind] = self.detail.seen
         draft = self.drafts.get((self.number, kind), "")
         # A text a change stopped opens with what changed above it.
         note = self.changed_text if self.kept == kind else ""
         editor = self.app.config.editor_command
-        title = f"{label} on #{self.number}"
         typed = self.ticket_watch.writing(kind)
-        self.app.push_screen(ComposeModal(title, editor, draft, note, typed), done)
+        self.composer.start(kind, f"{label} on #{self.number}", editor, draft, note, typed)
+        self._say_route()
+        self._show_composer()
+
+    def _say_route(self) -> None:
+        """Where the open composer's text goes, above it."""
+        kind = self.composer.kind
+        if kind == "note":
+            text = "internal note: never sent to the customer"
+        elif kind == "reply" and self.route is not None:
+            text = route_text(self.route)
+            if self.detail is not None and self.detail.row.status == CLOSED:
+                text += f" · #{self.number} is closed and stays closed"
+        elif kind == "reply" and self.detail is not None and self.detail.row.status == CLOSED:
+            text = f"#{self.number} is closed: your message starts a follow-up"
+        else:
+            text = ""
+        self.composer.say_route(as_text(text))
+
+    def _show_composer(self) -> None:
+        self.reading = False
+        self._arrange(focus=self.composer.query_one("#compose-text"))
+
+    def on_composer_done(self, message: Composer.Done) -> None:
+        composed, kind = message.composed, message.kind
+        self.ticket_watch.composed(kind, composed)
+        self.refresh_bindings()
+        self.reading = False
+        self._arrange(focus=self.conversation)
+        if composed.send and kind in self.began_on:
+            self.send(kind, composed.text, self.began_on[kind])
+
+    def action_switch_view(self) -> None:
+        """Between the text and the conversation: narrower than the split, one shows instead
+        of the other; side by side, the focus moves (j/k then scroll the conversation)."""
+        if not self.composer.is_open:
+            return
+        if not self.composer.has_focus_within:
+            self._show_composer()
+            return
+        self.reading = True
+        self._arrange(focus=self.conversation)
+
+    async def on_key(self, event: Key) -> None:
+        """Keys typed ahead: over SSH `r` (or ctrl+t) and the words after it come in one read,
+        and Textual sends each key on to the widget in front as it reads it, so the words go
+        to the conversation, ahead of the key that brings the text forward. Here, as the keys
+        come back from the conversation in order, that key acts at once and the words after
+        it go into the text (they would be lost, or taken for the ticket's keys)."""
+        if self.composer.has_focus_within and event.is_printable and event.character:
+            event.stop()
+            event.prevent_default()
+            self.composer.insert_typed(event.character)
+            return
+        active = self.active_bindings.get(event.key)
+        if (
+            active is not None
+            and active.enabled
+            and active.node is self
+            and active.binding.action in self.BRING_THE_TEXT_FORWARD
+        ):
+            event.stop()
+            event.prevent_default()
+            await self.run_action(active.binding.action)
+
+    def _last_customer_message(self) -> MessageView | None:
+        messages = self.detail.messages if self.detail is not None else ()
+        return next((m for m in reversed(messages) if m.kind == "customer"), None)
+
+    def action_quote(self) -> None:
+        """The customer's last message into the text, as quoted lines."""
+        message = self._last_customer_message()
+        if message is None or not self.composer.is_open:
+            return
+        self._show_composer()
+        self.composer.insert(f"{one_line(message.author_name)} wrote:\n{quoted(message.body)}")
+
+    def action_scroll_down(self) -> None:
+        self.conversation.scroll_relative(y=1, animate=False)
+
+    def action_scroll_up(self) -> None:
+        self.conversation.scroll_relative(y=-1, animate=False)
+
+    def action_page_down(self) -> None:
+        self.conversation.scroll_page_down(animate=False)
+
+    def action_page_up(self) -> None:
+        self.conversation.scroll_page_up(animate=False)
+
+    def action_first(self) -> None:
+        self.conversation.scroll_home(animate=False)
+
+    def action_last(self) -> None:
+        self.conversation.scroll_end(animate=False)
 
     def action_send_kept(self) -> None:
         """Send again the text a change stopped, now that the screen shows that change."""
@@ -368,6 +538,8 @@ class TicketDetailScreen(TickettyScreen[None]):
         self.app.push_screen(SafeQuestion(question), answered)
 
     def action_back(self) -> None:
+        if self.composer.is_open:  # left while reading beside it: the text is kept
+            self.ticket_watch.composed(self.composer.kind, Composed(self.composer.text, False))
         self.app.pop_screen()
 
     def _failed_replies(self) -> list[MessageView]:

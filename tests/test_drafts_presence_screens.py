@@ -16,7 +16,6 @@ from access.views import INBOX_DEFAULT
 from screens.ticket_detail import TicketDetailScreen
 from store.db import connect
 from tests.tui_support import demo_database, make_app, settle
-from tui.composer import ComposeModal
 from tui.drafts import SafeQuestion
 from tui.ticket_list import TicketList
 
@@ -85,8 +84,7 @@ async def test_a_draft_typed_in_one_session_is_offered_in_the_next(demo: str) ->
         assert line(screen, "draft-notice") == ""
         await pilot.press("r")
         await settle(pilot)
-        assert isinstance(pilot.app.screen, ComposeModal)
-        assert pilot.app.screen.query_one("#compose-text").text == ""  # type: ignore[attr-defined]
+        assert screen.composer.is_open and screen.composer.text == ""
     async with make_app(demo, "tom").run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         screen = await open_ticket(pilot, number)
@@ -94,9 +92,7 @@ async def test_a_draft_typed_in_one_session_is_offered_in_the_next(demo: str) ->
         assert "reply draft of " in notice and "kept, r to continue" in notice
         await pilot.press("r")
         await settle(pilot)
-        composer = pilot.app.screen
-        assert isinstance(composer, ComposeModal)
-        assert composer.query_one("#compose-text").text == "Your parcel left today"  # type: ignore[attr-defined]
+        assert screen.composer.is_open and screen.composer.text == "Your parcel left today"
 
 
 async def test_q_asks_before_leaving_drafts_and_no_is_the_default(demo: str) -> None:

@@ -39,7 +39,14 @@ def test_out_of_scope_number_reads_like_a_missing_one(db, world) -> None:
     hidden = _refused(db, lambda: gate.reply(world.t_s2, "x"), (NotFound,))
     assert missing == "no ticket #9999"
     assert hidden == f"no ticket #{world.t_s2}"
-    for action in (gate.get_ticket, gate.take, gate.close, gate.allowed_on, gate.explain_ticket):
+    for action in (
+        gate.get_ticket,
+        gate.take,
+        gate.close,
+        gate.allowed_on,
+        gate.explain_ticket,
+        gate.reply_route,
+    ):
         _refused(db, lambda action=action: action(world.t_s2), (NotFound,))
     assert gate.list_tickets(TicketQuery(search=f"#{world.t_s2}")) == []
 

@@ -31,7 +31,6 @@ from tests.tui_support import (
     tick,
 )
 from tui.app import TickettyApp
-from tui.composer import ComposeModal
 from tui.live import LiveChange, OthersChanged, SessionEnded
 from tui.ticket_list import TicketList
 
@@ -117,7 +116,7 @@ async def test_two_apps_and_a_script_follow_each_other_and_lose_no_reply(demo: s
         await script(demo, "ada", "tickets", "assign", str(number), "ola")
         await ola.press("r")
         await settle(ola)
-        assert isinstance(ola_app.screen, ComposeModal)
+        assert ola_app.screen is ola_ticket and ola_ticket.composer.is_open
         await ola.press("ctrl+s")
         await settle(ola)
     bodies = [m.body for m in Gate(connect(str(demo)), "ada").get_ticket(number).messages]

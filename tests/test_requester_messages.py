@@ -111,6 +111,8 @@ async def test_the_requester_writes_on_their_closed_ticket_in_the_app(
         assert isinstance(screen, TicketDetailScreen) and screen.detail is not None
         (follow_up,) = screen.detail.links.follow_ups
         assert f"Followed up in #{follow_up}" in str(screen.query_one("#fields").render())
+        said = [n.message for n in app._notifications]
+        assert f"sent as #{follow_up}, a follow-up of the closed #{w.t_s1}" in said
         assert [m.body for m in screen.detail.messages] == ["Please help"]
         await app.push_screen(TicketDetailScreen(follow_up))
         await settle(pilot)

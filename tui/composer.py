@@ -1,6 +1,6 @@
-"""The composer of replies and notes: a multi-line text box, apart from the other modals
-because Textual's text area is the largest widget to import and only the ticket screen needs it
-(the inbox starts without it)."""
+"""The composer of replies and notes: a multi-line text box beside the conversation (the ticket
+screen places it), apart from the other widgets because Textual's text area is the largest
+widget to import and only the ticket screen needs it (the inbox starts without it)."""
 
 from __future__ import annotations
 
@@ -9,13 +9,14 @@ from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import ClassVar
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
-from textual.screen import ModalScreen
+from textual.message import Message
 from textual.widgets import Label, Static, TextArea
 
-from tui.safe_text import as_text
+from tui.safe_text import as_text, visible
 
 
 @dataclass(frozen=True)
@@ -27,58 +28,109 @@ class Composed:
     send: bool
 
 
-class ComposeModal(ModalScreen[Composed]):
-    """A multi-line message: ctrl+s sends, escape closes (the text is kept by the caller),
-    ctrl+e opens $EDITOR if allowed."""
+class Composer(Vertical):
+    """A reply or note being written: ctrl+s sends, escape closes (the text is kept by the
+        caller), ctrl+e opens $EDITOR if allowed. Open from `start` until `Done` says how it ended;
+    whether it shows is the screen's to say."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "send", "Send", id="compose.send"),
-        Binding("escape", "cancel", "Cancel", id="compose.cancel"),
+        Binding("escape", "cancel", "Close", id="compose.cancel"),
         # Priority: the text area binds ctrl+e (end of line) and would swallow it.
         Binding("ctrl+e", "editor", "$EDITOR", priority=True, id="compose.editor"),
     ]
 
-    def __init__(
+    class Done(Message):
+        """The person sent (`composed.send`) or closed the text of `kind`."""
+
+        def __init__(self, kind: str, composed: Composed) -> None:
+            super().__init__()
+            self.kind = kind
+            self.composed = composed
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id, classes="composer")
+        self.kind = ""  # "reply" or "note" while open, "" while closed
+        self.editor: str | None = None
+        self.typed: Callable[[str], None] | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Label("", classes="compose-title")
+        yield Label("", classes="compose-route")
+        yield Label("", classes="compose-note")
+        yield TextArea(id="compose-text")
+        yield Static("", classes="hint")
+
+    @property
+    def is_open(self) -> bool:
+        return bool(self.kind)
+
+    def start(
         self,
+        kind: str,
         title: str,
         editor: str | None,
         text: str = "",
         note: str = "",
         typed: Callable[[str], None] | None = None,
     ) -> None:
-        """`text`: a draft to go on with; `note`: a line above it (what changed meanwhile);
-        `typed`: told the text after each change (to save it as a draft)."""
-        super().__init__()
-        self.title_text = title
-        self.editor = editor
-        self.text = text
-        self.note = note
+        """Open on `text` (a draft to go on with) for `kind`; `note` goes above it (what
+        changed meanwhile); `typed` is told the text after each change (to save it as a
+        draft)."""
+        self.kind = kind
         self.typed = typed
+        self.editor = editor
+        self.query_one(".compose-title", Label).update(as_text(title, "bold"))
+        self._line(".compose-note", as_text(note))
+        hint = "ctrl+s send · escape close, kept" + (" · ctrl+e $EDITOR" if editor else "")
+        self.query_one(".hint", Static).update(hint)
+        area = self.query_one(TextArea)
+        area.text = text
+        area.move_cursor(area.document.end)
 
-    def compose(self) -> ComposeResult:
-        with Vertical(classes="modal-box compose-box"):
-            yield Label(as_text(self.title_text))
-            if self.note:
-                yield Label(as_text(self.note), classes="compose-note")
-            yield TextArea(self.text, id="compose-text")
-            hint = "ctrl+s send · escape close, kept" + (" · ctrl+e $EDITOR" if self.editor else "")
-            yield Static(hint, classes="hint")
+    def say_route(self, route: Text) -> None:
+        """Where the text goes (`route`, plain text): empty hides the line."""
+        self._line(".compose-route", route)
+
+    def _line(self, selector: str, text: Text) -> None:
+        line = self.query_one(selector, Label)
+        line.update(text)
+        line.display = bool(text.plain)
+
+    @property
+    def text(self) -> str:
+        return self.query_one(TextArea).text
+
+    def insert(self, text: str) -> None:
+        """Put `text` at the cursor, on lines of its own."""
+        area = self.query_one(TextArea)
+        _, column = area.cursor_location
+        before = "\n" if column else ""
+        area.insert(f"{before}{text}\n")
+
+    def insert_typed(self, text: str) -> None:
+        """`text` at the cursor, as if typed there."""
+        self.query_one(TextArea).insert(text)
+
+    def _finish(self, send: bool) -> None:
+        kind, text = self.kind, self.text
+        self.kind = ""
+        self.post_message(self.Done(kind, Composed(text, send=send and bool(text.strip()))))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "editor":
-            return self.editor is not None
-        return True
+            return self.is_open and self.editor is not None
+        return self.is_open
 
     def on_text_area_changed(self, event: TextArea.Changed) -> None:
-        if self.typed is not None:
+        if self.is_open and self.typed is not None:
             self.typed(event.text_area.text)
 
     def action_send(self) -> None:
-        text = self.query_one(TextArea).text
-        self.dismiss(Composed(text, send=bool(text.strip())))
+        self._finish(send=True)
 
     def action_cancel(self) -> None:
-        self.dismiss(Composed(self.query_one(TextArea).text, send=False))
+        self._finish(send=False)
 
     def action_editor(self) -> None:
         """Edit in $EDITOR (suspending the app); the text comes back into the composer."""
@@ -102,3 +154,10 @@ class ComposeModal(ModalScreen[Composed]):
                 self.notify("the editor failed; the text is unchanged", severity="error")
         finally:
             path.unlink(missing_ok=True)
+
+
+def quoted(body: str) -> str:
+    """`body` as quoted lines ("> " before each), control characters made visible: a quote
+    carries the customer's words, never their escape codes."""
+    lines = visible(body.replace("\r\n", "\n")).splitlines() or [""]
+    return "\n".join(f"> {line}".rstrip() for line in lines)

@@ -19,6 +19,7 @@ from textual.timer import Timer
 
 from access import Gate
 from access.drafts import DraftView
+from access.views import Posted
 from tui.safe_text import one_line
 from tui.widgets import ConfirmModal
 
@@ -77,12 +78,13 @@ class DraftKeeper:
             self.texts.setdefault((number, kind), draft.body)
         return [d for kind, d in drafts.items() if (number, kind) in self.texts]
 
-    def send(self, key: DraftKey, write: Callable[[], object]) -> None:
+    def send(self, key: DraftKey, write: Callable[[], Posted]) -> Posted:
         """In a thread: run `write` (the gate's reply or note) with no save in between; the
         draft is gone once it succeeds (it raises otherwise, and the text stays)."""
         with self.lock:
-            write()
+            posted = write()
             self.texts.pop(key, None)
+            return posted
 
     def _cancel(self, key: DraftKey) -> None:
         timer = self._timers.pop(key, None)

@@ -18,6 +18,7 @@ from typing import NamedTuple
 
 import peewee
 
+from access.views import ReplyRoute
 from store import dialect
 from store.models import (
     MailAccount,
@@ -96,14 +97,49 @@ def queue_again(item: OutboxItem) -> None:
     ).where(OutboxItem.id == item.id).execute()
 
 
-def queue_reply(ticket: Ticket, message: Message) -> None:
-    """Queue `message` (a reply) for the requester when its source is a connected mailbox.
-    Call inside the reply's transaction."""
+class Outgoing(NamedTuple):
+    """The way out of a ticket's replies: the mailbox they are sent from, or why there is
+    none (`unsent`). One rule for queueing a reply, for saying beforehand where it goes, and
+    for telling afterwards that it was not sent."""
+
+    account: MailAccount | None
+    source: Source
+    requester: Person
+    unsent: str
+
+    def route(self, contact: bool) -> ReplyRoute:
+        """Where a reply goes, naming the requester's address only with `contact` (the
+        person's tickets.view_contact on the ticket), else their name."""
+        requester = self.requester
+        recipient = requester.email if contact and requester.email else requester.display_name
+        if self.account is None or self.unsent:
+            return ReplyRoute(recipient, "", self.unsent)
+        problem = "" if self.account.smtp_url else f"{self.source.name} has no SMTP server set"
+        return ReplyRoute(recipient, self.account.address, "", problem)
+
+
+def outgoing(ticket: Ticket) -> Outgoing:
     account = MailAccount.get_or_none(MailAccount.source == ticket.source_id)
     source = Source.get_by_id(ticket.source_id)
     requester = Person.get_by_id(ticket.requester_id)
-    if account is None or source.archived or not requester.email:
-        return
+    if account is None:
+        unsent = f"{source.name} has no outgoing channel"
+    elif source.archived:
+        unsent = f"{source.name} is disconnected (archived)"
+    elif not requester.email:
+        unsent = f"{requester.display_name} has no e-mail address"
+    else:
+        unsent = ""
+    return Outgoing(account, source, requester, unsent)
+
+
+def queue_reply(ticket: Ticket, message: Message) -> str:
+    """Queue `message` (a reply) for the requester when its source is a connected mailbox;
+    else say why it is not sent. Call inside the reply's transaction."""
+    way = outgoing(ticket)
+    account, requester = way.account, way.requester
+    if account is None or way.unsent:
+        return way.unsent
     domain = account.address.rpartition("@")[2] or "ticketty.invalid"
     message_id = f"<{uuid.uuid4().hex}.{ticket.number}@{domain}>"
     OutboxItem.create(
@@ -119,6 +155,7 @@ def queue_reply(ticket: Ticket, message: Message) -> None:
         message=message.id,
         outgoing=True,
     )
+    return ""
 
 
 def sender_name() -> str:

@@ -22,7 +22,7 @@ from tui.cli.output import (
     yes_no,
 )
 from tui.follow_up_text import follow_up_fields
-from tui.mail_text import attachment_text, delivery_text
+from tui.mail_text import attachment_text, delivery_text, posted_text
 from tui.safe_text import one_line, visible
 
 NO_GROUP = "none"
@@ -388,7 +388,11 @@ def delete(args: argparse.Namespace) -> int:
 
 
 def reply(args: argparse.Namespace) -> int:
-    open_gate(args).reply(args.number, read_body(args.body))
+    """A reply (or the requester's own message); what became of it, when there is more to it
+    than sent (a follow-up, not sent, a closed ticket staying closed), on standard error."""
+    said = posted_text(open_gate(args).reply(args.number, read_body(args.body)))
+    if said:
+        print(said, file=sys.stderr)
     return 0
 
 
