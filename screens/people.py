@@ -21,7 +21,7 @@ class PeopleScreen(ListingScreen):
         Action("n", "new", "New", "people.new", PEOPLE_EDIT),
         Action("e", "edit", "Edit", "people.edit", PEOPLE_EDIT),
         Action("d", "active", "Active on/off", "people.deactivate", PEOPLE_EDIT),
-        Action("g", "give_role", "Give role", "people.give_role", ROLES_ASSIGN),
+        Action("a", "give_role", "Give role", "people.give_role", ROLES_ASSIGN),
         Action("x", "take_role", "Take role", "people.take_role", ROLES_ASSIGN),
     )
 

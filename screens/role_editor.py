@@ -23,6 +23,7 @@ from access.views import Holder, RoleView, SourceView
 from access.vocabulary import SCOPE_TEXT, describe_scope
 from tui.footer import KeyFooter
 from tui.live import OthersChanged
+from tui.moving import MovingOptionList, MovingTree
 from tui.safe_text import as_text, one_line
 from tui.screen import Action, TickettyScreen
 from tui.widgets import ChecklistModal, ConfirmModal, PickerModal, PromptModal
@@ -57,10 +58,10 @@ class RoleEditorScreen(TickettyScreen[None]):
     def compose(self) -> ComposeResult:
         yield Header()
         with Horizontal():
-            yield OptionList(id="role-list")
+            yield MovingOptionList(id="role-list")
             with Vertical(id="role-detail"):
                 yield Static("", id="role-summary")
-                yield Tree("Permissions", id="permission-tree")
+                yield MovingTree("Permissions", id="permission-tree")
                 yield Static("", id="who-can")
         yield KeyFooter()
 

@@ -1,5 +1,6 @@
 """Every screen and every modal, opened as every demo persona, by the keys a person presses: no
-key offered anywhere ends the app. The demo is built once per test session and copied per test.
+key offered anywhere ends the app; each test on its own copy of the demo built once per test
+session (`demo_copy`).
 
 On each screen every key the persona is offered there (the footer's, the help's and the
 list's own) is pressed once; whatever it opens (a modal, a form, another screen) is closed
@@ -7,15 +8,12 @@ again with escape before the next key."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from textual.pilot import Pilot
 from textual.screen import ModalScreen, Screen
 
 from screens.inbox import DESTINATIONS
-from tests.backends import Locations
-from tests.tui_support import demo_database, make_app, settle
+from tests.tui_support import make_app, settle
 from tui.app import TickettyApp
 
 PERSONAS = ("ada", "sam", "ali", "vic", "mia", "max", "ola", "tom", "eva")
@@ -23,20 +21,6 @@ PERSONAS = ("ada", "sam", "ali", "vic", "mia", "max", "ola", "tom", "eva")
 SCREENS = ("Inbox", "Ticket", *(label for _, label, _ in DESTINATIONS), "Quarantine")
 # Keys not pressed: the one that ends the session, and those that leave the screen under test.
 LEAVING = ("quit", "back")
-
-
-@pytest.fixture(scope="session")
-def demo_once(locations: Locations) -> str:
-    location = locations.new("demo.db")
-    demo_database(location, tickets=300)
-    return location
-
-
-@pytest.fixture
-def demo_copy(demo_once: str, locations: Locations) -> Iterator[str]:
-    copy = locations.copy(demo_once, "demo.db")
-    yield copy
-    locations.drop(copy)
 
 
 def offered_keys(app: TickettyApp) -> list[tuple[str, str]]:

@@ -17,6 +17,7 @@ from textual.widgets import Button, Input, Label, OptionList, SelectionList, Sta
 from textual.widgets.option_list import Option
 from textual.widgets.selection_list import Selection
 
+from tui.moving import MovingOptionList, MovingSelectionList
 from tui.safe_text import as_text, one_line
 
 
@@ -143,7 +144,7 @@ class PickerModal(ModalScreen[str | None]):
         with Vertical(classes="modal-box"):
             yield Label(as_text(self.title_text))
             yield Input(placeholder="type to filter")
-            yield OptionList(*self._options(""))
+            yield MovingOptionList(*self._options(""))
 
     def _matches(self, text: str) -> list[tuple[str, str]]:
         needle = text.casefold()
@@ -213,7 +214,7 @@ class ChecklistModal(ModalScreen[tuple[str, ...] | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="modal-box"):
             yield Label(as_text(self.title_text))
-            yield SelectionList[str](
+            yield MovingSelectionList(
                 *[
                     Selection(as_text(label), value, value in self.ticked)
                     for value, label in self.choices
