@@ -95,7 +95,8 @@ class RoleEditorScreen(TickettyScreen[None]):
         if roles:
             options.highlighted = names.index(wanted) if wanted in names else 0
             self._show(roles[options.highlighted])
-        options.focus()
+        if self.focused is None:  # a reload leaves the focus where the person put it
+            options.focus()
 
     @property
     def unsaved(self) -> int:

@@ -22,7 +22,9 @@ from tui.safe_text import as_text, one_line
 
 
 class ConfirmModal(ModalScreen[bool]):
-    """A question with yes/no; `y` confirms, `n` or escape cancels."""
+    """A question with yes/no; `y` confirms, `n` or escape cancels. Every question asks before
+    something is deleted, discarded or changed for good, so the answer a stray enter gives is
+    No: the No button has the focus."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("y", "answer(True)", "Yes", id="confirm.yes"),
@@ -39,6 +41,9 @@ class ConfirmModal(ModalScreen[bool]):
             with Horizontal(classes="modal-buttons"):
                 yield Button("Yes (y)", id="yes", variant="error")
                 yield Button("No (n)", id="no")
+
+    def on_mount(self) -> None:
+        self.query_one("#no", Button).focus()
 
     def action_answer(self, value: bool) -> None:
         self.dismiss(value)
