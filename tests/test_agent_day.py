@@ -286,7 +286,7 @@ async def test_ticket_history_and_the_requesters_other_tickets(demo: str) -> Non
         await pilot.press("h")
         await settle(pilot)
         assert isinstance(app.screen, TextModal)
-        assert "ticket.priority" in str(app.screen.text)
+        assert "ada set the priority to" in str(app.screen.text)
         await pilot.press("escape", "T")
         await settle(pilot)
         assert isinstance(app.screen, PickerModal)

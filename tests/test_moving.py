@@ -29,7 +29,7 @@ MOVE_KEYS = ("j", "k", "g", "G", "pagedown", "pageup")
 LIST_WIDGETS = (DataTable, OptionList, Tree, TicketList)
 
 
-def defined_in(module: Any, kind: type) -> Iterator[type[DOMNode]]:
+def defined_in(module: Any, kind: type[DOMNode]) -> Iterator[type[DOMNode]]:
     for _, value in inspect.getmembers(module, inspect.isclass):
         if issubclass(value, kind) and value.__module__ == module.__name__:
             yield value
@@ -168,10 +168,12 @@ async def test_people_give_a_role_with_a_and_g_goes_to_the_first(demo_copy: str)
         await go_to("People")(pilot)
         screen = app.screen
         assert isinstance(screen, ListingScreen)
+        first = screen.records[0]
+        username = first.username
         await pilot.press("G", "g")
         await settle(pilot)
-        assert app.screen is screen and screen.current is screen.records[0]
+        assert screen.current is first
         await pilot.press("a")
         await settle(pilot)
         assert isinstance(app.screen, widgets.PickerModal)
-        assert app.screen.title_text == f"Give {screen.records[0].username} the role"
+        assert app.screen.title_text == f"Give {username} the role"
