@@ -33,22 +33,43 @@ class PeopleAdmin(GateBase):
 
     def list_people(self, *, include_inactive: bool = True) -> list[PersonView]:
         grants = self.require(PEOPLE_LIST)
-        roles: dict[int, list[str]] = {}
-        for link in PersonRole.select(PersonRole.person, Role.name).join(Role).order_by(Role.name):
-            roles.setdefault(link.person_id, []).append(link.role.name)
         query = Person.select().order_by(Person.username)
         if not include_inactive:
             query = query.where(Person.active == True)  # noqa: E712
-        return [self._view(grants, p, tuple(roles.get(p.id, ()))) for p in query]
+        return self._views(grants, query)
 
-    def find_people(self, text: str, *, limit: int = 20) -> list[PersonView]:
-        """A person picker's search: username or display name containing `text`."""
+    def find_people(
+        self, text: str, *, limit: int = 20, include_inactive: bool = False
+    ) -> list[PersonView]:
+        """A person picker's or the people list's search: username or display name containing
+        `text`, and the e-mail only for someone who may see contact data (without that right
+        an address is never matched, so a search cannot reveal one). Each with their roles,
+        which tell staff from customers."""
         grants = self.require(PEOPLE_LIST)
         text = text.strip()
-        query = Person.select().where(Person.active == True)  # noqa: E712
+        query = Person.select()
+        if not include_inactive:
+            query = query.where(Person.active == True)  # noqa: E712
         if text:
-            query = query.where(Person.username.contains(text) | Person.display_name.contains(text))
-        return [self._view(grants, p, ()) for p in query.order_by(Person.username).limit(limit)]
+            matches = Person.username.contains(text) | Person.display_name.contains(text)
+            if grants.holds(TICKETS_VIEW_CONTACT):
+                matches |= Person.email.contains(text)
+            query = query.where(matches)
+        return self._views(grants, query.order_by(Person.username).limit(limit), few=True)
+
+    def _views(
+        self, grants: Grants, people: peewee.ModelSelect[Person], *, few: bool = False
+    ) -> list[PersonView]:
+        """The people of `people` as views, each with their roles (one statement more; `few`:
+        a search's page, whose roles are read by their ids, not everyone's)."""
+        found = list(people)
+        roles: dict[int, list[str]] = {}
+        links = PersonRole.select(PersonRole.person, Role.name).join(Role).order_by(Role.name)
+        if few:
+            links = links.where(PersonRole.person.in_([p.id for p in found]))
+        for link in links:
+            roles.setdefault(link.person_id, []).append(link.role.name)
+        return [self._view(grants, p, tuple(roles.get(p.id, ()))) for p in found]
 
     def add_person(
         self, username: str, display_name: str, *, email: str = "", phone: str = ""
