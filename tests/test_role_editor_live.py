@@ -63,6 +63,20 @@ async def test_a_live_reload_keeps_the_focus_and_the_ticks(demo_copy: str, chang
         assert editor.unsaved == 1
 
 
+async def test_a_live_reload_of_a_list_leaves_the_focus_on_its_detail(demo_copy: str) -> None:
+    other = Gate(connect(demo_copy), "ada")
+    app, saw = make_app(demo_copy, "ada", FAST), Handled()
+    async with app.run_test(size=(80, 24), message_hook=saw.hook) as pilot:
+        await go_to("Usergroups")(pilot)
+        await pilot.press("tab")
+        detail = app.screen.query_one("#listing-detail")
+        assert app.focused is detail
+        reloaded = saw.expect(LiveChange)
+        other.create_group("Night shift")
+        await handled(reloaded, pilot)
+        assert app.focused is detail
+
+
 async def test_enter_on_the_discard_question_keeps_the_ticks(demo_copy: str) -> None:
     app = make_app(demo_copy, "ada")
     async with app.run_test(size=(80, 24)) as pilot:

@@ -109,7 +109,8 @@ class ListingScreen(TickettyScreen[None]):
         if wanted in keys:
             table.move_cursor(row=keys.index(wanted))
         self._describe_current()
-        table.focus()
+        if self.focused is None:  # a reload leaves the focus where the person put it
+            table.focus()
 
     @property
     def current(self) -> Any | None:
