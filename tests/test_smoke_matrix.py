@@ -3,8 +3,8 @@ key offered anywhere ends the app; each test on its own copy of the demo built o
 session (`demo_copy`).
 
 On each screen every key the persona is offered there (the footer's, the help's and the
-list's own) is pressed once; whatever it opens (a modal, a form, another screen) is closed
-again with escape before the next key."""
+list's own), but those that only move, is pressed once; whatever it opens (a modal, a form,
+another screen) is closed again with escape before the next key."""
 
 from __future__ import annotations
 
@@ -14,12 +14,13 @@ from textual.screen import ModalScreen, Screen
 
 from screens.inbox import DESTINATIONS
 from tests.tui_support import make_app, settle
-from tui.app import TickettyApp
+from tui.app import MOVES, TickettyApp
 
 PERSONAS = ("ada", "sam", "ali", "vic", "mia", "max", "ola", "tom", "eva")
 # The screens, by the label of Go to (`o`) or by how they are reached from the inbox.
 SCREENS = ("Inbox", "Ticket", *(label for _, label, _ in DESTINATIONS), "Quarantine")
-# Keys not pressed: the one that ends the session, and those that leave the screen under test.
+# Keys not pressed: the one that ends the session, those that leave the screen under test, and
+# those that only move (`tests/test_moving.py` presses them).
 LEAVING = ("quit", "back")
 
 
@@ -28,7 +29,8 @@ def offered_keys(app: TickettyApp) -> list[tuple[str, str]]:
     keys: dict[str, str] = {}
     for key, active in app.screen.active_bindings.items():
         binding = active.binding
-        if active.enabled and binding.id and binding.action.split(".")[-1] not in LEAVING:
+        action = binding.action.split(".")[-1].split("(")[0]
+        if active.enabled and binding.id and action not in LEAVING and action not in MOVES:
             keys.setdefault(binding.id, key)
     return [(key, binding_id) for binding_id, key in keys.items()]
 
