@@ -12,9 +12,8 @@ from textual.widgets import DataTable
 from access import Gate
 from access.views import INBOX_DEFAULT, AuditView
 from screens.audit_log import AuditLogScreen
-from screens.ticket_detail import TicketDetailScreen
 from store.db import connect
-from tests.tui_support import make_app, settle
+from tests.tui_support import make_app, open_ticket, settle
 from tui.audit_text import quoted, sentence
 from tui.widgets import TextModal
 
@@ -38,12 +37,7 @@ async def test_the_history_of_a_ticket_reads_as_sentences(demo_copy: str) -> Non
     number = a_ticket_of_tom_and_ola(demo_copy)
     app = make_app(demo_copy, "ada")
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        await pilot.press("slash", *f"#{number}", "enter")
-        await settle(pilot)
-        await pilot.press("enter")
-        await settle(pilot)
-        assert isinstance(app.screen, TicketDetailScreen)
+        await open_ticket(pilot, number)
         await pilot.press("h")
         await settle(pilot)
         assert isinstance(app.screen, TextModal)

@@ -13,7 +13,7 @@ from textual.widgets import Button, DataTable, Tree
 from access import Gate
 from screens.role_editor import RoleEditorScreen
 from store.db import connect
-from tests.tui_support import Handled, handled, make_app, settle, tick
+from tests.tui_support import Handled, handled, make_app, open_role, settle, tick
 from tui.listing import ListingScreen
 from tui.live import LiveChange
 from tui.widgets import ConfirmModal
@@ -23,16 +23,8 @@ FAST = 0.05  # the refresh interval of the session under test
 
 async def open_viewer(pilot: Pilot[int]) -> RoleEditorScreen:
     """The role editor on the role Viewer, with tickets.take ticked and not saved."""
-    await settle(pilot)
-    await pilot.press("R")
-    await settle(pilot)
-    editor = pilot.app.screen
-    assert isinstance(editor, RoleEditorScreen)
-    for _ in range([r.name for r in editor.roles].index("Viewer")):
-        await pilot.press("j")
-    await settle(pilot)
+    editor = await open_role(pilot, "Viewer")
     await tick(pilot, editor, "tickets.take")
-    assert editor.current is not None and editor.current.name == "Viewer"
     assert editor.unsaved == 1
     return editor
 

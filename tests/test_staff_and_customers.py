@@ -8,6 +8,7 @@ from textual.pilot import Pilot
 from textual.widgets import DataTable
 
 from access import Gate
+from access.views import GroupView
 from screens.people import PeopleScreen
 from screens.usergroups import UsergroupsScreen
 from store.db import connect
@@ -61,6 +62,10 @@ async def test_people_are_searched_by_address_with_the_right(demo_copy: str) -> 
         assert [str(table.get_row_at(0)[i]) for i in (0, 2)] == ["ola", "staff"]
 
 
+def returns(admin: Gate) -> GroupView:
+    return next(g for g in admin.list_groups() if g.name == "Returns")
+
+
 async def open_picker(pilot: Pilot[int], key: str) -> PickerModal:
     """The usergroup Returns, then the person picker of `key`."""
     await settle(pilot)
@@ -94,8 +99,7 @@ async def test_a_customer_made_supervisor_is_asked_about_and_staff_come_first(
         assert "is a customer" in str(app.screen.question)
         await pilot.press("enter")  # No: nothing changes
         await settle(pilot)
-        returns = next(g for g in admin.list_groups() if g.name == "Returns")
-        assert CUSTOMER not in returns.supervisors
+        assert CUSTOMER not in returns(admin).supervisors
         assert isinstance(app.screen, UsergroupsScreen)
         await pilot.press("s")
         await settle(pilot)
@@ -103,8 +107,7 @@ async def test_a_customer_made_supervisor_is_asked_about_and_staff_come_first(
         await settle(pilot)
         await pilot.press("y")
         await settle(pilot)
-        returns = next(g for g in admin.list_groups() if g.name == "Returns")
-        assert CUSTOMER in returns.supervisors
+        assert CUSTOMER in returns(admin).supervisors
 
 
 async def test_a_customer_joins_their_organisations_group_without_a_question(
@@ -118,5 +121,4 @@ async def test_a_customer_joins_their_organisations_group_without_a_question(
         await pilot.press(*CUSTOMER, "enter")
         await settle(pilot)
         assert isinstance(app.screen, UsergroupsScreen)
-    returns = next(g for g in admin.list_groups() if g.name == "Returns")
-    assert CUSTOMER in returns.members
+    assert CUSTOMER in returns(admin).members
