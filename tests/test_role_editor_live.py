@@ -55,6 +55,22 @@ async def test_a_live_reload_keeps_the_focus_and_the_ticks(demo_copy: str, chang
         assert editor.unsaved == 1
 
 
+async def test_ticks_on_a_role_renamed_meanwhile_are_named_not_dropped(demo_copy: str) -> None:
+    other = Gate(connect(demo_copy), "ada")
+    app, saw = make_app(demo_copy, "ada", FAST), Handled()
+    async with app.run_test(size=(80, 24), message_hook=saw.hook) as pilot:
+        editor = await open_viewer(pilot)
+        reloaded = saw.expect(LiveChange)
+        other.rename_role("Viewer", "Readers")
+        await handled(reloaded, pilot)
+        told = [str(n.message) for n in app._notifications]
+        assert any(
+            "Viewer was renamed or deleted" in text and "added tickets.take" in text
+            for text in told
+        ), told
+        assert editor.current is not None and editor.unsaved == 0
+
+
 async def test_a_live_reload_of_a_list_leaves_the_focus_on_its_detail(demo_copy: str) -> None:
     other = Gate(connect(demo_copy), "ada")
     app, saw = make_app(demo_copy, "ada", FAST), Handled()
