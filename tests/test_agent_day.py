@@ -449,8 +449,9 @@ async def test_admin_lists_at_80_columns_show_every_column_whole(demo: str) -> N
         assert [str(c.label) for c in table.columns.values()] == [
             "Username",
             "Name",
+            "Kind",
             "Active",
             "Roles",
         ]
         widths = [c.get_render_width(table) for c in table.columns.values()]
-        assert sum(widths[:3]) + len(" Roles") <= table.size.width  # no header cut to "Acti"
+        assert sum(widths[:4]) + len(" Roles") <= table.size.width  # no header cut to "Acti"
