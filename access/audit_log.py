@@ -8,6 +8,8 @@ someone who sees everything. The actor and the target are shown by name.
 
 from __future__ import annotations
 
+import json
+
 import peewee
 
 from access import scope
@@ -26,7 +28,7 @@ from access.gate import GateBase
 from access.grants import Grants
 from access.views import AuditView
 from store.models import AuditEvent, CustomField, Person, Role, Source, Ticket, Usergroup
-from store.rows import selected
+from store.rows import selected, tuple_rows
 
 # The `list` right that shows events about each kind of target.
 _LIST_RIGHT = {
@@ -146,8 +148,13 @@ def _shown_values(event: AuditEvent, contact_ok: set[int]) -> tuple[str, str]:
     return without_contact(event.before), without_contact(event.after)
 
 
+# The event that deletes a target of each kind, which records the name it had.
+_DELETIONS = {"role": "role.delete", "usergroup": "group.delete"}
+
+
 def _target_names(events: list[AuditEvent]) -> dict[tuple[str, int | None], str]:
-    """The current name of each event's target: a person's username, a role's name, `#12`."""
+    """The current name of each event's target: a person's username, a role's name, `#12`;
+    a deleted role or group by the name its deletion recorded, `Returns team (deleted)`."""
     wanted: dict[str, set[int]] = {}
     for e in events:
         if e.target_id is not None:
@@ -160,4 +167,21 @@ def _target_names(events: list[AuditEvent]) -> dict[tuple[str, int | None], str]
             model, name_field = _NAMED[kind]
             for row in model.select(model.id, name_field).where(model.id.in_(sorted(ids))):
                 names[(kind, row.id)] = getattr(row, name_field.name)
+        gone = sorted(i for i in ids if (kind, i) not in names)
+        if gone and kind in _DELETIONS:
+            names.update(_deleted_names(kind, gone))
+    return names
+
+
+def _deleted_names(kind: str, ids: list[int]) -> dict[tuple[str, int | None], str]:
+    deletions = AuditEvent.select(AuditEvent.target_id, AuditEvent.before).where(
+        (AuditEvent.action == _DELETIONS[kind])
+        & (AuditEvent.target_kind == kind)
+        & AuditEvent.target_id.in_(ids)
+    )
+    names: dict[tuple[str, int | None], str] = {}
+    for target_id, before in tuple_rows(deletions):
+        recorded = json.loads(before or "null")
+        if isinstance(recorded, dict) and isinstance(recorded.get("name"), str):
+            names[(kind, target_id)] = f"{recorded['name']} (deleted)"
     return names

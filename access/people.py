@@ -5,7 +5,7 @@ from __future__ import annotations
 import peewee
 
 from access.catalogue import PEOPLE_EDIT, PEOPLE_LIST
-from access.contact import contact_column
+from access.contact import contact_column, contact_readable
 from access.delegation import RightsGuard, exceeds, grants_of
 from access.errors import InvalidInput, NoChange, PermissionDenied
 from access.gate import GateBase
@@ -41,22 +41,41 @@ class PeopleAdmin(GateBase):
 
     def list_people(self, *, include_inactive: bool = True) -> list[PersonView]:
         grants = self.require(PEOPLE_LIST)
-        roles: dict[int, list[str]] = {}
-        for link in PersonRole.select(PersonRole.person, Role.name).join(Role).order_by(Role.name):
-            roles.setdefault(link.person_id, []).append(link.role.name)
         query = self._people(grants).order_by(Person.username)
         if not include_inactive:
             query = query.where(Person.active == True)  # noqa: E712
-        return [self._view(p, tuple(roles.get(p.id, ()))) for p in query]
+        return self._views(query)
 
-    def find_people(self, text: str, *, limit: int = 20) -> list[PersonView]:
-        """A person picker's search: username or display name containing `text`."""
+    def find_people(
+        self, text: str, *, limit: int = 20, include_inactive: bool = False
+    ) -> list[PersonView]:
+        """A person picker's or the people list's search: username or display name containing
+        `text`, and the e-mail only for someone who may see contact data (without that right
+        an address is never matched, so a search cannot reveal one). Each with their roles,
+        which tell staff from customers."""
         grants = self.require(PEOPLE_LIST)
         text = text.strip()
-        query = self._people(grants).where(Person.active == True)  # noqa: E712
+        query = self._people(grants)
+        if not include_inactive:
+            query = query.where(Person.active == True)  # noqa: E712
         if text:
-            query = query.where(Person.username.contains(text) | Person.display_name.contains(text))
-        return [self._view(p, ()) for p in query.order_by(Person.username).limit(limit)]
+            matches = Person.username.contains(text) | Person.display_name.contains(text)
+            # An address is matched only where the person may read it (`access.contact`).
+            matches |= Person.email.contains(text) & contact_readable(grants)
+            query = query.where(matches)
+        return self._views(query.order_by(Person.username).limit(limit), few=True)
+
+    def _views(self, people: peewee.ModelSelect[Person], *, few: bool = False) -> list[PersonView]:
+        """The people of `people` as views, each with their roles (one statement more; `few`:
+        a search's page, whose roles are read by their ids, not everyone's)."""
+        found = list(people)
+        roles: dict[int, list[str]] = {}
+        links = PersonRole.select(PersonRole.person, Role.name).join(Role).order_by(Role.name)
+        if few:
+            links = links.where(PersonRole.person.in_([p.id for p in found]))
+        for link in links:
+            roles.setdefault(link.person_id, []).append(link.role.name)
+        return [self._view(p, tuple(roles.get(p.id, ()))) for p in found]
 
     def add_person(
         self, username: str, display_name: str, *, email: str = "", phone: str = ""

@@ -182,6 +182,12 @@ class PersonView(NamedTuple):
     roles: tuple[str, ...]
     version: int = 1
 
+    @property
+    def staff(self) -> bool:
+        """Staff hold a role; customers hold none: they file tickets and read their own, by
+        e-mail or in the app, and may be members of their organisation's usergroup."""
+        return bool(self.roles)
+
 
 class RoleView(NamedTuple):
     name: str

@@ -1,4 +1,5 @@
-"""The audit log: who did what, when, to what, with the values before and after."""
+"""The audit log: who did what, when, to what, as a sentence, with the values before and
+after as recorded."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import Any, ClassVar
 from rich.text import Text
 
 from access.views import AuditView
+from tui.audit_text import sentence
 from tui.listing import ListingScreen, pairs
 from tui.screen import Action
 
@@ -23,7 +25,8 @@ FILTERS = (
 
 class AuditLogScreen(ListingScreen):
     TITLE_TEXT = "Audit log"
-    COLUMNS = ("When", "Who", "Action", "Target", "Ticket")
+    # The sentence last: the only column that may be cut (the detail pane shows it whole).
+    COLUMNS = ("When", "Who", "Ticket", "What")
     ACTIONS: ClassVar[tuple[Action, ...]] = (
         Action("f", "filter", "Filter", "audit.filter"),
         Action("m", "more", "Load more", "audit.more"),
@@ -42,11 +45,10 @@ class AuditLogScreen(ListingScreen):
 
     def cells(self, record: AuditView) -> Sequence[str]:
         return (
-            f"{record.at:%Y-%m-%d %H:%M:%S}",
+            f"{record.at:%Y-%m-%d %H:%M}",
             record.actor or "-",
-            record.action,
-            record.target_label,
             f"#{record.ticket}" if record.ticket else "",
+            sentence(record),
         )
 
     def describe(self, record: AuditView) -> Text:
@@ -54,6 +56,7 @@ class AuditLogScreen(ListingScreen):
             [
                 ("When", f"{record.at:%Y-%m-%d %H:%M:%S} UTC"),
                 ("Who", record.actor or "(system)"),
+                ("What", sentence(record)),
                 ("Action", record.action),
                 ("Target", record.target_label),
                 ("Before", record.before or "-"),

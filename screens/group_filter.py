@@ -11,6 +11,7 @@ from textual.widgets import Label, SelectionList
 from textual.widgets.selection_list import Selection
 
 from access.views import GroupCount, TicketQuery
+from tui.moving import MovingSelectionList
 from tui.safe_text import as_text
 from tui.screen import Action, TickettyModal
 
@@ -24,8 +25,6 @@ class GroupFilterScreen(TickettyModal[dict[int | None, str] | None]):
         # Priority: the list itself takes enter to tick a row, which left no key to apply.
         Action("enter,ctrl+s", "apply", "Apply", "groups.apply", priority=True),
         Action("escape", "cancel", "Cancel", "groups.cancel"),
-        Action("j", "down", "Down", "groups.down", show=False),
-        Action("k", "up", "Up", "groups.up", show=False),
     )
 
     def __init__(self, query: TicketQuery) -> None:
@@ -36,7 +35,7 @@ class GroupFilterScreen(TickettyModal[dict[int | None, str] | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="modal-box"):
             yield Label("Groups: space ticks, enter applies (none ticked = all), escape cancels")
-            yield SelectionList[int](id="group-list")
+            yield MovingSelectionList(id="group-list")
 
     def on_mount(self) -> None:
         gate = self.gate
@@ -60,9 +59,3 @@ class GroupFilterScreen(TickettyModal[dict[int | None, str] | None]):
 
     def action_cancel(self) -> None:
         self.dismiss(None)
-
-    def action_down(self) -> None:
-        self.query_one(SelectionList).action_cursor_down()
-
-    def action_up(self) -> None:
-        self.query_one(SelectionList).action_cursor_up()

@@ -66,7 +66,7 @@ class NewTicketScreen(TickettyModal[int | None]):
                     choices,
                     prompt="Usergroup",
                     id="group",
-                    value=options["default_group"] or Select.BLANK,
+                    value=options["default_group"] or Select.NULL,
                 )
             )
         if options["may_file_private"]:

@@ -1,4 +1,6 @@
-"""People: add, edit, deactivate and reactivate; give and take roles."""
+"""People: staff (who hold a role) and customers (who hold none), searched by name, username
+and, with `tickets.view_contact`, e-mail; add, edit, deactivate and reactivate; give and take
+roles."""
 
 from __future__ import annotations
 
@@ -7,34 +9,59 @@ from typing import Any, ClassVar
 
 from rich.text import Text
 
-from access.catalogue import PEOPLE_EDIT, ROLES_ASSIGN
+from access.catalogue import PEOPLE_EDIT, ROLES_ASSIGN, TICKETS_VIEW_CONTACT
 from access.views import PersonView
 from tui.listing import ListingScreen, pairs
+from tui.safe_text import one_line
 from tui.screen import Action
+from tui.widgets import PromptModal
+
+SEARCH_LIMIT = 1000  # people a search lists at most
+
+
+def kind_of(person: PersonView, *, long: bool = False) -> str:
+    """`staff` (holds a role) or `customer` (holds none)."""
+    if not long:
+        return "staff" if person.staff else "customer"
+    if person.staff:
+        return "staff: holds a role"
+    return "customer: holds no role; files and reads their own tickets"
 
 
 class PeopleScreen(ListingScreen):
     TITLE_TEXT = "People"
-    COLUMNS = ("Username", "Name", "Active", "Roles")
+    COLUMNS = ("Username", "Name", "Kind", "Active", "Roles")
     WATCHES = ("person", "role")
     ACTIONS: ClassVar[tuple[Action, ...]] = (
-        Action("n", "new", "New", "people.new", PEOPLE_EDIT),
+        Action("slash", "search", "Search", "people.search"),
+        Action("n", "new", "New", "people.new", PEOPLE_EDIT, show=False),
         Action("e", "edit", "Edit", "people.edit", PEOPLE_EDIT),
         Action("d", "active", "Active on/off", "people.deactivate", PEOPLE_EDIT),
-        Action("g", "give_role", "Give role", "people.give_role", ROLES_ASSIGN),
+        Action("a", "give_role", "Give role", "people.give_role", ROLES_ASSIGN),
         Action("x", "take_role", "Take role", "people.take_role", ROLES_ASSIGN),
     )
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.search = ""  # what the list is narrowed to; empty: everyone
 
     def key_of(self, record: PersonView) -> str:
         return record.username
 
     def fetch(self) -> list[PersonView]:
-        return self.gate.list_people()
+        if not self.search:
+            return self.gate.list_people()
+        return self.gate.find_people(self.search, limit=SEARCH_LIMIT, include_inactive=True)
+
+    def reload(self, select: str | None = None) -> None:
+        self.sub_title = f"search: {one_line(self.search)}" if self.search else ""
+        super().reload(select)
 
     def cells(self, record: PersonView) -> Sequence[str]:
         return (
             record.username,
             record.display_name,
+            kind_of(record),
             "yes" if record.active else "no",
             ", ".join(record.roles) or "-",
         )
@@ -43,12 +70,27 @@ class PeopleScreen(ListingScreen):
         return pairs(
             [
                 ("Name", record.display_name),
+                ("Kind", kind_of(record, long=True)),
                 ("E-mail", record.email or "-"),
                 ("Phone", record.phone or "-"),
                 ("Active", "yes" if record.active else "no: cannot open Ticketty"),
                 ("Roles", ", ".join(record.roles) or "-"),
             ],
             record.username,
+        )
+
+    def action_search(self) -> None:
+        """Narrow the list to people whose name or username (or, with the right to see contact
+        data, e-mail) contains the text; an empty search shows everyone again."""
+
+        def answered(text: str | None) -> None:
+            if text is not None:
+                self.search = text.strip()
+                self.reload()
+
+        hint = "name or username" + (" or e-mail" if self.can(TICKETS_VIEW_CONTACT) else "")
+        self.app.push_screen(
+            PromptModal(f"Search people by {hint} (empty: everyone)", self.search), answered
         )
 
     def action_new(self) -> None:

@@ -26,6 +26,7 @@ from access.views import Holder, RoleView, SourceView
 from access.vocabulary import SCOPE_TEXT, describe_scope
 from tui.footer import KeyFooter
 from tui.live import OthersChanged
+from tui.moving import MovingOptionList, MovingTree
 from tui.safe_text import as_text, one_line
 from tui.screen import Action, TickettyScreen
 from tui.widgets import ChecklistModal, ConfirmModal, PickerModal, PromptModal
@@ -62,10 +63,10 @@ class RoleEditorScreen(TickettyScreen[None]):
     def compose(self) -> ComposeResult:
         yield Header()
         with Horizontal():
-            yield OptionList(id="role-list")
+            yield MovingOptionList(id="role-list")
             with Vertical(id="role-detail"):
                 yield Static("", id="role-summary")
-                yield Tree("Permissions", id="permission-tree")
+                yield MovingTree("Permissions", id="permission-tree")
                 yield Static("", id="who-can")
         yield KeyFooter()
 
@@ -96,10 +97,27 @@ class RoleEditorScreen(TickettyScreen[None]):
             options.add_option(Option(as_text(f"{role.name} ({len(role.holders)})"), id=role.name))
         names = [r.name for r in roles]
         wanted = select or (self.current.name if self.current else None)
+        if self.current is not None and self.unsaved and self.current.name not in names:
+            self._lost_role(self.current)
         if roles:
             options.highlighted = names.index(wanted) if wanted in names else 0
             self._show(roles[options.highlighted])
-        options.focus()
+        if self.focused is None:  # a reload leaves the focus where the person put it
+            options.focus()
+
+    def _lost_role(self, role: RoleView) -> None:
+        """The role being edited was renamed or deleted by someone else: its unsaved ticks
+        cannot be saved on it, so say which they were, to be ticked again where they belong."""
+        ticks = changed_permissions(role.permissions, frozenset(self.pending))
+        self.notify(
+            one_line(
+                f"{role.name} was renamed or deleted by someone else meanwhile; your "
+                f"{self.unsaved} unsaved change(s) were not saved: {ticks}"
+            ),
+            severity="warning",
+            timeout=30,
+        )
+        self.current = None
 
     @property
     def unsaved(self) -> int:

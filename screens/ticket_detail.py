@@ -49,6 +49,7 @@ from access.views import (
 )
 from access.vocabulary import CLOSED, MESSAGE_LABELS
 from tui.app import describe_error
+from tui.audit_text import history_text
 from tui.composer import Composed, Composer, quoted
 from tui.drafts import SafeQuestion
 from tui.follow_up_text import follow_up_fields
@@ -610,18 +611,7 @@ class TicketDetailScreen(TickettyScreen[None]):
         """The ticket's audit trail, oldest first."""
 
         def loaded(events: list[AuditView]) -> None:
-            text = Text()
-            for event in events:
-                text.append(f"{event.at:%Y-%m-%d %H:%M} ", style="dim")
-                text.append(f"{event.actor or '-'} ", style="bold")
-                text.append_text(as_text(one_line(event.action)))
-                change = " → ".join(x for x in (event.before, event.after) if x)
-                if change:
-                    text.append("  ")
-                    text.append_text(as_text(one_line(change)))
-                text.append("\n")
-            text.rstrip()
-            self.app.push_screen(TextModal(f"History of #{self.number}", text))
+            self.app.push_screen(TextModal(f"History of #{self.number}", history_text(events)))
 
         self.app.run_gate(lambda: self.gate.ticket_history(self.number), loaded)
 

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any, ClassVar
+from collections.abc import Callable, Sequence
+from typing import ClassVar
 
 from rich.text import Text
 
 from access import Conflict
 from access.catalogue import USERGROUPS_EDIT, USERGROUPS_FIELDS, USERGROUPS_MEMBERS
-from access.views import GroupView
+from access.views import GroupView, PersonView
+from screens.people import kind_of
 from tui.listing import ListingScreen, pairs
 from tui.safe_text import one_line
 from tui.screen import Action
@@ -111,11 +112,16 @@ class UsergroupsScreen(ListingScreen):
 
         self.app.run_gate(lambda: self.gate.group_ticket_count(group.name), counted)
 
-    def _pick_person(self, title: str, then: Any) -> None:
-        def loaded(people: list[Any]) -> None:
-            self.pick(
-                title, [(p.username, f"{p.username} — {p.display_name}") for p in people], then
-            )
+    def _pick_person(self, title: str, then: Callable[[PersonView], None]) -> None:
+        """Pick a person: staff first, then customers, each marked as which."""
+
+        def loaded(people: list[PersonView]) -> None:
+            ordered = sorted(people, key=lambda p: (not p.staff, p.username))
+            by_name = {p.username: p for p in ordered}
+            choices = [
+                (p.username, f"{p.username} — {p.display_name} ({kind_of(p)})") for p in ordered
+            ]
+            self.pick(title, choices, lambda who: then(by_name[who]))
 
         self.app.run_gate(lambda: self.gate.find_people("", limit=1000), loaded)
 
@@ -123,27 +129,45 @@ class UsergroupsScreen(ListingScreen):
         group = self.current
         if group is not None:
             self._pick_person(
-                f"Add a member to {group.name}",
+                f"Add a member to {group.name} (staff first; a customer joins their "
+                "organisation's group)",
                 lambda who: self.change(
-                    lambda: self.gate.add_member(group.name, who, expected_version=group.version),
-                    f"{who} joined {group.name}",
+                    lambda: self.gate.add_member(
+                        group.name, who.username, expected_version=group.version
+                    ),
+                    f"{who.username} joined {group.name}",
                     group.name,
                 ),
             )
 
     def action_add_supervisor(self) -> None:
+        """A supervisor views, replies to, assigns and closes the group's tickets: staff are
+        offered first, and making a customer one is asked about first."""
         group = self.current
-        if group is not None:
-            self._pick_person(
-                f"Add a supervisor to {group.name}",
-                lambda who: self.change(
-                    lambda: self.gate.add_supervisor(
-                        group.name, who, expected_version=group.version
-                    ),
-                    f"{who} supervises {group.name}",
-                    group.name,
+        if group is None:
+            return
+
+        def add(who: PersonView) -> None:
+            self.change(
+                lambda: self.gate.add_supervisor(
+                    group.name, who.username, expected_version=group.version
                 ),
+                f"{who.username} supervises {group.name}",
+                group.name,
             )
+
+        def chosen(who: PersonView) -> None:
+            if who.staff:
+                add(who)
+                return
+            self.confirm(
+                f"{who.username} is a customer (holds no role). Make them a supervisor of "
+                f"{group.name}? A supervisor views, replies to, assigns and closes the "
+                "group's tickets.",
+                lambda: add(who),
+            )
+
+        self._pick_person(f"Add a supervisor to {group.name} (staff first)", chosen)
 
     def action_remove_person(self) -> None:
         group = self.current

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -43,6 +44,21 @@ class Locations:
             return str(path)
         database = f"t_{self._worker}_{next(self._numbers)}"
         template = TEMPLATE if migrated else "template0"
+        self.server.execute(f"CREATE DATABASE {database} TEMPLATE {template}")
+        return self.server.url(database)
+
+    def copy(self, location: str, name: str = "ticketty.db") -> str:
+        """A new database holding what `location` holds (closed: no connection may be open
+        on it): the SQLite file with its journal copied, or a PostgreSQL database made from it
+        as a template."""
+        if self.server is None:
+            path = self.folders.mktemp("db") / name
+            for suffix in ("", "-wal"):
+                if Path(location + suffix).exists():
+                    shutil.copyfile(location + suffix, str(path) + suffix)
+            return str(path)
+        database = f"t_{self._worker}_{next(self._numbers)}"
+        template = location.rsplit("/", 1)[-1]
         self.server.execute(f"CREATE DATABASE {database} TEMPLATE {template}")
         return self.server.url(database)
 

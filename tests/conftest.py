@@ -107,6 +107,25 @@ def demo_db(db: peewee.Database) -> peewee.Database:
     return db
 
 
+@pytest.fixture(scope="session")
+def demo_once(locations: Locations) -> str:
+    """The demo of the app tests (300 tickets, seed 7), built once per test session (per xdist
+    worker); never opened by a test: each takes `demo_copy`."""
+    from tests.tui_support import demo_database
+
+    location = locations.new("demo.db")
+    demo_database(location, tickets=300)
+    return location
+
+
+@pytest.fixture
+def demo_copy(demo_once: str, locations: Locations) -> Iterator[str]:
+    """A copy of the session's demo for this test, to change as it likes."""
+    copy = locations.copy(demo_once, "demo.db")
+    yield copy
+    locations.drop(copy)
+
+
 @pytest.fixture
 def gate_for(demo_db: peewee.Database) -> Callable[[str], Gate]:
     """`gate_for("ada")`: the gate as one demo persona."""

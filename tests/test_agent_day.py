@@ -285,7 +285,7 @@ async def test_ticket_history_and_the_requesters_other_tickets(demo: str) -> Non
         await pilot.press("h")
         await settle(pilot)
         assert isinstance(app.screen, TextModal)
-        assert "ticket.priority" in str(app.screen.text)
+        assert "ada set the priority to" in str(app.screen.text)
         await pilot.press("escape", "T")
         await settle(pilot)
         assert isinstance(app.screen, PickerModal)
@@ -448,8 +448,9 @@ async def test_admin_lists_at_80_columns_show_every_column_whole(demo: str) -> N
         assert [str(c.label) for c in table.columns.values()] == [
             "Username",
             "Name",
+            "Kind",
             "Active",
             "Roles",
         ]
         widths = [c.get_render_width(table) for c in table.columns.values()]
-        assert sum(widths[:3]) + len(" Roles") <= table.size.width  # no header cut to "Acti"
+        assert sum(widths[:4]) + len(" Roles") <= table.size.width  # no header cut to "Acti"

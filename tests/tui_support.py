@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 
 from textual.message import Message
 from textual.pilot import Pilot
+from textual.screen import Screen
 from textual.widgets import Tree
 from textual.worker import WorkerCancelled
 
@@ -72,6 +73,31 @@ async def tick(pilot: Pilot[Any], editor: RoleEditorScreen, permission: str) -> 
     tree.cursor_line = tree_line(tree, permission)
     await pilot.press("space")
     await settle(pilot)
+
+
+async def open_ticket(pilot: Pilot[Any], number: int) -> Screen[Any]:
+    """Ticket `number` opened from the inbox as a person opens it: `/#N`, then enter."""
+    await settle(pilot)
+    await pilot.press("slash", *f"#{number}", "enter")
+    await settle(pilot)
+    await pilot.press("enter")
+    await settle(pilot)
+    assert type(pilot.app.screen).__name__ == "TicketDetailScreen", pilot.app.screen
+    return pilot.app.screen
+
+
+async def open_role(pilot: Pilot[Any], name: str) -> RoleEditorScreen:
+    """The role editor (`R` from the inbox) on the role `name`, reached by `j` presses."""
+    await settle(pilot)
+    await pilot.press("R")
+    await settle(pilot)
+    editor = pilot.app.screen
+    assert isinstance(editor, RoleEditorScreen)
+    for _ in range([r.name for r in editor.roles].index(name)):
+        await pilot.press("j")
+    await settle(pilot)
+    assert editor.current is not None and editor.current.name == name
+    return editor
 
 
 async def settle(pilot: Pilot) -> None:

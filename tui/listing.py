@@ -1,5 +1,6 @@
 """The shape shared by the admin screens: a table of records, a detail pane for the highlighted
-one, and actions shown only when the person holds the permission each needs. Each follows
+one (moved by the keys of every list, `tui.moving`), and actions shown only when the person
+holds the permission each needs. Each follows
 others' changes of the kinds it `WATCHES` (`tui.live`), and the person's permissions."""
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from textual.widgets import DataTable, Header, Static
 
 from tui.footer import KeyFooter
 from tui.live import OthersChanged
+from tui.moving import MovingTable
 from tui.safe_text import as_text, one_line
 from tui.screen import Action, TickettyScreen
 from tui.widgets import ConfirmModal, PickerModal, PromptModal
@@ -29,12 +31,6 @@ class ListingScreen(TickettyScreen[None]):
     COLUMNS: ClassVar[Sequence[str]] = ()
     ACTIONS: ClassVar[tuple[Action, ...]] = (
         Action("escape", "back", "Back", "listing.back"),
-        Action("j", "cursor_down", "Down", "listing.down", show=False),
-        Action("k", "cursor_up", "Up", "listing.up", show=False),
-        # Priority: the table would take home and end to its first and last column (g is
-        # taken by screens: people give roles with it).
-        Action("home", "first", "First", "listing.first", show=False, priority=True),
-        Action("end", "last", "Last", "listing.last", show=False, priority=True),
         Action("ctrl+r", "reload", "Reload", "listing.reload", show=False),
     )
     # The audit target kinds whose changes this list shows; empty: every change.
@@ -59,7 +55,7 @@ class ListingScreen(TickettyScreen[None]):
     def compose(self) -> ComposeResult:
         yield Header()
         with Horizontal(id="listing-body"):
-            yield DataTable(id="listing-table", cursor_type="row", zebra_stripes=True)
+            yield MovingTable(id="listing-table", cursor_type="row", zebra_stripes=True)
             with VerticalScroll(id="listing-detail"):
                 yield Static("", id="detail-text")
         yield KeyFooter()
@@ -113,7 +109,8 @@ class ListingScreen(TickettyScreen[None]):
         if wanted in keys:
             table.move_cursor(row=keys.index(wanted))
         self._describe_current()
-        table.focus()
+        if self.focused is None:  # a reload leaves the focus where the person put it
+            table.focus()
 
     @property
     def current(self) -> Any | None:
@@ -164,19 +161,6 @@ class ListingScreen(TickettyScreen[None]):
 
     def action_back(self) -> None:
         self.app.pop_screen()
-
-    def action_cursor_down(self) -> None:
-        self.query_one(DataTable).action_cursor_down()
-
-    def action_cursor_up(self) -> None:
-        self.query_one(DataTable).action_cursor_up()
-
-    def action_first(self) -> None:
-        self.query_one(DataTable).move_cursor(row=0)
-
-    def action_last(self) -> None:
-        table = self.query_one(DataTable)
-        table.move_cursor(row=max(0, table.row_count - 1))
 
     def action_reload(self) -> None:
         self.reload()

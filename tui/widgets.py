@@ -17,11 +17,14 @@ from textual.widgets import Button, Input, Label, OptionList, SelectionList, Sta
 from textual.widgets.option_list import Option
 from textual.widgets.selection_list import Selection
 
+from tui.moving import MovingOptionList, MovingSelectionList
 from tui.safe_text import as_text, one_line
 
 
 class ConfirmModal(ModalScreen[bool]):
-    """A question with yes/no; `y` confirms, `n` or escape cancels."""
+    """A question with yes/no; `y` confirms, `n` or escape cancels. Every question asks before
+    something is deleted, discarded or changed for good, so the answer a stray enter gives is
+    No: the No button has the focus."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("y", "answer(True)", "Yes", id="confirm.yes"),
@@ -38,6 +41,9 @@ class ConfirmModal(ModalScreen[bool]):
             with Horizontal(classes="modal-buttons"):
                 yield Button("Yes (y)", id="yes", variant="error")
                 yield Button("No (n)", id="no")
+
+    def on_mount(self) -> None:
+        self.query_one("#no", Button).focus()
 
     def action_answer(self, value: bool) -> None:
         self.dismiss(value)
@@ -143,7 +149,7 @@ class PickerModal(ModalScreen[str | None]):
         with Vertical(classes="modal-box"):
             yield Label(as_text(self.title_text))
             yield Input(placeholder="type to filter")
-            yield OptionList(*self._options(""))
+            yield MovingOptionList(*self._options(""))
 
     def _matches(self, text: str) -> list[tuple[str, str]]:
         needle = text.casefold()
@@ -213,7 +219,7 @@ class ChecklistModal(ModalScreen[tuple[str, ...] | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="modal-box"):
             yield Label(as_text(self.title_text))
-            yield SelectionList[str](
+            yield MovingSelectionList(
                 *[
                     Selection(as_text(label), value, value in self.ticked)
                     for value, label in self.choices

@@ -1,0 +1,233 @@
+"""Audit events as sentences a person reads: "tom replied: first line…", "ada assigned to tom
+(was ola)". The ticket's history (`h`) and the audit log say what happened in words; the audit
+log's detail pane keeps the values as recorded beside the sentence.
+
+Each sentence is one line of plain text (a quoted message: its first line, cut); it carries
+names and words people typed, so it goes to the screen through `safe_text`, never as markup."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from rich.text import Text
+
+from access.views import AuditView
+from access.vocabulary import describe_scope
+from tui.safe_text import as_text, one_line
+
+QUOTE = 60  # characters of a quoted message
+
+
+def _decoded(value: str) -> Any:
+    """A recorded value: JSON as written by the audit log, else the text itself."""
+    if not value:
+        return None
+    try:
+        return json.loads(value)
+    except ValueError:
+        return value
+
+
+def quoted(body: object) -> str:
+    """A message's first line, cut to `QUOTE` characters; `…` where anything was left out."""
+    text = str(body or "").strip()
+    first, _, rest = text.partition("\n")
+    first = first.strip()
+    if len(first) > QUOTE:
+        return first[: QUOTE - 1].rstrip() + "…"
+    return first + ("…" if rest.strip() else "")
+
+
+def _plain(value: Any, empty: str = "none") -> str:
+    """A recorded value in words: a list joined, a mapping as `key value` pairs."""
+    if value is None or value == "" or value == []:
+        return empty
+    if isinstance(value, dict):
+        return ", ".join(f"{key} {_plain(item, '-')}" for key, item in value.items())
+    if isinstance(value, list):
+        return ", ".join(_plain(item) for item in value)
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return quoted(value)
+
+
+def _field(value: Any, key: str) -> Any:
+    return value.get(key) if isinstance(value, dict) else None
+
+
+class Event:
+    """One event's parts as a sentence needs them."""
+
+    def __init__(self, event: AuditView) -> None:
+        self.who = event.actor or "Ticketty"
+        self.target = event.target or str(event.target_id or "")
+        self.before = _decoded(event.before)
+        self.after = _decoded(event.after)
+        self.event = event
+
+    def was(self, empty: str = "none") -> str:
+        return f" (was {_plain(self.before, empty)})"
+
+
+def _set(what: str, empty: str = "none") -> Callable[[Event], str]:
+    return lambda e: f"{e.who} set the {what} to {_plain(e.after, empty)}{e.was(empty)}"
+
+
+def _assigned(e: Event) -> str:
+    if e.after is None:
+        return f"{e.who} unassigned the ticket{e.was('nobody')}"
+    return f"{e.who} assigned to {_plain(e.after)}{e.was('nobody')}"
+
+
+def _taken(e: Event) -> str:
+    return f"{e.who} took the ticket" + (e.was() if e.before else "")
+
+
+def _filed(e: Event) -> str:
+    requester = _field(e.after, "requester")
+    for_whom = f" for {requester}" if requester and requester != e.who else ""
+    return f"{e.who} filed the ticket{for_whom}: {quoted(_field(e.after, 'subject'))}"
+
+
+def _customer(e: Event) -> str:
+    body = _field(e.after, "body")
+    if body is None:
+        return f"the customer wrote by e-mail{'' if e.who == 'Ticketty' else f' ({e.who})'}"
+    return f"{e.who} wrote: {quoted(body)}"
+
+
+def _follow_up(e: Event) -> str:
+    return f"{e.who} started follow-up #{e.after} of closed #{e.before}"
+
+
+def _permissions(e: Event) -> str:
+    before, after = set(e.before or ()), set(e.after or ())
+    parts = [f"added {', '.join(sorted(after - before))}"] if after - before else []
+    parts += [f"removed {', '.join(sorted(before - after))}"] if before - after else []
+    return f"{e.who} changed role {e.target}: {'; '.join(parts) or 'no permission'}"
+
+
+def _scope(e: Event) -> str:
+    def scope(value: Any) -> str:
+        if not isinstance(value, dict):
+            return _plain(value)
+        return describe_scope(
+            str(value.get("ticket_scope")), bool(value.get("all_sources")), value.get("sources", ())
+        )
+
+    return f"{e.who} set role {e.target} to {scope(e.after)} (was {scope(e.before)})"
+
+
+def _group_field(e: Event) -> str:
+    after = e.after if isinstance(e.after, dict) else {}
+    before = e.before if isinstance(e.before, dict) else {}
+    return "; ".join(
+        f"{e.who} set {name} of {e.target} to {_plain(value, '-')} "
+        f"(was {_plain(before.get(name), '-')})"
+        for name, value in after.items()
+    )
+
+
+def _edited(e: Event) -> str:
+    after = e.after if isinstance(e.after, dict) else {}
+    before = e.before if isinstance(e.before, dict) else {}
+    changes = ", ".join(
+        f"{key} to {_plain(value, '-')} (was {_plain(before.get(key), '-')})"
+        for key, value in after.items()
+    )
+    return f"{e.who} changed {e.event.target_kind} {e.target}: {changes}"
+
+
+def _named(verb: str, kind: str) -> Callable[[Event], str]:
+    """`ada created role Returns team`: the name recorded in the event, else the target's."""
+
+    def say(e: Event) -> str:
+        recorded = _field(e.before, "name") or _field(e.after, "name")
+        return f"{e.who} {verb} {kind} {recorded or e.target}"
+
+    return say
+
+
+def _member(verb: str, what: str) -> Callable[[Event], str]:
+    def say(e: Event) -> str:
+        person = _field(e.after, "person") or _field(e.before, "person")
+        return f"{e.who} {verb} {person} as {what} of {e.target}"
+
+    return say
+
+
+SENTENCES: dict[str, Callable[[Event], str]] = {
+    "ticket.reply": lambda e: f"{e.who} replied: {quoted(_field(e.after, 'body'))}",
+    "ticket.note": lambda e: f"{e.who} wrote a note: {quoted(_field(e.after, 'body'))}",
+    "ticket.customer": _customer,
+    "ticket.assign": _assigned,
+    "ticket.take": _taken,
+    "ticket.status": _set("status"),
+    "ticket.priority": _set("priority"),
+    "ticket.move": lambda e: f"{e.who} moved to {_plain(e.after, 'no group')}{e.was('no group')}",
+    "ticket.create": _filed,
+    "ticket.follow_up": _follow_up,
+    "ticket.delete": lambda e: f"{e.who} deleted the ticket: {quoted(_field(e.before, 'subject'))}",
+    "mail.bounce": lambda e: f"a reply bounced: {_plain(e.after)}",
+    "mail.quarantine": lambda e: f"mail held in quarantine: {_plain(_field(e.after, 'why'))}",
+    "mail.release": lambda e: f"{e.who} took in quarantined mail: {_plain(e.after)}",
+    "mail.discard": lambda e: (
+        f"{e.who} discarded quarantined mail from {_plain(_field(e.before, 'origin'))}"
+    ),
+    "role.create": _named("created", "role"),
+    "role.delete": _named("deleted", "role"),
+    "role.rename": lambda e: f"{e.who} renamed role {_plain(e.before)} to {_plain(e.after)}",
+    "role.permissions": _permissions,
+    "role.scope": _scope,
+    "role.grant": lambda e: f"{e.who} gave {e.target} the role {_field(e.after, 'role')}",
+    "role.revoke": lambda e: f"{e.who} took from {e.target} the role {_field(e.before, 'role')}",
+    "group.create": _named("created", "usergroup"),
+    "group.delete": _named("deleted", "usergroup"),
+    "group.rename": lambda e: f"{e.who} renamed usergroup {_plain(e.before)} to {_plain(e.after)}",
+    "group.member.add": _member("added", "member"),
+    "group.member.remove": _member("removed", "member"),
+    "group.supervisor.add": _member("added", "supervisor"),
+    "group.supervisor.remove": _member("removed", "supervisor"),
+    "group.field": _group_field,
+    "person.add": lambda e: f"{e.who} added {e.target} ({_field(e.after, 'display_name')})",
+    "person.edit": _edited,
+    "person.activate": lambda e: f"{e.who} reactivated {e.target}",
+    "person.deactivate": lambda e: f"{e.who} deactivated {e.target}",
+    "source.add": _named("added", "source"),
+    "source.rename": lambda e: f"{e.who} renamed source {_plain(e.before)} to {_plain(e.after)}",
+    "source.archive": lambda e: f"{e.who} archived source {e.target}",
+    "source.restore": lambda e: f"{e.who} restored source {e.target}",
+    "source.mail": lambda e: f"{e.who} set the mail account of {e.target}",
+    "field.define": _named("defined", "field"),
+    "field.update": _edited,
+    "database.init": lambda e: f"{e.who} created the helpdesk",
+    "demo.create": lambda e: f"{e.who} filled the demo: {_plain(e.after)}",
+}
+
+
+def sentence(event: AuditView) -> str:
+    """What happened, in one line of words."""
+    parts = Event(event)
+    say = SENTENCES.get(event.action)
+    if say is not None:
+        return one_line(say(parts))
+    if event.action.startswith("denied."):
+        what = event.action.removeprefix("denied.")
+        return one_line(f"{parts.who} was refused {what}: {_plain(parts.after)}")
+    change = " → ".join(_plain(v) for v in (parts.before, parts.after) if v is not None)
+    return one_line(
+        f"{parts.who} {event.action} {parts.target}" + (f": {change}" if change else "")
+    )
+
+
+def history_text(events: Sequence[AuditView]) -> Text:
+    """A ticket's history, oldest first: the time, then the sentence."""
+    text = Text()
+    for event in events:
+        text.append(f"{event.at:%Y-%m-%d %H:%M}  ", style="dim")
+        text.append_text(as_text(sentence(event)))
+        text.append("\n")
+    text.rstrip()
+    return text
