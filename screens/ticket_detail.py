@@ -65,7 +65,20 @@ from tui.widgets import PickerModal, TextModal
 
 class Conversation(VerticalScroll, inherit_bindings=False):
     """The messages, scrolled by the screen's keys (j/k, g/G, pgup/pgdn and the arrows), which
-    carry ids and so show in `?` and follow a keymap; a scroll view's own would hide them."""
+    carry ids and so show in `?` and follow a keymap; a scroll view's own would hide them.
+
+    At its end it stays there when its height changes (a line about drafts or presence comes
+    or goes above it), so that it still follows the next new message."""
+
+    at_end = True
+
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        super().watch_scroll_y(old_value, new_value)
+        self.at_end = new_value >= self.max_scroll_y
+
+    def on_resize(self, _event: Resize) -> None:
+        if self.at_end:
+            self.scroll_end(animate=False)
 
 
 class TicketDetailScreen(TickettyScreen[None]):
@@ -255,7 +268,7 @@ class TicketDetailScreen(TickettyScreen[None]):
         ticket with a long conversation does not mount it all again."""
         view = self.conversation
         # At its end (as when first read), the view follows new messages; scrolled up, it stays.
-        following = view.scroll_y >= view.max_scroll_y
+        following = view.at_end or view.scroll_y >= view.max_scroll_y
         readable = {message.id for message in messages}
         for gone in [number for number in self.shown if number not in readable]:
             self.shown.pop(gone)[1].remove()
