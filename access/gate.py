@@ -95,14 +95,14 @@ class GateBase:
         grants = self.grants()
         return grants.permissions | (SUPERVISOR_RIGHTS if grants.supervises else frozenset())
 
-    def require(self, permission: PermissionKey, grants: Grants | None = None) -> Grants:
+    def _require(self, permission: PermissionKey, grants: Grants | None = None) -> Grants:
         grants = grants or self.grants()
         if not grants.holds(permission):
             raise PermissionDenied(f"{self.username} lacks {permission}")
         return grants
 
     @contextmanager
-    def writing(self) -> Iterator[None]:
+    def _writing(self) -> Iterator[None]:
         """One write transaction, writers serialised (BEGIN IMMEDIATE on SQLite, its
         PostgreSQL form in `store.postgres`); driver errors become one readable sentence. The
         audit events it records are the session's own (`own_changes`): known as such before
@@ -129,10 +129,10 @@ class GateBase:
         except peewee.DatabaseError as exc:
             raise DatabaseError(describe_failure(str(database_proxy.database), exc)) from exc
 
-    def record(self, action: str, target_kind: str, target_id: int | None, **kw: Any) -> None:
+    def _record(self, action: str, target_kind: str, target_id: int | None, **kw: Any) -> None:
         audit.record(self.person_id, action, target_kind, target_id, **kw)
 
-    def rename(
+    def _rename(
         self,
         row: Role | Usergroup | Source,
         new_name: str,
@@ -149,9 +149,9 @@ class GateBase:
         require_free_name(model.name, new_name, what)
         bump(row, expected_version, f"{what} {name}")
         model.update(name=new_name).where(model.id == row.id).execute()
-        self.record(action, TARGET_KIND[model], row.id, before=name, after=new_name)
+        self._record(action, TARGET_KIND[model], row.id, before=name, after=new_name)
 
-    def update_recorded(
+    def _update_recorded(
         self,
         row: peewee.Model,
         changes: Mapping[peewee.Field, object],
@@ -163,9 +163,11 @@ class GateBase:
         model = type(row)
         model.update(changes).where(model._meta.primary_key == row.get_id()).execute()
         after = {f.name: v for f, v in changes.items()}
-        self.record(action, target_kind, row.get_id(), before=before, after=after)
+        self._record(action, target_kind, row.get_id(), before=before, after=after)
 
-    def record_denied(self, action: str, target_kind: str, target_id: int | None, why: str) -> None:
+    def _record_denied(
+        self, action: str, target_kind: str, target_id: int | None, why: str
+    ) -> None:
         """Refused attempts are logged too, in a transaction of their own (the refused change
         itself wrote nothing). A log that cannot be written must not hide the refusal."""
         try:
@@ -174,7 +176,7 @@ class GateBase:
         except peewee.DatabaseError:
             pass
 
-    def check_role_editors_remain(self) -> None:
+    def _check_role_editors_remain(self) -> None:
         """The last active person able to edit roles cannot lose that right. Call inside the
         transaction after the change; raising rolls it back."""
         holders = (

@@ -200,7 +200,7 @@ def serve(args: argparse.Namespace) -> int:
         level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stderr, force=True
     )
     gate = _mail_gate(args)
-    gate.require(SOURCES_EDIT)
+    gate._require(SOURCES_EDIT)
     wake, stop = socket.socketpair()
 
     def on_signal(_signum: int, _frame: object) -> None:
