@@ -65,7 +65,13 @@ class GateBase:
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         """Every public method of a part of the gate is one request: the person's grants are
-        read at most once in it, however many checks it makes or other methods it calls."""
+        read at most once in it, however many checks it makes or other methods it calls.
+
+        Public methods are the product's operations, and each checks its right (or, like
+        `grants`, is about the person themselves); the plumbing they share (`_writing`,
+        `_record`, `_require`, ...) is private, so that nobody outside the gate writes an audit
+        event or a change without a check. tests/test_gate_boundary.py calls each public
+        method as a person without rights."""
         super().__init_subclass__(**kwargs)
         for name, member in list(vars(cls).items()):
             if not name.startswith("_") and inspect.isfunction(member):
@@ -73,7 +79,8 @@ class GateBase:
 
     def grants(self) -> Grants:
         """The person's grants, read once per request (the app's worker threads each make
-        their own): a role change made by an admin counts from the next request."""
+        their own): a role change made by an admin counts from the next request. The person's
+        own: needs no right."""
         request = self._request
         cached: Grants | None = getattr(request, "grants", None)
         if cached is not None:
@@ -86,6 +93,8 @@ class GateBase:
         return grants
 
     def holds(self, permission: PermissionKey) -> bool:
+        """Whether the person holds `permission` somewhere (a role). Like `grants` and
+        `capabilities`, this is about the person themselves and needs no right."""
         return self.grants().holds(permission)
 
     def capabilities(self) -> frozenset[str]:

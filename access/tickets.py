@@ -316,7 +316,9 @@ class TicketDesk(GateBase):
         return rows[::-1] if reverse else rows
 
     def last_change(self) -> int:
-        """The newest audit event: a session's change feed starts after it."""
+        """The newest audit event: a session's change feed starts after it. Needs no right: the
+        number tells only that changes were made, not which; the feed reads them through the
+        person's scope."""
         return newest_event()
 
     def count_tickets(self, query: TicketQuery | None = None) -> int:
@@ -387,7 +389,8 @@ class TicketDesk(GateBase):
         return ticket
 
     def allowed_on(self, number: int | str) -> frozenset[str]:
-        """The ticket permissions that count for this person on this ticket."""
+        """The ticket permissions that count for this person on this ticket: about the person
+        themselves, on a ticket they see (any other is `NotFound`)."""
         number = parse_number(number)
         grants = self.grants()
         self._visible_ticket(grants, number)
@@ -966,19 +969,21 @@ class TicketDesk(GateBase):
         return int(person.id)
 
     def new_ticket_options(self) -> dict[str, Any]:
-        """What the new-ticket form offers this person: groups to pick, private, sources."""
+        """What the new-ticket form offers this person: groups to pick, private, sources (none
+        to a person who may not file a ticket)."""
         grants = self.grants()
+        may_create = grants.holds(TICKETS_CREATE)
         groups: list[str] = []
         if grants.holds(TICKETS_CHOOSE_GROUP):
             groups = [g.name for g in self._choosable_groups(grants)]
         return {
-            "may_create": grants.holds(TICKETS_CREATE),
+            "may_create": may_create,
             "may_choose_group": grants.holds(TICKETS_CHOOSE_GROUP),
             "may_file_private": grants.holds(TICKETS_CREATE_PRIVATE),
             "may_file_for_others": grants.holds(TICKETS_REPLY),
             "groups": groups,
             "default_group": group_name(self._default_group(grants)),
-            "sources": [s.name for s in self._open_sources()],
+            "sources": [s.name for s in self._open_sources()] if may_create else [],
             "priorities": list(TICKET_PRIORITIES),
         }
 

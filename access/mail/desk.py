@@ -1,9 +1,10 @@
 """E-mail sources through the gate: their accounts, one fetch pass, one send pass, quarantine.
 
-Everything here needs `sources.edit` (administration) or `sources.list` (reading the state);
-`ticketty serve` runs as a person holding `sources.edit`. The wire (imaplib, smtplib, ssl) and
-the composing of replies are imported by the passes that use them: the gate carries this desk,
-and the app and the command line start without them.
+Everything here needs `sources.edit` on a scope that covers the source worked on (a mailbox is
+its source's: whoever is handed a source's row still needs the right on it), or `sources.list`
+(reading the state); `ticketty serve` runs as a person holding `sources.edit`. The wire
+(imaplib, smtplib, ssl) and the composing of replies are imported by the passes that use them:
+the gate carries this desk, and the app and the command line start without them.
 """
 
 from __future__ import annotations
@@ -60,7 +61,7 @@ class MailDesk(MailIntake):
 
     def fetches(self, source: Source) -> bool:
         """Whether the source has an IMAP server to fetch from (else it is send-only)."""
-        self._require(SOURCES_EDIT)
+        require_on_source(self, SOURCES_EDIT, source)
         return bool(self._account(source).imap_url)
 
     def fetch(self, source: Source, report: Report, first: str = "") -> int:
@@ -82,6 +83,7 @@ class MailDesk(MailIntake):
             sizes,
         )
 
+        require_on_source(self, SOURCES_EDIT, source)
         account = self._account(source)
         if not account.imap_url:
             return 0
@@ -179,7 +181,7 @@ class MailDesk(MailIntake):
 
     def imap_login(self, source: Source) -> tuple[ServerUrl, str] | None:
         """The source's IMAP server and password, or None when it has no IMAP server."""
-        self._require(SOURCES_EDIT)
+        require_on_source(self, SOURCES_EDIT, source)
         account = self._account(source)
         if not account.imap_url:
             return None
@@ -198,6 +200,7 @@ class MailDesk(MailIntake):
         from access.mail.compose import compose
         from access.mail.transport import MailServerError, SmtpSession
 
+        require_on_source(self, SOURCES_EDIT, source)
         account = self._account(source)
         results: list[outbox.Delivery] = []
         if not outbox.any_due(source.id):

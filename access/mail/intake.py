@@ -246,8 +246,8 @@ class MailIntake(GateBase):
         return taken
 
     def _start_cursor(self, source: Source, step: CursorStep) -> None:
-        """Inside the caller's write transaction: the folder is read from after `step` on."""
-        self._require(SOURCES_EDIT)
+        """Inside the caller's write transaction (a fetch, which checked the right on the
+        source): the folder is read from after `step` on."""
         _advance(source, step)
 
     def retry_quarantined(self, quarantine_id: int) -> Taken:
