@@ -16,8 +16,10 @@ from typing import Any
 import peewee
 import pytest
 
+import access.gate as gate_module
 from access import Gate, NotFound, PermissionDenied
 from access.catalogue import PERMISSIONS, SOURCES_EDIT, SOURCES_LIST, TICKETS_VIEW
+from access.grants import Grants, read_grants
 from access.mail.accounts import parse_url, password_variable
 from access.views import BulkOutcome, TicketQuery
 from store import models
@@ -53,12 +55,12 @@ class Demo:
     nobody: str
     said: list[str] = field(default_factory=list)
 
-    def mail(self) -> bytes:
-        """A message from the customer answering their ticket."""
+    def mail(self, n: int = 1) -> bytes:
+        """A message from the customer answering their ticket (the `n`th: its Message-ID)."""
         return (
             f"From: {self.requester}@customer.example\r\nTo: {MAILBOX}\r\n"
             f"Subject: Re: [#{self.ticket}] still waiting\r\n"
-            "Message-ID: <probe-1@customer.example>\r\n\r\nAny news?\r\n"
+            f"Message-ID: <probe-{n}@customer.example>\r\n\r\nAny news?\r\n"
         ).encode()
 
 
@@ -295,10 +297,10 @@ def test_the_mail_channel_refuses_before_any_server_is_reached(
     smtp: Smtp,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """With the mailbox on real servers and its password at hand, a person without rights,
-    and one holding `sources.edit` on another source only, handed the source's row take no
-    mail, send no reply and learn no password; the same calls by an administrator then do all
-    of it."""
+    """With the mailbox on real servers and its password at hand, a person without rights, a
+    view-only agent and one holding `sources.edit` on another source only, handed the source's
+    row, take no mail, send no reply and learn no password; the same calls by an administrator
+    then do all of it."""
     monkeypatch.setenv(password_variable(MAILBOX), PASSWORD)
     ada = Gate(demo_db, "ada")
     ada.edit_mail_account(MAILBOX, imap=dovecot.url(mailbox), smtp=smtp.url)
@@ -316,7 +318,7 @@ def test_the_mail_channel_refuses_before_any_server_is_reached(
     mal = builders.person("mal")
     builders.role("Phone admin", [SOURCES_EDIT, SOURCES_LIST], sources=[phone], holders=[mal])
     before = everything(demo_db)
-    for person in (demo.nobody, "mal"):
+    for person in (demo.nobody, "vic", "mal"):
         for name in MAIL_CHANNEL:
             with pytest.raises(PermissionDenied):
                 CALLS[name][0](Gate(demo_db, person), demo)
@@ -341,3 +343,31 @@ def test_serve_refuses_a_person_without_sources_edit(demo: Demo, db_location: st
     )  # fmt: skip
     assert served.returncode == 1
     assert served.stderr.strip() == "ticketty: nobody lacks sources.edit"
+
+
+def test_a_public_method_reads_the_grants_once_whatever_helpers_it_calls(
+    demo_db: peewee.Database, demo: Demo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The private plumbing runs inside the request of the public method that calls it: the
+    person's grants are read once per call, as before the plumbing was made private."""
+    ada = Gate(demo_db, "ada")
+    reads: list[object] = []
+
+    def counted(*args: Any) -> Grants | None:
+        reads.append(args)
+        return read_grants(*args)
+
+    monkeypatch.setattr(gate_module, "read_grants", counted)
+    mails = [(f"file {n}", demo.mail(n)) for n in range(2, 5)]
+    calls: dict[str, Callable[[], object]] = {
+        "import_messages": lambda: ada.import_messages(demo.source, iter(mails), demo.said.append),
+        "take_mail": lambda: ada.take_mail(demo.source, demo.mail(), "probe"),
+        "retry_quarantined": lambda: ada.retry_quarantined(demo.quarantined),
+        "rename_role": lambda: ada.rename_role("Viewer", "Reader"),
+        "set_role_permissions": lambda: ada.set_role_permissions("Reader", [TICKETS_VIEW]),
+        "note": lambda: ada.note(demo.ticket, "Checked the parcel"),
+    }
+    for name, call in calls.items():
+        reads.clear()
+        call()
+        assert len(reads) == 1, name
