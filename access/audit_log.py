@@ -97,7 +97,7 @@ class AuditLog(GateBase):
     ) -> list[AuditView]:
         """Audit events, newest first, filtered by actor, ticket, or a role/group/person/source.
         A name nobody holds filters to nothing, like a name the person may not see."""
-        grants = self.require(AUDIT_VIEW)
+        grants = self._require(AUDIT_VIEW)
         if offset < 0 or limit < 0:
             raise InvalidInput("offset and limit must not be negative")
         Actor = Person.alias("actor")

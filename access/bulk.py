@@ -117,7 +117,7 @@ class BulkTickets(GateBase):
         changed: list[int] = []
         skipped: dict[str, list[int]] = {}
         for chunk in _chunks(_unique(numbers)):
-            with self.writing() if apply else nullcontext():
+            with self._writing() if apply else nullcontext():
                 will, skip, before = self._sort_chunk(grants, target, chunk, versions, lock=apply)
                 if apply:
                     self._write_chunk(grants, target, will, before, skip)

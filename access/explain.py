@@ -41,7 +41,7 @@ class Explanation(GateBase):
         """The grants of the person being explained: oneself, or another with `roles.list`."""
         if username is None or username == self.username:
             return self.grants()
-        self.require(ROLES_LIST)
+        self._require(ROLES_LIST)
         grants = read_grants(Person.username == username)
         if grants is None:
             raise UnknownPerson(f"no person named {username!r}")
@@ -135,7 +135,7 @@ class Explanation(GateBase):
 
     def who(self, permission: str) -> list[Holder]:
         """Active people who hold `permission`, each with the role or supervised group."""
-        self.require(ROLES_LIST)
+        self._require(ROLES_LIST)
         if permission not in PERMISSIONS:
             raise InvalidInput(f"unknown permission {permission!r}")
         from store.models import Role

@@ -52,7 +52,7 @@ def start_follow_up(gate: GateBase, closed: Ticket, by: str, into: int | None = 
         updated_at=now,
     )
     record_created(gate, ticket, by=by)
-    gate.record(
+    gate._record(
         FOLLOW_UP,
         "ticket",
         closed.number,

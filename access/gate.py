@@ -65,7 +65,13 @@ class GateBase:
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         """Every public method of a part of the gate is one request: the person's grants are
-        read at most once in it, however many checks it makes or other methods it calls."""
+        read at most once in it, however many checks it makes or other methods it calls.
+
+        Public methods are the product's operations, and each checks its right (or, like
+        `grants`, is about the person themselves); the plumbing they share (`_writing`,
+        `_record`, `_require`, ...) is private, so that nobody outside the gate writes an audit
+        event or a change without a check. tests/test_gate_boundary.py calls each public
+        method as a person without rights."""
         super().__init_subclass__(**kwargs)
         for name, member in list(vars(cls).items()):
             if not name.startswith("_") and inspect.isfunction(member):
@@ -73,7 +79,8 @@ class GateBase:
 
     def grants(self) -> Grants:
         """The person's grants, read once per request (the app's worker threads each make
-        their own): a role change made by an admin counts from the next request."""
+        their own): a role change made by an admin counts from the next request. The person's
+        own: needs no right."""
         request = self._request
         cached: Grants | None = getattr(request, "grants", None)
         if cached is not None:
@@ -86,6 +93,8 @@ class GateBase:
         return grants
 
     def holds(self, permission: PermissionKey) -> bool:
+        """Whether the person holds `permission` somewhere (a role). Like `grants` and
+        `capabilities`, this is about the person themselves and needs no right."""
         return self.grants().holds(permission)
 
     def capabilities(self) -> frozenset[str]:
@@ -95,14 +104,14 @@ class GateBase:
         grants = self.grants()
         return grants.permissions | (SUPERVISOR_RIGHTS if grants.supervises else frozenset())
 
-    def require(self, permission: PermissionKey, grants: Grants | None = None) -> Grants:
+    def _require(self, permission: PermissionKey, grants: Grants | None = None) -> Grants:
         grants = grants or self.grants()
         if not grants.holds(permission):
             raise PermissionDenied(f"{self.username} lacks {permission}")
         return grants
 
     @contextmanager
-    def writing(self) -> Iterator[None]:
+    def _writing(self) -> Iterator[None]:
         """One write transaction, writers serialised (BEGIN IMMEDIATE on SQLite, its
         PostgreSQL form in `store.postgres`); driver errors become one readable sentence. The
         audit events it records are the session's own (`own_changes`): known as such before
@@ -129,10 +138,10 @@ class GateBase:
         except peewee.DatabaseError as exc:
             raise DatabaseError(describe_failure(str(database_proxy.database), exc)) from exc
 
-    def record(self, action: str, target_kind: str, target_id: int | None, **kw: Any) -> None:
+    def _record(self, action: str, target_kind: str, target_id: int | None, **kw: Any) -> None:
         audit.record(self.person_id, action, target_kind, target_id, **kw)
 
-    def rename(
+    def _rename(
         self,
         row: Role | Usergroup | Source,
         new_name: str,
@@ -149,9 +158,9 @@ class GateBase:
         require_free_name(model.name, new_name, what)
         bump(row, expected_version, f"{what} {name}")
         model.update(name=new_name).where(model.id == row.id).execute()
-        self.record(action, TARGET_KIND[model], row.id, before=name, after=new_name)
+        self._record(action, TARGET_KIND[model], row.id, before=name, after=new_name)
 
-    def update_recorded(
+    def _update_recorded(
         self,
         row: peewee.Model,
         changes: Mapping[peewee.Field, object],
@@ -163,9 +172,11 @@ class GateBase:
         model = type(row)
         model.update(changes).where(model._meta.primary_key == row.get_id()).execute()
         after = {f.name: v for f, v in changes.items()}
-        self.record(action, target_kind, row.get_id(), before=before, after=after)
+        self._record(action, target_kind, row.get_id(), before=before, after=after)
 
-    def record_denied(self, action: str, target_kind: str, target_id: int | None, why: str) -> None:
+    def _record_denied(
+        self, action: str, target_kind: str, target_id: int | None, why: str
+    ) -> None:
         """Refused attempts are logged too, in a transaction of their own (the refused change
         itself wrote nothing). A log that cannot be written must not hide the refusal."""
         try:
@@ -174,7 +185,7 @@ class GateBase:
         except peewee.DatabaseError:
             pass
 
-    def check_role_editors_remain(self) -> None:
+    def _check_role_editors_remain(self) -> None:
         """The last active person able to edit roles cannot lose that right. Call inside the
         transaction after the change; raising rolls it back."""
         holders = (

@@ -16,7 +16,7 @@ def group_name(group_id: int | None) -> str | None:
 def record_created(gate: GateBase, ticket: Ticket, **extra: object) -> None:
     """`ticket.create` with the new ticket's fields (and `extra`, such as who filed it how).
     Call inside the transaction that created it."""
-    gate.record(
+    gate._record(
         "ticket.create",
         "ticket",
         ticket.number,

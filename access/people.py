@@ -40,7 +40,7 @@ class PeopleAdmin(GateBase):
         )
 
     def list_people(self, *, include_inactive: bool = True) -> list[PersonView]:
-        grants = self.require(PEOPLE_LIST)
+        grants = self._require(PEOPLE_LIST)
         query = self._people(grants).order_by(Person.username)
         if not include_inactive:
             query = query.where(Person.active == True)  # noqa: E712
@@ -53,7 +53,7 @@ class PeopleAdmin(GateBase):
         `text`, and the e-mail only for someone who may see contact data (without that right
         an address is never matched, so a search cannot reveal one). Each with their roles,
         which tell staff from customers."""
-        grants = self.require(PEOPLE_LIST)
+        grants = self._require(PEOPLE_LIST)
         text = text.strip()
         query = self._people(grants)
         if not include_inactive:
@@ -80,18 +80,18 @@ class PeopleAdmin(GateBase):
     def add_person(
         self, username: str, display_name: str, *, email: str = "", phone: str = ""
     ) -> None:
-        self.require(PEOPLE_EDIT)
+        self._require(PEOPLE_EDIT)
         checked_username(username)
         display_name = checked_name(display_name, "display name")
         email = validate_field_value("email", email, False, "the e-mail")
         phone = validate_field_value("phone", phone, False, "the phone")
-        with self.writing():
+        with self._writing():
             if Person.get_or_none(Person.username == username):
                 raise InvalidInput(f"{username} already exists")
             person = Person.create(
                 username=username, display_name=display_name, email=email, phone=phone
             )
-            self.record(
+            self._record(
                 "person.add",
                 "person",
                 person.id,
@@ -107,7 +107,7 @@ class PeopleAdmin(GateBase):
         phone: str | None = None,
         expected_version: int | None = None,
     ) -> None:
-        grants = self.require(PEOPLE_EDIT)
+        grants = self._require(PEOPLE_EDIT)
         changes: dict[peewee.Field, str] = {}
         if display_name is not None:
             changes[Person.display_name] = checked_name(display_name, "display name")
@@ -115,7 +115,7 @@ class PeopleAdmin(GateBase):
             changes[Person.email] = validate_field_value("email", email, False, "the e-mail")
         if phone is not None:
             changes[Person.phone] = validate_field_value("phone", phone, False, "the phone")
-        with self.writing():
+        with self._writing():
             person = person_named(username)
             if exceeds(grants_of(person.id), grants):
                 raise PermissionDenied(
@@ -124,15 +124,15 @@ class PeopleAdmin(GateBase):
             if all(getattr(person, f.name) == v for f, v in changes.items()):
                 raise NoChange(f"{username} is already so; nothing changed")
             bump(person, expected_version, username)
-            self.update_recorded(person, changes, "person.edit", "person")
+            self._update_recorded(person, changes, "person.edit", "person")
 
     def set_active(
         self, username: str, active: bool, *, expected_version: int | None = None
     ) -> None:
         """Deactivate (or reactivate) a person: they cannot start the app, a session of theirs
         ends; tickets stay."""
-        grants = self.require(PEOPLE_EDIT)
-        with self.writing():
+        grants = self._require(PEOPLE_EDIT)
+        with self._writing():
             person = person_named(username)
             if person.active == active:
                 state = "active" if active else "deactivated"
@@ -143,7 +143,7 @@ class PeopleAdmin(GateBase):
                 grants, what=f"{verb} {username}", gives=active, takes=not active
             ).watch([person.id])
             Person.update(active=active).where(Person.id == person.id).execute()
-            self.record(
+            self._record(
                 "person.activate" if active else "person.deactivate",
                 "person",
                 person.id,
@@ -151,4 +151,4 @@ class PeopleAdmin(GateBase):
                 after={"active": active},
             )
             guard.verify()
-            self.check_role_editors_remain()
+            self._check_role_editors_remain()

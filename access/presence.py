@@ -57,7 +57,7 @@ class PresenceDesk(GateBase):
             raise InvalidInput(f"{state!r} is not a presence (open, reply, note or nothing)")
         grants = self.grants()
         now = utcnow()
-        with self.writing():
+        with self._writing():
             if state == LEFT:
                 self._leave(grants, number)
                 return

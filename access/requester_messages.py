@@ -29,7 +29,7 @@ def reopen_for_requester(gate: GateBase, ticket: Ticket, changes: dict[peewee.Fi
     if ticket.status not in REOPENED_BY_REQUESTER:
         return
     changes[Ticket.status] = REOPENED_STATUS
-    gate.record(
+    gate._record(
         "ticket.status",
         "ticket",
         ticket.number,

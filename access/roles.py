@@ -70,16 +70,16 @@ class RoleAdmin(GateBase):
         )
 
     def list_roles(self) -> list[RoleView]:
-        self.require(ROLES_LIST)
+        self._require(ROLES_LIST)
         return [self._role_view(r) for r in Role.select().order_by(Role.name)]
 
     def get_role(self, name: str) -> RoleView:
-        self.require(ROLES_LIST)
+        self._require(ROLES_LIST)
         return self._role_view(role_named(name))
 
     def grant_role(self, username: str, role_name: str) -> None:
-        grants = self.require(ROLES_ASSIGN)
-        with self.writing():
+        grants = self._require(ROLES_ASSIGN)
+        with self._writing():
             person = person_named(username)
             role = role_named(role_name)
             self._no_escalation(grants, role_permissions(role.id), f"role {role.name}")
@@ -91,11 +91,11 @@ class RoleAdmin(GateBase):
             PersonRole.create(person=person.id, role=role.id)
             bump(person, None, username)
             guard.verify()
-            self.record("role.grant", "person", person.id, after={"role": role.name})
+            self._record("role.grant", "person", person.id, after={"role": role.name})
 
     def revoke_role(self, username: str, role_name: str) -> None:
-        grants = self.require(ROLES_ASSIGN)
-        with self.writing():
+        grants = self._require(ROLES_ASSIGN)
+        with self._writing():
             person = person_named(username)
             role = role_named(role_name)
             self._no_escalation(grants, role_permissions(role.id), f"role {role.name}")
@@ -110,8 +110,8 @@ class RoleAdmin(GateBase):
                 raise NoChange(f"{username} does not hold {role.name}; nothing changed")
             bump(person, None, username)
             guard.verify()
-            self.record("role.revoke", "person", person.id, before={"role": role.name})
-            self.check_role_editors_remain()
+            self._record("role.revoke", "person", person.id, before={"role": role.name})
+            self._check_role_editors_remain()
 
     def create_role(
         self,
@@ -123,12 +123,12 @@ class RoleAdmin(GateBase):
         sources: Iterable[str] = (),
         ticket_scope: str = "all",
     ) -> None:
-        grants = self.require(ROLES_EDIT)
+        grants = self._require(ROLES_EDIT)
         name = checked_name(name, "role name")
         permissions = checked_permissions(permissions)
         self._no_escalation(grants, permissions, f"role {name}")
         checked_ticket_scope(ticket_scope)
-        with self.writing():
+        with self._writing():
             require_free_name(Role.name, name, "role")
             role = Role.create(
                 name=name,
@@ -140,7 +140,7 @@ class RoleAdmin(GateBase):
                 RolePermission.create(role=role.id, permission=key)
             for source in sources_named(sources):
                 RoleSource.create(role=role.id, source=source.id)
-            self.record("role.create", "role", role.id, after=self._role_view(role)._asdict())
+            self._record("role.create", "role", role.id, after=self._role_view(role)._asdict())
 
     def copy_role(self, name: str, new_name: str) -> None:
         view = self.get_role(name)
@@ -154,18 +154,18 @@ class RoleAdmin(GateBase):
         )
 
     def rename_role(self, name: str, new_name: str, *, expected_version: int | None = None) -> None:
-        self.require(ROLES_EDIT)
+        self._require(ROLES_EDIT)
         new_name = checked_name(new_name, "role name")
-        with self.writing():
-            self.rename(role_named(name), new_name, expected_version, "role", "role.rename")
+        with self._writing():
+            self._rename(role_named(name), new_name, expected_version, "role", "role.rename")
 
     def delete_role(
         self, name: str, *, even_if_held: bool = False, expected_version: int | None = None
     ) -> None:
         """Delete a role. One still held is deleted only when asked `even_if_held` (the
         command line's --force, the app's question), since its holders lose what it gives."""
-        grants = self.require(ROLES_EDIT)
-        with self.writing():
+        grants = self._require(ROLES_EDIT)
+        with self._writing():
             role = role_named(name)
             check_fresh(role, expected_version, f"role {name}")
             before = self._role_view(role)
@@ -177,17 +177,17 @@ class RoleAdmin(GateBase):
             )
             Role.delete().where(Role.id == role.id).execute()
             guard.verify()
-            self.record("role.delete", "role", role.id, before=before._asdict())
-            self.check_role_editors_remain()
+            self._record("role.delete", "role", role.id, before=before._asdict())
+            self._check_role_editors_remain()
 
     def set_role_permissions(
         self, name: str, permissions: Iterable[str], *, expected_version: int | None = None
     ) -> int:
         """Replace a role's permissions; returns the role's new version. Only what the editor
         holds may be added or removed; `expected_version` refuses a save on a stale read."""
-        grants = self.require(ROLES_EDIT)
+        grants = self._require(ROLES_EDIT)
         wanted = checked_permissions(permissions)
-        with self.writing():
+        with self._writing():
             role = role_named(name)
             current = role_permissions(role.id)
             check_fresh(role, expected_version, f"role {name}")
@@ -209,10 +209,10 @@ class RoleAdmin(GateBase):
                 RolePermission.create(role=role.id, permission=key)
             version = bump(role, expected_version, f"role {name}")
             guard.verify()
-            self.record(
+            self._record(
                 "role.permissions", "role", role.id, before=sorted(current), after=sorted(wanted)
             )
-            self.check_role_editors_remain()
+            self._check_role_editors_remain()
             return version
 
     def set_role_scope(
@@ -224,9 +224,9 @@ class RoleAdmin(GateBase):
         ticket_scope: str = "all",
         expected_version: int | None = None,
     ) -> None:
-        grants = self.require(ROLES_EDIT)
+        grants = self._require(ROLES_EDIT)
         checked_ticket_scope(ticket_scope)
-        with self.writing():
+        with self._writing():
             role = role_named(name)
             bump(role, expected_version, f"role {name}")
             before = self._role_view(role)
@@ -242,7 +242,7 @@ class RoleAdmin(GateBase):
             for source in chosen:
                 RoleSource.create(role=role.id, source=source.id)
             guard.verify()
-            self.record(
+            self._record(
                 "role.scope",
                 "role",
                 role.id,

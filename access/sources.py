@@ -38,7 +38,7 @@ def covers_source(grants: Grants, permission: PermissionKey, source_id: int) -> 
 def require_on_source(gate: GateBase, permission: PermissionKey, source: Source) -> Grants:
     """`permission` on a scope that covers `source` (a mailbox is its source's, not every
     holder's of `sources.edit` somewhere)."""
-    grants = gate.require(permission)
+    grants = gate._require(permission)
     if not covers_source(grants, permission, source.id):
         raise PermissionDenied(f"{gate.username} lacks {permission} on source {source.name}")
     return grants
@@ -46,7 +46,7 @@ def require_on_source(gate: GateBase, permission: PermissionKey, source: Source)
 
 class SourceAdmin(GateBase):
     def list_sources(self) -> list[SourceView]:
-        self.require(SOURCES_LIST)
+        self._require(SOURCES_LIST)
         return [
             SourceView(s.id, s.name, s.kind, s.archived, s.version)
             for s in Source.select().order_by(Source.name)
@@ -63,7 +63,7 @@ class SourceAdmin(GateBase):
     ) -> None:
         """A new source; an e-mail source given an `address` gets its mail account in the
         same change."""
-        self.require(SOURCES_EDIT)
+        self._require(SOURCES_EDIT)
         name = checked_name(name, "source name")
         if kind not in SOURCE_KINDS:
             raise InvalidInput(f"unknown source kind {kind!r}; one of {', '.join(SOURCE_KINDS)}")
@@ -72,14 +72,14 @@ class SourceAdmin(GateBase):
             if kind != "email":
                 raise InvalidInput("only an e-mail source has an address and mail servers")
             account = _account_values(address or "", imap, smtp)
-        with self.writing():
+        with self._writing():
             require_free_name(Source.name, name, "source")
             _require_own_secret_key(name)
             source = Source.create(name=name, kind=kind)
             if account is not None:
                 MailAccount.create(source=source.id, **account, **_secrets_for(account))
             after = {"name": name, "kind": kind, **(account or {})}
-            self.record("source.add", "source", source.id, after=after)
+            self._record("source.add", "source", source.id, after=after)
 
     def edit_mail_account(
         self,
@@ -94,8 +94,8 @@ class SourceAdmin(GateBase):
         `sources.edit` on a scope covering the source. A password stays with the server it was
         set for: after a server's host or user changes, it is not sent until someone with the
         right confirms it is the new server's (`confirm_mail_password`)."""
-        self.require(SOURCES_EDIT)
-        with self.writing():
+        self._require(SOURCES_EDIT)
+        with self._writing():
             source = source_named(name)
             require_on_source(self, SOURCES_EDIT, source)
             if source.kind != "email":
@@ -117,14 +117,14 @@ class SourceAdmin(GateBase):
                 MailAccount.update({**values, **first}).where(
                     MailAccount.id == current.id
                 ).execute()
-            self.record("source.mail", "source", source.id, before=before, after=values)
+            self._record("source.mail", "source", source.id, before=before, after=values)
 
     def confirm_mail_password(self, name: str, *, expected_version: int | None = None) -> None:
         """Say that the password in the secrets file or the environment is the one of the
         servers the source's account names now: from here on it is sent to them. Needs
         `sources.edit` on a scope covering the source; audited with the servers."""
-        self.require(SOURCES_EDIT)
-        with self.writing():
+        self._require(SOURCES_EDIT)
+        with self._writing():
             source = source_named(name)
             require_on_source(self, SOURCES_EDIT, source)
             account = MailAccount.get_or_none(MailAccount.source == source.id)
@@ -137,12 +137,12 @@ class SourceAdmin(GateBase):
             bump(source, expected_version, f"source {name}")
             MailAccount.update(now).where(MailAccount.id == account.id).execute()
             after = {"imap": now["imap_secret_for"], "smtp": now["smtp_secret_for"]}
-            self.record("source.password", "source", source.id, before=before, after=after)
+            self._record("source.password", "source", source.id, before=before, after=after)
 
     def mail_accounts(self) -> list[MailAccountView]:
         """Each e-mail source's account and state: last fetch, its error, replies waiting to
         go out or failed, messages in quarantine."""
-        self.require(SOURCES_LIST)
+        self._require(SOURCES_LIST)
         counts: dict[tuple[int, str], int] = {
             (s, st): n
             for s, st, n in tuple_rows(
@@ -178,22 +178,22 @@ class SourceAdmin(GateBase):
     def rename_source(
         self, name: str, new_name: str, *, expected_version: int | None = None
     ) -> None:
-        self.require(SOURCES_EDIT)
+        self._require(SOURCES_EDIT)
         new_name = checked_name(new_name, "source name")
-        with self.writing():
+        with self._writing():
             source = source_named(name)
             require_on_source(self, SOURCES_EDIT, source)
             _require_own_secret_key(new_name, source.id)
-            self.rename(source, new_name, expected_version, "source", "source.rename")
+            self._rename(source, new_name, expected_version, "source", "source.rename")
 
     def set_archived(
         self, name: str, archived: bool, *, expected_version: int | None = None
     ) -> None:
         """Archive or restore a source: needs `sources.archived` beside `sources.edit`, and
         may not change anyone's reach beyond the actor's own."""
-        grants = self.require(SOURCES_EDIT)
-        self.require(SOURCES_ARCHIVED, grants)
-        with self.writing():
+        grants = self._require(SOURCES_EDIT)
+        self._require(SOURCES_ARCHIVED, grants)
+        with self._writing():
             source = source_named(name)
             if source.archived == archived:
                 state = "archived" if archived else "open"
@@ -209,7 +209,7 @@ class SourceAdmin(GateBase):
             )
             guard.watch(p.id for p in Person.select(Person.id).where(Person.active == True))  # noqa: E712
             Source.update(archived=archived).where(Source.id == source.id).execute()
-            self.record(
+            self._record(
                 "source.archive" if archived else "source.restore",
                 "source",
                 source.id,

@@ -316,7 +316,9 @@ class TicketDesk(GateBase):
         return rows[::-1] if reverse else rows
 
     def last_change(self) -> int:
-        """The newest audit event: a session's change feed starts after it."""
+        """The newest audit event: a session's change feed starts after it. Needs no right: the
+        number tells only that changes were made, not which; the feed reads them through the
+        person's scope."""
         return newest_event()
 
     def count_tickets(self, query: TicketQuery | None = None) -> int:
@@ -387,7 +389,8 @@ class TicketDesk(GateBase):
         return ticket
 
     def allowed_on(self, number: int | str) -> frozenset[str]:
-        """The ticket permissions that count for this person on this ticket."""
+        """The ticket permissions that count for this person on this ticket: about the person
+        themselves, on a ticket they see (any other is `NotFound`)."""
         number = parse_number(number)
         grants = self.grants()
         self._visible_ticket(grants, number)
@@ -488,7 +491,7 @@ class TicketDesk(GateBase):
         """The audit events of one ticket, oldest first, for people with `audit.view` who see
         the ticket; a note's text only where they may read its notes."""
         number = parse_number(number)
-        grants = self.require(AUDIT_VIEW)
+        grants = self._require(AUDIT_VIEW)
         self._visible_ticket(grants, number)
         notes_ok = TICKETS_VIEW_NOTES in self._allowed(grants, number)
         Actor = Person.alias("actor")
@@ -582,7 +585,7 @@ class TicketDesk(GateBase):
         (with `flags`, more questions about it), check, compute the new values, write, audit."""
         number = parse_number(number)
         try:
-            with self.writing():
+            with self._writing():
                 grants = self.grants()
                 locked = self._for_change(grants, number, permission, flags() if flags else None)
                 if not (locked.allowed or locked.flags.get(ALSO_ALLOWED)):
@@ -592,10 +595,10 @@ class TicketDesk(GateBase):
                     shown = "nobody" if after is None else after
                     raise NoChange(f"#{number} {ALREADY[action].format(shown)}; nothing changed")
                 version = self._update(locked.ticket, expected, changes)
-                self.record(action, "ticket", number, ticket=number, before=before, after=after)
+                self._record(action, "ticket", number, ticket=number, before=before, after=after)
                 return version
         except PermissionDenied as exc:
-            self.record_denied(action, "ticket", number, str(exc))
+            self._record_denied(action, "ticket", number, str(exc))
             raise
 
     def _add_message(
@@ -614,7 +617,7 @@ class TicketDesk(GateBase):
         body = _clean_body(body)
         permission = TICKETS_REPLY if kind == "reply" else TICKETS_NOTE
         try:
-            with self.writing():
+            with self._writing():
                 grants = self.grants()
                 locked = self._for_change(grants, number, permission)
                 ticket = locked.ticket
@@ -637,13 +640,13 @@ class TicketDesk(GateBase):
                     ticket=number, kind=kind, author=grants.person_id, body=body
                 )
                 unsent = queue_reply(ticket, message) if kind == "reply" else ""
-                self.record(
+                self._record(
                     f"ticket.{kind}", "message", message.id, ticket=number, after={"body": body}
                 )
                 closed = kind == "reply" and ticket.status == FINAL_STATUS
                 return Posted(number, version, stays_closed=closed, unsent=unsent)
         except PermissionDenied as exc:
-            self.record_denied(f"ticket.{kind}", "ticket", number, str(exc))
+            self._record_denied(f"ticket.{kind}", "ticket", number, str(exc))
             raise
 
     def _follow_up(self, closed: Ticket, author: int, body: str) -> Posted:
@@ -651,7 +654,7 @@ class TicketDesk(GateBase):
         (`access.follow_ups`); the closed ticket stays as it was."""
         follow_up = start_follow_up(self, closed, by="requester")
         message = Message.create(ticket=follow_up.number, kind="customer", author=author, body=body)
-        self.record(
+        self._record(
             "ticket.customer",
             "message",
             message.id,
@@ -712,7 +715,7 @@ class TicketDesk(GateBase):
         put right). Needs the right to reply on the ticket."""
         number = parse_number(number)
         try:
-            with self.writing():
+            with self._writing():
                 grants = self.grants()
                 locked = self._for_change(grants, number, TICKETS_REPLY)
                 if not locked.allowed:
@@ -721,9 +724,11 @@ class TicketDesk(GateBase):
                     raise InvalidInput(f"the source of #{number} is archived; nothing is sent")
                 item = failed_reply(number, message_id)
                 queue_again(item)
-                self.record("mail.resend", "outbox", item.id, ticket=number, before=item.last_error)
+                self._record(
+                    "mail.resend", "outbox", item.id, ticket=number, before=item.last_error
+                )
         except PermissionDenied as exc:
-            self.record_denied("mail.resend", "ticket", number, str(exc))
+            self._record_denied("mail.resend", "ticket", number, str(exc))
             raise
 
     def note(
@@ -837,7 +842,7 @@ class TicketDesk(GateBase):
     def delete_ticket(self, number: int | str, *, expected_version: int | None = None) -> None:
         number = parse_number(number)
         try:
-            with self.writing():
+            with self._writing():
                 grants = self.grants()
                 locked = self._for_change(grants, number, TICKETS_DELETE)
                 ticket = locked.ticket
@@ -846,9 +851,9 @@ class TicketDesk(GateBase):
                 conflict_if_stale(expected_version, ticket.version, f"ticket #{number}")
                 before = {"subject": ticket.subject, "status": ticket.status}
                 Ticket.delete().where(Ticket.number == number).execute()
-                self.record("ticket.delete", "ticket", number, ticket=number, before=before)
+                self._record("ticket.delete", "ticket", number, ticket=number, before=before)
         except PermissionDenied as exc:
-            self.record_denied("ticket.delete", "ticket", number, str(exc))
+            self._record_denied("ticket.delete", "ticket", number, str(exc))
             raise
 
     def create_ticket(
@@ -878,7 +883,7 @@ class TicketDesk(GateBase):
         body = _clean_body(body)
         if priority not in TICKET_PRIORITIES:
             raise InvalidInput(f"unknown priority {priority!r}")
-        grants = self.require(TICKETS_CREATE)
+        grants = self._require(TICKETS_CREATE)
         if private and not grants.holds(TICKETS_CREATE_PRIVATE):
             raise PermissionDenied(f"{self.username} may not file private tickets")
         group_id = self._group_for_new_ticket(grants, group)
@@ -887,7 +892,7 @@ class TicketDesk(GateBase):
         if requester is not None and not grants.holds(TICKETS_REPLY):
             raise PermissionDenied(f"{self.username} may not file tickets for others")
         email = requester if requester is not None and "@" in requester else None
-        with self.writing():
+        with self._writing():
             now = utcnow()
             requester_id = (
                 grants.person_id
@@ -955,7 +960,7 @@ class TicketDesk(GateBase):
             n += 1
             username = f"{stem}{n}"
         person = Person.create(username=username, display_name=display_name, email=email)
-        self.record(
+        self._record(
             "person.add",
             "person",
             person.id,
@@ -964,19 +969,21 @@ class TicketDesk(GateBase):
         return int(person.id)
 
     def new_ticket_options(self) -> dict[str, Any]:
-        """What the new-ticket form offers this person: groups to pick, private, sources."""
+        """What the new-ticket form offers this person: groups to pick, private, sources (none
+        to a person who may not file a ticket)."""
         grants = self.grants()
+        may_create = grants.holds(TICKETS_CREATE)
         groups: list[str] = []
         if grants.holds(TICKETS_CHOOSE_GROUP):
             groups = [g.name for g in self._choosable_groups(grants)]
         return {
-            "may_create": grants.holds(TICKETS_CREATE),
+            "may_create": may_create,
             "may_choose_group": grants.holds(TICKETS_CHOOSE_GROUP),
             "may_file_private": grants.holds(TICKETS_CREATE_PRIVATE),
             "may_file_for_others": grants.holds(TICKETS_REPLY),
             "groups": groups,
             "default_group": group_name(self._default_group(grants)),
-            "sources": [s.name for s in self._open_sources()],
+            "sources": [s.name for s in self._open_sources()] if may_create else [],
             "priorities": list(TICKET_PRIORITIES),
         }
 

@@ -85,25 +85,25 @@ class UsergroupAdmin(GateBase):
         ]
 
     def create_group(self, name: str, description: str = "") -> None:
-        self.require(USERGROUPS_EDIT)
+        self._require(USERGROUPS_EDIT)
         name = checked_name(name, "group name")
-        with self.writing():
+        with self._writing():
             require_free_name(Usergroup.name, name, "usergroup")
             group = Usergroup.create(name=name, description=description)
-            self.record("group.create", "usergroup", group.id, after={"name": name})
+            self._record("group.create", "usergroup", group.id, after={"name": name})
 
     def rename_group(
         self, name: str, new_name: str, *, expected_version: int | None = None
     ) -> None:
-        grants = self.require(USERGROUPS_EDIT)
+        grants = self._require(USERGROUPS_EDIT)
         new_name = checked_name(new_name, "group name")
-        with self.writing():
+        with self._writing():
             group = self._group(name, grants)
-            self.rename(group, new_name, expected_version, "usergroup", "group.rename")
+            self._rename(group, new_name, expected_version, "usergroup", "group.rename")
 
     def group_ticket_count(self, name: str) -> int:
         """The group's tickets the person sees, for the delete question."""
-        grants = self.require(USERGROUPS_EDIT)
+        grants = self._require(USERGROUPS_EDIT)
         group = self._group(name, grants)
         return Ticket.select().where((Ticket.usergroup == group.id) & scope.visible(grants)).count()
 
@@ -116,8 +116,8 @@ class UsergroupAdmin(GateBase):
     ) -> int:
         """Delete a group; its tickets move to `move_tickets_to` or are left without a group.
         Returns how many tickets were moved."""
-        grants = self.require(USERGROUPS_EDIT)
-        with self.writing():
+        grants = self._require(USERGROUPS_EDIT)
+        with self._writing():
             group = self._group(name, grants)
             check_fresh(group, expected_version, f"usergroup {name}")
             target = self._group(move_tickets_to, grants) if move_tickets_to else None
@@ -139,7 +139,7 @@ class UsergroupAdmin(GateBase):
                 .execute()
             )
             for number in numbers:
-                self.record(
+                self._record(
                     "ticket.move",
                     "ticket",
                     number,
@@ -148,7 +148,7 @@ class UsergroupAdmin(GateBase):
                     after=target.name if target else None,
                 )
             Usergroup.delete().where(Usergroup.id == group.id).execute()
-            self.record(
+            self._record(
                 "group.delete",
                 "usergroup",
                 group.id,
@@ -199,8 +199,8 @@ class UsergroupAdmin(GateBase):
         add: bool,
         expected_version: int | None,
     ) -> None:
-        grants = self.require(USERGROUPS_MEMBERS)
-        with self.writing():
+        grants = self._require(USERGROUPS_MEMBERS)
+        with self._writing():
             group = self._group(group_name, grants)
             person = person_named(username)
             verb = "add" if add else "remove"
@@ -224,7 +224,7 @@ class UsergroupAdmin(GateBase):
                 model.delete().where(model.id == link.id).execute()
             bump(group, expected_version, f"usergroup {group.name}")
             guard.verify()
-            self.record(
+            self._record(
                 f"group.{what}.{'add' if add else 'remove'}",
                 "usergroup",
                 group.id,
@@ -261,15 +261,15 @@ class UsergroupAdmin(GateBase):
         return [FieldDefinition(f.name, f.kind, f.required, f.position, f.retired) for f in query]
 
     def define_field(self, name: str, kind: str = "text", *, required: bool = False) -> None:
-        self.require(USERGROUPS_FIELDS)
+        self._require(USERGROUPS_FIELDS)
         name = checked_name(name, "field name", 60)
         if kind not in FIELD_KINDS:
             raise InvalidInput(f"unknown field kind {kind!r}; one of {', '.join(FIELD_KINDS)}")
-        with self.writing():
+        with self._writing():
             require_free_name(CustomField.name, name, "field")
             position = (CustomField.select(peewee.fn.MAX(CustomField.position)).scalar() or 0) + 1
             field = CustomField.create(name=name, kind=kind, required=required, position=position)
-            self.record(
+            self._record(
                 "field.define",
                 "field",
                 field.id,
@@ -285,7 +285,7 @@ class UsergroupAdmin(GateBase):
         retired: bool | None = None,
         position: int | None = None,
     ) -> None:
-        self.require(USERGROUPS_FIELDS)
+        self._require(USERGROUPS_FIELDS)
         changes: dict[peewee.Field, object] = {}
         if new_name is not None:
             changes[CustomField.name] = checked_name(new_name, "field name", 60)
@@ -295,14 +295,14 @@ class UsergroupAdmin(GateBase):
             changes[CustomField.retired] = retired
         if position is not None:
             changes[CustomField.position] = position
-        with self.writing():
-            self.update_recorded(field_named(name), changes, "field.update", "field")
+        with self._writing():
+            self._update_recorded(field_named(name), changes, "field.update", "field")
 
     def set_field_value(
         self, group: str, field_name: str, value: str, *, expected_version: int | None = None
     ) -> None:
-        grants = self.require(USERGROUPS_FIELDS)
-        with self.writing():
+        grants = self._require(USERGROUPS_FIELDS)
+        with self._writing():
             target = self._group(group, grants)
             field = field_named(field_name)
             if field.retired:
@@ -319,7 +319,7 @@ class UsergroupAdmin(GateBase):
                 ).execute()
             else:
                 CustomFieldValue.create(field=field.id, usergroup=target.id, value=value)
-            self.record(
+            self._record(
                 "group.field",
                 "usergroup",
                 target.id,

@@ -203,9 +203,9 @@ def test_a_change_whose_commit_fails_is_not_taken_for_the_sessions_own(
     to the next event written, here another person's, which the feed must still report."""
     ada, sam = Gate(db, "ada"), Gate(db, "sam")
     feed = ChangeFeed(own=ada.own_changes)
-    with pytest.raises(InvalidInput), ada.writing():
+    with pytest.raises(InvalidInput), ada._writing():
         db.execute_sql("PRAGMA defer_foreign_keys = ON")
-        ada.record("ticket.note", "ticket", w.t_s1, ticket=w.t_s1)
+        ada._record("ticket.note", "ticket", w.t_s1, ticket=w.t_s1)
         PersonRole.insert(person=10**6, role=10**6).execute()  # fails at COMMIT
     sam.note(w.t_s2, "theirs")
     changes = feed.poll()

@@ -1,9 +1,10 @@
 """E-mail sources through the gate: their accounts, one fetch pass, one send pass, quarantine.
 
-Everything here needs `sources.edit` (administration) or `sources.list` (reading the state);
-`ticketty serve` runs as a person holding `sources.edit`. The wire (imaplib, smtplib, ssl) and
-the composing of replies are imported by the passes that use them: the gate carries this desk,
-and the app and the command line start without them.
+Everything here needs `sources.edit` on a scope that covers the source worked on (a mailbox is
+its source's: whoever is handed a source's row still needs the right on it), or `sources.list`
+(reading the state); `ticketty serve` runs as a person holding `sources.edit`. The wire
+(imaplib, smtplib, ssl) and the composing of replies are imported by the passes that use them:
+the gate carries this desk, and the app and the command line start without them.
 """
 
 from __future__ import annotations
@@ -46,7 +47,7 @@ class MailDesk(MailIntake):
         """The e-mail sources to work on: `name`, or every open one with an account."""
         if name is not None:
             return [self.mail_source(name)]
-        grants = self.require(SOURCES_EDIT)
+        grants = self._require(SOURCES_EDIT)
         return [
             source
             for source in Source.select()
@@ -60,7 +61,7 @@ class MailDesk(MailIntake):
 
     def fetches(self, source: Source) -> bool:
         """Whether the source has an IMAP server to fetch from (else it is send-only)."""
-        self.require(SOURCES_EDIT)
+        require_on_source(self, SOURCES_EDIT, source)
         return bool(self._account(source).imap_url)
 
     def fetch(self, source: Source, report: Report, first: str = "") -> int:
@@ -82,6 +83,7 @@ class MailDesk(MailIntake):
             sizes,
         )
 
+        require_on_source(self, SOURCES_EDIT, source)
         account = self._account(source)
         if not account.imap_url:
             return 0
@@ -127,8 +129,8 @@ class MailDesk(MailIntake):
                 f"all with `ticketty mail fetch --source {source.name} --all`, or only mail "
                 "from now on with `--since-now`"
             )
-        with self.writing():
-            self.start_cursor(source, start._replace(uid=max(uids, default=0)))
+        with self._writing():
+            self._start_cursor(source, start._replace(uid=max(uids, default=0)))
 
     def import_messages(
         self, source: Source, messages: Iterator[tuple[str, bytes | Oversized]], report: Report
@@ -150,7 +152,7 @@ class MailDesk(MailIntake):
                     self._take_one(source, raw, origin, None, None, visible)
                     for origin, raw in batch
                 ]
-            for (origin, _raw), shown in zip(batch, self.as_seen(taken), strict=True):
+            for (origin, _raw), shown in zip(batch, self._as_seen(taken), strict=True):
                 counts[shown.outcome] = counts.get(shown.outcome, 0) + 1
                 report(_line(source, origin, shown))
         return counts
@@ -161,11 +163,11 @@ class MailDesk(MailIntake):
         batch: list[tuple[str, bytes | Oversized]],
         within: peewee.ColumnBase,
     ) -> list[Taken]:
-        with self.writing(), audit.chain_head_held(), self.remembering(within=within):
-            return [self.take_in_transaction(source, raw, origin) for origin, raw in batch]
+        with self._writing(), audit.chain_head_held(), self._remembering(within=within):
+            return [self._take_in_transaction(source, raw, origin) for origin, raw in batch]
 
     def _note_fetch(self, source: Source, error: str) -> None:
-        with self.writing():
+        with self._writing():
             MailAccount.update(last_fetch_at=utcnow(), last_error=error[:500]).where(
                 MailAccount.source == source.id
             ).execute()
@@ -179,7 +181,7 @@ class MailDesk(MailIntake):
 
     def imap_login(self, source: Source) -> tuple[ServerUrl, str] | None:
         """The source's IMAP server and password, or None when it has no IMAP server."""
-        self.require(SOURCES_EDIT)
+        require_on_source(self, SOURCES_EDIT, source)
         account = self._account(source)
         if not account.imap_url:
             return None
@@ -198,6 +200,7 @@ class MailDesk(MailIntake):
         from access.mail.compose import compose
         from access.mail.transport import MailServerError, SmtpSession
 
+        require_on_source(self, SOURCES_EDIT, source)
         account = self._account(source)
         results: list[outbox.Delivery] = []
         if not outbox.any_due(source.id):
@@ -247,15 +250,15 @@ class MailDesk(MailIntake):
         """The outcome of one try, with its audit event, in one transaction."""
         number = item.message.ticket_id
         state = changes.get("state", "queued")
-        with self.writing():
+        with self._writing():
             OutboxItem.update(changes).where(OutboxItem.id == item.id).execute()
-            self.record(
+            self._record(
                 f"mail.{state}", "outbox", item.id, ticket=number, after=changes["last_error"]
             )
         return outbox.Delivery(item.id, number, item.recipient, state, changes["last_error"])
 
     def _note_send(self, source: Source, error: str) -> None:
-        with self.writing():
+        with self._writing():
             MailAccount.update(send_error=error[:500]).where(
                 MailAccount.source == source.id
             ).execute()
@@ -263,7 +266,7 @@ class MailDesk(MailIntake):
     def _delivery_line(self, source: Source, delivery: outbox.Delivery) -> str:
         """The report of one delivery as the person may read it: the ticket's number if they
         see it, the address with `tickets.view_contact` on it."""
-        (shown,) = self.as_seen([Taken(delivery.state, delivery.ticket, "", delivery.recipient)])
+        (shown,) = self._as_seen([Taken(delivery.state, delivery.ticket, "", delivery.recipient)])
         on = f"#{shown.ticket}" if shown.ticket else "a ticket you cannot see"
         to = f" to {shown.address}" if shown.address else ""
         detail = f" ({delivery.detail})" if delivery.detail else ""
@@ -273,7 +276,7 @@ class MailDesk(MailIntake):
 
     def quarantined(self, source: str | None = None) -> list[QuarantineView]:
         """The messages in quarantine, of one source by name or of all."""
-        self.require(SOURCES_LIST)
+        self._require(SOURCES_LIST)
         rows = (
             QuarantinedMail.select(
                 QuarantinedMail.id,

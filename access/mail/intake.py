@@ -147,7 +147,7 @@ class MailIntake(GateBase):
     _remembered: _Remembered | None = None
 
     @contextmanager
-    def remembering(
+    def _remembering(
         self, flood: FloodLimit | None = None, within: peewee.ColumnBase = scope.TRUE
     ) -> Iterator[None]:
         """Inside one write transaction taking many messages: Ticketty's own addresses are read
@@ -163,7 +163,7 @@ class MailIntake(GateBase):
 
     def mail_source(self, name: str) -> Source:
         """An open e-mail source by name, for intake and delivery."""
-        self.require(SOURCES_EDIT)
+        self._require(SOURCES_EDIT)
         source = source_named(name)
         if source.kind != "email":
             raise InvalidInput(f"{name} is a {source.kind} source, not an e-mail one")
@@ -178,7 +178,7 @@ class MailIntake(GateBase):
         """One message from the mail server in its own transaction, with the IMAP cursor step
         that took it; senders are held to the flood limit (`_take_one`)."""
         require_on_source(self, SOURCES_EDIT, source)
-        return self.as_seen([self._take_one(source, raw, origin, cursor, self.flood_limit)])[0]
+        return self._as_seen([self._take_one(source, raw, origin, cursor, self.flood_limit)])[0]
 
     def _take_one(
         self,
@@ -192,7 +192,7 @@ class MailIntake(GateBase):
         """One message in its own transaction.
 
         A message that cannot be read, or that the rulebook holds back, is quarantined by
-        `take_in_transaction`. One whose filing fails (anything raised while writing it) is
+        `_take_in_transaction`. One whose filing fails (anything raised while writing it) is
         counted in `MailFailure` and tried once more; at its second failure, in this call or an
         earlier one, it is quarantined with the reason and the cursor moves past it, so that no
         message stops the mail behind it or loops. A failure that also stops the quarantine
@@ -200,13 +200,13 @@ class MailIntake(GateBase):
         from hashlib import sha256
 
         if isinstance(raw, Oversized) or len(raw) > self.message_limit:
-            with self.writing():
-                return self.take_in_transaction(source, raw, origin, cursor)
+            with self._writing():
+                return self._take_in_transaction(source, raw, origin, cursor)
         digest = ""
         for _ in range(FILING_TRIES):
             try:
-                with self.writing(), self.remembering(flood, within):
-                    taken = self.take_in_transaction(source, raw, origin, cursor)
+                with self._writing(), self._remembering(flood, within):
+                    taken = self._take_in_transaction(source, raw, origin, cursor)
                     if digest:
                         _forget_failures(source, digest)
                     return taken
@@ -215,14 +215,14 @@ class MailIntake(GateBase):
                 failures, reason = _count_failure(self, source, digest, exc)
                 if failures >= FILING_TRIES:
                     break
-        with self.writing():
+        with self._writing():
             taken = self._quarantine(source, raw, origin, reason)
             _forget_failures(source, digest)
             if cursor is not None:
                 _advance(source, cursor)
         return taken
 
-    def take_in_transaction(
+    def _take_in_transaction(
         self, source: Source, raw: bytes | Oversized, origin: str, cursor: CursorStep | None = None
     ) -> Taken:
         """One message, inside the caller's write transaction and without a savepoint of its
@@ -245,9 +245,9 @@ class MailIntake(GateBase):
             _advance(source, cursor)
         return taken
 
-    def start_cursor(self, source: Source, step: CursorStep) -> None:
-        """Inside the caller's write transaction: the folder is read from after `step` on."""
-        self.require(SOURCES_EDIT)
+    def _start_cursor(self, source: Source, step: CursorStep) -> None:
+        """Inside the caller's write transaction (a fetch, which checked the right on the
+        source): the folder is read from after `step` on."""
         _advance(source, step)
 
     def retry_quarantined(self, quarantine_id: int) -> Taken:
@@ -255,8 +255,8 @@ class MailIntake(GateBase):
         fails again, then keeps its place with the new reason."""
         from access.mail.parse import UnreadableMail, parse_mail
 
-        self.require(SOURCES_EDIT)
-        with self.writing(), self.remembering():
+        self._require(SOURCES_EDIT)
+        with self._writing(), self._remembering():
             held = _held(quarantine_id)
             source = Source.get_by_id(held.source_id)
             require_on_source(self, SOURCES_EDIT, source)
@@ -278,18 +278,18 @@ class MailIntake(GateBase):
                 ).execute()
                 return Taken("quarantined", None, str(exc))
             QuarantinedMail.delete().where(QuarantinedMail.id == held.id).execute()
-            self.record("mail.release", "quarantine", held.id, after=taken.outcome)
-        return self.as_seen([taken])[0]
+            self._record("mail.release", "quarantine", held.id, after=taken.outcome)
+        return self._as_seen([taken])[0]
 
     def discard_quarantined(self, quarantine_id: int) -> None:
         """Delete a quarantined message for good: spam, or mail no fix will make readable. The
         audit event keeps where it came from and why it was held, not the mail."""
-        self.require(SOURCES_EDIT)
-        with self.writing():
+        self._require(SOURCES_EDIT)
+        with self._writing():
             held = _held(quarantine_id)
             require_on_source(self, SOURCES_EDIT, Source.get_by_id(held.source_id))
             QuarantinedMail.delete().where(QuarantinedMail.id == held.id).execute()
-            self.record(
+            self._record(
                 "mail.discard",
                 "quarantine",
                 held.id,
@@ -325,12 +325,12 @@ class MailIntake(GateBase):
             return Taken("appended", ticket.number, "", address)
         follow_up = start_follow_up(self, ticket, by="mail", into=source.id)
         message_id = self._message(follow_up.number, source, mail, person_id)
-        self.record(
+        self._record(
             "ticket.customer", "message", message_id, ticket=follow_up.number, after="by mail"
         )
         return Taken("follow-up", follow_up.number, "", address, ticket.number)
 
-    def as_seen(self, taken: Iterable[Taken]) -> list[Taken]:
+    def _as_seen(self, taken: Iterable[Taken]) -> list[Taken]:
         """`taken` as the person may see it: ticket numbers they may see, the sender's address
         with `tickets.view_contact` on that ticket; a message filed on a ticket they cannot
         see is `filed`, without telling new from appended."""
@@ -372,7 +372,7 @@ class MailIntake(GateBase):
             display_name=name,
             email=mail.sender_address,
         )
-        self.record("person.add", "person", person.id, after={"by": "mail", "email": person.email})
+        self._record("person.add", "person", person.id, after={"by": "mail", "email": person.email})
         return person.id
 
     def _new_ticket(self, source: Source, mail: ParsedMail, person_id: int, mark: str = "") -> int:
@@ -387,7 +387,7 @@ class MailIntake(GateBase):
         )
         self._message(number, source, mail, person_id)
         audit_after = {"subject": subject, "source": source.name, "by": "mail"}
-        self.record("ticket.create", "ticket", number, ticket=number, after=audit_after)
+        self._record("ticket.create", "ticket", number, ticket=number, after=audit_after)
         return number
 
     def _append(self, ticket: Ticket, source: Source, mail: ParsedMail, person_id: int) -> None:
@@ -398,7 +398,9 @@ class MailIntake(GateBase):
         reopen_for_requester(self, ticket, changes)
         Ticket.update(changes).where(Ticket.number == ticket.number).execute()
         message_id = self._message(ticket.number, source, mail, person_id)
-        self.record("ticket.customer", "message", message_id, ticket=ticket.number, after="by mail")
+        self._record(
+            "ticket.customer", "message", message_id, ticket=ticket.number, after="by mail"
+        )
 
     def _message(self, number: int, source: Source, mail: ParsedMail, person_id: int) -> int:
         body = mail.text or "(the message has no text)"
@@ -439,7 +441,7 @@ class MailIntake(GateBase):
             OutboxItem.id == item.id
         ).execute()
         number = Message.get_by_id(item.message_id).ticket_id
-        self.record("mail.bounce", "outbox", item.id, ticket=number, after=reason)
+        self._record("mail.bounce", "outbox", item.id, ticket=number, after=reason)
         return Taken("bounce", number, reason)
 
     def _delayed(self, item: OutboxItem, mail: ParsedMail) -> Taken:
@@ -455,7 +457,7 @@ class MailIntake(GateBase):
             .execute()
         )
         if updated:
-            self.record("mail.delayed", "outbox", item.id, ticket=number, after=reason)
+            self._record("mail.delayed", "outbox", item.id, ticket=number, after=reason)
         return Taken("bounce", number, f"delayed: {reason}")
 
     def _too_large(self, size: int) -> str:
@@ -476,7 +478,7 @@ class MailIntake(GateBase):
         held = QuarantinedMail.create(
             source=source.id, origin=origin, reason=reason, raw_mail=raw, complete=complete
         )
-        self.record(
+        self._record(
             "mail.quarantine", "quarantine", held.id, after={"origin": origin, "why": reason}
         )
         return Taken("quarantined", None, reason)
@@ -489,7 +491,7 @@ def _count_failure(
     returns how often it has failed and the reason to keep."""
     from access.mail.parse import what_was_raised
 
-    with intake.writing():
+    with intake._writing():
         found = MailFailure.get_or_none(
             (MailFailure.source == source.id) & (MailFailure.digest == digest)
         )

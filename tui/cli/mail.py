@@ -17,7 +17,6 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from access import Gate
-from access.catalogue import SOURCES_EDIT
 from access.errors import InvalidInput
 from access.mail.accounts import SecretMissing
 from access.mail.floods import FloodLimit
@@ -200,7 +199,7 @@ def serve(args: argparse.Namespace) -> int:
         level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stderr, force=True
     )
     gate = _mail_gate(args)
-    gate.require(SOURCES_EDIT)
+    gate.open_mail_sources()  # refuses a person without sources.edit before anything starts
     wake, stop = socket.socketpair()
 
     def on_signal(_signum: int, _frame: object) -> None:
