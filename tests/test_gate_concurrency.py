@@ -5,6 +5,9 @@ the audit chain are whole afterwards."""
 from __future__ import annotations
 
 import multiprocessing
+import time
+from queue import Empty
+from typing import Any
 
 import peewee
 import pytest
@@ -83,6 +86,22 @@ def shared(db_location: str, db: peewee.Database) -> str:
     return db_location
 
 
+def _reports(results: Any, processes: list[Any], patience: float = 900) -> list[Any]:
+    """Each process's report: waited for as long as the processes live (a loaded machine
+    only makes them slower); one that died without reporting fails the test at once, with
+    its exit code, instead of a timeout."""
+    reports: list[Any] = []
+    deadline = time.monotonic() + patience
+    while len(reports) < len(processes):
+        try:
+            reports.append(results.get(timeout=2))
+        except Empty:
+            dead = [p.exitcode for p in processes if p.exitcode not in (None, 0)]
+            assert not dead, f"a writer process died with exit code {dead[0]}"
+            assert time.monotonic() < deadline, "the writers did not finish in 15 minutes"
+    return reports
+
+
 def test_many_writers_lose_nothing(shared: str) -> None:
     context = multiprocessing.get_context("spawn")
     results = context.Queue()
@@ -93,7 +112,7 @@ def test_many_writers_lose_nothing(shared: str) -> None:
     processes.append(context.Process(target=_admin_work, args=(shared, 15, results)))
     for process in processes:
         process.start()
-    reports = [results.get(timeout=180) for _ in processes]
+    reports = _reports(results, processes)
     for process in processes:
         process.join(timeout=60)
         assert process.exitcode == 0
