@@ -426,11 +426,17 @@ def _seed_tickets(
                     assignee = ids.staff["ali"]
                 elif assignee == ids.staff["ali"]:  # no draw: the rest of the demo stays as it was
                     assignee = every_source[number % len(every_source)]
+                if source == archived and assignee is not None:
+                    assignee = ids.staff["ada"]  # the only one who sees the archived source
                 stamps = [created]
                 message_rows.append((number, "customer", requester, body, created))
                 for _ in range(rnd.randrange(0, 4)):
                     kind = "note" if rnd.random() < 0.35 else "reply"
                     author = assignee or rnd.choice(agents)
+                    if source == archived:
+                        author = ids.staff["ada"]
+                    elif author == ids.staff["ali"] and source != allegro:
+                        author = every_source[number % len(every_source)]
                     text = rnd.choice(NOTES if kind == "note" else REPLIES)
                     later = stamps[-1] + timedelta(minutes=rnd.randrange(5, 3000))
                     stamps.append(min(later, DEMO_NOW))
