@@ -31,6 +31,7 @@ from store.models import (
     GroupMember,
     GroupSupervisor,
     Person,
+    PersonRole,
     Ticket,
     Usergroup,
 )
@@ -240,8 +241,29 @@ class UsergroupAdmin(GateBase):
         self._membership(GroupMember, "member", group, username, False, expected_version)
 
     def add_supervisor(
-        self, group: str, username: str, *, expected_version: int | None = None
+        self,
+        group: str,
+        username: str,
+        *,
+        customer: bool = True,
+        expected_version: int | None = None,
     ) -> None:
+        """Make `username` a supervisor of `group`. Without `customer`, a customer (a person
+        holding no role) is refused: a supervisor views, replies to, assigns and closes the
+        group's tickets, rights no customer should get by a slip. The channels ask first (the
+        app a question, the command line `--customer`)."""
+        if not customer:
+            person = Person.get_or_none(Person.username == username)
+            if (
+                person is not None
+                and not PersonRole.select().where(PersonRole.person == person.id).exists()
+            ):
+                self._require(USERGROUPS_MEMBERS)
+                raise InvalidInput(
+                    f"{username} is a customer (holds no role): a supervisor of {group} views, "
+                    "replies to, assigns and closes its tickets; say so to make them one "
+                    "(--customer)"
+                )
         self._membership(GroupSupervisor, "supervisor", group, username, True, expected_version)
 
     def remove_supervisor(

@@ -150,7 +150,10 @@ class UsergroupsScreen(ListingScreen):
         def add(who: PersonView) -> None:
             self.change(
                 lambda: self.gate.add_supervisor(
-                    group.name, who.username, expected_version=group.version
+                    group.name,
+                    who.username,
+                    customer=not who.staff,  # asked about just before
+                    expected_version=group.version,
                 ),
                 f"{who.username} supervises {group.name}",
                 group.name,

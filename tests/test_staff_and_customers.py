@@ -4,6 +4,7 @@ usergroup pickers offer staff first; making a customer a supervisor is asked abo
 
 from __future__ import annotations
 
+import pytest
 from textual.pilot import Pilot
 from textual.widgets import DataTable
 
@@ -13,6 +14,7 @@ from screens.people import PeopleScreen
 from screens.usergroups import UsergroupsScreen
 from store.db import connect
 from tests.tui_support import make_app, settle
+from ticketty.main import main
 from tui.widgets import ConfirmModal, PickerModal
 
 # The demo's first customer: username c000.muller, e-mail piotr.muller0@mail.example.
@@ -122,3 +124,25 @@ async def test_a_customer_joins_their_organisations_group_without_a_question(
         await settle(pilot)
         assert isinstance(app.screen, UsergroupsScreen)
     assert CUSTOMER in returns(admin).members
+
+
+def test_the_command_line_makes_a_customer_supervisor_only_when_told_so(
+    demo_copy: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def supervisors() -> set[str]:
+        group = next(
+            g for g in Gate(connect(demo_copy), "ada").list_groups() if g.name == "Returns"
+        )
+        return set(group.supervisors)
+
+    before = supervisors()
+    refused = main(["--db", demo_copy, "--user", "ada", "groups", "add-supervisor", "Returns",
+                    CUSTOMER])  # fmt: skip
+    err = capsys.readouterr().err
+    assert refused == 1 and "is a customer" in err and "--customer" in err
+    assert supervisors() == before
+    staff = main(["--db", demo_copy, "--user", "ada", "groups", "add-supervisor", "Returns", "tom"])
+    assert staff == 0 and "tom" in supervisors()
+    told = main(["--db", demo_copy, "--user", "ada", "groups", "add-supervisor", "Returns",
+                 CUSTOMER, "--customer"])  # fmt: skip
+    assert told == 0 and CUSTOMER in supervisors()

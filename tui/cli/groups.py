@@ -20,10 +20,18 @@ def register(commands: Commands) -> None:
     p.add_argument("name")
     p.add_argument("--move-tickets-to")
     p.add_argument("--orphan-tickets", action="store_true")
-    for name in ("add-member", "remove-member", "add-supervisor", "remove-supervisor"):
+    for name in ("add-member", "remove-member", "remove-supervisor"):
         p = groups.add(name, change_membership)
         p.add_argument("group")
         p.add_argument("username")
+    p = groups.add("add-supervisor", add_supervisor)
+    p.add_argument("group")
+    p.add_argument("username")
+    p.add_argument(
+        "--customer",
+        action="store_true",
+        help="make a customer (a person holding no role) a supervisor all the same",
+    )
     groups.add("fields", list_fields).add_argument("--json", action="store_true")
     p = groups.add("define-field", define_field)
     p.add_argument("name")
@@ -79,6 +87,11 @@ def change_membership(args: argparse.Namespace) -> int:
     same name."""
     gate = open_gate(args)
     getattr(gate, args.groups_action.replace("-", "_"))(args.group, args.username)
+    return 0
+
+
+def add_supervisor(args: argparse.Namespace) -> int:
+    open_gate(args).add_supervisor(args.group, args.username, customer=args.customer)
     return 0
 
 
