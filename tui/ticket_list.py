@@ -373,8 +373,12 @@ class TicketList(ScrollView, can_focus=True):
         return self._total_known
 
     def current_row(self) -> TicketRow | None:
-        rows = self._pages.get(self.cursor // PAGE)
-        offset = self.cursor % PAGE
+        return self.row_at(self.cursor)
+
+    def row_at(self, index: int) -> TicketRow | None:
+        """The row at `index` in the list, if its page is read."""
+        rows = self._pages.get(index // PAGE)
+        offset = index % PAGE
         return rows[offset] if rows is not None and offset < len(rows) else None
 
     def rows_in_view(self) -> int:
