@@ -41,6 +41,7 @@ from access.mail.floods import PERSON_BY_ADDRESS, FloodLimit, flood_reason
 from access.requester_messages import FINAL_STATUS, reopen_for_requester
 from access.sources import require_on_source
 from access.tickets import MAX_BODY, MAX_SUBJECT
+from store.dialect import write_in_chunks
 from store.models import (
     Attachment,
     MailAccount,
@@ -410,16 +411,18 @@ class MailIntake(GateBase):
                 mail_id=mail.message_id, source=source.id, ticket=number, message=message_id
             )
         for part in mail.parts:
-            kept = len(part.data) <= self.attachment_limit
-            _NEW_ATTACHMENT.run(
+            kept = part.size <= self.attachment_limit
+            attachment_id = _NEW_ATTACHMENT.run(
                 message=message_id,
                 filename=part.filename[:500],
                 content_type=part.content_type[:200],
-                size=len(part.data),
+                size=part.size,
                 inline=part.inline,
                 kept=kept,
                 data=part.data if kept else b"",
             )
+            if kept and part.cut is not None:
+                write_in_chunks(Attachment.data, attachment_id, part.size, part.cut.chunks())
         return message_id
 
     def _bounce(self, source: Source, mail: ParsedMail) -> Taken:
