@@ -65,12 +65,14 @@ class SourcesScreen(ListingScreen):
                 ("Address", account.address),
                 ("IMAP", account.imap or "-"),
                 ("SMTP", account.smtp or "-"),
+                ("CA file", account.ca_file or "the system's certificate authorities"),
                 ("Last fetch", fetched),
                 ("Error", account.last_error or "none"),
                 ("Sending", account.send_error or "working"),
                 ("To send", str(account.waiting)),
                 ("Failed", str(account.failed)),
                 ("Quarantine", f"{account.quarantined} (Q to see and retry)"),
+                ("Ignored", account.ignored_text()),
             ]
         return pairs(lines, record.name)
 
@@ -99,9 +101,14 @@ class SourcesScreen(ListingScreen):
             return
         account = self.accounts.get(source.name)
         current = (
-            {"address": account.address, "imap": account.imap, "smtp": account.smtp}
+            {
+                "address": account.address,
+                "imap": account.imap,
+                "smtp": account.smtp,
+                "ca_file": account.ca_file,
+            }
             if account is not None
-            else {}
+            else {"ca_file": ""}
         )
         self._mail_form(
             source.name,
@@ -114,13 +121,23 @@ class SourcesScreen(ListingScreen):
     def _mail_form(
         self, name: str, values: dict[str, str], save: Callable[[dict[str, str]], None]
     ) -> None:
-        """The account's address and servers; a refused one (a password in a URL, say) opens
-        the form again with what was typed, so nothing typed is lost."""
-        fields = (
+        """The account's address and servers (and, editing an account, its CA file); a refused
+        one (a password in a URL, say) opens the form again with what was typed, so nothing
+        typed is lost."""
+        fields: tuple[Field, ...] = (
             Field("address", "Address customers write to", values.get("address", "")),
             Field("imap", "IMAP server", values.get("imap", ""), "imaps://USER@HOST:993/INBOX"),
             Field("smtp", "SMTP server", values.get("smtp", ""), "smtp+starttls://USER@HOST:587"),
         )
+        if "ca_file" in values:
+            fields += (
+                Field(
+                    "ca_file",
+                    "CA file (PEM) of a private certificate authority",
+                    values["ca_file"],
+                    "empty: the system's",
+                ),
+            )
         hint = (
             f"No password here: set {password_variable(name)} or put `{name} = ...` "
             f"in {secrets_path()} (README, Customers by e-mail)."

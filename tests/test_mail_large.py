@@ -116,7 +116,7 @@ def test_a_cut_attachment_is_stored_byte_for_byte_or_listed_over_the_limit(
     assert cut_large_bodies(raw) is not None
     gate.attachment_limit = len(data) if kept else len(data) - 1
     taken = gate.take_mail(gate.mail_source("Support"), raw, "test")
-    assert taken.outcome == "new"
+    assert taken.outcome == "new" and taken.ticket is not None
     listed = gate.get_ticket(taken.ticket).messages[0].attachments[0]
     assert (listed.filename, listed.size, listed.kept) == ("recording.mp4", len(data), kept)
     stored = Attachment.get_by_id(listed.id)

@@ -82,6 +82,7 @@ _NEW_ATTACHMENT = PreparedInsert(
 
 
 UNVERIFIED = "(sender not verified) "
+SENT_BY_TICKETTY = "sent by Ticketty itself"
 FILED = ("new", "appended", "follow-up")
 
 
@@ -239,7 +240,7 @@ class MailIntake(GateBase):
         else:
             try:
                 parsed = parse_mail(raw)
-                taken = self._file(source, parsed)
+                taken = _count_ignored(source, self._file(source, parsed))
             except (UnreadableMail, HeldBack) as exc:
                 taken = self._quarantine(source, raw, origin, str(exc))
         if cursor is not None:
@@ -272,7 +273,7 @@ class MailIntake(GateBase):
             if len(raw) > self.message_limit:
                 return Taken("quarantined", None, self._too_large(len(raw)))
             try:
-                taken = self._file(source, parse_mail(raw))
+                taken = _count_ignored(source, self._file(source, parse_mail(raw)))
             except (UnreadableMail, HeldBack) as exc:
                 QuarantinedMail.update(reason=str(exc)).where(
                     QuarantinedMail.id == held.id
@@ -302,7 +303,7 @@ class MailIntake(GateBase):
     def _file(self, source: Source, mail: ParsedMail) -> Taken:
         remembered = self._remembered or _Remembered(_own_addresses(), None)
         if mail.sender_address in remembered.own_addresses and _sent_by_ticketty(mail):
-            return Taken("ignored", None, "sent by Ticketty itself")
+            return Taken("ignored", None, SENT_BY_TICKETTY)
         if mail.is_bounce:
             return self._bounce(source, mail)
         if mail.automatic:
@@ -504,6 +505,18 @@ def _count_failure(
             MailFailure.id == found.id
         ).execute()
     return failures, reason
+
+
+def _count_ignored(source: Source, taken: Taken) -> Taken:
+    """Count automatic mail from outside that was not filed on its source's account (shown by
+    `sources mail`); Ticketty's own mail coming back is not counted."""
+    if taken.outcome == "ignored" and taken.detail != SENT_BY_TICKETTY:
+        MailAccount.update(
+            ignored=MailAccount.ignored + 1,
+            last_ignored=taken.detail[:300],
+            last_ignored_at=utcnow(),
+        ).where(MailAccount.source == source.id).execute()
+    return taken
 
 
 def _forget_failures(source: Source, digest: str) -> None:
