@@ -34,10 +34,12 @@ def test_ignored_automatic_mail_is_counted_per_source_and_shown_by_sources_mail(
     gate.reply(number, "Your parcel left today.")
     (ours,) = [m.mail_id for m in MailId.select().where(MailId.outgoing == True)]  # noqa: E712
     for raw in (
-        customer_mail("I am away until Monday.", subject="Out of office",
-                      headers={"Auto-Submitted": "auto-replied"}),  # fmt: skip
-        customer_mail("Weekly offers", sender="news@example.pl",
-                      headers={"Precedence": "bulk"}),  # fmt: skip
+        customer_mail(
+            "I am away until Monday.",
+            subject="Out of office",
+            headers={"Auto-Submitted": "auto-replied"},
+        ),
+        customer_mail("Weekly offers", sender="news@example.pl", headers={"Precedence": "bulk"}),
         customer_mail("Where is it?", subject="Still waiting", sender="ola@example.pl"),
         # Ticketty's own reply coming back to its mailbox is not mail from outside.
         customer_mail("Your parcel left today.", sender=SUPPORT, message_id=ours),
