@@ -9,11 +9,15 @@ import json
 
 import peewee
 import pytest
+from textual.widgets import Static
 
 from access import Gate
+from store.db import connect
 from store.models import MailId, Ticket
 from tests.mail_servers import Dovecot
 from tests.mail_support import SUPPORT, customer_mail, mail_helpdesk
+from tests.test_mail_screens import open_sources
+from ticketty.launch import build_app
 from ticketty.main import main
 
 
@@ -77,3 +81,17 @@ def test_an_automatic_message_imported_or_retried_is_counted_too(db: peewee.Data
     (account,) = Gate(db, "ada").mail_accounts()
     assert (account.ignored, account.last_ignored) == (2, "auto-reply: X-Autoreply")
     assert account.ignored_text().startswith("2 (last ")
+
+
+async def test_the_sources_screen_shows_the_ignored_automatic_mail(
+    db: peewee.Database, db_location: str
+) -> None:
+    gate = mail_helpdesk(db)
+    vacation = customer_mail("Away.", headers={"Auto-Submitted": "auto-replied"})
+    gate.take_mail(gate.mail_source("Support"), vacation, "test")
+    app = build_app(Gate(connect(db_location), "ada"), refresh_seconds=3600)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_sources(pilot)
+        detail = " ".join(str(app.screen.query_one("#detail-text", Static).render()).split())
+    assert "Ignored 1 (last " in detail
+    assert "auto-reply: Auto-Submitted auto-replied)" in detail
