@@ -101,14 +101,9 @@ class SourcesScreen(ListingScreen):
             return
         account = self.accounts.get(source.name)
         current = (
-            {
-                "address": account.address,
-                "imap": account.imap,
-                "smtp": account.smtp,
-                "ca_file": account.ca_file,
-            }
+            {"address": account.address, "imap": account.imap, "smtp": account.smtp}
             if account is not None
-            else {"ca_file": ""}
+            else {}
         )
         self._mail_form(
             source.name,
@@ -121,23 +116,14 @@ class SourcesScreen(ListingScreen):
     def _mail_form(
         self, name: str, values: dict[str, str], save: Callable[[dict[str, str]], None]
     ) -> None:
-        """The account's address and servers (and, editing an account, its CA file); a refused
-        one (a password in a URL, say) opens the form again with what was typed, so nothing
-        typed is lost."""
-        fields: tuple[Field, ...] = (
+        """The account's address and servers; a refused one (a password in a URL, say) opens
+        the form again with what was typed, so nothing typed is lost. (The CA file is set by
+        `sources edit --ca-file`: a fourth field pushed the form's keys off an 80x24 screen.)"""
+        fields = (
             Field("address", "Address customers write to", values.get("address", "")),
             Field("imap", "IMAP server", values.get("imap", ""), "imaps://USER@HOST:993/INBOX"),
             Field("smtp", "SMTP server", values.get("smtp", ""), "smtp+starttls://USER@HOST:587"),
         )
-        if "ca_file" in values:
-            fields += (
-                Field(
-                    "ca_file",
-                    "CA file (PEM) of a private certificate authority",
-                    values["ca_file"],
-                    "empty: the system's",
-                ),
-            )
         hint = (
             f"No password here: set {password_variable(name)} or put `{name} = ...` "
             f"in {secrets_path()} (README, Customers by e-mail)."
