@@ -10,7 +10,13 @@ from access.errors import InvalidInput, NoChange, PermissionDenied
 from access.gate import GateBase
 from access.grants import Grants
 from access.lookup import require_free_name, source_named
-from access.mail.accounts import check_address, parse_url, password_variable, secret_refusal
+from access.mail.accounts import (
+    check_address,
+    check_ca_file,
+    parse_url,
+    password_variable,
+    secret_refusal,
+)
 from access.mail.floods import FLOOD_REASON
 from access.validation import checked_name
 from access.versions import bump
@@ -88,12 +94,14 @@ class SourceAdmin(GateBase):
         address: str | None = None,
         imap: str | None = None,
         smtp: str | None = None,
+        ca_file: str | None = None,
         expected_version: int | None = None,
     ) -> None:
-        """Set the address or servers of an e-mail source; what is not given stays. Needs
-        `sources.edit` on a scope covering the source. A password stays with the server it was
-        set for: after a server's host or user changes, it is not sent until someone with the
-        right confirms it is the new server's (`confirm_mail_password`)."""
+        """Set the address, servers or CA file of an e-mail source; what is not given stays
+        ("" clears the CA file). Needs `sources.edit` on a scope covering the source. A
+        password stays with the server it was set for: after a server's host or user changes,
+        it is not sent until someone with the right confirms it is the new server's
+        (`confirm_mail_password`)."""
         self._require(SOURCES_EDIT)
         with self._writing():
             source = source_named(name)
@@ -102,10 +110,13 @@ class SourceAdmin(GateBase):
                 raise InvalidInput(f"{name} is a {source.kind} source, not an e-mail one")
             current = MailAccount.get_or_none(MailAccount.source == source.id)
             before = _account_dict(current)
-            given = {"address": address, "imap_url": imap, "smtp_url": smtp}
+            given = {"address": address, "imap_url": imap, "smtp_url": smtp, "ca_file": ca_file}
             merged = {**before, **{k: v for k, v in given.items() if v is not None}}
             values = _account_values(
-                merged.get("address", ""), merged.get("imap_url", ""), merged.get("smtp_url", "")
+                merged.get("address", ""),
+                merged.get("imap_url", ""),
+                merged.get("smtp_url", ""),
+                merged.get("ca_file", ""),
             )
             if values == before:
                 raise NoChange(f"source {name} already has these mail settings; nothing changed")
@@ -114,7 +125,7 @@ class SourceAdmin(GateBase):
                 MailAccount.create(source=source.id, **values, **_secrets_for(values))
             else:
                 first = _secrets_for({k: v for k, v in values.items() if not before.get(k)})
-                MailAccount.update({**values, **first}).where(
+                MailAccount.update({"ca_file": "", **values, **first}).where(
                     MailAccount.id == current.id
                 ).execute()
             self._record("source.mail", "source", source.id, before=before, after=values)
@@ -162,6 +173,10 @@ class SourceAdmin(GateBase):
                 address=a.address,
                 imap=a.imap_url,
                 smtp=a.smtp_url,
+                ca_file=a.ca_file,
+                ignored=a.ignored,
+                last_ignored=a.last_ignored,
+                last_ignored_at=a.last_ignored_at,
                 archived=a.source.archived,
                 last_fetch_at=a.last_fetch_at,
                 last_error=a.last_error,
@@ -261,16 +276,25 @@ def _quarantined_per_source(where: peewee.ColumnBase | None = None) -> dict[int,
     return dict(tuple_rows(query.group_by(QuarantinedMail.source)))
 
 
-def _account_values(address: str, imap: str, smtp: str) -> dict[str, str]:
-    """Checked account settings; a URL with a password in it is refused."""
+def _account_values(address: str, imap: str, smtp: str, ca_file: str = "") -> dict[str, str]:
+    """Checked account settings; a URL with a password in it is refused. The CA file is
+    there only when set (an account without one reads as it always did, in the audit log
+    too)."""
     if imap:
         parse_url(imap, "imap")
     if smtp:
         parse_url(smtp, "smtp")
-    return {"address": check_address(address), "imap_url": imap.strip(), "smtp_url": smtp.strip()}
+    values = {"address": check_address(address), "imap_url": imap.strip(), "smtp_url": smtp.strip()}
+    ca_file = check_ca_file(ca_file)
+    return {**values, "ca_file": ca_file} if ca_file else values
 
 
 def _account_dict(account: MailAccount | None) -> dict[str, str]:
     if account is None:
         return {}
-    return {"address": account.address, "imap_url": account.imap_url, "smtp_url": account.smtp_url}
+    values = {
+        "address": account.address,
+        "imap_url": account.imap_url,
+        "smtp_url": account.smtp_url,
+    }
+    return {**values, "ca_file": account.ca_file} if account.ca_file else values

@@ -248,6 +248,16 @@ class MailAccountView(NamedTuple):
     floods: int = 0  # of those quarantined: held as a sender's flood
     secret: str = ""  # why a server's password is not used, when it is not
     send_error: str = ""  # why the SMTP server could not be used, "" when it could
+    ca_file: str = ""  # the CA certificates the servers are checked against, "" the system's
+    ignored: int = 0  # automatic mail taken in and not filed (auto-replies, reports)
+    last_ignored: str = ""  # why the last of those was not filed
+    last_ignored_at: datetime | None = None
+
+    def ignored_text(self) -> str:
+        """How much automatic mail was not filed, and the last one's time and reason."""
+        if not self.ignored or self.last_ignored_at is None:
+            return str(self.ignored)
+        return f"{self.ignored} (last {self.last_ignored_at:%Y-%m-%d %H:%M}: {self.last_ignored})"
 
 
 class QuarantineView(NamedTuple):

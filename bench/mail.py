@@ -2,8 +2,8 @@
 soon a message appended to an IMAP folder shows in an open inbox with `ticketty serve` running,
 and how soon an agent's reply reaches the SMTP server.
 
-    python -m bench.mail [--messages 100000] [--attachment-kb 16] [--skip import idle reply]
-                         [--idle-runs 20] [--reply-runs 20]
+    python -m bench.mail [--messages 100000] [--attachment-kb 16]
+                         [--skip import hostile large idle reply] [--idle-runs 20] [--reply-runs 20]
 
 Generates (once, cached in bench/.data/) an mbox of real-shaped messages: UTF-8 and
 quoted-printable Polish text, 8-bit text mislabelled as us-ascii, HTML-only mail, answers with
@@ -11,7 +11,10 @@ In-Reply-To and the ticket tag, one in ten with an attachment (`--attachment-kb`
 at 384 KB make an mbox of about 1 GB), a thousand senders. Then, each
 in a process of its own (so its peak memory is its own): the `email` parser reading every
 message and its body, and `mail import` into a fresh database. Prints messages per second for
-both, their ratio, and each process's peak resident memory.
+both, their ratio, and each process's peak resident memory. The same again on an mbox where
+one message in ten is hostile MIME from the fuzz test's strategies (`tests/hostile_mail.py`:
+charsets that are no text encodings, nesting hundreds deep, encoded words of random bytes...),
+drawn once by Hypothesis with a fixed seed and cached with the mbox.
 
 The IMAP figure runs a real Dovecot (as the tests start it, `tests.mail_servers`), `ticketty
 serve` as a process of its own (waiting in IDLE), and the app headless as ada on a fresh
@@ -124,6 +127,52 @@ def _message(rng: random.Random, n: int, senders: list[str], attachment_kb: int)
     return mail.as_bytes()
 
 
+HOSTILE_EVERY = 10  # of the mixed mbox's messages, one in this many is hostile
+HOSTILE_DISTINCT = 1000  # hostile messages drawn; more are taken from them in turn
+
+
+def hostile_corpus(count: int) -> list[bytes]:
+    """`count` messages drawn from the fuzz test's strategies, the same ones every time:
+    Hypothesis derandomized (its examples follow from the test's name), no shrinking, no
+    example database."""
+    from hypothesis import HealthCheck, Phase, given, settings
+
+    from tests.hostile_mail import hostile_mail
+
+    drawn: list[bytes] = []
+
+    @settings(
+        max_examples=count,
+        derandomize=True,
+        database=None,
+        phases=[Phase.generate],
+        suppress_health_check=list(HealthCheck),
+        deadline=None,
+    )
+    @given(hostile_mail)
+    def draw(raw: bytes) -> None:
+        drawn.append(raw)
+
+    draw()
+    return drawn
+
+
+def generate_mixed(path: Path, messages: int, attachment_kb: int = 16) -> None:
+    """The mbox of `generate`, with one message in `HOSTILE_EVERY` replaced by a hostile one."""
+    rng = random.Random(7)
+    senders = [f"klient{n}@example{n % 37}.pl" for n in range(1000)]
+    hostile = hostile_corpus(min(HOSTILE_DISTINCT, max(1, messages // HOSTILE_EVERY)))
+    with path.open("wb") as out:
+        for n in range(messages):
+            out.write(b"From MAILER-DAEMON Thu Jan  1 00:00:00 2026\n")
+            if n % HOSTILE_EVERY == HOSTILE_EVERY - 1:
+                raw = hostile[(n // HOSTILE_EVERY) % len(hostile)]
+            else:
+                raw = _message(rng, n, senders, attachment_kb)
+            raw = raw.replace(b"\r\n", b"\n")
+            out.write(raw.replace(b"\nFrom ", b"\n>From ").rstrip(b"\n") + b"\n\n")
+
+
 def parse_only(path: Path) -> dict[str, float]:
     """The `email` package alone: parse each message and read its body, as intake must."""
     from email import policy
@@ -137,10 +186,13 @@ def parse_only(path: Path) -> dict[str, float]:
     for _origin, raw in messages_in(path):
         if not isinstance(raw, bytes):
             continue
-        message = parser.parsebytes(raw)
-        body = message.get_body(preferencelist=("plain", "html"))
-        if body is not None:
-            body.get_content()
+        try:
+            message = parser.parsebytes(raw)
+            body = message.get_body(preferencelist=("plain", "html"))
+            if body is not None:
+                body.get_content()
+        except Exception:  # hostile mail: the parser alone gives up on it
+            pass
         count += 1
     seconds = time.perf_counter() - started
     return {"messages": count, "seconds": seconds, "peak_mb": peak_mb()}
@@ -402,7 +454,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.mail")
     parser.add_argument("--messages", type=int, default=100_000)
     parser.add_argument(
-        "--skip", nargs="*", default=[], choices=("import", "idle", "large", "reply")
+        "--skip", nargs="*", default=[], choices=("import", "hostile", "idle", "large", "reply")
     )
     parser.add_argument("--idle-runs", type=int, default=20)
     parser.add_argument("--reply-runs", type=int, default=20)
@@ -413,7 +465,9 @@ def main() -> None:
     args = parser.parse_args()
     if args.child:
         what, target = args.child
-        mbox = mbox_path(args.messages, args.attachment_kb)
+        hostile = what.endswith("-hostile")
+        what = what.removesuffix("-hostile")
+        mbox = mbox_path(args.messages, args.attachment_kb, hostile)
         if what == "idle":
             import asyncio
 
@@ -430,6 +484,8 @@ def main() -> None:
 
     if "import" not in args.skip:
         import_figures(args.messages, args.attachment_kb)
+    if "hostile" not in args.skip:
+        import_figures(args.messages, args.attachment_kb, hostile=True)
     if "large" not in args.skip:
         large_figures()
     if "idle" not in args.skip:
@@ -458,26 +514,29 @@ def large_figures() -> None:
     print(f"{'  peak resident (MB, goal < 250)':44}{large['peak_mb']:>12,.0f}")
 
 
-def mbox_path(messages: int, attachment_kb: int) -> Path:
+def mbox_path(messages: int, attachment_kb: int, hostile: bool = False) -> Path:
     sized = "" if attachment_kb == 16 else f"-{attachment_kb}k"
-    return DATA / f"mail-{messages}{sized}.mbox"
+    mixed = "-hostile" if hostile else ""
+    return DATA / f"mail-{messages}{sized}{mixed}.mbox"
 
 
-def import_figures(messages: int, attachment_kb: int) -> None:
+def import_figures(messages: int, attachment_kb: int, hostile: bool = False) -> None:
     from bench.__main__ import child
 
     DATA.mkdir(exist_ok=True)
-    mbox = mbox_path(messages, attachment_kb)
+    mbox = mbox_path(messages, attachment_kb, hostile)
     if not mbox.exists():
         partial = mbox.with_suffix(".building")
-        generate(partial, messages, attachment_kb)
+        (generate_mixed if hostile else generate)(partial, messages, attachment_kb)
         partial.rename(mbox)
     size_mb = mbox.stat().st_size / 2**20
-    print(f"mbox of {messages:,} messages, {size_mb:,.0f} MB", flush=True)
+    mixed = f", one in {HOSTILE_EVERY} hostile (the fuzz corpus)" if hostile else ""
+    print(f"mbox of {messages:,} messages{mixed}, {size_mb:,.0f} MB", flush=True)
     common = ("--messages", str(messages), "--attachment-kb", str(attachment_kb), "--child")
-    parsed = child("bench.mail", *common, "parse", "-", timeout=7200)
+    suffix = "-hostile" if hostile else ""
+    parsed = child("bench.mail", *common, "parse" + suffix, "-", timeout=7200)
     imported: dict[str, Any] = child(
-        "bench.mail", *common, "import", str(DATA / "mail-import.db"), timeout=7200
+        "bench.mail", *common, "import" + suffix, str(DATA / "mail-import.db"), timeout=7200
     )
     parse_rate = parsed["messages"] / parsed["seconds"]
     import_rate = imported["messages"] / imported["seconds"]

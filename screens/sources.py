@@ -65,12 +65,14 @@ class SourcesScreen(ListingScreen):
                 ("Address", account.address),
                 ("IMAP", account.imap or "-"),
                 ("SMTP", account.smtp or "-"),
+                ("CA file", account.ca_file or "the system's certificate authorities"),
                 ("Last fetch", fetched),
                 ("Error", account.last_error or "none"),
                 ("Sending", account.send_error or "working"),
                 ("To send", str(account.waiting)),
                 ("Failed", str(account.failed)),
                 ("Quarantine", f"{account.quarantined} (Q to see and retry)"),
+                ("Ignored", account.ignored_text()),
             ]
         return pairs(lines, record.name)
 
@@ -115,7 +117,8 @@ class SourcesScreen(ListingScreen):
         self, name: str, values: dict[str, str], save: Callable[[dict[str, str]], None]
     ) -> None:
         """The account's address and servers; a refused one (a password in a URL, say) opens
-        the form again with what was typed, so nothing typed is lost."""
+        the form again with what was typed, so nothing typed is lost. (The CA file is set by
+        `sources edit --ca-file`: a fourth field pushed the form's keys off an 80x24 screen.)"""
         fields = (
             Field("address", "Address customers write to", values.get("address", "")),
             Field("imap", "IMAP server", values.get("imap", ""), "imaps://USER@HOST:993/INBOX"),

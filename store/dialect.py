@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import TypeVar
 
@@ -232,3 +232,39 @@ def for_change(query: peewee.ModelSelect[M]) -> peewee.ModelSelect[M]:
     if not query.model._meta.database.for_update:
         return query
     return query.for_update(of=query.model)
+
+
+def write_in_chunks(column: peewee.Field, row_id: int, size: int, chunks: Iterable[bytes]) -> None:
+    """Write a value of `size` bytes into `column` of the row `row_id` (its primary key) a
+    chunk at a time, inside the caller's transaction, never holding the value whole: SQLite
+    writes into a zeroblob of that size through its incremental blob I/O, PostgreSQL appends
+    each chunk to the bytea value, bound on the server (the connection's client-side binding
+    would write each chunk into the SQL text, and psycopg keeps recent SQL texts)."""
+    db = column.model._meta.database
+    if isinstance(db, peewee.DatabaseProxy):
+        db = db.obj
+    table, name = column.model._meta.table_name, column.column_name
+    key = column.model._meta.primary_key.column_name
+    written = 0
+    if is_sqlite(db):
+        db.execute_sql(
+            f'UPDATE "{table}" SET "{name}" = zeroblob(?) WHERE "{key}" = ?', (size, row_id)
+        )
+        with db.connection().blobopen(table, name, row_id) as blob:
+            for chunk in chunks:
+                blob.write(chunk)
+                written += len(chunk)
+    else:
+        import psycopg
+
+        with psycopg.Cursor(db.connection()) as cursor:
+            cursor.execute(f'UPDATE "{table}" SET "{name}" = \'\' WHERE "{key}" = %s', (row_id,))
+            for chunk in chunks:
+                cursor.execute(
+                    f'UPDATE "{table}" SET "{name}" = "{name}" || %b WHERE "{key}" = %s',
+                    (chunk, row_id),
+                    prepare=False,
+                )
+                written += len(chunk)
+    if written != size:
+        raise ValueError(f"{written} bytes written where {size} were expected")

@@ -256,6 +256,11 @@ class MailAccount(BaseModel):
     # Why the SMTP server could not be used at its last try ("SMTP login refused at 14:02:
     # 535 ..."), "" once it works: the replies wait for it, none fails for it.
     send_error = TextField(default="")
+    # Automatic mail taken in and not filed (auto-replies, out-of-office, reports of no reply
+    # of ours): how many, and the last one's reason and time, so that it is never silent.
+    ignored = IntegerField(default=0)
+    last_ignored = TextField(default="")
+    last_ignored_at = DateTimeField(null=True)
 
 
 def mail_server(url: str) -> str:

@@ -173,6 +173,20 @@ def _v11_mail_robustness(db: peewee.Database) -> None:
             db.execute_sql(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
 
 
+def _v12_ignored_mail_counted(db: peewee.Database) -> None:
+    """Each mail account counts the automatic mail it took in and did not file."""
+    table = MailAccount._meta.table_name
+    present = {c.name for c in db.get_columns(table)}
+    moment = "DATETIME" if dialect.is_sqlite(db) else "TIMESTAMP"
+    for column, kind in (
+        ("ignored", "INTEGER NOT NULL DEFAULT 0"),
+        ("last_ignored", "TEXT NOT NULL DEFAULT ''"),
+        ("last_ignored_at", moment),
+    ):
+        if column not in present:
+            db.execute_sql(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
+
+
 MIGRATIONS: list[tuple[int, Callable[[peewee.Database], None]]] = [
     (1, _v1_initial),
     (2, _v2_search),
@@ -185,6 +199,7 @@ MIGRATIONS: list[tuple[int, Callable[[peewee.Database], None]]] = [
     (9, _v9_mail_delivery),
     (10, _v10_mail_secrets_and_floods),
     (11, _v11_mail_robustness),
+    (12, _v12_ignored_mail_counted),
 ]
 
 LATEST = MIGRATIONS[-1][0]

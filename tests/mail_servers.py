@@ -1,6 +1,8 @@
 """Real mail servers for the tests: Dovecot (Debian's `dovecot-imapd`) run unprivileged on a
 loopback port with a throwaway Maildir, and an aiosmtpd server in the test process that keeps
-what it receives. A missing Dovecot fails the test run; it is never skipped."""
+what it receives; either can also speak TLS with a certificate of a throwaway certificate
+authority (made by the openssl command). A missing Dovecot fails the test run; it is never
+skipped."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ import os
 import pwd
 import shutil
 import socket
+import ssl
 import subprocess
 import tempfile
 import threading
@@ -41,11 +44,40 @@ def _run_as() -> pwd.struct_passwd:
     return pwd.getpwnam("dovecot")
 
 
+@dataclass(frozen=True)
+class TlsFiles:
+    """A throwaway certificate authority and a certificate it signed for 127.0.0.1."""
+
+    ca: Path
+    certificate: Path
+    key: Path
+
+
+def throwaway_ca(folder: Path) -> TlsFiles:
+    """A CA made for this test, and a server certificate for 127.0.0.1 signed by it."""
+    folder.mkdir(parents=True, exist_ok=True)
+    files = TlsFiles(folder / "ca.pem", folder / "server.pem", folder / "server.key")
+
+    def openssl(*args: str) -> None:
+        subprocess.run(["openssl", *args], check=True, capture_output=True, cwd=folder)
+
+    openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key",
+            "-out", str(files.ca), "-days", "2", "-subj", "/CN=Ticketty test CA")  # fmt: skip
+    openssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", str(files.key),
+            "-out", "server.csr", "-subj", "/CN=127.0.0.1")  # fmt: skip
+    (folder / "names.ext").write_text("subjectAltName = IP:127.0.0.1, DNS:localhost\n")
+    openssl("x509", "-req", "-in", "server.csr", "-CA", str(files.ca), "-CAkey", "ca.key",
+            "-CAcreateserial", "-out", str(files.certificate), "-days", "2",
+            "-extfile", "names.ext")  # fmt: skip
+    return files
+
+
 @dataclass
 class Dovecot:
     root: Path
     port: int
     process: subprocess.Popen
+    tls_port: int = 0  # imaps, when started with a certificate
 
     def connect(self, user: str) -> imaplib.IMAP4:
         conn = imaplib.IMAP4("127.0.0.1", self.port, timeout=10)
@@ -65,10 +97,14 @@ class Dovecot:
     def url(self, user: str, folder: str = "INBOX") -> str:
         return f"imap://{user}@127.0.0.1:{self.port}/{folder}"
 
+    def tls_url(self, user: str, folder: str = "INBOX") -> str:
+        return f"imaps://{user}@127.0.0.1:{self.tls_port}/{folder}"
 
-def start_dovecot() -> Dovecot:
+
+def start_dovecot(tls: TlsFiles | None = None) -> Dovecot:
     """Dovecot on a free loopback port, its config and Maildirs in a fresh folder of /tmp
-    (pytest's own folders are closed to the unprivileged user Dovecot runs as)."""
+    (pytest's own folders are closed to the unprivileged user Dovecot runs as); with `tls`,
+    also imaps on a port of its own with that certificate."""
     if not os.path.exists(DOVECOT):
         pytest.fail("Dovecot is not installed: apt-get install dovecot-imapd (see .ci/run)")
     account = _run_as()
@@ -76,6 +112,10 @@ def start_dovecot() -> Dovecot:
     for sub in ("run", "state", "mail"):
         (root / sub).mkdir(parents=True, exist_ok=True)
     port = free_port()
+    tls_port = free_port() if tls else 0
+    if tls:
+        shutil.copy(tls.certificate, root / "server.pem")
+        shutil.copy(tls.key, root / "server.key")
     (root / "dovecot.conf").write_text(
         f"""
 base_dir = {root}/run
@@ -83,7 +123,9 @@ state_dir = {root}/state
 log_path = {root}/dovecot.log
 protocols = imap
 listen = 127.0.0.1
-ssl = no
+ssl = {"yes" if tls else "no"}
+{f"ssl_cert = <{root}/server.pem" if tls else ""}
+{f"ssl_key = <{root}/server.key" if tls else ""}
 disable_plaintext_auth = no
 auth_mechanisms = plain
 first_valid_uid = 1
@@ -106,7 +148,8 @@ service imap-login {{
     port = {port}
   }}
   inet_listener imaps {{
-    port = 0
+    address = 127.0.0.1
+    port = {tls_port}
   }}
 }}
 service anvil {{
@@ -131,8 +174,9 @@ service anvil {{
             said = process.stderr.read().decode() if process.stderr else ""
             pytest.fail(f"Dovecot did not start: {said}")
         try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return Dovecot(root, port, process)
+            for open_port in (port, tls_port) if tls else (port,):
+                socket.create_connection(("127.0.0.1", open_port), timeout=1).close()
+            return Dovecot(root, port, process, tls_port)
         except OSError:
             time.sleep(0.05)  # the port opens a moment after the process starts
     process.kill()
@@ -183,22 +227,28 @@ class SmtpRecorder:
 class Smtp:
     recorder: SmtpRecorder
     port: int
+    scheme: str = "smtp"  # smtps with a certificate
 
     @property
     def url(self) -> str:
-        return f"smtp://127.0.0.1:{self.port}"
+        return f"{self.scheme}://127.0.0.1:{self.port}"
 
     @property
     def received(self) -> list[Received]:
         return self.recorder.received
 
 
-def run_smtp(login: str | None = None) -> Iterator[Smtp]:
+def run_smtp(login: str | None = None, tls: TlsFiles | None = None) -> Iterator[Smtp]:
     """With `login`, the server requires AUTH (PLAIN or LOGIN, without TLS on loopback) as that
-    user with `PASSWORD`, and answers anything else with 535."""
+    user with `PASSWORD`, and answers anything else with 535. With `tls`, it speaks TLS from the
+    first byte (smtps) with that certificate."""
     recorder = SmtpRecorder()
     port = free_port()
-    if login is None:
+    if tls is not None:
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(tls.certificate, tls.key)
+        controller = Controller(recorder, hostname="127.0.0.1", port=port, ssl_context=context)
+    elif login is None:
         controller = Controller(recorder, hostname="127.0.0.1", port=port)
     else:
         controller = Controller(
@@ -211,7 +261,7 @@ def run_smtp(login: str | None = None) -> Iterator[Smtp]:
         )
     controller.start()
     try:
-        yield Smtp(recorder, port)
+        yield Smtp(recorder, port, "smtps" if tls else "smtp")
     finally:
         controller.stop()
 

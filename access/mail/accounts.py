@@ -50,6 +50,9 @@ class ServerUrl(NamedTuple):
     port: int
     user: str
     folder: str  # IMAP only
+    # The account's CA certificate file the server's certificate is checked against; "" for
+    # the system's certificate authorities.
+    ca_file: str = ""
 
     def display(self) -> str:
         return f"{self.protocol} {self.user + '@' if self.user else ''}{self.host}:{self.port}"
@@ -93,6 +96,30 @@ def parse_url(text: str, protocol: str) -> ServerUrl:
         user=unquote(parts.username or ""),
         folder=folder,
     )
+
+
+def account_url(account: MailAccount, protocol: str) -> ServerUrl:
+    """The account's `protocol` server, with the account's CA file."""
+    url = account.imap_url if protocol == "imap" else account.smtp_url
+    return parse_url(url, protocol)._replace(ca_file=account.ca_file)
+
+
+def check_ca_file(path: str) -> str:
+    """`path` as an absolute path to a file of PEM CA certificates that TLS can load, or ""
+    for none; one line saying what is wrong otherwise."""
+    import ssl
+
+    path = (path or "").strip()
+    if not path:
+        return ""
+    file = Path(path).expanduser().absolute()
+    if not file.is_file():
+        raise InvalidInput(f"no CA file {file}")
+    try:
+        ssl.create_default_context(cafile=str(file))
+    except (OSError, ssl.SSLError, ValueError) as exc:
+        raise InvalidInput(f"{file} holds no CA certificate TLS can read ({exc})") from None
+    return str(file)
 
 
 def _loopback(host: str) -> bool:

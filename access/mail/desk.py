@@ -17,7 +17,7 @@ from access import audit, scope
 from access.catalogue import SOURCES_EDIT, SOURCES_LIST
 from access.errors import InvalidInput
 from access.mail import outbox
-from access.mail.accounts import SecretMissing, ServerUrl, parse_url, password_to_send
+from access.mail.accounts import SecretMissing, ServerUrl, account_url, password_to_send
 from access.mail.intake import CursorStep, MailIntake, Oversized, Taken
 from access.sources import covers_source, require_on_source
 from access.views import QuarantineView
@@ -87,7 +87,7 @@ class MailDesk(MailIntake):
         account = self._account(source)
         if not account.imap_url:
             return 0
-        url = parse_url(account.imap_url, "imap")
+        url = account_url(account, "imap")
         count = 0
         try:
             password = password_to_send(source.name, account, "imap")
@@ -185,7 +185,7 @@ class MailDesk(MailIntake):
         account = self._account(source)
         if not account.imap_url:
             return None
-        return parse_url(account.imap_url, "imap"), password_to_send(source.name, account, "imap")
+        return account_url(account, "imap"), password_to_send(source.name, account, "imap")
 
     # ------------------------------------------------------------------- delivery
 
@@ -240,7 +240,7 @@ class MailDesk(MailIntake):
             raise outbox.ServerProblem(
                 "SMTP not set up", f"{source.name} has no SMTP server; add one with sources edit"
             )
-        url = parse_url(account.smtp_url, "smtp")
+        url = account_url(account, "smtp")
         try:
             return url, password_to_send(source.name, account, "smtp") if url.user else None
         except SecretMissing as exc:

@@ -41,6 +41,7 @@ from access.mail.floods import PERSON_BY_ADDRESS, FloodLimit, flood_reason
 from access.requester_messages import FINAL_STATUS, reopen_for_requester
 from access.sources import require_on_source
 from access.tickets import MAX_BODY, MAX_SUBJECT
+from store.dialect import write_in_chunks
 from store.models import (
     Attachment,
     MailAccount,
@@ -81,6 +82,7 @@ _NEW_ATTACHMENT = PreparedInsert(
 
 
 UNVERIFIED = "(sender not verified) "
+SENT_BY_TICKETTY = "sent by Ticketty itself"
 FILED = ("new", "appended", "follow-up")
 
 
@@ -238,7 +240,7 @@ class MailIntake(GateBase):
         else:
             try:
                 parsed = parse_mail(raw)
-                taken = self._file(source, parsed)
+                taken = _count_ignored(source, self._file(source, parsed))
             except (UnreadableMail, HeldBack) as exc:
                 taken = self._quarantine(source, raw, origin, str(exc))
         if cursor is not None:
@@ -271,7 +273,7 @@ class MailIntake(GateBase):
             if len(raw) > self.message_limit:
                 return Taken("quarantined", None, self._too_large(len(raw)))
             try:
-                taken = self._file(source, parse_mail(raw))
+                taken = _count_ignored(source, self._file(source, parse_mail(raw)))
             except (UnreadableMail, HeldBack) as exc:
                 QuarantinedMail.update(reason=str(exc)).where(
                     QuarantinedMail.id == held.id
@@ -301,7 +303,7 @@ class MailIntake(GateBase):
     def _file(self, source: Source, mail: ParsedMail) -> Taken:
         remembered = self._remembered or _Remembered(_own_addresses(), None)
         if mail.sender_address in remembered.own_addresses and _sent_by_ticketty(mail):
-            return Taken("ignored", None, "sent by Ticketty itself")
+            return Taken("ignored", None, SENT_BY_TICKETTY)
         if mail.is_bounce:
             return self._bounce(source, mail)
         if mail.automatic:
@@ -412,16 +414,18 @@ class MailIntake(GateBase):
                 mail_id=mail.message_id, source=source.id, ticket=number, message=message_id
             )
         for part in mail.parts:
-            kept = len(part.data) <= self.attachment_limit
-            _NEW_ATTACHMENT.run(
+            kept = part.size <= self.attachment_limit
+            attachment_id = _NEW_ATTACHMENT.run(
                 message=message_id,
                 filename=part.filename[:500],
                 content_type=part.content_type[:200],
-                size=len(part.data),
+                size=part.size,
                 inline=part.inline,
                 kept=kept,
                 data=part.data if kept else b"",
             )
+            if kept and part.cut is not None:
+                write_in_chunks(Attachment.data, attachment_id, part.size, part.cut.chunks())
         return message_id
 
     def _bounce(self, source: Source, mail: ParsedMail) -> Taken:
@@ -503,6 +507,18 @@ def _count_failure(
             MailFailure.id == found.id
         ).execute()
     return failures, reason
+
+
+def _count_ignored(source: Source, taken: Taken) -> Taken:
+    """Count automatic mail from outside that was not filed on its source's account (shown by
+    `sources mail`); Ticketty's own mail coming back is not counted."""
+    if taken.outcome == "ignored" and taken.detail != SENT_BY_TICKETTY:
+        MailAccount.update(
+            ignored=MailAccount.ignored + 1,
+            last_ignored=taken.detail[:300],
+            last_ignored_at=utcnow(),
+        ).where(MailAccount.source == source.id).execute()
+    return taken
 
 
 def _forget_failures(source: Source, digest: str) -> None:

@@ -26,6 +26,7 @@ from typing import Any
 from inscriptis import get_text
 
 from access.mail.authenticity import dmarc_failed, is_delivery_report, reported_recipients
+from access.mail.cut import CutBody, cut_large_bodies
 
 FALLBACK_CHARSETS = ("windows-1250", "iso-8859-2", "windows-1252")
 _MESSAGE_ID = re.compile(r"<[^<>\s]{1,498}>")
@@ -83,12 +84,23 @@ class UnreadableMail(Exception):
     """The message cannot be read at all; the text says why (kept in quarantine)."""
 
 
+class _CutBodyElsewhere(Exception):
+    """A body cut out of a large message is not an attachment's whole body: the message is
+    read whole instead."""
+
+
 @dataclass(frozen=True)
 class MailPart:
     filename: str
     content_type: str
     data: bytes
     inline: bool
+    # A large body still in the raw message, decoded in chunks as it is stored (`data` empty).
+    cut: CutBody | None = None
+
+    @property
+    def size(self) -> int:
+        return self.cut.size if self.cut is not None else len(self.data)
 
 
 @dataclass(frozen=True)
@@ -125,9 +137,15 @@ def parse_mail(raw: bytes) -> ParsedMail:
     encoding, recursion through thousands of nested comments or parts, a header it chokes on)
     is this message's problem and ends as `UnreadableMail` with the reason: one message must
     never stop the mail behind it."""
-    if not raw or not raw.strip():
+    if not raw or raw.isspace():
         raise UnreadableMail("the message is empty")
     try:
+        skeleton = cut_large_bodies(raw)
+        if skeleton is not None:
+            try:
+                return _read(skeleton.message, skeleton.bodies)
+            except _CutBodyElsewhere:
+                pass
         return _read(raw)
     except UnreadableMail:
         raise
@@ -141,7 +159,9 @@ def what_was_raised(exc: BaseException) -> str:
     return clean_text(type(exc).__name__ + (f": {said}" if said else ""))
 
 
-def _read(raw: bytes) -> ParsedMail:
+def _read(raw: bytes, cut: dict[str, CutBody] | None = None) -> ParsedMail:
+    """`raw` read; `cut`: the bodies cut out of it by token (`access.mail.cut`), each of which
+    must be the whole body of an attachment."""
     message = BytesParser(policy=READING).parsebytes(raw)
     assert isinstance(message, EmailMessage)
     address, name = _sender(message)
@@ -149,6 +169,9 @@ def _read(raw: bytes) -> ParsedMail:
         raise UnreadableMail("the message has no sender address")
     body_part = _body_part(message)
     text = _part_text(body_part) if body_part is not None else ""
+    parts = tuple(_attachments(message, body_part, cut or {}))
+    if cut and len({part.cut.start for part in parts if part.cut}) != len(cut):
+        raise _CutBodyElsewhere
     bounced_ids, reason = _bounce_details(message)
     automatic = _automatic(message, address)
     return ParsedMail(
@@ -159,7 +182,7 @@ def _read(raw: bytes) -> ParsedMail:
         sender_name=clean_text(name),
         subject=clean_text(header_text(message, "Subject").strip()),
         text=clean_text(text.strip()),
-        parts=tuple(_attachments(message, body_part)),
+        parts=parts,
         automatic=clean_text(automatic),
         is_bounce=automatic.startswith("bounce"),
         bounced_ids=bounced_ids,
@@ -371,9 +394,11 @@ def _part_text(part: EmailMessage) -> str:
 # ------------------------------------------------------------------------ attachments
 
 
-def _attachments(message: EmailMessage, body: EmailMessage | None) -> list[MailPart]:
+def _attachments(
+    message: EmailMessage, body: EmailMessage | None, cut: dict[str, CutBody]
+) -> list[MailPart]:
     """Every part but the body: files, inline images, and an attached message whole (its own
-    parts stay inside it)."""
+    parts stay inside it). A part whose body is the token of a `cut` body keeps it there."""
     found: list[MailPart] = []
     for part in _leaves(message):
         if part is body or part is message:
@@ -383,10 +408,13 @@ def _attachments(message: EmailMessage, body: EmailMessage | None) -> list[MailP
         filename = _filename(part)
         if main == "text" and disposition != "attachment" and not filename:
             continue  # the other alternative of the body, or a report's text
+        cut_body = _cut_body(part, cut) if cut and main != "message" else None
         if part.get_content_type() == "message/rfc822":
             data = _embedded(part)
         elif main == "message":
             data = part.as_bytes().partition(b"\n\n")[2]
+        elif cut_body is not None:
+            data = b""
         else:
             data = _payload(part)
         inline = disposition == "inline" or (disposition is None and bool(part.get("Content-ID")))
@@ -396,9 +424,18 @@ def _attachments(message: EmailMessage, body: EmailMessage | None) -> list[MailP
                 content_type=clean_text(part.get_content_type()),
                 data=data,
                 inline=inline and main == "image",
+                cut=cut_body,
             )
         )
     return found
+
+
+def _cut_body(part: EmailMessage, cut: dict[str, CutBody]) -> CutBody | None:
+    """The cut body whose token is this base64 part's whole body, if any."""
+    if str(part.get("Content-Transfer-Encoding", "")).strip().lower() != "base64":
+        return None
+    payload = part.get_payload()
+    return cut.get(payload.strip()) if isinstance(payload, str) else None
 
 
 def _leaves(part: EmailMessage) -> Iterator[EmailMessage]:

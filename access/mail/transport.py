@@ -22,25 +22,34 @@ class MailServerError(Exception):
     """The mail server could not be reached or refused us; the text is for a person."""
 
 
+class UnreadableCaFile(Exception):
+    """The account's CA file cannot be loaded (moved, unreadable, no certificate in it)."""
+
+
 @contextmanager
 def imap_folder(url: ServerUrl, password: str) -> Iterator[tuple[imaplib.IMAP4, int]]:
     """A logged-in IMAP connection with `url.folder` selected (read-write), and its
     UIDVALIDITY."""
     try:
+        context = tls_context(url)
         if url.security == "tls":
             conn: imaplib.IMAP4 = imaplib.IMAP4_SSL(
-                url.host, url.port, ssl_context=ssl.create_default_context(), timeout=TIMEOUT
+                url.host, url.port, ssl_context=context, timeout=TIMEOUT
             )
         else:
             conn = imaplib.IMAP4(url.host, url.port, timeout=TIMEOUT)
             if url.security == "starttls":
-                conn.starttls(ssl.create_default_context())
+                conn.starttls(context)
         conn.login(url.user, password)
         status, _ = conn.select(_quoted(url.folder))
         if status != "OK":
             raise MailServerError(f"{url.display()}: no folder {url.folder!r}")
         _, values = conn.response("UIDVALIDITY")
         uidvalidity = int(values[0]) if values and values[0] else 0
+    except ssl.SSLCertVerificationError as exc:
+        raise MailServerError(f"{url.display()}: {certificate_refused(exc)}") from exc
+    except UnreadableCaFile as exc:
+        raise MailServerError(f"{url.display()}: {exc}") from exc
     except (OSError, imaplib.IMAP4.error, ssl.SSLError) as exc:
         raise MailServerError(f"{url.display()}: {_text(exc)}") from exc
     try:
@@ -48,6 +57,24 @@ def imap_folder(url: ServerUrl, password: str) -> Iterator[tuple[imaplib.IMAP4, 
     finally:
         with suppress(OSError, imaplib.IMAP4.error):
             conn.logout()
+
+
+def tls_context(url: ServerUrl) -> ssl.SSLContext:
+    """The TLS context for `url`'s server: its certificate checked against the account's CA
+    file when it has one, else against the system's certificate authorities."""
+    try:
+        return ssl.create_default_context(cafile=url.ca_file or None)
+    except (OSError, ssl.SSLError) as exc:
+        raise UnreadableCaFile(f"the CA file {url.ca_file} cannot be read: {_text(exc)}") from exc
+
+
+def certificate_refused(exc: ssl.SSLCertVerificationError) -> str:
+    """What was wrong with the server's certificate, and the way out for a private CA."""
+    why = exc.verify_message or _text(exc)
+    return (
+        f"the server's certificate is not trusted ({why}); for a private certificate "
+        "authority, give its certificate with `ticketty sources edit NAME --ca-file PATH`"
+    )
 
 
 def new_uids(conn: imaplib.IMAP4, after: int) -> list[int]:
@@ -166,22 +193,30 @@ class SmtpSession:
     def _open(self) -> smtplib.SMTP:
         url = self.url
         try:
+            context = tls_context(url)
+        except UnreadableCaFile as exc:
+            raise self._problem("SMTP server {} cannot be checked", exc) from exc
+        try:
             if url.security == "tls":
                 server: smtplib.SMTP = smtplib.SMTP_SSL(
-                    url.host, url.port, timeout=self.timeout, context=ssl.create_default_context()
+                    url.host, url.port, timeout=self.timeout, context=context
                 )
             else:
                 server = smtplib.SMTP(url.host, url.port, timeout=self.timeout)
+        except ssl.SSLCertVerificationError as exc:
+            raise self._problem("SMTP server {} not trusted", exc) from exc
         except (OSError, smtplib.SMTPException) as exc:
             raise self._problem("SMTP server {} not reachable", exc) from exc
         self._server = server
         try:
             if url.security == "starttls":
-                server.starttls(context=ssl.create_default_context())
+                server.starttls(context=context)
             if url.user:
                 server.login(url.user, self.password or "")
         except smtplib.SMTPAuthenticationError as exc:
             raise self._problem("SMTP login refused", exc) from exc
+        except ssl.SSLCertVerificationError as exc:
+            raise self._problem("SMTP server {} not trusted", exc) from exc
         except (OSError, smtplib.SMTPException, ssl.SSLError) as exc:
             raise self._problem("SMTP server {} refused the connection", exc) from exc
         return server
@@ -191,6 +226,8 @@ class SmtpSession:
         network's error, never the account's user name or password."""
         if isinstance(exc, smtplib.SMTPResponseException):
             detail = f"{exc.smtp_code} {_text(exc.smtp_error)}"
+        elif isinstance(exc, ssl.SSLCertVerificationError):
+            detail = certificate_refused(exc)
         elif isinstance(exc, TimeoutError) or isinstance(exc.__context__, TimeoutError):
             detail = f"no answer within {self.timeout:g} s"
         else:

@@ -19,9 +19,16 @@ def register(commands: Commands) -> None:
     p.add_argument("name")
     p.add_argument("--kind", default=SOURCE_KINDS[0], choices=SOURCE_KINDS)
     _mail_options(p)
-    p = sources.add("edit", edit_source, help="set the address and servers of an e-mail source")
+    p = sources.add(
+        "edit", edit_source, help="set the address, servers and CA file of an e-mail source"
+    )
     p.add_argument("name")
     _mail_options(p)
+    p.add_argument(
+        "--ca-file",
+        help="PEM file of the certificate authority the IMAP and SMTP servers' certificates "
+        "are checked against (a private CA); '' for the system's",
+    )
     p = sources.add(
         "password",
         confirm_password,
@@ -61,7 +68,7 @@ def add_source(args: argparse.Namespace) -> int:
 
 def edit_source(args: argparse.Namespace) -> int:
     open_gate(args).edit_mail_account(
-        args.name, address=args.address, imap=args.imap, smtp=args.smtp
+        args.name, address=args.address, imap=args.imap, smtp=args.smtp, ca_file=args.ca_file
     )
     return 0
 
@@ -75,7 +82,17 @@ def mail_state(args: argparse.Namespace) -> int:
     return print_listing(
         args.json,
         open_gate(args).mail_accounts(),
-        ["source", "address", "state", "last fetch", "error", "to send", "failed", "quarantine"],
+        [
+            "source",
+            "address",
+            "state",
+            "last fetch",
+            "error",
+            "to send",
+            "failed",
+            "quarantine",
+            "ignored",
+        ],
         lambda a: [
             a.source,
             a.address,
@@ -85,6 +102,7 @@ def mail_state(args: argparse.Namespace) -> int:
             str(a.waiting),
             str(a.failed),
             f"{a.quarantined} ({a.floods} flood)" if a.floods else str(a.quarantined),
+            a.ignored_text(),
         ],
     )
 
