@@ -104,18 +104,16 @@ def sizes(conn: imaplib.IMAP4, after: int) -> dict[int, int]:
 
 def fetch_header(conn: imaplib.IMAP4, uid: int) -> bytes:
     """The message's header only, without setting its \\Seen flag."""
-    status, data = conn.uid("FETCH", str(uid), "(BODY.PEEK[HEADER])")
-    if status != "OK":
-        raise MailServerError(f"UID FETCH {uid} failed: {_text(data)}")
-    for entry in data:
-        if isinstance(entry, tuple) and len(entry) == 2:
-            return bytes(entry[1])
-    return b""
+    return _peek(conn, uid, "HEADER") or b""
 
 
 def fetch_raw(conn: imaplib.IMAP4, uid: int) -> bytes | None:
     """The whole message, without setting its \\Seen flag; None when it is gone."""
-    status, data = conn.uid("FETCH", str(uid), "(BODY.PEEK[])")
+    return _peek(conn, uid, "")
+
+
+def _peek(conn: imaplib.IMAP4, uid: int, section: str) -> bytes | None:
+    status, data = conn.uid("FETCH", str(uid), f"(BODY.PEEK[{section}])")
     if status != "OK":
         raise MailServerError(f"UID FETCH {uid} failed: {_text(data)}")
     for entry in data:
