@@ -30,8 +30,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import queue
 import random
 import statistics
+import subprocess
 import sys
 import time
 from collections.abc import Iterator
@@ -294,34 +296,14 @@ def take_large(path: Path) -> dict[str, Any]:
 SERVE_INTERVAL = 30  # seconds: far above the goal, so only IDLE can meet it
 
 
-async def idle_latency(runs: int) -> dict[str, float]:
-    """Median and p95 of APPEND to the ticket on an open inbox, with `serve` waiting in IDLE."""
-    import asyncio
+def start_serve(location: str) -> tuple[subprocess.Popen[str], queue.Queue[str]]:
+    """`ticketty serve` as ada on `location` (the mailbox's password in its environment),
+    and its log lines as they come."""
     import os
-    import queue
-    import signal
-    import subprocess
-    import tempfile
     import threading
 
-    from access import Gate
-    from access.bootstrap import create_first_admin
-    from bench.__main__ import FrameClock, timed_app
-    from bench.live import p95
-    from screens.inbox import InboxScreen
-    from store.db import connect
-    from tests.mail_servers import PASSWORD, start_dovecot, stop_dovecot
-    from tests.mail_support import customer_mail
-    from tests.tui_support import settle
-    from tui.ticket_list import TicketList
+    from tests.mail_servers import PASSWORD
 
-    dovecot = start_dovecot()
-    folder = tempfile.TemporaryDirectory(prefix="ticketty-bench-idle-")
-    location = str(Path(folder.name) / "help.db")
-    db = connect(location, create=True)
-    create_first_admin(db, "ada", "Ada")
-    gate = Gate(db, "ada")
-    gate.add_source("Support", "email", address="support@shop.example", imap=dovecot.url("bench"))
     serve = subprocess.Popen(
         [sys.executable, "-m", "ticketty", "--db", location, "--user", "ada", "serve",
          "--interval", str(SERVE_INTERVAL)],
@@ -335,6 +317,34 @@ async def idle_latency(runs: int) -> dict[str, float]:
             log.put(line)
 
     threading.Thread(target=read_log, daemon=True).start()
+    return serve, log
+
+
+async def idle_latency(runs: int) -> dict[str, float]:
+    """Median and p95 of APPEND to the ticket on an open inbox, with `serve` waiting in IDLE."""
+    import asyncio
+    import signal
+    import tempfile
+
+    from access import Gate
+    from access.bootstrap import create_first_admin
+    from bench.__main__ import FrameClock, timed_app
+    from bench.live import p95
+    from screens.inbox import InboxScreen
+    from store.db import connect
+    from tests.mail_servers import start_dovecot, stop_dovecot
+    from tests.mail_support import customer_mail
+    from tests.tui_support import settle
+    from tui.ticket_list import TicketList
+
+    dovecot = start_dovecot()
+    folder = tempfile.TemporaryDirectory(prefix="ticketty-bench-idle-")
+    location = str(Path(folder.name) / "help.db")
+    db = connect(location, create=True)
+    create_first_admin(db, "ada", "Ada")
+    gate = Gate(db, "ada")
+    gate.add_source("Support", "email", address="support@shop.example", imap=dovecot.url("bench"))
+    serve, log = start_serve(location)
     frames = FrameClock()
 
     Timed = timed_app(frames)
@@ -351,7 +361,8 @@ async def idle_latency(runs: int) -> dict[str, float]:
                 subject = f"Parcel {run} missing"
 
                 def on_top(subject: str = subject) -> bool:
-                    row = tickets.current_row()
+                    # The first row: the cursor stays on the ticket it was on.
+                    row = tickets.row_at(0)
                     return row is not None and row.subject == subject
 
                 frames.expect(on_top)
@@ -373,18 +384,14 @@ async def idle_latency(runs: int) -> dict[str, float]:
 def reply_latency(runs: int) -> dict[str, float]:
     """Median and p95 from an agent's reply committed to the SMTP server holding it, with
     `serve --interval 30` running (its sender woken by the change signal)."""
-    import os
-    import queue
     import signal
-    import subprocess
     import tempfile
-    import threading
 
     from access import Gate
     from access.bootstrap import create_first_admin
     from bench.live import p95
     from store.db import connect
-    from tests.mail_servers import PASSWORD, run_smtp, start_dovecot, stop_dovecot
+    from tests.mail_servers import run_smtp, start_dovecot, stop_dovecot
     from tests.mail_support import customer_mail
 
     servers = ExitStack()
@@ -405,19 +412,7 @@ def reply_latency(runs: int) -> dict[str, float]:
     )
     number = gate.take_mail(gate.mail_source("Support"), customer_mail(), "bench").ticket
     assert number is not None
-    serve = subprocess.Popen(
-        [sys.executable, "-m", "ticketty", "--db", location, "--user", "ada", "serve",
-         "--interval", str(SERVE_INTERVAL)],
-        stderr=subprocess.PIPE, text=True,
-        env={**os.environ, "TICKETTY_MAIL_PASSWORD_SUPPORT": PASSWORD},
-    )  # fmt: skip
-    log: queue.Queue[str] = queue.Queue()
-
-    def read_log() -> None:
-        for line in serve.stderr or ():
-            log.put(line)
-
-    threading.Thread(target=read_log, daemon=True).start()
+    serve, log = start_serve(location)
     samples: list[float] = []
     arrived = smtp.recorder.arrived
     try:
