@@ -392,6 +392,8 @@ class TicketDetailScreen(TickettyScreen[None]):
         """Send a text written having seen `seen`: only a change since that makes it wrong
         stops it (the gate's rule)."""
         write = self.gate.reply if kind == "reply" else self.gate.note
+        if not self.app.gate_calls.begin():
+            return  # the app has ended: the draft is kept
         try:
             posted = self.app.draft_keeper.send(
                 (self.number, kind), lambda: write(self.number, text, seen=seen)
@@ -400,6 +402,8 @@ class TicketDetailScreen(TickettyScreen[None]):
             conflict = isinstance(exc, Conflict)
             self.post_message(self.Sent(kind, describe_error(exc), conflict=conflict))
             return
+        finally:
+            self.app.gate_calls.end()
         self.post_message(self.Sent(kind, posted=posted))
 
     def on_ticket_detail_screen_sent(self, message: Sent) -> None:

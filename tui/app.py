@@ -8,6 +8,7 @@ command palette and the help show only actions they hold; the gate refuses the r
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from collections.abc import Callable, Iterable
 from datetime import datetime
@@ -22,9 +23,11 @@ from textual.screen import Screen
 
 from access import AccessError, Gate, UnknownPerson
 from access.views import INBOX_DEFAULT, TicketRow
+from store.db import WRITE_TIMEOUT
 from store.models import utcnow
 from tui.config import Config
 from tui.drafts import DraftKeeper, SafeQuestion, quit_question
+from tui.gate_calls import GateCalls
 from tui.live import LiveChange, OthersChanged, SessionEnded, Watcher
 from tui.presence import PresenceKeeper
 from tui.safe_text import one_line
@@ -98,6 +101,7 @@ class TickettyApp(App[int]):
         self.draft_keeper = DraftKeeper(self, gate, self._run_quietly)
         self.drafts = self.draft_keeper.texts
         self.presence: PresenceKeeper | None = None  # once the app runs (it keeps a timer)
+        self.gate_calls = GateCalls()
 
     def on_mount(self) -> None:
         self.set_keymap(self.config.keymap)
@@ -108,8 +112,9 @@ class TickettyApp(App[int]):
         # for the app's workers to finish would wait for ever.
         threading.Thread(target=self.watcher.run, name="ticketty-live", daemon=True).start()
 
-    def on_unmount(self) -> None:
+    async def on_unmount(self) -> None:
         self.watcher.stop()
+        await asyncio.to_thread(self.gate_calls.close, WRITE_TIMEOUT)
 
     def on_live_change(self, message: LiveChange) -> None:
         """Others changed something: new permissions first, then every open screen. The
@@ -175,6 +180,8 @@ class TickettyApp(App[int]):
         the app keeps running."""
 
         def work_in_thread() -> None:
+            if not self.gate_calls.begin():
+                return
             try:
                 result = call()
             except UnknownPerson as exc:
@@ -187,6 +194,8 @@ class TickettyApp(App[int]):
                 if failed is not None:
                     self.call_from_thread(failed, exc)
                 return
+            finally:
+                self.gate_calls.end()
             if done is not None:
                 self.call_from_thread(done, result)
 
