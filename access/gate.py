@@ -70,7 +70,7 @@ class GateBase:
         Public methods are the product's operations, and each checks its right (or, like
         `grants`, is about the person themselves); the plumbing they share (`_writing`,
         `_record`, `_require`, ...) is private, so that nobody outside the gate writes an audit
-        event or a change without a check. tests/test_gate_boundary.py calls each public
+        event or a change without a check. tests/access/test_gate_boundary.py calls each public
         method as a person without rights."""
         super().__init_subclass__(**kwargs)
         for name, member in list(vars(cls).items()):

@@ -12,8 +12,8 @@ from textual.widgets.selection_list import Selection
 
 from access.views import GroupCount, TicketQuery
 from tui.moving import MovingSelectionList
-from tui.safe_text import as_text
 from tui.screen import Action, TickettyModal
+from wording.safe_text import as_text
 
 NO_GROUP = -1  # SelectionList values must be hashable and not None-ambiguous
 

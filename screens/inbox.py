@@ -39,11 +39,11 @@ from tui.footer import KeyFooter
 from tui.inbox_summary import ORDER_LABELS, ListState, summary_items, wrap
 from tui.live import OthersChanged
 from tui.presence import MARKERS, PresenceReader
-from tui.safe_text import as_text, one_line
 from tui.screen import Action, TickettyScreen
 from tui.ticket_changes import apply_change, choose_value, still_to_do
 from tui.ticket_list import TicketList
 from tui.widgets import ChecklistModal, PickerModal, PromptModal
+from wording.safe_text import as_text, one_line
 
 
 def _present_views(present: dict[int, PresenceView]) -> list[PresenceView]:

@@ -12,8 +12,8 @@ from textual.containers import Vertical
 from textual.widget import Widget
 from textual.widgets import Checkbox, Input, Label, Select, TextArea
 
-from tui.safe_text import one_line
 from tui.screen import Action, TickettyModal
+from wording.safe_text import one_line
 
 # Terminals shorter than this get fields without borders (80x24 has room for the text then).
 COMPACT_BELOW = 40

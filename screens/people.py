@@ -12,9 +12,9 @@ from rich.text import Text
 from access.catalogue import PEOPLE_EDIT, ROLES_ASSIGN, TICKETS_VIEW_CONTACT
 from access.views import PersonView
 from tui.listing import ListingScreen, pairs
-from tui.safe_text import one_line
 from tui.screen import Action
 from tui.widgets import PromptModal
+from wording.safe_text import one_line
 
 SEARCH_LIMIT = 1000  # people a search lists at most
 

@@ -12,8 +12,8 @@ from rich.text import Text
 from access.catalogue import SOURCES_EDIT
 from access.views import QuarantineView
 from tui.listing import ListingScreen, pairs
-from tui.safe_text import one_line
 from tui.screen import Action
+from wording.safe_text import one_line
 
 if TYPE_CHECKING:
     from access.mail.intake import Taken

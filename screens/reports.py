@@ -12,8 +12,8 @@ from access.reports import PERIODS
 from access.views import WorkloadRow
 from tui.listing import ListingScreen, pairs
 from tui.screen import Action
-from tui.units import duration
 from tui.widgets import PickerModal
+from wording.units import duration
 
 
 class ReportsScreen(ListingScreen):

@@ -27,9 +27,9 @@ from access.vocabulary import SCOPE_TEXT, describe_scope
 from tui.footer import KeyFooter
 from tui.live import OthersChanged
 from tui.moving import MovingOptionList, MovingTree
-from tui.safe_text import as_text, one_line
 from tui.screen import Action, TickettyScreen
 from tui.widgets import ChecklistModal, ConfirmModal, PickerModal, PromptModal
+from wording.safe_text import as_text, one_line
 
 ALL_SOURCES = "*"
 

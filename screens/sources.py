@@ -17,9 +17,9 @@ from access.views import MailAccountView, SourceView
 from access.vocabulary import SOURCE_KINDS_TEXT
 from screens.quarantine import QuarantineScreen
 from tui.listing import ListingScreen, pairs
-from tui.safe_text import one_line
 from tui.screen import Action
 from tui.widgets import Field, FormModal
+from wording.safe_text import one_line
 
 
 class SourcesScreen(ListingScreen):

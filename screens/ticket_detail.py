@@ -52,15 +52,15 @@ from tui.app import describe_error
 from tui.audit_text import history_text
 from tui.composer import Composed, Composer, quoted
 from tui.drafts import SafeQuestion
-from tui.follow_up_text import follow_up_fields
 from tui.footer import KeyFooter
 from tui.live import OthersChanged
-from tui.mail_text import attachment_text, delivery_text, posted_text, route_text
-from tui.safe_text import as_text, one_line
 from tui.screen import Action, TickettyScreen
 from tui.ticket_changes import apply_change, choose_value
 from tui.ticket_watch import TicketWatch, ticket_watch_lines
 from tui.widgets import PickerModal, TextModal
+from wording.follow_up_text import follow_up_fields
+from wording.mail_text import attachment_text, delivery_text, posted_text, route_text
+from wording.safe_text import as_text, one_line
 
 
 class Conversation(VerticalScroll, inherit_bindings=False):

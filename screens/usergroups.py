@@ -12,9 +12,9 @@ from access.catalogue import USERGROUPS_EDIT, USERGROUPS_FIELDS, USERGROUPS_MEMB
 from access.views import GroupView, PersonView
 from screens.people import kind_of
 from tui.listing import ListingScreen, pairs
-from tui.safe_text import one_line
 from tui.screen import Action
 from tui.widgets import PromptModal
+from wording.safe_text import one_line
 
 
 class UsergroupsScreen(ListingScreen):

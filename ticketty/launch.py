@@ -8,11 +8,11 @@ from datetime import datetime
 import peewee
 
 from access import Gate
+from cli.output import EXIT_DATABASE, EXIT_USAGE, exit_code_of, fail
 from screens.inbox import InboxScreen
+from settings.config import Config, ConfigError, load_config
 from store.db import connect, describe_failure
 from tui.app import TickettyApp
-from tui.cli.output import EXIT_DATABASE, EXIT_USAGE, exit_code_of, fail
-from tui.config import Config, ConfigError, load_config
 
 
 def build_app(

@@ -12,7 +12,7 @@ from ticketty.collector import resting
 from ticketty.sealed import seal_under_ssh
 
 with resting():
-    from tui.cli import run
+    from cli import run
 
 
 def open_app(location: str, username: str) -> int:

@@ -23,15 +23,15 @@ from textual.screen import Screen
 
 from access import AccessError, Gate, UnknownPerson
 from access.views import INBOX_DEFAULT, TicketRow
+from settings.config import Config
 from store.db import WRITE_TIMEOUT
 from store.models import utcnow
-from tui.config import Config
 from tui.drafts import DraftKeeper, SafeQuestion, quit_question
 from tui.gate_calls import GateCalls
 from tui.live import LiveChange, OthersChanged, SessionEnded, Watcher
 from tui.presence import PresenceKeeper
-from tui.safe_text import one_line
 from tui.widgets import TextModal, key_table
+from wording.safe_text import one_line
 
 
 def describe_error(exc: BaseException) -> str:

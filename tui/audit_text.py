@@ -15,7 +15,7 @@ from rich.text import Text
 
 from access.views import AuditView
 from access.vocabulary import describe_scope
-from tui.safe_text import as_text, one_line
+from wording.safe_text import as_text, one_line
 
 QUOTE = 60  # characters of a quoted message
 

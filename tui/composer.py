@@ -16,7 +16,7 @@ from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import Label, Static, TextArea
 
-from tui.safe_text import as_text, visible
+from wording.safe_text import as_text, visible
 
 
 @dataclass(frozen=True)

@@ -20,8 +20,8 @@ from textual.timer import Timer
 from access import Gate
 from access.drafts import DraftView
 from access.views import Posted
-from tui.safe_text import one_line
 from tui.widgets import ConfirmModal
+from wording.safe_text import one_line
 
 # Seconds after the last key before the text is saved.
 SAVE_AFTER = 1.0

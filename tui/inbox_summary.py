@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from typing import NamedTuple
 
 from access.views import TicketQuery, ticket_reference
-from tui.safe_text import one_line
+from wording.safe_text import one_line
 
 MAX_LINES = 3
 SEPARATOR = " · "

@@ -18,9 +18,9 @@ from textual.widgets import DataTable, Header, Static
 from tui.footer import KeyFooter
 from tui.live import OthersChanged
 from tui.moving import MovingTable
-from tui.safe_text import as_text, one_line
 from tui.screen import Action, TickettyScreen
 from tui.widgets import ConfirmModal, PickerModal, PromptModal
+from wording.safe_text import as_text, one_line
 
 
 class ListingScreen(TickettyScreen[None]):

@@ -1,7 +1,7 @@
 """One way of moving in every list and tree of the app: `j`/`k` (and the arrows) a row, `g`/`G`
 (and `home`/`end`) the first and the last, `pgup`/`pgdn` a page. Every list widget the screens
 show is one of these, so the keys hold wherever a list has focus; a screen that gave one of
-these keys another meaning would shadow them, which `tests/test_moving.py` refuses.
+these keys another meaning would shadow them, which `tests/tui/test_moving.py` refuses.
 
 The bindings carry ids (`move.down`, ...), so the help lists them and a keymap can change them
 once for every list. The inbox's own list (`tui.ticket_list`) binds the same keys."""

@@ -16,9 +16,9 @@ from textual.notifications import SeverityLevel
 
 from access.views import Assignee, BulkOutcome, GroupView
 from access.vocabulary import TICKET_PRIORITIES, TICKET_STATUSES
-from tui.safe_text import one_line
 from tui.screen import TickettyScreen
 from tui.widgets import ConfirmModal, PickerModal
+from wording.safe_text import one_line
 
 UNASSIGN = "-"
 NO_GROUP = "-"

@@ -25,7 +25,7 @@ from textual.strip import Strip
 
 from access.views import TicketRow
 from tui.app import describe_error
-from tui.safe_text import one_line
+from wording.safe_text import one_line
 
 PAGE = 100
 CACHED_PAGES = 12

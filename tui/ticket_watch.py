@@ -18,7 +18,7 @@ from access.presence import LEFT, OPEN, PresenceView
 from tui.composer import Composed
 from tui.drafts import DraftKeeper, drafts_line
 from tui.presence import PresenceReader, presence_line
-from tui.safe_text import as_text
+from wording.safe_text import as_text
 
 if TYPE_CHECKING:
     from collections.abc import Callable

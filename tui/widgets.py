@@ -18,7 +18,7 @@ from textual.widgets.option_list import Option
 from textual.widgets.selection_list import Selection
 
 from tui.moving import MovingOptionList, MovingSelectionList
-from tui.safe_text import as_text, one_line
+from wording.safe_text import as_text, one_line
 
 
 class ConfirmModal(ModalScreen[bool]):

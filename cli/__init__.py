@@ -1,0 +1,105 @@
+"""The `ticketty` command line: admin commands for scripts, one module per noun.
+
+Every command acts as `--user` through the access gate, so the command line can do exactly what
+the person could do in the app, and every change lands in the audit log. With no subcommand it
+opens the app through `open_app`, handed in by the entry point (`ticketty.main`): the command
+line imports no Textual, so a script's `ticketty tickets list` starts fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sqlite3
+import sys
+from collections.abc import Callable, Sequence
+
+import peewee
+
+from access import NoChange
+from access.errors import NoSuchPerson
+from cli import access, audit, groups, mail, people, reports, roles, setup, sources, tickets
+from cli.command import Commands, UsageParser, shared_options, username
+from cli.output import (
+    EXIT_BROKEN_PIPE,
+    EXIT_DATABASE,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_PERSON,
+    EXIT_USAGE,
+    CommandError,
+    exit_code_of,
+    fail,
+)
+from store.db import describe_failure, resolve_location
+from wording.safe_text import one_line
+
+AppOpener = Callable[[str, str], int]
+"""Runs the app on a database location as a username; returns the exit code."""
+
+NOUNS = (setup, people, roles, groups, sources, mail, access, tickets, reports, audit)
+
+
+def build_parser(
+    open_app: AppOpener, words: Sequence[str] | None = None
+) -> argparse.ArgumentParser:
+    """The parser; given the command line's `words`, only the nouns among them get their
+    subcommands built (`Commands`), the others are listed by name."""
+    parser = UsageParser(
+        prog="ticketty",
+        parents=[shared_options(None)],
+        description="A helpdesk that lives in the terminal.",
+    )
+
+    def app(args: argparse.Namespace) -> int:
+        if not (sys.stdin.isatty() and sys.stdout.isatty()):
+            raise CommandError(
+                "ticketty needs a terminal; use a subcommand for scripts", EXIT_USAGE
+            )
+        return open_app(resolve_location(args.db), username(args))
+
+    parser.set_defaults(handler=app)
+    commands = Commands(
+        parser, "command", required=False, words=None if words is None else frozenset(words)
+    )
+    for noun in NOUNS:
+        noun.register(commands)
+    return parser
+
+
+def _undecodable(argument: str) -> bool:
+    """True for an argument whose bytes were not UTF-8 (Python keeps them as lone surrogates)."""
+    return any("\udc80" <= ch <= "\udcff" for ch in argument)
+
+
+def run(argv: Sequence[str] | None, open_app: AppOpener) -> int:
+    """Parse, run the handler, and turn a refusal into one line and its exit code."""
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    if any(_undecodable(a) for a in arguments):
+        return fail("an argument is not valid UTF-8 text", EXIT_USAGE)
+    args = build_parser(open_app, arguments).parse_args(arguments)
+    try:
+        code: int = args.handler(args)
+        sys.stdout.flush()  # a closed pipe shows here, not at exit
+    except KeyboardInterrupt:
+        return fail("interrupted; nothing half-done was written", EXIT_INTERRUPTED)
+    except BrokenPipeError:
+        # The reader stopped early (`| head -1`): nothing more to say, and nowhere to say it.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE
+    except UnicodeError:
+        return fail("the input is not valid UTF-8 text", EXIT_USAGE)
+    except (peewee.DatabaseError, sqlite3.DatabaseError) as exc:
+        return fail(describe_failure(resolve_location(args.db), exc), EXIT_DATABASE)
+    except NoSuchPerson as exc:
+        return fail(f"{exc}; name a person with --user (or TICKETTY_USER)", EXIT_PERSON)
+    except NoChange as exc:  # already as asked: a script carries on
+        print(one_line(str(exc)))
+        return EXIT_OK
+    except Exception as exc:
+        known = exit_code_of(exc)
+        if known is None:
+            raise
+        return fail(str(exc), known)
+    return code

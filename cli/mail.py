@@ -1,0 +1,218 @@
+"""`ticketty mail` and `ticketty serve`: taking customers' mail in and delivering replies.
+
+Each runs as `--user`, who needs `sources.edit`; the mailbox passwords come from the
+environment or the secrets file (README, "Customers by e-mail"), never from the command line.
+What reads mail files, the wire and the progress bar are imported by the commands that use them,
+so that every other command starts without them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import socket
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+from access import Gate
+from access.errors import InvalidInput
+from access.mail.accounts import SecretMissing
+from access.mail.floods import FloodLimit
+from access.mail.intake import Oversized
+from cli.command import Commands, open_gate
+from cli.output import CommandError, bounded_int, print_listing
+from settings.config import ConfigError, load_config
+from store.models import Source
+from wording.safe_text import one_line
+
+MAX_INTERVAL = 7 * 86400  # a week between passes; IDLE takes mail as it comes meanwhile
+
+log = logging.getLogger("ticketty.mail")
+
+
+def register(commands: Commands) -> None:
+    mail = commands.noun("mail", help="take customers' e-mail in, deliver replies")
+    p = mail.add("import", import_files, help="take messages from files: .eml, Maildir, mbox")
+    p.add_argument("--source", required=True)
+    p.add_argument("paths", nargs="+", type=Path, metavar="PATH")
+    p.add_argument("--quiet", action="store_true", help="no line per message")
+    p = mail.add("fetch", fetch, help="one pass over the IMAP folders")
+    p.add_argument("--source", help="only this source")
+    p.add_argument(
+        "--since-now",
+        action="store_true",
+        help="a first fetch leaves the messages already in the mailbox and takes mail from now on",
+    )
+    p.add_argument(
+        "--all", action="store_true", help="a first fetch takes every message already there"
+    )
+    p = mail.add("send", send, help="deliver the replies that are due")
+    p.add_argument("--source", help="only this source")
+    quarantine = mail.noun("quarantine", help="messages that could not be taken in")
+    quarantine.add("list", list_quarantine).add_argument("--json", action="store_true")
+    quarantine.add("retry", retry_quarantined).add_argument("id", type=bounded_int)
+    quarantine.add(
+        "discard", discard_quarantined, help="delete quarantined messages for good"
+    ).add_argument("id", type=bounded_int, nargs="+")
+    p = commands.add("serve", serve, help="fetch and send in a loop until stopped (SIGTERM)")
+    p.add_argument("--interval", type=float, default=10.0, help="seconds between passes")
+
+
+def _mail_gate(args: argparse.Namespace) -> Gate:
+    """The gate, with the attachment and message size limits and the flood limit of the
+    config file."""
+    gate = open_gate(args)
+    try:
+        config = load_config()
+    except ConfigError as exc:
+        raise CommandError(str(exc)) from exc
+    gate.attachment_limit = config.attachment_limit_bytes
+    gate.message_limit = config.message_limit_bytes
+    gate.flood_limit = FloodLimit(config.flood_messages, config.flood_minutes)
+    return gate
+
+
+def _say(line: str) -> None:
+    print(one_line(line), flush=True)
+
+
+def import_files(args: argparse.Namespace) -> int:
+    from rich.progress import BarColumn, DownloadColumn, Progress, TimeElapsedColumn
+
+    from access.mail.files import messages_in, size_of, size_of_mail
+
+    gate = _mail_gate(args)
+    source = gate.mail_source(args.source)
+    report: Callable[[str], None] = (lambda _line: None) if args.quiet else _say
+    columns = ("{task.description}", BarColumn(), DownloadColumn(), TimeElapsedColumn())
+    with Progress(*columns, transient=True, disable=not sys.stderr.isatty()) as bar:
+        task = bar.add_task("importing", total=size_of(args.paths))
+
+        def messages() -> Iterator[tuple[str, bytes | Oversized]]:
+            for path in args.paths:
+                for origin, raw in messages_in(path, gate.message_limit):
+                    bar.advance(task, size_of_mail(raw))
+                    yield origin, raw
+
+        counts = gate.import_messages(source, messages(), report)
+    summary = ", ".join(f"{n} {outcome}" for outcome, n in sorted(counts.items()))
+    print(f"imported into {source.name}: {summary or 'no messages'}")
+    return 0
+
+
+def fetch(args: argparse.Namespace) -> int:
+    """Every source with an IMAP server is fetched, whatever another one does: a send-only
+    source is skipped with a line (an error when it is the one named), a source whose server
+    fails is one line on stderr. The exit code is 1 when any source could not be fetched,
+    after all the others were."""
+    if args.since_now and args.all:
+        raise CommandError("--since-now and --all are two different choices; give one")
+    first = "now" if args.since_now else "all" if args.all else ""
+    gate = _mail_gate(args)
+    sources = gate.open_mail_sources(args.source)
+    send_only = [s for s in sources if not gate.fetches(s)]
+    if args.source is not None and send_only:
+        raise CommandError(
+            f"{args.source} is send-only (no IMAP server); add one with sources edit"
+        )
+    for source in send_only:
+        _say(f"{source.name}: send-only (no IMAP server); skipped")
+    failures = _each_source(gate, args.source, lambda s: gate.fetch(s, _say, first))
+    if failures:
+        print(
+            f"ticketty: {failures} source(s) could not be fetched; the others were", file=sys.stderr
+        )
+    return 1 if failures else 0
+
+
+def send(args: argparse.Namespace) -> int:
+    """Exits 1 when a server could not be used (its replies wait) or a reply was not
+    delivered (refused for good, or to be tried again): nothing went wrong only when every
+    reply due was sent."""
+    gate = _mail_gate(args)
+    undelivered = 0
+
+    def send_source(source: Source) -> None:
+        nonlocal undelivered
+        deliveries = gate.send(source, _say)
+        undelivered += sum(1 for d in deliveries if d.state != "sent")
+
+    failures = _each_source(gate, args.source, send_source)
+    return 1 if failures or undelivered else 0
+
+
+def _each_source(gate: Gate, name: str | None, work: Callable) -> int:
+    """Run `work` on each source; a source whose server fails is one line, the others go on."""
+    from access.mail.transport import MailServerError
+
+    failures = 0
+    for source in gate.open_mail_sources(name):
+        try:
+            work(source)
+        except (MailServerError, SecretMissing, InvalidInput) as exc:
+            print(f"ticketty: {one_line(source.name)}: {one_line(str(exc))}", file=sys.stderr)
+            failures += 1
+    return failures
+
+
+def list_quarantine(args: argparse.Namespace) -> int:
+    return print_listing(
+        args.json,
+        open_gate(args).quarantined(),
+        ["id", "source", "received", "origin", "bytes", "reason"],
+        lambda h: [
+            str(h.id),
+            h.source,
+            f"{h.received_at:%Y-%m-%d %H:%M}",
+            h.origin,
+            str(h.size),
+            h.reason,
+        ],
+    )
+
+
+def retry_quarantined(args: argparse.Namespace) -> int:
+    taken = _mail_gate(args).retry_quarantined(args.id)
+    print(one_line(taken.describe()))
+    return 1 if taken.outcome == "quarantined" else 0
+
+
+def discard_quarantined(args: argparse.Namespace) -> int:
+    gate = open_gate(args)
+    for quarantine_id in args.id:
+        gate.discard_quarantined(quarantine_id)
+        print(f"discarded {quarantine_id}")
+    return 0
+
+
+def serve(args: argparse.Namespace) -> int:
+    """Fetch and send until SIGTERM or Ctrl-C; each IMAP source's new mail is taken as soon as
+    its server announces it (IDLE, a connection per source), else every `--interval`
+    seconds."""
+    from access.mail.service import MailService
+
+    if not 0 < args.interval <= MAX_INTERVAL:  # also refuses nan and inf
+        raise CommandError(f"--interval is a number of seconds above zero, up to {MAX_INTERVAL}")
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stderr, force=True
+    )
+    gate = _mail_gate(args)
+    gate.open_mail_sources()  # refuses a person without sources.edit before anything starts
+    wake, stop = socket.socketpair()
+
+    def on_signal(_signum: int, _frame: object) -> None:
+        wake.send(b"x")
+
+    previous = {s: signal.signal(s, on_signal) for s in (signal.SIGTERM, signal.SIGINT)}
+    log.info("serving; stop with SIGTERM")
+    try:
+        MailService(gate, args.interval, lambda line: log.info(one_line(line))).run(stop)
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+        wake.close()
+        stop.close()
+    log.info("stopped")
+    return 0

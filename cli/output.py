@@ -1,0 +1,121 @@
+"""What every command prints: tables, JSON, the one line of a failure, and the exit codes."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, TypeVar
+
+from access import AccessError, Conflict, UnknownPerson
+from store.db import DatabaseError
+from wording.safe_text import one_line
+
+Record = TypeVar("Record")
+
+EXIT_OK = 0
+EXIT_REFUSED = 1
+EXIT_USAGE = 2
+EXIT_DATABASE = 3
+EXIT_PERSON = 4
+EXIT_CONFLICT = 5
+EXIT_INTERRUPTED = 130
+EXIT_BROKEN_PIPE = 141  # as a shell reports a command ended by SIGPIPE
+
+
+class CommandError(Exception):
+    """A refusal of the command line itself (not the gate's), with its exit code."""
+
+    def __init__(self, message: str, code: int = EXIT_REFUSED) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+_EXIT_CODES: tuple[tuple[type[Exception], int], ...] = (
+    (UnknownPerson, EXIT_PERSON),
+    (Conflict, EXIT_CONFLICT),
+    (AccessError, EXIT_REFUSED),
+    (DatabaseError, EXIT_DATABASE),
+)
+
+
+def exit_code_of(exc: Exception) -> int | None:
+    """The exit code of a refusal, bad input or database error; None for anything else (a bug,
+    which should show its traceback)."""
+    if isinstance(exc, CommandError):
+        return exc.code
+    return next((code for kind, code in _EXIT_CODES if isinstance(exc, kind)), None)
+
+
+# Characters JSON leaves raw that a terminal acts on or that reorder text: DEL, the C1 controls
+# (U+009B starts an escape sequence like ESC [), and the bidi embeddings, overrides and isolates.
+_UNSAFE_IN_JSON = re.compile("[\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def to_json(value: Any) -> str:
+    """JSON with every control and bidi character escaped (`\\u009b`), so piping it to a
+    terminal is as safe as the plain output. Outside strings JSON has none, so escaping them
+    wherever they stand keeps it valid."""
+    text = json.dumps(value, ensure_ascii=False, indent=2, default=str)
+    return _UNSAFE_IN_JSON.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+def plain(value: Any) -> Any:
+    """A gate's record as JSON data: each record (a named tuple) an object by field, nested
+    ones too, other tuples lists; anything else as it is."""
+    if isinstance(value, tuple) and hasattr(value, "_asdict"):
+        return {name: plain(item) for name, item in value._asdict().items()}
+    if isinstance(value, tuple | list):
+        return [plain(item) for item in value]
+    return value
+
+
+def print_json(value: Any) -> None:
+    print(to_json(value))
+
+
+def bounded_int(text: str) -> int:
+    """An argparse type: an integer a database column can hold (64 bits, signed)."""
+    try:
+        number = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if not -(2**63) <= number < 2**63:
+        raise argparse.ArgumentTypeError(f"{text} is too large")
+    return number
+
+
+def print_table(rows: Sequence[Sequence[str]], headers: Sequence[str]) -> None:
+    """Columns padded to their widest cell; every cell on one line, made safe."""
+    cells = [[one_line(str(c)) for c in row] for row in [headers, *rows]]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
+    for row in cells:
+        print("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
+
+
+def print_listing(
+    as_json: bool,
+    records: Iterable[Record],
+    headers: Sequence[str],
+    cells: Callable[[Record], Sequence[str]],
+    json_of: Callable[[Record], Any] = plain,
+) -> int:
+    """What a `list` command prints: every record as JSON (`--json`), otherwise a table of
+    each record's cells."""
+    if as_json:
+        print_json([json_of(record) for record in records])
+    else:
+        print_table([cells(record) for record in records], headers)
+    return EXIT_OK
+
+
+def yes_no(value: bool) -> str:
+    return "yes" if value else "no"
+
+
+def fail(message: str, code: int) -> int:
+    """One line on stderr; the exit code to return."""
+    print(f"ticketty: {one_line(message)}", file=sys.stderr)
+    return code

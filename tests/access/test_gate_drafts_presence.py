@@ -1,0 +1,193 @@
+"""Drafts and presence through the gate, on both backends: a draft is its writer's alone and
+only on a ticket they may still write on; presence tells nobody about a ticket they cannot see,
+wakes other sessions' live feeds when it changes, and not when it only beats."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import peewee
+import pytest
+
+from access import Gate, NotFound, PermissionDenied
+from access.live import ChangeFeed
+from access.views import TicketQuery
+from store.models import Draft, Presence, Ticket, utcnow
+from store.schema import LATEST, MIGRATIONS
+from tests.access.test_gate_statements import statements
+
+
+def shared_ticket(gate_for: Callable[[str], Gate]) -> int:
+    """A ticket tom, ola and ali (Allegro PL only) all may work on."""
+    ali = gate_for("ali")
+    rows = ali.list_tickets(TicketQuery(), limit=100)
+    return next(r.number for r in rows if "tickets.reply" in ali.allowed_on(r.number))
+
+
+def hidden_from_ali(gate_for: Callable[[str], Gate]) -> int:
+    """A ticket tom works on that ali cannot see."""
+    ali_sees = {r.number for r in gate_for("ali").list_tickets(TicketQuery(), limit=1000)}
+    rows = gate_for("tom").list_tickets(TicketQuery(), limit=200)
+    return next(r.number for r in rows if r.number not in ali_sees)
+
+
+def test_migration_8_makes_the_drafts_and_presence(demo_db: peewee.Database) -> None:
+    assert 8 in dict(MIGRATIONS) and LATEST >= 8
+    assert Draft.table_exists() and Presence.table_exists()
+
+
+def test_a_draft_is_saved_replaced_and_read_back_by_its_writer_only(
+    gate_for: Callable[[str], Gate],
+) -> None:
+    number = shared_ticket(gate_for)
+    tom, ola, ali = gate_for("tom"), gate_for("ola"), gate_for("ali")
+    tom.save_draft(number, "reply", "Dear Jan,")
+    tom.save_draft(number, "reply", "Dear Jan, your parcel left today.")
+    tom.save_draft(number, "note", "check the courier")
+    mine = tom.drafts_on(number)
+    assert {k: d.body for k, d in mine.items()} == {
+        "reply": "Dear Jan, your parcel left today.",
+        "note": "check the courier",
+    }
+    assert [(d.ticket, d.kind) for d in tom.my_drafts()] == [(number, "note"), (number, "reply")]
+    # Nobody else reads them, even on a ticket they work on themselves.
+    assert ola.drafts_on(number) == {} and ola.my_drafts() == []
+    assert ali.drafts_on(number) == {} and ali.my_drafts() == []
+    assert Draft.select().count() == 2  # one row per person, ticket and kind
+
+
+def test_saving_a_draft_is_one_statement_after_the_grants(
+    demo_db: peewee.Database, gate_for: Callable[[str], Gate], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    number = shared_ticket(gate_for)
+    tom = gate_for("tom")
+    tom.save_draft(number, "reply", "first")
+    with statements(demo_db, monkeypatch) as run:
+        tom.save_draft(number, "reply", "second")
+    writes = [sql for sql in run if sql.lstrip().upper().startswith("INSERT")]
+    assert len(writes) == 1 and len(run) <= 2, "\n".join(run)  # the grants, the upsert
+    assert "AUDIT_EVENT" not in " ".join(run).upper()  # scratch is not audited
+
+
+def test_a_draft_needs_the_ticket_and_the_right_to_write_it(
+    gate_for: Callable[[str], Gate],
+) -> None:
+    hidden = hidden_from_ali(gate_for)
+    with pytest.raises(NotFound):
+        gate_for("ali").save_draft(hidden, "reply", "hello")
+    with pytest.raises(PermissionDenied):
+        gate_for("vic").save_draft(hidden, "reply", "view-only")  # vic sees, may not reply
+    assert Draft.select().count() == 0
+
+
+def test_a_draft_on_a_ticket_no_longer_seen_stays_unread(gate_for: Callable[[str], Gate]) -> None:
+    number = shared_ticket(gate_for)
+    ali = gate_for("ali")
+    ali.save_draft(number, "reply", "kept")
+    elsewhere = Ticket.select(Ticket.source).where(Ticket.number == hidden_from_ali(gate_for))
+    Ticket.update(source=elsewhere, assignee=None).where(Ticket.number == number).execute()
+    assert ali.drafts_on(number) == {} and ali.my_drafts() == []
+    assert Draft.get().body == "kept"
+    with pytest.raises(NotFound):
+        ali.save_draft(number, "reply", "more")
+
+
+def test_a_sent_reply_deletes_its_draft_and_an_empty_text_discards_it(
+    gate_for: Callable[[str], Gate],
+) -> None:
+    number = shared_ticket(gate_for)
+    tom, ola = gate_for("tom"), gate_for("ola")
+    tom.save_draft(number, "reply", "Your parcel left today.")
+    tom.save_draft(number, "note", "courier called")
+    ola.save_draft(number, "reply", "ola's own")
+    tom.reply(number, "Your parcel left today.")
+    assert set(tom.drafts_on(number)) == {"note"}  # the note stays; ola's reply too
+    assert set(ola.drafts_on(number)) == {"reply"}
+    tom.save_draft(number, "note", "   ")
+    assert tom.drafts_on(number) == {}
+    ola.discard_draft(number, "reply")
+    assert ola.drafts_on(number) == {}
+
+
+def test_a_deactivated_persons_drafts_stay_and_nobody_reads_them(
+    gate_for: Callable[[str], Gate],
+) -> None:
+    number = shared_ticket(gate_for)
+    gate_for("tom").save_draft(number, "reply", "half a sentence")
+    gate_for("ada").set_active("tom", False)
+    assert Draft.get().body == "half a sentence"
+    assert gate_for("ada").my_drafts() == [] and gate_for("ada").drafts_on(number) == {}
+    gate_for("ada").set_active("tom", True)
+    assert gate_for("tom").drafts_on(number)["reply"].body == "half a sentence"
+
+
+def test_presence_is_shown_only_to_people_who_see_the_ticket(
+    gate_for: Callable[[str], Gate],
+) -> None:
+    hidden = hidden_from_ali(gate_for)
+    shared = shared_ticket(gate_for)
+    tom, ola, ali = gate_for("tom"), gate_for("ola"), gate_for("ali")
+    tom.be_on_ticket(hidden, "reply")
+    tom.be_on_ticket(shared, "open")
+    assert [(p.username, p.state) for p in ola.others_on(hidden)] == [("tom", "reply")]
+    assert set(ola.others_present()) == {hidden, shared}
+    # ali cannot see #hidden: nothing about it, not by number, not in the inbox's markers.
+    assert ali.others_on(hidden) == []
+    assert set(ali.others_present()) == {shared}
+    assert tom.others_on(hidden) == []  # one's own presence is not "someone else"
+    with pytest.raises(NotFound):
+        ali.be_on_ticket(hidden, "open")
+    with pytest.raises(PermissionDenied):
+        gate_for("vic").be_on_ticket(hidden, "reply")  # vic may look, not write
+
+
+def test_a_note_being_written_shows_as_open_to_who_may_not_read_notes(
+    gate_for: Callable[[str], Gate],
+) -> None:
+    number = shared_ticket(gate_for)
+    gate_for("tom").be_on_ticket(number, "note")
+    assert [p.state for p in gate_for("ola").others_on(number)] == ["note"]
+    vic = gate_for("vic")
+    assert "tickets.view_notes" not in vic.capabilities()
+    assert [p.state for p in vic.others_on(number)] == ["open"]
+
+
+def test_presence_expires_and_leaving_removes_it(gate_for: Callable[[str], Gate]) -> None:
+    number = shared_ticket(gate_for)
+    tom, ola = gate_for("tom"), gate_for("ola")
+    tom.be_on_ticket(number, "open")
+    assert tom.still_on_ticket(number)
+    Presence.update(seen_at=utcnow().replace(year=2000)).execute()  # a killed session
+    assert ola.others_on(number) == []
+    tom.be_on_ticket(number, "open")
+    assert [p.username for p in ola.others_on(number)] == ["tom"]
+    tom.be_on_ticket(number, "")
+    assert ola.others_on(number) == [] and not tom.still_on_ticket(number)
+
+
+def test_a_presence_change_wakes_another_feed_and_a_heartbeat_does_not(
+    gate_for: Callable[[str], Gate],
+) -> None:
+    number = shared_ticket(gate_for)
+    tom, ola = gate_for("tom"), gate_for("ola")
+    feed = ChangeFeed(own=ola.own_changes)
+    try:
+        feed.poll(wait=0.2)  # the first poll of a feed always reads
+        tom.be_on_ticket(number, "reply")
+        changes = wait_for_changes(feed)
+        assert changes is not None and changes.presence and not changes.tickets
+        tom.still_on_ticket(number)
+        assert feed.poll(wait=0.3) is None  # a heartbeat: nothing to read again
+        asked = feed.asked
+        assert feed.poll(wait=0.3) is None and feed.asked == asked + 1
+    finally:
+        feed.close()
+
+
+def wait_for_changes(feed: ChangeFeed) -> Any:
+    for _ in range(100):
+        changes = feed.poll(wait=0.2)
+        if changes is not None:
+            return changes
+    return None
