@@ -1,5 +1,7 @@
 """Who may see and do what: the permission catalogue, a person's grants, and the gate."""
 
+import peewee
+
 from access.audit_log import AuditLog
 from access.bulk import Assignees, BulkTickets
 from access.drafts import Drafts
@@ -15,6 +17,7 @@ from access.errors import (
 )
 from access.explain import Explanation
 from access.mail.desk import MailDesk
+from access.me import Myself
 from access.people import PeopleAdmin
 from access.presence import PresenceDesk
 from access.reports import Reports
@@ -24,23 +27,29 @@ from access.tickets import TicketDesk
 from access.usergroups import UsergroupAdmin
 
 
-class Gate(
-    TicketDesk,
-    BulkTickets,
-    Assignees,
-    PeopleAdmin,
-    RoleAdmin,
-    UsergroupAdmin,
-    SourceAdmin,
-    AuditLog,
-    Explanation,
-    Reports,
-    MailDesk,
-    Drafts,
-    PresenceDesk,
-):
+class Gate(TicketDesk, BulkTickets, Assignees, MailDesk):
     """Everything one person may ask of Ticketty. Build one per person:
-    `Gate(db, "ada")`; it raises `UnknownPerson` for an unknown or inactive name."""
+    `Gate(db, "ada")`; it raises `UnknownPerson` for an unknown or inactive name.
+
+    Its parts, each over the gate's session (`access.request`): `gate.me` (the person's own
+    grants), `gate.people`, `gate.roles`, `gate.groups` (usergroups and custom fields),
+    `gate.sources`, `gate.audit`, `gate.explain`, `gate.reports`, `gate.drafts`,
+    `gate.presence`. The ticket desk, the bulk changes and the mail desk are still joined by
+    inheritance (`gate.get_ticket`, `gate.assign`, `gate.fetch`, ...)."""
+
+    def __init__(self, db: peewee.Database, username: str) -> None:
+        super().__init__(db, username)
+        session = self._session
+        self.me = Myself(session)
+        self.people = PeopleAdmin(session)
+        self.roles = RoleAdmin(session)
+        self.groups = UsergroupAdmin(session)
+        self.sources = SourceAdmin(session)
+        self.audit = AuditLog(session)
+        self.explain = Explanation(session)
+        self.reports = Reports(session)
+        self.drafts = Drafts(session)
+        self.presence = PresenceDesk(session)
 
 
 __all__ = [

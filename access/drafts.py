@@ -19,8 +19,8 @@ import peewee
 from access import scope
 from access.catalogue import TICKETS_NOTE, TICKETS_REPLY, PermissionKey
 from access.errors import InvalidInput, NotFound, PermissionDenied
-from access.gate import GateBase
 from access.grants import Grants
+from access.request import Part
 from store.models import Draft, Ticket, utcnow
 from store.rows import tuple_rows
 
@@ -55,18 +55,18 @@ def drop_sent_draft(person_id: int, number: int, permission: PermissionKey) -> N
     ).execute()
 
 
-class Drafts(GateBase):
-    """The caller's own drafts."""
+class Drafts(Part):
+    """`gate.drafts`: the caller's own drafts."""
 
     def save_draft(self, number: int, kind: str, body: str) -> None:
         """Keep `body` as the caller's draft of `kind` on ticket `number` (an empty text is no
         draft: it deletes the one kept). One upsert, whose SELECT carries the rights."""
         if not body.strip():
-            self.discard_draft(number, kind)
+            self._discard(self._open().grants(), number, kind)
             return
         if len(body) > MAX_DRAFT:
             raise InvalidInput(f"the message is longer than {MAX_DRAFT} characters")
-        grants = self.grants()
+        grants = self._open().grants()
         row = Ticket.select(
             peewee.Value(grants.person_id),
             Ticket.number,
@@ -91,7 +91,10 @@ class Drafts(GateBase):
     def discard_draft(self, number: int, kind: str) -> bool:
         """Delete the caller's draft of `kind` on `number`, if the ticket is still theirs to
         see; whether there was one."""
-        grants = self.grants()
+        return self._discard(self._open().grants(), number, kind)
+
+    @staticmethod
+    def _discard(grants: Grants, number: int, kind: str) -> bool:
         may_write(grants, kind)  # a known kind
         if not Ticket.select().where((Ticket.number == number) & scope.visible(grants)).exists():
             raise NotFound(f"no ticket #{number}")
@@ -114,7 +117,7 @@ class Drafts(GateBase):
         return self._own_drafts(peewee.SQL("1 = 1"))
 
     def _own_drafts(self, where: peewee.ColumnBase) -> list[DraftView]:
-        grants = self.grants()
+        grants = self._open().grants()
         kinds = [(Draft.kind == kind) & may_write(grants, kind) for kind in DRAFT_KINDS]
         query = (
             Draft.select(Draft.ticket, Draft.kind, Draft.body, Draft.saved_at)
@@ -124,7 +127,8 @@ class Drafts(GateBase):
         )
         return [DraftView(*row) for row in tuple_rows(query)]
 
-    def _draft_refused(self, grants: Grants, number: int, kind: str) -> Exception:
+    @staticmethod
+    def _draft_refused(grants: Grants, number: int, kind: str) -> Exception:
         if not Ticket.select().where((Ticket.number == number) & scope.visible(grants)).exists():
             return NotFound(f"no ticket #{number}")
         permission = DRAFT_KINDS[kind]

@@ -13,8 +13,8 @@ from access.catalogue import (
     known,
 )
 from access.errors import InvalidInput, NotFound, UnknownPerson
-from access.gate import GateBase
 from access.grants import Grants, RoleGrant, read_grants
+from access.request import Part, Request
 from access.tickets import parse_number
 from access.views import Holder, Reason
 from access.vocabulary import describe_scope
@@ -36,12 +36,15 @@ def describe_role_scope(role: RoleGrant) -> str:
     return describe_scope(role.ticket_scope, role.all_sources, names)
 
 
-class Explanation(GateBase):
-    def _subject(self, username: str | None) -> Grants:
+class Explanation(Part):
+    """`gate.explain`: why a person sees a ticket or holds a right, and who holds one."""
+
+    @staticmethod
+    def _subject(request: Request, username: str | None) -> Grants:
         """The grants of the person being explained: oneself, or another with `roles.list`."""
-        if username is None or username == self.username:
-            return self.grants()
-        self._require(ROLES_LIST)
+        if username is None or username == request.username:
+            return request.grants()
+        request.require(ROLES_LIST)
         grants = read_grants(Person.username == username)
         if grants is None:
             raise UnknownPerson(f"no person named {username!r}")
@@ -56,10 +59,10 @@ class Explanation(GateBase):
 
         The asker must see the ticket themselves: explaining cannot probe hidden numbers."""
         number = parse_number(number)
-        mine = self.grants()
-        if not self._holds(number, scope.visible(mine)):
+        request = self._open()
+        if not self._holds(number, scope.visible(request.grants())):
             raise NotFound(f"no ticket #{number}")
-        grants = self._subject(username)
+        grants = self._subject(request, username)
         ticket = Ticket.get_by_id(number)
         reasons: list[Reason] = []
         if not self._holds(number, scope.not_archived(grants)):
@@ -103,11 +106,12 @@ class Explanation(GateBase):
         if permission not in PERMISSIONS:
             raise InvalidInput(f"unknown permission {permission!r}")
         key = known(permission)
+        request = self._open()
         if number is not None:
             number = parse_number(number)
-            if not self._holds(number, scope.visible(self.grants())):
+            if not self._holds(number, scope.visible(request.grants())):
                 raise NotFound(f"no ticket #{number}")
-        grants = self._subject(username)
+        grants = self._subject(request, username)
         reasons = []
         for role in grants.roles_with(key):
             covers = scope.role_covers(role, grants) & scope.visible(grants)
@@ -135,7 +139,7 @@ class Explanation(GateBase):
 
     def who(self, permission: str) -> list[Holder]:
         """Active people who hold `permission`, each with the role or supervised group."""
-        self._require(ROLES_LIST)
+        self._open().require(ROLES_LIST)
         if permission not in PERMISSIONS:
             raise InvalidInput(f"unknown permission {permission!r}")
         from store.models import Role

@@ -8,9 +8,10 @@ from access.catalogue import PEOPLE_EDIT, PEOPLE_LIST
 from access.contact import contact_column, contact_readable
 from access.delegation import RightsGuard, exceeds, grants_of
 from access.errors import InvalidInput, NoChange, PermissionDenied
-from access.gate import GateBase
 from access.grants import Grants
 from access.lookup import person_named
+from access.request import Part
+from access.roles import check_role_editors_remain
 from access.validation import checked_name, checked_username, validate_field_value
 from access.versions import bump
 from access.views import PersonView
@@ -18,7 +19,9 @@ from store.models import Person, PersonRole, Role
 from store.rows import selected
 
 
-class PeopleAdmin(GateBase):
+class PeopleAdmin(Part):
+    """`gate.people`: the people who work in Ticketty or write to it."""
+
     @staticmethod
     def _people(grants: Grants) -> peewee.ModelSelect[Person]:
         """People, each with whether this person may read their contact data
@@ -40,7 +43,7 @@ class PeopleAdmin(GateBase):
         )
 
     def list_people(self, *, include_inactive: bool = True) -> list[PersonView]:
-        grants = self._require(PEOPLE_LIST)
+        grants = self._open().require(PEOPLE_LIST)
         query = self._people(grants).order_by(Person.username)
         if not include_inactive:
             query = query.where(Person.active == True)  # noqa: E712
@@ -53,7 +56,7 @@ class PeopleAdmin(GateBase):
         `text`, and the e-mail only for someone who may see contact data (without that right
         an address is never matched, so a search cannot reveal one). Each with their roles,
         which tell staff from customers."""
-        grants = self._require(PEOPLE_LIST)
+        grants = self._open().require(PEOPLE_LIST)
         text = text.strip()
         query = self._people(grants)
         if not include_inactive:
@@ -80,18 +83,19 @@ class PeopleAdmin(GateBase):
     def add_person(
         self, username: str, display_name: str, *, email: str = "", phone: str = ""
     ) -> None:
-        self._require(PEOPLE_EDIT)
+        request = self._open()
+        request.require(PEOPLE_EDIT)
         checked_username(username)
         display_name = checked_name(display_name, "display name")
         email = validate_field_value("email", email, False, "the e-mail")
         phone = validate_field_value("phone", phone, False, "the phone")
-        with self._writing():
+        with request.writing():
             if Person.get_or_none(Person.username == username):
                 raise InvalidInput(f"{username} already exists")
             person = Person.create(
                 username=username, display_name=display_name, email=email, phone=phone
             )
-            self._record(
+            request.record(
                 "person.add",
                 "person",
                 person.id,
@@ -107,7 +111,8 @@ class PeopleAdmin(GateBase):
         phone: str | None = None,
         expected_version: int | None = None,
     ) -> None:
-        grants = self._require(PEOPLE_EDIT)
+        request = self._open()
+        grants = request.require(PEOPLE_EDIT)
         changes: dict[peewee.Field, str] = {}
         if display_name is not None:
             changes[Person.display_name] = checked_name(display_name, "display name")
@@ -115,24 +120,26 @@ class PeopleAdmin(GateBase):
             changes[Person.email] = validate_field_value("email", email, False, "the e-mail")
         if phone is not None:
             changes[Person.phone] = validate_field_value("phone", phone, False, "the phone")
-        with self._writing():
+        with request.writing():
             person = person_named(username)
             if exceeds(grants_of(person.id), grants):
                 raise PermissionDenied(
-                    f"{self.username} cannot edit {username}, who holds more than {self.username}"
+                    f"{request.username} cannot edit {username}, who holds more than "
+                    f"{request.username}"
                 )
             if all(getattr(person, f.name) == v for f, v in changes.items()):
                 raise NoChange(f"{username} is already so; nothing changed")
             bump(person, expected_version, username)
-            self._update_recorded(person, changes, "person.edit", "person")
+            request.update_recorded(person, changes, "person.edit", "person")
 
     def set_active(
         self, username: str, active: bool, *, expected_version: int | None = None
     ) -> None:
         """Deactivate (or reactivate) a person: they cannot start the app, a session of theirs
         ends; tickets stay."""
-        grants = self._require(PEOPLE_EDIT)
-        with self._writing():
+        request = self._open()
+        grants = request.require(PEOPLE_EDIT)
+        with request.writing():
             person = person_named(username)
             if person.active == active:
                 state = "active" if active else "deactivated"
@@ -143,7 +150,7 @@ class PeopleAdmin(GateBase):
                 grants, what=f"{verb} {username}", gives=active, takes=not active
             ).watch([person.id])
             Person.update(active=active).where(Person.id == person.id).execute()
-            self._record(
+            request.record(
                 "person.activate" if active else "person.deactivate",
                 "person",
                 person.id,
@@ -151,4 +158,4 @@ class PeopleAdmin(GateBase):
                 after={"active": active},
             )
             guard.verify()
-            self._check_role_editors_remain()
+            check_role_editors_remain()

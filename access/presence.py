@@ -21,8 +21,8 @@ from access import scope
 from access.catalogue import TICKETS_VIEW, TICKETS_VIEW_NOTES
 from access.drafts import may_write
 from access.errors import InvalidInput, NotFound, PermissionDenied
-from access.gate import GateBase
 from access.grants import Grants
+from access.request import Part
 from store.models import Person, Presence, Ticket, utcnow
 from store.rows import tuple_rows
 
@@ -46,8 +46,8 @@ def next_seq() -> peewee.SelectQuery:
     return Presence.select(peewee.fn.COALESCE(peewee.fn.MAX(Presence.seq), 0) + 1)
 
 
-class PresenceDesk(GateBase):
-    """Where the caller is, and who else is where the caller may look."""
+class PresenceDesk(Part):
+    """`gate.presence`: where the caller is, and who else is where the caller may look."""
 
     def be_on_ticket(self, number: int, state: str) -> None:
         """The caller has ticket `number` open (`open`), is writing a `reply` or `note` on it,
@@ -55,9 +55,10 @@ class PresenceDesk(GateBase):
         leaving needs nothing (it only takes away what is known of the caller)."""
         if state not in STATES:
             raise InvalidInput(f"{state!r} is not a presence (open, reply, note or nothing)")
-        grants = self.grants()
+        request = self._open()
+        grants = request.grants()
         now = utcnow()
-        with self._writing():
+        with request.writing():
             if state == LEFT:
                 self._leave(grants, number)
                 return
@@ -109,7 +110,7 @@ class PresenceDesk(GateBase):
         """The heartbeat: the caller is still on ticket `number` (one statement after the
         grants; it moves only `seen_at`, so it wakes nobody).
         False when they are not there, or may no longer open it."""
-        grants = self.grants()
+        grants = self._open().grants()
         visible = Ticket.select(Ticket.number).where(
             (Ticket.number == number) & scope.may(grants, TICKETS_VIEW)
         )
@@ -140,7 +141,7 @@ class PresenceDesk(GateBase):
         return shown
 
     def _others(self, where: peewee.ColumnBase, limit: int | None = None) -> list[PresenceView]:
-        grants = self.grants()
+        grants = self._open().grants()
         notes = scope.may(grants, TICKETS_VIEW_NOTES)
         # A note being written shows as an open ticket to whoever may not read notes.
         state = peewee.Case(
@@ -168,7 +169,8 @@ class PresenceDesk(GateBase):
         )
         return [PresenceView(*row) for row in tuple_rows(query)]
 
-    def _presence_refused(self, grants: Grants, number: int) -> Exception:
+    @staticmethod
+    def _presence_refused(grants: Grants, number: int) -> Exception:
         if not Ticket.select().where((Ticket.number == number) & scope.visible(grants)).exists():
             return NotFound(f"no ticket #{number}")
         return PermissionDenied(f"{grants.username} may not be shown on ticket #{number}")

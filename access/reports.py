@@ -11,7 +11,7 @@ import peewee
 from access import scope
 from access.catalogue import REPORTS_OWN, REPORTS_TEAM
 from access.errors import InvalidInput, PermissionDenied
-from access.gate import GateBase
+from access.request import Part
 from access.views import WorkloadRow
 from access.vocabulary import OPEN_STATUSES
 from store.models import Message, Person, Ticket, utcnow
@@ -21,19 +21,21 @@ from store.rows import dict_rows, tuple_rows
 PERIODS = (7, 30, 90, 365)
 
 
-class Reports(GateBase):
+class Reports(Part):
+    """`gate.reports`: figures per agent."""
+
     def workload(self, days: int = 30) -> list[WorkloadRow]:
         """Per agent: tickets open and assigned now; over the last `days`, replies written and
         the median time from a ticket's filing to the agent's first reply on it."""
         if not 1 <= days <= 3660:
             raise InvalidInput("the period is 1 to 3660 days")
-        grants = self.grants()
+        grants = self._open().grants()
         if grants.holds(REPORTS_TEAM):
             agents = None
         elif grants.holds(REPORTS_OWN):
             agents = [grants.person_id]
         else:
-            raise PermissionDenied(f"{self.username} lacks reports.own")
+            raise PermissionDenied(f"{grants.username} lacks reports.own")
         visible = scope.visible(grants)
         open_counts = (
             Ticket.select(Ticket.assignee, peewee.fn.COUNT(Ticket.number).alias("n"))

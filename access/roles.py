@@ -11,7 +11,6 @@ from collections.abc import Iterable
 from access.catalogue import ROLES_ASSIGN, ROLES_EDIT, ROLES_LIST
 from access.delegation import RightsGuard
 from access.errors import NoChange, PermissionDenied, StillHeld
-from access.gate import GateBase
 from access.grants import Grants
 from access.lookup import (
     person_named,
@@ -20,19 +19,23 @@ from access.lookup import (
     role_permissions,
     sources_named,
 )
+from access.request import Part, Request
 from access.validation import checked_name, checked_permissions, checked_ticket_scope
 from access.versions import bump, check_fresh
 from access.views import RoleView
 from store.models import Person, PersonRole, Role, RolePermission, RoleSource, Source
 
 
-class RoleAdmin(GateBase):
-    def _no_escalation(self, grants: Grants, permissions: Iterable[str], what: str) -> None:
+class RoleAdmin(Part):
+    """`gate.roles`: roles, their permissions and scopes, and who holds them."""
+
+    @staticmethod
+    def _no_escalation(grants: Grants, permissions: Iterable[str], what: str) -> None:
         missing = sorted(set(permissions) - grants.permissions)
         if missing:
             raise PermissionDenied(
-                f"{self.username} cannot give {what}: it holds {missing[0]}, which "
-                f"{self.username} does not"
+                f"{grants.username} cannot give {what}: it holds {missing[0]}, which "
+                f"{grants.username} does not"
             )
 
     @staticmethod
@@ -70,16 +73,20 @@ class RoleAdmin(GateBase):
         )
 
     def list_roles(self) -> list[RoleView]:
-        self._require(ROLES_LIST)
+        self._open().require(ROLES_LIST)
         return [self._role_view(r) for r in Role.select().order_by(Role.name)]
 
     def get_role(self, name: str) -> RoleView:
-        self._require(ROLES_LIST)
+        return self._get_role(self._open(), name)
+
+    def _get_role(self, request: Request, name: str) -> RoleView:
+        request.require(ROLES_LIST)
         return self._role_view(role_named(name))
 
     def grant_role(self, username: str, role_name: str) -> None:
-        grants = self._require(ROLES_ASSIGN)
-        with self._writing():
+        request = self._open()
+        grants = request.require(ROLES_ASSIGN)
+        with request.writing():
             person = person_named(username)
             role = role_named(role_name)
             self._no_escalation(grants, role_permissions(role.id), f"role {role.name}")
@@ -91,11 +98,12 @@ class RoleAdmin(GateBase):
             PersonRole.create(person=person.id, role=role.id)
             bump(person, None, username)
             guard.verify()
-            self._record("role.grant", "person", person.id, after={"role": role.name})
+            request.record("role.grant", "person", person.id, after={"role": role.name})
 
     def revoke_role(self, username: str, role_name: str) -> None:
-        grants = self._require(ROLES_ASSIGN)
-        with self._writing():
+        request = self._open()
+        grants = request.require(ROLES_ASSIGN)
+        with request.writing():
             person = person_named(username)
             role = role_named(role_name)
             self._no_escalation(grants, role_permissions(role.id), f"role {role.name}")
@@ -110,8 +118,8 @@ class RoleAdmin(GateBase):
                 raise NoChange(f"{username} does not hold {role.name}; nothing changed")
             bump(person, None, username)
             guard.verify()
-            self._record("role.revoke", "person", person.id, before={"role": role.name})
-            self._check_role_editors_remain()
+            request.record("role.revoke", "person", person.id, before={"role": role.name})
+            check_role_editors_remain()
 
     def create_role(
         self,
@@ -123,12 +131,33 @@ class RoleAdmin(GateBase):
         sources: Iterable[str] = (),
         ticket_scope: str = "all",
     ) -> None:
-        grants = self._require(ROLES_EDIT)
+        self._create_role(
+            self._open(),
+            name,
+            permissions,
+            description=description,
+            all_sources=all_sources,
+            sources=sources,
+            ticket_scope=ticket_scope,
+        )
+
+    def _create_role(
+        self,
+        request: Request,
+        name: str,
+        permissions: Iterable[str],
+        *,
+        description: str,
+        all_sources: bool,
+        sources: Iterable[str],
+        ticket_scope: str,
+    ) -> None:
+        grants = request.require(ROLES_EDIT)
         name = checked_name(name, "role name")
         permissions = checked_permissions(permissions)
         self._no_escalation(grants, permissions, f"role {name}")
         checked_ticket_scope(ticket_scope)
-        with self._writing():
+        with request.writing():
             require_free_name(Role.name, name, "role")
             role = Role.create(
                 name=name,
@@ -140,11 +169,13 @@ class RoleAdmin(GateBase):
                 RolePermission.create(role=role.id, permission=key)
             for source in sources_named(sources):
                 RoleSource.create(role=role.id, source=source.id)
-            self._record("role.create", "role", role.id, after=self._role_view(role)._asdict())
+            request.record("role.create", "role", role.id, after=self._role_view(role)._asdict())
 
     def copy_role(self, name: str, new_name: str) -> None:
-        view = self.get_role(name)
-        self.create_role(
+        request = self._open()
+        view = self._get_role(request, name)
+        self._create_role(
+            request,
             new_name,
             view.permissions,
             description=view.description,
@@ -154,18 +185,20 @@ class RoleAdmin(GateBase):
         )
 
     def rename_role(self, name: str, new_name: str, *, expected_version: int | None = None) -> None:
-        self._require(ROLES_EDIT)
+        request = self._open()
+        request.require(ROLES_EDIT)
         new_name = checked_name(new_name, "role name")
-        with self._writing():
-            self._rename(role_named(name), new_name, expected_version, "role", "role.rename")
+        with request.writing():
+            request.rename(role_named(name), new_name, expected_version, "role", "role.rename")
 
     def delete_role(
         self, name: str, *, even_if_held: bool = False, expected_version: int | None = None
     ) -> None:
         """Delete a role. One still held is deleted only when asked `even_if_held` (the
         command line's --force, the app's question), since its holders lose what it gives."""
-        grants = self._require(ROLES_EDIT)
-        with self._writing():
+        request = self._open()
+        grants = request.require(ROLES_EDIT)
+        with request.writing():
             role = role_named(name)
             check_fresh(role, expected_version, f"role {name}")
             before = self._role_view(role)
@@ -177,17 +210,18 @@ class RoleAdmin(GateBase):
             )
             Role.delete().where(Role.id == role.id).execute()
             guard.verify()
-            self._record("role.delete", "role", role.id, before=before._asdict())
-            self._check_role_editors_remain()
+            request.record("role.delete", "role", role.id, before=before._asdict())
+            check_role_editors_remain()
 
     def set_role_permissions(
         self, name: str, permissions: Iterable[str], *, expected_version: int | None = None
     ) -> int:
         """Replace a role's permissions; returns the role's new version. Only what the editor
         holds may be added or removed; `expected_version` refuses a save on a stale read."""
-        grants = self._require(ROLES_EDIT)
+        request = self._open()
+        grants = request.require(ROLES_EDIT)
         wanted = checked_permissions(permissions)
-        with self._writing():
+        with request.writing():
             role = role_named(name)
             current = role_permissions(role.id)
             check_fresh(role, expected_version, f"role {name}")
@@ -209,10 +243,10 @@ class RoleAdmin(GateBase):
                 RolePermission.create(role=role.id, permission=key)
             version = bump(role, expected_version, f"role {name}")
             guard.verify()
-            self._record(
+            request.record(
                 "role.permissions", "role", role.id, before=sorted(current), after=sorted(wanted)
             )
-            self._check_role_editors_remain()
+            check_role_editors_remain()
             return version
 
     def set_role_scope(
@@ -224,9 +258,10 @@ class RoleAdmin(GateBase):
         ticket_scope: str = "all",
         expected_version: int | None = None,
     ) -> None:
-        grants = self._require(ROLES_EDIT)
+        request = self._open()
+        grants = request.require(ROLES_EDIT)
         checked_ticket_scope(ticket_scope)
-        with self._writing():
+        with request.writing():
             role = role_named(name)
             bump(role, expected_version, f"role {name}")
             before = self._role_view(role)
@@ -242,7 +277,7 @@ class RoleAdmin(GateBase):
             for source in chosen:
                 RoleSource.create(role=role.id, source=source.id)
             guard.verify()
-            self._record(
+            request.record(
                 "role.scope",
                 "role",
                 role.id,
@@ -265,3 +300,19 @@ def _within(all_sources: bool, sources: set[str], ticket_scope: str, role: RoleV
     sources_within = role.all_sources or (not all_sources and sources <= set(role.sources))
     scope_within = ticket_scope == role.ticket_scope or role.ticket_scope == "all"
     return sources_within and scope_within
+
+
+def check_role_editors_remain() -> None:
+    """The last active person able to edit roles cannot lose that right. Call inside the
+    transaction after the change; raising rolls it back."""
+    holders = (
+        Person.select(Person.id)
+        .join(PersonRole)
+        .join(RolePermission, on=(RolePermission.role == PersonRole.role))
+        .where((RolePermission.permission == ROLES_EDIT) & (Person.active == True))  # noqa: E712
+        .count()
+    )
+    if holders == 0:
+        raise PermissionDenied(
+            "this would leave nobody able to edit roles; give roles.edit to someone else first"
+        )

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Protocol
+
 import peewee
 
 from access.catalogue import SOURCES_ARCHIVED, SOURCES_EDIT, SOURCES_LIST, PermissionKey
 from access.delegation import RightsGuard
 from access.errors import InvalidInput, NoChange, PermissionDenied
-from access.gate import GateBase
 from access.grants import Grants
 from access.lookup import require_free_name, source_named
 from access.mail.accounts import (
@@ -18,6 +19,7 @@ from access.mail.accounts import (
     secret_refusal,
 )
 from access.mail.floods import FLOOD_REASON
+from access.request import Part
 from access.validation import checked_name
 from access.versions import bump
 from access.views import MailAccountView, SourceView
@@ -41,18 +43,31 @@ def covers_source(grants: Grants, permission: PermissionKey, source_id: int) -> 
     )
 
 
-def require_on_source(gate: GateBase, permission: PermissionKey, source: Source) -> Grants:
+class Asker(Protocol):
+    """Whoever asks: a request (`access.request.Request`), or the gate for the parts joined to
+    it by inheritance."""
+
+    username: str
+
+    def grants(self) -> Grants: ...
+
+
+def require_on_source(asker: Asker, permission: PermissionKey, source: Source) -> Grants:
     """`permission` on a scope that covers `source` (a mailbox is its source's, not every
     holder's of `sources.edit` somewhere)."""
-    grants = gate._require(permission)
+    grants = asker.grants()
+    if not grants.holds(permission):
+        raise PermissionDenied(f"{asker.username} lacks {permission}")
     if not covers_source(grants, permission, source.id):
-        raise PermissionDenied(f"{gate.username} lacks {permission} on source {source.name}")
+        raise PermissionDenied(f"{asker.username} lacks {permission} on source {source.name}")
     return grants
 
 
-class SourceAdmin(GateBase):
+class SourceAdmin(Part):
+    """`gate.sources`: where tickets come from, their mail accounts, and archiving them."""
+
     def list_sources(self) -> list[SourceView]:
-        self._require(SOURCES_LIST)
+        self._open().require(SOURCES_LIST)
         return [
             SourceView(s.id, s.name, s.kind, s.archived, s.version)
             for s in Source.select().order_by(Source.name)
@@ -69,7 +84,8 @@ class SourceAdmin(GateBase):
     ) -> None:
         """A new source; an e-mail source given an `address` gets its mail account in the
         same change."""
-        self._require(SOURCES_EDIT)
+        request = self._open()
+        request.require(SOURCES_EDIT)
         name = checked_name(name, "source name")
         if kind not in SOURCE_KINDS:
             raise InvalidInput(f"unknown source kind {kind!r}; one of {', '.join(SOURCE_KINDS)}")
@@ -78,14 +94,14 @@ class SourceAdmin(GateBase):
             if kind != "email":
                 raise InvalidInput("only an e-mail source has an address and mail servers")
             account = _account_values(address or "", imap, smtp)
-        with self._writing():
+        with request.writing():
             require_free_name(Source.name, name, "source")
             _require_own_secret_key(name)
             source = Source.create(name=name, kind=kind)
             if account is not None:
                 MailAccount.create(source=source.id, **account, **_secrets_for(account))
             after = {"name": name, "kind": kind, **(account or {})}
-            self._record("source.add", "source", source.id, after=after)
+            request.record("source.add", "source", source.id, after=after)
 
     def edit_mail_account(
         self,
@@ -102,10 +118,11 @@ class SourceAdmin(GateBase):
         password stays with the server it was set for: after a server's host or user changes,
         it is not sent until someone with the right confirms it is the new server's
         (`confirm_mail_password`)."""
-        self._require(SOURCES_EDIT)
-        with self._writing():
+        request = self._open()
+        request.require(SOURCES_EDIT)
+        with request.writing():
             source = source_named(name)
-            require_on_source(self, SOURCES_EDIT, source)
+            require_on_source(request, SOURCES_EDIT, source)
             if source.kind != "email":
                 raise InvalidInput(f"{name} is a {source.kind} source, not an e-mail one")
             current = MailAccount.get_or_none(MailAccount.source == source.id)
@@ -128,16 +145,17 @@ class SourceAdmin(GateBase):
                 MailAccount.update({"ca_file": "", **values, **first}).where(
                     MailAccount.id == current.id
                 ).execute()
-            self._record("source.mail", "source", source.id, before=before, after=values)
+            request.record("source.mail", "source", source.id, before=before, after=values)
 
     def confirm_mail_password(self, name: str, *, expected_version: int | None = None) -> None:
         """Say that the password in the secrets file or the environment is the one of the
         servers the source's account names now: from here on it is sent to them. Needs
         `sources.edit` on a scope covering the source; audited with the servers."""
-        self._require(SOURCES_EDIT)
-        with self._writing():
+        request = self._open()
+        request.require(SOURCES_EDIT)
+        with request.writing():
             source = source_named(name)
-            require_on_source(self, SOURCES_EDIT, source)
+            require_on_source(request, SOURCES_EDIT, source)
             account = MailAccount.get_or_none(MailAccount.source == source.id)
             if account is None:
                 raise InvalidInput(f"{name} has no mail account; set one with sources edit")
@@ -148,12 +166,12 @@ class SourceAdmin(GateBase):
             bump(source, expected_version, f"source {name}")
             MailAccount.update(now).where(MailAccount.id == account.id).execute()
             after = {"imap": now["imap_secret_for"], "smtp": now["smtp_secret_for"]}
-            self._record("source.password", "source", source.id, before=before, after=after)
+            request.record("source.password", "source", source.id, before=before, after=after)
 
     def mail_accounts(self) -> list[MailAccountView]:
         """Each e-mail source's account and state: last fetch, its error, replies waiting to
         go out or failed, messages in quarantine."""
-        self._require(SOURCES_LIST)
+        self._open().require(SOURCES_LIST)
         counts: dict[tuple[int, str], int] = {
             (s, st): n
             for s, st, n in tuple_rows(
@@ -193,22 +211,24 @@ class SourceAdmin(GateBase):
     def rename_source(
         self, name: str, new_name: str, *, expected_version: int | None = None
     ) -> None:
-        self._require(SOURCES_EDIT)
+        request = self._open()
+        request.require(SOURCES_EDIT)
         new_name = checked_name(new_name, "source name")
-        with self._writing():
+        with request.writing():
             source = source_named(name)
-            require_on_source(self, SOURCES_EDIT, source)
+            require_on_source(request, SOURCES_EDIT, source)
             _require_own_secret_key(new_name, source.id)
-            self._rename(source, new_name, expected_version, "source", "source.rename")
+            request.rename(source, new_name, expected_version, "source", "source.rename")
 
     def set_archived(
         self, name: str, archived: bool, *, expected_version: int | None = None
     ) -> None:
         """Archive or restore a source: needs `sources.archived` beside `sources.edit`, and
         may not change anyone's reach beyond the actor's own."""
-        grants = self._require(SOURCES_EDIT)
-        self._require(SOURCES_ARCHIVED, grants)
-        with self._writing():
+        request = self._open()
+        grants = request.require(SOURCES_EDIT)
+        request.require(SOURCES_ARCHIVED)
+        with request.writing():
             source = source_named(name)
             if source.archived == archived:
                 state = "archived" if archived else "open"
@@ -224,7 +244,7 @@ class SourceAdmin(GateBase):
             )
             guard.watch(p.id for p in Person.select(Person.id).where(Person.active == True))  # noqa: E712
             Source.update(archived=archived).where(Source.id == source.id).execute()
-            self._record(
+            request.record(
                 "source.archive" if archived else "source.restore",
                 "source",
                 source.id,

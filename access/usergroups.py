@@ -17,9 +17,9 @@ from access.catalogue import (
 )
 from access.delegation import Change, RightsGuard, but_not, grants_of
 from access.errors import InvalidInput, NoChange, NotFound, PermissionDenied
-from access.gate import GateBase
 from access.grants import Grants
 from access.lookup import field_named, person_named, require_free_name
+from access.request import Part, Request
 from access.tickets import fields_of_group
 from access.validation import checked_name, validate_field_value
 from access.versions import bump, changed_meanwhile, check_fresh, renamed_from
@@ -37,11 +37,13 @@ from store.models import (
 )
 
 
-class UsergroupAdmin(GateBase):
-    def _group(self, name: str, grants: Grants | None = None) -> Usergroup:
+class UsergroupAdmin(Part):
+    """`gate.groups`: usergroups, their members and supervisors, and the custom fields valued
+    per group."""
+
+    def _group(self, name: str, grants: Grants) -> Usergroup:
         """A group the person may see: all with `usergroups.list`, else their own groups."""
         group = Usergroup.get_or_none(Usergroup.name == name)
-        grants = grants or self.grants()
         if group is None:
             renamed = renamed_from(Usergroup, name)
             if renamed is not None and self._may_see(renamed, grants):
@@ -56,7 +58,7 @@ class UsergroupAdmin(GateBase):
 
     def list_groups(self) -> list[GroupView]:
         """All groups with `usergroups.list`; otherwise the groups the person belongs to."""
-        grants = self.grants()
+        grants = self._open().grants()
         query = Usergroup.select().order_by(Usergroup.name)
         if not grants.holds(USERGROUPS_LIST):
             query = query.where(Usergroup.id.in_(sorted(grants.groups) or [-1]))
@@ -86,25 +88,28 @@ class UsergroupAdmin(GateBase):
         ]
 
     def create_group(self, name: str, description: str = "") -> None:
-        self._require(USERGROUPS_EDIT)
+        request = self._open()
+        request.require(USERGROUPS_EDIT)
         name = checked_name(name, "group name")
-        with self._writing():
+        with request.writing():
             require_free_name(Usergroup.name, name, "usergroup")
             group = Usergroup.create(name=name, description=description)
-            self._record("group.create", "usergroup", group.id, after={"name": name})
+            request.record("group.create", "usergroup", group.id, after={"name": name})
 
     def rename_group(
         self, name: str, new_name: str, *, expected_version: int | None = None
     ) -> None:
-        grants = self._require(USERGROUPS_EDIT)
+        request = self._open()
+        grants = request.require(USERGROUPS_EDIT)
         new_name = checked_name(new_name, "group name")
-        with self._writing():
+        with request.writing():
             group = self._group(name, grants)
-            self._rename(group, new_name, expected_version, "usergroup", "group.rename")
+            request.rename(group, new_name, expected_version, "usergroup", "group.rename")
 
     def group_ticket_count(self, name: str) -> int:
         """The group's tickets the person sees, for the delete question."""
-        grants = self._require(USERGROUPS_EDIT)
+        request = self._open()
+        grants = request.require(USERGROUPS_EDIT)
         group = self._group(name, grants)
         return Ticket.select().where((Ticket.usergroup == group.id) & scope.visible(grants)).count()
 
@@ -117,8 +122,9 @@ class UsergroupAdmin(GateBase):
     ) -> int:
         """Delete a group; its tickets move to `move_tickets_to` or are left without a group.
         Returns how many tickets were moved."""
-        grants = self._require(USERGROUPS_EDIT)
-        with self._writing():
+        request = self._open()
+        grants = request.require(USERGROUPS_EDIT)
+        with request.writing():
             group = self._group(name, grants)
             check_fresh(group, expected_version, f"usergroup {name}")
             target = self._group(move_tickets_to, grants) if move_tickets_to else None
@@ -140,7 +146,7 @@ class UsergroupAdmin(GateBase):
                 .execute()
             )
             for number in numbers:
-                self._record(
+                request.record(
                     "ticket.move",
                     "ticket",
                     number,
@@ -149,7 +155,7 @@ class UsergroupAdmin(GateBase):
                     after=target.name if target else None,
                 )
             Usergroup.delete().where(Usergroup.id == group.id).execute()
-            self._record(
+            request.record(
                 "group.delete",
                 "usergroup",
                 group.id,
@@ -158,7 +164,8 @@ class UsergroupAdmin(GateBase):
             )
             return moved
 
-    def _may_move_all(self, grants: Grants, group: Usergroup, target: Usergroup | None) -> None:
+    @staticmethod
+    def _may_move_all(grants: Grants, group: Usergroup, target: Usergroup | None) -> None:
         """Deleting a group acts on each of its tickets: the actor needs `tickets.change_group`
         on every one, and nobody may gain through the move a right the actor lacks there.
         Checked before the move, on the tickets as they are: after it, a person's rights on a
@@ -168,7 +175,7 @@ class UsergroupAdmin(GateBase):
         beyond = but_not(in_group, scope.may(grants, TICKETS_CHANGE_GROUP))
         if Ticket.select(Ticket.number).where(beyond).exists():
             raise PermissionDenied(
-                f"{self.username} cannot {what}: it holds tickets {self.username} may not move"
+                f"{grants.username} cannot {what}: it holds tickets {grants.username} may not move"
             )
         links: list[type[GroupMember] | type[GroupSupervisor]] = [GroupMember, GroupSupervisor]
         related = {
@@ -193,6 +200,7 @@ class UsergroupAdmin(GateBase):
 
     def _membership(
         self,
+        request: Request,
         model: type[GroupMember] | type[GroupSupervisor],
         what: str,
         group_name: str,
@@ -200,8 +208,8 @@ class UsergroupAdmin(GateBase):
         add: bool,
         expected_version: int | None,
     ) -> None:
-        grants = self._require(USERGROUPS_MEMBERS)
-        with self._writing():
+        grants = request.require(USERGROUPS_MEMBERS)
+        with request.writing():
             group = self._group(group_name, grants)
             person = person_named(username)
             verb = "add" if add else "remove"
@@ -225,7 +233,7 @@ class UsergroupAdmin(GateBase):
                 model.delete().where(model.id == link.id).execute()
             bump(group, expected_version, f"usergroup {group.name}")
             guard.verify()
-            self._record(
+            request.record(
                 f"group.{what}.{'add' if add else 'remove'}",
                 "usergroup",
                 group.id,
@@ -233,12 +241,16 @@ class UsergroupAdmin(GateBase):
             )
 
     def add_member(self, group: str, username: str, *, expected_version: int | None = None) -> None:
-        self._membership(GroupMember, "member", group, username, True, expected_version)
+        self._membership(
+            self._open(), GroupMember, "member", group, username, True, expected_version
+        )
 
     def remove_member(
         self, group: str, username: str, *, expected_version: int | None = None
     ) -> None:
-        self._membership(GroupMember, "member", group, username, False, expected_version)
+        self._membership(
+            self._open(), GroupMember, "member", group, username, False, expected_version
+        )
 
     def add_supervisor(
         self,
@@ -252,46 +264,52 @@ class UsergroupAdmin(GateBase):
         holding no role) is refused: a supervisor views, replies to, assigns and closes the
         group's tickets, rights no customer should get by a slip. The channels ask first (the
         app a question, the command line `--customer`)."""
+        request = self._open()
         if not customer:
             person = Person.get_or_none(Person.username == username)
             if (
                 person is not None
                 and not PersonRole.select().where(PersonRole.person == person.id).exists()
             ):
-                self._require(USERGROUPS_MEMBERS)
+                request.require(USERGROUPS_MEMBERS)
                 raise InvalidInput(
                     f"{username} is a customer (holds no role): a supervisor of {group} views, "
                     "replies to, assigns and closes its tickets; say so to make them one "
                     "(--customer)"
                 )
-        self._membership(GroupSupervisor, "supervisor", group, username, True, expected_version)
+        self._membership(
+            request, GroupSupervisor, "supervisor", group, username, True, expected_version
+        )
 
     def remove_supervisor(
         self, group: str, username: str, *, expected_version: int | None = None
     ) -> None:
-        self._membership(GroupSupervisor, "supervisor", group, username, False, expected_version)
+        self._membership(
+            self._open(), GroupSupervisor, "supervisor", group, username, False, expected_version
+        )
 
     # --------------------------------------------------------- custom fields
 
     def list_fields(self, *, include_retired: bool = False) -> list[FieldDefinition]:
-        grants = self.grants()
+        grants = self._open().grants()
         if not (grants.holds(USERGROUPS_LIST) or grants.holds(USERGROUPS_FIELDS)):
-            raise PermissionDenied(f"{self.username} lacks usergroups.list")
+            raise PermissionDenied(f"{grants.username} lacks usergroups.list")
         query = CustomField.select().order_by(CustomField.position, CustomField.name)
         if not include_retired:
             query = query.where(CustomField.retired == False)  # noqa: E712
         return [FieldDefinition(f.name, f.kind, f.required, f.position, f.retired) for f in query]
 
     def define_field(self, name: str, kind: str = "text", *, required: bool = False) -> None:
-        self._require(USERGROUPS_FIELDS)
+        request = self._open()
+        request.require(USERGROUPS_FIELDS)
         name = checked_name(name, "field name", 60)
         if kind not in FIELD_KINDS:
             raise InvalidInput(f"unknown field kind {kind!r}; one of {', '.join(FIELD_KINDS)}")
-        with self._writing():
+        with request.writing():
             require_free_name(CustomField.name, name, "field")
             position = (CustomField.select(peewee.fn.MAX(CustomField.position)).scalar() or 0) + 1
             field = CustomField.create(name=name, kind=kind, required=required, position=position)
-            self._record(
+            request.record(
                 "field.define",
                 "field",
                 field.id,
@@ -307,7 +325,8 @@ class UsergroupAdmin(GateBase):
         retired: bool | None = None,
         position: int | None = None,
     ) -> None:
-        self._require(USERGROUPS_FIELDS)
+        request = self._open()
+        request.require(USERGROUPS_FIELDS)
         changes: dict[peewee.Field, object] = {}
         if new_name is not None:
             changes[CustomField.name] = checked_name(new_name, "field name", 60)
@@ -317,14 +336,15 @@ class UsergroupAdmin(GateBase):
             changes[CustomField.retired] = retired
         if position is not None:
             changes[CustomField.position] = position
-        with self._writing():
-            self._update_recorded(field_named(name), changes, "field.update", "field")
+        with request.writing():
+            request.update_recorded(field_named(name), changes, "field.update", "field")
 
     def set_field_value(
         self, group: str, field_name: str, value: str, *, expected_version: int | None = None
     ) -> None:
-        grants = self._require(USERGROUPS_FIELDS)
-        with self._writing():
+        request = self._open()
+        grants = request.require(USERGROUPS_FIELDS)
+        with request.writing():
             target = self._group(group, grants)
             field = field_named(field_name)
             if field.retired:
@@ -341,7 +361,7 @@ class UsergroupAdmin(GateBase):
                 ).execute()
             else:
                 CustomFieldValue.create(field=field.id, usergroup=target.id, value=value)
-            self._record(
+            request.record(
                 "group.field",
                 "usergroup",
                 target.id,
@@ -350,7 +370,7 @@ class UsergroupAdmin(GateBase):
             )
 
     def group_fields(self, group: str) -> tuple[FieldValue, ...]:
-        return fields_of_group(self._group(group).id)
+        return fields_of_group(self._group(group, self._open().grants()).id)
 
 
 def _as_group(groups: frozenset[int], target: Usergroup | None, group: Usergroup) -> frozenset[int]:

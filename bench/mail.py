@@ -213,7 +213,7 @@ def import_all(path: Path, database: Path) -> dict[str, Any]:
     db = connect(str(database), create=True)
     create_first_admin(db, "ada", "Ada")
     gate = Gate(db, "ada")
-    gate.add_source("Support", "email", address="support@shop.example")
+    gate.sources.add_source("Support", "email", address="support@shop.example")
     source = gate.mail_source("Support")
     tens: list[float] = []  # when each 10,000th message was read (taken: all before it)
     resident: list[float] = []  # MB, at every 2,000th message: flat when streamed
@@ -280,7 +280,7 @@ def take_large(path: Path) -> dict[str, Any]:
     db = connect(str(Path(folder.name) / "help.db"), create=True)
     create_first_admin(db, "ada", "Ada")
     gate = Gate(db, "ada")
-    gate.add_source("Support", "email", address="support@shop.example")
+    gate.sources.add_source("Support", "email", address="support@shop.example")
     source = gate.mail_source("Support")
     gate.message_limit = 2 * path.stat().st_size
     gate.attachment_limit = 2 * path.stat().st_size
@@ -343,7 +343,9 @@ async def idle_latency(runs: int) -> dict[str, float]:
     db = connect(location, create=True)
     create_first_admin(db, "ada", "Ada")
     gate = Gate(db, "ada")
-    gate.add_source("Support", "email", address="support@shop.example", imap=dovecot.url("bench"))
+    gate.sources.add_source(
+        "Support", "email", address="support@shop.example", imap=dovecot.url("bench")
+    )
     serve, log = start_serve(location)
     frames = FrameClock()
 
@@ -403,7 +405,7 @@ def reply_latency(runs: int) -> dict[str, float]:
     db = connect(location, create=True)
     create_first_admin(db, "ada", "Ada")
     gate = Gate(db, "ada")
-    gate.add_source(
+    gate.sources.add_source(
         "Support",
         "email",
         address="support@shop.example",

@@ -19,7 +19,7 @@ def register(commands: Commands) -> None:
 
 
 def who_holds(args: argparse.Namespace) -> int:
-    holders = open_gate(args).who(args.permission)
+    holders = open_gate(args).explain.who(args.permission)
     if not holders:
         print(f"nobody holds {args.permission}")
     for holder in holders:
@@ -31,12 +31,14 @@ def explain(args: argparse.Namespace) -> int:
     gate = open_gate(args)
     who = args.person or gate.username
     if args.permission:
-        reasons = gate.explain_permission(args.permission, number=args.ticket, username=args.person)
+        reasons = gate.explain.explain_permission(
+            args.permission, number=args.ticket, username=args.person
+        )
         if not reasons:
             on_ticket = f" on #{args.ticket}" if args.ticket else ""
             print(f"{who} does not hold {args.permission}{on_ticket}")
     elif args.ticket:
-        reasons = gate.explain_ticket(args.ticket, args.person)
+        reasons = gate.explain.explain_ticket(args.ticket, args.person)
         if not reasons:
             print(f"{who} does not see #{args.ticket}")
     else:

@@ -21,7 +21,7 @@ def register(commands: Commands) -> None:
 def verify(args: argparse.Namespace) -> int:
     from access.audit import verify_chain
 
-    open_gate(args).list_audit(limit=1)  # the gate checks audit.view
+    open_gate(args).audit.list_audit(limit=1)  # the gate checks audit.view
     broken = verify_chain()
     if broken is not None:
         raise CommandError(f"the audit log was altered at event {broken}")
@@ -32,7 +32,7 @@ def verify(args: argparse.Namespace) -> int:
 def list_events(args: argparse.Namespace) -> int:
     return print_listing(
         args.json,
-        open_gate(args).list_audit(person=args.person, ticket=args.ticket, limit=args.limit),
+        open_gate(args).audit.list_audit(person=args.person, ticket=args.ticket, limit=args.limit),
         ["id", "at", "who", "action", "target", "before", "after"],
         lambda e: [
             str(e.id),

@@ -46,7 +46,7 @@ def register(commands: Commands) -> None:
 def list_groups(args: argparse.Namespace) -> int:
     return print_listing(
         args.json,
-        open_gate(args).list_groups(),
+        open_gate(args).groups.list_groups(),
         ["usergroup", "supervisors", "members", "fields"],
         lambda g: [
             g.name,
@@ -58,12 +58,12 @@ def list_groups(args: argparse.Namespace) -> int:
 
 
 def create_group(args: argparse.Namespace) -> int:
-    open_gate(args).create_group(args.name)
+    open_gate(args).groups.create_group(args.name)
     return 0
 
 
 def rename_group(args: argparse.Namespace) -> int:
-    open_gate(args).rename_group(args.name, args.new)
+    open_gate(args).groups.rename_group(args.name, args.new)
     return 0
 
 
@@ -71,13 +71,13 @@ def delete_group(args: argparse.Namespace) -> int:
     """A group with tickets is deleted only when told where its tickets go."""
     gate = open_gate(args)
     if not args.move_tickets_to and not args.orphan_tickets:
-        count = gate.group_ticket_count(args.name)
+        count = gate.groups.group_ticket_count(args.name)
         if count:
             raise CommandError(
                 f"{args.name} has {count} tickets: add --move-tickets-to GROUP to move them, "
                 "or --orphan-tickets to leave them without a group"
             )
-    moved = gate.delete_group(args.name, move_tickets_to=args.move_tickets_to)
+    moved = gate.groups.delete_group(args.name, move_tickets_to=args.move_tickets_to)
     print(f"deleted {args.name}; {moved} tickets moved")
     return 0
 
@@ -86,29 +86,29 @@ def change_membership(args: argparse.Namespace) -> int:
     """add-member, remove-member, add-supervisor, remove-supervisor: the gate's method of the
     same name."""
     gate = open_gate(args)
-    getattr(gate, args.groups_action.replace("-", "_"))(args.group, args.username)
+    getattr(gate.groups, args.groups_action.replace("-", "_"))(args.group, args.username)
     return 0
 
 
 def add_supervisor(args: argparse.Namespace) -> int:
-    open_gate(args).add_supervisor(args.group, args.username, customer=args.customer)
+    open_gate(args).groups.add_supervisor(args.group, args.username, customer=args.customer)
     return 0
 
 
 def list_fields(args: argparse.Namespace) -> int:
     return print_listing(
         args.json,
-        open_gate(args).list_fields(include_retired=True),
+        open_gate(args).groups.list_fields(include_retired=True),
         ["field", "kind", "required", "retired"],
         lambda f: [f.name, f.kind, yes_no(f.required), yes_no(f.retired)],
     )
 
 
 def define_field(args: argparse.Namespace) -> int:
-    open_gate(args).define_field(args.name, args.kind, required=args.required)
+    open_gate(args).groups.define_field(args.name, args.kind, required=args.required)
     return 0
 
 
 def set_field(args: argparse.Namespace) -> int:
-    open_gate(args).set_field_value(args.group, args.field, args.value)
+    open_gate(args).groups.set_field_value(args.group, args.field, args.value)
     return 0

@@ -28,7 +28,7 @@ def register(commands: Commands) -> None:
 def list_people(args: argparse.Namespace) -> int:
     return print_listing(
         args.json,
-        open_gate(args).list_people(),
+        open_gate(args).people.list_people(),
         ["username", "name", "email", "phone", "active", "roles"],
         lambda p: [
             p.username,
@@ -42,34 +42,34 @@ def list_people(args: argparse.Namespace) -> int:
 
 
 def add_person(args: argparse.Namespace) -> int:
-    open_gate(args).add_person(
+    open_gate(args).people.add_person(
         args.username, args.name, email=args.email or "", phone=args.phone or ""
     )
     return 0
 
 
 def edit_person(args: argparse.Namespace) -> int:
-    open_gate(args).edit_person(
+    open_gate(args).people.edit_person(
         args.username, display_name=args.name, email=args.email, phone=args.phone
     )
     return 0
 
 
 def deactivate(args: argparse.Namespace) -> int:
-    open_gate(args).set_active(args.username, False)
+    open_gate(args).people.set_active(args.username, False)
     return 0
 
 
 def activate(args: argparse.Namespace) -> int:
-    open_gate(args).set_active(args.username, True)
+    open_gate(args).people.set_active(args.username, True)
     return 0
 
 
 def grant_role(args: argparse.Namespace) -> int:
-    open_gate(args).grant_role(args.username, args.role)
+    open_gate(args).roles.grant_role(args.username, args.role)
     return 0
 
 
 def revoke_role(args: argparse.Namespace) -> int:
-    open_gate(args).revoke_role(args.username, args.role)
+    open_gate(args).roles.revoke_role(args.username, args.role)
     return 0

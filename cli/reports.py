@@ -19,7 +19,7 @@ def register(commands: Commands) -> None:
 def workload(args: argparse.Namespace) -> int:
     return print_listing(
         args.json,
-        open_gate(args).workload(args.days),
+        open_gate(args).reports.workload(args.days),
         ["agent", "open assigned", f"replies {args.days}d", "median first reply"],
         lambda r: [
             r.username,

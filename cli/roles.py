@@ -56,7 +56,7 @@ def print_catalogue(args: argparse.Namespace) -> int:
 def list_roles(args: argparse.Namespace) -> int:
     return print_listing(
         args.json,
-        open_gate(args).list_roles(),
+        open_gate(args).roles.list_roles(),
         ["role", "permissions", "scope", "holders"],
         lambda r: [r.name, str(len(r.permissions)), scope_text(r), ", ".join(r.holders)],
         role_json,
@@ -64,7 +64,7 @@ def list_roles(args: argparse.Namespace) -> int:
 
 
 def show_role(args: argparse.Namespace) -> int:
-    role = open_gate(args).get_role(args.name)
+    role = open_gate(args).roles.get_role(args.name)
     if args.json:
         print_json(role_json(role))
         return 0
@@ -76,7 +76,7 @@ def show_role(args: argparse.Namespace) -> int:
 
 
 def create_role(args: argparse.Namespace) -> int:
-    open_gate(args).create_role(
+    open_gate(args).roles.create_role(
         args.name,
         args.permission or (),
         all_sources=not args.source,
@@ -87,19 +87,19 @@ def create_role(args: argparse.Namespace) -> int:
 
 
 def copy_role(args: argparse.Namespace) -> int:
-    open_gate(args).copy_role(args.name, args.new)
+    open_gate(args).roles.copy_role(args.name, args.new)
     return 0
 
 
 def rename_role(args: argparse.Namespace) -> int:
-    open_gate(args).rename_role(args.name, args.new)
+    open_gate(args).roles.rename_role(args.name, args.new)
     return 0
 
 
 def delete_role(args: argparse.Namespace) -> int:
     gate = open_gate(args)
     try:
-        gate.delete_role(args.name, even_if_held=args.force)
+        gate.roles.delete_role(args.name, even_if_held=args.force)
     except StillHeld as exc:
         raise CommandError(f"{exc}; add --force to delete it") from None
     return 0
@@ -107,33 +107,33 @@ def delete_role(args: argparse.Namespace) -> int:
 
 def permit(args: argparse.Namespace) -> int:
     gate = open_gate(args)
-    current = set(gate.get_role(args.name).permissions)
+    current = set(gate.roles.get_role(args.name).permissions)
     named = checked_permissions(args.permissions)
     if named <= current:
         raise NoChange(f"role {args.name} already has {', '.join(sorted(named))}; nothing changed")
-    gate.set_role_permissions(args.name, current | named)
+    gate.roles.set_role_permissions(args.name, current | named)
     return 0
 
 
 def forbid(args: argparse.Namespace) -> int:
     gate = open_gate(args)
-    current = set(gate.get_role(args.name).permissions)
+    current = set(gate.roles.get_role(args.name).permissions)
     named = checked_permissions(args.permissions)
     if not named & current:
         raise NoChange(
             f"role {args.name} does not have {', '.join(sorted(named))}; nothing changed"
         )
-    gate.set_role_permissions(args.name, current - named)
+    gate.roles.set_role_permissions(args.name, current - named)
     return 0
 
 
 def set_scope(args: argparse.Namespace) -> int:
     """Only what is given changes: sources without `--all-sources` replace the role's list."""
     gate = open_gate(args)
-    role = gate.get_role(args.name)
+    role = gate.roles.get_role(args.name)
     sources = args.source or ()
     all_sources = args.all_sources or (not sources and role.all_sources)
-    gate.set_role_scope(
+    gate.roles.set_role_scope(
         args.name,
         all_sources=all_sources,
         sources=() if all_sources else (sources or role.sources),

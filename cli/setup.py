@@ -108,7 +108,7 @@ def may_replace(args: argparse.Namespace, location: str) -> None:
                 "(or TICKETTY_USER) to replace it",
                 EXIT_PERSON,
             ) from exc
-        if not PERMISSIONS.keys() <= gate.capabilities():
+        if not PERMISSIONS.keys() <= gate.me.capabilities():
             raise CommandError(
                 f"{user} is not an administrator of {where}; only one may replace it"
             )

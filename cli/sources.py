@@ -53,35 +53,35 @@ def _mail_options(parser: Arguments) -> None:
 def list_sources(args: argparse.Namespace) -> int:
     return print_listing(
         args.json,
-        open_gate(args).list_sources(),
+        open_gate(args).sources.list_sources(),
         ["source", "kind", "state"],
         lambda s: [s.name, s.kind, "archived" if s.archived else ""],
     )
 
 
 def add_source(args: argparse.Namespace) -> int:
-    open_gate(args).add_source(
+    open_gate(args).sources.add_source(
         args.name, args.kind, address=args.address, imap=args.imap or "", smtp=args.smtp or ""
     )
     return 0
 
 
 def edit_source(args: argparse.Namespace) -> int:
-    open_gate(args).edit_mail_account(
+    open_gate(args).sources.edit_mail_account(
         args.name, address=args.address, imap=args.imap, smtp=args.smtp, ca_file=args.ca_file
     )
     return 0
 
 
 def confirm_password(args: argparse.Namespace) -> int:
-    open_gate(args).confirm_mail_password(args.name)
+    open_gate(args).sources.confirm_mail_password(args.name)
     return 0
 
 
 def mail_state(args: argparse.Namespace) -> int:
     return print_listing(
         args.json,
-        open_gate(args).mail_accounts(),
+        open_gate(args).sources.mail_accounts(),
         [
             "source",
             "address",
@@ -108,15 +108,15 @@ def mail_state(args: argparse.Namespace) -> int:
 
 
 def rename_source(args: argparse.Namespace) -> int:
-    open_gate(args).rename_source(args.name, args.new)
+    open_gate(args).sources.rename_source(args.name, args.new)
     return 0
 
 
 def archive(args: argparse.Namespace) -> int:
-    open_gate(args).set_archived(args.name, True)
+    open_gate(args).sources.set_archived(args.name, True)
     return 0
 
 
 def restore(args: argparse.Namespace) -> int:
-    open_gate(args).set_archived(args.name, False)
+    open_gate(args).sources.set_archived(args.name, False)
     return 0

@@ -126,7 +126,7 @@ def query_of(gate: Gate, args: argparse.Namespace) -> TicketQuery:
     """The filters by name, turned into the ids the gate's query takes."""
     groups: list[int | None] = []
     if args.group:
-        known = {g.name: g.id for g in gate.list_groups()}
+        known = {g.name: g.id for g in gate.groups.list_groups()}
         for name in args.group:
             if name == NO_GROUP:
                 groups.append(None)
@@ -136,7 +136,7 @@ def query_of(gate: Gate, args: argparse.Namespace) -> TicketQuery:
                 raise CommandError(f"no usergroup named {name!r}")
     sources: list[int] = []
     if args.source:
-        known_sources = {s.name: s.id for s in gate.list_sources()}
+        known_sources = {s.name: s.id for s in gate.sources.list_sources()}
         for name in args.source:
             if name not in known_sources:
                 raise CommandError(f"no source named {name!r}")

@@ -41,7 +41,7 @@ class AuditLogScreen(ListingScreen):
         return str(record.id)
 
     def fetch(self) -> list[AuditView]:
-        return self.gate.list_audit(limit=self.limit, **self.filters)
+        return self.gate.audit.list_audit(limit=self.limit, **self.filters)
 
     def cells(self, record: AuditView) -> Sequence[str]:
         return (

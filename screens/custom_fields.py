@@ -28,7 +28,7 @@ class CustomFieldsScreen(ListingScreen):
     )
 
     def fetch(self) -> list[FieldDefinition]:
-        return self.gate.list_fields(include_retired=True)
+        return self.gate.groups.list_fields(include_retired=True)
 
     def cells(self, record: FieldDefinition) -> Sequence[str]:
         return (
@@ -54,7 +54,7 @@ class CustomFieldsScreen(ListingScreen):
                 "Kind of field",
                 [(k, k) for k in FIELD_KINDS],
                 lambda kind: self.change(
-                    lambda: self.gate.define_field(name, kind), f"defined {name}", name
+                    lambda: self.gate.groups.define_field(name, kind), f"defined {name}", name
                 ),
             )
 
@@ -66,7 +66,7 @@ class CustomFieldsScreen(ListingScreen):
             self.ask(
                 f"Rename {field.name} to",
                 lambda new: self.change(
-                    lambda: self.gate.update_field(field.name, new_name=new), "renamed", new
+                    lambda: self.gate.groups.update_field(field.name, new_name=new), "renamed", new
                 ),
                 field.name,
             )
@@ -75,7 +75,7 @@ class CustomFieldsScreen(ListingScreen):
         field = self.current
         if field is not None:
             self.change(
-                lambda: self.gate.update_field(field.name, required=not field.required),
+                lambda: self.gate.groups.update_field(field.name, required=not field.required),
                 "saved",
                 field.name,
             )
@@ -84,7 +84,7 @@ class CustomFieldsScreen(ListingScreen):
         field = self.current
         if field is not None:
             self.change(
-                lambda: self.gate.update_field(field.name, retired=not field.retired),
+                lambda: self.gate.groups.update_field(field.name, retired=not field.retired),
                 "saved",
                 field.name,
             )
@@ -99,8 +99,8 @@ class CustomFieldsScreen(ListingScreen):
         other = self.records[other_index]
 
         def swap() -> None:
-            self.gate.update_field(field.name, position=other.position)
-            self.gate.update_field(other.name, position=field.position)
+            self.gate.groups.update_field(field.name, position=other.position)
+            self.gate.groups.update_field(other.name, position=field.position)
 
         self.change(swap, "moved", field.name)
 

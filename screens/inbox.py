@@ -157,7 +157,11 @@ class InboxScreen(TickettyScreen[None]):
         self._total = 0
         self._away = False
         self.presence = PresenceReader(
-            self, self.app.run_gate, self.gate.others_present, _present_views, self._show_present
+            self,
+            self.app.run_gate,
+            self.gate.presence.others_present,
+            _present_views,
+            self._show_present,
         )
 
     def compose(self) -> ComposeResult:
@@ -296,7 +300,7 @@ class InboxScreen(TickettyScreen[None]):
 
             self.app.push_screen(PickerModal("Show tickets from source", choices), done)
 
-        self.app.run_gate(self.gate.list_sources, loaded)
+        self.app.run_gate(self.gate.sources.list_sources, loaded)
 
     def action_toggle_mine(self) -> None:
         self.apply(self.query_filter._replace(mine=not self.query_filter.mine))

@@ -50,8 +50,8 @@ class PeopleScreen(ListingScreen):
 
     def fetch(self) -> list[PersonView]:
         if not self.search:
-            return self.gate.list_people()
-        return self.gate.find_people(self.search, limit=SEARCH_LIMIT, include_inactive=True)
+            return self.gate.people.list_people()
+        return self.gate.people.find_people(self.search, limit=SEARCH_LIMIT, include_inactive=True)
 
     def reload(self, select: str | None = None) -> None:
         self.sub_title = f"search: {one_line(self.search)}" if self.search else ""
@@ -98,7 +98,9 @@ class PeopleScreen(ListingScreen):
             self.ask(
                 f"Display name of {username}",
                 lambda name: self.change(
-                    lambda: self.gate.add_person(username, name), f"added {username}", username
+                    lambda: self.gate.people.add_person(username, name),
+                    f"added {username}",
+                    username,
                 ),
             )
 
@@ -115,7 +117,7 @@ class PeopleScreen(ListingScreen):
             def save(value: str) -> None:
                 arguments: dict[str, Any] = {{"name": "display_name"}.get(which, which): value}
                 self.change(
-                    lambda: self.gate.edit_person(
+                    lambda: self.gate.people.edit_person(
                         person.username, expected_version=person.version, **arguments
                     ),
                     "saved",
@@ -134,7 +136,7 @@ class PeopleScreen(ListingScreen):
         self.confirm(
             f"{verb} {person.username}? Their tickets stay.",
             lambda: self.change(
-                lambda: self.gate.set_active(
+                lambda: self.gate.people.set_active(
                     person.username, not person.active, expected_version=person.version
                 ),
                 f"{verb.lower()}d {person.username}",
@@ -153,13 +155,13 @@ class PeopleScreen(ListingScreen):
                 f"Give {person.username} the role",
                 choices,
                 lambda role: self.change(
-                    lambda: self.gate.grant_role(person.username, role),
+                    lambda: self.gate.roles.grant_role(person.username, role),
                     f"gave {role}",
                     person.username,
                 ),
             )
 
-        self.app.run_gate(self.gate.list_roles, loaded)
+        self.app.run_gate(self.gate.roles.list_roles, loaded)
 
     def action_take_role(self) -> None:
         person = self.current
@@ -168,7 +170,7 @@ class PeopleScreen(ListingScreen):
                 f"Take from {person.username} the role",
                 [(r, r) for r in person.roles],
                 lambda role: self.change(
-                    lambda: self.gate.revoke_role(person.username, role),
+                    lambda: self.gate.roles.revoke_role(person.username, role),
                     f"took {role}",
                     person.username,
                 ),

@@ -43,7 +43,7 @@ class ReportsScreen(ListingScreen):
         return record.username
 
     def fetch(self) -> list[WorkloadRow]:
-        return self.gate.workload(self.days)
+        return self.gate.reports.workload(self.days)
 
     def cells(self, record: WorkloadRow) -> Sequence[str]:
         return (

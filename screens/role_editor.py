@@ -87,7 +87,7 @@ class RoleEditorScreen(TickettyScreen[None]):
             self.load()
 
     def load(self, select: str | None = None) -> None:
-        self.app.run_gate(self.gate.list_roles, lambda roles: self._loaded(roles, select))
+        self.app.run_gate(self.gate.roles.list_roles, lambda roles: self._loaded(roles, select))
 
     def _loaded(self, roles: list[RoleView], select: str | None) -> None:
         self.roles = roles
@@ -216,7 +216,7 @@ class RoleEditorScreen(TickettyScreen[None]):
             self.query_one("#who-can", Static).update("")
             return
         self.app.run_gate(
-            lambda: self.gate.who(key),
+            lambda: self.gate.explain.who(key),
             lambda holders: self._who(key, holders),
             group="who",
             exclusive=True,
@@ -259,10 +259,10 @@ class RoleEditorScreen(TickettyScreen[None]):
                 self.ticked_on = self.current.version
 
         def refused(_: object) -> None:
-            self.app.run_gate(self.gate.list_roles, reloaded)
+            self.app.run_gate(self.gate.roles.list_roles, reloaded)
 
         self.app.run_gate(
-            lambda: self.gate.set_role_permissions(name, wanted, expected_version=version),
+            lambda: self.gate.roles.set_role_permissions(name, wanted, expected_version=version),
             saved,
             failed=refused,  # the role as it is now, ticks kept
         )
@@ -280,7 +280,7 @@ class RoleEditorScreen(TickettyScreen[None]):
         self._ask_name(
             "Name of the new role",
             "",
-            lambda name: self.gate.create_role(name, all_sources=False, ticket_scope="own"),
+            lambda name: self.gate.roles.create_role(name, all_sources=False, ticket_scope="own"),
         )
 
     def action_copy(self) -> None:
@@ -289,7 +289,7 @@ class RoleEditorScreen(TickettyScreen[None]):
             self._ask_name(
                 f"Copy {source} as",
                 f"{source} (copy)",
-                lambda name: self.gate.copy_role(source, name),
+                lambda name: self.gate.roles.copy_role(source, name),
             )
 
     def action_rename(self) -> None:
@@ -299,7 +299,7 @@ class RoleEditorScreen(TickettyScreen[None]):
             self._ask_name(
                 f"Rename {old} to",
                 old,
-                lambda name: self.gate.rename_role(old, name, expected_version=version),
+                lambda name: self.gate.roles.rename_role(old, name, expected_version=version),
             )
 
     def action_delete(self) -> None:
@@ -311,7 +311,7 @@ class RoleEditorScreen(TickettyScreen[None]):
             if yes:
                 self.current = None
                 self.app.run_gate(
-                    lambda: self.gate.delete_role(
+                    lambda: self.gate.roles.delete_role(
                         role.name, even_if_held=True, expected_version=role.version
                     ),
                     lambda _: self.load(),
@@ -344,7 +344,7 @@ class RoleEditorScreen(TickettyScreen[None]):
                         return
                     every = ALL_SOURCES in chosen
                     self.app.run_gate(
-                        lambda: self.gate.set_role_scope(
+                        lambda: self.gate.roles.set_role_scope(
                             role.name,
                             all_sources=every,
                             sources=() if every else chosen,
@@ -357,7 +357,7 @@ class RoleEditorScreen(TickettyScreen[None]):
                 title = "Sources the role covers (none ticked: none)"
                 self.app.push_screen(ChecklistModal(title, choices, ticked), sources_chosen)
 
-            self.app.run_gate(self.gate.list_sources, sources_loaded)
+            self.app.run_gate(self.gate.sources.list_sources, sources_loaded)
 
         self.app.push_screen(PickerModal("Tickets the role covers", scopes), scope_chosen)
 

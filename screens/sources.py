@@ -38,8 +38,8 @@ class SourcesScreen(ListingScreen):
     accounts: dict[str, MailAccountView] = {}
 
     def fetch(self) -> list[SourceView]:
-        sources = self.gate.list_sources()
-        self.accounts = {a.source: a for a in self.gate.mail_accounts()}
+        sources = self.gate.sources.list_sources()
+        self.accounts = {a.source: a for a in self.gate.sources.mail_accounts()}
         return sources
 
     def cells(self, record: SourceView) -> Sequence[str]:
@@ -79,9 +79,9 @@ class SourcesScreen(ListingScreen):
     def action_new(self) -> None:
         def kind_chosen(name: str, kind: str) -> None:
             if kind == "email":
-                self._mail_form(name, {}, lambda v: self.gate.add_source(name, kind, **v))
+                self._mail_form(name, {}, lambda v: self.gate.sources.add_source(name, kind, **v))
             else:
-                self.change(lambda: self.gate.add_source(name, kind), f"added {name}", name)
+                self.change(lambda: self.gate.sources.add_source(name, kind), f"added {name}", name)
 
         self.ask(
             "Name of the new source",
@@ -108,7 +108,7 @@ class SourcesScreen(ListingScreen):
         self._mail_form(
             source.name,
             current,
-            lambda v: self.gate.edit_mail_account(
+            lambda v: self.gate.sources.edit_mail_account(
                 source.name, expected_version=source.version, **v
             ),
         )
@@ -154,7 +154,7 @@ class SourcesScreen(ListingScreen):
             self.ask(
                 f"Rename {source.name} to",
                 lambda new: self.change(
-                    lambda: self.gate.rename_source(
+                    lambda: self.gate.sources.rename_source(
                         source.name, new, expected_version=source.version
                     ),
                     "renamed",
@@ -176,7 +176,7 @@ class SourcesScreen(ListingScreen):
         self.confirm(
             question,
             lambda: self.change(
-                lambda: self.gate.set_archived(
+                lambda: self.gate.sources.set_archived(
                     source.name, not source.archived, expected_version=source.version
                 ),
                 "restored" if source.archived else "archived",

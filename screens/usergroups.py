@@ -33,7 +33,7 @@ class UsergroupsScreen(ListingScreen):
     )
 
     def fetch(self) -> list[GroupView]:
-        return self.gate.list_groups()
+        return self.gate.groups.list_groups()
 
     def cells(self, record: GroupView) -> Sequence[str]:
         return (record.name, ", ".join(record.supervisors) or "-", str(len(record.members)))
@@ -49,7 +49,9 @@ class UsergroupsScreen(ListingScreen):
     def action_new(self) -> None:
         self.ask(
             "Name of the new usergroup",
-            lambda name: self.change(lambda: self.gate.create_group(name), f"created {name}", name),
+            lambda name: self.change(
+                lambda: self.gate.groups.create_group(name), f"created {name}", name
+            ),
         )
 
     def action_rename(self) -> None:
@@ -73,7 +75,7 @@ class UsergroupsScreen(ListingScreen):
                 self.ask(f"Rename {now.name} to", lambda typed: self._rename(now, typed), name)
 
         self.app.run_gate(
-            lambda: self.gate.rename_group(group.name, name, expected_version=group.version),
+            lambda: self.gate.groups.rename_group(group.name, name, expected_version=group.version),
             done,
             failed=lambda _: self.app.run_gate(self.fetch, reloaded),
         )
@@ -89,7 +91,9 @@ class UsergroupsScreen(ListingScreen):
                 self.confirm(
                     f"Delete usergroup {group.name}?",
                     lambda: self.change(
-                        lambda: self.gate.delete_group(group.name, expected_version=group.version),
+                        lambda: self.gate.groups.delete_group(
+                            group.name, expected_version=group.version
+                        ),
                         f"deleted {group.name}",
                     ),
                 )
@@ -101,7 +105,7 @@ class UsergroupsScreen(ListingScreen):
                 f"{group.name} has {count} tickets: what happens to them?",
                 choices,
                 lambda target: self.change(
-                    lambda: self.gate.delete_group(
+                    lambda: self.gate.groups.delete_group(
                         group.name,
                         move_tickets_to=target or None,
                         expected_version=group.version,
@@ -110,7 +114,7 @@ class UsergroupsScreen(ListingScreen):
                 ),
             )
 
-        self.app.run_gate(lambda: self.gate.group_ticket_count(group.name), counted)
+        self.app.run_gate(lambda: self.gate.groups.group_ticket_count(group.name), counted)
 
     def _pick_person(self, title: str, then: Callable[[PersonView], None]) -> None:
         """Pick a person: staff first, then customers, each marked as which."""
@@ -123,7 +127,7 @@ class UsergroupsScreen(ListingScreen):
             ]
             self.pick(title, choices, lambda who: then(by_name[who]))
 
-        self.app.run_gate(lambda: self.gate.find_people("", limit=1000), loaded)
+        self.app.run_gate(lambda: self.gate.people.find_people("", limit=1000), loaded)
 
     def action_add_member(self) -> None:
         group = self.current
@@ -132,7 +136,7 @@ class UsergroupsScreen(ListingScreen):
                 f"Add a member to {group.name} (staff first; a customer joins their "
                 "organisation's group)",
                 lambda who: self.change(
-                    lambda: self.gate.add_member(
+                    lambda: self.gate.groups.add_member(
                         group.name, who.username, expected_version=group.version
                     ),
                     f"{who.username} joined {group.name}",
@@ -149,7 +153,7 @@ class UsergroupsScreen(ListingScreen):
 
         def add(who: PersonView) -> None:
             self.change(
-                lambda: self.gate.add_supervisor(
+                lambda: self.gate.groups.add_supervisor(
                     group.name,
                     who.username,
                     customer=not who.staff,  # asked about just before
@@ -181,7 +185,11 @@ class UsergroupsScreen(ListingScreen):
 
         def remove(choice: str) -> None:
             kind, who = choice.split(":", 1)
-            call = self.gate.remove_member if kind == "m" else self.gate.remove_supervisor
+            call = (
+                self.gate.groups.remove_member
+                if kind == "m"
+                else self.gate.groups.remove_supervisor
+            )
             self.change(
                 lambda: call(group.name, who, expected_version=group.version),
                 f"removed {who}",
@@ -216,7 +224,9 @@ class UsergroupsScreen(ListingScreen):
                 self.reload(group)
 
             self.app.run_gate(
-                lambda: self.gate.set_field_value(group, field, text, expected_version=version),
+                lambda: self.gate.groups.set_field_value(
+                    group, field, text, expected_version=version
+                ),
                 done,
                 failed=lambda error: self._ask_value(
                     group, field, text, None if isinstance(error, Conflict) else version

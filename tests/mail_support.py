@@ -21,7 +21,7 @@ def mail_helpdesk(db: peewee.Database, imap: str = "", smtp: str = "") -> Gate:
     ada = builders.person("ada")
     builders.role("Admin", PERMISSIONS, holders=[ada])
     gate = Gate(db, "ada")
-    gate.add_source("Support", "email", address=SUPPORT, imap=imap, smtp=smtp)
+    gate.sources.add_source("Support", "email", address=SUPPORT, imap=imap, smtp=smtp)
     return gate
 
 

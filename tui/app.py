@@ -60,7 +60,9 @@ class Opening(NamedTuple):
         from tui.ticket_list import PAGE
 
         last_change = gate.last_change()  # before the page: a change after it is polled in
-        return cls(gate.capabilities(), gate.list_tickets(INBOX_DEFAULT, limit=PAGE), last_change)
+        return cls(
+            gate.me.capabilities(), gate.list_tickets(INBOX_DEFAULT, limit=PAGE), last_change
+        )
 
 
 class TickettyApp(App[int]):
@@ -143,7 +145,9 @@ class TickettyApp(App[int]):
 
     async def action_quit(self) -> None:
         """Quit; when drafts are kept, only once the person says so (No is the default)."""
-        self.run_gate(self.gate.my_drafts, self._quit_unless_drafts, failed=self._exit_anyway)
+        self.run_gate(
+            self.gate.drafts.my_drafts, self._quit_unless_drafts, failed=self._exit_anyway
+        )
 
     def _quit_unless_drafts(self, drafts: list[Any]) -> None:
         def answered(quit_anyway: bool | None) -> None:

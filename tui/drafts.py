@@ -67,7 +67,7 @@ class DraftKeeper:
 
         def discard() -> None:
             with self.lock:
-                self.gate.discard_draft(number, kind)
+                self.gate.drafts.discard_draft(number, kind)
 
         self._run(discard)
 
@@ -99,7 +99,7 @@ class DraftKeeper:
         with self.lock:
             text = self.texts.get(key)
             if text is not None:
-                self.gate.save_draft(key[0], key[1], text)
+                self.gate.drafts.save_draft(key[0], key[1], text)
 
 
 def drafts_line(drafts: list[DraftView]) -> str:

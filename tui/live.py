@@ -76,7 +76,7 @@ class Watcher:
                         continue
                     permissions = None
                     if changes.grants_may_differ:
-                        permissions = self.gate.capabilities()
+                        permissions = self.gate.me.capabilities()
                 except UnknownPerson as exc:
                     self.app.post_message(SessionEnded(str(exc)))
                     return

@@ -45,13 +45,13 @@ class PresenceKeeper:
             self.states.pop(number, None)
         else:
             self.states[number] = state
-        self._run(lambda: self.gate.be_on_ticket(number, state))
+        self._run(lambda: self.gate.presence.be_on_ticket(number, state))
 
     def leave_all(self) -> None:
         """In a thread, as the session ends: it is on no ticket any more."""
         self._heartbeat.stop()
         for number in list(self.states):
-            self.gate.be_on_ticket(number, LEFT)
+            self.gate.presence.be_on_ticket(number, LEFT)
         self.states.clear()
 
     def _beat(self) -> None:
@@ -59,7 +59,7 @@ class PresenceKeeper:
 
         def still_there() -> None:
             for number in numbers:
-                self.gate.still_on_ticket(number)
+                self.gate.presence.still_on_ticket(number)
 
         if numbers:  # an inbox alone costs nothing
             self._run(still_there)

@@ -98,7 +98,7 @@ class TickettyScreen(GateAccess[ResultType]):
     def refresh_permissions(self) -> None:
         """Read the person's permissions again (a screen whose changes may alter them), then
         show the actions they now allow."""
-        self.app.run_gate(self.gate.capabilities, self._permissions_read)
+        self.app.run_gate(self.gate.me.capabilities, self._permissions_read)
 
     def _permissions_read(self, permissions: frozenset[str]) -> None:
         self.app.permissions = permissions

@@ -89,7 +89,7 @@ def choose_value(
             choices = [(NO_GROUP, "(no group)")] + [(g.name, g.name) for g in groups]
             app.push_screen(PickerModal("Move to usergroup", choices), picked)
 
-        app.run_gate(gate.list_groups, groups_loaded)
+        app.run_gate(gate.groups.list_groups, groups_loaded)
     elif kind == "status":
         app.push_screen(PickerModal("Set status", [(s, s) for s in TICKET_STATUSES]), picked)
     elif kind == "priority":

@@ -50,7 +50,7 @@ class TicketWatch:
         self.reader: PresenceReader[list[PresenceView]] = PresenceReader(
             screen,
             screen.app.run_gate,
-            lambda: screen.gate.others_on(number),
+            lambda: screen.gate.presence.others_on(number),
             list,
             self._show_others,
         )
@@ -120,7 +120,7 @@ class TicketWatch:
         def arrived(drafts: dict[str, DraftView]) -> None:
             self.show_notice(self.keeper.restore(drafts, self.number))
 
-        self.screen.app.run_gate(lambda: self.screen.gate.drafts_on(self.number), arrived)
+        self.screen.app.run_gate(lambda: self.screen.gate.drafts.drafts_on(self.number), arrived)
 
     def _show_others(self, others: list[PresenceView]) -> None:
         self.others = others

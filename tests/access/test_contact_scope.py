@@ -26,13 +26,13 @@ def world(db: peewee.Database) -> b.World:
     )
     b.role("Lister", ["people.list", "audit.view", "tickets.list"], holders=[b.person("lister")])
     boss = Gate(db, "boss")
-    boss.edit_person("cust", email="cust.new@x.example", phone="+48 999")
-    boss.edit_person("stranger", email="stranger.new@x.example", phone="+49 555")
+    boss.people.edit_person("cust", email="cust.new@x.example", phone="+48 999")
+    boss.people.edit_person("stranger", email="stranger.new@x.example", phone="+49 555")
     return w
 
 
 def _contacts(gate: Gate) -> dict[str, tuple[str, str]]:
-    return {p.username: (p.email, p.phone) for p in gate.list_people()}
+    return {p.username: (p.email, p.phone) for p in gate.people.list_people()}
 
 
 def test_people_list_shows_contact_data_only_of_requesters_in_the_scope(
@@ -47,7 +47,7 @@ def test_people_list_shows_contact_data_only_of_requesters_in_the_scope(
         c == ("", "") for name, c in _contacts(Gate(db, "lister")).items() if name != "lister"
     )
     assert _contacts(Gate(db, "boss"))["stranger"] == ("stranger.new@x.example", "+49 555")
-    picked = {p.username: p.email for p in Gate(db, "desk").find_people("stran")}
+    picked = {p.username: p.email for p in Gate(db, "desk").people.find_people("stran")}
     assert picked == {"stranger": ""}
 
 
@@ -57,7 +57,7 @@ def test_the_audit_log_hides_contact_data_the_reader_may_not_see(
     def edits(username: str) -> dict[str, str]:
         return {
             e.target or "": e.before + e.after
-            for e in Gate(db, username).list_audit(target_kind="person")
+            for e in Gate(db, username).audit.list_audit(target_kind="person")
             if e.action == "person.edit"
         }
 

@@ -128,32 +128,32 @@ def action(data: st.DataObject, gate: Gate, kind: str) -> Callable[[], object]:
     group = data.draw(st.sampled_from(GROUPS))
     source = data.draw(st.sampled_from(SOURCES))
     if kind == "grant":
-        return lambda: gate.grant_role(person, role)
+        return lambda: gate.roles.grant_role(person, role)
     if kind == "revoke":
-        return lambda: gate.revoke_role(person, role)
+        return lambda: gate.roles.revoke_role(person, role)
     if kind == "permissions":
         wanted = data.draw(st.sets(st.sampled_from(sorted(PERMISSIONS))))
-        return lambda: gate.set_role_permissions(role, wanted)
+        return lambda: gate.roles.set_role_permissions(role, wanted)
     if kind == "scope":
         chosen = data.draw(st.sets(st.sampled_from(SOURCES), max_size=2))
         scope_name = data.draw(st.sampled_from(["all", "usergroups", "own"]))
         every = data.draw(st.booleans())
-        return lambda: gate.set_role_scope(
+        return lambda: gate.roles.set_role_scope(
             role, all_sources=every, sources=chosen, ticket_scope=scope_name
         )
     if kind == "member":
-        return lambda: gate.add_member(group, person)
+        return lambda: gate.groups.add_member(group, person)
     if kind == "supervisor":
-        return lambda: gate.add_supervisor(group, person)
+        return lambda: gate.groups.add_supervisor(group, person)
     if kind == "unsupervise":
-        return lambda: gate.remove_supervisor(group, person)
+        return lambda: gate.groups.remove_supervisor(group, person)
     if kind == "delete_group":
         target = data.draw(st.none() | st.sampled_from(GROUPS))
-        return lambda: gate.delete_group(group, move_tickets_to=target)
+        return lambda: gate.groups.delete_group(group, move_tickets_to=target)
     if kind == "archive":
         archived = data.draw(st.booleans())
-        return lambda: gate.set_archived(source, archived)
-    return lambda: gate.set_active(person, data.draw(st.booleans()))
+        return lambda: gate.sources.set_archived(source, archived)
+    return lambda: gate.people.set_active(person, data.draw(st.booleans()))
 
 
 @settings(

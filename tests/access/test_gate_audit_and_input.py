@@ -51,31 +51,31 @@ def test_every_change_writes_one_audit_event(db, world) -> None:
         ("ticket.priority", lambda: gate.set_priority(world.t_s1, "high")),
         ("ticket.create", lambda: gate.create_ticket("New", "Body")),
         ("ticket.delete", lambda: gate.delete_ticket(world.t_s2)),
-        ("person.add", lambda: gate.add_person("newbie", "New Person")),
-        ("person.edit", lambda: gate.edit_person("newbie", phone="+48 123 456 789")),
-        ("person.deactivate", lambda: gate.set_active("newbie", False)),
-        ("role.create", lambda: gate.create_role("Readers", ["tickets.list"])),
-        ("role.grant", lambda: gate.grant_role("other", "Readers")),
-        ("role.revoke", lambda: gate.revoke_role("other", "Readers")),
-        ("role.permissions", lambda: gate.set_role_permissions("Readers", ["tickets.view"])),
+        ("person.add", lambda: gate.people.add_person("newbie", "New Person")),
+        ("person.edit", lambda: gate.people.edit_person("newbie", phone="+48 123 456 789")),
+        ("person.deactivate", lambda: gate.people.set_active("newbie", False)),
+        ("role.create", lambda: gate.roles.create_role("Readers", ["tickets.list"])),
+        ("role.grant", lambda: gate.roles.grant_role("other", "Readers")),
+        ("role.revoke", lambda: gate.roles.revoke_role("other", "Readers")),
+        ("role.permissions", lambda: gate.roles.set_role_permissions("Readers", ["tickets.view"])),
         (
             "role.scope",
-            lambda: gate.set_role_scope("Readers", all_sources=False, sources=["Allegro PL"]),
+            lambda: gate.roles.set_role_scope("Readers", all_sources=False, sources=["Allegro PL"]),
         ),
-        ("role.rename", lambda: gate.rename_role("Readers", "Lookers")),
-        ("role.delete", lambda: gate.delete_role("Lookers")),
-        ("group.create", lambda: gate.create_group("Team")),
-        ("group.member.add", lambda: gate.add_member("Team", "other")),
-        ("group.supervisor.add", lambda: gate.add_supervisor("Team", "other")),
-        ("field.define", lambda: gate.define_field("Phone", "phone")),
-        ("field.update", lambda: gate.update_field("Phone", required=True)),
-        ("group.field", lambda: gate.set_field_value("Team", "Phone", "+48 12 345 67 89")),
-        ("group.rename", lambda: gate.rename_group("Team", "Squad")),
-        ("group.delete", lambda: gate.delete_group("Squad")),
-        ("source.add", lambda: gate.add_source("Phone line", "phone")),
-        ("source.archive", lambda: gate.set_archived("Phone line", True)),
-        ("source.restore", lambda: gate.set_archived("Phone line", False)),
-        ("source.rename", lambda: gate.rename_source("Phone line", "Hotline")),
+        ("role.rename", lambda: gate.roles.rename_role("Readers", "Lookers")),
+        ("role.delete", lambda: gate.roles.delete_role("Lookers")),
+        ("group.create", lambda: gate.groups.create_group("Team")),
+        ("group.member.add", lambda: gate.groups.add_member("Team", "other")),
+        ("group.supervisor.add", lambda: gate.groups.add_supervisor("Team", "other")),
+        ("field.define", lambda: gate.groups.define_field("Phone", "phone")),
+        ("field.update", lambda: gate.groups.update_field("Phone", required=True)),
+        ("group.field", lambda: gate.groups.set_field_value("Team", "Phone", "+48 12 345 67 89")),
+        ("group.rename", lambda: gate.groups.rename_group("Team", "Squad")),
+        ("group.delete", lambda: gate.groups.delete_group("Squad")),
+        ("source.add", lambda: gate.sources.add_source("Phone line", "phone")),
+        ("source.archive", lambda: gate.sources.set_archived("Phone line", True)),
+        ("source.restore", lambda: gate.sources.set_archived("Phone line", False)),
+        ("source.rename", lambda: gate.sources.rename_source("Phone line", "Hotline")),
     ]
     boss = Person.get(Person.username == "boss").id
     for action, change in changes:
@@ -91,10 +91,10 @@ def test_every_change_writes_one_audit_event(db, world) -> None:
 
 def test_field_edits_write_and_audit_the_fields_they_change(db, world) -> None:
     gate = Gate(db, "boss")
-    gate.add_person("newbie", "New Person", phone="+48 111 111 111")
-    gate.edit_person("newbie", display_name="Newer Person")
-    gate.define_field("Phone", "phone")
-    gate.update_field("Phone", new_name="Desk phone", required=True)
+    gate.people.add_person("newbie", "New Person", phone="+48 111 111 111")
+    gate.people.edit_person("newbie", display_name="Newer Person")
+    gate.groups.define_field("Phone", "phone")
+    gate.groups.update_field("Phone", new_name="Desk phone", required=True)
     person = Person.get(Person.username == "newbie")
     assert (person.display_name, person.phone) == ("Newer Person", "+48 111 111 111")
     field = CustomField.get(CustomField.name == "Desk phone")
@@ -144,18 +144,18 @@ def test_hostile_text_is_stored_and_returned_unchanged(db, world) -> None:
 def test_last_role_editor_cannot_lose_the_right(db, world) -> None:
     gate = Gate(db, "boss")
     attempts = [
-        lambda: gate.revoke_role("boss", "Admin"),
-        lambda: gate.set_active("boss", False),
-        lambda: gate.set_role_permissions("Admin", set(PERMISSIONS) - {ROLES_EDIT}),
-        lambda: gate.delete_role("Admin", even_if_held=True),
+        lambda: gate.roles.revoke_role("boss", "Admin"),
+        lambda: gate.people.set_active("boss", False),
+        lambda: gate.roles.set_role_permissions("Admin", set(PERMISSIONS) - {ROLES_EDIT}),
+        lambda: gate.roles.delete_role("Admin", even_if_held=True),
     ]
     for attempt in attempts:
         before = builders.snapshot(db)
         with pytest.raises(PermissionDenied, match="nobody able to edit roles"):
             attempt()
         assert builders.snapshot(db) == before
-    gate.grant_role("other", "Admin")
-    gate.revoke_role("boss", "Admin")  # another active editor exists now
+    gate.roles.grant_role("other", "Admin")
+    gate.roles.revoke_role("boss", "Admin")  # another active editor exists now
 
 
 def test_stale_version_is_a_conflict(db, world) -> None:
@@ -186,7 +186,7 @@ def test_unknown_or_inactive_person_and_unknown_ticket(db, world) -> None:
 def test_a_deactivated_session_is_refused_at_the_next_request(db, world) -> None:
     builders.role("Reader", ["tickets.list"], holders=[Person.get(username="other").id])
     session = Gate(db, "other")
-    Gate(db, "boss").set_active("other", False)
+    Gate(db, "boss").people.set_active("other", False)
     with pytest.raises(UnknownPerson):
         session.list_tickets()
 

@@ -27,7 +27,7 @@ def world(db: peewee.Database) -> builders.World:
     boss.note(w.t_s2, "note on s2")
     boss.reply(w.t_s2, "reply on s2")
     boss.note(w.t_archived, "note on archived")
-    boss.create_role("Helpers", ["tickets.list"])
+    boss.roles.create_role("Helpers", ["tickets.list"])
     return w
 
 
@@ -37,9 +37,9 @@ def _text(events) -> str:
 
 def test_events_of_tickets_out_of_scope_are_not_shown(db, world) -> None:
     gate = Gate(db, "aud")
-    assert gate.list_audit(ticket=world.t_s2) == []
-    assert gate.list_audit(ticket=world.t_archived) == []
-    everything = gate.list_audit()
+    assert gate.audit.list_audit(ticket=world.t_s2) == []
+    assert gate.audit.list_audit(ticket=world.t_archived) == []
+    everything = gate.audit.list_audit()
     shown = {e.ticket for e in everything if e.ticket is not None}
     assert shown <= {world.t_s1, world.t_g1, world.t_g2, world.t_private_g1}
     assert "on s2" not in _text(everything)
@@ -47,26 +47,26 @@ def test_events_of_tickets_out_of_scope_are_not_shown(db, world) -> None:
 
 
 def test_note_events_need_view_notes_on_that_ticket(db, world) -> None:
-    assert "note on s1" not in _text(Gate(db, "aud").list_audit())
+    assert "note on s1" not in _text(Gate(db, "aud").audit.list_audit())
     builders.role(
         "Allegro notes",
         ["audit.view", "tickets.list", "tickets.view", "tickets.view_notes"],
         sources=[world.s1],
         holders=[builders.person("aud2")],
     )
-    text = _text(Gate(db, "aud2").list_audit())
+    text = _text(Gate(db, "aud2").audit.list_audit())
     assert "note on s1" in text
     assert "note on s2" not in text
 
 
 def test_events_about_roles_need_roles_list(db, world) -> None:
-    assert all(e.target_kind != "role" for e in Gate(db, "aud").list_audit())
-    roles = [e for e in Gate(db, "boss").list_audit() if e.target_kind == "role"]
+    assert all(e.target_kind != "role" for e in Gate(db, "aud").audit.list_audit())
+    roles = [e for e in Gate(db, "boss").audit.list_audit() if e.target_kind == "role"]
     assert roles and roles[0].target == "Helpers"
 
 
 def test_the_actor_is_shown_by_name(db, world) -> None:
-    events = Gate(db, "boss").list_audit(limit=3)
+    events = Gate(db, "boss").audit.list_audit(limit=3)
     assert [e.actor for e in events] == ["boss", "boss", "boss"]
     assert events[0].target_label == "role Helpers"
     assert events[1].ticket == world.t_archived
@@ -74,4 +74,4 @@ def test_the_actor_is_shown_by_name(db, world) -> None:
 
 def test_an_unknown_actor_filters_to_nothing_like_a_hidden_one(db, world) -> None:
     gate = Gate(db, "aud")
-    assert gate.list_audit(person="nobody-here") == []
+    assert gate.audit.list_audit(person="nobody-here") == []

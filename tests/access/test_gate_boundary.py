@@ -16,11 +16,12 @@ from typing import Any
 import peewee
 import pytest
 
-import access.gate as gate_module
+import access.request as request_module
 from access import Gate, NotFound, PermissionDenied
 from access.catalogue import PERMISSIONS, SOURCES_EDIT, SOURCES_LIST, TICKETS_VIEW
 from access.grants import Grants, read_grants
 from access.mail.accounts import parse_url, password_variable
+from access.request import Part
 from access.views import BulkOutcome, TicketQuery
 from store import models
 from store.models import (
@@ -84,13 +85,15 @@ def skipped_as_missing(outcome: BulkOutcome) -> bool:
 
 # Each public method of the gate: how it is called, and what a person without rights gets.
 CALLS: dict[str, tuple[Call, Expected]] = {
-    # The person themselves: what they hold (nothing), and where the change feed starts.
+    # The person themselves: what they hold (nothing), and where the change feed starts. The
+    # ticket and mail parts still ask the gate itself for the grants (`GateBase.grants`).
     "grants": (lambda g, d: g.grants(), lambda grants: not grants.permissions),
-    "holds": (lambda g, d: g.holds(TICKETS_VIEW), empty),
-    "capabilities": (lambda g, d: g.capabilities(), empty),
+    "me.grants": (lambda g, d: g.me.grants(), lambda grants: not grants.permissions),
+    "me.holds": (lambda g, d: g.me.holds(TICKETS_VIEW), empty),
+    "me.capabilities": (lambda g, d: g.me.capabilities(), empty),
     "last_change": (lambda g, d: g.last_change(), lambda newest: isinstance(newest, int)),
-    "my_drafts": (lambda g, d: g.my_drafts(), empty),
-    "others_present": (lambda g, d: g.others_present(), empty),
+    "drafts.my_drafts": (lambda g, d: g.drafts.my_drafts(), empty),
+    "presence.others_present": (lambda g, d: g.presence.others_present(), empty),
     "new_ticket_options": (
         lambda g, d: g.new_ticket_options(),
         lambda offered: not any(v for k, v in offered.items() if k != "priorities"),
@@ -105,7 +108,7 @@ CALLS: dict[str, tuple[Call, Expected]] = {
     "ticket_history": (lambda g, d: g.ticket_history(d.ticket), refused()),
     "attachment": (lambda g, d: g.attachment(d.ticket, d.attachment), refused(NotFound)),
     "reply_route": (lambda g, d: g.reply_route(d.ticket), refused(NotFound)),
-    "explain_ticket": (lambda g, d: g.explain_ticket(d.ticket), refused(NotFound)),
+    "explain.explain_ticket": (lambda g, d: g.explain.explain_ticket(d.ticket), refused(NotFound)),
     "create_ticket": (lambda g, d: g.create_ticket("Help", "Please"), refused()),
     "reply": (lambda g, d: g.reply(d.ticket, "Done"), refused(NotFound)),
     "note": (lambda g, d: g.note(d.ticket, "Internal"), refused(NotFound)),
@@ -121,59 +124,83 @@ CALLS: dict[str, tuple[Call, Expected]] = {
     "apply_bulk": (lambda g, d: g.apply_bulk("close", [d.ticket]), skipped_as_missing),
     "assignable_people": (lambda g, d: g.assignable_people([d.ticket]), refused(NotFound)),
     # Drafts and presence on a ticket the person cannot see.
-    "save_draft": (lambda g, d: g.save_draft(d.ticket, "reply", "Hi"), refused(NotFound)),
-    "discard_draft": (lambda g, d: g.discard_draft(d.ticket, "reply"), refused(NotFound)),
-    "drafts_on": (lambda g, d: g.drafts_on(d.ticket), empty),
-    "be_on_ticket": (lambda g, d: g.be_on_ticket(d.ticket, "open"), refused(NotFound)),
-    "still_on_ticket": (lambda g, d: g.still_on_ticket(d.ticket), empty),
-    "others_on": (lambda g, d: g.others_on(d.ticket), empty),
+    "drafts.save_draft": (
+        lambda g, d: g.drafts.save_draft(d.ticket, "reply", "Hi"),
+        refused(NotFound),
+    ),
+    "drafts.discard_draft": (
+        lambda g, d: g.drafts.discard_draft(d.ticket, "reply"),
+        refused(NotFound),
+    ),
+    "drafts.drafts_on": (lambda g, d: g.drafts.drafts_on(d.ticket), empty),
+    "presence.be_on_ticket": (
+        lambda g, d: g.presence.be_on_ticket(d.ticket, "open"),
+        refused(NotFound),
+    ),
+    "presence.still_on_ticket": (lambda g, d: g.presence.still_on_ticket(d.ticket), empty),
+    "presence.others_on": (lambda g, d: g.presence.others_on(d.ticket), empty),
     # People, roles, groups and fields.
-    "list_people": (lambda g, d: g.list_people(), refused()),
-    "find_people": (lambda g, d: g.find_people("a"), refused()),
-    "add_person": (lambda g, d: g.add_person("newbie", "New Bie"), refused()),
-    "edit_person": (lambda g, d: g.edit_person("sam", email="x@evil.example"), refused()),
-    "set_active": (lambda g, d: g.set_active("ada", False), refused()),
-    "list_roles": (lambda g, d: g.list_roles(), refused()),
-    "get_role": (lambda g, d: g.get_role("Administrator"), refused()),
-    "create_role": (lambda g, d: g.create_role("Mine", ["roles.edit"]), refused()),
-    "copy_role": (lambda g, d: g.copy_role("Administrator", "Mine"), refused()),
-    "rename_role": (lambda g, d: g.rename_role("Viewer", "Mine"), refused()),
-    "delete_role": (lambda g, d: g.delete_role("Viewer"), refused()),
-    "set_role_permissions": (
-        lambda g, d: g.set_role_permissions("Viewer", PERMISSIONS),
+    "people.list_people": (lambda g, d: g.people.list_people(), refused()),
+    "people.find_people": (lambda g, d: g.people.find_people("a"), refused()),
+    "people.add_person": (lambda g, d: g.people.add_person("newbie", "New Bie"), refused()),
+    "people.edit_person": (
+        lambda g, d: g.people.edit_person("sam", email="x@evil.example"),
         refused(),
     ),
-    "set_role_scope": (lambda g, d: g.set_role_scope("Viewer", all_sources=True), refused()),
-    "grant_role": (lambda g, d: g.grant_role(d.requester, "Administrator"), refused()),
-    "revoke_role": (lambda g, d: g.revoke_role("ada", "Administrator"), refused()),
-    "list_groups": (lambda g, d: g.list_groups(), empty),
-    "create_group": (lambda g, d: g.create_group("Night shift"), refused()),
-    "rename_group": (lambda g, d: g.rename_group("Returns", "Mine"), refused()),
-    "delete_group": (lambda g, d: g.delete_group("Returns"), refused()),
-    "group_ticket_count": (lambda g, d: g.group_ticket_count("Returns"), refused()),
-    "add_member": (lambda g, d: g.add_member("Returns", d.requester), refused()),
-    "remove_member": (lambda g, d: g.remove_member("Returns", "sam"), refused()),
-    "add_supervisor": (lambda g, d: g.add_supervisor("Returns", d.requester), refused()),
-    "remove_supervisor": (lambda g, d: g.remove_supervisor("Returns", "sam"), refused()),
-    "list_fields": (lambda g, d: g.list_fields(), refused()),
-    "define_field": (lambda g, d: g.define_field("Shoe size"), refused()),
-    "update_field": (lambda g, d: g.update_field("Phone", required=True), refused()),
-    "group_fields": (lambda g, d: g.group_fields("Returns"), refused(NotFound)),
-    "set_field_value": (
-        lambda g, d: g.set_field_value("Returns", "Phone", "+48 1"),
+    "people.set_active": (lambda g, d: g.people.set_active("ada", False), refused()),
+    "roles.list_roles": (lambda g, d: g.roles.list_roles(), refused()),
+    "roles.get_role": (lambda g, d: g.roles.get_role("Administrator"), refused()),
+    "roles.create_role": (lambda g, d: g.roles.create_role("Mine", ["roles.edit"]), refused()),
+    "roles.copy_role": (lambda g, d: g.roles.copy_role("Administrator", "Mine"), refused()),
+    "roles.rename_role": (lambda g, d: g.roles.rename_role("Viewer", "Mine"), refused()),
+    "roles.delete_role": (lambda g, d: g.roles.delete_role("Viewer"), refused()),
+    "roles.set_role_permissions": (
+        lambda g, d: g.roles.set_role_permissions("Viewer", PERMISSIONS),
+        refused(),
+    ),
+    "roles.set_role_scope": (
+        lambda g, d: g.roles.set_role_scope("Viewer", all_sources=True),
+        refused(),
+    ),
+    "roles.grant_role": (lambda g, d: g.roles.grant_role(d.requester, "Administrator"), refused()),
+    "roles.revoke_role": (lambda g, d: g.roles.revoke_role("ada", "Administrator"), refused()),
+    "groups.list_groups": (lambda g, d: g.groups.list_groups(), empty),
+    "groups.create_group": (lambda g, d: g.groups.create_group("Night shift"), refused()),
+    "groups.rename_group": (lambda g, d: g.groups.rename_group("Returns", "Mine"), refused()),
+    "groups.delete_group": (lambda g, d: g.groups.delete_group("Returns"), refused()),
+    "groups.group_ticket_count": (lambda g, d: g.groups.group_ticket_count("Returns"), refused()),
+    "groups.add_member": (lambda g, d: g.groups.add_member("Returns", d.requester), refused()),
+    "groups.remove_member": (lambda g, d: g.groups.remove_member("Returns", "sam"), refused()),
+    "groups.add_supervisor": (
+        lambda g, d: g.groups.add_supervisor("Returns", d.requester),
+        refused(),
+    ),
+    "groups.remove_supervisor": (
+        lambda g, d: g.groups.remove_supervisor("Returns", "sam"),
+        refused(),
+    ),
+    "groups.list_fields": (lambda g, d: g.groups.list_fields(), refused()),
+    "groups.define_field": (lambda g, d: g.groups.define_field("Shoe size"), refused()),
+    "groups.update_field": (lambda g, d: g.groups.update_field("Phone", required=True), refused()),
+    "groups.group_fields": (lambda g, d: g.groups.group_fields("Returns"), refused(NotFound)),
+    "groups.set_field_value": (
+        lambda g, d: g.groups.set_field_value("Returns", "Phone", "+48 1"),
         refused(),
     ),
     # Sources and their mail accounts.
-    "list_sources": (lambda g, d: g.list_sources(), refused()),
-    "add_source": (lambda g, d: g.add_source("Mine", "web"), refused()),
-    "rename_source": (lambda g, d: g.rename_source(MAILBOX, "Mine"), refused()),
-    "set_archived": (lambda g, d: g.set_archived(MAILBOX, True), refused()),
-    "edit_mail_account": (
-        lambda g, d: g.edit_mail_account(MAILBOX, imap="imaps://mail.evil.example/INBOX"),
+    "sources.list_sources": (lambda g, d: g.sources.list_sources(), refused()),
+    "sources.add_source": (lambda g, d: g.sources.add_source("Mine", "web"), refused()),
+    "sources.rename_source": (lambda g, d: g.sources.rename_source(MAILBOX, "Mine"), refused()),
+    "sources.set_archived": (lambda g, d: g.sources.set_archived(MAILBOX, True), refused()),
+    "sources.edit_mail_account": (
+        lambda g, d: g.sources.edit_mail_account(MAILBOX, imap="imaps://mail.evil.example/INBOX"),
         refused(),
     ),
-    "confirm_mail_password": (lambda g, d: g.confirm_mail_password(MAILBOX), refused()),
-    "mail_accounts": (lambda g, d: g.mail_accounts(), refused()),
+    "sources.confirm_mail_password": (
+        lambda g, d: g.sources.confirm_mail_password(MAILBOX),
+        refused(),
+    ),
+    "sources.mail_accounts": (lambda g, d: g.sources.mail_accounts(), refused()),
     # The mail channel, given the source's row as `ticketty mail` and `serve` hold it.
     "mail_source": (lambda g, d: g.mail_source(MAILBOX), refused()),
     "open_mail_sources": (lambda g, d: g.open_mail_sources(), refused()),
@@ -190,32 +217,50 @@ CALLS: dict[str, tuple[Call, Expected]] = {
     "retry_quarantined": (lambda g, d: g.retry_quarantined(d.quarantined), refused()),
     "discard_quarantined": (lambda g, d: g.discard_quarantined(d.quarantined), refused()),
     # Audit, explanations, reports.
-    "list_audit": (lambda g, d: g.list_audit(), refused()),
-    "explain_permission": (
-        lambda g, d: g.explain_permission("tickets.view", username="sam"),
+    "audit.list_audit": (lambda g, d: g.audit.list_audit(), refused()),
+    "explain.explain_permission": (
+        lambda g, d: g.explain.explain_permission("tickets.view", username="sam"),
         refused(),
     ),
-    "who": (lambda g, d: g.who("tickets.view"), refused()),
-    "workload": (lambda g, d: g.workload(), refused()),
+    "explain.who": (lambda g, d: g.explain.who("tickets.view"), refused()),
+    "reports.workload": (lambda g, d: g.reports.workload(), refused()),
 }
 
 # Public attributes that are settings, not calls: set once by the app and the command line.
 SETTINGS = {"attachment_limit", "message_limit", "flood_limit"}
+# Public attributes that say who the gate acts for, and the gate's parts.
+ABOUT = {"username", "person_id", "own_changes"}
 
 
-def public_methods() -> set[str]:
-    return {
+def parts(gate: Gate) -> dict[str, Part]:
+    """The parts the gate is composed of (`gate.people`, ...), by attribute."""
+    return {name: part for name, part in vars(gate).items() if isinstance(part, Part)}
+
+
+def public_methods(gate: Gate) -> set[str]:
+    """The gate's own public methods (of the parts still joined to it by inheritance) by
+    name, and each composed part's as `part.method`."""
+    names = {
         name
         for name, member in inspect.getmembers(Gate)
         if not name.startswith("_") and name not in SETTINGS
     }
+    for part_name, part in parts(gate).items():
+        names |= {f"{part_name}.{name}" for name in dir(part) if not name.startswith("_")}
+    return names
 
 
-def test_the_table_names_every_public_method() -> None:
-    public = public_methods()
+def test_the_table_names_every_public_method(demo_db: peewee.Database, demo: Demo) -> None:
+    gate = Gate(demo_db, demo.nobody)
+    assert {"people", "roles", "groups", "sources", "audit", "explain"} <= set(parts(gate))
+    public = public_methods(gate)
     assert not public - set(CALLS), "public methods of the gate missing from CALLS"
     assert not set(CALLS) - public, "CALLS names methods the gate no longer has"
-    assert all(callable(getattr(Gate, name)) for name in public)
+    for name in public:
+        owner, _, method = name.rpartition(".")
+        assert callable(getattr(getattr(gate, owner) if owner else gate, method)), name
+    attributes = {name for name in vars(gate) if not name.startswith("_")}
+    assert attributes - set(parts(gate)) == ABOUT
     assert not {name for name in dir(Gate) if not name.startswith("_")} - public - SETTINGS
 
 
@@ -256,7 +301,7 @@ def demo(demo_db: peewee.Database) -> Demo:
 
 
 def test_the_person_holds_no_role(demo_db: peewee.Database, demo: Demo) -> None:
-    grants = Gate(demo_db, demo.nobody).grants()
+    grants = Gate(demo_db, demo.nobody).me.grants()
     assert not grants.permissions and not grants.roles_with(TICKETS_VIEW)
     assert not grants.groups and not grants.supervises
 
@@ -303,8 +348,8 @@ def test_the_mail_channel_refuses_before_any_server_is_reached(
     then do all of it."""
     monkeypatch.setenv(password_variable(MAILBOX), PASSWORD)
     ada = Gate(demo_db, "ada")
-    ada.edit_mail_account(MAILBOX, imap=dovecot.url(mailbox), smtp=smtp.url)
-    ada.confirm_mail_password(MAILBOX)
+    ada.sources.edit_mail_account(MAILBOX, imap=dovecot.url(mailbox), smtp=smtp.url)
+    ada.sources.confirm_mail_password(MAILBOX)
     open_ticket = (
         Ticket.select()
         .where((Ticket.source == demo.source.id) & (Ticket.status != "closed"))
@@ -357,14 +402,14 @@ def test_a_public_method_reads_the_grants_once_whatever_helpers_it_calls(
         reads.append(args)
         return read_grants(*args)
 
-    monkeypatch.setattr(gate_module, "read_grants", counted)
+    monkeypatch.setattr(request_module, "read_grants", counted)
     mails = [(f"file {n}", demo.mail(n)) for n in range(2, 5)]
     calls: dict[str, Callable[[], object]] = {
         "import_messages": lambda: ada.import_messages(demo.source, iter(mails), demo.said.append),
         "take_mail": lambda: ada.take_mail(demo.source, demo.mail(), "probe"),
         "retry_quarantined": lambda: ada.retry_quarantined(demo.quarantined),
-        "rename_role": lambda: ada.rename_role("Viewer", "Reader"),
-        "set_role_permissions": lambda: ada.set_role_permissions("Reader", [TICKETS_VIEW]),
+        "rename_role": lambda: ada.roles.rename_role("Viewer", "Reader"),
+        "set_role_permissions": lambda: ada.roles.set_role_permissions("Reader", [TICKETS_VIEW]),
         "note": lambda: ada.note(demo.ticket, "Checked the parcel"),
     }
     for name, call in calls.items():

@@ -63,8 +63,8 @@ def _admin_work(path: str, rounds: int, results: multiprocessing.Queue) -> None:
     done = 0
     for i in range(rounds):
         try:
-            gate.create_group(f"Team {i}")
-            gate.add_member(f"Team {i}", "agent0")
+            gate.groups.create_group(f"Team {i}")
+            gate.groups.add_member(f"Team {i}", "agent0")
             done += 2
         except Exception as exc:
             errors.append(f"{type(exc).__name__}: {exc}")

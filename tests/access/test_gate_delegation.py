@@ -46,20 +46,20 @@ def world(db: peewee.Database) -> builders.World:
 
 def test_a_scoped_lead_cannot_give_itself_an_unscoped_role(db, world) -> None:
     gate = Gate(db, "zlead")
-    message = _refused(db, lambda: gate.grant_role("zlead", "Agent"))
+    message = _refused(db, lambda: gate.roles.grant_role("zlead", "Agent"))
     assert "zlead cannot" in message
-    _refused(db, lambda: gate.grant_role("newbie", "Agent"))
-    gate.grant_role("newbie", "Allegro agent")  # within the lead's own reach
+    _refused(db, lambda: gate.roles.grant_role("newbie", "Agent"))
+    gate.roles.grant_role("newbie", "Allegro agent")  # within the lead's own reach
 
 
 def test_a_scoped_lead_cannot_widen_its_own_scope(db, world) -> None:
     gate = Gate(db, "zlead")
-    _refused(db, lambda: gate.set_role_scope("Allegro lead", all_sources=True))
+    _refused(db, lambda: gate.roles.set_role_scope("Allegro lead", all_sources=True))
     _refused(
         db,
-        lambda: gate.set_role_scope("Allegro lead", all_sources=False, sources=["Amazon DE"]),
+        lambda: gate.roles.set_role_scope("Allegro lead", all_sources=False, sources=["Amazon DE"]),
     )
-    gate.set_role_scope(
+    gate.roles.set_role_scope(
         "Allegro lead", all_sources=False, sources=["Allegro PL"], ticket_scope="own"
     )
 
@@ -67,9 +67,10 @@ def test_a_scoped_lead_cannot_widen_its_own_scope(db, world) -> None:
 def test_a_scoped_lead_cannot_strip_the_administrator(db, world) -> None:
     gate = Gate(db, "zlead")
     _refused(
-        db, lambda: gate.set_role_permissions("Administrator", set(PERMISSIONS) - {ROLES_EDIT})
+        db,
+        lambda: gate.roles.set_role_permissions("Administrator", set(PERMISSIONS) - {ROLES_EDIT}),
     )
-    _refused(db, lambda: gate.revoke_role("boss", "Administrator"))
+    _refused(db, lambda: gate.roles.revoke_role("boss", "Administrator"))
 
 
 def test_making_oneself_supervisor_needs_the_rights_it_gives(db, world) -> None:
@@ -77,10 +78,10 @@ def test_making_oneself_supervisor_needs_the_rights_it_gives(db, world) -> None:
         "Group clerk", ["usergroups.list", "usergroups.members"], holders=[builders.person("clerk")]
     )
     gate = Gate(db, "clerk")
-    _refused(db, lambda: gate.add_supervisor("Returns", "clerk"))
-    _refused(db, lambda: gate.add_supervisor("Returns", "newbie"))
+    _refused(db, lambda: gate.groups.add_supervisor("Returns", "clerk"))
+    _refused(db, lambda: gate.groups.add_supervisor("Returns", "newbie"))
     assert Gate(db, "clerk").list_tickets() == []
-    Gate(db, "boss").add_supervisor("Returns", "clerk")
+    Gate(db, "boss").groups.add_supervisor("Returns", "clerk")
     assert Gate(db, "clerk").list_tickets() != []
 
 
@@ -89,7 +90,7 @@ def test_adding_a_member_with_a_group_scoped_role_needs_those_rights(db, world) 
     builders.role(
         "Group clerk", ["usergroups.list", "usergroups.members"], holders=[builders.person("clerk")]
     )
-    _refused(db, lambda: Gate(db, "clerk").add_member("Returns", "gagent"))
+    _refused(db, lambda: Gate(db, "clerk").groups.add_member("Returns", "gagent"))
 
 
 def test_deleting_a_group_with_hidden_tickets_is_refused_without_counting_them(db, world) -> None:
@@ -101,8 +102,10 @@ def test_deleting_a_group_with_hidden_tickets_is_refused_without_counting_them(d
         holders=[builders.person("gadmin")],
     )
     gate = Gate(db, "gadmin")
-    assert gate.group_ticket_count("Returns") == 2  # t_g1 and the private one; not t_s2
-    message = _refused(db, lambda: gate.delete_group("Returns", move_tickets_to="Accounting"))
+    assert gate.groups.group_ticket_count("Returns") == 2  # t_g1 and the private one; not t_s2
+    message = _refused(
+        db, lambda: gate.groups.delete_group("Returns", move_tickets_to="Accounting")
+    )
     assert not re.search(r"\d", message)
 
 
@@ -121,12 +124,14 @@ def test_moving_tickets_by_deleting_a_group_gives_no_supervisor_rights_beyond_th
         holders=[builders.person("mover")],
     )
     GroupMember.create(usergroup=world.g2, person=builders.person("sup"))
-    Gate(db, "boss").add_supervisor("Accounting", "sup")
-    _refused(db, lambda: Gate(db, "mover").delete_group("Returns", move_tickets_to="Accounting"))
+    Gate(db, "boss").groups.add_supervisor("Accounting", "sup")
+    _refused(
+        db, lambda: Gate(db, "mover").groups.delete_group("Returns", move_tickets_to="Accounting")
+    )
 
 
 def test_every_ticket_moved_by_a_group_deletion_gets_its_audit_event(db, world) -> None:
-    moved = Gate(db, "boss").delete_group("Returns", move_tickets_to="Accounting")
+    moved = Gate(db, "boss").groups.delete_group("Returns", move_tickets_to="Accounting")
     assert moved == 2
     events = AuditEvent.select().where(AuditEvent.action == "ticket.move")
     moved_tickets = [e.ticket for e in events.order_by(AuditEvent.ticket)]
@@ -136,15 +141,15 @@ def test_every_ticket_moved_by_a_group_deletion_gets_its_audit_event(db, world) 
 def test_archive_and_restore_need_sources_archived(db, world) -> None:
     builders.role("Sources", ["sources.list", "sources.edit"], holders=[builders.person("src")])
     gate = Gate(db, "src")
-    assert "sources.archived" in _refused(db, lambda: gate.set_archived("eBay DE", False))
-    assert "sources.archived" in _refused(db, lambda: gate.set_archived("Allegro PL", True))
-    Gate(db, "boss").set_archived("eBay DE", False)
+    assert "sources.archived" in _refused(db, lambda: gate.sources.set_archived("eBay DE", False))
+    assert "sources.archived" in _refused(db, lambda: gate.sources.set_archived("Allegro PL", True))
+    Gate(db, "boss").sources.set_archived("eBay DE", False)
 
 
 def test_people_edit_cannot_touch_someone_who_holds_more(db, world) -> None:
     builders.role("HR", ["people.list", "people.edit"], holders=[builders.person("hr")])
     gate = Gate(db, "hr")
-    _refused(db, lambda: gate.set_active("boss", False))
-    _refused(db, lambda: gate.edit_person("boss", email="evil@x.example"))
-    gate.edit_person("newbie", email="new@x.example")
-    gate.set_active("newbie", False)
+    _refused(db, lambda: gate.people.set_active("boss", False))
+    _refused(db, lambda: gate.people.edit_person("boss", email="evil@x.example"))
+    gate.people.edit_person("newbie", email="new@x.example")
+    gate.people.set_active("newbie", False)

@@ -42,18 +42,21 @@ def test_a_draft_is_saved_replaced_and_read_back_by_its_writer_only(
 ) -> None:
     number = shared_ticket(gate_for)
     tom, ola, ali = gate_for("tom"), gate_for("ola"), gate_for("ali")
-    tom.save_draft(number, "reply", "Dear Jan,")
-    tom.save_draft(number, "reply", "Dear Jan, your parcel left today.")
-    tom.save_draft(number, "note", "check the courier")
-    mine = tom.drafts_on(number)
+    tom.drafts.save_draft(number, "reply", "Dear Jan,")
+    tom.drafts.save_draft(number, "reply", "Dear Jan, your parcel left today.")
+    tom.drafts.save_draft(number, "note", "check the courier")
+    mine = tom.drafts.drafts_on(number)
     assert {k: d.body for k, d in mine.items()} == {
         "reply": "Dear Jan, your parcel left today.",
         "note": "check the courier",
     }
-    assert [(d.ticket, d.kind) for d in tom.my_drafts()] == [(number, "note"), (number, "reply")]
+    assert [(d.ticket, d.kind) for d in tom.drafts.my_drafts()] == [
+        (number, "note"),
+        (number, "reply"),
+    ]
     # Nobody else reads them, even on a ticket they work on themselves.
-    assert ola.drafts_on(number) == {} and ola.my_drafts() == []
-    assert ali.drafts_on(number) == {} and ali.my_drafts() == []
+    assert ola.drafts.drafts_on(number) == {} and ola.drafts.my_drafts() == []
+    assert ali.drafts.drafts_on(number) == {} and ali.drafts.my_drafts() == []
     assert Draft.select().count() == 2  # one row per person, ticket and kind
 
 
@@ -62,9 +65,9 @@ def test_saving_a_draft_is_one_statement_after_the_grants(
 ) -> None:
     number = shared_ticket(gate_for)
     tom = gate_for("tom")
-    tom.save_draft(number, "reply", "first")
+    tom.drafts.save_draft(number, "reply", "first")
     with statements(demo_db, monkeypatch) as run:
-        tom.save_draft(number, "reply", "second")
+        tom.drafts.save_draft(number, "reply", "second")
     writes = [sql for sql in run if sql.lstrip().upper().startswith("INSERT")]
     assert len(writes) == 1 and len(run) <= 2, "\n".join(run)  # the grants, the upsert
     assert "AUDIT_EVENT" not in " ".join(run).upper()  # scratch is not audited
@@ -75,22 +78,22 @@ def test_a_draft_needs_the_ticket_and_the_right_to_write_it(
 ) -> None:
     hidden = hidden_from_ali(gate_for)
     with pytest.raises(NotFound):
-        gate_for("ali").save_draft(hidden, "reply", "hello")
+        gate_for("ali").drafts.save_draft(hidden, "reply", "hello")
     with pytest.raises(PermissionDenied):
-        gate_for("vic").save_draft(hidden, "reply", "view-only")  # vic sees, may not reply
+        gate_for("vic").drafts.save_draft(hidden, "reply", "view-only")  # vic sees, may not reply
     assert Draft.select().count() == 0
 
 
 def test_a_draft_on_a_ticket_no_longer_seen_stays_unread(gate_for: Callable[[str], Gate]) -> None:
     number = shared_ticket(gate_for)
     ali = gate_for("ali")
-    ali.save_draft(number, "reply", "kept")
+    ali.drafts.save_draft(number, "reply", "kept")
     elsewhere = Ticket.select(Ticket.source).where(Ticket.number == hidden_from_ali(gate_for))
     Ticket.update(source=elsewhere, assignee=None).where(Ticket.number == number).execute()
-    assert ali.drafts_on(number) == {} and ali.my_drafts() == []
+    assert ali.drafts.drafts_on(number) == {} and ali.drafts.my_drafts() == []
     assert Draft.get().body == "kept"
     with pytest.raises(NotFound):
-        ali.save_draft(number, "reply", "more")
+        ali.drafts.save_draft(number, "reply", "more")
 
 
 def test_a_sent_reply_deletes_its_draft_and_an_empty_text_discards_it(
@@ -98,28 +101,30 @@ def test_a_sent_reply_deletes_its_draft_and_an_empty_text_discards_it(
 ) -> None:
     number = shared_ticket(gate_for)
     tom, ola = gate_for("tom"), gate_for("ola")
-    tom.save_draft(number, "reply", "Your parcel left today.")
-    tom.save_draft(number, "note", "courier called")
-    ola.save_draft(number, "reply", "ola's own")
+    tom.drafts.save_draft(number, "reply", "Your parcel left today.")
+    tom.drafts.save_draft(number, "note", "courier called")
+    ola.drafts.save_draft(number, "reply", "ola's own")
     tom.reply(number, "Your parcel left today.")
-    assert set(tom.drafts_on(number)) == {"note"}  # the note stays; ola's reply too
-    assert set(ola.drafts_on(number)) == {"reply"}
-    tom.save_draft(number, "note", "   ")
-    assert tom.drafts_on(number) == {}
-    ola.discard_draft(number, "reply")
-    assert ola.drafts_on(number) == {}
+    assert set(tom.drafts.drafts_on(number)) == {"note"}  # the note stays; ola's reply too
+    assert set(ola.drafts.drafts_on(number)) == {"reply"}
+    tom.drafts.save_draft(number, "note", "   ")
+    assert tom.drafts.drafts_on(number) == {}
+    ola.drafts.discard_draft(number, "reply")
+    assert ola.drafts.drafts_on(number) == {}
 
 
 def test_a_deactivated_persons_drafts_stay_and_nobody_reads_them(
     gate_for: Callable[[str], Gate],
 ) -> None:
     number = shared_ticket(gate_for)
-    gate_for("tom").save_draft(number, "reply", "half a sentence")
-    gate_for("ada").set_active("tom", False)
+    gate_for("tom").drafts.save_draft(number, "reply", "half a sentence")
+    gate_for("ada").people.set_active("tom", False)
     assert Draft.get().body == "half a sentence"
-    assert gate_for("ada").my_drafts() == [] and gate_for("ada").drafts_on(number) == {}
-    gate_for("ada").set_active("tom", True)
-    assert gate_for("tom").drafts_on(number)["reply"].body == "half a sentence"
+    assert (
+        gate_for("ada").drafts.my_drafts() == [] and gate_for("ada").drafts.drafts_on(number) == {}
+    )
+    gate_for("ada").people.set_active("tom", True)
+    assert gate_for("tom").drafts.drafts_on(number)["reply"].body == "half a sentence"
 
 
 def test_presence_is_shown_only_to_people_who_see_the_ticket(
@@ -128,42 +133,42 @@ def test_presence_is_shown_only_to_people_who_see_the_ticket(
     hidden = hidden_from_ali(gate_for)
     shared = shared_ticket(gate_for)
     tom, ola, ali = gate_for("tom"), gate_for("ola"), gate_for("ali")
-    tom.be_on_ticket(hidden, "reply")
-    tom.be_on_ticket(shared, "open")
-    assert [(p.username, p.state) for p in ola.others_on(hidden)] == [("tom", "reply")]
-    assert set(ola.others_present()) == {hidden, shared}
+    tom.presence.be_on_ticket(hidden, "reply")
+    tom.presence.be_on_ticket(shared, "open")
+    assert [(p.username, p.state) for p in ola.presence.others_on(hidden)] == [("tom", "reply")]
+    assert set(ola.presence.others_present()) == {hidden, shared}
     # ali cannot see #hidden: nothing about it, not by number, not in the inbox's markers.
-    assert ali.others_on(hidden) == []
-    assert set(ali.others_present()) == {shared}
-    assert tom.others_on(hidden) == []  # one's own presence is not "someone else"
+    assert ali.presence.others_on(hidden) == []
+    assert set(ali.presence.others_present()) == {shared}
+    assert tom.presence.others_on(hidden) == []  # one's own presence is not "someone else"
     with pytest.raises(NotFound):
-        ali.be_on_ticket(hidden, "open")
+        ali.presence.be_on_ticket(hidden, "open")
     with pytest.raises(PermissionDenied):
-        gate_for("vic").be_on_ticket(hidden, "reply")  # vic may look, not write
+        gate_for("vic").presence.be_on_ticket(hidden, "reply")  # vic may look, not write
 
 
 def test_a_note_being_written_shows_as_open_to_who_may_not_read_notes(
     gate_for: Callable[[str], Gate],
 ) -> None:
     number = shared_ticket(gate_for)
-    gate_for("tom").be_on_ticket(number, "note")
-    assert [p.state for p in gate_for("ola").others_on(number)] == ["note"]
+    gate_for("tom").presence.be_on_ticket(number, "note")
+    assert [p.state for p in gate_for("ola").presence.others_on(number)] == ["note"]
     vic = gate_for("vic")
-    assert "tickets.view_notes" not in vic.capabilities()
-    assert [p.state for p in vic.others_on(number)] == ["open"]
+    assert "tickets.view_notes" not in vic.me.capabilities()
+    assert [p.state for p in vic.presence.others_on(number)] == ["open"]
 
 
 def test_presence_expires_and_leaving_removes_it(gate_for: Callable[[str], Gate]) -> None:
     number = shared_ticket(gate_for)
     tom, ola = gate_for("tom"), gate_for("ola")
-    tom.be_on_ticket(number, "open")
-    assert tom.still_on_ticket(number)
+    tom.presence.be_on_ticket(number, "open")
+    assert tom.presence.still_on_ticket(number)
     Presence.update(seen_at=utcnow().replace(year=2000)).execute()  # a killed session
-    assert ola.others_on(number) == []
-    tom.be_on_ticket(number, "open")
-    assert [p.username for p in ola.others_on(number)] == ["tom"]
-    tom.be_on_ticket(number, "")
-    assert ola.others_on(number) == [] and not tom.still_on_ticket(number)
+    assert ola.presence.others_on(number) == []
+    tom.presence.be_on_ticket(number, "open")
+    assert [p.username for p in ola.presence.others_on(number)] == ["tom"]
+    tom.presence.be_on_ticket(number, "")
+    assert ola.presence.others_on(number) == [] and not tom.presence.still_on_ticket(number)
 
 
 def test_a_presence_change_wakes_another_feed_and_a_heartbeat_does_not(
@@ -174,10 +179,10 @@ def test_a_presence_change_wakes_another_feed_and_a_heartbeat_does_not(
     feed = ChangeFeed(own=ola.own_changes)
     try:
         feed.poll(wait=0.2)  # the first poll of a feed always reads
-        tom.be_on_ticket(number, "reply")
+        tom.presence.be_on_ticket(number, "reply")
         changes = wait_for_changes(feed)
         assert changes is not None and changes.presence and not changes.tickets
-        tom.still_on_ticket(number)
+        tom.presence.still_on_ticket(number)
         assert feed.poll(wait=0.3) is None  # a heartbeat: nothing to read again
         asked = feed.asked
         assert feed.poll(wait=0.3) is None and feed.asked == asked + 1

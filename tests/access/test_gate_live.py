@@ -52,10 +52,10 @@ def test_changes_that_change_nothing_write_nothing(db: peewee.Database, w) -> No
 
 def test_admin_changes_that_change_nothing_write_nothing(db: peewee.Database, w) -> None:
     ada = Gate(db, "ada")
-    _no_op(db, lambda: ada.set_role_permissions("Admin", PERMISSIONS), "already has those")
-    _no_op(db, lambda: ada.set_active("sam", True), "already active")
-    _no_op(db, lambda: ada.set_archived("eBay DE", True), "already archived")
-    _no_op(db, lambda: ada.rename_group("Returns", "Returns"), "already so named")
+    _no_op(db, lambda: ada.roles.set_role_permissions("Admin", PERMISSIONS), "already has those")
+    _no_op(db, lambda: ada.people.set_active("sam", True), "already active")
+    _no_op(db, lambda: ada.sources.set_archived("eBay DE", True), "already archived")
+    _no_op(db, lambda: ada.groups.rename_group("Returns", "Returns"), "already so named")
 
 
 def test_a_reassignment_does_not_stop_a_reply(db: peewee.Database, w) -> None:
@@ -103,46 +103,46 @@ def test_a_new_customer_message_stops_a_reply_but_not_a_note(db, w) -> None:
 def test_two_admins_save_one_role_the_second_is_a_conflict(db: peewee.Database, w) -> None:
     builders.role("Agent", {"tickets.list", "tickets.view"})
     ada, sam = Gate(db, "ada"), Gate(db, "sam")
-    first, second = ada.get_role("Agent"), sam.get_role("Agent")
-    ada.set_role_permissions(
+    first, second = ada.roles.get_role("Agent"), sam.roles.get_role("Agent")
+    ada.roles.set_role_permissions(
         "Agent", first.permissions | {"tickets.close"}, expected_version=first.version
     )
     before = builders.snapshot(db)
     with pytest.raises(Conflict, match=r"ada at .*role.permissions \(added tickets.close\)"):
-        sam.set_role_permissions(
+        sam.roles.set_role_permissions(
             "Agent", second.permissions | {"tickets.take"}, expected_version=second.version
         )
     assert builders.snapshot(db) == before
-    assert "tickets.close" in sam.get_role("Agent").permissions
+    assert "tickets.close" in sam.roles.get_role("Agent").permissions
 
 
 def test_groups_people_and_sources_refuse_a_stale_save(db: peewee.Database, w) -> None:
     ada, sam = Gate(db, "ada"), Gate(db, "sam")
-    group = sam.list_groups()[1]
+    group = sam.groups.list_groups()[1]
     assert group.name == "Returns"
-    ada.add_member("Returns", "cust")
+    ada.groups.add_member("Returns", "cust")
     with pytest.raises(Conflict, match=r"group\.member\.add"):
-        sam.add_supervisor("Returns", "sam", expected_version=group.version)
-    ada.define_field("Phone", "phone")
-    fresh = sam.list_groups()[1]
-    ada.set_field_value("Returns", "Phone", "+48 111 222 333")
+        sam.groups.add_supervisor("Returns", "sam", expected_version=group.version)
+    ada.groups.define_field("Phone", "phone")
+    fresh = sam.groups.list_groups()[1]
+    ada.groups.set_field_value("Returns", "Phone", "+48 111 222 333")
     with pytest.raises(Conflict, match=r"group\.field"):
-        sam.set_field_value("Returns", "Phone", "+48 999", expected_version=fresh.version)
+        sam.groups.set_field_value("Returns", "Phone", "+48 999", expected_version=fresh.version)
 
-    person = next(p for p in sam.list_people() if p.username == "cust")
-    ada.edit_person("cust", display_name="Customer One")
+    person = next(p for p in sam.people.list_people() if p.username == "cust")
+    ada.people.edit_person("cust", display_name="Customer One")
     with pytest.raises(Conflict, match=r"person\.edit"):
-        sam.set_active("cust", False, expected_version=person.version)
-    ada.grant_role("cust", "Admin")  # a role given changes the person too
-    person = next(p for p in sam.list_people() if p.username == "cust")
-    ada.revoke_role("cust", "Admin")
+        sam.people.set_active("cust", False, expected_version=person.version)
+    ada.roles.grant_role("cust", "Admin")  # a role given changes the person too
+    person = next(p for p in sam.people.list_people() if p.username == "cust")
+    ada.roles.revoke_role("cust", "Admin")
     with pytest.raises(Conflict, match=r"role\.revoke"):
-        sam.edit_person("cust", phone="+48 1", expected_version=person.version)
+        sam.people.edit_person("cust", phone="+48 1", expected_version=person.version)
 
-    source = next(s for s in sam.list_sources() if s.name == "Amazon DE")
-    ada.rename_source("Amazon DE", "Amazon Germany")
+    source = next(s for s in sam.sources.list_sources() if s.name == "Amazon DE")
+    ada.sources.rename_source("Amazon DE", "Amazon Germany")
     with pytest.raises(Conflict, match=r"source\.rename"):
-        sam.set_archived("Amazon Germany", True, expected_version=source.version)
+        sam.sources.set_archived("Amazon Germany", True, expected_version=source.version)
 
 
 def test_the_feed_says_what_others_changed(db: peewee.Database, db_location: str, w) -> None:
@@ -160,7 +160,7 @@ def test_the_feed_says_what_others_changed(db: peewee.Database, db_location: str
     with pytest.raises(NoChange):  # writes nothing, so there is nothing to tell
         other.assign(w.t_s2, "ada")
     assert feed.poll() is None
-    other.revoke_role("ada", "Admin")
+    other.roles.revoke_role("ada", "Admin")
     changes = feed.poll()
     assert changes is not None and changes.grants_may_differ and changes.tickets == set()
 
@@ -177,7 +177,7 @@ def test_the_feed_leaves_out_the_sessions_own_changes(db: peewee.Database, w) ->
     changes = feed.poll()
     assert changes is not None and changes.tickets == {w.t_s2}
     assert not changes.grants_may_differ
-    ada.revoke_role("sam", "Admin")
+    ada.roles.revoke_role("sam", "Admin")
     changes = feed.poll()
     assert changes is not None and not changes.by_others and changes.grants_may_differ
 

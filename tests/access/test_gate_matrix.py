@@ -209,12 +209,12 @@ def test_requester_reads_without_notes_and_writes_as_customer(db: peewee.Databas
 
 def _sees_groups(gate: Gate, expected: list[str]) -> None:
     """Without usergroups.list a person sees only their own groups (none here)."""
-    if [group.name for group in gate.list_groups()] != expected:
+    if [group.name for group in gate.groups.list_groups()] != expected:
         raise PermissionDenied("sees only own groups")
 
 
 def _sees_team(gate: Gate) -> None:
-    if len(gate.workload()) < 2:
+    if len(gate.reports.workload()) < 2:
         raise PermissionDenied("own figures only")
 
 
@@ -223,28 +223,28 @@ OTHER_ACTIONS: dict[str, Callable[[Gate], object]] = {
     "tickets.create_private": lambda g: g.create_ticket("Subject", "Body", private=True),
     "tickets.choose_group": lambda g: g.create_ticket("Subject", "Body", group="Accounting"),
     "usergroups.list": lambda g: (
-        g.group_ticket_count("Returns")
+        g.groups.group_ticket_count("Returns")
         if False
         else (
             None
-            if [x.name for x in g.list_groups()] == ["Accounting", "Returns"]
+            if [x.name for x in g.groups.list_groups()] == ["Accounting", "Returns"]
             else (_ for _ in ()).throw(PermissionDenied("sees no groups"))
         )
     ),
-    "usergroups.edit": lambda g: g.create_group("New team"),
-    "usergroups.members": lambda g: g.add_member("Returns", "other"),
-    "usergroups.fields": lambda g: g.define_field("Phone", "phone"),
-    "people.list": lambda g: g.list_people(),
-    "people.edit": lambda g: g.add_person("newbie", "New Person"),
-    "roles.list": lambda g: g.list_roles(),
-    "roles.edit": lambda g: g.create_role("Readers", ["tickets.create"]),
-    "roles.assign": lambda g: g.grant_role("other", "Empty"),
-    "sources.list": lambda g: g.list_sources(),
-    "sources.edit": lambda g: g.add_source("Phone line", "phone"),
+    "usergroups.edit": lambda g: g.groups.create_group("New team"),
+    "usergroups.members": lambda g: g.groups.add_member("Returns", "other"),
+    "usergroups.fields": lambda g: g.groups.define_field("Phone", "phone"),
+    "people.list": lambda g: g.people.list_people(),
+    "people.edit": lambda g: g.people.add_person("newbie", "New Person"),
+    "roles.list": lambda g: g.roles.list_roles(),
+    "roles.edit": lambda g: g.roles.create_role("Readers", ["tickets.create"]),
+    "roles.assign": lambda g: g.roles.grant_role("other", "Empty"),
+    "sources.list": lambda g: g.sources.list_sources(),
+    "sources.edit": lambda g: g.sources.add_source("Phone line", "phone"),
     "sources.archived": lambda g: _sees_in_list(g, 6),
-    "reports.own": lambda g: g.workload() if not g.holds(REPORTS_TEAM) else None,
+    "reports.own": lambda g: g.reports.workload() if not g.me.holds(REPORTS_TEAM) else None,
     "reports.team": lambda g: _sees_team(g),
-    "audit.view": lambda g: g.list_audit(),
+    "audit.view": lambda g: g.audit.list_audit(),
 }
 
 

@@ -65,7 +65,7 @@ def test_a_follow_up_link_hides_the_closed_ticket_from_who_may_not_see_it(db, w)
     rita = Gate(db, "rita")
     with pytest.raises(Exception, match="no ticket"):
         rita.get_ticket(w.t_g1)
-    for events in (rita.ticket_history(follow_up), rita.list_audit(ticket=follow_up)):
+    for events in (rita.ticket_history(follow_up), rita.audit.list_audit(ticket=follow_up)):
         link = next(e for e in events if e.action == "ticket.follow_up")
         shown = (link.target_id, link.before, link.target, link.target_label)
         assert str(w.t_g1) not in repr(shown), shown

@@ -44,7 +44,7 @@ def test_out_of_scope_number_reads_like_a_missing_one(db, world) -> None:
         gate.take,
         gate.close,
         gate.allowed_on,
-        gate.explain_ticket,
+        gate.explain.explain_ticket,
         gate.reply_route,
     ):
         _refused(db, lambda action=action: action(world.t_s2), (NotFound,))
@@ -72,11 +72,11 @@ def test_assigning_tells_unknown_and_not_allowed_people_apart_in_no_way(db, worl
 
 def test_contact_data_in_the_people_list_needs_view_contact(db, world) -> None:
     builders.role("Clerk", ["people.list"], holders=[builders.person("clerk")])
-    listed = {p.username: p for p in Gate(db, "clerk").list_people()}
+    listed = {p.username: p for p in Gate(db, "clerk").people.list_people()}
     assert listed["cust"].email == "" and listed["cust"].phone == ""
     assert listed["clerk"].email == "clerk@x.example"  # one's own
-    assert all(p.email == "" for p in Gate(db, "clerk").find_people("cu"))
-    assert {p.username: p for p in Gate(db, "boss").list_people()}["cust"].email
+    assert all(p.email == "" for p in Gate(db, "clerk").people.find_people("cu"))
+    assert {p.username: p for p in Gate(db, "boss").people.list_people()}["cust"].email
 
 
 def test_move_to_a_group_one_cannot_see_reads_like_a_missing_group(db, world) -> None:
@@ -142,16 +142,16 @@ def test_view_only_person_cannot_make_small_changes(db, world) -> None:
         lambda: gate.close(n),
         lambda: gate.delete_ticket(n),
         lambda: gate.create_ticket("s", "b"),
-        lambda: gate.set_field_value("Returns", "Phone", "+48 1234 567"),
-        lambda: gate.add_member("Returns", "viewer"),
-        lambda: gate.create_group("Mine"),
-        lambda: gate.add_source("x", "email"),
-        lambda: gate.set_archived("Allegro PL", True),
-        lambda: gate.add_person("newbie", "New"),
-        lambda: gate.set_active("agent", False),
-        lambda: gate.grant_role("viewer", "Admin"),
-        lambda: gate.create_role("Mine", []),
-        lambda: gate.set_role_permissions("Viewer", VIEW_ONLY | {"tickets.reply"}),
+        lambda: gate.groups.set_field_value("Returns", "Phone", "+48 1234 567"),
+        lambda: gate.groups.add_member("Returns", "viewer"),
+        lambda: gate.groups.create_group("Mine"),
+        lambda: gate.sources.add_source("x", "email"),
+        lambda: gate.sources.set_archived("Allegro PL", True),
+        lambda: gate.people.add_person("newbie", "New"),
+        lambda: gate.people.set_active("agent", False),
+        lambda: gate.roles.grant_role("viewer", "Admin"),
+        lambda: gate.roles.create_role("Mine", []),
+        lambda: gate.roles.set_role_permissions("Viewer", VIEW_ONLY | {"tickets.reply"}),
     ]
     for attempt in attempts:
         _refused(db, attempt, (PermissionDenied, NotFound))
@@ -168,21 +168,23 @@ def test_people_cannot_raise_their_own_privileges(db, world) -> None:
     hr = builders.person("hr")
     builders.role("HR", ["people.edit", "people.list"], holders=[hr])
 
-    message = _refused(db, lambda: Gate(db, "assigner").grant_role("assigner", "Admin"))
+    message = _refused(db, lambda: Gate(db, "assigner").roles.grant_role("assigner", "Admin"))
     assert "does not" in message
     _refused(
         db,
-        lambda: Gate(db, "editor").set_role_permissions(
+        lambda: Gate(db, "editor").roles.set_role_permissions(
             "Role editor", ["roles.edit", "roles.list", "audit.view"]
         ),
     )
-    _refused(db, lambda: Gate(db, "editor").create_role("Backdoor", ["audit.view"]))
-    _refused(db, lambda: Gate(db, "editor").set_role_scope("Admin", all_sources=True))
-    _refused(db, lambda: Gate(db, "hr").grant_role("hr", "Admin"))
-    _refused(db, lambda: Gate(db, "hr").explain_ticket(world.t_s1, "boss"), (NotFound,))
-    _refused(db, lambda: Gate(db, "agent").who("roles.edit"))
-    _refused(db, lambda: Gate(db, "agent").explain_permission("tickets.assign", username="boss"))
-    Gate(db, "assigner").grant_role("hr", "Role assigner")  # giving what one holds is fine
+    _refused(db, lambda: Gate(db, "editor").roles.create_role("Backdoor", ["audit.view"]))
+    _refused(db, lambda: Gate(db, "editor").roles.set_role_scope("Admin", all_sources=True))
+    _refused(db, lambda: Gate(db, "hr").roles.grant_role("hr", "Admin"))
+    _refused(db, lambda: Gate(db, "hr").explain.explain_ticket(world.t_s1, "boss"), (NotFound,))
+    _refused(db, lambda: Gate(db, "agent").explain.who("roles.edit"))
+    _refused(
+        db, lambda: Gate(db, "agent").explain.explain_permission("tickets.assign", username="boss")
+    )
+    Gate(db, "assigner").roles.grant_role("hr", "Role assigner")  # giving what one holds is fine
 
 
 def test_a_gate_over_a_database_the_models_do_not_run_on_is_refused(new_location) -> None:

@@ -54,7 +54,7 @@ def test_an_assignment_reads_grants_once(
     demo_db: peewee.Database, gate_for: Callable[[str], Gate], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     gate = gate_for("sam")
-    returns = next(g.id for g in gate.list_groups() if g.name == "Returns")
+    returns = next(g.id for g in gate.groups.list_groups() if g.name == "Returns")
     row = gate.list_tickets(TicketQuery(usergroups=(returns,)), limit=1)[0]
     with statements(demo_db, monkeypatch) as run:
         gate.assign(row.number, "ola", expected_version=row.version)
@@ -67,12 +67,12 @@ def test_a_role_change_counts_from_the_next_request(gate_for: Callable[[str], Ga
     person's very next request, with no new gate."""
     vic, ada = gate_for("vic"), gate_for("ada")
     seen = vic.count_tickets()
-    assert seen > 0 and "tickets.view" in vic.capabilities()
-    (person,) = [p for p in ada.list_people() if p.username == "vic"]
+    assert seen > 0 and "tickets.view" in vic.me.capabilities()
+    (person,) = [p for p in ada.people.list_people() if p.username == "vic"]
     for role in person.roles:
-        ada.revoke_role("vic", role)
+        ada.roles.revoke_role("vic", role)
     assert vic.count_tickets() < seen
-    assert TICKETS_VIEW not in vic.capabilities()
+    assert TICKETS_VIEW not in vic.me.capabilities()
 
 
 def test_grants_are_read_with_a_statement_built_once(

@@ -27,12 +27,14 @@ def test_the_gate_tells_staff_from_customers_and_matches_addresses_only_with_the
     demo_copy: str,
 ) -> None:
     ada, vic = Gate(connect(demo_copy), "ada"), Gate(connect(demo_copy), "vic")
-    assert {p.username for p in ada.list_people() if p.staff} == STAFF
-    assert {p.username for p in ada.find_people("", limit=1000) if p.staff} == STAFF
-    assert [p.username for p in ada.find_people(ADDRESS_ONLY)] == [CUSTOMER]
-    assert "tickets.view_contact" not in vic.capabilities()
-    assert vic.find_people(ADDRESS_ONLY) == []  # an address is never matched without the right
-    found = vic.find_people("muller", limit=1000)
+    assert {p.username for p in ada.people.list_people() if p.staff} == STAFF
+    assert {p.username for p in ada.people.find_people("", limit=1000) if p.staff} == STAFF
+    assert [p.username for p in ada.people.find_people(ADDRESS_ONLY)] == [CUSTOMER]
+    assert "tickets.view_contact" not in vic.me.capabilities()
+    assert (
+        vic.people.find_people(ADDRESS_ONLY) == []
+    )  # an address is never matched without the right
+    found = vic.people.find_people("muller", limit=1000)
     assert CUSTOMER in [p.username for p in found] and all(p.email == "" for p in found)
 
 
@@ -65,7 +67,7 @@ async def test_people_are_searched_by_address_with_the_right(demo_copy: str) -> 
 
 
 def returns(admin: Gate) -> GroupView:
-    return next(g for g in admin.list_groups() if g.name == "Returns")
+    return next(g for g in admin.groups.list_groups() if g.name == "Returns")
 
 
 async def open_picker(pilot: Pilot[int], key: str) -> PickerModal:
@@ -131,7 +133,7 @@ def test_the_command_line_makes_a_customer_supervisor_only_when_told_so(
 ) -> None:
     def supervisors() -> set[str]:
         group = next(
-            g for g in Gate(connect(demo_copy), "ada").list_groups() if g.name == "Returns"
+            g for g in Gate(connect(demo_copy), "ada").groups.list_groups() if g.name == "Returns"
         )
         return set(group.supervisors)
 

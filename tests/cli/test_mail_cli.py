@@ -145,7 +145,7 @@ def test_fetch_and_send_commands(
     assert len(smtp.received) == 1
     reply = json.loads(run(capsys, db_location, "tickets", "show", str(number), "--json")[1])
     assert reply["messages"][1]["delivery"] == "sent"
-    gate.edit_mail_account("Support", imap=f"imap://{mailbox}@127.0.0.1:1/INBOX")
+    gate.sources.edit_mail_account("Support", imap=f"imap://{mailbox}@127.0.0.1:1/INBOX")
     code, _, err = run(capsys, db_location, "mail", "fetch")
     assert code == 1 and "Support" in err and PASSWORD not in err
 
@@ -219,7 +219,7 @@ def test_serve_waits_in_idle_on_every_imap_source_at_once(
     SIGTERM ends both."""
     gate = mail_helpdesk(db, imap=dovecot.url(mailbox), smtp=smtp.url)
     sales_box = mailbox + "sales"
-    gate.add_source(
+    gate.sources.add_source(
         "Sales", "email", address="sales@shop.example", imap=dovecot.url(sales_box), smtp=smtp.url
     )
     server = ServeProcess(

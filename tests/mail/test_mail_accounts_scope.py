@@ -20,7 +20,7 @@ from ticketty.main import main
 
 def mallory(gate: Gate, sources: list[str]) -> Gate:
     """`mal`: `sources.edit` and `sources.list` scoped to `sources`, no ticket rights."""
-    ids = [s.id for s in gate.list_sources() if s.name in sources]
+    ids = [s.id for s in gate.sources.list_sources() if s.name in sources]
     mal = builders.person("mal")
     builders.role("Mail admin", [SOURCES_EDIT, SOURCES_LIST], sources=ids, holders=[mal])
     return Gate(peewee_db(), "mal")
@@ -35,7 +35,7 @@ def peewee_db() -> peewee.Database:
 @pytest.fixture
 def gate(db: peewee.Database) -> Gate:
     gate = mail_helpdesk(db, imap="imaps://support%40shop.example@mail.shop.example/INBOX")
-    gate.add_source("Allegro", "marketplace")
+    gate.sources.add_source("Allegro", "marketplace")
     return gate
 
 
@@ -43,11 +43,11 @@ def test_a_holder_scoped_to_another_source_cannot_touch_the_mailbox(gate: Gate) 
     mal = mallory(gate, ["Allegro"])
     before = MailAccount.get()
     with pytest.raises(PermissionDenied):
-        mal.edit_mail_account("Support", imap="imaps://mal@evil.example/INBOX")
+        mal.sources.edit_mail_account("Support", imap="imaps://mal@evil.example/INBOX")
     with pytest.raises(PermissionDenied):
-        mal.rename_source("Support", "Old support")
+        mal.sources.rename_source("Support", "Old support")
     with pytest.raises(PermissionDenied):
-        mal.confirm_mail_password("Support")
+        mal.sources.confirm_mail_password("Support")
     with pytest.raises(PermissionDenied):
         mal.mail_source("Support")
     assert MailAccount.get().imap_url == before.imap_url
@@ -55,22 +55,24 @@ def test_a_holder_scoped_to_another_source_cannot_touch_the_mailbox(gate: Gate) 
 
 
 def test_names_that_share_a_password_are_refused(gate: Gate) -> None:
-    gate.add_source("support@shop.example", "email", address="other@shop.example")
+    gate.sources.add_source("support@shop.example", "email", address="other@shop.example")
     for look_alike in ("SUPPORT@SHOP.EXAMPLE", "support shop example", "SUPPORT"):
         with pytest.raises(InvalidInput, match="share its mail password"):
-            gate.add_source(look_alike, "email", address="x@shop.example")
+            gate.sources.add_source(look_alike, "email", address="x@shop.example")
     with pytest.raises(InvalidInput, match="share its mail password"):
-        gate.rename_source("Allegro", "support")
-    gate.rename_source("Support", "SUPPORT")  # itself, in other letters
+        gate.sources.rename_source("Allegro", "support")
+    gate.sources.rename_source("Support", "SUPPORT")  # itself, in other letters
 
 
 def test_an_unencrypted_server_is_refused_unless_on_this_machine(gate: Gate) -> None:
     with pytest.raises(InvalidInput, match="unencrypted"):
-        gate.edit_mail_account("Support", imap="imap://u@mail.shop.example")
+        gate.sources.edit_mail_account("Support", imap="imap://u@mail.shop.example")
     with pytest.raises(InvalidInput, match="unencrypted"):
-        gate.edit_mail_account("Support", smtp="smtp://u@mail.shop.example")
+        gate.sources.edit_mail_account("Support", smtp="smtp://u@mail.shop.example")
     for host in ("127.0.0.1", "localhost", "[::1]"):
-        gate.edit_mail_account("Support", imap=f"imap://u@{host}:1", smtp=f"smtp://u@{host}:1")
+        gate.sources.edit_mail_account(
+            "Support", imap=f"imap://u@{host}:1", smtp=f"smtp://u@{host}:1"
+        )
 
 
 def test_the_password_goes_only_to_the_server_it_was_set_for(
@@ -85,7 +87,7 @@ def test_the_password_goes_only_to_the_server_it_was_set_for(
     monkeypatch.setenv("TICKETTY_MAIL_PASSWORD_SUPPORT", PASSWORD)
     other = f"{mailbox}x"
     dovecot.append(other, customer_mail("Waiting in the other mailbox"))
-    gate.edit_mail_account("Support", imap=f"imap://{other}@localhost:{dovecot.port}/INBOX")
+    gate.sources.edit_mail_account("Support", imap=f"imap://{other}@localhost:{dovecot.port}/INBOX")
 
     def run(*args: str) -> tuple[int, str, str]:
         code = main(["--db", db_location, "--user", "ada", *args])
@@ -154,6 +156,6 @@ def test_retry_into_a_source_archived_since_is_refused(gate: Gate) -> None:
     held = gate.take_mail(source, b"Subject: no sender\r\n\r\nwho?\r\n", "test")
     assert held.outcome == "quarantined"
     (record,) = gate.quarantined()
-    gate.set_archived("Support", True)
+    gate.sources.set_archived("Support", True)
     with pytest.raises(InvalidInput, match="archived"):
         gate.retry_quarantined(record.id)

@@ -111,7 +111,7 @@ def test_an_smtps_delivery_needs_the_ca_file_and_the_reply_waits_meanwhile(
     db: peewee.Database, helpdesk: str, tls: TlsFiles, smtps: Smtp, capsys
 ) -> None:
     gate = Gate(db, "ada")
-    gate.edit_mail_account("Support", smtp=smtps.url)
+    gate.sources.edit_mail_account("Support", smtp=smtps.url)
     number = gate.take_mail(gate.mail_source("Support"), customer_mail(), "test").ticket
     assert number is not None
     gate.reply(number, "Your parcel left today.")
@@ -119,7 +119,7 @@ def test_an_smtps_delivery_needs_the_ca_file_and_the_reply_waits_meanwhile(
     code, _, err = run(capsys, helpdesk, "mail", "send")
     assert code == 1 and "Traceback" not in err
     assert "not trusted" in err and "--ca-file" in err, err
-    account = gate.mail_accounts()[0]
+    account = gate.sources.mail_accounts()[0]
     assert account.waiting == 1 and account.failed == 0
     assert "the server's certificate is not trusted" in account.send_error
     assert smtps.received == []
@@ -137,8 +137,8 @@ def test_a_ca_file_is_checked_and_needs_the_right_to_edit_the_source(
     viewer = builders.person("vera")
     builders.role("Viewer", [SOURCES_LIST], holders=[viewer])
     with pytest.raises(PermissionDenied):
-        Gate(db, "vera").edit_mail_account("Support", ca_file=str(tls.ca))
-    assert Gate(db, "ada").mail_accounts()[0].ca_file == ""
+        Gate(db, "vera").sources.edit_mail_account("Support", ca_file=str(tls.ca))
+    assert Gate(db, "ada").sources.mail_accounts()[0].ca_file == ""
     code, _, err = run(capsys, helpdesk, "sources", "edit", "Support", "--ca-file", "/nowhere.pem")
     assert (code, err.strip()) == (1, "ticketty: no CA file /nowhere.pem")
     not_pem = tmp_path / "notes.txt"
@@ -152,7 +152,7 @@ async def test_the_sources_screen_shows_the_ca_file(
     db: peewee.Database, db_location: str, tls: TlsFiles
 ) -> None:
     gate = mail_helpdesk(db)
-    gate.edit_mail_account("Support", ca_file=str(tls.ca))
+    gate.sources.edit_mail_account("Support", ca_file=str(tls.ca))
     app = build_app(Gate(connect(db_location), "ada"), refresh_seconds=3600)
     async with app.run_test(size=(80, 24)) as pilot:
         await open_sources(pilot)

@@ -128,7 +128,7 @@ def test_a_refused_login_makes_the_queue_wait_and_says_why(
     assert "wrong-secret" not in said and "support@" not in said
     items = list(OutboxItem.select())
     assert [(i.state, i.attempts, i.claimed_by) for i in items] == [("queued", 0, "")] * 3
-    (account,) = gate.mail_accounts()
+    (account,) = gate.sources.mail_accounts()
     assert account.send_error == said and account.waiting == 3 and account.failed == 0
     reply = next(m for m in gate.get_ticket(numbers[0]).messages if m.kind == "reply")
     assert reply.delivery == "queued" and reply.delivery_error == said
@@ -140,7 +140,7 @@ def test_a_refused_login_makes_the_queue_wait_and_says_why(
     monkeypatch.setenv("TICKETTY_MAIL_PASSWORD_SUPPORT", PASSWORD)
     assert len(send(gate)) == 3
     assert len(smtp_login.received) == 3
-    assert gate.mail_accounts()[0].send_error == ""
+    assert gate.sources.mail_accounts()[0].send_error == ""
 
 
 def test_an_outage_longer_than_every_retry_fails_no_reply(db: peewee.Database) -> None:
@@ -156,7 +156,7 @@ def test_an_outage_longer_than_every_retry_fails_no_reply(db: peewee.Database) -
         OutboxItem.update(next_try_at=utcnow()).execute()
     assert [(i.state, i.attempts) for i in OutboxItem.select()] == [("queued", 0)] * 2
     with smtp_server() as smtp:
-        gate.edit_mail_account("Support", smtp=smtp.url)
+        gate.sources.edit_mail_account("Support", smtp=smtp.url)
         assert len(send(gate)) == 2 and len(smtp.received) == 2
 
 
@@ -166,7 +166,7 @@ def test_a_failed_reply_is_sent_again_by_command_with_the_right_to_reply(
     """`tickets resend 42 MESSAGE` queues a failed reply again (checked by the gate: the right
     to reply on that ticket), and the next pass delivers it with the same Message-ID."""
     gate = Gate(demo_db, "ada")
-    gate.add_source("Mailbox", "email", address="help@shop.example", smtp=smtp.url)
+    gate.sources.add_source("Mailbox", "email", address="help@shop.example", smtp=smtp.url)
     source = gate.mail_source("Mailbox")
     number = gate.take_mail(source, customer_mail(), "test").ticket
     assert number is not None
@@ -334,7 +334,7 @@ def test_a_delay_report_shows_the_reply_delayed_and_only_a_failure_fails_it(
     assert delivery_text(reply.delivery, reply.delivery_error).startswith(
         "delayed: the receiving server is still trying ("
     )
-    assert gate.mail_accounts()[0].failed == 0
+    assert gate.sources.mail_accounts()[0].failed == 0
     assert send(gate) == []  # the server has it; nothing to send again
     dovecot.append(mailbox, postfix_report(ours, "failed"))
     gate.fetch(source, lambda _line: None)

@@ -24,7 +24,7 @@ pytestmark = pytest.mark.usefixtures("mail_password")
 @pytest.fixture
 def gate(db: peewee.Database, dovecot: Dovecot, mailbox: str, smtp: Smtp) -> Gate:
     gate = mail_helpdesk(db, imap=dovecot.url(mailbox), smtp=smtp.url)
-    gate.add_source("Alerts", "email", address="alerts@shop.example", smtp=smtp.url)
+    gate.sources.add_source("Alerts", "email", address="alerts@shop.example", smtp=smtp.url)
     return gate
 
 
@@ -44,7 +44,9 @@ def test_a_send_only_source_is_skipped_and_the_others_fetched(
 def test_a_failing_source_is_reported_and_the_others_fetched(
     gate: Gate, db_location: str, dovecot: Dovecot, mailbox: str, capsys
 ) -> None:
-    gate.add_source("Broken", "email", address="b@shop.example", imap="imap://x@127.0.0.1:1/")
+    gate.sources.add_source(
+        "Broken", "email", address="b@shop.example", imap="imap://x@127.0.0.1:1/"
+    )
     dovecot.append(mailbox, customer_mail(subject="Still taken"))
     code, out, err = run(capsys, db_location, "mail", "fetch")
     assert code == 1  # one source could not be fetched: said on stderr, after the others

@@ -32,7 +32,7 @@ def test_ignored_automatic_mail_is_counted_per_source_and_shown_by_sources_mail(
     db: peewee.Database, db_location: str, dovecot: Dovecot, mailbox: str, capsys
 ) -> None:
     gate = mail_helpdesk(db, imap=dovecot.url(mailbox))
-    gate.add_source("Sales", "email", address="sales@shop.example")
+    gate.sources.add_source("Sales", "email", address="sales@shop.example")
     number = gate.take_mail(gate.mail_source("Support"), customer_mail(), "test").ticket
     assert number is not None
     gate.reply(number, "Your parcel left today.")
@@ -78,7 +78,7 @@ def test_an_automatic_message_imported_or_retried_is_counted_too(db: peewee.Data
     assert gate.import_messages(source, iter([("a.mbox #1", vacation)]), lambda _: None) == {
         "ignored": 1
     }
-    (account,) = Gate(db, "ada").mail_accounts()
+    (account,) = Gate(db, "ada").sources.mail_accounts()
     assert (account.ignored, account.last_ignored) == (2, "auto-reply: X-Autoreply")
     assert account.ignored_text().startswith("2 (last ")
 

@@ -212,7 +212,7 @@ def test_an_unreadable_message_is_kept_whole_in_quarantine(gate: Gate) -> None:
     assert (held.source, held.origin, held.size) == ("Support", "file broken.eml", len(raw))
     assert "no sender" in held.reason
     assert bytes(QuarantinedMail.get_by_id(held.id).raw_mail) == raw
-    assert gate.mail_accounts()[0].quarantined == 1
+    assert gate.sources.mail_accounts()[0].quarantined == 1
     assert gate.retry_quarantined(held.id).outcome == "quarantined"
     assert len(gate.quarantined()) == 1
 
@@ -240,7 +240,7 @@ def test_a_quarantined_message_is_discarded_for_good_and_the_event_kept(
     assert not QuarantinedMail.select().exists()
     with pytest.raises(NotFound):
         gate.discard_quarantined(held.id)
-    (event,) = Gate(db, "aud").list_audit(target_kind="quarantine", limit=1)
+    (event,) = Gate(db, "aud").audit.list_audit(target_kind="quarantine", limit=1)
     assert (event.action, event.actor, event.target_id) == ("mail.discard", "ada", held.id)
     assert "imap uid 9" in event.before and "no sender" in event.before
 
@@ -298,7 +298,7 @@ def test_a_refused_reply_queues_nothing(gate: Gate, db) -> None:
 
 
 def test_an_archived_source_takes_no_mail(gate: Gate) -> None:
-    gate.set_archived("Support", True)
+    gate.sources.set_archived("Support", True)
     with pytest.raises(Exception, match="archived"):
         gate.mail_source("Support")
     assert gate.open_mail_sources() == []
@@ -306,7 +306,7 @@ def test_an_archived_source_takes_no_mail(gate: Gate) -> None:
 
 def test_the_demo_mailbox_threads_an_answer_to_a_sent_reply(demo_db: peewee.Database) -> None:
     gate = Gate(demo_db, "ada")
-    (account,) = gate.mail_accounts()
+    (account,) = gate.sources.mail_accounts()
     assert (account.waiting, account.failed, account.quarantined) == (1, 1, 1)
     sent = (
         OutboxItem.select()
@@ -350,7 +350,7 @@ def test_an_import_in_batches_chains_every_event_and_reads_the_head_once_per_bat
     def report(line: str) -> None:  # called after each batch is committed
         between.append(line)
         if len(between) == 3:
-            other.add_source(f"Web {len(between)}", "web")
+            other.sources.add_source(f"Web {len(between)}", "web")
 
     head_reads: list[str] = []
     if backend == "sqlite":

@@ -90,14 +90,14 @@ def test_an_answer_after_the_follow_up_was_closed_too_starts_the_next(gate: Gate
 
 
 def _ticket_in(gate: Gate, source: str, address: str) -> int:
-    gate.add_source(source, "email", address=address)
+    gate.sources.add_source(source, "email", address=address)
     return take(gate, customer_mail(f"Written to {source}"), source).ticket
 
 
 def test_a_tag_of_an_archived_sources_ticket_starts_a_linked_ticket_here(gate: Gate) -> None:
     old = _ticket_in(gate, "eBay DE", "ebay-de@shop.example")
     gate.set_status(old, "pending")
-    gate.set_archived("eBay DE", True)
+    gate.sources.set_archived("eBay DE", True)
     taken = take(gate, customer_mail("About my old order", subject=f"Re: [#{old}] Parcel"))
     assert (taken.outcome, taken.linked) == ("follow-up", old)
     new = Ticket.get_by_id(taken.ticket)
@@ -111,7 +111,7 @@ def test_a_tag_of_an_archived_sources_ticket_starts_a_linked_ticket_here(gate: G
 def test_a_tag_of_a_closed_archived_ticket_starts_its_follow_up_here(gate: Gate) -> None:
     old = _ticket_in(gate, "eBay DE", "ebay-de@shop.example")
     gate.set_status(old, "closed")
-    gate.set_archived("eBay DE", True)
+    gate.sources.set_archived("eBay DE", True)
     taken = take(gate, customer_mail("Hello again", subject=f"[#{old}]"))
     assert taken.outcome == "follow-up"
     assert Ticket.get_by_id(taken.ticket).source.name == "Support"
@@ -129,7 +129,7 @@ def test_a_tag_of_another_open_sources_ticket_does_not_move_mail_there(gate: Gat
 
 
 def test_a_source_address_does_not_silence_the_customer_who_owns_it(gate: Gate) -> None:
-    gate.add_source("Jan's desk", "email", address="jan@example.pl")
+    gate.sources.add_source("Jan's desk", "email", address="jan@example.pl")
     taken = take(gate, customer_mail(sender=JAN))
     assert taken.outcome == "new"
 
@@ -140,7 +140,7 @@ def test_mail_from_postmaster_is_a_person_writing(gate: Gate) -> None:
 
 
 def test_our_own_reply_coming_back_to_a_mailbox_is_ignored(gate: Gate) -> None:
-    gate.add_source("Sales", "email", address="sales@shop.example")
+    gate.sources.add_source("Sales", "email", address="sales@shop.example")
     number = take(gate, customer_mail(sender="Sales <sales@shop.example>")).ticket
     gate.reply(number, "Answer from Support to Sales")
     ours = last_reply_id()

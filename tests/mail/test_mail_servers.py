@@ -40,7 +40,7 @@ def test_each_message_is_taken_once(gate: Gate, dovecot: Dovecot, mailbox: str) 
     dovecot.append(mailbox, customer_mail("third", subject="Three"))
     assert len(fetch(gate)) == 1
     assert sorted(t.subject for t in Ticket.select()) == ["One", "Three", "Two"]
-    (account,) = gate.mail_accounts()
+    (account,) = gate.sources.mail_accounts()
     assert account.last_fetch_at is not None and account.last_error == ""
 
 
@@ -80,7 +80,7 @@ def test_a_wrong_password_is_one_line_and_never_shows_the_password(
         fetch(gate)
     assert "wrong-secret" not in str(failed.value)
     assert "authentication failed" in str(failed.value).lower()
-    assert "authentication failed" in gate.mail_accounts()[0].last_error.lower()
+    assert "authentication failed" in gate.sources.mail_accounts()[0].last_error.lower()
 
 
 def test_a_reply_goes_out_threaded_tagged_and_in_the_customers_language(
@@ -146,7 +146,7 @@ def test_a_refused_send_is_retried_later_and_a_permanent_one_fails(
     OutboxItem.update(next_try_at=utcnow()).execute()  # the backoff has passed
     assert "failed" in send(gate)[0]
     assert OutboxItem.get().state == "failed"
-    assert gate.mail_accounts()[0].failed == 1
+    assert gate.sources.mail_accounts()[0].failed == 1
 
 
 def test_a_lost_mark_resends_once_with_the_same_message_id(
@@ -168,5 +168,5 @@ def test_an_archived_source_neither_fetches_nor_sends(
     gate: Gate, dovecot: Dovecot, mailbox: str
 ) -> None:
     dovecot.append(mailbox, customer_mail())
-    gate.set_archived("Support", True)
+    gate.sources.set_archived("Support", True)
     assert gate.open_mail_sources() == []

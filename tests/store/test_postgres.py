@@ -152,8 +152,8 @@ def test_long_subjects_and_order_as_on_sqlite(demo_db, gate_for) -> None:
     number = gate.create_ticket("x" * 300, "body")
     assert gate.get_ticket(number).row.subject == "x" * 300
     for name in ("beta", "Alpha", "_under", "alpha", "Zulu"):
-        gate.create_group(name)
-    names = [g.name for g in gate.list_groups()]
+        gate.groups.create_group(name)
+    names = [g.name for g in gate.groups.list_groups()]
     assert names == sorted(names)  # Python's order is SQLite's: by code point
 
 

@@ -125,7 +125,7 @@ async def test_two_apps_and_a_script_follow_each_other_and_lose_no_reply(demo: s
 
 
 async def test_the_second_save_of_a_role_is_a_conflict_that_keeps_the_ticks(demo: str) -> None:
-    Gate(connect(str(demo)), "ada").grant_role("sam", "Administrator")
+    Gate(connect(str(demo)), "ada").roles.grant_role("sam", "Administrator")
     first, second = make_app(demo, "ada"), make_app(demo, "sam")  # neither refreshes by itself
     async with (
         first.run_test(size=(120, 40)) as ada,
@@ -150,10 +150,13 @@ async def test_the_second_save_of_a_role_is_a_conflict_that_keeps_the_ticks(demo
         summary = str(editor.query_one("#role-summary").render())
         assert "Changed by someone else meanwhile: added tickets.take" in summary
         assert {"tickets.take", "tickets.close"} <= editor.pending
-        assert TICKETS_CLOSE not in Gate(connect(str(demo)), "ada").get_role("Viewer").permissions
+        assert (
+            TICKETS_CLOSE
+            not in Gate(connect(str(demo)), "ada").roles.get_role("Viewer").permissions
+        )
         await sam.press("ctrl+s")
         await settle(sam)
-    viewer = Gate(connect(str(demo)), "ada").get_role("Viewer").permissions
+    viewer = Gate(connect(str(demo)), "ada").roles.get_role("Viewer").permissions
     assert {"tickets.take", "tickets.close"} <= viewer
 
 
@@ -168,15 +171,15 @@ async def test_keys_follow_grants_changed_while_the_session_runs(demo: str) -> N
     async with app.run_test(size=(100, 30), message_hook=saw.hook) as vic:
         await settle(vic)
         assert "take" not in offered(app)
-        viewer = admin.get_role("Viewer")
+        viewer = admin.roles.get_role("Viewer")
         change = saw.expect(LiveChange)
-        admin.set_role_permissions("Viewer", viewer.permissions | {"tickets.take"})
+        admin.roles.set_role_permissions("Viewer", viewer.permissions | {"tickets.take"})
         await handled(change, vic)
         assert "take" in offered(app)
         palette = {c.title for c in app.get_system_commands(app.screen)}
         assert "Take" in palette
         change = saw.expect(LiveChange)
-        admin.set_role_permissions("Viewer", viewer.permissions)
+        admin.roles.set_role_permissions("Viewer", viewer.permissions)
         await handled(change, vic)
         assert "take" not in offered(app)
         assert "Take" not in {c.title for c in app.get_system_commands(app.screen)}
@@ -189,7 +192,7 @@ async def test_a_person_deactivated_while_connected_is_told_and_the_app_ends(
     async with app.run_test(size=(100, 30), message_hook=saw.hook) as vic:
         await settle(vic)
         ended = saw.expect(SessionEnded)
-        Gate(connect(str(demo)), "ada").set_active("vic", False)
+        Gate(connect(str(demo)), "ada").people.set_active("vic", False)
         await asyncio.wait_for(ended, 20)
         await vic.pause()
     assert app.return_code == 4
@@ -206,8 +209,8 @@ async def test_the_usergroups_screen_shows_a_field_added_elsewhere(demo: str) ->
         assert isinstance(screen, UsergroupsScreen) and screen.current is not None
         seen = saw.expect(OthersChanged, lambda m: m.changes.touches("usergroup"))
         other = Gate(connect(str(demo)), "ada")
-        other.define_field("Slack channel")
-        other.set_field_value(screen.current.name, "Slack channel", "#returns")
+        other.groups.define_field("Slack channel")
+        other.groups.set_field_value(screen.current.name, "Slack channel", "#returns")
         await handled(seen, ada)
         assert "#returns" in str(screen.query_one("#detail-text").render())
 
@@ -300,7 +303,7 @@ async def test_a_change_that_changes_nothing_is_said_and_writes_nothing(demo: st
     gate = Gate(connect(str(demo)), "ola")
     row = gate.list_tickets(TicketQuery(statuses=("pending",)), limit=1)[0]
     admin = Gate(connect(str(demo)), "ada")
-    events = admin.list_audit(limit=1)
+    events = admin.audit.list_audit(limit=1)
     app = make_app(demo, "ola")
     async with app.run_test(size=(100, 30)) as ola:
         await settle(ola)
@@ -311,7 +314,7 @@ async def test_a_change_that_changes_nothing_is_said_and_writes_nothing(demo: st
         assert any("already pending" in text for text in said), said
         assert ticket.detail is not None and ticket.detail.row.version == row.version
     assert gate.get_ticket(row.number).row.version == row.version
-    assert admin.list_audit(limit=1) == events  # no event, not even a refusal
+    assert admin.audit.list_audit(limit=1) == events  # no event, not even a refusal
 
 
 async def test_a_change_to_a_long_conversation_mounts_only_the_new_message(demo: str) -> None:
@@ -368,7 +371,7 @@ async def test_a_role_save_after_a_live_refresh_is_a_conflict_too(demo: str) -> 
     SQLite's at the next poll), ticks made before it are first refused as a conflict that names
     it, and saved on top of it by the next ctrl+s: both backends alike."""
     admin = Gate(connect(str(demo)), "ada")
-    admin.grant_role("sam", "Administrator")
+    admin.roles.grant_role("sam", "Administrator")
     app, saw = make_app(demo, "sam", FAST), Handled()
     async with app.run_test(size=(120, 40), message_hook=saw.hook) as sam:
         await settle(sam)
@@ -381,16 +384,16 @@ async def test_a_role_save_after_a_live_refresh_is_a_conflict_too(demo: str) -> 
         await settle(sam)
         await tick(sam, editor, "tickets.close")
         seen = saw.expect(OthersChanged, lambda m: m.changes.touches("role"))
-        viewer = admin.get_role("Viewer")
-        admin.set_role_permissions("Viewer", viewer.permissions | {"tickets.take"})
+        viewer = admin.roles.get_role("Viewer")
+        admin.roles.set_role_permissions("Viewer", viewer.permissions | {"tickets.take"})
         await handled(seen, sam)
         assert editor.current is not None and "tickets.take" in editor.current.permissions
         await sam.press("ctrl+s")
         await settle(sam)
         shown = [n.message for n in app._notifications]
         assert any("role.permissions (added tickets.take)" in text for text in shown), shown
-        assert TICKETS_CLOSE not in admin.get_role("Viewer").permissions
+        assert TICKETS_CLOSE not in admin.roles.get_role("Viewer").permissions
         assert {"tickets.take", "tickets.close"} <= editor.pending
         await sam.press("ctrl+s")
         await settle(sam)
-    assert {"tickets.take", "tickets.close"} <= admin.get_role("Viewer").permissions
+    assert {"tickets.take", "tickets.close"} <= admin.roles.get_role("Viewer").permissions

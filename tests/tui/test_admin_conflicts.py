@@ -20,7 +20,7 @@ from tui.widgets import PromptModal
 def demo(new_location) -> str:
     location = new_location("demo.db")
     demo_database(location)
-    Gate(connect(location), "ada").grant_role("sam", "Administrator")
+    Gate(connect(location), "ada").roles.grant_role("sam", "Administrator")
     return location
 
 
@@ -33,15 +33,15 @@ def run(capsys: pytest.CaptureFixture[str], db: str, user: str, *args: str) -> t
 def test_renaming_a_group_another_admin_renamed_is_a_conflict_naming_it(demo: str) -> None:
     db = connect(demo)
     ada, sam = Gate(db, "ada"), Gate(db, "sam")
-    seen = next(g for g in sam.list_groups() if g.name == "Returns")
-    ada.rename_group("Returns", "Refunds")
+    seen = next(g for g in sam.groups.list_groups() if g.name == "Returns")
+    ada.groups.rename_group("Returns", "Refunds")
     before = builders.snapshot(db)
     for version in (seen.version, None):  # the app's save, and the command line's
         with pytest.raises(Conflict, match=r"usergroup Returns was changed .*ada at .*Refunds"):
-            sam.rename_group("Returns", "Back", expected_version=version)
+            sam.groups.rename_group("Returns", "Back", expected_version=version)
     assert builders.snapshot(db) == before
     with pytest.raises(Conflict, match="Refunds"):
-        sam.add_member("Returns", "tom")
+        sam.groups.add_member("Returns", "tom")
 
 
 def test_the_command_line_exits_5_on_a_group_renamed_meanwhile(demo: str, capsys) -> None:
@@ -62,7 +62,7 @@ async def test_the_app_keeps_the_typed_name_after_a_rename_conflict(demo: str) -
         assert isinstance(screen, UsergroupsScreen)
         while screen.current is not None and screen.current.name != "Returns":
             await pilot.press("down")
-        Gate(connect(demo), "ada").rename_group("Returns", "Refunds")
+        Gate(connect(demo), "ada").groups.rename_group("Returns", "Refunds")
         await pilot.press("R")
         await settle(pilot)
         await pilot.press("ctrl+u", *"Back", "enter")
@@ -75,7 +75,7 @@ async def test_the_app_keeps_the_typed_name_after_a_rename_conflict(demo: str) -
         assert prompt.query_one(Input).value == "Back"
         await pilot.press("enter")
         await settle(pilot)
-    assert "Back" in {g.name for g in Gate(connect(demo), "ada").list_groups()}
+    assert "Back" in {g.name for g in Gate(connect(demo), "ada").groups.list_groups()}
 
 
 @pytest.mark.parametrize(
@@ -92,7 +92,7 @@ def test_a_no_op_says_what_is_already_so_and_exits_0(
     demo: str, capsys, args: tuple[str, ...], said: str
 ) -> None:
     db = connect(demo)
-    Gate(db, "ada").add_member("Returns", "sam")
+    Gate(db, "ada").groups.add_member("Returns", "sam")
     before = builders.snapshot(db)
     code, out = run(capsys, demo, "ada", *args)
     assert (code, out) == (0, f"{out.splitlines()[0]}\n")

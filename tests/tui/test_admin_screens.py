@@ -88,7 +88,7 @@ async def test_group_with_supervisor_and_field_shows_on_its_tickets(demo: str) -
         await settle(pilot)
 
     admin = gate(demo, "ada")
-    group = next(g for g in admin.list_groups() if g.name == "Night shift")
+    group = next(g for g in admin.groups.list_groups() if g.name == "Night shift")
     assert group.supervisors == ("tom",)
     number = admin.create_ticket("Lamp broken", "The lamp is broken", group="Night shift")
     fields = {f.name: f.value for f in admin.get_ticket(number).group_fields}
@@ -124,9 +124,9 @@ async def test_member_files_a_private_ticket_another_member_cannot_find(demo: st
     assert other.list_tickets(TicketQuery(search="payslip")) == []
     assert number not in {r.number for r in other.list_tickets(limit=1000)}
     admin = gate(demo, "ada")
-    admin.add_person("sue", "Sue Supervisor")
-    admin.grant_role("sue", "Supervisor (basic)")
-    admin.add_supervisor("Accounting", "sue")
+    admin.people.add_person("sue", "Sue Supervisor")
+    admin.roles.grant_role("sue", "Supervisor (basic)")
+    admin.groups.add_supervisor("Accounting", "sue")
     supervisor = gate(demo, "sue")
     assert supervisor.count_tickets() > 0  # sees the group's other tickets
     assert supervisor.list_tickets(TicketQuery(search=f"#{number}")) == []
@@ -217,8 +217,8 @@ async def test_view_only_person_sees_no_edit_actions(demo: str) -> None:
 
 async def test_audit_screen_shows_changes_and_filters(demo: str) -> None:
     admin = gate(demo, "ada")
-    admin.create_group("Audit me")
-    admin.rename_group("Audit me", "Audited")
+    admin.groups.create_group("Audit me")
+    admin.groups.rename_group("Audit me", "Audited")
     app = make_app(demo, "ada")
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)

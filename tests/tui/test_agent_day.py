@@ -249,7 +249,7 @@ async def test_agent_files_a_ticket_for_a_new_customer(demo: str) -> None:
 
 async def test_workload_report_over_a_chosen_period(demo: str) -> None:
     gate = Gate(connect(str(demo)), "ada")
-    week, year = gate.workload(7), gate.workload(365)
+    week, year = gate.reports.workload(7), gate.reports.workload(365)
     assert sum(r.replies for r in week) < sum(r.replies for r in year)
     app = make_app(demo, "ada")
     async with app.run_test(size=SMALL) as pilot:
@@ -372,7 +372,7 @@ async def test_new_role_starts_with_nothing_and_scope_takes_several_sources(demo
         await settle(pilot)
         await pilot.press("n", *"Marketplaces", "enter")
         await settle(pilot)
-        role = Gate(connect(str(demo)), "ada").get_role("Marketplaces")
+        role = Gate(connect(str(demo)), "ada").roles.get_role("Marketplaces")
         assert (role.permissions, role.all_sources, role.sources) == (frozenset(), False, ())
         assert isinstance(app.screen, RoleEditorScreen) and app.screen.current is not None
         assert app.screen.current.name == "Marketplaces"
@@ -382,7 +382,7 @@ async def test_new_role_starts_with_nothing_and_scope_takes_several_sources(demo
         names = [value for value, _ in app.screen.choices]
         await pilot.press("down", "space", "down", "space", "enter")  # the first two sources
         await settle(pilot)
-    role = Gate(connect(str(demo)), "ada").get_role("Marketplaces")
+    role = Gate(connect(str(demo)), "ada").roles.get_role("Marketplaces")
     assert (role.all_sources, set(role.sources)) == (False, set(names[1:3]))
     assert role.ticket_scope == "all"
 

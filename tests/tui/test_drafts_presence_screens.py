@@ -38,7 +38,7 @@ def first_ticket(demo: str, user: str = "ali") -> int:
 
 def drafts_of(demo: str, user: str) -> dict[tuple[int, str], str]:
     gate = Gate(connect(demo), user)
-    return {(d.ticket, d.kind): d.body for d in gate.my_drafts()}
+    return {(d.ticket, d.kind): d.body for d in gate.drafts.my_drafts()}
 
 
 async def until(pilot: Pilot[Any], condition: Callable[[], bool], what: str) -> None:
@@ -194,7 +194,7 @@ async def test_two_sessions_see_each_other_on_a_ticket_live(demo: str) -> None:
         # ali, who cannot see the ticket, never had a marker for it.
         await settle(ali)
         assert hidden not in ali_list.present
-        assert ali_app.gate.others_on(hidden) == []
+        assert ali_app.gate.presence.others_on(hidden) == []
 
 
 async def test_a_marker_on_the_inbox_row_goes_when_the_ticket_is_left(demo: str) -> None:

@@ -113,7 +113,7 @@ async def test_an_email_account_is_added_and_edited_by_keyboard_never_with_a_pas
         imap = form.query_one("#form-imap", Input)
         assert imap.value == "imaps://kunden:geheim@mail.shop.example/INBOX"
         assert form.query_one("#form-address", Input).value == "kunden@shop.example"
-        assert "Shop DE" not in [s.name for s in gate.list_sources()]
+        assert "Shop DE" not in [s.name for s in gate.sources.list_sources()]
         imap.value = ""
         imap.focus()
         await pilot.press(*"imaps://kunden@mail.shop.example/INBOX", "ctrl+s")
@@ -135,13 +135,13 @@ async def test_an_email_account_is_added_and_edited_by_keyboard_never_with_a_pas
         await settle(pilot)
         detail = str(app.screen.query_one("#detail-text", Static).render())
         assert "relay.shop.example" in detail
-    (account,) = [a for a in gate.mail_accounts() if a.source == "Shop DE"]
+    (account,) = [a for a in gate.sources.mail_accounts() if a.source == "Shop DE"]
     assert (account.address, account.imap, account.smtp) == (
         "kunden@shop.example",
         "imaps://kunden@mail.shop.example/INBOX",
         "smtp+starttls://kunden@relay.shop.example:587",
     )
-    events = [e.action for e in gate.list_audit(target_kind="source", limit=5)]
+    events = [e.action for e in gate.audit.list_audit(target_kind="source", limit=5)]
     assert events[:2] == ["source.mail", "source.add"]
     stored = [(a.imap_url, a.smtp_url) for a in MailAccount.select()]
     assert "geheim" not in str(stored)

@@ -149,7 +149,7 @@ async def test_the_moving_keys_move(demo_copy: str, place: str) -> None:
     if place == "audit log":  # the demo's log holds one event: make a few more
         gate = Gate(connect(demo_copy), "ada")
         for name in ("Night shift", "Weekend", "Returns PL"):
-            gate.create_group(name)
+            gate.groups.create_group(name)
     app = make_app(demo_copy, "ada")
     async with app.run_test(size=(80, 24)) as pilot:
         await PLACES[place](pilot)

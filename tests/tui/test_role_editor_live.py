@@ -40,10 +40,10 @@ async def test_a_live_reload_keeps_the_focus_and_the_ticks(demo_copy: str, chang
         line = tree.cursor_line
         reloaded = saw.expect(LiveChange)
         if change == "a role given":
-            other.grant_role("mia", "Viewer")
+            other.roles.grant_role("mia", "Viewer")
         else:
-            viewer = other.get_role("Viewer")
-            other.set_role_permissions("Viewer", viewer.permissions | {"tickets.close"})
+            viewer = other.roles.get_role("Viewer")
+            other.roles.set_role_permissions("Viewer", viewer.permissions | {"tickets.close"})
         await handled(reloaded, pilot)
         assert app.focused is tree and tree.cursor_line == line
         assert editor.current is not None and editor.current.name == "Viewer"
@@ -61,7 +61,7 @@ async def test_ticks_on_a_role_renamed_meanwhile_are_named_not_dropped(demo_copy
     async with app.run_test(size=(80, 24), message_hook=saw.hook) as pilot:
         editor = await open_viewer(pilot)
         reloaded = saw.expect(LiveChange)
-        other.rename_role("Viewer", "Readers")
+        other.roles.rename_role("Viewer", "Readers")
         await handled(reloaded, pilot)
         told = [str(n.message) for n in app._notifications]
         assert any(
@@ -80,7 +80,7 @@ async def test_a_live_reload_of_a_list_leaves_the_focus_on_its_detail(demo_copy:
         detail = app.screen.query_one("#listing-detail")
         assert app.focused is detail
         reloaded = saw.expect(LiveChange)
-        other.create_group("Night shift")
+        other.groups.create_group("Night shift")
         await handled(reloaded, pilot)
         assert app.focused is detail
 
@@ -121,7 +121,7 @@ async def test_enter_answers_no_to_every_question(
     """Enter on a question changes nothing: the audit log holds no new event. (Yes would
     change each of these records: the last test of the module says so.)"""
     admin = Gate(connect(demo_copy), "ada")
-    before = len(admin.list_audit(limit=1000))
+    before = len(admin.audit.list_audit(limit=1000))
     app = make_app(demo_copy, "ada")
     async with app.run_test(size=(80, 24)) as pilot:
         await go_to(label)(pilot)
@@ -135,7 +135,7 @@ async def test_enter_answers_no_to_every_question(
         assert app.screen is screen
         await pilot.press(key, "y")  # the same question answered yes changes the record
         await settle(pilot)
-    assert len(admin.list_audit(limit=1000)) == before + 1
+    assert len(admin.audit.list_audit(limit=1000)) == before + 1
 
 
 async def put_cursor_on(pilot: Pilot[int], name: str) -> None:

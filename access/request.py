@@ -1,0 +1,173 @@
+"""The request context: who asks, their grants read once, and the transaction that writes a
+change with its audit events. The gate's parts are built over one `Session` (the person a gate
+acts for) and open one `Request` per call of a public method, which they pass to the private
+code that call runs; nothing of a request outlives the call or is kept per thread.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any
+
+import peewee
+
+from access import audit
+from access.catalogue import PermissionKey
+from access.errors import (
+    AccessError,
+    InvalidInput,
+    NoChange,
+    NoSuchPerson,
+    PermissionDenied,
+    UnknownPerson,
+)
+from access.grants import Grants, read_grants
+from access.lookup import require_free_name
+from access.own_changes import OwnChanges
+from access.versions import TARGET_KIND, bump
+from store.db import DatabaseError, describe_failure
+from store.models import Person, Role, Source, Usergroup, database_proxy
+
+
+class Session:
+    """The person a gate acts for, as long as the gate is open: their name and id, and the
+    audit events their requests wrote (`own_changes`, which the live feed leaves out)."""
+
+    def __init__(self, db: peewee.Database, username: str) -> None:
+        """`db` must be the database the models run on (the one `store.db.connect` opened
+        last): statements and transactions go through `database_proxy`, so that a transaction
+        and its statements always share one connection per thread. A session over another
+        database would silently act on that one, so it is refused. An unknown name raises
+        `NoSuchPerson`, a deactivated person `UnknownPerson`."""
+        if database_proxy.obj is not db:
+            raise ValueError("the gate's database is not the one the models run on")
+        grants = read_grants(Person.username == username)
+        if grants is None:
+            raise NoSuchPerson(f"no person named {username!r}")
+        if not grants.active:
+            raise UnknownPerson(f"{username} is deactivated")
+        self.username = username
+        self.person_id: int = grants.person_id
+        self.own_changes = OwnChanges()
+
+
+class Request:
+    """One call of one person: their grants are read at most once in it, however many checks
+    it makes; a change is written in `writing()`, with its audit events (`record`)."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.username = session.username
+        self.person_id = session.person_id
+        self._grants: Grants | None = None
+
+    def grants(self) -> Grants:
+        """The person's grants as the request began to use them: a role change made by an
+        admin meanwhile counts from the next request."""
+        if self._grants is None:
+            grants = read_grants(Person.id == self.person_id)
+            if grants is None or not grants.active:
+                raise UnknownPerson(f"{self.username} is deactivated")
+            self._grants = grants
+        return self._grants
+
+    def require(self, permission: PermissionKey) -> Grants:
+        """The grants, when they hold `permission` somewhere; else `PermissionDenied`."""
+        grants = self.grants()
+        if not grants.holds(permission):
+            raise PermissionDenied(f"{self.username} lacks {permission}")
+        return grants
+
+    @contextmanager
+    def writing(self) -> Iterator[None]:
+        """One write transaction, writers serialised (BEGIN IMMEDIATE on SQLite, its
+        PostgreSQL form in `store.postgres`); driver errors become one readable sentence. The
+        audit events it records are the session's own (`own_changes`): known as such before
+        COMMIT, so that the session's live feed never takes them for another's, and forgotten
+        if the transaction fails."""
+        own_changes = self.session.own_changes
+        with audit.collected() as written:
+            try:
+                with _transaction():
+                    yield
+                    own_changes.add(written)
+            except BaseException:
+                own_changes.forget(written)
+                raise
+
+    def record(self, action: str, target_kind: str, target_id: int | None, **kw: Any) -> None:
+        """An audit event by the person, inside `writing()`."""
+        audit.record(self.person_id, action, target_kind, target_id, **kw)
+
+    def record_denied(self, action: str, target_kind: str, target_id: int | None, why: str) -> None:
+        """Refused attempts are logged too, in a transaction of their own (the refused change
+        itself wrote nothing). A log that cannot be written must not hide the refusal."""
+        try:
+            with database_proxy.atomic():
+                audit.record(self.person_id, f"denied.{action}", target_kind, target_id, after=why)
+        except peewee.DatabaseError:
+            pass
+
+    def rename(
+        self,
+        row: Role | Usergroup | Source,
+        new_name: str,
+        expected_version: int | None,
+        what: str,
+        action: str,
+    ) -> None:
+        """Rename a role, usergroup or source inside the write transaction: the same name is no
+        change, a taken one is refused, the version is compared and set, the rename audited."""
+        name = row.name
+        if new_name == name:
+            raise NoChange(f"{what} {name} is already so named; nothing changed")
+        model = type(row)
+        require_free_name(model.name, new_name, what)
+        bump(row, expected_version, f"{what} {name}")
+        model.update(name=new_name).where(model.id == row.id).execute()
+        self.record(action, TARGET_KIND[model], row.id, before=name, after=new_name)
+
+    def update_recorded(
+        self,
+        row: peewee.Model,
+        changes: Mapping[peewee.Field, object],
+        action: str,
+        target_kind: str,
+    ) -> None:
+        """Write `changes` to `row` and audit them, each field's value before and after."""
+        before = {f.name: getattr(row, f.name) for f in changes}
+        model = type(row)
+        model.update(changes).where(model._meta.primary_key == row.get_id()).execute()
+        after = {f.name: v for f, v in changes.items()}
+        self.record(action, target_kind, row.get_id(), before=before, after=after)
+
+
+@contextmanager
+def _transaction() -> Iterator[None]:
+    try:
+        with database_proxy.atomic():
+            yield
+    except (AccessError, DatabaseError):
+        raise
+    except peewee.IntegrityError as exc:
+        raise InvalidInput(f"that would break a rule of the data: {exc}") from exc
+    except peewee.DatabaseError as exc:
+        raise DatabaseError(describe_failure(str(database_proxy.database), exc)) from exc
+
+
+class Part:
+    """One part of the gate (`gate.people`, `gate.roles`, ...), built over the gate's session.
+
+    Its public methods are the product's operations, each one request: it opens it
+    (`self._open()`), checks its right on it first, and hands it to the private code it runs,
+    so that the grants are read once and nobody outside the gate writes an audit event or a
+    change without a check. A public method never calls another public one (that would be a
+    second request): both call the private form taking the request.
+    tests/access/test_gate_boundary.py calls each public method as a person without rights."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def _open(self) -> Request:
+        return Request(self._session)
