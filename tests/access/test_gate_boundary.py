@@ -411,6 +411,12 @@ def test_a_public_method_reads_the_grants_once_whatever_helpers_it_calls(
         "rename_role": lambda: ada.roles.rename_role("Viewer", "Reader"),
         "set_role_permissions": lambda: ada.roles.set_role_permissions("Reader", [TICKETS_VIEW]),
         "note": lambda: ada.note(demo.ticket, "Checked the parcel"),
+        # Composed parts: an operation made of others runs them in its one request.
+        "copy_role": lambda: ada.roles.copy_role("Reader", "Reader copy"),
+        "add_supervisor": lambda: ada.groups.add_supervisor("Returns", "vic", customer=False),
+        "save_draft": lambda: ada.drafts.save_draft(demo.ticket, "reply", " "),
+        "explain_ticket": lambda: ada.explain.explain_ticket(demo.ticket, "sam"),
+        "set_archived": lambda: ada.sources.set_archived("Phone", True),
     }
     for name, call in calls.items():
         reads.clear()
