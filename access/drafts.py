@@ -110,14 +110,14 @@ class Drafts(Part):
     def drafts_on(self, number: int) -> dict[str, DraftView]:
         """The caller's drafts on ticket `number`, by kind: only kinds they may still write
         there (the text of a note is not offered to someone who lost the right to note)."""
-        return {d.kind: d for d in self._own_drafts(Draft.ticket == number)}
+        return {d.kind: d for d in self._own_drafts(self._open().grants(), Draft.ticket == number)}
 
     def my_drafts(self) -> list[DraftView]:
         """Every draft the caller keeps on a ticket they may still write it on, newest first."""
-        return self._own_drafts(peewee.SQL("1 = 1"))
+        return self._own_drafts(self._open().grants(), peewee.SQL("1 = 1"))
 
-    def _own_drafts(self, where: peewee.ColumnBase) -> list[DraftView]:
-        grants = self._open().grants()
+    @staticmethod
+    def _own_drafts(grants: Grants, where: peewee.ColumnBase) -> list[DraftView]:
         kinds = [(Draft.kind == kind) & may_write(grants, kind) for kind in DRAFT_KINDS]
         query = (
             Draft.select(Draft.ticket, Draft.kind, Draft.body, Draft.saved_at)

@@ -128,20 +128,22 @@ class PresenceDesk(Part):
 
     def others_on(self, number: int) -> list[PresenceView]:
         """Who else is on ticket `number`, if the caller may open it; nobody otherwise."""
-        return self._others(Presence.ticket == number)
+        return self._others(self._open().grants(), Presence.ticket == number)
 
     def others_present(self) -> dict[int, PresenceView]:
         """Per ticket the caller may open, the most telling presence of someone else on it
         (writing before having it open)."""
         shown: dict[int, PresenceView] = {}
-        for view in self._others(peewee.SQL("1 = 1"), limit=MOST_SHOWN):
+        for view in self._others(self._open().grants(), peewee.SQL("1 = 1"), limit=MOST_SHOWN):
             known = shown.get(view.ticket)
             if known is None or (known.state == OPEN and view.state != OPEN):
                 shown[view.ticket] = view
         return shown
 
-    def _others(self, where: peewee.ColumnBase, limit: int | None = None) -> list[PresenceView]:
-        grants = self._open().grants()
+    @staticmethod
+    def _others(
+        grants: Grants, where: peewee.ColumnBase, limit: int | None = None
+    ) -> list[PresenceView]:
         notes = scope.may(grants, TICKETS_VIEW_NOTES)
         # A note being written shows as an open ticket to whoever may not read notes.
         state = peewee.Case(
