@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import peewee
 
+from access.audit_actions import PERSON_ACTIVATE, PERSON_ADD, PERSON_DEACTIVATE, PERSON_EDIT
 from access.catalogue import PEOPLE_EDIT, PEOPLE_LIST
 from access.contact import contact_column, contact_readable
 from access.delegation import RightsGuard, exceeds, grants_of
@@ -92,7 +93,7 @@ class PeopleAdmin(GateBase):
                 username=username, display_name=display_name, email=email, phone=phone
             )
             self._record(
-                "person.add",
+                PERSON_ADD,
                 "person",
                 person.id,
                 after={"username": username, "display_name": display_name},
@@ -124,7 +125,7 @@ class PeopleAdmin(GateBase):
             if all(getattr(person, f.name) == v for f, v in changes.items()):
                 raise NoChange(f"{username} is already so; nothing changed")
             bump(person, expected_version, username)
-            self._update_recorded(person, changes, "person.edit", "person")
+            self._update_recorded(person, changes, PERSON_EDIT, "person")
 
     def set_active(
         self, username: str, active: bool, *, expected_version: int | None = None
@@ -144,7 +145,7 @@ class PeopleAdmin(GateBase):
             ).watch([person.id])
             Person.update(active=active).where(Person.id == person.id).execute()
             self._record(
-                "person.activate" if active else "person.deactivate",
+                PERSON_ACTIVATE if active else PERSON_DEACTIVATE,
                 "person",
                 person.id,
                 before={"active": person.active},

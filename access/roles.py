@@ -8,6 +8,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from access.audit_actions import (
+    ROLE_CREATE,
+    ROLE_DELETE,
+    ROLE_GRANT,
+    ROLE_PERMISSIONS,
+    ROLE_RENAME,
+    ROLE_REVOKE,
+    ROLE_SCOPE,
+)
 from access.catalogue import ROLES_ASSIGN, ROLES_EDIT, ROLES_LIST
 from access.delegation import RightsGuard
 from access.errors import NoChange, PermissionDenied, StillHeld
@@ -91,7 +100,7 @@ class RoleAdmin(GateBase):
             PersonRole.create(person=person.id, role=role.id)
             bump(person, None, username)
             guard.verify()
-            self._record("role.grant", "person", person.id, after={"role": role.name})
+            self._record(ROLE_GRANT, "person", person.id, after={"role": role.name})
 
     def revoke_role(self, username: str, role_name: str) -> None:
         grants = self._require(ROLES_ASSIGN)
@@ -110,7 +119,7 @@ class RoleAdmin(GateBase):
                 raise NoChange(f"{username} does not hold {role.name}; nothing changed")
             bump(person, None, username)
             guard.verify()
-            self._record("role.revoke", "person", person.id, before={"role": role.name})
+            self._record(ROLE_REVOKE, "person", person.id, before={"role": role.name})
             self._check_role_editors_remain()
 
     def create_role(
@@ -140,7 +149,7 @@ class RoleAdmin(GateBase):
                 RolePermission.create(role=role.id, permission=key)
             for source in sources_named(sources):
                 RoleSource.create(role=role.id, source=source.id)
-            self._record("role.create", "role", role.id, after=self._role_view(role)._asdict())
+            self._record(ROLE_CREATE, "role", role.id, after=self._role_view(role)._asdict())
 
     def copy_role(self, name: str, new_name: str) -> None:
         view = self.get_role(name)
@@ -157,7 +166,7 @@ class RoleAdmin(GateBase):
         self._require(ROLES_EDIT)
         new_name = checked_name(new_name, "role name")
         with self._writing():
-            self._rename(role_named(name), new_name, expected_version, "role", "role.rename")
+            self._rename(role_named(name), new_name, expected_version, "role", ROLE_RENAME)
 
     def delete_role(
         self, name: str, *, even_if_held: bool = False, expected_version: int | None = None
@@ -177,7 +186,7 @@ class RoleAdmin(GateBase):
             )
             Role.delete().where(Role.id == role.id).execute()
             guard.verify()
-            self._record("role.delete", "role", role.id, before=before._asdict())
+            self._record(ROLE_DELETE, "role", role.id, before=before._asdict())
             self._check_role_editors_remain()
 
     def set_role_permissions(
@@ -210,7 +219,7 @@ class RoleAdmin(GateBase):
             version = bump(role, expected_version, f"role {name}")
             guard.verify()
             self._record(
-                "role.permissions", "role", role.id, before=sorted(current), after=sorted(wanted)
+                ROLE_PERMISSIONS, "role", role.id, before=sorted(current), after=sorted(wanted)
             )
             self._check_role_editors_remain()
             return version
@@ -243,7 +252,7 @@ class RoleAdmin(GateBase):
                 RoleSource.create(role=role.id, source=source.id)
             guard.verify()
             self._record(
-                "role.scope",
+                ROLE_SCOPE,
                 "role",
                 role.id,
                 before={

@@ -4,6 +4,14 @@ from __future__ import annotations
 
 import peewee
 
+from access.audit_actions import (
+    SOURCE_ADD,
+    SOURCE_ARCHIVE,
+    SOURCE_MAIL,
+    SOURCE_PASSWORD,
+    SOURCE_RENAME,
+    SOURCE_RESTORE,
+)
 from access.catalogue import SOURCES_ARCHIVED, SOURCES_EDIT, SOURCES_LIST, PermissionKey
 from access.delegation import RightsGuard
 from access.errors import InvalidInput, NoChange, PermissionDenied
@@ -21,7 +29,7 @@ from access.mail.floods import FLOOD_REASON
 from access.validation import checked_name
 from access.versions import bump
 from access.views import MailAccountView, SourceView
-from access.vocabulary import SOURCE_KINDS
+from access.vocabulary import FAILED, QUEUED, SENT, SOURCE_KINDS
 from store.models import (
     MailAccount,
     OutboxItem,
@@ -85,7 +93,7 @@ class SourceAdmin(GateBase):
             if account is not None:
                 MailAccount.create(source=source.id, **account, **_secrets_for(account))
             after = {"name": name, "kind": kind, **(account or {})}
-            self._record("source.add", "source", source.id, after=after)
+            self._record(SOURCE_ADD, "source", source.id, after=after)
 
     def edit_mail_account(
         self,
@@ -128,7 +136,7 @@ class SourceAdmin(GateBase):
                 MailAccount.update({"ca_file": "", **values, **first}).where(
                     MailAccount.id == current.id
                 ).execute()
-            self._record("source.mail", "source", source.id, before=before, after=values)
+            self._record(SOURCE_MAIL, "source", source.id, before=before, after=values)
 
     def confirm_mail_password(self, name: str, *, expected_version: int | None = None) -> None:
         """Say that the password in the secrets file or the environment is the one of the
@@ -148,7 +156,7 @@ class SourceAdmin(GateBase):
             bump(source, expected_version, f"source {name}")
             MailAccount.update(now).where(MailAccount.id == account.id).execute()
             after = {"imap": now["imap_secret_for"], "smtp": now["smtp_secret_for"]}
-            self._record("source.password", "source", source.id, before=before, after=after)
+            self._record(SOURCE_PASSWORD, "source", source.id, before=before, after=after)
 
     def mail_accounts(self) -> list[MailAccountView]:
         """Each e-mail source's account and state: last fetch, its error, replies waiting to
@@ -160,7 +168,7 @@ class SourceAdmin(GateBase):
                 OutboxItem.select(
                     OutboxItem.source, OutboxItem.state, peewee.fn.COUNT(OutboxItem.id)
                 )
-                .where(OutboxItem.state != "sent")
+                .where(OutboxItem.state != SENT)
                 .group_by(OutboxItem.source, OutboxItem.state)
             )
         }
@@ -180,8 +188,8 @@ class SourceAdmin(GateBase):
                 archived=a.source.archived,
                 last_fetch_at=a.last_fetch_at,
                 last_error=a.last_error,
-                waiting=counts.get((a.source_id, "queued"), 0),
-                failed=counts.get((a.source_id, "failed"), 0),
+                waiting=counts.get((a.source_id, QUEUED), 0),
+                failed=counts.get((a.source_id, FAILED), 0),
                 quarantined=held.get(a.source_id, 0),
                 floods=floods.get(a.source_id, 0),
                 secret=_secret_state(a),
@@ -199,7 +207,7 @@ class SourceAdmin(GateBase):
             source = source_named(name)
             require_on_source(self, SOURCES_EDIT, source)
             _require_own_secret_key(new_name, source.id)
-            self._rename(source, new_name, expected_version, "source", "source.rename")
+            self._rename(source, new_name, expected_version, "source", SOURCE_RENAME)
 
     def set_archived(
         self, name: str, archived: bool, *, expected_version: int | None = None
@@ -225,7 +233,7 @@ class SourceAdmin(GateBase):
             guard.watch(p.id for p in Person.select(Person.id).where(Person.active == True))  # noqa: E712
             Source.update(archived=archived).where(Source.id == source.id).execute()
             self._record(
-                "source.archive" if archived else "source.restore",
+                SOURCE_ARCHIVE if archived else SOURCE_RESTORE,
                 "source",
                 source.id,
                 before={"archived": source.archived},

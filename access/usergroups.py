@@ -8,6 +8,16 @@ from dataclasses import replace
 import peewee
 
 from access import scope
+from access.audit_actions import (
+    FIELD_DEFINE,
+    FIELD_UPDATE,
+    GROUP_CREATE,
+    GROUP_DELETE,
+    GROUP_FIELD,
+    GROUP_LINKS,
+    GROUP_RENAME,
+    TICKET_MOVE,
+)
 from access.catalogue import (
     TICKETS_CHANGE_GROUP,
     USERGROUPS_EDIT,
@@ -91,7 +101,7 @@ class UsergroupAdmin(GateBase):
         with self._writing():
             require_free_name(Usergroup.name, name, "usergroup")
             group = Usergroup.create(name=name, description=description)
-            self._record("group.create", "usergroup", group.id, after={"name": name})
+            self._record(GROUP_CREATE, "usergroup", group.id, after={"name": name})
 
     def rename_group(
         self, name: str, new_name: str, *, expected_version: int | None = None
@@ -100,7 +110,7 @@ class UsergroupAdmin(GateBase):
         new_name = checked_name(new_name, "group name")
         with self._writing():
             group = self._group(name, grants)
-            self._rename(group, new_name, expected_version, "usergroup", "group.rename")
+            self._rename(group, new_name, expected_version, "usergroup", GROUP_RENAME)
 
     def group_ticket_count(self, name: str) -> int:
         """The group's tickets the person sees, for the delete question."""
@@ -141,7 +151,7 @@ class UsergroupAdmin(GateBase):
             )
             for number in numbers:
                 self._record(
-                    "ticket.move",
+                    TICKET_MOVE,
                     "ticket",
                     number,
                     ticket=number,
@@ -150,7 +160,7 @@ class UsergroupAdmin(GateBase):
                 )
             Usergroup.delete().where(Usergroup.id == group.id).execute()
             self._record(
-                "group.delete",
+                GROUP_DELETE,
                 "usergroup",
                 group.id,
                 before={"name": name},
@@ -226,7 +236,7 @@ class UsergroupAdmin(GateBase):
             bump(group, expected_version, f"usergroup {group.name}")
             guard.verify()
             self._record(
-                f"group.{what}.{'add' if add else 'remove'}",
+                GROUP_LINKS[(what, add)],
                 "usergroup",
                 group.id,
                 after={"person": username},
@@ -292,7 +302,7 @@ class UsergroupAdmin(GateBase):
             position = (CustomField.select(peewee.fn.MAX(CustomField.position)).scalar() or 0) + 1
             field = CustomField.create(name=name, kind=kind, required=required, position=position)
             self._record(
-                "field.define",
+                FIELD_DEFINE,
                 "field",
                 field.id,
                 after={"name": name, "kind": kind, "required": required},
@@ -318,7 +328,7 @@ class UsergroupAdmin(GateBase):
         if position is not None:
             changes[CustomField.position] = position
         with self._writing():
-            self._update_recorded(field_named(name), changes, "field.update", "field")
+            self._update_recorded(field_named(name), changes, FIELD_UPDATE, "field")
 
     def set_field_value(
         self, group: str, field_name: str, value: str, *, expected_version: int | None = None
@@ -342,7 +352,7 @@ class UsergroupAdmin(GateBase):
             else:
                 CustomFieldValue.create(field=field.id, usergroup=target.id, value=value)
             self._record(
-                "group.field",
+                GROUP_FIELD,
                 "usergroup",
                 target.id,
                 before={field.name: before},

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from access.audit_actions import DEMO_CREATE
 from cli.command import Commands, username
 from cli.output import EXIT_PERSON, EXIT_USAGE, CommandError, bounded_int
 from store.db import (
@@ -92,7 +93,7 @@ def may_replace(args: argparse.Namespace, location: str) -> None:
         refuse_foreign_file(Path(location))
     db = connect(location)
     try:
-        if not AuditEvent.select().where(AuditEvent.action == "demo.create").exists():
+        if not AuditEvent.select().where(AuditEvent.action == DEMO_CREATE).exists():
             raise CommandError(
                 f"{where} holds a helpdesk that `ticketty demo` did not make; "
                 "demo never replaces it"
