@@ -23,12 +23,16 @@ from pathlib import Path
 
 import platformdirs
 
+from store.errors import EXIT_USAGE, TickettyError
+
 MAX_MB = 1_000_000
 """The largest attachment limit (a terabyte): more is no limit, and a mistake."""
 
 
-class ConfigError(Exception):
+class ConfigError(TickettyError):
     """The config file cannot be read; the message names the file and the problem."""
+
+    exit_code = EXIT_USAGE
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ import peewee
 import platformdirs
 
 from store import postgres
+from store.errors import EXIT_DATABASE, TickettyError
 from store.models import SchemaVersion, database_proxy
 from store.turns import Turn, WriterTurns
 
@@ -41,8 +42,10 @@ SQLITE_PRAGMAS: dict[str, object] = {
 }
 
 
-class DatabaseError(Exception):
+class DatabaseError(TickettyError):
     """The database cannot be opened or written; the message is meant for a person."""
+
+    exit_code = EXIT_DATABASE
 
 
 def default_database_location() -> str:

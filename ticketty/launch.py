@@ -8,9 +8,9 @@ from datetime import datetime
 import peewee
 
 from access import Gate
-from cli.output import EXIT_DATABASE, EXIT_USAGE, exit_code_of, fail
+from cli.output import EXIT_DATABASE, exit_code_of, fail
 from screens.inbox import InboxScreen
-from settings.config import Config, ConfigError, load_config
+from settings.config import Config, load_config
 from store.db import connect, describe_failure
 from tui.app import TickettyApp
 
@@ -48,8 +48,6 @@ def open_app(location: str, username: str) -> OpenedApp | int:
         config = load_config()
         db = connect(location)
         app = build_app(Gate(db, username), config=config)
-    except ConfigError as exc:
-        return fail(str(exc), EXIT_USAGE)
     except peewee.DatabaseError as exc:  # the first reads (the person, the first page)
         return fail(describe_failure(location, exc), EXIT_DATABASE)
     except Exception as exc:
