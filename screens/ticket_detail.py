@@ -437,7 +437,7 @@ class TicketDetailScreen(TickettyScreen[None]):
         draft = self.drafts.get((self.number, kind), "")
         # A text a change stopped opens with what changed above it.
         note = self.changed_text if self.kept == kind else ""
-        editor = self.app.config.editor_command
+        editor = self.app.settings.editor
         typed = self.ticket_watch.writing(kind)
         self.composer.start(kind, f"{label} on #{self.number}", editor, draft, note, typed)
         self._say_route()
