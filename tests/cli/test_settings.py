@@ -13,8 +13,8 @@ from cli import run
 from settings.config import load_config
 from settings.layers import Settings, build_settings
 from store.db import default_database_location
-from ticketty.launch import OpenedApp, open_app
 from tests.tui_support import demo_database
+from ticketty.launch import OpenedApp, open_app
 
 CONFIG = """\
 allow_editor = true
