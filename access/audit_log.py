@@ -13,6 +13,7 @@ import json
 import peewee
 
 from access import scope
+from access.audit_actions import GROUP_DELETE, ROLE_DELETE, TICKET_NOTE, denied
 from access.catalogue import (
     AUDIT_VIEW,
     PEOPLE_LIST,
@@ -48,7 +49,7 @@ _NAMED: dict[str, tuple[_NamedModel, peewee.Field]] = {
     "field": (CustomField, CustomField.name),
     "source": (Source, Source.name),
 }
-_NOTE_ACTIONS = ("ticket.note", "denied.ticket.note")
+_NOTE_ACTIONS = (TICKET_NOTE, denied(TICKET_NOTE))
 
 
 def _about_ticket() -> scope.Predicate:
@@ -151,7 +152,7 @@ def _shown_values(event: AuditEvent, contact_ok: set[int]) -> tuple[str, str]:
 
 
 # The event that deletes a target of each kind, which records the name it had.
-_DELETIONS = {"role": "role.delete", "usergroup": "group.delete"}
+_DELETIONS = {"role": ROLE_DELETE, "usergroup": GROUP_DELETE}
 
 
 def _target_names(events: list[AuditEvent]) -> dict[tuple[str, int | None], str]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import peewee
 
 from access import audit
+from access.audit_actions import DATABASE_INIT
 from access.catalogue import PERMISSIONS
 from access.errors import InvalidInput
 from access.validation import checked_username
@@ -31,7 +32,7 @@ def create_first_admin(db: peewee.Database, username: str, display_name: str) ->
             Source.create(name="Web form", kind="web")
         audit.record(
             person.id,
-            "database.init",
+            DATABASE_INIT,
             "person",
             person.id,
             after={"admin": username, "role": ADMIN_ROLE},

@@ -17,6 +17,7 @@ from typing import NotRequired, TypedDict
 import peewee
 
 from access import audit
+from access.audit_actions import DEMO_CREATE
 from access.catalogue import (
     PEOPLE_LIST,
     PERMISSIONS,
@@ -41,6 +42,20 @@ from access.catalogue import (
 )
 from access.mail.demo import ADDRESS as MAIL_SOURCE
 from access.mail.demo import seed_mailbox
+from access.vocabulary import (
+    CLOSED,
+    CUSTOMER,
+    HIGH,
+    LOW,
+    NEW,
+    NORMAL,
+    NOTE,
+    OPEN,
+    PENDING,
+    REPLY,
+    RESOLVED,
+    URGENT,
+)
 from store import bulk
 from store.models import (
     CustomField,
@@ -244,8 +259,8 @@ HOSTILE: list[tuple[str, str]] = [
     ("Invoice for \u202egnp.exe", "Name with bidi override: \u202eevil\u202c and zero\u200bwidth"),
 ]
 
-STATUSES = ["new", "open", "open", "pending", "resolved", "closed", "closed"]
-PRIORITIES = ["low", "normal", "normal", "normal", "high", "urgent"]
+STATUSES = [NEW, OPEN, OPEN, PENDING, RESOLVED, CLOSED, CLOSED]
+PRIORITIES = [LOW, NORMAL, NORMAL, NORMAL, HIGH, URGENT]
 BATCH = 5000
 
 
@@ -274,7 +289,7 @@ def build_demo(
         seed_mailbox(ids.sources[MAIL_SOURCE], DEMO_NOW)
         audit.record(
             None,
-            "demo.create",
+            DEMO_CREATE,
             "database",
             None,
             after={"tickets": tickets, "seed": seed, "messages": messages},
@@ -429,15 +444,15 @@ def _seed_tickets(
                 if source == archived and assignee is not None:
                     assignee = ids.staff["ada"]  # the only one who sees the archived source
                 stamps = [created]
-                message_rows.append((number, "customer", requester, body, created))
+                message_rows.append((number, CUSTOMER, requester, body, created))
                 for _ in range(rnd.randrange(0, 4)):
-                    kind = "note" if rnd.random() < 0.35 else "reply"
+                    kind = NOTE if rnd.random() < 0.35 else REPLY
                     author = assignee or rnd.choice(agents)
                     if source == archived:
                         author = ids.staff["ada"]
                     elif author == ids.staff["ali"] and source != allegro:
                         author = every_source[number % len(every_source)]
-                    text = rnd.choice(NOTES if kind == "note" else REPLIES)
+                    text = rnd.choice(NOTES if kind == NOTE else REPLIES)
                     later = stamps[-1] + timedelta(minutes=rnd.randrange(5, 3000))
                     stamps.append(min(later, DEMO_NOW))
                     message_rows.append((number, kind, author, text, stamps[-1]))

@@ -21,10 +21,11 @@ from access.catalogue import TICKETS_NOTE, TICKETS_REPLY, PermissionKey
 from access.errors import InvalidInput, NotFound, PermissionDenied
 from access.grants import Grants
 from access.request import Part
+from access.vocabulary import NOTE, REPLY
 from store.models import Draft, Ticket, utcnow
 from store.rows import tuple_rows
 
-DRAFT_KINDS: dict[str, PermissionKey] = {"reply": TICKETS_REPLY, "note": TICKETS_NOTE}
+DRAFT_KINDS: dict[str, PermissionKey] = {REPLY: TICKETS_REPLY, NOTE: TICKETS_NOTE}
 MAX_DRAFT = 200_000  # the longest message the gate takes (access.tickets.MAX_BODY)
 
 
@@ -41,7 +42,7 @@ def may_write(grants: Grants, kind: str) -> scope.Predicate:
     if kind not in DRAFT_KINDS:
         raise InvalidInput(f"{kind!r} is not a kind of draft (reply or note)")
     writable = scope.may(grants, DRAFT_KINDS[kind])
-    if kind == "reply":
+    if kind == REPLY:
         writable = writable | (scope.visible(grants) & (Ticket.requester == grants.person_id))
     return writable
 

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from store.errors import EXIT_CONFLICT, EXIT_OK, EXIT_PERSON, EXIT_REFUSED, TickettyError
 
-class AccessError(Exception):
+
+class AccessError(TickettyError):
     """Base of every refusal the gate raises; nothing was written."""
+
+    exit_code = EXIT_REFUSED
 
 
 class PermissionDenied(AccessError):
@@ -18,10 +22,14 @@ class NotFound(AccessError):
 class Conflict(AccessError):
     """Someone else changed the object since it was read; reload and try again."""
 
+    exit_code = EXIT_CONFLICT
+
 
 class NoChange(AccessError):
     """What was asked is already so (assign to the assignee, close a closed ticket): nothing
     was written and no event recorded. Not a failure: say so and carry on."""
+
+    exit_code = EXIT_OK
 
 
 class InvalidInput(AccessError):
@@ -30,6 +38,8 @@ class InvalidInput(AccessError):
 
 class UnknownPerson(AccessError):
     """The acting person does not exist or is deactivated."""
+
+    exit_code = EXIT_PERSON
 
 
 class NoSuchPerson(UnknownPerson):

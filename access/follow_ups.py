@@ -14,6 +14,7 @@ sees a linked number only if they may see that ticket (`scope.visible`).
 from __future__ import annotations
 
 from access import scope
+from access.audit_actions import TICKET_FOLLOW_UP
 from access.gate import GateBase
 from access.grants import Grants
 from access.new_tickets import record_created
@@ -22,7 +23,7 @@ from access.vocabulary import MAX_SUBJECT, NEW
 from store.models import AuditEvent, Ticket, utcnow
 from store.rows import tuple_rows
 
-FOLLOW_UP = "ticket.follow_up"
+FOLLOW_UP = TICKET_FOLLOW_UP
 FOLLOW_UP_PREFIX = "Follow-up: "
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from access.audit_actions import is_denied
 from access.own_changes import OwnChanges
 from store.changes import ChangeSignal, events_after, newest_event, presence_mark, signal_for
 from store.models import database_proxy
@@ -81,7 +82,7 @@ class ChangeFeed:
             self.head = events[-1].id
         others, own_kinds = [], set()
         for event in events:
-            if event.action.startswith("denied."):
+            if is_denied(event.action):
                 continue
             if self._own.claim(event.id):
                 own_kinds.add(event.target_kind)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from access.audit_actions import TICKET_CREATE
 from access.gate import GateBase
 from store.models import Person, Source, Ticket, Usergroup
 
@@ -17,7 +18,7 @@ def record_created(gate: GateBase, ticket: Ticket, **extra: object) -> None:
     """`ticket.create` with the new ticket's fields (and `extra`, such as who filed it how).
     Call inside the transaction that created it."""
     gate._record(
-        "ticket.create",
+        TICKET_CREATE,
         "ticket",
         ticket.number,
         ticket=ticket.number,

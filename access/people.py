@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import peewee
 
+from access.audit_actions import PERSON_ACTIVATE, PERSON_ADD, PERSON_DEACTIVATE, PERSON_EDIT
 from access.catalogue import PEOPLE_EDIT, PEOPLE_LIST
 from access.contact import contact_column, contact_readable
 from access.delegation import RightsGuard, exceeds, grants_of
@@ -96,7 +97,7 @@ class PeopleAdmin(Part):
                 username=username, display_name=display_name, email=email, phone=phone
             )
             request.record(
-                "person.add",
+                PERSON_ADD,
                 "person",
                 person.id,
                 after={"username": username, "display_name": display_name},
@@ -130,7 +131,7 @@ class PeopleAdmin(Part):
             if all(getattr(person, f.name) == v for f, v in changes.items()):
                 raise NoChange(f"{username} is already so; nothing changed")
             bump(person, expected_version, username)
-            request.update_recorded(person, changes, "person.edit", "person")
+            request.update_recorded(person, changes, PERSON_EDIT, "person")
 
     def set_active(
         self, username: str, active: bool, *, expected_version: int | None = None
@@ -151,7 +152,7 @@ class PeopleAdmin(Part):
             ).watch([person.id])
             Person.update(active=active).where(Person.id == person.id).execute()
             request.record(
-                "person.activate" if active else "person.deactivate",
+                PERSON_ACTIVATE if active else PERSON_DEACTIVATE,
                 "person",
                 person.id,
                 before={"active": person.active},

@@ -23,11 +23,12 @@ from access.drafts import may_write
 from access.errors import InvalidInput, NotFound, PermissionDenied
 from access.grants import Grants
 from access.request import Part
+from access.vocabulary import NOTE, REPLY
 from store.models import Person, Presence, Ticket, utcnow
 from store.rows import tuple_rows
 
 OPEN, LEFT = "open", ""
-STATES = (OPEN, "reply", "note", LEFT)
+STATES = (OPEN, REPLY, NOTE, LEFT)
 HEARTBEAT_SECONDS = 60.0
 EXPIRES_AFTER = timedelta(minutes=3)
 MOST_SHOWN = 500  # presence rows the inbox reads at most
@@ -148,7 +149,7 @@ class PresenceDesk(Part):
         # A note being written shows as an open ticket to whoever may not read notes.
         state = peewee.Case(
             None,
-            [((Presence.state == "note") & ~peewee.fn.COALESCE(notes, False), OPEN)],
+            [((Presence.state == NOTE) & ~peewee.fn.COALESCE(notes, False), OPEN)],
             Presence.state,
         )
         query = (

@@ -13,7 +13,7 @@ from access.catalogue import REPORTS_OWN, REPORTS_TEAM
 from access.errors import InvalidInput, PermissionDenied
 from access.request import Part
 from access.views import WorkloadRow
-from access.vocabulary import OPEN_STATUSES
+from access.vocabulary import OPEN_STATUSES, REPLY
 from store.models import Message, Person, Ticket, utcnow
 from store.rows import dict_rows, tuple_rows
 
@@ -49,7 +49,7 @@ class Reports(Part):
         replies = (
             Message.select(Message.author, Message.ticket, Message.created_at, Ticket.created_at)
             .join(Ticket, on=(Message.ticket == Ticket.number))
-            .where(visible & (Message.kind == "reply") & (Message.created_at >= since))
+            .where(visible & (Message.kind == REPLY) & (Message.created_at >= since))
         )
         if agents is not None:
             replies = replies.where(Message.author.in_(agents))

@@ -13,6 +13,7 @@ from typing import Any
 import peewee
 
 from access import audit
+from access.audit_actions import denied
 from access.catalogue import PermissionKey
 from access.errors import (
     AccessError,
@@ -105,7 +106,7 @@ class Request:
         itself wrote nothing). A log that cannot be written must not hide the refusal."""
         try:
             with database_proxy.atomic():
-                audit.record(self.person_id, f"denied.{action}", target_kind, target_id, after=why)
+                audit.record(self.person_id, denied(action), target_kind, target_id, after=why)
         except peewee.DatabaseError:
             pass
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from access.audit_actions import TICKET_STATUS
+from access.vocabulary import CLOSED, OPEN, PENDING, RESOLVED
 from store.models import Ticket
 
 if TYPE_CHECKING:
@@ -18,9 +20,9 @@ if TYPE_CHECKING:
 
     from access.gate import GateBase
 
-REOPENED_BY_REQUESTER = ("pending", "resolved")
-REOPENED_STATUS = "open"
-FINAL_STATUS = "closed"
+REOPENED_BY_REQUESTER = (PENDING, RESOLVED)
+REOPENED_STATUS = OPEN
+FINAL_STATUS = CLOSED
 
 
 def reopen_for_requester(gate: GateBase, ticket: Ticket, changes: dict[peewee.Field, Any]) -> None:
@@ -30,7 +32,7 @@ def reopen_for_requester(gate: GateBase, ticket: Ticket, changes: dict[peewee.Fi
         return
     changes[Ticket.status] = REOPENED_STATUS
     gate._record(
-        "ticket.status",
+        TICKET_STATUS,
         "ticket",
         ticket.number,
         ticket=ticket.number,

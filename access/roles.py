@@ -8,6 +8,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from access.audit_actions import (
+    ROLE_CREATE,
+    ROLE_DELETE,
+    ROLE_GRANT,
+    ROLE_PERMISSIONS,
+    ROLE_RENAME,
+    ROLE_REVOKE,
+    ROLE_SCOPE,
+)
 from access.catalogue import ROLES_ASSIGN, ROLES_EDIT, ROLES_LIST
 from access.delegation import RightsGuard
 from access.errors import NoChange, PermissionDenied, StillHeld
@@ -98,7 +107,7 @@ class RoleAdmin(Part):
             PersonRole.create(person=person.id, role=role.id)
             bump(person, None, username)
             guard.verify()
-            request.record("role.grant", "person", person.id, after={"role": role.name})
+            request.record(ROLE_GRANT, "person", person.id, after={"role": role.name})
 
     def revoke_role(self, username: str, role_name: str) -> None:
         request = self._open()
@@ -118,7 +127,7 @@ class RoleAdmin(Part):
                 raise NoChange(f"{username} does not hold {role.name}; nothing changed")
             bump(person, None, username)
             guard.verify()
-            request.record("role.revoke", "person", person.id, before={"role": role.name})
+            request.record(ROLE_REVOKE, "person", person.id, before={"role": role.name})
             check_role_editors_remain()
 
     def create_role(
@@ -169,7 +178,7 @@ class RoleAdmin(Part):
                 RolePermission.create(role=role.id, permission=key)
             for source in sources_named(sources):
                 RoleSource.create(role=role.id, source=source.id)
-            request.record("role.create", "role", role.id, after=self._role_view(role)._asdict())
+            request.record(ROLE_CREATE, "role", role.id, after=self._role_view(role)._asdict())
 
     def copy_role(self, name: str, new_name: str) -> None:
         request = self._open()
@@ -189,7 +198,7 @@ class RoleAdmin(Part):
         request.require(ROLES_EDIT)
         new_name = checked_name(new_name, "role name")
         with request.writing():
-            request.rename(role_named(name), new_name, expected_version, "role", "role.rename")
+            request.rename(role_named(name), new_name, expected_version, "role", ROLE_RENAME)
 
     def delete_role(
         self, name: str, *, even_if_held: bool = False, expected_version: int | None = None
@@ -210,7 +219,7 @@ class RoleAdmin(Part):
             )
             Role.delete().where(Role.id == role.id).execute()
             guard.verify()
-            request.record("role.delete", "role", role.id, before=before._asdict())
+            request.record(ROLE_DELETE, "role", role.id, before=before._asdict())
             check_role_editors_remain()
 
     def set_role_permissions(
@@ -244,7 +253,7 @@ class RoleAdmin(Part):
             version = bump(role, expected_version, f"role {name}")
             guard.verify()
             request.record(
-                "role.permissions", "role", role.id, before=sorted(current), after=sorted(wanted)
+                ROLE_PERMISSIONS, "role", role.id, before=sorted(current), after=sorted(wanted)
             )
             check_role_editors_remain()
             return version
@@ -278,7 +287,7 @@ class RoleAdmin(Part):
                 RoleSource.create(role=role.id, source=source.id)
             guard.verify()
             request.record(
-                "role.scope",
+                ROLE_SCOPE,
                 "role",
                 role.id,
                 before={

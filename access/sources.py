@@ -6,6 +6,14 @@ from typing import Protocol
 
 import peewee
 
+from access.audit_actions import (
+    SOURCE_ADD,
+    SOURCE_ARCHIVE,
+    SOURCE_MAIL,
+    SOURCE_PASSWORD,
+    SOURCE_RENAME,
+    SOURCE_RESTORE,
+)
 from access.catalogue import SOURCES_ARCHIVED, SOURCES_EDIT, SOURCES_LIST, PermissionKey
 from access.delegation import RightsGuard
 from access.errors import InvalidInput, NoChange, PermissionDenied
@@ -23,7 +31,7 @@ from access.request import Part
 from access.validation import checked_name
 from access.versions import bump
 from access.views import MailAccountView, SourceView
-from access.vocabulary import SOURCE_KINDS
+from access.vocabulary import FAILED, QUEUED, SENT, SOURCE_KINDS
 from store.models import (
     MailAccount,
     OutboxItem,
@@ -101,7 +109,7 @@ class SourceAdmin(Part):
             if account is not None:
                 MailAccount.create(source=source.id, **account, **_secrets_for(account))
             after = {"name": name, "kind": kind, **(account or {})}
-            request.record("source.add", "source", source.id, after=after)
+            request.record(SOURCE_ADD, "source", source.id, after=after)
 
     def edit_mail_account(
         self,
@@ -145,7 +153,7 @@ class SourceAdmin(Part):
                 MailAccount.update({"ca_file": "", **values, **first}).where(
                     MailAccount.id == current.id
                 ).execute()
-            request.record("source.mail", "source", source.id, before=before, after=values)
+            request.record(SOURCE_MAIL, "source", source.id, before=before, after=values)
 
     def confirm_mail_password(self, name: str, *, expected_version: int | None = None) -> None:
         """Say that the password in the secrets file or the environment is the one of the
@@ -166,7 +174,7 @@ class SourceAdmin(Part):
             bump(source, expected_version, f"source {name}")
             MailAccount.update(now).where(MailAccount.id == account.id).execute()
             after = {"imap": now["imap_secret_for"], "smtp": now["smtp_secret_for"]}
-            request.record("source.password", "source", source.id, before=before, after=after)
+            request.record(SOURCE_PASSWORD, "source", source.id, before=before, after=after)
 
     def mail_accounts(self) -> list[MailAccountView]:
         """Each e-mail source's account and state: last fetch, its error, replies waiting to
@@ -178,7 +186,7 @@ class SourceAdmin(Part):
                 OutboxItem.select(
                     OutboxItem.source, OutboxItem.state, peewee.fn.COUNT(OutboxItem.id)
                 )
-                .where(OutboxItem.state != "sent")
+                .where(OutboxItem.state != SENT)
                 .group_by(OutboxItem.source, OutboxItem.state)
             )
         }
@@ -198,8 +206,8 @@ class SourceAdmin(Part):
                 archived=a.source.archived,
                 last_fetch_at=a.last_fetch_at,
                 last_error=a.last_error,
-                waiting=counts.get((a.source_id, "queued"), 0),
-                failed=counts.get((a.source_id, "failed"), 0),
+                waiting=counts.get((a.source_id, QUEUED), 0),
+                failed=counts.get((a.source_id, FAILED), 0),
                 quarantined=held.get(a.source_id, 0),
                 floods=floods.get(a.source_id, 0),
                 secret=_secret_state(a),
@@ -218,7 +226,7 @@ class SourceAdmin(Part):
             source = source_named(name)
             require_on_source(request, SOURCES_EDIT, source)
             _require_own_secret_key(new_name, source.id)
-            request.rename(source, new_name, expected_version, "source", "source.rename")
+            request.rename(source, new_name, expected_version, "source", SOURCE_RENAME)
 
     def set_archived(
         self, name: str, archived: bool, *, expected_version: int | None = None
@@ -245,7 +253,7 @@ class SourceAdmin(Part):
             guard.watch(p.id for p in Person.select(Person.id).where(Person.active == True))  # noqa: E712
             Source.update(archived=archived).where(Source.id == source.id).execute()
             request.record(
-                "source.archive" if archived else "source.restore",
+                SOURCE_ARCHIVE if archived else SOURCE_RESTORE,
                 "source",
                 source.id,
                 before={"archived": source.archived},

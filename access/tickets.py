@@ -11,6 +11,7 @@ from typing import Any, NamedTuple
 import peewee
 
 from access import scope
+from access.audit_actions import TICKET_DELETE, TICKET_NOTE
 from access.catalogue import (
     AUDIT_VIEW,
     PEOPLE_LIST,
@@ -62,6 +63,9 @@ from access.vocabulary import (
     DEFAULT_PRIORITY,
     MAX_SUBJECT,
     NEW,
+    NOTE,
+    QUEUED,
+    REPLY,
     TICKET_ORDERS,
     TICKET_PRIORITIES,
     TICKET_STATUSES,
@@ -416,7 +420,7 @@ class TicketDesk(GateBase):
         row = self._row(dict_row(self._rows(grants, Ticket.number == number)))
         shown = Message.select(Message, Person).join(Person).where(Message.ticket == number)
         if TICKETS_VIEW_NOTES not in allowed:
-            shown = shown.where(Message.kind != "note")
+            shown = shown.where(Message.kind != NOTE)
         requester = Person.get_by_id(ticket.requester_id)
         contact = TICKETS_VIEW_CONTACT in allowed or is_requester
         messages = list(shown.order_by(Message.created_at, Message.id))
@@ -427,7 +431,7 @@ class TicketDesk(GateBase):
         }
         server_problem = _server_problem(ticket.source_id) if deliveries else ""
         # A reply with no outbox item was recorded and not sent when its source has no way out.
-        unqueued = any(m.kind == "reply" and m.id not in deliveries for m in messages)
+        unqueued = any(m.kind == REPLY and m.id not in deliveries for m in messages)
         unsent = outgoing(ticket).unsent if unqueued else ""
         return TicketDetail(
             row=row,
@@ -447,7 +451,7 @@ class TicketDesk(GateBase):
                     delivery_error=(
                         _delivery_error(deliveries[m.id], server_problem)
                         if m.id in deliveries
-                        else (unsent if m.kind == "reply" else "")
+                        else (unsent if m.kind == REPLY else "")
                     ),
                 )
                 for m in messages
@@ -511,7 +515,7 @@ class TicketDesk(GateBase):
                 e.target_id,
                 e.ticket,
                 e.before,
-                "" if e.action == "ticket.note" and not notes_ok else e.after,
+                "" if e.action == TICKET_NOTE and not notes_ok else e.after,
             )
             for e in events
         ]
@@ -851,9 +855,9 @@ class TicketDesk(GateBase):
                 conflict_if_stale(expected_version, ticket.version, f"ticket #{number}")
                 before = {"subject": ticket.subject, "status": ticket.status}
                 Ticket.delete().where(Ticket.number == number).execute()
-                self._record("ticket.delete", "ticket", number, ticket=number, before=before)
+                self._record(TICKET_DELETE, "ticket", number, ticket=number, before=before)
         except PermissionDenied as exc:
-            self._record_denied("ticket.delete", "ticket", number, str(exc))
+            self._record_denied(TICKET_DELETE, "ticket", number, str(exc))
             raise
 
     def create_ticket(
@@ -1121,7 +1125,7 @@ def _delivery_error(item: OutboxItem | None, server_problem: str) -> str:
     problem when there is one, else the reply's own last error."""
     if item is None:
         return ""
-    if item.state == "queued" and server_problem:
+    if item.state == QUEUED and server_problem:
         return server_problem
     return str(item.last_error)
 
@@ -1132,7 +1136,7 @@ def _delivery(message: Message, deliveries: Mapping[int, OutboxItem], unsent: st
     if message.id in deliveries:
         state: str = deliveries[message.id].state
         return state
-    return UNSENT if message.kind == "reply" and unsent else None
+    return UNSENT if message.kind == REPLY and unsent else None
 
 
 def _attachments_of(message_ids: list[int]) -> dict[int, tuple[AttachmentView, ...]]:

@@ -8,6 +8,15 @@ from dataclasses import replace
 import peewee
 
 from access import scope
+from access.audit_actions import (
+    FIELD_DEFINE,
+    FIELD_UPDATE,
+    GROUP_CREATE,
+    GROUP_DELETE,
+    GROUP_FIELD,
+    GROUP_RENAME,
+    TICKET_MOVE,
+)
 from access.catalogue import (
     TICKETS_CHANGE_GROUP,
     USERGROUPS_EDIT,
@@ -94,7 +103,7 @@ class UsergroupAdmin(Part):
         with request.writing():
             require_free_name(Usergroup.name, name, "usergroup")
             group = Usergroup.create(name=name, description=description)
-            request.record("group.create", "usergroup", group.id, after={"name": name})
+            request.record(GROUP_CREATE, "usergroup", group.id, after={"name": name})
 
     def rename_group(
         self, name: str, new_name: str, *, expected_version: int | None = None
@@ -104,7 +113,7 @@ class UsergroupAdmin(Part):
         new_name = checked_name(new_name, "group name")
         with request.writing():
             group = self._group(name, grants)
-            request.rename(group, new_name, expected_version, "usergroup", "group.rename")
+            request.rename(group, new_name, expected_version, "usergroup", GROUP_RENAME)
 
     def group_ticket_count(self, name: str) -> int:
         """The group's tickets the person sees, for the delete question."""
@@ -147,7 +156,7 @@ class UsergroupAdmin(Part):
             )
             for number in numbers:
                 request.record(
-                    "ticket.move",
+                    TICKET_MOVE,
                     "ticket",
                     number,
                     ticket=number,
@@ -156,7 +165,7 @@ class UsergroupAdmin(Part):
                 )
             Usergroup.delete().where(Usergroup.id == group.id).execute()
             request.record(
-                "group.delete",
+                GROUP_DELETE,
                 "usergroup",
                 group.id,
                 before={"name": name},
@@ -310,7 +319,7 @@ class UsergroupAdmin(Part):
             position = (CustomField.select(peewee.fn.MAX(CustomField.position)).scalar() or 0) + 1
             field = CustomField.create(name=name, kind=kind, required=required, position=position)
             request.record(
-                "field.define",
+                FIELD_DEFINE,
                 "field",
                 field.id,
                 after={"name": name, "kind": kind, "required": required},
@@ -337,7 +346,7 @@ class UsergroupAdmin(Part):
         if position is not None:
             changes[CustomField.position] = position
         with request.writing():
-            request.update_recorded(field_named(name), changes, "field.update", "field")
+            request.update_recorded(field_named(name), changes, FIELD_UPDATE, "field")
 
     def set_field_value(
         self, group: str, field_name: str, value: str, *, expected_version: int | None = None
@@ -362,7 +371,7 @@ class UsergroupAdmin(Part):
             else:
                 CustomFieldValue.create(field=field.id, usergroup=target.id, value=value)
             request.record(
-                "group.field",
+                GROUP_FIELD,
                 "usergroup",
                 target.id,
                 before={field.name: before},

@@ -8,6 +8,7 @@ import json
 from typing import Any, TypeVar
 
 from access.audit import encode
+from access.audit_actions import DENIED_PREFIX, GROUP_RENAME, ROLE_RENAME, SOURCE_RENAME
 from access.errors import Conflict
 from store.models import AuditEvent, Person, Role, Source, Usergroup
 
@@ -48,9 +49,9 @@ def bump(row: Versioned, expected: int | None, what: str) -> int:
 
 Row = TypeVar("Row", Role, Usergroup, Source)
 RENAMES: dict[type[Role | Usergroup | Source], str] = {
-    Role: "role.rename",
-    Usergroup: "group.rename",
-    Source: "source.rename",
+    Role: ROLE_RENAME,
+    Usergroup: GROUP_RENAME,
+    Source: SOURCE_RENAME,
 }
 
 
@@ -81,7 +82,7 @@ def last_change(target_kind: str, target_id: int) -> str:
         .where(
             (AuditEvent.target_kind == target_kind)
             & (AuditEvent.target_id == target_id)
-            & ~AuditEvent.action.startswith("denied.")
+            & ~AuditEvent.action.startswith(DENIED_PREFIX)
         )
         .order_by(AuditEvent.id.desc())
         .first()

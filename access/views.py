@@ -12,6 +12,8 @@ import re
 from datetime import datetime
 from typing import NamedTuple
 
+from access.vocabulary import OPEN_STATUSES
+
 
 class TicketRow(NamedTuple):
     """One line of the inbox."""
@@ -154,7 +156,7 @@ def ticket_reference(search: str) -> int | None:
 
 
 # The inbox opens on the open work: resolved and closed tickets are a filter away.
-OPEN_WORK = ("new", "open", "pending")
+OPEN_WORK = OPEN_STATUSES
 INBOX_DEFAULT = TicketQuery(statuses=OPEN_WORK)
 
 

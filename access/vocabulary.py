@@ -2,36 +2,103 @@
 field kinds, source (channel) kinds, message kinds, and how each is shown to a person.
 
 The gate validates against these, the command line offers them as choices, the screens as
-pickers; nothing else spells them."""
+pickers; nothing else spells them. The words the store's columns hold and default to are
+spelled in `store.words` (the store may not import the gate) and re-exported here."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-TICKET_STATUSES = ("new", "open", "pending", "resolved", "closed")
-OPEN_STATUSES = ("new", "open", "pending")
-CLOSED = "closed"
-NEW = "new"
+from store.words import (
+    CLOSED,
+    CUSTOMER,
+    DEFAULT_PRIORITY,
+    DELAYED,
+    DELIVERY_STATES,
+    EMAIL_SOURCE,
+    FAILED,
+    HIGH,
+    LOW,
+    MESSAGE_KINDS,
+    NEW,
+    NORMAL,
+    NOTE,
+    OPEN,
+    OPEN_STATUSES,
+    PENDING,
+    QUEUED,
+    REPLY,
+    RESOLVED,
+    SCOPE_ALL,
+    SCOPE_OWN,
+    SCOPE_USERGROUPS,
+    SENT,
+    TEXT_FIELD,
+    TICKET_PRIORITIES,
+    TICKET_SCOPES,
+    TICKET_STATUSES,
+    UNSENT,
+    URGENT,
+)
+
+__all__ = [
+    "CLOSED",
+    "CUSTOMER",
+    "DEFAULT_PRIORITY",
+    "DELAYED",
+    "DELIVERY_STATES",
+    "EMAIL_SOURCE",
+    "FAILED",
+    "FIELD_KINDS",
+    "FIELD_KINDS_HELP",
+    "HIGH",
+    "LOW",
+    "MAX_SUBJECT",
+    "MESSAGE_KINDS",
+    "MESSAGE_LABELS",
+    "NEW",
+    "NORMAL",
+    "NOTE",
+    "OPEN",
+    "OPEN_STATUSES",
+    "PENDING",
+    "QUEUED",
+    "REPLY",
+    "RESOLVED",
+    "SCOPE_ALL",
+    "SCOPE_OWN",
+    "SCOPE_TEXT",
+    "SCOPE_USERGROUPS",
+    "SENT",
+    "SOURCE_KINDS",
+    "SOURCE_KINDS_TEXT",
+    "TEXT_FIELD",
+    "TICKET_ORDERS",
+    "TICKET_PRIORITIES",
+    "TICKET_SCOPES",
+    "TICKET_STATUSES",
+    "UNSENT",
+    "URGENT",
+    "WEB",
+    "describe_scope",
+]
+
 # The longest subject a ticket takes.
 MAX_SUBJECT = 300
-TICKET_PRIORITIES = ("low", "normal", "high", "urgent")
-DEFAULT_PRIORITY = "normal"
 # Inbox orders: newest activity first, oldest waiting first, most urgent first.
 TICKET_ORDERS = ("activity", "waiting", "priority")
 
-# A role's ticket scope, and how it reads in a sentence.
-SCOPE_ALL, SCOPE_USERGROUPS, SCOPE_OWN = "all", "usergroups", "own"
-TICKET_SCOPES = (SCOPE_ALL, SCOPE_USERGROUPS, SCOPE_OWN)
+# How a role's ticket scope reads in a sentence.
 SCOPE_TEXT = {
     SCOPE_ALL: "all tickets",
     SCOPE_USERGROUPS: "tickets of the person's usergroups",
     SCOPE_OWN: "the person's own tickets",
 }
 
-FIELD_KINDS = ("text", "phone", "email", "url", "address")
+FIELD_KINDS = (TEXT_FIELD, "phone", "email", "url", "address")
 # How each custom field kind is described in a validation message.
 FIELD_KINDS_HELP: dict[str, str] = {
-    "text": "text",
+    TEXT_FIELD: "text",
     "phone": "a phone number such as +48 12 345 67 89",
     "email": "an e-mail address such as team@example.com",
     "url": "a web address starting with http:// or https://",
@@ -40,7 +107,7 @@ FIELD_KINDS_HELP: dict[str, str] = {
 
 # The channels tickets come in by, and what each is.
 SOURCE_KINDS_TEXT = {
-    "email": "an e-mail account",
+    EMAIL_SOURCE: "an e-mail account",
     "marketplace": "a marketplace account",
     "web": "a web form",
     "phone": "the phone",
@@ -48,13 +115,8 @@ SOURCE_KINDS_TEXT = {
 SOURCE_KINDS = tuple(SOURCE_KINDS_TEXT)
 WEB = "web"
 
-# What became of a reply sent by mail; `unsent`: recorded on a ticket whose source has no way
-# out to the customer (the phone, a marketplace, a web form), so never sent.
-UNSENT = "unsent"
-DELIVERY_STATES = ("queued", "sent", "failed", UNSENT)
-
 # Who wrote a message on a ticket, as a heading.
-MESSAGE_LABELS = {"customer": "CUSTOMER", "reply": "REPLY", "note": "INTERNAL NOTE"}
+MESSAGE_LABELS = {CUSTOMER: "CUSTOMER", REPLY: "REPLY", NOTE: "INTERNAL NOTE"}
 
 
 def describe_scope(ticket_scope: str, all_sources: bool, sources: Sequence[str]) -> str:

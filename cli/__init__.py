@@ -19,7 +19,7 @@ import peewee
 from access import NoChange
 from access.errors import NoSuchPerson
 from cli import access, audit, groups, mail, people, reports, roles, setup, sources, tickets
-from cli.command import Commands, UsageParser, shared_options, username
+from cli.command import Commands, UsageParser, settings_of, shared_options
 from cli.output import (
     EXIT_BROKEN_PIPE,
     EXIT_DATABASE,
@@ -31,7 +31,8 @@ from cli.output import (
     exit_code_of,
     fail,
 )
-from store.db import describe_failure, resolve_location
+from settings.layers import build_settings
+from store.db import describe_failure
 from wording.safe_text import one_line
 
 AppOpener = Callable[[str, str], int]
@@ -56,7 +57,8 @@ def build_parser(
             raise CommandError(
                 "ticketty needs a terminal; use a subcommand for scripts", EXIT_USAGE
             )
-        return open_app(resolve_location(args.db), username(args))
+        settings = settings_of(args)
+        return open_app(settings.database, settings.username)
 
     parser.set_defaults(handler=app)
     commands = Commands(
@@ -78,6 +80,7 @@ def run(argv: Sequence[str] | None, open_app: AppOpener) -> int:
     if any(_undecodable(a) for a in arguments):
         return fail("an argument is not valid UTF-8 text", EXIT_USAGE)
     args = build_parser(open_app, arguments).parse_args(arguments)
+    args.settings = build_settings(db=args.db, user=args.user)
     try:
         code: int = args.handler(args)
         sys.stdout.flush()  # a closed pipe shows here, not at exit
@@ -91,7 +94,7 @@ def run(argv: Sequence[str] | None, open_app: AppOpener) -> int:
     except UnicodeError:
         return fail("the input is not valid UTF-8 text", EXIT_USAGE)
     except (peewee.DatabaseError, sqlite3.DatabaseError) as exc:
-        return fail(describe_failure(resolve_location(args.db), exc), EXIT_DATABASE)
+        return fail(describe_failure(args.settings.database, exc), EXIT_DATABASE)
     except NoSuchPerson as exc:
         return fail(f"{exc}; name a person with --user (or TICKETTY_USER)", EXIT_PERSON)
     except NoChange as exc:  # already as asked: a script carries on

@@ -4,14 +4,13 @@ their gate, and text read from an option or standard input."""
 from __future__ import annotations
 
 import argparse
-import getpass
-import os
 import sys
 from collections.abc import Callable
 from typing import Any, NoReturn, Protocol
 
 from access import Gate
-from store.db import connect, resolve_location
+from settings.layers import Settings
+from store.db import connect
 from wording.safe_text import one_line
 
 Handler = Callable[[argparse.Namespace], int]
@@ -106,12 +105,19 @@ class _NotBuilt(Commands):
         return self
 
 
+def settings_of(args: argparse.Namespace) -> Settings:
+    """The settings the command line built at start (`cli.run`)."""
+    settings: Settings = args.settings
+    return settings
+
+
 def username(args: argparse.Namespace) -> str:
-    return args.user or os.environ.get("TICKETTY_USER") or getpass.getuser()
+    return settings_of(args).username
 
 
 def open_gate(args: argparse.Namespace) -> Gate:
-    return Gate(connect(resolve_location(args.db)), username(args))
+    settings = settings_of(args)
+    return Gate(connect(settings.database), settings.username)
 
 
 def read_body(text: str) -> str:

@@ -21,6 +21,7 @@ from access.errors import InvalidInput
 from access.mail.accounts import SecretMissing
 from access.mail.floods import FloodLimit
 from access.mail.intake import Oversized
+from access.vocabulary import SENT
 from cli.command import Commands, open_gate
 from cli.output import CommandError, bounded_int, print_listing
 from settings.config import ConfigError, load_config
@@ -137,7 +138,7 @@ def send(args: argparse.Namespace) -> int:
     def send_source(source: Source) -> None:
         nonlocal undelivered
         deliveries = gate.send(source, _say)
-        undelivered += sum(1 for d in deliveries if d.state != "sent")
+        undelivered += sum(1 for d in deliveries if d.state != SENT)
 
     failures = _each_source(gate, args.source, send_source)
     return 1 if failures or undelivered else 0

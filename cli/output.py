@@ -9,44 +9,55 @@ import sys
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, TypeVar
 
-from access import AccessError, Conflict, UnknownPerson
-from store.db import DatabaseError
+from store.errors import (
+    EXIT_BROKEN_PIPE,
+    EXIT_CONFLICT,
+    EXIT_DATABASE,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_PERSON,
+    EXIT_REFUSED,
+    EXIT_USAGE,
+    TickettyError,
+)
 from wording.safe_text import one_line
 
 Record = TypeVar("Record")
 
-EXIT_OK = 0
-EXIT_REFUSED = 1
-EXIT_USAGE = 2
-EXIT_DATABASE = 3
-EXIT_PERSON = 4
-EXIT_CONFLICT = 5
-EXIT_INTERRUPTED = 130
-EXIT_BROKEN_PIPE = 141  # as a shell reports a command ended by SIGPIPE
+__all__ = [
+    "EXIT_BROKEN_PIPE",
+    "EXIT_CONFLICT",
+    "EXIT_DATABASE",
+    "EXIT_INTERRUPTED",
+    "EXIT_OK",
+    "EXIT_PERSON",
+    "EXIT_REFUSED",
+    "EXIT_USAGE",
+    "CommandError",
+    "bounded_int",
+    "exit_code_of",
+    "fail",
+    "plain",
+    "print_json",
+    "print_listing",
+    "print_table",
+    "to_json",
+    "yes_no",
+]
 
 
-class CommandError(Exception):
+class CommandError(TickettyError):
     """A refusal of the command line itself (not the gate's), with its exit code."""
 
     def __init__(self, message: str, code: int = EXIT_REFUSED) -> None:
         super().__init__(message)
-        self.code = code
-
-
-_EXIT_CODES: tuple[tuple[type[Exception], int], ...] = (
-    (UnknownPerson, EXIT_PERSON),
-    (Conflict, EXIT_CONFLICT),
-    (AccessError, EXIT_REFUSED),
-    (DatabaseError, EXIT_DATABASE),
-)
+        self.exit_code = code
 
 
 def exit_code_of(exc: Exception) -> int | None:
-    """The exit code of a refusal, bad input or database error; None for anything else (a bug,
-    which should show its traceback)."""
-    if isinstance(exc, CommandError):
-        return exc.code
-    return next((code for kind, code in _EXIT_CODES if isinstance(exc, kind)), None)
+    """The exit code an error of Ticketty's own carries (a refusal, bad input, a database or
+    config error); None for anything else (a bug, which should show its traceback)."""
+    return exc.exit_code if isinstance(exc, TickettyError) else None
 
 
 # Characters JSON leaves raw that a terminal acts on or that reorder text: DEL, the C1 controls

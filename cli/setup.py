@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from cli.command import Commands, username
+from access.audit_actions import DEMO_CREATE
+from cli.command import Commands, settings_of, username
 from cli.output import EXIT_PERSON, EXIT_USAGE, CommandError, bounded_int
 from store.db import (
     connect,
@@ -13,7 +14,6 @@ from store.db import (
     is_postgres,
     is_taken,
     refuse_foreign_file,
-    resolve_location,
     shown,
 )
 
@@ -39,9 +39,9 @@ def init_database(args: argparse.Namespace) -> int:
     source directly (with audit events), and refuses on a database that already has people."""
     from access.bootstrap import create_first_admin
 
-    db = connect(resolve_location(args.db), create=True)
+    db = connect(settings_of(args).database, create=True)
     create_first_admin(db, args.admin, args.name or args.admin)
-    print(f"created {shown(resolve_location(args.db))} with administrator {args.admin}")
+    print(f"created {shown(settings_of(args).database)} with administrator {args.admin}")
     return 0
 
 
@@ -50,7 +50,7 @@ def fill_demo(args: argparse.Namespace) -> int:
 
     from access.demo import PERSONAS, build_demo
 
-    location = resolve_location(args.db)
+    location = settings_of(args).database
     if args.tickets < 0:
         raise CommandError("--tickets must not be negative", EXIT_USAGE)
     if is_taken(location):
@@ -92,7 +92,7 @@ def may_replace(args: argparse.Namespace, location: str) -> None:
         refuse_foreign_file(Path(location))
     db = connect(location)
     try:
-        if not AuditEvent.select().where(AuditEvent.action == "demo.create").exists():
+        if not AuditEvent.select().where(AuditEvent.action == DEMO_CREATE).exists():
             raise CommandError(
                 f"{where} holds a helpdesk that `ticketty demo` did not make; "
                 "demo never replaces it"

@@ -10,7 +10,14 @@ from typing import Any
 from access import Gate
 from access.tickets import parse_number
 from access.views import TicketQuery, TicketRow
-from access.vocabulary import MESSAGE_LABELS, TICKET_ORDERS, TICKET_PRIORITIES, TICKET_STATUSES
+from access.vocabulary import (
+    DEFAULT_PRIORITY,
+    FAILED,
+    MESSAGE_LABELS,
+    TICKET_ORDERS,
+    TICKET_PRIORITIES,
+    TICKET_STATUSES,
+)
 from cli.command import Commands, open_gate, read_body
 from cli.output import (
     EXIT_REFUSED,
@@ -60,7 +67,7 @@ def register(commands: Commands) -> None:
     p.add_argument("--group")
     p.add_argument("--source")
     p.add_argument("--private", action="store_true")
-    p.add_argument("--priority", default="normal", choices=TICKET_PRIORITIES)
+    p.add_argument("--priority", default=DEFAULT_PRIORITY, choices=TICKET_PRIORITIES)
     p.add_argument("--requester", help="file for a customer: their e-mail or username")
     p.add_argument("--requester-name", help="the name of a new requester (an unknown e-mail)")
     for name, handler, what, values in (
@@ -270,7 +277,7 @@ def show_ticket(args: argparse.Namespace) -> int:
             print(f"  {attachment_text(attachment)}")
         if message.delivery:
             print(f"  [{delivery_text(message.delivery, message.delivery_error)}]")
-        if message.delivery == "failed":
+        if message.delivery == FAILED:
             print(f"  (to send it again: ticketty tickets resend {row.number} {message.id})")
     return 0
 

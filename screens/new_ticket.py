@@ -12,6 +12,7 @@ from textual.containers import Vertical
 from textual.widget import Widget
 from textual.widgets import Checkbox, Input, Label, Select, TextArea
 
+from access.vocabulary import DEFAULT_PRIORITY
 from tui.screen import Action, TickettyModal
 from wording.safe_text import one_line
 
@@ -54,7 +55,7 @@ class NewTicketScreen(TickettyModal[int | None]):
             Select(
                 [(p, p) for p in options["priorities"]],
                 prompt="Priority",
-                value="normal",
+                value=DEFAULT_PRIORITY,
                 allow_blank=False,
                 id="priority",
             ),

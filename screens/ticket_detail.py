@@ -47,7 +47,7 @@ from access.views import (
     TicketQuery,
     TicketRow,
 )
-from access.vocabulary import CLOSED, MESSAGE_LABELS
+from access.vocabulary import CLOSED, CUSTOMER, FAILED, MESSAGE_LABELS, NOTE, REPLY
 from tui.app import describe_error
 from tui.audit_text import history_text
 from tui.composer import Composed, Composer, quoted
@@ -348,10 +348,10 @@ class TicketDetailScreen(TickettyScreen[None]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "send_kept":
-            needed = TICKETS_REPLY if self.kept == "reply" else TICKETS_NOTE
+            needed = TICKETS_REPLY if self.kept == REPLY else TICKETS_NOTE
             return self.kept is not None and self.allows(needed) and not self.composer.is_open
         if action == "discard_draft":
-            return any((self.number, kind) in self.drafts for kind in ("reply", "note"))
+            return any((self.number, kind) in self.drafts for kind in (REPLY, NOTE))
         if action == "resend":
             return bool(self._failed_replies()) and self.allows(TICKETS_REPLY)
         if action == "switch_view":
@@ -391,7 +391,7 @@ class TicketDetailScreen(TickettyScreen[None]):
     def send(self, kind: str, text: str, seen: Seen) -> None:
         """Send a text written having seen `seen`: only a change since that makes it wrong
         stops it (the gate's rule)."""
-        write = self.gate.reply if kind == "reply" else self.gate.note
+        write = self.gate.reply if kind == REPLY else self.gate.note
         if not self.app.gate_calls.begin():
             return  # the app has ended: the draft is kept
         try:
@@ -420,7 +420,7 @@ class TicketDetailScreen(TickettyScreen[None]):
         self.refresh_bindings()
         self.notify(one_line(message.refused), severity="error", timeout=8)
         if message.conflict:
-            edit = "r" if message.kind == "reply" else "N"
+            edit = "r" if message.kind == REPLY else "N"
             self.notify(
                 f"Your {message.kind} is kept: read what changed, then ctrl+s sends it, "
                 f"{edit} edits it",
@@ -431,13 +431,13 @@ class TicketDetailScreen(TickettyScreen[None]):
     def _write(self, kind: str) -> None:
         """Open the composer, beside the conversation, on the kept draft of `kind` ("reply"
         or "note")."""
-        label = "Reply" if kind == "reply" else "Internal note"
+        label = "Reply" if kind == REPLY else "Internal note"
         if self.detail is not None:
             self.began_on[kind] = self.detail.seen
         draft = self.drafts.get((self.number, kind), "")
         # A text a change stopped opens with what changed above it.
         note = self.changed_text if self.kept == kind else ""
-        editor = self.app.config.editor_command
+        editor = self.app.settings.editor
         typed = self.ticket_watch.writing(kind)
         self.composer.start(kind, f"{label} on #{self.number}", editor, draft, note, typed)
         self._say_route()
@@ -446,13 +446,13 @@ class TicketDetailScreen(TickettyScreen[None]):
     def _say_route(self) -> None:
         """Where the open composer's text goes, above it."""
         kind = self.composer.kind
-        if kind == "note":
+        if kind == NOTE:
             text = "internal note: never sent to the customer"
-        elif kind == "reply" and self.route is not None:
+        elif kind == REPLY and self.route is not None:
             text = route_text(self.route)
             if self.detail is not None and self.detail.row.status == CLOSED:
                 text += f" · #{self.number} is closed and stays closed"
-        elif kind == "reply" and self.detail is not None and self.detail.row.status == CLOSED:
+        elif kind == REPLY and self.detail is not None and self.detail.row.status == CLOSED:
             text = f"#{self.number} is closed: your message starts a follow-up"
         else:
             text = ""
@@ -506,7 +506,7 @@ class TicketDetailScreen(TickettyScreen[None]):
 
     def _last_customer_message(self) -> MessageView | None:
         messages = self.detail.messages if self.detail is not None else ()
-        return next((m for m in reversed(messages) if m.kind == "customer"), None)
+        return next((m for m in reversed(messages) if m.kind == CUSTOMER), None)
 
     def action_quote(self) -> None:
         """The customer's last message into the text, as quoted lines."""
@@ -543,7 +543,7 @@ class TicketDetailScreen(TickettyScreen[None]):
     def action_discard_draft(self) -> None:
         """Throw away the kept draft(s) of this ticket, once the person says so (No is the
         default: a draft is work)."""
-        kinds = [kind for kind in ("reply", "note") if (self.number, kind) in self.drafts]
+        kinds = [kind for kind in (REPLY, NOTE) if (self.number, kind) in self.drafts]
 
         def answered(discard: bool | None) -> None:
             if discard:
@@ -562,7 +562,7 @@ class TicketDetailScreen(TickettyScreen[None]):
 
     def _failed_replies(self) -> list[MessageView]:
         messages = self.detail.messages if self.detail is not None else ()
-        return [m for m in messages if m.delivery == "failed"]
+        return [m for m in messages if m.delivery == FAILED]
 
     def action_resend(self) -> None:
         """Queue a reply whose delivery failed again: the only one, or the one picked."""
@@ -586,10 +586,10 @@ class TicketDetailScreen(TickettyScreen[None]):
             self.app.push_screen(PickerModal("Send which failed reply again?", choices), resend)
 
     def action_reply(self) -> None:
-        self._write("reply")
+        self._write(REPLY)
 
     def action_note(self) -> None:
-        self._write("note")
+        self._write(NOTE)
 
     def _apply(self, kind: str, value: str | None = None) -> None:
         versions = {self.number: self.version} if self.version is not None else {}
@@ -666,7 +666,7 @@ def message_text(message: MessageView) -> Text:
     lines += [Text(attachment_text(a), style="cyan") for a in message.attachments]
     if message.delivery:
         text = delivery_text(message.delivery, message.delivery_error)
-        lines.append(Text(f"[{text}]", style="red" if message.delivery == "failed" else "dim"))
+        lines.append(Text(f"[{text}]", style="red" if message.delivery == FAILED else "dim"))
     return Text("\n").join(lines)
 
 

@@ -23,12 +23,17 @@ from pathlib import Path
 
 import platformdirs
 
+from settings.layers import editor_allowed
+from store.errors import EXIT_USAGE, TickettyError
+
 MAX_MB = 1_000_000
 """The largest attachment limit (a terabyte): more is no limit, and a mistake."""
 
 
-class ConfigError(Exception):
+class ConfigError(TickettyError):
     """The config file cannot be read; the message names the file and the problem."""
+
+    exit_code = EXIT_USAGE
 
 
 @dataclass(frozen=True)
@@ -51,16 +56,8 @@ class Config:
 
     @property
     def editor_command(self) -> str | None:
-        """The editor to open for long text, or None where it must not be reachable: under SSH
-        a forced command must not lead to a shell (vim's `:!`), and a client's EDITOR is
-        never trusted."""
-        if not self.allow_editor or under_ssh():
-            return None
-        return self.editor or os.environ.get("VISUAL") or os.environ.get("EDITOR")
-
-
-def under_ssh() -> bool:
-    return any(key in os.environ for key in ("SSH_CONNECTION", "SSH_ORIGINAL_COMMAND", "SSH_TTY"))
+        """The editor this file allows in the current environment (`layers.editor_allowed`)."""
+        return editor_allowed(self, os.environ)
 
 
 def config_path() -> Path:

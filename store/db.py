@@ -6,7 +6,6 @@ write transactions, so that several agents on one file never see "database is lo
 
 from __future__ import annotations
 
-import os
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -18,6 +17,7 @@ import peewee
 import platformdirs
 
 from store import postgres
+from store.errors import EXIT_DATABASE, TickettyError
 from store.models import SchemaVersion, database_proxy
 from store.turns import Turn, WriterTurns
 
@@ -41,18 +41,15 @@ SQLITE_PRAGMAS: dict[str, object] = {
 }
 
 
-class DatabaseError(Exception):
+class DatabaseError(TickettyError):
     """The database cannot be opened or written; the message is meant for a person."""
+
+    exit_code = EXIT_DATABASE
 
 
 def default_database_location() -> str:
     """The SQLite file in the user data folder that platformdirs names."""
     return str(Path(platformdirs.user_data_dir("ticketty", appauthor=False)) / "ticketty.db")
-
-
-def resolve_location(explicit: str | None) -> str:
-    """`--db`, else `TICKETTY_DB`, else the default file."""
-    return explicit or os.environ.get("TICKETTY_DB") or default_database_location()
 
 
 def is_postgres(location: str) -> bool:

@@ -24,6 +24,8 @@ from peewee import (
     TextField,
 )
 
+from store.words import DEFAULT_PRIORITY, EMAIL_SOURCE, NEW, QUEUED, SCOPE_ALL, TEXT_FIELD
+
 database_proxy = DatabaseProxy()
 
 
@@ -52,7 +54,7 @@ class Person(BaseModel):
 class Source(BaseModel):
     id = AutoField()
     name = TextField(unique=True)
-    kind = TextField(default="email")
+    kind = TextField(default=EMAIL_SOURCE)
     archived = BooleanField(default=False, index=True)
     version = IntegerField(default=1)
 
@@ -62,7 +64,7 @@ class Role(BaseModel):
     name = TextField(unique=True)
     description = TextField(default="")
     all_sources = BooleanField(default=True)
-    ticket_scope = TextField(default="all")
+    ticket_scope = TextField(default=SCOPE_ALL)
     version = IntegerField(default=1)  # its name, permissions and scopes
 
 
@@ -130,7 +132,7 @@ class GroupSupervisor(BaseModel):
 class CustomField(BaseModel):
     id = AutoField()
     name = TextField(unique=True)
-    kind = TextField(default="text")
+    kind = TextField(default=TEXT_FIELD)
     required = BooleanField(default=False)
     position = IntegerField(default=0)
     retired = BooleanField(default=False)
@@ -155,8 +157,8 @@ class Ticket(BaseModel):
     assignee_id: int | None
     number = AutoField()
     subject = TextField()
-    status = TextField(default="new")
-    priority = TextField(default="normal")
+    status = TextField(default=NEW)
+    priority = TextField(default=DEFAULT_PRIORITY)
     source = ForeignKeyField(Source, on_delete="RESTRICT", index=False)
     requester = ForeignKeyField(Person, on_delete="RESTRICT", index=False)
     usergroup = ForeignKeyField(Usergroup, null=True, on_delete="SET NULL", index=False)
@@ -329,7 +331,7 @@ class OutboxItem(BaseModel):
     source = ForeignKeyField(Source, on_delete="CASCADE", index=False)
     mail_id = TextField()  # the Message-ID header, the same on every try
     recipient = TextField()
-    state = TextField(default="queued")
+    state = TextField(default=QUEUED)
     attempts = IntegerField(default=0)
     next_try_at = DateTimeField(default=utcnow)
     last_error = TextField(default="")

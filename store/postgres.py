@@ -10,13 +10,17 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 
 import peewee
 
+from store.errors import EXIT_DATABASE, TickettyError
+
 SCHEMES = ("postgresql://", "postgres://")
 INSTALL_HINT = "pip install 'ticketty[postgres]'"
 
 
-class BadLocation(ValueError):
+class BadLocation(TickettyError, ValueError):
     """The URL cannot be understood, or there is no driver to open it; the message is meant
     for a person and has no password."""
+
+    exit_code = EXIT_DATABASE
 
 
 @dataclass(frozen=True)

@@ -8,9 +8,10 @@ from datetime import datetime
 import peewee
 
 from access import Gate
-from cli.output import EXIT_DATABASE, EXIT_USAGE, exit_code_of, fail
+from cli.output import EXIT_DATABASE, exit_code_of, fail
 from screens.inbox import InboxScreen
-from settings.config import Config, ConfigError, load_config
+from settings.config import load_config
+from settings.layers import Settings, build_settings
 from store.db import connect, describe_failure
 from tui.app import TickettyApp
 
@@ -18,13 +19,13 @@ from tui.app import TickettyApp
 def build_app(
     gate: Gate,
     *,
-    config: Config | None = None,
+    settings: Settings | None = None,
     clock: Callable[[], datetime] | None = None,
     refresh_seconds: float = 0.5,
 ) -> TickettyApp:
     """The app as `gate`'s person, opening on the inbox (reads its first page now)."""
     return TickettyApp(
-        gate, InboxScreen, config=config, clock=clock, refresh_seconds=refresh_seconds
+        gate, InboxScreen, settings=settings, clock=clock, refresh_seconds=refresh_seconds
     )
 
 
@@ -45,11 +46,9 @@ def open_app(location: str, username: str) -> OpenedApp | int:
     """Open the database, check the person and make the app; on error, one line and the
     exit code."""
     try:
-        config = load_config()
-        db = connect(location)
-        app = build_app(Gate(db, username), config=config)
-    except ConfigError as exc:
-        return fail(str(exc), EXIT_USAGE)
+        settings = build_settings(db=location, user=username, config=load_config())
+        db = connect(settings.database)
+        app = build_app(Gate(db, settings.username), settings=settings)
     except peewee.DatabaseError as exc:  # the first reads (the person, the first page)
         return fail(describe_failure(location, exc), EXIT_DATABASE)
     except Exception as exc:

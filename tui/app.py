@@ -24,6 +24,7 @@ from textual.screen import Screen
 from access import AccessError, Gate, UnknownPerson
 from access.views import INBOX_DEFAULT, TicketRow
 from settings.config import Config
+from settings.layers import Settings, build_settings
 from store.db import WRITE_TIMEOUT
 from store.models import utcnow
 from tui.drafts import DraftKeeper, SafeQuestion, quit_question
@@ -81,7 +82,7 @@ class TickettyApp(App[int]):
         gate: Gate,
         home: Callable[[], Screen[Any]],
         *,
-        config: Config | None = None,
+        settings: Settings | None = None,
         clock: Callable[[], datetime] | None = None,
         refresh_seconds: float = 0.5,
     ) -> None:
@@ -91,9 +92,10 @@ class TickettyApp(App[int]):
         super().__init__()
         self.gate = gate
         self.home_screen = home
-        self.config = config or Config()
-        gate.attachment_limit = self.config.attachment_limit_bytes  # a quarantined mail retried
-        gate.message_limit = self.config.message_limit_bytes
+        # Built at start (`ticketty.launch`); else the defaults and the environment.
+        self.settings = settings or build_settings(user=gate.username, config=Config())
+        gate.attachment_limit = self.settings.attachment_limit_bytes  # a quarantined mail retried
+        gate.message_limit = self.settings.message_limit_bytes
         self.clock = clock or utcnow
         self.refresh_seconds = refresh_seconds
         self.opening = Opening.read(gate)
@@ -106,7 +108,7 @@ class TickettyApp(App[int]):
         self.gate_calls = GateCalls()
 
     def on_mount(self) -> None:
-        self.set_keymap(self.config.keymap)
+        self.set_keymap(dict(self.settings.keymap))
         self.sub_title = one_line(self.gate.username)
         self.presence = PresenceKeeper(self, self.gate, self._run_quietly)
         self.push_screen(self.home_screen())

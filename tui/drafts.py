@@ -20,6 +20,7 @@ from textual.timer import Timer
 from access import Gate
 from access.drafts import DraftView
 from access.views import Posted
+from access.vocabulary import NOTE, REPLY
 from tui.widgets import ConfirmModal
 from wording.safe_text import one_line
 
@@ -104,7 +105,7 @@ class DraftKeeper:
 
 def drafts_line(drafts: list[DraftView]) -> str:
     """What the ticket screen says of drafts kept: `reply draft of 14:02 kept, r to continue`."""
-    keys = {"reply": "r", "note": "N"}
+    keys = {REPLY: "r", NOTE: "N"}
     return " · ".join(
         f"{d.kind} draft of {d.saved_at:%H:%M} kept, {keys[d.kind]} to continue" for d in drafts
     )

@@ -19,13 +19,14 @@ from textual.widget import Widget
 
 from access import Gate
 from access.presence import EXPIRES_AFTER, HEARTBEAT_SECONDS, LEFT, OPEN, PresenceView
+from access.vocabulary import NOTE, REPLY
 from store.models import utcnow
 
 Run = Callable[[Callable[[], None]], None]  # a gate call in a thread worker
 
-WRITING = {"reply": "writing a reply", "note": "writing a note"}
+WRITING = {REPLY: "writing a reply", NOTE: "writing a note"}
 # The inbox's mark cell, when the row is not marked: someone writing, or only there.
-MARKERS = {"reply": "✎", "note": "✎", OPEN: "○"}
+MARKERS = {REPLY: "✎", NOTE: "✎", OPEN: "○"}
 
 
 class PresenceKeeper:

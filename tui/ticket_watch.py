@@ -15,6 +15,7 @@ from access.catalogue import TICKETS_VIEW
 from access.drafts import DraftView
 from access.live import Changes
 from access.presence import LEFT, OPEN, PresenceView
+from access.vocabulary import NOTE, REPLY
 from tui.composer import Composed
 from tui.drafts import DraftKeeper, drafts_line
 from tui.presence import PresenceReader, presence_line
@@ -100,7 +101,7 @@ class TicketWatch:
     def show_notice(self, drafts: list[DraftView] | None = None) -> None:
         """Say which drafts the person keeps on this ticket (those read from the database
         with their time; those of this session as kept)."""
-        held = [kind for kind in ("reply", "note") if (self.number, kind) in self.keeper.texts]
+        held = [kind for kind in (REPLY, NOTE) if (self.number, kind) in self.keeper.texts]
         if drafts is None:
             text = " · ".join(f"your {kind} is kept" for kind in held)
         else:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from access.views import AttachmentView, Posted, ReplyRoute
-from access.vocabulary import UNSENT
+from access.vocabulary import DELAYED, FAILED, SENT, UNSENT
 from wording.safe_text import one_line
 
 
@@ -11,11 +11,11 @@ def delivery_text(state: str, error: str) -> str:
     """A reply's delivery: sent, waiting to send (with the last error), delayed by the
     receiving server (still trying), failed with why, or not sent at all (its source has no
     outgoing channel)."""
-    if state == "sent":
+    if state == SENT:
         return "sent by mail"
-    if state == "failed":
+    if state == FAILED:
         return f"failed: {one_line(error)}"
-    if state == "delayed":
+    if state == DELAYED:
         return "delayed: the receiving server is still trying" + (
             f" ({one_line(error)})" if error else ""
         )

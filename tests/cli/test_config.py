@@ -9,6 +9,7 @@ import pytest
 
 from screens.ticket_detail import TicketDetailScreen
 from settings.config import Config, ConfigError, load_config
+from settings.layers import Settings
 from tests.tui_support import demo_database, make_app, settle
 
 
@@ -23,7 +24,7 @@ async def test_remapped_key_opens_a_ticket(new_location) -> None:
     location = new_location("d.db")
     demo_database(location, tickets=50)
     app = make_app(location, "ada")
-    app.config = Config(keymap={"list.open": "l"})
+    app.settings = Settings(keymap={"list.open": "l"})
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
         await pilot.press("l")

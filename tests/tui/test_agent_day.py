@@ -19,7 +19,7 @@ from screens.new_ticket import NewTicketScreen
 from screens.reports import ReportsScreen
 from screens.role_editor import RoleEditorScreen
 from screens.ticket_detail import TicketDetailScreen
-from settings.config import Config
+from settings.layers import Settings
 from store.db import connect
 from tests.tui_support import demo_database, first_page, make_app, row_under_cursor, settle
 from ticketty.launch import build_app
@@ -72,7 +72,7 @@ async def test_ctrl_e_opens_the_editor_in_the_composer(
     number = gate.list_tickets(limit=1)[0].number
     app = build_app(
         Gate(connect(str(demo)), "ola"),
-        config=Config(editor=str(editor)),
+        settings=Settings(editor=str(editor)),
         clock=lambda: DEMO_NOW,
         refresh_seconds=3600,
     )

@@ -1,0 +1,132 @@
+"""Every action the audit log records, spelled once. The gate records them, the audit log's
+readers filter by them, the screens word them; none of them spells one again.
+
+A refused attempt is recorded as the action it tried, marked `denied.` (`denied`)."""
+
+from __future__ import annotations
+
+TICKET_CREATE = "ticket.create"
+TICKET_CUSTOMER = "ticket.customer"  # a message from the customer appended
+TICKET_REPLY = "ticket.reply"
+TICKET_NOTE = "ticket.note"
+TICKET_ASSIGN = "ticket.assign"
+TICKET_TAKE = "ticket.take"
+TICKET_MOVE = "ticket.move"
+TICKET_STATUS = "ticket.status"
+TICKET_PRIORITY = "ticket.priority"
+TICKET_DELETE = "ticket.delete"
+TICKET_FOLLOW_UP = "ticket.follow_up"  # a new ticket linked to the closed one it follows
+
+MAIL_RESEND = "mail.resend"
+MAIL_RELEASE = "mail.release"
+MAIL_DISCARD = "mail.discard"
+MAIL_BOUNCE = "mail.bounce"
+MAIL_DELAYED = "mail.delayed"
+MAIL_QUARANTINE = "mail.quarantine"
+
+PERSON_ADD = "person.add"
+PERSON_EDIT = "person.edit"
+PERSON_ACTIVATE = "person.activate"
+PERSON_DEACTIVATE = "person.deactivate"
+
+ROLE_GRANT = "role.grant"
+ROLE_REVOKE = "role.revoke"
+ROLE_CREATE = "role.create"
+ROLE_RENAME = "role.rename"
+ROLE_DELETE = "role.delete"
+ROLE_PERMISSIONS = "role.permissions"
+ROLE_SCOPE = "role.scope"
+
+GROUP_CREATE = "group.create"
+GROUP_RENAME = "group.rename"
+GROUP_DELETE = "group.delete"
+GROUP_FIELD = "group.field"
+GROUP_MEMBER_ADD = "group.member.add"
+GROUP_MEMBER_REMOVE = "group.member.remove"
+GROUP_SUPERVISOR_ADD = "group.supervisor.add"
+GROUP_SUPERVISOR_REMOVE = "group.supervisor.remove"
+# Adding or removing a member or a supervisor (`what`) of a usergroup.
+GROUP_LINKS = {
+    ("member", True): GROUP_MEMBER_ADD,
+    ("member", False): GROUP_MEMBER_REMOVE,
+    ("supervisor", True): GROUP_SUPERVISOR_ADD,
+    ("supervisor", False): GROUP_SUPERVISOR_REMOVE,
+}
+
+FIELD_DEFINE = "field.define"
+FIELD_UPDATE = "field.update"
+
+SOURCE_ADD = "source.add"
+SOURCE_MAIL = "source.mail"
+SOURCE_PASSWORD = "source.password"
+SOURCE_RENAME = "source.rename"
+SOURCE_ARCHIVE = "source.archive"
+SOURCE_RESTORE = "source.restore"
+
+DATABASE_INIT = "database.init"
+DEMO_CREATE = "demo.create"
+
+AUDIT_ACTIONS = (
+    TICKET_CREATE,
+    TICKET_CUSTOMER,
+    TICKET_REPLY,
+    TICKET_NOTE,
+    TICKET_ASSIGN,
+    TICKET_TAKE,
+    TICKET_MOVE,
+    TICKET_STATUS,
+    TICKET_PRIORITY,
+    TICKET_DELETE,
+    TICKET_FOLLOW_UP,
+    MAIL_RESEND,
+    MAIL_RELEASE,
+    MAIL_DISCARD,
+    MAIL_BOUNCE,
+    MAIL_DELAYED,
+    MAIL_QUARANTINE,
+    PERSON_ADD,
+    PERSON_EDIT,
+    PERSON_ACTIVATE,
+    PERSON_DEACTIVATE,
+    ROLE_GRANT,
+    ROLE_REVOKE,
+    ROLE_CREATE,
+    ROLE_RENAME,
+    ROLE_DELETE,
+    ROLE_PERMISSIONS,
+    ROLE_SCOPE,
+    GROUP_CREATE,
+    GROUP_RENAME,
+    GROUP_DELETE,
+    GROUP_FIELD,
+    GROUP_MEMBER_ADD,
+    GROUP_MEMBER_REMOVE,
+    GROUP_SUPERVISOR_ADD,
+    GROUP_SUPERVISOR_REMOVE,
+    FIELD_DEFINE,
+    FIELD_UPDATE,
+    SOURCE_ADD,
+    SOURCE_MAIL,
+    SOURCE_PASSWORD,
+    SOURCE_RENAME,
+    SOURCE_ARCHIVE,
+    SOURCE_RESTORE,
+    DATABASE_INIT,
+    DEMO_CREATE,
+)
+
+DENIED_PREFIX = "denied."
+
+
+def denied(action: str) -> str:
+    """The action a refused attempt at `action` is recorded as."""
+    return DENIED_PREFIX + action
+
+
+def is_denied(action: str) -> bool:
+    return action.startswith(DENIED_PREFIX)
+
+
+def attempted(action: str) -> str:
+    """The action a recorded one was, or tried to be: `ticket.note` for `denied.ticket.note`."""
+    return action.removeprefix(DENIED_PREFIX)
