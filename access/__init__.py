@@ -14,7 +14,7 @@ from access.errors import (
     UnknownPerson,
 )
 from access.explain import Explanation
-from access.mail.desk import MailDesk
+from access.mailboxes import Mailboxes
 from access.people import PeopleAdmin
 from access.presence import PresenceDesk
 from access.reports import Reports
@@ -35,7 +35,7 @@ class Gate(
     AuditLog,
     Explanation,
     Reports,
-    MailDesk,
+    Mailboxes,
     Drafts,
     PresenceDesk,
 ):

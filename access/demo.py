@@ -39,8 +39,8 @@ from access.catalogue import (
     USERGROUPS_LIST,
     VIEW_ONLY,
 )
-from access.mail.demo import ADDRESS as MAIL_SOURCE
-from access.mail.demo import seed_mailbox
+from access.demo_mail import ADDRESS as MAIL_SOURCE
+from access.demo_mail import seed_mailbox
 from store import bulk
 from store.models import (
     CustomField,

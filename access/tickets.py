@@ -37,8 +37,8 @@ from access.errors import Conflict, InvalidInput, NoChange, NotFound, Permission
 from access.follow_ups import follow_up_links, start_follow_up, without_unseen_links
 from access.gate import GateBase, conflict_if_stale
 from access.grants import Grants, read_grants
-from access.mail.outbox import failed_reply, outgoing, queue_again, queue_reply
 from access.new_tickets import group_name, record_created
+from access.outbox import failed_reply, outgoing, queue_again, queue_reply
 from access.requester_messages import FINAL_STATUS, reopen_for_requester
 from access.validation import checked_name, validate_field_value
 from access.views import (

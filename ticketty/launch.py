@@ -9,6 +9,7 @@ import peewee
 
 from access import Gate
 from cli.output import EXIT_DATABASE, EXIT_USAGE, exit_code_of, fail
+from mail.channel import reading_of
 from screens.inbox import InboxScreen
 from settings.config import Config, ConfigError, load_config
 from store.db import connect, describe_failure
@@ -22,9 +23,16 @@ def build_app(
     clock: Callable[[], datetime] | None = None,
     refresh_seconds: float = 0.5,
 ) -> TickettyApp:
-    """The app as `gate`'s person, opening on the inbox (reads its first page now)."""
+    """The app as `gate`'s person, opening on the inbox (reads its first page now); a
+    quarantined message it retries is read by the mail channel with the config's limits."""
+    config = config or Config()
     return TickettyApp(
-        gate, InboxScreen, config=config, clock=clock, refresh_seconds=refresh_seconds
+        gate,
+        InboxScreen,
+        config=config,
+        clock=clock,
+        refresh_seconds=refresh_seconds,
+        mail_reading=reading_of(config),
     )
 
 

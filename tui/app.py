@@ -22,6 +22,7 @@ from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
 from access import AccessError, Gate, UnknownPerson
+from access.inbound import MailReading
 from access.views import INBOX_DEFAULT, TicketRow
 from settings.config import Config
 from store.db import WRITE_TIMEOUT
@@ -82,6 +83,7 @@ class TickettyApp(App[int]):
         config: Config | None = None,
         clock: Callable[[], datetime] | None = None,
         refresh_seconds: float = 0.5,
+        mail_reading: MailReading | None = None,
     ) -> None:
         """Reads the `Opening`: build the app before its event loop runs, as
         `ticketty.launch.open_app` does. `home` makes the first screen (the inbox): the app is
@@ -90,8 +92,9 @@ class TickettyApp(App[int]):
         self.gate = gate
         self.home_screen = home
         self.config = config or Config()
-        gate.attachment_limit = self.config.attachment_limit_bytes  # a quarantined mail retried
-        gate.message_limit = self.config.message_limit_bytes
+        # How a quarantined message retried is read: the mail channel's reader with the
+        # config's limits, handed in by the entry point (the app does not import mail).
+        self.mail_reading = mail_reading
         self.clock = clock or utcnow
         self.refresh_seconds = refresh_seconds
         self.opening = Opening.read(gate)

@@ -10,14 +10,14 @@ When the receiving server says DMARC failed, the From is not believed: the messa
 ticket marked "sender not verified" instead of joining anyone's conversation.
 
 Automatic mail never makes a ticket; a delivery report naming a reply of ours and the address it
-went to marks that reply failed (`access.mail.authenticity` says what counts as proof). Mail is
+went to marks that reply failed (`mail.authenticity` says what counts as proof). Mail is
 Ticketty's own only when it carries a Message-ID Ticketty sent from that address. Past a
 sender's flood limit, and for a delivery report naming nothing of ours, the message is held in
 quarantine; so is a message that cannot be read. Nothing from outside is dropped unseen. Each
 message is one transaction, together with the IMAP cursor that moved past it.
 
-The parser (`email`, inscriptis and lxml) is imported by the calls that parse: the gate carries
-this intake, and the app and the command line start without loading it.
+The gate reads no mail: each call is handed the channel's reader and the config's limits
+(`MailReading`), and fetching, files and the parser are the mail channel's (`mail/`).
 """
 
 from __future__ import annotations
@@ -26,18 +26,26 @@ import re
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, NamedTuple
+from typing import NamedTuple
 
 import peewee
 
-from access import scope
+from access import outbox, scope
 from access.catalogue import SOURCES_EDIT, TICKETS_VIEW_CONTACT
 from access.errors import InvalidInput, NotFound
-from access.follow_ups import follow_ups_of, start_follow_up
+from access.floods import PERSON_BY_ADDRESS, FloodLimit, flood_reason
+from access.follow_ups import start_follow_up
 from access.gate import GateBase
+from access.inbound import MailReading, ParsedMail, UnreadableMail, clean_text, what_was_raised
 from access.lookup import source_named
-from access.mail import outbox
-from access.mail.floods import PERSON_BY_ADDRESS, FloodLimit, flood_reason
+from access.mail_threads import (
+    answered_ticket,
+    bounced_reply,
+    continued,
+    own_addresses,
+    sent_by_ticketty,
+    taken_before,
+)
 from access.requester_messages import FINAL_STATUS, reopen_for_requester
 from access.sources import require_on_source
 from access.tickets import MAX_BODY, MAX_SUBJECT
@@ -56,23 +64,11 @@ from store.models import (
     Ticket,
     utcnow,
 )
-from store.prepared import PreparedInsert, PreparedSelect
+from store.prepared import PreparedInsert
 from store.rows import tuple_rows
 
-if TYPE_CHECKING:
-    from access.mail.parse import ParsedMail
-
-DEFAULT_ATTACHMENT_LIMIT = 25 * 2**20
-# A larger message is quarantined by its size, unread: Python's parser holds several copies.
-DEFAULT_MESSAGE_LIMIT = 50 * 2**20
 # A message whose filing failed this often is quarantined.
 FILING_TRIES = 2
-_TAG = re.compile(r"\[#([0-9]{1,18})\]")
-_SEEN = PreparedSelect(
-    lambda source, mail_id: MailId.select(MailId.id).where(
-        (MailId.source == source) & (MailId.mail_id == mail_id)
-    )
-)
 _NEW_TICKET = PreparedInsert(Ticket, ("subject", "source", "requester", "created_at", "updated_at"))
 _NEW_MESSAGE = PreparedInsert(Message, ("ticket", "kind", "author", "body"))
 _NEW_MAIL_ID = PreparedInsert(MailId, ("mail_id", "source", "ticket", "message"))
@@ -134,6 +130,7 @@ class _Remembered:
     whether it holds senders to the flood limit."""
 
     own_addresses: set[str]
+    reading: MailReading
     flood: FloodLimit | None
     within: peewee.ColumnBase = field(default_factory=lambda: scope.TRUE)
     requesters: dict[str, int] = field(default_factory=dict)
@@ -143,21 +140,21 @@ class MailIntake(GateBase):
     """Takes messages in for the e-mail sources; the person running it needs `sources.edit`
     on a scope that covers the source."""
 
-    attachment_limit = DEFAULT_ATTACHMENT_LIMIT
-    flood_limit = FloodLimit()
-    message_limit = DEFAULT_MESSAGE_LIMIT
     _remembered: _Remembered | None = None
 
     @contextmanager
     def _remembering(
-        self, flood: FloodLimit | None = None, within: peewee.ColumnBase = scope.TRUE
+        self,
+        reading: MailReading,
+        flood: FloodLimit | None = None,
+        within: peewee.ColumnBase = scope.TRUE,
     ) -> Iterator[None]:
         """Inside one write transaction taking many messages: Ticketty's own addresses are read
         once and each requester's address is looked up once (the transaction's write lock keeps
         both as read). `flood`: the limit to hold senders to (none for files a person chose to
         import); `within`: the tickets messages may thread onto (a scope). Leave it with the
         transaction."""
-        self._remembered = _Remembered(_own_addresses(), flood, within)
+        self._remembered = _Remembered(own_addresses(), reading, flood, within)
         try:
             yield
         finally:
@@ -175,18 +172,25 @@ class MailIntake(GateBase):
         return source
 
     def take_mail(
-        self, source: Source, raw: bytes | Oversized, origin: str, cursor: CursorStep | None = None
+        self,
+        source: Source,
+        raw: bytes | Oversized,
+        origin: str,
+        reading: MailReading,
+        cursor: CursorStep | None = None,
     ) -> Taken:
         """One message from the mail server in its own transaction, with the IMAP cursor step
-        that took it; senders are held to the flood limit (`_take_one`)."""
+        that took it, read by `reading`; senders are held to its flood limit (`_take_one`)."""
         require_on_source(self, SOURCES_EDIT, source)
-        return self._as_seen([self._take_one(source, raw, origin, cursor, self.flood_limit)])[0]
+        taken = self._take_one(source, raw, origin, reading, cursor, reading.flood)
+        return self._as_seen([taken])[0]
 
     def _take_one(
         self,
         source: Source,
         raw: bytes | Oversized,
         origin: str,
+        reading: MailReading,
         cursor: CursorStep | None,
         flood: FloodLimit | None,
         within: peewee.ColumnBase = scope.TRUE,
@@ -201,14 +205,14 @@ class MailIntake(GateBase):
         (the database itself) is raised."""
         from hashlib import sha256
 
-        if isinstance(raw, Oversized) or len(raw) > self.message_limit:
+        if isinstance(raw, Oversized) or len(raw) > reading.message_limit:
             with self._writing():
-                return self._take_in_transaction(source, raw, origin, cursor)
+                return self._take_in_transaction(source, raw, origin, reading, cursor)
         digest = ""
         for _ in range(FILING_TRIES):
             try:
-                with self._writing(), self._remembering(flood, within):
-                    taken = self._take_in_transaction(source, raw, origin, cursor)
+                with self._writing(), self._remembering(reading, flood, within):
+                    taken = self._take_in_transaction(source, raw, origin, reading, cursor)
                     if digest:
                         _forget_failures(source, digest)
                     return taken
@@ -225,21 +229,26 @@ class MailIntake(GateBase):
         return taken
 
     def _take_in_transaction(
-        self, source: Source, raw: bytes | Oversized, origin: str, cursor: CursorStep | None = None
+        self,
+        source: Source,
+        raw: bytes | Oversized,
+        origin: str,
+        reading: MailReading,
+        cursor: CursorStep | None = None,
     ) -> Taken:
         """One message, inside the caller's write transaction and without a savepoint of its
         own: FTS5 writes its pending index out as a new segment at every savepoint, so a
         savepoint per message made a segment per message, and merging those grew dearer as
         the index grew (bench/NOTES.md)."""
-        from access.mail.parse import UnreadableMail, parse_mail
-
+        limit = reading.message_limit
         if isinstance(raw, Oversized):
-            taken = self._quarantine(source, raw.header, origin, self._too_large(raw.size), False)
-        elif len(raw) > self.message_limit:
-            taken = self._quarantine(source, raw, origin, self._too_large(len(raw)))
+            too_large = _too_large(raw.size, limit)
+            taken = self._quarantine(source, raw.header, origin, too_large, False)
+        elif len(raw) > limit:
+            taken = self._quarantine(source, raw, origin, _too_large(len(raw), limit))
         else:
             try:
-                parsed = parse_mail(raw)
+                parsed = reading.read(raw)
                 taken = _count_ignored(source, self._file(source, parsed))
             except (UnreadableMail, HeldBack) as exc:
                 taken = self._quarantine(source, raw, origin, str(exc))
@@ -252,13 +261,11 @@ class MailIntake(GateBase):
         source): the folder is read from after `step` on."""
         _advance(source, step)
 
-    def retry_quarantined(self, quarantine_id: int) -> Taken:
-        """Take a quarantined message in again (after a fix); it leaves quarantine unless it
-        fails again, then keeps its place with the new reason."""
-        from access.mail.parse import UnreadableMail, parse_mail
-
+    def retry_quarantined(self, quarantine_id: int, reading: MailReading) -> Taken:
+        """Take a quarantined message in again (after a fix), read by `reading`; it leaves
+        quarantine unless it fails again, then keeps its place with the new reason."""
         self._require(SOURCES_EDIT)
-        with self._writing(), self._remembering():
+        with self._writing(), self._remembering(reading):
             held = _held(quarantine_id)
             source = Source.get_by_id(held.source_id)
             require_on_source(self, SOURCES_EDIT, source)
@@ -270,10 +277,10 @@ class MailIntake(GateBase):
                     "header was kept; raise message_limit_mb and take it from its mailbox again"
                 )
             raw = bytes(held.raw_mail)
-            if len(raw) > self.message_limit:
-                return Taken("quarantined", None, self._too_large(len(raw)))
+            if len(raw) > reading.message_limit:
+                return Taken("quarantined", None, _too_large(len(raw), reading.message_limit))
             try:
-                taken = _count_ignored(source, self._file(source, parse_mail(raw)))
+                taken = _count_ignored(source, self._file(source, reading.read(raw)))
             except (UnreadableMail, HeldBack) as exc:
                 QuarantinedMail.update(reason=str(exc)).where(
                     QuarantinedMail.id == held.id
@@ -301,14 +308,16 @@ class MailIntake(GateBase):
     # ------------------------------------------------------------------ the rulebook
 
     def _file(self, source: Source, mail: ParsedMail) -> Taken:
-        remembered = self._remembered or _Remembered(_own_addresses(), None)
-        if mail.sender_address in remembered.own_addresses and _sent_by_ticketty(mail):
+        """Inside `_remembering`: the rulebook on one message read."""
+        remembered = self._remembered
+        assert remembered is not None
+        if mail.sender_address in remembered.own_addresses and sent_by_ticketty(mail):
             return Taken("ignored", None, SENT_BY_TICKETTY)
         if mail.is_bounce:
             return self._bounce(source, mail)
         if mail.automatic:
             return Taken("ignored", None, mail.automatic)
-        if mail.message_id and _seen(source, mail.message_id):
+        if mail.message_id and taken_before(source, mail.message_id):
             return Taken("duplicate", None, f"{mail.message_id} was taken in before")
         flood = remembered.flood and flood_reason(mail.sender_address, remembered.flood)
         if flood:
@@ -318,10 +327,10 @@ class MailIntake(GateBase):
         if mail.dmarc_failed:
             number = self._new_ticket(source, mail, person_id, UNVERIFIED)
             return Taken("new", number, "sender not verified: DMARC failed", address)
-        answered = _answered_ticket(source, mail, person_id, remembered.within)
+        answered = answered_ticket(source, mail, person_id, remembered.within)
         if answered is None:
             return Taken("new", self._new_ticket(source, mail, person_id), "", address)
-        ticket = _continued(answered, source, person_id, remembered.within)
+        ticket = continued(answered, source, person_id, remembered.within)
         if ticket.source_id == source.id and ticket.status != FINAL_STATUS:
             self._append(ticket, source, mail, person_id)
             return Taken("appended", ticket.number, "", address)
@@ -413,8 +422,9 @@ class MailIntake(GateBase):
             _NEW_MAIL_ID.run(
                 mail_id=mail.message_id, source=source.id, ticket=number, message=message_id
             )
+        attachment_limit = self._remembered.reading.attachment_limit if self._remembered else 0
         for part in mail.parts:
-            kept = part.size <= self.attachment_limit
+            kept = part.size <= attachment_limit
             attachment_id = _NEW_ATTACHMENT.run(
                 message=message_id,
                 filename=part.filename[:500],
@@ -430,7 +440,7 @@ class MailIntake(GateBase):
 
     def _bounce(self, source: Source, mail: ParsedMail) -> Taken:
         """A returned reply: mark its delivery failed, so the agent sees it on the ticket."""
-        item = _bounced_reply(source, mail)
+        item = bounced_reply(source, mail)
         if item is None:
             if mail.delivery_report:
                 raise HeldBack("a delivery report that names no reply Ticketty sent from here")
@@ -464,18 +474,10 @@ class MailIntake(GateBase):
             self._record("mail.delayed", "outbox", item.id, ticket=number, after=reason)
         return Taken("bounce", number, f"delayed: {reason}")
 
-    def _too_large(self, size: int) -> str:
-        return (
-            f"the message is {size / 2**20:,.1f} MB, over the limit of "
-            f"{self.message_limit / 2**20:,.1f} MB (message_limit_mb in the config file)"
-        )
-
     def _quarantine(
         self, source: Source, raw: bytes, origin: str, reason: str, complete: bool = True
     ) -> Taken:
         """Keep `raw` (only the header when not `complete`) with the reason why."""
-        from access.mail.parse import clean_text
-
         origin, reason = clean_text(origin)[:500], clean_text(reason)
         if not complete:
             reason += "; only its header is kept"
@@ -493,8 +495,6 @@ def _count_failure(
 ) -> tuple[int, str]:
     """Count one failed filing of the message with this digest, in a transaction of its own;
     returns how often it has failed and the reason to keep."""
-    from access.mail.parse import what_was_raised
-
     with intake._writing():
         found = MailFailure.get_or_none(
             (MailFailure.source == source.id) & (MailFailure.digest == digest)
@@ -507,6 +507,13 @@ def _count_failure(
             MailFailure.id == found.id
         ).execute()
     return failures, reason
+
+
+def _too_large(size: int, limit: int) -> str:
+    return (
+        f"the message is {size / 2**20:,.1f} MB, over the limit of "
+        f"{limit / 2**20:,.1f} MB (message_limit_mb in the config file)"
+    )
 
 
 def _count_ignored(source: Source, taken: Taken) -> Taken:
@@ -527,44 +534,6 @@ def _forget_failures(source: Source, digest: str) -> None:
     ).execute()
 
 
-def _own_addresses() -> set[str]:
-    return {a.lower() for (a,) in tuple_rows(MailAccount.select(MailAccount.address))}
-
-
-def _sent_by_ticketty(mail: ParsedMail) -> bool:
-    """The message carries a Message-ID Ticketty sent from the address it comes from (a reply
-    of one source delivered to another source's mailbox, or a copy of our own mail)."""
-    if not mail.message_id:
-        return False
-    return (
-        MailId.select(MailId.id)
-        .join(MailAccount, on=(MailAccount.source == MailId.source))
-        .where(
-            (MailId.mail_id == mail.message_id)
-            & (MailId.outgoing == True)  # noqa: E712
-            & (peewee.fn.LOWER(MailAccount.address) == mail.sender_address)
-        )
-        .exists()
-    )
-
-
-def _bounced_reply(source: Source, mail: ParsedMail) -> OutboxItem | None:
-    """The reply of this source a delivery report returns: the report must name the reply's
-    Message-ID and the address it was sent to. Anything else is not a bounce of ours."""
-    if not (mail.delivery_report and mail.bounced_ids and mail.reported_recipients):
-        return None
-    item: OutboxItem | None = (
-        OutboxItem.select()
-        .where(
-            (OutboxItem.source == source.id)
-            & OutboxItem.mail_id.in_(mail.bounced_ids)
-            & peewee.fn.LOWER(OutboxItem.recipient).in_(mail.reported_recipients)
-        )
-        .first()
-    )
-    return item
-
-
 def _numbers_where(numbers: Iterable[int], predicate: peewee.ColumnBase) -> set[int]:
     """Those of the ticket `numbers` that meet `predicate` (a scope)."""
     wanted = set(numbers)
@@ -572,68 +541,6 @@ def _numbers_where(numbers: Iterable[int], predicate: peewee.ColumnBase) -> set[
         return wanted
     rows = Ticket.select(Ticket.number).where(Ticket.number.in_(sorted(wanted)) & predicate)
     return {n for (n,) in tuple_rows(rows)}
-
-
-def _seen(source: Source, message_id: str) -> bool:
-    return _SEEN.first(source.id, message_id) is not None
-
-
-def _answered_ticket(
-    source: Source, mail: ParsedMail, person_id: int, within: peewee.ColumnBase
-) -> Ticket | None:
-    """The requester's ticket this message answers: named by a Message-ID of this source's
-    conversations (ours or the customer's own earlier mail), else by a `[#123]` tag; the first
-    one named that is open in this source, else the first named at all."""
-    candidates: list[int] = []
-    ids = [*mail.in_reply_to, *reversed(mail.references)]
-    if ids:
-        rows = tuple_rows(
-            MailId.select(MailId.ticket, MailId.mail_id).where(
-                (MailId.source == source.id) & MailId.mail_id.in_(ids)
-            )
-        )
-        by_id = {message_id: ticket for ticket, message_id in rows}
-        candidates += [by_id[i] for i in ids if i in by_id]
-    candidates += [int(n) for n in _TAG.findall(mail.subject)]
-    first = None
-    for number in candidates:
-        ticket = Ticket.get_or_none(
-            (Ticket.number == number) & (Ticket.requester == person_id) & within
-        )
-        if ticket is None:
-            continue
-        if ticket.source_id == source.id and ticket.status != FINAL_STATUS:
-            return ticket
-        first = first or ticket
-    return first
-
-
-def _continued(ticket: Ticket, source: Source, person_id: int, within: peewee.ColumnBase) -> Ticket:
-    """Where the conversation of `ticket` went on: an answer to a closed ticket, or to one of
-    another source, goes onto the newest follow-up already started from it in this source (and
-    from that one's, in turn), so that two answers make one follow-up, not two."""
-    if ticket.source_id == source.id and ticket.status != FINAL_STATUS:
-        return ticket
-    walked = {ticket.number}
-    while True:
-        ups = follow_ups_of(ticket.number)
-        later = (
-            Ticket.select()
-            .where(
-                Ticket.number.in_(ups)
-                & (Ticket.source == source.id)
-                & (Ticket.requester == person_id)
-                & within
-            )
-            .order_by(Ticket.number.desc())
-            .first()
-            if ups
-            else None
-        )
-        if later is None or later.number in walked:
-            return ticket
-        walked.add(later.number)
-        ticket = later
 
 
 def _advance(source: Source, step: CursorStep) -> None:

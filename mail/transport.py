@@ -12,8 +12,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from email.message import EmailMessage
 
-from access.mail.accounts import ServerUrl
-from access.mail.outbox import PermanentFailure, ServerProblem, TemporaryFailure
+from access.mail_accounts import ServerUrl
+from mail.outbox import PermanentFailure, ServerProblem, TemporaryFailure
 
 TIMEOUT = 30
 

@@ -1,6 +1,7 @@
-"""Replies out: queued in the reply's own transaction, delivered later, marked after the server
-accepted them. A crash between the server's OK and the mark sends the same message again, with
-the same Message-ID, so the customer's client shows it once.
+"""Replies out, the gate's part: queued in the reply's own transaction, claimed by a sender,
+marked after the server accepted them (the wire is the mail channel's, `mail.channel`). A
+crash between the server's OK and the mark sends the same message again, with the same
+Message-ID, so the customer's client shows it once.
 
 Several senders may run at once (`serve` and a `mail send`, two hosts): a sender first claims a
 reply (`claim`: its name and a lease, in a short transaction of its own that only one sender
@@ -9,9 +10,7 @@ a claim that runs out after `LEASE`, and the reply is taken again."""
 
 from __future__ import annotations
 
-import os
 import re
-import socket
 import uuid
 from datetime import timedelta
 from typing import NamedTuple
@@ -31,32 +30,13 @@ from store.models import (
     database_proxy,
     utcnow,
 )
+from store.rows import tuple_rows
 
 MAX_ATTEMPTS = 8
 _FIRST_RETRY = timedelta(seconds=30)
 _LAST_RETRY = timedelta(hours=2)
 # Longer than one reply's hand-over to SMTP can take (each SMTP step has its own timeout).
 LEASE = timedelta(minutes=5)
-
-
-class PermanentFailure(Exception):
-    """The server refused for good (a 5xx answer, a bad address): do not try again."""
-
-
-class TemporaryFailure(Exception):
-    """The server refused this reply for now (a 4xx answer to it); a later try may work."""
-
-
-class ServerProblem(Exception):
-    """The SMTP server could not be used at all: not reachable, no answer, login or TLS
-    refused, no server or password set. Nothing is wrong with the replies: they wait for it,
-    and no try is counted against them. `what` happened ("SMTP login refused") and the
-    server's or the network's `detail`; neither names the account's user nor its password."""
-
-    def __init__(self, what: str, detail: str) -> None:
-        super().__init__(f"{what}: {detail}")
-        self.what = what
-        self.detail = detail
 
 
 class Delivery(NamedTuple):
@@ -158,11 +138,6 @@ def queue_reply(ticket: Ticket, message: Message) -> str:
     return ""
 
 
-def sender_name() -> str:
-    """A name for one sending pass, unique across hosts and processes."""
-    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-
-
 def _claimable(source_id: int) -> peewee.Expression:
     now = utcnow()
     return (
@@ -228,11 +203,12 @@ def without_addresses(text: str) -> str:
     return _ADDRESS.sub("the recipient", text)
 
 
-def outcome_of_failure(item: OutboxItem, error: Exception) -> dict:
-    """The columns to write after a failed try: retry later, or failed for good."""
+def outcome_of_failure(item: OutboxItem, error: str, permanent: bool) -> dict:
+    """The columns to write after a failed try (`permanent`: the server refused for good):
+    retry later, or failed for good."""
     attempts = item.attempts + 1
-    reason = without_addresses(str(error))[:500] or type(error).__name__
-    if isinstance(error, PermanentFailure) or attempts >= MAX_ATTEMPTS:
+    reason = without_addresses(error)[:500]
+    if permanent or attempts >= MAX_ATTEMPTS:
         return {"state": "failed", "attempts": attempts, "last_error": reason, **UNCLAIMED}
     return {
         "attempts": attempts,
@@ -250,3 +226,41 @@ def outcome_of_success(item: OutboxItem) -> dict:
         "last_error": "",
         **UNCLAIMED,
     }
+
+
+class ReplyToSend(NamedTuple):
+    """A claimed reply as the mail channel composes it: from the source's address, to the
+    requester, threaded on the ticket's earlier Message-IDs (`thread`: each with whether it
+    was ours), tagged with the ticket's number."""
+
+    item: OutboxItem
+    source_name: str
+    from_address: str
+    requester_name: str
+    ticket: int
+    subject: str
+    body: str
+    thread: list[tuple[str, bool]]
+
+
+def reply_to_send(item: OutboxItem) -> ReplyToSend:
+    message = Message.get_by_id(item.message_id)
+    ticket = Ticket.get_by_id(message.ticket_id)
+    account = MailAccount.get(MailAccount.source == item.source_id)
+    source = Source.get_by_id(item.source_id)
+    requester = Person.get_by_id(ticket.requester_id)
+    thread = tuple_rows(
+        MailId.select(MailId.mail_id, MailId.outgoing)
+        .where((MailId.ticket == ticket.number) & (MailId.mail_id != item.mail_id))
+        .order_by(MailId.id)
+    )
+    return ReplyToSend(
+        item,
+        source.name,
+        account.address,
+        requester.display_name,
+        ticket.number,
+        ticket.subject,
+        message.body,
+        [(i, bool(o)) for i, o in thread],
+    )
