@@ -14,18 +14,20 @@ from access.errors import (
     UnknownPerson,
 )
 from access.explain import Explanation
+from access.filing import TicketFiling
 from access.mailboxes import Mailboxes
+from access.messages import TicketMessages
 from access.people import PeopleAdmin
 from access.presence import PresenceDesk
 from access.reports import Reports
 from access.roles import RoleAdmin
 from access.sources import SourceAdmin
-from access.tickets import TicketDesk
 from access.usergroups import UsergroupAdmin
 
 
 class Gate(
-    TicketDesk,
+    TicketMessages,
+    TicketFiling,
     BulkTickets,
     Assignees,
     PeopleAdmin,

@@ -22,7 +22,6 @@ The gate reads no mail: each call is handed the channel's reader and the config'
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -33,8 +32,15 @@ import peewee
 from access import outbox, scope
 from access.catalogue import SOURCES_EDIT, TICKETS_VIEW_CONTACT
 from access.errors import InvalidInput, NotFound
-from access.floods import PERSON_BY_ADDRESS, FloodLimit, flood_reason
-from access.follow_ups import start_follow_up
+from access.filing import (
+    MAX_BODY,
+    customer_wrote,
+    file_ticket,
+    follow_up_by_customer,
+    new_message,
+    reopened_by_customer,
+)
+from access.floods import FloodLimit, flood_reason
 from access.gate import GateBase
 from access.inbound import MailReading, ParsedMail, UnreadableMail, clean_text, what_was_raised
 from access.lookup import source_named
@@ -46,9 +52,10 @@ from access.mail_threads import (
     sent_by_ticketty,
     taken_before,
 )
-from access.requester_messages import FINAL_STATUS, reopen_for_requester
+from access.requester_messages import FINAL_STATUS
+from access.requesters import requester_by_address
 from access.sources import require_on_source
-from access.tickets import MAX_BODY, MAX_SUBJECT
+from access.vocabulary import MAX_SUBJECT
 from store.dialect import write_in_chunks
 from store.models import (
     Attachment,
@@ -58,7 +65,6 @@ from store.models import (
     MailId,
     Message,
     OutboxItem,
-    Person,
     QuarantinedMail,
     Source,
     Ticket,
@@ -69,8 +75,6 @@ from store.rows import tuple_rows
 
 # A message whose filing failed this often is quarantined.
 FILING_TRIES = 2
-_NEW_TICKET = PreparedInsert(Ticket, ("subject", "source", "requester", "created_at", "updated_at"))
-_NEW_MESSAGE = PreparedInsert(Message, ("ticket", "kind", "author", "body"))
 _NEW_MAIL_ID = PreparedInsert(MailId, ("mail_id", "source", "ticket", "message"))
 _NEW_ATTACHMENT = PreparedInsert(
     Attachment, ("message", "filename", "content_type", "size", "inline", "kept", "data")
@@ -334,11 +338,10 @@ class MailIntake(GateBase):
         if ticket.source_id == source.id and ticket.status != FINAL_STATUS:
             self._append(ticket, source, mail, person_id)
             return Taken("appended", ticket.number, "", address)
-        follow_up = start_follow_up(self, ticket, by="mail", into=source.id)
-        message_id = self._message(follow_up.number, source, mail, person_id)
-        self._record(
-            "ticket.customer", "message", message_id, ticket=follow_up.number, after="by mail"
+        follow_up, message_id = follow_up_by_customer(
+            self, ticket, person_id, _body(mail), by="mail", into=source.id
         )
+        self._mail_of_message(follow_up.number, message_id, source, mail)
         return Taken("follow-up", follow_up.number, "", address, ticket.number)
 
     def _as_seen(self, taken: Iterable[Taken]) -> list[Taken]:
@@ -364,60 +367,37 @@ class MailIntake(GateBase):
         return shown
 
     def _requester(self, mail: ParsedMail) -> int:
-        """The person with this address, or a new requester (no roles: they cannot log in)."""
+        """The person with this address, or a new requester (`access.requesters`)."""
+        address = mail.sender_address
         remembered = self._remembered
-        if remembered is None:
-            return self._find_or_add_requester(mail)
-        known = remembered.requesters.get(mail.sender_address)
+        known = remembered.requesters.get(address) if remembered else None
         if known is None:
-            known = remembered.requesters[mail.sender_address] = self._find_or_add_requester(mail)
+            known = requester_by_address(self, address, mail.sender_name or address, by="mail")
+            if remembered is not None:
+                remembered.requesters[address] = known
         return known
 
-    def _find_or_add_requester(self, mail: ParsedMail) -> int:
-        found = PERSON_BY_ADDRESS.first(mail.sender_address)
-        if found is not None:
-            return int(found[0])
-        name = (mail.sender_name or mail.sender_address)[:200]
-        person = Person.create(
-            username=_free_username(mail.sender_address),
-            display_name=name,
-            email=mail.sender_address,
-        )
-        self._record("person.add", "person", person.id, after={"by": "mail", "email": person.email})
-        return person.id
-
     def _new_ticket(self, source: Source, mail: ParsedMail, person_id: int, mark: str = "") -> int:
-        now = utcnow()
         subject = (mark + (mail.subject or "(no subject)"))[:MAX_SUBJECT]
-        number = _NEW_TICKET.run(
-            subject=subject,
-            source=source.id,
-            requester=person_id,
-            created_at=now,
-            updated_at=now,
-        )
-        self._message(number, source, mail, person_id)
+        number = file_ticket(subject, source.id, person_id)
+        self._mail_of_message(number, new_message(number, person_id, _body(mail)), source, mail)
         audit_after = {"subject": subject, "source": source.name, "by": "mail"}
         self._record("ticket.create", "ticket", number, ticket=number, after=audit_after)
         return number
 
     def _append(self, ticket: Ticket, source: Source, mail: ParsedMail, person_id: int) -> None:
-        changes: dict[peewee.Field, object] = {
-            Ticket.updated_at: utcnow(),
-            Ticket.version: Ticket.version + 1,
-        }
-        reopen_for_requester(self, ticket, changes)
+        changes = reopened_by_customer(self, ticket)
         Ticket.update(changes).where(Ticket.number == ticket.number).execute()
-        message_id = self._message(ticket.number, source, mail, person_id)
-        self._record(
-            "ticket.customer", "message", message_id, ticket=ticket.number, after="by mail"
-        )
+        body = _body(mail)
+        message_id = new_message(ticket.number, person_id, body)
+        self._mail_of_message(ticket.number, message_id, source, mail)
+        customer_wrote(self, ticket.number, message_id, body, "mail")
 
-    def _message(self, number: int, source: Source, mail: ParsedMail, person_id: int) -> int:
-        body = mail.text or "(the message has no text)"
-        if len(body) > MAX_BODY:
-            body = body[:MAX_BODY] + "\n[… the rest of the message is cut off]"
-        message_id = _NEW_MESSAGE.run(ticket=number, kind="customer", author=person_id, body=body)
+    def _mail_of_message(
+        self, number: int, message_id: int, source: Source, mail: ParsedMail
+    ) -> None:
+        """What a customer's message keeps of its mail: its Message-ID (for threading) and its
+        attachments, those over the size limit listed without their data."""
         if mail.message_id:
             _NEW_MAIL_ID.run(
                 mail_id=mail.message_id, source=source.id, ticket=number, message=message_id
@@ -436,7 +416,6 @@ class MailIntake(GateBase):
             )
             if kept and part.cut is not None:
                 write_in_chunks(Attachment.data, attachment_id, part.size, part.cut.chunks())
-        return message_id
 
     def _bounce(self, source: Source, mail: ParsedMail) -> Taken:
         """A returned reply: mark its delivery failed, so the agent sees it on the ticket."""
@@ -509,6 +488,13 @@ def _count_failure(
     return failures, reason
 
 
+def _body(mail: ParsedMail) -> str:
+    body = mail.text or "(the message has no text)"
+    if len(body) > MAX_BODY:
+        body = body[:MAX_BODY] + "\n[… the rest of the message is cut off]"
+    return body
+
+
 def _too_large(size: int, limit: int) -> str:
     return (
         f"the message is {size / 2**20:,.1f} MB, over the limit of "
@@ -553,25 +539,6 @@ def _advance(source: Source, step: CursorStep) -> None:
         MailCursor.create(
             source=source.id, folder=step.folder, uidvalidity=step.uidvalidity, last_uid=step.uid
         )
-
-
-def _free_username(address: str) -> str:
-    """A username in the usual shape (`access.validation`) from the address's local part,
-    numbered when taken."""
-    local = re.sub(r"[^a-z0-9._-]+", "-", address.partition("@")[0].lower()).strip("-._")
-    base = (local if local[:1].isalpha() else f"c{local}")[:28].rstrip("-._") or "customer"
-    taken = {
-        name
-        for (name,) in tuple_rows(
-            Person.select(Person.username).where(Person.username.startswith(base))
-        )
-    }
-    if base not in taken:
-        return base
-    n = 2
-    while f"{base}-{n}" in taken:
-        n += 1
-    return f"{base}-{n}"
 
 
 def _held(quarantine_id: int) -> QuarantinedMail:

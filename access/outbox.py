@@ -113,26 +113,26 @@ def outgoing(ticket: Ticket) -> Outgoing:
     return Outgoing(account, source, requester, unsent)
 
 
-def queue_reply(ticket: Ticket, message: Message) -> str:
-    """Queue `message` (a reply) for the requester when its source is a connected mailbox;
-    else say why it is not sent. Call inside the reply's transaction."""
+def queue_reply(ticket: Ticket, message_id: int) -> str:
+    """Queue message `message_id` (a reply) for the requester when its source is a connected
+    mailbox; else say why it is not sent. Call inside the reply's transaction."""
     way = outgoing(ticket)
     account, requester = way.account, way.requester
     if account is None or way.unsent:
         return way.unsent
     domain = account.address.rpartition("@")[2] or "ticketty.invalid"
-    message_id = f"<{uuid.uuid4().hex}.{ticket.number}@{domain}>"
+    mail_id = f"<{uuid.uuid4().hex}.{ticket.number}@{domain}>"
     OutboxItem.create(
-        message=message.id,
+        message=message_id,
         source=ticket.source_id,
-        mail_id=message_id,
+        mail_id=mail_id,
         recipient=requester.email,
     )
     MailId.create(
-        mail_id=message_id,
+        mail_id=mail_id,
         source=ticket.source_id,
         ticket=ticket.number,
-        message=message.id,
+        message=message_id,
         outgoing=True,
     )
     return ""
