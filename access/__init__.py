@@ -16,26 +16,27 @@ from access.errors import (
     UnknownPerson,
 )
 from access.explain import Explanation
-from access.mail.desk import MailDesk
+from access.filing import TicketFiling
+from access.mailboxes import Mailboxes
 from access.me import Myself
+from access.messages import TicketMessages
 from access.people import PeopleAdmin
 from access.presence import PresenceDesk
 from access.reports import Reports
 from access.roles import RoleAdmin
 from access.sources import SourceAdmin
-from access.tickets import TicketDesk
 from access.usergroups import UsergroupAdmin
 
 
-class Gate(TicketDesk, BulkTickets, Assignees, MailDesk):
+class Gate(TicketMessages, TicketFiling, BulkTickets, Assignees, Mailboxes):
     """Everything one person may ask of Ticketty. Build one per person:
     `Gate(db, "ada")`; it raises `UnknownPerson` for an unknown or inactive name.
 
     Its parts, each over the gate's session (`access.request`): `gate.me` (the person's own
     grants), `gate.people`, `gate.roles`, `gate.groups` (usergroups and custom fields),
     `gate.sources`, `gate.audit`, `gate.explain`, `gate.reports`, `gate.drafts`,
-    `gate.presence`. The ticket desk, the bulk changes and the mail desk are still joined by
-    inheritance (`gate.get_ticket`, `gate.assign`, `gate.fetch`, ...)."""
+    `gate.presence`. The ticket desk, the bulk changes and the mailboxes are still joined by
+    inheritance (`gate.get_ticket`, `gate.assign`, `gate.claim_reply`, ...)."""
 
     def __init__(self, db: peewee.Database, username: str) -> None:
         super().__init__(db, username)

@@ -40,8 +40,8 @@ from access.catalogue import (
     USERGROUPS_LIST,
     VIEW_ONLY,
 )
-from access.mail.demo import ADDRESS as MAIL_SOURCE
-from access.mail.demo import seed_mailbox
+from access.demo_mail import ADDRESS as MAIL_SOURCE
+from access.demo_mail import seed_mailbox
 from access.vocabulary import (
     CLOSED,
     CUSTOMER,

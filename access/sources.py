@@ -17,16 +17,16 @@ from access.audit_actions import (
 from access.catalogue import SOURCES_ARCHIVED, SOURCES_EDIT, SOURCES_LIST, PermissionKey
 from access.delegation import RightsGuard
 from access.errors import InvalidInput, NoChange, PermissionDenied
+from access.floods import FLOOD_REASON
 from access.grants import Grants
 from access.lookup import require_free_name, source_named
-from access.mail.accounts import (
+from access.mail_accounts import (
     check_address,
     check_ca_file,
     parse_url,
     password_variable,
     secret_refusal,
 )
-from access.mail.floods import FLOOD_REASON
 from access.request import Part
 from access.validation import checked_name
 from access.versions import bump

@@ -19,12 +19,8 @@ from access.catalogue import (
     TICKETS_ASSIGN,
     TICKETS_CHANGE_GROUP,
     TICKETS_CHANGE_STATUS,
-    TICKETS_CHOOSE_GROUP,
     TICKETS_CLOSE,
-    TICKETS_CREATE,
-    TICKETS_CREATE_PRIVATE,
     TICKETS_DELETE,
-    TICKETS_NOTE,
     TICKETS_REPLY,
     TICKETS_TAKE,
     TICKETS_VIEW,
@@ -33,15 +29,11 @@ from access.catalogue import (
     USERGROUPS_LIST,
     PermissionKey,
 )
-from access.drafts import drop_sent_draft
 from access.errors import Conflict, InvalidInput, NoChange, NotFound, PermissionDenied
-from access.follow_ups import follow_up_links, start_follow_up, without_unseen_links
+from access.follow_ups import follow_up_links, without_unseen_links
 from access.gate import GateBase, conflict_if_stale
 from access.grants import Grants, read_grants
-from access.mail.outbox import failed_reply, outgoing, queue_again, queue_reply
-from access.new_tickets import group_name, record_created
-from access.requester_messages import FINAL_STATUS, reopen_for_requester
-from access.validation import checked_name, validate_field_value
+from access.outbox import outgoing
 from access.views import (
     HAND_BACK,
     REQUESTER_MESSAGE,
@@ -50,9 +42,7 @@ from access.views import (
     FieldValue,
     GroupCount,
     MessageView,
-    Posted,
     ReplyRoute,
-    Seen,
     TicketDetail,
     TicketQuery,
     TicketRow,
@@ -60,9 +50,6 @@ from access.views import (
 )
 from access.vocabulary import (
     CLOSED,
-    DEFAULT_PRIORITY,
-    MAX_SUBJECT,
-    NEW,
     NOTE,
     QUEUED,
     REPLY,
@@ -70,7 +57,6 @@ from access.vocabulary import (
     TICKET_PRIORITIES,
     TICKET_STATUSES,
     UNSENT,
-    WEB,
 )
 from store import dialect, search
 from store.changes import newest_event
@@ -99,7 +85,6 @@ _SEARCH_WORD = re.compile(r"\w+", re.UNICODE)
 # A search matches the tickets of at most this many requesters by name or e-mail.
 MAX_REQUESTERS = 500
 MAX_SEARCH_WORDS = 32
-MAX_BODY = 200_000
 
 # What a change that changes nothing says: the ticket is already as asked.
 ALREADY: dict[str, str] = {
@@ -124,14 +109,6 @@ def parse_number(text: str | int) -> int:
     if not match:
         raise InvalidInput(f"{text!r} is not a ticket number")
     return int(match.group(1))
-
-
-def _clean_body(body: str) -> str:
-    if not body or not body.strip():
-        raise InvalidInput("the message is empty")
-    if len(body) > MAX_BODY:
-        raise InvalidInput(f"the message is longer than {MAX_BODY} characters")
-    return body
 
 
 class _Locked(NamedTuple):
@@ -605,148 +582,6 @@ class TicketDesk(GateBase):
             self._record_denied(action, "ticket", number, str(exc))
             raise
 
-    def _add_message(
-        self,
-        number: int | str,
-        kind: str,
-        body: str,
-        expected: int | None,
-        seen: Seen | None = None,
-    ) -> Posted:
-        """A reply or a note; a reply by the requester who may not reply on the ticket is their
-        own message (kind `customer`). An agent's reply on a closed ticket is added to it and
-        the ticket stays closed (closing is final; the customer's answer to it starts a
-        follow-up); the requester's message on one starts the follow-up."""
-        number = parse_number(number)
-        body = _clean_body(body)
-        permission = TICKETS_REPLY if kind == "reply" else TICKETS_NOTE
-        try:
-            with self._writing():
-                grants = self.grants()
-                locked = self._for_change(grants, number, permission)
-                ticket = locked.ticket
-                if not locked.allowed:
-                    if kind != "reply" or ticket.requester_id != grants.person_id:
-                        raise self._refuse(grants, number, permission)
-                    kind = "customer"
-                if seen is not None:
-                    if kind == "reply":
-                        self._reply_still_right(ticket, seen)
-                    expected = ticket.version
-                drop_sent_draft(grants.person_id, number, permission)  # rolled back with it
-                changes: dict[peewee.Field, Any] = {}
-                if kind == "customer":
-                    if ticket.status == FINAL_STATUS:
-                        return self._follow_up(ticket, grants.person_id, body)
-                    reopen_for_requester(self, ticket, changes)
-                version = self._update(ticket, expected, changes)
-                message = Message.create(
-                    ticket=number, kind=kind, author=grants.person_id, body=body
-                )
-                unsent = queue_reply(ticket, message) if kind == "reply" else ""
-                self._record(
-                    f"ticket.{kind}", "message", message.id, ticket=number, after={"body": body}
-                )
-                closed = kind == "reply" and ticket.status == FINAL_STATUS
-                return Posted(number, version, stays_closed=closed, unsent=unsent)
-        except PermissionDenied as exc:
-            self._record_denied(f"ticket.{kind}", "ticket", number, str(exc))
-            raise
-
-    def _follow_up(self, closed: Ticket, author: int, body: str) -> Posted:
-        """The requester wrote on their closed ticket: the message starts a linked follow-up
-        (`access.follow_ups`); the closed ticket stays as it was."""
-        follow_up = start_follow_up(self, closed, by="requester")
-        message = Message.create(ticket=follow_up.number, kind="customer", author=author, body=body)
-        self._record(
-            "ticket.customer",
-            "message",
-            message.id,
-            ticket=follow_up.number,
-            after={"body": body},
-        )
-        return Posted(follow_up.number, follow_up.version, follow_up_of=closed.number)
-
-    def _reply_still_right(self, ticket: Ticket, seen: Seen) -> None:
-        """Raise `Conflict` when a change made since `seen` makes a reply wrong.
-
-        A reply goes to the customer, so it is wrong when the customer wrote again (it does not
-        answer what they said last), when a colleague replied (the customer would get two
-        answers), or when the ticket was resolved or closed (the matter was settled). Whatever
-        else changed leaves the reply right: a new assignee, group, priority or open status, an
-        internal note; those show on the screen and the reply goes through."""
-        if ticket.version == seen.version:
-            return
-        newer = list(
-            tuple_rows(
-                Message.select(Message.kind, Person.username)
-                .join(Person, on=(Message.author == Person.id))
-                .where(
-                    (Message.ticket == ticket.number)
-                    & (Message.id > seen.last_message)
-                    & Message.kind.in_(("customer", "reply"))
-                )
-                .order_by(Message.id)
-            )
-        )
-        reasons = []
-        if any(kind == "customer" for kind, _ in newer):
-            reasons.append("the customer wrote again")
-        repliers = sorted({name for kind, name in newer if kind == "reply"})
-        if repliers:
-            reasons.append(f"{', '.join(repliers)} replied")
-        if ticket.status in SETTLED and ticket.status != seen.status:
-            reasons.append(f"it was set {ticket.status}")
-        if reasons:
-            raise Conflict(f"#{ticket.number} changed while you wrote: {'; '.join(reasons)}")
-
-    def reply(
-        self,
-        number: int | str,
-        body: str,
-        *,
-        expected_version: int | None = None,
-        seen: Seen | None = None,
-    ) -> Posted:
-        """A reply to the requester; the requester's own message when they write on their ticket.
-
-        `expected_version` refuses the reply after any change; `seen` (what the writer saw)
-        only after a change that makes the reply wrong (`_reply_still_right`)."""
-        return self._add_message(number, "reply", body, expected_version, seen)
-
-    def resend(self, number: int | str, message_id: int) -> None:
-        """Send a reply whose delivery failed once more (after the address or the server was
-        put right). Needs the right to reply on the ticket."""
-        number = parse_number(number)
-        try:
-            with self._writing():
-                grants = self.grants()
-                locked = self._for_change(grants, number, TICKETS_REPLY)
-                if not locked.allowed:
-                    raise self._refuse(grants, number, TICKETS_REPLY)
-                if Source.get_by_id(locked.ticket.source_id).archived:
-                    raise InvalidInput(f"the source of #{number} is archived; nothing is sent")
-                item = failed_reply(number, message_id)
-                queue_again(item)
-                self._record(
-                    "mail.resend", "outbox", item.id, ticket=number, before=item.last_error
-                )
-        except PermissionDenied as exc:
-            self._record_denied("mail.resend", "ticket", number, str(exc))
-            raise
-
-    def note(
-        self,
-        number: int | str,
-        body: str,
-        *,
-        expected_version: int | None = None,
-        seen: Seen | None = None,
-    ) -> Posted:
-        """An internal note. With `seen`, no change by others stops it: a note adds to what is
-        known and reaches no customer."""
-        return self._add_message(number, "note", body, expected_version, seen)
-
     def assign(
         self, number: int | str, username: str | None, *, expected_version: int | None = None
     ) -> int:
@@ -859,179 +694,6 @@ class TicketDesk(GateBase):
         except PermissionDenied as exc:
             self._record_denied(TICKET_DELETE, "ticket", number, str(exc))
             raise
-
-    def create_ticket(
-        self,
-        subject: str,
-        body: str,
-        *,
-        group: str | None = None,
-        source: str | None = None,
-        private: bool = False,
-        priority: str = DEFAULT_PRIORITY,
-        requester: str | None = None,
-        requester_name: str | None = None,
-    ) -> int:
-        """File a ticket as this person, or for a customer (a phone call, a walk-in).
-        Members file for their group; picking another group needs `tickets.choose_group`, a
-        private ticket `tickets.create_private`.
-
-        `requester`: a username or an e-mail; an unknown e-mail makes a new requester named
-        `requester_name`. Filing for someone else needs `tickets.reply` as well as
-        `tickets.create` (an agent, not a customer filing for others)."""
-        subject = (subject or "").strip()
-        if not subject:
-            raise InvalidInput("the subject is empty")
-        if len(subject) > MAX_SUBJECT:
-            raise InvalidInput(f"the subject is longer than {MAX_SUBJECT} characters")
-        body = _clean_body(body)
-        if priority not in TICKET_PRIORITIES:
-            raise InvalidInput(f"unknown priority {priority!r}")
-        grants = self._require(TICKETS_CREATE)
-        if private and not grants.holds(TICKETS_CREATE_PRIVATE):
-            raise PermissionDenied(f"{self.username} may not file private tickets")
-        group_id = self._group_for_new_ticket(grants, group)
-        source_id = self._source_for_new_ticket(grants, source)
-        requester = (requester or "").strip() or None
-        if requester is not None and not grants.holds(TICKETS_REPLY):
-            raise PermissionDenied(f"{self.username} may not file tickets for others")
-        email = requester if requester is not None and "@" in requester else None
-        with self._writing():
-            now = utcnow()
-            requester_id = (
-                grants.person_id
-                if requester is None or email is not None
-                else self._requester_for_new_ticket(requester, requester_name)
-            )
-            ticket = Ticket.create(
-                subject=subject,
-                status=NEW,
-                priority=priority,
-                source=source_id,
-                requester=requester_id,
-                usergroup=group_id,
-                private=private,
-                created_at=now,
-                updated_at=now,
-            )
-            if email is not None:
-                requester_id = self._requester_by_email(grants, ticket, email, requester_name)
-            Message.create(
-                ticket=ticket.number,
-                kind="customer",
-                author=requester_id,
-                body=body,
-                created_at=now,
-            )
-            record_created(self, ticket)
-            return ticket.number
-
-    def _requester_by_email(
-        self, grants: Grants, ticket: Ticket, email: str, name: str | None
-    ) -> int:
-        """The requester named by an e-mail address, for a ticket just made (in the caller's
-        transaction): mapping an address to a person is reading contact data, so it needs
-        `tickets.view_contact` on that ticket, checked before the address is looked up."""
-        covered = scope.may(grants, TICKETS_VIEW_CONTACT)
-        if not Ticket.select().where((Ticket.number == ticket.number) & covered).exists():
-            raise PermissionDenied(
-                f"{self.username} may not name a requester by e-mail here "
-                "(tickets.view_contact); give their username"
-            )
-        requester_id = self._requester_for_new_ticket(email, name)
-        Ticket.update(requester=requester_id).where(Ticket.number == ticket.number).execute()
-        ticket.requester_id = requester_id
-        return requester_id
-
-    def _requester_for_new_ticket(self, requester: str, name: str | None) -> int:
-        """An active person by username or e-mail; an unknown e-mail becomes a new requester
-        (written in the caller's transaction, with its audit event)."""
-        found = Person.get_or_none(
-            (Person.username == requester) | (peewee.fn.LOWER(Person.email) == requester.lower())
-        )
-        if found is not None:
-            if not found.active:
-                raise InvalidInput(f"{requester} is deactivated")
-            return int(found.id)
-        email = validate_field_value("email", requester, True, "the requester's e-mail")
-        if "@" not in email:
-            raise NotFound(f"no person named {requester!r}; give an e-mail for a new requester")
-        display_name = checked_name(name or email.split("@")[0], "the requester's name")
-        stem = re.sub(r"[^a-z0-9._-]", "", email.split("@")[0].lower())[:24]
-        stem = stem if stem[:1].isalpha() else f"c{stem}"
-        username, n = stem, 1
-        while Person.select().where(Person.username == username).exists():
-            n += 1
-            username = f"{stem}{n}"
-        person = Person.create(username=username, display_name=display_name, email=email)
-        self._record(
-            "person.add",
-            "person",
-            person.id,
-            after={"username": username, "display_name": display_name},
-        )
-        return int(person.id)
-
-    def new_ticket_options(self) -> dict[str, Any]:
-        """What the new-ticket form offers this person: groups to pick, private, sources (none
-        to a person who may not file a ticket)."""
-        grants = self.grants()
-        may_create = grants.holds(TICKETS_CREATE)
-        groups: list[str] = []
-        if grants.holds(TICKETS_CHOOSE_GROUP):
-            groups = [g.name for g in self._choosable_groups(grants)]
-        return {
-            "may_create": may_create,
-            "may_choose_group": grants.holds(TICKETS_CHOOSE_GROUP),
-            "may_file_private": grants.holds(TICKETS_CREATE_PRIVATE),
-            "may_file_for_others": grants.holds(TICKETS_REPLY),
-            "groups": groups,
-            "default_group": group_name(self._default_group(grants)),
-            "sources": [s.name for s in self._open_sources()] if may_create else [],
-            "priorities": list(TICKET_PRIORITIES),
-        }
-
-    @staticmethod
-    def _open_sources() -> list[Source]:
-        return list(
-            Source.select().where(Source.archived == False).order_by(Source.name)  # noqa: E712
-        )
-
-    def _choosable_groups(self, grants: Grants) -> list[Usergroup]:
-        query = Usergroup.select().order_by(Usergroup.name)
-        if not grants.holds(USERGROUPS_LIST):
-            query = query.where(Usergroup.id.in_(sorted(grants.groups) or [-1]))
-        return list(query)
-
-    @staticmethod
-    def _default_group(grants: Grants) -> int | None:
-        """A member of exactly one group files for it by default."""
-        return next(iter(grants.member_of)) if len(grants.member_of) == 1 else None
-
-    def _group_for_new_ticket(self, grants: Grants, group: str | None) -> int | None:
-        default = self._default_group(grants)
-        if group is None:
-            return default
-        target = Usergroup.get_or_none(Usergroup.name == group)
-        if target is not None and target.id == default:
-            return default
-        if not grants.holds(TICKETS_CHOOSE_GROUP):
-            raise PermissionDenied(f"{self.username} may not choose the group of a ticket")
-        if target is None or target not in self._choosable_groups(grants):
-            raise NotFound(f"no usergroup named {group!r}")
-        return target.id
-
-    def _source_for_new_ticket(self, grants: Grants, source: str | None) -> int:
-        sources = self._open_sources()
-        if not sources:
-            raise InvalidInput("there is no open source to file tickets in")
-        if source is None:
-            preferred = [s for s in sources if s.kind == WEB]
-            return (preferred or sources)[0].id
-        for candidate in sources:
-            if candidate.name == source:
-                return candidate.id
-        raise NotFound(f"no open source named {source!r}")
 
 
 def _person_filtered_by(grants: Grants, username: str) -> int:

@@ -180,7 +180,7 @@ def parse_only(path: Path) -> dict[str, float]:
     from email import policy
     from email.parser import BytesParser
 
-    from access.mail.files import messages_in
+    from mail.files import messages_in
 
     parser = BytesParser(policy=policy.default)
     count = 0
@@ -204,8 +204,9 @@ def import_all(path: Path, database: Path) -> dict[str, Any]:
     """`mail import` into a fresh helpdesk with one e-mail source."""
     from access import Gate
     from access.bootstrap import create_first_admin
-    from access.mail.files import messages_in
-    from access.mail.intake import Oversized
+    from access.intake import Oversized
+    from mail.channel import MailChannel
+    from mail.files import messages_in
     from store.db import connect
 
     for suffix in ("", "-wal", "-shm"):
@@ -227,7 +228,7 @@ def import_all(path: Path, database: Path) -> dict[str, Any]:
                 resident.append(resident_mb())
 
     started = time.perf_counter()
-    outcomes = gate.import_messages(source, timed(), lambda _line: None)
+    outcomes = MailChannel(gate).import_messages(source, timed(), lambda _line: None)
     seconds = time.perf_counter() - started
     count = sum(outcomes.values())
     per_10k = [b - a for a, b in zip([started, *tens], tens, strict=False)]
@@ -274,6 +275,7 @@ def take_large(path: Path) -> dict[str, Any]:
 
     from access import Gate
     from access.bootstrap import create_first_admin
+    from mail.channel import MailChannel, reading
     from store.db import connect
 
     folder = tempfile.TemporaryDirectory(prefix="ticketty-bench-large-")
@@ -282,10 +284,10 @@ def take_large(path: Path) -> dict[str, Any]:
     gate = Gate(db, "ada")
     gate.sources.add_source("Support", "email", address="support@shop.example")
     source = gate.mail_source("Support")
-    gate.message_limit = 2 * path.stat().st_size
-    gate.attachment_limit = 2 * path.stat().st_size
+    limit = 2 * path.stat().st_size
+    mail = MailChannel(gate, reading(attachment_limit=limit, message_limit=limit))
     before = resident_mb()
-    taken = gate.take_mail(source, path.read_bytes(), path.name)
+    taken = mail.take_mail(source, path.read_bytes(), path.name)
     peak = peak_mb()
     db.close()
     folder.cleanup()
@@ -392,6 +394,7 @@ def reply_latency(runs: int) -> dict[str, float]:
     from access import Gate
     from access.bootstrap import create_first_admin
     from bench.live import p95
+    from mail.channel import MailChannel
     from store.db import connect
     from tests.mail_servers import run_smtp, start_dovecot, stop_dovecot
     from tests.mail_support import customer_mail
@@ -412,7 +415,8 @@ def reply_latency(runs: int) -> dict[str, float]:
         imap=dovecot.url("bench"),
         smtp=smtp.url,
     )
-    number = gate.take_mail(gate.mail_source("Support"), customer_mail(), "bench").ticket
+    taken = MailChannel(gate).take_mail(gate.mail_source("Support"), customer_mail(), "bench")
+    number = taken.ticket
     assert number is not None
     serve, log = start_serve(location)
     samples: list[float] = []

@@ -20,6 +20,7 @@ from access import NoChange
 from access.errors import NoSuchPerson
 from cli import access, audit, groups, mail, people, reports, roles, setup, sources, tickets
 from cli.command import Commands, UsageParser, settings_of, shared_options
+from cli.mail import MailTools
 from cli.output import (
     EXIT_BROKEN_PIPE,
     EXIT_DATABASE,
@@ -42,10 +43,11 @@ NOUNS = (setup, people, roles, groups, sources, mail, access, tickets, reports, 
 
 
 def build_parser(
-    open_app: AppOpener, words: Sequence[str] | None = None
+    open_app: AppOpener, words: Sequence[str] | None = None, mail_tools: MailTools | None = None
 ) -> argparse.ArgumentParser:
     """The parser; given the command line's `words`, only the nouns among them get their
-    subcommands built (`Commands`), the others are listed by name."""
+    subcommands built (`Commands`), the others are listed by name. `mail_tools`: the mail
+    channel, for the mail commands (`args.mail_tools`), handed in by the entry point."""
     parser = UsageParser(
         prog="ticketty",
         parents=[shared_options(None)],
@@ -60,7 +62,7 @@ def build_parser(
         settings = settings_of(args)
         return open_app(settings.database, settings.username)
 
-    parser.set_defaults(handler=app)
+    parser.set_defaults(handler=app, mail_tools=mail_tools)
     commands = Commands(
         parser, "command", required=False, words=None if words is None else frozenset(words)
     )
@@ -74,12 +76,14 @@ def _undecodable(argument: str) -> bool:
     return any("\udc80" <= ch <= "\udcff" for ch in argument)
 
 
-def run(argv: Sequence[str] | None, open_app: AppOpener) -> int:
+def run(
+    argv: Sequence[str] | None, open_app: AppOpener, mail_tools: MailTools | None = None
+) -> int:
     """Parse, run the handler, and turn a refusal into one line and its exit code."""
     arguments = list(sys.argv[1:] if argv is None else argv)
     if any(_undecodable(a) for a in arguments):
         return fail("an argument is not valid UTF-8 text", EXIT_USAGE)
-    args = build_parser(open_app, arguments).parse_args(arguments)
+    args = build_parser(open_app, arguments, mail_tools).parse_args(arguments)
     args.settings = build_settings(db=args.db, user=args.user)
     try:
         code: int = args.handler(args)

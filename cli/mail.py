@@ -2,8 +2,9 @@
 
 Each runs as `--user`, who needs `sources.edit`; the mailbox passwords come from the
 environment or the secrets file (README, "Customers by e-mail"), never from the command line.
-What reads mail files, the wire and the progress bar are imported by the commands that use them,
-so that every other command starts without them.
+The mail channel is handed in by the entry point (`MailTools`, `args.mail_tools`): the command
+line does not import it. What reads mail files, the wire and the progress bar are imported by
+the commands that use them, so that every other command starts without them.
 """
 
 from __future__ import annotations
@@ -15,22 +16,22 @@ import socket
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Protocol
 
 from access import Gate
-from access.errors import InvalidInput
-from access.mail.accounts import SecretMissing
-from access.mail.floods import FloodLimit
-from access.mail.intake import Oversized
+from access.intake import Oversized, Taken
+from access.outbox import Delivery
 from access.vocabulary import SENT
 from cli.command import Commands, open_gate
 from cli.output import CommandError, bounded_int, print_listing
-from settings.config import ConfigError, load_config
+from settings.config import Config, ConfigError, load_config
 from store.models import Source
 from wording.safe_text import one_line
 
 MAX_INTERVAL = 7 * 86400  # a week between passes; IDLE takes mail as it comes meanwhile
 
 log = logging.getLogger("ticketty.mail")
+Report = Callable[[str], None]
 
 
 def register(commands: Commands) -> None:
@@ -61,18 +62,56 @@ def register(commands: Commands) -> None:
     p.add_argument("--interval", type=float, default=10.0, help="seconds between passes")
 
 
-def _mail_gate(args: argparse.Namespace) -> Gate:
-    """The gate, with the attachment and message size limits and the flood limit of the
-    config file."""
+class MailChannel(Protocol):
+    """Mail in and out as one person (`mail.channel.MailChannel`)."""
+
+    gate: Gate
+
+    @property
+    def message_limit(self) -> int: ...
+
+    def fetch(self, source: Source, report: Report, first: str = "") -> int: ...
+
+    def send(self, source: Source, report: Report) -> list[Delivery]: ...
+
+    def import_messages(
+        self, source: Source, messages: Iterator[tuple[str, bytes | Oversized]], report: Report
+    ) -> dict[str, int]: ...
+
+    def retry_quarantined(self, quarantine_id: int) -> Taken: ...
+
+
+class MailTools(Protocol):
+    """The mail channel as the command line uses it (`mail.tools`)."""
+
+    def channel(self, gate: Gate, config: Config) -> MailChannel: ...
+
+    def failures(self) -> tuple[type[Exception], ...]: ...
+
+    def messages_in(self, path: Path, limit: int) -> Iterator[tuple[str, bytes | Oversized]]: ...
+
+    def size_of(self, paths: list[Path]) -> int: ...
+
+    def size_of_mail(self, raw: bytes | Oversized) -> int: ...
+
+    def serve(
+        self, gate: Gate, config: Config, interval: float, report: Report, stop: socket.socket
+    ) -> None: ...
+
+
+def _mail(args: argparse.Namespace) -> MailChannel:
+    """The mail channel as `--user`, with the attachment and message size limits and the
+    flood limit of the config file."""
+    tools: MailTools = args.mail_tools
+    return tools.channel(*_gate_and_config(args))
+
+
+def _gate_and_config(args: argparse.Namespace) -> tuple[Gate, Config]:
     gate = open_gate(args)
     try:
-        config = load_config()
+        return gate, load_config()
     except ConfigError as exc:
         raise CommandError(str(exc)) from exc
-    gate.attachment_limit = config.attachment_limit_bytes
-    gate.message_limit = config.message_limit_bytes
-    gate.flood_limit = FloodLimit(config.flood_messages, config.flood_minutes)
-    return gate
 
 
 def _say(line: str) -> None:
@@ -82,22 +121,21 @@ def _say(line: str) -> None:
 def import_files(args: argparse.Namespace) -> int:
     from rich.progress import BarColumn, DownloadColumn, Progress, TimeElapsedColumn
 
-    from access.mail.files import messages_in, size_of, size_of_mail
-
-    gate = _mail_gate(args)
-    source = gate.mail_source(args.source)
+    tools: MailTools = args.mail_tools
+    mail = _mail(args)
+    source = mail.gate.mail_source(args.source)
     report: Callable[[str], None] = (lambda _line: None) if args.quiet else _say
     columns = ("{task.description}", BarColumn(), DownloadColumn(), TimeElapsedColumn())
     with Progress(*columns, transient=True, disable=not sys.stderr.isatty()) as bar:
-        task = bar.add_task("importing", total=size_of(args.paths))
+        task = bar.add_task("importing", total=tools.size_of(args.paths))
 
         def messages() -> Iterator[tuple[str, bytes | Oversized]]:
             for path in args.paths:
-                for origin, raw in messages_in(path, gate.message_limit):
-                    bar.advance(task, size_of_mail(raw))
+                for origin, raw in tools.messages_in(path, mail.message_limit):
+                    bar.advance(task, tools.size_of_mail(raw))
                     yield origin, raw
 
-        counts = gate.import_messages(source, messages(), report)
+        counts = mail.import_messages(source, messages(), report)
     summary = ", ".join(f"{n} {outcome}" for outcome, n in sorted(counts.items()))
     print(f"imported into {source.name}: {summary or 'no messages'}")
     return 0
@@ -111,16 +149,16 @@ def fetch(args: argparse.Namespace) -> int:
     if args.since_now and args.all:
         raise CommandError("--since-now and --all are two different choices; give one")
     first = "now" if args.since_now else "all" if args.all else ""
-    gate = _mail_gate(args)
-    sources = gate.open_mail_sources(args.source)
-    send_only = [s for s in sources if not gate.fetches(s)]
+    mail = _mail(args)
+    sources = mail.gate.open_mail_sources(args.source)
+    send_only = [s for s in sources if not mail.gate.fetches(s)]
     if args.source is not None and send_only:
         raise CommandError(
             f"{args.source} is send-only (no IMAP server); add one with sources edit"
         )
     for source in send_only:
         _say(f"{source.name}: send-only (no IMAP server); skipped")
-    failures = _each_source(gate, args.source, lambda s: gate.fetch(s, _say, first))
+    failures = _each_source(args, mail.gate, lambda s: mail.fetch(s, _say, first))
     if failures:
         print(
             f"ticketty: {failures} source(s) could not be fetched; the others were", file=sys.stderr
@@ -132,27 +170,28 @@ def send(args: argparse.Namespace) -> int:
     """Exits 1 when a server could not be used (its replies wait) or a reply was not
     delivered (refused for good, or to be tried again): nothing went wrong only when every
     reply due was sent."""
-    gate = _mail_gate(args)
+    mail = _mail(args)
     undelivered = 0
 
     def send_source(source: Source) -> None:
         nonlocal undelivered
-        deliveries = gate.send(source, _say)
+        deliveries = mail.send(source, _say)
         undelivered += sum(1 for d in deliveries if d.state != SENT)
 
-    failures = _each_source(gate, args.source, send_source)
+    failures = _each_source(args, mail.gate, send_source)
     return 1 if failures or undelivered else 0
 
 
-def _each_source(gate: Gate, name: str | None, work: Callable) -> int:
-    """Run `work` on each source; a source whose server fails is one line, the others go on."""
-    from access.mail.transport import MailServerError
-
+def _each_source(args: argparse.Namespace, gate: Gate, work: Callable) -> int:
+    """Run `work` on each source (`--source`, else all); a source whose server fails is one
+    line, the others go on."""
+    tools: MailTools = args.mail_tools
+    failing = tools.failures()
     failures = 0
-    for source in gate.open_mail_sources(name):
+    for source in gate.open_mail_sources(args.source):
         try:
             work(source)
-        except (MailServerError, SecretMissing, InvalidInput) as exc:
+        except failing as exc:
             print(f"ticketty: {one_line(source.name)}: {one_line(str(exc))}", file=sys.stderr)
             failures += 1
     return failures
@@ -175,7 +214,7 @@ def list_quarantine(args: argparse.Namespace) -> int:
 
 
 def retry_quarantined(args: argparse.Namespace) -> int:
-    taken = _mail_gate(args).retry_quarantined(args.id)
+    taken = _mail(args).retry_quarantined(args.id)
     print(one_line(taken.describe()))
     return 1 if taken.outcome == "quarantined" else 0
 
@@ -192,14 +231,12 @@ def serve(args: argparse.Namespace) -> int:
     """Fetch and send until SIGTERM or Ctrl-C; each IMAP source's new mail is taken as soon as
     its server announces it (IDLE, a connection per source), else every `--interval`
     seconds."""
-    from access.mail.service import MailService
-
     if not 0 < args.interval <= MAX_INTERVAL:  # also refuses nan and inf
         raise CommandError(f"--interval is a number of seconds above zero, up to {MAX_INTERVAL}")
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stderr, force=True
     )
-    gate = _mail_gate(args)
+    gate, config = _gate_and_config(args)
     gate.open_mail_sources()  # refuses a person without sources.edit before anything starts
     wake, stop = socket.socketpair()
 
@@ -209,7 +246,8 @@ def serve(args: argparse.Namespace) -> int:
     previous = {s: signal.signal(s, on_signal) for s in (signal.SIGTERM, signal.SIGINT)}
     log.info("serving; stop with SIGTERM")
     try:
-        MailService(gate, args.interval, lambda line: log.info(one_line(line))).run(stop)
+        tools: MailTools = args.mail_tools
+        tools.serve(gate, config, args.interval, lambda line: log.info(one_line(line)), stop)
     finally:
         for signum, handler in previous.items():
             signal.signal(signum, handler)

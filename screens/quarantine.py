@@ -16,7 +16,7 @@ from tui.screen import Action
 from wording.safe_text import one_line
 
 if TYPE_CHECKING:
-    from access.mail.intake import Taken
+    from access.intake import Taken
 
 
 class QuarantineScreen(ListingScreen):
@@ -71,7 +71,11 @@ class QuarantineScreen(ListingScreen):
                 self.notify(one_line(f"message {held.id}: {taken.outcome}{where}"))
             self.reload()
 
-        self.app.run_gate(lambda: self.gate.retry_quarantined(held.id), done)
+        reading = self.app.mail_reading
+        if reading is None:
+            self.notify("taking mail in needs the mail channel, not started here", severity="error")
+            return
+        self.app.run_gate(lambda: self.gate.retry_quarantined(held.id, reading), done)
 
     def action_discard(self) -> None:
         held = self.current

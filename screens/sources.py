@@ -12,7 +12,7 @@ from typing import ClassVar
 from rich.text import Text
 
 from access.catalogue import SOURCES_EDIT, SOURCES_LIST
-from access.mail.accounts import password_variable, secrets_path
+from access.mail_accounts import password_variable, secrets_path
 from access.views import MailAccountView, SourceView
 from access.vocabulary import SOURCE_KINDS_TEXT
 from screens.quarantine import QuarantineScreen

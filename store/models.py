@@ -237,7 +237,7 @@ class AuditEvent(BaseModel):
 
 class MailAccount(BaseModel):
     """The mailbox behind an e-mail source. No password: secrets come from a file or the
-    environment (`access.mail.secrets`)."""
+    environment (`access.mail_accounts`)."""
 
     id = AutoField()
     source_id: int
@@ -249,7 +249,7 @@ class MailAccount(BaseModel):
     last_fetch_at = DateTimeField(null=True)
     last_error = TextField(default="")
     # The server (`user@host`) each password was set for: a password is never sent to
-    # another server, whoever changed the URL (`access.mail.accounts.server_of`).
+    # another server, whoever changed the URL (`access.mail_accounts.secret_refusal`).
     imap_secret_for = TextField(default="")
     smtp_secret_for = TextField(default="")
     # A CA certificate file (PEM) the IMAP and SMTP servers' certificates are checked against,

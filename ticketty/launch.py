@@ -9,8 +9,9 @@ import peewee
 
 from access import Gate
 from cli.output import EXIT_DATABASE, exit_code_of, fail
+from mail.channel import reading_of
 from screens.inbox import InboxScreen
-from settings.config import load_config
+from settings.config import Config, load_config
 from settings.layers import Settings, build_settings
 from store.db import connect, describe_failure
 from tui.app import TickettyApp
@@ -23,9 +24,16 @@ def build_app(
     clock: Callable[[], datetime] | None = None,
     refresh_seconds: float = 0.5,
 ) -> TickettyApp:
-    """The app as `gate`'s person, opening on the inbox (reads its first page now)."""
+    """The app as `gate`'s person, opening on the inbox (reads its first page now); a
+    quarantined message it retries is read by the mail channel with the settings' limits."""
+    settings = settings or build_settings(user=gate.username, config=Config())
     return TickettyApp(
-        gate, InboxScreen, settings=settings, clock=clock, refresh_seconds=refresh_seconds
+        gate,
+        InboxScreen,
+        settings=settings,
+        clock=clock,
+        refresh_seconds=refresh_seconds,
+        mail_reading=reading_of(settings),
     )
 
 

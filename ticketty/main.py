@@ -12,6 +12,7 @@ from ticketty.collector import resting
 from ticketty.sealed import seal_under_ssh
 
 with resting():
+    import mail.tools
     from cli import run
 
 
@@ -33,4 +34,4 @@ def open_sealed_app(location: str, username: str) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     """The command as started from a shell or by sshd (no `argv`): the app is sealed under
     SSH; subcommands, an admin's scripts, keep reading their settings from the environment."""
-    return run(argv, open_sealed_app if argv is None else open_app)
+    return run(argv, open_sealed_app if argv is None else open_app, mail.tools)

@@ -22,6 +22,7 @@ from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
 from access import AccessError, Gate, UnknownPerson
+from access.inbound import MailReading
 from access.views import INBOX_DEFAULT, TicketRow
 from settings.config import Config
 from settings.layers import Settings, build_settings
@@ -85,6 +86,7 @@ class TickettyApp(App[int]):
         settings: Settings | None = None,
         clock: Callable[[], datetime] | None = None,
         refresh_seconds: float = 0.5,
+        mail_reading: MailReading | None = None,
     ) -> None:
         """Reads the `Opening`: build the app before its event loop runs, as
         `ticketty.launch.open_app` does. `home` makes the first screen (the inbox): the app is
@@ -94,8 +96,9 @@ class TickettyApp(App[int]):
         self.home_screen = home
         # Built at start (`ticketty.launch`); else the defaults and the environment.
         self.settings = settings or build_settings(user=gate.username, config=Config())
-        gate.attachment_limit = self.settings.attachment_limit_bytes  # a quarantined mail retried
-        gate.message_limit = self.settings.message_limit_bytes
+        # How a quarantined message retried is read: the mail channel's reader with the
+        # settings' limits, handed in by the entry point (the app does not import mail).
+        self.mail_reading = mail_reading
         self.clock = clock or utcnow
         self.refresh_seconds = refresh_seconds
         self.opening = Opening.read(gate)

@@ -243,10 +243,10 @@ def test_command_line_never_loads_textual(demo_file: Path) -> None:
 
 # What takes mail in and delivers it: loaded by the mail commands alone.
 MAIL_ENGINE = (
-    "access.mail.compose",
-    "access.mail.files",
-    "access.mail.parse",
-    "access.mail.transport",
+    "mail.compose",
+    "mail.files",
+    "mail.parse",
+    "mail.transport",
     "imaplib",
     "inscriptis",
     "lxml",

@@ -10,6 +10,7 @@ import pytest
 
 from access import Gate, InvalidInput, PermissionDenied
 from access.catalogue import SOURCES_EDIT, SOURCES_LIST
+from mail.channel import MailChannel
 from store.db import connect
 from store.models import AuditEvent, MailAccount, Message, SchemaVersion, Ticket
 from tests import builders
@@ -130,7 +131,9 @@ def test_import_and_send_by_a_holder_who_sees_no_tickets(
 ) -> None:
     gate = mail_helpdesk(db, smtp=smtp.url)
     mallory(gate, ["Support"])
-    hidden = gate.take_mail(gate.mail_source("Support"), customer_mail(), "test").ticket
+    hidden = (
+        MailChannel(gate).take_mail(gate.mail_source("Support"), customer_mail(), "test").ticket
+    )
     assert hidden is not None
     gate.reply(hidden, "We sent it again")
     gate.set_status(hidden, "pending")
@@ -153,9 +156,9 @@ def test_import_and_send_by_a_holder_who_sees_no_tickets(
 
 def test_retry_into_a_source_archived_since_is_refused(gate: Gate) -> None:
     source = gate.mail_source("Support")
-    held = gate.take_mail(source, b"Subject: no sender\r\n\r\nwho?\r\n", "test")
+    held = MailChannel(gate).take_mail(source, b"Subject: no sender\r\n\r\nwho?\r\n", "test")
     assert held.outcome == "quarantined"
     (record,) = gate.quarantined()
     gate.sources.set_archived("Support", True)
     with pytest.raises(InvalidInput, match="archived"):
-        gate.retry_quarantined(record.id)
+        MailChannel(gate).retry_quarantined(record.id)

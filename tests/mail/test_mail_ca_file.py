@@ -16,6 +16,7 @@ from textual.widgets import Static
 from access import Gate
 from access.catalogue import SOURCES_LIST
 from access.errors import PermissionDenied
+from mail.channel import MailChannel
 from store.db import connect
 from store.models import AuditEvent, Ticket
 from tests import builders
@@ -112,7 +113,9 @@ def test_an_smtps_delivery_needs_the_ca_file_and_the_reply_waits_meanwhile(
 ) -> None:
     gate = Gate(db, "ada")
     gate.sources.edit_mail_account("Support", smtp=smtps.url)
-    number = gate.take_mail(gate.mail_source("Support"), customer_mail(), "test").ticket
+    number = (
+        MailChannel(gate).take_mail(gate.mail_source("Support"), customer_mail(), "test").ticket
+    )
     assert number is not None
     gate.reply(number, "Your parcel left today.")
 

@@ -15,9 +15,9 @@ from datetime import timedelta
 import peewee
 import pytest
 
-from access import Gate, InvalidInput, PermissionDenied
-from access.mail import outbox
-from access.mail.transport import MailServerError
+from access import Gate, InvalidInput, PermissionDenied, outbox
+from mail.channel import MailChannel
+from mail.transport import MailServerError
 from store.models import AuditEvent, OutboxItem, database_proxy, utcnow
 from tests.mail_servers import PASSWORD, Dovecot, SilentServer, Smtp, run_smtp
 from tests.mail_support import customer_mail, mail_helpdesk
@@ -36,7 +36,7 @@ def replies_waiting(gate: Gate, count: int) -> list[int]:
     numbers = []
     for n in range(count):
         mail = customer_mail(f"Question {n}", sender=f"Customer {n} <c{n}@example.pl>")
-        taken = gate.take_mail(source, mail, f"test {n}")
+        taken = MailChannel(gate).take_mail(source, mail, f"test {n}")
         assert taken.ticket is not None
         gate.reply(taken.ticket, f"Answer {n}")
         numbers.append(taken.ticket)
@@ -45,7 +45,7 @@ def replies_waiting(gate: Gate, count: int) -> list[int]:
 
 def send(gate: Gate, timeout: float | None = None) -> list[str]:
     lines: list[str] = []
-    gate.send(gate.mail_source("Support"), lines.append, timeout)
+    MailChannel(gate).send(gate.mail_source("Support"), lines.append, timeout)
     return lines
 
 
@@ -168,11 +168,11 @@ def test_a_failed_reply_is_sent_again_by_command_with_the_right_to_reply(
     gate = Gate(demo_db, "ada")
     gate.sources.add_source("Mailbox", "email", address="help@shop.example", smtp=smtp.url)
     source = gate.mail_source("Mailbox")
-    number = gate.take_mail(source, customer_mail(), "test").ticket
+    number = MailChannel(gate).take_mail(source, customer_mail(), "test").ticket
     assert number is not None
     gate.reply(number, "Your parcel left yesterday.")
     smtp.recorder.refuse = "550 5.1.1 no such user"
-    gate.send(source, lambda _line: None)
+    MailChannel(gate).send(source, lambda _line: None)
     mine = OutboxItem.source == source.id
     item = OutboxItem.get(mine)
     assert item.state == "failed"
@@ -211,7 +211,7 @@ def test_a_failed_reply_is_sent_again_by_command_with_the_right_to_reply(
     assert code == 0 and "waits to send again" in capsys.readouterr().out
     again = OutboxItem.get(mine)
     assert (again.state, again.attempts, again.last_error) == ("queued", 0, "")
-    assert gate.send(source, lambda _line: None)[0].state == "sent"
+    assert MailChannel(gate).send(source, lambda _line: None)[0].state == "sent"
     (received,) = smtp.received
     assert received.message["Message-ID"] == item.mail_id
     with pytest.raises(InvalidInput, match="only a failed one"):
@@ -328,7 +328,7 @@ def test_a_delay_report_shows_the_reply_delayed_and_only_a_failure_fails_it(
     ours = OutboxItem.get().mail_id
     source = gate.mail_source("Support")
     dovecot.append(mailbox, postfix_report(ours, "delayed"))
-    gate.fetch(source, lambda _line: None)
+    MailChannel(gate).fetch(source, lambda _line: None)
     reply = next(m for m in gate.get_ticket(number).messages if m.kind == "reply")
     assert reply.delivery == "delayed" and "Connection timed out" in reply.delivery_error
     assert delivery_text(reply.delivery, reply.delivery_error).startswith(
@@ -337,7 +337,7 @@ def test_a_delay_report_shows_the_reply_delayed_and_only_a_failure_fails_it(
     assert gate.sources.mail_accounts()[0].failed == 0
     assert send(gate) == []  # the server has it; nothing to send again
     dovecot.append(mailbox, postfix_report(ours, "failed"))
-    gate.fetch(source, lambda _line: None)
+    MailChannel(gate).fetch(source, lambda _line: None)
     reply = next(m for m in gate.get_ticket(number).messages if m.kind == "reply")
     assert reply.delivery == "failed" and "User unknown" in reply.delivery_error
 
@@ -357,7 +357,7 @@ def test_a_servers_text_keeps_no_address_on_the_ticket_or_in_the_audit_log(
     assert "the recipient" in failed.last_error
     returned = OutboxItem.get(OutboxItem.recipient == "c1@example.pl")
     dovecot.append(mailbox, postfix_report(returned.mail_id, "failed", "c1@example.pl"))
-    gate.fetch(gate.mail_source("Support"), lambda _line: None)
+    MailChannel(gate).fetch(gate.mail_source("Support"), lambda _line: None)
     for number in (first, second):
         reply = next(m for m in gate.get_ticket(number).messages if m.kind == "reply")
         assert reply.delivery == "failed" and "@" not in reply.delivery_error

@@ -11,7 +11,7 @@ import peewee
 import pytest
 
 from access import Gate, InvalidInput
-from access.mail.desk import FIRST_FETCH_MOST
+from mail.channel import FIRST_FETCH_MOST, MailChannel, reading
 from settings.config import ConfigError, load_config
 from store.models import QuarantinedMail, Ticket
 from tests.cli.test_mail_cli import ServeProcess, run
@@ -80,16 +80,16 @@ def test_a_message_over_the_limit_is_quarantined_by_its_size_without_its_body(
 ) -> None:
     dovecot.append(mailbox, large_mail("Too large", 40))
     dovecot.append(mailbox, customer_mail("small", subject="Small"))
-    gate.message_limit = 20 * 1024
+    mail = MailChannel(gate, reading(message_limit=20 * 1024))
     lines: list[str] = []
-    assert gate.fetch(gate.mail_source("Support"), lines.append) == 2
+    assert mail.fetch(gate.mail_source("Support"), lines.append) == 2
     assert "quarantined" in lines[0] and "over the limit of" in lines[0]
     assert ": new #" in lines[1]
     (held,) = QuarantinedMail.select()
     assert not held.complete and b"Subject: Too large" in bytes(held.raw_mail)
     assert b"big body line" not in bytes(held.raw_mail) and len(bytes(held.raw_mail)) < 2000
     with pytest.raises(InvalidInput, match="only its header was kept"):
-        gate.retry_quarantined(held.id)
+        mail.retry_quarantined(held.id)
     assert Ticket.get().subject == "Small"
 
 

@@ -10,7 +10,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from access import Gate
-from access.mail.parse import ParsedMail, UnreadableMail, parse_mail
+from mail.channel import MailChannel
+from mail.parse import ParsedMail, UnreadableMail, parse_mail
 from store.models import QuarantinedMail, Ticket
 from tests.hostile_mail import hostile_mail
 from tests.mail_support import mail_helpdesk
@@ -40,8 +41,10 @@ def test_intake_files_or_quarantines_every_message(db: peewee.Database, batch: l
     source = gate.mail_source("Support")
     tickets_before = Ticket.select().count()
     held_before = QuarantinedMail.select().count()
-    outcomes = [gate.take_mail(source, raw, "fuzz").outcome for raw in batch]
-    counts = gate.import_messages(source, iter(("fuzz", raw) for raw in batch), lambda _: None)
+    outcomes = [MailChannel(gate).take_mail(source, raw, "fuzz").outcome for raw in batch]
+    counts = MailChannel(gate).import_messages(
+        source, iter(("fuzz", raw) for raw in batch), lambda _: None
+    )
     assert set(outcomes) <= FILED | NOT_FILED and set(counts) <= FILED | NOT_FILED
     new = outcomes.count("new") + outcomes.count("follow-up") + counts.get("new", 0)
     new += counts.get("follow-up", 0)

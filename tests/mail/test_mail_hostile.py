@@ -8,8 +8,9 @@ import peewee
 import pytest
 
 from access import Gate
-from access.mail.intake import FILING_TRIES
-from access.mail.parse import parse_mail
+from access.intake import FILING_TRIES
+from mail.channel import MailChannel
+from mail.parse import parse_mail
 from store import dialect
 from store.models import MailCursor, MailFailure, Message, Person, QuarantinedMail, Ticket
 from tests.mail_servers import Dovecot
@@ -25,7 +26,7 @@ def gate(db: peewee.Database) -> Gate:
 
 
 def take(gate: Gate, raw: bytes, origin: str = "test"):
-    return gate.take_mail(gate.mail_source("Support"), raw, origin)
+    return MailChannel(gate).take_mail(gate.mail_source("Support"), raw, origin)
 
 
 def with_charset(charset: str, where: str) -> bytes:
@@ -95,7 +96,9 @@ def test_an_mbox_batch_with_a_nul_and_a_poison_message_takes_every_other_message
         ("m5", customer_mail("last", subject="Five", sender="eva@example.pl")),
     ]
     lines: list[str] = []
-    counts = gate.import_messages(gate.mail_source("Support"), iter(messages), lines.append)
+    counts = MailChannel(gate).import_messages(
+        gate.mail_source("Support"), iter(messages), lines.append
+    )
     assert counts == {"new": 4, "quarantined": 1}
     assert [line.split(": ")[2].split()[0] for line in lines] == [
         "new", "new", "quarantined", "new", "new",
@@ -190,7 +193,9 @@ def test_an_import_batch_with_a_message_whose_filing_fails_keeps_the_others(gate
     messages = [(f"m{n}", customer_mail(f"message {n}", subject=f"S{n}")) for n in range(4)]
     messages.insert(2, ("bad", customer_mail("poison", subject="Bad")))
     lines: list[str] = []
-    counts = gate.import_messages(gate.mail_source("Support"), iter(messages), lines.append)
+    counts = MailChannel(gate).import_messages(
+        gate.mail_source("Support"), iter(messages), lines.append
+    )
     assert counts == {"new": 4, "quarantined": 1}
     assert sorted(t.subject for t in Ticket.select()) == ["S0", "S1", "S2", "S3"]
     assert "Support: bad: quarantined" in lines[2]
@@ -212,10 +217,10 @@ def test_a_fetch_quarantines_a_poison_message_and_takes_the_mail_behind_it(
         dovecot.append(mailbox, raw)
     lines: list[str] = []
     source = gate.mail_source("Support")
-    assert gate.fetch(source, lines.append) == 5
+    assert MailChannel(gate).fetch(source, lines.append) == 5
     assert [line.split(": ")[2].split()[0] for line in lines] == [
         "new", "quarantined", "quarantined", "quarantined", "new",
     ]  # fmt: skip
     assert MailCursor.get().last_uid == 5
-    assert gate.fetch(source, lines.append) == 0  # nothing loops
+    assert MailChannel(gate).fetch(source, lines.append) == 0  # nothing loops
     assert QuarantinedMail.select().count() == 3

@@ -12,6 +12,7 @@ import pytest
 from textual.widgets import Static
 
 from access import Gate
+from mail.channel import MailChannel
 from store.db import connect
 from store.models import MailId, Ticket
 from tests.mail_servers import Dovecot
@@ -33,7 +34,9 @@ def test_ignored_automatic_mail_is_counted_per_source_and_shown_by_sources_mail(
 ) -> None:
     gate = mail_helpdesk(db, imap=dovecot.url(mailbox))
     gate.sources.add_source("Sales", "email", address="sales@shop.example")
-    number = gate.take_mail(gate.mail_source("Support"), customer_mail(), "test").ticket
+    number = (
+        MailChannel(gate).take_mail(gate.mail_source("Support"), customer_mail(), "test").ticket
+    )
     assert number is not None
     gate.reply(number, "Your parcel left today.")
     (ours,) = [m.mail_id for m in MailId.select().where(MailId.outgoing == True)]  # noqa: E712
@@ -73,11 +76,11 @@ def test_an_automatic_message_imported_or_retried_is_counted_too(db: peewee.Data
     gate = mail_helpdesk(db)
     source = gate.mail_source("Support")
     vacation = customer_mail("Away.", headers={"X-Autoreply": "yes"})
-    taken = gate.take_mail(source, vacation, "test")
+    taken = MailChannel(gate).take_mail(source, vacation, "test")
     assert (taken.outcome, taken.detail) == ("ignored", "auto-reply: X-Autoreply")
-    assert gate.import_messages(source, iter([("a.mbox #1", vacation)]), lambda _: None) == {
-        "ignored": 1
-    }
+    assert MailChannel(gate).import_messages(
+        source, iter([("a.mbox #1", vacation)]), lambda _: None
+    ) == {"ignored": 1}
     (account,) = Gate(db, "ada").sources.mail_accounts()
     assert (account.ignored, account.last_ignored) == (2, "auto-reply: X-Autoreply")
     assert account.ignored_text().startswith("2 (last ")
@@ -88,7 +91,7 @@ async def test_the_sources_screen_shows_the_ignored_automatic_mail(
 ) -> None:
     gate = mail_helpdesk(db)
     vacation = customer_mail("Away.", headers={"Auto-Submitted": "auto-replied"})
-    gate.take_mail(gate.mail_source("Support"), vacation, "test")
+    MailChannel(gate).take_mail(gate.mail_source("Support"), vacation, "test")
     app = build_app(Gate(connect(db_location), "ada"), refresh_seconds=3600)
     async with app.run_test(size=(80, 24)) as pilot:
         await open_sources(pilot)

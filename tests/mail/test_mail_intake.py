@@ -13,6 +13,7 @@ import pytest
 from access import Gate, NotFound, PermissionDenied
 from access.catalogue import AUDIT_VIEW, SOURCES_LIST
 from access.views import INBOX_DEFAULT
+from mail.channel import MailChannel, reading
 from store.models import (
     Message,
     OutboxItem,
@@ -32,7 +33,7 @@ def gate(db: peewee.Database) -> Gate:
 
 
 def take(gate: Gate, raw: bytes, origin: str = "test"):
-    return gate.take_mail(gate.mail_source("Support"), raw, origin)
+    return MailChannel(gate).take_mail(gate.mail_source("Support"), raw, origin)
 
 
 def outgoing_id(number: int) -> str:
@@ -213,7 +214,7 @@ def test_an_unreadable_message_is_kept_whole_in_quarantine(gate: Gate) -> None:
     assert "no sender" in held.reason
     assert bytes(QuarantinedMail.get_by_id(held.id).raw_mail) == raw
     assert gate.sources.mail_accounts()[0].quarantined == 1
-    assert gate.retry_quarantined(held.id).outcome == "quarantined"
+    assert MailChannel(gate).retry_quarantined(held.id).outcome == "quarantined"
     assert len(gate.quarantined()) == 1
 
 
@@ -222,7 +223,7 @@ def test_a_quarantined_message_readable_after_a_fix_leaves_quarantine(gate: Gate
     held = QuarantinedMail.create(
         source=source.id, origin="test", reason="an old bug", raw_mail=customer_mail()
     )
-    taken = gate.retry_quarantined(held.id)
+    taken = MailChannel(gate).retry_quarantined(held.id)
     assert taken.outcome == "new"
     assert gate.quarantined() == []
 
@@ -256,8 +257,9 @@ def test_attachments_are_kept_listed_and_saved_and_inline_images_marked(gate: Ga
     html.add_related(b"\x89PNG fake", "image", "png", cid="<logo>")
     mail.add_attachment(b"%PDF-1.4 invoice", "application", "pdf", filename="faktura-ż.pdf")
     mail.add_attachment(b"x" * 2000, "application", "octet-stream", filename="big.bin")
-    gate.attachment_limit = 1000
-    number = take(gate, mail.as_bytes()).ticket
+    small = MailChannel(gate, reading(attachment_limit=1000))
+    number = small.take_mail(gate.mail_source("Support"), mail.as_bytes(), "test").ticket
+    assert number is not None
     (message,) = gate.get_ticket(number).messages
     assert message.body == "See the invoice."
     listed = {a.filename: a for a in message.attachments}
@@ -321,7 +323,7 @@ def test_the_demo_mailbox_threads_an_answer_to_a_sent_reply(demo_db: peewee.Data
         "Thanks!", sender=ticket.requester.email, subject="Re: ...", in_reply_to=sent.mail_id
     )
     source = gate.mail_source(account.source)
-    taken = gate.take_mail(source, answer, "test")
+    taken = MailChannel(gate).take_mail(source, answer, "test")
     assert (taken.outcome, taken.ticket) == ("appended", ticket.number)
     assert Ticket.get_by_id(ticket.number).status == "open"
 
@@ -329,8 +331,8 @@ def test_the_demo_mailbox_threads_an_answer_to_a_sent_reply(demo_db: peewee.Data
 def test_an_import_in_batches_chains_every_event_and_reads_the_head_once_per_batch(
     gate: Gate, db: peewee.Database, backend: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    from access import mailboxes as desk
     from access.audit import verify_chain
-    from access.mail import desk
     from store.models import AuditEvent
 
     monkeypatch.setattr(desk, "IMPORT_BATCH", 3)
@@ -364,7 +366,7 @@ def test_an_import_in_batches_chains_every_event_and_reads_the_head_once_per_bat
     first_ticket = Ticket.select(peewee.fn.MAX(Ticket.number)).scalar() or 0
     messages[2] = messages[2].replace(b"[#1]", f"[#{first_ticket + 1}]".encode())
     numbered = iter((f"m{n}.eml", raw) for n, raw in enumerate(messages))
-    counts = gate.import_messages(gate.mail_source("Support"), numbered, report)
+    counts = MailChannel(gate).import_messages(gate.mail_source("Support"), numbered, report)
     if backend == "sqlite":
         db.connection().set_trace_callback(None)
         assert len(head_reads) == 4  # one per batch of three and one for the source between
@@ -380,7 +382,7 @@ def test_an_import_in_batches_chains_every_event_and_reads_the_head_once_per_bat
 
 
 def test_an_import_batch_ends_at_its_count_or_its_bytes() -> None:
-    from access.mail.desk import import_batches
+    from access.mailboxes import import_batches
 
     sizes = [10, 10, 10, 50, 70, 10, 10, 10, 10]
     messages = [(f"m{n}", b"x" * size) for n, size in enumerate(sizes)]
@@ -399,7 +401,9 @@ def test_an_import_takes_its_messages_without_a_savepoint_each(
         for n in range(5)
     ]
     with caplog.at_level(logging.DEBUG, logger="peewee"):
-        counts = gate.import_messages(gate.mail_source("Support"), iter(messages), print)
+        counts = MailChannel(gate).import_messages(
+            gate.mail_source("Support"), iter(messages), print
+        )
     assert counts == {"new": 5}
     statements = [str(record.msg) for record in caplog.records if record.name == "peewee"]
     assert statements and not [s for s in statements if "SAVEPOINT" in s.upper()]

@@ -12,8 +12,10 @@ import peewee
 import pytest
 
 from access import Gate
+from access.floods import FloodLimit
 from access.follow_ups import follow_ups_of
-from access.mail.floods import FloodLimit
+from access.inbound import MailReading
+from mail.channel import MailChannel, reading
 from store.models import Message, OutboxItem, QuarantinedMail, Ticket
 from tests.mail_servers import Dovecot
 from tests.mail_support import SUPPORT, customer_mail, mail_helpdesk
@@ -27,8 +29,8 @@ def gate(db: peewee.Database) -> Gate:
     return mail_helpdesk(db)
 
 
-def take(gate: Gate, raw: bytes, source: str = "Support"):
-    return gate.take_mail(gate.mail_source(source), raw, "test")
+def take(gate: Gate, raw: bytes, source: str = "Support", read: MailReading | None = None):
+    return MailChannel(gate, read).take_mail(gate.mail_source(source), raw, "test")
 
 
 def last_reply_id() -> str:
@@ -254,9 +256,9 @@ def test_only_the_topmost_authentication_results_count(gate: Gate) -> None:
 
 
 def test_a_sender_past_the_flood_limit_is_quarantined_and_others_go_on(gate: Gate) -> None:
-    gate.flood_limit = FloodLimit(5, 10)
+    flood = reading(flood=FloodLimit(5, 10))
     outcomes = [
-        take(gate, customer_mail(f"spam {n}", sender="flood@spam.example")).outcome
+        take(gate, customer_mail(f"spam {n}", sender="flood@spam.example"), read=flood).outcome
         for n in range(8)
     ]
     assert outcomes == ["new"] * 5 + ["quarantined"] * 3

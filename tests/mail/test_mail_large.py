@@ -18,8 +18,9 @@ import peewee
 import pytest
 
 from access import Gate
-from access.mail import parse
-from access.mail.cut import CUT_FROM, cut_large_bodies
+from mail import parse
+from mail.channel import MailChannel, reading
+from mail.cut import CUT_FROM, cut_large_bodies
 from store.models import Attachment
 from tests.mail_support import mail_helpdesk
 
@@ -59,16 +60,18 @@ TAKE_IN_A_CHILD = textwrap.dedent(
     from pathlib import Path
     from access import Gate
     from bench.paint import resident_mb
+    from mail.channel import MailChannel, reading
     from store.db import connect
     from store.models import Attachment
 
     location, path = sys.argv[1], Path(sys.argv[2])
     db = connect(location)
     gate = Gate(db, "ada")
-    gate.message_limit = gate.attachment_limit = 2 * path.stat().st_size
+    limit = 2 * path.stat().st_size
+    mail = MailChannel(gate, reading(attachment_limit=limit, message_limit=limit))
     source = gate.mail_source("Support")
     before = resident_mb()
-    taken = gate.take_mail(source, path.read_bytes(), path.name)
+    taken = mail.take_mail(source, path.read_bytes(), path.name)
     for line in Path("/proc/self/status").read_text().splitlines():
         if line.startswith("VmHWM:"):
             peak = int(line.split()[1]) / 1024
@@ -114,8 +117,8 @@ def test_a_cut_attachment_is_stored_byte_for_byte_or_listed_over_the_limit(
     data = os.urandom(5 * 2**20 + 1)  # padded with one `=`
     raw = HEAD + attached(data) + b"--cut--\r\n"
     assert cut_large_bodies(raw) is not None
-    gate.attachment_limit = len(data) if kept else len(data) - 1
-    taken = gate.take_mail(gate.mail_source("Support"), raw, "test")
+    mail = MailChannel(gate, reading(attachment_limit=len(data) if kept else len(data) - 1))
+    taken = mail.take_mail(gate.mail_source("Support"), raw, "test")
     assert taken.outcome == "new" and taken.ticket is not None
     listed = gate.get_ticket(taken.ticket).messages[0].attachments[0]
     assert (listed.filename, listed.size, listed.kept) == ("recording.mp4", len(data), kept)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from access.mail.parse import UnreadableMail, decode_text, parse_mail
+from mail.parse import UnreadableMail, decode_text, parse_mail
 
 CORPUS = Path(__file__).parent.parent / "mail_corpus" / "mikel-mail"
 MESSAGES = sorted(p for p in CORPUS.rglob("*") if p.is_file() and p.name != "MIT-LICENSE")

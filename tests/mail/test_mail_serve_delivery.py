@@ -10,6 +10,7 @@ import time
 import peewee
 import pytest
 
+from mail.channel import MailChannel
 from store.models import OutboxItem, Ticket
 from tests.cli.test_mail_cli import ServeProcess
 from tests.mail_servers import PASSWORD, Dovecot, SilentServer, Smtp
@@ -31,7 +32,9 @@ def test_serve_sends_a_reply_as_soon_as_it_is_queued(
 ) -> None:
     """At `--interval 30`, a reply reaches the SMTP server within seconds of its commit."""
     gate = mail_helpdesk(db, imap=dovecot.url(mailbox), smtp=smtp.url)
-    number = gate.take_mail(gate.mail_source("Support"), customer_mail(), "test").ticket
+    number = (
+        MailChannel(gate).take_mail(gate.mail_source("Support"), customer_mail(), "test").ticket
+    )
     assert number is not None
     server = ServeProcess(db_location, SERVE_PASSWORD, interval=30)
     try:
@@ -59,7 +62,9 @@ def test_a_hung_smtp_server_holds_no_customer_mail_back(
     gate = mail_helpdesk(db, imap=dovecot.url(mailbox), smtp=silent.url)
     source = gate.mail_source("Support")
     for n in range(3):
-        number = gate.take_mail(source, customer_mail(f"Question {n}"), f"test {n}").ticket
+        number = (
+            MailChannel(gate).take_mail(source, customer_mail(f"Question {n}"), f"test {n}").ticket
+        )
         assert number is not None
         gate.reply(number, f"Answer {n}")
     server = ServeProcess(db_location, SERVE_PASSWORD, interval=30)

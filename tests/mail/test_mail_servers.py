@@ -6,7 +6,8 @@ import peewee
 import pytest
 
 from access import Gate
-from access.mail.transport import MailServerError
+from mail.channel import MailChannel
+from mail.transport import MailServerError
 from store.models import MailCursor, MailId, Message, OutboxItem, Ticket, utcnow
 from tests.mail_servers import Dovecot, Smtp
 from tests.mail_support import SUPPORT, customer_mail, mail_helpdesk
@@ -21,13 +22,13 @@ def gate(db: peewee.Database, dovecot: Dovecot, mailbox: str, smtp: Smtp) -> Gat
 
 def fetch(gate: Gate) -> list[str]:
     lines: list[str] = []
-    gate.fetch(gate.mail_source("Support"), lines.append)
+    MailChannel(gate).fetch(gate.mail_source("Support"), lines.append)
     return lines
 
 
 def send(gate: Gate) -> list[str]:
     lines: list[str] = []
-    gate.send(gate.mail_source("Support"), lines.append)
+    MailChannel(gate).send(gate.mail_source("Support"), lines.append)
     return lines
 
 
@@ -54,7 +55,7 @@ def test_a_fetch_killed_after_a_message_resumes_after_it(
         raise KeyboardInterrupt  # the process dies right after the first message committed
 
     with pytest.raises(KeyboardInterrupt):
-        gate.fetch(gate.mail_source("Support"), killed_after_first)
+        MailChannel(gate).fetch(gate.mail_source("Support"), killed_after_first)
     assert Ticket.select().count() == 1
     assert len(fetch(gate)) == 2
     assert sorted(t.subject for t in Ticket.select()) == ["S0", "S1", "S2"]

@@ -11,7 +11,8 @@ import pytest
 from textual.widgets import Static
 
 from access import Gate
-from access.mail.transport import MailServerError
+from mail.channel import MailChannel
+from mail.transport import MailServerError
 from screens.sources import SourcesScreen
 from screens.ticket_detail import TicketDetailScreen
 from store.db import connect
@@ -36,11 +37,11 @@ async def test_a_failed_reply_is_sent_again_with_S_on_its_ticket(
 ) -> None:
     gate = mail_helpdesk(db, smtp=smtp.url)
     source = gate.mail_source("Support")
-    number = gate.take_mail(source, customer_mail(), "test").ticket
+    number = MailChannel(gate).take_mail(source, customer_mail(), "test").ticket
     assert number is not None
     gate.reply(number, "Your parcel left yesterday.")
     smtp.recorder.refuse = "550 5.1.1 mailbox unavailable"
-    gate.send(source, lambda _line: None)
+    MailChannel(gate).send(source, lambda _line: None)
     smtp.recorder.refuse = None
 
     app = build_app(Gate(connect(db_location), "ada"), refresh_seconds=3600)
@@ -56,7 +57,7 @@ async def test_a_failed_reply_is_sent_again_with_S_on_its_ticket(
         assert OutboxItem.get().state == "queued"
         assert "[waiting to send]" in conversation(screen)
         assert screen.check_action("resend", ()) is False  # nothing failed any more
-    assert gate.send(source, lambda _line: None)[0].state == "sent"
+    assert MailChannel(gate).send(source, lambda _line: None)[0].state == "sent"
     assert len(smtp.received) == 1
 
 
@@ -70,12 +71,12 @@ async def test_a_refused_login_is_named_on_the_sources_screen_and_the_ticket(
 ) -> None:
     gate = mail_helpdesk(db, smtp=f"smtp://support@127.0.0.1:{smtp_login.port}")
     source = gate.mail_source("Support")
-    number = gate.take_mail(source, customer_mail(), "test").ticket
+    number = MailChannel(gate).take_mail(source, customer_mail(), "test").ticket
     assert number is not None
     gate.reply(number, "Your parcel left yesterday.")
     monkeypatch.setenv("TICKETTY_MAIL_PASSWORD_SUPPORT", "wrong-secret")
     with pytest.raises(MailServerError):
-        gate.send(source, lambda _line: None)
+        MailChannel(gate).send(source, lambda _line: None)
 
     app = build_app(Gate(connect(db_location), "ada"), refresh_seconds=3600)
     async with app.run_test(size=(80, 24)) as pilot:

@@ -6,7 +6,7 @@ long run of base64 lines is replaced by a token line, the parser reads the small
 attachment whose whole body was a token is decoded from the original bytes in chunks when it is
 stored. Only clean base64 is cut (the alphabet in lines, padding only at its very end, a
 multiple of four characters): its decoding is then exactly what the parser's would be. The
-parser (`access.mail.parse`) reads the message whole again when a token lands anywhere but as
+parser (`mail.parse`) reads the message whole again when a token lands anywhere but as
 an attachment's body.
 """
 

@@ -15,7 +15,6 @@ import codecs
 import functools
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from email.header import decode_header
 from email.message import EmailMessage
 from email.parser import BytesParser
@@ -25,8 +24,9 @@ from typing import Any
 
 from inscriptis import get_text
 
-from access.mail.authenticity import dmarc_failed, is_delivery_report, reported_recipients
-from access.mail.cut import CutBody, cut_large_bodies
+from access.inbound import MailPart, ParsedMail, UnreadableMail, clean_text, what_was_raised
+from mail.authenticity import dmarc_failed, is_delivery_report, reported_recipients
+from mail.cut import CutBody, cut_large_bodies
 
 FALLBACK_CHARSETS = ("windows-1250", "iso-8859-2", "windows-1252")
 _MESSAGE_ID = re.compile(r"<[^<>\s]{1,498}>")
@@ -57,7 +57,6 @@ _BRACKETED = re.compile(r"<([^<>\s@]+@[^<>\s@]+)>\s*$")
 _BARE = re.compile(r"[^\s<>\"'(),;:@]+@[^\s<>\"'(),;:@]+")
 # Only a mail system writes as MAILER-DAEMON; postmaster@ is a person (RFC 5321, 4.5.1).
 _BOUNCE_SENDERS = ("mailer-daemon@",)
-_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 _NOT_IN_ADDRESS = re.compile("[\\s\x00-\x1f\x7f-\x9f\ud800-\udfff<>]")
 
 
@@ -80,54 +79,9 @@ def _parsed_header(reading: EmailPolicy, name: str, value: str) -> Any:
 READING = _ReusingPolicy()
 
 
-class UnreadableMail(Exception):
-    """The message cannot be read at all; the text says why (kept in quarantine)."""
-
-
 class _CutBodyElsewhere(Exception):
     """A body cut out of a large message is not an attachment's whole body: the message is
     read whole instead."""
-
-
-@dataclass(frozen=True)
-class MailPart:
-    filename: str
-    content_type: str
-    data: bytes
-    inline: bool
-    # A large body still in the raw message, decoded in chunks as it is stored (`data` empty).
-    cut: CutBody | None = None
-
-    @property
-    def size(self) -> int:
-        return self.cut.size if self.cut is not None else len(self.data)
-
-
-@dataclass(frozen=True)
-class ParsedMail:
-    message_id: str
-    in_reply_to: tuple[str, ...]
-    references: tuple[str, ...]
-    sender_address: str
-    sender_name: str
-    subject: str
-    text: str
-    parts: tuple[MailPart, ...] = ()
-    # Why the message is an automatic one ("auto-reply: ...", "bounce: ..."), else "".
-    automatic: str = ""
-    is_bounce: bool = False
-    # For a bounce: the Message-IDs of the returned message, and the reason given.
-    bounced_ids: tuple[str, ...] = ()
-    bounce_reason: str = ""
-    # A delivery status report's (RFC 3464) `Action`: "failed", "delayed", "delivered",
-    # "relayed" or "expanded"; "" when the message carries no such report.
-    delivery_action: str = ""
-    recipients: tuple[str, ...] = field(default=())
-    # A delivery status report (`access.mail.authenticity`), and the recipients it names.
-    delivery_report: bool = False
-    reported_recipients: tuple[str, ...] = ()
-    # The receiving server's topmost Authentication-Results says DMARC failed.
-    dmarc_failed: bool = False
 
 
 def parse_mail(raw: bytes) -> ParsedMail:
@@ -153,14 +107,8 @@ def parse_mail(raw: bytes) -> ParsedMail:
         raise UnreadableMail(f"the message cannot be read: {what_was_raised(exc)}") from exc
 
 
-def what_was_raised(exc: BaseException) -> str:
-    """One line for a person: the exception's kind and its message, shortened, clean text."""
-    said = " ".join(str(exc).split())[:200]
-    return clean_text(type(exc).__name__ + (f": {said}" if said else ""))
-
-
 def _read(raw: bytes, cut: dict[str, CutBody] | None = None) -> ParsedMail:
-    """`raw` read; `cut`: the bodies cut out of it by token (`access.mail.cut`), each of which
+    """`raw` read; `cut`: the bodies cut out of it by token (`mail.cut`), each of which
     must be the whole body of an attachment."""
     message = BytesParser(policy=READING).parsebytes(raw)
     assert isinstance(message, EmailMessage)
@@ -197,13 +145,6 @@ def _read(raw: bytes, cut: dict[str, CutBody] | None = None) -> ParsedMail:
         reported_recipients=reported_recipients(message),
         dmarc_failed=dmarc_failed(message),
     )
-
-
-def clean_text(text: str) -> str:
-    """Text as both database backends store it alike: NUL (which PostgreSQL's text cannot hold)
-    and lone surrogates (bytes no charset read) become U+FFFD. Every string taken from mail
-    passes here; other controls stay, for the screens to show as placeholders."""
-    return _UNSTORABLE.sub("\ufffd", text)
 
 
 def valid_address(address: str) -> str:

@@ -24,14 +24,14 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from access.errors import InvalidInput
-from access.mail.accounts import SecretMissing, ServerUrl
-from access.mail.transport import MailServerError, idle, imap_folder, offers_idle
+from access.mail_accounts import SecretMissing, ServerUrl
+from mail.transport import MailServerError, idle, imap_folder, offers_idle
 from store.changes import signal_for
 from store.db import DatabaseError
 from store.models import Source, database_proxy
 
 if TYPE_CHECKING:
-    from access import Gate
+    from mail.channel import MailChannel
     from store.changes import ChangeSignal
 
 Report = Callable[[str], None]
@@ -107,9 +107,9 @@ class ReplySender:
     anything but `stop` did."""
 
     def __init__(
-        self, gate: Gate, interval: float, report: Report, on_failure: Callable[[], None]
+        self, channel: MailChannel, interval: float, report: Report, on_failure: Callable[[], None]
     ) -> None:
-        self.gate = gate
+        self.channel = channel
         self.interval = interval
         self.report = report
         self.failure: BaseException | None = None
@@ -155,30 +155,31 @@ class ReplySender:
 
     def _pass(self) -> None:
         now = time.monotonic()
-        for source in self.gate.open_mail_sources():
+        for source in self.channel.gate.open_mail_sources():
             if self._stopping.is_set():
                 return
             if self._resting.get(source.name, 0) > now:
                 continue
             try:
-                self.gate.send(source, self.report)
+                self.channel.send(source, self.report)
             except (MailServerError, SecretMissing, DatabaseError) as exc:
                 self.report(f"{source.name}: {exc}; sending again in {self.interval:g} s")
                 self._resting[source.name] = time.monotonic() + self.interval
 
 
 class MailService:
-    """The loop of `ticketty serve` over `gate` (a person holding `sources.edit`)."""
+    """The loop of `ticketty serve` over `channel` (as a person holding `sources.edit`)."""
 
-    def __init__(self, gate: Gate, interval: float, report: Report) -> None:
-        self.gate = gate
+    def __init__(self, channel: MailChannel, interval: float, report: Report) -> None:
+        self.channel = channel
+        self.gate = channel.gate
         self.interval = interval
         self.report = report
         self.watchers: dict[tuple[str, ServerUrl], IdleWatcher] = {}
         self._retired: list[IdleWatcher] = []
         self._woken: queue.SimpleQueue[str] = queue.SimpleQueue()
         self._wake_read, self._wake_write = socket.socketpair()
-        self.sender = ReplySender(gate, interval, report, lambda: self._wake(""))
+        self.sender = ReplySender(channel, interval, report, lambda: self._wake(""))
 
     def run(self, stop: socket.socket) -> None:
         """Until `stop` is readable (the signal handler writes to it); raises what ended the
@@ -212,7 +213,7 @@ class MailService:
 
     def _fetch(self, source: Source) -> None:
         try:
-            self.gate.fetch(source, self.report)
+            self.channel.fetch(source, self.report)
         except (MailServerError, SecretMissing, InvalidInput) as exc:
             self.report(f"{source.name}: {exc}")
 

@@ -8,6 +8,7 @@ from typing import NamedTuple
 
 import peewee
 
+from access.vocabulary import CUSTOMER
 from store.models import Message, Person, utcnow
 from store.prepared import PreparedSelect
 
@@ -40,7 +41,7 @@ def flood_reason(address: str, limit: FloodLimit) -> str:
         .where(
             (Message.author == found[0])
             & (Message.created_at >= since)
-            & (Message.kind == "customer")
+            & (Message.kind == CUSTOMER)
         )
         .limit(limit.messages)
         .count()

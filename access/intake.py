@@ -10,38 +10,62 @@ When the receiving server says DMARC failed, the From is not believed: the messa
 ticket marked "sender not verified" instead of joining anyone's conversation.
 
 Automatic mail never makes a ticket; a delivery report naming a reply of ours and the address it
-went to marks that reply failed (`access.mail.authenticity` says what counts as proof). Mail is
+went to marks that reply failed (`mail.authenticity` says what counts as proof). Mail is
 Ticketty's own only when it carries a Message-ID Ticketty sent from that address. Past a
 sender's flood limit, and for a delivery report naming nothing of ours, the message is held in
 quarantine; so is a message that cannot be read. Nothing from outside is dropped unseen. Each
 message is one transaction, together with the IMAP cursor that moved past it.
 
-The parser (`email`, inscriptis and lxml) is imported by the calls that parse: the gate carries
-this intake, and the app and the command line start without loading it.
+The gate reads no mail: each call is handed the channel's reader and the config's limits
+(`MailReading`), and fetching, files and the parser are the mail channel's (`mail/`).
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, NamedTuple
+from typing import NamedTuple
 
 import peewee
 
-from access import scope
+from access import outbox, scope
+from access.audit_actions import (
+    MAIL_BOUNCE,
+    MAIL_DELAYED,
+    MAIL_DISCARD,
+    MAIL_QUARANTINE,
+    MAIL_RELEASE,
+    TICKET_CREATE,
+)
 from access.catalogue import SOURCES_EDIT, TICKETS_VIEW_CONTACT
 from access.errors import InvalidInput, NotFound
-from access.follow_ups import follow_ups_of, start_follow_up
+from access.filing import (
+    MAX_BODY,
+    customer_wrote,
+    file_ticket,
+    follow_up_by_customer,
+    new_message,
+    reopened_by_customer,
+)
+from access.floods import FloodLimit, flood_reason
 from access.gate import GateBase
+from access.inbound import MailReading, ParsedMail, UnreadableMail, clean_text, what_was_raised
 from access.lookup import source_named
-from access.mail import outbox
-from access.mail.floods import PERSON_BY_ADDRESS, FloodLimit, flood_reason
-from access.requester_messages import FINAL_STATUS, reopen_for_requester
+from access.mail_threads import (
+    answered_ticket,
+    bounced_reply,
+    continued,
+    own_addresses,
+    sent_by_ticketty,
+    taken_before,
+)
+from access.requester_messages import FINAL_STATUS
+from access.requesters import requester_by_address
 from access.sources import require_on_source
-from access.tickets import MAX_BODY, MAX_SUBJECT
+from access.vocabulary import DELAYED, FAILED, MAX_SUBJECT, SENT
 from store.dialect import write_in_chunks
+from store.errors import TickettyError
 from store.models import (
     Attachment,
     MailAccount,
@@ -50,31 +74,16 @@ from store.models import (
     MailId,
     Message,
     OutboxItem,
-    Person,
     QuarantinedMail,
     Source,
     Ticket,
     utcnow,
 )
-from store.prepared import PreparedInsert, PreparedSelect
+from store.prepared import PreparedInsert
 from store.rows import tuple_rows
 
-if TYPE_CHECKING:
-    from access.mail.parse import ParsedMail
-
-DEFAULT_ATTACHMENT_LIMIT = 25 * 2**20
-# A larger message is quarantined by its size, unread: Python's parser holds several copies.
-DEFAULT_MESSAGE_LIMIT = 50 * 2**20
 # A message whose filing failed this often is quarantined.
 FILING_TRIES = 2
-_TAG = re.compile(r"\[#([0-9]{1,18})\]")
-_SEEN = PreparedSelect(
-    lambda source, mail_id: MailId.select(MailId.id).where(
-        (MailId.source == source) & (MailId.mail_id == mail_id)
-    )
-)
-_NEW_TICKET = PreparedInsert(Ticket, ("subject", "source", "requester", "created_at", "updated_at"))
-_NEW_MESSAGE = PreparedInsert(Message, ("ticket", "kind", "author", "body"))
 _NEW_MAIL_ID = PreparedInsert(MailId, ("mail_id", "source", "ticket", "message"))
 _NEW_ATTACHMENT = PreparedInsert(
     Attachment, ("message", "filename", "content_type", "size", "inline", "kept", "data")
@@ -107,7 +116,7 @@ class Taken(NamedTuple):
         return f"{text} {self.detail}".rstrip()
 
 
-class HeldBack(Exception):
+class HeldBack(TickettyError):
     """The rulebook keeps this message in quarantine; the text says why. Raised before the
     message wrote anything."""
 
@@ -134,6 +143,7 @@ class _Remembered:
     whether it holds senders to the flood limit."""
 
     own_addresses: set[str]
+    reading: MailReading
     flood: FloodLimit | None
     within: peewee.ColumnBase = field(default_factory=lambda: scope.TRUE)
     requesters: dict[str, int] = field(default_factory=dict)
@@ -143,21 +153,21 @@ class MailIntake(GateBase):
     """Takes messages in for the e-mail sources; the person running it needs `sources.edit`
     on a scope that covers the source."""
 
-    attachment_limit = DEFAULT_ATTACHMENT_LIMIT
-    flood_limit = FloodLimit()
-    message_limit = DEFAULT_MESSAGE_LIMIT
     _remembered: _Remembered | None = None
 
     @contextmanager
     def _remembering(
-        self, flood: FloodLimit | None = None, within: peewee.ColumnBase = scope.TRUE
+        self,
+        reading: MailReading,
+        flood: FloodLimit | None = None,
+        within: peewee.ColumnBase = scope.TRUE,
     ) -> Iterator[None]:
         """Inside one write transaction taking many messages: Ticketty's own addresses are read
         once and each requester's address is looked up once (the transaction's write lock keeps
         both as read). `flood`: the limit to hold senders to (none for files a person chose to
         import); `within`: the tickets messages may thread onto (a scope). Leave it with the
         transaction."""
-        self._remembered = _Remembered(_own_addresses(), flood, within)
+        self._remembered = _Remembered(own_addresses(), reading, flood, within)
         try:
             yield
         finally:
@@ -175,18 +185,25 @@ class MailIntake(GateBase):
         return source
 
     def take_mail(
-        self, source: Source, raw: bytes | Oversized, origin: str, cursor: CursorStep | None = None
+        self,
+        source: Source,
+        raw: bytes | Oversized,
+        origin: str,
+        reading: MailReading,
+        cursor: CursorStep | None = None,
     ) -> Taken:
         """One message from the mail server in its own transaction, with the IMAP cursor step
-        that took it; senders are held to the flood limit (`_take_one`)."""
+        that took it, read by `reading`; senders are held to its flood limit (`_take_one`)."""
         require_on_source(self, SOURCES_EDIT, source)
-        return self._as_seen([self._take_one(source, raw, origin, cursor, self.flood_limit)])[0]
+        taken = self._take_one(source, raw, origin, reading, cursor, reading.flood)
+        return self._as_seen([taken])[0]
 
     def _take_one(
         self,
         source: Source,
         raw: bytes | Oversized,
         origin: str,
+        reading: MailReading,
         cursor: CursorStep | None,
         flood: FloodLimit | None,
         within: peewee.ColumnBase = scope.TRUE,
@@ -201,14 +218,14 @@ class MailIntake(GateBase):
         (the database itself) is raised."""
         from hashlib import sha256
 
-        if isinstance(raw, Oversized) or len(raw) > self.message_limit:
+        if isinstance(raw, Oversized) or len(raw) > reading.message_limit:
             with self._writing():
-                return self._take_in_transaction(source, raw, origin, cursor)
+                return self._take_in_transaction(source, raw, origin, reading, cursor)
         digest = ""
         for _ in range(FILING_TRIES):
             try:
-                with self._writing(), self._remembering(flood, within):
-                    taken = self._take_in_transaction(source, raw, origin, cursor)
+                with self._writing(), self._remembering(reading, flood, within):
+                    taken = self._take_in_transaction(source, raw, origin, reading, cursor)
                     if digest:
                         _forget_failures(source, digest)
                     return taken
@@ -225,21 +242,26 @@ class MailIntake(GateBase):
         return taken
 
     def _take_in_transaction(
-        self, source: Source, raw: bytes | Oversized, origin: str, cursor: CursorStep | None = None
+        self,
+        source: Source,
+        raw: bytes | Oversized,
+        origin: str,
+        reading: MailReading,
+        cursor: CursorStep | None = None,
     ) -> Taken:
         """One message, inside the caller's write transaction and without a savepoint of its
         own: FTS5 writes its pending index out as a new segment at every savepoint, so a
         savepoint per message made a segment per message, and merging those grew dearer as
         the index grew (bench/NOTES.md)."""
-        from access.mail.parse import UnreadableMail, parse_mail
-
+        limit = reading.message_limit
         if isinstance(raw, Oversized):
-            taken = self._quarantine(source, raw.header, origin, self._too_large(raw.size), False)
-        elif len(raw) > self.message_limit:
-            taken = self._quarantine(source, raw, origin, self._too_large(len(raw)))
+            too_large = _too_large(raw.size, limit)
+            taken = self._quarantine(source, raw.header, origin, too_large, False)
+        elif len(raw) > limit:
+            taken = self._quarantine(source, raw, origin, _too_large(len(raw), limit))
         else:
             try:
-                parsed = parse_mail(raw)
+                parsed = reading.read(raw)
                 taken = _count_ignored(source, self._file(source, parsed))
             except (UnreadableMail, HeldBack) as exc:
                 taken = self._quarantine(source, raw, origin, str(exc))
@@ -252,13 +274,11 @@ class MailIntake(GateBase):
         source): the folder is read from after `step` on."""
         _advance(source, step)
 
-    def retry_quarantined(self, quarantine_id: int) -> Taken:
-        """Take a quarantined message in again (after a fix); it leaves quarantine unless it
-        fails again, then keeps its place with the new reason."""
-        from access.mail.parse import UnreadableMail, parse_mail
-
+    def retry_quarantined(self, quarantine_id: int, reading: MailReading) -> Taken:
+        """Take a quarantined message in again (after a fix), read by `reading`; it leaves
+        quarantine unless it fails again, then keeps its place with the new reason."""
         self._require(SOURCES_EDIT)
-        with self._writing(), self._remembering():
+        with self._writing(), self._remembering(reading):
             held = _held(quarantine_id)
             source = Source.get_by_id(held.source_id)
             require_on_source(self, SOURCES_EDIT, source)
@@ -270,17 +290,17 @@ class MailIntake(GateBase):
                     "header was kept; raise message_limit_mb and take it from its mailbox again"
                 )
             raw = bytes(held.raw_mail)
-            if len(raw) > self.message_limit:
-                return Taken("quarantined", None, self._too_large(len(raw)))
+            if len(raw) > reading.message_limit:
+                return Taken("quarantined", None, _too_large(len(raw), reading.message_limit))
             try:
-                taken = _count_ignored(source, self._file(source, parse_mail(raw)))
+                taken = _count_ignored(source, self._file(source, reading.read(raw)))
             except (UnreadableMail, HeldBack) as exc:
                 QuarantinedMail.update(reason=str(exc)).where(
                     QuarantinedMail.id == held.id
                 ).execute()
                 return Taken("quarantined", None, str(exc))
             QuarantinedMail.delete().where(QuarantinedMail.id == held.id).execute()
-            self._record("mail.release", "quarantine", held.id, after=taken.outcome)
+            self._record(MAIL_RELEASE, "quarantine", held.id, after=taken.outcome)
         return self._as_seen([taken])[0]
 
     def discard_quarantined(self, quarantine_id: int) -> None:
@@ -292,7 +312,7 @@ class MailIntake(GateBase):
             require_on_source(self, SOURCES_EDIT, Source.get_by_id(held.source_id))
             QuarantinedMail.delete().where(QuarantinedMail.id == held.id).execute()
             self._record(
-                "mail.discard",
+                MAIL_DISCARD,
                 "quarantine",
                 held.id,
                 before={"origin": held.origin, "reason": held.reason},
@@ -301,14 +321,16 @@ class MailIntake(GateBase):
     # ------------------------------------------------------------------ the rulebook
 
     def _file(self, source: Source, mail: ParsedMail) -> Taken:
-        remembered = self._remembered or _Remembered(_own_addresses(), None)
-        if mail.sender_address in remembered.own_addresses and _sent_by_ticketty(mail):
+        """Inside `_remembering`: the rulebook on one message read."""
+        remembered = self._remembered
+        assert remembered is not None
+        if mail.sender_address in remembered.own_addresses and sent_by_ticketty(mail):
             return Taken("ignored", None, SENT_BY_TICKETTY)
         if mail.is_bounce:
             return self._bounce(source, mail)
         if mail.automatic:
             return Taken("ignored", None, mail.automatic)
-        if mail.message_id and _seen(source, mail.message_id):
+        if mail.message_id and taken_before(source, mail.message_id):
             return Taken("duplicate", None, f"{mail.message_id} was taken in before")
         flood = remembered.flood and flood_reason(mail.sender_address, remembered.flood)
         if flood:
@@ -318,18 +340,17 @@ class MailIntake(GateBase):
         if mail.dmarc_failed:
             number = self._new_ticket(source, mail, person_id, UNVERIFIED)
             return Taken("new", number, "sender not verified: DMARC failed", address)
-        answered = _answered_ticket(source, mail, person_id, remembered.within)
+        answered = answered_ticket(source, mail, person_id, remembered.within)
         if answered is None:
             return Taken("new", self._new_ticket(source, mail, person_id), "", address)
-        ticket = _continued(answered, source, person_id, remembered.within)
+        ticket = continued(answered, source, person_id, remembered.within)
         if ticket.source_id == source.id and ticket.status != FINAL_STATUS:
             self._append(ticket, source, mail, person_id)
             return Taken("appended", ticket.number, "", address)
-        follow_up = start_follow_up(self, ticket, by="mail", into=source.id)
-        message_id = self._message(follow_up.number, source, mail, person_id)
-        self._record(
-            "ticket.customer", "message", message_id, ticket=follow_up.number, after="by mail"
+        follow_up, message_id = follow_up_by_customer(
+            self, ticket, person_id, _body(mail), by="mail", into=source.id
         )
+        self._mail_of_message(follow_up.number, message_id, source, mail)
         return Taken("follow-up", follow_up.number, "", address, ticket.number)
 
     def _as_seen(self, taken: Iterable[Taken]) -> list[Taken]:
@@ -355,66 +376,44 @@ class MailIntake(GateBase):
         return shown
 
     def _requester(self, mail: ParsedMail) -> int:
-        """The person with this address, or a new requester (no roles: they cannot log in)."""
+        """The person with this address, or a new requester (`access.requesters`)."""
+        address = mail.sender_address
         remembered = self._remembered
-        if remembered is None:
-            return self._find_or_add_requester(mail)
-        known = remembered.requesters.get(mail.sender_address)
+        known = remembered.requesters.get(address) if remembered else None
         if known is None:
-            known = remembered.requesters[mail.sender_address] = self._find_or_add_requester(mail)
+            known = requester_by_address(self, address, mail.sender_name or address, by="mail")
+            if remembered is not None:
+                remembered.requesters[address] = known
         return known
 
-    def _find_or_add_requester(self, mail: ParsedMail) -> int:
-        found = PERSON_BY_ADDRESS.first(mail.sender_address)
-        if found is not None:
-            return int(found[0])
-        name = (mail.sender_name or mail.sender_address)[:200]
-        person = Person.create(
-            username=_free_username(mail.sender_address),
-            display_name=name,
-            email=mail.sender_address,
-        )
-        self._record("person.add", "person", person.id, after={"by": "mail", "email": person.email})
-        return person.id
-
     def _new_ticket(self, source: Source, mail: ParsedMail, person_id: int, mark: str = "") -> int:
-        now = utcnow()
         subject = (mark + (mail.subject or "(no subject)"))[:MAX_SUBJECT]
-        number = _NEW_TICKET.run(
-            subject=subject,
-            source=source.id,
-            requester=person_id,
-            created_at=now,
-            updated_at=now,
-        )
-        self._message(number, source, mail, person_id)
+        number = file_ticket(subject, source.id, person_id)
+        self._mail_of_message(number, new_message(number, person_id, _body(mail)), source, mail)
         audit_after = {"subject": subject, "source": source.name, "by": "mail"}
-        self._record("ticket.create", "ticket", number, ticket=number, after=audit_after)
+        self._record(TICKET_CREATE, "ticket", number, ticket=number, after=audit_after)
         return number
 
     def _append(self, ticket: Ticket, source: Source, mail: ParsedMail, person_id: int) -> None:
-        changes: dict[peewee.Field, object] = {
-            Ticket.updated_at: utcnow(),
-            Ticket.version: Ticket.version + 1,
-        }
-        reopen_for_requester(self, ticket, changes)
+        changes = reopened_by_customer(self, ticket)
         Ticket.update(changes).where(Ticket.number == ticket.number).execute()
-        message_id = self._message(ticket.number, source, mail, person_id)
-        self._record(
-            "ticket.customer", "message", message_id, ticket=ticket.number, after="by mail"
-        )
+        body = _body(mail)
+        message_id = new_message(ticket.number, person_id, body)
+        self._mail_of_message(ticket.number, message_id, source, mail)
+        customer_wrote(self, ticket.number, message_id, body, "mail")
 
-    def _message(self, number: int, source: Source, mail: ParsedMail, person_id: int) -> int:
-        body = mail.text or "(the message has no text)"
-        if len(body) > MAX_BODY:
-            body = body[:MAX_BODY] + "\n[… the rest of the message is cut off]"
-        message_id = _NEW_MESSAGE.run(ticket=number, kind="customer", author=person_id, body=body)
+    def _mail_of_message(
+        self, number: int, message_id: int, source: Source, mail: ParsedMail
+    ) -> None:
+        """What a customer's message keeps of its mail: its Message-ID (for threading) and its
+        attachments, those over the size limit listed without their data."""
         if mail.message_id:
             _NEW_MAIL_ID.run(
                 mail_id=mail.message_id, source=source.id, ticket=number, message=message_id
             )
+        attachment_limit = self._remembered.reading.attachment_limit if self._remembered else 0
         for part in mail.parts:
-            kept = part.size <= self.attachment_limit
+            kept = part.size <= attachment_limit
             attachment_id = _NEW_ATTACHMENT.run(
                 message=message_id,
                 filename=part.filename[:500],
@@ -426,11 +425,10 @@ class MailIntake(GateBase):
             )
             if kept and part.cut is not None:
                 write_in_chunks(Attachment.data, attachment_id, part.size, part.cut.chunks())
-        return message_id
 
     def _bounce(self, source: Source, mail: ParsedMail) -> Taken:
         """A returned reply: mark its delivery failed, so the agent sees it on the ticket."""
-        item = _bounced_reply(source, mail)
+        item = bounced_reply(source, mail)
         if item is None:
             if mail.delivery_report:
                 raise HeldBack("a delivery report that names no reply Ticketty sent from here")
@@ -441,11 +439,9 @@ class MailIntake(GateBase):
             return Taken("ignored", None, f"delivery report: {mail.delivery_action}")
         returned = f"bounced: {mail.bounce_reason or mail.automatic}"
         reason = outbox.without_addresses(returned)[:500]
-        OutboxItem.update(state="failed", last_error=reason).where(
-            OutboxItem.id == item.id
-        ).execute()
+        OutboxItem.update(state=FAILED, last_error=reason).where(OutboxItem.id == item.id).execute()
         number = Message.get_by_id(item.message_id).ticket_id
-        self._record("mail.bounce", "outbox", item.id, ticket=number, after=reason)
+        self._record(MAIL_BOUNCE, "outbox", item.id, ticket=number, after=reason)
         return Taken("bounce", number, reason)
 
     def _delayed(self, item: OutboxItem, mail: ParsedMail) -> Taken:
@@ -456,26 +452,18 @@ class MailIntake(GateBase):
             mail.bounce_reason or "the receiving server is still trying"
         )[:500]
         updated = (
-            OutboxItem.update(state="delayed", last_error=reason)
-            .where((OutboxItem.id == item.id) & OutboxItem.state.in_(("sent", "delayed")))
+            OutboxItem.update(state=DELAYED, last_error=reason)
+            .where((OutboxItem.id == item.id) & OutboxItem.state.in_((SENT, DELAYED)))
             .execute()
         )
         if updated:
-            self._record("mail.delayed", "outbox", item.id, ticket=number, after=reason)
+            self._record(MAIL_DELAYED, "outbox", item.id, ticket=number, after=reason)
         return Taken("bounce", number, f"delayed: {reason}")
-
-    def _too_large(self, size: int) -> str:
-        return (
-            f"the message is {size / 2**20:,.1f} MB, over the limit of "
-            f"{self.message_limit / 2**20:,.1f} MB (message_limit_mb in the config file)"
-        )
 
     def _quarantine(
         self, source: Source, raw: bytes, origin: str, reason: str, complete: bool = True
     ) -> Taken:
         """Keep `raw` (only the header when not `complete`) with the reason why."""
-        from access.mail.parse import clean_text
-
         origin, reason = clean_text(origin)[:500], clean_text(reason)
         if not complete:
             reason += "; only its header is kept"
@@ -483,7 +471,7 @@ class MailIntake(GateBase):
             source=source.id, origin=origin, reason=reason, raw_mail=raw, complete=complete
         )
         self._record(
-            "mail.quarantine", "quarantine", held.id, after={"origin": origin, "why": reason}
+            MAIL_QUARANTINE, "quarantine", held.id, after={"origin": origin, "why": reason}
         )
         return Taken("quarantined", None, reason)
 
@@ -493,8 +481,6 @@ def _count_failure(
 ) -> tuple[int, str]:
     """Count one failed filing of the message with this digest, in a transaction of its own;
     returns how often it has failed and the reason to keep."""
-    from access.mail.parse import what_was_raised
-
     with intake._writing():
         found = MailFailure.get_or_none(
             (MailFailure.source == source.id) & (MailFailure.digest == digest)
@@ -507,6 +493,20 @@ def _count_failure(
             MailFailure.id == found.id
         ).execute()
     return failures, reason
+
+
+def _body(mail: ParsedMail) -> str:
+    body = mail.text or "(the message has no text)"
+    if len(body) > MAX_BODY:
+        body = body[:MAX_BODY] + "\n[… the rest of the message is cut off]"
+    return body
+
+
+def _too_large(size: int, limit: int) -> str:
+    return (
+        f"the message is {size / 2**20:,.1f} MB, over the limit of "
+        f"{limit / 2**20:,.1f} MB (message_limit_mb in the config file)"
+    )
 
 
 def _count_ignored(source: Source, taken: Taken) -> Taken:
@@ -527,44 +527,6 @@ def _forget_failures(source: Source, digest: str) -> None:
     ).execute()
 
 
-def _own_addresses() -> set[str]:
-    return {a.lower() for (a,) in tuple_rows(MailAccount.select(MailAccount.address))}
-
-
-def _sent_by_ticketty(mail: ParsedMail) -> bool:
-    """The message carries a Message-ID Ticketty sent from the address it comes from (a reply
-    of one source delivered to another source's mailbox, or a copy of our own mail)."""
-    if not mail.message_id:
-        return False
-    return (
-        MailId.select(MailId.id)
-        .join(MailAccount, on=(MailAccount.source == MailId.source))
-        .where(
-            (MailId.mail_id == mail.message_id)
-            & (MailId.outgoing == True)  # noqa: E712
-            & (peewee.fn.LOWER(MailAccount.address) == mail.sender_address)
-        )
-        .exists()
-    )
-
-
-def _bounced_reply(source: Source, mail: ParsedMail) -> OutboxItem | None:
-    """The reply of this source a delivery report returns: the report must name the reply's
-    Message-ID and the address it was sent to. Anything else is not a bounce of ours."""
-    if not (mail.delivery_report and mail.bounced_ids and mail.reported_recipients):
-        return None
-    item: OutboxItem | None = (
-        OutboxItem.select()
-        .where(
-            (OutboxItem.source == source.id)
-            & OutboxItem.mail_id.in_(mail.bounced_ids)
-            & peewee.fn.LOWER(OutboxItem.recipient).in_(mail.reported_recipients)
-        )
-        .first()
-    )
-    return item
-
-
 def _numbers_where(numbers: Iterable[int], predicate: peewee.ColumnBase) -> set[int]:
     """Those of the ticket `numbers` that meet `predicate` (a scope)."""
     wanted = set(numbers)
@@ -572,68 +534,6 @@ def _numbers_where(numbers: Iterable[int], predicate: peewee.ColumnBase) -> set[
         return wanted
     rows = Ticket.select(Ticket.number).where(Ticket.number.in_(sorted(wanted)) & predicate)
     return {n for (n,) in tuple_rows(rows)}
-
-
-def _seen(source: Source, message_id: str) -> bool:
-    return _SEEN.first(source.id, message_id) is not None
-
-
-def _answered_ticket(
-    source: Source, mail: ParsedMail, person_id: int, within: peewee.ColumnBase
-) -> Ticket | None:
-    """The requester's ticket this message answers: named by a Message-ID of this source's
-    conversations (ours or the customer's own earlier mail), else by a `[#123]` tag; the first
-    one named that is open in this source, else the first named at all."""
-    candidates: list[int] = []
-    ids = [*mail.in_reply_to, *reversed(mail.references)]
-    if ids:
-        rows = tuple_rows(
-            MailId.select(MailId.ticket, MailId.mail_id).where(
-                (MailId.source == source.id) & MailId.mail_id.in_(ids)
-            )
-        )
-        by_id = {message_id: ticket for ticket, message_id in rows}
-        candidates += [by_id[i] for i in ids if i in by_id]
-    candidates += [int(n) for n in _TAG.findall(mail.subject)]
-    first = None
-    for number in candidates:
-        ticket = Ticket.get_or_none(
-            (Ticket.number == number) & (Ticket.requester == person_id) & within
-        )
-        if ticket is None:
-            continue
-        if ticket.source_id == source.id and ticket.status != FINAL_STATUS:
-            return ticket
-        first = first or ticket
-    return first
-
-
-def _continued(ticket: Ticket, source: Source, person_id: int, within: peewee.ColumnBase) -> Ticket:
-    """Where the conversation of `ticket` went on: an answer to a closed ticket, or to one of
-    another source, goes onto the newest follow-up already started from it in this source (and
-    from that one's, in turn), so that two answers make one follow-up, not two."""
-    if ticket.source_id == source.id and ticket.status != FINAL_STATUS:
-        return ticket
-    walked = {ticket.number}
-    while True:
-        ups = follow_ups_of(ticket.number)
-        later = (
-            Ticket.select()
-            .where(
-                Ticket.number.in_(ups)
-                & (Ticket.source == source.id)
-                & (Ticket.requester == person_id)
-                & within
-            )
-            .order_by(Ticket.number.desc())
-            .first()
-            if ups
-            else None
-        )
-        if later is None or later.number in walked:
-            return ticket
-        walked.add(later.number)
-        ticket = later
 
 
 def _advance(source: Source, step: CursorStep) -> None:
@@ -646,25 +546,6 @@ def _advance(source: Source, step: CursorStep) -> None:
         MailCursor.create(
             source=source.id, folder=step.folder, uidvalidity=step.uidvalidity, last_uid=step.uid
         )
-
-
-def _free_username(address: str) -> str:
-    """A username in the usual shape (`access.validation`) from the address's local part,
-    numbered when taken."""
-    local = re.sub(r"[^a-z0-9._-]+", "-", address.partition("@")[0].lower()).strip("-._")
-    base = (local if local[:1].isalpha() else f"c{local}")[:28].rstrip("-._") or "customer"
-    taken = {
-        name
-        for (name,) in tuple_rows(
-            Person.select(Person.username).where(Person.username.startswith(base))
-        )
-    }
-    if base not in taken:
-        return base
-    n = 2
-    while f"{base}-{n}" in taken:
-        n += 1
-    return f"{base}-{n}"
 
 
 def _held(quarantine_id: int) -> QuarantinedMail:

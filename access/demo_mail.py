@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from access.vocabulary import NOTE, REPLY, SENT
 from store.models import (
     MailAccount,
     MailId,
@@ -52,13 +53,13 @@ def seed_mailbox(source_id: int, now: datetime) -> None:
     )
     messages = (
         Message.select(Message.id, Message.ticket, Message.kind, Message.created_at)
-        .where(Message.ticket.in_(numbers) & (Message.kind != "note"))
+        .where(Message.ticket.in_(numbers) & (Message.kind != NOTE))
         .order_by(Message.id)
     )
     ids: list[dict] = []
     outbox: list[dict] = []
     for message in messages:
-        outgoing = message.kind == "reply"
+        outgoing = message.kind == REPLY
         mail_id = f"<demo.{message.id}@{'shop.example' if outgoing else 'customer.example'}>"
         ids.append(
             {
@@ -76,7 +77,7 @@ def seed_mailbox(source_id: int, now: datetime) -> None:
                     "source": source_id,
                     "mail_id": mail_id,
                     "recipient": emails[message.ticket_id],
-                    "state": "sent",
+                    "state": SENT,
                     "attempts": 1,
                     "next_try_at": message.created_at,
                     "sent_at": message.created_at,

@@ -1,6 +1,7 @@
-"""Replies out: queued in the reply's own transaction, delivered later, marked after the server
-accepted them. A crash between the server's OK and the mark sends the same message again, with
-the same Message-ID, so the customer's client shows it once.
+"""Replies out, the gate's part: queued in the reply's own transaction, claimed by a sender,
+marked after the server accepted them (the wire is the mail channel's, `mail.channel`). A
+crash between the server's OK and the mark sends the same message again, with the same
+Message-ID, so the customer's client shows it once.
 
 Several senders may run at once (`serve` and a `mail send`, two hosts): a sender first claims a
 reply (`claim`: its name and a lease, in a short transaction of its own that only one sender
@@ -9,9 +10,7 @@ a claim that runs out after `LEASE`, and the reply is taken again."""
 
 from __future__ import annotations
 
-import os
 import re
-import socket
 import uuid
 from datetime import timedelta
 from typing import NamedTuple
@@ -19,6 +18,7 @@ from typing import NamedTuple
 import peewee
 
 from access.views import ReplyRoute
+from access.vocabulary import FAILED, QUEUED, SENT
 from store import dialect
 from store.models import (
     MailAccount,
@@ -31,32 +31,13 @@ from store.models import (
     database_proxy,
     utcnow,
 )
+from store.rows import tuple_rows
 
 MAX_ATTEMPTS = 8
 _FIRST_RETRY = timedelta(seconds=30)
 _LAST_RETRY = timedelta(hours=2)
 # Longer than one reply's hand-over to SMTP can take (each SMTP step has its own timeout).
 LEASE = timedelta(minutes=5)
-
-
-class PermanentFailure(Exception):
-    """The server refused for good (a 5xx answer, a bad address): do not try again."""
-
-
-class TemporaryFailure(Exception):
-    """The server refused this reply for now (a 4xx answer to it); a later try may work."""
-
-
-class ServerProblem(Exception):
-    """The SMTP server could not be used at all: not reachable, no answer, login or TLS
-    refused, no server or password set. Nothing is wrong with the replies: they wait for it,
-    and no try is counted against them. `what` happened ("SMTP login refused") and the
-    server's or the network's `detail`; neither names the account's user nor its password."""
-
-    def __init__(self, what: str, detail: str) -> None:
-        super().__init__(f"{what}: {detail}")
-        self.what = what
-        self.detail = detail
 
 
 class Delivery(NamedTuple):
@@ -80,9 +61,9 @@ def failed_reply(number: int, message_id: int) -> OutboxItem:
     )
     if item is None:
         raise NotFound(f"#{number} has no reply {message_id} sent by mail")
-    if item.state == "queued":
+    if item.state == QUEUED:
         raise NoChange(f"reply {message_id} of #{number} is already waiting to send")
-    if item.state != "failed":
+    if item.state != FAILED:
         raise InvalidInput(
             f"reply {message_id} of #{number} is {item.state}; only a failed one is sent again"
         )
@@ -93,7 +74,7 @@ def queue_again(item: OutboxItem) -> None:
     """A failed reply queued anew, due now, its tries forgotten; the same Message-ID, so the
     customer's client shows it once should the first copy arrive after all."""
     OutboxItem.update(
-        state="queued", attempts=0, next_try_at=utcnow(), last_error="", sent_at=None, **UNCLAIMED
+        state=QUEUED, attempts=0, next_try_at=utcnow(), last_error="", sent_at=None, **UNCLAIMED
     ).where(OutboxItem.id == item.id).execute()
 
 
@@ -133,41 +114,36 @@ def outgoing(ticket: Ticket) -> Outgoing:
     return Outgoing(account, source, requester, unsent)
 
 
-def queue_reply(ticket: Ticket, message: Message) -> str:
-    """Queue `message` (a reply) for the requester when its source is a connected mailbox;
-    else say why it is not sent. Call inside the reply's transaction."""
+def queue_reply(ticket: Ticket, message_id: int) -> str:
+    """Queue message `message_id` (a reply) for the requester when its source is a connected
+    mailbox; else say why it is not sent. Call inside the reply's transaction."""
     way = outgoing(ticket)
     account, requester = way.account, way.requester
     if account is None or way.unsent:
         return way.unsent
     domain = account.address.rpartition("@")[2] or "ticketty.invalid"
-    message_id = f"<{uuid.uuid4().hex}.{ticket.number}@{domain}>"
+    mail_id = f"<{uuid.uuid4().hex}.{ticket.number}@{domain}>"
     OutboxItem.create(
-        message=message.id,
+        message=message_id,
         source=ticket.source_id,
-        mail_id=message_id,
+        mail_id=mail_id,
         recipient=requester.email,
     )
     MailId.create(
-        mail_id=message_id,
+        mail_id=mail_id,
         source=ticket.source_id,
         ticket=ticket.number,
-        message=message.id,
+        message=message_id,
         outgoing=True,
     )
     return ""
-
-
-def sender_name() -> str:
-    """A name for one sending pass, unique across hosts and processes."""
-    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
 def _claimable(source_id: int) -> peewee.Expression:
     now = utcnow()
     return (
         (OutboxItem.source == source_id)
-        & (OutboxItem.state == "queued")
+        & (OutboxItem.state == QUEUED)
         & (OutboxItem.next_try_at <= now)
         & (OutboxItem.claimed_until.is_null() | (OutboxItem.claimed_until < now))
     )
@@ -228,12 +204,13 @@ def without_addresses(text: str) -> str:
     return _ADDRESS.sub("the recipient", text)
 
 
-def outcome_of_failure(item: OutboxItem, error: Exception) -> dict:
-    """The columns to write after a failed try: retry later, or failed for good."""
+def outcome_of_failure(item: OutboxItem, error: str, permanent: bool) -> dict:
+    """The columns to write after a failed try (`permanent`: the server refused for good):
+    retry later, or failed for good."""
     attempts = item.attempts + 1
-    reason = without_addresses(str(error))[:500] or type(error).__name__
-    if isinstance(error, PermanentFailure) or attempts >= MAX_ATTEMPTS:
-        return {"state": "failed", "attempts": attempts, "last_error": reason, **UNCLAIMED}
+    reason = without_addresses(error)[:500]
+    if permanent or attempts >= MAX_ATTEMPTS:
+        return {"state": FAILED, "attempts": attempts, "last_error": reason, **UNCLAIMED}
     return {
         "attempts": attempts,
         "last_error": reason,
@@ -244,9 +221,47 @@ def outcome_of_failure(item: OutboxItem, error: Exception) -> dict:
 
 def outcome_of_success(item: OutboxItem) -> dict:
     return {
-        "state": "sent",
+        "state": SENT,
         "attempts": item.attempts + 1,
         "sent_at": utcnow(),
         "last_error": "",
         **UNCLAIMED,
     }
+
+
+class ReplyToSend(NamedTuple):
+    """A claimed reply as the mail channel composes it: from the source's address, to the
+    requester, threaded on the ticket's earlier Message-IDs (`thread`: each with whether it
+    was ours), tagged with the ticket's number."""
+
+    item: OutboxItem
+    source_name: str
+    from_address: str
+    requester_name: str
+    ticket: int
+    subject: str
+    body: str
+    thread: list[tuple[str, bool]]
+
+
+def reply_to_send(item: OutboxItem) -> ReplyToSend:
+    message = Message.get_by_id(item.message_id)
+    ticket = Ticket.get_by_id(message.ticket_id)
+    account = MailAccount.get(MailAccount.source == item.source_id)
+    source = Source.get_by_id(item.source_id)
+    requester = Person.get_by_id(ticket.requester_id)
+    thread = tuple_rows(
+        MailId.select(MailId.mail_id, MailId.outgoing)
+        .where((MailId.ticket == ticket.number) & (MailId.mail_id != item.mail_id))
+        .order_by(MailId.id)
+    )
+    return ReplyToSend(
+        item,
+        source.name,
+        account.address,
+        requester.display_name,
+        ticket.number,
+        ticket.subject,
+        message.body,
+        [(i, bool(o)) for i, o in thread],
+    )

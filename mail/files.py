@@ -9,7 +9,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from access.errors import InvalidInput
-from access.mail.intake import DEFAULT_MESSAGE_LIMIT, Oversized
+from access.inbound import DEFAULT_MESSAGE_LIMIT
+from access.intake import Oversized
 
 _CHUNK = 1 << 20
 _HEADER_MOST = 256 * 1024

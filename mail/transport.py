@@ -12,17 +12,18 @@ from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from email.message import EmailMessage
 
-from access.mail.accounts import ServerUrl
-from access.mail.outbox import PermanentFailure, ServerProblem, TemporaryFailure
+from access.mail_accounts import ServerUrl
+from mail.outbox import PermanentFailure, ServerProblem, TemporaryFailure
+from store.errors import TickettyError
 
 TIMEOUT = 30
 
 
-class MailServerError(Exception):
+class MailServerError(TickettyError):
     """The mail server could not be reached or refused us; the text is for a person."""
 
 
-class UnreadableCaFile(Exception):
+class UnreadableCaFile(TickettyError):
     """The account's CA file cannot be loaded (moved, unreadable, no certificate in it)."""
 
 

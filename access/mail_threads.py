@@ -1,0 +1,122 @@
+"""Which ticket a message answers, and whether it is one of Ticketty's own: the reads of the
+intake rulebook (`access.intake`), inside its write transaction."""
+
+from __future__ import annotations
+
+import re
+
+import peewee
+
+from access.follow_ups import follow_ups_of
+from access.inbound import ParsedMail
+from access.requester_messages import FINAL_STATUS
+from store.models import MailAccount, MailId, OutboxItem, Source, Ticket
+from store.prepared import PreparedSelect
+from store.rows import tuple_rows
+
+TAG = re.compile(r"\[#([0-9]{1,18})\]")
+SEEN = PreparedSelect(
+    lambda source, mail_id: MailId.select(MailId.id).where(
+        (MailId.source == source) & (MailId.mail_id == mail_id)
+    )
+)
+
+
+def own_addresses() -> set[str]:
+    return {a.lower() for (a,) in tuple_rows(MailAccount.select(MailAccount.address))}
+
+
+def sent_by_ticketty(mail: ParsedMail) -> bool:
+    """The message carries a Message-ID Ticketty sent from the address it comes from (a reply
+    of one source delivered to another source's mailbox, or a copy of our own mail)."""
+    if not mail.message_id:
+        return False
+    return (
+        MailId.select(MailId.id)
+        .join(MailAccount, on=(MailAccount.source == MailId.source))
+        .where(
+            (MailId.mail_id == mail.message_id)
+            & (MailId.outgoing == True)  # noqa: E712
+            & (peewee.fn.LOWER(MailAccount.address) == mail.sender_address)
+        )
+        .exists()
+    )
+
+
+def bounced_reply(source: Source, mail: ParsedMail) -> OutboxItem | None:
+    """The reply of this source a delivery report returns: the report must name the reply's
+    Message-ID and the address it was sent to. Anything else is not a bounce of ours."""
+    if not (mail.delivery_report and mail.bounced_ids and mail.reported_recipients):
+        return None
+    item: OutboxItem | None = (
+        OutboxItem.select()
+        .where(
+            (OutboxItem.source == source.id)
+            & OutboxItem.mail_id.in_(mail.bounced_ids)
+            & peewee.fn.LOWER(OutboxItem.recipient).in_(mail.reported_recipients)
+        )
+        .first()
+    )
+    return item
+
+
+def taken_before(source: Source, message_id: str) -> bool:
+    return SEEN.first(source.id, message_id) is not None
+
+
+def answered_ticket(
+    source: Source, mail: ParsedMail, person_id: int, within: peewee.ColumnBase
+) -> Ticket | None:
+    """The requester's ticket this message answers: named by a Message-ID of this source's
+    conversations (ours or the customer's own earlier mail), else by a `[#123]` tag; the first
+    one named that is open in this source, else the first named at all."""
+    candidates: list[int] = []
+    ids = [*mail.in_reply_to, *reversed(mail.references)]
+    if ids:
+        rows = tuple_rows(
+            MailId.select(MailId.ticket, MailId.mail_id).where(
+                (MailId.source == source.id) & MailId.mail_id.in_(ids)
+            )
+        )
+        by_id = {message_id: ticket for ticket, message_id in rows}
+        candidates += [by_id[i] for i in ids if i in by_id]
+    candidates += [int(n) for n in TAG.findall(mail.subject)]
+    first = None
+    for number in candidates:
+        ticket = Ticket.get_or_none(
+            (Ticket.number == number) & (Ticket.requester == person_id) & within
+        )
+        if ticket is None:
+            continue
+        if ticket.source_id == source.id and ticket.status != FINAL_STATUS:
+            return ticket
+        first = first or ticket
+    return first
+
+
+def continued(ticket: Ticket, source: Source, person_id: int, within: peewee.ColumnBase) -> Ticket:
+    """Where the conversation of `ticket` went on: an answer to a closed ticket, or to one of
+    another source, goes onto the newest follow-up already started from it in this source (and
+    from that one's, in turn), so that two answers make one follow-up, not two."""
+    if ticket.source_id == source.id and ticket.status != FINAL_STATUS:
+        return ticket
+    walked = {ticket.number}
+    while True:
+        ups = follow_ups_of(ticket.number)
+        later = (
+            Ticket.select()
+            .where(
+                Ticket.number.in_(ups)
+                & (Ticket.source == source.id)
+                & (Ticket.requester == person_id)
+                & within
+            )
+            .order_by(Ticket.number.desc())
+            .first()
+            if ups
+            else None
+        )
+        if later is None or later.number in walked:
+            return ticket
+        walked.add(later.number)
+        ticket = later

@@ -1,0 +1,260 @@
+"""E-mail sources through the gate: their accounts, their IMAP cursors, taking messages in,
+the bookkeeping of delivery, quarantine. No network: the mail channel (`mail/`) fetches and
+delivers, and calls these as the person running it.
+
+Everything here needs `sources.edit` on a scope that covers the source worked on (a mailbox is
+its source's: whoever is handed a source's row still needs the right on it), or `sources.list`
+(reading the state); `ticketty serve` runs as a person holding `sources.edit`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+
+import peewee
+
+from access import audit, outbox, scope
+from access.catalogue import SOURCES_EDIT, SOURCES_LIST
+from access.errors import InvalidInput
+from access.inbound import MailReading
+from access.intake import CursorStep, MailIntake, Oversized, Taken
+from access.mail_accounts import ServerUrl, account_url, password_to_send
+from access.sources import covers_source, require_on_source
+from access.views import QuarantineView
+from store.models import (
+    MailAccount,
+    MailCursor,
+    OutboxItem,
+    QuarantinedMail,
+    Source,
+    utcnow,
+)
+from store.rows import tuple_rows
+
+Report = Callable[[str], None]
+IMPORT_BATCH = 500
+# A batch also ends at this many bytes of mail, so that messages with large attachments are
+# not held a few hundred at a time: an import's memory stays flat whatever the mail.
+IMPORT_BATCH_BYTES = 16 * 2**20
+
+
+class Mailboxes(MailIntake):
+    def open_mail_sources(self, name: str | None = None) -> list[Source]:
+        """The e-mail sources to work on: `name`, or every open one with an account."""
+        if name is not None:
+            return [self.mail_source(name)]
+        grants = self._require(SOURCES_EDIT)
+        return [
+            source
+            for source in Source.select()
+            .join(MailAccount, on=(MailAccount.source == Source.id))
+            .where((Source.kind == "email") & (Source.archived == False))  # noqa: E712
+            .order_by(Source.name)
+            if covers_source(grants, SOURCES_EDIT, source.id)
+        ]
+
+    # --------------------------------------------------------------------- intake
+
+    def fetches(self, source: Source) -> bool:
+        """Whether the source has an IMAP server to fetch from (else it is send-only)."""
+        require_on_source(self, SOURCES_EDIT, source)
+        return bool(self._account(source).imap_url)
+
+    def imap_login(self, source: Source) -> tuple[ServerUrl, str] | None:
+        """The source's IMAP server and password, or None when it has no IMAP server."""
+        require_on_source(self, SOURCES_EDIT, source)
+        account = self._account(source)
+        if not account.imap_url:
+            return None
+        return account_url(account, "imap"), password_to_send(source.name, account, "imap")
+
+    def mail_cursor(self, source: Source, folder: str, uidvalidity: int) -> int | None:
+        """The last UID taken from the source's `folder`: 0 when the folder's UIDs began anew
+        (another `uidvalidity`), None when it was never fetched."""
+        require_on_source(self, SOURCES_EDIT, source)
+        cursor = MailCursor.get_or_none(
+            (MailCursor.source == source.id) & (MailCursor.folder == folder)
+        )
+        if cursor is None:
+            return None
+        return int(cursor.last_uid) if cursor.uidvalidity == uidvalidity else 0
+
+    def start_mail_cursor(self, source: Source, start: CursorStep) -> None:
+        """A first fetch that leaves the mail already there: the folder is read from after
+        `start` on."""
+        require_on_source(self, SOURCES_EDIT, source)
+        with self._writing():
+            self._start_cursor(source, start)
+
+    def note_fetch(self, source: Source, error: str) -> None:
+        """The time of the source's last fetch, and how it failed ("" when it did not)."""
+        require_on_source(self, SOURCES_EDIT, source)
+        with self._writing():
+            MailAccount.update(last_fetch_at=utcnow(), last_error=error[:500]).where(
+                MailAccount.source == source.id
+            ).execute()
+
+    def import_messages(
+        self,
+        source: Source,
+        messages: Iterator[tuple[str, bytes | Oversized]],
+        report: Report,
+        reading: MailReading,
+    ) -> dict[str, int]:
+        """Take messages from files, read by `reading`; returns how many had each outcome.
+        They are committed in batches (`import_batches`), a batch whole or not at all: an
+        import stopped midway and run again skips what it took by Message-ID."""
+        grants = require_on_source(self, SOURCES_EDIT, source)
+        # Files come from the person: they thread only onto tickets the person may see.
+        visible = scope.visible(grants)
+        counts: dict[str, int] = {}
+        for batch in import_batches(messages, IMPORT_BATCH, IMPORT_BATCH_BYTES):
+            try:
+                taken = self._import_batch(source, batch, reading, visible)
+            except Exception:
+                # One message failed while being filed and the batch rolled back: each is
+                # taken on its own, where a failing one is tried again, then quarantined.
+                taken = [
+                    self._take_one(source, raw, origin, reading, None, None, visible)
+                    for origin, raw in batch
+                ]
+            for (origin, _raw), shown in zip(batch, self._as_seen(taken), strict=True):
+                counts[shown.outcome] = counts.get(shown.outcome, 0) + 1
+                report(take_line(source, origin, shown))
+        return counts
+
+    def _import_batch(
+        self,
+        source: Source,
+        batch: list[tuple[str, bytes | Oversized]],
+        reading: MailReading,
+        within: peewee.ColumnBase,
+    ) -> list[Taken]:
+        with (
+            self._writing(),
+            audit.chain_head_held(),
+            self._remembering(reading, within=within),
+        ):
+            return [
+                self._take_in_transaction(source, raw, origin, reading) for origin, raw in batch
+            ]
+
+    @staticmethod
+    def _account(source: Source) -> MailAccount:
+        account = MailAccount.get_or_none(MailAccount.source == source.id)
+        if account is None:
+            raise InvalidInput(f"{source.name} has no mail account; set one with sources edit")
+        return account
+
+    # ------------------------------------------------------------------- delivery
+
+    def smtp_login(self, source: Source) -> tuple[ServerUrl, str | None]:
+        """The SMTP server and the password to send it (only to the server it was set for,
+        and none when the URL names no user). `InvalidInput` without a server; `SecretMissing`
+        without the password."""
+        require_on_source(self, SOURCES_EDIT, source)
+        account = self._account(source)
+        if not account.smtp_url:
+            raise InvalidInput(f"{source.name} has no SMTP server; add one with sources edit")
+        url = account_url(account, "smtp")
+        return url, password_to_send(source.name, account, "smtp") if url.user else None
+
+    def replies_due(self, source: Source) -> bool:
+        """Whether a reply of the source waits to be sent now (one indexed read, no lock)."""
+        require_on_source(self, SOURCES_EDIT, source)
+        self._account(source)
+        return outbox.any_due(source.id)
+
+    def claim_reply(self, source: Source, sender: str) -> outbox.ReplyToSend | None:
+        """The next reply due on the source, claimed by `sender` (`outbox.claim`: never by two
+        senders), as the channel composes it; None when none is left."""
+        require_on_source(self, SOURCES_EDIT, source)
+        item = outbox.claim(source.id, sender)
+        return None if item is None else outbox.reply_to_send(item)
+
+    def release_reply(self, source: Source, item: OutboxItem, sender: str) -> None:
+        """Let `sender`'s claim on a reply go without a try (the server could not be used)."""
+        require_on_source(self, SOURCES_EDIT, source)
+        outbox.release(item, sender)
+
+    def mark_delivery(
+        self, source: Source, item: OutboxItem, error: str | None = None, permanent: bool = False
+    ) -> outbox.Delivery:
+        """The outcome of one try, with its audit event, in one transaction: sent (`error`
+        None), else to be tried again or (`permanent`, or too many tries) failed."""
+        require_on_source(self, SOURCES_EDIT, source)
+        if error is None:
+            changes = outbox.outcome_of_success(item)
+        else:
+            changes = outbox.outcome_of_failure(item, error, permanent)
+        number = item.message.ticket_id
+        state = changes.get("state", "queued")
+        with self._writing():
+            OutboxItem.update(changes).where(OutboxItem.id == item.id).execute()
+            self._record(
+                f"mail.{state}", "outbox", item.id, ticket=number, after=changes["last_error"]
+            )
+        return outbox.Delivery(item.id, number, item.recipient, state, changes["last_error"])
+
+    def note_send(self, source: Source, error: str) -> None:
+        """Why the source's SMTP server could not be used ("" once it could again)."""
+        require_on_source(self, SOURCES_EDIT, source)
+        if error or self._account(source).send_error:
+            with self._writing():
+                MailAccount.update(send_error=error[:500]).where(
+                    MailAccount.source == source.id
+                ).execute()
+
+    def delivery_line(self, source: Source, delivery: outbox.Delivery) -> str:
+        """The report of one delivery as the person may read it: the ticket's number if they
+        see it, the address with `tickets.view_contact` on it."""
+        require_on_source(self, SOURCES_EDIT, source)
+        (shown,) = self._as_seen([Taken(delivery.state, delivery.ticket, "", delivery.recipient)])
+        on = f"#{shown.ticket}" if shown.ticket else "a ticket you cannot see"
+        to = f" to {shown.address}" if shown.address else ""
+        detail = f" ({delivery.detail})" if delivery.detail else ""
+        return f"{source.name}: reply on {on}{to}: {delivery.state}{detail}"
+
+    # ----------------------------------------------------------------- quarantine
+
+    def quarantined(self, source: str | None = None) -> list[QuarantineView]:
+        """The messages in quarantine, of one source by name or of all."""
+        self._require(SOURCES_LIST)
+        rows = (
+            QuarantinedMail.select(
+                QuarantinedMail.id,
+                Source.name,
+                QuarantinedMail.origin,
+                QuarantinedMail.reason,
+                peewee.fn.LENGTH(QuarantinedMail.raw_mail),
+                QuarantinedMail.received_at,
+            )
+            .join(Source)
+            .order_by(QuarantinedMail.id)
+        )
+        if source is not None:
+            rows = rows.where(Source.name == source)
+        return [QuarantineView(*row) for row in tuple_rows(rows)]
+
+
+def import_batches(
+    messages: Iterable[tuple[str, bytes | Oversized]], most: int, most_bytes: int
+) -> Iterator[list[tuple[str, bytes | Oversized]]]:
+    """`messages` in lists of at most `most` messages and, unless one message alone is larger,
+    `most_bytes` bytes of mail (a message over the size limit counts as its header)."""
+    batch: list[tuple[str, bytes | Oversized]] = []
+    size = 0
+    for origin, raw in messages:
+        held = len(raw.header if isinstance(raw, Oversized) else raw)
+        if batch and (len(batch) == most or size + held > most_bytes):
+            yield batch
+            batch, size = [], 0
+        batch.append((origin, raw))
+        size += held
+    if batch:
+        yield batch
+
+
+def take_line(source: Source, origin: str, taken: Taken) -> str:
+    """The report of one message taken in."""
+    return f"{source.name}: {origin}: {taken.describe()}"

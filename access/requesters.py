@@ -1,0 +1,52 @@
+"""New requesters: one way to make a person of a customer's address, whether an agent named
+them on a new ticket (the app, the command line) or their mail came in. A requester holds no
+role: they cannot log in."""
+
+from __future__ import annotations
+
+import re
+
+from access.audit_actions import PERSON_ADD
+from access.floods import PERSON_BY_ADDRESS
+from access.gate import GateBase
+from store.models import Person
+from store.rows import tuple_rows
+
+
+def requester_by_address(gate: GateBase, address: str, name: str, by: str | None = None) -> int:
+    """The person with this e-mail address (the first, by age), or a new requester named
+    `name`; inside the caller's write transaction."""
+    found = PERSON_BY_ADDRESS.first(address.lower())
+    if found is not None:
+        return int(found[0])
+    return add_requester(gate, address, name, by)
+
+
+def add_requester(gate: GateBase, address: str, name: str, by: str | None = None) -> int:
+    """A new requester with this address and display name, and its `person.add` event
+    (`by`: the channel that brought them, when not the person acting); inside the caller's
+    write transaction."""
+    username = free_username(address)
+    person = Person.create(username=username, display_name=name[:200], email=address)
+    after = {"username": username, "display_name": person.display_name}
+    gate._record(PERSON_ADD, "person", person.id, after={**after, "by": by} if by else after)
+    return int(person.id)
+
+
+def free_username(address: str) -> str:
+    """A username in the usual shape (`access.validation`) from the address's local part,
+    numbered when taken."""
+    local = re.sub(r"[^a-z0-9._-]+", "-", address.partition("@")[0].lower()).strip("-._")
+    base = (local if local[:1].isalpha() else f"c{local}")[:28].rstrip("-._") or "customer"
+    taken = {
+        name
+        for (name,) in tuple_rows(
+            Person.select(Person.username).where(Person.username.startswith(base))
+        )
+    }
+    if base not in taken:
+        return base
+    n = 2
+    while f"{base}-{n}" in taken:
+        n += 1
+    return f"{base}-{n}"
