@@ -1,7 +1,8 @@
 """Who may see and do what: the permission catalogue, a person's grants, and the gate."""
 
 from access.audit_log import AuditLog
-from access.bulk import Assignees, BulkTickets
+from access.bulk import Assignees
+from access.change_pipeline import TicketChanges
 from access.drafts import Drafts
 from access.errors import (
     AccessError,
@@ -26,7 +27,7 @@ from access.usergroups import UsergroupAdmin
 
 class Gate(
     TicketDesk,
-    BulkTickets,
+    TicketChanges,
     Assignees,
     PeopleAdmin,
     RoleAdmin,
