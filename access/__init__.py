@@ -3,7 +3,8 @@
 import peewee
 
 from access.audit_log import AuditLog
-from access.bulk import Assignees, BulkTickets
+from access.bulk import Assignees
+from access.change_pipeline import TicketChanges
 from access.drafts import Drafts
 from access.errors import (
     AccessError,
@@ -28,7 +29,7 @@ from access.sources import SourceAdmin
 from access.usergroups import UsergroupAdmin
 
 
-class Gate(TicketMessages, TicketFiling, BulkTickets, Assignees, Mailboxes):
+class Gate(TicketMessages, TicketFiling, TicketChanges, Assignees, Mailboxes):
     """Everything one person may ask of Ticketty. Build one per person:
     `Gate(db, "ada")`; it raises `UnknownPerson` for an unknown or inactive name.
 

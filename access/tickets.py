@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import operator
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from functools import reduce
 from typing import Any, NamedTuple
 
@@ -16,23 +16,17 @@ from access.catalogue import (
     AUDIT_VIEW,
     PEOPLE_LIST,
     TICKET_PERMISSIONS,
-    TICKETS_ASSIGN,
-    TICKETS_CHANGE_GROUP,
-    TICKETS_CHANGE_STATUS,
-    TICKETS_CLOSE,
     TICKETS_DELETE,
     TICKETS_REPLY,
-    TICKETS_TAKE,
     TICKETS_VIEW,
     TICKETS_VIEW_CONTACT,
     TICKETS_VIEW_NOTES,
-    USERGROUPS_LIST,
     PermissionKey,
 )
-from access.errors import Conflict, InvalidInput, NoChange, NotFound, PermissionDenied
+from access.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from access.follow_ups import follow_up_links, without_unseen_links
 from access.gate import GateBase, conflict_if_stale
-from access.grants import Grants, read_grants
+from access.grants import Grants
 from access.outbox import outgoing
 from access.views import (
     HAND_BACK,
@@ -86,17 +80,6 @@ _SEARCH_WORD = re.compile(r"\w+", re.UNICODE)
 MAX_REQUESTERS = 500
 MAX_SEARCH_WORDS = 32
 
-# What a change that changes nothing says: the ticket is already as asked.
-ALREADY: dict[str, str] = {
-    "ticket.assign": "is already assigned to {}",
-    "ticket.take": "is already assigned to {}",
-    "ticket.move": "is already in usergroup {}",
-    "ticket.status": "is already {}",
-    "ticket.priority": "already has priority {}",
-}
-# A flag of `_change`: when true on the ticket, the change needs no permission there (the
-# assignee handing a ticket back).
-ALSO_ALLOWED = "also_allowed"
 # A reply is wrong once the ticket was settled meanwhile (see `TicketDesk.reply`).
 SETTLED = ("resolved", CLOSED)
 
@@ -112,15 +95,11 @@ def parse_number(text: str | int) -> int:
 
 
 class _Locked(NamedTuple):
-    """A ticket read for a change inside its transaction, with the values the change replaces
-    (`assignee_name`, `group_name`), whether its permission counts there (`allowed`) and the
-    answer to each further question the change asked about it (`flags`)."""
+    """A ticket read for a change inside its transaction, and whether the permission the
+    change needs counts there (`allowed`)."""
 
     ticket: Ticket
-    assignee_name: str | None
-    group_name: str | None
     allowed: bool
-    flags: Mapping[str, bool]
 
 
 class TicketDesk(GateBase):
@@ -498,41 +477,17 @@ class TicketDesk(GateBase):
         ]
         return without_unseen_links(grants, views)
 
-    def _for_change(
-        self,
-        grants: Grants,
-        number: int,
-        permission: PermissionKey,
-        flags: Mapping[str, scope.Predicate] | None = None,
-    ) -> _Locked:
+    def _for_change(self, grants: Grants, number: int, permission: PermissionKey) -> _Locked:
         """The ticket, read and locked inside the write transaction in one statement, if the
-        person sees it, with whether `permission` counts on it and each of `flags` (a condition
-        on the ticket)."""
-        asked = {"allowed": scope.may(grants, permission), **(flags or {})}
-        columns = [peewee.Case(None, [(cond, 1)], 0).alias(name) for name, cond in asked.items()]
-        query = (
-            Ticket.select(
-                Ticket,
-                Assignee.username.alias("assignee_name"),
-                Usergroup.name.alias("group_name"),
-                *columns,
-            )
-            .join(Assignee, peewee.JOIN.LEFT_OUTER, on=(Ticket.assignee == Assignee.id))
-            .switch(Ticket)
-            .join(Usergroup, peewee.JOIN.LEFT_OUTER, on=(Ticket.usergroup == Usergroup.id))
-            .where((Ticket.number == number) & scope.visible(grants))
+        person sees it, with whether `permission` counts on it."""
+        allowed = peewee.Case(None, [(scope.may(grants, permission), 1)], 0).alias("allowed")
+        query = Ticket.select(Ticket, allowed).where(
+            (Ticket.number == number) & scope.visible(grants)
         )
         ticket: Ticket | None = dialect.for_change(query).objects().first()
         if ticket is None:
             raise NotFound(f"no ticket #{number}")
-        answers = {name: bool(selected(ticket, name)) for name in asked}
-        return _Locked(
-            ticket,
-            assignee_name=selected(ticket, "assignee_name"),
-            group_name=selected(ticket, "group_name"),
-            allowed=answers.pop("allowed"),
-            flags=answers,
-        )
+        return _Locked(ticket, allowed=bool(selected(ticket, "allowed")))
 
     @staticmethod
     def _refuse(grants: Grants, number: int, permission: PermissionKey) -> PermissionDenied:
@@ -552,131 +507,6 @@ class TicketDesk(GateBase):
         if not updated:
             raise Conflict(f"ticket #{ticket.number} was changed by someone else; reload it")
         return ticket.version + 1
-
-    def _change(
-        self,
-        number: int | str,
-        permission: PermissionKey,
-        action: str,
-        expected: int | None,
-        compute: Callable[[Grants, _Locked], tuple[dict[peewee.Field, Any], Any, Any]],
-        flags: Callable[[], Mapping[str, scope.Predicate]] | None = None,
-    ) -> int:
-        """Shared shape of field changes: in one transaction, read the grants and the ticket
-        (with `flags`, more questions about it), check, compute the new values, write, audit."""
-        number = parse_number(number)
-        try:
-            with self._writing():
-                grants = self.grants()
-                locked = self._for_change(grants, number, permission, flags() if flags else None)
-                if not (locked.allowed or locked.flags.get(ALSO_ALLOWED)):
-                    raise self._refuse(grants, number, permission)
-                changes, before, after = compute(grants, locked)
-                if before == after:
-                    shown = "nobody" if after is None else after
-                    raise NoChange(f"#{number} {ALREADY[action].format(shown)}; nothing changed")
-                version = self._update(locked.ticket, expected, changes)
-                self._record(action, "ticket", number, ticket=number, before=before, after=after)
-                return version
-        except PermissionDenied as exc:
-            self._record_denied(action, "ticket", number, str(exc))
-            raise
-
-    def assign(
-        self, number: int | str, username: str | None, *, expected_version: int | None = None
-    ) -> int:
-        """Assign to `username` (None unassigns). The assignee, the person assigning included,
-        must be an active person who may reply on this ticket through their own roles or
-        supervision: assigning cannot show a ticket to someone outside its scope, nor give one
-        to someone who could not work on it. Whoever it is assigned to may hand it back (None)
-        without the right to assign."""
-        assignee: Grants | None = None
-
-        def may_work() -> dict[str, scope.Predicate]:
-            nonlocal assignee
-            if username is None:
-                return {ALSO_ALLOWED: Ticket.assignee == self.person_id}
-            assignee = read_grants(Person.username == username)
-            if assignee is None or not assignee.active:
-                assignee = None
-                return {}
-            return {"assignee_may_work": scope.may(assignee, TICKETS_REPLY)}
-
-        def compute(grants: Grants, locked: _Locked) -> tuple[dict[peewee.Field, Any], Any, Any]:
-            before = locked.assignee_name
-            if username is None:
-                return {Ticket.assignee: None}, before, None
-            # Unknown, deactivated and not allowed read the same: no way to list people here.
-            if assignee is None or not locked.flags["assignee_may_work"]:
-                number = locked.ticket.number
-                raise NotFound(f"nobody named {username!r} can work on ticket #{number}")
-            return {Ticket.assignee: assignee.person_id}, before, username
-
-        return self._change(
-            number, TICKETS_ASSIGN, "ticket.assign", expected_version, compute, may_work
-        )
-
-    def take(self, number: int | str, *, expected_version: int | None = None) -> int:
-        """Assign to oneself: with `tickets.take` on the ticket, and the right to work on it
-        (reply), as anyone assigned."""
-
-        def may_work() -> dict[str, scope.Predicate]:
-            return {"may_work": scope.may(self.grants(), TICKETS_REPLY)}
-
-        def compute(grants: Grants, locked: _Locked) -> tuple[dict[peewee.Field, Any], Any, Any]:
-            if not locked.flags["may_work"] and locked.ticket.assignee_id != grants.person_id:
-                raise self._refuse(grants, locked.ticket.number, TICKETS_REPLY)
-            return {Ticket.assignee: grants.person_id}, locked.assignee_name, grants.username
-
-        return self._change(
-            number, TICKETS_TAKE, "ticket.take", expected_version, compute, may_work
-        )
-
-    def move(
-        self, number: int | str, group: str | None, *, expected_version: int | None = None
-    ) -> int:
-        """Move to another usergroup (None: no group). The target must be a group this person
-        can see, so a move cannot probe for hidden groups."""
-
-        def compute(grants: Grants, locked: _Locked) -> tuple[dict[peewee.Field, Any], Any, Any]:
-            before = locked.group_name
-            if group is None:
-                return {Ticket.usergroup: None}, before, None
-            target = Usergroup.get_or_none(Usergroup.name == group)
-            if target is None or not (grants.holds(USERGROUPS_LIST) or target.id in grants.groups):
-                raise NotFound(f"no usergroup named {group!r}")
-            return {Ticket.usergroup: target.id}, before, target.name
-
-        return self._change(number, TICKETS_CHANGE_GROUP, "ticket.move", expected_version, compute)
-
-    def set_status(
-        self, number: int | str, status: str, *, expected_version: int | None = None
-    ) -> int:
-        """Change the status; closing needs `tickets.close`, any other status `change_status`."""
-        if status not in TICKET_STATUSES:
-            raise InvalidInput(f"unknown status {status!r}; one of {', '.join(TICKET_STATUSES)}")
-        permission = TICKETS_CLOSE if status == CLOSED else TICKETS_CHANGE_STATUS
-
-        def compute(grants: Grants, locked: _Locked) -> tuple[dict[peewee.Field, Any], Any, Any]:
-            return {Ticket.status: status}, locked.ticket.status, status
-
-        return self._change(number, permission, "ticket.status", expected_version, compute)
-
-    def close(self, number: int | str, *, expected_version: int | None = None) -> int:
-        return self.set_status(number, CLOSED, expected_version=expected_version)
-
-    def set_priority(
-        self, number: int | str, priority: str, *, expected_version: int | None = None
-    ) -> int:
-        if priority not in TICKET_PRIORITIES:
-            raise InvalidInput(f"unknown priority {priority!r}")
-
-        def compute(grants: Grants, locked: _Locked) -> tuple[dict[peewee.Field, Any], Any, Any]:
-            return {Ticket.priority: priority}, locked.ticket.priority, priority
-
-        return self._change(
-            number, TICKETS_CHANGE_STATUS, "ticket.priority", expected_version, compute
-        )
 
     def delete_ticket(self, number: int | str, *, expected_version: int | None = None) -> None:
         number = parse_number(number)

@@ -310,13 +310,26 @@ class BulkOutcome(NamedTuple):
     changed: tuple[int, ...]
     skipped: tuple[tuple[str, tuple[int, ...]], ...]  # (reason, numbers), largest first
     applied: bool
+    unchanged: tuple[int, ...] = ()  # the skipped tickets that were already as asked
 
     @classmethod
     def of(
-        cls, change: str, changed: list[int], skipped: dict[str, list[int]], *, applied: bool
+        cls,
+        change: str,
+        changed: list[int],
+        skipped: dict[str, list[int]],
+        *,
+        applied: bool,
+        unchanged: list[int] | None = None,
     ) -> BulkOutcome:
         reasons = sorted(skipped.items(), key=lambda item: (-len(item[1]), item[0]))
-        return cls(change, tuple(changed), tuple((r, tuple(n)) for r, n in reasons), applied)
+        grouped = tuple((r, tuple(n)) for r, n in reasons)
+        return cls(change, tuple(changed), grouped, applied, tuple(unchanged or ()))
+
+    @property
+    def nothing_to_do(self) -> bool:
+        """Whether every ticket skipped was already as asked: an outcome to tell, no failure."""
+        return self.skipped_count == len(self.unchanged)
 
     @property
     def skipped_count(self) -> int:

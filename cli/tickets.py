@@ -325,8 +325,9 @@ def _numbers_and_value(args: argparse.Namespace) -> tuple[list[int], str]:
 
 def _change(args: argparse.Namespace, kind: str, numbers: list[int], value: str | None) -> int:
     """One ticket without --dry-run: the gate's one-ticket action (a refusal is one line and
-    its exit code). Several, or --dry-run: the bulk change and what it did or would do; exit 1
-    when any ticket was skipped for a reason other than already being so."""
+    its exit code; a ticket already so says so and exits 0). Several, or --dry-run: what the
+    change did or would do to each; exit 1 when any ticket was skipped for a reason other than
+    already being so. Both are the gate's one change pipeline (`access.change_pipeline`)."""
     gate = open_gate(args)
     if len(numbers) == 1 and not args.dry_run:
         number = numbers[0]
@@ -357,8 +358,7 @@ def _change(args: argparse.Namespace, kind: str, numbers: list[int], value: str 
         print(f"{outcome.change}: {outcome.summary()}")
         for reason, which in outcome.skipped:
             print(f"  {reason}: {' '.join(f'#{n}' for n in which)}")
-    refused = [r for r, _ in outcome.skipped if not r.startswith("already")]
-    return EXIT_REFUSED if refused else 0
+    return 0 if outcome.nothing_to_do else EXIT_REFUSED
 
 
 def assign(args: argparse.Namespace) -> int:

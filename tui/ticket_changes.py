@@ -44,12 +44,8 @@ def skipped_lines(outcome: BulkOutcome) -> list[str]:
 
 def still_to_do(outcome: BulkOutcome) -> list[int]:
     """The skipped tickets that still need the person: all but those already as asked."""
-    return sorted(
-        number
-        for reason, numbers in outcome.skipped
-        if not reason.startswith("already")
-        for number in numbers
-    )
+    already = set(outcome.unchanged)
+    return sorted(n for _, numbers in outcome.skipped for n in numbers if n not in already)
 
 
 def preview_text(plan: BulkOutcome) -> str:
@@ -122,16 +118,17 @@ def apply_change(
         kept = still_to_do(outcome)
         if preview and kept:
             text += f" — still marked: {numbers_text(kept)}"
-        severity: SeverityLevel = "warning" if outcome.skipped else "information"
+        # Tickets already as asked are no trouble: nothing to do there is said, not warned.
+        severity: SeverityLevel = "information" if outcome.nothing_to_do else "warning"
         screen.notify(one_line(text), severity=severity, timeout=8)
         finished(outcome)
 
     def planned(plan: BulkOutcome) -> None:
         if not plan.changed:
             lines = [f"{capitalised(plan.change)}: nothing to change", *skipped_lines(plan)]
-            screen.notify(
-                "\n".join(one_line(line) for line in lines), severity="warning", timeout=8
-            )
+            severity: SeverityLevel = "information" if plan.nothing_to_do else "warning"
+            text = "\n".join(one_line(line) for line in lines)
+            screen.notify(text, severity=severity, timeout=8)
             return
         app.push_screen(ConfirmModal(preview_text(plan)), lambda yes: apply() if yes else None)
 

@@ -11,7 +11,7 @@ import pytest
 
 from access import Gate, InvalidInput, NotFound
 from access.audit import verify_chain
-from access.bulk import CHUNK
+from access.change_pipeline import CHUNK
 from store.models import AuditEvent, Person, Ticket
 from store.rows import tuple_rows
 from tests import builders as b

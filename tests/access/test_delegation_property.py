@@ -1,7 +1,9 @@
 """The delegation rule as a property: an actor with random scoped administrative roles takes a
-random administrative action through the gate; afterwards every person's rights on every ticket
-are within their rights before it plus the actor's own, and nobody who held more than the actor
-lost anything. Each example runs in a transaction rolled back at its end."""
+random administrative action, or hands tickets on (assign, take: the change pipeline), through
+the gate; afterwards every person's rights on every ticket are within their rights before it
+plus the actor's own (a ticket handed to someone is theirs to work on: see `handed_on`), and
+nobody who held more than the actor lost anything. Each example runs in a transaction rolled
+back at its end."""
 
 from __future__ import annotations
 
@@ -103,7 +105,31 @@ NEEDS = {
     "delete_group": {"usergroups.edit", "usergroups.list"},
     "archive": {"sources.edit", "sources.archived"},
     "deactivate": {"people.edit"},
+    # Handing work on, through the change pipeline as the app calls it (one ticket or several).
+    "assign": {"tickets.assign"},
+    "take": {"tickets.take", "tickets.reply"},
 }
+
+
+def tickets() -> list[int]:
+    return [number for (number,) in tuple_rows(Ticket.select(Ticket.number))]
+
+
+def assignees() -> dict[int, str | None]:
+    query = Ticket.select(Ticket.number, Person.username).join(
+        Person, peewee.JOIN.LEFT_OUTER, on=(Ticket.assignee == Person.id)
+    )
+    return dict(tuple_rows(query))
+
+
+def handed_on(before: Rights, assigned: dict[int, str | None]) -> dict[int, str]:
+    """The tickets the action gave to someone new, each to whom: only ever to someone who could
+    work on (reply to) it before. It becomes theirs, and what a person holds on their own
+    tickets (seeing them, an own-scoped role's rights) is no gain of theirs."""
+    given = {n: p for n, p in assignees().items() if p is not None and assigned.get(n) != p}
+    for number, person in given.items():
+        assert number in before[(person, "tickets.reply")], f"#{number} given to {person}"
+    return given
 
 
 def admin_role(data: st.DataObject, kind: str) -> dict:
@@ -150,6 +176,10 @@ def action(data: st.DataObject, gate: Gate, kind: str) -> Callable[[], object]:
     if kind == "delete_group":
         target = data.draw(st.none() | st.sampled_from(GROUPS))
         return lambda: gate.groups.delete_group(group, move_tickets_to=target)
+    if kind in ("assign", "take"):
+        numbers = data.draw(st.lists(st.sampled_from(tickets()), min_size=1, max_size=3))
+        assignee = None if kind == "take" else data.draw(st.none() | st.just(person))
+        return lambda: gate.apply_bulk(kind, numbers, assignee)
     if kind == "archive":
         archived = data.draw(st.booleans())
         return lambda: gate.sources.set_archived(source, archived)
@@ -177,13 +207,14 @@ def test_no_administrative_action_exceeds_the_actor(world: peewee.Database, data
         PersonRole.create(person=actor.id, role=role_id)
         gate = Gate(world, "actor")
         act = action(data, gate, kind)
-        before = rights()
+        before, assigned = rights(), assignees()
         actor_rights = {right: before[("actor", right)] for (_, right) in before}
         with contextlib.suppress(AccessError):
             act()
-        after = rights()
-        for (person, right), tickets in after.items():
-            gained = tickets - before[(person, right)] - actor_rights[right]
+        after, given = rights(), handed_on(before, assigned)
+        for (person, right), held in after.items():
+            gained = held - before[(person, right)] - actor_rights[right]
+            gained -= {number for number, to in given.items() if to == person}
             assert not gained, f"{person} gained {right} on {sorted(gained)}"
         for person in {p for (p, _) in before}:
             lost = any(before[(person, r)] - after[(person, r)] for (p, r) in before if p == person)

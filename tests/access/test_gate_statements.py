@@ -50,15 +50,39 @@ def test_an_inbox_page_reads_grants_once(
     assert len(run) <= PAGE_STATEMENTS, "\n".join(run)
 
 
+@pytest.mark.parametrize("form", ["one ticket", "as the app"])
 def test_an_assignment_reads_grants_once(
-    demo_db: peewee.Database, gate_for: Callable[[str], Gate], monkeypatch: pytest.MonkeyPatch
+    demo_db: peewee.Database,
+    gate_for: Callable[[str], Gate],
+    monkeypatch: pytest.MonkeyPatch,
+    form: str,
 ) -> None:
+    """The one-ticket call and the app's change (the pipeline with the versions it showed)
+    are one path, and cost the same."""
     gate = gate_for("sam")
     returns = next(g.id for g in gate.groups.list_groups() if g.name == "Returns")
     row = gate.list_tickets(TicketQuery(usergroups=(returns,)), limit=1)[0]
     with statements(demo_db, monkeypatch) as run:
-        gate.assign(row.number, "ola", expected_version=row.version)
+        if form == "one ticket":
+            gate.assign(row.number, "ola", expected_version=row.version)
+        else:
+            done = gate.apply_bulk(
+                "assign", [row.number], "ola", versions={row.number: row.version}
+            )
+            assert done.changed == (row.number,)
     assert gate.get_ticket(row.number).row.assignee == "ola"
+    assert len(run) <= ASSIGNMENT_STATEMENTS, "\n".join(run)
+
+
+def test_an_assignment_of_many_tickets_costs_as_much_as_one(
+    demo_db: peewee.Database, gate_for: Callable[[str], Gate], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    gate = gate_for("ada")
+    rows = [r for r in gate.list_tickets(limit=200) if r.assignee != "ola"][:50]
+    versions = {r.number: r.version for r in rows}
+    with statements(demo_db, monkeypatch) as run:
+        done = gate.apply_bulk("assign", list(versions), "ola", versions=versions)
+    assert len(done.changed) + done.skipped_count == len(rows) and done.changed
     assert len(run) <= ASSIGNMENT_STATEMENTS, "\n".join(run)
 
 

@@ -25,17 +25,6 @@ SPELLERS = {"store/words.py", "access/vocabulary.py", "access/audit_actions.py"}
 # A file (`path`) or a function or class of a file (`path::name`).
 NOT_YET_RESPELLED = {
     "access/bulk.py",
-    "access/tickets.py::ALREADY",
-    "access/tickets.py::SETTLED",
-    "access/tickets.py::TicketDesk._for_change",
-    "access/tickets.py::TicketDesk._update",
-    "access/tickets.py::TicketDesk._change",
-    "access/tickets.py::TicketDesk.assign",
-    "access/tickets.py::TicketDesk.take",
-    "access/tickets.py::TicketDesk.move",
-    "access/tickets.py::TicketDesk.set_status",
-    "access/tickets.py::TicketDesk.set_priority",
-    "access/tickets.py::TicketDesk.close",
 }
 
 # Each family of words, and the names of the columns, attributes and variables that hold one.

@@ -1,0 +1,308 @@
+"""Every change to tickets, one or many, goes through here: the change kinds of
+`access.changes` are checked, written and audited by one pipeline.
+
+A change resolves its new value once, then takes the tickets in chunks, each one transaction:
+one statement reads the chunk (locked where the database has row locks) with, per ticket, whether
+the person sees it, whether the permission counts there, its version, its current value and
+whether the new assignee may work on it; each ticket gets a verdict; one UPDATE writes those that
+change, and their audit rows (one per change, one per refusal) are one insert. A dry run stops
+after the verdicts.
+
+The one-ticket calls (`assign`, `take`, ...) are this pipeline with one number: a ticket refused,
+not found or changed meanwhile raises what it is, one already so raises `NoChange`; a change to
+many reports each reason in a `BulkOutcome` instead, "already so" among them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from contextlib import nullcontext
+from typing import Any, NamedTuple
+
+import peewee
+
+from access import audit, changes, scope
+from access.catalogue import TICKETS_REPLY, PermissionKey
+from access.changes import ChangeKind, Target
+from access.errors import Conflict, NoChange, NotFound, PermissionDenied
+from access.gate import GateBase
+from access.grants import Grants
+from access.tickets import parse_number
+from access.views import BulkOutcome
+from store import dialect
+from store.models import Person, Ticket, Usergroup, utcnow
+from store.rows import dict_rows
+
+# Tickets per transaction: short enough that other writers wait little, long enough that a
+# thousand tickets take a handful of commits.
+CHUNK = 250
+
+_Assignee = Person.alias("assignee")
+# How the audit log names a field's value: the assignee's and the group's by name.
+_SHOWN: dict[str, peewee.ColumnBase] = {
+    "assignee": _Assignee.username,
+    "usergroup": Usergroup.name,
+}
+
+# What a ticket's verdict is, when it does not change.
+NOT_FOUND = "not found"
+STALE = "changed by someone else meanwhile"
+
+
+class Verdict(NamedTuple):
+    """What the change does to one ticket: `skipped` is None when it changes, otherwise the
+    reason as a summary says it; `refused` the permission lacking when the skip is a refusal."""
+
+    number: int
+    skipped: str | None
+    version: int = 0  # after the change (or now, when skipped)
+    before: Any = None  # the value replaced, as the audit log names it
+    refused: PermissionKey | None = None
+    already: bool = False
+
+
+class Pass(NamedTuple):
+    """A whole change: its kind, its resolved value, and a verdict per ticket in order."""
+
+    kind: ChangeKind
+    target: Target
+    verdicts: list[Verdict]
+
+    def outcome(self, *, applied: bool) -> BulkOutcome:
+        changed = [v.number for v in self.verdicts if v.skipped is None]
+        skipped: dict[str, list[int]] = {}
+        for v in self.verdicts:
+            if v.skipped is not None:
+                skipped.setdefault(v.skipped, []).append(v.number)
+        unchanged = [v.number for v in self.verdicts if v.already]
+        describe = changes.describe(self.kind, self.target)
+        return BulkOutcome.of(describe, changed, skipped, applied=applied, unchanged=unchanged)
+
+
+class TicketChanges(GateBase):
+    def plan_bulk(
+        self,
+        kind: str,
+        numbers: Iterable[int],
+        value: str | None = None,
+        *,
+        versions: Mapping[int, int] | None = None,
+    ) -> BulkOutcome:
+        """The dry run: which tickets the change would alter, which it would skip and why.
+        Writes nothing."""
+        return self._pipeline(kind, numbers, value, versions or {}, apply=False).outcome(
+            applied=False
+        )
+
+    def apply_bulk(
+        self,
+        kind: str,
+        numbers: Iterable[int],
+        value: str | None = None,
+        *,
+        versions: Mapping[int, int] | None = None,
+    ) -> BulkOutcome:
+        """The change, chunk by chunk, each chunk one transaction: those of its tickets that
+        change are written by one statement, with one audit row per change or refusal. A
+        ticket already as asked is skipped as such: nothing changed there is no error."""
+        return self._pipeline(kind, numbers, value, versions or {}, apply=True).outcome(
+            applied=True
+        )
+
+    def assign(
+        self, number: int | str, username: str | None, *, expected_version: int | None = None
+    ) -> int:
+        """Assign to `username` (None unassigns). The assignee, the person assigning included,
+        must be an active person who may reply on this ticket through their own roles or
+        supervision: assigning cannot show a ticket to someone outside its scope, nor give one
+        to someone who could not work on it. Whoever it is assigned to may hand it back (None)
+        without the right to assign. Returns the ticket's new version."""
+        return self._change_one("assign", number, username, expected_version)
+
+    def take(self, number: int | str, *, expected_version: int | None = None) -> int:
+        """Assign to oneself: with `tickets.take` on the ticket, and the right to work on it
+        (reply), as anyone assigned."""
+        return self._change_one("take", number, None, expected_version)
+
+    def move(
+        self, number: int | str, group: str | None, *, expected_version: int | None = None
+    ) -> int:
+        """Move to another usergroup (None: no group). The target must be a group this person
+        can see, so a move cannot probe for hidden groups."""
+        return self._change_one("move", number, group, expected_version)
+
+    def set_status(
+        self, number: int | str, status: str, *, expected_version: int | None = None
+    ) -> int:
+        """Change the status; closing needs `tickets.close`, any other status `change_status`."""
+        return self._change_one("status", number, status, expected_version)
+
+    def close(self, number: int | str, *, expected_version: int | None = None) -> int:
+        return self._change_one("close", number, None, expected_version)
+
+    def set_priority(
+        self, number: int | str, priority: str, *, expected_version: int | None = None
+    ) -> int:
+        return self._change_one("priority", number, priority, expected_version)
+
+    # ------------------------------------------------------------------ the pipeline
+
+    def _change_one(
+        self, kind: str, number: int | str, value: str | None, expected: int | None
+    ) -> int:
+        """The pipeline with one ticket: its verdict raised as the one-ticket calls always
+        have (the refusal audited like any other), or its new version."""
+        number = parse_number(number)
+        versions = {} if expected is None else {number: expected}
+        done = self._pipeline(kind, [number], value, versions, apply=True)
+        (verdict,) = done.verdicts
+        if verdict.skipped is None:
+            return verdict.version
+        if verdict.refused is not None:
+            raise PermissionDenied(_refusal(self.grants(), verdict))
+        if verdict.already:
+            raise NoChange(changes.already_one(done.kind, done.target, number))
+        if verdict.skipped == STALE:
+            raise Conflict(f"ticket #{number} was changed by someone else; reload it and try again")
+        if verdict.skipped == NOT_FOUND:
+            raise NotFound(f"no ticket #{number}")
+        raise NotFound(f"nobody named {done.target.shown!r} can work on ticket #{number}")
+
+    def _pipeline(
+        self,
+        name: str,
+        numbers: Iterable[int],
+        value: str | None,
+        versions: Mapping[int, int],
+        *,
+        apply: bool,
+    ) -> Pass:
+        """Resolve, sort and (when `apply`) write, chunk by chunk. The new value is resolved
+        in the first chunk's transaction; bad input refuses the whole change."""
+        kind = changes.kind_for(name, value)
+        target: Target | None = None
+        verdicts: list[Verdict] = []
+        for chunk in _chunks(_unique(numbers)) or [[]]:
+            with self._writing() if apply else nullcontext():
+                grants = self.grants()
+                target = target or kind.resolve(grants, value)
+                sorted_chunk = _sort_chunk(grants, kind, target, chunk, versions, lock=apply)
+                if apply:
+                    sorted_chunk = _write_chunk(grants, kind, target, sorted_chunk)
+            verdicts += sorted_chunk
+        assert target is not None  # resolved in the first pass of the loop
+        return Pass(kind, target, verdicts)
+
+
+def _sort_chunk(
+    grants: Grants,
+    kind: ChangeKind,
+    target: Target,
+    chunk: list[int],
+    versions: Mapping[int, int],
+    *,
+    lock: bool,
+) -> list[Verdict]:
+    """A verdict per ticket of the chunk, from one statement reading them all."""
+    if not chunk:
+        return []
+    rows = {
+        row["number"]: row for row in dict_rows(_chunk_query(grants, kind, target, chunk, lock))
+    }
+    verdicts = []
+    for number in chunk:
+        row = rows.get(number)
+        if row is None:
+            verdicts.append(Verdict(number, NOT_FOUND))
+            continue
+        version = row["version"]
+        if not row["permitted"]:
+            why = f"not in your scope to {kind.verb}"
+            verdicts.append(Verdict(number, why, version, refused=kind.permission))
+        elif number in versions and versions[number] != version:
+            verdicts.append(Verdict(number, STALE, version))
+        elif row["current"] == target.value:
+            verdicts.append(Verdict(number, changes.already(kind, target), version, already=True))
+        elif not row["able"]:
+            why = changes.cannot_work(target)
+            verdicts.append(Verdict(number, why, version, refused=target.worker_refused))
+        else:
+            verdicts.append(Verdict(number, None, version, before=row["current_name"]))
+    return verdicts
+
+
+def _chunk_query(
+    grants: Grants, kind: ChangeKind, target: Target, chunk: list[int], lock: bool
+) -> peewee.ModelSelect[Ticket]:
+    """The chunk's visible tickets with what the verdicts need, in one statement."""
+    column = getattr(Ticket, kind.field)
+    permitted = scope.may(grants, kind.permission)
+    if kind.hand_back and target.value is None:  # whoever has it may hand it back
+        permitted = scope._any([permitted, Ticket.assignee == grants.person_id])
+    able: scope.Predicate = scope.FALSE if target.nobody else scope.TRUE
+    if target.worker is not None:
+        able = scope.may(target.worker, TICKETS_REPLY)
+    flags = {"permitted": permitted, "able": able}
+    query = (
+        Ticket.select(
+            Ticket.number,
+            Ticket.version,
+            column.alias("current"),
+            _SHOWN.get(kind.field, column).alias("current_name"),
+            *(peewee.Case(None, [(cond, 1)], 0).alias(name) for name, cond in flags.items()),
+        )
+        .join(_Assignee, peewee.JOIN.LEFT_OUTER, on=(Ticket.assignee == _Assignee.id))
+        .switch(Ticket)
+        .join(Usergroup, peewee.JOIN.LEFT_OUTER, on=(Ticket.usergroup == Usergroup.id))
+        .where(Ticket.number.in_(chunk) & scope.visible(grants))
+    )
+    return dialect.for_change(query) if lock else query
+
+
+def _write_chunk(
+    grants: Grants, kind: ChangeKind, target: Target, verdicts: list[Verdict]
+) -> list[Verdict]:
+    """One UPDATE for the tickets that change (read in this transaction, under the write
+    lock), then the audit rows of the chunk in one insert; the verdicts with the new
+    versions."""
+    numbers = [v.number for v in verdicts if v.skipped is None]
+    if numbers:
+        Ticket.update(
+            {
+                getattr(Ticket, kind.field): target.value,
+                Ticket.updated_at: utcnow(),
+                Ticket.version: Ticket.version + 1,
+            }
+        ).where(Ticket.number.in_(numbers)).execute()
+    events = []
+    for v in verdicts:
+        if v.skipped is None:
+            events.append(
+                audit.Event(
+                    kind.action,
+                    "ticket",
+                    v.number,
+                    ticket=v.number,
+                    before=v.before,
+                    after=target.shown,
+                )
+            )
+        elif v.refused is not None:
+            events.append(
+                audit.Event(f"denied.{kind.action}", "ticket", v.number, after=_refusal(grants, v))
+            )
+    audit.record_many(grants.person_id, events)
+    return [v._replace(version=v.version + 1) if v.skipped is None else v for v in verdicts]
+
+
+def _refusal(grants: Grants, verdict: Verdict) -> str:
+    """What a refusal says, to the person and in the audit log alike."""
+    return f"{grants.username} lacks {verdict.refused} on ticket #{verdict.number}"
+
+
+def _unique(numbers: Iterable[int]) -> list[int]:
+    return list(dict.fromkeys(int(n) for n in numbers))
+
+
+def _chunks(numbers: list[int]) -> list[list[int]]:
+    return [numbers[i : i + CHUNK] for i in range(0, len(numbers), CHUNK)]

@@ -1,0 +1,49 @@
+"""A change that finds the ticket already as asked is told as information, not as an error
+or a warning; a change that skips tickets for another reason still warns. Keys pressed at
+80x24; results checked through the gate."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from access import Gate
+from access.views import INBOX_DEFAULT
+from store.db import connect
+from tests.tui_support import demo_database, make_app, settle
+from tui.ticket_list import TicketList
+
+SMALL = (80, 24)
+
+
+@pytest.fixture
+def demo(new_location: Callable[..., str]) -> str:
+    location = new_location("demo.db")
+    demo_database(location)
+    return location
+
+
+async def test_setting_what_a_ticket_already_has_is_an_information(demo: str) -> None:
+    ada = Gate(connect(demo), "ada")
+    first = ada.list_tickets(INBOX_DEFAULT, limit=1)[0]
+    versions = ada.get_ticket(first.number).row.version
+    app = make_app(demo, "ada")
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        row = app.screen.query_one(TicketList).current_row()
+        assert row is not None and row.number == first.number
+        await pilot.press("p")
+        await settle(pilot)
+        await pilot.press(*first.priority, "enter")
+        await settle(pilot)
+        said = list(app._notifications)[-1]
+        assert "1 already" in said.message and said.severity == "information"
+        assert first.priority != "urgent"
+        await pilot.press("p")
+        await settle(pilot)
+        await pilot.press(*"urgent", "enter")
+        await settle(pilot)
+        said = list(app._notifications)[-1]
+        assert "1 changed" in said.message and said.severity == "information"
+    assert ada.get_ticket(first.number).row.version == versions + 1  # the no-op wrote nothing
