@@ -597,38 +597,40 @@ class TicketDetailScreen(TickettyScreen[None]):
     def action_note(self) -> None:
         self._write("note")
 
-    def _apply(self, kind: str, value: str | None = None) -> None:
+    @work(group="ticket-change", exit_on_error=False)
+    async def change_ticket(self, kind: str, choose: bool = False) -> None:
+        """Change this ticket as it is shown (its version): choose the value when `choose`,
+        apply (closing asks first), then read it again."""
         versions = {self.number: self.version} if self.version is not None else {}
-        apply_change(
-            self,
-            kind,
-            [self.number],
-            value,
-            versions=versions,
-            preview=False,
-            finished=lambda _: self.load(tell=False),
+        value = None
+        if choose:
+            choice = await choose_value(self, kind, [self.number])
+            if choice is None:
+                return
+            value = choice.value
+        outcome = await apply_change(
+            self, kind, [self.number], value, versions=versions, preview=False
         )
-
-    def _choose_then_apply(self, kind: str) -> None:
-        choose_value(self, kind, [self.number], lambda value: self._apply(kind, value))
+        if outcome is not None:
+            self.load(tell=False)
 
     def action_take(self) -> None:
-        self._apply("take")
+        self.change_ticket("take")
 
     def action_assign(self) -> None:
-        self._choose_then_apply("assign")
+        self.change_ticket("assign", choose=True)
 
     def action_move(self) -> None:
-        self._choose_then_apply("move")
+        self.change_ticket("move", choose=True)
 
     def action_status(self) -> None:
-        self._choose_then_apply("status")
+        self.change_ticket("status", choose=True)
 
     def action_priority(self) -> None:
-        self._choose_then_apply("priority")
+        self.change_ticket("priority", choose=True)
 
     def action_close(self) -> None:
-        self._apply("close")
+        self.change_ticket("close")
 
     def action_history(self) -> None:
         """The ticket's audit trail, oldest first."""

@@ -20,6 +20,7 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
+from textual.worker import Worker, get_current_worker
 
 from access import Gate, UnknownPerson
 from access.database import WRITE_TIMEOUT, utcnow
@@ -33,6 +34,7 @@ from tui.widgets import TextModal, key_table
 from wording.safe_text import one_line
 
 Result = TypeVar("Result")
+Answer = TypeVar("Answer")
 
 
 class Opening(NamedTuple):
@@ -95,6 +97,7 @@ class TickettyApp(App[int]):
         self.presence: PresenceKeeper | None = None  # once the app runs (it keeps a timer)
         self.gate_funnel = GateFunnel()
         self.gate_calls = self.gate_funnel.calls
+        self.waiting_on_person: set[Worker[Any]] = set()  # flows waiting for an answer
 
     def on_mount(self) -> None:
         self.set_keymap(self.config.keymap)
@@ -172,6 +175,16 @@ class TickettyApp(App[int]):
             line = one_line(self.failure_text(exc, call))
             self.notify(line, severity="error", timeout=6)
             raise GateCallFailed(exc) from exc
+
+    async def asked(self, screen: Screen[Answer]) -> Answer:
+        """In a flow: push `screen` (a question) and wait for its answer. The flow's worker
+        waits on the person meanwhile (`waiting_on_person`), not on the app's work."""
+        worker = get_current_worker()
+        self.waiting_on_person.add(worker)
+        try:
+            return await self.push_screen_wait(screen)
+        finally:
+            self.waiting_on_person.discard(worker)
 
     def failure_text(self, exc: BaseException, call: object) -> str:
         """What tells the person that `call` failed with `exc`; the traceback of an exception
