@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from textual import work
 from textual.app import ComposeResult
 from textual.screen import Screen
 from textual.widgets import Header, Static
@@ -28,7 +29,6 @@ from access.catalogue import (
 from access.presence import PresenceView
 from access.views import (
     INBOX_DEFAULT,
-    BulkOutcome,
     SourceView,
     TicketQuery,
     TicketRow,
@@ -382,41 +382,42 @@ class InboxScreen(TickettyScreen[None]):
             return [], {}, False
         return [row.number], {row.number: row.version}, False
 
-    def _change(self, kind: str, value: str | None = None) -> None:
+    @work(group="ticket-change", exit_on_error=False)
+    async def change_tickets(self, kind: str, choose: bool = False) -> None:
+        """Change the target tickets (captured once, before any picker opens): choose the
+        value when `choose`, preview a change to marked tickets, confirm, apply; then mark
+        the ones it skipped (not those already as asked), so they can be found and seen to,
+        none after a change to one ticket."""
         numbers, versions, preview = self._targets()
         if not numbers:
             return
-
-        def finished(outcome: BulkOutcome) -> None:
-            """Marks on the tickets a change to marked ones skipped (not those already as
-            asked), so they can be found and seen to; none after a change to one ticket."""
-            tickets = self.query_one(TicketList)
-            tickets.set_marks(still_to_do(outcome) if preview else ())
-            tickets.reload()
-
-        apply_change(
-            self, kind, numbers, value, versions=versions, preview=preview, finished=finished
-        )
-
-    def _choose_then_change(self, kind: str) -> None:
-        numbers, _, _ = self._targets()
-        if numbers:
-            choose_value(self, kind, numbers, lambda value: self._change(kind, value))
+        value = None
+        if choose:
+            choice = await choose_value(self, kind, numbers)
+            if choice is None:
+                return
+            value = choice.value
+        outcome = await apply_change(self, kind, numbers, value, versions=versions, preview=preview)
+        if outcome is None:
+            return
+        tickets = self.query_one(TicketList)
+        tickets.set_marks(still_to_do(outcome) if preview else ())
+        tickets.reload()
 
     def action_take(self) -> None:
-        self._change("take")
+        self.change_tickets("take")
 
     def action_assign(self) -> None:
-        self._choose_then_change("assign")
+        self.change_tickets("assign", choose=True)
 
     def action_move(self) -> None:
-        self._choose_then_change("move")
+        self.change_tickets("move", choose=True)
 
     def action_status(self) -> None:
-        self._choose_then_change("status")
+        self.change_tickets("status", choose=True)
 
     def action_priority(self) -> None:
-        self._choose_then_change("priority")
+        self.change_tickets("priority", choose=True)
 
     def action_close(self) -> None:
-        self._change("close")
+        self.change_tickets("close")

@@ -10,11 +10,11 @@ SQLite's at the next poll)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, ClassVar
 
 from rich.text import Text
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Header, OptionList, Static, Tree
@@ -22,9 +22,10 @@ from textual.widgets.option_list import Option
 from textual.widgets.tree import TreeNode
 
 from access.catalogue import CATALOGUE, PERMISSIONS, ROLES_EDIT
-from access.views import Holder, RoleView, SourceView
+from access.views import Holder, RoleView
 from access.vocabulary import SCOPE_TEXT, describe_scope
 from tui.footer import KeyFooter
+from tui.gate_funnel import GateCallFailed
 from tui.live import OthersChanged
 from tui.moving import MovingOptionList, MovingTree
 from tui.screen import Action, TickettyScreen
@@ -244,40 +245,40 @@ class RoleEditorScreen(TickettyScreen[None]):
         )
 
     def action_save(self) -> None:
-        if self.current is None:
-            return
-        name, wanted, version = self.current.name, set(self.pending), self.ticked_on
+        if self.current is not None:
+            self.save_permissions(self.current.name, set(self.pending), self.ticked_on)
 
-        def saved(_: object) -> None:
-            self.notify(one_line(f"saved {name}"))
-            self.current = None  # nothing unsaved now: show the role as saved
-            self.load(name)
-
-        def reloaded(roles: list[RoleView]) -> None:
+    @work(group="role-change", exit_on_error=False)
+    async def save_permissions(self, name: str, wanted: set[str], version: int | None) -> None:
+        """Save the ticks; when refused, show the role as it is now, ticks kept, so that the
+        next save goes on top of what the conflict named."""
+        try:
+            await self.app.gate_call(
+                lambda: self.gate.roles.set_role_permissions(name, wanted, expected_version=version)
+            )
+        except GateCallFailed:
+            roles = await self.app.gate_call(self.gate.roles.list_roles)
             self._loaded(roles, name)
-            if self.current is not None:  # the conflict named the change: saved on top next
+            if self.current is not None:
                 self.ticked_on = self.current.version
+            return
+        self.notify(one_line(f"saved {name}"))
+        self.current = None  # nothing unsaved now: show the role as saved
+        self.load(name)
 
-        def refused(_: object) -> None:
-            self.app.run_gate(self.gate.roles.list_roles, reloaded)
-
-        self.app.run_gate(
-            lambda: self.gate.roles.set_role_permissions(name, wanted, expected_version=version),
-            saved,
-            failed=refused,  # the role as it is now, ticks kept
-        )
-
-    def _ask_name(self, title: str, value: str, then: Any) -> None:
-        def done(text: str | None) -> None:
-            if text and text.strip():
-                new = text.strip()
-                self.app.run_gate(lambda: then(new), lambda _: self.load(new))
-
-        self.app.push_screen(PromptModal(title, value), done)
+    @work(group="role-change", exit_on_error=False)
+    async def name_role(self, title: str, value: str, write: Callable[[str], object]) -> None:
+        """Ask for a role's name, then `write(name)` (create, copy or rename) and show it."""
+        text = await self.app.asked(PromptModal(title, value))
+        if not (text and text.strip()):
+            return
+        name = text.strip()
+        await self.app.gate_call(lambda: write(name))
+        self.load(name)
 
     def action_new(self) -> None:
         # A new role reaches nothing until given permissions, sources and a scope.
-        self._ask_name(
+        self.name_role(
             "Name of the new role",
             "",
             lambda name: self.gate.roles.create_role(name, all_sources=False, ticket_scope="own"),
@@ -286,7 +287,7 @@ class RoleEditorScreen(TickettyScreen[None]):
     def action_copy(self) -> None:
         if self.current is not None:
             source = self.current.name
-            self._ask_name(
+            self.name_role(
                 f"Copy {source} as",
                 f"{source} (copy)",
                 lambda name: self.gate.roles.copy_role(source, name),
@@ -296,70 +297,62 @@ class RoleEditorScreen(TickettyScreen[None]):
         if self.current is not None:
             old = self.current.name
             version = self.current.version
-            self._ask_name(
+            self.name_role(
                 f"Rename {old} to",
                 old,
                 lambda name: self.gate.roles.rename_role(old, name, expected_version=version),
             )
 
     def action_delete(self) -> None:
-        if self.current is None:
-            return
-        role = self.current
+        if self.current is not None:
+            self.delete_role(self.current)
 
-        def done(yes: bool | None) -> None:
-            if yes:
-                self.current = None
-                self.app.run_gate(
-                    lambda: self.gate.roles.delete_role(
-                        role.name, even_if_held=True, expected_version=role.version
-                    ),
-                    lambda _: self.load(),
-                )
-
+    @work(group="role-change", exit_on_error=False)
+    async def delete_role(self, role: RoleView) -> None:
+        """Confirm (naming who loses what), then delete the role as it was shown."""
         question = f"Delete role {role.name}?"
         if role.holders:
             question = f"Delete role {role.name}, held by {role.who_loses_what()}?"
-        self.app.push_screen(ConfirmModal(question), done)
+        if not await self.app.asked(ConfirmModal(question)):
+            return
+        self.current = None
+        await self.app.gate_call(
+            lambda: self.gate.roles.delete_role(
+                role.name, even_if_held=True, expected_version=role.version
+            )
+        )
+        self.load()
 
     def action_scope(self) -> None:
-        """Ticket scope, then sources: all, or any chosen ones."""
-        if self.current is None:
-            return
-        role = self.current
+        if self.current is not None:
+            self.choose_scope(self.current)
+
+    @work(group="role-change", exit_on_error=False)
+    async def choose_scope(self, role: RoleView) -> None:
+        """Ticket scope, then sources: all, or any chosen ones; then save both."""
         scopes = list(SCOPE_TEXT.items())
-
-        def scope_chosen(ticket_scope: str | None) -> None:
-            if ticket_scope is None:
-                return
-
-            def sources_loaded(sources: list[SourceView]) -> None:
-                choices = [(ALL_SOURCES, "all sources, new ones too")] + [
-                    (s.name, s.name) for s in sources
-                ]
-                ticked = [ALL_SOURCES] if role.all_sources else list(role.sources)
-
-                def sources_chosen(chosen: tuple[str, ...] | None) -> None:
-                    if chosen is None:
-                        return
-                    every = ALL_SOURCES in chosen
-                    self.app.run_gate(
-                        lambda: self.gate.roles.set_role_scope(
-                            role.name,
-                            all_sources=every,
-                            sources=() if every else chosen,
-                            ticket_scope=ticket_scope,
-                            expected_version=role.version,
-                        ),
-                        lambda _: self.load(role.name),
-                    )
-
-                title = "Sources the role covers (none ticked: none)"
-                self.app.push_screen(ChecklistModal(title, choices, ticked), sources_chosen)
-
-            self.app.run_gate(self.gate.sources.list_sources, sources_loaded)
-
-        self.app.push_screen(PickerModal("Tickets the role covers", scopes), scope_chosen)
+        picker = PickerModal("Tickets the role covers", scopes)
+        ticket_scope: str | None = await self.app.asked(picker)
+        if ticket_scope is None:
+            return
+        sources = await self.app.gate_call(self.gate.sources.list_sources)
+        choices = [(ALL_SOURCES, "all sources, new ones too")] + [(s.name, s.name) for s in sources]
+        ticked = [ALL_SOURCES] if role.all_sources else list(role.sources)
+        title = "Sources the role covers (none ticked: none)"
+        chosen = await self.app.asked(ChecklistModal(title, choices, ticked))
+        if chosen is None:
+            return
+        every = ALL_SOURCES in chosen
+        await self.app.gate_call(
+            lambda: self.gate.roles.set_role_scope(
+                role.name,
+                all_sources=every,
+                sources=() if every else chosen,
+                ticket_scope=ticket_scope,
+                expected_version=role.version,
+            )
+        )
+        self.load(role.name)
 
     def action_back(self) -> None:
         self._unless_unsaved(self.app.pop_screen)

@@ -48,7 +48,6 @@ from access.views import (
     TicketRow,
 )
 from access.vocabulary import CLOSED, CUSTOMER, FAILED, MESSAGE_LABELS, NOTE, REPLY
-from tui.app import describe_error
 from tui.audit_text import history_text
 from tui.composer import Composed, Composer, quoted
 from tui.drafts import SafeQuestion
@@ -204,17 +203,23 @@ class TicketDetailScreen(TickettyScreen[None]):
             self.set_focus(focus)
         self.refresh_bindings()
 
-    @work(thread=True, group="detail", exclusive=True, exit_on_error=False)
-    def load(self, tell: bool = True) -> None:
+    @work(group="detail", exclusive=True, exit_on_error=False)
+    async def load(self, tell: bool = True) -> None:
         """Read the ticket again; with `tell`, say what differs from what was shown."""
-        try:
+
+        def read_ticket() -> tuple[TicketDetail, ReplyRoute | None]:
             detail = self.gate.get_ticket(self.number)
             reply = TICKETS_REPLY in detail.allowed
-            route = self.gate.reply_route(self.number) if reply else None
-            self.post_message(self.Loaded(detail, tell=tell, route=route))
+            return detail, self.gate.reply_route(self.number) if reply else None
+
+        try:
+            detail, route = await self.app.gate_funnel.run(read_ticket)
         except Exception as exc:  # shown to the person, never a crash
             gone = isinstance(exc, NotFound)
-            self.post_message(self.Loaded(None, describe_error(exc), tell=tell, gone=gone))
+            error = self.app.failure_text(exc, read_ticket)
+            self.post_message(self.Loaded(None, error, tell=tell, gone=gone))
+            return
+        self.post_message(self.Loaded(detail, tell=tell, route=route))
 
     def on_unmount(self) -> None:
         self.ticket_watch.left()
@@ -387,23 +392,24 @@ class TicketDetailScreen(TickettyScreen[None]):
     def drafts(self) -> dict[tuple[int, str], str]:
         return self.app.drafts
 
-    @work(thread=True, group="detail-change", exit_on_error=False)
-    def send(self, kind: str, text: str, seen: Seen) -> None:
+    @work(group="detail-change", exit_on_error=False)
+    async def send(self, kind: str, text: str, seen: Seen) -> None:
         """Send a text written having seen `seen`: only a change since that makes it wrong
-        stops it (the gate's rule)."""
+        stops it (the gate's rule). Once the app has ended it is not sent: the draft is kept."""
         write = self.gate.reply if kind == REPLY else self.gate.note
-        if not self.app.gate_calls.begin():
-            return  # the app has ended: the draft is kept
-        try:
-            posted = self.app.draft_keeper.send(
+
+        def send_text() -> Posted:
+            return self.app.draft_keeper.send(
                 (self.number, kind), lambda: write(self.number, text, seen=seen)
             )
+
+        try:
+            posted = await self.app.gate_funnel.run(send_text)
         except Exception as exc:  # shown to the person, never a crash
             conflict = isinstance(exc, Conflict)
-            self.post_message(self.Sent(kind, describe_error(exc), conflict=conflict))
+            error = self.app.failure_text(exc, send_text)
+            self.post_message(self.Sent(kind, error, conflict=conflict))
             return
-        finally:
-            self.app.gate_calls.end()
         self.post_message(self.Sent(kind, posted=posted))
 
     def on_ticket_detail_screen_sent(self, message: Sent) -> None:
@@ -591,38 +597,40 @@ class TicketDetailScreen(TickettyScreen[None]):
     def action_note(self) -> None:
         self._write(NOTE)
 
-    def _apply(self, kind: str, value: str | None = None) -> None:
+    @work(group="ticket-change", exit_on_error=False)
+    async def change_ticket(self, kind: str, choose: bool = False) -> None:
+        """Change this ticket as it is shown (its version): choose the value when `choose`,
+        apply (closing asks first), then read it again."""
         versions = {self.number: self.version} if self.version is not None else {}
-        apply_change(
-            self,
-            kind,
-            [self.number],
-            value,
-            versions=versions,
-            preview=False,
-            finished=lambda _: self.load(tell=False),
+        value = None
+        if choose:
+            choice = await choose_value(self, kind, [self.number])
+            if choice is None:
+                return
+            value = choice.value
+        outcome = await apply_change(
+            self, kind, [self.number], value, versions=versions, preview=False
         )
-
-    def _choose_then_apply(self, kind: str) -> None:
-        choose_value(self, kind, [self.number], lambda value: self._apply(kind, value))
+        if outcome is not None:
+            self.load(tell=False)
 
     def action_take(self) -> None:
-        self._apply("take")
+        self.change_ticket("take")
 
     def action_assign(self) -> None:
-        self._choose_then_apply("assign")
+        self.change_ticket("assign", choose=True)
 
     def action_move(self) -> None:
-        self._choose_then_apply("move")
+        self.change_ticket("move", choose=True)
 
     def action_status(self) -> None:
-        self._choose_then_apply("status")
+        self.change_ticket("status", choose=True)
 
     def action_priority(self) -> None:
-        self._choose_then_apply("priority")
+        self.change_ticket("priority", choose=True)
 
     def action_close(self) -> None:
-        self._apply("close")
+        self.change_ticket("close")
 
     def action_history(self) -> None:
         """The ticket's audit trail, oldest first."""

@@ -6,6 +6,7 @@ from collections.abc import Callable, Sequence
 from typing import ClassVar
 
 from rich.text import Text
+from textual import work
 
 from access import Conflict
 from access.catalogue import USERGROUPS_EDIT, USERGROUPS_FIELDS, USERGROUPS_MEMBERS
@@ -13,7 +14,7 @@ from access.views import GroupView, PersonView
 from screens.people import kind_of
 from tui.listing import ListingScreen, pairs
 from tui.screen import Action
-from tui.widgets import PromptModal
+from tui.widgets import ConfirmModal, PickerModal, PromptModal
 from wording.safe_text import one_line
 
 
@@ -81,40 +82,34 @@ class UsergroupsScreen(ListingScreen):
         )
 
     def action_delete(self) -> None:
-        """A group with tickets asks where they go: another group, or no group."""
-        group = self.current
-        if group is None:
-            return
+        if self.current is not None:
+            self.delete_group(self.current)
 
-        def counted(count: int) -> None:
-            if not count:
-                self.confirm(
-                    f"Delete usergroup {group.name}?",
-                    lambda: self.change(
-                        lambda: self.gate.groups.delete_group(
-                            group.name, expected_version=group.version
-                        ),
-                        f"deleted {group.name}",
-                    ),
-                )
+    @work(group="group-change", exit_on_error=False)
+    async def delete_group(self, group: GroupView) -> None:
+        """Delete a group; one with tickets asks where they go: another group, or none."""
+        count = await self.app.gate_call(lambda: self.gate.groups.group_ticket_count(group.name))
+        target: str | None = None
+        if not count:
+            question = ConfirmModal(f"Delete usergroup {group.name}?")
+            if not await self.app.asked(question):
                 return
+        else:
             choices = [("", "leave them without a group")] + [
                 (g.name, f"move them to {g.name}") for g in self.records if g.name != group.name
             ]
-            self.pick(
-                f"{group.name} has {count} tickets: what happens to them?",
-                choices,
-                lambda target: self.change(
-                    lambda: self.gate.groups.delete_group(
-                        group.name,
-                        move_tickets_to=target or None,
-                        expected_version=group.version,
-                    ),
-                    f"deleted {group.name}",
-                ),
-            )
-
-        self.app.run_gate(lambda: self.gate.groups.group_ticket_count(group.name), counted)
+            title = f"{group.name} has {count} tickets: what happens to them?"
+            picked = await self.app.asked(PickerModal(title, choices))
+            if picked is None:
+                return
+            target = picked or None
+        await self.changed(
+            lambda: self.gate.groups.delete_group(
+                group.name, move_tickets_to=target, expected_version=group.version
+            ),
+            f"deleted {group.name}",
+            None,
+        )
 
     def _pick_person(self, title: str, then: Callable[[PersonView], None]) -> None:
         """Pick a person: staff first, then customers, each marked as which."""

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Callable
-from contextlib import suppress
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -12,7 +12,6 @@ from textual.message import Message
 from textual.pilot import Pilot
 from textual.screen import Screen
 from textual.widgets import Tree
-from textual.worker import WorkerCancelled
 
 from access import Gate
 from access.demo import DEMO_NOW, build_demo
@@ -102,17 +101,20 @@ async def open_role(pilot: Pilot[Any], name: str) -> RoleEditorScreen:
 
 async def settle(pilot: Pilot) -> None:
     """Wait until no worker runs and no message is pending (a count starts page loads, so
-    one wait is not always enough)."""
+    one wait is not always enough). A flow waiting for the person's answer to a question
+    (`TickettyApp.asked`) is not waited for: it waits for the test's next key."""
+    waiting: set[Any] = getattr(pilot.app, "waiting_on_person", set())
+    deadline = time.monotonic() + SETTLE_TIMEOUT
     idle = 0
-    for _ in range(50):
-        # An exclusive load replaced by a newer one is cancelled; the next round waits for that.
-        with suppress(WorkerCancelled):
-            await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
+    while idle < 2 and time.monotonic() < deadline:
+        # Polled, not awaited: a flow running now may come to wait for the person next.
+        working = [w for w in pilot.app.workers if w.is_running and w not in waiting]
+        await pilot.pause(0.01 if working else None)
         # Idle twice in a row: a finished worker's callback may start the next one.
-        idle = idle + 1 if not any(w.is_running for w in pilot.app.workers) else 0
-        if idle == 2:
-            break
+        idle = 0 if working else idle + 1
+
+
+SETTLE_TIMEOUT = 120.0
 
 
 MessageType = TypeVar("MessageType", bound=Message)

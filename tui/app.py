@@ -14,35 +14,29 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 from functools import partial
 from pathlib import Path
-from typing import Any, ClassVar, NamedTuple
+from typing import Any, ClassVar, NamedTuple, TypeVar
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
+from textual.worker import Worker, get_current_worker
 
-from access import AccessError, Gate, UnknownPerson
+from access import Gate, UnknownPerson
+from access.database import WRITE_TIMEOUT, utcnow
 from access.inbound import MailReading
 from access.views import INBOX_DEFAULT, TicketRow
 from settings.config import Config
 from settings.layers import Settings, build_settings
-from store.db import WRITE_TIMEOUT
-from store.models import utcnow
 from tui.drafts import DraftKeeper, SafeQuestion, quit_question
-from tui.gate_calls import GateCalls
+from tui.gate_funnel import GateCallFailed, GateFunnel, describe_error, is_expected, log_unexpected
 from tui.live import LiveChange, OthersChanged, SessionEnded, Watcher
 from tui.presence import PresenceKeeper
 from tui.widgets import TextModal, key_table
 from wording.safe_text import one_line
 
-
-def describe_error(exc: BaseException) -> str:
-    """One sentence for a person: the gate's and the database's own messages are written so."""
-    from store.db import DatabaseError
-
-    if isinstance(exc, AccessError | DatabaseError):
-        return str(exc)
-    return f"unexpected error: {type(exc).__name__}: {exc}"
+Result = TypeVar("Result")
+Answer = TypeVar("Answer")
 
 
 class Opening(NamedTuple):
@@ -108,7 +102,9 @@ class TickettyApp(App[int]):
         self.draft_keeper = DraftKeeper(self, gate, self._run_quietly)
         self.drafts = self.draft_keeper.texts
         self.presence: PresenceKeeper | None = None  # once the app runs (it keeps a timer)
-        self.gate_calls = GateCalls()
+        self.gate_funnel = GateFunnel()
+        self.gate_calls = self.gate_funnel.calls
+        self.waiting_on_person: set[Worker[Any]] = set()  # flows waiting for an answer
 
     def on_mount(self) -> None:
         self.set_keymap(dict(self.settings.keymap))
@@ -121,7 +117,7 @@ class TickettyApp(App[int]):
 
     async def on_unmount(self) -> None:
         self.watcher.stop()
-        await asyncio.to_thread(self.gate_calls.close, WRITE_TIMEOUT)
+        await asyncio.to_thread(self.gate_funnel.close, WRITE_TIMEOUT)
 
     def on_live_change(self, message: LiveChange) -> None:
         """Others changed something: new permissions first, then every open screen. The
@@ -175,6 +171,37 @@ class TickettyApp(App[int]):
     def _exit_anyway(self, _: Exception) -> None:
         self.exit()
 
+    async def gate_call(self, call: Callable[[], Result]) -> Result:
+        """`call()` (a gate request) on the session's threads, awaited: its result, or
+        `GateCallFailed` once the person was told what went wrong in one line (a person
+        no longer allowed in ends the session). The one funnel of the app's gate calls."""
+        try:
+            return await self.gate_funnel.run(call)
+        except UnknownPerson as exc:
+            self.end_session(str(exc))
+            raise GateCallFailed(exc) from exc
+        except Exception as exc:  # shown to the person, never a crash
+            line = one_line(self.failure_text(exc, call))
+            self.notify(line, severity="error", timeout=6)
+            raise GateCallFailed(exc) from exc
+
+    async def asked(self, screen: Screen[Answer]) -> Answer:
+        """In a flow: push `screen` (a question) and wait for its answer. The flow's worker
+        waits on the person meanwhile (`waiting_on_person`), not on the app's work."""
+        worker = get_current_worker()
+        self.waiting_on_person.add(worker)
+        try:
+            return await self.push_screen_wait(screen)
+        finally:
+            self.waiting_on_person.discard(worker)
+
+    def failure_text(self, exc: BaseException, call: object) -> str:
+        """What tells the person that `call` failed with `exc`; the traceback of an exception
+        the gate does not mean (a bug) goes to the log file, so that it is not lost."""
+        if not is_expected(exc):
+            log_unexpected(exc, getattr(call, "__qualname__", repr(call)))
+        return describe_error(exc)
+
     def run_gate(
         self,
         call: Callable[[], Any],
@@ -184,33 +211,20 @@ class TickettyApp(App[int]):
         exclusive: bool = False,
         failed: Callable[[Exception], None] | None = None,
     ) -> None:
-        """Run `call` (a gate request) in a thread worker; `done(result)` back on the event loop;
-        a refusal or database error becomes a notification (then `failed(error)`, if given) and
-        the app keeps running."""
+        """A one-step flow: `gate_call(call)` in a worker, then `done(result)`, or, once the
+        person was told, `failed(error)`. Flows of more steps are async workers of their own."""
 
-        def work_in_thread() -> None:
-            if not self.gate_calls.begin():
-                return
+        async def one_call() -> None:
             try:
-                result = call()
-            except UnknownPerson as exc:
-                self.call_from_thread(self.end_session, str(exc))
+                result = await self.gate_call(call)
+            except GateCallFailed as exc:
+                if failed is not None and not isinstance(exc.error, UnknownPerson):
+                    failed(exc.error)
                 return
-            except Exception as exc:  # shown to the person, never a crash
-                self.call_from_thread(
-                    self.notify, one_line(describe_error(exc)), severity="error", timeout=6
-                )
-                if failed is not None:
-                    self.call_from_thread(failed, exc)
-                return
-            finally:
-                self.gate_calls.end()
             if done is not None:
-                self.call_from_thread(done, result)
+                done(result)
 
-        self.run_worker(
-            work_in_thread, thread=True, group=group, exclusive=exclusive, exit_on_error=False
-        )
+        self.run_worker(one_call(), group=group, exclusive=exclusive, exit_on_error=False)
 
     def notify(
         self,

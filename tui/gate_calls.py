@@ -29,6 +29,11 @@ class GateCalls:
             self._running += 1
             return True
 
+    @property
+    def closed(self) -> bool:
+        """Whether the app has ended: no call begins any more."""
+        return self._closed
+
     def end(self) -> None:
         """In the thread, after a call that `begin` let run, whatever came of it."""
         with self._changed:

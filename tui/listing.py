@@ -16,6 +16,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import DataTable, Header, Static
 
 from tui.footer import KeyFooter
+from tui.gate_funnel import GateCallFailed
 from tui.live import OthersChanged
 from tui.moving import MovingTable
 from tui.screen import Action, TickettyScreen
@@ -132,13 +133,18 @@ class ListingScreen(TickettyScreen[None]):
 
     def change(self, call: Callable[[], Any], done_text: str, select: str | None = None) -> None:
         """Run a gate change in a worker, tell the person, and reload."""
+        self.run_worker(self.changed(call, done_text, select), exit_on_error=False)
 
-        def done(_: object) -> None:
-            self.notify(one_line(done_text))
+    async def changed(self, call: Callable[[], Any], done_text: str, select: str | None) -> None:
+        """In a flow: make a gate change, tell the person, and reload; refused (someone
+        changed the record meanwhile, say), show the record as it is now."""
+        try:
+            await self.app.gate_call(call)
+        except GateCallFailed:
             self.reload(select)
-
-        # Refused (someone changed the record meanwhile, say): show the record as it is now.
-        self.app.run_gate(call, done, failed=lambda _: self.reload(select))
+            return
+        self.notify(one_line(done_text))
+        self.reload(select)
 
     def ask(self, title: str, then: Callable[[str], None], value: str = "") -> None:
         def answered(text: str | None) -> None:

@@ -13,13 +13,12 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-import peewee
 from textual.app import App
 from textual.message import Message
 
 from access import Gate, UnknownPerson
+from access.database import DATABASE_FAILURES
 from access.live import ChangeFeed, Changes
-from store.db import DatabaseError
 
 
 class LiveChange(Message):
@@ -80,7 +79,7 @@ class Watcher:
                 except UnknownPerson as exc:
                     self.app.post_message(SessionEnded(str(exc)))
                     return
-                except (peewee.DatabaseError, DatabaseError):
+                except DATABASE_FAILURES:
                     continue  # a busy or failing disk: asked again next interval
                 self.app.post_message(LiveChange(changes, permissions))
         finally:

@@ -18,9 +18,9 @@ from textual.timer import Timer
 from textual.widget import Widget
 
 from access import Gate
+from access.database import utcnow
 from access.presence import EXPIRES_AFTER, HEARTBEAT_SECONDS, LEFT, OPEN, PresenceView
 from access.vocabulary import NOTE, REPLY
-from store.models import utcnow
 
 Run = Callable[[Callable[[], None]], None]  # a gate call in a thread worker
 

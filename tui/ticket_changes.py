@@ -9,12 +9,12 @@ notification.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import Any, NamedTuple
 
 from textual.notifications import SeverityLevel
 
-from access.views import Assignee, BulkOutcome, GroupView
+from access.views import BulkOutcome
 from access.vocabulary import TICKET_PRIORITIES, TICKET_STATUSES
 from tui.screen import TickettyScreen
 from tui.widgets import ConfirmModal, PickerModal
@@ -59,43 +59,38 @@ def preview_text(plan: BulkOutcome) -> str:
     return "\n".join([*lines, "", "Apply?"])
 
 
-def choose_value(
-    screen: TickettyScreen[Any], kind: str, numbers: list[int], chosen: Callable[[str | None], None]
-) -> None:
-    """Ask for the new value of a `kind` change; `chosen(value)` with None meaning "nobody" or
-    "no group". Nothing is called when the person cancels."""
+class Choice(NamedTuple):
+    """The value the person chose; None means "nobody" or "no group"."""
+
+    value: str | None
+
+
+async def choose_value(screen: TickettyScreen[Any], kind: str, numbers: list[int]) -> Choice | None:
+    """Ask for the new value of a `kind` change to `numbers`; None when the person cancels."""
     app, gate = screen.app, screen.gate
-
-    def picked(value: str | None) -> None:
-        if value is not None:
-            chosen(None if value in (UNASSIGN, NO_GROUP) else value)
-
     if kind == "assign":
-
-        def people_loaded(people: list[Assignee]) -> None:
-            choices = [(UNASSIGN, "(nobody)")] + [
-                (p.username, f"{p.username} — {p.display_name}") for p in people
-            ]
-            app.push_screen(PickerModal("Assign to (type to filter)", choices), picked)
-
-        app.run_gate(lambda: gate.assignable_people(numbers), people_loaded)
+        people = await app.gate_call(lambda: gate.assignable_people(numbers))
+        choices = [(UNASSIGN, "(nobody)")] + [
+            (p.username, f"{p.username} — {p.display_name}") for p in people
+        ]
+        picker = PickerModal("Assign to (type to filter)", choices)
     elif kind == "move":
-
-        def groups_loaded(groups: list[GroupView]) -> None:
-            choices = [(NO_GROUP, "(no group)")] + [(g.name, g.name) for g in groups]
-            app.push_screen(PickerModal("Move to usergroup", choices), picked)
-
-        app.run_gate(gate.groups.list_groups, groups_loaded)
+        groups = await app.gate_call(gate.groups.list_groups)
+        choices = [(NO_GROUP, "(no group)")] + [(g.name, g.name) for g in groups]
+        picker = PickerModal("Move to usergroup", choices)
     elif kind == "status":
-        app.push_screen(PickerModal("Set status", [(s, s) for s in TICKET_STATUSES]), picked)
+        picker = PickerModal("Set status", [(s, s) for s in TICKET_STATUSES])
     elif kind == "priority":
-        choices = [(p, p) for p in TICKET_PRIORITIES]
-        app.push_screen(PickerModal("Set priority", choices), picked)
+        picker = PickerModal("Set priority", [(p, p) for p in TICKET_PRIORITIES])
     else:
         raise ValueError(kind)
+    value: str | None = await app.asked(picker)
+    if value is None:
+        return None
+    return Choice(None if value in (UNASSIGN, NO_GROUP) else value)
 
 
-def apply_change(
+async def apply_change(
     screen: TickettyScreen[Any],
     kind: str,
     numbers: list[int],
@@ -103,41 +98,29 @@ def apply_change(
     *,
     versions: Mapping[int, int] | None = None,
     preview: bool,
-    finished: Callable[[BulkOutcome], object],
-) -> None:
-    """Preview (when `preview`), confirm, apply; `finished(outcome)` after an applied change."""
+) -> BulkOutcome | None:
+    """Preview (when `preview`), confirm, apply and say what happened: the outcome of an
+    applied change, None when nothing was applied (nothing to change, or the person said no)."""
     app, gate = screen.app, screen.gate
-
-    def apply() -> None:
-        app.run_gate(
-            lambda: gate.apply_bulk(kind, numbers, value, versions=versions), reported, group="bulk"
-        )
-
-    def reported(outcome: BulkOutcome) -> None:
-        text = f"{capitalised(outcome.change)}: {outcome.summary()}"
-        kept = still_to_do(outcome)
-        if preview and kept:
-            text += f" — still marked: {numbers_text(kept)}"
-        # Tickets already as asked are no trouble: nothing to do there is said, not warned.
-        severity: SeverityLevel = "information" if outcome.nothing_to_do else "warning"
-        screen.notify(one_line(text), severity=severity, timeout=8)
-        finished(outcome)
-
-    def planned(plan: BulkOutcome) -> None:
+    if preview:
+        plan = await app.gate_call(lambda: gate.plan_bulk(kind, numbers, value, versions=versions))
         if not plan.changed:
             lines = [f"{capitalised(plan.change)}: nothing to change", *skipped_lines(plan)]
-            severity: SeverityLevel = "information" if plan.nothing_to_do else "warning"
-            text = "\n".join(one_line(line) for line in lines)
-            screen.notify(text, severity=severity, timeout=8)
-            return
-        app.push_screen(ConfirmModal(preview_text(plan)), lambda yes: apply() if yes else None)
-
-    if preview:
-        app.run_gate(
-            lambda: gate.plan_bulk(kind, numbers, value, versions=versions), planned, group="bulk"
-        )
+            said: SeverityLevel = "information" if plan.nothing_to_do else "warning"
+            screen.notify("\n".join(one_line(line) for line in lines), severity=said, timeout=8)
+            return None
+        if not await app.asked(ConfirmModal(preview_text(plan))):
+            return None
     elif kind == "close":
         label = ", ".join(f"#{n}" for n in numbers[:3])
-        app.push_screen(ConfirmModal(f"Close {label}?"), lambda yes: apply() if yes else None)
-    else:
-        apply()
+        if not await app.asked(ConfirmModal(f"Close {label}?")):
+            return None
+    outcome = await app.gate_call(lambda: gate.apply_bulk(kind, numbers, value, versions=versions))
+    text = f"{capitalised(outcome.change)}: {outcome.summary()}"
+    kept = still_to_do(outcome)
+    if preview and kept:
+        text += f" — still marked: {numbers_text(kept)}"
+    # Tickets already as asked are no trouble: nothing to do there is said, not warned.
+    severity: SeverityLevel = "information" if outcome.nothing_to_do else "warning"
+    screen.notify(one_line(text), severity=severity, timeout=8)
+    return outcome

@@ -1,8 +1,8 @@
 """The inbox list: a Line-API scroll view that renders only the rows in view.
 
-The list's virtual height is the ticket count; rows come from a `RowSource` in pages read by a
-thread worker around the viewport and kept in a small cache. Moving, paging or jumping to the end
-costs one page at most, whatever the count, so a million tickets scroll like a hundred.
+The list's virtual height is the ticket count; rows come from a `RowSource` in pages read on the
+session's gate threads around the viewport and kept in a small cache. Moving, paging or jumping
+to the end costs one page at most, whatever the count, so a million tickets scroll like a hundred.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import Any, ClassVar, NamedTuple, Protocol
 
 from rich.segment import Segment
 from rich.style import Style
-from textual import events
+from textual import events, getters
 from textual.binding import Binding, BindingType
 from textual.geometry import Region, Size
 from textual.message import Message
@@ -24,7 +24,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from access.views import TicketRow
-from tui.app import describe_error
+from tui.app import TickettyApp
 from wording.safe_text import one_line
 
 PAGE = 100
@@ -36,7 +36,7 @@ MARK_ALL = 1000
 
 class RowSource(Protocol):
     """Where the list reads its rows. Both calls block (they run SQL): the list calls them from
-    a thread worker, never on the event loop."""
+    the session's gate threads (`tui.gate_funnel`), never on the event loop."""
 
     def count(self) -> int: ...
 
@@ -126,6 +126,8 @@ def fit(text: str, width: int) -> str:
 
 class TicketList(ScrollView, can_focus=True):
     """Tickets, newest activity first; `space` marks, `enter` opens."""
+
+    app = getters.app(TickettyApp)  # pages are read on the session's gate threads
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("j,down", "cursor_down", "Down", show=False, id="list.down"),
@@ -246,15 +248,15 @@ class TicketList(ScrollView, can_focus=True):
             self._load(self._source, self.cursor // PAGE, self._generation, None)
 
     def _count(self, source: RowSource, generation: int) -> None:
-        def work() -> None:
+        async def count_tickets() -> None:
             try:
-                total = source.count()
+                total = await self.app.gate_funnel.run(source.count)
             except Exception as exc:  # a refused query (too many words): said, never silent
-                self.app.call_from_thread(self._refused, generation, exc)
+                self._refused(generation, exc)
                 return
-            self.app.call_from_thread(self._counted, generation, total)
+            self._counted(generation, total)
 
-        self.run_worker(work, thread=True, group="ticket-count", exit_on_error=False)
+        self.run_worker(count_tickets(), group="ticket-count", exit_on_error=False)
 
     def _counted(self, generation: int, total: int) -> None:
         if generation != self._generation:
@@ -284,15 +286,15 @@ class TicketList(ScrollView, can_focus=True):
         return None
 
     def _load(self, source: RowSource, page: int, generation: int, total: int | None) -> None:
-        def work() -> None:
+        async def read_page() -> None:
             try:
-                rows = source.page(page * PAGE, PAGE, total)
+                rows = await self.app.gate_funnel.run(lambda: source.page(page * PAGE, PAGE, total))
             except Exception as exc:
-                self.app.call_from_thread(self._refused, generation, exc)
+                self._refused(generation, exc)
                 return
-            self.app.call_from_thread(self._loaded, generation, page, rows)
+            self._loaded(generation, page, rows)
 
-        self.run_worker(work, thread=True, group="ticket-pages", exit_on_error=False)
+        self.run_worker(read_page(), group="ticket-pages", exit_on_error=False)
 
     def _locate(self, source: RowSource, number: int, anchor: int, generation: int) -> None:
         """Find where ticket `number` (seen at index `anchor`) now sits and read its page (or,
@@ -302,14 +304,17 @@ class TicketList(ScrollView, can_focus=True):
         # The rows in view wait for this read rather than being read at their old places.
         self._pending.add(cursor // PAGE)
 
-        def work() -> None:
+        def read_around() -> tuple[Located, list[TicketRow]]:
             index = source.position(number)
             page = max(0, cursor if index is None else index + cursor - anchor) // PAGE
             rows = source.page(page * PAGE, PAGE, None)
-            located = Located(number, index, anchor, cursor // PAGE, page)
-            self.app.call_from_thread(self._located, generation, located, rows)
+            return Located(number, index, anchor, cursor // PAGE, page), rows
 
-        self.run_worker(work, thread=True, group="ticket-pages", exit_on_error=False)
+        async def locate_ticket() -> None:
+            located, rows = await self.app.gate_funnel.run(read_around)
+            self._located(generation, located, rows)
+
+        self.run_worker(locate_ticket(), group="ticket-pages", exit_on_error=False)
 
     def _located(self, generation: int, found: Located, rows: list[TicketRow]) -> None:
         if generation != self._generation:
@@ -337,7 +342,8 @@ class TicketList(ScrollView, can_focus=True):
         earlier query (told once, though the page and the count may both fail)."""
         if generation != self._generation or (self._total_known and not self.total):
             return
-        self.app.notify(one_line(describe_error(error)), severity="error", timeout=8)
+        line = one_line(self.app.failure_text(error, self._source))
+        self.app.notify(line, severity="error", timeout=8)
         self._pages.clear()
         self._pending.clear()
         self._counting = True  # nothing more to count for this query
@@ -499,11 +505,11 @@ class TicketList(ScrollView, can_focus=True):
         if source is None or not total:
             return
 
-        def work() -> None:
-            numbers = [row.number for row in source.page(0, MARK_ALL, None)]
-            self.app.call_from_thread(self._mark_all, source, numbers, total)
+        async def mark_all() -> None:
+            rows = await self.app.gate_funnel.run(lambda: source.page(0, MARK_ALL, None))
+            self._mark_all(source, [row.number for row in rows], total)
 
-        self.run_worker(work, thread=True, group="ticket-marks", exit_on_error=False)
+        self.run_worker(mark_all(), group="ticket-marks", exit_on_error=False)
 
     def _mark_all(self, source: RowSource, numbers: list[int], total: int) -> None:
         if source is not self._source:

@@ -97,8 +97,8 @@ def skipped_as_missing(outcome: BulkOutcome) -> bool:
 # Each public method of the gate: how it is called, and what a person without rights gets.
 CALLS: dict[str, tuple[Call, Expected]] = {
     # The person themselves: what they hold (nothing), and where the change feed starts. The
-    # ticket and mail parts still ask the gate itself for the grants (`GateBase.grants`).
-    "grants": (lambda g, d: g.grants(), lambda grants: not grants.permissions),
+    # ticket and mail parts still ask the gate itself for the grants (`GateBase.me.grants`).
+    "grants": (lambda g, d: g.me.grants(), lambda grants: not grants.permissions),
     "me.grants": (lambda g, d: g.me.grants(), lambda grants: not grants.permissions),
     "me.holds": (lambda g, d: g.me.holds(TICKETS_VIEW), empty),
     "me.capabilities": (lambda g, d: g.me.capabilities(), empty),
