@@ -1,7 +1,8 @@
 """Who may see and do what: the permission catalogue, a person's grants, and the gate."""
 
+from access.assignees import Assignees
 from access.audit_log import AuditLog
-from access.bulk import Assignees, BulkTickets
+from access.bulk import BulkTickets
 from access.drafts import Drafts
 from access.errors import (
     AccessError,

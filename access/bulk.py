@@ -26,13 +26,10 @@ from access.catalogue import (
 from access.errors import InvalidInput, NotFound
 from access.gate import GateBase
 from access.grants import Grants, read_grants
-from access.views import Assignee, BulkOutcome
+from access.views import BulkOutcome
 from access.vocabulary import TICKET_PRIORITIES, TICKET_STATUSES
 from store.models import (
-    GroupSupervisor,
     Person,
-    PersonRole,
-    RolePermission,
     Ticket,
     Usergroup,
     database_proxy,
@@ -306,39 +303,6 @@ def _unique(numbers: Iterable[int]) -> list[int]:
 
 def _chunks(numbers: list[int]) -> list[list[int]]:
     return [numbers[i : i + CHUNK] for i in range(0, len(numbers), CHUNK)]
-
-
-class Assignees(GateBase):
-    def assignable_people(self, numbers: Iterable[int]) -> list[Assignee]:
-        """The active people who may work on (reply to) at least one of these tickets, by
-        their own roles or as supervisors: whom an assign picker offers, never customers. Asked
-        by someone who may assign at least one of them."""
-        grants = self.grants()
-        wanted = _unique(numbers)[:CHUNK]
-        if not _numbers_where(wanted, scope.may(grants, TICKETS_ASSIGN)):
-            if _numbers_where(wanted, Ticket.assignee == grants.person_id):
-                return []  # theirs to hand back (to nobody), not to give to anyone
-            raise NotFound("none of these tickets can be assigned by you")
-        workers = (
-            Person.select()
-            .where(
-                (Person.active == True)  # noqa: E712
-                & (
-                    Person.id.in_(
-                        PersonRole.select(PersonRole.person)
-                        .join(RolePermission, on=(RolePermission.role == PersonRole.role))
-                        .where(RolePermission.permission == TICKETS_REPLY)
-                    )
-                    | Person.id.in_(GroupSupervisor.select(GroupSupervisor.person))
-                )
-            )
-            .order_by(Person.username)
-        )
-        chosen = []
-        for person in workers:
-            if _numbers_where(wanted, scope.may(_grants_of(person), TICKETS_REPLY)):
-                chosen.append(Assignee(person.username, person.display_name))
-        return chosen
 
 
 def _grants_of(person: Person) -> Grants:
