@@ -1,18 +1,27 @@
-"""Wiring: open the store, put the person's gate over it, and start the app on the inbox."""
+"""Wiring: open the store, put the person's gate over it, and start the app on the inbox.
+
+The command reads what the first frame shows (the person, their permissions, the first page)
+in a thread of its own while Textual and the screens are imported on the main one: the
+database's work (a PostgreSQL server's, or SQLite's in C) then runs beside the imports instead
+of after them (bench/NOTES.md)."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import peewee
 
 from access import Gate
 from cli.output import EXIT_DATABASE, EXIT_USAGE, exit_code_of, fail
-from screens.inbox import InboxScreen
 from settings.config import Config, ConfigError, load_config
 from store.db import connect, describe_failure
-from tui.app import TickettyApp
+from tui.opening import Opening
+
+if TYPE_CHECKING:
+    from tui.app import TickettyApp
 
 
 def build_app(
@@ -21,10 +30,20 @@ def build_app(
     config: Config | None = None,
     clock: Callable[[], datetime] | None = None,
     refresh_seconds: float = 0.5,
+    opening: Opening | None = None,
 ) -> TickettyApp:
-    """The app as `gate`'s person, opening on the inbox (reads its first page now)."""
+    """The app as `gate`'s person, opening on the inbox (reads its first page now, unless
+    given it)."""
+    from screens.inbox import InboxScreen
+    from tui.app import TickettyApp
+
     return TickettyApp(
-        gate, InboxScreen, config=config, clock=clock, refresh_seconds=refresh_seconds
+        gate,
+        InboxScreen,
+        config=config,
+        clock=clock,
+        refresh_seconds=refresh_seconds,
+        opening=opening,
     )
 
 
@@ -41,13 +60,58 @@ class OpenedApp:
         return self.app.return_code or 0
 
 
-def open_app(location: str, username: str) -> OpenedApp | int:
+class OpeningRead:
+    """The database opened, the person's gate made and the `Opening` read, in a thread started
+    at once; `result` waits for it and raises what it raised.
+
+    The thread closes its connection when done: the app's database work runs in its own
+    threads, each with its own connection."""
+
+    def __init__(self, location: str, username: str) -> None:
+        self.location, self.username = location, username
+        self._read: tuple[peewee.Database, Gate, Opening] | None = None
+        self._failure: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="ticketty-opening", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            db = connect(self.location)
+            try:
+                gate = Gate(db, self.username)
+                self._read = (db, gate, Opening.read(gate))
+            finally:
+                db.close()
+        except BaseException as exc:  # handed to the main thread by `result`
+            self._failure = exc
+
+    def result(self) -> tuple[peewee.Database, Gate, Opening]:
+        self._thread.join()
+        if self._failure is not None:
+            raise self._failure
+        assert self._read is not None
+        return self._read
+
+
+def open_app(
+    location: str,
+    username: str,
+    *,
+    clock: Callable[[], datetime] | None = None,
+    refresh_seconds: float = 0.5,
+) -> OpenedApp | int:
     """Open the database, check the person and make the app; on error, one line and the
     exit code."""
     try:
         config = load_config()
-        db = connect(location)
-        app = build_app(Gate(db, username), config=config)
+        reading = OpeningRead(location, username)
+        import screens.inbox  # noqa: F401  # Textual and the screens, while the thread reads
+        import tui.app  # noqa: F401
+
+        db, gate, opening = reading.result()
+        app = build_app(
+            gate, config=config, clock=clock, refresh_seconds=refresh_seconds, opening=opening
+        )
     except ConfigError as exc:
         return fail(str(exc), EXIT_USAGE)
     except peewee.DatabaseError as exc:  # the first reads (the person, the first page)

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 from functools import partial
 from pathlib import Path
-from typing import Any, ClassVar, NamedTuple
+from typing import Any, ClassVar
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
@@ -22,13 +22,13 @@ from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
 from access import AccessError, Gate, UnknownPerson
-from access.views import INBOX_DEFAULT, TicketRow
 from settings.config import Config
 from store.db import WRITE_TIMEOUT
 from store.models import utcnow
 from tui.drafts import DraftKeeper, SafeQuestion, quit_question
 from tui.gate_calls import GateCalls
 from tui.live import LiveChange, OthersChanged, SessionEnded, Watcher
+from tui.opening import Opening
 from tui.presence import PresenceKeeper
 from tui.widgets import TextModal, key_table
 from wording.safe_text import one_line
@@ -41,26 +41,6 @@ def describe_error(exc: BaseException) -> str:
     if isinstance(exc, AccessError | DatabaseError):
         return str(exc)
     return f"unexpected error: {type(exc).__name__}: {exc}"
-
-
-class Opening(NamedTuple):
-    """What the inbox's first frame shows, read before the app starts: the person's permissions
-    (so the footer is built once, with the right keys) and the newest page of their tickets.
-
-    Read on the main thread while no event loop runs yet, so nothing waits on it (why, and
-    what it saved: bench/NOTES.md).
-    """
-
-    permissions: frozenset[str]
-    first_page: list[TicketRow]
-    last_change: int
-
-    @classmethod
-    def read(cls, gate: Gate) -> Opening:
-        from tui.ticket_list import PAGE
-
-        last_change = gate.last_change()  # before the page: a change after it is polled in
-        return cls(gate.capabilities(), gate.list_tickets(INBOX_DEFAULT, limit=PAGE), last_change)
 
 
 class TickettyApp(App[int]):
@@ -82,8 +62,9 @@ class TickettyApp(App[int]):
         config: Config | None = None,
         clock: Callable[[], datetime] | None = None,
         refresh_seconds: float = 0.5,
+        opening: Opening | None = None,
     ) -> None:
-        """Reads the `Opening`: build the app before its event loop runs, as
+        """Reads the `Opening` unless given it: build the app before its event loop runs, as
         `ticketty.launch.open_app` does. `home` makes the first screen (the inbox): the app is
         handed its screens, it does not import them."""
         super().__init__()
@@ -94,7 +75,7 @@ class TickettyApp(App[int]):
         gate.message_limit = self.config.message_limit_bytes
         self.clock = clock or utcnow
         self.refresh_seconds = refresh_seconds
-        self.opening = Opening.read(gate)
+        self.opening = opening if opening is not None else Opening.read(gate)
         self.permissions = self.opening.permissions
         self.watcher = Watcher(self, gate, self.opening.last_change, refresh_seconds)
         # Replies and notes being written, per (ticket, kind), saved as they are typed.
