@@ -2,8 +2,8 @@
 
 import peewee
 
+from access.assignees import Assignees
 from access.audit_log import AuditLog
-from access.bulk import Assignees
 from access.change_pipeline import TicketChanges
 from access.drafts import Drafts
 from access.errors import (

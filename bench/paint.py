@@ -54,24 +54,28 @@ def main() -> None:
         import ticketty.main  # noqa: F401  # what the `ticketty` command has loaded by then
         from ticketty.collector import resting
 
-        # As `ticketty.main.open_app` makes the app (Textual is imported there too).
+        # As `ticketty.main.open_app` makes the app: `launch.open_app` reads the opening in a
+        # thread while it imports Textual and the screens.
         with resting():
-            from access import Gate
             from access.demo import DEMO_NOW
-            from screens.inbox import InboxScreen
-            from store.db import connect
-            from tui.app import TickettyApp
-            from tui.ticket_list import TicketList
+            from ticketty import launch
 
-            class Timed(TickettyApp):
-                def _display(self, screen: Screen[Any], renderable: RenderableType | None) -> None:
-                    super()._display(screen, renderable)
-                    tickets = self.screen.query(TicketList)
-                    showing = bool(tickets) and tickets.first().pages_loaded > 0
-                    displayed(self, renderable is not None and showing)
+            opened = launch.open_app(
+                sys.argv[2], sys.argv[3], clock=lambda: DEMO_NOW, refresh_seconds=3600
+            )
+        if isinstance(opened, int):
+            raise SystemExit(opened)
+        app = opened.app
+        drawn = app._display
+        from tui.ticket_list import TicketList
 
-            gate = Gate(connect(sys.argv[2]), sys.argv[3])
-            app = Timed(gate, InboxScreen, clock=lambda: DEMO_NOW, refresh_seconds=3600)
+        def display(screen: Screen[Any], renderable: RenderableType | None) -> None:
+            drawn(screen, renderable)
+            tickets = app.screen.query(TicketList)
+            showing = bool(tickets) and tickets.first().pages_loaded > 0
+            displayed(app, renderable is not None and showing)
+
+        app._display = display  # type: ignore[method-assign]
         app.run(headless=True, size=(120, 40))
     print(json.dumps(result))
 

@@ -1,20 +1,29 @@
-"""Wiring: open the store, put the person's gate over it, and start the app on the inbox."""
+"""Wiring: open the store, put the person's gate over it, and start the app on the inbox.
+
+The command reads what the first frame shows (the person, their permissions, the first page)
+in a thread of its own while Textual and the screens are imported on the main one: the
+database's work (a PostgreSQL server's, or SQLite's in C) then runs beside the imports instead
+of after them (bench/NOTES.md)."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import peewee
 
 from access import Gate
 from cli.output import EXIT_DATABASE, exit_code_of, fail
 from mail.channel import reading_of
-from screens.inbox import InboxScreen
 from settings.config import Config, load_config
 from settings.layers import Settings, build_settings
 from store.db import connect, describe_failure
-from tui.app import TickettyApp
+from tui.opening import Opening
+
+if TYPE_CHECKING:
+    from tui.app import TickettyApp
 
 
 def build_app(
@@ -23,9 +32,14 @@ def build_app(
     settings: Settings | None = None,
     clock: Callable[[], datetime] | None = None,
     refresh_seconds: float = 0.5,
+    opening: Opening | None = None,
 ) -> TickettyApp:
-    """The app as `gate`'s person, opening on the inbox (reads its first page now); a
-    quarantined message it retries is read by the mail channel with the settings' limits."""
+    """The app as `gate`'s person, opening on the inbox (reads its first page now, unless
+    given it); a quarantined message it retries is read by the mail channel with the
+    settings' limits."""
+    from screens.inbox import InboxScreen
+    from tui.app import TickettyApp
+
     settings = settings or build_settings(user=gate.username, config=Config())
     return TickettyApp(
         gate,
@@ -34,6 +48,7 @@ def build_app(
         clock=clock,
         refresh_seconds=refresh_seconds,
         mail_reading=reading_of(settings),
+        opening=opening,
     )
 
 
@@ -50,13 +65,58 @@ class OpenedApp:
         return self.app.return_code or 0
 
 
-def open_app(location: str, username: str) -> OpenedApp | int:
+class OpeningRead:
+    """The database opened, the person's gate made and the `Opening` read, in a thread started
+    at once; `result` waits for it and raises what it raised.
+
+    The thread closes its connection when done: the app's database work runs in its own
+    threads, each with its own connection."""
+
+    def __init__(self, location: str, username: str) -> None:
+        self.location, self.username = location, username
+        self._read: tuple[peewee.Database, Gate, Opening] | None = None
+        self._failure: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="ticketty-opening", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            db = connect(self.location)
+            try:
+                gate = Gate(db, self.username)
+                self._read = (db, gate, Opening.read(gate))
+            finally:
+                db.close()
+        except BaseException as exc:  # handed to the main thread by `result`
+            self._failure = exc
+
+    def result(self) -> tuple[peewee.Database, Gate, Opening]:
+        self._thread.join()
+        if self._failure is not None:
+            raise self._failure
+        assert self._read is not None
+        return self._read
+
+
+def open_app(
+    location: str,
+    username: str,
+    *,
+    clock: Callable[[], datetime] | None = None,
+    refresh_seconds: float = 0.5,
+) -> OpenedApp | int:
     """Open the database, check the person and make the app; on error, one line and the
     exit code."""
     try:
         settings = build_settings(db=location, user=username, config=load_config())
-        db = connect(settings.database)
-        app = build_app(Gate(db, settings.username), settings=settings)
+        reading = OpeningRead(settings.database, settings.username)
+        import screens.inbox  # noqa: F401  # Textual and the screens, while the thread reads
+        import tui.app  # noqa: F401
+
+        db, gate, opening = reading.result()
+        app = build_app(
+            gate, settings=settings, clock=clock, refresh_seconds=refresh_seconds, opening=opening
+        )
     except peewee.DatabaseError as exc:  # the first reads (the person, the first page)
         return fail(describe_failure(location, exc), EXIT_DATABASE)
     except Exception as exc:

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 from functools import partial
 from pathlib import Path
-from typing import Any, ClassVar, NamedTuple, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
@@ -25,40 +25,18 @@ from textual.worker import Worker, get_current_worker
 from access import Gate, UnknownPerson
 from access.database import WRITE_TIMEOUT, utcnow
 from access.inbound import MailReading
-from access.views import INBOX_DEFAULT, TicketRow
 from settings.config import Config
 from settings.layers import Settings, build_settings
 from tui.drafts import DraftKeeper, SafeQuestion, quit_question
 from tui.gate_funnel import GateCallFailed, GateFunnel, describe_error, is_expected, log_unexpected
 from tui.live import LiveChange, OthersChanged, SessionEnded, Watcher
+from tui.opening import Opening
 from tui.presence import PresenceKeeper
 from tui.widgets import TextModal, key_table
 from wording.safe_text import one_line
 
 Result = TypeVar("Result")
 Answer = TypeVar("Answer")
-
-
-class Opening(NamedTuple):
-    """What the inbox's first frame shows, read before the app starts: the person's permissions
-    (so the footer is built once, with the right keys) and the newest page of their tickets.
-
-    Read on the main thread while no event loop runs yet, so nothing waits on it (why, and
-    what it saved: bench/NOTES.md).
-    """
-
-    permissions: frozenset[str]
-    first_page: list[TicketRow]
-    last_change: int
-
-    @classmethod
-    def read(cls, gate: Gate) -> Opening:
-        from tui.ticket_list import PAGE
-
-        last_change = gate.last_change()  # before the page: a change after it is polled in
-        return cls(
-            gate.me.capabilities(), gate.list_tickets(INBOX_DEFAULT, limit=PAGE), last_change
-        )
 
 
 class TickettyApp(App[int]):
@@ -81,8 +59,9 @@ class TickettyApp(App[int]):
         clock: Callable[[], datetime] | None = None,
         refresh_seconds: float = 0.5,
         mail_reading: MailReading | None = None,
+        opening: Opening | None = None,
     ) -> None:
-        """Reads the `Opening`: build the app before its event loop runs, as
+        """Reads the `Opening` unless given it: build the app before its event loop runs, as
         `ticketty.launch.open_app` does. `home` makes the first screen (the inbox): the app is
         handed its screens, it does not import them."""
         super().__init__()
@@ -95,7 +74,7 @@ class TickettyApp(App[int]):
         self.mail_reading = mail_reading
         self.clock = clock or utcnow
         self.refresh_seconds = refresh_seconds
-        self.opening = Opening.read(gate)
+        self.opening = opening if opening is not None else Opening.read(gate)
         self.permissions = self.opening.permissions
         self.watcher = Watcher(self, gate, self.opening.last_change, refresh_seconds)
         # Replies and notes being written, per (ticket, kind), saved as they are typed.

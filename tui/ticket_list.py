@@ -25,9 +25,9 @@ from textual.strip import Strip
 
 from access.views import TicketRow
 from tui.app import TickettyApp
+from tui.opening import PAGE
 from wording.safe_text import one_line
 
-PAGE = 100
 CACHED_PAGES = 12
 # "Mark all" marks at most this many, the first of the view: a bulk change's preview and
 # apply stay within a second.

@@ -19,13 +19,6 @@ ROOT = Path(__file__).resolve().parents[2]
 PACKAGES = ("ticketty", "screens", "tui", "cli", "mail", "wording", "settings", "access", "store")
 SPELLERS = {"store/words.py", "access/vocabulary.py", "access/audit_actions.py"}
 
-# Code being rewritten by other helpers of issue 21 at the time of writing (the one change
-# pipeline; mail moving out of the gate; filing and messages written once). Known spellings
-# there are tolerated until those branches are merged; then this list is emptied.
-# A file (`path`) or a function or class of a file (`path::name`).
-NOT_YET_RESPELLED = {
-    "access/bulk.py",
-}
 
 # Each family of words, and the names of the columns, attributes and variables that hold one.
 FAMILIES: dict[str, tuple[frozenset[str], frozenset[str]]] = {
@@ -177,18 +170,6 @@ def spellings_in(source: str, path: str) -> list[Spelling]:
     return sorted(set(scanner.found))
 
 
-def _within(where: str, known: str) -> bool:
-    """Whether a place (`path` or `path::Class.function`) lies in an allow-list entry."""
-    if known.endswith("/"):
-        return where.startswith(known)
-    separator = "::" if known.endswith(".py") else "."
-    return where == known or where.startswith(known + separator)
-
-
-def _tolerated(spelling: Spelling) -> bool:
-    return any(_within(spelling.where, known) for known in NOT_YET_RESPELLED)
-
-
 def _application_files() -> Iterator[tuple[str, Path]]:
     for package in PACKAGES:
         for file in sorted((ROOT / package).rglob("*.py")):
@@ -201,30 +182,8 @@ def test_no_word_of_the_domain_is_spelled_outside_its_speller() -> None:
         for path, file in _application_files()
         if path not in SPELLERS
         for spelling in spellings_in(file.read_text(), path)
-        if not _tolerated(spelling)
     ]
     assert found == []
-
-
-def test_the_tolerated_places_still_exist() -> None:
-    """An entry of the allow-list names a file or a function that is there (so that a rename
-    cannot leave a stale entry that tolerates nothing)."""
-    scopes: set[str] = set()
-    for path, file in _application_files():
-        scopes.add(path)
-        for node in ast.walk(ast.parse(file.read_text())):
-            if isinstance(node, ast.ClassDef):
-                scopes.update(
-                    f"{path}::{node.name}.{child.name}"
-                    for child in node.body
-                    if isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef)
-                )
-            elif isinstance(node, ast.AnnAssign | ast.Assign):
-                target = node.target if isinstance(node, ast.AnnAssign) else node.targets[0]
-                if isinstance(target, ast.Name):
-                    scopes.add(f"{path}::{target.id}")
-    missing = [known for known in NOT_YET_RESPELLED if not any(_within(s, known) for s in scopes)]
-    assert missing == []
 
 
 @pytest.mark.parametrize(

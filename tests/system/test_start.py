@@ -1,0 +1,54 @@
+"""The command's start: what the first frame shows (the person, their permissions, the first
+page) is read in a thread of its own while Textual and the screens are imported, and a failure
+there is said on the main thread as before."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from access import Gate
+from access.views import INBOX_DEFAULT
+from store.db import connect
+from tui.opening import PAGE
+
+
+def test_the_opening_is_read_beside_the_imports_of_textual(demo_copy: str) -> None:
+    """In a fresh interpreter: importing the wiring loads no Textual; `open_app` reads the
+    opening in its own thread, and the app holds the same
+    first page as a gate asked directly."""
+    script = (
+        "import sys, threading\n"
+        "from ticketty import launch\n"
+        "from tui.opening import Opening\n"
+        "assert 'textual' not in sys.modules, 'textual imported with the wiring'\n"
+        "read = Opening.read.__func__\n"
+        "seen = []\n"
+        "def reading(cls, gate):\n"
+        "    seen.append((threading.current_thread().name, 'textual.app' in sys.modules))\n"
+        "    return read(cls, gate)\n"
+        "Opening.read = classmethod(reading)\n"
+        f"opened = launch.open_app({demo_copy!r}, 'ada')\n"
+        "print(seen[0][0])\n"
+        "print([row.number for row in opened.app.opening.first_page])\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    thread, numbers = done.stdout.splitlines()
+    assert thread == "ticketty-opening"
+    expected = Gate(connect(demo_copy), "ada").list_tickets(INBOX_DEFAULT, limit=PAGE)
+    assert numbers == str([row.number for row in expected])
+
+
+def test_a_failure_in_the_opening_thread_is_one_line_and_its_code(
+    demo_copy: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from ticketty.launch import open_app
+
+    assert open_app(demo_copy, "nobody") != 0
+    err = capsys.readouterr().err
+    assert "nobody" in err and len(err.strip().splitlines()) == 1, err

@@ -1,0 +1,33 @@
+"""What the inbox's first frame shows, read before the app starts; Textual-free, so that the
+command can read it in a thread while Textual and the screens are still being imported
+(`ticketty.launch`)."""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from access import Gate
+from access.views import INBOX_DEFAULT, TicketRow
+
+# Rows the inbox reads at a time, its first page included.
+PAGE = 100
+
+
+class Opening(NamedTuple):
+    """The person's permissions (so the footer is built once, with the right keys) and the
+    newest page of their tickets.
+
+    Read before the event loop runs, so nothing on it waits for it (why, and what it saved:
+    bench/NOTES.md).
+    """
+
+    permissions: frozenset[str]
+    first_page: list[TicketRow]
+    last_change: int
+
+    @classmethod
+    def read(cls, gate: Gate) -> Opening:
+        last_change = gate.last_change()  # before the page: a change after it is polled in
+        return cls(
+            gate.me.capabilities(), gate.list_tickets(INBOX_DEFAULT, limit=PAGE), last_change
+        )
