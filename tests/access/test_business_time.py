@@ -143,8 +143,10 @@ WARSAW_OFFICE = Calendar(
 )
 
 
-def utc(*args: int) -> datetime:
-    return datetime(*args)
+def utc(
+    year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0
+) -> datetime:
+    return datetime(year, month, day, hour, minute, second)
 
 
 def test_an_office_day_and_a_holiday() -> None:
