@@ -2,6 +2,7 @@
 
 from access.audit_log import AuditLog
 from access.bulk import Assignees, BulkTickets
+from access.calendars import CalendarAdmin
 from access.drafts import Drafts
 from access.errors import (
     AccessError,
@@ -38,6 +39,7 @@ class Gate(
     MailDesk,
     Drafts,
     PresenceDesk,
+    CalendarAdmin,
 ):
     """Everything one person may ask of Ticketty. Build one per person:
     `Gate(db, "ada")`; it raises `UnknownPerson` for an unknown or inactive name."""

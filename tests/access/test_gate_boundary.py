@@ -197,6 +197,15 @@ CALLS: dict[str, tuple[Call, Expected]] = {
     ),
     "who": (lambda g, d: g.who("tickets.view"), refused()),
     "workload": (lambda g, d: g.workload(), refused()),
+    # Business calendars (service levels).
+    "list_calendars": (lambda g, d: g.list_calendars(), refused()),
+    "get_calendar": (lambda g, d: g.get_calendar("PL office"), refused()),
+    "create_calendar": (
+        lambda g, d: g.create_calendar("Mine", zone="UTC", hours="mon 08:00-16:00"),
+        refused(),
+    ),
+    "change_calendar": (lambda g, d: g.change_calendar("PL office", zone="UTC"), refused()),
+    "delete_calendar": (lambda g, d: g.delete_calendar("PL office"), refused()),
 }
 
 # Public attributes that are settings, not calls: set once by the app and the command line.
