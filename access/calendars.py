@@ -11,7 +11,7 @@ from datetime import date
 from typing import Any, NamedTuple
 
 from access.business_time import Calendar, CalendarError
-from access.calendar_text import format_hours, parse_hours
+from access.calendar_text import HOLIDAYS_LIMIT, format_hours, parse_hours
 from access.catalogue import SLA_EDIT, SLA_LIST
 from access.errors import InvalidInput, NoChange, NotFound
 from access.gate import GateBase
@@ -50,8 +50,11 @@ def _readable() -> Iterator[None]:
 
 
 def _checked(zone: str, hours: str, holidays: Iterable[date]) -> Calendar:
+    days = frozenset(holidays)
+    if len(days) > HOLIDAYS_LIMIT:
+        raise InvalidInput(f"a calendar keeps up to {HOLIDAYS_LIMIT} holidays")
     with _readable():
-        return Calendar(zone.strip(), parse_hours(hours), frozenset(holidays))
+        return Calendar(zone.strip(), parse_hours(hours), days)
 
 
 class CalendarAdmin(GateBase):

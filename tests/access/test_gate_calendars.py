@@ -108,6 +108,8 @@ def test_the_same_again_is_no_change_and_writes_nothing(ada: Gate) -> None:
         ({"new_name": "DE office"}, InvalidInput, "already exists"),
         ({"add_holidays": [CHRISTMAS_EVE], "remove_holidays": [CHRISTMAS_EVE]}, InvalidInput,
          "both added and removed"),
+        ({"add_holidays": [date.fromordinal(738000 + n) for n in range(5001)]}, InvalidInput,
+         "up to 5000 holidays"),
     ],
 )  # fmt: skip
 def test_bad_changes_are_one_line_and_change_nothing(
