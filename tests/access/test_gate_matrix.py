@@ -245,6 +245,8 @@ OTHER_ACTIONS: dict[str, Callable[[Gate], object]] = {
     "reports.own": lambda g: g.workload() if not g.holds(REPORTS_TEAM) else None,
     "reports.team": lambda g: _sees_team(g),
     "audit.view": lambda g: g.list_audit(),
+    "sla.list": lambda g: g.list_calendars(),
+    "sla.edit": lambda g: g.create_calendar("Office", zone="UTC", hours="mon-fri 08:00-16:00"),
 }
 
 
