@@ -4,6 +4,7 @@ import peewee
 
 from access.assignees import Assignees
 from access.audit_log import AuditLog
+from access.calendars import CalendarAdmin
 from access.change_pipeline import TicketChanges
 from access.drafts import Drafts
 from access.errors import (
@@ -36,8 +37,8 @@ class Gate(TicketMessages, TicketFiling, TicketChanges, Assignees, Mailboxes):
     Its parts, each over the gate's session (`access.request`): `gate.me` (the person's own
     grants), `gate.people`, `gate.roles`, `gate.groups` (usergroups and custom fields),
     `gate.sources`, `gate.audit`, `gate.explain`, `gate.reports`, `gate.drafts`,
-    `gate.presence`. The ticket desk, the bulk changes and the mailboxes are still joined by
-    inheritance (`gate.get_ticket`, `gate.assign`, `gate.claim_reply`, ...)."""
+    `gate.presence`, `gate.calendars`. The ticket desk, the bulk changes and the mailboxes
+    are still joined by inheritance (`gate.get_ticket`, `gate.assign`, `gate.claim_reply`, ...)."""
 
     def __init__(self, db: peewee.Database, username: str) -> None:
         super().__init__(db, username)
@@ -52,6 +53,7 @@ class Gate(TicketMessages, TicketFiling, TicketChanges, Assignees, Mailboxes):
         self.reports = Reports(session)
         self.drafts = Drafts(session)
         self.presence = PresenceDesk(session)
+        self.calendars = CalendarAdmin(session)
 
 
 __all__ = [

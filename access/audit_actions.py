@@ -63,10 +63,17 @@ SOURCE_RENAME = "source.rename"
 SOURCE_ARCHIVE = "source.archive"
 SOURCE_RESTORE = "source.restore"
 
+CALENDAR_CREATE = "calendar.create"
+CALENDAR_CHANGE = "calendar.change"
+CALENDAR_DELETE = "calendar.delete"
+
 DATABASE_INIT = "database.init"
 DEMO_CREATE = "demo.create"
 
 AUDIT_ACTIONS = (
+    CALENDAR_CREATE,
+    CALENDAR_CHANGE,
+    CALENDAR_DELETE,
     TICKET_CREATE,
     TICKET_CUSTOMER,
     TICKET_REPLY,

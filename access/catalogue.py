@@ -84,6 +84,12 @@ CATALOGUE: tuple[PermissionGroup, ...] = (
         ("archived", "See the tickets of archived sources"),
     ),
     _group(
+        "sla",
+        "Service levels (business calendars)",
+        ("list", "See business calendars and service-level policies"),
+        ("edit", "Add, change and delete business calendars and policies"),
+    ),
+    _group(
         "reports",
         "Reports",
         ("own", "See one's own workload and response times"),
@@ -136,6 +142,8 @@ ROLES_ASSIGN = known("roles.assign")
 SOURCES_LIST = known("sources.list")
 SOURCES_EDIT = known("sources.edit")
 SOURCES_ARCHIVED = known("sources.archived")
+SLA_LIST = known("sla.list")
+SLA_EDIT = known("sla.edit")
 REPORTS_OWN = known("reports.own")
 REPORTS_TEAM = known("reports.team")
 AUDIT_VIEW = known("audit.view")

@@ -18,7 +18,19 @@ import peewee
 
 from access import NoChange
 from access.errors import NoSuchPerson
-from cli import access, audit, groups, mail, people, reports, roles, setup, sources, tickets
+from cli import (
+    access,
+    audit,
+    calendars,
+    groups,
+    mail,
+    people,
+    reports,
+    roles,
+    setup,
+    sources,
+    tickets,
+)
 from cli.command import Commands, UsageParser, settings_of, shared_options
 from cli.mail import MailTools
 from cli.output import (
@@ -39,7 +51,7 @@ from wording.safe_text import one_line
 AppOpener = Callable[[str, str], int]
 """Runs the app on a database location as a username; returns the exit code."""
 
-NOUNS = (setup, people, roles, groups, sources, mail, access, tickets, reports, audit)
+NOUNS = (setup, people, roles, groups, sources, mail, access, tickets, reports, calendars, audit)
 
 
 def build_parser(

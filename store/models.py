@@ -17,6 +17,7 @@ from peewee import (
     BlobField,
     BooleanField,
     DatabaseProxy,
+    DateField,
     DateTimeField,
     ForeignKeyField,
     IntegerField,
@@ -416,6 +417,28 @@ class Presence(BaseModel):
         indexes = ((("person", "ticket"), True),)
 
 
+class BusinessCalendar(BaseModel):
+    """Working hours in a time zone, for service-level clocks. `shifts` is JSON: for each
+    weekday from Monday, a list of [start, end] in minutes after midnight (an end past 1440
+    runs into the next day)."""
+
+    id = AutoField()
+    name = TextField(unique=True)
+    zone = TextField()
+    shifts = TextField()
+    version = IntegerField(default=1)  # its name, zone, hours and holidays
+
+
+class CalendarHoliday(BaseModel):
+    id = AutoField()
+    calendar_id: int
+    calendar = ForeignKeyField(BusinessCalendar, backref="holidays", on_delete="CASCADE")
+    day = DateField()
+
+    class Meta:
+        indexes = ((("calendar", "day"), True),)
+
+
 class SchemaVersion(BaseModel):
     version = IntegerField(primary_key=True)
     applied_at = DateTimeField(default=utcnow)
@@ -450,3 +473,6 @@ MAIL_MODELS: list[type[BaseModel]] = [
 
 # Migration 8: what people are writing and where they are.
 DESK_MODELS: list[type[BaseModel]] = [Draft, Presence]
+
+# Migration 13: service levels, their calendars first.
+SLA_MODELS: list[type[BaseModel]] = [BusinessCalendar, CalendarHoliday]

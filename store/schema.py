@@ -12,11 +12,13 @@ from store.models import (
     ALL_MODELS,
     DESK_MODELS,
     MAIL_MODELS,
+    SLA_MODELS,
     MailAccount,
     MailFailure,
     Message,
     OutboxItem,
     QuarantinedMail,
+    RolePermission,
     SchemaVersion,
     mail_server,
 )
@@ -187,6 +189,27 @@ def _v12_ignored_mail_counted(db: peewee.Database) -> None:
             db.execute_sql(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
 
 
+# Those who could edit roles get the rights the next version adds: nobody gives a right they do
+# not hold, so without them nobody could ever hold the new ones.
+SLA_RIGHTS = ("sla.list", "sla.edit")
+
+
+def _v13_calendars(db: peewee.Database) -> None:
+    """Business calendars and their holidays (service levels); the roles that may edit roles
+    get `sla.list` and `sla.edit`."""
+    db.create_tables(SLA_MODELS)
+    editors = [
+        row.role_id
+        for row in RolePermission.select(RolePermission.role).where(
+            RolePermission.permission == "roles.edit"
+        )
+    ]
+    if editors:
+        RolePermission.insert_many(
+            [{"role": role, "permission": key} for role in editors for key in SLA_RIGHTS]
+        ).on_conflict_ignore().execute()
+
+
 MIGRATIONS: list[tuple[int, Callable[[peewee.Database], None]]] = [
     (1, _v1_initial),
     (2, _v2_search),
@@ -200,6 +223,7 @@ MIGRATIONS: list[tuple[int, Callable[[peewee.Database], None]]] = [
     (10, _v10_mail_secrets_and_floods),
     (11, _v11_mail_robustness),
     (12, _v12_ignored_mail_counted),
+    (13, _v13_calendars),
 ]
 
 LATEST = MIGRATIONS[-1][0]

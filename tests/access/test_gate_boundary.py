@@ -251,6 +251,18 @@ CALLS: dict[str, tuple[Call, Expected]] = {
     ),
     "explain.who": (lambda g, d: g.explain.who("tickets.view"), refused()),
     "reports.workload": (lambda g, d: g.reports.workload(), refused()),
+    # Business calendars (service levels).
+    "list_calendars": (lambda g, d: g.calendars.list_calendars(), refused()),
+    "calendars.get_calendar": (lambda g, d: g.calendars.get_calendar("PL office"), refused()),
+    "calendars.create_calendar": (
+        lambda g, d: g.calendars.create_calendar("Mine", zone="UTC", hours="mon 08:00-16:00"),
+        refused(),
+    ),
+    "calendars.change_calendar": (
+        lambda g, d: g.calendars.change_calendar("PL office", zone="UTC"),
+        refused(),
+    ),
+    "calendars.delete_calendar": (lambda g, d: g.calendars.delete_calendar("PL office"), refused()),
 }
 
 # Public attributes that say who the gate acts for, and the gate's parts.

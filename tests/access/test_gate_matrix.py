@@ -245,6 +245,10 @@ OTHER_ACTIONS: dict[str, Callable[[Gate], object]] = {
     "reports.own": lambda g: g.reports.workload() if not g.me.holds(REPORTS_TEAM) else None,
     "reports.team": lambda g: _sees_team(g),
     "audit.view": lambda g: g.audit.list_audit(),
+    "sla.list": lambda g: g.calendars.list_calendars(),
+    "sla.edit": lambda g: g.calendars.create_calendar(
+        "Office", zone="UTC", hours="mon-fri 08:00-16:00"
+    ),
 }
 
 

@@ -1,0 +1,241 @@
+"""Business time: how much of a span a calendar's working hours cover, and when a number of
+business minutes after an instant runs out. Pure arithmetic, no database.
+
+The rule, which the property test's oracle states minute by minute: a moment counts when the
+wall clock of the calendar's time zone reads a time inside one of the day's shifts, the shift's
+day is not a holiday, and no pause holds the moment. A shift belongs to the day it starts on
+(`sun 22:00-06:00` is Sunday's night shift, cancelled by a holiday on Sunday, not on Monday).
+Across a change of clocks the wall clock decides: an hour the clocks skip is not worked, an
+hour they repeat is worked twice.
+
+Instants are aware datetimes or naive UTC ones (the store's convention); answers come back in
+the same kind as the start.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import TypeVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+DAY = 86_400
+MINUTES_A_DAY = 1440
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+# How far ahead `add_business_minutes` looks for working time before it calls the calendar
+# empty (a calendar of holidays only, or of no hours).
+HORIZON_DAYS = 3 * 366
+_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
+# Samples per UTC day when looking for a change of clocks (no zone changes twice in 6 hours).
+_SAMPLES = 4
+
+Shift = tuple[int, int]  # minutes after the day's midnight: start, end (end > 1440: next day)
+Span = tuple[int, int]  # seconds since the epoch, start inclusive, end exclusive
+Pause = tuple[datetime, datetime | None]  # None: the clock is still stopped
+Number = TypeVar("Number", int, float)
+
+
+class CalendarError(ValueError):
+    """A calendar that cannot be: an unknown time zone, a shift that ends before it starts."""
+
+
+class NoBusinessTime(ValueError):
+    """The calendar has no working time within the horizon, so no due time can be reached."""
+
+
+@dataclass(frozen=True)
+class Calendar:
+    """A time zone, the shifts of each weekday (Monday first) and the holidays."""
+
+    zone: str
+    shifts: tuple[tuple[Shift, ...], ...]
+    holidays: frozenset[date] = frozenset()
+
+    def __post_init__(self) -> None:
+        try:
+            ZoneInfo(self.zone)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise CalendarError(f"unknown time zone {self.zone!r}") from exc
+        if len(self.shifts) != 7:
+            raise CalendarError("a calendar has shifts for each of the 7 weekdays")
+        for weekday, shifts in zip(WEEKDAYS, self.shifts, strict=True):
+            for start, end in shifts:
+                if not 0 <= start < MINUTES_A_DAY or not start < end <= start + MINUTES_A_DAY:
+                    raise CalendarError(
+                        f"{weekday}: a shift runs from a time of day for up to 24 hours"
+                    )
+        object.__setattr__(self, "shifts", tuple(tuple(sorted(s)) for s in self.shifts))
+        object.__setattr__(self, "holidays", frozenset(self.holidays))
+
+    @property
+    def tzinfo(self) -> ZoneInfo:
+        return ZoneInfo(self.zone)
+
+    def weekly_minutes(self) -> int:
+        """Working minutes of a week without holidays (overlapping shifts counted once)."""
+        return sum(b - a for day in self.shifts for a, b in _merged(day))
+
+
+def business_seconds(
+    calendar: Calendar, start: datetime, end: datetime, pauses: Iterable[Pause] = ()
+) -> int:
+    """Seconds of business time in [start, end), pauses not counted; 0 if end <= start."""
+    begin, finish = _epoch(start), _epoch(end)
+    stopped = _pauses(pauses)
+    total = 0
+    for a, b in _segments(calendar, begin, finish):
+        for x, y in _unpaused(max(a, begin), min(b, finish), stopped):
+            total += y - x
+    return total
+
+
+def business_minutes(
+    calendar: Calendar, start: datetime, end: datetime, pauses: Iterable[Pause] = ()
+) -> int:
+    """Whole minutes of business time in [start, end), pauses not counted."""
+    return business_seconds(calendar, start, end, pauses) // 60
+
+
+def add_business_seconds(
+    calendar: Calendar, start: datetime, seconds: int, pauses: Iterable[Pause] = ()
+) -> datetime | None:
+    """The earliest instant at which `seconds` of business time have passed since `start`;
+    None when a pause still running stops the clock before then. Raises `NoBusinessTime` when
+    the calendar has no working time within `HORIZON_DAYS`."""
+    if seconds < 0:
+        raise ValueError("business time to add must not be negative")
+    begin = _epoch(start)
+    if seconds == 0:
+        return start
+    stopped = _pauses(pauses)
+    endless = stopped[-1][0] if stopped and stopped[-1][1] == math.inf else None
+    left = seconds
+    for a, b in _segments(calendar, begin, begin + HORIZON_DAYS * DAY):
+        if endless is not None and a >= endless:
+            return None
+        for x, y in _unpaused(max(a, begin), b, stopped):
+            if y - x >= left:
+                return _instant(x + left, like=start)
+            left -= y - x
+    if endless is not None:
+        return None
+    raise NoBusinessTime(f"no business time within {HORIZON_DAYS} days in zone {calendar.zone}")
+
+
+def add_business_minutes(
+    calendar: Calendar, start: datetime, minutes: int, pauses: Iterable[Pause] = ()
+) -> datetime | None:
+    """The instant `minutes` business minutes after `start` (see `add_business_seconds`)."""
+    return add_business_seconds(calendar, start, minutes * 60, pauses)
+
+
+def _segments(calendar: Calendar, begin: int, end: int) -> Iterator[Span]:
+    """Business spans in real time, ascending and disjoint, that end after `begin` and start
+    before `end` (the first and last may reach beyond them). Each span lies within one stretch
+    of constant UTC offset, where the wall clock is real time shifted, so a wall interval maps
+    to real time by one subtraction."""
+    for day in range(begin // DAY, (end - 1) // DAY + 1):
+        for a, b, offset in _offset_pieces(calendar.zone, day):
+            low, high = a + offset, b + offset
+            for wall_day in range(low // DAY, (high - 1) // DAY + 1):
+                for x, y in _wall_spans(calendar, wall_day):
+                    x, y = max(x, low), min(y, high)
+                    if x < y and x - offset < end and y - offset > begin:
+                        yield x - offset, y - offset
+
+
+@functools.lru_cache(maxsize=4096)
+def _offset_pieces(zone: str, day: int) -> tuple[tuple[int, int, int], ...]:
+    """The UTC day `day` (days since the epoch) cut where the zone's UTC offset changes:
+    (start, end, offset) in seconds."""
+    tz = ZoneInfo(zone)
+    start = day * DAY
+    step = DAY // _SAMPLES
+    pieces: list[tuple[int, int, int]] = []
+    piece_start, offset = start, _offset(tz, start)
+    for sample in range(start + step, start + DAY + 1, step):
+        later = _offset(tz, sample)
+        if later == offset:
+            continue
+        low, high = sample - step, sample  # offset(low) == offset, offset(high) != offset
+        while high - low > 1:
+            middle = (low + high) // 2
+            if _offset(tz, middle) == offset:
+                low = middle
+            else:
+                high = middle
+        pieces.append((piece_start, high, offset))
+        piece_start, offset = high, later
+    pieces.append((piece_start, start + DAY, offset))
+    return tuple(pieces)
+
+
+def _offset(tz: ZoneInfo, instant: int) -> int:
+    utcoffset = datetime.fromtimestamp(instant, tz).utcoffset()
+    return int(utcoffset.total_seconds()) if utcoffset is not None else 0
+
+
+@functools.lru_cache(maxsize=8192)
+def _wall_spans(calendar: Calendar, wall_day: int) -> tuple[Span, ...]:
+    """The working wall-clock spans within one wall day (seconds on a clock that never
+    changes), from its own shifts and the night shift of the day before; merged."""
+    spans: list[Span] = []
+    for day in (wall_day - 1, wall_day):
+        when = date.fromordinal(day + _EPOCH_ORDINAL)
+        if when in calendar.holidays:
+            continue
+        midnight = day * DAY
+        for start, end in calendar.shifts[when.weekday()]:
+            spans.append((midnight + start * 60, midnight + end * 60))
+    low, high = wall_day * DAY, (wall_day + 1) * DAY
+    clipped = ((max(a, low), min(b, high)) for a, b in spans)
+    return tuple(_merged((a, b) for a, b in clipped if a < b))
+
+
+def _merged(spans: Iterable[tuple[Number, Number]]) -> list[tuple[Number, Number]]:
+    """Spans sorted, with those that overlap or touch joined."""
+    merged: list[tuple[Number, Number]] = []
+    for a, b in sorted(spans):
+        if merged and a <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], b))
+        else:
+            merged.append((a, b))
+    return merged
+
+
+def _pauses(pauses: Iterable[Pause]) -> list[tuple[float, float]]:
+    """Pauses as merged epoch spans; one still running ends at infinity."""
+    spans = ((float(_epoch(a)), math.inf if b is None else float(_epoch(b))) for a, b in pauses)
+    return _merged(s for s in spans if s[0] < s[1])
+
+
+def _unpaused(a: int, b: int, stopped: list[tuple[float, float]]) -> Iterator[Span]:
+    """[a, b) with the pauses taken out."""
+    for pause_start, pause_end in stopped:
+        if pause_end <= a:
+            continue
+        if pause_start >= b:
+            break
+        if pause_start > a:
+            yield a, int(pause_start)
+        if pause_end >= b:
+            return
+        a = int(pause_end)
+    if a < b:
+        yield a, b
+
+
+def _epoch(moment: datetime) -> int:
+    """Whole seconds since the epoch; a naive datetime is UTC."""
+    aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+    return math.floor(aware.timestamp())
+
+
+def _instant(seconds: int, *, like: datetime) -> datetime:
+    moment = datetime.fromtimestamp(seconds, UTC)
+    if like.tzinfo is None:
+        return moment.replace(tzinfo=None)
+    return moment.astimezone(like.tzinfo)

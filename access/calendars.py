@@ -1,0 +1,190 @@
+"""Business calendars through the gate: working hours in a time zone, and holidays, which the
+service-level clocks count in. Seen with `sla.list`, changed with `sla.edit`; versioned and
+audited like roles."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from datetime import date
+from typing import Any, NamedTuple
+
+from access.audit_actions import CALENDAR_CHANGE, CALENDAR_CREATE, CALENDAR_DELETE
+from access.business_time import Calendar, CalendarError
+from access.calendar_text import HOLIDAYS_LIMIT, format_hours, parse_hours
+from access.catalogue import SLA_EDIT, SLA_LIST
+from access.errors import InvalidInput, NoChange, NotFound
+from access.lookup import require_free_name
+from access.request import Part
+from access.validation import checked_name
+from access.versions import bump, check_fresh
+from store.models import BusinessCalendar, CalendarHoliday
+
+
+class CalendarView(NamedTuple):
+    name: str
+    zone: str
+    hours: str  # as `parse_hours` reads it: "mon-fri 08:00-16:00"
+    holidays: tuple[date, ...]
+    version: int
+
+    def calendar(self) -> Calendar:
+        """The calendar the business-time arithmetic counts in."""
+        return Calendar(self.zone, parse_hours(self.hours), frozenset(self.holidays))
+
+    def logged(self) -> dict[str, Any]:
+        """What the audit log keeps of it."""
+        fields = self._asdict()
+        fields["holidays"] = [d.isoformat() for d in self.holidays]
+        del fields["version"]
+        return fields
+
+
+@contextmanager
+def _readable() -> Iterator[None]:
+    """A calendar that cannot be (unknown zone, unreadable hours) is bad input, in one line."""
+    try:
+        yield
+    except CalendarError as exc:
+        raise InvalidInput(str(exc)) from None
+
+
+def _checked(zone: str, hours: str, holidays: Iterable[date]) -> Calendar:
+    days = frozenset(holidays)
+    if len(days) > HOLIDAYS_LIMIT:
+        raise InvalidInput(f"a calendar keeps up to {HOLIDAYS_LIMIT} holidays")
+    with _readable():
+        return Calendar(zone.strip(), parse_hours(hours), days)
+
+
+class CalendarAdmin(Part):
+    """Business calendars (`gate.calendars`): working hours, time zone and holidays, which
+    service levels count time by."""
+
+    def list_calendars(self) -> list[CalendarView]:
+        request = self._open()
+        request.require(SLA_LIST)
+        rows = list(BusinessCalendar.select().order_by(BusinessCalendar.name))
+        holidays: dict[int, list[date]] = {row.id: [] for row in rows}
+        for holiday in CalendarHoliday.select().order_by(CalendarHoliday.day):
+            holidays.setdefault(holiday.calendar_id, []).append(_day(holiday.day))
+        return [_view(row, holidays[row.id]) for row in rows]
+
+    def get_calendar(self, name: str) -> CalendarView:
+        request = self._open()
+        request.require(SLA_LIST)
+        return _read(_calendar_named(name))
+
+    def create_calendar(
+        self, name: str, *, zone: str, hours: str, holidays: Iterable[date] = ()
+    ) -> CalendarView:
+        request = self._open()
+        request.require(SLA_EDIT)
+        name = checked_name(name, "calendar name")
+        calendar = _checked(zone, hours, holidays)
+        with request.writing():
+            require_free_name(BusinessCalendar.name, name, "calendar")
+            row = BusinessCalendar.create(
+                name=name, zone=calendar.zone, shifts=json.dumps(calendar.shifts)
+            )
+            _add_holidays(row.id, calendar.holidays)
+            view = _read(row)
+            request.record(CALENDAR_CREATE, "calendar", row.id, after=view.logged())
+        return view
+
+    def change_calendar(
+        self,
+        name: str,
+        *,
+        new_name: str | None = None,
+        zone: str | None = None,
+        hours: str | None = None,
+        add_holidays: Iterable[date] = (),
+        remove_holidays: Iterable[date] = (),
+        expected_version: int | None = None,
+    ) -> CalendarView:
+        """Change what is given of a calendar; the rest stays. Returns it as it now is."""
+        request = self._open()
+        request.require(SLA_EDIT)
+        new_name = None if new_name is None else checked_name(new_name, "calendar name")
+        added, removed = frozenset(add_holidays), frozenset(remove_holidays)
+        if added & removed:
+            raise InvalidInput(f"{min(added & removed)} is both added and removed")
+        with request.writing():
+            row = _calendar_named(name)
+            check_fresh(row, expected_version, f"calendar {name}")
+            before = _read(row)
+            holidays = (set(before.holidays) | added) - removed
+            calendar = _checked(
+                before.zone if zone is None else zone,
+                before.hours if hours is None else hours,
+                holidays,
+            )
+            if new_name is not None and new_name != row.name:
+                require_free_name(BusinessCalendar.name, new_name, "calendar")
+            BusinessCalendar.update(
+                name=new_name or row.name,
+                zone=calendar.zone,
+                shifts=json.dumps(calendar.shifts),
+            ).where(BusinessCalendar.id == row.id).execute()
+            CalendarHoliday.delete().where(
+                (CalendarHoliday.calendar == row.id) & CalendarHoliday.day.in_(sorted(removed))
+            ).execute()
+            _add_holidays(row.id, added - set(before.holidays))
+            after = _read(BusinessCalendar.get_by_id(row.id))
+            if after.logged() == before.logged():
+                raise NoChange(f"calendar {name} is already so; nothing changed")
+            version = bump(row, expected_version, f"calendar {name}")
+            request.record(CALENDAR_CHANGE, "calendar", row.id, **_difference(before, after))
+        return after._replace(version=version)
+
+    def delete_calendar(self, name: str, *, expected_version: int | None = None) -> None:
+        request = self._open()
+        request.require(SLA_EDIT)
+        with request.writing():
+            row = _calendar_named(name)
+            check_fresh(row, expected_version, f"calendar {name}")
+            before = _read(row)
+            BusinessCalendar.delete().where(BusinessCalendar.id == row.id).execute()
+            request.record(CALENDAR_DELETE, "calendar", row.id, before=before.logged())
+
+
+def _calendar_named(name: str) -> BusinessCalendar:
+    row = BusinessCalendar.get_or_none(BusinessCalendar.name == name)
+    if row is None:
+        raise NotFound(f"no calendar named {name!r}")
+    return row
+
+
+def _read(row: BusinessCalendar) -> CalendarView:
+    days = [
+        _day(h.day)
+        for h in CalendarHoliday.select(CalendarHoliday.day)
+        .where(CalendarHoliday.calendar == row.id)
+        .order_by(CalendarHoliday.day)
+    ]
+    return _view(row, days)
+
+
+def _view(row: BusinessCalendar, holidays: list[date]) -> CalendarView:
+    shifts = tuple(tuple((start, end) for start, end in day) for day in json.loads(row.shifts))
+    return CalendarView(row.name, row.zone, format_hours(shifts), tuple(holidays), row.version)
+
+
+def _day(value: date | str) -> date:
+    """A holiday as the driver returns it (SQLite keeps dates as text)."""
+    return value if isinstance(value, date) else date.fromisoformat(value)
+
+
+def _add_holidays(calendar_id: int, days: Iterable[date]) -> None:
+    rows = [{"calendar": calendar_id, "day": day} for day in sorted(days)]
+    if rows:
+        CalendarHoliday.insert_many(rows).execute()
+
+
+def _difference(before: CalendarView, after: CalendarView) -> dict[str, dict[str, Any]]:
+    """The audit's before and after: only the fields that changed."""
+    old, new = before.logged(), after.logged()
+    changed = [key for key in old if old[key] != new[key]]
+    return {"before": {k: old[k] for k in changed}, "after": {k: new[k] for k in changed}}
