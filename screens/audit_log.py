@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from typing import Any, ClassVar
 
 from rich.text import Text
+from textual import work
 
 from access.views import AuditView
 from tui.audit_text import sentence
@@ -71,27 +72,31 @@ class AuditLogScreen(ListingScreen):
         super().reload(select)
 
     def action_filter(self) -> None:
-        def kind_chosen(kind: str) -> None:
-            if not kind:
-                self.filters = {}
-                self.reload()
+        self.filter_log()
+
+    @work(group="audit-filter", exit_on_error=False)
+    async def filter_log(self) -> None:
+        """What to filter by, then the value; an empty choice shows the whole log again."""
+        kind = await self.asked_choice("Filter the log", FILTERS)
+        if kind is None:
+            return
+        if not kind:
+            self.filters = {}
+            self.reload()
+            return
+        value = await self.asked_text(f"Filter {dict(FILTERS)[kind]}")
+        if value is None:
+            return
+        if kind == "person":
+            self.filters = {"person": value}
+        elif kind == "ticket":
+            if not value.lstrip("#").isdigit():
+                self.notify("a ticket number is digits", severity="error")
                 return
-
-            def value_given(value: str) -> None:
-                if kind == "person":
-                    self.filters = {"person": value}
-                elif kind == "ticket":
-                    if not value.lstrip("#").isdigit():
-                        self.notify("a ticket number is digits", severity="error")
-                        return
-                    self.filters = {"ticket": int(value.lstrip("#"))}
-                else:
-                    self.filters = {"target_kind": kind, "target_name": value}
-                self.reload()
-
-            self.ask(f"Filter {dict(FILTERS)[kind]}", value_given)
-
-        self.pick("Filter the log", FILTERS, kind_chosen)
+            self.filters = {"ticket": int(value.lstrip("#"))}
+        else:
+            self.filters = {"target_kind": kind, "target_name": value}
+        self.reload()
 
     def action_more(self) -> None:
         self.limit += PAGE

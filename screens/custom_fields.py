@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import ClassVar
 
 from rich.text import Text
+from textual import work
 
 from access.catalogue import USERGROUPS_FIELDS
 from access.views import FieldDefinition
@@ -49,60 +50,72 @@ class CustomFieldsScreen(ListingScreen):
         )
 
     def action_new(self) -> None:
-        def named(name: str) -> None:
-            self.pick(
-                "Kind of field",
-                [(k, k) for k in FIELD_KINDS],
-                lambda kind: self.change(
-                    lambda: self.gate.groups.define_field(name, kind), f"defined {name}", name
-                ),
-            )
+        self.define_field()
 
-        self.ask("Name of the new field", named)
+    @work(group="field-change", exit_on_error=False)
+    async def define_field(self) -> None:
+        name = await self.asked_text("Name of the new field")
+        if name is None:
+            return
+        kind = await self.asked_choice("Kind of field", [(k, k) for k in FIELD_KINDS])
+        if kind is None:
+            return
+        await self.changed(
+            lambda: self.gate.groups.define_field(name, kind), f"defined {name}", name
+        )
 
     def action_rename(self) -> None:
-        field = self.current
-        if field is not None:
-            self.ask(
-                f"Rename {field.name} to",
-                lambda new: self.change(
-                    lambda: self.gate.groups.update_field(field.name, new_name=new), "renamed", new
-                ),
-                field.name,
-            )
+        if self.current is not None:
+            self.rename_field(self.current)
+
+    @work(group="field-change", exit_on_error=False)
+    async def rename_field(self, field: FieldDefinition) -> None:
+        new = await self.asked_text(f"Rename {field.name} to", field.name)
+        if new is None:
+            return
+        await self.changed(
+            lambda: self.gate.groups.update_field(field.name, new_name=new), "renamed", new
+        )
 
     def action_required(self) -> None:
-        field = self.current
-        if field is not None:
-            self.change(
-                lambda: self.gate.groups.update_field(field.name, required=not field.required),
-                "saved",
-                field.name,
-            )
+        if self.current is not None:
+            self.switch_required(self.current)
+
+    @work(group="field-change", exit_on_error=False)
+    async def switch_required(self, field: FieldDefinition) -> None:
+        await self.changed(
+            lambda: self.gate.groups.update_field(field.name, required=not field.required),
+            "saved",
+            field.name,
+        )
 
     def action_retire(self) -> None:
-        field = self.current
-        if field is not None:
-            self.change(
-                lambda: self.gate.groups.update_field(field.name, retired=not field.retired),
-                "saved",
-                field.name,
-            )
+        if self.current is not None:
+            self.switch_retired(self.current)
+
+    @work(group="field-change", exit_on_error=False)
+    async def switch_retired(self, field: FieldDefinition) -> None:
+        await self.changed(
+            lambda: self.gate.groups.update_field(field.name, retired=not field.retired),
+            "saved",
+            field.name,
+        )
 
     def _swap(self, step: int) -> None:
         """Swap positions with the neighbour, so the order is the list's order."""
         field = self.current
         index = self.records.index(field) if field is not None else -1
         other_index = index + step
-        if field is None or not 0 <= other_index < len(self.records):
-            return
-        other = self.records[other_index]
+        if field is not None and 0 <= other_index < len(self.records):
+            self.swap_fields(field, self.records[other_index])
 
+    @work(group="field-change", exit_on_error=False)
+    async def swap_fields(self, field: FieldDefinition, other: FieldDefinition) -> None:
         def swap() -> None:
             self.gate.groups.update_field(field.name, position=other.position)
             self.gate.groups.update_field(other.name, position=field.position)
 
-        self.change(swap, "moved", field.name)
+        await self.changed(swap, "moved", field.name)
 
     def action_up(self) -> None:
         self._swap(-1)

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from typing import Any, ClassVar
 
 from rich.text import Text
+from textual import work
 
 from access.catalogue import PEOPLE_EDIT, ROLES_ASSIGN, TICKETS_VIEW_CONTACT
 from access.views import PersonView
@@ -80,98 +81,104 @@ class PeopleScreen(ListingScreen):
         )
 
     def action_search(self) -> None:
+        self.search_people()
+
+    @work(group="people-change", exit_on_error=False)
+    async def search_people(self) -> None:
         """Narrow the list to people whose name or username (or, with the right to see contact
         data, e-mail) contains the text; an empty search shows everyone again."""
-
-        def answered(text: str | None) -> None:
-            if text is not None:
-                self.search = text.strip()
-                self.reload()
-
         hint = "name or username" + (" or e-mail" if self.can(TICKETS_VIEW_CONTACT) else "")
-        self.app.push_screen(
-            PromptModal(f"Search people by {hint} (empty: everyone)", self.search), answered
-        )
+        question = PromptModal(f"Search people by {hint} (empty: everyone)", self.search)
+        text = await self.app.asked(question)
+        if text is not None:
+            self.search = text.strip()
+            self.reload()
 
     def action_new(self) -> None:
-        def named(username: str) -> None:
-            self.ask(
-                f"Display name of {username}",
-                lambda name: self.change(
-                    lambda: self.gate.people.add_person(username, name),
-                    f"added {username}",
-                    username,
-                ),
-            )
+        self.add_person()
 
-        self.ask("Username of the new person (lowercase)", named)
+    @work(group="people-change", exit_on_error=False)
+    async def add_person(self) -> None:
+        username = await self.asked_text("Username of the new person (lowercase)")
+        if username is None:
+            return
+        name = await self.asked_text(f"Display name of {username}")
+        if name is None:
+            return
+        await self.changed(
+            lambda: self.gate.people.add_person(username, name), f"added {username}", username
+        )
 
     def action_edit(self) -> None:
-        person = self.current
-        if person is None:
-            return
+        if self.current is not None:
+            self.edit_person(self.current)
+
+    @work(group="people-change", exit_on_error=False)
+    async def edit_person(self, person: PersonView) -> None:
         fields = [("name", "Display name"), ("email", "E-mail"), ("phone", "Phone")]
         current = {"name": person.display_name, "email": person.email, "phone": person.phone}
-
-        def chosen(which: str) -> None:
-            def save(value: str) -> None:
-                arguments: dict[str, Any] = {{"name": "display_name"}.get(which, which): value}
-                self.change(
-                    lambda: self.gate.people.edit_person(
-                        person.username, expected_version=person.version, **arguments
-                    ),
-                    "saved",
-                    person.username,
-                )
-
-            self.ask(dict(fields)[which], save, current[which])
-
-        self.pick(f"Edit {person.username}", fields, chosen)
+        which = await self.asked_choice(f"Edit {person.username}", fields)
+        if which is None:
+            return
+        value = await self.asked_text(dict(fields)[which], current[which])
+        if value is None:
+            return
+        arguments: dict[str, Any] = {{"name": "display_name"}.get(which, which): value}
+        await self.changed(
+            lambda: self.gate.people.edit_person(
+                person.username, expected_version=person.version, **arguments
+            ),
+            "saved",
+            person.username,
+        )
 
     def action_active(self) -> None:
-        person = self.current
-        if person is None:
-            return
+        if self.current is not None:
+            self.switch_active(self.current)
+
+    @work(group="people-change", exit_on_error=False)
+    async def switch_active(self, person: PersonView) -> None:
         verb = "Deactivate" if person.active else "Reactivate"
-        self.confirm(
-            f"{verb} {person.username}? Their tickets stay.",
-            lambda: self.change(
-                lambda: self.gate.people.set_active(
-                    person.username, not person.active, expected_version=person.version
-                ),
-                f"{verb.lower()}d {person.username}",
-                person.username,
+        if not await self.asked_yes(f"{verb} {person.username}? Their tickets stay."):
+            return
+        await self.changed(
+            lambda: self.gate.people.set_active(
+                person.username, not person.active, expected_version=person.version
             ),
+            f"{verb.lower()}d {person.username}",
+            person.username,
         )
 
     def action_give_role(self) -> None:
-        person = self.current
-        if person is None:
+        if self.current is not None:
+            self.give_role(self.current)
+
+    @work(group="people-change", exit_on_error=False)
+    async def give_role(self, person: PersonView) -> None:
+        roles = await self.app.gate_call(self.gate.roles.list_roles)
+        choices = [(r.name, r.name) for r in roles if r.name not in person.roles]
+        role = await self.asked_choice(f"Give {person.username} the role", choices)
+        if role is None:
             return
-
-        def loaded(roles: list[Any]) -> None:
-            choices = [(r.name, r.name) for r in roles if r.name not in person.roles]
-            self.pick(
-                f"Give {person.username} the role",
-                choices,
-                lambda role: self.change(
-                    lambda: self.gate.roles.grant_role(person.username, role),
-                    f"gave {role}",
-                    person.username,
-                ),
-            )
-
-        self.app.run_gate(self.gate.roles.list_roles, loaded)
+        await self.changed(
+            lambda: self.gate.roles.grant_role(person.username, role),
+            f"gave {role}",
+            person.username,
+        )
 
     def action_take_role(self) -> None:
         person = self.current
         if person is not None and person.roles:
-            self.pick(
-                f"Take from {person.username} the role",
-                [(r, r) for r in person.roles],
-                lambda role: self.change(
-                    lambda: self.gate.roles.revoke_role(person.username, role),
-                    f"took {role}",
-                    person.username,
-                ),
-            )
+            self.take_role(person)
+
+    @work(group="people-change", exit_on_error=False)
+    async def take_role(self, person: PersonView) -> None:
+        choices = [(r, r) for r in person.roles]
+        role = await self.asked_choice(f"Take from {person.username} the role", choices)
+        if role is None:
+            return
+        await self.changed(
+            lambda: self.gate.roles.revoke_role(person.username, role),
+            f"took {role}",
+            person.username,
+        )

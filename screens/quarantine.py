@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
+from textual import work
 
 from access.catalogue import SOURCES_EDIT
 from access.views import QuarantineView
@@ -16,7 +17,7 @@ from tui.screen import Action
 from wording.safe_text import one_line
 
 if TYPE_CHECKING:
-    from access.intake import Taken
+    from access.inbound import MailReading
 
 
 class QuarantineScreen(ListingScreen):
@@ -62,28 +63,30 @@ class QuarantineScreen(ListingScreen):
         held = self.current
         if held is None:
             return
-
-        def done(taken: Taken) -> None:
-            if taken.outcome == "quarantined":
-                self.notify(one_line(f"still in quarantine: {taken.detail}"), severity="warning")
-            else:
-                where = f" #{taken.ticket}" if taken.ticket else ""
-                self.notify(one_line(f"message {held.id}: {taken.outcome}{where}"))
-            self.reload()
-
-        reading = self.app.mail_reading
-        if reading is None:
+        if self.app.mail_reading is None:
             self.notify("taking mail in needs the mail channel, not started here", severity="error")
             return
-        self.app.run_gate(lambda: self.gate.retry_quarantined(held.id, reading), done)
+        self.retry_message(held, self.app.mail_reading)
+
+    @work(group="quarantine-change", exit_on_error=False)
+    async def retry_message(self, held: QuarantineView, reading: MailReading) -> None:
+        """Take the message in again and say what became of it."""
+        taken = await self.app.gate_call(lambda: self.gate.retry_quarantined(held.id, reading))
+        if taken.outcome == "quarantined":
+            self.notify(one_line(f"still in quarantine: {taken.detail}"), severity="warning")
+        else:
+            where = f" #{taken.ticket}" if taken.ticket else ""
+            self.notify(one_line(f"message {held.id}: {taken.outcome}{where}"))
+        self.reload()
 
     def action_discard(self) -> None:
-        held = self.current
-        if held is None:
-            return
-        self.confirm(
-            f"Discard message {held.id} from {held.origin}? Its mail is deleted for good.",
-            lambda: self.change(
+        if self.current is not None:
+            self.discard_message(self.current)
+
+    @work(group="quarantine-change", exit_on_error=False)
+    async def discard_message(self, held: QuarantineView) -> None:
+        question = f"Discard message {held.id} from {held.origin}? Its mail is deleted for good."
+        if await self.asked_yes(question):
+            await self.changed(
                 lambda: self.gate.discard_quarantined(held.id), f"message {held.id} discarded"
-            ),
-        )
+            )

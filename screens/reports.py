@@ -7,12 +7,12 @@ from collections.abc import Sequence
 from typing import ClassVar
 
 from rich.text import Text
+from textual import work
 
 from access.reports import PERIODS
 from access.views import WorkloadRow
 from tui.listing import ListingScreen, pairs
 from tui.screen import Action
-from tui.widgets import PickerModal
 from wording.units import duration
 
 
@@ -30,14 +30,16 @@ class ReportsScreen(ListingScreen):
         self.sub_title = f"last {self.days} days"
 
     def action_period(self) -> None:
-        def chosen(value: str | None) -> None:
-            if value:
-                self.days = int(value)
-                self.sub_title = f"last {self.days} days"
-                self.reload()
+        self.choose_period()
 
+    @work(group="report-period", exit_on_error=False)
+    async def choose_period(self) -> None:
         choices = [(str(d), f"last {d} days") for d in PERIODS]
-        self.app.push_screen(PickerModal("Period of the report", choices), chosen)
+        value = await self.asked_choice("Period of the report", choices)
+        if value:
+            self.days = int(value)
+            self.sub_title = f"last {self.days} days"
+            self.reload()
 
     def key_of(self, record: WorkloadRow) -> str:
         return record.username

@@ -7,9 +7,11 @@ environment."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from functools import partial
 from typing import ClassVar
 
 from rich.text import Text
+from textual import work
 
 from access.catalogue import SOURCES_EDIT, SOURCES_LIST
 from access.mail_accounts import password_variable, secrets_path
@@ -77,20 +79,21 @@ class SourcesScreen(ListingScreen):
         return pairs(lines, record.name)
 
     def action_new(self) -> None:
-        def kind_chosen(name: str, kind: str) -> None:
-            if kind == "email":
-                self._mail_form(name, {}, lambda v: self.gate.sources.add_source(name, kind, **v))
-            else:
-                self.change(lambda: self.gate.sources.add_source(name, kind), f"added {name}", name)
+        self.add_source()
 
-        self.ask(
-            "Name of the new source",
-            lambda name: self.pick(
-                "Kind of source",
-                tuple(SOURCE_KINDS_TEXT.items()),
-                lambda kind: kind_chosen(name, kind),
-            ),
-        )
+    @work(group="source-change", exit_on_error=False)
+    async def add_source(self) -> None:
+        """Name and kind; an e-mail source's account is asked for at once."""
+        name = await self.asked_text("Name of the new source")
+        if name is None:
+            return
+        kind = await self.asked_choice("Kind of source", tuple(SOURCE_KINDS_TEXT.items()))
+        if kind == "email":
+            await self.mail_form(name, {}, lambda v: self.gate.sources.add_source(name, kind, **v))
+        elif kind is not None:
+            await self.changed(
+                lambda: self.gate.sources.add_source(name, kind), f"added {name}", name
+            )
 
     def action_edit_mail(self) -> None:
         source = self.current
@@ -99,13 +102,17 @@ class SourcesScreen(ListingScreen):
         if source.kind != "email":
             self.notify(f"{source.name} is a {source.kind} source; only e-mail has an account")
             return
+        self.edit_mail_account(source)
+
+    @work(group="source-change", exit_on_error=False)
+    async def edit_mail_account(self, source: SourceView) -> None:
         account = self.accounts.get(source.name)
         current = (
             {"address": account.address, "imap": account.imap, "smtp": account.smtp}
             if account is not None
             else {}
         )
-        self._mail_form(
+        await self.mail_form(
             source.name,
             current,
             lambda v: self.gate.sources.edit_mail_account(
@@ -113,35 +120,33 @@ class SourcesScreen(ListingScreen):
             ),
         )
 
-    def _mail_form(
+    async def mail_form(
         self, name: str, values: dict[str, str], save: Callable[[dict[str, str]], None]
     ) -> None:
-        """The account's address and servers; a refused one (a password in a URL, say) opens
-        the form again with what was typed, so nothing typed is lost. (The CA file is set by
-        `sources edit --ca-file`: a fourth field pushed the form's keys off an 80x24 screen.)"""
-        fields = (
-            Field("address", "Address customers write to", values.get("address", "")),
-            Field("imap", "IMAP server", values.get("imap", ""), "imaps://USER@HOST:993/INBOX"),
-            Field("smtp", "SMTP server", values.get("smtp", ""), "smtp+starttls://USER@HOST:587"),
-        )
+        """In a flow: the account's address and servers, then `save`; a refused one (a
+        password in a URL, say) opens the form again with what was typed, so nothing typed is
+        lost. (The CA file is set by `sources edit --ca-file`: a fourth field pushed the form's
+        keys off an 80x24 screen.)"""
         hint = (
             f"No password here: set {password_variable(name)} or put `{name} = ...` "
             f"in {secrets_path()} (README, Customers by e-mail)."
         )
-
-        def answered(typed: dict[str, str] | None) -> None:
+        while True:
+            fields = (
+                Field("address", "Address customers write to", values.get("address", "")),
+                Field("imap", "IMAP server", values.get("imap", ""), "imaps://USER@HOST:993/INBOX"),
+                Field(
+                    "smtp", "SMTP server", values.get("smtp", ""), "smtp+starttls://USER@HOST:587"
+                ),
+            )
+            typed = await self.app.asked(FormModal(f"Mail account of {name}", fields, hint))
             if typed is None:
                 return
-
-            def saved(_: object) -> None:
+            if await self.refusal(partial(save, typed)) is None:
                 self.notify(one_line(f"saved the mail account of {name}"))
                 self.reload(name)
-
-            self.app.run_gate(
-                lambda: save(typed), saved, failed=lambda _: self._mail_form(name, typed, save)
-            )
-
-        self.app.push_screen(FormModal(f"Mail account of {name}", fields, hint), answered)
+                return
+            values = typed
 
     def action_quarantine(self) -> None:
         source = self.current
@@ -149,39 +154,42 @@ class SourcesScreen(ListingScreen):
             self.app.push_screen(QuarantineScreen(source.name))
 
     def action_rename(self) -> None:
-        source = self.current
-        if source is not None:
-            self.ask(
-                f"Rename {source.name} to",
-                lambda new: self.change(
-                    lambda: self.gate.sources.rename_source(
-                        source.name, new, expected_version=source.version
-                    ),
-                    "renamed",
-                    new,
-                ),
-                source.name,
-            )
+        if self.current is not None:
+            self.rename_source(self.current)
+
+    @work(group="source-change", exit_on_error=False)
+    async def rename_source(self, source: SourceView) -> None:
+        new = await self.asked_text(f"Rename {source.name} to", source.name)
+        if new is None:
+            return
+        await self.changed(
+            lambda: self.gate.sources.rename_source(
+                source.name, new, expected_version=source.version
+            ),
+            "renamed",
+            new,
+        )
 
     def action_archive(self) -> None:
-        source = self.current
-        if source is None:
-            return
+        if self.current is not None:
+            self.archive_or_restore(self.current)
+
+    @work(group="source-change", exit_on_error=False)
+    async def archive_or_restore(self, source: SourceView) -> None:
         if source.archived:
             question = f"Restore {source.name}? Its tickets come back for everyone in scope."
         else:
             question = (
                 f"Archive {source.name}? Its tickets vanish for everyone without sources.archived."
             )
-        self.confirm(
-            question,
-            lambda: self.change(
-                lambda: self.gate.sources.set_archived(
-                    source.name, not source.archived, expected_version=source.version
-                ),
-                "restored" if source.archived else "archived",
-                source.name,
+        if not await self.asked_yes(question):
+            return
+        await self.changed(
+            lambda: self.gate.sources.set_archived(
+                source.name, not source.archived, expected_version=source.version
             ),
+            "restored" if source.archived else "archived",
+            source.name,
         )
 
 

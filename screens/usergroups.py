@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import ClassVar
 
 from rich.text import Text
@@ -14,7 +14,7 @@ from access.views import GroupView, PersonView
 from screens.people import kind_of
 from tui.listing import ListingScreen, pairs
 from tui.screen import Action
-from tui.widgets import ConfirmModal, PickerModal, PromptModal
+from tui.widgets import PromptModal
 from wording.safe_text import one_line
 
 
@@ -48,37 +48,45 @@ class UsergroupsScreen(ListingScreen):
         return pairs(rows, record.name)
 
     def action_new(self) -> None:
-        self.ask(
-            "Name of the new usergroup",
-            lambda name: self.change(
-                lambda: self.gate.groups.create_group(name), f"created {name}", name
-            ),
-        )
+        self.create_group()
+
+    @work(group="group-change", exit_on_error=False)
+    async def create_group(self) -> None:
+        name = await self.asked_text("Name of the new usergroup")
+        if name is not None:
+            await self.changed(lambda: self.gate.groups.create_group(name), f"created {name}", name)
 
     def action_rename(self) -> None:
-        group = self.current
-        if group is not None:
-            self.ask(f"Rename {group.name} to", lambda name: self._rename(group, name), group.name)
+        if self.current is not None:
+            self.rename_group(self.current)
 
-    def _rename(self, group: GroupView, name: str) -> None:
-        """Rename; refused (another admin renamed or changed it meanwhile, which the
-        notification names), the question comes back on the group as it now is, with the
-        typed name kept."""
-
-        def done(_: object) -> None:
-            self.notify(one_line(f"renamed to {name}"))
-            self.reload(name)
-
-        def reloaded(records: list[GroupView]) -> None:
+    @work(group="group-change", exit_on_error=False)
+    async def rename_group(self, group: GroupView) -> None:
+        """Ask for the new name and rename; refused (another admin renamed or changed it
+        meanwhile, which the notification names), the question comes back on the group as it
+        now is, with the typed name kept."""
+        typed = group.name
+        while (name := await self.asked_text(f"Rename {group.name} to", typed)) is not None:
+            if await self._renamed(group, name):
+                self.notify(one_line(f"renamed to {name}"))
+                self.reload(name)
+                return
+            records = await self.app.gate_call(self.fetch)
             now = next((r for r in records if r.id == group.id), None)
             self._show(records, None if now is None else now.name)
-            if now is not None:
-                self.ask(f"Rename {now.name} to", lambda typed: self._rename(now, typed), name)
+            if now is None:
+                return
+            group, typed = now, name
 
-        self.app.run_gate(
-            lambda: self.gate.groups.rename_group(group.name, name, expected_version=group.version),
-            done,
-            failed=lambda _: self.app.run_gate(self.fetch, reloaded),
+    async def _renamed(self, group: GroupView, name: str) -> bool:
+        """Whether `group`, as shown, was renamed to `name` (the person was told if not)."""
+        return (
+            await self.refusal(
+                lambda: self.gate.groups.rename_group(
+                    group.name, name, expected_version=group.version
+                )
+            )
+            is None
         )
 
     def action_delete(self) -> None:
@@ -91,15 +99,14 @@ class UsergroupsScreen(ListingScreen):
         count = await self.app.gate_call(lambda: self.gate.groups.group_ticket_count(group.name))
         target: str | None = None
         if not count:
-            question = ConfirmModal(f"Delete usergroup {group.name}?")
-            if not await self.app.asked(question):
+            if not await self.asked_yes(f"Delete usergroup {group.name}?"):
                 return
         else:
             choices = [("", "leave them without a group")] + [
                 (g.name, f"move them to {g.name}") for g in self.records if g.name != group.name
             ]
             title = f"{group.name} has {count} tickets: what happens to them?"
-            picked = await self.app.asked(PickerModal(title, choices))
+            picked = await self.asked_choice(title, choices)
             if picked is None:
                 return
             target = picked or None
@@ -108,127 +115,118 @@ class UsergroupsScreen(ListingScreen):
                 group.name, move_tickets_to=target, expected_version=group.version
             ),
             f"deleted {group.name}",
-            None,
         )
 
-    def _pick_person(self, title: str, then: Callable[[PersonView], None]) -> None:
-        """Pick a person: staff first, then customers, each marked as which."""
-
-        def loaded(people: list[PersonView]) -> None:
-            ordered = sorted(people, key=lambda p: (not p.staff, p.username))
-            by_name = {p.username: p for p in ordered}
-            choices = [
-                (p.username, f"{p.username} — {p.display_name} ({kind_of(p)})") for p in ordered
-            ]
-            self.pick(title, choices, lambda who: then(by_name[who]))
-
-        self.app.run_gate(lambda: self.gate.people.find_people("", limit=1000), loaded)
+    async def picked_person(self, title: str) -> PersonView | None:
+        """In a flow: a person the person picks, staff first, then customers, each marked as
+        which; None when cancelled."""
+        people = await self.app.gate_call(lambda: self.gate.people.find_people("", limit=1000))
+        ordered = sorted(people, key=lambda p: (not p.staff, p.username))
+        by_name = {p.username: p for p in ordered}
+        choices = [(p.username, f"{p.username} — {p.display_name} ({kind_of(p)})") for p in ordered]
+        who = await self.asked_choice(title, choices)
+        return None if who is None else by_name[who]
 
     def action_add_member(self) -> None:
-        group = self.current
-        if group is not None:
-            self._pick_person(
-                f"Add a member to {group.name} (staff first; a customer joins their "
-                "organisation's group)",
-                lambda who: self.change(
-                    lambda: self.gate.groups.add_member(
-                        group.name, who.username, expected_version=group.version
-                    ),
-                    f"{who.username} joined {group.name}",
-                    group.name,
-                ),
-            )
+        if self.current is not None:
+            self.add_member(self.current)
+
+    @work(group="group-change", exit_on_error=False)
+    async def add_member(self, group: GroupView) -> None:
+        who = await self.picked_person(
+            f"Add a member to {group.name} (staff first; a customer joins their "
+            "organisation's group)"
+        )
+        if who is None:
+            return
+        await self.changed(
+            lambda: self.gate.groups.add_member(
+                group.name, who.username, expected_version=group.version
+            ),
+            f"{who.username} joined {group.name}",
+            group.name,
+        )
 
     def action_add_supervisor(self) -> None:
+        if self.current is not None:
+            self.add_supervisor(self.current)
+
+    @work(group="group-change", exit_on_error=False)
+    async def add_supervisor(self, group: GroupView) -> None:
         """A supervisor views, replies to, assigns and closes the group's tickets: staff are
         offered first, and making a customer one is asked about first."""
-        group = self.current
-        if group is None:
+        who = await self.picked_person(f"Add a supervisor to {group.name} (staff first)")
+        if who is None:
             return
-
-        def add(who: PersonView) -> None:
-            self.change(
-                lambda: self.gate.groups.add_supervisor(
-                    group.name,
-                    who.username,
-                    customer=not who.staff,  # asked about just before
-                    expected_version=group.version,
-                ),
-                f"{who.username} supervises {group.name}",
+        if not who.staff and not await self.asked_yes(
+            f"{who.username} is a customer (holds no role). Make them a supervisor of "
+            f"{group.name}? A supervisor views, replies to, assigns and closes the "
+            "group's tickets."
+        ):
+            return
+        await self.changed(
+            lambda: self.gate.groups.add_supervisor(
                 group.name,
-            )
-
-        def chosen(who: PersonView) -> None:
-            if who.staff:
-                add(who)
-                return
-            self.confirm(
-                f"{who.username} is a customer (holds no role). Make them a supervisor of "
-                f"{group.name}? A supervisor views, replies to, assigns and closes the "
-                "group's tickets.",
-                lambda: add(who),
-            )
-
-        self._pick_person(f"Add a supervisor to {group.name} (staff first)", chosen)
+                who.username,
+                customer=not who.staff,  # asked about just before
+                expected_version=group.version,
+            ),
+            f"{who.username} supervises {group.name}",
+            group.name,
+        )
 
     def action_remove_person(self) -> None:
-        group = self.current
-        if group is None:
-            return
+        if self.current is not None:
+            self.remove_person(self.current)
+
+    @work(group="group-change", exit_on_error=False)
+    async def remove_person(self, group: GroupView) -> None:
         choices = [(f"m:{u}", f"member {u}") for u in group.members]
         choices += [(f"s:{u}", f"supervisor {u}") for u in group.supervisors]
-
-        def remove(choice: str) -> None:
-            kind, who = choice.split(":", 1)
-            call = (
-                self.gate.groups.remove_member
-                if kind == "m"
-                else self.gate.groups.remove_supervisor
-            )
-            self.change(
-                lambda: call(group.name, who, expected_version=group.version),
-                f"removed {who}",
-                group.name,
-            )
-
-        self.pick(f"Remove from {group.name}", choices, remove)
+        choice = await self.asked_choice(f"Remove from {group.name}", choices)
+        if choice is None:
+            return
+        kind, who = choice.split(":", 1)
+        call = self.gate.groups.remove_member if kind == "m" else self.gate.groups.remove_supervisor
+        await self.changed(
+            lambda: call(group.name, who, expected_version=group.version),
+            f"removed {who}",
+            group.name,
+        )
 
     def action_set_field(self) -> None:
-        group = self.current
-        if group is None:
-            return
+        if self.current is not None:
+            self.set_field_value(self.current)
+
+    @work(group="group-change", exit_on_error=False)
+    async def set_field_value(self, group: GroupView) -> None:
+        """Pick a field and ask for its value; when the gate refuses it (a bad phone, say),
+        ask again with what was typed kept, so nothing is lost. After a conflict (someone
+        changed the group; the notification says how) the list shows the group as it is now,
+        and saving the kept value again is a choice made knowing that."""
         values = {f.name: f.value for f in group.fields}
-
-        def field_chosen(name: str) -> None:
-            self._ask_value(group.name, name, values.get(name, ""), group.version)
-
-        self.pick(f"Which field of {group.name}?", [(n, n) for n in values], field_chosen)
-
-    def _ask_value(self, group: str, field: str, value: str, version: int | None) -> None:
-        """Ask for a value; when the gate refuses it (a bad phone, say), ask again with what
-        was typed kept, so nothing is lost. After a conflict (someone changed the group; the
-        notification says how) the list shows the group as it is now, and saving the kept value
-        again is a choice made knowing that."""
-
-        def answered(text: str | None) -> None:
-            if text is None:
-                return
-
-            def done(_: object) -> None:
+        field = await self.asked_choice(f"Which field of {group.name}?", [(n, n) for n in values])
+        if field is None:
+            return
+        value = values.get(field, "")
+        version: int | None = group.version
+        prompt = f"{field} of {group.name}"
+        while (text := await self.app.asked(PromptModal(prompt, value))) is not None:
+            refusal = await self._field_refusal(group.name, field, text, version)
+            if refusal is None:
                 self.notify(f"{field} saved")
-                self.reload(group)
+                self.reload(group.name)
+                return
+            value = text
+            version = None if isinstance(refusal, Conflict) else version
 
-            self.app.run_gate(
-                lambda: self.gate.groups.set_field_value(
-                    group, field, text, expected_version=version
-                ),
-                done,
-                failed=lambda error: self._ask_value(
-                    group, field, text, None if isinstance(error, Conflict) else version
-                ),
-            )
-
-        self.app.push_screen(PromptModal(f"{field} of {group}", value), answered)
+    async def _field_refusal(
+        self, group: str, field: str, text: str, version: int | None
+    ) -> Exception | None:
+        """Set the field's value: None when saved, else the gate's refusal."""
+        return await self.refusal(
+            lambda: self.gate.groups.set_field_value(group, field, text, expected_version=version)
+        )
 
     def action_fields(self) -> None:
         from screens.custom_fields import CustomFieldsScreen

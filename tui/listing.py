@@ -10,7 +10,7 @@ from typing import Any, ClassVar
 
 from rich.cells import cell_len
 from rich.text import Text
-from textual import events
+from textual import events, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import DataTable, Header, Static
@@ -89,7 +89,12 @@ class ListingScreen(TickettyScreen[None]):
         return str(record.name)
 
     def reload(self, select: str | None = None) -> None:
-        self.app.run_gate(self.fetch, lambda records: self._show(records, select))
+        self.read_records(select)
+
+    @work(group="listing-read", exit_on_error=False)
+    async def read_records(self, select: str | None = None) -> None:
+        """Read the records again and show them, the cursor kept (or put on `select`)."""
+        self._show(await self.app.gate_call(self.fetch), select)
 
     def _show(self, records: list[Any], select: str | None) -> None:
         """Fill the table, keeping the cursor on the same record (or on `select`)."""
@@ -129,13 +134,11 @@ class ListingScreen(TickettyScreen[None]):
             self.describe(record) if record is not None else Text("nothing here yet")
         )
 
-    # ------------------------------------------------------------- helpers
+    # ------------------------------------------------------------- flows
 
-    def change(self, call: Callable[[], Any], done_text: str, select: str | None = None) -> None:
-        """Run a gate change in a worker, tell the person, and reload."""
-        self.run_worker(self.changed(call, done_text, select), exit_on_error=False)
-
-    async def changed(self, call: Callable[[], Any], done_text: str, select: str | None) -> None:
+    async def changed(
+        self, call: Callable[[], Any], done_text: str, select: str | None = None
+    ) -> None:
         """In a flow: make a gate change, tell the person, and reload; refused (someone
         changed the record meanwhile, say), show the record as it is now."""
         try:
@@ -146,24 +149,29 @@ class ListingScreen(TickettyScreen[None]):
         self.notify(one_line(done_text))
         self.reload(select)
 
-    def ask(self, title: str, then: Callable[[str], None], value: str = "") -> None:
-        def answered(text: str | None) -> None:
-            if text is not None and text.strip():
-                then(text.strip())
+    async def refusal(self, call: Callable[[], Any]) -> Exception | None:
+        """In a flow: make a gate change; None when it was made, else the gate's refusal (the
+        person was told), for a flow that asks again with what was typed kept."""
+        try:
+            await self.app.gate_call(call)
+        except GateCallFailed as failed:
+            return failed.error
+        return None
 
-        self.app.push_screen(PromptModal(title, value), answered)
+    async def asked_text(self, title: str, value: str = "") -> str | None:
+        """In a flow: the text the person typed, stripped; None when cancelled or empty."""
+        text = await self.app.asked(PromptModal(title, value))
+        return text.strip() if text is not None and text.strip() else None
 
-    def pick(
-        self, title: str, choices: Sequence[tuple[str, str]], then: Callable[[str], None]
-    ) -> None:
-        def answered(value: str | None) -> None:
-            if value is not None:
-                then(value)
+    async def asked_choice(self, title: str, choices: Sequence[tuple[str, str]]) -> str | None:
+        """In a flow: the value the person picked; None when cancelled."""
+        value: str | None = await self.app.asked(PickerModal(title, choices))
+        return value
 
-        self.app.push_screen(PickerModal(title, choices), answered)
-
-    def confirm(self, question: str, then: Callable[[], None]) -> None:
-        self.app.push_screen(ConfirmModal(question), lambda yes: then() if yes else None)
+    async def asked_yes(self, question: str) -> bool:
+        """In a flow: whether the person said yes."""
+        yes: bool | None = await self.app.asked(ConfirmModal(question))
+        return bool(yes)
 
     def action_back(self) -> None:
         self.app.pop_screen()
