@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from textual import work
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Label, SelectionList
 from textual.widgets.selection_list import Selection
 
-from access.views import GroupCount, TicketQuery
+from access.views import TicketQuery
 from tui.moving import MovingSelectionList
 from tui.screen import Action, TickettyModal
 from wording.safe_text import as_text
@@ -38,10 +39,13 @@ class GroupFilterScreen(TickettyModal[dict[int | None, str] | None]):
             yield MovingSelectionList(id="group-list")
 
     def on_mount(self) -> None:
-        gate = self.gate
-        self.app.run_gate(lambda: gate.group_counts(self.query_filter), self._loaded)
+        self.show_counts()
 
-    def _loaded(self, counts: list[GroupCount]) -> None:
+    @work(group="group-counts", exit_on_error=False)
+    async def show_counts(self) -> None:
+        """The groups in scope, each with its count of tickets under the inbox's filters."""
+        gate = self.gate
+        counts = await self.app.gate_call(lambda: gate.group_counts(self.query_filter))
         chosen = set(self.query_filter.usergroups)
         options = self.query_one(SelectionList)
         for count in counts:

@@ -29,7 +29,6 @@ from access.catalogue import (
 from access.presence import PresenceView
 from access.views import (
     INBOX_DEFAULT,
-    SourceView,
     TicketQuery,
     TicketRow,
     ticket_reference,
@@ -158,7 +157,7 @@ class InboxScreen(TickettyScreen[None]):
         self._away = False
         self.presence = PresenceReader(
             self,
-            self.app.run_gate,
+            self.app.gate_call,
             self.gate.presence.others_present,
             _present_views,
             self._show_present,
@@ -241,66 +240,75 @@ class InboxScreen(TickettyScreen[None]):
     # --------------------------------------------------------------- filters
 
     def action_search(self) -> None:
-        def done(text: str | None) -> None:
-            if text is not None:
-                self.apply(self.query_filter._replace(search=text.strip()))
+        self.search_tickets()
 
-        self.app.push_screen(
-            PromptModal(
-                "Search: words, numbers, a requester; refund* for words it begins; #42 a ticket",
-                self.query_filter.search,
-            ),
-            done,
+    @work(group="inbox-filter", exit_on_error=False)
+    async def search_tickets(self) -> None:
+        question = PromptModal(
+            "Search: words, numbers, a requester; refund* for words it begins; #42 a ticket",
+            self.query_filter.search,
         )
+        text = await self.app.asked(question)
+        if text is not None:
+            self.apply(self.query_filter._replace(search=text.strip()))
 
     def action_filter_status(self) -> None:
-        def done(statuses: tuple[str, ...] | None) -> None:
-            if statuses is not None:
-                self.apply(self.query_filter._replace(statuses=statuses))
+        self.filter_statuses()
 
+    @work(group="inbox-filter", exit_on_error=False)
+    async def filter_statuses(self) -> None:
         choices = [(s, s) for s in TICKET_STATUSES]
         title = "Show tickets with status (none ticked: any)"
-        self.app.push_screen(ChecklistModal(title, choices, self.query_filter.statuses), done)
+        statuses = await self.app.asked(ChecklistModal(title, choices, self.query_filter.statuses))
+        if statuses is not None:
+            self.apply(self.query_filter._replace(statuses=statuses))
 
     def action_filter_priority(self) -> None:
-        def done(priorities: tuple[str, ...] | None) -> None:
-            if priorities is not None:
-                self.apply(self.query_filter._replace(priorities=priorities))
+        self.filter_priorities()
 
+    @work(group="inbox-filter", exit_on_error=False)
+    async def filter_priorities(self) -> None:
         choices = [(p, p) for p in reversed(TICKET_PRIORITIES)]
         title = "Show tickets with priority (none ticked: any)"
-        self.app.push_screen(ChecklistModal(title, choices, self.query_filter.priorities), done)
+        priorities = await self.app.asked(
+            ChecklistModal(title, choices, self.query_filter.priorities)
+        )
+        if priorities is not None:
+            self.apply(self.query_filter._replace(priorities=priorities))
 
     def action_order(self) -> None:
-        def done(order: str | None) -> None:
-            if order:
-                self.apply(self.query_filter._replace(order=order))
+        self.choose_order()
 
-        self.app.push_screen(PickerModal("Sort by", list(ORDER_LABELS.items())), done)
+    @work(group="inbox-filter", exit_on_error=False)
+    async def choose_order(self) -> None:
+        order: str | None = await self.app.asked(PickerModal("Sort by", list(ORDER_LABELS.items())))
+        if order:
+            self.apply(self.query_filter._replace(order=order))
 
     def action_filter_groups(self) -> None:
+        self.filter_groups()
+
+    @work(group="inbox-filter", exit_on_error=False)
+    async def filter_groups(self) -> None:
         from screens.group_filter import GroupFilterScreen
 
-        def done(chosen: dict[int | None, str] | None) -> None:
-            if chosen is not None:
-                self.group_names = chosen
-                self.apply(self.query_filter._replace(usergroups=tuple(chosen)))
-
-        self.app.push_screen(GroupFilterScreen(self.query_filter), done)
+        chosen = await self.app.asked(GroupFilterScreen(self.query_filter))
+        if chosen is not None:
+            self.group_names = chosen
+            self.apply(self.query_filter._replace(usergroups=tuple(chosen)))
 
     def action_filter_source(self) -> None:
-        def loaded(sources: list[SourceView]) -> None:
-            choices = [("", "any source")] + [(str(s.id), s.name) for s in sources]
-            self.source_names = {s.id: s.name for s in sources}
+        self.filter_source()
 
-            def done(value: str | None) -> None:
-                if value is not None:
-                    chosen = (int(value),) if value else ()
-                    self.apply(self.query_filter._replace(sources=chosen))
-
-            self.app.push_screen(PickerModal("Show tickets from source", choices), done)
-
-        self.app.run_gate(self.gate.sources.list_sources, loaded)
+    @work(group="inbox-filter", exit_on_error=False)
+    async def filter_source(self) -> None:
+        sources = await self.app.gate_call(self.gate.sources.list_sources)
+        choices = [("", "any source")] + [(str(s.id), s.name) for s in sources]
+        self.source_names = {s.id: s.name for s in sources}
+        value: str | None = await self.app.asked(PickerModal("Show tickets from source", choices))
+        if value is not None:
+            chosen = (int(value),) if value else ()
+            self.apply(self.query_filter._replace(sources=chosen))
 
     def action_toggle_mine(self) -> None:
         self.apply(self.query_filter._replace(mine=not self.query_filter.mine))
@@ -320,26 +328,24 @@ class InboxScreen(TickettyScreen[None]):
         self.app.push_screen(TicketDetailScreen(message.row.number))
 
     def action_open_number(self) -> None:
+        self.open_number()
+
+    @work(group="inbox-open", exit_on_error=False)
+    async def open_number(self) -> None:
         """Open a ticket by its number, whatever the filters; a ticket the person may not see
         gets the answer of one that does not exist."""
-
-        def typed(text: str | None) -> None:
-            if text is None or not text.strip():
-                return
-            number = ticket_reference("#" + text.strip().removeprefix("#"))
-            if number is None:
-                self.notify(f"{one_line(text.strip())!r} is not a ticket number", severity="error")
-                return
-            self.app.run_gate(
-                lambda: self.gate.count_tickets(TicketQuery(search=f"#{number}")),
-                lambda found: self._open_found(number, found),
-            )
-
-        self.app.push_screen(PromptModal("Open ticket number", "#"), typed)
-
-    def _open_found(self, number: int, found: int) -> None:
         from screens.ticket_detail import TicketDetailScreen
 
+        text = await self.app.asked(PromptModal("Open ticket number", "#"))
+        if text is None or not text.strip():
+            return
+        number = ticket_reference("#" + text.strip().removeprefix("#"))
+        if number is None:
+            self.notify(f"{one_line(text.strip())!r} is not a ticket number", severity="error")
+            return
+        found = await self.app.gate_call(
+            lambda: self.gate.count_tickets(TicketQuery(search=f"#{number}"))
+        )
         if found:
             self.app.push_screen(TicketDetailScreen(number))
         else:
@@ -351,18 +357,19 @@ class InboxScreen(TickettyScreen[None]):
         self.app.push_screen(NewTicketScreen())
 
     def action_go(self) -> None:
+        self.go_to()
+
+    @work(group="inbox-open", exit_on_error=False)
+    async def go_to(self) -> None:
         """The other screens this person may open."""
         choices = [
             (key, label)
             for key, label, needed in DESTINATIONS
             if needed is None or self.can(needed)
         ]
-
-        def chosen(key: str | None) -> None:
-            if key is not None:
-                self.app.push_screen(open_destination(key))
-
-        self.app.push_screen(PickerModal("Go to", choices), chosen)
+        key: str | None = await self.app.asked(PickerModal("Go to", choices))
+        if key is not None:
+            self.app.push_screen(open_destination(key))
 
     def action_roles(self) -> None:
         from screens.role_editor import RoleEditorScreen

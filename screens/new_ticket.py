@@ -4,9 +4,10 @@ new or known) only for agents (`tickets.reply`); the group picker only with
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, ClassVar
 
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widget import Widget
@@ -37,10 +38,13 @@ class NewTicketScreen(TickettyModal[int | None]):
             yield TextArea(id="body")
 
     def on_mount(self) -> None:
-        self.app.run_gate(self.gate.new_ticket_options, self._loaded)
+        self.show_options()
         self.query_one("#subject", Input).focus()
 
-    def _loaded(self, options: dict[str, Any]) -> None:
+    @work(group="new-ticket", exit_on_error=False)
+    async def show_options(self) -> None:
+        """The fields the person may fill besides subject and text, with their choices."""
+        options = await self.app.gate_call(self.gate.new_ticket_options)
         self.options = options
         box = self.query_one("#new-ticket")
         if options["may_file_for_others"]:
@@ -105,12 +109,7 @@ class NewTicketScreen(TickettyModal[int | None]):
         source = self.query_one("#source", Select).value
         priority = str(self.query_one("#priority", Select).value)
         gate = self.gate
-
-        def filed(number: int) -> None:
-            self.notify(f"filed ticket #{number}")
-            self.dismiss(number)
-
-        self.app.run_gate(
+        self.file_ticket(
             lambda: gate.create_ticket(
                 subject,
                 body,
@@ -120,9 +119,16 @@ class NewTicketScreen(TickettyModal[int | None]):
                 priority=priority,
                 requester=requester,
                 requester_name=name,
-            ),
-            filed,
+            )
         )
+
+    @work(group="new-ticket", exit_on_error=False)
+    async def file_ticket(self, create: Callable[[], int]) -> None:
+        """File the ticket as the form was when the person asked (`create`), say its number
+        and close the form; refused, the form stays with everything typed."""
+        number = await self.app.gate_call(create)
+        self.notify(f"filed ticket #{number}")
+        self.dismiss(number)
 
     @on(Input.Submitted, "#subject")
     def to_body(self) -> None:

@@ -22,7 +22,7 @@ from textual.widgets.option_list import Option
 from textual.widgets.tree import TreeNode
 
 from access.catalogue import CATALOGUE, PERMISSIONS, ROLES_EDIT
-from access.views import Holder, RoleView
+from access.views import RoleView
 from access.vocabulary import SCOPE_TEXT, describe_scope
 from tui.footer import KeyFooter
 from tui.gate_funnel import GateCallFailed
@@ -87,8 +87,10 @@ class RoleEditorScreen(TickettyScreen[None]):
         if message.changes.touches("role", "person", "source"):
             self.load()
 
-    def load(self, select: str | None = None) -> None:
-        self.app.run_gate(self.gate.roles.list_roles, lambda roles: self._loaded(roles, select))
+    @work(group="roles-read", exit_on_error=False)
+    async def load(self, select: str | None = None) -> None:
+        """Read the roles again and show them, on `select` or the role shown."""
+        self._loaded(await self.app.gate_call(self.gate.roles.list_roles), select)
 
     def _loaded(self, roles: list[RoleView], select: str | None) -> None:
         self.roles = roles
@@ -127,37 +129,37 @@ class RoleEditorScreen(TickettyScreen[None]):
             return 0
         return len(self.pending ^ set(self.current.permissions))
 
-    def _unless_unsaved(self, then: Any, stay: Any = None) -> None:
-        """Run `then`, after asking, when ticks would be lost; `stay` when the person keeps
-        them."""
+    async def ticks_may_go(self) -> bool:
+        """In a flow: whether nothing unsaved would be lost, or the person says to discard it."""
         if not self.unsaved or self.current is None:
-            then()
-            return
-
-        def answered(discard: bool | None) -> None:
-            if discard:
-                then()
-            elif stay is not None:
-                stay()
-
+            return True
         question = f"Discard {self.unsaved} unsaved change(s) to {self.current.name}?"
-        self.app.push_screen(ConfirmModal(question), answered)
+        discard: bool | None = await self.app.asked(ConfirmModal(question))
+        return bool(discard)
 
     @on(OptionList.OptionHighlighted, "#role-list")
     def role_highlighted(self, event: OptionList.OptionHighlighted) -> None:
         role = next((r for r in self.roles if r.name == event.option.id), None)
         if role is None or role == self.current:  # not the one `_loaded` just showed
             return
+        if self.unsaved:
+            self.switch_role(role)
+        else:
+            self._show(role)
+
+    @work(group="role-switch", exit_on_error=False)
+    async def switch_role(self, role: RoleView) -> None:
+        """Show `role` once the person discards the unsaved ticks; else go back to the role
+        they are on."""
+        current = self.current
+        if await self.ticks_may_go():
+            self._show(role)
+            return
         options = self.query_one("#role-list", OptionList)
         names = [r.name for r in self.roles]
-        current = self.current
-
-        def back_to_current() -> None:
-            if current is not None and current.name in names:
-                with options.prevent(OptionList.OptionHighlighted):
-                    options.highlighted = names.index(current.name)
-
-        self._unless_unsaved(lambda: self._show(role), back_to_current)
+        if current is not None and current.name in names:
+            with options.prevent(OptionList.OptionHighlighted):
+                options.highlighted = names.index(current.name)
 
     def _show(self, role: RoleView) -> None:
         """Show `role`; unsaved ticks on it are laid on top of it as it now is."""
@@ -216,14 +218,12 @@ class RoleEditorScreen(TickettyScreen[None]):
         if key not in PERMISSIONS:
             self.query_one("#who-can", Static).update("")
             return
-        self.app.run_gate(
-            lambda: self.gate.explain.who(key),
-            lambda holders: self._who(key, holders),
-            group="who",
-            exclusive=True,
-        )
+        self.show_who_can(key)
 
-    def _who(self, key: str, holders: list[Holder]) -> None:
+    @work(group="who", exclusive=True, exit_on_error=False)
+    async def show_who_can(self, key: str) -> None:
+        """Who holds the permission `key`, and through which role or group."""
+        holders = await self.app.gate_call(lambda: self.gate.explain.who(key))
         text = Text(f"Who can {key}: ", style="bold")
         text.append_text(as_text("; ".join(f"{h.username} ({h.via})" for h in holders) or "nobody"))
         self.query_one("#who-can", Static).update(text)
@@ -355,7 +355,16 @@ class RoleEditorScreen(TickettyScreen[None]):
         self.load(role.name)
 
     def action_back(self) -> None:
-        self._unless_unsaved(self.app.pop_screen)
+        if self.unsaved:
+            self.leave_asking()
+        else:
+            self.app.pop_screen()
+
+    @work(group="role-switch", exit_on_error=False)
+    async def leave_asking(self) -> None:
+        """Leave the editor once the person discards the unsaved ticks."""
+        if await self.ticks_may_go():
+            self.app.pop_screen()
 
 
 def changed_permissions(before: frozenset[str], after: frozenset[str]) -> str:

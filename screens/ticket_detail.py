@@ -38,14 +38,12 @@ from access.catalogue import (
 from access.views import (
     HAND_BACK,
     REQUESTER_MESSAGE,
-    AuditView,
     MessageView,
     Posted,
     ReplyRoute,
     Seen,
     TicketDetail,
     TicketQuery,
-    TicketRow,
 )
 from access.vocabulary import CLOSED, CUSTOMER, FAILED, MESSAGE_LABELS, NOTE, REPLY
 from tui.audit_text import history_text
@@ -547,19 +545,20 @@ class TicketDetailScreen(TickettyScreen[None]):
             self.send(self.kept, text, self.detail.seen)
 
     def action_discard_draft(self) -> None:
+        self.discard_drafts()
+
+    @work(group="detail-drafts", exit_on_error=False)
+    async def discard_drafts(self) -> None:
         """Throw away the kept draft(s) of this ticket, once the person says so (No is the
         default: a draft is work)."""
         kinds = [kind for kind in (REPLY, NOTE) if (self.number, kind) in self.drafts]
-
-        def answered(discard: bool | None) -> None:
-            if discard:
-                for kind in kinds:
-                    self.app.draft_keeper.discard((self.number, kind))
-                self.ticket_watch.show_notice()
-                self.refresh_bindings()
-
         question = f"Discard your {' and '.join(kinds)} draft on #{self.number}?"
-        self.app.push_screen(SafeQuestion(question), answered)
+        if not await self.app.asked(SafeQuestion(question)):
+            return
+        for kind in kinds:
+            self.app.draft_keeper.discard((self.number, kind))
+        self.ticket_watch.show_notice()
+        self.refresh_bindings()
 
     def action_back(self) -> None:
         if self.composer.is_open:  # left while reading beside it: the text is kept
@@ -571,25 +570,28 @@ class TicketDetailScreen(TickettyScreen[None]):
         return [m for m in messages if m.delivery == FAILED]
 
     def action_resend(self) -> None:
+        self.resend_failed()
+
+    @work(group="ticket-change", exit_on_error=False)
+    async def resend_failed(self) -> None:
         """Queue a reply whose delivery failed again: the only one, or the one picked."""
         failed = self._failed_replies()
-
-        def resend(message_id: str | None) -> None:
-            if message_id:
-                self.app.run_gate(lambda: self.gate.resend(self.number, int(message_id)), queued)
-
-        def queued(_result: None) -> None:
-            self.notify("the reply waits to send again")
-            self.load(tell=False)
-
-        if len(failed) == 1:
-            resend(str(failed[0].id))
-        elif failed:
+        if not failed:
+            return
+        message_id: str | None = str(failed[0].id)
+        if len(failed) > 1:
             choices = [
                 (str(m.id), f"{m.created_at:%Y-%m-%d %H:%M} {one_line(m.body)[:50]}")
                 for m in failed
             ]
-            self.app.push_screen(PickerModal("Send which failed reply again?", choices), resend)
+            message_id = await self.app.asked(
+                PickerModal("Send which failed reply again?", choices)
+            )
+        if not message_id:
+            return
+        await self.app.gate_call(lambda: self.gate.resend(self.number, int(message_id)))
+        self.notify("the reply waits to send again")
+        self.load(tell=False)
 
     def action_reply(self) -> None:
         self._write(REPLY)
@@ -633,36 +635,35 @@ class TicketDetailScreen(TickettyScreen[None]):
         self.change_ticket("close")
 
     def action_history(self) -> None:
+        self.show_history()
+
+    @work(group="detail-read", exit_on_error=False)
+    async def show_history(self) -> None:
         """The ticket's audit trail, oldest first."""
-
-        def loaded(events: list[AuditView]) -> None:
-            self.app.push_screen(TextModal(f"History of #{self.number}", history_text(events)))
-
-        self.app.run_gate(lambda: self.gate.ticket_history(self.number), loaded)
+        events = await self.app.gate_call(lambda: self.gate.ticket_history(self.number))
+        self.app.push_screen(TextModal(f"History of #{self.number}", history_text(events)))
 
     def action_requester_tickets(self) -> None:
+        if self.detail is not None:
+            self.open_requester_ticket(self.detail)
+
+    @work(group="detail-read", exit_on_error=False)
+    async def open_requester_ticket(self, detail: TicketDetail) -> None:
         """The requester's other tickets that this person may see; enter opens one."""
-        if self.detail is None:
+        query = TicketQuery(requester=detail.row.requester)
+        rows = await self.app.gate_call(lambda: self.gate.list_tickets(query, limit=200))
+        choices = [
+            (str(r.number), f"#{r.number} {r.status:8} {r.subject}")
+            for r in rows
+            if r.number != self.number
+        ]
+        if not choices:
+            self.notify("no other tickets of this requester that you may see")
             return
-        query = TicketQuery(requester=self.detail.row.requester)
-
-        def loaded(rows: list[TicketRow]) -> None:
-            choices = [
-                (str(r.number), f"#{r.number} {r.status:8} {r.subject}")
-                for r in rows
-                if r.number != self.number
-            ]
-            if not choices:
-                self.notify("no other tickets of this requester that you may see")
-                return
-            title = f"Other tickets of {self.detail.requester_name if self.detail else ''}"
-            self.app.push_screen(PickerModal(title, choices), opened)
-
-        def opened(number: str | None) -> None:
-            if number:
-                self.app.push_screen(TicketDetailScreen(int(number)))
-
-        self.app.run_gate(lambda: self.gate.list_tickets(query, limit=200), loaded)
+        title = f"Other tickets of {detail.requester_name}"
+        number: str | None = await self.app.asked(PickerModal(title, choices))
+        if number:
+            self.app.push_screen(TicketDetailScreen(int(number)))
 
 
 def message_text(message: MessageView) -> Text:

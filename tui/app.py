@@ -11,11 +11,13 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import Callable, Iterable
+from contextlib import suppress
 from datetime import datetime
 from functools import partial
 from pathlib import Path
 from typing import Any, ClassVar, TypeVar
 
+from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.notifications import SeverityLevel
@@ -78,7 +80,7 @@ class TickettyApp(App[int]):
         self.permissions = self.opening.permissions
         self.watcher = Watcher(self, gate, self.opening.last_change, refresh_seconds)
         # Replies and notes being written, per (ticket, kind), saved as they are typed.
-        self.draft_keeper = DraftKeeper(self, gate, self._run_quietly)
+        self.draft_keeper = DraftKeeper(self, gate, self.background_call)
         self.drafts = self.draft_keeper.texts
         self.presence: PresenceKeeper | None = None  # once the app runs (it keeps a timer)
         self.gate_funnel = GateFunnel()
@@ -88,7 +90,7 @@ class TickettyApp(App[int]):
     def on_mount(self) -> None:
         self.set_keymap(dict(self.settings.keymap))
         self.sub_title = one_line(self.gate.username)
-        self.presence = PresenceKeeper(self, self.gate, self._run_quietly)
+        self.presence = PresenceKeeper(self, self.gate, self.background_call)
         self.push_screen(self.home_screen())
         # A thread of its own, not a worker: it runs as long as the app, and tests that wait
         # for the app's workers to finish would wait for ever.
@@ -119,36 +121,41 @@ class TickettyApp(App[int]):
         """The person can no longer act (deactivated while connected): say so and end."""
         self.exit(4, return_code=4, message=f"ticketty: {one_line(reason)}; the session ends")
 
-    def _run_quietly(self, call: Callable[[], None]) -> None:
-        """Drafts and presence: in a thread of their own group, refusals said as any are."""
-        self.run_gate(call, group="session")
+    @work(group="session", exit_on_error=False)
+    async def background_call(self, call: Callable[[], None]) -> None:
+        """Drafts and presence: a gate write the person does not wait on, fired as they type
+        or move about; a refusal is said as any is."""
+        with suppress(GateCallFailed):
+            await self.gate_call(call)
 
     async def action_quit(self) -> None:
-        """Quit; when drafts are kept, only once the person says so (No is the default)."""
-        self.run_gate(
-            self.gate.drafts.my_drafts, self._quit_unless_drafts, failed=self._exit_anyway
-        )
+        self.quit_when_safe()
 
-    def _quit_unless_drafts(self, drafts: list[Any]) -> None:
-        def answered(quit_anyway: bool | None) -> None:
-            if quit_anyway:
-                self._leave_then_exit()
-
-        if drafts:
-            self.push_screen(SafeQuestion(quit_question(drafts)), answered)
-        else:
-            self._leave_then_exit()
-
-    def _leave_then_exit(self) -> None:
-        """Say the session left its tickets, then end (the presence would expire anyway)."""
-        presence = self.presence
-        if presence is None or not presence.states:
-            self.exit()
+    @work(group="quit", exit_on_error=False)
+    async def quit_when_safe(self) -> None:
+        """Quit; when drafts are kept, only once the person says so (No is the default). The
+        session then says it left its tickets (its presence would expire anyway)."""
+        try:
+            drafts = await self.gate_call(self.gate.drafts.my_drafts)
+        except GateCallFailed as failed:
+            self._exit_anyway(failed.error)
             return
-        self.run_gate(presence.leave_all, lambda _: self.exit(), failed=self._exit_anyway)
-
-    def _exit_anyway(self, _: Exception) -> None:
+        if drafts and not await self.asked(SafeQuestion(quit_question(drafts))):
+            return
+        presence = self.presence
+        if presence is not None and presence.states:
+            try:
+                await self.gate_call(presence.leave_all)
+            except GateCallFailed as failed:
+                self._exit_anyway(failed.error)
+                return
         self.exit()
+
+    def _exit_anyway(self, error: Exception) -> None:
+        """A failure on the way out ends the app all the same, unless the session was ended
+        (its own exit code and message stand)."""
+        if not isinstance(error, UnknownPerson):
+            self.exit()
 
     async def gate_call(self, call: Callable[[], Result]) -> Result:
         """`call()` (a gate request) on the session's threads, awaited: its result, or
@@ -180,30 +187,6 @@ class TickettyApp(App[int]):
         if not is_expected(exc):
             log_unexpected(exc, getattr(call, "__qualname__", repr(call)))
         return describe_error(exc)
-
-    def run_gate(
-        self,
-        call: Callable[[], Any],
-        done: Callable[[Any], None] | None = None,
-        *,
-        group: str = "gate",
-        exclusive: bool = False,
-        failed: Callable[[Exception], None] | None = None,
-    ) -> None:
-        """A one-step flow: `gate_call(call)` in a worker, then `done(result)`, or, once the
-        person was told, `failed(error)`. Flows of more steps are async workers of their own."""
-
-        async def one_call() -> None:
-            try:
-                result = await self.gate_call(call)
-            except GateCallFailed as exc:
-                if failed is not None and not isinstance(exc.error, UnknownPerson):
-                    failed(exc.error)
-                return
-            if done is not None:
-                done(result)
-
-        self.run_worker(one_call(), group=group, exclusive=exclusive, exit_on_error=False)
 
     def notify(
         self,

@@ -34,9 +34,10 @@ class DraftKeeper:
     """One session's drafts. `texts` is what the session holds, the newest of each draft."""
 
     def __init__(
-        self, app: App[Any], gate: Gate, run: Callable[[Callable[[], None]], None]
+        self, app: App[Any], gate: Gate, run: Callable[[Callable[[], None]], object]
     ) -> None:
-        """`run` runs a gate call in a thread worker, telling the person if it fails."""
+        """`run` fires a gate write in a worker (the app's `background_call`), telling the
+        person if it fails."""
         self.app = app
         self.gate = gate
         self._run = run

@@ -9,7 +9,7 @@ expire, so a killed session's presence leaves the screen without anyone writing.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any, Generic, TypeVar
 
@@ -22,7 +22,7 @@ from access.database import utcnow
 from access.presence import EXPIRES_AFTER, HEARTBEAT_SECONDS, LEFT, OPEN, PresenceView
 from access.vocabulary import NOTE, REPLY
 
-Run = Callable[[Callable[[], None]], None]  # a gate call in a thread worker
+Run = Callable[[Callable[[], None]], object]  # a gate write fired in a worker
 
 WRITING = {REPLY: "writing a reply", NOTE: "writing a note"}
 # The inbox's mark cell, when the row is not marked: someone writing, or only there.
@@ -70,28 +70,33 @@ ReadResult = TypeVar("ReadResult")
 
 
 class PresenceReader(Generic[ReadResult]):
-    """Reads presence for one screen: `read` in a thread, then `shown(result)`; read again
-    when a presence shown would expire."""
+    """Reads presence for one screen (`owner`): `read` through the gate funnel (`call`, the
+    app's `gate_call`) in a worker of the screen, then `shown(result)`; read again when a
+    presence shown would expire."""
 
     def __init__(
         self,
         owner: Widget,
-        run: Callable[[Callable[[], ReadResult], Callable[[ReadResult], None]], None],
+        call: Callable[[Callable[[], ReadResult]], Awaitable[ReadResult]],
         read: Callable[[], ReadResult],
         views: Callable[[ReadResult], list[PresenceView]],
         shown: Callable[[ReadResult], None],
     ) -> None:
         self.owner = owner
-        self._run = run
+        self._call = call
         self._read = read
         self._views = views
         self._shown = shown
         self._expiry: Timer | None = None
 
     def read(self) -> None:
-        self._run(self._read, self._arrived)
+        self.owner.run_worker(
+            self.read_and_show(), name="read presence", group="presence", exit_on_error=False
+        )
 
-    def _arrived(self, result: ReadResult) -> None:
+    async def read_and_show(self) -> None:
+        """Read who is there, show it, and set the timer for when the oldest would expire."""
+        result = await self._call(self._read)
         self._shown(result)
         if self._expiry is not None:
             self._expiry.stop()

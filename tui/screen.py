@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, ClassVar, TypeVar
 
-from textual import getters
+from textual import getters, work
 from textual.binding import Binding, BindingType
 from textual.screen import ModalScreen, Screen
 
@@ -95,13 +95,11 @@ class GateAccess(Screen[ResultType]):
 class TickettyScreen(GateAccess[ResultType]):
     """A full screen of Ticketty."""
 
-    def refresh_permissions(self) -> None:
+    @work(group="permissions", exit_on_error=False)
+    async def refresh_permissions(self) -> None:
         """Read the person's permissions again (a screen whose changes may alter them), then
         show the actions they now allow."""
-        self.app.run_gate(self.gate.me.capabilities, self._permissions_read)
-
-    def _permissions_read(self, permissions: frozenset[str]) -> None:
-        self.app.permissions = permissions
+        self.app.permissions = await self.app.gate_call(self.gate.me.capabilities)
         self.refresh_bindings()
 
 

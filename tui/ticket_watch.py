@@ -50,7 +50,7 @@ class TicketWatch:
         self.others: list[PresenceView] = []
         self.reader: PresenceReader[list[PresenceView]] = PresenceReader(
             screen,
-            screen.app.run_gate,
+            screen.app.gate_call,
             lambda: screen.gate.presence.others_on(number),
             list,
             self._show_others,
@@ -118,10 +118,17 @@ class TicketWatch:
             presence.announce(self.number, state)
 
     def _read_drafts(self) -> None:
-        def arrived(drafts: dict[str, DraftView]) -> None:
-            self.show_notice(self.keeper.restore(drafts, self.number))
+        self.screen.run_worker(
+            self.offer_drafts(), name="read drafts", group="drafts", exit_on_error=False
+        )
 
-        self.screen.app.run_gate(lambda: self.screen.gate.drafts.drafts_on(self.number), arrived)
+    async def offer_drafts(self) -> None:
+        """Read the person's drafts on the ticket, take those the session does not hold, and
+        say which are kept."""
+        drafts = await self.screen.app.gate_call(
+            lambda: self.screen.gate.drafts.drafts_on(self.number)
+        )
+        self.show_notice(self.keeper.restore(drafts, self.number))
 
     def _show_others(self, others: list[PresenceView]) -> None:
         self.others = others

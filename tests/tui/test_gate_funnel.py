@@ -55,11 +55,11 @@ async def test_the_app_ends_after_the_calls_that_began_and_begins_no_others(
         await settle(pilot)
         held = [HeldCall(app, order, f"call {n}") for n in range(GATE_THREADS)]
         for call in held:
-            app.run_gate(call)
+            app.background_call(call)
         for call in held:
             assert await asyncio.to_thread(call.began.wait, TIMEOUT)
         # Every thread is busy: this one waits its turn, which comes after the app ended.
-        app.run_gate(queued_ran.set)
+        app.background_call(queued_ran.set)
         await pilot.pause()
     order.append("exit returned")
     assert order[-1] == "exit returned" and len(order) == GATE_THREADS + 1, order
@@ -98,7 +98,7 @@ async def test_an_unexpected_error_is_one_line_and_its_traceback_is_logged(
     app = make_app(demo_copy, "tom")
     async with app.run_test() as pilot:
         await settle(pilot)
-        app.run_gate(broken_call)
+        app.background_call(broken_call)
         await settle(pilot)
         assert "unexpected error: KeyError: 'no such key'" in notices(app)
         assert app.is_running  # a notice, not a crash
@@ -113,7 +113,7 @@ async def test_a_refusal_is_a_notice_and_not_logged(demo_copy: str, log_file: Pa
     app = make_app(demo_copy, "tom")
     async with app.run_test() as pilot:
         await settle(pilot)
-        app.run_gate(refused)
+        app.background_call(refused)
         await settle(pilot)
         assert "ticket #999999 not found" in notices(app)
         assert app.is_running
