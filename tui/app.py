@@ -1,6 +1,7 @@
 """The Textual app: one person's session over the gate.
 
-Every gate call runs in a thread worker; screens get results back on the event loop, except the
+Every gate call goes through one funnel, `gate_call` (`tui.gate_funnel`), awaited in a named
+async worker that reads top to bottom (load, ask with `asked`, apply, reload), except the
 `Opening`, read before the event loop starts. What the person may do is read with it, and again
 when others change their grants (`tui.live`), and cached for `check_action`, so the footer, the
 command palette and the help show only actions they hold; the gate refuses the rest anyway.
