@@ -252,7 +252,7 @@ CALLS: dict[str, tuple[Call, Expected]] = {
     "explain.who": (lambda g, d: g.explain.who("tickets.view"), refused()),
     "reports.workload": (lambda g, d: g.reports.workload(), refused()),
     # Business calendars (service levels).
-    "list_calendars": (lambda g, d: g.calendars.list_calendars(), refused()),
+    "calendars.list_calendars": (lambda g, d: g.calendars.list_calendars(), refused()),
     "calendars.get_calendar": (lambda g, d: g.calendars.get_calendar("PL office"), refused()),
     "calendars.create_calendar": (
         lambda g, d: g.calendars.create_calendar("Mine", zone="UTC", hours="mon 08:00-16:00"),
