@@ -26,6 +26,7 @@ from access.people import PeopleAdmin
 from access.presence import PresenceDesk
 from access.reports import Reports
 from access.roles import RoleAdmin
+from access.sla import PolicyAdmin
 from access.sources import SourceAdmin
 from access.usergroups import UsergroupAdmin
 
@@ -37,8 +38,9 @@ class Gate(TicketMessages, TicketFiling, TicketChanges, Assignees, Mailboxes):
     Its parts, each over the gate's session (`access.request`): `gate.me` (the person's own
     grants), `gate.people`, `gate.roles`, `gate.groups` (usergroups and custom fields),
     `gate.sources`, `gate.audit`, `gate.explain`, `gate.reports`, `gate.drafts`,
-    `gate.presence`, `gate.calendars`. The ticket desk, the bulk changes and the mailboxes
-    are still joined by inheritance (`gate.get_ticket`, `gate.assign`, `gate.claim_reply`, ...)."""
+    `gate.presence`, `gate.calendars`, `gate.sla`. The ticket desk, the bulk changes and the
+    mailboxes are still joined by inheritance (`gate.get_ticket`, `gate.assign`,
+    `gate.claim_reply`, ...)."""
 
     def __init__(self, db: peewee.Database, username: str) -> None:
         super().__init__(db, username)
@@ -54,6 +56,7 @@ class Gate(TicketMessages, TicketFiling, TicketChanges, Assignees, Mailboxes):
         self.drafts = Drafts(session)
         self.presence = PresenceDesk(session)
         self.calendars = CalendarAdmin(session)
+        self.sla = PolicyAdmin(session)
 
 
 __all__ = [

@@ -10,15 +10,16 @@ from typing import Any, TypeVar
 from access.audit import encode
 from access.audit_actions import DENIED_PREFIX, GROUP_RENAME, ROLE_RENAME, SOURCE_RENAME
 from access.errors import Conflict
-from store.models import AuditEvent, BusinessCalendar, Person, Role, Source, Usergroup
+from store.models import AuditEvent, BusinessCalendar, Person, Role, SlaPolicy, Source, Usergroup
 
-Versioned = Person | Role | Usergroup | Source | BusinessCalendar
+Versioned = Person | Role | Usergroup | Source | BusinessCalendar | SlaPolicy
 TARGET_KIND = {
     Person: "person",
     Role: "role",
     Usergroup: "usergroup",
     Source: "source",
     BusinessCalendar: "calendar",
+    SlaPolicy: "policy",
 }
 
 

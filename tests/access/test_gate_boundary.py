@@ -263,6 +263,18 @@ CALLS: dict[str, tuple[Call, Expected]] = {
         refused(),
     ),
     "calendars.delete_calendar": (lambda g, d: g.calendars.delete_calendar("PL office"), refused()),
+    # Service-level policies.
+    "sla.list_policies": (lambda g, d: g.sla.list_policies(), refused()),
+    "sla.get_policy": (lambda g, d: g.sla.get_policy("Standard"), refused()),
+    "sla.create_policy": (
+        lambda g, d: g.sla.create_policy(
+            "Mine", calendar="PL office", targets={"first_response": ["4h"]}
+        ),
+        refused(),
+    ),
+    "sla.change_policy": (lambda g, d: g.sla.change_policy("Standard", new_name="X"), refused()),
+    "sla.move_policy": (lambda g, d: g.sla.move_policy("Standard", 1), refused()),
+    "sla.delete_policy": (lambda g, d: g.sla.delete_policy("Standard"), refused()),
 }
 
 # Public attributes that say who the gate acts for, and the gate's parts.
