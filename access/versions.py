@@ -114,3 +114,9 @@ def _what(event: AuditEvent) -> str:
 
 def _decoded(value: str) -> Any:
     return json.loads(value) if value else None
+
+
+def conflict_if_stale(expected: int | None, actual: int, what: str) -> None:
+    """A ticket's change made on another version than `actual` (None: any) is a `Conflict`."""
+    if expected is not None and expected != actual:
+        raise Conflict(f"{what} was changed by someone else; reload it and try again")

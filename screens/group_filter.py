@@ -39,7 +39,7 @@ class GroupFilterScreen(TickettyModal[dict[int | None, str] | None]):
 
     def on_mount(self) -> None:
         gate = self.gate
-        self.app.run_gate(lambda: gate.group_counts(self.query_filter), self._loaded)
+        self.app.run_gate(lambda: gate.inbox.group_counts(self.query_filter), self._loaded)
 
     def _loaded(self, counts: list[GroupCount]) -> None:
         chosen = set(self.query_filter.usergroups)

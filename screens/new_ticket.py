@@ -37,7 +37,7 @@ class NewTicketScreen(TickettyModal[int | None]):
             yield TextArea(id="body")
 
     def on_mount(self) -> None:
-        self.app.run_gate(self.gate.new_ticket_options, self._loaded)
+        self.app.run_gate(self.gate.filing.new_ticket_options, self._loaded)
         self.query_one("#subject", Input).focus()
 
     def _loaded(self, options: dict[str, Any]) -> None:
@@ -111,7 +111,7 @@ class NewTicketScreen(TickettyModal[int | None]):
             self.dismiss(number)
 
         self.app.run_gate(
-            lambda: gate.create_ticket(
+            lambda: gate.filing.create_ticket(
                 subject,
                 body,
                 group=group,

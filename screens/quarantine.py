@@ -36,7 +36,7 @@ class QuarantineScreen(ListingScreen):
         return str(record.id)
 
     def fetch(self) -> list[QuarantineView]:
-        return self.gate.quarantined(self.source)
+        return self.gate.mailboxes.quarantined(self.source)
 
     def cells(self, record: QuarantineView) -> Sequence[str]:
         return (
@@ -75,7 +75,7 @@ class QuarantineScreen(ListingScreen):
         if reading is None:
             self.notify("taking mail in needs the mail channel, not started here", severity="error")
             return
-        self.app.run_gate(lambda: self.gate.retry_quarantined(held.id, reading), done)
+        self.app.run_gate(lambda: self.gate.mailboxes.retry_quarantined(held.id, reading), done)
 
     def action_discard(self) -> None:
         held = self.current
@@ -84,6 +84,7 @@ class QuarantineScreen(ListingScreen):
         self.confirm(
             f"Discard message {held.id} from {held.origin}? Its mail is deleted for good.",
             lambda: self.change(
-                lambda: self.gate.discard_quarantined(held.id), f"message {held.id} discarded"
+                lambda: self.gate.mailboxes.discard_quarantined(held.id),
+                f"message {held.id} discarded",
             ),
         )

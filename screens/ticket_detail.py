@@ -208,9 +208,9 @@ class TicketDetailScreen(TickettyScreen[None]):
         """Read the ticket again; with `tell`, say what differs from what was shown."""
 
         def read_ticket() -> tuple[TicketDetail, ReplyRoute | None]:
-            detail = self.gate.get_ticket(self.number)
+            detail = self.gate.tickets.get_ticket(self.number)
             reply = TICKETS_REPLY in detail.allowed
-            return detail, self.gate.reply_route(self.number) if reply else None
+            return detail, self.gate.tickets.reply_route(self.number) if reply else None
 
         try:
             detail, route = await self.app.gate_funnel.run(read_ticket)
@@ -396,7 +396,7 @@ class TicketDetailScreen(TickettyScreen[None]):
     async def send(self, kind: str, text: str, seen: Seen) -> None:
         """Send a text written having seen `seen`: only a change since that makes it wrong
         stops it (the gate's rule). Once the app has ended it is not sent: the draft is kept."""
-        write = self.gate.reply if kind == REPLY else self.gate.note
+        write = self.gate.messages.reply if kind == REPLY else self.gate.messages.note
 
         def send_text() -> Posted:
             return self.app.draft_keeper.send(
@@ -576,7 +576,9 @@ class TicketDetailScreen(TickettyScreen[None]):
 
         def resend(message_id: str | None) -> None:
             if message_id:
-                self.app.run_gate(lambda: self.gate.resend(self.number, int(message_id)), queued)
+                self.app.run_gate(
+                    lambda: self.gate.messages.resend(self.number, int(message_id)), queued
+                )
 
         def queued(_result: None) -> None:
             self.notify("the reply waits to send again")
@@ -638,7 +640,7 @@ class TicketDetailScreen(TickettyScreen[None]):
         def loaded(events: list[AuditView]) -> None:
             self.app.push_screen(TextModal(f"History of #{self.number}", history_text(events)))
 
-        self.app.run_gate(lambda: self.gate.ticket_history(self.number), loaded)
+        self.app.run_gate(lambda: self.gate.tickets.ticket_history(self.number), loaded)
 
     def action_requester_tickets(self) -> None:
         """The requester's other tickets that this person may see; enter opens one."""
@@ -662,7 +664,7 @@ class TicketDetailScreen(TickettyScreen[None]):
             if number:
                 self.app.push_screen(TicketDetailScreen(int(number)))
 
-        self.app.run_gate(lambda: self.gate.list_tickets(query, limit=200), loaded)
+        self.app.run_gate(lambda: self.gate.inbox.list_tickets(query, limit=200), loaded)
 
 
 def message_text(message: MessageView) -> Text:

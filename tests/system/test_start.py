@@ -40,7 +40,7 @@ def test_the_opening_is_read_beside_the_imports_of_textual(demo_copy: str) -> No
     assert done.returncode == 0, done.stderr
     thread, numbers = done.stdout.splitlines()
     assert thread == "ticketty-opening"
-    expected = Gate(connect(demo_copy), "ada").list_tickets(INBOX_DEFAULT, limit=PAGE)
+    expected = Gate(connect(demo_copy), "ada").inbox.list_tickets(INBOX_DEFAULT, limit=PAGE)
     assert numbers == str([row.number for row in expected])
 
 
