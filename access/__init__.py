@@ -18,32 +18,49 @@ from access.errors import (
     UnknownPerson,
 )
 from access.explain import Explanation
-from access.filing import TicketFiling
+from access.filing import Filing
+from access.inbox import Inbox
 from access.mailboxes import Mailboxes
 from access.me import Myself
-from access.messages import TicketMessages
+from access.messages import Messages
 from access.people import PeopleAdmin
 from access.presence import PresenceDesk
 from access.reports import Reports
+from access.request import Session
 from access.roles import RoleAdmin
+from access.sla import PolicyAdmin
 from access.sources import SourceAdmin
+from access.tickets import Tickets
 from access.usergroups import UsergroupAdmin
 
 
-class Gate(TicketMessages, TicketFiling, TicketChanges, Assignees, Mailboxes):
+class Gate:
     """Everything one person may ask of Ticketty. Build one per person:
     `Gate(db, "ada")`; it raises `UnknownPerson` for an unknown or inactive name.
 
-    Its parts, each over the gate's session (`access.request`): `gate.me` (the person's own
-    grants), `gate.people`, `gate.roles`, `gate.groups` (usergroups and custom fields),
+    The gate is its parts, each over the gate's session (`access.request.Session`), each
+    public method of a part one request of the person: `gate.me` (the person's own grants),
+    `gate.inbox` (the ticket list), `gate.tickets` (one ticket: its detail, history,
+    attachments, deleting it), `gate.messages` (replies and notes), `gate.filing` (new
+    tickets), `gate.changes` (assign, take, move, status, priority, close, one ticket or
+    many), `gate.assignees`, `gate.mailboxes` (the mail channel's work on the database),
+    `gate.people`, `gate.roles`, `gate.groups` (usergroups and custom fields),
     `gate.sources`, `gate.audit`, `gate.explain`, `gate.reports`, `gate.drafts`,
-    `gate.presence`, `gate.calendars`. The ticket desk, the bulk changes and the mailboxes
-    are still joined by inheritance (`gate.get_ticket`, `gate.assign`, `gate.claim_reply`, ...)."""
+    `gate.presence`, `gate.calendars`, `gate.sla`."""
 
     def __init__(self, db: peewee.Database, username: str) -> None:
-        super().__init__(db, username)
-        session = self._session
+        self._session = session = Session(db, username)
+        self.username = session.username
+        self.person_id: int = session.person_id
+        self.own_changes = session.own_changes
         self.me = Myself(session)
+        self.inbox = Inbox(session)
+        self.tickets = Tickets(session)
+        self.messages = Messages(session)
+        self.filing = Filing(session)
+        self.changes = TicketChanges(session)
+        self.assignees = Assignees(session)
+        self.mailboxes = Mailboxes(session)
         self.people = PeopleAdmin(session)
         self.roles = RoleAdmin(session)
         self.groups = UsergroupAdmin(session)
@@ -54,6 +71,7 @@ class Gate(TicketMessages, TicketFiling, TicketChanges, Assignees, Mailboxes):
         self.drafts = Drafts(session)
         self.presence = PresenceDesk(session)
         self.calendars = CalendarAdmin(session)
+        self.sla = PolicyAdmin(session)
 
 
 __all__ = [

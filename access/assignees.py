@@ -23,7 +23,7 @@ from access.catalogue import (
 )
 from access.change_pipeline import CHUNK
 from access.errors import NotFound
-from access.gate import GateBase
+from access.request import Part
 from access.views import Assignee
 from access.vocabulary import SCOPE_ALL, SCOPE_OWN, SCOPE_USERGROUPS
 from store.models import (
@@ -40,12 +40,14 @@ from store.models import (
 from store.rows import tuple_rows
 
 
-class Assignees(GateBase):
+class Assignees(Part):
+    """`gate.assignees`: whom a ticket may be given to."""
+
     def assignable_people(self, numbers: Iterable[int]) -> list[Assignee]:
         """The active people who may work on (reply to) at least one of these tickets, by
         their own roles or as supervisors: whom an assign picker offers, never customers. Asked
         by someone who may assign at least one of them."""
-        grants = self.grants()
+        grants = self._open().grants()
         wanted = list(dict.fromkeys(int(n) for n in numbers))[:CHUNK]
         if not _any_of(wanted, scope.may(grants, TICKETS_ASSIGN)):
             if _any_of(wanted, Ticket.assignee == grants.person_id):

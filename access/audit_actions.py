@@ -67,6 +67,11 @@ CALENDAR_CREATE = "calendar.create"
 CALENDAR_CHANGE = "calendar.change"
 CALENDAR_DELETE = "calendar.delete"
 
+POLICY_CREATE = "policy.create"
+POLICY_CHANGE = "policy.change"
+POLICY_MOVE = "policy.move"  # its place in the match order
+POLICY_DELETE = "policy.delete"
+
 DATABASE_INIT = "database.init"
 DEMO_CREATE = "demo.create"
 
@@ -74,6 +79,10 @@ AUDIT_ACTIONS = (
     CALENDAR_CREATE,
     CALENDAR_CHANGE,
     CALENDAR_DELETE,
+    POLICY_CREATE,
+    POLICY_CHANGE,
+    POLICY_MOVE,
+    POLICY_DELETE,
     TICKET_CREATE,
     TICKET_CUSTOMER,
     TICKET_REPLY,

@@ -22,6 +22,8 @@ from datetime import UTC, date, datetime
 from typing import TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from store.errors import TickettyError
+
 DAY = 86_400
 MINUTES_A_DAY = 1440
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -38,11 +40,11 @@ Pause = tuple[datetime, datetime | None]  # None: the clock is still stopped
 Number = TypeVar("Number", int, float)
 
 
-class CalendarError(ValueError):
+class CalendarError(TickettyError, ValueError):
     """A calendar that cannot be: an unknown time zone, a shift that ends before it starts."""
 
 
-class NoBusinessTime(ValueError):
+class NoBusinessTime(TickettyError, ValueError):
     """The calendar has no working time within the horizon, so no due time can be reached."""
 
 

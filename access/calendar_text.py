@@ -10,11 +10,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from datetime import date, datetime
-
-import icalendar
-import recurring_ical_events
+from typing import TYPE_CHECKING
 
 from access.business_time import MINUTES_A_DAY, WEEKDAYS, CalendarError, Shift
+
+if TYPE_CHECKING:
+    import icalendar
 
 # An .ics of holidays is kilobytes; more than this is not a holidays calendar.
 ICS_LIMIT = 2 * 2**20
@@ -105,6 +106,11 @@ def holidays_from_ics(data: bytes, first: date, last: date) -> frozenset[date]:
         raise CalendarError(f"holidays are read for up to {YEARS_LIMIT} years at once")
     if len(data) > ICS_LIMIT:
         raise CalendarError(f"the holidays file is over {ICS_LIMIT // 2**20} MiB")
+    # Imported here: the iCalendar readers weigh more at start than the rest of the gate's
+    # modules, and only this reading needs them.
+    import icalendar
+    import recurring_ical_events
+
     try:
         calendar = icalendar.Calendar.from_ical(data)
         all_day = _all_day_only(calendar)
@@ -126,6 +132,8 @@ def holidays_from_ics(data: bytes, first: date, last: date) -> frozenset[date]:
 def _all_day_only(calendar: icalendar.Calendar) -> icalendar.Calendar:
     """A copy of `calendar` holding only its all-day events, so that nothing repeating by the
     hour or second is ever expanded."""
+    import icalendar
+
     kept = icalendar.Calendar()
     for event in calendar.walk("VEVENT"):
         if _day_of(event, "DTSTART") is not None:

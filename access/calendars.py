@@ -8,7 +8,7 @@ import json
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import date
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Protocol
 
 from access.audit_actions import CALENDAR_CHANGE, CALENDAR_CREATE, CALENDAR_DELETE
 from access.business_time import Calendar, CalendarError
@@ -19,7 +19,7 @@ from access.lookup import require_free_name
 from access.request import Part
 from access.validation import checked_name
 from access.versions import bump, check_fresh
-from store.models import BusinessCalendar, CalendarHoliday
+from store.models import BusinessCalendar, CalendarHoliday, SlaPolicy
 
 
 class CalendarView(NamedTuple):
@@ -74,7 +74,7 @@ class CalendarAdmin(Part):
     def get_calendar(self, name: str) -> CalendarView:
         request = self._open()
         request.require(SLA_LIST)
-        return _read(_calendar_named(name))
+        return read_calendar(calendar_named(name))
 
     def create_calendar(
         self, name: str, *, zone: str, hours: str, holidays: Iterable[date] = ()
@@ -89,7 +89,7 @@ class CalendarAdmin(Part):
                 name=name, zone=calendar.zone, shifts=json.dumps(calendar.shifts)
             )
             _add_holidays(row.id, calendar.holidays)
-            view = _read(row)
+            view = read_calendar(row)
             request.record(CALENDAR_CREATE, "calendar", row.id, after=view.logged())
         return view
 
@@ -112,9 +112,9 @@ class CalendarAdmin(Part):
         if added & removed:
             raise InvalidInput(f"{min(added & removed)} is both added and removed")
         with request.writing():
-            row = _calendar_named(name)
+            row = calendar_named(name)
             check_fresh(row, expected_version, f"calendar {name}")
-            before = _read(row)
+            before = read_calendar(row)
             holidays = (set(before.holidays) | added) - removed
             calendar = _checked(
                 before.zone if zone is None else zone,
@@ -132,32 +132,41 @@ class CalendarAdmin(Part):
                 (CalendarHoliday.calendar == row.id) & CalendarHoliday.day.in_(sorted(removed))
             ).execute()
             _add_holidays(row.id, added - set(before.holidays))
-            after = _read(BusinessCalendar.get_by_id(row.id))
+            after = read_calendar(BusinessCalendar.get_by_id(row.id))
             if after.logged() == before.logged():
                 raise NoChange(f"calendar {name} is already so; nothing changed")
             version = bump(row, expected_version, f"calendar {name}")
-            request.record(CALENDAR_CHANGE, "calendar", row.id, **_difference(before, after))
+            request.record(CALENDAR_CHANGE, "calendar", row.id, **difference(before, after))
         return after._replace(version=version)
 
     def delete_calendar(self, name: str, *, expected_version: int | None = None) -> None:
         request = self._open()
         request.require(SLA_EDIT)
         with request.writing():
-            row = _calendar_named(name)
+            row = calendar_named(name)
             check_fresh(row, expected_version, f"calendar {name}")
-            before = _read(row)
+            before = read_calendar(row)
+            users = [
+                p.name for p in SlaPolicy.select(SlaPolicy.name).where(SlaPolicy.calendar == row.id)
+            ]
+            if users:
+                raise InvalidInput(
+                    f"calendar {name} is used by the policy {', '.join(sorted(users))}; "
+                    "give it another calendar or delete it first"
+                )
             BusinessCalendar.delete().where(BusinessCalendar.id == row.id).execute()
             request.record(CALENDAR_DELETE, "calendar", row.id, before=before.logged())
 
 
-def _calendar_named(name: str) -> BusinessCalendar:
+def calendar_named(name: str) -> BusinessCalendar:
     row = BusinessCalendar.get_or_none(BusinessCalendar.name == name)
     if row is None:
         raise NotFound(f"no calendar named {name!r}")
     return row
 
 
-def _read(row: BusinessCalendar) -> CalendarView:
+def read_calendar(row: BusinessCalendar) -> CalendarView:
+    """The calendar as shown, with its holidays."""
     days = [
         _day(h.day)
         for h in CalendarHoliday.select(CalendarHoliday.day)
@@ -183,7 +192,11 @@ def _add_holidays(calendar_id: int, days: Iterable[date]) -> None:
         CalendarHoliday.insert_many(rows).execute()
 
 
-def _difference(before: CalendarView, after: CalendarView) -> dict[str, dict[str, Any]]:
+class Logged(Protocol):
+    def logged(self) -> dict[str, Any]: ...
+
+
+def difference(before: Logged, after: Logged) -> dict[str, dict[str, Any]]:
     """The audit's before and after: only the fields that changed."""
     old, new = before.logged(), after.logged()
     changed = [key for key in old if old[key] != new[key]]

@@ -25,8 +25,8 @@ from access import audit, changes, scope
 from access.catalogue import TICKETS_REPLY, PermissionKey
 from access.changes import ChangeKind, Target
 from access.errors import Conflict, NoChange, NotFound, PermissionDenied
-from access.gate import GateBase
 from access.grants import Grants
+from access.request import Part, Request
 from access.tickets import parse_number
 from access.views import BulkOutcome
 from store import dialect
@@ -79,7 +79,9 @@ class Pass(NamedTuple):
         return BulkOutcome.of(describe, changed, skipped, applied=applied, unchanged=unchanged)
 
 
-class TicketChanges(GateBase):
+class TicketChanges(Part):
+    """`gate.changes`: every change to tickets, one or many (this module's pipeline)."""
+
     def plan_bulk(
         self,
         kind: str,
@@ -90,7 +92,7 @@ class TicketChanges(GateBase):
     ) -> BulkOutcome:
         """The dry run: which tickets the change would alter, which it would skip and why.
         Writes nothing."""
-        return self._pipeline(kind, numbers, value, versions or {}, apply=False).outcome(
+        return _pipeline(self._open(), kind, numbers, value, versions or {}, apply=False).outcome(
             applied=False
         )
 
@@ -105,7 +107,7 @@ class TicketChanges(GateBase):
         """The change, chunk by chunk, each chunk one transaction: those of its tickets that
         change are written by one statement, with one audit row per change or refusal. A
         ticket already as asked is skipped as such: nothing changed there is no error."""
-        return self._pipeline(kind, numbers, value, versions or {}, apply=True).outcome(
+        return _pipeline(self._open(), kind, numbers, value, versions or {}, apply=True).outcome(
             applied=True
         )
 
@@ -117,81 +119,81 @@ class TicketChanges(GateBase):
         supervision: assigning cannot show a ticket to someone outside its scope, nor give one
         to someone who could not work on it. Whoever it is assigned to may hand it back (None)
         without the right to assign. Returns the ticket's new version."""
-        return self._change_one("assign", number, username, expected_version)
+        return _change_one(self._open(), "assign", number, username, expected_version)
 
     def take(self, number: int | str, *, expected_version: int | None = None) -> int:
         """Assign to oneself: with `tickets.take` on the ticket, and the right to work on it
         (reply), as anyone assigned."""
-        return self._change_one("take", number, None, expected_version)
+        return _change_one(self._open(), "take", number, None, expected_version)
 
     def move(
         self, number: int | str, group: str | None, *, expected_version: int | None = None
     ) -> int:
         """Move to another usergroup (None: no group). The target must be a group this person
         can see, so a move cannot probe for hidden groups."""
-        return self._change_one("move", number, group, expected_version)
+        return _change_one(self._open(), "move", number, group, expected_version)
 
     def set_status(
         self, number: int | str, status: str, *, expected_version: int | None = None
     ) -> int:
         """Change the status; closing needs `tickets.close`, any other status `change_status`."""
-        return self._change_one("status", number, status, expected_version)
+        return _change_one(self._open(), "status", number, status, expected_version)
 
     def close(self, number: int | str, *, expected_version: int | None = None) -> int:
-        return self._change_one("close", number, None, expected_version)
+        return _change_one(self._open(), "close", number, None, expected_version)
 
     def set_priority(
         self, number: int | str, priority: str, *, expected_version: int | None = None
     ) -> int:
-        return self._change_one("priority", number, priority, expected_version)
+        return _change_one(self._open(), "priority", number, priority, expected_version)
 
-    # ------------------------------------------------------------------ the pipeline
 
-    def _change_one(
-        self, kind: str, number: int | str, value: str | None, expected: int | None
-    ) -> int:
-        """The pipeline with one ticket: its verdict raised as the one-ticket calls always
-        have (the refusal audited like any other), or its new version."""
-        number = parse_number(number)
-        versions = {} if expected is None else {number: expected}
-        done = self._pipeline(kind, [number], value, versions, apply=True)
-        (verdict,) = done.verdicts
-        if verdict.skipped is None:
-            return verdict.version
-        if verdict.refused is not None:
-            raise PermissionDenied(_refusal(self.grants(), verdict))
-        if verdict.already:
-            raise NoChange(changes.already_one(done.kind, done.target, number))
-        if verdict.skipped == STALE:
-            raise Conflict(f"ticket #{number} was changed by someone else; reload it and try again")
-        if verdict.skipped == NOT_FOUND:
-            raise NotFound(f"no ticket #{number}")
-        raise NotFound(f"nobody named {done.target.shown!r} can work on ticket #{number}")
+def _change_one(
+    request: Request, kind: str, number: int | str, value: str | None, expected: int | None
+) -> int:
+    """The pipeline with one ticket: its verdict raised as the one-ticket calls always
+    have (the refusal audited like any other), or its new version."""
+    number = parse_number(number)
+    versions = {} if expected is None else {number: expected}
+    done = _pipeline(request, kind, [number], value, versions, apply=True)
+    (verdict,) = done.verdicts
+    if verdict.skipped is None:
+        return verdict.version
+    if verdict.refused is not None:
+        raise PermissionDenied(_refusal(request.grants(), verdict))
+    if verdict.already:
+        raise NoChange(changes.already_one(done.kind, done.target, number))
+    if verdict.skipped == STALE:
+        raise Conflict(f"ticket #{number} was changed by someone else; reload it and try again")
+    if verdict.skipped == NOT_FOUND:
+        raise NotFound(f"no ticket #{number}")
+    raise NotFound(f"nobody named {done.target.shown!r} can work on ticket #{number}")
 
-    def _pipeline(
-        self,
-        name: str,
-        numbers: Iterable[int],
-        value: str | None,
-        versions: Mapping[int, int],
-        *,
-        apply: bool,
-    ) -> Pass:
-        """Resolve, sort and (when `apply`) write, chunk by chunk. The new value is resolved
-        in the first chunk's transaction; bad input refuses the whole change."""
-        kind = changes.kind_for(name, value)
-        target: Target | None = None
-        verdicts: list[Verdict] = []
-        for chunk in _chunks(_unique(numbers)) or [[]]:
-            with self._writing() if apply else nullcontext():
-                grants = self.grants()
-                target = target or kind.resolve(grants, value)
-                sorted_chunk = _sort_chunk(grants, kind, target, chunk, versions, lock=apply)
-                if apply:
-                    sorted_chunk = _write_chunk(grants, kind, target, sorted_chunk)
-            verdicts += sorted_chunk
-        assert target is not None  # resolved in the first pass of the loop
-        return Pass(kind, target, verdicts)
+
+def _pipeline(
+    request: Request,
+    name: str,
+    numbers: Iterable[int],
+    value: str | None,
+    versions: Mapping[int, int],
+    *,
+    apply: bool,
+) -> Pass:
+    """Resolve, sort and (when `apply`) write, chunk by chunk. The new value is resolved
+    in the first chunk's transaction; bad input refuses the whole change."""
+    kind = changes.kind_for(name, value)
+    target: Target | None = None
+    verdicts: list[Verdict] = []
+    for chunk in _chunks(_unique(numbers)) or [[]]:
+        with request.writing() if apply else nullcontext():
+            grants = request.grants()
+            target = target or kind.resolve(grants, value)
+            sorted_chunk = _sort_chunk(grants, kind, target, chunk, versions, lock=apply)
+            if apply:
+                sorted_chunk = _write_chunk(grants, kind, target, sorted_chunk)
+        verdicts += sorted_chunk
+    assert target is not None  # resolved in the first pass of the loop
+    return Pass(kind, target, verdicts)
 
 
 def _sort_chunk(

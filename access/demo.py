@@ -384,7 +384,7 @@ def _seed_tickets(
 ) -> int:
     agents = [ids.staff[u] for u in ("ola", "tom", "eva", "ali", "ada")]
     # Who may work on a ticket of any source: ali works only Allegro PL's (the gate's rule,
-    # `TicketDesk.assign`, holds in the demo too).
+    # `gate.changes.assign`, holds in the demo too).
     every_source = [ids.staff[u] for u in ("ola", "tom", "eva", "ada")]
     source_ids = list(ids.sources.values())
     allegro = ids.sources["Allegro PL"]

@@ -22,9 +22,9 @@ from access.catalogue import (
 )
 from access.errors import InvalidInput, NotFound, PermissionDenied
 from access.follow_ups import start_follow_up
-from access.gate import GateBase
 from access.grants import Grants
 from access.new_tickets import group_name, record_created
+from access.request import Part, Request
 from access.requester_messages import reopen_for_requester
 from access.requesters import add_requester
 from access.validation import checked_name, validate_field_value
@@ -96,38 +96,40 @@ def new_message(
     )
 
 
-def customer_wrote(gate: GateBase, number: int, message_id: int, body: str, by: str | None) -> None:
+def customer_wrote(
+    request: Request, number: int, message_id: int, body: str, by: str | None
+) -> None:
     """The `ticket.customer` event of the requester's message: its text when written in the
     app, only the channel (`by mail`) for mail, whose text is on the ticket."""
     after: Any = f"by {by}" if by else {"body": body}
-    gate._record(TICKET_CUSTOMER, "message", message_id, ticket=number, after=after)
+    request.record(TICKET_CUSTOMER, "message", message_id, ticket=number, after=after)
 
 
-def reopened_by_customer(gate: GateBase, ticket: Ticket) -> dict[peewee.Field, Any]:
+def reopened_by_customer(request: Request, ticket: Ticket) -> dict[peewee.Field, Any]:
     """The columns the requester's message changes on their open ticket: the time, the
     version, and the status a pending or resolved ticket reopens to (audited)."""
     changes: dict[peewee.Field, Any] = {
         Ticket.updated_at: utcnow(),
         Ticket.version: Ticket.version + 1,
     }
-    reopen_for_requester(gate, ticket, changes)
+    reopen_for_requester(request, ticket, changes)
     return changes
 
 
 def follow_up_by_customer(
-    gate: GateBase, closed: Ticket, author: int, body: str, by: str, into: int | None = None
+    request: Request, closed: Ticket, author: int, body: str, by: str, into: int | None = None
 ) -> tuple[Ticket, int]:
     """The requester wrote on their closed ticket (or, by mail, on one of another source,
     `into` the receiving one): the message starts a linked follow-up; the closed ticket stays
     as it was. The follow-up and the message's id."""
-    follow_up = start_follow_up(gate, closed, by=by, into=into)
+    follow_up = start_follow_up(request, closed, by=by, into=into)
     message_id = new_message(follow_up.number, author, body)
-    customer_wrote(gate, follow_up.number, message_id, body, "mail" if by == "mail" else None)
+    customer_wrote(request, follow_up.number, message_id, body, "mail" if by == "mail" else None)
     return follow_up, message_id
 
 
-class TicketFiling(GateBase):
-    """Filing a ticket in the app and on the command line (mail files through
+class Filing(Part):
+    """`gate.filing`: filing a ticket in the app and on the command line (mail files through
     `access.intake`, with the same functions above)."""
 
     def create_ticket(
@@ -157,20 +159,21 @@ class TicketFiling(GateBase):
         body = clean_body(body)
         if priority not in TICKET_PRIORITIES:
             raise InvalidInput(f"unknown priority {priority!r}")
-        grants = self._require(TICKETS_CREATE)
+        request = self._open()
+        grants = request.require(TICKETS_CREATE)
         if private and not grants.holds(TICKETS_CREATE_PRIVATE):
-            raise PermissionDenied(f"{self.username} may not file private tickets")
-        group_id = self._group_for_new_ticket(grants, group)
-        source_id = self._source_for_new_ticket(grants, source)
+            raise PermissionDenied(f"{request.username} may not file private tickets")
+        group_id = _group_for_new_ticket(grants, group)
+        source_id = _source_for_new_ticket(source)
         requester = (requester or "").strip() or None
         if requester is not None and not grants.holds(TICKETS_REPLY):
-            raise PermissionDenied(f"{self.username} may not file tickets for others")
+            raise PermissionDenied(f"{request.username} may not file tickets for others")
         email = requester if requester is not None and "@" in requester else None
-        with self._writing():
+        with request.writing():
             requester_id = (
                 grants.person_id
                 if requester is None or email is not None
-                else self._requester_for_new_ticket(requester, requester_name)
+                else _requester_for_new_ticket(request, requester, requester_name)
             )
             now = utcnow()
             number = file_ticket(
@@ -193,101 +196,104 @@ class TicketFiling(GateBase):
                 priority=priority,
             )
             if email is not None:
-                requester_id = self._requester_by_email(grants, ticket, email, requester_name)
+                requester_id = _requester_by_email(request, ticket, email, requester_name)
             new_message(number, requester_id, body, now=now)
-            record_created(self, ticket)
+            record_created(request, ticket)
             return number
-
-    def _requester_by_email(
-        self, grants: Grants, ticket: Ticket, email: str, name: str | None
-    ) -> int:
-        """The requester named by an e-mail address, for a ticket just made (in the caller's
-        transaction): mapping an address to a person is reading contact data, so it needs
-        `tickets.view_contact` on that ticket, checked before the address is looked up."""
-        covered = scope.may(grants, TICKETS_VIEW_CONTACT)
-        if not Ticket.select().where((Ticket.number == ticket.number) & covered).exists():
-            raise PermissionDenied(
-                f"{self.username} may not name a requester by e-mail here "
-                "(tickets.view_contact); give their username"
-            )
-        requester_id = self._requester_for_new_ticket(email, name)
-        Ticket.update(requester=requester_id).where(Ticket.number == ticket.number).execute()
-        ticket.requester_id = requester_id
-        return requester_id
-
-    def _requester_for_new_ticket(self, requester: str, name: str | None) -> int:
-        """An active person by username or e-mail; an unknown e-mail becomes a new requester
-        (written in the caller's transaction, with its audit event)."""
-        found = Person.get_or_none(
-            (Person.username == requester) | (peewee.fn.LOWER(Person.email) == requester.lower())
-        )
-        if found is not None:
-            if not found.active:
-                raise InvalidInput(f"{requester} is deactivated")
-            return int(found.id)
-        email = validate_field_value("email", requester, True, "the requester's e-mail")
-        if "@" not in email:
-            raise NotFound(f"no person named {requester!r}; give an e-mail for a new requester")
-        display_name = checked_name(name or email.split("@")[0], "the requester's name")
-        return add_requester(self, email, display_name)
 
     def new_ticket_options(self) -> dict[str, Any]:
         """What the new-ticket form offers this person: groups to pick, private, sources (none
         to a person who may not file a ticket)."""
-        grants = self.grants()
+        grants = self._open().grants()
         may_create = grants.holds(TICKETS_CREATE)
         groups: list[str] = []
         if grants.holds(TICKETS_CHOOSE_GROUP):
-            groups = [g.name for g in self._choosable_groups(grants)]
+            groups = [g.name for g in _choosable_groups(grants)]
         return {
             "may_create": may_create,
             "may_choose_group": grants.holds(TICKETS_CHOOSE_GROUP),
             "may_file_private": grants.holds(TICKETS_CREATE_PRIVATE),
             "may_file_for_others": grants.holds(TICKETS_REPLY),
             "groups": groups,
-            "default_group": group_name(self._default_group(grants)),
-            "sources": [s.name for s in self._open_sources()] if may_create else [],
+            "default_group": group_name(_default_group(grants)),
+            "sources": [s.name for s in _open_sources()] if may_create else [],
             "priorities": list(TICKET_PRIORITIES),
         }
 
-    @staticmethod
-    def _open_sources() -> list[Source]:
-        return list(
-            Source.select().where(Source.archived == False).order_by(Source.name)  # noqa: E712
+
+def _requester_by_email(request: Request, ticket: Ticket, email: str, name: str | None) -> int:
+    """The requester named by an e-mail address, for a ticket just made (in the caller's
+    transaction): mapping an address to a person is reading contact data, so it needs
+    `tickets.view_contact` on that ticket, checked before the address is looked up."""
+    covered = scope.may(request.grants(), TICKETS_VIEW_CONTACT)
+    if not Ticket.select().where((Ticket.number == ticket.number) & covered).exists():
+        raise PermissionDenied(
+            f"{request.username} may not name a requester by e-mail here "
+            "(tickets.view_contact); give their username"
         )
+    requester_id = _requester_for_new_ticket(request, email, name)
+    Ticket.update(requester=requester_id).where(Ticket.number == ticket.number).execute()
+    ticket.requester_id = requester_id
+    return requester_id
 
-    def _choosable_groups(self, grants: Grants) -> list[Usergroup]:
-        query = Usergroup.select().order_by(Usergroup.name)
-        if not grants.holds(USERGROUPS_LIST):
-            query = query.where(Usergroup.id.in_(sorted(grants.groups) or [-1]))
-        return list(query)
 
-    @staticmethod
-    def _default_group(grants: Grants) -> int | None:
-        """A member of exactly one group files for it by default."""
-        return next(iter(grants.member_of)) if len(grants.member_of) == 1 else None
+def _requester_for_new_ticket(request: Request, requester: str, name: str | None) -> int:
+    """An active person by username or e-mail; an unknown e-mail becomes a new requester
+    (written in the caller's transaction, with its audit event)."""
+    found = Person.get_or_none(
+        (Person.username == requester) | (peewee.fn.LOWER(Person.email) == requester.lower())
+    )
+    if found is not None:
+        if not found.active:
+            raise InvalidInput(f"{requester} is deactivated")
+        return int(found.id)
+    email = validate_field_value("email", requester, True, "the requester's e-mail")
+    if "@" not in email:
+        raise NotFound(f"no person named {requester!r}; give an e-mail for a new requester")
+    display_name = checked_name(name or email.split("@")[0], "the requester's name")
+    return add_requester(request, email, display_name)
 
-    def _group_for_new_ticket(self, grants: Grants, group: str | None) -> int | None:
-        default = self._default_group(grants)
-        if group is None:
-            return default
-        target = Usergroup.get_or_none(Usergroup.name == group)
-        if target is not None and target.id == default:
-            return default
-        if not grants.holds(TICKETS_CHOOSE_GROUP):
-            raise PermissionDenied(f"{self.username} may not choose the group of a ticket")
-        if target is None or target not in self._choosable_groups(grants):
-            raise NotFound(f"no usergroup named {group!r}")
-        return target.id
 
-    def _source_for_new_ticket(self, grants: Grants, source: str | None) -> int:
-        sources = self._open_sources()
-        if not sources:
-            raise InvalidInput("there is no open source to file tickets in")
-        if source is None:
-            preferred = [s for s in sources if s.kind == WEB]
-            return (preferred or sources)[0].id
-        for candidate in sources:
-            if candidate.name == source:
-                return candidate.id
-        raise NotFound(f"no open source named {source!r}")
+def _open_sources() -> list[Source]:
+    return list(
+        Source.select().where(Source.archived == False).order_by(Source.name)  # noqa: E712
+    )
+
+
+def _choosable_groups(grants: Grants) -> list[Usergroup]:
+    query = Usergroup.select().order_by(Usergroup.name)
+    if not grants.holds(USERGROUPS_LIST):
+        query = query.where(Usergroup.id.in_(sorted(grants.groups) or [-1]))
+    return list(query)
+
+
+def _default_group(grants: Grants) -> int | None:
+    """A member of exactly one group files for it by default."""
+    return next(iter(grants.member_of)) if len(grants.member_of) == 1 else None
+
+
+def _group_for_new_ticket(grants: Grants, group: str | None) -> int | None:
+    default = _default_group(grants)
+    if group is None:
+        return default
+    target = Usergroup.get_or_none(Usergroup.name == group)
+    if target is not None and target.id == default:
+        return default
+    if not grants.holds(TICKETS_CHOOSE_GROUP):
+        raise PermissionDenied(f"{grants.username} may not choose the group of a ticket")
+    if target is None or target not in _choosable_groups(grants):
+        raise NotFound(f"no usergroup named {group!r}")
+    return target.id
+
+
+def _source_for_new_ticket(source: str | None) -> int:
+    sources = _open_sources()
+    if not sources:
+        raise InvalidInput("there is no open source to file tickets in")
+    if source is None:
+        preferred = [s for s in sources if s.kind == WEB]
+        return (preferred or sources)[0].id
+    for candidate in sources:
+        if candidate.name == source:
+            return candidate.id
+    raise NotFound(f"no open source named {source!r}")

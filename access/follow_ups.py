@@ -15,9 +15,9 @@ from __future__ import annotations
 
 from access import scope
 from access.audit_actions import TICKET_FOLLOW_UP
-from access.gate import GateBase
 from access.grants import Grants
 from access.new_tickets import record_created
+from access.request import Request
 from access.views import AuditView, FollowUpLinks
 from access.vocabulary import MAX_SUBJECT, NEW
 from store.models import AuditEvent, Ticket, utcnow
@@ -34,7 +34,7 @@ def follow_up_subject(subject: str) -> str:
     return f"{FOLLOW_UP_PREFIX}{base}"[:MAX_SUBJECT]
 
 
-def start_follow_up(gate: GateBase, closed: Ticket, by: str, into: int | None = None) -> Ticket:
+def start_follow_up(request: Request, closed: Ticket, by: str, into: int | None = None) -> Ticket:
     """Create the follow-up of `closed` (its message is the caller's to add) and audit it: its
     creation and the link. Call inside the write transaction. `into` is another source for it
     (mail naming a ticket of an archived or another source starts a linked ticket in the
@@ -52,8 +52,8 @@ def start_follow_up(gate: GateBase, closed: Ticket, by: str, into: int | None = 
         created_at=now,
         updated_at=now,
     )
-    record_created(gate, ticket, by=by)
-    gate._record(
+    record_created(request, ticket, by=by)
+    request.record(
         FOLLOW_UP,
         "ticket",
         closed.number,

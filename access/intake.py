@@ -33,13 +33,11 @@ from access import outbox, scope
 from access.audit_actions import (
     MAIL_BOUNCE,
     MAIL_DELAYED,
-    MAIL_DISCARD,
     MAIL_QUARANTINE,
-    MAIL_RELEASE,
     TICKET_CREATE,
 )
-from access.catalogue import SOURCES_EDIT, TICKETS_VIEW_CONTACT
-from access.errors import InvalidInput, NotFound
+from access.catalogue import TICKETS_VIEW_CONTACT
+from access.errors import NotFound
 from access.filing import (
     MAX_BODY,
     customer_wrote,
@@ -49,9 +47,7 @@ from access.filing import (
     reopened_by_customer,
 )
 from access.floods import FloodLimit, flood_reason
-from access.gate import GateBase
 from access.inbound import MailReading, ParsedMail, UnreadableMail, clean_text, what_was_raised
-from access.lookup import source_named
 from access.mail_threads import (
     answered_ticket,
     bounced_reply,
@@ -60,9 +56,9 @@ from access.mail_threads import (
     sent_by_ticketty,
     taken_before,
 )
+from access.request import Request
 from access.requester_messages import FINAL_STATUS
 from access.requesters import requester_by_address
-from access.sources import require_on_source
 from access.vocabulary import DELAYED, FAILED, MAX_SUBJECT, SENT
 from store.dialect import write_in_chunks
 from store.errors import TickettyError
@@ -149,14 +145,17 @@ class _Remembered:
     requesters: dict[str, int] = field(default_factory=dict)
 
 
-class MailIntake(GateBase):
-    """Takes messages in for the e-mail sources; the person running it needs `sources.edit`
-    on a scope that covers the source."""
+class Intake:
+    """The rulebook at work for one request of `gate.mailboxes` (`access.mailboxes`), whose
+    public methods checked the person's `sources.edit` on the source before they build it; it
+    writes in the request's transactions, with the request's audit events."""
 
-    _remembered: _Remembered | None = None
+    def __init__(self, request: Request) -> None:
+        self.request = request
+        self._remembered: _Remembered | None = None
 
     @contextmanager
-    def _remembering(
+    def remembering(
         self,
         reading: MailReading,
         flood: FloodLimit | None = None,
@@ -173,32 +172,7 @@ class MailIntake(GateBase):
         finally:
             self._remembered = None
 
-    def mail_source(self, name: str) -> Source:
-        """An open e-mail source by name, for intake and delivery."""
-        self._require(SOURCES_EDIT)
-        source = source_named(name)
-        if source.kind != "email":
-            raise InvalidInput(f"{name} is a {source.kind} source, not an e-mail one")
-        if source.archived:
-            raise InvalidInput(f"{name} is archived; restore it to take mail in")
-        require_on_source(self, SOURCES_EDIT, source)
-        return source
-
-    def take_mail(
-        self,
-        source: Source,
-        raw: bytes | Oversized,
-        origin: str,
-        reading: MailReading,
-        cursor: CursorStep | None = None,
-    ) -> Taken:
-        """One message from the mail server in its own transaction, with the IMAP cursor step
-        that took it, read by `reading`; senders are held to its flood limit (`_take_one`)."""
-        require_on_source(self, SOURCES_EDIT, source)
-        taken = self._take_one(source, raw, origin, reading, cursor, reading.flood)
-        return self._as_seen([taken])[0]
-
-    def _take_one(
+    def take_one(
         self,
         source: Source,
         raw: bytes | Oversized,
@@ -211,7 +185,7 @@ class MailIntake(GateBase):
         """One message in its own transaction.
 
         A message that cannot be read, or that the rulebook holds back, is quarantined by
-        `_take_in_transaction`. One whose filing fails (anything raised while writing it) is
+        `take_in_transaction`. One whose filing fails (anything raised while writing it) is
         counted in `MailFailure` and tried once more; at its second failure, in this call or an
         earlier one, it is quarantined with the reason and the cursor moves past it, so that no
         message stops the mail behind it or loops. A failure that also stops the quarantine
@@ -219,13 +193,13 @@ class MailIntake(GateBase):
         from hashlib import sha256
 
         if isinstance(raw, Oversized) or len(raw) > reading.message_limit:
-            with self._writing():
-                return self._take_in_transaction(source, raw, origin, reading, cursor)
+            with self.request.writing():
+                return self.take_in_transaction(source, raw, origin, reading, cursor)
         digest = ""
         for _ in range(FILING_TRIES):
             try:
-                with self._writing(), self._remembering(reading, flood, within):
-                    taken = self._take_in_transaction(source, raw, origin, reading, cursor)
+                with self.request.writing(), self.remembering(reading, flood, within):
+                    taken = self.take_in_transaction(source, raw, origin, reading, cursor)
                     if digest:
                         _forget_failures(source, digest)
                     return taken
@@ -234,14 +208,14 @@ class MailIntake(GateBase):
                 failures, reason = _count_failure(self, source, digest, exc)
                 if failures >= FILING_TRIES:
                     break
-        with self._writing():
-            taken = self._quarantine(source, raw, origin, reason)
+        with self.request.writing():
+            taken = self.quarantine(source, raw, origin, reason)
             _forget_failures(source, digest)
             if cursor is not None:
-                _advance(source, cursor)
+                advance_cursor(source, cursor)
         return taken
 
-    def _take_in_transaction(
+    def take_in_transaction(
         self,
         source: Source,
         raw: bytes | Oversized,
@@ -255,73 +229,24 @@ class MailIntake(GateBase):
         the index grew (bench/NOTES.md)."""
         limit = reading.message_limit
         if isinstance(raw, Oversized):
-            too_large = _too_large(raw.size, limit)
-            taken = self._quarantine(source, raw.header, origin, too_large, False)
+            reason = too_large(raw.size, limit)
+            taken = self.quarantine(source, raw.header, origin, reason, False)
         elif len(raw) > limit:
-            taken = self._quarantine(source, raw, origin, _too_large(len(raw), limit))
+            taken = self.quarantine(source, raw, origin, too_large(len(raw), limit))
         else:
             try:
                 parsed = reading.read(raw)
-                taken = _count_ignored(source, self._file(source, parsed))
+                taken = count_ignored(source, self.file(source, parsed))
             except (UnreadableMail, HeldBack) as exc:
-                taken = self._quarantine(source, raw, origin, str(exc))
+                taken = self.quarantine(source, raw, origin, str(exc))
         if cursor is not None:
-            _advance(source, cursor)
+            advance_cursor(source, cursor)
         return taken
-
-    def _start_cursor(self, source: Source, step: CursorStep) -> None:
-        """Inside the caller's write transaction (a fetch, which checked the right on the
-        source): the folder is read from after `step` on."""
-        _advance(source, step)
-
-    def retry_quarantined(self, quarantine_id: int, reading: MailReading) -> Taken:
-        """Take a quarantined message in again (after a fix), read by `reading`; it leaves
-        quarantine unless it fails again, then keeps its place with the new reason."""
-        self._require(SOURCES_EDIT)
-        with self._writing(), self._remembering(reading):
-            held = _held(quarantine_id)
-            source = Source.get_by_id(held.source_id)
-            require_on_source(self, SOURCES_EDIT, source)
-            if source.archived:
-                raise InvalidInput(f"{source.name} is archived; restore it to take mail in")
-            if not held.complete:
-                raise InvalidInput(
-                    f"quarantined message {quarantine_id} was over the size limit and only its "
-                    "header was kept; raise message_limit_mb and take it from its mailbox again"
-                )
-            raw = bytes(held.raw_mail)
-            if len(raw) > reading.message_limit:
-                return Taken("quarantined", None, _too_large(len(raw), reading.message_limit))
-            try:
-                taken = _count_ignored(source, self._file(source, reading.read(raw)))
-            except (UnreadableMail, HeldBack) as exc:
-                QuarantinedMail.update(reason=str(exc)).where(
-                    QuarantinedMail.id == held.id
-                ).execute()
-                return Taken("quarantined", None, str(exc))
-            QuarantinedMail.delete().where(QuarantinedMail.id == held.id).execute()
-            self._record(MAIL_RELEASE, "quarantine", held.id, after=taken.outcome)
-        return self._as_seen([taken])[0]
-
-    def discard_quarantined(self, quarantine_id: int) -> None:
-        """Delete a quarantined message for good: spam, or mail no fix will make readable. The
-        audit event keeps where it came from and why it was held, not the mail."""
-        self._require(SOURCES_EDIT)
-        with self._writing():
-            held = _held(quarantine_id)
-            require_on_source(self, SOURCES_EDIT, Source.get_by_id(held.source_id))
-            QuarantinedMail.delete().where(QuarantinedMail.id == held.id).execute()
-            self._record(
-                MAIL_DISCARD,
-                "quarantine",
-                held.id,
-                before={"origin": held.origin, "reason": held.reason},
-            )
 
     # ------------------------------------------------------------------ the rulebook
 
-    def _file(self, source: Source, mail: ParsedMail) -> Taken:
-        """Inside `_remembering`: the rulebook on one message read."""
+    def file(self, source: Source, mail: ParsedMail) -> Taken:
+        """Inside `remembering`: the rulebook on one message read."""
         remembered = self._remembered
         assert remembered is not None
         if mail.sender_address in remembered.own_addresses and sent_by_ticketty(mail):
@@ -348,16 +273,16 @@ class MailIntake(GateBase):
             self._append(ticket, source, mail, person_id)
             return Taken("appended", ticket.number, "", address)
         follow_up, message_id = follow_up_by_customer(
-            self, ticket, person_id, _body(mail), by="mail", into=source.id
+            self.request, ticket, person_id, _body(mail), by="mail", into=source.id
         )
         self._mail_of_message(follow_up.number, message_id, source, mail)
         return Taken("follow-up", follow_up.number, "", address, ticket.number)
 
-    def _as_seen(self, taken: Iterable[Taken]) -> list[Taken]:
+    def as_seen(self, taken: Iterable[Taken]) -> list[Taken]:
         """`taken` as the person may see it: ticket numbers they may see, the sender's address
         with `tickets.view_contact` on that ticket; a message filed on a ticket they cannot
         see is `filed`, without telling new from appended."""
-        grants = self.grants()
+        grants = self.request.grants()
         taken = list(taken)
         numbers = {n for t in taken for n in (t.ticket, t.linked) if n}
         seen = _numbers_where(numbers, scope.visible(grants))
@@ -381,7 +306,9 @@ class MailIntake(GateBase):
         remembered = self._remembered
         known = remembered.requesters.get(address) if remembered else None
         if known is None:
-            known = requester_by_address(self, address, mail.sender_name or address, by="mail")
+            known = requester_by_address(
+                self.request, address, mail.sender_name or address, by="mail"
+            )
             if remembered is not None:
                 remembered.requesters[address] = known
         return known
@@ -391,16 +318,16 @@ class MailIntake(GateBase):
         number = file_ticket(subject, source.id, person_id)
         self._mail_of_message(number, new_message(number, person_id, _body(mail)), source, mail)
         audit_after = {"subject": subject, "source": source.name, "by": "mail"}
-        self._record(TICKET_CREATE, "ticket", number, ticket=number, after=audit_after)
+        self.request.record(TICKET_CREATE, "ticket", number, ticket=number, after=audit_after)
         return number
 
     def _append(self, ticket: Ticket, source: Source, mail: ParsedMail, person_id: int) -> None:
-        changes = reopened_by_customer(self, ticket)
+        changes = reopened_by_customer(self.request, ticket)
         Ticket.update(changes).where(Ticket.number == ticket.number).execute()
         body = _body(mail)
         message_id = new_message(ticket.number, person_id, body)
         self._mail_of_message(ticket.number, message_id, source, mail)
-        customer_wrote(self, ticket.number, message_id, body, "mail")
+        customer_wrote(self.request, ticket.number, message_id, body, "mail")
 
     def _mail_of_message(
         self, number: int, message_id: int, source: Source, mail: ParsedMail
@@ -441,7 +368,7 @@ class MailIntake(GateBase):
         reason = outbox.without_addresses(returned)[:500]
         OutboxItem.update(state=FAILED, last_error=reason).where(OutboxItem.id == item.id).execute()
         number = Message.get_by_id(item.message_id).ticket_id
-        self._record(MAIL_BOUNCE, "outbox", item.id, ticket=number, after=reason)
+        self.request.record(MAIL_BOUNCE, "outbox", item.id, ticket=number, after=reason)
         return Taken("bounce", number, reason)
 
     def _delayed(self, item: OutboxItem, mail: ParsedMail) -> Taken:
@@ -457,10 +384,10 @@ class MailIntake(GateBase):
             .execute()
         )
         if updated:
-            self._record(MAIL_DELAYED, "outbox", item.id, ticket=number, after=reason)
+            self.request.record(MAIL_DELAYED, "outbox", item.id, ticket=number, after=reason)
         return Taken("bounce", number, f"delayed: {reason}")
 
-    def _quarantine(
+    def quarantine(
         self, source: Source, raw: bytes, origin: str, reason: str, complete: bool = True
     ) -> Taken:
         """Keep `raw` (only the header when not `complete`) with the reason why."""
@@ -470,18 +397,16 @@ class MailIntake(GateBase):
         held = QuarantinedMail.create(
             source=source.id, origin=origin, reason=reason, raw_mail=raw, complete=complete
         )
-        self._record(
+        self.request.record(
             MAIL_QUARANTINE, "quarantine", held.id, after={"origin": origin, "why": reason}
         )
         return Taken("quarantined", None, reason)
 
 
-def _count_failure(
-    intake: MailIntake, source: Source, digest: str, exc: Exception
-) -> tuple[int, str]:
+def _count_failure(intake: Intake, source: Source, digest: str, exc: Exception) -> tuple[int, str]:
     """Count one failed filing of the message with this digest, in a transaction of its own;
     returns how often it has failed and the reason to keep."""
-    with intake._writing():
+    with intake.request.writing():
         found = MailFailure.get_or_none(
             (MailFailure.source == source.id) & (MailFailure.digest == digest)
         )
@@ -502,14 +427,14 @@ def _body(mail: ParsedMail) -> str:
     return body
 
 
-def _too_large(size: int, limit: int) -> str:
+def too_large(size: int, limit: int) -> str:
     return (
         f"the message is {size / 2**20:,.1f} MB, over the limit of "
         f"{limit / 2**20:,.1f} MB (message_limit_mb in the config file)"
     )
 
 
-def _count_ignored(source: Source, taken: Taken) -> Taken:
+def count_ignored(source: Source, taken: Taken) -> Taken:
     """Count automatic mail from outside that was not filed on its source's account (shown by
     `sources mail`); Ticketty's own mail coming back is not counted."""
     if taken.outcome == "ignored" and taken.detail != SENT_BY_TICKETTY:
@@ -536,7 +461,7 @@ def _numbers_where(numbers: Iterable[int], predicate: peewee.ColumnBase) -> set[
     return {n for (n,) in tuple_rows(rows)}
 
 
-def _advance(source: Source, step: CursorStep) -> None:
+def advance_cursor(source: Source, step: CursorStep) -> None:
     updated = (
         MailCursor.update(uidvalidity=step.uidvalidity, last_uid=step.uid)
         .where((MailCursor.source == source.id) & (MailCursor.folder == step.folder))
@@ -548,7 +473,7 @@ def _advance(source: Source, step: CursorStep) -> None:
         )
 
 
-def _held(quarantine_id: int) -> QuarantinedMail:
+def held_mail(quarantine_id: int) -> QuarantinedMail:
     held: QuarantinedMail | None = QuarantinedMail.get_or_none(QuarantinedMail.id == quarantine_id)
     if held is None:
         raise NotFound(f"no quarantined message {quarantine_id}")

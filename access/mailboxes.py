@@ -1,6 +1,6 @@
-"""E-mail sources through the gate: their accounts, their IMAP cursors, taking messages in,
-the bookkeeping of delivery, quarantine. No network: the mail channel (`mail/`) fetches and
-delivers, and calls these as the person running it.
+"""E-mail sources through the gate (`gate.mailboxes`): their accounts, their IMAP cursors,
+taking messages in, the bookkeeping of delivery, quarantine. No network: the mail channel
+(`mail/`) fetches and delivers, and calls these as the person running it.
 
 Everything here needs `sources.edit` on a scope that covers the source worked on (a mailbox is
 its source's: whoever is handed a source's row still needs the right on it), or `sources.list`
@@ -14,11 +14,24 @@ from collections.abc import Callable, Iterable, Iterator
 import peewee
 
 from access import audit, outbox, scope
+from access.audit_actions import MAIL_DISCARD, MAIL_RELEASE
 from access.catalogue import SOURCES_EDIT, SOURCES_LIST
 from access.errors import InvalidInput
-from access.inbound import MailReading
-from access.intake import CursorStep, MailIntake, Oversized, Taken
+from access.inbound import MailReading, UnreadableMail
+from access.intake import (
+    CursorStep,
+    HeldBack,
+    Intake,
+    Oversized,
+    Taken,
+    advance_cursor,
+    count_ignored,
+    held_mail,
+    too_large,
+)
+from access.lookup import source_named
 from access.mail_accounts import ServerUrl, account_url, password_to_send
+from access.request import Part, Request
 from access.sources import covers_source, require_on_source
 from access.views import QuarantineView
 from store.models import (
@@ -38,12 +51,19 @@ IMPORT_BATCH = 500
 IMPORT_BATCH_BYTES = 16 * 2**20
 
 
-class Mailboxes(MailIntake):
+class Mailboxes(Part):
+    """`gate.mailboxes`: the mail channel's checked work on the database."""
+
+    def mail_source(self, name: str) -> Source:
+        """An open e-mail source by name, for intake and delivery."""
+        return _mail_source(self._open(), name)
+
     def open_mail_sources(self, name: str | None = None) -> list[Source]:
         """The e-mail sources to work on: `name`, or every open one with an account."""
+        request = self._open()
         if name is not None:
-            return [self.mail_source(name)]
-        grants = self._require(SOURCES_EDIT)
+            return [_mail_source(request, name)]
+        grants = request.require(SOURCES_EDIT)
         return [
             source
             for source in Source.select()
@@ -57,12 +77,14 @@ class Mailboxes(MailIntake):
 
     def fetches(self, source: Source) -> bool:
         """Whether the source has an IMAP server to fetch from (else it is send-only)."""
-        require_on_source(self, SOURCES_EDIT, source)
+        request = self._open()
+        require_on_source(request, SOURCES_EDIT, source)
         return bool(self._account(source).imap_url)
 
     def imap_login(self, source: Source) -> tuple[ServerUrl, str] | None:
         """The source's IMAP server and password, or None when it has no IMAP server."""
-        require_on_source(self, SOURCES_EDIT, source)
+        request = self._open()
+        require_on_source(request, SOURCES_EDIT, source)
         account = self._account(source)
         if not account.imap_url:
             return None
@@ -71,7 +93,8 @@ class Mailboxes(MailIntake):
     def mail_cursor(self, source: Source, folder: str, uidvalidity: int) -> int | None:
         """The last UID taken from the source's `folder`: 0 when the folder's UIDs began anew
         (another `uidvalidity`), None when it was never fetched."""
-        require_on_source(self, SOURCES_EDIT, source)
+        request = self._open()
+        require_on_source(request, SOURCES_EDIT, source)
         cursor = MailCursor.get_or_none(
             (MailCursor.source == source.id) & (MailCursor.folder == folder)
         )
@@ -82,14 +105,16 @@ class Mailboxes(MailIntake):
     def start_mail_cursor(self, source: Source, start: CursorStep) -> None:
         """A first fetch that leaves the mail already there: the folder is read from after
         `start` on."""
-        require_on_source(self, SOURCES_EDIT, source)
-        with self._writing():
-            self._start_cursor(source, start)
+        request = self._open()
+        require_on_source(request, SOURCES_EDIT, source)
+        with request.writing():
+            advance_cursor(source, start)
 
     def note_fetch(self, source: Source, error: str) -> None:
         """The time of the source's last fetch, and how it failed ("" when it did not)."""
-        require_on_source(self, SOURCES_EDIT, source)
-        with self._writing():
+        request = self._open()
+        require_on_source(request, SOURCES_EDIT, source)
+        with request.writing():
             MailAccount.update(last_fetch_at=utcnow(), last_error=error[:500]).where(
                 MailAccount.source == source.id
             ).execute()
@@ -104,40 +129,43 @@ class Mailboxes(MailIntake):
         """Take messages from files, read by `reading`; returns how many had each outcome.
         They are committed in batches (`import_batches`), a batch whole or not at all: an
         import stopped midway and run again skips what it took by Message-ID."""
-        grants = require_on_source(self, SOURCES_EDIT, source)
+        request = self._open()
+        grants = require_on_source(request, SOURCES_EDIT, source)
+        intake = Intake(request)
         # Files come from the person: they thread only onto tickets the person may see.
         visible = scope.visible(grants)
         counts: dict[str, int] = {}
         for batch in import_batches(messages, IMPORT_BATCH, IMPORT_BATCH_BYTES):
             try:
-                taken = self._import_batch(source, batch, reading, visible)
+                taken = _import_batch(intake, source, batch, reading, visible)
             except Exception:
                 # One message failed while being filed and the batch rolled back: each is
                 # taken on its own, where a failing one is tried again, then quarantined.
                 taken = [
-                    self._take_one(source, raw, origin, reading, None, None, visible)
+                    intake.take_one(source, raw, origin, reading, None, None, visible)
                     for origin, raw in batch
                 ]
-            for (origin, _raw), shown in zip(batch, self._as_seen(taken), strict=True):
+            for (origin, _raw), shown in zip(batch, intake.as_seen(taken), strict=True):
                 counts[shown.outcome] = counts.get(shown.outcome, 0) + 1
                 report(take_line(source, origin, shown))
         return counts
 
-    def _import_batch(
+    def take_mail(
         self,
         source: Source,
-        batch: list[tuple[str, bytes | Oversized]],
+        raw: bytes | Oversized,
+        origin: str,
         reading: MailReading,
-        within: peewee.ColumnBase,
-    ) -> list[Taken]:
-        with (
-            self._writing(),
-            audit.chain_head_held(),
-            self._remembering(reading, within=within),
-        ):
-            return [
-                self._take_in_transaction(source, raw, origin, reading) for origin, raw in batch
-            ]
+        cursor: CursorStep | None = None,
+    ) -> Taken:
+        """One message from the mail server in its own transaction, with the IMAP cursor step
+        that took it, read by `reading`; senders are held to its flood limit
+        (`Intake.take_one`)."""
+        request = self._open()
+        require_on_source(request, SOURCES_EDIT, source)
+        intake = Intake(request)
+        taken = intake.take_one(source, raw, origin, reading, cursor, reading.flood)
+        return intake.as_seen([taken])[0]
 
     @staticmethod
     def _account(source: Source) -> MailAccount:
@@ -152,7 +180,8 @@ class Mailboxes(MailIntake):
         """The SMTP server and the password to send it (only to the server it was set for,
         and none when the URL names no user). `InvalidInput` without a server; `SecretMissing`
         without the password."""
-        require_on_source(self, SOURCES_EDIT, source)
+        request = self._open()
+        require_on_source(request, SOURCES_EDIT, source)
         account = self._account(source)
         if not account.smtp_url:
             raise InvalidInput(f"{source.name} has no SMTP server; add one with sources edit")
@@ -161,20 +190,23 @@ class Mailboxes(MailIntake):
 
     def replies_due(self, source: Source) -> bool:
         """Whether a reply of the source waits to be sent now (one indexed read, no lock)."""
-        require_on_source(self, SOURCES_EDIT, source)
+        request = self._open()
+        require_on_source(request, SOURCES_EDIT, source)
         self._account(source)
         return outbox.any_due(source.id)
 
     def claim_reply(self, source: Source, sender: str) -> outbox.ReplyToSend | None:
         """The next reply due on the source, claimed by `sender` (`outbox.claim`: never by two
         senders), as the channel composes it; None when none is left."""
-        require_on_source(self, SOURCES_EDIT, source)
+        request = self._open()
+        require_on_source(request, SOURCES_EDIT, source)
         item = outbox.claim(source.id, sender)
         return None if item is None else outbox.reply_to_send(item)
 
     def release_reply(self, source: Source, item: OutboxItem, sender: str) -> None:
         """Let `sender`'s claim on a reply go without a try (the server could not be used)."""
-        require_on_source(self, SOURCES_EDIT, source)
+        request = self._open()
+        require_on_source(request, SOURCES_EDIT, source)
         outbox.release(item, sender)
 
     def mark_delivery(
@@ -182,25 +214,27 @@ class Mailboxes(MailIntake):
     ) -> outbox.Delivery:
         """The outcome of one try, with its audit event, in one transaction: sent (`error`
         None), else to be tried again or (`permanent`, or too many tries) failed."""
-        require_on_source(self, SOURCES_EDIT, source)
+        request = self._open()
+        require_on_source(request, SOURCES_EDIT, source)
         if error is None:
             changes = outbox.outcome_of_success(item)
         else:
             changes = outbox.outcome_of_failure(item, error, permanent)
         number = item.message.ticket_id
         state = changes.get("state", "queued")
-        with self._writing():
+        with request.writing():
             OutboxItem.update(changes).where(OutboxItem.id == item.id).execute()
-            self._record(
+            request.record(
                 f"mail.{state}", "outbox", item.id, ticket=number, after=changes["last_error"]
             )
         return outbox.Delivery(item.id, number, item.recipient, state, changes["last_error"])
 
     def note_send(self, source: Source, error: str) -> None:
         """Why the source's SMTP server could not be used ("" once it could again)."""
-        require_on_source(self, SOURCES_EDIT, source)
+        request = self._open()
+        require_on_source(request, SOURCES_EDIT, source)
         if error or self._account(source).send_error:
-            with self._writing():
+            with request.writing():
                 MailAccount.update(send_error=error[:500]).where(
                     MailAccount.source == source.id
                 ).execute()
@@ -208,8 +242,11 @@ class Mailboxes(MailIntake):
     def delivery_line(self, source: Source, delivery: outbox.Delivery) -> str:
         """The report of one delivery as the person may read it: the ticket's number if they
         see it, the address with `tickets.view_contact` on it."""
-        require_on_source(self, SOURCES_EDIT, source)
-        (shown,) = self._as_seen([Taken(delivery.state, delivery.ticket, "", delivery.recipient)])
+        request = self._open()
+        require_on_source(request, SOURCES_EDIT, source)
+        (shown,) = Intake(request).as_seen(
+            [Taken(delivery.state, delivery.ticket, "", delivery.recipient)]
+        )
         on = f"#{shown.ticket}" if shown.ticket else "a ticket you cannot see"
         to = f" to {shown.address}" if shown.address else ""
         detail = f" ({delivery.detail})" if delivery.detail else ""
@@ -219,7 +256,7 @@ class Mailboxes(MailIntake):
 
     def quarantined(self, source: str | None = None) -> list[QuarantineView]:
         """The messages in quarantine, of one source by name or of all."""
-        self._require(SOURCES_LIST)
+        self._open().require(SOURCES_LIST)
         rows = (
             QuarantinedMail.select(
                 QuarantinedMail.id,
@@ -235,6 +272,80 @@ class Mailboxes(MailIntake):
         if source is not None:
             rows = rows.where(Source.name == source)
         return [QuarantineView(*row) for row in tuple_rows(rows)]
+
+    def retry_quarantined(self, quarantine_id: int, reading: MailReading) -> Taken:
+        """Take a quarantined message in again (after a fix), read by `reading`; it leaves
+        quarantine unless it fails again, then keeps its place with the new reason."""
+        request = self._open()
+        request.require(SOURCES_EDIT)
+        intake = Intake(request)
+        with request.writing(), intake.remembering(reading):
+            held = held_mail(quarantine_id)
+            source = Source.get_by_id(held.source_id)
+            require_on_source(request, SOURCES_EDIT, source)
+            if source.archived:
+                raise InvalidInput(f"{source.name} is archived; restore it to take mail in")
+            if not held.complete:
+                raise InvalidInput(
+                    f"quarantined message {quarantine_id} was over the size limit and only its "
+                    "header was kept; raise message_limit_mb and take it from its mailbox again"
+                )
+            raw = bytes(held.raw_mail)
+            if len(raw) > reading.message_limit:
+                return Taken("quarantined", None, too_large(len(raw), reading.message_limit))
+            try:
+                taken = count_ignored(source, intake.file(source, reading.read(raw)))
+            except (UnreadableMail, HeldBack) as exc:
+                QuarantinedMail.update(reason=str(exc)).where(
+                    QuarantinedMail.id == held.id
+                ).execute()
+                return Taken("quarantined", None, str(exc))
+            QuarantinedMail.delete().where(QuarantinedMail.id == held.id).execute()
+            request.record(MAIL_RELEASE, "quarantine", held.id, after=taken.outcome)
+        return intake.as_seen([taken])[0]
+
+    def discard_quarantined(self, quarantine_id: int) -> None:
+        """Delete a quarantined message for good: spam, or mail no fix will make readable. The
+        audit event keeps where it came from and why it was held, not the mail."""
+        request = self._open()
+        request.require(SOURCES_EDIT)
+        with request.writing():
+            held = held_mail(quarantine_id)
+            require_on_source(request, SOURCES_EDIT, Source.get_by_id(held.source_id))
+            QuarantinedMail.delete().where(QuarantinedMail.id == held.id).execute()
+            request.record(
+                MAIL_DISCARD,
+                "quarantine",
+                held.id,
+                before={"origin": held.origin, "reason": held.reason},
+            )
+
+
+def _import_batch(
+    intake: Intake,
+    source: Source,
+    batch: list[tuple[str, bytes | Oversized]],
+    reading: MailReading,
+    within: peewee.ColumnBase,
+) -> list[Taken]:
+    with (
+        intake.request.writing(),
+        audit.chain_head_held(),
+        intake.remembering(reading, within=within),
+    ):
+        return [intake.take_in_transaction(source, raw, origin, reading) for origin, raw in batch]
+
+
+def _mail_source(request: Request, name: str) -> Source:
+    """An open e-mail source by name, with `sources.edit` on it."""
+    request.require(SOURCES_EDIT)
+    source = source_named(name)
+    if source.kind != "email":
+        raise InvalidInput(f"{name} is a {source.kind} source, not an e-mail one")
+    if source.archived:
+        raise InvalidInput(f"{name} is archived; restore it to take mail in")
+    require_on_source(request, SOURCES_EDIT, source)
+    return source
 
 
 def import_batches(

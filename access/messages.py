@@ -1,5 +1,5 @@
 """Replies, notes and the requester's own messages on a ticket, and sending a failed reply
-again. A requester's message goes through `access.filing`, as their mail does."""
+again (`gate.messages`). A requester's message goes through `access.filing`, as their mail does."""
 
 from __future__ import annotations
 
@@ -12,101 +12,19 @@ from access.catalogue import TICKETS_NOTE, TICKETS_REPLY
 from access.drafts import drop_sent_draft
 from access.errors import Conflict, InvalidInput, PermissionDenied
 from access.filing import clean_body, customer_wrote, follow_up_by_customer, new_message
-from access.gate import GateBase
 from access.outbox import failed_reply, queue_again, queue_reply
+from access.request import Part, Request
 from access.requester_messages import FINAL_STATUS, reopen_for_requester
-from access.tickets import SETTLED, TicketDesk, parse_number
+from access.tickets import SETTLED, for_change, parse_number, refuse, update_ticket
 from access.views import Posted, Seen
 from access.vocabulary import CUSTOMER, REPLY
 from store.models import Message, Person, Source, Ticket
 from store.rows import tuple_rows
 
 
-class TicketMessages(TicketDesk):
-    """What is written on a ticket; the checks and the version are the ticket's
-    (`TicketDesk._for_change`, `_update`)."""
-
-    def _add_message(
-        self,
-        number: int | str,
-        kind: str,
-        body: str,
-        expected: int | None,
-        seen: Seen | None = None,
-    ) -> Posted:
-        """A reply or a note; a reply by the requester who may not reply on the ticket is their
-        own message (kind `customer`). An agent's reply on a closed ticket is added to it and
-        the ticket stays closed (closing is final; the customer's answer to it starts a
-        follow-up); the requester's message on one starts the follow-up."""
-        number = parse_number(number)
-        body = clean_body(body)
-        permission = TICKETS_REPLY if kind == REPLY else TICKETS_NOTE
-        try:
-            with self._writing():
-                grants = self.grants()
-                locked = self._for_change(grants, number, permission)
-                ticket = locked.ticket
-                if not locked.allowed:
-                    if kind != REPLY or ticket.requester_id != grants.person_id:
-                        raise self._refuse(grants, number, permission)
-                    kind = CUSTOMER
-                if seen is not None:
-                    if kind == REPLY:
-                        self._reply_still_right(ticket, seen)
-                    expected = ticket.version
-                drop_sent_draft(grants.person_id, number, permission)  # rolled back with it
-                changes: dict[peewee.Field, Any] = {}
-                if kind == CUSTOMER:
-                    if ticket.status == FINAL_STATUS:
-                        return _follow_up(self, ticket, grants.person_id, body)
-                    reopen_for_requester(self, ticket, changes)
-                version = self._update(ticket, expected, changes)
-                message_id = new_message(number, grants.person_id, body, kind)
-                unsent = queue_reply(ticket, message_id) if kind == REPLY else ""
-                if kind == CUSTOMER:
-                    customer_wrote(self, number, message_id, body, None)
-                else:
-                    self._record(
-                        f"ticket.{kind}", "message", message_id, ticket=number, after={"body": body}
-                    )
-                closed = kind == REPLY and ticket.status == FINAL_STATUS
-                return Posted(number, version, stays_closed=closed, unsent=unsent)
-        except PermissionDenied as exc:
-            self._record_denied(f"ticket.{kind}", "ticket", number, str(exc))
-            raise
-
-    def _reply_still_right(self, ticket: Ticket, seen: Seen) -> None:
-        """Raise `Conflict` when a change made since `seen` makes a reply wrong.
-
-        A reply goes to the customer, so it is wrong when the customer wrote again (it does not
-        answer what they said last), when a colleague replied (the customer would get two
-        answers), or when the ticket was resolved or closed (the matter was settled). Whatever
-        else changed leaves the reply right: a new assignee, group, priority or open status, an
-        internal note; those show on the screen and the reply goes through."""
-        if ticket.version == seen.version:
-            return
-        newer = list(
-            tuple_rows(
-                Message.select(Message.kind, Person.username)
-                .join(Person, on=(Message.author == Person.id))
-                .where(
-                    (Message.ticket == ticket.number)
-                    & (Message.id > seen.last_message)
-                    & Message.kind.in_((CUSTOMER, REPLY))
-                )
-                .order_by(Message.id)
-            )
-        )
-        reasons = []
-        if any(kind == CUSTOMER for kind, _ in newer):
-            reasons.append("the customer wrote again")
-        repliers = sorted({name for kind, name in newer if kind == REPLY})
-        if repliers:
-            reasons.append(f"{', '.join(repliers)} replied")
-        if ticket.status in SETTLED and ticket.status != seen.status:
-            reasons.append(f"it was set {ticket.status}")
-        if reasons:
-            raise Conflict(f"#{ticket.number} changed while you wrote: {'; '.join(reasons)}")
+class Messages(Part):
+    """`gate.messages`: what is written on a ticket; the checks and the version are the
+    ticket's (`access.tickets.for_change`, `update_ticket`)."""
 
     def reply(
         self,
@@ -120,26 +38,7 @@ class TicketMessages(TicketDesk):
 
         `expected_version` refuses the reply after any change; `seen` (what the writer saw)
         only after a change that makes the reply wrong (`_reply_still_right`)."""
-        return self._add_message(number, "reply", body, expected_version, seen)
-
-    def resend(self, number: int | str, message_id: int) -> None:
-        """Send a reply whose delivery failed once more (after the address or the server was
-        put right). Needs the right to reply on the ticket."""
-        number = parse_number(number)
-        try:
-            with self._writing():
-                grants = self.grants()
-                locked = self._for_change(grants, number, TICKETS_REPLY)
-                if not locked.allowed:
-                    raise self._refuse(grants, number, TICKETS_REPLY)
-                if Source.get_by_id(locked.ticket.source_id).archived:
-                    raise InvalidInput(f"the source of #{number} is archived; nothing is sent")
-                item = failed_reply(number, message_id)
-                queue_again(item)
-                self._record(MAIL_RESEND, "outbox", item.id, ticket=number, before=item.last_error)
-        except PermissionDenied as exc:
-            self._record_denied(MAIL_RESEND, "ticket", number, str(exc))
-            raise
+        return _add_message(self._open(), number, "reply", body, expected_version, seen)
 
     def note(
         self,
@@ -151,11 +50,117 @@ class TicketMessages(TicketDesk):
     ) -> Posted:
         """An internal note. With `seen`, no change by others stops it: a note adds to what is
         known and reaches no customer."""
-        return self._add_message(number, "note", body, expected_version, seen)
+        return _add_message(self._open(), number, "note", body, expected_version, seen)
+
+    def resend(self, number: int | str, message_id: int) -> None:
+        """Send a reply whose delivery failed once more (after the address or the server was
+        put right). Needs the right to reply on the ticket."""
+        number = parse_number(number)
+        request = self._open()
+        try:
+            with request.writing():
+                grants = request.grants()
+                locked = for_change(grants, number, TICKETS_REPLY)
+                if not locked.allowed:
+                    raise refuse(grants, number, TICKETS_REPLY)
+                if Source.get_by_id(locked.ticket.source_id).archived:
+                    raise InvalidInput(f"the source of #{number} is archived; nothing is sent")
+                item = failed_reply(number, message_id)
+                queue_again(item)
+                request.record(
+                    MAIL_RESEND, "outbox", item.id, ticket=number, before=item.last_error
+                )
+        except PermissionDenied as exc:
+            request.record_denied(MAIL_RESEND, "ticket", number, str(exc))
+            raise
 
 
-def _follow_up(gate: GateBase, closed: Ticket, author: int, body: str) -> Posted:
+def _add_message(
+    request: Request,
+    number: int | str,
+    kind: str,
+    body: str,
+    expected: int | None,
+    seen: Seen | None = None,
+) -> Posted:
+    """A reply or a note; a reply by the requester who may not reply on the ticket is their
+    own message (kind `customer`). An agent's reply on a closed ticket is added to it and
+    the ticket stays closed (closing is final; the customer's answer to it starts a
+    follow-up); the requester's message on one starts the follow-up."""
+    number = parse_number(number)
+    body = clean_body(body)
+    permission = TICKETS_REPLY if kind == REPLY else TICKETS_NOTE
+    try:
+        with request.writing():
+            grants = request.grants()
+            locked = for_change(grants, number, permission)
+            ticket = locked.ticket
+            if not locked.allowed:
+                if kind != REPLY or ticket.requester_id != grants.person_id:
+                    raise refuse(grants, number, permission)
+                kind = CUSTOMER
+            if seen is not None:
+                if kind == REPLY:
+                    _reply_still_right(ticket, seen)
+                expected = ticket.version
+            drop_sent_draft(grants.person_id, number, permission)  # rolled back with it
+            changes: dict[peewee.Field, Any] = {}
+            if kind == CUSTOMER:
+                if ticket.status == FINAL_STATUS:
+                    return _follow_up(request, ticket, grants.person_id, body)
+                reopen_for_requester(request, ticket, changes)
+            version = update_ticket(ticket, expected, changes)
+            message_id = new_message(number, grants.person_id, body, kind)
+            unsent = queue_reply(ticket, message_id) if kind == REPLY else ""
+            if kind == CUSTOMER:
+                customer_wrote(request, number, message_id, body, None)
+            else:
+                request.record(
+                    f"ticket.{kind}", "message", message_id, ticket=number, after={"body": body}
+                )
+            closed = kind == REPLY and ticket.status == FINAL_STATUS
+            return Posted(number, version, stays_closed=closed, unsent=unsent)
+    except PermissionDenied as exc:
+        request.record_denied(f"ticket.{kind}", "ticket", number, str(exc))
+        raise
+
+
+def _reply_still_right(ticket: Ticket, seen: Seen) -> None:
+    """Raise `Conflict` when a change made since `seen` makes a reply wrong.
+
+    A reply goes to the customer, so it is wrong when the customer wrote again (it does not
+    answer what they said last), when a colleague replied (the customer would get two
+    answers), or when the ticket was resolved or closed (the matter was settled). Whatever
+    else changed leaves the reply right: a new assignee, group, priority or open status, an
+    internal note; those show on the screen and the reply goes through."""
+    if ticket.version == seen.version:
+        return
+    newer = list(
+        tuple_rows(
+            Message.select(Message.kind, Person.username)
+            .join(Person, on=(Message.author == Person.id))
+            .where(
+                (Message.ticket == ticket.number)
+                & (Message.id > seen.last_message)
+                & Message.kind.in_((CUSTOMER, REPLY))
+            )
+            .order_by(Message.id)
+        )
+    )
+    reasons = []
+    if any(kind == CUSTOMER for kind, _ in newer):
+        reasons.append("the customer wrote again")
+    repliers = sorted({name for kind, name in newer if kind == REPLY})
+    if repliers:
+        reasons.append(f"{', '.join(repliers)} replied")
+    if ticket.status in SETTLED and ticket.status != seen.status:
+        reasons.append(f"it was set {ticket.status}")
+    if reasons:
+        raise Conflict(f"#{ticket.number} changed while you wrote: {'; '.join(reasons)}")
+
+
+def _follow_up(request: Request, closed: Ticket, author: int, body: str) -> Posted:
     """The requester wrote on their closed ticket: the message starts a linked follow-up
     (`access.follow_ups`); the closed ticket stays as it was."""
-    follow_up, _message = follow_up_by_customer(gate, closed, author, body, by="requester")
+    follow_up, _message = follow_up_by_customer(request, closed, author, body, by="requester")
     return Posted(follow_up.number, follow_up.version, follow_up_of=closed.number)

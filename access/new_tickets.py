@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from access.audit_actions import TICKET_CREATE
-from access.gate import GateBase
+from access.request import Request
 from store.models import Person, Source, Ticket, Usergroup
 
 
@@ -14,10 +14,10 @@ def group_name(group_id: int | None) -> str | None:
     return group.name if group else None
 
 
-def record_created(gate: GateBase, ticket: Ticket, **extra: object) -> None:
+def record_created(request: Request, ticket: Ticket, **extra: object) -> None:
     """`ticket.create` with the new ticket's fields (and `extra`, such as who filed it how).
     Call inside the transaction that created it."""
-    gate._record(
+    request.record(
         TICKET_CREATE,
         "ticket",
         ticket.number,

@@ -18,20 +18,22 @@ from store.models import Ticket
 if TYPE_CHECKING:
     import peewee
 
-    from access.gate import GateBase
+    from access.request import Request
 
 REOPENED_BY_REQUESTER = (PENDING, RESOLVED)
 REOPENED_STATUS = OPEN
 FINAL_STATUS = CLOSED
 
 
-def reopen_for_requester(gate: GateBase, ticket: Ticket, changes: dict[peewee.Field, Any]) -> None:
+def reopen_for_requester(
+    request: Request, ticket: Ticket, changes: dict[peewee.Field, Any]
+) -> None:
     """Where the requester's message reopens `ticket`: the new status into `changes`, the
     change's audit event recorded."""
     if ticket.status not in REOPENED_BY_REQUESTER:
         return
     changes[Ticket.status] = REOPENED_STATUS
-    gate._record(
+    request.record(
         TICKET_STATUS,
         "ticket",
         ticket.number,

@@ -8,28 +8,28 @@ import re
 
 from access.audit_actions import PERSON_ADD
 from access.floods import PERSON_BY_ADDRESS
-from access.gate import GateBase
+from access.request import Request
 from store.models import Person
 from store.rows import tuple_rows
 
 
-def requester_by_address(gate: GateBase, address: str, name: str, by: str | None = None) -> int:
+def requester_by_address(request: Request, address: str, name: str, by: str | None = None) -> int:
     """The person with this e-mail address (the first, by age), or a new requester named
     `name`; inside the caller's write transaction."""
     found = PERSON_BY_ADDRESS.first(address.lower())
     if found is not None:
         return int(found[0])
-    return add_requester(gate, address, name, by)
+    return add_requester(request, address, name, by)
 
 
-def add_requester(gate: GateBase, address: str, name: str, by: str | None = None) -> int:
+def add_requester(request: Request, address: str, name: str, by: str | None = None) -> int:
     """A new requester with this address and display name, and its `person.add` event
     (`by`: the channel that brought them, when not the person acting); inside the caller's
     write transaction."""
     username = free_username(address)
     person = Person.create(username=username, display_name=name[:200], email=address)
     after = {"username": username, "display_name": person.display_name}
-    gate._record(PERSON_ADD, "person", person.id, after={**after, "by": by} if by else after)
+    request.record(PERSON_ADD, "person", person.id, after={**after, "by": by} if by else after)
     return int(person.id)
 
 

@@ -52,8 +52,7 @@ def covers_source(grants: Grants, permission: PermissionKey, source_id: int) -> 
 
 
 class Asker(Protocol):
-    """Whoever asks: a request (`access.request.Request`), or the gate for the parts joined to
-    it by inheritance."""
+    """Whoever asks: a request (`access.request.Request`)."""
 
     username: str
 

@@ -10,15 +10,16 @@ from typing import Any, TypeVar
 from access.audit import encode
 from access.audit_actions import DENIED_PREFIX, GROUP_RENAME, ROLE_RENAME, SOURCE_RENAME
 from access.errors import Conflict
-from store.models import AuditEvent, BusinessCalendar, Person, Role, Source, Usergroup
+from store.models import AuditEvent, BusinessCalendar, Person, Role, SlaPolicy, Source, Usergroup
 
-Versioned = Person | Role | Usergroup | Source | BusinessCalendar
+Versioned = Person | Role | Usergroup | Source | BusinessCalendar | SlaPolicy
 TARGET_KIND = {
     Person: "person",
     Role: "role",
     Usergroup: "usergroup",
     Source: "source",
     BusinessCalendar: "calendar",
+    SlaPolicy: "policy",
 }
 
 
@@ -113,3 +114,9 @@ def _what(event: AuditEvent) -> str:
 
 def _decoded(value: str) -> Any:
     return json.loads(value) if value else None
+
+
+def conflict_if_stale(expected: int | None, actual: int, what: str) -> None:
+    """A ticket's change made on another version than `actual` (None: any) is a `Conflict`."""
+    if expected is not None and expected != actual:
+        raise Conflict(f"{what} was changed by someone else; reload it and try again")

@@ -72,7 +72,7 @@ HAND_BACK = "assignee.hand_back"
 
 class Seen(NamedTuple):
     """What a person had seen of a ticket when they began to write on it. A reply sent with it
-    is stopped only by a change since then that makes the reply wrong (`TicketDesk.reply`)."""
+    is stopped only by a change since then that makes the reply wrong (`gate.messages.reply`)."""
 
     version: int
     last_message: int  # the newest message id shown to them, 0 when none
@@ -88,7 +88,7 @@ class FollowUpLinks(NamedTuple):
 
 
 class ReplyRoute(NamedTuple):
-    """Where an agent's reply on a ticket goes (`TicketDesk.reply_route`)."""
+    """Where an agent's reply on a ticket goes (`gate.tickets.reply_route`)."""
 
     recipient: str  # the requester's address with tickets.view_contact, else their name
     sender: str  # the source's address the mail goes from; "" when it is not sent
@@ -97,7 +97,7 @@ class ReplyRoute(NamedTuple):
 
 
 class Posted(NamedTuple):
-    """Where a reply, note or requester's message landed (`TicketDesk.reply`, `note`)."""
+    """Where a reply, note or requester's message landed (`gate.messages.reply`, `note`)."""
 
     ticket: int  # the ticket it was added to: a new follow-up for a requester on a closed one
     version: int  # that ticket's version afterwards

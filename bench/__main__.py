@@ -210,7 +210,7 @@ async def in_app(location: str, user: str, runs: int) -> dict[str, float]:
         await timed("key: jump to end (G)", lambda: app.post_message(events.Key("G", "G")), top)
 
         gate = app.gate
-        group = next(g for g in gate.group_counts() if g.usergroup_id is not None)
+        group = next(g for g in gate.inbox.group_counts() if g.usergroup_id is not None)
 
         def apply(query: TicketQuery) -> Callable[[], None]:
             return lambda: inbox.apply(query)
@@ -222,7 +222,7 @@ async def in_app(location: str, user: str, runs: int) -> dict[str, float]:
         by_word = TicketQuery(search=SEARCH_WORD)
         by_common = TicketQuery(search=COMMON_WORD)
         # "order 123456": digits alone would be read as a ticket number.
-        order = re.search(r"\d{6}", gate.list_tickets(offset=1000, limit=1)[0].subject)
+        order = re.search(r"\d{6}", gate.inbox.list_tickets(offset=1000, limit=1)[0].subject)
         by_order = TicketQuery(search=f"order {order.group()}" if order else "kettle")
         await timed("group filter applied", apply(by_group), everything)
         await timed(f"search applied: broad ({SEARCH_WORD!r})", apply(by_word), everything)
@@ -230,9 +230,9 @@ async def in_app(location: str, user: str, runs: int) -> dict[str, float]:
         await timed("search applied: an order number", apply(by_order), everything)
 
         for name, call in (
-            ("count: group filter", lambda: gate.count_tickets(by_group)),
-            ("count: broad search", lambda: gate.count_tickets(by_word)),
-            ("group counts (filter screen)", gate.group_counts),
+            ("count: group filter", lambda: gate.inbox.count_tickets(by_group)),
+            ("count: broad search", lambda: gate.inbox.count_tickets(by_word)),
+            ("group counts (filter screen)", gate.inbox.group_counts),
         ):
             for _ in range(runs):
                 started = time.perf_counter()

@@ -24,15 +24,15 @@ def measure(location: str, runs: int) -> dict[str, float]:
     from store.db import connect
 
     gate = Gate(connect(location), SUPERVISOR)
-    numbers = [row.number for row in gate.list_tickets(limit=MARKED)]
+    numbers = [row.number for row in gate.inbox.list_tickets(limit=MARKED)]
     previews, applies, totals = [], [], []
     changed = 0
     for run in range(runs):
         agent = AGENTS[run % 2]
         started = time.perf_counter()
-        plan = gate.plan_bulk("assign", numbers, agent)
+        plan = gate.changes.plan_bulk("assign", numbers, agent)
         previewed = time.perf_counter()
-        done = gate.apply_bulk("assign", numbers, agent)
+        done = gate.changes.apply_bulk("assign", numbers, agent)
         finished = time.perf_counter()
         previews.append(previewed - started)
         applies.append(finished - previewed)

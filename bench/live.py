@@ -34,7 +34,7 @@ from store.db import connect
 gate = Gate(connect(sys.argv[1]), "ola")
 for line in sys.stdin:
     number, status = line.split()
-    gate.set_status(int(number), status)
+    gate.changes.set_status(int(number), status)
     print(time.perf_counter(), flush=True)
 """
 
@@ -104,7 +104,7 @@ async def measure(location: str, runs: int, interval: float) -> dict[str, float]
 
     gate = Gate(connect(location), "ada")
     open_work = TicketQuery(statuses=STATUSES, search="")
-    rows = gate.list_tickets(open_work, limit=2)
+    rows = gate.inbox.list_tickets(open_work, limit=2)
     numbers = [row.number for row in rows]
     statuses = {row.number: row.status for row in rows}
 

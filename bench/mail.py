@@ -215,7 +215,7 @@ def import_all(path: Path, database: Path) -> dict[str, Any]:
     create_first_admin(db, "ada", "Ada")
     gate = Gate(db, "ada")
     gate.sources.add_source("Support", "email", address="support@shop.example")
-    source = gate.mail_source("Support")
+    source = gate.mailboxes.mail_source("Support")
     tens: list[float] = []  # when each 10,000th message was read (taken: all before it)
     resident: list[float] = []  # MB, at every 2,000th message: flat when streamed
 
@@ -283,7 +283,7 @@ def take_large(path: Path) -> dict[str, Any]:
     create_first_admin(db, "ada", "Ada")
     gate = Gate(db, "ada")
     gate.sources.add_source("Support", "email", address="support@shop.example")
-    source = gate.mail_source("Support")
+    source = gate.mailboxes.mail_source("Support")
     limit = 2 * path.stat().st_size
     mail = MailChannel(gate, reading(attachment_limit=limit, message_limit=limit))
     before = resident_mb()
@@ -415,7 +415,9 @@ def reply_latency(runs: int) -> dict[str, float]:
         imap=dovecot.url("bench"),
         smtp=smtp.url,
     )
-    taken = MailChannel(gate).take_mail(gate.mail_source("Support"), customer_mail(), "bench")
+    taken = MailChannel(gate).take_mail(
+        gate.mailboxes.mail_source("Support"), customer_mail(), "bench"
+    )
     number = taken.ticket
     assert number is not None
     serve, log = start_serve(location)
@@ -426,7 +428,7 @@ def reply_latency(runs: int) -> dict[str, float]:
             pass
         for run in range(1, runs + 1):
             queued = time.perf_counter()
-            gate.reply(number, f"Answer {run}")
+            gate.messages.reply(number, f"Answer {run}")
             with arrived:
                 if not arrived.wait_for(partial(_holds, smtp, run), timeout=60):
                     raise RuntimeError("a reply did not reach the SMTP server within 60 s")

@@ -30,7 +30,7 @@ def _write(location: str, username: str, seconds: float, seed: int, results: Any
     from store.db import connect
 
     gate = Gate(connect(location), username)
-    numbers = [row.number for row in gate.list_tickets(limit=HOT_TICKETS)]
+    numbers = [row.number for row in gate.inbox.list_tickets(limit=HOT_TICKETS)]
     rnd = random.Random(seed)
     counts = {"done": 0, "unchanged": 0, "refused": 0, "conflicts": 0, "errors": 0}
     errors: list[str] = []
@@ -42,13 +42,13 @@ def _write(location: str, username: str, seconds: float, seed: int, results: Any
         started = time.monotonic()
         try:
             if kind == 0:
-                gate.reply(number, f"reply from {username}")
+                gate.messages.reply(number, f"reply from {username}")
             elif kind == 1:
-                gate.note(number, f"note from {username}")
+                gate.messages.note(number, f"note from {username}")
             elif kind == 2:
-                gate.set_status(number, rnd.choice(("open", "pending")))
+                gate.changes.set_status(number, rnd.choice(("open", "pending")))
             else:
-                gate.assign(number, rnd.choice(AGENTS))
+                gate.changes.assign(number, rnd.choice(AGENTS))
             counts["done"] += 1
         except NoChange:
             counts["unchanged"] += 1

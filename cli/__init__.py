@@ -28,6 +28,7 @@ from cli import (
     reports,
     roles,
     setup,
+    sla,
     sources,
     tickets,
 )
@@ -51,7 +52,20 @@ from wording.safe_text import one_line
 AppOpener = Callable[[str, str], int]
 """Runs the app on a database location as a username; returns the exit code."""
 
-NOUNS = (setup, people, roles, groups, sources, mail, access, tickets, reports, calendars, audit)
+NOUNS = (
+    setup,
+    people,
+    roles,
+    groups,
+    sources,
+    mail,
+    access,
+    tickets,
+    reports,
+    calendars,
+    sla,
+    audit,
+)
 
 
 def build_parser(

@@ -123,7 +123,7 @@ def import_files(args: argparse.Namespace) -> int:
 
     tools: MailTools = args.mail_tools
     mail = _mail(args)
-    source = mail.gate.mail_source(args.source)
+    source = mail.gate.mailboxes.mail_source(args.source)
     report: Callable[[str], None] = (lambda _line: None) if args.quiet else _say
     columns = ("{task.description}", BarColumn(), DownloadColumn(), TimeElapsedColumn())
     with Progress(*columns, transient=True, disable=not sys.stderr.isatty()) as bar:
@@ -150,8 +150,8 @@ def fetch(args: argparse.Namespace) -> int:
         raise CommandError("--since-now and --all are two different choices; give one")
     first = "now" if args.since_now else "all" if args.all else ""
     mail = _mail(args)
-    sources = mail.gate.open_mail_sources(args.source)
-    send_only = [s for s in sources if not mail.gate.fetches(s)]
+    sources = mail.gate.mailboxes.open_mail_sources(args.source)
+    send_only = [s for s in sources if not mail.gate.mailboxes.fetches(s)]
     if args.source is not None and send_only:
         raise CommandError(
             f"{args.source} is send-only (no IMAP server); add one with sources edit"
@@ -188,7 +188,7 @@ def _each_source(args: argparse.Namespace, gate: Gate, work: Callable) -> int:
     tools: MailTools = args.mail_tools
     failing = tools.failures()
     failures = 0
-    for source in gate.open_mail_sources(args.source):
+    for source in gate.mailboxes.open_mail_sources(args.source):
         try:
             work(source)
         except failing as exc:
@@ -200,7 +200,7 @@ def _each_source(args: argparse.Namespace, gate: Gate, work: Callable) -> int:
 def list_quarantine(args: argparse.Namespace) -> int:
     return print_listing(
         args.json,
-        open_gate(args).quarantined(),
+        open_gate(args).mailboxes.quarantined(),
         ["id", "source", "received", "origin", "bytes", "reason"],
         lambda h: [
             str(h.id),
@@ -222,7 +222,7 @@ def retry_quarantined(args: argparse.Namespace) -> int:
 def discard_quarantined(args: argparse.Namespace) -> int:
     gate = open_gate(args)
     for quarantine_id in args.id:
-        gate.discard_quarantined(quarantine_id)
+        gate.mailboxes.discard_quarantined(quarantine_id)
         print(f"discarded {quarantine_id}")
     return 0
 
@@ -237,7 +237,8 @@ def serve(args: argparse.Namespace) -> int:
         level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stderr, force=True
     )
     gate, config = _gate_and_config(args)
-    gate.open_mail_sources()  # refuses a person without sources.edit before anything starts
+    # Refuses a person without sources.edit before anything starts.
+    gate.mailboxes.open_mail_sources()
     wake, stop = socket.socketpair()
 
     def on_signal(_signum: int, _frame: object) -> None:

@@ -167,8 +167,8 @@ def list_tickets(args: argparse.Namespace) -> int:
         raise CommandError("--limit and --offset must not be negative", EXIT_USAGE)
     gate = open_gate(args)
     query = query_of(gate, args)
-    rows = gate.list_tickets(query, offset=args.offset, limit=args.limit)
-    total = gate.count_tickets(query) if len(rows) == args.limit else None
+    rows = gate.inbox.list_tickets(query, offset=args.offset, limit=args.limit)
+    total = gate.inbox.count_tickets(query) if len(rows) == args.limit else None
     if args.json:
         print_json([ticket_json(r) for r in rows])
     else:
@@ -214,7 +214,7 @@ def _print_rows(rows: list[TicketRow]) -> None:
 
 
 def show_ticket(args: argparse.Namespace) -> int:
-    detail = open_gate(args).get_ticket(args.number)
+    detail = open_gate(args).tickets.get_ticket(args.number)
     row = detail.row
     if args.json:
         data = ticket_json(row)
@@ -283,7 +283,7 @@ def show_ticket(args: argparse.Namespace) -> int:
 
 
 def save_attachment(args: argparse.Namespace) -> int:
-    listed, data = open_gate(args).attachment(args.number, args.attachment_id)
+    listed, data = open_gate(args).tickets.attachment(args.number, args.attachment_id)
     if args.output == "-":
         sys.stdout.buffer.write(data)
         sys.stdout.flush()
@@ -297,7 +297,7 @@ def save_attachment(args: argparse.Namespace) -> int:
 
 
 def create_ticket(args: argparse.Namespace) -> int:
-    number = open_gate(args).create_ticket(
+    number = open_gate(args).filing.create_ticket(
         args.subject,
         read_body(args.body),
         group=args.group,
@@ -332,19 +332,19 @@ def _change(args: argparse.Namespace, kind: str, numbers: list[int], value: str 
     if len(numbers) == 1 and not args.dry_run:
         number = numbers[0]
         single = {
-            "assign": lambda: gate.assign(number, value),
-            "take": lambda: gate.take(number),
-            "move": lambda: gate.move(number, value),
-            "status": lambda: gate.set_status(number, value or ""),
-            "close": lambda: gate.close(number),
-            "priority": lambda: gate.set_priority(number, value or ""),
+            "assign": lambda: gate.changes.assign(number, value),
+            "take": lambda: gate.changes.take(number),
+            "move": lambda: gate.changes.move(number, value),
+            "status": lambda: gate.changes.set_status(number, value or ""),
+            "close": lambda: gate.changes.close(number),
+            "priority": lambda: gate.changes.set_priority(number, value or ""),
         }
         single[kind]()
         return 0
     if args.dry_run:
-        outcome = gate.plan_bulk(kind, numbers, value)
+        outcome = gate.changes.plan_bulk(kind, numbers, value)
     else:
-        outcome = gate.apply_bulk(kind, numbers, value)
+        outcome = gate.changes.apply_bulk(kind, numbers, value)
     if args.json:
         print_json(
             {
@@ -390,25 +390,25 @@ def close(args: argparse.Namespace) -> int:
 
 
 def delete(args: argparse.Namespace) -> int:
-    open_gate(args).delete_ticket(args.number)
+    open_gate(args).tickets.delete_ticket(args.number)
     return 0
 
 
 def reply(args: argparse.Namespace) -> int:
     """A reply (or the requester's own message); what became of it, when there is more to it
     than sent (a follow-up, not sent, a closed ticket staying closed), on standard error."""
-    said = posted_text(open_gate(args).reply(args.number, read_body(args.body)))
+    said = posted_text(open_gate(args).messages.reply(args.number, read_body(args.body)))
     if said:
         print(said, file=sys.stderr)
     return 0
 
 
 def resend(args: argparse.Namespace) -> int:
-    open_gate(args).resend(args.number, args.message)
+    open_gate(args).messages.resend(args.number, args.message)
     print(f"reply {args.message} of #{args.number.lstrip('#')} waits to send again")
     return 0
 
 
 def note(args: argparse.Namespace) -> int:
-    open_gate(args).note(args.number, read_body(args.body))
+    open_gate(args).messages.note(args.number, read_body(args.body))
     return 0

@@ -79,17 +79,17 @@ class MailChannel:
         self, source: Source, raw: bytes | Oversized, origin: str, cursor: CursorStep | None = None
     ) -> Taken:
         """One message from the mail server, in its own transaction with the cursor step."""
-        return self.gate.take_mail(source, raw, origin, self.reading, cursor)
+        return self.gate.mailboxes.take_mail(source, raw, origin, self.reading, cursor)
 
     def import_messages(
         self, source: Source, messages: Iterator[tuple[str, bytes | Oversized]], report: Report
     ) -> dict[str, int]:
         """Messages from files (`mail.files`), committed in batches."""
-        return self.gate.import_messages(source, messages, report, self.reading)
+        return self.gate.mailboxes.import_messages(source, messages, report, self.reading)
 
     def retry_quarantined(self, quarantine_id: int) -> Taken:
         """A quarantined message taken in again, read as now."""
-        return self.gate.retry_quarantined(quarantine_id, self.reading)
+        return self.gate.mailboxes.retry_quarantined(quarantine_id, self.reading)
 
     def fetch(self, source: Source, report: Report, first: str = "") -> int:
         """One pass over the source's IMAP folder; returns how many messages were taken.
@@ -113,12 +113,12 @@ class MailChannel:
         gate = self.gate
         count = 0
         try:
-            login = gate.imap_login(source)
+            login = gate.mailboxes.imap_login(source)
             if login is None:
                 return 0
             url, password = login
             with imap_folder(url, password) as (conn, uidvalidity):
-                last = gate.mail_cursor(source, url.folder, uidvalidity)
+                last = gate.mailboxes.mail_cursor(source, url.folder, uidvalidity)
                 after = last or 0
                 uids = new_uids(conn, after)
                 if last is None and first != "all" and (first or len(uids) > FIRST_FETCH_MOST):
@@ -140,9 +140,9 @@ class MailChannel:
                     report(take_line(source, f"{url.folder} uid {uid}", taken))
                     count += 1
         except (MailServerError, SecretMissing, InvalidInput) as exc:
-            gate.note_fetch(source, str(exc))
+            gate.mailboxes.note_fetch(source, str(exc))
             raise
-        gate.note_fetch(source, "")
+        gate.mailboxes.note_fetch(source, "")
         return count
 
     def _first_fetch(self, source: Source, start: CursorStep, uids: list[int], first: str) -> None:
@@ -153,7 +153,7 @@ class MailChannel:
                 f"all with `ticketty mail fetch --source {source.name} --all`, or only mail "
                 "from now on with `--since-now`"
             )
-        self.gate.start_mail_cursor(source, start._replace(uid=max(uids, default=0)))
+        self.gate.mailboxes.start_mail_cursor(source, start._replace(uid=max(uids, default=0)))
 
     def send(self, source: Source, report: Report, timeout: float | None = None) -> list[Delivery]:
         """Deliver the replies due on this source over one SMTP connection; each is claimed
@@ -166,40 +166,40 @@ class MailChannel:
 
         gate = self.gate
         results: list[Delivery] = []
-        if not gate.replies_due(source):
+        if not gate.mailboxes.replies_due(source):
             return results
         sender = sender_name()
         try:
             url, password = self._smtp_login(source)
             with SmtpSession(url, password, timeout) as session:
                 for _ in range(SEND_BATCH):
-                    reply = gate.claim_reply(source, sender)
+                    reply = gate.mailboxes.claim_reply(source, sender)
                     if reply is None:
                         break
                     item = reply.item
                     try:
                         session.deliver(compose(reply), reply.from_address, item.recipient)
                     except ServerProblem:
-                        gate.release_reply(source, item, sender)
+                        gate.mailboxes.release_reply(source, item, sender)
                         raise
                     except (PermanentFailure, TemporaryFailure) as exc:
                         error = str(exc) or type(exc).__name__
                         permanent = isinstance(exc, PermanentFailure)
-                        delivery = gate.mark_delivery(source, item, error, permanent)
+                        delivery = gate.mailboxes.mark_delivery(source, item, error, permanent)
                     else:
-                        delivery = gate.mark_delivery(source, item)
-                    report(gate.delivery_line(source, delivery))
+                        delivery = gate.mailboxes.mark_delivery(source, item)
+                    report(gate.mailboxes.delivery_line(source, delivery))
                     results.append(delivery)
         except ServerProblem as exc:
             said = f"{exc.what} at {utcnow():%H:%M}: {exc.detail}"
-            gate.note_send(source, said)
+            gate.mailboxes.note_send(source, said)
             raise MailServerError(said) from exc
-        gate.note_send(source, "")
+        gate.mailboxes.note_send(source, "")
         return results
 
     def _smtp_login(self, source: Source) -> tuple[ServerUrl, str | None]:
         try:
-            return self.gate.smtp_login(source)
+            return self.gate.mailboxes.smtp_login(source)
         except InvalidInput as exc:
             raise ServerProblem("SMTP not set up", str(exc)) from exc
         except SecretMissing as exc:

@@ -155,7 +155,7 @@ class ReplySender:
 
     def _pass(self) -> None:
         now = time.monotonic()
-        for source in self.channel.gate.open_mail_sources():
+        for source in self.channel.gate.mailboxes.open_mail_sources():
             if self._stopping.is_set():
                 return
             if self._resting.get(source.name, 0) > now:
@@ -188,7 +188,7 @@ class MailService:
         self.sender.start()
         try:
             while self.sender.failure is None:
-                sources = self.gate.open_mail_sources()
+                sources = self.gate.mailboxes.open_mail_sources()
                 if due is None:
                     self._follow(sources)
                 for source in sources:
@@ -224,7 +224,7 @@ class MailService:
         wanted: dict[tuple[str, ServerUrl], str] = {}
         for source in sources:
             try:
-                imap = self.gate.imap_login(source)
+                imap = self.gate.mailboxes.imap_login(source)
             except SecretMissing:
                 continue  # the fetch pass says so
             if imap is not None:

@@ -45,7 +45,7 @@ class GroupFilterScreen(TickettyModal[dict[int | None, str] | None]):
     async def show_counts(self) -> None:
         """The groups in scope, each with its count of tickets under the inbox's filters."""
         gate = self.gate
-        counts = await self.app.gate_call(lambda: gate.group_counts(self.query_filter))
+        counts = await self.app.gate_call(lambda: gate.inbox.group_counts(self.query_filter))
         chosen = set(self.query_filter.usergroups)
         options = self.query_one(SelectionList)
         for count in counts:

@@ -63,16 +63,16 @@ class GateRowSource:
         self.outside_filters = False
 
     def count(self) -> int:
-        total = self.gate.count_tickets(self.query)
+        total = self.gate.inbox.count_tickets(self.query)
         if total and self.query is not self.filtered:
-            self.outside_filters = self.gate.count_tickets(self.filtered) == 0
+            self.outside_filters = self.gate.inbox.count_tickets(self.filtered) == 0
         return total
 
     def page(self, offset: int, limit: int, total: int | None) -> list[TicketRow]:
-        return self.gate.list_tickets(self.query, offset=offset, limit=limit, total=total)
+        return self.gate.inbox.list_tickets(self.query, offset=offset, limit=limit, total=total)
 
     def position(self, number: int) -> int | None:
-        return self.gate.ticket_position(self.query, number)
+        return self.gate.inbox.ticket_position(self.query, number)
 
 
 # The screens reachable from the inbox, and the permission each needs (None: everyone, e.g.
@@ -344,7 +344,7 @@ class InboxScreen(TickettyScreen[None]):
             self.notify(f"{one_line(text.strip())!r} is not a ticket number", severity="error")
             return
         found = await self.app.gate_call(
-            lambda: self.gate.count_tickets(TicketQuery(search=f"#{number}"))
+            lambda: self.gate.inbox.count_tickets(TicketQuery(search=f"#{number}"))
         )
         if found:
             self.app.push_screen(TicketDetailScreen(number))

@@ -44,7 +44,7 @@ class NewTicketScreen(TickettyModal[int | None]):
     @work(group="new-ticket", exit_on_error=False)
     async def show_options(self) -> None:
         """The fields the person may fill besides subject and text, with their choices."""
-        options = await self.app.gate_call(self.gate.new_ticket_options)
+        options = await self.app.gate_call(self.gate.filing.new_ticket_options)
         self.options = options
         box = self.query_one("#new-ticket")
         if options["may_file_for_others"]:
@@ -110,7 +110,7 @@ class NewTicketScreen(TickettyModal[int | None]):
         priority = str(self.query_one("#priority", Select).value)
         gate = self.gate
         self.file_ticket(
-            lambda: gate.create_ticket(
+            lambda: gate.filing.create_ticket(
                 subject,
                 body,
                 group=group,

@@ -37,7 +37,7 @@ class QuarantineScreen(ListingScreen):
         return str(record.id)
 
     def fetch(self) -> list[QuarantineView]:
-        return self.gate.quarantined(self.source)
+        return self.gate.mailboxes.quarantined(self.source)
 
     def cells(self, record: QuarantineView) -> Sequence[str]:
         return (
@@ -71,7 +71,9 @@ class QuarantineScreen(ListingScreen):
     @work(group="quarantine-change", exit_on_error=False)
     async def retry_message(self, held: QuarantineView, reading: MailReading) -> None:
         """Take the message in again and say what became of it."""
-        taken = await self.app.gate_call(lambda: self.gate.retry_quarantined(held.id, reading))
+        taken = await self.app.gate_call(
+            lambda: self.gate.mailboxes.retry_quarantined(held.id, reading)
+        )
         if taken.outcome == "quarantined":
             self.notify(one_line(f"still in quarantine: {taken.detail}"), severity="warning")
         else:
@@ -88,5 +90,6 @@ class QuarantineScreen(ListingScreen):
         question = f"Discard message {held.id} from {held.origin}? Its mail is deleted for good."
         if await self.asked_yes(question):
             await self.changed(
-                lambda: self.gate.discard_quarantined(held.id), f"message {held.id} discarded"
+                lambda: self.gate.mailboxes.discard_quarantined(held.id),
+                f"message {held.id} discarded",
             )

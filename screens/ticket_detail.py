@@ -206,9 +206,9 @@ class TicketDetailScreen(TickettyScreen[None]):
         """Read the ticket again; with `tell`, say what differs from what was shown."""
 
         def read_ticket() -> tuple[TicketDetail, ReplyRoute | None]:
-            detail = self.gate.get_ticket(self.number)
+            detail = self.gate.tickets.get_ticket(self.number)
             reply = TICKETS_REPLY in detail.allowed
-            return detail, self.gate.reply_route(self.number) if reply else None
+            return detail, self.gate.tickets.reply_route(self.number) if reply else None
 
         try:
             detail, route = await self.app.gate_funnel.run(read_ticket)
@@ -394,7 +394,7 @@ class TicketDetailScreen(TickettyScreen[None]):
     async def send(self, kind: str, text: str, seen: Seen) -> None:
         """Send a text written having seen `seen`: only a change since that makes it wrong
         stops it (the gate's rule). Once the app has ended it is not sent: the draft is kept."""
-        write = self.gate.reply if kind == REPLY else self.gate.note
+        write = self.gate.messages.reply if kind == REPLY else self.gate.messages.note
 
         def send_text() -> Posted:
             return self.app.draft_keeper.send(
@@ -589,7 +589,7 @@ class TicketDetailScreen(TickettyScreen[None]):
             )
         if not message_id:
             return
-        await self.app.gate_call(lambda: self.gate.resend(self.number, int(message_id)))
+        await self.app.gate_call(lambda: self.gate.messages.resend(self.number, int(message_id)))
         self.notify("the reply waits to send again")
         self.load(tell=False)
 
@@ -640,7 +640,7 @@ class TicketDetailScreen(TickettyScreen[None]):
     @work(group="detail-read", exit_on_error=False)
     async def show_history(self) -> None:
         """The ticket's audit trail, oldest first."""
-        events = await self.app.gate_call(lambda: self.gate.ticket_history(self.number))
+        events = await self.app.gate_call(lambda: self.gate.tickets.ticket_history(self.number))
         self.app.push_screen(TextModal(f"History of #{self.number}", history_text(events)))
 
     def action_requester_tickets(self) -> None:
@@ -651,7 +651,7 @@ class TicketDetailScreen(TickettyScreen[None]):
     async def open_requester_ticket(self, detail: TicketDetail) -> None:
         """The requester's other tickets that this person may see; enter opens one."""
         query = TicketQuery(requester=detail.row.requester)
-        rows = await self.app.gate_call(lambda: self.gate.list_tickets(query, limit=200))
+        rows = await self.app.gate_call(lambda: self.gate.inbox.list_tickets(query, limit=200))
         choices = [
             (str(r.number), f"#{r.number} {r.status:8} {r.subject}")
             for r in rows

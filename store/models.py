@@ -439,6 +439,28 @@ class CalendarHoliday(BaseModel):
         indexes = ((("calendar", "day"), True),)
 
 
+class SlaPolicy(BaseModel):
+    """A service-level policy. `targets` is JSON: for each metric (first_response,
+    next_response, resolution) its durations by priority ("" for every other), as written
+    (`4h`, `3d`). The conditions are JSON lists (empty: any): priorities by name, sources and
+    usergroups by id. `position` is the match order, 1 first."""
+
+    id = AutoField()
+    calendar_id: int
+    name = TextField(unique=True)
+    position = IntegerField()
+    calendar = ForeignKeyField(BusinessCalendar, on_delete="RESTRICT", index=False)
+    targets = TextField()
+    priorities = TextField(default="[]")
+    sources = TextField(default="[]")
+    usergroups = TextField(default="[]")
+    pause_on = TextField(default='["pending"]')
+    version = IntegerField(default=1)  # everything above but the position
+
+    class Meta:
+        indexes = ((("calendar",), False),)
+
+
 class SchemaVersion(BaseModel):
     version = IntegerField(primary_key=True)
     applied_at = DateTimeField(default=utcnow)
@@ -476,3 +498,5 @@ DESK_MODELS: list[type[BaseModel]] = [Draft, Presence]
 
 # Migration 13: service levels, their calendars first.
 SLA_MODELS: list[type[BaseModel]] = [BusinessCalendar, CalendarHoliday]
+# Migration 14: the policies, which count in those calendars.
+POLICY_MODELS: list[type[BaseModel]] = [SlaPolicy]

@@ -12,6 +12,7 @@ from store.models import (
     ALL_MODELS,
     DESK_MODELS,
     MAIL_MODELS,
+    POLICY_MODELS,
     SLA_MODELS,
     MailAccount,
     MailFailure,
@@ -210,6 +211,11 @@ def _v13_calendars(db: peewee.Database) -> None:
         ).on_conflict_ignore().execute()
 
 
+def _v14_policies(db: peewee.Database) -> None:
+    """Service-level policies: targets, conditions, match order and a calendar each."""
+    db.create_tables(POLICY_MODELS)
+
+
 MIGRATIONS: list[tuple[int, Callable[[peewee.Database], None]]] = [
     (1, _v1_initial),
     (2, _v2_search),
@@ -224,6 +230,7 @@ MIGRATIONS: list[tuple[int, Callable[[peewee.Database], None]]] = [
     (11, _v11_mail_robustness),
     (12, _v12_ignored_mail_counted),
     (13, _v13_calendars),
+    (14, _v14_policies),
 ]
 
 LATEST = MIGRATIONS[-1][0]

@@ -27,6 +27,7 @@ import platformdirs
 
 from access import AccessError
 from access.database import DatabaseError
+from access.errors import TickettyError
 from tui.gate_calls import GateCalls
 
 Result = TypeVar("Result")
@@ -38,7 +39,7 @@ GATE_THREADS = 3
 LOG_VARIABLE = "TICKETTY_LOG"
 
 
-class GateCallFailed(Exception):
+class GateCallFailed(TickettyError):
     """A gate call failed (`error`) and the person was told. An async flow lets it end the
     worker, or catches it to do what a failure asks (reload, put a form back)."""
 

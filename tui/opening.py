@@ -27,7 +27,7 @@ class Opening(NamedTuple):
 
     @classmethod
     def read(cls, gate: Gate) -> Opening:
-        last_change = gate.last_change()  # before the page: a change after it is polled in
+        last_change = gate.inbox.last_change()  # before the page: a change after it is polled in
         return cls(
-            gate.me.capabilities(), gate.list_tickets(INBOX_DEFAULT, limit=PAGE), last_change
+            gate.me.capabilities(), gate.inbox.list_tickets(INBOX_DEFAULT, limit=PAGE), last_change
         )

@@ -69,7 +69,7 @@ async def choose_value(screen: TickettyScreen[Any], kind: str, numbers: list[int
     """Ask for the new value of a `kind` change to `numbers`; None when the person cancels."""
     app, gate = screen.app, screen.gate
     if kind == "assign":
-        people = await app.gate_call(lambda: gate.assignable_people(numbers))
+        people = await app.gate_call(lambda: gate.assignees.assignable_people(numbers))
         choices = [(UNASSIGN, "(nobody)")] + [
             (p.username, f"{p.username} — {p.display_name}") for p in people
         ]
@@ -103,7 +103,9 @@ async def apply_change(
     applied change, None when nothing was applied (nothing to change, or the person said no)."""
     app, gate = screen.app, screen.gate
     if preview:
-        plan = await app.gate_call(lambda: gate.plan_bulk(kind, numbers, value, versions=versions))
+        plan = await app.gate_call(
+            lambda: gate.changes.plan_bulk(kind, numbers, value, versions=versions)
+        )
         if not plan.changed:
             lines = [f"{capitalised(plan.change)}: nothing to change", *skipped_lines(plan)]
             said: SeverityLevel = "information" if plan.nothing_to_do else "warning"
@@ -115,7 +117,9 @@ async def apply_change(
         label = ", ".join(f"#{n}" for n in numbers[:3])
         if not await app.asked(ConfirmModal(f"Close {label}?")):
             return None
-    outcome = await app.gate_call(lambda: gate.apply_bulk(kind, numbers, value, versions=versions))
+    outcome = await app.gate_call(
+        lambda: gate.changes.apply_bulk(kind, numbers, value, versions=versions)
+    )
     text = f"{capitalised(outcome.change)}: {outcome.summary()}"
     kept = still_to_do(outcome)
     if preview and kept:

@@ -53,12 +53,12 @@ def test_the_demo_personas_are_offered_whom_the_rule_allows(
     demo_db: peewee.Database, username: str
 ) -> None:
     gate = Gate(demo_db, username)
-    assignable = [row.number for row in gate.list_tickets(limit=1000)]
+    assignable = [row.number for row in gate.inbox.list_tickets(limit=1000)]
     rnd = random.Random(username)
     numbers = rnd.sample(assignable, min(40, len(assignable)))
     reach = workable_by_person(numbers)
     for chosen in ticket_sets(numbers, rnd, 20):
-        assert gate.assignable_people(chosen) == expected(reach, chosen), chosen
+        assert gate.assignees.assignable_people(chosen) == expected(reach, chosen), chosen
 
 
 def generated_team(size: int, seed: int) -> list[int]:
@@ -116,7 +116,7 @@ def test_a_generated_team_of_300_is_offered_whom_the_rule_allows(db: peewee.Data
     reach = workable_by_person(numbers)
     offered = 0
     for chosen in ticket_sets(numbers, random.Random(21), 40):
-        people = gate.assignable_people(chosen)
+        people = gate.assignees.assignable_people(chosen)
         assert people == expected(reach, chosen), chosen
         offered += len(people)
     assert offered > 0  # the drawn team can work on some of its tickets
@@ -133,7 +133,7 @@ def test_the_picker_costs_the_same_statements_for_any_team(
             b.role(f"extra {i}", ["tickets.list", "tickets.reply"], holders=[b.person(f"x{i:03}")])
         gate = Gate(db, "dispatch")
         with statements(db, monkeypatch) as run:
-            people = gate.assignable_people(numbers[:3])
+            people = gate.assignees.assignable_people(numbers[:3])
         counts.append(len(run))
         assert len(people) > more
     assert counts[0] == counts[1] <= 3, counts

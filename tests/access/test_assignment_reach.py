@@ -45,10 +45,10 @@ def test_nobody_is_given_a_ticket_they_cannot_work_on(demo_db: peewee.Database) 
     ada = Gate(demo_db, "ada")
     before = b.snapshot(demo_db)
     with pytest.raises(NotFound, match=f"nobody named 'ali' can work on ticket #{number}"):
-        ada.assign(number, "ali")
-    planned = ada.plan_bulk("assign", [number], "ali")
+        ada.changes.assign(number, "ali")
+    planned = ada.changes.plan_bulk("assign", [number], "ali")
     assert planned.changed == () and "outside what ali may work on" in dict(planned.skipped)
-    ada.apply_bulk("assign", [number], "ali")
+    ada.changes.apply_bulk("assign", [number], "ali")
     assert Ticket.get_by_id(number).assignee_id != Gate(demo_db, "ali").person_id
     assert b.snapshot(demo_db)["ticket"] == before["ticket"]
 
@@ -60,11 +60,11 @@ def test_nor_may_one_take_or_self_assign_what_one_cannot_work_on(db: peewee.Data
            holders=[dispatcher])  # fmt: skip
     gate = Gate(db, "disp")
     with pytest.raises(NotFound, match="nobody named 'disp' can work on"):
-        gate.assign(w.t_s1, "disp")
+        gate.changes.assign(w.t_s1, "disp")
     with pytest.raises(PermissionDenied, match=r"lacks tickets\.reply"):
-        gate.take(w.t_s1)
+        gate.changes.take(w.t_s1)
     for kind, value in (("take", None), ("assign", "disp")):
-        outcome = gate.apply_bulk(kind, [w.t_s1], value)
+        outcome = gate.changes.apply_bulk(kind, [w.t_s1], value)
         assert outcome.changed == ()
     assert Ticket.get_by_id(w.t_s1).assignee_id is None
 
@@ -81,7 +81,7 @@ def test_the_demo_gives_nobody_a_ticket_they_cannot_work_on(demo_db: peewee.Data
         )
         assert unworkable.count() == 0, person.username
     ali = Gate(demo_db, "ali")
-    mine = ali.list_tickets(TicketQuery(mine=True), limit=1000)
+    mine = ali.inbox.list_tickets(TicketQuery(mine=True), limit=1000)
     assert mine and {row.source for row in mine} == {"Allegro PL"}
 
 
@@ -99,8 +99,8 @@ def test_the_assignee_hands_back_what_they_cannot_work_on(
     for ticket in (first, second, third):
         assign_behind_the_gate(ticket.number, "ali")
     ali = Gate(demo_db, "ali")
-    ali.assign(first.number, None)
-    assert ali.apply_bulk("assign", [second.number], None).changed == (second.number,)
+    ali.changes.assign(first.number, None)
+    assert ali.changes.apply_bulk("assign", [second.number], None).changed == (second.number,)
     assert main(["--db", db_location, "--user", "ali", "tickets", "assign",
                  str(third.number), "-"]) == 0, capsys.readouterr()  # fmt: skip
     for ticket in (first, second, third):
@@ -108,21 +108,21 @@ def test_the_assignee_hands_back_what_they_cannot_work_on(
     # Handing back is no right to assign: not to someone else, nor another's ticket.
     assign_behind_the_gate(first.number, "ali")
     with pytest.raises(PermissionDenied):
-        ali.assign(first.number, "ola")
+        ali.changes.assign(first.number, "ola")
     assign_behind_the_gate(second.number, "ola")
     with pytest.raises(NotFound):  # out of his sight again
-        ali.assign(second.number, None)
-    assert ali.assignable_people([first.number]) == []
+        ali.changes.assign(second.number, None)
+    assert ali.assignees.assignable_people([first.number]) == []
 
 
 def test_a_ticket_seen_only_as_assignee_is_marked(demo_db: peewee.Database) -> None:
     number = other_source_ticket()
     assign_behind_the_gate(number, "ali")
-    rows = {r.number: r for r in Gate(demo_db, "ali").list_tickets(limit=1000)}
+    rows = {r.number: r for r in Gate(demo_db, "ali").inbox.list_tickets(limit=1000)}
     assert rows[number].as_assignee and _flags(rows[number]) == " A"
     assert not any(r.as_assignee for n, r in rows.items() if n != number)
     assign_behind_the_gate(number, "ola")
-    ola = {r.number: r for r in Gate(demo_db, "ola").list_tickets(limit=1000)}
+    ola = {r.number: r for r in Gate(demo_db, "ola").inbox.list_tickets(limit=1000)}
     assert not ola[number].as_assignee  # her role reaches it anyway
 
 

@@ -24,12 +24,12 @@ def a_ticket_of_tom_and_ola(demo: str) -> int:
     ada, tom = Gate(connect(demo), "ada"), Gate(connect(demo), "tom")
     number = next(
         row.number
-        for row in tom.list_tickets(INBOX_DEFAULT, limit=50)
+        for row in tom.inbox.list_tickets(INBOX_DEFAULT, limit=50)
         if row.assignee not in ("ola", "tom")
     )
-    ada.assign(number, "ola")
-    ada.assign(number, "tom")
-    tom.reply(number, "Your parcel left today.\nTracking follows.")
+    ada.changes.assign(number, "ola")
+    ada.changes.assign(number, "tom")
+    tom.messages.reply(number, "Your parcel left today.\nTracking follows.")
     return number
 
 
@@ -83,10 +83,10 @@ def test_every_event_of_an_admins_day_reads_as_a_sentence(demo_copy: str) -> Non
     naming who did it, no JSON, no escaped newline, no action code."""
     ada = Gate(connect(demo_copy), "ada")
     a_ticket_of_tom_and_ola(demo_copy)
-    number = ada.list_tickets(INBOX_DEFAULT, limit=1)[0].number
-    ada.note(number, "Called the courier.\nNo answer.")
-    ada.set_priority(number, "urgent")
-    ada.set_status(number, "pending")
+    number = ada.inbox.list_tickets(INBOX_DEFAULT, limit=1)[0].number
+    ada.messages.note(number, "Called the courier.\nNo answer.")
+    ada.changes.set_priority(number, "urgent")
+    ada.changes.set_status(number, "pending")
     ada.roles.create_role("Night", all_sources=False, ticket_scope="own")
     ada.roles.set_role_scope("Night", all_sources=True, sources=(), ticket_scope="all")
     ada.roles.grant_role("mia", "Night")

@@ -54,7 +54,7 @@ def test_dry_run_says_what_will_change_and_why_the_rest_is_skipped(
     sup = Gate(db, "sup")
     numbers = [setup.g1_ticket, setup.g2_ticket, setup.closed, *setup.others]
     before = list(Ticket.select().order_by(Ticket.number).tuples())
-    plan = sup.plan_bulk("close", numbers)
+    plan = sup.changes.plan_bulk("close", numbers)
     assert plan.changed == (setup.g1_ticket, *setup.others)
     assert dict(plan.skipped) == {
         "already closed": (setup.closed,),
@@ -72,7 +72,7 @@ def test_bulk_assign_changes_the_rest_when_some_are_refused(
     )
     sup = Gate(db, "sup")
     numbers = [setup.g1_ticket, setup.g2_ticket, *setup.others]
-    done = sup.apply_bulk("assign", numbers, "agent")
+    done = sup.changes.apply_bulk("assign", numbers, "agent")
     # agent works only on group 1 tickets: the group 2 ticket is skipped, not the rest.
     assert done.changed == (setup.g1_ticket, *setup.others)
     assert dict(done.skipped) == {"outside what agent may work on": (setup.g2_ticket,)}
@@ -88,8 +88,8 @@ def test_bulk_change_skips_a_ticket_changed_meanwhile(db: peewee.Database, setup
     sup = Gate(db, "sup")
     first, second = setup.others[:2]
     versions = dict(tuple_rows(Ticket.select(Ticket.number, Ticket.version)))
-    Gate(db, "sup").close(first)  # someone else, after the list was read
-    done = sup.apply_bulk("assign", [first, second], "sup", versions=versions)
+    Gate(db, "sup").changes.close(first)  # someone else, after the list was read
+    done = sup.changes.apply_bulk("assign", [first, second], "sup", versions=versions)
     assert done.changed == (second,)
     assert dict(done.skipped) == {"changed by someone else meanwhile": (first,)}
 
@@ -97,7 +97,7 @@ def test_bulk_change_skips_a_ticket_changed_meanwhile(db: peewee.Database, setup
 def test_refusals_are_logged_and_write_nothing(db: peewee.Database, setup: Setup) -> None:
     agent = Gate(db, "agent")
     before = b.snapshot(db)
-    done = agent.apply_bulk("close", setup.others)
+    done = agent.changes.apply_bulk("close", setup.others)
     assert done.changed == ()
     assert dict(done.skipped) == {"not in your scope to close": tuple(setup.others)}
     assert b.snapshot(db) == before
@@ -107,12 +107,12 @@ def test_refusals_are_logged_and_write_nothing(db: peewee.Database, setup: Setup
 
 def test_bad_input_refuses_the_whole_change(db: peewee.Database, setup: Setup) -> None:
     sup = Gate(db, "sup")
-    unknown = sup.plan_bulk("assign", setup.others, "nobody-here")
+    unknown = sup.changes.plan_bulk("assign", setup.others, "nobody-here")
     assert dict(unknown.skipped) == {"outside what nobody-here may work on": tuple(setup.others)}
     with pytest.raises(InvalidInput):
-        sup.plan_bulk("status", setup.others, "finished")
+        sup.changes.plan_bulk("status", setup.others, "finished")
     with pytest.raises(NotFound):
-        sup.apply_bulk("move", setup.others, "Hidden team")
+        sup.changes.apply_bulk("move", setup.others, "Hidden team")
 
 
 def test_a_change_larger_than_a_chunk_goes_through_in_chunks(
@@ -122,7 +122,7 @@ def test_a_change_larger_than_a_chunk_goes_through_in_chunks(
     customer = Ticket.get_by_id(setup.others[0]).requester_id
     group = Ticket.get_by_id(setup.others[0]).usergroup_id
     many = [b.ticket(w_source, customer, group=group) for _ in range(CHUNK + 10)]
-    done = Gate(db, "sup").apply_bulk("assign", many, "sup")
+    done = Gate(db, "sup").changes.apply_bulk("assign", many, "sup")
     assert len(done.changed) == CHUNK + 10
     assert verify_chain() is None
     assert len(audit_rows("ticket.assign")) == CHUNK + 10

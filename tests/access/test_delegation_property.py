@@ -179,7 +179,7 @@ def action(data: st.DataObject, gate: Gate, kind: str) -> Callable[[], object]:
     if kind in ("assign", "take"):
         numbers = data.draw(st.lists(st.sampled_from(tickets()), min_size=1, max_size=3))
         assignee = None if kind == "take" else data.draw(st.none() | st.just(person))
-        return lambda: gate.apply_bulk(kind, numbers, assignee)
+        return lambda: gate.changes.apply_bulk(kind, numbers, assignee)
     if kind == "archive":
         archived = data.draw(st.booleans())
         return lambda: gate.sources.set_archived(source, archived)

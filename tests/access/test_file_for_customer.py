@@ -22,21 +22,21 @@ def test_filing_for_a_customer(db: peewee.Database) -> None:
     )
     b.role("Filer", ["tickets.create"], holders=[filer])
     gate = Gate(db, "agent")
-    known = gate.create_ticket("Lost parcel", "Called in", requester="CUST@x.example")
-    assert gate.get_ticket(known).row.requester == "cust"
-    new = gate.create_ticket(
+    known = gate.filing.create_ticket("Lost parcel", "Called in", requester="CUST@x.example")
+    assert gate.tickets.get_ticket(known).row.requester == "cust"
+    new = gate.filing.create_ticket(
         "Broken kettle",
         "Walked in",
         requester="anna@shop.example",
         requester_name="Anna Nowak",
         priority="urgent",
     )
-    row = gate.get_ticket(new).row
+    row = gate.tickets.get_ticket(new).row
     assert (row.requester, row.priority) == ("anna", "urgent")
     assert Person.get(username="anna").display_name == "Anna Nowak"
     assert AuditEvent.select().where(AuditEvent.action == "person.add").count() == 1
     with pytest.raises(PermissionDenied):
-        Gate(db, "filer").create_ticket("For a friend", "text", requester="cust")
+        Gate(db, "filer").filing.create_ticket("For a friend", "text", requester="cust")
 
 
 def test_naming_a_requester_by_e_mail_needs_view_contact_on_that_ticket(
@@ -59,13 +59,17 @@ def test_naming_a_requester_by_e_mail_needs_view_contact_on_that_ticket(
     answers = []
     for address in ("cust@x.example", "nobody@x.example", "gone@x.example"):
         with pytest.raises(PermissionDenied) as refused:
-            gate.create_ticket("Lost parcel", "Called in", requester=address, source="Allegro PL")
+            gate.filing.create_ticket(
+                "Lost parcel", "Called in", requester=address, source="Allegro PL"
+            )
         answers.append(str(refused.value))
     assert len(set(answers)) == 1 and "view_contact" in answers[0]
     assert b.snapshot(db) == before
-    by_name = gate.create_ticket("Lost parcel", "Called in", requester="cust", source="Allegro PL")
-    assert gate.get_ticket(by_name).row.requester == "cust"
-    covered = gate.create_ticket(
+    by_name = gate.filing.create_ticket(
+        "Lost parcel", "Called in", requester="cust", source="Allegro PL"
+    )
+    assert gate.tickets.get_ticket(by_name).row.requester == "cust"
+    covered = gate.filing.create_ticket(
         "Lost parcel", "Called in", requester="CUST@x.example", source="Amazon DE"
     )
-    assert gate.get_ticket(covered).row.requester == "cust"
+    assert gate.tickets.get_ticket(covered).row.requester == "cust"

@@ -22,12 +22,12 @@ def test_a_customer_named_in_the_form_and_one_whose_mail_came_are_made_alike(
     db: peewee.Database,
 ) -> None:
     gate = mail_helpdesk(db)
-    gate.create_ticket(
+    gate.filing.create_ticket(
         "Broken kettle", "Called in", requester="ola+shop@example.pl", requester_name="Ola Nowak"
     )
     sender = "Ola From Home <ola+shop@home.example>"
     taken = MailChannel(gate).take_mail(
-        gate.mail_source("Support"), customer_mail(sender=sender), "test"
+        gate.mailboxes.mail_source("Support"), customer_mail(sender=sender), "test"
     )
     assert taken.outcome == "new"
     people = {p.email: (p.username, p.display_name) for p in Person.select()}
@@ -44,12 +44,14 @@ def test_the_customers_answer_in_the_app_and_by_mail_reopen_and_are_audited_alik
 ) -> None:
     gate = mail_helpdesk(db)
     mail = MailChannel(gate)
-    number = mail.take_mail(gate.mail_source("Support"), customer_mail(), "test").ticket
+    number = mail.take_mail(gate.mailboxes.mail_source("Support"), customer_mail(), "test").ticket
     assert number is not None
-    gate.set_status(number, "pending")
+    gate.changes.set_status(number, "pending")
     answer = customer_mail("It came, thanks", subject=f"Re: [#{number}] Parcel missing")
-    assert mail.take_mail(gate.mail_source("Support"), answer, "test").outcome == "appended"
-    assert gate.get_ticket(number).row.status == "open"
+    assert (
+        mail.take_mail(gate.mailboxes.mail_source("Support"), answer, "test").outcome == "appended"
+    )
+    assert gate.tickets.get_ticket(number).row.status == "open"
     kinds = [m.kind for m in Message.select().where(Message.ticket == number)]
     assert kinds == ["customer", "customer"]
     reopened = AuditEvent.select().where(

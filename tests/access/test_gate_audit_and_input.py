@@ -42,15 +42,15 @@ def _events() -> list[tuple[str, str, str]]:
 def test_every_change_writes_one_audit_event(db, world) -> None:
     gate = Gate(db, "boss")
     changes = [
-        ("ticket.reply", lambda: gate.reply(world.t_s1, "hi")),
-        ("ticket.note", lambda: gate.note(world.t_s1, "psst")),
-        ("ticket.take", lambda: gate.take(world.t_s1)),
-        ("ticket.assign", lambda: gate.assign(world.t_s1, None)),
-        ("ticket.move", lambda: gate.move(world.t_s1, "Returns")),
-        ("ticket.status", lambda: gate.set_status(world.t_s1, "pending")),
-        ("ticket.priority", lambda: gate.set_priority(world.t_s1, "high")),
-        ("ticket.create", lambda: gate.create_ticket("New", "Body")),
-        ("ticket.delete", lambda: gate.delete_ticket(world.t_s2)),
+        ("ticket.reply", lambda: gate.messages.reply(world.t_s1, "hi")),
+        ("ticket.note", lambda: gate.messages.note(world.t_s1, "psst")),
+        ("ticket.take", lambda: gate.changes.take(world.t_s1)),
+        ("ticket.assign", lambda: gate.changes.assign(world.t_s1, None)),
+        ("ticket.move", lambda: gate.changes.move(world.t_s1, "Returns")),
+        ("ticket.status", lambda: gate.changes.set_status(world.t_s1, "pending")),
+        ("ticket.priority", lambda: gate.changes.set_priority(world.t_s1, "high")),
+        ("ticket.create", lambda: gate.filing.create_ticket("New", "Body")),
+        ("ticket.delete", lambda: gate.tickets.delete_ticket(world.t_s2)),
         ("person.add", lambda: gate.people.add_person("newbie", "New Person")),
         ("person.edit", lambda: gate.people.edit_person("newbie", phone="+48 123 456 789")),
         ("person.deactivate", lambda: gate.people.set_active("newbie", False)),
@@ -110,7 +110,7 @@ def test_field_edits_write_and_audit_the_fields_they_change(db, world) -> None:
 
 
 def test_audit_log_is_append_only_and_chained(db, world) -> None:
-    Gate(db, "boss").reply(world.t_s1, "hi")
+    Gate(db, "boss").messages.reply(world.t_s1, "hi")
     with pytest.raises(peewee.IntegrityError, match="append-only"):
         db.execute_sql("UPDATE audit_event SET action = 'x'")
     with pytest.raises(peewee.IntegrityError, match="append-only"):
@@ -127,7 +127,7 @@ def test_audit_log_is_append_only_and_chained(db, world) -> None:
 
 
 def test_control_bytes_are_escaped_in_the_log(db, world) -> None:
-    Gate(db, "boss").reply(world.t_s1, "".join(HOSTILE))
+    Gate(db, "boss").messages.reply(world.t_s1, "".join(HOSTILE))
     text = "".join(before + after for _, before, after in _events())
     assert "\x1b" not in text and "\x9b" not in text and "\u202e" not in text
 
@@ -135,10 +135,10 @@ def test_control_bytes_are_escaped_in_the_log(db, world) -> None:
 def test_hostile_text_is_stored_and_returned_unchanged(db, world) -> None:
     gate = Gate(db, "boss")
     for text in HOSTILE:
-        number = gate.create_ticket(f"subject {text}", f"body {text}")
-        assert gate.get_ticket(number).row.subject == f"subject {text}"
-        assert gate.get_ticket(number).messages[0].body == f"body {text}"
-        assert f"subject {text}" in [r.subject for r in gate.list_tickets()]
+        number = gate.filing.create_ticket(f"subject {text}", f"body {text}")
+        assert gate.tickets.get_ticket(number).row.subject == f"subject {text}"
+        assert gate.tickets.get_ticket(number).messages[0].body == f"body {text}"
+        assert f"subject {text}" in [r.subject for r in gate.inbox.list_tickets()]
 
 
 def test_last_role_editor_cannot_lose_the_right(db, world) -> None:
@@ -160,11 +160,11 @@ def test_last_role_editor_cannot_lose_the_right(db, world) -> None:
 
 def test_stale_version_is_a_conflict(db, world) -> None:
     gate = Gate(db, "boss")
-    version = gate.get_ticket(world.t_s1).row.version
-    gate.take(world.t_s1, expected_version=version)
+    version = gate.tickets.get_ticket(world.t_s1).row.version
+    gate.changes.take(world.t_s1, expected_version=version)
     before = builders.snapshot(db)
     with pytest.raises(Conflict, match="changed by someone else"):
-        gate.close(world.t_s1, expected_version=version)
+        gate.changes.close(world.t_s1, expected_version=version)
     assert builders.snapshot(db) == before
 
 
@@ -175,12 +175,12 @@ def test_unknown_or_inactive_person_and_unknown_ticket(db, world) -> None:
     with pytest.raises(UnknownPerson, match="deactivated"):
         Gate(db, "other")
     with pytest.raises(NotFound):
-        Gate(db, "boss").get_ticket(424242)
+        Gate(db, "boss").tickets.get_ticket(424242)
     for bad in ("", "   ", "x" * 300_000):
         with pytest.raises(InvalidInput):
-            Gate(db, "boss").reply(world.t_s1, bad)
+            Gate(db, "boss").messages.reply(world.t_s1, bad)
     with pytest.raises(InvalidInput):
-        Gate(db, "boss").set_status(world.t_s1, "done")
+        Gate(db, "boss").changes.set_status(world.t_s1, "done")
 
 
 def test_a_deactivated_session_is_refused_at_the_next_request(db, world) -> None:
@@ -188,7 +188,7 @@ def test_a_deactivated_session_is_refused_at_the_next_request(db, world) -> None
     session = Gate(db, "other")
     Gate(db, "boss").people.set_active("other", False)
     with pytest.raises(UnknownPerson):
-        session.list_tickets()
+        session.inbox.list_tickets()
 
 
 @pytest.mark.sqlite_only(reason="a database file that is not there")
@@ -221,7 +221,7 @@ def test_read_only_database_writes_nothing(db, db_path, world) -> None:
             connect(str(db_path))
         return
     with pytest.raises(DatabaseError, match="read-only; nothing was written"):
-        gate.reply(world.t_s1, "hello")
+        gate.messages.reply(world.t_s1, "hello")
     db.execute_sql("PRAGMA query_only = 0")
     assert builders.snapshot(db) == before
 
@@ -233,7 +233,7 @@ def test_disk_full_is_reported_and_the_connection_survives(db, world) -> None:
     db.execute_sql(f"PRAGMA max_page_count = {pages}")
     before = builders.snapshot(db)
     with pytest.raises(DatabaseError, match=r"disk .* is full"):
-        gate.reply(world.t_s1, "x" * 100_000)
+        gate.messages.reply(world.t_s1, "x" * 100_000)
     assert builders.snapshot(db) == before
     db.execute_sql("PRAGMA max_page_count = 1073741823")
-    gate.reply(world.t_s1, "after the disk was freed")
+    gate.messages.reply(world.t_s1, "after the disk was freed")

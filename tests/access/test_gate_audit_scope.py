@@ -23,10 +23,10 @@ def world(db: peewee.Database) -> builders.World:
         holders=[builders.person("aud")],
     )
     boss = Gate(db, "boss")
-    boss.note(w.t_s1, "note on s1")
-    boss.note(w.t_s2, "note on s2")
-    boss.reply(w.t_s2, "reply on s2")
-    boss.note(w.t_archived, "note on archived")
+    boss.messages.note(w.t_s1, "note on s1")
+    boss.messages.note(w.t_s2, "note on s2")
+    boss.messages.reply(w.t_s2, "reply on s2")
+    boss.messages.note(w.t_archived, "note on archived")
     boss.roles.create_role("Helpers", ["tickets.list"])
     return w
 

@@ -18,7 +18,7 @@ from typing import Any
 import peewee
 import pytest
 
-import access.gate as gate_module
+import access as gate_package
 import access.request as request_module
 from access import Gate, NotFound, PermissionDenied
 from access.catalogue import PERMISSIONS, SOURCES_EDIT, SOURCES_LIST, TICKETS_VIEW
@@ -96,44 +96,63 @@ def skipped_as_missing(outcome: BulkOutcome) -> bool:
 
 # Each public method of the gate: how it is called, and what a person without rights gets.
 CALLS: dict[str, tuple[Call, Expected]] = {
-    # The person themselves: what they hold (nothing), and where the change feed starts. The
-    # ticket and mail parts still ask the gate itself for the grants (`GateBase.me.grants`).
-    "grants": (lambda g, d: g.me.grants(), lambda grants: not grants.permissions),
+    # The person themselves: what they hold (nothing), and where the change feed starts.
     "me.grants": (lambda g, d: g.me.grants(), lambda grants: not grants.permissions),
     "me.holds": (lambda g, d: g.me.holds(TICKETS_VIEW), empty),
     "me.capabilities": (lambda g, d: g.me.capabilities(), empty),
-    "last_change": (lambda g, d: g.last_change(), lambda newest: isinstance(newest, int)),
+    "inbox.last_change": (
+        lambda g, d: g.inbox.last_change(),
+        lambda newest: isinstance(newest, int),
+    ),
     "drafts.my_drafts": (lambda g, d: g.drafts.my_drafts(), empty),
     "presence.others_present": (lambda g, d: g.presence.others_present(), empty),
-    "new_ticket_options": (
-        lambda g, d: g.new_ticket_options(),
+    "filing.new_ticket_options": (
+        lambda g, d: g.filing.new_ticket_options(),
         lambda offered: not any(v for k, v in offered.items() if k != "priorities"),
     ),
     # Tickets.
-    "list_tickets": (lambda g, d: g.list_tickets(TicketQuery()), empty),
-    "count_tickets": (lambda g, d: g.count_tickets(TicketQuery()), empty),
-    "group_counts": (lambda g, d: g.group_counts(TicketQuery()), empty),
-    "ticket_position": (lambda g, d: g.ticket_position(TicketQuery(), d.ticket), empty),
-    "get_ticket": (lambda g, d: g.get_ticket(d.ticket), refused(NotFound)),
-    "allowed_on": (lambda g, d: g.allowed_on(d.ticket), refused(NotFound)),
-    "ticket_history": (lambda g, d: g.ticket_history(d.ticket), refused()),
-    "attachment": (lambda g, d: g.attachment(d.ticket, d.attachment), refused(NotFound)),
-    "reply_route": (lambda g, d: g.reply_route(d.ticket), refused(NotFound)),
+    "inbox.list_tickets": (lambda g, d: g.inbox.list_tickets(TicketQuery()), empty),
+    "inbox.count_tickets": (lambda g, d: g.inbox.count_tickets(TicketQuery()), empty),
+    "inbox.group_counts": (lambda g, d: g.inbox.group_counts(TicketQuery()), empty),
+    "inbox.ticket_position": (lambda g, d: g.inbox.ticket_position(TicketQuery(), d.ticket), empty),
+    "tickets.get_ticket": (lambda g, d: g.tickets.get_ticket(d.ticket), refused(NotFound)),
+    "tickets.allowed_on": (lambda g, d: g.tickets.allowed_on(d.ticket), refused(NotFound)),
+    "tickets.ticket_history": (lambda g, d: g.tickets.ticket_history(d.ticket), refused()),
+    "tickets.attachment": (
+        lambda g, d: g.tickets.attachment(d.ticket, d.attachment),
+        refused(NotFound),
+    ),
+    "tickets.reply_route": (lambda g, d: g.tickets.reply_route(d.ticket), refused(NotFound)),
     "explain.explain_ticket": (lambda g, d: g.explain.explain_ticket(d.ticket), refused(NotFound)),
-    "create_ticket": (lambda g, d: g.create_ticket("Help", "Please"), refused()),
-    "reply": (lambda g, d: g.reply(d.ticket, "Done"), refused(NotFound)),
-    "note": (lambda g, d: g.note(d.ticket, "Internal"), refused(NotFound)),
-    "resend": (lambda g, d: g.resend(d.ticket, d.reply), refused(NotFound)),
-    "take": (lambda g, d: g.take(d.ticket), refused(NotFound)),
-    "assign": (lambda g, d: g.assign(d.ticket, "sam"), refused(NotFound)),
-    "move": (lambda g, d: g.move(d.ticket, "Accounting"), refused(NotFound)),
-    "set_status": (lambda g, d: g.set_status(d.ticket, "pending"), refused(NotFound)),
-    "set_priority": (lambda g, d: g.set_priority(d.ticket, "urgent"), refused(NotFound)),
-    "close": (lambda g, d: g.close(d.ticket), refused(NotFound)),
-    "delete_ticket": (lambda g, d: g.delete_ticket(d.ticket), refused(NotFound)),
-    "plan_bulk": (lambda g, d: g.plan_bulk("close", [d.ticket]), skipped_as_missing),
-    "apply_bulk": (lambda g, d: g.apply_bulk("close", [d.ticket]), skipped_as_missing),
-    "assignable_people": (lambda g, d: g.assignable_people([d.ticket]), refused(NotFound)),
+    "filing.create_ticket": (lambda g, d: g.filing.create_ticket("Help", "Please"), refused()),
+    "messages.reply": (lambda g, d: g.messages.reply(d.ticket, "Done"), refused(NotFound)),
+    "messages.note": (lambda g, d: g.messages.note(d.ticket, "Internal"), refused(NotFound)),
+    "messages.resend": (lambda g, d: g.messages.resend(d.ticket, d.reply), refused(NotFound)),
+    "changes.take": (lambda g, d: g.changes.take(d.ticket), refused(NotFound)),
+    "changes.assign": (lambda g, d: g.changes.assign(d.ticket, "sam"), refused(NotFound)),
+    "changes.move": (lambda g, d: g.changes.move(d.ticket, "Accounting"), refused(NotFound)),
+    "changes.set_status": (
+        lambda g, d: g.changes.set_status(d.ticket, "pending"),
+        refused(NotFound),
+    ),
+    "changes.set_priority": (
+        lambda g, d: g.changes.set_priority(d.ticket, "urgent"),
+        refused(NotFound),
+    ),
+    "changes.close": (lambda g, d: g.changes.close(d.ticket), refused(NotFound)),
+    "tickets.delete_ticket": (lambda g, d: g.tickets.delete_ticket(d.ticket), refused(NotFound)),
+    "changes.plan_bulk": (
+        lambda g, d: g.changes.plan_bulk("close", [d.ticket]),
+        skipped_as_missing,
+    ),
+    "changes.apply_bulk": (
+        lambda g, d: g.changes.apply_bulk("close", [d.ticket]),
+        skipped_as_missing,
+    ),
+    "assignees.assignable_people": (
+        lambda g, d: g.assignees.assignable_people([d.ticket]),
+        refused(NotFound),
+    ),
     # Drafts and presence on a ticket the person cannot see.
     "drafts.save_draft": (
         lambda g, d: g.drafts.save_draft(d.ticket, "reply", "Hi"),
@@ -213,36 +232,54 @@ CALLS: dict[str, tuple[Call, Expected]] = {
     ),
     "sources.mail_accounts": (lambda g, d: g.sources.mail_accounts(), refused()),
     # The mail channel, given the source's row as `ticketty mail` and `serve` hold it.
-    "mail_source": (lambda g, d: g.mail_source(MAILBOX), refused()),
-    "open_mail_sources": (lambda g, d: g.open_mail_sources(), refused()),
-    "fetches": (lambda g, d: g.fetches(d.source), refused()),
-    "imap_login": (lambda g, d: g.imap_login(d.source), refused()),
-    "mail_cursor": (lambda g, d: g.mail_cursor(d.source, "INBOX", 1), refused()),
-    "start_mail_cursor": (
-        lambda g, d: g.start_mail_cursor(d.source, CursorStep("INBOX", 1, 5)),
+    "mailboxes.mail_source": (lambda g, d: g.mailboxes.mail_source(MAILBOX), refused()),
+    "mailboxes.open_mail_sources": (lambda g, d: g.mailboxes.open_mail_sources(), refused()),
+    "mailboxes.fetches": (lambda g, d: g.mailboxes.fetches(d.source), refused()),
+    "mailboxes.imap_login": (lambda g, d: g.mailboxes.imap_login(d.source), refused()),
+    "mailboxes.mail_cursor": (
+        lambda g, d: g.mailboxes.mail_cursor(d.source, "INBOX", 1),
         refused(),
     ),
-    "note_fetch": (lambda g, d: g.note_fetch(d.source, "probe"), refused()),
-    "take_mail": (lambda g, d: g.take_mail(d.source, d.mail(), "probe", reading()), refused()),
-    "import_messages": (
-        lambda g, d: g.import_messages(
+    "mailboxes.start_mail_cursor": (
+        lambda g, d: g.mailboxes.start_mail_cursor(d.source, CursorStep("INBOX", 1, 5)),
+        refused(),
+    ),
+    "mailboxes.note_fetch": (lambda g, d: g.mailboxes.note_fetch(d.source, "probe"), refused()),
+    "mailboxes.take_mail": (
+        lambda g, d: g.mailboxes.take_mail(d.source, d.mail(), "probe", reading()),
+        refused(),
+    ),
+    "mailboxes.import_messages": (
+        lambda g, d: g.mailboxes.import_messages(
             d.source, iter([("probe", d.mail())]), d.said.append, reading()
         ),
         refused(),
     ),
-    "smtp_login": (lambda g, d: g.smtp_login(d.source), refused()),
-    "replies_due": (lambda g, d: g.replies_due(d.source), refused()),
-    "claim_reply": (lambda g, d: g.claim_reply(d.source, "probe"), refused()),
-    "release_reply": (lambda g, d: g.release_reply(d.source, d.outbox_item(), ""), refused()),
-    "mark_delivery": (lambda g, d: g.mark_delivery(d.source, d.outbox_item()), refused()),
-    "note_send": (lambda g, d: g.note_send(d.source, "probe"), refused()),
-    "delivery_line": (
-        lambda g, d: g.delivery_line(d.source, Delivery(1, d.ticket, MAILBOX, "sent")),
+    "mailboxes.smtp_login": (lambda g, d: g.mailboxes.smtp_login(d.source), refused()),
+    "mailboxes.replies_due": (lambda g, d: g.mailboxes.replies_due(d.source), refused()),
+    "mailboxes.claim_reply": (lambda g, d: g.mailboxes.claim_reply(d.source, "probe"), refused()),
+    "mailboxes.release_reply": (
+        lambda g, d: g.mailboxes.release_reply(d.source, d.outbox_item(), ""),
         refused(),
     ),
-    "quarantined": (lambda g, d: g.quarantined(), refused()),
-    "retry_quarantined": (lambda g, d: g.retry_quarantined(d.quarantined, reading()), refused()),
-    "discard_quarantined": (lambda g, d: g.discard_quarantined(d.quarantined), refused()),
+    "mailboxes.mark_delivery": (
+        lambda g, d: g.mailboxes.mark_delivery(d.source, d.outbox_item()),
+        refused(),
+    ),
+    "mailboxes.note_send": (lambda g, d: g.mailboxes.note_send(d.source, "probe"), refused()),
+    "mailboxes.delivery_line": (
+        lambda g, d: g.mailboxes.delivery_line(d.source, Delivery(1, d.ticket, MAILBOX, "sent")),
+        refused(),
+    ),
+    "mailboxes.quarantined": (lambda g, d: g.mailboxes.quarantined(), refused()),
+    "mailboxes.retry_quarantined": (
+        lambda g, d: g.mailboxes.retry_quarantined(d.quarantined, reading()),
+        refused(),
+    ),
+    "mailboxes.discard_quarantined": (
+        lambda g, d: g.mailboxes.discard_quarantined(d.quarantined),
+        refused(),
+    ),
     # Audit, explanations, reports.
     "audit.list_audit": (lambda g, d: g.audit.list_audit(), refused()),
     "explain.explain_permission": (
@@ -252,7 +289,7 @@ CALLS: dict[str, tuple[Call, Expected]] = {
     "explain.who": (lambda g, d: g.explain.who("tickets.view"), refused()),
     "reports.workload": (lambda g, d: g.reports.workload(), refused()),
     # Business calendars (service levels).
-    "list_calendars": (lambda g, d: g.calendars.list_calendars(), refused()),
+    "calendars.list_calendars": (lambda g, d: g.calendars.list_calendars(), refused()),
     "calendars.get_calendar": (lambda g, d: g.calendars.get_calendar("PL office"), refused()),
     "calendars.create_calendar": (
         lambda g, d: g.calendars.create_calendar("Mine", zone="UTC", hours="mon 08:00-16:00"),
@@ -263,6 +300,18 @@ CALLS: dict[str, tuple[Call, Expected]] = {
         refused(),
     ),
     "calendars.delete_calendar": (lambda g, d: g.calendars.delete_calendar("PL office"), refused()),
+    # Service-level policies.
+    "sla.list_policies": (lambda g, d: g.sla.list_policies(), refused()),
+    "sla.get_policy": (lambda g, d: g.sla.get_policy("Standard"), refused()),
+    "sla.create_policy": (
+        lambda g, d: g.sla.create_policy(
+            "Mine", calendar="PL office", targets={"first_response": ["4h"]}
+        ),
+        refused(),
+    ),
+    "sla.change_policy": (lambda g, d: g.sla.change_policy("Standard", new_name="X"), refused()),
+    "sla.move_policy": (lambda g, d: g.sla.move_policy("Standard", 1), refused()),
+    "sla.delete_policy": (lambda g, d: g.sla.delete_policy("Standard"), refused()),
 }
 
 # Public attributes that say who the gate acts for, and the gate's parts.
@@ -275,8 +324,8 @@ def parts(gate: Gate) -> dict[str, Part]:
 
 
 def public_methods(gate: Gate) -> set[str]:
-    """The gate's own public methods (of the parts still joined to it by inheritance) by
-    name, and each composed part's as `part.method`."""
+    """The gate's own public methods by name (none: it is its parts), and each part's as
+    `part.method`."""
     names = {name for name, member in inspect.getmembers(Gate) if not name.startswith("_")}
     for part_name, part in parts(gate).items():
         names |= {f"{part_name}.{name}" for name in dir(part) if not name.startswith("_")}
@@ -286,6 +335,9 @@ def public_methods(gate: Gate) -> set[str]:
 def test_the_table_names_every_public_method(demo_db: peewee.Database, demo: Demo) -> None:
     gate = Gate(demo_db, demo.nobody)
     assert {"people", "roles", "groups", "sources", "audit", "explain"} <= set(parts(gate))
+    assert {"inbox", "tickets", "messages", "filing", "changes", "assignees", "mailboxes"} <= set(
+        parts(gate)
+    )
     public = public_methods(gate)
     assert not public - set(CALLS), "public methods of the gate missing from CALLS"
     assert not set(CALLS) - public, "CALLS names methods the gate no longer has"
@@ -362,13 +414,13 @@ CHANNEL_CALLS: dict[str, Callable[[Gate, Demo], object]] = {
     "send": lambda g, d: MailChannel(g).send(d.source, d.said.append),
 }
 MAIL_CHANNEL = [
-    "mail_source",
-    "fetches",
-    "imap_login",
-    "smtp_login",
-    "claim_reply",
-    "take_mail",
-    "import_messages",
+    "mailboxes.mail_source",
+    "mailboxes.fetches",
+    "mailboxes.imap_login",
+    "mailboxes.smtp_login",
+    "mailboxes.claim_reply",
+    "mailboxes.take_mail",
+    "mailboxes.import_messages",
 ]
 
 
@@ -394,7 +446,7 @@ def test_the_mail_channel_refuses_before_any_server_is_reached(
         .order_by(Ticket.number)
         .first()
     )
-    ada.reply(open_ticket.number, "It is on its way")
+    ada.messages.reply(open_ticket.number, "It is on its way")
     dovecot.append(mailbox, demo.mail())
 
     phone = Source.get(Source.name == "Phone").id
@@ -411,7 +463,10 @@ def test_the_mail_channel_refuses_before_any_server_is_reached(
     assert everything(demo_db) == before
     assert smtp.received == [] and demo.said == []
 
-    assert ada.imap_login(demo.source) == (parse_url(dovecot.url(mailbox), "imap"), PASSWORD)
+    assert ada.mailboxes.imap_login(demo.source) == (
+        parse_url(dovecot.url(mailbox), "imap"),
+        PASSWORD,
+    )
     assert MailChannel(ada).fetch(demo.source, demo.said.append) == 1
     assert "sent" in {d.state for d in MailChannel(ada).send(demo.source, demo.said.append)}
     assert smtp.received
@@ -453,7 +508,7 @@ def test_a_public_method_reads_the_grants_once_whatever_helpers_it_calls(
         "retry_quarantined": lambda: MailChannel(ada).retry_quarantined(demo.quarantined),
         "rename_role": lambda: ada.roles.rename_role("Viewer", "Reader"),
         "set_role_permissions": lambda: ada.roles.set_role_permissions("Reader", [TICKETS_VIEW]),
-        "note": lambda: ada.note(demo.ticket, "Checked the parcel"),
+        "note": lambda: ada.messages.note(demo.ticket, "Checked the parcel"),
         # Composed parts: an operation made of others runs them in its one request.
         "copy_role": lambda: ada.roles.copy_role("Reader", "Reader copy"),
         "add_supervisor": lambda: ada.groups.add_supervisor("Returns", "vic", customer=False),
@@ -474,7 +529,7 @@ def test_the_gate_does_no_network_io_and_reads_no_mail() -> None:
     """No module of the gate imports the wire or the e-mail parser, even inside a function
     (import-linter's contract says the same in pyproject.toml): the mail channel does that."""
     found = set()
-    for path in Path(gate_module.__file__).parent.rglob("*.py"):
+    for path in Path(gate_package.__file__).parent.rglob("*.py"):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.Import):
                 names = [alias.name for alias in node.names]

@@ -17,6 +17,7 @@ from store.models import (
     CalendarHoliday,
     RolePermission,
     SchemaVersion,
+    SlaPolicy,
 )
 from store.schema import migrate
 
@@ -142,8 +143,8 @@ def test_migration_13_gives_the_new_rights_to_those_who_edit_roles(
     sla.edit, since nobody could give them otherwise; the Viewer, who cannot edit roles,
     gets nothing from it."""
     RolePermission.delete().where(RolePermission.permission.startswith("sla.")).execute()
-    demo_db.drop_tables([CalendarHoliday, BusinessCalendar])
-    SchemaVersion.delete().where(SchemaVersion.version == 13).execute()
+    demo_db.drop_tables([SlaPolicy, CalendarHoliday, BusinessCalendar])
+    SchemaVersion.delete().where(SchemaVersion.version >= 13).execute()
     migrate(demo_db)
     assert Gate(demo_db, "ada").me.holds(SLA_EDIT)
     assert not Gate(demo_db, "vic").me.holds(SLA_LIST)

@@ -36,16 +36,16 @@ def _agent_work(path: str, username: str, rounds: int, results: multiprocessing.
         number = 1 + i % TICKETS
         try:
             if i % 4 == 0:
-                gate.reply(number, f"reply {username} {i}")
+                gate.messages.reply(number, f"reply {username} {i}")
                 done["reply"] += 1
             elif i % 4 == 1:
-                gate.note(number, f"note {username} {i}")
+                gate.messages.note(number, f"note {username} {i}")
                 done["note"] += 1
             elif i % 4 == 2:
-                gate.set_status(number, ("open", "pending")[i % 2])
+                gate.changes.set_status(number, ("open", "pending")[i % 2])
                 done["status"] += 1
             else:
-                gate.assign(number, username)
+                gate.changes.assign(number, username)
                 done["assign"] += 1
         except NoChange:
             done["unchanged"] += 1
@@ -161,17 +161,17 @@ def test_two_agents_race_on_one_version(db: peewee.Database) -> None:
     agents = [builders.person("first"), builders.person("second")]
     builders.role("Agent", [k for k in PERMISSIONS if k.startswith("tickets.")], holders=agents)
     first, second = Gate(db, "first"), Gate(db, "second")
-    seen = first.get_ticket(w.t_s1).row.version
-    assert second.get_ticket(w.t_s1).row.version == seen
+    seen = first.tickets.get_ticket(w.t_s1).row.version
+    assert second.tickets.get_ticket(w.t_s1).row.version == seen
 
-    first.set_status(w.t_s1, "pending", expected_version=seen)
+    first.changes.set_status(w.t_s1, "pending", expected_version=seen)
     before = builders.snapshot(db)
     with pytest.raises(Conflict):
-        second.reply(w.t_s1, "I did not see the change", expected_version=seen)
+        second.messages.reply(w.t_s1, "I did not see the change", expected_version=seen)
     with pytest.raises(Conflict):
-        second.set_status(w.t_s1, "resolved", expected_version=seen)
+        second.changes.set_status(w.t_s1, "resolved", expected_version=seen)
     assert builders.snapshot(db) == before
-    assert first.get_ticket(w.t_s1).row.status == "pending"
+    assert first.tickets.get_ticket(w.t_s1).row.status == "pending"
 
 
 def test_reopening_the_file_does_not_split_a_transaction(db: peewee.Database, db_location) -> None:
@@ -183,12 +183,12 @@ def test_reopening_the_file_does_not_split_a_transaction(db: peewee.Database, db
     w = builders.world()
     builders.role("Admin", PERMISSIONS, holders=[builders.person("boss")])
     first = Gate(db, "boss")
-    Gate(connect(db_location), "boss").list_tickets()
+    Gate(connect(db_location), "boss").inbox.list_tickets()
     errors: list[Exception] = []
 
     def write() -> None:
         try:
-            first.reply(w.t_s1, "from another thread")
+            first.messages.reply(w.t_s1, "from another thread")
         except Exception as exc:
             errors.append(exc)
 
@@ -196,4 +196,4 @@ def test_reopening_the_file_does_not_split_a_transaction(db: peewee.Database, db
     thread.start()
     thread.join(timeout=60)
     assert errors == []
-    assert first.get_ticket(w.t_s1).messages[-1].body == "from another thread"
+    assert first.tickets.get_ticket(w.t_s1).messages[-1].body == "from another thread"

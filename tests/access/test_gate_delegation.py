@@ -80,9 +80,9 @@ def test_making_oneself_supervisor_needs_the_rights_it_gives(db, world) -> None:
     gate = Gate(db, "clerk")
     _refused(db, lambda: gate.groups.add_supervisor("Returns", "clerk"))
     _refused(db, lambda: gate.groups.add_supervisor("Returns", "newbie"))
-    assert Gate(db, "clerk").list_tickets() == []
+    assert Gate(db, "clerk").inbox.list_tickets() == []
     Gate(db, "boss").groups.add_supervisor("Returns", "clerk")
-    assert Gate(db, "clerk").list_tickets() != []
+    assert Gate(db, "clerk").inbox.list_tickets() != []
 
 
 def test_adding_a_member_with_a_group_scoped_role_needs_those_rights(db, world) -> None:

@@ -21,14 +21,14 @@ from tests.access.test_gate_statements import statements
 def shared_ticket(gate_for: Callable[[str], Gate]) -> int:
     """A ticket tom, ola and ali (Allegro PL only) all may work on."""
     ali = gate_for("ali")
-    rows = ali.list_tickets(TicketQuery(), limit=100)
-    return next(r.number for r in rows if "tickets.reply" in ali.allowed_on(r.number))
+    rows = ali.inbox.list_tickets(TicketQuery(), limit=100)
+    return next(r.number for r in rows if "tickets.reply" in ali.tickets.allowed_on(r.number))
 
 
 def hidden_from_ali(gate_for: Callable[[str], Gate]) -> int:
     """A ticket tom works on that ali cannot see."""
-    ali_sees = {r.number for r in gate_for("ali").list_tickets(TicketQuery(), limit=1000)}
-    rows = gate_for("tom").list_tickets(TicketQuery(), limit=200)
+    ali_sees = {r.number for r in gate_for("ali").inbox.list_tickets(TicketQuery(), limit=1000)}
+    rows = gate_for("tom").inbox.list_tickets(TicketQuery(), limit=200)
     return next(r.number for r in rows if r.number not in ali_sees)
 
 
@@ -104,7 +104,7 @@ def test_a_sent_reply_deletes_its_draft_and_an_empty_text_discards_it(
     tom.drafts.save_draft(number, "reply", "Your parcel left today.")
     tom.drafts.save_draft(number, "note", "courier called")
     ola.drafts.save_draft(number, "reply", "ola's own")
-    tom.reply(number, "Your parcel left today.")
+    tom.messages.reply(number, "Your parcel left today.")
     assert set(tom.drafts.drafts_on(number)) == {"note"}  # the note stays; ola's reply too
     assert set(ola.drafts.drafts_on(number)) == {"reply"}
     tom.drafts.save_draft(number, "note", "   ")

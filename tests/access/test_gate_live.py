@@ -10,6 +10,7 @@ import pytest
 from access import Conflict, Gate, InvalidInput, NoChange
 from access.catalogue import PERMISSIONS
 from access.live import ChangeFeed
+from access.request import Request
 from store.changes import signal_for
 from store.db import connect
 from store.models import AuditEvent, Message, PersonRole, Ticket
@@ -36,18 +37,18 @@ def _no_op(db: peewee.Database, change, text: str) -> None:
 
 def test_changes_that_change_nothing_write_nothing(db: peewee.Database, w) -> None:
     ada = Gate(db, "ada")
-    ada.assign(w.t_s1, "sam")
-    ada.set_status(w.t_s1, "pending")
-    ada.set_priority(w.t_s1, "high")
-    ada.move(w.t_s1, "Returns")
-    _no_op(db, lambda: ada.assign(w.t_s1, "sam"), "already assigned to sam")
-    _no_op(db, lambda: Gate(db, "sam").take(w.t_s1), "already assigned to sam")
-    _no_op(db, lambda: ada.set_status(w.t_s1, "pending"), "already pending")
-    _no_op(db, lambda: ada.set_priority(w.t_s1, "high"), "already has priority high")
-    _no_op(db, lambda: ada.move(w.t_s1, "Returns"), "already in usergroup Returns")
-    ada.close(w.t_s1)
-    _no_op(db, lambda: ada.close(w.t_s1), "already closed")
-    _no_op(db, lambda: ada.assign(w.t_s2, None), "already assigned to nobody")
+    ada.changes.assign(w.t_s1, "sam")
+    ada.changes.set_status(w.t_s1, "pending")
+    ada.changes.set_priority(w.t_s1, "high")
+    ada.changes.move(w.t_s1, "Returns")
+    _no_op(db, lambda: ada.changes.assign(w.t_s1, "sam"), "already assigned to sam")
+    _no_op(db, lambda: Gate(db, "sam").changes.take(w.t_s1), "already assigned to sam")
+    _no_op(db, lambda: ada.changes.set_status(w.t_s1, "pending"), "already pending")
+    _no_op(db, lambda: ada.changes.set_priority(w.t_s1, "high"), "already has priority high")
+    _no_op(db, lambda: ada.changes.move(w.t_s1, "Returns"), "already in usergroup Returns")
+    ada.changes.close(w.t_s1)
+    _no_op(db, lambda: ada.changes.close(w.t_s1), "already closed")
+    _no_op(db, lambda: ada.changes.assign(w.t_s2, None), "already assigned to nobody")
 
 
 def test_admin_changes_that_change_nothing_write_nothing(db: peewee.Database, w) -> None:
@@ -60,43 +61,45 @@ def test_admin_changes_that_change_nothing_write_nothing(db: peewee.Database, w)
 
 def test_a_reassignment_does_not_stop_a_reply(db: peewee.Database, w) -> None:
     ada, sam = Gate(db, "ada"), Gate(db, "sam")
-    seen = sam.get_ticket(w.t_s1).seen
-    ada.assign(w.t_s1, "ada")
-    ada.set_status(w.t_s1, "pending")
-    ada.set_priority(w.t_s1, "urgent")
-    ada.note(w.t_s1, "I'll take this one")
-    sam.reply(w.t_s1, "Here is your refund", seen=seen)
-    assert sam.get_ticket(w.t_s1).messages[-1].body == "Here is your refund"
+    seen = sam.tickets.get_ticket(w.t_s1).seen
+    ada.changes.assign(w.t_s1, "ada")
+    ada.changes.set_status(w.t_s1, "pending")
+    ada.changes.set_priority(w.t_s1, "urgent")
+    ada.messages.note(w.t_s1, "I'll take this one")
+    sam.messages.reply(w.t_s1, "Here is your refund", seen=seen)
+    assert sam.tickets.get_ticket(w.t_s1).messages[-1].body == "Here is your refund"
     with pytest.raises(Conflict):  # a strict version still refuses any change
-        sam.reply(w.t_s1, "Again", expected_version=seen.version)
+        sam.messages.reply(w.t_s1, "Again", expected_version=seen.version)
 
 
 @pytest.mark.parametrize(
     ("change", "reason"),
     [
-        (lambda g, n: g.reply(n, "Sent already"), "ada replied"),
-        (lambda g, n: g.close(n), "it was set closed"),
-        (lambda g, n: g.set_status(n, "resolved"), "it was set resolved"),
+        (lambda g, n: g.messages.reply(n, "Sent already"), "ada replied"),
+        (lambda g, n: g.changes.close(n), "it was set closed"),
+        (lambda g, n: g.changes.set_status(n, "resolved"), "it was set resolved"),
     ],
 )
 def test_a_change_that_makes_a_reply_wrong_stops_it(db, w, change, reason: str) -> None:
     ada, sam = Gate(db, "ada"), Gate(db, "sam")
-    seen = sam.get_ticket(w.t_s1).seen
+    seen = sam.tickets.get_ticket(w.t_s1).seen
     change(ada, w.t_s1)
     before = builders.snapshot(db)
     with pytest.raises(Conflict, match=reason):
-        sam.reply(w.t_s1, "My answer", seen=seen)
+        sam.messages.reply(w.t_s1, "My answer", seen=seen)
     assert builders.snapshot(db) == before
-    sam.reply(w.t_s1, "My answer", seen=sam.get_ticket(w.t_s1).seen)  # read again: it goes
+    sam.messages.reply(
+        w.t_s1, "My answer", seen=sam.tickets.get_ticket(w.t_s1).seen
+    )  # read again: it goes
 
 
 def test_a_new_customer_message_stops_a_reply_but_not_a_note(db, w) -> None:
     sam = Gate(db, "sam")
-    seen = sam.get_ticket(w.t_s1).seen
-    Gate(db, "cust").reply(w.t_s1, "Actually, I found it")
+    seen = sam.tickets.get_ticket(w.t_s1).seen
+    Gate(db, "cust").messages.reply(w.t_s1, "Actually, I found it")
     with pytest.raises(Conflict, match="the customer wrote again"):
-        sam.reply(w.t_s1, "We will refund you", seen=seen)
-    sam.note(w.t_s1, "Customer found it", seen=seen)
+        sam.messages.reply(w.t_s1, "We will refund you", seen=seen)
+    sam.messages.note(w.t_s1, "Customer found it", seen=seen)
     assert Message.select().where(Message.ticket == w.t_s1).count() == 4
 
 
@@ -150,15 +153,15 @@ def test_the_feed_says_what_others_changed(db: peewee.Database, db_location: str
     assert feed.poll() is None  # nothing since it was made
     assert feed.poll() is None
     other = Gate(connect(db_location), "sam")
-    other.assign(w.t_s2, "ada")
-    other.note(w.t_g1, "looked at it")
+    other.changes.assign(w.t_s2, "ada")
+    other.messages.note(w.t_g1, "looked at it")
     changes = feed.poll()
     assert changes is not None
     assert changes.tickets == {w.t_s2, w.t_g1}
     assert not changes.grants_may_differ
     assert feed.poll() is None
     with pytest.raises(NoChange):  # writes nothing, so there is nothing to tell
-        other.assign(w.t_s2, "ada")
+        other.changes.assign(w.t_s2, "ada")
     assert feed.poll() is None
     other.roles.revoke_role("ada", "Admin")
     changes = feed.poll()
@@ -170,10 +173,10 @@ def test_the_feed_leaves_out_the_sessions_own_changes(db: peewee.Database, w) ->
     except that its own change of grants has what it may do read again."""
     ada, sam = Gate(db, "ada"), Gate(db, "sam")
     feed = ChangeFeed(own=ada.own_changes)
-    ada.note(w.t_s1, "mine")
+    ada.messages.note(w.t_s1, "mine")
     assert feed.poll() is None
-    sam.note(w.t_s2, "theirs")
-    ada.take(w.t_g1)
+    sam.messages.note(w.t_s2, "theirs")
+    ada.changes.take(w.t_g1)
     changes = feed.poll()
     assert changes is not None and changes.tickets == {w.t_s2}
     assert not changes.grants_may_differ
@@ -186,11 +189,11 @@ def test_a_session_without_a_feed_keeps_no_ids_of_its_own(db: peewee.Database, w
     """A command or `serve` has no feed to claim its events; it must not keep every id it ever
     wrote. Once a feed follows the session, its ids are kept until claimed."""
     ada = Gate(db, "ada")
-    ada.note(w.t_s1, "no feed yet")
+    ada.messages.note(w.t_s1, "no feed yet")
     unfollowed = AuditEvent.select(peewee.fn.max(AuditEvent.id)).scalar()
     assert not ada.own_changes.claim(unfollowed)
     ChangeFeed(own=ada.own_changes)
-    ada.note(w.t_s1, "followed")
+    ada.messages.note(w.t_s1, "followed")
     followed = AuditEvent.select(peewee.fn.max(AuditEvent.id)).scalar()
     assert ada.own_changes.claim(followed)
 
@@ -203,11 +206,12 @@ def test_a_change_whose_commit_fails_is_not_taken_for_the_sessions_own(
     to the next event written, here another person's, which the feed must still report."""
     ada, sam = Gate(db, "ada"), Gate(db, "sam")
     feed = ChangeFeed(own=ada.own_changes)
-    with pytest.raises(InvalidInput), ada._writing():
+    request = Request(ada._session)
+    with pytest.raises(InvalidInput), request.writing():
         db.execute_sql("PRAGMA defer_foreign_keys = ON")
-        ada._record("ticket.note", "ticket", w.t_s1, ticket=w.t_s1)
+        request.record("ticket.note", "ticket", w.t_s1, ticket=w.t_s1)
         PersonRole.insert(person=10**6, role=10**6).execute()  # fails at COMMIT
-    sam.note(w.t_s2, "theirs")
+    sam.messages.note(w.t_s2, "theirs")
     changes = feed.poll()
     assert changes is not None and changes.tickets == {w.t_s2}
 
@@ -217,14 +221,14 @@ def test_the_change_signal_moves_with_each_change(db: peewee.Database, w) -> Non
     signal = signal_for(db)
     assert signal.moved()  # the first ask: nothing known yet
     assert not signal.moved()
-    Gate(db, "sam").take(w.t_s1)
+    Gate(db, "sam").changes.take(w.t_s1)
     assert signal.moved()
     assert not signal.moved()
 
 
 def test_the_feed_starts_from_a_given_head(db: peewee.Database, w) -> None:
     head = ChangeFeed().head
-    Gate(db, "sam").take(w.t_s1)
+    Gate(db, "sam").changes.take(w.t_s1)
     changes = ChangeFeed(head).poll()
     assert changes is not None and changes.tickets == {w.t_s1}
     assert ChangeFeed().poll() is None

@@ -20,33 +20,33 @@ TicketAction = Callable[[Gate, int], object]
 
 
 def _sees_in_list(gate: Gate, number: int) -> None:
-    if number not in {row.number for row in gate.list_tickets(limit=1000)}:
+    if number not in {row.number for row in gate.inbox.list_tickets(limit=1000)}:
         raise NotFound(f"no ticket #{number}")
 
 
 def _reads_notes(gate: Gate, number: int) -> None:
-    if not any(m.kind == "note" for m in gate.get_ticket(number).messages):
+    if not any(m.kind == "note" for m in gate.tickets.get_ticket(number).messages):
         raise PermissionDenied("no notes")
 
 
 def _reads_contact(gate: Gate, number: int) -> None:
-    if gate.get_ticket(number).requester_email is None:
+    if gate.tickets.get_ticket(number).requester_email is None:
         raise PermissionDenied("no contact")
 
 
 TICKET_ACTIONS: dict[str, TicketAction] = {
     "tickets.list": _sees_in_list,
-    "tickets.view": lambda g, n: g.get_ticket(n),
+    "tickets.view": lambda g, n: g.tickets.get_ticket(n),
     "tickets.view_notes": _reads_notes,
     "tickets.view_contact": _reads_contact,
-    "tickets.reply": lambda g, n: g.reply(n, "We are on it"),
-    "tickets.note": lambda g, n: g.note(n, "Internal remark"),
-    "tickets.take": lambda g, n: g.take(n),
-    "tickets.assign": lambda g, n: g.assign(n, g.username),
-    "tickets.change_group": lambda g, n: g.move(n, "Accounting"),
-    "tickets.change_status": lambda g, n: g.set_status(n, "pending"),
-    "tickets.close": lambda g, n: g.close(n),
-    "tickets.delete": lambda g, n: g.delete_ticket(n),
+    "tickets.reply": lambda g, n: g.messages.reply(n, "We are on it"),
+    "tickets.note": lambda g, n: g.messages.note(n, "Internal remark"),
+    "tickets.take": lambda g, n: g.changes.take(n),
+    "tickets.assign": lambda g, n: g.changes.assign(n, g.username),
+    "tickets.change_group": lambda g, n: g.changes.move(n, "Accounting"),
+    "tickets.change_status": lambda g, n: g.changes.set_status(n, "pending"),
+    "tickets.close": lambda g, n: g.changes.close(n),
+    "tickets.delete": lambda g, n: g.tickets.delete_ticket(n),
 }
 
 # Reading needs these leaves as well, so that each row tests the one leaf it names.
@@ -149,9 +149,9 @@ def test_permission_counts_only_through_the_role_that_covers_the_ticket(
     builders.role("Assign in X", held("tickets.assign"), sources=[w.s1], holders=[agent])
     builders.role("List in Y", READS, sources=[w.s2], holders=[agent])
     gate = Gate(db, "agent")
-    gate.assign(w.t_s1, "agent")
-    assert {r.number for r in gate.list_tickets()} >= {w.t_s1, w.t_s2}
-    _refused(db, lambda: gate.assign(w.t_s2, "agent"), (PermissionDenied,))
+    gate.changes.assign(w.t_s1, "agent")
+    assert {r.number for r in gate.inbox.list_tickets()} >= {w.t_s1, w.t_s2}
+    _refused(db, lambda: gate.changes.assign(w.t_s2, "agent"), (PermissionDenied,))
 
 
 SUPERVISOR_ACTIONS = ("tickets.view", "tickets.reply", "tickets.assign", "tickets.close")
@@ -196,10 +196,10 @@ def test_supervision_implies_nothing_else(db: peewee.Database, leaf: str) -> Non
 def test_requester_reads_without_notes_and_writes_as_customer(db: peewee.Database) -> None:
     w = builders.world()
     gate = Gate(db, "cust")
-    detail = gate.get_ticket(w.t_s1)
+    detail = gate.tickets.get_ticket(w.t_s1)
     assert [m.kind for m in detail.messages] == ["customer"]
-    gate.reply(w.t_s1, "Any news?")
-    assert [m.kind for m in gate.get_ticket(w.t_s1).messages] == ["customer", "customer"]
+    gate.messages.reply(w.t_s1, "Any news?")
+    assert [m.kind for m in gate.tickets.get_ticket(w.t_s1).messages] == ["customer", "customer"]
     for leaf in ("tickets.note", "tickets.take", "tickets.close", "tickets.change_status"):
         _refused(db, partial(TICKET_ACTIONS[leaf], gate, w.t_s1), (PermissionDenied,))
 
@@ -219,9 +219,9 @@ def _sees_team(gate: Gate) -> None:
 
 
 OTHER_ACTIONS: dict[str, Callable[[Gate], object]] = {
-    "tickets.create": lambda g: g.create_ticket("Subject", "Body"),
-    "tickets.create_private": lambda g: g.create_ticket("Subject", "Body", private=True),
-    "tickets.choose_group": lambda g: g.create_ticket("Subject", "Body", group="Accounting"),
+    "tickets.create": lambda g: g.filing.create_ticket("Subject", "Body"),
+    "tickets.create_private": lambda g: g.filing.create_ticket("Subject", "Body", private=True),
+    "tickets.choose_group": lambda g: g.filing.create_ticket("Subject", "Body", group="Accounting"),
     "usergroups.list": lambda g: (
         g.groups.group_ticket_count("Returns")
         if False
@@ -261,8 +261,8 @@ def _reporting_world(db: peewee.Database) -> None:
     w = builders.world()
     busy = [builders.person("busy"), builders.person("busier")]
     builders.role("Busy", READS | {"tickets.reply"}, holders=busy)
-    Gate(db, "busy").reply(w.t_s1, "hello")
-    Gate(db, "busier").reply(w.t_s2, "hello")
+    Gate(db, "busy").messages.reply(w.t_s1, "hello")
+    Gate(db, "busier").messages.reply(w.t_s2, "hello")
 
 
 @pytest.mark.parametrize("leaf", sorted(OTHER_ACTIONS))

@@ -200,7 +200,7 @@ def test_every_read_path_agrees_with_the_rules(locations: Locations, w: World) -
 
             listed: list[int] = []
             marks: dict[int, bool] = {}
-            while page := gate.list_tickets(offset=len(listed), limit=5):
+            while page := gate.inbox.list_tickets(offset=len(listed), limit=5):
                 listed += [row.number for row in page]
                 marks |= {row.number: row.as_supervisor for row in page}
             assert marks == {
@@ -210,13 +210,13 @@ def test_every_read_path_agrees_with_the_rules(locations: Locations, w: World) -
             }
             assert len(listed) == len(set(listed))
             assert set(listed) == expected
-            assert gate.count_tickets() == len(expected)
-            assert sum(g.tickets for g in gate.group_counts()) == len(expected)
+            assert gate.inbox.count_tickets() == len(expected)
+            assert sum(g.tickets for g in gate.inbox.group_counts()) == len(expected)
 
             by_number = set()
             for n in numbers:
                 try:
-                    gate.get_ticket(n)
+                    gate.tickets.get_ticket(n)
                     by_number.add(n)
                 except NotFound:
                     pass
@@ -227,16 +227,16 @@ def test_every_read_path_agrees_with_the_rules(locations: Locations, w: World) -
             with_word = {
                 n for n, t in zip(numbers, w.tickets, strict=True) if t.word and n in expected
             }
-            found = {r.number for r in gate.list_tickets(TicketQuery(search=WORD), limit=100)}
+            found = {r.number for r in gate.inbox.list_tickets(TicketQuery(search=WORD), limit=100)}
             assert found == with_word
-            assert gate.count_tickets(TicketQuery(search=WORD)) == len(with_word)
+            assert gate.inbox.count_tickets(TicketQuery(search=WORD)) == len(with_word)
 
             readable_notes = {
                 n
                 for n, t in zip(numbers, w.tickets, strict=True)
                 if t.note_word and oracle_reads_note(w, p, t)
             }
-            found = {r.number for r in gate.list_tickets(TicketQuery(search=NOTE_WORD))}
+            found = {r.number for r in gate.inbox.list_tickets(TicketQuery(search=NOTE_WORD))}
             assert found == readable_notes
         db.close()
     finally:

@@ -31,12 +31,12 @@ def test_a_filter_by_a_name_answers_alike_whether_it_exists(db, w, field: str) -
         return TicketQuery(assignee=name) if field == "assignee" else TicketQuery(requester=name)
 
     vic = Gate(db, "vic")
-    known = vic.list_tickets(by("quiet"))
-    unknown = vic.list_tickets(by("nobody-here"))
+    known = vic.inbox.list_tickets(by("quiet"))
+    unknown = vic.inbox.list_tickets(by("nobody-here"))
     assert known == unknown == []
-    assert vic.count_tickets(by("nobody-here")) == 0
+    assert vic.inbox.count_tickets(by("nobody-here")) == 0
     with pytest.raises(InvalidInput, match="no person named 'nobody-here'"):
-        Gate(db, "ada").list_tickets(by("nobody-here"))
+        Gate(db, "ada").inbox.list_tickets(by("nobody-here"))
 
 
 def test_the_command_line_answers_alike_too(db, db_location: str, w, capsys) -> None:
@@ -59,27 +59,29 @@ def test_a_follow_up_link_hides_the_closed_ticket_from_who_may_not_see_it(db, w)
     )
     GroupMember.create(usergroup=w.g1, person=Gate(db, "rita").person_id)
     Ticket.update(status="closed").where(Ticket.number == w.t_g1).execute()
-    Gate(db, "cust").reply(w.t_g1, "It broke again")
+    Gate(db, "cust").messages.reply(w.t_g1, "It broke again")
     follow_up = Ticket.select().order_by(Ticket.number.desc()).get().number
     Ticket.update(usergroup=w.g2).where(Ticket.number == w.t_g1).execute()
     rita = Gate(db, "rita")
     with pytest.raises(Exception, match="no ticket"):
-        rita.get_ticket(w.t_g1)
-    for events in (rita.ticket_history(follow_up), rita.audit.list_audit(ticket=follow_up)):
+        rita.tickets.get_ticket(w.t_g1)
+    for events in (rita.tickets.ticket_history(follow_up), rita.audit.list_audit(ticket=follow_up)):
         link = next(e for e in events if e.action == "ticket.follow_up")
         shown = (link.target_id, link.before, link.target, link.target_label)
         assert str(w.t_g1) not in repr(shown), shown
         assert link.after == str(follow_up)
-    seen = next(e for e in Gate(db, "vic").ticket_history(follow_up) if e.action.endswith("up"))
+    seen = next(
+        e for e in Gate(db, "vic").tickets.ticket_history(follow_up) if e.action.endswith("up")
+    )
     assert (seen.target_id, seen.before) == (w.t_g1, str(w.t_g1))
 
 
 def test_a_search_of_more_than_32_words_is_one_clear_refusal(db, db_location: str, w, capsys):
     vic = Gate(db, "vic")
-    assert vic.list_tickets(TicketQuery(search=" ".join(["ticket"] * 32))) is not None
+    assert vic.inbox.list_tickets(TicketQuery(search=" ".join(["ticket"] * 32))) is not None
     for words in (33, 300, 600):
         text = " ".join(f"word{i}" for i in range(words))
-        for read in (vic.list_tickets, vic.count_tickets, vic.group_counts):
+        for read in (vic.inbox.list_tickets, vic.inbox.count_tickets, vic.inbox.group_counts):
             with pytest.raises(InvalidInput, match=f"at most 32 words; this one has {words}"):
                 read(TicketQuery(search=text))
         code = main(["--db", db_location, "--user", "vic", "tickets", "list", "--search", text])

@@ -35,38 +35,38 @@ def world(db: peewee.Database) -> builders.World:
 
 def test_out_of_scope_number_reads_like_a_missing_one(db, world) -> None:
     gate = Gate(db, "agent")
-    missing = _refused(db, lambda: gate.reply(9999, "x"), (NotFound,))
-    hidden = _refused(db, lambda: gate.reply(world.t_s2, "x"), (NotFound,))
+    missing = _refused(db, lambda: gate.messages.reply(9999, "x"), (NotFound,))
+    hidden = _refused(db, lambda: gate.messages.reply(world.t_s2, "x"), (NotFound,))
     assert missing == "no ticket #9999"
     assert hidden == f"no ticket #{world.t_s2}"
     for action in (
-        gate.get_ticket,
-        gate.take,
-        gate.close,
-        gate.allowed_on,
+        gate.tickets.get_ticket,
+        gate.changes.take,
+        gate.changes.close,
+        gate.tickets.allowed_on,
         gate.explain.explain_ticket,
-        gate.reply_route,
+        gate.tickets.reply_route,
     ):
         _refused(db, lambda action=action: action(world.t_s2), (NotFound,))
-    assert gate.list_tickets(TicketQuery(search=f"#{world.t_s2}")) == []
+    assert gate.inbox.list_tickets(TicketQuery(search=f"#{world.t_s2}")) == []
 
 
 def test_assign_to_someone_who_cannot_work_the_ticket(db, world) -> None:
     outsider = builders.person("outsider")
     builders.role("Amazon agent", AGENT, sources=[world.s2], holders=[outsider])
     gate = Gate(db, "agent")
-    _refused(db, lambda: gate.assign(world.t_s1, "outsider"), (NotFound,))
-    _refused(db, lambda: gate.assign(world.t_s1, "cust"), (NotFound,))  # the requester
-    _refused(db, lambda: gate.assign(world.t_s1, "nobody"), (NotFound,))
+    _refused(db, lambda: gate.changes.assign(world.t_s1, "outsider"), (NotFound,))
+    _refused(db, lambda: gate.changes.assign(world.t_s1, "cust"), (NotFound,))  # the requester
+    _refused(db, lambda: gate.changes.assign(world.t_s1, "nobody"), (NotFound,))
     Person.update(active=False).where(Person.username == "boss").execute()
-    _refused(db, lambda: gate.assign(world.t_s1, "boss"), (NotFound,))
+    _refused(db, lambda: gate.changes.assign(world.t_s1, "boss"), (NotFound,))
 
 
 def test_assigning_tells_unknown_and_not_allowed_people_apart_in_no_way(db, world) -> None:
     builders.person("outsider")
     gate = Gate(db, "agent")
-    unknown = _refused(db, lambda: gate.assign(world.t_s1, "nobody-here"), (NotFound,))
-    outsider = _refused(db, lambda: gate.assign(world.t_s1, "outsider"), (NotFound,))
+    unknown = _refused(db, lambda: gate.changes.assign(world.t_s1, "nobody-here"), (NotFound,))
+    outsider = _refused(db, lambda: gate.changes.assign(world.t_s1, "outsider"), (NotFound,))
     assert unknown.replace("nobody-here", "X") == outsider.replace("outsider", "X")
 
 
@@ -88,11 +88,11 @@ def test_move_to_a_group_one_cannot_see_reads_like_a_missing_group(db, world) ->
 
     GroupMember.create(usergroup=world.g1, person=member)
     gate = Gate(db, "member")
-    hidden = _refused(db, lambda: gate.move(world.t_s1, "Accounting"), (NotFound,))
-    missing = _refused(db, lambda: gate.move(world.t_s1, "Nope"), (NotFound,))
+    hidden = _refused(db, lambda: gate.changes.move(world.t_s1, "Accounting"), (NotFound,))
+    missing = _refused(db, lambda: gate.changes.move(world.t_s1, "Nope"), (NotFound,))
     assert hidden == "no usergroup named 'Accounting'"
     assert missing == "no usergroup named 'Nope'"
-    gate.move(world.t_s1, "Returns")
+    gate.changes.move(world.t_s1, "Returns")
 
 
 def test_ids_that_are_prefixes_of_each_other(db, world) -> None:
@@ -100,27 +100,27 @@ def test_ids_that_are_prefixes_of_each_other(db, world) -> None:
         builders.ticket(world.s2, world.customer)
     Ticket.update(source=world.s1).where(Ticket.number == 12).execute()
     gate = Gate(db, "agent")
-    assert gate.get_ticket("12").row.number == 12
-    assert gate.get_ticket("#12").row.number == 12
-    assert gate.get_ticket(" 12 ").row.number == 12
+    assert gate.tickets.get_ticket("12").row.number == 12
+    assert gate.tickets.get_ticket("#12").row.number == 12
+    assert gate.tickets.get_ticket(" 12 ").row.number == 12
     for hidden in ("123", "#123", "13"):
-        _refused(db, lambda hidden=hidden: gate.get_ticket(hidden), (NotFound,))
+        _refused(db, lambda hidden=hidden: gate.tickets.get_ticket(hidden), (NotFound,))
     for bad in ("12abc", "0x0C", "+12", "1e1", "12;", "", "1 2", "١٢"):
-        _refused(db, lambda bad=bad: gate.get_ticket(bad), (InvalidInput,))
-    assert [r.number for r in gate.list_tickets(TicketQuery(search="#12"))] == [12]
-    assert gate.list_tickets(TicketQuery(search="#123")) == []
+        _refused(db, lambda bad=bad: gate.tickets.get_ticket(bad), (InvalidInput,))
+    assert [r.number for r in gate.inbox.list_tickets(TicketQuery(search="#12"))] == [12]
+    assert gate.inbox.list_tickets(TicketQuery(search="#123")) == []
 
 
 def test_notes_do_not_leak_into_counts_or_search(db, world) -> None:
     reader = builders.person("reader")
     builders.role("Reader", ["tickets.list", "tickets.view"], holders=[reader])
     gate = Gate(db, "reader")
-    assert gate.list_tickets(TicketQuery(search="secret")) == []
-    assert gate.count_tickets(TicketQuery(search="secret")) == 0
-    assert sum(g.tickets for g in gate.group_counts(TicketQuery(search="secret"))) == 0
-    assert all(m.kind != "note" for m in gate.get_ticket(world.t_s1).messages)
+    assert gate.inbox.list_tickets(TicketQuery(search="secret")) == []
+    assert gate.inbox.count_tickets(TicketQuery(search="secret")) == 0
+    assert sum(g.tickets for g in gate.inbox.group_counts(TicketQuery(search="secret"))) == 0
+    assert all(m.kind != "note" for m in gate.tickets.get_ticket(world.t_s1).messages)
     boss = Gate(db, "boss")
-    assert {r.number for r in boss.list_tickets(TicketQuery(search="secret"))} >= {
+    assert {r.number for r in boss.inbox.list_tickets(TicketQuery(search="secret"))} >= {
         world.t_s1,
         world.t_s2,
     }
@@ -132,16 +132,16 @@ def test_view_only_person_cannot_make_small_changes(db, world) -> None:
     gate = Gate(db, "viewer")
     n = world.t_s1
     attempts = [
-        lambda: gate.set_priority(n, "urgent"),
-        lambda: gate.set_status(n, "pending"),
-        lambda: gate.take(n),
-        lambda: gate.note(n, "x"),
-        lambda: gate.reply(n, "x"),
-        lambda: gate.assign(n, "viewer"),
-        lambda: gate.move(n, "Accounting"),
-        lambda: gate.close(n),
-        lambda: gate.delete_ticket(n),
-        lambda: gate.create_ticket("s", "b"),
+        lambda: gate.changes.set_priority(n, "urgent"),
+        lambda: gate.changes.set_status(n, "pending"),
+        lambda: gate.changes.take(n),
+        lambda: gate.messages.note(n, "x"),
+        lambda: gate.messages.reply(n, "x"),
+        lambda: gate.changes.assign(n, "viewer"),
+        lambda: gate.changes.move(n, "Accounting"),
+        lambda: gate.changes.close(n),
+        lambda: gate.tickets.delete_ticket(n),
+        lambda: gate.filing.create_ticket("s", "b"),
         lambda: gate.groups.set_field_value("Returns", "Phone", "+48 1234 567"),
         lambda: gate.groups.add_member("Returns", "viewer"),
         lambda: gate.groups.create_group("Mine"),
@@ -155,7 +155,7 @@ def test_view_only_person_cannot_make_small_changes(db, world) -> None:
     ]
     for attempt in attempts:
         _refused(db, attempt, (PermissionDenied, NotFound))
-    gate.get_ticket(n)  # and yet it reads
+    gate.tickets.get_ticket(n)  # and yet it reads
 
 
 def test_people_cannot_raise_their_own_privileges(db, world) -> None:

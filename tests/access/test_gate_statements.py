@@ -45,7 +45,7 @@ def test_an_inbox_page_reads_grants_once(
 ) -> None:
     gate = gate_for(username)
     with statements(demo_db, monkeypatch) as run:
-        rows = gate.list_tickets(limit=100)
+        rows = gate.inbox.list_tickets(limit=100)
     assert rows
     assert len(run) <= PAGE_STATEMENTS, "\n".join(run)
 
@@ -61,16 +61,16 @@ def test_an_assignment_reads_grants_once(
     are one path, and cost the same."""
     gate = gate_for("sam")
     returns = next(g.id for g in gate.groups.list_groups() if g.name == "Returns")
-    row = gate.list_tickets(TicketQuery(usergroups=(returns,)), limit=1)[0]
+    row = gate.inbox.list_tickets(TicketQuery(usergroups=(returns,)), limit=1)[0]
     with statements(demo_db, monkeypatch) as run:
         if form == "one ticket":
-            gate.assign(row.number, "ola", expected_version=row.version)
+            gate.changes.assign(row.number, "ola", expected_version=row.version)
         else:
-            done = gate.apply_bulk(
+            done = gate.changes.apply_bulk(
                 "assign", [row.number], "ola", versions={row.number: row.version}
             )
             assert done.changed == (row.number,)
-    assert gate.get_ticket(row.number).row.assignee == "ola"
+    assert gate.tickets.get_ticket(row.number).row.assignee == "ola"
     assert len(run) <= ASSIGNMENT_STATEMENTS, "\n".join(run)
 
 
@@ -78,10 +78,10 @@ def test_an_assignment_of_many_tickets_costs_as_much_as_one(
     demo_db: peewee.Database, gate_for: Callable[[str], Gate], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     gate = gate_for("ada")
-    rows = [r for r in gate.list_tickets(limit=200) if r.assignee != "ola"][:50]
+    rows = [r for r in gate.inbox.list_tickets(limit=200) if r.assignee != "ola"][:50]
     versions = {r.number: r.version for r in rows}
     with statements(demo_db, monkeypatch) as run:
-        done = gate.apply_bulk("assign", list(versions), "ola", versions=versions)
+        done = gate.changes.apply_bulk("assign", list(versions), "ola", versions=versions)
     assert len(done.changed) + done.skipped_count == len(rows) and done.changed
     assert len(run) <= ASSIGNMENT_STATEMENTS, "\n".join(run)
 
@@ -90,12 +90,12 @@ def test_a_role_change_counts_from_the_next_request(gate_for: Callable[[str], Ga
     """The app keeps one gate for the whole session: what an admin changes applies to the
     person's very next request, with no new gate."""
     vic, ada = gate_for("vic"), gate_for("ada")
-    seen = vic.count_tickets()
+    seen = vic.inbox.count_tickets()
     assert seen > 0 and "tickets.view" in vic.me.capabilities()
     (person,) = [p for p in ada.people.list_people() if p.username == "vic"]
     for role in person.roles:
         ada.roles.revoke_role("vic", role)
-    assert vic.count_tickets() < seen
+    assert vic.inbox.count_tickets() < seen
     assert TICKETS_VIEW not in vic.me.capabilities()
 
 

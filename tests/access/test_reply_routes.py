@@ -32,31 +32,31 @@ def demo(new_location: Callable[..., str]) -> str:
 
 
 def ticket_of(gate: Gate, source: str, status: str = "open") -> TicketRow:
-    rows = gate.list_tickets(TicketQuery(statuses=(status,)), limit=500)
+    rows = gate.inbox.list_tickets(TicketQuery(statuses=(status,)), limit=500)
     return next(row for row in rows if row.source == source)
 
 
 def test_the_gate_says_where_a_reply_goes_and_checks_who_asks(demo: str) -> None:
     ada = Gate(connect(demo), "ada")
     mailed = ticket_of(ada, SUPPORT)
-    email = ada.get_ticket(mailed.number).requester_email
+    email = ada.tickets.get_ticket(mailed.number).requester_email
     assert email
-    assert ada.reply_route(mailed.number) == ReplyRoute(email, SUPPORT, "")
+    assert ada.tickets.reply_route(mailed.number) == ReplyRoute(email, SUPPORT, "")
     phone = ticket_of(ada, "Phone")
-    assert ada.reply_route(phone.number).unsent == "Phone has no outgoing channel"
-    assert ada.reply_route(ticket_of(ada, "Allegro PL").number).sender == ""
+    assert ada.tickets.reply_route(phone.number).unsent == "Phone has no outgoing channel"
+    assert ada.tickets.reply_route(ticket_of(ada, "Allegro PL").number).sender == ""
     # Without tickets.view_contact the requester is named, not addressed: sam supervises
     # Returns, which lets him reply there, and holds no view_contact.
-    ada.move(mailed.number, "Returns")
+    ada.changes.move(mailed.number, "Returns")
     sam = Gate(connect(demo), "sam")
-    name = sam.get_ticket(mailed.number).requester_name
-    assert sam.reply_route(mailed.number) == ReplyRoute(name, SUPPORT, "")
+    name = sam.tickets.get_ticket(mailed.number).requester_name
+    assert sam.tickets.reply_route(mailed.number) == ReplyRoute(name, SUPPORT, "")
     with pytest.raises(PermissionDenied):
-        Gate(connect(demo), "vic").reply_route(mailed.number)  # sees it, may not reply
+        Gate(connect(demo), "vic").tickets.reply_route(mailed.number)  # sees it, may not reply
     with pytest.raises(NotFound):
-        Gate(connect(demo), "ali").reply_route(mailed.number)  # does not see it
+        Gate(connect(demo), "ali").tickets.reply_route(mailed.number)  # does not see it
     with pytest.raises(PermissionDenied):  # the requester writes, but is no agent replying
-        Gate(connect(demo), mailed.requester).reply_route(mailed.number)
+        Gate(connect(demo), mailed.requester).tickets.reply_route(mailed.number)
 
 
 async def composer_route(pilot: Pilot[Any], number: int) -> tuple[TicketDetailScreen, str]:
@@ -73,7 +73,7 @@ async def composer_route(pilot: Pilot[Any], number: int) -> tuple[TicketDetailSc
 async def test_the_composer_names_the_recipient_and_a_reply_not_sent_says_so(demo: str) -> None:
     ada = Gate(connect(demo), "ada")
     mailed, phone = ticket_of(ada, SUPPORT), ticket_of(ada, "Phone")
-    email = ada.get_ticket(mailed.number).requester_email
+    email = ada.tickets.get_ticket(mailed.number).requester_email
     app = make_app(demo, "ada")
     async with app.run_test(size=SMALL) as pilot:
         screen, route = await composer_route(pilot, mailed.number)
@@ -96,8 +96,8 @@ async def test_the_composer_names_the_recipient_and_a_reply_not_sent_says_so(dem
 async def test_without_view_contact_the_composer_names_the_requester(demo: str) -> None:
     ada = Gate(connect(demo), "ada")
     mailed = ticket_of(ada, SUPPORT)
-    ada.move(mailed.number, "Returns")
-    name = ada.get_ticket(mailed.number).requester_name
+    ada.changes.move(mailed.number, "Returns")
+    name = ada.tickets.get_ticket(mailed.number).requester_name
     async with make_app(demo, "sam").run_test(size=SMALL) as pilot:
         _, route = await composer_route(pilot, mailed.number)
     assert route == f"to {name} by e-mail from {SUPPORT}"
@@ -143,7 +143,7 @@ async def test_an_agents_reply_on_a_closed_ticket_stays_on_it_and_says_so(demo: 
         said = [n.message for n in app._notifications]
     assert f"#{number} stays closed" in said
     assert not any("follow-up" in text for text in said)
-    detail = Gate(connect(demo), "ada").get_ticket(number)
+    detail = Gate(connect(demo), "ada").tickets.get_ticket(number)
     assert detail.row.status == "closed" and detail.links.follow_ups == ()
     assert detail.messages[-1].body == "One more detail about your refund."
     assert detail.messages[-1].delivery == "queued"  # a mail source: it goes out
@@ -159,7 +159,7 @@ def test_an_agents_reply_on_a_closed_ticket_on_the_command_line(
     assert main([*base, "reply", str(number), "--body", "Refund sent today."]) == 0
     said = capsys.readouterr()
     assert (said.out, said.err.strip()) == ("", f"#{number} stays closed")
-    detail = Gate(connect(demo), "ada").get_ticket(number)
+    detail = Gate(connect(demo), "ada").tickets.get_ticket(number)
     assert detail.row.status == "closed" and detail.links.follow_ups == ()
     assert detail.messages[-1].body == "Refund sent today."
     assert tickets_count(demo) == before

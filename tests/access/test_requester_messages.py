@@ -24,7 +24,7 @@ from ticketty.main import main
 def test_the_requesters_message_reopens(db: peewee.Database, status: str) -> None:
     w = b.world()
     Ticket.update(status=status).where(Ticket.number == w.t_s1).execute()
-    Gate(db, "cust").reply(w.t_s1, "It is still broken")
+    Gate(db, "cust").messages.reply(w.t_s1, "It is still broken")
     assert Ticket.get_by_id(w.t_s1).status == "open"
     event = AuditEvent.select().where(AuditEvent.action == "ticket.status").get()
     assert (event.ticket, event.before, event.after) == (w.t_s1, f'"{status}"', '"open"')
@@ -39,7 +39,7 @@ def test_a_message_on_a_closed_ticket_starts_a_linked_follow_up(db: peewee.Datab
     close(w.t_g1)
     closed = Ticket.get_by_id(w.t_g1)
     gate = Gate(db, "cust")
-    gate.reply(w.t_g1, "It broke again")
+    gate.messages.reply(w.t_g1, "It broke again")
     assert Ticket.get_by_id(w.t_g1).__data__ == closed.__data__
     follow_up = Ticket.select().order_by(Ticket.number.desc()).get()
     assert follow_up.number != w.t_g1
@@ -51,8 +51,8 @@ def test_a_message_on_a_closed_ticket_starts_a_linked_follow_up(db: peewee.Datab
     link = AuditEvent.get(AuditEvent.action == "ticket.follow_up")
     assert (link.target_id, link.ticket) == (w.t_g1, follow_up.number)
     assert (link.before, link.after) == (str(w.t_g1), str(follow_up.number))
-    assert gate.get_ticket(follow_up.number).links.follow_up_of == w.t_g1
-    assert gate.get_ticket(w.t_g1).links.follow_ups == (follow_up.number,)
+    assert gate.tickets.get_ticket(follow_up.number).links.follow_up_of == w.t_g1
+    assert gate.tickets.get_ticket(w.t_g1).links.follow_ups == (follow_up.number,)
 
 
 def test_a_linked_number_shows_only_to_who_may_see_that_ticket(db: peewee.Database) -> None:
@@ -61,16 +61,16 @@ def test_a_linked_number_shows_only_to_who_may_see_that_ticket(db: peewee.Databa
     GroupMember.create(usergroup=w.g1, person=agent)
     b.role("Agents", ["tickets.list", "tickets.view"], scope="usergroups", holders=[agent])
     close(w.t_g1)
-    Gate(db, "cust").reply(w.t_g1, "It broke again")
+    Gate(db, "cust").messages.reply(w.t_g1, "It broke again")
     follow_up = Ticket.select().order_by(Ticket.number.desc()).get().number
-    assert Gate(db, "agent").get_ticket(w.t_g1).links.follow_ups == (follow_up,)
+    assert Gate(db, "agent").tickets.get_ticket(w.t_g1).links.follow_ups == (follow_up,)
     Ticket.update(usergroup=w.g2).where(Ticket.number == follow_up).execute()
-    assert Gate(db, "agent").get_ticket(w.t_g1).links.follow_ups == ()
-    assert Gate(db, "cust").get_ticket(w.t_g1).links.follow_ups == (follow_up,)
+    assert Gate(db, "agent").tickets.get_ticket(w.t_g1).links.follow_ups == ()
+    assert Gate(db, "cust").tickets.get_ticket(w.t_g1).links.follow_ups == (follow_up,)
     Ticket.update(usergroup=w.g2).where(Ticket.number == w.t_g1).execute()
     Ticket.update(usergroup=w.g1).where(Ticket.number == follow_up).execute()
-    assert Gate(db, "agent").get_ticket(follow_up).links.follow_up_of is None
-    assert Gate(db, "cust").get_ticket(follow_up).links.follow_up_of == w.t_g1
+    assert Gate(db, "agent").tickets.get_ticket(follow_up).links.follow_up_of is None
+    assert Gate(db, "cust").tickets.get_ticket(follow_up).links.follow_up_of == w.t_g1
 
 
 def test_the_command_line_writes_the_follow_up_and_shows_the_link_both_ways(

@@ -31,12 +31,12 @@ def run(capsys: pytest.CaptureFixture[str], db: str, user: str, *args: str) -> t
 def test_bulk_assign_dry_run_then_apply(demo_file: str, capsys: pytest.CaptureFixture[str]) -> None:
     capsys.readouterr()
     sam = Gate(connect(demo_file), "sam")
-    open_work = sam.list_tickets(TicketQuery(statuses=("new", "open")), limit=50)
+    open_work = sam.inbox.list_tickets(TicketQuery(statuses=("new", "open")), limit=50)
     mine = [r.number for r in open_work if r.assignee != "tom"][:3]
     hidden = next(
         r.number
-        for r in Gate(connect(demo_file), "ada").list_tickets(limit=200)
-        if r.number not in {x.number for x in sam.list_tickets(limit=500)}
+        for r in Gate(connect(demo_file), "ada").inbox.list_tickets(limit=200)
+        if r.number not in {x.number for x in sam.inbox.list_tickets(limit=500)}
     )
     numbers = [str(n) for n in [*mine, hidden]]
     code, out, _ = run(
@@ -44,34 +44,34 @@ def test_bulk_assign_dry_run_then_apply(demo_file: str, capsys: pytest.CaptureFi
     )
     assert code == 1
     assert out.splitlines()[0] == "assign to tom: 3 will change, 1 will be skipped: 1 not found"
-    assert {sam.get_ticket(n).row.assignee for n in mine} != {"tom"}
+    assert {sam.tickets.get_ticket(n).row.assignee for n in mine} != {"tom"}
     code, out, _ = run(
         capsys, demo_file, "sam", "tickets", "assign", *numbers, "--to", "tom", "--json"
     )
     result = json.loads(out)
     assert (code, result["changed"], result["skipped"]) == (1, mine, {"not found": [hidden]})
-    assert {sam.get_ticket(n).row.assignee for n in mine} == {"tom"}
+    assert {sam.tickets.get_ticket(n).row.assignee for n in mine} == {"tom"}
 
 
 def test_bulk_status_close_and_priority(demo_file: str, capsys: pytest.CaptureFixture[str]) -> None:
     capsys.readouterr()
     ada = Gate(connect(demo_file), "ada")
-    rows = ada.list_tickets(TicketQuery(statuses=("open",)), limit=3)
+    rows = ada.inbox.list_tickets(TicketQuery(statuses=("open",)), limit=3)
     numbers = [str(r.number) for r in rows]
     assert run(capsys, demo_file, "ada", "tickets", "priority", *numbers, "--to", "urgent")[0] == 0
-    assert {ada.get_ticket(r.number).row.priority for r in rows} == {"urgent"}
+    assert {ada.tickets.get_ticket(r.number).row.priority for r in rows} == {"urgent"}
     assert run(capsys, demo_file, "ada", "tickets", "priority", numbers[0], "low")[0] == 0
-    assert ada.get_ticket(rows[0].number).row.priority == "low"
+    assert ada.tickets.get_ticket(rows[0].number).row.priority == "low"
     code, out, _ = run(capsys, demo_file, "ada", "tickets", "status", *numbers, "--to", "open")
     assert code == 0 and out.startswith("status open: 0 changed, 3 skipped: 3 already open")
     assert run(capsys, demo_file, "ada", "tickets", "close", *numbers)[0] == 0
-    assert {ada.get_ticket(r.number).row.status for r in rows} == {"closed"}
+    assert {ada.tickets.get_ticket(r.number).row.status for r in rows} == {"closed"}
 
 
 def test_one_ticket_forms_keep_working(demo_file: str, capsys: pytest.CaptureFixture[str]) -> None:
     capsys.readouterr()
     ada = Gate(connect(demo_file), "ada")
-    number = str(ada.list_tickets(limit=1)[0].number)
+    number = str(ada.inbox.list_tickets(limit=1)[0].number)
     assert run(capsys, demo_file, "ada", "tickets", "assign", number, "ola") == (0, "", "")
     assert run(capsys, demo_file, "ada", "tickets", "move", number, "none") == (0, "", "")
     code, _, err = run(capsys, demo_file, "ada", "tickets", "assign", number)

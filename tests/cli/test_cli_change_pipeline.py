@@ -100,7 +100,7 @@ def sqlite_demo(tmp_path: Path) -> str:
 
 def _assignable(location: str, count: int) -> list[str]:
     ola = Gate(connect(location), "ola")  # an agent on every source: may work on what she sees
-    rows = ola.list_tickets(TicketQuery(statuses=("open",)), limit=100)
+    rows = ola.inbox.list_tickets(TicketQuery(statuses=("open",)), limit=100)
     return [str(r.number) for r in rows if r.assignee != "ola"][:count]
 
 
@@ -121,4 +121,4 @@ def test_an_assignment_from_the_command_line_runs_few_statements(
     change = statements[len(opening) :]
     assert len(change) <= ASSIGNMENT_STATEMENTS, "\n".join(change)
     ada = Gate(connect(sqlite_demo), "ada")
-    assert {ada.get_ticket(n).row.assignee for n in numbers} == {"ola"}
+    assert {ada.tickets.get_ticket(n).row.assignee for n in numbers} == {"ola"}

@@ -44,10 +44,10 @@ def test_a_deleted_tickets_number_is_never_given_again(db: peewee.Database) -> N
 
     create_first_admin(db, "root", "Root")
     gate = Gate(db, "root")
-    first = gate.create_ticket("one", "body")
-    last = gate.create_ticket("two", "body")
-    gate.delete_ticket(last)
-    assert gate.create_ticket("three", "body") > last > first
+    first = gate.filing.create_ticket("one", "body")
+    last = gate.filing.create_ticket("two", "body")
+    gate.tickets.delete_ticket(last)
+    assert gate.filing.create_ticket("three", "body") > last > first
 
 
 @pytest.mark.sqlite_only(reason="SQLite's AUTOINCREMENT, added by rebuilding the table")
@@ -69,10 +69,10 @@ def test_an_older_database_keeps_its_tickets_and_stops_reusing_numbers(tmp_path:
     raw.close()
     db = connect(str(path))
     gate = Gate(db, "ada")
-    assert gate.count_tickets() > 0
-    top = max(r.number for r in gate.list_tickets(limit=1000))
-    gate.delete_ticket(top)
-    assert gate.create_ticket("after", "body", source="Web form") > top
+    assert gate.inbox.count_tickets() > 0
+    top = max(r.number for r in gate.inbox.list_tickets(limit=1000))
+    gate.tickets.delete_ticket(top)
+    assert gate.filing.create_ticket("after", "body", source="Web form") > top
     assert db.execute_sql("PRAGMA integrity_check").fetchone()[0] == "ok"
 
 
@@ -91,7 +91,7 @@ def test_demo_never_replaces_a_helpdesk_it_did_not_make(new_location, backend, c
 def test_demo_force_needs_an_administrator_of_that_demo(demo_file: str, capsys) -> None:
     code, _, err = run(capsys, demo_file, "vic", "demo", "--force", "--tickets", "5")
     assert code == 1 and "not an administrator" in err
-    assert Gate(connect(str(demo_file)), "ada").count_tickets() > 5
+    assert Gate(connect(str(demo_file)), "ada").inbox.count_tickets() > 5
     assert run(capsys, demo_file, "ada", "demo", "--force", "--tickets", "5")[0] == 0
 
 
@@ -203,7 +203,7 @@ def test_a_closed_pipe_ends_quietly(demo_file: str) -> None:
 
 def test_json_escapes_c1_del_and_bidi(demo_file: str, capsys) -> None:
     hostile = "csi\x9b31m del\x7f rlo\u202e lri\u2066 end"
-    Gate(connect(str(demo_file)), "ada").reply(1, hostile)
+    Gate(connect(str(demo_file)), "ada").messages.reply(1, hostile)
     code, out, _ = run(capsys, demo_file, "ada", "tickets", "show", "1", "--json")
     assert code == 0
     assert not any(ch in out for ch in "\x9b\x7f\u202e\u2066")

@@ -50,9 +50,9 @@ def test_a_holder_scoped_to_another_source_cannot_touch_the_mailbox(gate: Gate) 
     with pytest.raises(PermissionDenied):
         mal.sources.confirm_mail_password("Support")
     with pytest.raises(PermissionDenied):
-        mal.mail_source("Support")
+        mal.mailboxes.mail_source("Support")
     assert MailAccount.get().imap_url == before.imap_url
-    assert mal.open_mail_sources() == []
+    assert mal.mailboxes.open_mail_sources() == []
 
 
 def test_names_that_share_a_password_are_refused(gate: Gate) -> None:
@@ -132,11 +132,13 @@ def test_import_and_send_by_a_holder_who_sees_no_tickets(
     gate = mail_helpdesk(db, smtp=smtp.url)
     mallory(gate, ["Support"])
     hidden = (
-        MailChannel(gate).take_mail(gate.mail_source("Support"), customer_mail(), "test").ticket
+        MailChannel(gate)
+        .take_mail(gate.mailboxes.mail_source("Support"), customer_mail(), "test")
+        .ticket
     )
     assert hidden is not None
-    gate.reply(hidden, "We sent it again")
-    gate.set_status(hidden, "pending")
+    gate.messages.reply(hidden, "We sent it again")
+    gate.changes.set_status(hidden, "pending")
     guess = tmp_path / "guess.eml"
     guess.write_bytes(customer_mail("Is this jan's?", subject=f"Re: [#{hidden}] Parcel missing"))
 
@@ -155,10 +157,10 @@ def test_import_and_send_by_a_holder_who_sees_no_tickets(
 
 
 def test_retry_into_a_source_archived_since_is_refused(gate: Gate) -> None:
-    source = gate.mail_source("Support")
+    source = gate.mailboxes.mail_source("Support")
     held = MailChannel(gate).take_mail(source, b"Subject: no sender\r\n\r\nwho?\r\n", "test")
     assert held.outcome == "quarantined"
-    (record,) = gate.quarantined()
+    (record,) = gate.mailboxes.quarantined()
     gate.sources.set_archived("Support", True)
     with pytest.raises(InvalidInput, match="archived"):
         MailChannel(gate).retry_quarantined(record.id)

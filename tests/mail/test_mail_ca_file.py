@@ -114,10 +114,12 @@ def test_an_smtps_delivery_needs_the_ca_file_and_the_reply_waits_meanwhile(
     gate = Gate(db, "ada")
     gate.sources.edit_mail_account("Support", smtp=smtps.url)
     number = (
-        MailChannel(gate).take_mail(gate.mail_source("Support"), customer_mail(), "test").ticket
+        MailChannel(gate)
+        .take_mail(gate.mailboxes.mail_source("Support"), customer_mail(), "test")
+        .ticket
     )
     assert number is not None
-    gate.reply(number, "Your parcel left today.")
+    gate.messages.reply(number, "Your parcel left today.")
 
     code, _, err = run(capsys, helpdesk, "mail", "send")
     assert code == 1 and "Traceback" not in err

@@ -32,20 +32,20 @@ pytestmark = [
 
 def replies_waiting(gate: Gate, count: int) -> list[int]:
     """`count` tickets from customers' mail, each with an agent's reply queued."""
-    source = gate.mail_source("Support")
+    source = gate.mailboxes.mail_source("Support")
     numbers = []
     for n in range(count):
         mail = customer_mail(f"Question {n}", sender=f"Customer {n} <c{n}@example.pl>")
         taken = MailChannel(gate).take_mail(source, mail, f"test {n}")
         assert taken.ticket is not None
-        gate.reply(taken.ticket, f"Answer {n}")
+        gate.messages.reply(taken.ticket, f"Answer {n}")
         numbers.append(taken.ticket)
     return numbers
 
 
 def send(gate: Gate, timeout: float | None = None) -> list[str]:
     lines: list[str] = []
-    MailChannel(gate).send(gate.mail_source("Support"), lines.append, timeout)
+    MailChannel(gate).send(gate.mailboxes.mail_source("Support"), lines.append, timeout)
     return lines
 
 
@@ -89,7 +89,7 @@ def test_a_claim_is_respected_until_its_lease_runs_out(db: peewee.Database, smtp
     claim holds, and is taken again once its lease has run out."""
     gate = mail_helpdesk(db, smtp=smtp.url)
     replies_waiting(gate, 2)
-    source = gate.mail_source("Support")
+    source = gate.mailboxes.mail_source("Support")
     killed = outbox.claim(source.id, "killed-sender")
     assert killed is not None and outbox.claim(source.id, "other") is not None
     outbox.release(OutboxItem.get_by_id(2 if killed.id == 1 else 1), "other")
@@ -130,7 +130,7 @@ def test_a_refused_login_makes_the_queue_wait_and_says_why(
     assert [(i.state, i.attempts, i.claimed_by) for i in items] == [("queued", 0, "")] * 3
     (account,) = gate.sources.mail_accounts()
     assert account.send_error == said and account.waiting == 3 and account.failed == 0
-    reply = next(m for m in gate.get_ticket(numbers[0]).messages if m.kind == "reply")
+    reply = next(m for m in gate.tickets.get_ticket(numbers[0]).messages if m.kind == "reply")
     assert reply.delivery == "queued" and reply.delivery_error == said
     assert main(["--db", db_location, "--user", "ada", "mail", "send"]) == 1
     assert main(["--db", db_location, "--user", "ada", "sources", "mail"]) == 0
@@ -167,17 +167,17 @@ def test_a_failed_reply_is_sent_again_by_command_with_the_right_to_reply(
     to reply on that ticket), and the next pass delivers it with the same Message-ID."""
     gate = Gate(demo_db, "ada")
     gate.sources.add_source("Mailbox", "email", address="help@shop.example", smtp=smtp.url)
-    source = gate.mail_source("Mailbox")
+    source = gate.mailboxes.mail_source("Mailbox")
     number = MailChannel(gate).take_mail(source, customer_mail(), "test").ticket
     assert number is not None
-    gate.reply(number, "Your parcel left yesterday.")
+    gate.messages.reply(number, "Your parcel left yesterday.")
     smtp.recorder.refuse = "550 5.1.1 no such user"
     MailChannel(gate).send(source, lambda _line: None)
     mine = OutboxItem.source == source.id
     item = OutboxItem.get(mine)
     assert item.state == "failed"
     with pytest.raises(PermissionDenied):
-        Gate(demo_db, "vic").resend(number, item.message_id)
+        Gate(demo_db, "vic").messages.resend(number, item.message_id)
     code = main(["--db", db_location, "--user", "ada", "tickets", "show", str(number)])
     shown = capsys.readouterr().out
     assert code == 0 and f"tickets resend {number} {item.message_id}" in shown
@@ -215,7 +215,7 @@ def test_a_failed_reply_is_sent_again_by_command_with_the_right_to_reply(
     (received,) = smtp.received
     assert received.message["Message-ID"] == item.mail_id
     with pytest.raises(InvalidInput, match="only a failed one"):
-        gate.resend(number, item.message_id)
+        gate.messages.resend(number, item.message_id)
 
 
 def test_mail_send_exits_non_zero_when_it_delivered_nothing_for_an_error(
@@ -326,10 +326,10 @@ def test_a_delay_report_shows_the_reply_delayed_and_only_a_failure_fails_it(
     (number,) = replies_waiting(gate, 1)
     send(gate)
     ours = OutboxItem.get().mail_id
-    source = gate.mail_source("Support")
+    source = gate.mailboxes.mail_source("Support")
     dovecot.append(mailbox, postfix_report(ours, "delayed"))
     MailChannel(gate).fetch(source, lambda _line: None)
-    reply = next(m for m in gate.get_ticket(number).messages if m.kind == "reply")
+    reply = next(m for m in gate.tickets.get_ticket(number).messages if m.kind == "reply")
     assert reply.delivery == "delayed" and "Connection timed out" in reply.delivery_error
     assert delivery_text(reply.delivery, reply.delivery_error).startswith(
         "delayed: the receiving server is still trying ("
@@ -338,7 +338,7 @@ def test_a_delay_report_shows_the_reply_delayed_and_only_a_failure_fails_it(
     assert send(gate) == []  # the server has it; nothing to send again
     dovecot.append(mailbox, postfix_report(ours, "failed"))
     MailChannel(gate).fetch(source, lambda _line: None)
-    reply = next(m for m in gate.get_ticket(number).messages if m.kind == "reply")
+    reply = next(m for m in gate.tickets.get_ticket(number).messages if m.kind == "reply")
     assert reply.delivery == "failed" and "User unknown" in reply.delivery_error
 
 
@@ -357,9 +357,9 @@ def test_a_servers_text_keeps_no_address_on_the_ticket_or_in_the_audit_log(
     assert "the recipient" in failed.last_error
     returned = OutboxItem.get(OutboxItem.recipient == "c1@example.pl")
     dovecot.append(mailbox, postfix_report(returned.mail_id, "failed", "c1@example.pl"))
-    MailChannel(gate).fetch(gate.mail_source("Support"), lambda _line: None)
+    MailChannel(gate).fetch(gate.mailboxes.mail_source("Support"), lambda _line: None)
     for number in (first, second):
-        reply = next(m for m in gate.get_ticket(number).messages if m.kind == "reply")
+        reply = next(m for m in gate.tickets.get_ticket(number).messages if m.kind == "reply")
         assert reply.delivery == "failed" and "@" not in reply.delivery_error
     kept = [(e.action, e.after) for e in AuditEvent.select() if e.action.startswith("mail.")]
     assert {"mail.failed", "mail.bounce"} <= {action for action, _ in kept}

@@ -82,7 +82,7 @@ def test_a_message_over_the_limit_is_quarantined_by_its_size_without_its_body(
     dovecot.append(mailbox, customer_mail("small", subject="Small"))
     mail = MailChannel(gate, reading(message_limit=20 * 1024))
     lines: list[str] = []
-    assert mail.fetch(gate.mail_source("Support"), lines.append) == 2
+    assert mail.fetch(gate.mailboxes.mail_source("Support"), lines.append) == 2
     assert "quarantined" in lines[0] and "over the limit of" in lines[0]
     assert ": new #" in lines[1]
     (held,) = QuarantinedMail.select()

@@ -38,7 +38,7 @@ def test_the_parser_reads_or_refuses_with_a_reason(raw: bytes) -> None:
 @given(batch=st.lists(hostile_mail, min_size=1, max_size=4))
 def test_intake_files_or_quarantines_every_message(db: peewee.Database, batch: list[bytes]) -> None:
     gate = _helpdesk(db)
-    source = gate.mail_source("Support")
+    source = gate.mailboxes.mail_source("Support")
     tickets_before = Ticket.select().count()
     held_before = QuarantinedMail.select().count()
     outcomes = [MailChannel(gate).take_mail(source, raw, "fuzz").outcome for raw in batch]

@@ -26,7 +26,7 @@ def gate(db: peewee.Database) -> Gate:
 
 
 def take(gate: Gate, raw: bytes, origin: str = "test"):
-    return MailChannel(gate).take_mail(gate.mail_source("Support"), raw, origin)
+    return MailChannel(gate).take_mail(gate.mailboxes.mail_source("Support"), raw, origin)
 
 
 def with_charset(charset: str, where: str) -> bytes:
@@ -97,7 +97,7 @@ def test_an_mbox_batch_with_a_nul_and_a_poison_message_takes_every_other_message
     ]
     lines: list[str] = []
     counts = MailChannel(gate).import_messages(
-        gate.mail_source("Support"), iter(messages), lines.append
+        gate.mailboxes.mail_source("Support"), iter(messages), lines.append
     )
     assert counts == {"new": 4, "quarantined": 1}
     assert [line.split(": ")[2].split()[0] for line in lines] == [
@@ -180,7 +180,7 @@ def test_a_failure_counted_before_quarantines_at_the_next_failure(gate: Gate, db
     died) is quarantined at its next failure, not tried for ever."""
     poison_trigger(db)
     raw = customer_mail("poison again")
-    source = gate.mail_source("Support")
+    source = gate.mailboxes.mail_source("Support")
     from hashlib import sha256
 
     MailFailure.create(source=source.id, digest=sha256(raw).hexdigest(), failures=1)
@@ -194,7 +194,7 @@ def test_an_import_batch_with_a_message_whose_filing_fails_keeps_the_others(gate
     messages.insert(2, ("bad", customer_mail("poison", subject="Bad")))
     lines: list[str] = []
     counts = MailChannel(gate).import_messages(
-        gate.mail_source("Support"), iter(messages), lines.append
+        gate.mailboxes.mail_source("Support"), iter(messages), lines.append
     )
     assert counts == {"new": 4, "quarantined": 1}
     assert sorted(t.subject for t in Ticket.select()) == ["S0", "S1", "S2", "S3"]
@@ -216,7 +216,7 @@ def test_a_fetch_quarantines_a_poison_message_and_takes_the_mail_behind_it(
     ):
         dovecot.append(mailbox, raw)
     lines: list[str] = []
-    source = gate.mail_source("Support")
+    source = gate.mailboxes.mail_source("Support")
     assert MailChannel(gate).fetch(source, lines.append) == 5
     assert [line.split(": ")[2].split()[0] for line in lines] == [
         "new", "quarantined", "quarantined", "quarantined", "new",

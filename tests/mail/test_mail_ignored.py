@@ -35,10 +35,12 @@ def test_ignored_automatic_mail_is_counted_per_source_and_shown_by_sources_mail(
     gate = mail_helpdesk(db, imap=dovecot.url(mailbox))
     gate.sources.add_source("Sales", "email", address="sales@shop.example")
     number = (
-        MailChannel(gate).take_mail(gate.mail_source("Support"), customer_mail(), "test").ticket
+        MailChannel(gate)
+        .take_mail(gate.mailboxes.mail_source("Support"), customer_mail(), "test")
+        .ticket
     )
     assert number is not None
-    gate.reply(number, "Your parcel left today.")
+    gate.messages.reply(number, "Your parcel left today.")
     (ours,) = [m.mail_id for m in MailId.select().where(MailId.outgoing == True)]  # noqa: E712
     for raw in (
         customer_mail(
@@ -74,7 +76,7 @@ def test_ignored_automatic_mail_is_counted_per_source_and_shown_by_sources_mail(
 
 def test_an_automatic_message_imported_or_retried_is_counted_too(db: peewee.Database) -> None:
     gate = mail_helpdesk(db)
-    source = gate.mail_source("Support")
+    source = gate.mailboxes.mail_source("Support")
     vacation = customer_mail("Away.", headers={"X-Autoreply": "yes"})
     taken = MailChannel(gate).take_mail(source, vacation, "test")
     assert (taken.outcome, taken.detail) == ("ignored", "auto-reply: X-Autoreply")
@@ -91,7 +93,7 @@ async def test_the_sources_screen_shows_the_ignored_automatic_mail(
 ) -> None:
     gate = mail_helpdesk(db)
     vacation = customer_mail("Away.", headers={"Auto-Submitted": "auto-replied"})
-    MailChannel(gate).take_mail(gate.mail_source("Support"), vacation, "test")
+    MailChannel(gate).take_mail(gate.mailboxes.mail_source("Support"), vacation, "test")
     app = build_app(Gate(connect(db_location), "ada"), refresh_seconds=3600)
     async with app.run_test(size=(80, 24)) as pilot:
         await open_sources(pilot)

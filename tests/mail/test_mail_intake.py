@@ -33,7 +33,7 @@ def gate(db: peewee.Database) -> Gate:
 
 
 def take(gate: Gate, raw: bytes, origin: str = "test"):
-    return MailChannel(gate).take_mail(gate.mail_source("Support"), raw, origin)
+    return MailChannel(gate).take_mail(gate.mailboxes.mail_source("Support"), raw, origin)
 
 
 def outgoing_id(number: int) -> str:
@@ -44,7 +44,7 @@ def test_a_new_message_makes_a_ticket_and_a_requester_with_a_decoded_name(gate: 
     raw = customer_mail(sender="=?utf-8?q?Zdzis=C5=82aw_=C5=BBak?= <Zdzislaw@Example.PL>")
     taken = take(gate, raw)
     assert taken.outcome == "new"
-    detail = gate.get_ticket(taken.ticket)
+    detail = gate.tickets.get_ticket(taken.ticket)
     assert detail.row.source == "Support"
     assert detail.channel == "email"
     assert detail.requester_name == "Zdzisław Żak"
@@ -59,26 +59,26 @@ def test_the_same_address_is_the_same_requester(gate: Gate) -> None:
     first = take(gate, customer_mail(sender="jan@example.pl"))
     second = take(gate, customer_mail(sender="JAN@example.pl", subject="Another"))
     assert first.ticket != second.ticket
-    requesters = {gate.get_ticket(n).row.requester for n in (first.ticket, second.ticket)}
+    requesters = {gate.tickets.get_ticket(n).row.requester for n in (first.ticket, second.ticket)}
     assert requesters == {"jan"}
 
 
 def test_an_answer_to_our_reply_lands_on_its_ticket_and_reopens_it(gate: Gate) -> None:
     number = take(gate, customer_mail()).ticket
-    gate.reply(number, "Could you send the order number?")
-    gate.set_status(number, "pending")
+    gate.messages.reply(number, "Could you send the order number?")
+    gate.changes.set_status(number, "pending")
     ours = outgoing_id(number)
     answer = customer_mail("Order 1234", subject="Re: [#1] Parcel missing", in_reply_to=ours)
     taken = take(gate, answer)
     assert (taken.outcome, taken.ticket) == ("appended", number)
-    detail = gate.get_ticket(number)
+    detail = gate.tickets.get_ticket(number)
     assert detail.row.status == "open"
     assert [m.kind for m in detail.messages] == ["customer", "reply", "customer"]
 
 
 def test_references_alone_thread_the_answer(gate: Gate) -> None:
     number = take(gate, customer_mail()).ticket
-    gate.reply(number, "Which colour?")
+    gate.messages.reply(number, "Which colour?")
     answer = customer_mail("Red", subject="no tag here", references=f"<x@y> {outgoing_id(number)}")
     assert take(gate, answer).ticket == number
 
@@ -94,21 +94,21 @@ def test_a_ticket_tag_threads_only_for_the_same_requester(gate: Gate) -> None:
 
 def test_an_outgoing_id_from_another_requester_starts_a_new_ticket(gate: Gate) -> None:
     number = take(gate, customer_mail()).ticket
-    gate.reply(number, "Answer")
+    gate.messages.reply(number, "Answer")
     forged = customer_mail("hi", sender="eve@evil.example", in_reply_to=outgoing_id(number))
     assert take(gate, forged).ticket != number
 
 
 def test_an_answer_to_a_closed_ticket_starts_a_linked_follow_up(gate: Gate) -> None:
     number = take(gate, customer_mail()).ticket
-    gate.set_priority(number, "high")
-    gate.reply(number, "Refunded.")
-    gate.close(number)
+    gate.changes.set_priority(number, "high")
+    gate.messages.reply(number, "Refunded.")
+    gate.changes.close(number)
     answer = customer_mail("still broken", subject="Re: Parcel", in_reply_to=outgoing_id(number))
     taken = take(gate, answer)
     assert taken.outcome == "follow-up" and taken.ticket != number
-    follow_up = gate.get_ticket(taken.ticket)
-    old = gate.get_ticket(number)
+    follow_up = gate.tickets.get_ticket(taken.ticket)
+    old = gate.tickets.get_ticket(number)
     assert follow_up.row.subject == "Follow-up: Parcel missing"
     assert (follow_up.row.status, follow_up.row.priority) == ("new", "high")
     assert (follow_up.row.requester, follow_up.row.source) == (old.row.requester, "Support")
@@ -120,10 +120,10 @@ def test_an_answer_to_a_closed_ticket_starts_a_linked_follow_up(gate: Gate) -> N
 
 def test_a_tag_of_a_closed_ticket_starts_its_follow_up(gate: Gate) -> None:
     number = take(gate, customer_mail()).ticket
-    gate.close(number)
+    gate.changes.close(number)
     again = take(gate, customer_mail("still broken", subject=f"Re: [#{number}] Parcel"))
     assert again.outcome == "follow-up" and again.ticket != number
-    assert gate.get_ticket(again.ticket).links.follow_up_of == number
+    assert gate.tickets.get_ticket(again.ticket).links.follow_up_of == number
 
 
 @pytest.mark.parametrize(
@@ -194,12 +194,12 @@ Message-ID: ORIGINAL-ID
 
 def test_a_bounce_of_a_reply_marks_it_failed_on_the_ticket(gate: Gate) -> None:
     number = take(gate, customer_mail()).ticket
-    gate.reply(number, "Here is your refund")
+    gate.messages.reply(number, "Here is your refund")
     ours = outgoing_id(number)
     bounce = POSTFIX_BOUNCE.replace("ORIGINAL-ID", ours).encode()
     taken = take(gate, bounce)
     assert (taken.outcome, taken.ticket) == ("bounce", number)
-    reply = next(m for m in gate.get_ticket(number).messages if m.kind == "reply")
+    reply = next(m for m in gate.tickets.get_ticket(number).messages if m.kind == "reply")
     assert reply.delivery == "failed"
     assert "user unknown" in reply.delivery_error
     assert Ticket.select().count() == 1
@@ -209,38 +209,38 @@ def test_an_unreadable_message_is_kept_whole_in_quarantine(gate: Gate) -> None:
     raw = b"Subject: no sender at all\r\n\r\nwho wrote this?\r\n"
     taken = take(gate, raw, "file broken.eml")
     assert taken.outcome == "quarantined"
-    (held,) = gate.quarantined()
+    (held,) = gate.mailboxes.quarantined()
     assert (held.source, held.origin, held.size) == ("Support", "file broken.eml", len(raw))
     assert "no sender" in held.reason
     assert bytes(QuarantinedMail.get_by_id(held.id).raw_mail) == raw
     assert gate.sources.mail_accounts()[0].quarantined == 1
     assert MailChannel(gate).retry_quarantined(held.id).outcome == "quarantined"
-    assert len(gate.quarantined()) == 1
+    assert len(gate.mailboxes.quarantined()) == 1
 
 
 def test_a_quarantined_message_readable_after_a_fix_leaves_quarantine(gate: Gate) -> None:
-    source = gate.mail_source("Support")
+    source = gate.mailboxes.mail_source("Support")
     held = QuarantinedMail.create(
         source=source.id, origin="test", reason="an old bug", raw_mail=customer_mail()
     )
     taken = MailChannel(gate).retry_quarantined(held.id)
     assert taken.outcome == "new"
-    assert gate.quarantined() == []
+    assert gate.mailboxes.quarantined() == []
 
 
 def test_a_quarantined_message_is_discarded_for_good_and_the_event_kept(
     db: peewee.Database, gate: Gate
 ) -> None:
     assert take(gate, b"Subject: spam\r\n\r\nbuy now\r\n", "imap uid 9").outcome == "quarantined"
-    (held,) = gate.quarantined()
+    (held,) = gate.mailboxes.quarantined()
     builders.role("Auditor", [AUDIT_VIEW, SOURCES_LIST], holders=[builders.person("aud")])
     with pytest.raises(PermissionDenied):
-        Gate(db, "aud").discard_quarantined(held.id)
-    gate.discard_quarantined(held.id)
-    assert gate.quarantined() == []
+        Gate(db, "aud").mailboxes.discard_quarantined(held.id)
+    gate.mailboxes.discard_quarantined(held.id)
+    assert gate.mailboxes.quarantined() == []
     assert not QuarantinedMail.select().exists()
     with pytest.raises(NotFound):
-        gate.discard_quarantined(held.id)
+        gate.mailboxes.discard_quarantined(held.id)
     (event,) = Gate(db, "aud").audit.list_audit(target_kind="quarantine", limit=1)
     assert (event.action, event.actor, event.target_id) == ("mail.discard", "ada", held.id)
     assert "imap uid 9" in event.before and "no sender" in event.before
@@ -258,16 +258,16 @@ def test_attachments_are_kept_listed_and_saved_and_inline_images_marked(gate: Ga
     mail.add_attachment(b"%PDF-1.4 invoice", "application", "pdf", filename="faktura-ż.pdf")
     mail.add_attachment(b"x" * 2000, "application", "octet-stream", filename="big.bin")
     small = MailChannel(gate, reading(attachment_limit=1000))
-    number = small.take_mail(gate.mail_source("Support"), mail.as_bytes(), "test").ticket
+    number = small.take_mail(gate.mailboxes.mail_source("Support"), mail.as_bytes(), "test").ticket
     assert number is not None
-    (message,) = gate.get_ticket(number).messages
+    (message,) = gate.tickets.get_ticket(number).messages
     assert message.body == "See the invoice."
     listed = {a.filename: a for a in message.attachments}
     assert set(listed) == {"faktura-ż.pdf", "big.bin", "part.png"}
     assert listed["part.png"].inline and listed["part.png"].content_type == "image/png"
     assert not listed["faktura-ż.pdf"].inline and listed["faktura-ż.pdf"].size == 16
     assert not listed["big.bin"].kept and listed["big.bin"].size == 2000
-    _view, data = gate.attachment(number, listed["faktura-ż.pdf"].id)
+    _view, data = gate.tickets.attachment(number, listed["faktura-ż.pdf"].id)
     assert data == b"%PDF-1.4 invoice"
 
 
@@ -275,19 +275,19 @@ def test_attachments_are_only_for_people_who_may_open_the_ticket(gate: Gate, db)
     number = take(gate, customer_mail()).ticket
     builders.person("lurker")
     with pytest.raises(Exception) as refused:
-        Gate(db, "lurker").attachment(number, 1)
+        Gate(db, "lurker").tickets.attachment(number, 1)
     assert "no ticket" in str(refused.value)
 
 
 def test_a_reply_is_queued_in_its_transaction_and_a_note_never(gate: Gate) -> None:
     number = take(gate, customer_mail()).ticket
-    gate.note(number, "internal: customer is a VIP")
+    gate.messages.note(number, "internal: customer is a VIP")
     assert OutboxItem.select().count() == 0
-    gate.reply(number, "On its way")
+    gate.messages.reply(number, "On its way")
     (item,) = OutboxItem.select()
     assert (item.recipient, item.state) == ("jan@example.pl", "queued")
     assert item.mail_id.endswith("@shop.example>")
-    reply = next(m for m in gate.get_ticket(number).messages if m.kind == "reply")
+    reply = next(m for m in gate.tickets.get_ticket(number).messages if m.kind == "reply")
     assert reply.delivery == "queued"
 
 
@@ -295,15 +295,15 @@ def test_a_refused_reply_queues_nothing(gate: Gate, db) -> None:
     number = take(gate, customer_mail()).ticket
     builders.role("Readers", ["tickets.list", "tickets.view"], holders=[builders.person("rex")])
     with pytest.raises(PermissionDenied):
-        Gate(db, "rex").reply(number, "sneaky")
+        Gate(db, "rex").messages.reply(number, "sneaky")
     assert OutboxItem.select().count() == 0
 
 
 def test_an_archived_source_takes_no_mail(gate: Gate) -> None:
     gate.sources.set_archived("Support", True)
     with pytest.raises(Exception, match="archived"):
-        gate.mail_source("Support")
-    assert gate.open_mail_sources() == []
+        gate.mailboxes.mail_source("Support")
+    assert gate.mailboxes.open_mail_sources() == []
 
 
 def test_the_demo_mailbox_threads_an_answer_to_a_sent_reply(demo_db: peewee.Database) -> None:
@@ -322,7 +322,7 @@ def test_the_demo_mailbox_threads_an_answer_to_a_sent_reply(demo_db: peewee.Data
     answer = customer_mail(
         "Thanks!", sender=ticket.requester.email, subject="Re: ...", in_reply_to=sent.mail_id
     )
-    source = gate.mail_source(account.source)
+    source = gate.mailboxes.mail_source(account.source)
     taken = MailChannel(gate).take_mail(source, answer, "test")
     assert (taken.outcome, taken.ticket) == ("appended", ticket.number)
     assert Ticket.get_by_id(ticket.number).status == "open"
@@ -366,7 +366,9 @@ def test_an_import_in_batches_chains_every_event_and_reads_the_head_once_per_bat
     first_ticket = Ticket.select(peewee.fn.MAX(Ticket.number)).scalar() or 0
     messages[2] = messages[2].replace(b"[#1]", f"[#{first_ticket + 1}]".encode())
     numbered = iter((f"m{n}.eml", raw) for n, raw in enumerate(messages))
-    counts = MailChannel(gate).import_messages(gate.mail_source("Support"), numbered, report)
+    counts = MailChannel(gate).import_messages(
+        gate.mailboxes.mail_source("Support"), numbered, report
+    )
     if backend == "sqlite":
         db.connection().set_trace_callback(None)
         assert len(head_reads) == 4  # one per batch of three and one for the source between
@@ -402,11 +404,11 @@ def test_an_import_takes_its_messages_without_a_savepoint_each(
     ]
     with caplog.at_level(logging.DEBUG, logger="peewee"):
         counts = MailChannel(gate).import_messages(
-            gate.mail_source("Support"), iter(messages), print
+            gate.mailboxes.mail_source("Support"), iter(messages), print
         )
     assert counts == {"new": 5}
     statements = [str(record.msg) for record in caplog.records if record.name == "peewee"]
     assert statements and not [s for s in statements if "SAVEPOINT" in s.upper()]
     # The full-text index still holds each message's body.
-    found = gate.list_tickets(INBOX_DEFAULT._replace(search="arrive"))
+    found = gate.inbox.list_tickets(INBOX_DEFAULT._replace(search="arrive"))
     assert sorted(row.subject for row in found) == [f"Parcel {n}" for n in range(5)]

@@ -30,7 +30,7 @@ def gate(db: peewee.Database) -> Gate:
 
 
 def take(gate: Gate, raw: bytes, source: str = "Support", read: MailReading | None = None):
-    return MailChannel(gate, read).take_mail(gate.mail_source(source), raw, "test")
+    return MailChannel(gate, read).take_mail(gate.mailboxes.mail_source(source), raw, "test")
 
 
 def last_reply_id() -> str:
@@ -65,9 +65,9 @@ def test_someone_else_answering_a_customers_mail_gets_a_ticket_of_their_own(gate
 
 def test_two_answers_to_a_closed_tickets_mail_make_one_follow_up(gate: Gate) -> None:
     number = take(gate, customer_mail()).ticket
-    gate.reply(number, "Sent again.")
+    gate.messages.reply(number, "Sent again.")
     ours = last_reply_id()
-    gate.set_status(number, "closed")
+    gate.changes.set_status(number, "closed")
     one = take(gate, customer_mail("It came, thanks", in_reply_to=ours))
     two = take(gate, customer_mail("But it is broken", in_reply_to=ours))
     assert (one.outcome, one.linked) == ("follow-up", number)
@@ -78,11 +78,11 @@ def test_two_answers_to_a_closed_tickets_mail_make_one_follow_up(gate: Gate) -> 
 
 def test_an_answer_after_the_follow_up_was_closed_too_starts_the_next(gate: Gate) -> None:
     number = take(gate, customer_mail()).ticket
-    gate.reply(number, "Sent again.")
+    gate.messages.reply(number, "Sent again.")
     ours = last_reply_id()
-    gate.set_status(number, "closed")
+    gate.changes.set_status(number, "closed")
     first_follow_up = take(gate, customer_mail("One", in_reply_to=ours)).ticket
-    gate.set_status(first_follow_up, "closed")
+    gate.changes.set_status(first_follow_up, "closed")
     later = take(gate, customer_mail("Two", in_reply_to=ours))
     assert later.outcome == "follow-up" and later.linked == first_follow_up
     assert Ticket.get_by_id(number).status == "closed"
@@ -98,7 +98,7 @@ def _ticket_in(gate: Gate, source: str, address: str) -> int:
 
 def test_a_tag_of_an_archived_sources_ticket_starts_a_linked_ticket_here(gate: Gate) -> None:
     old = _ticket_in(gate, "eBay DE", "ebay-de@shop.example")
-    gate.set_status(old, "pending")
+    gate.changes.set_status(old, "pending")
     gate.sources.set_archived("eBay DE", True)
     taken = take(gate, customer_mail("About my old order", subject=f"Re: [#{old}] Parcel"))
     assert (taken.outcome, taken.linked) == ("follow-up", old)
@@ -112,7 +112,7 @@ def test_a_tag_of_an_archived_sources_ticket_starts_a_linked_ticket_here(gate: G
 
 def test_a_tag_of_a_closed_archived_ticket_starts_its_follow_up_here(gate: Gate) -> None:
     old = _ticket_in(gate, "eBay DE", "ebay-de@shop.example")
-    gate.set_status(old, "closed")
+    gate.changes.set_status(old, "closed")
     gate.sources.set_archived("eBay DE", True)
     taken = take(gate, customer_mail("Hello again", subject=f"[#{old}]"))
     assert taken.outcome == "follow-up"
@@ -144,7 +144,7 @@ def test_mail_from_postmaster_is_a_person_writing(gate: Gate) -> None:
 def test_our_own_reply_coming_back_to_a_mailbox_is_ignored(gate: Gate) -> None:
     gate.sources.add_source("Sales", "email", address="sales@shop.example")
     number = take(gate, customer_mail(sender="Sales <sales@shop.example>")).ticket
-    gate.reply(number, "Answer from Support to Sales")
+    gate.messages.reply(number, "Answer from Support to Sales")
     ours = last_reply_id()
     echoed = customer_mail("Answer from Support to Sales", sender=SUPPORT, message_id=ours)
     taken = take(gate, echoed, "Sales")
@@ -192,7 +192,7 @@ Message-ID: {original_id}
 
 def _replied(gate: Gate) -> tuple[int, str]:
     number = take(gate, customer_mail(sender=JAN)).ticket
-    gate.reply(number, "Here is your refund")
+    gate.messages.reply(number, "Here is your refund")
     return number, last_reply_id()
 
 

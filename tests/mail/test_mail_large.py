@@ -69,7 +69,7 @@ TAKE_IN_A_CHILD = textwrap.dedent(
     gate = Gate(db, "ada")
     limit = 2 * path.stat().st_size
     mail = MailChannel(gate, reading(attachment_limit=limit, message_limit=limit))
-    source = gate.mail_source("Support")
+    source = gate.mailboxes.mail_source("Support")
     before = resident_mb()
     taken = mail.take_mail(source, path.read_bytes(), path.name)
     for line in Path("/proc/self/status").read_text().splitlines():
@@ -118,14 +118,14 @@ def test_a_cut_attachment_is_stored_byte_for_byte_or_listed_over_the_limit(
     raw = HEAD + attached(data) + b"--cut--\r\n"
     assert cut_large_bodies(raw) is not None
     mail = MailChannel(gate, reading(attachment_limit=len(data) if kept else len(data) - 1))
-    taken = mail.take_mail(gate.mail_source("Support"), raw, "test")
+    taken = mail.take_mail(gate.mailboxes.mail_source("Support"), raw, "test")
     assert taken.outcome == "new" and taken.ticket is not None
-    listed = gate.get_ticket(taken.ticket).messages[0].attachments[0]
+    listed = gate.tickets.get_ticket(taken.ticket).messages[0].attachments[0]
     assert (listed.filename, listed.size, listed.kept) == ("recording.mp4", len(data), kept)
     stored = Attachment.get_by_id(listed.id)
     assert bytes(stored.data) == (data if kept else b"")
     if kept:
-        assert gate.attachment(taken.ticket, listed.id)[1] == data
+        assert gate.tickets.attachment(taken.ticket, listed.id)[1] == data
 
 
 def blank_lines_inside(part: bytes) -> bytes:

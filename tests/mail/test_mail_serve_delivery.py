@@ -33,7 +33,9 @@ def test_serve_sends_a_reply_as_soon_as_it_is_queued(
     """At `--interval 30`, a reply reaches the SMTP server within seconds of its commit."""
     gate = mail_helpdesk(db, imap=dovecot.url(mailbox), smtp=smtp.url)
     number = (
-        MailChannel(gate).take_mail(gate.mail_source("Support"), customer_mail(), "test").ticket
+        MailChannel(gate)
+        .take_mail(gate.mailboxes.mail_source("Support"), customer_mail(), "test")
+        .ticket
     )
     assert number is not None
     server = ServeProcess(db_location, SERVE_PASSWORD, interval=30)
@@ -42,7 +44,7 @@ def test_serve_sends_a_reply_as_soon_as_it_is_queued(
         took = []
         for n in range(3):
             queued = time.monotonic()
-            gate.reply(number, f"Answer {n}")
+            gate.messages.reply(number, f"Answer {n}")
             assert received(smtp, n + 1)
             took.append(time.monotonic() - queued)
         assert max(took) < 5, f"reply to SMTP: {', '.join(f'{t:.2f}' for t in took)} s"
@@ -60,13 +62,13 @@ def test_a_hung_smtp_server_holds_no_customer_mail_back(
     within seconds, and the replies stay queued with no try counted."""
     silent = SilentServer()
     gate = mail_helpdesk(db, imap=dovecot.url(mailbox), smtp=silent.url)
-    source = gate.mail_source("Support")
+    source = gate.mailboxes.mail_source("Support")
     for n in range(3):
         number = (
             MailChannel(gate).take_mail(source, customer_mail(f"Question {n}"), f"test {n}").ticket
         )
         assert number is not None
-        gate.reply(number, f"Answer {n}")
+        gate.messages.reply(number, f"Answer {n}")
     server = ServeProcess(db_location, SERVE_PASSWORD, interval=30)
     try:
         server.wait_for("Support: waiting for mail in IMAP IDLE")

@@ -22,13 +22,13 @@ def gate(db: peewee.Database, dovecot: Dovecot, mailbox: str, smtp: Smtp) -> Gat
 
 def fetch(gate: Gate) -> list[str]:
     lines: list[str] = []
-    MailChannel(gate).fetch(gate.mail_source("Support"), lines.append)
+    MailChannel(gate).fetch(gate.mailboxes.mail_source("Support"), lines.append)
     return lines
 
 
 def send(gate: Gate) -> list[str]:
     lines: list[str] = []
-    MailChannel(gate).send(gate.mail_source("Support"), lines.append)
+    MailChannel(gate).send(gate.mailboxes.mail_source("Support"), lines.append)
     return lines
 
 
@@ -55,7 +55,7 @@ def test_a_fetch_killed_after_a_message_resumes_after_it(
         raise KeyboardInterrupt  # the process dies right after the first message committed
 
     with pytest.raises(KeyboardInterrupt):
-        MailChannel(gate).fetch(gate.mail_source("Support"), killed_after_first)
+        MailChannel(gate).fetch(gate.mailboxes.mail_source("Support"), killed_after_first)
     assert Ticket.select().count() == 1
     assert len(fetch(gate)) == 2
     assert sorted(t.subject for t in Ticket.select()) == ["S0", "S1", "S2"]
@@ -93,8 +93,8 @@ def test_a_reply_goes_out_threaded_tagged_and_in_the_customers_language(
     first_message = Message.get(Message.ticket == Ticket.get().number)
     customer_id = MailId.get(MailId.message == first_message.id).mail_id
     (ticket,) = Ticket.select()
-    gate.reply(ticket.number, "Dzień dobry, paczka wyszła wczoraj. Zażółć gęślą jaźń.")
-    gate.note(ticket.number, "internal: never to the customer")
+    gate.messages.reply(ticket.number, "Dzień dobry, paczka wyszła wczoraj. Zażółć gęślą jaźń.")
+    gate.messages.note(ticket.number, "internal: never to the customer")
     lines = send(gate)
     assert lines == [f"Support: reply on #{ticket.number} to jan@example.pl: sent"]
     (received,) = smtp.received
@@ -119,7 +119,7 @@ def test_header_injection_through_subject_or_name_is_impossible(
     Ticket.update(subject="Help\r\nBcc: eve@evil.example\r\n\r\nfake body").execute()
     ticket.requester.display_name = "Jan\nBcc: eve@evil.example"
     ticket.requester.save()
-    gate.reply(ticket.number, "Answer")
+    gate.messages.reply(ticket.number, "Answer")
     send(gate)
     (received,) = smtp.received
     assert received.recipients == ["jan@example.pl"]
@@ -135,13 +135,13 @@ def test_a_refused_send_is_retried_later_and_a_permanent_one_fails(
     dovecot.append(mailbox, customer_mail())
     fetch(gate)
     number = Ticket.get().number
-    gate.reply(number, "First answer")
+    gate.messages.reply(number, "First answer")
     smtp.recorder.refuse = "451 4.3.0 try again later"
     assert "queued" in send(gate)[0]
     item = OutboxItem.get()
     assert item.attempts == 1 and "451" in item.last_error and item.state == "queued"
     assert send(gate) == []  # not due yet: backoff
-    reply = next(m for m in gate.get_ticket(number).messages if m.kind == "reply")
+    reply = next(m for m in gate.tickets.get_ticket(number).messages if m.kind == "reply")
     assert (reply.delivery, reply.delivery_error) == ("queued", item.last_error)
     smtp.recorder.refuse = "550 5.7.1 relaying denied"
     OutboxItem.update(next_try_at=utcnow()).execute()  # the backoff has passed
@@ -155,7 +155,7 @@ def test_a_lost_mark_resends_once_with_the_same_message_id(
 ) -> None:
     dovecot.append(mailbox, customer_mail())
     fetch(gate)
-    gate.reply(Ticket.get().number, "Answer")
+    gate.messages.reply(Ticket.get().number, "Answer")
     send(gate)
     # A crash after the server's OK and before the mark leaves the row queued.
     OutboxItem.update(state="queued", sent_at=None).execute()
@@ -170,4 +170,4 @@ def test_an_archived_source_neither_fetches_nor_sends(
 ) -> None:
     dovecot.append(mailbox, customer_mail())
     gate.sources.set_archived("Support", True)
-    assert gate.open_mail_sources() == []
+    assert gate.mailboxes.open_mail_sources() == []

@@ -149,8 +149,8 @@ def test_text_columns_are_unbounded_and_sort_bytewise(db) -> None:
 
 def test_long_subjects_and_order_as_on_sqlite(demo_db, gate_for) -> None:
     gate = gate_for("ada")
-    number = gate.create_ticket("x" * 300, "body")
-    assert gate.get_ticket(number).row.subject == "x" * 300
+    number = gate.filing.create_ticket("x" * 300, "body")
+    assert gate.tickets.get_ticket(number).row.subject == "x" * 300
     for name in ("beta", "Alpha", "_under", "alpha", "Zulu"):
         gate.groups.create_group(name)
     names = [g.name for g in gate.groups.list_groups()]
@@ -194,9 +194,9 @@ def test_the_change_signal_is_a_notification(db, db_location: str) -> None:
     assert signal.moved()  # the first question always says "read"
     assert not signal.moved()
     other = Gate(connect(db_location), "boss")
-    other.list_tickets()
+    other.inbox.list_tickets()
     assert not signal.moved()
-    other.reply(w.t_s1, "hello")
+    other.messages.reply(w.t_s1, "hello")
     assert signal.moved()
     assert not signal.moved()
     signal.close()
@@ -224,7 +224,7 @@ def test_the_change_signal_is_waited_for_without_a_statement(db, db_location: st
     before = listening()
     assert len(before) == 1
     assert not signal.moved(wait=0.2)
-    Gate(connect(db_location), "boss").reply(w.t_s1, "hello")
+    Gate(connect(db_location), "boss").messages.reply(w.t_s1, "hello")
     assert signal.moved(wait=30)
     assert not signal.moved(wait=0.2)
     assert listening() == before
@@ -252,6 +252,6 @@ def test_a_lost_listening_connection_is_said_and_listened_anew(db, db_location: 
         signal.moved(wait=30)
     assert signal.moved()
     assert not signal.moved()
-    Gate(connect(db_location), "boss").reply(w.t_s1, "hello")
+    Gate(connect(db_location), "boss").messages.reply(w.t_s1, "hello")
     assert signal.moved(wait=30)
     signal.close()

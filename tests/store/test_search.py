@@ -91,19 +91,21 @@ def test_every_plan_gives_the_inbox_order(db, helpdesk: Helpdesk, username: str,
     expected = _expected(tickets, text.split(), None if username == "boss" else {agents_source})
     assert expected
     query = TicketQuery(search=text)
-    total = gate.count_tickets(query)
+    total = gate.inbox.count_tickets(query)
     assert total == len(expected)
     pages = []
     for offset in range(0, total, 30):
-        pages += [r.number for r in gate.list_tickets(query, offset=offset, limit=30, total=total)]
+        pages += [
+            r.number for r in gate.inbox.list_tickets(query, offset=offset, limit=30, total=total)
+        ]
     assert pages == expected
 
 
 def test_whole_words_unless_starred(db, helpdesk: Helpdesk) -> None:
     tickets, _ = helpdesk
     gate = Gate(db, "boss")
-    assert gate.count_tickets(TicketQuery(search="refund")) == 0
-    assert gate.count_tickets(TicketQuery(search="refund*")) == len(
+    assert gate.inbox.count_tickets(TicketQuery(search="refund")) == 0
+    assert gate.inbox.count_tickets(TicketQuery(search="refund*")) == len(
         [n for n, (s, _, _) in tickets.items() if "refunded" in s]
     )
 
@@ -156,10 +158,12 @@ def test_asking_about_each_ticket_gives_the_inbox_order(
     gate = Gate(db, username)
     expected = _expected(tickets, ["commonword"], None if username == "boss" else {agents_source})
     query = TicketQuery(search="commonword")
-    total = gate.count_tickets(query)
+    total = gate.inbox.count_tickets(query)
     pages = []
     for offset in range(0, total, 30):
-        pages += [r.number for r in gate.list_tickets(query, offset=offset, limit=30, total=total)]
+        pages += [
+            r.number for r in gate.inbox.list_tickets(query, offset=offset, limit=30, total=total)
+        ]
     assert pages == expected
     assert any(answer is not None for answer in asking)  # the first pages were asked for
 
@@ -174,7 +178,7 @@ def test_asking_declines_a_word_absent_from_recent_tickets(db, helpdesk: Helpdes
         for number in old:
             Ticket.update(subject="oldword parcel").where(Ticket.number == number).execute()
     gate = Gate(db, "boss")
-    found = [r.number for r in gate.list_tickets(TicketQuery(search="oldword"), limit=100)]
+    found = [r.number for r in gate.inbox.list_tickets(TicketQuery(search="oldword"), limit=100)]
     assert found == old[:100]
     assert asking == [None]
 

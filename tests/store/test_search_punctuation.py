@@ -16,7 +16,7 @@ APOSTROPHE = "\u02bc"  # MODIFIER LETTER APOSTROPHE, a letter in Ukrainian words
 
 
 def found(gate: Gate, text: str) -> set[int]:
-    return {row.number for row in gate.list_tickets(TicketQuery(search=text), limit=500)}
+    return {row.number for row in gate.inbox.list_tickets(TicketQuery(search=text), limit=500)}
 
 
 @pytest.fixture
@@ -48,7 +48,7 @@ def test_letters_unaccent_makes_punctuation_search_as_on_sqlite(
 ) -> None:
     gate = Gate(db, "lister")
     assert found(gate, text) == {tickets[name] for name in wanted}
-    assert gate.count_tickets(TicketQuery(search=text)) == len(wanted)
+    assert gate.inbox.count_tickets(TicketQuery(search=text)) == len(wanted)
 
 
 @pytest.mark.parametrize("text", [APOSTROPHE, f"{APOSTROPHE}{APOSTROPHE}*", "\\", "'", "a'b\\c"])

@@ -14,7 +14,7 @@ from tests import builders as b
 
 
 def found(gate: Gate, text: str) -> set[int]:
-    return {row.number for row in gate.list_tickets(TicketQuery(search=text), limit=500)}
+    return {row.number for row in gate.inbox.list_tickets(TicketQuery(search=text), limit=500)}
 
 
 def test_search_terms(db: peewee.Database) -> None:
@@ -37,7 +37,7 @@ def test_search_terms(db: peewee.Database) -> None:
         assert found(gate, "Katarzyna") == {from_her}
         assert found(gate, "katarzyna kettle") == set()  # every word in one place
         assert (found(gate, "kasia") == {from_her}) is sees_email
-        assert gate.count_tickets(TicketQuery(search="kasia")) == (1 if sees_email else 0)
+        assert gate.inbox.count_tickets(TicketQuery(search="kasia")) == (1 if sees_email else 0)
 
 
 def test_accents_and_case_fold_alike_on_every_backend(db: peewee.Database) -> None:
@@ -67,7 +67,7 @@ def test_accents_and_case_fold_alike_on_every_backend(db: peewee.Database) -> No
         assert found(gate, "zamowien") == set()  # a whole word, unless starred
         assert found(gate, "zwrot ZAMÓWIENIA") == {in_subject}  # every word, any case
         assert found(gate, "ZAŻÓŁĆ") == found(gate, "zażółć") == {in_body}
-        assert gate.count_tickets(TicketQuery(search="ZAMOWIENIA")) == len(words | notes)
+        assert gate.inbox.count_tickets(TicketQuery(search="ZAMOWIENIA")) == len(words | notes)
         # Letters that are not an accented base letter fold as PostgreSQL's unaccent folds them.
         for text in ("dotarly", "dotarły", "DOTARŁY", "dotar*", "DOTARŁ*", "strasse", "straße"):
             assert found(gate, text) == {arrived}, (who, text)

@@ -66,7 +66,9 @@ def about(number: int) -> Callable[[OthersChanged], bool]:
 
 
 async def test_two_apps_and_a_script_follow_each_other_and_lose_no_reply(demo: str) -> None:
-    number = Gate(connect(str(demo)), "ola").list_tickets(TicketQuery(statuses=("new",)))[0].number
+    number = (
+        Gate(connect(str(demo)), "ola").inbox.list_tickets(TicketQuery(statuses=("new",)))[0].number
+    )
     ada_app, ola_app = make_app(demo, "ada", FAST), make_app(demo, "ola", FAST)
     ada_saw, ola_saw = Handled(), Handled()
     async with (
@@ -119,7 +121,7 @@ async def test_two_apps_and_a_script_follow_each_other_and_lose_no_reply(demo: s
         assert ola_app.screen is ola_ticket and ola_ticket.composer.is_open
         await ola.press("ctrl+s")
         await settle(ola)
-    bodies = [m.body for m in Gate(connect(str(demo)), "ada").get_ticket(number).messages]
+    bodies = [m.body for m in Gate(connect(str(demo)), "ada").tickets.get_ticket(number).messages]
     assert bodies[-3:] == ["Sent yesterday.", "Your parcel left today.", "One more thing."]
     assert ola_app.drafts == {}
 
@@ -270,19 +272,19 @@ async def test_a_screen_reads_its_own_change_once_and_others_changes_again(
     """The ticket screen reads its ticket back after its own change; the session's watcher
     does not have it read a second time, and still has it read another's change."""
     gate = Gate(connect(str(demo)), "ola")
-    number = gate.list_tickets(TicketQuery(statuses=("pending",)), limit=1)[0].number
+    number = gate.inbox.list_tickets(TicketQuery(statuses=("pending",)), limit=1)[0].number
     app, saw = make_app(demo, "ola", FAST), Handled()
     async with app.run_test(size=(100, 30), message_hook=saw.hook) as ola:
         await settle(ola)
         await open_ticket(ola, number)
         reads: list[int] = []
-        read = app.gate.get_ticket
+        read = app.gate.tickets.get_ticket
 
         def counted(number: int) -> TicketDetail:
             reads.append(number)
             return read(number)
 
-        monkeypatch.setattr(app.gate, "get_ticket", counted)
+        monkeypatch.setattr(app.gate.tickets, "get_ticket", counted)
         await ola.press("s", *"open", "enter")
         await settle(ola)
         assert reads == [number]  # read back by the screen that changed it
@@ -294,14 +296,14 @@ async def test_a_screen_reads_its_own_change_once_and_others_changes_again(
         await settle(ola)
         assert reads == [number]
         seen = saw.expect(OthersChanged, about(number))
-        Gate(connect(str(demo)), "ada").note(number, "seen by ola")
+        Gate(connect(str(demo)), "ada").messages.note(number, "seen by ola")
         await handled(seen, ola)
         assert reads == [number, number]
 
 
 async def test_a_change_that_changes_nothing_is_said_and_writes_nothing(demo: str) -> None:
     gate = Gate(connect(str(demo)), "ola")
-    row = gate.list_tickets(TicketQuery(statuses=("pending",)), limit=1)[0]
+    row = gate.inbox.list_tickets(TicketQuery(statuses=("pending",)), limit=1)[0]
     admin = Gate(connect(str(demo)), "ada")
     events = admin.audit.list_audit(limit=1)
     app = make_app(demo, "ola")
@@ -313,7 +315,7 @@ async def test_a_change_that_changes_nothing_is_said_and_writes_nothing(demo: st
         said = [n.message for n in app._notifications]
         assert any("already pending" in text for text in said), said
         assert ticket.detail is not None and ticket.detail.row.version == row.version
-    assert gate.get_ticket(row.number).row.version == row.version
+    assert gate.tickets.get_ticket(row.number).row.version == row.version
     assert admin.audit.list_audit(limit=1) == events  # no event, not even a refusal
 
 
@@ -321,9 +323,9 @@ async def test_a_change_to_a_long_conversation_mounts_only_the_new_message(demo:
     """Another agent's note on a ticket with a long conversation: the messages shown stay the
     same widgets, and the new one is mounted after them, in the order the gate gives."""
     ada = Gate(connect(str(demo)), "ada")
-    number = ada.list_tickets(TicketQuery(statuses=("pending",)), limit=1)[0].number
+    number = ada.inbox.list_tickets(TicketQuery(statuses=("pending",)), limit=1)[0].number
     for count in range(40):
-        ada.note(number, f"looked again, {count}")
+        ada.messages.note(number, f"looked again, {count}")
     app, saw = make_app(demo, "ola", FAST), Handled()
     async with app.run_test(size=(100, 30), message_hook=saw.hook) as ola:
         await settle(ola)
@@ -331,7 +333,7 @@ async def test_a_change_to_a_long_conversation_mounts_only_the_new_message(demo:
         shown = list(screen.query(".message"))
         assert len(shown) >= 41
         seen = saw.expect(OthersChanged, about(number))
-        ada.note(number, "one more look")
+        ada.messages.note(number, "one more look")
         await handled(seen, ola)
         await settle(ola)
         after = list(screen.query(".message"))
@@ -348,7 +350,7 @@ async def test_the_conversation_redraws_a_changed_message_and_drops_an_unreadabl
 ) -> None:
     """A ticket read again with one message's delivery changed and another no longer readable
     (as after a change of grants): the first is redrawn in its widget, the second removed."""
-    number = Gate(connect(str(demo)), "ada").list_tickets(TicketQuery(), limit=1)[0].number
+    number = Gate(connect(str(demo)), "ada").inbox.list_tickets(TicketQuery(), limit=1)[0].number
     app = make_app(demo, "ada", FAST)
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)

@@ -52,7 +52,7 @@ async def test_a_customer_writes_an_agent_answers_the_customer_answers_back(
         await pilot.press(*"Wysłaliśmy ją ponownie.")
         await pilot.press("ctrl+s")
         await settle(pilot)
-    gate.set_status(number, "pending")
+    gate.changes.set_status(number, "pending")
 
     assert main(["--db", str(db_location), "--user", "ada", "mail", "send"]) == 0
     (received,) = smtp.received
@@ -74,7 +74,7 @@ async def test_a_customer_writes_an_agent_answers_the_customer_answers_back(
     assert main(["--db", str(db_location), "--user", "ada", "mail", "fetch"]) == 0
     assert f"appended #{number}" in capsys.readouterr().out
 
-    detail = gate.get_ticket(number)
+    detail = gate.tickets.get_ticket(number)
     assert detail.row.status == "open"
     assert [(m.kind, m.body) for m in detail.messages] == [
         ("customer", "Dzień dobry, paczka nie dotarła."),

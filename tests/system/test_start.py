@@ -40,7 +40,7 @@ def test_the_opening_is_read_beside_the_imports_of_textual(demo_copy: str) -> No
     assert done.returncode == 0, done.stderr
     thread, numbers = done.stdout.splitlines()
     assert thread == "ticketty-opening"
-    expected = Gate(connect(demo_copy), "ada").list_tickets(INBOX_DEFAULT, limit=PAGE)
+    expected = Gate(connect(demo_copy), "ada").inbox.list_tickets(INBOX_DEFAULT, limit=PAGE)
     assert numbers == str([row.number for row in expected])
 
 
@@ -52,3 +52,21 @@ def test_a_failure_in_the_opening_thread_is_one_line_and_its_code(
     assert open_app(demo_copy, "nobody") != 0
     err = capsys.readouterr().err
     assert "nobody" in err and len(err.strip().splitlines()) == 1, err
+
+
+def test_the_start_leaves_the_icalendar_readers_unloaded(demo_copy: str) -> None:
+    """The command's start up to a made app imports no iCalendar reader: only reading a
+    holidays file needs one, and they weighed more than the rest of the gate's modules."""
+    script = (
+        "import sys\n"
+        "from ticketty import launch\n"
+        f"opened = launch.open_app({demo_copy!r}, 'ada')\n"
+        "assert not isinstance(opened, int)\n"
+        "print(sorted(n for n in ('icalendar', 'recurring_ical_events', 'x_wr_timezone')"
+        " if n in sys.modules))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"

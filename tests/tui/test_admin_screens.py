@@ -90,8 +90,8 @@ async def test_group_with_supervisor_and_field_shows_on_its_tickets(demo: str) -
     admin = gate(demo, "ada")
     group = next(g for g in admin.groups.list_groups() if g.name == "Night shift")
     assert group.supervisors == ("tom",)
-    number = admin.create_ticket("Lamp broken", "The lamp is broken", group="Night shift")
-    fields = {f.name: f.value for f in admin.get_ticket(number).group_fields}
+    number = admin.filing.create_ticket("Lamp broken", "The lamp is broken", group="Night shift")
+    fields = {f.name: f.value for f in admin.tickets.get_ticket(number).group_fields}
     assert fields["Phone"] == "+48 12 999 88 77"
 
     app = make_app(demo, "ada")
@@ -117,19 +117,19 @@ async def test_member_files_a_private_ticket_another_member_cannot_find(demo: st
         app.screen.query_one("#private", Checkbox).value = True
         await pilot.press("ctrl+s")
         await settle(pilot)
-    mine = gate(demo, "mia").list_tickets(TicketQuery(search="payslip"))
+    mine = gate(demo, "mia").inbox.list_tickets(TicketQuery(search="payslip"))
     assert len(mine) == 1 and mine[0].private and mine[0].usergroup == "Accounting"
     number = mine[0].number
     other = gate(demo, "max")
-    assert other.list_tickets(TicketQuery(search="payslip")) == []
-    assert number not in {r.number for r in other.list_tickets(limit=1000)}
+    assert other.inbox.list_tickets(TicketQuery(search="payslip")) == []
+    assert number not in {r.number for r in other.inbox.list_tickets(limit=1000)}
     admin = gate(demo, "ada")
     admin.people.add_person("sue", "Sue Supervisor")
     admin.roles.grant_role("sue", "Supervisor (basic)")
     admin.groups.add_supervisor("Accounting", "sue")
     supervisor = gate(demo, "sue")
-    assert supervisor.count_tickets() > 0  # sees the group's other tickets
-    assert supervisor.list_tickets(TicketQuery(search=f"#{number}")) == []
+    assert supervisor.inbox.count_tickets() > 0  # sees the group's other tickets
+    assert supervisor.inbox.list_tickets(TicketQuery(search=f"#{number}")) == []
 
 
 async def test_new_ticket_form_offers_only_what_the_person_may(demo: str) -> None:
@@ -143,7 +143,7 @@ async def test_new_ticket_form_offers_only_what_the_person_may(demo: str) -> Non
 
 async def test_archiving_a_source_hides_its_tickets_from_agents_only(demo: str) -> None:
     allegro = TicketQuery(sources=(2,))
-    before_agent = gate(demo, "ola").count_tickets(allegro)
+    before_agent = gate(demo, "ola").inbox.count_tickets(allegro)
     assert before_agent > 0
     app = make_app(demo, "ada")
     async with app.run_test(size=(120, 40)) as pilot:
@@ -152,10 +152,10 @@ async def test_archiving_a_source_hides_its_tickets_from_agents_only(demo: str) 
         assert isinstance(app.screen, SourcesScreen)
         await highlight(pilot, "Allegro PL")
         await confirm(pilot, "a")
-        assert gate(demo, "ola").count_tickets(allegro) == 0
-        assert gate(demo, "ada").count_tickets(allegro) == before_agent
+        assert gate(demo, "ola").inbox.count_tickets(allegro) == 0
+        assert gate(demo, "ada").inbox.count_tickets(allegro) == before_agent
         await confirm(pilot, "a")
-    assert gate(demo, "ola").count_tickets(allegro) == before_agent
+    assert gate(demo, "ola").inbox.count_tickets(allegro) == before_agent
 
 
 async def test_deactivated_person_is_refused_at_start(demo: str) -> None:
@@ -168,7 +168,7 @@ async def test_deactivated_person_is_refused_at_start(demo: str) -> None:
         await confirm(pilot, "d")
     with pytest.raises(UnknownPerson):
         Gate(connect(str(demo)), "tom")
-    assert gate(demo, "ada").count_tickets(TicketQuery(assignee="tom")) > 0  # tickets stay
+    assert gate(demo, "ada").inbox.count_tickets(TicketQuery(assignee="tom")) > 0  # tickets stay
     started = subprocess.run(
         [
             sys.executable,

@@ -69,7 +69,7 @@ async def test_ctrl_e_opens_the_editor_in_the_composer(
     editor.write_text('#!/bin/sh\nprintf "written in the editor" >> "$1"\n')
     editor.chmod(0o755)
     gate = Gate(connect(str(demo)), "ola")
-    number = gate.list_tickets(limit=1)[0].number
+    number = gate.inbox.list_tickets(limit=1)[0].number
     app = build_app(
         Gate(connect(str(demo)), "ola"),
         settings=Settings(editor=str(editor)),
@@ -88,17 +88,17 @@ async def test_ctrl_e_opens_the_editor_in_the_composer(
         await settle(pilot)
         await pilot.press("ctrl+s")
         await settle(pilot)
-    bodies = [m.body for m in gate.get_ticket(number).messages]
+    bodies = [m.body for m in gate.tickets.get_ticket(number).messages]
     assert "Hello. written in the editor" in bodies
 
 
 async def test_bulk_change_previews_what_will_change_and_what_is_skipped(demo: str) -> None:
     ada = Gate(connect(str(demo)), "ada")
-    rows = ada.list_tickets(INBOX_DEFAULT, limit=3)
+    rows = ada.inbox.list_tickets(INBOX_DEFAULT, limit=3)
     for row, status in zip(rows[::-1], ("open", "pending", "open"), strict=True):
         if row.status == status:  # a change that changes nothing is refused
-            ada.set_status(row.number, "new")
-        ada.set_status(row.number, status)  # newest last: the inbox order stays
+            ada.changes.set_status(row.number, "new")
+        ada.changes.set_status(row.number, status)  # newest last: the inbox order stays
     app = make_app(demo, "ada")
     async with app.run_test(size=SMALL) as pilot:
         await settle(pilot)
@@ -116,7 +116,7 @@ async def test_bulk_change_previews_what_will_change_and_what_is_skipped(demo: s
         await pilot.press("y")
         await settle(pilot)
         assert not app.screen.query_one(TicketList).marked
-    assert [ada.get_ticket(r.number).row.status for r in rows] == ["pending"] * 3
+    assert [ada.tickets.get_ticket(r.number).row.status for r in rows] == ["pending"] * 3
 
 
 def statuses_shown(app: TickettyApp) -> set[str]:
@@ -160,14 +160,16 @@ async def test_priority_filter_and_sort_by_priority(demo: str) -> None:
         assert isinstance(app.screen, InboxScreen)
         assert app.screen.query_filter.priorities == ("high",)
         assert row_under_cursor(tickets).priority == "high"
-        assert tickets.total == Gate(connect(str(demo)), "ada").count_tickets(
+        assert tickets.total == Gate(connect(str(demo)), "ada").inbox.count_tickets(
             INBOX_DEFAULT._replace(priorities=("high",))
         )
 
 
 async def test_priority_is_changed_from_the_ticket_screen(demo: str) -> None:
     gate = Gate(connect(str(demo)), "ola")
-    row = next(r for r in gate.list_tickets(INBOX_DEFAULT, limit=50) if r.priority != "urgent")
+    row = next(
+        r for r in gate.inbox.list_tickets(INBOX_DEFAULT, limit=50) if r.priority != "urgent"
+    )
     app = make_app(demo, "ola")
     async with app.run_test(size=SMALL) as pilot:
         await settle(pilot)
@@ -176,7 +178,7 @@ async def test_priority_is_changed_from_the_ticket_screen(demo: str) -> None:
         await settle(pilot)
         await pilot.press(*"urgent", "enter")
         await settle(pilot)
-    assert gate.get_ticket(row.number).row.priority == "urgent"
+    assert gate.tickets.get_ticket(row.number).row.priority == "urgent"
 
 
 async def test_source_filter_names_the_source(demo: str) -> None:
@@ -208,7 +210,7 @@ async def test_assign_picker_offers_only_people_who_may_work_on_the_ticket(demo:
         assert shown.option_count == 1 and shown.get_option_at_index(0).id == "tom"
         await pilot.press("enter")
         await settle(pilot)
-    assert gate.get_ticket(number).row.assignee == "tom"
+    assert gate.tickets.get_ticket(number).row.assignee == "tom"
 
 
 async def test_search_finds_a_requester_by_name(demo: str) -> None:
@@ -237,8 +239,8 @@ async def test_agent_files_a_ticket_for_a_new_customer(demo: str) -> None:
         await settle(pilot)
         assert isinstance(app.screen, InboxScreen)
     gate = Gate(connect(str(demo)), "ada")
-    row = gate.list_tickets(TicketQuery(search="kettle leaks"), limit=1)[0]
-    detail = gate.get_ticket(row.number)
+    row = gate.inbox.list_tickets(TicketQuery(search="kettle leaks"), limit=1)[0]
+    detail = gate.tickets.get_ticket(row.number)
     assert (detail.requester_name, detail.requester_email) == (
         "Jan Kowal",
         "jan.kowal@phone.example",
@@ -270,11 +272,11 @@ async def test_workload_report_over_a_chosen_period(demo: str) -> None:
 
 async def test_ticket_history_and_the_requesters_other_tickets(demo: str) -> None:
     ada = Gate(connect(str(demo)), "ada")
-    row = ada.list_tickets(INBOX_DEFAULT, limit=1)[0]
-    others = {r.number for r in ada.list_tickets(TicketQuery(requester=row.requester))} - {
+    row = ada.inbox.list_tickets(INBOX_DEFAULT, limit=1)[0]
+    others = {r.number for r in ada.inbox.list_tickets(TicketQuery(requester=row.requester))} - {
         row.number
     }
-    ada.set_priority(row.number, "urgent" if row.priority != "urgent" else "low")
+    ada.changes.set_priority(row.number, "urgent" if row.priority != "urgent" else "low")
     app = make_app(demo, "ada")
     async with app.run_test(size=SMALL) as pilot:
         await settle(pilot)
@@ -412,7 +414,7 @@ async def test_jumping_to_the_end_of_the_inbox_shows_the_last_ticket_at_once(dem
         assert tickets.total > 100  # the last page is not the first
         read = tickets.pages_loaded
         await pilot.press("G")
-        last = app.gate.list_tickets(INBOX_DEFAULT, offset=tickets.total - 1, limit=1)
+        last = app.gate.inbox.list_tickets(INBOX_DEFAULT, offset=tickets.total - 1, limit=1)
         assert [tickets.current_row()] == last
         await settle(pilot)
         assert tickets.pages_loaded == read

@@ -58,7 +58,7 @@ async def preview(pilot: Pilot[Any], *keys: str) -> str:
 
 async def test_the_preview_names_each_skipped_ticket_with_its_reason(demo: str) -> None:
     ada = Gate(connect(str(demo)), "ada")
-    rows = ada.list_tickets(INBOX_DEFAULT, limit=60)
+    rows = ada.inbox.list_tickets(INBOX_DEFAULT, limit=60)
     inside = next(r.number for r in rows if r.usergroup == GROUP)
     others = [r.number for r in rows if r.usergroup != GROUP][:2]
     app = make_app(demo, "ada")
@@ -74,12 +74,12 @@ async def test_the_preview_names_each_skipped_ticket_with_its_reason(demo: str) 
         await pilot.press("y")
         await settle(pilot)
         assert marks(app) == set()  # already there: nothing left to do about it
-    assert {ada.get_ticket(n).row.usergroup for n in (inside, *others)} == {GROUP}
+    assert {ada.tickets.get_ticket(n).row.usergroup for n in (inside, *others)} == {GROUP}
 
 
 async def test_tickets_skipped_by_an_assign_stay_marked_and_are_named(demo: str) -> None:
     ada = Gate(connect(str(demo)), "ada")
-    rows = ada.list_tickets(INBOX_DEFAULT, limit=60)
+    rows = ada.inbox.list_tickets(INBOX_DEFAULT, limit=60)
     allegro = next(r.number for r in rows if r.source == "Allegro PL" and r.assignee != "ali")
     elsewhere = [r.number for r in rows if r.source != "Allegro PL" and r.assignee != "ali"][:2]
     app = make_app(demo, "ada")
@@ -99,14 +99,14 @@ async def test_tickets_skipped_by_an_assign_stay_marked_and_are_named(demo: str)
         assert "2 marked" in str(app.screen.query_one("#status").render())
         said = list(app._notifications)[-1].message
         assert said.endswith(f"still marked: #{first}, #{second}")
-    assert ada.get_ticket(allegro).row.assignee == "ali"
-    assert all(ada.get_ticket(n).row.assignee != "ali" for n in elsewhere)
+    assert ada.tickets.get_ticket(allegro).row.assignee == "ali"
+    assert all(ada.tickets.get_ticket(n).row.assignee != "ali" for n in elsewhere)
 
 
 async def test_star_marks_every_ticket_in_the_view_and_again_unmarks(demo: str) -> None:
     ada = Gate(connect(str(demo)), "ada")
     query = INBOX_DEFAULT._replace(priorities=("high",))
-    in_view = {r.number for r in ada.list_tickets(query, limit=1000)}
+    in_view = {r.number for r in ada.inbox.list_tickets(query, limit=1000)}
     assert 8 < len(in_view) < 1000
     app = make_app(demo, "ada")
     async with app.run_test(size=SMALL) as pilot:
@@ -123,7 +123,7 @@ async def test_star_marks_every_ticket_in_the_view_and_again_unmarks(demo: str) 
         await pilot.press("asterisk")
         await settle(pilot)
         assert marks(app) == set()
-    assert ada.count_tickets(query) == len(in_view)  # nothing was applied
+    assert ada.inbox.count_tickets(query) == len(in_view)  # nothing was applied
 
 
 async def test_star_on_a_big_view_marks_a_bounded_first_part_and_says_so(
@@ -131,9 +131,9 @@ async def test_star_on_a_big_view_marks_a_bounded_first_part_and_says_so(
 ) -> None:
     monkeypatch.setattr(ticket_list, "MARK_ALL", 40)
     ada = Gate(connect(str(demo)), "ada")
-    total = ada.count_tickets(INBOX_DEFAULT)
-    first = [r.number for r in ada.list_tickets(INBOX_DEFAULT, limit=40)]
-    closed = ada.list_tickets(TicketQuery(statuses=("closed",)), limit=1)[0].number
+    total = ada.inbox.count_tickets(INBOX_DEFAULT)
+    first = [r.number for r in ada.inbox.list_tickets(INBOX_DEFAULT, limit=40)]
+    closed = ada.inbox.list_tickets(TicketQuery(statuses=("closed",)), limit=1)[0].number
     app = make_app(demo, "ada")
     async with app.run_test(size=SMALL) as pilot:
         await settle(pilot)

@@ -32,8 +32,8 @@ def demo(new_location: Callable[..., str]) -> str:
 def first_ticket(demo: str, user: str = "ali") -> int:
     """A ticket tom, ola and ali may all reply to (ali serves only Allegro PL)."""
     gate = Gate(connect(demo), user)
-    rows = gate.list_tickets(INBOX_DEFAULT, limit=100)  # found by `/#N` in the inbox
-    return next(r.number for r in rows if "tickets.reply" in gate.allowed_on(r.number))
+    rows = gate.inbox.list_tickets(INBOX_DEFAULT, limit=100)  # found by `/#N` in the inbox
+    return next(r.number for r in rows if "tickets.reply" in gate.tickets.allowed_on(r.number))
 
 
 def drafts_of(demo: str, user: str) -> dict[tuple[int, str], str]:
@@ -157,15 +157,16 @@ async def test_sending_or_discarding_deletes_the_draft(demo: str) -> None:
         await pilot.press("N", "end", *["backspace"] * 5, "escape")
         await settle(pilot)
         assert drafts_of(demo, "tom") == {}
-    bodies = [m.body for m in Gate(connect(demo), "ada").get_ticket(number).messages]
+    bodies = [m.body for m in Gate(connect(demo), "ada").tickets.get_ticket(number).messages]
     assert bodies[-1] == "Sent at last"
 
 
 async def test_two_sessions_see_each_other_on_a_ticket_live(demo: str) -> None:
     hidden = next(
         r.number
-        for r in Gate(connect(demo), "tom").list_tickets(INBOX_DEFAULT, limit=200)
-        if r.number not in {x.number for x in Gate(connect(demo), "ali").list_tickets(limit=1000)}
+        for r in Gate(connect(demo), "tom").inbox.list_tickets(INBOX_DEFAULT, limit=200)
+        if r.number
+        not in {x.number for x in Gate(connect(demo), "ali").inbox.list_tickets(limit=1000)}
     )
     tom_app, ola_app, ali_app = (make_app(demo, u, FAST) for u in ("tom", "ola", "ali"))
     async with (

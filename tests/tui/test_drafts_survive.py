@@ -99,7 +99,7 @@ def saved_draft(location: str) -> str | None:
 def setting(db_location: str, request: pytest.FixtureRequest) -> Iterator[tuple[Terminal, int]]:
     demo_database(db_location)
     gate = Gate(connect(db_location), "tom")
-    number = gate.list_tickets(INBOX_DEFAULT, limit=1)[0].number
+    number = gate.inbox.list_tickets(INBOX_DEFAULT, limit=1)[0].number
     terminal = Terminal(f"ticketty-{os.getpid()}-{request.node.name[-20:]}", db_location)
     yield terminal, number
     terminal.close()

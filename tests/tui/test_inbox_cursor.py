@@ -33,7 +33,7 @@ def demo(new_location: Callable[..., str]) -> str:
 
 
 def inbox_rows(demo: str, user: str) -> list[Any]:
-    return Gate(connect(str(demo)), user).list_tickets(INBOX_DEFAULT, limit=20)
+    return Gate(connect(str(demo)), user).inbox.list_tickets(INBOX_DEFAULT, limit=20)
 
 
 async def cursor_to(pilot: Pilot[Any], index: int) -> int:
@@ -67,7 +67,7 @@ async def test_take_of_the_cursor_ticket_follows_it_to_the_top(demo: str) -> Non
         assert tickets.cursor == 0  # newest activity first: the taken ticket is now on top
         assert row_under_cursor(tickets).number == chosen
         assert await opens(pilot) == chosen
-    assert Gate(connect(str(demo)), "tom").get_ticket(chosen).row.assignee == "tom"
+    assert Gate(connect(str(demo)), "tom").tickets.get_ticket(chosen).row.assignee == "tom"
 
 
 async def test_a_change_on_the_ticket_screen_then_escape_keeps_the_ticket(demo: str) -> None:
@@ -85,7 +85,7 @@ async def test_a_change_on_the_ticket_screen_then_escape_keeps_the_ticket(demo: 
         assert isinstance(app.screen, InboxScreen)
         assert row_under_cursor(app.screen.query_one(TicketList)).number == chosen
         assert await opens(pilot) == chosen
-    assert Gate(connect(str(demo)), "tom").get_ticket(chosen).row.priority == "urgent"
+    assert Gate(connect(str(demo)), "tom").tickets.get_ticket(chosen).row.priority == "urgent"
 
 
 async def script(demo: str, user: str, *args: str) -> None:
@@ -117,8 +117,8 @@ async def test_another_agents_change_re_sorts_the_list_under_the_cursor(demo: st
         await settle(pilot)
         assert await opens(pilot) == chosen
     gate = Gate(connect(str(demo)), "tom")
-    assert gate.get_ticket(chosen).row.assignee == "tom"
-    assert gate.get_ticket(rows[index - 1].number).row.assignee == rows[index - 1].assignee
+    assert gate.tickets.get_ticket(chosen).row.assignee == "tom"
+    assert gate.tickets.get_ticket(rows[index - 1].number).row.assignee == rows[index - 1].assignee
 
 
 async def test_a_ticket_that_leaves_the_view_hands_the_cursor_to_its_neighbour(
@@ -140,7 +140,7 @@ async def test_a_ticket_that_leaves_the_view_hands_the_cursor_to_its_neighbour(
         await pilot.press("j")  # moving on ends the note
         await settle(pilot)
         assert "left this view" not in str(app.screen.query_one("#status").render())
-    assert Gate(connect(str(demo)), "tom").get_ticket(chosen).row.status == "resolved"
+    assert Gate(connect(str(demo)), "tom").tickets.get_ticket(chosen).row.status == "resolved"
 
 
 @pytest.mark.parametrize("order", ["activity", "waiting", "priority"])
@@ -149,17 +149,19 @@ def test_the_position_of_a_ticket_is_its_index_in_the_list(
 ) -> None:
     ola = gate_for("ola")
     query = TicketQuery(statuses=("new", "open"), order=order)
-    rows = ola.list_tickets(query, limit=300)
+    rows = ola.inbox.list_tickets(query, limit=300)
     assert len(rows) > 40
     for index in (0, 1, 17, len(rows) // 2, len(rows) - 1):
-        assert ola.ticket_position(query, rows[index].number) == index
-    closed = ola.list_tickets(TicketQuery(statuses=("closed",)), limit=1)[0].number
-    assert ola.ticket_position(query, closed) is None  # outside the filters
+        assert ola.inbox.ticket_position(query, rows[index].number) == index
+    closed = ola.inbox.list_tickets(TicketQuery(statuses=("closed",)), limit=1)[0].number
+    assert ola.inbox.ticket_position(query, closed) is None  # outside the filters
 
 
 def test_the_position_of_a_ticket_out_of_scope_is_none(gate_for: Callable[[str], Gate]) -> None:
-    seen_by_ali = {row.number for row in gate_for("ali").list_tickets(TicketQuery(), limit=1000)}
-    everything = gate_for("ada").list_tickets(TicketQuery(), limit=1000)
+    seen_by_ali = {
+        row.number for row in gate_for("ali").inbox.list_tickets(TicketQuery(), limit=1000)
+    }
+    everything = gate_for("ada").inbox.list_tickets(TicketQuery(), limit=1000)
     unseen = next(row.number for row in everything if row.number not in seen_by_ali)
-    assert gate_for("ali").ticket_position(TicketQuery(), unseen) is None
-    assert gate_for("ali").ticket_position(TicketQuery(), 10**9) is None
+    assert gate_for("ali").inbox.ticket_position(TicketQuery(), unseen) is None
+    assert gate_for("ali").inbox.ticket_position(TicketQuery(), 10**9) is None

@@ -30,13 +30,17 @@ def demo(new_location: Callable[..., str]) -> str:
 
 
 def closed_ticket(demo: str, user: str) -> int:
-    return Gate(connect(str(demo)), user).list_tickets(TicketQuery(statuses=("closed",)))[0].number
+    return (
+        Gate(connect(str(demo)), user)
+        .inbox.list_tickets(TicketQuery(statuses=("closed",)))[0]
+        .number
+    )
 
 
 def hidden_from(demo: str, user: str) -> int:
     """A ticket that exists and that `user` may not see."""
-    seen = {r.number for r in Gate(connect(str(demo)), user).list_tickets(limit=1000)}
-    everything = Gate(connect(str(demo)), "ada").list_tickets(limit=1000)
+    seen = {r.number for r in Gate(connect(str(demo)), user).inbox.list_tickets(limit=1000)}
+    everything = Gate(connect(str(demo)), "ada").inbox.list_tickets(limit=1000)
     return next(r.number for r in everything if r.number not in seen)
 
 
@@ -68,7 +72,7 @@ async def test_a_number_search_lists_a_ticket_outside_the_filters(demo: str) -> 
 
 
 async def test_a_number_search_inside_the_filters_says_nothing_more(demo: str) -> None:
-    first = Gate(connect(str(demo)), "ada").list_tickets(limit=1)[0].number
+    first = Gate(connect(str(demo)), "ada").inbox.list_tickets(limit=1)[0].number
     app = make_app(demo, "ada")
     async with app.run_test(size=SMALL) as pilot:
         await settle(pilot)

@@ -36,10 +36,10 @@ async def test_a_failed_reply_is_sent_again_with_S_on_its_ticket(
     db: peewee.Database, db_location: str, smtp: Smtp
 ) -> None:
     gate = mail_helpdesk(db, smtp=smtp.url)
-    source = gate.mail_source("Support")
+    source = gate.mailboxes.mail_source("Support")
     number = MailChannel(gate).take_mail(source, customer_mail(), "test").ticket
     assert number is not None
-    gate.reply(number, "Your parcel left yesterday.")
+    gate.messages.reply(number, "Your parcel left yesterday.")
     smtp.recorder.refuse = "550 5.1.1 mailbox unavailable"
     MailChannel(gate).send(source, lambda _line: None)
     smtp.recorder.refuse = None
@@ -70,10 +70,10 @@ async def test_a_refused_login_is_named_on_the_sources_screen_and_the_ticket(
     db: peewee.Database, db_location: str, smtp_login: Smtp, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     gate = mail_helpdesk(db, smtp=f"smtp://support@127.0.0.1:{smtp_login.port}")
-    source = gate.mail_source("Support")
+    source = gate.mailboxes.mail_source("Support")
     number = MailChannel(gate).take_mail(source, customer_mail(), "test").ticket
     assert number is not None
-    gate.reply(number, "Your parcel left yesterday.")
+    gate.messages.reply(number, "Your parcel left yesterday.")
     monkeypatch.setenv("TICKETTY_MAIL_PASSWORD_SUPPORT", "wrong-secret")
     with pytest.raises(MailServerError):
         MailChannel(gate).send(source, lambda _line: None)

@@ -40,10 +40,10 @@ async def test_ticket_lists_attachments_and_the_failed_delivery_and_sources_the_
     mail["Subject"] = "Invoice [bold]please[/bold]"
     mail.set_content("Attached.")
     mail.add_attachment(b"%PDF-1.4", "application", "pdf", filename="faktura \x1b[31m.pdf")
-    source = gate.mail_source("Support")
+    source = gate.mailboxes.mail_source("Support")
     number = MailChannel(gate).take_mail(source, mail.as_bytes(), "test").ticket
     assert number is not None
-    gate.reply(number, "Thank you")
+    gate.messages.reply(number, "Thank you")
     smtp.recorder.refuse = "550 5.1.1 mailbox unavailable"
     MailChannel(gate).send(source, lambda _line: None)
 
@@ -152,7 +152,7 @@ async def test_quarantined_messages_are_seen_retried_and_discarded_from_the_sour
     db: peewee.Database, db_location: str
 ) -> None:
     gate = mail_helpdesk(db)
-    source = gate.mail_source("Support")
+    source = gate.mailboxes.mail_source("Support")
     unreadable = b"Subject: no sender\r\n\r\nWho wrote this?\r\n"
     assert (
         MailChannel(gate).take_mail(source, unreadable, "imap INBOX uid 7").outcome == "quarantined"
@@ -184,9 +184,9 @@ async def test_quarantined_messages_are_seen_retried_and_discarded_from_the_sour
         await pilot.press("d", "y")
         await settle(pilot)
         assert screen.records == []
-    assert gate.quarantined() == []
+    assert gate.mailboxes.quarantined() == []
     assert not QuarantinedMail.select().where(QuarantinedMail.id == fixed).exists()
-    assert gate.list_tickets(INBOX_DEFAULT)[0].subject == "Parcel missing"
+    assert gate.inbox.list_tickets(INBOX_DEFAULT)[0].subject == "Parcel missing"
 
 
 async def test_without_sources_edit_the_sources_screen_offers_no_change(
@@ -194,7 +194,7 @@ async def test_without_sources_edit_the_sources_screen_offers_no_change(
 ) -> None:
     gate = mail_helpdesk(db)
     MailChannel(gate).take_mail(
-        gate.mail_source("Support"), b"Subject: x\r\n\r\nno sender\r\n", "test"
+        gate.mailboxes.mail_source("Support"), b"Subject: x\r\n\r\nno sender\r\n", "test"
     )
     builders.role("Viewer", [SOURCES_LIST], holders=[builders.person("vic")])
     app = build_app(Gate(connect(db_location), "vic"), refresh_seconds=3600)
@@ -215,4 +215,4 @@ async def test_without_sources_edit_the_sources_screen_offers_no_change(
         await pilot.press("r", "d")
         await settle(pilot)
         assert app.screen is screen
-    assert len(gate.quarantined()) == 1
+    assert len(gate.mailboxes.quarantined()) == 1

@@ -26,8 +26,8 @@ def demo(new_location: Callable[..., str]) -> str:
 
 async def test_setting_what_a_ticket_already_has_is_an_information(demo: str) -> None:
     ada = Gate(connect(demo), "ada")
-    first = ada.list_tickets(INBOX_DEFAULT, limit=1)[0]
-    versions = ada.get_ticket(first.number).row.version
+    first = ada.inbox.list_tickets(INBOX_DEFAULT, limit=1)[0]
+    versions = ada.tickets.get_ticket(first.number).row.version
     app = make_app(demo, "ada")
     async with app.run_test(size=SMALL) as pilot:
         await settle(pilot)
@@ -46,4 +46,6 @@ async def test_setting_what_a_ticket_already_has_is_an_information(demo: str) ->
         await settle(pilot)
         said = list(app._notifications)[-1]
         assert "1 changed" in said.message and said.severity == "information"
-    assert ada.get_ticket(first.number).row.version == versions + 1  # the no-op wrote nothing
+    assert (
+        ada.tickets.get_ticket(first.number).row.version == versions + 1
+    )  # the no-op wrote nothing

@@ -34,7 +34,7 @@ def nobody_else_on_tickets(demo: str) -> None:
 def shared_ticket(demo: str) -> int:
     """A ticket with a note that both personas see (vic sees no archived source)."""
     gate = Gate(connect(demo), "vic")
-    return next(r.number for r in gate.list_tickets(limit=50) if r.number > 3)
+    return next(r.number for r in gate.inbox.list_tickets(limit=50) if r.number > 3)
 
 
 @pytest.mark.parametrize("size", SIZES)

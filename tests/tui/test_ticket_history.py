@@ -18,12 +18,12 @@ def test_ticket_history_is_scoped(db: peewee.Database) -> None:
     b.role("Agent", ["tickets.list", "tickets.note", "tickets.view_notes"], holders=[agent])
     b.role("Auditor S1", ["tickets.list", "audit.view"], sources=[w.s1], holders=[auditor])
     b.role("Reader", ["tickets.list", "tickets.view_notes", "audit.view"], holders=[reader])
-    Gate(db, "agent").note(w.t_s1, "the customer is a reseller")
-    Gate(db, "agent").note(w.t_s2, "elsewhere")
-    seen = Gate(db, "auditor").ticket_history(w.t_s1)
+    Gate(db, "agent").messages.note(w.t_s1, "the customer is a reseller")
+    Gate(db, "agent").messages.note(w.t_s2, "elsewhere")
+    seen = Gate(db, "auditor").tickets.ticket_history(w.t_s1)
     assert [e.action for e in seen] == ["ticket.note"] and "reseller" not in seen[0].after
-    assert "reseller" in Gate(db, "reader").ticket_history(w.t_s1)[0].after
+    assert "reseller" in Gate(db, "reader").tickets.ticket_history(w.t_s1)[0].after
     with pytest.raises(NotFound):
-        Gate(db, "auditor").ticket_history(w.t_s2)
+        Gate(db, "auditor").tickets.ticket_history(w.t_s2)
     with pytest.raises(PermissionDenied):
-        Gate(db, "agent").ticket_history(w.t_s1)
+        Gate(db, "agent").tickets.ticket_history(w.t_s1)

@@ -36,9 +36,9 @@ def demo(new_location: Callable[..., str]) -> str:
 def long_ticket(demo: str, replies: int = 12) -> int:
     """An open ticket whose conversation is longer than a screen of 80x24."""
     tom = Gate(connect(demo), "tom")
-    number = tom.list_tickets(TicketQuery(statuses=("open",)), limit=1)[0].number
+    number = tom.inbox.list_tickets(TicketQuery(statuses=("open",)), limit=1)[0].number
     for index in range(replies):
-        tom.note(number, f"Note {index}: checked the courier's tracking page again.")
+        tom.messages.note(number, f"Note {index}: checked the courier's tracking page again.")
     return number
 
 
@@ -105,7 +105,7 @@ async def test_new_messages_are_followed_at_the_end_and_not_while_reading_above(
 
         async def tom_writes(text: str) -> int:
             seen = saw.expect(OthersChanged, lambda m: number in m.changes.tickets)
-            await asyncio.to_thread(tom.note, number, text)
+            await asyncio.to_thread(tom.messages.note, number, text)
             await handled(seen, pilot)
             await settle(pilot)
             assert screen.detail is not None and screen.detail.messages[-1].body == text
@@ -161,7 +161,7 @@ async def test_at_80x24_ctrl_t_switches_between_the_text_and_the_conversation(de
         assert composer.text == "Hello Jan, thank you."
         await pilot.press("ctrl+s")
         await settle(pilot)
-    bodies = [m.body for m in Gate(connect(demo), "ada").get_ticket(number).messages]
+    bodies = [m.body for m in Gate(connect(demo), "ada").tickets.get_ticket(number).messages]
     assert bodies[-1] == "Hello Jan, thank you."
 
 
@@ -210,7 +210,7 @@ async def test_words_typed_ahead_of_the_key_that_opens_the_text_go_into_it(demo:
     Textual sends each key on to the widget in front as it reads it: the words went to the
     conversation, were lost, and `a` assigned the ticket. They go into the text."""
     number = long_ticket(demo, replies=2)
-    before = Gate(connect(demo), "ada").get_ticket(number).row
+    before = Gate(connect(demo), "ada").tickets.get_ticket(number).row
     app = make_app(demo, "ada")
     async with app.run_test(size=SMALL) as pilot:
         screen = await open_ticket(pilot, number)
@@ -232,4 +232,4 @@ async def test_words_typed_ahead_of_the_key_that_opens_the_text_go_into_it(demo:
         await typed_ahead("ctrl+t", *" as closed")
         assert app.screen is screen and screen.composer.text == "a state case as closed"
         assert app.focused is screen.composer.query_one(TextArea)
-    assert Gate(connect(demo), "ada").get_ticket(number).row == before
+    assert Gate(connect(demo), "ada").tickets.get_ticket(number).row == before

@@ -48,7 +48,9 @@ async def type_message(pilot, key: str, text: str) -> None:
 
 async def test_agent_replies_notes_takes_and_closes(demo: str) -> None:
     gate = Gate(connect(str(demo)), "ola")
-    number = gate.list_tickets(TicketQuery(statuses=("new",), unassigned=True), limit=1)[0].number
+    number = gate.inbox.list_tickets(TicketQuery(statuses=("new",), unassigned=True), limit=1)[
+        0
+    ].number
     app = make_app(demo, "ola")
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
@@ -62,7 +64,7 @@ async def test_agent_replies_notes_takes_and_closes(demo: str) -> None:
         await settle(pilot)
         await pilot.press("y")
         await settle(pilot)
-    detail = gate.get_ticket(number)
+    detail = gate.tickets.get_ticket(number)
     kinds = [(m.kind, m.body) for m in detail.messages]
     assert ("reply", "Your refund is on its way") in kinds
     assert ("note", "Checked with accounting") in kinds
@@ -89,7 +91,7 @@ async def test_supervisor_reassigns_marked_tickets_in_one_action(demo: str) -> N
         await pilot.press("y")  # the preview: 3 will change
         await settle(pilot)
     for number in marked:
-        assert gate.get_ticket(number).row.assignee == "tom"
+        assert gate.tickets.get_ticket(number).row.assignee == "tom"
 
 
 async def test_admin_grants_a_permission_and_the_other_person_sees_the_action(
@@ -102,7 +104,7 @@ async def test_admin_grants_a_permission_and_the_other_person_sees_the_action(
         footer_keys = {b.action for _, b, on, _ in vic_app.screen.active_bindings.values() if on}
         assert "take" not in footer_keys
         with pytest.raises(PermissionDenied):
-            vic_app.gate.take(row_under_cursor(vic_app.screen.query_one(TicketList)).number)
+            vic_app.gate.changes.take(row_under_cursor(vic_app.screen.query_one(TicketList)).number)
 
     app = make_app(demo, "ada")
     async with app.run_test(size=(120, 40)) as pilot:
@@ -130,7 +132,7 @@ async def test_admin_grants_a_permission_and_the_other_person_sees_the_action(
         await pilot.press("t")
         await settle(pilot)
         row = row_under_cursor(vic_app.screen.query_one(TicketList))
-    assert Gate(connect(str(demo)), "vic").get_ticket(row.number).row.assignee == "vic"
+    assert Gate(connect(str(demo)), "vic").tickets.get_ticket(row.number).row.assignee == "vic"
 
 
 HOSTILE_SUBJECT = (
@@ -165,7 +167,7 @@ def assert_only_textual_sequences(output: str, height: int) -> None:
 
 async def test_hostile_ticket_text_is_shown_as_text(demo: str) -> None:
     gate = Gate(connect(str(demo)), "ada")
-    number = gate.create_ticket(HOSTILE_SUBJECT, HOSTILE_SUBJECT)
+    number = gate.filing.create_ticket(HOSTILE_SUBJECT, HOSTILE_SUBJECT)
     app = make_app(demo, "ada")
     async with app.run_test(size=(160, 40)) as pilot:
         await settle(pilot)
@@ -199,7 +201,7 @@ async def test_inbox_refuses_an_unknown_action_quietly(demo: str) -> None:
             await pilot.press(key)
             await settle(pilot)
         assert isinstance(app.screen, InboxScreen)
-    assert Gate(connect(str(demo)), "ada").count_tickets(TicketQuery(mine=False)) >= 300
+    assert Gate(connect(str(demo)), "ada").inbox.count_tickets(TicketQuery(mine=False)) >= 300
 
 
 async def test_inbox_shows_changes_made_since_it_was_read(demo: str) -> None:
@@ -207,9 +209,9 @@ async def test_inbox_shows_changes_made_since_it_was_read(demo: str) -> None:
     runs, both reach the list by polling."""
     app = build_app(Gate(connect(str(demo)), "ada"), clock=lambda: DEMO_NOW, refresh_seconds=0.05)
     other = Gate(connect(str(demo)), "sam")
-    rows = other.list_tickets(INBOX_DEFAULT, limit=50)
+    rows = other.inbox.list_tickets(INBOX_DEFAULT, limit=50)
     first, second = rows[-1].number, rows[-2].number
-    other.reply(first, "Sent again today.")
+    other.messages.reply(first, "Sent again today.")
 
     async def top_becomes(number: int) -> None:
         tickets = app.screen.query_one(TicketList)
@@ -223,7 +225,7 @@ async def test_inbox_shows_changes_made_since_it_was_read(demo: str) -> None:
 
     async with app.run_test(size=(120, 40)) as pilot:
         await top_becomes(first)
-        other.reply(second, "And this one.")
+        other.messages.reply(second, "And this one.")
         await top_becomes(second)
 
 

@@ -1,0 +1,355 @@
+"""The ticket list through the gate (`gate.inbox`): a page of the tickets in a person's scope,
+their counts per group, where a ticket sits in the list, and searching them. Every read is
+scoped in SQL (`access.scope`)."""
+
+from __future__ import annotations
+
+import operator
+import re
+from functools import reduce
+from typing import Any
+
+import peewee
+
+from access import scope
+from access.catalogue import PEOPLE_LIST, TICKETS_VIEW_CONTACT, TICKETS_VIEW_NOTES
+from access.errors import InvalidInput
+from access.grants import Grants
+from access.request import Part
+from access.views import GroupCount, TicketQuery, TicketRow, ticket_reference
+from access.vocabulary import TICKET_ORDERS, TICKET_PRIORITIES, TICKET_STATUSES
+from store import search
+from store.changes import newest_event
+from store.models import Person, Source, Ticket, Usergroup
+from store.planner import unindexed
+from store.rows import dict_rows, tuple_rows
+
+Requester = Person.alias("requester")
+Assignee = Person.alias("assignee")
+
+_SEARCH_WORD = re.compile(r"\w+", re.UNICODE)
+# A search matches the tickets of at most this many requesters by name or e-mail.
+MAX_REQUESTERS = 500
+MAX_SEARCH_WORDS = 32
+
+
+class Inbox(Part):
+    """`gate.inbox`: the list of tickets a person sees, as the inbox and the command line
+    show it."""
+
+    def list_tickets(
+        self,
+        query: TicketQuery | None = None,
+        *,
+        offset: int = 0,
+        limit: int = 100,
+        total: int | None = None,
+    ) -> list[TicketRow]:
+        """A page of the tickets in scope, newest activity first.
+
+        With `total` (the count the caller already has), a page past the middle is read from
+        the other end of the index, so jumping to the end costs the same as the first page.
+        """
+        if offset < 0 or limit < 0:
+            raise InvalidInput("offset and limit must not be negative")
+        query = query or TicketQuery()
+        grants = self._open().grants()
+        if query.order not in TICKET_ORDERS:
+            raise InvalidInput(f"unknown order {query.order!r}; one of {', '.join(TICKET_ORDERS)}")
+        newest_first = query.order != "waiting"
+        reverse = False
+        if total is not None and offset > total // 2:
+            end = min(offset + limit, total)
+            offset, limit = total - end, max(0, end - offset)
+            reverse = True
+        order = _order(query.order, reverse)
+        page_keys: Any = None
+        ask = _asker(grants, query.search) if query.order != "priority" else None
+        if ask is not None:  # a word in most tickets: ask about the newest ones in turn
+            in_scope = Ticket.select(Ticket.number, Ticket.updated_at).where(
+                _filtered(grants, query._replace(search=""))
+            )
+            page_keys = search.page_by_asking(in_scope, newest_first != reverse, ask, offset, limit)
+        if page_keys is None:
+            # Skip rows over the ticket index alone, then join names for the one page.
+            keys = Ticket.select(Ticket.number).where(_filtered(grants, query, in_order=True))
+            page_keys = keys.order_by(*order).offset(offset).limit(limit)
+        page = ticket_rows(grants, Ticket.number.in_(page_keys)).order_by(*order)
+        rows = [ticket_row(d) for d in dict_rows(page)]
+        return rows[::-1] if reverse else rows
+
+    def last_change(self) -> int:
+        """The newest audit event: a session's change feed starts after it. Needs no right: the
+        number tells only that changes were made, not which; the feed reads them through the
+        person's scope."""
+        return newest_event()
+
+    def count_tickets(self, query: TicketQuery | None = None) -> int:
+        query = query or TicketQuery()
+        grants = self._open().grants()
+        return Ticket.select().where(_filtered(grants, query)).count()
+
+    def ticket_position(self, query: TicketQuery, number: int) -> int | None:
+        """Where ticket `number` sits in the list `query` selects (how many of its tickets
+        come before it in the query's order), or None when the list does not hold it: a list
+        keeps its cursor on a ticket after others' changes re-sort it. Two statements: the
+        ticket's sort keys, then a count over the part of the order's index before them."""
+        grants = self._open().grants()
+        if query.order not in TICKET_ORDERS:
+            raise InvalidInput(f"unknown order {query.order!r}; one of {', '.join(TICKET_ORDERS)}")
+        where = _filtered(grants, query)
+        keys = (
+            Ticket.select(Ticket.updated_at, Ticket.priority)
+            .where((Ticket.number == number) & where)
+            .tuples()
+            .first()
+        )
+        if keys is None:
+            return None
+        updated_at, priority = keys
+        before = _before(query.order, number, updated_at, priority)
+        return int(Ticket.select().where(where & before).count())
+
+    def group_counts(self, query: TicketQuery | None = None) -> list[GroupCount]:
+        """Tickets in scope per usergroup (the group filter), the query's group filter ignored."""
+        query = query or TicketQuery()
+        grants = self._open().grants()
+        base = TicketQuery(
+            statuses=query.statuses,
+            sources=query.sources,
+            assignee=query.assignee,
+            requester=query.requester,
+            mine=query.mine,
+            unassigned=query.unassigned,
+            search=query.search,
+        )
+        # Grouped on `+usergroup` so the planner scans the covering inbox index once instead
+        # of walking the usergroup index with a table lookup per ticket.
+        unscoped = scope.visible(grants) is scope.TRUE
+        group = Ticket.usergroup if unscoped else scope.scoped_column(Ticket.usergroup)
+        counted = (
+            Ticket.select(group.alias("g"), peewee.fn.COUNT(Ticket.number).alias("n"))
+            .where(_filtered(grants, base))
+            .group_by(group)
+        )
+        per_group = {row["g"]: row["n"] for row in dict_rows(counted)}
+        names = {
+            g.id: g.name
+            for g in Usergroup.select(Usergroup.id, Usergroup.name).where(
+                Usergroup.id.in_([k for k in per_group if k is not None])
+            )
+        }
+        result = [GroupCount(gid, names[gid], n) for gid, n in per_group.items() if gid in names]
+        result.sort(key=lambda g: g.name.casefold())
+        if None in per_group:
+            result.append(GroupCount(None, "(no group)", per_group[None]))
+        return result
+
+
+def _filtered(grants: Grants, query: TicketQuery, *, in_order: bool = False) -> scope.Predicate:
+    """The tickets in scope that `query` selects; `in_order` when a page is read in inbox
+    order (the search may then plan for that order)."""
+    where = scope.visible(grants)
+    if query.statuses:
+        unknown = set(query.statuses) - set(TICKET_STATUSES)
+        if unknown:
+            raise InvalidInput(f"unknown status {sorted(unknown)[0]!r}")
+        # One status keeps its index (already in inbox order); several are tested per row
+        # along the covering inbox index, which gives the order without a sort.
+        status = Ticket.status if len(query.statuses) == 1 else unindexed(Ticket.status)
+        where &= status.in_(list(query.statuses))
+    if query.priorities:
+        unknown = set(query.priorities) - set(TICKET_PRIORITIES)
+        if unknown:
+            raise InvalidInput(f"unknown priority {sorted(unknown)[0]!r}")
+        where &= unindexed(Ticket.priority).in_(list(query.priorities))
+    if query.usergroups:
+        ids = [g for g in query.usergroups if g is not None]
+        parts: list[scope.Predicate] = []
+        if ids:
+            parts.append(Ticket.usergroup.in_(ids))
+        if None in query.usergroups:
+            parts.append(Ticket.usergroup.is_null())
+        where &= scope._any(parts)
+    if query.sources:
+        where &= Ticket.source.in_(list(query.sources))
+    if query.mine:
+        where &= Ticket.assignee == grants.person_id
+    if query.unassigned:
+        where &= Ticket.assignee.is_null()
+    if query.assignee:
+        where &= Ticket.assignee == _person_filtered_by(grants, query.assignee)
+    if query.requester:
+        where &= Ticket.requester == _person_filtered_by(grants, query.requester)
+    if query.search.strip():
+        where &= _matching(grants, query.search, in_order)
+    return where
+
+
+def _matching(grants: Grants, text: str, in_order: bool) -> scope.Predicate:
+    """`#42` is that ticket. Otherwise every word in the subject or the public
+    conversation (notes count only where the person may read notes on that ticket), or in
+    the requester's name (their e-mail only where the person may see contacts)."""
+    number = ticket_reference(text)
+    if number is not None:
+        return Ticket.number == number
+    _check_search_length(text)
+    notes_ok = scope.may(grants, TICKETS_VIEW_NOTES)
+    if notes_ok is scope.FALSE:
+        in_text = search.public_match(text, in_order=in_order)
+    elif notes_ok is scope.TRUE:
+        in_text = search.any_match(text, in_order=in_order)
+    else:
+        public = search.public_match(text, in_order=in_order)
+        in_text = public | (search.any_match(text, in_order=in_order) & notes_ok)
+    by_name, by_email = _requesters_matching(text)
+    if by_name:
+        in_text |= Ticket.requester.in_(by_name)
+    if by_email:
+        contact_ok = scope.may(grants, TICKETS_VIEW_CONTACT)
+        if contact_ok is not scope.FALSE:
+            in_text |= Ticket.requester.in_(by_email) & contact_ok
+    return in_text
+
+
+def _asker(grants: Grants, text: str) -> search.Asker | None:
+    """The search as a question about one ticket, where notes are readable everywhere the
+    person looks or nowhere (a mixed scope needs the ticket's columns beside the answer),
+    and no requester's name or e-mail matches (the question asks only the text)."""
+    if not text.strip() or ticket_reference(text) is not None:
+        return None
+    _check_search_length(text)
+    if any(_requesters_matching(text)):
+        return None
+    notes_ok = scope.may(grants, TICKETS_VIEW_NOTES)
+    if notes_ok is scope.TRUE or notes_ok is scope.FALSE:
+        return search.asker(text, include_notes=notes_ok is scope.TRUE)
+    return None
+
+
+def ticket_rows(grants: Grants, where: scope.Predicate) -> peewee.ModelSelect[Ticket]:
+    as_supervisor = peewee.Case(None, [(scope.as_supervisor(grants), 1)], 0)
+    as_assignee = peewee.Case(None, [(scope.as_assignee(grants), 1)], 0)
+    return (
+        Ticket.select(
+            Ticket.number,
+            Ticket.subject,
+            Ticket.status,
+            Ticket.priority,
+            Ticket.private,
+            Ticket.created_at,
+            Ticket.updated_at,
+            Ticket.version,
+            Requester.username.alias("requester_name"),
+            Usergroup.name.alias("group_name"),
+            Source.name.alias("source_name"),
+            Assignee.username.alias("assignee_name"),
+            as_supervisor.alias("as_supervisor"),
+            as_assignee.alias("as_assignee"),
+        )
+        .join(Requester, on=(Ticket.requester == Requester.id))
+        .switch(Ticket)
+        .join(Source, on=(Ticket.source == Source.id))
+        .switch(Ticket)
+        .join(Usergroup, peewee.JOIN.LEFT_OUTER, on=(Ticket.usergroup == Usergroup.id))
+        .switch(Ticket)
+        .join(Assignee, peewee.JOIN.LEFT_OUTER, on=(Ticket.assignee == Assignee.id))
+        .where(where)
+    )
+
+
+def ticket_row(data: dict[str, Any]) -> TicketRow:
+    return TicketRow(
+        number=data["number"],
+        subject=data["subject"],
+        requester=data["requester_name"],
+        usergroup=data["group_name"],
+        source=data["source_name"],
+        status=data["status"],
+        priority=data["priority"],
+        assignee=data["assignee_name"],
+        private=bool(data["private"]),
+        created_at=data["created_at"],
+        updated_at=data["updated_at"],
+        version=data["version"],
+        as_supervisor=bool(data["as_supervisor"]),
+        as_assignee=bool(data["as_assignee"]),
+    )
+
+
+def _person_filtered_by(grants: Grants, username: str) -> int:
+    """The id of the person a list is filtered by (`--assignee`, `--requester`). To someone
+    who may not list people an unknown name selects no ticket, as a person with none in their
+    scope does: whether a name exists is not told (no person has the id -1)."""
+    person = Person.get_or_none(Person.username == username)
+    if person is not None:
+        return int(person.id)
+    if grants.holds(PEOPLE_LIST):
+        raise InvalidInput(f"no person named {username!r}")
+    return -1
+
+
+def _check_search_length(text: str) -> None:
+    """A search has at most MAX_SEARCH_WORDS words: each is one more condition on the text and
+    on the requesters' names, and hundreds overflow the database's parser."""
+    words = len(_SEARCH_WORD.findall(text))
+    if words > MAX_SEARCH_WORDS:
+        raise InvalidInput(f"a search takes at most {MAX_SEARCH_WORDS} words; this one has {words}")
+
+
+def _requesters_matching(text: str) -> tuple[list[int], list[int]]:
+    """The people whose username or display name holds every word of `text`, and those whose
+    e-mail does (and not their name): ids, at most MAX_REQUESTERS of each."""
+    words = _SEARCH_WORD.findall(text)
+    if not words:
+        return [], []
+
+    def holding_every_word(*columns: peewee.Field) -> scope.Predicate:
+        each = [reduce(operator.or_, [c.contains(w) for c in columns]) for w in words]
+        return reduce(operator.and_, each)
+
+    by_name = holding_every_word(Person.username, Person.display_name)
+    names = Person.select(Person.id).where(by_name).limit(MAX_REQUESTERS)
+    emails = (
+        Person.select(Person.id)
+        .where(holding_every_word(Person.email) & ~by_name)
+        .limit(MAX_REQUESTERS)
+    )
+    return [p for (p,) in tuple_rows(names)], [p for (p,) in tuple_rows(emails)]
+
+
+# Most urgent first: the rank of each priority, as SQL.
+_PRIORITY_RANK = peewee.Case(
+    Ticket.priority,
+    [(p, i) for i, p in enumerate(reversed(TICKET_PRIORITIES))],
+    len(TICKET_PRIORITIES),
+)
+
+
+def _order(order: str, reverse: bool) -> tuple[peewee.Ordering, ...]:
+    """The ORDER BY of an inbox order, or of its reverse (a page read from the other end)."""
+    newest = order != "waiting"
+    by_time = (
+        (Ticket.updated_at.desc(), Ticket.number.desc())
+        if newest != reverse
+        else (Ticket.updated_at.asc(), Ticket.number.asc())
+    )
+    if order == "priority":
+        return ((_PRIORITY_RANK.desc() if reverse else _PRIORITY_RANK.asc()), *by_time)
+    return by_time
+
+
+def _before(order: str, number: int, updated_at: Any, priority: str) -> scope.Predicate:
+    """The tickets an inbox order puts before ticket `number` (with those sort keys): a
+    range on the order's index (`updated_at`, `number`), so counting them reads no table."""
+    if order == "waiting":
+        earlier = (Ticket.updated_at < updated_at) | (Ticket.number < number)
+        by_time = (Ticket.updated_at <= updated_at) & earlier
+    else:
+        later = (Ticket.updated_at > updated_at) | (Ticket.number > number)
+        by_time = (Ticket.updated_at >= updated_at) & later
+    if order != "priority" or priority not in TICKET_PRIORITIES:
+        return by_time
+    rank = TICKET_PRIORITIES.index(priority)
+    more_urgent = list(TICKET_PRIORITIES[rank + 1 :])
+    return unindexed(Ticket.priority).in_(more_urgent) | ((Ticket.priority == priority) & by_time)
