@@ -31,9 +31,15 @@ def pytest_report_header(config: pytest.Config) -> str:
     return f"ticketty backend: {chosen_backend(config)}"
 
 
+# Files of tests that each run for minutes, run first so that xdist's workers share them out
+# while the short tests are still left to even out the end of the run.
+LONGEST_FIRST = ("tests/tui/test_smoke_matrix.py",)
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Tests of one backend's nature (SQLite's pages and pragmas, PostgreSQL's server) are
-    marked with the reason and left out of the other backend's run."""
+    marked with the reason and left out of the other backend's run; the longest run first."""
+    items.sort(key=lambda item: item.nodeid.split("::")[0] not in LONGEST_FIRST)
     backend = chosen_backend(config)
     for item in items:
         for name, only in (("sqlite_only", "sqlite"), ("postgresql_only", "postgresql")):
