@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from access.demo import build_demo
 from store.db import connect
 from tests.postgres_server import Server
 
@@ -29,6 +30,7 @@ class Locations:
         self.server = server
         self._numbers = itertools.count(1)
         self._worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+        self._demos: dict[int, str] = {}
         if server is not None:
             server.execute(f"CREATE DATABASE {TEMPLATE}")
             connect(server.url(TEMPLATE)).close()
@@ -61,6 +63,17 @@ class Locations:
         template = location.rsplit("/", 1)[-1]
         self.server.execute(f"CREATE DATABASE {database} TEMPLATE {template}")
         return self.server.url(database)
+
+    def demo(self, tickets: int = 300) -> str:
+        """The demo helpdesk of `tickets` tickets (seed 7), built on first use and kept for the
+        rest of the session; never opened by a test: each takes a `copy` of it."""
+        if tickets not in self._demos:
+            location = self.new(f"demo{tickets}.db")
+            database = connect(location, create=True)
+            build_demo(database, tickets=tickets, seed=7)
+            database.close()
+            self._demos[tickets] = location
+        return self._demos[tickets]
 
     def drop(self, location: str) -> None:
         if self.server is None:

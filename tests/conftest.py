@@ -31,9 +31,15 @@ def pytest_report_header(config: pytest.Config) -> str:
     return f"ticketty backend: {chosen_backend(config)}"
 
 
+# Files of tests that each run for minutes, run first so that xdist's workers share them out
+# while the short tests are still left to even out the end of the run.
+LONGEST_FIRST = ("tests/tui/test_smoke_matrix.py",)
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Tests of one backend's nature (SQLite's pages and pragmas, PostgreSQL's server) are
-    marked with the reason and left out of the other backend's run."""
+    marked with the reason and left out of the other backend's run; the longest run first."""
+    items.sort(key=lambda item: item.nodeid.split("::")[0] not in LONGEST_FIRST)
     backend = chosen_backend(config)
     for item in items:
         for name, only in (("sqlite_only", "sqlite"), ("postgresql_only", "postgresql")):
@@ -79,7 +85,30 @@ def new_location(locations: Locations) -> Iterator[Callable[..., str]]:
 
 
 @pytest.fixture
-def db_location(new_location: Callable[..., str]) -> str:
+def new_demo(locations: Locations) -> Iterator[Callable[..., str]]:
+    """`new_demo(tickets=200)`: this test's own copy of the demo helpdesk (seed 7) of that
+    many tickets, which the session builds once (per xdist worker); dropped after the test."""
+    made: list[str] = []
+
+    def make(tickets: int = 300, name: str = "demo.db") -> str:
+        made.append(locations.copy(locations.demo(tickets), name))
+        return made[-1]
+
+    yield make
+    for location in made:
+        locations.drop(location)
+
+
+@pytest.fixture
+def db_location(
+    request: pytest.FixtureRequest,
+    new_location: Callable[..., str],
+    new_demo: Callable[..., str],
+) -> str:
+    """This test's database: empty and migrated, or, when the test asks for `demo_db`, its own
+    copy of the demo (so `db`, `db_location` and `demo_db` are always the one database)."""
+    if "demo_db" in request.fixturenames:
+        return new_demo()
     return new_location(migrated=True)
 
 
@@ -100,30 +129,15 @@ def db(db_location: str) -> Iterator[peewee.Database]:
 
 @pytest.fixture
 def demo_db(db: peewee.Database) -> peewee.Database:
-    """A small, deterministic demo helpdesk (the personas of README: ada, sam, ali, vic, mia)."""
-    from access.demo import build_demo
-
-    build_demo(db, tickets=300, seed=7)
+    """A small, deterministic demo helpdesk (the personas of README: ada, sam, ali, vic, mia):
+    `db`, which is then this test's copy of the demo built once per session (`db_location`)."""
     return db
 
 
-@pytest.fixture(scope="session")
-def demo_once(locations: Locations) -> str:
-    """The demo of the app tests (300 tickets, seed 7), built once per test session (per xdist
-    worker); never opened by a test: each takes `demo_copy`."""
-    from tests.tui_support import demo_database
-
-    location = locations.new("demo.db")
-    demo_database(location, tickets=300)
-    return location
-
-
 @pytest.fixture
-def demo_copy(demo_once: str, locations: Locations) -> Iterator[str]:
-    """A copy of the session's demo for this test, to change as it likes."""
-    copy = locations.copy(demo_once, "demo.db")
-    yield copy
-    locations.drop(copy)
+def demo_copy(new_demo: Callable[..., str]) -> str:
+    """A copy of the session's demo (300 tickets, seed 7) for this test, to change as it likes."""
+    return new_demo()
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from screens.ticket_detail import TicketDetailScreen
 from store.db import connect
 from store.models import Person, Source, Ticket
 from tests import builders as b
-from tests.tui_support import demo_database, make_app, settle
+from tests.tui_support import make_app, settle
 from ticketty.main import main
 from tui.ticket_list import TicketList, _flags
 
@@ -126,9 +126,8 @@ def test_a_ticket_seen_only_as_assignee_is_marked(demo_db: peewee.Database) -> N
     assert not ola[number].as_assignee  # her role reaches it anyway
 
 
-async def test_the_app_marks_it_and_hands_it_back(new_location) -> None:
-    location = new_location("demo.db")
-    demo_database(location)
+async def test_the_app_marks_it_and_hands_it_back(new_demo) -> None:
+    location = new_demo()
     connect(location)
     number = other_source_ticket()
     assign_behind_the_gate(number, "ali")

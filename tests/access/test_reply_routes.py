@@ -17,7 +17,7 @@ from access.views import ReplyRoute, TicketQuery, TicketRow
 from screens.ticket_detail import TicketDetailScreen, message_text
 from store.db import connect
 from store.models import Ticket
-from tests.tui_support import demo_database, make_app, settle
+from tests.tui_support import make_app, settle
 from ticketty.main import main
 
 SMALL = (80, 24)
@@ -25,10 +25,8 @@ SUPPORT = "support@shop.example"
 
 
 @pytest.fixture
-def demo(new_location: Callable[..., str]) -> str:
-    location = new_location("demo.db")
-    demo_database(location, tickets=120)
-    return location
+def demo(new_demo: Callable[..., str]) -> str:
+    return new_demo(120)
 
 
 def ticket_of(gate: Gate, source: str, status: str = "open") -> TicketRow:

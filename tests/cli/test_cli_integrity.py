@@ -23,10 +23,8 @@ from ticketty.main import main
 
 
 @pytest.fixture
-def demo_file(new_location) -> str:
-    location = new_location("demo.db")
-    demo_database(location, tickets=60)
-    return location
+def demo_file(new_demo) -> str:
+    return new_demo(60)
 
 
 def run(capsys, db: str | Path, user: str, *args: str) -> tuple[int, str, str]:

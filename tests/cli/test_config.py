@@ -10,7 +10,7 @@ import pytest
 from screens.ticket_detail import TicketDetailScreen
 from settings.config import Config, ConfigError, load_config
 from settings.layers import Settings
-from tests.tui_support import demo_database, make_app, settle
+from tests.tui_support import make_app, settle
 
 
 def test_keymap_remaps_a_binding_by_id(tmp_path: Path, monkeypatch) -> None:
@@ -20,9 +20,8 @@ def test_keymap_remaps_a_binding_by_id(tmp_path: Path, monkeypatch) -> None:
     assert load_config().keymap == {"list.open": "o,l"}
 
 
-async def test_remapped_key_opens_a_ticket(new_location) -> None:
-    location = new_location("d.db")
-    demo_database(location, tickets=50)
+async def test_remapped_key_opens_a_ticket(new_demo) -> None:
+    location = new_demo(50, "d.db")
     app = make_app(location, "ada")
     app.settings = Settings(keymap={"list.open": "l"})
     async with app.run_test(size=(100, 30)) as pilot:

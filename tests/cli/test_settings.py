@@ -13,7 +13,6 @@ from cli import run
 from settings.config import load_config
 from settings.layers import Settings, build_settings
 from store.db import default_database_location
-from tests.tui_support import demo_database
 from ticketty.launch import OpenedApp, open_app
 
 CONFIG = """\
@@ -74,10 +73,9 @@ def test_settings_are_frozen() -> None:
 
 
 def test_the_app_is_built_with_the_settings_of_its_start(
-    new_location, tmp_path: Path, monkeypatch
+    new_demo, tmp_path: Path, monkeypatch
 ) -> None:
-    location = new_location("d.db")
-    demo_database(location, tickets=5)
+    location = new_demo(5, "d.db")
     (tmp_path / "config.toml").write_text(CONFIG, encoding="utf-8")
     monkeypatch.setenv("TICKETTY_CONFIG", str(tmp_path / "config.toml"))
     monkeypatch.delenv("SSH_CONNECTION", raising=False)
@@ -96,10 +94,9 @@ def test_the_app_is_built_with_the_settings_of_its_start(
 
 
 def test_the_command_line_reads_the_database_and_person_from_its_settings(
-    new_location, monkeypatch, capsys
+    new_demo, monkeypatch, capsys
 ) -> None:
-    location = new_location("d.db")
-    demo_database(location, tickets=5)
+    location = new_demo(5, "d.db")
     monkeypatch.setenv("TICKETTY_DB", location)
     monkeypatch.setenv("TICKETTY_USER", "nobody-such")
     # The flag wins over the environment's person.

@@ -23,7 +23,6 @@ from screens.usergroups import UsergroupsScreen
 from store.db import connect
 from tests.tui_support import (
     Handled,
-    demo_database,
     handled,
     make_app,
     row_under_cursor,
@@ -38,10 +37,8 @@ FAST = 0.05  # the refresh interval of the sessions under test
 
 
 @pytest.fixture
-def demo(new_location) -> str:
-    location = new_location("demo.db")
-    demo_database(location)
-    return location
+def demo(new_demo) -> str:
+    return new_demo()
 
 
 async def script(demo: str, user: str, *args: str) -> None:

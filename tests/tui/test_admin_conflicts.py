@@ -11,15 +11,14 @@ from access import Conflict, Gate
 from screens.usergroups import UsergroupsScreen
 from store.db import connect
 from tests import builders
-from tests.tui_support import demo_database, make_app, settle
+from tests.tui_support import make_app, settle
 from ticketty.main import main
 from tui.widgets import PromptModal
 
 
 @pytest.fixture
-def demo(new_location) -> str:
-    location = new_location("demo.db")
-    demo_database(location)
+def demo(new_demo) -> str:
+    location = new_demo()
     Gate(connect(location), "ada").roles.grant_role("sam", "Administrator")
     return location
 

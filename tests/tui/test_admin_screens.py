@@ -19,7 +19,7 @@ from screens.sources import SourcesScreen
 from screens.ticket_detail import TicketDetailScreen
 from screens.usergroups import UsergroupsScreen
 from store.db import connect
-from tests.tui_support import demo_database, make_app, settle
+from tests.tui_support import make_app, settle
 from tui.listing import ListingScreen
 
 
@@ -35,10 +35,8 @@ async def highlight(pilot: Pilot, key: str) -> None:
 
 
 @pytest.fixture
-def demo(new_location) -> str:
-    location = new_location("demo.db")
-    demo_database(location, tickets=200)
-    return location
+def demo(new_demo) -> str:
+    return new_demo(200)
 
 
 def gate(demo: str, username: str) -> Gate:

@@ -21,7 +21,7 @@ from screens.role_editor import RoleEditorScreen
 from screens.ticket_detail import TicketDetailScreen
 from settings.layers import Settings
 from store.db import connect
-from tests.tui_support import demo_database, first_page, make_app, row_under_cursor, settle
+from tests.tui_support import first_page, make_app, row_under_cursor, settle
 from ticketty.launch import build_app
 from tui.app import TickettyApp
 from tui.ticket_list import TicketList, layout
@@ -31,10 +31,8 @@ SMALL = (80, 24)
 
 
 @pytest.fixture
-def demo(new_location: Callable[..., str]) -> str:
-    location = new_location("demo.db")
-    demo_database(location)
-    return location
+def demo(new_demo: Callable[..., str]) -> str:
+    return new_demo()
 
 
 async def open_ticket(pilot: Pilot[Any], number: int) -> None:

@@ -15,7 +15,7 @@ from access import Gate
 from access.views import INBOX_DEFAULT, TicketQuery
 from screens.inbox import InboxScreen
 from store.db import connect
-from tests.tui_support import demo_database, make_app, settle
+from tests.tui_support import make_app, settle
 from tui import ticket_list
 from tui.app import TickettyApp
 from tui.ticket_list import TicketList
@@ -26,10 +26,8 @@ GROUP = "B2B: Acme Sp. z o.o."  # a name with capitals and a full stop of its ow
 
 
 @pytest.fixture
-def demo(new_location: Callable[..., str]) -> str:
-    location = new_location("demo.db")
-    demo_database(location)
-    return location
+def demo(new_demo: Callable[..., str]) -> str:
+    return new_demo()
 
 
 def marks(app: TickettyApp) -> set[int]:

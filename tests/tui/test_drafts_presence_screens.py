@@ -15,7 +15,7 @@ from access import Gate
 from access.views import INBOX_DEFAULT
 from screens.ticket_detail import TicketDetailScreen
 from store.db import connect
-from tests.tui_support import demo_database, make_app, settle
+from tests.tui_support import make_app, settle
 from tui.drafts import SafeQuestion
 from tui.ticket_list import TicketList
 
@@ -23,10 +23,8 @@ FAST = 0.05  # the refresh interval of sessions that follow each other
 
 
 @pytest.fixture
-def demo(new_location: Callable[..., str]) -> str:
-    location = new_location("demo.db")
-    demo_database(location)
-    return location
+def demo(new_demo: Callable[..., str]) -> str:
+    return new_demo()
 
 
 def first_ticket(demo: str, user: str = "ali") -> int:

@@ -19,7 +19,6 @@ import pytest
 from access import Gate
 from access.views import INBOX_DEFAULT
 from store.db import connect
-from tests.tui_support import demo_database
 
 pytestmark = [
     pytest.mark.sqlite_only("the draft row is polled in the SQLite file"),
@@ -96,8 +95,10 @@ def saved_draft(location: str) -> str | None:
 
 
 @pytest.fixture
-def setting(db_location: str, request: pytest.FixtureRequest) -> Iterator[tuple[Terminal, int]]:
-    demo_database(db_location)
+def setting(
+    new_demo: Callable[..., str], request: pytest.FixtureRequest
+) -> Iterator[tuple[Terminal, int]]:
+    db_location = new_demo()
     gate = Gate(connect(db_location), "tom")
     number = gate.inbox.list_tickets(INBOX_DEFAULT, limit=1)[0].number
     terminal = Terminal(f"ticketty-{os.getpid()}-{request.node.name[-20:]}", db_location)

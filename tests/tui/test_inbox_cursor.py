@@ -17,7 +17,7 @@ from access.views import INBOX_DEFAULT, TicketQuery
 from screens.inbox import InboxScreen
 from screens.ticket_detail import TicketDetailScreen
 from store.db import connect
-from tests.tui_support import Handled, demo_database, handled, make_app, row_under_cursor, settle
+from tests.tui_support import Handled, handled, make_app, row_under_cursor, settle
 from tui.live import OthersChanged
 from tui.ticket_list import TicketList
 
@@ -26,10 +26,8 @@ FAST = 0.05  # the refresh interval of a session that follows others' changes
 
 
 @pytest.fixture
-def demo(new_location: Callable[..., str]) -> str:
-    location = new_location("demo.db")
-    demo_database(location)
-    return location
+def demo(new_demo: Callable[..., str]) -> str:
+    return new_demo()
 
 
 def inbox_rows(demo: str, user: str) -> list[Any]:

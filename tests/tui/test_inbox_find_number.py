@@ -14,7 +14,7 @@ from access.views import TicketQuery
 from screens.inbox import InboxScreen
 from screens.ticket_detail import TicketDetailScreen
 from store.db import connect
-from tests.tui_support import demo_database, make_app, row_under_cursor, settle
+from tests.tui_support import make_app, row_under_cursor, settle
 from tui.app import TickettyApp
 from tui.ticket_list import TicketList
 
@@ -23,10 +23,8 @@ NOWHERE = 987654  # a number no ticket has
 
 
 @pytest.fixture
-def demo(new_location: Callable[..., str]) -> str:
-    location = new_location("demo.db")
-    demo_database(location)
-    return location
+def demo(new_demo: Callable[..., str]) -> str:
+    return new_demo()
 
 
 def closed_ticket(demo: str, user: str) -> int:

@@ -14,7 +14,7 @@ from rich.console import Console
 from textual.pilot import Pilot
 
 from screens.inbox import InboxScreen
-from tests.tui_support import demo_database, make_app, settle
+from tests.tui_support import make_app, settle
 from tui.app import TickettyApp
 from tui.ticket_list import TicketList
 
@@ -24,10 +24,8 @@ MOVE = re.compile(r"\x1b\[\d+;\d+H")
 
 
 @pytest.fixture
-def demo(new_location: Callable[..., str]) -> str:
-    location = new_location("demo.db")
-    demo_database(location)
-    return location
+def demo(new_demo: Callable[..., str]) -> str:
+    return new_demo()
 
 
 def screen_lines(app: TickettyApp) -> list[str]:

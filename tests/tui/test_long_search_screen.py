@@ -6,13 +6,12 @@ from __future__ import annotations
 from textual.widgets import Input, Static
 
 from screens.inbox import InboxScreen
-from tests.tui_support import demo_database, make_app, settle
+from tests.tui_support import make_app, settle
 from tui.ticket_list import TicketList
 
 
-async def test_a_refused_search_is_said_and_leaves_no_stale_count(new_location) -> None:
-    location = new_location("demo.db")
-    demo_database(location)
+async def test_a_refused_search_is_said_and_leaves_no_stale_count(new_demo) -> None:
+    location = new_demo()
     app = make_app(location, "ada")
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)

@@ -11,17 +11,15 @@ import pytest
 from access import Gate
 from access.views import INBOX_DEFAULT
 from store.db import connect
-from tests.tui_support import demo_database, make_app, settle
+from tests.tui_support import make_app, settle
 from tui.ticket_list import TicketList
 
 SMALL = (80, 24)
 
 
 @pytest.fixture
-def demo(new_location: Callable[..., str]) -> str:
-    location = new_location("demo.db")
-    demo_database(location)
-    return location
+def demo(new_demo: Callable[..., str]) -> str:
+    return new_demo()
 
 
 async def test_setting_what_a_ticket_already_has_is_an_information(demo: str) -> None:

@@ -1,10 +1,13 @@
 """Every screen and every modal, opened as every demo persona, by the keys a person presses: no
-key offered anywhere ends the app; each test on its own copy of the demo built once per test
-session (`demo_copy`).
+key offered anywhere ends the app.
 
-On each screen every key the persona is offered there (the footer's, the help's and the
-list's own), but those that only move, is pressed once; whatever it opens (a modal, a form,
-another screen) is closed again with escape before the next key."""
+One app per persona, on its own copy of the demo built once per test session (`demo_copy`),
+walks every screen offered to the persona: each is opened from the inbox as a person opens it,
+and left again with escape back to the inbox before the next. The inbox comes last, so its
+keys that act at once (mark, take) change nothing the other screens open on. On each screen
+every key the persona is offered there (the footer's, the help's and the list's own), but
+those that only move, is pressed once; whatever it opens (a modal, a form, another screen) is
+closed again with escape before the next key. A failure names the persona and the screen."""
 
 from __future__ import annotations
 
@@ -17,8 +20,9 @@ from tests.tui_support import make_app, settle
 from tui.app import MOVES, TickettyApp
 
 PERSONAS = ("ada", "sam", "ali", "vic", "mia", "max", "ola", "tom", "eva")
-# The screens, by the label of Go to (`o`) or by how they are reached from the inbox.
-SCREENS = ("Inbox", "Ticket", *(label for _, label, _ in DESTINATIONS), "Quarantine")
+# The screens, by the label of Go to (`o`) or by how they are reached from the inbox, in the
+# order of the walk.
+SCREENS = ("Ticket", *(label for _, label, _ in DESTINATIONS), "Quarantine", "Inbox")
 # Keys not pressed: the one that ends the session, those that leave the screen under test, and
 # those that only move (`tests/tui/test_moving.py` presses them).
 LEAVING = ("quit", "back")
@@ -73,22 +77,36 @@ async def reach(pilot: Pilot[int], label: str) -> bool:
     return True
 
 
-@pytest.mark.parametrize("label", SCREENS)
-@pytest.mark.parametrize("persona", PERSONAS)
-async def test_every_key_on_every_screen(demo_copy: str, persona: str, label: str) -> None:
-    app = make_app(demo_copy, persona)
-    async with app.run_test(size=(80, 24)) as pilot:
+async def press_every_key(pilot: Pilot[int], persona: str, label: str) -> None:
+    """Press each key offered on the screen on top, coming back to it after each."""
+    app = pilot.app
+    assert isinstance(app, TickettyApp)
+    screen = app.screen
+    assert not isinstance(screen, ModalScreen) or label == "Quarantine", screen
+    pressed = []
+    for key, binding_id in [*offered_keys(app), ("ctrl+p", "palette")]:
+        await pilot.press(key)
         await settle(pilot)
-        if not await reach(pilot, label):
-            return  # not offered to this persona: nothing to open
-        screen = app.screen
-        assert not isinstance(screen, ModalScreen) or label == "Quarantine", screen
-        pressed = []
-        for key, binding_id in [*offered_keys(app), ("ctrl+p", "palette")]:
-            await pilot.press(key)
+        pressed.append(binding_id)
+        assert app.is_running, f"{persona} on {label}: {key} ({binding_id}) ended the app"
+        await back_to(pilot, screen)
+    assert pressed, f"{persona} on {label}: no key offered"
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+async def test_every_key_on_every_screen(demo_copy: str, persona: str) -> None:
+    app = make_app(demo_copy, persona)
+    label = "Inbox"
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
             await settle(pilot)
-            pressed.append(binding_id)
-            assert app.is_running, f"{persona} on {label}: {key} ({binding_id}) ended the app"
-            await back_to(pilot, screen)
-        assert pressed
-    assert app.return_code in (None, 0)
+            inbox = app.screen
+            for label in SCREENS:
+                if not await reach(pilot, label):
+                    continue  # not offered to this persona: nothing to open
+                await press_every_key(pilot, persona, label)
+                await back_to(pilot, inbox)
+        assert app.return_code in (None, 0)
+    except BaseException as failure:
+        failure.add_note(f"the smoke walk of {persona} failed on the screen {label}")
+        raise

@@ -18,7 +18,7 @@ from access import Gate
 from access.views import TicketQuery
 from screens.ticket_detail import TicketDetailScreen
 from store.db import connect
-from tests.tui_support import Handled, demo_database, handled, make_app, settle
+from tests.tui_support import Handled, handled, make_app, settle
 from tui.live import OthersChanged
 
 SMALL = (80, 24)
@@ -27,10 +27,8 @@ FAST = 0.05  # the refresh interval of the session under test
 
 
 @pytest.fixture
-def demo(new_location: Callable[..., str]) -> str:
-    location = new_location("demo.db")
-    demo_database(location, tickets=120)
-    return location
+def demo(new_demo: Callable[..., str]) -> str:
+    return new_demo(120)
 
 
 def long_ticket(demo: str, replies: int = 12) -> int:

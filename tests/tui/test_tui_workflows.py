@@ -17,17 +17,15 @@ from screens.inbox import InboxScreen
 from screens.role_editor import RoleEditorScreen
 from screens.ticket_detail import TicketDetailScreen
 from store.db import connect
-from tests.tui_support import demo_database, make_app, row_under_cursor, settle, tick, tree_line
+from tests.tui_support import make_app, row_under_cursor, settle, tick, tree_line
 from ticketty.launch import build_app
 from tui.app import TickettyApp
 from tui.ticket_list import TicketList
 
 
 @pytest.fixture
-def demo(new_location) -> str:
-    location = new_location("demo.db")
-    demo_database(location)
-    return location
+def demo(new_demo) -> str:
+    return new_demo()
 
 
 async def open_ticket(pilot, number: int) -> None:
