@@ -15,16 +15,13 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
-from textual.containers import Horizontal, VerticalScroll
-from textual.events import Key, Resize
+from textual.containers import Horizontal
 from textual.message import Message
-from textual.widget import Widget
 from textual.widgets import Header, Static
 
-from access import Conflict, NotFound
+from access import NotFound
 from access.catalogue import (
     AUDIT_VIEW,
     TICKETS_ASSIGN,
@@ -39,46 +36,24 @@ from access.views import (
     HAND_BACK,
     REQUESTER_MESSAGE,
     MessageView,
-    Posted,
     ReplyRoute,
-    Seen,
     TicketDetail,
     TicketQuery,
 )
-from access.vocabulary import CLOSED, CUSTOMER, FAILED, MESSAGE_LABELS, NOTE, REPLY
+from access.vocabulary import FAILED, NOTE, REPLY
 from tui.audit_text import history_text
-from tui.composer import Composed, Composer, quoted
-from tui.drafts import SafeQuestion
 from tui.footer import KeyFooter
 from tui.live import OthersChanged
-from tui.screen import Action, TickettyScreen
+from tui.screen import Action
 from tui.ticket_changes import apply_change, choose_value
-from tui.ticket_watch import TicketWatch, ticket_watch_lines
+from tui.ticket_composing import TicketComposingScreen
+from tui.ticket_text import fields_text, what_changed
+from tui.ticket_watch import ticket_watch_lines
 from tui.widgets import PickerModal, TextModal
-from wording.follow_up_text import follow_up_fields
-from wording.mail_text import attachment_text, delivery_text, posted_text, route_text
 from wording.safe_text import as_text, one_line
 
 
-class Conversation(VerticalScroll, inherit_bindings=False):
-    """The messages, scrolled by the screen's keys (j/k, g/G, pgup/pgdn and the arrows), which
-    carry ids and so show in `?` and follow a keymap; a scroll view's own would hide them.
-
-    At its end it stays there when its height changes (a line about drafts or presence comes
-    or goes above it), so that it still follows the next new message."""
-
-    at_end = True
-
-    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
-        super().watch_scroll_y(old_value, new_value)
-        self.at_end = new_value >= self.max_scroll_y
-
-    def on_resize(self, _event: Resize) -> None:
-        if self.at_end:
-            self.scroll_end(animate=False)
-
-
-class TicketDetailScreen(TickettyScreen[None]):
+class TicketDetailScreen(TicketComposingScreen):
     # Each action shows when its permission counts on this ticket.
     ACTIONS: ClassVar[tuple[Action, ...]] = (
         Action("escape", "back", "Back", "detail.back"),
@@ -105,15 +80,6 @@ class TicketDetailScreen(TickettyScreen[None]):
         Action("g,home", "first", "Top", "detail.top", show=False),
         Action("G,end", "last", "End", "detail.end", show=False),
     )
-    # From this width the conversation and the composer stand side by side.
-    SPLIT_WIDTH = 120
-    # The keys that put the text in front (`on_key`).
-    BRING_THE_TEXT_FORWARD = frozenset({"reply", "note", "switch_view"})
-    # Letter keys go into the text while the composer has the focus: the footer leaves them out.
-    WHILE_TYPING_HIDDEN = frozenset(
-        {"back", "reply", "note", "take", "assign", "move", "status", "close", "discard_draft"}
-        | {"resend"}
-    )
 
     class Loaded(Message):
         """The ticket was read (`detail`), or reading it was refused (`refused` says why;
@@ -136,41 +102,6 @@ class TicketDetailScreen(TickettyScreen[None]):
             self.gone = gone
             self.route = route  # where a reply goes, when the person may reply
 
-    class Sent(Message):
-        """A reply or note (`kind`) was written (`refused` empty) or refused (`refused` says
-        why; `conflict` when a change made it wrong)."""
-
-        def __init__(
-            self,
-            kind: str,
-            refused: str = "",
-            *,
-            conflict: bool = False,
-            posted: Posted | None = None,
-        ) -> None:
-            super().__init__()
-            self.kind = kind
-            self.refused = refused
-            self.conflict = conflict
-            self.posted = posted  # where it landed, when written
-
-    def __init__(self, number: int) -> None:
-        super().__init__()
-        self.number = number
-        self.detail: TicketDetail | None = None
-        self.kept: str | None = None  # "reply" or "note" whose send failed, kept to send again
-        # What the person saw when they began each text: the composer hides the screen, so a
-        # refresh beneath it is not something they have read.
-        self.began_on: dict[str, Seen] = {}
-        self.changed_text = ""  # what changed meanwhile, as the screen says it
-        self.shown: dict[int, tuple[MessageView, Static]] = {}  # by message id, in order
-        self.ticket_watch = TicketWatch(self, number)  # drafts and presence
-        self.route: ReplyRoute | None = None  # where a reply goes, from the gate
-        self.conversation = Conversation(id="conversation")
-        self.composer = Composer(id="composer")
-        self.narrow = False  # narrower than the split: the text or the conversation, not both
-        self.reading = False  # the person turned from the open text to the conversation
-
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static("", id="changed", classes="changed")
@@ -185,21 +116,6 @@ class TicketDetailScreen(TickettyScreen[None]):
         self.title = f"Ticket #{self.number}"
         self._arrange()
         self.load()
-
-    def on_resize(self, event: Resize) -> None:
-        self.narrow = event.size.width < self.SPLIT_WIDTH
-        self._arrange()
-
-    def _arrange(self, focus: Widget | None = None) -> None:
-        """Show the conversation and the composer as the width and the person ask, then move
-        the focus to `focus`. Both at once, not after a refresh: keys typed ahead (over SSH,
-        `r` and the first words in one packet) must land in the widget now in front."""
-        writing = self.composer.is_open
-        self.composer.display = writing and not (self.narrow and self.reading)
-        self.conversation.display = not writing or not self.narrow or self.reading
-        if focus is not None:
-            self.set_focus(focus)
-        self.refresh_bindings()
 
     @work(group="detail", exclusive=True, exit_on_error=False)
     async def load(self, tell: bool = True) -> None:
@@ -260,94 +176,15 @@ class TicketDetailScreen(TickettyScreen[None]):
         self.route = message.route
         self._say_route()
         self.title = f"#{detail.row.number} {one_line(detail.row.subject)}"
-        self.query_one("#fields", Static).update(self._fields(detail))
-        self._show_messages(detail.messages)
+        self.query_one("#fields", Static).update(fields_text(detail))
+        self.conversation.show(detail.messages)
         self.ticket_watch.loaded(detail)
         self.refresh_bindings()
 
-    def _show_messages(self, messages: tuple[MessageView, ...]) -> None:
-        """Mount the messages not shown yet, in their place, redraw those that changed (a
-        delivery), remove those no longer readable, and leave the rest alone: a change to a
-        ticket with a long conversation does not mount it all again."""
-        view = self.conversation
-        # At its end (as when first read), the view follows new messages; scrolled up, it stays.
-        following = view.at_end or view.scroll_y >= view.max_scroll_y
-        readable = {message.id for message in messages}
-        for gone in [number for number in self.shown if number not in readable]:
-            self.shown.pop(gone)[1].remove()
-        anchor: Widget | None = None  # the message the next new ones follow; None: the first
-        new: list[Static] = []
-        for message in messages:
-            if message.id not in self.shown:
-                widget = Static(message_text(message), classes=f"message message-{message.kind}")
-                self.shown[message.id] = (message, widget)
-                new.append(widget)
-                continue
-            if new:
-                self._mount_after(new, anchor)
-                new = []
-            seen, widget = self.shown[message.id]
-            if seen != message:
-                widget.update(message_text(message))
-                self.shown[message.id] = (message, widget)
-            anchor = widget
-        if new:
-            self._mount_after(new, anchor)
-        if following:
-            view.scroll_end(animate=False)  # once the new messages are laid out
-
-    def _mount_after(self, widgets: list[Static], anchor: Widget | None) -> None:
-        conversation = self.conversation
-        if anchor is not None:
-            conversation.mount_all(widgets, after=anchor)
-        elif conversation.children:
-            conversation.mount_all(widgets, before=conversation.children[0])
-        else:
-            conversation.mount_all(widgets)
-
-    @staticmethod
-    def _fields(detail: TicketDetail) -> Text:
-        """The fields in a few lines, label and value pairs run together (the subject is the
-        title): at 80x24 the conversation keeps most of the screen."""
-        row = detail.row
-        contact = " ".join(x for x in (detail.requester_email, detail.requester_phone) if x)
-        lines = [
-            [
-                ("Status", row.status),
-                ("Priority", row.priority),
-                ("Group", row.usergroup or "-"),
-                ("Source", row.source),
-            ],
-            [("Requester", f"{detail.requester_name} ({row.requester}) {contact}".strip())],
-            [
-                ("Assignee", row.assignee or "-"),
-                ("Created", f"{row.created_at:%Y-%m-%d %H:%M}"),
-                ("Changed", f"{row.updated_at:%Y-%m-%d %H:%M}"),
-            ],
-        ]
-        notes = []
-        if row.private:
-            notes.append(("Private", "the group's other members do not see it"))
-        if row.as_supervisor:
-            notes.append(("Seen as", "supervisor of the group"))
-        if row.as_assignee:
-            notes.append(
-                ("Seen as", "its assignee only; your roles do not reach it (a: hand back)")
-            )
-        notes += follow_up_fields(detail.links)
-        notes += [(f.name, f.value) for f in detail.group_fields if f.value]
-        if notes:
-            lines.append(notes)
-        text = Text()
-        for number, line in enumerate(lines):
-            if number:
-                text.append("\n")
-            for index, (name, value) in enumerate(line):
-                if index:
-                    text.append("  ")
-                text.append(f"{one_line(name)} ", style="bold")
-                text.append_text(as_text(one_line(value)))
-        return text
+    @property
+    def shown(self) -> dict[int, tuple[MessageView, Static]]:
+        """The messages shown, by id, with their widgets."""
+        return self.conversation.shown
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "send_kept":
@@ -386,140 +223,6 @@ class TicketDetailScreen(TickettyScreen[None]):
     def version(self) -> int | None:
         return self.detail.row.version if self.detail else None
 
-    @property
-    def drafts(self) -> dict[tuple[int, str], str]:
-        return self.app.drafts
-
-    @work(group="detail-change", exit_on_error=False)
-    async def send(self, kind: str, text: str, seen: Seen) -> None:
-        """Send a text written having seen `seen`: only a change since that makes it wrong
-        stops it (the gate's rule). Once the app has ended it is not sent: the draft is kept."""
-        write = self.gate.messages.reply if kind == REPLY else self.gate.messages.note
-
-        def send_text() -> Posted:
-            return self.app.draft_keeper.send(
-                (self.number, kind), lambda: write(self.number, text, seen=seen)
-            )
-
-        try:
-            posted = await self.app.gate_funnel.run(send_text)
-        except Exception as exc:  # shown to the person, never a crash
-            conflict = isinstance(exc, Conflict)
-            error = self.app.failure_text(exc, send_text)
-            self.post_message(self.Sent(kind, error, conflict=conflict))
-            return
-        self.post_message(self.Sent(kind, posted=posted))
-
-    def on_ticket_detail_screen_sent(self, message: Sent) -> None:
-        self.ticket_watch.show_notice()
-        if not message.refused:
-            self.kept = None
-            self.refresh_bindings()
-            said = posted_text(message.posted) if message.posted else ""
-            self.notify(said or "sent", timeout=8 if said else 3)
-            self.load(tell=False)
-            return
-        # Refused: the text stays kept, to be sent again once the person saw why.
-        self.kept = message.kind
-        self.refresh_bindings()
-        self.notify(one_line(message.refused), severity="error", timeout=8)
-        if message.conflict:
-            edit = "r" if message.kind == REPLY else "N"
-            self.notify(
-                f"Your {message.kind} is kept: read what changed, then ctrl+s sends it, "
-                f"{edit} edits it",
-                timeout=10,
-            )
-        self.load()
-
-    def _write(self, kind: str) -> None:
-        """Open the composer, beside the conversation, on the kept draft of `kind` ("reply"
-        or "note")."""
-        label = "Reply" if kind == REPLY else "Internal note"
-        if self.detail is not None:
-            self.began_on[kind] = self.detail.seen
-        draft = self.drafts.get((self.number, kind), "")
-        # A text a change stopped opens with what changed above it.
-        note = self.changed_text if self.kept == kind else ""
-        editor = self.app.settings.editor
-        typed = self.ticket_watch.writing(kind)
-        self.composer.start(kind, f"{label} on #{self.number}", editor, draft, note, typed)
-        self._say_route()
-        self._show_composer()
-
-    def _say_route(self) -> None:
-        """Where the open composer's text goes, above it."""
-        kind = self.composer.kind
-        if kind == NOTE:
-            text = "internal note: never sent to the customer"
-        elif kind == REPLY and self.route is not None:
-            text = route_text(self.route)
-            if self.detail is not None and self.detail.row.status == CLOSED:
-                text += f" · #{self.number} is closed and stays closed"
-        elif kind == REPLY and self.detail is not None and self.detail.row.status == CLOSED:
-            text = f"#{self.number} is closed: your message starts a follow-up"
-        else:
-            text = ""
-        self.composer.say_route(as_text(text))
-
-    def _show_composer(self) -> None:
-        self.reading = False
-        self._arrange(focus=self.composer.query_one("#compose-text"))
-
-    def on_composer_done(self, message: Composer.Done) -> None:
-        composed, kind = message.composed, message.kind
-        self.ticket_watch.composed(kind, composed)
-        self.refresh_bindings()
-        self.reading = False
-        self._arrange(focus=self.conversation)
-        if composed.send and kind in self.began_on:
-            self.send(kind, composed.text, self.began_on[kind])
-
-    def action_switch_view(self) -> None:
-        """Between the text and the conversation: narrower than the split, one shows instead
-        of the other; side by side, the focus moves (j/k then scroll the conversation)."""
-        if not self.composer.is_open:
-            return
-        if not self.composer.has_focus_within:
-            self._show_composer()
-            return
-        self.reading = True
-        self._arrange(focus=self.conversation)
-
-    async def on_key(self, event: Key) -> None:
-        """Keys typed ahead: over SSH `r` (or ctrl+t) and the words after it come in one read,
-        and Textual sends each key on to the widget in front as it reads it, so the words go
-        to the conversation, ahead of the key that brings the text forward. Here, as the keys
-        come back from the conversation in order, that key acts at once and the words after
-        it go into the text (they would be lost, or taken for the ticket's keys)."""
-        if self.composer.has_focus_within and event.is_printable and event.character:
-            event.stop()
-            event.prevent_default()
-            self.composer.insert_typed(event.character)
-            return
-        active = self.active_bindings.get(event.key)
-        if (
-            active is not None
-            and active.enabled
-            and active.node is self
-            and active.binding.action in self.BRING_THE_TEXT_FORWARD
-        ):
-            event.stop()
-            event.prevent_default()
-            await self.run_action(active.binding.action)
-
-    def _last_customer_message(self) -> MessageView | None:
-        messages = self.detail.messages if self.detail is not None else ()
-        return next((m for m in reversed(messages) if m.kind == CUSTOMER), None)
-
-    def action_quote(self) -> None:
-        """The customer's last message into the text, as quoted lines."""
-        message = self._last_customer_message()
-        if message is None or not self.composer.is_open:
-            return
-        self._show_composer()
-        self.composer.insert(f"{one_line(message.author_name)} wrote:\n{quoted(message.body)}")
-
     def action_scroll_down(self) -> None:
         self.conversation.scroll_relative(y=1, animate=False)
 
@@ -537,33 +240,6 @@ class TicketDetailScreen(TickettyScreen[None]):
 
     def action_last(self) -> None:
         self.conversation.scroll_end(animate=False)
-
-    def action_send_kept(self) -> None:
-        """Send again the text a change stopped, now that the screen shows that change."""
-        text = self.drafts.get((self.number, self.kept or ""), "")
-        if self.kept is not None and self.detail is not None and text.strip():
-            self.send(self.kept, text, self.detail.seen)
-
-    def action_discard_draft(self) -> None:
-        self.discard_drafts()
-
-    @work(group="detail-drafts", exit_on_error=False)
-    async def discard_drafts(self) -> None:
-        """Throw away the kept draft(s) of this ticket, once the person says so (No is the
-        default: a draft is work)."""
-        kinds = [kind for kind in (REPLY, NOTE) if (self.number, kind) in self.drafts]
-        question = f"Discard your {' and '.join(kinds)} draft on #{self.number}?"
-        if not await self.app.asked(SafeQuestion(question)):
-            return
-        for kind in kinds:
-            self.app.draft_keeper.discard((self.number, kind))
-        self.ticket_watch.show_notice()
-        self.refresh_bindings()
-
-    def action_back(self) -> None:
-        if self.composer.is_open:  # left while reading beside it: the text is kept
-            self.ticket_watch.composed(self.composer.kind, Composed(self.composer.text, False))
-        self.app.pop_screen()
 
     def _failed_replies(self) -> list[MessageView]:
         messages = self.detail.messages if self.detail is not None else ()
@@ -592,12 +268,6 @@ class TicketDetailScreen(TickettyScreen[None]):
         await self.app.gate_call(lambda: self.gate.messages.resend(self.number, int(message_id)))
         self.notify("the reply waits to send again")
         self.load(tell=False)
-
-    def action_reply(self) -> None:
-        self._write(REPLY)
-
-    def action_note(self) -> None:
-        self._write(NOTE)
 
     @work(group="ticket-change", exit_on_error=False)
     async def change_ticket(self, kind: str, choose: bool = False) -> None:
@@ -664,40 +334,3 @@ class TicketDetailScreen(TickettyScreen[None]):
         number: str | None = await self.app.asked(PickerModal(title, choices))
         if number:
             self.app.push_screen(TicketDetailScreen(int(number)))
-
-
-def message_text(message: MessageView) -> Text:
-    """A message as the conversation shows it: who and when, the text, attachments, delivery."""
-    title = Text(f"{MESSAGE_LABELS[message.kind]}  ", style="bold")
-    title.append_text(as_text(f"{message.author_name} ({message.author})"))
-    title.append(f"  {message.created_at:%Y-%m-%d %H:%M}", style="dim")
-    lines = [title, as_text(message.body)]
-    lines += [Text(attachment_text(a), style="cyan") for a in message.attachments]
-    if message.delivery:
-        text = delivery_text(message.delivery, message.delivery_error)
-        lines.append(Text(f"[{text}]", style="red" if message.delivery == FAILED else "dim"))
-    return Text("\n").join(lines)
-
-
-def what_changed(before: TicketDetail, after: TicketDetail) -> str:
-    """What differs between two reads of a ticket, in one line ("" when nothing shown did)."""
-    old, new = before.row, after.row
-    parts = [
-        f"{name} {a or '-'} → {b or '-'}"
-        for name, a, b in (
-            ("assignee", old.assignee, new.assignee),
-            ("status", old.status, new.status),
-            ("priority", old.priority, new.priority),
-            ("group", old.usergroup, new.usergroup),
-            ("subject", old.subject, new.subject),
-        )
-        if a != b
-    ]
-    known = {m.id for m in before.messages}
-    fresh = [m for m in after.messages if m.id not in known]
-    if fresh:
-        who = ", ".join(sorted({f"{m.kind} by {m.author}" for m in fresh}))
-        parts.append(f"{len(fresh)} new message{'s' if len(fresh) > 1 else ''} ({who})")
-    if before.group_fields != after.group_fields:
-        parts.append("the group's fields")
-    return " · ".join(parts)

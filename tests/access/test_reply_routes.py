@@ -14,11 +14,12 @@ from textual.widgets import Label
 
 from access import Gate, NotFound, PermissionDenied
 from access.views import ReplyRoute, TicketQuery, TicketRow
-from screens.ticket_detail import TicketDetailScreen, message_text
+from screens.ticket_detail import TicketDetailScreen
 from store.db import connect
 from store.models import Ticket
 from tests.tui_support import make_app, settle
 from ticketty.main import main
+from tui.ticket_text import message_text
 
 SMALL = (80, 24)
 SUPPORT = "support@shop.example"

@@ -18,7 +18,7 @@ from access.catalogue import TICKETS_CLOSE
 from access.live import ChangeFeed
 from access.views import TicketDetail, TicketQuery
 from screens.role_editor import RoleEditorScreen
-from screens.ticket_detail import TicketDetailScreen, message_text
+from screens.ticket_detail import TicketDetailScreen
 from screens.usergroups import UsergroupsScreen
 from store.db import connect
 from tests.tui_support import (
@@ -32,6 +32,7 @@ from tests.tui_support import (
 from tui.app import TickettyApp
 from tui.live import LiveChange, OthersChanged, SessionEnded
 from tui.ticket_list import TicketList
+from tui.ticket_text import message_text
 
 FAST = 0.05  # the refresh interval of the sessions under test
 
