@@ -8,7 +8,7 @@ from collections.abc import Iterable
 import peewee
 
 from access.errors import InvalidInput, NotFound
-from store.models import CustomField, Person, Role, RolePermission, Source
+from store.models import CustomField, Person, Role, RolePermission, Source, Usergroup
 
 
 def person_named(username: str) -> Person:
@@ -30,6 +30,13 @@ def source_named(name: str) -> Source:
     if source is None:
         raise NotFound(f"no source named {name!r}")
     return source
+
+
+def usergroup_named(name: str) -> Usergroup:
+    group = Usergroup.get_or_none(Usergroup.name == name)
+    if group is None:
+        raise NotFound(f"no usergroup named {name!r}")
+    return group
 
 
 def sources_named(names: Iterable[str]) -> list[Source]:

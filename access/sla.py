@@ -15,7 +15,7 @@ from access.business_time import Calendar
 from access.calendars import calendar_named, difference, read_calendar
 from access.catalogue import SLA_EDIT, SLA_LIST
 from access.errors import InvalidInput, NoChange, NotFound
-from access.lookup import require_free_name, source_named
+from access.lookup import require_free_name, source_named, usergroup_named
 from access.request import Part
 from access.sla_rules import (
     DEFAULT_PAUSE,
@@ -92,7 +92,7 @@ class PolicyAdmin(Part):
                 targets=json.dumps(written),
                 priorities=_json(_priorities(priorities)),
                 sources=_json(source_named(s).id for s in sources),
-                usergroups=_json(_group_named(g).id for g in usergroups),
+                usergroups=_json(usergroup_named(g).id for g in usergroups),
                 pause_on=_json(checked_pause(pause_on)),
             )
             view = _read(row)
@@ -135,7 +135,7 @@ class PolicyAdmin(Part):
             if sources is not None:
                 changes["sources"] = _json(source_named(s).id for s in sources)
             if usergroups is not None:
-                changes["usergroups"] = _json(_group_named(g).id for g in usergroups)
+                changes["usergroups"] = _json(usergroup_named(g).id for g in usergroups)
             if pause_on is not None:
                 changes["pause_on"] = _json(checked_pause(pause_on))
             SlaPolicy.update(changes).where(SlaPolicy.id == row.id).execute()
@@ -216,13 +216,6 @@ def _policy_named(name: str) -> SlaPolicy:
     if row is None:
         raise NotFound(f"no policy named {name!r}")
     return row
-
-
-def _group_named(name: str) -> Usergroup:
-    group = Usergroup.get_or_none(Usergroup.name == name)
-    if group is None:
-        raise NotFound(f"no usergroup named {name!r}")
-    return group
 
 
 def _written_targets(
