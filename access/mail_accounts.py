@@ -146,10 +146,19 @@ def _loopback(host: str) -> bool:
         return False
 
 
-def secret_refusal(source: str, protocol: str, url: str, set_for: str) -> str:
-    """Why `source`'s `protocol` password may not go to the server of `url`: it was set for
-    `set_for`; "" when that is the server."""
+def trusted_server(url: str, ca_file: str = "") -> str:
+    """The server a password is set for: `user@host` of `url`, and the CA file its certificate
+    is checked against when that is not the system's. A new CA file can vouch for another
+    server under the same name, so a password set before it is held back like one set for
+    another host."""
     server = mail_server(url)
+    return f"{server} (CA {ca_file})" if server and ca_file else server
+
+
+def secret_refusal(source: str, protocol: str, url: str, set_for: str, ca_file: str = "") -> str:
+    """Why `source`'s `protocol` password may not go to the server of `url` checked against
+    `ca_file`: it was set for `set_for`; "" when that is the server."""
+    server = trusted_server(url, ca_file)
     if set_for == server:
         return ""
     was = f"set for {set_for}" if set_for else "not yet confirmed for any server"
@@ -163,7 +172,7 @@ def password_to_send(source: str, account: MailAccount, protocol: str) -> str:
     """The password of `source`'s `protocol` account, for the server its URL names only."""
     url = account.imap_url if protocol == "imap" else account.smtp_url
     set_for = account.imap_secret_for if protocol == "imap" else account.smtp_secret_for
-    refusal = secret_refusal(source, protocol, url, set_for)
+    refusal = secret_refusal(source, protocol, url, set_for, account.ca_file)
     if refusal:
         raise SecretRefused(refusal)
     return password_for(source, protocol)

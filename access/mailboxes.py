@@ -32,7 +32,7 @@ from access.intake import (
 from access.lookup import source_named
 from access.mail_accounts import ServerUrl, account_url, password_to_send
 from access.request import Part, Request
-from access.sources import covers_source, require_on_source
+from access.sources import covers_source, require_on_source, source_filter
 from access.views import QuarantineView
 from store.models import (
     MailAccount,
@@ -255,8 +255,11 @@ class Mailboxes(Part):
     # ----------------------------------------------------------------- quarantine
 
     def quarantined(self, source: str | None = None) -> list[QuarantineView]:
-        """The messages in quarantine, of one source by name or of all."""
-        self._open().require(SOURCES_LIST)
+        """The messages in quarantine, of one source by name or of all the sources
+        `sources.list` covers."""
+        request = self._open()
+        request.require(SOURCES_LIST)
+        in_scope = source_filter(request.grants(), SOURCES_LIST)
         rows = (
             QuarantinedMail.select(
                 QuarantinedMail.id,
@@ -271,6 +274,8 @@ class Mailboxes(Part):
         )
         if source is not None:
             rows = rows.where(Source.name == source)
+        if in_scope is not None:
+            rows = rows.where(in_scope)
         return [QuarantineView(*row) for row in tuple_rows(rows)]
 
     def retry_quarantined(self, quarantine_id: int, reading: MailReading) -> Taken:

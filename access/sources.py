@@ -26,6 +26,7 @@ from access.mail_accounts import (
     parse_url,
     password_variable,
     secret_refusal,
+    trusted_server,
 )
 from access.request import Part
 from access.validation import checked_name
@@ -39,7 +40,6 @@ from store.models import (
     QuarantinedMail,
     Source,
     Ticket,
-    mail_server,
 )
 from store.rows import tuple_rows
 
@@ -49,6 +49,15 @@ def covers_source(grants: Grants, permission: PermissionKey, source_id: int) -> 
     return any(
         role.all_sources or source_id in role.source_ids for role in grants.roles_with(permission)
     )
+
+
+def source_filter(grants: Grants, permission: PermissionKey) -> peewee.ColumnBase | None:
+    """The condition on `Source.id` that keeps the sources a role granting `permission` takes
+    in; None when one takes in every source."""
+    roles = grants.roles_with(permission)
+    if any(role.all_sources for role in roles):
+        return None
+    return Source.id.in_(sorted({i for role in roles for i in role.source_ids}))
 
 
 class Asker(Protocol):
@@ -148,7 +157,8 @@ class SourceAdmin(Part):
             if current is None:
                 MailAccount.create(source=source.id, **values, **_secrets_for(values))
             else:
-                first = _secrets_for({k: v for k, v in values.items() if not before.get(k)})
+                new_servers = {k: v for k, v in values.items() if not before.get(k)}
+                first = _secrets_for({**new_servers, "ca_file": values.get("ca_file", "")})
                 MailAccount.update({"ca_file": "", **values, **first}).where(
                     MailAccount.id == current.id
                 ).execute()
@@ -177,8 +187,10 @@ class SourceAdmin(Part):
 
     def mail_accounts(self) -> list[MailAccountView]:
         """Each e-mail source's account and state: last fetch, its error, replies waiting to
-        go out or failed, messages in quarantine."""
-        self._open().require(SOURCES_LIST)
+        go out or failed, messages in quarantine; of the sources `sources.list` covers."""
+        request = self._open()
+        request.require(SOURCES_LIST)
+        in_scope = source_filter(request.grants(), SOURCES_LIST)
         counts: dict[tuple[int, str], int] = {
             (s, st): n
             for s, st, n in tuple_rows(
@@ -192,6 +204,8 @@ class SourceAdmin(Part):
         held = _quarantined_per_source()
         floods = _quarantined_per_source(QuarantinedMail.reason.startswith(FLOOD_REASON))
         rows = MailAccount.select(MailAccount, Source).join(Source).order_by(Source.name)
+        if in_scope is not None:
+            rows = rows.where(in_scope)
         return [
             MailAccountView(
                 source=a.source.name,
@@ -274,10 +288,12 @@ def _require_own_secret_key(name: str, source_id: int | None = None) -> None:
 
 
 def _secrets_for(account: dict[str, str]) -> dict[str, str]:
-    """The servers (`store.models.mail_server`) the account's passwords are set for, for the
-    URLs in `account`."""
+    """The servers (`access.mail_accounts.trusted_server`) the account's passwords are set
+    for, for the URLs and CA file in `account`."""
     return {
-        f"{protocol}_secret_for": mail_server(account[f"{protocol}_url"])
+        f"{protocol}_secret_for": trusted_server(
+            account[f"{protocol}_url"], account.get("ca_file", "")
+        )
         for protocol in ("imap", "smtp")
         if f"{protocol}_url" in account
     }
@@ -289,7 +305,11 @@ def _secret_state(account: MailAccount) -> str:
         url = getattr(account, f"{protocol}_url")
         if url:
             refusal = secret_refusal(
-                account.source.name, protocol, url, getattr(account, f"{protocol}_secret_for")
+                account.source.name,
+                protocol,
+                url,
+                getattr(account, f"{protocol}_secret_for"),
+                account.ca_file,
             )
             if refusal:
                 return refusal

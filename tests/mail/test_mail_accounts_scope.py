@@ -164,3 +164,21 @@ def test_retry_into_a_source_archived_since_is_refused(gate: Gate) -> None:
     gate.sources.set_archived("Support", True)
     with pytest.raises(InvalidInput, match="archived"):
         MailChannel(gate).retry_quarantined(record.id)
+
+
+def test_a_holder_scoped_to_one_source_lists_only_its_accounts_and_quarantine(
+    gate: Gate,
+) -> None:
+    gate.sources.add_source("Returns", "email", address="returns@shop.example")
+    for name in ("Support", "Returns"):
+        held = MailChannel(gate).take_mail(
+            gate.mailboxes.mail_source(name), b"Subject: no sender\r\n\r\nwho?\r\n", "test"
+        )
+        assert held.outcome == "quarantined"
+    assert [a.source for a in gate.sources.mail_accounts()] == ["Returns", "Support"]
+
+    mal = mallory(gate, ["Returns"])
+    assert [a.source for a in mal.sources.mail_accounts()] == ["Returns"]
+    assert [q.source for q in mal.mailboxes.quarantined()] == ["Returns"]
+    assert mal.mailboxes.quarantined("Support") == []
+    assert len(gate.mailboxes.quarantined()) == 2

@@ -96,6 +96,12 @@ def test_an_imaps_fetch_needs_the_ca_file_of_a_private_authority(
     code, _, _ = run(capsys, helpdesk, "sources", "edit", "Support", "--ca-file", str(tls.ca))
     assert code == 0
     assert last_account_change()["ca_file"] == str(tls.ca)
+    # A new CA file can vouch for another server under the same name: the password waits
+    # until someone with the right says it is this server's.
+    code, _, err = run(capsys, helpdesk, "mail", "fetch")
+    assert code == 1 and "Traceback" not in err
+    assert f"(CA {tls.ca})" in err and "ticketty sources password Support" in err, err
+    assert run(capsys, helpdesk, "sources", "password", "Support")[0] == 0
     code, out, err = run(capsys, helpdesk, "mail", "fetch")
     assert code == 0, err
     assert [t.subject for t in Ticket.select()] == ["Over TLS"]
@@ -105,7 +111,8 @@ def test_an_imaps_fetch_needs_the_ca_file_of_a_private_authority(
     code, _, _ = run(capsys, helpdesk, "sources", "edit", "Support", "--ca-file", "")
     assert code == 0
     assert "ca_file" not in last_account_change()
-    assert run(capsys, helpdesk, "mail", "fetch")[0] == 1
+    code, _, err = run(capsys, helpdesk, "mail", "fetch")
+    assert code == 1 and "ticketty sources password Support" in err, err
 
 
 def test_an_smtps_delivery_needs_the_ca_file_and_the_reply_waits_meanwhile(
