@@ -26,7 +26,7 @@ from access.business_time import Calendar
 from access.calendar_text import format_hours, parse_hours
 from access.request import Request
 from access.sla_clock import PRIORITY, STATUS, USERGROUP, Clock, Event, History, clock
-from access.sla_rules import Attributes, Policy, parse_duration
+from access.sla_rules import STOPPING_STATUSES, Attributes, Policy, parse_duration
 from store.models import (
     NO_DUE,
     AuditEvent,
@@ -43,6 +43,10 @@ from store.rows import tuple_rows
 # The audit actions that change what the clocks see, and the kind of event each is.
 _CHANGES = {TICKET_STATUS: STATUS, TICKET_PRIORITY: PRIORITY, TICKET_MOVE: USERGROUP}
 _MEMO = "sla.policies"
+# Tickets whose due times one statement reads and one writes.
+CHUNK = 250
+# The ticket fields whose change moves due times (the policies' conditions, and the status).
+CLOCK_FIELDS = frozenset({"status", "priority", "usergroup", "source"})
 
 
 @dataclass(frozen=True)
@@ -84,18 +88,44 @@ class TicketState:
 
 def keep_due_times(request: Request, numbers: Iterable[int]) -> dict[int, Dues]:
     """Recompute and store the due times of `numbers` (inside the change's transaction, after
-    its other writes): two statements however many tickets, the first chunk of a request
+    its other writes): two statements per chunk of tickets, the first chunk of a request
     reading the policies too."""
     wanted = sorted(set(numbers))
-    if not wanted:
-        return {}
-    state = read_state(request, wanted)
-    dues = {
-        n: dues_of(clock(h, state.policies.policies, utcnow()), state.policies)
-        for n, h in state.histories.items()
-    }
-    write_dues(dues)
+    dues: dict[int, Dues] = {}
+    for start in range(0, len(wanted), CHUNK):
+        chunk = wanted[start : start + CHUNK]
+        state = read_state(request, chunk)
+        now = utcnow()
+        found = {
+            n: dues_of(clock(h, state.policies.policies, now), state.policies)
+            for n, h in state.histories.items()
+        }
+        write_dues(found)
+        dues.update(found)
     return dues
+
+
+def recompute_open(request: Request) -> int:
+    """After an edit of the policies or a calendar, inside its transaction: every ticket not
+    resolved or closed measured again, chunk by chunk (a resolved or closed ticket has no clock
+    running, and reopening it measures it again). Returns how many."""
+    request.memo.pop(_MEMO, None)
+    done, after = 0, 0
+    while True:
+        chunk = [
+            number
+            for (number,) in tuple_rows(
+                Ticket.select(Ticket.number)
+                .where((Ticket.number > after) & Ticket.status.not_in(sorted(STOPPING_STATUSES)))
+                .order_by(Ticket.number)
+                .limit(CHUNK)
+            )
+        ]
+        if not chunk:
+            return done
+        keep_due_times(request, chunk)
+        done += len(chunk)
+        after = chunk[-1]
 
 
 def dues_of(measured: Clock, policies: PolicySet) -> Dues:
