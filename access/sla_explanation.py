@@ -11,7 +11,7 @@ from datetime import datetime
 from access.business_time import business_minutes
 from access.due_times import PolicySet, dues_of, read_state
 from access.request import Request
-from access.sla_clock import PRIORITY, SOURCE, STATUS, USERGROUP, History, Target, clock
+from access.sla_clock import PRIORITY, SOURCE, USERGROUP, History, Target, clock, paused_spans
 from access.sla_rules import STOPPING_STATUSES, Attributes, Policy
 from access.sla_views import (
     ConditionCheck,
@@ -118,7 +118,10 @@ def _target(
 ) -> TargetExplanation:
     policy = next(p for p in policies.policies if p.name == target.policy)
     until = target.ended
-    spans = _pauses(history, policy.pause_on | STOPPING_STATUSES, until)
+    spans = [
+        PauseSpan(*span)
+        for span in paused_spans(history, policy.pause_on | STOPPING_STATUSES, until)
+    ]
     end = until or now
     counted = business_minutes(
         policy.calendar, target.started, end, [(s.start, s.end) for s in spans]
@@ -136,22 +139,3 @@ def _target(
         state=target.state.value,
         pauses=tuple(s for s in spans if s.end is None or s.end > target.started),
     )
-
-
-def _pauses(history: History, statuses: frozenset[str], until: datetime | None) -> list[PauseSpan]:
-    """The spans the ticket spent in `statuses`, cut at `until`; the last may be open."""
-    changes = [(history.created_at, history.status)] + [
-        (e.at, str(e.value)) for e in sorted(history.events, key=lambda e: e.at) if e.kind == STATUS
-    ]
-    ends: list[datetime | None] = [at for at, _ in changes[1:]]
-    ends.append(None)
-    spans = []
-    for (start, status), end in zip(changes, ends, strict=True):
-        if status not in statuses:
-            continue
-        if until is not None:
-            if start >= until:
-                break
-            end = until if end is None else min(end, until)
-        spans.append(PauseSpan(status, start, end))
-    return spans

@@ -156,6 +156,10 @@ class CustomFieldValue(BaseModel):
         indexes = ((("usergroup", "field"), True),)
 
 
+# The columns the access scope reads, after a covering index's order (`Ticket.Meta`).
+_SCOPE_COLUMNS = ("number", "source", "usergroup", "private", "requester", "assignee", "status")
+
+
 class Ticket(BaseModel):
     source_id: int
     requester_id: int
@@ -189,33 +193,9 @@ class Ticket(BaseModel):
             # The covering inbox index: the order plus every column the access scope reads, so
             # a scoped count or a deep page is an index-only scan (access.scope keeps the scope
             # terms off the narrower indexes).
-            (
-                (
-                    "updated_at",
-                    "number",
-                    "source",
-                    "usergroup",
-                    "private",
-                    "requester",
-                    "assignee",
-                    "status",
-                ),
-                False,
-            ),
+            (("updated_at", *_SCOPE_COLUMNS), False),
             # The same for the order by due time (earliest first) and the breached filter.
-            (
-                (
-                    "due_at",
-                    "number",
-                    "source",
-                    "usergroup",
-                    "private",
-                    "requester",
-                    "assignee",
-                    "status",
-                ),
-                False,
-            ),
+            (("due_at", *_SCOPE_COLUMNS), False),
             (("source", "updated_at", "number"), False),
             (("usergroup", "updated_at", "number"), False),
             (("assignee", "updated_at", "number"), False),

@@ -13,7 +13,8 @@ import pytest
 
 from access import Gate, NotFound
 from access.views import TicketQuery
-from store.models import NO_DUE, AuditEvent, SlaPolicy, Ticket
+from store.models import NO_DUE, AuditEvent, SchemaVersion, SlaPolicy, Ticket
+from store.schema import migrate
 
 ALWAYS = "mon-sun 00:00-24:00"
 
@@ -208,3 +209,13 @@ def test_no_policy_no_due_time(demo_db: peewee.Database) -> None:
     ticket = stored(number)
     assert (ticket.first_response_due, ticket.due_at, ticket.sla_policy) == (None, NO_DUE, None)
     assert gate.tickets.sla_explanation(number).policy is None
+
+
+def test_migration_15_keeps_due_times_indexed(demo_db: peewee.Database) -> None:
+    SchemaVersion.delete().where(SchemaVersion.version == 15).execute()
+    migrate(demo_db)
+    columns = {c.name for c in demo_db.get_columns("ticket")}
+    assert {"first_response_due", "next_response_due", "resolution_due", "due_at"} <= columns
+    indexes = {tuple(i.columns) for i in demo_db.get_indexes("ticket")}
+    assert any(columns[:2] == ("due_at", "number") for columns in indexes)
+    assert Ticket.select().where(Ticket.due_at != NO_DUE).count() == 0  # no policy in the demo
