@@ -142,7 +142,13 @@ class _Timeline:
 
     def pauses(self, statuses: frozenset[str], until: datetime | None) -> list[Pause]:
         """The spans the ticket spent in `statuses`, cut at `until`; the last may be open."""
-        spans: list[Pause] = []
+        return [(start, end) for _, start, end in self.spans_in(statuses, until)]
+
+    def spans_in(
+        self, statuses: frozenset[str], until: datetime | None
+    ) -> list[tuple[str, datetime, datetime | None]]:
+        """`pauses` with the status of each span."""
+        spans: list[tuple[str, datetime, datetime | None]] = []
         ends = [at for at, _ in self.statuses[1:]] + [None]
         for (start, status), end in zip(self.statuses, ends, strict=True):
             if status not in statuses:
@@ -151,8 +157,16 @@ class _Timeline:
                 if start >= until:
                     break
                 end = until if end is None else min(end, until)
-            spans.append((start, end))
+            spans.append((status, start, end))
         return spans
+
+
+def paused_spans(
+    history: History, statuses: frozenset[str], until: datetime | None
+) -> list[tuple[str, datetime, datetime | None]]:
+    """The spans the ticket spent in `statuses` (the ones a policy pauses or stops on), each
+    with its status, cut at `until`; the last may be open."""
+    return _Timeline(history).spans_in(statuses, until)
 
 
 def _changed(attributes: Attributes, event: Event) -> Attributes:

@@ -13,6 +13,8 @@ database per size, then measures:
   - another agent's change seen in an open inbox and ticket screen (median and p95 over at
     least 20 changes), and the SQL statements an idle session runs per interval (`bench.live`);
   - a bulk assign of 1,000 marked tickets by a supervisor, preview + apply (`bench.bulk`);
+  - the open work sorted by due time against by activity (first page with count, last page),
+    the breached filter with its count, a due-time change's statements (`bench.sla`);
   - at the largest size, 10 concurrent writers for 60 s (`bench.writers`).
 `--skip` leaves out the slow parts named (the start and in-app figures always run). The cold
 starts load Ticketty byte-compiled, as an installed `ticketty` does (`compile_project`).
@@ -50,7 +52,7 @@ COMMON_WORD = "order"  # in most of them: the broadest
 
 
 PG_CLUSTER = Path("/var/tmp/ticketty-bench-pg")
-SKIPPABLE = ("live", "bulk", "writers")
+SKIPPABLE = ("live", "bulk", "writers", "sla")
 
 
 def database(size: int, server: Server | None) -> str:
@@ -59,17 +61,17 @@ def database(size: int, server: Server | None) -> str:
     from store.db import connect
 
     if server is not None:
-        name = f"demo_{size}"
+        name = f"demo_sla_{size}"
         if not _has_database(server, name):
             started = time.perf_counter()
             server.execute(f"CREATE DATABASE building_{size}")
             db = connect(server.url(f"building_{size}"))
-            build_demo(db, tickets=size, seed=7)
+            build_demo(db, tickets=size, seed=7, service_levels=True)
             db.close()
             server.execute(f"ALTER DATABASE building_{size} RENAME TO {name}")
             print(f"  built {size:,} tickets in {time.perf_counter() - started:.1f} s", flush=True)
         return server.url(name)
-    path = DATA / f"demo-{size}.db"
+    path = DATA / f"demo-sla-{size}.db"
     if path.exists():
         return str(path)
     DATA.mkdir(exist_ok=True)
@@ -78,7 +80,7 @@ def database(size: int, server: Server | None) -> str:
         Path(f"{partial}{suffix}").unlink(missing_ok=True)
     started = time.perf_counter()
     db = connect(str(partial), create=True)
-    build_demo(db, tickets=size, seed=7)
+    build_demo(db, tickets=size, seed=7, service_levels=True)
     db.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)")
     db.close()
     partial.rename(path)
@@ -319,6 +321,12 @@ def measure_all(args: argparse.Namespace, server: Server | None) -> None:
             live = child("bench.live", str(path), "--runs", str(max(args.runs, 20)), timeout=900)
             for name, value in live.items():
                 rows.setdefault(name, {})[size] = value
+        # Sorted by due time against by activity, the breached filter, a change's statements
+        # (changes one ticket's priority).
+        if "sla" not in args.skip:
+            sla = child("bench.sla", path, "--runs", str(args.runs), timeout=600)
+            for name, value in sla.items():
+                rows.setdefault(f"sla: {name}", {})[size] = value
         # Last: it changes the database (reassigns 1,000 tickets per run).
         if "bulk" not in args.skip:
             bulk = child("bench.bulk", path, "--runs", str(args.runs), timeout=600)

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from urllib.parse import unquote, urlsplit
 
 from peewee import (
+    SQL,
     AutoField,
     BigIntegerField,
     BlobField,
@@ -28,6 +29,10 @@ from peewee import (
 from store.words import DEFAULT_PRIORITY, EMAIL_SOURCE, NEW, QUEUED, SCOPE_ALL, TEXT_FIELD
 
 database_proxy = DatabaseProxy()
+
+# `Ticket.due_at` of a ticket with no clock running: after every due time, so the order by due
+# time puts it last on both backends (which sort NULL at opposite ends).
+NO_DUE = datetime(9999, 12, 31)
 
 
 def utcnow() -> datetime:
@@ -151,6 +156,10 @@ class CustomFieldValue(BaseModel):
         indexes = ((("usergroup", "field"), True),)
 
 
+# The columns the access scope reads, after a covering index's order (`Ticket.Meta`).
+_SCOPE_COLUMNS = ("number", "source", "usergroup", "private", "requester", "assignee", "status")
+
+
 class Ticket(BaseModel):
     source_id: int
     requester_id: int
@@ -168,6 +177,14 @@ class Ticket(BaseModel):
     created_at = DateTimeField(default=utcnow)
     updated_at = DateTimeField(default=utcnow)
     version = IntegerField(default=1)
+    # Service levels (`access.due_times`): when each clock falls due, None while it has no
+    # target, is met, paused or stopped; `due_at` the earliest of them (NO_DUE when none), the
+    # inbox's "due" order; `sla_policy` the id of the policy the ticket matches now.
+    first_response_due = DateTimeField(null=True)
+    next_response_due = DateTimeField(null=True)
+    resolution_due = DateTimeField(null=True)
+    due_at = DateTimeField(default=NO_DUE, constraints=[SQL(f"DEFAULT '{NO_DUE}'")])
+    sla_policy = IntegerField(null=True)
 
     class Meta:
         # Each index ends with the inbox order (newest activity first), so a scoped, filtered
@@ -176,19 +193,9 @@ class Ticket(BaseModel):
             # The covering inbox index: the order plus every column the access scope reads, so
             # a scoped count or a deep page is an index-only scan (access.scope keeps the scope
             # terms off the narrower indexes).
-            (
-                (
-                    "updated_at",
-                    "number",
-                    "source",
-                    "usergroup",
-                    "private",
-                    "requester",
-                    "assignee",
-                    "status",
-                ),
-                False,
-            ),
+            (("updated_at", *_SCOPE_COLUMNS), False),
+            # The same for the order by due time (earliest first) and the breached filter.
+            (("due_at", *_SCOPE_COLUMNS), False),
             (("source", "updated_at", "number"), False),
             (("usergroup", "updated_at", "number"), False),
             (("assignee", "updated_at", "number"), False),
