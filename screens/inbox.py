@@ -85,6 +85,7 @@ DESTINATIONS: tuple[tuple[str, str, PermissionKey | None], ...] = (
     ("roles", "Roles", ROLES_LIST),
     ("audit", "Audit log", AUDIT_VIEW),
     ("reports", "Workload report", REPORTS_OWN),
+    ("sla report", "SLA report", REPORTS_OWN),
 )
 
 
@@ -109,6 +110,10 @@ def open_destination(key: str) -> Screen[None]:
         from screens.reports import ReportsScreen
 
         return ReportsScreen()
+    if key == "sla report":
+        from screens.sla_report import SlaReportScreen
+
+        return SlaReportScreen()
     if key == "audit":
         from screens.audit_log import AuditLogScreen
 
