@@ -14,6 +14,7 @@ from access.audit_actions import CALENDAR_CHANGE, CALENDAR_CREATE, CALENDAR_DELE
 from access.business_time import Calendar, CalendarError
 from access.calendar_text import HOLIDAYS_LIMIT, format_hours, parse_hours
 from access.catalogue import SLA_EDIT, SLA_LIST
+from access.due_times import recompute_open
 from access.errors import InvalidInput, NoChange, NotFound
 from access.lookup import require_free_name
 from access.request import Part
@@ -137,6 +138,7 @@ class CalendarAdmin(Part):
                 raise NoChange(f"calendar {name} is already so; nothing changed")
             version = bump(row, expected_version, f"calendar {name}")
             request.record(CALENDAR_CHANGE, "calendar", row.id, **difference(before, after))
+            recompute_open(request)  # the open tickets measured by the edit
         return after._replace(version=version)
 
     def delete_calendar(self, name: str, *, expected_version: int | None = None) -> None:

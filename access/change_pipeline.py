@@ -24,6 +24,7 @@ import peewee
 from access import audit, changes, scope
 from access.catalogue import TICKETS_REPLY, PermissionKey
 from access.changes import ChangeKind, Target
+from access.due_times import CLOCK_FIELDS, keep_due_times
 from access.errors import Conflict, NoChange, NotFound, PermissionDenied
 from access.grants import Grants
 from access.request import Part, Request
@@ -191,6 +192,8 @@ def _pipeline(
             sorted_chunk = _sort_chunk(grants, kind, target, chunk, versions, lock=apply)
             if apply:
                 sorted_chunk = _write_chunk(grants, kind, target, sorted_chunk)
+                if kind.field in CLOCK_FIELDS:
+                    keep_due_times(request, [v.number for v in sorted_chunk if v.skipped is None])
         verdicts += sorted_chunk
     assert target is not None  # resolved in the first pass of the loop
     return Pass(kind, target, verdicts)

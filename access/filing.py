@@ -20,6 +20,7 @@ from access.catalogue import (
     TICKETS_VIEW_CONTACT,
     USERGROUPS_LIST,
 )
+from access.due_times import keep_due_times
 from access.errors import InvalidInput, NotFound, PermissionDenied
 from access.follow_ups import start_follow_up
 from access.grants import Grants
@@ -103,6 +104,7 @@ def customer_wrote(
     app, only the channel (`by mail`) for mail, whose text is on the ticket."""
     after: Any = f"by {by}" if by else {"body": body}
     request.record(TICKET_CUSTOMER, "message", message_id, ticket=number, after=after)
+    keep_due_times(request, [number])  # next response starts (or first, on a new ticket)
 
 
 def reopened_by_customer(request: Request, ticket: Ticket) -> dict[peewee.Field, Any]:
@@ -199,6 +201,7 @@ class Filing(Part):
                 requester_id = _requester_by_email(request, ticket, email, requester_name)
             new_message(number, requester_id, body, now=now)
             record_created(request, ticket)
+            keep_due_times(request, [number])
             return number
 
     def new_ticket_options(self) -> dict[str, Any]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import operator
 import re
+from datetime import datetime, timedelta
 from functools import reduce
 from typing import Any
 
@@ -20,7 +21,7 @@ from access.views import GroupCount, TicketQuery, TicketRow, ticket_reference
 from access.vocabulary import TICKET_ORDERS, TICKET_PRIORITIES, TICKET_STATUSES
 from store import search
 from store.changes import newest_event
-from store.models import Person, Source, Ticket, Usergroup
+from store.models import Person, Source, Ticket, Usergroup, utcnow
 from store.planner import unindexed
 from store.rows import dict_rows, tuple_rows
 
@@ -64,7 +65,8 @@ class Inbox(Part):
             reverse = True
         order = _order(query.order, reverse)
         page_keys: Any = None
-        ask = _asker(grants, query.search) if query.order != "priority" else None
+        by_activity = query.order in ("activity", "waiting")
+        ask = _asker(grants, query.search) if by_activity else None
         if ask is not None:  # a word in most tickets: ask about the newest ones in turn
             in_scope = Ticket.select(Ticket.number, Ticket.updated_at).where(
                 _filtered(grants, query._replace(search=""))
@@ -99,15 +101,18 @@ class Inbox(Part):
             raise InvalidInput(f"unknown order {query.order!r}; one of {', '.join(TICKET_ORDERS)}")
         where = _filtered(grants, query)
         keys = (
-            Ticket.select(Ticket.updated_at, Ticket.priority)
+            Ticket.select(Ticket.updated_at, Ticket.priority, Ticket.due_at)
             .where((Ticket.number == number) & where)
             .tuples()
             .first()
         )
         if keys is None:
             return None
-        updated_at, priority = keys
-        before = _before(query.order, number, updated_at, priority)
+        updated_at, priority, due_at = keys
+        if query.order == "due":
+            before = _before_due(number, due_at)
+        else:
+            before = _before(query.order, number, updated_at, priority)
         return int(Ticket.select().where(where & before).count())
 
     def group_counts(self, query: TicketQuery | None = None) -> list[GroupCount]:
@@ -183,6 +188,21 @@ def _filtered(grants: Grants, query: TicketQuery, *, in_order: bool = False) -> 
         where &= Ticket.requester == _person_filtered_by(grants, query.requester)
     if query.search.strip():
         where &= _matching(grants, query.search, in_order)
+    return where & due_filter(query)
+
+
+def due_filter(query: TicketQuery) -> scope.Predicate:
+    """The service-level filters: a range at the start of the due-time index (`due_at`, the
+    earliest running clock's due time), so a breached count reads only the breached."""
+    now = utcnow()
+    where: scope.Predicate = scope.TRUE
+    if query.breached:
+        where = Ticket.due_at <= now
+    if query.due_within is not None:
+        if query.due_within < timedelta(0):
+            raise InvalidInput("a time a ticket is due within must not be negative")
+        within = Ticket.due_at <= now + query.due_within
+        where = within if where is scope.TRUE else where & within
     return where
 
 
@@ -240,6 +260,10 @@ def ticket_rows(grants: Grants, where: scope.Predicate) -> peewee.ModelSelect[Ti
             Ticket.created_at,
             Ticket.updated_at,
             Ticket.version,
+            Ticket.first_response_due,
+            Ticket.next_response_due,
+            Ticket.resolution_due,
+            Ticket.due_at,
             Requester.username.alias("requester_name"),
             Usergroup.name.alias("group_name"),
             Source.name.alias("source_name"),
@@ -274,7 +298,20 @@ def ticket_row(data: dict[str, Any]) -> TicketRow:
         version=data["version"],
         as_supervisor=bool(data["as_supervisor"]),
         as_assignee=bool(data["as_assignee"]),
+        first_response_due=data["first_response_due"],
+        next_response_due=data["next_response_due"],
+        resolution_due=data["resolution_due"],
+        breached=is_breached(data["due_at"]),
     )
+
+
+def is_breached(due_at: datetime | str | None) -> bool:
+    """Whether a ticket's earliest due time (`Ticket.due_at`) has passed, as the breached
+    filter decides it."""
+    if due_at is None:
+        return False
+    due = due_at if isinstance(due_at, datetime) else datetime.fromisoformat(due_at)
+    return due <= utcnow()
 
 
 def _person_filtered_by(grants: Grants, username: str) -> int:
@@ -328,6 +365,10 @@ _PRIORITY_RANK = peewee.Case(
 
 def _order(order: str, reverse: bool) -> tuple[peewee.Ordering, ...]:
     """The ORDER BY of an inbox order, or of its reverse (a page read from the other end)."""
+    if order == "due":  # the earliest due time first, tickets with no clock running last
+        if reverse:
+            return (Ticket.due_at.desc(), Ticket.number.desc())
+        return (Ticket.due_at.asc(), Ticket.number.asc())
     newest = order != "waiting"
     by_time = (
         (Ticket.updated_at.desc(), Ticket.number.desc())
@@ -337,6 +378,12 @@ def _order(order: str, reverse: bool) -> tuple[peewee.Ordering, ...]:
     if order == "priority":
         return ((_PRIORITY_RANK.desc() if reverse else _PRIORITY_RANK.asc()), *by_time)
     return by_time
+
+
+def _before_due(number: int, due_at: Any) -> scope.Predicate:
+    """The tickets the order by due time puts before ticket `number`: a range on the due-time
+    index (`due_at`, `number`)."""
+    return (Ticket.due_at <= due_at) & ((Ticket.due_at < due_at) | (Ticket.number < number))
 
 
 def _before(order: str, number: int, updated_at: Any, priority: str) -> scope.Predicate:

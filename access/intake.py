@@ -37,6 +37,7 @@ from access.audit_actions import (
     TICKET_CREATE,
 )
 from access.catalogue import TICKETS_VIEW_CONTACT
+from access.due_times import keep_due_times
 from access.errors import NotFound
 from access.filing import (
     MAX_BODY,
@@ -319,6 +320,7 @@ class Intake:
         self._mail_of_message(number, new_message(number, person_id, _body(mail)), source, mail)
         audit_after = {"subject": subject, "source": source.name, "by": "mail"}
         self.request.record(TICKET_CREATE, "ticket", number, ticket=number, after=audit_after)
+        keep_due_times(self.request, [number])
         return number
 
     def _append(self, ticket: Ticket, source: Source, mail: ParsedMail, person_id: int) -> None:

@@ -10,6 +10,7 @@ import peewee
 from access.audit_actions import MAIL_RESEND
 from access.catalogue import TICKETS_NOTE, TICKETS_REPLY
 from access.drafts import drop_sent_draft
+from access.due_times import keep_due_times
 from access.errors import Conflict, InvalidInput, PermissionDenied
 from access.filing import clean_body, customer_wrote, follow_up_by_customer, new_message
 from access.outbox import failed_reply, queue_again, queue_reply
@@ -118,6 +119,8 @@ def _add_message(
                 request.record(
                     f"ticket.{kind}", "message", message_id, ticket=number, after={"body": body}
                 )
+            if kind == REPLY:  # meets first or next response; a note moves no clock
+                keep_due_times(request, [number])
             closed = kind == REPLY and ticket.status == FINAL_STATUS
             return Posted(number, version, stays_closed=closed, unsent=unsent)
     except PermissionDenied as exc:

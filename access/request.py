@@ -62,6 +62,8 @@ class Request:
         self.username = session.username
         self.person_id = session.person_id
         self._grants: Grants | None = None
+        # What the request's code reads once and uses again (the service-level policies).
+        self.memo: dict[str, object] = {}
 
     def grants(self) -> Grants:
         """The person's grants as the request began to use them: a role change made by an

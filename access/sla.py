@@ -14,6 +14,7 @@ from access.audit_actions import POLICY_CHANGE, POLICY_CREATE, POLICY_DELETE, PO
 from access.business_time import Calendar
 from access.calendars import calendar_named, difference, read_calendar
 from access.catalogue import SLA_EDIT, SLA_LIST
+from access.due_times import recompute_open
 from access.errors import InvalidInput, NoChange, NotFound
 from access.lookup import require_free_name, source_named, usergroup_named
 from access.request import Part
@@ -97,6 +98,7 @@ class PolicyAdmin(Part):
             )
             view = _read(row)
             request.record(POLICY_CREATE, "policy", row.id, after=view.logged())
+            recompute_open(request)  # the open tickets measured by the edit
         return view
 
     def change_policy(
@@ -146,6 +148,7 @@ class PolicyAdmin(Part):
                 raise InvalidInput(f"policy {name} would keep no target")
             version = bump(row, expected_version, f"policy {name}")
             request.record(POLICY_CHANGE, "policy", row.id, **difference(before, after))
+            recompute_open(request)  # the open tickets measured by the edit
         return after._replace(version=version)
 
     def move_policy(self, name: str, position: int) -> list[PolicyView]:
@@ -164,6 +167,7 @@ class PolicyAdmin(Part):
                 raise NoChange(f"policy {name} is already at {new_position}; nothing changed")
             _renumber(rows)
             request.record(POLICY_MOVE, "policy", row.id, before=row.position, after=new_position)
+            recompute_open(request)  # the open tickets measured by the edit
             return [_read(r) for r in _ordered()]
 
     def delete_policy(self, name: str, *, expected_version: int | None = None) -> None:
@@ -176,6 +180,7 @@ class PolicyAdmin(Part):
             SlaPolicy.delete().where(SlaPolicy.id == row.id).execute()
             _renumber(list(_ordered()))
             request.record(POLICY_DELETE, "policy", row.id, before=before.logged())
+            recompute_open(request)  # the open tickets measured by the edit
 
 
 def policies_in_order() -> list[Policy]:

@@ -28,6 +28,8 @@ from access.grants import Grants
 from access.inbox import ticket_row, ticket_rows
 from access.outbox import outgoing
 from access.request import Part
+from access.sla_explanation import explain
+from access.sla_views import SlaExplanation
 from access.versions import conflict_if_stale
 from access.views import (
     HAND_BACK,
@@ -93,6 +95,19 @@ class Tickets(Part):
 
     def get_ticket(self, number: int | str) -> TicketDetail:
         return _detail(self._open().grants(), parse_number(number))
+
+    def sla_explanation(self, number: int | str) -> SlaExplanation:
+        """Which service-level policy ticket `number` matches and why (each policy tried, in
+        match order, with its conditions), the calendar, each clock with its pauses, the
+        business minutes it counted and its due time. Seen where the ticket can be opened
+        (`tickets.view`); a ticket out of scope is `NotFound`."""
+        request = self._open()
+        grants = request.grants()
+        number = parse_number(number)
+        visible_ticket(grants, number)
+        if TICKETS_VIEW not in allowed_here(grants, number):
+            raise PermissionDenied(f"{grants.username} may list #{number} but not open it")
+        return explain(request, number)
 
     def reply_route(self, number: int | str) -> ReplyRoute:
         """Where a reply on ticket `number` would go: to whom, from which address, or why it

@@ -25,6 +25,7 @@ from access.catalogue import (
     USERGROUPS_MEMBERS,
 )
 from access.delegation import Change, RightsGuard, but_not, grants_of
+from access.due_times import keep_due_times
 from access.errors import InvalidInput, NoChange, NotFound, PermissionDenied
 from access.grants import Grants
 from access.lookup import field_named, person_named, require_free_name
@@ -164,6 +165,7 @@ class UsergroupAdmin(Part):
                     after=target.name if target else None,
                 )
             Usergroup.delete().where(Usergroup.id == group.id).execute()
+            keep_due_times(request, numbers)  # a group is a condition of policies
             request.record(
                 GROUP_DELETE,
                 "usergroup",

@@ -9,7 +9,7 @@ methods as its module is imported, and these 22 took 12-23 ms of every start (be
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import NamedTuple
 
 from access.vocabulary import OPEN_STATUSES
@@ -34,6 +34,12 @@ class TicketRow(NamedTuple):
     as_supervisor: bool = False
     # True when the person sees this ticket only because it is assigned to them.
     as_assignee: bool = False
+    # Service levels (`access.due_times`): when each running clock falls due (None: no target,
+    # met, paused or stopped), and whether one of them is already past due.
+    first_response_due: datetime | None = None
+    next_response_due: datetime | None = None
+    resolution_due: datetime | None = None
+    breached: bool = False
 
 
 class AttachmentView(NamedTuple):
@@ -143,6 +149,9 @@ class TicketQuery(NamedTuple):
     unassigned: bool = False
     search: str = ""
     order: str = "activity"  # one of TICKET_ORDERS
+    breached: bool = False  # only tickets with a clock past its due time
+    # Only tickets with a clock falling due within this time from now (breached ones included).
+    due_within: timedelta | None = None
 
 
 # In a search only `#42` is a ticket number: bare digits (an order number) are words.

@@ -86,7 +86,7 @@ __all__ = [
 # The longest subject a ticket takes.
 MAX_SUBJECT = 300
 # Inbox orders: newest activity first, oldest waiting first, most urgent first.
-TICKET_ORDERS = ("activity", "waiting", "priority")
+TICKET_ORDERS = ("activity", "waiting", "priority", "due")
 
 # How a role's ticket scope reads in a sentence.
 SCOPE_TEXT = {

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from urllib.parse import unquote, urlsplit
 
 from peewee import (
+    SQL,
     AutoField,
     BigIntegerField,
     BlobField,
@@ -28,6 +29,10 @@ from peewee import (
 from store.words import DEFAULT_PRIORITY, EMAIL_SOURCE, NEW, QUEUED, SCOPE_ALL, TEXT_FIELD
 
 database_proxy = DatabaseProxy()
+
+# `Ticket.due_at` of a ticket with no clock running: after every due time, so the order by due
+# time puts it last on both backends (which sort NULL at opposite ends).
+NO_DUE = datetime(9999, 12, 31)
 
 
 def utcnow() -> datetime:
@@ -168,6 +173,14 @@ class Ticket(BaseModel):
     created_at = DateTimeField(default=utcnow)
     updated_at = DateTimeField(default=utcnow)
     version = IntegerField(default=1)
+    # Service levels (`access.due_times`): when each clock falls due, None while it has no
+    # target, is met, paused or stopped; `due_at` the earliest of them (NO_DUE when none), the
+    # inbox's "due" order; `sla_policy` the id of the policy the ticket matches now.
+    first_response_due = DateTimeField(null=True)
+    next_response_due = DateTimeField(null=True)
+    resolution_due = DateTimeField(null=True)
+    due_at = DateTimeField(default=NO_DUE, constraints=[SQL(f"DEFAULT '{NO_DUE}'")])
+    sla_policy = IntegerField(null=True)
 
     class Meta:
         # Each index ends with the inbox order (newest activity first), so a scoped, filtered
@@ -179,6 +192,20 @@ class Ticket(BaseModel):
             (
                 (
                     "updated_at",
+                    "number",
+                    "source",
+                    "usergroup",
+                    "private",
+                    "requester",
+                    "assignee",
+                    "status",
+                ),
+                False,
+            ),
+            # The same for the order by due time (earliest first) and the breached filter.
+            (
+                (
+                    "due_at",
                     "number",
                     "source",
                     "usergroup",

@@ -12,6 +12,7 @@ from store.models import (
     ALL_MODELS,
     DESK_MODELS,
     MAIL_MODELS,
+    NO_DUE,
     POLICY_MODELS,
     SLA_MODELS,
     MailAccount,
@@ -21,6 +22,7 @@ from store.models import (
     QuarantinedMail,
     RolePermission,
     SchemaVersion,
+    Ticket,
     mail_server,
 )
 
@@ -216,6 +218,26 @@ def _v14_policies(db: peewee.Database) -> None:
     db.create_tables(POLICY_MODELS)
 
 
+def _v15_due_times(db: peewee.Database) -> None:
+    """Tickets keep their service-level due times (`access.due_times` writes them), the policy
+    they match, and `due_at`, the earliest, indexed with the scope's columns like the activity
+    order. Due times are written by the gate: a database that had policies before this version
+    gets them at the next edit of a policy or calendar (every open ticket is then measured)."""
+    table = Ticket._meta.table_name
+    present = {c.name for c in db.get_columns(table)}
+    moment = "DATETIME" if dialect.is_sqlite(db) else "TIMESTAMP"
+    for column, kind in (
+        ("first_response_due", moment),
+        ("next_response_due", moment),
+        ("resolution_due", moment),
+        ("due_at", f"{moment} NOT NULL DEFAULT '{NO_DUE}'"),
+        ("sla_policy", "INTEGER"),
+    ):
+        if column not in present:
+            db.execute_sql(f'ALTER TABLE "{table}" ADD COLUMN {column} {kind}')
+    peewee.SchemaManager(Ticket).create_indexes(safe=True)
+
+
 MIGRATIONS: list[tuple[int, Callable[[peewee.Database], None]]] = [
     (1, _v1_initial),
     (2, _v2_search),
@@ -231,6 +253,7 @@ MIGRATIONS: list[tuple[int, Callable[[peewee.Database], None]]] = [
     (12, _v12_ignored_mail_counted),
     (13, _v13_calendars),
     (14, _v14_policies),
+    (15, _v15_due_times),
 ]
 
 LATEST = MIGRATIONS[-1][0]

@@ -123,6 +123,10 @@ CALLS: dict[str, tuple[Call, Expected]] = {
         refused(NotFound),
     ),
     "tickets.reply_route": (lambda g, d: g.tickets.reply_route(d.ticket), refused(NotFound)),
+    "tickets.sla_explanation": (
+        lambda g, d: g.tickets.sla_explanation(d.ticket),
+        refused(NotFound),
+    ),
     "explain.explain_ticket": (lambda g, d: g.explain.explain_ticket(d.ticket), refused(NotFound)),
     "filing.create_ticket": (lambda g, d: g.filing.create_ticket("Help", "Please"), refused()),
     "messages.reply": (lambda g, d: g.messages.reply(d.ticket, "Done"), refused(NotFound)),

@@ -1,0 +1,376 @@
+"""Keeping tickets' service-level due times current: the one step every change that moves them
+calls, in the change's own transaction, after its other writes (`keep_due_times`).
+
+The due times are recomputed from the ticket's history, not carried forward: the clock
+(`access.sla_clock`) is a pure function of the ticket's creation, its messages, its changes of
+status, priority, usergroup and source (from the audit log) and the policies, so what is stored
+is always what the history says, whatever order the changes came in. It costs two statements
+per chunk of tickets: one reads everything the clocks need (`read_state`: the tickets, their
+messages and changes, the usergroups' names, and the policies with their calendars the first
+time in a request), one writes the due times of every ticket in the chunk.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+import peewee
+
+from access.audit_actions import TICKET_MOVE, TICKET_PRIORITY, TICKET_STATUS
+from access.business_time import Calendar
+from access.calendar_text import format_hours, parse_hours
+from access.request import Request
+from access.sla_clock import PRIORITY, STATUS, USERGROUP, Clock, Event, History, clock
+from access.sla_rules import STOPPING_STATUSES, Attributes, Policy, parse_duration
+from store.models import (
+    NO_DUE,
+    AuditEvent,
+    BusinessCalendar,
+    CalendarHoliday,
+    Message,
+    SlaPolicy,
+    Ticket,
+    Usergroup,
+    utcnow,
+)
+from store.rows import tuple_rows
+
+# The audit actions that change what the clocks see, and the kind of event each is.
+_CHANGES = {TICKET_STATUS: STATUS, TICKET_PRIORITY: PRIORITY, TICKET_MOVE: USERGROUP}
+_MEMO = "sla.policies"
+# Tickets whose due times one statement reads and one writes.
+CHUNK = 250
+# The ticket fields whose change moves due times (the policies' conditions, and the status).
+CLOCK_FIELDS = frozenset({"status", "priority", "usergroup", "source"})
+
+
+@dataclass(frozen=True)
+class PolicySet:
+    """The policies in match order, as the clock applies them, with what the store and the
+    explanation name them by."""
+
+    policies: tuple[Policy, ...] = ()
+    ids: Mapping[str, int] = field(default_factory=dict)
+    calendars: Mapping[str, tuple[str, str]] = field(default_factory=dict)  # name, zone
+
+
+@dataclass(frozen=True)
+class Dues:
+    """What a ticket stores of its clocks: the policy it matches now (by id) and when each
+    running clock falls due."""
+
+    policy: int | None = None
+    first_response: datetime | None = None
+    next_response: datetime | None = None
+    resolution: datetime | None = None
+
+    @property
+    def due_at(self) -> datetime:
+        """The earliest due time; NO_DUE when no clock runs."""
+        return min(
+            (d for d in (self.first_response, self.next_response, self.resolution) if d),
+            default=NO_DUE,
+        )
+
+
+@dataclass
+class TicketState:
+    """What one statement read: the tickets' histories and the policies."""
+
+    histories: dict[int, History]
+    policies: PolicySet
+
+
+def keep_due_times(request: Request, numbers: Iterable[int]) -> dict[int, Dues]:
+    """Recompute and store the due times of `numbers` (inside the change's transaction, after
+    its other writes): two statements per chunk of tickets, the first chunk of a request
+    reading the policies too."""
+    wanted = sorted(set(numbers))
+    dues: dict[int, Dues] = {}
+    for start in range(0, len(wanted), CHUNK):
+        chunk = wanted[start : start + CHUNK]
+        state = read_state(request, chunk)
+        now = utcnow()
+        found = {
+            n: dues_of(clock(h, state.policies.policies, now), state.policies)
+            for n, h in state.histories.items()
+        }
+        write_dues(found)
+        dues.update(found)
+    return dues
+
+
+def recompute_open(request: Request) -> int:
+    """After an edit of the policies or a calendar, inside its transaction: every ticket not
+    resolved or closed measured again, chunk by chunk (a resolved or closed ticket has no clock
+    running, and reopening it measures it again). Returns how many."""
+    request.memo.pop(_MEMO, None)
+    done, after = 0, 0
+    while True:
+        chunk = [
+            number
+            for (number,) in tuple_rows(
+                Ticket.select(Ticket.number)
+                .where((Ticket.number > after) & Ticket.status.not_in(sorted(STOPPING_STATUSES)))
+                .order_by(Ticket.number)
+                .limit(CHUNK)
+            )
+        ]
+        if not chunk:
+            return done
+        keep_due_times(request, chunk)
+        done += len(chunk)
+        after = chunk[-1]
+
+
+def dues_of(measured: Clock, policies: PolicySet) -> Dues:
+    """The due times a ticket stores: those of the clocks still running."""
+
+    def running(target: Any) -> datetime | None:
+        return None if target is None or target.ended is not None else target.due
+
+    return Dues(
+        policy=None if measured.policy is None else policies.ids.get(measured.policy),
+        first_response=running(measured.first_response),
+        next_response=running(measured.next_response),
+        resolution=running(measured.resolution),
+    )
+
+
+def write_dues(dues: Mapping[int, Dues]) -> None:
+    """One UPDATE writing every ticket's due times."""
+    if not dues:
+        return
+    numbers = sorted(dues)
+
+    def per_ticket(column: peewee.Field, value: Any) -> peewee.Case:
+        # The column itself as the (never taken) default gives the CASE the column's type on
+        # PostgreSQL, where a CASE of NULL parameters only would be text.
+        return peewee.Case(Ticket.number, [(n, value(dues[n])) for n in numbers], column)
+
+    Ticket.update(
+        {
+            Ticket.sla_policy: per_ticket(Ticket.sla_policy, lambda d: d.policy),
+            Ticket.first_response_due: per_ticket(
+                Ticket.first_response_due, lambda d: d.first_response
+            ),
+            Ticket.next_response_due: per_ticket(
+                Ticket.next_response_due, lambda d: d.next_response
+            ),
+            Ticket.resolution_due: per_ticket(Ticket.resolution_due, lambda d: d.resolution),
+            Ticket.due_at: per_ticket(Ticket.due_at, lambda d: d.due_at),
+        }
+    ).where(Ticket.number.in_(numbers)).execute()
+
+
+def request_policies(request: Request) -> PolicySet | None:
+    """The policies this request already read, if it did."""
+    found = request.memo.get(_MEMO)
+    return found if isinstance(found, PolicySet) else None
+
+
+def read_state(request: Request, numbers: Sequence[int]) -> TicketState:
+    """The tickets' histories, and the policies unless the request has them: one statement
+    (a UNION ALL of each table's rows in one shape)."""
+    known = request_policies(request)
+    parts = _history_parts(numbers)
+    if known is None:
+        parts += _policy_parts()
+    query: Any = parts[0]
+    for part in parts[1:]:
+        query = query.union_all(part)
+    rows: dict[str, list[tuple[Any, ...]]] = {}
+    for row in tuple_rows(query):
+        rows.setdefault(row[0], []).append(row[1:])
+    policies = known if known is not None else _policies(rows)
+    request.memo[_MEMO] = policies
+    return TicketState(_histories(rows), policies)
+
+
+# The one shape every part of the state statement has: kind, ticket, at, five texts, two ints.
+def _shaped(
+    query: peewee.ModelSelect[Any],
+    kind: str,
+    *,
+    ticket: Any = None,
+    at: Any = None,
+    texts: Sequence[Any] = (),
+    ints: Sequence[Any] = (),
+) -> peewee.ModelSelect[Any]:
+    empty = peewee.SQL("''")
+    nothing = peewee.SQL("NULL")
+    text_columns = [*texts, *[empty] * (5 - len(texts))]
+    int_columns = [*ints, *[nothing] * (2 - len(ints))]
+    return query.select(
+        peewee.SQL(f"'{kind}'"),
+        ticket if ticket is not None else nothing,
+        at if at is not None else nothing,
+        *text_columns,
+        *int_columns,
+    )
+
+
+def _history_parts(numbers: Sequence[int]) -> list[peewee.ModelSelect[Any]]:
+    return [
+        _shaped(
+            Ticket.select().where(Ticket.number.in_(numbers)),
+            "t",
+            ticket=Ticket.number,
+            at=Ticket.created_at,
+            texts=(Ticket.status, Ticket.priority),
+            ints=(Ticket.source, Ticket.usergroup),
+        ),
+        _shaped(
+            Message.select().where(Message.ticket.in_(numbers)),
+            "m",
+            ticket=Message.ticket,
+            at=Message.created_at,
+            texts=(Message.kind,),
+            ints=(Message.id,),
+        ),
+        _shaped(
+            AuditEvent.select().where(
+                AuditEvent.ticket.in_(numbers) & AuditEvent.action.in_(list(_CHANGES))
+            ),
+            "a",
+            ticket=AuditEvent.ticket,
+            at=AuditEvent.at,
+            texts=(AuditEvent.action, AuditEvent.before, AuditEvent.after),
+            ints=(AuditEvent.id,),
+        ),
+        _shaped(Usergroup.select(), "g", texts=(Usergroup.name,), ints=(Usergroup.id,)),
+    ]
+
+
+def _policy_parts() -> list[peewee.ModelSelect[Any]]:
+    return [
+        _shaped(
+            SlaPolicy.select(),
+            "p",
+            texts=(
+                SlaPolicy.name,
+                SlaPolicy.targets,
+                SlaPolicy.priorities,
+                SlaPolicy.sources,
+                SlaPolicy.usergroups,
+            ),
+            ints=(SlaPolicy.id, SlaPolicy.calendar),
+        ),
+        # The pause statuses and the order apart: the shape has five texts.
+        _shaped(
+            SlaPolicy.select(),
+            "q",
+            texts=(SlaPolicy.name, SlaPolicy.pause_on),
+            ints=(SlaPolicy.position,),
+        ),
+        _shaped(
+            BusinessCalendar.select(),
+            "c",
+            texts=(BusinessCalendar.name, BusinessCalendar.zone, BusinessCalendar.shifts),
+            ints=(BusinessCalendar.id,),
+        ),
+        _shaped(
+            CalendarHoliday.select(),
+            "h",
+            texts=(peewee.Cast(CalendarHoliday.day, "TEXT"),),
+            ints=(CalendarHoliday.calendar,),
+        ),
+    ]
+
+
+def _policies(rows: Mapping[str, list[tuple[Any, ...]]]) -> PolicySet:
+    holidays: dict[int, list[date]] = {}
+    for _t, _at, day, *_rest, calendar_id, _ in rows.get("h", []):
+        holidays.setdefault(calendar_id, []).append(date.fromisoformat(str(day)[:10]))
+    calendars: dict[int, tuple[str, str, Calendar]] = {}
+    for _t, _at, name, zone, shifts, _w, _v, calendar_id, _ in rows.get("c", []):
+        days = frozenset(holidays.get(calendar_id, ()))
+        calendars[calendar_id] = (name, zone, _calendar(zone, shifts, days))
+    pause_on = {r[2]: frozenset(json.loads(r[3])) for r in rows.get("q", [])}
+    position = {r[2]: r[7] for r in rows.get("q", [])}
+    ordered = sorted(rows.get("p", []), key=lambda r: (position[r[2]], r[7]))
+    policies: list[Policy] = []
+    ids: dict[str, int] = {}
+    named: dict[str, tuple[str, str]] = {}
+    for _t, _at, name, targets, priorities, sources, groups, policy_id, calendar_id in ordered:
+        calendar_name, zone, calendar = calendars[calendar_id]
+        policies.append(
+            Policy(
+                name,
+                calendar,
+                {
+                    metric: {p: parse_duration(text) for p, text in by_priority.items()}
+                    for metric, by_priority in json.loads(targets).items()
+                },
+                priorities=frozenset(json.loads(priorities)),
+                sources=frozenset(json.loads(sources)),
+                usergroups=frozenset(json.loads(groups)),
+                pause_on=pause_on[name],
+            )
+        )
+        named[name] = (calendar_name, zone)
+        ids[name] = policy_id
+    return PolicySet(tuple(policies), ids, named)
+
+
+@functools.lru_cache(maxsize=64)
+def _calendar(zone: str, shifts: str, holidays: frozenset[date]) -> Calendar:
+    """A calendar built once per process for each form it takes (its hours parsed once)."""
+    days = tuple(tuple((start, end) for start, end in day) for day in json.loads(shifts))
+    return Calendar(zone, parse_hours(format_hours(days)), holidays)
+
+
+def _histories(rows: Mapping[str, list[tuple[Any, ...]]]) -> dict[int, History]:
+    group_ids = {name: gid for _t, _at, name, *_rest, gid, _ in rows.get("g", [])}
+    events: dict[int, list[tuple[datetime, int, str, Any, Any]]] = {}
+    for ticket, at, kind, *_rest, message_id, _ in rows.get("m", []):
+        events.setdefault(ticket, []).append((_moment(at), message_id, kind, None, None))
+    for ticket, at, action, before, after, _w, _v, event_id, _ in rows.get("a", []):
+        changed = (_CHANGES[action], _logged(before), _logged(after))
+        events.setdefault(ticket, []).append((_moment(at), event_id, *changed))
+    histories = {}
+    for number, created, status, priority, _z, _w, _v, source, group in rows.get("t", []):
+        ordered = sorted(events.get(number, []), key=lambda e: (e[0], e[1]))
+        first: dict[str, Any] = {}
+        for _at, _id, kind, before, _after in ordered:
+            if kind not in (STATUS, PRIORITY, USERGROUP):
+                continue
+            first.setdefault(kind, before)
+        initial_group = group
+        if USERGROUP in first:
+            initial_group = group_ids.get(first[USERGROUP]) if first[USERGROUP] else None
+        histories[number] = History(
+            created_at=_moment(created),
+            status=first.get(STATUS, status),
+            attributes=Attributes(first.get(PRIORITY, priority), source, initial_group),
+            events=tuple(
+                Event(at, kind, _event_value(kind, after, group_ids))
+                for at, _id, kind, _before, after in ordered
+            ),
+        )
+    return histories
+
+
+def _event_value(kind: str, value: Any, group_ids: Mapping[str, int]) -> str | int | None:
+    """A change's new value as the clock reads it: a usergroup by id (a group renamed since
+    the change is one no condition names: -1)."""
+    if kind != USERGROUP:
+        return value
+    if value is None or value == "":
+        return None
+    return group_ids.get(value, -1)
+
+
+def _logged(value: str) -> Any:
+    """A value as the audit log keeps it (JSON, "" for none)."""
+    return json.loads(value) if value else None
+
+
+def _moment(value: datetime | str) -> datetime:
+    """A time as the driver returns it in a UNION (SQLite gives text)."""
+    return value if isinstance(value, datetime) else datetime.fromisoformat(value)
