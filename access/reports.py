@@ -14,7 +14,6 @@ from access.catalogue import REPORTS_OWN, REPORTS_TEAM
 from access.errors import InvalidInput, PermissionDenied
 from access.grants import Grants
 from access.request import Part
-from access.sla import policies_in_order
 from access.sla_reports import SlaReport, month, sla_report
 from access.views import WorkloadRow
 from access.vocabulary import OPEN_STATUSES, REPLY
@@ -90,14 +89,14 @@ class Reports(Part):
         """Service-level attainment and median business times per agent, usergroup and source,
         over the tickets created in `period` (a month, `2026-11`; None: this month); see
         `access.sla_reports` for what counts."""
-        grants = self._open().grants()
+        request = self._open()
+        grants = request.grants()
         agents = _agents(grants)
-        now = utcnow()
-        chosen = month(period, now)
+        chosen = month(period, utcnow())
         where = scope.visible(grants)
         if agents is not None:
             where = where & Ticket.assignee.in_(agents)
-        return sla_report(chosen, where, policies_in_order(), now)
+        return sla_report(request, chosen, where)
 
 
 def _agents(grants: Grants) -> list[int] | None:

@@ -20,11 +20,12 @@ from typing import NamedTuple
 
 import peewee
 
+from access.due_times import CHUNK, read_state
 from access.errors import InvalidInput
+from access.request import Request
 from access.sla_clock import History, State, Target, clock, minutes_counted
-from access.sla_history import ticket_histories
 from access.sla_rules import Policy
-from store.models import Person, Source, Ticket, Usergroup
+from store.models import Person, Source, Ticket, Usergroup, utcnow
 from store.rows import tuple_rows
 
 BY_AGENT, BY_USERGROUP, BY_SOURCE = "agent", "usergroup", "source"
@@ -143,37 +144,32 @@ def _median(minutes: list[int]) -> float | None:
 
 
 def sla_report(
-    period: tuple[str, datetime, datetime],
-    where: peewee.ColumnBase,
-    policies: Sequence[Policy],
-    now: datetime,
+    request: Request, period: tuple[str, datetime, datetime], where: peewee.ColumnBase
 ) -> SlaReport:
-    """The report over the tickets `where` selects that were created in `period`."""
+    """The report over the tickets `where` selects that were created in `period`; their
+    histories read as the due times' write path reads them (`access.due_times.read_state`),
+    a chunk of tickets at a time."""
     name, start, end = period
     chosen = where & (Ticket.created_at >= start) & (Ticket.created_at < end)
     tickets = list(
         tuple_rows(
-            Ticket.select(
-                Ticket.number,
-                Ticket.created_at,
-                Ticket.status,
-                Ticket.priority,
-                Ticket.source,
-                Ticket.usergroup,
-                Ticket.assignee,
-            ).where(chosen)
+            Ticket.select(Ticket.number, Ticket.source, Ticket.usergroup, Ticket.assignee)
+            .where(chosen)
+            .order_by(Ticket.number)
         )
     )
-    histories = ticket_histories(
-        (row[:6] for row in tickets), Ticket.select(Ticket.number).where(chosen)
-    )
+    now = utcnow()
     tallies: dict[tuple[str, int | None], _Tally] = {}
-    for number, *_, source, group, assignee in tickets:
-        outcome = _outcome(histories[number], policies, now)
-        if outcome is None:
-            continue
-        for key in ((BY_AGENT, assignee), (BY_USERGROUP, group), (BY_SOURCE, source)):
-            tallies.setdefault(key, _Tally()).add(outcome)
+    for first in range(0, len(tickets), CHUNK):
+        chunk = tickets[first : first + CHUNK]
+        state = read_state(request, [row[0] for row in chunk])
+        policies = state.policies.policies
+        for number, source, group, assignee in chunk:
+            outcome = _outcome(state.histories[number], policies, now)
+            if outcome is None:
+                continue
+            for key in ((BY_AGENT, assignee), (BY_USERGROUP, group), (BY_SOURCE, source)):
+                tallies.setdefault(key, _Tally()).add(outcome)
     names = _names(tallies)
     rows = sorted(
         (tally.figures(by, names[(by, id_)]) for (by, id_), tally in tallies.items()),
