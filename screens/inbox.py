@@ -10,7 +10,7 @@ from textual.app import ComposeResult
 from textual.screen import Screen
 from textual.widgets import Header, Static
 
-from access import Gate
+from access import Gate, InvalidInput
 from access.catalogue import (
     AUDIT_VIEW,
     PEOPLE_LIST,
@@ -34,6 +34,7 @@ from access.views import (
     ticket_reference,
 )
 from access.vocabulary import TICKET_PRIORITIES, TICKET_STATUSES
+from tui.due_cells import due_within
 from tui.footer import KeyFooter
 from tui.inbox_summary import ORDER_LABELS, ListState, summary_items, wrap
 from tui.live import OthersChanged
@@ -123,6 +124,10 @@ def open_destination(key: str) -> Screen[None]:
     return RoleEditorScreen()
 
 
+# The column a sort keeps on a narrow screen.
+PINNED = {"priority": "Prio", "due": "Due"}
+
+
 class InboxScreen(TickettyScreen[None]):
     # Ticket actions need their permission somewhere in the person's scope; the gate still
     # checks each ticket. The footer shows what fits 80 columns with `?` and `q`; the rest is
@@ -138,6 +143,8 @@ class InboxScreen(TickettyScreen[None]):
         ),
         Action("M", "toggle_mine", "Mine", "inbox.mine", show=False),
         Action("U", "toggle_unassigned", "Unassigned", "inbox.unassigned", show=False),
+        Action("B", "toggle_breached", "Breached", "inbox.breached", show=False),
+        Action("D", "due_within", "Due within", "inbox.due_within", show=False),
         Action("x", "clear_filters", "Clear filters", "inbox.clear", show=False),
         Action("number_sign", "open_number", "Open by number", "inbox.open_number", show=False),
         Action("t", "take", "Take", "inbox.take", TICKETS_TAKE),
@@ -238,7 +245,7 @@ class InboxScreen(TickettyScreen[None]):
         self.query_filter = query
         self._source = GateRowSource(self.gate, query)
         tickets = self.query_one(TicketList)
-        tickets.pinned = "Prio" if query.order == "priority" else ""
+        tickets.pinned = PINNED.get(query.order, "")
         tickets.clear_marks()
         tickets.set_source(self._source)
 
@@ -320,6 +327,24 @@ class InboxScreen(TickettyScreen[None]):
 
     def action_toggle_unassigned(self) -> None:
         self.apply(self.query_filter._replace(unassigned=not self.query_filter.unassigned))
+
+    def action_toggle_breached(self) -> None:
+        self.apply(self.query_filter._replace(breached=not self.query_filter.breached))
+
+    def action_due_within(self) -> None:
+        self.filter_due_within()
+
+    @work(group="inbox-filter", exit_on_error=False)
+    async def filter_due_within(self) -> None:
+        question = PromptModal("Due within, e.g. 30m, 1h or 2d (empty: any time)", "1h")
+        text = await self.app.asked(question)
+        if text is not None:
+            try:
+                within = due_within(text)
+            except InvalidInput as error:
+                self.notify(one_line(str(error)), severity="error")
+                return
+            self.apply(self.query_filter._replace(due_within=within))
 
     def action_clear_filters(self) -> None:
         self.group_names = {}
