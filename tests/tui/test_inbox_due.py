@@ -41,10 +41,17 @@ def demo(locations: Locations) -> str:
     return with_a_policy(location)
 
 
-def row(**dues: datetime | None) -> TicketRow:
+def row(
+    first_response_due: datetime | None = None,
+    next_response_due: datetime | None = None,
+    resolution_due: datetime | None = None,
+) -> TicketRow:
     return TicketRow(
-        1, "s", "r", None, "src", "open", "normal", None, False, DEMO_NOW, DEMO_NOW, 1, **dues
-    )
+        1, "s", "r", None, "src", "open", "normal", None, False, DEMO_NOW, DEMO_NOW, 1,
+        first_response_due=first_response_due,
+        next_response_due=next_response_due,
+        resolution_due=resolution_due,
+    )  # fmt: skip
 
 
 def test_the_cell_says_the_time_left_to_the_earliest_due_time() -> None:
