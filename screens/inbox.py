@@ -34,6 +34,7 @@ from access.views import (
     ticket_reference,
 )
 from access.vocabulary import TICKET_PRIORITIES, TICKET_STATUSES
+from tui.breach_watch import CHECK_SECONDS
 from tui.due_cells import due_within
 from tui.footer import KeyFooter
 from tui.inbox_summary import ORDER_LABELS, ListState, summary_items, wrap
@@ -188,6 +189,8 @@ class InboxScreen(TickettyScreen[None]):
         tickets.set_source(self._source, opening.first_page)
         tickets.focus()
         self.call_after_refresh(self.presence.read)
+        # The due and age columns count from the clock: painted again, nothing read.
+        self.set_interval(CHECK_SECONDS, tickets.refresh)
 
     # --------------------------------------------------------------- refresh
 
