@@ -13,6 +13,7 @@ database per size, then measures:
   - another agent's change seen in an open inbox and ticket screen (median and p95 over at
     least 20 changes), and the SQL statements an idle session runs per interval (`bench.live`);
   - a bulk assign of 1,000 marked tickets by a supervisor, preview + apply (`bench.bulk`);
+  - the SLA report of the demo's last whole month as the team's lead (`bench.sla_report`);
   - at the largest size, 10 concurrent writers for 60 s (`bench.writers`).
 `--skip` leaves out the slow parts named (the start and in-app figures always run). The cold
 starts load Ticketty byte-compiled, as an installed `ticketty` does (`compile_project`).
@@ -50,7 +51,7 @@ COMMON_WORD = "order"  # in most of them: the broadest
 
 
 PG_CLUSTER = Path("/var/tmp/ticketty-bench-pg")
-SKIPPABLE = ("live", "bulk", "writers")
+SKIPPABLE = ("live", "bulk", "writers", "sla")
 
 
 def database(size: int, server: Server | None) -> str:
@@ -318,6 +319,10 @@ def measure_all(args: argparse.Namespace, server: Server | None) -> None:
         if "live" not in args.skip:
             live = child("bench.live", str(path), "--runs", str(max(args.runs, 20)), timeout=900)
             for name, value in live.items():
+                rows.setdefault(name, {})[size] = value
+        if "sla" not in args.skip:
+            report = child("bench.sla_report", path, "--runs", str(args.runs), timeout=3600)
+            for name, value in report.items():
                 rows.setdefault(name, {})[size] = value
         # Last: it changes the database (reassigns 1,000 tickets per run).
         if "bulk" not in args.skip:

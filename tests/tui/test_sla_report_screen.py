@@ -12,19 +12,16 @@ from screens.reports import ReportsScreen
 from screens.sla_report import SlaReportScreen, months_back
 from store.db import connect
 from tests.backends import Locations
+from tests.tui.test_inbox_due import SIZES
+from tests.tui.test_inbox_due import with_a_policy as due_policy
 from tests.tui_support import demo_database, make_app, settle
 from tui.widgets import PickerModal
 
-SIZES = [(80, 24), (120, 40)]
-
 
 def with_a_policy(location: str) -> str:
-    gate = Gate(connect(location), "ada")
-    gate.calendars.create_calendar("PL office", zone="Europe/Warsaw", hours="mon-fri 08:00-16:00")
-    gate.sla.create_policy(
-        "Standard", calendar="PL office", targets={"first_response": ["4h"], "resolution": ["3d"]}
-    )
-    gate.groups.rename_group("Returns", "[red]Returns")
+    """The inbox tests' policy (every hour of every day), and a usergroup named in markup."""
+    due_policy(location)
+    Gate(connect(location), "ada").groups.rename_group("Returns", "[red]Returns")
     return location
 
 
