@@ -42,6 +42,9 @@ from access.catalogue import (
 )
 from access.demo_mail import ADDRESS as MAIL_SOURCE
 from access.demo_mail import seed_mailbox
+from access.demo_service_levels import demo_dues, seed_service_levels
+from access.due_times import PolicySet
+from access.sla_rules import Attributes
 from access.vocabulary import (
     CLOSED,
     CUSTOMER,
@@ -279,12 +282,16 @@ def build_demo(
     tickets: int = 2000,
     seed: int = 7,
     progress: Callable[[int, int], None] | None = None,
+    service_levels: bool = False,
 ) -> DemoSummary:
-    """Fill an empty, migrated database with a demo helpdesk of `tickets` tickets."""
+    """Fill an empty, migrated database with a demo helpdesk of `tickets` tickets; with
+    `service_levels`, two calendars, three policies and every ticket's due times
+    (`access.demo_service_levels`)."""
     rnd = random.Random(seed)
     with db.atomic():
         ids = _seed_directory(rnd)
-    messages = _seed_tickets(db, rnd, tickets, ids, progress)
+        policies = seed_service_levels(ids.sources) if service_levels else None
+    messages = _seed_tickets(db, rnd, tickets, ids, progress, policies)
     with db.atomic():
         seed_mailbox(ids.sources[MAIL_SOURCE], DEMO_NOW)
         audit.record(
@@ -381,6 +388,7 @@ def _seed_tickets(
     total: int,
     ids: _Ids,
     progress: Callable[[int, int], None] | None,
+    policies: PolicySet | None = None,
 ) -> int:
     agents = [ids.staff[u] for u in ("ola", "tom", "eva", "ali", "ada")]
     # Who may work on a ticket of any source: ali works only Allegro PL's (the gate's rule,
@@ -392,7 +400,7 @@ def _seed_tickets(
     group_ids = list(ids.groups.values())
     accounting = ids.groups["Accounting"]
     mia = ids.staff["mia"]
-    ticket_columns = (
+    ticket_columns: tuple[peewee.Field, ...] = (
         Ticket.number,
         Ticket.subject,
         Ticket.status,
@@ -406,6 +414,14 @@ def _seed_tickets(
         Ticket.updated_at,
         Ticket.version,
     )
+    if policies is not None:
+        ticket_columns += (
+            Ticket.first_response_due,
+            Ticket.next_response_due,
+            Ticket.resolution_due,
+            Ticket.due_at,
+            Ticket.sla_policy,
+        )
     message_columns = (
         Message.ticket,
         Message.kind,
@@ -444,6 +460,7 @@ def _seed_tickets(
                 if source == archived and assignee is not None:
                     assignee = ids.staff["ada"]  # the only one who sees the archived source
                 stamps = [created]
+                told: list[tuple[str, datetime]] = [(CUSTOMER, created)]
                 message_rows.append((number, CUSTOMER, requester, body, created))
                 for _ in range(rnd.randrange(0, 4)):
                     kind = NOTE if rnd.random() < 0.35 else REPLY
@@ -456,23 +473,27 @@ def _seed_tickets(
                     later = stamps[-1] + timedelta(minutes=rnd.randrange(5, 3000))
                     stamps.append(min(later, DEMO_NOW))
                     message_rows.append((number, kind, author, text, stamps[-1]))
+                    told.append((kind, stamps[-1]))
                 updated = stamps[-1]
-                ticket_rows.append(
-                    (
-                        number,
-                        subject,
-                        status,
-                        rnd.choice(PRIORITIES),
-                        source,
-                        requester,
-                        group,
-                        assignee,
-                        private,
-                        created,
-                        updated,
-                        1,
-                    )
+                priority = rnd.choice(PRIORITIES)
+                row: tuple[object, ...] = (
+                    number,
+                    subject,
+                    status,
+                    priority,
+                    source,
+                    requester,
+                    group,
+                    assignee,
+                    private,
+                    created,
+                    updated,
+                    1,
                 )
+                if policies is not None:
+                    attributes = Attributes(priority, source, group)
+                    row += demo_dues(policies, created, status, attributes, told)
+                ticket_rows.append(row)
             loader.insert(Ticket, ticket_columns, ticket_rows)
             loader.insert(Message, message_columns, message_rows)
             messages += len(message_rows)

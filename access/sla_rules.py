@@ -9,6 +9,7 @@ day: 24). So `3d` keeps meaning three working days when the calendar's hours cha
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -65,6 +66,12 @@ def parse_duration(text: str) -> Duration:
 
 def working_day_minutes(calendar: Calendar) -> int:
     """The length of the calendar's average working day, in minutes."""
+    return _working_day_minutes(calendar)
+
+
+@functools.lru_cache(maxsize=256)
+def _working_day_minutes(calendar: Calendar) -> int:
+    """Worked out once per calendar: every target in days of every ticket asks for it."""
     working_days = sum(1 for shifts in calendar.shifts if shifts)
     return calendar.weekly_minutes() // working_days if working_days else 0
 

@@ -65,6 +65,7 @@ def fill_demo(args: argparse.Namespace) -> int:
             tickets=args.tickets,
             seed=args.seed,
             progress=lambda done, total: bar.update(task, completed=done),
+            service_levels=True,
         )
     print(
         f"demo helpdesk in {shown(location)}: {summary.tickets} tickets, "

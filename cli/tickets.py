@@ -28,6 +28,7 @@ from cli.output import (
     print_table,
     yes_no,
 )
+from cli.ticket_sla import due_within, moment, show_sla
 from wording.follow_up_text import follow_up_fields
 from wording.mail_text import attachment_text, delivery_text, posted_text
 from wording.safe_text import one_line, visible
@@ -55,10 +56,22 @@ def register(commands: Commands) -> None:
     p.add_argument("--unassigned", action="store_true", help="assigned to nobody")
     p.add_argument("--search", help="words, numbers, a requester; #42 for a ticket")
     p.add_argument("--sort", choices=TICKET_ORDERS, default="activity", help="the order")
+    p.add_argument("--breached", action="store_true", help="only those past a due time")
+    p.add_argument(
+        "--due-within",
+        type=due_within,
+        metavar="TIME",
+        help="due within 30m, 1h, 2d (breached too)",
+    )
     p.add_argument("--limit", type=bounded_int, default=50, help="rows to show (50)")
     p.add_argument("--offset", type=bounded_int, default=0, help="rows to skip")
     p.add_argument("--json", action="store_true")
     p = tickets.add("show", show_ticket, help="one ticket with its conversation")
+    p.add_argument("number")
+    p.add_argument("--json", action="store_true")
+    p = tickets.add(
+        "sla", show_sla, help="why a ticket is due then: policy, calendar, pauses, minutes"
+    )
     p.add_argument("number")
     p.add_argument("--json", action="store_true")
     p = tickets.add("create", create_ticket, help="file a ticket, for yourself or a customer")
@@ -126,6 +139,10 @@ def ticket_json(row: TicketRow) -> dict[str, Any]:
         "private": row.private,
         "updated_at": row.updated_at.isoformat(),
         "version": row.version,
+        "first_response_due": moment(row.first_response_due),
+        "next_response_due": moment(row.next_response_due),
+        "resolution_due": moment(row.resolution_due),
+        "breached": row.breached,
     }
 
 
@@ -159,6 +176,8 @@ def query_of(gate: Gate, args: argparse.Namespace) -> TicketQuery:
         mine=args.mine,
         unassigned=args.unassigned,
         search=args.search or "",
+        breached=args.breached,
+        due_within=args.due_within,
     )
 
 

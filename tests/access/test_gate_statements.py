@@ -11,11 +11,11 @@ from typing import Any
 import peewee
 import pytest
 
-from access import Gate
+from access import Gate, change_pipeline, filing, messages
 from access.catalogue import TICKETS_VIEW
 from access.grants import read_grants
 from access.views import TicketQuery
-from store.models import Person
+from store.models import NO_DUE, Person, Ticket
 
 PAGE_STATEMENTS = 2
 ASSIGNMENT_STATEMENTS = 6
@@ -122,3 +122,85 @@ def test_grants_are_read_with_a_statement_built_once(
         assert read_grants(Person.id == grants.person_id) == grants
     assert read_grants(Person.username == "nobody") is None
     assert built == []
+
+
+# What keeping the due times adds to a change that moves them (`access.due_times`): one
+# statement reading the history and the policies, one writing the due times.
+DUE_TIME_STATEMENTS = 2
+
+
+@pytest.fixture
+def with_policies(demo_db: peewee.Database) -> None:
+    ada = Gate(demo_db, "ada")
+    ada.calendars.create_calendar("PL office", zone="Europe/Warsaw", hours="mon-fri 08:00-16:00")
+    for name, priorities in (("Urgent", ["urgent"]), ("Standard", [])):
+        ada.sla.create_policy(
+            name,
+            calendar="PL office",
+            targets={"first_response": ["4h"], "next_response": ["8h"], "resolution": ["3d"]},
+            priorities=priorities,
+        )
+
+
+def without_due_times(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The write path as it was before due times: their step does nothing."""
+    for module in (change_pipeline, filing, messages):
+        monkeypatch.setattr(module, "keep_due_times", lambda request, numbers: {})
+
+
+@pytest.mark.usefixtures("with_policies")
+@pytest.mark.parametrize("change", ["status", "priority", "move"])
+def test_a_change_that_moves_due_times_costs_two_statements_more(
+    demo_db: peewee.Database,
+    gate_for: Callable[[str], Gate],
+    monkeypatch: pytest.MonkeyPatch,
+    change: str,
+) -> None:
+    """The same change to two like tickets, with and without keeping their due times."""
+    ada = gate_for("ada")
+    rows = ada.inbox.list_tickets(limit=50)
+    first, second = [r for r in rows if r.status == "open" and r.priority == "normal"][:2]
+    value = {"status": "pending", "priority": "urgent", "move": "Accounting"}[change]
+    with statements(demo_db, monkeypatch) as keeping:
+        done = ada.changes.apply_bulk(change, [first.number], value)
+    assert done.changed == (first.number,)
+    assert Ticket.get_by_id(first.number).sla_policy is not None
+    with monkeypatch.context() as patch:
+        without_due_times(patch)
+        with statements(demo_db, monkeypatch) as before:
+            ada.changes.apply_bulk(change, [second.number], value)
+    assert len(keeping) - len(before) <= DUE_TIME_STATEMENTS, "\n".join(keeping)
+
+
+@pytest.mark.usefixtures("with_policies")
+@pytest.mark.parametrize("kind", ["reply", "customer"])
+def test_a_message_costs_two_statements_more(
+    demo_db: peewee.Database,
+    gate_for: Callable[[str], Gate],
+    monkeypatch: pytest.MonkeyPatch,
+    kind: str,
+) -> None:
+    writer = gate_for("ada" if kind == "reply" else "mia")
+    numbers = [gate_for("mia").filing.create_ticket("Parcel lost", "Where?") for _ in range(2)]
+    with statements(demo_db, monkeypatch) as keeping:
+        writer.messages.reply(numbers[0], "Any news?")
+    with monkeypatch.context() as patch:
+        without_due_times(patch)
+        with statements(demo_db, monkeypatch) as before:
+            writer.messages.reply(numbers[1], "Any news?")
+    assert len(keeping) - len(before) <= DUE_TIME_STATEMENTS, "\n".join(keeping)
+
+
+@pytest.mark.usefixtures("with_policies")
+def test_filing_costs_two_statements_more(
+    demo_db: peewee.Database, gate_for: Callable[[str], Gate], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ada = gate_for("ada")
+    with statements(demo_db, monkeypatch) as keeping:
+        number = ada.filing.create_ticket("Parcel lost", "Where is it?")
+    with monkeypatch.context() as patch:
+        without_due_times(patch)
+        with statements(demo_db, monkeypatch) as before:
+            ada.filing.create_ticket("Parcel lost", "Where is it?")
+    assert Ticket.get_by_id(number).due_at != NO_DUE
+    assert len(keeping) - len(before) <= DUE_TIME_STATEMENTS, "\n".join(keeping)

@@ -1,0 +1,122 @@
+"""The demo's service levels: two office calendars with their holidays, three policies, and
+each demo ticket's due times as the clock reads its history (the demo writes no audit events,
+so a ticket's history is its creation in its status and its messages, as the write path would
+read it from the demo's rows)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime
+
+from access.business_time import Calendar
+from access.calendar_text import parse_hours
+from access.due_times import Dues, PolicySet, dues_of
+from access.sla_clock import Event, History, clock
+from access.sla_rules import Attributes, Policy, parse_duration
+from access.vocabulary import NEW, OPEN
+from store.models import NO_DUE, BusinessCalendar, CalendarHoliday, SlaPolicy
+
+CALENDARS: dict[str, tuple[str, str, tuple[date, ...]]] = {
+    "PL office": (
+        "Europe/Warsaw",
+        "mon-fri 08:00-16:00",
+        (date(2026, 11, 11), date(2026, 12, 24), date(2026, 12, 25), date(2026, 12, 26)),
+    ),
+    "DE office": (
+        "Europe/Berlin",
+        "mon-fri 09:00-17:00",
+        (date(2026, 10, 3), date(2026, 12, 25), date(2026, 12, 26)),
+    ),
+}
+# In match order: name, calendar, targets, priorities, sources (by name).
+POLICIES: list[tuple[str, str, dict[str, dict[str, str]], list[str], list[str]]] = [
+    (
+        "Urgent",
+        "PL office",
+        {"first_response": {"": "1h"}, "next_response": {"": "2h"}, "resolution": {"": "1d"}},
+        ["urgent"],
+        [],
+    ),
+    (
+        "German marketplaces",
+        "DE office",
+        {"first_response": {"": "8h"}, "next_response": {"": "1d"}, "resolution": {"": "5d"}},
+        [],
+        ["Amazon DE", "eBay DE (disconnected)"],
+    ),
+    (
+        "Standard",
+        "PL office",
+        {
+            "first_response": {"": "4h", "high": "2h"},
+            "next_response": {"": "8h"},
+            "resolution": {"": "3d"},
+        },
+        [],
+        [],
+    ),
+]
+# Only a new or open ticket has a clock running in the demo: a pending one waits (paused), a
+# resolved or closed one is done (its clocks stopped), all since it was filed.
+RUNNING = frozenset({NEW, OPEN})
+
+
+def seed_service_levels(sources: Mapping[str, int]) -> PolicySet:
+    """The calendars and policies, written; the policies as the clock applies them."""
+    calendars: dict[str, tuple[int, Calendar]] = {}
+    for name, (zone, hours, holidays) in CALENDARS.items():
+        shifts = parse_hours(hours)
+        row = BusinessCalendar.create(name=name, zone=zone, shifts=json.dumps(shifts))
+        CalendarHoliday.insert_many([{"calendar": row.id, "day": d} for d in holidays]).execute()
+        calendars[name] = (row.id, Calendar(zone, shifts, frozenset(holidays)))
+    policies, ids, named = [], {}, {}
+    for position, (name, calendar, targets, priorities, source_names) in enumerate(
+        POLICIES, start=1
+    ):
+        calendar_id, rule_calendar = calendars[calendar]
+        chosen = sorted(sources[s] for s in source_names)
+        policy_row = SlaPolicy.create(
+            name=name,
+            position=position,
+            calendar=calendar_id,
+            targets=json.dumps(targets),
+            priorities=json.dumps(priorities),
+            sources=json.dumps(chosen),
+        )
+        policies.append(
+            Policy(
+                name,
+                rule_calendar,
+                {m: {p: parse_duration(d) for p, d in t.items()} for m, t in targets.items()},
+                priorities=frozenset(priorities),
+                sources=frozenset(chosen),
+            )
+        )
+        ids[name] = policy_row.id
+        named[name] = (calendar, CALENDARS[calendar][0])
+    return PolicySet(tuple(policies), ids, named)
+
+
+def demo_dues(
+    policies: PolicySet,
+    created: datetime,
+    status: str,
+    attributes: Attributes,
+    messages: Sequence[tuple[str, datetime]],
+) -> tuple[datetime | None, datetime | None, datetime | None, datetime, int | None]:
+    """A demo ticket's due-time columns: first, next response, resolution, the earliest, and
+    its policy's id."""
+    if status not in RUNNING:
+        matched = next((p for p in policies.policies if p.matches(attributes)), None)
+        return None, None, None, NO_DUE, None if matched is None else policies.ids[matched.name]
+    history = History(created, status, attributes, tuple(Event(at, k) for k, at in messages))
+    latest = max([created, *(at for _, at in messages)])
+    dues: Dues = dues_of(clock(history, policies.policies, latest), policies)
+    return (
+        dues.first_response,
+        dues.next_response,
+        dues.resolution,
+        dues.due_at,
+        dues.policy,
+    )
