@@ -5,7 +5,10 @@ without reading anything again."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
+
+from rich.style import Style
 
 from access.sla_rules import parse_duration
 from access.views import TicketRow
@@ -58,3 +61,12 @@ def due_within(text: str) -> timedelta | None:
         return None
     given = parse_duration(text)
     return timedelta(days=given.days, minutes=given.minutes)
+
+
+def due_style(
+    row: TicketRow, now: datetime, base: Style, component: Callable[[str], Style]
+) -> Style:
+    """The due cell's style: `base` with the list's breached or due-soon colour
+    (`ticket-list--breached`, `ticket-list--due-soon`, looked up by `component`)."""
+    state = due_state(row, now)
+    return base + component(f"ticket-list--{state}") if state else base

@@ -25,7 +25,7 @@ from textual.strip import Strip
 
 from access.views import TicketRow
 from tui.app import TickettyApp
-from tui.due_cells import due_left, due_state
+from tui.due_cells import due_left, due_style
 from tui.opening import PAGE
 from wording.safe_text import one_line
 
@@ -425,13 +425,9 @@ class TicketList(ScrollView, can_focus=True):
             if column.title == "" and row.private:
                 style = base + self.get_component_rich_style("ticket-list--private")
             elif column.title == "Due":
-                style = self._due_style(row, now, base)
+                style = due_style(row, now, base, self.get_component_rich_style)
             segments.append(Segment(fit(column.cell(row, now), cell_width) + " ", style))
         return Strip(segments).adjust_cell_length(width, base)
-
-    def _due_style(self, row: TicketRow, now: datetime, base: Style) -> Style:
-        state = due_state(row, now)
-        return base + self.get_component_rich_style(f"ticket-list--{state}") if state else base
 
     def _base_style(self) -> Style:
         """`rich_style`, kept until the styles change: Textual works it out afresh on every
