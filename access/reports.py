@@ -1,5 +1,6 @@
-"""Reports: per-agent workload and response times. One's own figures need `reports.own`,
-everyone's need `reports.team`; both count only tickets the viewer may see."""
+"""Reports: per-agent workload and response times, and service-level attainment. One's own
+figures need `reports.own`, everyone's need `reports.team`; both count only tickets the viewer
+may see."""
 
 from __future__ import annotations
 
@@ -11,7 +12,9 @@ import peewee
 from access import scope
 from access.catalogue import REPORTS_OWN, REPORTS_TEAM
 from access.errors import InvalidInput, PermissionDenied
+from access.grants import Grants
 from access.request import Part
+from access.sla_reports import SlaReport, month, sla_report
 from access.views import WorkloadRow
 from access.vocabulary import OPEN_STATUSES, REPLY
 from store.models import Message, Person, Ticket, utcnow
@@ -30,12 +33,7 @@ class Reports(Part):
         if not 1 <= days <= 3660:
             raise InvalidInput("the period is 1 to 3660 days")
         grants = self._open().grants()
-        if grants.holds(REPORTS_TEAM):
-            agents = None
-        elif grants.holds(REPORTS_OWN):
-            agents = [grants.person_id]
-        else:
-            raise PermissionDenied(f"{grants.username} lacks reports.own")
+        agents = _agents(grants)
         visible = scope.visible(grants)
         open_counts = (
             Ticket.select(Ticket.assignee, peewee.fn.COUNT(Ticket.number).alias("n"))
@@ -86,3 +84,25 @@ class Reports(Part):
             ),
             key=lambda row: row.username,
         )
+
+    def sla(self, period: str | None = None) -> SlaReport:
+        """Service-level attainment and median business times per agent, usergroup and source,
+        over the tickets created in `period` (a month, `2026-11`; None: this month); see
+        `access.sla_reports` for what counts."""
+        request = self._open()
+        grants = request.grants()
+        agents = _agents(grants)
+        chosen = month(period, utcnow())
+        where = scope.visible(grants)
+        if agents is not None:
+            where = where & Ticket.assignee.in_(agents)
+        return sla_report(request, chosen, where)
+
+
+def _agents(grants: Grants) -> list[int] | None:
+    """Whose figures the viewer may see: everyone's (None) or their own."""
+    if grants.holds(REPORTS_TEAM):
+        return None
+    if grants.holds(REPORTS_OWN):
+        return [grants.person_id]
+    raise PermissionDenied(f"{grants.username} lacks reports.own")

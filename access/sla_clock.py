@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
 
-from access.business_time import Pause, add_business_minutes
+from access.business_time import Pause, add_business_minutes, business_minutes
 from access.sla_rules import (
     FIRST_RESPONSE,
     NEXT_RESPONSE,
@@ -253,3 +253,14 @@ def _state(cycle: _Cycle, due: datetime | None, timeline: _Timeline, now: dateti
         stopped = timeline.status_now() in STOPPING_STATUSES
         return State.STOPPED if stopped else State.PAUSED
     return State.BREACHED if due <= now else State.RUNNING
+
+
+def minutes_counted(history: History, target: Target, policies: Sequence[Policy]) -> int | None:
+    """The business minutes `target` (one of the ticket's clocks from `clock`) counted from
+    its start to its end, in its policy's calendar and without its pauses; None while it has
+    not ended or its policy is gone from `policies`."""
+    policy = next((p for p in policies if p.name == target.policy), None)
+    if target.ended is None or policy is None:
+        return None
+    pauses = _Timeline(history).pauses(policy.pause_on | STOPPING_STATUSES, until=target.ended)
+    return business_minutes(policy.calendar, target.started, target.ended, pauses)

@@ -15,6 +15,7 @@ database per size, then measures:
   - a bulk assign of 1,000 marked tickets by a supervisor, preview + apply (`bench.bulk`);
   - the open work sorted by due time against by activity (first page with count, last page),
     the breached filter with its count, a due-time change's statements (`bench.sla`);
+  - the SLA report of the demo's last whole month as the team's lead (`bench.sla_report`);
   - at the largest size, 10 concurrent writers for 60 s (`bench.writers`).
 `--skip` leaves out the slow parts named (the start and in-app figures always run). The cold
 starts load Ticketty byte-compiled, as an installed `ticketty` does (`compile_project`).
@@ -52,7 +53,7 @@ COMMON_WORD = "order"  # in most of them: the broadest
 
 
 PG_CLUSTER = Path("/var/tmp/ticketty-bench-pg")
-SKIPPABLE = ("live", "bulk", "writers", "sla")
+SKIPPABLE = ("live", "bulk", "writers", "sla", "sla-report")
 
 
 def database(size: int, server: Server | None) -> str:
@@ -327,6 +328,10 @@ def measure_all(args: argparse.Namespace, server: Server | None) -> None:
             sla = child("bench.sla", path, "--runs", str(args.runs), timeout=600)
             for name, value in sla.items():
                 rows.setdefault(f"sla: {name}", {})[size] = value
+        if "sla-report" not in args.skip:
+            report = child("bench.sla_report", path, "--runs", str(args.runs), timeout=3600)
+            for name, value in report.items():
+                rows.setdefault(name, {})[size] = value
         # Last: it changes the database (reassigns 1,000 tickets per run).
         if "bulk" not in args.skip:
             bulk = child("bench.bulk", path, "--runs", str(args.runs), timeout=600)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import csv
 import json
 import re
 import sys
@@ -38,6 +39,7 @@ __all__ = [
     "exit_code_of",
     "fail",
     "plain",
+    "print_csv",
     "print_json",
     "print_listing",
     "print_table",
@@ -120,6 +122,14 @@ def print_listing(
     else:
         print_table([cells(record) for record in records], headers)
     return EXIT_OK
+
+
+def print_csv(rows: Iterable[Sequence[object]], headers: Sequence[str]) -> None:
+    """Comma-separated values with a header line; every cell on one line, made safe (a
+    spreadsheet shows control characters no better than a terminal does)."""
+    writer = csv.writer(sys.stdout, lineterminator="\n")
+    for row in [headers, *rows]:
+        writer.writerow(["" if cell is None else one_line(str(cell)) for cell in row])
 
 
 def yes_no(value: bool) -> str:

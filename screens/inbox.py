@@ -10,7 +10,7 @@ from textual.app import ComposeResult
 from textual.screen import Screen
 from textual.widgets import Header, Static
 
-from access import Gate
+from access import Gate, InvalidInput
 from access.catalogue import (
     AUDIT_VIEW,
     PEOPLE_LIST,
@@ -34,6 +34,8 @@ from access.views import (
     ticket_reference,
 )
 from access.vocabulary import TICKET_PRIORITIES, TICKET_STATUSES
+from tui.breach_watch import CHECK_SECONDS
+from tui.due_cells import due_within
 from tui.footer import KeyFooter
 from tui.inbox_summary import ORDER_LABELS, ListState, summary_items, wrap
 from tui.live import OthersChanged
@@ -85,6 +87,7 @@ DESTINATIONS: tuple[tuple[str, str, PermissionKey | None], ...] = (
     ("roles", "Roles", ROLES_LIST),
     ("audit", "Audit log", AUDIT_VIEW),
     ("reports", "Workload report", REPORTS_OWN),
+    ("sla report", "SLA report", REPORTS_OWN),
 )
 
 
@@ -109,6 +112,10 @@ def open_destination(key: str) -> Screen[None]:
         from screens.reports import ReportsScreen
 
         return ReportsScreen()
+    if key == "sla report":
+        from screens.sla_report import SlaReportScreen
+
+        return SlaReportScreen()
     if key == "audit":
         from screens.audit_log import AuditLogScreen
 
@@ -116,6 +123,10 @@ def open_destination(key: str) -> Screen[None]:
     from screens.role_editor import RoleEditorScreen
 
     return RoleEditorScreen()
+
+
+# The column a sort keeps on a narrow screen.
+PINNED = {"priority": "Prio", "due": "Due"}
 
 
 class InboxScreen(TickettyScreen[None]):
@@ -133,6 +144,8 @@ class InboxScreen(TickettyScreen[None]):
         ),
         Action("M", "toggle_mine", "Mine", "inbox.mine", show=False),
         Action("U", "toggle_unassigned", "Unassigned", "inbox.unassigned", show=False),
+        Action("B", "toggle_breached", "Breached", "inbox.breached", show=False),
+        Action("D", "due_within", "Due within", "inbox.due_within", show=False),
         Action("x", "clear_filters", "Clear filters", "inbox.clear", show=False),
         Action("number_sign", "open_number", "Open by number", "inbox.open_number", show=False),
         Action("t", "take", "Take", "inbox.take", TICKETS_TAKE),
@@ -176,6 +189,8 @@ class InboxScreen(TickettyScreen[None]):
         tickets.set_source(self._source, opening.first_page)
         tickets.focus()
         self.call_after_refresh(self.presence.read)
+        # The due and age columns count from the clock: painted again, nothing read.
+        self.set_interval(CHECK_SECONDS, tickets.refresh)
 
     # --------------------------------------------------------------- refresh
 
@@ -233,7 +248,7 @@ class InboxScreen(TickettyScreen[None]):
         self.query_filter = query
         self._source = GateRowSource(self.gate, query)
         tickets = self.query_one(TicketList)
-        tickets.pinned = "Prio" if query.order == "priority" else ""
+        tickets.pinned = PINNED.get(query.order, "")
         tickets.clear_marks()
         tickets.set_source(self._source)
 
@@ -315,6 +330,24 @@ class InboxScreen(TickettyScreen[None]):
 
     def action_toggle_unassigned(self) -> None:
         self.apply(self.query_filter._replace(unassigned=not self.query_filter.unassigned))
+
+    def action_toggle_breached(self) -> None:
+        self.apply(self.query_filter._replace(breached=not self.query_filter.breached))
+
+    def action_due_within(self) -> None:
+        self.filter_due_within()
+
+    @work(group="inbox-filter", exit_on_error=False)
+    async def filter_due_within(self) -> None:
+        question = PromptModal("Due within, e.g. 30m, 1h or 2d (empty: any time)", "1h")
+        text = await self.app.asked(question)
+        if text is not None:
+            try:
+                within = due_within(text)
+            except InvalidInput as error:
+                self.notify(one_line(str(error)), severity="error")
+                return
+            self.apply(self.query_filter._replace(due_within=within))
 
     def action_clear_filters(self) -> None:
         self.group_names = {}

@@ -19,7 +19,10 @@ from wording.units import duration
 class ReportsScreen(ListingScreen):
     TITLE_TEXT = "Workload"
     COLUMNS = ("Agent", "Open", "Replies", "1st reply")
-    ACTIONS: ClassVar[tuple[Action, ...]] = (Action("p", "period", "Period", "reports.period"),)
+    ACTIONS: ClassVar[tuple[Action, ...]] = (
+        Action("p", "period", "Period", "reports.period"),
+        Action("s", "sla_report", "SLA report", "reports.sla"),
+    )
 
     def __init__(self) -> None:
         super().__init__()
@@ -31,6 +34,11 @@ class ReportsScreen(ListingScreen):
 
     def action_period(self) -> None:
         self.choose_period()
+
+    def action_sla_report(self) -> None:
+        from screens.sla_report import SlaReportScreen
+
+        self.app.push_screen(SlaReportScreen())
 
     @work(group="report-period", exit_on_error=False)
     async def choose_period(self) -> None:

@@ -45,6 +45,7 @@ from tui.audit_text import history_text
 from tui.footer import KeyFooter
 from tui.live import OthersChanged
 from tui.screen import Action
+from tui.sla_text import explanation_text
 from tui.ticket_changes import apply_change, choose_value
 from tui.ticket_composing import TicketComposingScreen
 from tui.ticket_text import fields_text, what_changed
@@ -72,6 +73,7 @@ class TicketDetailScreen(TicketComposingScreen):
         Action("S", "resend", "Send failed reply again", "detail.resend", TICKETS_REPLY),
         Action("ctrl+r", "reload", "Reload", "detail.reload", show=False),
         Action("h", "history", "History", "detail.history", AUDIT_VIEW, show=False),
+        Action("y", "why_due", "Why due then", "detail.why_due", show=False),
         Action("T", "requester_tickets", "Requester's tickets", "detail.requester", show=False),
         Action("j,down", "scroll_down", "Down", "detail.down", show=False),
         Action("k,up", "scroll_up", "Up", "detail.up", show=False),
@@ -176,7 +178,7 @@ class TicketDetailScreen(TicketComposingScreen):
         self.route = message.route
         self._say_route()
         self.title = f"#{detail.row.number} {one_line(detail.row.subject)}"
-        self.query_one("#fields", Static).update(fields_text(detail))
+        self.query_one("#fields", Static).update(fields_text(detail, self.app.clock()))
         self.conversation.show(detail.messages)
         self.ticket_watch.loaded(detail)
         self.refresh_bindings()
@@ -312,6 +314,16 @@ class TicketDetailScreen(TicketComposingScreen):
         """The ticket's audit trail, oldest first."""
         events = await self.app.gate_call(lambda: self.gate.tickets.ticket_history(self.number))
         self.app.push_screen(TextModal(f"History of #{self.number}", history_text(events)))
+
+    def action_why_due(self) -> None:
+        self.show_why_due()
+
+    @work(group="detail-read", exit_on_error=False)
+    async def show_why_due(self) -> None:
+        """Which policy the ticket matches and why, and how each due time was counted."""
+        explained = await self.app.gate_call(lambda: self.gate.tickets.sla_explanation(self.number))
+        title = f"Why #{self.number} is due then"
+        self.app.push_screen(TextModal(title, explanation_text(explained)))
 
     def action_requester_tickets(self) -> None:
         if self.detail is not None:

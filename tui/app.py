@@ -30,6 +30,7 @@ from access.database import WRITE_TIMEOUT, utcnow
 from access.inbound import MailReading
 from settings.config import Config
 from settings.layers import Settings, build_settings
+from tui.breach_watch import BreachWatch
 from tui.drafts import DraftKeeper, SafeQuestion, quit_question
 from tui.gate_funnel import GateCallFailed, GateFunnel, describe_error, is_expected, log_unexpected
 from tui.live import LiveChange, OthersChanged, SessionEnded, Watcher
@@ -87,12 +88,14 @@ class TickettyApp(App[int]):
         self.gate_funnel = GateFunnel()
         self.gate_calls = self.gate_funnel.calls
         self.waiting_on_person: set[Worker[Any]] = set()  # flows waiting for an answer
+        self.breach_watch = BreachWatch(self, lambda: self.clock())
 
     def on_mount(self) -> None:
         self.set_keymap(dict(self.settings.keymap))
         self.sub_title = one_line(self.gate.username)
         self.presence = PresenceKeeper(self, self.gate, self.background_call)
         self.push_screen(self.home_screen())
+        self.breach_watch.start()
         # A thread of its own, not a worker: it runs as long as the app, and tests that wait
         # for the app's workers to finish would wait for ever.
         threading.Thread(target=self.watcher.run, name="ticketty-live", daemon=True).start()
@@ -110,6 +113,7 @@ class TickettyApp(App[int]):
             changed = True
         if not (message.changes.by_others or changed):
             return
+        self.breach_watch.others_changed(message.changes)
         for screen in self.screen_stack:
             screen.post_message(OthersChanged(message.changes, changed))
             if changed:

@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from typing import NamedTuple
 
 from access.views import TicketQuery, ticket_reference
+from tui.due_cells import span
 from wording.safe_text import one_line
 
 MAX_LINES = 3
@@ -21,11 +22,13 @@ ORDER_LABELS = {
     "activity": "Newest activity",
     "waiting": "Oldest waiting",
     "priority": "Priority, most urgent first",
+    "due": "Due time, soonest first",
 }
 SORTED_BY = {
     "activity": "sorted by newest activity",
     "waiting": "sorted by oldest waiting",
     "priority": "sorted by priority",
+    "due": "sorted by due time",
 }
 
 
@@ -70,6 +73,10 @@ def summary_items(
         items.append(names("groups", [group_names.get(g, "?") for g in query.usergroups]))
     if query.sources:
         items.append(names("source", [source_names.get(s, "?") for s in query.sources]))
+    if query.breached:
+        items.append("breached")
+    if query.due_within is not None:
+        items.append(f"due within {span(query.due_within.total_seconds() / 60)}")
     if query.mine:
         items.append("mine")
     if query.unassigned:

@@ -25,6 +25,7 @@ from textual.strip import Strip
 
 from access.views import TicketRow
 from tui.app import TickettyApp
+from tui.due_cells import due_left, due_style
 from tui.opening import PAGE
 from wording.safe_text import one_line
 
@@ -90,6 +91,7 @@ COLUMNS: tuple[Column, ...] = (
     Column("Status", 8, lambda r, _: r.status, 1),
     Column("Prio", 6, lambda r, _: r.priority, 3),
     Column("Assignee", 9, lambda r, _: r.assignee or "-", 1),
+    Column("Due", 9, due_left, 1),  # at 80 columns it takes the group's place
     Column("Age", 5, lambda r, now: age(r.updated_at, now), 0),
 )
 MIN_SUBJECT = 26
@@ -146,6 +148,8 @@ class TicketList(ScrollView, can_focus=True):
         "ticket-list--marked",
         "ticket-list--placeholder",
         "ticket-list--private",
+        "ticket-list--breached",
+        "ticket-list--due-soon",
     }
     DEFAULT_CSS = """
     TicketList { height: 1fr; overflow-x: hidden; }
@@ -155,6 +159,8 @@ class TicketList(ScrollView, can_focus=True):
     TicketList > .ticket-list--marked { color: $warning; text-style: bold; }
     TicketList > .ticket-list--placeholder { color: $text-muted; }
     TicketList > .ticket-list--private { color: $error; }
+    TicketList > .ticket-list--breached { color: $error; text-style: bold; }
+    TicketList > .ticket-list--due-soon { color: $warning; }
     """
 
     cursor = reactive(0, init=False, repaint=False)  # watch_cursor repaints the two rows
@@ -418,6 +424,8 @@ class TicketList(ScrollView, can_focus=True):
             style = base
             if column.title == "" and row.private:
                 style = base + self.get_component_rich_style("ticket-list--private")
+            elif column.title == "Due":
+                style = due_style(row, now, base, self.get_component_rich_style)
             segments.append(Segment(fit(column.cell(row, now), cell_width) + " ", style))
         return Strip(segments).adjust_cell_length(width, base)
 

@@ -3,6 +3,8 @@ above it, and what changed between two reads."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from rich.text import Text
 from textual.containers import VerticalScroll
 from textual.events import Resize
@@ -11,6 +13,7 @@ from textual.widgets import Static
 
 from access.views import MessageView, TicketDetail
 from access.vocabulary import FAILED, MESSAGE_LABELS
+from tui.sla_text import due_fields
 from wording.follow_up_text import follow_up_fields
 from wording.mail_text import attachment_text, delivery_text
 from wording.safe_text import as_text, one_line
@@ -78,9 +81,10 @@ class Conversation(VerticalScroll, inherit_bindings=False):
             conversation.mount_all(widgets)
 
 
-def fields_text(detail: TicketDetail) -> Text:
+def fields_text(detail: TicketDetail, now: datetime | None = None) -> Text:
     """The fields in a few lines, label and value pairs run together (the subject is the
-    title): at 80x24 the conversation keeps most of the screen."""
+    title): at 80x24 the conversation keeps most of the screen. Given `now`, the running
+    service-level targets and the time left to each."""
     row = detail.row
     contact = " ".join(x for x in (detail.requester_email, detail.requester_phone) if x)
     lines = [
@@ -97,7 +101,7 @@ def fields_text(detail: TicketDetail) -> Text:
             ("Changed", f"{row.updated_at:%Y-%m-%d %H:%M}"),
         ],
     ]
-    notes = []
+    notes = due_fields(row, now) if now is not None else []
     if row.private:
         notes.append(("Private", "the group's other members do not see it"))
     if row.as_supervisor:

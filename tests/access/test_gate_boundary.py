@@ -292,6 +292,7 @@ CALLS: dict[str, tuple[Call, Expected]] = {
     ),
     "explain.who": (lambda g, d: g.explain.who("tickets.view"), refused()),
     "reports.workload": (lambda g, d: g.reports.workload(), refused()),
+    "reports.sla": (lambda g, d: g.reports.sla("2026-10"), refused()),
     # Business calendars (service levels).
     "calendars.list_calendars": (lambda g, d: g.calendars.list_calendars(), refused()),
     "calendars.get_calendar": (lambda g, d: g.calendars.get_calendar("PL office"), refused()),

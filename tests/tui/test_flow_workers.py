@@ -49,6 +49,7 @@ FLOWS = (
     ("roles", "d", "delete_role"),
     ("audit", "f", "filter_log"),
     ("reports", "p", "choose_period"),
+    ("sla report", "p", "choose_month"),
 )
 
 

@@ -1,0 +1,68 @@
+"""`ticketty reports sla`: a month's SLA figures as a table, JSON and CSV, the same figures the
+gate gives, names as they are; one's own with reports.own; bad input is one line."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import pytest
+
+from access import Gate
+from store.db import connect
+from tests.cli.test_cli import run
+
+
+@pytest.fixture
+def helpdesk(capsys, demo_copy: str) -> str:
+    for args in (
+        ("calendars", "add", "PL office", "--timezone", "Europe/Warsaw", "--hours",
+         "mon-fri 08:00-16:00"),
+        ("sla", "add", "Standard", "--calendar", "PL office", "--first-response", "4h",
+         "--resolution", "3d"),
+        ("groups", "rename", "Returns", "[red]Returns"),
+    ):  # fmt: skip
+        code, _, err = run(capsys, demo_copy, "ada", *args)
+        assert (code, err) == (0, "")
+    return demo_copy
+
+
+def test_json_csv_and_table_agree_with_the_gate(capsys, helpdesk: str) -> None:
+    report = Gate(connect(helpdesk), "ada").reports.sla("2026-10")
+    code, out, err = run(capsys, helpdesk, "ada", "reports", "sla", "--period", "2026-10", "--json")
+    assert (code, err) == (0, "")
+    given = json.loads(out)
+    assert (given["period"], given["start"]) == ("2026-10", "2026-10-01 00:00:00")
+    assert [tuple(r.values()) for r in given["rows"]] == [tuple(r) for r in report.rows]
+    assert {r["by"] for r in given["rows"]} == {"agent", "usergroup", "source"}
+    assert sum(r["first_response_met"] for r in given["rows"]) > 0
+
+    code, out, _ = run(capsys, helpdesk, "ada", "reports", "sla", "--period", "2026-10", "--csv")
+    header, *rows = list(csv.reader(io.StringIO(out)))
+    assert code == 0 and header[:4] == ["period", "by", "name", "tickets"]
+    assert [row[:4] for row in rows] == [
+        ["2026-10", r.by, r.name, str(r.tickets)] for r in report.rows
+    ]
+    assert ["2026-10", "usergroup", "[red]Returns"] in [row[:3] for row in rows]
+
+    code, out, _ = run(capsys, helpdesk, "ada", "reports", "sla", "--period", "2026-10")
+    first = report.rows[0]
+    line = out.splitlines()[2].split()
+    met = first.first_response_met
+    assert code == 0 and out.startswith("2026-10: tickets created in the month")
+    assert line[:3] == [first.by, first.name, str(first.tickets)]
+    assert line[3] == f"{met}/{met + first.first_response_breached}"
+
+
+def test_own_figures_and_refusals(capsys, helpdesk: str) -> None:
+    code, out, _ = run(capsys, helpdesk, "ali", "reports", "sla", "--period", "2026-10", "--json")
+    agents = [r["name"] for r in json.loads(out)["rows"] if r["by"] == "agent"]
+    assert (code, agents) == (0, ["ali"])
+    code, _, err = run(capsys, helpdesk, "vic", "reports", "sla")
+    assert (code, err) == (1, "ticketty: vic lacks reports.own\n")
+    code, out, err = run(capsys, helpdesk, "ada", "reports", "sla", "--period", "2026-13")
+    assert (code, out) == (1, "")
+    assert err == "ticketty: '2026-13' is not a month; write e.g. 2026-11\n"
+    code, out, err = run(capsys, helpdesk, "ada", "reports", "sla", "--json", "--csv")
+    assert (code, out, err) == (2, "", "ticketty: choose one of --json and --csv\n")

@@ -1,0 +1,152 @@
+"""The inbox's due column, sort and filters: the time left to the earliest due time (negative
+past it) coloured as breached or due within the hour, in place of the group at 80 columns;
+`O` sorts by it, `B` keeps the breached, `D` those due within a time; the column moves with the
+app's clock. Snapshots at 80x24 and 120x40."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import pytest
+from textual.pilot import Pilot
+
+from access import Gate
+from access.demo import DEMO_NOW
+from access.views import TicketRow
+from screens.inbox import InboxScreen
+from store.db import connect
+from tests.backends import Locations
+from tests.tui_support import demo_database, make_app, settle
+from ticketty.launch import build_app
+from tui.due_cells import BREACHED, DUE_SOON, due_left, due_state, due_within
+from tui.ticket_list import TicketList, layout
+
+SIZES = [(80, 24), (120, 40)]
+
+
+def with_a_policy(location: str) -> str:
+    """Every day, all day, so the due times fall around the demo's clock."""
+    gate = Gate(connect(location), "ada")
+    gate.calendars.create_calendar("Always", zone="UTC", hours="mon-sun 00:00-24:00")
+    gate.sla.create_policy(
+        "Standard", calendar="Always", targets={"first_response": ["3d"], "resolution": ["20d"]}
+    )
+    return location
+
+
+@pytest.fixture(scope="module")
+def demo(locations: Locations) -> str:
+    location = locations.new("due.db")
+    demo_database(location, tickets=100)
+    return with_a_policy(location)
+
+
+def row(
+    first_response_due: datetime | None = None,
+    next_response_due: datetime | None = None,
+    resolution_due: datetime | None = None,
+) -> TicketRow:
+    return TicketRow(
+        1, "s", "r", None, "src", "open", "normal", None, False, DEMO_NOW, DEMO_NOW, 1,
+        first_response_due=first_response_due,
+        next_response_due=next_response_due,
+        resolution_due=resolution_due,
+    )  # fmt: skip
+
+
+def test_the_cell_says_the_time_left_to_the_earliest_due_time() -> None:
+    now = datetime(2026, 11, 1, 9, 0)
+    soon = row(first_response_due=now + timedelta(minutes=50), resolution_due=now)
+    assert (due_left(soon, now), due_state(soon, now)) == ("0m", BREACHED)
+    later = row(next_response_due=now + timedelta(hours=2, minutes=10))
+    assert (due_left(later, now), due_state(later, now)) == ("2h 10m", "")
+    late = row(resolution_due=now - timedelta(hours=1, minutes=20))
+    assert (due_left(late, now), due_state(late, now)) == ("-1h 20m", BREACHED)
+    hour = row(first_response_due=now + timedelta(hours=1))
+    assert due_state(hour, now) == DUE_SOON
+    assert (due_left(row(), now), due_state(row(), now)) == ("-", "")
+    assert due_left(row(resolution_due=now - timedelta(days=115, hours=18, minutes=5)), now) == (
+        "-115d 18h"
+    )
+    assert due_within("90m") == timedelta(minutes=90) and due_within("2d") == timedelta(days=2)
+    assert due_within(" ") is None
+
+
+def test_at_80_columns_the_due_time_takes_the_groups_place() -> None:
+    narrow = [column.title for column, _ in layout(80)]
+    assert "Due" in narrow and "Group" not in narrow
+    assert {"Due", "Group"} <= {column.title for column, _ in layout(120)}
+
+
+def inbox_of(pilot: Pilot[int]) -> tuple[InboxScreen, TicketList]:
+    inbox = pilot.app.screen
+    assert isinstance(inbox, InboxScreen)
+    return inbox, inbox.query_one(TicketList)
+
+
+def loaded(tickets: TicketList) -> list[TicketRow]:
+    rows = [tickets.row_at(i) for i in range(min(tickets.total, 15))]
+    assert all(r is not None for r in rows)
+    return [r for r in rows if r is not None]
+
+
+async def sort_by_due(pilot: Pilot[int]) -> None:
+    await settle(pilot)
+    await pilot.press("O")
+    await settle(pilot)
+    await pilot.press(*"Due", "enter")
+    await settle(pilot)
+
+
+async def test_sort_and_filters_by_their_keys(demo: str) -> None:
+    app = make_app(demo, "ada")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sort_by_due(pilot)
+        inbox, tickets = inbox_of(pilot)
+        assert inbox.query_filter.order == "due" and tickets.pinned == "Due"
+        dues = [
+            min(d for d in (r.first_response_due, r.resolution_due) if d) for r in loaded(tickets)
+        ]
+        assert dues == sorted(dues)
+        assert "sorted by due time" in str(inbox.query_one("#status").render())
+
+        await pilot.press("B")
+        await settle(pilot)
+        assert inbox.query_filter.breached
+        breached = app.gate.inbox.count_tickets(inbox.query_filter)
+        assert tickets.total == breached > 0 and all(r.breached for r in loaded(tickets))
+        await pilot.press("B", "D")
+        await settle(pilot)
+        await pilot.press("ctrl+u", *"3d", "enter")
+        await settle(pilot)
+        assert not inbox.query_filter.breached
+        assert inbox.query_filter.due_within == timedelta(days=3)
+        assert "due within 3d" in str(inbox.query_one("#status").render())
+        assert tickets.total == app.gate.inbox.count_tickets(inbox.query_filter)
+
+        await pilot.press("D")
+        await settle(pilot)
+        await pilot.press("ctrl+u", *"soon", "enter")
+        await settle(pilot)
+        assert inbox.query_filter.due_within == timedelta(days=3)  # kept: nothing changed
+        assert any("'soon' is not a duration" in n.message for n in app._notifications)
+
+
+async def test_the_column_moves_with_the_clock(demo: str) -> None:
+    now = [DEMO_NOW]
+    app = build_app(Gate(connect(demo), "ada"), clock=lambda: now[0], refresh_seconds=3600)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await sort_by_due(pilot)
+        _, tickets = inbox_of(pilot)
+        first = loaded(tickets)[0]
+        before = due_left(first, now[0])
+        now[0] = DEMO_NOW + timedelta(days=30)
+        tickets.refresh()
+        await settle(pilot)
+        line = "".join(s.text for s in tickets.render_line(1))
+        assert due_left(first, now[0]) in line and before != due_left(first, now[0])
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_inbox_sorted_by_due_snapshot(snap_compare, demo: str, size) -> None:
+    assert snap_compare(make_app(demo, "ada"), terminal_size=size, run_before=sort_by_due)

@@ -1,0 +1,102 @@
+"""The SLA report screen: reached through Go to or `s` on the workload report, it shows the
+gate's figures for the app clock's month, `p` picks another month; one's own figures with
+reports.own; names are shown as written, markup and all. Snapshots at 80x24 and 120x40."""
+
+from __future__ import annotations
+
+import pytest
+from textual.pilot import Pilot
+
+from access import Gate
+from screens.reports import ReportsScreen
+from screens.sla_report import SlaReportScreen, months_back
+from store.db import connect
+from tests.backends import Locations
+from tests.tui.test_inbox_due import SIZES
+from tests.tui.test_inbox_due import with_a_policy as due_policy
+from tests.tui_support import demo_database, make_app, settle
+from tui.widgets import PickerModal
+
+
+def with_a_policy(location: str) -> str:
+    """The inbox tests' policy (every hour of every day), and a usergroup named in markup."""
+    due_policy(location)
+    Gate(connect(location), "ada").groups.rename_group("Returns", "[red]Returns")
+    return location
+
+
+@pytest.fixture(scope="module")
+def demo(locations: Locations) -> str:
+    location = locations.new("sla-report.db")
+    demo_database(location, tickets=100)
+    return with_a_policy(location)
+
+
+async def open_report(pilot: Pilot[int]) -> None:
+    await settle(pilot)
+    await pilot.press("o")
+    await settle(pilot)
+    await pilot.press(*"SLA report", "enter")
+    await settle(pilot)
+
+
+async def choose_october(pilot: Pilot[int]) -> None:
+    await open_report(pilot)
+    await pilot.press("p")
+    await settle(pilot)
+    await pilot.press(*"2026-10", "enter")
+    await settle(pilot)
+
+
+def shown(app_screen: object) -> list[tuple[str, str, int]]:
+    assert isinstance(app_screen, SlaReportScreen)
+    return [(r.by, r.name, r.first_response_met) for r in app_screen.records]
+
+
+async def test_the_month_of_the_clock_then_a_chosen_one(new_demo) -> None:
+    location = with_a_policy(new_demo())
+    ada = Gate(connect(location), "ada")
+    october = [(r.by, r.name, r.first_response_met) for r in ada.reports.sla("2026-10").rows]
+    november = [(r.by, r.name, r.first_response_met) for r in ada.reports.sla("2026-11").rows]
+    assert october != november and ("usergroup", "[red]Returns") in [r[:2] for r in october]
+    app = make_app(location, "ada")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_report(pilot)
+        assert shown(app.screen) == november
+        assert "tickets created in 2026-11" in str(app.screen.sub_title)
+        await pilot.press("p")
+        await settle(pilot)
+        assert isinstance(app.screen, PickerModal)
+        await pilot.press(*"2026-10", "enter")
+        await settle(pilot)
+        assert shown(app.screen) == october
+        assert "tickets created in 2026-10" in str(app.screen.sub_title)
+        await pilot.press("escape")
+        await settle(pilot)
+        await pilot.press("o")
+        await settle(pilot)
+        await pilot.press(*"Workload", "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, ReportsScreen)
+        await pilot.press("s")
+        await settle(pilot)
+        assert isinstance(app.screen, SlaReportScreen)
+
+
+async def test_own_figures_for_reports_own(demo: str) -> None:
+    app = make_app(demo, "ali")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await choose_october(pilot)
+        agents = [name for by, name, _ in shown(app.screen) if by == "agent"]
+        assert agents == ["ali"]
+
+
+def test_months_offered_count_back_across_the_year() -> None:
+    from datetime import datetime
+
+    assert months_back(datetime(2026, 2, 3), 4) == ["2026-02", "2026-01", "2025-12", "2025-11"]
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_sla_report_snapshot(snap_compare, demo: str, size) -> None:
+    assert snap_compare(make_app(demo, "ada"), terminal_size=size, run_before=choose_october)

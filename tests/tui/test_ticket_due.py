@@ -1,0 +1,96 @@
+"""The ticket screen's service levels: the fields show each running target and the time left
+to it; `y` opens "why is it due then" (the gate's explanation: the policy matched and why, the
+calendar, each clock with its pauses). Snapshots of the modal at 80x24 and 120x40."""
+
+from __future__ import annotations
+
+import pytest
+from textual.pilot import Pilot
+from textual.widgets import Static
+
+from access import Gate
+from access.views import TicketQuery
+from access.vocabulary import PENDING, RESOLVED
+from store.db import connect
+from tests.backends import Locations
+from tests.tui.test_inbox_due import with_a_policy
+from tests.tui_support import demo_database, make_app, open_ticket, settle
+from tui.widgets import TextModal
+
+SIZES = [(80, 24), (120, 40)]
+
+
+def soonest_due(location: str) -> int:
+    gate = Gate(connect(location), "ada")
+    return gate.inbox.list_tickets(TicketQuery(order="due"), limit=1)[0].number
+
+
+@pytest.fixture(scope="module")
+def demo(locations: Locations) -> str:
+    location = locations.new("ticket-due.db")
+    demo_database(location, tickets=100)
+    return with_a_policy(location)
+
+
+async def test_targets_in_the_fields_and_why_in_a_modal(demo_copy: str) -> None:
+    with_a_policy(demo_copy)
+    number = soonest_due(demo_copy)
+    ada = Gate(connect(demo_copy), "ada")
+    row = ada.inbox.list_tickets(TicketQuery(search=f"#{number}"), limit=1)[0]
+    assert row.resolution_due is not None
+    app = make_app(demo_copy, "ada")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_ticket(pilot, number)
+        fields = str(screen.query_one("#fields", Static).render())
+        assert f"Resolution due {row.resolution_due:%Y-%m-%d %H:%M}" in fields
+        assert "ago" in fields  # the demo's clock is long past it
+        await pilot.press("y")
+        await settle(pilot)
+        assert isinstance(app.screen, TextModal)
+        text = str(app.screen.text)
+        assert "Policy Standard, calendar Always (UTC)" in text
+        assert "1. Standard: matches" in text
+        assert "Resolution: breached, by Standard in Always" in text
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen is screen
+
+    ada.changes.set_status(number, PENDING)
+    explained = ada.tickets.sla_explanation(number)
+    app = make_app(demo_copy, "ada")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_ticket(pilot, number)
+        await pilot.press("y")
+        await settle(pilot)
+        assert isinstance(app.screen, TextModal)
+        pauses = [p for t in explained.targets for p in t.pauses]
+        assert pauses and "paused while pending" in str(app.screen.text)
+
+
+async def test_a_ticket_no_policy_measures(demo_copy: str) -> None:
+    app = make_app(demo_copy, "vic")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("y")
+        await settle(pilot)
+        assert isinstance(app.screen, TextModal)
+        assert "No policy matches this ticket" in str(app.screen.text)
+
+
+def why(number: int):
+    async def run_before(pilot: Pilot[int]) -> None:
+        await open_ticket(pilot, number)
+        await pilot.press("y")
+        await settle(pilot)
+
+    return run_before
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_why_due_snapshot(snap_compare, demo: str, size) -> None:
+    """A resolved ticket: its clocks ended or stopped, so nothing shown moves with the time."""
+    gate = Gate(connect(demo), "ada")
+    number = gate.inbox.list_tickets(TicketQuery(statuses=(RESOLVED,)), limit=1)[0].number
+    assert snap_compare(make_app(demo, "ada"), terminal_size=size, run_before=why(number))
