@@ -196,7 +196,7 @@ def rebuild_search(db: peewee.Database) -> None:
         db.execute_sql(statement)
 
 
-def reindex_tickets(db: peewee.Database, numbers: list[int]) -> None:
+def reindex_tickets(db: peewee.Database | peewee.DatabaseProxy, numbers: list[int]) -> None:
     """Index these tickets' documents anew from their messages (after messages moved between
     tickets, which the insert triggers do not see). Inside the caller's transaction."""
     if not is_sqlite(db):
