@@ -114,7 +114,7 @@ def test_a_merge_of_tickets_the_person_cannot_both_change_is_refused_and_writes_
     vic.tickets.get_ticket(other)  # vic sees it
     for merged, kept in ((mine, other), (other, mine)):
         before = rows_of_both(merged, kept)
-        with pytest.raises(PermissionDenied, match="tickets.merge"):
+        with pytest.raises(PermissionDenied, match=r"tickets\.merge"):
             vic.merging.merge(merged, kept)
         with pytest.raises(PermissionDenied):
             vic.merging.merge(merged, kept, dry_run=True)
@@ -137,7 +137,7 @@ def test_a_merge_compares_both_versions(gate_for: Callable[[str], Gate]) -> None
     tom.messages.note(kept, "meanwhile")
     before = rows_of_both(kept, merged)
     with pytest.raises(Conflict):
-        tom.merging.merge(merged, kept, expected_versions=versions)
+        tom.merging.merge(merged, kept, expected_versions=(versions[0], versions[1]))
     assert rows_of_both(kept, merged) == before
     with pytest.raises(InvalidInput):
         tom.merging.merge(kept, kept)
