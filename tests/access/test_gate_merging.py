@@ -23,6 +23,7 @@ from store.models import (
     Source,
     Ticket,
 )
+from store.rows import tuple_rows
 from store.schema import LATEST, MIGRATIONS
 
 ALL_OPEN = TicketQuery(statuses=("new", "open", "pending", "resolved"))
@@ -43,8 +44,8 @@ def rows_of_both(first: int, second: int) -> tuple[object, ...]:
     """Everything a merge of the two would write, as it stands."""
     both = (first, second)
     return (
-        [tuple(t) for t in Ticket.select().where(Ticket.number.in_(both)).tuples()],
-        sorted(Message.select(Message.id, Message.ticket).tuples()),
+        sorted(tuple_rows(Ticket.select().where(Ticket.number.in_(both)))),
+        sorted(tuple_rows(Message.select(Message.id, Message.ticket))),
         MailId.select().where(MailId.ticket.in_(both)).count(),
         Draft.select().where(Draft.ticket.in_(both)).count(),
         TicketLink.select().count(),
