@@ -12,6 +12,7 @@ from textual.widgets import Static
 from access.views import MessageView, TicketDetail
 from access.vocabulary import FAILED, MESSAGE_LABELS
 from wording.follow_up_text import follow_up_fields
+from wording.link_text import copies_fields, link_fields
 from wording.mail_text import attachment_text, delivery_text
 from wording.safe_text import as_text, one_line
 
@@ -91,6 +92,7 @@ def fields_text(detail: TicketDetail) -> Text:
             ("Source", row.source),
         ],
         [("Requester", f"{detail.requester_name} ({row.requester}) {contact}".strip())],
+        *([copies_fields(detail.copies)] if detail.copies else []),
         [
             ("Assignee", row.assignee or "-"),
             ("Created", f"{row.created_at:%Y-%m-%d %H:%M}"),
@@ -105,6 +107,7 @@ def fields_text(detail: TicketDetail) -> Text:
     if row.as_assignee:
         notes.append(("Seen as", "its assignee only; your roles do not reach it (a: hand back)"))
     notes += follow_up_fields(detail.links)
+    notes += link_fields(detail.related)
     notes += [(f.name, f.value) for f in detail.group_fields if f.value]
     if notes:
         lines.append(notes)
