@@ -41,6 +41,7 @@ from access.catalogue import (
     USERGROUPS_LIST,
     VIEW_ONLY,
 )
+from access.demo_links import seed_links
 from access.demo_mail import ADDRESS as MAIL_SOURCE
 from access.demo_mail import seed_mailbox
 from access.vocabulary import (
@@ -287,6 +288,7 @@ def build_demo(
     with db.atomic():
         ids = _seed_directory(rnd)
     messages = _seed_tickets(db, rnd, tickets, ids, progress)
+    seed_links(db, after=len(HOSTILE), by=ids.staff["ada"])
     with db.atomic():
         seed_mailbox(ids.sources[MAIL_SOURCE], DEMO_NOW)
         audit.record(

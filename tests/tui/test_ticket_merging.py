@@ -5,8 +5,10 @@ and the Cc list shows under the requester."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import pytest
+from textual.pilot import Pilot
 from textual.widgets import Input, Static
 
 from access import Gate
@@ -34,7 +36,7 @@ def fields_of(screen: TicketDetailScreen) -> str:
     return str(screen.query_one("#fields", Static).render())
 
 
-async def type_into_prompt(pilot, text: str) -> None:  # type: ignore[no-untyped-def]
+async def type_into_prompt(pilot: Pilot[Any], text: str) -> None:
     assert isinstance(pilot.app.screen, PromptModal)
     pilot.app.screen.query_one(Input).value = text
     await pilot.press("enter")
@@ -62,7 +64,7 @@ async def test_merge_key_previews_then_merges_on_yes_only(demo: str) -> None:
         await type_into_prompt(pilot, str(kept))
         await pilot.press("y")
         await settle(pilot)
-        assert pilot.app.screen is screen
+        assert isinstance(pilot.app.screen, TicketDetailScreen)
         assert screen.detail is not None and screen.detail.row.status == "closed"
         assert f"Merged into #{kept}" in fields_of(screen)
         assert TicketLink.select().count() == 1
