@@ -25,6 +25,7 @@ from store.models import (
 )
 from store.rows import tuple_rows
 from store.schema import LATEST, MIGRATIONS
+from tui.audit_text import sentence
 
 ALL_OPEN = TicketQuery(statuses=("new", "open", "pending", "resolved"))
 
@@ -211,3 +212,19 @@ def test_copies_are_changed_with_the_right_to_see_contacts_only(
     with pytest.raises(PermissionDenied):
         vic.copies.change_copies(number, add=["eve@customer.example"])
     assert TicketCopy.select().count() == 1
+
+
+def test_the_history_says_what_was_merged_linked_and_copied_in_words(
+    gate_for: Callable[[str], Gate],
+) -> None:
+    tom, ada = gate_for("tom"), gate_for("ada")
+    kept, merged = two_tickets(tom)
+    tom.copies.change_copies(merged, add=["anna@customer.example"])
+    tom.merging.link(kept, merged)
+    tom.merging.merge(merged, kept)
+    said = [sentence(e) for e in ada.tickets.ticket_history(kept)]
+    assert f"tom linked this ticket to #{merged} (related)" in said
+    assert any(s.startswith(f"tom merged #{merged} into this ticket (") for s in said)
+    said = [sentence(e) for e in ada.tickets.ticket_history(merged)]
+    assert f"tom merged this ticket into #{kept}" in said
+    assert "tom set the copies (Cc) to anna@customer.example" in said
