@@ -10,15 +10,18 @@ from tui.screen import TickettyScreen
 from tui.widgets import ConfirmModal, PickerModal, PromptModal
 
 
+async def _other_ticket(screen: TickettyScreen[None], question: str) -> str | None:
+    """The number of another ticket, as typed (the gate reads it); None when none was."""
+    typed = await screen.app.asked(PromptModal(question, placeholder="its number, e.g. #42"))
+    return typed.strip() if typed and typed.strip() else None
+
+
 async def merge_flow(screen: TickettyScreen[None], number: int, version: int | None) -> bool:
     """Ask which ticket `number` goes into, show what the merge would move, and merge on yes."""
     app, gate = screen.app, screen.gate
-    typed = await app.asked(
-        PromptModal(f"Merge #{number} into which ticket?", placeholder="its number, e.g. #42")
-    )
-    if not typed or not typed.strip():
+    into = await _other_ticket(screen, f"Merge #{number} into which ticket?")
+    if into is None:
         return False
-    into = typed.strip()
     plan = await app.gate_call(lambda: gate.merging.merge(number, into, dry_run=True))
     if not await app.asked(ConfirmModal(f"{plan.describe()}. Merge?")):
         return False
@@ -32,12 +35,9 @@ async def merge_flow(screen: TickettyScreen[None], number: int, version: int | N
 async def link_flow(screen: TickettyScreen[None], number: int) -> bool:
     """Ask for the other ticket and the kind of link, then link."""
     app, gate = screen.app, screen.gate
-    typed = await app.asked(
-        PromptModal(f"Link #{number} to which ticket?", placeholder="its number, e.g. #42")
-    )
-    if not typed or not typed.strip():
+    other = await _other_ticket(screen, f"Link #{number} to which ticket?")
+    if other is None:
         return False
-    other = typed.strip()
     kinds = [(kind, f"#{number} is {LINK_LABELS[(kind, True)]} {other}") for kind in LINK_KINDS]
     kind = await app.asked(PickerModal("Which link?", kinds))
     if not kind:

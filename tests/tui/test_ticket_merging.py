@@ -36,6 +36,13 @@ def fields_of(screen: TicketDetailScreen) -> str:
     return str(screen.query_one("#fields", Static).render())
 
 
+async def answer_key(pilot: Pilot[Any], key: str, text: str) -> None:
+    """Press `key` on the ticket screen and type `text` into the question it asks."""
+    await pilot.press(key)
+    await settle(pilot)
+    await type_into_prompt(pilot, text)
+
+
 async def type_into_prompt(pilot: Pilot[Any], text: str) -> None:
     assert isinstance(pilot.app.screen, PromptModal)
     pilot.app.screen.query_one(Input).value = text
@@ -50,18 +57,14 @@ async def test_merge_key_previews_then_merges_on_yes_only(demo: str) -> None:
     async with app.run_test(size=SMALL) as pilot:
         screen = await open_ticket(pilot, merged)
         assert isinstance(screen, TicketDetailScreen)
-        await pilot.press("M")
-        await settle(pilot)
-        await type_into_prompt(pilot, f"#{kept}")
+        await answer_key(pilot, "M", f"#{kept}")
         question = pilot.app.screen
         assert isinstance(question, ConfirmModal)
         assert question.question.startswith(f"#{merged} into #{kept}: would move {moving} messages")
         await pilot.press("n")
         await settle(pilot)
         assert not TicketLink.select().exists()
-        await pilot.press("M")
-        await settle(pilot)
-        await type_into_prompt(pilot, str(kept))
+        await answer_key(pilot, "M", str(kept))
         await pilot.press("y")
         await settle(pilot)
         assert isinstance(pilot.app.screen, TicketDetailScreen)
@@ -77,9 +80,7 @@ async def test_a_merge_into_a_ticket_out_of_reach_is_one_line_and_writes_nothing
     app = make_app(demo, "tom")
     async with app.run_test(size=SMALL) as pilot:
         screen = await open_ticket(pilot, first)
-        await pilot.press("M")
-        await settle(pilot)
-        await type_into_prompt(pilot, "#999999")
+        await answer_key(pilot, "M", "#999999")
         assert pilot.app.screen is screen
         assert not TicketLink.select().exists()
 
@@ -90,18 +91,12 @@ async def test_link_and_copies_keys(demo: str) -> None:
     async with app.run_test(size=SMALL) as pilot:
         screen = await open_ticket(pilot, first)
         assert isinstance(screen, TicketDetailScreen)
-        await pilot.press("L")
-        await settle(pilot)
-        await type_into_prompt(pilot, f"#{second}")
+        await answer_key(pilot, "L", f"#{second}")
         assert isinstance(pilot.app.screen, PickerModal)
         await pilot.press("enter")  # the first kind: related
         await settle(pilot)
         assert f"Related to #{second}" in fields_of(screen)
-        await pilot.press("C")
-        await settle(pilot)
-        await type_into_prompt(pilot, "anna@customer.example, bo@customer.example")
+        await answer_key(pilot, "C", "anna@customer.example, bo@customer.example")
         assert "Cc anna@customer.example, bo@customer.example" in fields_of(screen)
-        await pilot.press("C")
-        await settle(pilot)
-        await type_into_prompt(pilot, "bo@customer.example")
+        await answer_key(pilot, "C", "bo@customer.example")
         assert screen.detail is not None and screen.detail.copies == ("bo@customer.example",)
