@@ -269,13 +269,16 @@ class Intake:
         answered = answered_ticket(source, mail, person_id, remembered.within)
         if answered is None:
             number = self._new_ticket(source, mail, person_id)
-            keep_mail_copies(self.request, number, mail.copies, remembered.own_addresses)
+            keep_mail_copies(
+                self.request, number, mail.copies, {*remembered.own_addresses, address}
+            )
             return Taken("new", number, "", address)
         ticket = continued(answered, source, person_id, remembered.within)
         if ticket.source_id == source.id and ticket.status != FINAL_STATUS:
             self._append(ticket, source, mail, person_id)
             if ticket.requester_id == person_id:
-                keep_mail_copies(self.request, ticket.number, mail.copies, remembered.own_addresses)
+                kept_out = {*remembered.own_addresses, address}
+                keep_mail_copies(self.request, ticket.number, mail.copies, kept_out)
             return Taken("appended", ticket.number, "", address)
         follow_up, message_id = follow_up_by_customer(
             self.request, ticket, person_id, _body(mail), by="mail", into=source.id
