@@ -36,7 +36,7 @@ def test_merge_dry_run_then_merge_then_show(
         capsys, demo_copy, "tom", "tickets", "merge", str(merged), "--into", f"#{kept}", "--dry-run"
     )
     assert code == 0 and out.startswith(f"#{merged} into #{kept}: would move ")
-    assert not TicketLink.select().exists()
+    assert not TicketLink.select().where(TicketLink.ticket == merged).exists()
     code, out, _ = run(
         capsys, demo_copy, "tom", "tickets", "merge", str(merged), "--into", str(kept), "--json"
     )
