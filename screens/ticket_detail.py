@@ -70,7 +70,7 @@ class TicketDetailScreen(TicketComposingScreen):
         Action("s", "status", "Status", "detail.status", TICKETS_CHANGE_STATUS),
         Action("p", "priority", "Priority", "detail.priority", TICKETS_CHANGE_STATUS, show=False),
         Action("c", "close", "Close", "detail.close", TICKETS_CLOSE),
-        Action("M", "merge", "Merge into…", "detail.merge", TICKETS_MERGE),
+        Action("M", "merge", "Merge into…", "detail.merge", TICKETS_MERGE, show=False),
         Action("L", "link", "Link", "detail.link", TICKETS_NOTE, show=False),
         Action("C", "copies", "Copies (Cc)", "detail.copies", TICKETS_VIEW_CONTACT, show=False),
         Action("ctrl+s", "send_kept", "Send kept text", "detail.send_kept"),
