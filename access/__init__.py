@@ -6,6 +6,7 @@ from access.assignees import Assignees
 from access.audit_log import AuditLog
 from access.calendars import CalendarAdmin
 from access.change_pipeline import TicketChanges
+from access.copies import Copies
 from access.drafts import Drafts
 from access.errors import (
     AccessError,
@@ -22,6 +23,7 @@ from access.filing import Filing
 from access.inbox import Inbox
 from access.mailboxes import Mailboxes
 from access.me import Myself
+from access.merging import Merging
 from access.messages import Messages
 from access.people import PeopleAdmin
 from access.presence import PresenceDesk
@@ -46,7 +48,8 @@ class Gate:
     many), `gate.assignees`, `gate.mailboxes` (the mail channel's work on the database),
     `gate.people`, `gate.roles`, `gate.groups` (usergroups and custom fields),
     `gate.sources`, `gate.audit`, `gate.explain`, `gate.reports`, `gate.drafts`,
-    `gate.presence`, `gate.calendars`, `gate.sla`."""
+    `gate.presence`, `gate.calendars`, `gate.sla`, `gate.merging` (merge, link, split
+    tickets), `gate.copies` (the addresses copied on a ticket)."""
 
     def __init__(self, db: peewee.Database, username: str) -> None:
         self._session = session = Session(db, username)
@@ -72,6 +75,8 @@ class Gate:
         self.presence = PresenceDesk(session)
         self.calendars = CalendarAdmin(session)
         self.sla = PolicyAdmin(session)
+        self.merging = Merging(session)
+        self.copies = Copies(session)
 
 
 __all__ = [

@@ -16,6 +16,11 @@ TICKET_STATUS = "ticket.status"
 TICKET_PRIORITY = "ticket.priority"
 TICKET_DELETE = "ticket.delete"
 TICKET_FOLLOW_UP = "ticket.follow_up"  # a new ticket linked to the closed one it follows
+TICKET_MERGE = "ticket.merge"  # on the ticket merged away, its target the one kept
+TICKET_MERGED_IN = "ticket.merged_in"  # on the ticket kept, its target the one merged away
+TICKET_LINK = "ticket.link"  # on each of the two tickets, its target the other
+TICKET_SPLIT = "ticket.split"  # on the ticket a message left, its target the new ticket
+TICKET_COPIES = "ticket.copies"  # addresses copied on the ticket, before and after
 
 MAIL_RESEND = "mail.resend"
 MAIL_RELEASE = "mail.release"
@@ -94,6 +99,11 @@ AUDIT_ACTIONS = (
     TICKET_PRIORITY,
     TICKET_DELETE,
     TICKET_FOLLOW_UP,
+    TICKET_MERGE,
+    TICKET_MERGED_IN,
+    TICKET_LINK,
+    TICKET_SPLIT,
+    TICKET_COPIES,
     MAIL_RESEND,
     MAIL_RELEASE,
     MAIL_DISCARD,

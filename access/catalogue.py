@@ -54,6 +54,7 @@ CATALOGUE: tuple[PermissionGroup, ...] = (
         ("change_status", "Change a ticket's status"),
         ("close", "Close a ticket"),
         ("delete", "Delete a ticket"),
+        ("merge", "Merge a ticket into another, split a message off into a new one"),
     ),
     _group(
         "usergroups",
@@ -130,6 +131,7 @@ TICKETS_CHANGE_GROUP = known("tickets.change_group")
 TICKETS_CHANGE_STATUS = known("tickets.change_status")
 TICKETS_CLOSE = known("tickets.close")
 TICKETS_DELETE = known("tickets.delete")
+TICKETS_MERGE = known("tickets.merge")
 USERGROUPS_LIST = known("usergroups.list")
 USERGROUPS_EDIT = known("usergroups.edit")
 USERGROUPS_MEMBERS = known("usergroups.members")

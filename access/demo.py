@@ -31,6 +31,7 @@ from access.catalogue import (
     TICKETS_CREATE,
     TICKETS_CREATE_PRIVATE,
     TICKETS_LIST,
+    TICKETS_MERGE,
     TICKETS_NOTE,
     TICKETS_REPLY,
     TICKETS_TAKE,
@@ -40,6 +41,7 @@ from access.catalogue import (
     USERGROUPS_LIST,
     VIEW_ONLY,
 )
+from access.demo_links import seed_links
 from access.demo_mail import ADDRESS as MAIL_SOURCE
 from access.demo_mail import seed_mailbox
 from access.demo_service_levels import demo_dues, seed_service_levels
@@ -101,6 +103,7 @@ _AGENT_TICKETS = [
     TICKETS_CHANGE_GROUP,
     TICKETS_CHANGE_STATUS,
     TICKETS_CLOSE,
+    TICKETS_MERGE,
 ]
 
 
@@ -292,6 +295,7 @@ def build_demo(
         ids = _seed_directory(rnd)
         policies = seed_service_levels(ids.sources) if service_levels else None
     messages = _seed_tickets(db, rnd, tickets, ids, progress, policies)
+    seed_links(db, after=len(HOSTILE), by=ids.staff["ada"])
     with db.atomic():
         seed_mailbox(ids.sources[MAIL_SOURCE], DEMO_NOW)
         audit.record(

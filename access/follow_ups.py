@@ -14,7 +14,13 @@ sees a linked number only if they may see that ticket (`scope.visible`).
 from __future__ import annotations
 
 from access import scope
-from access.audit_actions import TICKET_FOLLOW_UP
+from access.audit_actions import (
+    TICKET_FOLLOW_UP,
+    TICKET_LINK,
+    TICKET_MERGE,
+    TICKET_MERGED_IN,
+    TICKET_SPLIT,
+)
 from access.grants import Grants
 from access.new_tickets import record_created
 from access.request import Request
@@ -25,6 +31,8 @@ from store.rows import tuple_rows
 
 FOLLOW_UP = TICKET_FOLLOW_UP
 FOLLOW_UP_PREFIX = "Follow-up: "
+# Events on one ticket whose target is another ticket (follow-ups, merges, links, splits).
+LINKING = frozenset({FOLLOW_UP, TICKET_LINK, TICKET_MERGE, TICKET_MERGED_IN, TICKET_SPLIT})
 
 
 def follow_up_subject(subject: str) -> str:
@@ -105,9 +113,10 @@ def follow_up_links(grants: Grants, number: int) -> FollowUpLinks:
 
 
 def without_unseen_links(grants: Grants, events: list[AuditView]) -> list[AuditView]:
-    """`events` with the closed ticket of each follow-up link blanked where `grants` may not
-    see it: the event is shown on the follow-up's history, which the reader sees."""
-    linked = {e.target_id for e in events if e.action == FOLLOW_UP and e.target_id is not None}
+    """`events` with the other ticket of each link (the closed ticket of a follow-up, the
+    ticket merged, linked or split off) blanked where `grants` may not see it: the event is
+    shown on the history of the ticket the reader sees."""
+    linked = {e.target_id for e in events if e.action in LINKING and e.target_id is not None}
     if not linked:
         return events
     seen = {
@@ -118,7 +127,7 @@ def without_unseen_links(grants: Grants, events: list[AuditView]) -> list[AuditV
     }
     return [
         e._replace(target_id=None, before="", target=None)
-        if e.action == FOLLOW_UP and e.target_id not in seen
+        if e.action in LINKING and e.target_id not in seen
         else e
         for e in events
     ]

@@ -68,6 +68,8 @@ class ParsedMail:
     # "relayed" or "expanded"; "" when the message carries no such report.
     delivery_action: str = ""
     recipients: tuple[str, ...] = field(default=())
+    # The addresses in Cc, each a mailbox's plain address in lower case.
+    copies: tuple[str, ...] = ()
     # A delivery status report (`mail.authenticity`), and the recipients it names.
     delivery_report: bool = False
     reported_recipients: tuple[str, ...] = ()

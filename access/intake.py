@@ -38,6 +38,7 @@ from access.audit_actions import (
 )
 from access.catalogue import TICKETS_VIEW_CONTACT
 from access.due_times import keep_due_times
+from access.copies import keep_mail_copies
 from access.errors import NotFound
 from access.filing import (
     MAX_BODY,
@@ -268,10 +269,17 @@ class Intake:
             return Taken("new", number, "sender not verified: DMARC failed", address)
         answered = answered_ticket(source, mail, person_id, remembered.within)
         if answered is None:
-            return Taken("new", self._new_ticket(source, mail, person_id), "", address)
+            number = self._new_ticket(source, mail, person_id)
+            keep_mail_copies(
+                self.request, number, mail.copies, {*remembered.own_addresses, address}
+            )
+            return Taken("new", number, "", address)
         ticket = continued(answered, source, person_id, remembered.within)
         if ticket.source_id == source.id and ticket.status != FINAL_STATUS:
             self._append(ticket, source, mail, person_id)
+            if ticket.requester_id == person_id:
+                kept_out = {*remembered.own_addresses, address}
+                keep_mail_copies(self.request, ticket.number, mail.copies, kept_out)
             return Taken("appended", ticket.number, "", address)
         follow_up, message_id = follow_up_by_customer(
             self.request, ticket, person_id, _body(mail), by="mail", into=source.id

@@ -7,8 +7,10 @@ import re
 
 import peewee
 
+from access.copies import copied_on
 from access.follow_ups import follow_ups_of
 from access.inbound import ParsedMail
+from access.links import final_ticket
 from access.requester_messages import FINAL_STATUS
 from store.models import MailAccount, MailId, OutboxItem, Source, Ticket
 from store.prepared import PreparedSelect
@@ -81,11 +83,13 @@ def answered_ticket(
         by_id = {message_id: ticket for ticket, message_id in rows}
         candidates += [by_id[i] for i in ids if i in by_id]
     candidates += [int(n) for n in TAG.findall(mail.subject)]
+    # A merged ticket's mail goes to the ticket it was merged into; besides the requester,
+    # an address copied on a ticket may answer it.
+    candidates = [final_ticket(n) for n in candidates]
+    writer = (Ticket.requester == person_id) | Ticket.number.in_(copied_on(mail.sender_address))
     first = None
     for number in candidates:
-        ticket = Ticket.get_or_none(
-            (Ticket.number == number) & (Ticket.requester == person_id) & within
-        )
+        ticket = Ticket.get_or_none((Ticket.number == number) & writer & within)
         if ticket is None:
             continue
         if ticket.source_id == source.id and ticket.status != FINAL_STATUS:

@@ -20,6 +20,7 @@ import peewee
 from access.views import ReplyRoute
 from access.vocabulary import FAILED, QUEUED, SENT
 from store import dialect
+from store.links import copies_of
 from store.models import (
     MailAccount,
     MailId,
@@ -231,8 +232,8 @@ def outcome_of_success(item: OutboxItem) -> dict:
 
 class ReplyToSend(NamedTuple):
     """A claimed reply as the mail channel composes it: from the source's address, to the
-    requester, threaded on the ticket's earlier Message-IDs (`thread`: each with whether it
-    was ours), tagged with the ticket's number."""
+    requester with the ticket's copies in Cc, threaded on the ticket's earlier Message-IDs
+    (`thread`: each with whether it was ours), tagged with the ticket's number."""
 
     item: OutboxItem
     source_name: str
@@ -242,6 +243,7 @@ class ReplyToSend(NamedTuple):
     subject: str
     body: str
     thread: list[tuple[str, bool]]
+    copies: tuple[str, ...] = ()  # the addresses copied on the ticket, in Cc
 
 
 def reply_to_send(item: OutboxItem) -> ReplyToSend:
@@ -264,4 +266,5 @@ def reply_to_send(item: OutboxItem) -> ReplyToSend:
         ticket.subject,
         message.body,
         [(i, bool(o)) for i, o in thread],
+        tuple(a for a in copies_of(ticket.number) if a != item.recipient.lower()),
     )

@@ -11,7 +11,7 @@ from typing import Any, NamedTuple
 import peewee
 
 from access import scope
-from access.audit_actions import TICKET_DELETE, TICKET_NOTE
+from access.audit_actions import TICKET_COPIES, TICKET_DELETE, TICKET_NOTE
 from access.catalogue import (
     AUDIT_VIEW,
     TICKET_PERMISSIONS,
@@ -26,6 +26,7 @@ from access.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from access.follow_ups import follow_up_links, without_unseen_links
 from access.grants import Grants
 from access.inbox import ticket_row, ticket_rows
+from access.links import ticket_links
 from access.outbox import outgoing
 from access.request import Part
 from access.sla_explanation import explain
@@ -43,6 +44,7 @@ from access.views import (
 )
 from access.vocabulary import CLOSED, NOTE, QUEUED, REPLY, UNSENT
 from store import dialect
+from store.links import copies_of
 from store.models import (
     Attachment,
     AuditEvent,
@@ -140,7 +142,9 @@ class Tickets(Part):
         number = parse_number(number)
         grants = self._open().require(AUDIT_VIEW)
         visible_ticket(grants, number)
-        notes_ok = TICKETS_VIEW_NOTES in allowed_here(grants, number)
+        allowed = allowed_here(grants, number)
+        notes_ok = TICKETS_VIEW_NOTES in allowed
+        contact_ok = TICKETS_VIEW_CONTACT in allowed
         Actor = Person.alias("actor")
         events = (
             AuditEvent.select(AuditEvent, Actor.username)
@@ -157,8 +161,11 @@ class Tickets(Part):
                 e.target_kind,
                 e.target_id,
                 e.ticket,
-                e.before,
-                "" if e.action == TICKET_NOTE and not notes_ok else e.after,
+                "" if e.action == TICKET_COPIES and not contact_ok else e.before,
+                ""
+                if (e.action == TICKET_NOTE and not notes_ok)
+                or (e.action == TICKET_COPIES and not contact_ok)
+                else e.after,
             )
             for e in events
         ]
@@ -236,6 +243,8 @@ def _detail(grants: Grants, number: int) -> TicketDetail:
         | ({HAND_BACK} if ticket.assignee_id == grants.person_id else set()),
         channel=Source.get_by_id(ticket.source_id).kind,
         links=follow_up_links(grants, number),
+        related=ticket_links(grants, number),
+        copies=tuple(copies_of(number)) if TICKETS_VIEW_CONTACT in allowed else None,
     )
 
 

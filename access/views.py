@@ -93,6 +93,37 @@ class FollowUpLinks(NamedTuple):
     follow_ups: tuple[int, ...] = ()
 
 
+class TicketLinkView(NamedTuple):
+    """One link of a ticket to another the person may see (`access.links`): how it reads on
+    this ticket ("duplicate of", "merged into", `vocabulary.LINK_LABELS`), and the other."""
+
+    label: str
+    number: int
+    subject: str
+
+
+class MergePlan(NamedTuple):
+    """What a merge of ticket `merged` into `into` moves (`gate.merging.merge`); with
+    `dry_run` nothing was written."""
+
+    merged: int
+    into: int
+    messages: int
+    attachments: int
+    drafts: int
+    copies: int
+    dry_run: bool
+
+    def describe(self) -> str:
+        done = "would move" if self.dry_run else "moved"
+        return (
+            f"#{self.merged} into #{self.into}: {done} {self.messages} messages, "
+            f"{self.attachments} attachments, {self.drafts} drafts, {self.copies} copied "
+            f"addresses; #{self.merged} {'would be' if self.dry_run else 'is'} closed, "
+            f"linked as merged into #{self.into}"
+        )
+
+
 class ReplyRoute(NamedTuple):
     """Where an agent's reply on a ticket goes (`gate.tickets.reply_route`)."""
 
@@ -123,6 +154,8 @@ class TicketDetail(NamedTuple):
     allowed: frozenset[str] = frozenset()
     channel: str = ""  # the kind of the ticket's source: email, web, ...
     links: FollowUpLinks = FollowUpLinks()
+    related: tuple[TicketLinkView, ...] = ()  # links to tickets the person may see
+    copies: tuple[str, ...] | None = None  # addresses in Cc; None without tickets.view_contact
 
     @property
     def seen(self) -> Seen:

@@ -15,18 +15,23 @@ from store.words import (
     DEFAULT_PRIORITY,
     DELAYED,
     DELIVERY_STATES,
+    DUPLICATE,
     EMAIL_SOURCE,
     FAILED,
     HIGH,
+    LINK_KINDS,
     LOW,
+    MERGED,
     MESSAGE_KINDS,
     NEW,
     NORMAL,
     NOTE,
     OPEN,
     OPEN_STATUSES,
+    PARENT,
     PENDING,
     QUEUED,
+    RELATED,
     REPLY,
     RESOLVED,
     SCOPE_ALL,
@@ -47,13 +52,17 @@ __all__ = [
     "DEFAULT_PRIORITY",
     "DELAYED",
     "DELIVERY_STATES",
+    "DUPLICATE",
     "EMAIL_SOURCE",
     "FAILED",
     "FIELD_KINDS",
     "FIELD_KINDS_HELP",
     "HIGH",
+    "LINK_KINDS",
+    "LINK_LABELS",
     "LOW",
     "MAX_SUBJECT",
+    "MERGED",
     "MESSAGE_KINDS",
     "MESSAGE_LABELS",
     "NEW",
@@ -61,8 +70,10 @@ __all__ = [
     "NOTE",
     "OPEN",
     "OPEN_STATUSES",
+    "PARENT",
     "PENDING",
     "QUEUED",
+    "RELATED",
     "REPLY",
     "RESOLVED",
     "SCOPE_ALL",
@@ -114,6 +125,19 @@ SOURCE_KINDS_TEXT = {
 }
 SOURCE_KINDS = tuple(SOURCE_KINDS_TEXT)
 WEB = "web"
+
+# How a link reads on each of its two tickets: (kind, on the ticket it runs from) -> words
+# before the other ticket's number.
+LINK_LABELS = {
+    (RELATED, True): "related to",
+    (RELATED, False): "related to",
+    (DUPLICATE, True): "duplicate of",
+    (DUPLICATE, False): "duplicated by",
+    (PARENT, True): "parent of",
+    (PARENT, False): "child of",
+    (MERGED, True): "merged into",
+    (MERGED, False): "merged from",
+}
 
 # Who wrote a message on a ticket, as a heading.
 MESSAGE_LABELS = {CUSTOMER: "CUSTOMER", REPLY: "REPLY", NOTE: "INTERNAL NOTE"}

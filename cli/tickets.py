@@ -18,6 +18,7 @@ from access.vocabulary import (
     TICKET_PRIORITIES,
     TICKET_STATUSES,
 )
+from cli import ticket_links
 from cli.command import Commands, open_gate, read_body
 from cli.output import (
     EXIT_REFUSED,
@@ -30,6 +31,7 @@ from cli.output import (
 )
 from cli.ticket_sla import due_within, moment, show_sla
 from wording.follow_up_text import follow_up_fields
+from wording.link_text import copies_fields, link_fields
 from wording.mail_text import attachment_text, delivery_text, posted_text
 from wording.safe_text import one_line, visible
 
@@ -124,6 +126,7 @@ def register(commands: Commands) -> None:
     p = tickets.add("resend", resend, help="send a reply whose delivery failed once more")
     p.add_argument("number")
     p.add_argument("message", type=bounded_int, metavar="MESSAGE", help="the reply's id")
+    ticket_links.register(tickets)
 
 
 def ticket_json(row: TicketRow) -> dict[str, Any]:
@@ -244,8 +247,11 @@ def show_ticket(args: argparse.Namespace) -> int:
         data["group_fields"] = {f.name: f.value for f in detail.group_fields}
         data["follow_up_of"] = detail.links.follow_up_of
         data["follow_ups"] = list(detail.links.follow_ups)
+        data["links"] = [link._asdict() for link in detail.related]
+        data["copies"] = None if detail.copies is None else list(detail.copies)
         data["messages"] = [
             {
+                "id": m.id,
                 "kind": m.kind,
                 "author": m.author,
                 "body": m.body,
@@ -282,7 +288,9 @@ def show_ticket(args: argparse.Namespace) -> int:
         ("assignee", row.assignee or "-"),
         ("private", yes_no(row.private)),
     ]
+    fields += copies_fields(detail.copies)
     fields += follow_up_fields(detail.links)
+    fields += link_fields(detail.related)
     fields += [(f.name, f.value) for f in detail.group_fields if f.value]
     for name, value in fields:
         print(f"  {one_line(name):16} {one_line(value)}")

@@ -178,7 +178,9 @@ class MailChannel:
                         break
                     item = reply.item
                     try:
-                        session.deliver(compose(reply), reply.from_address, item.recipient)
+                        session.deliver(
+                            compose(reply), reply.from_address, [item.recipient, *reply.copies]
+                        )
                     except ServerProblem:
                         gate.mailboxes.release_reply(source, item, sender)
                         raise

@@ -27,13 +27,16 @@ def plain(text: str) -> str:
 
 
 def compose(reply: ReplyToSend) -> EmailMessage:
-    """The e-mail for one claimed reply: from the source's address, threaded, tagged, UTF-8."""
+    """The e-mail for one claimed reply: from the source's address, to the requester with the
+    ticket's copies in Cc, threaded, tagged, UTF-8."""
     mail = EmailMessage(policy=SMTP)
     try:
         mail["From"] = Address(display_name=plain(reply.source_name), addr_spec=reply.from_address)
         mail["To"] = Address(
             display_name=plain(reply.requester_name), addr_spec=reply.item.recipient
         )
+        if reply.copies:
+            mail["Cc"] = [Address(addr_spec=plain(copy)) for copy in reply.copies]
     except (ValueError, IndexError) as exc:
         raise PermanentFailure(f"bad address: {exc}") from exc
     tag = f"[#{reply.ticket}]"

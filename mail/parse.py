@@ -141,6 +141,11 @@ def _read(raw: bytes, cut: dict[str, CutBody] | None = None) -> ParsedMail:
             for _, found in getaddresses([_raw(message, "To")])
             if (address := valid_address(found))
         ),
+        copies=tuple(
+            address
+            for _, found in getaddresses([_raw(message, "Cc")])
+            if (address := valid_address(found))
+        ),
         delivery_report=is_delivery_report(message),
         reported_recipients=reported_recipients(message),
         dmarc_failed=dmarc_failed(message),

@@ -8,7 +8,7 @@ import select
 import smtplib
 import socket
 import ssl
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from email.message import EmailMessage
 
@@ -173,10 +173,12 @@ class SmtpSession:
                 self._server.quit()
             self._server.close()
 
-    def deliver(self, mail: EmailMessage, sender: str, to: str) -> None:
+    def deliver(self, mail: EmailMessage, sender: str, to: Sequence[str]) -> None:
+        """Hand `mail` over for the recipients `to` (the requester, then the copies): refused
+        only when the server refuses every one of them."""
         server = self._server or self._open()
         try:
-            server.send_message(mail, from_addr=sender, to_addrs=[to])
+            server.send_message(mail, from_addr=sender, to_addrs=list(to))
         except smtplib.SMTPRecipientsRefused as exc:
             code, text = next(iter(exc.recipients.values()))
             failure = PermanentFailure if code >= 500 else TemporaryFailure

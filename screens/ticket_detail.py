@@ -28,9 +28,11 @@ from access.catalogue import (
     TICKETS_CHANGE_GROUP,
     TICKETS_CHANGE_STATUS,
     TICKETS_CLOSE,
+    TICKETS_MERGE,
     TICKETS_NOTE,
     TICKETS_REPLY,
     TICKETS_TAKE,
+    TICKETS_VIEW_CONTACT,
 )
 from access.views import (
     HAND_BACK,
@@ -48,6 +50,7 @@ from tui.screen import Action
 from tui.sla_text import explanation_text
 from tui.ticket_changes import apply_change, choose_value
 from tui.ticket_composing import TicketComposingScreen
+from tui.ticket_linking import copies_flow, link_flow, merge_flow
 from tui.ticket_text import fields_text, what_changed
 from tui.ticket_watch import ticket_watch_lines
 from tui.widgets import PickerModal, TextModal
@@ -68,6 +71,9 @@ class TicketDetailScreen(TicketComposingScreen):
         Action("s", "status", "Status", "detail.status", TICKETS_CHANGE_STATUS),
         Action("p", "priority", "Priority", "detail.priority", TICKETS_CHANGE_STATUS, show=False),
         Action("c", "close", "Close", "detail.close", TICKETS_CLOSE),
+        Action("M", "merge", "Merge into…", "detail.merge", TICKETS_MERGE, show=False),
+        Action("L", "link", "Link", "detail.link", TICKETS_NOTE, show=False),
+        Action("C", "copies", "Copies (Cc)", "detail.copies", TICKETS_VIEW_CONTACT, show=False),
         Action("ctrl+s", "send_kept", "Send kept text", "detail.send_kept"),
         Action("D", "discard_draft", "Discard draft", "detail.discard_draft", show=False),
         Action("S", "resend", "Send failed reply again", "detail.resend", TICKETS_REPLY),
@@ -305,6 +311,29 @@ class TicketDetailScreen(TicketComposingScreen):
 
     def action_close(self) -> None:
         self.change_ticket("close")
+
+    def action_merge(self) -> None:
+        self.tie("merge")
+
+    def action_link(self) -> None:
+        self.tie("link")
+
+    def action_copies(self) -> None:
+        self.tie("copies")
+
+    @work(group="ticket-change", exit_on_error=False)
+    async def tie(self, flow: str) -> None:
+        """Merge this ticket into another, link it, or change its copies (`tui.ticket_linking`);
+        read it again when that changed it."""
+        copies = self.detail.copies if self.detail is not None else None
+        if flow == "merge":
+            changed = await merge_flow(self, self.number, self.version)
+        elif flow == "link":
+            changed = await link_flow(self, self.number)
+        else:
+            changed = await copies_flow(self, self.number, copies or (), self.version)
+        if changed:
+            self.load(tell=False)
 
     def action_history(self) -> None:
         self.show_history()

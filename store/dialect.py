@@ -196,6 +196,25 @@ def rebuild_search(db: peewee.Database) -> None:
         db.execute_sql(statement)
 
 
+def reindex_tickets(db: peewee.Database | peewee.DatabaseProxy, numbers: list[int]) -> None:
+    """Index these tickets' documents anew from their messages (after messages moved between
+    tickets, which the insert triggers do not see). Inside the caller's transaction."""
+    if not is_sqlite(db):
+        for number in numbers:
+            db.execute_sql("SELECT ticketty_index_ticket(%s)", (number,))
+        return
+    text = "coalesce((SELECT group_concat(m.body, ' ') FROM message m WHERE m.ticket_id = ?{}), '')"
+    public, notes = (
+        fold_sql(text.format(" AND m.kind != 'note'")),
+        fold_sql(text.format(" AND m.kind = 'note'")),
+    )
+    for number in numbers:
+        db.execute_sql(
+            f"UPDATE ticket_search SET public = {public}, notes = {notes} WHERE rowid = ?",
+            (number, number, number),
+        )
+
+
 _SEARCH_TRIGGERS = ("ticket_search_ai", "message_search_ai")
 
 

@@ -8,6 +8,7 @@ from collections.abc import Callable
 import peewee
 
 from store import dialect
+from store.links import LINK_MODELS
 from store.models import (
     ALL_MODELS,
     DESK_MODELS,
@@ -236,6 +237,25 @@ def _v15_due_times(db: peewee.Database) -> None:
         if column not in present:
             db.execute_sql(f'ALTER TABLE "{table}" ADD COLUMN {column} {kind}')
     peewee.SchemaManager(Ticket).create_indexes(safe=True)
+# Those who may close a ticket may merge one into another from the next version on.
+MERGE_RIGHT = ("tickets.close", "tickets.merge")
+
+
+def _v20_links_and_copies(db: peewee.Database) -> None:
+    """Links between tickets (related, duplicate, parent, merged into) and the addresses
+    copied on a ticket; the roles that may close tickets get `tickets.merge`."""
+    db.create_tables(LINK_MODELS)
+    closing, merging = MERGE_RIGHT
+    holders = [
+        row.role_id
+        for row in RolePermission.select(RolePermission.role).where(
+            RolePermission.permission == closing
+        )
+    ]
+    if holders:
+        RolePermission.insert_many(
+            [{"role": role, "permission": merging} for role in holders]
+        ).on_conflict_ignore().execute()
 
 
 MIGRATIONS: list[tuple[int, Callable[[peewee.Database], None]]] = [
@@ -254,6 +274,7 @@ MIGRATIONS: list[tuple[int, Callable[[peewee.Database], None]]] = [
     (13, _v13_calendars),
     (14, _v14_policies),
     (15, _v15_due_times),
+    (20, _v20_links_and_copies),
 ]
 
 LATEST = MIGRATIONS[-1][0]

@@ -32,3 +32,8 @@ TICKET_SCOPES = (SCOPE_ALL, SCOPE_USERGROUPS, SCOPE_OWN)
 TEXT_FIELD = "text"
 # The kind of a new source unless told.
 EMAIL_SOURCE = "email"
+
+# How one ticket is linked to another: related to it, a duplicate of it, its parent; `merged`:
+# its conversation moved into the other, which mail naming it now reaches.
+RELATED, DUPLICATE, PARENT, MERGED = "related", "duplicate", "parent", "merged"
+LINK_KINDS = (RELATED, DUPLICATE, PARENT)

@@ -47,14 +47,19 @@ from access.audit_actions import (
     SOURCE_RENAME,
     SOURCE_RESTORE,
     TICKET_ASSIGN,
+    TICKET_COPIES,
     TICKET_CREATE,
     TICKET_CUSTOMER,
     TICKET_DELETE,
     TICKET_FOLLOW_UP,
+    TICKET_LINK,
+    TICKET_MERGE,
+    TICKET_MERGED_IN,
     TICKET_MOVE,
     TICKET_NOTE,
     TICKET_PRIORITY,
     TICKET_REPLY,
+    TICKET_SPLIT,
     TICKET_STATUS,
     TICKET_TAKE,
     attempted,
@@ -149,6 +154,25 @@ def _follow_up(e: Event) -> str:
     return f"{e.who} started follow-up #{e.after} of closed #{e.before}"
 
 
+def _other(e: Event) -> str:
+    """The other ticket of a merge, link or split: blanked where the reader may not see it."""
+    number = e.event.target_id
+    return f"#{number}" if number else "a ticket you cannot see"
+
+
+def _merged_in(e: Event) -> str:
+    moved = _field(e.after, "messages")
+    return f"{e.who} merged {_other(e)} into this ticket ({moved or 0} messages)"
+
+
+def _copies(e: Event) -> str:
+    """The addresses are contact data: the ticket's history leaves them out for a reader
+    without `tickets.view_contact` (`gate.tickets.ticket_history`)."""
+    if not e.event.after:
+        return f"{e.who} changed the copies (Cc)"
+    return f"{e.who} set the copies (Cc) to {_plain(e.after)}"
+
+
 def _permissions(e: Event) -> str:
     before, after = set(e.before or ()), set(e.after or ())
     parts = [f"added {', '.join(sorted(after - before))}"] if after - before else []
@@ -216,6 +240,11 @@ SENTENCES: dict[str, Callable[[Event], str]] = {
     TICKET_MOVE: lambda e: f"{e.who} moved to {_plain(e.after, 'no group')}{e.was('no group')}",
     TICKET_CREATE: _filed,
     TICKET_FOLLOW_UP: _follow_up,
+    TICKET_MERGE: lambda e: f"{e.who} merged this ticket into {_other(e)}",
+    TICKET_MERGED_IN: _merged_in,
+    TICKET_LINK: lambda e: f"{e.who} linked this ticket to {_other(e)} ({_plain(e.after)})",
+    TICKET_SPLIT: lambda e: f"{e.who} split message {_plain(e.after)} off into {_other(e)}",
+    TICKET_COPIES: _copies,
     TICKET_DELETE: lambda e: f"{e.who} deleted the ticket: {quoted(_field(e.before, 'subject'))}",
     MAIL_BOUNCE: lambda e: f"a reply bounced: {_plain(e.after)}",
     MAIL_QUARANTINE: lambda e: f"mail held in quarantine: {_plain(_field(e.after, 'why'))}",

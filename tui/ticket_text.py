@@ -15,6 +15,7 @@ from access.views import MessageView, TicketDetail
 from access.vocabulary import FAILED, MESSAGE_LABELS
 from tui.sla_text import due_fields
 from wording.follow_up_text import follow_up_fields
+from wording.link_text import copies_fields, link_fields
 from wording.mail_text import attachment_text, delivery_text
 from wording.safe_text import as_text, one_line
 
@@ -95,6 +96,7 @@ def fields_text(detail: TicketDetail, now: datetime | None = None) -> Text:
             ("Source", row.source),
         ],
         [("Requester", f"{detail.requester_name} ({row.requester}) {contact}".strip())],
+        *([copies_fields(detail.copies)] if detail.copies else []),
         [
             ("Assignee", row.assignee or "-"),
             ("Created", f"{row.created_at:%Y-%m-%d %H:%M}"),
@@ -109,6 +111,7 @@ def fields_text(detail: TicketDetail, now: datetime | None = None) -> Text:
     if row.as_assignee:
         notes.append(("Seen as", "its assignee only; your roles do not reach it (a: hand back)"))
     notes += follow_up_fields(detail.links)
+    notes += link_fields(detail.related)
     notes += [(f.name, f.value) for f in detail.group_fields if f.value]
     if notes:
         lines.append(notes)

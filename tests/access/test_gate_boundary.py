@@ -157,6 +157,14 @@ CALLS: dict[str, tuple[Call, Expected]] = {
         lambda g, d: g.assignees.assignable_people([d.ticket]),
         refused(NotFound),
     ),
+    # Merging, linking, splitting and copies on a ticket the person cannot see.
+    "merging.merge": (lambda g, d: g.merging.merge(d.ticket, d.ticket + 1), refused()),
+    "merging.link": (lambda g, d: g.merging.link(d.ticket, d.ticket + 1), refused()),
+    "merging.split": (lambda g, d: g.merging.split(d.ticket, d.reply), refused()),
+    "copies.change_copies": (
+        lambda g, d: g.copies.change_copies(d.ticket, add=["anna@customer.example"]),
+        refused(),
+    ),
     # Drafts and presence on a ticket the person cannot see.
     "drafts.save_draft": (
         lambda g, d: g.drafts.save_draft(d.ticket, "reply", "Hi"),

@@ -1,0 +1,87 @@
+"""Links between tickets (`store.links.TicketLink`): related, duplicate, parent/child, and
+`merged` (the ticket's conversation moved into the other). Each side shows a link only to those
+who may see the other ticket; mail naming a merged ticket reaches the one it was merged into.
+"""
+
+from __future__ import annotations
+
+from access import scope
+from access.audit_actions import TICKET_LINK
+from access.errors import InvalidInput, NoChange
+from access.grants import Grants
+from access.request import Request
+from access.views import TicketLinkView
+from access.vocabulary import LINK_KINDS, LINK_LABELS, MERGED, RELATED
+from store.links import TicketLink
+from store.models import Ticket
+from store.rows import tuple_rows
+
+# A chain of merges longer than this is not followed further (a loop cannot be written, but a
+# reader must end anyway).
+_LONGEST_CHAIN = 50
+
+
+def merged_into(number: int) -> int | None:
+    """The ticket `number` was merged into, if it was."""
+    found = (
+        TicketLink.select(TicketLink.other)
+        .where((TicketLink.ticket == number) & (TicketLink.kind == MERGED))
+        .scalar()
+    )
+    return int(found) if found is not None else None
+
+
+def final_ticket(number: int) -> int:
+    """Where mail naming ticket `number` belongs: the ticket it was merged into, and that
+    one's, in turn; itself when it was never merged."""
+    for _ in range(_LONGEST_CHAIN):
+        into = merged_into(number)
+        if into is None:
+            break
+        number = into
+    return number
+
+
+def ticket_links(grants: Grants, number: int) -> tuple[TicketLinkView, ...]:
+    """The links of ticket `number` to tickets `grants` may see, as they read on it."""
+    rows = tuple_rows(
+        TicketLink.select(TicketLink.kind, TicketLink.ticket, TicketLink.other)
+        .where((TicketLink.ticket == number) | (TicketLink.other == number))
+        .order_by(TicketLink.id)
+    )
+    sides = [(kind, frm == number, other if frm == number else frm) for kind, frm, other in rows]
+    if not sides:
+        return ()
+    subjects = dict(
+        tuple_rows(
+            Ticket.select(Ticket.number, Ticket.subject).where(
+                Ticket.number.in_(sorted({n for _, _, n in sides})) & scope.visible(grants)
+            )
+        )
+    )
+    return tuple(
+        TicketLinkView(LINK_LABELS[(kind, outgoing)], other, subjects[other])
+        for kind, outgoing, other in sides
+        if other in subjects
+    )
+
+
+def checked_kind(kind: str) -> str:
+    if kind not in LINK_KINDS:
+        raise InvalidInput(f"unknown link kind {kind!r}; one of {', '.join(LINK_KINDS)}")
+    return kind
+
+
+def add_link(request: Request, number: int, other: int, kind: str) -> None:
+    """Link `number` to `other` (`kind`) and audit it on both tickets, inside the caller's
+    write transaction; the same link again is `NoChange` (a related link either way round)."""
+    if number == other:
+        raise InvalidInput(f"#{number} cannot be linked to itself")
+    same = (TicketLink.ticket == number) & (TicketLink.other == other)
+    if kind == RELATED:
+        same |= (TicketLink.ticket == other) & (TicketLink.other == number)
+    if TicketLink.select().where(same & (TicketLink.kind == kind)).exists():
+        raise NoChange(f"#{number} is already linked to #{other} as {kind}")
+    TicketLink.create(ticket=number, other=other, kind=kind, created_by=request.person_id)
+    for here, there in ((number, other), (other, number)):
+        request.record(TICKET_LINK, "ticket", there, ticket=here, after=kind)

@@ -1,0 +1,74 @@
+"""The ticket screen's flows that tie a ticket to others: merge it into another (its number
+typed, then what would move shown before anything is written), link it to another, and the
+addresses copied on it (Cc). Each is run in a worker of the screen; each says True when it
+changed the ticket, so the screen reads it again."""
+
+from __future__ import annotations
+
+from access.vocabulary import LINK_KINDS, LINK_LABELS
+from tui.screen import TickettyScreen
+from tui.widgets import ConfirmModal, PickerModal, PromptModal
+
+
+async def _other_ticket(screen: TickettyScreen[None], question: str) -> str | None:
+    """The number of another ticket, as typed (the gate reads it); None when none was."""
+    typed = await screen.app.asked(PromptModal(question, placeholder="its number, e.g. #42"))
+    return typed.strip() if typed and typed.strip() else None
+
+
+async def merge_flow(screen: TickettyScreen[None], number: int, version: int | None) -> bool:
+    """Ask which ticket `number` goes into, show what the merge would move, and merge on yes."""
+    app, gate = screen.app, screen.gate
+    into = await _other_ticket(screen, f"Merge #{number} into which ticket?")
+    if into is None:
+        return False
+    plan = await app.gate_call(lambda: gate.merging.merge(number, into, dry_run=True))
+    if not await app.asked(ConfirmModal(f"{plan.describe()}. Merge?")):
+        return False
+    done = await app.gate_call(
+        lambda: gate.merging.merge(number, into, expected_versions=(version, None))
+    )
+    screen.notify(f"merged #{done.merged} into #{done.into}")
+    return True
+
+
+async def link_flow(screen: TickettyScreen[None], number: int) -> bool:
+    """Ask for the other ticket and the kind of link, then link."""
+    app, gate = screen.app, screen.gate
+    other = await _other_ticket(screen, f"Link #{number} to which ticket?")
+    if other is None:
+        return False
+    kinds = [(kind, f"#{number} is {LINK_LABELS[(kind, True)]} {other}") for kind in LINK_KINDS]
+    kind = await app.asked(PickerModal("Which link?", kinds))
+    if not kind:
+        return False
+    await app.gate_call(lambda: gate.merging.link(number, other, kind))
+    screen.notify(f"#{number} linked to {other}")
+    return True
+
+
+async def copies_flow(
+    screen: TickettyScreen[None], number: int, copies: tuple[str, ...], version: int | None
+) -> bool:
+    """The copied addresses as one editable line, separated by commas; what was taken out is
+    removed, what was added is added."""
+    app, gate = screen.app, screen.gate
+    typed = await app.asked(
+        PromptModal(
+            f"Copies (Cc) of #{number}, separated by commas",
+            ", ".join(copies),
+            "anna@customer.example, bo@customer.example",
+        )
+    )
+    if typed is None:
+        return False
+    wanted = [a.strip().lower() for a in typed.split(",") if a.strip()]
+    add = [a for a in wanted if a not in copies]
+    remove = [a for a in copies if a not in wanted]
+    if not add and not remove:
+        return False
+    await app.gate_call(
+        lambda: gate.copies.change_copies(number, add=add, remove=remove, expected_version=version)
+    )
+    screen.notify(f"copies of #{number}: {', '.join(wanted) or 'none'}")
+    return True
