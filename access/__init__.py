@@ -30,6 +30,7 @@ from access.request import Session
 from access.roles import RoleAdmin
 from access.sla import PolicyAdmin
 from access.sources import SourceAdmin
+from access.tags import TagAdmin
 from access.tickets import Tickets
 from access.usergroups import UsergroupAdmin
 
@@ -46,7 +47,7 @@ class Gate:
     many), `gate.assignees`, `gate.mailboxes` (the mail channel's work on the database),
     `gate.people`, `gate.roles`, `gate.groups` (usergroups and custom fields),
     `gate.sources`, `gate.audit`, `gate.explain`, `gate.reports`, `gate.drafts`,
-    `gate.presence`, `gate.calendars`, `gate.sla`."""
+    `gate.presence`, `gate.calendars`, `gate.sla`, `gate.tags` (the list of tags)."""
 
     def __init__(self, db: peewee.Database, username: str) -> None:
         self._session = session = Session(db, username)
@@ -72,6 +73,7 @@ class Gate:
         self.presence = PresenceDesk(session)
         self.calendars = CalendarAdmin(session)
         self.sla = PolicyAdmin(session)
+        self.tags = TagAdmin(session)
 
 
 __all__ = [

@@ -16,6 +16,8 @@ TICKET_STATUS = "ticket.status"
 TICKET_PRIORITY = "ticket.priority"
 TICKET_DELETE = "ticket.delete"
 TICKET_FOLLOW_UP = "ticket.follow_up"  # a new ticket linked to the closed one it follows
+TICKET_TAG = "ticket.tag"
+TICKET_UNTAG = "ticket.untag"
 
 MAIL_RESEND = "mail.resend"
 MAIL_RELEASE = "mail.release"
@@ -72,6 +74,10 @@ POLICY_CHANGE = "policy.change"
 POLICY_MOVE = "policy.move"  # its place in the match order
 POLICY_DELETE = "policy.delete"
 
+TAG_CREATE = "tag.create"
+TAG_DELETE = "tag.delete"
+TAG_LOCK = "tag.lock"  # the list of tags locked or unlocked
+
 DATABASE_INIT = "database.init"
 DEMO_CREATE = "demo.create"
 
@@ -94,6 +100,11 @@ AUDIT_ACTIONS = (
     TICKET_PRIORITY,
     TICKET_DELETE,
     TICKET_FOLLOW_UP,
+    TICKET_TAG,
+    TICKET_UNTAG,
+    TAG_CREATE,
+    TAG_DELETE,
+    TAG_LOCK,
     MAIL_RESEND,
     MAIL_RELEASE,
     MAIL_DISCARD,

@@ -54,6 +54,12 @@ CATALOGUE: tuple[PermissionGroup, ...] = (
         ("change_status", "Change a ticket's status"),
         ("close", "Close a ticket"),
         ("delete", "Delete a ticket"),
+        ("tag", "Add and remove tags on a ticket"),
+    ),
+    _group(
+        "tags",
+        "Tags on tickets",
+        ("edit", "Add and remove tags of the list, and lock the list"),
     ),
     _group(
         "usergroups",
@@ -130,6 +136,8 @@ TICKETS_CHANGE_GROUP = known("tickets.change_group")
 TICKETS_CHANGE_STATUS = known("tickets.change_status")
 TICKETS_CLOSE = known("tickets.close")
 TICKETS_DELETE = known("tickets.delete")
+TICKETS_TAG = known("tickets.tag")
+TAGS_EDIT = known("tags.edit")
 USERGROUPS_LIST = known("usergroups.list")
 USERGROUPS_EDIT = known("usergroups.edit")
 USERGROUPS_MEMBERS = known("usergroups.members")

@@ -10,12 +10,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
+import peewee
+
+from access import tags
 from access.audit_actions import (
     TICKET_ASSIGN,
     TICKET_MOVE,
     TICKET_PRIORITY,
     TICKET_STATUS,
+    TICKET_TAG,
     TICKET_TAKE,
+    TICKET_UNTAG,
 )
 from access.catalogue import (
     TICKETS_ASSIGN,
@@ -23,6 +28,7 @@ from access.catalogue import (
     TICKETS_CHANGE_STATUS,
     TICKETS_CLOSE,
     TICKETS_REPLY,
+    TICKETS_TAG,
     TICKETS_TAKE,
     USERGROUPS_LIST,
     PermissionKey,
@@ -58,6 +64,15 @@ class Wording(NamedTuple):
 Resolver = Callable[[Grants, str | None], Target]
 
 
+class JoinedWrite(NamedTuple):
+    """A change kept beside the ticket's row (a tag), given the value's name: how a ticket's
+    current value reads (compared with the target's value), and how the tickets that change
+    are written (their version and time are set by the pipeline, as for a column)."""
+
+    current: Callable[[str], peewee.ColumnBase]
+    write: Callable[[str, list[int]], None]
+
+
 class ChangeKind(NamedTuple):
     """One row of the table."""
 
@@ -69,6 +84,7 @@ class ChangeKind(NamedTuple):
     wording: Wording
     resolve: Resolver
     hand_back: bool = False  # the assignee may set it to nobody without the permission
+    joined: JoinedWrite | None = None  # written beside the ticket's row, not to `field`
 
 
 def _assignee(grants: Grants, username: str | None) -> Target:
@@ -112,6 +128,16 @@ def _priority(grants: Grants, priority: str | None) -> Target:
     if priority not in TICKET_PRIORITIES:
         raise InvalidInput(f"unknown priority {priority!r}; one of {', '.join(TICKET_PRIORITIES)}")
     return Target(priority, priority)
+
+
+def _tag(grants: Grants, name: str | None) -> Target:
+    """A tag to put on: present (1) after the change."""
+    return Target(1, tags.usable(name))
+
+
+def _untag(grants: Grants, name: str | None) -> Target:
+    """A tag to take off: absent (0) after the change."""
+    return Target(0, tags.checked_name(name))
 
 
 _ASSIGNEE = Wording(
@@ -180,6 +206,26 @@ KINDS: dict[str, ChangeKind] = {
                 "priority {}", "priority {}", "already {} priority", "", "already has priority {}"
             ),
             _priority,
+        ),
+        ChangeKind(
+            "tag",
+            "tag",
+            TICKETS_TAG,
+            TICKET_TAG,
+            "tag",
+            Wording("tag {}", "", "already tagged {}", "", "is already tagged {}"),
+            _tag,
+            joined=JoinedWrite(tags.present, tags.add_to),
+        ),
+        ChangeKind(
+            "untag",
+            "tag",
+            TICKETS_TAG,
+            TICKET_UNTAG,
+            "untag",
+            Wording("remove tag {}", "", "not tagged {}", "", "is not tagged {}"),
+            _untag,
+            joined=JoinedWrite(tags.present, tags.remove_from),
         ),
     )
 }

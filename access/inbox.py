@@ -11,11 +11,12 @@ from typing import Any
 
 import peewee
 
-from access import scope
+from access import scope, tags
 from access.catalogue import PEOPLE_LIST, TICKETS_VIEW_CONTACT, TICKETS_VIEW_NOTES
 from access.errors import InvalidInput
 from access.grants import Grants
 from access.request import Part
+from access.search_terms import split_search
 from access.views import GroupCount, TicketQuery, TicketRow, ticket_reference
 from access.vocabulary import TICKET_ORDERS, TICKET_PRIORITIES, TICKET_STATUSES
 from store import search
@@ -181,8 +182,11 @@ def _filtered(grants: Grants, query: TicketQuery, *, in_order: bool = False) -> 
         where &= Ticket.assignee == _person_filtered_by(grants, query.assignee)
     if query.requester:
         where &= Ticket.requester == _person_filtered_by(grants, query.requester)
-    if query.search.strip():
-        where &= _matching(grants, query.search, in_order)
+    terms = split_search(query.search)
+    for name in terms.tags:
+        where &= tags.tagged(name)
+    if terms.text:
+        where &= _matching(grants, terms.text, in_order)
     return where
 
 
@@ -216,7 +220,7 @@ def _asker(grants: Grants, text: str) -> search.Asker | None:
     """The search as a question about one ticket, where notes are readable everywhere the
     person looks or nowhere (a mixed scope needs the ticket's columns beside the answer),
     and no requester's name or e-mail matches (the question asks only the text)."""
-    if not text.strip() or ticket_reference(text) is not None:
+    if not text.strip() or ticket_reference(text) is not None or split_search(text).tags:
         return None
     _check_search_length(text)
     if any(_requesters_matching(text)):
@@ -246,6 +250,7 @@ def ticket_rows(grants: Grants, where: scope.Predicate) -> peewee.ModelSelect[Ti
             Assignee.username.alias("assignee_name"),
             as_supervisor.alias("as_supervisor"),
             as_assignee.alias("as_assignee"),
+            tags.names_column().alias("tag_names"),
         )
         .join(Requester, on=(Ticket.requester == Requester.id))
         .switch(Ticket)
@@ -274,6 +279,7 @@ def ticket_row(data: dict[str, Any]) -> TicketRow:
         version=data["version"],
         as_supervisor=bool(data["as_supervisor"]),
         as_assignee=bool(data["as_assignee"]),
+        tags=tags.names_of(data["tag_names"]),
     )
 
 

@@ -177,6 +177,8 @@ def _detail(grants: Grants, number: int) -> TicketDetail:
     if TICKETS_VIEW not in allowed and not is_requester:
         raise PermissionDenied(f"{grants.username} may list #{number} but not open it")
     row = ticket_row(dict_row(ticket_rows(grants, Ticket.number == number)))
+    if TICKETS_VIEW not in allowed:  # tags are the team's words, not the requester's
+        row = row._replace(tags=())
     shown = Message.select(Message, Person).join(Person).where(Message.ticket == number)
     if TICKETS_VIEW_NOTES not in allowed:
         shown = shown.where(Message.kind != NOTE)

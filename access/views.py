@@ -34,6 +34,7 @@ class TicketRow(NamedTuple):
     as_supervisor: bool = False
     # True when the person sees this ticket only because it is assigned to them.
     as_assignee: bool = False
+    tags: tuple[str, ...] = ()  # in alphabetical order
 
 
 class AttachmentView(NamedTuple):

@@ -30,6 +30,7 @@ from cli import (
     setup,
     sla,
     sources,
+    tags,
     tickets,
 )
 from cli.command import Commands, UsageParser, settings_of, shared_options
@@ -61,6 +62,7 @@ NOUNS = (
     mail,
     access,
     tickets,
+    tags,
     reports,
     calendars,
     sla,

@@ -22,6 +22,7 @@ from access.catalogue import (
     TICKETS_CHANGE_STATUS,
     TICKETS_CLOSE,
     TICKETS_CREATE,
+    TICKETS_TAG,
     TICKETS_TAKE,
     USERGROUPS_FIELDS,
     PermissionKey,
@@ -141,6 +142,7 @@ class InboxScreen(TickettyScreen[None]):
         Action("s", "status", "Status", "inbox.status", TICKETS_CHANGE_STATUS),
         Action("p", "priority", "Priority", "inbox.priority", TICKETS_CHANGE_STATUS, show=False),
         Action("c", "close", "Close", "inbox.close", TICKETS_CLOSE),
+        Action("l", "tag", "Tags", "inbox.tag", TICKETS_TAG, show=False),
         Action("n", "new_ticket", "New ticket", "inbox.new", TICKETS_CREATE, show=False),
         Action("R", "roles", "Roles", "inbox.roles", ROLES_LIST, show=False),
         Action("o", "go", "Go", "inbox.go"),
@@ -403,7 +405,7 @@ class InboxScreen(TickettyScreen[None]):
             choice = await choose_value(self, kind, numbers)
             if choice is None:
                 return
-            value = choice.value
+            value, kind = choice.value, choice.kind or kind
         outcome = await apply_change(self, kind, numbers, value, versions=versions, preview=preview)
         if outcome is None:
             return
@@ -428,3 +430,6 @@ class InboxScreen(TickettyScreen[None]):
 
     def action_close(self) -> None:
         self.change_tickets("close")
+
+    def action_tag(self) -> None:
+        self.change_tickets("tag", choose=True)

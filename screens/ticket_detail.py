@@ -30,6 +30,7 @@ from access.catalogue import (
     TICKETS_CLOSE,
     TICKETS_NOTE,
     TICKETS_REPLY,
+    TICKETS_TAG,
     TICKETS_TAKE,
 )
 from access.views import (
@@ -67,6 +68,7 @@ class TicketDetailScreen(TicketComposingScreen):
         Action("s", "status", "Status", "detail.status", TICKETS_CHANGE_STATUS),
         Action("p", "priority", "Priority", "detail.priority", TICKETS_CHANGE_STATUS, show=False),
         Action("c", "close", "Close", "detail.close", TICKETS_CLOSE),
+        Action("l", "tag", "Tags", "detail.tag", TICKETS_TAG, show=False),
         Action("ctrl+s", "send_kept", "Send kept text", "detail.send_kept"),
         Action("D", "discard_draft", "Discard draft", "detail.discard_draft", show=False),
         Action("S", "resend", "Send failed reply again", "detail.resend", TICKETS_REPLY),
@@ -279,7 +281,7 @@ class TicketDetailScreen(TicketComposingScreen):
             choice = await choose_value(self, kind, [self.number])
             if choice is None:
                 return
-            value = choice.value
+            value, kind = choice.value, choice.kind or kind
         outcome = await apply_change(
             self, kind, [self.number], value, versions=versions, preview=False
         )
@@ -303,6 +305,9 @@ class TicketDetailScreen(TicketComposingScreen):
 
     def action_close(self) -> None:
         self.change_ticket("close")
+
+    def action_tag(self) -> None:
+        self.change_ticket("tag", choose=True)
 
     def action_history(self) -> None:
         self.show_history()

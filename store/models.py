@@ -461,6 +461,34 @@ class SlaPolicy(BaseModel):
         indexes = ((("calendar",), False),)
 
 
+class Tag(BaseModel):
+    """A word on tickets (`refund`); written in lower case, unique."""
+
+    id = AutoField()
+    name = TextField(unique=True)
+
+
+class TicketTag(BaseModel):
+    """A tag on a ticket. Keyed by tag then ticket, so `tag:refund` reads one index range;
+    the ticket's own tags are a second index."""
+
+    id = AutoField()
+    ticket_id: int
+    tag_id: int
+    ticket = ForeignKeyField(Ticket, on_delete="CASCADE", index=False)
+    tag = ForeignKeyField(Tag, on_delete="CASCADE", index=False)
+
+    class Meta:
+        indexes = ((("tag", "ticket"), True), (("ticket", "tag"), False))
+
+
+class DeskSetting(BaseModel):
+    """One setting of the whole desk kept in the database (the lock of the list of tags)."""
+
+    key = TextField(primary_key=True)
+    value = TextField(default="")
+
+
 class SchemaVersion(BaseModel):
     version = IntegerField(primary_key=True)
     applied_at = DateTimeField(default=utcnow)
@@ -500,3 +528,5 @@ DESK_MODELS: list[type[BaseModel]] = [Draft, Presence]
 SLA_MODELS: list[type[BaseModel]] = [BusinessCalendar, CalendarHoliday]
 # Migration 14: the policies, which count in those calendars.
 POLICY_MODELS: list[type[BaseModel]] = [SlaPolicy]
+# Migration 19: tags on tickets and the desk's settings.
+TAG_MODELS: list[type[BaseModel]] = [Tag, TicketTag, DeskSetting]

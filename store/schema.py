@@ -14,6 +14,7 @@ from store.models import (
     MAIL_MODELS,
     POLICY_MODELS,
     SLA_MODELS,
+    TAG_MODELS,
     MailAccount,
     MailFailure,
     Message,
@@ -216,6 +217,28 @@ def _v14_policies(db: peewee.Database) -> None:
     db.create_tables(POLICY_MODELS)
 
 
+# The rights migration 19 adds, and the right whose holders get each: those who may edit roles
+# get the new admin rights; those who may change a ticket's status may tag it.
+TAG_RIGHTS = (("roles.edit", "tags.edit"), ("tickets.change_status", "tickets.tag"))
+
+
+def _v19_tags(db: peewee.Database) -> None:
+    """Tags on tickets and the desk's settings (the lock of the list of tags); the rights to
+    tag and to edit the list given to the roles that held their nearest right."""
+    db.create_tables(TAG_MODELS)
+    for held, added in TAG_RIGHTS:
+        holders = [
+            row.role_id
+            for row in RolePermission.select(RolePermission.role).where(
+                RolePermission.permission == held
+            )
+        ]
+        if holders:
+            RolePermission.insert_many(
+                [{"role": role, "permission": added} for role in holders]
+            ).on_conflict_ignore().execute()
+
+
 MIGRATIONS: list[tuple[int, Callable[[peewee.Database], None]]] = [
     (1, _v1_initial),
     (2, _v2_search),
@@ -231,6 +254,7 @@ MIGRATIONS: list[tuple[int, Callable[[peewee.Database], None]]] = [
     (12, _v12_ignored_mail_counted),
     (13, _v13_calendars),
     (14, _v14_policies),
+    (19, _v19_tags),
 ]
 
 LATEST = MIGRATIONS[-1][0]

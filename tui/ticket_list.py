@@ -91,6 +91,7 @@ COLUMNS: tuple[Column, ...] = (
     Column("Prio", 6, lambda r, _: r.priority, 3),
     Column("Assignee", 9, lambda r, _: r.assignee or "-", 1),
     Column("Age", 5, lambda r, now: age(r.updated_at, now), 0),
+    Column("Tags", 12, lambda r, _: " ".join(r.tags), 6),
 )
 MIN_SUBJECT = 26
 MIN_NUMBER = 3

@@ -104,6 +104,8 @@ def fields_text(detail: TicketDetail) -> Text:
         notes.append(("Seen as", "supervisor of the group"))
     if row.as_assignee:
         notes.append(("Seen as", "its assignee only; your roles do not reach it (a: hand back)"))
+    if row.tags:
+        notes.append(("Tags", " ".join(row.tags)))
     notes += follow_up_fields(detail.links)
     notes += [(f.name, f.value) for f in detail.group_fields if f.value]
     if notes:
@@ -144,6 +146,7 @@ def what_changed(before: TicketDetail, after: TicketDetail) -> str:
             ("priority", old.priority, new.priority),
             ("group", old.usergroup, new.usergroup),
             ("subject", old.subject, new.subject),
+            ("tags", " ".join(old.tags), " ".join(new.tags)),
         )
         if a != b
     ]
