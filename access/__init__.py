@@ -31,6 +31,7 @@ from access.roles import RoleAdmin
 from access.sla import PolicyAdmin
 from access.sources import SourceAdmin
 from access.tags import TagAdmin
+from access.ticket_fields import TicketFieldAdmin
 from access.tickets import Tickets
 from access.usergroups import UsergroupAdmin
 
@@ -47,7 +48,8 @@ class Gate:
     many), `gate.assignees`, `gate.mailboxes` (the mail channel's work on the database),
     `gate.people`, `gate.roles`, `gate.groups` (usergroups and custom fields),
     `gate.sources`, `gate.audit`, `gate.explain`, `gate.reports`, `gate.drafts`,
-    `gate.presence`, `gate.calendars`, `gate.sla`, `gate.tags` (the list of tags)."""
+    `gate.presence`, `gate.calendars`, `gate.sla`, `gate.tags` (the list of tags),
+    `gate.ticket_fields` (the custom fields of tickets)."""
 
     def __init__(self, db: peewee.Database, username: str) -> None:
         self._session = session = Session(db, username)
@@ -74,6 +76,7 @@ class Gate:
         self.calendars = CalendarAdmin(session)
         self.sla = PolicyAdmin(session)
         self.tags = TagAdmin(session)
+        self.ticket_fields = TicketFieldAdmin(session)
 
 
 __all__ = [

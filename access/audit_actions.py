@@ -18,6 +18,7 @@ TICKET_DELETE = "ticket.delete"
 TICKET_FOLLOW_UP = "ticket.follow_up"  # a new ticket linked to the closed one it follows
 TICKET_TAG = "ticket.tag"
 TICKET_UNTAG = "ticket.untag"
+TICKET_FIELD = "ticket.field"  # a custom field's value set
 
 MAIL_RESEND = "mail.resend"
 MAIL_RELEASE = "mail.release"
@@ -74,6 +75,7 @@ POLICY_CHANGE = "policy.change"
 POLICY_MOVE = "policy.move"  # its place in the match order
 POLICY_DELETE = "policy.delete"
 
+TICKET_FIELD_DEFINE = "ticket_field.define"
 TAG_CREATE = "tag.create"
 TAG_DELETE = "tag.delete"
 TAG_LOCK = "tag.lock"  # the list of tags locked or unlocked
@@ -102,6 +104,8 @@ AUDIT_ACTIONS = (
     TICKET_FOLLOW_UP,
     TICKET_TAG,
     TICKET_UNTAG,
+    TICKET_FIELD,
+    TICKET_FIELD_DEFINE,
     TAG_CREATE,
     TAG_DELETE,
     TAG_LOCK,

@@ -55,11 +55,17 @@ CATALOGUE: tuple[PermissionGroup, ...] = (
         ("close", "Close a ticket"),
         ("delete", "Delete a ticket"),
         ("tag", "Add and remove tags on a ticket"),
+        ("set_fields", "Set the custom fields of a ticket"),
     ),
     _group(
         "tags",
         "Tags on tickets",
         ("edit", "Add and remove tags of the list, and lock the list"),
+    ),
+    _group(
+        "fields",
+        "Custom fields of tickets",
+        ("edit", "Define, rename and retire the custom fields of tickets"),
     ),
     _group(
         "usergroups",
@@ -137,7 +143,9 @@ TICKETS_CHANGE_STATUS = known("tickets.change_status")
 TICKETS_CLOSE = known("tickets.close")
 TICKETS_DELETE = known("tickets.delete")
 TICKETS_TAG = known("tickets.tag")
+TICKETS_SET_FIELDS = known("tickets.set_fields")
 TAGS_EDIT = known("tags.edit")
+FIELDS_EDIT = known("fields.edit")
 USERGROUPS_LIST = known("usergroups.list")
 USERGROUPS_EDIT = known("usergroups.edit")
 USERGROUPS_MEMBERS = known("usergroups.members")

@@ -237,11 +237,8 @@ def _chunk_query(
     grants: Grants, kind: ChangeKind, target: Target, chunk: list[int], lock: bool
 ) -> peewee.ModelSelect[Ticket]:
     """The chunk's visible tickets with what the verdicts need, in one statement."""
-    if kind.joined is not None:
-        assert target.shown is not None  # a joined change always names its value
-        column = kind.joined.current(target.shown)
-    else:
-        column = getattr(Ticket, kind.field)
+    joined = kind.joined
+    column = joined.current(target) if joined is not None else getattr(Ticket, kind.field)
     permitted = scope.may(grants, kind.permission)
     if kind.hand_back and target.value is None:  # whoever has it may hand it back
         permitted = scope._any([permitted, Ticket.assignee == grants.person_id])
@@ -275,8 +272,8 @@ def _write_chunk(
     versions."""
     numbers = [v.number for v in verdicts if v.skipped is None]
     if numbers:
-        if kind.joined is not None and target.shown is not None:
-            kind.joined.write(target.shown, numbers)
+        if kind.joined is not None:
+            kind.joined.write(target, numbers)
         written = {} if kind.joined else {getattr(Ticket, kind.field): target.value}
         Ticket.update(
             {

@@ -12,9 +12,10 @@ from typing import Any, NamedTuple
 
 import peewee
 
-from access import tags
+from access import tags, ticket_fields
 from access.audit_actions import (
     TICKET_ASSIGN,
+    TICKET_FIELD,
     TICKET_MOVE,
     TICKET_PRIORITY,
     TICKET_STATUS,
@@ -28,6 +29,7 @@ from access.catalogue import (
     TICKETS_CHANGE_STATUS,
     TICKETS_CLOSE,
     TICKETS_REPLY,
+    TICKETS_SET_FIELDS,
     TICKETS_TAG,
     TICKETS_TAKE,
     USERGROUPS_LIST,
@@ -49,6 +51,7 @@ class Target(NamedTuple):
     # The worker is the person changing (take): a ticket they cannot work on is a refusal of
     # this permission, audited like any other, instead of a name that cannot take it.
     worker_refused: PermissionKey | None = None
+    subject: Any = None  # what a change beside the ticket's row is about: a tag, a field
 
 
 class Wording(NamedTuple):
@@ -65,12 +68,12 @@ Resolver = Callable[[Grants, str | None], Target]
 
 
 class JoinedWrite(NamedTuple):
-    """A change kept beside the ticket's row (a tag), given the value's name: how a ticket's
-    current value reads (compared with the target's value), and how the tickets that change
-    are written (their version and time are set by the pipeline, as for a column)."""
+    """A change kept beside the ticket's row (a tag, a field's value): how a ticket's current
+    value reads (compared with the target's value), and how the tickets that change are
+    written (their version and time are set by the pipeline, as for a column)."""
 
-    current: Callable[[str], peewee.ColumnBase]
-    write: Callable[[str, list[int]], None]
+    current: Callable[[Target], peewee.ColumnBase]
+    write: Callable[[Target, list[int]], None]
 
 
 class ChangeKind(NamedTuple):
@@ -132,12 +135,20 @@ def _priority(grants: Grants, priority: str | None) -> Target:
 
 def _tag(grants: Grants, name: str | None) -> Target:
     """A tag to put on: present (1) after the change."""
-    return Target(1, tags.usable(name))
+    name = tags.usable(name)
+    return Target(1, name, subject=name)
 
 
 def _untag(grants: Grants, name: str | None) -> Target:
     """A tag to take off: absent (0) after the change."""
-    return Target(0, tags.checked_name(name))
+    name = tags.checked_name(name)
+    return Target(0, name, subject=name)
+
+
+def _field_value(grants: Grants, asked: str | None) -> Target:
+    """`Order number=123`: the field's new value ("" clears it)."""
+    field, value = ticket_fields.name_and_value(asked)
+    return Target(value, f"{field.name} = {value or '(none)'}", subject=field.id)
 
 
 _ASSIGNEE = Wording(
@@ -226,6 +237,16 @@ KINDS: dict[str, ChangeKind] = {
             Wording("remove tag {}", "", "not tagged {}", "", "is not tagged {}"),
             _untag,
             joined=JoinedWrite(tags.present, tags.remove_from),
+        ),
+        ChangeKind(
+            "field",
+            "field",
+            TICKETS_SET_FIELDS,
+            TICKET_FIELD,
+            "set the fields of",
+            Wording("set {}", "", "already {}", "", "already has {}"),
+            _field_value,
+            joined=JoinedWrite(ticket_fields.current_value, ticket_fields.write_value),
         ),
     )
 }

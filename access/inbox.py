@@ -11,7 +11,7 @@ from typing import Any
 
 import peewee
 
-from access import scope, tags
+from access import scope, tags, ticket_fields
 from access.catalogue import PEOPLE_LIST, TICKETS_VIEW_CONTACT, TICKETS_VIEW_NOTES
 from access.errors import InvalidInput
 from access.grants import Grants
@@ -185,6 +185,8 @@ def _filtered(grants: Grants, query: TicketQuery, *, in_order: bool = False) -> 
     terms = split_search(query.search)
     for name in terms.tags:
         where &= tags.tagged(name)
+    for name, value in terms.fields:
+        where &= ticket_fields.with_value(name, value)
     if terms.text:
         where &= _matching(grants, terms.text, in_order)
     return where
@@ -220,7 +222,8 @@ def _asker(grants: Grants, text: str) -> search.Asker | None:
     """The search as a question about one ticket, where notes are readable everywhere the
     person looks or nowhere (a mixed scope needs the ticket's columns beside the answer),
     and no requester's name or e-mail matches (the question asks only the text)."""
-    if not text.strip() or ticket_reference(text) is not None or split_search(text).tags:
+    terms = split_search(text)
+    if not text.strip() or ticket_reference(text) is not None or terms.tags or terms.fields:
         return None
     _check_search_length(text)
     if any(_requesters_matching(text)):

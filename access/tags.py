@@ -8,7 +8,7 @@ puts the word on the list; once an admin locks it, only the words on it can be u
 from __future__ import annotations
 
 import re
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 import peewee
 
@@ -19,6 +19,9 @@ from access.request import Part, Request
 from store import dialect
 from store.models import DeskSetting, Tag, Ticket, TicketTag
 from store.rows import tuple_rows
+
+if TYPE_CHECKING:
+    from access.changes import Target
 
 _NAME = re.compile(r"^\w[\w.-]*$", re.UNICODE)
 MAX_NAME = 40
@@ -57,8 +60,9 @@ def usable(text: str | None) -> str:
     return name
 
 
-def present(name: str) -> peewee.ColumnBase:
-    """1 where the ticket carries tag `name`, else 0 (the change pipeline's current value)."""
+def present(target: Target) -> peewee.ColumnBase:
+    """1 where the ticket carries the tag, else 0 (the change pipeline's current value)."""
+    name = target.subject
     carried = (
         TicketTag.select(TicketTag.id)
         .join(Tag, on=(TicketTag.tag == Tag.id))
@@ -67,9 +71,10 @@ def present(name: str) -> peewee.ColumnBase:
     return peewee.Case(None, [(peewee.fn.EXISTS(carried), 1)], 0)
 
 
-def add_to(name: str, numbers: list[int]) -> None:
-    """Tag `numbers` with `name` (put on the list if new): two statements, three for a new
-    tag, inside the change's transaction."""
+def add_to(target: Target, numbers: list[int]) -> None:
+    """Tag `numbers` (the tag put on the list if new): three statements, inside the change's
+    transaction."""
+    name = target.subject
     Tag.insert(name=name).on_conflict_ignore().execute()
     tag = Tag.select(Tag.id).where(Tag.name == name).scalar()
     TicketTag.insert_many(
@@ -77,8 +82,9 @@ def add_to(name: str, numbers: list[int]) -> None:
     ).on_conflict_ignore().execute()
 
 
-def remove_from(name: str, numbers: list[int]) -> None:
-    """Take tag `name` off `numbers`: one statement."""
+def remove_from(target: Target, numbers: list[int]) -> None:
+    """Take the tag off `numbers`: one statement."""
+    name = target.subject
     tag = Tag.select(Tag.id).where(Tag.name == name)
     TicketTag.delete().where(TicketTag.ticket.in_(numbers) & (TicketTag.tag == tag)).execute()
 

@@ -28,6 +28,7 @@ from access.grants import Grants
 from access.inbox import ticket_row, ticket_rows
 from access.outbox import outgoing
 from access.request import Part
+from access.ticket_fields import fields_of_ticket
 from access.versions import conflict_if_stale
 from access.views import (
     HAND_BACK,
@@ -177,7 +178,7 @@ def _detail(grants: Grants, number: int) -> TicketDetail:
     if TICKETS_VIEW not in allowed and not is_requester:
         raise PermissionDenied(f"{grants.username} may list #{number} but not open it")
     row = ticket_row(dict_row(ticket_rows(grants, Ticket.number == number)))
-    if TICKETS_VIEW not in allowed:  # tags are the team's words, not the requester's
+    if TICKETS_VIEW not in allowed:  # tags and fields are the team's, not the requester's
         row = row._replace(tags=())
     shown = Message.select(Message, Person).join(Person).where(Message.ticket == number)
     if TICKETS_VIEW_NOTES not in allowed:
@@ -223,6 +224,7 @@ def _detail(grants: Grants, number: int) -> TicketDetail:
         | ({HAND_BACK} if ticket.assignee_id == grants.person_id else set()),
         channel=Source.get_by_id(ticket.source_id).kind,
         links=follow_up_links(grants, number),
+        ticket_fields=fields_of_ticket(number) if TICKETS_VIEW in allowed else (),
     )
 
 

@@ -118,6 +118,7 @@ class TicketDetail(NamedTuple):
     allowed: frozenset[str] = frozenset()
     channel: str = ""  # the kind of the ticket's source: email, web, ...
     links: FollowUpLinks = FollowUpLinks()
+    ticket_fields: tuple[FieldValue, ...] = ()  # the custom fields of tickets, to the team
 
     @property
     def seen(self) -> Seen:

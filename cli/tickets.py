@@ -102,6 +102,18 @@ def register(commands: Commands) -> None:
     p.add_argument("--remove", action="store_true", help="take the tag off")
     p.add_argument("--dry-run", action="store_true", help="say what would change; write nothing")
     p.add_argument("--json", action="store_true")
+    p = tickets.add(
+        "field",
+        set_field,
+        help="set a custom field: NUMBER... FIELD VALUE",
+        description='Set a custom field of tickets (`ticketty fields add "Order number"`); '
+        "an empty VALUE clears it. Find them with `--search 'field:\"Order number\"=123'`.",
+    )
+    p.add_argument("numbers", nargs="+", metavar="NUMBER", help="ticket numbers")
+    p.add_argument("field", help="the field's name")
+    p.add_argument("value", help="its value")
+    p.add_argument("--dry-run", action="store_true", help="say what would change; write nothing")
+    p.add_argument("--json", action="store_true")
     for name, handler in (("take", take), ("close", close)):
         p = tickets.add(name, handler, help=f"{name} one or several tickets")
         p.add_argument("numbers", nargs="+", metavar="NUMBER", help="ticket numbers (#42 or 42)")
@@ -237,6 +249,7 @@ def show_ticket(args: argparse.Namespace) -> int:
         data["channel"] = detail.channel
         data["requester_phone"] = detail.requester_phone
         data["group_fields"] = {f.name: f.value for f in detail.group_fields}
+        data["fields"] = {f.name: f.value for f in detail.ticket_fields}
         data["follow_up_of"] = detail.links.follow_up_of
         data["follow_ups"] = list(detail.links.follow_ups)
         data["messages"] = [
@@ -278,6 +291,7 @@ def show_ticket(args: argparse.Namespace) -> int:
         ("private", yes_no(row.private)),
     ]
     fields += [("tags", " ".join(row.tags))] if row.tags else []
+    fields += [(f.name, f.value) for f in detail.ticket_fields if f.value]
     fields += follow_up_fields(detail.links)
     fields += [(f.name, f.value) for f in detail.group_fields if f.value]
     for name, value in fields:
@@ -383,6 +397,11 @@ def tag(args: argparse.Namespace) -> int:
     *numbers, name = args.numbers
     kind = "untag" if args.remove else "tag"
     return _change(args, kind, [parse_number(n) for n in numbers], name)
+
+
+def set_field(args: argparse.Namespace) -> int:
+    numbers = [parse_number(n) for n in args.numbers]
+    return _change(args, "field", numbers, f"{args.field}={args.value}")
 
 
 def assign(args: argparse.Namespace) -> int:

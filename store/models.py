@@ -482,6 +482,32 @@ class TicketTag(BaseModel):
         indexes = ((("tag", "ticket"), True), (("ticket", "tag"), False))
 
 
+class TicketField(BaseModel):
+    """A custom field of tickets (an order number, a product), defined as the usergroups'
+    fields are."""
+
+    id = AutoField()
+    name = TextField(unique=True)
+    kind = TextField(default=TEXT_FIELD)
+    position = IntegerField(default=0)
+    retired = BooleanField(default=False)
+
+
+class TicketFieldValue(BaseModel):
+    """A ticket's value of a field; keyed by field and value, so a search for one value reads
+    one index range."""
+
+    id = AutoField()
+    ticket_id: int
+    field_id: int
+    ticket = ForeignKeyField(Ticket, on_delete="CASCADE", index=False)
+    field = ForeignKeyField(TicketField, on_delete="CASCADE", index=False)
+    value = TextField()
+
+    class Meta:
+        indexes = ((("ticket", "field"), True), (("field", "value"), False))
+
+
 class DeskSetting(BaseModel):
     """One setting of the whole desk kept in the database (the lock of the list of tags)."""
 
@@ -528,5 +554,5 @@ DESK_MODELS: list[type[BaseModel]] = [Draft, Presence]
 SLA_MODELS: list[type[BaseModel]] = [BusinessCalendar, CalendarHoliday]
 # Migration 14: the policies, which count in those calendars.
 POLICY_MODELS: list[type[BaseModel]] = [SlaPolicy]
-# Migration 19: tags on tickets and the desk's settings.
-TAG_MODELS: list[type[BaseModel]] = [Tag, TicketTag, DeskSetting]
+# Migration 19: tags and custom fields on tickets, and the desk's settings.
+TAG_MODELS: list[type[BaseModel]] = [Tag, TicketTag, TicketField, TicketFieldValue, DeskSetting]

@@ -219,12 +219,18 @@ def _v14_policies(db: peewee.Database) -> None:
 
 # The rights migration 19 adds, and the right whose holders get each: those who may edit roles
 # get the new admin rights; those who may change a ticket's status may tag it.
-TAG_RIGHTS = (("roles.edit", "tags.edit"), ("tickets.change_status", "tickets.tag"))
+TAG_RIGHTS = (
+    ("roles.edit", "tags.edit"),
+    ("roles.edit", "fields.edit"),
+    ("tickets.change_status", "tickets.tag"),
+    ("tickets.change_status", "tickets.set_fields"),
+)
 
 
 def _v19_tags(db: peewee.Database) -> None:
-    """Tags on tickets and the desk's settings (the lock of the list of tags); the rights to
-    tag and to edit the list given to the roles that held their nearest right."""
+    """Tags and custom fields on tickets, and the desk's settings (the lock of the list of
+    tags); the rights to tag, to set fields and to edit their lists given to the roles that
+    held their nearest right."""
     db.create_tables(TAG_MODELS)
     for held, added in TAG_RIGHTS:
         holders = [

@@ -106,6 +106,7 @@ def fields_text(detail: TicketDetail) -> Text:
         notes.append(("Seen as", "its assignee only; your roles do not reach it (a: hand back)"))
     if row.tags:
         notes.append(("Tags", " ".join(row.tags)))
+    notes += [(f.name, f.value) for f in detail.ticket_fields if f.value]
     notes += follow_up_fields(detail.links)
     notes += [(f.name, f.value) for f in detail.group_fields if f.value]
     if notes:
@@ -155,6 +156,8 @@ def what_changed(before: TicketDetail, after: TicketDetail) -> str:
     if fresh:
         who = ", ".join(sorted({f"{m.kind} by {m.author}" for m in fresh}))
         parts.append(f"{len(fresh)} new message{'s' if len(fresh) > 1 else ''} ({who})")
+    if before.ticket_fields != after.ticket_fields:
+        parts.append("the ticket's fields")
     if before.group_fields != after.group_fields:
         parts.append("the group's fields")
     return " · ".join(parts)

@@ -317,6 +317,15 @@ CALLS: dict[str, tuple[Call, Expected]] = {
     "tags.create_tag": (lambda g, d: g.tags.create_tag("refund"), refused()),
     "tags.delete_tag": (lambda g, d: g.tags.delete_tag("refund"), refused()),
     "tags.lock_tags": (lambda g, d: g.tags.lock_tags(True), refused()),
+    # The custom fields of tickets.
+    "ticket_fields.list_ticket_fields": (
+        lambda g, d: g.ticket_fields.list_ticket_fields(),
+        refused(),
+    ),
+    "ticket_fields.define_ticket_field": (
+        lambda g, d: g.ticket_fields.define_ticket_field("Order number"),
+        refused(),
+    ),
 }
 
 # Public attributes that say who the gate acts for, and the gate's parts.

@@ -1,7 +1,7 @@
-"""Tags at the gate: a view-only person cannot tag (refused, audited, nothing written), tagging
-is the one change pipeline (dry run, versions, already so), `tag:x` finds only tickets in the
-person's scope, the requester does not see the team's tags, and a locked list takes only its
-own words."""
+"""Tags and ticket fields at the gate: a view-only person cannot tag (refused, audited,
+nothing written), tagging is the one change pipeline (dry run, versions, already so), `tag:x`
+finds only tickets in the person's scope, the requester does not see the team's tags, a locked
+list takes only its own words; a ticket field is set the same way and searched in scope."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import pytest
 
 from access import Gate, InvalidInput, NoChange, PermissionDenied
 from access.audit_actions import TICKET_TAG, denied
-from access.views import TicketQuery
+from access.views import FieldValue, TicketQuery
 from store.models import AuditEvent, Ticket, TicketTag
 from tests.access.test_gate_statements import statements
 
@@ -124,3 +124,28 @@ def test_tagging_many_costs_as_many_statements_as_one(
     with statements(demo_db, monkeypatch) as many:
         ada.changes.apply_bulk("tag", tickets[1:], "second")
     assert len(many) == len(one)
+
+
+def test_ticket_fields_are_set_through_the_pipeline_and_searched_in_scope(
+    demo_db: peewee.Database, gate_for: GateFor
+) -> None:
+    ada, ali, vic = gate_for("ada"), gate_for("ali"), gate_for("vic")
+    with pytest.raises(PermissionDenied):
+        vic.ticket_fields.define_ticket_field("Order number")
+    ada.ticket_fields.define_ticket_field("Order number")
+    everything = first_tickets(ada, 1000)
+    done = ada.changes.apply_bulk("field", everything, "Order number=A-17")
+    assert done.change == "set Order number = A-17" and done.changed == tuple(everything)
+    seen_by_ali = {r.number for r in ali.inbox.list_tickets(limit=1000)}
+    assert numbers(ali, 'field:"order number"=A-17', 1000) == seen_by_ali
+    assert numbers(ali, 'field:"Order number"=A-1', 1000) == set()
+    shown = vic.inbox.list_tickets(limit=1)[0].number
+    refused = vic.changes.apply_bulk("field", [shown], "Order number=B")
+    assert refused.changed == () and dict(refused.skipped) == {
+        "not in your scope to set the fields of": (shown,)
+    }
+    cleared = ada.changes.apply_bulk("field", [shown], "Order number=")
+    assert cleared.changed == (shown,)
+    assert ada.tickets.get_ticket(shown).ticket_fields == (FieldValue("Order number", "text", ""),)
+    with pytest.raises(InvalidInput):
+        ada.changes.apply_bulk("field", [shown], "Order number")
