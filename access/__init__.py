@@ -28,6 +28,7 @@ from access.presence import PresenceDesk
 from access.reports import Reports
 from access.request import Session
 from access.roles import RoleAdmin
+from access.saved_views import SavedViews
 from access.sla import PolicyAdmin
 from access.sources import SourceAdmin
 from access.tags import TagAdmin
@@ -49,7 +50,7 @@ class Gate:
     `gate.people`, `gate.roles`, `gate.groups` (usergroups and custom fields),
     `gate.sources`, `gate.audit`, `gate.explain`, `gate.reports`, `gate.drafts`,
     `gate.presence`, `gate.calendars`, `gate.sla`, `gate.tags` (the list of tags),
-    `gate.ticket_fields` (the custom fields of tickets)."""
+    `gate.ticket_fields` (the custom fields of tickets), `gate.views` (saved views)."""
 
     def __init__(self, db: peewee.Database, username: str) -> None:
         self._session = session = Session(db, username)
@@ -77,6 +78,7 @@ class Gate:
         self.sla = PolicyAdmin(session)
         self.tags = TagAdmin(session)
         self.ticket_fields = TicketFieldAdmin(session)
+        self.views = SavedViews(session)
 
 
 __all__ = [

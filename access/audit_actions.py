@@ -76,6 +76,8 @@ POLICY_MOVE = "policy.move"  # its place in the match order
 POLICY_DELETE = "policy.delete"
 
 TICKET_FIELD_DEFINE = "ticket_field.define"
+VIEW_SAVE = "view.save"
+VIEW_REMOVE = "view.remove"
 TAG_CREATE = "tag.create"
 TAG_DELETE = "tag.delete"
 TAG_LOCK = "tag.lock"  # the list of tags locked or unlocked
@@ -109,6 +111,8 @@ AUDIT_ACTIONS = (
     TAG_CREATE,
     TAG_DELETE,
     TAG_LOCK,
+    VIEW_SAVE,
+    VIEW_REMOVE,
     MAIL_RESEND,
     MAIL_RELEASE,
     MAIL_DISCARD,

@@ -65,7 +65,12 @@ CATALOGUE: tuple[PermissionGroup, ...] = (
     _group(
         "fields",
         "Custom fields of tickets",
-        ("edit", "Define, rename and retire the custom fields of tickets"),
+        ("edit", "Define the custom fields of tickets"),
+    ),
+    _group(
+        "views",
+        "Saved views of the inbox",
+        ("share", "Share saved views with a role or a usergroup, and remove shared ones"),
     ),
     _group(
         "usergroups",
@@ -146,6 +151,7 @@ TICKETS_TAG = known("tickets.tag")
 TICKETS_SET_FIELDS = known("tickets.set_fields")
 TAGS_EDIT = known("tags.edit")
 FIELDS_EDIT = known("fields.edit")
+VIEWS_SHARE = known("views.share")
 USERGROUPS_LIST = known("usergroups.list")
 USERGROUPS_EDIT = known("usergroups.edit")
 USERGROUPS_MEMBERS = known("usergroups.members")

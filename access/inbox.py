@@ -86,9 +86,7 @@ class Inbox(Part):
         return newest_event()
 
     def count_tickets(self, query: TicketQuery | None = None) -> int:
-        query = query or TicketQuery()
-        grants = self._open().grants()
-        return Ticket.select().where(_filtered(grants, query)).count()
+        return count_in_scope(self._open().grants(), query or TicketQuery())
 
     def ticket_position(self, query: TicketQuery, number: int) -> int | None:
         """Where ticket `number` sits in the list `query` selects (how many of its tickets
@@ -145,6 +143,12 @@ class Inbox(Part):
         if None in per_group:
             result.append(GroupCount(None, "(no group)", per_group[None]))
         return result
+
+
+def count_in_scope(grants: Grants, query: TicketQuery) -> int:
+    """How many tickets in the person's scope `query` selects (the inbox's count, a saved
+    view's)."""
+    return int(Ticket.select().where(_filtered(grants, query)).count())
 
 
 def _filtered(grants: Grants, query: TicketQuery, *, in_order: bool = False) -> scope.Predicate:

@@ -33,6 +33,7 @@ from cli import (
     sources,
     tags,
     tickets,
+    views,
 )
 from cli.command import Commands, UsageParser, settings_of, shared_options
 from cli.mail import MailTools
@@ -65,6 +66,7 @@ NOUNS = (
     tickets,
     tags,
     fields,
+    views,
     reports,
     calendars,
     sla,

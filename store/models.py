@@ -508,6 +508,25 @@ class TicketFieldValue(BaseModel):
         indexes = ((("ticket", "field"), True), (("field", "value"), False))
 
 
+class SavedView(BaseModel):
+    """A name for a combination of the inbox's filters, search and sort (`query`, JSON), of
+    its owner only, or shared with a role or a usergroup."""
+
+    id = AutoField()
+    owner_id: int
+    role_id: int | None
+    usergroup_id: int | None
+    owner = ForeignKeyField(Person, on_delete="CASCADE", index=False)
+    name = TextField()
+    query = TextField()
+    role = ForeignKeyField(Role, null=True, on_delete="CASCADE")
+    usergroup = ForeignKeyField(Usergroup, null=True, on_delete="CASCADE")
+    created_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("owner", "name"), True),)
+
+
 class DeskSetting(BaseModel):
     """One setting of the whole desk kept in the database (the lock of the list of tags)."""
 
@@ -554,5 +573,12 @@ DESK_MODELS: list[type[BaseModel]] = [Draft, Presence]
 SLA_MODELS: list[type[BaseModel]] = [BusinessCalendar, CalendarHoliday]
 # Migration 14: the policies, which count in those calendars.
 POLICY_MODELS: list[type[BaseModel]] = [SlaPolicy]
-# Migration 19: tags and custom fields on tickets, and the desk's settings.
-TAG_MODELS: list[type[BaseModel]] = [Tag, TicketTag, TicketField, TicketFieldValue, DeskSetting]
+# Migration 19: tags and custom fields on tickets, saved views, and the desk's settings.
+TAG_MODELS: list[type[BaseModel]] = [
+    Tag,
+    TicketTag,
+    TicketField,
+    TicketFieldValue,
+    SavedView,
+    DeskSetting,
+]

@@ -222,15 +222,16 @@ def _v14_policies(db: peewee.Database) -> None:
 TAG_RIGHTS = (
     ("roles.edit", "tags.edit"),
     ("roles.edit", "fields.edit"),
+    ("roles.edit", "views.share"),
     ("tickets.change_status", "tickets.tag"),
     ("tickets.change_status", "tickets.set_fields"),
 )
 
 
 def _v19_tags(db: peewee.Database) -> None:
-    """Tags and custom fields on tickets, and the desk's settings (the lock of the list of
-    tags); the rights to tag, to set fields and to edit their lists given to the roles that
-    held their nearest right."""
+    """Tags and custom fields on tickets, saved views, and the desk's settings (the lock of
+    the list of tags); the rights to tag, to set fields, to edit their lists and to share
+    views given to the roles that held their nearest right."""
     db.create_tables(TAG_MODELS)
     for held, added in TAG_RIGHTS:
         holders = [

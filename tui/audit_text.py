@@ -64,6 +64,8 @@ from access.audit_actions import (
     TICKET_TAG,
     TICKET_TAKE,
     TICKET_UNTAG,
+    VIEW_REMOVE,
+    VIEW_SAVE,
     attempted,
     is_denied,
 )
@@ -227,6 +229,8 @@ SENTENCES: dict[str, Callable[[Event], str]] = {
     TICKET_UNTAG: lambda e: f"{e.who} removed the tag {_plain(e.after)}",
     TICKET_FIELD: lambda e: f"{e.who} set {_plain(e.after)}",
     TICKET_FIELD_DEFINE: _named("defined", "ticket field"),
+    VIEW_SAVE: _named("saved", "view"),
+    VIEW_REMOVE: _named("removed", "view"),
     TAG_CREATE: lambda e: f"{e.who} added the tag {_plain(e.after)} to the list",
     TAG_DELETE: lambda e: f"{e.who} removed the tag {_plain(e.before)} from the list",
     TAG_LOCK: lambda e: f"{e.who} {_plain(e.after)} the list of tags",

@@ -317,6 +317,10 @@ CALLS: dict[str, tuple[Call, Expected]] = {
     "tags.create_tag": (lambda g, d: g.tags.create_tag("refund"), refused()),
     "tags.delete_tag": (lambda g, d: g.tags.delete_tag("refund"), refused()),
     "tags.lock_tags": (lambda g, d: g.tags.lock_tags(True), refused()),
+    # Saved views.
+    "views.list_views": (lambda g, d: g.views.list_views(), refused()),
+    "views.save_view": (lambda g, d: g.views.save_view("Mine", TicketQuery()), refused()),
+    "views.remove_view": (lambda g, d: g.views.remove_view("Mine"), refused()),
     # The custom fields of tickets.
     "ticket_fields.list_ticket_fields": (
         lambda g, d: g.ticket_fields.list_ticket_fields(),
