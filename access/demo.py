@@ -44,6 +44,7 @@ from access.catalogue import (
 )
 from access.demo_mail import ADDRESS as MAIL_SOURCE
 from access.demo_mail import seed_mailbox
+from access.demo_triage import seed_triage
 from access.vocabulary import (
     CLOSED,
     CUSTOMER,
@@ -291,6 +292,7 @@ def build_demo(
     messages = _seed_tickets(db, rnd, tickets, ids, progress)
     with db.atomic():
         seed_mailbox(ids.sources[MAIL_SOURCE], DEMO_NOW)
+        seed_triage()
         audit.record(
             None,
             DEMO_CREATE,

@@ -14,7 +14,7 @@ import pytest
 from access import Gate, InvalidInput, NoChange, PermissionDenied
 from access.audit_actions import TICKET_TAG, denied
 from access.views import FieldValue, TicketQuery
-from store.models import AuditEvent, Ticket, TicketTag
+from store.models import AuditEvent, Tag, Ticket, TicketTag
 from tests.access.test_gate_statements import statements
 
 GateFor = Callable[[str], Gate]
@@ -32,10 +32,11 @@ def test_a_view_only_person_cannot_tag(demo_db: peewee.Database, gate_for: GateF
     vic = gate_for("vic")
     shown = first_tickets(vic, 3)
     assert shown
+    before = TicketTag.select().count()
     outcome = vic.changes.apply_bulk("tag", shown, "refund")
     assert outcome.changed == ()
     assert dict(outcome.skipped) == {"not in your scope to tag": tuple(shown)}
-    assert TicketTag.select().count() == 0
+    assert TicketTag.select().count() == before
     refusals = AuditEvent.select().where(AuditEvent.action == denied(TICKET_TAG)).count()
     assert refusals == len(shown)
     with pytest.raises(PermissionDenied):
@@ -48,21 +49,21 @@ def test_tagging_is_a_change_with_a_dry_run_versions_and_already_so(
     ola = gate_for("ola")
     rows = ola.inbox.list_tickets(limit=3)
     chosen = [r.number for r in rows]
-    plan = ola.changes.plan_bulk("tag", chosen, "Refund")
-    assert plan.change == "tag refund" and plan.changed == tuple(chosen)
-    assert TicketTag.select().count() == 0
+    plan = ola.changes.plan_bulk("tag", chosen, "Callback")
+    assert plan.change == "tag callback" and plan.changed == tuple(chosen)
+    assert not TicketTag.select().join(Tag).where(Tag.name == "callback").exists()
     stale = {rows[0].number: rows[0].version - 1}
-    done = ola.changes.apply_bulk("tag", chosen, "refund", versions=stale)
+    done = ola.changes.apply_bulk("tag", chosen, "callback", versions=stale)
     assert done.changed == tuple(chosen[1:])
     assert dict(done.skipped) == {"changed by someone else meanwhile": (chosen[0],)}
-    again = ola.changes.apply_bulk("tag", chosen[1:], "refund")
+    again = ola.changes.apply_bulk("tag", chosen[1:], "callback")
     assert again.nothing_to_do and again.unchanged == tuple(chosen[1:])
     after = {t.number: t.version for t in Ticket.select().where(Ticket.number.in_(chosen))}
     assert after[chosen[1]] == rows[1].version + 1
-    assert ola.tickets.get_ticket(chosen[1]).row.tags == ("refund",)
-    removed = ola.changes.apply_bulk("untag", [chosen[1]], "refund")
+    assert "callback" in ola.tickets.get_ticket(chosen[1]).row.tags
+    removed = ola.changes.apply_bulk("untag", [chosen[1]], "callback")
     assert removed.changed == (chosen[1],)
-    assert ola.tickets.get_ticket(chosen[1]).row.tags == ()
+    assert "callback" not in ola.tickets.get_ticket(chosen[1]).row.tags
     with pytest.raises(InvalidInput):
         ola.changes.apply_bulk("tag", chosen, "two words")
 
@@ -92,7 +93,7 @@ def test_the_requester_does_not_see_the_teams_tags(
     ada = gate_for("ada")
     row = gate_for("ola").inbox.list_tickets(limit=1)[0]  # not of an archived source
     ada.changes.apply_bulk("tag", [row.number], "angry")
-    assert ada.tickets.get_ticket(row.number).row.tags == ("angry",)
+    assert "angry" in ada.tickets.get_ticket(row.number).row.tags
     requester = gate_for(row.requester)
     assert requester.tickets.get_ticket(row.number).row.tags == ()
 
@@ -100,18 +101,19 @@ def test_the_requester_does_not_see_the_teams_tags(
 def test_a_locked_list_takes_only_its_words(demo_db: peewee.Database, gate_for: GateFor) -> None:
     ada, ola = gate_for("ada"), gate_for("ola")
     ticket = first_tickets(ola, 1)[0]
-    ada.tags.create_tag("refund")
+    ada.tags.create_tag("callback")
     ada.tags.lock_tags(True)
     with pytest.raises(NoChange):
         ada.tags.lock_tags(True)
-    assert ola.tags.list_tags() == (("refund",), True)
+    listed = ola.tags.list_tags()
+    assert "callback" in listed.names and listed.locked
     with pytest.raises(InvalidInput, match="locked"):
         ola.changes.apply_bulk("tag", [ticket], "anything")
     with pytest.raises(PermissionDenied):
         ola.tags.lock_tags(False)
-    assert ola.changes.apply_bulk("tag", [ticket], "refund").changed == (ticket,)
-    assert ada.tags.delete_tag("refund") == 1
-    assert ola.tickets.get_ticket(ticket).row.tags == ()
+    assert ola.changes.apply_bulk("tag", [ticket], "callback").changed == (ticket,)
+    assert ada.tags.delete_tag("callback") == 1
+    assert "callback" not in ola.tickets.get_ticket(ticket).row.tags
 
 
 def test_tagging_many_costs_as_many_statements_as_one(

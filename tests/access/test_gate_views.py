@@ -15,8 +15,13 @@ GateFor = Callable[[str], Gate]
 OPEN = TicketQuery(statuses=("new", "open"))
 
 
+# The views the demo shares (with the Agent role, with the Returns group).
+DEMO_VIEWS = {"Urgent open", "Refunds", "Returns waiting"}
+
+
 def names(gate: Gate) -> dict[str, int]:
-    return {view.name: view.tickets for view in gate.views.list_views()}
+    """The person's views by name with their counts, the demo's own left out."""
+    return {v.name: v.tickets for v in gate.views.list_views() if v.name not in DEMO_VIEWS}
 
 
 def test_a_shared_view_is_read_only_by_the_roles_holders(
@@ -49,3 +54,14 @@ def test_a_views_count_is_scoped_like_the_list(demo_db: peewee.Database, gate_fo
         assert names(gate) == {"Everything": gate.inbox.count_tickets(TicketQuery())}
     assert names(gate_for("max"))["Everything"] < names(gate_for("mia"))["Everything"]
     assert names(gate_for("tom")) == {}
+
+
+def test_the_demo_shares_three_views(demo_db: peewee.Database, gate_for: GateFor) -> None:
+    shared = {v.name: v.shared_with for v in gate_for("tom").views.list_views()}
+    assert shared == {
+        "Refunds": "role Agent",
+        "Returns waiting": "usergroup Returns",
+        "Urgent open": "role Agent",
+    }
+    assert {v.name for v in gate_for("ola").views.list_views()} == {"Refunds", "Urgent open"}
+    assert gate_for("vic").views.list_views() == []
