@@ -1,4 +1,5 @@
-"""The demo's triage kit: tags on its tickets and three views shared with the teams."""
+"""The demo's triage kit: tags on its tickets, a custom field of tickets, and three views
+shared with the teams."""
 
 from __future__ import annotations
 
@@ -7,7 +8,16 @@ import peewee
 from access.saved_views import query_json
 from access.views import TicketQuery
 from access.vocabulary import NEW, OPEN, PENDING, TICKET_PRIORITIES
-from store.models import Person, Role, SavedView, Tag, Ticket, TicketTag, Usergroup
+from store.models import (
+    Person,
+    Role,
+    SavedView,
+    Tag,
+    Ticket,
+    TicketField,
+    TicketTag,
+    Usergroup,
+)
 
 # A tag and the tickets it goes on: those whose subject holds the word, or every n-th.
 TAGGED_WORDS = {"return": "Return", "refund": "refund", "damaged": "damaged"}
@@ -15,8 +25,10 @@ VIP_EVERY = 17
 
 
 def seed_triage() -> None:
-    """Tags on the tickets whose subject names them and on every VIP_EVERY-th ticket, and
-    three views shared with the Agent role and the Returns group, owned by ada."""
+    """Tags on the tickets whose subject names them and on every VIP_EVERY-th ticket, the
+    field "Order number" (no values), and three views shared with the Agent role and the
+    Returns group, owned by ada."""
+    TicketField.insert(name="Order number", position=1).execute()
     for tag, word in [*TAGGED_WORDS.items(), ("vip", "")]:
         tag_id = Tag.insert(name=tag).execute()
         every = peewee.NodeList((Ticket.number, peewee.SQL(f"% {VIP_EVERY} = 0")))

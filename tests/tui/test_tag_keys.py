@@ -68,3 +68,22 @@ async def test_jump_to_view_one_then_save_the_filters(demo: str) -> None:
         await settle(pilot)
         saved = {v.name: v for v in ola.views.list_views()}
         assert saved["Mine too"].query == first.query and saved["Mine too"].shared_with == ""
+
+
+async def test_set_a_ticket_field_on_its_screen(demo: str) -> None:
+    """The demo defines the field "Order number" of tickets; `e` picks it and sets it."""
+    ola = Gate(connect(demo), "ola")
+    number = ola.inbox.list_tickets(INBOX_DEFAULT, limit=1)[0].number
+    app = make_app(demo, "ola")
+    async with app.run_test(size=SMALL) as pilot:
+        screen = await open_ticket(pilot, number)
+        await pilot.press("e")
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, PromptModal)
+        await pilot.press(*"A-123", "enter")
+        await settle(pilot)
+        fields = {f.name: f.value for f in ola.tickets.get_ticket(number).ticket_fields}
+        assert fields == {"Order number": "A-123"}
+        assert "Order number A-123" in str(screen.query_one("#fields").render())
