@@ -30,8 +30,11 @@ from access.presence import PresenceDesk
 from access.reports import Reports
 from access.request import Session
 from access.roles import RoleAdmin
+from access.saved_views import SavedViews
 from access.sla import PolicyAdmin
 from access.sources import SourceAdmin
+from access.tags import TagAdmin
+from access.ticket_fields import TicketFieldAdmin
 from access.tickets import Tickets
 from access.usergroups import UsergroupAdmin
 
@@ -49,7 +52,8 @@ class Gate:
     `gate.people`, `gate.roles`, `gate.groups` (usergroups and custom fields),
     `gate.sources`, `gate.audit`, `gate.explain`, `gate.reports`, `gate.drafts`,
     `gate.presence`, `gate.calendars`, `gate.sla`, `gate.merging` (merge, link, split
-    tickets), `gate.copies` (the addresses copied on a ticket)."""
+    tickets), `gate.copies` (the addresses copied on a ticket), `gate.tags` (the list of
+    tags), `gate.ticket_fields` (the custom fields of tickets), `gate.views` (saved views)."""
 
     def __init__(self, db: peewee.Database, username: str) -> None:
         self._session = session = Session(db, username)
@@ -77,6 +81,9 @@ class Gate:
         self.sla = PolicyAdmin(session)
         self.merging = Merging(session)
         self.copies = Copies(session)
+        self.tags = TagAdmin(session)
+        self.ticket_fields = TicketFieldAdmin(session)
+        self.views = SavedViews(session)
 
 
 __all__ = [

@@ -21,6 +21,9 @@ TICKET_MERGED_IN = "ticket.merged_in"  # on the ticket kept, its target the one 
 TICKET_LINK = "ticket.link"  # on each of the two tickets, its target the other
 TICKET_SPLIT = "ticket.split"  # on the ticket a message left, its target the new ticket
 TICKET_COPIES = "ticket.copies"  # addresses copied on the ticket, before and after
+TICKET_TAG = "ticket.tag"
+TICKET_UNTAG = "ticket.untag"
+TICKET_FIELD = "ticket.field"  # a custom field's value set
 
 MAIL_RESEND = "mail.resend"
 MAIL_RELEASE = "mail.release"
@@ -77,6 +80,13 @@ POLICY_CHANGE = "policy.change"
 POLICY_MOVE = "policy.move"  # its place in the match order
 POLICY_DELETE = "policy.delete"
 
+TICKET_FIELD_DEFINE = "ticket_field.define"
+VIEW_SAVE = "view.save"
+VIEW_REMOVE = "view.remove"
+TAG_CREATE = "tag.create"
+TAG_DELETE = "tag.delete"
+TAG_LOCK = "tag.lock"  # the list of tags locked or unlocked
+
 DATABASE_INIT = "database.init"
 DEMO_CREATE = "demo.create"
 
@@ -104,6 +114,15 @@ AUDIT_ACTIONS = (
     TICKET_LINK,
     TICKET_SPLIT,
     TICKET_COPIES,
+    TICKET_TAG,
+    TICKET_UNTAG,
+    TICKET_FIELD,
+    TICKET_FIELD_DEFINE,
+    TAG_CREATE,
+    TAG_DELETE,
+    TAG_LOCK,
+    VIEW_SAVE,
+    VIEW_REMOVE,
     MAIL_RESEND,
     MAIL_RELEASE,
     MAIL_DISCARD,

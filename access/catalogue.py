@@ -55,6 +55,23 @@ CATALOGUE: tuple[PermissionGroup, ...] = (
         ("close", "Close a ticket"),
         ("delete", "Delete a ticket"),
         ("merge", "Merge a ticket into another, split a message off into a new one"),
+        ("tag", "Add and remove tags on a ticket"),
+        ("set_fields", "Set the custom fields of a ticket"),
+    ),
+    _group(
+        "tags",
+        "Tags on tickets",
+        ("edit", "Add and remove tags of the list, and lock the list"),
+    ),
+    _group(
+        "fields",
+        "Custom fields of tickets",
+        ("edit", "Define the custom fields of tickets"),
+    ),
+    _group(
+        "views",
+        "Saved views of the inbox",
+        ("share", "Share saved views with a role or a usergroup, and remove shared ones"),
     ),
     _group(
         "usergroups",
@@ -132,6 +149,11 @@ TICKETS_CHANGE_STATUS = known("tickets.change_status")
 TICKETS_CLOSE = known("tickets.close")
 TICKETS_DELETE = known("tickets.delete")
 TICKETS_MERGE = known("tickets.merge")
+TICKETS_TAG = known("tickets.tag")
+TICKETS_SET_FIELDS = known("tickets.set_fields")
+TAGS_EDIT = known("tags.edit")
+FIELDS_EDIT = known("fields.edit")
+VIEWS_SHARE = known("views.share")
 USERGROUPS_LIST = known("usergroups.list")
 USERGROUPS_EDIT = known("usergroups.edit")
 USERGROUPS_MEMBERS = known("usergroups.members")

@@ -240,7 +240,8 @@ def _chunk_query(
     grants: Grants, kind: ChangeKind, target: Target, chunk: list[int], lock: bool
 ) -> peewee.ModelSelect[Ticket]:
     """The chunk's visible tickets with what the verdicts need, in one statement."""
-    column = getattr(Ticket, kind.field)
+    joined = kind.joined
+    column = joined.current(target) if joined is not None else getattr(Ticket, kind.field)
     permitted = scope.may(grants, kind.permission)
     if kind.hand_back and target.value is None:  # whoever has it may hand it back
         permitted = scope._any([permitted, Ticket.assignee == grants.person_id])
@@ -253,7 +254,9 @@ def _chunk_query(
             Ticket.number,
             Ticket.version,
             column.alias("current"),
-            _SHOWN.get(kind.field, column).alias("current_name"),
+            (peewee.Value(None) if kind.joined else _SHOWN.get(kind.field, column)).alias(
+                "current_name"
+            ),
             *(peewee.Case(None, [(cond, 1)], 0).alias(name) for name, cond in flags.items()),
         )
         .join(_Assignee, peewee.JOIN.LEFT_OUTER, on=(Ticket.assignee == _Assignee.id))
@@ -272,9 +275,12 @@ def _write_chunk(
     versions."""
     numbers = [v.number for v in verdicts if v.skipped is None]
     if numbers:
+        if kind.joined is not None:
+            kind.joined.write(target, numbers)
+        written = {} if kind.joined else {getattr(Ticket, kind.field): target.value}
         Ticket.update(
             {
-                getattr(Ticket, kind.field): target.value,
+                **written,
                 Ticket.updated_at: utcnow(),
                 Ticket.version: Ticket.version + 1,
             }

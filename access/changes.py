@@ -10,12 +10,18 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
+import peewee
+
+from access import tags, ticket_fields
 from access.audit_actions import (
     TICKET_ASSIGN,
+    TICKET_FIELD,
     TICKET_MOVE,
     TICKET_PRIORITY,
     TICKET_STATUS,
+    TICKET_TAG,
     TICKET_TAKE,
+    TICKET_UNTAG,
 )
 from access.catalogue import (
     TICKETS_ASSIGN,
@@ -23,6 +29,8 @@ from access.catalogue import (
     TICKETS_CHANGE_STATUS,
     TICKETS_CLOSE,
     TICKETS_REPLY,
+    TICKETS_SET_FIELDS,
+    TICKETS_TAG,
     TICKETS_TAKE,
     USERGROUPS_LIST,
     PermissionKey,
@@ -43,6 +51,7 @@ class Target(NamedTuple):
     # The worker is the person changing (take): a ticket they cannot work on is a refusal of
     # this permission, audited like any other, instead of a name that cannot take it.
     worker_refused: PermissionKey | None = None
+    subject: Any = None  # what a change beside the ticket's row is about: a tag, a field
 
 
 class Wording(NamedTuple):
@@ -58,6 +67,15 @@ class Wording(NamedTuple):
 Resolver = Callable[[Grants, str | None], Target]
 
 
+class JoinedWrite(NamedTuple):
+    """A change kept beside the ticket's row (a tag, a field's value): how a ticket's current
+    value reads (compared with the target's value), and how the tickets that change are
+    written (their version and time are set by the pipeline, as for a column)."""
+
+    current: Callable[[Target], peewee.ColumnBase]
+    write: Callable[[Target, list[int]], None]
+
+
 class ChangeKind(NamedTuple):
     """One row of the table."""
 
@@ -69,6 +87,7 @@ class ChangeKind(NamedTuple):
     wording: Wording
     resolve: Resolver
     hand_back: bool = False  # the assignee may set it to nobody without the permission
+    joined: JoinedWrite | None = None  # written beside the ticket's row, not to `field`
 
 
 def _assignee(grants: Grants, username: str | None) -> Target:
@@ -112,6 +131,24 @@ def _priority(grants: Grants, priority: str | None) -> Target:
     if priority not in TICKET_PRIORITIES:
         raise InvalidInput(f"unknown priority {priority!r}; one of {', '.join(TICKET_PRIORITIES)}")
     return Target(priority, priority)
+
+
+def _tag(grants: Grants, name: str | None) -> Target:
+    """A tag to put on: present (1) after the change."""
+    name = tags.usable(name)
+    return Target(1, name, subject=name)
+
+
+def _untag(grants: Grants, name: str | None) -> Target:
+    """A tag to take off: absent (0) after the change."""
+    name = tags.checked_name(name)
+    return Target(0, name, subject=name)
+
+
+def _field_value(grants: Grants, asked: str | None) -> Target:
+    """`Order number=123`: the field's new value ("" clears it)."""
+    field, value = ticket_fields.name_and_value(asked)
+    return Target(value, f"{field.name} = {value or '(none)'}", subject=field.id)
 
 
 _ASSIGNEE = Wording(
@@ -180,6 +217,36 @@ KINDS: dict[str, ChangeKind] = {
                 "priority {}", "priority {}", "already {} priority", "", "already has priority {}"
             ),
             _priority,
+        ),
+        ChangeKind(
+            "tag",
+            "tag",
+            TICKETS_TAG,
+            TICKET_TAG,
+            "tag",
+            Wording("tag {}", "", "already tagged {}", "", "is already tagged {}"),
+            _tag,
+            joined=JoinedWrite(tags.present, tags.add_to),
+        ),
+        ChangeKind(
+            "untag",
+            "tag",
+            TICKETS_TAG,
+            TICKET_UNTAG,
+            "untag",
+            Wording("remove tag {}", "", "not tagged {}", "", "is not tagged {}"),
+            _untag,
+            joined=JoinedWrite(tags.present, tags.remove_from),
+        ),
+        ChangeKind(
+            "field",
+            "field",
+            TICKETS_SET_FIELDS,
+            TICKET_FIELD,
+            "set the fields of",
+            Wording("set {}", "", "already {}", "", "already has {}"),
+            _field_value,
+            joined=JoinedWrite(ticket_fields.current_value, ticket_fields.write_value),
         ),
     )
 }

@@ -34,6 +34,8 @@ from access.catalogue import (
     TICKETS_MERGE,
     TICKETS_NOTE,
     TICKETS_REPLY,
+    TICKETS_SET_FIELDS,
+    TICKETS_TAG,
     TICKETS_TAKE,
     TICKETS_VIEW,
     TICKETS_VIEW_CONTACT,
@@ -47,6 +49,7 @@ from access.demo_mail import seed_mailbox
 from access.demo_service_levels import demo_dues, seed_service_levels
 from access.due_times import PolicySet
 from access.sla_rules import Attributes
+from access.demo_triage import seed_triage
 from access.vocabulary import (
     CLOSED,
     CUSTOMER,
@@ -104,6 +107,8 @@ _AGENT_TICKETS = [
     TICKETS_CHANGE_STATUS,
     TICKETS_CLOSE,
     TICKETS_MERGE,
+    TICKETS_TAG,
+    TICKETS_SET_FIELDS,
 ]
 
 
@@ -298,6 +303,7 @@ def build_demo(
     seed_links(db, after=len(HOSTILE), by=ids.staff["ada"])
     with db.atomic():
         seed_mailbox(ids.sources[MAIL_SOURCE], DEMO_NOW)
+        seed_triage()
         audit.record(
             None,
             DEMO_CREATE,

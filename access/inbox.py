@@ -12,11 +12,12 @@ from typing import Any
 
 import peewee
 
-from access import scope
+from access import scope, tags, ticket_fields
 from access.catalogue import PEOPLE_LIST, TICKETS_VIEW_CONTACT, TICKETS_VIEW_NOTES
 from access.errors import InvalidInput
 from access.grants import Grants
 from access.request import Part
+from access.search_terms import split_search
 from access.views import GroupCount, TicketQuery, TicketRow, ticket_reference
 from access.vocabulary import TICKET_ORDERS, TICKET_PRIORITIES, TICKET_STATUSES
 from store import search
@@ -87,9 +88,7 @@ class Inbox(Part):
         return newest_event()
 
     def count_tickets(self, query: TicketQuery | None = None) -> int:
-        query = query or TicketQuery()
-        grants = self._open().grants()
-        return Ticket.select().where(_filtered(grants, query)).count()
+        return count_in_scope(self._open().grants(), query or TicketQuery())
 
     def ticket_position(self, query: TicketQuery, number: int) -> int | None:
         """Where ticket `number` sits in the list `query` selects (how many of its tickets
@@ -151,6 +150,12 @@ class Inbox(Part):
         return result
 
 
+def count_in_scope(grants: Grants, query: TicketQuery) -> int:
+    """How many tickets in the person's scope `query` selects (the inbox's count, a saved
+    view's)."""
+    return int(Ticket.select().where(_filtered(grants, query)).count())
+
+
 def _filtered(grants: Grants, query: TicketQuery, *, in_order: bool = False) -> scope.Predicate:
     """The tickets in scope that `query` selects; `in_order` when a page is read in inbox
     order (the search may then plan for that order)."""
@@ -186,8 +191,13 @@ def _filtered(grants: Grants, query: TicketQuery, *, in_order: bool = False) -> 
         where &= Ticket.assignee == _person_filtered_by(grants, query.assignee)
     if query.requester:
         where &= Ticket.requester == _person_filtered_by(grants, query.requester)
-    if query.search.strip():
-        where &= _matching(grants, query.search, in_order)
+    terms = split_search(query.search)
+    for name in terms.tags:
+        where &= tags.tagged(name)
+    for name, value in terms.fields:
+        where &= ticket_fields.with_value(name, value)
+    if terms.text:
+        where &= _matching(grants, terms.text, in_order)
     return where & due_filter(query)
 
 
@@ -236,7 +246,8 @@ def _asker(grants: Grants, text: str) -> search.Asker | None:
     """The search as a question about one ticket, where notes are readable everywhere the
     person looks or nowhere (a mixed scope needs the ticket's columns beside the answer),
     and no requester's name or e-mail matches (the question asks only the text)."""
-    if not text.strip() or ticket_reference(text) is not None:
+    terms = split_search(text)
+    if not text.strip() or ticket_reference(text) is not None or terms.tags or terms.fields:
         return None
     _check_search_length(text)
     if any(_requesters_matching(text)):
@@ -270,6 +281,7 @@ def ticket_rows(grants: Grants, where: scope.Predicate) -> peewee.ModelSelect[Ti
             Assignee.username.alias("assignee_name"),
             as_supervisor.alias("as_supervisor"),
             as_assignee.alias("as_assignee"),
+            tags.names_column().alias("tag_names"),
         )
         .join(Requester, on=(Ticket.requester == Requester.id))
         .switch(Ticket)
@@ -302,6 +314,7 @@ def ticket_row(data: dict[str, Any]) -> TicketRow:
         next_response_due=data["next_response_due"],
         resolution_due=data["resolution_due"],
         breached=is_breached(data["due_at"]),
+        tags=tags.names_of(data["tag_names"]),
     )
 
 

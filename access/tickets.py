@@ -31,6 +31,7 @@ from access.outbox import outgoing
 from access.request import Part
 from access.sla_explanation import explain
 from access.sla_views import SlaExplanation
+from access.ticket_fields import fields_of_ticket
 from access.versions import conflict_if_stale
 from access.views import (
     HAND_BACK,
@@ -199,6 +200,8 @@ def _detail(grants: Grants, number: int) -> TicketDetail:
     if TICKETS_VIEW not in allowed and not is_requester:
         raise PermissionDenied(f"{grants.username} may list #{number} but not open it")
     row = ticket_row(dict_row(ticket_rows(grants, Ticket.number == number)))
+    if TICKETS_VIEW not in allowed:  # tags and fields are the team's, not the requester's
+        row = row._replace(tags=())
     shown = Message.select(Message, Person).join(Person).where(Message.ticket == number)
     if TICKETS_VIEW_NOTES not in allowed:
         shown = shown.where(Message.kind != NOTE)
@@ -245,6 +248,7 @@ def _detail(grants: Grants, number: int) -> TicketDetail:
         links=follow_up_links(grants, number),
         related=ticket_links(grants, number),
         copies=tuple(copies_of(number)) if TICKETS_VIEW_CONTACT in allowed else None,
+        ticket_fields=fields_of_ticket(number) if TICKETS_VIEW in allowed else (),
     )
 
 

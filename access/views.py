@@ -40,6 +40,7 @@ class TicketRow(NamedTuple):
     next_response_due: datetime | None = None
     resolution_due: datetime | None = None
     breached: bool = False
+    tags: tuple[str, ...] = ()  # in alphabetical order
 
 
 class AttachmentView(NamedTuple):
@@ -156,6 +157,7 @@ class TicketDetail(NamedTuple):
     links: FollowUpLinks = FollowUpLinks()
     related: tuple[TicketLinkView, ...] = ()  # links to tickets the person may see
     copies: tuple[str, ...] | None = None  # addresses in Cc; None without tickets.view_contact
+    ticket_fields: tuple[FieldValue, ...] = ()  # the custom fields of tickets, to the team
 
     @property
     def seen(self) -> Seen:

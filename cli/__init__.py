@@ -22,6 +22,7 @@ from cli import (
     access,
     audit,
     calendars,
+    fields,
     groups,
     mail,
     people,
@@ -30,7 +31,9 @@ from cli import (
     setup,
     sla,
     sources,
+    tags,
     tickets,
+    views,
 )
 from cli.command import Commands, UsageParser, settings_of, shared_options
 from cli.mail import MailTools
@@ -61,6 +64,9 @@ NOUNS = (
     mail,
     access,
     tickets,
+    tags,
+    fields,
+    views,
     reports,
     calendars,
     sla,

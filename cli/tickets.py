@@ -36,6 +36,8 @@ from wording.mail_text import attachment_text, delivery_text, posted_text
 from wording.safe_text import one_line, visible
 
 NO_GROUP = "none"
+# The changes with a one-ticket form at the gate; the others are a change to many of one.
+ONE_TICKET = ("assign", "take", "move", "status", "close", "priority")
 UNASSIGNED = ("-", "none")
 
 
@@ -104,6 +106,29 @@ def register(commands: Commands) -> None:
             "--dry-run", action="store_true", help="say what would change; write nothing"
         )
         p.add_argument("--json", action="store_true")
+    p = tickets.add(
+        "tag",
+        tag,
+        help="tag tickets: NUMBER... TAG [--remove]",
+        description="Put a tag on tickets, or take it off with --remove. Find them with "
+        '`tickets list --search "tag:TAG"`.',
+    )
+    p.add_argument("numbers", nargs="+", metavar="NUMBER", help="ticket numbers, then the tag")
+    p.add_argument("--remove", action="store_true", help="take the tag off")
+    p.add_argument("--dry-run", action="store_true", help="say what would change; write nothing")
+    p.add_argument("--json", action="store_true")
+    p = tickets.add(
+        "field",
+        set_field,
+        help="set a custom field: NUMBER... FIELD VALUE",
+        description='Set a custom field of tickets (`ticketty fields add "Order number"`); '
+        "an empty VALUE clears it. Find them with `--search 'field:\"Order number\"=123'`.",
+    )
+    p.add_argument("numbers", nargs="+", metavar="NUMBER", help="ticket numbers")
+    p.add_argument("field", help="the field's name")
+    p.add_argument("value", help="its value")
+    p.add_argument("--dry-run", action="store_true", help="say what would change; write nothing")
+    p.add_argument("--json", action="store_true")
     for name, handler in (("take", take), ("close", close)):
         p = tickets.add(name, handler, help=f"{name} one or several tickets")
         p.add_argument("numbers", nargs="+", metavar="NUMBER", help="ticket numbers (#42 or 42)")
@@ -146,6 +171,7 @@ def ticket_json(row: TicketRow) -> dict[str, Any]:
         "next_response_due": moment(row.next_response_due),
         "resolution_due": moment(row.resolution_due),
         "breached": row.breached,
+        "tags": list(row.tags),
     }
 
 
@@ -245,6 +271,7 @@ def show_ticket(args: argparse.Namespace) -> int:
         data["channel"] = detail.channel
         data["requester_phone"] = detail.requester_phone
         data["group_fields"] = {f.name: f.value for f in detail.group_fields}
+        data["fields"] = {f.name: f.value for f in detail.ticket_fields}
         data["follow_up_of"] = detail.links.follow_up_of
         data["follow_ups"] = list(detail.links.follow_ups)
         data["links"] = [link._asdict() for link in detail.related]
@@ -289,6 +316,8 @@ def show_ticket(args: argparse.Namespace) -> int:
         ("private", yes_no(row.private)),
     ]
     fields += copies_fields(detail.copies)
+    fields += [("tags", " ".join(row.tags))] if row.tags else []
+    fields += [(f.name, f.value) for f in detail.ticket_fields if f.value]
     fields += follow_up_fields(detail.links)
     fields += link_fields(detail.related)
     fields += [(f.name, f.value) for f in detail.group_fields if f.value]
@@ -356,7 +385,7 @@ def _change(args: argparse.Namespace, kind: str, numbers: list[int], value: str 
     change did or would do to each; exit 1 when any ticket was skipped for a reason other than
     already being so. Both are the gate's one change pipeline (`access.change_pipeline`)."""
     gate = open_gate(args)
-    if len(numbers) == 1 and not args.dry_run:
+    if len(numbers) == 1 and not args.dry_run and kind in ONE_TICKET:
         number = numbers[0]
         single = {
             "assign": lambda: gate.changes.assign(number, value),
@@ -386,6 +415,20 @@ def _change(args: argparse.Namespace, kind: str, numbers: list[int], value: str 
         for reason, which in outcome.skipped:
             print(f"  {reason}: {' '.join(f'#{n}' for n in which)}")
     return 0 if outcome.nothing_to_do else EXIT_REFUSED
+
+
+def tag(args: argparse.Namespace) -> int:
+    """`tag 42 43 refund`: the tickets, then the tag; a change to many in every case."""
+    if len(args.numbers) < 2:
+        raise CommandError("give NUMBER... TAG", EXIT_USAGE)
+    *numbers, name = args.numbers
+    kind = "untag" if args.remove else "tag"
+    return _change(args, kind, [parse_number(n) for n in numbers], name)
+
+
+def set_field(args: argparse.Namespace) -> int:
+    numbers = [parse_number(n) for n in args.numbers]
+    return _change(args, "field", numbers, f"{args.field}={args.value}")
 
 
 def assign(args: argparse.Namespace) -> int:

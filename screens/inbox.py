@@ -22,11 +22,14 @@ from access.catalogue import (
     TICKETS_CHANGE_STATUS,
     TICKETS_CLOSE,
     TICKETS_CREATE,
+    TICKETS_LIST,
+    TICKETS_TAG,
     TICKETS_TAKE,
     USERGROUPS_FIELDS,
     PermissionKey,
 )
 from access.presence import PresenceView
+from access.saved_views import ViewInfo
 from access.views import (
     INBOX_DEFAULT,
     TicketQuery,
@@ -45,6 +48,12 @@ from tui.ticket_changes import apply_change, choose_value, still_to_do
 from tui.ticket_list import TicketList
 from tui.widgets import ChecklistModal, PickerModal, PromptModal
 from wording.safe_text import as_text, one_line
+
+
+def view_label(number: int, view: ViewInfo) -> str:
+    """ "1  Urgent returns  12  (role Agent)": a view with its key and count."""
+    shared = f"  ({view.shared_with})" if view.shared_with else ""
+    return f"{number}  {view.name}  {view.tickets:,}{shared}"
 
 
 def _present_views(present: dict[int, PresenceView]) -> list[PresenceView]:
@@ -154,9 +163,16 @@ class InboxScreen(TickettyScreen[None]):
         Action("s", "status", "Status", "inbox.status", TICKETS_CHANGE_STATUS),
         Action("p", "priority", "Priority", "inbox.priority", TICKETS_CHANGE_STATUS, show=False),
         Action("c", "close", "Close", "inbox.close", TICKETS_CLOSE),
+        Action("l", "tag", "Tags", "inbox.tag", TICKETS_TAG, show=False),
         Action("n", "new_ticket", "New ticket", "inbox.new", TICKETS_CREATE, show=False),
         Action("R", "roles", "Roles", "inbox.roles", ROLES_LIST, show=False),
         Action("o", "go", "Go", "inbox.go"),
+        Action("v", "views", "Views", "inbox.views", TICKETS_LIST, show=False),
+        Action("V", "save_view", "Save view", "inbox.save_view", TICKETS_LIST, show=False),
+        *(
+            Action(str(n), f"jump_view({n})", f"View {n}", f"inbox.view_{n}", TICKETS_LIST, False)
+            for n in range(1, 10)
+        ),
         Action("ctrl+r", "reload", "Reload", "inbox.reload", show=False),
     )
 
@@ -353,6 +369,54 @@ class InboxScreen(TickettyScreen[None]):
         self.group_names = {}
         self.apply(INBOX_DEFAULT)
 
+    # ----------------------------------------------------------- saved views
+
+    def action_views(self) -> None:
+        self.pick_view()
+
+    @work(group="inbox-filter", exit_on_error=False)
+    async def pick_view(self) -> None:
+        """The saved views with their counts now; the one picked is applied."""
+        views = await self.app.gate_call(self.gate.views.list_views)
+        if not views:
+            self.notify("no saved views yet: V saves the filters shown as one")
+            return
+        choices = [(str(n), view_label(n, view)) for n, view in enumerate(views, start=1)]
+        picked: str | None = await self.app.asked(PickerModal("Views (1-9 jump)", choices))
+        if picked is not None:
+            await self._show_view(views[int(picked) - 1])
+
+    def action_jump_view(self, number: int) -> None:
+        self.jump_to_view(number)
+
+    @work(group="inbox-filter", exit_on_error=False)
+    async def jump_to_view(self, number: int) -> None:
+        views = await self.app.gate_call(self.gate.views.list_views)
+        if number > len(views):
+            self.notify(f"no view {number}: v lists the saved views", severity="warning")
+            return
+        await self._show_view(views[number - 1])
+
+    async def _show_view(self, view: ViewInfo) -> None:
+        if view.query.usergroups:
+            groups = await self.app.gate_call(self.gate.groups.list_groups)
+            self.group_names = {g.id: g.name for g in groups}
+        self.apply(view.query)
+        self.notify(one_line(f"view {view.name}: {view.tickets:,} tickets"))
+
+    def action_save_view(self) -> None:
+        self.save_view()
+
+    @work(group="inbox-filter", exit_on_error=False)
+    async def save_view(self) -> None:
+        """The filters, search and sort shown, saved under a name (the person's own view)."""
+        name = await self.app.asked(PromptModal("Save these filters as the view named"))
+        if name is None or not name.strip():
+            return
+        query = self.query_filter
+        await self.app.gate_call(lambda: self.gate.views.save_view(name.strip(), query))
+        self.notify(one_line(f"saved the view {name.strip()}"))
+
     # ----------------------------------------------------------------- open
 
     def on_ticket_list_opened(self, message: TicketList.Opened) -> None:
@@ -436,7 +500,7 @@ class InboxScreen(TickettyScreen[None]):
             choice = await choose_value(self, kind, numbers)
             if choice is None:
                 return
-            value = choice.value
+            value, kind = choice.value, choice.kind or kind
         outcome = await apply_change(self, kind, numbers, value, versions=versions, preview=preview)
         if outcome is None:
             return
@@ -461,3 +525,6 @@ class InboxScreen(TickettyScreen[None]):
 
     def action_close(self) -> None:
         self.change_tickets("close")
+
+    def action_tag(self) -> None:
+        self.change_tickets("tag", choose=True)

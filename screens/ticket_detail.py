@@ -31,6 +31,8 @@ from access.catalogue import (
     TICKETS_MERGE,
     TICKETS_NOTE,
     TICKETS_REPLY,
+    TICKETS_SET_FIELDS,
+    TICKETS_TAG,
     TICKETS_TAKE,
     TICKETS_VIEW_CONTACT,
 )
@@ -53,7 +55,7 @@ from tui.ticket_composing import TicketComposingScreen
 from tui.ticket_linking import copies_flow, link_flow, merge_flow
 from tui.ticket_text import fields_text, what_changed
 from tui.ticket_watch import ticket_watch_lines
-from tui.widgets import PickerModal, TextModal
+from tui.widgets import PickerModal, PromptModal, TextModal
 from wording.safe_text import as_text, one_line
 
 
@@ -74,6 +76,8 @@ class TicketDetailScreen(TicketComposingScreen):
         Action("M", "merge", "Merge into…", "detail.merge", TICKETS_MERGE, show=False),
         Action("L", "link", "Link", "detail.link", TICKETS_NOTE, show=False),
         Action("C", "copies", "Copies (Cc)", "detail.copies", TICKETS_VIEW_CONTACT, show=False),
+        Action("l", "tag", "Tags", "detail.tag", TICKETS_TAG, show=False),
+        Action("e", "edit_field", "Fields", "detail.field", TICKETS_SET_FIELDS, show=False),
         Action("ctrl+s", "send_kept", "Send kept text", "detail.send_kept"),
         Action("D", "discard_draft", "Discard draft", "detail.discard_draft", show=False),
         Action("S", "resend", "Send failed reply again", "detail.resend", TICKETS_REPLY),
@@ -287,7 +291,7 @@ class TicketDetailScreen(TicketComposingScreen):
             choice = await choose_value(self, kind, [self.number])
             if choice is None:
                 return
-            value = choice.value
+            value, kind = choice.value, choice.kind or kind
         outcome = await apply_change(
             self, kind, [self.number], value, versions=versions, preview=False
         )
@@ -333,6 +337,36 @@ class TicketDetailScreen(TicketComposingScreen):
         else:
             changed = await copies_flow(self, self.number, copies or (), self.version)
         if changed:
+            self.load(tell=False)
+
+    def action_tag(self) -> None:
+        self.change_ticket("tag", choose=True)
+
+    def action_edit_field(self) -> None:
+        self.edit_field()
+
+    @work(group="ticket-change", exit_on_error=False)
+    async def edit_field(self) -> None:
+        """Pick one of the ticket's custom fields, type its value ("" clears it), apply."""
+        if self.detail is None:
+            return
+        fields = self.detail.ticket_fields
+        if not fields:
+            self.notify("tickets have no custom fields (ticketty fields add)")
+            return
+        choices = [(f.name, f"{f.name}: {f.value or '-'}") for f in fields]
+        name: str | None = await self.app.asked(PickerModal("Set the field", choices))
+        if name is None:
+            return
+        current = next(f.value for f in fields if f.name == name)
+        value = await self.app.asked(PromptModal(f"{name} (empty: none)", current))
+        if value is None:
+            return
+        versions = {self.number: self.version} if self.version is not None else {}
+        done = await apply_change(
+            self, "field", [self.number], f"{name}={value}", versions=versions, preview=False
+        )
+        if done is not None:
             self.load(tell=False)
 
     def action_history(self) -> None:

@@ -16,6 +16,7 @@ from store.models import (
     NO_DUE,
     POLICY_MODELS,
     SLA_MODELS,
+    TAG_MODELS,
     MailAccount,
     MailFailure,
     Message,
@@ -237,6 +238,8 @@ def _v15_due_times(db: peewee.Database) -> None:
         if column not in present:
             db.execute_sql(f'ALTER TABLE "{table}" ADD COLUMN {column} {kind}')
     peewee.SchemaManager(Ticket).create_indexes(safe=True)
+
+
 # Those who may close a ticket may merge one into another from the next version on.
 MERGE_RIGHT = ("tickets.close", "tickets.merge")
 
@@ -258,6 +261,35 @@ def _v20_links_and_copies(db: peewee.Database) -> None:
         ).on_conflict_ignore().execute()
 
 
+# The rights migration 19 adds, and the right whose holders get each: those who may edit roles
+# get the new admin rights; those who may change a ticket's status may tag it.
+TAG_RIGHTS = (
+    ("roles.edit", "tags.edit"),
+    ("roles.edit", "fields.edit"),
+    ("roles.edit", "views.share"),
+    ("tickets.change_status", "tickets.tag"),
+    ("tickets.change_status", "tickets.set_fields"),
+)
+
+
+def _v19_tags(db: peewee.Database) -> None:
+    """Tags and custom fields on tickets, saved views, and the desk's settings (the lock of
+    the list of tags); the rights to tag, to set fields, to edit their lists and to share
+    views given to the roles that held their nearest right."""
+    db.create_tables(TAG_MODELS)
+    for held, added in TAG_RIGHTS:
+        holders = [
+            row.role_id
+            for row in RolePermission.select(RolePermission.role).where(
+                RolePermission.permission == held
+            )
+        ]
+        if holders:
+            RolePermission.insert_many(
+                [{"role": role, "permission": added} for role in holders]
+            ).on_conflict_ignore().execute()
+
+
 MIGRATIONS: list[tuple[int, Callable[[peewee.Database], None]]] = [
     (1, _v1_initial),
     (2, _v2_search),
@@ -274,6 +306,7 @@ MIGRATIONS: list[tuple[int, Callable[[peewee.Database], None]]] = [
     (13, _v13_calendars),
     (14, _v14_policies),
     (15, _v15_due_times),
+    (19, _v19_tags),
     (20, _v20_links_and_copies),
 ]
 

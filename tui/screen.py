@@ -68,7 +68,7 @@ class GateAccess(Screen[ResultType]):
             cls.BINDINGS = [action.binding for action in cls.ACTIONS]  # read by Screen's hook
         super().__init_subclass__(**kwargs)
         cls._needs = {
-            action.name: action.permission
+            action.name.split("(")[0]: action.permission  # `jump_view(3)` checks `jump_view`
             for base in reversed(cls.__mro__)
             for action in base.__dict__.get("ACTIONS", ())
             if action.permission is not None

@@ -17,7 +17,7 @@ from textual.notifications import SeverityLevel
 from access.views import BulkOutcome
 from access.vocabulary import TICKET_PRIORITIES, TICKET_STATUSES
 from tui.screen import TickettyScreen
-from tui.widgets import ConfirmModal, PickerModal
+from tui.widgets import ConfirmModal, PickerModal, PromptModal
 from wording.safe_text import one_line
 
 UNASSIGN = "-"
@@ -60,14 +60,37 @@ def preview_text(plan: BulkOutcome) -> str:
 
 
 class Choice(NamedTuple):
-    """The value the person chose; None means "nobody" or "no group"."""
+    """The value the person chose; None means "nobody" or "no group". `kind`: the change
+    the choice turned out to be, when not the one asked (a tag taken off: `untag`)."""
 
     value: str | None
+    kind: str | None = None
+
+
+# Typed before a tag, takes it off.
+UNTAG = "-"
+
+
+async def choose_tag(screen: TickettyScreen[Any]) -> Choice | None:
+    """A tag to put on, or (`-refund`) to take off; the known tags named in the question."""
+    listed = await screen.app.gate_call(screen.gate.tags.list_tags)
+    known = ", ".join(listed.names[:12]) + (", …" if len(listed.names) > 12 else "")
+    locked = "the list is locked; " if listed.locked else ""
+    title = f"Tag ({locked}-tag takes it off){': ' + known if known else ''}"
+    text = await screen.app.asked(PromptModal(title))
+    if text is None or not text.strip().lstrip(UNTAG).strip():
+        return None
+    text = text.strip()
+    if text.startswith(UNTAG):
+        return Choice(text[len(UNTAG) :].strip(), "untag")
+    return Choice(text, "tag")
 
 
 async def choose_value(screen: TickettyScreen[Any], kind: str, numbers: list[int]) -> Choice | None:
     """Ask for the new value of a `kind` change to `numbers`; None when the person cancels."""
     app, gate = screen.app, screen.gate
+    if kind == "tag":
+        return await choose_tag(screen)
     if kind == "assign":
         people = await app.gate_call(lambda: gate.assignees.assignable_people(numbers))
         choices = [(UNASSIGN, "(nobody)")] + [

@@ -93,6 +93,7 @@ COLUMNS: tuple[Column, ...] = (
     Column("Assignee", 9, lambda r, _: r.assignee or "-", 1),
     Column("Due", 9, due_left, 1),  # at 80 columns it takes the group's place
     Column("Age", 5, lambda r, now: age(r.updated_at, now), 0),
+    Column("Tags", 12, lambda r, _: " ".join(r.tags), 6),
 )
 MIN_SUBJECT = 26
 MIN_NUMBER = 3

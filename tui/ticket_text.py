@@ -110,6 +110,9 @@ def fields_text(detail: TicketDetail, now: datetime | None = None) -> Text:
         notes.append(("Seen as", "supervisor of the group"))
     if row.as_assignee:
         notes.append(("Seen as", "its assignee only; your roles do not reach it (a: hand back)"))
+    if row.tags:
+        notes.append(("Tags", " ".join(row.tags)))
+    notes += [(f.name, f.value) for f in detail.ticket_fields if f.value]
     notes += follow_up_fields(detail.links)
     notes += link_fields(detail.related)
     notes += [(f.name, f.value) for f in detail.group_fields if f.value]
@@ -151,6 +154,7 @@ def what_changed(before: TicketDetail, after: TicketDetail) -> str:
             ("priority", old.priority, new.priority),
             ("group", old.usergroup, new.usergroup),
             ("subject", old.subject, new.subject),
+            ("tags", " ".join(old.tags), " ".join(new.tags)),
         )
         if a != b
     ]
@@ -159,6 +163,8 @@ def what_changed(before: TicketDetail, after: TicketDetail) -> str:
     if fresh:
         who = ", ".join(sorted({f"{m.kind} by {m.author}" for m in fresh}))
         parts.append(f"{len(fresh)} new message{'s' if len(fresh) > 1 else ''} ({who})")
+    if before.ticket_fields != after.ticket_fields:
+        parts.append("the ticket's fields")
     if before.group_fields != after.group_fields:
         parts.append("the group's fields")
     return " · ".join(parts)

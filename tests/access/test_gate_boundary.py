@@ -325,6 +325,24 @@ CALLS: dict[str, tuple[Call, Expected]] = {
     "sla.change_policy": (lambda g, d: g.sla.change_policy("Standard", new_name="X"), refused()),
     "sla.move_policy": (lambda g, d: g.sla.move_policy("Standard", 1), refused()),
     "sla.delete_policy": (lambda g, d: g.sla.delete_policy("Standard"), refused()),
+    # The list of tags.
+    "tags.list_tags": (lambda g, d: g.tags.list_tags(), refused()),
+    "tags.create_tag": (lambda g, d: g.tags.create_tag("refund"), refused()),
+    "tags.delete_tag": (lambda g, d: g.tags.delete_tag("refund"), refused()),
+    "tags.lock_tags": (lambda g, d: g.tags.lock_tags(True), refused()),
+    # Saved views.
+    "views.list_views": (lambda g, d: g.views.list_views(), refused()),
+    "views.save_view": (lambda g, d: g.views.save_view("Mine", TicketQuery()), refused()),
+    "views.remove_view": (lambda g, d: g.views.remove_view("Mine"), refused()),
+    # The custom fields of tickets.
+    "ticket_fields.list_ticket_fields": (
+        lambda g, d: g.ticket_fields.list_ticket_fields(),
+        refused(),
+    ),
+    "ticket_fields.define_ticket_field": (
+        lambda g, d: g.ticket_fields.define_ticket_field("Order number"),
+        refused(),
+    ),
 }
 
 # Public attributes that say who the gate acts for, and the gate's parts.

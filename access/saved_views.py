@@ -1,0 +1,155 @@
+"""Saved views (`gate.views`): a name for any combination of the inbox's filters, search and
+sort (a `TicketQuery`), the person's own or shared with a role or a usergroup by someone with
+`views.share`; listed with their live counts, each scoped like the list itself."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, NamedTuple
+
+import peewee
+
+from access.audit_actions import VIEW_REMOVE, VIEW_SAVE
+from access.catalogue import TICKETS_LIST, VIEWS_SHARE
+from access.errors import InvalidInput, NotFound, PermissionDenied
+from access.grants import Grants
+from access.inbox import count_in_scope
+from access.lookup import role_named, usergroup_named
+from access.request import Part
+from access.validation import checked_name
+from access.views import TicketQuery
+from store.models import Person, Role, SavedView, Usergroup
+from store.rows import dict_rows
+
+MAX_NAME = 60
+
+
+class ViewInfo(NamedTuple):
+    """A saved view as its reader sees it, with the number of tickets in it for them."""
+
+    name: str
+    owner: str
+    query: TicketQuery
+    shared_with: str  # "" for a personal view, else "role Agent" or "usergroup Returns"
+    tickets: int
+
+
+def query_json(query: TicketQuery) -> str:
+    return json.dumps(query._asdict(), sort_keys=True)
+
+
+def query_of(text: str) -> TicketQuery:
+    """A stored query; fields no longer known are left out, lists become tuples."""
+    data: dict[str, Any] = json.loads(text)
+    known: dict[str, Any] = {
+        key: tuple(value) if isinstance(value, list) else value
+        for key, value in data.items()
+        if key in TicketQuery._fields
+    }
+    return TicketQuery(**known)
+
+
+def _readable(grants: Grants) -> peewee.ColumnBase:
+    """The views a person reads: their own, and those shared with a role they hold or a
+    usergroup they belong to."""
+    roles = [role.role_id for role in grants.roles]
+    return (
+        (SavedView.owner == grants.person_id)
+        | SavedView.role.in_(roles)
+        | SavedView.usergroup.in_(sorted(grants.member_of))
+    )
+
+
+class SavedViews(Part):
+    """`gate.views`: saved views and their counts."""
+
+    def list_views(self) -> list[ViewInfo]:
+        """The person's views, their own first then the shared ones, each by name, with its
+        count (one statement each, scoped like the list)."""
+        grants = self._open().require(TICKETS_LIST)
+        rows = (
+            SavedView.select(
+                SavedView.name,
+                SavedView.query,
+                Person.username.alias("owner"),
+                Role.name.alias("role"),
+                Usergroup.name.alias("usergroup"),
+            )
+            .join(Person, on=(SavedView.owner == Person.id))
+            .switch(SavedView)
+            .join(Role, peewee.JOIN.LEFT_OUTER, on=(SavedView.role == Role.id))
+            .switch(SavedView)
+            .join(Usergroup, peewee.JOIN.LEFT_OUTER, on=(SavedView.usergroup == Usergroup.id))
+            .where(_readable(grants))
+        )
+        views = []
+        for row in dict_rows(rows):
+            shared = (
+                f"role {row['role']}"
+                if row["role"]
+                else f"usergroup {row['usergroup']}"
+                if row["usergroup"]
+                else ""
+            )
+            query = query_of(row["query"])
+            count = count_in_scope(grants, query)
+            views.append(ViewInfo(row["name"], row["owner"], query, shared, count))
+        views.sort(key=lambda v: (bool(v.shared_with), v.name.casefold(), v.owner))
+        return views
+
+    def save_view(
+        self,
+        name: str,
+        query: TicketQuery,
+        *,
+        role: str | None = None,
+        usergroup: str | None = None,
+    ) -> None:
+        """Save (or replace) the person's view `name`; shared with `role` or `usergroup`
+        only with `views.share`."""
+        request = self._open()
+        grants = request.require(TICKETS_LIST)
+        name = checked_name(name, "view's name", MAX_NAME)
+        if role and usergroup:
+            raise InvalidInput("share a view with a role or with a usergroup, not both")
+        if (role or usergroup) and not grants.holds(VIEWS_SHARE):
+            raise PermissionDenied(f"{grants.username} lacks {VIEWS_SHARE}")
+        count_in_scope(grants, query)  # a query that cannot be read is refused now
+        with request.writing():
+            shared = {
+                "role": role_named(role).id if role else None,
+                "usergroup": usergroup_named(usergroup).id if usergroup else None,
+            }
+            SavedView.delete().where(
+                (SavedView.owner == grants.person_id) & (SavedView.name == name)
+            ).execute()
+            view = SavedView.create(
+                owner=grants.person_id, name=name, query=query_json(query), **shared
+            )
+            request.record(
+                VIEW_SAVE,
+                "view",
+                view.id,
+                after={"name": name, "role": role, "usergroup": usergroup},
+            )
+
+    def remove_view(self, name: str) -> None:
+        """Remove the person's own view `name`, or, with `views.share`, a shared one they read."""
+        request = self._open()
+        grants = request.require(TICKETS_LIST)
+        with request.writing():
+            mine = SavedView.get_or_none(
+                (SavedView.owner == grants.person_id) & (SavedView.name == name)
+            )
+            shared = None
+            if mine is None and grants.holds(VIEWS_SHARE):
+                shared = SavedView.get_or_none(
+                    (SavedView.name == name)
+                    & _readable(grants)
+                    & (SavedView.role.is_null(False) | SavedView.usergroup.is_null(False))
+                )
+            view = mine or shared
+            if view is None:
+                raise NotFound(f"no view named {name!r}")
+            view.delete_instance()
+            request.record(VIEW_REMOVE, "view", view.id, before={"name": name})
