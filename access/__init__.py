@@ -25,6 +25,7 @@ from access.me import Myself
 from access.messages import Messages
 from access.people import PeopleAdmin
 from access.presence import PresenceDesk
+from access.replies import Replies
 from access.reports import Reports
 from access.request import Session
 from access.roles import RoleAdmin
@@ -46,7 +47,7 @@ class Gate:
     many), `gate.assignees`, `gate.mailboxes` (the mail channel's work on the database),
     `gate.people`, `gate.roles`, `gate.groups` (usergroups and custom fields),
     `gate.sources`, `gate.audit`, `gate.explain`, `gate.reports`, `gate.drafts`,
-    `gate.presence`, `gate.calendars`, `gate.sla`."""
+    `gate.presence`, `gate.calendars`, `gate.sla`, `gate.replies` (canned replies)."""
 
     def __init__(self, db: peewee.Database, username: str) -> None:
         self._session = session = Session(db, username)
@@ -72,6 +73,7 @@ class Gate:
         self.presence = PresenceDesk(session)
         self.calendars = CalendarAdmin(session)
         self.sla = PolicyAdmin(session)
+        self.replies = Replies(session)
 
 
 __all__ = [

@@ -90,6 +90,12 @@ CATALOGUE: tuple[PermissionGroup, ...] = (
         ("edit", "Add, change and delete business calendars and policies"),
     ),
     _group(
+        "replies",
+        "Canned replies and signatures",
+        ("list", "See canned replies and signatures"),
+        ("edit", "Add, change and delete canned replies and signatures"),
+    ),
+    _group(
         "reports",
         "Reports",
         ("own", "See one's own workload and response times"),
@@ -144,6 +150,8 @@ SOURCES_EDIT = known("sources.edit")
 SOURCES_ARCHIVED = known("sources.archived")
 SLA_LIST = known("sla.list")
 SLA_EDIT = known("sla.edit")
+REPLIES_LIST = known("replies.list")
+REPLIES_EDIT = known("replies.edit")
 REPORTS_OWN = known("reports.own")
 REPORTS_TEAM = known("reports.team")
 AUDIT_VIEW = known("audit.view")

@@ -312,6 +312,19 @@ CALLS: dict[str, tuple[Call, Expected]] = {
     "sla.change_policy": (lambda g, d: g.sla.change_policy("Standard", new_name="X"), refused()),
     "sla.move_policy": (lambda g, d: g.sla.move_policy("Standard", 1), refused()),
     "sla.delete_policy": (lambda g, d: g.sla.delete_policy("Standard"), refused()),
+    # Canned replies.
+    "replies.list_replies": (lambda g, d: g.replies.list_replies(), refused()),
+    "replies.add_reply": (lambda g, d: g.replies.add_reply("Mine", "Hello"), refused()),
+    "replies.change_reply": (
+        lambda g, d: g.replies.change_reply("Refund approved", body="Hi"),
+        refused(),
+    ),
+    "replies.remove_reply": (lambda g, d: g.replies.remove_reply("Refund approved"), refused()),
+    "replies.replies_for": (lambda g, d: g.replies.replies_for(d.ticket), refused(NotFound)),
+    "replies.fill_reply": (
+        lambda g, d: g.replies.fill_reply(d.ticket, "Refund approved"),
+        refused(NotFound),
+    ),
 }
 
 # Public attributes that say who the gate acts for, and the gate's parts.
