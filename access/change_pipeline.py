@@ -119,36 +119,36 @@ class TicketChanges(Part):
         supervision: assigning cannot show a ticket to someone outside its scope, nor give one
         to someone who could not work on it. Whoever it is assigned to may hand it back (None)
         without the right to assign. Returns the ticket's new version."""
-        return _change_one(self._open(), "assign", number, username, expected_version)
+        return change_one(self._open(), "assign", number, username, expected_version)
 
     def take(self, number: int | str, *, expected_version: int | None = None) -> int:
         """Assign to oneself: with `tickets.take` on the ticket, and the right to work on it
         (reply), as anyone assigned."""
-        return _change_one(self._open(), "take", number, None, expected_version)
+        return change_one(self._open(), "take", number, None, expected_version)
 
     def move(
         self, number: int | str, group: str | None, *, expected_version: int | None = None
     ) -> int:
         """Move to another usergroup (None: no group). The target must be a group this person
         can see, so a move cannot probe for hidden groups."""
-        return _change_one(self._open(), "move", number, group, expected_version)
+        return change_one(self._open(), "move", number, group, expected_version)
 
     def set_status(
         self, number: int | str, status: str, *, expected_version: int | None = None
     ) -> int:
         """Change the status; closing needs `tickets.close`, any other status `change_status`."""
-        return _change_one(self._open(), "status", number, status, expected_version)
+        return change_one(self._open(), "status", number, status, expected_version)
 
     def close(self, number: int | str, *, expected_version: int | None = None) -> int:
-        return _change_one(self._open(), "close", number, None, expected_version)
+        return change_one(self._open(), "close", number, None, expected_version)
 
     def set_priority(
         self, number: int | str, priority: str, *, expected_version: int | None = None
     ) -> int:
-        return _change_one(self._open(), "priority", number, priority, expected_version)
+        return change_one(self._open(), "priority", number, priority, expected_version)
 
 
-def _change_one(
+def change_one(
     request: Request, kind: str, number: int | str, value: str | None, expected: int | None
 ) -> int:
     """The pipeline with one ticket: its verdict raised as the one-ticket calls always
