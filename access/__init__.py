@@ -29,6 +29,7 @@ from access.replies import Replies
 from access.reports import Reports
 from access.request import Session
 from access.roles import RoleAdmin
+from access.signatures import Signatures
 from access.sla import PolicyAdmin
 from access.sources import SourceAdmin
 from access.tickets import Tickets
@@ -47,7 +48,8 @@ class Gate:
     many), `gate.assignees`, `gate.mailboxes` (the mail channel's work on the database),
     `gate.people`, `gate.roles`, `gate.groups` (usergroups and custom fields),
     `gate.sources`, `gate.audit`, `gate.explain`, `gate.reports`, `gate.drafts`,
-    `gate.presence`, `gate.calendars`, `gate.sla`, `gate.replies` (canned replies)."""
+    `gate.presence`, `gate.calendars`, `gate.sla`, `gate.replies` (canned replies),
+    `gate.signatures`."""
 
     def __init__(self, db: peewee.Database, username: str) -> None:
         self._session = session = Session(db, username)
@@ -74,6 +76,7 @@ class Gate:
         self.calendars = CalendarAdmin(session)
         self.sla = PolicyAdmin(session)
         self.replies = Replies(session)
+        self.signatures = Signatures(session)
 
 
 __all__ = [

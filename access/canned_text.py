@@ -10,7 +10,15 @@ import re
 from collections.abc import Iterable, Mapping
 
 from access.errors import InvalidInput
-from store.models import CustomField, CustomFieldValue, Person, Source, Ticket, Usergroup
+from store.models import (
+    CustomField,
+    CustomFieldValue,
+    Person,
+    Signature,
+    Source,
+    Ticket,
+    Usergroup,
+)
 from store.rows import tuple_rows
 
 _VARIABLE = re.compile(r"\{\{([^{}\n]*)\}\}")
@@ -90,3 +98,16 @@ def values_for(ticket: Ticket, agent: Person) -> dict[str, str]:
         )
         values |= {GROUP_FIELD + str(field): str(value) for field, value in fields}
     return values
+
+
+def signature_text(ticket: Ticket, agent: Person) -> str:
+    """The signature a reply by `agent` on `ticket` leaves with, filled ("" when none): the
+    agent's own on the ticket's source, else the source's."""
+    row = signature_row(ticket.source_id, agent.id) or signature_row(ticket.source_id, None)
+    return "" if row is None else fill(row.body, values_for(ticket, agent))
+
+
+def signature_row(source_id: int, person_id: int | None) -> Signature | None:
+    person = Signature.person.is_null() if person_id is None else Signature.person == person_id
+    found: Signature | None = Signature.get_or_none((Signature.source == source_id) & person)
+    return found

@@ -17,6 +17,7 @@ from typing import NamedTuple
 
 import peewee
 
+from access.canned_text import signature_text
 from access.views import ReplyRoute
 from access.vocabulary import FAILED, QUEUED, SENT
 from store import dialect
@@ -242,6 +243,7 @@ class ReplyToSend(NamedTuple):
     subject: str
     body: str
     thread: list[tuple[str, bool]]
+    signature: str = ""  # under the body, filled for the ticket and the reply's author
 
 
 def reply_to_send(item: OutboxItem) -> ReplyToSend:
@@ -264,4 +266,5 @@ def reply_to_send(item: OutboxItem) -> ReplyToSend:
         ticket.subject,
         message.body,
         [(i, bool(o)) for i, o in thread],
+        signature_text(ticket, Person.get_by_id(message.author_id)),
     )

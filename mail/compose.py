@@ -27,7 +27,8 @@ def plain(text: str) -> str:
 
 
 def compose(reply: ReplyToSend) -> EmailMessage:
-    """The e-mail for one claimed reply: from the source's address, threaded, tagged, UTF-8."""
+    """The e-mail for one claimed reply: from the source's address, threaded, tagged, UTF-8,
+    the signature under the text."""
     mail = EmailMessage(policy=SMTP)
     try:
         mail["From"] = Address(display_name=plain(reply.source_name), addr_spec=reply.from_address)
@@ -49,5 +50,6 @@ def compose(reply: ReplyToSend) -> EmailMessage:
         if len(ids) > _MAX_REFERENCES:
             ids = [ids[0], *ids[-(_MAX_REFERENCES - 1) :]]
         mail["References"] = " ".join(ids)
-    mail.set_content(reply.body, charset="utf-8")
+    body = f"{reply.body}\n\n{reply.signature}" if reply.signature else reply.body
+    mail.set_content(body, charset="utf-8")
     return mail

@@ -321,6 +321,15 @@ CALLS: dict[str, tuple[Call, Expected]] = {
     ),
     "replies.remove_reply": (lambda g, d: g.replies.remove_reply("Refund approved"), refused()),
     "replies.replies_for": (lambda g, d: g.replies.replies_for(d.ticket), refused(NotFound)),
+    "signatures.set_signature": (
+        lambda g, d: g.signatures.set_signature(MAILBOX, "Mine"),
+        refused(),
+    ),
+    "signatures.list_signatures": (lambda g, d: g.signatures.list_signatures(), refused()),
+    "signatures.signature_for": (
+        lambda g, d: g.signatures.signature_for(d.ticket),
+        refused(NotFound),
+    ),
     "replies.fill_reply": (
         lambda g, d: g.replies.fill_reply(d.ticket, "Refund approved"),
         refused(NotFound),
