@@ -20,6 +20,7 @@ from access.errors import (
 from access.explain import Explanation
 from access.filing import Filing
 from access.inbox import Inbox
+from access.macros import Macros
 from access.mailboxes import Mailboxes
 from access.me import Myself
 from access.messages import Messages
@@ -49,7 +50,7 @@ class Gate:
     `gate.people`, `gate.roles`, `gate.groups` (usergroups and custom fields),
     `gate.sources`, `gate.audit`, `gate.explain`, `gate.reports`, `gate.drafts`,
     `gate.presence`, `gate.calendars`, `gate.sla`, `gate.replies` (canned replies),
-    `gate.signatures`."""
+    `gate.signatures`, `gate.macros`."""
 
     def __init__(self, db: peewee.Database, username: str) -> None:
         self._session = session = Session(db, username)
@@ -77,6 +78,7 @@ class Gate:
         self.sla = PolicyAdmin(session)
         self.replies = Replies(session)
         self.signatures = Signatures(session)
+        self.macros = Macros(session)
 
 
 __all__ = [

@@ -96,6 +96,12 @@ CATALOGUE: tuple[PermissionGroup, ...] = (
         ("edit", "Add, change and delete canned replies and signatures"),
     ),
     _group(
+        "macros",
+        "Macros (several changes to tickets at once)",
+        ("list", "See macros"),
+        ("edit", "Add, change and delete macros"),
+    ),
+    _group(
         "reports",
         "Reports",
         ("own", "See one's own workload and response times"),
@@ -152,6 +158,8 @@ SLA_LIST = known("sla.list")
 SLA_EDIT = known("sla.edit")
 REPLIES_LIST = known("replies.list")
 REPLIES_EDIT = known("replies.edit")
+MACROS_LIST = known("macros.list")
+MACROS_EDIT = known("macros.edit")
 REPORTS_OWN = known("reports.own")
 REPORTS_TEAM = known("reports.team")
 AUDIT_VIEW = known("audit.view")

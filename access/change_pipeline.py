@@ -92,9 +92,9 @@ class TicketChanges(Part):
     ) -> BulkOutcome:
         """The dry run: which tickets the change would alter, which it would skip and why.
         Writes nothing."""
-        return _pipeline(self._open(), kind, numbers, value, versions or {}, apply=False).outcome(
-            applied=False
-        )
+        return run_pipeline(
+            self._open(), kind, numbers, value, versions or {}, apply=False
+        ).outcome(applied=False)
 
     def apply_bulk(
         self,
@@ -107,7 +107,7 @@ class TicketChanges(Part):
         """The change, chunk by chunk, each chunk one transaction: those of its tickets that
         change are written by one statement, with one audit row per change or refusal. A
         ticket already as asked is skipped as such: nothing changed there is no error."""
-        return _pipeline(self._open(), kind, numbers, value, versions or {}, apply=True).outcome(
+        return run_pipeline(self._open(), kind, numbers, value, versions or {}, apply=True).outcome(
             applied=True
         )
 
@@ -155,7 +155,7 @@ def change_one(
     have (the refusal audited like any other), or its new version."""
     number = parse_number(number)
     versions = {} if expected is None else {number: expected}
-    done = _pipeline(request, kind, [number], value, versions, apply=True)
+    done = run_pipeline(request, kind, [number], value, versions, apply=True)
     (verdict,) = done.verdicts
     if verdict.skipped is None:
         return verdict.version
@@ -170,7 +170,7 @@ def change_one(
     raise NotFound(f"nobody named {done.target.shown!r} can work on ticket #{number}")
 
 
-def _pipeline(
+def run_pipeline(
     request: Request,
     name: str,
     numbers: Iterable[int],

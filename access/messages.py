@@ -45,7 +45,7 @@ class Messages(Part):
         request = self._open()
         if status is not None:
             return _reply_and_set_status(request, number, body, status, expected_version, seen)
-        return _add_message(request, number, "reply", body, expected_version, seen)
+        return add_message(request, number, "reply", body, expected_version, seen)
 
     def note(
         self,
@@ -57,7 +57,7 @@ class Messages(Part):
     ) -> Posted:
         """An internal note. With `seen`, no change by others stops it: a note adds to what is
         known and reaches no customer."""
-        return _add_message(self._open(), number, "note", body, expected_version, seen)
+        return add_message(self._open(), number, "note", body, expected_version, seen)
 
     def resend(self, number: int | str, message_id: int) -> None:
         """Send a reply whose delivery failed once more (after the address or the server was
@@ -82,7 +82,7 @@ class Messages(Part):
             raise
 
 
-def _add_message(
+def add_message(
     request: Request,
     number: int | str,
     kind: str,
@@ -147,7 +147,7 @@ def _reply_and_set_status(
     action = TICKET_REPLY
     try:
         with request.writing():
-            posted = _add_message(request, number, REPLY, body, expected, seen)
+            posted = add_message(request, number, REPLY, body, expected, seen)
             action = TICKET_STATUS
             if posted.follow_up_of is not None:
                 raise PermissionDenied(f"{request.username} lacks {TICKETS_REPLY} on #{number}")

@@ -137,21 +137,20 @@ def filled(ticket: Ticket, name: str, agent: Person) -> str:
     """The canned reply `name` filled for `ticket` by `agent`, when it is offered there; else
     `NotFound` (no check of the person's rights: the caller made it)."""
     row = CannedReply.get_or_none(CannedReply.name == name)
-    if row is None or not is_offered(row, ticket):
+    if row is None or not is_offered(row, ticket.source_id, ticket.usergroup_id):
         raise NotFound(f"no canned reply named {name!r} for #{ticket.number}")
     return fill(row.body, values_for(ticket, agent))
 
 
 def offered_on(ticket: Ticket) -> list[CannedReply]:
     rows = CannedReply.select().order_by(CannedReply.name)
-    return [row for row in rows if is_offered(row, ticket)]
+    return [row for row in rows if is_offered(row, ticket.source_id, ticket.usergroup_id)]
 
 
-def is_offered(row: CannedReply, ticket: Ticket) -> bool:
+def is_offered(row: CannedReply, source_id: int, usergroup_id: int | None) -> bool:
+    """Whether the canned reply is offered on a ticket of that source and usergroup."""
     sources, groups = json.loads(row.sources), json.loads(row.usergroups)
-    return (not sources or ticket.source_id in sources) and (
-        not groups or ticket.usergroup_id in groups
-    )
+    return (not sources or source_id in sources) and (not groups or usergroup_id in groups)
 
 
 def _ticket_to_reply_on(grants: Grants, number: int) -> Ticket:

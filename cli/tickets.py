@@ -21,6 +21,7 @@ from access.vocabulary import (
     TICKET_STATUSES,
 )
 from cli.command import Commands, open_gate, read_body
+from cli.macros import register_on_tickets
 from cli.output import (
     EXIT_REFUSED,
     EXIT_USAGE,
@@ -113,6 +114,7 @@ def register(commands: Commands) -> None:
     p = tickets.add("note", note, help="add an internal note")
     p.add_argument("number")
     p.add_argument("--body", required=True, help="the text, or - to read standard input")
+    register_on_tickets(tickets)
     p = tickets.add("resend", resend, help="send a reply whose delivery failed once more")
     p.add_argument("number")
     p.add_argument("message", type=bounded_int, metavar="MESSAGE", help="the reply's id")

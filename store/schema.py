@@ -223,7 +223,7 @@ def _v14_policies(db: peewee.Database) -> None:
 
 
 # Those who could edit roles get the rights the next version adds (as with SLA_RIGHTS).
-REPLY_RIGHTS = ("replies.list", "replies.edit")
+REPLY_RIGHTS = ("replies.list", "replies.edit", "macros.list", "macros.edit")
 
 
 def _v17_canned_replies(db: peewee.Database) -> None:

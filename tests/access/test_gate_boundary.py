@@ -330,6 +330,14 @@ CALLS: dict[str, tuple[Call, Expected]] = {
         lambda g, d: g.signatures.signature_for(d.ticket),
         refused(NotFound),
     ),
+    "macros.list_macros": (lambda g, d: g.macros.list_macros(), refused()),
+    "macros.add_macro": (lambda g, d: g.macros.add_macro("Mine", ["status:resolved"]), refused()),
+    "macros.remove_macro": (lambda g, d: g.macros.remove_macro("Refund done"), refused()),
+    "macros.plan_macro": (lambda g, d: g.macros.plan_macro("Refund done", [d.ticket]), refused()),
+    "macros.apply_macro": (
+        lambda g, d: g.macros.apply_macro("Refund done", [d.ticket]),
+        refused(),
+    ),
     "replies.fill_reply": (
         lambda g, d: g.replies.fill_reply(d.ticket, "Refund approved"),
         refused(NotFound),

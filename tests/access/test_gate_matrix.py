@@ -251,6 +251,8 @@ OTHER_ACTIONS: dict[str, Callable[[Gate], object]] = {
     ),
     "replies.list": lambda g: g.replies.list_replies(),
     "replies.edit": lambda g: g.replies.add_reply("Thanks", "Thank you, {{requester.name}}"),
+    "macros.list": lambda g: g.macros.list_macros(),
+    "macros.edit": lambda g: g.macros.add_macro("Solve", ["status:resolved", "priority:low"]),
 }
 
 

@@ -83,3 +83,49 @@ def test_a_status_the_person_may_not_set_refuses_the_reply_too(capsys, demo_copy
     assert Message.select().where(Message.ticket == ticket.number).count() == messages
     refusal = AuditEvent.select().order_by(AuditEvent.id.desc()).first()
     assert refusal.action == "denied.ticket.status" and refusal.target_id == ticket.number
+
+
+def test_macros_add_list_and_apply_with_a_dry_run_first(capsys, demo_copy: str) -> None:
+    code, out, err = run(
+        capsys, demo_copy, "ada", "macros", "add", "Solve quietly", "--step", "status:resolved",
+        "--step", "priority:low", "--step", "note:Solved by {{agent.name}}",
+    )  # fmt: skip
+    assert (code, err) == (0, "")
+    assert out.startswith("added macro Solve quietly: status:resolved, priority:low, note:")
+    code, _, err = run(capsys, demo_copy, "ada", "macros", "add", "Bad", "--step", "status:done")
+    assert code == 1 and err.startswith("ticketty: unknown status 'done'")
+    code, out, _ = run(capsys, demo_copy, "tom", "macros", "list", "--json")
+    assert {m["name"] for m in json.loads(out)} == {
+        "Refund done",
+        "Ask for the order number",
+        "Solve quietly",
+    }
+    number = returns_ticket(demo_copy).number
+    Ticket.update(priority="normal").where(Ticket.number == number).execute()
+    code, out, _ = run(
+        capsys, demo_copy, "tom", "tickets", "macro", "Solve quietly", str(number), "999999",
+        "--dry-run", "--json",
+    )  # fmt: skip
+    preview = json.loads(out)
+    assert code == 1 and preview["applied"] is False
+    assert preview["tickets"]["999999"][0] == {"step": "status resolved", "skipped": "not found"}
+    assert [s["changed"] for s in preview["steps"]] == [[number]] * 3
+    connect(demo_copy)
+    assert Ticket.get_by_id(number).status != "resolved"
+    code, out, _ = run(capsys, demo_copy, "tom", "tickets", "macro", "Solve quietly", str(number))
+    assert code == 0
+    assert out.splitlines() == [
+        "macro Solve quietly",
+        "  status resolved: 1 changed",
+        "  priority low: 1 changed",
+        "  note Solved by {{agent.name}}: 1 changed",
+    ]
+    connect(demo_copy)
+    assert (Ticket.get_by_id(number).status, Ticket.get_by_id(number).priority) == (
+        "resolved",
+        "low",
+    )
+    note = Message.select().where(Message.ticket == number).order_by(Message.id.desc()).first()
+    assert note.body == "Solved by Tom Schulz"
+    code, out, _ = run(capsys, demo_copy, "ada", "macros", "remove", "Solve quietly")
+    assert (code, out) == (0, "removed macro Solve quietly\n")
