@@ -16,7 +16,11 @@ from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import Label, Static, TextArea
 
+from access.vocabulary import REPLY
 from wording.safe_text import as_text, visible
+
+# Typed in a reply, these open the canned replies (as in Zammad).
+CANNED_KEYS = "::"
 
 
 @dataclass(frozen=True)
@@ -47,6 +51,9 @@ class Composer(Vertical):
             super().__init__()
             self.kind = kind
             self.composed = composed
+
+    class CannedWanted(Message):
+        """`::` was typed in a reply: the canned replies are asked for."""
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id, classes="composer")
@@ -123,6 +130,14 @@ class Composer(Vertical):
         return self.is_open
 
     def on_text_area_changed(self, event: TextArea.Changed) -> None:
+        area = event.text_area
+        row, column = area.cursor_location
+        if self.kind == REPLY and area.document.get_line(row)[:column].endswith(CANNED_KEYS):
+            # Typed for the canned replies, not for the text: taken out again (which tells
+            # `typed` the text as it was before them).
+            area.delete((row, column - len(CANNED_KEYS)), (row, column))
+            self.post_message(self.CannedWanted())
+            return
         if self.is_open and self.typed is not None:
             self.typed(event.text_area.text)
 
