@@ -11,11 +11,10 @@ from collections.abc import Iterable
 from typing import NamedTuple
 
 from access.canned_text import check_variables
-from access.errors import InvalidInput, NotFound
+from access.errors import InvalidInput
 from access.filing import clean_body
-from access.lookup import person_named, usergroup_named
+from access.lookup import canned_reply_named, person_named, usergroup_named
 from access.vocabulary import NOTE, REPLY, TICKET_PRIORITIES, TICKET_STATUSES
-from store.models import CannedReply
 
 # A step's kind, and the change pipeline's kind it is (None: a message, not a field).
 PIPELINE_KINDS: dict[str, str | None] = {
@@ -77,8 +76,8 @@ def _checked(step: Step) -> Step:
     kind, value = step
     if kind not in PIPELINE_KINDS:
         raise InvalidInput(f"unknown step {kind!r}; one of {', '.join(PIPELINE_KINDS)}")
-    if kind == REPLY and CannedReply.get_or_none(CannedReply.name == value) is None:
-        raise NotFound(f"no canned reply named {value!r}")
+    if kind == REPLY:
+        canned_reply_named(value)
     if kind == NOTE:
         check_variables(clean_body(value), "note")
     if kind == "status" and value not in TICKET_STATUSES:

@@ -23,7 +23,7 @@ from access.catalogue import MACROS_EDIT, MACROS_LIST, TICKETS_NOTE, TICKETS_REP
 from access.change_pipeline import NOT_FOUND, run_pipeline
 from access.errors import InvalidInput, NotFound, PermissionDenied
 from access.grants import Grants
-from access.lookup import require_free_name
+from access.lookup import macro_named, require_free_name
 from access.macro_steps import Step, checked_steps, dumped, loaded, parse_step
 from access.messages import add_message
 from access.replies import filled, is_offered
@@ -88,7 +88,7 @@ class Macros(Part):
         request = self._open()
         request.require(MACROS_EDIT)
         with request.writing():
-            row = _macro_named(name)
+            row = macro_named(name)
             Macro.delete().where(Macro.id == row.id).execute()
             request.record(MACRO_DELETE, "macro", row.id, before=[name, *_read(row).steps])
 
@@ -97,7 +97,7 @@ class Macros(Part):
         Writes nothing."""
         request = self._open()
         _require_user(request)
-        macro = _macro_named(name)
+        macro = macro_named(name)
         wanted = list(dict.fromkeys(int(n) for n in numbers))
         verdicts = [_plan_step(request, step, wanted) for step in loaded(macro.steps)]
         return _outcome(macro, wanted, verdicts, applied=False)
@@ -106,7 +106,7 @@ class Macros(Part):
         """The macro, one transaction per ticket."""
         request = self._open()
         _require_user(request)
-        macro = _macro_named(name)
+        macro = macro_named(name)
         steps = loaded(macro.steps)
         wanted = list(dict.fromkeys(int(n) for n in numbers))
         per_ticket = [_apply_to(request, macro.name, steps, number) for number in wanted]
@@ -230,13 +230,6 @@ def _outcome(
             )
         )
     return MacroOutcome(macro.name, tuple(outcomes), applied)
-
-
-def _macro_named(name: str) -> Macro:
-    row = Macro.get_or_none(Macro.name == name)
-    if row is None:
-        raise NotFound(f"no macro named {name!r}")
-    return row
 
 
 def _read(row: Macro) -> MacroView:

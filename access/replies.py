@@ -16,7 +16,7 @@ from access.catalogue import REPLIES_EDIT, REPLIES_LIST, TICKETS_REPLY
 from access.errors import NoChange, NotFound
 from access.filing import clean_body
 from access.grants import Grants
-from access.lookup import require_free_name, source_named, usergroup_named
+from access.lookup import canned_reply_named, require_free_name, source_named, usergroup_named
 from access.request import Part
 from access.tickets import allowed_here, parse_number, refuse, visible_ticket
 from access.validation import checked_name
@@ -92,7 +92,7 @@ class Replies(Part):
         if body is not None:
             changes["body"] = check_variables(clean_body(body), "canned reply")
         with request.writing():
-            row = _reply_named(name)
+            row = canned_reply_named(name)
             check_fresh(row, expected_version, f"canned reply {name}")
             before = _read(row)
             if changes.get("name", row.name) != row.name:
@@ -115,7 +115,7 @@ class Replies(Part):
         request = self._open()
         request.require(REPLIES_EDIT)
         with request.writing():
-            row = _reply_named(name)
+            row = canned_reply_named(name)
             check_fresh(row, expected_version, f"canned reply {name}")
             CannedReply.delete().where(CannedReply.id == row.id).execute()
             request.record(CANNED_DELETE, "canned", row.id, before=_read(row).logged())
@@ -158,13 +158,6 @@ def _ticket_to_reply_on(grants: Grants, number: int) -> Ticket:
     if TICKETS_REPLY not in allowed_here(grants, number):
         raise refuse(grants, number, TICKETS_REPLY)
     return ticket
-
-
-def _reply_named(name: str) -> CannedReply:
-    row = CannedReply.get_or_none(CannedReply.name == name)
-    if row is None:
-        raise NotFound(f"no canned reply named {name!r}")
-    return row
 
 
 def _ids(ids: Iterable[int]) -> str:

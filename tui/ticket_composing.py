@@ -94,15 +94,18 @@ class TicketComposingScreen(TickettyScreen[None]):
         return self.app.drafts
 
     @work(group="detail-change", exit_on_error=False)
-    async def send(self, kind: str, text: str, seen: Seen) -> None:
+    async def send(self, kind: str, text: str, seen: Seen, status: str | None = None) -> None:
         """Send a text written having seen `seen`: only a change since that makes it wrong
-        stops it (the gate's rule). Once the app has ended it is not sent: the draft is kept."""
-        write = self.gate.messages.reply if kind == REPLY else self.gate.messages.note
+        stops it (the gate's rule); a reply with `status` sets the ticket so with it. Once the
+        app has ended it is not sent: the draft is kept."""
+
+        def write() -> Posted:
+            if kind == REPLY:
+                return self.gate.messages.reply(self.number, text, seen=seen, status=status)
+            return self.gate.messages.note(self.number, text, seen=seen)
 
         def send_text() -> Posted:
-            return self.app.draft_keeper.send(
-                (self.number, kind), lambda: write(self.number, text, seen=seen)
-            )
+            return self.app.draft_keeper.send((self.number, kind), write)
 
         try:
             posted = await self.app.gate_funnel.run(send_text)
@@ -176,7 +179,7 @@ class TicketComposingScreen(TickettyScreen[None]):
         self.reading = False
         self._arrange(focus=self.conversation)
         if composed.send and kind in self.began_on:
-            self.send(kind, composed.text, self.began_on[kind])
+            self.send(kind, composed.text, self.began_on[kind], composed.status)
 
     def action_switch_view(self) -> None:
         """Between the text and the conversation: narrower than the split, one shows instead

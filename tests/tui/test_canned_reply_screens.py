@@ -64,3 +64,14 @@ async def test_a_note_takes_two_colons_as_text(demo_copy: str) -> None:
         await pilot.press("N", *"a::b")
         await settle(pilot)
         assert not isinstance(app.screen, PickerModal) and screen.composer.text == "a::b"
+
+
+async def test_a_reply_sent_as_resolved_sets_the_status_with_it(demo_copy: str) -> None:
+    ticket = open_ticket_of_tom(demo_copy)
+    app = make_app(demo_copy, "tom")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_ticket(pilot, ticket.number)
+        await pilot.press("r", *"Done.", "alt+r")
+        await settle(pilot)
+    detail = Gate(connect(demo_copy), "ada").tickets.get_ticket(ticket.number)
+    assert detail.messages[-1].body == "Done." and detail.row.status == "resolved"
