@@ -13,6 +13,7 @@ import pytest
 from access import Gate, InvalidInput, NotFound
 from store.models import AuditEvent, Message, Source, Ticket, Usergroup
 from tests import builders
+from tui.audit_text import sentence
 
 STEPS = ["reply:Refund approved", "status:pending", "assignee:tom", "usergroup:Accounting"]
 
@@ -128,3 +129,15 @@ def test_the_preview_says_what_applying_does(demo_db: peewee.Database) -> None:
         "canned reply Return label not offered there",
     )
     assert by_ticket[his[0]][2] == ("note Seen", None)
+
+
+def test_the_history_names_the_macro(demo_db: peewee.Database) -> None:
+    tom = Gate(demo_db, "tom")
+    (number,) = open_tickets(1)
+    tom.changes.set_priority(number, "low")
+    tom.macros.apply_macro("Refund done", [number])
+    said = [sentence(e) for e in Gate(demo_db, "ada").tickets.ticket_history(number)]
+    assert said[-1] == (
+        "tom applied macro Refund done: reply Refund approved, status resolved "
+        "(skipped: priority low, already low priority)"
+    )
