@@ -21,16 +21,19 @@ from access.errors import (
 from access.explain import Explanation
 from access.filing import Filing
 from access.inbox import Inbox
+from access.macros import Macros
 from access.mailboxes import Mailboxes
 from access.me import Myself
 from access.merging import Merging
 from access.messages import Messages
 from access.people import PeopleAdmin
 from access.presence import PresenceDesk
+from access.replies import Replies
 from access.reports import Reports
 from access.request import Session
 from access.roles import RoleAdmin
 from access.saved_views import SavedViews
+from access.signatures import Signatures
 from access.sla import PolicyAdmin
 from access.sources import SourceAdmin
 from access.tags import TagAdmin
@@ -53,7 +56,8 @@ class Gate:
     `gate.sources`, `gate.audit`, `gate.explain`, `gate.reports`, `gate.drafts`,
     `gate.presence`, `gate.calendars`, `gate.sla`, `gate.merging` (merge, link, split
     tickets), `gate.copies` (the addresses copied on a ticket), `gate.tags` (the list of
-    tags), `gate.ticket_fields` (the custom fields of tickets), `gate.views` (saved views)."""
+    tags), `gate.ticket_fields` (the custom fields of tickets), `gate.views` (saved views),
+    `gate.replies` (canned replies), `gate.signatures`, `gate.macros`."""
 
     def __init__(self, db: peewee.Database, username: str) -> None:
         self._session = session = Session(db, username)
@@ -84,6 +88,9 @@ class Gate:
         self.tags = TagAdmin(session)
         self.ticket_fields = TicketFieldAdmin(session)
         self.views = SavedViews(session)
+        self.replies = Replies(session)
+        self.signatures = Signatures(session)
+        self.macros = Macros(session)
 
 
 __all__ = [

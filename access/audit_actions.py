@@ -86,6 +86,13 @@ VIEW_REMOVE = "view.remove"
 TAG_CREATE = "tag.create"
 TAG_DELETE = "tag.delete"
 TAG_LOCK = "tag.lock"  # the list of tags locked or unlocked
+CANNED_CREATE = "canned.create"
+CANNED_CHANGE = "canned.change"
+CANNED_DELETE = "canned.delete"
+SIGNATURE_SET = "signature.set"
+MACRO_CREATE = "macro.create"
+MACRO_DELETE = "macro.delete"
+MACRO_APPLY = "macro.apply"  # on one ticket, with the steps applied and skipped
 
 DATABASE_INIT = "database.init"
 DEMO_CREATE = "demo.create"
@@ -156,6 +163,13 @@ AUDIT_ACTIONS = (
     SOURCE_RENAME,
     SOURCE_ARCHIVE,
     SOURCE_RESTORE,
+    CANNED_CREATE,
+    CANNED_CHANGE,
+    CANNED_DELETE,
+    SIGNATURE_SET,
+    MACRO_CREATE,
+    MACRO_DELETE,
+    MACRO_APPLY,
     DATABASE_INIT,
     DEMO_CREATE,
 )

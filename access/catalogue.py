@@ -108,6 +108,18 @@ CATALOGUE: tuple[PermissionGroup, ...] = (
         ("edit", "Add, change and delete business calendars and policies"),
     ),
     _group(
+        "replies",
+        "Canned replies and signatures",
+        ("list", "See canned replies and signatures"),
+        ("edit", "Add, change and delete canned replies and signatures"),
+    ),
+    _group(
+        "macros",
+        "Macros (several changes to tickets at once)",
+        ("list", "See macros"),
+        ("edit", "Add, change and delete macros"),
+    ),
+    _group(
         "reports",
         "Reports",
         ("own", "See one's own workload and response times"),
@@ -168,6 +180,10 @@ SOURCES_EDIT = known("sources.edit")
 SOURCES_ARCHIVED = known("sources.archived")
 SLA_LIST = known("sla.list")
 SLA_EDIT = known("sla.edit")
+REPLIES_LIST = known("replies.list")
+REPLIES_EDIT = known("replies.edit")
+MACROS_LIST = known("macros.list")
+MACROS_EDIT = known("macros.edit")
 REPORTS_OWN = known("reports.own")
 REPORTS_TEAM = known("reports.team")
 AUDIT_VIEW = known("audit.view")

@@ -93,9 +93,9 @@ class TicketChanges(Part):
     ) -> BulkOutcome:
         """The dry run: which tickets the change would alter, which it would skip and why.
         Writes nothing."""
-        return _pipeline(self._open(), kind, numbers, value, versions or {}, apply=False).outcome(
-            applied=False
-        )
+        return run_pipeline(
+            self._open(), kind, numbers, value, versions or {}, apply=False
+        ).outcome(applied=False)
 
     def apply_bulk(
         self,
@@ -108,7 +108,7 @@ class TicketChanges(Part):
         """The change, chunk by chunk, each chunk one transaction: those of its tickets that
         change are written by one statement, with one audit row per change or refusal. A
         ticket already as asked is skipped as such: nothing changed there is no error."""
-        return _pipeline(self._open(), kind, numbers, value, versions or {}, apply=True).outcome(
+        return run_pipeline(self._open(), kind, numbers, value, versions or {}, apply=True).outcome(
             applied=True
         )
 
@@ -120,43 +120,43 @@ class TicketChanges(Part):
         supervision: assigning cannot show a ticket to someone outside its scope, nor give one
         to someone who could not work on it. Whoever it is assigned to may hand it back (None)
         without the right to assign. Returns the ticket's new version."""
-        return _change_one(self._open(), "assign", number, username, expected_version)
+        return change_one(self._open(), "assign", number, username, expected_version)
 
     def take(self, number: int | str, *, expected_version: int | None = None) -> int:
         """Assign to oneself: with `tickets.take` on the ticket, and the right to work on it
         (reply), as anyone assigned."""
-        return _change_one(self._open(), "take", number, None, expected_version)
+        return change_one(self._open(), "take", number, None, expected_version)
 
     def move(
         self, number: int | str, group: str | None, *, expected_version: int | None = None
     ) -> int:
         """Move to another usergroup (None: no group). The target must be a group this person
         can see, so a move cannot probe for hidden groups."""
-        return _change_one(self._open(), "move", number, group, expected_version)
+        return change_one(self._open(), "move", number, group, expected_version)
 
     def set_status(
         self, number: int | str, status: str, *, expected_version: int | None = None
     ) -> int:
         """Change the status; closing needs `tickets.close`, any other status `change_status`."""
-        return _change_one(self._open(), "status", number, status, expected_version)
+        return change_one(self._open(), "status", number, status, expected_version)
 
     def close(self, number: int | str, *, expected_version: int | None = None) -> int:
-        return _change_one(self._open(), "close", number, None, expected_version)
+        return change_one(self._open(), "close", number, None, expected_version)
 
     def set_priority(
         self, number: int | str, priority: str, *, expected_version: int | None = None
     ) -> int:
-        return _change_one(self._open(), "priority", number, priority, expected_version)
+        return change_one(self._open(), "priority", number, priority, expected_version)
 
 
-def _change_one(
+def change_one(
     request: Request, kind: str, number: int | str, value: str | None, expected: int | None
 ) -> int:
     """The pipeline with one ticket: its verdict raised as the one-ticket calls always
     have (the refusal audited like any other), or its new version."""
     number = parse_number(number)
     versions = {} if expected is None else {number: expected}
-    done = _pipeline(request, kind, [number], value, versions, apply=True)
+    done = run_pipeline(request, kind, [number], value, versions, apply=True)
     (verdict,) = done.verdicts
     if verdict.skipped is None:
         return verdict.version
@@ -171,7 +171,7 @@ def _change_one(
     raise NotFound(f"nobody named {done.target.shown!r} can work on ticket #{number}")
 
 
-def _pipeline(
+def run_pipeline(
     request: Request,
     name: str,
     numbers: Iterable[int],

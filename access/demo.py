@@ -46,10 +46,11 @@ from access.catalogue import (
 from access.demo_links import seed_links
 from access.demo_mail import ADDRESS as MAIL_SOURCE
 from access.demo_mail import seed_mailbox
+from access.demo_replies import seed_replies
 from access.demo_service_levels import demo_dues, seed_service_levels
+from access.demo_triage import seed_triage
 from access.due_times import PolicySet
 from access.sla_rules import Attributes
-from access.demo_triage import seed_triage
 from access.vocabulary import (
     CLOSED,
     CUSTOMER,
@@ -304,6 +305,7 @@ def build_demo(
     with db.atomic():
         seed_mailbox(ids.sources[MAIL_SOURCE], DEMO_NOW)
         seed_triage()
+        seed_replies(ids.sources, ids.groups)
         audit.record(
             None,
             DEMO_CREATE,

@@ -37,8 +37,8 @@ from access.audit_actions import (
     TICKET_CREATE,
 )
 from access.catalogue import TICKETS_VIEW_CONTACT
-from access.due_times import keep_due_times
 from access.copies import keep_mail_copies
+from access.due_times import keep_due_times
 from access.errors import NotFound
 from access.filing import (
     MAX_BODY,

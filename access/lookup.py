@@ -8,7 +8,16 @@ from collections.abc import Iterable
 import peewee
 
 from access.errors import InvalidInput, NotFound
-from store.models import CustomField, Person, Role, RolePermission, Source, Usergroup
+from store.models import (
+    CannedReply,
+    CustomField,
+    Macro,
+    Person,
+    Role,
+    RolePermission,
+    Source,
+    Usergroup,
+)
 
 
 def person_named(username: str) -> Person:
@@ -48,6 +57,20 @@ def field_named(name: str) -> CustomField:
     if field is None:
         raise NotFound(f"no custom field named {name!r}")
     return field
+
+
+def canned_reply_named(name: str) -> CannedReply:
+    row = CannedReply.get_or_none(CannedReply.name == name)
+    if row is None:
+        raise NotFound(f"no canned reply named {name!r}")
+    return row
+
+
+def macro_named(name: str) -> Macro:
+    row = Macro.get_or_none(Macro.name == name)
+    if row is None:
+        raise NotFound(f"no macro named {name!r}")
+    return row
 
 
 def role_permissions(role_id: int) -> frozenset[str]:

@@ -3,15 +3,17 @@ again (`gate.messages`). A requester's message goes through `access.filing`, as 
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 import peewee
 
-from access.audit_actions import MAIL_RESEND
+from access.audit_actions import MAIL_RESEND, TICKET_REPLY, TICKET_STATUS
 from access.catalogue import TICKETS_NOTE, TICKETS_REPLY
+from access.change_pipeline import change_one
 from access.drafts import drop_sent_draft
 from access.due_times import keep_due_times
-from access.errors import Conflict, InvalidInput, PermissionDenied
+from access.errors import Conflict, InvalidInput, NoChange, PermissionDenied
 from access.filing import clean_body, customer_wrote, follow_up_by_customer, new_message
 from access.outbox import failed_reply, queue_again, queue_reply
 from access.request import Part, Request
@@ -34,12 +36,17 @@ class Messages(Part):
         *,
         expected_version: int | None = None,
         seen: Seen | None = None,
+        status: str | None = None,
     ) -> Posted:
         """A reply to the requester; the requester's own message when they write on their ticket.
 
         `expected_version` refuses the reply after any change; `seen` (what the writer saw)
-        only after a change that makes the reply wrong (`_reply_still_right`)."""
-        return _add_message(self._open(), number, "reply", body, expected_version, seen)
+        only after a change that makes the reply wrong (`_reply_still_right`). With `status`
+        the ticket is set to it too (`_reply_and_set_status`)."""
+        request = self._open()
+        if status is not None:
+            return _reply_and_set_status(request, number, body, status, expected_version, seen)
+        return add_message(request, number, "reply", body, expected_version, seen)
 
     def note(
         self,
@@ -51,7 +58,7 @@ class Messages(Part):
     ) -> Posted:
         """An internal note. With `seen`, no change by others stops it: a note adds to what is
         known and reaches no customer."""
-        return _add_message(self._open(), number, "note", body, expected_version, seen)
+        return add_message(self._open(), number, "note", body, expected_version, seen)
 
     def resend(self, number: int | str, message_id: int) -> None:
         """Send a reply whose delivery failed once more (after the address or the server was
@@ -76,7 +83,7 @@ class Messages(Part):
             raise
 
 
-def _add_message(
+def add_message(
     request: Request,
     number: int | str,
     kind: str,
@@ -125,6 +132,34 @@ def _add_message(
             return Posted(number, version, stays_closed=closed, unsent=unsent)
     except PermissionDenied as exc:
         request.record_denied(f"ticket.{kind}", "ticket", number, str(exc))
+        raise
+
+
+def _reply_and_set_status(
+    request: Request,
+    number: int | str,
+    body: str,
+    status: str,
+    expected: int | None,
+    seen: Seen | None,
+) -> Posted:
+    """A reply, then the status through the change pipeline, in one transaction: a status the
+    person may not set refuses the reply with it (nothing is sent), a ticket already so takes
+    the reply alone. A requester's message on their own ticket sets no status: refused whole."""
+    number = parse_number(number)
+    action = TICKET_REPLY
+    try:
+        with request.writing():
+            posted = add_message(request, number, REPLY, body, expected, seen)
+            action = TICKET_STATUS
+            if posted.follow_up_of is not None:
+                raise PermissionDenied(f"{request.username} lacks {TICKETS_REPLY} on #{number}")
+            with contextlib.suppress(NoChange):
+                version = change_one(request, "status", number, status, posted.version)
+                posted = posted._replace(version=version)
+            return posted
+    except PermissionDenied as exc:
+        request.record_denied(action, "ticket", number, str(exc))
         raise
 
 

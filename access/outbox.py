@@ -17,6 +17,7 @@ from typing import NamedTuple
 
 import peewee
 
+from access.canned_text import signature_text
 from access.views import ReplyRoute
 from access.vocabulary import FAILED, QUEUED, SENT
 from store import dialect
@@ -244,6 +245,7 @@ class ReplyToSend(NamedTuple):
     body: str
     thread: list[tuple[str, bool]]
     copies: tuple[str, ...] = ()  # the addresses copied on the ticket, in Cc
+    signature: str = ""  # under the body, filled for the ticket and the reply's author
 
 
 def reply_to_send(item: OutboxItem) -> ReplyToSend:
@@ -267,4 +269,5 @@ def reply_to_send(item: OutboxItem) -> ReplyToSend:
         message.body,
         [(i, bool(o)) for i, o in thread],
         tuple(a for a in copies_of(ticket.number) if a != item.recipient.lower()),
+        signature_text(ticket, Person.get_by_id(message.author_id)),
     )

@@ -6,8 +6,9 @@ from __future__ import annotations
 import argparse
 
 from access.vocabulary import SOURCE_KINDS
-from cli.command import Arguments, Commands, open_gate
+from cli.command import Arguments, Commands, open_gate, read_body
 from cli.output import print_listing
+from wording.safe_text import one_line
 
 MAIL_OPTIONS_HELP = "see README, Customers by e-mail; never a password"
 
@@ -37,6 +38,17 @@ def register(commands: Commands) -> None:
     p.add_argument("name")
     p = sources.add("mail", mail_state, help="the e-mail accounts and their state")
     p.add_argument("--json", action="store_true")
+    p = sources.add(
+        "signature",
+        set_signature,
+        help="the signature under replies that leave the source by mail ('' removes it)",
+    )
+    p.add_argument("name")
+    p.add_argument("--body", required=True, help="the text, or - to read standard input")
+    p.add_argument("--person", help="one agent's signature there, in place of the source's")
+    sources.add("signatures", list_signatures, help="the signatures").add_argument(
+        "--json", action="store_true"
+    )
     p = sources.add("rename", rename_source)
     p.add_argument("name")
     p.add_argument("new")
@@ -120,3 +132,22 @@ def archive(args: argparse.Namespace) -> int:
 def restore(args: argparse.Namespace) -> int:
     open_gate(args).sources.set_archived(args.name, False)
     return 0
+
+
+def set_signature(args: argparse.Namespace) -> int:
+    body = read_body(args.body)
+    open_gate(args).signatures.set_signature(args.name, body, username=args.person)
+    whose = f"{one_line(args.person)}'s signature" if args.person else "signature"
+    done = "set" if body.strip() else "removed"
+    print(f"{done} the {whose} of {one_line(args.name)}")
+    return 0
+
+
+def list_signatures(args: argparse.Namespace) -> int:
+    return print_listing(
+        args.json,
+        open_gate(args).signatures.list_signatures(),
+        ["source", "person", "signature"],
+        lambda s: [s.source, s.username or "(the source's)", s.body.replace("\n", " ")[:50]],
+        lambda s: {"source": s.source, "person": s.username, "body": s.body},
+    )

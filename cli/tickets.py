@@ -14,12 +14,15 @@ from access.vocabulary import (
     DEFAULT_PRIORITY,
     FAILED,
     MESSAGE_LABELS,
+    PENDING,
+    RESOLVED,
     TICKET_ORDERS,
     TICKET_PRIORITIES,
     TICKET_STATUSES,
 )
 from cli import ticket_links
 from cli.command import Commands, open_gate, read_body
+from cli.macros import register_on_tickets
 from cli.output import (
     EXIT_REFUSED,
     EXIT_USAGE,
@@ -38,6 +41,8 @@ from wording.safe_text import one_line, visible
 NO_GROUP = "none"
 # The changes with a one-ticket form at the gate; the others are a change to many of one.
 ONE_TICKET = ("assign", "take", "move", "status", "close", "priority")
+# What a reply may set the ticket to in the same go.
+REPLY_STATUSES = (PENDING, RESOLVED)
 UNASSIGNED = ("-", "none")
 
 
@@ -141,13 +146,15 @@ def register(commands: Commands) -> None:
     p.add_argument("number")
     p.add_argument("attachment_id", type=bounded_int, metavar="ID")
     p.add_argument("--output", required=True, help="the file to write, or - for standard output")
-    for name, handler, what in (
-        ("reply", reply, "reply to the requester"),
-        ("note", note, "add an internal note"),
-    ):
-        p = tickets.add(name, handler, help=what)
-        p.add_argument("number")
-        p.add_argument("--body", required=True, help="the text, or - to read standard input")
+    p = tickets.add("reply", reply, help="reply to the requester")
+    p.add_argument("number")
+    p.add_argument("--body", help="the text, or - to read standard input; after --canned's")
+    p.add_argument("--canned", metavar="NAME", help="a canned reply, filled for the ticket")
+    p.add_argument("--status", choices=REPLY_STATUSES, help="set the ticket so with the reply")
+    p = tickets.add("note", note, help="add an internal note")
+    p.add_argument("number")
+    p.add_argument("--body", required=True, help="the text, or - to read standard input")
+    register_on_tickets(tickets)
     p = tickets.add("resend", resend, help="send a reply whose delivery failed once more")
     p.add_argument("number")
     p.add_argument("message", type=bounded_int, metavar="MESSAGE", help="the reply's id")
@@ -467,7 +474,14 @@ def delete(args: argparse.Namespace) -> int:
 def reply(args: argparse.Namespace) -> int:
     """A reply (or the requester's own message); what became of it, when there is more to it
     than sent (a follow-up, not sent, a closed ticket staying closed), on standard error."""
-    said = posted_text(open_gate(args).messages.reply(args.number, read_body(args.body)))
+    if args.body is None and args.canned is None:
+        raise CommandError("give --body, --canned or both", EXIT_USAGE)
+    gate = open_gate(args)
+    parts = [] if args.canned is None else [gate.replies.fill_reply(args.number, args.canned)]
+    if args.body is not None:
+        parts.append(read_body(args.body))
+    posted = gate.messages.reply(args.number, "\n\n".join(parts), status=args.status)
+    said = posted_text(posted)
     if said:
         print(said, file=sys.stderr)
     return 0

@@ -28,7 +28,7 @@ def plain(text: str) -> str:
 
 def compose(reply: ReplyToSend) -> EmailMessage:
     """The e-mail for one claimed reply: from the source's address, to the requester with the
-    ticket's copies in Cc, threaded, tagged, UTF-8."""
+    ticket's copies in Cc, threaded, tagged, UTF-8, the signature under the text."""
     mail = EmailMessage(policy=SMTP)
     try:
         mail["From"] = Address(display_name=plain(reply.source_name), addr_spec=reply.from_address)
@@ -52,5 +52,6 @@ def compose(reply: ReplyToSend) -> EmailMessage:
         if len(ids) > _MAX_REFERENCES:
             ids = [ids[0], *ids[-(_MAX_REFERENCES - 1) :]]
         mail["References"] = " ".join(ids)
-    mail.set_content(reply.body, charset="utf-8")
+    body = f"{reply.body}\n\n{reply.signature}" if reply.signature else reply.body
+    mail.set_content(body, charset="utf-8")
     return mail

@@ -65,6 +65,7 @@ class TicketDetailScreen(TicketComposingScreen):
         Action("escape", "back", "Back", "detail.back"),
         Action("ctrl+t", "switch_view", "Conversation/text", "detail.switch"),
         Action("ctrl+o", "quote", "Quote customer", "detail.quote"),
+        Action("ctrl+g", "canned", "Canned reply", "detail.canned", TICKETS_REPLY, show=False),
         Action("r", "reply", "Reply", "detail.reply", TICKETS_REPLY),
         Action("N", "note", "Note", "detail.note", TICKETS_NOTE),
         Action("t", "take", "Take", "detail.take", TICKETS_TAKE),

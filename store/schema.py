@@ -15,6 +15,7 @@ from store.models import (
     MAIL_MODELS,
     NO_DUE,
     POLICY_MODELS,
+    REPLY_MODELS,
     SLA_MODELS,
     TAG_MODELS,
     MailAccount,
@@ -203,6 +204,11 @@ def _v13_calendars(db: peewee.Database) -> None:
     """Business calendars and their holidays (service levels); the roles that may edit roles
     get `sla.list` and `sla.edit`."""
     db.create_tables(SLA_MODELS)
+    _give_role_editors(SLA_RIGHTS)
+
+
+def _give_role_editors(rights: tuple[str, ...]) -> None:
+    """Give `rights` to every role holding `roles.edit`."""
     editors = [
         row.role_id
         for row in RolePermission.select(RolePermission.role).where(
@@ -211,7 +217,7 @@ def _v13_calendars(db: peewee.Database) -> None:
     ]
     if editors:
         RolePermission.insert_many(
-            [{"role": role, "permission": key} for role in editors for key in SLA_RIGHTS]
+            [{"role": role, "permission": key} for role in editors for key in rights]
         ).on_conflict_ignore().execute()
 
 
@@ -290,6 +296,17 @@ def _v19_tags(db: peewee.Database) -> None:
             ).on_conflict_ignore().execute()
 
 
+# Those who could edit roles get the rights the next version adds (as with SLA_RIGHTS).
+REPLY_RIGHTS = ("replies.list", "replies.edit", "macros.list", "macros.edit")
+
+
+def _v17_canned_replies(db: peewee.Database) -> None:
+    """Canned replies, signatures and macros; the roles that may edit roles get the rights to
+    see and edit them."""
+    db.create_tables(REPLY_MODELS)
+    _give_role_editors(REPLY_RIGHTS)
+
+
 MIGRATIONS: list[tuple[int, Callable[[peewee.Database], None]]] = [
     (1, _v1_initial),
     (2, _v2_search),
@@ -306,6 +323,7 @@ MIGRATIONS: list[tuple[int, Callable[[peewee.Database], None]]] = [
     (13, _v13_calendars),
     (14, _v14_policies),
     (15, _v15_due_times),
+    (17, _v17_canned_replies),
     (19, _v19_tags),
     (20, _v20_links_and_copies),
 ]
@@ -313,16 +331,18 @@ MIGRATIONS: list[tuple[int, Callable[[peewee.Database], None]]] = [
 LATEST = MIGRATIONS[-1][0]
 
 
-def current_version(db: peewee.Database) -> int:
+def _missing(db: peewee.Database) -> list[tuple[int, Callable[[peewee.Database], None]]]:
     if not SchemaVersion.table_exists():
-        return 0
-    row = SchemaVersion.select(peewee.fn.MAX(SchemaVersion.version)).scalar()
-    return int(row or 0)
+        return MIGRATIONS
+    applied = {row.version for row in SchemaVersion.select(SchemaVersion.version)}
+    return [(version, step) for version, step in MIGRATIONS if version not in applied]
 
 
 def migrate(db: peewee.Database) -> None:
-    """Apply the migrations this database lacks, each in its own write transaction."""
-    if current_version(db) >= LATEST:
+    """Apply the migrations this database lacks, each in its own write transaction; one
+    missing below the newest applied runs too (versions are numbered apart by branches of
+    work that land in any order)."""
+    if _missing(db) == []:
         return
     sqlite = isinstance(db, peewee.SqliteDatabase)
     if sqlite:  # a table rebuild must not cascade; only takes effect outside a transaction
@@ -330,11 +350,9 @@ def migrate(db: peewee.Database) -> None:
     try:
         with db.atomic():
             db.create_tables([SchemaVersion])
-            done = current_version(db)
-            for version, step in MIGRATIONS:
-                if version > done:
-                    step(db)
-                    SchemaVersion.create(version=version)
+            for version, step in _missing(db):
+                step(db)
+                SchemaVersion.create(version=version)
     finally:
         if sqlite:
             db.execute_sql("PRAGMA foreign_keys = ON")

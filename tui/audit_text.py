@@ -26,6 +26,7 @@ from access.audit_actions import (
     GROUP_RENAME,
     GROUP_SUPERVISOR_ADD,
     GROUP_SUPERVISOR_REMOVE,
+    MACRO_APPLY,
     MAIL_BOUNCE,
     MAIL_DISCARD,
     MAIL_QUARANTINE,
@@ -238,6 +239,17 @@ def _member(verb: str, what: str) -> Callable[[Event], str]:
     return say
 
 
+def _macro(e: Event) -> str:
+    """`ada applied macro Refund done: status resolved, priority low (skipped: reply ...)`:
+    the events just before it, in its transaction, are its steps."""
+    done = _field(e.after, "done") or []
+    skipped = _field(e.after, "skipped") or {}
+    text = f"{e.who} applied macro {_plain(_field(e.after, 'macro'))}: {', '.join(done)}"
+    if skipped:
+        text += " (skipped: " + "; ".join(f"{s}, {why}" for s, why in skipped.items()) + ")"
+    return text
+
+
 SENTENCES: dict[str, Callable[[Event], str]] = {
     TICKET_REPLY: lambda e: f"{e.who} replied: {quoted(_field(e.after, 'body'))}",
     TICKET_NOTE: lambda e: f"{e.who} wrote a note: {quoted(_field(e.after, 'body'))}",
@@ -296,6 +308,7 @@ SENTENCES: dict[str, Callable[[Event], str]] = {
     SOURCE_MAIL: lambda e: f"{e.who} set the mail account of {e.target}",
     FIELD_DEFINE: _named("defined", "field"),
     FIELD_UPDATE: _edited,
+    MACRO_APPLY: _macro,
     DATABASE_INIT: lambda e: f"{e.who} created the helpdesk",
     DEMO_CREATE: lambda e: f"{e.who} filled the demo: {_plain(e.after)}",
 }

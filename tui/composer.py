@@ -16,7 +16,11 @@ from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import Label, Static, TextArea
 
+from access.vocabulary import PENDING, REPLY, RESOLVED
 from wording.safe_text import as_text, visible
+
+# Typed in a reply, these open the canned replies (as in Zammad).
+CANNED_KEYS = "::"
 
 
 @dataclass(frozen=True)
@@ -26,6 +30,7 @@ class Composed:
 
     text: str
     send: bool
+    status: str | None = None  # a reply sent setting the ticket so (pending, resolved)
 
 
 class Composer(Vertical):
@@ -36,6 +41,11 @@ class Composer(Vertical):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "send", "Send", id="compose.send"),
         Binding("escape", "cancel", "Close", id="compose.cancel"),
+        # A reply sent setting the ticket pending (waiting on the customer) or resolved.
+        Binding("alt+p", f"send('{PENDING}')", "Send as pending", show=False, id="compose.pending"),
+        Binding(
+            "alt+r", f"send('{RESOLVED}')", "Send as resolved", show=False, id="compose.resolved"
+        ),
         # Priority: the text area binds ctrl+e (end of line) and would swallow it.
         Binding("ctrl+e", "editor", "$EDITOR", priority=True, id="compose.editor"),
     ]
@@ -47,6 +57,9 @@ class Composer(Vertical):
             super().__init__()
             self.kind = kind
             self.composed = composed
+
+    class CannedWanted(Message):
+        """`::` was typed in a reply: the canned replies are asked for."""
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id, classes="composer")
@@ -112,22 +125,34 @@ class Composer(Vertical):
         """`text` at the cursor, as if typed there."""
         self.query_one(TextArea).insert(text)
 
-    def _finish(self, send: bool) -> None:
+    def _finish(self, send: bool, status: str | None = None) -> None:
         kind, text = self.kind, self.text
         self.kind = ""
-        self.post_message(self.Done(kind, Composed(text, send=send and bool(text.strip()))))
+        composed = Composed(text, send=send and bool(text.strip()), status=status)
+        self.post_message(self.Done(kind, composed))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "editor":
             return self.is_open and self.editor is not None
+        if action == "send" and parameters:
+            return self.kind == REPLY
         return self.is_open
 
     def on_text_area_changed(self, event: TextArea.Changed) -> None:
+        area = event.text_area
+        row, column = area.cursor_location
+        if self.kind == REPLY and area.document.get_line(row)[:column].endswith(CANNED_KEYS):
+            # Typed for the canned replies, not for the text: taken out again (which tells
+            # `typed` the text as it was before them).
+            area.delete((row, column - len(CANNED_KEYS)), (row, column))
+            self.post_message(self.CannedWanted())
+            return
         if self.is_open and self.typed is not None:
             self.typed(event.text_area.text)
 
-    def action_send(self) -> None:
-        self._finish(send=True)
+    def action_send(self, status: str | None = None) -> None:
+        """Send; a reply with `status` sets the ticket so in the same go."""
+        self._finish(send=True, status=status if self.kind == REPLY else None)
 
     def action_cancel(self) -> None:
         self._finish(send=False)

@@ -14,9 +14,11 @@ from access.views import MessageView, Posted, ReplyRoute, Seen, TicketDetail
 from access.vocabulary import CLOSED, CUSTOMER, NOTE, REPLY
 from tui.composer import Composed, Composer, quoted
 from tui.drafts import SafeQuestion
+from tui.gate_funnel import GateCallFailed
 from tui.screen import TickettyScreen
 from tui.ticket_text import Conversation
 from tui.ticket_watch import TicketWatch
+from tui.widgets import PickerModal
 from wording.mail_text import posted_text, route_text
 from wording.safe_text import as_text, one_line
 
@@ -92,15 +94,18 @@ class TicketComposingScreen(TickettyScreen[None]):
         return self.app.drafts
 
     @work(group="detail-change", exit_on_error=False)
-    async def send(self, kind: str, text: str, seen: Seen) -> None:
+    async def send(self, kind: str, text: str, seen: Seen, status: str | None = None) -> None:
         """Send a text written having seen `seen`: only a change since that makes it wrong
-        stops it (the gate's rule). Once the app has ended it is not sent: the draft is kept."""
-        write = self.gate.messages.reply if kind == REPLY else self.gate.messages.note
+        stops it (the gate's rule); a reply with `status` sets the ticket so with it. Once the
+        app has ended it is not sent: the draft is kept."""
+
+        def write() -> Posted:
+            if kind == REPLY:
+                return self.gate.messages.reply(self.number, text, seen=seen, status=status)
+            return self.gate.messages.note(self.number, text, seen=seen)
 
         def send_text() -> Posted:
-            return self.app.draft_keeper.send(
-                (self.number, kind), lambda: write(self.number, text, seen=seen)
-            )
+            return self.app.draft_keeper.send((self.number, kind), write)
 
         try:
             posted = await self.app.gate_funnel.run(send_text)
@@ -174,7 +179,7 @@ class TicketComposingScreen(TickettyScreen[None]):
         self.reading = False
         self._arrange(focus=self.conversation)
         if composed.send and kind in self.began_on:
-            self.send(kind, composed.text, self.began_on[kind])
+            self.send(kind, composed.text, self.began_on[kind], composed.status)
 
     def action_switch_view(self) -> None:
         """Between the text and the conversation: narrower than the split, one shows instead
@@ -220,6 +225,39 @@ class TicketComposingScreen(TickettyScreen[None]):
             return
         self._show_composer()
         self.composer.insert(f"{one_line(message.author_name)} wrote:\n{quoted(message.body)}")
+
+    def on_composer_canned_wanted(self, _message: Composer.CannedWanted) -> None:
+        self.pick_canned()
+
+    def action_canned(self) -> None:
+        if self.composer.kind == REPLY:
+            self.pick_canned()
+
+    @work(group="detail-canned", exit_on_error=False)
+    async def pick_canned(self) -> None:
+        """The canned replies offered on this ticket, filtered as the person types; the one
+        chosen goes into the reply at the cursor, its variables filled, to edit before
+        sending."""
+        if self.composer.kind != REPLY:
+            return
+        try:
+            offered = await self.app.gate_call(lambda: self.gate.replies.replies_for(self.number))
+        except GateCallFailed:
+            return
+        if not offered:
+            self.notify(f"no canned reply is offered on #{self.number}")
+            return
+        choices = [(r.name, f"{r.name} · {r.body.split(chr(10), 1)[0][:40]}") for r in offered]
+        name = await self.app.asked(PickerModal("Canned reply", choices))
+        if name is None:
+            self._show_composer()
+            return
+        try:
+            text = await self.app.gate_call(lambda: self.gate.replies.fill_reply(self.number, name))
+        except GateCallFailed:
+            return
+        self._show_composer()
+        self.composer.insert(text)
 
     def action_send_kept(self) -> None:
         """Send again the text a change stopped, now that the screen shows that change."""

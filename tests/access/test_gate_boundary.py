@@ -343,6 +343,36 @@ CALLS: dict[str, tuple[Call, Expected]] = {
         lambda g, d: g.ticket_fields.define_ticket_field("Order number"),
         refused(),
     ),
+    # Canned replies.
+    "replies.list_replies": (lambda g, d: g.replies.list_replies(), refused()),
+    "replies.add_reply": (lambda g, d: g.replies.add_reply("Mine", "Hello"), refused()),
+    "replies.change_reply": (
+        lambda g, d: g.replies.change_reply("Refund approved", body="Hi"),
+        refused(),
+    ),
+    "replies.remove_reply": (lambda g, d: g.replies.remove_reply("Refund approved"), refused()),
+    "replies.replies_for": (lambda g, d: g.replies.replies_for(d.ticket), refused(NotFound)),
+    "signatures.set_signature": (
+        lambda g, d: g.signatures.set_signature(MAILBOX, "Mine"),
+        refused(),
+    ),
+    "signatures.list_signatures": (lambda g, d: g.signatures.list_signatures(), refused()),
+    "signatures.signature_for": (
+        lambda g, d: g.signatures.signature_for(d.ticket),
+        refused(NotFound),
+    ),
+    "macros.list_macros": (lambda g, d: g.macros.list_macros(), refused()),
+    "macros.add_macro": (lambda g, d: g.macros.add_macro("Mine", ["status:resolved"]), refused()),
+    "macros.remove_macro": (lambda g, d: g.macros.remove_macro("Refund done"), refused()),
+    "macros.plan_macro": (lambda g, d: g.macros.plan_macro("Refund done", [d.ticket]), refused()),
+    "macros.apply_macro": (
+        lambda g, d: g.macros.apply_macro("Refund done", [d.ticket]),
+        refused(),
+    ),
+    "replies.fill_reply": (
+        lambda g, d: g.replies.fill_reply(d.ticket, "Refund approved"),
+        refused(NotFound),
+    ),
 }
 
 # Public attributes that say who the gate acts for, and the gate's parts.

@@ -249,6 +249,10 @@ OTHER_ACTIONS: dict[str, Callable[[Gate], object]] = {
     "sla.edit": lambda g: g.calendars.create_calendar(
         "Office", zone="UTC", hours="mon-fri 08:00-16:00"
     ),
+    "replies.list": lambda g: g.replies.list_replies(),
+    "replies.edit": lambda g: g.replies.add_reply("Thanks", "Thank you, {{requester.name}}"),
+    "macros.list": lambda g: g.macros.list_macros(),
+    "macros.edit": lambda g: g.macros.add_macro("Solve", ["status:resolved", "priority:low"]),
 }
 
 

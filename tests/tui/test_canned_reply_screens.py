@@ -1,0 +1,77 @@
+"""Canned replies in the composer, at 80x24: `::` (or ctrl+g) opens the replies offered on the
+ticket, typing filters them, enter puts the chosen one into the reply with its variables
+filled, to edit before sending; a note offers none."""
+
+from __future__ import annotations
+
+from access import Gate
+from screens.ticket_detail import TicketDetailScreen
+from store.db import connect
+from store.models import Person, Ticket
+from tests.tui_support import make_app, open_ticket, settle
+from tui.widgets import PickerModal
+
+
+def open_ticket_of_tom(demo: str) -> Ticket:
+    Gate(connect(demo), "tom")
+    return (
+        Ticket.select()
+        .where(Ticket.status.in_(["new", "open"]) & (Ticket.private == False))  # noqa: E712
+        .order_by(Ticket.number)
+        .first()
+    )
+
+
+async def test_typing_two_colons_inserts_a_canned_reply_filled(demo_copy: str) -> None:
+    ticket = open_ticket_of_tom(demo_copy)
+    first_name = Person.get_by_id(ticket.requester_id).display_name.split()[0]
+    app = make_app(demo_copy, "tom")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_ticket(pilot, ticket.number)
+        assert isinstance(screen, TicketDetailScreen)
+        composer = screen.composer
+        await pilot.press("r", *"Hi", "enter", ":", ":")
+        await settle(pilot)
+        assert isinstance(app.screen, PickerModal)
+        await pilot.press(*"refund app", "enter")
+        await settle(pilot)
+        assert not isinstance(app.screen, PickerModal)
+        text = composer.text
+        assert text.startswith("Hi\nHello " + first_name + ",\n\nyour refund for #")
+        assert f"#{ticket.number} is approved" in text and "Tom Schulz" in text
+        assert "{{" not in text and "::" not in text
+        # ctrl+g opens the list too; escape goes back to the text, unchanged.
+        await pilot.press("ctrl+g")
+        await settle(pilot)
+        assert isinstance(app.screen, PickerModal)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert composer.text == text
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+    bodies = [
+        m.body for m in Gate(connect(demo_copy), "ada").tickets.get_ticket(ticket.number).messages
+    ]
+    assert bodies[-1] == text
+
+
+async def test_a_note_takes_two_colons_as_text(demo_copy: str) -> None:
+    ticket = open_ticket_of_tom(demo_copy)
+    app = make_app(demo_copy, "tom")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_ticket(pilot, ticket.number)
+        assert isinstance(screen, TicketDetailScreen)
+        await pilot.press("N", *"a::b")
+        await settle(pilot)
+        assert not isinstance(app.screen, PickerModal) and screen.composer.text == "a::b"
+
+
+async def test_a_reply_sent_as_resolved_sets_the_status_with_it(demo_copy: str) -> None:
+    ticket = open_ticket_of_tom(demo_copy)
+    app = make_app(demo_copy, "tom")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_ticket(pilot, ticket.number)
+        await pilot.press("r", *"Done.", "alt+r")
+        await settle(pilot)
+    detail = Gate(connect(demo_copy), "ada").tickets.get_ticket(ticket.number)
+    assert detail.messages[-1].body == "Done." and detail.row.status == "resolved"
