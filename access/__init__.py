@@ -23,6 +23,7 @@ from access.inbox import Inbox
 from access.mailboxes import Mailboxes
 from access.me import Myself
 from access.messages import Messages
+from access.notifications import Notifications
 from access.people import PeopleAdmin
 from access.presence import PresenceDesk
 from access.reports import Reports
@@ -46,7 +47,7 @@ class Gate:
     many), `gate.assignees`, `gate.mailboxes` (the mail channel's work on the database),
     `gate.people`, `gate.roles`, `gate.groups` (usergroups and custom fields),
     `gate.sources`, `gate.audit`, `gate.explain`, `gate.reports`, `gate.drafts`,
-    `gate.presence`, `gate.calendars`, `gate.sla`."""
+    `gate.presence`, `gate.calendars`, `gate.sla`, `gate.notifications`."""
 
     def __init__(self, db: peewee.Database, username: str) -> None:
         self._session = session = Session(db, username)
@@ -72,6 +73,7 @@ class Gate:
         self.presence = PresenceDesk(session)
         self.calendars = CalendarAdmin(session)
         self.sla = PolicyAdmin(session)
+        self.notifications = Notifications(session)
 
 
 __all__ = [

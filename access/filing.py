@@ -10,7 +10,7 @@ from typing import Any
 
 import peewee
 
-from access import scope
+from access import notify_events, scope
 from access.audit_actions import TICKET_CUSTOMER
 from access.catalogue import (
     TICKETS_CHOOSE_GROUP,
@@ -103,6 +103,7 @@ def customer_wrote(
     app, only the channel (`by mail`) for mail, whose text is on the ticket."""
     after: Any = f"by {by}" if by else {"body": body}
     request.record(TICKET_CUSTOMER, "message", message_id, ticket=number, after=after)
+    notify_events.customer_wrote(number, message_id)
 
 
 def reopened_by_customer(request: Request, ticket: Ticket) -> dict[peewee.Field, Any]:
@@ -199,6 +200,7 @@ class Filing(Part):
                 requester_id = _requester_by_email(request, ticket, email, requester_name)
             new_message(number, requester_id, body, now=now)
             record_created(request, ticket)
+            notify_events.ticket_filed(request.person_id, number, group_id, private)
             return number
 
     def new_ticket_options(self) -> dict[str, Any]:

@@ -7,6 +7,7 @@ from typing import Any
 
 import peewee
 
+from access import notify_events
 from access.audit_actions import MAIL_RESEND
 from access.catalogue import TICKETS_NOTE, TICKETS_REPLY
 from access.drafts import drop_sent_draft
@@ -118,6 +119,7 @@ def _add_message(
                 request.record(
                     f"ticket.{kind}", "message", message_id, ticket=number, after={"body": body}
                 )
+                notify_events.message_added(grants.person_id, number, message_id, kind, body)
             closed = kind == REPLY and ticket.status == FINAL_STATUS
             return Posted(number, version, stays_closed=closed, unsent=unsent)
     except PermissionDenied as exc:

@@ -12,6 +12,7 @@ from store.models import (
     ALL_MODELS,
     DESK_MODELS,
     MAIL_MODELS,
+    NOTIFY_MODELS,
     POLICY_MODELS,
     SLA_MODELS,
     MailAccount,
@@ -216,6 +217,11 @@ def _v14_policies(db: peewee.Database) -> None:
     db.create_tables(POLICY_MODELS)
 
 
+def _v16_notifications(db: peewee.Database) -> None:
+    """Notifications for people, the tickets they follow, and their preferences."""
+    db.create_tables(NOTIFY_MODELS)
+
+
 MIGRATIONS: list[tuple[int, Callable[[peewee.Database], None]]] = [
     (1, _v1_initial),
     (2, _v2_search),
@@ -231,6 +237,7 @@ MIGRATIONS: list[tuple[int, Callable[[peewee.Database], None]]] = [
     (12, _v12_ignored_mail_counted),
     (13, _v13_calendars),
     (14, _v14_policies),
+    (16, _v16_notifications),
 ]
 
 LATEST = MIGRATIONS[-1][0]
