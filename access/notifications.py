@@ -179,6 +179,10 @@ class Notifications(Part):
         prefs = [Preference(e, *chosen.get(e, (True, DEFAULT_MAIL[e]))) for e in EVENTS]
         return prefs, read_settings(request.person_id)
 
+    def settings(self) -> Settings:
+        """The caller's settings for all events (the defaults until they change one)."""
+        return read_settings(self._open().person_id)
+
     def set_preference(
         self, event: str, *, in_app: bool | None = None, mail: str | None = None
     ) -> None:

@@ -78,6 +78,7 @@ class GateRowSource:
 # The screens reachable from the inbox, and the permission each needs (None: everyone, e.g.
 # usergroups, where a person without usergroups.list sees their own groups).
 DESTINATIONS: tuple[tuple[str, str, PermissionKey | None], ...] = (
+    ("notifications", "Notifications", None),
     ("usergroups", "Usergroups", None),
     ("fields", "Custom fields", USERGROUPS_FIELDS),
     ("people", "People", PEOPLE_LIST),
@@ -89,6 +90,10 @@ DESTINATIONS: tuple[tuple[str, str, PermissionKey | None], ...] = (
 
 
 def open_destination(key: str) -> Screen[None]:
+    if key == "notifications":
+        from screens.notifications import NotificationsScreen
+
+        return NotificationsScreen()
     if key == "usergroups":
         from screens.usergroups import UsergroupsScreen
 
@@ -144,6 +149,7 @@ class InboxScreen(TickettyScreen[None]):
         Action("n", "new_ticket", "New ticket", "inbox.new", TICKETS_CREATE, show=False),
         Action("R", "roles", "Roles", "inbox.roles", ROLES_LIST, show=False),
         Action("o", "go", "Go", "inbox.go"),
+        Action("b", "notifications", "Notifications", "inbox.notifications"),
         Action("ctrl+r", "reload", "Reload", "inbox.reload", show=False),
     )
 
@@ -370,6 +376,9 @@ class InboxScreen(TickettyScreen[None]):
         key: str | None = await self.app.asked(PickerModal("Go to", choices))
         if key is not None:
             self.app.push_screen(open_destination(key))
+
+    def action_notifications(self) -> None:
+        self.app.push_screen(open_destination("notifications"))
 
     def action_roles(self) -> None:
         from screens.role_editor import RoleEditorScreen

@@ -24,6 +24,7 @@ from access import Gate, NoChange, NotFound, PermissionDenied
 from access.catalogue import PERMISSIONS, SOURCES_EDIT, SOURCES_LIST, TICKETS_VIEW
 from access.grants import Grants, read_grants
 from access.intake import CursorStep
+from access.notify_settings import DEFAULTS
 from access.mail_accounts import parse_url, password_variable
 from access.outbox import Delivery
 from access.request import Part
@@ -289,6 +290,10 @@ CALLS: dict[str, tuple[Call, Expected]] = {
     "notifications.mark_read": (lambda g, d: g.notifications.mark_read([1]), refused(NotFound)),
     "notifications.mark_all_read": (lambda g, d: g.notifications.mark_all_read(), empty),
     "notifications.preferences": (lambda g, d: g.notifications.preferences(), refused()),
+    "notifications.settings": (
+        lambda g, d: g.notifications.settings(),
+        lambda settings: settings == DEFAULTS,
+    ),
     "notifications.set_preference": (
         lambda g, d: g.notifications.set_preference("assigned", in_app=False),
         refused(),
