@@ -243,16 +243,17 @@ MIGRATIONS: list[tuple[int, Callable[[peewee.Database], None]]] = [
 LATEST = MIGRATIONS[-1][0]
 
 
-def current_version(db: peewee.Database) -> int:
+def applied_versions(db: peewee.Database) -> set[int]:
     if not SchemaVersion.table_exists():
-        return 0
-    row = SchemaVersion.select(peewee.fn.MAX(SchemaVersion.version)).scalar()
-    return int(row or 0)
+        return set()
+    return {row.version for row in SchemaVersion.select(SchemaVersion.version)}
 
 
 def migrate(db: peewee.Database) -> None:
-    """Apply the migrations this database lacks, each in its own write transaction."""
-    if current_version(db) >= LATEST:
+    """Apply the migrations this database lacks, in order, in one write transaction. A lacking
+    version below one applied is applied too: versions are numbered ahead of being merged, so
+    a database may have met a later one first."""
+    if applied_versions(db) >= {version for version, _ in MIGRATIONS}:
         return
     sqlite = isinstance(db, peewee.SqliteDatabase)
     if sqlite:  # a table rebuild must not cascade; only takes effect outside a transaction
@@ -260,9 +261,9 @@ def migrate(db: peewee.Database) -> None:
     try:
         with db.atomic():
             db.create_tables([SchemaVersion])
-            done = current_version(db)
+            done = applied_versions(db)
             for version, step in MIGRATIONS:
-                if version > done:
+                if version not in done:
                     step(db)
                     SchemaVersion.create(version=version)
     finally:
