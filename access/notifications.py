@@ -10,44 +10,35 @@ audit event, as drafts do; following a ticket needs the right to open it.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
 from typing import NamedTuple
 
 import peewee
 
-from access import scope
-from access.catalogue import TICKETS_LIST, TICKETS_VIEW, TICKETS_VIEW_NOTES
+from access import notify_mail, scope
+from access.catalogue import SOURCES_EDIT, TICKETS_LIST, TICKETS_VIEW
 from access.errors import InvalidInput, NoChange, NotFound, PermissionDenied
 from access.grants import Grants
+from access.notification_views import (
+    MOST_LISTED,
+    NotificationView,
+    joined,
+    readable,
+    views,
+)
 from access.notify_events import DEFAULT_MAIL, EVENTS, MAIL_CHOICES
 from access.notify_settings import Settings, read_settings, write_settings
 from access.request import Part, Request
+from access.sources import require_on_source
 from access.tickets import parse_number
-from access.vocabulary import NOTE
 from store.models import (
     Follow,
-    Message,
     Notification,
     NotificationPreference,
-    Person,
+    Source,
     Ticket,
     utcnow,
 )
 from store.rows import tuple_rows
-
-MOST_LISTED = 200
-EXCERPT = 160  # characters of the message a notification shows
-
-
-class NotificationView(NamedTuple):
-    id: int
-    ticket: int
-    subject: str
-    event: str
-    actor: str | None  # who made the change, by username
-    created_at: datetime
-    read: bool
-    excerpt: str  # the start of the message it is about, when there is one
 
 
 class Summary(NamedTuple):
@@ -63,31 +54,9 @@ class Preference(NamedTuple):
     mail: str  # off, away or always
 
 
-_Actor = Person.alias("actor")
-
-
-def readable(grants: Grants) -> peewee.ColumnBase:
-    """The caller's notifications shown in the app whose ticket they see now; one about a
-    note only where they may read notes."""
-    notes = scope.may(grants, TICKETS_VIEW_NOTES)
-    about_no_note = Notification.message.is_null() | (Message.kind != NOTE)
-    return (
-        (Notification.person == grants.person_id)
-        & Notification.in_app
-        & scope.visible(grants)
-        & (about_no_note | notes)
-    )
-
-
-def _joined(query: peewee.ModelSelect[Notification]) -> peewee.ModelSelect[Notification]:
-    return query.join(Ticket, on=(Notification.ticket == Ticket.number)).join(
-        Message, peewee.JOIN.LEFT_OUTER, on=(Notification.message == Message.id)
-    )
-
-
 def summary_for(grants: Grants) -> Summary:
     """One statement: the unread count and the newest unread id."""
-    query = _joined(
+    query = joined(
         Notification.select(peewee.fn.COUNT(Notification.id), peewee.fn.MAX(Notification.id))
     ).where(readable(grants) & Notification.read_at.is_null())
     ((unread, newest),) = tuple_rows(query)
@@ -105,29 +74,7 @@ class Notifications(Part):
         where = readable(grants) & (Notification.id > after)
         if unread:
             where &= Notification.read_at.is_null()
-        query = (
-            _joined(
-                Notification.select(
-                    Notification.id,
-                    Notification.ticket,
-                    Ticket.subject,
-                    Notification.event,
-                    _Actor.username,
-                    Notification.created_at,
-                    Notification.read_at.is_null(False),
-                    peewee.fn.COALESCE(peewee.fn.SUBSTR(Message.body, 1, EXCERPT), ""),
-                )
-            )
-            .switch(Notification)
-            .join(_Actor, peewee.JOIN.LEFT_OUTER, on=(Notification.actor == _Actor.id))
-            .where(where)
-            .order_by(Notification.id.desc())
-            .limit(max(1, min(limit, MOST_LISTED)))
-        )
-        return [
-            NotificationView(nid, number, subject, event, actor, at, bool(read), excerpt)
-            for nid, number, subject, event, actor, at, read, excerpt in tuple_rows(query)
-        ]
+        return views(where, limit)
 
     def summary(self) -> Summary:
         """The unread count and the newest unread notification's id, in one statement."""
@@ -145,7 +92,7 @@ class Notifications(Part):
             mine = {
                 nid
                 for (nid,) in tuple_rows(
-                    _joined(Notification.select(Notification.id)).where(
+                    joined(Notification.select(Notification.id)).where(
                         readable(grants) & Notification.id.in_(wanted)
                     )
                 )
@@ -160,7 +107,7 @@ class Notifications(Part):
         request = self._open()
         grants = request.grants()
         with request.writing():
-            shown = _joined(Notification.select(Notification.id)).where(readable(grants))
+            shown = joined(Notification.select(Notification.id)).where(readable(grants))
             return _mark(Notification.id.in_(shown))
 
     def preferences(self) -> tuple[list[Preference], Settings]:
@@ -254,6 +201,22 @@ class Notifications(Part):
             .where((Follow.person == request.person_id) & (Follow.ticket == number))
             .exists()
         )
+
+    def mails_due(self, source: Source) -> notify_mail.DuePass:
+        """For the mail channel sending through `source` (`sources.edit` there, as for its
+        replies): the notifications to mail now, each checked against its recipient's scope
+        as it is now, and those to drop (`access.notify_mail`)."""
+        require_on_source(self._open(), SOURCES_EDIT, source)
+        return notify_mail.due(utcnow())
+
+    def mark_mailed(
+        self, source: Source, mail: notify_mail.NotificationMail | None, dropped: list[int]
+    ) -> None:
+        """`mail` was handed to the server (None: nothing was); `dropped` are not mailed."""
+        request = self._open()
+        require_on_source(request, SOURCES_EDIT, source)
+        with request.writing():
+            notify_mail.mark(mail, dropped, utcnow())
 
 
 def _mark(where: peewee.ColumnBase) -> int:

@@ -20,7 +20,7 @@ from access import scope
 from access.catalogue import TICKETS_VIEW, TICKETS_VIEW_NOTES
 from access.errors import InvalidInput
 from access.grants import read_grants
-from access.vocabulary import NOTE, QUEUED
+from access.vocabulary import NOTE
 from store.models import (
     Follow,
     GroupSupervisor,
@@ -196,7 +196,7 @@ def deliver(actor: int, pending: list[Pending]) -> None:
                 Notification.message: item.message,
                 Notification.created_at: now,
                 Notification.in_app: bool(in_app),
-                Notification.mail_state: "" if mail == MAIL_OFF else QUEUED,
+                Notification.mail_state: "" if mail == MAIL_OFF else mail,
             }
         )
     if rows:

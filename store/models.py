@@ -465,7 +465,8 @@ class Notification(BaseModel):
     """Something that happened on a ticket, for one person (`person`), made in the transaction
     of the change that caused it. `event` says what (`access.notify_events`); `message` the
     message it is about, if any; `in_app` whether the person's preference shows it in the app;
-    `mail_state` its way by mail: "" none, queued while due, sent once mailed. Whether the
+    `mail_state` its way by mail: "" none (or no longer), "away" or "always" while due (as
+    the person's preference said), sent once mailed. Whether the
     person may still see the ticket is checked when it is read, not here."""
 
     id = AutoField()

@@ -190,7 +190,7 @@ def test_preferences_steer_what_is_made(gate_for: Callable[[str], Gate]) -> None
     ada.changes.assign(number, "tom")
     ada.changes.assign(number, "ola")
     assert ola.notifications.list_notifications() == []  # by mail only
-    assert Notification.select().where(Notification.mail_state == "queued").count() == 2
+    assert Notification.select().where(Notification.mail_state == "always").count() == 2
     prefs, settings = ola.notifications.preferences()
     assert (prefs[0].event, prefs[0].in_app, prefs[0].mail) == (ASSIGNED, False, "always")
     assert settings == DEFAULTS and not settings.quiet_at(0)
