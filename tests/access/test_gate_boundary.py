@@ -24,8 +24,8 @@ from access import Gate, NoChange, NotFound, PermissionDenied
 from access.catalogue import PERMISSIONS, SOURCES_EDIT, SOURCES_LIST, TICKETS_VIEW
 from access.grants import Grants, read_grants
 from access.intake import CursorStep
-from access.notify_settings import DEFAULTS
 from access.mail_accounts import parse_url, password_variable
+from access.notify_settings import DEFAULTS
 from access.outbox import Delivery
 from access.request import Part
 from access.views import BulkOutcome, TicketQuery
@@ -308,6 +308,11 @@ CALLS: dict[str, tuple[Call, Expected]] = {
         refused(NoChange),
     ),
     "notifications.follows": (lambda g, d: g.notifications.follows(d.ticket), empty),
+    "notifications.mails_due": (lambda g, d: g.notifications.mails_due(d.source), refused()),
+    "notifications.mark_mailed": (
+        lambda g, d: g.notifications.mark_mailed(d.source, None, [1]),
+        refused(),
+    ),
     # Audit, explanations, reports.
     "audit.list_audit": (lambda g, d: g.audit.list_audit(), refused()),
     "explain.explain_permission": (

@@ -103,3 +103,18 @@ def test_no_note_text_nor_hidden_ticket_is_mailed(
     assert sent(db) == 1  # to vic, who sees it and reads no note in it
     assert len(smtp.received) == 2 and smtp.received[1].message["To"] == "Vic <vic@x.example>"
     assert Notification.select().where(Notification.mail_state.in_(("always", "away"))).count() == 0
+
+
+def test_the_channels_send_pass_mails_them_with_the_replies(
+    db: peewee.Database, number: int, smtp: Smtp
+) -> None:
+    ada = Gate(db, "ada")
+    ada.changes.assign(number, "ola")
+    ada.messages.reply(number, "It left today.")
+    said: list[str] = []
+    MailChannel(ada, notify_from=SYSTEM).send(ada.mailboxes.mail_source("Support"), said.append)
+    assert said[0] == "Support: 1 notification mails sent"
+    assert sorted(str(r.message["To"]) for r in smtp.received) == [
+        "Jan Kowalski <jan@example.pl>",
+        "Ola <ola@x.example>",
+    ]
