@@ -26,6 +26,7 @@ from access.mailboxes import Mailboxes
 from access.me import Myself
 from access.merging import Merging
 from access.messages import Messages
+from access.notifications import Notifications
 from access.people import PeopleAdmin
 from access.presence import PresenceDesk
 from access.replies import Replies
@@ -57,7 +58,8 @@ class Gate:
     `gate.presence`, `gate.calendars`, `gate.sla`, `gate.merging` (merge, link, split
     tickets), `gate.copies` (the addresses copied on a ticket), `gate.tags` (the list of
     tags), `gate.ticket_fields` (the custom fields of tickets), `gate.views` (saved views),
-    `gate.replies` (canned replies), `gate.signatures`, `gate.macros`."""
+    `gate.replies` (canned replies), `gate.signatures`, `gate.macros`,
+    `gate.notifications`."""
 
     def __init__(self, db: peewee.Database, username: str) -> None:
         self._session = session = Session(db, username)
@@ -91,6 +93,7 @@ class Gate:
         self.replies = Replies(session)
         self.signatures = Signatures(session)
         self.macros = Macros(session)
+        self.notifications = Notifications(session)
 
 
 __all__ = [

@@ -21,7 +21,7 @@ from typing import Any, NamedTuple
 
 import peewee
 
-from access import audit, changes, scope
+from access import audit, changes, notify_events, scope
 from access.catalogue import TICKETS_REPLY, PermissionKey
 from access.changes import ChangeKind, Target
 from access.due_times import CLOCK_FIELDS, keep_due_times
@@ -285,6 +285,7 @@ def _write_chunk(
                 Ticket.version: Ticket.version + 1,
             }
         ).where(Ticket.number.in_(numbers)).execute()
+        notify_events.tickets_changed(grants.person_id, kind.field, target.value, numbers)
     events = []
     for v in verdicts:
         if v.skipped is None:

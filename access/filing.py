@@ -10,7 +10,7 @@ from typing import Any
 
 import peewee
 
-from access import scope
+from access import notify_events, scope
 from access.audit_actions import TICKET_CUSTOMER
 from access.catalogue import (
     TICKETS_CHOOSE_GROUP,
@@ -105,6 +105,7 @@ def customer_wrote(
     after: Any = f"by {by}" if by else {"body": body}
     request.record(TICKET_CUSTOMER, "message", message_id, ticket=number, after=after)
     keep_due_times(request, [number])  # next response starts (or first, on a new ticket)
+    notify_events.customer_wrote(number, message_id)
 
 
 def reopened_by_customer(request: Request, ticket: Ticket) -> dict[peewee.Field, Any]:
@@ -202,6 +203,7 @@ class Filing(Part):
             new_message(number, requester_id, body, now=now)
             record_created(request, ticket)
             keep_due_times(request, [number])
+            notify_events.ticket_filed(request.person_id, number, group_id, private)
             return number
 
     def new_ticket_options(self) -> dict[str, Any]:

@@ -8,6 +8,7 @@ from typing import Any
 
 import peewee
 
+from access import notify_events
 from access.audit_actions import MAIL_RESEND, TICKET_REPLY, TICKET_STATUS
 from access.catalogue import TICKETS_NOTE, TICKETS_REPLY
 from access.change_pipeline import change_one
@@ -128,6 +129,7 @@ def add_message(
                 )
             if kind == REPLY:  # meets first or next response; a note moves no clock
                 keep_due_times(request, [number])
+                notify_events.message_added(grants.person_id, number, message_id, kind, body)
             closed = kind == REPLY and ticket.status == FINAL_STATUS
             return Posted(number, version, stays_closed=closed, unsent=unsent)
     except PermissionDenied as exc:

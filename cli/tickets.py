@@ -155,6 +155,9 @@ def register(commands: Commands) -> None:
     p.add_argument("number")
     p.add_argument("--body", required=True, help="the text, or - to read standard input")
     register_on_tickets(tickets)
+    p = tickets.add("follow", follow, help="follow a ticket: its changes notify you")
+    p.add_argument("number")
+    p.add_argument("--stop", action="store_true", help="stop following it")
     p = tickets.add("resend", resend, help="send a reply whose delivery failed once more")
     p.add_argument("number")
     p.add_argument("message", type=bounded_int, metavar="MESSAGE", help="the reply's id")
@@ -495,4 +498,16 @@ def resend(args: argparse.Namespace) -> int:
 
 def note(args: argparse.Namespace) -> int:
     open_gate(args).messages.note(args.number, read_body(args.body))
+    return 0
+
+
+def follow(args: argparse.Namespace) -> int:
+    notifications = open_gate(args).notifications
+    number = args.number.lstrip("#")
+    if args.stop:
+        notifications.unfollow(args.number)
+        print(f"you no longer follow #{number}")
+    else:
+        notifications.follow(args.number)
+        print(f"you follow #{number}")
     return 0

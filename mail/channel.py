@@ -67,9 +67,12 @@ class MailChannel:
     """Mail in and out for `gate`'s person, read with `read` (the default limits unless
     given)."""
 
-    def __init__(self, gate: Gate, read: MailReading | None = None) -> None:
+    def __init__(self, gate: Gate, read: MailReading | None = None, notify_from: str = "") -> None:
+        """`notify_from`: the system address notifications are mailed from (none: they are
+        not mailed)."""
         self.gate = gate
         self.reading = read or reading()
+        self.notify_from = notify_from
 
     @property
     def message_limit(self) -> int:
@@ -166,6 +169,8 @@ class MailChannel:
 
         gate = self.gate
         results: list[Delivery] = []
+        if self.notify_from:
+            self._notifications(source, report, timeout)
         if not gate.mailboxes.replies_due(source):
             return results
         sender = sender_name()
@@ -198,6 +203,19 @@ class MailChannel:
             raise MailServerError(said) from exc
         gate.mailboxes.note_send(source, "")
         return results
+
+    def _notifications(self, source: Source, report: Report, timeout: float | None) -> None:
+        """The notifications due, mailed through this source's server (`mail.notify_send`);
+        a server that cannot be used is said, and the replies are tried all the same."""
+        from mail.notify_send import send_notifications
+
+        try:
+            mailed = send_notifications(self.gate, source, self.notify_from, timeout)
+        except ServerProblem as exc:
+            report(f"{source.name}: notifications wait: {exc.what}: {exc.detail}")
+            return
+        if mailed:
+            report(f"{source.name}: {mailed} notification mails sent")
 
     def _smtp_login(self, source: Source) -> tuple[ServerUrl, str | None]:
         try:

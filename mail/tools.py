@@ -21,7 +21,7 @@ __all__ = ["MailChannel", "channel", "failures", "messages_in", "serve", "size_o
 
 def channel(gate: Gate, config: Config) -> MailChannel:
     """Mail in and out as `gate`'s person, with the limits of `config`."""
-    return MailChannel(gate, reading_of(config))
+    return MailChannel(gate, reading_of(config), notify_from=config.notify_from)
 
 
 def failures() -> tuple[type[Exception], ...]:

@@ -89,6 +89,7 @@ class GateRowSource:
 # The screens reachable from the inbox, and the permission each needs (None: everyone, e.g.
 # usergroups, where a person without usergroups.list sees their own groups).
 DESTINATIONS: tuple[tuple[str, str, PermissionKey | None], ...] = (
+    ("notifications", "Notifications", None),
     ("usergroups", "Usergroups", None),
     ("fields", "Custom fields", USERGROUPS_FIELDS),
     ("people", "People", PEOPLE_LIST),
@@ -101,6 +102,10 @@ DESTINATIONS: tuple[tuple[str, str, PermissionKey | None], ...] = (
 
 
 def open_destination(key: str) -> Screen[None]:
+    if key == "notifications":
+        from screens.notifications import NotificationsScreen
+
+        return NotificationsScreen()
     if key == "usergroups":
         from screens.usergroups import UsergroupsScreen
 
@@ -173,6 +178,7 @@ class InboxScreen(TickettyScreen[None]):
             Action(str(n), f"jump_view({n})", f"View {n}", f"inbox.view_{n}", TICKETS_LIST, False)
             for n in range(1, 10)
         ),
+        Action("b", "notifications", "Notifications", "inbox.notifications"),
         Action("ctrl+r", "reload", "Reload", "inbox.reload", show=False),
     )
 
@@ -467,6 +473,9 @@ class InboxScreen(TickettyScreen[None]):
         key: str | None = await self.app.asked(PickerModal("Go to", choices))
         if key is not None:
             self.app.push_screen(open_destination(key))
+
+    def action_notifications(self) -> None:
+        self.app.push_screen(open_destination("notifications"))
 
     def action_roles(self) -> None:
         from screens.role_editor import RoleEditorScreen

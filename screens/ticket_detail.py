@@ -13,6 +13,7 @@ again with one key. The screen also says who else has the ticket open or writes 
 
 from __future__ import annotations
 
+from contextlib import suppress
 from typing import ClassVar
 
 from textual import work
@@ -34,6 +35,7 @@ from access.catalogue import (
     TICKETS_SET_FIELDS,
     TICKETS_TAG,
     TICKETS_TAKE,
+    TICKETS_VIEW,
     TICKETS_VIEW_CONTACT,
 )
 from access.views import (
@@ -47,6 +49,7 @@ from access.views import (
 from access.vocabulary import FAILED, NOTE, REPLY
 from tui.audit_text import history_text
 from tui.footer import KeyFooter
+from tui.gate_funnel import GateCallFailed
 from tui.live import OthersChanged
 from tui.screen import Action
 from tui.sla_text import explanation_text
@@ -85,6 +88,7 @@ class TicketDetailScreen(TicketComposingScreen):
         Action("ctrl+r", "reload", "Reload", "detail.reload", show=False),
         Action("h", "history", "History", "detail.history", AUDIT_VIEW, show=False),
         Action("y", "why_due", "Why due then", "detail.why_due", show=False),
+        Action("f", "follow", "Follow/unfollow", "detail.follow", TICKETS_VIEW, show=False),
         Action("T", "requester_tickets", "Requester's tickets", "detail.requester", show=False),
         Action("j,down", "scroll_down", "Down", "detail.down", show=False),
         Action("k,up", "scroll_up", "Up", "detail.up", show=False),
@@ -388,6 +392,25 @@ class TicketDetailScreen(TicketComposingScreen):
         explained = await self.app.gate_call(lambda: self.gate.tickets.sla_explanation(self.number))
         title = f"Why #{self.number} is due then"
         self.app.push_screen(TextModal(title, explanation_text(explained)))
+
+    def action_follow(self) -> None:
+        self.toggle_follow()
+
+    @work(group="detail-follow", exit_on_error=False)
+    async def toggle_follow(self) -> None:
+        """Follow the ticket (its changes by others notify the person), or stop."""
+        notifications, number = self.gate.notifications, self.number
+
+        def toggle() -> bool:
+            if notifications.follows(number):
+                notifications.unfollow(number)
+                return False
+            notifications.follow(number)
+            return True
+
+        with suppress(GateCallFailed):
+            following = await self.app.gate_call(toggle)
+            self.notify(f"you follow #{number}" if following else f"you no longer follow #{number}")
 
     def action_requester_tickets(self) -> None:
         if self.detail is not None:

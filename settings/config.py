@@ -11,6 +11,7 @@ attachment_limit_mb = 25     # larger attachments are listed on the ticket, not 
 flood_messages = 20          # more from one sender within flood_minutes go to quarantine
 flood_minutes = 10           # (flood_messages = 0: no limit)
 message_limit_mb = 50        # a larger message is quarantined by its size, unread
+notify_from = "ticketty@shop.example"  # notifications are mailed from it (none: not mailed)
 ```
 """
 
@@ -45,6 +46,7 @@ class Config:
     flood_messages: int = 20
     flood_minutes: float = 10
     message_limit_mb: float = 50
+    notify_from: str = ""
 
     @property
     def attachment_limit_bytes(self) -> int:
@@ -101,7 +103,11 @@ def load_config(path: Path | None = None) -> Config:
         or not 0 < message_limit < 2**20
     ):
         raise ConfigError(f"{path}: [mail] message_limit_mb is a number of megabytes above 0")
+    notify_from = mail.get("notify_from", "") if isinstance(mail, dict) else None
+    if not isinstance(notify_from, str):
+        raise ConfigError(f"{path}: [mail] notify_from is an e-mail address")
     return Config(
+        notify_from=notify_from,
         attachment_limit_mb=limit,
         flood_messages=flood,
         flood_minutes=minutes,

@@ -9,7 +9,7 @@ from __future__ import annotations
 import getpass
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
@@ -39,6 +39,11 @@ class Settings:
     message_limit_bytes: int = 50 * _MB
     flood_messages: int = 20
     flood_minutes: float = 10
+    # Whether the app runs under SSH (notifications ring no bell there unless the person asks),
+    # and inside tmux (a desktop notification then passes through it).
+    over_ssh: bool = False
+    in_tmux: bool = False
+    term: str = ""  # $TERM: which desktop notification the terminal understands
 
 
 def under_ssh(environ: Mapping[str, str]) -> bool:
@@ -74,9 +79,13 @@ def build_settings(
     environ = os.environ if environ is None else environ
     database = db or environ.get("TICKETTY_DB") or default_database_location()
     username = user or environ.get("TICKETTY_USER") or _login_name()
+    terminal = Settings(
+        over_ssh=under_ssh(environ), in_tmux=bool(environ.get("TMUX")), term=environ.get("TERM", "")
+    )
     if config is None:
-        return Settings(database=database, username=username)
-    return Settings(
+        return replace(terminal, database=database, username=username)
+    return replace(
+        terminal,
         database=database,
         username=username,
         keymap=MappingProxyType(dict(config.keymap)),

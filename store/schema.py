@@ -14,6 +14,7 @@ from store.models import (
     DESK_MODELS,
     MAIL_MODELS,
     NO_DUE,
+    NOTIFY_MODELS,
     POLICY_MODELS,
     REPLY_MODELS,
     SLA_MODELS,
@@ -307,6 +308,11 @@ def _v17_canned_replies(db: peewee.Database) -> None:
     _give_role_editors(REPLY_RIGHTS)
 
 
+def _v16_notifications(db: peewee.Database) -> None:
+    """Notifications for people, the tickets they follow, and their preferences."""
+    db.create_tables(NOTIFY_MODELS)
+
+
 MIGRATIONS: list[tuple[int, Callable[[peewee.Database], None]]] = [
     (1, _v1_initial),
     (2, _v2_search),
@@ -323,6 +329,7 @@ MIGRATIONS: list[tuple[int, Callable[[peewee.Database], None]]] = [
     (13, _v13_calendars),
     (14, _v14_policies),
     (15, _v15_due_times),
+    (16, _v16_notifications),
     (17, _v17_canned_replies),
     (19, _v19_tags),
     (20, _v20_links_and_copies),

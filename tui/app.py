@@ -21,6 +21,7 @@ from typing import Any, ClassVar, TypeVar
 from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
+from textual.content import Content
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.worker import Worker, get_current_worker
@@ -33,7 +34,8 @@ from settings.layers import Settings, build_settings
 from tui.breach_watch import BreachWatch
 from tui.drafts import DraftKeeper, SafeQuestion, quit_question
 from tui.gate_funnel import GateCallFailed, GateFunnel, describe_error, is_expected, log_unexpected
-from tui.live import LiveChange, OthersChanged, SessionEnded, Watcher
+from tui.live import LiveChange, NotificationsCounted, OthersChanged, SessionEnded, Watcher
+from tui.notifier import Notifier
 from tui.opening import Opening
 from tui.presence import PresenceKeeper
 from tui.widgets import TextModal, key_table
@@ -89,6 +91,7 @@ class TickettyApp(App[int]):
         self.gate_calls = self.gate_funnel.calls
         self.waiting_on_person: set[Worker[Any]] = set()  # flows waiting for an answer
         self.breach_watch = BreachWatch(self, lambda: self.clock())
+        self.notifier = Notifier(self)
 
     def on_mount(self) -> None:
         self.set_keymap(dict(self.settings.keymap))
@@ -118,6 +121,44 @@ class TickettyApp(App[int]):
             screen.post_message(OthersChanged(message.changes, changed))
             if changed:
                 screen.refresh_bindings()
+
+    def on_notifications_counted(self, message: NotificationsCounted) -> None:
+        arrived_after = self.notifier.counted(message.summary)
+        self.show_unread()
+        if arrived_after is not None:
+            self.tell_notifications(arrived_after)
+
+    @work(group="notifications", exit_on_error=False)
+    async def tell_notifications(self, after: int) -> None:
+        """Notifications newer than `after` arrived: read them and the person's settings,
+        then toast and ring (`tui.notifier`)."""
+        notifications = self.gate.notifications
+        with suppress(GateCallFailed):
+            arrived, settings = await self.gate_call(
+                lambda: (
+                    notifications.list_notifications(unread=True, after=after),
+                    notifications.settings(),
+                )
+            )
+            self.notifier.tell(arrived, settings)
+
+    def show_unread(self) -> None:
+        """The headers show the unread count (`format_title`); the app's title changing makes
+        every header draw its title again."""
+        suffix = self.notifier.title_suffix()
+        self.title = f"{self.TITLE} · {suffix}" if suffix else self.TITLE
+
+    def format_title(self, title: str, sub_title: str) -> Content:
+        suffix = self.notifier.title_suffix()
+        shown = super().format_title(title, sub_title)
+        if not suffix or title.endswith(suffix):
+            return shown
+        return Content.assemble(shown, (f"  · {suffix}", "bold"))
+
+    def write_to_terminal(self, sequence: str) -> None:
+        """An escape sequence to the terminal, through Textual's driver (as its bell)."""
+        if not self.is_headless and self._driver is not None:
+            self._driver.write(sequence)
 
     def on_session_ended(self, message: SessionEnded) -> None:
         self.end_session(message.reason)

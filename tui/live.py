@@ -19,6 +19,7 @@ from textual.message import Message
 from access import Gate, UnknownPerson
 from access.database import DATABASE_FAILURES
 from access.live import ChangeFeed, Changes
+from access.notifications import Summary
 
 
 class LiveChange(Message):
@@ -28,6 +29,15 @@ class LiveChange(Message):
         super().__init__()
         self.changes = changes
         self.permissions = permissions
+
+
+class NotificationsCounted(Message):
+    """To the app: the person's unread notifications, read as the session starts and again
+    with each change by others to tickets (a notification comes with one)."""
+
+    def __init__(self, summary: Summary) -> None:
+        super().__init__()
+        self.summary = summary
 
 
 class SessionEnded(Message):
@@ -65,6 +75,7 @@ class Watcher:
         self.feed = feed = ChangeFeed(self.head, self.gate.own_changes)
         pause = self.interval
         try:
+            self._count_notifications()
             while not self._stop.wait(pause):
                 pause = self.interval  # after a read: a burst of changes is read as one
                 try:
@@ -82,5 +93,19 @@ class Watcher:
                 except DATABASE_FAILURES:
                     continue  # a busy or failing disk: asked again next interval
                 self.app.post_message(LiveChange(changes, permissions))
+                if changes.tickets or changes.grants_may_differ:
+                    self._count_notifications()
         finally:
             feed.close()
+
+    def _count_notifications(self) -> None:
+        """Read the unread count (one statement) and tell the app; a failure waits for the
+        next change."""
+        try:
+            summary = self.gate.notifications.summary()
+        except UnknownPerson as exc:
+            self.app.post_message(SessionEnded(str(exc)))
+            return
+        except DATABASE_FAILURES:
+            return
+        self.app.post_message(NotificationsCounted(summary))

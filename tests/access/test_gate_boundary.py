@@ -20,11 +20,12 @@ import pytest
 
 import access as gate_package
 import access.request as request_module
-from access import Gate, NotFound, PermissionDenied
+from access import Gate, NoChange, NotFound, PermissionDenied
 from access.catalogue import PERMISSIONS, SOURCES_EDIT, SOURCES_LIST, TICKETS_VIEW
 from access.grants import Grants, read_grants
 from access.intake import CursorStep
 from access.mail_accounts import parse_url, password_variable
+from access.notify_settings import DEFAULTS
 from access.outbox import Delivery
 from access.request import Part
 from access.views import BulkOutcome, TicketQuery
@@ -290,6 +291,38 @@ CALLS: dict[str, tuple[Call, Expected]] = {
     ),
     "mailboxes.discard_quarantined": (
         lambda g, d: g.mailboxes.discard_quarantined(d.quarantined),
+        refused(),
+    ),
+    # Notifications: the person's own, about tickets they see (none).
+    "notifications.list_notifications": (
+        lambda g, d: g.notifications.list_notifications(),
+        empty,
+    ),
+    "notifications.summary": (lambda g, d: g.notifications.summary(), lambda s: s.unread == 0),
+    "notifications.mark_read": (lambda g, d: g.notifications.mark_read([1]), refused(NotFound)),
+    "notifications.mark_all_read": (lambda g, d: g.notifications.mark_all_read(), empty),
+    "notifications.preferences": (lambda g, d: g.notifications.preferences(), refused()),
+    "notifications.settings": (
+        lambda g, d: g.notifications.settings(),
+        lambda settings: settings == DEFAULTS,
+    ),
+    "notifications.set_preference": (
+        lambda g, d: g.notifications.set_preference("assigned", in_app=False),
+        refused(),
+    ),
+    "notifications.change_settings": (
+        lambda g, d: g.notifications.change_settings(bell="on"),
+        refused(),
+    ),
+    "notifications.follow": (lambda g, d: g.notifications.follow(d.ticket), refused(NotFound)),
+    "notifications.unfollow": (
+        lambda g, d: g.notifications.unfollow(d.ticket),
+        refused(NoChange),
+    ),
+    "notifications.follows": (lambda g, d: g.notifications.follows(d.ticket), empty),
+    "notifications.mails_due": (lambda g, d: g.notifications.mails_due(d.source), refused()),
+    "notifications.mark_mailed": (
+        lambda g, d: g.notifications.mark_mailed(d.source, None, [1]),
         refused(),
     ),
     # Audit, explanations, reports.

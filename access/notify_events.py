@@ -1,0 +1,203 @@
+"""Notifications are made here, inside the transaction of the change that causes them: the
+write paths (`access.change_pipeline`, `access.filing`, `access.messages`, mail intake through
+`access.filing.customer_wrote`) call one function each. Whoever made the change is never
+notified of it; each person gets one notification per ticket and change, the most telling
+one; the people's preferences are read in one statement and the notifications written in one
+insert, however many people a change concerns.
+
+Whether the person may still see the ticket is not asked here: it is asked when a notification
+is read or mailed (`access.notifications`, `access.notify_mail`), so that a person who lost
+sight of a ticket in between learns nothing of it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import NamedTuple
+
+from access import scope
+from access.catalogue import TICKETS_VIEW, TICKETS_VIEW_NOTES
+from access.errors import InvalidInput
+from access.grants import read_grants
+from access.vocabulary import NOTE
+from store.models import (
+    Follow,
+    GroupSupervisor,
+    Message,
+    Notification,
+    NotificationPreference,
+    Person,
+    Ticket,
+    utcnow,
+)
+from store.rows import tuple_rows
+
+# What happened, for the person notified. SLA_MISSED has its place in the preferences and
+# the wording, but nothing makes one yet: the service-level clock will.
+ASSIGNED = "assigned"
+CUSTOMER_WROTE = "customer_wrote"
+NEW_TICKET = "new_ticket"
+MENTIONED = "mentioned"
+FOLLOWED = "followed"
+SLA_MISSED = "sla_missed"
+EVENTS = (ASSIGNED, CUSTOMER_WROTE, NEW_TICKET, MENTIONED, FOLLOWED, SLA_MISSED)
+
+# How an event reaches a person by mail: never, when they are not connected, or always.
+MAIL_OFF, MAIL_AWAY, MAIL_ALWAYS = "off", "away", "always"
+MAIL_CHOICES = (MAIL_OFF, MAIL_AWAY, MAIL_ALWAYS)
+
+# Without a preference of their own: every event in the app; by mail, when away, those
+# addressed to the person alone.
+DEFAULT_MAIL = {
+    ASSIGNED: MAIL_AWAY,
+    CUSTOMER_WROTE: MAIL_AWAY,
+    NEW_TICKET: MAIL_OFF,
+    MENTIONED: MAIL_AWAY,
+    FOLLOWED: MAIL_OFF,
+    SLA_MISSED: MAIL_AWAY,
+}
+
+# `@name` at the start or after a space or an opening mark: an e-mail address is no mention.
+_MENTION = re.compile(r"(?:^|(?<=[\s(\[{,;:]))@([a-z][a-z0-9._-]{0,31})")
+
+
+class Pending(NamedTuple):
+    """A notification to make: for `person`, about `ticket`."""
+
+    person: int
+    ticket: int
+    event: str
+    message: int | None = None
+
+
+def mentioned_names(body: str) -> list[str]:
+    """The usernames a note mentions (`@ola`), each once, in order; a trailing full stop is
+    the sentence's, not the name's."""
+    return list(dict.fromkeys(name.rstrip(".") for name in _MENTION.findall(body)))
+
+
+def check_mentions(number: int, body: str) -> list[int]:
+    """The people a note on ticket `number` mentions, by id; `InvalidInput` for a name
+    nobody has, or for someone who could not read the note there (nobody learns of a ticket
+    through a mention)."""
+    names = mentioned_names(body)
+    if not names:
+        return []
+    people = dict(
+        tuple_rows(
+            Person.select(Person.username, Person.id).where(
+                Person.username.in_(names) & Person.active
+            )
+        )
+    )
+    ids = []
+    for name in names:
+        if name not in people:
+            raise InvalidInput(f"nobody is named @{name}; the note was not sent")
+        grants = read_grants(Person.id == people[name])
+        assert grants is not None  # read just above, in this transaction
+        ticket = Ticket.select().where(Ticket.number == number)
+        if not ticket.where(scope.may(grants, TICKETS_VIEW)).exists():
+            raise InvalidInput(f"@{name} cannot see #{number}; the note was not sent")
+        if not ticket.where(scope.may(grants, TICKETS_VIEW_NOTES)).exists():
+            raise InvalidInput(f"@{name} may not read notes on #{number}; the note was not sent")
+        ids.append(people[name])
+    return ids
+
+
+def tickets_changed(actor: int, field: str, value: object, numbers: list[int]) -> None:
+    """A change of the pipeline (`field` set to `value` on `numbers`): the new assignee is
+    told it is theirs, the tickets' followers that they changed."""
+    pending = []
+    if field == "assignee" and isinstance(value, int):
+        pending += [Pending(value, number, ASSIGNED) for number in numbers]
+    pending += _followers(numbers, FOLLOWED)
+    deliver(actor, pending)
+
+
+def ticket_filed(actor: int, number: int, group: int | None, private: bool) -> None:
+    """A new ticket: the supervisors of its group are told (not of a private one, which
+    supervision does not reach)."""
+    if group is None or private:
+        return
+    supervisors = GroupSupervisor.select(GroupSupervisor.person).where(
+        GroupSupervisor.usergroup == group
+    )
+    deliver(actor, [Pending(person, number, NEW_TICKET) for (person,) in tuple_rows(supervisors)])
+
+
+def customer_wrote(number: int, message: int) -> None:
+    """The requester wrote `message` on ticket `number` (in the app or by mail, which the
+    mail channel's person files): its assignee and followers are told, the writer as actor."""
+    query = (
+        Message.select(Message.author, Ticket.assignee)
+        .join(Ticket, on=(Message.ticket == Ticket.number))
+        .where(Message.id == message)
+    )
+    ((author, assignee),) = tuple_rows(query)
+    pending = [] if assignee is None else [Pending(assignee, number, CUSTOMER_WROTE, message)]
+    deliver(author, pending + _followers([number], FOLLOWED, message))
+
+
+def message_added(actor: int, number: int, message: int, kind: str, body: str) -> None:
+    """An agent's reply or note: the people a note mentions (checked: `check_mentions`)
+    and the ticket's followers are told."""
+    mentioned = check_mentions(number, body) if kind == NOTE else []
+    pending = [Pending(person, number, MENTIONED, message) for person in mentioned]
+    deliver(actor, pending + _followers([number], FOLLOWED, message))
+
+
+def _followers(numbers: Iterable[int], event: str, message: int | None = None) -> list[Pending]:
+    numbers = list(numbers)
+    if not numbers:
+        return []
+    query = Follow.select(Follow.person, Follow.ticket).where(Follow.ticket.in_(numbers))
+    return [Pending(person, ticket, event, message) for person, ticket in tuple_rows(query)]
+
+
+def deliver(actor: int, pending: list[Pending]) -> None:
+    """Write the notifications `pending` asks for, as the people's preferences say: one read
+    of the preferences, one insert. The actor is left out, and so is all but the first of a
+    person's notifications about one ticket."""
+    chosen: dict[tuple[int, int], Pending] = {}
+    for item in pending:
+        if item.person != actor:
+            chosen.setdefault((item.person, item.ticket), item)
+    if not chosen:
+        return
+    people = sorted({person for person, _ in chosen})
+    events = sorted({item.event for item in chosen.values()})
+    preferences = {
+        (person, event): (in_app, mail)
+        for person, event, in_app, mail in tuple_rows(
+            NotificationPreference.select(
+                NotificationPreference.person,
+                NotificationPreference.event,
+                NotificationPreference.in_app,
+                NotificationPreference.mail,
+            ).where(
+                NotificationPreference.person.in_(people) & NotificationPreference.event.in_(events)
+            )
+        )
+    }
+    now = utcnow()
+    rows = []
+    for item in chosen.values():
+        in_app, mail = preferences.get((item.person, item.event), (True, DEFAULT_MAIL[item.event]))
+        if not in_app and mail == MAIL_OFF:
+            continue
+        rows.append(
+            {
+                Notification.person: item.person,
+                Notification.ticket: item.ticket,
+                Notification.event: item.event,
+                Notification.actor: actor,
+                Notification.message: item.message,
+                Notification.created_at: now,
+                Notification.in_app: bool(in_app),
+                Notification.mail_state: "" if mail == MAIL_OFF else mail,
+            }
+        )
+    if rows:
+        Notification.insert_many(rows).execute()

@@ -1,0 +1,39 @@
+"""What a notification says, the same in the app, on the command line and by mail."""
+
+from __future__ import annotations
+
+from access.notifications import NotificationView
+from access.notify_events import (
+    ASSIGNED,
+    CUSTOMER_WROTE,
+    FOLLOWED,
+    MENTIONED,
+    NEW_TICKET,
+    SLA_MISSED,
+)
+
+# Per event: what happened, `{actor}` and `{number}` filled in.
+SENTENCES = {
+    ASSIGNED: "{actor} assigned #{number} to you",
+    CUSTOMER_WROTE: "{actor} wrote on #{number}",
+    NEW_TICKET: "{actor} filed #{number} in a group you supervise",
+    MENTIONED: "{actor} mentioned you in a note on #{number}",
+    FOLLOWED: "{actor} changed #{number}, which you follow",
+    SLA_MISSED: "#{number} missed its service-level target",
+}
+
+# What each event is, for the preferences.
+EVENT_LABELS = {
+    ASSIGNED: "a ticket assigned to me",
+    CUSTOMER_WROTE: "the customer wrote on my ticket",
+    NEW_TICKET: "a new ticket in a group I supervise",
+    MENTIONED: "a note mentions me",
+    FOLLOWED: "a ticket I follow changed",
+    SLA_MISSED: "a service-level target missed (not made yet)",
+}
+
+
+def notification_sentence(view: NotificationView) -> str:
+    """`ada assigned #42 to you`: one line (the subject and the excerpt are the caller's)."""
+    actor = view.actor or "someone"
+    return SENTENCES[view.event].format(actor=actor, number=view.ticket)
