@@ -4,6 +4,7 @@ import peewee
 
 from access.assignees import Assignees
 from access.audit_log import AuditLog
+from access.availability import Availability
 from access.calendars import CalendarAdmin
 from access.change_pipeline import TicketChanges
 from access.drafts import Drafts
@@ -28,6 +29,7 @@ from access.presence import PresenceDesk
 from access.reports import Reports
 from access.request import Session
 from access.roles import RoleAdmin
+from access.rules import RuleAdmin
 from access.sla import PolicyAdmin
 from access.sources import SourceAdmin
 from access.tickets import Tickets
@@ -46,7 +48,8 @@ class Gate:
     many), `gate.assignees`, `gate.mailboxes` (the mail channel's work on the database),
     `gate.people`, `gate.roles`, `gate.groups` (usergroups and custom fields),
     `gate.sources`, `gate.audit`, `gate.explain`, `gate.reports`, `gate.drafts`,
-    `gate.presence`, `gate.calendars`, `gate.sla`."""
+    `gate.presence`, `gate.calendars`, `gate.sla`, `gate.rules` (automation acting as its
+    owner), `gate.availability` (who is away, how a usergroup assigns automatically)."""
 
     def __init__(self, db: peewee.Database, username: str) -> None:
         self._session = session = Session(db, username)
@@ -72,6 +75,8 @@ class Gate:
         self.presence = PresenceDesk(session)
         self.calendars = CalendarAdmin(session)
         self.sla = PolicyAdmin(session)
+        self.rules = RuleAdmin(session)
+        self.availability = Availability(session)
 
 
 __all__ = [

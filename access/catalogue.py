@@ -90,6 +90,12 @@ CATALOGUE: tuple[PermissionGroup, ...] = (
         ("edit", "Add, change and delete business calendars and policies"),
     ),
     _group(
+        "rules",
+        "Rules (automation acting as their owners)",
+        ("list", "See rules and try them on past tickets"),
+        ("edit", "Add, change, order, disable and delete rules"),
+    ),
+    _group(
         "reports",
         "Reports",
         ("own", "See one's own workload and response times"),
@@ -144,6 +150,8 @@ SOURCES_EDIT = known("sources.edit")
 SOURCES_ARCHIVED = known("sources.archived")
 SLA_LIST = known("sla.list")
 SLA_EDIT = known("sla.edit")
+RULES_LIST = known("rules.list")
+RULES_EDIT = known("rules.edit")
 REPORTS_OWN = known("reports.own")
 REPORTS_TEAM = known("reports.team")
 AUDIT_VIEW = known("audit.view")

@@ -21,7 +21,7 @@ from typing import Any, NamedTuple
 
 import peewee
 
-from access import audit, changes, scope
+from access import audit, changes, rule_events, scope
 from access.catalogue import TICKETS_REPLY, PermissionKey
 from access.changes import ChangeKind, Target
 from access.errors import Conflict, NoChange, NotFound, PermissionDenied
@@ -193,6 +193,8 @@ def _pipeline(
                 sorted_chunk = _write_chunk(grants, kind, target, sorted_chunk)
         verdicts += sorted_chunk
     assert target is not None  # resolved in the first pass of the loop
+    if apply:
+        rule_events.tickets_changed(kind.field, [v.number for v in verdicts if v.skipped is None])
     return Pass(kind, target, verdicts)
 
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import peewee
 
-from access import scope
+from access import rule_events, scope
 from access.audit_actions import TICKET_CUSTOMER
 from access.catalogue import (
     TICKETS_CHOOSE_GROUP,
@@ -199,7 +199,8 @@ class Filing(Part):
                 requester_id = _requester_by_email(request, ticket, email, requester_name)
             new_message(number, requester_id, body, now=now)
             record_created(request, ticket)
-            return number
+        rule_events.ticket_filed(number)
+        return number
 
     def new_ticket_options(self) -> dict[str, Any]:
         """What the new-ticket form offers this person: groups to pick, private, sources (none

@@ -10,9 +10,18 @@ from typing import Any, TypeVar
 from access.audit import encode
 from access.audit_actions import DENIED_PREFIX, GROUP_RENAME, ROLE_RENAME, SOURCE_RENAME
 from access.errors import Conflict
-from store.models import AuditEvent, BusinessCalendar, Person, Role, SlaPolicy, Source, Usergroup
+from store.models import (
+    AuditEvent,
+    BusinessCalendar,
+    Person,
+    Role,
+    Rule,
+    SlaPolicy,
+    Source,
+    Usergroup,
+)
 
-Versioned = Person | Role | Usergroup | Source | BusinessCalendar | SlaPolicy
+Versioned = Person | Role | Usergroup | Source | BusinessCalendar | SlaPolicy | Rule
 TARGET_KIND = {
     Person: "person",
     Role: "role",
@@ -20,6 +29,7 @@ TARGET_KIND = {
     Source: "source",
     BusinessCalendar: "calendar",
     SlaPolicy: "policy",
+    Rule: "rule",
 }
 
 

@@ -13,6 +13,7 @@ from store.models import (
     DESK_MODELS,
     MAIL_MODELS,
     POLICY_MODELS,
+    RULE_MODELS,
     SLA_MODELS,
     MailAccount,
     MailFailure,
@@ -195,10 +196,9 @@ def _v12_ignored_mail_counted(db: peewee.Database) -> None:
 SLA_RIGHTS = ("sla.list", "sla.edit")
 
 
-def _v13_calendars(db: peewee.Database) -> None:
-    """Business calendars and their holidays (service levels); the roles that may edit roles
-    get `sla.list` and `sla.edit`."""
-    db.create_tables(SLA_MODELS)
+def _give_role_editors(rights: tuple[str, ...]) -> None:
+    """New rights for the roles that may edit roles: nobody gives what they do not hold, so
+    without them nobody could hand the new rights out."""
     editors = [
         row.role_id
         for row in RolePermission.select(RolePermission.role).where(
@@ -207,13 +207,30 @@ def _v13_calendars(db: peewee.Database) -> None:
     ]
     if editors:
         RolePermission.insert_many(
-            [{"role": role, "permission": key} for role in editors for key in SLA_RIGHTS]
+            [{"role": role, "permission": key} for role in editors for key in rights]
         ).on_conflict_ignore().execute()
+
+
+def _v13_calendars(db: peewee.Database) -> None:
+    """Business calendars and their holidays (service levels); the roles that may edit roles
+    get `sla.list` and `sla.edit`."""
+    db.create_tables(SLA_MODELS)
+    _give_role_editors(SLA_RIGHTS)
 
 
 def _v14_policies(db: peewee.Database) -> None:
     """Service-level policies: targets, conditions, match order and a calendar each."""
     db.create_tables(POLICY_MODELS)
+
+
+RULE_RIGHTS = ("rules.list", "rules.edit")
+
+
+def _v18_rules(db: peewee.Database) -> None:
+    """Rules, usergroups' assignment settings and away marks; the roles that may edit roles
+    get `rules.list` and `rules.edit`."""
+    db.create_tables(RULE_MODELS)
+    _give_role_editors(RULE_RIGHTS)
 
 
 MIGRATIONS: list[tuple[int, Callable[[peewee.Database], None]]] = [
@@ -231,6 +248,7 @@ MIGRATIONS: list[tuple[int, Callable[[peewee.Database], None]]] = [
     (12, _v12_ignored_mail_counted),
     (13, _v13_calendars),
     (14, _v14_policies),
+    (18, _v18_rules),
 ]
 
 LATEST = MIGRATIONS[-1][0]
