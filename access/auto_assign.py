@@ -9,7 +9,7 @@ Least-loaded takes the eligible member with the fewest open tickets (ties by id)
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import NamedTuple, cast
 
 import peewee
 
@@ -30,10 +30,10 @@ class Pick(NamedTuple):
 def open_load(person: peewee.ColumnBase) -> peewee.ColumnBase:
     """The number of open tickets assigned to `person` (through the assignee index)."""
     assigned = Ticket.alias("assigned")
-    count: peewee.ColumnBase = assigned.select(peewee.fn.COUNT(assigned.number)).where(
+    count = assigned.select(peewee.fn.COUNT(assigned.number)).where(
         (assigned.assignee == person) & assigned.status.in_(OPEN_STATUSES)
     )
-    return count
+    return cast(peewee.ColumnBase, count)
 
 
 def setting_of(group_id: int) -> AssignmentSetting:

@@ -9,10 +9,18 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+import peewee
+
 from access.audit_actions import GROUP_ASSIGNMENT, PERSON_AWAY, PERSON_BACK
 from access.auto_assign import open_load, setting_of
-from access.catalogue import PEOPLE_EDIT, PEOPLE_LIST, USERGROUPS_EDIT, USERGROUPS_LIST
-from access.errors import InvalidInput, NoChange, PermissionDenied
+from access.catalogue import (
+    PEOPLE_EDIT,
+    PEOPLE_LIST,
+    TICKETS_REPLY,
+    USERGROUPS_EDIT,
+    USERGROUPS_LIST,
+)
+from access.errors import InvalidInput, NoChange
 from access.lookup import person_named, usergroup_named
 from access.request import Part
 from access.rule_text import ASSIGN_MODES
@@ -40,13 +48,12 @@ class Availability(Part):
     """`gate.availability`."""
 
     def set_away(self, away: bool, username: str | None = None) -> None:
-        """Mark this person (or, with `people.edit`, `username`) away or back."""
+        """Mark this person (an agent: with `tickets.reply`) or, with `people.edit`, `username`
+        away or back."""
         request = self._open()
-        grants = request.grants()
+        grants = request.require(TICKETS_REPLY if username is None else PEOPLE_EDIT)
         with request.writing():
             person = person_named(username) if username else Person.get_by_id(grants.person_id)
-            if person.id != grants.person_id and not grants.holds(PEOPLE_EDIT):
-                raise PermissionDenied(f"{grants.username} lacks {PEOPLE_EDIT}")
             marked = AwayMark.select().where(AwayMark.person == person.id).exists()
             if marked == away:
                 state = "away" if away else "back"
@@ -79,7 +86,7 @@ class Availability(Part):
         setting = setting_of(row.id)
         away = AwayMark.select(AwayMark.id).where(AwayMark.person == Person.id)
         members = (
-            Person.select(Person.username, open_load(Person.id), away.exists())
+            Person.select(Person.username, open_load(Person.id), peewee.fn.EXISTS(away))
             .join(GroupMember, on=(GroupMember.person == Person.id))
             .where(GroupMember.usergroup == row.id)
             .order_by(Person.username)

@@ -42,6 +42,7 @@ from access.catalogue import (
 )
 from access.demo_mail import ADDRESS as MAIL_SOURCE
 from access.demo_mail import seed_mailbox
+from access.demo_rules import seed_rules
 from access.vocabulary import (
     CLOSED,
     CUSTOMER,
@@ -287,6 +288,7 @@ def build_demo(
     messages = _seed_tickets(db, rnd, tickets, ids, progress)
     with db.atomic():
         seed_mailbox(ids.sources[MAIL_SOURCE], DEMO_NOW)
+        seed_rules(ids.staff["ada"])
         audit.record(
             None,
             DEMO_CREATE,

@@ -71,7 +71,7 @@ def checked_rule(
     if every is not None:
         if trigger not in (None, ON_TIME):
             raise InvalidInput("--every is for time rules; give --on or --every, not both")
-        every_minutes = _minutes_of(every, "--every")
+        every_minutes = period_minutes(every, "--every")
         trigger = ON_TIME
     if trigger is None:
         raise InvalidInput(f"say when the rule runs: --on one of {', '.join(TRIGGERS)}")
@@ -139,7 +139,7 @@ def _condition(text: str) -> Kept:
             raise InvalidInput(f"hours= is {INSIDE} or {OUTSIDE}")
         return {"key": key, "value": value.lower()}
     if key == IDLE:
-        parse_duration(value)
+        period_minutes(value, "idle=")
         return {"key": key, "value": value.lower().replace(" ", "")}
     raise InvalidInput(f"unknown condition {key!r}; one of {', '.join(CONDITION_KEYS)}")
 
@@ -165,8 +165,14 @@ def _action(text: str) -> Kept:
     raise InvalidInput(f"unknown action {kind!r}; one of {', '.join(ACTION_KINDS)}")
 
 
-def _minutes_of(text: str, what: str) -> int:
-    duration = parse_duration(text)
+def period_minutes(text: str, what: str) -> int:
+    """A span written as `30m`, `8h`, `7d` or `1d4h` (a day: 24 hours), in minutes."""
+    try:
+        duration = parse_duration(text)
+    except InvalidInput:
+        raise InvalidInput(
+            f"{what} {text!r} is not a span of time; write e.g. 30m, 8h or 7d (at most 366d)"
+        ) from None
     if duration.days:
         return duration.days * 1440 + duration.minutes
     if duration.minutes < 1:

@@ -28,11 +28,11 @@ from access.rule_text import (
     ON_TIME,
     Names,
     checked_rule,
+    period_minutes,
     shown_action,
     shown_condition,
 )
 from access.rule_time import due_tickets, run_due_rules
-from access.sla_rules import parse_duration
 from access.validation import checked_name
 from access.versions import bump, check_fresh
 from store.models import Person, Rule, Ticket, utcnow
@@ -171,8 +171,7 @@ class RuleAdmin(Part):
         row = _rule_named(name)
         (rule,) = loaded([row])
         owner = _owner_grants(row)
-        period = parse_duration(since)
-        start = utcnow() - timedelta(minutes=period.days * 1440 + period.minutes)
+        start = utcnow() - timedelta(minutes=period_minutes(since, "--since"))
         seen = scope.visible(grants) & scope.visible(owner)
         clock = Clock()
         if row.trigger == ON_TIME:
@@ -245,7 +244,7 @@ def _rule_named(name: str) -> Rule:
 
 
 def _json(values: list[dict[str, Any]]) -> str:
-    return json.dumps(values, ensure_ascii=True, sort_keys=True)
+    return json.dumps(values, sort_keys=True)
 
 
 def _read(row: Rule, names: Names) -> RuleView:

@@ -27,6 +27,7 @@ from cli import (
     people,
     reports,
     roles,
+    rules,
     setup,
     sla,
     sources,
@@ -64,6 +65,7 @@ NOUNS = (
     reports,
     calendars,
     sla,
+    rules,
     audit,
 )
 
