@@ -79,16 +79,12 @@ def add_costly(facts: dict[int, Facts], needs: set[str]) -> None:
         return
     if WORDS in needs:
         newest = (
-            Message.select(Message.ticket, peewee.fn.MAX(Message.id).alias("last"))
+            Message.select(peewee.fn.MAX(Message.id))
             .where(Message.ticket.in_(list(facts)) & (Message.kind == CUSTOMER))
             .group_by(Message.ticket)
         )
         bodies: dict[int, str] = dict(
-            tuple_rows(
-                Message.select(Message.ticket, Message.body).where(
-                    Message.id.in_(newest.select(peewee.SQL("last")))
-                )
-            )
+            tuple_rows(Message.select(Message.ticket, Message.body).where(Message.id.in_(newest)))
         )
         for fact in facts.values():
             fact.words = f"{fact.subject}\n{bodies.get(fact.number, '')}".lower()

@@ -10,8 +10,9 @@ tickets.assign on ticket #12"); the rule's later actions on that ticket are not 
 
 No loops. Rules run in rounds: the changes a round makes are the events of the next. The same
 rule acts at most once on a ticket within one cascade (the first event and the rounds it
-causes), so two rules that undo each other stop after each acted once; and after `MAX_ROUNDS`
-rounds the events left are not run at all. Both stops are audited (`rule.stopped`).
+causes), so two rules that undo each other stop after each acted once; the events of a round
+are merged (one per event and ticket); and after `MAX_ROUNDS` rounds the events left are not
+run at all. Both stops are audited (`rule.stopped`).
 """
 
 from __future__ import annotations
@@ -56,7 +57,7 @@ class Cascade:
     """One event and the rounds of rule events it causes, on this thread."""
 
     clock: Clock = field(default_factory=Clock)
-    pending: list[tuple[str, list[int]]] = field(default_factory=list)
+    pending: dict[str, dict[int, None]] = field(default_factory=dict)  # event: tickets
     acted: set[tuple[int, int]] = field(default_factory=set)  # (rule, ticket)
     sessions: dict[str, Session | str] = field(default_factory=dict)  # or why none
 
@@ -98,7 +99,7 @@ def after_event(trigger: str, numbers: Sequence[int], only: LoadedRule | None = 
         return
     cascade: Cascade | None = getattr(_local, "cascade", None)
     if cascade is not None:
-        cascade.pending.append((trigger, numbers))
+        cascade.pending.setdefault(trigger, {}).update(dict.fromkeys(numbers))
         return
     rules = [only] if only is not None else active_rules(trigger)
     if not rules:
@@ -108,12 +109,12 @@ def after_event(trigger: str, numbers: Sequence[int], only: LoadedRule | None = 
     try:
         _run(cascade, rules, numbers)
         for _round in range(1, MAX_ROUNDS):
-            batch, cascade.pending = cascade.pending, []
-            for event, touched in batch:
-                _run(cascade, active_rules(event), touched)
-        for event, touched in cascade.pending:
-            for number in dict.fromkeys(touched):
-                if active_rules(event):
+            batch, cascade.pending = cascade.pending, {}
+            for event, touched in batch.items():
+                _run(cascade, active_rules(event), list(touched))
+        for event, touched in cascade.pending.items():
+            if active_rules(event):
+                for number in touched:
                     _stopped(None, number, f"rules stopped on #{number} after {MAX_ROUNDS} rounds")
     finally:
         _local.cascade = None

@@ -249,6 +249,8 @@ OTHER_ACTIONS: dict[str, Callable[[Gate], object]] = {
     "sla.edit": lambda g: g.calendars.create_calendar(
         "Office", zone="UTC", hours="mon-fri 08:00-16:00"
     ),
+    "rules.list": lambda g: g.rules.list_rules(),
+    "rules.edit": lambda g: g.rules.create_rule("Mine", on="created", actions=["priority:high"]),
 }
 
 

@@ -18,7 +18,8 @@ from access.views import TicketQuery
 from store.models import Person
 
 PAGE_STATEMENTS = 2
-ASSIGNMENT_STATEMENTS = 6
+# The assignment's own statements, and after its commit the lookup of the rules it sets off.
+ASSIGNMENT_STATEMENTS = 7
 
 
 @contextmanager
