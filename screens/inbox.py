@@ -22,6 +22,7 @@ from access.catalogue import (
     TICKETS_CHANGE_STATUS,
     TICKETS_CLOSE,
     TICKETS_CREATE,
+    TICKETS_REPLY,
     TICKETS_TAKE,
     USERGROUPS_FIELDS,
     PermissionKey,
@@ -143,6 +144,7 @@ class InboxScreen(TickettyScreen[None]):
         Action("c", "close", "Close", "inbox.close", TICKETS_CLOSE),
         Action("n", "new_ticket", "New ticket", "inbox.new", TICKETS_CREATE, show=False),
         Action("R", "roles", "Roles", "inbox.roles", ROLES_LIST, show=False),
+        Action("A", "toggle_away", "Away/back", "inbox.away", TICKETS_REPLY, show=False),
         Action("o", "go", "Go", "inbox.go"),
         Action("ctrl+r", "reload", "Reload", "inbox.reload", show=False),
     )
@@ -370,6 +372,26 @@ class InboxScreen(TickettyScreen[None]):
         key: str | None = await self.app.asked(PickerModal("Go to", choices))
         if key is not None:
             self.app.push_screen(open_destination(key))
+
+    def action_toggle_away(self) -> None:
+        self.toggle_away()
+
+    @work(group="inbox-away", exit_on_error=False)
+    async def toggle_away(self) -> None:
+        """Away (rules assign nothing to this person) or back again."""
+        availability = self.gate.availability
+
+        def flip() -> bool:
+            away = not availability.is_away()
+            availability.set_away(away)
+            return away
+
+        away = await self.app.gate_call(flip)
+        self.notify(
+            "You are away: rules assign you nothing"
+            if away
+            else "You are back: rules assign to you again"
+        )
 
     def action_roles(self) -> None:
         from screens.role_editor import RoleEditorScreen
