@@ -16,6 +16,7 @@ from access.catalogue import (
     PEOPLE_LIST,
     REPORTS_OWN,
     ROLES_LIST,
+    RULES_LIST,
     SOURCES_LIST,
     TICKETS_ASSIGN,
     TICKETS_CHANGE_GROUP,
@@ -85,6 +86,7 @@ DESTINATIONS: tuple[tuple[str, str, PermissionKey | None], ...] = (
     ("sources", "Sources", SOURCES_LIST),
     ("roles", "Roles", ROLES_LIST),
     ("audit", "Audit log", AUDIT_VIEW),
+    ("rules", "Rules", RULES_LIST),
     ("reports", "Workload report", REPORTS_OWN),
 )
 
@@ -110,6 +112,10 @@ def open_destination(key: str) -> Screen[None]:
         from screens.reports import ReportsScreen
 
         return ReportsScreen()
+    if key == "rules":
+        from screens.rules import RulesScreen
+
+        return RulesScreen()
     if key == "audit":
         from screens.audit_log import AuditLogScreen
 
