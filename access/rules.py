@@ -10,7 +10,7 @@ is the pass `ticketty serve` makes."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from datetime import timedelta
 from typing import Any, NamedTuple
 
@@ -20,6 +20,7 @@ from access.catalogue import RULES_EDIT, RULES_LIST
 from access.errors import InvalidInput, NoChange, NotFound
 from access.grants import Grants, read_grants
 from access.lookup import require_free_name
+from access.ordering import in_order, move_to, renumber
 from access.request import Part, Request
 from access.rule_conditions import Clock, holds, needs_of, read_facts
 from access.rule_runner import loaded
@@ -73,7 +74,7 @@ class RuleAdmin(Part):
     def list_rules(self) -> list[RuleView]:
         self._open().require(RULES_LIST)
         names = Names()
-        return [_read(row, names) for row in _ordered()]
+        return [_read(row, names) for row in in_order(Rule)]
 
     def get_rule(self, name: str) -> RuleView:
         self._open().require(RULES_LIST)
@@ -137,19 +138,12 @@ class RuleAdmin(Part):
         """Put a rule at `position` in the order (1 first; past the end: last)."""
         request = self._open()
         request.require(RULES_EDIT)
-        if position < 1:
-            raise InvalidInput("a position counts from 1")
         with request.writing():
             row = _rule_named(name)
-            rows = [r for r in _ordered() if r.id != row.id]
-            rows.insert(position - 1, row)
-            new_position = rows.index(row) + 1
-            if new_position == row.position:
-                raise NoChange(f"rule {name} is already at {new_position}; nothing changed")
-            _renumber(rows)
+            new_position = move_to(row, position, f"rule {name}")
             request.record(RULE_MOVE, "rule", row.id, before=row.position, after=new_position)
             names = Names()
-            return [_read(r, names) for r in _ordered()]
+            return [_read(r, names) for r in in_order(Rule)]
 
     def delete_rule(self, name: str, *, expected_version: int | None = None) -> None:
         request = self._open()
@@ -159,7 +153,7 @@ class RuleAdmin(Part):
             check_fresh(row, expected_version, f"rule {name}")
             before = _read(row, Names())
             Rule.delete().where(Rule.id == row.id).execute()
-            _renumber(list(_ordered()))
+            renumber(in_order(Rule))
             request.record(RULE_DELETE, "rule", row.id, before=before.logged())
 
     def try_rule(self, name: str, since: str) -> list[TriedTicket]:
@@ -224,16 +218,6 @@ def _changed(
         RULE_CHANGE, "rule", row.id, before={k: before.logged()[k] for k in diff}, after=diff
     )
     return after._replace(version=version)
-
-
-def _ordered() -> Sequence[Rule]:
-    return list(Rule.select().order_by(Rule.position, Rule.id))
-
-
-def _renumber(rows: Sequence[Rule]) -> None:
-    for position, row in enumerate(rows, start=1):
-        if row.position != position:
-            Rule.update(position=position).where(Rule.id == row.id).execute()
 
 
 def _rule_named(name: str) -> Rule:
