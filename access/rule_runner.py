@@ -35,6 +35,7 @@ from access.rule_text import ASSIGN, MOVE, SET_PRIORITY, SET_STATUS, Kept
 from access.vocabulary import NOTE
 from store.errors import TickettyError
 from store.models import Person, Rule, Ticket, Usergroup, database_proxy
+from store.rows import tuple_rows
 
 # Rounds of rules one event may set off: its own, and two more caused by rules' changes.
 MAX_ROUNDS = 3
@@ -80,14 +81,18 @@ def loaded(rows: Sequence[Rule]) -> list[LoadedRule]:
 
 
 def active_rules(trigger: str) -> list[LoadedRule]:
-    """The active rules of `trigger`, in order (through the (trigger, active, position) index)."""
+    """The active rules of `trigger`, in order (through the (trigger, active, position) index),
+    read as plain rows: every change of a ticket asks for them."""
     rows = (
-        Rule.select(Rule, Person.username)
+        Rule.select(Rule.id, Rule.name, Rule.owner, Person.username, Rule.conditions, Rule.actions)
         .join(Person, on=(Rule.owner == Person.id))
         .where((Rule.trigger == trigger) & (Rule.active == True))  # noqa: E712
         .order_by(Rule.position, Rule.id)
     )
-    return loaded(list(rows))
+    return [
+        LoadedRule(ident, name, owner_id, owner, json.loads(conditions), json.loads(actions))
+        for ident, name, owner_id, owner, conditions, actions in tuple_rows(rows)
+    ]
 
 
 def after_event(trigger: str, numbers: Sequence[int], only: LoadedRule | None = None) -> None:
