@@ -12,8 +12,10 @@ import peewee
 import pytest
 
 from access import Gate, InvalidInput, NoChange, PermissionDenied
-from access.business_time import business_minutes
+from access.business_time import Calendar, business_minutes
+from access.rule_conditions import Clock, Facts, holds
 from access.rule_runner import MAX_ROUNDS
+from access.rule_text import Kept
 from access.rule_time import idle_cutoff
 from access.vocabulary import CLOSED, HIGH, LOW, PENDING, RESOLVED
 from store.models import AuditEvent, Message, Person, Rule, Ticket, Usergroup, utcnow
@@ -277,8 +279,6 @@ def test_a_pending_reminder_counts_business_hours(ada: Gate) -> None:
 
 
 def test_the_idle_cutoff_in_business_time() -> None:
-    from access.business_time import Calendar
-
     office = Calendar("Europe/Warsaw", ((( 480, 960),),) * 5 + ((), ()))  # fmt: skip
     wednesday_noon = datetime(2026, 11, 4, 12, 0)  # 13:00 in Warsaw
     cutoff = idle_cutoff(wednesday_noon, 8 * 60, office)
@@ -343,3 +343,14 @@ def test_bad_rules_are_one_line_and_change_nothing(
     with pytest.raises(InvalidInput, match=says):
         ada.rules.create_rule("Bad", on=on, every=every, conditions=conditions, actions=actions)
     assert Rule.select().count() == count
+
+
+def test_inside_and_outside_business_hours() -> None:
+    office = Calendar("Europe/Warsaw", (((480, 960),),) * 5 + ((), ()))
+    facts = Facts(1, "s", "open", "normal", 1, None, 2, None, datetime(2026, 11, 4, 8))
+    inside: list[Kept] = [{"key": "calendar", "id": 7}, {"key": "hours", "value": "inside"}]
+    outside: list[Kept] = [{"key": "calendar", "id": 7}, {"key": "hours", "value": "outside"}]
+    working = Clock(datetime(2026, 11, 4, 12, 0), {7: office})  # 13:00 in Warsaw, Wednesday
+    night = Clock(datetime(2026, 11, 4, 22, 0), {7: office})
+    assert holds(inside, facts, working) and not holds(outside, facts, working)
+    assert holds(outside, facts, night) and not holds(inside, facts, night)
