@@ -49,6 +49,9 @@ class Facts:
     requester_groups: frozenset[int] | None = None
 
 
+# Tickets per statement: well under SQLite's limit of parameters, for a replay of a month.
+FACTS_CHUNK = 500
+
 FACT_COLUMNS = (
     Ticket.number,
     Ticket.subject,
@@ -65,11 +68,13 @@ FACT_COLUMNS = (
 def read_facts(numbers: Sequence[int], needs: set[str]) -> dict[int, Facts]:
     """The facts of these tickets (those that exist), with what `needs` names of the costlier
     ones (`words`, `requester-group`)."""
-    if not numbers:
-        return {}
-    query = Ticket.select(*FACT_COLUMNS).where(Ticket.number.in_(list(numbers)))
-    facts = {row[0]: Facts(*row) for row in tuple_rows(query)}
-    add_costly(facts, needs)
+    facts: dict[int, Facts] = {}
+    for start in range(0, len(numbers), FACTS_CHUNK):
+        chunk = list(numbers[start : start + FACTS_CHUNK])
+        query = Ticket.select(*FACT_COLUMNS).where(Ticket.number.in_(chunk))
+        read = {row[0]: Facts(*row) for row in tuple_rows(query)}
+        add_costly(read, needs)
+        facts.update(read)
     return facts
 
 

@@ -169,8 +169,8 @@ class RuleAdmin(Part):
         seen = scope.visible(grants) & scope.visible(owner)
         clock = Clock()
         if row.trigger == ON_TIME:
-            numbers = due_tickets(rule, clock, Ticket.number.in_(
-                Ticket.select(Ticket.number).where(seen)), TRY_LIMIT)  # fmt: skip
+            within = Ticket.number.in_(Ticket.select(Ticket.number).where(seen))
+            numbers = due_tickets(rule, clock, within, TRY_LIMIT)
         else:
             period_filter = Ticket.updated_at >= start
             if row.trigger == ON_CREATED:
