@@ -4,6 +4,7 @@ import peewee
 
 from access.assignees import Assignees
 from access.audit_log import AuditLog
+from access.availability import Availability
 from access.calendars import CalendarAdmin
 from access.change_pipeline import TicketChanges
 from access.copies import Copies
@@ -33,6 +34,7 @@ from access.replies import Replies
 from access.reports import Reports
 from access.request import Session
 from access.roles import RoleAdmin
+from access.rules import RuleAdmin
 from access.saved_views import SavedViews
 from access.signatures import Signatures
 from access.sla import PolicyAdmin
@@ -59,7 +61,8 @@ class Gate:
     tickets), `gate.copies` (the addresses copied on a ticket), `gate.tags` (the list of
     tags), `gate.ticket_fields` (the custom fields of tickets), `gate.views` (saved views),
     `gate.replies` (canned replies), `gate.signatures`, `gate.macros`,
-    `gate.notifications`."""
+    `gate.notifications`, `gate.rules` (automation acting as its owner),
+    `gate.availability` (who is away, how a usergroup assigns automatically)."""
 
     def __init__(self, db: peewee.Database, username: str) -> None:
         self._session = session = Session(db, username)
@@ -94,6 +97,8 @@ class Gate:
         self.signatures = Signatures(session)
         self.macros = Macros(session)
         self.notifications = Notifications(session)
+        self.rules = RuleAdmin(session)
+        self.availability = Availability(session)
 
 
 __all__ = [

@@ -54,7 +54,7 @@ class Assignees(Part):
                 return []  # theirs to hand back (to nobody), not to give to anyone
             raise NotFound("none of these tickets can be assigned by you")
         reached = Ticket.select(Ticket.number).where(
-            Ticket.number.in_(wanted) & _may_work_on(Person.id)
+            Ticket.number.in_(wanted) & may_work_on(Person.id)
         )
         people = (
             Person.select(Person.username, Person.display_name)
@@ -70,7 +70,7 @@ def _any_of(numbers: list[int], condition: scope.Predicate) -> bool:
     )
 
 
-def _may_work_on(person: peewee.ColumnBase) -> peewee.ColumnBase:
+def may_work_on(person: peewee.ColumnBase) -> peewee.ColumnBase:
     """`scope.may(grants of person, tickets.reply)` on `Ticket`, for the person whose id is the
     (outer) column `person`: a role with the right whose scope covers the ticket, or
     supervision of its group; the ticket visible to them; an archived source's ticket only

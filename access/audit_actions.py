@@ -93,6 +93,17 @@ SIGNATURE_SET = "signature.set"
 MACRO_CREATE = "macro.create"
 MACRO_DELETE = "macro.delete"
 MACRO_APPLY = "macro.apply"  # on one ticket, with the steps applied and skipped
+RULE_CREATE = "rule.create"
+RULE_CHANGE = "rule.change"  # enabled, disabled, or its owner changed
+RULE_MOVE = "rule.move"  # its place in the order rules run in
+RULE_DELETE = "rule.delete"
+RULE_ACTED = "rule.acted"  # a rule's action done on a ticket, as its owner
+RULE_SKIPPED = "rule.skipped"  # a rule's action refused by the gate, or its owner inactive
+RULE_STOPPED = "rule.stopped"  # the loop guard stopped rules on a ticket
+
+PERSON_AWAY = "person.away"
+PERSON_BACK = "person.back"
+GROUP_ASSIGNMENT = "group.assignment"  # how a usergroup gives out tickets automatically
 
 DATABASE_INIT = "database.init"
 DEMO_CREATE = "demo.create"
@@ -105,6 +116,16 @@ AUDIT_ACTIONS = (
     POLICY_CHANGE,
     POLICY_MOVE,
     POLICY_DELETE,
+    RULE_CREATE,
+    RULE_CHANGE,
+    RULE_MOVE,
+    RULE_DELETE,
+    RULE_ACTED,
+    RULE_SKIPPED,
+    RULE_STOPPED,
+    PERSON_AWAY,
+    PERSON_BACK,
+    GROUP_ASSIGNMENT,
     TICKET_CREATE,
     TICKET_CUSTOMER,
     TICKET_REPLY,

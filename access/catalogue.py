@@ -120,6 +120,12 @@ CATALOGUE: tuple[PermissionGroup, ...] = (
         ("edit", "Add, change and delete macros"),
     ),
     _group(
+        "rules",
+        "Rules (automation acting as their owners)",
+        ("list", "See rules and try them on past tickets"),
+        ("edit", "Add, change, order, disable and delete rules"),
+    ),
+    _group(
         "reports",
         "Reports",
         ("own", "See one's own workload and response times"),
@@ -184,6 +190,8 @@ REPLIES_LIST = known("replies.list")
 REPLIES_EDIT = known("replies.edit")
 MACROS_LIST = known("macros.list")
 MACROS_EDIT = known("macros.edit")
+RULES_LIST = known("rules.list")
+RULES_EDIT = known("rules.edit")
 REPORTS_OWN = known("reports.own")
 REPORTS_TEAM = known("reports.team")
 AUDIT_VIEW = known("audit.view")

@@ -21,7 +21,7 @@ from typing import Any, NamedTuple
 
 import peewee
 
-from access import audit, changes, notify_events, scope
+from access import audit, changes, notify_events, rule_events, scope
 from access.catalogue import TICKETS_REPLY, PermissionKey
 from access.changes import ChangeKind, Target
 from access.due_times import CLOCK_FIELDS, keep_due_times
@@ -196,6 +196,8 @@ def run_pipeline(
                     keep_due_times(request, [v.number for v in sorted_chunk if v.skipped is None])
         verdicts += sorted_chunk
     assert target is not None  # resolved in the first pass of the loop
+    if apply:
+        rule_events.tickets_changed(kind.field, [v.number for v in verdicts if v.skipped is None])
     return Pass(kind, target, verdicts)
 
 

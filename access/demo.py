@@ -47,6 +47,7 @@ from access.demo_links import seed_links
 from access.demo_mail import ADDRESS as MAIL_SOURCE
 from access.demo_mail import seed_mailbox
 from access.demo_replies import seed_replies
+from access.demo_rules import seed_rules
 from access.demo_service_levels import demo_dues, seed_service_levels
 from access.demo_triage import seed_triage
 from access.due_times import PolicySet
@@ -306,6 +307,7 @@ def build_demo(
         seed_mailbox(ids.sources[MAIL_SOURCE], DEMO_NOW)
         seed_triage()
         seed_replies(ids.sources, ids.groups)
+        seed_rules(ids.staff["ada"])
         audit.record(
             None,
             DEMO_CREATE,

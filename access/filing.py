@@ -10,7 +10,7 @@ from typing import Any
 
 import peewee
 
-from access import notify_events, scope
+from access import notify_events, rule_events, scope
 from access.audit_actions import TICKET_CUSTOMER
 from access.catalogue import (
     TICKETS_CHOOSE_GROUP,
@@ -204,7 +204,8 @@ class Filing(Part):
             record_created(request, ticket)
             keep_due_times(request, [number])
             notify_events.ticket_filed(request.person_id, number, group_id, private)
-            return number
+        rule_events.ticket_filed(number)
+        return number
 
     def new_ticket_options(self) -> dict[str, Any]:
         """What the new-ticket form offers this person: groups to pick, private, sources (none

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Iterator
 
 import peewee
 
-from access import audit, outbox, scope
+from access import audit, outbox, rule_events, scope
 from access.audit_actions import MAIL_DISCARD, MAIL_RELEASE
 from access.catalogue import SOURCES_EDIT, SOURCES_LIST
 from access.errors import InvalidInput
@@ -145,6 +145,7 @@ class Mailboxes(Part):
                     intake.take_one(source, raw, origin, reading, None, None, visible)
                     for origin, raw in batch
                 ]
+            rule_events.mail_taken(taken)
             for (origin, _raw), shown in zip(batch, intake.as_seen(taken), strict=True):
                 counts[shown.outcome] = counts.get(shown.outcome, 0) + 1
                 report(take_line(source, origin, shown))
@@ -165,6 +166,7 @@ class Mailboxes(Part):
         require_on_source(request, SOURCES_EDIT, source)
         intake = Intake(request)
         taken = intake.take_one(source, raw, origin, reading, cursor, reading.flood)
+        rule_events.mail_taken([taken])
         return intake.as_seen([taken])[0]
 
     @staticmethod

@@ -8,7 +8,7 @@ from typing import Any
 
 import peewee
 
-from access import notify_events
+from access import notify_events, rule_events
 from access.audit_actions import MAIL_RESEND, TICKET_REPLY, TICKET_STATUS
 from access.catalogue import TICKETS_NOTE, TICKETS_REPLY
 from access.change_pipeline import change_one
@@ -92,10 +92,28 @@ def add_message(
     expected: int | None,
     seen: Seen | None = None,
 ) -> Posted:
-    """A reply or a note; a reply by the requester who may not reply on the ticket is their
-    own message (kind `customer`). An agent's reply on a closed ticket is added to it and
-    the ticket stays closed (closing is final; the customer's answer to it starts a
-    follow-up); the requester's message on one starts the follow-up."""
+    """`_write_message`, then the rules of what it was: the customer writing, or a follow-up
+    filed (`access.rule_events`)."""
+    posted, written = _write_message(request, number, kind, body, expected, seen)
+    if posted.follow_up_of is not None:
+        rule_events.ticket_filed(posted.ticket)
+    elif written == CUSTOMER:
+        rule_events.customer_wrote(posted.ticket)
+    return posted
+
+
+def _write_message(
+    request: Request,
+    number: int | str,
+    kind: str,
+    body: str,
+    expected: int | None,
+    seen: Seen | None = None,
+) -> tuple[Posted, str]:
+    """A reply or a note, and the kind written; a reply by the requester who may not reply on
+    the ticket is their own message (kind `customer`). An agent's reply on a closed ticket is
+    added to it and the ticket stays closed (closing is final; the customer's answer to it
+    starts a follow-up); the requester's message on one starts the follow-up."""
     number = parse_number(number)
     body = clean_body(body)
     permission = TICKETS_REPLY if kind == REPLY else TICKETS_NOTE
@@ -116,7 +134,7 @@ def add_message(
             changes: dict[peewee.Field, Any] = {}
             if kind == CUSTOMER:
                 if ticket.status == FINAL_STATUS:
-                    return _follow_up(request, ticket, grants.person_id, body)
+                    return _follow_up(request, ticket, grants.person_id, body), kind
                 reopen_for_requester(request, ticket, changes)
             version = update_ticket(ticket, expected, changes)
             message_id = new_message(number, grants.person_id, body, kind)
@@ -131,7 +149,7 @@ def add_message(
                 keep_due_times(request, [number])
                 notify_events.message_added(grants.person_id, number, message_id, kind, body)
             closed = kind == REPLY and ticket.status == FINAL_STATUS
-            return Posted(number, version, stays_closed=closed, unsent=unsent)
+            return Posted(number, version, stays_closed=closed, unsent=unsent), kind
     except PermissionDenied as exc:
         request.record_denied(f"ticket.{kind}", "ticket", number, str(exc))
         raise

@@ -7,7 +7,7 @@ versioned and audited like calendars. `policies_in_order` gives them to the cloc
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from typing import Any, NamedTuple
 
 from access.audit_actions import POLICY_CHANGE, POLICY_CREATE, POLICY_DELETE, POLICY_MOVE
@@ -17,6 +17,7 @@ from access.catalogue import SLA_EDIT, SLA_LIST
 from access.due_times import recompute_open
 from access.errors import InvalidInput, NoChange, NotFound
 from access.lookup import require_free_name, source_named, usergroup_named
+from access.ordering import in_order, move_to, renumber
 from access.request import Part
 from access.sla_rules import (
     DEFAULT_PAUSE,
@@ -60,7 +61,7 @@ class PolicyAdmin(Part):
     def list_policies(self) -> list[PolicyView]:
         request = self._open()
         request.require(SLA_LIST)
-        return [_read(row) for row in _ordered()]
+        return [_read(row) for row in in_order(SlaPolicy)]
 
     def get_policy(self, name: str) -> PolicyView:
         request = self._open()
@@ -158,17 +159,10 @@ class PolicyAdmin(Part):
         request.require(SLA_EDIT)
         with request.writing():
             row = _policy_named(name)
-            rows = [r for r in _ordered() if r.id != row.id]
-            if position < 1:
-                raise InvalidInput("a position counts from 1")
-            rows.insert(position - 1, row)
-            new_position = rows.index(row) + 1
-            if new_position == row.position:
-                raise NoChange(f"policy {name} is already at {new_position}; nothing changed")
-            _renumber(rows)
+            new_position = move_to(row, position, f"policy {name}")
             request.record(POLICY_MOVE, "policy", row.id, before=row.position, after=new_position)
             recompute_open(request)  # the open tickets measured by the edit
-            return [_read(r) for r in _ordered()]
+            return [_read(r) for r in in_order(SlaPolicy)]
 
     def delete_policy(self, name: str, *, expected_version: int | None = None) -> None:
         request = self._open()
@@ -178,7 +172,7 @@ class PolicyAdmin(Part):
             check_fresh(row, expected_version, f"policy {name}")
             before = _read(row)
             SlaPolicy.delete().where(SlaPolicy.id == row.id).execute()
-            _renumber(list(_ordered()))
+            renumber(in_order(SlaPolicy))
             request.record(POLICY_DELETE, "policy", row.id, before=before.logged())
             recompute_open(request)  # the open tickets measured by the edit
 
@@ -187,7 +181,7 @@ def policies_in_order() -> list[Policy]:
     """Every policy as the clock applies it, in match order. No check of its own: for the
     gate's code that already checked the right of the change it makes."""
     calendars = {row.id: read_calendar(row).calendar() for row in BusinessCalendar.select()}
-    return [_rule(row, calendars[row.calendar_id]) for row in _ordered()]
+    return [_rule(row, calendars[row.calendar_id]) for row in in_order(SlaPolicy)]
 
 
 def _rule(row: SlaPolicy, calendar: Calendar) -> Policy:
@@ -204,16 +198,6 @@ def _rule(row: SlaPolicy, calendar: Calendar) -> Policy:
         usergroups=frozenset(json.loads(row.usergroups)),
         pause_on=frozenset(json.loads(row.pause_on)),
     )
-
-
-def _ordered() -> Iterable[SlaPolicy]:
-    return SlaPolicy.select().order_by(SlaPolicy.position, SlaPolicy.id)
-
-
-def _renumber(rows: Sequence[SlaPolicy]) -> None:
-    for position, row in enumerate(rows, start=1):
-        if row.position != position:
-            SlaPolicy.update(position=position).where(SlaPolicy.id == row.id).execute()
 
 
 def _policy_named(name: str) -> SlaPolicy:

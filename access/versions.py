@@ -17,12 +17,15 @@ from store.models import (
     Macro,
     Person,
     Role,
+    Rule,
     SlaPolicy,
     Source,
     Usergroup,
 )
 
-Versioned = Person | Role | Usergroup | Source | BusinessCalendar | SlaPolicy | CannedReply | Macro
+Versioned = (
+    Person | Role | Usergroup | Source | BusinessCalendar | SlaPolicy | CannedReply | Macro | Rule
+)
 TARGET_KIND = {
     Person: "person",
     Role: "role",
@@ -32,6 +35,7 @@ TARGET_KIND = {
     SlaPolicy: "policy",
     CannedReply: "canned",
     Macro: "macro",
+    Rule: "rule",
 }
 
 

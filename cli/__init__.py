@@ -31,6 +31,7 @@ from cli import (
     replies,
     reports,
     roles,
+    rules,
     setup,
     sla,
     sources,
@@ -76,6 +77,7 @@ NOUNS = (
     reports,
     calendars,
     sla,
+    rules,
     audit,
 )
 

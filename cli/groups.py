@@ -7,6 +7,7 @@ import argparse
 from access.vocabulary import FIELD_KINDS
 from cli.command import Commands, open_gate
 from cli.output import CommandError, print_listing, yes_no
+from cli.rules import register_assignment
 
 
 def register(commands: Commands) -> None:
@@ -32,6 +33,7 @@ def register(commands: Commands) -> None:
         action="store_true",
         help="make a customer (a person holding no role) a supervisor all the same",
     )
+    register_assignment(groups)
     groups.add("fields", list_fields).add_argument("--json", action="store_true")
     p = groups.add("define-field", define_field)
     p.add_argument("name")

@@ -6,6 +6,7 @@ import argparse
 
 from cli.command import Commands, open_gate
 from cli.output import print_listing, yes_no
+from cli.rules import register_away
 
 
 def register(commands: Commands) -> None:
@@ -23,6 +24,7 @@ def register(commands: Commands) -> None:
         p = people.add(name, handler)
         p.add_argument("username")
         p.add_argument("role")
+    register_away(people)
 
 
 def list_people(args: argparse.Namespace) -> int:

@@ -23,7 +23,7 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from access.errors import InvalidInput
+from access.errors import InvalidInput, PermissionDenied
 from access.mail_accounts import SecretMissing, ServerUrl
 from mail.transport import MailServerError, idle, imap_folder, offers_idle
 from store.changes import signal_for
@@ -178,6 +178,7 @@ class MailService:
         self.watchers: dict[tuple[str, ServerUrl], IdleWatcher] = {}
         self._retired: list[IdleWatcher] = []
         self._woken: queue.SimpleQueue[str] = queue.SimpleQueue()
+        self._time_rules_refused = False
         self._wake_read, self._wake_write = socket.socketpair()
         self.sender = ReplySender(channel, interval, report, lambda: self._wake(""))
 
@@ -196,6 +197,7 @@ class MailService:
                         self._fetch(source)
                     if _readable(stop, 0):
                         return
+                self._time_rules()
                 readable, _, _ = select.select([stop, self._wake_read], [], [], self.interval)
                 if stop in readable:
                     return
@@ -210,6 +212,19 @@ class MailService:
                 watcher.join(10)
             self._wake_read.close()
             self._wake_write.close()
+
+    def _time_rules(self) -> None:
+        """The time rules that are due (`gate.rules.run_time_rules`), each acting as its
+        owner; a person without `rules.list` runs none, which is said once."""
+        if self._time_rules_refused:
+            return
+        try:
+            self.gate.rules.run_time_rules()
+        except PermissionDenied as exc:
+            self._time_rules_refused = True
+            self.report(f"time rules are not run: {exc}")
+        except DatabaseError as exc:
+            self.report(f"time rules: {exc}")
 
     def _fetch(self, source: Source) -> None:
         try:

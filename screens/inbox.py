@@ -16,6 +16,7 @@ from access.catalogue import (
     PEOPLE_LIST,
     REPORTS_OWN,
     ROLES_LIST,
+    RULES_LIST,
     SOURCES_LIST,
     TICKETS_ASSIGN,
     TICKETS_CHANGE_GROUP,
@@ -23,6 +24,7 @@ from access.catalogue import (
     TICKETS_CLOSE,
     TICKETS_CREATE,
     TICKETS_LIST,
+    TICKETS_REPLY,
     TICKETS_TAG,
     TICKETS_TAKE,
     USERGROUPS_FIELDS,
@@ -96,6 +98,7 @@ DESTINATIONS: tuple[tuple[str, str, PermissionKey | None], ...] = (
     ("sources", "Sources", SOURCES_LIST),
     ("roles", "Roles", ROLES_LIST),
     ("audit", "Audit log", AUDIT_VIEW),
+    ("rules", "Rules", RULES_LIST),
     ("reports", "Workload report", REPORTS_OWN),
     ("sla report", "SLA report", REPORTS_OWN),
 )
@@ -130,6 +133,10 @@ def open_destination(key: str) -> Screen[None]:
         from screens.sla_report import SlaReportScreen
 
         return SlaReportScreen()
+    if key == "rules":
+        from screens.rules import RulesScreen
+
+        return RulesScreen()
     if key == "audit":
         from screens.audit_log import AuditLogScreen
 
@@ -171,6 +178,7 @@ class InboxScreen(TickettyScreen[None]):
         Action("l", "tag", "Tags", "inbox.tag", TICKETS_TAG, show=False),
         Action("n", "new_ticket", "New ticket", "inbox.new", TICKETS_CREATE, show=False),
         Action("R", "roles", "Roles", "inbox.roles", ROLES_LIST, show=False),
+        Action("A", "toggle_away", "Away/back", "inbox.away", TICKETS_REPLY, show=False),
         Action("o", "go", "Go", "inbox.go"),
         Action("v", "views", "Views", "inbox.views", TICKETS_LIST, show=False),
         Action("V", "save_view", "Save view", "inbox.save_view", TICKETS_LIST, show=False),
@@ -476,6 +484,26 @@ class InboxScreen(TickettyScreen[None]):
 
     def action_notifications(self) -> None:
         self.app.push_screen(open_destination("notifications"))
+
+    def action_toggle_away(self) -> None:
+        self.toggle_away()
+
+    @work(group="inbox-away", exit_on_error=False)
+    async def toggle_away(self) -> None:
+        """Away (rules assign nothing to this person) or back again."""
+        availability = self.gate.availability
+
+        def flip() -> bool:
+            away = not availability.is_away()
+            availability.set_away(away)
+            return away
+
+        away = await self.app.gate_call(flip)
+        self.notify(
+            "You are away: rules assign you nothing"
+            if away
+            else "You are back: rules assign to you again"
+        )
 
     def action_roles(self) -> None:
         from screens.role_editor import RoleEditorScreen

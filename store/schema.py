@@ -17,6 +17,7 @@ from store.models import (
     NOTIFY_MODELS,
     POLICY_MODELS,
     REPLY_MODELS,
+    RULE_MODELS,
     SLA_MODELS,
     TAG_MODELS,
     MailAccount,
@@ -201,15 +202,9 @@ def _v12_ignored_mail_counted(db: peewee.Database) -> None:
 SLA_RIGHTS = ("sla.list", "sla.edit")
 
 
-def _v13_calendars(db: peewee.Database) -> None:
-    """Business calendars and their holidays (service levels); the roles that may edit roles
-    get `sla.list` and `sla.edit`."""
-    db.create_tables(SLA_MODELS)
-    _give_role_editors(SLA_RIGHTS)
-
-
 def _give_role_editors(rights: tuple[str, ...]) -> None:
-    """Give `rights` to every role holding `roles.edit`."""
+    """New rights for the roles that may edit roles: nobody gives what they do not hold, so
+    without them nobody could hand the new rights out."""
     editors = [
         row.role_id
         for row in RolePermission.select(RolePermission.role).where(
@@ -220,6 +215,13 @@ def _give_role_editors(rights: tuple[str, ...]) -> None:
         RolePermission.insert_many(
             [{"role": role, "permission": key} for role in editors for key in rights]
         ).on_conflict_ignore().execute()
+
+
+def _v13_calendars(db: peewee.Database) -> None:
+    """Business calendars and their holidays (service levels); the roles that may edit roles
+    get `sla.list` and `sla.edit`."""
+    db.create_tables(SLA_MODELS)
+    _give_role_editors(SLA_RIGHTS)
 
 
 def _v14_policies(db: peewee.Database) -> None:
@@ -313,6 +315,16 @@ def _v16_notifications(db: peewee.Database) -> None:
     db.create_tables(NOTIFY_MODELS)
 
 
+RULE_RIGHTS = ("rules.list", "rules.edit")
+
+
+def _v18_rules(db: peewee.Database) -> None:
+    """Rules, usergroups' assignment settings and away marks; the roles that may edit roles
+    get `rules.list` and `rules.edit`."""
+    db.create_tables(RULE_MODELS)
+    _give_role_editors(RULE_RIGHTS)
+
+
 MIGRATIONS: list[tuple[int, Callable[[peewee.Database], None]]] = [
     (1, _v1_initial),
     (2, _v2_search),
@@ -331,6 +343,7 @@ MIGRATIONS: list[tuple[int, Callable[[peewee.Database], None]]] = [
     (15, _v15_due_times),
     (16, _v16_notifications),
     (17, _v17_canned_replies),
+    (18, _v18_rules),
     (19, _v19_tags),
     (20, _v20_links_and_copies),
 ]

@@ -406,6 +406,30 @@ CALLS: dict[str, tuple[Call, Expected]] = {
         lambda g, d: g.replies.fill_reply(d.ticket, "Refund approved"),
         refused(NotFound),
     ),
+    # Rules, and who is away for automatic assignment.
+    "rules.list_rules": (lambda g, d: g.rules.list_rules(), refused()),
+    "rules.get_rule": (lambda g, d: g.rules.get_rule("Auto-close"), refused()),
+    "rules.create_rule": (
+        lambda g, d: g.rules.create_rule("Mine", on="created", actions=["priority:high"]),
+        refused(),
+    ),
+    "rules.set_rule_active": (lambda g, d: g.rules.set_rule_active("Auto-close", False), refused()),
+    "rules.take_over_rule": (lambda g, d: g.rules.take_over_rule("Auto-close"), refused()),
+    "rules.move_rule": (lambda g, d: g.rules.move_rule("Auto-close", 1), refused()),
+    "rules.delete_rule": (lambda g, d: g.rules.delete_rule("Auto-close"), refused()),
+    "rules.try_rule": (lambda g, d: g.rules.try_rule("Auto-close", "30d"), refused()),
+    "rules.run_time_rules": (lambda g, d: g.rules.run_time_rules(), refused()),
+    "availability.set_away": (lambda g, d: g.availability.set_away(True), refused()),
+    "availability.is_away": (lambda g, d: g.availability.is_away(), empty),
+    "availability.away_people": (lambda g, d: g.availability.away_people(), refused()),
+    "availability.group_assignment": (
+        lambda g, d: g.availability.group_assignment("Returns"),
+        refused(),
+    ),
+    "availability.set_group_assignment": (
+        lambda g, d: g.availability.set_group_assignment("Returns", cap=1),
+        refused(),
+    ),
 }
 
 # Public attributes that say who the gate acts for, and the gate's parts.

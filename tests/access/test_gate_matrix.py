@@ -253,6 +253,8 @@ OTHER_ACTIONS: dict[str, Callable[[Gate], object]] = {
     "replies.edit": lambda g: g.replies.add_reply("Thanks", "Thank you, {{requester.name}}"),
     "macros.list": lambda g: g.macros.list_macros(),
     "macros.edit": lambda g: g.macros.add_macro("Solve", ["status:resolved", "priority:low"]),
+    "rules.list": lambda g: g.rules.list_rules(),
+    "rules.edit": lambda g: g.rules.create_rule("Mine", on="created", actions=["priority:high"]),
 }
 
 

@@ -19,8 +19,9 @@ from store.models import NO_DUE, Person, Ticket
 
 PAGE_STATEMENTS = 2
 # Six for the change and its audit rows, three for its notifications: the followers read, their
-# preferences read, and one insert (`access.notify_events`).
-ASSIGNMENT_STATEMENTS = 9
+# preferences read, and one insert (`access.notify_events`); after its commit, the lookup of the
+# rules it sets off.
+ASSIGNMENT_STATEMENTS = 10
 
 
 @contextmanager

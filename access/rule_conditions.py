@@ -1,0 +1,170 @@
+"""Whether a ticket meets a rule's conditions: the ticket's facts read in one statement for many
+tickets (the words and the requester's groups only when a rule asks for them), and the test of
+each condition on them. No rights are checked here: the runner asks the gate, as the rule's
+owner, before anything is done."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+import peewee
+
+from access.business_time import Calendar, business_minutes, business_seconds
+from access.calendars import read_calendar
+from access.rule_text import (
+    CALENDAR,
+    GROUP,
+    HOURS,
+    IDLE,
+    INSIDE,
+    PRIORITY,
+    REQUESTER_GROUP,
+    SOURCE,
+    STATUS,
+    WORDS,
+    Kept,
+)
+from access.sla_rules import parse_duration, working_day_minutes
+from access.vocabulary import CUSTOMER
+from store.models import BusinessCalendar, GroupMember, Message, Ticket, utcnow
+from store.rows import tuple_rows
+
+
+@dataclass
+class Facts:
+    """What conditions look at on one ticket."""
+
+    number: int
+    subject: str
+    status: str
+    priority: str
+    source: int
+    usergroup: int | None
+    requester: int
+    assignee: int | None
+    updated_at: datetime
+    words: str | None = None  # subject and newest customer message, lower case, when read
+    requester_groups: frozenset[int] | None = None
+
+
+# Tickets per statement: well under SQLite's limit of parameters, for a replay of a month.
+FACTS_CHUNK = 500
+
+FACT_COLUMNS = (
+    Ticket.number,
+    Ticket.subject,
+    Ticket.status,
+    Ticket.priority,
+    Ticket.source,
+    Ticket.usergroup,
+    Ticket.requester,
+    Ticket.assignee,
+    Ticket.updated_at,
+)
+
+
+def read_facts(numbers: Sequence[int], needs: set[str]) -> dict[int, Facts]:
+    """The facts of these tickets (those that exist), with what `needs` names of the costlier
+    ones (`words`, `requester-group`)."""
+    facts: dict[int, Facts] = {}
+    for start in range(0, len(numbers), FACTS_CHUNK):
+        chunk = list(numbers[start : start + FACTS_CHUNK])
+        query = Ticket.select(*FACT_COLUMNS).where(Ticket.number.in_(chunk))
+        read = {row[0]: Facts(*row) for row in tuple_rows(query)}
+        add_costly(read, needs)
+        facts.update(read)
+    return facts
+
+
+def add_costly(facts: dict[int, Facts], needs: set[str]) -> None:
+    """The words and the requesters' groups, read only when a rule asks for them."""
+    if not facts:
+        return
+    if WORDS in needs:
+        newest = (
+            Message.select(peewee.fn.MAX(Message.id))
+            .where(Message.ticket.in_(list(facts)) & (Message.kind == CUSTOMER))
+            .group_by(Message.ticket)
+        )
+        bodies: dict[int, str] = dict(
+            tuple_rows(Message.select(Message.ticket, Message.body).where(Message.id.in_(newest)))
+        )
+        for fact in facts.values():
+            fact.words = f"{fact.subject}\n{bodies.get(fact.number, '')}".lower()
+    if REQUESTER_GROUP in needs:
+        groups: dict[int, set[int]] = {}
+        requesters = {f.requester for f in facts.values()}
+        links = GroupMember.select(GroupMember.person, GroupMember.usergroup).where(
+            GroupMember.person.in_(list(requesters))
+        )
+        for person, group in tuple_rows(links):
+            groups.setdefault(person, set()).add(group)
+        for fact in facts.values():
+            fact.requester_groups = frozenset(groups.get(fact.requester, ()))
+
+
+def needs_of(conditions: Iterable[Kept]) -> set[str]:
+    return {c["key"] for c in conditions} & {WORDS, REQUESTER_GROUP}
+
+
+@dataclass
+class Clock:
+    """Now, and the calendars read once for a run of rules."""
+
+    now: datetime = field(default_factory=utcnow)
+    _calendars: dict[int, Calendar | None] = field(default_factory=dict)
+
+    def calendar(self, calendar_id: int) -> Calendar | None:
+        if calendar_id not in self._calendars:
+            row = BusinessCalendar.get_or_none(BusinessCalendar.id == calendar_id)
+            self._calendars[calendar_id] = None if row is None else read_calendar(row).calendar()
+        return self._calendars[calendar_id]
+
+
+def calendar_of(conditions: Sequence[Kept]) -> int | None:
+    return next((c["id"] for c in conditions if c["key"] == CALENDAR), None)
+
+
+def idle_minutes(conditions: Sequence[Kept], calendar: Calendar | None) -> int:
+    """How long a time rule's tickets must be unchanged, in minutes (of business time when
+    the rule names a calendar)."""
+    duration = parse_duration(next(c["value"] for c in conditions if c["key"] == IDLE))
+    day = 1440 if calendar is None else working_day_minutes(calendar)
+    return duration.days * day + duration.minutes
+
+
+def holds(conditions: Sequence[Kept], facts: Facts, clock: Clock) -> bool:
+    """Every condition holds on the ticket now."""
+    calendar_id = calendar_of(conditions)
+    calendar = None if calendar_id is None else clock.calendar(calendar_id)
+    if calendar_id is not None and calendar is None:
+        return False  # its calendar was deleted: the rule no longer means anything
+    return all(_holds(c, facts, clock, calendar) for c in conditions)
+
+
+def _holds(kept: Kept, facts: Facts, clock: Clock, calendar: Calendar | None) -> bool:
+    key = kept["key"]
+    if key == SOURCE:
+        return bool(facts.source == kept["id"])
+    if key == GROUP:
+        return bool(facts.usergroup == kept["id"])
+    if key == PRIORITY:
+        return facts.priority in kept["any"]
+    if key == STATUS:
+        return facts.status in kept["any"]
+    if key == WORDS:
+        return facts.words is not None and any(w in facts.words for w in kept["any"])
+    if key == REQUESTER_GROUP:
+        return facts.requester_groups is not None and kept["id"] in facts.requester_groups
+    if key == HOURS:
+        assert calendar is not None
+        working = business_seconds(calendar, clock.now, clock.now + timedelta(seconds=1)) > 0
+        return working == (kept["value"] == INSIDE)
+    if key == IDLE:
+        minutes = idle_minutes([kept], calendar)
+        if calendar is None:
+            return (clock.now - facts.updated_at).total_seconds() >= minutes * 60
+        return business_minutes(calendar, facts.updated_at, clock.now) >= minutes
+    return True  # calendar=: read by the conditions that count in it

@@ -1,0 +1,56 @@
+"""The events rules answer, as the write paths tell them, after their transaction committed: a
+ticket filed, a customer's message, a change of a field through the change pipeline, mail
+taken in. One call from each write path; the rules themselves run in `access.rule_runner`.
+
+The runner is imported when an event comes, not with this module: it acts through the gate's
+parts (the change pipeline, messages), which themselves call in here."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Protocol
+
+from access.rule_text import ON_CREATED, ON_CUSTOMER, TRIGGER_OF_FIELD
+
+# What mail taken in is, as an event: a new ticket (a follow-up of a closed one too) is filed,
+# a message appended is the customer writing.
+_MAIL_EVENTS = {"new": ON_CREATED, "follow-up": ON_CREATED, "appended": ON_CUSTOMER}
+
+
+class TakenMail(Protocol):
+    @property
+    def outcome(self) -> str: ...
+
+    @property
+    def ticket(self) -> int | None: ...
+
+
+def ticket_filed(number: int) -> None:
+    _after(ON_CREATED, [number])
+
+
+def customer_wrote(number: int) -> None:
+    _after(ON_CUSTOMER, [number])
+
+
+def tickets_changed(field_name: str, numbers: Sequence[int]) -> None:
+    """`field_name`: the `Ticket` column the change wrote."""
+    trigger = TRIGGER_OF_FIELD.get(field_name)
+    if trigger is not None:
+        _after(trigger, numbers)
+
+
+def mail_taken(taken: Iterable[TakenMail]) -> None:
+    by_event: dict[str, list[int]] = {}
+    for one in taken:
+        event = _MAIL_EVENTS.get(one.outcome)
+        if event is not None and one.ticket is not None:
+            by_event.setdefault(event, []).append(one.ticket)
+    for event, numbers in by_event.items():
+        _after(event, numbers)
+
+
+def _after(trigger: str, numbers: Sequence[int]) -> None:
+    from access import rule_runner
+
+    rule_runner.after_event(trigger, numbers)

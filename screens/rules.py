@@ -1,0 +1,86 @@
+"""Rules in the order they run: each with its owner, event, conditions and actions; enabled or
+disabled with a key (`rules.edit`), and moved up or down. A rule acts as its owner
+(README, Rules and automatic assignment)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import ClassVar
+
+from rich.text import Text
+from textual import work
+
+from access.catalogue import RULES_EDIT
+from access.rules import RuleView
+from tui.listing import ListingScreen, pairs
+from tui.screen import Action
+
+
+class RulesScreen(ListingScreen):
+    TITLE_TEXT = "Rules"
+    COLUMNS = ("#", "Rule", "Owner", "When", "Active")
+    WATCHES = ("rule",)
+    ACTIONS: ClassVar[tuple[Action, ...]] = (
+        *ListingScreen.ACTIONS,
+        Action("e", "switch_active", "Enable/disable", "rules.toggle", RULES_EDIT),
+        Action("K", "earlier", "Earlier", "rules.earlier", RULES_EDIT),
+        Action("J", "later", "Later", "rules.later", RULES_EDIT),
+    )
+
+    def fetch(self) -> list[RuleView]:
+        return self.gate.rules.list_rules()
+
+    def cells(self, record: RuleView) -> Sequence[str]:
+        return (str(record.position), record.name, record.owner, _when(record),
+                "yes" if record.active else "no")  # fmt: skip
+
+    def describe(self, record: RuleView) -> Text:
+        return pairs(
+            [
+                ("Owner", f"{record.owner} (it acts as them)"),
+                ("When", _when(record)),
+                ("If", " ".join(record.conditions) or "any ticket"),
+                ("Then", " ".join(record.actions)),
+                ("Active", "yes" if record.active else "no (e to enable)"),
+            ],
+            record.name,
+        )
+
+    def action_switch_active(self) -> None:
+        rule = self.current
+        if rule is not None:
+            self.switch_active(rule)
+
+    @work(group="rule-change", exit_on_error=False)
+    async def switch_active(self, rule: RuleView) -> None:
+        active = not rule.active
+        await self.changed(
+            lambda: self.gate.rules.set_rule_active(
+                rule.name, active, expected_version=rule.version
+            ),
+            f"{'enabled' if active else 'disabled'} {rule.name}",
+            rule.name,
+        )
+
+    def action_earlier(self) -> None:
+        self._move(-1)
+
+    def action_later(self) -> None:
+        self._move(1)
+
+    def _move(self, step: int) -> None:
+        rule = self.current
+        if rule is not None and 1 <= rule.position + step <= len(self.records):
+            self.move(rule, rule.position + step)
+
+    @work(group="rule-change", exit_on_error=False)
+    async def move(self, rule: RuleView, position: int) -> None:
+        await self.changed(
+            lambda: self.gate.rules.move_rule(rule.name, position),
+            f"{rule.name} is now at {position}",
+            rule.name,
+        )
+
+
+def _when(rule: RuleView) -> str:
+    return f"every {rule.every_minutes}m" if rule.every_minutes else f"on {rule.trigger}"
