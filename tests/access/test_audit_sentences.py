@@ -128,6 +128,6 @@ def test_a_message_is_quoted_by_its_first_line(body: str, shown: str) -> None:
 
 
 def test_an_action_without_a_sentence_still_reads_as_words() -> None:
-    event = AuditView(1, datetime(2026, 1, 1), "ada", "ticket.merge", "ticket", 7, 7, "", "")
+    event = AuditView(1, datetime(2026, 1, 1), "ada", "ticket.archive", "ticket", 7, 7, "", "")
     event = event._replace(before='{"into": 9}')
-    assert sentence(event) == "ada ticket.merge 7: into 9"
+    assert sentence(event) == "ada ticket.archive 7: into 9"
