@@ -133,21 +133,24 @@ def test_ticket_fields_are_set_through_the_pipeline_and_searched_in_scope(
 ) -> None:
     ada, ali, vic = gate_for("ada"), gate_for("ali"), gate_for("vic")
     with pytest.raises(PermissionDenied):
-        vic.ticket_fields.define_ticket_field("Order number")
-    ada.ticket_fields.define_ticket_field("Order number")
+        vic.ticket_fields.define_ticket_field("Parcel number")
+    ada.ticket_fields.define_ticket_field("Parcel number")
     everything = first_tickets(ada, 1000)
-    done = ada.changes.apply_bulk("field", everything, "Order number=A-17")
-    assert done.change == "set Order number = A-17" and done.changed == tuple(everything)
+    done = ada.changes.apply_bulk("field", everything, "Parcel number=A-17")
+    assert done.change == "set Parcel number = A-17" and done.changed == tuple(everything)
     seen_by_ali = {r.number for r in ali.inbox.list_tickets(limit=1000)}
-    assert numbers(ali, 'field:"order number"=A-17', 1000) == seen_by_ali
-    assert numbers(ali, 'field:"Order number"=A-1', 1000) == set()
+    assert numbers(ali, 'field:"parcel number"=A-17', 1000) == seen_by_ali
+    assert numbers(ali, 'field:"Parcel number"=A-1', 1000) == set()
     shown = vic.inbox.list_tickets(limit=1)[0].number
-    refused = vic.changes.apply_bulk("field", [shown], "Order number=B")
+    refused = vic.changes.apply_bulk("field", [shown], "Parcel number=B")
     assert refused.changed == () and dict(refused.skipped) == {
         "not in your scope to set the fields of": (shown,)
     }
-    cleared = ada.changes.apply_bulk("field", [shown], "Order number=")
+    cleared = ada.changes.apply_bulk("field", [shown], "Parcel number=")
     assert cleared.changed == (shown,)
-    assert ada.tickets.get_ticket(shown).ticket_fields == (FieldValue("Order number", "text", ""),)
+    assert ada.tickets.get_ticket(shown).ticket_fields == (
+        FieldValue("Order number", "text", ""),  # the demo's
+        FieldValue("Parcel number", "text", ""),
+    )
     with pytest.raises(InvalidInput):
-        ada.changes.apply_bulk("field", [shown], "Order number")
+        ada.changes.apply_bulk("field", [shown], "Parcel number")

@@ -69,18 +69,29 @@ def test_the_list_locked(demo_file: str, capsys: pytest.CaptureFixture[str]) -> 
 
 def test_ticket_fields(demo_file: str, capsys: pytest.CaptureFixture[str]) -> None:
     number = str(Gate(connect(demo_file), "ola").inbox.list_tickets(limit=1)[0].number)
-    code, _, err = run(capsys, demo_file, "ola", "fields", "add", "Order number", "--on", "tickets")
+    code, _, err = run(
+        capsys, demo_file, "ola", "fields", "add", "Parcel number", "--on", "tickets"
+    )
     assert (code, err.strip()) == (1, "ticketty: ola lacks fields.edit")
-    assert run(capsys, demo_file, "ada", "fields", "add", "Order number", "--on", "tickets")[0] == 0
-    code, out, _ = run(capsys, demo_file, "ola", "tickets", "field", number, "Order number", "77")
-    assert (code, out.strip()) == (0, "set Order number = 77: 1 changed")
+    assert (
+        run(capsys, demo_file, "ada", "fields", "add", "Parcel number", "--on", "tickets")[0] == 0
+    )
+    code, out, _ = run(capsys, demo_file, "ola", "tickets", "field", number, "Parcel number", "77")
+    assert (code, out.strip()) == (0, "set Parcel number = 77: 1 changed")
     code, out, _ = run(
-        capsys, demo_file, "ola", "tickets", "list", "--search", 'field:"Order number"=77', "--json"
+        capsys,
+        demo_file,
+        "ola",
+        "tickets",
+        "list",
+        "--search",
+        'field:"Parcel number"=77',
+        "--json",
     )
     assert [str(t["number"]) for t in json.loads(out)] == [number]
     code, out, _ = run(capsys, demo_file, "ola", "tickets", "show", number, "--json")
-    assert json.loads(out)["fields"] == {"Order number": "77"}
-    code, out, _ = run(capsys, demo_file, "vic", "tickets", "field", number, "Order number", "1")
+    assert json.loads(out)["fields"] == {"Order number": "", "Parcel number": "77"}
+    code, out, _ = run(capsys, demo_file, "vic", "tickets", "field", number, "Parcel number", "1")
     assert code == 1 and "not in your scope to set the fields of" in out
 
 
