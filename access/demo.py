@@ -19,6 +19,7 @@ import peewee
 from access import audit
 from access.audit_actions import DEMO_CREATE
 from access.catalogue import (
+    MACROS_LIST,
     PEOPLE_LIST,
     PERMISSIONS,
     REPORTS_OWN,
@@ -131,10 +132,11 @@ ROLES: dict[str, RoleSpec] = {
             PEOPLE_LIST,
             SOURCES_LIST,
             REPORTS_OWN,
+            MACROS_LIST,
         ]
     },
     "Allegro agent": {
-        "permissions": [*_AGENT_TICKETS, USERGROUPS_LIST, REPORTS_OWN],
+        "permissions": [*_AGENT_TICKETS, USERGROUPS_LIST, REPORTS_OWN, MACROS_LIST],
         "sources": ["Allegro PL"],
     },
     "Viewer": {"permissions": sorted(VIEW_ONLY)},

@@ -68,7 +68,7 @@ class Macros(Part):
     """`gate.macros`."""
 
     def list_macros(self) -> list[MacroView]:
-        _require_user(self._open())
+        self._open().require(MACROS_LIST)
         return [_read(row) for row in Macro.select().order_by(Macro.name)]
 
     def add_macro(self, name: str, steps: Iterable[str]) -> MacroView:
@@ -117,7 +117,8 @@ class Macros(Part):
 
 
 def _require_user(request: Request) -> None:
-    """Macros are for those who see them (`macros.list`) or open tickets."""
+    """Macros are applied by those who list them or open tickets (each step checks its own
+    right on each ticket)."""
     grants = request.grants()
     if not (grants.holds(MACROS_LIST) or grants.holds(TICKETS_VIEW)):
         raise PermissionDenied(f"{grants.username} lacks {MACROS_LIST}")
