@@ -149,7 +149,7 @@ class InboxScreen(TickettyScreen[None]):
         Action("n", "new_ticket", "New ticket", "inbox.new", TICKETS_CREATE, show=False),
         Action("R", "roles", "Roles", "inbox.roles", ROLES_LIST, show=False),
         Action("o", "go", "Go", "inbox.go"),
-        Action("b", "notifications", "Notifications", "inbox.notifications"),
+        Action("b", "notifications", "Notifications", "inbox.notifications", show=False),
         Action("ctrl+r", "reload", "Reload", "inbox.reload", show=False),
     )
 
