@@ -186,7 +186,7 @@ class InboxScreen(TickettyScreen[None]):
             Action(str(n), f"jump_view({n})", f"View {n}", f"inbox.view_{n}", TICKETS_LIST, False)
             for n in range(1, 10)
         ),
-        Action("b", "notifications", "Notifications", "inbox.notifications"),
+        Action("b", "notifications", "Notifications", "inbox.notifications", show=False),
         Action("ctrl+r", "reload", "Reload", "inbox.reload", show=False),
     )
 
