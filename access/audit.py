@@ -36,23 +36,11 @@ def _digest(prev_hash: str, at: datetime, actor_id: int | None, fields: dict[str
 
 
 def record(
-    actor_id: int | None,
-    action: str,
-    target_kind: str,
-    target_id: int | None,
-    *,
-    ticket: int | None = None,
-    before: Any = None,
-    after: Any = None,
-    at: datetime | None = None,
+    actor_id: int | None, action: str, target_kind: str, target_id: int | None, **details: Any
 ) -> None:
-    """Append one event outside a request's transaction (a refusal, a loader). `at` is for
-    loaders with their own clock (the demo); changes use the current time."""
-    at = at or utcnow()
-    fields = _fields(action, target_kind, target_id, ticket, before, after)
-    prev_hash = _chain_head()
-    digest = _digest(prev_hash, at, actor_id, fields)
-    _INSERT.run(at=at, actor=actor_id, prev_hash=prev_hash, hash=digest, **fields)
+    """Append one event outside a request's transaction (a refusal, a loader); `details` as
+    `AuditWriter.record` takes them."""
+    AuditWriter().record(actor_id, action, target_kind, target_id, **details)
 
 
 class Event(NamedTuple):
@@ -85,9 +73,11 @@ class AuditWriter:
         ticket: int | None = None,
         before: Any = None,
         after: Any = None,
+        at: datetime | None = None,
     ) -> None:
-        """Append one event, inside the write transaction of the change it describes."""
-        at = utcnow()
+        """Append one event, inside the write transaction of the change it describes. `at` is
+        for loaders with their own clock (the demo); changes use the current time."""
+        at = at or utcnow()
         fields = _fields(action, target_kind, target_id, ticket, before, after)
         prev_hash = _chain_head() if self._head is None else self._head
         digest = _digest(prev_hash, at, actor_id, fields)
