@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -19,7 +18,6 @@ _INSERT = PreparedInsert(
     ("at", "actor", "prev_hash", "hash", "action", "target_kind", "target_id", "ticket", "before",
      "after"),
 )  # fmt: skip
-_held = threading.local()
 
 
 def encode(value: Any) -> str:
@@ -38,61 +36,15 @@ def _digest(prev_hash: str, at: datetime, actor_id: int | None, fields: dict[str
 
 
 def record(
-    actor_id: int | None,
-    action: str,
-    target_kind: str,
-    target_id: int | None,
-    *,
-    ticket: int | None = None,
-    before: Any = None,
-    after: Any = None,
-    at: datetime | None = None,
+    actor_id: int | None, action: str, target_kind: str, target_id: int | None, **details: Any
 ) -> None:
-    """Append one event. Call inside the write transaction of the change it describes.
-    `at` is for loaders with their own clock (the demo); changes use the current time."""
-    at = at or utcnow()
-    fields = _fields(action, target_kind, target_id, ticket, before, after)
-    held: str | None = getattr(_held, "head", None)
-    prev_hash = _chain_head() if held is None else held
-    digest = _digest(prev_hash, at, actor_id, fields)
-    event_id = _INSERT.run(at=at, actor=actor_id, prev_hash=prev_hash, hash=digest, **fields)
-    if held is not None:
-        _held.head = digest
-    collecting: list[int] | None = getattr(_held, "collected", None)
-    if collecting is not None:
-        collecting.append(event_id)
-
-
-@contextmanager
-def collected() -> Iterator[list[int]]:
-    """The ids of the events this thread records meanwhile; nested, the outermost's list."""
-    outer: list[int] | None = getattr(_held, "collected", None)
-    if outer is not None:
-        yield outer
-        return
-    ids: list[int] = []
-    _held.collected = ids
-    try:
-        yield ids
-    finally:
-        del _held.collected
-
-
-@contextmanager
-def chain_head_held() -> Iterator[None]:
-    """For a write transaction that appends many events (an import): the chain's head is read
-    once and then kept in memory, instead of read back per event. Enter it inside the
-    transaction, whose write lock keeps anyone else from appending meanwhile, and leave it with
-    the transaction: a failure that rolls events back must end both."""
-    _held.head = _chain_head()
-    try:
-        yield
-    finally:
-        del _held.head
+    """Append one event outside a request's transaction (a refusal, a loader); `details` as
+    `AuditWriter.record` takes them."""
+    AuditWriter().record(actor_id, action, target_kind, target_id, **details)
 
 
 class Event(NamedTuple):
-    """One event of a batch: what `record` takes, for `record_many`."""
+    """One event of a batch: what `record` takes, for `AuditWriter.record_many`."""
 
     action: str
     target_kind: str
@@ -102,32 +54,70 @@ class Event(NamedTuple):
     after: Any = None
 
 
-def record_many(actor_id: int | None, events: list[Event]) -> None:
-    """Append a batch of events, chained in order, in one insert: a bulk change writes its
-    audit rows in its own transaction without reading the chain's head per row."""
-    if not events:
-        return
-    at = utcnow()
-    prev_hash = _chain_head()
-    rows = []
-    for event in events:
-        fields = _fields(
-            event.action,
-            event.target_kind,
-            event.target_id,
-            event.ticket,
-            event.before,
-            event.after,
-        )
+class AuditWriter:
+    """The audit events of one write transaction: appended in it, their ids kept (`written`:
+    the session's own changes) and, for an import, the chain's head kept in memory. A request
+    holds one while it writes (`access.request.Request.writing`)."""
+
+    def __init__(self) -> None:
+        self.written: list[int] = []
+        self._head: str | None = None  # the chain's head, while `chain_head_held`
+
+    def record(
+        self,
+        actor_id: int | None,
+        action: str,
+        target_kind: str,
+        target_id: int | None,
+        *,
+        ticket: int | None = None,
+        before: Any = None,
+        after: Any = None,
+        at: datetime | None = None,
+    ) -> None:
+        """Append one event, inside the write transaction of the change it describes. `at` is
+        for loaders with their own clock (the demo); changes use the current time."""
+        at = at or utcnow()
+        fields = _fields(action, target_kind, target_id, ticket, before, after)
+        prev_hash = _chain_head() if self._head is None else self._head
         digest = _digest(prev_hash, at, actor_id, fields)
-        rows.append({"at": at, "actor": actor_id, "prev_hash": prev_hash, "hash": digest, **fields})
-        prev_hash = digest
-    collecting: list[int] | None = getattr(_held, "collected", None)
-    if collecting is None:
-        AuditEvent.insert_many(rows).execute()
-    else:
+        self.written.append(
+            _INSERT.run(at=at, actor=actor_id, prev_hash=prev_hash, hash=digest, **fields)
+        )
+        if self._head is not None:
+            self._head = digest
+
+    def record_many(self, actor_id: int | None, events: list[Event]) -> None:
+        """Append a batch of events, chained in order, in one insert: a bulk change writes its
+        audit rows in its own transaction without reading the chain's head per row."""
+        if not events:
+            return
+        at = utcnow()
+        prev_hash = _chain_head() if self._head is None else self._head
+        rows = []
+        for event in events:
+            fields = _fields(*event)
+            digest = _digest(prev_hash, at, actor_id, fields)
+            rows.append(
+                {"at": at, "actor": actor_id, "prev_hash": prev_hash, "hash": digest, **fields}
+            )
+            prev_hash = digest
         inserted = AuditEvent.insert_many(rows).returning(AuditEvent.id).tuples().execute()
-        collecting.extend(event_id for (event_id,) in inserted)
+        self.written.extend(event_id for (event_id,) in inserted)
+        if self._head is not None:
+            self._head = prev_hash
+
+    @contextmanager
+    def chain_head_held(self) -> Iterator[None]:
+        """For a write transaction that appends many events (an import): the chain's head is
+        read once and then kept in memory, instead of read back per event. Enter it inside the
+        transaction, whose write lock keeps anyone else from appending meanwhile, and leave it
+        with the transaction: a failure that rolls events back must end both."""
+        self._head = _chain_head()
+        try:
+            yield
+        finally:
+            self._head = None
 
 
 def _chain_head() -> str:

@@ -191,7 +191,7 @@ def run_pipeline(
             target = target or kind.resolve(grants, value)
             sorted_chunk = _sort_chunk(grants, kind, target, chunk, versions, lock=apply)
             if apply:
-                sorted_chunk = _write_chunk(grants, kind, target, sorted_chunk)
+                sorted_chunk = _write_chunk(request, grants, kind, target, sorted_chunk)
                 if kind.field in CLOCK_FIELDS:
                     keep_due_times(request, [v.number for v in sorted_chunk if v.skipped is None])
         verdicts += sorted_chunk
@@ -270,7 +270,7 @@ def _chunk_query(
 
 
 def _write_chunk(
-    grants: Grants, kind: ChangeKind, target: Target, verdicts: list[Verdict]
+    request: Request, grants: Grants, kind: ChangeKind, target: Target, verdicts: list[Verdict]
 ) -> list[Verdict]:
     """One UPDATE for the tickets that change (read in this transaction, under the write
     lock), then the audit rows of the chunk in one insert; the verdicts with the new
@@ -305,7 +305,7 @@ def _write_chunk(
             events.append(
                 audit.Event(f"denied.{kind.action}", "ticket", v.number, after=_refusal(grants, v))
             )
-    audit.record_many(grants.person_id, events)
+    request.record_many(events)
     return [v._replace(version=v.version + 1) if v.skipped is None else v for v in verdicts]
 
 

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Iterator
 
 import peewee
 
-from access import audit, outbox, rule_events, scope
+from access import outbox, rule_events, scope
 from access.audit_actions import MAIL_DISCARD, MAIL_RELEASE
 from access.catalogue import SOURCES_EDIT, SOURCES_LIST
 from access.errors import InvalidInput
@@ -337,7 +337,7 @@ def _import_batch(
 ) -> list[Taken]:
     with (
         intake.request.writing(),
-        audit.chain_head_held(),
+        intake.request.chain_head_held(),
         intake.remembering(reading, within=within),
     ):
         return [intake.take_in_transaction(source, raw, origin, reading) for origin, raw in batch]

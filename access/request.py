@@ -64,6 +64,7 @@ class Request:
         self._grants: Grants | None = None
         # What the request's code reads once and uses again (the service-level policies).
         self.memo: dict[str, object] = {}
+        self._audit: audit.AuditWriter | None = None  # while `writing()`
 
     def grants(self) -> Grants:
         """The person's grants as the request began to use them: a role change made by an
@@ -88,20 +89,43 @@ class Request:
         PostgreSQL form in `store.postgres`); driver errors become one readable sentence. The
         audit events it records are the session's own (`own_changes`): known as such before
         COMMIT, so that the session's live feed never takes them for another's, and forgotten
-        if the transaction fails."""
+        if the transaction fails. Nested, it is a savepoint of the outer one, whose events
+        these are."""
+        if self._audit is not None:
+            with _transaction():
+                yield
+            return
         own_changes = self.session.own_changes
-        with audit.collected() as written:
-            try:
-                with _transaction():
-                    yield
-                    own_changes.add(written)
-            except BaseException:
-                own_changes.forget(written)
-                raise
+        self._audit = writer = audit.AuditWriter()
+        try:
+            with _transaction():
+                yield
+                own_changes.add(writer.written)
+        except BaseException:
+            own_changes.forget(writer.written)
+            raise
+        finally:
+            self._audit = None
+
+    def _writer(self) -> audit.AuditWriter:
+        if self._audit is None:
+            raise RuntimeError("an audit event is recorded inside `writing()`")
+        return self._audit
 
     def record(self, action: str, target_kind: str, target_id: int | None, **kw: Any) -> None:
         """An audit event by the person, inside `writing()`."""
-        audit.record(self.person_id, action, target_kind, target_id, **kw)
+        self._writer().record(self.person_id, action, target_kind, target_id, **kw)
+
+    def record_many(self, events: list[audit.Event]) -> None:
+        """A batch of audit events by the person in one insert, inside `writing()`."""
+        self._writer().record_many(self.person_id, events)
+
+    @contextmanager
+    def chain_head_held(self) -> Iterator[None]:
+        """Inside `writing()`: the audit chain's head kept in memory until the transaction
+        ends (`audit.AuditWriter.chain_head_held`), for an import's many events."""
+        with self._writer().chain_head_held():
+            yield
 
     def record_denied(self, action: str, target_kind: str, target_id: int | None, why: str) -> None:
         """Refused attempts are logged too, in a transaction of their own (the refused change

@@ -1,17 +1,17 @@
 """The inbox list: a Line-API scroll view that renders only the rows in view.
 
 The list's virtual height is the ticket count; rows come from a `RowSource` in pages read on the
-session's gate threads around the viewport and kept in a small cache. Moving, paging or jumping
-to the end costs one page at most, whatever the count, so a million tickets scroll like a hundred.
+session's gate threads around the viewport and kept in a small cache (`tui.ticket_pages`).
+Moving, paging or jumping to the end costs one page at most, whatever the count, so a million
+tickets scroll like a hundred.
 """
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from functools import lru_cache
-from typing import Any, ClassVar, NamedTuple, Protocol
+from typing import Any, ClassVar, NamedTuple, TypeVar
 
 from rich.segment import Segment
 from rich.style import Style
@@ -27,28 +27,14 @@ from access.views import TicketRow
 from tui.app import TickettyApp
 from tui.due_cells import due_left, due_style
 from tui.opening import PAGE
+from tui.ticket_pages import MIN_NUMBER, Located, RowSource, TicketPages
 from wording.safe_text import one_line
 
-CACHED_PAGES = 12
 # "Mark all" marks at most this many, the first of the view: a bulk change's preview and
 # apply stay within a second.
 MARK_ALL = 1000
 
-
-class RowSource(Protocol):
-    """Where the list reads its rows. Both calls block (they run SQL): the list calls them from
-    the session's gate threads (`tui.gate_funnel`), never on the event loop."""
-
-    def count(self) -> int: ...
-
-    def page(self, offset: int, limit: int, total: int | None) -> list[TicketRow]:
-        """Rows `offset` to `offset + limit`; `total`, when known, lets the source read a page
-        past the middle from the other end."""
-        ...
-
-    def position(self, number: int) -> int | None:
-        """The row index of ticket `number`, or None when the source no longer holds it."""
-        ...
+Result = TypeVar("Result")
 
 
 class Column(NamedTuple):
@@ -56,16 +42,6 @@ class Column(NamedTuple):
     width: int  # 0: takes the slack
     cell: Callable[[TicketRow, datetime], str]
     drop_order: int  # columns with the highest number go first on a narrow screen
-
-
-class Located(NamedTuple):
-    """Where a reload found the ticket the cursor was on."""
-
-    number: int
-    position: int | None  # None: the ticket left the list
-    anchor: int  # the cursor's index when the ticket was last seen under it
-    waited: int  # the page the rows in view waited for
-    page: int  # the page read: the ticket's (or, if it left, the cursor's)
 
 
 def age(then: datetime, now: datetime) -> str:
@@ -96,7 +72,6 @@ COLUMNS: tuple[Column, ...] = (
     Column("Tags", 12, lambda r, _: " ".join(r.tags), 6),
 )
 MIN_SUBJECT = 26
-MIN_NUMBER = 3
 
 
 @lru_cache(maxsize=8)
@@ -192,13 +167,7 @@ class TicketList(ScrollView, can_focus=True):
     def __init__(self, *, now: Callable[[], datetime], **kw: Any) -> None:
         super().__init__(**kw)
         self._now = now
-        self._source: RowSource | None = None
-        self._generation = 0
-        self._pages: OrderedDict[int, list[TicketRow]] = OrderedDict()
-        self._pending: set[int] = set()
-        self.total = 0
-        self._total_known = False
-        self._counting = False
+        self.pages = TicketPages(self)
         self._rich_base: Style | None = None
         self.marked: set[int] = set()
         # The ticket the cursor was last seen on and the cursor's index then, kept while a
@@ -208,132 +177,100 @@ class TicketList(ScrollView, can_focus=True):
         self.left: int | None = None  # the followed ticket that left the list, as said
         # Someone else on a ticket (`tui.presence.MARKERS`), shown in its mark cell unless marked.
         self.present: dict[int, str] = {}
-        # Grows to the widest ticket number read, never shrinks: columns do not jump about.
-        self.number_width = MIN_NUMBER
         self.pinned = ""  # the title of a column kept on a narrow screen: the sort's
-        self.pages_loaded = 0  # how many pages were read: the benchmark and tests watch it
 
     # ------------------------------------------------------------------ data
 
     def set_source(self, source: RowSource, first_page: list[TicketRow] | None = None) -> None:
         """Show another query's tickets from the top; `first_page`, if the caller already read
         it, is shown at once and only the count is read."""
-        self._source = source
         self.cursor = 0
-        self.total = 0
         self._following = None
         self._say_left(None)
         self.scroll_to(0, 0, animate=False)
-        self._restart(first_page)
+        self.pages.start(source, first_page)
 
     def reload(self) -> None:
         """Re-count and re-read the list (others' changes, or the person's own), keeping the
         cursor on the ticket it was on wherever that ticket now sits; if it left the list, the
         cursor stays where it was, on the ticket that took its place."""
         self._remember_ticket()
-        self._restart(None)
+        self.pages.restart(None, self._following)
 
     def _remember_ticket(self) -> None:
         row = self.current_row()
         if row is not None:
             self._following = (row.number, self.cursor)
 
-    def _restart(self, first_page: list[TicketRow] | None) -> None:
-        self._generation += 1
-        self._pages.clear()
-        self._pending.clear()
-        self._total_known = False
-        self._counting = False
-        if self._source is None:
-            return
-        if first_page is not None:
-            self._loaded(self._generation, 0, first_page)
-        elif self._following is not None:
-            self._locate(self._source, *self._following, self._generation)
-        else:
-            self._pending.add(self.cursor // PAGE)
-            self._load(self._source, self.cursor // PAGE, self._generation, None)
+    @property
+    def total(self) -> int:
+        """How many tickets the list holds (before the count: as many as were read)."""
+        return self.pages.total
 
-    def _count(self, source: RowSource, generation: int) -> None:
-        async def count_tickets() -> None:
+    @property
+    def counted(self) -> bool:
+        """Whether the count of the current query has arrived."""
+        return self.pages.counted
+
+    @property
+    def pages_loaded(self) -> int:
+        return self.pages.pages_loaded
+
+    def _page_for(self, index: int) -> list[TicketRow] | None:
+        return self.pages.page_for(index)
+
+    def current_row(self) -> TicketRow | None:
+        return self.row_at(self.cursor)
+
+    def row_at(self, index: int) -> TicketRow | None:
+        """The row at `index` in the list, if its page is read."""
+        return self.pages.row_at(index)
+
+    # ------------------------------------------------- what the pages tell it
+
+    def read(
+        self,
+        call: Callable[[], Result],
+        arrived: Callable[[Result], None],
+        refused: Callable[[Exception], None] | None,
+        group: str,
+    ) -> None:
+        """Run `call` on the session's gate threads in a worker, then hand on its outcome."""
+
+        async def read_rows() -> None:
             try:
-                total = await self.app.gate_funnel.run(source.count)
-            except Exception as exc:  # a refused query (too many words): said, never silent
-                self._refused(generation, exc)
+                result = await self.app.gate_funnel.run(call)
+            except Exception as exc:
+                if refused is None:
+                    raise
+                refused(exc)
                 return
-            self._counted(generation, total)
+            arrived(result)
 
-        self.run_worker(count_tickets(), group="ticket-count", exit_on_error=False)
+        self.run_worker(read_rows(), group=group, exit_on_error=False)
 
-    def _counted(self, generation: int, total: int) -> None:
-        if generation != self._generation:
-            return
-        self.total = total
-        self._total_known = True
+    def rows_arrived(self) -> None:
+        self.virtual_size = Size(self.size.width, self.total + 1)
+        self.refresh()
+
+    def count_arrived(self, total: int) -> None:
         self.virtual_size = Size(self.size.width, total + 1)
         if self.cursor >= total:
             self.cursor = max(0, total - 1)
         self.post_message(self.Counted(total))
         self.refresh()
-        if total:
-            # The last page, read from the other end of the index: `G`, the jump to the end,
-            # then shows it at once.
-            self._page_for(total - 1)
 
-    def _page_for(self, index: int) -> list[TicketRow] | None:
-        page = index // PAGE
-        rows = self._pages.get(page)
-        if rows is not None:
-            self._pages.move_to_end(page)
-            return rows
-        if page not in self._pending and self._source is not None:
-            self._pending.add(page)
-            total = self.total if self._total_known else None
-            self._load(self._source, page, self._generation, total)
-        return None
-
-    def _load(self, source: RowSource, page: int, generation: int, total: int | None) -> None:
-        async def read_page() -> None:
-            try:
-                rows = await self.app.gate_funnel.run(lambda: source.page(page * PAGE, PAGE, total))
-            except Exception as exc:
-                self._refused(generation, exc)
-                return
-            self._loaded(generation, page, rows)
-
-        self.run_worker(read_page(), group="ticket-pages", exit_on_error=False)
-
-    def _locate(self, source: RowSource, number: int, anchor: int, generation: int) -> None:
-        """Find where ticket `number` (seen at index `anchor`) now sits and read its page (or,
-        if it left, the page at the cursor): one worker, so the cursor moves once, onto rows
-        already read."""
-        cursor = self.cursor
-        # The rows in view wait for this read rather than being read at their old places.
-        self._pending.add(cursor // PAGE)
-
-        def read_around() -> tuple[Located, list[TicketRow]]:
-            index = source.position(number)
-            page = max(0, cursor if index is None else index + cursor - anchor) // PAGE
-            rows = source.page(page * PAGE, PAGE, None)
-            return Located(number, index, anchor, cursor // PAGE, page), rows
-
-        async def locate_ticket() -> None:
-            located, rows = await self.app.gate_funnel.run(read_around)
-            self._located(generation, located, rows)
-
-        self.run_worker(locate_ticket(), group="ticket-pages", exit_on_error=False)
-
-    def _located(self, generation: int, found: Located, rows: list[TicketRow]) -> None:
-        if generation != self._generation:
-            return
-        self._pending.discard(found.waited)
-        self._loaded(generation, found.page, rows)
+    def ticket_found(self, found: Located) -> None:
         self._following = None
         if found.position is None:
             self._say_left(found.number)
         else:
             self._move_cursor(found.position + self.cursor - found.anchor)
         self._remember_ticket()
+
+    def query_refused(self, error: Exception, source: RowSource | None) -> None:
+        line = one_line(self.app.failure_text(error, source))
+        self.app.notify(line, severity="error", timeout=8)
 
     def _move_cursor(self, index: int) -> None:
         if self.total:
@@ -344,56 +281,6 @@ class TicketList(ScrollView, can_focus=True):
             self.left = number
             self.post_message(self.Left(number))
 
-    def _refused(self, generation: int, error: Exception) -> None:
-        """The query was refused or failed: say why, and show no rows and no count of an
-        earlier query (told once, though the page and the count may both fail)."""
-        if generation != self._generation or (self._total_known and not self.total):
-            return
-        line = one_line(self.app.failure_text(error, self._source))
-        self.app.notify(line, severity="error", timeout=8)
-        self._pages.clear()
-        self._pending.clear()
-        self._counting = True  # nothing more to count for this query
-        self._counted(generation, 0)
-
-    def _loaded(self, generation: int, page: int, rows: list[TicketRow]) -> None:
-        if generation != self._generation:
-            return
-        self._pending.discard(page)
-        self._pages[page] = rows
-        self.pages_loaded += 1
-        widest = max((len(str(row.number)) for row in rows), default=MIN_NUMBER)
-        if widest > self.number_width:
-            self.number_width = widest
-        if not self._counting and self._source is not None:
-            # Counted once the first page is on screen, not beside it: at a million tickets a
-            # search's count takes longer than its page, and two cores are shared with the
-            # screen.
-            self._counting = True
-            self.call_after_refresh(self._count, self._source, generation)
-        if not self._total_known:
-            # Paint the rows before the count arrives (at a million tickets the count is the
-            # slower query); the count then sets the true length.
-            self.total = max(self.total, page * PAGE + len(rows))
-            self.virtual_size = Size(self.size.width, self.total + 1)
-        while len(self._pages) > CACHED_PAGES:
-            self._pages.popitem(last=False)
-        self.refresh()
-
-    @property
-    def counted(self) -> bool:
-        """Whether the count of the current query has arrived."""
-        return self._total_known
-
-    def current_row(self) -> TicketRow | None:
-        return self.row_at(self.cursor)
-
-    def row_at(self, index: int) -> TicketRow | None:
-        """The row at `index` in the list, if its page is read."""
-        rows = self._pages.get(index // PAGE)
-        offset = index % PAGE
-        return rows[offset] if rows is not None and offset < len(rows) else None
-
     def rows_in_view(self) -> int:
         return max(1, self.size.height - 1)
 
@@ -401,7 +288,7 @@ class TicketList(ScrollView, can_focus=True):
 
     def render_line(self, y: int) -> Strip:
         width = self.size.width
-        columns = layout(width, self.number_width, self.pinned)
+        columns = layout(width, self.pages.number_width, self.pinned)
         if y == 0:
             style = self.get_component_rich_style("ticket-list--header")
             text = " " + " ".join(fit(c.title, w) for c, w in columns)
@@ -510,18 +397,18 @@ class TicketList(ScrollView, can_focus=True):
     def action_mark_all(self) -> None:
         """Mark every ticket in this view (the first `MARK_ALL` of a bigger one, as said);
         pressed again when they are all marked, unmark them."""
-        source, total = self._source, self.total
+        source, total = self.pages.source, self.total
         if source is None or not total:
             return
-
-        async def mark_all() -> None:
-            rows = await self.app.gate_funnel.run(lambda: source.page(0, MARK_ALL, None))
-            self._mark_all(source, [row.number for row in rows], total)
-
-        self.run_worker(mark_all(), group="ticket-marks", exit_on_error=False)
+        self.read(
+            lambda: [row.number for row in source.page(0, MARK_ALL, None)],
+            lambda numbers: self._mark_all(source, numbers, total),
+            None,
+            "ticket-marks",
+        )
 
     def _mark_all(self, source: RowSource, numbers: list[int], total: int) -> None:
-        if source is not self._source:
+        if source is not self.pages.source:
             return  # another view meanwhile
         if numbers and self.marked >= set(numbers):
             self.clear_marks()
