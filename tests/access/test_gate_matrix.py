@@ -10,9 +10,10 @@ from functools import partial
 import peewee
 import pytest
 
-from access import Gate, NotFound, PermissionDenied
+from access import Gate, NotFound, PermissionDenied, change_pipeline
 from access.catalogue import PERMISSIONS, REPORTS_TEAM, SOURCES_ARCHIVED
-from store.models import AuditEvent, GroupMember, Person
+from access.views import TicketQuery
+from store.models import AuditEvent, GroupMember, Person, Source, Ticket, TicketField
 from tests import builders
 from tests.builders import World
 
@@ -34,6 +35,30 @@ def _reads_contact(gate: Gate, number: int) -> None:
         raise PermissionDenied("no contact")
 
 
+def _changed_alone(gate: Gate, kind: str, number: int, value: str) -> None:
+    """A change of the pipeline's that has no one-ticket call (tags, fields), to one ticket:
+    a ticket not found or refused raises as the one-ticket calls do."""
+    outcome = gate.changes.apply_bulk(kind, [number], value)
+    for reason, _ in outcome.skipped:
+        raise (NotFound if reason == change_pipeline.NOT_FOUND else PermissionDenied)(reason)
+
+
+def _two_of_one_source() -> tuple[int, int]:
+    """Two tickets of the world's first source, in no usergroup or the same one."""
+    first, second = (
+        Ticket.select(Ticket.number)
+        .join(Source)
+        .where(Source.name == "Allegro PL", Ticket.private == False)  # noqa: E712
+        .order_by(Ticket.number)
+        .limit(2)
+    )
+    return first.number, second.number
+
+
+def _field_set(gate: Gate, number: int) -> None:
+    _changed_alone(gate, "field", number, "Order number=123")
+
+
 TICKET_ACTIONS: dict[str, TicketAction] = {
     "tickets.list": _sees_in_list,
     "tickets.view": lambda g, n: g.tickets.get_ticket(n),
@@ -47,6 +72,8 @@ TICKET_ACTIONS: dict[str, TicketAction] = {
     "tickets.change_status": lambda g, n: g.changes.set_status(n, "pending"),
     "tickets.close": lambda g, n: g.changes.close(n),
     "tickets.delete": lambda g, n: g.tickets.delete_ticket(n),
+    "tickets.tag": lambda g, n: _changed_alone(g, "tag", n, "refund"),
+    "tickets.set_fields": _field_set,
 }
 
 # Reading needs these leaves as well, so that each row tests the one leaf it names.
@@ -68,6 +95,7 @@ def _setup(
     scope: str = "all",
 ) -> tuple[Gate, World]:
     w = builders.world()
+    TicketField.create(name="Order number")  # a field of tickets to set
     agent = builders.person("agent")
     builders.role("Under test", permissions, holders=[agent], sources=sources, scope=scope)
     builders.role("Admin", PERMISSIONS, holders=[builders.person("boss")])
@@ -255,6 +283,11 @@ OTHER_ACTIONS: dict[str, Callable[[Gate], object]] = {
     "macros.edit": lambda g: g.macros.add_macro("Solve", ["status:resolved", "priority:low"]),
     "rules.list": lambda g: g.rules.list_rules(),
     "rules.edit": lambda g: g.rules.create_rule("Mine", on="created", actions=["priority:high"]),
+    "tags.edit": lambda g: g.tags.create_tag("refund"),
+    # Merge takes two tickets; which of them scope hides is tests/access/test_gate_merging.py's.
+    "tickets.merge": lambda g: g.merging.merge(*_two_of_one_source()),
+    "fields.edit": lambda g: g.ticket_fields.define_ticket_field("Order number"),
+    "views.share": lambda g: g.views.save_view("Shared", TicketQuery(), role="Under test"),
 }
 
 
