@@ -7,16 +7,11 @@ from typing import ClassVar
 
 from textual import work
 from textual.app import ComposeResult
-from textual.screen import Screen
 from textual.widgets import Header, Static
 
 from access import Gate, InvalidInput
 from access.catalogue import (
-    AUDIT_VIEW,
-    PEOPLE_LIST,
-    REPORTS_OWN,
     ROLES_LIST,
-    RULES_LIST,
     SOURCES_LIST,
     TICKETS_ASSIGN,
     TICKETS_CHANGE_GROUP,
@@ -27,11 +22,8 @@ from access.catalogue import (
     TICKETS_REPLY,
     TICKETS_TAG,
     TICKETS_TAKE,
-    USERGROUPS_FIELDS,
-    PermissionKey,
 )
 from access.presence import PresenceView
-from access.saved_views import ViewInfo
 from access.views import (
     INBOX_DEFAULT,
     TicketQuery,
@@ -39,23 +31,19 @@ from access.views import (
     ticket_reference,
 )
 from access.vocabulary import TICKET_PRIORITIES, TICKET_STATUSES
+from screens.inbox_opening import InboxOpening
+from screens.inbox_views import InboxViews
 from tui.breach_watch import CHECK_SECONDS
 from tui.due_cells import due_within
 from tui.footer import KeyFooter
 from tui.inbox_summary import ORDER_LABELS, ListState, summary_items, wrap
 from tui.live import OthersChanged
 from tui.presence import MARKERS, PresenceReader
-from tui.screen import Action, TickettyScreen
+from tui.screen import Action
 from tui.ticket_changes import apply_change, choose_value, still_to_do
 from tui.ticket_list import TicketList
 from tui.widgets import ChecklistModal, PickerModal, PromptModal
 from wording.safe_text import as_text, one_line
-
-
-def view_label(number: int, view: ViewInfo) -> str:
-    """ "1  Urgent returns  12  (role Agent)": a view with its key and count."""
-    shared = f"  ({view.shared_with})" if view.shared_with else ""
-    return f"{number}  {view.name}  {view.tickets:,}{shared}"
 
 
 def _present_views(present: dict[int, PresenceView]) -> list[PresenceView]:
@@ -88,69 +76,11 @@ class GateRowSource:
         return self.gate.inbox.ticket_position(self.query, number)
 
 
-# The screens reachable from the inbox, and the permission each needs (None: everyone, e.g.
-# usergroups, where a person without usergroups.list sees their own groups).
-DESTINATIONS: tuple[tuple[str, str, PermissionKey | None], ...] = (
-    ("notifications", "Notifications", None),
-    ("usergroups", "Usergroups", None),
-    ("fields", "Custom fields", USERGROUPS_FIELDS),
-    ("people", "People", PEOPLE_LIST),
-    ("sources", "Sources", SOURCES_LIST),
-    ("roles", "Roles", ROLES_LIST),
-    ("audit", "Audit log", AUDIT_VIEW),
-    ("rules", "Rules", RULES_LIST),
-    ("reports", "Workload report", REPORTS_OWN),
-    ("sla report", "SLA report", REPORTS_OWN),
-)
-
-
-def open_destination(key: str) -> Screen[None]:
-    if key == "notifications":
-        from screens.notifications import NotificationsScreen
-
-        return NotificationsScreen()
-    if key == "usergroups":
-        from screens.usergroups import UsergroupsScreen
-
-        return UsergroupsScreen()
-    if key == "fields":
-        from screens.custom_fields import CustomFieldsScreen
-
-        return CustomFieldsScreen()
-    if key == "people":
-        from screens.people import PeopleScreen
-
-        return PeopleScreen()
-    if key == "sources":
-        from screens.sources import SourcesScreen
-
-        return SourcesScreen()
-    if key == "reports":
-        from screens.reports import ReportsScreen
-
-        return ReportsScreen()
-    if key == "sla report":
-        from screens.sla_report import SlaReportScreen
-
-        return SlaReportScreen()
-    if key == "rules":
-        from screens.rules import RulesScreen
-
-        return RulesScreen()
-    if key == "audit":
-        from screens.audit_log import AuditLogScreen
-
-        return AuditLogScreen()
-    from screens.role_editor import RoleEditorScreen
-
-    return RoleEditorScreen()
-
-
 # The column a sort keeps on a narrow screen.
 PINNED = {"priority": "Prio", "due": "Due"}
 
 
-class InboxScreen(TickettyScreen[None]):
+class InboxScreen(InboxViews, InboxOpening):
     # Ticket actions need their permission somewhere in the person's scope; the gate still
     # checks each ticket. The footer shows what fits 80 columns with `?` and `q`; the rest is
     # in the help and the palette.
@@ -383,107 +313,7 @@ class InboxScreen(TickettyScreen[None]):
         self.group_names = {}
         self.apply(INBOX_DEFAULT)
 
-    # ----------------------------------------------------------- saved views
-
-    def action_views(self) -> None:
-        self.pick_view()
-
-    @work(group="inbox-filter", exit_on_error=False)
-    async def pick_view(self) -> None:
-        """The saved views with their counts now; the one picked is applied."""
-        views = await self.app.gate_call(self.gate.views.list_views)
-        if not views:
-            self.notify("no saved views yet: V saves the filters shown as one")
-            return
-        choices = [(str(n), view_label(n, view)) for n, view in enumerate(views, start=1)]
-        picked: str | None = await self.app.asked(PickerModal("Views (1-9 jump)", choices))
-        if picked is not None:
-            await self._show_view(views[int(picked) - 1])
-
-    def action_jump_view(self, number: int) -> None:
-        self.jump_to_view(number)
-
-    @work(group="inbox-filter", exit_on_error=False)
-    async def jump_to_view(self, number: int) -> None:
-        views = await self.app.gate_call(self.gate.views.list_views)
-        if number > len(views):
-            self.notify(f"no view {number}: v lists the saved views", severity="warning")
-            return
-        await self._show_view(views[number - 1])
-
-    async def _show_view(self, view: ViewInfo) -> None:
-        if view.query.usergroups:
-            groups = await self.app.gate_call(self.gate.groups.list_groups)
-            self.group_names = {g.id: g.name for g in groups}
-        self.apply(view.query)
-        self.notify(one_line(f"view {view.name}: {view.tickets:,} tickets"))
-
-    def action_save_view(self) -> None:
-        self.save_view()
-
-    @work(group="inbox-filter", exit_on_error=False)
-    async def save_view(self) -> None:
-        """The filters, search and sort shown, saved under a name (the person's own view)."""
-        name = await self.app.asked(PromptModal("Save these filters as the view named"))
-        if name is None or not name.strip():
-            return
-        query = self.query_filter
-        await self.app.gate_call(lambda: self.gate.views.save_view(name.strip(), query))
-        self.notify(one_line(f"saved the view {name.strip()}"))
-
-    # ----------------------------------------------------------------- open
-
-    def on_ticket_list_opened(self, message: TicketList.Opened) -> None:
-        from screens.ticket_detail import TicketDetailScreen
-
-        self.app.push_screen(TicketDetailScreen(message.row.number))
-
-    def action_open_number(self) -> None:
-        self.open_number()
-
-    @work(group="inbox-open", exit_on_error=False)
-    async def open_number(self) -> None:
-        """Open a ticket by its number, whatever the filters; a ticket the person may not see
-        gets the answer of one that does not exist."""
-        from screens.ticket_detail import TicketDetailScreen
-
-        text = await self.app.asked(PromptModal("Open ticket number", "#"))
-        if text is None or not text.strip():
-            return
-        number = ticket_reference("#" + text.strip().removeprefix("#"))
-        if number is None:
-            self.notify(f"{one_line(text.strip())!r} is not a ticket number", severity="error")
-            return
-        found = await self.app.gate_call(
-            lambda: self.gate.inbox.count_tickets(TicketQuery(search=f"#{number}"))
-        )
-        if found:
-            self.app.push_screen(TicketDetailScreen(number))
-        else:
-            self.notify(f"no ticket #{number}", severity="error")
-
-    def action_new_ticket(self) -> None:
-        from screens.new_ticket import NewTicketScreen
-
-        self.app.push_screen(NewTicketScreen())
-
-    def action_go(self) -> None:
-        self.go_to()
-
-    @work(group="inbox-open", exit_on_error=False)
-    async def go_to(self) -> None:
-        """The other screens this person may open."""
-        choices = [
-            (key, label)
-            for key, label, needed in DESTINATIONS
-            if needed is None or self.can(needed)
-        ]
-        key: str | None = await self.app.asked(PickerModal("Go to", choices))
-        if key is not None:
-            self.app.push_screen(open_destination(key))
-
-    def action_notifications(self) -> None:
-        self.app.push_screen(open_destination("notifications"))
+    # ------------------------------------------------------------------ away
 
     def action_toggle_away(self) -> None:
         self.toggle_away()
@@ -504,11 +334,6 @@ class InboxScreen(TickettyScreen[None]):
             if away
             else "You are back: rules assign to you again"
         )
-
-    def action_roles(self) -> None:
-        from screens.role_editor import RoleEditorScreen
-
-        self.app.push_screen(RoleEditorScreen())
 
     # ----------------------------------------------------------- bulk actions
 

@@ -54,15 +54,15 @@ from tui.live import OthersChanged
 from tui.screen import Action
 from tui.sla_text import explanation_text
 from tui.ticket_changes import apply_change, choose_value
-from tui.ticket_composing import TicketComposingScreen
-from tui.ticket_linking import copies_flow, link_flow, merge_flow
+from tui.ticket_fields import TicketFieldEditing
+from tui.ticket_linking import TicketLinking
 from tui.ticket_text import fields_text, what_changed
 from tui.ticket_watch import ticket_watch_lines
-from tui.widgets import PickerModal, PromptModal, TextModal
+from tui.widgets import PickerModal, TextModal
 from wording.safe_text import as_text, one_line
 
 
-class TicketDetailScreen(TicketComposingScreen):
+class TicketDetailScreen(TicketLinking, TicketFieldEditing):
     # Each action shows when its permission counts on this ticket.
     ACTIONS: ClassVar[tuple[Action, ...]] = (
         Action("escape", "back", "Back", "detail.back"),
@@ -236,10 +236,6 @@ class TicketDetailScreen(TicketComposingScreen):
 
     # ------------------------------------------------------------- actions
 
-    @property
-    def version(self) -> int | None:
-        return self.detail.row.version if self.detail else None
-
     def action_scroll_down(self) -> None:
         self.conversation.scroll_relative(y=1, animate=False)
 
@@ -321,58 +317,8 @@ class TicketDetailScreen(TicketComposingScreen):
     def action_close(self) -> None:
         self.change_ticket("close")
 
-    def action_merge(self) -> None:
-        self.tie("merge")
-
-    def action_link(self) -> None:
-        self.tie("link")
-
-    def action_copies(self) -> None:
-        self.tie("copies")
-
-    @work(group="ticket-change", exit_on_error=False)
-    async def tie(self, flow: str) -> None:
-        """Merge this ticket into another, link it, or change its copies (`tui.ticket_linking`);
-        read it again when that changed it."""
-        copies = self.detail.copies if self.detail is not None else None
-        if flow == "merge":
-            changed = await merge_flow(self, self.number, self.version)
-        elif flow == "link":
-            changed = await link_flow(self, self.number)
-        else:
-            changed = await copies_flow(self, self.number, copies or (), self.version)
-        if changed:
-            self.load(tell=False)
-
     def action_tag(self) -> None:
         self.change_ticket("tag", choose=True)
-
-    def action_edit_field(self) -> None:
-        self.edit_field()
-
-    @work(group="ticket-change", exit_on_error=False)
-    async def edit_field(self) -> None:
-        """Pick one of the ticket's custom fields, type its value ("" clears it), apply."""
-        if self.detail is None:
-            return
-        fields = self.detail.ticket_fields
-        if not fields:
-            self.notify("tickets have no custom fields (ticketty fields add)")
-            return
-        choices = [(f.name, f"{f.name}: {f.value or '-'}") for f in fields]
-        name: str | None = await self.app.asked(PickerModal("Set the field", choices))
-        if name is None:
-            return
-        current = next(f.value for f in fields if f.name == name)
-        value = await self.app.asked(PromptModal(f"{name} (empty: none)", current))
-        if value is None:
-            return
-        versions = {self.number: self.version} if self.version is not None else {}
-        done = await apply_change(
-            self, "field", [self.number], f"{name}={value}", versions=versions, preview=False
-        )
-        if done is not None:
-            self.load(tell=False)
 
     def action_history(self) -> None:
         self.show_history()

@@ -74,6 +74,11 @@ class TicketComposingScreen(TickettyScreen[None]):
         """Read the ticket again; the screen reads it."""
         raise NotImplementedError
 
+    @property
+    def version(self) -> int | None:
+        """The version of the ticket as shown: a change made meanwhile is not overwritten."""
+        return self.detail.row.version if self.detail else None
+
     def on_resize(self, event: Resize) -> None:
         self.narrow = event.size.width < self.SPLIT_WIDTH
         self._arrange()

@@ -1,12 +1,15 @@
 """The ticket screen's flows that tie a ticket to others: merge it into another (its number
 typed, then what would move shown before anything is written), link it to another, and the
-addresses copied on it (Cc). Each is run in a worker of the screen; each says True when it
-changed the ticket, so the screen reads it again."""
+addresses copied on it (Cc). Each is run in a worker of the screen (`TicketLinking`); each says
+True when it changed the ticket, so the screen reads it again."""
 
 from __future__ import annotations
 
+from textual import work
+
 from access.vocabulary import LINK_KINDS, LINK_LABELS
 from tui.screen import TickettyScreen
+from tui.ticket_composing import TicketComposingScreen
 from tui.widgets import ConfirmModal, PickerModal, PromptModal
 
 
@@ -72,3 +75,31 @@ async def copies_flow(
     )
     screen.notify(f"copies of #{number}: {', '.join(wanted) or 'none'}")
     return True
+
+
+class TicketLinking(TicketComposingScreen):
+    """The merge, link and copies actions of the ticket screen (`screens.ticket_detail`), whose
+    table binds their keys."""
+
+    def action_merge(self) -> None:
+        self.tie("merge")
+
+    def action_link(self) -> None:
+        self.tie("link")
+
+    def action_copies(self) -> None:
+        self.tie("copies")
+
+    @work(group="ticket-change", exit_on_error=False)
+    async def tie(self, flow: str) -> None:
+        """Merge this ticket into another, link it, or change its copies; read it again when
+        that changed it."""
+        copies = self.detail.copies if self.detail is not None else None
+        if flow == "merge":
+            changed = await merge_flow(self, self.number, self.version)
+        elif flow == "link":
+            changed = await link_flow(self, self.number)
+        else:
+            changed = await copies_flow(self, self.number, copies or (), self.version)
+        if changed:
+            self.load(tell=False)

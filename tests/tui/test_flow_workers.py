@@ -11,7 +11,7 @@ from typing import Any
 from textual.pilot import Pilot
 from textual.screen import ModalScreen, Screen
 
-from screens.inbox import open_destination
+from screens.inbox_opening import open_destination
 from screens.ticket_detail import TicketDetailScreen
 from tests.tui_support import make_app, open_ticket, settle
 from tui.app import TickettyApp

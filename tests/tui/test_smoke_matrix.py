@@ -15,7 +15,7 @@ import pytest
 from textual.pilot import Pilot
 from textual.screen import ModalScreen, Screen
 
-from screens.inbox import DESTINATIONS
+from screens.inbox_opening import DESTINATIONS
 from tests.tui_support import make_app, settle
 from tui.app import MOVES, TickettyApp
 
