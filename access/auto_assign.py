@@ -16,8 +16,9 @@ import peewee
 from access.assignees import may_work_on
 from access.rule_text import AUTO, LEAST_LOADED, ROUND_ROBIN
 from access.vocabulary import OPEN_STATUSES
-from store.models import AssignmentSetting, AwayMark, GroupMember, Person, Ticket
+from store.models import GroupMember, Person, Ticket
 from store.rows import tuple_rows
+from store.rule_models import AssignmentSetting, AwayMark
 
 
 class Pick(NamedTuple):

@@ -24,8 +24,9 @@ from access.errors import InvalidInput, NoChange
 from access.lookup import person_named, usergroup_named
 from access.request import Part
 from access.rule_text import ASSIGN_MODES
-from store.models import AssignmentSetting, AwayMark, GroupMember, Person
+from store.models import GroupMember, Person
 from store.rows import tuple_rows
+from store.rule_models import AssignmentSetting, AwayMark
 
 # The highest cap of open tickets a group may set (more is no cap at all).
 MAX_CAP = 10_000

@@ -10,15 +10,8 @@ import re
 from collections.abc import Iterable, Mapping
 
 from access.errors import InvalidInput
-from store.models import (
-    CustomField,
-    CustomFieldValue,
-    Person,
-    Signature,
-    Source,
-    Ticket,
-    Usergroup,
-)
+from store.models import CustomField, CustomFieldValue, Person, Source, Ticket, Usergroup
+from store.reply_models import Signature
 from store.rows import tuple_rows
 
 _VARIABLE = re.compile(r"\{\{([^{}\n]*)\}\}")

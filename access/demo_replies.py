@@ -7,7 +7,7 @@ import json
 from collections.abc import Mapping
 
 from access.vocabulary import LOW, PENDING, RESOLVED
-from store.models import CannedReply, Macro, Signature
+from store.reply_models import CannedReply, Macro, Signature
 
 # Name, body, the sources it is offered in (none: all), the usergroups (none: all).
 CANNED: list[tuple[str, str, tuple[str, ...], tuple[str, ...]]] = [

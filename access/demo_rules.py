@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 
 from access.rule_text import checked_rule
-from store.models import Rule
+from store.rule_models import Rule
 
 # Name, event (None: a time rule, tried every hour), conditions, actions.
 DEMO_RULES: list[tuple[str, str | None, list[str], list[str]]] = [

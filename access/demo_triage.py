@@ -8,16 +8,8 @@ import peewee
 from access.saved_views import query_json
 from access.views import TicketQuery
 from access.vocabulary import NEW, OPEN, PENDING, TICKET_PRIORITIES
-from store.models import (
-    Person,
-    Role,
-    SavedView,
-    Tag,
-    Ticket,
-    TicketField,
-    TicketTag,
-    Usergroup,
-)
+from store.models import Person, Role, Ticket, Usergroup
+from store.tag_models import SavedView, Tag, TicketField, TicketTag
 
 # A tag and the tickets it goes on: those whose subject holds the word, or every n-th.
 TAGGED_WORDS = {"return": "Return", "refund": "refund", "damaged": "damaged"}

@@ -8,16 +8,8 @@ from collections.abc import Iterable
 import peewee
 
 from access.errors import InvalidInput, NotFound
-from store.models import (
-    CannedReply,
-    CustomField,
-    Macro,
-    Person,
-    Role,
-    RolePermission,
-    Source,
-    Usergroup,
-)
+from store.models import CustomField, Person, Role, RolePermission, Source, Usergroup
+from store.reply_models import CannedReply, Macro
 
 
 def person_named(username: str) -> Person:

@@ -31,7 +31,8 @@ from access.request import Part, Request
 from access.validation import checked_name
 from access.views import BulkOutcome
 from access.vocabulary import REPLY
-from store.models import CannedReply, Macro, Person, Ticket
+from store.models import Person, Ticket
+from store.reply_models import CannedReply, Macro
 from store.rows import dict_rows
 
 # A step's verdict on one ticket: why it is skipped (None: it applies), and whether because

@@ -12,7 +12,8 @@ from access import scope
 from access.catalogue import TICKETS_VIEW_NOTES
 from access.grants import Grants
 from access.vocabulary import NOTE
-from store.models import Message, Notification, Person, Ticket
+from store.models import Message, Person, Ticket
+from store.notification_models import Notification
 from store.rows import tuple_rows
 
 MOST_LISTED = 200

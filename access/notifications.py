@@ -30,14 +30,8 @@ from access.notify_settings import Settings, read_settings, write_settings
 from access.request import Part, Request
 from access.sources import require_on_source
 from access.tickets import parse_number
-from store.models import (
-    Follow,
-    Notification,
-    NotificationPreference,
-    Source,
-    Ticket,
-    utcnow,
-)
+from store.models import Source, Ticket, utcnow
+from store.notification_models import Follow, Notification, NotificationPreference
 from store.rows import tuple_rows
 
 

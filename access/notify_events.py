@@ -21,16 +21,8 @@ from access.catalogue import TICKETS_VIEW, TICKETS_VIEW_NOTES
 from access.errors import InvalidInput
 from access.grants import read_grants
 from access.vocabulary import NOTE
-from store.models import (
-    Follow,
-    GroupSupervisor,
-    Message,
-    Notification,
-    NotificationPreference,
-    Person,
-    Ticket,
-    utcnow,
-)
+from store.models import GroupSupervisor, Message, Person, Ticket, utcnow
+from store.notification_models import Follow, Notification, NotificationPreference
 from store.rows import tuple_rows
 
 # What happened, for the person notified. SLA_MISSED has its place in the preferences and

@@ -19,7 +19,8 @@ from access.notify_events import MAIL_ALWAYS, MAIL_AWAY
 from access.notify_settings import read_settings
 from access.presence import EXPIRES_AFTER, LEFT
 from access.vocabulary import SENT
-from store.models import Notification, NotificationSettings, Person, Presence
+from store.models import Person, Presence
+from store.notification_models import Notification, NotificationSettings
 from store.rows import tuple_rows
 
 MOST_PER_PASS = 500  # notifications looked at per pass

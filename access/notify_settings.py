@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from typing import NamedTuple
 
 from access.errors import InvalidInput, NoChange
-from store.models import NotificationSettings
+from store.notification_models import NotificationSettings
 
 # The bell and the desktop notification: "auto" rings in a local terminal, not under SSH.
 AUTO, ON, OFF = "auto", "on", "off"

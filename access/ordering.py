@@ -7,7 +7,8 @@ from collections.abc import Sequence
 from typing import TypeVar
 
 from access.errors import InvalidInput, NoChange
-from store.models import Rule, SlaPolicy
+from store.models import SlaPolicy
+from store.rule_models import Rule
 
 Ordered = TypeVar("Ordered", SlaPolicy, Rule)
 

@@ -21,7 +21,8 @@ from access.request import Part
 from access.tickets import allowed_here, parse_number, refuse, visible_ticket
 from access.validation import checked_name
 from access.versions import bump, check_fresh
-from store.models import CannedReply, Person, Source, Ticket, Usergroup
+from store.models import Person, Source, Ticket, Usergroup
+from store.reply_models import CannedReply
 
 
 class CannedReplyView(NamedTuple):

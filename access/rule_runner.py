@@ -34,8 +34,9 @@ from access.rule_conditions import Clock, Facts, holds, needs_of, read_facts
 from access.rule_text import ASSIGN, MOVE, SET_PRIORITY, SET_STATUS, Kept
 from access.vocabulary import NOTE
 from store.errors import TickettyError
-from store.models import Person, Rule, Ticket, Usergroup, database_proxy
+from store.models import Person, Ticket, Usergroup, database_proxy
 from store.rows import tuple_rows
+from store.rule_models import Rule
 
 # Rounds of rules one event may set off: its own, and two more caused by rules' changes.
 MAX_ROUNDS = 3

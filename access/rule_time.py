@@ -18,8 +18,9 @@ from access.business_time import HORIZON_DAYS, Calendar, business_minutes
 from access.rule_conditions import Clock, calendar_of, idle_minutes
 from access.rule_runner import LoadedRule, after_event, loaded
 from access.rule_text import ON_TIME, STATUS
-from store.models import Person, Rule, Ticket, database_proxy
+from store.models import Person, Ticket, database_proxy
 from store.rows import tuple_rows
+from store.rule_models import Rule
 
 # The most tickets one time rule takes on in one pass; the rest wait for the next.
 PASS_LIMIT = 1000

@@ -36,8 +36,9 @@ from access.rule_text import (
 from access.rule_time import due_tickets, run_due_rules
 from access.validation import checked_name
 from access.versions import bump, check_fresh
-from store.models import Person, Rule, Ticket, utcnow
+from store.models import Person, Ticket, utcnow
 from store.rows import tuple_rows
+from store.rule_models import Rule
 
 # The most tickets `try_rule` lists.
 TRY_LIMIT = 500

@@ -18,8 +18,9 @@ from access.lookup import role_named, usergroup_named
 from access.request import Part
 from access.validation import checked_name
 from access.views import TicketQuery
-from store.models import Person, Role, SavedView, Usergroup
+from store.models import Person, Role, Usergroup
 from store.rows import dict_rows
+from store.tag_models import SavedView
 
 MAX_NAME = 60
 

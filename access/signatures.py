@@ -20,7 +20,8 @@ from access.lookup import person_named, source_named
 from access.outbox import outgoing
 from access.request import Part
 from access.tickets import allowed_here, parse_number, refuse, visible_ticket
-from store.models import Person, Signature, Source
+from store.models import Person, Source
+from store.reply_models import Signature
 from store.rows import tuple_rows
 
 MAX_SIGNATURE = 2000

@@ -17,8 +17,9 @@ from access.catalogue import TAGS_EDIT, TICKETS_LIST
 from access.errors import InvalidInput, NoChange, NotFound
 from access.request import Part, Request
 from store import dialect
-from store.models import DeskSetting, Tag, Ticket, TicketTag
+from store.models import Ticket
 from store.rows import tuple_rows
+from store.tag_models import DeskSetting, Tag, TicketTag
 
 if TYPE_CHECKING:
     from access.changes import Target

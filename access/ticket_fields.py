@@ -16,8 +16,9 @@ from access.request import Part
 from access.validation import checked_name, validate_field_value
 from access.views import FieldDefinition, FieldValue
 from access.vocabulary import FIELD_KINDS
-from store.models import Ticket, TicketField, TicketFieldValue
+from store.models import Ticket
 from store.rows import tuple_rows
+from store.tag_models import TicketField, TicketFieldValue
 
 if TYPE_CHECKING:
     from access.changes import Target

@@ -10,18 +10,9 @@ from typing import Any, TypeVar
 from access.audit import encode
 from access.audit_actions import DENIED_PREFIX, GROUP_RENAME, ROLE_RENAME, SOURCE_RENAME
 from access.errors import Conflict
-from store.models import (
-    AuditEvent,
-    BusinessCalendar,
-    CannedReply,
-    Macro,
-    Person,
-    Role,
-    Rule,
-    SlaPolicy,
-    Source,
-    Usergroup,
-)
+from store.models import AuditEvent, BusinessCalendar, Person, Role, SlaPolicy, Source, Usergroup
+from store.reply_models import CannedReply, Macro
+from store.rule_models import Rule
 
 Versioned = (
     Person | Role | Usergroup | Source | BusinessCalendar | SlaPolicy | CannedReply | Macro | Rule

@@ -277,7 +277,9 @@ def erase(location: str) -> None:
 
 
 def owned_tables() -> list[str]:
-    """Every table Ticketty makes: its models' and the search index."""
+    """Every table Ticketty makes: its models' and the search index. The migrations import
+    every module of models, so each model is a subclass of `BaseModel` by then."""
+    from store import schema  # noqa: F401
     from store.models import BaseModel, SchemaVersion
 
     models: list[type[peewee.Model]] = [SchemaVersion]

@@ -14,12 +14,8 @@ from store.models import (
     DESK_MODELS,
     MAIL_MODELS,
     NO_DUE,
-    NOTIFY_MODELS,
     POLICY_MODELS,
-    REPLY_MODELS,
-    RULE_MODELS,
     SLA_MODELS,
-    TAG_MODELS,
     MailAccount,
     MailFailure,
     Message,
@@ -30,6 +26,10 @@ from store.models import (
     Ticket,
     mail_server,
 )
+from store.notification_models import NOTIFY_MODELS
+from store.reply_models import REPLY_MODELS
+from store.rule_models import RULE_MODELS
+from store.tag_models import TAG_MODELS
 
 
 def _v1_initial(db: peewee.Database) -> None:

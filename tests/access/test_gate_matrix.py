@@ -13,7 +13,8 @@ import pytest
 from access import Gate, NotFound, PermissionDenied, change_pipeline
 from access.catalogue import PERMISSIONS, REPORTS_TEAM, SOURCES_ARCHIVED
 from access.views import TicketQuery
-from store.models import AuditEvent, GroupMember, Person, Source, Ticket, TicketField
+from store.models import AuditEvent, GroupMember, Person, Source, Ticket
+from store.tag_models import TicketField
 from tests import builders
 from tests.builders import World
 

@@ -13,16 +13,8 @@ from access import Gate, InvalidInput, NoChange, NotFound, PermissionDenied, not
 from access.notify_events import ASSIGNED, CUSTOMER_WROTE, FOLLOWED, MENTIONED, NEW_TICKET
 from access.notify_settings import DEFAULTS
 from access.views import TicketQuery
-from store.models import (
-    Follow,
-    GroupSupervisor,
-    Notification,
-    Person,
-    RoleSource,
-    Source,
-    Ticket,
-    Usergroup,
-)
+from store.models import GroupSupervisor, Person, RoleSource, Source, Ticket, Usergroup
+from store.notification_models import Follow, Notification
 from store.schema import MIGRATIONS
 from tests.access.test_gate_drafts_presence import hidden_from_ali, shared_ticket
 from tests.access.test_gate_statements import statements

@@ -11,9 +11,7 @@ from access import Gate, InvalidInput, NotFound, PermissionDenied
 from access.canned_text import fill, variables_in
 from access.catalogue import REPLIES_EDIT, REPLIES_LIST
 from store.models import (
-    REPLY_MODELS,
     AuditEvent,
-    CannedReply,
     Person,
     RolePermission,
     SchemaVersion,
@@ -21,6 +19,7 @@ from store.models import (
     Ticket,
     Usergroup,
 )
+from store.reply_models import REPLY_MODELS, CannedReply
 from store.schema import migrate
 
 

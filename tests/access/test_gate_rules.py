@@ -18,8 +18,9 @@ from access.rule_runner import MAX_ROUNDS
 from access.rule_text import Kept
 from access.rule_time import idle_cutoff
 from access.vocabulary import CLOSED, HIGH, LOW, PENDING, RESOLVED
-from store.models import AuditEvent, Message, Person, Rule, Ticket, Usergroup, utcnow
+from store.models import AuditEvent, Message, Person, Ticket, Usergroup, utcnow
 from store.rows import tuple_rows
+from store.rule_models import Rule
 
 DEMO_RULES = ("Returns round-robin", "Refund triage", "Auto-close")
 

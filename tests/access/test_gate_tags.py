@@ -14,7 +14,8 @@ import pytest
 from access import Gate, InvalidInput, NoChange, PermissionDenied
 from access.audit_actions import TICKET_TAG, denied
 from access.views import FieldValue, TicketQuery
-from store.models import AuditEvent, Tag, Ticket, TicketTag
+from store.models import AuditEvent, Ticket
+from store.tag_models import Tag, TicketTag
 from tests.access.test_gate_statements import statements
 
 GateFor = Callable[[str], Gate]

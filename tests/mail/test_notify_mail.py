@@ -14,7 +14,8 @@ from access.catalogue import TICKETS_LIST, TICKETS_VIEW
 from access.demo import _AGENT_TICKETS
 from mail.channel import MailChannel
 from mail.notify_send import send_notifications
-from store.models import Notification, Role, RoleSource, Source
+from store.models import Role, RoleSource, Source
+from store.notification_models import Notification
 from tests import builders
 from tests.mail_servers import Smtp
 from tests.mail_support import customer_mail, mail_helpdesk

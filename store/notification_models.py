@@ -1,0 +1,90 @@
+"""Notifications, follows and the preferences that steer them (migration 16)."""
+
+from __future__ import annotations
+
+from peewee import AutoField, BooleanField, DateTimeField, ForeignKeyField, IntegerField, TextField
+
+from store.models import BaseModel, Message, Person, Ticket, utcnow
+
+
+class Notification(BaseModel):
+    """Something that happened on a ticket, for one person (`person`), made in the transaction
+    of the change that caused it. `event` says what (`access.notify_events`); `message` the
+    message it is about, if any; `in_app` whether the person's preference shows it in the app;
+    `mail_state` its way by mail: "" none (or no longer), "away" or "always" while due (as
+    the person's preference said), sent once mailed. Whether the
+    person may still see the ticket is checked when it is read, not here."""
+
+    id = AutoField()
+    person_id: int
+    ticket_id: int
+    actor_id: int | None
+    message_id: int | None
+
+    person = ForeignKeyField(Person, on_delete="CASCADE", index=False)
+    ticket = ForeignKeyField(Ticket, on_delete="CASCADE")
+    event = TextField()
+    actor = ForeignKeyField(Person, null=True, on_delete="SET NULL", index=False)
+    message = ForeignKeyField(Message, null=True, on_delete="CASCADE", index=False)
+    created_at = DateTimeField(default=utcnow)
+    read_at = DateTimeField(null=True)
+    in_app = BooleanField(default=True)
+    mail_state = TextField(default="", index=True)
+
+    class Meta:
+        indexes = ((("person", "id"), False),)
+
+
+class Follow(BaseModel):
+    """A person follows a ticket: its changes by others notify them."""
+
+    id = AutoField()
+    person_id: int
+    ticket_id: int
+
+    person = ForeignKeyField(Person, on_delete="CASCADE", index=False)
+    ticket = ForeignKeyField(Ticket, on_delete="CASCADE")
+
+    class Meta:
+        indexes = ((("person", "ticket"), True),)
+
+
+class NotificationPreference(BaseModel):
+    """A person's choice for one kind of event: shown in the app or not; by mail never
+    ("off"), when they are not connected ("away") or always. No row: the defaults."""
+
+    id = AutoField()
+    person_id: int
+
+    person = ForeignKeyField(Person, on_delete="CASCADE", index=False)
+    event = TextField()
+    in_app = BooleanField(default=True)
+    mail = TextField()
+
+    class Meta:
+        indexes = ((("person", "event"), True),)
+
+
+class NotificationSettings(BaseModel):
+    """A person's settings for all their notifications: quiet hours (minutes after midnight
+    UTC; equal ends mean none), mail as a digest every `digest_minutes` (0: one mail per
+    event), and the terminal's bell and desktop notification ("auto": on, but off under SSH)."""
+
+    id = AutoField()
+    person_id: int
+
+    person = ForeignKeyField(Person, on_delete="CASCADE", unique=True)
+    quiet_from = IntegerField(default=0)
+    quiet_until = IntegerField(default=0)
+    digest_minutes = IntegerField(default=0)
+    bell = TextField(default="auto")
+    desktop = TextField(default="auto")
+    last_digest_at = DateTimeField(null=True)
+
+
+NOTIFY_MODELS: list[type[BaseModel]] = [
+    Notification,
+    Follow,
+    NotificationPreference,
+    NotificationSettings,
+]
