@@ -145,9 +145,9 @@ def _write_message(
                 request.record(
                     f"ticket.{kind}", "message", message_id, ticket=number, after={"body": body}
                 )
+                notify_events.message_added(grants.person_id, number, message_id, kind, body)
             if kind == REPLY:  # meets first or next response; a note moves no clock
                 keep_due_times(request, [number])
-                notify_events.message_added(grants.person_id, number, message_id, kind, body)
             closed = kind == REPLY and ticket.status == FINAL_STATUS
             return Posted(number, version, stays_closed=closed, unsent=unsent), kind
     except PermissionDenied as exc:

@@ -5,6 +5,7 @@ sort (a `TicketQuery`), the person's own or shared with a role or a usergroup by
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from typing import Any, NamedTuple
 
 import peewee
@@ -36,7 +37,11 @@ class ViewInfo(NamedTuple):
 
 
 def query_json(query: TicketQuery) -> str:
-    return json.dumps(query._asdict(), sort_keys=True)
+    """A query as stored: "due within" as seconds."""
+    data = query._asdict()
+    if query.due_within is not None:
+        data["due_within"] = query.due_within.total_seconds()
+    return json.dumps(data, sort_keys=True)
 
 
 def query_of(text: str) -> TicketQuery:
@@ -47,6 +52,8 @@ def query_of(text: str) -> TicketQuery:
         for key, value in data.items()
         if key in TicketQuery._fields
     }
+    if known.get("due_within") is not None:
+        known["due_within"] = timedelta(seconds=known["due_within"])
     return TicketQuery(**known)
 
 

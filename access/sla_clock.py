@@ -135,7 +135,10 @@ class _Timeline:
                 self.attributes.append((event.at, _changed(self.attributes[-1][1], event)))
 
     def attributes_at(self, moment: datetime) -> Attributes:
-        return [a for at, a in self.attributes if at <= moment][-1]
+        """The ticket's attributes at `moment`; its first ones for a moment before it was
+        filed (a merged ticket keeps messages older than itself)."""
+        earlier = [a for at, a in self.attributes if at <= moment]
+        return earlier[-1] if earlier else self.attributes[0][1]
 
     def status_now(self) -> str:
         return self.statuses[-1][1]

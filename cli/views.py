@@ -8,6 +8,7 @@ from access.views import TicketQuery
 from access.vocabulary import TICKET_ORDERS, TICKET_PRIORITIES, TICKET_STATUSES
 from cli.command import Commands, open_gate
 from cli.output import print_listing
+from cli.ticket_sla import due_within
 from cli.tickets import NO_GROUP, query_of
 
 
@@ -32,6 +33,8 @@ def register(commands: Commands) -> None:
     p.add_argument("--unassigned", action="store_true")
     p.add_argument("--search", help='words, "tag:refund", field:"Order number"=123')
     p.add_argument("--sort", choices=TICKET_ORDERS, default="activity")
+    p.add_argument("--breached", action="store_true", help="only those past a due time")
+    p.add_argument("--due-within", type=due_within, metavar="TIME", help="due within 30m, 1h, 2d")
     p.add_argument("--share-role", metavar="ROLE")
     p.add_argument("--share-group", metavar="USERGROUP")
     views.add("list", list_views, help="your views and those shared with you").add_argument(

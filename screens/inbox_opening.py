@@ -25,7 +25,6 @@ from wording.safe_text import one_line
 # The screens reachable from the inbox, and the permission each needs (None: everyone, e.g.
 # usergroups, where a person without usergroups.list sees their own groups).
 DESTINATIONS: tuple[tuple[str, str, PermissionKey | None], ...] = (
-    ("notifications", "Notifications", None),
     ("usergroups", "Usergroups", None),
     ("fields", "Custom fields", USERGROUPS_FIELDS),
     ("people", "People", PEOPLE_LIST),
@@ -35,6 +34,7 @@ DESTINATIONS: tuple[tuple[str, str, PermissionKey | None], ...] = (
     ("rules", "Rules", RULES_LIST),
     ("reports", "Workload report", REPORTS_OWN),
     ("sla report", "SLA report", REPORTS_OWN),
+    ("notifications", "Notifications", None),
 )
 
 

@@ -20,8 +20,9 @@ from ticketty.main import main
 
 # Statements of one assignment beyond opening the database, one ticket or several: the
 # person's name, BEGIN, their grants, the assignee's, the tickets with every check, the UPDATE,
-# the audit chain's head, the audit rows, COMMIT, then the rules the change sets off.
-ASSIGNMENT_STATEMENTS = 10
+# the audit chain's head, the audit rows, the followers and their preferences and the
+# notifications (`access.notify_events`), COMMIT, then the rules the change sets off.
+ASSIGNMENT_STATEMENTS = 13
 
 
 def run(capsys: pytest.CaptureFixture[str], db: str, user: str, *args: str) -> tuple[int, str, str]:
