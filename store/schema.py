@@ -202,19 +202,24 @@ def _v12_ignored_mail_counted(db: peewee.Database) -> None:
 SLA_RIGHTS = ("sla.list", "sla.edit")
 
 
+def _give_holders_of(held: str, rights: tuple[str, ...]) -> None:
+    """New rights for every role holding `held`, the right nearest to them."""
+    holders = [
+        row.role_id
+        for row in RolePermission.select(RolePermission.role).where(
+            RolePermission.permission == held
+        )
+    ]
+    if holders:
+        RolePermission.insert_many(
+            [{"role": role, "permission": key} for role in holders for key in rights]
+        ).on_conflict_ignore().execute()
+
+
 def _give_role_editors(rights: tuple[str, ...]) -> None:
     """New rights for the roles that may edit roles: nobody gives what they do not hold, so
     without them nobody could hand the new rights out."""
-    editors = [
-        row.role_id
-        for row in RolePermission.select(RolePermission.role).where(
-            RolePermission.permission == "roles.edit"
-        )
-    ]
-    if editors:
-        RolePermission.insert_many(
-            [{"role": role, "permission": key} for role in editors for key in rights]
-        ).on_conflict_ignore().execute()
+    _give_holders_of("roles.edit", rights)
 
 
 def _v13_calendars(db: peewee.Database) -> None:
@@ -258,16 +263,7 @@ def _v20_links_and_copies(db: peewee.Database) -> None:
     copied on a ticket; the roles that may close tickets get `tickets.merge`."""
     db.create_tables(LINK_MODELS)
     closing, merging = MERGE_RIGHT
-    holders = [
-        row.role_id
-        for row in RolePermission.select(RolePermission.role).where(
-            RolePermission.permission == closing
-        )
-    ]
-    if holders:
-        RolePermission.insert_many(
-            [{"role": role, "permission": merging} for role in holders]
-        ).on_conflict_ignore().execute()
+    _give_holders_of(closing, (merging,))
 
 
 # The rights migration 19 adds, and the right whose holders get each: those who may edit roles
@@ -287,16 +283,7 @@ def _v19_tags(db: peewee.Database) -> None:
     views given to the roles that held their nearest right."""
     db.create_tables(TAG_MODELS)
     for held, added in TAG_RIGHTS:
-        holders = [
-            row.role_id
-            for row in RolePermission.select(RolePermission.role).where(
-                RolePermission.permission == held
-            )
-        ]
-        if holders:
-            RolePermission.insert_many(
-                [{"role": role, "permission": added} for role in holders]
-            ).on_conflict_ignore().execute()
+        _give_holders_of(held, (added,))
 
 
 # Those who could edit roles get the rights the next version adds (as with SLA_RIGHTS).
