@@ -31,6 +31,7 @@ class Locations:
         self._numbers = itertools.count(1)
         self._worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
         self._demos: dict[int, str] = {}
+        self._migrated: str | None = None
         if server is not None:
             server.execute(f"CREATE DATABASE {TEMPLATE}")
             connect(server.url(TEMPLATE)).close()
@@ -38,16 +39,22 @@ class Locations:
     def new(self, name: str = "ticketty.db", *, migrated: bool = False) -> str:
         """An empty database (no tables) or, `migrated`, one with Ticketty's schema.
 
-        SQLite: a path in a fresh folder, no file yet unless `migrated`."""
+        SQLite: a path in a fresh folder, no file yet unless `migrated`; a migrated file is a
+        copy of one the session migrated once, as PostgreSQL's is made from a template."""
         if self.server is None:
-            path = self.folders.mktemp("db") / name
             if migrated:
-                connect(str(path), create=True).close()
-            return str(path)
-        database = f"t_{self._worker}_{next(self._numbers)}"
-        template = TEMPLATE if migrated else "template0"
-        self.server.execute(f"CREATE DATABASE {database} TEMPLATE {template}")
-        return self.server.url(database)
+                return self.copy(self._migrated_file(), name)
+            return str(self.folders.mktemp("db") / name)
+        return self._created_from(TEMPLATE if migrated else "template0")
+
+    def _migrated_file(self) -> str:
+        """The session's migrated, empty SQLite file, made on first use; never opened by a
+        test: each takes a `copy` of it."""
+        if self._migrated is None:
+            path = self.folders.mktemp("template") / "migrated.db"
+            connect(str(path), create=True).close()
+            self._migrated = str(path)
+        return self._migrated
 
     def copy(self, location: str, name: str = "ticketty.db") -> str:
         """A new database holding what `location` holds (closed: no connection may be open
@@ -59,16 +66,25 @@ class Locations:
                 if Path(location + suffix).exists():
                     shutil.copyfile(location + suffix, str(path) + suffix)
             return str(path)
+        return self._created_from(location.rsplit("/", 1)[-1])
+
+    def _created_from(self, template: str) -> str:
+        """A new PostgreSQL database made from `template` by copying its files, not by
+        writing every page through the WAL (the default since PostgreSQL 15): the server
+        runs without fsync, so the checkpoint a file copy takes is cheap, and a test's
+        database is small."""
+        assert self.server is not None
         database = f"t_{self._worker}_{next(self._numbers)}"
-        template = location.rsplit("/", 1)[-1]
-        self.server.execute(f"CREATE DATABASE {database} TEMPLATE {template}")
+        self.server.execute(
+            f"CREATE DATABASE {database} TEMPLATE {template} STRATEGY FILE_COPY"
+        )
         return self.server.url(database)
 
     def demo(self, tickets: int = 300) -> str:
         """The demo helpdesk of `tickets` tickets (seed 7), built on first use and kept for the
         rest of the session; never opened by a test: each takes a `copy` of it."""
         if tickets not in self._demos:
-            location = self.new(f"demo{tickets}.db")
+            location = self.new(f"demo{tickets}.db", migrated=True)
             database = connect(location, create=True)
             build_demo(database, tickets=tickets, seed=7)
             database.close()
