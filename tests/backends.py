@@ -75,9 +75,7 @@ class Locations:
         database is small."""
         assert self.server is not None
         database = f"t_{self._worker}_{next(self._numbers)}"
-        self.server.execute(
-            f"CREATE DATABASE {database} TEMPLATE {template} STRATEGY FILE_COPY"
-        )
+        self.server.execute(f"CREATE DATABASE {database} TEMPLATE {template} STRATEGY FILE_COPY")
         return self.server.url(database)
 
     def demo(self, tickets: int = 300) -> str:
