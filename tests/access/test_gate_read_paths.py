@@ -191,7 +191,7 @@ def build(w: World, location: str) -> tuple[peewee.Database, list[int]]:
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(worlds())
 def test_every_read_path_agrees_with_the_rules(locations: Locations, w: World) -> None:
-    location = locations.new("t.db")
+    location = locations.new("t.db", migrated=True)
     try:
         db, numbers = build(w, location)
         for p in range(PEOPLE):
