@@ -10,15 +10,14 @@ from textual.pilot import Pilot
 
 from screens.sources import SourcesScreen
 from tests.backends import Locations
-from tests.tui_support import demo_database, make_app, settle
+from tests.tui_support import make_app, settle
 
 SIZES = [(80, 24), (120, 40)]
 
 
 @pytest.fixture(scope="module")
 def demo(locations: Locations) -> str:
-    location = locations.new("demo.db")
-    demo_database(location, tickets=100)
+    location = locations.copy(locations.demo(100), "demo.db")
     return location
 
 

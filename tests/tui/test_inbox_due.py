@@ -16,7 +16,7 @@ from access.views import TicketRow
 from screens.inbox import InboxScreen
 from store.db import connect
 from tests.backends import Locations
-from tests.tui_support import demo_database, make_app, settle
+from tests.tui_support import make_app, settle
 from ticketty.launch import build_app
 from tui.due_cells import BREACHED, DUE_SOON, due_left, due_state, due_within
 from tui.ticket_list import TicketList, layout
@@ -36,8 +36,7 @@ def with_a_policy(location: str) -> str:
 
 @pytest.fixture(scope="module")
 def demo(locations: Locations) -> str:
-    location = locations.new("due.db")
-    demo_database(location, tickets=100)
+    location = locations.copy(locations.demo(100), "due.db")
     return with_a_policy(location)
 
 

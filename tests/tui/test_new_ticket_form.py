@@ -8,13 +8,12 @@ from textual.widgets import Checkbox, Input, Select, TextArea
 
 from screens.new_ticket import NewTicketScreen
 from tests.backends import Locations
-from tests.tui_support import demo_database, make_app, settle
+from tests.tui_support import make_app, settle
 
 
 @pytest.fixture(scope="module")
 def demo(locations: Locations) -> str:
-    location = locations.new("form.db")
-    demo_database(location, tickets=40)
+    location = locations.copy(locations.demo(40), "form.db")
     return location
 
 

@@ -14,7 +14,7 @@ from store.db import connect
 from tests.backends import Locations
 from tests.tui.test_inbox_due import SIZES
 from tests.tui.test_inbox_due import with_a_policy as due_policy
-from tests.tui_support import demo_database, make_app, settle
+from tests.tui_support import make_app, settle
 from tui.widgets import PickerModal
 
 
@@ -27,8 +27,7 @@ def with_a_policy(location: str) -> str:
 
 @pytest.fixture(scope="module")
 def demo(locations: Locations) -> str:
-    location = locations.new("sla-report.db")
-    demo_database(location, tickets=100)
+    location = locations.copy(locations.demo(100), "sla-report.db")
     return with_a_policy(location)
 
 

@@ -10,7 +10,7 @@ from access import Gate
 from store.db import connect
 from store.models import Presence
 from tests.backends import Locations
-from tests.tui_support import demo_database, make_app, settle
+from tests.tui_support import make_app, settle
 
 SIZES = [(80, 24), (120, 40)]
 PERSONAS = ["ada", "vic"]
@@ -18,8 +18,7 @@ PERSONAS = ["ada", "vic"]
 
 @pytest.fixture(scope="module")
 def demo(locations: Locations) -> str:
-    location = locations.new("demo.db")
-    demo_database(location, tickets=200)
+    location = locations.copy(locations.demo(200), "demo.db")
     return location
 
 

@@ -14,7 +14,7 @@ from access.vocabulary import PENDING, RESOLVED
 from store.db import connect
 from tests.backends import Locations
 from tests.tui.test_inbox_due import with_a_policy
-from tests.tui_support import demo_database, make_app, open_ticket, settle
+from tests.tui_support import make_app, open_ticket, settle
 from tui.widgets import TextModal
 
 SIZES = [(80, 24), (120, 40)]
@@ -27,8 +27,7 @@ def soonest_due(location: str) -> int:
 
 @pytest.fixture(scope="module")
 def demo(locations: Locations) -> str:
-    location = locations.new("ticket-due.db")
-    demo_database(location, tickets=100)
+    location = locations.copy(locations.demo(100), "ticket-due.db")
     return with_a_policy(location)
 
 
