@@ -13,9 +13,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label, OptionList, Static
+from textual.widgets import Button, Input, Label, OptionList, SelectionList, Static
 from textual.widgets.option_list import Option
+from textual.widgets.selection_list import Selection
 
+from tui.moving import MovingOptionList, MovingSelectionList
 from wording.safe_text import as_text, one_line
 
 
@@ -144,8 +146,6 @@ class PickerModal(ModalScreen[str | None]):
         self.choices = list(choices)
 
     def compose(self) -> ComposeResult:
-        from tui.moving import MovingOptionList  # with the lists' widgets, when a picker opens
-
         with Vertical(classes="modal-box"):
             yield Label(as_text(self.title_text))
             yield Input(placeholder="type to filter")
@@ -217,12 +217,6 @@ class ChecklistModal(ModalScreen[tuple[str, ...] | None]):
         self.ticked = set(ticked)
 
     def compose(self) -> ComposeResult:
-        # Textual's selection list is imported when a checklist first opens: the app's first
-        # frame has none.
-        from textual.widgets.selection_list import Selection
-
-        from tui.moving import MovingSelectionList
-
         with Vertical(classes="modal-box"):
             yield Label(as_text(self.title_text))
             yield MovingSelectionList(
@@ -234,17 +228,13 @@ class ChecklistModal(ModalScreen[tuple[str, ...] | None]):
             yield Static("space ticks · enter applies · escape cancels", classes="hint")
 
     def on_mount(self) -> None:
-        from tui.moving import MovingSelectionList
-
-        options = self.query_one(MovingSelectionList)
+        options = self.query_one(SelectionList)
         if options.option_count:
             options.highlighted = 0  # space ticks the first choice at once
         options.focus()
 
     def action_apply(self) -> None:
-        from tui.moving import MovingSelectionList
-
-        ticked = set(self.query_one(MovingSelectionList).selected)
+        ticked = set(self.query_one(SelectionList).selected)
         self.dismiss(tuple(value for value, _ in self.choices if value in ticked))
 
     def action_cancel(self) -> None:
