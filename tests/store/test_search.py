@@ -5,18 +5,20 @@ match list); paged from either end."""
 from __future__ import annotations
 
 import random
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
-import peewee
 import pytest
 
 from access import Gate
 from access.catalogue import PERMISSIONS
 from access.views import TicketQuery
 from store import search
+from store.db import connect
 from store.models import Ticket
 from tests import builders
+from tests.backends import Locations
 
 TICKETS = 400
 
@@ -37,22 +39,43 @@ def _subject(i: int) -> str:
 Helpdesk = tuple[dict[int, tuple[str, datetime, int]], int]
 
 
-@pytest.fixture
-def helpdesk(db: peewee.Database) -> Helpdesk:
+@pytest.fixture(scope="module")
+def built(locations: Locations) -> Iterator[tuple[str, Helpdesk]]:
     """Tickets whose inbox order (last activity) is unrelated to their numbers, and the one
-    source the agent covers."""
-    w = builders.world()
-    builders.role("Admin", PERMISSIONS, holders=[builders.person("boss")])
-    builders.role(
-        "Agent",
-        ["tickets.list", "tickets.view"],
-        sources=[w.s1],
-        holders=[builders.person("agent")],
-    )
-    tickets: dict[int, tuple[str, datetime, int]] = {}
-    with db.atomic():
-        _fill(w, tickets)
-    return tickets, w.s1
+    source the agent covers: built once for the module, each test working on a copy of the
+    database (`db_location`)."""
+    location = locations.new("search.db", migrated=True)
+    db = connect(location)
+    try:
+        w = builders.world()
+        builders.role("Admin", PERMISSIONS, holders=[builders.person("boss")])
+        builders.role(
+            "Agent",
+            ["tickets.list", "tickets.view"],
+            sources=[w.s1],
+            holders=[builders.person("agent")],
+        )
+        tickets: dict[int, tuple[str, datetime, int]] = {}
+        with db.atomic():
+            _fill(w, tickets)
+    finally:
+        db.close()
+    yield location, (tickets, w.s1)
+    locations.drop(location)
+
+
+@pytest.fixture
+def db_location(built: tuple[str, Helpdesk], locations: Locations) -> Iterator[str]:
+    """This test's copy of the module's helpdesk, which `db` opens."""
+    location = locations.copy(built[0], "search.db")
+    yield location
+    locations.drop(location)
+
+
+@pytest.fixture
+def helpdesk(built: tuple[str, Helpdesk]) -> Helpdesk:
+    tickets, agents_source = built[1]
+    return dict(tickets), agents_source
 
 
 def _fill(w: builders.World, tickets: dict[int, tuple[str, datetime, int]]) -> None:
