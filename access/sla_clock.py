@@ -282,14 +282,3 @@ def ending(history: History, target: Target, policies: Sequence[Policy]) -> Endi
     pauses = timeline.pauses(policy.pause_on | STOPPING_STATUSES, until=target.ended)
     counted = business_minutes(policy.calendar, target.started, target.ended, pauses)
     return Ending(allowed, counted, attributes)
-
-
-def minutes_counted(history: History, target: Target, policies: Sequence[Policy]) -> int | None:
-    """The business minutes `target` (one of the ticket's clocks from `clock`) counted from
-    its start to its end, in its policy's calendar and without its pauses; None while it has
-    not ended or its policy is gone from `policies`."""
-    policy = next((p for p in policies if p.name == target.policy), None)
-    if target.ended is None or policy is None:
-        return None
-    pauses = _Timeline(history).pauses(policy.pause_on | STOPPING_STATUSES, until=target.ended)
-    return business_minutes(policy.calendar, target.started, target.ended, pauses)
