@@ -135,24 +135,29 @@ def keep_due_times(request: Request, numbers: Iterable[int]) -> dict[int, Dues]:
 
 
 def recompute_open(request: Request) -> int:
-    """After an edit of the policies or a calendar, inside its transaction: every ticket not
-    resolved or closed measured again, chunk by chunk (a resolved or closed ticket has no clock
-    running, and reopening it measures it again). Returns how many."""
+    """After an edit of the policies or a calendar has committed: every ticket not resolved or
+    closed measured again, a chunk of tickets per transaction, so that no transaction holds
+    the write lock for long (a resolved or closed ticket has no clock running, and reopening
+    it measures it again). Until its chunk commits, a ticket keeps the due times of the
+    policies before the edit. Returns how many."""
     request.memo.pop(_MEMO, None)
     done, after = 0, 0
     while True:
-        chunk = [
-            number
-            for (number,) in tuple_rows(
-                Ticket.select(Ticket.number)
-                .where((Ticket.number > after) & Ticket.status.not_in(sorted(STOPPING_STATUSES)))
-                .order_by(Ticket.number)
-                .limit(CHUNK)
-            )
-        ]
-        if not chunk:
-            return done
-        keep_due_times(request, chunk)
+        with request.writing():
+            chunk = [
+                number
+                for (number,) in tuple_rows(
+                    Ticket.select(Ticket.number)
+                    .where(
+                        (Ticket.number > after) & Ticket.status.not_in(sorted(STOPPING_STATUSES))
+                    )
+                    .order_by(Ticket.number)
+                    .limit(CHUNK)
+                )
+            ]
+            if not chunk:
+                return done
+            keep_due_times(request, chunk)
         done += len(chunk)
         after = chunk[-1]
 

@@ -166,4 +166,3 @@ def test_a_policy_edit_after_the_month_leaves_its_figures(month: Gate) -> None:
     month.sla.change_policy("Standard", targets={"first_response": ["1h"], "resolution": ["1h"]})
     month.sla.delete_policy("Urgent")
     assert month.reports.sla("2025-03") == before
-
