@@ -14,6 +14,7 @@ the same kind as the start.
 
 from __future__ import annotations
 
+import bisect
 import functools
 import math
 from collections.abc import Iterable, Iterator
@@ -132,6 +133,48 @@ def add_business_minutes(
 ) -> datetime | None:
     """The instant `minutes` business minutes after `start` (see `add_business_seconds`)."""
     return add_business_seconds(calendar, start, minutes * 60, pauses)
+
+
+class Ledger:
+    """Business time over a fixed stretch, answered by lookup: the calendar's working spans
+    from `start` to `end` laid end to end with the business seconds before each, so the
+    business minutes between two instants of the stretch are a difference of two lookups
+    (`business_minutes` walks the days each time). For bulk work, such as the demo's
+    verdicts; the same spans, so the same answers; outside the stretch it asks
+    `business_minutes`."""
+
+    def __init__(self, calendar: Calendar, start: datetime, end: datetime) -> None:
+        self.calendar = calendar
+        self.begin, self.finish = _epoch(start), _epoch(end)
+        self.starts: list[int] = []
+        self.ends: list[int] = []
+        self.before: list[int] = []
+        total = 0
+        for a, b in _segments(calendar, self.begin, self.finish):
+            a, b = max(a, self.begin), min(b, self.finish)
+            if a < b:
+                self.starts.append(a)
+                self.ends.append(b)
+                self.before.append(total)
+                total += b - a
+
+    def minutes(self, start: datetime, end: datetime) -> int:
+        """Whole minutes of business time in [start, end), as `business_minutes`."""
+        return self.seconds(start, end) // 60
+
+    def seconds(self, start: datetime, end: datetime) -> int:
+        """Seconds of business time in [start, end), as `business_seconds`."""
+        a, b = _epoch(start), _epoch(end)
+        if not self.begin <= a <= self.finish or not self.begin <= b <= self.finish:
+            return business_seconds(self.calendar, start, end)
+        return max(0, self._worked(b) - self._worked(a))
+
+    def _worked(self, instant: int) -> int:
+        """Business seconds from the stretch's start to `instant`."""
+        i = bisect.bisect_right(self.starts, instant) - 1
+        if i < 0:
+            return 0
+        return self.before[i] + min(instant, self.ends[i]) - self.starts[i]
 
 
 def _segments(calendar: Calendar, begin: int, end: int) -> Iterator[Span]:

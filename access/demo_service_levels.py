@@ -1,21 +1,30 @@
-"""The demo's service levels: two office calendars with their holidays, three policies, and
-each demo ticket's due times as the clock reads its history (the demo writes no audit events,
-so a ticket's history is its creation in its status and its messages, as the write path would
-read it from the demo's rows)."""
+"""The demo's service levels: two office calendars with their holidays, three policies, each
+demo ticket's due times as the clock reads its history (the demo writes no audit events, so a
+ticket's history is its creation in its status and its messages, as the write path would read
+it from the demo's rows), and the verdicts of its ended clocks (`DemoVerdicts`)."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
-from access.business_time import Calendar
+from access.business_time import Calendar, Ledger
 from access.calendar_text import parse_hours
 from access.due_times import Dues, PolicySet, dues_of
 from access.sla_clock import Event, History, clock
-from access.sla_rules import Attributes, Policy, parse_duration
+from access.sla_rules import (
+    FIRST_RESPONSE,
+    RESOLUTION,
+    STOPPING_STATUSES,
+    Attributes,
+    Policy,
+    matching_policy,
+    parse_duration,
+)
 from access.vocabulary import NEW, OPEN
 from store.models import NO_DUE, BusinessCalendar, CalendarHoliday, SlaPolicy
+from store.sla_models import SlaVerdict
 
 CALENDARS: dict[str, tuple[str, str, tuple[date, ...]]] = {
     "PL office": (
@@ -120,3 +129,71 @@ def demo_dues(
         dues.due_at,
         dues.policy,
     )
+
+
+# The columns of the demo's verdicts, in the order `DemoVerdicts.of` gives them.
+VERDICT_COLUMNS = (
+    SlaVerdict.ticket,
+    SlaVerdict.metric,
+    SlaVerdict.policy_id,
+    SlaVerdict.policy_name,
+    SlaVerdict.target_minutes,
+    SlaVerdict.business_minutes,
+    SlaVerdict.met,
+    SlaVerdict.started_at,
+    SlaVerdict.ended_at,
+    SlaVerdict.agent,
+    SlaVerdict.usergroup,
+    SlaVerdict.source,
+)
+_SECOND = timedelta(seconds=1)
+
+
+class DemoVerdicts:
+    """The verdicts of the demo's ended clocks, as the write path would have stored them when
+    they ended: the first response at the first reply, the resolution of a resolved or closed
+    ticket at its last activity, each by the policy the ticket matches. Counted with one
+    ledger per calendar over the demo's stretch (`Ledger`), not by replaying each ticket's
+    history; the demo's clocks never paused."""
+
+    def __init__(self, policies: PolicySet, start: datetime, end: datetime) -> None:
+        self.policies = policies
+        ledgers: dict[int, Ledger] = {}
+        self.ledgers = {
+            p.name: ledgers.setdefault(id(p.calendar), Ledger(p.calendar, start, end))
+            for p in policies.policies
+        }
+
+    def of(
+        self,
+        number: int,
+        created: datetime,
+        status: str,
+        attributes: Attributes,
+        first_reply: tuple[datetime, int] | None,
+        resolved: tuple[datetime, int | None],
+    ) -> list[tuple[object, ...]]:
+        """Ticket `number`'s verdict rows; `first_reply` its time and author, `resolved` when
+        the ticket was last active and its assignee."""
+        policy = matching_policy(self.policies.policies, attributes)
+        if policy is None:
+            return []
+        ends: list[tuple[str, datetime, int | None]] = []
+        if first_reply is not None:
+            ends.append((FIRST_RESPONSE, *first_reply))
+        if status in STOPPING_STATUSES:
+            ends.append((RESOLUTION, *resolved))
+        ledger = self.ledgers[policy.name]
+        rows: list[tuple[object, ...]] = []
+        for metric, ended, agent in ends:
+            target = policy.target(metric, attributes.priority)
+            if target is None:
+                continue
+            # Met when it ended no later than its due time: before the second it ended, less
+            # than the target had been worked.
+            met = ended <= created or ledger.seconds(created, ended - _SECOND) < target * 60
+            minutes = ledger.minutes(created, ended)
+            policy_id = self.policies.ids[policy.name]
+            judged = (policy_id, policy.name, target, minutes, met, created, ended, agent)
+            rows.append((number, metric, *judged, attributes.usergroup, attributes.source))
+        return rows
