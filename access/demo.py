@@ -51,8 +51,7 @@ from access.demo_replies import seed_replies
 from access.demo_rules import seed_rules
 from access.demo_service_levels import (
     VERDICT_COLUMNS,
-    DemoVerdicts,
-    demo_dues,
+    DemoClocks,
     seed_service_levels,
 )
 from access.demo_triage import seed_triage
@@ -94,6 +93,7 @@ DEMO_NOW = datetime(2026, 11, 1, 9, 0, 0)
 # The demo's tickets are filed over the 90 days before DEMO_NOW.
 DEMO_MINUTES = 90 * 24 * 60
 DEMO_START = DEMO_NOW - timedelta(minutes=DEMO_MINUTES)
+DEMO_AHEAD = DEMO_NOW + timedelta(days=60)
 
 PERSONAS: dict[str, str] = {
     "ada": "Ada Lovelace, administrator: every permission, every source, archives included",
@@ -455,8 +455,9 @@ def _seed_tickets(
         Message.created_at,
     )
     messages = 0
-    judge = None if policies is None else DemoVerdicts(policies, DEMO_START, DEMO_NOW)
-    loaded = [Ticket, Message] if judge is None else [Ticket, Message, SlaVerdict]
+    # The clocks' ledgers reach past DEMO_NOW, as far as the running clocks' due times.
+    clocks = None if policies is None else DemoClocks(policies, DEMO_START, DEMO_AHEAD)
+    loaded = [Ticket, Message] if clocks is None else [Ticket, Message, SlaVerdict]
     with bulk.loading(db, loaded) as loader:
         for start in range(0, total, BATCH):
             ticket_rows: list[tuple[object, ...]] = []
@@ -488,7 +489,6 @@ def _seed_tickets(
                 if source == archived and assignee is not None:
                     assignee = ids.staff["ada"]  # the only one who sees the archived source
                 stamps = [created]
-                told: list[tuple[str, datetime]] = [(CUSTOMER, created)]
                 first_reply: tuple[datetime, int] | None = None
                 message_rows.append((number, CUSTOMER, requester, body, created))
                 for _ in range(rnd.randrange(0, 4)):
@@ -502,7 +502,6 @@ def _seed_tickets(
                     later = stamps[-1] + timedelta(minutes=rnd.randrange(5, 3000))
                     stamps.append(min(later, DEMO_NOW))
                     message_rows.append((number, kind, author, text, stamps[-1]))
-                    told.append((kind, stamps[-1]))
                     if kind == REPLY and first_reply is None:
                         first_reply = (stamps[-1], author)
                 updated = stamps[-1]
@@ -521,11 +520,12 @@ def _seed_tickets(
                     updated,
                     1,
                 )
-                if policies is not None and judge is not None:
+                if clocks is not None:
                     attributes = Attributes(priority, source, group)
-                    row += demo_dues(policies, created, status, attributes, told)
+                    replied = None if first_reply is None else first_reply[0]
+                    row += clocks.dues(created, status, attributes, replied)
                     resolved = (updated, assignee)
-                    verdict_rows += judge.of(
+                    verdict_rows += clocks.verdicts(
                         number, created, status, attributes, first_reply, resolved
                     )
                 ticket_rows.append(row)

@@ -132,6 +132,18 @@ def test_the_ledger_agrees_with_the_minute_walk(case, before: int, after: int) -
 
 
 @FEW_SECONDS
+@given(cases(), st.integers(0, 2000), st.integers(0, 6 * 1440))
+def test_the_ledger_adds_as_the_minute_walk(case, minutes: int, length: int) -> None:
+    """Within its stretch, and past its end (where it asks `add_business_minutes`)."""
+    calendar, start, _end, _pauses = case
+    ledger = Ledger(calendar, start - timedelta(days=1), start + timedelta(minutes=length))
+    expected = oracle_after(calendar, start, minutes, [], start + timedelta(days=9))
+    if expected is None:  # a calendar with little or no working time
+        return
+    assert ledger.after(start, minutes * 60) == expected
+
+
+@FEW_SECONDS
 @given(cases(), st.integers(0, 2000))
 def test_adding_business_minutes_agrees_with_the_minute_walk(case, minutes) -> None:
     calendar, start, _end, pauses = case
