@@ -111,8 +111,17 @@ class TicketState:
 
 def keep_due_times(request: Request, numbers: Iterable[int]) -> dict[int, Dues]:
     """Recompute and store the due times of `numbers` (inside the change's transaction, after
-    its other writes), with the verdicts of the clocks that ended: two statements per chunk
-    of tickets, the first chunk of a request reading the policies too."""
+    its other writes), with the verdicts of the clocks the change ended: two statements per
+    chunk of tickets, the first chunk of a request reading the policies too."""
+    return measure_tickets(request, numbers, verdicts_since=request.began)
+
+
+def measure_tickets(
+    request: Request, numbers: Iterable[int], *, verdicts_since: datetime | None
+) -> dict[int, Dues]:
+    """`keep_due_times`, storing a verdict for each clock that ended at `verdicts_since` or
+    later and has none (None: no verdicts; a clock ended before the request is judged when it
+    ended, or never, not by the policies of a later day)."""
     wanted = sorted(set(numbers))
     dues: dict[int, Dues] = {}
     for start in range(0, len(wanted), CHUNK):
@@ -125,10 +134,10 @@ def keep_due_times(request: Request, numbers: Iterable[int]) -> dict[int, Dues]:
         for number, history in state.histories.items():
             measured = clock(history, policies.policies, now)
             found[number] = dues_of(measured, policies)
+            if verdicts_since is None:
+                continue
             context = state.verdict_context(number)
-            verdicts += new_verdicts(
-                number, history, measured, policies.policies, policies.ids, context
-            )
+            verdicts += new_verdicts(number, history, measured, policies, context, verdicts_since)
         write_dues(found, verdicts)
         dues.update(found)
     return dues
@@ -157,7 +166,7 @@ def recompute_open(request: Request) -> int:
             ]
             if not chunk:
                 return done
-            keep_due_times(request, chunk)
+            measure_tickets(request, chunk, verdicts_since=None)
         done += len(chunk)
         after = chunk[-1]
 

@@ -8,6 +8,11 @@ and name, its target and the business minutes counted, and who it is put down to
 who replied, else the assignee) and the usergroup and source the ticket had when it ended.
 Later edits of policies or calendars change the due times of running clocks only.
 
+Only a clock the change itself ended gets a verdict (it ended since the request began): one
+that ended before, with no policy or before verdicts were kept, is never judged later by the
+policies of another day, so a past month's report never gains or loses a verdict. An edit of
+a policy or calendar gives none.
+
 A reopened ticket's resolution clock resumes; its earlier verdict stays as it was said, and
 resolving it again adds a second one (counted from the creation, the time it spent resolved
 not counted), each in the report of the month it was given.
@@ -21,7 +26,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Protocol
 
 import peewee
 
@@ -32,6 +37,16 @@ from store.sla_models import SlaVerdict
 
 # What identifies a verdict of a ticket: its clock and when it ended.
 VerdictKey = tuple[str, datetime]
+
+
+class PolicyNames(Protocol):
+    """The policies in match order and their ids by name (`access.due_times.PolicySet`)."""
+
+    @property
+    def policies(self) -> Sequence[Policy]: ...
+
+    @property
+    def ids(self) -> Mapping[str, int]: ...
 
 
 class VerdictView(NamedTuple):
@@ -50,27 +65,28 @@ def new_verdicts(
     number: int,
     history: History,
     measured: Clock,
-    policies: Sequence[Policy],
-    policy_ids: Mapping[str, int],
+    policies: PolicyNames,
     context: tuple[Collection[VerdictKey], Mapping[datetime, int], int | None],
+    since: datetime,
 ) -> list[dict[str, Any]]:
-    """The rows of the ticket's clocks that ended and have no verdict yet. `context`: the
-    verdicts it has, its replies' authors by time, its assignee now."""
+    """The rows of the ticket's clocks that ended at `since` or later and have no verdict yet.
+    `policies`: in match order, with their ids; `context`: the verdicts the ticket has, its
+    replies' authors by time, its assignee now."""
     stored, repliers, assignee = context
     rows = []
     for target in measured.targets():
-        if target is None or target.ended is None:
+        if target is None or target.ended is None or target.ended < since:
             continue
         if (target.metric, target.ended) in stored:
             continue
-        judged = ending(history, target, policies)
+        judged = ending(history, target, policies.policies)
         if judged is None:
             continue
         rows.append(
             {
                 "ticket": number,
                 "metric": target.metric,
-                "policy_id": policy_ids.get(target.policy),
+                "policy_id": policies.ids.get(target.policy),
                 "policy_name": target.policy,
                 "target_minutes": judged.target_minutes,
                 "business_minutes": judged.minutes,

@@ -6,6 +6,7 @@ month reported."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from datetime import datetime
 from typing import Any
 
 import peewee
@@ -13,7 +14,7 @@ import pytest
 
 from access import Gate
 from access.demo import build_demo
-from access.due_times import keep_due_times
+from access.due_times import measure_tickets
 from store.db import connect
 from store.models import Ticket
 from store.sla_models import SlaVerdict
@@ -51,19 +52,26 @@ def kept(numbers: list[int]) -> list[tuple[Any, ...]]:
     ]
 
 
-def test_the_demo_verdicts_are_those_the_write_path_gives(demo: peewee.Database) -> None:
-    running = [
-        t.number for t in Ticket.select(Ticket.number).where(Ticket.status.in_(["new", "open"]))
-    ]
-    written = kept(running)
+def test_the_demo_clocks_are_those_the_write_path_gives(demo: peewee.Database) -> None:
+    running = {
+        t.number: (t.sla_policy, t.first_response_due, t.next_response_due, t.resolution_due)
+        for t in Ticket.select().where(Ticket.status.in_(["new", "open"]))
+    }
+    numbers = sorted(running)
+    written = kept(numbers)
     assert len(written) > 20
     assert {row[5] for row in written} == {True, False}
-    SlaVerdict.delete().where(SlaVerdict.ticket.in_(running)).execute()
+    assert sum(1 for dues in running.values() if dues[1] is not None) > 20
+    SlaVerdict.delete().where(SlaVerdict.ticket.in_(numbers)).execute()
     gate = Gate(demo, "ada")
     request = gate.tickets._open()
     with request.writing():
-        keep_due_times(request, running)
-    assert kept(running) == written
+        # As the changes that ended the clocks would have judged them.
+        measured = measure_tickets(request, numbers, verdicts_since=datetime.min)
+    assert kept(numbers) == written
+    assert {
+        n: (d.policy, d.first_response, d.next_response, d.resolution) for n, d in measured.items()
+    } == running
 
 
 def test_the_demo_month_has_both_verdicts_reported(demo: peewee.Database) -> None:

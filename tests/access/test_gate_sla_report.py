@@ -15,7 +15,7 @@ import pytest
 
 from access import Gate, InvalidInput, PermissionDenied, audit
 from access.audit_actions import TICKET_PRIORITY, TICKET_STATUS
-from access.due_times import keep_due_times
+from access.due_times import measure_tickets
 from access.sla_reports import SlaFigures
 from store.models import Message, Person, Source, Ticket, Usergroup, utcnow
 from store.words import CUSTOMER, HIGH, NEW, NOTE, OPEN, PENDING, REPLY, RESOLVED, URGENT
@@ -106,7 +106,9 @@ def month(demo_db: peewee.Database) -> Gate:
     write(april, REPLY, datetime(2025, 4, 1, 9), "tom")
     request = ada.tickets._open()
     with request.writing():
-        keep_due_times(request, [quick, paused, silent, raised, april])
+        measure_tickets(
+            request, [quick, paused, silent, raised, april], verdicts_since=datetime.min
+        )
     return ada
 
 

@@ -11,6 +11,8 @@ import peewee
 import pytest
 
 from access import Gate, due_times
+from access.due_times import Dues
+from access.request import Request
 from cli.ticket_sla import explanation_json, explanation_lines
 from store.models import AuditEvent, Person, SlaPolicy, Ticket, Usergroup
 from store.sla_models import SlaVerdict
@@ -108,15 +110,15 @@ def test_a_policy_edit_measures_open_tickets_after_its_own_transaction(
     open_before = Ticket.select().where(Ticket.status.not_in(["resolved", "closed"])).count()
     monkeypatch.setattr(due_times, "CHUNK", max(1, open_before - 2))
     chunks: list[list[int]] = []
-    keep = due_times.keep_due_times
+    measure = due_times.measure_tickets
 
-    def failing_second(request: object, chunk: list[int]) -> object:
+    def failing_second(request: Request, chunk: list[int], **given: Any) -> dict[int, Dues]:
         chunks.append(chunk)
         if len(chunks) == 2:
             raise RuntimeError("the second chunk fails")
-        return keep(request, chunk)  # type: ignore[arg-type]
+        return measure(request, chunk, **given)
 
-    monkeypatch.setattr(due_times, "keep_due_times", failing_second)
+    monkeypatch.setattr(due_times, "measure_tickets", failing_second)
     dues = {n: Ticket.get_by_id(n).resolution_due for n in numbers}
     with pytest.raises(RuntimeError, match="second chunk"):
         ada.sla.change_policy("Standard", targets={"resolution": ["2d"]})
