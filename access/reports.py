@@ -91,7 +91,9 @@ class Reports(Part):
         `access.sla_reports` for what counts."""
         grants = self._open().grants()
         agents = _agents(grants)
-        return sla_report(month(period, utcnow()), scope.visible(grants), agents)
+        visible = scope.visible(grants)
+        everything = visible is scope.TRUE
+        return sla_report(month(period, utcnow()), None if everything else visible, agents)
 
 
 def _agents(grants: Grants) -> list[int] | None:

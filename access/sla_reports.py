@@ -118,22 +118,25 @@ def _median(counted: dict[int, int]) -> float | None:
 
 def sla_report(
     period: tuple[str, datetime, datetime],
-    visible: peewee.ColumnBase,
+    visible: peewee.ColumnBase | None,
     agents: Sequence[int] | None,
 ) -> SlaReport:
-    """The report of the verdicts given in `period` on tickets `visible` selects, put down to
-    `agents` (None: anyone): two statements, each grouping the month's verdicts read by their
-    index on the end."""
+    """The report of the verdicts given in `period` on tickets `visible` selects (None: every
+    ticket, and none is read), put down to `agents` (None: anyone): two statements, each
+    grouping the month's verdicts read from their covering index on the end."""
     name, start, end = period
     chosen = (
         (SlaVerdict.ended_at >= start)
         & (SlaVerdict.ended_at < end)
         & SlaVerdict.metric.in_([FIRST_RESPONSE, RESOLUTION])
-        & visible
     )
     if agents is not None:
         chosen &= SlaVerdict.agent.in_(list(agents))
-    judged = SlaVerdict.select().join(Ticket, on=SlaVerdict.ticket == Ticket.number).where(chosen)
+    judged = SlaVerdict.select()
+    if visible is not None:
+        judged = judged.join(Ticket, on=SlaVerdict.ticket == Ticket.number)
+        chosen &= visible
+    judged = judged.where(chosen)
     dimensions = (
         (BY_AGENT, SlaVerdict.agent),
         (BY_USERGROUP, SlaVerdict.usergroup),

@@ -32,8 +32,20 @@ class SlaVerdict(BaseModel):
     class Meta:
         indexes = (
             (("ticket", "metric", "ended_at"), True),
-            # The report reads a period's verdicts.
-            (("ended_at", "ticket"), False),
+            # The report reads a period's verdicts from the index alone: all it groups by.
+            (
+                (
+                    "ended_at",
+                    "metric",
+                    "met",
+                    "business_minutes",
+                    "agent",
+                    "usergroup",
+                    "source",
+                    "ticket",
+                ),
+                False,
+            ),
         )
 
 
