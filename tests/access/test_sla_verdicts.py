@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import peewee
 import pytest
 
 from access import Gate, due_times
@@ -16,20 +15,6 @@ from access.request import Request
 from cli.ticket_sla import explanation_json, explanation_lines
 from store.models import AuditEvent, Person, SlaPolicy, Ticket, Usergroup
 from store.sla_models import SlaVerdict
-
-ALWAYS = "mon-sun 00:00-24:00"
-
-
-@pytest.fixture
-def ada(demo_db: peewee.Database) -> Gate:
-    gate = Gate(demo_db, "ada")
-    gate.calendars.create_calendar("Always", zone="UTC", hours=ALWAYS)
-    gate.sla.create_policy(
-        "Standard",
-        calendar="Always",
-        targets={"first_response": ["4h"], "next_response": ["8h"], "resolution": ["1d"]},
-    )
-    return gate
 
 
 def verdicts(number: int) -> list[tuple[Any, ...]]:
