@@ -14,11 +14,12 @@ the same kind as the start.
 
 from __future__ import annotations
 
+import bisect
 import functools
 import math
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -134,6 +135,64 @@ def add_business_minutes(
     return add_business_seconds(calendar, start, minutes * 60, pauses)
 
 
+class Ledger:
+    """Business time over a fixed stretch, answered by lookup: the calendar's working spans
+    from `start` to `end` laid end to end with the business seconds before each, so the
+    business minutes between two instants of the stretch are a difference of two lookups
+    (`business_minutes` walks the days each time). For bulk work, such as the demo's
+    verdicts; the same spans, so the same answers; outside the stretch it asks
+    `business_minutes`."""
+
+    def __init__(self, calendar: Calendar, start: datetime, end: datetime) -> None:
+        self.calendar = calendar
+        self.begin, self.finish = _seconds(start), _seconds(end)
+        self.starts: list[int] = []
+        self.ends: list[int] = []
+        self.before: list[int] = []
+        self.worked_by_end: list[int] = []
+        total = 0
+        for a, b in _segments(calendar, self.begin, self.finish):
+            a, b = max(a, self.begin), min(b, self.finish)
+            if a < b:
+                self.starts.append(a)
+                self.ends.append(b)
+                self.before.append(total)
+                total += b - a
+        self.worked_by_end = [
+            w + b - a for w, a, b in zip(self.before, self.starts, self.ends, strict=True)
+        ]
+
+    def minutes(self, start: datetime, end: datetime) -> int:
+        """Whole minutes of business time in [start, end), as `business_minutes`."""
+        return self.seconds(start, end) // 60
+
+    def seconds(self, start: datetime, end: datetime) -> int:
+        """Seconds of business time in [start, end), as `business_seconds`."""
+        a, b = _seconds(start), _seconds(end)
+        if not self.begin <= a <= self.finish or not self.begin <= b <= self.finish:
+            return business_seconds(self.calendar, start, end)
+        return max(0, self._worked(b) - self._worked(a))
+
+    def after(self, start: datetime, seconds: int) -> datetime:
+        """When `seconds` of business time have passed since `start`, as
+        `add_business_seconds` without pauses."""
+        begin = _seconds(start)
+        wanted = self._worked(begin) + seconds if self.begin <= begin <= self.finish else -1
+        i = bisect.bisect_left(self.worked_by_end, wanted)
+        if seconds <= 0 or wanted < 0 or i == len(self.starts):
+            found = add_business_seconds(self.calendar, start, seconds)
+            assert found is not None  # no pauses: only a calendar without hours has none
+            return found
+        return _instant(self.starts[i] + wanted - self.before[i], like=start)
+
+    def _worked(self, instant: int) -> int:
+        """Business seconds from the stretch's start to `instant`."""
+        i = bisect.bisect_right(self.starts, instant) - 1
+        if i < 0:
+            return 0
+        return self.before[i] + min(instant, self.ends[i]) - self.starts[i]
+
+
 def _segments(calendar: Calendar, begin: int, end: int) -> Iterator[Span]:
     """Business spans in real time, ascending and disjoint, that end after `begin` and start
     before `end` (the first and last may reach beyond them). Each span lies within one stretch
@@ -228,6 +287,17 @@ def _unpaused(a: int, b: int, stopped: list[tuple[float, float]]) -> Iterator[Sp
         a = int(pause_end)
     if a < b:
         yield a, b
+
+
+_NAIVE_EPOCH = datetime(1970, 1, 1)
+_SECOND = timedelta(seconds=1)
+
+
+def _seconds(moment: datetime) -> int:
+    """`_epoch`, quicker for the naive UTC instants of the store."""
+    if moment.tzinfo is None:
+        return (moment - _NAIVE_EPOCH) // _SECOND
+    return _epoch(moment)
 
 
 def _epoch(moment: datetime) -> int:

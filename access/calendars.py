@@ -138,7 +138,7 @@ class CalendarAdmin(Part):
                 raise NoChange(f"calendar {name} is already so; nothing changed")
             version = bump(row, expected_version, f"calendar {name}")
             request.record(CALENDAR_CHANGE, "calendar", row.id, **difference(before, after))
-            recompute_open(request)  # the open tickets measured by the edit
+        recompute_open(request)  # the open tickets measured by the edit, in chunks
         return after._replace(version=version)
 
     def delete_calendar(self, name: str, *, expected_version: int | None = None) -> None:

@@ -49,7 +49,11 @@ from access.demo_mail import ADDRESS as MAIL_SOURCE
 from access.demo_mail import seed_mailbox
 from access.demo_replies import seed_replies
 from access.demo_rules import seed_rules
-from access.demo_service_levels import demo_dues, seed_service_levels
+from access.demo_service_levels import (
+    VERDICT_COLUMNS,
+    DemoClocks,
+    seed_service_levels,
+)
 from access.demo_triage import seed_triage
 from access.due_times import PolicySet
 from access.sla_rules import Attributes
@@ -83,8 +87,13 @@ from store.models import (
     Ticket,
     Usergroup,
 )
+from store.sla_models import SlaVerdict
 
 DEMO_NOW = datetime(2026, 11, 1, 9, 0, 0)
+# The demo's tickets are filed over the 90 days before DEMO_NOW.
+DEMO_MINUTES = 90 * 24 * 60
+DEMO_START = DEMO_NOW - timedelta(minutes=DEMO_MINUTES)
+DEMO_AHEAD = DEMO_NOW + timedelta(days=60)
 
 PERSONAS: dict[str, str] = {
     "ada": "Ada Lovelace, administrator: every permission, every source, archives included",
@@ -446,12 +455,16 @@ def _seed_tickets(
         Message.created_at,
     )
     messages = 0
-    with bulk.loading(db, [Ticket, Message]) as loader:
+    # The clocks' ledgers reach past DEMO_NOW, as far as the running clocks' due times.
+    clocks = None if policies is None else DemoClocks(policies, DEMO_START, DEMO_AHEAD)
+    loaded = [Ticket, Message] if clocks is None else [Ticket, Message, SlaVerdict]
+    with bulk.loading(db, loaded) as loader:
         for start in range(0, total, BATCH):
             ticket_rows: list[tuple[object, ...]] = []
             message_rows: list[tuple[object, ...]] = []
+            verdict_rows: list[tuple[object, ...]] = []
             for number in range(start + 1, min(total, start + BATCH) + 1):
-                created = DEMO_NOW - timedelta(minutes=rnd.randrange(60, 90 * 24 * 60))
+                created = DEMO_NOW - timedelta(minutes=rnd.randrange(60, DEMO_MINUTES))
                 order = f"#{rnd.randrange(100000, 999999)}"
                 subject, body = rnd.choice(TOPICS)
                 subject, body = subject.format(order=order), body.format(order=order)
@@ -476,7 +489,7 @@ def _seed_tickets(
                 if source == archived and assignee is not None:
                     assignee = ids.staff["ada"]  # the only one who sees the archived source
                 stamps = [created]
-                told: list[tuple[str, datetime]] = [(CUSTOMER, created)]
+                first_reply: tuple[datetime, int] | None = None
                 message_rows.append((number, CUSTOMER, requester, body, created))
                 for _ in range(rnd.randrange(0, 4)):
                     kind = NOTE if rnd.random() < 0.35 else REPLY
@@ -489,7 +502,8 @@ def _seed_tickets(
                     later = stamps[-1] + timedelta(minutes=rnd.randrange(5, 3000))
                     stamps.append(min(later, DEMO_NOW))
                     message_rows.append((number, kind, author, text, stamps[-1]))
-                    told.append((kind, stamps[-1]))
+                    if kind == REPLY and first_reply is None:
+                        first_reply = (stamps[-1], author)
                 updated = stamps[-1]
                 priority = rnd.choice(PRIORITIES)
                 row: tuple[object, ...] = (
@@ -506,12 +520,19 @@ def _seed_tickets(
                     updated,
                     1,
                 )
-                if policies is not None:
+                if clocks is not None:
                     attributes = Attributes(priority, source, group)
-                    row += demo_dues(policies, created, status, attributes, told)
+                    replied = None if first_reply is None else first_reply[0]
+                    row += clocks.dues(created, status, attributes, replied)
+                    resolved = (updated, assignee)
+                    verdict_rows += clocks.verdicts(
+                        number, created, status, attributes, first_reply, resolved
+                    )
                 ticket_rows.append(row)
             loader.insert(Ticket, ticket_columns, ticket_rows)
             loader.insert(Message, message_columns, message_rows)
+            if verdict_rows:
+                loader.insert(SlaVerdict, VERDICT_COLUMNS, verdict_rows)
             messages += len(message_rows)
             if progress is not None:
                 progress(min(total, start + BATCH), total)

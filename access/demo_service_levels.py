@@ -1,21 +1,29 @@
-"""The demo's service levels: two office calendars with their holidays, three policies, and
-each demo ticket's due times as the clock reads its history (the demo writes no audit events,
-so a ticket's history is its creation in its status and its messages, as the write path would
-read it from the demo's rows)."""
+"""The demo's service levels: two office calendars with their holidays, three policies, each
+demo ticket's due times as the clock reads its history (the demo writes no audit events, so a
+ticket's history is its creation in its status and its messages, as the write path would read
+it from the demo's rows), and the verdicts of its ended clocks (`DemoVerdicts`)."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
-from datetime import date, datetime
+from collections.abc import Mapping
+from datetime import date, datetime, timedelta
 
-from access.business_time import Calendar
+from access.business_time import Calendar, Ledger
 from access.calendar_text import parse_hours
-from access.due_times import Dues, PolicySet, dues_of
-from access.sla_clock import Event, History, clock
-from access.sla_rules import Attributes, Policy, parse_duration
+from access.due_times import Dues, PolicySet
+from access.sla_rules import (
+    FIRST_RESPONSE,
+    RESOLUTION,
+    STOPPING_STATUSES,
+    Attributes,
+    Policy,
+    matching_policy,
+    parse_duration,
+)
 from access.vocabulary import NEW, OPEN
 from store.models import NO_DUE, BusinessCalendar, CalendarHoliday, SlaPolicy
+from store.sla_models import SlaVerdict
 
 CALENDARS: dict[str, tuple[str, str, tuple[date, ...]]] = {
     "PL office": (
@@ -98,25 +106,97 @@ def seed_service_levels(sources: Mapping[str, int]) -> PolicySet:
     return PolicySet(tuple(policies), ids, named)
 
 
-def demo_dues(
-    policies: PolicySet,
-    created: datetime,
-    status: str,
-    attributes: Attributes,
-    messages: Sequence[tuple[str, datetime]],
-) -> tuple[datetime | None, datetime | None, datetime | None, datetime, int | None]:
-    """A demo ticket's due-time columns: first, next response, resolution, the earliest, and
-    its policy's id."""
-    if status not in RUNNING:
-        matched = next((p for p in policies.policies if p.matches(attributes)), None)
-        return None, None, None, NO_DUE, None if matched is None else policies.ids[matched.name]
-    history = History(created, status, attributes, tuple(Event(at, k) for k, at in messages))
-    latest = max([created, *(at for _, at in messages)])
-    dues: Dues = dues_of(clock(history, policies.policies, latest), policies)
-    return (
-        dues.first_response,
-        dues.next_response,
-        dues.resolution,
-        dues.due_at,
-        dues.policy,
-    )
+# The columns of the demo's verdicts, in the order `DemoClocks.verdicts` gives them.
+VERDICT_COLUMNS = (
+    SlaVerdict.ticket,
+    SlaVerdict.metric,
+    SlaVerdict.policy_id,
+    SlaVerdict.policy_name,
+    SlaVerdict.target_minutes,
+    SlaVerdict.business_minutes,
+    SlaVerdict.met,
+    SlaVerdict.started_at,
+    SlaVerdict.ended_at,
+    SlaVerdict.agent,
+    SlaVerdict.usergroup,
+    SlaVerdict.source,
+)
+_SECOND = timedelta(seconds=1)
+
+
+class DemoClocks:
+    """The demo tickets' clocks as the write path would have kept them, without replaying each
+    ticket's history: one ledger of business time per calendar over the demo's stretch
+    (`Ledger`). The demo's histories are simple: a ticket keeps the status it was filed in, and
+    its only customer message is the first, so no clock ever paused and no next response ever
+    started; a new or open ticket's clocks run, a pending one's wait (paused), a resolved or
+    closed one's stopped. `tests/access/test_demo_verdicts.py` holds them to the clock's."""
+
+    def __init__(self, policies: PolicySet, start: datetime, end: datetime) -> None:
+        self.policies = policies
+        ledgers: dict[int, Ledger] = {}
+        self.ledgers = {
+            p.name: ledgers.setdefault(id(p.calendar), Ledger(p.calendar, start, end))
+            for p in policies.policies
+        }
+
+    def dues(
+        self, created: datetime, status: str, attributes: Attributes, first_reply: datetime | None
+    ) -> tuple[datetime | None, datetime | None, datetime | None, datetime, int | None]:
+        """A ticket's due-time columns: first, next response, resolution, the earliest, and
+        its policy's id."""
+        policy = matching_policy(self.policies.policies, attributes)
+        if policy is None:
+            return None, None, None, NO_DUE, None
+        policy_id = self.policies.ids[policy.name]
+        if status not in RUNNING:
+            return None, None, None, NO_DUE, policy_id
+        ledger = self.ledgers[policy.name]
+
+        def due(metric: str) -> datetime | None:
+            target = policy.target(metric, attributes.priority)
+            return None if target is None else ledger.after(created, target * 60)
+
+        dues = Dues(
+            policy_id,
+            first_response=due(FIRST_RESPONSE) if first_reply is None else None,
+            resolution=due(RESOLUTION),
+        )
+        return dues.first_response, None, dues.resolution, dues.due_at, policy_id
+
+    def verdicts(
+        self,
+        number: int,
+        created: datetime,
+        status: str,
+        attributes: Attributes,
+        first_reply: tuple[datetime, int] | None,
+        resolved: tuple[datetime, int | None],
+    ) -> list[tuple[object, ...]]:
+        """Ticket `number`'s verdict rows; `first_reply` its time and author, `resolved` when
+        the ticket was last active and its assignee."""
+        policy = matching_policy(self.policies.policies, attributes)
+        if policy is None:
+            return []
+        ends: list[tuple[str, datetime, int | None]] = []
+        if first_reply is not None:
+            ends.append((FIRST_RESPONSE, *first_reply))
+        if status in STOPPING_STATUSES:
+            ends.append((RESOLUTION, *resolved))
+        ledger = self.ledgers[policy.name]
+        rows: list[tuple[object, ...]] = []
+        for metric, ended, agent in ends:
+            target = policy.target(metric, attributes.priority)
+            if target is None:
+                continue
+            worked = ledger.seconds(created, ended)
+            # Met when it ended no later than its due time: when it ended exactly as the target
+            # was worked, that was its due time unless the target was reached before.
+            met = worked < target * 60 or (
+                worked == target * 60 and ledger.seconds(created, ended - _SECOND) < worked
+            )
+            minutes = worked // 60
+            policy_id = self.policies.ids[policy.name]
+            judged = (policy_id, policy.name, target, minutes, met, created, ended, agent)
+            rows.append((number, metric, *judged, attributes.usergroup, attributes.source))
+        return rows

@@ -6,8 +6,13 @@ The due times are recomputed from the ticket's history, not carried forward: the
 status, priority, usergroup and source (from the audit log) and the policies, so what is stored
 is always what the history says, whatever order the changes came in. It costs two statements
 per chunk of tickets: one reads everything the clocks need (`read_state`: the tickets, their
-messages and changes, the usergroups' names, and the policies with their calendars the first
-time in a request), one writes the due times of every ticket in the chunk.
+messages and changes, their stored verdicts, the usergroups' names and renames, and the
+policies with their calendars the first time in a request), one writes the due times of every
+ticket in the chunk, with the verdicts of the clocks that ended (`access.sla_verdicts`).
+
+A logged move names usergroups as they were named then: it is matched to the group that bore
+that name at the time (its renames are in the audit log), so a group renamed since a move still
+meets the policies' conditions.
 """
 
 from __future__ import annotations
@@ -21,12 +26,14 @@ from typing import Any
 
 import peewee
 
-from access.audit_actions import TICKET_MOVE, TICKET_PRIORITY, TICKET_STATUS
+from access.audit_actions import GROUP_RENAME, TICKET_MOVE, TICKET_PRIORITY, TICKET_STATUS
 from access.business_time import Calendar
 from access.calendar_text import format_hours, parse_hours
 from access.request import Request
 from access.sla_clock import PRIORITY, STATUS, USERGROUP, Clock, Event, History, clock
 from access.sla_rules import STOPPING_STATUSES, Attributes, Policy, parse_duration
+from access.sla_verdicts import VerdictKey, new_verdicts, write_with
+from access.versions import TARGET_KIND
 from store.models import (
     NO_DUE,
     AuditEvent,
@@ -39,6 +46,8 @@ from store.models import (
     utcnow,
 )
 from store.rows import tuple_rows
+from store.sla_models import SlaVerdict
+from store.words import REPLY
 
 # The audit actions that change what the clocks see, and the kind of event each is.
 _CHANGES = {TICKET_STATUS: STATUS, TICKET_PRIORITY: PRIORITY, TICKET_MOVE: USERGROUP}
@@ -80,50 +89,84 @@ class Dues:
 
 @dataclass
 class TicketState:
-    """What one statement read: the tickets' histories and the policies."""
+    """What one statement read: the tickets' histories and the policies, and for the verdicts
+    those already given, the replies' authors by time and the assignees."""
 
     histories: dict[int, History]
     policies: PolicySet
+    verdicts: dict[int, set[VerdictKey]] = field(default_factory=dict)
+    repliers: dict[int, dict[datetime, int]] = field(default_factory=dict)
+    assignees: dict[int, int | None] = field(default_factory=dict)
+
+    def verdict_context(
+        self, number: int
+    ) -> tuple[set[VerdictKey], dict[datetime, int], int | None]:
+        """What `access.sla_verdicts.new_verdicts` needs of ticket `number`."""
+        return (
+            self.verdicts.get(number, set()),
+            self.repliers.get(number, {}),
+            self.assignees.get(number),
+        )
 
 
 def keep_due_times(request: Request, numbers: Iterable[int]) -> dict[int, Dues]:
     """Recompute and store the due times of `numbers` (inside the change's transaction, after
-    its other writes): two statements per chunk of tickets, the first chunk of a request
-    reading the policies too."""
+    its other writes), with the verdicts of the clocks the change ended: two statements per
+    chunk of tickets, the first chunk of a request reading the policies too."""
+    return measure_tickets(request, numbers, verdicts_since=request.began)
+
+
+def measure_tickets(
+    request: Request, numbers: Iterable[int], *, verdicts_since: datetime | None
+) -> dict[int, Dues]:
+    """`keep_due_times`, storing a verdict for each clock that ended at `verdicts_since` or
+    later and has none (None: no verdicts; a clock ended before the request is judged when it
+    ended, or never, not by the policies of a later day)."""
     wanted = sorted(set(numbers))
     dues: dict[int, Dues] = {}
     for start in range(0, len(wanted), CHUNK):
         chunk = wanted[start : start + CHUNK]
         state = read_state(request, chunk)
         now = utcnow()
-        found = {
-            n: dues_of(clock(h, state.policies.policies, now), state.policies)
-            for n, h in state.histories.items()
-        }
-        write_dues(found)
+        policies = state.policies
+        found: dict[int, Dues] = {}
+        verdicts: list[dict[str, Any]] = []
+        for number, history in state.histories.items():
+            measured = clock(history, policies.policies, now)
+            found[number] = dues_of(measured, policies)
+            if verdicts_since is None:
+                continue
+            context = state.verdict_context(number)
+            verdicts += new_verdicts(number, history, measured, policies, context, verdicts_since)
+        write_dues(found, verdicts)
         dues.update(found)
     return dues
 
 
 def recompute_open(request: Request) -> int:
-    """After an edit of the policies or a calendar, inside its transaction: every ticket not
-    resolved or closed measured again, chunk by chunk (a resolved or closed ticket has no clock
-    running, and reopening it measures it again). Returns how many."""
+    """After an edit of the policies or a calendar has committed: every ticket not resolved or
+    closed measured again, a chunk of tickets per transaction, so that no transaction holds
+    the write lock for long (a resolved or closed ticket has no clock running, and reopening
+    it measures it again). Until its chunk commits, a ticket keeps the due times of the
+    policies before the edit. Returns how many."""
     request.memo.pop(_MEMO, None)
     done, after = 0, 0
     while True:
-        chunk = [
-            number
-            for (number,) in tuple_rows(
-                Ticket.select(Ticket.number)
-                .where((Ticket.number > after) & Ticket.status.not_in(sorted(STOPPING_STATUSES)))
-                .order_by(Ticket.number)
-                .limit(CHUNK)
-            )
-        ]
-        if not chunk:
-            return done
-        keep_due_times(request, chunk)
+        with request.writing():
+            chunk = [
+                number
+                for (number,) in tuple_rows(
+                    Ticket.select(Ticket.number)
+                    .where(
+                        (Ticket.number > after) & Ticket.status.not_in(sorted(STOPPING_STATUSES))
+                    )
+                    .order_by(Ticket.number)
+                    .limit(CHUNK)
+                )
+            ]
+            if not chunk:
+                return done
+            measure_tickets(request, chunk, verdicts_since=None)
         done += len(chunk)
         after = chunk[-1]
 
@@ -142,8 +185,8 @@ def dues_of(measured: Clock, policies: PolicySet) -> Dues:
     )
 
 
-def write_dues(dues: Mapping[int, Dues]) -> None:
-    """One UPDATE writing every ticket's due times."""
+def write_dues(dues: Mapping[int, Dues], verdicts: Sequence[Mapping[str, Any]] = ()) -> None:
+    """One UPDATE writing every ticket's due times, and the new verdicts."""
     if not dues:
         return
     numbers = sorted(dues)
@@ -153,7 +196,7 @@ def write_dues(dues: Mapping[int, Dues]) -> None:
         # PostgreSQL, where a CASE of NULL parameters only would be text.
         return peewee.Case(Ticket.number, [(n, value(dues[n])) for n in numbers], column)
 
-    Ticket.update(
+    update = Ticket.update(
         {
             Ticket.sla_policy: per_ticket(Ticket.sla_policy, lambda d: d.policy),
             Ticket.first_response_due: per_ticket(
@@ -165,7 +208,8 @@ def write_dues(dues: Mapping[int, Dues]) -> None:
             Ticket.resolution_due: per_ticket(Ticket.resolution_due, lambda d: d.resolution),
             Ticket.due_at: per_ticket(Ticket.due_at, lambda d: d.due_at),
         }
-    ).where(Ticket.number.in_(numbers)).execute()
+    ).where(Ticket.number.in_(numbers))
+    write_with(update, verdicts)
 
 
 def request_policies(request: Request) -> PolicySet | None:
@@ -189,10 +233,19 @@ def read_state(request: Request, numbers: Sequence[int]) -> TicketState:
         rows.setdefault(row[0], []).append(row[1:])
     policies = known if known is not None else _policies(rows)
     request.memo[_MEMO] = policies
-    return TicketState(_histories(rows), policies)
+    verdicts: dict[int, set[VerdictKey]] = {}
+    for ticket, at, metric, *_rest in rows.get("v", []):
+        verdicts.setdefault(ticket, set()).add((metric, _moment(at)))
+    repliers: dict[int, dict[datetime, int]] = {}
+    for ticket, at, kind, *_rest, author, _ in rows.get("m", []):
+        if kind == REPLY:
+            repliers.setdefault(ticket, {})[_moment(at)] = author
+    assignees = {r[0]: r[-1] for r in rows.get("t", [])}
+    return TicketState(_histories(rows), policies, verdicts, repliers, assignees)
 
 
-# The one shape every part of the state statement has: kind, ticket, at, five texts, two ints.
+# The one shape every part of the state statement has: kind, ticket, at, five texts, three
+# ints.
 def _shaped(
     query: peewee.ModelSelect[Any],
     kind: str,
@@ -205,7 +258,7 @@ def _shaped(
     empty = peewee.SQL("''")
     nothing = peewee.SQL("NULL")
     text_columns = [*texts, *[empty] * (5 - len(texts))]
-    int_columns = [*ints, *[nothing] * (2 - len(ints))]
+    int_columns = [*ints, *[nothing] * (3 - len(ints))]
     return query.select(
         peewee.SQL(f"'{kind}'"),
         ticket if ticket is not None else nothing,
@@ -223,7 +276,7 @@ def _history_parts(numbers: Sequence[int]) -> list[peewee.ModelSelect[Any]]:
             ticket=Ticket.number,
             at=Ticket.created_at,
             texts=(Ticket.status, Ticket.priority),
-            ints=(Ticket.source, Ticket.usergroup),
+            ints=(Ticket.source, Ticket.usergroup, Ticket.assignee),
         ),
         _shaped(
             Message.select().where(Message.ticket.in_(numbers)),
@@ -231,7 +284,7 @@ def _history_parts(numbers: Sequence[int]) -> list[peewee.ModelSelect[Any]]:
             ticket=Message.ticket,
             at=Message.created_at,
             texts=(Message.kind,),
-            ints=(Message.id,),
+            ints=(Message.id, Message.author),
         ),
         _shaped(
             AuditEvent.select().where(
@@ -243,7 +296,24 @@ def _history_parts(numbers: Sequence[int]) -> list[peewee.ModelSelect[Any]]:
             texts=(AuditEvent.action, AuditEvent.before, AuditEvent.after),
             ints=(AuditEvent.id,),
         ),
+        _shaped(
+            SlaVerdict.select().where(SlaVerdict.ticket.in_(numbers)),
+            "v",
+            ticket=SlaVerdict.ticket,
+            at=SlaVerdict.ended_at,
+            texts=(SlaVerdict.metric,),
+        ),
         _shaped(Usergroup.select(), "g", texts=(Usergroup.name,), ints=(Usergroup.id,)),
+        _shaped(
+            AuditEvent.select().where(
+                (AuditEvent.target_kind == TARGET_KIND[Usergroup])
+                & (AuditEvent.action == GROUP_RENAME)
+            ),
+            "r",
+            at=AuditEvent.at,
+            texts=(AuditEvent.before, AuditEvent.after),
+            ints=(AuditEvent.target_id, AuditEvent.id),
+        ),
     ]
 
 
@@ -285,10 +355,10 @@ def _policy_parts() -> list[peewee.ModelSelect[Any]]:
 
 def _policies(rows: Mapping[str, list[tuple[Any, ...]]]) -> PolicySet:
     holidays: dict[int, list[date]] = {}
-    for _t, _at, day, *_rest, calendar_id, _ in rows.get("h", []):
+    for _t, _at, day, *_rest, calendar_id, _, _ in rows.get("h", []):
         holidays.setdefault(calendar_id, []).append(date.fromisoformat(str(day)[:10]))
     calendars: dict[int, tuple[str, str, Calendar]] = {}
-    for _t, _at, name, zone, shifts, _w, _v, calendar_id, _ in rows.get("c", []):
+    for _t, _at, name, zone, shifts, _w, _v, calendar_id, _, _ in rows.get("c", []):
         days = frozenset(holidays.get(calendar_id, ()))
         calendars[calendar_id] = (name, zone, _calendar(zone, shifts, days))
     pause_on = {r[2]: frozenset(json.loads(r[3])) for r in rows.get("q", [])}
@@ -297,7 +367,7 @@ def _policies(rows: Mapping[str, list[tuple[Any, ...]]]) -> PolicySet:
     policies: list[Policy] = []
     ids: dict[str, int] = {}
     named: dict[str, tuple[str, str]] = {}
-    for _t, _at, name, targets, priorities, sources, groups, policy_id, calendar_id in ordered:
+    for _t, _at, name, targets, priorities, sources, groups, policy_id, calendar_id, _ in ordered:
         calendar_name, zone, calendar = calendars[calendar_id]
         policies.append(
             Policy(
@@ -325,45 +395,73 @@ def _calendar(zone: str, shifts: str, holidays: frozenset[date]) -> Calendar:
     return Calendar(zone, parse_hours(format_hours(days)), holidays)
 
 
+class _GroupNames:
+    """Usergroups' ids by the name they bore at a moment: their names now, and before each
+    rename the audit log keeps (`r` rows)."""
+
+    def __init__(self, rows: Mapping[str, list[tuple[Any, ...]]]) -> None:
+        self.now = {name: gid for _t, _at, name, *_rest, gid, _, _ in rows.get("g", [])}
+        renames = sorted(
+            (_moment(at), event_id, gid, _logged(before), _logged(after))
+            for _t, at, before, after, *_rest, gid, event_id, _ in rows.get("r", [])
+        )
+        # For each group renamed, its names in time order: (until, name).
+        self.former: dict[int, list[tuple[datetime, str]]] = {}
+        for at, _id, gid, before, _after in renames:
+            self.former.setdefault(gid, []).append((at, str(before)))
+
+    def id_at(self, name: str, moment: datetime) -> int | None:
+        """The group that was called `name` at `moment`; None: no group still here was."""
+        for gid, names in self.former.items():
+            if next((n for until, n in names if moment < until), None) == name:
+                return gid
+        found = self.now.get(name)
+        if found is None:
+            return None
+        renamed_later = any(moment < until for until, _n in self.former.get(found, []))
+        return None if renamed_later else found
+
+
 def _histories(rows: Mapping[str, list[tuple[Any, ...]]]) -> dict[int, History]:
-    group_ids = {name: gid for _t, _at, name, *_rest, gid, _ in rows.get("g", [])}
+    groups = _GroupNames(rows)
     events: dict[int, list[tuple[datetime, int, str, Any, Any]]] = {}
-    for ticket, at, kind, *_rest, message_id, _ in rows.get("m", []):
+    for ticket, at, kind, *_rest, message_id, _author, _ in rows.get("m", []):
         events.setdefault(ticket, []).append((_moment(at), message_id, kind, None, None))
-    for ticket, at, action, before, after, _w, _v, event_id, _ in rows.get("a", []):
+    for ticket, at, action, before, after, _w, _v, event_id, _, _ in rows.get("a", []):
         changed = (_CHANGES[action], _logged(before), _logged(after))
         events.setdefault(ticket, []).append((_moment(at), event_id, *changed))
     histories = {}
-    for number, created, status, priority, _z, _w, _v, source, group in rows.get("t", []):
+    for number, created, status, priority, _z, _w, _v, source, group, _ in rows.get("t", []):
         ordered = sorted(events.get(number, []), key=lambda e: (e[0], e[1]))
-        first: dict[str, Any] = {}
-        for _at, _id, kind, before, _after in ordered:
+        first: dict[str, tuple[datetime, Any]] = {}
+        for at, _id, kind, before, _after in ordered:
             if kind not in (STATUS, PRIORITY, USERGROUP):
                 continue
-            first.setdefault(kind, before)
+            first.setdefault(kind, (at, before))
         initial_group = group
         if USERGROUP in first:
-            initial_group = group_ids.get(first[USERGROUP]) if first[USERGROUP] else None
+            initial_group = _group_value(*first[USERGROUP], groups)
         histories[number] = History(
             created_at=_moment(created),
-            status=first.get(STATUS, status),
-            attributes=Attributes(first.get(PRIORITY, priority), source, initial_group),
+            status=first[STATUS][1] if STATUS in first else status,
+            attributes=Attributes(
+                first[PRIORITY][1] if PRIORITY in first else priority, source, initial_group
+            ),
             events=tuple(
-                Event(at, kind, _event_value(kind, after, group_ids))
+                Event(at, kind, _group_value(at, after, groups) if kind == USERGROUP else after)
                 for at, _id, kind, _before, after in ordered
             ),
         )
     return histories
 
 
-def _event_value(kind: str, value: Any, group_ids: Mapping[str, int]) -> str | int | None:
-    """A change's new value as the clock reads it: a usergroup by id (a group renamed since
-    the change is one no condition names: -1)."""
-    if kind != USERGROUP:
-        return value
-    if value is None or value == "":
+def _group_value(at: datetime, name: Any, groups: _GroupNames) -> int | None:
+    """A logged usergroup (by its name then) as the clock reads it: by id; a group deleted
+    since is one no condition names (-1)."""
+    if name is None or name == "":
         return None
-    return group_ids.get(value, -1)
+    found = groups.id_at(str(name), at)
+    return -1 if found is None else found
 
 
 def _logged(value: str) -> Any:

@@ -28,7 +28,7 @@ from access.lookup import require_free_name
 from access.own_changes import OwnChanges
 from access.versions import TARGET_KIND, bump
 from store.db import DatabaseError, describe_failure
-from store.models import Person, Role, Source, Usergroup, database_proxy
+from store.models import Person, Role, Source, Usergroup, database_proxy, utcnow
 
 
 class Session:
@@ -62,6 +62,9 @@ class Request:
         self.username = session.username
         self.person_id = session.person_id
         self._grants: Grants | None = None
+        # When the call began: what it writes happens from then on (a service-level clock it
+        # ends is one that ended since, `access.due_times`).
+        self.began = utcnow()
         # What the request's code reads once and uses again (the service-level policies).
         self.memo: dict[str, object] = {}
         self._audit: audit.AuditWriter | None = None  # while `writing()`

@@ -99,7 +99,7 @@ class PolicyAdmin(Part):
             )
             view = _read(row)
             request.record(POLICY_CREATE, "policy", row.id, after=view.logged())
-            recompute_open(request)  # the open tickets measured by the edit
+        recompute_open(request)  # the open tickets measured by the edit, in chunks
         return view
 
     def change_policy(
@@ -149,7 +149,7 @@ class PolicyAdmin(Part):
                 raise InvalidInput(f"policy {name} would keep no target")
             version = bump(row, expected_version, f"policy {name}")
             request.record(POLICY_CHANGE, "policy", row.id, **difference(before, after))
-            recompute_open(request)  # the open tickets measured by the edit
+        recompute_open(request)  # the open tickets measured by the edit, in chunks
         return after._replace(version=version)
 
     def move_policy(self, name: str, position: int) -> list[PolicyView]:
@@ -161,8 +161,8 @@ class PolicyAdmin(Part):
             row = _policy_named(name)
             new_position = move_to(row, position, f"policy {name}")
             request.record(POLICY_MOVE, "policy", row.id, before=row.position, after=new_position)
-            recompute_open(request)  # the open tickets measured by the edit
-            return [_read(r) for r in in_order(SlaPolicy)]
+        recompute_open(request)  # the open tickets measured by the edit, in chunks
+        return [_read(r) for r in in_order(SlaPolicy)]
 
     def delete_policy(self, name: str, *, expected_version: int | None = None) -> None:
         request = self._open()
@@ -174,7 +174,7 @@ class PolicyAdmin(Part):
             SlaPolicy.delete().where(SlaPolicy.id == row.id).execute()
             renumber(in_order(SlaPolicy))
             request.record(POLICY_DELETE, "policy", row.id, before=before.logged())
-            recompute_open(request)  # the open tickets measured by the edit
+        recompute_open(request)  # the open tickets measured by the edit, in chunks
 
 
 def policies_in_order() -> list[Policy]:

@@ -258,12 +258,27 @@ def _state(cycle: _Cycle, due: datetime | None, timeline: _Timeline, now: dateti
     return State.BREACHED if due <= now else State.RUNNING
 
 
-def minutes_counted(history: History, target: Target, policies: Sequence[Policy]) -> int | None:
-    """The business minutes `target` (one of the ticket's clocks from `clock`) counted from
-    its start to its end, in its policy's calendar and without its pauses; None while it has
-    not ended or its policy is gone from `policies`."""
+@dataclass(frozen=True)
+class Ending:
+    """What an ended clock is judged by: its policy's target and the business minutes it
+    counted (both in the policy's calendar), and the ticket's attributes when it ended."""
+
+    target_minutes: int
+    minutes: int
+    attributes: Attributes
+
+
+def ending(history: History, target: Target, policies: Sequence[Policy]) -> Ending | None:
+    """`target` (an ended clock from `clock`) as its verdict keeps it; None while it runs or
+    when its policy is gone from `policies`."""
     policy = next((p for p in policies if p.name == target.policy), None)
     if target.ended is None or policy is None:
         return None
-    pauses = _Timeline(history).pauses(policy.pause_on | STOPPING_STATUSES, until=target.ended)
-    return business_minutes(policy.calendar, target.started, target.ended, pauses)
+    timeline = _Timeline(history)
+    attributes = timeline.attributes_at(target.ended)
+    allowed = policy.target(target.metric, attributes.priority)
+    if allowed is None:
+        return None
+    pauses = timeline.pauses(policy.pause_on | STOPPING_STATUSES, until=target.ended)
+    counted = business_minutes(policy.calendar, target.started, target.ended, pauses)
+    return Ending(allowed, counted, attributes)

@@ -13,6 +13,7 @@ from access.due_times import PolicySet, dues_of, read_state
 from access.request import Request
 from access.sla_clock import PRIORITY, SOURCE, USERGROUP, History, Target, clock, paused_spans
 from access.sla_rules import STOPPING_STATUSES, Attributes, Policy
+from access.sla_verdicts import ticket_verdicts
 from access.sla_views import (
     ConditionCheck,
     PauseSpan,
@@ -54,6 +55,7 @@ def explain(request: Request, number: int) -> SlaExplanation:
         resolution_due=dues.resolution,
         breached=dues.due_at <= now,
         now=now,
+        verdicts=ticket_verdicts(number),
     )
 
 

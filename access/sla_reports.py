@@ -1,32 +1,31 @@
 """The service-level report: per agent, usergroup and source, how many first responses and
 resolutions met their targets, and the median business time they took.
 
-What it counts: the tickets created in the period (a calendar month, UTC) that the viewer may
-see, each measured by the clock (`access.sla_clock`) from its history, now. A target counts
-once it has a verdict: met, or breached (ended late, or still running past its due time); one
-still running in time, paused or stopped before its due time is not counted either way. The
-medians are over the targets that ended, in business minutes of the ticket's policy's
-calendar, pauses not counted. A ticket falls under its assignee, usergroup and source as they
-are now.
+What it counts: the verdicts given in the period (a calendar month, UTC), as they were stored
+when each clock ended (`access.sla_verdicts`), of the tickets the viewer may see. A verdict is
+put down to the agent who replied (a response) or the ticket's assignee then (a resolution),
+and to the usergroup and source the ticket had then; with `reports.own` only one's own count.
+A clock still running past its due time has no verdict yet: the inbox's breached filter shows
+it, and it counts in the month it ends. A ticket resolved twice (reopened between) has two
+resolution verdicts. The medians are in business minutes of the policy's calendar, pauses not
+counted. A month's figures never change once it is over: a later edit of a policy or a
+calendar, or of the ticket, leaves its verdicts as they were given.
 """
 
 from __future__ import annotations
 
 import re
-import statistics
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import peewee
 
-from access.due_times import CHUNK, read_state
 from access.errors import InvalidInput
-from access.request import Request
-from access.sla_clock import History, State, Target, clock, minutes_counted
-from access.sla_rules import Policy
-from store.models import Person, Source, Ticket, Usergroup, utcnow
+from access.sla_rules import FIRST_RESPONSE, RESOLUTION
+from store.models import Person, Source, Ticket, Usergroup
 from store.rows import tuple_rows
+from store.sla_models import SlaVerdict
 
 BY_AGENT, BY_USERGROUP, BY_SOURCE = "agent", "usergroup", "source"
 DIMENSIONS = (BY_AGENT, BY_USERGROUP, BY_SOURCE)
@@ -71,111 +70,118 @@ def month(period: str | None, now: datetime) -> tuple[str, datetime, datetime]:
     return f"{year:04d}-{number:02d}", start, end
 
 
-class _Outcome(NamedTuple):
-    """One ticket's verdicts (True: met; None: none yet) and business minutes taken."""
-
-    first_met: bool | None
-    first_minutes: int | None
-    resolution_met: bool | None
-    resolution_minutes: int | None
-
-
-def _outcome(history: History, policies: Sequence[Policy], now: datetime) -> _Outcome | None:
-    """None for a ticket no policy measures."""
-    measured = clock(history, policies, now)
-    if measured.first_response is None and measured.resolution is None:
-        return None
-    first = _verdict(history, measured.first_response, policies)
-    return _Outcome(*first, *_verdict(history, measured.resolution, policies))
-
-
-def _verdict(
-    history: History, target: Target | None, policies: Sequence[Policy]
-) -> tuple[bool | None, int | None]:
-    if target is None or target.state not in (State.MET, State.BREACHED):
-        return None, None
-    return target.state is State.MET, minutes_counted(history, target, policies)
-
-
 class _Tally:
-    """One row's counts while the tickets are read."""
+    """One row's counts while the verdicts are read: per metric, verdicts met and breached,
+    and how many took each number of business minutes."""
 
     def __init__(self) -> None:
         self.tickets = 0
-        self.first: dict[bool, int] = {True: 0, False: 0}
-        self.resolution: dict[bool, int] = {True: 0, False: 0}
-        self.first_minutes: list[int] = []
-        self.resolution_minutes: list[int] = []
+        self.verdicts: dict[tuple[str, bool], int] = {}
+        self.minutes: dict[str, dict[int, int]] = {FIRST_RESPONSE: {}, RESOLUTION: {}}
 
-    def add(self, outcome: _Outcome) -> None:
-        self.tickets += 1
-        if outcome.first_met is not None:
-            self.first[outcome.first_met] += 1
-        if outcome.resolution_met is not None:
-            self.resolution[outcome.resolution_met] += 1
-        if outcome.first_minutes is not None:
-            self.first_minutes.append(outcome.first_minutes)
-        if outcome.resolution_minutes is not None:
-            self.resolution_minutes.append(outcome.resolution_minutes)
+    def add(self, metric: str, met: bool, minutes: int, count: int) -> None:
+        self.verdicts[metric, met] = self.verdicts.get((metric, met), 0) + count
+        taken = self.minutes[metric]
+        taken[minutes] = taken.get(minutes, 0) + count
 
     def figures(self, by: str, name: str) -> SlaFigures:
         return SlaFigures(
             by,
             name,
             self.tickets,
-            self.first[True],
-            self.first[False],
-            _percent(self.first),
-            _median(self.first_minutes),
-            self.resolution[True],
-            self.resolution[False],
-            _percent(self.resolution),
-            _median(self.resolution_minutes),
+            *self._metric(FIRST_RESPONSE),
+            *self._metric(RESOLUTION),
         )
 
+    def _metric(self, metric: str) -> tuple[int, int, float | None, float | None]:
+        met = self.verdicts.get((metric, True), 0)
+        breached = self.verdicts.get((metric, False), 0)
+        percent = round(100 * met / (met + breached), 1) if met + breached else None
+        return met, breached, percent, _median(self.minutes[metric])
 
-def _percent(verdicts: dict[bool, int]) -> float | None:
-    total = verdicts[True] + verdicts[False]
-    return round(100 * verdicts[True] / total, 1) if total else None
 
-
-def _median(minutes: list[int]) -> float | None:
-    return round(float(statistics.median(minutes)), 1) if minutes else None
+def _median(counted: dict[int, int]) -> float | None:
+    """The median of minutes given as how many times each was taken."""
+    total = sum(counted.values())
+    if not total:
+        return None
+    middle = ((total - 1) // 2, total // 2)  # the 0-based positions of the middle
+    found: list[int] = []
+    seen = 0
+    for minutes in sorted(counted):
+        seen += counted[minutes]
+        found += [minutes for position in middle[len(found) :] if position < seen]
+        if len(found) == 2:
+            break
+    return round(sum(found) / 2, 1)
 
 
 def sla_report(
-    request: Request, period: tuple[str, datetime, datetime], where: peewee.ColumnBase
+    period: tuple[str, datetime, datetime],
+    visible: peewee.ColumnBase | None,
+    agents: Sequence[int] | None,
 ) -> SlaReport:
-    """The report over the tickets `where` selects that were created in `period`; their
-    histories read as the due times' write path reads them (`access.due_times.read_state`),
-    a chunk of tickets at a time."""
+    """The report of the verdicts given in `period` on tickets `visible` selects (None: every
+    ticket, and none is read), put down to `agents` (None: anyone): two statements, each
+    grouping the month's verdicts read from their covering index on the end."""
     name, start, end = period
-    chosen = where & (Ticket.created_at >= start) & (Ticket.created_at < end)
-    tickets = list(
-        tuple_rows(
-            Ticket.select(Ticket.number, Ticket.source, Ticket.usergroup, Ticket.assignee)
-            .where(chosen)
-            .order_by(Ticket.number)
-        )
+    chosen = (
+        (SlaVerdict.ended_at >= start)
+        & (SlaVerdict.ended_at < end)
+        & SlaVerdict.metric.in_([FIRST_RESPONSE, RESOLUTION])
     )
-    now = utcnow()
+    if agents is not None:
+        chosen &= SlaVerdict.agent.in_(list(agents))
+    judged = SlaVerdict.select()
+    if visible is not None:
+        judged = judged.join(Ticket, on=SlaVerdict.ticket == Ticket.number)
+        chosen &= visible
+    judged = judged.where(chosen)
+    dimensions = (
+        (BY_AGENT, SlaVerdict.agent),
+        (BY_USERGROUP, SlaVerdict.usergroup),
+        (BY_SOURCE, SlaVerdict.source),
+    )
     tallies: dict[tuple[str, int | None], _Tally] = {}
-    for first in range(0, len(tickets), CHUNK):
-        chunk = tickets[first : first + CHUNK]
-        state = read_state(request, [row[0] for row in chunk])
-        policies = state.policies.policies
-        for number, source, group, assignee in chunk:
-            outcome = _outcome(state.histories[number], policies, now)
-            if outcome is None:
-                continue
-            for key in ((BY_AGENT, assignee), (BY_USERGROUP, group), (BY_SOURCE, source)):
-                tallies.setdefault(key, _Tally()).add(outcome)
+    grouped = judged.select(
+        SlaVerdict.metric,
+        SlaVerdict.met,
+        SlaVerdict.business_minutes,
+        *(column for _by, column in dimensions),
+        peewee.fn.COUNT(SlaVerdict.id),
+    ).group_by(
+        SlaVerdict.metric,
+        SlaVerdict.met,
+        SlaVerdict.business_minutes,
+        *(column for _by, column in dimensions),
+    )
+    for metric, met, minutes, *keys, count in tuple_rows(grouped):
+        for (by, _column), key in zip(dimensions, keys, strict=True):
+            tallies.setdefault((by, key), _Tally()).add(metric, bool(met), minutes, count)
+    for by, key, tickets in _tickets(judged, dimensions):
+        tallies[(by, key)].tickets = tickets
     names = _names(tallies)
     rows = sorted(
         (tally.figures(by, names[(by, id_)]) for (by, id_), tally in tallies.items()),
         key=lambda r: (DIMENSIONS.index(r.by), r.name == NOBODY, r.name.lower(), r.name),
     )
     return SlaReport(name, start, end, tuple(rows))
+
+
+def _tickets(
+    judged: peewee.ModelSelect[Any], dimensions: Iterable[tuple[str, peewee.Field]]
+) -> list[tuple[str, int | None, int]]:
+    """How many tickets each agent, usergroup and source has verdicts on: one statement."""
+    parts = [
+        judged.select(
+            peewee.SQL(f"'{by}'"), column, peewee.fn.COUNT(SlaVerdict.ticket.distinct())
+        ).group_by(column)
+        for by, column in dimensions
+    ]
+    query: Any = parts[0]
+    for part in parts[1:]:
+        query = query.union_all(part)
+    return list(tuple_rows(query))
 
 
 def _names(keys: Iterable[tuple[str, int | None]]) -> dict[tuple[str, int | None], str]:

@@ -6,6 +6,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import NamedTuple
 
+from access.sla_verdicts import VerdictView
+
 
 class ConditionCheck(NamedTuple):
     """One condition of a policy against the ticket: `field` (priority, source, usergroup),
@@ -52,7 +54,9 @@ class TargetExplanation(NamedTuple):
 
 class SlaExplanation(NamedTuple):
     """Which policy a ticket matches and why, its calendar, and each clock with its pauses
-    and business minutes; `now` is the instant the clocks were read at."""
+    and business minutes; `now` is the instant the clocks were read at. `verdicts`: those
+    stored when its clocks ended, as they were given (a later edit of a policy may measure an
+    ended clock differently in `targets`; the verdict stays)."""
 
     number: int
     policy: str | None  # None: no policy matches the ticket
@@ -65,3 +69,4 @@ class SlaExplanation(NamedTuple):
     resolution_due: datetime | None
     breached: bool
     now: datetime
+    verdicts: tuple[VerdictView, ...] = ()

@@ -73,7 +73,7 @@ def sla(args: argparse.Namespace) -> int:
     elif args.csv:
         print_csv(([report.period, *row] for row in report.rows), ["period", *SlaFigures._fields])
     else:
-        print(f"{report.period}: tickets created in the month, business time")
+        print(f"{report.period}: verdicts given in the month, business time")
         print_listing(
             False,
             report.rows,

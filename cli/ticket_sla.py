@@ -53,6 +53,18 @@ def explanation_json(explained: SlaExplanation) -> dict[str, Any]:
         "resolution_due": moment(explained.resolution_due),
         "breached": explained.breached,
         "now": explained.now.isoformat(),
+        "verdicts": [
+            {
+                "metric": v.metric,
+                "policy": v.policy,
+                "target_minutes": v.target_minutes,
+                "business_minutes": v.business_minutes,
+                "met": v.met,
+                "started": moment(v.started),
+                "ended": moment(v.ended),
+            }
+            for v in explained.verdicts
+        ],
     }
 
 
@@ -98,7 +110,7 @@ def explanation_lines(explained: SlaExplanation) -> list[str]:
             )
     if explained.policy is None:
         lines.append("  no policy matches: no due times")
-        return lines
+        return lines + _verdict_lines(explained)
     lines.append(
         f"  measured by {one_line(explained.policy)} in calendar "
         f"{one_line(explained.calendar or '')} ({explained.zone})"
@@ -116,7 +128,24 @@ def explanation_lines(explained: SlaExplanation) -> list[str]:
         for p in t.pauses:
             lines.append(f"      paused ({p.status}) from {_at(p.start)} to {_at(p.end)}")
     lines.append(f"  breached: {'yes' if explained.breached else 'no'}")
-    return lines
+    return lines + _verdict_lines(explained)
+
+
+def _verdict_lines(explained: SlaExplanation) -> list[str]:
+    """The verdicts stored when the ticket's clocks ended, as they were given."""
+    if not explained.verdicts:
+        return []
+    return ["  verdicts kept when the clocks ended (never rewritten):"] + [
+        f"    {v.metric.replace('_', ' ')}: {'met' if v.met else 'breached'}, "
+        f"{_span(v.business_minutes)} of {_span(v.target_minutes)} "
+        f"by {one_line(v.policy)}, ended {_at(v.ended)}"
+        for v in explained.verdicts
+    ]
+
+
+def _span(minutes: int) -> str:
+    hours, rest = divmod(minutes, 60)
+    return f"{hours}h {rest:02d}m"
 
 
 def _at(value: datetime | None) -> str:

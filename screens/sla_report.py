@@ -51,7 +51,7 @@ class SlaReportScreen(ListingScreen):
         self.sub_title = self._subtitle()
 
     def _subtitle(self) -> str:
-        return f"tickets created in {self.period}; business time"
+        return f"verdicts given in {self.period}; business time"
 
     def action_period(self) -> None:
         self.choose_month()

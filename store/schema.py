@@ -29,6 +29,7 @@ from store.models import (
 from store.notification_models import NOTIFY_MODELS
 from store.reply_models import REPLY_MODELS
 from store.rule_models import RULE_MODELS
+from store.sla_models import VERDICT_MODELS
 from store.tag_models import TAG_MODELS
 
 
@@ -312,6 +313,12 @@ def _v18_rules(db: peewee.Database) -> None:
     _give_role_editors(RULE_RIGHTS)
 
 
+def _v21_sla_verdicts(db: peewee.Database) -> None:
+    """Each service-level clock's verdict, kept when the clock ends (`access.sla_verdicts`).
+    Clocks that ended before this version get theirs at the ticket's next change."""
+    db.create_tables(VERDICT_MODELS)
+
+
 MIGRATIONS: list[tuple[int, Callable[[peewee.Database], None]]] = [
     (1, _v1_initial),
     (2, _v2_search),
@@ -333,6 +340,7 @@ MIGRATIONS: list[tuple[int, Callable[[peewee.Database], None]]] = [
     (18, _v18_rules),
     (19, _v19_tags),
     (20, _v20_links_and_copies),
+    (21, _v21_sla_verdicts),
 ]
 
 LATEST = MIGRATIONS[-1][0]

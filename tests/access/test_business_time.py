@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from access.business_time import (
     Calendar,
     CalendarError,
+    Ledger,
     NoBusinessTime,
     Pause,
     add_business_minutes,
@@ -119,6 +120,27 @@ def test_business_minutes_agree_with_the_minute_walk(case) -> None:
     assert business_minutes(calendar, start, end, pauses) == oracle_minutes(
         calendar, start, end, pauses
     )
+
+
+@FEW_SECONDS
+@given(cases(), st.integers(-1440, 1440), st.integers(0, 1440))
+def test_the_ledger_agrees_with_the_minute_walk(case, before: int, after: int) -> None:
+    """Over its stretch, and past either end of it."""
+    calendar, start, end, _pauses = case
+    ledger = Ledger(calendar, start + timedelta(minutes=before), end - timedelta(minutes=after))
+    assert ledger.minutes(start, end) == oracle_minutes(calendar, start, end, [])
+
+
+@FEW_SECONDS
+@given(cases(), st.integers(0, 2000), st.integers(0, 6 * 1440))
+def test_the_ledger_adds_as_the_minute_walk(case, minutes: int, length: int) -> None:
+    """Within its stretch, and past its end (where it asks `add_business_minutes`)."""
+    calendar, start, _end, _pauses = case
+    ledger = Ledger(calendar, start - timedelta(days=1), start + timedelta(minutes=length))
+    expected = oracle_after(calendar, start, minutes, [], start + timedelta(days=9))
+    if expected is None:  # a calendar with little or no working time
+        return
+    assert ledger.after(start, minutes * 60) == expected
 
 
 @FEW_SECONDS

@@ -17,20 +17,6 @@ from access.views import TicketQuery
 from store.models import NO_DUE, AuditEvent, SchemaVersion, SlaPolicy, Ticket
 from store.schema import migrate
 
-ALWAYS = "mon-sun 00:00-24:00"
-
-
-@pytest.fixture
-def ada(demo_db: peewee.Database) -> Gate:
-    gate = Gate(demo_db, "ada")
-    gate.calendars.create_calendar("Always", zone="UTC", hours=ALWAYS)
-    gate.sla.create_policy(
-        "Standard",
-        calendar="Always",
-        targets={"first_response": ["4h"], "next_response": ["8h"], "resolution": ["1d"]},
-    )
-    return gate
-
 
 def near(written: datetime | None, expected: datetime) -> bool:
     """Business time counts whole seconds (a start and a pause's ends to the second)."""

@@ -1,9 +1,10 @@
-"""The SLA report at the gate: a month's tickets measured by the clock from their history
-(messages and the audit log's changes), per agent, usergroup and source; one's own figures with
-`reports.own`, everyone's with `reports.team`; a month given badly is one line.
+"""The SLA report at the gate: a month's stored verdicts, per agent, usergroup and source; one's
+own figures with `reports.own`, everyone's with `reports.team`; a month given badly is one line;
+an edit of a policy after the month leaves its figures as they were.
 
 The tickets are written straight to the store in March 2025 (the demo has none then), in a
-calendar of UTC weekdays 08:00-16:00, so every figure below is counted by hand."""
+calendar of UTC weekdays 08:00-16:00, and then measured by the write path's own step (as a
+change to each would), so every figure below is counted by hand."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ import pytest
 
 from access import Gate, InvalidInput, PermissionDenied, audit
 from access.audit_actions import TICKET_PRIORITY, TICKET_STATUS
+from access.due_times import measure_tickets
 from access.sla_reports import SlaFigures
 from store.models import Message, Person, Source, Ticket, Usergroup, utcnow
 from store.words import CUSTOMER, HIGH, NEW, NOTE, OPEN, PENDING, REPLY, RESOLVED, URGENT
@@ -88,17 +90,25 @@ def month(demo_db: peewee.Database) -> Gate:
     logged(paused, TICKET_STATUS, PENDING, OPEN, at(3, 15))
     write(paused, REPLY, at(3, 15, 30), "tom")
     logged(paused, TICKET_STATUS, OPEN, RESOLVED, at(4, 16))
-    # Never answered: both clocks run past their due times.
-    file_ticket(at(5, 8), assignee="ali", source="Allegro PL", group=None, status=OPEN)
+    # Never answered: both clocks run past their due times, with no verdict until they end.
+    silent = file_ticket(at(5, 8), assignee="ali", source="Allegro PL", group=None, status=OPEN)
     # Raised to urgent after its reply: the reply (3 hours) keeps the verdict of the policy it
-    # was given under (Standard: met); the resolution still running follows Urgent (breached).
+    # was given under (Standard: met); the resolution still running has no verdict yet.
     raised = file_ticket(
         at(6, 8), assignee="ali", source="Allegro PL", group=None, status=OPEN, priority=URGENT
     )
     logged(raised, TICKET_PRIORITY, HIGH, URGENT, at(6, 12))
     write(raised, REPLY, at(6, 11), "ali")
-    # Created in April: not in March's report.
-    file_ticket(datetime(2025, 4, 1, 8), assignee="tom", source="Phone", group=None, status=OPEN)
+    # Answered in April: not in March's report.
+    april = file_ticket(
+        datetime(2025, 4, 1, 8), assignee="tom", source="Phone", group=None, status=OPEN
+    )
+    write(april, REPLY, datetime(2025, 4, 1, 9), "tom")
+    request = ada.tickets._open()
+    with request.writing():
+        measure_tickets(
+            request, [quick, paused, silent, raised, april], verdicts_since=datetime.min
+        )
     return ada
 
 
@@ -107,7 +117,7 @@ def figures(rows: tuple[SlaFigures, ...], by: str, name: str) -> tuple[object, .
     return tuple(row)[2:]
 
 
-def test_the_team_report_counts_each_ticket_by_its_history(month: Gate) -> None:
+def test_the_team_report_counts_each_verdict_given_in_the_month(month: Gate) -> None:
     report = month.reports.sla("2025-03")
     assert (report.period, report.start, report.end) == (
         "2025-03",
@@ -124,7 +134,7 @@ def test_the_team_report_counts_each_ticket_by_its_history(month: Gate) -> None:
     ]
     # tickets; first response met, breached, %, median; resolution met, breached, %, median
     assert figures(report.rows, "agent", "tom") == (2, 2, 0, 100.0, 135.0, 1, 1, 50.0, 450.0)
-    assert figures(report.rows, "agent", "ali") == (2, 1, 1, 50.0, 180.0, 0, 2, 0.0, None)
+    assert figures(report.rows, "agent", "ali") == (1, 1, 0, 100.0, 180.0, 0, 0, None, None)
     assert figures(report.rows, "source", "Phone") == figures(report.rows, "agent", "tom")
     assert figures(report.rows, "usergroup", "(none)") == figures(report.rows, "agent", "ali")
 
@@ -151,3 +161,10 @@ def test_a_month_without_policies_or_tickets_is_empty(month: Gate) -> None:
 def test_a_bad_month_is_one_line(month: Gate, period: str) -> None:
     with pytest.raises(InvalidInput, match=r"is not a month; write e\.g\. 2026-11"):
         month.reports.sla(period)
+
+
+def test_a_policy_edit_after_the_month_leaves_its_figures(month: Gate) -> None:
+    before = month.reports.sla("2025-03")
+    month.sla.change_policy("Standard", targets={"first_response": ["1h"], "resolution": ["1h"]})
+    month.sla.delete_policy("Urgent")
+    assert month.reports.sla("2025-03") == before

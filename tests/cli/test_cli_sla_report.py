@@ -50,7 +50,7 @@ def test_json_csv_and_table_agree_with_the_gate(capsys, helpdesk: str) -> None:
     first = report.rows[0]
     line = out.splitlines()[2].split()
     met = first.first_response_met
-    assert code == 0 and out.startswith("2026-10: tickets created in the month")
+    assert code == 0 and out.startswith("2026-10: verdicts given in the month")
     assert line[:3] == [first.by, first.name, str(first.tickets)]
     assert line[3] == f"{met}/{met + first.first_response_breached}"
 

@@ -62,14 +62,14 @@ async def test_the_month_of_the_clock_then_a_chosen_one(new_demo) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         await open_report(pilot)
         assert shown(app.screen) == november
-        assert "tickets created in 2026-11" in str(app.screen.sub_title)
+        assert "verdicts given in 2026-11" in str(app.screen.sub_title)
         await pilot.press("p")
         await settle(pilot)
         assert isinstance(app.screen, PickerModal)
         await pilot.press(*"2026-10", "enter")
         await settle(pilot)
         assert shown(app.screen) == october
-        assert "tickets created in 2026-10" in str(app.screen.sub_title)
+        assert "verdicts given in 2026-10" in str(app.screen.sub_title)
         await pilot.press("escape")
         await settle(pilot)
         await pilot.press("o")

@@ -1,0 +1,25 @@
+"""Fixtures of the service-level tests (due times, verdicts)."""
+
+from __future__ import annotations
+
+import peewee
+import pytest
+
+from access import Gate
+
+# Every hour of every day: a due time is its start plus the target plus the time paused.
+ALWAYS = "mon-sun 00:00-24:00"
+
+
+@pytest.fixture
+def ada(demo_db: peewee.Database) -> Gate:
+    """Ada's gate on the demo, with one policy (Standard: first response 4h, next response 8h,
+    resolution 1d) in a calendar where every hour counts."""
+    gate = Gate(demo_db, "ada")
+    gate.calendars.create_calendar("Always", zone="UTC", hours=ALWAYS)
+    gate.sla.create_policy(
+        "Standard",
+        calendar="Always",
+        targets={"first_response": ["4h"], "next_response": ["8h"], "resolution": ["1d"]},
+    )
+    return gate

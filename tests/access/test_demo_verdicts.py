@@ -1,0 +1,81 @@
+"""The demo's clocks (`access.demo_service_levels.DemoClocks`): its due times and verdicts,
+written in bulk with the demo, are those the write path stores from the same history (a new or
+open ticket's due times and first response); met and breached both among them, and the demo's
+month reported."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import datetime
+from typing import Any
+
+import peewee
+import pytest
+
+from access import Gate
+from access.demo import build_demo
+from access.due_times import measure_tickets
+from store.db import connect
+from store.models import Ticket
+from store.sla_models import SlaVerdict
+
+
+@pytest.fixture
+def demo(new_location: Callable[..., str]) -> Iterator[peewee.Database]:
+    db = connect(new_location(migrated=True))
+    build_demo(db, tickets=300, seed=7, service_levels=True)
+    yield db
+    db.close()
+
+
+def kept(numbers: list[int]) -> list[tuple[Any, ...]]:
+    query = (
+        SlaVerdict.select()
+        .where(SlaVerdict.ticket.in_(numbers) & (SlaVerdict.metric == "first_response"))
+        .order_by(SlaVerdict.ticket)
+    )
+    return [
+        (
+            v.ticket,
+            v.policy_name,
+            v.policy_id,
+            v.target_minutes,
+            v.business_minutes,
+            v.met,
+            v.started_at,
+            v.ended_at,
+            v.agent,
+            v.usergroup,
+            v.source,
+        )
+        for v in query
+    ]
+
+
+def test_the_demo_clocks_are_those_the_write_path_gives(demo: peewee.Database) -> None:
+    running = {
+        t.number: (t.sla_policy, t.first_response_due, t.next_response_due, t.resolution_due)
+        for t in Ticket.select().where(Ticket.status.in_(["new", "open"]))
+    }
+    numbers = sorted(running)
+    written = kept(numbers)
+    assert len(written) > 20
+    assert {row[5] for row in written} == {True, False}
+    assert sum(1 for dues in running.values() if dues[1] is not None) > 20
+    SlaVerdict.delete().where(SlaVerdict.ticket.in_(numbers)).execute()
+    gate = Gate(demo, "ada")
+    request = gate.tickets._open()
+    with request.writing():
+        # As the changes that ended the clocks would have judged them.
+        measured = measure_tickets(request, numbers, verdicts_since=datetime.min)
+    assert kept(numbers) == written
+    assert {
+        n: (d.policy, d.first_response, d.next_response, d.resolution) for n, d in measured.items()
+    } == running
+
+
+def test_the_demo_month_has_both_verdicts_reported(demo: peewee.Database) -> None:
+    report = Gate(demo, "ada").reports.sla("2026-10")
+    (total,) = [r for r in report.rows if (r.by, r.name) == ("source", "Allegro PL")]
+    assert total.first_response_met + total.first_response_breached > 0
+    assert total.resolution_met + total.resolution_breached > 0
