@@ -3,7 +3,9 @@
 It lives in `access` because it seeds roles from the permission catalogue; it writes through the
 store's bulk loader (`store.bulk`, either backend), not through the gate, the way a restore
 would. The data is
-deterministic for a seed and uses a fixed clock, so demo screens and snapshot tests are stable.
+deterministic for a seed and a clock: its times are drawn back from `now`, which is `DEMO_NOW`
+unless given, so demo screens and snapshot tests are stable; `ticketty demo` gives the time it
+is made, so the service levels' clocks are running when a newcomer opens it.
 """
 
 from __future__ import annotations
@@ -49,7 +51,7 @@ from access.demo_mail import ADDRESS as MAIL_SOURCE
 from access.demo_mail import seed_mailbox
 from access.demo_replies import seed_replies
 from access.demo_rules import seed_rules
-from access.demo_service_levels import demo_dues, seed_service_levels
+from access.demo_service_levels import demo_dues, due_soon_start, seed_service_levels
 from access.demo_triage import seed_triage
 from access.due_times import PolicySet
 from access.sla_rules import Attributes
@@ -295,18 +297,19 @@ def build_demo(
     seed: int = 7,
     progress: Callable[[int, int], None] | None = None,
     service_levels: bool = False,
+    now: datetime = DEMO_NOW,
 ) -> DemoSummary:
-    """Fill an empty, migrated database with a demo helpdesk of `tickets` tickets; with
-    `service_levels`, two calendars, three policies and every ticket's due times
-    (`access.demo_service_levels`)."""
+    """Fill an empty, migrated database with a demo helpdesk of `tickets` tickets, its times
+    before `now` (naive UTC); with `service_levels`, two calendars, three policies and every
+    ticket's due times, some of them due soon after `now` (`access.demo_service_levels`)."""
     rnd = random.Random(seed)
     with db.atomic():
         ids = _seed_directory(rnd)
         policies = seed_service_levels(ids.sources) if service_levels else None
-    messages = _seed_tickets(db, rnd, tickets, ids, progress, policies)
+    messages = _seed_tickets(db, rnd, tickets, ids, progress, policies, now)
     seed_links(db, after=len(HOSTILE), by=ids.staff["ada"])
     with db.atomic():
-        seed_mailbox(ids.sources[MAIL_SOURCE], DEMO_NOW)
+        seed_mailbox(ids.sources[MAIL_SOURCE], now)
         seed_triage()
         seed_replies(ids.sources, ids.groups)
         seed_rules(ids.staff["ada"])
@@ -316,7 +319,7 @@ def build_demo(
             "database",
             None,
             after={"tickets": tickets, "seed": seed, "messages": messages},
-            at=DEMO_NOW,
+            at=now,
         )
     return DemoSummary(
         people=Person.select().count(),
@@ -405,6 +408,7 @@ def _seed_tickets(
     ids: _Ids,
     progress: Callable[[int, int], None] | None,
     policies: PolicySet | None = None,
+    now: datetime = DEMO_NOW,
 ) -> int:
     agents = [ids.staff[u] for u in ("ola", "tom", "eva", "ali", "ada")]
     # Who may work on a ticket of any source: ali works only Allegro PL's (the gate's rule,
@@ -451,7 +455,7 @@ def _seed_tickets(
             ticket_rows: list[tuple[object, ...]] = []
             message_rows: list[tuple[object, ...]] = []
             for number in range(start + 1, min(total, start + BATCH) + 1):
-                created = DEMO_NOW - timedelta(minutes=rnd.randrange(60, 90 * 24 * 60))
+                created = now - timedelta(minutes=rnd.randrange(60, 90 * 24 * 60))
                 order = f"#{rnd.randrange(100000, 999999)}"
                 subject, body = rnd.choice(TOPICS)
                 subject, body = subject.format(order=order), body.format(order=order)
@@ -487,11 +491,20 @@ def _seed_tickets(
                         author = every_source[number % len(every_source)]
                     text = rnd.choice(NOTES if kind == NOTE else REPLIES)
                     later = stamps[-1] + timedelta(minutes=rnd.randrange(5, 3000))
-                    stamps.append(min(later, DEMO_NOW))
+                    stamps.append(min(later, now))
                     message_rows.append((number, kind, author, text, stamps[-1]))
                     told.append((kind, stamps[-1]))
                 updated = stamps[-1]
                 priority = rnd.choice(PRIORITIES)
+                fresh = None
+                if policies is not None:
+                    attributes = Attributes(priority, source, group)
+                    fresh = due_soon_start(policies, number, status, attributes, now)
+                if fresh is not None:  # filed a little before `now`, nothing answered yet
+                    del message_rows[len(message_rows) - len(told) :]
+                    message_rows.append((number, CUSTOMER, requester, body, fresh))
+                    created = updated = fresh
+                    told = [(CUSTOMER, fresh)]
                 row: tuple[object, ...] = (
                     number,
                     subject,

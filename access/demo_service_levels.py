@@ -1,19 +1,24 @@
 """The demo's service levels: two office calendars with their holidays, three policies, and
 each demo ticket's due times as the clock reads its history (the demo writes no audit events,
 so a ticket's history is its creation in its status and its messages, as the write path would
-read it from the demo's rows)."""
+read it from the demo's rows).
+
+Most running clocks of a demo drawn over 90 days are past due; so that "due soon" shows too,
+one ticket in `DUE_SOON_EVERY` that is new or open is filed just long enough before the demo's
+`now` that its first response has 10 to 54 business minutes left then (`due_soon_start`)."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
+from functools import lru_cache
 
-from access.business_time import Calendar
+from access.business_time import Calendar, business_seconds
 from access.calendar_text import parse_hours
 from access.due_times import Dues, PolicySet, dues_of
 from access.sla_clock import Event, History, clock
-from access.sla_rules import Attributes, Policy, parse_duration
+from access.sla_rules import FIRST_RESPONSE, Attributes, Policy, matching_policy, parse_duration
 from access.vocabulary import NEW, OPEN
 from store.models import NO_DUE, BusinessCalendar, CalendarHoliday, SlaPolicy
 
@@ -60,6 +65,10 @@ POLICIES: list[tuple[str, str, dict[str, dict[str, str]], list[str], list[str]]]
 # Only a new or open ticket has a clock running in the demo: a pending one waits (paused), a
 # resolved or closed one is done (its clocks stopped), all since it was filed.
 RUNNING = frozenset({NEW, OPEN})
+DUE_SOON_EVERY = 40
+# How far back a due-soon ticket may have been filed: more than the longest first-response
+# target takes in business time, holidays included.
+_LOOK_BACK = timedelta(days=21)
 
 
 def seed_service_levels(sources: Mapping[str, int]) -> PolicySet:
@@ -120,3 +129,33 @@ def demo_dues(
         dues.due_at,
         dues.policy,
     )
+
+
+def due_soon_start(
+    policies: PolicySet, number: int, status: str, attributes: Attributes, now: datetime
+) -> datetime | None:
+    """When ticket `number` is filed for its first response to have 10 to 54 business minutes
+    left at `now`, if it is one of the demo's due-soon tickets (one in `DUE_SOON_EVERY` of
+    those new or open, with a first-response target); else None."""
+    if status not in RUNNING or number % DUE_SOON_EVERY != DUE_SOON_EVERY // 2:
+        return None
+    policy = matching_policy(policies.policies, attributes)
+    target = None if policy is None else policy.target(FIRST_RESPONSE, attributes.priority)
+    if policy is None or target is None:
+        return None
+    left = min(10 + number * 7 % 45, target)
+    return _counted_back(policy.calendar, now, (target - left) * 60)
+
+
+@lru_cache(maxsize=512)
+def _counted_back(calendar: Calendar, end: datetime, seconds: int) -> datetime:
+    """The latest instant from which `seconds` of business time have passed by `end` (a
+    search by halves: business time only grows the earlier one starts)."""
+    earliest, latest = end - _LOOK_BACK, end
+    while latest - earliest > timedelta(seconds=1):
+        middle = earliest + (latest - earliest) / 2
+        if business_seconds(calendar, middle, end) >= seconds:
+            earliest = middle
+        else:
+            latest = middle
+    return earliest.replace(microsecond=0)
