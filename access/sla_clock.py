@@ -258,12 +258,16 @@ def _state(cycle: _Cycle, due: datetime | None, timeline: _Timeline, now: dateti
     return State.BREACHED if due <= now else State.RUNNING
 
 
-def minutes_counted(history: History, target: Target, policies: Sequence[Policy]) -> int | None:
+def minutes_counted(
+    history: History, target: Target, policies: Sequence[Policy], now: datetime | None = None
+) -> int | None:
     """The business minutes `target` (one of the ticket's clocks from `clock`) counted from
-    its start to its end, in its policy's calendar and without its pauses; None while it has
-    not ended or its policy is gone from `policies`."""
+    its start to its end, or to `now` while it runs, in its policy's calendar and without its
+    pauses; None while it runs and no `now` is given, or when its policy is gone from
+    `policies`."""
     policy = next((p for p in policies if p.name == target.policy), None)
-    if target.ended is None or policy is None:
+    end = target.ended or now
+    if end is None or policy is None:
         return None
     pauses = _Timeline(history).pauses(policy.pause_on | STOPPING_STATUSES, until=target.ended)
-    return business_minutes(policy.calendar, target.started, target.ended, pauses)
+    return business_minutes(policy.calendar, target.started, end, pauses)

@@ -12,6 +12,7 @@ from rich.style import Style
 
 from access.sla_rules import parse_duration
 from access.views import TicketRow
+from wording.sla_text import span
 
 # A ticket due within this time is shown as a warning.
 SOON = timedelta(hours=1)
@@ -32,16 +33,6 @@ def due_left(row: TicketRow, now: datetime) -> str:
     minutes = (due - now).total_seconds() / 60
     left = span(abs(minutes))
     return f"-{left}" if minutes < 0 else left
-
-
-def span(minutes: float) -> str:
-    """`45m`, `2h 10m`, `3d 4h` (days of 24 hours): at most 8 characters up to 999 days."""
-    whole = round(minutes)
-    days, rest = divmod(whole, 1440)
-    hours, left = divmod(rest, 60)
-    if days:
-        return f"{days}d {hours}h" if hours else f"{days}d"
-    return f"{hours}h {left:02d}m" if hours else f"{left}m"
 
 
 def due_state(row: TicketRow, now: datetime) -> str:
