@@ -179,6 +179,7 @@ class MailService:
         self._retired: list[IdleWatcher] = []
         self._woken: queue.SimpleQueue[str] = queue.SimpleQueue()
         self._time_rules_refused = False
+        self._warnings_refused = False
         self._wake_read, self._wake_write = socket.socketpair()
         self.sender = ReplySender(channel, interval, report, lambda: self._wake(""))
 
@@ -198,6 +199,7 @@ class MailService:
                     if _readable(stop, 0):
                         return
                 self._time_rules()
+                self._sla_warnings()
                 readable, _, _ = select.select([stop, self._wake_read], [], [], self.interval)
                 if stop in readable:
                     return
@@ -225,6 +227,19 @@ class MailService:
             self.report(f"time rules are not run: {exc}")
         except DatabaseError as exc:
             self.report(f"time rules: {exc}")
+
+    def _sla_warnings(self) -> None:
+        """The service-level warnings that are due (`gate.sla.warn_due`); a person without
+        `sla.list` makes none, which is said once."""
+        if self._warnings_refused:
+            return
+        try:
+            self.gate.sla.warn_due()
+        except PermissionDenied as exc:
+            self._warnings_refused = True
+            self.report(f"service-level warnings are not made: {exc}")
+        except DatabaseError as exc:
+            self.report(f"service-level warnings: {exc}")
 
     def _fetch(self, source: Source) -> None:
         try:

@@ -26,7 +26,7 @@ from store.models import (
     Ticket,
     mail_server,
 )
-from store.notification_models import NOTIFY_MODELS
+from store.notification_models import NOTIFY_MODELS, SlaWarning
 from store.reply_models import REPLY_MODELS
 from store.rule_models import RULE_MODELS
 from store.tag_models import TAG_MODELS
@@ -312,6 +312,11 @@ def _v18_rules(db: peewee.Database) -> None:
     _give_role_editors(RULE_RIGHTS)
 
 
+def _v26_sla_warnings(db: peewee.Database) -> None:
+    """The service-level warnings made, so that each is made once."""
+    db.create_tables([SlaWarning])
+
+
 MIGRATIONS: list[tuple[int, Callable[[peewee.Database], None]]] = [
     (1, _v1_initial),
     (2, _v2_search),
@@ -333,6 +338,7 @@ MIGRATIONS: list[tuple[int, Callable[[peewee.Database], None]]] = [
     (18, _v18_rules),
     (19, _v19_tags),
     (20, _v20_links_and_copies),
+    (26, _v26_sla_warnings),
 ]
 
 LATEST = MIGRATIONS[-1][0]
