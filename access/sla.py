@@ -21,7 +21,7 @@ from access.audit_actions import (
 )
 from access.business_time import Calendar
 from access.calendars import calendar_named, difference, read_calendar
-from access.catalogue import SLA_EDIT, SLA_LIST
+from access.catalogue import SLA_EDIT, SLA_LIST, TICKETS_LIST
 from access.due_times import recompute_open
 from access.errors import InvalidInput, NoChange, NotFound
 from access.lookup import require_free_name, source_named, usergroup_named
@@ -184,6 +184,15 @@ class PolicyAdmin(Part):
             renumber(in_order(SlaPolicy))
             request.record(POLICY_DELETE, "policy", row.id, before=before.logged())
             recompute_open(request)  # the open tickets measured by the edit
+
+    def due_calendars(self) -> dict[int, Calendar]:
+        """The calendar of each policy, by the policy's id: what the inbox's due column counts
+        the business time left in. Needs only `tickets.list`: the due times it counts are the
+        tickets' own, and a calendar says no more than when the team works."""
+        self._open().require(TICKETS_LIST)
+        calendars = {row.id: read_calendar(row).calendar() for row in BusinessCalendar.select()}
+        policies = SlaPolicy.select(SlaPolicy.id, SlaPolicy.calendar)
+        return {row.id: calendars[row.calendar_id] for row in policies}
 
     def warn_due(self, before: timedelta = WARN_BEFORE) -> int:
         """Warn the assignees and group supervisors of the tickets whose clocks fall due
