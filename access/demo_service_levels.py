@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from functools import lru_cache
 
-from access.business_time import Calendar, business_seconds
+from access.business_time import Calendar
 from access.calendar_text import parse_hours
 from access.due_times import Dues, PolicySet, dues_of
+from access.rule_time import idle_cutoff
 from access.sla_clock import Event, History, clock
 from access.sla_rules import FIRST_RESPONSE, Attributes, Policy, matching_policy, parse_duration
 from access.vocabulary import NEW, OPEN
@@ -66,9 +67,6 @@ POLICIES: list[tuple[str, str, dict[str, dict[str, str]], list[str], list[str]]]
 # resolved or closed one is done (its clocks stopped), all since it was filed.
 RUNNING = frozenset({NEW, OPEN})
 DUE_SOON_EVERY = 40
-# How far back a due-soon ticket may have been filed: more than the longest first-response
-# target takes in business time, holidays included.
-_LOOK_BACK = timedelta(days=21)
 
 
 def seed_service_levels(sources: Mapping[str, int]) -> PolicySet:
@@ -143,19 +141,12 @@ def due_soon_start(
     target = None if policy is None else policy.target(FIRST_RESPONSE, attributes.priority)
     if policy is None or target is None:
         return None
-    left = min(10 + number * 7 % 45, target)
-    return _counted_back(policy.calendar, now, (target - left) * 60)
+    left = min(11 + number * 7 % 44, target)
+    return _counted_back(policy.calendar, now, target - left)
 
 
 @lru_cache(maxsize=512)
-def _counted_back(calendar: Calendar, end: datetime, seconds: int) -> datetime:
-    """The latest instant from which `seconds` of business time have passed by `end` (a
-    search by halves: business time only grows the earlier one starts)."""
-    earliest, latest = end - _LOOK_BACK, end
-    while latest - earliest > timedelta(seconds=1):
-        middle = earliest + (latest - earliest) / 2
-        if business_seconds(calendar, middle, end) >= seconds:
-            earliest = middle
-        else:
-            latest = middle
-    return earliest.replace(microsecond=0)
+def _counted_back(calendar: Calendar, end: datetime, minutes: int) -> datetime | None:
+    """`rule_time.idle_cutoff`, kept: the demo asks it again and again of the same few."""
+    start = idle_cutoff(end, minutes, calendar)
+    return None if start is None else start.replace(microsecond=0)
