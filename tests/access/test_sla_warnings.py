@@ -12,10 +12,12 @@ import peewee
 import pytest
 
 from access import Gate, InvalidInput, PermissionDenied
+from access.audit_actions import SLA_WARNING
 from access.notify_events import SLA_MISSED, SLA_SOON
 from access.sla_warnings import LOOK_BACK
 from store.models import Ticket, utcnow
 from tests.access.test_gate_statements import statements
+from tui.audit_text import sentence
 
 ALWAYS = "mon-sun 00:00-24:00"
 SLA_EVENTS = (SLA_SOON, SLA_MISSED)
@@ -64,6 +66,10 @@ def test_the_assignee_and_supervisors_are_warned_before_and_at_a_breach_once_eac
     assert told(ola, number) == told(sam, number) == [SLA_MISSED, SLA_SOON]
     ada.changes.move(number, "Accounting")  # out of sam's sight: his are not read any more
     assert told(sam, number) == [] and told(ola, number) == [SLA_MISSED, SLA_SOON]
+    history = [sentence(e) for e in ada.audit.list_audit(ticket=number) if e.action == SLA_WARNING]
+    assert len(history) == 2
+    assert "told its first response is past due" in history[0]
+    assert "warned its first response falls due" in history[1]
 
 
 def test_a_pass_reads_only_the_tickets_near_their_due_times(
