@@ -1,6 +1,7 @@
 """The calendars the inbox's due column counts business time in (`gate.sla.due_calendars`):
 read as the app starts, and again only when others change a calendar or a policy, so an idle
-session asks nothing more. Until they are read, the column counts the wall clock."""
+session asks nothing more; a person who lists no tickets has none read. Until they are read, the
+column counts the wall clock."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from access.business_time import Calendar
+from access.catalogue import TICKETS_LIST
 from access.live import Changes
 
 if TYPE_CHECKING:
@@ -27,6 +29,9 @@ class DueCalendars:
             self._read()
 
     def _read(self) -> None:
+        if TICKETS_LIST not in self.app.permissions:
+            return
+
         async def read() -> None:
             gate = self.app.gate
             self.by_policy = await self.app.gate_call(gate.sla.due_calendars)
