@@ -79,6 +79,7 @@ POLICY_CREATE = "policy.create"
 POLICY_CHANGE = "policy.change"
 POLICY_MOVE = "policy.move"  # its place in the match order
 POLICY_DELETE = "policy.delete"
+SLA_WARNING = "sla.warning"  # on a ticket: its assignee and supervisors warned of a due time
 
 TICKET_FIELD_DEFINE = "ticket_field.define"
 VIEW_SAVE = "view.save"
@@ -116,6 +117,7 @@ AUDIT_ACTIONS = (
     POLICY_CHANGE,
     POLICY_MOVE,
     POLICY_DELETE,
+    SLA_WARNING,
     RULE_CREATE,
     RULE_CHANGE,
     RULE_MOVE,

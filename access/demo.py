@@ -3,7 +3,9 @@
 It lives in `access` because it seeds roles from the permission catalogue; it writes through the
 store's bulk loader (`store.bulk`, either backend), not through the gate, the way a restore
 would. The data is
-deterministic for a seed and uses a fixed clock, so demo screens and snapshot tests are stable.
+deterministic for a seed and a clock: its times are drawn back from `now`, which is `DEMO_NOW`
+unless given, so demo screens and snapshot tests are stable; `ticketty demo` gives the time it
+is made, so the service levels' clocks are running when a newcomer opens it.
 """
 
 from __future__ import annotations
@@ -52,6 +54,7 @@ from access.demo_rules import seed_rules
 from access.demo_service_levels import (
     VERDICT_COLUMNS,
     DemoClocks,
+    due_soon_start,
     seed_service_levels,
 )
 from access.demo_triage import seed_triage
@@ -90,10 +93,9 @@ from store.models import (
 from store.sla_models import SlaVerdict
 
 DEMO_NOW = datetime(2026, 11, 1, 9, 0, 0)
-# The demo's tickets are filed over the 90 days before DEMO_NOW.
+# The demo's tickets are filed over the 90 days before its `now`.
 DEMO_MINUTES = 90 * 24 * 60
-DEMO_START = DEMO_NOW - timedelta(minutes=DEMO_MINUTES)
-DEMO_AHEAD = DEMO_NOW + timedelta(days=60)
+DEMO_AHEAD = timedelta(days=60)
 
 PERSONAS: dict[str, str] = {
     "ada": "Ada Lovelace, administrator: every permission, every source, archives included",
@@ -304,18 +306,19 @@ def build_demo(
     seed: int = 7,
     progress: Callable[[int, int], None] | None = None,
     service_levels: bool = False,
+    now: datetime = DEMO_NOW,
 ) -> DemoSummary:
-    """Fill an empty, migrated database with a demo helpdesk of `tickets` tickets; with
-    `service_levels`, two calendars, three policies and every ticket's due times
-    (`access.demo_service_levels`)."""
+    """Fill an empty, migrated database with a demo helpdesk of `tickets` tickets, its times
+    before `now` (naive UTC); with `service_levels`, two calendars, three policies and every
+    ticket's due times, some of them due soon after `now` (`access.demo_service_levels`)."""
     rnd = random.Random(seed)
     with db.atomic():
         ids = _seed_directory(rnd)
         policies = seed_service_levels(ids.sources) if service_levels else None
-    messages = _seed_tickets(db, rnd, tickets, ids, progress, policies)
+    messages = _seed_tickets(db, rnd, tickets, ids, progress, policies, now)
     seed_links(db, after=len(HOSTILE), by=ids.staff["ada"])
     with db.atomic():
-        seed_mailbox(ids.sources[MAIL_SOURCE], DEMO_NOW)
+        seed_mailbox(ids.sources[MAIL_SOURCE], now)
         seed_triage()
         seed_replies(ids.sources, ids.groups)
         seed_rules(ids.staff["ada"])
@@ -325,7 +328,7 @@ def build_demo(
             "database",
             None,
             after={"tickets": tickets, "seed": seed, "messages": messages},
-            at=DEMO_NOW,
+            at=now,
         )
     return DemoSummary(
         people=Person.select().count(),
@@ -414,6 +417,7 @@ def _seed_tickets(
     ids: _Ids,
     progress: Callable[[int, int], None] | None,
     policies: PolicySet | None = None,
+    now: datetime = DEMO_NOW,
 ) -> int:
     agents = [ids.staff[u] for u in ("ola", "tom", "eva", "ali", "ada")]
     # Who may work on a ticket of any source: ali works only Allegro PL's (the gate's rule,
@@ -455,8 +459,12 @@ def _seed_tickets(
         Message.created_at,
     )
     messages = 0
-    # The clocks' ledgers reach past DEMO_NOW, as far as the running clocks' due times.
-    clocks = None if policies is None else DemoClocks(policies, DEMO_START, DEMO_AHEAD)
+    # The clocks' ledgers span the demo's stretch and reach past `now`, as far as the running
+    # clocks' due times.
+    clocks = None
+    if policies is not None:
+        stretch = (now - timedelta(minutes=DEMO_MINUTES), now + DEMO_AHEAD)
+        clocks = DemoClocks(policies, *stretch)
     loaded = [Ticket, Message] if clocks is None else [Ticket, Message, SlaVerdict]
     with bulk.loading(db, loaded) as loader:
         for start in range(0, total, BATCH):
@@ -464,7 +472,7 @@ def _seed_tickets(
             message_rows: list[tuple[object, ...]] = []
             verdict_rows: list[tuple[object, ...]] = []
             for number in range(start + 1, min(total, start + BATCH) + 1):
-                created = DEMO_NOW - timedelta(minutes=rnd.randrange(60, DEMO_MINUTES))
+                created = now - timedelta(minutes=rnd.randrange(60, DEMO_MINUTES))
                 order = f"#{rnd.randrange(100000, 999999)}"
                 subject, body = rnd.choice(TOPICS)
                 subject, body = subject.format(order=order), body.format(order=order)
@@ -489,6 +497,7 @@ def _seed_tickets(
                 if source == archived and assignee is not None:
                     assignee = ids.staff["ada"]  # the only one who sees the archived source
                 stamps = [created]
+                first_message = len(message_rows)
                 first_reply: tuple[datetime, int] | None = None
                 message_rows.append((number, CUSTOMER, requester, body, created))
                 for _ in range(rnd.randrange(0, 4)):
@@ -500,12 +509,21 @@ def _seed_tickets(
                         author = every_source[number % len(every_source)]
                     text = rnd.choice(NOTES if kind == NOTE else REPLIES)
                     later = stamps[-1] + timedelta(minutes=rnd.randrange(5, 3000))
-                    stamps.append(min(later, DEMO_NOW))
+                    stamps.append(min(later, now))
                     message_rows.append((number, kind, author, text, stamps[-1]))
                     if kind == REPLY and first_reply is None:
                         first_reply = (stamps[-1], author)
                 updated = stamps[-1]
                 priority = rnd.choice(PRIORITIES)
+                fresh = None
+                if policies is not None:
+                    attributes = Attributes(priority, source, group)
+                    fresh = due_soon_start(policies, number, status, attributes, now)
+                if fresh is not None:  # filed a little before `now`, nothing answered yet
+                    del message_rows[first_message:]
+                    message_rows.append((number, CUSTOMER, requester, body, fresh))
+                    created = updated = fresh
+                    first_reply = None
                 row: tuple[object, ...] = (
                     number,
                     subject,

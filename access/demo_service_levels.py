@@ -1,17 +1,23 @@
 """The demo's service levels: two office calendars with their holidays, three policies, each
 demo ticket's due times as the clock reads its history (the demo writes no audit events, so a
 ticket's history is its creation in its status and its messages, as the write path would read
-it from the demo's rows), and the verdicts of its ended clocks (`DemoVerdicts`)."""
+it from the demo's rows), and the verdicts of its ended clocks (`DemoClocks`).
+
+Most running clocks of a demo drawn over 90 days are past due; so that "due soon" shows too,
+one ticket in `DUE_SOON_EVERY` that is new or open is filed just long enough before the demo's
+`now` that its first response has 10 to 54 business minutes left then (`due_soon_start`)."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Mapping
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 
 from access.business_time import Calendar, Ledger
 from access.calendar_text import parse_hours
 from access.due_times import Dues, PolicySet
+from access.rule_time import idle_cutoff
 from access.sla_rules import (
     FIRST_RESPONSE,
     RESOLUTION,
@@ -68,6 +74,7 @@ POLICIES: list[tuple[str, str, dict[str, dict[str, str]], list[str], list[str]]]
 # Only a new or open ticket has a clock running in the demo: a pending one waits (paused), a
 # resolved or closed one is done (its clocks stopped), all since it was filed.
 RUNNING = frozenset({NEW, OPEN})
+DUE_SOON_EVERY = 40
 
 
 def seed_service_levels(sources: Mapping[str, int]) -> PolicySet:
@@ -200,3 +207,26 @@ class DemoClocks:
             judged = (policy_id, policy.name, target, minutes, met, created, ended, agent)
             rows.append((number, metric, *judged, attributes.usergroup, attributes.source))
         return rows
+
+
+def due_soon_start(
+    policies: PolicySet, number: int, status: str, attributes: Attributes, now: datetime
+) -> datetime | None:
+    """When ticket `number` is filed for its first response to have 10 to 54 business minutes
+    left at `now`, if it is one of the demo's due-soon tickets (one in `DUE_SOON_EVERY` of
+    those new or open, with a first-response target); else None."""
+    if status not in RUNNING or number % DUE_SOON_EVERY != DUE_SOON_EVERY // 2:
+        return None
+    policy = matching_policy(policies.policies, attributes)
+    target = None if policy is None else policy.target(FIRST_RESPONSE, attributes.priority)
+    if policy is None or target is None:
+        return None
+    left = min(11 + number * 7 % 44, target)
+    return _counted_back(policy.calendar, now, target - left)
+
+
+@lru_cache(maxsize=512)
+def _counted_back(calendar: Calendar, end: datetime, minutes: int) -> datetime | None:
+    """`rule_time.idle_cutoff`, kept: the demo asks it again and again of the same few."""
+    start = idle_cutoff(end, minutes, calendar)
+    return None if start is None else start.replace(microsecond=0)

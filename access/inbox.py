@@ -275,6 +275,7 @@ def ticket_rows(grants: Grants, where: scope.Predicate) -> peewee.ModelSelect[Ti
             Ticket.next_response_due,
             Ticket.resolution_due,
             Ticket.due_at,
+            Ticket.sla_policy,
             Requester.username.alias("requester_name"),
             Usergroup.name.alias("group_name"),
             Source.name.alias("source_name"),
@@ -315,6 +316,7 @@ def ticket_row(data: dict[str, Any]) -> TicketRow:
         resolution_due=data["resolution_due"],
         breached=is_breached(data["due_at"]),
         tags=tags.names_of(data["tag_names"]),
+        sla_policy=data["sla_policy"],
     )
 
 

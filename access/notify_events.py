@@ -25,15 +25,16 @@ from store.models import GroupSupervisor, Message, Person, Ticket, utcnow
 from store.notification_models import Follow, Notification, NotificationPreference
 from store.rows import tuple_rows
 
-# What happened, for the person notified. SLA_MISSED has its place in the preferences and
-# the wording, but nothing makes one yet: the service-level clock will.
+# What happened, for the person notified. The service-level ones (SLA_SOON before a due time,
+# SLA_MISSED at it) are made by `access.sla_warnings`, without an actor.
 ASSIGNED = "assigned"
 CUSTOMER_WROTE = "customer_wrote"
 NEW_TICKET = "new_ticket"
 MENTIONED = "mentioned"
 FOLLOWED = "followed"
+SLA_SOON = "sla_soon"
 SLA_MISSED = "sla_missed"
-EVENTS = (ASSIGNED, CUSTOMER_WROTE, NEW_TICKET, MENTIONED, FOLLOWED, SLA_MISSED)
+EVENTS = (ASSIGNED, CUSTOMER_WROTE, NEW_TICKET, MENTIONED, FOLLOWED, SLA_SOON, SLA_MISSED)
 
 # How an event reaches a person by mail: never, when they are not connected, or always.
 MAIL_OFF, MAIL_AWAY, MAIL_ALWAYS = "off", "away", "always"
@@ -47,6 +48,7 @@ DEFAULT_MAIL = {
     NEW_TICKET: MAIL_OFF,
     MENTIONED: MAIL_AWAY,
     FOLLOWED: MAIL_OFF,
+    SLA_SOON: MAIL_OFF,
     SLA_MISSED: MAIL_AWAY,
 }
 
@@ -148,10 +150,10 @@ def _followers(numbers: Iterable[int], event: str, message: int | None = None) -
     return [Pending(person, ticket, event, message) for person, ticket in tuple_rows(query)]
 
 
-def deliver(actor: int, pending: list[Pending]) -> None:
+def deliver(actor: int | None, pending: list[Pending]) -> None:
     """Write the notifications `pending` asks for, as the people's preferences say: one read
-    of the preferences, one insert. The actor is left out, and so is all but the first of a
-    person's notifications about one ticket."""
+    of the preferences, one insert. The actor (None: nobody, a clock) is left out, and so is
+    all but the first of a person's notifications about one ticket."""
     chosen: dict[tuple[int, int], Pending] = {}
     for item in pending:
         if item.person != actor:

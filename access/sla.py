@@ -8,12 +8,20 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
+from datetime import timedelta
 from typing import Any, NamedTuple
 
-from access.audit_actions import POLICY_CHANGE, POLICY_CREATE, POLICY_DELETE, POLICY_MOVE
+from access import audit
+from access.audit_actions import (
+    POLICY_CHANGE,
+    POLICY_CREATE,
+    POLICY_DELETE,
+    POLICY_MOVE,
+    SLA_WARNING,
+)
 from access.business_time import Calendar
 from access.calendars import calendar_named, difference, read_calendar
-from access.catalogue import SLA_EDIT, SLA_LIST
+from access.catalogue import SLA_EDIT, SLA_LIST, TICKETS_LIST
 from access.due_times import recompute_open
 from access.errors import InvalidInput, NoChange, NotFound
 from access.lookup import require_free_name, source_named, usergroup_named
@@ -27,9 +35,10 @@ from access.sla_rules import (
     checked_targets,
     parse_duration,
 )
+from access.sla_warnings import WARN_BEFORE, warn_due
 from access.validation import checked_name
 from access.versions import bump, check_fresh
-from store.models import BusinessCalendar, SlaPolicy, Source, Usergroup
+from store.models import BusinessCalendar, SlaPolicy, Source, Usergroup, utcnow
 from store.words import TICKET_PRIORITIES
 
 # Targets as given and shown: for each metric, the duration by priority ("" for every other).
@@ -175,6 +184,47 @@ class PolicyAdmin(Part):
             renumber(in_order(SlaPolicy))
             request.record(POLICY_DELETE, "policy", row.id, before=before.logged())
         recompute_open(request)  # the open tickets measured by the edit, in chunks
+
+    def due_calendars(self) -> dict[int, Calendar]:
+        """The calendar of each policy, by the policy's id: what the inbox's due column counts
+        the business time left in. Needs only `tickets.list`: the due times it counts are the
+        tickets' own, and a calendar says no more than when the team works. A supervisor lists
+        their groups' tickets without a role for it."""
+        request = self._open()
+        if not request.grants().supervises:
+            request.require(TICKETS_LIST)
+        calendars = {row.id: read_calendar(row).calendar() for row in BusinessCalendar.select()}
+        policies = SlaPolicy.select(SlaPolicy.id, SlaPolicy.calendar)
+        return {row.id: calendars[row.calendar_id] for row in policies}
+
+    def warn_due(self, before: timedelta = WARN_BEFORE) -> int:
+        """Warn the assignees and group supervisors of the tickets whose clocks fall due
+        within `before` or have just passed (`access.sla_warnings`), each warning once; how
+        many were made. Asked by `ticketty serve`'s person and `ticketty sla warn`, who need
+        `sla.list`; each warning is audited on its ticket, so the people's sessions see it."""
+        request = self._open()
+        request.require(SLA_LIST)
+        if before < timedelta(0):
+            raise InvalidInput("the warning time before a due time must not be negative")
+        with request.writing():
+            made = warn_due(utcnow(), before)
+            request.record_many(
+                [
+                    audit.Event(
+                        SLA_WARNING,
+                        "ticket",
+                        w.number,
+                        ticket=w.number,
+                        after={
+                            "metric": w.metric,
+                            "stage": w.stage,
+                            "due": f"{w.due:%Y-%m-%d %H:%M}",
+                        },
+                    )
+                    for w in made
+                ]
+            )
+        return len(made)
 
 
 def policies_in_order() -> list[Policy]:

@@ -279,6 +279,20 @@ def ending(history: History, target: Target, policies: Sequence[Policy]) -> Endi
     allowed = policy.target(target.metric, attributes.priority)
     if allowed is None:
         return None
-    pauses = timeline.pauses(policy.pause_on | STOPPING_STATUSES, until=target.ended)
-    counted = business_minutes(policy.calendar, target.started, target.ended, pauses)
-    return Ending(allowed, counted, attributes)
+    counted = minutes_counted(history, target, policies)
+    return None if counted is None else Ending(allowed, counted, attributes)
+
+
+def minutes_counted(
+    history: History, target: Target, policies: Sequence[Policy], now: datetime | None = None
+) -> int | None:
+    """The business minutes `target` (one of the ticket's clocks from `clock`) counted from
+    its start to its end, or to `now` while it runs, in its policy's calendar and without its
+    pauses; None while it runs and no `now` is given, or when its policy is gone from
+    `policies`."""
+    policy = next((p for p in policies if p.name == target.policy), None)
+    end = target.ended or now
+    if end is None or policy is None:
+        return None
+    pauses = _Timeline(history).pauses(policy.pause_on | STOPPING_STATUSES, until=target.ended)
+    return business_minutes(policy.calendar, target.started, end, pauses)

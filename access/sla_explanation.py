@@ -8,10 +8,18 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 
-from access.business_time import business_minutes
 from access.due_times import PolicySet, dues_of, read_state
 from access.request import Request
-from access.sla_clock import PRIORITY, SOURCE, USERGROUP, History, Target, clock, paused_spans
+from access.sla_clock import (
+    PRIORITY,
+    SOURCE,
+    USERGROUP,
+    History,
+    Target,
+    clock,
+    minutes_counted,
+    paused_spans,
+)
 from access.sla_rules import STOPPING_STATUSES, Attributes, Policy
 from access.sla_verdicts import ticket_verdicts
 from access.sla_views import (
@@ -124,17 +132,13 @@ def _target(
         PauseSpan(*span)
         for span in paused_spans(history, policy.pause_on | STOPPING_STATUSES, until)
     ]
-    end = until or now
-    counted = business_minutes(
-        policy.calendar, target.started, end, [(s.start, s.end) for s in spans]
-    )
-    priority = _attributes_at(history, end).priority
+    priority = _attributes_at(history, until or now).priority
     return TargetExplanation(
         metric=target.metric,
         policy=target.policy,
         calendar=policies.calendars[target.policy][0],
         target_minutes=policy.target(target.metric, priority) or 0,
-        counted_minutes=counted,
+        counted_minutes=minutes_counted(history, target, policies.policies, now) or 0,
         started=target.started,
         due=target.due,
         ended=target.ended,

@@ -41,6 +41,7 @@ class TicketRow(NamedTuple):
     resolution_due: datetime | None = None
     breached: bool = False
     tags: tuple[str, ...] = ()  # in alphabetical order
+    sla_policy: int | None = None  # the policy measuring it now, by id (its calendar counts)
 
 
 class AttachmentView(NamedTuple):

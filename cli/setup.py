@@ -49,6 +49,7 @@ def fill_demo(args: argparse.Namespace) -> int:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
     from access.demo import PERSONAS, build_demo
+    from store.models import utcnow
 
     location = settings_of(args).database
     if args.tickets < 0:
@@ -66,6 +67,7 @@ def fill_demo(args: argparse.Namespace) -> int:
             seed=args.seed,
             progress=lambda done, total: bar.update(task, completed=done),
             service_levels=True,
+            now=utcnow().replace(second=0, microsecond=0),
         )
     print(
         f"demo helpdesk in {shown(location)}: {summary.tickets} tickets, "

@@ -8,8 +8,10 @@ from typing import Any
 
 from access.sla import PolicyView
 from access.sla_rules import METRICS, format_targets, parse_duration
+from access.sla_warnings import WARN_BEFORE
 from cli.command import Arguments, Commands, open_gate
 from cli.output import bounded_int, print_json, print_listing
+from cli.ticket_sla import due_within
 from wording.safe_text import one_line
 
 # The conditions: option, the gate's keyword, and what a list shows for each.
@@ -48,6 +50,12 @@ def register(commands: Commands) -> None:
     p.add_argument("position", type=bounded_int, help="1 first")
     p = sla.add("delete", delete_policy)
     p.add_argument("name")
+    p = sla.add(
+        "warn", warn_due, help="warn assignees and supervisors of due times near or just passed"
+    )
+    p.add_argument(
+        "--before", type=due_within, default=WARN_BEFORE, help="how long before (default 1h)"
+    )
 
 
 def policy_options(parser: Arguments) -> None:
@@ -190,3 +198,10 @@ def policy_json(view: PolicyView) -> dict[str, Any]:
         "pause_on": list(view.pause_on),
         "version": view.version,
     }
+
+
+def warn_due(args: argparse.Namespace) -> int:
+    """One pass of what `ticketty serve` does every interval."""
+    made = open_gate(args).sla.warn_due(args.before)
+    print(f"{made} warning{'' if made == 1 else 's'} made")
+    return 0

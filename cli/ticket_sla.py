@@ -13,7 +13,7 @@ from access.sla_rules import parse_duration
 from access.sla_views import SlaExplanation, TargetExplanation
 from cli.command import open_gate
 from cli.output import print_json
-from wording.safe_text import one_line
+from wording.sla_text import explanation_lines
 
 
 def due_within(text: str) -> timedelta:
@@ -91,62 +91,7 @@ def show_sla(args: argparse.Namespace) -> int:
     if args.json:
         print_json(explanation_json(explained))
         return 0
-    for line in explanation_lines(explained):
-        print(line)
+    print(f"#{explained.number}: times in UTC, read at {explained.now:%Y-%m-%d %H:%M}")
+    for lead, rest in explanation_lines(explained):
+        print(f"{lead}{rest}")
     return 0
-
-
-def explanation_lines(explained: SlaExplanation) -> list[str]:
-    """The explanation as text, times in UTC."""
-    lines = [f"#{explained.number}: times in UTC, read at {_at(explained.now)}"]
-    for check in explained.checked:
-        verdict = "matches" if check.matched else "does not match"
-        lines.append(f"  {check.position}. policy {one_line(check.policy)} {verdict}")
-        for c in check.conditions:
-            wanted = ", ".join(one_line(w) for w in c.wanted) or "any"
-            mark = "yes" if c.met else "no"
-            lines.append(
-                f"       {c.field}: {wanted}; the ticket's: {one_line(c.actual) or '-'} ({mark})"
-            )
-    if explained.policy is None:
-        lines.append("  no policy matches: no due times")
-        return lines + _verdict_lines(explained)
-    lines.append(
-        f"  measured by {one_line(explained.policy)} in calendar "
-        f"{one_line(explained.calendar or '')} ({explained.zone})"
-    )
-    for t in explained.targets:
-        hours, minutes = divmod(t.counted_minutes, 60)
-        target_hours, target_minutes = divmod(t.target_minutes, 60)
-        lines.append(
-            f"  {t.metric.replace('_', ' ')}: {t.state}, "
-            f"{hours}h {minutes:02d}m counted of {target_hours}h {target_minutes:02d}m, "
-            f"started {_at(t.started)}, due {_at(t.due)}"
-            + (f", ended {_at(t.ended)}" if t.ended else "")
-            + (f" (policy {one_line(t.policy)})" if t.policy != explained.policy else "")
-        )
-        for p in t.pauses:
-            lines.append(f"      paused ({p.status}) from {_at(p.start)} to {_at(p.end)}")
-    lines.append(f"  breached: {'yes' if explained.breached else 'no'}")
-    return lines + _verdict_lines(explained)
-
-
-def _verdict_lines(explained: SlaExplanation) -> list[str]:
-    """The verdicts stored when the ticket's clocks ended, as they were given."""
-    if not explained.verdicts:
-        return []
-    return ["  verdicts kept when the clocks ended (never rewritten):"] + [
-        f"    {v.metric.replace('_', ' ')}: {'met' if v.met else 'breached'}, "
-        f"{_span(v.business_minutes)} of {_span(v.target_minutes)} "
-        f"by {one_line(v.policy)}, ended {_at(v.ended)}"
-        for v in explained.verdicts
-    ]
-
-
-def _span(minutes: int) -> str:
-    hours, rest = divmod(minutes, 60)
-    return f"{hours}h {rest:02d}m"
-
-
-def _at(value: datetime | None) -> str:
-    return "-" if value is None else f"{value:%Y-%m-%d %H:%M}"

@@ -178,7 +178,7 @@ class MailService:
         self.watchers: dict[tuple[str, ServerUrl], IdleWatcher] = {}
         self._retired: list[IdleWatcher] = []
         self._woken: queue.SimpleQueue[str] = queue.SimpleQueue()
-        self._time_rules_refused = False
+        self._refused: set[str] = set()  # the timed passes the person may not run
         self._wake_read, self._wake_write = socket.socketpair()
         self.sender = ReplySender(channel, interval, report, lambda: self._wake(""))
 
@@ -197,7 +197,7 @@ class MailService:
                         self._fetch(source)
                     if _readable(stop, 0):
                         return
-                self._time_rules()
+                self._timed_passes()
                 readable, _, _ = select.select([stop, self._wake_read], [], [], self.interval)
                 if stop in readable:
                     return
@@ -213,18 +213,24 @@ class MailService:
             self._wake_read.close()
             self._wake_write.close()
 
-    def _time_rules(self) -> None:
-        """The time rules that are due (`gate.rules.run_time_rules`), each acting as its
-        owner; a person without `rules.list` runs none, which is said once."""
-        if self._time_rules_refused:
-            return
-        try:
-            self.gate.rules.run_time_rules()
-        except PermissionDenied as exc:
-            self._time_rules_refused = True
-            self.report(f"time rules are not run: {exc}")
-        except DatabaseError as exc:
-            self.report(f"time rules: {exc}")
+    def _timed_passes(self) -> None:
+        """What is due by the clock: the time rules (`gate.rules.run_time_rules`, each acting
+        as its owner; needs `rules.list`) and the service-level warnings (`gate.sla.warn_due`;
+        needs `sla.list`). One the person may not run is said once and not tried again."""
+        passes = (
+            ("time rules are not run", self.gate.rules.run_time_rules),
+            ("service-level warnings are not made", self.gate.sla.warn_due),
+        )
+        for what, run in passes:
+            if what in self._refused:
+                continue
+            try:
+                run()
+            except PermissionDenied as exc:
+                self._refused.add(what)
+                self.report(f"{what}: {exc}")
+            except DatabaseError as exc:
+                self.report(f"{what}: {exc}")
 
     def _fetch(self, source: Source) -> None:
         try:

@@ -82,6 +82,26 @@ class NotificationSettings(BaseModel):
     last_digest_at = DateTimeField(null=True)
 
 
+class SlaWarning(BaseModel):
+    """A service-level warning made (migration 26): for ticket `ticket`, its clock `metric`
+    (first_response, next_response, resolution) due at `due`, at `stage` ("soon" before the
+    due time, "missed" at it). Kept so each is made once, however often the pass runs; a due
+    time that moves (the clock paused and ran again, a new next-response cycle) is warned of
+    again."""
+
+    id = AutoField()
+    ticket_id: int
+
+    ticket = ForeignKeyField(Ticket, on_delete="CASCADE", index=False)
+    metric = TextField()
+    stage = TextField()
+    due = DateTimeField()
+    created_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("ticket", "metric", "stage", "due"), True),)
+
+
 NOTIFY_MODELS: list[type[BaseModel]] = [
     Notification,
     Follow,

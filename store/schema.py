@@ -26,7 +26,7 @@ from store.models import (
     Ticket,
     mail_server,
 )
-from store.notification_models import NOTIFY_MODELS
+from store.notification_models import NOTIFY_MODELS, SlaWarning
 from store.reply_models import REPLY_MODELS
 from store.rule_models import RULE_MODELS
 from store.sla_models import VERDICT_MODELS
@@ -319,6 +319,11 @@ def _v21_sla_verdicts(db: peewee.Database) -> None:
     db.create_tables(VERDICT_MODELS)
 
 
+def _v26_sla_warnings(db: peewee.Database) -> None:
+    """The service-level warnings made, so that each is made once."""
+    db.create_tables([SlaWarning])
+
+
 MIGRATIONS: list[tuple[int, Callable[[peewee.Database], None]]] = [
     (1, _v1_initial),
     (2, _v2_search),
@@ -341,6 +346,7 @@ MIGRATIONS: list[tuple[int, Callable[[peewee.Database], None]]] = [
     (19, _v19_tags),
     (20, _v20_links_and_copies),
     (21, _v21_sla_verdicts),
+    (26, _v26_sla_warnings),
 ]
 
 LATEST = MIGRATIONS[-1][0]

@@ -33,6 +33,7 @@ from settings.config import Config
 from settings.layers import Settings, build_settings
 from tui.breach_watch import BreachWatch
 from tui.drafts import DraftKeeper, SafeQuestion, quit_question
+from tui.due_calendars import DueCalendars
 from tui.gate_funnel import GateCallFailed, GateFunnel, describe_error, is_expected, log_unexpected
 from tui.live import LiveChange, NotificationsCounted, OthersChanged, SessionEnded, Watcher
 from tui.notifier import Notifier
@@ -91,6 +92,7 @@ class TickettyApp(App[int]):
         self.gate_calls = self.gate_funnel.calls
         self.waiting_on_person: set[Worker[Any]] = set()  # flows waiting for an answer
         self.breach_watch = BreachWatch(self, lambda: self.clock())
+        self.due_calendars = DueCalendars(self)
         self.notifier = Notifier(self)
 
     def on_mount(self) -> None:
@@ -99,6 +101,7 @@ class TickettyApp(App[int]):
         self.presence = PresenceKeeper(self, self.gate, self.background_call)
         self.push_screen(self.home_screen())
         self.breach_watch.start()
+        self.due_calendars.start()
         # A thread of its own, not a worker: it runs as long as the app, and tests that wait
         # for the app's workers to finish would wait for ever.
         threading.Thread(target=self.watcher.run, name="ticketty-live", daemon=True).start()
@@ -117,6 +120,7 @@ class TickettyApp(App[int]):
         if not (message.changes.by_others or changed):
             return
         self.breach_watch.others_changed(message.changes)
+        self.due_calendars.others_changed(message.changes)
         for screen in self.screen_stack:
             screen.post_message(OthersChanged(message.changes, changed))
             if changed:

@@ -42,6 +42,7 @@ from access.audit_actions import (
     ROLE_RENAME,
     ROLE_REVOKE,
     ROLE_SCOPE,
+    SLA_WARNING,
     SOURCE_ADD,
     SOURCE_ARCHIVE,
     SOURCE_MAIL,
@@ -75,6 +76,7 @@ from access.audit_actions import (
     attempted,
     is_denied,
 )
+from access.sla_warnings import MISSED
 from access.views import AuditView
 from access.vocabulary import describe_scope
 from wording.safe_text import as_text, one_line
@@ -117,6 +119,14 @@ def _plain(value: Any, empty: str = "none") -> str:
 
 def _field(value: Any, key: str) -> Any:
     return value.get(key) if isinstance(value, dict) else None
+
+
+def _sla_warning(e: Event) -> str:
+    metric = str(_field(e.after, "metric") or "").replace("_", " ")
+    due = _plain(_field(e.after, "due"))
+    if _field(e.after, "stage") == MISSED:
+        return f"the assignee and supervisors were told its {metric} is past due ({due} UTC)"
+    return f"the assignee and supervisors were warned its {metric} falls due {due} UTC"
 
 
 class Event:
@@ -267,6 +277,7 @@ SENTENCES: dict[str, Callable[[Event], str]] = {
     TICKET_SPLIT: lambda e: f"{e.who} split message {_plain(e.after)} off into {_other(e)}",
     TICKET_COPIES: _copies,
     TICKET_TAG: lambda e: f"{e.who} tagged {_plain(e.after)}",
+    SLA_WARNING: _sla_warning,
     TICKET_UNTAG: lambda e: f"{e.who} removed the tag {_plain(e.after)}",
     TICKET_FIELD: lambda e: f"{e.who} set {_plain(e.after)}",
     TICKET_FIELD_DEFINE: _named("defined", "ticket field"),

@@ -18,7 +18,8 @@ from typing import TYPE_CHECKING
 
 from access.live import Changes
 from access.views import TicketQuery, TicketRow
-from tui.due_cells import earliest_due, span
+from tui.due_cells import earliest_due
+from wording.sla_text import span
 
 if TYPE_CHECKING:
     from tui.app import TickettyApp

@@ -1,21 +1,34 @@
-"""The inbox's due column: the time left until a ticket's earliest running service-level clock
-falls due (`2h 10m`, `-1h 20m` past it), and whether it is breached or due within the hour,
-worked out from the row and the app's clock at each paint, so the column moves with time
-without reading anything again."""
+"""The inbox's due column: the business time left until a ticket's earliest running
+service-level clock falls due (`2h 10m`, `-1h 20m` past it), counted in the calendar of the
+policy measuring the ticket, and whether it is breached or due within the business hour;
+worked out from the row, the calendars (`Moment`, read once: `tui.due_calendars`) and the
+app's clock at each paint, so the column moves with time without reading anything again. A
+row whose policy's calendar is not known (yet) counts the wall clock."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
+from functools import lru_cache
+from typing import NamedTuple
 
 from rich.style import Style
 
+from access.business_time import Calendar, business_seconds
 from access.sla_rules import parse_duration
 from access.views import TicketRow
+from wording.sla_text import span
 
-# A ticket due within this time is shown as a warning.
-SOON = timedelta(hours=1)
+# A ticket due within this much business time is shown as a warning.
+SOON_MINUTES = 60
 BREACHED, DUE_SOON = "breached", "due-soon"
+
+
+class Moment(NamedTuple):
+    """What a paint counts times with: the app's clock, and each policy's calendar by id."""
+
+    now: datetime
+    calendars: Mapping[int, Calendar] = {}
 
 
 def earliest_due(row: TicketRow) -> datetime | None:
@@ -24,34 +37,46 @@ def earliest_due(row: TicketRow) -> datetime | None:
     return min(dues, default=None)
 
 
-def due_left(row: TicketRow, now: datetime) -> str:
-    """`2h 10m` left, `-1h 20m` past due, `-` with no clock running."""
+def minutes_left(row: TicketRow, at: Moment) -> float | None:
+    """Business minutes until the earliest due time, negative past it; None with no clock
+    running."""
     due = earliest_due(row)
     if due is None:
+        return None
+    calendar = None if row.sla_policy is None else at.calendars.get(row.sla_policy)
+    if calendar is None:
+        return (due - at.now).total_seconds() / 60
+    return _business_minutes_between(calendar, at.now.replace(second=0, microsecond=0), due)
+
+
+@lru_cache(maxsize=2048)
+def _business_minutes_between(calendar: Calendar, now: datetime, due: datetime) -> float:
+    """Kept per minute of the clock: a paint asks it of every line shown."""
+    if due >= now:
+        return business_seconds(calendar, now, due) / 60
+    return -business_seconds(calendar, due, now) / 60
+
+
+def due_left(row: TicketRow, at: Moment) -> str:
+    """`2h 10m` left, `-1h 20m` past due (`-0m`: past it, outside business hours), `-` with
+    no clock running."""
+    minutes = minutes_left(row, at)
+    if minutes is None:
         return "-"
-    minutes = (due - now).total_seconds() / 60
     left = span(abs(minutes))
-    return f"-{left}" if minutes < 0 else left
+    due = earliest_due(row)
+    return f"-{left}" if due is not None and due < at.now else left
 
 
-def span(minutes: float) -> str:
-    """`45m`, `2h 10m`, `3d 4h` (days of 24 hours): at most 8 characters up to 999 days."""
-    whole = round(minutes)
-    days, rest = divmod(whole, 1440)
-    hours, left = divmod(rest, 60)
-    if days:
-        return f"{days}d {hours}h" if hours else f"{days}d"
-    return f"{hours}h {left:02d}m" if hours else f"{left}m"
-
-
-def due_state(row: TicketRow, now: datetime) -> str:
+def due_state(row: TicketRow, at: Moment) -> str:
     """`BREACHED`, `DUE_SOON` or "" (in time, or no clock running)."""
     due = earliest_due(row)
-    if due is None:
+    minutes = minutes_left(row, at)
+    if due is None or minutes is None:
         return ""
-    if due <= now:
+    if due <= at.now:
         return BREACHED
-    return DUE_SOON if due - now <= SOON else ""
+    return DUE_SOON if minutes <= SOON_MINUTES else ""
 
 
 def due_within(text: str) -> timedelta | None:
@@ -63,10 +88,8 @@ def due_within(text: str) -> timedelta | None:
     return timedelta(days=given.days, minutes=given.minutes)
 
 
-def due_style(
-    row: TicketRow, now: datetime, base: Style, component: Callable[[str], Style]
-) -> Style:
+def due_style(row: TicketRow, at: Moment, base: Style, component: Callable[[str], Style]) -> Style:
     """The due cell's style: `base` with the list's breached or due-soon colour
     (`ticket-list--breached`, `ticket-list--due-soon`, looked up by `component`)."""
-    state = due_state(row, now)
+    state = due_state(row, at)
     return base + component(f"ticket-list--{state}") if state else base

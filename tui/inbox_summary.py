@@ -9,8 +9,8 @@ from collections.abc import Mapping
 from typing import NamedTuple
 
 from access.views import TicketQuery, ticket_reference
-from tui.due_cells import span
 from wording.safe_text import one_line
+from wording.sla_text import span
 
 MAX_LINES = 3
 SEPARATOR = " · "

@@ -25,7 +25,7 @@ from textual.strip import Strip
 
 from access.views import TicketRow
 from tui.app import TickettyApp
-from tui.due_cells import due_left, due_style
+from tui.due_cells import Moment, due_left, due_style
 from tui.opening import PAGE
 from tui.ticket_pages import MIN_NUMBER, Located, RowSource, TicketPages
 from wording.safe_text import one_line
@@ -40,7 +40,7 @@ Result = TypeVar("Result")
 class Column(NamedTuple):
     title: str
     width: int  # 0: takes the slack
-    cell: Callable[[TicketRow, datetime], str]
+    cell: Callable[[TicketRow, Moment], str]
     drop_order: int  # columns with the highest number go first on a narrow screen
 
 
@@ -68,7 +68,7 @@ COLUMNS: tuple[Column, ...] = (
     Column("Prio", 6, lambda r, _: r.priority, 3),
     Column("Assignee", 9, lambda r, _: r.assignee or "-", 1),
     Column("Due", 9, due_left, 1),  # at 80 columns it takes the group's place
-    Column("Age", 5, lambda r, now: age(r.updated_at, now), 0),
+    Column("Age", 5, lambda r, at: age(r.updated_at, at.now), 0),
     Column("Tags", 12, lambda r, _: " ".join(r.tags), 6),
 )
 MIN_SUBJECT = 26
@@ -304,7 +304,7 @@ class TicketList(ScrollView, can_focus=True):
             muted = base + self.get_component_rich_style("ticket-list--placeholder")
             return Strip([Segment(fit("  …", width), muted)], width)
         row = rows[index % PAGE]
-        now = self._now()
+        at = Moment(self._now(), self.app.due_calendars.by_policy)
         marked = row.number in self.marked
         mark_style = base + self.get_component_rich_style("ticket-list--marked")
         segments = [Segment("●" if marked else self.present.get(row.number, " "), mark_style)]
@@ -313,8 +313,8 @@ class TicketList(ScrollView, can_focus=True):
             if column.title == "" and row.private:
                 style = base + self.get_component_rich_style("ticket-list--private")
             elif column.title == "Due":
-                style = due_style(row, now, base, self.get_component_rich_style)
-            segments.append(Segment(fit(column.cell(row, now), cell_width) + " ", style))
+                style = due_style(row, at, base, self.get_component_rich_style)
+            segments.append(Segment(fit(column.cell(row, at), cell_width) + " ", style))
         return Strip(segments).adjust_cell_length(width, base)
 
     def _base_style(self) -> Style:

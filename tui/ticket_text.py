@@ -13,11 +13,11 @@ from textual.widgets import Static
 
 from access.views import MessageView, TicketDetail
 from access.vocabulary import FAILED, MESSAGE_LABELS
-from tui.sla_text import due_fields
 from wording.follow_up_text import follow_up_fields
 from wording.link_text import copies_fields, link_fields
 from wording.mail_text import attachment_text, delivery_text
 from wording.safe_text import as_text, one_line
+from wording.sla_text import due_fields
 
 
 class Conversation(VerticalScroll, inherit_bindings=False):

@@ -10,6 +10,7 @@ from access.notify_events import (
     MENTIONED,
     NEW_TICKET,
     SLA_MISSED,
+    SLA_SOON,
 )
 
 # Per event: what happened, `{actor}` and `{number}` filled in.
@@ -19,6 +20,7 @@ SENTENCES = {
     NEW_TICKET: "{actor} filed #{number} in a group you supervise",
     MENTIONED: "{actor} mentioned you in a note on #{number}",
     FOLLOWED: "{actor} changed #{number}, which you follow",
+    SLA_SOON: "#{number} falls due soon",
     SLA_MISSED: "#{number} missed its service-level target",
 }
 
@@ -29,7 +31,8 @@ EVENT_LABELS = {
     NEW_TICKET: "a new ticket in a group I supervise",
     MENTIONED: "a note mentions me",
     FOLLOWED: "a ticket I follow changed",
-    SLA_MISSED: "a service-level target missed (not made yet)",
+    SLA_SOON: "a service-level target of my ticket or group due soon",
+    SLA_MISSED: "a service-level target of my ticket or group missed",
 }
 
 

@@ -358,6 +358,8 @@ CALLS: dict[str, tuple[Call, Expected]] = {
     "sla.change_policy": (lambda g, d: g.sla.change_policy("Standard", new_name="X"), refused()),
     "sla.move_policy": (lambda g, d: g.sla.move_policy("Standard", 1), refused()),
     "sla.delete_policy": (lambda g, d: g.sla.delete_policy("Standard"), refused()),
+    "sla.warn_due": (lambda g, d: g.sla.warn_due(), refused()),
+    "sla.due_calendars": (lambda g, d: g.sla.due_calendars(), refused()),
     # The list of tags.
     "tags.list_tags": (lambda g, d: g.tags.list_tags(), refused()),
     "tags.create_tag": (lambda g, d: g.tags.create_tag("refund"), refused()),

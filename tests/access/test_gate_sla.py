@@ -184,3 +184,16 @@ def test_migration_14_adds_the_policies(demo_db: peewee.Database) -> None:
     SchemaVersion.delete().where(SchemaVersion.version >= 14).execute()  # 15 runs after it
     migrate(demo_db)
     assert Gate(demo_db, "ada").sla.list_policies() == []
+
+
+def test_the_due_columns_calendars_are_read_by_whoever_lists_tickets(
+    ada: Gate, demo_db: peewee.Database
+) -> None:
+    ada.calendars.create_calendar("DE office", zone="Europe/Berlin", hours="mon-fri 09:00-17:00")
+    ada.sla.create_policy("German", calendar="DE office", targets={"first_response": ["8h"]})
+    ids = {row.name: row.id for row in SlaPolicy.select()}
+    for username in ("ada", "sam", "vic", "ola"):  # sam lists his groups' as their supervisor
+        calendars = Gate(demo_db, username).sla.due_calendars()
+        assert calendars.keys() == set(ids.values())
+        assert calendars[ids["Standard"]].zone == "Europe/Warsaw"
+        assert calendars[ids["German"]].zone == "Europe/Berlin"

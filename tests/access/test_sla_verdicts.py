@@ -12,9 +12,10 @@ import pytest
 from access import Gate, due_times
 from access.due_times import Dues
 from access.request import Request
-from cli.ticket_sla import explanation_json, explanation_lines
+from cli.ticket_sla import explanation_json
 from store.models import AuditEvent, Person, SlaPolicy, Ticket, Usergroup
 from store.sla_models import SlaVerdict
+from wording.sla_text import explanation_lines
 
 
 def verdicts(number: int) -> list[tuple[Any, ...]]:
@@ -65,9 +66,9 @@ def test_a_policy_edit_moves_open_due_times_only(ada: Gate) -> None:
     assert Ticket.get_by_id(number).resolution_due != due
     ada.sla.delete_policy("Standard")
     assert verdicts(number) == before
-    lines = explanation_lines(ada.tickets.sla_explanation(number))
-    kept = "    first response: met, 0h 00m of 4h 00m by Standard, ended "
-    assert "  no policy matches: no due times" in lines
+    lines = [lead + rest for lead, rest in explanation_lines(ada.tickets.sla_explanation(number))]
+    kept = "  First response: met, 0m of 4h 00m by Standard, ended "
+    assert "No policy matches this ticket, so it has no due times." in lines
     assert any(line.startswith(kept) for line in lines)
     (shown,) = explanation_json(ada.tickets.sla_explanation(number))["verdicts"]
     assert (shown["metric"], shown["policy"], shown["met"]) == ("first_response", "Standard", True)

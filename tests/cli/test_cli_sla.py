@@ -9,6 +9,7 @@ import json
 import pytest
 
 from tests.cli.test_cli import run
+from ticketty.main import main
 
 
 @pytest.fixture
@@ -110,3 +111,23 @@ def test_the_viewer_lists_and_cannot_add(capsys, helpdesk: str) -> None:
         "--resolution", "1d",
     )  # fmt: skip
     assert code != 0 and "lacks sla.edit" in err
+
+
+def test_warn_makes_each_warning_once_and_needs_sla_list(capsys, helpdesk: str) -> None:
+    code, out, err = run(
+        capsys, helpdesk, "ada", "tickets", "create", "--subject", "Parcel lost",
+        "--body", "Where?", "--group", "Returns",
+    )  # fmt: skip
+    assert (code, err) == (0, "")
+    # Within a week its first response falls due, whatever the weekday (its resolution too,
+    # on most).
+    code, out, err = run(capsys, helpdesk, "ada", "sla", "warn", "--before", "7d")
+    assert (code, err) == (0, "") and out in ("1 warning made\n", "2 warnings made\n")
+    code, out, err = run(capsys, helpdesk, "ada", "sla", "warn", "--before", "7d")
+    assert (code, out, err) == (0, "0 warnings made\n", "")
+    code, out, err = run(capsys, helpdesk, "ola", "sla", "warn")
+    assert code != 0 and out == "" and err.count("\n") == 1 and "sla.list" in err
+    with pytest.raises(SystemExit) as refused:
+        main(["--db", helpdesk, "--user", "ada", "sla", "warn", "--before", "soon"])
+    err = capsys.readouterr().err
+    assert refused.value.code == 2 and "'soon' is not a duration" in err

@@ -66,9 +66,9 @@ def test_a_filed_ticket_is_due_and_explained(capsys, helpdesk: str) -> None:
     assert abs(due - started - timedelta(days=3)) < timedelta(seconds=1)
     code, out, _ = run(capsys, helpdesk, "ada", "tickets", "sla", number)
     assert code == 0
-    assert "1. policy Standard matches" in out
-    assert "measured by Standard in calendar Always (UTC)" in out
-    assert "resolution: running" in out
+    assert "1. Standard: matches" in out
+    assert "Policy Standard, calendar Always (UTC)" in out
+    assert "Resolution: running" in out
 
 
 def test_out_of_scope_and_bad_input_are_one_line(capsys, helpdesk: str) -> None:

@@ -11,6 +11,8 @@ import pytest
 from textual.pilot import Pilot
 
 from access import Gate
+from access.business_time import Calendar
+from access.calendar_text import parse_hours
 from access.demo import DEMO_NOW
 from access.views import TicketRow
 from screens.inbox import InboxScreen
@@ -18,7 +20,7 @@ from store.db import connect
 from tests.backends import Locations
 from tests.tui_support import make_app, settle
 from ticketty.launch import build_app
-from tui.due_cells import BREACHED, DUE_SOON, due_left, due_state, due_within
+from tui.due_cells import BREACHED, DUE_SOON, Moment, due_left, due_state, due_within
 from tui.ticket_list import TicketList, layout
 
 SIZES = [(80, 24), (120, 40)]
@@ -55,20 +57,41 @@ def row(
 
 def test_the_cell_says_the_time_left_to_the_earliest_due_time() -> None:
     now = datetime(2026, 11, 1, 9, 0)
+    at = Moment(now)  # no calendar known: the wall clock
     soon = row(first_response_due=now + timedelta(minutes=50), resolution_due=now)
-    assert (due_left(soon, now), due_state(soon, now)) == ("0m", BREACHED)
+    assert (due_left(soon, at), due_state(soon, at)) == ("0m", BREACHED)
     later = row(next_response_due=now + timedelta(hours=2, minutes=10))
-    assert (due_left(later, now), due_state(later, now)) == ("2h 10m", "")
+    assert (due_left(later, at), due_state(later, at)) == ("2h 10m", "")
     late = row(resolution_due=now - timedelta(hours=1, minutes=20))
-    assert (due_left(late, now), due_state(late, now)) == ("-1h 20m", BREACHED)
+    assert (due_left(late, at), due_state(late, at)) == ("-1h 20m", BREACHED)
     hour = row(first_response_due=now + timedelta(hours=1))
-    assert due_state(hour, now) == DUE_SOON
-    assert (due_left(row(), now), due_state(row(), now)) == ("-", "")
-    assert due_left(row(resolution_due=now - timedelta(days=115, hours=18, minutes=5)), now) == (
+    assert due_state(hour, at) == DUE_SOON
+    assert (due_left(row(), at), due_state(row(), at)) == ("-", "")
+    assert due_left(row(resolution_due=now - timedelta(days=115, hours=18, minutes=5)), at) == (
         "-115d 18h"
     )
     assert due_within("90m") == timedelta(minutes=90) and due_within("2d") == timedelta(days=2)
     assert due_within(" ") is None
+
+
+def test_the_cell_counts_business_time_in_the_policys_calendar() -> None:
+    office = Moment(
+        datetime(2026, 11, 6, 15, 30),  # a Friday, half an hour before closing
+        {7: Calendar("UTC", parse_hours("mon-fri 08:00-16:00"))},
+    )
+    monday = datetime(2026, 11, 9, 8, 0)
+    in_time = row(first_response_due=monday + timedelta(minutes=20))._replace(sla_policy=7)
+    assert (due_left(in_time, office), due_state(in_time, office)) == ("50m", DUE_SOON)
+    later = row(first_response_due=monday + timedelta(hours=1))._replace(sla_policy=7)
+    assert (due_left(later, office), due_state(later, office)) == ("1h 30m", "")
+    on_monday = office._replace(now=monday + timedelta(minutes=20))
+    late = row(resolution_due=datetime(2026, 11, 6, 15, 0))._replace(sla_policy=7)
+    assert (due_left(late, on_monday), due_state(late, on_monday)) == ("-1h 20m", BREACHED)
+    evening = office._replace(now=datetime(2026, 11, 6, 20, 0))
+    closing = row(resolution_due=datetime(2026, 11, 6, 16, 0))._replace(sla_policy=7)
+    assert (due_left(closing, evening), due_state(closing, evening)) == ("-0m", BREACHED)
+    unknown = in_time._replace(sla_policy=8)  # its calendar not read: the wall clock
+    assert due_left(unknown, office) == "2d 16h"
 
 
 def test_at_80_columns_the_due_time_takes_the_groups_place() -> None:
@@ -138,12 +161,15 @@ async def test_the_column_moves_with_the_clock(demo: str) -> None:
         await sort_by_due(pilot)
         _, tickets = inbox_of(pilot)
         first = loaded(tickets)[0]
-        before = due_left(first, now[0])
+        calendars = app.due_calendars.by_policy
+        assert calendars  # read as the app started
+        before = due_left(first, Moment(now[0], calendars))
         now[0] = DEMO_NOW + timedelta(days=30)
         tickets.refresh()
         await settle(pilot)
         line = "".join(s.text for s in tickets.render_line(1))
-        assert due_left(first, now[0]) in line and before != due_left(first, now[0])
+        after = due_left(first, Moment(now[0], calendars))
+        assert after in line and before != after
 
 
 @pytest.mark.parametrize("size", SIZES)

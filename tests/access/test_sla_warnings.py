@@ -1,0 +1,98 @@
+"""Service-level warnings (`gate.sla.warn_due`): before a clock falls due and when it passes,
+the ticket's assignee and its usergroup's supervisors are notified, once per ticket, clock and
+stage however often the pass runs; the tickets are found through the `due_at` index; whether
+a person may see the ticket is asked when the notification is read."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+
+import peewee
+import pytest
+
+from access import Gate, InvalidInput, PermissionDenied
+from access.audit_actions import SLA_WARNING
+from access.notify_events import SLA_MISSED, SLA_SOON
+from access.sla_warnings import LOOK_BACK
+from store.models import Ticket, utcnow
+from tests.access.test_gate_statements import statements
+from tui.audit_text import sentence
+
+ALWAYS = "mon-sun 00:00-24:00"
+SLA_EVENTS = (SLA_SOON, SLA_MISSED)
+
+
+@pytest.fixture
+def ada(demo_db: peewee.Database) -> Gate:
+    gate = Gate(demo_db, "ada")
+    gate.calendars.create_calendar("Always", zone="UTC", hours=ALWAYS)
+    gate.sla.create_policy(
+        "Standard",
+        calendar="Always",
+        targets={"first_response": ["30m"], "resolution": ["1d"]},
+    )
+    return gate
+
+
+def told(gate: Gate, number: int) -> list[str]:
+    """The service-level notifications the person reads about ticket `number`, newest first."""
+    return [
+        n.event
+        for n in gate.notifications.list_notifications()
+        if n.ticket == number and n.event in SLA_EVENTS
+    ]
+
+
+def due_passed(number: int, ago: timedelta) -> None:
+    """The first response's due time `ago` past, as the clock would have it by then."""
+    past = utcnow() - ago
+    Ticket.update(first_response_due=past, due_at=past).where(Ticket.number == number).execute()
+
+
+def test_the_assignee_and_supervisors_are_warned_before_and_at_a_breach_once_each(
+    ada: Gate, gate_for: Callable[[str], Gate]
+) -> None:
+    number = ada.filing.create_ticket("Parcel lost", "Where is it?", group="Returns")
+    ada.changes.assign(number, "ola")
+    ola, sam, tom = gate_for("ola"), gate_for("sam"), gate_for("tom")
+    assert ada.sla.warn_due() == 1  # its first response, due in 30 minutes; not its resolution
+    assert ada.sla.warn_due() == 0
+    assert told(ola, number) == told(sam, number) == [SLA_SOON]
+    assert told(tom, number) == [] and told(ada, number) == []
+    due_passed(number, timedelta(minutes=5))
+    assert ada.sla.warn_due() == 1
+    assert ada.sla.warn_due() == 0
+    assert told(ola, number) == told(sam, number) == [SLA_MISSED, SLA_SOON]
+    ada.changes.move(number, "Accounting")  # out of sam's sight: his are not read any more
+    assert told(sam, number) == [] and told(ola, number) == [SLA_MISSED, SLA_SOON]
+    history = [sentence(e) for e in ada.audit.list_audit(ticket=number) if e.action == SLA_WARNING]
+    assert len(history) == 2
+    assert "told its first response is past due" in history[0]
+    assert "warned its first response falls due" in history[1]
+
+
+def test_a_pass_reads_only_the_tickets_near_their_due_times(
+    ada: Gate, demo_db: peewee.Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    numbers = [ada.filing.create_ticket(f"Parcel {i}", "Where?") for i in range(3)]
+    ada.changes.assign(numbers[0], "ola")
+    due_passed(numbers[1], LOOK_BACK + timedelta(hours=1))  # long past: not found again
+    with statements(demo_db, monkeypatch) as run:
+        made = ada.sla.warn_due(timedelta(minutes=10))
+    assert made == 0  # due in 30 minutes: not yet within 10
+    wanted = [sql for sql in run if '"ticket"' in sql and "due_at" in sql]
+    assert len(wanted) == 1 and "<=" in wanted[0] and ">" in wanted[0]
+    assert ada.sla.warn_due() == 2  # the two due in 30 minutes, not the one long past
+    ola = Gate(demo_db, "ola")
+    assert told(ola, numbers[0]) == [SLA_SOON]
+    assert told(ola, numbers[2]) == []  # unassigned, no group: nobody to tell
+
+
+def test_warnings_need_sla_list_and_a_time_not_negative(
+    ada: Gate, gate_for: Callable[[str], Gate]
+) -> None:
+    with pytest.raises(PermissionDenied):
+        gate_for("ola").sla.warn_due()
+    with pytest.raises(InvalidInput):
+        ada.sla.warn_due(timedelta(minutes=-1))
