@@ -11,6 +11,7 @@ import pytest
 
 from access import Gate
 from store.db import connect
+from tests.builders import judge_every_ticket
 from tests.cli.test_cli import run
 
 
@@ -25,6 +26,7 @@ def helpdesk(capsys, demo_copy: str) -> str:
     ):  # fmt: skip
         code, _, err = run(capsys, demo_copy, "ada", *args)
         assert (code, err) == (0, "")
+    judge_every_ticket(demo_copy)
     return demo_copy
 
 

@@ -12,6 +12,7 @@ from screens.reports import ReportsScreen
 from screens.sla_report import SlaReportScreen, months_back
 from store.db import connect
 from tests.backends import Locations
+from tests.builders import judge_every_ticket
 from tests.tui.test_inbox_due import SIZES
 from tests.tui.test_inbox_due import with_a_policy as due_policy
 from tests.tui_support import make_app, settle
@@ -22,6 +23,7 @@ def with_a_policy(location: str) -> str:
     """The inbox tests' policy (every hour of every day), and a usergroup named in markup."""
     due_policy(location)
     Gate(connect(location), "ada").groups.rename_group("Returns", "[red]Returns")
+    judge_every_ticket(location)
     return location
 
 
