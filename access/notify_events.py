@@ -16,24 +16,34 @@ import re
 from collections.abc import Iterable
 from typing import NamedTuple
 
+import peewee
+
 from access import scope
 from access.catalogue import TICKETS_VIEW, TICKETS_VIEW_NOTES
 from access.errors import InvalidInput
 from access.grants import read_grants
 from access.vocabulary import NOTE
-from store.models import GroupSupervisor, Message, Person, Ticket, utcnow
-from store.notification_models import Follow, Notification, NotificationPreference
+from store.models import Draft, GroupSupervisor, Message, Person, Ticket, utcnow
+from store.notification_models import (
+    Follow,
+    GroupFollow,
+    Notification,
+    NotificationPreference,
+    SourceFollow,
+)
 from store.rows import tuple_rows
 
 # What happened, for the person notified. SLA_MISSED has its place in the preferences and
-# the wording, but nothing makes one yet: the service-level clock will.
+# the wording, but nothing makes one here: the service-level clock does. DRAFT_LEFT: a ticket
+# on which the person keeps a draft changed since.
 ASSIGNED = "assigned"
 CUSTOMER_WROTE = "customer_wrote"
 NEW_TICKET = "new_ticket"
 MENTIONED = "mentioned"
 FOLLOWED = "followed"
 SLA_MISSED = "sla_missed"
-EVENTS = (ASSIGNED, CUSTOMER_WROTE, NEW_TICKET, MENTIONED, FOLLOWED, SLA_MISSED)
+DRAFT_LEFT = "draft_left"
+EVENTS = (ASSIGNED, CUSTOMER_WROTE, NEW_TICKET, MENTIONED, FOLLOWED, SLA_MISSED, DRAFT_LEFT)
 
 # How an event reaches a person by mail: never, when they are not connected, or always.
 MAIL_OFF, MAIL_AWAY, MAIL_ALWAYS = "off", "away", "always"
@@ -48,6 +58,7 @@ DEFAULT_MAIL = {
     MENTIONED: MAIL_AWAY,
     FOLLOWED: MAIL_OFF,
     SLA_MISSED: MAIL_AWAY,
+    DRAFT_LEFT: MAIL_OFF,
 }
 
 # `@name` at the start or after a space or an opening mark: an e-mail address is no mention.
@@ -108,15 +119,22 @@ def tickets_changed(actor: int, field: str, value: object, numbers: list[int]) -
     deliver(actor, pending)
 
 
-def ticket_filed(actor: int, number: int, group: int | None, private: bool) -> None:
+def ticket_filed(actor: int, number: int, source: int, group: int | None, private: bool) -> None:
     """A new ticket: the supervisors of its group are told (not of a private one, which
-    supervision does not reach)."""
-    if group is None or private:
-        return
-    supervisors = GroupSupervisor.select(GroupSupervisor.person).where(
-        GroupSupervisor.usergroup == group
+    supervision does not reach), and the people who follow its source or its group (whether
+    they may see it is asked when they read it). One statement finds them all."""
+    watchers: peewee.SelectBase = SourceFollow.select(SourceFollow.person).where(
+        SourceFollow.source == source
     )
-    deliver(actor, [Pending(person, number, NEW_TICKET) for (person,) in tuple_rows(supervisors)])
+    if group is not None:
+        watchers = watchers | GroupFollow.select(GroupFollow.person).where(
+            GroupFollow.usergroup == group
+        )
+        if not private:
+            watchers = watchers | GroupSupervisor.select(GroupSupervisor.person).where(
+                GroupSupervisor.usergroup == group
+            )
+    deliver(actor, [Pending(person, number, NEW_TICKET) for (person,) in tuple_rows(watchers)])
 
 
 def customer_wrote(number: int, message: int) -> None:
@@ -141,11 +159,23 @@ def message_added(actor: int, number: int, message: int, kind: str, body: str) -
 
 
 def _followers(numbers: Iterable[int], event: str, message: int | None = None) -> list[Pending]:
+    """The tickets' followers (told `event`), then the people who left a draft on them (told
+    that the ticket changed since), in one statement; a follower's own notification comes
+    first, and `deliver` keeps one per person and ticket."""
     numbers = list(numbers)
     if not numbers:
         return []
-    query = Follow.select(Follow.person, Follow.ticket).where(Follow.ticket.in_(numbers))
-    return [Pending(person, ticket, event, message) for person, ticket in tuple_rows(query)]
+    follows = Follow.select(Follow.person, Follow.ticket, peewee.Value(0).alias("drafted")).where(
+        Follow.ticket.in_(numbers)
+    )
+    drafts = Draft.select(Draft.person, Draft.ticket, peewee.Value(1).alias("drafted")).where(
+        Draft.ticket.in_(numbers)
+    )
+    query = (follows | drafts).order_by(peewee.SQL("drafted"))
+    return [
+        Pending(person, ticket, DRAFT_LEFT if drafted else event, None if drafted else message)
+        for person, ticket, drafted in tuple_rows(query)
+    ]
 
 
 def deliver(actor: int, pending: list[Pending]) -> None:
