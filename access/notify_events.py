@@ -31,6 +31,7 @@ from store.notification_models import (
     NotificationPreference,
     SourceFollow,
 )
+from store.prepared import PreparedInsert
 from store.rows import tuple_rows
 
 # What happened, for the person notified. SLA_MISSED has its place in the preferences and
@@ -60,6 +61,11 @@ DEFAULT_MAIL = {
     SLA_MISSED: MAIL_AWAY,
     DRAFT_LEFT: MAIL_OFF,
 }
+
+_INSERT = PreparedInsert(
+    Notification,
+    ("person", "ticket", "event", "actor", "message", "created_at", "in_app", "mail_state"),
+)
 
 # `@name` at the start or after a space or an opening mark: an e-mail address is no mention.
 _MENTION = re.compile(r"(?:^|(?<=[\s(\[{,;:]))@([a-z][a-z0-9._-]{0,31})")
@@ -211,15 +217,15 @@ def deliver(actor: int, pending: list[Pending]) -> None:
             continue
         rows.append(
             {
-                Notification.person: item.person,
-                Notification.ticket: item.ticket,
-                Notification.event: item.event,
-                Notification.actor: actor,
-                Notification.message: item.message,
-                Notification.created_at: now,
-                Notification.in_app: bool(in_app),
-                Notification.mail_state: "" if mail == MAIL_OFF else mail,
+                "person": item.person,
+                "ticket": item.ticket,
+                "event": item.event,
+                "actor": actor,
+                "message": item.message,
+                "created_at": now,
+                "in_app": bool(in_app),
+                "mail_state": "" if mail == MAIL_OFF else mail,
             }
         )
     if rows:
-        Notification.insert_many(rows).execute()
+        _INSERT.run_many(rows)
