@@ -214,6 +214,10 @@ class Notifications(Part):
         """The sources and usergroups the caller follows."""
         return queue_follows.followed(self._open().person_id)
 
+    def followable_queues(self) -> list[queue_follows.Followable]:
+        """The sources and usergroups the caller may follow, each marked when followed."""
+        return queue_follows.followable(_agent(self._open()).grants())
+
     def mails_due(self, source: Source) -> notify_mail.DuePass:
         """For the mail channel sending through `source` (`sources.edit` there, as for its
         replies): the notifications to mail now, each checked against its recipient's scope

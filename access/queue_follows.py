@@ -28,6 +28,14 @@ class Followed(NamedTuple):
     name: str
 
 
+class Followable(NamedTuple):
+    """A source or usergroup the person may follow, and whether they do."""
+
+    kind: str  # source or group
+    name: str
+    followed: bool
+
+
 def _one_of(source: str | None, group: str | None) -> tuple[str, str]:
     if (source is None) == (group is None):
         raise InvalidInput("name a source or a usergroup to follow, not both")
@@ -96,3 +104,21 @@ def followed(person_id: int) -> list[Followed]:
     return [Followed(SOURCE, name) for (name,) in tuple_rows(sources)] + [
         Followed(GROUP, name) for (name,) in tuple_rows(groups)
     ]
+
+
+def followable(grants: Grants) -> list[Followable]:
+    """The sources the person's ticket list takes in (not archived), then the usergroups they
+    may see, by name, each marked when followed."""
+    followed_now = set(followed(grants.person_id))
+    sources = Source.select(Source.id, Source.name).where(~Source.archived).order_by(Source.name)
+    groups = Usergroup.select(Usergroup.id, Usergroup.name).order_by(Usergroup.name)
+    seen = [
+        (SOURCE, name)
+        for source_id, name in tuple_rows(sources)
+        if covers_source(grants, TICKETS_LIST, source_id)
+    ] + [
+        (GROUP, name)
+        for group_id, name in tuple_rows(groups)
+        if grants.holds(USERGROUPS_LIST) or group_id in grants.groups
+    ]
+    return [Followable(kind, name, Followed(kind, name) in followed_now) for kind, name in seen]

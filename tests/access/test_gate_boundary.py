@@ -331,6 +331,10 @@ CALLS: dict[str, tuple[Call, Expected]] = {
         refused(NoChange),
     ),
     "notifications.followed_queues": (lambda g, d: g.notifications.followed_queues(), empty),
+    "notifications.followable_queues": (
+        lambda g, d: g.notifications.followable_queues(),
+        refused(),
+    ),
     "notifications.mails_due": (lambda g, d: g.notifications.mails_due(d.source), refused()),
     "notifications.mark_mailed": (
         lambda g, d: g.notifications.mark_mailed(d.source, None, [1]),

@@ -47,6 +47,12 @@ def test_only_a_source_or_group_the_person_sees_can_be_followed(
 ) -> None:
     ali, max_ = gate_for("ali"), gate_for("max")
     ali.notifications.follow_queue(source="Allegro PL")
+    offered = ali.notifications.followable_queues()
+    assert [(f.kind, f.name, f.followed) for f in offered if f.kind == SOURCE] == [
+        (SOURCE, "Allegro PL", True)
+    ]
+    groups = [f.name for f in max_.notifications.followable_queues() if f.kind == GROUP]
+    assert groups == ["Accounting"]  # his own; no usergroups.list
     with pytest.raises(NotFound, match="no source named 'Amazon DE'"):
         ali.notifications.follow_queue(source="Amazon DE")  # outside his ticket list
     with pytest.raises(NotFound, match="no usergroup named 'Returns'"):

@@ -20,6 +20,7 @@ from store.notification_models import Follow
 from tests.tui.test_drafts_presence_screens import FAST, first_ticket, open_ticket, until
 from tests.tui_support import make_app, settle
 from tui.notifier import desktop_sequence, terminal_text, wanted
+from tui.widgets import PickerModal
 
 
 @pytest.fixture
@@ -87,6 +88,37 @@ async def test_f_follows_the_ticket_and_a_change_by_another_is_told(demo: str) -
         await tom.press("f")
         await settle(tom)
         assert Follow.select().count() == 0
+
+
+async def test_w_follows_a_source_and_a_new_ticket_there_is_told(demo: str) -> None:
+    tom_app = make_app(demo, "tom", FAST)
+    async with tom_app.run_test(size=(100, 30)) as tom:
+        await settle(tom)
+        await tom.press("b")
+        await settle(tom)
+        await tom.press("w")
+        await settle(tom)
+        picker = tom_app.screen
+        assert isinstance(picker, PickerModal)
+        assert ("source:Phone", "source Phone") in picker.choices
+        assert ("group:Returns", "group Returns") in picker.choices
+        await tom.press(*"Phone", "enter")
+        await settle(tom)
+        assert [(f.kind, f.name) for f in tom_app.gate.notifications.followed_queues()] == [
+            ("source", "Phone")
+        ]
+        number = Gate(connect(demo), "ada").filing.create_ticket("Call", "Back.", source="Phone")
+        await until(tom, lambda: tom_app.notifier.unread == 1, "tom's count")
+        await tom.press("w")
+        await settle(tom)
+        picker = tom_app.screen
+        assert isinstance(picker, PickerModal)
+        assert ("source:Phone", "source Phone (followed: stop)") in picker.choices
+        await tom.press(*"Phone", "enter")
+        await settle(tom)
+        assert tom_app.gate.notifications.followed_queues() == []
+    (told,) = Gate(connect(demo), "tom").notifications.list_notifications()
+    assert told.ticket == number
 
 
 async def test_mark_all_read_and_out_of_scope_never_shown(demo: str) -> None:
