@@ -14,7 +14,7 @@ from typing import NamedTuple
 
 import peewee
 
-from access import notify_mail, queue_follows, scope
+from access import mentions, notify_mail, queue_follows, scope
 from access.catalogue import SOURCES_EDIT, TICKETS_LIST, TICKETS_VIEW
 from access.errors import InvalidInput, NoChange, NotFound, PermissionDenied
 from access.grants import Grants
@@ -213,6 +213,12 @@ class Notifications(Part):
     def followed_queues(self) -> list[queue_follows.Followed]:
         """The sources and usergroups the caller follows."""
         return queue_follows.followed(self._open().person_id)
+
+    def mention_candidates(self, number: int | str, prefix: str) -> list[str]:
+        """Usernames beginning with `prefix` that the caller could mention in a note on ticket
+        `number` (`access.mentions`); none to whoever may not write one there or list people."""
+        number = parse_number(number)
+        return mentions.candidates(self._open().grants(), number, prefix)
 
     def followable_queues(self) -> list[queue_follows.Followable]:
         """The sources and usergroups the caller may follow, each marked when followed."""

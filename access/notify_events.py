@@ -104,15 +104,24 @@ def check_mentions(number: int, body: str) -> list[int]:
     for name in names:
         if name not in people:
             raise InvalidInput(f"nobody is named @{name}; the note was not sent")
-        grants = read_grants(Person.id == people[name])
-        assert grants is not None  # read just above, in this transaction
-        ticket = Ticket.select().where(Ticket.number == number)
-        if not ticket.where(scope.may(grants, TICKETS_VIEW)).exists():
-            raise InvalidInput(f"@{name} cannot see #{number}; the note was not sent")
-        if not ticket.where(scope.may(grants, TICKETS_VIEW_NOTES)).exists():
-            raise InvalidInput(f"@{name} may not read notes on #{number}; the note was not sent")
+        refusal = mention_refusal(people[name], name, number)
+        if refusal is not None:
+            raise InvalidInput(f"{refusal}; the note was not sent")
         ids.append(people[name])
     return ids
+
+
+def mention_refusal(person: int, name: str, number: int) -> str | None:
+    """Why the active person `name` (id `person`) may not be mentioned in a note on ticket
+    `number`; None when they may read it."""
+    grants = read_grants(Person.id == person)
+    assert grants is not None  # an active person, read in this transaction
+    ticket = Ticket.select().where(Ticket.number == number)
+    if not ticket.where(scope.may(grants, TICKETS_VIEW)).exists():
+        return f"@{name} cannot see #{number}"
+    if not ticket.where(scope.may(grants, TICKETS_VIEW_NOTES)).exists():
+        return f"@{name} may not read notes on #{number}"
+    return None
 
 
 def tickets_changed(actor: int, field: str, value: object, numbers: list[int]) -> None:

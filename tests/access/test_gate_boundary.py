@@ -331,6 +331,10 @@ CALLS: dict[str, tuple[Call, Expected]] = {
         refused(NoChange),
     ),
     "notifications.followed_queues": (lambda g, d: g.notifications.followed_queues(), empty),
+    "notifications.mention_candidates": (
+        lambda g, d: g.notifications.mention_candidates(d.ticket, "a"),
+        empty,
+    ),
     "notifications.followable_queues": (
         lambda g, d: g.notifications.followable_queues(),
         refused(),

@@ -15,6 +15,7 @@ from access.notify_events import DRAFT_LEFT, FOLLOWED, NEW_TICKET
 from access.queue_follows import GROUP, SOURCE, Followed
 from store.models import Person
 from store.notification_models import Notification
+from tests.access.test_gate_drafts_presence import hidden_from_ali, shared_ticket
 from tests.access.test_gate_notifications import events_of, unassigned_ticket
 from tests.access.test_gate_statements import statements
 
@@ -113,3 +114,18 @@ def test_drafts_cost_no_statement_more(
     assert events_of(ola) == [(number, DRAFT_LEFT)]
     # Followers and drafts are one read; the preferences and the insert come with anyone told.
     assert len(told) - len(quiet) == 2
+
+
+def test_mention_completion_offers_only_people_who_could_read_the_note(
+    gate_for: Callable[[str], Gate],
+) -> None:
+    hidden, shared = hidden_from_ali(gate_for), shared_ticket(gate_for)
+    tom = gate_for("tom")
+    assert tom.notifications.mention_candidates(hidden, "a") == ["ada"]  # not ali: hidden
+    assert "ali" in tom.notifications.mention_candidates(shared, "a")
+    assert tom.notifications.mention_candidates(shared, "v") == []  # vic reads no notes
+    assert "tom" not in tom.notifications.mention_candidates(shared, "t")  # not oneself
+    assert tom.notifications.mention_candidates(shared, "a%") == []
+    # Who may not list people, or write no note there, is offered nobody.
+    assert gate_for("max").notifications.mention_candidates(shared, "a") == []
+    assert gate_for("vic").notifications.mention_candidates(shared, "a") == []

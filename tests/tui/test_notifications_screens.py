@@ -160,3 +160,19 @@ def test_the_terminal_escapes_carry_no_control_character() -> None:
     assert wrapped == "\x1bPtmux;\x1b\x1b]9;T: hi\x07\x1b\\"
     assert wanted("auto", over_ssh=False) and not wanted("auto", over_ssh=True)
     assert wanted("on", over_ssh=True) and not wanted("off", over_ssh=False)
+
+
+async def test_a_mention_completes_to_people_who_could_read_the_note(demo: str) -> None:
+    number = first_ticket(demo)
+    tom_app = make_app(demo, "tom", FAST)
+    async with tom_app.run_test(size=(100, 30)) as tom:
+        await settle(tom)
+        screen = await open_ticket(tom, number)
+        await tom.press("N")
+        await settle(tom)
+        await tom.press(*"ask @ad")
+        await until(tom, lambda: screen.composer.mentions == ["ada"], "the names offered")
+        await tom.press("tab")
+        await settle(tom)
+        assert screen.composer.text == "ask @ada "
+        assert screen.composer.mentions == []
