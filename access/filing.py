@@ -203,7 +203,7 @@ class Filing(Part):
             new_message(number, requester_id, body, now=now)
             record_created(request, ticket)
             keep_due_times(request, [number])
-            notify_events.ticket_filed(request.person_id, number, group_id, private)
+            notify_events.ticket_filed(request.person_id, number, source_id, group_id, private)
         rule_events.ticket_filed(number)
         return number
 

@@ -29,7 +29,7 @@ from typing import NamedTuple
 
 import peewee
 
-from access import outbox, scope
+from access import notify_events, outbox, scope
 from access.audit_actions import (
     MAIL_BOUNCE,
     MAIL_DELAYED,
@@ -329,6 +329,7 @@ class Intake:
         audit_after = {"subject": subject, "source": source.name, "by": "mail"}
         self.request.record(TICKET_CREATE, "ticket", number, ticket=number, after=audit_after)
         keep_due_times(self.request, [number])
+        notify_events.ticket_filed(person_id, number, source.id, None, False)
         return number
 
     def _append(self, ticket: Ticket, source: Source, mail: ParsedMail, person_id: int) -> None:

@@ -14,7 +14,7 @@ from typing import NamedTuple
 
 import peewee
 
-from access import notify_mail, scope
+from access import mentions, notify_mail, queue_follows, scope
 from access.catalogue import SOURCES_EDIT, TICKETS_LIST, TICKETS_VIEW
 from access.errors import InvalidInput, NoChange, NotFound, PermissionDenied
 from access.grants import Grants
@@ -195,6 +195,34 @@ class Notifications(Part):
             .where((Follow.person == request.person_id) & (Follow.ticket == number))
             .exists()
         )
+
+    def follow_queue(self, *, source: str | None = None, group: str | None = None) -> None:
+        """Follow a source or a usergroup: its new tickets notify the caller
+        (`access.queue_follows`)."""
+        request = _agent(self._open())
+        grants = request.grants()
+        with request.writing():
+            queue_follows.follow(grants, source, group)
+
+    def unfollow_queue(self, *, source: str | None = None, group: str | None = None) -> None:
+        """Stop following a source or a usergroup."""
+        request = self._open()
+        with request.writing():
+            queue_follows.unfollow(request.person_id, source, group)
+
+    def followed_queues(self) -> list[queue_follows.Followed]:
+        """The sources and usergroups the caller follows."""
+        return queue_follows.followed(self._open().person_id)
+
+    def mention_candidates(self, number: int | str, prefix: str) -> list[str]:
+        """Usernames beginning with `prefix` that the caller could mention in a note on ticket
+        `number` (`access.mentions`); none to whoever may not write one there or list people."""
+        number = parse_number(number)
+        return mentions.candidates(self._open().grants(), number, prefix)
+
+    def followable_queues(self) -> list[queue_follows.Followable]:
+        """The sources and usergroups the caller may follow, each marked when followed."""
+        return queue_follows.followable(_agent(self._open()).grants())
 
     def mails_due(self, source: Source) -> notify_mail.DuePass:
         """For the mail channel sending through `source` (`sources.edit` there, as for its

@@ -16,17 +16,27 @@ import re
 from collections.abc import Iterable
 from typing import NamedTuple
 
+import peewee
+
 from access import scope
 from access.catalogue import TICKETS_VIEW, TICKETS_VIEW_NOTES
 from access.errors import InvalidInput
 from access.grants import read_grants
 from access.vocabulary import NOTE
-from store.models import GroupSupervisor, Message, Person, Ticket, utcnow
-from store.notification_models import Follow, Notification, NotificationPreference
+from store.models import Draft, GroupSupervisor, Message, Person, Ticket, utcnow
+from store.notification_models import (
+    Follow,
+    GroupFollow,
+    Notification,
+    NotificationPreference,
+    SourceFollow,
+)
+from store.prepared import PreparedInsert
 from store.rows import tuple_rows
 
 # What happened, for the person notified. The service-level ones (SLA_SOON before a due time,
-# SLA_MISSED at it) are made by `access.sla_warnings`, without an actor.
+# SLA_MISSED at it) are made by `access.sla_warnings`, without an actor. DRAFT_LEFT: a ticket on
+# which the person keeps a draft changed since.
 ASSIGNED = "assigned"
 CUSTOMER_WROTE = "customer_wrote"
 NEW_TICKET = "new_ticket"
@@ -34,7 +44,17 @@ MENTIONED = "mentioned"
 FOLLOWED = "followed"
 SLA_SOON = "sla_soon"
 SLA_MISSED = "sla_missed"
-EVENTS = (ASSIGNED, CUSTOMER_WROTE, NEW_TICKET, MENTIONED, FOLLOWED, SLA_SOON, SLA_MISSED)
+DRAFT_LEFT = "draft_left"
+EVENTS = (
+    ASSIGNED,
+    CUSTOMER_WROTE,
+    NEW_TICKET,
+    MENTIONED,
+    FOLLOWED,
+    SLA_SOON,
+    SLA_MISSED,
+    DRAFT_LEFT,
+)
 
 # How an event reaches a person by mail: never, when they are not connected, or always.
 MAIL_OFF, MAIL_AWAY, MAIL_ALWAYS = "off", "away", "always"
@@ -50,7 +70,13 @@ DEFAULT_MAIL = {
     FOLLOWED: MAIL_OFF,
     SLA_SOON: MAIL_OFF,
     SLA_MISSED: MAIL_AWAY,
+    DRAFT_LEFT: MAIL_OFF,
 }
+
+_INSERT = PreparedInsert(
+    Notification,
+    ("person", "ticket", "event", "actor", "message", "created_at", "in_app", "mail_state"),
+)
 
 # `@name` at the start or after a space or an opening mark: an e-mail address is no mention.
 _MENTION = re.compile(r"(?:^|(?<=[\s(\[{,;:]))@([a-z][a-z0-9._-]{0,31})")
@@ -89,15 +115,24 @@ def check_mentions(number: int, body: str) -> list[int]:
     for name in names:
         if name not in people:
             raise InvalidInput(f"nobody is named @{name}; the note was not sent")
-        grants = read_grants(Person.id == people[name])
-        assert grants is not None  # read just above, in this transaction
-        ticket = Ticket.select().where(Ticket.number == number)
-        if not ticket.where(scope.may(grants, TICKETS_VIEW)).exists():
-            raise InvalidInput(f"@{name} cannot see #{number}; the note was not sent")
-        if not ticket.where(scope.may(grants, TICKETS_VIEW_NOTES)).exists():
-            raise InvalidInput(f"@{name} may not read notes on #{number}; the note was not sent")
+        refusal = mention_refusal(people[name], name, number)
+        if refusal is not None:
+            raise InvalidInput(f"{refusal}; the note was not sent")
         ids.append(people[name])
     return ids
+
+
+def mention_refusal(person: int, name: str, number: int) -> str | None:
+    """Why the active person `name` (id `person`) may not be mentioned in a note on ticket
+    `number`; None when they may read it."""
+    grants = read_grants(Person.id == person)
+    assert grants is not None  # an active person, read in this transaction
+    ticket = Ticket.select().where(Ticket.number == number)
+    if not ticket.where(scope.may(grants, TICKETS_VIEW)).exists():
+        return f"@{name} cannot see #{number}"
+    if not ticket.where(scope.may(grants, TICKETS_VIEW_NOTES)).exists():
+        return f"@{name} may not read notes on #{number}"
+    return None
 
 
 def tickets_changed(actor: int, field: str, value: object, numbers: list[int]) -> None:
@@ -110,15 +145,22 @@ def tickets_changed(actor: int, field: str, value: object, numbers: list[int]) -
     deliver(actor, pending)
 
 
-def ticket_filed(actor: int, number: int, group: int | None, private: bool) -> None:
+def ticket_filed(actor: int, number: int, source: int, group: int | None, private: bool) -> None:
     """A new ticket: the supervisors of its group are told (not of a private one, which
-    supervision does not reach)."""
-    if group is None or private:
-        return
-    supervisors = GroupSupervisor.select(GroupSupervisor.person).where(
-        GroupSupervisor.usergroup == group
+    supervision does not reach), and the people who follow its source or its group (whether
+    they may see it is asked when they read it). One statement finds them all."""
+    watchers: peewee.SelectBase = SourceFollow.select(SourceFollow.person).where(
+        SourceFollow.source == source
     )
-    deliver(actor, [Pending(person, number, NEW_TICKET) for (person,) in tuple_rows(supervisors)])
+    if group is not None:
+        watchers = watchers | GroupFollow.select(GroupFollow.person).where(
+            GroupFollow.usergroup == group
+        )
+        if not private:
+            watchers = watchers | GroupSupervisor.select(GroupSupervisor.person).where(
+                GroupSupervisor.usergroup == group
+            )
+    deliver(actor, [Pending(person, number, NEW_TICKET) for (person,) in tuple_rows(watchers)])
 
 
 def customer_wrote(number: int, message: int) -> None:
@@ -143,11 +185,23 @@ def message_added(actor: int, number: int, message: int, kind: str, body: str) -
 
 
 def _followers(numbers: Iterable[int], event: str, message: int | None = None) -> list[Pending]:
+    """The tickets' followers (told `event`), then the people who left a draft on them (told
+    that the ticket changed since), in one statement; a follower's own notification comes
+    first, and `deliver` keeps one per person and ticket."""
     numbers = list(numbers)
     if not numbers:
         return []
-    query = Follow.select(Follow.person, Follow.ticket).where(Follow.ticket.in_(numbers))
-    return [Pending(person, ticket, event, message) for person, ticket in tuple_rows(query)]
+    follows = Follow.select(Follow.person, Follow.ticket, peewee.Value(0).alias("drafted")).where(
+        Follow.ticket.in_(numbers)
+    )
+    drafts = Draft.select(Draft.person, Draft.ticket, peewee.Value(1).alias("drafted")).where(
+        Draft.ticket.in_(numbers)
+    )
+    query = (follows | drafts).order_by(peewee.SQL("drafted"))
+    return [
+        Pending(person, ticket, DRAFT_LEFT if drafted else event, None if drafted else message)
+        for person, ticket, drafted in tuple_rows(query)
+    ]
 
 
 def deliver(actor: int | None, pending: list[Pending]) -> None:
@@ -183,15 +237,15 @@ def deliver(actor: int | None, pending: list[Pending]) -> None:
             continue
         rows.append(
             {
-                Notification.person: item.person,
-                Notification.ticket: item.ticket,
-                Notification.event: item.event,
-                Notification.actor: actor,
-                Notification.message: item.message,
-                Notification.created_at: now,
-                Notification.in_app: bool(in_app),
-                Notification.mail_state: "" if mail == MAIL_OFF else mail,
+                "person": item.person,
+                "ticket": item.ticket,
+                "event": item.event,
+                "actor": actor,
+                "message": item.message,
+                "created_at": now,
+                "in_app": bool(in_app),
+                "mail_state": "" if mail == MAIL_OFF else mail,
             }
         )
     if rows:
-        Notification.insert_many(rows).execute()
+        _INSERT.run_many(rows)

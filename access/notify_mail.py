@@ -4,8 +4,9 @@ it sends replies.
 
 Each is checked when it is mailed, not when it was made: against the recipient's scope then (a
 ticket they no longer see, or a note they may not read, is dropped, never mailed), and, for a
-preference of "away", against their presence (someone with a ticket open in the app now sees it
-there). A person with a digest gets what is due in one mail at most every so many minutes.
+preference of "away", against their presence (someone with the app open now sees it there).
+During a person's quiet hours their mail waits, still due, and goes on the first pass after
+they end. A person with a digest gets what is due in one mail at most every so many minutes.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from access.notify_settings import read_settings
 from access.presence import EXPIRES_AFTER, LEFT
 from access.vocabulary import SENT
 from store.models import Person, Presence
-from store.notification_models import Notification, NotificationSettings
+from store.notification_models import Connection, Notification, NotificationSettings
 from store.rows import tuple_rows
 
 MOST_PER_PASS = 500  # notifications looked at per pass
@@ -43,13 +44,17 @@ class DuePass(NamedTuple):
 
 
 def _connected(people: list[int], now: datetime) -> set[int]:
-    """Those of `people` with a ticket open in the app now (`access.presence`)."""
-    query = Presence.select(Presence.person).where(
+    """Those of `people` with a live app session now, on any screen (its heartbeat,
+    `gate.presence.still_connected`), or a ticket open (`access.presence`)."""
+    sessions = Connection.select(Connection.person).where(
+        Connection.person.in_(people) & (Connection.seen_at >= now - EXPIRES_AFTER)
+    )
+    on_tickets = Presence.select(Presence.person).where(
         Presence.person.in_(people)
         & (Presence.state != LEFT)
         & (Presence.seen_at >= now - EXPIRES_AFTER)
     )
-    return {person for (person,) in tuple_rows(query)}
+    return {person for (person,) in tuple_rows(sessions | on_tickets)}
 
 
 def due(now: datetime) -> DuePass:
@@ -85,6 +90,9 @@ def due(now: datetime) -> DuePass:
             contact[person] = (email, name)
     mails: list[NotificationMail] = []
     for person, ids in wanted.items():
+        settings = read_settings(person)
+        if settings.quiet_now(now):
+            continue  # still due: mailed once the quiet hours end
         grants = read_grants(Person.id == person)
         shown = (
             []
@@ -94,7 +102,6 @@ def due(now: datetime) -> DuePass:
         dropped += sorted(set(ids) - {view.id for view in shown})
         if not shown:
             continue
-        settings = read_settings(person)
         email, name = contact[person]
         if settings.digest_minutes:
             last = NotificationSettings.get(NotificationSettings.person == person).last_digest_at

@@ -1,11 +1,14 @@
-"""A person's settings for all their notifications: quiet hours, mail one by one or as a
-digest, and the terminal's bell and desktop notification."""
+"""A person's settings for all their notifications: quiet hours (in their time zone; mail
+waits for their end), mail one by one or as a digest, and the terminal's bell and desktop
+notification."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from typing import NamedTuple
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from access.errors import InvalidInput, NoChange
 from store.notification_models import NotificationSettings
@@ -18,14 +21,22 @@ _CLOCK = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 
 
 class Settings(NamedTuple):
-    quiet_from: str  # "HH:MM" UTC; equal ends: no quiet hours
+    quiet_from: str  # "HH:MM" in `zone`; equal ends: no quiet hours
     quiet_until: str
     digest_minutes: int  # 0: one mail per event
     bell: str  # auto, on, off
     desktop: str
+    zone: str = "UTC"  # the quiet hours' time zone
+
+    def quiet_now(self, now: datetime) -> bool:
+        """Whether `now` (naive UTC, as the store keeps times) falls in the quiet hours, read
+        on the clock of the person's time zone."""
+        local = now.replace(tzinfo=UTC).astimezone(ZoneInfo(self.zone))
+        return self.quiet_at(local.hour * 60 + local.minute)
 
     def quiet_at(self, minute_of_day: int) -> bool:
-        """Whether `minute_of_day` (UTC) falls in the quiet hours, which may run past midnight."""
+        """Whether `minute_of_day` (in `zone`) falls in the quiet hours, which may run past
+        midnight."""
         start, end = _minutes(self.quiet_from), _minutes(self.quiet_until)
         if start == end:
             return False
@@ -48,12 +59,25 @@ def _minutes(clock: str) -> int:
     return int(match[1]) * 60 + int(match[2])
 
 
+def _zone(name: str) -> str:
+    try:
+        ZoneInfo(name.strip())
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise InvalidInput(f"{name!r} is not a time zone (such as Europe/Warsaw)") from exc
+    return name.strip()
+
+
 def read_settings(person_id: int) -> Settings:
     row = NotificationSettings.get_or_none(NotificationSettings.person == person_id)
     if row is None:
         return DEFAULTS
     return Settings(
-        _clock(row.quiet_from), _clock(row.quiet_until), row.digest_minutes, row.bell, row.desktop
+        _clock(row.quiet_from),
+        _clock(row.quiet_until),
+        row.digest_minutes,
+        row.bell,
+        row.desktop,
+        row.zone,
     )
 
 
@@ -69,6 +93,8 @@ def _checked(changes: Mapping[str, object]) -> dict[str, object]:
             if not isinstance(value, int) or not 0 <= value <= MAX_DIGEST_MINUTES:
                 raise InvalidInput(f"the digest is every 0 to {MAX_DIGEST_MINUTES} minutes")
             columns[name] = value
+        elif name == "zone":
+            columns[name] = _zone(str(value))
         elif value not in TERMINAL_CHOICES:
             raise InvalidInput(f"{name} is one of {', '.join(TERMINAL_CHOICES)}, not {value!r}")
         else:

@@ -18,13 +18,14 @@ from typing import NamedTuple
 import peewee
 
 from access import scope
-from access.catalogue import TICKETS_VIEW, TICKETS_VIEW_NOTES
+from access.catalogue import TICKETS_LIST, TICKETS_VIEW, TICKETS_VIEW_NOTES
 from access.drafts import may_write
 from access.errors import InvalidInput, NotFound, PermissionDenied
 from access.grants import Grants
 from access.request import Part
 from access.vocabulary import NOTE, REPLY
 from store.models import Person, Presence, Ticket, utcnow
+from store.notification_models import Connection
 from store.rows import tuple_rows
 
 OPEN, LEFT = "open", ""
@@ -126,6 +127,24 @@ class PresenceDesk(Part):
             .execute()
         )
         return bool(updated)
+
+    def still_connected(self) -> None:
+        """The app's heartbeat, on any screen: the caller has a live session (one statement
+        after the grants). Notifications, and so mail meant for when they are away, are an
+        agent's: for whoever may list no tickets it writes nothing."""
+        request = self._open()
+        if not request.grants().holds(TICKETS_LIST):
+            return
+        with request.writing():
+            Connection.insert(person=request.person_id, seen_at=utcnow()).on_conflict(
+                conflict_target=[Connection.person], preserve=[Connection.seen_at]
+            ).execute()
+
+    def disconnected(self) -> None:
+        """The caller's session ends: they are no longer connected."""
+        request = self._open()
+        with request.writing():
+            Connection.delete().where(Connection.person == request.person_id).execute()
 
     def others_on(self, number: int) -> list[PresenceView]:
         """Who else is on ticket `number`, if the caller may open it; nobody otherwise."""

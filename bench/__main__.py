@@ -12,6 +12,8 @@ database per size, then measures:
   - resident memory after the first paint, and after all the in-app figures;
   - another agent's change seen in an open inbox and ticket screen (median and p95 over at
     least 20 changes), and the SQL statements an idle session runs per interval (`bench.live`);
+  - a change that notifies 50 people (its notifications' time in the transaction), and an
+    assignment seen in the other agent's open app's header (`bench.notify`);
   - a bulk assign of 1,000 marked tickets by a supervisor, preview + apply (`bench.bulk`);
   - the open work sorted by due time against by activity (first page with count, last page),
     the breached filter with its count, a due-time change's statements (`bench.sla`);
@@ -53,7 +55,7 @@ COMMON_WORD = "order"  # in most of them: the broadest
 
 
 PG_CLUSTER = Path("/var/tmp/ticketty-bench-pg")
-SKIPPABLE = ("live", "bulk", "writers", "sla", "sla-report")
+SKIPPABLE = ("live", "notify", "bulk", "writers", "sla", "sla-report")
 
 
 def database(size: int, server: Server | None) -> str:
@@ -326,6 +328,13 @@ def measure_all(args: argparse.Namespace, server: Server | None) -> None:
         if "live" not in args.skip:
             live = child("bench.live", str(path), "--runs", str(max(args.runs, 20)), timeout=900)
             for name, value in live.items():
+                rows.setdefault(name, {})[size] = value
+        # Notifying 50 followers inside a change's transaction; an assignment counted in the
+        # assignee's open app (assigns up to 20 open tickets to tom).
+        if "notify" not in args.skip:
+            runs = str(max(args.runs, 20))
+            notify = child("bench.notify", str(path), "--runs", runs, timeout=900)
+            for name, value in notify.items():
                 rows.setdefault(name, {})[size] = value
         # Sorted by due time against by activity, the breached filter, a change's statements
         # (changes one ticket's priority).

@@ -32,11 +32,20 @@ def register(commands: Commands) -> None:
     p.add_argument("--event", choices=EVENTS)
     p.add_argument("--in-app", choices=(ON, OFF))
     p.add_argument("--mail", choices=(ON, *MAIL_CHOICES))
-    p.add_argument("--quiet", metavar="HH:MM-HH:MM", help="quiet hours (UTC); 00:00-00:00: none")
+    p.add_argument(
+        "--quiet", metavar="HH:MM-HH:MM", help="quiet hours, mail waits; 00:00-00:00: none"
+    )
+    p.add_argument("--zone", metavar="ZONE", help="the quiet hours' time zone (Europe/Warsaw)")
     p.add_argument("--digest", type=bounded_int, metavar="MINUTES", help="0: a mail per event")
     p.add_argument("--bell", choices=TERMINAL_CHOICES)
     p.add_argument("--desktop", choices=TERMINAL_CHOICES)
     p.add_argument("--json", action="store_true")
+    p = notifications.add(
+        "follow", follow_queue, help="new tickets in a source or usergroup notify you"
+    )
+    p.add_argument("--source", metavar="NAME")
+    p.add_argument("--group", metavar="NAME", help="a usergroup")
+    p.add_argument("--stop", action="store_true", help="stop following it")
 
 
 def list_notifications(args: argparse.Namespace) -> int:
@@ -66,6 +75,19 @@ def mark_read(args: argparse.Namespace) -> int:
     return 0
 
 
+def follow_queue(args: argparse.Namespace) -> int:
+    if (args.source is None) == (args.group is None):
+        raise CommandError("name --source or --group", EXIT_USAGE)
+    notifications = open_gate(args).notifications
+    if args.stop:
+        notifications.unfollow_queue(source=args.source, group=args.group)
+        print("no longer followed")
+    else:
+        notifications.follow_queue(source=args.source, group=args.group)
+        print("followed: new tickets there notify you")
+    return 0
+
+
 def preferences(args: argparse.Namespace) -> int:
     gate = open_gate(args)
     per_event = args.in_app is not None or args.mail is not None
@@ -83,8 +105,11 @@ def preferences(args: argparse.Namespace) -> int:
     if settings:
         gate.notifications.change_settings(**settings)
     prefs, current = gate.notifications.preferences()
+    followed = gate.notifications.followed_queues()
     if args.json:
-        print_json({"events": plain(prefs), "settings": plain(current)})
+        print_json(
+            {"events": plain(prefs), "settings": plain(current), "following": plain(followed)}
+        )
         return 0
     print_listing(
         False,
@@ -95,11 +120,13 @@ def preferences(args: argparse.Namespace) -> int:
     quiet = (
         "none"
         if current.quiet_from == current.quiet_until
-        else f"{current.quiet_from}-{current.quiet_until} UTC"
+        else f"{current.quiet_from}-{current.quiet_until} {current.zone}"
     )
     digest = f"every {current.digest_minutes} minutes" if current.digest_minutes else "off"
     print(f"quiet hours: {quiet}; mail digest: {digest}")
     print(f"bell: {current.bell}; desktop: {current.desktop}")
+    shown = ", ".join(f"{f.kind} {f.name}" for f in followed) or "no source or usergroup"
+    print(f"following new tickets in: {shown}")
     return 0
 
 
@@ -110,7 +137,7 @@ def _settings_asked(args: argparse.Namespace) -> dict[str, object]:
         asked.update(quiet_from=start.strip(), quiet_until=end.strip())
     if args.digest is not None:
         asked["digest_minutes"] = args.digest
-    for name in ("bell", "desktop"):
+    for name in ("bell", "desktop", "zone"):
         if getattr(args, name) is not None:
             asked[name] = getattr(args, name)
     return asked

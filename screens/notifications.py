@@ -1,6 +1,6 @@
 """The person's notifications, newest first: `enter` opens the ticket (and marks it read), `r`
 marks the highlighted one read, `A` all of them. Only tickets the person sees now are listed
-(the gate reads them through their scope)."""
+(the gate reads them through their scope). `w` follows a source or usergroup, or stops."""
 
 from __future__ import annotations
 
@@ -12,9 +12,11 @@ from textual import work
 from textual.widgets import DataTable
 
 from access.notifications import NotificationView
+from access.queue_follows import SOURCE
 from tui.gate_funnel import GateCallFailed
 from tui.listing import ListingScreen, pairs
 from tui.screen import Action
+from tui.widgets import PickerModal
 from wording.notification_text import notification_sentence
 
 
@@ -25,6 +27,7 @@ class NotificationsScreen(ListingScreen):
         Action("enter", "open", "Open ticket", "notifications.open"),
         Action("r", "mark_read", "Mark read", "notifications.read"),
         Action("A", "mark_all_read", "Mark all read", "notifications.read_all"),
+        Action("w", "follow_queue", "Follow source/group", "notifications.follow_queue"),
     )
     WATCHES = ("ticket",)
 
@@ -84,6 +87,39 @@ class NotificationsScreen(ListingScreen):
     @work(group="notifications-read", exit_on_error=False)
     async def mark_all(self) -> None:
         await self._mark(self.gate.notifications.mark_all_read)
+
+    def action_follow_queue(self) -> None:
+        self.follow_queue()
+
+    @work(group="notifications-follow", exit_on_error=False)
+    async def follow_queue(self) -> None:
+        """Pick a source or usergroup: new tickets there notify the person; picking one
+        already followed stops following it."""
+        notifications = self.gate.notifications
+        try:
+            choices = await self.app.gate_call(notifications.followable_queues)
+        except GateCallFailed:
+            return
+        labels = [
+            (
+                f"{c.kind}:{c.name}",
+                f"{c.kind} {c.name}" + (" (followed: stop)" if c.followed else ""),
+            )
+            for c in choices
+        ]
+        picked = await self.app.asked(PickerModal("Follow new tickets in", labels))
+        if not picked:
+            return
+        kind, _, name = picked.partition(":")
+        chosen = next(c for c in choices if (c.kind, c.name) == (kind, name))
+        source, group = (name, None) if kind == SOURCE else (None, name)
+        change = notifications.unfollow_queue if chosen.followed else notifications.follow_queue
+        try:
+            await self.app.gate_call(lambda: change(source=source, group=group))
+        except GateCallFailed:
+            return
+        verb = "no longer following" if chosen.followed else "following new tickets in"
+        self.app.notify(f"{verb} {kind} {name}")
 
     async def _mark(self, call: Callable[[], int]) -> None:
         """Mark read through the gate; the header's count and the list follow."""

@@ -1,10 +1,11 @@
-"""Notifications, follows and the preferences that steer them (migration 16)."""
+"""Notifications, follows and the preferences that steer them (migration 16); follows of a
+source or a usergroup (migration 22)."""
 
 from __future__ import annotations
 
 from peewee import AutoField, BooleanField, DateTimeField, ForeignKeyField, IntegerField, TextField
 
-from store.models import BaseModel, Message, Person, Ticket, utcnow
+from store.models import BaseModel, Message, Person, Source, Ticket, Usergroup, utcnow
 
 
 class Notification(BaseModel):
@@ -67,8 +68,9 @@ class NotificationPreference(BaseModel):
 
 class NotificationSettings(BaseModel):
     """A person's settings for all their notifications: quiet hours (minutes after midnight
-    UTC; equal ends mean none), mail as a digest every `digest_minutes` (0: one mail per
-    event), and the terminal's bell and desktop notification ("auto": on, but off under SSH)."""
+    in `zone`; equal ends mean none; mail waits for their end), mail as a digest every
+    `digest_minutes` (0: one mail per event), and the terminal's bell and desktop
+    notification ("auto": on, but off under SSH)."""
 
     id = AutoField()
     person_id: int
@@ -80,6 +82,7 @@ class NotificationSettings(BaseModel):
     bell = TextField(default="auto")
     desktop = TextField(default="auto")
     last_digest_at = DateTimeField(null=True)
+    zone = TextField(default="UTC")  # the quiet hours' time zone (migration 22)
 
 
 class SlaWarning(BaseModel):
@@ -101,6 +104,48 @@ class SlaWarning(BaseModel):
     class Meta:
         indexes = ((("ticket", "metric", "stage", "due"), True),)
 
+
+class SourceFollow(BaseModel):
+    """A person follows a source: a new ticket in it notifies them (if they see it then)."""
+
+    id = AutoField()
+    person_id: int
+    source_id: int
+
+    person = ForeignKeyField(Person, on_delete="CASCADE", index=False)
+    source = ForeignKeyField(Source, on_delete="CASCADE")
+
+    class Meta:
+        indexes = ((("person", "source"), True),)
+
+
+class GroupFollow(BaseModel):
+    """A person follows a usergroup: a new ticket in it notifies them (if they see it then)."""
+
+    id = AutoField()
+    person_id: int
+    usergroup_id: int
+
+    person = ForeignKeyField(Person, on_delete="CASCADE", index=False)
+    usergroup = ForeignKeyField(Usergroup, on_delete="CASCADE")
+
+    class Meta:
+        indexes = ((("person", "usergroup"), True),)
+
+
+class Connection(BaseModel):
+    """A person has the app open: every session moves `seen_at` once a minute, whatever
+    screen it shows, and removes the row when it ends; a row not heard of for a while is a
+    session that died. Mail "when away" goes to people without one."""
+
+    id = AutoField()
+    person_id: int
+
+    person = ForeignKeyField(Person, on_delete="CASCADE", unique=True)
+    seen_at = DateTimeField(default=utcnow)
+
+
+QUEUE_FOLLOW_MODELS: list[type[BaseModel]] = [SourceFollow, GroupFollow, Connection]
 
 NOTIFY_MODELS: list[type[BaseModel]] = [
     Notification,

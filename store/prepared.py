@@ -18,6 +18,7 @@ from store.models import database_proxy
 
 _compiled: weakref.WeakKeyDictionary[peewee.Database, dict[tuple[type, tuple[str, ...]], str]]
 _compiled = weakref.WeakKeyDictionary()
+MOST_PREPARED_ROWS = 64  # a multi-row insert's SQL is kept for each count of rows up to this
 
 
 class PreparedInsert:
@@ -32,20 +33,33 @@ class PreparedInsert:
         self.defaults = [(f, d) for f, d in meta.defaults.items() if f.name not in names]
         self.fields = given + [f for f, _ in self.defaults]
 
-    def _sql(self, database: peewee.Database) -> str:
+    def _sql(self, database: peewee.Database, rows: int = 1) -> str:
         known = _compiled.setdefault(database, {})
-        key = (self.model, self.names)
+        key = (self.model, (*self.names, str(rows)))
         if key not in known:
-            blank = [tuple(None for _ in self.fields)]
+            blank = [tuple(None for _ in self.fields)] * rows
             known[key] = self.model.insert_many(blank, fields=self.fields).sql()[0]
         return known[key]
 
-    def run(self, **values: Any) -> int:
-        database = database_proxy.obj
+    def _params(self, values: dict[str, Any]) -> list[Any]:
         params = [field.db_value(values[field.name]) for field in self.fields[: len(self.names)]]
         for field, default in self.defaults:
             params.append(field.db_value(default() if callable(default) else default))
-        cursor = database.execute_sql(self._sql(database), params)
+        return params
+
+    def run_many(self, rows: list[dict[str, Any]]) -> None:
+        """Insert `rows` in one statement, its SQL built once per number of rows up to
+        `MOST_PREPARED_ROWS` (more: built for this call only)."""
+        database = database_proxy.obj
+        if len(rows) > MOST_PREPARED_ROWS:
+            self.model.insert_many(rows).execute()
+            return
+        params = [param for values in rows for param in self._params(values)]
+        database.execute_sql(self._sql(database, len(rows)), params)
+
+    def run(self, **values: Any) -> int:
+        database = database_proxy.obj
+        cursor = database.execute_sql(self._sql(database), self._params(values))
         if database.returning_clause:
             return int(cursor.fetchone()[0])
         return int(cursor.lastrowid)

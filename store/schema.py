@@ -26,7 +26,12 @@ from store.models import (
     Ticket,
     mail_server,
 )
-from store.notification_models import NOTIFY_MODELS, SlaWarning
+from store.notification_models import (
+    NOTIFY_MODELS,
+    QUEUE_FOLLOW_MODELS,
+    NotificationSettings,
+    SlaWarning,
+)
 from store.reply_models import REPLY_MODELS
 from store.rule_models import RULE_MODELS
 from store.sla_models import VERDICT_MODELS
@@ -303,6 +308,15 @@ def _v16_notifications(db: peewee.Database) -> None:
     db.create_tables(NOTIFY_MODELS)
 
 
+def _v22_queue_follows(db: peewee.Database) -> None:
+    """People follow a source or a usergroup: its new tickets notify them. Quiet hours are
+    kept in the person's time zone."""
+    db.create_tables(QUEUE_FOLLOW_MODELS)
+    table = NotificationSettings._meta.table_name
+    if "zone" not in {column.name for column in db.get_columns(table)}:
+        db.execute_sql(f"ALTER TABLE {table} ADD COLUMN zone TEXT NOT NULL DEFAULT 'UTC'")
+
+
 RULE_RIGHTS = ("rules.list", "rules.edit")
 
 
@@ -346,6 +360,7 @@ MIGRATIONS: list[tuple[int, Callable[[peewee.Database], None]]] = [
     (19, _v19_tags),
     (20, _v20_links_and_copies),
     (21, _v21_sla_verdicts),
+    (22, _v22_queue_follows),
     (26, _v26_sla_warnings),
 ]
 

@@ -99,6 +99,7 @@ class TickettyApp(App[int]):
         self.set_keymap(dict(self.settings.keymap))
         self.sub_title = one_line(self.gate.username)
         self.presence = PresenceKeeper(self, self.gate, self.background_call)
+        self.presence.connect()
         self.push_screen(self.home_screen())
         self.breach_watch.start()
         self.due_calendars.start()
@@ -193,7 +194,7 @@ class TickettyApp(App[int]):
         if drafts and not await self.asked(SafeQuestion(quit_question(drafts))):
             return
         presence = self.presence
-        if presence is not None and presence.states:
+        if presence is not None:
             try:
                 await self.gate_call(presence.leave_all)
             except GateCallFailed as failed:

@@ -4,6 +4,7 @@ widget to import and only the ticket screen needs it (the inbox starts without i
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from contextlib import nullcontext
 from dataclasses import dataclass
@@ -16,11 +17,13 @@ from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import Label, Static, TextArea
 
-from access.vocabulary import PENDING, REPLY, RESOLVED
+from access.vocabulary import NOTE, PENDING, REPLY, RESOLVED
 from wording.safe_text import as_text, visible
 
 # Typed in a reply, these open the canned replies (as in Zammad).
 CANNED_KEYS = "::"
+# A mention being typed at the cursor: `@` at the start or after a space or opening mark.
+_TYPING_MENTION = re.compile(r"(?:^|(?<=[\s(\[{,;:]))@([a-z][a-z0-9._-]{0,30})$")
 
 
 @dataclass(frozen=True)
@@ -48,6 +51,8 @@ class Composer(Vertical):
         ),
         # Priority: the text area binds ctrl+e (end of line) and would swallow it.
         Binding("ctrl+e", "editor", "$EDITOR", priority=True, id="compose.editor"),
+        # Only while usernames are offered for a mention being typed; else tab is the area's.
+        Binding("tab", "complete_mention", "Complete", show=False, priority=True, id="compose.at"),
     ]
 
     class Done(Message):
@@ -61,11 +66,20 @@ class Composer(Vertical):
     class CannedWanted(Message):
         """`::` was typed in a reply: the canned replies are asked for."""
 
+    class MentionTyped(Message):
+        """`@` and the start of a name (`prefix`) were typed in a note."""
+
+        def __init__(self, prefix: str) -> None:
+            super().__init__()
+            self.prefix = prefix
+
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id, classes="composer")
         self.kind = ""  # "reply" or "note" while open, "" while closed
         self.editor: str | None = None
         self.typed: Callable[[str], None] | None = None
+        self.mentions: list[str] = []  # usernames offered for the mention being typed
+        self._hint = ""
 
     def compose(self) -> ComposeResult:
         yield Label("", classes="compose-title")
@@ -95,8 +109,8 @@ class Composer(Vertical):
         self.editor = editor
         self.query_one(".compose-title", Label).update(as_text(title, "bold"))
         self._line(".compose-note", as_text(note))
-        hint = "ctrl+s send · escape close, kept" + (" · ctrl+e $EDITOR" if editor else "")
-        self.query_one(".hint", Static).update(hint)
+        self._hint = "ctrl+s send · escape close, kept" + (" · ctrl+e $EDITOR" if editor else "")
+        self.offer_mentions([])
         area = self.query_one(TextArea)
         area.text = text
         area.move_cursor(area.document.end)
@@ -136,6 +150,8 @@ class Composer(Vertical):
             return self.is_open and self.editor is not None
         if action == "send" and parameters:
             return self.kind == REPLY
+        if action == "complete_mention":
+            return self.is_open and bool(self.mentions) and self._typing_mention() is not None
         return self.is_open
 
     def on_text_area_changed(self, event: TextArea.Changed) -> None:
@@ -147,8 +163,35 @@ class Composer(Vertical):
             area.delete((row, column - len(CANNED_KEYS)), (row, column))
             self.post_message(self.CannedWanted())
             return
+        if self.kind == NOTE:
+            typing = self._typing_mention()
+            if typing is not None:
+                self.post_message(self.MentionTyped(typing))
+            elif self.mentions:
+                self.offer_mentions([])
         if self.is_open and self.typed is not None:
             self.typed(event.text_area.text)
+
+    def _typing_mention(self) -> str | None:
+        area = self.query_one(TextArea)
+        row, column = area.cursor_location
+        match = _TYPING_MENTION.search(area.document.get_line(row)[:column])
+        return None if match is None else match[1]
+
+    def offer_mentions(self, names: list[str]) -> None:
+        """Show `names` for the mention being typed; `tab` puts in the first."""
+        self.mentions = names
+        offered = " · tab: " + " ".join(f"@{name}" for name in names) if names else ""
+        self.query_one(".hint", Static).update(as_text(self._hint + offered))
+
+    def action_complete_mention(self) -> None:
+        typing = self._typing_mention()
+        if typing is None or not self.mentions:
+            return
+        area = self.query_one(TextArea)
+        row, column = area.cursor_location
+        area.delete((row, column - len(typing)), (row, column))
+        area.insert(f"{self.mentions[0]} ")
 
     def action_send(self, status: str | None = None) -> None:
         """Send; a reply with `status` sets the ticket so in the same go."""

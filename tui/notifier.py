@@ -90,7 +90,7 @@ class Notifier:
         if len(arrived) > MOST_TOASTS:
             self.app.notify(f"and {len(arrived) - MOST_TOASTS} more notifications")
         now = self.app.clock()
-        if settings.quiet_at(now.hour * 60 + now.minute):
+        if settings.quiet_now(now):
             return
         over_ssh = self.app.settings.over_ssh
         if wanted(settings.bell, over_ssh):

@@ -3,8 +3,9 @@ showing who else is on a ticket (`PresenceReader`, one per screen that shows it)
 
 Nothing here polls. Others' presence arrives as a live change (`tui.live`: a presence row
 changing is a commit like any other); a heartbeat once a minute keeps the session's own
-presence fresh without waking anyone; a presence shown is read again only when it would
-expire, so a killed session's presence leaves the screen without anyone writing.
+presence, and its being connected at all, fresh without raising the presence counter; a
+presence shown is read again only when it would expire, so a killed session's presence leaves
+the screen without anyone writing.
 """
 
 from __future__ import annotations
@@ -48,22 +49,27 @@ class PresenceKeeper:
             self.states[number] = state
         self._run(lambda: self.gate.presence.be_on_ticket(number, state))
 
+    def connect(self) -> None:
+        """As the session starts: the person is connected (the heartbeat keeps it so)."""
+        self._run(self.gate.presence.still_connected)
+
     def leave_all(self) -> None:
-        """In a thread, as the session ends: it is on no ticket any more."""
+        """In a thread, as the session ends: it is on no ticket any more, nor connected."""
         self._heartbeat.stop()
         for number in list(self.states):
             self.gate.presence.be_on_ticket(number, LEFT)
         self.states.clear()
+        self.gate.presence.disconnected()
 
     def _beat(self) -> None:
         numbers = list(self.states)
 
         def still_there() -> None:
+            self.gate.presence.still_connected()
             for number in numbers:
                 self.gate.presence.still_on_ticket(number)
 
-        if numbers:  # an inbox alone costs nothing
-            self._run(still_there)
+        self._run(still_there)
 
 
 ReadResult = TypeVar("ReadResult")

@@ -231,6 +231,21 @@ class TicketComposingScreen(TickettyScreen[None]):
         self._show_composer()
         self.composer.insert(f"{one_line(message.author_name)} wrote:\n{quoted(message.body)}")
 
+    def on_composer_mention_typed(self, message: Composer.MentionTyped) -> None:
+        self.offer_mentions(message.prefix)
+
+    @work(group="detail-mentions", exclusive=True, exit_on_error=False)
+    async def offer_mentions(self, prefix: str) -> None:
+        """The people who could be mentioned here whose name begins with `prefix`."""
+        try:
+            names = await self.app.gate_call(
+                lambda: self.gate.notifications.mention_candidates(self.number, prefix)
+            )
+        except GateCallFailed:
+            return
+        if self.composer.kind == NOTE:
+            self.composer.offer_mentions(names)
+
     def on_composer_canned_wanted(self, _message: Composer.CannedWanted) -> None:
         self.pick_canned()
 

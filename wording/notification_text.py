@@ -6,6 +6,7 @@ from access.notifications import NotificationView
 from access.notify_events import (
     ASSIGNED,
     CUSTOMER_WROTE,
+    DRAFT_LEFT,
     FOLLOWED,
     MENTIONED,
     NEW_TICKET,
@@ -17,22 +18,24 @@ from access.notify_events import (
 SENTENCES = {
     ASSIGNED: "{actor} assigned #{number} to you",
     CUSTOMER_WROTE: "{actor} wrote on #{number}",
-    NEW_TICKET: "{actor} filed #{number} in a group you supervise",
+    NEW_TICKET: "{actor} filed #{number}, new where you watch",
     MENTIONED: "{actor} mentioned you in a note on #{number}",
     FOLLOWED: "{actor} changed #{number}, which you follow",
     SLA_SOON: "#{number} falls due soon",
     SLA_MISSED: "#{number} missed its service-level target",
+    DRAFT_LEFT: "{actor} changed #{number}, where your draft waits",
 }
 
 # What each event is, for the preferences.
 EVENT_LABELS = {
     ASSIGNED: "a ticket assigned to me",
     CUSTOMER_WROTE: "the customer wrote on my ticket",
-    NEW_TICKET: "a new ticket in a group I supervise",
+    NEW_TICKET: "a new ticket in a group I supervise or a source or group I follow",
     MENTIONED: "a note mentions me",
     FOLLOWED: "a ticket I follow changed",
     SLA_SOON: "a service-level target of my ticket or group due soon",
     SLA_MISSED: "a service-level target of my ticket or group missed",
+    DRAFT_LEFT: "a ticket changed since I left a draft on it",
 }
 
 

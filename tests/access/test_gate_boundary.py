@@ -320,6 +320,25 @@ CALLS: dict[str, tuple[Call, Expected]] = {
         refused(NoChange),
     ),
     "notifications.follows": (lambda g, d: g.notifications.follows(d.ticket), empty),
+    "presence.still_connected": (lambda g, d: g.presence.still_connected(), empty),
+    "presence.disconnected": (lambda g, d: g.presence.disconnected(), empty),
+    "notifications.follow_queue": (
+        lambda g, d: g.notifications.follow_queue(source=d.source.name),
+        refused(),
+    ),
+    "notifications.unfollow_queue": (
+        lambda g, d: g.notifications.unfollow_queue(source=d.source.name),
+        refused(NoChange),
+    ),
+    "notifications.followed_queues": (lambda g, d: g.notifications.followed_queues(), empty),
+    "notifications.mention_candidates": (
+        lambda g, d: g.notifications.mention_candidates(d.ticket, "a"),
+        empty,
+    ),
+    "notifications.followable_queues": (
+        lambda g, d: g.notifications.followable_queues(),
+        refused(),
+    ),
     "notifications.mails_due": (lambda g, d: g.notifications.mails_due(d.source), refused()),
     "notifications.mark_mailed": (
         lambda g, d: g.notifications.mark_mailed(d.source, None, [1]),

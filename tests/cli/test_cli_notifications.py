@@ -92,3 +92,23 @@ def test_preferences_shown_and_changed(capsys, helpdesk: str) -> None:
     assert code == 2 and "--in-app and --mail need --event" in err
     code, _, err = run(capsys, helpdesk, "ola", "notifications", "prefs", "--quiet", "25:00-1")
     assert code != 0 and err.count("\n") == 1 and "not a time of day" in err
+
+
+def test_following_a_source_is_listed_in_prefs_and_a_new_ticket_there_notifies(
+    capsys, helpdesk: str
+) -> None:
+    code, out, _ = run(capsys, helpdesk, "ola", "notifications", "follow", "--source", "Phone")
+    assert (code, out) == (0, "followed: new tickets there notify you\n")
+    code, out, _ = run(capsys, helpdesk, "ola", "notifications", "prefs")
+    assert code == 0 and "following new tickets in: source Phone" in out
+    code, out, _ = run(capsys, helpdesk, "ola", "notifications", "prefs", "--json")
+    assert json.loads(out)["following"] == [{"kind": "source", "name": "Phone"}]
+    filed = ("tickets", "create", "--subject", "Call back", "--body", "Soon.", "--source", "Phone")
+    assert run(capsys, helpdesk, "ada", *filed)[0] == 0
+    assert listed(capsys, helpdesk, "ola")[0]["event"] == "new_ticket"
+    code, _, err = run(capsys, helpdesk, "ali", "notifications", "follow", "--source", "Phone")
+    assert code != 0 and err.strip().endswith("no source named 'Phone'")
+    code, _, err = run(capsys, helpdesk, "ola", "notifications", "follow")
+    assert code == 2 and "name --source or --group" in err
+    stop = ("notifications", "follow", "--source", "Phone", "--stop")
+    assert run(capsys, helpdesk, "ola", *stop)[:2] == (0, "no longer followed\n")

@@ -6,12 +6,16 @@ and a ticket that left the recipient's scope is never mailed."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
 import peewee
 import pytest
 
 from access import Gate
 from access.catalogue import TICKETS_LIST, TICKETS_VIEW
 from access.demo import _AGENT_TICKETS
+from access.notify_mail import due
 from mail.channel import MailChannel
 from mail.notify_send import send_notifications
 from store.models import Role, RoleSource, Source
@@ -119,3 +123,43 @@ def test_the_channels_send_pass_mails_them_with_the_replies(
         "Jan Kowalski <jan@example.pl>",
         "Ola <ola@x.example>",
     ]
+
+
+def _quiet_now_in(zone: str) -> str:
+    """Quiet hours from an hour before to an hour after now, on `zone`'s clock."""
+    local = datetime.now(UTC).astimezone(ZoneInfo(zone))
+    start, end = local - timedelta(hours=1), local + timedelta(hours=1)
+    return f"{start:%H:%M}-{end:%H:%M}"
+
+
+def test_quiet_hours_hold_mail_until_they_end_in_the_persons_zone(
+    db: peewee.Database, number: int, smtp: Smtp
+) -> None:
+    ada, ola = Gate(db, "ada"), Gate(db, "ola")
+    start, end = _quiet_now_in("Pacific/Kiritimati").split("-")
+    ola.notifications.change_settings(quiet_from=start, quiet_until=end, zone="Pacific/Kiritimati")
+    ada.changes.assign(number, "ola")
+    assert sent(db) == 0 and smtp.received == []
+    assert Notification.get().mail_state == "away"  # held, still due
+    later = datetime.now(UTC).replace(tzinfo=None) + timedelta(hours=2)
+    assert [len(m.notifications) for m in due(later).mails] == [1]  # due once they end
+    # The same hours on a clock fourteen hours behind are not now: the mail goes.
+    ola.notifications.change_settings(zone="UTC")
+    assert sent(db) == 1
+    (received,) = smtp.received
+    assert (
+        received.message["Subject"] == f"[Ticketty] ada assigned #{number} to you: Parcel missing"
+    )
+
+
+def test_connected_means_a_live_session_on_any_screen(
+    db: peewee.Database, number: int, smtp: Smtp
+) -> None:
+    ada, ola = Gate(db, "ada"), Gate(db, "ola")
+    ola.presence.still_connected()  # the app's heartbeat, no ticket open
+    ada.changes.assign(number, "ola")
+    assert sent(db) == 0 and smtp.received == []  # seen in the app
+    ola.presence.disconnected()
+    ada.changes.assign(number, None)
+    ada.changes.assign(number, "ola")
+    assert sent(db) == 1 and len(smtp.received) == 1

@@ -20,6 +20,7 @@ from store.notification_models import Follow
 from tests.tui.test_drafts_presence_screens import FAST, first_ticket, open_ticket, until
 from tests.tui_support import make_app, settle
 from tui.notifier import desktop_sequence, terminal_text, wanted
+from tui.widgets import PickerModal
 
 
 @pytest.fixture
@@ -89,6 +90,37 @@ async def test_f_follows_the_ticket_and_a_change_by_another_is_told(demo: str) -
         assert Follow.select().count() == 0
 
 
+async def test_w_follows_a_source_and_a_new_ticket_there_is_told(demo: str) -> None:
+    tom_app = make_app(demo, "tom", FAST)
+    async with tom_app.run_test(size=(100, 30)) as tom:
+        await settle(tom)
+        await tom.press("b")
+        await settle(tom)
+        await tom.press("w")
+        await settle(tom)
+        picker = tom_app.screen
+        assert isinstance(picker, PickerModal)
+        assert ("source:Phone", "source Phone") in picker.choices
+        assert ("group:Returns", "group Returns") in picker.choices
+        await tom.press(*"Phone", "enter")
+        await settle(tom)
+        assert [(f.kind, f.name) for f in tom_app.gate.notifications.followed_queues()] == [
+            ("source", "Phone")
+        ]
+        number = Gate(connect(demo), "ada").filing.create_ticket("Call", "Back.", source="Phone")
+        await until(tom, lambda: tom_app.notifier.unread == 1, "tom's count")
+        await tom.press("w")
+        await settle(tom)
+        picker = tom_app.screen
+        assert isinstance(picker, PickerModal)
+        assert ("source:Phone", "source Phone (followed: stop)") in picker.choices
+        await tom.press(*"Phone", "enter")
+        await settle(tom)
+        assert tom_app.gate.notifications.followed_queues() == []
+    (told,) = Gate(connect(demo), "tom").notifications.list_notifications()
+    assert told.ticket == number
+
+
 async def test_mark_all_read_and_out_of_scope_never_shown(demo: str) -> None:
     number = unassigned(demo)
     ada = Gate(connect(demo), "ada")
@@ -128,3 +160,19 @@ def test_the_terminal_escapes_carry_no_control_character() -> None:
     assert wrapped == "\x1bPtmux;\x1b\x1b]9;T: hi\x07\x1b\\"
     assert wanted("auto", over_ssh=False) and not wanted("auto", over_ssh=True)
     assert wanted("on", over_ssh=True) and not wanted("off", over_ssh=False)
+
+
+async def test_a_mention_completes_to_people_who_could_read_the_note(demo: str) -> None:
+    number = first_ticket(demo)
+    tom_app = make_app(demo, "tom", FAST)
+    async with tom_app.run_test(size=(100, 30)) as tom:
+        await settle(tom)
+        screen = await open_ticket(tom, number)
+        await tom.press("N")
+        await settle(tom)
+        await tom.press(*"ask @ad")
+        await until(tom, lambda: screen.composer.mentions == ["ada"], "the names offered")
+        await tom.press("tab")
+        await settle(tom)
+        assert screen.composer.text == "ask @ada "
+        assert screen.composer.mentions == []
