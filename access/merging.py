@@ -17,6 +17,7 @@ from access.audit_actions import (
     TICKET_MERGED_IN,
     TICKET_SPLIT,
     TICKET_STATUS,
+    TICKET_UNLINK,
 )
 from access.catalogue import (
     TICKETS_CREATE,
@@ -29,7 +30,7 @@ from access.copies import write_copies
 from access.errors import InvalidInput, NoChange, NotFound, PermissionDenied
 from access.filing import file_ticket
 from access.grants import Grants
-from access.links import add_link, checked_kind, merged_into
+from access.links import add_link, checked_kind, merged_into, remove_link
 from access.new_tickets import record_created
 from access.request import Part, Request
 from access.tickets import (
@@ -83,15 +84,26 @@ class Merging(Part):
         try:
             grants = request.require(TICKETS_VIEW)
             with request.writing():
-                for n, needed in ((first, (TICKETS_VIEW, TICKETS_NOTE)), (second, (TICKETS_VIEW,))):
-                    visible_ticket(grants, n)
-                    allowed = allowed_here(grants, n)
-                    for permission in needed:
-                        if permission not in allowed:
-                            raise refuse(grants, n, permission)
+                _may_link(grants, first, second)
                 add_link(request, first, second, kind)
         except PermissionDenied as exc:
             request.record_denied(TICKET_LINK, "ticket", first, str(exc))
+            raise
+
+    def unlink(self, number: int | str, other: int | str, kind: str | None = None) -> list[str]:
+        """Remove the links between two tickets (of `kind` only, when given), with the rights
+        that link them: open both, note on the first. The kinds removed."""
+        first, second = parse_number(number), parse_number(other)
+        if kind is not None:
+            kind = checked_kind(kind)
+        request = self._open()
+        try:
+            grants = request.require(TICKETS_VIEW)
+            with request.writing():
+                _may_link(grants, first, second)
+                return remove_link(request, first, second, kind)
+        except PermissionDenied as exc:
+            request.record_denied(TICKET_UNLINK, "ticket", first, str(exc))
             raise
 
     def split(self, number: int | str, message_id: int) -> int:
@@ -202,3 +214,14 @@ def _move_drafts(drafts: list[Draft], kept: int) -> None:
             continue
         Draft.update(body=f"{there.body}\n\n{draft.body}").where(Draft.id == there.id).execute()
         Draft.delete().where(Draft.id == draft.id).execute()
+
+
+def _may_link(grants: Grants, first: int, second: int) -> None:
+    """Linking or unlinking two tickets needs both open to the person and the right to note
+    on the first (a view-only person writes nothing)."""
+    for n, needed in ((first, (TICKETS_VIEW, TICKETS_NOTE)), (second, (TICKETS_VIEW,))):
+        visible_ticket(grants, n)
+        allowed = allowed_here(grants, n)
+        for permission in needed:
+            if permission not in allowed:
+                raise refuse(grants, n, permission)
