@@ -312,6 +312,12 @@ def _v18_rules(db: peewee.Database) -> None:
     _give_role_editors(RULE_RIGHTS)
 
 
+def _v25_counting_indexes(db: peewee.Database) -> None:
+    """The tickets' counting indexes (`store.models.Ticket`): a view's count reads one of them
+    alone."""
+    peewee.SchemaManager(Ticket).create_indexes(safe=True)
+
+
 MIGRATIONS: list[tuple[int, Callable[[peewee.Database], None]]] = [
     (1, _v1_initial),
     (2, _v2_search),
@@ -333,6 +339,7 @@ MIGRATIONS: list[tuple[int, Callable[[peewee.Database], None]]] = [
     (18, _v18_rules),
     (19, _v19_tags),
     (20, _v20_links_and_copies),
+    (25, _v25_counting_indexes),
 ]
 
 LATEST = MIGRATIONS[-1][0]
