@@ -11,6 +11,9 @@ audit line. Both tickets' versions are compared and set; both carry an audit eve
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
+
 from access.audit_actions import (
     TICKET_LINK,
     TICKET_MERGE,
@@ -48,6 +51,8 @@ from store.dialect import reindex_tickets
 from store.links import TicketLink, copies_of
 from store.models import Attachment, Draft, MailId, Message, Ticket, database_proxy
 
+Tied = TypeVar("Tied")
+
 
 class Merging(Part):
     """`gate.merging`: merge, link, split."""
@@ -78,32 +83,33 @@ class Merging(Part):
     def link(self, number: int | str, other: int | str, kind: str = RELATED) -> None:
         """Link two tickets the person may open both of; writing the link needs the right to
         note on the first (a view-only person writes nothing)."""
-        first, second = parse_number(number), parse_number(other)
         kind = checked_kind(kind)
-        request = self._open()
-        try:
-            grants = request.require(TICKETS_VIEW)
-            with request.writing():
-                _may_link(grants, first, second)
-                add_link(request, first, second, kind)
-        except PermissionDenied as exc:
-            request.record_denied(TICKET_LINK, "ticket", first, str(exc))
-            raise
+        self._tie(number, other, TICKET_LINK, lambda r, a, b: add_link(r, a, b, kind))
 
     def unlink(self, number: int | str, other: int | str, kind: str | None = None) -> list[str]:
         """Remove the links between two tickets (of `kind` only, when given), with the rights
         that link them: open both, note on the first. The kinds removed."""
+        only = checked_kind(kind) if kind is not None else None
+        return self._tie(number, other, TICKET_UNLINK, lambda r, a, b: remove_link(r, a, b, only))
+
+    def _tie(
+        self,
+        number: int | str,
+        other: int | str,
+        action: str,
+        write: Callable[[Request, int, int], Tied],
+    ) -> Tied:
+        """`write` the link change between two tickets in one transaction, once the person may
+        link them; a refusal is audited as `action` on the first."""
         first, second = parse_number(number), parse_number(other)
-        if kind is not None:
-            kind = checked_kind(kind)
         request = self._open()
         try:
             grants = request.require(TICKETS_VIEW)
             with request.writing():
                 _may_link(grants, first, second)
-                return remove_link(request, first, second, kind)
+                return write(request, first, second)
         except PermissionDenied as exc:
-            request.record_denied(TICKET_UNLINK, "ticket", first, str(exc))
+            request.record_denied(action, "ticket", first, str(exc))
             raise
 
     def split(self, number: int | str, message_id: int) -> int:

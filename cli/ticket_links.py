@@ -7,7 +7,7 @@ from __future__ import annotations
 import argparse
 
 from access.vocabulary import LINK_KINDS, RELATED
-from cli.command import Commands, open_gate
+from cli.command import Arguments, Commands, open_gate
 from cli.output import bounded_int, print_json
 
 
@@ -57,7 +57,7 @@ def register(tickets: Commands) -> None:
     p.add_argument("--json", action="store_true")
 
 
-def _link_arguments(parser: argparse.ArgumentParser) -> None:
+def _link_arguments(parser: Arguments) -> None:
     parser.add_argument("number")
     parser.add_argument("other")
     parser.add_argument(

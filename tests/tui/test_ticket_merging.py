@@ -121,8 +121,8 @@ async def test_unlink_key_removes_a_link_picked_from_the_ticket(demo: str) -> No
         assert isinstance(picker, PickerModal)
         await pilot.press("enter")  # its one link
         await settle(pilot)
-        assert pilot.app.screen is screen
         assert f"#{second}" not in fields_of(screen)
+        assert pilot.app.screen is screen
         assert f"#{first} unlinked from #{second} (duplicate)" in [
             n.message for n in app._notifications
         ]
