@@ -27,7 +27,7 @@ class InboxViews(TickettyScreen[None]):
 
     query_filter: TicketQuery  # the filters, search and sort shown
     group_names: dict[int | None, str]  # the names of the usergroups filtered on
-    views_shown: list[ViewInfo] = []  # as the bar shows them, with their counts
+    views_shown: tuple[ViewInfo, ...] = ()  # as the bar shows them, with their counts
 
     def apply(self, query: TicketQuery) -> None:
         """Show the tickets `query` finds; the inbox does."""
@@ -37,9 +37,9 @@ class InboxViews(TickettyScreen[None]):
     async def read_views(self) -> None:
         """Read the views with their counts (one statement each) and show them on the bar."""
         if not self.can(TICKETS_LIST):
-            self.views_shown = []
+            self.views_shown = ()
         else:
-            self.views_shown = await self.app.gate_call(self.gate.views.list_views)
+            self.views_shown = tuple(await self.app.gate_call(self.gate.views.list_views))
         self.show_views()
 
     def show_views(self) -> None:
@@ -72,7 +72,7 @@ class InboxViews(TickettyScreen[None]):
     @work(group="inbox-filter", exit_on_error=False)
     async def jump_to_view(self, number: int) -> None:
         """The view the bar shows under `number` (read now when the bar has not been yet)."""
-        views = self.views_shown or await self.app.gate_call(self.gate.views.list_views)
+        views = self.views_shown or tuple(await self.app.gate_call(self.gate.views.list_views))
         if number > len(views):
             self.notify(f"no view {number}: v lists the saved views", severity="warning")
             return
