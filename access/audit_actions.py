@@ -19,6 +19,7 @@ TICKET_FOLLOW_UP = "ticket.follow_up"  # a new ticket linked to the closed one i
 TICKET_MERGE = "ticket.merge"  # on the ticket merged away, its target the one kept
 TICKET_MERGED_IN = "ticket.merged_in"  # on the ticket kept, its target the one merged away
 TICKET_LINK = "ticket.link"  # on each of the two tickets, its target the other
+TICKET_UNLINK = "ticket.unlink"  # on each of the two tickets, its target the other
 TICKET_SPLIT = "ticket.split"  # on the ticket a message left, its target the new ticket
 TICKET_COPIES = "ticket.copies"  # addresses copied on the ticket, before and after
 TICKET_TAG = "ticket.tag"
@@ -142,6 +143,7 @@ AUDIT_ACTIONS = (
     TICKET_MERGE,
     TICKET_MERGED_IN,
     TICKET_LINK,
+    TICKET_UNLINK,
     TICKET_SPLIT,
     TICKET_COPIES,
     TICKET_TAG,

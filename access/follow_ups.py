@@ -20,6 +20,7 @@ from access.audit_actions import (
     TICKET_MERGE,
     TICKET_MERGED_IN,
     TICKET_SPLIT,
+    TICKET_UNLINK,
 )
 from access.grants import Grants
 from access.new_tickets import record_created
@@ -32,7 +33,9 @@ from store.rows import tuple_rows
 FOLLOW_UP = TICKET_FOLLOW_UP
 FOLLOW_UP_PREFIX = "Follow-up: "
 # Events on one ticket whose target is another ticket (follow-ups, merges, links, splits).
-LINKING = frozenset({FOLLOW_UP, TICKET_LINK, TICKET_MERGE, TICKET_MERGED_IN, TICKET_SPLIT})
+LINKING = frozenset(
+    {FOLLOW_UP, TICKET_LINK, TICKET_UNLINK, TICKET_MERGE, TICKET_MERGED_IN, TICKET_SPLIT}
+)
 
 
 def follow_up_subject(subject: str) -> str:

@@ -6,7 +6,7 @@ who may see the other ticket; mail naming a merged ticket reaches the one it was
 from __future__ import annotations
 
 from access import scope
-from access.audit_actions import TICKET_LINK
+from access.audit_actions import TICKET_LINK, TICKET_UNLINK
 from access.errors import InvalidInput, NoChange
 from access.grants import Grants
 from access.request import Request
@@ -85,3 +85,32 @@ def add_link(request: Request, number: int, other: int, kind: str) -> None:
     TicketLink.create(ticket=number, other=other, kind=kind, created_by=request.person_id)
     for here, there in ((number, other), (other, number)):
         request.record(TICKET_LINK, "ticket", there, ticket=here, after=kind)
+
+
+def remove_link(request: Request, number: int, other: int, kind: str | None) -> list[str]:
+    """Remove the links between `number` and `other` (either way round; of `kind` only, when
+    given) and audit each on both tickets, inside the caller's write transaction; the kinds
+    removed. A merge is not a link to remove: it is refused, and no link at all is `NoChange`."""
+    between = ((TicketLink.ticket == number) & (TicketLink.other == other)) | (
+        (TicketLink.ticket == other) & (TicketLink.other == number)
+    )
+    if kind is not None:
+        between &= TicketLink.kind == kind
+    found = list(
+        tuple_rows(
+            TicketLink.select(TicketLink.id, TicketLink.kind).where(between).order_by(TicketLink.id)
+        )
+    )
+    if any(found_kind == MERGED for _, found_kind in found):
+        raise InvalidInput(
+            f"#{number} and #{other} were merged; a merge is not undone by unlinking"
+        )
+    if not found:
+        named = f" as {kind}" if kind is not None else ""
+        raise NoChange(f"#{number} is not linked to #{other}{named}")
+    TicketLink.delete().where(TicketLink.id.in_([link_id for link_id, _ in found])).execute()
+    kinds = [found_kind for _, found_kind in found]
+    for removed in kinds:
+        for here, there in ((number, other), (other, number)):
+            request.record(TICKET_UNLINK, "ticket", there, ticket=here, after=removed)
+    return kinds

@@ -11,12 +11,16 @@ audit line. Both tickets' versions are compared and set; both carry an audit eve
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
+
 from access.audit_actions import (
     TICKET_LINK,
     TICKET_MERGE,
     TICKET_MERGED_IN,
     TICKET_SPLIT,
     TICKET_STATUS,
+    TICKET_UNLINK,
 )
 from access.catalogue import (
     TICKETS_CREATE,
@@ -29,7 +33,7 @@ from access.copies import write_copies
 from access.errors import InvalidInput, NoChange, NotFound, PermissionDenied
 from access.filing import file_ticket
 from access.grants import Grants
-from access.links import add_link, checked_kind, merged_into
+from access.links import add_link, checked_kind, merged_into, remove_link
 from access.new_tickets import record_created
 from access.request import Part, Request
 from access.tickets import (
@@ -46,6 +50,8 @@ from access.vocabulary import CLOSED, CUSTOMER, MERGED, NOTE, RELATED
 from store.dialect import reindex_tickets
 from store.links import TicketLink, copies_of
 from store.models import Attachment, Draft, MailId, Message, Ticket, database_proxy
+
+Tied = TypeVar("Tied")
 
 
 class Merging(Part):
@@ -77,21 +83,33 @@ class Merging(Part):
     def link(self, number: int | str, other: int | str, kind: str = RELATED) -> None:
         """Link two tickets the person may open both of; writing the link needs the right to
         note on the first (a view-only person writes nothing)."""
-        first, second = parse_number(number), parse_number(other)
         kind = checked_kind(kind)
+        self._tie(number, other, TICKET_LINK, lambda r, a, b: add_link(r, a, b, kind))
+
+    def unlink(self, number: int | str, other: int | str, kind: str | None = None) -> list[str]:
+        """Remove the links between two tickets (of `kind` only, when given), with the rights
+        that link them: open both, note on the first. The kinds removed."""
+        only = checked_kind(kind) if kind is not None else None
+        return self._tie(number, other, TICKET_UNLINK, lambda r, a, b: remove_link(r, a, b, only))
+
+    def _tie(
+        self,
+        number: int | str,
+        other: int | str,
+        action: str,
+        write: Callable[[Request, int, int], Tied],
+    ) -> Tied:
+        """`write` the link change between two tickets in one transaction, once the person may
+        link them; a refusal is audited as `action` on the first."""
+        first, second = parse_number(number), parse_number(other)
         request = self._open()
         try:
             grants = request.require(TICKETS_VIEW)
             with request.writing():
-                for n, needed in ((first, (TICKETS_VIEW, TICKETS_NOTE)), (second, (TICKETS_VIEW,))):
-                    visible_ticket(grants, n)
-                    allowed = allowed_here(grants, n)
-                    for permission in needed:
-                        if permission not in allowed:
-                            raise refuse(grants, n, permission)
-                add_link(request, first, second, kind)
+                _may_link(grants, first, second)
+                return write(request, first, second)
         except PermissionDenied as exc:
-            request.record_denied(TICKET_LINK, "ticket", first, str(exc))
+            request.record_denied(action, "ticket", first, str(exc))
             raise
 
     def split(self, number: int | str, message_id: int) -> int:
@@ -202,3 +220,14 @@ def _move_drafts(drafts: list[Draft], kept: int) -> None:
             continue
         Draft.update(body=f"{there.body}\n\n{draft.body}").where(Draft.id == there.id).execute()
         Draft.delete().where(Draft.id == draft.id).execute()
+
+
+def _may_link(grants: Grants, first: int, second: int) -> None:
+    """Linking or unlinking two tickets needs both open to the person and the right to note
+    on the first (a view-only person writes nothing)."""
+    for n, needed in ((first, (TICKETS_VIEW, TICKETS_NOTE)), (second, (TICKETS_VIEW,))):
+        visible_ticket(grants, n)
+        allowed = allowed_here(grants, n)
+        for permission in needed:
+            if permission not in allowed:
+                raise refuse(grants, n, permission)

@@ -89,6 +89,7 @@ class Outgoing(NamedTuple):
     source: Source
     requester: Person
     unsent: str
+    ticket: int
 
     def route(self, contact: bool) -> ReplyRoute:
         """Where a reply goes, naming the requester's address only with `contact` (the
@@ -98,7 +99,10 @@ class Outgoing(NamedTuple):
         if self.account is None or self.unsent:
             return ReplyRoute(recipient, "", self.unsent)
         problem = "" if self.account.smtp_url else f"{self.source.name} has no SMTP server set"
-        return ReplyRoute(recipient, self.account.address, "", problem)
+        requester_address = (requester.email or "").lower()
+        copies = [a for a in copies_of(self.ticket) if a != requester_address]
+        shown = tuple(copies) if contact else ()
+        return ReplyRoute(recipient, self.account.address, "", problem, shown, len(copies))
 
 
 def outgoing(ticket: Ticket) -> Outgoing:
@@ -113,7 +117,7 @@ def outgoing(ticket: Ticket) -> Outgoing:
         unsent = f"{requester.display_name} has no e-mail address"
     else:
         unsent = ""
-    return Outgoing(account, source, requester, unsent)
+    return Outgoing(account, source, requester, unsent, ticket.number)
 
 
 def queue_reply(ticket: Ticket, message_id: int) -> str:

@@ -16,7 +16,7 @@ from access.errors import InvalidInput, NotFound, PermissionDenied
 from access.grants import Grants
 from access.inbox import count_in_scope
 from access.lookup import role_named, usergroup_named
-from access.request import Part
+from access.request import Part, Request
 from access.validation import checked_name
 from access.views import TicketQuery
 from store.models import Person, Role, Usergroup
@@ -68,13 +68,20 @@ def _readable(grants: Grants) -> peewee.ColumnBase:
     )
 
 
+def _lister(request: Request) -> Grants:
+    """Views are the inbox's filters: whoever lists tickets has them, through a role holding
+    `tickets.list` or as a supervisor of a group (who lists its tickets); else refused."""
+    grants = request.grants()
+    return grants if grants.supervises else request.require(TICKETS_LIST)
+
+
 class SavedViews(Part):
     """`gate.views`: saved views and their counts."""
 
     def list_views(self) -> list[ViewInfo]:
         """The person's views, their own first then the shared ones, each by name, with its
         count (one statement each, scoped like the list)."""
-        grants = self._open().require(TICKETS_LIST)
+        grants = _lister(self._open())
         rows = (
             SavedView.select(
                 SavedView.name,
@@ -116,7 +123,7 @@ class SavedViews(Part):
         """Save (or replace) the person's view `name`; shared with `role` or `usergroup`
         only with `views.share`."""
         request = self._open()
-        grants = request.require(TICKETS_LIST)
+        grants = _lister(request)
         name = checked_name(name, "view's name", MAX_NAME)
         if role and usergroup:
             raise InvalidInput("share a view with a role or with a usergroup, not both")
@@ -144,7 +151,7 @@ class SavedViews(Part):
     def remove_view(self, name: str) -> None:
         """Remove the person's own view `name`, or, with `views.share`, a shared one they read."""
         request = self._open()
-        grants = request.require(TICKETS_LIST)
+        grants = _lister(request)
         with request.writing():
             mine = SavedView.get_or_none(
                 (SavedView.owner == grants.person_id) & (SavedView.name == name)

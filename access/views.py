@@ -133,6 +133,10 @@ class ReplyRoute(NamedTuple):
     sender: str  # the source's address the mail goes from; "" when it is not sent
     unsent: str  # why a reply is recorded on the ticket and not sent; "" when it is sent
     problem: str = ""  # what stands in the way of a mail that is sent (no SMTP server)
+    # The addresses copied on the ticket (Cc) with tickets.view_contact, else () and only
+    # `copied` says how many there are.
+    copies: tuple[str, ...] = ()
+    copied: int = 0
 
 
 class Posted(NamedTuple):

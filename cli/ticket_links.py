@@ -1,12 +1,13 @@
-"""`ticketty tickets merge | link | split | cc`: one ticket into another, links between two, a
-message off into a new ticket, and the addresses copied on a ticket."""
+"""`ticketty tickets merge | link | unlink | split | cc`: one ticket into another, links
+between two (and their removal), a message off into a new ticket, and the addresses copied on a
+ticket."""
 
 from __future__ import annotations
 
 import argparse
 
 from access.vocabulary import LINK_KINDS, RELATED
-from cli.command import Commands, open_gate
+from cli.command import Arguments, Commands, open_gate
 from cli.output import bounded_int, print_json
 
 
@@ -23,16 +24,17 @@ def register(tickets: Commands) -> None:
     p.add_argument("--into", required=True, metavar="NUMBER", help="the ticket kept")
     p.add_argument("--dry-run", action="store_true", help="say what would move; write nothing")
     p.add_argument("--json", action="store_true")
-    p = tickets.add("link", link, help="link two tickets: NUMBER OTHER --kind KIND")
-    p.add_argument("number")
-    p.add_argument("other")
-    p.add_argument(
-        "--kind",
-        choices=LINK_KINDS,
-        default=RELATED,
-        help="related (the default), duplicate (NUMBER duplicates OTHER), parent (NUMBER is "
-        "OTHER's parent)",
+    p = tickets.add("link", link, help="link two tickets: NUMBER OTHER --kind KIND [--remove]")
+    _link_arguments(p)
+    p.add_argument("--remove", action="store_true", help="remove the link(s) instead")
+    p = tickets.add(
+        "unlink",
+        unlink,
+        help="remove the links between two tickets: NUMBER OTHER [--kind KIND]",
+        description="Removes every link between the two (either way round), or only those of "
+        "--kind; a merge is not undone this way. Needs the rights that link them.",
     )
+    _link_arguments(p)
     p = tickets.add(
         "split",
         split,
@@ -55,6 +57,17 @@ def register(tickets: Commands) -> None:
     p.add_argument("--json", action="store_true")
 
 
+def _link_arguments(parser: Arguments) -> None:
+    parser.add_argument("number")
+    parser.add_argument("other")
+    parser.add_argument(
+        "--kind",
+        choices=LINK_KINDS,
+        help="related (the default of a new link), duplicate (NUMBER duplicates OTHER), "
+        "parent (NUMBER is OTHER's parent)",
+    )
+
+
 def merge(args: argparse.Namespace) -> int:
     plan = open_gate(args).merging.merge(args.number, args.into, dry_run=args.dry_run)
     if args.json:
@@ -65,8 +78,18 @@ def merge(args: argparse.Namespace) -> int:
 
 
 def link(args: argparse.Namespace) -> int:
-    open_gate(args).merging.link(args.number, args.other, args.kind)
-    print(f"#{args.number.lstrip('#')} linked to #{args.other.lstrip('#')} ({args.kind})")
+    if args.remove:
+        return unlink(args)
+    kind = args.kind or RELATED
+    open_gate(args).merging.link(args.number, args.other, kind)
+    print(f"#{args.number.lstrip('#')} linked to #{args.other.lstrip('#')} ({kind})")
+    return 0
+
+
+def unlink(args: argparse.Namespace) -> int:
+    kinds = open_gate(args).merging.unlink(args.number, args.other, args.kind)
+    first, second = args.number.lstrip("#"), args.other.lstrip("#")
+    print(f"#{first} unlinked from #{second} ({', '.join(kinds)})")
     return 0
 
 

@@ -42,6 +42,7 @@ from tui.presence import MARKERS, PresenceReader
 from tui.screen import Action
 from tui.ticket_changes import apply_change, choose_value, still_to_do
 from tui.ticket_list import TicketList
+from tui.views_bar import ViewsBar
 from tui.widgets import ChecklistModal, PickerModal, PromptModal
 from wording.safe_text import as_text, one_line
 
@@ -138,6 +139,7 @@ class InboxScreen(InboxViews, InboxOpening):
 
     def compose(self) -> ComposeResult:
         yield Header()
+        yield ViewsBar(id="views")
         yield TicketList(now=self.app.clock, id="tickets")
         yield Static("", classes="status-line", id="status")
         yield KeyFooter()
@@ -149,6 +151,7 @@ class InboxScreen(InboxViews, InboxOpening):
         tickets.set_source(self._source, opening.first_page)
         tickets.focus()
         self.call_after_refresh(self.presence.read)
+        self.call_after_refresh(self.read_views)
         # The due and age columns count from the clock: painted again, nothing read.
         self.set_interval(CHECK_SECONDS, tickets.refresh)
 
@@ -163,6 +166,7 @@ class InboxScreen(InboxViews, InboxOpening):
         concerned = changes.tickets or changes.touches("usergroup", "source")
         if self.is_current and (concerned or changes.grants_may_differ):
             self.query_one(TicketList).reload()
+            self.read_views()
 
     def action_reload(self) -> None:
         self.query_one(TicketList).reload()
@@ -175,6 +179,7 @@ class InboxScreen(InboxViews, InboxOpening):
         if self._away:
             self._away = False
             self.query_one(TicketList).reload()
+            self.read_views()
 
     def _show_present(self, present: dict[int, PresenceView]) -> None:
         markers = {number: MARKERS[view.state] for number, view in present.items()}
@@ -211,6 +216,7 @@ class InboxScreen(InboxViews, InboxOpening):
         tickets.pinned = PINNED.get(query.order, "")
         tickets.clear_marks()
         tickets.set_source(self._source)
+        self.show_views()
 
     # --------------------------------------------------------------- filters
 

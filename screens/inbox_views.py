@@ -1,4 +1,5 @@
-"""The inbox's saved views: the list of them with their counts (`v`), a jump to one by its
+"""The inbox's saved views: the bar of them with their live counts (always shown, read again
+once per change others make, never on a timer), the list of them (`v`), a jump to one by its
 number (`1`-`9`), and saving the filters shown as one (`V`). The inbox screen holds the filters
 shown and applies a view's query as its own."""
 
@@ -6,9 +7,11 @@ from __future__ import annotations
 
 from textual import work
 
+from access.catalogue import TICKETS_LIST
 from access.saved_views import ViewInfo
 from access.views import TicketQuery
 from tui.screen import TickettyScreen
+from tui.views_bar import ViewsBar
 from tui.widgets import PickerModal, PromptModal
 from wording.safe_text import one_line
 
@@ -24,10 +27,29 @@ class InboxViews(TickettyScreen[None]):
 
     query_filter: TicketQuery  # the filters, search and sort shown
     group_names: dict[int | None, str]  # the names of the usergroups filtered on
+    views_shown: tuple[ViewInfo, ...] = ()  # as the bar shows them, with their counts
 
     def apply(self, query: TicketQuery) -> None:
         """Show the tickets `query` finds; the inbox does."""
         raise NotImplementedError
+
+    @work(group="inbox-views", exclusive=True, exit_on_error=False)
+    async def read_views(self) -> None:
+        """Read the views with their counts (one statement each) and show them on the bar."""
+        if not self.can(TICKETS_LIST):
+            self.views_shown = ()
+        else:
+            self.views_shown = tuple(await self.app.gate_call(self.gate.views.list_views))
+        self.show_views()
+
+    def show_views(self) -> None:
+        """The bar, the view whose query is shown highlighted."""
+        active = next(
+            (n for n, v in enumerate(self.views_shown, 1) if v.query == self.query_filter), None
+        )
+        bar = self.query_one(ViewsBar)
+        views = [(view.name, view.tickets) for view in self.views_shown]
+        bar.show(views, active, may_have_views=self.can(TICKETS_LIST))
 
     def action_views(self) -> None:
         self.pick_view()
@@ -49,7 +71,8 @@ class InboxViews(TickettyScreen[None]):
 
     @work(group="inbox-filter", exit_on_error=False)
     async def jump_to_view(self, number: int) -> None:
-        views = await self.app.gate_call(self.gate.views.list_views)
+        """The view the bar shows under `number` (read now when the bar has not been yet)."""
+        views = self.views_shown or tuple(await self.app.gate_call(self.gate.views.list_views))
         if number > len(views):
             self.notify(f"no view {number}: v lists the saved views", severity="warning")
             return
@@ -74,3 +97,4 @@ class InboxViews(TickettyScreen[None]):
         query = self.query_filter
         await self.app.gate_call(lambda: self.gate.views.save_view(name.strip(), query))
         self.notify(one_line(f"saved the view {name.strip()}"))
+        self.read_views()

@@ -79,6 +79,7 @@ class TicketDetailScreen(TicketLinking, TicketFieldEditing):
         Action("c", "close", "Close", "detail.close", TICKETS_CLOSE),
         Action("M", "merge", "Merge into…", "detail.merge", TICKETS_MERGE, show=False),
         Action("L", "link", "Link", "detail.link", TICKETS_NOTE, show=False),
+        Action("U", "unlink", "Unlink", "detail.unlink", TICKETS_NOTE, show=False),
         Action("C", "copies", "Copies (Cc)", "detail.copies", TICKETS_VIEW_CONTACT, show=False),
         Action("l", "tag", "Tags", "detail.tag", TICKETS_TAG, show=False),
         Action("e", "edit_field", "Fields", "detail.field", TICKETS_SET_FIELDS, show=False),

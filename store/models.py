@@ -162,6 +162,8 @@ class CustomFieldValue(BaseModel):
 
 # The columns the access scope reads, after a covering index's order (`Ticket.Meta`).
 _SCOPE_COLUMNS = ("number", "source", "usergroup", "private", "requester", "assignee", "status")
+# A counting index's columns behind its leading filters: the rest the scope and filters read.
+_COUNTED_COLUMNS = ("source", "private", "requester", "due_at")
 
 
 class Ticket(BaseModel):
@@ -205,6 +207,12 @@ class Ticket(BaseModel):
             (("assignee", "updated_at", "number"), False),
             (("requester", "updated_at", "number"), False),
             (("status", "updated_at", "number"), False),
+            # The counting indexes (a saved view's count, the inbox's): the filters a view
+            # names most, leading, then every column the scope and the other filters read, so
+            # a count seeks to its statuses (and group, priority) or to one assignee and reads
+            # nothing but the index.
+            (("status", "usergroup", "priority", "assignee", *_COUNTED_COLUMNS), False),
+            (("assignee", "status", "usergroup", "priority", *_COUNTED_COLUMNS), False),
         )
 
 

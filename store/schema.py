@@ -338,6 +338,12 @@ def _v26_sla_warnings(db: peewee.Database) -> None:
     db.create_tables([SlaWarning])
 
 
+def _v25_counting_indexes(db: peewee.Database) -> None:
+    """The tickets' counting indexes (`store.models.Ticket`): a view's count reads one of them
+    alone."""
+    peewee.SchemaManager(Ticket).create_indexes(safe=True)
+
+
 MIGRATIONS: list[tuple[int, Callable[[peewee.Database], None]]] = [
     (1, _v1_initial),
     (2, _v2_search),
@@ -361,6 +367,7 @@ MIGRATIONS: list[tuple[int, Callable[[peewee.Database], None]]] = [
     (20, _v20_links_and_copies),
     (21, _v21_sla_verdicts),
     (22, _v22_queue_follows),
+    (25, _v25_counting_indexes),
     (26, _v26_sla_warnings),
 ]
 

@@ -7,10 +7,13 @@ from __future__ import annotations
 
 from textual import work
 
-from access.vocabulary import LINK_KINDS, LINK_LABELS
+from access.vocabulary import LINK_KINDS, LINK_LABELS, MERGED
 from tui.screen import TickettyScreen
 from tui.ticket_composing import TicketComposingScreen
 from tui.widgets import ConfirmModal, PickerModal, PromptModal
+
+# How a merge reads on either ticket; unlinking does not undo it.
+MERGE_LABELS = frozenset(LINK_LABELS[(MERGED, outgoing)] for outgoing in (True, False))
 
 
 async def _other_ticket(screen: TickettyScreen[None], question: str) -> str | None:
@@ -47,6 +50,21 @@ async def link_flow(screen: TickettyScreen[None], number: int) -> bool:
         return False
     await app.gate_call(lambda: gate.merging.link(number, other, kind))
     screen.notify(f"#{number} linked to {other}")
+    return True
+
+
+async def unlink_flow(screen: TickettyScreen[None], number: int, links: list[str]) -> bool:
+    """Pick one of the linked tickets shown (merges are not links to remove), then remove the
+    links to it."""
+    app, gate = screen.app, screen.gate
+    if not links:
+        screen.notify(f"#{number} has no links to remove", severity="warning")
+        return False
+    other = await app.asked(PickerModal(f"Unlink #{number} from", [(n, n) for n in links]))
+    if not other:
+        return False
+    kinds = await app.gate_call(lambda: gate.merging.unlink(number, other))
+    screen.notify(f"#{number} unlinked from {other} ({', '.join(kinds)})")
     return True
 
 
@@ -87,6 +105,9 @@ class TicketLinking(TicketComposingScreen):
     def action_link(self) -> None:
         self.tie("link")
 
+    def action_unlink(self) -> None:
+        self.tie("unlink")
+
     def action_copies(self) -> None:
         self.tie("copies")
 
@@ -99,7 +120,16 @@ class TicketLinking(TicketComposingScreen):
             changed = await merge_flow(self, self.number, self.version)
         elif flow == "link":
             changed = await link_flow(self, self.number)
+        elif flow == "unlink":
+            changed = await unlink_flow(self, self.number, self._linked())
         else:
             changed = await copies_flow(self, self.number, copies or (), self.version)
         if changed:
             self.load(tell=False)
+
+    def _linked(self) -> list[str]:
+        """The tickets this one is linked to ("#57"), each once, the merged ones left out."""
+        related = self.detail.related if self.detail is not None else ()
+        return list(
+            dict.fromkeys(f"#{link.number}" for link in related if link.label not in MERGE_LABELS)
+        )

@@ -33,11 +33,17 @@ def attachment_text(attachment: AttachmentView) -> str:
 
 
 def route_text(route: ReplyRoute) -> str:
-    """Where a reply goes, said before it is sent: "to jan@… by e-mail from support@…", or
-    "recorded on the ticket, not sent: Phone has no outgoing channel"."""
+    """Where a reply goes, said before it is sent: "to jan@…, cc anna@… by e-mail from
+    support@…" (without the right to see contacts: "and 2 copied addresses"), or "recorded on
+    the ticket, not sent: Phone has no outgoing channel"."""
     if route.unsent:
         return f"recorded on the ticket, not sent: {one_line(route.unsent)}"
-    text = f"to {one_line(route.recipient)} by e-mail from {one_line(route.sender)}"
+    to = one_line(route.recipient)
+    if route.copies:
+        to += f", cc {one_line(', '.join(route.copies))}"
+    elif route.copied:
+        to += f" and {route.copied} copied address{'es' if route.copied > 1 else ''}"
+    text = f"to {to} by e-mail from {one_line(route.sender)}"
     return f"{text} ({one_line(route.problem)})" if route.problem else text
 
 

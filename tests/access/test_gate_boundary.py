@@ -161,6 +161,7 @@ CALLS: dict[str, tuple[Call, Expected]] = {
     # Merging, linking, splitting and copies on a ticket the person cannot see.
     "merging.merge": (lambda g, d: g.merging.merge(d.ticket, d.ticket + 1), refused()),
     "merging.link": (lambda g, d: g.merging.link(d.ticket, d.ticket + 1), refused()),
+    "merging.unlink": (lambda g, d: g.merging.unlink(d.ticket, d.ticket + 1), refused()),
     "merging.split": (lambda g, d: g.merging.split(d.ticket, d.reply), refused()),
     "copies.change_copies": (
         lambda g, d: g.copies.change_copies(d.ticket, add=["anna@customer.example"]),

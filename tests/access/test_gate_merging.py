@@ -170,6 +170,51 @@ def test_a_link_shows_on_both_tickets_to_those_who_see_the_other(
         ali.merging.link(seen_by_ali, hidden)
 
 
+def test_an_unlink_removes_the_link_on_both_sides_audited_for_those_who_see_the_other(
+    gate_for: Callable[[str], Gate],
+) -> None:
+    allegro = Source.get(Source.name == "Allegro PL").id
+    tom, ali, vic, ada = gate_for("tom"), gate_for("ali"), gate_for("vic"), gate_for("ada")
+    seen_by_ali, other_of_ali = two_tickets(ali)
+    hidden, _ = two_tickets(tom, lambda t: t.source_id != allegro)
+    tom.merging.link(hidden, seen_by_ali, "duplicate")
+    tom.merging.link(seen_by_ali, hidden)  # related, the other way round
+    links_before = TicketLink.select().count()
+    with pytest.raises(PermissionDenied):  # view-only: sees both, removes nothing
+        vic.merging.unlink(seen_by_ali, hidden)
+    with pytest.raises(NotFound):  # does not see the other ticket
+        ali.merging.unlink(seen_by_ali, hidden)
+    with pytest.raises(InvalidInput):
+        tom.merging.unlink(hidden, seen_by_ali, "cousin")
+    assert TicketLink.select().count() == links_before
+    assert tom.merging.unlink(hidden, seen_by_ali, "duplicate") == ["duplicate"]
+    assert [(x.label, x.number) for x in tom.tickets.get_ticket(hidden).related] == [
+        ("related to", seen_by_ali)
+    ]
+    assert tom.merging.unlink(seen_by_ali, f"#{hidden}") == ["related"]
+    assert tom.tickets.get_ticket(hidden).related == ()
+    assert tom.tickets.get_ticket(seen_by_ali).related == ()
+    with pytest.raises(NoChange):
+        tom.merging.unlink(hidden, seen_by_ali)
+    said = [sentence(e) for e in ada.tickets.ticket_history(seen_by_ali)]
+    assert f"tom unlinked this ticket from #{hidden} (duplicate)" in said
+    assert f"tom unlinked this ticket from #{hidden} (related)" in said
+    # ali, reading the history too, sees the ticket but not the other one: its number is
+    # not shown, on the link or on its removal.
+    ada.roles.create_role("History readers", ["audit.view"])
+    ada.roles.grant_role("ali", "History readers")
+    ali_said = [sentence(e) for e in gate_for("ali").tickets.ticket_history(seen_by_ali)]
+    assert "tom unlinked this ticket from a ticket you cannot see (duplicate)" in ali_said
+    assert not any(f"#{hidden}" in line for line in ali_said)
+    # A merge stays: unlinking it is refused and writes nothing.
+    ali.merging.merge(other_of_ali, seen_by_ali)
+    with pytest.raises(InvalidInput, match="merged"):
+        ali.merging.unlink(seen_by_ali, other_of_ali)
+    assert ("merged from", other_of_ali) in [
+        (x.label, x.number) for x in ali.tickets.get_ticket(seen_by_ali).related
+    ]
+
+
 def test_a_split_files_a_linked_ticket_with_the_message(gate_for: Callable[[str], Gate]) -> None:
     tom = gate_for("tom")
     number, _ = two_tickets(tom)

@@ -162,3 +162,25 @@ def test_an_agents_reply_on_a_closed_ticket_on_the_command_line(
     assert detail.row.status == "closed" and detail.links.follow_ups == ()
     assert detail.messages[-1].body == "Refund sent today."
     assert tickets_count(demo) == before
+
+
+async def test_the_composer_names_the_copies_beside_the_requester(demo: str) -> None:
+    ada = Gate(connect(demo), "ada")
+    mailed = ticket_of(ada, SUPPORT)
+    email = ada.tickets.get_ticket(mailed.number).requester_email
+    ada.copies.change_copies(mailed.number, add=["anna@customer.example", "bo@customer.example"])
+    route = ada.tickets.reply_route(mailed.number)
+    assert route.copies == ("anna@customer.example", "bo@customer.example")
+    async with make_app(demo, "ada").run_test(size=(120, 30)) as pilot:
+        _, said = await composer_route(pilot, mailed.number)
+    assert said == (
+        f"to {email}, cc anna@customer.example, bo@customer.example by e-mail from {SUPPORT}"
+    )
+    # sam replies in Returns without tickets.view_contact: the copies are counted, not named.
+    ada.changes.move(mailed.number, "Returns")
+    name = ada.tickets.get_ticket(mailed.number).requester_name
+    hidden = Gate(connect(demo), "sam").tickets.reply_route(mailed.number)
+    assert (hidden.copies, hidden.copied) == ((), 2)
+    async with make_app(demo, "sam").run_test(size=SMALL) as pilot:
+        _, said = await composer_route(pilot, mailed.number)
+    assert said == f"to {name} and 2 copied addresses by e-mail from {SUPPORT}"

@@ -94,3 +94,25 @@ def test_link_split_and_cc(demo_copy: str, capsys: pytest.CaptureFixture[str]) -
         capsys, demo_copy, "tom", "tickets", "cc", str(first), "--remove", "anna@customer.example"
     )
     assert (code, out.strip()) == (0, "no copies")
+
+
+def test_unlink_and_link_remove(demo_copy: str, capsys: pytest.CaptureFixture[str]) -> None:
+    first, second = two(demo_copy)
+    tickets = ("tickets",)
+    run(capsys, demo_copy, "tom", *tickets, "link", str(first), str(second), "--kind", "duplicate")
+    run(capsys, demo_copy, "tom", *tickets, "link", str(first), str(second))
+    code, out, err = run(capsys, demo_copy, "vic", *tickets, "unlink", str(first), str(second))
+    assert code == EXIT_REFUSED and out == "" and err.strip().count("\n") == 0
+    code, out, _ = run(
+        capsys, demo_copy, "tom", *tickets, "link", str(first), str(second), "--remove",
+        "--kind", "duplicate",
+    )  # fmt: skip
+    assert (code, out.strip()) == (0, f"#{first} unlinked from #{second} (duplicate)")
+    code, out, _ = run(capsys, demo_copy, "tom", *tickets, "show", str(first))
+    assert f"  {'Duplicate of':16} #{second} " not in out
+    assert f"  {'Related to':16} #{second} " in out
+    code, out, _ = run(capsys, demo_copy, "tom", *tickets, "unlink", f"#{second}", str(first))
+    assert (code, out.strip()) == (0, f"#{second} unlinked from #{first} (related)")
+    assert not TicketLink.select().where(TicketLink.ticket.in_([first, second])).exists()
+    code, out, err = run(capsys, demo_copy, "tom", *tickets, "unlink", str(first), str(second))
+    assert code == 0 and f"#{first} is not linked to #{second}" in out + err

@@ -105,3 +105,28 @@ async def test_link_and_copies_keys(demo: str) -> None:
         assert "Cc anna@customer.example, bo@customer.example" in fields_of(screen)
         await answer_key(pilot, "C", "bo@customer.example")
         assert screen.detail is not None and screen.detail.copies == ("bo@customer.example",)
+
+
+async def test_unlink_key_removes_a_link_picked_from_the_ticket(demo: str) -> None:
+    first, second = two_open(demo)
+    Gate(connect(demo), "tom").merging.link(first, second, "duplicate")
+    app = make_app(demo, "tom")
+    async with app.run_test(size=SMALL) as pilot:
+        screen = await open_ticket(pilot, first)
+        assert isinstance(screen, TicketDetailScreen)
+        assert f"Duplicate of #{second}" in fields_of(screen)
+        await pilot.press("U")
+        await settle(pilot)
+        picker = pilot.app.screen
+        assert isinstance(picker, PickerModal)
+        await pilot.press("enter")  # its one link
+        await settle(pilot)
+        assert f"#{second}" not in fields_of(screen)
+        assert pilot.app.screen is screen
+        assert f"#{first} unlinked from #{second} (duplicate)" in [
+            n.message for n in app._notifications
+        ]
+        await pilot.press("U")  # no link left: said, nothing asked
+        await settle(pilot)
+        assert pilot.app.screen is screen
+    assert not TicketLink.select().where(TicketLink.ticket.in_([first, second])).exists()

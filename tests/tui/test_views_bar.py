@@ -1,0 +1,95 @@
+"""The inbox's views bar: always shown, the person's saved views with their live counts and
+jump keys, fitted to the width (names cut, views left out counted), the view shown
+highlighted; counted again when another person's change arrives, not on a timer."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import Callable
+
+import pytest
+
+from access import Gate
+from access.views import TicketQuery
+from screens.inbox import InboxScreen
+from store.db import connect
+from tests.tui_support import Handled, handled, make_app, settle
+from tui.live import OthersChanged
+from tui.views_bar import NO_VIEWS, ViewsBar, bar_text
+
+SMALL = (80, 24)
+FAST = 0.05  # the refresh interval of a session that follows others' changes
+
+
+@pytest.fixture
+def demo(new_demo: Callable[..., str]) -> str:
+    return new_demo()
+
+
+def test_the_bar_fits_its_width_cutting_names_then_counting_views_left_out() -> None:
+    views = [("Refunds", 4779), ("Returns waiting", 6592), ("Urgent open", 5910)]
+    assert bar_text(views, 80, None).plain == (
+        "1 Refunds 4,779 │ 2 Returns waiting 6,592 │ 3 Urgent open 5,910"
+    )
+    assert bar_text(views, 52, None).plain == "1 Refunds 4,779 │ 2 Return… 6,592 │ 3 Urgent… 5,910"
+    many = [(f"View number {n}", n * 1000) for n in range(1, 12)]
+    assert bar_text(many, 78, None).plain == (
+        "1 View nu… 1,000 │ 2 View nu… 2,000 │ 3 View nu… 3,000 │ 4 View nu… 4,000 │ +7"
+    )
+    assert bar_text([], 80, None).plain == NO_VIEWS
+    shown = bar_text([("[b]x[/b] \x1b]0;pwn", 3)], 80, 1)
+    assert shown.plain.startswith("1 [b]x[/b] ") and "\x1b" not in shown.plain
+    assert any("reverse" in str(span.style) for span in shown.spans)
+
+
+async def script(demo: str, user: str, *args: str) -> None:
+    """The command line, in its own process, as `user`: another agent."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "ticketty", "--db", str(demo), "--user", user, *args
+    )
+    assert await process.wait() == 0
+
+
+async def test_the_bar_shows_live_counts_and_the_view_jumped_to(demo: str) -> None:
+    ola = Gate(connect(demo), "ola")
+    views = ola.views.list_views()
+    urgent = next(n for n, v in enumerate(views, 1) if v.name == "Urgent open")
+    one = ola.inbox.list_tickets(views[urgent - 1].query, limit=1)[0].number
+    app = make_app(demo, "ola", FAST)
+    saw = Handled()
+    async with app.run_test(size=SMALL, message_hook=saw.hook) as pilot:
+        await settle(pilot)
+        bar = app.screen.query_one(ViewsBar)
+        assert bar.views == [(v.name, v.tickets) for v in views] and bar.active is None
+        assert bar.region.y == 1 and bar.region.height == 1  # under the header, one line
+        await pilot.press(str(urgent))
+        await settle(pilot)
+        assert bar.active == urgent
+        seen = saw.expect(OthersChanged, lambda m: one in m.changes.tickets)
+        await script(demo, "ada", "tickets", "priority", str(one), "low")
+        await handled(seen, pilot)
+        await settle(pilot)
+        counts = dict(bar.views)
+        assert counts["Urgent open"] == views[urgent - 1].tickets - 1
+        assert isinstance(app.screen, InboxScreen)
+        await pilot.press("x")  # the filters cleared: no view is shown any more
+        await settle(pilot)
+        assert bar.active is None
+
+
+async def test_a_person_without_views_is_told_how_to_save_one(demo: str) -> None:
+    Gate(connect(demo), "ada").views.save_view("Only ada's", TicketQuery(mine=True))
+    app = make_app(demo, "vic")
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        bar = pilot.app.screen.query_one(ViewsBar)
+        assert bar.views == [] and str(bar.render()) == NO_VIEWS
+    # sam lists Returns' tickets as its supervisor: his views are read as the inbox is.
+    Gate(connect(demo), "sam").views.save_view("Returns high", TicketQuery(priorities=("high",)))
+    app = make_app(demo, "sam")
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        bar = pilot.app.screen.query_one(ViewsBar)
+        assert [name for name, _ in bar.views] == ["Returns high"]
+        assert not [n for n in app._notifications if n.severity == "error"]
