@@ -33,7 +33,8 @@ NEW_TICKET = "new_ticket"
 MENTIONED = "mentioned"
 FOLLOWED = "followed"
 SLA_MISSED = "sla_missed"
-EVENTS = (ASSIGNED, CUSTOMER_WROTE, NEW_TICKET, MENTIONED, FOLLOWED, SLA_MISSED)
+RULE_NOTICE = "rule_notice"  # a rule's notify: action (`access.rule_notices`)
+EVENTS = (ASSIGNED, CUSTOMER_WROTE, NEW_TICKET, MENTIONED, FOLLOWED, SLA_MISSED, RULE_NOTICE)
 
 # How an event reaches a person by mail: never, when they are not connected, or always.
 MAIL_OFF, MAIL_AWAY, MAIL_ALWAYS = "off", "away", "always"
@@ -48,6 +49,7 @@ DEFAULT_MAIL = {
     MENTIONED: MAIL_AWAY,
     FOLLOWED: MAIL_OFF,
     SLA_MISSED: MAIL_AWAY,
+    RULE_NOTICE: MAIL_AWAY,
 }
 
 # `@name` at the start or after a space or an opening mark: an e-mail address is no mention.

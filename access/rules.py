@@ -16,13 +16,15 @@ from typing import Any, NamedTuple
 
 from access import scope
 from access.audit_actions import RULE_CHANGE, RULE_CREATE, RULE_DELETE, RULE_MOVE
-from access.catalogue import RULES_EDIT, RULES_LIST
+from access.catalogue import RULES_EDIT, RULES_LIST, TICKETS_VIEW
 from access.errors import InvalidInput, NoChange, NotFound
 from access.grants import Grants, read_grants
 from access.lookup import require_free_name
 from access.ordering import in_order, move_to, renumber
 from access.request import Part, Request
+from access.rule_cache import rules_changed
 from access.rule_conditions import Clock, holds, needs_of, read_facts
+from access.rule_notices import notify_about
 from access.rule_runner import loaded
 from access.rule_text import (
     ON_CREATED,
@@ -34,6 +36,7 @@ from access.rule_text import (
     shown_condition,
 )
 from access.rule_time import due_tickets, run_due_rules
+from access.tickets import parse_number
 from access.validation import checked_name
 from access.versions import bump, check_fresh
 from store.models import Person, Ticket, utcnow
@@ -108,6 +111,7 @@ class RuleAdmin(Part):
                 position=Rule.select().count() + 1,
                 every_minutes=written.every_minutes,
             )
+            rules_changed()
             view = _read(Rule.get_by_id(row.id), Names())
             request.record(RULE_CREATE, "rule", row.id, after=view.logged())
         return view
@@ -142,6 +146,7 @@ class RuleAdmin(Part):
         with request.writing():
             row = _rule_named(name)
             new_position = move_to(row, position, f"rule {name}")
+            rules_changed()
             request.record(RULE_MOVE, "rule", row.id, before=row.position, after=new_position)
             names = Names()
             return [_read(r, names) for r in in_order(Rule)]
@@ -155,6 +160,7 @@ class RuleAdmin(Part):
             before = _read(row, Names())
             Rule.delete().where(Rule.id == row.id).execute()
             renumber(in_order(Rule))
+            rules_changed()
             request.record(RULE_DELETE, "rule", row.id, before=before.logged())
 
     def try_rule(self, name: str, since: str) -> list[TriedTicket]:
@@ -192,6 +198,15 @@ class RuleAdmin(Part):
         ]
         return sorted(matched)[:TRY_LIMIT]
 
+    def notify(self, number: int | str, whom: str | None) -> list[str]:
+        """A rule's `notify:` action: notify `whom` (a username; None: the supervisors of the
+        ticket's usergroup) of ticket `number`, which this person must see
+        (`access.rule_notices`); the usernames notified."""
+        request = self._open()
+        grants = request.require(TICKETS_VIEW)
+        with request.writing():
+            return notify_about(grants, parse_number(number), whom)
+
     def run_time_rules(self) -> int:
         """The time rules that are due, each over its tickets (`access.rule_time`); the
         number of tickets they were tried on. Asked by `ticketty serve`'s person, who needs
@@ -213,6 +228,7 @@ def _changed(
     before = _read(row, Names())
     Rule.update(changes).where(Rule.id == row.id).execute()
     version = bump(row, expected_version, f"rule {row.name}")
+    rules_changed()
     after = _read(Rule.get_by_id(row.id), Names())
     diff = {k: v for k, v in after.logged().items() if before.logged()[k] != v}
     request.record(

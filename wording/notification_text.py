@@ -9,6 +9,7 @@ from access.notify_events import (
     FOLLOWED,
     MENTIONED,
     NEW_TICKET,
+    RULE_NOTICE,
     SLA_MISSED,
 )
 
@@ -20,6 +21,7 @@ SENTENCES = {
     MENTIONED: "{actor} mentioned you in a note on #{number}",
     FOLLOWED: "{actor} changed #{number}, which you follow",
     SLA_MISSED: "#{number} missed its service-level target",
+    RULE_NOTICE: "a rule of {actor} points you to #{number}",
 }
 
 # What each event is, for the preferences.
@@ -30,6 +32,7 @@ EVENT_LABELS = {
     MENTIONED: "a note mentions me",
     FOLLOWED: "a ticket I follow changed",
     SLA_MISSED: "a service-level target missed (not made yet)",
+    RULE_NOTICE: "a rule points me to a ticket",
 }
 
 
