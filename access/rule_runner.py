@@ -54,10 +54,12 @@ def loaded(rows: Sequence[Rule]) -> list[LoadedRule]:
     return [compiled(r.id, r.name, r.owner_id, r.conditions, r.actions) for r in rows]
 
 
-def after_event(trigger: str, numbers: Sequence[int], only: LoadedRule | None = None) -> None:
+def after_event(
+    trigger: str, numbers: Sequence[int], only: LoadedRule | None = None, clock: Clock | None = None
+) -> None:
     """Run the rules of `trigger` on these tickets, after the event's transaction committed.
     Inside a rule's action, the event is left for the cascade's next round. `only`: that rule
-    alone (a time rule's pass)."""
+    alone (a time rule's pass, on its `clock`)."""
     numbers = list(numbers)
     if not numbers:
         return
@@ -68,7 +70,7 @@ def after_event(trigger: str, numbers: Sequence[int], only: LoadedRule | None = 
     rules = [only] if only is not None else active_rules(trigger)
     if not rules:
         return
-    cascade = Cascade()
+    cascade = Cascade(clock or Clock())
     _local.cascade = cascade
     try:
         _run(cascade, rules, numbers)

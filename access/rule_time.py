@@ -60,7 +60,7 @@ def run_due_rules(clock: Clock) -> int:
             numbers, ran_until = _escalations(rule, clock, row.last_run_at)
         with database_proxy.atomic():
             Rule.update(last_run_at=ran_until).where(Rule.id == row.id).execute()
-        after_event(ON_TIME, numbers, only=rule)
+        after_event(ON_TIME, numbers, only=rule, clock=clock)
         tried += len(numbers)
     return tried
 
