@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from access.rule_conditions import calendar_of, needs_of
 from access.rule_text import Kept
 from store.models import database_proxy
+from store.prepared import PreparedSelect
 from store.rows import tuple_rows
 from store.rule_models import Rule
 from store.tag_models import DeskSetting
@@ -43,6 +44,10 @@ def compiled(ident: int, name: str, owner_id: int, conditions: str, actions: str
     return LoadedRule(ident, name, owner_id, kept, json.loads(actions), calendar_of(kept), needs)
 
 
+_TOKEN = PreparedSelect(
+    lambda key: DeskSetting.select(DeskSetting.value).where(DeskSetting.key == key)
+)
+
 # (database, version token): trigger: its active rules, in order.
 _cache: dict[tuple[str, str], dict[str, list[LoadedRule]]] = {}
 
@@ -57,10 +62,10 @@ def rules_changed() -> None:
 
 def active_rules(trigger: str) -> list[LoadedRule]:
     """The active rules of `trigger`, in order."""
-    token = DeskSetting.select(DeskSetting.value).where(DeskSetting.key == VERSION_SETTING).scalar()
-    if token is None:
+    found = _TOKEN.first(VERSION_SETTING)
+    if found is None:
         return _read(trigger)
-    key = (str(database_proxy.obj.database), str(token))
+    key = (str(database_proxy.obj.database), str(found[0]))
     by_trigger = _cache.get(key)
     if by_trigger is None:
         _cache.clear()  # one version per process is enough: older ones are never asked again

@@ -32,6 +32,7 @@ from access.rule_text import (
 from access.sla_rules import parse_duration, working_day_minutes
 from access.vocabulary import CUSTOMER
 from store.models import NO_DUE, BusinessCalendar, GroupMember, Message, Ticket, utcnow
+from store.prepared import PreparedSelect
 from store.rows import tuple_rows
 from store.tag_models import Tag, TicketTag
 
@@ -76,9 +77,27 @@ TAGS = "tags"
 _COSTLY = {WORDS: WORDS, REQUESTER_GROUP: REQUESTER_GROUP, HAS_TAG: TAGS, LACKS_TAG: TAGS}
 
 
+def _one_ticket(number: int) -> peewee.Query:
+    return Ticket.select(*FACT_COLUMNS).where(Ticket.number == number)
+
+
+def _newest_words(number: int, kind: str) -> peewee.Query:
+    newest = Message.select(peewee.fn.MAX(Message.id)).where(
+        (Message.ticket == number) & (Message.kind == kind)
+    )
+    return Message.select(Message.body).where(Message.id == newest)
+
+
+# The statements of a change's one ticket (most events), built once per database.
+_ONE_TICKET = PreparedSelect(_one_ticket)
+_NEWEST_WORDS = PreparedSelect(_newest_words)
+
+
 def read_facts(numbers: Sequence[int], needs: set[str]) -> dict[int, Facts]:
     """The facts of these tickets (those that exist), with what `needs` names of the costlier
     ones (`words`, `requester-group`, `tags`)."""
+    if len(numbers) == 1:
+        return _read_one(numbers[0], needs)
     facts: dict[int, Facts] = {}
     for start in range(0, len(numbers), FACTS_CHUNK):
         chunk = list(numbers[start : start + FACTS_CHUNK])
@@ -87,6 +106,19 @@ def read_facts(numbers: Sequence[int], needs: set[str]) -> dict[int, Facts]:
         add_costly(read, needs)
         facts.update(read)
     return facts
+
+
+def _read_one(number: int, needs: set[str]) -> dict[int, Facts]:
+    row = _ONE_TICKET.first(number)
+    if row is None:
+        return {}
+    fact = Facts(*(column.python_value(v) for column, v in zip(FACT_COLUMNS, row, strict=True)))
+    if WORDS in needs:
+        body = _NEWEST_WORDS.first(number, CUSTOMER)
+        fact.words = f"{fact.subject}\n{'' if body is None else body[0]}".lower()
+    read = {number: fact}
+    add_costly(read, needs - {WORDS})
+    return read
 
 
 def add_costly(facts: dict[int, Facts], needs: set[str]) -> None:
