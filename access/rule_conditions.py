@@ -59,7 +59,7 @@ class Facts:
 # Tickets per statement: well under SQLite's limit of parameters, for a replay of a month.
 FACTS_CHUNK = 500
 
-FACT_COLUMNS = (
+FACT_COLUMNS: tuple[peewee.Field, ...] = (
     Ticket.number,
     Ticket.subject,
     Ticket.status,

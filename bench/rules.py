@@ -111,11 +111,11 @@ def _rule_work_ms(gate: Any, number: int, runs: int) -> float:
         run(*args, **kwargs)
         spent.append(time.process_time() - started)
 
-    rule_runner.after_event = timed  # type: ignore[assignment]
+    rule_runner.after_event = timed
     try:
         _change_cpu_ms(gate, number, runs)
     finally:
-        rule_runner.after_event = run  # type: ignore[assignment]
+        rule_runner.after_event = run
     return statistics.median(spent) * 1000
 
 
