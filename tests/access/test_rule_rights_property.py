@@ -7,6 +7,7 @@ back at its end."""
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 
 import peewee
 from hypothesis import HealthCheck, given, settings
@@ -37,7 +38,7 @@ ACTIONS = {
 MOVE = "move:Accounting"  # last when drawn: a move changes what the scope reaches
 
 
-def done(number: int, owner: int, before: dict[str, object]) -> set[str]:
+def done(number: int, owner: int, before: Mapping[str, object]) -> set[str]:
     """The actions the ticket shows done since `before` (its state then)."""
     ticket = Ticket.get_by_id(number)
     kinds = dict(
