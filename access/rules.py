@@ -23,7 +23,7 @@ from access.lookup import require_free_name
 from access.ordering import in_order, move_to, renumber
 from access.request import Part, Request
 from access.rule_cache import rules_changed
-from access.rule_conditions import Clock, holds, needs_of, read_facts
+from access.rule_conditions import Clock, holds, needs_of, read_facts, read_facts_where
 from access.rule_notices import notify_about
 from access.rule_runner import loaded
 from access.rule_text import (
@@ -40,7 +40,6 @@ from access.tickets import parse_number
 from access.validation import checked_name
 from access.versions import bump, check_fresh
 from store.models import Person, Ticket, utcnow
-from store.rows import tuple_rows
 from store.rule_models import Rule
 
 # The most tickets `try_rule` lists.
@@ -175,25 +174,20 @@ class RuleAdmin(Part):
         start = utcnow() - timedelta(minutes=period_minutes(since, "--since"))
         seen = scope.visible(grants) & scope.visible(owner)
         clock = Clock()
+        needs = needs_of(rule.conditions)
         if row.trigger == ON_TIME:
             within = Ticket.number.in_(Ticket.select(Ticket.number).where(seen))
-            numbers = due_tickets(rule, clock, within, TRY_LIMIT)
+            facts = list(read_facts(due_tickets(rule, clock, within, TRY_LIMIT), needs).values())
         else:
             period_filter = Ticket.updated_at >= start
             if row.trigger == ON_CREATED:
                 period_filter &= Ticket.created_at >= start
-            numbers = [
-                n
-                for (n,) in tuple_rows(
-                    Ticket.select(Ticket.number).where(period_filter & seen).order_by(Ticket.number)
-                )
-            ]
-        facts = read_facts(numbers, needs_of(rule.conditions))
+            facts = read_facts_where(period_filter & seen, needs)
         names = Names()
         would = tuple(shown_action(a, names) for a in rule.actions)
         matched = [
             TriedTicket(f.number, f.subject, would)
-            for f in facts.values()
+            for f in facts
             if holds(rule.conditions, f, clock)
         ]
         return sorted(matched)[:TRY_LIMIT]
