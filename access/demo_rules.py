@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 
+from access.rule_cache import rules_changed
 from access.rule_text import checked_rule
 from store.rule_models import Rule
 
@@ -29,3 +30,4 @@ def seed_rules(owner: int) -> None:
             position=position,
             every_minutes=written.every_minutes,
         )
+    rules_changed()

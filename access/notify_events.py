@@ -45,6 +45,7 @@ FOLLOWED = "followed"
 SLA_SOON = "sla_soon"
 SLA_MISSED = "sla_missed"
 DRAFT_LEFT = "draft_left"
+RULE_NOTICE = "rule_notice"  # a rule's notify: action (`access.rule_notices`)
 EVENTS = (
     ASSIGNED,
     CUSTOMER_WROTE,
@@ -54,6 +55,7 @@ EVENTS = (
     SLA_SOON,
     SLA_MISSED,
     DRAFT_LEFT,
+    RULE_NOTICE,
 )
 
 # How an event reaches a person by mail: never, when they are not connected, or always.
@@ -71,6 +73,7 @@ DEFAULT_MAIL = {
     SLA_SOON: MAIL_OFF,
     SLA_MISSED: MAIL_AWAY,
     DRAFT_LEFT: MAIL_OFF,
+    RULE_NOTICE: MAIL_AWAY,
 }
 
 _INSERT = PreparedInsert(

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 import peewee
 
@@ -15,10 +16,13 @@ from access.business_time import Calendar, business_minutes, business_seconds
 from access.calendars import read_calendar
 from access.rule_text import (
     CALENDAR,
+    DUE,
     GROUP,
+    HAS_TAG,
     HOURS,
     IDLE,
     INSIDE,
+    LACKS_TAG,
     PRIORITY,
     REQUESTER_GROUP,
     SOURCE,
@@ -28,8 +32,10 @@ from access.rule_text import (
 )
 from access.sla_rules import parse_duration, working_day_minutes
 from access.vocabulary import CUSTOMER
-from store.models import BusinessCalendar, GroupMember, Message, Ticket, utcnow
+from store.models import NO_DUE, BusinessCalendar, GroupMember, Message, Ticket, utcnow
+from store.prepared import PreparedSelect
 from store.rows import tuple_rows
+from store.tag_models import Tag, TicketTag
 
 
 @dataclass
@@ -45,14 +51,16 @@ class Facts:
     requester: int
     assignee: int | None
     updated_at: datetime
+    due_at: datetime = NO_DUE
     words: str | None = None  # subject and newest customer message, lower case, when read
     requester_groups: frozenset[int] | None = None
+    tags: frozenset[str] | None = None
 
 
 # Tickets per statement: well under SQLite's limit of parameters, for a replay of a month.
 FACTS_CHUNK = 500
 
-FACT_COLUMNS = (
+FACT_COLUMNS: tuple[peewee.Field, ...] = (
     Ticket.number,
     Ticket.subject,
     Ticket.status,
@@ -62,12 +70,35 @@ FACT_COLUMNS = (
     Ticket.requester,
     Ticket.assignee,
     Ticket.updated_at,
+    Ticket.due_at,
 )
+
+# The facts read only when a rule asks for them, by the condition that needs them.
+TAGS = "tags"
+_COSTLY = {WORDS: WORDS, REQUESTER_GROUP: REQUESTER_GROUP, HAS_TAG: TAGS, LACKS_TAG: TAGS}
+
+
+def _one_ticket(number: int) -> peewee.Query:
+    return Ticket.select(*FACT_COLUMNS).where(Ticket.number == number)
+
+
+def _newest_words(number: int, kind: str) -> peewee.Query:
+    newest = Message.select(peewee.fn.MAX(Message.id)).where(
+        (Message.ticket == number) & (Message.kind == kind)
+    )
+    return Message.select(Message.body).where(Message.id == newest)
+
+
+# The statements of a change's one ticket (most events), built once per database.
+_ONE_TICKET = PreparedSelect(_one_ticket)
+_NEWEST_WORDS = PreparedSelect(_newest_words)
 
 
 def read_facts(numbers: Sequence[int], needs: set[str]) -> dict[int, Facts]:
     """The facts of these tickets (those that exist), with what `needs` names of the costlier
-    ones (`words`, `requester-group`)."""
+    ones (`words`, `requester-group`, `tags`)."""
+    if len(numbers) == 1:
+        return _read_one(numbers[0], needs)
     facts: dict[int, Facts] = {}
     for start in range(0, len(numbers), FACTS_CHUNK):
         chunk = list(numbers[start : start + FACTS_CHUNK])
@@ -78,8 +109,43 @@ def read_facts(numbers: Sequence[int], needs: set[str]) -> dict[int, Facts]:
     return facts
 
 
+def read_facts_where(where: peewee.ColumnBase, needs: set[str]) -> list[Facts]:
+    """The facts of the tickets `where` selects, in order of number, read as one query (a
+    replay of a month: no lists of numbers to build); the words by a column of it."""
+    columns: list[Any] = list(FACT_COLUMNS)
+    if WORDS in needs:
+        newest = Message.select(peewee.fn.MAX(Message.id)).where(
+            (Message.ticket == Ticket.number) & (Message.kind == CUSTOMER)
+        )
+        columns.append(Message.select(Message.body).where(Message.id == newest))
+    query = Ticket.select(*columns).where(where).order_by(Ticket.number)
+    facts: list[Facts] = []
+    for row in tuple_rows(query):
+        fact = Facts(*row[: len(FACT_COLUMNS)])
+        if WORDS in needs:
+            fact.words = f"{fact.subject}\n{row[-1] or ''}".lower()
+        facts.append(fact)
+    rest = needs - {WORDS}
+    for start in range(0, len(facts) if rest else 0, FACTS_CHUNK):
+        add_costly({f.number: f for f in facts[start : start + FACTS_CHUNK]}, rest)
+    return facts
+
+
+def _read_one(number: int, needs: set[str]) -> dict[int, Facts]:
+    row = _ONE_TICKET.first(number)
+    if row is None:
+        return {}
+    fact = Facts(*(column.python_value(v) for column, v in zip(FACT_COLUMNS, row, strict=True)))
+    if WORDS in needs:
+        body = _NEWEST_WORDS.first(number, CUSTOMER)
+        fact.words = f"{fact.subject}\n{'' if body is None else body[0]}".lower()
+    read = {number: fact}
+    add_costly(read, needs - {WORDS})
+    return read
+
+
 def add_costly(facts: dict[int, Facts], needs: set[str]) -> None:
-    """The words and the requesters' groups, read only when a rule asks for them."""
+    """The words, the requesters' groups and the tags, read only when a rule asks for them."""
     if not facts:
         return
     if WORDS in needs:
@@ -103,10 +169,21 @@ def add_costly(facts: dict[int, Facts], needs: set[str]) -> None:
             groups.setdefault(person, set()).add(group)
         for fact in facts.values():
             fact.requester_groups = frozenset(groups.get(fact.requester, ()))
+    if TAGS in needs:
+        carried: dict[int, set[str]] = {}
+        rows = (
+            TicketTag.select(TicketTag.ticket, Tag.name)
+            .join(Tag, on=(TicketTag.tag == Tag.id))
+            .where(TicketTag.ticket.in_(list(facts)))
+        )
+        for number, name in tuple_rows(rows):
+            carried.setdefault(number, set()).add(name)
+        for fact in facts.values():
+            fact.tags = frozenset(carried.get(fact.number, ()))
 
 
 def needs_of(conditions: Iterable[Kept]) -> set[str]:
-    return {c["key"] for c in conditions} & {WORDS, REQUESTER_GROUP}
+    return {_COSTLY[c["key"]] for c in conditions if c["key"] in _COSTLY}
 
 
 @dataclass
@@ -158,6 +235,12 @@ def _holds(kept: Kept, facts: Facts, clock: Clock, calendar: Calendar | None) ->
         return facts.words is not None and any(w in facts.words for w in kept["any"])
     if key == REQUESTER_GROUP:
         return facts.requester_groups is not None and kept["id"] in facts.requester_groups
+    if key == HAS_TAG:
+        return facts.tags is not None and not facts.tags.isdisjoint(kept["any"])
+    if key == LACKS_TAG:
+        return facts.tags is not None and facts.tags.isdisjoint(kept["any"])
+    if key == DUE:
+        return facts.due_at <= clock.now + timedelta(minutes=kept["minutes"])
     if key == HOURS:
         assert calendar is not None
         working = business_seconds(calendar, clock.now, clock.now + timedelta(seconds=1)) > 0

@@ -17,7 +17,6 @@ run at all. Both stops are audited (`rule.stopped`).
 
 from __future__ import annotations
 
-import json
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -25,33 +24,17 @@ from typing import Any
 
 from access import audit, scope
 from access.audit_actions import RULE_ACTED, RULE_SKIPPED, RULE_STOPPED
-from access.auto_assign import advance, pick
-from access.change_pipeline import TicketChanges
-from access.errors import InvalidInput, NoChange, NotFound
-from access.messages import Messages
+from access.errors import NoChange
 from access.request import Request, Session
-from access.rule_conditions import Clock, Facts, holds, needs_of, read_facts
-from access.rule_text import ASSIGN, MOVE, SET_PRIORITY, SET_STATUS, Kept
-from access.vocabulary import NOTE
+from access.rule_actions import apply_action
+from access.rule_cache import LoadedRule, active_rules, compiled
+from access.rule_conditions import Clock, Facts, holds, read_facts
 from store.errors import TickettyError
-from store.models import Person, Ticket, Usergroup, database_proxy
-from store.rows import tuple_rows
+from store.models import Person, Ticket, database_proxy
 from store.rule_models import Rule
 
 # Rounds of rules one event may set off: its own, and two more caused by rules' changes.
 MAX_ROUNDS = 3
-
-
-@dataclass(frozen=True)
-class LoadedRule:
-    """A rule as the runner applies it."""
-
-    id: int
-    name: str
-    owner_id: int
-    owner: str
-    conditions: list[Kept]
-    actions: list[Kept]
 
 
 @dataclass
@@ -61,45 +44,22 @@ class Cascade:
     clock: Clock = field(default_factory=Clock)
     pending: dict[str, dict[int, None]] = field(default_factory=dict)  # event: tickets
     acted: set[tuple[int, int]] = field(default_factory=set)  # (rule, ticket)
-    sessions: dict[str, Session | str] = field(default_factory=dict)  # or why none
+    sessions: dict[int, Session | str] = field(default_factory=dict)  # by owner, or why none
 
 
 _local = threading.local()
 
 
 def loaded(rows: Sequence[Rule]) -> list[LoadedRule]:
-    return [
-        LoadedRule(
-            row.id,
-            row.name,
-            row.owner_id,
-            row.owner.username,
-            json.loads(row.conditions),
-            json.loads(row.actions),
-        )
-        for row in rows
-    ]
+    return [compiled(r.id, r.name, r.owner_id, r.conditions, r.actions) for r in rows]
 
 
-def active_rules(trigger: str) -> list[LoadedRule]:
-    """The active rules of `trigger`, in order (through the (trigger, active, position) index),
-    read as plain rows: every change of a ticket asks for them."""
-    rows = (
-        Rule.select(Rule.id, Rule.name, Rule.owner, Person.username, Rule.conditions, Rule.actions)
-        .join(Person, on=(Rule.owner == Person.id))
-        .where((Rule.trigger == trigger) & (Rule.active == True))  # noqa: E712
-        .order_by(Rule.position, Rule.id)
-    )
-    return [
-        LoadedRule(ident, name, owner_id, owner, json.loads(conditions), json.loads(actions))
-        for ident, name, owner_id, owner, conditions, actions in tuple_rows(rows)
-    ]
-
-
-def after_event(trigger: str, numbers: Sequence[int], only: LoadedRule | None = None) -> None:
+def after_event(
+    trigger: str, numbers: Sequence[int], only: LoadedRule | None = None, clock: Clock | None = None
+) -> None:
     """Run the rules of `trigger` on these tickets, after the event's transaction committed.
     Inside a rule's action, the event is left for the cascade's next round. `only`: that rule
-    alone (a time rule's pass)."""
+    alone (a time rule's pass, on its `clock`)."""
     numbers = list(numbers)
     if not numbers:
         return
@@ -110,7 +70,7 @@ def after_event(trigger: str, numbers: Sequence[int], only: LoadedRule | None = 
     rules = [only] if only is not None else active_rules(trigger)
     if not rules:
         return
-    cascade = Cascade()
+    cascade = Cascade(clock or Clock())
     _local.cascade = cascade
     try:
         _run(cascade, rules, numbers)
@@ -129,7 +89,7 @@ def after_event(trigger: str, numbers: Sequence[int], only: LoadedRule | None = 
 def _run(cascade: Cascade, rules: list[LoadedRule], numbers: list[int]) -> None:
     if not rules:
         return
-    needs = set().union(*(needs_of(rule.conditions) for rule in rules))
+    needs = set().union(*(rule.needs for rule in rules))
     facts = read_facts(list(dict.fromkeys(numbers)), needs)
     for number, fact in facts.items():
         current: Facts | None = fact
@@ -149,12 +109,13 @@ def _run(cascade: Cascade, rules: list[LoadedRule], numbers: list[int]) -> None:
 
 def _session(cascade: Cascade, rule: LoadedRule) -> Session | str:
     """The owner's session, or why there is none (deactivated)."""
-    if rule.owner not in cascade.sessions:
+    if rule.owner_id not in cascade.sessions:
+        username = Person.select(Person.username).where(Person.id == rule.owner_id).scalar()
         try:
-            cascade.sessions[rule.owner] = Session(database_proxy.obj, rule.owner)
+            cascade.sessions[rule.owner_id] = Session(database_proxy.obj, str(username))
         except TickettyError as exc:
-            cascade.sessions[rule.owner] = str(exc)
-    return cascade.sessions[rule.owner]
+            cascade.sessions[rule.owner_id] = str(exc)
+    return cascade.sessions[rule.owner_id]
 
 
 def _act(cascade: Cascade, rule: LoadedRule, number: int) -> bool:
@@ -175,7 +136,7 @@ def _act(cascade: Cascade, rule: LoadedRule, number: int) -> bool:
         request = Request(session)
         try:
             with request.writing():
-                did = _apply(session, number, action)
+                did = apply_action(session, number, action)
                 after = {"rule": rule.name, "did": did}
                 request.record(RULE_ACTED, "rule", rule.id, ticket=number, after=after)
             changed = True
@@ -185,61 +146,6 @@ def _act(cascade: Cascade, rule: LoadedRule, number: int) -> bool:
             _skipped(rule, number, str(exc))
             break
     return changed
-
-
-def _apply(session: Session, number: int, action: Kept) -> str:
-    """One action through the gate's own call as the owner; what was done, in words."""
-    kind = action["do"]
-    changes = TicketChanges(session)
-    if kind == ASSIGN:
-        if "person" in action:
-            username = _username(action["person"])
-            changes.assign(number, username)
-            return f"assign to {username}"
-        return _assign_automatically(changes, number, action)
-    if kind == MOVE:
-        group = Usergroup.get_or_none(Usergroup.id == action["group"])
-        if group is None:
-            raise NotFound(f"the usergroup of the rule's move ({action['group']}) was deleted")
-        changes.move(number, group.name)
-        return f"move to {group.name}"
-    if kind == SET_PRIORITY:
-        changes.set_priority(number, action["value"])
-        return f"priority {action['value']}"
-    if kind == SET_STATUS:
-        changes.set_status(number, action["value"])
-        return f"status {action['value']}"
-    if kind == NOTE:
-        Messages(session).note(number, action["text"])
-        return "note"
-    raise InvalidInput(f"unknown action {kind!r}")
-
-
-def _assign_automatically(changes: TicketChanges, number: int, action: Kept) -> str:
-    group_id = action["group"]
-    if group_id is None:
-        group_id = Ticket.select(Ticket.usergroup).where(Ticket.number == number).scalar()
-        if group_id is None:
-            raise InvalidInput(f"#{number} has no usergroup to assign in")
-    group = Usergroup.get_or_none(Usergroup.id == group_id)
-    if group is None:
-        raise NotFound(f"the usergroup of the rule's assign ({group_id}) was deleted")
-    chosen = pick(number, group_id, action["how"])
-    if chosen is None:
-        raise NotFound(
-            f"nobody in {group.name} is free to take #{number} "
-            "(away, at the cap, or unable to work on it)"
-        )
-    changes.assign(number, chosen.username)
-    advance(chosen)
-    return f"assign to {chosen.username} ({chosen.mode} in {group.name})"
-
-
-def _username(person_id: int) -> str:
-    name = Person.select(Person.username).where(Person.id == person_id).scalar()
-    if name is None:
-        raise NotFound(f"the person the rule assigns to ({person_id}) was deleted")
-    return str(name)
 
 
 def _skipped(rule: LoadedRule, number: int, why: str) -> None:

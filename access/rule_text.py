@@ -10,13 +10,17 @@ changed, through the change pipeline) and `time` (tried by `ticketty serve`).
 Conditions, all of which must hold: `source=NAME`, `group=NAME` (`group=none`: no group),
 `priority=P[,P]`, `status=S[,S]`, `words=W[,W]` (any of the words in the subject or the newest
 customer message, case ignored), `requester-group=NAME`, `calendar=NAME` with `hours=inside` or
-`hours=outside` (the calendar's business hours now), and for time rules `idle=DURATION`
-(unchanged for that long: `30m`, `8h`, `7d`; business time of the `calendar=` when one is named,
-a day then being its working day).
+`hours=outside` (the calendar's business hours now), `tag=T[,T]` (carries any of the tags),
+`no-tag=T[,T]` (carries none of them), and for time rules `idle=DURATION` (unchanged for that
+long: `30m`, `8h`, `7d`; business time of the `calendar=` when one is named, a day then being
+its working day) or `due=DURATION` (a service-level target falls due within that time) or
+`due=breached` (one is past due).
 
 Actions, in order: `assign:USERNAME`, `assign:round-robin[:GROUP]`, `assign:least-loaded[:GROUP]`,
 `assign:auto[:GROUP]` (the group's own setting; without GROUP: the ticket's group),
-`move:GROUP`, `priority:P`, `status:S`, `note:TEXT`.
+`move:GROUP`, `priority:P`, `status:S`, `note:TEXT`, `reply:CANNED REPLY` (the canned reply
+filled and sent to the requester: an auto-acknowledgement), `notify:USERNAME` or
+`notify:supervisors` (the supervisors of the ticket's usergroup), `tag:T`, `untag:T`.
 """
 
 from __future__ import annotations
@@ -24,11 +28,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any, NamedTuple
 
+from access import tags
 from access.errors import InvalidInput, NotFound
-from access.lookup import person_named, source_named, usergroup_named
+from access.lookup import canned_reply_named, person_named, source_named, usergroup_named
 from access.sla_rules import parse_duration
 from access.vocabulary import NOTE, TICKET_PRIORITIES, TICKET_STATUSES
 from store.models import BusinessCalendar, Person, Source, Usergroup
+from store.reply_models import CannedReply
 
 ON_CREATED, ON_CUSTOMER, ON_TIME = "created", "customer", "time"
 # The fields whose change is an event, by the trigger that names it.
@@ -40,7 +46,10 @@ TRIGGER_OF_FIELD = {field: trigger for trigger, field in CHANGE_TRIGGERS.items()
 ROUND_ROBIN, LEAST_LOADED, AUTO = "round-robin", "least-loaded", "auto"
 ASSIGN_MODES = (ROUND_ROBIN, LEAST_LOADED)
 ASSIGN, MOVE, SET_PRIORITY, SET_STATUS = "assign", "move", "priority", "status"
-ACTION_KINDS = (ASSIGN, MOVE, SET_PRIORITY, SET_STATUS, NOTE)
+REPLY, NOTIFY, ADD_TAG, REMOVE_TAG = "reply", "notify", "tag", "untag"
+ACTION_KINDS = (ASSIGN, MOVE, SET_PRIORITY, SET_STATUS, NOTE, REPLY, NOTIFY, ADD_TAG, REMOVE_TAG)
+SUPERVISORS = "supervisors"
+BREACHED = "breached"
 
 INSIDE, OUTSIDE = "inside", "outside"
 NO_GROUP = "none"
@@ -48,7 +57,9 @@ MAX_NOTE = 2000
 # Condition keys, as written.
 SOURCE, GROUP, PRIORITY, STATUS, WORDS = "source", "group", "priority", "status", "words"
 REQUESTER_GROUP, CALENDAR, HOURS, IDLE = "requester-group", "calendar", "hours", "idle"
-CONDITION_KEYS = (SOURCE, GROUP, PRIORITY, STATUS, WORDS, REQUESTER_GROUP, CALENDAR, HOURS, IDLE)
+HAS_TAG, LACKS_TAG, DUE = "tag", "no-tag", "due"
+CONDITION_KEYS = (SOURCE, GROUP, PRIORITY, STATUS, WORDS, REQUESTER_GROUP, CALENDAR, HOURS,
+                  HAS_TAG, LACKS_TAG, IDLE, DUE)  # fmt: skip
 
 # A condition or action as kept: JSON-friendly.
 Kept = dict[str, Any]
@@ -84,13 +95,16 @@ def checked_rule(
     if HOURS in keys and CALENDAR not in keys:
         raise InvalidInput("hours=inside|outside needs calendar=NAME")
     if trigger == ON_TIME:
-        if STATUS not in keys or IDLE not in keys:
+        if IDLE in keys and DUE in keys:
+            raise InvalidInput("a time rule finds its tickets by idle= or by due=, not both")
+        if DUE not in keys and (STATUS not in keys or IDLE not in keys):
             raise InvalidInput("a time rule needs status=S and idle=DURATION (it finds its "
-                               "tickets by status and last change)")  # fmt: skip
+                               "tickets by status and last change), or due=DURATION|breached "
+                               "(by due time)")  # fmt: skip
         if not every_minutes:
             every_minutes = 5
-    elif IDLE in keys:
-        raise InvalidInput("idle= is for time rules (--every or --on time)")
+    elif IDLE in keys or DUE in keys:
+        raise InvalidInput("idle= and due= are for time rules (--every or --on time)")
     kept_actions = [_action(text) for text in actions]
     if not kept_actions:
         raise InvalidInput("a rule needs at least one action: --then KIND:VALUE")
@@ -138,9 +152,19 @@ def _condition(text: str) -> Kept:
         if value.lower() not in (INSIDE, OUTSIDE):
             raise InvalidInput(f"hours= is {INSIDE} or {OUTSIDE}")
         return {"key": key, "value": value.lower()}
+    if key in (HAS_TAG, LACKS_TAG):
+        names = [tags.checked_name(t) for t in value.split(",") if t.strip()]
+        if not names:
+            raise InvalidInput(f"{key}= needs at least one tag")
+        return {"key": key, "any": sorted(set(names))}
     if key == IDLE:
         period_minutes(value, "idle=")
         return {"key": key, "value": value.lower().replace(" ", "")}
+    if key == DUE:
+        if value.lower() == BREACHED:
+            return {"key": key, "value": BREACHED, "minutes": 0}
+        minutes = period_minutes(value, "due=")
+        return {"key": key, "value": value.lower().replace(" ", ""), "minutes": minutes}
     raise InvalidInput(f"unknown condition {key!r}; one of {', '.join(CONDITION_KEYS)}")
 
 
@@ -162,6 +186,14 @@ def _action(text: str) -> Kept:
         if len(value) > MAX_NOTE:
             raise InvalidInput(f"a rule's note is at most {MAX_NOTE} characters")
         return {"do": kind, "text": value}
+    if kind == REPLY:
+        return {"do": kind, "reply": canned_reply_named(value).id}
+    if kind == NOTIFY:
+        if value.lower() == SUPERVISORS:
+            return {"do": kind, "whom": SUPERVISORS}
+        return {"do": kind, "person": person_named(value).id}
+    if kind in (ADD_TAG, REMOVE_TAG):
+        return {"do": kind, "tag": tags.checked_name(value)}
     raise InvalidInput(f"unknown action {kind!r}; one of {', '.join(ACTION_KINDS)}")
 
 
@@ -202,6 +234,7 @@ _MODELS: dict[str, Any] = {
     "usergroup": Usergroup,
     "calendar": BusinessCalendar,
     "person": Person,
+    "canned reply": CannedReply,
 }
 
 
@@ -231,4 +264,10 @@ def shown_action(kept: Kept, names: Names) -> str:
         return f"{kind}:{names.of('usergroup', kept['group'])}"
     if kind == NOTE:
         return f"{kind}:{kept['text']}"
+    if kind == REPLY:
+        return f"{kind}:{names.of('canned reply', kept['reply'])}"
+    if kind == NOTIFY:
+        return f"{kind}:" + (SUPERVISORS if "whom" in kept else names.of("person", kept["person"]))
+    if kind in (ADD_TAG, REMOVE_TAG):
+        return f"{kind}:{kept['tag']}"
     return f"{kind}:{kept['value']}"

@@ -16,13 +16,15 @@ from typing import Any, NamedTuple
 
 from access import scope
 from access.audit_actions import RULE_CHANGE, RULE_CREATE, RULE_DELETE, RULE_MOVE
-from access.catalogue import RULES_EDIT, RULES_LIST
+from access.catalogue import RULES_EDIT, RULES_LIST, TICKETS_VIEW
 from access.errors import InvalidInput, NoChange, NotFound
 from access.grants import Grants, read_grants
 from access.lookup import require_free_name
 from access.ordering import in_order, move_to, renumber
 from access.request import Part, Request
-from access.rule_conditions import Clock, holds, needs_of, read_facts
+from access.rule_cache import rules_changed
+from access.rule_conditions import Clock, holds, needs_of, read_facts, read_facts_where
+from access.rule_notices import notify_about
 from access.rule_runner import loaded
 from access.rule_text import (
     ON_CREATED,
@@ -34,10 +36,10 @@ from access.rule_text import (
     shown_condition,
 )
 from access.rule_time import due_tickets, run_due_rules
+from access.tickets import parse_number
 from access.validation import checked_name
 from access.versions import bump, check_fresh
 from store.models import Person, Ticket, utcnow
-from store.rows import tuple_rows
 from store.rule_models import Rule
 
 # The most tickets `try_rule` lists.
@@ -108,6 +110,7 @@ class RuleAdmin(Part):
                 position=Rule.select().count() + 1,
                 every_minutes=written.every_minutes,
             )
+            rules_changed()
             view = _read(Rule.get_by_id(row.id), Names())
             request.record(RULE_CREATE, "rule", row.id, after=view.logged())
         return view
@@ -142,6 +145,7 @@ class RuleAdmin(Part):
         with request.writing():
             row = _rule_named(name)
             new_position = move_to(row, position, f"rule {name}")
+            rules_changed()
             request.record(RULE_MOVE, "rule", row.id, before=row.position, after=new_position)
             names = Names()
             return [_read(r, names) for r in in_order(Rule)]
@@ -155,6 +159,7 @@ class RuleAdmin(Part):
             before = _read(row, Names())
             Rule.delete().where(Rule.id == row.id).execute()
             renumber(in_order(Rule))
+            rules_changed()
             request.record(RULE_DELETE, "rule", row.id, before=before.logged())
 
     def try_rule(self, name: str, since: str) -> list[TriedTicket]:
@@ -169,28 +174,32 @@ class RuleAdmin(Part):
         start = utcnow() - timedelta(minutes=period_minutes(since, "--since"))
         seen = scope.visible(grants) & scope.visible(owner)
         clock = Clock()
+        needs = needs_of(rule.conditions)
         if row.trigger == ON_TIME:
             within = Ticket.number.in_(Ticket.select(Ticket.number).where(seen))
-            numbers = due_tickets(rule, clock, within, TRY_LIMIT)
+            facts = list(read_facts(due_tickets(rule, clock, within, TRY_LIMIT), needs).values())
         else:
             period_filter = Ticket.updated_at >= start
             if row.trigger == ON_CREATED:
                 period_filter &= Ticket.created_at >= start
-            numbers = [
-                n
-                for (n,) in tuple_rows(
-                    Ticket.select(Ticket.number).where(period_filter & seen).order_by(Ticket.number)
-                )
-            ]
-        facts = read_facts(numbers, needs_of(rule.conditions))
+            facts = read_facts_where(period_filter & seen, needs)
         names = Names()
         would = tuple(shown_action(a, names) for a in rule.actions)
         matched = [
             TriedTicket(f.number, f.subject, would)
-            for f in facts.values()
+            for f in facts
             if holds(rule.conditions, f, clock)
         ]
         return sorted(matched)[:TRY_LIMIT]
+
+    def notify(self, number: int | str, whom: str | None) -> list[str]:
+        """A rule's `notify:` action: notify `whom` (a username; None: the supervisors of the
+        ticket's usergroup) of ticket `number`, which this person must see
+        (`access.rule_notices`); the usernames notified."""
+        request = self._open()
+        grants = request.require(TICKETS_VIEW)
+        with request.writing():
+            return notify_about(grants, parse_number(number), whom)
 
     def run_time_rules(self) -> int:
         """The time rules that are due, each over its tickets (`access.rule_time`); the
@@ -213,6 +222,7 @@ def _changed(
     before = _read(row, Names())
     Rule.update(changes).where(Rule.id == row.id).execute()
     version = bump(row, expected_version, f"rule {row.name}")
+    rules_changed()
     after = _read(Rule.get_by_id(row.id), Names())
     diff = {k: v for k, v in after.logged().items() if before.logged()[k] != v}
     request.record(

@@ -18,6 +18,8 @@ database per size, then measures:
   - the open work sorted by due time against by activity (first page with count, last page),
     the breached filter with its count, a due-time change's statements (`bench.sla`);
   - the SLA report of the demo's last whole month as the team's lead (`bench.sla_report`);
+  - the rule work in a change with 100 active rules, a time-rule pass with nothing due,
+    `rules test --since 30d` (`bench.rules`; its `--mail N` import with 20 rules runs alone);
   - at the largest size, 10 concurrent writers for 60 s (`bench.writers`).
 `--skip` leaves out the slow parts named (the start and in-app figures always run). The cold
 starts load Ticketty byte-compiled, as an installed `ticketty` does (`compile_project`).
@@ -55,7 +57,7 @@ COMMON_WORD = "order"  # in most of them: the broadest
 
 
 PG_CLUSTER = Path("/var/tmp/ticketty-bench-pg")
-SKIPPABLE = ("live", "notify", "bulk", "writers", "sla", "sla-report")
+SKIPPABLE = ("live", "notify", "bulk", "writers", "sla", "sla-report", "rules")
 
 
 def database(size: int, server: Server | None) -> str:
@@ -346,6 +348,11 @@ def measure_all(args: argparse.Namespace, server: Server | None) -> None:
             report = child("bench.sla_report", path, "--runs", str(args.runs), timeout=3600)
             for name, value in report.items():
                 rows.setdefault(name, {})[size] = value
+        # Rules added for the figures and deleted after (toggles one ticket's priority).
+        if "rules" not in args.skip:
+            rules = child("bench.rules", path, "--runs", str(max(args.runs, 20)), timeout=3600)
+            for name, value in rules.items():
+                rows.setdefault(f"rules: {name}", {})[size] = value
         # Last: it changes the database (reassigns 1,000 tickets per run).
         if "bulk" not in args.skip:
             bulk = child("bench.bulk", path, "--runs", str(args.runs), timeout=600)

@@ -36,7 +36,7 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from email.message import EmailMessage
 from email.policy import SMTP
@@ -200,8 +200,11 @@ def parse_only(path: Path) -> dict[str, float]:
     return {"messages": count, "seconds": seconds, "peak_mb": peak_mb()}
 
 
-def import_all(path: Path, database: Path) -> dict[str, Any]:
-    """`mail import` into a fresh helpdesk with one e-mail source."""
+def import_all(
+    path: Path, database: Path, prepare: Callable[[Any], None] | None = None
+) -> dict[str, Any]:
+    """`mail import` into a fresh helpdesk with one e-mail source (and what `prepare` adds
+    through the administrator's gate: rules, for `bench.rules`)."""
     from access import Gate
     from access.bootstrap import create_first_admin
     from access.intake import Oversized
@@ -215,6 +218,8 @@ def import_all(path: Path, database: Path) -> dict[str, Any]:
     create_first_admin(db, "ada", "Ada")
     gate = Gate(db, "ada")
     gate.sources.add_source("Support", "email", address="support@shop.example")
+    if prepare is not None:
+        prepare(gate)
     source = gate.mailboxes.mail_source("Support")
     tens: list[float] = []  # when each 10,000th message was read (taken: all before it)
     resident: list[float] = []  # MB, at every 2,000th message: flat when streamed

@@ -26,7 +26,7 @@ def register(commands: Commands) -> None:
         action="append",
         default=[],
         metavar="KEY=VALUE",
-        help="a condition, e.g. group=Returns, words=refund,return, idle=7d; repeat for more",
+        help="a condition, e.g. group=Returns, words=refund, tag=vip, due=30m; repeat for more",
     )
     p.add_argument(
         "--then",
@@ -34,7 +34,7 @@ def register(commands: Commands) -> None:
         action="append",
         default=[],
         metavar="KIND:VALUE",
-        help="an action, e.g. assign:round-robin, status:closed, note:TEXT; repeat for more",
+        help="an action, e.g. assign:round-robin, reply:NAME, notify:ola, tag:T; repeat for more",
     )
     rules.add("list", list_rules, help="the rules in the order they run").add_argument(
         "--json", action="store_true"

@@ -1,6 +1,7 @@
 """Rules in the order they run: each with its owner, event, conditions and actions; enabled or
-disabled with a key (`rules.edit`), and moved up or down. A rule acts as its owner
-(README, Rules and automatic assignment)."""
+disabled with a key (`rules.edit`), and moved up or down; tried over a past period (`T`: what
+it would have matched and done, writing nothing). A rule acts as its owner (README, Rules and
+automatic assignment)."""
 
 from __future__ import annotations
 
@@ -10,10 +11,12 @@ from typing import ClassVar
 from rich.text import Text
 from textual import work
 
-from access.catalogue import RULES_EDIT
-from access.rules import RuleView
+from access.catalogue import RULES_EDIT, RULES_LIST
+from access.rules import RuleView, TriedTicket
+from tui.gate_funnel import GateCallFailed
 from tui.listing import ListingScreen, pairs
 from tui.screen import Action
+from tui.widgets import TextModal
 
 
 class RulesScreen(ListingScreen):
@@ -25,6 +28,7 @@ class RulesScreen(ListingScreen):
         Action("e", "switch_active", "Enable/disable", "rules.toggle", RULES_EDIT),
         Action("K", "earlier", "Earlier", "rules.earlier", RULES_EDIT),
         Action("J", "later", "Later", "rules.later", RULES_EDIT),
+        Action("T", "try_rule", "Try", "rules.try", RULES_LIST),
     )
 
     def fetch(self) -> list[RuleView]:
@@ -80,6 +84,37 @@ class RulesScreen(ListingScreen):
             f"{rule.name} is now at {position}",
             rule.name,
         )
+
+    def action_try_rule(self) -> None:
+        rule = self.current
+        if rule is not None:
+            self.try_rule(rule)
+
+    @work(group="rule-try", exit_on_error=False)
+    async def try_rule(self, rule: RuleView) -> None:
+        """Ask the period, replay the rule over it (in a thread: it reads many tickets), and
+        show what it would have matched and done."""
+        since = await self.asked_text(f"Try {rule.name} over the last (30m, 8h, 30d)", "30d")
+        if since is None:
+            return
+        try:
+            tried = await self.app.gate_call(lambda: self.gate.rules.try_rule(rule.name, since))
+        except GateCallFailed:
+            return
+        self.app.push_screen(TextModal(f"{rule.name} over the last {since}", tried_text(tried)))
+
+
+def tried_text(tried: Sequence[TriedTicket]) -> Text:
+    """The tickets a rule would have matched, each with what it would have done; nothing is
+    read as markup."""
+    if not tried:
+        return Text("it would have matched no ticket; nothing was written")
+    text = Text(f"it would have matched {len(tried)} tickets; nothing was written\n")
+    for one in tried:
+        text.append(f"\n#{one.number} ", style="bold")
+        text.append(one.subject)
+        text.append(f"\n  {' · '.join(one.would)}", style="dim")
+    return text
 
 
 def _when(rule: RuleView) -> str:

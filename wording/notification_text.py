@@ -10,6 +10,7 @@ from access.notify_events import (
     FOLLOWED,
     MENTIONED,
     NEW_TICKET,
+    RULE_NOTICE,
     SLA_MISSED,
     SLA_SOON,
 )
@@ -24,6 +25,7 @@ SENTENCES = {
     SLA_SOON: "#{number} falls due soon",
     SLA_MISSED: "#{number} missed its service-level target",
     DRAFT_LEFT: "{actor} changed #{number}, where your draft waits",
+    RULE_NOTICE: "a rule of {actor} points you to #{number}",
 }
 
 # What each event is, for the preferences.
@@ -36,6 +38,7 @@ EVENT_LABELS = {
     SLA_SOON: "a service-level target of my ticket or group due soon",
     SLA_MISSED: "a service-level target of my ticket or group missed",
     DRAFT_LEFT: "a ticket changed since I left a draft on it",
+    RULE_NOTICE: "a rule points me to a ticket",
 }
 
 

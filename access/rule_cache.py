@@ -1,0 +1,85 @@
+"""The active event rules of each trigger, compiled once per version of the rules: every change
+of a ticket asks for them, and reading and decoding every rule at each change costs more than
+the change itself.
+
+The version is a token in the desk's settings (`rules.version`), new at every write to the
+rules (`rules_changed`, in that write's transaction), so a rule changed by another process is
+seen at its next event: asking costs one read by primary key. A database with no token yet
+(rules written before it existed) is read afresh every time."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass
+
+from access.rule_conditions import calendar_of, needs_of
+from access.rule_text import Kept
+from store.models import database_proxy
+from store.prepared import PreparedSelect
+from store.rows import tuple_rows
+from store.rule_models import Rule
+from store.tag_models import DeskSetting
+
+VERSION_SETTING = "rules.version"
+
+
+@dataclass(frozen=True)
+class LoadedRule:
+    """A rule as the runner applies it: `calendar` the id its conditions count in, `needs`
+    the costlier facts they read."""
+
+    id: int
+    name: str
+    owner_id: int
+    conditions: list[Kept]
+    actions: list[Kept]
+    calendar: int | None
+    needs: frozenset[str]
+
+
+def compiled(ident: int, name: str, owner_id: int, conditions: str, actions: str) -> LoadedRule:
+    kept = json.loads(conditions)
+    needs = frozenset(needs_of(kept))
+    return LoadedRule(ident, name, owner_id, kept, json.loads(actions), calendar_of(kept), needs)
+
+
+_TOKEN = PreparedSelect(
+    lambda key: DeskSetting.select(DeskSetting.value).where(DeskSetting.key == key)
+)
+
+# (database, version token): trigger: its active rules, in order.
+_cache: dict[tuple[str, str], dict[str, list[LoadedRule]]] = {}
+
+
+def rules_changed() -> None:
+    """A new version of the rules: called inside the transaction of every write to them."""
+    token = uuid.uuid4().hex
+    DeskSetting.insert(key=VERSION_SETTING, value=token).on_conflict(
+        conflict_target=[DeskSetting.key], update={DeskSetting.value: token}
+    ).execute()
+
+
+def active_rules(trigger: str) -> list[LoadedRule]:
+    """The active rules of `trigger`, in order."""
+    found = _TOKEN.first(VERSION_SETTING)
+    if found is None:
+        return _read(trigger)
+    key = (str(database_proxy.obj.database), str(found[0]))
+    by_trigger = _cache.get(key)
+    if by_trigger is None:
+        _cache.clear()  # one version per process is enough: older ones are never asked again
+        by_trigger = _cache[key] = {}
+    if trigger not in by_trigger:
+        by_trigger[trigger] = _read(trigger)
+    return by_trigger[trigger]
+
+
+def _read(trigger: str) -> list[LoadedRule]:
+    """Through the (trigger, active, position) index."""
+    rows = (
+        Rule.select(Rule.id, Rule.name, Rule.owner, Rule.conditions, Rule.actions)
+        .where((Rule.trigger == trigger) & (Rule.active == True))  # noqa: E712
+        .order_by(Rule.position, Rule.id)
+    )
+    return [compiled(*row) for row in tuple_rows(rows)]

@@ -1,0 +1,195 @@
+"""Rule figures at the gate: the rule work added to a ticket change by 100 active event rules
+that do not match (CPU time, with against without), a time-rule pass with nothing due, and
+`rules test NAME --since 30d`; and, with `--mail N`, `mail import` of N messages with 20 rules
+against Python's `email` parser alone on the same mbox.
+
+    python -m bench.rules DATABASE [--runs 20] [--mail 0]
+
+Prints one JSON line (milliseconds, medians over the runs). The rules it adds are deleted
+again before it ends, the demo's own ones put back as they were; the changes it measures
+toggle one ticket's priority.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import peewee
+
+USER = "ada"
+EVENT_RULES = 100
+MAIL_RULES = 20
+
+
+def measure(location: str, runs: int) -> dict[str, float]:
+    from access import Gate
+    from store.db import connect
+    from store.models import Ticket, utcnow
+
+    db = connect(location)
+    gate = Gate(db, USER)
+    demo_rules = [r.name for r in gate.rules.list_rules() if r.active]
+    for name in demo_rules:
+        gate.rules.set_rule_active(name, False)
+    number = Ticket.select(Ticket.number).order_by(Ticket.number.desc()).scalar()
+    added: list[str] = []
+    try:
+        figures = {"change without rules (ms CPU)": _change_cpu_ms(gate, number, runs)}
+        for n in range(EVENT_RULES):  # every one tried, none matching
+            name = f"bench priority {n}"
+            gate.rules.create_rule(
+                name,
+                on="priority",
+                conditions=[f"words=nomatch{n}" if n % 2 else "priority=urgent"],
+                actions=["note:never"],
+            )
+            added.append(name)
+        with_rules = _change_cpu_ms(gate, number, runs)
+        figures[f"change with {EVENT_RULES} rules (ms CPU)"] = with_rules
+        figures["difference (ms CPU; noisy on a shared machine)"] = (
+            with_rules - figures["change without rules (ms CPU)"]
+        )
+        figures["rule work in a change (ms CPU, goal < 3)"] = _rule_work_ms(gate, number, runs)
+        never = "tag=bench-never"  # a tag no ticket carries: one found is tried, never acted on
+        gate.rules.create_rule(
+            "bench due", every="5m", conditions=["due=30m", never], actions=["tag:bench-never"]
+        )
+        gate.rules.create_rule(
+            "bench idle",
+            every="5m",
+            conditions=["status=pending", "idle=366d", "tag=bench-never"],
+            actions=["tag:bench-never"],
+        )
+        added += ["bench due", "bench idle"]
+        figures["time-rule pass, nothing due (ms, goal < 50)"] = _time_pass_ms(runs)
+        gate.rules.create_rule(
+            "bench refunds", on="created", conditions=["words=refund"], actions=["priority:high"]
+        )
+        added.append("bench refunds")
+        # The demo's last 30 days: its newest ticket may be weeks old by now.
+        newest = Ticket.select(peewee.fn.MAX(Ticket.created_at)).scalar()
+        since = f"{(utcnow() - newest).days + 30}d"
+        started = time.perf_counter()
+        tried = gate.rules.try_rule("bench refunds", since)
+        figures["rules test --since 30d (ms, goal < 10000)"] = (
+            time.perf_counter() - started
+        ) * 1000
+        figures["rules test --since 30d: tickets listed"] = len(tried)
+    finally:
+        for name in added:
+            gate.rules.delete_rule(name)
+        for name in demo_rules:
+            gate.rules.set_rule_active(name, True)
+    return {k: round(v, 2) for k, v in figures.items()}
+
+
+def _change_cpu_ms(gate: Any, number: int, runs: int) -> float:
+    """A priority change of one ticket, back and forth: the process's CPU time per change."""
+    from store.models import Ticket
+
+    first = "low" if Ticket.get_by_id(number).priority != "low" else "high"
+    other = "high" if first == "low" else "low"
+    samples = []
+    for n in range(runs):
+        started = time.process_time()
+        gate.changes.set_priority(number, other if n % 2 else first)
+        samples.append(time.process_time() - started)
+    return statistics.median(samples) * 1000
+
+
+def _rule_work_ms(gate: Any, number: int, runs: int) -> float:
+    """The CPU time of the rules' run itself (`rule_runner.after_event`) in each change."""
+    from access import rule_runner
+
+    spent: list[float] = []
+    run = rule_runner.after_event
+
+    def timed(*args: Any, **kwargs: Any) -> None:
+        started = time.process_time()
+        run(*args, **kwargs)
+        spent.append(time.process_time() - started)
+
+    rule_runner.after_event = timed
+    try:
+        _change_cpu_ms(gate, number, runs)
+    finally:
+        rule_runner.after_event = run
+    return statistics.median(spent) * 1000
+
+
+def _time_pass_ms(runs: int) -> float:
+    """The pass `ticketty serve` makes, every time rule due to be tried, as it comes five
+    minutes after the last: the due rule looks at what came within its window since."""
+    from datetime import timedelta
+
+    from access.rule_conditions import Clock
+    from access.rule_time import run_due_rules
+    from store.models import utcnow
+    from store.rule_models import Rule
+
+    samples = []
+    for _ in range(runs):
+        last = utcnow() - timedelta(minutes=5)
+        Rule.update(last_run_at=last).where(Rule.name.startswith("bench ")).execute()
+        started = time.perf_counter()
+        tried = run_due_rules(Clock())
+        samples.append(time.perf_counter() - started)
+        assert tried == 0, f"{tried} tickets were due; the figure is of a pass with none"
+    return statistics.median(samples) * 1000
+
+
+def mail_with_rules(messages: int) -> dict[str, float]:
+    """`mail import` of `messages` into a fresh helpdesk with 20 created-rules (some of which
+    match: words, tags, priority), against the `email` parser alone on the same mbox."""
+    from bench.mail import DATA, generate, import_all, parse_only
+
+    DATA.mkdir(exist_ok=True)
+    mbox = DATA / f"rules-mail-{messages}.mbox"
+    if not mbox.exists():
+        generate(mbox.with_suffix(".building"), messages)
+        mbox.with_suffix(".building").rename(mbox)
+    parsed = parse_only(mbox)
+    with tempfile.TemporaryDirectory() as folder:
+        imported = import_all(mbox, Path(folder) / "import.db", prepare=_mail_rules)
+    parse_rate = parsed["messages"] / parsed["seconds"]
+    import_rate = imported["messages"] / imported["seconds"]
+    return {
+        "email parser alone (messages/s)": parse_rate,
+        f"mail import with {MAIL_RULES} rules (messages/s)": import_rate,
+        "ratio import / parser (goal >= 0.5)": import_rate / parse_rate,
+    }
+
+
+def _mail_rules(gate: Any) -> None:
+    words = ["refund", "zwrot", "faktura", "invoice", "broken", "paczka", "order", "urgent"]
+    for n in range(MAIL_RULES):
+        word = words[n % len(words)]
+        action = ["priority:high", f"tag:{word}", "note:seen by a rule"][n % 3]
+        gate.rules.create_rule(
+            f"mail {n}",
+            on="created",
+            conditions=[f"words={word}{'' if n < 8 else n}"],
+            actions=[action],
+        )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("location")
+    parser.add_argument("--runs", type=int, default=20)
+    parser.add_argument("--mail", type=int, default=0, help="messages to import with rules")
+    args = parser.parse_args()
+    figures = measure(args.location, args.runs)
+    if args.mail:
+        figures |= {k: round(v, 2) for k, v in mail_with_rules(args.mail).items()}
+    print(json.dumps(figures))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,222 @@
+"""A rule's newer actions and conditions at the gate: a canned reply sent as an
+auto-acknowledgement, a notification to a person or the group's supervisors, tags put on and
+taken off through the change pipeline, tag conditions, and time rules that escalate by due
+time, once per due time, through the `due_at` index. Each as the rule's owner: what the owner
+may not do, the rule does not."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import peewee
+import pytest
+
+from access import Gate, InvalidInput, NotFound
+from access.notify_events import RULE_NOTICE
+from access.rule_conditions import Clock
+from access.rule_time import run_due_rules
+from access.vocabulary import HIGH, URGENT
+from store.models import NO_DUE, AuditEvent, Message, Person, Ticket, utcnow
+from store.notification_models import Notification
+from store.rows import tuple_rows
+from store.rule_models import Rule
+from store.tag_models import Tag, TicketTag
+
+DEMO_RULES = ("Returns round-robin", "Refund triage", "Auto-close")
+
+
+@pytest.fixture
+def ada(demo_db: peewee.Database) -> Gate:
+    gate = Gate(demo_db, "ada")
+    for name in DEMO_RULES:
+        gate.rules.set_rule_active(name, False)
+    return gate
+
+
+def tags_of(number: int) -> set[str]:
+    rows = (
+        TicketTag.select(Tag.name)
+        .join(Tag, on=(TicketTag.tag == Tag.id))
+        .where(TicketTag.ticket == number)
+    )
+    return {name for (name,) in tuple_rows(rows)}
+
+
+def notified(number: int) -> list[str]:
+    rows = (
+        Notification.select(Person.username)
+        .join(Person, on=(Notification.person == Person.id))
+        .where((Notification.ticket == number) & (Notification.event == RULE_NOTICE))
+        .order_by(Person.username)
+    )
+    return [name for (name,) in tuple_rows(rows)]
+
+
+def skipped() -> list[str]:
+    query = AuditEvent.select(AuditEvent.after).where(AuditEvent.action == "rule.skipped")
+    return [after for (after,) in tuple_rows(query.order_by(AuditEvent.id))]
+
+
+def test_a_canned_reply_acknowledges_a_new_ticket_filled_for_it(ada: Gate) -> None:
+    ada.rules.create_rule(
+        "Ack", on="created", conditions=["words=refund"], actions=["reply:Refund approved"]
+    )
+    assert ada.rules.get_rule("Ack").actions == ("reply:Refund approved",)
+    number = ada.filing.create_ticket("Refund please", "my order", group="Returns")
+    (reply,) = Message.select().where((Message.ticket == number) & (Message.kind == "reply"))
+    assert f"your refund for #{number} is approved" in reply.body
+    assert "{{" not in reply.body
+    other = ada.filing.create_ticket("Hello", "a question", group="Returns")
+    assert (
+        not Message.select().where((Message.ticket == other) & (Message.kind == "reply")).exists()
+    )
+
+
+def test_a_canned_reply_offered_elsewhere_or_deleted_is_skipped_and_said(ada: Gate) -> None:
+    ada.rules.create_rule("Label", on="created", actions=["reply:Return label"])
+    number = ada.filing.create_ticket("Where to send", "?", group="Accounting")
+    assert (
+        not Message.select().where((Message.ticket == number) & (Message.kind == "reply")).exists()
+    )
+    assert "no canned reply named 'Return label'" in skipped()[-1]
+    ada.replies.remove_reply("Return label")
+    assert ada.rules.get_rule("Label").actions[0].startswith("reply:(deleted canned reply")
+    number = ada.filing.create_ticket("Where", "?", group="Returns")
+    assert "was deleted" in skipped()[-1]
+
+
+def test_notify_a_person_and_the_groups_supervisors(ada: Gate) -> None:
+    ada.rules.create_rule(
+        "Tell",
+        on="created",
+        conditions=["group=Returns"],
+        actions=["notify:ola", "notify:supervisors"],
+    )
+    number = ada.filing.create_ticket("Broken", "parcel", group="Returns")
+    assert notified(number) == ["ola", "sam"]
+    assert ada.rules.get_rule("Tell").actions == ("notify:ola", "notify:supervisors")
+
+
+def test_nobody_learns_of_a_ticket_they_cannot_see_through_a_notice(ada: Gate) -> None:
+    ada.rules.create_rule("Tell ali", on="created", actions=["notify:ali"])
+    number = ada.filing.create_ticket("Hidden", "from the phone", source="Phone", group="Returns")
+    assert notified(number) == []
+    assert "ali cannot see" in skipped()[-1]
+
+
+def test_notify_as_a_call_is_refused_to_one_who_cannot_see_the_ticket(
+    ada: Gate, demo_db: peewee.Database
+) -> None:
+    number = ada.filing.create_ticket("Hidden", "x", source="Phone", group="Returns")
+    with pytest.raises(NotFound):
+        Gate(demo_db, "ali").rules.notify(number, "ada")
+    assert Gate(demo_db, "ola").rules.notify(number, "ada") == ["ada"]
+
+
+def test_tags_put_on_and_taken_off_and_tested(ada: Gate) -> None:
+    ada.rules.create_rule(
+        "Tag refunds", on="created", conditions=["words=refund"], actions=["tag:refund"]
+    )
+    ada.rules.create_rule(
+        "Urgent refunds",
+        on="created",
+        conditions=["tag=refund,vip", "no-tag=ignored"],
+        actions=["priority:urgent", "untag:refund", "tag:seen"],
+    )
+    number = ada.filing.create_ticket("Refund", "now", group="Returns")
+    assert tags_of(number) == {"seen"}
+    assert Ticket.get_by_id(number).priority == URGENT
+    tagged = AuditEvent.select().where(
+        (AuditEvent.ticket == number) & AuditEvent.action.in_(["ticket.tag", "ticket.untag"])
+    )
+    assert tagged.count() == 3
+    plain = ada.filing.create_ticket("Other", "x", group="Returns")
+    assert tags_of(plain) == set() and Ticket.get_by_id(plain).priority != URGENT
+
+
+def test_a_tag_action_the_owner_may_not_do_is_skipped(ada: Gate, demo_db: peewee.Database) -> None:
+    ada.roles.create_role("Rule writer", ["rules.list", "rules.edit"])
+    ada.roles.grant_role("vic", "Rule writer")
+    Gate(demo_db, "vic").rules.create_rule("Vic tags", on="created", actions=["tag:vic"])
+    number = ada.filing.create_ticket("Tag me", "x", group="Returns")
+    assert tags_of(number) == set()
+    assert "rule Vic tags skipped" in skipped()[-1]
+
+
+def test_bad_new_conditions_and_actions_are_one_line(ada: Gate) -> None:
+    for conditions, actions in [
+        (["tag=a b"], ["priority:high"]),
+        (["tag=,"], ["priority:high"]),
+        ([], ["reply:No such reply"]),
+        ([], ["notify:nobody"]),
+        ([], ["tag:"]),
+        (["due=30m"], ["priority:high"]),
+    ]:
+        with pytest.raises((InvalidInput, NotFound)):
+            ada.rules.create_rule("Bad", on="created", conditions=conditions, actions=actions)
+    with pytest.raises(InvalidInput):
+        ada.rules.create_rule(
+            "Bad", every="5m", conditions=["due=30m", "idle=1h"], actions=["priority:high"]
+        )
+
+
+def _due(numbers: list[int], at_minutes: float) -> None:
+    due = utcnow() + timedelta(minutes=at_minutes)
+    Ticket.update(due_at=due).where(Ticket.number.in_(numbers)).execute()
+
+
+def test_an_escalation_acts_once_per_due_time_on_the_tickets_in_its_window(ada: Gate) -> None:
+    Ticket.update(due_at=NO_DUE).execute()
+    ada.rules.create_rule(
+        "Escalate", every="5m", conditions=["due=30m"], actions=["tag:escalated", "notify:ola"]
+    )
+    soon, breached, later = (ada.filing.create_ticket(s, "x", group="Returns") for s in "abc")
+    _due([soon], 20)
+    _due([breached], -10)
+    _due([later], 200)
+    assert [t.number for t in ada.rules.try_rule("Escalate", "1d")] == [soon, breached]
+    assert ada.rules.run_time_rules() == 2
+    assert [tags_of(n) for n in (soon, breached, later)] == [{"escalated"}, {"escalated"}, set()]
+    assert notified(soon) == ["ola"]
+    # Passes later: what it did is not done again, from the window or from the audit log.
+    ada.changes.apply_bulk("untag", [soon], "escalated")
+    Rule.update(last_run_at=utcnow() - timedelta(minutes=10)).execute()
+    assert ada.rules.run_time_rules() == 0
+    Rule.update(last_run_at=None).execute()
+    assert ada.rules.run_time_rules() == 0
+    assert tags_of(soon) == set()
+    # A new due time is a new escalation: the pass of an hour from now.
+    _due([soon], 60 + 25)
+    Rule.update(last_run_at=None).execute()
+    assert run_due_rules(Clock(now=utcnow() + timedelta(hours=1))) == 1
+    assert tags_of(soon) == {"escalated"}
+
+
+def test_an_escalation_sets_the_priority(ada: Gate) -> None:
+    Ticket.update(due_at=NO_DUE).execute()
+    ada.rules.create_rule("Raise", every="5m", conditions=["due=1h"], actions=["priority:high"])
+    number = ada.filing.create_ticket("soon", "x", group="Returns")
+    _due([number], 30)
+    assert ada.rules.run_time_rules() == 1
+    assert Ticket.get_by_id(number).priority == HIGH
+
+
+def test_breached_means_past_due(ada: Gate) -> None:
+    Ticket.update(due_at=NO_DUE).execute()
+    ada.rules.create_rule(
+        "Breach",
+        every="5m",
+        conditions=["due=breached", "status=open,new"],
+        actions=["move:Accounting"],
+    )
+    late = ada.filing.create_ticket("late", "x", group="Returns")
+    near = ada.filing.create_ticket("near", "x", group="Returns")
+    _due([late], -1)
+    _due([near], 5)
+    assert ada.rules.run_time_rules() == 1
+    groups = dict(
+        tuple_rows(
+            Ticket.select(Ticket.number, Ticket.usergroup).where(Ticket.number.in_([late, near]))
+        )
+    )
+    assert groups[late] != groups[near]
