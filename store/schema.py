@@ -27,7 +27,7 @@ from store.models import (
     mail_server,
 )
 from store.notification_models import NOTIFY_MODELS
-from store.reply_models import REPLY_MODELS
+from store.reply_models import REPLY_MODELS, Macro
 from store.rule_models import RULE_MODELS
 from store.tag_models import TAG_MODELS
 
@@ -312,6 +312,16 @@ def _v18_rules(db: peewee.Database) -> None:
     _give_role_editors(RULE_RIGHTS)
 
 
+def _v23_macros_offered(db: peewee.Database) -> None:
+    """Macros are offered in the sources and usergroups they name, as canned replies are
+    (none named: everywhere); their editors are scoped by them."""
+    table = Macro._meta.table_name
+    present = {c.name for c in db.get_columns(table)}
+    for column in ("sources", "usergroups"):
+        if column not in present:
+            db.execute_sql(f"ALTER TABLE {table} ADD COLUMN {column} TEXT NOT NULL DEFAULT '[]'")
+
+
 MIGRATIONS: list[tuple[int, Callable[[peewee.Database], None]]] = [
     (1, _v1_initial),
     (2, _v2_search),
@@ -333,6 +343,7 @@ MIGRATIONS: list[tuple[int, Callable[[peewee.Database], None]]] = [
     (18, _v18_rules),
     (19, _v19_tags),
     (20, _v20_links_and_copies),
+    (23, _v23_macros_offered),
 ]
 
 LATEST = MIGRATIONS[-1][0]

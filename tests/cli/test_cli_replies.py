@@ -45,7 +45,7 @@ def test_add_list_edit_remove(capsys, demo_copy: str) -> None:
     assert listed["Thanks"]["usergroups"] == [] and listed["Thanks"]["version"] == 2
     assert listed["Zwrot zatwierdzony"]["sources"] == ["Allegro PL"]
     code, out, _ = run(capsys, demo_copy, "ada", "replies", "remove", "Thanks")
-    assert (code, out) == (0, "removed canned reply Thanks\n")
+    assert (code, out) == (0, "deleted canned reply Thanks\n")
     code, _, err = run(capsys, demo_copy, "tom", "replies", "list")
     assert code != 0 and "lacks replies.list" in err
 
@@ -127,5 +127,5 @@ def test_macros_add_list_and_apply_with_a_dry_run_first(capsys, demo_copy: str) 
     )
     note = Message.select().where(Message.ticket == number).order_by(Message.id.desc()).first()
     assert note.body == "Solved by Tom Schulz"
-    code, out, _ = run(capsys, demo_copy, "ada", "macros", "remove", "Solve quietly")
-    assert (code, out) == (0, "removed macro Solve quietly\n")
+    code, out, _ = run(capsys, demo_copy, "ada", "macros", "delete", "Solve quietly")
+    assert (code, out) == (0, "deleted macro Solve quietly\n")
