@@ -51,6 +51,7 @@ from tui.audit_text import history_text
 from tui.footer import KeyFooter
 from tui.gate_funnel import GateCallFailed
 from tui.live import OthersChanged
+from tui.macro_apply import apply_macro
 from tui.screen import Action
 from tui.sla_text import explanation_text
 from tui.ticket_changes import apply_change, choose_value
@@ -81,6 +82,7 @@ class TicketDetailScreen(TicketLinking, TicketFieldEditing):
         Action("L", "link", "Link", "detail.link", TICKETS_NOTE, show=False),
         Action("C", "copies", "Copies (Cc)", "detail.copies", TICKETS_VIEW_CONTACT, show=False),
         Action("l", "tag", "Tags", "detail.tag", TICKETS_TAG, show=False),
+        Action("z", "macro", "Macro", "detail.macro", TICKETS_VIEW, show=False),
         Action("e", "edit_field", "Fields", "detail.field", TICKETS_SET_FIELDS, show=False),
         Action("ctrl+s", "send_kept", "Send kept text", "detail.send_kept"),
         Action("D", "discard_draft", "Discard draft", "detail.discard_draft", show=False),
@@ -319,6 +321,11 @@ class TicketDetailScreen(TicketLinking, TicketFieldEditing):
 
     def action_tag(self) -> None:
         self.change_ticket("tag", choose=True)
+
+    @work(group="ticket-change", exit_on_error=False)
+    async def action_macro(self) -> None:
+        if await apply_macro(self, [self.number]) is not None:
+            self.load(tell=False)
 
     def action_history(self) -> None:
         self.show_history()
