@@ -113,6 +113,7 @@ class TicketDetailScreen(TicketLinking, TicketFieldEditing):
             tell: bool = True,
             gone: bool = False,
             route: ReplyRoute | None = None,
+            signature: str = "",
         ) -> None:
             super().__init__()
             self.detail = detail
@@ -120,6 +121,7 @@ class TicketDetailScreen(TicketLinking, TicketFieldEditing):
             self.tell = tell
             self.gone = gone
             self.route = route  # where a reply goes, when the person may reply
+            self.signature = signature  # what a reply leaves with, when it may
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -140,19 +142,21 @@ class TicketDetailScreen(TicketLinking, TicketFieldEditing):
     async def load(self, tell: bool = True) -> None:
         """Read the ticket again; with `tell`, say what differs from what was shown."""
 
-        def read_ticket() -> tuple[TicketDetail, ReplyRoute | None]:
+        def read_ticket() -> tuple[TicketDetail, ReplyRoute | None, str]:
             detail = self.gate.tickets.get_ticket(self.number)
-            reply = TICKETS_REPLY in detail.allowed
-            return detail, self.gate.tickets.reply_route(self.number) if reply else None
+            if TICKETS_REPLY not in detail.allowed:
+                return detail, None, ""
+            route = self.gate.tickets.reply_route(self.number)
+            return detail, route, self.gate.signatures.signature_for(self.number)
 
         try:
-            detail, route = await self.app.gate_funnel.run(read_ticket)
+            detail, route, signature = await self.app.gate_funnel.run(read_ticket)
         except Exception as exc:  # shown to the person, never a crash
             gone = isinstance(exc, NotFound)
             error = self.app.failure_text(exc, read_ticket)
             self.post_message(self.Loaded(None, error, tell=tell, gone=gone))
             return
-        self.post_message(self.Loaded(detail, tell=tell, route=route))
+        self.post_message(self.Loaded(detail, tell=tell, route=route, signature=signature))
 
     def on_unmount(self) -> None:
         self.ticket_watch.left()
@@ -192,7 +196,7 @@ class TicketDetailScreen(TicketLinking, TicketFieldEditing):
             if what:
                 self._say_changed(f"Changed meanwhile: {what}")
         detail = self.detail = message.detail
-        self.route = message.route
+        self.route, self.signature = message.route, message.signature
         self._say_route()
         self.title = f"#{detail.row.number} {one_line(detail.row.subject)}"
         self.query_one("#fields", Static).update(fields_text(detail, self.app.clock()))
