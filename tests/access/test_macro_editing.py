@@ -140,3 +140,21 @@ def test_a_macro_offered_in_one_source_skips_the_tickets_of_others(
     assert dict(step.skipped) == {"macro Allegro only not offered there": (outside.number,)}
     assert Ticket.get_by_id(outside.number).priority == outside.priority
     assert Ticket.get_by_id(inside.number).priority == "urgent"
+
+
+def test_the_demo_replies_and_macros_are_as_the_gate_would_save_them(
+    demo_db: peewee.Database,
+) -> None:
+    """A dozen canned replies in two languages and four macros, each of which the gate would
+    accept as it stands (its variables and steps checked)."""
+    ada = Gate(demo_db, "ada")
+    replies = ada.replies.list_replies()
+    assert len(replies) >= 12
+    assert sum("Dzień dobry" in r.body for r in replies) >= 5
+    for reply in replies:
+        ada.replies.add_reply(f"{reply.name} (again)", reply.body)
+    macros = ada.macros.list_macros()
+    assert len(macros) >= 4 and any(m.sources == ("Allegro PL",) for m in macros)
+    assert any(step.startswith("tag:") for m in macros for step in m.steps)
+    for macro in macros:
+        ada.macros.add_macro(f"{macro.name} (again)", macro.steps, sources=macro.sources)

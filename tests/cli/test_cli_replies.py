@@ -98,6 +98,8 @@ def test_macros_add_list_and_apply_with_a_dry_run_first(capsys, demo_copy: str) 
     assert {m["name"] for m in json.loads(out)} == {
         "Refund done",
         "Ask for the order number",
+        "Wrong item: resend",
+        "Zwrot zatwierdzony",
         "Solve quietly",
     }
     number = returns_ticket(demo_copy).number
