@@ -73,8 +73,10 @@ def one_by_one(gate: Gate, steps: list[str], number: int) -> None:
             elif kind == NOTE:
                 gate.messages.note(number, value)
             else:
+                change = PIPELINE_KINDS[kind]
+                assert change is not None
                 field_value = None if value in NOBODY else value
-                gate.changes.apply_bulk(PIPELINE_KINDS[kind], [number], field_value)
+                gate.changes.apply_bulk(change, [number], field_value)
         except AccessError:
             continue
 
