@@ -26,6 +26,7 @@ from access.validation import checked_name
 from access.versions import bump, check_fresh
 from store.models import Person, Source, Ticket, Usergroup
 from store.reply_models import CannedReply, Macro
+from store.rows import tuple_rows
 
 
 class CannedReplyView(NamedTuple):
@@ -50,7 +51,7 @@ class Replies(Part):
 
     def list_replies(self) -> list[CannedReplyView]:
         self._open().require(REPLIES_LIST)
-        return [_read(row) for row in CannedReply.select().order_by(CannedReply.name)]
+        return _read_all()
 
     def add_reply(
         self,
@@ -146,7 +147,7 @@ class Replies(Part):
     def replies_for(self, number: int | str) -> list[CannedReplyView]:
         """The canned replies offered on ticket `number`, by name: for whoever may reply there."""
         ticket = _ticket_to_reply_on(self._open().grants(), parse_number(number))
-        return [_read(row) for row in offered_on(ticket)]
+        return _read_all(ticket)
 
     def fill_reply(self, number: int | str, name: str) -> str:
         """The canned reply `name` with its variables filled for ticket `number`, written by
@@ -165,15 +166,15 @@ def filled(ticket: Ticket, name: str, agent: Person) -> str:
     return fill(row.body, values_for(ticket, agent))
 
 
-def offered_on(ticket: Ticket) -> list[CannedReply]:
-    rows = CannedReply.select().order_by(CannedReply.name)
-    return [row for row in rows if is_offered(row, ticket.source_id, ticket.usergroup_id)]
-
-
 def is_offered(row: CannedReply | Macro, source_id: int, usergroup_id: int | None) -> bool:
     """Whether the canned reply (or macro) is offered on a ticket of that source and
     usergroup."""
-    sources, groups = json.loads(row.sources), json.loads(row.usergroups)
+    return _offered(json.loads(row.sources), json.loads(row.usergroups), source_id, usergroup_id)
+
+
+def _offered(
+    sources: list[int], groups: list[int], source_id: int, usergroup_id: int | None
+) -> bool:
     return (not sources or source_id in sources) and (not groups or usergroup_id in groups)
 
 
@@ -193,6 +194,39 @@ def _ticket_to_reply_on(grants: Grants, number: int) -> Ticket:
 
 def ids_text(ids: Iterable[int]) -> str:
     return json.dumps(sorted(set(ids)))
+
+
+def _read_all(ticket: Ticket | None = None) -> list[CannedReplyView]:
+    """The canned replies by name (with `ticket`: those offered there), as shown: read as
+    plain rows, the names of their sources and usergroups read once (the composer's list
+    opens on thousands)."""
+    sources = dict(tuple_rows(Source.select(Source.id, Source.name)))
+    groups = dict(tuple_rows(Usergroup.select(Usergroup.id, Usergroup.name)))
+
+    def names(found: dict[int, str], ids: list[int]) -> tuple[str, ...]:
+        return tuple(sorted(found.get(i, f"#{i} (deleted)") for i in ids))
+
+    query = CannedReply.select(
+        CannedReply.name,
+        CannedReply.body,
+        CannedReply.sources,
+        CannedReply.usergroups,
+        CannedReply.version,
+    ).order_by(CannedReply.name)
+    views = []
+    for name, body, source_text, group_text, version in tuple_rows(query):
+        source_ids, group_ids = _ids_of(source_text), _ids_of(group_text)
+        if ticket is None or _offered(source_ids, group_ids, ticket.source_id, ticket.usergroup_id):
+            views.append(
+                CannedReplyView(
+                    name, body, names(sources, source_ids), names(groups, group_ids), version
+                )
+            )
+    return views
+
+
+def _ids_of(text: str) -> list[int]:
+    return [] if text == "[]" else list(json.loads(text))
 
 
 def _read(row: CannedReply) -> CannedReplyView:

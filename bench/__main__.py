@@ -1,7 +1,7 @@
 """The brief's measured goals, at several database sizes, printed as medians.
 
     python -m bench [--sizes 10000 100000 1000000] [--runs 5] [--user ada] [--backend postgresql]
-                    [--skip live bulk writers]
+                    [--skip live bulk writers macros]
 
 Builds (once, cached in bench/.data/; on PostgreSQL in a server cluster kept in
 /var/tmp/ticketty-bench-pg, started by the benchmark as the tests start theirs) a demo
@@ -16,6 +16,8 @@ database per size, then measures:
   - the open work sorted by due time against by activity (first page with count, last page),
     the breached filter with its count, a due-time change's statements (`bench.sla`);
   - the SLA report of the demo's last whole month as the team's lead (`bench.sla_report`);
+  - the canned-reply list of a ticket among 2,000 replies, opened and filtered, and a macro of
+    4 steps on 1,000 marked tickets, preview + apply (`bench.macros`);
   - at the largest size, 10 concurrent writers for 60 s (`bench.writers`).
 `--skip` leaves out the slow parts named (the start and in-app figures always run). The cold
 starts load Ticketty byte-compiled, as an installed `ticketty` does (`compile_project`).
@@ -53,7 +55,7 @@ COMMON_WORD = "order"  # in most of them: the broadest
 
 
 PG_CLUSTER = Path("/var/tmp/ticketty-bench-pg")
-SKIPPABLE = ("live", "bulk", "writers", "sla", "sla-report")
+SKIPPABLE = ("live", "bulk", "writers", "sla", "sla-report", "macros")
 
 
 def database(size: int, server: Server | None) -> str:
@@ -337,7 +339,12 @@ def measure_all(args: argparse.Namespace, server: Server | None) -> None:
             report = child("bench.sla_report", path, "--runs", str(args.runs), timeout=3600)
             for name, value in report.items():
                 rows.setdefault(name, {})[size] = value
-        # Last: it changes the database (reassigns 1,000 tickets per run).
+        # These change the database: canned replies and macros added, 1,000 tickets changed
+        # by a macro and reassigned per run.
+        if "macros" not in args.skip:
+            macros = child("bench.macros", path, "--runs", str(args.runs), timeout=1800)
+            for name, value in macros.items():
+                rows.setdefault(name, {})[size] = value
         if "bulk" not in args.skip:
             bulk = child("bench.bulk", path, "--runs", str(args.runs), timeout=600)
             for name, value in bulk.items():
