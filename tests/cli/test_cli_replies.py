@@ -131,3 +131,30 @@ def test_macros_add_list_and_apply_with_a_dry_run_first(capsys, demo_copy: str) 
     assert note.body == "Solved by Tom Schulz"
     code, out, _ = run(capsys, demo_copy, "ada", "macros", "delete", "Solve quietly")
     assert (code, out) == (0, "deleted macro Solve quietly\n")
+
+
+def test_macros_and_replies_edited_copied_and_deleted(capsys, demo_copy: str) -> None:
+    code, out, err = run(
+        capsys, demo_copy, "ada", "macros", "edit", "Refund done",
+        "--step", "reply:Refund approved", "--step", "tag:refund", "--step", "status:resolved",
+        "--source", "Allegro PL",
+    )  # fmt: skip
+    assert (code, err) == (0, "")
+    assert out == "changed macro Refund done: reply:Refund approved, tag:refund, status:resolved\n"
+    code, out, _ = run(capsys, demo_copy, "ada", "macros", "copy", "Refund done", "Refund 2")
+    assert (code, out) == (0, "copied macro Refund done to Refund 2\n")
+    code, out, _ = run(capsys, demo_copy, "ada", "macros", "list", "--json")
+    copied = next(m for m in json.loads(out) if m["name"] == "Refund 2")
+    assert copied["steps"][1] == "tag:refund" and copied["sources"] == ["Allegro PL"]
+    code, out, err = run(capsys, demo_copy, "ada", "macros", "edit", "Refund 2", "--any-source")
+    assert code == 0 and "changed macro Refund 2" in out
+    code, _, err = run(capsys, demo_copy, "ada", "macros", "edit", "Refund 2", "--step", "x:y")
+    assert code == 1 and err.startswith("ticketty: unknown step 'x'") and err.count("\n") == 1
+    assert run(capsys, demo_copy, "ada", "macros", "remove", "Refund 2")[0] == 0
+    code, out, _ = run(capsys, demo_copy, "ada", "replies", "copy", "Return label", "Label 2")
+    said = "copied canned reply Return label to Label 2 (in every source; Returns)\n"
+    assert (code, out) == (0, said)
+    code, out, _ = run(capsys, demo_copy, "ada", "replies", "delete", "Label 2")
+    assert (code, out) == (0, "deleted canned reply Label 2\n")
+    code, _, err = run(capsys, demo_copy, "tom", "macros", "delete", "Refund done")
+    assert code != 0 and "lacks macros.edit" in err and err.count("\n") == 1
