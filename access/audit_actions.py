@@ -94,6 +94,7 @@ CANNED_DELETE = "canned.delete"
 SIGNATURE_SET = "signature.set"
 MACRO_CREATE = "macro.create"
 MACRO_DELETE = "macro.delete"
+MACRO_CHANGE = "macro.change"  # its name, steps, or where it is offered
 MACRO_APPLY = "macro.apply"  # on one ticket, with the steps applied and skipped
 RULE_CREATE = "rule.create"
 RULE_CHANGE = "rule.change"  # enabled, disabled, or its owner changed
@@ -194,6 +195,7 @@ AUDIT_ACTIONS = (
     SIGNATURE_SET,
     MACRO_CREATE,
     MACRO_DELETE,
+    MACRO_CHANGE,
     MACRO_APPLY,
     DATABASE_INIT,
     DEMO_CREATE,

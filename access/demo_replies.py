@@ -69,17 +69,64 @@ CANNED: list[tuple[str, str, tuple[str, ...], tuple[str, ...]]] = [
         ("Allegro PL",),
         (),
     ),
+    (
+        "Wrong item received",
+        "Hello {{requester.first_name}},\n\nwe are sorry you received the wrong item. The "
+        "right one leaves today; keep the other, no need to send it back.\n\n{{agent.name}}",
+        (),
+        (),
+    ),
+    (
+        "Closing after no answer",
+        "Hello {{requester.first_name}},\n\nwe have not heard back from you, so we close "
+        "#{{ticket.number}} for now. Answer this message and it opens again.\n\n"
+        "{{agent.name}}, {{source.name}}",
+        (),
+        (),
+    ),
+    (
+        "Faktura skorygowana",
+        "Dzień dobry {{requester.first_name}},\n\nw załączniku korekta faktury. W razie pytań "
+        "prosimy o telefon do działu {{usergroup.name}}: {{usergroup.Phone}}.\n\n{{agent.name}}",
+        ("Allegro PL",),
+        ("Accounting",),
+    ),
+    (
+        "Etykieta zwrotna",
+        "Dzień dobry {{requester.first_name}},\n\nw załączniku etykieta zwrotna; prosimy "
+        "nadać paczkę na adres: {{usergroup.Address}}.\n\n{{agent.name}}",
+        ("Allegro PL",),
+        ("Returns",),
+    ),
 ]
 
-# Name and steps, as `access.macro_steps` keeps them.
-MACROS: list[tuple[str, list[list[str]]]] = [
+# Name, steps (as `access.macro_steps` keeps them) and the sources it is offered in (none:
+# all).
+MACROS: list[tuple[str, list[list[str]], tuple[str, ...]]] = [
     (
         "Refund done",
         [["reply", "Refund approved"], ["status", RESOLVED], ["priority", LOW]],
+        (),
     ),
     (
         "Ask for the order number",
         [["reply", "Need order number"], ["status", PENDING]],
+        (),
+    ),
+    (
+        "Wrong item: resend",
+        [
+            ["reply", "Wrong item received"],
+            ["tag", "wrong-item"],
+            ["usergroup", "Warehouse Kraków"],
+            ["status", PENDING],
+        ],
+        (),
+    ),
+    (
+        "Zwrot zatwierdzony",
+        [["reply", "Zwrot zatwierdzony"], ["tag", "refund"], ["status", RESOLVED]],
+        ("Allegro PL",),
     ),
 ]
 
@@ -104,7 +151,14 @@ def seed_replies(sources: Mapping[str, int], groups: Mapping[str, int]) -> None:
         ]
     ).execute()
     Macro.insert_many(
-        [{"name": name, "steps": json.dumps(steps)} for name, steps in MACROS]
+        [
+            {
+                "name": name,
+                "steps": json.dumps(steps),
+                "sources": json.dumps(sorted(sources[s] for s in in_sources)),
+            }
+            for name, steps, in_sources in MACROS
+        ]
     ).execute()
     Signature.insert_many(
         [{"source": sources[name], "body": body} for name, body in SIGNATURES.items()]

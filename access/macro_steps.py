@@ -1,8 +1,9 @@
 """The steps of a macro: a reply from a canned reply, a note, a status, a priority, a usergroup,
-an assignee. Written `kind:value` (`status:resolved`, `reply:Refund approved`, `usergroup:none`,
-`assignee:-`), kept as JSON `[[kind, value], ...]`, checked when saved. A change of a field is
-a kind of the change pipeline (`access.changes`), so a macro changes a ticket exactly as its
-user could one change at a time."""
+an assignee, a tag put on or taken off. Written `kind:value` (`status:resolved`,
+`reply:Refund approved`, `usergroup:none`, `assignee:-`, `untag:refund`), kept as JSON
+`[[kind, value], ...]`, checked when saved. A change of a field is a kind of the change
+pipeline (`access.changes`), so a macro changes a ticket exactly as its user could one change
+at a time."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import json
 from collections.abc import Iterable
 from typing import NamedTuple
 
+from access import tags
 from access.canned_text import check_variables
 from access.errors import InvalidInput
 from access.filing import clean_body
@@ -24,6 +26,8 @@ PIPELINE_KINDS: dict[str, str | None] = {
     "priority": "priority",
     "usergroup": "move",
     "assignee": "assign",
+    "tag": "tag",
+    "untag": "untag",
 }
 NOBODY = ("-", "none")  # an assignee or usergroup step's value that clears the field
 MAX_STEPS = 20
@@ -88,6 +92,8 @@ def _checked(step: Step) -> Step:
         usergroup_named(value)
     if kind == "assignee" and value not in NOBODY:
         person_named(value)
+    if kind in ("tag", "untag"):
+        return Step(kind, tags.checked_name(value))
     return step
 
 

@@ -7,31 +7,38 @@ through `access.messages`, so a macro never does what its user may not: a step t
 not take on a ticket is skipped there, with why, and audited as refused like any other. The
 preview (`plan_macro`) and the application (`apply_macro`) give the same outcome, one
 `BulkOutcome` per step. Applied, each ticket is one transaction: its steps, and an audit event
-`macro.apply` naming the macro with the steps done and skipped."""
+`macro.apply` naming the macro with the steps done and skipped.
+
+A macro is offered, as a canned reply is, in the sources and usergroups it names (none named:
+everywhere): on a ticket elsewhere each step is skipped. An editor whose role is scoped manages
+only the macros of their sources and usergroups (`access.edit_scope`)."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from typing import NamedTuple
 
 import peewee
 
 from access import scope
-from access.audit_actions import MACRO_APPLY, MACRO_CREATE, MACRO_DELETE
+from access.audit_actions import MACRO_APPLY, MACRO_CHANGE, MACRO_CREATE, MACRO_DELETE
 from access.canned_text import fill, values_for
 from access.catalogue import MACROS_EDIT, MACROS_LIST, TICKETS_NOTE, TICKETS_REPLY, TICKETS_VIEW
 from access.change_pipeline import NOT_FOUND, run_pipeline
-from access.errors import InvalidInput, NotFound, PermissionDenied
+from access.edit_scope import require_covers
+from access.errors import InvalidInput, NoChange, NotFound, PermissionDenied
 from access.grants import Grants
-from access.lookup import macro_named, require_free_name
+from access.lookup import macro_named, require_free_name, source_named, usergroup_named
 from access.macro_steps import Step, checked_steps, dumped, loaded, parse_step
 from access.messages import add_message
-from access.replies import filled, is_offered
+from access.replies import filled, ids_text, is_offered, place_names
 from access.request import Part, Request
 from access.validation import checked_name
+from access.versions import bump, check_fresh
 from access.views import BulkOutcome
 from access.vocabulary import REPLY
-from store.models import Person, Ticket
+from store.models import Person, Source, Ticket, Usergroup
 from store.reply_models import CannedReply, Macro
 from store.rows import dict_rows
 
@@ -44,6 +51,17 @@ class MacroView(NamedTuple):
     name: str
     steps: tuple[str, ...]  # as typed: "status:resolved"
     version: int
+    sources: tuple[str, ...] = ()  # offered there only (none: everywhere)
+    usergroups: tuple[str, ...] = ()
+
+    def logged(self) -> dict[str, list[str] | str]:
+        """What the audit log keeps of it."""
+        return {
+            "name": self.name,
+            "steps": list(self.steps),
+            "sources": list(self.sources),
+            "usergroups": list(self.usergroups),
+        }
 
 
 class MacroOutcome(NamedTuple):
@@ -72,26 +90,100 @@ class Macros(Part):
         self._open().require(MACROS_LIST)
         return [_read(row) for row in Macro.select().order_by(Macro.name)]
 
-    def add_macro(self, name: str, steps: Iterable[str]) -> MacroView:
-        """A macro of `steps`, each `kind:value`, checked now."""
+    def add_macro(
+        self,
+        name: str,
+        steps: Iterable[str],
+        *,
+        sources: Iterable[str] = (),
+        usergroups: Iterable[str] = (),
+    ) -> MacroView:
+        """A macro of `steps`, each `kind:value`, checked now; offered in `sources` and
+        `usergroups` (none: everywhere)."""
         request = self._open()
-        request.require(MACROS_EDIT)
+        grants = request.require(MACROS_EDIT)
         name = checked_name(name, "macro name")
         parsed = [parse_step(step) for step in steps]
         with request.writing():
             require_free_name(Macro.name, name, "macro")
-            row = Macro.create(name=name, steps=dumped(checked_steps(parsed)))
+            offered_in = ids_text(source_named(s).id for s in sources)
+            offered_to = ids_text(usergroup_named(g).id for g in usergroups)
+            require_covers(grants, MACROS_EDIT, offered_in, offered_to, f"macro {name}")
+            row = Macro.create(
+                name=name,
+                steps=dumped(checked_steps(parsed)),
+                sources=offered_in,
+                usergroups=offered_to,
+            )
             view = _read(row)
-            request.record(MACRO_CREATE, "macro", row.id, after=list(view.steps))
+            request.record(MACRO_CREATE, "macro", row.id, after=view.logged())
         return view
 
-    def remove_macro(self, name: str) -> None:
+    def change_macro(
+        self,
+        name: str,
+        *,
+        new_name: str | None = None,
+        steps: Iterable[str] | None = None,
+        sources: Iterable[str] | None = None,
+        usergroups: Iterable[str] | None = None,
+        expected_version: int | None = None,
+    ) -> MacroView:
+        """Change what is given (the steps all at once, in their new order); the rest stays."""
         request = self._open()
-        request.require(MACROS_EDIT)
+        grants = request.require(MACROS_EDIT)
+        changes: dict[str, object] = {}
+        if new_name is not None:
+            changes["name"] = checked_name(new_name, "macro name")
+        parsed = None if steps is None else [parse_step(step) for step in steps]
         with request.writing():
-            row = macro_named(name)
+            row = _editable(grants, name)
+            check_fresh(row, expected_version, f"macro {name}")
+            before = _read(row)
+            if changes.get("name", row.name) != row.name:
+                require_free_name(Macro.name, str(changes["name"]), "macro")
+            if parsed is not None:
+                changes["steps"] = dumped(checked_steps(parsed))
+            if sources is not None:
+                changes["sources"] = ids_text(source_named(s).id for s in sources)
+            if usergroups is not None:
+                changes["usergroups"] = ids_text(usergroup_named(g).id for g in usergroups)
+            Macro.update(changes).where(Macro.id == row.id).execute()
+            changed = Macro.get_by_id(row.id)
+            what = f"macro {name}"
+            require_covers(grants, MACROS_EDIT, changed.sources, changed.usergroups, what)
+            after = _read(changed)
+            if after.logged() == before.logged():
+                raise NoChange(f"macro {name} is already so; nothing changed")
+            version = bump(row, expected_version, f"macro {name}")
+            request.record(
+                MACRO_CHANGE, "macro", row.id, before=before.logged(), after=after.logged()
+            )
+        return after._replace(version=version)
+
+    def copy_macro(self, name: str, new_name: str) -> MacroView:
+        """A new macro `new_name` with the steps and places of `name`."""
+        request = self._open()
+        grants = request.require(MACROS_EDIT)
+        new_name = checked_name(new_name, "macro name")
+        with request.writing():
+            row = _editable(grants, name)
+            require_free_name(Macro.name, new_name, "macro")
+            copy = Macro.create(
+                name=new_name, steps=row.steps, sources=row.sources, usergroups=row.usergroups
+            )
+            view = _read(copy)
+            request.record(MACRO_CREATE, "macro", copy.id, after=view.logged())
+        return view
+
+    def remove_macro(self, name: str, *, expected_version: int | None = None) -> None:
+        request = self._open()
+        grants = request.require(MACROS_EDIT)
+        with request.writing():
+            row = _editable(grants, name)
+            check_fresh(row, expected_version, f"macro {name}")
             Macro.delete().where(Macro.id == row.id).execute()
-            request.record(MACRO_DELETE, "macro", row.id, before=[name, *_read(row).steps])
+            request.record(MACRO_DELETE, "macro", row.id, before=_read(row).logged())
 
     def plan_macro(self, name: str, numbers: Iterable[int]) -> MacroOutcome:
         """The preview: per step, which tickets it would change, which it would skip and why.
@@ -100,7 +192,12 @@ class Macros(Part):
         _require_user(request)
         macro = macro_named(name)
         wanted = list(dict.fromkeys(int(n) for n in numbers))
-        verdicts = [_plan_step(request, step, wanted) for step in loaded(macro.steps)]
+        elsewhere = _not_offered(request.grants(), macro, wanted)
+        here = [n for n in wanted if n not in elsewhere]
+        verdicts = [
+            {**_plan_step(request, step, here), **elsewhere} if here else dict(elsewhere)
+            for step in loaded(macro.steps)
+        ]
         return _outcome(macro, wanted, verdicts, applied=False)
 
     def apply_macro(self, name: str, numbers: Iterable[int]) -> MacroOutcome:
@@ -110,7 +207,13 @@ class Macros(Part):
         macro = macro_named(name)
         steps = loaded(macro.steps)
         wanted = list(dict.fromkeys(int(n) for n in numbers))
-        per_ticket = [_apply_to(request, macro.name, steps, number) for number in wanted]
+        elsewhere = _not_offered(request.grants(), macro, wanted)
+        per_ticket = [
+            [elsewhere[number]] * len(steps)
+            if number in elsewhere
+            else _apply_to(request, macro.name, steps, number)
+            for number in wanted
+        ]
         verdicts = [
             {number: per_ticket[i][s] for i, number in enumerate(wanted)} for s in range(len(steps))
         ]
@@ -123,6 +226,29 @@ def _require_user(request: Request) -> None:
     grants = request.grants()
     if not (grants.holds(MACROS_LIST) or grants.holds(TICKETS_VIEW)):
         raise PermissionDenied(f"{grants.username} lacks {MACROS_LIST}")
+
+
+def _editable(grants: Grants, name: str) -> Macro:
+    """The macro `name`, when it is within the editor's scope."""
+    row = macro_named(name)
+    require_covers(grants, MACROS_EDIT, row.sources, row.usergroups, f"macro {name}")
+    return row
+
+
+def _not_offered(grants: Grants, macro: Macro, numbers: list[int]) -> dict[int, Verdict]:
+    """The tickets among `numbers` the person sees where `macro` is not offered, each with
+    why its steps are skipped there (one statement; none when it is offered everywhere)."""
+    if macro.sources == "[]" and macro.usergroups == "[]":
+        return {}
+    rows = Ticket.select(Ticket.number, Ticket.source, Ticket.usergroup).where(
+        Ticket.number.in_(numbers) & scope.visible(grants)
+    )
+    reason = f"macro {macro.name} not offered there"
+    return {
+        row.number: (reason, False)
+        for row in rows
+        if not is_offered(macro, row.source_id, row.usergroup_id)
+    }
 
 
 def _plan_step(request: Request, step: Step, numbers: list[int]) -> dict[int, Verdict]:
@@ -235,4 +361,10 @@ def _outcome(
 
 
 def _read(row: Macro) -> MacroView:
-    return MacroView(row.name, tuple(f"{s.kind}:{s.value}" for s in loaded(row.steps)), row.version)
+    return MacroView(
+        row.name,
+        tuple(f"{s.kind}:{s.value}" for s in loaded(row.steps)),
+        row.version,
+        sources=place_names(Source, json.loads(row.sources)),
+        usergroups=place_names(Usergroup, json.loads(row.usergroups)),
+    )

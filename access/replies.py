@@ -2,7 +2,9 @@
 and removed with `replies.edit`, versioned and audited; offered on a ticket, and filled for it,
 to whoever may reply there (the right to use them is the right to reply).
 
-A canned reply is offered in the sources and usergroups it names (none named: in all)."""
+A canned reply is offered in the sources and usergroups it names (none named: in all). An
+editor whose role is scoped manages only those of their sources and usergroups
+(`access.edit_scope`)."""
 
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ from typing import Any, NamedTuple
 from access.audit_actions import CANNED_CHANGE, CANNED_CREATE, CANNED_DELETE
 from access.canned_text import check_variables, fill, values_for
 from access.catalogue import REPLIES_EDIT, REPLIES_LIST, TICKETS_REPLY
+from access.edit_scope import require_covers
 from access.errors import NoChange, NotFound
 from access.filing import clean_body
 from access.grants import Grants
@@ -22,7 +25,8 @@ from access.tickets import allowed_here, parse_number, refuse, visible_ticket
 from access.validation import checked_name
 from access.versions import bump, check_fresh
 from store.models import Person, Source, Ticket, Usergroup
-from store.reply_models import CannedReply
+from store.reply_models import CannedReply, Macro
+from store.rows import tuple_rows
 
 
 class CannedReplyView(NamedTuple):
@@ -47,7 +51,7 @@ class Replies(Part):
 
     def list_replies(self) -> list[CannedReplyView]:
         self._open().require(REPLIES_LIST)
-        return [_read(row) for row in CannedReply.select().order_by(CannedReply.name)]
+        return _read_all()
 
     def add_reply(
         self,
@@ -59,16 +63,16 @@ class Replies(Part):
     ) -> CannedReplyView:
         """A canned reply; a variable it names that does not exist refuses it."""
         request = self._open()
-        request.require(REPLIES_EDIT)
+        grants = request.require(REPLIES_EDIT)
         name = checked_name(name, "canned reply name")
         body = check_variables(clean_body(body), "canned reply")
         with request.writing():
             require_free_name(CannedReply.name, name, "canned reply")
+            offered_in = ids_text(source_named(s).id for s in sources)
+            offered_to = ids_text(usergroup_named(g).id for g in usergroups)
+            require_covers(grants, REPLIES_EDIT, offered_in, offered_to, f"canned reply {name}")
             row = CannedReply.create(
-                name=name,
-                body=body,
-                sources=_ids(source_named(s).id for s in sources),
-                usergroups=_ids(usergroup_named(g).id for g in usergroups),
+                name=name, body=body, sources=offered_in, usergroups=offered_to
             )
             view = _read(row)
             request.record(CANNED_CREATE, "canned", row.id, after=view.logged())
@@ -86,24 +90,28 @@ class Replies(Part):
     ) -> CannedReplyView:
         """Change what is given; the rest stays."""
         request = self._open()
-        request.require(REPLIES_EDIT)
+        grants = request.require(REPLIES_EDIT)
         changes: dict[str, object] = {}
         if new_name is not None:
             changes["name"] = checked_name(new_name, "canned reply name")
         if body is not None:
             changes["body"] = check_variables(clean_body(body), "canned reply")
         with request.writing():
-            row = canned_reply_named(name)
+            row = _editable(grants, name)
             check_fresh(row, expected_version, f"canned reply {name}")
             before = _read(row)
             if changes.get("name", row.name) != row.name:
                 require_free_name(CannedReply.name, new_name or "", "canned reply")
             if sources is not None:
-                changes["sources"] = _ids(source_named(s).id for s in sources)
+                changes["sources"] = ids_text(source_named(s).id for s in sources)
             if usergroups is not None:
-                changes["usergroups"] = _ids(usergroup_named(g).id for g in usergroups)
+                changes["usergroups"] = ids_text(usergroup_named(g).id for g in usergroups)
             CannedReply.update(changes).where(CannedReply.id == row.id).execute()
-            after = _read(CannedReply.get_by_id(row.id))
+            changed = CannedReply.get_by_id(row.id)
+            require_covers(
+                grants, REPLIES_EDIT, changed.sources, changed.usergroups, f"canned reply {name}"
+            )
+            after = _read(changed)
             if after.logged() == before.logged():
                 raise NoChange(f"canned reply {name} is already so; nothing changed")
             version = bump(row, expected_version, f"canned reply {name}")
@@ -112,11 +120,26 @@ class Replies(Part):
             )
         return after._replace(version=version)
 
+    def copy_reply(self, name: str, new_name: str) -> CannedReplyView:
+        """A new canned reply `new_name` with the body and places of `name`."""
+        request = self._open()
+        grants = request.require(REPLIES_EDIT)
+        new_name = checked_name(new_name, "canned reply name")
+        with request.writing():
+            row = _editable(grants, name)
+            require_free_name(CannedReply.name, new_name, "canned reply")
+            copy = CannedReply.create(
+                name=new_name, body=row.body, sources=row.sources, usergroups=row.usergroups
+            )
+            view = _read(copy)
+            request.record(CANNED_CREATE, "canned", copy.id, after=view.logged())
+        return view
+
     def remove_reply(self, name: str, *, expected_version: int | None = None) -> None:
         request = self._open()
-        request.require(REPLIES_EDIT)
+        grants = request.require(REPLIES_EDIT)
         with request.writing():
-            row = canned_reply_named(name)
+            row = _editable(grants, name)
             check_fresh(row, expected_version, f"canned reply {name}")
             CannedReply.delete().where(CannedReply.id == row.id).execute()
             request.record(CANNED_DELETE, "canned", row.id, before=_read(row).logged())
@@ -124,7 +147,7 @@ class Replies(Part):
     def replies_for(self, number: int | str) -> list[CannedReplyView]:
         """The canned replies offered on ticket `number`, by name: for whoever may reply there."""
         ticket = _ticket_to_reply_on(self._open().grants(), parse_number(number))
-        return [_read(row) for row in offered_on(ticket)]
+        return _read_all(ticket)
 
     def fill_reply(self, number: int | str, name: str) -> str:
         """The canned reply `name` with its variables filled for ticket `number`, written by
@@ -143,15 +166,23 @@ def filled(ticket: Ticket, name: str, agent: Person) -> str:
     return fill(row.body, values_for(ticket, agent))
 
 
-def offered_on(ticket: Ticket) -> list[CannedReply]:
-    rows = CannedReply.select().order_by(CannedReply.name)
-    return [row for row in rows if is_offered(row, ticket.source_id, ticket.usergroup_id)]
+def is_offered(row: CannedReply | Macro, source_id: int, usergroup_id: int | None) -> bool:
+    """Whether the canned reply (or macro) is offered on a ticket of that source and
+    usergroup."""
+    return _offered(json.loads(row.sources), json.loads(row.usergroups), source_id, usergroup_id)
 
 
-def is_offered(row: CannedReply, source_id: int, usergroup_id: int | None) -> bool:
-    """Whether the canned reply is offered on a ticket of that source and usergroup."""
-    sources, groups = json.loads(row.sources), json.loads(row.usergroups)
+def _offered(
+    sources: list[int], groups: list[int], source_id: int, usergroup_id: int | None
+) -> bool:
     return (not sources or source_id in sources) and (not groups or usergroup_id in groups)
+
+
+def _editable(grants: Grants, name: str) -> CannedReply:
+    """The canned reply `name`, when it is within the editor's scope."""
+    row = canned_reply_named(name)
+    require_covers(grants, REPLIES_EDIT, row.sources, row.usergroups, f"canned reply {name}")
+    return row
 
 
 def _ticket_to_reply_on(grants: Grants, number: int) -> Ticket:
@@ -161,8 +192,41 @@ def _ticket_to_reply_on(grants: Grants, number: int) -> Ticket:
     return ticket
 
 
-def _ids(ids: Iterable[int]) -> str:
+def ids_text(ids: Iterable[int]) -> str:
     return json.dumps(sorted(set(ids)))
+
+
+def _read_all(ticket: Ticket | None = None) -> list[CannedReplyView]:
+    """The canned replies by name (with `ticket`: those offered there), as shown: read as
+    plain rows, the names of their sources and usergroups read once (the composer's list
+    opens on thousands)."""
+    sources = dict(tuple_rows(Source.select(Source.id, Source.name)))
+    groups = dict(tuple_rows(Usergroup.select(Usergroup.id, Usergroup.name)))
+
+    def names(found: dict[int, str], ids: list[int]) -> tuple[str, ...]:
+        return tuple(sorted(found.get(i, f"#{i} (deleted)") for i in ids))
+
+    query = CannedReply.select(
+        CannedReply.name,
+        CannedReply.body,
+        CannedReply.sources,
+        CannedReply.usergroups,
+        CannedReply.version,
+    ).order_by(CannedReply.name)
+    views = []
+    for name, body, source_text, group_text, version in tuple_rows(query):
+        source_ids, group_ids = _ids_of(source_text), _ids_of(group_text)
+        if ticket is None or _offered(source_ids, group_ids, ticket.source_id, ticket.usergroup_id):
+            views.append(
+                CannedReplyView(
+                    name, body, names(sources, source_ids), names(groups, group_ids), version
+                )
+            )
+    return views
+
+
+def _ids_of(text: str) -> list[int]:
+    return [] if text == "[]" else list(json.loads(text))
 
 
 def _read(row: CannedReply) -> CannedReplyView:
@@ -170,13 +234,13 @@ def _read(row: CannedReply) -> CannedReplyView:
     return CannedReplyView(
         name=row.name,
         body=row.body,
-        sources=_named(Source, json.loads(row.sources)),
-        usergroups=_named(Usergroup, json.loads(row.usergroups)),
+        sources=place_names(Source, json.loads(row.sources)),
+        usergroups=place_names(Usergroup, json.loads(row.usergroups)),
         version=row.version,
     )
 
 
-def _named(model: type[Source] | type[Usergroup], ids: list[int]) -> tuple[str, ...]:
+def place_names(model: type[Source] | type[Usergroup], ids: list[int]) -> tuple[str, ...]:
     if not ids:
         return ()
     rows = model.select(model.id, model.name).where(model.id.in_(ids))

@@ -3,8 +3,9 @@ source by mail, the source's own or one agent's on that source (which takes its 
 agent's replies). It is added when the reply is composed as an e-mail (`access.outbox`), so the
 ticket keeps the reply as written and a note never gets one; the composer shows it.
 
-A source's signature and another agent's are set with `replies.edit`; an agent sets their own
-with the right to reply. Variables as in canned replies (`access.canned_text`)."""
+A source's signature and another agent's are set with `replies.edit` on a role that covers the
+source; an agent sets their own with the right to reply. Variables as in canned replies
+(`access.canned_text`)."""
 
 from __future__ import annotations
 
@@ -15,10 +16,11 @@ import peewee
 from access.audit_actions import SIGNATURE_SET
 from access.canned_text import check_variables, signature_row, signature_text
 from access.catalogue import REPLIES_EDIT, REPLIES_LIST, TICKETS_REPLY
-from access.errors import InvalidInput, NoChange
+from access.errors import InvalidInput, NoChange, PermissionDenied
 from access.lookup import person_named, source_named
 from access.outbox import outgoing
 from access.request import Part
+from access.sources import covers_source
 from access.tickets import allowed_here, parse_number, refuse, visible_ticket
 from store.models import Person, Source
 from store.reply_models import Signature
@@ -41,13 +43,16 @@ class Signatures(Part):
         removes it."""
         request = self._open()
         grants = request.grants()
-        request.require(TICKETS_REPLY if username == grants.username else REPLIES_EDIT)
+        own = username == grants.username
+        request.require(TICKETS_REPLY if own else REPLIES_EDIT)
         body = body.strip("\n")
         if len(body) > MAX_SIGNATURE:
             raise InvalidInput(f"the signature is longer than {MAX_SIGNATURE} characters")
         check_variables(body, "signature")
         with request.writing():
             source_id = source_named(source).id
+            if not own and not covers_source(grants, REPLIES_EDIT, source_id):
+                raise PermissionDenied(f"{grants.username} lacks {REPLIES_EDIT} on source {source}")
             person_id = None if username is None else person_named(username).id
             row = signature_row(source_id, person_id)
             before = "" if row is None else row.body

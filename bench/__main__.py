@@ -1,7 +1,7 @@
 """The brief's measured goals, at several database sizes, printed as medians.
 
     python -m bench [--sizes 10000 100000 1000000] [--runs 5] [--user ada] [--backend postgresql]
-                    [--skip live bulk writers]
+                    [--skip live bulk writers macros]
 
 Builds (once, cached in bench/.data/; on PostgreSQL in a server cluster kept in
 /var/tmp/ticketty-bench-pg, started by the benchmark as the tests start theirs) a demo
@@ -20,6 +20,8 @@ database per size, then measures:
   - the SLA report of the demo's last whole month as the team's lead (`bench.sla_report`);
   - the rule work in a change with 100 active rules, a time-rule pass with nothing due,
     `rules test --since 30d` (`bench.rules`; its `--mail N` import with 20 rules runs alone);
+  - the canned-reply list of a ticket among 2,000 replies, opened and filtered, and a macro of
+    4 steps on 1,000 marked tickets, preview + apply (`bench.macros`);
   - at the largest size, 10 concurrent writers for 60 s (`bench.writers`).
 `--skip` leaves out the slow parts named (the start and in-app figures always run). The cold
 starts load Ticketty byte-compiled, as an installed `ticketty` does (`compile_project`).
@@ -57,7 +59,7 @@ COMMON_WORD = "order"  # in most of them: the broadest
 
 
 PG_CLUSTER = Path("/var/tmp/ticketty-bench-pg")
-SKIPPABLE = ("live", "notify", "bulk", "writers", "sla", "sla-report", "rules")
+SKIPPABLE = ("live", "notify", "bulk", "writers", "sla", "sla-report", "rules", "macros")
 
 
 def database(size: int, server: Server | None) -> str:
@@ -353,7 +355,12 @@ def measure_all(args: argparse.Namespace, server: Server | None) -> None:
             rules = child("bench.rules", path, "--runs", str(max(args.runs, 20)), timeout=3600)
             for name, value in rules.items():
                 rows.setdefault(f"rules: {name}", {})[size] = value
-        # Last: it changes the database (reassigns 1,000 tickets per run).
+        # These change the database: canned replies and macros added, 1,000 tickets changed
+        # by a macro and reassigned per run.
+        if "macros" not in args.skip:
+            macros = child("bench.macros", path, "--runs", str(args.runs), timeout=1800)
+            for name, value in macros.items():
+                rows.setdefault(name, {})[size] = value
         if "bulk" not in args.skip:
             bulk = child("bench.bulk", path, "--runs", str(args.runs), timeout=600)
             for name, value in bulk.items():

@@ -1,4 +1,4 @@
-"""`ticketty macros` (add, list, remove) and `ticketty tickets macro NAME 42 43`: several
+"""`ticketty macros` (add, list, edit, copy, delete) and `ticketty tickets macro NAME 42`: several
 changes at once, each as the person could make it alone; `--dry-run` says per step what would
 change and what would be skipped, and why."""
 
@@ -12,6 +12,7 @@ from access.macros import MacroOutcome, MacroView
 from access.tickets import parse_number
 from cli.command import Commands, open_gate
 from cli.output import EXIT_REFUSED, print_json, print_listing
+from cli.replies import offered, where
 from wording.safe_text import one_line
 
 STEP_HELP = (
@@ -25,8 +26,21 @@ def register(commands: Commands) -> None:
     p = macros.add("add", add_macro, help="add a macro")
     p.add_argument("name")
     p.add_argument("--step", action="append", required=True, help=STEP_HELP)
+    where(p)
     macros.add("list", list_macros, help="the macros").add_argument("--json", action="store_true")
-    macros.add("remove", remove_macro, help="remove a macro").add_argument("name")
+    p = macros.add("edit", edit_macro, help="change what is given; the rest stays")
+    p.add_argument("name")
+    p.add_argument("--name", dest="new_name")
+    p.add_argument("--step", action="append", help=f"{STEP_HELP}; given, they replace all steps")
+    where(p)
+    p.add_argument("--any-source", action="store_true", help="offer it in every source")
+    p.add_argument("--any-group", action="store_true", help="offer it in every usergroup")
+    p = macros.add("copy", copy_macro, help="copy a macro under a new name")
+    p.add_argument("name")
+    p.add_argument("new_name")
+    macros.add("delete", remove_macro, help="delete a macro", aliases=["remove"]).add_argument(
+        "name"
+    )
 
 
 def register_on_tickets(tickets: Commands) -> None:
@@ -38,7 +52,9 @@ def register_on_tickets(tickets: Commands) -> None:
 
 
 def add_macro(args: argparse.Namespace) -> int:
-    view = open_gate(args).macros.add_macro(args.name, args.step)
+    view = open_gate(args).macros.add_macro(
+        args.name, args.step, sources=args.source or (), usergroups=args.group or ()
+    )
     print(f"added macro {one_line(view.name)}: {one_line(', '.join(view.steps))}")
     return 0
 
@@ -47,15 +63,33 @@ def list_macros(args: argparse.Namespace) -> int:
     return print_listing(
         args.json,
         open_gate(args).macros.list_macros(),
-        ["name", "steps"],
-        lambda m: [m.name, ", ".join(m.steps)],
+        ["name", "steps", "offered"],
+        lambda m: [m.name, ", ".join(m.steps), offered(m)],
         macro_json,
     )
 
 
+def edit_macro(args: argparse.Namespace) -> int:
+    view = open_gate(args).macros.change_macro(
+        args.name,
+        new_name=args.new_name,
+        steps=args.step,
+        sources=[] if args.any_source else args.source,
+        usergroups=[] if args.any_group else args.group,
+    )
+    print(f"changed macro {one_line(view.name)}: {one_line(', '.join(view.steps))}")
+    return 0
+
+
+def copy_macro(args: argparse.Namespace) -> int:
+    view = open_gate(args).macros.copy_macro(args.name, args.new_name)
+    print(f"copied macro {one_line(args.name)} to {one_line(view.name)}")
+    return 0
+
+
 def remove_macro(args: argparse.Namespace) -> int:
     open_gate(args).macros.remove_macro(args.name)
-    print(f"removed macro {one_line(args.name)}")
+    print(f"deleted macro {one_line(args.name)}")
     return 0
 
 
@@ -98,4 +132,10 @@ def outcome_json(outcome: MacroOutcome) -> dict[str, Any]:
 
 
 def macro_json(view: MacroView) -> dict[str, Any]:
-    return {"name": view.name, "steps": list(view.steps), "version": view.version}
+    return {
+        "name": view.name,
+        "steps": list(view.steps),
+        "sources": list(view.sources),
+        "usergroups": list(view.usergroups),
+        "version": view.version,
+    }

@@ -7,6 +7,7 @@ import argparse
 from typing import Any
 
 from access.canned_text import STANDARD
+from access.macros import MacroView
 from access.replies import CannedReplyView
 from cli.command import Arguments, Commands, open_gate, read_body
 from cli.output import print_listing
@@ -35,7 +36,12 @@ def register(commands: Commands) -> None:
     where(p)
     p.add_argument("--any-source", action="store_true", help="offer it in every source")
     p.add_argument("--any-group", action="store_true", help="offer it in every usergroup")
-    replies.add("remove", remove_reply, help="remove a canned reply").add_argument("name")
+    p = replies.add("copy", copy_reply, help="copy a canned reply under a new name")
+    p.add_argument("name")
+    p.add_argument("new_name")
+    replies.add(
+        "delete", remove_reply, help="delete a canned reply", aliases=["remove"]
+    ).add_argument("name")
 
 
 def where(parser: Arguments) -> None:
@@ -67,9 +73,15 @@ def edit_reply(args: argparse.Namespace) -> int:
     return 0
 
 
+def copy_reply(args: argparse.Namespace) -> int:
+    view = open_gate(args).replies.copy_reply(args.name, args.new_name)
+    print(f"copied canned reply {one_line(args.name)} to {one_line(view.name)} ({offered(view)})")
+    return 0
+
+
 def remove_reply(args: argparse.Namespace) -> int:
     open_gate(args).replies.remove_reply(args.name)
-    print(f"removed canned reply {one_line(args.name)}")
+    print(f"deleted canned reply {one_line(args.name)}")
     return 0
 
 
@@ -83,7 +95,8 @@ def list_replies(args: argparse.Namespace) -> int:
     )
 
 
-def offered(view: CannedReplyView) -> str:
+def offered(view: CannedReplyView | MacroView) -> str:
+    """Where a canned reply or a macro is offered, in words."""
     sources = ", ".join(view.sources) or "every source"
     groups = ", ".join(view.usergroups) or "every usergroup"
     return f"in {sources}; {groups}"

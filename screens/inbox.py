@@ -22,6 +22,7 @@ from access.catalogue import (
     TICKETS_REPLY,
     TICKETS_TAG,
     TICKETS_TAKE,
+    TICKETS_VIEW,
 )
 from access.presence import PresenceView
 from access.views import (
@@ -38,6 +39,7 @@ from tui.due_cells import due_within
 from tui.footer import KeyFooter
 from tui.inbox_summary import ORDER_LABELS, ListState, summary_items, wrap
 from tui.live import OthersChanged
+from tui.macro_apply import apply_macro, skipped_still
 from tui.presence import MARKERS, PresenceReader
 from tui.screen import Action
 from tui.ticket_changes import apply_change, choose_value, still_to_do
@@ -107,6 +109,7 @@ class InboxScreen(InboxViews, InboxOpening):
         Action("p", "priority", "Priority", "inbox.priority", TICKETS_CHANGE_STATUS, show=False),
         Action("c", "close", "Close", "inbox.close", TICKETS_CLOSE),
         Action("l", "tag", "Tags", "inbox.tag", TICKETS_TAG, show=False),
+        Action("z", "macro", "Macro", "inbox.macro", TICKETS_VIEW, show=False),
         Action("n", "new_ticket", "New ticket", "inbox.new", TICKETS_CREATE, show=False),
         Action("R", "roles", "Roles", "inbox.roles", ROLES_LIST, show=False),
         Action("A", "toggle_away", "Away/back", "inbox.away", TICKETS_REPLY, show=False),
@@ -396,3 +399,13 @@ class InboxScreen(InboxViews, InboxOpening):
 
     def action_tag(self) -> None:
         self.change_tickets("tag", choose=True)
+
+    @work(group="ticket-change", exit_on_error=False)
+    async def action_macro(self) -> None:
+        """A macro on the marked tickets, else the one under the cursor; the tickets a step
+        skipped for another reason than being so already stay marked."""
+        numbers, _, preview = self._targets()
+        if numbers and (outcome := await apply_macro(self, numbers)) is not None:
+            tickets = self.query_one(TicketList)
+            tickets.set_marks(skipped_still(outcome) if preview else ())
+            tickets.reload()

@@ -51,6 +51,7 @@ from tui.audit_text import history_text
 from tui.footer import KeyFooter
 from tui.gate_funnel import GateCallFailed
 from tui.live import OthersChanged
+from tui.macro_apply import apply_macro
 from tui.screen import Action
 from tui.sla_text import explanation_text
 from tui.ticket_changes import apply_change, choose_value
@@ -82,6 +83,7 @@ class TicketDetailScreen(TicketLinking, TicketFieldEditing):
         Action("U", "unlink", "Unlink", "detail.unlink", TICKETS_NOTE, show=False),
         Action("C", "copies", "Copies (Cc)", "detail.copies", TICKETS_VIEW_CONTACT, show=False),
         Action("l", "tag", "Tags", "detail.tag", TICKETS_TAG, show=False),
+        Action("z", "macro", "Macro", "detail.macro", TICKETS_VIEW, show=False),
         Action("e", "edit_field", "Fields", "detail.field", TICKETS_SET_FIELDS, show=False),
         Action("ctrl+s", "send_kept", "Send kept text", "detail.send_kept"),
         Action("D", "discard_draft", "Discard draft", "detail.discard_draft", show=False),
@@ -112,6 +114,7 @@ class TicketDetailScreen(TicketLinking, TicketFieldEditing):
             tell: bool = True,
             gone: bool = False,
             route: ReplyRoute | None = None,
+            signature: str = "",
         ) -> None:
             super().__init__()
             self.detail = detail
@@ -119,6 +122,7 @@ class TicketDetailScreen(TicketLinking, TicketFieldEditing):
             self.tell = tell
             self.gone = gone
             self.route = route  # where a reply goes, when the person may reply
+            self.signature = signature  # what a reply leaves with, when it may
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -139,19 +143,21 @@ class TicketDetailScreen(TicketLinking, TicketFieldEditing):
     async def load(self, tell: bool = True) -> None:
         """Read the ticket again; with `tell`, say what differs from what was shown."""
 
-        def read_ticket() -> tuple[TicketDetail, ReplyRoute | None]:
+        def read_ticket() -> tuple[TicketDetail, ReplyRoute | None, str]:
             detail = self.gate.tickets.get_ticket(self.number)
-            reply = TICKETS_REPLY in detail.allowed
-            return detail, self.gate.tickets.reply_route(self.number) if reply else None
+            if TICKETS_REPLY not in detail.allowed:
+                return detail, None, ""
+            route = self.gate.tickets.reply_route(self.number)
+            return detail, route, self.gate.signatures.signature_for(self.number)
 
         try:
-            detail, route = await self.app.gate_funnel.run(read_ticket)
+            detail, route, signature = await self.app.gate_funnel.run(read_ticket)
         except Exception as exc:  # shown to the person, never a crash
             gone = isinstance(exc, NotFound)
             error = self.app.failure_text(exc, read_ticket)
             self.post_message(self.Loaded(None, error, tell=tell, gone=gone))
             return
-        self.post_message(self.Loaded(detail, tell=tell, route=route))
+        self.post_message(self.Loaded(detail, tell=tell, route=route, signature=signature))
 
     def on_unmount(self) -> None:
         self.ticket_watch.left()
@@ -191,7 +197,7 @@ class TicketDetailScreen(TicketLinking, TicketFieldEditing):
             if what:
                 self._say_changed(f"Changed meanwhile: {what}")
         detail = self.detail = message.detail
-        self.route = message.route
+        self.route, self.signature = message.route, message.signature
         self._say_route()
         self.title = f"#{detail.row.number} {one_line(detail.row.subject)}"
         self.query_one("#fields", Static).update(fields_text(detail, self.app.clock()))
@@ -320,6 +326,11 @@ class TicketDetailScreen(TicketLinking, TicketFieldEditing):
 
     def action_tag(self) -> None:
         self.change_ticket("tag", choose=True)
+
+    @work(group="ticket-change", exit_on_error=False)
+    async def action_macro(self) -> None:
+        if await apply_macro(self, [self.number]) is not None:
+            self.load(tell=False)
 
     def action_history(self) -> None:
         self.show_history()

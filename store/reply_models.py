@@ -37,11 +37,14 @@ class Signature(BaseModel):
 
 class Macro(BaseModel):
     """Several changes applied at once. `steps` is JSON: a list of [kind, value] in order
-    (`access.macro_steps`), checked when saved."""
+    (`access.macro_steps`), checked when saved. Offered, as canned replies are, in the sources
+    and usergroups it names (migration 23)."""
 
     id = AutoField()
     name = TextField(unique=True)
     steps = TextField()
+    sources = TextField(default="[]")
+    usergroups = TextField(default="[]")
     version = IntegerField(default=1)
 
 

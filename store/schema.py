@@ -32,7 +32,7 @@ from store.notification_models import (
     NotificationSettings,
     SlaWarning,
 )
-from store.reply_models import REPLY_MODELS
+from store.reply_models import REPLY_MODELS, Macro
 from store.rule_models import RULE_MODELS
 from store.sla_models import VERDICT_MODELS
 from store.tag_models import TAG_MODELS
@@ -344,6 +344,16 @@ def _v25_counting_indexes(db: peewee.Database) -> None:
     peewee.SchemaManager(Ticket).create_indexes(safe=True)
 
 
+def _v23_macros_offered(db: peewee.Database) -> None:
+    """Macros are offered in the sources and usergroups they name, as canned replies are
+    (none named: everywhere); their editors are scoped by them."""
+    table = Macro._meta.table_name
+    present = {c.name for c in db.get_columns(table)}
+    for column in ("sources", "usergroups"):
+        if column not in present:
+            db.execute_sql(f"ALTER TABLE {table} ADD COLUMN {column} TEXT NOT NULL DEFAULT '[]'")
+
+
 MIGRATIONS: list[tuple[int, Callable[[peewee.Database], None]]] = [
     (1, _v1_initial),
     (2, _v2_search),
@@ -367,6 +377,7 @@ MIGRATIONS: list[tuple[int, Callable[[peewee.Database], None]]] = [
     (20, _v20_links_and_copies),
     (21, _v21_sla_verdicts),
     (22, _v22_queue_follows),
+    (23, _v23_macros_offered),
     (25, _v25_counting_indexes),
     (26, _v26_sla_warnings),
 ]

@@ -86,6 +86,7 @@ class Composer(Vertical):
         yield Label("", classes="compose-route")
         yield Label("", classes="compose-note")
         yield TextArea(id="compose-text")
+        yield Label("", classes="compose-signature")
         yield Static("", classes="hint")
 
     @property
@@ -118,6 +119,12 @@ class Composer(Vertical):
     def say_route(self, route: Text) -> None:
         """Where the text goes (`route`, plain text): empty hides the line."""
         self._line(".compose-route", route)
+
+    def show_signature(self, signature: str) -> None:
+        """The signature a reply leaves with, under the text as it will be sent (it is added
+        when the mail is composed, not typed here); empty hides it."""
+        shown = as_text(f"Sent with your signature:\n{signature}") if signature else Text()
+        self._line(".compose-signature", shown)
 
     def _line(self, selector: str, text: Text) -> None:
         line = self.query_one(selector, Label)

@@ -48,15 +48,19 @@ def still_to_do(outcome: BulkOutcome) -> list[int]:
     return sorted(n for _, numbers in outcome.skipped for n in numbers if n not in already)
 
 
-def preview_text(plan: BulkOutcome) -> str:
-    """The question before a change to marked tickets: what it is, how many will change, and
-    which will be skipped and why."""
+def plan_lines(plan: BulkOutcome) -> list[str]:
+    """What a change will do: what it is, how many will change, and which will be skipped
+    and why (a bulk change's preview, and each step of a macro's)."""
     will = f"{len(plan.changed):,} will change"
     if not plan.skipped:
-        return f"{capitalised(plan.change)}\n{will}\n\nApply?"
+        return [capitalised(plan.change), will]
     skipped = f"{plan.skipped_count:,} will be skipped"
-    lines = [capitalised(plan.change), f"{will}, {skipped}:", *skipped_lines(plan)]
-    return "\n".join([*lines, "", "Apply?"])
+    return [capitalised(plan.change), f"{will}, {skipped}:", *skipped_lines(plan)]
+
+
+def preview_text(plan: BulkOutcome) -> str:
+    """The question before a change to marked tickets."""
+    return "\n".join([*plan_lines(plan), "", "Apply?"])
 
 
 class Choice(NamedTuple):

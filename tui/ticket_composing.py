@@ -33,7 +33,7 @@ class TicketComposingScreen(TickettyScreen[None]):
     # Letter keys go into the text while the composer has the focus: the footer leaves them out.
     WHILE_TYPING_HIDDEN = frozenset(
         {"back", "reply", "note", "take", "assign", "move", "status", "close", "discard_draft"}
-        | {"resend", "merge", "link", "copies"}
+        | {"resend", "merge", "link", "copies", "macro"}
     )
 
     class Sent(Message):
@@ -65,6 +65,7 @@ class TicketComposingScreen(TickettyScreen[None]):
         self.changed_text = ""  # what changed meanwhile, as the screen says it
         self.ticket_watch = TicketWatch(self, number)  # drafts and presence
         self.route: ReplyRoute | None = None  # where a reply goes, from the gate
+        self.signature = ""  # the signature a reply by this person leaves with, filled
         self.conversation = Conversation(id="conversation")
         self.composer = Composer(id="composer")
         self.narrow = False  # narrower than the split: the text or the conversation, not both
@@ -172,6 +173,7 @@ class TicketComposingScreen(TickettyScreen[None]):
         else:
             text = ""
         self.composer.say_route(as_text(text))
+        self.composer.show_signature(self.signature if kind == REPLY else "")
 
     def _show_composer(self) -> None:
         self.reading = False

@@ -406,6 +406,10 @@ CALLS: dict[str, tuple[Call, Expected]] = {
         refused(),
     ),
     "replies.remove_reply": (lambda g, d: g.replies.remove_reply("Refund approved"), refused()),
+    "replies.copy_reply": (
+        lambda g, d: g.replies.copy_reply("Refund approved", "Mine"),
+        refused(),
+    ),
     "replies.replies_for": (lambda g, d: g.replies.replies_for(d.ticket), refused(NotFound)),
     "signatures.set_signature": (
         lambda g, d: g.signatures.set_signature(MAILBOX, "Mine"),
@@ -419,6 +423,11 @@ CALLS: dict[str, tuple[Call, Expected]] = {
     "macros.list_macros": (lambda g, d: g.macros.list_macros(), refused()),
     "macros.add_macro": (lambda g, d: g.macros.add_macro("Mine", ["status:resolved"]), refused()),
     "macros.remove_macro": (lambda g, d: g.macros.remove_macro("Refund done"), refused()),
+    "macros.change_macro": (
+        lambda g, d: g.macros.change_macro("Refund done", steps=["status:open"]),
+        refused(),
+    ),
+    "macros.copy_macro": (lambda g, d: g.macros.copy_macro("Refund done", "Mine"), refused()),
     "macros.plan_macro": (lambda g, d: g.macros.plan_macro("Refund done", [d.ticket]), refused()),
     "macros.apply_macro": (
         lambda g, d: g.macros.apply_macro("Refund done", [d.ticket]),

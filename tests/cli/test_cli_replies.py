@@ -45,7 +45,7 @@ def test_add_list_edit_remove(capsys, demo_copy: str) -> None:
     assert listed["Thanks"]["usergroups"] == [] and listed["Thanks"]["version"] == 2
     assert listed["Zwrot zatwierdzony"]["sources"] == ["Allegro PL"]
     code, out, _ = run(capsys, demo_copy, "ada", "replies", "remove", "Thanks")
-    assert (code, out) == (0, "removed canned reply Thanks\n")
+    assert (code, out) == (0, "deleted canned reply Thanks\n")
     code, _, err = run(capsys, demo_copy, "tom", "replies", "list")
     assert code != 0 and "lacks replies.list" in err
 
@@ -98,6 +98,8 @@ def test_macros_add_list_and_apply_with_a_dry_run_first(capsys, demo_copy: str) 
     assert {m["name"] for m in json.loads(out)} == {
         "Refund done",
         "Ask for the order number",
+        "Wrong item: resend",
+        "Zwrot zatwierdzony",
         "Solve quietly",
     }
     number = returns_ticket(demo_copy).number
@@ -127,5 +129,32 @@ def test_macros_add_list_and_apply_with_a_dry_run_first(capsys, demo_copy: str) 
     )
     note = Message.select().where(Message.ticket == number).order_by(Message.id.desc()).first()
     assert note.body == "Solved by Tom Schulz"
-    code, out, _ = run(capsys, demo_copy, "ada", "macros", "remove", "Solve quietly")
-    assert (code, out) == (0, "removed macro Solve quietly\n")
+    code, out, _ = run(capsys, demo_copy, "ada", "macros", "delete", "Solve quietly")
+    assert (code, out) == (0, "deleted macro Solve quietly\n")
+
+
+def test_macros_and_replies_edited_copied_and_deleted(capsys, demo_copy: str) -> None:
+    code, out, err = run(
+        capsys, demo_copy, "ada", "macros", "edit", "Refund done",
+        "--step", "reply:Refund approved", "--step", "tag:refund", "--step", "status:resolved",
+        "--source", "Allegro PL",
+    )  # fmt: skip
+    assert (code, err) == (0, "")
+    assert out == "changed macro Refund done: reply:Refund approved, tag:refund, status:resolved\n"
+    code, out, _ = run(capsys, demo_copy, "ada", "macros", "copy", "Refund done", "Refund 2")
+    assert (code, out) == (0, "copied macro Refund done to Refund 2\n")
+    code, out, _ = run(capsys, demo_copy, "ada", "macros", "list", "--json")
+    copied = next(m for m in json.loads(out) if m["name"] == "Refund 2")
+    assert copied["steps"][1] == "tag:refund" and copied["sources"] == ["Allegro PL"]
+    code, out, err = run(capsys, demo_copy, "ada", "macros", "edit", "Refund 2", "--any-source")
+    assert code == 0 and "changed macro Refund 2" in out
+    code, _, err = run(capsys, demo_copy, "ada", "macros", "edit", "Refund 2", "--step", "x:y")
+    assert code == 1 and err.startswith("ticketty: unknown step 'x'") and err.count("\n") == 1
+    assert run(capsys, demo_copy, "ada", "macros", "remove", "Refund 2")[0] == 0
+    code, out, _ = run(capsys, demo_copy, "ada", "replies", "copy", "Return label", "Label 2")
+    said = "copied canned reply Return label to Label 2 (in every source; Returns)\n"
+    assert (code, out) == (0, said)
+    code, out, _ = run(capsys, demo_copy, "ada", "replies", "delete", "Label 2")
+    assert (code, out) == (0, "deleted canned reply Label 2\n")
+    code, _, err = run(capsys, demo_copy, "tom", "macros", "delete", "Refund done")
+    assert code != 0 and "lacks macros.edit" in err and err.count("\n") == 1

@@ -4,10 +4,12 @@ filled, to edit before sending; a note offers none."""
 
 from __future__ import annotations
 
+from textual.widgets import Label
+
 from access import Gate
 from screens.ticket_detail import TicketDetailScreen
 from store.db import connect
-from store.models import Person, Ticket
+from store.models import Person, Source, Ticket
 from tests.tui_support import make_app, open_ticket, settle
 from tui.widgets import PickerModal
 
@@ -75,3 +77,28 @@ async def test_a_reply_sent_as_resolved_sets_the_status_with_it(demo_copy: str) 
         await settle(pilot)
     detail = Gate(connect(demo_copy), "ada").tickets.get_ticket(ticket.number)
     assert detail.messages[-1].body == "Done." and detail.row.status == "resolved"
+
+
+async def test_the_composer_shows_the_signature_of_a_reply_not_of_a_note(demo_copy: str) -> None:
+    tom = Gate(connect(demo_copy), "tom")
+    mailed = Ticket.select().where(
+        (Ticket.source == Source.get(Source.name == "support@shop.example").id)
+        & (Ticket.private == False)  # noqa: E712
+    )
+    ticket = next(
+        t for t in mailed.order_by(Ticket.number) if tom.signatures.signature_for(t.number)
+    )
+    signature = tom.signatures.signature_for(ticket.number)
+    assert signature.startswith("-- \nShop Support")
+    app = make_app(demo_copy, "tom")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_ticket(pilot, ticket.number)
+        assert isinstance(screen, TicketDetailScreen)
+        line = screen.composer.query_one(".compose-signature", Label)
+        await pilot.press("r")
+        await settle(pilot)
+        assert line.display
+        assert str(line.render()) == f"Sent with your signature:\n{signature}"
+        await pilot.press("escape", "N")
+        await settle(pilot)
+        assert screen.composer.kind == "note" and not line.display

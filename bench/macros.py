@@ -1,0 +1,102 @@
+"""Canned replies and macros as an agent meets them: opening the canned-reply list of a ticket
+among 2,000 replies and filtering it as the picker does; a macro of 4 steps on 1,000 marked
+tickets, its preview (the gate's dry run) then its application (one transaction per ticket),
+timed together.
+
+    python -m bench.macros DATABASE [--runs 5]
+
+Prints one JSON line. It adds the canned replies it lacks (one in ten offered in one source
+only) and the macro; each run sets the other of two values in every step, so every run changes
+all 1,000 tickets; the database keeps the changes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import time
+
+USER = "ada"
+REPLIES = 2_000
+MARKED = 1_000
+TYPED = "reply 1"  # what the person types in the picker
+# Two macros of 4 steps, each setting back what the other set.
+MACROS = {
+    "Bench one": ["priority:high", "tag:bench", "status:pending", "note:Checked by {{agent.name}}"],
+    "Bench two": ["priority:low", "untag:bench", "status:open", "note:Seen by {{agent.name}}"],
+}
+
+
+def add_replies(location: str) -> None:
+    """Canned replies up to `REPLIES`, and the two macros, in one go as the administrator."""
+    from access import Gate
+    from store.db import connect
+
+    gate = Gate(connect(location), USER)
+    have = {r.name for r in gate.replies.list_replies()}
+    source = gate.sources.list_sources()[0].name
+    for n in range(REPLIES - len(have)):
+        name = f"Bench reply {n}"
+        if name not in have:
+            where = [source] if n % 10 == 0 else []
+            body = f"Hello {{{{requester.first_name}}}}, refund {n} for #{{{{ticket.number}}}}."
+            gate.replies.add_reply(name, body, sources=where)
+    made = {m.name for m in gate.macros.list_macros()}
+    for name, steps in MACROS.items():
+        if name not in made:
+            gate.macros.add_macro(name, steps)
+
+
+def measure(location: str, runs: int) -> dict[str, float]:
+    from access import Gate
+    from store.db import connect
+    from tui.widgets import PickerModal
+
+    add_replies(location)
+    gate = Gate(connect(location), USER)
+    numbers = [row.number for row in gate.inbox.list_tickets(limit=MARKED)]
+    lists, previews, applies, totals = [], [], [], []
+    offered = changed = 0
+    for run in range(runs):
+        started = time.perf_counter()
+        replies = gate.replies.replies_for(numbers[0])
+        picker = PickerModal("Canned reply", [(r.name, r.name) for r in replies])
+        shown = picker._matches(TYPED)
+        lists.append(time.perf_counter() - started)
+        offered = len(replies)
+        name = list(MACROS)[run % 2]
+        started = time.perf_counter()
+        plan = gate.macros.plan_macro(name, numbers)
+        previewed = time.perf_counter()
+        done = gate.macros.apply_macro(name, numbers)
+        finished = time.perf_counter()
+        previews.append(previewed - started)
+        applies.append(finished - previewed)
+        totals.append(finished - started)
+        changed = len(done.steps[0].changed)
+        if [s.changed for s in plan.steps] != [s.changed for s in done.steps]:
+            raise SystemExit("the macro's preview and its application differ")
+        if not shown:
+            raise SystemExit(f"the picker shows nothing for {TYPED!r}")
+    return {
+        "canned replies offered on a ticket": float(offered),
+        "canned reply list: open + filter (ms)": statistics.median(lists) * 1000,
+        "macro of 4 steps: tickets marked": float(len(numbers)),
+        "macro of 4 steps: tickets changed (last run)": float(changed),
+        "macro of 4 steps: preview (ms)": statistics.median(previews) * 1000,
+        "macro of 4 steps: apply (ms)": statistics.median(applies) * 1000,
+        "macro of 4 steps: preview + apply (ms)": statistics.median(totals) * 1000,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.macros")
+    parser.add_argument("database", help="a SQLite file or a postgresql:// URL")
+    parser.add_argument("--runs", type=int, default=5)
+    args = parser.parse_args()
+    print(json.dumps(measure(args.database, args.runs)))
+
+
+if __name__ == "__main__":
+    main()
