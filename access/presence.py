@@ -128,23 +128,28 @@ class PresenceDesk(Part):
         )
         return bool(updated)
 
-    def still_connected(self) -> None:
-        """The app's heartbeat, on any screen: the caller has a live session (one statement
-        after the grants). Notifications, and so mail meant for when they are away, are an
-        agent's: for whoever may list no tickets it writes nothing."""
+    def still_connected(self, session: str) -> None:
+        """The app's heartbeat, on any screen: the caller's session `session` (a token of the
+        session's own) is live (one statement after the grants). Notifications, and so mail
+        meant for when they are away, are an agent's: for whoever may list no tickets it
+        writes nothing."""
         request = self._open()
         if not request.grants().holds(TICKETS_LIST):
             return
         with request.writing():
-            Connection.insert(person=request.person_id, seen_at=utcnow()).on_conflict(
-                conflict_target=[Connection.person], preserve=[Connection.seen_at]
+            Connection.insert(
+                person=request.person_id, session=session, seen_at=utcnow()
+            ).on_conflict(
+                conflict_target=[Connection.session], preserve=[Connection.seen_at]
             ).execute()
 
-    def disconnected(self) -> None:
-        """The caller's session ends: they are no longer connected."""
+    def disconnected(self, session: str) -> None:
+        """The caller's session `session` ends; their other sessions keep them connected."""
         request = self._open()
         with request.writing():
-            Connection.delete().where(Connection.person == request.person_id).execute()
+            Connection.delete().where(
+                (Connection.person == request.person_id) & (Connection.session == session)
+            ).execute()
 
     def others_on(self, number: int) -> list[PresenceView]:
         """Who else is on ticket `number`, if the caller may open it; nobody otherwise."""

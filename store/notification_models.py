@@ -134,14 +134,16 @@ class GroupFollow(BaseModel):
 
 
 class Connection(BaseModel):
-    """A person has the app open: every session moves `seen_at` once a minute, whatever
-    screen it shows, and removes the row when it ends; a row not heard of for a while is a
-    session that died. Mail "when away" goes to people without one."""
+    """One of a person's app sessions is open: each session (its own random `session`
+    token) moves `seen_at` once a minute, whatever screen it shows, and removes its row when
+    it ends; a row not heard of for a while is a session that died. Mail "when away" goes to
+    people without one."""
 
     id = AutoField()
     person_id: int
 
-    person = ForeignKeyField(Person, on_delete="CASCADE", unique=True)
+    person = ForeignKeyField(Person, on_delete="CASCADE")
+    session = TextField(unique=True)
     seen_at = DateTimeField(default=utcnow)
 
 

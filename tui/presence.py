@@ -10,6 +10,7 @@ the screen without anyone writing.
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any, Generic, TypeVar
@@ -36,6 +37,7 @@ class PresenceKeeper:
     def __init__(self, app: App[Any], gate: Gate, run: Run) -> None:
         self.gate = gate
         self._run = run
+        self.session = secrets.token_hex(16)  # this session's own, among the person's others
         self.states: dict[int, str] = {}
         self._heartbeat = app.set_interval(HEARTBEAT_SECONDS, self._beat)
 
@@ -51,7 +53,7 @@ class PresenceKeeper:
 
     def connect(self) -> None:
         """As the session starts: the person is connected (the heartbeat keeps it so)."""
-        self._run(self.gate.presence.still_connected)
+        self._run(lambda: self.gate.presence.still_connected(self.session))
 
     def leave_all(self) -> None:
         """In a thread, as the session ends: it is on no ticket any more, nor connected."""
@@ -59,13 +61,13 @@ class PresenceKeeper:
         for number in list(self.states):
             self.gate.presence.be_on_ticket(number, LEFT)
         self.states.clear()
-        self.gate.presence.disconnected()
+        self.gate.presence.disconnected(self.session)
 
     def _beat(self) -> None:
         numbers = list(self.states)
 
         def still_there() -> None:
-            self.gate.presence.still_connected()
+            self.gate.presence.still_connected(self.session)
             for number in numbers:
                 self.gate.presence.still_on_ticket(number)
 

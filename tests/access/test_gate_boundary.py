@@ -321,8 +321,8 @@ CALLS: dict[str, tuple[Call, Expected]] = {
         refused(NoChange),
     ),
     "notifications.follows": (lambda g, d: g.notifications.follows(d.ticket), empty),
-    "presence.still_connected": (lambda g, d: g.presence.still_connected(), empty),
-    "presence.disconnected": (lambda g, d: g.presence.disconnected(), empty),
+    "presence.still_connected": (lambda g, d: g.presence.still_connected("s"), empty),
+    "presence.disconnected": (lambda g, d: g.presence.disconnected("s"), empty),
     "notifications.follow_queue": (
         lambda g, d: g.notifications.follow_queue(source=d.source.name),
         refused(),

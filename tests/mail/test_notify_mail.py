@@ -156,10 +156,15 @@ def test_connected_means_a_live_session_on_any_screen(
     db: peewee.Database, number: int, smtp: Smtp
 ) -> None:
     ada, ola = Gate(db, "ada"), Gate(db, "ola")
-    ola.presence.still_connected()  # the app's heartbeat, no ticket open
+    ola.presence.still_connected("first")  # the app's heartbeat, no ticket open
+    ola.presence.still_connected("second")  # a second session of ola's
     ada.changes.assign(number, "ola")
     assert sent(db) == 0 and smtp.received == []  # seen in the app
-    ola.presence.disconnected()
+    ola.presence.disconnected("first")  # one session ends, the other is still live
+    ada.changes.assign(number, None)
+    ada.changes.assign(number, "ola")
+    assert sent(db) == 0 and smtp.received == []
+    ola.presence.disconnected("second")
     ada.changes.assign(number, None)
     ada.changes.assign(number, "ola")
     assert sent(db) == 1 and len(smtp.received) == 1
