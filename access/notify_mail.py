@@ -17,7 +17,7 @@ from typing import NamedTuple
 from access.grants import read_grants
 from access.notification_views import NotificationView, readable, views
 from access.notify_events import MAIL_ALWAYS, MAIL_AWAY
-from access.notify_settings import read_settings
+from access.notify_settings import read_settings, settings_of
 from access.presence import EXPIRES_AFTER, LEFT
 from access.vocabulary import SENT
 from store.models import Person, Presence
@@ -57,9 +57,33 @@ def _connected(people: list[int], now: datetime) -> set[int]:
     return {person for (person,) in tuple_rows(sessions | on_tickets)}
 
 
+def _waiting(now: datetime) -> list[int]:
+    """The people whose mail waits now: in their quiet hours, or before their next digest.
+    A pass leaves their notifications out, so that mail held back never fills a pass and
+    delays everyone else's."""
+    chosen = NotificationSettings.select().where(
+        (NotificationSettings.quiet_from != NotificationSettings.quiet_until)
+        | (NotificationSettings.digest_minutes > 0)
+    )
+    waiting: list[int] = []
+    for row in chosen:
+        settings = settings_of(row)
+        last = row.last_digest_at
+        digest_waits = bool(settings.digest_minutes) and (
+            last is not None and now - last < timedelta(minutes=settings.digest_minutes)
+        )
+        if settings.quiet_now(now) or digest_waits:
+            waiting.append(row.person_id)
+    return waiting
+
+
 def due(now: datetime) -> DuePass:
     """The mails due now, and the notifications to drop (out of scope, read, or for someone
     connected who asked for mail only when away). Reads only."""
+    mailed = Notification.mail_state.in_((MAIL_AWAY, MAIL_ALWAYS))
+    waiting = _waiting(now)
+    if waiting:
+        mailed &= Notification.person.not_in(waiting)
     rows = list(
         tuple_rows(
             Notification.select(
@@ -72,7 +96,7 @@ def due(now: datetime) -> DuePass:
                 Person.active,
             )
             .join(Person, on=(Notification.person == Person.id))
-            .where(Notification.mail_state.in_((MAIL_AWAY, MAIL_ALWAYS)))
+            .where(mailed)
             .order_by(Notification.id)
             .limit(MOST_PER_PASS)
         )

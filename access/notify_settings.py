@@ -69,8 +69,11 @@ def _zone(name: str) -> str:
 
 def read_settings(person_id: int) -> Settings:
     row = NotificationSettings.get_or_none(NotificationSettings.person == person_id)
-    if row is None:
-        return DEFAULTS
+    return DEFAULTS if row is None else settings_of(row)
+
+
+def settings_of(row: NotificationSettings) -> Settings:
+    """The settings a stored row holds."""
     return Settings(
         _clock(row.quiet_from),
         _clock(row.quiet_until),

@@ -15,10 +15,10 @@ import pytest
 from access import Gate
 from access.catalogue import TICKETS_LIST, TICKETS_VIEW
 from access.demo import _AGENT_TICKETS
-from access.notify_mail import due
+from access.notify_mail import MOST_PER_PASS, due
 from mail.channel import MailChannel
 from mail.notify_send import send_notifications
-from store.models import Role, RoleSource, Source
+from store.models import Person, Role, RoleSource, Source
 from store.notification_models import Notification
 from tests import builders
 from tests.mail_servers import Smtp
@@ -168,3 +168,22 @@ def test_connected_means_a_live_session_on_any_screen(
     ada.changes.assign(number, None)
     ada.changes.assign(number, "ola")
     assert sent(db) == 1 and len(smtp.received) == 1
+
+
+def test_mail_held_by_quiet_hours_never_fills_a_pass(
+    db: peewee.Database, number: int, smtp: Smtp
+) -> None:
+    ada, ola = Gate(db, "ada"), Gate(db, "ola")
+    start, end = _quiet_now_in("UTC").split("-")
+    ola.notifications.change_settings(quiet_from=start, quiet_until=end)
+    ola_id = Person.get(Person.username == "ola").id
+    held = [
+        {"person": ola_id, "ticket": number, "event": "followed", "mail_state": "away"}
+        for _ in range(MOST_PER_PASS + 10)
+    ]
+    Notification.insert_many(held).execute()  # more held for ola than a pass looks at
+    builders.role("Agent two", _AGENT_TICKETS, holders=[builders.person("tom")])
+    ada.changes.assign(number, "tom")
+    assert sent(db) == 1
+    (received,) = smtp.received
+    assert received.message["To"] == "Tom <tom@x.example>"
