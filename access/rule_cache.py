@@ -5,7 +5,8 @@ the change itself.
 The version is a token in the desk's settings (`rules.version`), new at every write to the
 rules (`rules_changed`, in that write's transaction), so a rule changed by another process is
 seen at its next event: asking costs one read by primary key. A database with no token yet
-(rules written before it existed) is read afresh every time."""
+(rules written before it existed) is read afresh every time; migration 24 gives every
+database one."""
 
 from __future__ import annotations
 
@@ -13,15 +14,17 @@ import json
 import uuid
 from dataclasses import dataclass
 
+import peewee
+
 from access.rule_conditions import calendar_of, needs_of
 from access.rule_text import Kept
 from store.models import database_proxy
 from store.prepared import PreparedSelect
 from store.rows import tuple_rows
-from store.rule_models import Rule
+from store.rule_models import RULES_VERSION_SETTING, Rule
 from store.tag_models import DeskSetting
 
-VERSION_SETTING = "rules.version"
+VERSION_SETTING = RULES_VERSION_SETTING
 
 
 @dataclass(frozen=True)
@@ -48,8 +51,8 @@ _TOKEN = PreparedSelect(
     lambda key: DeskSetting.select(DeskSetting.value).where(DeskSetting.key == key)
 )
 
-# (database, version token): trigger: its active rules, in order.
-_cache: dict[tuple[str, str], dict[str, list[LoadedRule]]] = {}
+# database: (version token, trigger: its active rules, in order).
+_cache: dict[str, tuple[str, dict[str, list[LoadedRule]]]] = {}
 
 
 def rules_changed() -> None:
@@ -61,18 +64,40 @@ def rules_changed() -> None:
 
 
 def active_rules(trigger: str) -> list[LoadedRule]:
-    """The active rules of `trigger`, in order."""
-    found = _TOKEN.first(VERSION_SETTING)
-    if found is None:
-        return _read(trigger)
-    key = (str(database_proxy.obj.database), str(found[0]))
-    by_trigger = _cache.get(key)
-    if by_trigger is None:
+    """The active rules of `trigger`, in order: one statement, whether they are held (the
+    token read) or not (the token read with them); two when the rules changed since."""
+    database = str(database_proxy.obj.database)
+    held = _cache.get(database)
+    if held is not None and trigger in held[1]:
+        found = _TOKEN.first(VERSION_SETTING)
+        if found is not None and str(found[0]) == held[0]:
+            return held[1][trigger]
+    token, rules = _read_with_token(trigger)
+    if token is None:
+        return rules
+    if held is None or held[0] != token:
         _cache.clear()  # one version per process is enough: older ones are never asked again
-        by_trigger = _cache[key] = {}
-    if trigger not in by_trigger:
-        by_trigger[trigger] = _read(trigger)
-    return by_trigger[trigger]
+        held = _cache[database] = (token, {})
+    held[1][trigger] = rules
+    return rules
+
+
+def _read_with_token(trigger: str) -> tuple[str | None, list[LoadedRule]]:
+    """The version token with the rules of `trigger` (no token: the rules alone, read
+    again)."""
+    on = (Rule.trigger == trigger) & (Rule.active == True)  # noqa: E712
+    query = (
+        DeskSetting.select(
+            DeskSetting.value, Rule.id, Rule.name, Rule.owner, Rule.conditions, Rule.actions
+        )
+        .join(Rule, peewee.JOIN.LEFT_OUTER, on=on)
+        .where(DeskSetting.key == VERSION_SETTING)
+        .order_by(Rule.position, Rule.id)
+    )
+    rows = list(tuple_rows(query))
+    if not rows:
+        return None, _read(trigger)
+    return str(rows[0][0]), [compiled(*row[1:]) for row in rows if row[1] is not None]
 
 
 def _read(trigger: str) -> list[LoadedRule]:

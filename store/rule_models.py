@@ -6,6 +6,9 @@ from peewee import AutoField, BooleanField, DateTimeField, ForeignKeyField, Inte
 
 from store.models import BaseModel, Person, Usergroup, utcnow
 
+# The desk setting whose value changes with every write to the rules (`access.rule_cache`).
+RULES_VERSION_SETTING = "rules.version"
+
 
 class Rule(BaseModel):
     """An automation rule, acting as its owner. `trigger` is the event it answers (created,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import uuid
 from collections.abc import Callable
 
 import peewee
@@ -33,9 +34,9 @@ from store.notification_models import (
     SlaWarning,
 )
 from store.reply_models import REPLY_MODELS, Macro
-from store.rule_models import RULE_MODELS
+from store.rule_models import RULE_MODELS, RULES_VERSION_SETTING
 from store.sla_models import VERDICT_MODELS
-from store.tag_models import TAG_MODELS
+from store.tag_models import TAG_MODELS, DeskSetting
 
 
 def _v1_initial(db: peewee.Database) -> None:
@@ -338,6 +339,14 @@ def _v26_sla_warnings(db: peewee.Database) -> None:
     db.create_tables([SlaWarning])
 
 
+def _v24_rules_version(db: peewee.Database) -> None:
+    """A version token for the rules, so that a change finds them compiled: every write to the
+    rules gives a new one (`access.rule_cache`)."""
+    DeskSetting.insert(
+        key=RULES_VERSION_SETTING, value=uuid.uuid4().hex
+    ).on_conflict_ignore().execute()
+
+
 def _v25_counting_indexes(db: peewee.Database) -> None:
     """The tickets' counting indexes (`store.models.Ticket`): a view's count reads one of them
     alone."""
@@ -378,6 +387,7 @@ MIGRATIONS: list[tuple[int, Callable[[peewee.Database], None]]] = [
     (21, _v21_sla_verdicts),
     (22, _v22_queue_follows),
     (23, _v23_macros_offered),
+    (24, _v24_rules_version),
     (25, _v25_counting_indexes),
     (26, _v26_sla_warnings),
 ]
