@@ -57,15 +57,17 @@ def _connected(people: list[int], now: datetime) -> set[int]:
     return {person for (person,) in tuple_rows(sessions | on_tickets)}
 
 
-def _waiting(now: datetime) -> list[int]:
-    """The people whose mail waits now: in their quiet hours, or before their next digest.
-    A pass leaves their notifications out, so that mail held back never fills a pass and
-    delays everyone else's."""
+def _held_back(now: datetime) -> tuple[list[int], set[int]]:
+    """Of the people with quiet hours or a digest (one statement): those whose mail waits
+    now, in their quiet hours or before their next digest, and those who get a digest. A pass
+    leaves the first out, so that mail held back never fills a pass and delays everyone
+    else's."""
     chosen = NotificationSettings.select().where(
         (NotificationSettings.quiet_from != NotificationSettings.quiet_until)
         | (NotificationSettings.digest_minutes > 0)
     )
     waiting: list[int] = []
+    digests: set[int] = set()
     for row in chosen:
         settings = settings_of(row)
         last = row.last_digest_at
@@ -74,14 +76,16 @@ def _waiting(now: datetime) -> list[int]:
         )
         if settings.quiet_now(now) or digest_waits:
             waiting.append(row.person_id)
-    return waiting
+        elif settings.digest_minutes:
+            digests.add(row.person_id)
+    return waiting, digests
 
 
 def due(now: datetime) -> DuePass:
     """The mails due now, and the notifications to drop (out of scope, read, or for someone
     connected who asked for mail only when away). Reads only."""
     mailed = Notification.mail_state.in_((MAIL_AWAY, MAIL_ALWAYS))
-    waiting = _waiting(now)
+    waiting, digests = _held_back(now)
     if waiting:
         mailed &= Notification.person.not_in(waiting)
     rows = list(
@@ -114,9 +118,6 @@ def due(now: datetime) -> DuePass:
             contact[person] = (email, name)
     mails: list[NotificationMail] = []
     for person, ids in wanted.items():
-        settings = read_settings(person)
-        if settings.quiet_now(now):
-            continue  # still due: mailed once the quiet hours end
         grants = read_grants(Person.id == person)
         shown = (
             []
@@ -127,10 +128,8 @@ def due(now: datetime) -> DuePass:
         if not shown:
             continue
         email, name = contact[person]
-        if settings.digest_minutes:
-            last = NotificationSettings.get(NotificationSettings.person == person).last_digest_at
-            if last is None or now - last >= timedelta(minutes=settings.digest_minutes):
-                mails.append(NotificationMail(person, email, name, tuple(shown)))
+        if person in digests:
+            mails.append(NotificationMail(person, email, name, tuple(shown)))
         else:
             mails += [NotificationMail(person, email, name, (view,)) for view in shown]
     return DuePass(mails, dropped)
