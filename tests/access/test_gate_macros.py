@@ -1,8 +1,7 @@
 """Macros at the gate: steps checked when saved; each step applied as the person applying the
 macro could apply it alone (a step they may not take is skipped, with why, and audited as
 refused); a chunk of tickets per transaction with an event per ticket naming the macro
-(`test_macro_chunks`); the preview says what the
-application then does."""
+(`test_macro_chunks`); the preview says what the application then does."""
 
 from __future__ import annotations
 
