@@ -35,7 +35,7 @@ from access.vocabulary import NOTE, REPLY
 from store import dialect
 from store.models import Person, Ticket
 from store.reply_models import CannedReply, Macro
-from store.rows import dict_rows
+from store.rows import dict_rows, tuple_rows
 
 # A step's verdict on one ticket: why it is skipped (None: it applies), and whether because
 # the ticket is already so.
@@ -65,6 +65,17 @@ def not_offered(grants: Grants, macro: Macro, numbers: list[int]) -> dict[int, V
         for row in rows
         if not is_offered(macro, row.source_id, row.usergroup_id)
     }
+
+
+def offered_places(grants: Grants, numbers: list[int]) -> set[tuple[int, int | None]]:
+    """The sources and usergroups, in pairs, of the tickets among `numbers` the person sees
+    (one statement)."""
+    query = (
+        Ticket.select(Ticket.source, Ticket.usergroup)
+        .where(Ticket.number.in_(numbers) & scope.visible(grants))
+        .distinct()
+    )
+    return set(tuple_rows(query))
 
 
 def message_step(request: Request, step: Step, numbers: list[int], *, lock: bool) -> Messages:

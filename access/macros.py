@@ -26,9 +26,16 @@ from access.edit_scope import require_covers
 from access.errors import InvalidInput, NoChange, NotFound, PermissionDenied
 from access.grants import Grants
 from access.lookup import macro_named, require_free_name, source_named, usergroup_named
-from access.macro_runs import Verdict, apply_chunk, message_step, not_offered, rules_after
+from access.macro_runs import (
+    Verdict,
+    apply_chunk,
+    message_step,
+    not_offered,
+    offered_places,
+    rules_after,
+)
 from access.macro_steps import Step, checked_steps, dumped, loaded, parse_step
-from access.replies import ids_text, place_names
+from access.replies import ids_text, is_offered, place_names
 from access.request import Part, Request
 from access.validation import checked_name
 from access.versions import bump, check_fresh
@@ -79,6 +86,18 @@ class Macros(Part):
     def list_macros(self) -> list[MacroView]:
         self._open().require(MACROS_LIST)
         return [_read(row) for row in Macro.select().order_by(Macro.name)]
+
+    def macros_for(self, numbers: Iterable[int]) -> list[MacroView]:
+        """The macros offered (by their sources and usergroups) on at least one of the
+        tickets `numbers` the person sees, by name: the ones worth picking for them."""
+        request = self._open()
+        _require_user(request)
+        places = offered_places(request.grants(), list(dict.fromkeys(int(n) for n in numbers)))
+        return [
+            _read(row)
+            for row in Macro.select().order_by(Macro.name)
+            if any(is_offered(row, source, group) for source, group in places)
+        ]
 
     def add_macro(
         self,
