@@ -6,11 +6,13 @@ A field step goes through the change pipeline (`access.change_pipeline`), a repl
 through `access.messages`, so a macro never does what its user may not: a step the person may
 not take on a ticket is skipped there, with why, and audited as refused like any other. The
 preview (`plan_macro`) and the application (`apply_macro`) give the same outcome, one
-`BulkOutcome` per step. Applied, each ticket is one transaction: its steps, and an audit event
-`macro.apply` naming the macro with the steps done and skipped.
+`BulkOutcome` per step. Applied, a chunk of tickets is one transaction (`access.macro_runs`):
+the steps, each on the whole chunk, and per ticket an audit event `macro.apply` naming the
+macro with the steps done and skipped; a ticket never keeps part of a macro.
 
 A macro is offered, as a canned reply is, in the sources and usergroups it names (none named:
-everywhere): on a ticket elsewhere each step is skipped. An editor whose role is scoped manages
+everywhere): on a ticket elsewhere each step is skipped, and the app offers only the macros
+offered on the tickets at hand (`macros_for`). An editor whose role is scoped manages
 only the macros of their sources and usergroups (`access.edit_scope`)."""
 
 from __future__ import annotations
