@@ -11,7 +11,7 @@ from datetime import timedelta
 import peewee
 import pytest
 
-from access import Gate, InvalidInput, NotFound
+from access import Gate, InvalidInput, NotFound, PermissionDenied
 from access.notify_events import RULE_NOTICE
 from access.rule_conditions import Clock
 from access.rule_time import run_due_rules
@@ -21,6 +21,8 @@ from store.notification_models import Notification
 from store.rows import tuple_rows
 from store.rule_models import Rule
 from store.tag_models import Tag, TicketTag
+from tests import builders
+from wording.notification_text import notification_sentence
 
 DEMO_RULES = ("Returns round-robin", "Refund triage", "Auto-close")
 
@@ -94,6 +96,10 @@ def test_notify_a_person_and_the_groups_supervisors(ada: Gate) -> None:
     )
     number = ada.filing.create_ticket("Broken", "parcel", group="Returns")
     assert notified(number) == ["ola", "sam"]
+    notices = Notification.select().where(
+        (Notification.ticket == number) & (Notification.event == RULE_NOTICE)
+    )
+    assert {n.rule for n in notices} == {"Tell"}
     assert ada.rules.get_rule("Tell").actions == ("notify:ola", "notify:supervisors")
 
 
@@ -104,13 +110,24 @@ def test_nobody_learns_of_a_ticket_they_cannot_see_through_a_notice(ada: Gate) -
     assert "ali cannot see" in skipped()[-1]
 
 
-def test_notify_as_a_call_is_refused_to_one_who_cannot_see_the_ticket(
+def test_notify_as_a_call_needs_rules_edit_a_rule_of_ones_own_and_sight_of_the_ticket(
     ada: Gate, demo_db: peewee.Database
 ) -> None:
     number = ada.filing.create_ticket("Hidden", "x", source="Phone", group="Returns")
+    ada.rules.create_rule("Tell", on="status", actions=["notify:ola"])
+    ola = Gate(demo_db, "ola")
+    with pytest.raises(PermissionDenied, match=r"rules\.edit"):
+        ola.rules.notify(number, "ada", "Tell")  # sees the ticket, may not edit rules
+    ali = Gate(demo_db, "ali")
+    builders.role("Rule writers", ["rules.edit"], holders=[Person.get(username="ali").id])
+    ali.rules.create_rule("Ali tells", on="status", actions=["notify:ada"])
     with pytest.raises(NotFound):
-        Gate(demo_db, "ali").rules.notify(number, "ada")
-    assert Gate(demo_db, "ola").rules.notify(number, "ada") == ["ada"]
+        ali.rules.notify(number, "ada", "Ali tells")  # cannot see it
+    with pytest.raises(PermissionDenied, match="not yours"):
+        ali.rules.notify(number, "ada", "Tell")
+    assert ada.rules.notify(number, "ola", "Tell") == ["ola"]
+    (notice,) = ola.notifications.list_notifications()
+    assert notification_sentence(notice) == f"rule Tell points you to #{number}"
 
 
 def test_tags_put_on_and_taken_off_and_tested(ada: Gate) -> None:
