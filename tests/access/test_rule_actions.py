@@ -12,14 +12,15 @@ import peewee
 import pytest
 
 from access import Gate, InvalidInput, NotFound, PermissionDenied
+from access.catalogue import known
 from access.notify_events import RULE_NOTICE
 from access.rule_conditions import Clock
-from access.rule_time import run_due_rules
+from access.rule_time import ESCALATION_TRIES, run_due_rules
 from access.vocabulary import HIGH, URGENT
-from store.models import NO_DUE, AuditEvent, Message, Person, Ticket, utcnow
+from store.models import NO_DUE, AuditEvent, Message, Person, RolePermission, Ticket, utcnow
 from store.notification_models import Notification
 from store.rows import tuple_rows
-from store.rule_models import Rule
+from store.rule_models import Rule, RuleRetry
 from store.tag_models import Tag, TicketTag
 from tests import builders
 from wording.notification_text import notification_sentence
@@ -237,3 +238,86 @@ def test_breached_means_past_due(ada: Gate) -> None:
         )
     )
     assert groups[late] != groups[near]
+
+
+def test_a_pass_goes_on_past_more_tickets_due_at_one_time_than_it_takes(ada: Gate) -> None:
+    """Paged by (due time, number): a page full of tickets due at one moment does not make the
+    next pass start on the same moment's first tickets again."""
+    Ticket.update(due_at=NO_DUE).execute()
+    ada.rules.create_rule("Escalate", every="5m", conditions=["due=30m"], actions=["tag:late"])
+    numbers = [ada.filing.create_ticket(f"t{n}", "x", group="Returns") for n in range(7)]
+    _due(numbers, 20)
+    start = utcnow()
+    taken = [run_due_rules(Clock(now=start + timedelta(minutes=5 * n)), page=3) for n in range(4)]
+    assert taken == [3, 3, 1, 0]
+    assert [tags_of(n) for n in numbers] == [{"late"}] * 7
+    acted = AuditEvent.select().where(AuditEvent.action == "rule.acted").count()
+    assert acted == 7  # each once
+
+
+def _rita(demo_db: peewee.Database) -> tuple[Gate, int]:
+    """`rita` may see tickets, write rules and change priorities (by the role returned)."""
+    rita = builders.person("rita")
+    role = builders.role(
+        "Escalators",
+        ["tickets.list", "tickets.view", "rules.list", "rules.edit", "tickets.change_status"],
+        holders=[rita],
+    )
+    return Gate(demo_db, "rita"), role
+
+
+def _refused_escalation(ada: Gate, demo_db: peewee.Database) -> tuple[int, int]:
+    """A ticket due in 20 minutes, and rita's rule raising the priority of tickets due within
+    30, which she may not do for now; the ticket and her role."""
+    Ticket.update(due_at=NO_DUE).execute()
+    rita, role = _rita(demo_db)
+    rita.rules.create_rule("Raise", every="5m", conditions=["due=30m"], actions=["priority:high"])
+    number = ada.filing.create_ticket("soon", "x", group="Returns")
+    _due([number], 20)
+    _may_change_priority(role, False)
+    return number, role
+
+
+def _may_change_priority(role: int, allowed: bool) -> None:
+    right = RolePermission.permission == known("tickets.change_status")
+    if allowed:
+        RolePermission.create(role=role, permission=known("tickets.change_status"))
+    else:
+        RolePermission.delete().where((RolePermission.role == role) & right).execute()
+
+
+def test_a_refused_escalation_is_tried_again_on_later_passes(
+    ada: Gate, demo_db: peewee.Database
+) -> None:
+    number, role = _refused_escalation(ada, demo_db)
+    start = utcnow()
+    assert run_due_rules(Clock(now=start)) == 1
+    assert run_due_rules(Clock(now=start + timedelta(minutes=5))) == 1  # tried again
+    assert Ticket.get_by_id(number).priority != HIGH
+    assert len([s for s in skipped() if "rule Raise skipped" in s]) == 2
+    _may_change_priority(role, True)
+    assert run_due_rules(Clock(now=start + timedelta(minutes=10))) == 1
+    assert Ticket.get_by_id(number).priority == HIGH
+    assert RuleRetry.select().count() == 0
+    assert run_due_rules(Clock(now=start + timedelta(minutes=15))) == 0  # done: once
+
+
+def test_an_escalation_refused_too_often_is_given_up_and_said(
+    ada: Gate, demo_db: peewee.Database
+) -> None:
+    number, role = _refused_escalation(ada, demo_db)
+    start = utcnow()
+    passes = [
+        run_due_rules(Clock(now=start + timedelta(minutes=5 * n)))
+        for n in range(ESCALATION_TRIES + 2)
+    ]
+    assert passes == [1] * ESCALATION_TRIES + [0, 0]
+    (gave_up,) = AuditEvent.select().where(AuditEvent.action == "rule.gave_up")
+    assert gave_up.ticket == number
+    assert f"rule Raise gave up on #{number} after {ESCALATION_TRIES} refusals" in gave_up.after
+    assert RuleRetry.select().count() == 0
+    # A new due time is a new escalation, with its own tries.
+    _may_change_priority(role, True)
+    Ticket.update(due_at=start + timedelta(hours=1)).where(Ticket.number == number).execute()
+    assert run_due_rules(Clock(now=start + timedelta(minutes=40))) == 1
+    assert Ticket.get_by_id(number).priority == HIGH
