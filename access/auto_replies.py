@@ -35,7 +35,7 @@ def held_because(number: int, now: datetime | None = None) -> str:
         .scalar()
     )
     if mark:
-        return f"the customer's message is automatic ({mark})"
+        return f"the message it answers is automatic ({mark})"
     address = (
         Person.select(Person.email)
         .join(Ticket, on=(Ticket.requester == Person.id))
@@ -55,10 +55,8 @@ def held_because(number: int, now: datetime | None = None) -> str:
         .count()
     )
     if sent >= AUTO_REPLIES_PER_DAY:
-        return (
-            f"{sent} automatic replies went to the requester's address within "
-            f"{AUTO_REPLY_SPAN.total_seconds() / 3600:.0f} hours"
-        )
+        hours = AUTO_REPLY_SPAN.total_seconds() / 3600
+        return f"{sent} automatic replies went to the address in {hours:.0f} hours"
     return ""
 
 

@@ -68,7 +68,7 @@ def _reply(session: Session, number: int, reply_id: int) -> str:
         raise NotFound(f"the canned reply of the rule's reply ({reply_id}) was deleted")
     held = held_because(number)
     if held:
-        raise AutoReplyHeld(f"its reply {name} on #{number} was held: {held}")
+        raise AutoReplyHeld(f"held its reply {name}: {held}")
     text = Replies(session).fill_reply(number, str(name))
     Messages(session).reply(number, text)
     mark_auto_replied(number)

@@ -144,7 +144,7 @@ def _act(cascade: Cascade, rule: LoadedRule, number: int) -> bool:
         except NoChange:
             continue
         except AutoReplyHeld as exc:  # audited on the ticket; the other actions still run
-            _log(rule.owner_id, RULE_HELD, rule.id, number, f"rule {rule.name}: {exc}")
+            _log(rule.owner_id, RULE_HELD, rule.id, number, f"rule {rule.name} {exc}")
             continue
         except TickettyError as exc:
             _skipped(rule, number, str(exc))

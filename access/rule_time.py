@@ -19,6 +19,7 @@ after the same idle time, not at every pass."""
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta
 
 import peewee
@@ -83,18 +84,17 @@ def _escalate(row: Rule, rule: LoadedRule, clock: Clock, page: int) -> list[int]
         return numbers
     before = AuditEvent.select(peewee.fn.MAX(AuditEvent.id)).scalar() or 0
     after_event(ON_TIME, numbers, only=rule, clock=clock)
-    refused = dict(
-        tuple_rows(
-            AuditEvent.select(AuditEvent.ticket, AuditEvent.after)
-            .where(
-                (AuditEvent.target_kind == "rule")
-                & (AuditEvent.target_id == rule.id)
-                & (AuditEvent.id > before)
-                & (AuditEvent.action == RULE_SKIPPED)
-            )
-            .order_by(AuditEvent.id)
+    query = (
+        AuditEvent.select(AuditEvent.ticket, AuditEvent.after)
+        .where(
+            (AuditEvent.target_kind == "rule")
+            & (AuditEvent.target_id == rule.id)
+            & (AuditEvent.id > before)
+            & (AuditEvent.action == RULE_SKIPPED)
         )
+        .order_by(AuditEvent.id)
     )
+    refused = {number: str(json.loads(why)) for number, why in tuple_rows(query)}
     _count_refusals(rule, numbers, refused, retries)
     return numbers
 
@@ -145,7 +145,7 @@ def _count_refusals(
                 why = f"rule {rule.name} gave up on #{number} after {tries} refusals: "
                 audit.record(
                     rule.owner_id, RULE_GAVE_UP, "rule", rule.id, ticket=number,
-                    after=why + refused[number],
+                    after=why + refused[number].removeprefix(f"rule {rule.name} skipped: "),
                 )  # fmt: skip
                 RuleRetry.delete().where(
                     (RuleRetry.rule == rule.id) & (RuleRetry.ticket == number)

@@ -6,6 +6,7 @@ automatic on the wire (`Auto-Submitted`), and an agent's reply does not."""
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from email import message_from_bytes
 from email.message import Message as MailMessage
@@ -21,6 +22,7 @@ from store.rows import tuple_rows
 from store.words import HIGH
 from tests.mail_servers import Dovecot, Smtp
 from tests.mail_support import customer_mail, mail_helpdesk
+from tui.audit_text import sentence
 
 pytestmark = pytest.mark.usefixtures("mail_password")
 
@@ -52,7 +54,7 @@ def held() -> dict[int, str]:
     query = AuditEvent.select(AuditEvent.ticket, AuditEvent.after).where(
         AuditEvent.action == "rule.held"
     )
-    return dict(tuple_rows(query))
+    return {ticket: json.loads(after) for ticket, after in tuple_rows(query)}
 
 
 def test_mail_from_a_list_or_a_machine_is_filed_and_gets_no_automatic_reply(
@@ -87,6 +89,11 @@ def test_mail_from_a_list_or_a_machine_is_filed_and_gets_no_automatic_reply(
     assert "automatic (mailing list: List-Id)" in why[subjects["Newsletter"]]
     assert "X-Auto-Response-Suppress dr, oof" in why[subjects["Exchange"]]
     assert "sent by no-reply@" in why[subjects["Shipped"]]
+    shipped = subjects["Shipped"]
+    history = [sentence(e) for e in desk.tickets.ticket_history(shipped)]
+    assert (
+        "rule Ack held its reply Thanks: the message it answers is automatic (sent by no-reply@)"
+    ) in history
     marks = {m.ticket_id: m.automatic for m in Message.select().where(Message.kind == "customer")}
     assert marks[subjects["Parcel"]] == "" and marks[subjects["Unsubscribe"]]
     # The rule's other action ran on every ticket, held reply or not.
@@ -108,7 +115,8 @@ def test_a_sixth_mail_in_a_day_from_one_address_gets_no_automatic_reply(
     assert len(wire(smtp)) == AUTO_REPLIES_PER_DAY
     last = Ticket.get(Ticket.subject == f"Question {AUTO_REPLIES_PER_DAY}").number
     assert list(held()) == [last]
-    assert f"{AUTO_REPLIES_PER_DAY} automatic replies went to" in held()[last]
+    said = f"{AUTO_REPLIES_PER_DAY} automatic replies went to the address in 24 hours"
+    assert held()[last] == f"rule Ack held its reply Thanks: {said}"
     assert Ticket.get_by_id(last).priority == HIGH
 
     # A day after they were queued, the address may be answered again.
