@@ -78,7 +78,7 @@ DEFAULT_MAIL = {
 
 _INSERT = PreparedInsert(
     Notification,
-    ("person", "ticket", "event", "actor", "message", "created_at", "in_app", "mail_state"),
+    ("person", "ticket", "event", "actor", "message", "created_at", "in_app", "mail_state", "rule"),
 )
 
 # `@name` at the start or after a space or an opening mark: an e-mail address is no mention.
@@ -92,6 +92,7 @@ class Pending(NamedTuple):
     ticket: int
     event: str
     message: int | None = None
+    rule: str = ""  # the rule whose `notify:` it is
 
 
 def mentioned_names(body: str) -> list[str]:
@@ -265,6 +266,7 @@ def deliver(actor: int | None, pending: list[Pending]) -> None:
                 "created_at": now,
                 "in_app": bool(in_app),
                 "mail_state": "" if mail == MAIL_OFF else mail,
+                "rule": item.rule,
             }
         )
     if rows:

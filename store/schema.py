@@ -30,11 +30,12 @@ from store.models import (
 from store.notification_models import (
     NOTIFY_MODELS,
     QUEUE_FOLLOW_MODELS,
+    Notification,
     NotificationSettings,
     SlaWarning,
 )
 from store.reply_models import REPLY_MODELS, Macro
-from store.rule_models import RULE_MODELS, RULES_VERSION_SETTING
+from store.rule_models import RULE_MODELS, RULES_VERSION_SETTING, Rule, RuleRetry
 from store.sla_models import VERDICT_MODELS
 from store.tag_models import TAG_MODELS, DeskSetting
 
@@ -363,6 +364,29 @@ def _v23_macros_offered(db: peewee.Database) -> None:
             db.execute_sql(f"ALTER TABLE {table} ADD COLUMN {column} TEXT NOT NULL DEFAULT '[]'")
 
 
+def _v29_no_mail_loops(db: peewee.Database) -> None:
+    """What keeps rules from answering machines in a loop: the mark of automatic mail on its
+    message, the `Auto-Submitted` of a queued reply and when it was queued (indexed by
+    recipient), the rule a notification comes from, a due rule's place among tickets due at
+    one time, and its refused escalations to try again."""
+    sqlite = dialect.is_sqlite(db)
+    timestamp = "DATETIME" if sqlite else "TIMESTAMP"
+    text = "TEXT NOT NULL DEFAULT ''" + ("" if sqlite else ' COLLATE "C"')
+    added = (
+        (Message, "automatic", text),
+        (OutboxItem, "auto_submitted", text),
+        (OutboxItem, "queued_at", timestamp),
+        (Notification, "rule", text),
+        (Rule, "last_ticket", "INTEGER NOT NULL DEFAULT 0"),
+    )
+    for model, column, kind in added:
+        table = model._meta.table_name
+        if column not in {c.name for c in db.get_columns(table)}:
+            db.execute_sql(f'ALTER TABLE "{table}" ADD COLUMN "{column}" {kind}')
+    peewee.SchemaManager(OutboxItem).create_indexes(safe=True)
+    db.create_tables([RuleRetry])
+
+
 MIGRATIONS: list[tuple[int, Callable[[peewee.Database], None]]] = [
     (1, _v1_initial),
     (2, _v2_search),
@@ -390,6 +414,7 @@ MIGRATIONS: list[tuple[int, Callable[[peewee.Database], None]]] = [
     (24, _v24_rules_version),
     (25, _v25_counting_indexes),
     (26, _v26_sla_warnings),
+    (29, _v29_no_mail_loops),
 ]
 
 LATEST = MIGRATIONS[-1][0]
