@@ -73,8 +73,7 @@ class OfferedListing(FilteredListing):
         raise NotImplementedError
 
     def cells(self, record: Offered) -> Sequence[str]:
-        first = self.text_of(record).strip().split("\n", 1)[0]
-        return (record.name, offered_text(record), first[:40])
+        return (record.name, offered_text(record), first_line(self.text_of(record))[:40])
 
     def describe(self, record: Offered) -> Text:
         text = pairs(
@@ -130,7 +129,9 @@ class OfferedListing(FilteredListing):
                     self.notify(one_line(f"saved {self.NOUN} {typed['name']}"))
                 self.reload(typed["name"])
                 return
-            values, refusal = typed, str(refused)
+            # Its first clause: what follows (the known variables, the kinds of step) is in
+            # the editor's hint.
+            values, refusal = typed, str(refused).split("; ", 1)[0]
 
     def editor_fields(self, values: dict[str, str]) -> list[Field]:
         return [
@@ -213,6 +214,15 @@ class CannedRepliesScreen(OfferedListing):
     def gate_remove(self, record: CannedReplyView) -> object:
         self.gate.replies.remove_reply(record.name, expected_version=record.version)
         return None
+
+
+def first_line(text: str) -> str:
+    """The line that tells a text from others: its first, or its second when the first is a
+    greeting ("Hello {{requester.first_name}},")."""
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    if len(lines) > 1 and lines[0].endswith(","):
+        return lines[1]
+    return lines[0] if lines else ""
 
 
 def offered_text(record: Offered) -> str:
