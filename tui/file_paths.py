@@ -72,6 +72,31 @@ def chosen_path(typed: str, filename: str = "") -> Path:
     return path / filename if filename and path.is_dir() else path
 
 
+class FileRefused(Exception):
+    """A file that cannot be attached, with why in one line."""
+
+
+def read_within(path: Path, limit: int) -> bytes:
+    """The bytes of the file at `path` when it is a readable file of at most `limit` bytes;
+    else `FileRefused` saying why. Blocking: run it in a thread."""
+    try:
+        if path.is_dir():
+            raise FileRefused(f"{path} is a folder; name a file")
+        size = path.stat().st_size
+        if size > limit:
+            raise FileRefused(
+                f"{path.name} is {megabytes(size)}; the limit is {megabytes(limit)} "
+                "(attachment_limit_mb in the configuration file)"
+            )
+        return path.read_bytes()
+    except OSError as exc:
+        raise FileRefused(f"cannot read {path}: {file_problem(exc)}") from exc
+
+
+def megabytes(size: int) -> str:
+    return f"{size / 2**20:.1f} MB" if size >= 2**20 else f"{size} bytes"
+
+
 def file_problem(exc: OSError) -> str:
     """What went wrong with a file, in one line without the traceback."""
     return exc.strerror or type(exc).__name__

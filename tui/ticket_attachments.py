@@ -1,15 +1,20 @@
-"""Saving an attachment of a ticket from the ticket screen (`w`): pick one of the kept
-attachments of its messages, type where (a path with completion; a folder takes the file's own
-name), say yes before a file already there is replaced; the bytes are read through the gate
-and written off the event loop, and a file that cannot be written is said in one line."""
+"""Files on the ticket screen. Saving an attachment (`w`): pick one of the kept attachments of
+the ticket's messages, type where (a path with completion; a folder takes the file's own name),
+say yes before a file already there is replaced; the bytes are read through the gate and
+written off the event loop, and a file that cannot be written is said in one line. Attaching a
+file to a reply (alt+a in the composer): its path with completion, read off the event loop
+within the configured size limit (`attachment_limit_mb`), or refused in one line."""
 
 from __future__ import annotations
 
 import asyncio
+import mimetypes
 from pathlib import Path
 
+from access.messages import NewFile
 from access.views import AttachmentView, TicketDetail
-from tui.file_paths import PathModal, chosen_path, file_problem
+from tui.composer import Composer
+from tui.file_paths import FileRefused, PathModal, chosen_path, file_problem, read_within
 from tui.gate_funnel import GateCallFailed
 from tui.screen import TickettyScreen
 from tui.widgets import ConfirmModal, PickerModal
@@ -63,3 +68,18 @@ async def save_attachment_flow(screen: TickettyScreen[None], detail: TicketDetai
         screen.notify(one_line(f"could not write {target}: {file_problem(exc)}"), severity="error")
         return
     screen.notify(one_line(f"saved {name} ({len(data)} bytes) to {target}"))
+
+
+async def attach_file_flow(screen: TickettyScreen[None], composer: Composer, limit: int) -> None:
+    typed = await screen.app.asked(PathModal("Attach which file?"))
+    if typed is None or not typed.strip():
+        return
+    path = chosen_path(typed)
+    try:
+        data = await asyncio.to_thread(read_within, path, limit)
+    except FileRefused as refused:
+        screen.notify(one_line(str(refused)), severity="error", timeout=8)
+        return
+    content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    composer.add_file(NewFile(path.name, content_type, data))
+    composer.query_one("#compose-text").focus()
