@@ -1,6 +1,10 @@
 """A listing (`tui.listing`) filtered by typing: `/` puts the cursor in the filter line above
 the table, each key typed there narrows the rows to those whose `matched_text` holds it, enter
-goes back to the table, escape in the line empties it (and then leaves it)."""
+goes back to the table, escape in the line empties it (and then leaves it).
+
+The table shows at most `AT_MOST` rows (around the one to select, when it is further down):
+Textual's table fills a row at a time, and thousands of canned replies would cost what a
+person waiting on the list notices; the filter line says how many match, to narrow them."""
 
 from __future__ import annotations
 
@@ -22,9 +26,12 @@ class FilteredListing(ListingScreen):
     FilteredListing #listing-filter { height: 1; border: none; padding: 0 1; }
     """
 
+    AT_MOST = 200
+
     def __init__(self) -> None:
         super().__init__()
         self.every_record: list[Any] = []
+        self.matched = 0  # how many records the filter matches (the table shows AT_MOST)
 
     def on_mount(self) -> None:
         self.mount(
@@ -46,11 +53,25 @@ class FilteredListing(ListingScreen):
     def _show(self, records: list[Any], select: str | None) -> None:
         self.every_record = records
         typed = self.query_one("#listing-filter", Input).value
-        super()._show(self.matching(records, typed), select)
+        self._show_matching(self.matching(records, typed), select)
+
+    def _show_matching(self, matching: list[Any], select: str | None) -> None:
+        start = 0
+        if select is not None and len(matching) > self.AT_MOST:
+            keys = [self.key_of(record) for record in matching]
+            if select in keys:
+                start = max(0, keys.index(select) - self.AT_MOST // 2)
+        self.matched = len(matching)
+        shown = matching[start : start + self.AT_MOST]
+        line = self.query_one("#listing-filter", Input)
+        line.placeholder = "/ to filter" + (
+            f" · {len(shown)} of {len(matching)} shown" if len(shown) < len(matching) else ""
+        )
+        super()._show(shown, select)
 
     @on(Input.Changed, "#listing-filter")
     def narrow(self, event: Input.Changed) -> None:
-        super()._show(self.matching(self.every_record, event.value), None)
+        self._show_matching(self.matching(self.every_record, event.value), None)
 
     @on(Input.Submitted, "#listing-filter")
     def to_table(self) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from textual.pilot import Pilot
-from textual.widgets import Label
+from textual.widgets import Input, Label
 
 from access import Gate
 from screens.canned_replies import CannedRepliesScreen
@@ -54,6 +54,18 @@ async def test_canned_replies_are_filtered_created_edited_copied_and_deleted(
         assert [r.name for r in screen.records] == ["Refund approved"]
         await press(pilot, "slash", "escape")  # the filter emptied: every reply again
         assert len(screen.records) == len(ada.replies.list_replies())
+        # Thousands are listed a few hundred rows at a time; the filter line says so.
+        screen.AT_MOST = 3
+        await press(pilot, "escape", "ctrl+r")
+        assert len(screen.records) == 3
+        every = len(ada.replies.list_replies())
+        line = screen.query_one("#listing-filter", Input)
+        assert line.placeholder == f"/ to filter · 3 of {every} shown"
+        await press(pilot, "slash", *"dobry", "enter")
+        polish = [r for r in ada.replies.list_replies() if "dobry" in r.body]
+        assert screen.matched == len(polish) > 3 and len(screen.records) == 3
+        screen.AT_MOST = 200
+        await press(pilot, "slash", "escape")
 
         # A new reply naming an unknown variable: refused in one line, the text kept.
         await press(pilot, "escape", "n")
