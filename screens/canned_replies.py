@@ -106,7 +106,7 @@ class OfferedListing(FilteredListing):
             "groups": names_text(record.usergroups) if record else "",
             "text": self.text_of(record) if record else "",
         }
-        refusal = ""
+        saved, refusal = values, ""
         while True:
             editor = RecordEditor(
                 title,
@@ -114,6 +114,7 @@ class OfferedListing(FilteredListing):
                 self.text_field(values),
                 self.TEXT_HINT,
                 refusal,
+                saved,
             )
             typed = await self.app.asked(editor)
             if typed is None:
@@ -129,8 +130,9 @@ class OfferedListing(FilteredListing):
                     self.notify(one_line(f"saved {self.NOUN} {typed['name']}"))
                 self.reload(typed["name"])
                 return
-            # Its first clause: what follows (the known variables, the kinds of step) is in
-            # the editor's hint.
+            # Said in the editor, above the text, and not over it as well: its first clause
+            # (what follows, the known variables or kinds of step, is in the editor's hint).
+            self.app.call_later(self.app.clear_notifications)  # once the toast is posted
             values, refusal = typed, str(refused).split("; ", 1)[0]
 
     def editor_fields(self, values: dict[str, str]) -> list[Field]:

@@ -42,13 +42,18 @@ class RecordEditor(ModalScreen[dict[str, str] | None]):
         text: Field,
         hint: str = "",
         refusal: str = "",
+        saved: dict[str, str] | None = None,
     ) -> None:
+        """`saved`: the values as stored (by default the fields' own), which escape drops what
+        differs from only after asking; an editor opened again on refused text asks too."""
         super().__init__()
         self.title_text = title
         self.fields = list(fields)
         self.text_field = text
         self.hint = hint
         self.refusal = refusal
+        given = {f.key: f.value for f in [*self.fields, self.text_field]}
+        self.saved = _stripped(saved if saved is not None else given, self.text_field.key)
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="modal-box editor-box"):
@@ -91,9 +96,7 @@ class RecordEditor(ModalScreen[dict[str, str] | None]):
         return values
 
     def _unchanged(self) -> bool:
-        given = {f.key: f.value.strip() for f in [*self.fields, self.text_field]}
-        given[self.text_field.key] = self.text_field.value.rstrip()
-        return self.typed() == given
+        return self.typed() == self.saved
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         self.focus_next()
@@ -111,6 +114,11 @@ class RecordEditor(ModalScreen[dict[str, str] | None]):
                 self.dismiss(None)
 
         self.app.push_screen(ConfirmModal("Drop what you typed here?"), answered)
+
+
+def _stripped(values: dict[str, str], text_key: str) -> dict[str, str]:
+    """Values as `typed` hands them back: stripped, the text's trailing blanks only."""
+    return {k: v.rstrip() if k == text_key else v.strip() for k, v in values.items()}
 
 
 def names_text(names: Sequence[str]) -> str:

@@ -127,6 +127,11 @@ async def test_macros_are_created_edited_copied_and_deleted(demo_copy: str) -> N
         assert isinstance(editor, RecordEditor)
         assert "unknown status 'parked'" in refusal_of(editor)
         assert editor.typed()["text"] == "priority:low\nstatus:parked"
+        # Opened again on refused text, escape asks before dropping it too.
+        await press(pilot, "escape")
+        assert isinstance(app.screen, ConfirmModal)
+        await press(pilot, "n")
+        assert app.screen is editor
         await press(pilot, *["backspace"] * 6, *"pending", "ctrl+s")
         made = {m.name: m for m in ada.macros.list_macros()}["Park it"]
         assert made.steps == ("priority:low", "status:pending") and made.sources == ()
