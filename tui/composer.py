@@ -19,7 +19,7 @@ from textual.widgets import Label, Static, TextArea
 
 from access.messages import NewFile
 from access.vocabulary import NOTE, PENDING, REPLY, RESOLVED
-from wording.safe_text import as_text, visible
+from wording.safe_text import as_text, one_line, visible
 
 # Typed in a reply, these open the canned replies (as in Zammad).
 CANNED_KEYS = "::"
@@ -53,7 +53,9 @@ class Composer(Vertical):
         ),
         # Priority: the text area binds ctrl+e (end of line) and would swallow it.
         Binding("ctrl+e", "editor", "$EDITOR", priority=True, id="compose.editor"),
-        Binding("alt+a", "attach", "Attach file", id="compose.attach"),
+        # Priority: a terminal sends alt+a with the character `a`, which the text area types.
+        Binding("alt+a", "attach", "Attach file", priority=True, id="compose.attach"),
+        Binding("alt+d", "detach", "Detach", show=False, priority=True, id="compose.detach"),
         # Only while usernames are offered for a mention being typed; else tab is the area's.
         Binding("tab", "complete_mention", "Complete", show=False, priority=True, id="compose.at"),
     ]
@@ -120,7 +122,7 @@ class Composer(Vertical):
         self._line(".compose-note", as_text(note))
         self._hint = "ctrl+s send · escape close, kept" + (" · ctrl+e $EDITOR" if editor else "")
         if kind == REPLY:
-            self._hint += " · alt+a attach"
+            self._hint += " · alt+a attach, alt+d removes the last"
         self._show_files()
         self.offer_mentions([])
         area = self.query_one(TextArea)
@@ -183,6 +185,8 @@ class Composer(Vertical):
             return self.is_open and self.editor is not None
         if (action == "send" and parameters) or action == "attach":
             return self.kind == REPLY
+        if action == "detach":
+            return self.kind == REPLY and bool(self.files)
         if action == "complete_mention":
             return self.is_open and bool(self.mentions) and self._typing_mention() is not None
         return self.is_open
@@ -232,6 +236,13 @@ class Composer(Vertical):
 
     def action_attach(self) -> None:
         self.post_message(self.AttachWanted())
+
+    def action_detach(self) -> None:
+        """The file attached last is taken off the reply."""
+        if self.files:
+            removed = self.files.pop()
+            self._show_files()
+            self.notify(one_line(f"{removed.filename} is no longer attached"))
 
     def action_cancel(self) -> None:
         self._finish(send=False)

@@ -125,6 +125,12 @@ async def test_alt_a_attaches_files_to_a_reply_within_the_limit(
             await settle(pilot)
             assert said in str(list(app._notifications)[-1].message)
         assert len(screen.composer.files) == 1
+        await pilot.press("alt+a", *str(form), "enter", "alt+a", *str(form), "enter")
+        await settle(pilot)
+        assert len(screen.composer.files) == 3
+        await pilot.press("alt+d", "alt+d")  # the last attached taken off, one at a time
+        await settle(pilot)
+        assert [f.filename for f in screen.composer.files] == ["refund form.pdf"]
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert screen.composer.files == []
