@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import datetime
 
 import peewee
 
@@ -37,21 +36,15 @@ class BulkLoader:
         with self.db.atomic():
             if dialect.is_sqlite(self.db):
                 marks = ", ".join("?" for _ in columns)
+                # Rows go to the driver as they are: its adapters write datetimes and booleans
+                # as Peewee's own inserts do.
                 self.db.cursor().executemany(
-                    f'INSERT INTO "{table}" ({names}) VALUES ({marks})', map(_sqlite_row, rows)
+                    f'INSERT INTO "{table}" ({names}) VALUES ({marks})', rows
                 )
             else:
                 with self.db.cursor().copy(f'COPY "{table}" ({names}) FROM STDIN') as copy:
                     for row in rows:
                         copy.write_row(row)
-
-
-def _sqlite_row(row: tuple) -> tuple:
-    """Datetimes in the text form Peewee writes (so loaded rows sort like the gate's own),
-    booleans as integers."""
-    return tuple(
-        str(v) if isinstance(v, datetime) else int(v) if isinstance(v, bool) else v for v in row
-    )
 
 
 @contextmanager

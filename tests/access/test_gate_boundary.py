@@ -428,6 +428,7 @@ CALLS: dict[str, tuple[Call, Expected]] = {
         refused(),
     ),
     "macros.copy_macro": (lambda g, d: g.macros.copy_macro("Refund done", "Mine"), refused()),
+    "macros.macros_for": (lambda g, d: g.macros.macros_for([d.ticket]), refused()),
     "macros.plan_macro": (lambda g, d: g.macros.plan_macro("Refund done", [d.ticket]), refused()),
     "macros.apply_macro": (
         lambda g, d: g.macros.apply_macro("Refund done", [d.ticket]),
