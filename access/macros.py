@@ -24,7 +24,7 @@ from typing import NamedTuple
 from access.audit_actions import MACRO_CHANGE, MACRO_CREATE, MACRO_DELETE
 from access.catalogue import MACROS_EDIT, MACROS_LIST, TICKETS_VIEW
 from access.change_pipeline import chunks, run_pipeline
-from access.edit_scope import require_covers
+from access.edit_scope import covers, require_covers
 from access.errors import InvalidInput, NoChange, NotFound, PermissionDenied
 from access.grants import Grants
 from access.lookup import macro_named, require_free_name, source_named, usergroup_named
@@ -85,9 +85,18 @@ class MacroOutcome(NamedTuple):
 class Macros(Part):
     """`gate.macros`."""
 
-    def list_macros(self) -> list[MacroView]:
-        self._open().require(MACROS_LIST)
-        return [_read(row) for row in Macro.select().order_by(Macro.name)]
+    def list_macros(self, *, editable: bool = False) -> list[MacroView]:
+        """Every macro (`macros.list`); with `editable`, only those this person may edit
+        (`macros.edit`, within the scope of their roles that grant it)."""
+        request = self._open()
+        rows = Macro.select().order_by(Macro.name)
+        if not editable:
+            request.require(MACROS_LIST)
+            return [_read(row) for row in rows]
+        grants = request.require(MACROS_EDIT)
+        return [
+            _read(row) for row in rows if covers(grants, MACROS_EDIT, row.sources, row.usergroups)
+        ]
 
     def macros_for(self, numbers: Iterable[int]) -> list[MacroView]:
         """The macros offered (by their sources and usergroups) on at least one of the

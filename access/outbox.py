@@ -23,6 +23,7 @@ from access.vocabulary import FAILED, QUEUED, SENT
 from store import dialect
 from store.links import copies_of
 from store.models import (
+    Attachment,
     MailAccount,
     MailId,
     Message,
@@ -303,6 +304,7 @@ class ReplyToSend(NamedTuple):
     thread: list[tuple[str, bool]]
     copies: tuple[str, ...] = ()  # the addresses copied on the ticket, in Cc
     signature: str = ""  # under the body, filled for the ticket and the reply's author
+    files: tuple[tuple[str, str, bytes], ...] = ()  # attached: name, content type, bytes
 
 
 def reply_to_send(item: OutboxItem) -> ReplyToSend:
@@ -327,4 +329,12 @@ def reply_to_send(item: OutboxItem) -> ReplyToSend:
         [(i, bool(o)) for i, o in thread],
         tuple(a for a in copies_of(ticket.number) if a != item.recipient.lower()),
         signature_text(ticket, Person.get_by_id(message.author_id)),
+        tuple(
+            (name, content_type, bytes(data))
+            for name, content_type, data in tuple_rows(
+                Attachment.select(Attachment.filename, Attachment.content_type, Attachment.data)
+                .where((Attachment.message == message.id) & Attachment.kept)
+                .order_by(Attachment.id)
+            )
+        ),
     )

@@ -63,4 +63,9 @@ def compose(reply: ReplyToSend) -> EmailMessage:
         mail["References"] = " ".join(ids)
     body = f"{reply.body}\n\n{reply.signature}" if reply.signature else reply.body
     mail.set_content(body, charset="utf-8")
+    for name, content_type, data in reply.files:
+        main, _, sub = content_type.partition("/")
+        if not (main and sub) or main in ("multipart", "message"):
+            main, sub = "application", "octet-stream"
+        mail.add_attachment(data, maintype=main, subtype=sub, filename=plain(name))
     return mail
