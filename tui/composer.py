@@ -47,13 +47,26 @@ class Composer(Vertical):
         Binding("ctrl+s", "send", "Send", id="compose.send"),
         Binding("escape", "cancel", "Close", id="compose.cancel"),
         # A reply sent setting the ticket pending (waiting on the customer) or resolved.
-        Binding("alt+p", f"send('{PENDING}')", "Send as pending", show=False, id="compose.pending"),
+        # Priority, as every alt key here: a terminal sends alt+p with the character `p`, which
+        # the text area would type.
         Binding(
-            "alt+r", f"send('{RESOLVED}')", "Send as resolved", show=False, id="compose.resolved"
+            "alt+p",
+            f"send('{PENDING}')",
+            "Send as pending",
+            show=False,
+            priority=True,
+            id="compose.pending",
+        ),
+        Binding(
+            "alt+r",
+            f"send('{RESOLVED}')",
+            "Send as resolved",
+            show=False,
+            priority=True,
+            id="compose.resolved",
         ),
         # Priority: the text area binds ctrl+e (end of line) and would swallow it.
         Binding("ctrl+e", "editor", "$EDITOR", priority=True, id="compose.editor"),
-        # Priority: a terminal sends alt+a with the character `a`, which the text area types.
         Binding("alt+a", "attach", "Attach file", priority=True, id="compose.attach"),
         Binding("alt+d", "detach", "Detach", show=False, priority=True, id="compose.detach"),
         # Only while usernames are offered for a mention being typed; else tab is the area's.
