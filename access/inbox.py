@@ -12,7 +12,7 @@ from typing import Any
 
 import peewee
 
-from access import scope, tags, ticket_fields
+from access import scope, tags, tally_counts, ticket_fields
 from access.catalogue import PEOPLE_LIST, TICKETS_VIEW_CONTACT, TICKETS_VIEW_NOTES
 from access.errors import InvalidInput
 from access.grants import Grants
@@ -152,9 +152,10 @@ class Inbox(Part):
 
 def count_in_scope(grants: Grants, query: TicketQuery) -> int:
     """How many tickets in the person's scope `query` selects (the inbox's count, a saved
-    view's)."""
+    view's): from a tally when one answers the query (`access.tally_counts`), else counted."""
     where = _filtered(grants, query, counting=True)
-    return int(Ticket.select().where(where).count())
+    tallied = tally_counts.count(grants, query, where)
+    return int(Ticket.select().where(where).count()) if tallied is None else tallied
 
 
 def _filtered(
