@@ -153,13 +153,22 @@ _POSTGRES_TRIGGERS = (
 
 
 def create(db: peewee.Database) -> None:
-    """The tallies' indexes and triggers (their tables exist), and their first fill."""
+    """The tallies' indexes and triggers (their tables exist), and their fill; made anew
+    when there already (a migration run again)."""
     if dialect.is_sqlite(db):
-        db.execute_sql(f"CREATE UNIQUE INDEX view_tally_key ON view_tally ({VIEW_COLUMNS})")
-        db.execute_sql(f"CREATE UNIQUE INDEX tag_tally_key ON tag_tally ({TAG_COLUMNS})")
+        for name in _SQLITE_TRIGGERS:
+            db.execute_sql(f"DROP TRIGGER IF EXISTS {name}")
+        db.execute_sql(
+            f"CREATE UNIQUE INDEX IF NOT EXISTS view_tally_key ON view_tally ({VIEW_COLUMNS})"
+        )
+        db.execute_sql(
+            f"CREATE UNIQUE INDEX IF NOT EXISTS tag_tally_key ON tag_tally ({TAG_COLUMNS})"
+        )
         statements = _sqlite_triggers()
     else:
-        db.execute_sql("CREATE INDEX tag_tally_tag ON tag_tally (tag_id)")
+        for table, name in _POSTGRES_TRIGGERS:
+            db.execute_sql(f"DROP TRIGGER IF EXISTS {name} ON {table}")
+        db.execute_sql("CREATE INDEX IF NOT EXISTS tag_tally_tag ON tag_tally (tag_id)")
         statements = _postgres_triggers()
     for statement in statements:
         db.execute_sql(statement)
