@@ -153,9 +153,11 @@ class Inbox(Part):
 def count_in_scope(grants: Grants, query: TicketQuery) -> int:
     """How many tickets in the person's scope `query` selects (the inbox's count, a saved
     view's): from a tally when one answers the query (`access.tally_counts`), else counted."""
-    where = _filtered(grants, query, counting=True)
-    tallied = tally_counts.count(grants, query, where)
-    return int(Ticket.select().where(where).count()) if tallied is None else tallied
+    tally = tally_counts.tally_of(query)
+    if tally is None:
+        return int(Ticket.select().where(_filtered(grants, query, counting=True)).count())
+    untagged = _filtered(grants, query._replace(search=""), counting=True)
+    return tally_counts.count(grants, query, tally, untagged)
 
 
 def _filtered(

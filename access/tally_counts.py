@@ -20,8 +20,9 @@ from access.views import TicketQuery
 from access.vocabulary import TICKET_PRIORITIES, TICKET_STATUSES
 from store import dialect, tallies
 from store.models import Person, Ticket
+from store.planner import unindexed
 from store.rows import tuple_rows
-from store.tag_models import Tag
+from store.tag_models import Tag, TicketTag
 from store.tally_models import TagTally, ViewTally
 
 Tallied = type[ViewTally] | type[TagTally]
@@ -43,21 +44,29 @@ def tally_of(query: TicketQuery) -> Tallied | None:
     return ViewTally
 
 
-def count(grants: Grants, query: TicketQuery, listed: scope.Predicate) -> int | None:
-    """How many tickets `listed` (the list's predicate for `query`, scope included) holds,
-    from a tally; None when no tally answers `query`."""
-    tally = tally_of(query)
-    if tally is None:
-        return None
+def count(grants: Grants, query: TicketQuery, tally: Tallied, untagged: scope.Predicate) -> int:
+    """How many tickets in the person's scope `query` (which `tally` answers) selects;
+    `untagged` is the list's predicate for `query` without its tag (scope included)."""
     where = scope._all(scope.visible(grants, tally, filed=False), _filters(grants, query, tally))
     total = 0 if where is scope.FALSE else _sum(tally, where)
     without_filed = scope.visible(grants, Ticket, filed=False)
     if without_filed is not scope.TRUE:
-        filed = listed & (Ticket.requester == grants.person_id)
+        # Read along the requester's index: the tag is tested per ticket, not read as a list.
+        filed = untagged & (Ticket.requester == grants.person_id)
+        for name in split_search(query.search).tags:
+            filed &= unindexed(Ticket.number).in_(_tickets_tagged(name))
         if without_filed is not scope.FALSE:
             filed &= ~peewee.fn.COALESCE(without_filed, False)
         total += int(Ticket.select().where(filed).count())
     return total
+
+
+def _tag_id(name: str) -> peewee.SelectQuery:
+    return Tag.select(Tag.id).where(Tag.name == name.casefold())
+
+
+def _tickets_tagged(name: str) -> peewee.SelectQuery:
+    return TicketTag.select(TicketTag.ticket).where(TicketTag.tag == _tag_id(name))
 
 
 def _filters(grants: Grants, query: TicketQuery, tally: Tallied) -> scope.Predicate:
@@ -75,12 +84,11 @@ def _filters(grants: Grants, query: TicketQuery, tally: Tallied) -> scope.Predic
         where.append(tally.assignee == grants.person_id)
     if query.unassigned:
         where.append(tally.assignee == 0)
-    if query.assignee:
-        person = Person.get_or_none(Person.username == query.assignee)
-        where.append(tally.assignee == (person.id if person is not None else -1))
+    if query.assignee:  # no one of that name: no ticket (the list says why)
+        person = Person.select(Person.id).where(Person.username == query.assignee)
+        where.append(tally.assignee == person)
     for name in split_search(query.search).tags:
-        tag = Tag.select(Tag.id).where(Tag.name == name.casefold())
-        where.append(TagTally.tag == tag)
+        where.append(TagTally.tag == _tag_id(name))
     return scope._all(*where)
 
 

@@ -70,29 +70,16 @@ def tickets_counted() -> tuple[Counter[tuple], Counter[tuple]]:
 
 def tallied() -> tuple[Counter[tuple], Counter[tuple]]:
     """The tallies' sums per row, rows of 0 left out."""
-    view = ViewTally
-    views = view.select(
-        view.status,
-        view.priority,
-        view.usergroup,
-        view.source,
-        view.assignee,
-        view.private,
-        peewee.fn.SUM(view.n),
-    ).group_by(view.status, view.priority, view.usergroup, view.source, view.assignee, view.private)
-    tag = TagTally
-    tags = tag.select(
-        tag.tag,
-        tag.status,
-        tag.usergroup,
-        tag.source,
-        tag.assignee,
-        tag.private,
-        peewee.fn.SUM(tag.n),
-    ).group_by(tag.tag, tag.status, tag.usergroup, tag.source, tag.assignee, tag.private)
-    per_view = Counter({(*r[:5], bool(r[5])): int(r[6]) for r in tuple_rows(views) if r[6]})
-    per_tag = Counter({(*r[:5], bool(r[5])): int(r[6]) for r in tuple_rows(tags) if r[6]})
-    return per_view, per_tag
+
+    def summed(tally: type[ViewTally] | type[TagTally], first: peewee.Field) -> Counter[tuple]:
+        key = [first, tally.status, tally.usergroup, tally.source, tally.assignee, tally.private]
+        rows = tally.select(*key, peewee.fn.SUM(tally.n)).group_by(*key)
+        return Counter({(*r[:5], bool(r[5])): int(r[6]) for r in tuple_rows(rows) if r[6]})
+
+    # The view tally keyed as the tickets' rows are: status, priority, group, source, ...
+    per_view = summed(ViewTally, ViewTally.priority)
+    views = Counter({(k[1], k[0], *k[2:]): n for k, n in per_view.items()})
+    return views, summed(TagTally, TagTally.tag)
 
 
 class Writer:
