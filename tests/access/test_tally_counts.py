@@ -26,6 +26,7 @@ from store.models import Person, Source, Ticket, Usergroup, utcnow
 from store.rows import tuple_rows
 from store.tag_models import Tag, TicketTag
 from store.tally_models import TagTally, ViewTally
+from tests import builders
 
 Write = tuple[str, int, int]
 WRITES = (
@@ -223,6 +224,12 @@ def test_a_tallied_count_is_the_length_of_the_list(
     """Scoped people (and customers) filed tickets in and out of their scope, tickets moved
     between groups, sources and assignees, privacy changed; each view's count, read from a
     tally, is the number of tickets their list holds."""
+    # Two more scopes: tickets of their own only (filed or assigned), and own on two sources.
+    own = Person.get(Person.username == "c003.kowalski").id
+    builders.role("Own lister", ["tickets.list"], scope="own", holders=[own])
+    sources = [s for (s,) in tuple_rows(Source.select(Source.id).limit(2))]
+    mixed = Person.get(Person.username == "vic").id
+    builders.role("Own on two", ["tickets.list"], scope="own", sources=sources, holders=[mixed])
     writer = Writer(demo_db)
     pick = random.Random(26)
     for _ in range(60):
