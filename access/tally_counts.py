@@ -2,12 +2,12 @@
 sum over the few rows of a tally instead of a count of tickets.
 
 A tally holds the columns a view filters on (status, priority, usergroup, source, assignee;
-per tag without the priority) and those a person's scope reads (the same and privacy), but
-not the requester. So the count is the tally's sum over the scope said without "filed by the
+and per tag) and those a person's scope reads (the same and privacy), but not the
+requester. So the count is the tally's sum over the scope said without "filed by the
 person" (`scope.visible(..., filed=False)`), plus the tickets the person filed that this
 leaves out, counted in the tickets by the requester's index (none for a person who sees every
 ticket). A query a tally cannot answer (a requester, words, custom fields, service-level
-filters, several tags, a priority with a tag) is counted in the tickets (`access.inbox`)."""
+filters, several tags) is counted in the tickets (`access.inbox`)."""
 
 from __future__ import annotations
 
@@ -39,9 +39,7 @@ def tally_of(query: TicketQuery) -> Tallied | None:
         return None  # the tickets' count says what is wrong with it
     if set(query.priorities) - set(TICKET_PRIORITIES):
         return None
-    if terms.tags:
-        return None if query.priorities else TagTally
-    return ViewTally
+    return TagTally if terms.tags else ViewTally
 
 
 def count(grants: Grants, query: TicketQuery, tally: Tallied, untagged: scope.Predicate) -> int:
@@ -75,7 +73,7 @@ def _filters(grants: Grants, query: TicketQuery, tally: Tallied) -> scope.Predic
     if query.statuses:
         where.append(tally.status.in_(list(query.statuses)))
     if query.priorities:
-        where.append(ViewTally.priority.in_(list(query.priorities)))
+        where.append(tally.priority.in_(list(query.priorities)))
     if query.usergroups:
         where.append(tally.usergroup.in_([g or 0 for g in query.usergroups]))
     if query.sources:

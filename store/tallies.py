@@ -16,7 +16,7 @@ import peewee
 from store import dialect
 
 VIEW_COLUMNS = "status, priority, usergroup_id, source_id, assignee_id, private"
-TAG_COLUMNS = "tag_id, status, usergroup_id, source_id, assignee_id, private"
+TAG_COLUMNS = f"tag_id, {VIEW_COLUMNS}"
 
 # PostgreSQL folds the appended rows into one per combination once there are this many.
 FOLD_AFTER = 5000
@@ -24,25 +24,15 @@ FOLD_AFTER = 5000
 _FOLD_LOCK = 2627
 
 
-def _ticket_values(row: str, *, priority: bool = True) -> str:
+def _ticket_values(row: str) -> str:
     """A ticket row's counted columns, as a tally stores them (no group, no assignee: 0)."""
-    wanted = [f"{row}.status"]
-    if priority:
-        wanted.append(f"{row}.priority")
-    wanted += [
-        f"coalesce({row}.usergroup_id, 0)",
-        f"{row}.source_id",
-        f"coalesce({row}.assignee_id, 0)",
-        f"{row}.private",
-    ]
-    return ", ".join(wanted)
+    return (
+        f"{row}.status, {row}.priority, coalesce({row}.usergroup_id, 0), {row}.source_id, "
+        f"coalesce({row}.assignee_id, 0), {row}.private"
+    )
 
 
-_CHANGED = " OR ".join(
-    f"OLD.{c} IS {{not_same}} NEW.{c}"
-    for c in ("status", "priority", "usergroup_id", "source_id", "assignee_id", "private")
-)
-_COUNTED = "status, priority, usergroup_id, source_id, assignee_id, private"
+_CHANGED = " OR ".join(f"OLD.{c} IS {{not_same}} NEW.{c}" for c in VIEW_COLUMNS.split(", "))
 
 
 def _sqlite_add(table: str, columns: str, select: str) -> str:
@@ -57,14 +47,14 @@ def _sqlite_add(table: str, columns: str, select: str) -> str:
 
 def _tags_of(row: str, sign: int) -> str:
     return (
-        f"SELECT tt.tag_id, {_ticket_values(row, priority=False)}, {sign} "
+        f"SELECT tt.tag_id, {_ticket_values(row)}, {sign} "
         f"FROM ticket_tag tt WHERE tt.ticket_id = {row}.number"
     )
 
 
 def _tag_on(row: str, sign: int) -> str:
     return (
-        f"SELECT {row}.tag_id, {_ticket_values('t', priority=False)}, {sign} "
+        f"SELECT {row}.tag_id, {_ticket_values('t')}, {sign} "
         f"FROM ticket t WHERE t.number = {row}.ticket_id"
     )
 
@@ -82,7 +72,7 @@ def _sqlite_triggers() -> list[str]:
         "CREATE TRIGGER ticket_tally_bd BEFORE DELETE ON ticket BEGIN "
         "DELETE FROM ticket_tag WHERE ticket_id = OLD.number; END",
         f"CREATE TRIGGER ticket_tally_ad AFTER DELETE ON ticket BEGIN {view('OLD', -1)} END",
-        f"CREATE TRIGGER ticket_tally_au AFTER UPDATE OF {_COUNTED} ON ticket "
+        f"CREATE TRIGGER ticket_tally_au AFTER UPDATE OF {VIEW_COLUMNS} ON ticket "
         f"WHEN {changed} BEGIN {view('OLD', -1)} {view('NEW', 1)} "
         f"{tags(_tags_of('OLD', -1))} {tags(_tags_of('NEW', 1))} END",
         f"CREATE TRIGGER ticket_tag_tally_ai AFTER INSERT ON ticket_tag BEGIN "
@@ -135,7 +125,7 @@ def _postgres_triggers() -> list[str]:
         "RETURN NULL; END $$",
         "CREATE TRIGGER ticket_tally AFTER INSERT OR DELETE ON ticket "
         "FOR EACH ROW EXECUTE FUNCTION ticketty_tally_ticket()",
-        f"CREATE TRIGGER ticket_tally_change AFTER UPDATE OF {_COUNTED} ON ticket "
+        f"CREATE TRIGGER ticket_tally_change AFTER UPDATE OF {VIEW_COLUMNS} ON ticket "
         f"FOR EACH ROW WHEN ({changed}) EXECUTE FUNCTION ticketty_tally_ticket()",
         "CREATE TRIGGER ticket_untag BEFORE DELETE ON ticket "
         "FOR EACH ROW EXECUTE FUNCTION ticketty_untag_ticket()",
@@ -184,7 +174,7 @@ def rebuild(db: peewee.Database) -> None:
         f"SELECT {_ticket_values('t')}, count(*), {_true(db)} FROM ticket t "
         f"GROUP BY {_ticket_values('t')}"
     )
-    tagged = f"tt.tag_id, {_ticket_values('t', priority=False)}"
+    tagged = f"tt.tag_id, {_ticket_values('t')}"
     db.execute_sql(
         f"INSERT INTO tag_tally ({TAG_COLUMNS}, n, folded) "
         f"SELECT {tagged}, count(*), {_true(db)} FROM ticket_tag tt "

@@ -15,14 +15,15 @@ from store.models import BaseModel
 
 # The columns a tally shares with `Ticket`, by the tally's attribute names.
 TICKET_DIMENSIONS = ("status", "priority", "usergroup", "source", "assignee", "private")
-TAG_DIMENSIONS = ("tag", "status", "usergroup", "source", "assignee", "private")
+TAG_DIMENSIONS = ("tag", *TICKET_DIMENSIONS)
 
 
-class Tally(BaseModel):
-    """The columns both tallies have; no table of its own."""
+class ViewTally(BaseModel):
+    """Tickets per status, priority, usergroup, source, assignee and privacy."""
 
     id = AutoField()
     status = TextField()
+    priority = TextField()
     usergroup = IntegerField(column_name="usergroup_id")
     source = IntegerField(column_name="source_id")
     assignee = IntegerField(column_name="assignee_id")
@@ -31,14 +32,8 @@ class Tally(BaseModel):
     folded = BooleanField(default=True, constraints=[SQL("DEFAULT TRUE")])
 
 
-class ViewTally(Tally):
-    """Tickets per status, priority, usergroup, source, assignee and privacy."""
-
-    priority = TextField()
-
-
-class TagTally(Tally):
-    """Tagged tickets per tag, status, usergroup, source, assignee and privacy."""
+class TagTally(ViewTally):
+    """Tagged tickets per tag and the same columns."""
 
     tag = IntegerField(column_name="tag_id")
 
