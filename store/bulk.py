@@ -1,9 +1,10 @@
 """Loading many rows at once, the fastest way each backend offers, for demo data and restores.
 
 Rows go straight into the tables (no audit events, no triggers per row): SQLite takes them by
-`executemany` with the inserted tables' secondary indexes and the full-text triggers set aside,
-PostgreSQL by `COPY`. At the end the indexes are built once, the full-text index is rebuilt and
-the ticket number sequence continues after the highest number loaded.
+`executemany` with the inserted tables' secondary indexes, the full-text and the tallies'
+triggers set aside, PostgreSQL by `COPY`. At the end the indexes are built once, the full-text
+index and the tallies (`store.tallies`) are rebuilt and the ticket number sequence continues
+after the highest number loaded.
 """
 
 from __future__ import annotations
@@ -13,9 +14,10 @@ from contextlib import contextmanager
 
 import peewee
 
-from store import dialect
+from store import dialect, tallies
 from store.db import SQLITE_PRAGMAS
-from store.models import BaseModel
+from store.models import BaseModel, Ticket
+from store.tag_models import TicketTag
 
 # SQLite page cache while loading: the indexes are built at the end, each by one sort.
 LOAD_CACHE_KIB = 256_000
@@ -57,7 +59,7 @@ def loading(db: peewee.Database, models: Sequence[type[BaseModel]]) -> Iterator[
     with db.atomic():
         for model in models:
             peewee.SchemaManager(model).drop_indexes(safe=True)
-    with dialect.without_search_triggers(db):
+    with _tallies_aside(db, models), dialect.without_search_triggers(db):
         try:
             yield BulkLoader(db)
         finally:
@@ -71,6 +73,17 @@ def loading(db: peewee.Database, models: Sequence[type[BaseModel]]) -> Iterator[
             if sqlite:
                 db.execute_sql(f"PRAGMA cache_size = {SQLITE_PRAGMAS['cache_size']}")
     db.execute_sql("ANALYZE")
+
+
+@contextmanager
+def _tallies_aside(db: peewee.Database, models: Sequence[type[BaseModel]]) -> Iterator[None]:
+    """Loads of tickets or their tags leave the tallies' triggers aside (one upsert per row)
+    and count the tallies anew once, after the indexes are built."""
+    if Ticket in models or TicketTag in models:
+        with tallies.without_triggers(db):
+            yield
+    else:
+        yield
 
 
 def _continue_sequence(db: peewee.Database, model: type[BaseModel]) -> None:

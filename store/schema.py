@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 import peewee
 
-from store import dialect
+from store import dialect, tallies
 from store.links import LINK_MODELS
 from store.models import (
     ALL_MODELS,
@@ -38,6 +38,7 @@ from store.reply_models import REPLY_MODELS, Macro
 from store.rule_models import RULE_MODELS, RULES_VERSION_SETTING, Rule, RuleRetry
 from store.sla_models import VERDICT_MODELS
 from store.tag_models import TAG_MODELS, DeskSetting
+from store.tally_models import TALLY_MODELS
 
 
 def _v1_initial(db: peewee.Database) -> None:
@@ -364,6 +365,13 @@ def _v23_macros_offered(db: peewee.Database) -> None:
             db.execute_sql(f"ALTER TABLE {table} ADD COLUMN {column} TEXT NOT NULL DEFAULT '[]'")
 
 
+def _v27_tallies(db: peewee.Database) -> None:
+    """The tallies a saved view's count reads (`store.tallies`): created, kept by triggers on
+    tickets and their tags, and filled from the tickets there are."""
+    db.create_tables(TALLY_MODELS)
+    tallies.create(db)
+
+
 def _v29_no_mail_loops(db: peewee.Database) -> None:
     """What keeps rules from answering machines in a loop: the mark of automatic mail on its
     message, the `Auto-Submitted` of a queued reply and when it was queued (indexed by
@@ -414,6 +422,7 @@ MIGRATIONS: list[tuple[int, Callable[[peewee.Database], None]]] = [
     (24, _v24_rules_version),
     (25, _v25_counting_indexes),
     (26, _v26_sla_warnings),
+    (27, _v27_tallies),
     (29, _v29_no_mail_loops),
 ]
 
