@@ -42,8 +42,11 @@ from access.audit_actions import (
     ROLE_RENAME,
     ROLE_REVOKE,
     ROLE_SCOPE,
+    RULE_ACTED,
     RULE_GAVE_UP,
     RULE_HELD,
+    RULE_SKIPPED,
+    RULE_STOPPED,
     SLA_WARNING,
     SOURCE_ADD,
     SOURCE_ARCHIVE,
@@ -326,9 +329,14 @@ SENTENCES: dict[str, Callable[[Event], str]] = {
     MACRO_APPLY: _macro,
     DATABASE_INIT: lambda e: f"{e.who} created the helpdesk",
     DEMO_CREATE: lambda e: f"{e.who} filled the demo: {_plain(e.after)}",
+    RULE_ACTED: lambda e: (
+        f"rule {_plain(_field(e.after, 'rule'))} (of {e.who}) did: {_plain(_field(e.after, 'did'))}"
+    ),
     # Whole, not cut as a message is: the reason is the point ("rule Ack held its reply ...").
-    RULE_HELD: lambda e: str(e.after),
-    RULE_GAVE_UP: lambda e: str(e.after),
+    RULE_HELD: lambda e: _plain(e.after),
+    RULE_GAVE_UP: lambda e: _plain(e.after),
+    RULE_SKIPPED: lambda e: _plain(e.after),
+    RULE_STOPPED: lambda e: _plain(e.after),
 }
 
 

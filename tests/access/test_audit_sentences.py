@@ -131,3 +131,23 @@ def test_an_action_without_a_sentence_still_reads_as_words() -> None:
     event = AuditView(1, datetime(2026, 1, 1), "ada", "ticket.archive", "ticket", 7, 7, "", "")
     event = event._replace(before='{"into": 9}')
     assert sentence(event) == "ada ticket.archive 7: into 9"
+
+
+def test_what_a_rule_did_and_what_it_was_refused_read_as_sentences(demo_copy: str) -> None:
+    ada = Gate(connect(demo_copy), "ada")
+    for name in ("Returns round-robin", "Refund triage", "Auto-close"):
+        ada.rules.set_rule_active(name, False)
+    ada.rules.create_rule(
+        "Urgent care", on="priority", conditions=["priority=urgent"], actions=["note:Call them"]
+    )
+    ada.rules.create_rule(
+        "To vic", on="priority", conditions=["priority=urgent"], actions=["assign:vic"]
+    )
+    number = ada.inbox.list_tickets(INBOX_DEFAULT, limit=1)[0].number
+    ada.changes.set_priority(number, "low")
+    ada.changes.set_priority(number, "urgent")
+    said = [sentence(e) for e in ada.audit.list_audit(limit=20) if e.action.startswith("rule.")]
+    assert "rule Urgent care (of ada) did: note" in said
+    assert any(s.startswith("rule To vic skipped: ") for s in said), said
+    for line in said:
+        assert "{" not in line and '"' not in line, line
