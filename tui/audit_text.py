@@ -333,10 +333,10 @@ SENTENCES: dict[str, Callable[[Event], str]] = {
         f"rule {_plain(_field(e.after, 'rule'))} (of {e.who}) did: {_plain(_field(e.after, 'did'))}"
     ),
     # Whole, not cut as a message is: the reason is the point ("rule Ack held its reply ...").
-    RULE_HELD: lambda e: _plain(e.after),
-    RULE_GAVE_UP: lambda e: _plain(e.after),
-    RULE_SKIPPED: lambda e: _plain(e.after),
-    RULE_STOPPED: lambda e: _plain(e.after),
+    RULE_HELD: lambda e: str(e.after),
+    RULE_GAVE_UP: lambda e: str(e.after),
+    RULE_SKIPPED: lambda e: str(e.after),
+    RULE_STOPPED: lambda e: str(e.after),
 }
 
 
