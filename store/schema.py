@@ -28,6 +28,7 @@ from store.models import (
     mail_server,
 )
 from store.notification_models import (
+    FIRST_RUN,
     NOTIFY_MODELS,
     QUEUE_FOLLOW_MODELS,
     NotificationSettings,
@@ -363,6 +364,21 @@ def _v23_macros_offered(db: peewee.Database) -> None:
             db.execute_sql(f"ALTER TABLE {table} ADD COLUMN {column} TEXT NOT NULL DEFAULT '[]'")
 
 
+def _v30_warnings_per_run(db: peewee.Database) -> None:
+    """A service-level warning is made once per run of its clock (`SlaWarning.run`), not once
+    per due time; each clock's due time is indexed where it runs, so the warnings find a
+    clock falling due whatever the ticket's other clocks (`access.sla_warnings`)."""
+    table = SlaWarning._meta.table_name
+    moment = "DATETIME" if dialect.is_sqlite(db) else "TIMESTAMP"
+    if "run" not in {c.name for c in db.get_columns(table)}:
+        db.execute_sql(
+            f"ALTER TABLE \"{table}\" ADD COLUMN run {moment} NOT NULL DEFAULT '{FIRST_RUN}'"
+        )
+    db.execute_sql(f'DROP INDEX IF EXISTS "{table}_ticket_metric_stage_due"')
+    peewee.SchemaManager(SlaWarning).create_indexes(safe=True)
+    peewee.SchemaManager(Ticket).create_indexes(safe=True)
+
+
 MIGRATIONS: list[tuple[int, Callable[[peewee.Database], None]]] = [
     (1, _v1_initial),
     (2, _v2_search),
@@ -390,6 +406,7 @@ MIGRATIONS: list[tuple[int, Callable[[peewee.Database], None]]] = [
     (24, _v24_rules_version),
     (25, _v25_counting_indexes),
     (26, _v26_sla_warnings),
+    (30, _v30_warnings_per_run),
 ]
 
 LATEST = MIGRATIONS[-1][0]

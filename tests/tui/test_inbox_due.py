@@ -14,6 +14,7 @@ from access import Gate
 from access.business_time import Calendar
 from access.calendar_text import parse_hours
 from access.demo import DEMO_NOW
+from access.sla_rules import Duration
 from access.views import TicketRow
 from screens.inbox import InboxScreen
 from store.db import connect
@@ -70,7 +71,7 @@ def test_the_cell_says_the_time_left_to_the_earliest_due_time() -> None:
     assert due_left(row(resolution_due=now - timedelta(days=115, hours=18, minutes=5)), at) == (
         "-115d 18h"
     )
-    assert due_within("90m") == timedelta(minutes=90) and due_within("2d") == timedelta(days=2)
+    assert due_within("90m") == Duration(0, 90) and due_within("2d") == Duration(2)
     assert due_within(" ") is None
 
 
@@ -142,7 +143,7 @@ async def test_sort_and_filters_by_their_keys(demo: str) -> None:
         await pilot.press("ctrl+u", *"3d", "enter")
         await settle(pilot)
         assert not inbox.query_filter.breached
-        assert inbox.query_filter.due_within == timedelta(days=3)
+        assert inbox.query_filter.due_within == Duration(3)
         assert "due within 3d" in str(inbox.query_one("#status").render())
         assert tickets.total == app.gate.inbox.count_tickets(inbox.query_filter)
 
@@ -150,13 +151,13 @@ async def test_sort_and_filters_by_their_keys(demo: str) -> None:
         await settle(pilot)
         await pilot.press("ctrl+u", *"soon", "enter")
         await settle(pilot)
-        assert inbox.query_filter.due_within == timedelta(days=3)  # kept: nothing changed
+        assert inbox.query_filter.due_within == Duration(3)  # kept: nothing changed
         assert any("'soon' is not a duration" in n.message for n in app._notifications)
 
 
 async def test_the_column_moves_with_the_clock(demo: str) -> None:
     now = [DEMO_NOW]
-    app = build_app(Gate(connect(demo), "ada"), clock=lambda: now[0], refresh_seconds=3600)
+    app = build_app(Gate(connect(demo), "ada", clock=lambda: now[0]), refresh_seconds=3600)
     async with app.run_test(size=(120, 40)) as pilot:
         await sort_by_due(pilot)
         _, tickets = inbox_of(pilot)
