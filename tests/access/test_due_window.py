@@ -1,4 +1,4 @@
-""""Due within" and "breached" counted from the gate's clock (`Gate(db, user, clock=...)`):
+""" "Due within" and "breached" counted from the gate's clock (`Gate(db, user, clock=...)`):
 due within 1h means at most one business hour of the ticket's calendar left, as the due column
 counts (a ticket due Monday 09:00 is due within 1h on Friday at 16:30 when the office closes at
 17:00), each ticket in its own policy's calendar; breached is a due time passed."""
@@ -106,4 +106,3 @@ def test_a_calendar_with_no_hours_counts_the_wall_clock() -> None:
     empty = Calendar("UTC", ((),) * 7)
     limits = due_by({1: empty}, FRIDAY_EVENING, HOUR)
     assert limits.of(1) == limits.of(None) == FRIDAY_EVENING + timedelta(hours=1)
-
