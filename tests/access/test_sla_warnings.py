@@ -5,6 +5,7 @@ a person may see the ticket is asked when the notification is read."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from datetime import timedelta
 
@@ -17,6 +18,8 @@ from access.notify_events import SLA_MISSED, SLA_SOON
 from access.sla_rules import Duration
 from access.sla_warnings import LOOK_BACK
 from store.models import Ticket, utcnow
+from store.notification_models import SlaWarning
+from tests.access.test_due_times import PAUSE
 from tests.access.test_gate_statements import statements
 from tui.audit_text import sentence
 
@@ -97,3 +100,56 @@ def test_warnings_need_sla_list_and_a_time_not_negative(
         gate_for("ola").sla.warn_due()
     with pytest.raises(InvalidInput):
         ada.sla.warn_due(Duration(0, -1))
+
+
+def test_a_clock_paused_and_resumed_is_warned_of_once_per_stage(
+    ada: Gate, demo_db: peewee.Database, gate_for: Callable[[str], Gate]
+) -> None:
+    number = ada.filing.create_ticket("Parcel lost", "Where is it?", group="Returns")
+    ada.changes.assign(number, "ola")
+    now = [Ticket.get_by_id(number).created_at + timedelta(minutes=25)]
+    clocked = Gate(demo_db, "ada", clock=lambda: now[0])
+    assert clocked.sla.warn_due() == 1  # its first response, due in 5 minutes
+    due = Ticket.get_by_id(number).first_response_due
+    ada.changes.set_status(number, "pending")
+    time.sleep(PAUSE)
+    ada.changes.set_status(number, "open")
+    moved = Ticket.get_by_id(number).first_response_due
+    assert moved - due >= timedelta(seconds=2)  # the pause moved it, in the same run
+    assert clocked.sla.warn_due() == 0
+    now[0] = moved + timedelta(minutes=1)
+    assert clocked.sla.warn_due() == 1  # missed, once
+    assert clocked.sla.warn_due() == 0
+    assert told(gate_for("ola"), number) == [SLA_MISSED, SLA_SOON]
+
+
+def test_a_new_run_of_a_clock_is_warned_of_again(
+    ada: Gate, demo_db: peewee.Database, gate_for: Callable[[str], Gate]
+) -> None:
+    ada.sla.change_policy("Standard", targets={"next_response": ["30m"]})
+    mia = gate_for("mia")
+    number = mia.filing.create_ticket("Parcel lost", "Where is it?")
+    ada.messages.reply(number, "Which parcel?")  # the first response met
+    runs = []
+    for text in ("The blue one.", "And the red one."):
+        mia.messages.reply(number, text)  # a next-response clock starts
+        started = Ticket.get_by_id(number).next_response_due - timedelta(minutes=30)
+        clocked = Gate(demo_db, "ada", clock=lambda at=started: at + timedelta(minutes=25))
+        runs.append(clocked.sla.warn_due())
+        runs.append(clocked.sla.warn_due())
+        ada.messages.reply(number, "Found it.")  # met: the run ends
+    assert runs == [1, 0, 1, 0]
+    warned = SlaWarning.select().where(SlaWarning.ticket == number)
+    assert [w.metric for w in warned] == ["next_response", "next_response"]
+
+
+def test_each_clock_is_warned_of_whatever_the_earliest(ada: Gate, demo_db: peewee.Database) -> None:
+    number = ada.filing.create_ticket("Parcel lost", "Where is it?")
+    now = Ticket.get_by_id(number).created_at + timedelta(minutes=10)
+    long_past = now - LOOK_BACK - timedelta(hours=1)
+    Ticket.update(
+        first_response_due=long_past, resolution_due=now + timedelta(minutes=20), due_at=long_past
+    ).where(Ticket.number == number).execute()
+    assert Gate(demo_db, "ada", clock=lambda: now).sla.warn_due() == 1
+    (warned,) = SlaWarning.select().where(SlaWarning.ticket == number)
+    assert (warned.metric, warned.stage) == ("resolution", "soon")
