@@ -374,7 +374,7 @@ def _v30_warnings_per_run(db: peewee.Database) -> None:
         db.execute_sql(
             f"ALTER TABLE \"{table}\" ADD COLUMN run {moment} NOT NULL DEFAULT '{FIRST_RUN}'"
         )
-    db.execute_sql(f'DROP INDEX IF EXISTS "{table}_ticket_metric_stage_due"')
+    db.execute_sql(f'DROP INDEX IF EXISTS "{table}_ticket_id_metric_stage_due"')
     peewee.SchemaManager(SlaWarning).create_indexes(safe=True)
     peewee.SchemaManager(Ticket).create_indexes(safe=True)
 

@@ -17,7 +17,8 @@ from access.audit_actions import SLA_WARNING
 from access.notify_events import SLA_MISSED, SLA_SOON
 from access.sla_rules import Duration
 from access.sla_warnings import LOOK_BACK
-from store.models import Ticket, utcnow
+from store.models import SchemaVersion, Ticket, utcnow
+from store.schema import migrate
 from store.notification_models import SlaWarning
 from tests.access.test_due_times import PAUSE
 from tests.access.test_gate_statements import statements
@@ -153,3 +154,24 @@ def test_each_clock_is_warned_of_whatever_the_earliest(ada: Gate, demo_db: peewe
     assert Gate(demo_db, "ada", clock=lambda: now).sla.warn_due() == 1
     (warned,) = SlaWarning.select().where(SlaWarning.ticket == number)
     assert (warned.metric, warned.stage) == ("resolution", "soon")
+
+
+def test_migration_30_keys_warnings_by_run_and_indexes_each_clock(
+    demo_db: peewee.Database,
+) -> None:
+    """A database of version 26's shape: warnings keyed by due time, no index per clock."""
+    demo_db.execute_sql('DROP INDEX "sla_warning_ticket_id_metric_stage_run"')
+    demo_db.execute_sql('ALTER TABLE "sla_warning" DROP COLUMN run')
+    demo_db.execute_sql(
+        'CREATE UNIQUE INDEX "sla_warning_ticket_id_metric_stage_due" '
+        'ON "sla_warning" ("ticket_id", "metric", "stage", "due")'
+    )
+    for clock in ("first_response_due", "next_response_due", "resolution_due"):
+        demo_db.execute_sql(f'DROP INDEX "ticket_{clock}"')
+    SchemaVersion.delete().where(SchemaVersion.version == 30).execute()
+    migrate(demo_db)
+    keys = {tuple(i.columns): i.unique for i in demo_db.get_indexes("sla_warning")}
+    keys.pop(("id",), None)  # PostgreSQL lists the primary key's
+    assert keys == {("ticket_id", "metric", "stage", "run"): True}
+    by_clock = {tuple(i.columns) for i in demo_db.get_indexes("ticket")}
+    assert {("first_response_due",), ("next_response_due",), ("resolution_due",)} <= by_clock
