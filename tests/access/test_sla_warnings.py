@@ -18,8 +18,8 @@ from access.notify_events import SLA_MISSED, SLA_SOON
 from access.sla_rules import Duration
 from access.sla_warnings import LOOK_BACK
 from store.models import SchemaVersion, Ticket, utcnow
-from store.schema import migrate
 from store.notification_models import SlaWarning
+from store.schema import migrate
 from tests.access.test_due_times import PAUSE
 from tests.access.test_gate_statements import statements
 from tui.audit_text import sentence
