@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import peewee
 import pytest
@@ -103,6 +103,17 @@ def test_warnings_need_sla_list_and_a_time_not_negative(
         ada.sla.warn_due(Duration(0, -1))
 
 
+def stopped_at(moment: datetime) -> Callable[[], datetime]:
+    """A clock that always says `moment`."""
+    return lambda: moment
+
+
+def stored_due(number: int, clock: str) -> datetime:
+    due = getattr(Ticket.get_by_id(number), clock)
+    assert isinstance(due, datetime), f"#{number} has no {clock} running"
+    return due
+
+
 def test_a_clock_paused_and_resumed_is_warned_of_once_per_stage(
     ada: Gate, demo_db: peewee.Database, gate_for: Callable[[str], Gate]
 ) -> None:
@@ -111,11 +122,11 @@ def test_a_clock_paused_and_resumed_is_warned_of_once_per_stage(
     now = [Ticket.get_by_id(number).created_at + timedelta(minutes=25)]
     clocked = Gate(demo_db, "ada", clock=lambda: now[0])
     assert clocked.sla.warn_due() == 1  # its first response, due in 5 minutes
-    due = Ticket.get_by_id(number).first_response_due
+    due = stored_due(number, "first_response_due")
     ada.changes.set_status(number, "pending")
     time.sleep(PAUSE)
     ada.changes.set_status(number, "open")
-    moved = Ticket.get_by_id(number).first_response_due
+    moved = stored_due(number, "first_response_due")
     assert moved - due >= timedelta(seconds=2)  # the pause moved it, in the same run
     assert clocked.sla.warn_due() == 0
     now[0] = moved + timedelta(minutes=1)
@@ -134,8 +145,8 @@ def test_a_new_run_of_a_clock_is_warned_of_again(
     runs = []
     for text in ("The blue one.", "And the red one."):
         mia.messages.reply(number, text)  # a next-response clock starts
-        started = Ticket.get_by_id(number).next_response_due - timedelta(minutes=30)
-        clocked = Gate(demo_db, "ada", clock=lambda at=started: at + timedelta(minutes=25))
+        almost = stored_due(number, "next_response_due") - timedelta(minutes=5)
+        clocked = Gate(demo_db, "ada", clock=stopped_at(almost))
         runs.append(clocked.sla.warn_due())
         runs.append(clocked.sla.warn_due())
         ada.messages.reply(number, "Found it.")  # met: the run ends
