@@ -9,9 +9,9 @@ from typing import Any
 from access.sla import PolicyView
 from access.sla_rules import METRICS, Duration, format_targets, parse_duration
 from cli.command import Arguments, Commands, open_gate
-from cli.output import CommandError, bounded_int, print_json, print_listing
+from cli.output import bounded_int, print_json, print_listing
 from cli.ticket_sla import due_within
-from settings.config import ConfigError, load_config
+from settings.config import load_config
 from wording.safe_text import one_line
 
 # The conditions: option, the gate's keyword, and what a list shows for each.
@@ -214,7 +214,4 @@ def warn_before(args: argparse.Namespace) -> Duration:
     if args.before is not None:
         before: Duration = args.before
         return before
-    try:
-        return load_config().sla_warn_before
-    except ConfigError as exc:
-        raise CommandError(str(exc)) from exc
+    return load_config().sla_warn_before  # a broken file is a usage error (`ConfigError`)

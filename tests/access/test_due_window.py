@@ -34,9 +34,12 @@ def due(number: int, policy: str, at: datetime) -> None:
 
 @pytest.fixture
 def tickets(demo_db: peewee.Database) -> dict[str, int]:
+    return due_on_monday(Gate(demo_db, "ada"))
+
+
+def due_on_monday(ada: Gate) -> dict[str, int]:
     """Three tickets due on Monday morning, two in office hours and one in a calendar that
     counts every hour; no other ticket has a clock running."""
-    ada = Gate(demo_db, "ada")
     ada.calendars.create_calendar("Office", zone="UTC", hours="mon-fri 09:00-17:00")
     ada.calendars.create_calendar("Always", zone="UTC", hours="mon-sun 00:00-24:00")
     for name in ("Office", "Always"):
