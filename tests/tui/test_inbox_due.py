@@ -18,7 +18,9 @@ from access.sla_rules import Duration
 from access.views import TicketRow
 from screens.inbox import InboxScreen
 from store.db import connect
+from tests.access.test_due_window import FRIDAY_EVENING, due_on_monday
 from tests.backends import Locations
+from tests.tui.test_drafts_presence_screens import until
 from tests.tui_support import make_app, settle
 from ticketty.launch import build_app
 from tui.due_cells import BREACHED, DUE_SOON, Moment, due_left, due_state, due_within
@@ -176,3 +178,39 @@ async def test_the_column_moves_with_the_clock(demo: str) -> None:
 @pytest.mark.parametrize("size", SIZES)
 def test_inbox_sorted_by_due_snapshot(snap_compare, demo: str, size) -> None:
     assert snap_compare(make_app(demo, "ada"), terminal_size=size, run_before=sort_by_due)
+
+
+async def test_due_within_an_hour_on_a_friday_evening(demo_copy: str) -> None:
+    on_monday = due_on_monday(Gate(connect(demo_copy), "ada"))
+    friday = Gate(connect(demo_copy), "ada", clock=lambda: FRIDAY_EVENING)
+    app = build_app(friday, refresh_seconds=3600)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("D")
+        await settle(pilot)
+        await pilot.press("ctrl+u", *"1h", "enter")
+        await settle(pilot)
+        inbox, tickets = inbox_of(pilot)
+        assert inbox.query_filter.due_within == Duration(0, 60)
+        assert "due within 1h" in str(inbox.query_one("#status").render())
+        # Half an hour before the office closes, half an hour after it opens on Monday.
+        assert [r.number for r in loaded(tickets)] == [on_monday["office at nine"]]
+        line = "".join(s.text for s in tickets.render_line(1))
+        assert f"{on_monday['office at nine']}" in line and "30m" in line
+
+
+async def test_the_sessions_own_calendar_edit_moves_the_due_column(demo_copy: str) -> None:
+    with_a_policy(demo_copy)
+    app = build_app(Gate(connect(demo_copy), "ada", clock=lambda: DEMO_NOW), refresh_seconds=0.05)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert [c.shifts[5] for c in app.due_calendars.by_policy.values()] == [((0, 1440),)]
+        gate = app.gate
+        await app.gate_call(
+            lambda: gate.calendars.change_calendar("Always", hours="mon-fri 09:00-17:00")
+        )
+        await until(
+            pilot,
+            lambda: [c.shifts[5] for c in app.due_calendars.by_policy.values()] == [()],
+            "the calendars read again after the session's own edit",
+        )
