@@ -39,5 +39,7 @@ class DueCalendars:
             gate = self.app.gate
             self.by_policy = await self.app.gate_call(gate.sla.due_calendars)
             self.app.screen.refresh()
+            # The warnings count in the calendars too: what is now known to be near is told.
+            self.app.breach_watch.check()
 
         self.app.run_worker(read(), group="due-calendars", exit_on_error=False)
