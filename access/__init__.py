@@ -32,7 +32,7 @@ from access.people import PeopleAdmin
 from access.presence import PresenceDesk
 from access.replies import Replies
 from access.reports import Reports
-from access.request import Session
+from access.request import Clock, Session
 from access.roles import RoleAdmin
 from access.rules import RuleAdmin
 from access.saved_views import SavedViews
@@ -62,10 +62,14 @@ class Gate:
     tags), `gate.ticket_fields` (the custom fields of tickets), `gate.views` (saved views),
     `gate.replies` (canned replies), `gate.signatures`, `gate.macros`,
     `gate.notifications`, `gate.rules` (automation acting as its owner),
-    `gate.availability` (who is away, how a usergroup assigns automatically)."""
+    `gate.availability` (who is away, how a usergroup assigns automatically).
 
-    def __init__(self, db: peewee.Database, username: str) -> None:
-        self._session = session = Session(db, username)
+    `clock` (naive UTC; the wall clock unless given) is the one "now" the gate counts due
+    times from, and the app and the command line over it (`gate.clock`)."""
+
+    def __init__(self, db: peewee.Database, username: str, *, clock: Clock | None = None) -> None:
+        self._session = session = Session(db, username, clock)
+        self.clock = session.clock
         self.username = session.username
         self.person_id: int = session.person_id
         self.own_changes = session.own_changes

@@ -218,6 +218,26 @@ def request_policies(request: Request) -> PolicySet | None:
     return found if isinstance(found, PolicySet) else None
 
 
+def read_policies(request: Request) -> PolicySet:
+    """The policies with their calendars, read once in a request (one statement)."""
+    known = request_policies(request)
+    if known is not None:
+        return known
+    request.memo[_MEMO] = policies = _policies(_read_parts(_policy_parts()))
+    return policies
+
+
+def _read_parts(parts: list[peewee.ModelSelect[Any]]) -> dict[str, list[tuple[Any, ...]]]:
+    """The rows of `parts` (one statement, a UNION ALL), by their kind."""
+    query: Any = parts[0]
+    for part in parts[1:]:
+        query = query.union_all(part)
+    rows: dict[str, list[tuple[Any, ...]]] = {}
+    for row in tuple_rows(query):
+        rows.setdefault(row[0], []).append(row[1:])
+    return rows
+
+
 def read_state(request: Request, numbers: Sequence[int]) -> TicketState:
     """The tickets' histories, and the policies unless the request has them: one statement
     (a UNION ALL of each table's rows in one shape)."""
@@ -225,12 +245,7 @@ def read_state(request: Request, numbers: Sequence[int]) -> TicketState:
     parts = _history_parts(numbers)
     if known is None:
         parts += _policy_parts()
-    query: Any = parts[0]
-    for part in parts[1:]:
-        query = query.union_all(part)
-    rows: dict[str, list[tuple[Any, ...]]] = {}
-    for row in tuple_rows(query):
-        rows.setdefault(row[0], []).append(row[1:])
+    rows = _read_parts(parts)
     policies = known if known is not None else _policies(rows)
     request.memo[_MEMO] = policies
     verdicts: dict[int, set[VerdictKey]] = {}

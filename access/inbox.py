@@ -6,23 +6,23 @@ from __future__ import annotations
 
 import operator
 import re
-from datetime import datetime, timedelta
+from datetime import datetime
 from functools import reduce
 from typing import Any
 
 import peewee
 
-from access import scope, tags, tally_counts, ticket_fields
+from access import due_window, scope, tags, tally_counts, ticket_fields
 from access.catalogue import PEOPLE_LIST, TICKETS_VIEW_CONTACT, TICKETS_VIEW_NOTES
 from access.errors import InvalidInput
 from access.grants import Grants
-from access.request import Part
+from access.request import Part, Request
 from access.search_terms import split_search
 from access.views import GroupCount, TicketQuery, TicketRow, ticket_reference
 from access.vocabulary import TICKET_ORDERS, TICKET_PRIORITIES, TICKET_STATUSES
 from store import search
 from store.changes import newest_event
-from store.models import Person, Source, Ticket, Usergroup, utcnow
+from store.models import Person, Source, Ticket, Usergroup
 from store.planner import unindexed
 from store.rows import dict_rows, tuple_rows
 
@@ -55,7 +55,8 @@ class Inbox(Part):
         if offset < 0 or limit < 0:
             raise InvalidInput("offset and limit must not be negative")
         query = query or TicketQuery()
-        grants = self._open().grants()
+        request = self._open()
+        grants = request.grants()
         if query.order not in TICKET_ORDERS:
             raise InvalidInput(f"unknown order {query.order!r}; one of {', '.join(TICKET_ORDERS)}")
         newest_first = query.order != "waiting"
@@ -70,15 +71,15 @@ class Inbox(Part):
         ask = _asker(grants, query.search) if by_activity else None
         if ask is not None:  # a word in most tickets: ask about the newest ones in turn
             in_scope = Ticket.select(Ticket.number, Ticket.updated_at).where(
-                _filtered(grants, query._replace(search=""))
+                _filtered(request, query._replace(search=""))
             )
             page_keys = search.page_by_asking(in_scope, newest_first != reverse, ask, offset, limit)
         if page_keys is None:
             # Skip rows over the ticket index alone, then join names for the one page.
-            keys = Ticket.select(Ticket.number).where(_filtered(grants, query, in_order=True))
+            keys = Ticket.select(Ticket.number).where(_filtered(request, query, in_order=True))
             page_keys = keys.order_by(*order).offset(offset).limit(limit)
         page = ticket_rows(grants, Ticket.number.in_(page_keys)).order_by(*order)
-        rows = [ticket_row(d) for d in dict_rows(page)]
+        rows = [ticket_row(d, request.now) for d in dict_rows(page)]
         return rows[::-1] if reverse else rows
 
     def last_change(self) -> int:
@@ -88,17 +89,17 @@ class Inbox(Part):
         return newest_event()
 
     def count_tickets(self, query: TicketQuery | None = None) -> int:
-        return count_in_scope(self._open().grants(), query or TicketQuery())
+        return count_in_scope(self._open(), query or TicketQuery())
 
     def ticket_position(self, query: TicketQuery, number: int) -> int | None:
         """Where ticket `number` sits in the list `query` selects (how many of its tickets
         come before it in the query's order), or None when the list does not hold it: a list
         keeps its cursor on a ticket after others' changes re-sort it. Two statements: the
         ticket's sort keys, then a count over the part of the order's index before them."""
-        grants = self._open().grants()
+        request = self._open()
         if query.order not in TICKET_ORDERS:
             raise InvalidInput(f"unknown order {query.order!r}; one of {', '.join(TICKET_ORDERS)}")
-        where = _filtered(grants, query)
+        where = _filtered(request, query)
         keys = (
             Ticket.select(Ticket.updated_at, Ticket.priority, Ticket.due_at)
             .where((Ticket.number == number) & where)
@@ -117,7 +118,8 @@ class Inbox(Part):
     def group_counts(self, query: TicketQuery | None = None) -> list[GroupCount]:
         """Tickets in scope per usergroup (the group filter), the query's group filter ignored."""
         query = query or TicketQuery()
-        grants = self._open().grants()
+        request = self._open()
+        grants = request.grants()
         base = TicketQuery(
             statuses=query.statuses,
             sources=query.sources,
@@ -133,7 +135,7 @@ class Inbox(Part):
         group = Ticket.usergroup if unscoped else scope.scoped_column(Ticket.usergroup)
         counted = (
             Ticket.select(group.alias("g"), peewee.fn.COUNT(Ticket.number).alias("n"))
-            .where(_filtered(grants, base))
+            .where(_filtered(request, base))
             .group_by(group)
         )
         per_group = {row["g"]: row["n"] for row in dict_rows(counted)}
@@ -150,22 +152,23 @@ class Inbox(Part):
         return result
 
 
-def count_in_scope(grants: Grants, query: TicketQuery) -> int:
+def count_in_scope(request: Request, query: TicketQuery) -> int:
     """How many tickets in the person's scope `query` selects (the inbox's count, a saved
     view's): from a tally when one answers the query (`access.tally_counts`), else counted."""
     tally = tally_counts.tally_of(query)
     if tally is None:
-        return int(Ticket.select().where(_filtered(grants, query, counting=True)).count())
-    untagged = _filtered(grants, query._replace(search=""), counting=True)
-    return tally_counts.count(grants, query, tally, untagged)
+        return int(Ticket.select().where(_filtered(request, query, counting=True)).count())
+    untagged = _filtered(request, query._replace(search=""), counting=True)
+    return tally_counts.count(request.grants(), query, tally, untagged)
 
 
 def _filtered(
-    grants: Grants, query: TicketQuery, *, in_order: bool = False, counting: bool = False
+    request: Request, query: TicketQuery, *, in_order: bool = False, counting: bool = False
 ) -> scope.Predicate:
     """The tickets in scope that `query` selects; `in_order` when a page is read in inbox
     order (the search may then plan for that order), `counting` when they are only counted
     (no order: statuses and priorities seek along a counting index, `store.models.Ticket`)."""
+    grants = request.grants()
     where = scope.visible(grants)
     if query.statuses:
         unknown = set(query.statuses) - set(TICKET_STATUSES)
@@ -207,20 +210,21 @@ def _filtered(
         where &= ticket_fields.with_value(name, value)
     if terms.text:
         where &= _matching(grants, terms.text, in_order)
-    return where & due_filter(query)
+    return where & due_filter(request, query)
 
 
-def due_filter(query: TicketQuery) -> scope.Predicate:
-    """The service-level filters: a range at the start of the due-time index (`due_at`, the
-    earliest running clock's due time), so a breached count reads only the breached."""
-    now = utcnow()
+def due_filter(request: Request, query: TicketQuery) -> scope.Predicate:
+    """The service-level filters, counted from the session's clock (`request.now`): a range at
+    the start of the due-time index (`due_at`, the earliest running clock's due time), so a
+    breached count reads only the breached; due within a business time of each ticket's
+    calendar (`access.due_window`)."""
     where: scope.Predicate = scope.TRUE
     if query.breached:
-        where = Ticket.due_at <= now
+        where = Ticket.due_at <= request.now
     if query.due_within is not None:
-        if query.due_within < timedelta(0):
+        if query.due_within.days < 0 or query.due_within.minutes < 0:
             raise InvalidInput("a time a ticket is due within must not be negative")
-        within = Ticket.due_at <= now + query.due_within
+        within = due_window.due_within(request, query.due_within)
         where = within if where is scope.TRUE else where & within
     return where
 
@@ -304,7 +308,7 @@ def ticket_rows(grants: Grants, where: scope.Predicate) -> peewee.ModelSelect[Ti
     )
 
 
-def ticket_row(data: dict[str, Any]) -> TicketRow:
+def ticket_row(data: dict[str, Any], now: datetime) -> TicketRow:
     return TicketRow(
         number=data["number"],
         subject=data["subject"],
@@ -323,19 +327,19 @@ def ticket_row(data: dict[str, Any]) -> TicketRow:
         first_response_due=data["first_response_due"],
         next_response_due=data["next_response_due"],
         resolution_due=data["resolution_due"],
-        breached=is_breached(data["due_at"]),
+        breached=is_breached(data["due_at"], now),
         tags=tags.names_of(data["tag_names"]),
         sla_policy=data["sla_policy"],
     )
 
 
-def is_breached(due_at: datetime | str | None) -> bool:
-    """Whether a ticket's earliest due time (`Ticket.due_at`) has passed, as the breached
-    filter decides it."""
+def is_breached(due_at: datetime | str | None, now: datetime) -> bool:
+    """Whether a ticket's earliest due time (`Ticket.due_at`) has passed at `now`, as the
+    breached filter decides it."""
     if due_at is None:
         return False
     due = due_at if isinstance(due_at, datetime) else datetime.fromisoformat(due_at)
-    return due <= utcnow()
+    return due <= now
 
 
 def _person_filtered_by(grants: Grants, username: str) -> int:

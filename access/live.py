@@ -21,19 +21,25 @@ from store.models import database_proxy
 # Changes of these kinds may change what someone may see or do: a role's permissions or scope,
 # who holds a role, group membership and supervision, a person's active flag, an archived source.
 GRANT_KINDS = frozenset({"role", "person", "usergroup", "source"})
+# The session's own changes a feed reports (`Changes.own_kinds`): what it shows is read from
+# them, not from the change itself.
+OWN_KINDS_TOLD = frozenset({"calendar", "policy"})
 
 
 @dataclass(frozen=True)
 class Changes:
     """What others changed: the tickets touched, and the kinds of everything else touched;
-    `own_grants` when the session itself changed something of `GRANT_KINDS`; `presence` when
-    someone (the session too) opened, left or began or stopped writing on a ticket."""
+    `own_grants` when the session itself changed something of `GRANT_KINDS`, `own_kinds` the
+    kinds of what it changed itself among `OWN_KINDS_TOLD` (its due column counts in the
+    calendars it edits); `presence` when someone (the session too) opened, left or began or
+    stopped writing on a ticket."""
 
     tickets: frozenset[int]
     kinds: frozenset[str]
     people: frozenset[int]
     own_grants: bool = False
     presence: bool = False
+    own_kinds: frozenset[str] = frozenset()
 
     def touches(self, *kinds: str) -> bool:
         return not self.kinds.isdisjoint(kinds)
@@ -89,7 +95,8 @@ class ChangeFeed:
             else:
                 others.append(event)
         own_grants = not own_kinds.isdisjoint(GRANT_KINDS)
-        if not others and not own_grants and not presence:
+        own_told = frozenset(own_kinds & OWN_KINDS_TOLD)
+        if not others and not own_grants and not presence and not own_told:
             return None
         return Changes(
             tickets=frozenset(e.ticket for e in others if e.ticket is not None),
@@ -99,6 +106,7 @@ class ChangeFeed:
             ),
             own_grants=own_grants,
             presence=presence,
+            own_kinds=own_told,
         )
 
     def _presence_moved(self) -> bool:

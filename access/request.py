@@ -6,8 +6,9 @@ code that call runs; nothing of a request outlives the call or is kept per threa
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from datetime import datetime
 from typing import Any
 
 import peewee
@@ -30,12 +31,17 @@ from access.versions import TARGET_KIND, bump
 from store.db import DatabaseError, describe_failure
 from store.models import Person, Role, Source, Usergroup, database_proxy, utcnow
 
+Clock = Callable[[], datetime]
+
 
 class Session:
-    """The person a gate acts for, as long as the gate is open: their name and id, and the
-    audit events their requests wrote (`own_changes`, which the live feed leaves out)."""
+    """The person a gate acts for, as long as the gate is open: their name and id, the audit
+    events their requests wrote (`own_changes`, which the live feed leaves out), and the clock
+    their requests read "now" from (naive UTC; the wall clock unless given one): what is
+    breached, due within a time, or to be warned of is counted from it, by the gate, the
+    command line and the app alike."""
 
-    def __init__(self, db: peewee.Database, username: str) -> None:
+    def __init__(self, db: peewee.Database, username: str, clock: Clock | None = None) -> None:
         """`db` must be the database the models run on (the one `store.db.connect` opened
         last): statements and transactions go through `database_proxy`, so that a transaction
         and its statements always share one connection per thread. A session over another
@@ -51,6 +57,7 @@ class Session:
         self.username = username
         self.person_id: int = grants.person_id
         self.own_changes = OwnChanges()
+        self.clock: Clock = clock or utcnow
 
 
 class Request:
@@ -65,6 +72,9 @@ class Request:
         # When the call began: what it writes happens from then on (a service-level clock it
         # ends is one that ended since, `access.due_times`).
         self.began = utcnow()
+        # "Now" as the session's clock says it, read once: what the request counts due times
+        # from (breached, due within, warnings).
+        self.now = session.clock()
         # What the request's code reads once and uses again (the service-level policies).
         self.memo: dict[str, object] = {}
         self._audit: audit.AuditWriter | None = None  # while `writing()`

@@ -5,7 +5,6 @@ sort (a `TicketQuery`), the person's own or shared with a role or a usergroup by
 from __future__ import annotations
 
 import json
-from datetime import timedelta
 from typing import Any, NamedTuple
 
 import peewee
@@ -17,6 +16,7 @@ from access.grants import Grants
 from access.inbox import count_in_scope
 from access.lookup import role_named, usergroup_named
 from access.request import Part, Request
+from access.sla_rules import Duration, parse_duration
 from access.validation import checked_name
 from access.views import TicketQuery
 from store.models import Person, Role, Usergroup
@@ -37,10 +37,10 @@ class ViewInfo(NamedTuple):
 
 
 def query_json(query: TicketQuery) -> str:
-    """A query as stored: "due within" as seconds."""
+    """A query as stored: "due within" as its business time written out (`1d4h`)."""
     data = query._asdict()
     if query.due_within is not None:
-        data["due_within"] = query.due_within.total_seconds()
+        data["due_within"] = str(query.due_within)
     return json.dumps(data, sort_keys=True)
 
 
@@ -52,8 +52,12 @@ def query_of(text: str) -> TicketQuery:
         for key, value in data.items()
         if key in TicketQuery._fields
     }
-    if known.get("due_within") is not None:
-        known["due_within"] = timedelta(seconds=known["due_within"])
+    within = known.get("due_within")
+    if isinstance(within, str):
+        known["due_within"] = parse_duration(within)
+    elif within is not None:  # stored before business time, as seconds: days and minutes
+        days, seconds = divmod(int(within), 86_400)
+        known["due_within"] = Duration(days, seconds // 60)
     return TicketQuery(**known)
 
 
@@ -81,7 +85,8 @@ class SavedViews(Part):
     def list_views(self) -> list[ViewInfo]:
         """The person's views, their own first then the shared ones, each by name, with its
         count (one statement each, scoped like the list)."""
-        grants = _lister(self._open())
+        request = self._open()
+        grants = _lister(request)
         rows = (
             SavedView.select(
                 SavedView.name,
@@ -107,7 +112,7 @@ class SavedViews(Part):
                 else ""
             )
             query = query_of(row["query"])
-            count = count_in_scope(grants, query)
+            count = count_in_scope(request, query)
             views.append(ViewInfo(row["name"], row["owner"], query, shared, count))
         views.sort(key=lambda v: (bool(v.shared_with), v.name.casefold(), v.owner))
         return views
@@ -129,7 +134,7 @@ class SavedViews(Part):
             raise InvalidInput("share a view with a role or with a usergroup, not both")
         if (role or usergroup) and not grants.holds(VIEWS_SHARE):
             raise PermissionDenied(f"{grants.username} lacks {VIEWS_SHARE}")
-        count_in_scope(grants, query)  # a query that cannot be read is refused now
+        count_in_scope(request, query)  # a query that cannot be read is refused now
         with request.writing():
             shared = {
                 "role": role_named(role).id if role else None,

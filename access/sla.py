@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
-from datetime import timedelta
 from typing import Any, NamedTuple
 
 from access import audit
@@ -30,6 +29,7 @@ from access.request import Part
 from access.sla_rules import (
     DEFAULT_PAUSE,
     METRICS,
+    Duration,
     Policy,
     checked_pause,
     checked_targets,
@@ -38,7 +38,7 @@ from access.sla_rules import (
 from access.sla_warnings import WARN_BEFORE, warn_due
 from access.validation import checked_name
 from access.versions import bump, check_fresh
-from store.models import BusinessCalendar, SlaPolicy, Source, Usergroup, utcnow
+from store.models import BusinessCalendar, SlaPolicy, Source, Usergroup
 from store.words import TICKET_PRIORITIES
 
 # Targets as given and shown: for each metric, the duration by priority ("" for every other).
@@ -197,17 +197,18 @@ class PolicyAdmin(Part):
         policies = SlaPolicy.select(SlaPolicy.id, SlaPolicy.calendar)
         return {row.id: calendars[row.calendar_id] for row in policies}
 
-    def warn_due(self, before: timedelta = WARN_BEFORE) -> int:
+    def warn_due(self, before: Duration = WARN_BEFORE) -> int:
         """Warn the assignees and group supervisors of the tickets whose clocks fall due
-        within `before` or have just passed (`access.sla_warnings`), each warning once; how
-        many were made. Asked by `ticketty serve`'s person and `ticketty sla warn`, who need
+        within `before` (business time of each ticket's calendar) of the gate's clock or have
+        just passed (`access.sla_warnings`), each warning once per run of the clock; how many
+        were made. Asked by `ticketty serve`'s person and `ticketty sla warn`, who need
         `sla.list`; each warning is audited on its ticket, so the people's sessions see it."""
         request = self._open()
         request.require(SLA_LIST)
-        if before < timedelta(0):
+        if before.days < 0 or before.minutes < 0:
             raise InvalidInput("the warning time before a due time must not be negative")
         with request.writing():
-            made = warn_due(utcnow(), before)
+            made = warn_due(request, before)
             request.record_many(
                 [
                     audit.Event(

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any, NamedTuple
 
 import peewee
@@ -97,7 +98,8 @@ class Tickets(Part):
         return allowed_here(grants, number)
 
     def get_ticket(self, number: int | str) -> TicketDetail:
-        return _detail(self._open().grants(), parse_number(number))
+        request = self._open()
+        return _detail(request.grants(), parse_number(number), request.now)
 
     def sla_explanation(self, number: int | str) -> SlaExplanation:
         """Which service-level policy ticket `number` matches and why (each policy tried, in
@@ -126,7 +128,8 @@ class Tickets(Part):
 
     def attachment(self, number: int | str, attachment_id: int) -> tuple[AttachmentView, bytes]:
         """One attachment of a message this person may read on this ticket, with its bytes."""
-        detail = _detail(self._open().grants(), parse_number(number))
+        request = self._open()
+        detail = _detail(request.grants(), parse_number(number), request.now)
         for message in detail.messages:
             for listed in message.attachments:
                 if listed.id == attachment_id:
@@ -191,7 +194,7 @@ class Tickets(Part):
             raise
 
 
-def _detail(grants: Grants, number: int) -> TicketDetail:
+def _detail(grants: Grants, number: int, now: datetime) -> TicketDetail:
     """The ticket as the person may read it: its row, the messages and contact they may see,
     the deliveries of its replies, and what they may do on it."""
     ticket = visible_ticket(grants, number)
@@ -199,7 +202,7 @@ def _detail(grants: Grants, number: int) -> TicketDetail:
     is_requester = ticket.requester_id == grants.person_id
     if TICKETS_VIEW not in allowed and not is_requester:
         raise PermissionDenied(f"{grants.username} may list #{number} but not open it")
-    row = ticket_row(dict_row(ticket_rows(grants, Ticket.number == number)))
+    row = ticket_row(dict_row(ticket_rows(grants, Ticket.number == number)), now)
     if TICKETS_VIEW not in allowed:  # tags and fields are the team's, not the requester's
         row = row._replace(tags=())
     shown = Message.select(Message, Person).join(Person).where(Message.ticket == number)

@@ -9,10 +9,13 @@ methods as its module is imported, and these 22 took 12-23 ms of every start (be
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
-from typing import NamedTuple
+from datetime import datetime
+from typing import TYPE_CHECKING, NamedTuple
 
 from access.vocabulary import OPEN_STATUSES
+
+if TYPE_CHECKING:
+    from access.sla_rules import Duration
 
 
 class TicketRow(NamedTuple):
@@ -190,8 +193,9 @@ class TicketQuery(NamedTuple):
     search: str = ""
     order: str = "activity"  # one of TICKET_ORDERS
     breached: bool = False  # only tickets with a clock past its due time
-    # Only tickets with a clock falling due within this time from now (breached ones included).
-    due_within: timedelta | None = None
+    # Only tickets with a clock falling due within this business time of the ticket's calendar
+    # from now (breached ones included; `access.due_window`).
+    due_within: Duration | None = None
 
 
 # In a search only `#42` is a ticket number: bare digits (an order number) are words.

@@ -179,7 +179,7 @@ async def in_app(location: str, user: str, runs: int) -> dict[str, float]:
     Timed = timed_app(frames)
 
     app = Timed(
-        Gate(connect(location), user), InboxScreen, clock=lambda: DEMO_NOW, refresh_seconds=3600
+        Gate(connect(location), user, clock=lambda: DEMO_NOW), InboxScreen, refresh_seconds=3600
     )
     figures: dict[str, list[float]] = {}
     async with app.run_test(size=(120, 40)) as pilot:

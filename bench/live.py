@@ -102,7 +102,7 @@ async def measure(location: str, runs: int, interval: float) -> dict[str, float]
 
     Timed = timed_app(frames)
 
-    gate = Gate(connect(location), "ada")
+    gate = Gate(connect(location), "ada", clock=lambda: DEMO_NOW)
     open_work = TicketQuery(statuses=STATUSES, search="")
     rows = gate.inbox.list_tickets(open_work, limit=2)
     numbers = [row.number for row in rows]
@@ -126,7 +126,7 @@ async def measure(location: str, runs: int, interval: float) -> dict[str, float]
         commands.flush()
         return float(committed.readline())
 
-    app = Timed(gate, InboxScreen, clock=lambda: DEMO_NOW, refresh_seconds=interval)
+    app = Timed(gate, InboxScreen, refresh_seconds=interval)
     figures: dict[str, list[float]] = {}
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)

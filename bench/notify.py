@@ -108,7 +108,7 @@ async def on_screen(location: str, runs: int, interval: float) -> dict[str, floa
     from tests.tui_support import settle
 
     frames = FrameClock()
-    gate = Gate(connect(location), "tom")
+    gate = Gate(connect(location), "tom", clock=lambda: DEMO_NOW)
     numbers = [
         row.number
         for row in gate.inbox.list_tickets(TicketQuery(statuses=("open",), search=""), limit=200)
@@ -128,7 +128,7 @@ async def on_screen(location: str, runs: int, interval: float) -> dict[str, floa
         commands.flush()
         return float(committed.readline())
 
-    app = timed_app(frames)(gate, InboxScreen, clock=lambda: DEMO_NOW, refresh_seconds=interval)
+    app = timed_app(frames)(gate, InboxScreen, refresh_seconds=interval)
     samples: list[float] = []
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)

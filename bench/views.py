@@ -12,16 +12,16 @@ import argparse
 import json
 import time
 from collections.abc import Callable
-from datetime import timedelta
 from functools import partial
 
+from access.sla_rules import Duration
 from access.views import TicketQuery
 
 # Queries beside the demo's views: open work (a tally), and the fallbacks.
 EXTRA = {
     "open work": TicketQuery(statuses=("new", "open", "pending")),
     "breached": TicketQuery(breached=True),
-    "due within 4h": TicketQuery(due_within=timedelta(hours=4)),
+    "due within 4h": TicketQuery(due_within=Duration(minutes=4 * 60)),
     "a word (parcel)": TicketQuery(search="parcel"),
     "a requester": TicketQuery(requester="c000.muller"),
 }
@@ -51,7 +51,7 @@ def measure(location: str, user: str, runs: int, tickets: bool = True) -> dict[s
     views = gate.views.list_views()
     if not views:
         raise SystemExit(f"{user} reads no saved views in {location}")
-    grants = gate.inbox._open().grants()
+    request = gate.inbox._open()
     queries = {view.name: view.query for view in views} | EXTRA
     figures: dict[str, float] = {}
     for name, query in queries.items():
@@ -60,7 +60,7 @@ def measure(location: str, user: str, runs: int, tickets: bool = True) -> dict[s
         figures[f"view count: {name}, from {how} (ms)"] = wall
         figures[f"view count: {name}, from {how} (cpu ms)"] = cpu
         if tickets and how == "tally":
-            counted = Ticket.select().where(_filtered(grants, query, counting=True))
+            counted = Ticket.select().where(_filtered(request, query, counting=True))
             wall, cpu = timed(runs, counted.count)
             figures[f"view count: {name}, tickets counted (ms)"] = wall
             figures[f"view count: {name}, tickets counted (cpu ms)"] = cpu

@@ -9,6 +9,8 @@ from collections.abc import Callable
 from typing import Any, NoReturn, Protocol
 
 from access import Gate
+from access.database import utcnow
+from access.request import Clock
 from settings.layers import Settings
 from store.db import connect
 from wording.safe_text import one_line
@@ -115,9 +117,14 @@ def username(args: argparse.Namespace) -> str:
     return settings_of(args).username
 
 
+# The clock the command line's gate counts from (breached, due within, warnings): the wall
+# clock; a test sets another.
+clock: Clock = utcnow
+
+
 def open_gate(args: argparse.Namespace) -> Gate:
     settings = settings_of(args)
-    return Gate(connect(settings.database), settings.username)
+    return Gate(connect(settings.database), settings.username, clock=clock)
 
 
 def read_body(text: str) -> str:

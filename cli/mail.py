@@ -15,6 +15,7 @@ import signal
 import socket
 import sys
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Protocol
 
@@ -24,6 +25,7 @@ from access.outbox import Delivery
 from access.vocabulary import SENT
 from cli.command import Commands, open_gate
 from cli.output import CommandError, bounded_int, print_listing
+from cli.ticket_sla import due_within
 from settings.config import Config, ConfigError, load_config
 from store.models import Source
 from wording.safe_text import one_line
@@ -60,6 +62,11 @@ def register(commands: Commands) -> None:
     ).add_argument("id", type=bounded_int, nargs="+")
     p = commands.add("serve", serve, help="fetch and send in a loop until stopped (SIGTERM)")
     p.add_argument("--interval", type=float, default=10.0, help="seconds between passes")
+    p.add_argument(
+        "--before",
+        type=due_within,
+        help="warn of due times this much business time before (default: [sla] warn_before)",
+    )
 
 
 class MailChannel(Protocol):
@@ -237,6 +244,8 @@ def serve(args: argparse.Namespace) -> int:
         level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stderr, force=True
     )
     gate, config = _gate_and_config(args)
+    if args.before is not None:
+        config = replace(config, sla_warn_before=args.before)
     # Refuses a person without sources.edit before anything starts.
     gate.mailboxes.open_mail_sources()
     wake, stop = socket.socketpair()

@@ -7,11 +7,11 @@ import argparse
 from typing import Any
 
 from access.sla import PolicyView
-from access.sla_rules import METRICS, format_targets, parse_duration
-from access.sla_warnings import WARN_BEFORE
+from access.sla_rules import METRICS, Duration, format_targets, parse_duration
 from cli.command import Arguments, Commands, open_gate
 from cli.output import bounded_int, print_json, print_listing
 from cli.ticket_sla import due_within
+from settings.config import load_config
 from wording.safe_text import one_line
 
 # The conditions: option, the gate's keyword, and what a list shows for each.
@@ -54,7 +54,9 @@ def register(commands: Commands) -> None:
         "warn", warn_due, help="warn assignees and supervisors of due times near or just passed"
     )
     p.add_argument(
-        "--before", type=due_within, default=WARN_BEFORE, help="how long before (default 1h)"
+        "--before",
+        type=due_within,
+        help="how long before, in business time (default: [sla] warn_before, else 1h)",
     )
 
 
@@ -202,6 +204,14 @@ def policy_json(view: PolicyView) -> dict[str, Any]:
 
 def warn_due(args: argparse.Namespace) -> int:
     """One pass of what `ticketty serve` does every interval."""
-    made = open_gate(args).sla.warn_due(args.before)
+    made = open_gate(args).sla.warn_due(warn_before(args))
     print(f"{made} warning{'' if made == 1 else 's'} made")
     return 0
+
+
+def warn_before(args: argparse.Namespace) -> Duration:
+    """`--before`, else the config file's `[sla] warn_before`."""
+    if args.before is not None:
+        before: Duration = args.before
+        return before
+    return load_config().sla_warn_before  # a broken file is a usage error (`ConfigError`)

@@ -5,24 +5,24 @@ duration."""
 from __future__ import annotations
 
 import argparse
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from access.errors import InvalidInput
-from access.sla_rules import parse_duration
+from access.sla_rules import Duration, parse_duration
 from access.sla_views import SlaExplanation, TargetExplanation
 from cli.command import open_gate
 from cli.output import print_json
 from wording.sla_text import explanation_lines
 
 
-def due_within(text: str) -> timedelta:
-    """`--due-within 1h` (also `30m`, `2d`, `1d4h`): wall-clock time from now, a day 24 hours."""
+def due_within(text: str) -> Duration:
+    """`--due-within 1h` (also `30m`, `2d`, `1d4h`): business time of each ticket's calendar
+    (a day is one of its working days), counted from now as the due column counts it."""
     try:
-        duration = parse_duration(text)
+        return parse_duration(text)
     except InvalidInput as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
-    return timedelta(days=duration.days, minutes=duration.minutes)
 
 
 def moment(value: datetime | None) -> str | None:

@@ -25,6 +25,8 @@ from typing import TYPE_CHECKING
 
 from access.errors import InvalidInput, PermissionDenied
 from access.mail_accounts import SecretMissing, ServerUrl
+from access.sla_rules import Duration
+from access.sla_warnings import WARN_BEFORE
 from mail.transport import MailServerError, idle, imap_folder, offers_idle
 from store.changes import signal_for
 from store.db import DatabaseError
@@ -170,8 +172,15 @@ class ReplySender:
 class MailService:
     """The loop of `ticketty serve` over `channel` (as a person holding `sources.edit`)."""
 
-    def __init__(self, channel: MailChannel, interval: float, report: Report) -> None:
+    def __init__(
+        self,
+        channel: MailChannel,
+        interval: float,
+        report: Report,
+        warn_before: Duration = WARN_BEFORE,
+    ) -> None:
         self.channel = channel
+        self.warn_before = warn_before  # [sla] warn_before, or serve's --before
         self.gate = channel.gate
         self.interval = interval
         self.report = report
@@ -219,7 +228,7 @@ class MailService:
         needs `sla.list`). One the person may not run is said once and not tried again."""
         passes = (
             ("time rules are not run", self.gate.rules.run_time_rules),
-            ("service-level warnings are not made", self.gate.sla.warn_due),
+            ("service-level warnings are not made", self._warn_due),
         )
         for what, run in passes:
             if what in self._refused:
@@ -231,6 +240,9 @@ class MailService:
                 self.report(f"{what}: {exc}")
             except DatabaseError as exc:
                 self.report(f"{what}: {exc}")
+
+    def _warn_due(self) -> None:
+        self.gate.sla.warn_due(self.warn_before)
 
     def _fetch(self, source: Source) -> None:
         try:

@@ -56,4 +56,4 @@ def serve(
     """`ticketty serve`'s loop as `gate`'s person until `stop` is readable (`mail.service`)."""
     from mail.service import MailService
 
-    MailService(channel(gate, config), interval, report).run(stop)
+    MailService(channel(gate, config), interval, report, config.sla_warn_before).run(stop)

@@ -12,6 +12,9 @@ flood_messages = 20          # more from one sender within flood_minutes go to q
 flood_minutes = 10           # (flood_messages = 0: no limit)
 message_limit_mb = 50        # a larger message is quarantined by its size, unread
 notify_from = "ticketty@shop.example"  # notifications are mailed from it (none: not mailed)
+
+[sla]
+warn_before = "1h"           # warn of a due time this much business time before it (serve, app)
 ```
 """
 
@@ -24,7 +27,9 @@ from pathlib import Path
 
 import platformdirs
 
-from settings.layers import editor_allowed
+from access.errors import InvalidInput
+from access.sla_rules import Duration, parse_duration
+from settings.layers import WARN_BEFORE, editor_allowed
 from store.errors import EXIT_USAGE, TickettyError
 
 MAX_MB = 1_000_000
@@ -47,6 +52,8 @@ class Config:
     flood_minutes: float = 10
     message_limit_mb: float = 50
     notify_from: str = ""
+    # [sla] warn_before: how long before a due time its warnings are made, in business time.
+    sla_warn_before: Duration = WARN_BEFORE
 
     @property
     def attachment_limit_bytes(self) -> int:
@@ -107,6 +114,7 @@ def load_config(path: Path | None = None) -> Config:
     if not isinstance(notify_from, str):
         raise ConfigError(f"{path}: [mail] notify_from is an e-mail address")
     return Config(
+        sla_warn_before=_warn_before(path, data.get("sla", {})),
         notify_from=notify_from,
         attachment_limit_mb=limit,
         flood_messages=flood,
@@ -116,3 +124,14 @@ def load_config(path: Path | None = None) -> Config:
         allow_editor=bool(data.get("allow_editor", True)),
         editor=editor if isinstance(editor, str) else None,
     )
+
+
+def _warn_before(path: Path, sla: object) -> Duration:
+    """`[sla] warn_before`, a business time such as "1h" or "30m"."""
+    given = sla.get("warn_before", str(WARN_BEFORE)) if isinstance(sla, dict) else None
+    if not isinstance(given, str):
+        raise ConfigError(f'{path}: [sla] warn_before is a business time such as "1h"')
+    try:
+        return parse_duration(given)
+    except InvalidInput as exc:
+        raise ConfigError(f"{path}: [sla] warn_before: {exc}") from None

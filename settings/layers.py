@@ -13,12 +13,15 @@ from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
+from access.sla_rules import Duration
 from store.db import default_database_location
 
 if TYPE_CHECKING:
     from settings.config import Config
 
 _MB = 2**20
+# How long before a due time a warning is made (`[sla] warn_before`), in business time.
+WARN_BEFORE = Duration(0, 60)
 _SSH_VARIABLES = ("SSH_CONNECTION", "SSH_ORIGINAL_COMMAND", "SSH_TTY")
 
 
@@ -44,6 +47,8 @@ class Settings:
     over_ssh: bool = False
     in_tmux: bool = False
     term: str = ""  # $TERM: which desktop notification the terminal understands
+    # The config file's [sla] warn_before: the app warns of a due time this much before it.
+    sla_warn_before: Duration = WARN_BEFORE
 
 
 def under_ssh(environ: Mapping[str, str]) -> bool:
@@ -94,4 +99,5 @@ def build_settings(
         message_limit_bytes=config.message_limit_bytes,
         flood_messages=config.flood_messages,
         flood_minutes=config.flood_minutes,
+        sla_warn_before=config.sla_warn_before,
     )

@@ -3,6 +3,8 @@ source or a usergroup (migration 22)."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from peewee import (
     SQL,
     AutoField,
@@ -95,12 +97,17 @@ class NotificationSettings(BaseModel):
     zone = TextField(default="UTC")  # the quiet hours' time zone (migration 22)
 
 
+# `SlaWarning.run` of a clock's first run (no verdict of it kept yet).
+FIRST_RUN = datetime(1970, 1, 1)
+
+
 class SlaWarning(BaseModel):
     """A service-level warning made (migration 26): for ticket `ticket`, its clock `metric`
     (first_response, next_response, resolution) due at `due`, at `stage` ("soon" before the
-    due time, "missed" at it). Kept so each is made once, however often the pass runs; a due
-    time that moves (the clock paused and ran again, a new next-response cycle) is warned of
-    again."""
+    due time, "missed" at it). Kept so each is made once per run of the clock (migration 30:
+    `run`, when the clock's previous run ended, `FIRST_RUN` for its first), however often the
+    pass runs: a due time that moves in one run (the clock paused and ran again) is not warned
+    of again; a new run (a new next-response clock, a reopened ticket's resolution) is."""
 
     id = AutoField()
     ticket_id: int
@@ -109,10 +116,11 @@ class SlaWarning(BaseModel):
     metric = TextField()
     stage = TextField()
     due = DateTimeField()
+    run = DateTimeField(default=FIRST_RUN, constraints=[SQL(f"DEFAULT '{FIRST_RUN}'")])
     created_at = DateTimeField(default=utcnow)
 
     class Meta:
-        indexes = ((("ticket", "metric", "stage", "due"), True),)
+        indexes = ((("ticket", "metric", "stage", "run"), True),)
 
 
 class SourceFollow(BaseModel):

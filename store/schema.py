@@ -13,6 +13,7 @@ from store.links import LINK_MODELS
 from store.models import (
     ALL_MODELS,
     DESK_MODELS,
+    DUE_INDEX,
     MAIL_MODELS,
     NO_DUE,
     POLICY_MODELS,
@@ -28,6 +29,7 @@ from store.models import (
     mail_server,
 )
 from store.notification_models import (
+    FIRST_RUN,
     NOTIFY_MODELS,
     QUEUE_FOLLOW_MODELS,
     Notification,
@@ -395,6 +397,24 @@ def _v29_no_mail_loops(db: peewee.Database) -> None:
     db.create_tables([RuleRetry])
 
 
+def _v30_warnings_per_run(db: peewee.Database) -> None:
+    """A service-level warning is made once per run of its clock (`SlaWarning.run`), not once
+    per due time; each clock's due time is indexed where it runs, so the warnings find a
+    clock falling due whatever the ticket's other clocks (`access.sla_warnings`)."""
+    table = SlaWarning._meta.table_name
+    moment = "DATETIME" if dialect.is_sqlite(db) else "TIMESTAMP"
+    if "run" not in {c.name for c in db.get_columns(table)}:
+        db.execute_sql(
+            f"ALTER TABLE \"{table}\" ADD COLUMN run {moment} NOT NULL DEFAULT '{FIRST_RUN}'"
+        )
+    db.execute_sql(f'DROP INDEX IF EXISTS "{table}_ticket_id_metric_stage_due"')
+    peewee.SchemaManager(SlaWarning).create_indexes(safe=True)
+    # The due-time index also holds the ticket's policy: "due within" counts read it alone.
+    former = Ticket.index(*(getattr(Ticket, c) for c in DUE_INDEX[:-1]))
+    db.execute_sql(f'DROP INDEX IF EXISTS "{former._name}"')  # type: ignore[attr-defined]
+    peewee.SchemaManager(Ticket).create_indexes(safe=True)
+
+
 MIGRATIONS: list[tuple[int, Callable[[peewee.Database], None]]] = [
     (1, _v1_initial),
     (2, _v2_search),
@@ -424,6 +444,7 @@ MIGRATIONS: list[tuple[int, Callable[[peewee.Database], None]]] = [
     (26, _v26_sla_warnings),
     (27, _v27_tallies),
     (29, _v29_no_mail_loops),
+    (30, _v30_warnings_per_run),
 ]
 
 LATEST = MIGRATIONS[-1][0]

@@ -34,8 +34,7 @@ def make_app(location: str | Path, username: str, refresh_seconds: float = 3600)
     """The app as `username` on the demo database, with the demo's fixed clock; by default it
     does not follow others' changes."""
     return build_app(
-        Gate(connect(str(location)), username),
-        clock=lambda: DEMO_NOW,
+        Gate(connect(str(location)), username, clock=lambda: DEMO_NOW),
         refresh_seconds=refresh_seconds,
     )
 

@@ -8,13 +8,12 @@ of after them (bench/NOTES.md)."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
-from datetime import datetime
 from typing import TYPE_CHECKING
 
 import peewee
 
 from access import Gate
+from access.request import Clock
 from cli.output import EXIT_DATABASE, exit_code_of, fail
 from mail.channel import reading_of
 from settings.config import Config, load_config
@@ -30,13 +29,12 @@ def build_app(
     gate: Gate,
     *,
     settings: Settings | None = None,
-    clock: Callable[[], datetime] | None = None,
     refresh_seconds: float = 0.5,
     opening: Opening | None = None,
 ) -> TickettyApp:
     """The app as `gate`'s person, opening on the inbox (reads its first page now, unless
     given it); a quarantined message it retries is read by the mail channel with the
-    settings' limits."""
+    settings' limits. The app counts time from the gate's clock (`gate.clock`)."""
     from screens.inbox import InboxScreen
     from tui.app import TickettyApp
 
@@ -45,7 +43,6 @@ def build_app(
         gate,
         InboxScreen,
         settings=settings,
-        clock=clock,
         refresh_seconds=refresh_seconds,
         mail_reading=reading_of(settings),
         opening=opening,
@@ -72,8 +69,8 @@ class OpeningRead:
     The thread closes its connection when done: the app's database work runs in its own
     threads, each with its own connection."""
 
-    def __init__(self, location: str, username: str) -> None:
-        self.location, self.username = location, username
+    def __init__(self, location: str, username: str, clock: Clock | None = None) -> None:
+        self.location, self.username, self.clock = location, username, clock
         self._read: tuple[peewee.Database, Gate, Opening] | None = None
         self._failure: BaseException | None = None
         self._thread = threading.Thread(target=self._run, name="ticketty-opening", daemon=True)
@@ -83,7 +80,7 @@ class OpeningRead:
         try:
             db = connect(self.location)
             try:
-                gate = Gate(db, self.username)
+                gate = Gate(db, self.username, clock=self.clock)
                 self._read = (db, gate, Opening.read(gate))
             finally:
                 db.close()
@@ -102,21 +99,19 @@ def open_app(
     location: str,
     username: str,
     *,
-    clock: Callable[[], datetime] | None = None,
+    clock: Clock | None = None,
     refresh_seconds: float = 0.5,
 ) -> OpenedApp | int:
     """Open the database, check the person and make the app; on error, one line and the
-    exit code."""
+    exit code. `clock`: the gate's (the wall clock unless given)."""
     try:
         settings = build_settings(db=location, user=username, config=load_config())
-        reading = OpeningRead(settings.database, settings.username)
+        reading = OpeningRead(settings.database, settings.username, clock)
         import screens.inbox  # noqa: F401  # Textual and the screens, while the thread reads
         import tui.app  # noqa: F401
 
         db, gate, opening = reading.result()
-        app = build_app(
-            gate, settings=settings, clock=clock, refresh_seconds=refresh_seconds, opening=opening
-        )
+        app = build_app(gate, settings=settings, refresh_seconds=refresh_seconds, opening=opening)
     except peewee.DatabaseError as exc:  # the first reads (the person, the first page)
         return fail(describe_failure(location, exc), EXIT_DATABASE)
     except Exception as exc:

@@ -27,7 +27,7 @@ from textual.screen import Screen
 from textual.worker import Worker, get_current_worker
 
 from access import Gate, UnknownPerson
-from access.database import WRITE_TIMEOUT, utcnow
+from access.database import WRITE_TIMEOUT
 from access.inbound import MailReading
 from settings.config import Config
 from settings.layers import Settings, build_settings
@@ -47,7 +47,8 @@ Answer = TypeVar("Answer")
 
 
 class TickettyApp(App[int]):
-    """Ticketty for one person. `gate` acts as them; `clock` is injectable for stable tests."""
+    """Ticketty for one person. `gate` acts as them; its clock (`gate.clock`) is the app's:
+    the due column, the warnings and the ages count from it."""
 
     TITLE = "Ticketty"
     CSS_PATH = Path(__file__).with_name("app.tcss")
@@ -63,7 +64,6 @@ class TickettyApp(App[int]):
         home: Callable[[], Screen[Any]],
         *,
         settings: Settings | None = None,
-        clock: Callable[[], datetime] | None = None,
         refresh_seconds: float = 0.5,
         mail_reading: MailReading | None = None,
         opening: Opening | None = None,
@@ -79,7 +79,7 @@ class TickettyApp(App[int]):
         # How a quarantined message retried is read: the mail channel's reader with the
         # settings' limits, handed in by the entry point (the app does not import mail).
         self.mail_reading = mail_reading
-        self.clock = clock or utcnow
+        self.clock: Callable[[], datetime] = gate.clock
         self.refresh_seconds = refresh_seconds
         self.opening = opening if opening is not None else Opening.read(gate)
         self.permissions = self.opening.permissions
@@ -118,10 +118,10 @@ class TickettyApp(App[int]):
         if message.permissions is not None and message.permissions != self.permissions:
             self.permissions = message.permissions
             changed = True
+        self.due_calendars.changed(message.changes)
         if not (message.changes.by_others or changed):
             return
         self.breach_watch.others_changed(message.changes)
-        self.due_calendars.others_changed(message.changes)
         for screen in self.screen_stack:
             screen.post_message(OthersChanged(message.changes, changed))
             if changed:

@@ -1,9 +1,11 @@
 """Breaches seen while the app is open: a toast to the person when a ticket assigned to them
-comes within `WARN_BEFORE` of its earliest due time, and another when it passes it.
+comes within `[sla] warn_before` (business time of its calendar, 1h unless set) of its earliest
+due time, and another when it passes it, both counted from the gate's clock the way the due
+column counts (`tui.due_cells`).
 
 What it costs an idle session: nothing per interval. The due times of the person's tickets are
 read at start and again only when the live feed says others changed tickets; each
-`CHECK_SECONDS` they are compared with the app's clock in memory. A ticket the person changed
+`CHECK_SECONDS` they are compared with the clock in memory. A ticket the person changed
 themselves meanwhile (a reply meets its first response) may be known by a stale due time, so a
 toast is said only after one read confirms it: a statement when a threshold is crossed, not at
 every check. Tickets already past due when the app opens are not announced (the inbox shows
@@ -13,18 +15,17 @@ them); each ticket is announced once per threshold.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from access.live import Changes
 from access.views import TicketQuery, TicketRow
-from tui.due_cells import earliest_due
+from tui.due_cells import Moment, earliest_due, minutes_left, warn_minutes
 from wording.sla_text import span
 
 if TYPE_CHECKING:
     from tui.app import TickettyApp
 
-WARN_BEFORE = timedelta(minutes=15)
 CHECK_SECONDS = 30.0
 # The person's tickets read, soonest due first: more than anyone has within the next minutes.
 WATCHED = 200
@@ -36,9 +37,14 @@ class BreachWatch:
     def __init__(self, app: TickettyApp, clock: Callable[[], datetime]) -> None:
         self.app = app
         self.clock = clock
-        self.dues: dict[int, datetime] = {}
+        self.rows: dict[int, TicketRow] = {}
         self.told: set[tuple[int, str]] = set()
         self.started = False
+
+    @property
+    def dues(self) -> dict[int, datetime]:
+        """The earliest due time of each of the person's tickets with a clock running."""
+        return {n: due for n, row in self.rows.items() if (due := earliest_due(row)) is not None}
 
     def start(self) -> None:
         self.app.set_interval(CHECK_SECONDS, self.check)
@@ -54,13 +60,22 @@ class BreachWatch:
         if self._crossed(self.clock()):
             self._read(confirm=True)
 
-    def _crossed(self, now: datetime) -> list[tuple[int, str, datetime]]:
+    def _moment(self, now: datetime) -> Moment:
+        return Moment(now, self.app.due_calendars.by_policy)
+
+    def _crossed(self, now: datetime) -> list[tuple[int, str, float]]:
+        """The thresholds crossed and not yet told: ticket, which, business minutes left."""
+        at, before = self._moment(now), self.app.settings.sla_warn_before
         crossed = []
-        for number, due in self.dues.items():
-            if due <= now and (number, PAST) not in self.told:
-                crossed.append((number, PAST, due))
-            elif now < due <= now + WARN_BEFORE and (number, SOON) not in self.told:
-                crossed.append((number, SOON, due))
+        for number, row in self.rows.items():
+            due, left = earliest_due(row), minutes_left(row, at)
+            if due is None or left is None:
+                continue
+            threshold = PAST if due <= now else SOON
+            if (number, threshold) in self.told:
+                continue
+            if threshold == PAST or left <= warn_minutes(row, before, at):
+                crossed.append((number, threshold, left))
         return crossed
 
     def _read(self, *, confirm: bool) -> None:
@@ -77,17 +92,16 @@ class BreachWatch:
     def known(self, rows: Iterable[TicketRow], *, announce: bool) -> None:
         """The person's tickets as just read; with `announce`, toast what crossed a threshold
         (the first read only notes what is already past due)."""
-        self.dues = {row.number: due for row in rows if (due := earliest_due(row)) is not None}
-        now = self.clock()
-        for number, threshold, due in self._crossed(now):
+        self.rows = {row.number: row for row in rows if earliest_due(row) is not None}
+        for number, threshold, left in self._crossed(self.clock()):
             self.told.add((number, threshold))
             if threshold == PAST and not announce:
                 continue
             if threshold == PAST:
-                message = (
-                    f"#{number} is past its due time ({span((now - due).total_seconds() / 60)} ago)"
-                )
+                message = f"#{number} is past its due time ({span(-left)} ago)"
                 self.app.notify(message, title="Breached", severity="error", timeout=12)
             else:
-                left = span((due - now).total_seconds() / 60)
-                self.app.notify(f"#{number} is due in {left}", title="Due soon", severity="warning")
+                left_text = span(left)
+                self.app.notify(
+                    f"#{number} is due in {left_text}", title="Due soon", severity="warning"
+                )

@@ -1,7 +1,7 @@
 """The calendars the inbox's due column counts business time in (`gate.sla.due_calendars`):
-read as the app starts, and again only when others change a calendar or a policy, so an idle
-session asks nothing more; a person who lists no tickets has none read. Until they are read, the
-column counts the wall clock."""
+read as the app starts, and again only when a calendar or a policy changes (by others, or in
+this session), so an idle session asks nothing more; a person who lists no tickets has none
+read. Until they are read, the column counts the wall clock."""
 
 from __future__ import annotations
 
@@ -15,6 +15,8 @@ from access.live import Changes
 if TYPE_CHECKING:
     from tui.app import TickettyApp
 
+REREAD = ("calendar", "policy")
+
 
 class DueCalendars:
     def __init__(self, app: TickettyApp) -> None:
@@ -24,8 +26,9 @@ class DueCalendars:
     def start(self) -> None:
         self._read()
 
-    def others_changed(self, changes: Changes) -> None:
-        if changes.touches("calendar", "policy"):
+    def changed(self, changes: Changes) -> None:
+        """Read again when a calendar or a policy changed, by others or by this session."""
+        if changes.touches(*REREAD) or not changes.own_kinds.isdisjoint(REREAD):
             self._read()
 
     def _read(self) -> None:
@@ -36,5 +39,7 @@ class DueCalendars:
             gate = self.app.gate
             self.by_policy = await self.app.gate_call(gate.sla.due_calendars)
             self.app.screen.refresh()
+            # The warnings count in the calendars too: what is now known to be near is told.
+            self.app.breach_watch.check()
 
         self.app.run_worker(read(), group="due-calendars", exit_on_error=False)

@@ -8,14 +8,14 @@ row whose policy's calendar is not known (yet) counts the wall clock."""
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from datetime import datetime, timedelta
+from datetime import datetime
 from functools import lru_cache
 from typing import NamedTuple
 
 from rich.style import Style
 
 from access.business_time import Calendar, business_seconds
-from access.sla_rules import parse_duration
+from access.sla_rules import Duration, parse_duration
 from access.views import TicketRow
 from wording.sla_text import span
 
@@ -79,13 +79,21 @@ def due_state(row: TicketRow, at: Moment) -> str:
     return DUE_SOON if minutes <= SOON_MINUTES else ""
 
 
-def due_within(text: str) -> timedelta | None:
-    """`30m`, `1h`, `2d` (a day of 24 hours here: the filter is about the clock on the wall,
-    as the due times are) as a time; empty: None, no such filter."""
+def due_within(text: str) -> Duration | None:
+    """`30m`, `1h`, `2d` as business time of each ticket's calendar (a day: one of its working
+    days), as the column counts; empty: None, no such filter."""
     if not text.strip():
         return None
-    given = parse_duration(text)
-    return timedelta(days=given.days, minutes=given.minutes)
+    return parse_duration(text)
+
+
+def warn_minutes(row: TicketRow, before: Duration, at: Moment) -> int:
+    """`before` in business minutes of the row's calendar (a day of 24 hours where it is not
+    known, as the column counts the wall clock then)."""
+    calendar = None if row.sla_policy is None else at.calendars.get(row.sla_policy)
+    if calendar is None:
+        return before.days * 24 * 60 + before.minutes
+    return before.business_minutes(calendar)
 
 
 def due_style(row: TicketRow, at: Moment, base: Style, component: Callable[[str], Style]) -> Style:

@@ -10,7 +10,6 @@ from typing import NamedTuple
 
 from access.views import TicketQuery, ticket_reference
 from wording.safe_text import one_line
-from wording.sla_text import span
 
 MAX_LINES = 3
 SEPARATOR = " · "
@@ -76,7 +75,7 @@ def summary_items(
     if query.breached:
         items.append("breached")
     if query.due_within is not None:
-        items.append(f"due within {span(query.due_within.total_seconds() / 60)}")
+        items.append(f"due within {query.due_within}")
     if query.mine:
         items.append("mine")
     if query.unassigned:

@@ -466,7 +466,7 @@ CALLS: dict[str, tuple[Call, Expected]] = {
 }
 
 # Public attributes that say who the gate acts for, and the gate's parts.
-ABOUT = {"username", "person_id", "own_changes"}
+ABOUT = {"username", "person_id", "own_changes", "clock"}
 
 
 def parts(gate: Gate) -> dict[str, Part]:

@@ -101,7 +101,7 @@ async def test_the_requester_writes_on_their_closed_ticket_in_the_app(
     w = b.world()
     close(w.t_s1)
     db.close()
-    app = build_app(Gate(connect(db_location), "cust"), clock=lambda: DEMO_NOW)
+    app = build_app(Gate(connect(db_location), "cust", clock=lambda: DEMO_NOW))
     async with app.run_test(size=(80, 24)) as pilot:
         await app.push_screen(TicketDetailScreen(w.t_s1))
         await settle(pilot)

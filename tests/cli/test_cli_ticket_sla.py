@@ -6,9 +6,14 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import pytest
 
+from access import Gate
+from cli import command
+from store.db import connect
+from tests.access.test_due_window import FRIDAY_EVENING, MONDAY, due_on_monday
 from tests.cli.test_cli import run
 from ticketty.main import main
 
@@ -80,3 +85,43 @@ def test_out_of_scope_and_bad_input_are_one_line(capsys, helpdesk: str) -> None:
         main(["--db", helpdesk, "--user", "ada", "tickets", "list", "--due-within", "soon"])
     err = capsys.readouterr().err
     assert refused.value.code == 2 and "'soon' is not a duration" in err
+
+
+@pytest.fixture
+def on_monday(demo_copy: str) -> dict[str, int]:
+    return due_on_monday(Gate(connect(demo_copy), "ada"))
+
+
+def numbers(capsys, db: str, *options: str) -> set[int]:
+    return {r["number"] for r in listed(capsys, db, *options)}
+
+
+def test_due_within_and_breached_count_from_the_clock_in_business_hours(
+    capsys, demo_copy: str, on_monday: dict[str, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(command, "clock", lambda: FRIDAY_EVENING)
+    assert numbers(capsys, demo_copy, "--due-within", "1h") == {on_monday["office at nine"]}
+    assert numbers(capsys, demo_copy, "--breached") == set()
+    monkeypatch.setattr(command, "clock", lambda: MONDAY + timedelta(minutes=15))
+    breached = numbers(capsys, demo_copy, "--breached")
+    assert breached == {on_monday["office at nine"], on_monday["always at nine"]}
+
+
+def test_sla_warn_takes_its_time_from_the_settings_file(
+    capsys,
+    demo_copy: str,
+    on_monday: dict[str, int],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    monkeypatch.setattr(command, "clock", lambda: FRIDAY_EVENING)
+    config = tmp_path / "config.toml"
+    monkeypatch.setenv("TICKETTY_CONFIG", str(config))
+    config.write_text('[sla]\nwarn_before = "10m"\n')
+    assert run(capsys, demo_copy, "ada", "sla", "warn") == (0, "0 warnings made\n", "")
+    # Half an hour of business time is left to the office's ticket on Monday at nine.
+    code, out, _ = run(capsys, demo_copy, "ada", "sla", "warn", "--before", "1h")
+    assert (code, out) == (0, "1 warning made\n")
+    config.write_text('[sla]\nwarn_before = "soon"\n')
+    code, out, err = run(capsys, demo_copy, "ada", "sla", "warn")
+    assert code == 2 and "[sla] warn_before" in err and "'soon' is not a duration" in err

@@ -157,11 +157,17 @@ class ServeProcess:
     """`ticketty serve` as a process, its log lines read by a thread so that a test waits for
     a line with a deadline."""
 
-    def __init__(self, db_location: str, passwords: dict[str, str], interval: int = 30) -> None:
+    def __init__(
+        self,
+        db_location: str,
+        passwords: dict[str, str],
+        interval: int = 30,
+        options: tuple[str, ...] = (),
+    ) -> None:
         env = {**os.environ, **passwords}
         self.process = subprocess.Popen(
             [sys.executable, "-m", "ticketty", "--db", str(db_location), "--user", "ada",
-             "serve", "--interval", str(interval)],
+             "serve", "--interval", str(interval), *options],
             stderr=subprocess.PIPE, text=True, env=env,
         )  # fmt: skip
         self.lines: queue.Queue[str] = queue.Queue()

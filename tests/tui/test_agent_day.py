@@ -69,9 +69,8 @@ async def test_ctrl_e_opens_the_editor_in_the_composer(
     gate = Gate(connect(str(demo)), "ola")
     number = gate.inbox.list_tickets(limit=1)[0].number
     app = build_app(
-        Gate(connect(str(demo)), "ola"),
+        Gate(connect(str(demo)), "ola", clock=lambda: DEMO_NOW),
         settings=Settings(editor=str(editor)),
-        clock=lambda: DEMO_NOW,
         refresh_seconds=3600,
     )
     async with app.run_test(size=SMALL) as pilot:

@@ -14,10 +14,13 @@ from access import Gate
 from access.business_time import Calendar
 from access.calendar_text import parse_hours
 from access.demo import DEMO_NOW
+from access.sla_rules import Duration
 from access.views import TicketRow
 from screens.inbox import InboxScreen
 from store.db import connect
+from tests.access.test_due_window import FRIDAY_EVENING, due_on_monday
 from tests.backends import Locations
+from tests.tui.test_drafts_presence_screens import until
 from tests.tui_support import make_app, settle
 from ticketty.launch import build_app
 from tui.due_cells import BREACHED, DUE_SOON, Moment, due_left, due_state, due_within
@@ -70,7 +73,7 @@ def test_the_cell_says_the_time_left_to_the_earliest_due_time() -> None:
     assert due_left(row(resolution_due=now - timedelta(days=115, hours=18, minutes=5)), at) == (
         "-115d 18h"
     )
-    assert due_within("90m") == timedelta(minutes=90) and due_within("2d") == timedelta(days=2)
+    assert due_within("90m") == Duration(0, 90) and due_within("2d") == Duration(2)
     assert due_within(" ") is None
 
 
@@ -142,7 +145,7 @@ async def test_sort_and_filters_by_their_keys(demo: str) -> None:
         await pilot.press("ctrl+u", *"3d", "enter")
         await settle(pilot)
         assert not inbox.query_filter.breached
-        assert inbox.query_filter.due_within == timedelta(days=3)
+        assert inbox.query_filter.due_within == Duration(3)
         assert "due within 3d" in str(inbox.query_one("#status").render())
         assert tickets.total == app.gate.inbox.count_tickets(inbox.query_filter)
 
@@ -150,13 +153,13 @@ async def test_sort_and_filters_by_their_keys(demo: str) -> None:
         await settle(pilot)
         await pilot.press("ctrl+u", *"soon", "enter")
         await settle(pilot)
-        assert inbox.query_filter.due_within == timedelta(days=3)  # kept: nothing changed
+        assert inbox.query_filter.due_within == Duration(3)  # kept: nothing changed
         assert any("'soon' is not a duration" in n.message for n in app._notifications)
 
 
 async def test_the_column_moves_with_the_clock(demo: str) -> None:
     now = [DEMO_NOW]
-    app = build_app(Gate(connect(demo), "ada"), clock=lambda: now[0], refresh_seconds=3600)
+    app = build_app(Gate(connect(demo), "ada", clock=lambda: now[0]), refresh_seconds=3600)
     async with app.run_test(size=(120, 40)) as pilot:
         await sort_by_due(pilot)
         _, tickets = inbox_of(pilot)
@@ -175,3 +178,39 @@ async def test_the_column_moves_with_the_clock(demo: str) -> None:
 @pytest.mark.parametrize("size", SIZES)
 def test_inbox_sorted_by_due_snapshot(snap_compare, demo: str, size) -> None:
     assert snap_compare(make_app(demo, "ada"), terminal_size=size, run_before=sort_by_due)
+
+
+async def test_due_within_an_hour_on_a_friday_evening(demo_copy: str) -> None:
+    on_monday = due_on_monday(Gate(connect(demo_copy), "ada"))
+    friday = Gate(connect(demo_copy), "ada", clock=lambda: FRIDAY_EVENING)
+    app = build_app(friday, refresh_seconds=3600)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("D")
+        await settle(pilot)
+        await pilot.press("ctrl+u", *"1h", "enter")
+        await settle(pilot)
+        inbox, tickets = inbox_of(pilot)
+        assert inbox.query_filter.due_within == Duration(0, 60)
+        assert "due within 1h" in str(inbox.query_one("#status").render())
+        # Half an hour before the office closes, half an hour after it opens on Monday.
+        assert [r.number for r in loaded(tickets)] == [on_monday["office at nine"]]
+        line = "".join(s.text for s in tickets.render_line(1))
+        assert f"{on_monday['office at nine']}" in line and "30m" in line
+
+
+async def test_the_sessions_own_calendar_edit_moves_the_due_column(demo_copy: str) -> None:
+    with_a_policy(demo_copy)
+    app = build_app(Gate(connect(demo_copy), "ada", clock=lambda: DEMO_NOW), refresh_seconds=0.05)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert [c.shifts[5] for c in app.due_calendars.by_policy.values()] == [((0, 1440),)]
+        gate = app.gate
+        await app.gate_call(
+            lambda: gate.calendars.change_calendar("Always", hours="mon-fri 09:00-17:00")
+        )
+        await until(
+            pilot,
+            lambda: [c.shifts[5] for c in app.due_calendars.by_policy.values()] == [()],
+            "the calendars read again after the session's own edit",
+        )

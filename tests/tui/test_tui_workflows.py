@@ -205,7 +205,7 @@ async def test_inbox_refuses_an_unknown_action_quietly(demo: str) -> None:
 async def test_inbox_shows_changes_made_since_it_was_read(demo: str) -> None:
     """A change made between the inbox's opening read and its start, and one made while it
     runs, both reach the list by polling."""
-    app = build_app(Gate(connect(str(demo)), "ada"), clock=lambda: DEMO_NOW, refresh_seconds=0.05)
+    app = build_app(Gate(connect(str(demo)), "ada", clock=lambda: DEMO_NOW), refresh_seconds=0.05)
     other = Gate(connect(str(demo)), "sam")
     rows = other.inbox.list_tickets(INBOX_DEFAULT, limit=50)
     first, second = rows[-1].number, rows[-2].number
