@@ -221,7 +221,13 @@ def request_policies(request: Request) -> PolicySet | None:
 def read_state(request: Request, numbers: Sequence[int]) -> TicketState:
     """The tickets' histories, and the policies unless the request has them: one statement
     (a UNION ALL of each table's rows in one shape)."""
-    known = request_policies(request)
+    return state_of(request.memo, numbers)
+
+
+def state_of(memo: dict[str, object], numbers: Sequence[int]) -> TicketState:
+    """`read_state`, the policies kept in `memo` (read when it has none)."""
+    found = memo.get(_MEMO)
+    known = found if isinstance(found, PolicySet) else None
     parts = _history_parts(numbers)
     if known is None:
         parts += _policy_parts()
@@ -232,7 +238,7 @@ def read_state(request: Request, numbers: Sequence[int]) -> TicketState:
     for row in tuple_rows(query):
         rows.setdefault(row[0], []).append(row[1:])
     policies = known if known is not None else _policies(rows)
-    request.memo[_MEMO] = policies
+    memo[_MEMO] = policies
     verdicts: dict[int, set[VerdictKey]] = {}
     for ticket, at, metric, *_rest in rows.get("v", []):
         verdicts.setdefault(ticket, set()).add((metric, _moment(at)))

@@ -1,7 +1,8 @@
 """Loading many rows at once, the fastest way each backend offers, for demo data and restores.
 
 Rows go straight into the tables (no audit events, no triggers per row): SQLite takes them by
-`executemany` with the inserted tables' secondary indexes and the full-text triggers set aside,
+`executemany` with the inserted tables' secondary indexes, the full-text triggers and the
+verdicts' tally trigger set aside (the tally is counted once at the end),
 PostgreSQL by `COPY`. At the end the indexes are built once, the full-text index is rebuilt and
 the ticket number sequence continues after the highest number loaded.
 """
@@ -9,7 +10,7 @@ the ticket number sequence continues after the highest number loaded.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from datetime import datetime
 
 import peewee
@@ -17,6 +18,8 @@ import peewee
 from store import dialect
 from store.db import SQLITE_PRAGMAS
 from store.models import BaseModel
+from store.sla_models import SlaVerdict
+from store.sla_tally import without_triggers
 
 # SQLite page cache while loading: the indexes are built at the end, each by one sort.
 LOAD_CACHE_KIB = 256_000
@@ -64,7 +67,8 @@ def loading(db: peewee.Database, models: Sequence[type[BaseModel]]) -> Iterator[
     with db.atomic():
         for model in models:
             peewee.SchemaManager(model).drop_indexes(safe=True)
-    with dialect.without_search_triggers(db):
+    tally = without_triggers(db) if SlaVerdict in models else nullcontext()
+    with dialect.without_search_triggers(db), tally:
         try:
             yield BulkLoader(db)
         finally:

@@ -35,7 +35,8 @@ from store.notification_models import (
 )
 from store.reply_models import REPLY_MODELS, Macro
 from store.rule_models import RULE_MODELS, RULES_VERSION_SETTING
-from store.sla_models import VERDICT_MODELS
+from store.sla_models import TALLY_MODELS, VERDICT_MODELS
+from store.sla_tally import create_triggers, recount
 from store.tag_models import TAG_MODELS, DeskSetting
 
 
@@ -363,6 +364,35 @@ def _v23_macros_offered(db: peewee.Database) -> None:
             db.execute_sql(f"ALTER TABLE {table} ADD COLUMN {column} TEXT NOT NULL DEFAULT '[]'")
 
 
+# What a migration needs of the gate's logic, which the store may not import: the gate registers
+# it (`register_step`) when it is imported, before any database is opened through it.
+_GATE_STEPS: dict[str, Callable[[peewee.Database], object]] = {}
+VERDICT_BACKFILL = "sla.verdict_backfill"
+
+
+def register_step(name: str, step: Callable[[peewee.Database], object]) -> None:
+    """Register the gate's part of a migration (`VERDICT_BACKFILL`)."""
+    _GATE_STEPS[name] = step
+
+
+def _gate_step(name: str) -> Callable[[peewee.Database], object]:
+    step = _GATE_STEPS.get(name)
+    if step is None:  # a migration left half done would never be run again
+        raise peewee.DatabaseError(f"this schema version needs {name}: import access first")
+    return step
+
+
+def _v28_sla_tally(db: peewee.Database) -> None:
+    """The verdicts' monthly tally, kept by a trigger (`store.sla_tally`) and counted from the
+    verdicts there are; then the clocks that ended before verdicts were kept (migration 21)
+    are judged, once, by the policies of now (`access.sla_backfill`)."""
+    backfill = _gate_step(VERDICT_BACKFILL)
+    db.create_tables(TALLY_MODELS)
+    recount(db)
+    create_triggers(db)
+    backfill(db)
+
+
 MIGRATIONS: list[tuple[int, Callable[[peewee.Database], None]]] = [
     (1, _v1_initial),
     (2, _v2_search),
@@ -390,6 +420,7 @@ MIGRATIONS: list[tuple[int, Callable[[peewee.Database], None]]] = [
     (24, _v24_rules_version),
     (25, _v25_counting_indexes),
     (26, _v26_sla_warnings),
+    (28, _v28_sla_tally),
 ]
 
 LATEST = MIGRATIONS[-1][0]
