@@ -94,20 +94,18 @@ def sla_report(
     name, start, end = period
     db = SlaVerdict._meta.database
     if visible is None and agents is None:
-        histogram, params = _from_tally(name)
-        tickets: peewee.SelectBase = SlaTicketTally.select(
-            SlaTicketTally.dimension, SlaTicketTally.member, SlaTicketTally.tickets
-        ).where(SlaTicketTally.period == name)
+        parts, params = _from_tally(name)
     else:
-        judged = _judged(start, end, visible, agents)
-        histogram, params = _from_verdicts(judged)
-        tickets = _tickets(judged)
+        parts, params = _from_verdicts(_judged(start, end, visible, agents))
     figures: dict[tuple[str, int | None], dict[str, tuple[int, int, int, int]]] = {}
+    counted: dict[tuple[str, int | None], int] = {}
     for by, member, metric, met, breached, low, high in db.execute_sql(
-        _MEDIANS.format(histogram=histogram), params
+        _MEDIANS.format(**parts), params
     ):
-        figures.setdefault((by, member or None), {})[metric] = (met, breached, low, high)
-    counted = {(by, member or None): count for by, member, count in tuple_rows(tickets)}
+        if metric == _TICKETS:
+            counted[(by, member or None)] = met
+        else:
+            figures.setdefault((by, member or None), {})[metric] = (met, breached, low, high)
     names = _names(figures)
     rows = sorted(
         (
@@ -125,7 +123,7 @@ def sla_report(
 # position. `histogram` gives rows of dimension, member, metric, minutes, met, breached; a
 # minute may be on several rows (the positions of equal minutes are interchangeable).
 _MEDIANS = """
-WITH h AS ({histogram}),
+WITH {given}h AS ({histogram}),
 w AS (
   SELECT dimension, member, metric, minutes, met + breached AS n,
     CAST(SUM(met + breached) OVER running AS BIGINT) AS upto,
@@ -143,21 +141,38 @@ SELECT dimension, member, metric, MAX(met_all), MAX(breached_all),
   MIN(CASE WHEN upto - n <= total / 2 AND total / 2 < upto THEN minutes END)
 FROM w WHERE upto - n <= total / 2 AND (total - 1) / 2 < upto
 GROUP BY dimension, member, metric
+UNION ALL {tickets}
 """
+# The metric of the statement's rows that count tickets: dimension, member, tickets.
+_TICKETS = ""
 
 
-def _from_tally(period: str) -> tuple[str, list[Any]]:
-    """The month's histogram as the tally keeps it."""
-    query = SlaTally.select(
-        SlaTally.dimension,
-        SlaTally.member,
-        SlaTally.metric,
-        SlaTally.minutes,
-        SlaTally.met,
-        SlaTally.breached,
-    ).where(SlaTally.period == period)
-    sql, params = query.sql()
-    return sql, list(params)
+def _from_tally(period: str) -> tuple[dict[str, str], list[Any]]:
+    """The month's histogram and tickets as the tally keeps them."""
+    histogram, params = (
+        SlaTally.select(
+            SlaTally.dimension,
+            SlaTally.member,
+            SlaTally.metric,
+            SlaTally.minutes,
+            SlaTally.met,
+            SlaTally.breached,
+        )
+        .where(SlaTally.period == period)
+        .sql()
+    )
+    tickets, more = (
+        SlaTicketTally.select(
+            SlaTicketTally.dimension,
+            SlaTicketTally.member,
+            peewee.SQL(f"'{_TICKETS}'"),
+            SlaTicketTally.tickets,
+            peewee.SQL("0, NULL, NULL"),
+        )
+        .where(SlaTicketTally.period == period)
+        .sql()
+    )
+    return {"given": "", "histogram": histogram, "tickets": tickets}, [*params, *more]
 
 
 def _judged(
@@ -184,24 +199,32 @@ _COLUMNS = {
 }
 
 
-def _from_verdicts(judged: peewee.ModelSelect[Any]) -> tuple[str, list[Any]]:
-    """The histogram of the verdicts `judged` selects: grouped once by every dimension, then
-    each dimension's rows taken from that."""
+def _from_verdicts(judged: peewee.ModelSelect[Any]) -> tuple[dict[str, str], list[Any]]:
+    """The histogram and tickets of the verdicts `judged` selects, read once (`v`): grouped by
+    every dimension at once (`g`), then each dimension's rows taken from that."""
     met = peewee.Case(None, [(SlaVerdict.met, 1)], 0)
-    grouped = judged.select(
+    chosen, params = judged.select(
         SlaVerdict.metric,
         SlaVerdict.business_minutes.alias("minutes"),
         *(peewee.fn.COALESCE(column, 0).alias(by) for by, column in _COLUMNS.items()),
-        peewee.fn.SUM(met).alias("met"),
-        peewee.fn.SUM(1 - met).alias("breached"),
-    ).group_by(SlaVerdict.metric, SlaVerdict.business_minutes, *_COLUMNS.values())
-    sql, params = grouped.sql()
-    parts = " UNION ALL ".join(
-        f"SELECT '{by}' AS dimension, g.{by} AS member, g.metric, g.minutes, g.met, g.breached "
-        "FROM g"
+        met.alias("met"),
+        SlaVerdict.ticket,
+    ).sql()
+    given = (
+        f"v AS MATERIALIZED ({chosen}), "
+        "g AS (SELECT metric, minutes, agent, usergroup, source, SUM(met) AS met, "
+        "SUM(1 - met) AS breached FROM v GROUP BY metric, minutes, agent, usergroup, source), "
+    )
+    histogram = " UNION ALL ".join(
+        f"SELECT '{by}' AS dimension, {by} AS member, metric, minutes, met, breached FROM g"
         for by in DIMENSIONS
     )
-    return f"WITH g AS ({sql}) {parts}", list(params)
+    tickets = " UNION ALL ".join(
+        f"SELECT '{by}', {by}, '{_TICKETS}', COUNT(DISTINCT ticket), 0, NULL, NULL FROM v "
+        f"WHERE metric IN ('{FIRST_RESPONSE}', '{RESOLUTION}') GROUP BY {by}"
+        for by in DIMENSIONS
+    )
+    return {"given": given, "histogram": histogram, "tickets": tickets}, list(params)
 
 
 def _row(
@@ -222,22 +245,6 @@ def _row(
         *metric(RESOLUTION),
         *metric(NEXT_RESPONSE),
     )
-
-
-def _tickets(judged: peewee.ModelSelect[Any]) -> peewee.SelectBase:
-    """How many tickets each agent, usergroup and source has first-response or resolution
-    verdicts on: one statement."""
-    judged = judged.where(SlaVerdict.metric.in_([FIRST_RESPONSE, RESOLUTION]))
-    parts = [
-        judged.select(
-            peewee.SQL(f"'{by}'"), column, peewee.fn.COUNT(SlaVerdict.ticket.distinct())
-        ).group_by(column)
-        for by, column in _COLUMNS.items()
-    ]
-    query: Any = parts[0]
-    for part in parts[1:]:
-        query = query.union_all(part)
-    return query
 
 
 def _names(keys: Iterable[tuple[str, int | None]]) -> dict[tuple[str, int | None], str]:
