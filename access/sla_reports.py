@@ -88,9 +88,10 @@ def sla_report(
     agents: Sequence[int] | None,
 ) -> SlaReport:
     """The report of the verdicts given in `period` on tickets `visible` selects (None: every
-    ticket, and none is read), put down to `agents` (None: anyone): two statements. Everyone's
-    report of every ticket reads the month's tally (`store.sla_tally`); a narrower one counts
-    the month's verdicts read from their covering index on the end."""
+    ticket, and none is read), put down to `agents` (None: anyone): one statement for the
+    figures and one for the names. Everyone's report of every ticket reads the month's tally
+    (`store.sla_tally`); a narrower one reads the month's verdicts in scope once, from their
+    covering index on the end, into the same histogram."""
     name, start, end = period
     db = SlaVerdict._meta.database
     if visible is None and agents is None:
