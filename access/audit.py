@@ -102,8 +102,7 @@ class AuditWriter:
                 {"at": at, "actor": actor_id, "prev_hash": prev_hash, "hash": digest, **fields}
             )
             prev_hash = digest
-        inserted = AuditEvent.insert_many(rows).returning(AuditEvent.id).tuples().execute()
-        self.written.extend(event_id for (event_id,) in inserted)
+        self.written.extend(_INSERT.run_many_returning(rows))
         if self._head is not None:
             self._head = prev_hash
 

@@ -103,6 +103,8 @@ RULE_DELETE = "rule.delete"
 RULE_ACTED = "rule.acted"  # a rule's action done on a ticket, as its owner
 RULE_SKIPPED = "rule.skipped"  # a rule's action refused by the gate, or its owner inactive
 RULE_STOPPED = "rule.stopped"  # the loop guard stopped rules on a ticket
+RULE_GAVE_UP = "rule.gave_up"  # a due rule's escalation refused too often, not tried again
+RULE_HELD = "rule.held"  # a rule's reply held: to automatic mail, or past the day's limit
 
 PERSON_AWAY = "person.away"
 PERSON_BACK = "person.back"
@@ -127,6 +129,8 @@ AUDIT_ACTIONS = (
     RULE_ACTED,
     RULE_SKIPPED,
     RULE_STOPPED,
+    RULE_HELD,
+    RULE_GAVE_UP,
     PERSON_AWAY,
     PERSON_BACK,
     GROUP_ASSIGNMENT,

@@ -185,20 +185,36 @@ def run_pipeline(
     kind = changes.kind_for(name, value)
     target: Target | None = None
     verdicts: list[Verdict] = []
-    for chunk in _chunks(_unique(numbers)) or [[]]:
+    for chunk in chunks(_unique(numbers)) or [[]]:
         with request.writing() if apply else nullcontext():
-            grants = request.grants()
-            target = target or kind.resolve(grants, value)
-            sorted_chunk = _sort_chunk(grants, kind, target, chunk, versions, lock=apply)
+            target = target or kind.resolve(request.grants(), value)
             if apply:
-                sorted_chunk = _write_chunk(request, grants, kind, target, sorted_chunk)
+                done = change_chunk(request, kind, target, chunk, versions)
                 if kind.field in CLOCK_FIELDS:
-                    keep_due_times(request, [v.number for v in sorted_chunk if v.skipped is None])
-        verdicts += sorted_chunk
+                    keep_due_times(request, [v.number for v in done if v.skipped is None])
+                verdicts += done
+            else:
+                verdicts += _sort_chunk(request.grants(), kind, target, chunk, versions, lock=False)
     assert target is not None  # resolved in the first pass of the loop
     if apply:
         rule_events.tickets_changed(kind.field, [v.number for v in verdicts if v.skipped is None])
     return Pass(kind, target, verdicts)
+
+
+def change_chunk(
+    request: Request,
+    kind: ChangeKind,
+    target: Target,
+    chunk: list[int],
+    versions: Mapping[int, int] | None = None,
+) -> list[Verdict]:
+    """Inside a write transaction: the change on one chunk of tickets, its verdicts read
+    under the write lock, written and audited, in a constant number of statements however
+    many tickets the chunk holds. The caller keeps the due times of a field in
+    `CLOCK_FIELDS` (`keep_due_times`), once for all the changes of its transaction."""
+    grants = request.grants()
+    sorted_chunk = _sort_chunk(grants, kind, target, chunk, versions or {}, lock=True)
+    return _write_chunk(request, grants, kind, target, sorted_chunk)
 
 
 def _sort_chunk(
@@ -318,5 +334,6 @@ def _unique(numbers: Iterable[int]) -> list[int]:
     return list(dict.fromkeys(int(n) for n in numbers))
 
 
-def _chunks(numbers: list[int]) -> list[list[int]]:
+def chunks(numbers: list[int]) -> list[list[int]]:
+    """`numbers` in chunks of `CHUNK`, each one transaction's worth."""
     return [numbers[i : i + CHUNK] for i in range(0, len(numbers), CHUNK)]

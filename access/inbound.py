@@ -60,6 +60,9 @@ class ParsedMail:
     parts: tuple[MailPart, ...] = ()
     # Why the message is an automatic one ("auto-reply: ...", "bounce: ..."), else "".
     automatic: str = ""
+    # Why no automatic reply may answer the message, which is filed all the same (a list's
+    # mail, a machine's sender, `X-Auto-Response-Suppress`: RFC 3834), else "".
+    no_auto_reply: str = ""
     is_bounce: bool = False
     # For a bounce: the Message-IDs of the returned message, and the reason given.
     bounced_ids: tuple[str, ...] = ()

@@ -345,6 +345,10 @@ class Intake:
     ) -> None:
         """What a customer's message keeps of its mail: its Message-ID (for threading) and its
         attachments, those over the size limit listed without their data."""
+        if mail.no_auto_reply:  # kept for the rules: no automatic reply answers it
+            Message.update(automatic=mail.no_auto_reply[:300]).where(
+                Message.id == message_id
+            ).execute()
         if mail.message_id:
             _NEW_MAIL_ID.run(
                 mail_id=mail.message_id, source=source.id, ticket=number, message=message_id

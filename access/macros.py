@@ -6,11 +6,13 @@ A field step goes through the change pipeline (`access.change_pipeline`), a repl
 through `access.messages`, so a macro never does what its user may not: a step the person may
 not take on a ticket is skipped there, with why, and audited as refused like any other. The
 preview (`plan_macro`) and the application (`apply_macro`) give the same outcome, one
-`BulkOutcome` per step. Applied, each ticket is one transaction: its steps, and an audit event
-`macro.apply` naming the macro with the steps done and skipped.
+`BulkOutcome` per step. Applied, a chunk of tickets is one transaction (`access.macro_runs`):
+the steps, each on the whole chunk, and per ticket an audit event `macro.apply` naming the
+macro with the steps done and skipped; a ticket never keeps part of a macro.
 
 A macro is offered, as a canned reply is, in the sources and usergroups it names (none named:
-everywhere): on a ticket elsewhere each step is skipped. An editor whose role is scoped manages
+everywhere): on a ticket elsewhere each step is skipped, and the app offers only the macros
+offered on the tickets at hand (`macros_for`). An editor whose role is scoped manages
 only the macros of their sources and usergroups (`access.edit_scope`)."""
 
 from __future__ import annotations
@@ -19,32 +21,29 @@ import json
 from collections.abc import Iterable
 from typing import NamedTuple
 
-import peewee
-
-from access import scope
-from access.audit_actions import MACRO_APPLY, MACRO_CHANGE, MACRO_CREATE, MACRO_DELETE
-from access.canned_text import fill, values_for
-from access.catalogue import MACROS_EDIT, MACROS_LIST, TICKETS_NOTE, TICKETS_REPLY, TICKETS_VIEW
-from access.change_pipeline import NOT_FOUND, run_pipeline
-from access.edit_scope import require_covers
+from access.audit_actions import MACRO_CHANGE, MACRO_CREATE, MACRO_DELETE
+from access.catalogue import MACROS_EDIT, MACROS_LIST, TICKETS_VIEW
+from access.change_pipeline import chunks, run_pipeline
+from access.edit_scope import covers, require_covers
 from access.errors import InvalidInput, NoChange, NotFound, PermissionDenied
 from access.grants import Grants
 from access.lookup import macro_named, require_free_name, source_named, usergroup_named
+from access.macro_runs import (
+    Verdict,
+    apply_chunk,
+    message_step,
+    not_offered,
+    offered_places,
+    rules_after,
+)
 from access.macro_steps import Step, checked_steps, dumped, loaded, parse_step
-from access.messages import add_message
-from access.replies import filled, ids_text, is_offered, place_names
+from access.replies import ids_text, is_offered, place_names
 from access.request import Part, Request
 from access.validation import checked_name
 from access.versions import bump, check_fresh
 from access.views import BulkOutcome
-from access.vocabulary import REPLY
-from store.models import Person, Source, Ticket, Usergroup
-from store.reply_models import CannedReply, Macro
-from store.rows import dict_rows
-
-# A step's verdict on one ticket: why it is skipped (None: it applies), and whether because
-# the ticket is already so.
-Verdict = tuple[str | None, bool]
+from store.models import Source, Usergroup
+from store.reply_models import Macro
 
 
 class MacroView(NamedTuple):
@@ -86,9 +85,30 @@ class MacroOutcome(NamedTuple):
 class Macros(Part):
     """`gate.macros`."""
 
-    def list_macros(self) -> list[MacroView]:
-        self._open().require(MACROS_LIST)
-        return [_read(row) for row in Macro.select().order_by(Macro.name)]
+    def list_macros(self, *, editable: bool = False) -> list[MacroView]:
+        """Every macro (`macros.list`); with `editable`, only those this person may edit
+        (`macros.edit`, within the scope of their roles that grant it)."""
+        request = self._open()
+        rows = Macro.select().order_by(Macro.name)
+        if not editable:
+            request.require(MACROS_LIST)
+            return [_read(row) for row in rows]
+        grants = request.require(MACROS_EDIT)
+        return [
+            _read(row) for row in rows if covers(grants, MACROS_EDIT, row.sources, row.usergroups)
+        ]
+
+    def macros_for(self, numbers: Iterable[int]) -> list[MacroView]:
+        """The macros offered (by their sources and usergroups) on at least one of the
+        tickets `numbers` the person sees, by name: the ones worth picking for them."""
+        request = self._open()
+        _require_user(request)
+        places = offered_places(request.grants(), list(dict.fromkeys(int(n) for n in numbers)))
+        return [
+            _read(row)
+            for row in Macro.select().order_by(Macro.name)
+            if any(is_offered(row, source, group) for source, group in places)
+        ]
 
     def add_macro(
         self,
@@ -192,7 +212,7 @@ class Macros(Part):
         _require_user(request)
         macro = macro_named(name)
         wanted = list(dict.fromkeys(int(n) for n in numbers))
-        elsewhere = _not_offered(request.grants(), macro, wanted)
+        elsewhere = not_offered(request.grants(), macro, wanted)
         here = [n for n in wanted if n not in elsewhere]
         verdicts = [
             {**_plan_step(request, step, here), **elsewhere} if here else dict(elsewhere)
@@ -201,22 +221,20 @@ class Macros(Part):
         return _outcome(macro, wanted, verdicts, applied=False)
 
     def apply_macro(self, name: str, numbers: Iterable[int]) -> MacroOutcome:
-        """The macro, one transaction per ticket."""
+        """The macro, a chunk of tickets per transaction (`access.macro_runs`)."""
         request = self._open()
         _require_user(request)
         macro = macro_named(name)
         steps = loaded(macro.steps)
         wanted = list(dict.fromkeys(int(n) for n in numbers))
-        elsewhere = _not_offered(request.grants(), macro, wanted)
-        per_ticket = [
-            [elsewhere[number]] * len(steps)
-            if number in elsewhere
-            else _apply_to(request, macro.name, steps, number)
-            for number in wanted
-        ]
-        verdicts = [
-            {number: per_ticket[i][s] for i, number in enumerate(wanted)} for s in range(len(steps))
-        ]
+        verdicts: list[dict[int, Verdict]] = [{} for _ in steps]
+        changed: dict[str, list[int]] = {}
+        for chunk in chunks(wanted):
+            with request.writing():
+                done = apply_chunk(request, macro, steps, chunk, changed)
+            for found, more in zip(verdicts, done, strict=True):
+                found |= more
+        rules_after(changed)
         return _outcome(macro, wanted, verdicts, applied=True)
 
 
@@ -235,107 +253,14 @@ def _editable(grants: Grants, name: str) -> Macro:
     return row
 
 
-def _not_offered(grants: Grants, macro: Macro, numbers: list[int]) -> dict[int, Verdict]:
-    """The tickets among `numbers` the person sees where `macro` is not offered, each with
-    why its steps are skipped there (one statement; none when it is offered everywhere)."""
-    if macro.sources == "[]" and macro.usergroups == "[]":
-        return {}
-    rows = Ticket.select(Ticket.number, Ticket.source, Ticket.usergroup).where(
-        Ticket.number.in_(numbers) & scope.visible(grants)
-    )
-    reason = f"macro {macro.name} not offered there"
-    return {
-        row.number: (reason, False)
-        for row in rows
-        if not is_offered(macro, row.source_id, row.usergroup_id)
-    }
-
-
 def _plan_step(request: Request, step: Step, numbers: list[int]) -> dict[int, Verdict]:
     if step.change is None:
-        return _message_verdicts(request.grants(), step, numbers)
+        return message_step(request, step, numbers, lock=False).verdicts
     try:
         done = run_pipeline(request, step.change, numbers, step.field_value, {}, apply=False)
     except (InvalidInput, NotFound) as exc:
         return {number: (str(exc), False) for number in numbers}
     return {v.number: (v.skipped, v.already) for v in done.verdicts}
-
-
-def _apply_to(request: Request, macro: str, steps: list[Step], number: int) -> list[Verdict]:
-    """Every step on one ticket, in one transaction with the event naming the macro."""
-    verdicts: list[Verdict] = []
-    with request.writing():
-        for step in steps:
-            if step.change is not None:
-                verdicts.append(_plan_step_applied(request, step, number))
-                continue
-            verdict = _message_verdicts(request.grants(), step, [number])[number]
-            if verdict[0] is None:
-                ticket = Ticket.get_by_id(number)
-                agent = Person.get_by_id(request.person_id)
-                body = (
-                    filled(ticket, step.value, agent)
-                    if step.kind == REPLY
-                    else fill(step.value, values_for(ticket, agent))
-                )
-                add_message(request, number, step.kind, body, None)
-            verdicts.append(verdict)
-        done = [s.describe() for s, (why, _) in zip(steps, verdicts, strict=True) if why is None]
-        if done:
-            skipped = {
-                s.describe(): why for s, (why, _) in zip(steps, verdicts, strict=True) if why
-            }
-            request.record(
-                MACRO_APPLY,
-                "ticket",
-                number,
-                ticket=number,
-                after={"macro": macro, "done": done, "skipped": skipped},
-            )
-    return verdicts
-
-
-def _plan_step_applied(request: Request, step: Step, number: int) -> Verdict:
-    assert step.change is not None
-    try:
-        done = run_pipeline(request, step.change, [number], step.field_value, {}, apply=True)
-    except (InvalidInput, NotFound) as exc:
-        return (str(exc), False)
-    (verdict,) = done.verdicts
-    return (verdict.skipped, verdict.already)
-
-
-def _message_verdicts(grants: Grants, step: Step, numbers: list[int]) -> dict[int, Verdict]:
-    """Whether a reply or a note may be added on each ticket, from one statement: the ticket
-    seen, the right to reply or note there, a canned reply offered there."""
-    permission = TICKETS_REPLY if step.kind == REPLY else TICKETS_NOTE
-    allowed = peewee.Case(None, [(scope.may(grants, permission), 1)], 0).alias("allowed")
-    rows = {
-        row["number"]: row
-        for row in dict_rows(
-            Ticket.select(
-                Ticket.number,
-                Ticket.source.alias("source_id"),
-                Ticket.usergroup.alias("usergroup_id"),
-                allowed,
-            ).where(Ticket.number.in_(numbers) & scope.visible(grants))
-        )
-    }
-    canned = CannedReply.get_or_none(CannedReply.name == step.value)
-    verdicts: dict[int, Verdict] = {}
-    for number in numbers:
-        row = rows.get(number)
-        if row is None:
-            verdicts[number] = (NOT_FOUND, False)
-        elif not row["allowed"]:
-            verdicts[number] = (f"not in your scope to {step.kind}", False)
-        elif step.kind == REPLY and (
-            canned is None or not is_offered(canned, row["source_id"], row["usergroup_id"])
-        ):
-            verdicts[number] = (f"canned reply {step.value} not offered there", False)
-        else:
-            verdicts[number] = (None, False)
-    return verdicts
 
 
 def _outcome(

@@ -4,26 +4,43 @@ again (`gate.messages`). A requester's message goes through `access.filing`, as 
 from __future__ import annotations
 
 import contextlib
-from typing import Any
+from collections.abc import Mapping, Sequence
+from pathlib import PurePosixPath
+from typing import Any, NamedTuple
 
 import peewee
 
-from access import notify_events, rule_events
+from access import audit, notify_events, rule_events
 from access.audit_actions import MAIL_RESEND, TICKET_REPLY, TICKET_STATUS
 from access.catalogue import TICKETS_NOTE, TICKETS_REPLY
 from access.change_pipeline import change_one
-from access.drafts import drop_sent_draft
+from access.drafts import drop_sent_draft, drop_sent_drafts
 from access.due_times import keep_due_times
 from access.errors import Conflict, InvalidInput, NoChange, PermissionDenied
-from access.filing import clean_body, customer_wrote, follow_up_by_customer, new_message
-from access.outbox import failed_reply, queue_again, queue_reply
+from access.filing import (
+    clean_body,
+    customer_wrote,
+    follow_up_by_customer,
+    new_message,
+    new_messages,
+)
+from access.outbox import failed_reply, queue_again, queue_replies, queue_reply
 from access.request import Part, Request
 from access.requester_messages import FINAL_STATUS, reopen_for_requester
 from access.tickets import SETTLED, for_change, parse_number, refuse, update_ticket
 from access.views import Posted, Seen
 from access.vocabulary import CUSTOMER, REPLY
-from store.models import Message, Person, Source, Ticket
+from store.models import Attachment, Message, Person, Source, Ticket, utcnow
 from store.rows import tuple_rows
+
+
+class NewFile(NamedTuple):
+    """A file attached to a reply as it is written: its name (the last part of a path is
+    kept), its content type, its bytes (the app checked their size against the limit)."""
+
+    filename: str
+    content_type: str
+    data: bytes
 
 
 class Messages(Part):
@@ -38,16 +55,20 @@ class Messages(Part):
         expected_version: int | None = None,
         seen: Seen | None = None,
         status: str | None = None,
+        files: Sequence[NewFile] = (),
     ) -> Posted:
         """A reply to the requester; the requester's own message when they write on their ticket.
+        `files` are attached to it (and leave with it by mail).
 
         `expected_version` refuses the reply after any change; `seen` (what the writer saw)
         only after a change that makes the reply wrong (`_reply_still_right`). With `status`
         the ticket is set to it too (`_reply_and_set_status`)."""
         request = self._open()
         if status is not None:
-            return _reply_and_set_status(request, number, body, status, expected_version, seen)
-        return add_message(request, number, "reply", body, expected_version, seen)
+            return _reply_and_set_status(
+                request, number, body, status, expected_version, seen, files
+            )
+        return add_message(request, number, "reply", body, expected_version, seen, files)
 
     def note(
         self,
@@ -91,15 +112,47 @@ def add_message(
     body: str,
     expected: int | None,
     seen: Seen | None = None,
+    files: Sequence[NewFile] = (),
 ) -> Posted:
     """`_write_message`, then the rules of what it was: the customer writing, or a follow-up
     filed (`access.rule_events`)."""
-    posted, written = _write_message(request, number, kind, body, expected, seen)
+    posted, written = _write_message(request, number, kind, body, expected, seen, files)
     if posted.follow_up_of is not None:
         rule_events.ticket_filed(posted.ticket)
     elif written == CUSTOMER:
         rule_events.customer_wrote(posted.ticket)
     return posted
+
+
+def add_messages(
+    request: Request, kind: str, bodies: dict[int, str], mentioned: Mapping[int, list[int]]
+) -> None:
+    """Inside a write transaction: an agent's replies or notes (`kind`) on many tickets
+    (`bodies`: ticket number to clean text), each ticket already read in this transaction as
+    one the person may write `kind` on, the people each note mentions already checked
+    (`mentioned`). What `_write_message` does for one, in a number of statements that does
+    not grow with the tickets: their sent drafts dropped, their versions moved, the messages
+    written, the replies queued, the audit events, the notifications. The caller keeps the
+    due times a reply moves (`keep_due_times`), once for all the changes of its transaction."""
+    if not bodies:
+        return
+    numbers = list(bodies)
+    person = request.person_id
+    permission = TICKETS_REPLY if kind == REPLY else TICKETS_NOTE
+    drop_sent_drafts(person, numbers, permission)
+    Ticket.update({Ticket.updated_at: utcnow(), Ticket.version: Ticket.version + 1}).where(
+        Ticket.number.in_(numbers)
+    ).execute()
+    messages = new_messages(person, kind, bodies)
+    if kind == REPLY:
+        queue_replies(messages)
+    request.record_many(
+        [
+            audit.Event(f"ticket.{kind}", "message", messages[n], ticket=n, after={"body": body})
+            for n, body in bodies.items()
+        ]
+    )
+    notify_events.messages_added(person, messages, mentioned)
 
 
 def _write_message(
@@ -109,6 +162,7 @@ def _write_message(
     body: str,
     expected: int | None,
     seen: Seen | None = None,
+    files: Sequence[NewFile] = (),
 ) -> tuple[Posted, str]:
     """A reply or a note, and the kind written; a reply by the requester who may not reply on
     the ticket is their own message (kind `customer`). An agent's reply on a closed ticket is
@@ -138,13 +192,15 @@ def _write_message(
                 reopen_for_requester(request, ticket, changes)
             version = update_ticket(ticket, expected, changes)
             message_id = new_message(number, grants.person_id, body, kind)
+            names = _attach(message_id, files)
             unsent = queue_reply(ticket, message_id) if kind == REPLY else ""
             if kind == CUSTOMER:
                 customer_wrote(request, number, message_id, body, None)
             else:
-                request.record(
-                    f"ticket.{kind}", "message", message_id, ticket=number, after={"body": body}
-                )
+                after: dict[str, Any] = {"body": body}
+                if names:
+                    after["files"] = names
+                request.record(f"ticket.{kind}", "message", message_id, ticket=number, after=after)
                 notify_events.message_added(grants.person_id, number, message_id, kind, body)
             if kind == REPLY:  # meets first or next response; a note moves no clock
                 keep_due_times(request, [number])
@@ -162,6 +218,7 @@ def _reply_and_set_status(
     status: str,
     expected: int | None,
     seen: Seen | None,
+    files: Sequence[NewFile] = (),
 ) -> Posted:
     """A reply, then the status through the change pipeline, in one transaction: a status the
     person may not set refuses the reply with it (nothing is sent), a ticket already so takes
@@ -170,7 +227,7 @@ def _reply_and_set_status(
     action = TICKET_REPLY
     try:
         with request.writing():
-            posted = add_message(request, number, REPLY, body, expected, seen)
+            posted = add_message(request, number, REPLY, body, expected, seen, files)
             action = TICKET_STATUS
             if posted.follow_up_of is not None:
                 raise PermissionDenied(f"{request.username} lacks {TICKETS_REPLY} on #{number}")
@@ -181,6 +238,24 @@ def _reply_and_set_status(
     except PermissionDenied as exc:
         request.record_denied(action, "ticket", number, str(exc))
         raise
+
+
+def _attach(message_id: int, files: Sequence[NewFile]) -> list[str]:
+    """The files kept with the message, in its transaction; their names."""
+    names = []
+    for file in files:
+        name = PurePosixPath(file.filename.replace("\\", "/")).name
+        if name in ("", ".", ".."):
+            raise InvalidInput(f"{file.filename!r} is not a file name")
+        Attachment.create(
+            message=message_id,
+            filename=name,
+            content_type=file.content_type or "application/octet-stream",
+            size=len(file.data),
+            data=file.data,
+        )
+        names.append(name)
+    return names
 
 
 def _reply_still_right(ticket: Ticket, seen: Seen) -> None:

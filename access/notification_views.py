@@ -29,6 +29,7 @@ class NotificationView(NamedTuple):
     created_at: datetime
     read: bool
     excerpt: str  # the start of the message it is about, when there is one
+    rule: str = ""  # the rule whose `notify:` made it
 
 
 _Actor = Person.alias("actor")
@@ -67,6 +68,7 @@ def views(where: peewee.ColumnBase, limit: int = MOST_LISTED) -> list[Notificati
                 Notification.created_at,
                 Notification.read_at.is_null(False),
                 peewee.fn.COALESCE(peewee.fn.SUBSTR(Message.body, 1, EXCERPT), ""),
+                Notification.rule,
             )
         )
         .switch(Notification)
@@ -76,6 +78,6 @@ def views(where: peewee.ColumnBase, limit: int = MOST_LISTED) -> list[Notificati
         .limit(max(1, min(limit, MOST_LISTED)))
     )
     return [
-        NotificationView(nid, number, subject, event, actor, at, bool(read), excerpt)
-        for nid, number, subject, event, actor, at, read, excerpt in tuple_rows(query)
+        NotificationView(nid, number, subject, event, actor, at, bool(read), excerpt, rule)
+        for nid, number, subject, event, actor, at, read, excerpt, rule in tuple_rows(query)
     ]

@@ -13,7 +13,7 @@ sight of a ticket in between learns nothing of it.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import NamedTuple
 
 import peewee
@@ -78,7 +78,7 @@ DEFAULT_MAIL = {
 
 _INSERT = PreparedInsert(
     Notification,
-    ("person", "ticket", "event", "actor", "message", "created_at", "in_app", "mail_state"),
+    ("person", "ticket", "event", "actor", "message", "created_at", "in_app", "mail_state", "rule"),
 )
 
 # `@name` at the start or after a space or an opening mark: an e-mail address is no mention.
@@ -92,6 +92,7 @@ class Pending(NamedTuple):
     ticket: int
     event: str
     message: int | None = None
+    rule: str = ""  # the rule whose `notify:` it is
 
 
 def mentioned_names(body: str) -> list[str]:
@@ -183,8 +184,25 @@ def message_added(actor: int, number: int, message: int, kind: str, body: str) -
     """An agent's reply or note: the people a note mentions (checked: `check_mentions`)
     and the ticket's followers are told."""
     mentioned = check_mentions(number, body) if kind == NOTE else []
-    pending = [Pending(person, number, MENTIONED, message) for person in mentioned]
-    deliver(actor, pending + _followers([number], FOLLOWED, message))
+    messages_added(actor, {number: message}, {number: mentioned})
+
+
+def messages_added(
+    actor: int, messages: Mapping[int, int], mentioned: Mapping[int, list[int]]
+) -> None:
+    """Agent's replies or notes on many tickets (`messages`: ticket number to message id), the
+    people each mentions already checked (`mentioned`): one read of the followers, one of the
+    preferences, one insert."""
+    pending = [
+        Pending(person, number, MENTIONED, messages[number])
+        for number, people in mentioned.items()
+        for person in people
+    ]
+    followers = _followers(messages, FOLLOWED)
+    pending += [
+        p._replace(message=messages[p.ticket]) if p.event == FOLLOWED else p for p in followers
+    ]
+    deliver(actor, pending)
 
 
 def _followers(numbers: Iterable[int], event: str, message: int | None = None) -> list[Pending]:
@@ -248,6 +266,7 @@ def deliver(actor: int | None, pending: list[Pending]) -> None:
                 "created_at": now,
                 "in_app": bool(in_app),
                 "mail_state": "" if mail == MAIL_OFF else mail,
+                "rule": item.rule,
             }
         )
     if rows:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 import uuid
 from datetime import timedelta
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import peewee
 
@@ -23,6 +23,7 @@ from access.vocabulary import FAILED, QUEUED, SENT
 from store import dialect
 from store.links import copies_of
 from store.models import (
+    Attachment,
     MailAccount,
     MailId,
     Message,
@@ -33,7 +34,7 @@ from store.models import (
     database_proxy,
     utcnow,
 )
-from store.rows import tuple_rows
+from store.rows import dict_rows, tuple_rows
 
 MAX_ATTEMPTS = 8
 _FIRST_RETRY = timedelta(seconds=30)
@@ -109,15 +110,55 @@ def outgoing(ticket: Ticket) -> Outgoing:
     account = MailAccount.get_or_none(MailAccount.source == ticket.source_id)
     source = Source.get_by_id(ticket.source_id)
     requester = Person.get_by_id(ticket.requester_id)
-    if account is None:
-        unsent = f"{source.name} has no outgoing channel"
-    elif source.archived:
-        unsent = f"{source.name} is disconnected (archived)"
-    elif not requester.email:
-        unsent = f"{requester.display_name} has no e-mail address"
-    else:
-        unsent = ""
+    unsent = _why_unsent(account is not None, source, requester.email, requester.display_name)
     return Outgoing(account, source, requester, unsent, ticket.number)
+
+
+def _why_unsent(has_account: bool, source: Source, email: str | None, name: str) -> str:
+    """Why a reply on a ticket of `source` to a requester (`email`, `name`) is not sent; ""
+    when it is."""
+    if not has_account:
+        return f"{source.name} has no outgoing channel"
+    if source.archived:
+        return f"{source.name} is disconnected (archived)"
+    if not email:
+        return f"{name} has no e-mail address"
+    return ""
+
+
+def queue_replies(messages: dict[int, int]) -> None:
+    """`queue_reply` for many replies at once (`messages`: ticket number to its reply's
+    message id), in the caller's transaction: one read of the tickets' ways out, one insert
+    of the deliveries and one of their Message-IDs, however many tickets."""
+    if not messages:
+        return
+    query = (
+        Ticket.select(
+            Ticket.number,
+            Source.id.alias("source_id"),
+            Source.name.alias("source_name"),
+            Source.archived,
+            Person.email,
+            Person.display_name,
+            MailAccount.address,
+            MailAccount.id.alias("account_id"),
+        )
+        .join(Source, on=(Ticket.source == Source.id))
+        .switch(Ticket)
+        .join(Person, on=(Ticket.requester == Person.id))
+        .switch(Ticket)
+        .join(MailAccount, peewee.JOIN.LEFT_OUTER, on=(MailAccount.source == Ticket.source))
+        .where(Ticket.number.in_(list(messages)))
+    )
+    deliveries = []
+    for row in dict_rows(query):
+        source = Source(id=row["source_id"], name=row["source_name"], archived=row["archived"])
+        email = row["email"]
+        if _why_unsent(row["account_id"] is not None, source, email, row["display_name"]):
+            continue
+        number = row["number"]
+        deliveries.append(_delivery(number, messages[number], source.id, row["address"], email))
+    _write_deliveries(deliveries)
 
 
 def queue_reply(ticket: Ticket, message_id: int) -> str:
@@ -127,22 +168,35 @@ def queue_reply(ticket: Ticket, message_id: int) -> str:
     account, requester = way.account, way.requester
     if account is None or way.unsent:
         return way.unsent
-    domain = account.address.rpartition("@")[2] or "ticketty.invalid"
-    mail_id = f"<{uuid.uuid4().hex}.{ticket.number}@{domain}>"
-    OutboxItem.create(
-        message=message_id,
-        source=ticket.source_id,
-        mail_id=mail_id,
-        recipient=requester.email,
-    )
-    MailId.create(
-        mail_id=mail_id,
-        source=ticket.source_id,
-        ticket=ticket.number,
-        message=message_id,
-        outgoing=True,
+    _write_deliveries(
+        [_delivery(ticket.number, message_id, ticket.source_id, account.address, requester.email)]
     )
     return ""
+
+
+def _delivery(
+    number: int, message: int, source: int, address: str, email: str | None
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The outbox row and the Message-ID row of reply `message` on ticket `number`, sent from
+    `address` to `email`."""
+    domain = address.rpartition("@")[2] or "ticketty.invalid"
+    mail_id = f"<{uuid.uuid4().hex}.{number}@{domain}>"
+    item = {"message": message, "source": source, "mail_id": mail_id, "recipient": email}
+    sent_id = {
+        "mail_id": mail_id,
+        "source": source,
+        "ticket": number,
+        "message": message,
+        "outgoing": True,
+    }
+    return item, sent_id
+
+
+def _write_deliveries(deliveries: list[tuple[dict[str, Any], dict[str, Any]]]) -> None:
+    """The outbox rows and their Message-IDs, one insert each."""
+    if deliveries:
+        OutboxItem.insert_many([item for item, _ in deliveries]).execute()
+        MailId.insert_many([sent_id for _, sent_id in deliveries]).execute()
 
 
 def _claimable(source_id: int) -> peewee.Expression:
@@ -250,6 +304,7 @@ class ReplyToSend(NamedTuple):
     thread: list[tuple[str, bool]]
     copies: tuple[str, ...] = ()  # the addresses copied on the ticket, in Cc
     signature: str = ""  # under the body, filled for the ticket and the reply's author
+    files: tuple[tuple[str, str, bytes], ...] = ()  # attached: name, content type, bytes
 
 
 def reply_to_send(item: OutboxItem) -> ReplyToSend:
@@ -274,4 +329,12 @@ def reply_to_send(item: OutboxItem) -> ReplyToSend:
         [(i, bool(o)) for i, o in thread],
         tuple(a for a in copies_of(ticket.number) if a != item.recipient.lower()),
         signature_text(ticket, Person.get_by_id(message.author_id)),
+        tuple(
+            (name, content_type, bytes(data))
+            for name, content_type, data in tuple_rows(
+                Attachment.select(Attachment.filename, Attachment.content_type, Attachment.data)
+                .where((Attachment.message == message.id) & Attachment.kept)
+                .order_by(Attachment.id)
+            )
+        ),
     )

@@ -15,7 +15,7 @@ from typing import Any, NamedTuple
 from access.audit_actions import CANNED_CHANGE, CANNED_CREATE, CANNED_DELETE
 from access.canned_text import check_variables, fill, values_for
 from access.catalogue import REPLIES_EDIT, REPLIES_LIST, TICKETS_REPLY
-from access.edit_scope import require_covers
+from access.edit_scope import covers, require_covers
 from access.errors import NoChange, NotFound
 from access.filing import clean_body
 from access.grants import Grants
@@ -49,9 +49,14 @@ class CannedReplyView(NamedTuple):
 class Replies(Part):
     """`gate.replies`: the canned replies, and those offered on a ticket."""
 
-    def list_replies(self) -> list[CannedReplyView]:
-        self._open().require(REPLIES_LIST)
-        return _read_all()
+    def list_replies(self, *, editable: bool = False) -> list[CannedReplyView]:
+        """Every canned reply (`replies.list`); with `editable`, only those this person may
+        edit (`replies.edit`, within the scope of their roles that grant it)."""
+        request = self._open()
+        if not editable:
+            request.require(REPLIES_LIST)
+            return _read_all()
+        return _read_all(editor=request.require(REPLIES_EDIT))
 
     def add_reply(
         self,
@@ -196,8 +201,9 @@ def ids_text(ids: Iterable[int]) -> str:
     return json.dumps(sorted(set(ids)))
 
 
-def _read_all(ticket: Ticket | None = None) -> list[CannedReplyView]:
-    """The canned replies by name (with `ticket`: those offered there), as shown: read as
+def _read_all(ticket: Ticket | None = None, editor: Grants | None = None) -> list[CannedReplyView]:
+    """The canned replies by name (with `ticket`: those offered there; with `editor`: those
+    within their scope to edit), as shown: read as
     plain rows, the names of their sources and usergroups read once (the composer's list
     opens on thousands)."""
     sources = dict(tuple_rows(Source.select(Source.id, Source.name)))
@@ -216,7 +222,11 @@ def _read_all(ticket: Ticket | None = None) -> list[CannedReplyView]:
     views = []
     for name, body, source_text, group_text, version in tuple_rows(query):
         source_ids, group_ids = _ids_of(source_text), _ids_of(group_text)
-        if ticket is None or _offered(source_ids, group_ids, ticket.source_id, ticket.usergroup_id):
+        if ticket is not None and not _offered(
+            source_ids, group_ids, ticket.source_id, ticket.usergroup_id
+        ):
+            continue
+        if editor is None or covers(editor, REPLIES_EDIT, source_text, group_text):
             views.append(
                 CannedReplyView(
                     name, body, names(sources, source_ids), names(groups, group_ids), version

@@ -5,6 +5,7 @@ canned reply fills), and `gate.rules.notify`. What a call refuses, the rule does
 from __future__ import annotations
 
 from access.auto_assign import advance, pick
+from access.auto_replies import AutoReplyHeld, held_because, mark_auto_replied
 from access.change_pipeline import TicketChanges
 from access.errors import InvalidInput, NoChange, NotFound, PermissionDenied
 from access.messages import Messages
@@ -26,8 +27,9 @@ from store.models import Person, Ticket, Usergroup
 from store.reply_models import CannedReply
 
 
-def apply_action(session: Session, number: int, action: Kept) -> str:
-    """One action through the gate's own call as the owner; what was done, in words."""
+def apply_action(session: Session, number: int, action: Kept, rule: str) -> str:
+    """One action of `rule` through the gate's own call as its owner; what was done, in
+    words."""
     kind = action["do"]
     changes = TicketChanges(session)
     if kind == ASSIGN:
@@ -54,7 +56,7 @@ def apply_action(session: Session, number: int, action: Kept) -> str:
     if kind == REPLY:
         return _reply(session, number, action["reply"])
     if kind == NOTIFY:
-        return _notify(session, number, action)
+        return _notify(session, number, action, rule)
     if kind in (ADD_TAG, REMOVE_TAG):
         return _tag(changes, number, kind, action["tag"])
     raise InvalidInput(f"unknown action {kind!r}")
@@ -64,16 +66,20 @@ def _reply(session: Session, number: int, reply_id: int) -> str:
     name = CannedReply.select(CannedReply.name).where(CannedReply.id == reply_id).scalar()
     if name is None:
         raise NotFound(f"the canned reply of the rule's reply ({reply_id}) was deleted")
+    held = held_because(number)
+    if held:
+        raise AutoReplyHeld(f"held its reply {name}: {held}")
     text = Replies(session).fill_reply(number, str(name))
     Messages(session).reply(number, text)
+    mark_auto_replied(number)
     return f"reply {name}"
 
 
-def _notify(session: Session, number: int, action: Kept) -> str:
+def _notify(session: Session, number: int, action: Kept, rule: str) -> str:
     from access.rules import RuleAdmin  # the part that runs rules is the one that offers this
 
     whom = None if "whom" in action else _username(action["person"])
-    notified = RuleAdmin(session).notify(number, whom)
+    notified = RuleAdmin(session).notify(number, whom, rule)
     if not notified:
         raise NoChange(f"nobody to notify on #{number}")
     return "notify " + ", ".join(notified)

@@ -5,6 +5,8 @@ owner, before anything is done."""
 
 from __future__ import annotations
 
+import functools
+import operator
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -109,16 +111,21 @@ def read_facts(numbers: Sequence[int], needs: set[str]) -> dict[int, Facts]:
     return facts
 
 
-def read_facts_where(where: peewee.ColumnBase, needs: set[str]) -> list[Facts]:
-    """The facts of the tickets `where` selects, in order of number, read as one query (a
-    replay of a month: no lists of numbers to build); the words by a column of it."""
+def read_facts_where(
+    where: peewee.ColumnBase, needs: set[str], *, after: int = 0, limit: int | None = None
+) -> list[Facts]:
+    """The facts of the tickets `where` selects numbered above `after`, in order of number, at
+    most `limit` of them, read as one query (a replay pages through a month by number); the
+    words by a column of it."""
     columns: list[Any] = list(FACT_COLUMNS)
     if WORDS in needs:
         newest = Message.select(peewee.fn.MAX(Message.id)).where(
             (Message.ticket == Ticket.number) & (Message.kind == CUSTOMER)
         )
         columns.append(Message.select(Message.body).where(Message.id == newest))
-    query = Ticket.select(*columns).where(where).order_by(Ticket.number)
+    query = Ticket.select(*columns).where(where & (Ticket.number > after)).order_by(Ticket.number)
+    if limit is not None:
+        query = query.limit(limit)
     facts: list[Facts] = []
     for row in tuple_rows(query):
         fact = Facts(*row[: len(FACT_COLUMNS)])
@@ -251,3 +258,28 @@ def _holds(kept: Kept, facts: Facts, clock: Clock, calendar: Calendar | None) ->
             return (clock.now - facts.updated_at).total_seconds() >= minutes * 60
         return business_minutes(calendar, facts.updated_at, clock.now) >= minutes
     return True  # calendar=: read by the conditions that count in it
+
+
+def narrowing(conditions: Sequence[Kept]) -> peewee.ColumnBase:
+    """The part of an event rule's `conditions` that SQL can test on the ticket's own columns
+    and its tags, so that a replay reads only tickets that may match; `holds` still tests
+    every condition on each ticket read. (Time rules find their tickets by index already.)"""
+    clauses: list[peewee.ColumnBase] = []
+    for kept in conditions:
+        key = kept["key"]
+        if key == SOURCE:
+            clauses.append(Ticket.source == kept["id"])
+        elif key == GROUP:
+            clauses.append(Ticket.usergroup == kept["id"])
+        elif key == PRIORITY:
+            clauses.append(Ticket.priority.in_(list(kept["any"])))
+        elif key == STATUS:
+            clauses.append(Ticket.status.in_(list(kept["any"])))
+        elif key == HAS_TAG:
+            tagged = (
+                TicketTag.select(TicketTag.ticket)
+                .join(Tag, on=(TicketTag.tag == Tag.id))
+                .where(Tag.name.in_(list(kept["any"])))
+            )
+            clauses.append(Ticket.number.in_(tagged))
+    return functools.reduce(operator.and_, clauses) if clauses else peewee.Value(True)

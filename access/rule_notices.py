@@ -1,9 +1,10 @@
 """A rule's `notify:` action: a notification to a person, or to the supervisors of the ticket's
 usergroup, made through the notifications store as the rule's owner (`gate.rules.notify`).
 
-The owner must see the ticket. A person named must see it too, or the notice is refused (nobody
-learns of a ticket through a rule); of the supervisors, those who cannot see it are passed by.
-Whether the person may still see the ticket is asked again when the notification is read."""
+The owner must hold `rules.edit` (as writing the rule did) and see the ticket; the notice names
+the rule. A person named must see it too, or the notice is refused (nobody learns of a ticket
+through a rule); of the supervisors, those who cannot see it are passed by. Whether the person
+may still see the ticket is asked again when the notification is read."""
 
 from __future__ import annotations
 
@@ -16,9 +17,9 @@ from store.models import GroupSupervisor, Person, Ticket
 from store.rows import tuple_rows
 
 
-def notify_about(grants: Grants, number: int, whom: str | None) -> list[str]:
+def notify_about(grants: Grants, number: int, whom: str | None, rule: str) -> list[str]:
     """Notify `whom` (a username; None: the supervisors of the ticket's group) of ticket
-    `number`, from `grants`' person; the usernames notified."""
+    `number`, from `grants`' person by their `rule`; the usernames notified."""
     ticket = visible_ticket(grants, number)
     if whom is None:
         people = _supervisors(ticket)
@@ -31,7 +32,7 @@ def notify_about(grants: Grants, number: int, whom: str | None) -> list[str]:
         people = [(person.id, person.username)]
     people = [(ident, name) for ident, name in people if ident != grants.person_id]
     notice = notify_events.RULE_NOTICE
-    pending = [notify_events.Pending(ident, number, notice) for ident, _ in people]
+    pending = [notify_events.Pending(ident, number, notice, rule=rule) for ident, _ in people]
     notify_events.deliver(grants.person_id, pending)
     return [name for _, name in people]
 

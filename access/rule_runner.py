@@ -23,7 +23,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from access import audit, scope
-from access.audit_actions import RULE_ACTED, RULE_SKIPPED, RULE_STOPPED
+from access.audit_actions import RULE_ACTED, RULE_HELD, RULE_SKIPPED, RULE_STOPPED
+from access.auto_replies import AutoReplyHeld
 from access.errors import NoChange
 from access.request import Request, Session
 from access.rule_actions import apply_action
@@ -136,11 +137,14 @@ def _act(cascade: Cascade, rule: LoadedRule, number: int) -> bool:
         request = Request(session)
         try:
             with request.writing():
-                did = apply_action(session, number, action)
+                did = apply_action(session, number, action, rule.name)
                 after = {"rule": rule.name, "did": did}
                 request.record(RULE_ACTED, "rule", rule.id, ticket=number, after=after)
             changed = True
         except NoChange:
+            continue
+        except AutoReplyHeld as exc:  # audited on the ticket; the other actions still run
+            _log(rule.owner_id, RULE_HELD, rule.id, number, f"rule {rule.name} {exc}")
             continue
         except TickettyError as exc:
             _skipped(rule, number, str(exc))

@@ -10,25 +10,37 @@ is the pass `ticketty serve` makes."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import timedelta
 from typing import Any, NamedTuple
 
+import peewee
+
 from access import scope
 from access.audit_actions import RULE_CHANGE, RULE_CREATE, RULE_DELETE, RULE_MOVE
-from access.catalogue import RULES_EDIT, RULES_LIST, TICKETS_VIEW
-from access.errors import InvalidInput, NoChange, NotFound
+from access.catalogue import RULES_EDIT, RULES_LIST
+from access.errors import InvalidInput, NoChange, NotFound, PermissionDenied
 from access.grants import Grants, read_grants
 from access.lookup import require_free_name
 from access.ordering import in_order, move_to, renumber
 from access.request import Part, Request
 from access.rule_cache import rules_changed
-from access.rule_conditions import Clock, holds, needs_of, read_facts, read_facts_where
+from access.rule_conditions import (
+    FACTS_CHUNK,
+    Clock,
+    Facts,
+    holds,
+    narrowing,
+    needs_of,
+    read_facts,
+    read_facts_where,
+)
 from access.rule_notices import notify_about
 from access.rule_runner import loaded
 from access.rule_text import (
     ON_CREATED,
     ON_TIME,
+    Kept,
     Names,
     checked_rule,
     period_minutes,
@@ -175,31 +187,31 @@ class RuleAdmin(Part):
         seen = scope.visible(grants) & scope.visible(owner)
         clock = Clock()
         needs = needs_of(rule.conditions)
-        if row.trigger == ON_TIME:
-            within = Ticket.number.in_(Ticket.select(Ticket.number).where(seen))
-            facts = list(read_facts(due_tickets(rule, clock, within, TRY_LIMIT), needs).values())
-        else:
-            period_filter = Ticket.updated_at >= start
-            if row.trigger == ON_CREATED:
-                period_filter &= Ticket.created_at >= start
-            facts = read_facts_where(period_filter & seen, needs)
         names = Names()
         would = tuple(shown_action(a, names) for a in rule.actions)
-        matched = [
-            TriedTicket(f.number, f.subject, would)
-            for f in facts
-            if holds(rule.conditions, f, clock)
-        ]
-        return sorted(matched)[:TRY_LIMIT]
+        if row.trigger == ON_TIME:
+            within = Ticket.number.in_(Ticket.select(Ticket.number).where(seen))
+            due = read_facts(due_tickets(rule, clock, within, TRY_LIMIT), needs).values()
+            matched = [f for f in due if holds(rule.conditions, f, clock)]
+        else:
+            period = Ticket.updated_at >= start
+            if row.trigger == ON_CREATED:
+                period &= Ticket.created_at >= start
+            matched = _replayed(rule.conditions, period & seen, needs, clock)
+        return sorted(TriedTicket(f.number, f.subject, would) for f in matched)[:TRY_LIMIT]
 
-    def notify(self, number: int | str, whom: str | None) -> list[str]:
-        """A rule's `notify:` action: notify `whom` (a username; None: the supervisors of the
-        ticket's usergroup) of ticket `number`, which this person must see
-        (`access.rule_notices`); the usernames notified."""
+    def notify(self, number: int | str, whom: str | None, rule: str) -> list[str]:
+        """The `notify:` action of `rule`, a rule of this person: notify `whom` (a username;
+        None: the supervisors of the ticket's usergroup) of ticket `number`, which this
+        person must see (`access.rule_notices`); the usernames notified. Needs `rules.edit`,
+        as writing the rule did: nobody notifies in a rule's name without it."""
         request = self._open()
-        grants = request.require(TICKETS_VIEW)
+        grants = request.require(RULES_EDIT)
         with request.writing():
-            return notify_about(grants, parse_number(number), whom)
+            row = _rule_named(rule)
+            if row.owner_id != grants.person_id:
+                raise PermissionDenied(f"rule {rule} is not yours; only its owner acts by it")
+            return notify_about(grants, parse_number(number), whom, row.name)
 
     def run_time_rules(self) -> int:
         """The time rules that are due, each over its tickets (`access.rule_time`); the
@@ -207,6 +219,23 @@ class RuleAdmin(Part):
         `rules.list`; each rule acts as its own owner."""
         self._open().require(RULES_LIST)
         return run_due_rules(Clock())
+
+
+def _replayed(
+    conditions: Sequence[Kept], where: peewee.ColumnBase, needs: set[str], clock: Clock
+) -> list[Facts]:
+    """The first `TRY_LIMIT` tickets by number that `where` selects and the conditions hold
+    on, read a page at a time and only as far as needed."""
+    where &= narrowing(conditions)
+    matched: list[Facts] = []
+    after = 0
+    while len(matched) < TRY_LIMIT:
+        page = read_facts_where(where, needs, after=after, limit=FACTS_CHUNK)
+        matched += [f for f in page if holds(conditions, f, clock)]
+        if len(page) < FACTS_CHUNK:
+            break
+        after = page[-1].number
+    return matched[:TRY_LIMIT]
 
 
 def _owner_grants(row: Rule) -> Grants:

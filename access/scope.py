@@ -21,9 +21,13 @@ from access.grants import Grants, RoleGrant
 from access.vocabulary import SCOPE_ALL, SCOPE_OWN, SCOPE_USERGROUPS
 from store.models import Ticket
 from store.planner import unindexed
+from store.tally_models import TagTally, ViewTally
 
 # A condition on `Ticket`: a composed expression, or one of the constants below.
 Predicate = peewee.ColumnBase
+
+# The table a scope is said over: the tickets, or a tally of them (`store.tally_models`).
+Counted = type[Ticket] | type[ViewTally] | type[TagTally]
 
 TRUE = peewee.SQL("1 = 1")
 FALSE = peewee.SQL("1 = 0")
@@ -57,54 +61,71 @@ def _all(*expressions: Predicate) -> Predicate:
     return reduce(and_, kept) if kept else TRUE
 
 
-def is_own(grants: Grants) -> Predicate:
-    return (scoped_column(Ticket.requester) == grants.person_id) | (
-        scoped_column(Ticket.assignee) == grants.person_id
-    )
+def is_own(grants: Grants, on: Counted = Ticket, *, filed: bool = True) -> Predicate:
+    """Filed by the person or assigned to them; without `filed` (as over a tally, `on`,
+    which knows no requester), assigned to them."""
+    assigned = scoped_column(on.assignee) == grants.person_id
+    if not filed:
+        return assigned
+    return (scoped_column(Ticket.requester) == grants.person_id) | assigned
 
 
-def role_covers(role: RoleGrant, grants: Grants) -> Predicate:
+def role_covers(
+    role: RoleGrant, grants: Grants, on: Counted = Ticket, *, filed: bool = True
+) -> Predicate:
     """The tickets a role's scopes reach: its sources, then all / the person's groups / own."""
     parts: list[Predicate] = []
     if not role.all_sources:
         if not role.source_ids:
             return FALSE
-        parts.append(scoped_column(Ticket.source).in_(sorted(role.source_ids)))
+        parts.append(scoped_column(on.source).in_(sorted(role.source_ids)))
     if role.ticket_scope == SCOPE_USERGROUPS:
         if not grants.groups:
             return FALSE
-        parts.append(scoped_column(Ticket.usergroup).in_(sorted(grants.groups)) & ~Ticket.private)
+        parts.append(scoped_column(on.usergroup).in_(sorted(grants.groups)) & ~on.private)
     elif role.ticket_scope == SCOPE_OWN:
-        parts.append(is_own(grants))
+        parts.append(is_own(grants, on, filed=filed))
     elif role.ticket_scope != SCOPE_ALL:
         return FALSE
     return _all(*parts)
 
 
-def supervised(grants: Grants) -> Predicate:
+def supervised(grants: Grants, on: Counted = Ticket) -> Predicate:
     """Non-private tickets of the groups the person supervises."""
     if not grants.supervises:
         return FALSE
-    return scoped_column(Ticket.usergroup).in_(sorted(grants.supervises)) & ~Ticket.private
+    return scoped_column(on.usergroup).in_(sorted(grants.supervises)) & ~on.private
 
 
-def not_archived(grants: Grants) -> Predicate:
+def not_archived(grants: Grants, on: Counted = Ticket) -> Predicate:
     """Tickets of archived sources exist only for people with `sources.archived`."""
     if grants.holds(SOURCES_ARCHIVED) or not grants.archived_source_ids:
         return TRUE
-    return scoped_column(Ticket.source).not_in(sorted(grants.archived_source_ids))
+    return scoped_column(on.source).not_in(sorted(grants.archived_source_ids))
 
 
-def seen_without_supervision(grants: Grants) -> Predicate:
-    rules = [is_own(grants)]
-    rules += [role_covers(role, grants) for role in grants.roles_with(TICKETS_LIST)]
+def seen_without_supervision(
+    grants: Grants, on: Counted = Ticket, *, filed: bool = True
+) -> Predicate:
+    rules = [is_own(grants, on, filed=filed)]
+    rules += [
+        role_covers(role, grants, on, filed=filed) for role in grants.roles_with(TICKETS_LIST)
+    ]
     return _any(rules)
 
 
-def visible(grants: Grants) -> Predicate:
+def visible(grants: Grants, on: Counted = Ticket, *, filed: bool = True) -> Predicate:
     """Who sees a ticket: own (filed or assigned), a `tickets.list` role whose scope covers it,
-    or supervision of its group; never an archived source's ticket without `sources.archived`."""
-    return _all(_any([seen_without_supervision(grants), supervised(grants)]), not_archived(grants))
+    or supervision of its group; never an archived source's ticket without `sources.archived`.
+
+    Without `filed` (over a tally, `on`), the same but for having filed the ticket: the
+    requester is the one term of a scope a tally cannot say. The term is only ever ORed in, so
+    the tickets visible are those visible without it and those the person filed
+    (`access.tally_counts`)."""
+    return _all(
+        _any([seen_without_supervision(grants, on, filed=filed), supervised(grants, on)]),
+        not_archived(grants, on),
+    )
 
 
 def as_supervisor(grants: Grants) -> Predicate:

@@ -1,39 +1,72 @@
-"""Saved views' live counts: each of the demo's shared views counted as a person who reads
-them (the inbox's count, scoped like the list), and the whole list of views with its counts.
+"""Saved views' live counts: each of the demo's shared views, and a few queries no tally
+answers, counted as a person who reads them (the inbox's count, scoped like the list), with
+wall and CPU time; beside each, the same count over the tickets (as before the tallies), and
+the whole list of views with its counts.
 
-`python -m bench.views PATH_OR_URL [--runs N] [--user tom]` prints one JSON line of medians;
-`python -m bench` runs it at each size."""
+`python -m bench.views PATH_OR_URL [--runs N] [--user tom] [--no-tickets]` prints one JSON
+line of medians; `python -m bench` runs it at each size."""
 
 from __future__ import annotations
 
 import argparse
 import json
 import time
+from collections.abc import Callable
+from datetime import timedelta
+from functools import partial
+
+from access.views import TicketQuery
+
+# Queries beside the demo's views: open work (a tally), and the fallbacks.
+EXTRA = {
+    "open work": TicketQuery(statuses=("new", "open", "pending")),
+    "breached": TicketQuery(breached=True),
+    "due within 4h": TicketQuery(due_within=timedelta(hours=4)),
+    "a word (parcel)": TicketQuery(search="parcel"),
+    "a requester": TicketQuery(requester="c000.muller"),
+}
 
 
-def measure(location: str, user: str, runs: int) -> dict[str, float]:
-    from access import Gate
+def timed(runs: int, call: Callable[[], object]) -> tuple[float, float]:
+    """Medians of wall and CPU (process) time in ms."""
     from bench.__main__ import median_ms
+
+    walls, cpus = [], []
+    for _ in range(runs):
+        wall, cpu = time.perf_counter(), time.process_time()
+        call()
+        walls.append(time.perf_counter() - wall)
+        cpus.append(time.process_time() - cpu)
+    return median_ms(walls), median_ms(cpus)
+
+
+def measure(location: str, user: str, runs: int, tickets: bool = True) -> dict[str, float]:
+    from access import Gate
+    from access.inbox import _filtered
+    from access.tally_counts import tally_of
     from store.db import connect
+    from store.models import Ticket
 
     gate = Gate(connect(location), user)
     views = gate.views.list_views()
     if not views:
         raise SystemExit(f"{user} reads no saved views in {location}")
+    grants = gate.inbox._open().grants()
+    queries = {view.name: view.query for view in views} | EXTRA
     figures: dict[str, float] = {}
-    for view in views:
-        samples = []
-        for _ in range(runs):
-            started = time.perf_counter()
-            gate.inbox.count_tickets(view.query)
-            samples.append(time.perf_counter() - started)
-        figures[f"view count: {view.name} (ms)"] = median_ms(samples)
-    listed = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        gate.views.list_views()
-        listed.append(time.perf_counter() - started)
-    figures[f"views list with {len(views)} counts (ms)"] = median_ms(listed)
+    for name, query in queries.items():
+        how = "tally" if tally_of(query) is not None else "tickets"
+        wall, cpu = timed(runs, partial(gate.inbox.count_tickets, query))
+        figures[f"view count: {name}, from {how} (ms)"] = wall
+        figures[f"view count: {name}, from {how} (cpu ms)"] = cpu
+        if tickets and how == "tally":
+            counted = Ticket.select().where(_filtered(grants, query, counting=True))
+            wall, cpu = timed(runs, counted.count)
+            figures[f"view count: {name}, tickets counted (ms)"] = wall
+            figures[f"view count: {name}, tickets counted (cpu ms)"] = cpu
+    wall, cpu = timed(runs, gate.views.list_views)
+    figures[f"views list with {len(views)} counts (ms)"] = wall
+    figures[f"views list with {len(views)} counts (cpu ms)"] = cpu
     return figures
 
 
@@ -42,8 +75,11 @@ def main() -> None:
     parser.add_argument("location")
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--user", default="tom")
+    parser.add_argument(
+        "--no-tickets", action="store_true", help="leave out the counts over tickets"
+    )
     args = parser.parse_args()
-    print(json.dumps(measure(args.location, args.user, args.runs)))
+    print(json.dumps(measure(args.location, args.user, args.runs, not args.no_tickets)))
 
 
 if __name__ == "__main__":

@@ -26,6 +26,13 @@ def plain(text: str) -> str:
     )
 
 
+def automatic(mail: EmailMessage, kind: str) -> None:
+    """Mark mail no person wrote (`Auto-Submitted: kind`), so that autoresponders, Exchange's
+    out-of-office among them, do not answer it."""
+    mail["Auto-Submitted"] = kind
+    mail["X-Auto-Response-Suppress"] = "All"
+
+
 def compose(reply: ReplyToSend) -> EmailMessage:
     """The e-mail for one claimed reply: from the source's address, to the requester with the
     ticket's copies in Cc, threaded, tagged, UTF-8, the signature under the text."""
@@ -44,6 +51,8 @@ def compose(reply: ReplyToSend) -> EmailMessage:
     mail["Subject"] = subject if tag in subject else f"{tag} {subject}"
     mail["Date"] = format_datetime(datetime.now(UTC))
     mail["Message-ID"] = reply.item.mail_id
+    if reply.item.auto_submitted:  # a rule's reply, not an agent's (RFC 3834)
+        automatic(mail, reply.item.auto_submitted)
     earlier = reply.thread
     if earlier:
         incoming = [i for i, outgoing in earlier if not outgoing]
@@ -54,4 +63,9 @@ def compose(reply: ReplyToSend) -> EmailMessage:
         mail["References"] = " ".join(ids)
     body = f"{reply.body}\n\n{reply.signature}" if reply.signature else reply.body
     mail.set_content(body, charset="utf-8")
+    for name, content_type, data in reply.files:
+        main, _, sub = content_type.partition("/")
+        if not (main and sub) or main in ("multipart", "message"):
+            main, sub = "application", "octet-stream"
+        mail.add_attachment(data, maintype=main, subtype=sub, filename=plain(name))
     return mail

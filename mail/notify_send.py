@@ -13,8 +13,9 @@ from email.policy import SMTP
 from email.utils import format_datetime
 
 from access import Gate, InvalidInput
+from access.auto_replies import AUTO_GENERATED
 from access.notify_mail import NotificationMail
-from mail.compose import plain
+from mail.compose import automatic, plain
 from mail.outbox import PermanentFailure, TemporaryFailure
 from mail.transport import SmtpSession
 from store.models import Source
@@ -38,6 +39,7 @@ def compose_notification(mail: NotificationMail, from_address: str) -> EmailMess
         subject = f"{len(views)} notifications"
     message["Subject"] = plain(f"[Ticketty] {subject}")
     message["Date"] = format_datetime(datetime.now(UTC))
+    automatic(message, AUTO_GENERATED)
     lines = []
     for view in views:
         lines.append(f"{notification_sentence(view)}: {view.subject}")

@@ -57,6 +57,12 @@ _BRACKETED = re.compile(r"<([^<>\s@]+@[^<>\s@]+)>\s*$")
 _BARE = re.compile(r"[^\s<>\"'(),;:@]+@[^\s<>\"'(),;:@]+")
 # Only a mail system writes as MAILER-DAEMON; postmaster@ is a person (RFC 5321, 4.5.1).
 _BOUNCE_SENDERS = ("mailer-daemon@",)
+# Senders that are machines: their mail is filed, never answered automatically.
+_MACHINE_SENDER = re.compile(
+    r"(?:no[-_.]?reply|do[-_.]?not[-_.]?reply|postmaster|mailer-daemon)(?:[-+._][^@]*)?@"
+)
+# `X-Auto-Response-Suppress` values asking for no automatic answer (MS-OXCMAIL 2.2.3.2.20).
+_SUPPRESSED = {"all", "autoreply", "oof"}
 _NOT_IN_ADDRESS = re.compile("[\\s\x00-\x1f\x7f-\x9f\ud800-\udfff<>]")
 
 
@@ -122,6 +128,7 @@ def _read(raw: bytes, cut: dict[str, CutBody] | None = None) -> ParsedMail:
         raise _CutBodyElsewhere
     bounced_ids, reason = _bounce_details(message)
     automatic = _automatic(message, address)
+    no_auto_reply = "" if automatic else _unanswerable(message, address)
     return ParsedMail(
         message_id=_first_id(_raw(message, "Message-ID")),
         in_reply_to=_ids(_raw(message, "In-Reply-To")),
@@ -132,6 +139,7 @@ def _read(raw: bytes, cut: dict[str, CutBody] | None = None) -> ParsedMail:
         text=clean_text(text.strip()),
         parts=parts,
         automatic=clean_text(automatic),
+        no_auto_reply=clean_text(no_auto_reply),
         is_bounce=automatic.startswith("bounce"),
         bounced_ids=bounced_ids,
         bounce_reason=clean_text(reason),
@@ -437,6 +445,20 @@ def _automatic(message: EmailMessage, address: str) -> str:
         return f"auto-reply: Precedence {precedence}"
     if header_text(message, "Return-Path").strip() == "<>":
         return "auto-reply: empty Return-Path"
+    return ""
+
+
+def _unanswerable(message: EmailMessage, address: str) -> str:
+    """Why a message that is filed must get no automatic reply (RFC 3834, 2): a mailing
+    list's, one asking for none, or one from a machine's address; "" for a person's."""
+    for name in ("List-Id", "List-Unsubscribe"):
+        if message.get(name) is not None:
+            return f"mailing list: {name}"
+    suppress = header_text(message, "X-Auto-Response-Suppress").lower()
+    if _SUPPRESSED & {word.strip() for word in suppress.split(",")}:
+        return f"X-Auto-Response-Suppress {suppress.strip()}"
+    if _MACHINE_SENDER.match(address):
+        return f"sent by {address.partition('@')[0]}@"
     return ""
 
 

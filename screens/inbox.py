@@ -169,7 +169,7 @@ class InboxScreen(InboxViews, InboxOpening):
         concerned = changes.tickets or changes.touches("usergroup", "source")
         if self.is_current and (concerned or changes.grants_may_differ):
             self.query_one(TicketList).reload()
-            self.read_views()
+            self.views_changed()
 
     def action_reload(self) -> None:
         self.query_one(TicketList).reload()

@@ -8,7 +8,9 @@ from textual.screen import Screen
 
 from access.catalogue import (
     AUDIT_VIEW,
+    MACROS_LIST,
     PEOPLE_LIST,
+    REPLIES_LIST,
     REPORTS_OWN,
     ROLES_LIST,
     RULES_LIST,
@@ -32,6 +34,8 @@ DESTINATIONS: tuple[tuple[str, str, PermissionKey | None], ...] = (
     ("roles", "Roles", ROLES_LIST),
     ("audit", "Audit log", AUDIT_VIEW),
     ("rules", "Rules", RULES_LIST),
+    ("replies", "Canned replies", REPLIES_LIST),
+    ("macros", "Macros", MACROS_LIST),
     ("reports", "Workload report", REPORTS_OWN),
     ("sla report", "SLA report", REPORTS_OWN),
     ("notifications", "Notifications", None),
@@ -71,6 +75,14 @@ def open_destination(key: str) -> Screen[None]:
         from screens.rules import RulesScreen
 
         return RulesScreen()
+    if key == "replies":
+        from screens.canned_replies import CannedRepliesScreen
+
+        return CannedRepliesScreen()
+    if key == "macros":
+        from screens.macros import MacrosScreen
+
+        return MacrosScreen()
     if key == "audit":
         from screens.audit_log import AuditLogScreen
 

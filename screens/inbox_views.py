@@ -1,9 +1,11 @@
 """The inbox's saved views: the bar of them with their live counts (always shown, read again
-once per change others make, never on a timer), the list of them (`v`), a jump to one by its
-number (`1`-`9`), and saving the filters shown as one (`V`). The inbox screen holds the filters
-shown and applies a view's query as its own."""
+as others change tickets, at most once a second, in a thread), the list of them (`v`), a jump
+to one by its number (`1`-`9`), and saving the filters shown as one (`V`). The inbox screen
+holds the filters shown and applies a view's query as its own."""
 
 from __future__ import annotations
+
+from datetime import datetime, timedelta
 
 from textual import work
 
@@ -14,6 +16,9 @@ from tui.screen import TickettyScreen
 from tui.views_bar import ViewsBar
 from tui.widgets import PickerModal, PromptModal
 from wording.safe_text import one_line
+
+# The views bar counts again at most this often as others change tickets.
+VIEWS_EVERY = timedelta(seconds=1)
 
 
 def view_label(number: int, view: ViewInfo) -> str:
@@ -33,9 +38,30 @@ class InboxViews(TickettyScreen[None]):
         """Show the tickets `query` finds; the inbox does."""
         raise NotImplementedError
 
+    views_read_at: datetime | None = None  # by the app's clock
+    views_due = False  # a read waits for the end of the second since the last
+
+    def views_changed(self) -> None:
+        """Others changed tickets: the views' counts read again, at most once a second (by
+        the app's clock); the changes within the second are read together at its end."""
+        if self.views_due:
+            return
+        since = None if self.views_read_at is None else self.app.clock() - self.views_read_at
+        if since is None or since >= VIEWS_EVERY:
+            self.read_views()
+            return
+        self.views_due = True
+        self.set_timer((VIEWS_EVERY - since).total_seconds(), self._read_due_views)
+
+    def _read_due_views(self) -> None:
+        self.views_due = False
+        self.read_views()
+
     @work(group="inbox-views", exclusive=True, exit_on_error=False)
     async def read_views(self) -> None:
-        """Read the views with their counts (one statement each) and show them on the bar."""
+        """Read the views with their counts (one statement each, in a thread) and show them
+        on the bar."""
+        self.views_read_at = self.app.clock()
         if not self.can(TICKETS_LIST):
             self.views_shown = ()
         else:

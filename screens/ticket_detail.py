@@ -54,6 +54,7 @@ from tui.live import OthersChanged
 from tui.macro_apply import apply_macro
 from tui.screen import Action
 from tui.sla_text import explanation_text
+from tui.ticket_attachments import save_attachment_flow
 from tui.ticket_changes import apply_change, choose_value
 from tui.ticket_fields import TicketFieldEditing
 from tui.ticket_linking import TicketLinking
@@ -92,6 +93,7 @@ class TicketDetailScreen(TicketLinking, TicketFieldEditing):
         Action("h", "history", "History", "detail.history", AUDIT_VIEW, show=False),
         Action("y", "why_due", "Why due then", "detail.why_due", show=False),
         Action("f", "follow", "Follow/unfollow", "detail.follow", TICKETS_VIEW, show=False),
+        Action("w", "save_attachment", "Save attachment", "detail.save", TICKETS_VIEW, show=False),
         Action("T", "requester_tickets", "Requester's tickets", "detail.requester", show=False),
         Action("j,down", "scroll_down", "Down", "detail.down", show=False),
         Action("k,up", "scroll_up", "Up", "detail.up", show=False),
@@ -369,6 +371,14 @@ class TicketDetailScreen(TicketLinking, TicketFieldEditing):
         with suppress(GateCallFailed):
             following = await self.app.gate_call(toggle)
             self.notify(f"you follow #{number}" if following else f"you no longer follow #{number}")
+
+    def action_save_attachment(self) -> None:
+        if self.detail is not None:
+            self.save_attachment(self.detail)
+
+    @work(group="detail-save", exit_on_error=False)
+    async def save_attachment(self, detail: TicketDetail) -> None:
+        await save_attachment_flow(self, detail)
 
     def action_requester_tickets(self) -> None:
         if self.detail is not None:

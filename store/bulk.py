@@ -1,25 +1,24 @@
 """Loading many rows at once, the fastest way each backend offers, for demo data and restores.
 
 Rows go straight into the tables (no audit events, no triggers per row): SQLite takes them by
-`executemany` with the inserted tables' secondary indexes, the full-text triggers and the
-verdicts' tally trigger set aside (the tally is counted once at the end),
-PostgreSQL by `COPY`. At the end the indexes are built once, the full-text index is rebuilt and
-the ticket number sequence continues after the highest number loaded.
+`executemany` with the inserted tables' secondary indexes, the full-text and the tallies'
+triggers set aside (the verdicts' tally's too), PostgreSQL by `COPY`. At the end the indexes are
+built once, the full-text index and the tallies (`store.tallies`, `store.sla_tally`) are
+rebuilt and the ticket number sequence continues after the highest number loaded.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager, nullcontext
-from datetime import datetime
 
 import peewee
 
-from store import dialect
+from store import dialect, sla_tally, tallies
 from store.db import SQLITE_PRAGMAS
-from store.models import BaseModel
+from store.models import BaseModel, Ticket
 from store.sla_models import SlaVerdict
-from store.sla_tally import without_triggers
+from store.tag_models import TicketTag
 
 # SQLite page cache while loading: the indexes are built at the end, each by one sort.
 LOAD_CACHE_KIB = 256_000
@@ -40,21 +39,15 @@ class BulkLoader:
         with self.db.atomic():
             if dialect.is_sqlite(self.db):
                 marks = ", ".join("?" for _ in columns)
+                # Rows go to the driver as they are: its adapters write datetimes and booleans
+                # as Peewee's own inserts do.
                 self.db.cursor().executemany(
-                    f'INSERT INTO "{table}" ({names}) VALUES ({marks})', map(_sqlite_row, rows)
+                    f'INSERT INTO "{table}" ({names}) VALUES ({marks})', rows
                 )
             else:
                 with self.db.cursor().copy(f'COPY "{table}" ({names}) FROM STDIN') as copy:
                     for row in rows:
                         copy.write_row(row)
-
-
-def _sqlite_row(row: tuple) -> tuple:
-    """Datetimes in the text form Peewee writes (so loaded rows sort like the gate's own),
-    booleans as integers."""
-    return tuple(
-        str(v) if isinstance(v, datetime) else int(v) if isinstance(v, bool) else v for v in row
-    )
 
 
 @contextmanager
@@ -67,8 +60,8 @@ def loading(db: peewee.Database, models: Sequence[type[BaseModel]]) -> Iterator[
     with db.atomic():
         for model in models:
             peewee.SchemaManager(model).drop_indexes(safe=True)
-    tally = without_triggers(db) if SlaVerdict in models else nullcontext()
-    with dialect.without_search_triggers(db), tally:
+    verdicts = sla_tally.without_triggers(db) if SlaVerdict in models else nullcontext()
+    with _tallies_aside(db, models), verdicts, dialect.without_search_triggers(db):
         try:
             yield BulkLoader(db)
         finally:
@@ -82,6 +75,17 @@ def loading(db: peewee.Database, models: Sequence[type[BaseModel]]) -> Iterator[
             if sqlite:
                 db.execute_sql(f"PRAGMA cache_size = {SQLITE_PRAGMAS['cache_size']}")
     db.execute_sql("ANALYZE")
+
+
+@contextmanager
+def _tallies_aside(db: peewee.Database, models: Sequence[type[BaseModel]]) -> Iterator[None]:
+    """Loads of tickets or their tags leave the tallies' triggers aside (one upsert per row)
+    and count the tallies anew once, after the indexes are built."""
+    if Ticket in models or TicketTag in models:
+        with tallies.without_triggers(db):
+            yield
+    else:
+        yield
 
 
 def _continue_sequence(db: peewee.Database, model: type[BaseModel]) -> None:

@@ -225,6 +225,8 @@ class Message(BaseModel):
     author = ForeignKeyField(Person, on_delete="RESTRICT", index=False)
     body = TextField()
     created_at = DateTimeField(default=utcnow)
+    # Why mail taken in is automatic and gets no automatic reply (migration 29), else "".
+    automatic = TextField(default="", constraints=[SQL("DEFAULT ''")])
 
     class Meta:
         indexes = ((("ticket", "created_at"), False), (("author", "created_at"), False))
@@ -359,9 +361,17 @@ class OutboxItem(BaseModel):
     # The sender handing it to SMTP now, until when: one sender at a time (`outbox.claim`).
     claimed_by = TextField(default="")
     claimed_until = DateTimeField(null=True)
+    # Mail sent without a person writing it: `Auto-Submitted`'s value ("auto-replied" for a
+    # rule's reply), "" for an agent's; and when it was queued, to count a day's automatic
+    # replies to one address (migration 29; null on replies queued before).
+    auto_submitted = TextField(default="", constraints=[SQL("DEFAULT ''")])
+    queued_at = DateTimeField(null=True, default=utcnow)
 
     class Meta:
-        indexes = ((("state", "next_try_at"), False),)
+        indexes = (
+            (("state", "next_try_at"), False),
+            (("recipient", "auto_submitted", "queued_at"), False),
+        )
 
 
 class QuarantinedMail(BaseModel):

@@ -3,7 +3,15 @@ source or a usergroup (migration 22)."""
 
 from __future__ import annotations
 
-from peewee import AutoField, BooleanField, DateTimeField, ForeignKeyField, IntegerField, TextField
+from peewee import (
+    SQL,
+    AutoField,
+    BooleanField,
+    DateTimeField,
+    ForeignKeyField,
+    IntegerField,
+    TextField,
+)
 
 from store.models import BaseModel, Message, Person, Source, Ticket, Usergroup, utcnow
 
@@ -31,6 +39,8 @@ class Notification(BaseModel):
     read_at = DateTimeField(null=True)
     in_app = BooleanField(default=True)
     mail_state = TextField(default="", index=True)
+    # The name of the rule whose `notify:` made it (migration 29).
+    rule = TextField(default="", constraints=[SQL("DEFAULT ''")])
 
     class Meta:
         indexes = ((("person", "id"), False),)

@@ -18,7 +18,7 @@ from store.models import database_proxy
 
 _compiled: weakref.WeakKeyDictionary[peewee.Database, dict[tuple[type, tuple[str, ...]], str]]
 _compiled = weakref.WeakKeyDictionary()
-MOST_PREPARED_ROWS = 64  # a multi-row insert's SQL is kept for each count of rows up to this
+MOST_PREPARED_ROWS = 256  # a multi-row insert's SQL is kept for each count of rows up to this
 
 
 class PreparedInsert:
@@ -33,12 +33,15 @@ class PreparedInsert:
         self.defaults = [(f, d) for f, d in meta.defaults.items() if f.name not in names]
         self.fields = given + [f for f, _ in self.defaults]
 
-    def _sql(self, database: peewee.Database, rows: int = 1) -> str:
+    def _sql(self, database: peewee.Database, rows: int = 1, *, returning: bool = False) -> str:
         known = _compiled.setdefault(database, {})
-        key = (self.model, (*self.names, str(rows)))
+        key = (self.model, (*self.names, str(rows), "returning" if returning else ""))
         if key not in known:
             blank = [tuple(None for _ in self.fields)] * rows
-            known[key] = self.model.insert_many(blank, fields=self.fields).sql()[0]
+            query = self.model.insert_many(blank, fields=self.fields)
+            if returning:
+                query = query.returning(self.model._meta.primary_key)
+            known[key] = query.sql()[0]
         return known[key]
 
     def _params(self, values: dict[str, Any]) -> list[Any]:
@@ -56,6 +59,16 @@ class PreparedInsert:
             return
         params = [param for values in rows for param in self._params(values)]
         database.execute_sql(self._sql(database, len(rows)), params)
+
+    def run_many_returning(self, rows: list[dict[str, Any]]) -> list[int]:
+        """`run_many`, giving the new rows' primary keys (in no promised order)."""
+        database = database_proxy.obj
+        if len(rows) > MOST_PREPARED_ROWS:
+            query = self.model.insert_many(rows).returning(self.model._meta.primary_key)
+            return [key for (key,) in query.tuples().execute()]
+        params = [param for values in rows for param in self._params(values)]
+        cursor = database.execute_sql(self._sql(database, len(rows), returning=True), params)
+        return [int(key) for (key,) in cursor.fetchall()]
 
     def run(self, **values: Any) -> int:
         database = database_proxy.obj

@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
-from peewee import AutoField, BooleanField, DateTimeField, ForeignKeyField, IntegerField, TextField
+from peewee import (
+    SQL,
+    AutoField,
+    BooleanField,
+    DateTimeField,
+    ForeignKeyField,
+    IntegerField,
+    TextField,
+)
 
-from store.models import BaseModel, Person, Usergroup, utcnow
+from store.models import BaseModel, Person, Ticket, Usergroup, utcnow
 
 # The desk setting whose value changes with every write to the rules (`access.rule_cache`).
 RULES_VERSION_SETTING = "rules.version"
@@ -28,6 +36,9 @@ class Rule(BaseModel):
     active = BooleanField(default=True)
     every_minutes = IntegerField(default=0)
     last_run_at = DateTimeField(null=True)
+    # A due rule's pass stopped at its limit among tickets due at one time: the last ticket
+    # taken there, the next pass goes on after it (0: none; migration 29).
+    last_ticket = IntegerField(default=0, constraints=[SQL("DEFAULT 0")])
     version = IntegerField(default=1)  # everything above but the position and the last run
 
     class Meta:
@@ -54,6 +65,22 @@ class AwayMark(BaseModel):
     person_id: int
     person = ForeignKeyField(Person, unique=True, on_delete="CASCADE")
     since = DateTimeField(default=utcnow)
+
+
+class RuleRetry(BaseModel):
+    """A due rule's escalation of a ticket that its owner was refused: tried again on later
+    passes while the ticket keeps `due_at`, `tries` counting the refusals (migration 29)."""
+
+    id = AutoField()
+    rule_id: int
+    ticket_id: int
+    rule = ForeignKeyField(Rule, on_delete="CASCADE", index=False)
+    ticket = ForeignKeyField(Ticket, on_delete="CASCADE")
+    due_at = DateTimeField()
+    tries = IntegerField(default=1)
+
+    class Meta:
+        indexes = ((("rule", "ticket"), True),)
 
 
 RULE_MODELS: list[type[BaseModel]] = [Rule, AssignmentSetting, AwayMark]

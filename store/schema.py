@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 import peewee
 
-from store import dialect
+from store import dialect, tallies
 from store.links import LINK_MODELS
 from store.models import (
     ALL_MODELS,
@@ -30,14 +30,16 @@ from store.models import (
 from store.notification_models import (
     NOTIFY_MODELS,
     QUEUE_FOLLOW_MODELS,
+    Notification,
     NotificationSettings,
     SlaWarning,
 )
 from store.reply_models import REPLY_MODELS, Macro
-from store.rule_models import RULE_MODELS, RULES_VERSION_SETTING
-from store.sla_models import TALLY_MODELS, VERDICT_MODELS
+from store.rule_models import RULE_MODELS, RULES_VERSION_SETTING, Rule, RuleRetry
+from store.sla_models import SLA_TALLY_MODELS, VERDICT_MODELS
 from store.sla_tally import create_triggers, recount
 from store.tag_models import TAG_MODELS, DeskSetting
+from store.tally_models import TALLY_MODELS
 
 
 def _v1_initial(db: peewee.Database) -> None:
@@ -387,10 +389,40 @@ def _v28_sla_tally(db: peewee.Database) -> None:
     verdicts there are; then the clocks that ended before verdicts were kept (migration 21)
     are judged, once, by the policies of now (`access.sla_backfill`)."""
     backfill = _gate_step(VERDICT_BACKFILL)
-    db.create_tables(TALLY_MODELS)
+    db.create_tables(SLA_TALLY_MODELS)
     recount(db)
     create_triggers(db)
     backfill(db)
+
+
+def _v27_tallies(db: peewee.Database) -> None:
+    """The tallies a saved view's count reads (`store.tallies`): created, kept by triggers on
+    tickets and their tags, and filled from the tickets there are."""
+    db.create_tables(TALLY_MODELS)
+    tallies.create(db)
+
+
+def _v29_no_mail_loops(db: peewee.Database) -> None:
+    """What keeps rules from answering machines in a loop: the mark of automatic mail on its
+    message, the `Auto-Submitted` of a queued reply and when it was queued (indexed by
+    recipient), the rule a notification comes from, a due rule's place among tickets due at
+    one time, and its refused escalations to try again."""
+    sqlite = dialect.is_sqlite(db)
+    timestamp = "DATETIME" if sqlite else "TIMESTAMP"
+    text = "TEXT NOT NULL DEFAULT ''" + ("" if sqlite else ' COLLATE "C"')
+    added = (
+        (Message, "automatic", text),
+        (OutboxItem, "auto_submitted", text),
+        (OutboxItem, "queued_at", timestamp),
+        (Notification, "rule", text),
+        (Rule, "last_ticket", "INTEGER NOT NULL DEFAULT 0"),
+    )
+    for model, column, kind in added:
+        table = model._meta.table_name
+        if column not in {c.name for c in db.get_columns(table)}:
+            db.execute_sql(f'ALTER TABLE "{table}" ADD COLUMN "{column}" {kind}')
+    peewee.SchemaManager(OutboxItem).create_indexes(safe=True)
+    db.create_tables([RuleRetry])
 
 
 MIGRATIONS: list[tuple[int, Callable[[peewee.Database], None]]] = [
@@ -420,7 +452,9 @@ MIGRATIONS: list[tuple[int, Callable[[peewee.Database], None]]] = [
     (24, _v24_rules_version),
     (25, _v25_counting_indexes),
     (26, _v26_sla_warnings),
+    (27, _v27_tallies),
     (28, _v28_sla_tally),
+    (29, _v29_no_mail_loops),
 ]
 
 LATEST = MIGRATIONS[-1][0]

@@ -93,4 +93,4 @@ class SlaTicketTally(BaseModel):
         indexes = ((("period", "dimension", "member"), True),)
 
 
-TALLY_MODELS: list[type[BaseModel]] = [SlaTally, SlaTicketTally]
+SLA_TALLY_MODELS: list[type[BaseModel]] = [SlaTally, SlaTicketTally]

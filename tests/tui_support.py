@@ -8,6 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
+from textual import events
 from textual.message import Message
 from textual.pilot import Pilot
 from textual.screen import Screen
@@ -97,6 +98,16 @@ async def open_role(pilot: Pilot[Any], name: str) -> RoleEditorScreen:
     await settle(pilot)
     assert editor.current is not None and editor.current.name == name
     return editor
+
+
+async def press_as_a_terminal(pilot: Pilot, *keys: str) -> None:
+    """Keys as a terminal sends them: an alt key comes with its letter as the character,
+    which Pilot's `press` leaves out, so a text area that would type the letter is caught."""
+    for key in keys:
+        modifier, _, letter = key.rpartition("+")
+        character = letter if modifier == "alt" and len(letter) == 1 else None
+        pilot.app.post_message(events.Key(key, character))
+        await pilot.pause()
 
 
 async def settle(pilot: Pilot) -> None:

@@ -42,6 +42,8 @@ from access.audit_actions import (
     ROLE_RENAME,
     ROLE_REVOKE,
     ROLE_SCOPE,
+    RULE_GAVE_UP,
+    RULE_HELD,
     SLA_WARNING,
     SOURCE_ADD,
     SOURCE_ARCHIVE,
@@ -324,6 +326,9 @@ SENTENCES: dict[str, Callable[[Event], str]] = {
     MACRO_APPLY: _macro,
     DATABASE_INIT: lambda e: f"{e.who} created the helpdesk",
     DEMO_CREATE: lambda e: f"{e.who} filled the demo: {_plain(e.after)}",
+    # Whole, not cut as a message is: the reason is the point ("rule Ack held its reply ...").
+    RULE_HELD: lambda e: str(e.after),
+    RULE_GAVE_UP: lambda e: str(e.after),
 }
 
 

@@ -17,8 +17,9 @@ from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import Label, Static, TextArea
 
+from access.messages import NewFile
 from access.vocabulary import NOTE, PENDING, REPLY, RESOLVED
-from wording.safe_text import as_text, visible
+from wording.safe_text import as_text, one_line, visible
 
 # Typed in a reply, these open the canned replies (as in Zammad).
 CANNED_KEYS = "::"
@@ -34,6 +35,7 @@ class Composed:
     text: str
     send: bool
     status: str | None = None  # a reply sent setting the ticket so (pending, resolved)
+    files: tuple[NewFile, ...] = ()  # attached to a reply
 
 
 class Composer(Vertical):
@@ -45,12 +47,28 @@ class Composer(Vertical):
         Binding("ctrl+s", "send", "Send", id="compose.send"),
         Binding("escape", "cancel", "Close", id="compose.cancel"),
         # A reply sent setting the ticket pending (waiting on the customer) or resolved.
-        Binding("alt+p", f"send('{PENDING}')", "Send as pending", show=False, id="compose.pending"),
+        # Priority, as every alt key here: a terminal sends alt+p with the character `p`, which
+        # the text area would type.
         Binding(
-            "alt+r", f"send('{RESOLVED}')", "Send as resolved", show=False, id="compose.resolved"
+            "alt+p",
+            f"send('{PENDING}')",
+            "Send as pending",
+            show=False,
+            priority=True,
+            id="compose.pending",
+        ),
+        Binding(
+            "alt+r",
+            f"send('{RESOLVED}')",
+            "Send as resolved",
+            show=False,
+            priority=True,
+            id="compose.resolved",
         ),
         # Priority: the text area binds ctrl+e (end of line) and would swallow it.
         Binding("ctrl+e", "editor", "$EDITOR", priority=True, id="compose.editor"),
+        Binding("alt+a", "attach", "Attach file", priority=True, id="compose.attach"),
+        Binding("alt+d", "detach", "Detach", show=False, priority=True, id="compose.detach"),
         # Only while usernames are offered for a mention being typed; else tab is the area's.
         Binding("tab", "complete_mention", "Complete", show=False, priority=True, id="compose.at"),
     ]
@@ -66,6 +84,9 @@ class Composer(Vertical):
     class CannedWanted(Message):
         """`::` was typed in a reply: the canned replies are asked for."""
 
+    class AttachWanted(Message):
+        """alt+a was pressed in a reply: a file to attach is asked for."""
+
     class MentionTyped(Message):
         """`@` and the start of a name (`prefix`) were typed in a note."""
 
@@ -80,12 +101,14 @@ class Composer(Vertical):
         self.typed: Callable[[str], None] | None = None
         self.mentions: list[str] = []  # usernames offered for the mention being typed
         self._hint = ""
+        self.files: list[NewFile] = []  # attached to the reply until it is sent
 
     def compose(self) -> ComposeResult:
         yield Label("", classes="compose-title")
         yield Label("", classes="compose-route")
         yield Label("", classes="compose-note")
         yield TextArea(id="compose-text")
+        yield Label("", classes="compose-files")
         yield Label("", classes="compose-signature")
         yield Static("", classes="hint")
 
@@ -111,6 +134,9 @@ class Composer(Vertical):
         self.query_one(".compose-title", Label).update(as_text(title, "bold"))
         self._line(".compose-note", as_text(note))
         self._hint = "ctrl+s send · escape close, kept" + (" · ctrl+e $EDITOR" if editor else "")
+        if kind == REPLY:
+            self._hint += " · alt+a attach, alt+d removes the last"
+        self._show_files()
         self.offer_mentions([])
         area = self.query_one(TextArea)
         area.text = text
@@ -131,6 +157,20 @@ class Composer(Vertical):
         line.update(text)
         line.display = bool(text.plain)
 
+    def add_file(self, file: NewFile) -> None:
+        self.files.append(file)
+        self._show_files()
+
+    def clear_files(self) -> None:
+        """The reply was sent with its files."""
+        self.files = []
+        self._show_files()
+
+    def _show_files(self) -> None:
+        names = [f"{file.filename} ({len(file.data)} bytes)" for file in self.files]
+        shown = "Attached: " + ", ".join(names) if names and self.kind == REPLY else ""
+        self._line(".compose-files", as_text(shown))
+
     @property
     def text(self) -> str:
         return self.query_one(TextArea).text
@@ -149,14 +189,17 @@ class Composer(Vertical):
     def _finish(self, send: bool, status: str | None = None) -> None:
         kind, text = self.kind, self.text
         self.kind = ""
-        composed = Composed(text, send=send and bool(text.strip()), status=status)
+        files = tuple(self.files) if kind == REPLY else ()
+        composed = Composed(text, send=send and bool(text.strip()), status=status, files=files)
         self.post_message(self.Done(kind, composed))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "editor":
             return self.is_open and self.editor is not None
-        if action == "send" and parameters:
+        if (action == "send" and parameters) or action == "attach":
             return self.kind == REPLY
+        if action == "detach":
+            return self.kind == REPLY and bool(self.files)
         if action == "complete_mention":
             return self.is_open and bool(self.mentions) and self._typing_mention() is not None
         return self.is_open
@@ -203,6 +246,16 @@ class Composer(Vertical):
     def action_send(self, status: str | None = None) -> None:
         """Send; a reply with `status` sets the ticket so in the same go."""
         self._finish(send=True, status=status if self.kind == REPLY else None)
+
+    def action_attach(self) -> None:
+        self.post_message(self.AttachWanted())
+
+    def action_detach(self) -> None:
+        """The file attached last is taken off the reply."""
+        if self.files:
+            removed = self.files.pop()
+            self._show_files()
+            self.notify(one_line(f"{removed.filename} is no longer attached"))
 
     def action_cancel(self) -> None:
         self._finish(send=False)

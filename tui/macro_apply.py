@@ -1,7 +1,8 @@
 """A macro applied from the app, by the inbox (to the marked tickets, else the one under the
-cursor) and the ticket screen: pick one (typing filters the list), read the preview (per step,
-as a bulk change's: how many tickets it changes, which it skips and why), confirm, apply. The
-gate applies each step as the person could alone, one transaction per ticket."""
+cursor) and the ticket screen: pick one of those offered on these tickets (typing filters the
+list), read the preview (per step, as a bulk change's: how many tickets it changes, which it
+skips and why), confirm, apply. The gate applies each step as the person could alone, a
+chunk of tickets per transaction."""
 
 from __future__ import annotations
 
@@ -52,9 +53,9 @@ async def apply_macro(screen: TickettyScreen[Any], numbers: list[int]) -> MacroO
     """Pick, preview, confirm and apply a macro on `numbers`; the outcome when it was applied,
     None when the person stopped or nothing was to change."""
     app, gate = screen.app, screen.gate
-    macros = await app.gate_call(gate.macros.list_macros)
+    macros = await app.gate_call(lambda: gate.macros.macros_for(numbers))
     if not macros:
-        screen.notify("there are no macros yet")
+        screen.notify("no macro is offered on these tickets")
         return None
     name: str | None = await app.asked(PickerModal("Macro (type to filter)", macro_choices(macros)))
     if name is None:

@@ -10,12 +10,14 @@ from textual.message import Message
 from textual.widget import Widget
 
 from access import Conflict
+from access.messages import NewFile
 from access.views import MessageView, Posted, ReplyRoute, Seen, TicketDetail
 from access.vocabulary import CLOSED, CUSTOMER, NOTE, REPLY
 from tui.composer import Composed, Composer, quoted
 from tui.drafts import SafeQuestion
 from tui.gate_funnel import GateCallFailed
 from tui.screen import TickettyScreen
+from tui.ticket_attachments import attach_file_flow
 from tui.ticket_text import Conversation
 from tui.ticket_watch import TicketWatch
 from tui.widgets import PickerModal
@@ -100,14 +102,18 @@ class TicketComposingScreen(TickettyScreen[None]):
         return self.app.drafts
 
     @work(group="detail-change", exit_on_error=False)
-    async def send(self, kind: str, text: str, seen: Seen, status: str | None = None) -> None:
+    async def send(
+        self, kind: str, text: str, seen: Seen, status: str | None, files: tuple[NewFile, ...]
+    ) -> None:
         """Send a text written having seen `seen`: only a change since that makes it wrong
         stops it (the gate's rule); a reply with `status` sets the ticket so with it. Once the
         app has ended it is not sent: the draft is kept."""
 
         def write() -> Posted:
             if kind == REPLY:
-                return self.gate.messages.reply(self.number, text, seen=seen, status=status)
+                return self.gate.messages.reply(
+                    self.number, text, seen=seen, status=status, files=files
+                )
             return self.gate.messages.note(self.number, text, seen=seen)
 
         def send_text() -> Posted:
@@ -125,6 +131,8 @@ class TicketComposingScreen(TickettyScreen[None]):
     def on_ticket_composing_screen_sent(self, message: Sent) -> None:
         self.ticket_watch.show_notice()
         if not message.refused:
+            if message.kind == REPLY:
+                self.composer.clear_files()
             self.kept = None
             self.refresh_bindings()
             said = posted_text(message.posted) if message.posted else ""
@@ -186,7 +194,7 @@ class TicketComposingScreen(TickettyScreen[None]):
         self.reading = False
         self._arrange(focus=self.conversation)
         if composed.send and kind in self.began_on:
-            self.send(kind, composed.text, self.began_on[kind], composed.status)
+            self.send(kind, composed.text, self.began_on[kind], composed.status, composed.files)
 
     def action_switch_view(self) -> None:
         """Between the text and the conversation: narrower than the split, one shows instead
@@ -232,6 +240,13 @@ class TicketComposingScreen(TickettyScreen[None]):
             return
         self._show_composer()
         self.composer.insert(f"{one_line(message.author_name)} wrote:\n{quoted(message.body)}")
+
+    def on_composer_attach_wanted(self, _message: Composer.AttachWanted) -> None:
+        self.attach_file()
+
+    @work(group="detail-attach", exit_on_error=False)
+    async def attach_file(self) -> None:
+        await attach_file_flow(self, self.composer, self.app.settings.attachment_limit_bytes)
 
     def on_composer_mention_typed(self, message: Composer.MentionTyped) -> None:
         self.offer_mentions(message.prefix)
@@ -285,7 +300,8 @@ class TicketComposingScreen(TickettyScreen[None]):
         """Send again the text a change stopped, now that the screen shows that change."""
         text = self.drafts.get((self.number, self.kept or ""), "")
         if self.kept is not None and self.detail is not None and text.strip():
-            self.send(self.kept, text, self.detail.seen)
+            files = tuple(self.composer.files) if self.kept == REPLY else ()
+            self.send(self.kept, text, self.detail.seen, None, files)
 
     def action_discard_draft(self) -> None:
         self.discard_drafts()

@@ -27,6 +27,9 @@ SENTENCES = {
     DRAFT_LEFT: "{actor} changed #{number}, where your draft waits",
     RULE_NOTICE: "a rule of {actor} points you to #{number}",
 }
+# A rule's notice names the rule (kept with it; a name has no control characters). One made
+# before the rule was kept names only its owner.
+RULE_SENTENCE = "rule {rule} points you to #{number}"
 
 # What each event is, for the preferences.
 EVENT_LABELS = {
@@ -45,4 +48,6 @@ EVENT_LABELS = {
 def notification_sentence(view: NotificationView) -> str:
     """`ada assigned #42 to you`: one line (the subject and the excerpt are the caller's)."""
     actor = view.actor or "someone"
+    if view.event == RULE_NOTICE and view.rule:
+        return RULE_SENTENCE.format(rule=view.rule, number=view.ticket)
     return SENTENCES[view.event].format(actor=actor, number=view.ticket)

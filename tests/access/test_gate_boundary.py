@@ -428,6 +428,7 @@ CALLS: dict[str, tuple[Call, Expected]] = {
         refused(),
     ),
     "macros.copy_macro": (lambda g, d: g.macros.copy_macro("Refund done", "Mine"), refused()),
+    "macros.macros_for": (lambda g, d: g.macros.macros_for([d.ticket]), refused()),
     "macros.plan_macro": (lambda g, d: g.macros.plan_macro("Refund done", [d.ticket]), refused()),
     "macros.apply_macro": (
         lambda g, d: g.macros.apply_macro("Refund done", [d.ticket]),
@@ -450,7 +451,7 @@ CALLS: dict[str, tuple[Call, Expected]] = {
     "rules.delete_rule": (lambda g, d: g.rules.delete_rule("Auto-close"), refused()),
     "rules.try_rule": (lambda g, d: g.rules.try_rule("Auto-close", "30d"), refused()),
     "rules.run_time_rules": (lambda g, d: g.rules.run_time_rules(), refused()),
-    "rules.notify": (lambda g, d: g.rules.notify(1, "ada"), refused()),
+    "rules.notify": (lambda g, d: g.rules.notify(1, "ada", "Auto-close"), refused()),
     "availability.set_away": (lambda g, d: g.availability.set_away(True), refused()),
     "availability.is_away": (lambda g, d: g.availability.is_away(), empty),
     "availability.away_people": (lambda g, d: g.availability.away_people(), refused()),

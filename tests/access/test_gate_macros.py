@@ -1,7 +1,7 @@
 """Macros at the gate: steps checked when saved; each step applied as the person applying the
 macro could apply it alone (a step they may not take is skipped, with why, and audited as
-refused); one transaction per ticket with an event naming the macro; the preview says what the
-application then does."""
+refused); a chunk of tickets per transaction with an event per ticket naming the macro
+(`test_macro_chunks`); the preview says what the application then does."""
 
 from __future__ import annotations
 
@@ -141,3 +141,21 @@ def test_the_history_names_the_macro(demo_db: peewee.Database) -> None:
         "tom applied macro Refund done: reply Refund approved, status resolved "
         "(skipped: priority low, already low priority)"
     )
+
+
+def test_the_macros_offered_on_some_tickets(demo_db: peewee.Database) -> None:
+    """Those offered on at least one of the tickets the person sees, by name."""
+    ada = Gate(demo_db, "ada")
+    ada.macros.add_macro("Allegro only", ["priority:low"], sources=["Allegro PL"])
+    allegro = Source.get(Source.name == "Allegro PL").id
+    (inside,) = open_tickets(1, Ticket.source == allegro)
+    (outside,) = open_tickets(1, Ticket.source != allegro)
+    everywhere = {m.name for m in ada.macros.list_macros() if not m.sources and not m.usergroups}
+    there = {m.name for m in ada.macros.macros_for([outside])}
+    assert everywhere <= there and "Allegro only" not in there
+    both = [m.name for m in ada.macros.macros_for([outside, inside])]
+    assert both == sorted(set(both)) and there | {"Allegro only"} <= set(both)
+    # Another person's view: a ticket they do not see offers nothing of its own.
+    ali = Gate(demo_db, "ali")
+    assert [m.name for m in ali.macros.macros_for([outside])] == []
+    assert "Allegro only" in {m.name for m in ali.macros.macros_for([inside])}

@@ -158,3 +158,23 @@ def test_the_demo_replies_and_macros_are_as_the_gate_would_save_them(
     assert any(step.startswith("tag:") for m in macros for step in m.steps)
     for macro in macros:
         ada.macros.add_macro(f"{macro.name} (again)", macro.steps, sources=macro.sources)
+
+
+def test_an_editor_lists_the_replies_and_macros_they_may_edit(demo_db: peewee.Database) -> None:
+    ada, vic = Gate(demo_db, "ada"), Gate(demo_db, "vic")
+    pia = scoped_editor(demo_db, "pia", sources=["Allegro PL"], groups=[])
+    every = ada.replies.list_replies()
+    assert ada.replies.list_replies(editable=True) == every
+    assert [r.name for r in pia.replies.list_replies(editable=True)] == [
+        r.name for r in every if r.sources == ("Allegro PL",)
+    ]
+    assert vic.replies.list_replies() == every
+    with pytest.raises(PermissionDenied, match=r"lacks replies\.edit"):
+        vic.replies.list_replies(editable=True)
+    pia.macros.add_macro("Allegro pending", ["status:pending"], sources=["Allegro PL"])
+    mine = [m.name for m in pia.macros.list_macros(editable=True)]
+    assert "Allegro pending" in mine
+    assert mine == [m.name for m in ada.macros.list_macros() if m.sources == ("Allegro PL",)]
+    assert len(ada.macros.list_macros(editable=True)) == len(ada.macros.list_macros())
+    with pytest.raises(PermissionDenied, match=r"lacks macros\.edit"):
+        vic.macros.list_macros(editable=True)

@@ -6,21 +6,25 @@ may not do, the rule does not."""
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import peewee
 import pytest
 
-from access import Gate, InvalidInput, NotFound
+from access import Gate, InvalidInput, NotFound, PermissionDenied
+from access.catalogue import known
 from access.notify_events import RULE_NOTICE
 from access.rule_conditions import Clock
-from access.rule_time import run_due_rules
+from access.rule_time import ESCALATION_TRIES, run_due_rules
 from access.vocabulary import HIGH, URGENT
-from store.models import NO_DUE, AuditEvent, Message, Person, Ticket, utcnow
+from store.models import NO_DUE, AuditEvent, Message, Person, RolePermission, Ticket, utcnow
 from store.notification_models import Notification
 from store.rows import tuple_rows
-from store.rule_models import Rule
+from store.rule_models import Rule, RuleRetry
 from store.tag_models import Tag, TicketTag
+from tests import builders
+from wording.notification_text import notification_sentence
 
 DEMO_RULES = ("Returns round-robin", "Refund triage", "Auto-close")
 
@@ -94,6 +98,10 @@ def test_notify_a_person_and_the_groups_supervisors(ada: Gate) -> None:
     )
     number = ada.filing.create_ticket("Broken", "parcel", group="Returns")
     assert notified(number) == ["ola", "sam"]
+    notices = Notification.select().where(
+        (Notification.ticket == number) & (Notification.event == RULE_NOTICE)
+    )
+    assert {n.rule for n in notices} == {"Tell"}
     assert ada.rules.get_rule("Tell").actions == ("notify:ola", "notify:supervisors")
 
 
@@ -104,13 +112,24 @@ def test_nobody_learns_of_a_ticket_they_cannot_see_through_a_notice(ada: Gate) -
     assert "ali cannot see" in skipped()[-1]
 
 
-def test_notify_as_a_call_is_refused_to_one_who_cannot_see_the_ticket(
+def test_notify_as_a_call_needs_rules_edit_a_rule_of_ones_own_and_sight_of_the_ticket(
     ada: Gate, demo_db: peewee.Database
 ) -> None:
     number = ada.filing.create_ticket("Hidden", "x", source="Phone", group="Returns")
+    ada.rules.create_rule("Tell", on="status", actions=["notify:ola"])
+    ola = Gate(demo_db, "ola")
+    with pytest.raises(PermissionDenied, match=r"rules\.edit"):
+        ola.rules.notify(number, "ada", "Tell")  # sees the ticket, may not edit rules
+    ali = Gate(demo_db, "ali")
+    builders.role("Rule writers", ["rules.edit"], holders=[Person.get(username="ali").id])
+    ali.rules.create_rule("Ali tells", on="status", actions=["notify:ada"])
     with pytest.raises(NotFound):
-        Gate(demo_db, "ali").rules.notify(number, "ada")
-    assert Gate(demo_db, "ola").rules.notify(number, "ada") == ["ada"]
+        ali.rules.notify(number, "ada", "Ali tells")  # cannot see it
+    with pytest.raises(PermissionDenied, match="not yours"):
+        ali.rules.notify(number, "ada", "Tell")
+    assert ada.rules.notify(number, "ola", "Tell") == ["ola"]
+    (notice,) = ola.notifications.list_notifications()
+    assert notification_sentence(notice) == f"rule Tell points you to #{number}"
 
 
 def test_tags_put_on_and_taken_off_and_tested(ada: Gate) -> None:
@@ -220,3 +239,88 @@ def test_breached_means_past_due(ada: Gate) -> None:
         )
     )
     assert groups[late] != groups[near]
+
+
+def test_a_pass_goes_on_past_more_tickets_due_at_one_time_than_it_takes(ada: Gate) -> None:
+    """Paged by (due time, number): a page full of tickets due at one moment does not make the
+    next pass start on the same moment's first tickets again."""
+    Ticket.update(due_at=NO_DUE).execute()
+    ada.rules.create_rule("Escalate", every="5m", conditions=["due=30m"], actions=["tag:late"])
+    numbers = [ada.filing.create_ticket(f"t{n}", "x", group="Returns") for n in range(7)]
+    _due(numbers, 20)
+    start = utcnow()
+    taken = [run_due_rules(Clock(now=start + timedelta(minutes=5 * n)), page=3) for n in range(4)]
+    assert taken == [3, 3, 1, 0]
+    assert [tags_of(n) for n in numbers] == [{"late"}] * 7
+    acted = AuditEvent.select().where(AuditEvent.action == "rule.acted").count()
+    assert acted == 7  # each once
+
+
+def _rita(demo_db: peewee.Database) -> tuple[Gate, int]:
+    """`rita` may see tickets, write rules and change priorities (by the role returned)."""
+    rita = builders.person("rita")
+    role = builders.role(
+        "Escalators",
+        ["tickets.list", "tickets.view", "rules.list", "rules.edit", "tickets.change_status"],
+        holders=[rita],
+    )
+    return Gate(demo_db, "rita"), role
+
+
+def _refused_escalation(ada: Gate, demo_db: peewee.Database) -> tuple[int, int]:
+    """A ticket due in 20 minutes, and rita's rule raising the priority of tickets due within
+    30, which she may not do for now; the ticket and her role."""
+    Ticket.update(due_at=NO_DUE).execute()
+    rita, role = _rita(demo_db)
+    rita.rules.create_rule("Raise", every="5m", conditions=["due=30m"], actions=["priority:high"])
+    number = ada.filing.create_ticket("soon", "x", group="Returns")
+    _due([number], 20)
+    _may_change_priority(role, False)
+    return number, role
+
+
+def _may_change_priority(role: int, allowed: bool) -> None:
+    right = RolePermission.permission == known("tickets.change_status")
+    if allowed:
+        RolePermission.create(role=role, permission=known("tickets.change_status"))
+    else:
+        RolePermission.delete().where((RolePermission.role == role) & right).execute()
+
+
+def test_a_refused_escalation_is_tried_again_on_later_passes(
+    ada: Gate, demo_db: peewee.Database
+) -> None:
+    number, role = _refused_escalation(ada, demo_db)
+    start = utcnow()
+    assert run_due_rules(Clock(now=start)) == 1
+    assert run_due_rules(Clock(now=start + timedelta(minutes=5))) == 1  # tried again
+    assert Ticket.get_by_id(number).priority != HIGH
+    assert len([s for s in skipped() if "rule Raise skipped" in s]) == 2
+    _may_change_priority(role, True)
+    assert run_due_rules(Clock(now=start + timedelta(minutes=10))) == 1
+    assert Ticket.get_by_id(number).priority == HIGH
+    assert RuleRetry.select().count() == 0
+    assert run_due_rules(Clock(now=start + timedelta(minutes=15))) == 0  # done: once
+
+
+def test_an_escalation_refused_too_often_is_given_up_and_said(
+    ada: Gate, demo_db: peewee.Database
+) -> None:
+    number, role = _refused_escalation(ada, demo_db)
+    start = utcnow()
+    passes = [
+        run_due_rules(Clock(now=start + timedelta(minutes=5 * n)))
+        for n in range(ESCALATION_TRIES + 2)
+    ]
+    assert passes == [1] * ESCALATION_TRIES + [0, 0]
+    (gave_up,) = AuditEvent.select().where(AuditEvent.action == "rule.gave_up")
+    assert gave_up.ticket == number
+    assert json.loads(gave_up.after).startswith(
+        f"rule Raise gave up on #{number} after {ESCALATION_TRIES} refusals: rita lacks "
+    )
+    assert RuleRetry.select().count() == 0
+    # A new due time is a new escalation, with its own tries.
+    _may_change_priority(role, True)
+    Ticket.update(due_at=start + timedelta(hours=1)).where(Ticket.number == number).execute()
+    assert run_due_rules(Clock(now=start + timedelta(minutes=40))) == 1
+    assert Ticket.get_by_id(number).priority == HIGH

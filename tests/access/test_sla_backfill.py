@@ -13,7 +13,7 @@ from access import Gate, backfill_verdicts
 from store import dialect
 from store.models import SchemaVersion
 from store.schema import migrate
-from store.sla_models import TALLY_MODELS, SlaVerdict
+from store.sla_models import SLA_TALLY_MODELS, SlaVerdict
 from store.sla_tally import TRIGGER
 from tests.access.test_gate_sla_report import figures, march
 
@@ -22,7 +22,7 @@ def _before_migration_28(db: peewee.Database, verdicts_kept_since: datetime) -> 
     """The database as it was at the version before 28, verdicts kept from `verdicts_kept_since`."""
     on = "" if dialect.is_sqlite(db) else " ON sla_verdict"
     db.execute_sql(f"DROP TRIGGER IF EXISTS {TRIGGER}{on}")
-    db.drop_tables(TALLY_MODELS)
+    db.drop_tables(SLA_TALLY_MODELS)
     SchemaVersion.delete().where(SchemaVersion.version == 28).execute()
     SchemaVersion.update(applied_at=verdicts_kept_since).where(
         SchemaVersion.version == 21

@@ -77,13 +77,21 @@ def test_one_and_several_tickets_audit_a_change_alike(
 
 @contextmanager
 def traced() -> Iterator[list[str]]:
-    """Every statement SQLite runs on every connection opened inside the block."""
+    """Every statement SQLite runs on every connection opened inside the block.
+
+    SQLite calls the trace again at each trigger program a statement runs, and Python hands it
+    the statement's own text each time: a repeat of the statement just traced is its triggers
+    (the tallies', `store.tallies`), not one more statement sent."""
     run: list[str] = []
     opened = sqlite3.connect
 
+    def traced_once(text: str) -> None:
+        if not run or run[-1] != text:
+            run.append(text)
+
     def tracing(*args: Any, **kwargs: Any) -> sqlite3.Connection:
         connection = opened(*args, **kwargs)
-        connection.set_trace_callback(run.append)
+        connection.set_trace_callback(traced_once)
         return connection
 
     with pytest.MonkeyPatch.context() as patch:

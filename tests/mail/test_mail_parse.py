@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from mail.parse import UnreadableMail, decode_text, parse_mail
+from tests.mail_support import customer_mail
 
 CORPUS = Path(__file__).parent.parent / "mail_corpus" / "mikel-mail"
 MESSAGES = sorted(p for p in CORPUS.rglob("*") if p.is_file() and p.name != "MIT-LICENSE")
@@ -171,3 +172,37 @@ def test_a_correct_label_is_believed() -> None:
 def test_names_with_unquoted_specials_still_give_the_address() -> None:
     mail = parse_mail(b"From: Ola [Shop] Nowak <ola@example.pl>\r\n\r\nhi")
     assert (mail.sender_address, mail.sender_name) == ("ola@example.pl", "Ola [Shop] Nowak")
+
+
+@pytest.mark.parametrize(
+    ("sender", "headers", "ignored", "unanswered"),
+    [
+        ("jan@example.pl", {}, "", ""),
+        ("jan@example.pl", {"Auto-Submitted": "no"}, "", ""),
+        ("jan@example.pl", {"X-Auto-Response-Suppress": "DR, RN"}, "", ""),
+        ("noreplyjan@example.pl", {}, "", ""),
+        ("jan@example.pl", {"Auto-Submitted": "auto-replied"}, "auto-reply", ""),
+        ("jan@example.pl", {"Precedence": "junk"}, "auto-reply", ""),
+        ("jan@example.pl", {"X-Autorespond": "yes"}, "auto-reply", ""),
+        ("jan@example.pl", {"Return-Path": "<>"}, "auto-reply", ""),
+        ("MAILER-DAEMON@example.pl", {}, "bounce", ""),
+        ("jan@example.pl", {"List-Id": "<l.example.pl>"}, "", "mailing list: List-Id"),
+        ("jan@example.pl", {"List-Unsubscribe": "<mailto:x@l.pl>"}, "", "mailing list"),
+        ("jan@example.pl", {"X-Auto-Response-Suppress": "All"}, "", "X-Auto-Response-Suppress"),
+        ("jan@example.pl", {"X-Auto-Response-Suppress": "OOF"}, "", "X-Auto-Response-Suppress"),
+        ("No-Reply@shop.pl", {}, "", "sent by no-reply@"),
+        ("noreply+orders@shop.pl", {}, "", "sent by noreply+orders@"),
+        ("do-not-reply@shop.pl", {}, "", "sent by do-not-reply@"),
+        ("donotreply@shop.pl", {}, "", "sent by donotreply@"),
+        ("postmaster@shop.pl", {}, "", "sent by postmaster@"),
+    ],
+)
+def test_automatic_mail_is_told_apart(
+    sender: str, headers: dict[str, str], ignored: str, unanswered: str
+) -> None:
+    """Auto-replies and bounces are ignored (`automatic`); mail of lists and machines is filed
+    but never answered automatically (`no_auto_reply`); a person's mail is neither."""
+    parsed = parse_mail(customer_mail(sender=sender, headers=headers))
+    assert parsed.automatic.startswith(ignored) and bool(parsed.automatic) == bool(ignored)
+    assert parsed.no_auto_reply.startswith(unanswered)
+    assert bool(parsed.no_auto_reply) == bool(unanswered)

@@ -56,6 +56,7 @@ def test_an_assignment_is_mailed_once_from_the_system_address(
     mail = received.message
     assert mail["From"] == f"Ticketty <{SYSTEM}>" and mail["To"] == "Ola <ola@x.example>"
     assert mail["Subject"] == f"[Ticketty] ada assigned #{number} to you: Parcel missing"
+    assert mail["Auto-Submitted"] == "auto-generated"  # no autoresponder answers it
     assert sent(db) == 0 and len(smtp.received) == 1  # marked sent: never twice
 
 

@@ -4,13 +4,14 @@ filled, to edit before sending; a note offers none."""
 
 from __future__ import annotations
 
+import pytest
 from textual.widgets import Label
 
 from access import Gate
 from screens.ticket_detail import TicketDetailScreen
 from store.db import connect
 from store.models import Person, Source, Ticket
-from tests.tui_support import make_app, open_ticket, settle
+from tests.tui_support import make_app, open_ticket, press_as_a_terminal, settle
 from tui.widgets import PickerModal
 
 
@@ -68,15 +69,19 @@ async def test_a_note_takes_two_colons_as_text(demo_copy: str) -> None:
         assert not isinstance(app.screen, PickerModal) and screen.composer.text == "a::b"
 
 
-async def test_a_reply_sent_as_resolved_sets_the_status_with_it(demo_copy: str) -> None:
+@pytest.mark.parametrize(("key", "status"), [("alt+r", "resolved"), ("alt+p", "pending")])
+async def test_a_reply_sent_as_resolved_or_pending_sets_the_status_with_it(
+    demo_copy: str, key: str, status: str
+) -> None:
     ticket = open_ticket_of_tom(demo_copy)
     app = make_app(demo_copy, "tom")
     async with app.run_test(size=(80, 24)) as pilot:
         await open_ticket(pilot, ticket.number)
-        await pilot.press("r", *"Done.", "alt+r")
+        await pilot.press("r", *"Done.")
+        await press_as_a_terminal(pilot, key)
         await settle(pilot)
     detail = Gate(connect(demo_copy), "ada").tickets.get_ticket(ticket.number)
-    assert detail.messages[-1].body == "Done." and detail.row.status == "resolved"
+    assert detail.messages[-1].body == "Done." and detail.row.status == status
 
 
 async def test_the_composer_shows_the_signature_of_a_reply_not_of_a_note(demo_copy: str) -> None:

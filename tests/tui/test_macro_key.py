@@ -108,3 +108,23 @@ async def test_escape_in_the_picker_changes_nothing(demo_copy: str) -> None:
         await settle(pilot)
         assert not isinstance(app.screen, PickerModal | ConfirmModal)
     assert Gate(connect(demo_copy), "ada").tickets.get_ticket(row.number).row.version == row.version
+
+
+async def test_the_picker_offers_only_the_macros_offered_on_the_ticket(demo_copy: str) -> None:
+    """On a ticket outside Allegro, a macro offered in Allegro only is not in the list."""
+    ada = Gate(connect(demo_copy), "ada")
+    ada.macros.add_macro("Allegro low", ["priority:low"], sources=["Allegro PL"])
+    ada.macros.add_macro("Anywhere low", ["priority:low"])
+    allegro = Source.get(Source.name == "Allegro PL").id
+    rows = ada.inbox.list_tickets(INBOX_DEFAULT, limit=40)
+    outside = next(r.number for r in rows if Ticket.get_by_id(r.number).source_id != allegro)
+    app = make_app(demo_copy, "ada")
+    async with app.run_test(size=SMALL) as pilot:
+        await open_ticket(pilot, outside)
+        await pilot.press("z")
+        await settle(pilot)
+        picker = app.screen
+        assert isinstance(picker, PickerModal)
+        names = [value for value, _label in picker.choices]
+        assert "Anywhere low" in names and "Allegro low" not in names
+        await pilot.press("escape")

@@ -1,16 +1,21 @@
 """The inbox's views bar: always shown, the person's saved views with their live counts and
 jump keys, fitted to the width (names cut, views left out counted), the view shown
-highlighted; counted again when another person's change arrives, not on a timer."""
+highlighted; counted again when another person's change arrives, at most once a second."""
 
 from __future__ import annotations
 
 import asyncio
 import sys
+import time
 from collections.abc import Callable
+from typing import Any
 
 import pytest
+from textual.pilot import Pilot
 
 from access import Gate
+from access.live import Changes
+from access.saved_views import ViewInfo
 from access.views import TicketQuery
 from screens.inbox import InboxScreen
 from store.db import connect
@@ -69,13 +74,48 @@ async def test_the_bar_shows_live_counts_and_the_view_jumped_to(demo: str) -> No
         seen = saw.expect(OthersChanged, lambda m: one in m.changes.tickets)
         await script(demo, "ada", "tickets", "priority", str(one), "low")
         await handled(seen, pilot)
-        await settle(pilot)
+        # Read again at the end of the second since the last read (the app's clock stands).
+        await until(pilot, lambda: dict(bar.views)["Urgent open"] != views[urgent - 1].tickets)
         counts = dict(bar.views)
         assert counts["Urgent open"] == views[urgent - 1].tickets - 1
         assert isinstance(app.screen, InboxScreen)
         await pilot.press("x")  # the filters cleared: no view is shown any more
         await settle(pilot)
         assert bar.active is None
+
+
+async def until(pilot: Pilot[Any], condition: Callable[[], bool]) -> None:
+    """Settled, then waiting (at most 20 s) until `condition` holds."""
+    deadline = time.monotonic() + 20
+    await settle(pilot)
+    while not condition():
+        assert time.monotonic() < deadline, "the condition never held"
+        await pilot.pause(0.05)
+        await settle(pilot)
+
+
+async def test_the_bar_counts_at_most_once_a_second_as_others_change_tickets(demo: str) -> None:
+    """Five changes by others within one second (the app's clock stands still): the bar's
+    counts are read once more, when the second since the last read is over, not five times."""
+    app = make_app(demo, "ola")
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        reads: list[int] = []
+        listed = app.gate.views.list_views
+
+        def counted() -> list[ViewInfo]:
+            reads.append(1)
+            return listed()
+
+        app.gate.views.list_views = counted  # type: ignore[method-assign]
+        changed = Changes(frozenset({1}), frozenset({"ticket"}), frozenset())
+        for _ in range(5):
+            app.screen.post_message(OthersChanged(changed, permissions_changed=False))
+        await settle(pilot)
+        assert reads == []  # within the second of the first read
+        await until(pilot, lambda: bool(reads))
+        await settle(pilot)
+        assert reads == [1]
 
 
 async def test_a_person_without_views_is_told_how_to_save_one(demo: str) -> None:
