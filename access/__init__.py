@@ -38,6 +38,7 @@ from access.rules import RuleAdmin
 from access.saved_views import SavedViews
 from access.signatures import Signatures
 from access.sla import PolicyAdmin
+from access.sla_backfill import backfill_verdicts
 from access.sources import SourceAdmin
 from access.tags import TagAdmin
 from access.ticket_fields import TicketFieldAdmin
@@ -115,4 +116,5 @@ __all__ = [
     "PermissionDenied",
     "StillHeld",
     "UnknownPerson",
+    "backfill_verdicts",
 ]

@@ -241,13 +241,19 @@ def _read_parts(parts: list[peewee.ModelSelect[Any]]) -> dict[str, list[tuple[An
 def read_state(request: Request, numbers: Sequence[int]) -> TicketState:
     """The tickets' histories, and the policies unless the request has them: one statement
     (a UNION ALL of each table's rows in one shape)."""
-    known = request_policies(request)
+    return state_of(request.memo, numbers)
+
+
+def state_of(memo: dict[str, object], numbers: Sequence[int]) -> TicketState:
+    """`read_state`, the policies kept in `memo` (read when it has none)."""
+    found = memo.get(_MEMO)
+    known = found if isinstance(found, PolicySet) else None
     parts = _history_parts(numbers)
     if known is None:
         parts += _policy_parts()
     rows = _read_parts(parts)
     policies = known if known is not None else _policies(rows)
-    request.memo[_MEMO] = policies
+    memo[_MEMO] = policies
     verdicts: dict[int, set[VerdictKey]] = {}
     for ticket, at, metric, *_rest in rows.get("v", []):
         verdicts.setdefault(ticket, set()).add((metric, _moment(at)))

@@ -1,5 +1,5 @@
-"""The service-level report: per agent, usergroup and source, how many first responses and
-resolutions met their targets, and the median business time they took.
+"""The service-level report: per agent, usergroup and source, how many first responses,
+resolutions and next responses met their targets, and the median business time they took.
 
 What it counts: the verdicts given in the period (a calendar month, UTC), as they were stored
 when each clock ended (`access.sla_verdicts`), of the tickets the viewer may see. A verdict is
@@ -8,8 +8,16 @@ and to the usergroup and source the ticket had then; with `reports.own` only one
 A clock still running past its due time has no verdict yet: the inbox's breached filter shows
 it, and it counts in the month it ends. A ticket resolved twice (reopened between) has two
 resolution verdicts. The medians are in business minutes of the policy's calendar, pauses not
-counted. A month's figures never change once it is over: a later edit of a policy or a
-calendar, or of the ticket, leaves its verdicts as they were given.
+counted; exact (the mean of the two middle values of an even count), found in SQL. `tickets`
+counts the tickets with a first-response or resolution verdict in the month. A month's figures
+never change once it is over: a later edit of a policy or a calendar, or of the ticket, leaves
+its verdicts as they were given.
+
+Everyone's report over every ticket is read from the month's tally (`store.sla_tally`, kept by
+a trigger on the verdicts): a few hundred rows however many tickets there are. A narrower one
+(`reports.own`, or a team lead who sees some usergroups only) depends on today's scope of the
+tickets, which no tally can know in advance: it groups the month's verdicts of the tickets in
+scope, read from their covering index on the end, into the same histogram in SQL.
 """
 
 from __future__ import annotations
@@ -22,10 +30,10 @@ from typing import Any, NamedTuple
 import peewee
 
 from access.errors import InvalidInput
-from access.sla_rules import FIRST_RESPONSE, RESOLUTION
+from access.sla_rules import FIRST_RESPONSE, NEXT_RESPONSE, RESOLUTION
 from store.models import Person, Source, Ticket, Usergroup
 from store.rows import tuple_rows
-from store.sla_models import SlaVerdict
+from store.sla_models import SlaTally, SlaTicketTally, SlaVerdict
 
 BY_AGENT, BY_USERGROUP, BY_SOURCE = "agent", "usergroup", "source"
 DIMENSIONS = (BY_AGENT, BY_USERGROUP, BY_SOURCE)
@@ -39,7 +47,7 @@ class SlaFigures(NamedTuple):
 
     by: str
     name: str
-    tickets: int  # created in the period and measured by a policy
+    tickets: int  # with a first-response or resolution verdict in the period
     first_response_met: int
     first_response_breached: int
     first_response_met_percent: float | None
@@ -48,6 +56,10 @@ class SlaFigures(NamedTuple):
     resolution_breached: int
     resolution_met_percent: float | None
     median_resolution_minutes: float | None
+    next_response_met: int
+    next_response_breached: int
+    next_response_met_percent: float | None
+    median_next_response_minutes: float | None
 
 
 class SlaReport(NamedTuple):
@@ -70,118 +82,170 @@ def month(period: str | None, now: datetime) -> tuple[str, datetime, datetime]:
     return f"{year:04d}-{number:02d}", start, end
 
 
-class _Tally:
-    """One row's counts while the verdicts are read: per metric, verdicts met and breached,
-    and how many took each number of business minutes."""
-
-    def __init__(self) -> None:
-        self.tickets = 0
-        self.verdicts: dict[tuple[str, bool], int] = {}
-        self.minutes: dict[str, dict[int, int]] = {FIRST_RESPONSE: {}, RESOLUTION: {}}
-
-    def add(self, metric: str, met: bool, minutes: int, count: int) -> None:
-        self.verdicts[metric, met] = self.verdicts.get((metric, met), 0) + count
-        taken = self.minutes[metric]
-        taken[minutes] = taken.get(minutes, 0) + count
-
-    def figures(self, by: str, name: str) -> SlaFigures:
-        return SlaFigures(
-            by,
-            name,
-            self.tickets,
-            *self._metric(FIRST_RESPONSE),
-            *self._metric(RESOLUTION),
-        )
-
-    def _metric(self, metric: str) -> tuple[int, int, float | None, float | None]:
-        met = self.verdicts.get((metric, True), 0)
-        breached = self.verdicts.get((metric, False), 0)
-        percent = round(100 * met / (met + breached), 1) if met + breached else None
-        return met, breached, percent, _median(self.minutes[metric])
-
-
-def _median(counted: dict[int, int]) -> float | None:
-    """The median of minutes given as how many times each was taken."""
-    total = sum(counted.values())
-    if not total:
-        return None
-    middle = ((total - 1) // 2, total // 2)  # the 0-based positions of the middle
-    found: list[int] = []
-    seen = 0
-    for minutes in sorted(counted):
-        seen += counted[minutes]
-        found += [minutes for position in middle[len(found) :] if position < seen]
-        if len(found) == 2:
-            break
-    return round(sum(found) / 2, 1)
-
-
 def sla_report(
     period: tuple[str, datetime, datetime],
     visible: peewee.ColumnBase | None,
     agents: Sequence[int] | None,
 ) -> SlaReport:
     """The report of the verdicts given in `period` on tickets `visible` selects (None: every
-    ticket, and none is read), put down to `agents` (None: anyone): two statements, each
-    grouping the month's verdicts read from their covering index on the end."""
+    ticket, and none is read), put down to `agents` (None: anyone): one statement for the
+    figures and one for the names. Everyone's report of every ticket reads the month's tally
+    (`store.sla_tally`); a narrower one reads the month's verdicts in scope once, from their
+    covering index on the end, into the same histogram."""
     name, start, end = period
-    chosen = (
-        (SlaVerdict.ended_at >= start)
-        & (SlaVerdict.ended_at < end)
-        & SlaVerdict.metric.in_([FIRST_RESPONSE, RESOLUTION])
+    db = SlaVerdict._meta.database
+    if visible is None and agents is None:
+        parts, params = _from_tally(name)
+    else:
+        parts, params = _from_verdicts(_judged(start, end, visible, agents))
+    figures: dict[tuple[str, int | None], dict[str, tuple[int, int, int, int]]] = {}
+    counted: dict[tuple[str, int | None], int] = {}
+    for by, member, metric, met, breached, low, high in db.execute_sql(
+        _MEDIANS.format(**parts), params
+    ):
+        if metric == _TICKETS:
+            counted[(by, member or None)] = met
+        else:
+            figures.setdefault((by, member or None), {})[metric] = (met, breached, low, high)
+    names = _names(figures)
+    rows = sorted(
+        (
+            _row(by, names[(by, id_)], counted.get((by, id_), 0), metrics)
+            for (by, id_), metrics in figures.items()
+        ),
+        key=lambda r: (DIMENSIONS.index(r.by), r.name == NOBODY, r.name.lower(), r.name),
     )
+    return SlaReport(name, start, end, tuple(rows))
+
+
+# Per dimension, member (0: none) and clock kind: the verdicts met and breached, and the
+# minutes at the two middle positions of their histogram (the same one when the count is odd):
+# one pass of window sums in the histogram's order, keeping only the rows that hold a middle
+# position. `histogram` gives rows of dimension, member, metric, minutes, met, breached; a
+# minute may be on several rows (the positions of equal minutes are interchangeable).
+_MEDIANS = """
+WITH {given}h AS ({histogram}),
+w AS (
+  SELECT dimension, member, metric, minutes, met + breached AS n,
+    CAST(SUM(met + breached) OVER running AS BIGINT) AS upto,
+    CAST(SUM(met + breached) OVER whole AS BIGINT) AS total,
+    CAST(SUM(met) OVER whole AS BIGINT) AS met_all,
+    CAST(SUM(breached) OVER whole AS BIGINT) AS breached_all
+  FROM h
+  WINDOW running AS (PARTITION BY dimension, member, metric ORDER BY minutes
+      ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW),
+    whole AS (PARTITION BY dimension, member, metric ORDER BY minutes
+      ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
+)
+SELECT dimension, member, metric, MAX(met_all), MAX(breached_all),
+  MIN(CASE WHEN upto - n <= (total - 1) / 2 THEN minutes END),
+  MIN(CASE WHEN upto - n <= total / 2 AND total / 2 < upto THEN minutes END)
+FROM w WHERE upto - n <= total / 2 AND (total - 1) / 2 < upto
+GROUP BY dimension, member, metric
+UNION ALL {tickets}
+"""
+# The metric of the statement's rows that count tickets: dimension, member, tickets.
+_TICKETS = ""
+
+
+def _from_tally(period: str) -> tuple[dict[str, str], list[Any]]:
+    """The month's histogram and tickets as the tally keeps them."""
+    histogram, params = (
+        SlaTally.select(
+            SlaTally.dimension,
+            SlaTally.member,
+            SlaTally.metric,
+            SlaTally.minutes,
+            SlaTally.met,
+            SlaTally.breached,
+        )
+        .where(SlaTally.period == period)
+        .sql()
+    )
+    tickets, more = (
+        SlaTicketTally.select(
+            SlaTicketTally.dimension,
+            SlaTicketTally.member,
+            peewee.SQL(f"'{_TICKETS}'"),
+            SlaTicketTally.tickets,
+            peewee.SQL("0, NULL, NULL"),
+        )
+        .where(SlaTicketTally.period == period)
+        .sql()
+    )
+    return {"given": "", "histogram": histogram, "tickets": tickets}, [*params, *more]
+
+
+def _judged(
+    start: datetime,
+    end: datetime,
+    visible: peewee.ColumnBase | None,
+    agents: Sequence[int] | None,
+) -> peewee.ModelSelect[Any]:
+    """The verdicts ended in [start, end) on tickets `visible` selects, put down to `agents`."""
+    chosen = (SlaVerdict.ended_at >= start) & (SlaVerdict.ended_at < end)
     if agents is not None:
         chosen &= SlaVerdict.agent.in_(list(agents))
     judged = SlaVerdict.select()
     if visible is not None:
         judged = judged.join(Ticket, on=SlaVerdict.ticket == Ticket.number)
         chosen &= visible
-    judged = judged.where(chosen)
-    dimensions = (
-        (BY_AGENT, SlaVerdict.agent),
-        (BY_USERGROUP, SlaVerdict.usergroup),
-        (BY_SOURCE, SlaVerdict.source),
-    )
-    tallies: dict[tuple[str, int | None], _Tally] = {}
-    grouped = judged.select(
-        SlaVerdict.metric,
-        SlaVerdict.met,
-        SlaVerdict.business_minutes,
-        *(column for _by, column in dimensions),
-        peewee.fn.COUNT(SlaVerdict.id),
-    ).group_by(
-        SlaVerdict.metric,
-        SlaVerdict.met,
-        SlaVerdict.business_minutes,
-        *(column for _by, column in dimensions),
-    )
-    for metric, met, minutes, *keys, count in tuple_rows(grouped):
-        for (by, _column), key in zip(dimensions, keys, strict=True):
-            tallies.setdefault((by, key), _Tally()).add(metric, bool(met), minutes, count)
-    for by, key, tickets in _tickets(judged, dimensions):
-        tallies[(by, key)].tickets = tickets
-    names = _names(tallies)
-    rows = sorted(
-        (tally.figures(by, names[(by, id_)]) for (by, id_), tally in tallies.items()),
-        key=lambda r: (DIMENSIONS.index(r.by), r.name == NOBODY, r.name.lower(), r.name),
-    )
-    return SlaReport(name, start, end, tuple(rows))
+    return judged.where(chosen)
 
 
-def _tickets(
-    judged: peewee.ModelSelect[Any], dimensions: Iterable[tuple[str, peewee.Field]]
-) -> list[tuple[str, int | None, int]]:
-    """How many tickets each agent, usergroup and source has verdicts on: one statement."""
-    parts = [
-        judged.select(
-            peewee.SQL(f"'{by}'"), column, peewee.fn.COUNT(SlaVerdict.ticket.distinct())
-        ).group_by(column)
-        for by, column in dimensions
-    ]
-    query: Any = parts[0]
-    for part in parts[1:]:
-        query = query.union_all(part)
-    return list(tuple_rows(query))
+_COLUMNS = {
+    BY_AGENT: SlaVerdict.agent,
+    BY_USERGROUP: SlaVerdict.usergroup,
+    BY_SOURCE: SlaVerdict.source,
+}
+
+
+def _from_verdicts(judged: peewee.ModelSelect[Any]) -> tuple[dict[str, str], list[Any]]:
+    """The histogram and tickets of the verdicts `judged` selects, read once (`v`): grouped by
+    every dimension at once (`g`), then each dimension's rows taken from that."""
+    met = peewee.Case(None, [(SlaVerdict.met, 1)], 0)
+    chosen, params = judged.select(
+        SlaVerdict.metric,
+        SlaVerdict.business_minutes.alias("minutes"),
+        *(peewee.fn.COALESCE(column, 0).alias(by) for by, column in _COLUMNS.items()),
+        met.alias("met"),
+        SlaVerdict.ticket,
+    ).sql()
+    given = (
+        f"v AS MATERIALIZED ({chosen}), "
+        "g AS (SELECT metric, minutes, agent, usergroup, source, SUM(met) AS met, "
+        "SUM(1 - met) AS breached FROM v GROUP BY metric, minutes, agent, usergroup, source), "
+    )
+    histogram = " UNION ALL ".join(
+        f"SELECT '{by}' AS dimension, {by} AS member, metric, minutes, met, breached FROM g"
+        for by in DIMENSIONS
+    )
+    tickets = " UNION ALL ".join(
+        f"SELECT '{by}', {by}, '{_TICKETS}', COUNT(DISTINCT ticket), 0, NULL, NULL FROM v "
+        f"WHERE metric IN ('{FIRST_RESPONSE}', '{RESOLUTION}') GROUP BY {by}"
+        for by in DIMENSIONS
+    )
+    return {"given": given, "histogram": histogram, "tickets": tickets}, list(params)
+
+
+def _row(
+    by: str, name: str, tickets: int, metrics: dict[str, tuple[int, int, int, int]]
+) -> SlaFigures:
+    def metric(kind: str) -> tuple[int, int, float | None, float | None]:
+        if kind not in metrics:
+            return 0, 0, None, None
+        met, breached, low, high = metrics[kind]
+        percent = round(100 * met / (met + breached), 1) if met + breached else None
+        return met, breached, percent, round((low + high) / 2, 1)
+
+    return SlaFigures(
+        by,
+        name,
+        tickets,
+        *metric(FIRST_RESPONSE),
+        *metric(RESOLUTION),
+        *metric(NEXT_RESPONSE),
+    )
 
 
 def _names(keys: Iterable[tuple[str, int | None]]) -> dict[tuple[str, int | None], str]:

@@ -17,9 +17,11 @@ from dataclasses import dataclass
 from access.business_time import MINUTES_A_DAY, Calendar
 from access.errors import InvalidInput
 from store.words import CLOSED, OPEN_STATUSES, PENDING, RESOLVED, TICKET_PRIORITIES
+from store.words import FIRST_RESPONSE as FIRST_RESPONSE
+from store.words import NEXT_RESPONSE as NEXT_RESPONSE
+from store.words import RESOLUTION as RESOLUTION
+from store.words import SLA_METRICS as METRICS
 
-FIRST_RESPONSE, NEXT_RESPONSE, RESOLUTION = "first_response", "next_response", "resolution"
-METRICS = (FIRST_RESPONSE, NEXT_RESPONSE, RESOLUTION)
 # Statuses that stop every clock whatever the policy says: the ticket is done.
 STOPPING_STATUSES = frozenset({RESOLVED, CLOSED})
 DEFAULT_PAUSE = frozenset({PENDING})

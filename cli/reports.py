@@ -61,6 +61,13 @@ SLA_COLUMNS = (
         lambda r: _share(r.resolution_met, r.resolution_breached, r.resolution_met_percent),
     ),
     ("median resolution", lambda r: duration(r.median_resolution_minutes)),
+    (
+        "next resp. met",
+        lambda r: _share(
+            r.next_response_met, r.next_response_breached, r.next_response_met_percent
+        ),
+    ),
+    ("median next resp.", lambda r: duration(r.median_next_response_minutes)),
 )
 
 

@@ -2,21 +2,22 @@
 
 Rows go straight into the tables (no audit events, no triggers per row): SQLite takes them by
 `executemany` with the inserted tables' secondary indexes, the full-text and the tallies'
-triggers set aside, PostgreSQL by `COPY`. At the end the indexes are built once, the full-text
-index and the tallies (`store.tallies`) are rebuilt and the ticket number sequence continues
-after the highest number loaded.
+triggers set aside (the verdicts' tally's too), PostgreSQL by `COPY`. At the end the indexes are
+built once, the full-text index and the tallies (`store.tallies`, `store.sla_tally`) are
+rebuilt and the ticket number sequence continues after the highest number loaded.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 
 import peewee
 
-from store import dialect, tallies
+from store import dialect, sla_tally, tallies
 from store.db import SQLITE_PRAGMAS
 from store.models import BaseModel, Ticket
+from store.sla_models import SlaVerdict
 from store.tag_models import TicketTag
 
 # SQLite page cache while loading: the indexes are built at the end, each by one sort.
@@ -59,7 +60,8 @@ def loading(db: peewee.Database, models: Sequence[type[BaseModel]]) -> Iterator[
     with db.atomic():
         for model in models:
             peewee.SchemaManager(model).drop_indexes(safe=True)
-    with _tallies_aside(db, models), dialect.without_search_triggers(db):
+    verdicts = sla_tally.without_triggers(db) if SlaVerdict in models else nullcontext()
+    with _tallies_aside(db, models), verdicts, dialect.without_search_triggers(db):
         try:
             yield BulkLoader(db)
         finally:

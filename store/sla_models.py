@@ -1,8 +1,15 @@
-"""Service-level verdicts kept when a clock ends (migration 21)."""
+"""Service-level verdicts kept when a clock ends (migration 21), and their monthly tally
+(migration 28, kept by triggers: `store.sla_tally`)."""
 
 from __future__ import annotations
 
-from peewee import AutoField, BooleanField, DateTimeField, IntegerField, TextField
+from peewee import (
+    AutoField,
+    BooleanField,
+    DateTimeField,
+    IntegerField,
+    TextField,
+)
 
 from store.models import BaseModel
 
@@ -50,3 +57,40 @@ class SlaVerdict(BaseModel):
 
 
 VERDICT_MODELS: list[type[BaseModel]] = [SlaVerdict]
+
+
+class SlaTally(BaseModel):
+    """Per month of the verdicts' ends (UTC, `2026-11`), clock kind, agent, usergroup or source
+    (`dimension`, and `member` its id, 0 for none) and business minutes taken: how many
+    verdicts met and breached. The counts a month's report reads, and the minutes' histogram
+    its exact medians are found in."""
+
+    id = AutoField()
+    period = TextField()
+    metric = TextField()
+    dimension = TextField()  # agent, usergroup, source
+    member = IntegerField()
+    minutes = IntegerField()
+    met = IntegerField()
+    breached = IntegerField()
+
+    class Meta:
+        # In the order a month's medians read it.
+        indexes = ((("period", "dimension", "member", "metric", "minutes"), True),)
+
+
+class SlaTicketTally(BaseModel):
+    """Per month, agent, usergroup or source: how many tickets have a first-response or
+    resolution verdict there (a ticket once, however many it has)."""
+
+    id = AutoField()
+    period = TextField()
+    dimension = TextField()
+    member = IntegerField()
+    tickets = IntegerField()
+
+    class Meta:
+        indexes = ((("period", "dimension", "member"), True),)
+
+
+SLA_TALLY_MODELS: list[type[BaseModel]] = [SlaTally, SlaTicketTally]

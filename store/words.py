@@ -24,6 +24,10 @@ MESSAGE_KINDS = (CUSTOMER, REPLY, NOTE)
 QUEUED, SENT, DELAYED, FAILED, UNSENT = "queued", "sent", "delayed", "failed", "unsent"
 DELIVERY_STATES = (QUEUED, SENT, DELAYED, FAILED, UNSENT)
 
+# A service-level clock's kind (a verdict's `metric`; `access.sla_rules` measures them).
+FIRST_RESPONSE, NEXT_RESPONSE, RESOLUTION = "first_response", "next_response", "resolution"
+SLA_METRICS = (FIRST_RESPONSE, NEXT_RESPONSE, RESOLUTION)
+
 # A role's ticket scope.
 SCOPE_ALL, SCOPE_USERGROUPS, SCOPE_OWN = "all", "usergroups", "own"
 TICKET_SCOPES = (SCOPE_ALL, SCOPE_USERGROUPS, SCOPE_OWN)

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+
 import peewee
 import pytest
 
 from access import Gate
+from access.demo import build_demo
+from store.db import connect
 
 # Every hour of every day: a due time is its start plus the target plus the time paused.
 ALWAYS = "mon-sun 00:00-24:00"
@@ -23,3 +27,12 @@ def ada(demo_db: peewee.Database) -> Gate:
         targets={"first_response": ["4h"], "next_response": ["8h"], "resolution": ["1d"]},
     )
     return gate
+
+
+@pytest.fixture
+def sla_demo(new_location: Callable[..., str]) -> Iterator[peewee.Database]:
+    """The demo with its service levels and verdicts, loaded in bulk (300 tickets, seed 7)."""
+    db = connect(new_location(migrated=True))
+    build_demo(db, tickets=300, seed=7, service_levels=True)
+    yield db
+    db.close()

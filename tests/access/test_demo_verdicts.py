@@ -5,7 +5,6 @@ month reported."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import Any
 
@@ -13,19 +12,14 @@ import peewee
 import pytest
 
 from access import Gate
-from access.demo import build_demo
 from access.due_times import measure_tickets
-from store.db import connect
 from store.models import Ticket
 from store.sla_models import SlaVerdict
 
 
 @pytest.fixture
-def demo(new_location: Callable[..., str]) -> Iterator[peewee.Database]:
-    db = connect(new_location(migrated=True))
-    build_demo(db, tickets=300, seed=7, service_levels=True)
-    yield db
-    db.close()
+def demo(sla_demo: peewee.Database) -> peewee.Database:
+    return sla_demo
 
 
 def kept(numbers: list[int]) -> list[tuple[Any, ...]]:
