@@ -48,6 +48,7 @@ from access.views import (
 )
 from access.vocabulary import FAILED, NOTE, REPLY
 from tui.audit_text import history_text
+from tui.due_calendars import CalendarsRead
 from tui.footer import KeyFooter
 from tui.gate_funnel import GateCallFailed
 from tui.live import OthersChanged
@@ -202,10 +203,20 @@ class TicketDetailScreen(TicketLinking, TicketFieldEditing):
         self.route, self.signature = message.route, message.signature
         self._say_route()
         self.title = f"#{detail.row.number} {one_line(detail.row.subject)}"
-        self.query_one("#fields", Static).update(fields_text(detail, self.app.clock()))
+        self._show_fields(detail)
         self.conversation.show(detail.messages)
         self.ticket_watch.loaded(detail)
         self.refresh_bindings()
+
+    def _show_fields(self, detail: TicketDetail) -> None:
+        """The fields, the due line counted in the calendar of the ticket's policy."""
+        policy = detail.row.sla_policy
+        calendar = None if policy is None else self.app.due_calendars.by_policy.get(policy)
+        self.query_one("#fields", Static).update(fields_text(detail, self.app.clock(), calendar))
+
+    def on_calendars_read(self, _: CalendarsRead) -> None:
+        if self.detail is not None:
+            self._show_fields(self.detail)
 
     @property
     def shown(self) -> dict[int, tuple[MessageView, Static]]:

@@ -8,6 +8,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
+from textual.message import Message
+
 from access.business_time import Calendar
 from access.catalogue import TICKETS_LIST
 from access.live import Changes
@@ -16,6 +18,10 @@ if TYPE_CHECKING:
     from tui.app import TickettyApp
 
 REREAD = ("calendar", "policy")
+
+
+class CalendarsRead(Message):
+    """The calendars were read (again): what counts in them is shown anew."""
 
 
 class DueCalendars:
@@ -39,6 +45,7 @@ class DueCalendars:
             gate = self.app.gate
             self.by_policy = await self.app.gate_call(gate.sla.due_calendars)
             self.app.screen.refresh()
+            self.app.screen.post_message(CalendarsRead())
             # The warnings count in the calendars too: what is now known to be near is told.
             self.app.breach_watch.check()
 

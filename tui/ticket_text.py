@@ -11,6 +11,7 @@ from textual.events import Resize
 from textual.widget import Widget
 from textual.widgets import Static
 
+from access.business_time import Calendar
 from access.views import MessageView, TicketDetail
 from access.vocabulary import FAILED, MESSAGE_LABELS
 from wording.follow_up_text import follow_up_fields
@@ -82,7 +83,9 @@ class Conversation(VerticalScroll, inherit_bindings=False):
             conversation.mount_all(widgets)
 
 
-def fields_text(detail: TicketDetail, now: datetime | None = None) -> Text:
+def fields_text(
+    detail: TicketDetail, now: datetime | None = None, calendar: Calendar | None = None
+) -> Text:
     """The fields in a few lines, label and value pairs run together (the subject is the
     title): at 80x24 the conversation keeps most of the screen. Given `now`, the running
     service-level targets and the time left to each."""
@@ -103,7 +106,7 @@ def fields_text(detail: TicketDetail, now: datetime | None = None) -> Text:
             ("Changed", f"{row.updated_at:%Y-%m-%d %H:%M}"),
         ],
     ]
-    notes = due_fields(row, now) if now is not None else []
+    notes = due_fields(row, now, calendar) if now is not None else []
     if row.private:
         notes.append(("Private", "the group's other members do not see it"))
     if row.as_supervisor:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from access.business_time import Calendar, business_seconds
 from access.sla_views import SlaExplanation, TargetExplanation
 from access.views import TicketRow
 from wording.safe_text import one_line
@@ -33,20 +34,34 @@ def span(minutes: float) -> str:
     return f"{hours}h {left:02d}m" if hours else f"{left}m"
 
 
-def due_fields(row: TicketRow, now: datetime) -> list[tuple[str, str]]:
-    """The ticket screen's due line: each running target and the time left to it."""
+def due_fields(
+    row: TicketRow, now: datetime, calendar: Calendar | None = None
+) -> list[tuple[str, str]]:
+    """The ticket screen's due line: each running target and the time left to it, in working
+    time of the policy's `calendar` as the inbox's due column counts it (wall-clock time until
+    the calendar is known)."""
     dues = (
         ("first_response", row.first_response_due),
         ("next_response", row.next_response_due),
         ("resolution", row.resolution_due),
     )
-    return [(f"{TARGET_NAMES[metric]} due", _left(due, now)) for metric, due in dues if due]
+    return [
+        (f"{TARGET_NAMES[metric]} due", _left(due, now, calendar)) for metric, due in dues if due
+    ]
 
 
-def _left(due: datetime, now: datetime) -> str:
-    minutes = (due - now).total_seconds() / 60
+def _left(due: datetime, now: datetime, calendar: Calendar | None) -> str:
     when = _at(due)
-    return f"{when}, {span(minutes)} left" if minutes >= 0 else f"{when}, {span(-minutes)} ago"
+    if calendar is None:
+        minutes = (due - now).total_seconds() / 60
+        return f"{when}, {span(minutes)} left" if minutes >= 0 else f"{when}, {span(-minutes)} ago"
+    now = now.replace(second=0, microsecond=0)
+    if due >= now:
+        return f"{when}, {span(business_seconds(calendar, now, due) / 60)} of working time left"
+    past = business_seconds(calendar, due, now) / 60
+    if past < 1:
+        return f"{when}, past due (outside working hours since)"
+    return f"{when}, past due by {span(past)} of working time"
 
 
 def explanation_lines(explained: SlaExplanation) -> list[Line]:
@@ -109,7 +124,7 @@ def _target_lines(target: TargetExplanation, now: datetime) -> list[Line]:
         due = "-" if target.due is None else _at(target.due)
         lines.append(("", f"  due {due}, ended {_at(target.ended)}"))
     elif target.due is not None:
-        lines.append(("", f"  due {_left(target.due, now)}"))
+        lines.append(("", f"  due {_left(target.due, now, None)}"))
     else:
         lines.append(("", "  no due time while it does not run"))
     for pause in target.pauses:

@@ -25,6 +25,7 @@ from tests.tui_support import make_app, settle
 from ticketty.launch import build_app
 from tui.due_cells import BREACHED, DUE_SOON, Moment, due_left, due_state, due_within
 from tui.ticket_list import TicketList, layout
+from wording.sla_text import due_fields
 
 SIZES = [(80, 24), (120, 40)]
 
@@ -95,6 +96,28 @@ def test_the_cell_counts_business_time_in_the_policys_calendar() -> None:
     assert (due_left(closing, evening), due_state(closing, evening)) == ("-0m", BREACHED)
     unknown = in_time._replace(sla_policy=8)  # its calendar not read: the wall clock
     assert due_left(unknown, office) == "2d 16h"
+
+
+def test_the_ticket_screen_counts_what_the_cell_counts() -> None:
+    """The ticket's due line says the working time left as the inbox's cell does, beside the
+    due time itself; past due outside working hours it says so instead of `-0m`."""
+    calendar = Calendar("UTC", parse_hours("mon-fri 08:00-16:00"))
+    friday = datetime(2026, 11, 6, 15, 30)
+    monday = datetime(2026, 11, 9, 8, 0)
+    ticket = row(
+        first_response_due=monday + timedelta(minutes=20),
+        resolution_due=datetime(2026, 11, 6, 15, 0),
+    )
+    assert due_fields(ticket, friday, calendar) == [
+        ("First response due", "2026-11-09 08:20, 50m of working time left"),
+        ("Resolution due", "2026-11-06 15:00, past due by 30m of working time"),
+    ]
+    evening = datetime(2026, 11, 6, 20, 0)
+    closing = row(resolution_due=datetime(2026, 11, 6, 16, 0))
+    assert due_fields(closing, evening, calendar) == [
+        ("Resolution due", "2026-11-06 16:00, past due (outside working hours since)")
+    ]
+    assert due_fields(closing, evening) == [("Resolution due", "2026-11-06 16:00, 4h 00m ago")]
 
 
 def test_at_80_columns_the_due_time_takes_the_groups_place() -> None:
