@@ -18,6 +18,8 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from textual.notifications import SeverityLevel
+
 from access.live import Changes
 from access.views import TicketQuery, TicketRow
 from tui.due_cells import Moment, earliest_due, minutes_left, warn_minutes
@@ -31,6 +33,8 @@ CHECK_SECONDS = 30.0
 WATCHED = 200
 MINE_BY_DUE = TicketQuery(mine=True, order="due")
 SOON, PAST = "soon", "past"
+# More crossing at once are told in one toast.
+TOASTS_ONE_BY_ONE = 2
 
 
 class BreachWatch:
@@ -93,15 +97,37 @@ class BreachWatch:
         """The person's tickets as just read; with `announce`, toast what crossed a threshold
         (the first read only notes what is already past due)."""
         self.rows = {row.number: row for row in rows if earliest_due(row) is not None}
+        soon: list[tuple[int, float]] = []
+        past: list[tuple[int, float]] = []
         for number, threshold, left in self._crossed(self.clock()):
             self.told.add((number, threshold))
-            if threshold == PAST and not announce:
-                continue
-            if threshold == PAST:
-                message = f"#{number} is past its due time ({span(-left)} ago)"
-                self.app.notify(message, title="Breached", severity="error", timeout=12)
-            else:
-                left_text = span(left)
-                self.app.notify(
-                    f"#{number} is due in {left_text}", title="Due soon", severity="warning"
-                )
+            if threshold == PAST and announce:
+                past.append((number, -left))
+            elif threshold == SOON:
+                soon.append((number, left))
+        self._toast(past, "Breached", "error", "is past its due time ({} ago)", "past due")
+        self._toast(soon, "Due soon", "warning", "is due in {}", "due soon")
+
+    def _toast(
+        self,
+        tickets: list[tuple[int, float]],
+        title: str,
+        severity: SeverityLevel,
+        one: str,
+        many: str,
+    ) -> None:
+        """One toast a ticket, or one for all when several cross at once (a screen of toasts
+        would hide what the person is doing): soonest first, each with its time."""
+        if not tickets:
+            return
+        timeout = 12 if severity == "error" else 5
+        if len(tickets) <= TOASTS_ONE_BY_ONE:
+            for number, minutes in tickets:
+                message = f"#{number} {one.format(span(minutes))}"
+                self.app.notify(message, title=title, severity=severity, timeout=timeout)
+            return
+        ordered = sorted(tickets, key=lambda t: t[1], reverse=severity == "error")
+        shown = ", ".join(f"#{number} ({span(minutes)})" for number, minutes in ordered[:6])
+        more = f" and {len(ordered) - 6} more" if len(ordered) > 6 else ""
+        message = f"{len(ordered)} of your tickets are {many}: {shown}{more}"
+        self.app.notify(message, title=title, severity=severity, timeout=timeout + 4)

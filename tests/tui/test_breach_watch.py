@@ -111,3 +111,23 @@ async def test_the_warning_time_is_the_settings(demo_copy: str) -> None:
         await settle(pilot)
         mine = [t for t in toasts(app) if t.startswith(f"#{number} ")]
         assert mine == [f"#{number} is due in 10m"]
+
+
+async def test_several_crossing_at_once_are_told_in_one_toast(demo_copy: str) -> None:
+    """A screen of toasts would hide what the person is doing: three tickets coming due within
+    the hour together are told in one toast, soonest first; one alone in its own."""
+    with_a_policy(demo_copy)
+    tom = Gate(connect(demo_copy), "tom")
+    mine = tom.inbox.list_tickets(TicketQuery(mine=True, order="due"), limit=200)
+    first = min(due for row in mine if (due := earliest_due(row)) is not None)
+    now = first - timedelta(hours=3)
+    soon = [row.number for row in mine[-3:]]
+    for minutes, number in zip((40, 10, 25), soon, strict=True):
+        due = now + timedelta(minutes=minutes)
+        Ticket.update(first_response_due=due, due_at=due).where(Ticket.number == number).execute()
+    app = build_app(Gate(connect(demo_copy), "tom", clock=lambda: now), refresh_seconds=3600)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert toasts(app) == [
+            f"3 of your tickets are due soon: #{soon[1]} (10m), #{soon[2]} (25m), #{soon[0]} (40m)"
+        ]
