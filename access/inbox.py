@@ -243,8 +243,7 @@ def _matching(grants: Grants, text: str, in_order: bool) -> scope.Predicate:
     elif notes_ok is scope.TRUE:
         in_text = search.any_match(text, in_order=in_order)
     else:
-        public = search.public_match(text, in_order=in_order)
-        in_text = public | (search.any_match(text, in_order=in_order) & notes_ok)
+        in_text = search.public_or_noted_match(text, notes_ok, in_order=in_order)
     by_name, by_email = _requesters_matching(text)
     if by_name:
         in_text |= Ticket.requester.in_(by_name)

@@ -98,6 +98,37 @@ def any_match(text: str, *, in_order: bool = False) -> peewee.ColumnBase:
     return _tsquery(words, "everything", in_order)
 
 
+def public_or_noted_match(
+    text: str, notes_ok: peewee.ColumnBase, *, in_order: bool = False
+) -> peewee.ColumnBase:
+    """`public_match`, or `any_match` on the tickets where `notes_ok` (a condition on the
+    ticket: where the person may read its notes) holds.
+
+    On PostgreSQL the two are one look at each ticket's search row: its whole text must hold
+    the words (the public text is part of it) and either its public text does too or the notes
+    are readable there. Two lists of matches joined by OR are tested per ticket against each
+    list, and once a common word's list is bigger than the server's `work_mem` each test reads
+    the list again: a count that never ends at a million tickets. A page in inbox order of a
+    rare word still fetches the matches first (`_tsquery`)."""
+    words = _words(text)
+    if not words:
+        return NOTHING
+    if _sqlite() or (in_order and _rare(words, "everything")):
+        public = public_match(text, in_order=in_order)
+        return public | (any_match(text, in_order=in_order) & notes_ok)
+    query = _tsquery_sql(words)
+    params = tuple(word for word, _ in words)
+    return peewee.NodeList(
+        (
+            peewee.SQL("EXISTS (SELECT 1 FROM ticket_search s WHERE s.number ="),
+            Ticket.number,
+            peewee.SQL(f"AND s.everything @@ {query} AND (s.public @@ {query} OR", params + params),
+            notes_ok,
+            peewee.SQL("))"),
+        )
+    )
+
+
 def _tsquery(words: list[tuple[str, bool]], document: str, in_order: bool) -> peewee.ColumnBase:
     """PostgreSQL: every word in the ticket's `document` (`public` or `everything`).
 
