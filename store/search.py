@@ -108,7 +108,7 @@ def public_or_noted_match(
     the words (the public text is part of it) and either its public text does too or the notes
     are readable there. Two lists of matches joined by OR are tested per ticket against each
     list, and once a common word's list is bigger than the server's `work_mem` each test reads
-    the list again: a count that never ends at a million tickets. A page in inbox order of a
+    the list again, so the work grows with tickets times matches. A page in inbox order of a
     rare word still fetches the matches first (`_tsquery`)."""
     words = _words(text)
     if not words:
