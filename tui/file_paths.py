@@ -13,6 +13,7 @@ from textual.containers import Vertical
 from textual.suggester import Suggester
 from textual.widgets import Input, Label, Static
 
+from access.errors import InvalidInput
 from tui.widgets import PromptModal
 from wording.safe_text import as_text
 
@@ -72,8 +73,8 @@ def chosen_path(typed: str, filename: str = "") -> Path:
     return path / filename if filename and path.is_dir() else path
 
 
-class FileRefused(Exception):
-    """A file that cannot be attached, with why in one line."""
+class FileRefused(InvalidInput):
+    """A file that cannot be attached or written, with why in one line."""
 
 
 def read_within(path: Path, limit: int) -> bytes:
