@@ -7,6 +7,11 @@ statement (the rights are part of the upsert's SELECT), run often and cheaply; i
 audit event, because a draft is scratch. Sending a reply or note deletes the draft of that kind
 in the same transaction (`drop_sent_draft`); a deactivated person's drafts stay, read by
 nobody.
+
+A reply draft keeps the files attached to it, their bytes (`attach_to_draft`): a file moved or
+deleted after it was attached is still there to send. They go with the draft (the database
+deletes them with its row), so a draft sent or discarded takes them along; a draft whose text
+is emptied stays while it holds files.
 """
 
 from __future__ import annotations
@@ -22,11 +27,20 @@ from access.errors import InvalidInput, NotFound, PermissionDenied
 from access.grants import Grants
 from access.request import Part
 from access.vocabulary import NOTE, REPLY
-from store.models import Draft, Ticket, utcnow
+from store.models import Draft, DraftFile, Ticket, utcnow
 from store.rows import tuple_rows
 
 DRAFT_KINDS: dict[str, PermissionKey] = {REPLY: TICKETS_REPLY, NOTE: TICKETS_NOTE}
 MAX_DRAFT = 200_000  # the longest message the gate takes (access.tickets.MAX_BODY)
+
+
+class KeptFile(NamedTuple):
+    """A file attached to a reply draft."""
+
+    id: int
+    filename: str
+    content_type: str
+    data: bytes
 
 
 class DraftView(NamedTuple):
@@ -34,6 +48,7 @@ class DraftView(NamedTuple):
     kind: str  # reply or note
     body: str
     saved_at: datetime
+    files: tuple[KeptFile, ...] = ()  # a reply's (read by `drafts_on`)
 
 
 def may_write(grants: Grants, kind: str) -> scope.Predicate:
@@ -68,7 +83,7 @@ class Drafts(Part):
         """Keep `body` as the caller's draft of `kind` on ticket `number` (an empty text is no
         draft: it deletes the one kept). One upsert, whose SELECT carries the rights."""
         if not body.strip():
-            self._discard(self._open().grants(), number, kind)
+            self._empty(self._open().grants(), number, kind)
             return
         if len(body) > MAX_DRAFT:
             raise InvalidInput(f"the message is longer than {MAX_DRAFT} characters")
@@ -101,25 +116,75 @@ class Drafts(Part):
 
     @staticmethod
     def _discard(grants: Grants, number: int, kind: str) -> bool:
-        may_write(grants, kind)  # a known kind
-        if not Ticket.select().where((Ticket.number == number) & scope.visible(grants)).exists():
-            raise NotFound(f"no ticket #{number}")
-        deleted = (
-            Draft.delete()
-            .where(
-                (Draft.person == grants.person_id) & (Draft.ticket == number) & (Draft.kind == kind)
+        deleted = Draft.delete().where(_own(grants, number, kind)).execute()
+        return bool(deleted)
+
+    @staticmethod
+    def _empty(grants: Grants, number: int, kind: str) -> None:
+        """The text was emptied: the draft goes, unless it holds files (kept, with no text)."""
+        own = _own(grants, number, kind)
+        with_files = Draft.id.in_(DraftFile.select(DraftFile.draft))
+        Draft.update(body="", saved_at=utcnow()).where(own & with_files).execute()
+        Draft.delete().where(own & ~with_files).execute()
+
+    def attach_to_draft(
+        self, number: int, filename: str, content_type: str, data: bytes
+    ) -> KeptFile:
+        """Keep a file with the caller's reply draft on `number` (begun with no text when
+        there is none yet); the file as kept. The app checked its size against the limit."""
+        request = self._open()
+        grants = request.grants()
+        if not filename.strip() or "/" in filename:
+            raise InvalidInput(f"{filename!r} is not a file name")
+        writable = (Ticket.number == number) & may_write(grants, REPLY)
+        with request.writing():
+            if not Ticket.select().where(writable).exists():
+                raise self._draft_refused(grants, number, REPLY)
+            row = Ticket.select(
+                peewee.Value(grants.person_id),
+                Ticket.number,
+                peewee.Value(REPLY),
+                peewee.Value(""),
+                peewee.Value(utcnow()),
+            ).where(writable)
+            columns = [Draft.person, Draft.ticket, Draft.kind, Draft.body, Draft.saved_at]
+            Draft.insert_from(row, columns).on_conflict_ignore().execute()
+            draft = Draft.get(_own(grants, number, REPLY))
+            kept = DraftFile.create(
+                draft=draft.id, filename=filename, content_type=content_type, data=data
             )
-            .execute()
+        return KeptFile(kept.id, filename, content_type, data)
+
+    def detach_from_draft(self, number: int, file_id: int) -> bool:
+        """Take the file `file_id` off the caller's reply draft on `number`; whether it was
+        there."""
+        own = Draft.select(Draft.id).where(_own(self._open().grants(), number, REPLY))
+        deleted = (
+            DraftFile.delete().where((DraftFile.id == file_id) & DraftFile.draft.in_(own)).execute()
         )
         return bool(deleted)
 
     def drafts_on(self, number: int) -> dict[str, DraftView]:
         """The caller's drafts on ticket `number`, by kind: only kinds they may still write
         there (the text of a note is not offered to someone who lost the right to note)."""
-        return {d.kind: d for d in self._own_drafts(self._open().grants(), Draft.ticket == number)}
+        grants = self._open().grants()
+        drafts = {d.kind: d for d in self._own_drafts(grants, Draft.ticket == number)}
+        if REPLY in drafts:
+            files = (
+                DraftFile.select(
+                    DraftFile.id, DraftFile.filename, DraftFile.content_type, DraftFile.data
+                )
+                .join(Draft)
+                .where(_own(grants, number, REPLY))
+                .order_by(DraftFile.id)
+            )
+            kept = tuple(KeptFile(i, n, t, bytes(d)) for i, n, t, d in tuple_rows(files))
+            drafts[REPLY] = drafts[REPLY]._replace(files=kept)
+        return drafts
 
     def my_drafts(self) -> list[DraftView]:
-        """Every draft the caller keeps on a ticket they may still write it on, newest first."""
+        """Every draft the caller keeps on a ticket they may still write it on, newest first
+        (without their files)."""
         return self._own_drafts(self._open().grants(), peewee.SQL("1 = 1"))
 
     @staticmethod
@@ -139,3 +204,12 @@ class Drafts(Part):
             return NotFound(f"no ticket #{number}")
         permission = DRAFT_KINDS[kind]
         return PermissionDenied(f"{grants.username} lacks {permission} on ticket #{number}")
+
+
+def _own(grants: Grants, number: int, kind: str) -> peewee.ColumnBase:
+    """The caller's draft of `kind` on ticket `number`, when they may still see the ticket
+    (else `NotFound`)."""
+    may_write(grants, kind)  # a known kind
+    if not Ticket.select().where((Ticket.number == number) & scope.visible(grants)).exists():
+        raise NotFound(f"no ticket #{number}")
+    return (Draft.person == grants.person_id) & (Draft.ticket == number) & (Draft.kind == kind)

@@ -49,7 +49,7 @@ from access.views import MergePlan
 from access.vocabulary import CLOSED, CUSTOMER, MERGED, NOTE, RELATED
 from store.dialect import reindex_tickets
 from store.links import TicketLink, copies_of
-from store.models import Attachment, Draft, MailId, Message, Ticket, database_proxy
+from store.models import Attachment, Draft, DraftFile, MailId, Message, Ticket, database_proxy
 
 Tied = TypeVar("Tied")
 
@@ -210,7 +210,7 @@ def _merge(
 
 def _move_drafts(drafts: list[Draft], kept: int) -> None:
     """B's drafts onto A; where the writer has a draft of that kind on A already, B's text is
-    added under it, so that nobody's unsent words are lost."""
+    added under it and B's files go with A's, so that nobody's unsent words are lost."""
     for draft in drafts:
         there = Draft.get_or_none(
             (Draft.person == draft.person_id) & (Draft.ticket == kept) & (Draft.kind == draft.kind)
@@ -219,6 +219,7 @@ def _move_drafts(drafts: list[Draft], kept: int) -> None:
             Draft.update(ticket=kept).where(Draft.id == draft.id).execute()
             continue
         Draft.update(body=f"{there.body}\n\n{draft.body}").where(Draft.id == there.id).execute()
+        DraftFile.update(draft=there.id).where(DraftFile.draft == draft.id).execute()
         Draft.delete().where(Draft.id == draft.id).execute()
 
 

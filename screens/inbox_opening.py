@@ -8,8 +8,10 @@ from textual.screen import Screen
 
 from access.catalogue import (
     AUDIT_VIEW,
+    MACROS_EDIT,
     MACROS_LIST,
     PEOPLE_LIST,
+    REPLIES_EDIT,
     REPLIES_LIST,
     REPORTS_OWN,
     ROLES_LIST,
@@ -24,21 +26,23 @@ from tui.ticket_list import TicketList
 from tui.widgets import PickerModal, PromptModal
 from wording.safe_text import one_line
 
-# The screens reachable from the inbox, and the permission each needs (None: everyone, e.g.
-# usergroups, where a person without usergroups.list sees their own groups).
-DESTINATIONS: tuple[tuple[str, str, PermissionKey | None], ...] = (
-    ("usergroups", "Usergroups", None),
-    ("fields", "Custom fields", USERGROUPS_FIELDS),
-    ("people", "People", PEOPLE_LIST),
-    ("sources", "Sources", SOURCES_LIST),
-    ("roles", "Roles", ROLES_LIST),
-    ("audit", "Audit log", AUDIT_VIEW),
-    ("rules", "Rules", RULES_LIST),
-    ("replies", "Canned replies", REPLIES_LIST),
-    ("macros", "Macros", MACROS_LIST),
-    ("reports", "Workload report", REPORTS_OWN),
-    ("sla report", "SLA report", REPORTS_OWN),
-    ("notifications", "Notifications", None),
+# The screens reachable from the inbox, and the permissions that open each, any one of them
+# (none: everyone, e.g. usergroups, where a person without usergroups.list sees their own
+# groups). A scoped editor of canned replies or macros who may not list them all opens the
+# screen on those they may edit.
+DESTINATIONS: tuple[tuple[str, str, tuple[PermissionKey, ...]], ...] = (
+    ("usergroups", "Usergroups", ()),
+    ("fields", "Custom fields", (USERGROUPS_FIELDS,)),
+    ("people", "People", (PEOPLE_LIST,)),
+    ("sources", "Sources", (SOURCES_LIST,)),
+    ("roles", "Roles", (ROLES_LIST,)),
+    ("audit", "Audit log", (AUDIT_VIEW,)),
+    ("rules", "Rules", (RULES_LIST,)),
+    ("replies", "Canned replies", (REPLIES_LIST, REPLIES_EDIT)),
+    ("macros", "Macros", (MACROS_LIST, MACROS_EDIT)),
+    ("reports", "Workload report", (REPORTS_OWN,)),
+    ("sla report", "SLA report", (REPORTS_OWN,)),
+    ("notifications", "Notifications", ()),
 )
 
 
@@ -138,7 +142,7 @@ class InboxOpening(TickettyScreen[None]):
         choices = [
             (key, label)
             for key, label, needed in DESTINATIONS
-            if needed is None or self.can(needed)
+            if not needed or any(self.can(permission) for permission in needed)
         ]
         key: str | None = await self.app.asked(PickerModal("Go to", choices))
         if key is not None:

@@ -438,6 +438,19 @@ class Draft(BaseModel):
         indexes = ((("person", "ticket", "kind"), True),)
 
 
+class DraftFile(BaseModel):
+    """A file attached to a reply draft, its bytes kept (a file moved or deleted meanwhile is
+    still sent as it was attached); it goes with its draft."""
+
+    id = AutoField()
+    draft_id: int
+
+    draft = ForeignKeyField(Draft, on_delete="CASCADE")
+    filename = TextField()
+    content_type = TextField()
+    data = BlobField()
+
+
 class Presence(BaseModel):
     """Who has a ticket open or is writing on it. `seq` is taken from a counter that only
     grows (the table's highest `seq` plus one) on every change others should see, so a session
@@ -536,6 +549,8 @@ MAIL_MODELS: list[type[BaseModel]] = [
 
 # Migration 8: what people are writing and where they are.
 DESK_MODELS: list[type[BaseModel]] = [Draft, Presence]
+# Migration 31: the files of reply drafts.
+DRAFT_FILE_MODELS: list[type[BaseModel]] = [DraftFile]
 
 # Migration 13: service levels, their calendars first.
 SLA_MODELS: list[type[BaseModel]] = [BusinessCalendar, CalendarHoliday]

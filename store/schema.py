@@ -13,6 +13,7 @@ from store.links import LINK_MODELS
 from store.models import (
     ALL_MODELS,
     DESK_MODELS,
+    DRAFT_FILE_MODELS,
     DUE_INDEX,
     MAIL_MODELS,
     NO_DUE,
@@ -445,6 +446,11 @@ def _v30_warnings_per_run(db: peewee.Database) -> None:
     peewee.SchemaManager(Ticket).create_indexes(safe=True)
 
 
+def _v31_draft_files(db: peewee.Database) -> None:
+    """A reply draft keeps its attached files, their bytes (`access.drafts`)."""
+    db.create_tables(DRAFT_FILE_MODELS)
+
+
 MIGRATIONS: list[tuple[int, Callable[[peewee.Database], None]]] = [
     (1, _v1_initial),
     (2, _v2_search),
@@ -476,6 +482,7 @@ MIGRATIONS: list[tuple[int, Callable[[peewee.Database], None]]] = [
     (28, _v28_sla_tally),
     (29, _v29_no_mail_loops),
     (30, _v30_warnings_per_run),
+    (31, _v31_draft_files),
 ]
 
 LATEST = MIGRATIONS[-1][0]

@@ -87,6 +87,9 @@ class Composer(Vertical):
     class AttachWanted(Message):
         """alt+a was pressed in a reply: a file to attach is asked for."""
 
+    class Detached(Message):
+        """alt+d took the file attached last off the reply."""
+
     class MentionTyped(Message):
         """`@` and the start of a name (`prefix`) were typed in a note."""
 
@@ -124,11 +127,13 @@ class Composer(Vertical):
         text: str = "",
         note: str = "",
         typed: Callable[[str], None] | None = None,
+        files: list[NewFile] | None = None,
     ) -> None:
-        """Open on `text` (a draft to go on with) for `kind`; `note` goes above it (what
-        changed meanwhile); `typed` is told the text after each change (to save it as a
+        """Open on `text` and `files` (a draft to go on with) for `kind`; `note` goes above it
+        (what changed meanwhile); `typed` is told the text after each change (to save it as a
         draft)."""
         self.kind = kind
+        self.files = list(files or [])
         self.typed = typed
         self.editor = editor
         self.query_one(".compose-title", Label).update(as_text(title, "bold"))
@@ -255,6 +260,7 @@ class Composer(Vertical):
         if self.files:
             removed = self.files.pop()
             self._show_files()
+            self.post_message(self.Detached())
             self.notify(one_line(f"{removed.filename} is no longer attached"))
 
     def action_cancel(self) -> None:

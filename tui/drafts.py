@@ -6,6 +6,9 @@ Saves run in thread workers, one at a time per session (`lock`), each writing th
 of its draft when it runs: a burst of keys is one save, and an older text never lands after a
 newer one. A send holds the same lock, so a save cannot bring back a draft that was just sent
 (the gate deletes it in the send's own transaction).
+
+A reply's attached files are kept with its draft as they are attached (their bytes, through the
+gate, before the composer shows them) and offered back with its text.
 """
 
 from __future__ import annotations
@@ -18,7 +21,8 @@ from textual.app import App
 from textual.timer import Timer
 
 from access import Gate
-from access.drafts import DraftView
+from access.drafts import DraftView, KeptFile
+from access.messages import NewFile
 from access.views import Posted
 from access.vocabulary import NOTE, REPLY
 from tui.widgets import ConfirmModal
@@ -42,6 +46,7 @@ class DraftKeeper:
         self.gate = gate
         self._run = run
         self.texts: dict[DraftKey, str] = {}
+        self.files: dict[DraftKey, list[KeptFile]] = {}  # a reply's, in the order attached
         self.lock = threading.Lock()
         self._timers: dict[DraftKey, Timer] = {}
 
@@ -54,7 +59,7 @@ class DraftKeeper:
     def closed(self, key: DraftKey, text: str) -> None:
         """The composer closed without sending: keep `text` now (an empty text discards the
         draft: the person removed it on purpose)."""
-        if not text.strip():
+        if not text.strip() and not self.files.get(key):
             self.discard(key)
             return
         self.texts[key] = text
@@ -64,6 +69,7 @@ class DraftKeeper:
     def discard(self, key: DraftKey) -> None:
         """Forget the draft here and in the database."""
         self.texts.pop(key, None)
+        self.files.pop(key, None)
         self._cancel(key)
         number, kind = key
 
@@ -78,6 +84,8 @@ class DraftKeeper:
         text of its own (its own is newer); those now held, to offer to the person."""
         for kind, draft in drafts.items():
             self.texts.setdefault((number, kind), draft.body)
+            if draft.files and not self.files.get((number, kind)):
+                self.files[(number, kind)] = list(draft.files)
         return [d for kind, d in drafts.items() if (number, kind) in self.texts]
 
     def send(self, key: DraftKey, write: Callable[[], Posted]) -> Posted:
@@ -86,7 +94,32 @@ class DraftKeeper:
         with self.lock:
             posted = write()
             self.texts.pop(key, None)
+            self.files.pop(key, None)
             return posted
+
+    def attach(self, key: DraftKey, file: NewFile) -> None:
+        """In a thread: keep `file` with the reply draft `key` (it raises when the gate
+        refuses, and the file is not attached)."""
+        with self.lock:
+            kept = self.gate.drafts.attach_to_draft(key[0], *file)
+            self.files.setdefault(key, []).append(kept)
+
+    def detach_last(self, key: DraftKey) -> None:
+        """The file attached last is taken off the draft `key`."""
+        held = self.files.get(key)
+        if not held:
+            return
+        file_id = held.pop().id
+
+        def detach() -> None:
+            with self.lock:
+                self.gate.drafts.detach_from_draft(key[0], file_id)
+
+        self._run(detach)
+
+    def files_of(self, key: DraftKey) -> list[NewFile]:
+        """The files the draft `key` holds, as the reply sends them."""
+        return [NewFile(f.filename, f.content_type, f.data) for f in self.files.get(key, [])]
 
     def _cancel(self, key: DraftKey) -> None:
         timer = self._timers.pop(key, None)
@@ -108,8 +141,14 @@ def drafts_line(drafts: list[DraftView]) -> str:
     """What the ticket screen says of drafts kept: `reply draft of 14:02 kept, r to continue`."""
     keys = {REPLY: "r", NOTE: "N"}
     return " · ".join(
-        f"{d.kind} draft of {d.saved_at:%H:%M} kept, {keys[d.kind]} to continue" for d in drafts
+        f"{d.kind} draft of {d.saved_at:%H:%M}{_with_files(d)} kept, {keys[d.kind]} to continue"
+        for d in drafts
     )
+
+
+def _with_files(draft: DraftView) -> str:
+    count = len(draft.files)
+    return f" with {count} file{'s' if count != 1 else ''}" if count else ""
 
 
 def quit_question(drafts: list[DraftView]) -> str:

@@ -3,12 +3,14 @@ the ticket's messages, type where (a path with completion; a folder takes the fi
 say yes before a file already there is replaced; the bytes are read through the gate and
 written off the event loop, and a file that cannot be written is said in one line. Attaching a
 file to a reply (alt+a in the composer): its path with completion, read off the event loop
-within the configured size limit (`attachment_limit_mb`), or refused in one line."""
+within the configured size limit (`attachment_limit_mb`), or refused in one line; kept with
+the reply's draft before it shows as attached."""
 
 from __future__ import annotations
 
 import asyncio
 import mimetypes
+from collections.abc import Callable
 from pathlib import Path
 
 from access.messages import NewFile
@@ -70,7 +72,10 @@ async def save_attachment_flow(screen: TickettyScreen[None], detail: TicketDetai
     screen.notify(one_line(f"saved {name} ({len(data)} bytes) to {target}"))
 
 
-async def attach_file_flow(screen: TickettyScreen[None], composer: Composer, limit: int) -> None:
+async def attach_file_flow(
+    screen: TickettyScreen[None], composer: Composer, limit: int, keep: Callable[[NewFile], None]
+) -> None:
+    """`keep` (run in a thread) keeps the file with the draft before the composer shows it."""
     typed = await screen.app.asked(PathModal("Attach which file?"))
     if typed is None or not typed.strip():
         return
@@ -81,5 +86,10 @@ async def attach_file_flow(screen: TickettyScreen[None], composer: Composer, lim
         screen.notify(one_line(str(refused)), severity="error", timeout=8)
         return
     content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-    composer.add_file(NewFile(path.name, content_type, data))
+    file = NewFile(path.name, content_type, data)
+    try:
+        await screen.app.gate_call(lambda: keep(file))
+    except GateCallFailed:
+        return
+    composer.add_file(file)
     composer.query_one("#compose-text").focus()

@@ -163,7 +163,8 @@ class TicketComposingScreen(TickettyScreen[None]):
         note = self.changed_text if self.kept == kind else ""
         editor = self.app.settings.editor
         typed = self.ticket_watch.writing(kind)
-        self.composer.start(kind, f"{label} on #{self.number}", editor, draft, note, typed)
+        files = self.app.draft_keeper.files_of((self.number, kind))
+        self.composer.start(kind, f"{label} on #{self.number}", editor, draft, note, typed, files)
         self._say_route()
         self._show_composer()
 
@@ -246,7 +247,13 @@ class TicketComposingScreen(TickettyScreen[None]):
 
     @work(group="detail-attach", exit_on_error=False)
     async def attach_file(self) -> None:
-        await attach_file_flow(self, self.composer, self.app.settings.attachment_limit_bytes)
+        limit, keeper = self.app.settings.attachment_limit_bytes, self.app.draft_keeper
+        await attach_file_flow(
+            self, self.composer, limit, lambda file: keeper.attach((self.number, REPLY), file)
+        )
+
+    def on_composer_detached(self, _message: Composer.Detached) -> None:
+        self.app.draft_keeper.detach_last((self.number, REPLY))
 
     def on_composer_mention_typed(self, message: Composer.MentionTyped) -> None:
         self.offer_mentions(message.prefix)
@@ -300,7 +307,7 @@ class TicketComposingScreen(TickettyScreen[None]):
         """Send again the text a change stopped, now that the screen shows that change."""
         text = self.drafts.get((self.number, self.kept or ""), "")
         if self.kept is not None and self.detail is not None and text.strip():
-            files = tuple(self.composer.files) if self.kept == REPLY else ()
+            files = tuple(self.app.draft_keeper.files_of((self.number, self.kept)))
             self.send(self.kept, text, self.detail.seen, None, files)
 
     def action_discard_draft(self) -> None:

@@ -177,6 +177,14 @@ CALLS: dict[str, tuple[Call, Expected]] = {
         refused(NotFound),
     ),
     "drafts.drafts_on": (lambda g, d: g.drafts.drafts_on(d.ticket), empty),
+    "drafts.attach_to_draft": (
+        lambda g, d: g.drafts.attach_to_draft(d.ticket, "form.pdf", "application/pdf", b"%PDF"),
+        refused(NotFound),
+    ),
+    "drafts.detach_from_draft": (
+        lambda g, d: g.drafts.detach_from_draft(d.ticket, 1),
+        refused(NotFound),
+    ),
     "presence.be_on_ticket": (
         lambda g, d: g.presence.be_on_ticket(d.ticket, "open"),
         refused(NotFound),

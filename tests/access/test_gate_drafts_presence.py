@@ -13,7 +13,7 @@ import pytest
 from access import Gate, NotFound, PermissionDenied
 from access.live import ChangeFeed
 from access.views import TicketQuery
-from store.models import Draft, Presence, Ticket, utcnow
+from store.models import Draft, DraftFile, Presence, Ticket, utcnow
 from store.schema import LATEST, MIGRATIONS
 from tests.access.test_gate_statements import statements
 
@@ -111,6 +111,36 @@ def test_a_sent_reply_deletes_its_draft_and_an_empty_text_discards_it(
     assert tom.drafts.drafts_on(number) == {}
     ola.drafts.discard_draft(number, "reply")
     assert ola.drafts.drafts_on(number) == {}
+
+
+def test_a_reply_draft_keeps_its_files_and_they_go_with_it(
+    gate_for: Callable[[str], Gate],
+) -> None:
+    assert 31 in dict(MIGRATIONS) and DraftFile.table_exists()
+    number, hidden = shared_ticket(gate_for), hidden_from_ali(gate_for)
+    tom, ola = gate_for("tom"), gate_for("ola")
+    form = tom.drafts.attach_to_draft(number, "form.pdf", "application/pdf", b"%PDF form")
+    photo = tom.drafts.attach_to_draft(number, "photo.jpg", "image/jpeg", b"\xff\xd8")
+    draft = tom.drafts.drafts_on(number)["reply"]
+    assert draft.body == "" and draft.files == (form, photo)  # a draft of files alone
+    assert form.data == b"%PDF form" and [d.files for d in tom.drafts.my_drafts()] == [()]
+    assert ola.drafts.drafts_on(number) == {}
+    assert not ola.drafts.detach_from_draft(number, form.id)  # not hers
+    with pytest.raises(NotFound):
+        gate_for("ali").drafts.attach_to_draft(hidden, "x.txt", "text/plain", b"x")
+    with pytest.raises(PermissionDenied):
+        gate_for("vic").drafts.attach_to_draft(hidden, "x.txt", "text/plain", b"x")
+    # Typed, then emptied: the draft stays while it holds files.
+    tom.drafts.save_draft(number, "reply", "The form is attached.")
+    tom.drafts.save_draft(number, "reply", " ")
+    assert tom.drafts.drafts_on(number)["reply"].files == (form, photo)
+    assert tom.drafts.detach_from_draft(number, photo.id)
+    assert tom.drafts.drafts_on(number)["reply"].files == (form,)
+    tom.messages.reply(number, "The form is attached.")  # sent: the draft and its files go
+    assert tom.drafts.drafts_on(number) == {} and DraftFile.select().count() == 0
+    tom.drafts.attach_to_draft(number, "form.pdf", "application/pdf", b"%PDF form")
+    assert tom.drafts.discard_draft(number, "reply")
+    assert DraftFile.select().count() == 0 and Draft.select().count() == 0
 
 
 def test_a_deactivated_persons_drafts_stay_and_nobody_reads_them(

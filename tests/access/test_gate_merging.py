@@ -91,6 +91,19 @@ def test_a_merge_moves_the_conversation_and_search_finds_it_under_the_ticket_kep
         tom.merging.merge(merged, kept)
 
 
+def test_a_merge_keeps_the_files_of_both_reply_drafts(gate_for: Callable[[str], Gate]) -> None:
+    tom = gate_for("tom")
+    kept, merged = two_tickets(tom)
+    tom.drafts.save_draft(kept, "reply", "Dear Jan,")
+    tom.drafts.attach_to_draft(kept, "a.pdf", "application/pdf", b"a")
+    tom.drafts.save_draft(merged, "reply", "your parcel")
+    tom.drafts.attach_to_draft(merged, "b.pdf", "application/pdf", b"b")
+    tom.merging.merge(merged, kept)
+    draft = tom.drafts.drafts_on(kept)["reply"]
+    assert draft.body == "Dear Jan,\n\nyour parcel"
+    assert [(f.filename, f.data) for f in draft.files] == [("a.pdf", b"a"), ("b.pdf", b"b")]
+
+
 def test_a_dry_run_says_what_would_move_and_writes_nothing(
     gate_for: Callable[[str], Gate],
 ) -> None:

@@ -8,13 +8,16 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from textual.pilot import Pilot
 from textual.widgets import Input, Label
 
-from access import Gate
+from access import Gate, PermissionDenied
 from screens.canned_replies import CannedRepliesScreen
 from screens.macros import MacrosScreen
 from store.db import connect
+from store.models import Source
+from tests import builders
 from tests.access.test_macro_editing import scoped_editor
 from tests.tui_support import make_app, settle
 from tui.record_editor import RecordEditor
@@ -148,18 +151,23 @@ async def test_macros_are_created_edited_copied_and_deleted(demo_copy: str) -> N
         assert len(screen.records) == len(ada.macros.list_macros())
 
 
+async def offered_by_go_to(pilot: Pilot[Any]) -> set[str]:
+    """The screens `o` offers (the picker closed again)."""
+    await settle(pilot)
+    await press(pilot, "o")
+    picker = pilot.app.screen
+    assert isinstance(picker, PickerModal)
+    await press(pilot, "escape")
+    return {label for _, label in picker.choices}
+
+
 async def test_a_person_without_the_right_is_refused(demo_copy: str) -> None:
     """tom (an agent) lists macros but not canned replies: go-to offers him the one, and the
     gate refuses the other's list; he sees no key that changes a macro."""
     app = make_app(demo_copy, "tom")
     async with app.run_test(size=SMALL) as pilot:
-        await settle(pilot)
-        await press(pilot, "o")
-        picker = app.screen
-        assert isinstance(picker, PickerModal)
-        offered = {label for _, label in picker.choices}
+        offered = await offered_by_go_to(pilot)
         assert "Macros" in offered and "Canned replies" not in offered
-        await press(pilot, "escape")
         app.push_screen(CannedRepliesScreen())
         await settle(pilot)
         screen = app.screen
@@ -193,3 +201,40 @@ async def test_a_scoped_editor_sees_and_edits_only_theirs(demo_copy: str) -> Non
         assert not isinstance(app.screen, RecordEditor)
         assert "Hello all" in [r.name for r in ada.replies.list_replies(editable=True)]
         assert "Hello all" in [r.name for r in screen.records]
+
+
+async def test_an_editor_who_may_not_list_them_all_is_offered_the_screens(
+    demo_copy: str,
+) -> None:
+    """pia edits the canned replies and macros of Allegro PL, without the rights to list them
+    all: `o` offers her both screens, on those she may edit; the gate lists her those and
+    refuses her (and tom, who holds neither right to replies) every canned reply."""
+    db = connect(demo_copy)
+    pia = builders.person("pia")
+    allegro = Source.get(Source.name == "Allegro PL").id
+    editing = {"replies.edit", "macros.edit", "tickets.view"}
+    builders.role("Allegro editors", editing, sources=[allegro], holders=[pia])
+    ada, pia_gate, tom = Gate(db, "ada"), Gate(db, "pia"), Gate(db, "tom")
+    theirs = [r.name for r in ada.replies.list_replies() if r.sources == ("Allegro PL",)]
+    their_macros = [m.name for m in ada.macros.list_macros() if m.sources == ("Allegro PL",)]
+    assert theirs and their_macros
+    assert [r.name for r in pia_gate.replies.list_replies(editable=True)] == theirs
+    for refused in (
+        pia_gate.replies.list_replies,
+        pia_gate.macros.list_macros,
+        tom.replies.list_replies,
+        lambda: tom.replies.list_replies(editable=True),
+    ):
+        with pytest.raises(PermissionDenied):
+            refused()
+    app = make_app(demo_copy, "pia")
+    async with app.run_test(size=SMALL) as pilot:
+        assert {"Canned replies", "Macros"} <= await offered_by_go_to(pilot)
+        screen = await go_to(pilot, "Canned replies")
+        assert isinstance(screen, CannedRepliesScreen)
+        assert [r.name for r in screen.records] == theirs
+        assert screen.check_action("new", ())
+        await press(pilot, "escape")
+        macros = await go_to(pilot, "Macros")
+        assert isinstance(macros, MacrosScreen)
+        assert [m.name for m in macros.records] == their_macros

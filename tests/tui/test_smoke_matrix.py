@@ -63,7 +63,7 @@ async def reach(pilot: Pilot[int], label: str) -> bool:
         return True
     destination = "Sources" if label == "Quarantine" else label
     offered = [
-        name for _, name, needed in DESTINATIONS if needed is None or needed in app.permissions
+        name for _, name, needed in DESTINATIONS if not needed or set(needed) & app.permissions
     ]
     if destination not in offered:
         return False
