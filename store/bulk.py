@@ -60,8 +60,11 @@ def loading(db: peewee.Database, models: Sequence[type[BaseModel]]) -> Iterator[
     with db.atomic():
         for model in models:
             peewee.SchemaManager(model).drop_indexes(safe=True)
+    # The tallies' triggers (one upsert per row) are left aside; each is counted anew once.
+    counted = Ticket in models or TicketTag in models
+    views = tallies.without_triggers(db) if counted else nullcontext()
     verdicts = sla_tally.without_triggers(db) if SlaVerdict in models else nullcontext()
-    with _tallies_aside(db, models), verdicts, dialect.without_search_triggers(db):
+    with views, verdicts, dialect.without_search_triggers(db):
         try:
             yield BulkLoader(db)
         finally:
@@ -75,17 +78,6 @@ def loading(db: peewee.Database, models: Sequence[type[BaseModel]]) -> Iterator[
             if sqlite:
                 db.execute_sql(f"PRAGMA cache_size = {SQLITE_PRAGMAS['cache_size']}")
     db.execute_sql("ANALYZE")
-
-
-@contextmanager
-def _tallies_aside(db: peewee.Database, models: Sequence[type[BaseModel]]) -> Iterator[None]:
-    """Loads of tickets or their tags leave the tallies' triggers aside (one upsert per row)
-    and count the tallies anew once, after the indexes are built."""
-    if Ticket in models or TicketTag in models:
-        with tallies.without_triggers(db):
-            yield
-    else:
-        yield
 
 
 def _continue_sequence(db: peewee.Database, model: type[BaseModel]) -> None:

@@ -109,13 +109,15 @@ def public_or_noted_match(
     are readable there. Two lists of matches joined by OR are tested per ticket against each
     list, and once a common word's list is bigger than the server's `work_mem` each test reads
     the list again, so the work grows with tickets times matches. A page in inbox order of a
-    rare word still fetches the matches first (`_tsquery`)."""
+    rare word still fetches the matches first (`_fetched_first`)."""
     words = _words(text)
     if not words:
         return NOTHING
-    if _sqlite() or (in_order and _rare(words, "everything")):
-        public = public_match(text, in_order=in_order)
-        return public | (any_match(text, in_order=in_order) & notes_ok)
+    if _sqlite():
+        return _fts(words, "subject public", in_order) | (_fts(words, None, in_order) & notes_ok)
+    if in_order and _rare(words, "everything"):  # then rare in the public text too
+        rare = _fetched_first(words, "public")
+        return rare | (_fetched_first(words, "everything") & notes_ok)
     query = _tsquery_sql(words)
     params = tuple(word for word, _ in words)
     return peewee.NodeList(
@@ -138,10 +140,15 @@ def _tsquery(words: list[tuple[str, bool]], document: str, in_order: bool) -> pe
     of tickets, so the walk looks cheap and reads the whole index (seconds at a million).
     Where a word is rare (`_rare`), the matches are fetched first, as one array the planner
     cannot walk against, and sorted."""
-    matches = _matches(words, document)
     if in_order and _rare(words, document):
-        return peewee.NodeList((Ticket.number, peewee.SQL("= ANY(ARRAY"), matches, peewee.SQL(")")))
-    return Ticket.number.in_(matches)
+        return _fetched_first(words, document)
+    return Ticket.number.in_(_matches(words, document))
+
+
+def _fetched_first(words: list[tuple[str, bool]], document: str) -> peewee.ColumnBase:
+    """The matches fetched first, as one array the planner cannot walk against."""
+    matches = _matches(words, document)
+    return peewee.NodeList((Ticket.number, peewee.SQL("= ANY(ARRAY"), matches, peewee.SQL(")")))
 
 
 # One word of a tsquery: folded by `unaccent` as the documents are, then quoted for `to_tsquery`
