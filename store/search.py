@@ -190,6 +190,38 @@ def _rare(words: list[tuple[str, bool]], document: str) -> bool:
     return False
 
 
+def count_matches(text: str, *, include_notes: bool, where: peewee.ColumnBase | None) -> int:
+    """How many tickets where `where` holds (None: every ticket) match `text` in their public
+    text (`include_notes`: notes too), counted as a join of the index's list of matches with the
+    tickets, which reads each match once in the index's order. Asked as `number IN (matches)`,
+    the databases first build the whole list as a table of its own (SQLite) or test each ticket
+    against it."""
+    words = _words(text)
+    if not words:
+        return 0
+    db = Ticket._meta.database
+    if _sqlite():
+        match = peewee.SQL(
+            "ticket_search MATCH ?", (_query(words, None if include_notes else "subject public"),)
+        )
+        if where is None:
+            return int(
+                db.execute_sql(
+                    "SELECT count(*) FROM ticket_search WHERE ticket_search MATCH ?", match.params
+                ).fetchone()[0]
+            )
+        on = _SEARCH.c.rowid == Ticket.number
+    else:
+        document = "everything" if include_notes else "public"
+        params = tuple(word for word, _ in words)
+        match = peewee.SQL(f"ts.{document} @@ {_tsquery_sql(words)}", params)
+        on = _SEARCH.c.number == Ticket.number
+    counted = Ticket.select(peewee.fn.COUNT(peewee.SQL("*"))).join(_SEARCH, on=on)
+    return int(counted.where(match if where is None else match & where).scalar())
+
+
+_SEARCH = peewee.Table("ticket_search").alias("ts")
+
 Asker = Callable[[peewee.ColumnBase], peewee.ColumnBase]
 
 
