@@ -152,20 +152,22 @@ class Inbox(Part):
         return result
 
 
-def count_in_scope(request: Request, query: TicketQuery) -> int:
+def count_in_scope(request: Request, query: TicketQuery, *, upto: int | None = None) -> int:
     """How many tickets in the person's scope `query` selects (the inbox's count, a saved
-    view's): from a tally when one answers the query (`access.tally_counts`), else counted."""
+    view's): from a tally when one answers the query (`access.tally_counts`), else counted;
+    counted no further than `upto` when given (the count is then at most `upto`)."""
     tally = tally_counts.tally_of(query)
     if tally is None:
-        by_index = _count_by_index(request, query)
+        by_index = _count_by_index(request, query, upto)
         if by_index is not None:
             return by_index
-        return int(Ticket.select().where(_filtered(request, query, counting=True)).count())
+        counted = Ticket.select(Ticket.number).where(_filtered(request, query, counting=True))
+        return int((counted if upto is None else counted.limit(upto)).count())
     untagged = _filtered(request, query._replace(search=""), counting=True)
     return tally_counts.count(request.grants(), query, tally, untagged)
 
 
-def _count_by_index(request: Request, query: TicketQuery) -> int | None:
+def _count_by_index(request: Request, query: TicketQuery, upto: int | None = None) -> int | None:
     """The count of a search whose words alone decide which tickets match (no requester's
     name or e-mail holds them, `#42` is not asked for, and the person reads notes on every
     ticket they see or on none): the index's matches joined with the tickets the rest of the
@@ -181,7 +183,7 @@ def _count_by_index(request: Request, query: TicketQuery) -> int | None:
         return None
     rest = _filtered(request, query, counting=True, with_text=False)
     where = None if rest is scope.TRUE else rest
-    return search.count_matches(terms.text, include_notes=notes, where=where)
+    return search.count_matches(terms.text, include_notes=notes, where=where, upto=upto)
 
 
 def _notes_everywhere(grants: Grants) -> bool | None:

@@ -2,7 +2,9 @@
 _count_by_index`, `store.search.count_matches`) is exactly the count of the tickets the list
 holds, for people who see everything, people scoped by source, group or their own tickets,
 people who read notes everywhere, nowhere or on one source, and customers; with words common,
-rare, absent, in notes only, prefixes, several words, beside other filters."""
+rare, absent, in notes only, prefixes, several words, beside other filters. A saved view that
+searches words is counted only so far and then says so ("5,000+"), never less than it holds,
+and exactly below that."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ from collections.abc import Callable
 import peewee
 import pytest
 
+import access.saved_views
 from access import Gate
 from access.inbox import _count_by_index, _filtered
 from access.views import TicketQuery
@@ -82,3 +85,27 @@ def test_a_count_the_index_cannot_answer_alone_is_counted_in_the_tickets(
     assert ada.inbox.count_tickets(TicketQuery(search="quokka")) == 3
     assert gate_for("otto").inbox.count_tickets(TicketQuery(search="quokka")) == 1
     assert nora.inbox.count_tickets(TicketQuery(search="quokka")) == 2
+
+
+def test_a_view_searching_words_is_counted_so_far_and_says_so(
+    people: None, gate_for: Callable[[str], Gate], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cap = 12
+    monkeypatch.setattr(access.saved_views, "WORDS_COUNTED", cap)
+    ada = gate_for("ada")
+    for words in ("parcel", "refund", "quokka", "xyzzy", "muller", "zwr*"):
+        ada.views.save_view(words, TicketQuery(search=words), role="Agent")
+    ada.views.save_view("open work", TicketQuery(statuses=("new", "open", "pending")))
+    seen = set()
+    for username in ("ada", "tom", "sam", "nora"):
+        gate = gate_for(username)
+        for view in gate.views.list_views():
+            exact = gate.inbox.count_tickets(view.query)
+            if view.at_least:
+                assert view.tickets == cap < exact, (username, view)
+            else:
+                assert view.tickets == exact, (username, view)
+            seen.add(view.at_least)
+    assert seen == {True, False}
+    (everything,) = [v for v in ada.views.list_views() if v.name == "open work"]
+    assert not everything.at_least and everything.tickets > cap  # no words: counted whole
