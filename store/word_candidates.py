@@ -15,18 +15,26 @@ candidates are the tickets holding, for every run, one of those terms. (FTS5 kee
 asking for all of them costs more than it saves.
 
 PostgreSQL's parser drops parts of a text (`http` of `http://`, the inside of `<tags>`,
-`&entities;`), so its index cannot vouch for a substring: no candidates there.
+`&entities;`), so its index cannot vouch for a substring. There the server tests the text itself
+for words of ASCII characters: `lower()` of text in the "C" collation lower-cases A-Z alone, so
+with `K` and `İ` first written as Python lower-cases them, the ASCII characters of its result are
+those of Python's `str.lower()`, at the same places, and an ASCII word is found in one exactly
+where it is found in the other (in the subject, or in any customer message: a word across the
+two holds a line break, and those are not asked for).
 """
 
 from __future__ import annotations
 
+import functools
+import operator
 import re
 from collections.abc import Sequence
 
 import peewee
 
 from store import dialect
-from store.models import Ticket
+from store.models import Message, Ticket
+from store.words import CUSTOMER
 
 _RUN = re.compile(r"[a-z0-9]+")
 # More terms than this for one run, and the run does not narrow (a MATCH of every one of them
@@ -52,8 +60,10 @@ def public_candidates(texts: Sequence[str]) -> peewee.ColumnBase | None:
     """The tickets whose subject or public conversation may hold one of `texts` (lower case)
     as a substring, or None where the index cannot say (then every ticket may)."""
     db = Ticket._meta.database
-    if not texts or not dialect.is_sqlite(db):
+    if not texts:
         return None
+    if not dialect.is_sqlite(db):
+        return _tested_by_server(texts)
     runs = {text: runs_of(text) for text in texts}
     if not all(runs.values()):
         return None
@@ -105,3 +115,28 @@ def _every_run(runs: list[str], holding: dict[str, list[str]]) -> str | None:
 
 def _quoted(term: str) -> str:
     return '"' + term.replace('"', '""') + '"'
+
+
+# The letters outside ASCII that Python's `str.lower()` turns into ASCII ones (with what it turns
+# them into); `tests/store/test_word_candidates.py` checks there are no others.
+LOWER_TO_ASCII = {"\u212a": "k", "\u0130": "i\u0307"}
+
+
+def _tested_by_server(texts: Sequence[str]) -> peewee.ColumnBase | None:
+    """PostgreSQL: the tickets whose subject or some customer message holds one of `texts`
+    once lower-cased as Python does (`texts` of ASCII characters but line breaks only)."""
+    if not all(text.isascii() and "\n" not in text for text in texts):
+        return None
+
+    def holding(column: peewee.ColumnBase) -> peewee.ColumnBase:
+        for letter, ascii_lowered in LOWER_TO_ASCII.items():
+            column = peewee.fn.replace(column, letter, ascii_lowered)
+        lowered = peewee.fn.lower(peewee.NodeList((column, peewee.SQL('COLLATE "C"'))))
+        return functools.reduce(
+            operator.or_, [peewee.fn.strpos(lowered, text) > 0 for text in texts]
+        )
+
+    written = Message.select(peewee.SQL("1")).where(
+        (Message.ticket == Ticket.number) & (Message.kind == CUSTOMER) & holding(Message.body)
+    )
+    return holding(Ticket.subject) | peewee.fn.EXISTS(written)
