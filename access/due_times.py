@@ -30,7 +30,16 @@ from access.audit_actions import GROUP_RENAME, TICKET_MOVE, TICKET_PRIORITY, TIC
 from access.business_time import Calendar
 from access.calendar_text import format_hours, parse_hours
 from access.request import Request
-from access.sla_clock import PRIORITY, STATUS, USERGROUP, Clock, Event, History, clock
+from access.sla_clock import (
+    CLOCK_MESSAGES,
+    PRIORITY,
+    STATUS,
+    USERGROUP,
+    Clock,
+    Event,
+    History,
+    clock,
+)
 from access.sla_rules import STOPPING_STATUSES, Attributes, Policy, parse_duration
 from access.sla_verdicts import VerdictKey, new_verdicts, write_with
 from access.versions import TARGET_KIND
@@ -228,12 +237,14 @@ def read_policies(request: Request) -> PolicySet:
 
 
 def _read_parts(parts: list[peewee.ModelSelect[Any]]) -> dict[str, list[tuple[Any, ...]]]:
-    """The rows of `parts` (one statement, a UNION ALL), by their kind."""
+    """The rows of `parts` (one statement, a UNION ALL), by their kind, as the driver gives
+    them: every part has one shape, so no column has one field's conversion (`_moment`)."""
     query: Any = parts[0]
     for part in parts[1:]:
         query = query.union_all(part)
+    sql, params = query.sql()
     rows: dict[str, list[tuple[Any, ...]]] = {}
-    for row in tuple_rows(query):
+    for row in Ticket._meta.database.execute_sql(sql, params).fetchall():
         rows.setdefault(row[0], []).append(row[1:])
     return rows
 
@@ -300,7 +311,9 @@ def _history_parts(numbers: Sequence[int]) -> list[peewee.ModelSelect[Any]]:
             ints=(Ticket.source, Ticket.usergroup, Ticket.assignee),
         ),
         _shaped(
-            Message.select().where(Message.ticket.in_(numbers)),
+            Message.select().where(
+                Message.ticket.in_(numbers) & Message.kind.in_(sorted(CLOCK_MESSAGES))
+            ),
             "m",
             ticket=Message.ticket,
             at=Message.created_at,
@@ -485,8 +498,10 @@ def _group_value(at: datetime, name: Any, groups: _GroupNames) -> int | None:
     return -1 if found is None else found
 
 
+@functools.lru_cache(maxsize=1024)
 def _logged(value: str) -> Any:
-    """A value as the audit log keeps it (JSON, "" for none)."""
+    """A value as the audit log keeps it (JSON, "" for none): a status, a priority, a group's
+    name, a few texts read again and again, each parsed once."""
     return json.loads(value) if value else None
 
 

@@ -47,6 +47,9 @@ from store.words import CUSTOMER, REPLY
 
 # What an event of the history changes besides messages (`CUSTOMER`, `REPLY`, `NOTE`).
 STATUS, PRIORITY, SOURCE, USERGROUP = "status", "priority", "source", "usergroup"
+# The messages a clock reads: a note starts, meets and pauses nothing, so a history without its
+# notes measures the same.
+CLOCK_MESSAGES = frozenset({CUSTOMER, REPLY})
 
 
 class State(Enum):
