@@ -140,8 +140,11 @@ def measure_tickets(
         policies = state.policies
         found: dict[int, Dues] = {}
         verdicts: list[dict[str, Any]] = []
+        # A clock that ended before the verdicts' time is neither kept (due times are those
+        # of running clocks) nor judged: it is not measured.
+        since = now if verdicts_since is None else verdicts_since
         for number, history in state.histories.items():
-            measured = clock(history, policies.policies, now)
+            measured = clock(history, policies.policies, now, ended_since=since)
             found[number] = dues_of(measured, policies)
             if verdicts_since is None:
                 continue

@@ -3,7 +3,8 @@ history. The write path reads only what a clock can see (`access.due_times`: no 
 audit log's values parsed once); here, after random changes to a ticket of the demo with its
 service levels (three policies, two office calendars), the test reads everything the ticket
 went through on its own (every message, notes too, every change of status, priority and
-group), measures it from scratch and compares with what the ticket stores."""
+group), measures it from scratch and compares with what the ticket stores: its due times, and
+after each change the verdicts of exactly the clocks that change ended."""
 
 from __future__ import annotations
 
@@ -16,9 +17,10 @@ from hypothesis import strategies as st
 
 from access import AccessError, Gate
 from access.due_times import Dues, dues_of, read_policies
-from access.sla_clock import Event, History, clock
+from access.sla_clock import Event, History, clock, ending
 from access.sla_rules import Attributes
 from store.models import AuditEvent, Message, Ticket, Usergroup, utcnow
+from store.sla_models import SlaVerdict
 
 # The changes drawn: who makes them, and what; the messages that start and meet clocks
 # (a reply, the customer's answer) twice as often as the rest.
@@ -58,8 +60,8 @@ def change(gates: dict[str, Gate], number: int, who: str, kind: str, value: Any)
         pass  # refused or already so: nothing written, the ticket must still agree
 
 
-def from_scratch(gate: Gate, number: int) -> Dues:
-    """The ticket's due times measured from everything it went through."""
+def whole_history(number: int) -> History:
+    """Everything the ticket went through, read on its own."""
     ticket = Ticket.get_by_id(number)
     groups = {g.name: g.id for g in Usergroup.select()}
     happened: list[tuple[Any, int, str, Any, Any]] = [
@@ -77,7 +79,7 @@ def from_scratch(gate: Gate, number: int) -> Dues:
     first = {}
     for _at, _id, kind, before, _after in reversed(happened):
         first[kind] = before
-    history = History(
+    return History(
         created_at=ticket.created_at,
         status=first.get("status", ticket.status),
         attributes=Attributes(
@@ -87,8 +89,24 @@ def from_scratch(gate: Gate, number: int) -> Dues:
         ),
         events=tuple(Event(at, kind, after) for at, _id, kind, _before, after in happened),
     )
+
+
+def from_scratch(gate: Gate, number: int) -> tuple[Dues, set[tuple[str, Any]]]:
+    """The ticket's due times measured from everything it went through, and the clocks that
+    have ended with a policy to judge them (metric, when)."""
+    history = whole_history(number)
     policies = read_policies(gate.changes._open())
-    return dues_of(clock(history, policies.policies, utcnow()), policies)
+    measured = clock(history, policies.policies, utcnow())
+    ended = {
+        (t.metric, t.ended)
+        for t in measured.targets()
+        if t is not None and t.ended is not None and ending(history, t, policies.policies)
+    }
+    return dues_of(measured, policies), ended
+
+
+def judged(number: int) -> set[tuple[str, Any]]:
+    return {(v.metric, v.ended_at) for v in SlaVerdict.select().where(SlaVerdict.ticket == number)}
 
 
 def stored(number: int) -> Dues:
@@ -125,9 +143,13 @@ def test_kept_due_times_are_those_of_the_whole_history(sla_demo: peewee.Database
         if new:
             number = gates["mia"].filing.create_ticket("Parcel lost", "Where is it?")
         for who, kind, value in changes:
+            before, given = utcnow(), judged(number)
             change(gates, number, who, kind, value)
+            _dues, ended = from_scratch(gates["ada"], number)
+            # The clocks this change ended got their verdicts; none other did.
+            assert judged(number) - given == {(m, at) for m, at in ended if at >= before} - given
         kept = stored(number)
-        assert kept == from_scratch(gates["ada"], number)
+        assert kept == from_scratch(gates["ada"], number)[0]
         assert Ticket.get_by_id(number).due_at == kept.due_at
 
     check()
