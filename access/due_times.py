@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -202,11 +202,25 @@ def write_dues(dues: Mapping[int, Dues], verdicts: Sequence[Mapping[str, Any]] =
     if not dues:
         return
     numbers = sorted(dues)
+    # Each column's CASE is one fragment of SQL with its parameters, the same the query
+    # builder would write pair by pair, built at a fraction of the cost.
+    param = Ticket._meta.database.param
+    whens = " ".join([f"WHEN {param} THEN {param}"] * len(numbers))
 
-    def per_ticket(column: peewee.Field, value: Any) -> peewee.Case:
+    def per_ticket(column: peewee.Field, value: Callable[[Dues], Any]) -> peewee.NodeList:
         # The column itself as the (never taken) default gives the CASE the column's type on
         # PostgreSQL, where a CASE of NULL parameters only would be text.
-        return peewee.Case(Ticket.number, [(n, value(dues[n])) for n in numbers], column)
+        pairs = [p for n in numbers for p in (n, value(dues[n]))]
+        return peewee.NodeList(
+            (
+                peewee.SQL("CASE"),
+                Ticket.number,
+                peewee.SQL(whens, pairs),
+                peewee.SQL("ELSE"),
+                column,
+                peewee.SQL("END"),
+            )
+        )
 
     update = Ticket.update(
         {
