@@ -5,10 +5,13 @@ The due times are recomputed from the ticket's history, not carried forward: the
 (`access.sla_clock`) is a pure function of the ticket's creation, its messages, its changes of
 status, priority, usergroup and source (from the audit log) and the policies, so what is stored
 is always what the history says, whatever order the changes came in. It costs two statements
-per chunk of tickets: one reads everything the clocks need (`read_state`: the tickets, their
-messages and changes, their stored verdicts, the usergroups' names and renames, and the
-policies with their calendars the first time in a request), one writes the due times of every
-ticket in the chunk, with the verdicts of the clocks that ended (`access.sla_verdicts`).
+per chunk of tickets: one reads everything the clocks need and nothing more (`read_state`: the
+tickets, their replies and customer messages but not their notes, their changes, their stored
+verdicts, the usergroups' names and renames, and the policies with their calendars the first
+time in a request), one writes the due times of every ticket in the chunk, with the verdicts of
+the clocks that ended (`access.sla_verdicts`). A clock that ended before the change began is
+not measured again: it has no due time to keep and its verdict, if any, was given when it
+ended. `tests/access/test_due_time_property.py` holds this to a recompute from everything.
 
 A logged move names usergroups as they were named then: it is matched to the group that bore
 that name at the time (its renames are in the audit log), so a group renamed since a move still
@@ -255,7 +258,8 @@ def read_policies(request: Request) -> PolicySet:
 
 def _read_parts(parts: list[peewee.ModelSelect[Any]]) -> dict[str, list[tuple[Any, ...]]]:
     """The rows of `parts` (one statement, a UNION ALL), by their kind, as the driver gives
-    them: every part has one shape, so no column has one field's conversion (`_moment`)."""
+    them: a column of the UNION is no one field's, so nothing is converted on the way (times
+    are read by `_moment`)."""
     query: Any = parts[0]
     for part in parts[1:]:
         query = query.union_all(part)
