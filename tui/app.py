@@ -92,17 +92,22 @@ class TickettyApp(App[int]):
         self.gate_calls = self.gate_funnel.calls
         self.waiting_on_person: set[Worker[Any]] = set()  # flows waiting for an answer
         self.breach_watch = BreachWatch(self, lambda: self.clock())
-        self.due_calendars = DueCalendars(self)
+        self.due_calendars = DueCalendars(self, self.opening.calendars)
         self.notifier = Notifier(self)
 
     def on_mount(self) -> None:
         self.set_keymap(dict(self.settings.keymap))
         self.sub_title = one_line(self.gate.username)
+        self.push_screen(self.home_screen())
+        self.call_after_refresh(self.after_first_frame)
+
+    def after_first_frame(self) -> None:
+        """What the first frame does not show starts once it is drawn: the person's presence,
+        the watch on their due times, and the live watcher (with the unread count), whose
+        head was read with the first page, so nothing changed meanwhile is missed."""
         self.presence = PresenceKeeper(self, self.gate, self.background_call)
         self.presence.connect()
-        self.push_screen(self.home_screen())
         self.breach_watch.start()
-        self.due_calendars.start()
         # A thread of its own, not a worker: it runs as long as the app, and tests that wait
         # for the app's workers to finish would wait for ever.
         threading.Thread(target=self.watcher.run, name="ticketty-live", daemon=True).start()
