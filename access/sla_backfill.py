@@ -25,7 +25,6 @@ from access.sla_clock import clock
 from access.sla_verdicts import new_verdicts
 from store.models import SchemaVersion, Ticket, utcnow
 from store.rows import tuple_rows
-from store.schema import VERDICT_BACKFILL, register_step
 from store.sla_models import SlaVerdict
 
 # The schema version from which the change that ends a clock gives its verdict.
@@ -78,6 +77,3 @@ def backfill_verdicts(db: peewee.Database) -> int:
             SlaVerdict.insert_many(rows).on_conflict_ignore().execute()
         given += len(rows)
         after = chunk[-1]
-
-
-register_step(VERDICT_BACKFILL, backfill_verdicts)
