@@ -22,7 +22,7 @@ STEP_HELP = (
 
 
 def register(commands: Commands) -> None:
-    macros = commands.noun("macros", help="macros: several changes at once")
+    macros = commands.noun("macros")
     p = macros.add("add", add_macro, help="add a macro")
     p.add_argument("name")
     p.add_argument("--step", action="append", required=True, help=STEP_HELP)

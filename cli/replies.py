@@ -21,7 +21,7 @@ VARIABLES_HELP = (
 
 
 def register(commands: Commands) -> None:
-    replies = commands.noun("replies", help="canned replies")
+    replies = commands.noun("replies")
     p = replies.add("add", add_reply, help="add a canned reply")
     p.add_argument("name")
     p.add_argument("--body", required=True, help=VARIABLES_HELP)

@@ -47,7 +47,7 @@ UNASSIGNED = ("-", "none")
 
 
 def register(commands: Commands) -> None:
-    tickets = commands.noun("tickets", help="list, show, file and change tickets")
+    tickets = commands.noun("tickets")
     p = tickets.add(
         "list",
         list_tickets,
