@@ -403,3 +403,12 @@ class Assignee(NamedTuple):
 
     username: str
     display_name: str
+
+
+class NewFile(NamedTuple):
+    """A file attached to a reply as it is written: its name (the last part of a path is
+    kept), its content type, its bytes (the app checked their size against the limit)."""
+
+    filename: str
+    content_type: str
+    data: bytes
