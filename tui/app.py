@@ -90,7 +90,7 @@ class TickettyApp(App[int]):
         # Replies and notes being written, per (ticket, kind), saved as they are typed.
         self.draft_keeper = DraftKeeper(self, gate, self.background_call)
         self.drafts = self.draft_keeper.texts
-        self.presence: PresenceKeeper | None = None  # once the app runs (it keeps a timer)
+        self.presence: PresenceKeeper | None = None  # after the first frame (it keeps a timer)
         self.gate_funnel = GateFunnel()
         self.gate_calls = self.gate_funnel.calls
         self.waiting_on_person: set[Worker[Any]] = set()  # flows waiting for an answer
