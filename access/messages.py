@@ -6,7 +6,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Mapping, Sequence
 from pathlib import PurePosixPath
-from typing import Any, NamedTuple
+from typing import Any
 
 import peewee
 
@@ -29,19 +29,10 @@ from access.outbox import failed_reply, queue_again, queue_replies, queue_reply
 from access.request import Part, Request
 from access.requester_messages import FINAL_STATUS, reopen_for_requester
 from access.tickets import SETTLED, for_change, parse_number, refuse, update_ticket
-from access.views import Posted, Seen
+from access.views import NewFile, Posted, Seen
 from access.vocabulary import CUSTOMER, REPLY
 from store.models import Attachment, Message, Person, Source, Ticket, utcnow
 from store.rows import tuple_rows
-
-
-class NewFile(NamedTuple):
-    """A file attached to a reply as it is written: its name (the last part of a path is
-    kept), its content type, its bytes (at most the gate's `file_limit`)."""
-
-    filename: str
-    content_type: str
-    data: bytes
 
 
 class Messages(Part):

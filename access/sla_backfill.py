@@ -28,7 +28,6 @@ from access.sla_verdicts import new_verdicts
 from store.migration_chunks import VERDICTS_KEPT
 from store.models import SchemaVersion, Ticket, utcnow
 from store.rows import tuple_rows
-from store.schema import VERDICT_BACKFILL, register_step
 from store.sla_models import SlaVerdict
 
 
@@ -108,6 +107,3 @@ class _Backfill:
             SlaVerdict.insert_many(rows).on_conflict_ignore().execute()
         self.given = len(rows)
         return True
-
-
-register_step(VERDICT_BACKFILL, backfill_chunk)

@@ -13,7 +13,7 @@ from cli.tickets import NO_GROUP, query_of
 
 
 def register(commands: Commands) -> None:
-    views = commands.noun("views", help="saved views of the inbox, with their counts")
+    views = commands.noun("views")
     p = views.add(
         "add",
         add_view,

@@ -6,17 +6,20 @@ holds the filters shown and applies a view's query as its own."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from textual import work
 
 from access.catalogue import TICKETS_LIST
-from access.saved_views import ViewInfo
-from access.views import TicketQuery
 from tui.screen import TickettyScreen
 from tui.views_bar import ViewsBar
 from tui.widgets import PickerModal, PromptModal
 from wording import units
 from wording.safe_text import one_line
+
+if TYPE_CHECKING:
+    from access.saved_views import ViewInfo
+    from access.views import TicketQuery
 
 # The views bar counts again at most this often as others change tickets.
 VIEWS_EVERY = timedelta(seconds=1)

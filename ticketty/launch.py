@@ -8,6 +8,7 @@ of after them (bench/NOTES.md)."""
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import peewee
@@ -16,14 +17,26 @@ from access import Gate
 from access.file_limit import DEFAULT_FILE_LIMIT
 from access.request import Clock
 from cli.output import EXIT_DATABASE, exit_code_of, fail
-from mail.channel import reading_of
 from settings.config import Config, load_config
 from settings.layers import Settings, build_settings
 from store.db import connect, describe_failure
 from tui.opening import Opening
 
 if TYPE_CHECKING:
+    from access.inbound import MailReading
     from tui.app import TickettyApp
+
+
+def mail_reading(settings: Settings) -> Callable[[], MailReading]:
+    """What makes the mail channel's reader with the settings' limits: a quarantined message
+    retried in the app is the one use of it, so the app starts without the channel."""
+
+    def made() -> MailReading:
+        from mail.channel import reading_of
+
+        return reading_of(settings)
+
+    return made
 
 
 def build_app(
@@ -45,7 +58,7 @@ def build_app(
         InboxScreen,
         settings=settings,
         refresh_seconds=refresh_seconds,
-        mail_reading=reading_of(settings),
+        mail_reading=mail_reading(settings),
         opening=opening,
     )
 
