@@ -55,9 +55,9 @@ from tui.live import OthersChanged
 from tui.macro_apply import apply_macro
 from tui.screen import Action
 from tui.sla_text import explanation_text
-from tui.ticket_attachments import kept_attachments, open_attachment_flow, save_attachment_flow
 from tui.ticket_changes import apply_change, choose_value
 from tui.ticket_fields import TicketFieldEditing
+from tui.ticket_files import TicketFiles
 from tui.ticket_linking import TicketLinking
 from tui.ticket_text import fields_text, what_changed
 from tui.ticket_watch import ticket_watch_lines
@@ -65,7 +65,7 @@ from tui.widgets import PickerModal, TextModal
 from wording.safe_text import as_text, one_line
 
 
-class TicketDetailScreen(TicketLinking, TicketFieldEditing):
+class TicketDetailScreen(TicketLinking, TicketFieldEditing, TicketFiles):
     # Each action shows when its permission counts on this ticket.
     ACTIONS: ClassVar[tuple[Action, ...]] = (
         Action("escape", "back", "Back", "detail.back"),
@@ -236,7 +236,7 @@ class TicketDetailScreen(TicketLinking, TicketFieldEditing):
             return self.composer.is_open
         if action == "quote":
             return self.composer.is_open and self._last_customer_message() is not None
-        if action == "open_attachment" and not (self.detail and kept_attachments(self.detail)):
+        if action == "open_attachment" and not self.has_files():
             return False  # out of the footer on a ticket with no file to open
         if self.composer.has_focus_within and action in self.WHILE_TYPING_HIDDEN:
             return False  # typed into the text, not theirs while writing: out of the footer
@@ -385,22 +385,6 @@ class TicketDetailScreen(TicketLinking, TicketFieldEditing):
         with suppress(GateCallFailed):
             following = await self.app.gate_call(toggle)
             self.notify(f"you follow #{number}" if following else f"you no longer follow #{number}")
-
-    def action_open_attachment(self) -> None:
-        if self.detail is not None:
-            self.open_attachment(self.detail)
-
-    @work(group="detail-save", exit_on_error=False)
-    async def open_attachment(self, detail: TicketDetail) -> None:
-        await open_attachment_flow(self, detail)
-
-    def action_save_attachment(self) -> None:
-        if self.detail is not None:
-            self.save_attachment(self.detail)
-
-    @work(group="detail-save", exit_on_error=False)
-    async def save_attachment(self, detail: TicketDetail) -> None:
-        await save_attachment_flow(self, detail)
 
     def action_requester_tickets(self) -> None:
         if self.detail is not None:
