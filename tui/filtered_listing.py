@@ -119,7 +119,12 @@ class FilteredListing(ListingScreen):
             self._append(self.matches[end : end + self.AT_MOST])
             self._say_rows()
         elif row < near and self.start > 0 and self.current is not None:
-            self._hold(self.start - self.AT_MOST, end, self.key_of(self.current))
+            table, before = self.query_one(DataTable), self.start
+            scrolled = table.scroll_y
+            self._hold(before - self.AT_MOST, end, self.key_of(self.current))
+            # The rows stay where they were on the screen, the new ones above them.
+            moved = scrolled + before - self.start
+            table.call_after_refresh(table.scroll_to, y=moved, animate=False)
 
     @on(PagedTable.EdgeAsked)
     def to_edge(self, event: PagedTable.EdgeAsked) -> None:
