@@ -333,10 +333,9 @@ def _delivery(message: Message, deliveries: Mapping[int, OutboxItem], unsent: st
 
 
 def _attachment_bytes(attachment_id: int, first: int | None) -> bytes:
-    data: peewee.Node = Attachment.data
     if first is not None:
-        data = peewee.fn.substr(Attachment.data, 1, max(first, 0))
-    return bytes(Attachment.select(data).where(Attachment.id == attachment_id).scalar() or b"")
+        return dialect.read_head(Attachment.data, attachment_id, max(first, 0))
+    return bytes(Attachment.get_by_id(attachment_id).data)
 
 
 def _attachments_of(message_ids: list[int]) -> dict[int, tuple[AttachmentView, ...]]:

@@ -125,9 +125,10 @@ async def test_a_notes_file_stays_out_of_reach_without_the_right_to_notes(
     hidden = attach(number, "secret.txt", "text/plain", b"internal only", kind=NOTE)
     with pytest.raises(NotFound):
         Gate(connect(demo_copy), "vic").tickets.attachment(number, hidden, first=10)
-    assert Gate(connect(demo_copy), "ada").tickets.attachment(number, hidden, first=8)[1] == (
-        b"internal"
-    )
+    ada = Gate(connect(demo_copy), "ada")
+    assert ada.tickets.attachment(number, hidden, first=8)[1] == b"internal"
+    assert ada.tickets.attachment(number, hidden, first=10**6)[1] == b"internal only"
+    assert ada.tickets.attachment(number, hidden, first=0)[1] == b""
     app = make_app(demo_copy, "vic")
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_ticket(pilot, number)
