@@ -21,3 +21,8 @@ def file_size(size: int) -> str:
             return f"{scaled:.1f} {unit}"
         scaled /= 1024
     return f"{scaled:.1f} GB"
+
+
+def count(tickets: int, at_least: bool = False) -> str:
+    """`4,779`, or `5,000+` for a count that stopped there (there may be more)."""
+    return f"{tickets:,}+" if at_least else f"{tickets:,}"
