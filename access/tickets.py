@@ -114,8 +114,11 @@ class Tickets(Part):
             raise refuse(grants, number, TICKETS_REPLY)
         return outgoing(ticket).route(contact=TICKETS_VIEW_CONTACT in allowed)
 
-    def attachment(self, number: int | str, attachment_id: int) -> tuple[AttachmentView, bytes]:
-        """One attachment of a message this person may read on this ticket, with its bytes."""
+    def attachment(
+        self, number: int | str, attachment_id: int, *, first: int | None = None
+    ) -> tuple[AttachmentView, bytes]:
+        """One attachment of a message this person may read on this ticket, with its bytes
+        (only the `first` bytes when given: the start of a big file to show, not all of it)."""
         request = self._open()
         detail = _detail(request.grants(), parse_number(number), request.now)
         for message in detail.messages:
@@ -125,7 +128,7 @@ class Tickets(Part):
                         raise InvalidInput(
                             f"{listed.filename} was over the size limit and was not kept"
                         )
-                    return listed, bytes(Attachment.get_by_id(attachment_id).data)
+                    return listed, _attachment_bytes(attachment_id, first)
         raise NotFound(f"no attachment {attachment_id} on #{detail.row.number}")
 
     def ticket_history(self, number: int | str) -> list[AuditView]:
@@ -315,6 +318,12 @@ def _delivery(message: Message, deliveries: Mapping[int, OutboxItem], unsent: st
         state: str = deliveries[message.id].state
         return state
     return UNSENT if message.kind == REPLY and unsent else None
+
+
+def _attachment_bytes(attachment_id: int, first: int | None) -> bytes:
+    if first is not None:
+        return dialect.read_head(Attachment.data, attachment_id, max(first, 0))
+    return bytes(Attachment.get_by_id(attachment_id).data)
 
 
 def _attachments_of(message_ids: list[int]) -> dict[int, tuple[AttachmentView, ...]]:

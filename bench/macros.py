@@ -4,7 +4,7 @@ them (the gate's list, the table filled at 80x24) and filtered by typing, in CPU
 a macro of 4 steps on 1,000 marked tickets, its preview (the gate's dry run) then its
 application (one transaction per ticket), timed together.
 
-    python -m bench.macros DATABASE [--runs 5]
+    python -m bench.macros DATABASE [--runs 5] [--screen]
 
 Prints one JSON line. It adds the canned replies it lacks (one in ten offered in one source
 only) and the macro; each run sets the other of two values in every step, so every run changes
@@ -96,15 +96,20 @@ def measure(location: str, runs: int) -> dict[str, float]:
 
 async def screen_times(location: str, runs: int) -> dict[str, float]:
     """The canned replies screen in a headless app at 80x24: its list read from the gate and
-    its table filled (its first rows: `FilteredListing.AT_MOST`), then narrowed to what
-    `TYPED` matches, each timed in CPU (the process's) and wall time."""
+    its table filled (its first page: `FilteredListing.AT_MOST`), then narrowed to what
+    `TYPED` matches; the cursor put on the last row (the next page joins) and `G` (the last
+    page), each timed in CPU (the process's) and wall time."""
+    from textual.widgets import DataTable
+
     from access import Gate
     from screens.canned_replies import CannedRepliesScreen
     from store.db import connect
     from ticketty.launch import build_app
+    from tui.filtered_listing import PagedTable
 
     app = build_app(Gate(connect(location), USER), refresh_seconds=3600)
     opened_cpu, opened_wall, typed_cpu, typed_wall = [], [], [], []
+    paged_cpu, paged_wall, last_cpu, last_wall = [], [], [], []
     shown = listed = 0
     async with app.run_test(size=(80, 24)) as pilot:
         screen = CannedRepliesScreen()
@@ -122,6 +127,22 @@ async def screen_times(location: str, runs: int) -> dict[str, float]:
             typed_cpu.append(time.process_time() - cpu)
             typed_wall.append(time.perf_counter() - wall)
             listed, shown = len(records), screen.matched
+            screen._show_matching(records, None)
+            await pilot.pause()
+            table = screen.query_one(DataTable)
+            cpu, wall = time.process_time(), time.perf_counter()
+            table.move_cursor(row=len(screen.records) - 1)  # the next page joins
+            await pilot.pause()
+            paged_cpu.append(time.process_time() - cpu)
+            paged_wall.append(time.perf_counter() - wall)
+            cpu, wall = time.process_time(), time.perf_counter()
+            screen.to_edge(PagedTable.EdgeAsked(last=True))  # G: the last page
+            await pilot.pause()
+            last_cpu.append(time.process_time() - cpu)
+            last_wall.append(time.perf_counter() - wall)
+            if screen.current is not records[-1]:
+                raise SystemExit("G did not reach the last canned reply")
+            screen._show_matching(records, records[0].name)
             await pilot.pause()
     if not shown or listed < REPLIES:
         raise SystemExit(f"the screen lists {listed} replies and shows {shown} for {TYPED!r}")
@@ -132,6 +153,10 @@ async def screen_times(location: str, runs: int) -> dict[str, float]:
         "canned replies screen: open, wall (ms)": statistics.median(opened_wall) * 1000,
         "canned replies screen: filter typed, CPU (ms)": statistics.median(typed_cpu) * 1000,
         "canned replies screen: filter typed, wall (ms)": statistics.median(typed_wall) * 1000,
+        "canned replies screen: next page joins, CPU (ms)": statistics.median(paged_cpu) * 1000,
+        "canned replies screen: next page joins, wall (ms)": statistics.median(paged_wall) * 1000,
+        "canned replies screen: G (last page), CPU (ms)": statistics.median(last_cpu) * 1000,
+        "canned replies screen: G (last page), wall (ms)": statistics.median(last_wall) * 1000,
     }
 
 
@@ -139,7 +164,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.macros")
     parser.add_argument("database", help="a SQLite file or a postgresql:// URL")
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument(
+        "--screen", action="store_true", help="only the canned replies screen (no macro run)"
+    )
     args = parser.parse_args()
+    if args.screen:
+        add_replies(args.database)
+        print(json.dumps(asyncio.run(screen_times(args.database, args.runs))))
+        return
     print(json.dumps(measure(args.database, args.runs)))
 
 

@@ -11,6 +11,7 @@ from email.utils import format_datetime
 
 from access.outbox import ReplyToSend
 from mail.outbox import PermanentFailure
+from wording.file_text import media_type
 
 _MAX_REFERENCES = 20
 
@@ -64,7 +65,7 @@ def compose(reply: ReplyToSend) -> EmailMessage:
     body = f"{reply.body}\n\n{reply.signature}" if reply.signature else reply.body
     mail.set_content(body, charset="utf-8")
     for name, content_type, data in reply.files:
-        main, _, sub = content_type.partition("/")
+        main, _, sub = media_type(content_type).partition("/")
         if not (main and sub) or main in ("multipart", "message"):
             main, sub = "application", "octet-stream"
         mail.add_attachment(data, maintype=main, subtype=sub, filename=plain(name))

@@ -58,6 +58,7 @@ _BRACKETED = re.compile(r"<([^<>\s@]+@[^<>\s@]+)>\s*$")
 _BARE = re.compile(r"[^\s<>\"'(),;:@]+@[^\s<>\"'(),;:@]+")
 # Only a mail system writes as MAILER-DAEMON; postmaster@ is a person (RFC 5321, 4.5.1).
 _BOUNCE_SENDERS = ("mailer-daemon@",)
+_CHARSET = re.compile(r"[a-z0-9][a-z0-9._:-]{0,39}\Z")
 # Senders that are machines: their mail is filed, never answered automatically.
 _MACHINE_SENDER = re.compile(
     r"(?:no[-_.]?reply|do[-_.]?not[-_.]?reply|postmaster|mailer-daemon)(?:[-+._][^@]*)?@"
@@ -375,13 +376,26 @@ def _attachments(
         found.append(
             MailPart(
                 filename=clean_text(filename) or _default_name(part),
-                content_type=clean_text(part.get_content_type()),
+                content_type=_with_charset(part),
                 data=data,
                 inline=inline and main == "image",
                 cut=cut_body,
             )
         )
     return found
+
+
+def _with_charset(part: EmailMessage) -> str:
+    """The part's content type, with the charset a text file declares (`text/plain;
+    charset=iso-8859-2`), which its bytes are read by when it is opened."""
+    kind = clean_text(part.get_content_type())
+    try:
+        charset = part.get_content_charset()
+    except Exception:
+        charset = None
+    if part.get_content_maintype() != "text" or not charset or not _CHARSET.match(charset):
+        return kind
+    return f"{kind}; charset={charset}"
 
 
 def _cut_body(part: EmailMessage, cut: dict[str, CutBody]) -> CutBody | None:

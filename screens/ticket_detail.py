@@ -55,9 +55,9 @@ from tui.live import OthersChanged
 from tui.macro_apply import apply_macro
 from tui.screen import Action
 from tui.sla_text import explanation_text
-from tui.ticket_attachments import save_attachment_flow
 from tui.ticket_changes import apply_change, choose_value
 from tui.ticket_fields import TicketFieldEditing
+from tui.ticket_files import TicketFiles
 from tui.ticket_linking import TicketLinking
 from tui.ticket_text import fields_text, what_changed
 from tui.ticket_watch import ticket_watch_lines
@@ -65,7 +65,7 @@ from tui.widgets import PickerModal, TextModal
 from wording.safe_text import as_text, one_line
 
 
-class TicketDetailScreen(TicketLinking, TicketFieldEditing):
+class TicketDetailScreen(TicketLinking, TicketFieldEditing, TicketFiles):
     # Each action shows when its permission counts on this ticket.
     ACTIONS: ClassVar[tuple[Action, ...]] = (
         Action("escape", "back", "Back", "detail.back"),
@@ -94,6 +94,7 @@ class TicketDetailScreen(TicketLinking, TicketFieldEditing):
         Action("h", "history", "History", "detail.history", AUDIT_VIEW, show=False),
         Action("y", "why_due", "Why due then", "detail.why_due", show=False),
         Action("f", "follow", "Follow/unfollow", "detail.follow", TICKETS_VIEW, show=False),
+        Action("o", "open_attachment", "Open file", "detail.open_file", TICKETS_VIEW),
         Action("w", "save_attachment", "Save attachment", "detail.save", TICKETS_VIEW, show=False),
         Action("T", "requester_tickets", "Requester's tickets", "detail.requester", show=False),
         Action("j,down", "scroll_down", "Down", "detail.down", show=False),
@@ -235,6 +236,8 @@ class TicketDetailScreen(TicketLinking, TicketFieldEditing):
             return self.composer.is_open
         if action == "quote":
             return self.composer.is_open and self._last_customer_message() is not None
+        if action == "open_attachment" and not self.has_files():
+            return False  # out of the footer on a ticket with no file to open
         if self.composer.has_focus_within and action in self.WHILE_TYPING_HIDDEN:
             return False  # typed into the text, not theirs while writing: out of the footer
         if self.composer.is_open and action in ("reply", "note"):
@@ -382,14 +385,6 @@ class TicketDetailScreen(TicketLinking, TicketFieldEditing):
         with suppress(GateCallFailed):
             following = await self.app.gate_call(toggle)
             self.notify(f"you follow #{number}" if following else f"you no longer follow #{number}")
-
-    def action_save_attachment(self) -> None:
-        if self.detail is not None:
-            self.save_attachment(self.detail)
-
-    @work(group="detail-save", exit_on_error=False)
-    async def save_attachment(self, detail: TicketDetail) -> None:
-        await save_attachment_flow(self, detail)
 
     def action_requester_tickets(self) -> None:
         if self.detail is not None:

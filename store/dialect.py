@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from typing import TypeVar
@@ -273,6 +274,24 @@ def for_change(query: peewee.ModelSelect[M]) -> peewee.ModelSelect[M]:
     if not query.model._meta.database.for_update:
         return query
     return query.for_update(of=query.model)
+
+
+def read_head(column: peewee.Field, row_id: int, size: int) -> bytes:
+    """The first `size` bytes of the value of `column` in the row `row_id` (its primary key),
+    without reading the rest: SQLite through its incremental blob I/O (`substr` would read
+    every page of the value), PostgreSQL by `substr` (a slice of the stored value)."""
+    db = column.model._meta.database
+    if isinstance(db, peewee.DatabaseProxy):
+        db = db.obj
+    if not is_sqlite(db):
+        head = column.model.select(peewee.fn.substr(column, 1, size))
+        return bytes(head.where(column.model._meta.primary_key == row_id).scalar() or b"")
+    table, name = column.model._meta.table_name, column.column_name
+    try:
+        with db.connection().blobopen(table, name, row_id, readonly=True) as blob:
+            return bytes(blob.read(size))
+    except sqlite3.OperationalError:  # no such row (any longer)
+        return b""
 
 
 def write_in_chunks(column: peewee.Field, row_id: int, size: int, chunks: Iterable[bytes]) -> None:

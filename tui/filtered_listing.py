@@ -2,19 +2,40 @@
 the table, each key typed there narrows the rows to those whose `matched_text` holds it, enter
 goes back to the table, escape in the line empties it (and then leaves it).
 
-The table shows at most `AT_MOST` rows (around the one to select, when it is further down):
-Textual's table fills a row at a time, and thousands of canned replies would cost what a
-person waiting on the list notices; the filter line says how many match, to narrow them."""
+The table holds the matching rows a page (`AT_MOST`) at a time: Textual's table fills a row
+at a time, and thousands of canned replies filled at once would cost what a person waiting on
+the list notices. It opens on the first page (or the one around the row to select); the next
+page joins it as the cursor nears its end, the one before as the cursor nears its start, and
+`G` (`g`) goes to the very last (first) row; the filter line says which rows of how many the
+table holds."""
 
 from __future__ import annotations
 
 from typing import Any, ClassVar
 
 from textual import on
+from textual.message import Message
 from textual.widgets import DataTable, Input
 
 from tui.listing import ListingScreen
+from tui.moving import MovingTable
 from tui.screen import Action
+
+
+class PagedTable(MovingTable):
+    """A table holding some of a listing's rows: `g`/`G` ask the screen for the first or last
+    row of them all (`EdgeAsked`), which it may have to put in the table first."""
+
+    class EdgeAsked(Message):
+        def __init__(self, last: bool) -> None:
+            super().__init__()
+            self.last = last
+
+    def action_first(self) -> None:
+        self.post_message(self.EdgeAsked(last=False))
+
+    def action_last(self) -> None:
+        self.post_message(self.EdgeAsked(last=True))
 
 
 class FilteredListing(ListingScreen):
@@ -25,13 +46,21 @@ class FilteredListing(ListingScreen):
     DEFAULT_CSS = """
     FilteredListing #listing-filter { height: 1; border: none; padding: 0 1; }
     """
+    TABLE = PagedTable
 
-    AT_MOST = 200
+    AT_MOST = 200  # rows a page
+    NEAR = 10  # rows from the table's end (start) at which the next (previous) page joins
 
     def __init__(self) -> None:
         super().__init__()
         self.every_record: list[Any] = []
-        self.matched = 0  # how many records the filter matches (the table shows AT_MOST)
+        self.matches: list[Any] = []  # the records the filter matches; the table holds some
+        self.start = 0  # where in `matches` the table's first row is
+
+    @property
+    def matched(self) -> int:
+        """How many records the filter matches."""
+        return len(self.matches)
 
     def on_mount(self) -> None:
         self.mount(
@@ -56,18 +85,62 @@ class FilteredListing(ListingScreen):
         self._show_matching(self.matching(records, typed), select)
 
     def _show_matching(self, matching: list[Any], select: str | None) -> None:
+        """The page of `matching` that holds `select` (else the record under the cursor, else
+        the first page)."""
+        current = self.current
+        wanted = select or (self.key_of(current) if current is not None else None)
         start = 0
-        if select is not None and len(matching) > self.AT_MOST:
+        if wanted is not None and len(matching) > self.AT_MOST:
             keys = [self.key_of(record) for record in matching]
-            if select in keys:
-                start = max(0, keys.index(select) - self.AT_MOST // 2)
-        self.matched = len(matching)
-        shown = matching[start : start + self.AT_MOST]
+            if wanted in keys:
+                start = max(0, keys.index(wanted) - self.AT_MOST // 2)
+        self.matches = matching
+        self._hold(start, start + self.AT_MOST, select)
+
+    def _hold(self, start: int, end: int, select: str | None) -> None:
+        """The table filled with `matches[start:end]`, the cursor on `select` (else kept)."""
+        self.start = max(0, start)
+        self._fill(self.matches[self.start : end], select)
+        self._say_rows()
+
+    def _say_rows(self) -> None:
+        held, matched = len(self.records), len(self.matches)
         line = self.query_one("#listing-filter", Input)
         line.placeholder = "/ to filter" + (
-            f" · {len(shown)} of {len(matching)} shown" if len(shown) < len(matching) else ""
+            f" · rows {self.start + 1}-{self.start + held} of {matched}" if held < matched else ""
         )
-        super()._show(shown, select)
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        super().on_data_table_row_highlighted(event)
+        # Where the cursor is now: filling the table posts a highlight of its first row too.
+        row, held = self.query_one(DataTable).cursor_row, len(self.records)
+        end, near = self.start + held, max(1, min(self.NEAR, self.AT_MOST // 4))
+        if row >= held - near and end < len(self.matches):
+            self._append(self.matches[end : end + self.AT_MOST])
+            self._say_rows()
+        elif row < near and self.start > 0 and self.current is not None:
+            table, before = self.query_one(DataTable), self.start
+            scrolled = table.scroll_y
+            self._hold(before - self.AT_MOST, end, self.key_of(self.current))
+            # The rows stay where they were on the screen, the new ones above them.
+            moved = scrolled + before - self.start
+            table.call_after_refresh(table.scroll_to, y=moved, animate=False)
+
+    @on(PagedTable.EdgeAsked)
+    def to_edge(self, event: PagedTable.EdgeAsked) -> None:
+        """`g`/`G`: the first or last matching row, its page put in the table when it is not."""
+        table = self.query_one(DataTable)
+        if not self.matches:
+            return
+        if not event.last:
+            if self.start > 0:
+                self._hold(0, self.AT_MOST, self.key_of(self.matches[0]))
+            table.move_cursor(row=0)
+            return
+        last = len(self.matches)
+        if self.start + len(self.records) < last:
+            self._hold(last - self.AT_MOST, last, self.key_of(self.matches[-1]))
+        table.move_cursor(row=len(self.records) - 1)
 
     @on(Input.Changed, "#listing-filter")
     def narrow(self, event: Input.Changed) -> None:

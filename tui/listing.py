@@ -34,6 +34,8 @@ class ListingScreen(TickettyScreen[None]):
         Action("escape", "back", "Back", "listing.back"),
         Action("ctrl+r", "reload", "Reload", "listing.reload", show=False),
     )
+    # The table's class: the keys of every list (a filtered listing pages them).
+    TABLE: ClassVar[type[MovingTable]] = MovingTable
     # The audit target kinds whose changes this list shows; empty: every change.
     WATCHES: ClassVar[tuple[str, ...]] = ()
     # Under NARROW columns the detail pane goes below the table, full width, so neither
@@ -52,11 +54,12 @@ class ListingScreen(TickettyScreen[None]):
     def __init__(self) -> None:
         super().__init__()
         self.records: list[Any] = []
+        self.widths: list[int] = []  # of the columns, as the table was filled
 
     def compose(self) -> ComposeResult:
         yield Header()
         with Horizontal(id="listing-body"):
-            yield MovingTable(id="listing-table", cursor_type="row", zebra_stripes=True)
+            yield self.TABLE(id="listing-table", cursor_type="row", zebra_stripes=True)
             with VerticalScroll(id="listing-detail"):
                 yield Static("", id="detail-text")
         yield KeyFooter()
@@ -97,26 +100,50 @@ class ListingScreen(TickettyScreen[None]):
         self._show(await self.app.gate_call(self.fetch), select)
 
     def _show(self, records: list[Any], select: str | None) -> None:
+        """Show the records read, keeping the cursor on the same record (or on `select`)."""
+        self._fill(records, select)
+
+    def _fill(self, records: list[Any], select: str | None) -> None:
         """Fill the table, keeping the cursor on the same record (or on `select`)."""
         table = self.query_one(DataTable)
         current = self.current
         wanted = select or (self.key_of(current) if current is not None else None)
         self.records = records
-        rows = [[one_line(str(c)) for c in self.cells(record)] for record in records]
+        rows = self._rows(records)
         # Widths are set here, not measured by the table when idle: a frame drawn between the
         # rows arriving and that measurement keeps a header cached at the old widths.
         table.clear(columns=True)
-        for index, title in enumerate(self.COLUMNS):
-            width = max([cell_len(title), *(cell_len(row[index]) for row in rows)])
+        self.widths = [
+            max([cell_len(title), *(cell_len(row[index]) for row in rows)])
+            for index, title in enumerate(self.COLUMNS)
+        ]
+        for title, width in zip(self.COLUMNS, self.widths, strict=True):
             table.add_column(title, width=width)
-        for record, row in zip(records, rows, strict=True):
-            table.add_row(*(as_text(cell) for cell in row), key=self.key_of(record))
+        self._add_rows(records, rows)
         keys = [self.key_of(r) for r in records]
         if wanted in keys:
             table.move_cursor(row=keys.index(wanted))
         self._describe_current()
         if self.focused is None:  # a reload leaves the focus where the person put it
             table.focus()
+
+    def _rows(self, records: Sequence[Any]) -> list[list[str]]:
+        return [[one_line(str(c)) for c in self.cells(record)] for record in records]
+
+    def _add_rows(self, records: Sequence[Any], rows: Sequence[Sequence[str]]) -> None:
+        table = self.query_one(DataTable)
+        for record, row in zip(records, rows, strict=True):
+            table.add_row(*(as_text(cell) for cell in row), key=self.key_of(record))
+
+    def _append(self, records: Sequence[Any]) -> None:
+        """More rows at the table's end, the cursor where it is; when one is wider than its
+        column, the table is filled again at the new widths."""
+        rows = self._rows(records)
+        if any(cell_len(c) > w for row in rows for c, w in zip(row, self.widths, strict=True)):
+            self._fill([*self.records, *records], None)
+            return
+        self.records = [*self.records, *records]
+        self._add_rows(records, rows)
 
     @property
     def current(self) -> Any | None:

@@ -1,7 +1,10 @@
 """Files on the ticket screen. Saving an attachment (`w`): pick one of the kept attachments of
 the ticket's messages, type where (a path with completion; a folder takes the file's own name),
 say yes before a file already there is replaced; the bytes are read through the gate and
-written off the event loop, and a file that cannot be written is said in one line. Attaching a
+written off the event loop, and a file that cannot be written is said in one line. Opening
+one (`o`): a text file (text/*, JSON, CSV, XML, a patch, a mail) is shown, its first part
+only when it is big, decoded and made safe for the terminal, in a viewer that scrolls; any
+other file is said in one line (its type and size); `w` in the viewer saves it. Attaching a
 file to a reply (alt+a in the composer): its path with completion, read off the event loop
 within the configured size limit (`attachment_limit_mb`), or refused in one line; kept with
 the reply's draft before it shows as attached."""
@@ -13,6 +16,8 @@ import mimetypes
 from collections.abc import Callable
 from pathlib import Path
 
+from rich.text import Text
+
 from access.errors import InvalidInput
 from access.messages import NewFile
 from access.views import AttachmentView, TicketDetail
@@ -20,9 +25,18 @@ from tui.composer import Composer
 from tui.file_paths import PathModal, chosen_path, file_problem, read_within
 from tui.gate_funnel import GateCallFailed
 from tui.screen import TickettyScreen
-from tui.widgets import ConfirmModal, PickerModal
+from tui.widgets import ConfirmModal, FileViewer, PickerModal
+from wording.file_text import (
+    SHOWN_BYTES,
+    binary_line,
+    is_text,
+    looks_binary,
+    media_type,
+    shown_text,
+)
 from wording.mail_text import attachment_text
-from wording.safe_text import one_line
+from wording.safe_text import as_text, one_line
+from wording.units import file_size
 
 
 def kept_attachments(detail: TicketDetail) -> list[AttachmentView]:
@@ -37,19 +51,31 @@ def file_name(attachment: AttachmentView) -> str:
     return name if name not in ("", ".", "..") else f"attachment-{attachment.id}"
 
 
-async def save_attachment_flow(screen: TickettyScreen[None], detail: TicketDetail) -> None:
-    app, number = screen.app, detail.row.number
+async def pick_attachment(
+    screen: TickettyScreen[None], detail: TicketDetail, verb: str
+) -> AttachmentView | None:
+    """The only kept attachment of the ticket, or the one picked of several; None (said when
+    there is none) to do nothing."""
+    number = detail.row.number
     kept = kept_attachments(detail)
     if not kept:
-        screen.notify(f"#{number} has no attachment to save", severity="warning")
+        screen.notify(f"#{number} has no attachment to {verb.lower()}", severity="warning")
+        return None
+    if len(kept) == 1:
+        return kept[0]
+    choices = [(str(a.id), attachment_text(a)) for a in kept]
+    picked = await screen.app.asked(PickerModal(f"{verb} which attachment of #{number}?", choices))
+    return next((a for a in kept if str(a.id) == picked), None)
+
+
+async def save_attachment_flow(
+    screen: TickettyScreen[None], detail: TicketDetail, chosen: AttachmentView | None = None
+) -> None:
+    """Save `chosen`, or the attachment picked, where the person says."""
+    app, number = screen.app, detail.row.number
+    chosen = chosen or await pick_attachment(screen, detail, "Save")
+    if chosen is None:
         return
-    chosen = kept[0]
-    if len(kept) > 1:
-        choices = [(str(a.id), attachment_text(a)) for a in kept]
-        picked = await app.asked(PickerModal(f"Save which attachment of #{number}?", choices))
-        if picked is None:
-            return
-        chosen = next(a for a in kept if str(a.id) == picked)
     name = file_name(chosen)
     typed = await app.asked(PathModal(f"Save {name} as", name))
     if typed is None or not typed.strip():
@@ -71,6 +97,43 @@ async def save_attachment_flow(screen: TickettyScreen[None], detail: TicketDetai
         screen.notify(one_line(f"could not write {target}: {file_problem(exc)}"), severity="error")
         return
     screen.notify(one_line(f"saved {name} ({len(data)} bytes) to {target}"))
+
+
+async def open_attachment_flow(screen: TickettyScreen[None], detail: TicketDetail) -> None:
+    """Show the attachment picked: a text file's start in a viewer, any other file said in one
+    line; `w` in the viewer saves it."""
+    chosen = await pick_attachment(screen, detail, "Open")
+    if chosen is None:
+        return
+    number = detail.row.number
+    text = is_text(chosen.content_type, chosen.filename)
+    try:
+        listed, data = await screen.app.gate_call(
+            lambda: screen.gate.tickets.attachment(
+                number, chosen.id, first=SHOWN_BYTES if text else 0
+            )
+        )
+    except GateCallFailed:
+        return
+    what = f"{media_type(listed.content_type) or 'no stated type'}, {file_size(listed.size)}"
+    title = f"#{number} {file_name(listed)} ({what})"
+    viewer = FileViewer(title, file_view(listed, data, text=text))
+    await screen.app.asked(viewer)
+    if viewer.save_asked:
+        await save_attachment_flow(screen, detail, listed)
+
+
+def file_view(listed: AttachmentView, data: bytes, *, text: bool) -> Text:
+    """What the viewer shows of a file whose first bytes are `data`: its text, made safe (and
+    what is left out of it), or one line saying what it is."""
+    if not text or looks_binary(data):
+        return as_text(binary_line(file_name(listed), listed.content_type, listed.size))
+    shown = shown_text(data, listed.content_type, listed.size)
+    view = as_text(shown.text)
+    if shown.left_out:
+        view.append("\n\n")
+        view.append(as_text(shown.left_out, "bold reverse"))
+    return view
 
 
 async def attach_file_flow(

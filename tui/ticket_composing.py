@@ -35,7 +35,7 @@ class TicketComposingScreen(TickettyScreen[None]):
     # Letter keys go into the text while the composer has the focus: the footer leaves them out.
     WHILE_TYPING_HIDDEN = frozenset(
         {"back", "reply", "note", "take", "assign", "move", "status", "close", "discard_draft"}
-        | {"resend", "merge", "link", "copies", "macro"}
+        | {"resend", "merge", "link", "copies", "macro", "open_attachment"}
     )
 
     class Sent(Message):

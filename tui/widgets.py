@@ -1,6 +1,6 @@
 """Modals shared by screens: confirm, one-line prompt, a form, a picker that searches, a
-checklist and a scrolling text (the help). The composer of replies is `tui.composer`. Every label
-that carries data goes through `safe_text`."""
+checklist, a scrolling text (the help) and a file viewer. The composer of replies is
+`tui.composer`. Every label that carries data goes through `safe_text`."""
 
 from __future__ import annotations
 
@@ -255,17 +255,20 @@ class TextModal(ModalScreen[None]):
         Binding("G,end", "jump(1)", "End", show=False, id="text.end"),
     ]
 
+    BOX = "modal-box text-box"
+    HINT = "j/k pgup/pgdn scroll · escape closes"
+
     def __init__(self, title: str, text: Text) -> None:
         super().__init__()
         self.title_text = title
         self.text = text
 
     def compose(self) -> ComposeResult:
-        with Vertical(classes="modal-box text-box"):
+        with Vertical(classes=self.BOX):
             yield Label(as_text(self.title_text), classes="modal-title")
             with VerticalScroll(id="text-scroll"):
                 yield Static(self.text)
-            yield Static("j/k pgup/pgdn scroll · escape closes", classes="hint")
+            yield Static(self.HINT, classes="hint")
 
     def action_scroll(self, lines: int) -> None:
         self.query_one("#text-scroll").scroll_relative(y=lines, animate=False)
@@ -282,6 +285,22 @@ class TextModal(ModalScreen[None]):
             view.scroll_home(animate=False)
 
     def action_close(self) -> None:
+        self.dismiss(None)
+
+
+class FileViewer(TextModal):
+    """A file shown read-only over the whole screen, as a `TextModal`; `w` closes it asking
+    that the file be saved (`save_asked`)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("w", "save", "Save", id="file.save"),
+    ]
+    BOX = "modal-box text-box file-box"
+    HINT = "j/k pgup/pgdn scroll · w saves · escape closes"
+    save_asked = False
+
+    def action_save(self) -> None:
+        self.save_asked = True
         self.dismiss(None)
 
 

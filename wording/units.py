@@ -11,6 +11,18 @@ def duration(minutes: float | None) -> str:
     return f"{hours}h {rest:02d}m" if hours else f"{rest}m"
 
 
+def file_size(size: int) -> str:
+    """`512 bytes`, `31.2 KB`, `4.0 MB`, `1.5 GB` (of 1,024)."""
+    if size < 1024:
+        return "1 byte" if size == 1 else f"{size} bytes"
+    scaled = size / 1024
+    for unit in ("KB", "MB"):
+        if scaled < 1024:
+            return f"{scaled:.1f} {unit}"
+        scaled /= 1024
+    return f"{scaled:.1f} GB"
+
+
 def count(tickets: int, at_least: bool = False) -> str:
     """`4,779`, or `5,000+` for a count that stopped there (there may be more)."""
     return f"{tickets:,}+" if at_least else f"{tickets:,}"

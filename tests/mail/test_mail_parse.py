@@ -3,12 +3,14 @@ the mislabelled charsets Polish mail arrives in."""
 
 from __future__ import annotations
 
+import base64
 from pathlib import Path
 
 import pytest
 
 from mail.parse import UnreadableMail, decode_text, parse_mail
 from tests.mail_support import customer_mail
+from wording.file_text import decoded
 
 CORPUS = Path(__file__).parent.parent / "mail_corpus" / "mikel-mail"
 MESSAGES = sorted(p for p in CORPUS.rglob("*") if p.is_file() and p.name != "MIT-LICENSE")
@@ -206,3 +208,32 @@ def test_automatic_mail_is_told_apart(
     assert parsed.automatic.startswith(ignored) and bool(parsed.automatic) == bool(ignored)
     assert parsed.no_auto_reply.startswith(unanswered)
     assert bool(parsed.no_auto_reply) == bool(unanswered)
+
+
+def test_a_text_file_keeps_the_charset_it_is_read_by() -> None:
+    """Its content type carries the charset it declares (a real one, as a plain token), which
+    the app reads it by when it is opened (`wording.file_text`)."""
+    polish = "Zażółć gęślą jaźń\n"
+    head = "From: Jan <jan@example.pl>\r\nTo: support@shop.example\r\nSubject: pliki\r\n"
+    parts = [
+        ("lista.txt", "iso-8859-2", base64.b64encode(polish.encode("iso-8859-2"))),
+        ("odd.txt", '"x\\r\\nInjected: yes"', base64.b64encode(b"plain")),
+        ("none.csv", "", base64.b64encode(b"a;b\n")),
+    ]
+    body = "".join(
+        f"--b\r\nContent-Type: text/plain{f'; charset={cs}' if cs else ''}; name={name}\r\n"
+        f"Content-Disposition: attachment; filename={name}\r\n"
+        f"Content-Transfer-Encoding: base64\r\n\r\n{data.decode()}\r\n"
+        for name, cs, data in parts
+    )
+    raw = (
+        f"{head}MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n"
+        f"--b\r\nContent-Type: text/plain\r\n\r\nSee the files.\r\n{body}--b--\r\n"
+    ).encode()
+    mail = parse_mail(raw)
+    assert [(p.filename, p.content_type) for p in mail.parts] == [
+        ("lista.txt", "text/plain; charset=iso-8859-2"),
+        ("odd.txt", "text/plain"),
+        ("none.csv", "text/plain"),
+    ]
+    assert decoded(mail.parts[0].data, mail.parts[0].content_type) == polish

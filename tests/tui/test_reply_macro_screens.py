@@ -57,13 +57,16 @@ async def test_canned_replies_are_filtered_created_edited_copied_and_deleted(
         assert [r.name for r in screen.records] == ["Refund approved"]
         await press(pilot, "slash", "escape")  # the filter emptied: every reply again
         assert len(screen.records) == len(ada.replies.list_replies())
-        # Thousands are listed a few hundred rows at a time; the filter line says so.
+        # Thousands are listed a few hundred rows at a time (`tests/tui/test_long_listings`),
+        # the page of the record under the cursor; the filter line says which rows.
         screen.AT_MOST = 3
         await press(pilot, "escape", "ctrl+r")
         assert len(screen.records) == 3
+        assert screen.current is not None and screen.current.name == "Refund approved"
+        await press(pilot, "g")
         every = len(ada.replies.list_replies())
         line = screen.query_one("#listing-filter", Input)
-        assert line.placeholder == f"/ to filter · 3 of {every} shown"
+        assert line.placeholder == f"/ to filter · rows 1-3 of {every}"
         await press(pilot, "slash", *"dobry", "enter")
         polish = [r for r in ada.replies.list_replies() if "dobry" in r.body]
         assert screen.matched == len(polish) > 3 and len(screen.records) == 3
