@@ -26,8 +26,9 @@ from inscriptis import get_text
 
 from access.inbound import MailPart, ParsedMail, UnreadableMail, clean_text, what_was_raised
 from mail.authenticity import dmarc_failed, is_delivery_report, reported_recipients
-from mail.charsets import mail_codec, unknown_charsets_named_so
+from mail.charsets import unknown_charsets_named_so
 from mail.cut import CutBody, cut_large_bodies
+from wording.charsets import real_codec
 
 FALLBACK_CHARSETS = ("windows-1250", "iso-8859-2", "windows-1252")
 _MESSAGE_ID = re.compile(r"<[^<>\s]{1,498}>")
@@ -188,7 +189,7 @@ def decode_text(data: bytes, declared: str | None) -> str:
     """`data` as text: the declared charset when it is one mail is read in
     (`mail.charsets`) and reads the bytes cleanly (and is not plain ASCII hiding 8-bit bytes),
     else UTF-8, else the best of the usual mislabelled charsets."""
-    charset = mail_codec(declared)
+    charset = real_codec(declared)
     if charset and not (charset == "ascii" and any(b > 0x7F for b in data)):
         try:
             return data.decode(charset)

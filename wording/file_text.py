@@ -8,6 +8,7 @@ import codecs
 from pathlib import PurePosixPath
 from typing import NamedTuple
 
+from wording.charsets import real_codec
 from wording.units import file_size
 
 # The bytes of a text attachment read to show it, and the lines of them shown at most.
@@ -41,12 +42,6 @@ _BOMS = (
     (codecs.BOM_UTF16_LE, "utf-16"),
     (codecs.BOM_UTF16_BE, "utf-16"),
 )
-# The families of charsets a file may declare, by Python's names of their codecs.
-_CHARSETS = (
-    *("ascii", "utf-8", "utf-16", "utf-32", "iso8859-", "cp125", "cp437", "cp850", "cp866"),
-    *("cp874", "cp932", "cp949", "cp950", "koi8-", "mac-", "gb", "big5", "shift_jis", "euc_"),
-    *("iso2022_", "hz", "johab", "tis-620"),
-)
 # Without a charset, bytes that are not UTF-8 are read as the commonest mislabelled one.
 _FALLBACK = "cp1252"
 
@@ -62,11 +57,7 @@ def declared_charset(content_type: str) -> str | None:
     for parameter in content_type.split(";")[1:]:
         name, _, value = parameter.partition("=")
         if name.strip().lower() == "charset":
-            try:
-                codec = codecs.lookup(value.strip().strip('"'))
-            except (LookupError, ValueError):
-                return None
-            return codec.name if codec.name.startswith(_CHARSETS) else None
+            return real_codec(value)
     return None
 
 

@@ -13,11 +13,11 @@ import peewee
 import pytest
 
 from mail.channel import MailChannel
-from mail.charsets import mail_codec
 from mail.parse import parse_mail
 from store.models import Attachment, Message, Ticket
 from tests.mail_servers import Dovecot
 from tests.mail_support import mail_helpdesk
+from wording.charsets import real_codec
 
 REFUSED = ("unicode_escape", "raw_unicode_escape", "punycode", "idna", "rot13", "utf-7", "hz")
 # Escapes, an IDNA label and UTF-7 as plain text, and one letter in UTF-8.
@@ -45,7 +45,7 @@ def declaring(charset: str, text: str = LITERAL) -> bytes:
 @pytest.mark.filterwarnings("error")
 @pytest.mark.parametrize("charset", REFUSED)
 def test_a_refused_charset_is_read_as_the_bytes_sent(charset: str) -> None:
-    assert mail_codec(charset) is None
+    assert real_codec(charset) is None
     mail = parse_mail(declaring(charset))
     assert (mail.subject, mail.sender_name, mail.text) == (LITERAL, LITERAL, LITERAL)
     assert [part.filename for part in mail.parts] == [AS_FILENAME, AS_FILENAME]
@@ -68,7 +68,7 @@ def test_a_refused_charset_is_read_as_the_bytes_sent(charset: str) -> None:
     ],
 )
 def test_a_real_charset_under_its_aliases_still_decodes(charset: str, text: str) -> None:
-    assert mail_codec(charset)
+    assert real_codec(charset)
     data = text.encode(charset)
     raw = (
         f"From: =?{charset}?b?{base64.b64encode(data).decode()}?= <jan@example.pl>\n"
