@@ -58,6 +58,10 @@ class Session:
         self.person_id: int = grants.person_id
         self.own_changes = OwnChanges()
         self.clock: Clock = clock or utcnow
+        # The person's grants, read once inside a write transaction that makes many requests
+        # as them (a round of rules, `access.rule_runner`): its lock keeps them as read until
+        # it ends, when they are let go.
+        self.held_grants: Grants | None = None
 
 
 class Request:
@@ -81,9 +85,11 @@ class Request:
 
     def grants(self) -> Grants:
         """The person's grants as the request began to use them: a role change made by an
-        admin meanwhile counts from the next request."""
+        admin meanwhile counts from the next request. Those the session holds for a write
+        transaction (`Session.held_grants`) are used as read."""
         if self._grants is None:
-            grants = read_grants(Person.id == self.person_id)
+            held = self.session.held_grants
+            grants = held if held is not None else read_grants(Person.id == self.person_id)
             if grants is None or not grants.active:
                 raise UnknownPerson(f"{self.username} is deactivated")
             self._grants = grants
@@ -185,14 +191,18 @@ class Request:
 
 @contextmanager
 def _transaction() -> Iterator[None]:
+    head = audit.head_kept()
     try:
         with database_proxy.atomic():
             yield
-    except (AccessError, DatabaseError):
-        raise
-    except peewee.IntegrityError as exc:
-        raise InvalidInput(f"that would break a rule of the data: {exc}") from exc
-    except peewee.DatabaseError as exc:
+    except BaseException as exc:
+        audit.head_set_back(head)  # the events it appended are rolled back with it
+        if isinstance(exc, (AccessError, DatabaseError)) or not isinstance(
+            exc, peewee.DatabaseError
+        ):
+            raise
+        if isinstance(exc, peewee.IntegrityError):
+            raise InvalidInput(f"that would break a rule of the data: {exc}") from exc
         raise DatabaseError(describe_failure(str(database_proxy.database), exc)) from exc
 
 
