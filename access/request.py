@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -34,6 +35,15 @@ from store.models import Person, Role, Source, Usergroup, database_proxy, utcnow
 Clock = Callable[[], datetime]
 
 
+@dataclass
+class HeldReads:
+    """The person's grants and what a request keeps in its memo (the service-level policies),
+    shared by the requests of one write transaction (`Session.held`)."""
+
+    grants: Grants
+    memo: dict[str, object] = field(default_factory=dict)
+
+
 class Session:
     """The person a gate acts for, as long as the gate is open: their name and id, the audit
     events their requests wrote (`own_changes`, which the live feed leaves out), and the clock
@@ -58,10 +68,10 @@ class Session:
         self.person_id: int = grants.person_id
         self.own_changes = OwnChanges()
         self.clock: Clock = clock or utcnow
-        # The person's grants, read once inside a write transaction that makes many requests
-        # as them (a round of rules, `access.rule_runner`): its lock keeps them as read until
-        # it ends, when they are let go.
-        self.held_grants: Grants | None = None
+        # What the requests of one write transaction that makes many as this person (a round
+        # of rules, `access.rule_runner`) read once: its lock keeps it as read until it ends,
+        # when it is let go.
+        self.held: HeldReads | None = None
 
 
 class Request:
@@ -80,16 +90,16 @@ class Request:
         # from (breached, due within, warnings).
         self.now = session.clock()
         # What the request's code reads once and uses again (the service-level policies).
-        self.memo: dict[str, object] = {}
+        self.memo: dict[str, object] = {} if session.held is None else session.held.memo
         self._audit: audit.AuditWriter | None = None  # while `writing()`
 
     def grants(self) -> Grants:
         """The person's grants as the request began to use them: a role change made by an
         admin meanwhile counts from the next request. Those the session holds for a write
-        transaction (`Session.held_grants`) are used as read."""
+        transaction (`Session.held`) are used as read."""
         if self._grants is None:
-            held = self.session.held_grants
-            grants = held if held is not None else read_grants(Person.id == self.person_id)
+            held = self.session.held
+            grants = held.grants if held is not None else read_grants(Person.id == self.person_id)
             if grants is None or not grants.active:
                 raise UnknownPerson(f"{self.username} is deactivated")
             self._grants = grants

@@ -32,7 +32,7 @@ from access import audit, scope
 from access.audit_actions import RULE_ACTED, RULE_HELD, RULE_SKIPPED, RULE_STOPPED
 from access.auto_replies import AutoReplyHeld
 from access.errors import NoChange
-from access.request import Request, Session
+from access.request import HeldReads, Request, Session
 from access.rule_actions import apply_action
 from access.rule_cache import LoadedRule, active_rules, compiled
 from access.rule_conditions import Clock, Facts, holds, read_facts
@@ -54,13 +54,14 @@ class Cascade:
     pending: dict[str, dict[int, None]] = field(default_factory=dict)  # event: tickets
     acted: set[tuple[int, int]] = field(default_factory=set)  # (rule, ticket)
     sessions: dict[int, Session | str] = field(default_factory=dict)  # by owner, or why none
-    # In a chunk's transaction: (owner, ticket): whether the owner sees it, until it changes.
+    # In a chunk's transaction: (owner, ticket): whether the owner sees it, until a rule
+    # changes what decides that (`_sight`).
     sight: dict[tuple[int, int], bool] = field(default_factory=dict)
 
     @contextmanager
     def chunk_transaction(self) -> Iterator[None]:
         """One write transaction for a chunk of a round, its audit chain's head and the
-        owners' grants (`Session.held_grants`) held in it and let go with it."""
+        owners' grants and policies (`Session.held`) kept in it and let go with it."""
         try:
             with database_proxy.atomic(), audit.thread_head_held():
                 yield
@@ -68,7 +69,7 @@ class Cascade:
             self.sight.clear()
             for session in self.sessions.values():
                 if isinstance(session, Session):
-                    session.held_grants = None
+                    session.held = None
 
 
 _local = threading.local()
@@ -136,9 +137,15 @@ def _run_chunk(
                 continue
             cascade.acted.add((rule.id, number))
             if _act(cascade, rule, number):
-                current = read_facts([number], needs).get(number)
-                for key in [key for key in cascade.sight if key[1] == number]:
-                    del cascade.sight[key]
+                before, current = current, read_facts([number], needs).get(number)
+                if current is None or _sight(before) != _sight(current):
+                    for key in [key for key in cascade.sight if key[1] == number]:
+                        del cascade.sight[key]
+
+
+def _sight(facts: Facts) -> tuple[int, int | None, int | None, int]:
+    """What of a ticket decides who sees it (`scope.visible`)."""
+    return facts.source, facts.usergroup, facts.assignee, facts.requester
 
 
 def _session(cascade: Cascade, rule: LoadedRule) -> Session | str:
@@ -155,11 +162,11 @@ def _session(cascade: Cascade, rule: LoadedRule) -> Session | str:
 def _sees(cascade: Cascade, session: Session, number: int) -> bool:
     """Whether the owner sees the ticket, their grants read once in the chunk's transaction
     (`UnknownPerson` when they were deactivated)."""
-    if session.held_grants is None:
-        session.held_grants = Request(session).grants()
+    if session.held is None:
+        session.held = HeldReads(Request(session).grants())
     key = (session.person_id, number)
     if key not in cascade.sight:
-        visible = scope.visible(session.held_grants)
+        visible = scope.visible(session.held.grants)
         where = (Ticket.number == number) & visible
         cascade.sight[key] = Ticket.select().where(where).exists()
     return cascade.sight[key]
