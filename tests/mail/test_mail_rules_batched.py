@@ -1,16 +1,17 @@
 """Rules on imported mail, as a property: random new mails and a random set of rules (owned by
 the administrator and by a person short of some rights, so that some actions are refused, and
-rules that set each other off for the bounded rounds) leave the same tickets, messages and audit
-log whether the mails are imported in one batch (the rules then run over many tickets, a few per
-write transaction: `rule_runner.ROUND_CHUNK`) or one message at a time; and the audit log's hash
-chain stays whole. Each example runs in a transaction rolled back at its end, both imports in
-savepoints of it."""
+rules that set each other off for the bounded rounds) leave the same tickets (their due times
+too), messages and audit log whether the mails are imported in one batch (the rules then run
+over many tickets, a few per write transaction: `rule_runner.ROUND_CHUNK`) or one message at a
+time; and the audit log's hash chain stays whole. Each example runs in a transaction rolled back
+at its end, both imports in savepoints of it."""
 
 from __future__ import annotations
 
 import json
 import re
 from collections.abc import Iterator
+from datetime import datetime
 from typing import Any
 
 import peewee
@@ -57,6 +58,10 @@ def desk(db: peewee.Database) -> Gate:
     gate.groups.create_group("Returns")
     gate.groups.add_member("Returns", "agent")
     gate.groups.add_member("Returns", "limited")
+    # The tickets' due times follow their priority, which the rules change.
+    targets = {"first_response": ["4h", "high=1h"], "resolution": ["2d", "high=8h"]}
+    gate.calendars.create_calendar("Always", zone="UTC", hours="mon-sun 00:00-24:00")
+    gate.sla.create_policy("Support", calendar="Always", targets=targets)
     return gate
 
 
@@ -130,7 +135,8 @@ def _numbered(batch: list[bytes]) -> Iterator[tuple[str, bytes]]:
 
 def _state(first: int, events: int) -> dict[str, Any]:
     """The run's tickets, messages and audit events, ticket numbers counted from the run's
-    first (PostgreSQL's sequences do not roll back) and people by name."""
+    first (PostgreSQL's sequences do not roll back), people by name and due times in minutes
+    after the ticket was made."""
     first = Ticket.select(peewee.fn.MIN(Ticket.number)).where(Ticket.number > first).scalar() - 1
 
     def number(n: int | None) -> int | None:
@@ -140,20 +146,41 @@ def _state(first: int, events: int) -> dict[str, Any]:
         return re.sub(r"#(\d+)", lambda m: f"#{int(m.group(1)) - first}", value)
 
     names = dict(tuple_rows(Person.select(Person.id, Person.username)))
+
+    def minutes(due: datetime | None, created: datetime) -> int | None:
+        return None if due is None else round((due - created).total_seconds() / 60)
+
     tickets = [
-        (number(n), subject, status, priority, group, names.get(assignee), version)
-        for n, subject, status, priority, group, assignee, version in tuple_rows(
-            Ticket.select(
-                Ticket.number,
-                Ticket.subject,
-                Ticket.status,
-                Ticket.priority,
-                Ticket.usergroup,
-                Ticket.assignee,
-                Ticket.version,
+        (
+            number(n),
+            subject,
+            status,
+            priority,
+            group,
+            names.get(assignee),
+            version,
+            policy,
+            *(minutes(due, created) for due in dues),
+        )
+        for n, subject, status, priority, group, assignee, version, policy, created, *dues in (
+            tuple_rows(
+                Ticket.select(
+                    Ticket.number,
+                    Ticket.subject,
+                    Ticket.status,
+                    Ticket.priority,
+                    Ticket.usergroup,
+                    Ticket.assignee,
+                    Ticket.version,
+                    Ticket.sla_policy,
+                    Ticket.created_at,
+                    Ticket.first_response_due,
+                    Ticket.next_response_due,
+                    Ticket.resolution_due,
+                )
+                .where(Ticket.number > first)
+                .order_by(Ticket.number)
             )
-            .where(Ticket.number > first)
-            .order_by(Ticket.number)
         )
     ]
     tags = sorted(
