@@ -22,7 +22,6 @@ import peewee
 
 from access import scope
 from access.business_time import Calendar, NoBusinessTime, add_business_minutes
-from access.due_times import read_policies
 from access.request import Request
 from access.sla_rules import Duration
 from store.models import Ticket
@@ -50,6 +49,8 @@ class DueBy:
 def policy_calendars(request: Request) -> dict[int, Calendar]:
     """Each policy's calendar by the policy's id, read once in a request (with the policies,
     one statement)."""
+    from access.due_times import read_policies  # a due-within filter's: not the inbox's start
+
     policies = read_policies(request)
     return {policies.ids[p.name]: p.calendar for p in policies.policies if p.name in policies.ids}
 

@@ -25,6 +25,7 @@ from access.errors import (
     PermissionDenied,
     UnknownPerson,
 )
+from access.file_limit import DEFAULT_FILE_LIMIT
 from access.grants import Grants, read_grants
 from access.lookup import require_free_name
 from access.own_changes import OwnChanges
@@ -49,7 +50,8 @@ class Session:
     events their requests wrote (`own_changes`, which the live feed leaves out), and the clock
     their requests read "now" from (naive UTC; the wall clock unless given one): what is
     breached, due within a time, or to be warned of is counted from it, by the gate, the
-    command line and the app alike."""
+    command line and the app alike; and the size limit of the files its requests take
+    (`access.file_limit`)."""
 
     def __init__(self, db: peewee.Database, username: str, clock: Clock | None = None) -> None:
         """`db` must be the database the models run on (the one `store.db.connect` opened
@@ -72,6 +74,8 @@ class Session:
         # of rules, `access.rule_runner`) read once: its lock keeps it as read until it ends,
         # when it is let go.
         self.held: HeldReads | None = None
+        # The most bytes a file given to the gate may have (the gate sets its own).
+        self.file_limit = DEFAULT_FILE_LIMIT
 
 
 class Request:

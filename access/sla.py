@@ -21,21 +21,20 @@ from access.audit_actions import (
 from access.business_time import Calendar
 from access.calendars import calendar_named, difference, read_calendar
 from access.catalogue import SLA_EDIT, SLA_LIST, TICKETS_LIST
-from access.due_times import recompute_open
 from access.errors import InvalidInput, NoChange, NotFound
 from access.lookup import require_free_name, source_named, usergroup_named
 from access.ordering import in_order, move_to, renumber
-from access.request import Part
+from access.request import Part, Request
 from access.sla_rules import (
     DEFAULT_PAUSE,
     METRICS,
+    WARN_BEFORE,
     Duration,
     Policy,
     checked_pause,
     checked_targets,
     parse_duration,
 )
-from access.sla_warnings import WARN_BEFORE, warn_due
 from access.validation import checked_name
 from access.versions import bump, check_fresh
 from store.models import BusinessCalendar, SlaPolicy, Source, Usergroup
@@ -108,7 +107,7 @@ class PolicyAdmin(Part):
             )
             view = _read(row)
             request.record(POLICY_CREATE, "policy", row.id, after=view.logged())
-        recompute_open(request)  # the open tickets measured by the edit, in chunks
+        _measure_open(request)
         return view
 
     def change_policy(
@@ -158,7 +157,7 @@ class PolicyAdmin(Part):
                 raise InvalidInput(f"policy {name} would keep no target")
             version = bump(row, expected_version, f"policy {name}")
             request.record(POLICY_CHANGE, "policy", row.id, **difference(before, after))
-        recompute_open(request)  # the open tickets measured by the edit, in chunks
+        _measure_open(request)
         return after._replace(version=version)
 
     def move_policy(self, name: str, position: int) -> list[PolicyView]:
@@ -170,7 +169,7 @@ class PolicyAdmin(Part):
             row = _policy_named(name)
             new_position = move_to(row, position, f"policy {name}")
             request.record(POLICY_MOVE, "policy", row.id, before=row.position, after=new_position)
-        recompute_open(request)  # the open tickets measured by the edit, in chunks
+        _measure_open(request)
         return [_read(r) for r in in_order(SlaPolicy)]
 
     def delete_policy(self, name: str, *, expected_version: int | None = None) -> None:
@@ -183,7 +182,7 @@ class PolicyAdmin(Part):
             SlaPolicy.delete().where(SlaPolicy.id == row.id).execute()
             renumber(in_order(SlaPolicy))
             request.record(POLICY_DELETE, "policy", row.id, before=before.logged())
-        recompute_open(request)  # the open tickets measured by the edit, in chunks
+        _measure_open(request)
 
     def due_calendars(self) -> dict[int, Calendar]:
         """The calendar of each policy, by the policy's id: what the inbox's due column counts
@@ -207,6 +206,8 @@ class PolicyAdmin(Part):
         request.require(SLA_LIST)
         if before.days < 0 or before.minutes < 0:
             raise InvalidInput("the warning time before a due time must not be negative")
+        from access.sla_warnings import warn_due  # the warnings' pass alone, not the reads
+
         with request.writing():
             made = warn_due(request, before)
             request.record_many(
@@ -305,3 +306,11 @@ def _names(model: type[Source] | type[Usergroup], ids: list[int], what: str) -> 
         return ()
     found = {r.id: r.name for r in model.select(model.id, model.name).where(model.id.in_(ids))}
     return tuple(sorted(found.get(i, f"(deleted {what} {i})") for i in ids))
+
+
+def _measure_open(request: Request) -> None:
+    """The open tickets measured by an edit of the policies, in chunks (`access.due_times`,
+    imported by the edits: the app's start reads the calendars through this part)."""
+    from access.due_times import recompute_open
+
+    recompute_open(request)

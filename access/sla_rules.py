@@ -51,6 +51,10 @@ class Duration:
         return text or "0m"
 
 
+# How long before a due time its warning is made, unless the settings say otherwise.
+WARN_BEFORE = Duration(0, 60)
+
+
 def parse_duration(text: str) -> Duration:
     """`4h`, `3d`, `90m`, `1d4h`, `2h30m` (spaces allowed between the parts)."""
     compact = "".join(text.lower().split())

@@ -25,13 +25,12 @@ import peewee
 from access.due_window import due_by, policy_calendars
 from access.notify_events import SLA_MISSED, SLA_SOON, Pending, deliver
 from access.request import Request
-from access.sla_rules import FIRST_RESPONSE, NEXT_RESPONSE, RESOLUTION, Duration
+from access.sla_rules import FIRST_RESPONSE, NEXT_RESPONSE, RESOLUTION, WARN_BEFORE, Duration
 from store.models import GroupSupervisor, Ticket
 from store.notification_models import FIRST_RUN, SlaWarning
 from store.rows import tuple_rows
 from store.sla_models import SlaVerdict
 
-WARN_BEFORE = Duration(0, 60)
 # How far back a pass looks for due times passed: a pass missed for a while (serve stopped)
 # still warns of the breaches of the last day, not of every old one.
 LOOK_BACK = timedelta(days=1)

@@ -4,7 +4,6 @@ version for every change to it (`for_change`, `update_ticket`)."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, NamedTuple
@@ -43,6 +42,7 @@ from access.views import (
     MessageView,
     ReplyRoute,
     TicketDetail,
+    parse_number,
 )
 from access.vocabulary import CLOSED, NOTE, QUEUED, REPLY, UNSENT
 from store import dialect
@@ -62,20 +62,8 @@ from store.models import (
 )
 from store.rows import dict_row, selected
 
-_NUMBER = re.compile(r"^#?([0-9]{1,18})$")
-
 # A reply is wrong once the ticket was settled meanwhile (see `gate.messages.reply`).
 SETTLED = ("resolved", CLOSED)
-
-
-def parse_number(text: str | int) -> int:
-    """A ticket number from user input: digits only (an optional leading #), nothing else."""
-    if isinstance(text, int):
-        return text
-    match = _NUMBER.match(text.strip())
-    if not match:
-        raise InvalidInput(f"{text!r} is not a ticket number")
-    return int(match.group(1))
 
 
 class Locked(NamedTuple):

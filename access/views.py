@@ -12,6 +12,7 @@ import re
 from datetime import datetime
 from typing import TYPE_CHECKING, NamedTuple
 
+from access.errors import InvalidInput
 from access.vocabulary import OPEN_STATUSES
 
 if TYPE_CHECKING:
@@ -206,6 +207,20 @@ def ticket_reference(search: str) -> int | None:
     """The ticket a search names (`#42`), or None for a search of words."""
     match = _TICKET_REF.match(search.strip())
     return int(match.group(1)) if match else None
+
+
+# A ticket number typed where one is asked for: `#` is optional.
+_NUMBER = re.compile(r"^#?([0-9]{1,18})$")
+
+
+def parse_number(text: str | int) -> int:
+    """A ticket number from user input: digits only (an optional leading #), nothing else."""
+    if isinstance(text, int):
+        return text
+    match = _NUMBER.match(text.strip())
+    if not match:
+        raise InvalidInput(f"{text!r} is not a ticket number")
+    return int(match.group(1))
 
 
 # The inbox opens on the open work: resolved and closed tickets are a filter away.
@@ -403,3 +418,12 @@ class Assignee(NamedTuple):
 
     username: str
     display_name: str
+
+
+class NewFile(NamedTuple):
+    """A file attached to a reply as it is written: its name (the last part of a path is
+    kept), its content type, its bytes (the app checked their size against the limit)."""
+
+    filename: str
+    content_type: str
+    data: bytes

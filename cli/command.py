@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, NoReturn, Protocol
 
 from access import Gate
@@ -51,7 +51,8 @@ class Commands:
 
     With `words` (the command line's), a noun's subcommands are built only when the noun's name
     is one of them: each argparse parser looks for translations on disk as it is made, which for
-    all 200-odd of them was most of the command line's start (bench/NOTES.md)."""
+    all 200-odd of them was most of the command line's start (bench/NOTES.md). `helps`: what
+    the parent's help says of each subcommand (none: it is not listed)."""
 
     _common = shared_options(argparse.SUPPRESS)
 
@@ -61,9 +62,11 @@ class Commands:
         dest: str,
         required: bool,
         words: frozenset[str] | None = None,
+        helps: Mapping[str, str] | None = None,
     ) -> None:
         self._choices = parent.add_subparsers(dest=dest, required=required)
         self._words = words
+        self._helps = helps or {}
 
     def add(self, name: str, handler: Handler | None = None, **options: Any) -> Arguments:
         """A subcommand run by `handler`."""
@@ -79,6 +82,8 @@ class Commands:
     def _parser(
         self, name: str, handler: Handler | None = None, **options: Any
     ) -> argparse.ArgumentParser:
+        if name in self._helps:
+            options.setdefault("help", self._helps[name])
         parser: argparse.ArgumentParser = self._choices.add_parser(
             name, parents=[self._common], **options
         )
@@ -124,7 +129,12 @@ clock: Clock = utcnow
 
 def open_gate(args: argparse.Namespace) -> Gate:
     settings = settings_of(args)
-    return Gate(connect(settings.database), settings.username, clock=clock)
+    return Gate(
+        connect(settings.database),
+        settings.username,
+        clock=clock,
+        file_limit=settings.attachment_limit_bytes,
+    )
 
 
 def read_body(text: str) -> str:

@@ -13,7 +13,7 @@ ON = ("tickets", "usergroups")
 
 
 def register(commands: Commands) -> None:
-    fields = commands.noun("fields", help="custom fields of tickets and of usergroups")
+    fields = commands.noun("fields")
     p = fields.add("add", add_field, help="define a custom field")
     p.add_argument("name")
     p.add_argument("--kind", default=FIELD_KINDS[0], choices=FIELD_KINDS)

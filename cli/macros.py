@@ -5,33 +5,35 @@ change and what would be skipped, and why."""
 from __future__ import annotations
 
 import argparse
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from access.macro_steps import PIPELINE_KINDS
-from access.macros import MacroOutcome, MacroView
-from access.tickets import parse_number
+from access.views import parse_number
 from cli.command import Commands, open_gate
 from cli.output import EXIT_REFUSED, print_json, print_listing
 from cli.replies import offered, where
 from wording.safe_text import one_line
 
-STEP_HELP = (
-    f"kind:value, in order; kinds: {', '.join(PIPELINE_KINDS)} (reply takes a canned reply's "
-    "name, assignee and usergroup take - for nobody)"
-)
+if TYPE_CHECKING:
+    from access.macros import MacroOutcome, MacroView
 
 
 def register(commands: Commands) -> None:
-    macros = commands.noun("macros", help="macros: several changes at once")
+    from access.macro_steps import PIPELINE_KINDS  # the steps' help: `tickets macro` needs none
+
+    step_help = (
+        f"kind:value, in order; kinds: {', '.join(PIPELINE_KINDS)} (reply takes a canned reply's "
+        "name, assignee and usergroup take - for nobody)"
+    )
+    macros = commands.noun("macros")
     p = macros.add("add", add_macro, help="add a macro")
     p.add_argument("name")
-    p.add_argument("--step", action="append", required=True, help=STEP_HELP)
+    p.add_argument("--step", action="append", required=True, help=step_help)
     where(p)
     macros.add("list", list_macros, help="the macros").add_argument("--json", action="store_true")
     p = macros.add("edit", edit_macro, help="change what is given; the rest stays")
     p.add_argument("name")
     p.add_argument("--name", dest="new_name")
-    p.add_argument("--step", action="append", help=f"{STEP_HELP}; given, they replace all steps")
+    p.add_argument("--step", action="append", help=f"{step_help}; given, they replace all steps")
     where(p)
     p.add_argument("--any-source", action="store_true", help="offer it in every source")
     p.add_argument("--any-group", action="store_true", help="offer it in every usergroup")

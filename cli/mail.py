@@ -2,9 +2,9 @@
 
 Each runs as `--user`, who needs `sources.edit`; the mailbox passwords come from the
 environment or the secrets file (README, "Customers by e-mail"), never from the command line.
-The mail channel is handed in by the entry point (`MailTools`, `args.mail_tools`): the command
-line does not import it. What reads mail files, the wire and the progress bar are imported by
-the commands that use them, so that every other command starts without them.
+The mail channel is handed in by the entry point (`MailTools`, loaded by `args.mail_tools()`):
+the command line does not import it. What reads mail files, the wire and the progress bar are
+imported by the commands that use them, so that every other command starts without them.
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ Report = Callable[[str], None]
 
 
 def register(commands: Commands) -> None:
-    mail = commands.noun("mail", help="take customers' e-mail in, deliver replies")
+    mail = commands.noun("mail")
     p = mail.add("import", import_files, help="take messages from files: .eml, Maildir, mbox")
     p.add_argument("--source", required=True)
     p.add_argument("paths", nargs="+", type=Path, metavar="PATH")
@@ -60,7 +60,7 @@ def register(commands: Commands) -> None:
     quarantine.add(
         "discard", discard_quarantined, help="delete quarantined messages for good"
     ).add_argument("id", type=bounded_int, nargs="+")
-    p = commands.add("serve", serve, help="fetch and send in a loop until stopped (SIGTERM)")
+    p = commands.add("serve", serve)
     p.add_argument("--interval", type=float, default=10.0, help="seconds between passes")
     p.add_argument(
         "--before",
@@ -109,7 +109,7 @@ class MailTools(Protocol):
 def _mail(args: argparse.Namespace) -> MailChannel:
     """The mail channel as `--user`, with the attachment and message size limits and the
     flood limit of the config file."""
-    tools: MailTools = args.mail_tools
+    tools: MailTools = args.mail_tools()
     return tools.channel(*_gate_and_config(args))
 
 
@@ -128,7 +128,7 @@ def _say(line: str) -> None:
 def import_files(args: argparse.Namespace) -> int:
     from rich.progress import BarColumn, DownloadColumn, Progress, TimeElapsedColumn
 
-    tools: MailTools = args.mail_tools
+    tools: MailTools = args.mail_tools()
     mail = _mail(args)
     source = mail.gate.mailboxes.mail_source(args.source)
     report: Callable[[str], None] = (lambda _line: None) if args.quiet else _say
@@ -192,7 +192,7 @@ def send(args: argparse.Namespace) -> int:
 def _each_source(args: argparse.Namespace, gate: Gate, work: Callable) -> int:
     """Run `work` on each source (`--source`, else all); a source whose server fails is one
     line, the others go on."""
-    tools: MailTools = args.mail_tools
+    tools: MailTools = args.mail_tools()
     failing = tools.failures()
     failures = 0
     for source in gate.mailboxes.open_mail_sources(args.source):
@@ -256,7 +256,7 @@ def serve(args: argparse.Namespace) -> int:
     previous = {s: signal.signal(s, on_signal) for s in (signal.SIGTERM, signal.SIGINT)}
     log.info("serving; stop with SIGTERM")
     try:
-        tools: MailTools = args.mail_tools
+        tools: MailTools = args.mail_tools()
         tools.serve(gate, config, args.interval, lambda line: log.info(one_line(line)), stop)
     finally:
         for signum, handler in previous.items():

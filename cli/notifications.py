@@ -14,7 +14,7 @@ ON, OFF = "on", "off"
 
 
 def register(commands: Commands) -> None:
-    notifications = commands.noun("notifications", help="what happened that concerns you")
+    notifications = commands.noun("notifications")
     p = notifications.add("list", list_notifications, help="newest first")
     p.add_argument("--unread", action="store_true", help="only those not read")
     p.add_argument("--json", action="store_true")

@@ -4,14 +4,16 @@ usergroups they are offered in). `ticketty tickets reply 42 --canned NAME` sends
 from __future__ import annotations
 
 import argparse
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from access.canned_text import STANDARD
-from access.macros import MacroView
-from access.replies import CannedReplyView
 from cli.command import Arguments, Commands, open_gate, read_body
 from cli.output import print_listing
 from wording.safe_text import one_line
+
+if TYPE_CHECKING:
+    from access.macros import MacroView
+    from access.replies import CannedReplyView
 
 VARIABLES_HELP = (
     "the text, or - to read standard input; variables: "
@@ -21,7 +23,7 @@ VARIABLES_HELP = (
 
 
 def register(commands: Commands) -> None:
-    replies = commands.noun("replies", help="canned replies")
+    replies = commands.noun("replies")
     p = replies.add("add", add_reply, help="add a canned reply")
     p.add_argument("name")
     p.add_argument("--body", required=True, help=VARIABLES_HELP)

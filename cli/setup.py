@@ -19,10 +19,10 @@ from store.db import (
 
 
 def register(commands: Commands) -> None:
-    init = commands.add("init", init_database, help="create the database and a first admin")
+    init = commands.add("init", init_database)
     init.add_argument("--admin", required=True)
     init.add_argument("--name")
-    demo = commands.add("demo", fill_demo, help="fill a database with demo data")
+    demo = commands.add("demo", fill_demo)
     demo.add_argument("--tickets", type=bounded_int, default=2000)
     demo.add_argument("--seed", type=bounded_int, default=7)
     demo.add_argument(

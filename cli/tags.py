@@ -9,7 +9,7 @@ from cli.output import print_json
 
 
 def register(commands: Commands) -> None:
-    tags = commands.noun("tags", help="the list of tags, and its lock")
+    tags = commands.noun("tags")
     tags.add("list", list_tags, help="the tags, and whether the list is locked").add_argument(
         "--json", action="store_true"
     )

@@ -6,14 +6,16 @@ from __future__ import annotations
 
 import argparse
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from access.errors import InvalidInput
 from access.sla_rules import Duration, parse_duration
-from access.sla_views import SlaExplanation, TargetExplanation
 from cli.command import open_gate
 from cli.output import print_json
 from wording.sla_text import explanation_lines
+
+if TYPE_CHECKING:
+    from access.sla_views import SlaExplanation, TargetExplanation
 
 
 def due_within(text: str) -> Duration:

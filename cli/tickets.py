@@ -5,11 +5,9 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from access import Gate
-from access.tickets import parse_number
-from access.views import TicketQuery, TicketRow
+from access.views import TicketQuery, TicketRow, parse_number
 from access.vocabulary import (
     DEFAULT_PRIORITY,
     FAILED,
@@ -38,6 +36,9 @@ from wording.link_text import copies_fields, link_fields
 from wording.mail_text import attachment_text, delivery_text, posted_text
 from wording.safe_text import one_line, visible
 
+if TYPE_CHECKING:
+    from access import Gate
+
 NO_GROUP = "none"
 # The changes with a one-ticket form at the gate; the others are a change to many of one.
 ONE_TICKET = ("assign", "take", "move", "status", "close", "priority")
@@ -47,7 +48,7 @@ UNASSIGNED = ("-", "none")
 
 
 def register(commands: Commands) -> None:
-    tickets = commands.noun("tickets", help="list, show, file and change tickets")
+    tickets = commands.noun("tickets")
     p = tickets.add(
         "list",
         list_tickets,

@@ -66,7 +66,7 @@ class QuarantineScreen(ListingScreen):
         if self.app.mail_reading is None:
             self.notify("taking mail in needs the mail channel, not started here", severity="error")
             return
-        self.retry_message(held, self.app.mail_reading)
+        self.retry_message(held, self.app.mail_reading())
 
     @work(group="quarantine-change", exit_on_error=False)
     async def retry_message(self, held: QuarantineView, reading: MailReading) -> None:

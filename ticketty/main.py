@@ -7,13 +7,16 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from ticketty.collector import resting
 from ticketty.sealed import seal_under_ssh
 
 with resting():
-    import mail.tools
     from cli import run
+
+if TYPE_CHECKING:
+    from cli.mail import MailTools
 
 
 def open_app(location: str, username: str) -> int:
@@ -31,7 +34,14 @@ def open_sealed_app(location: str, username: str) -> int:
     return open_app(location, username)
 
 
+def mail_tools() -> MailTools:
+    """The mail channel, for the mail commands: loaded by them alone."""
+    import mail.tools
+
+    return mail.tools
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """The command as started from a shell or by sshd (no `argv`): the app is sealed under
     SSH; subcommands, an admin's scripts, keep reading their settings from the environment."""
-    return run(argv, open_sealed_app if argv is None else open_app, mail.tools)
+    return run(argv, open_sealed_app if argv is None else open_app, mail_tools)

@@ -16,7 +16,7 @@ from contextlib import suppress
 from datetime import datetime
 from functools import partial
 from pathlib import Path
-from typing import Any, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from textual import work
 from textual.app import App, SystemCommand
@@ -28,7 +28,6 @@ from textual.worker import Worker, get_current_worker
 
 from access import Gate, UnknownPerson
 from access.database import WRITE_TIMEOUT
-from access.inbound import MailReading
 from settings.config import Config
 from settings.layers import Settings, build_settings
 from tui.breach_watch import BreachWatch
@@ -41,6 +40,9 @@ from tui.opening import Opening
 from tui.presence import PresenceKeeper
 from tui.widgets import TextModal, key_table
 from wording.safe_text import one_line
+
+if TYPE_CHECKING:
+    from access.inbound import MailReading
 
 Result = TypeVar("Result")
 Answer = TypeVar("Answer")
@@ -65,7 +67,7 @@ class TickettyApp(App[int]):
         *,
         settings: Settings | None = None,
         refresh_seconds: float = 0.5,
-        mail_reading: MailReading | None = None,
+        mail_reading: Callable[[], MailReading] | None = None,
         opening: Opening | None = None,
     ) -> None:
         """Reads the `Opening` unless given it: build the app before its event loop runs, as
@@ -77,7 +79,8 @@ class TickettyApp(App[int]):
         # Built at start (`ticketty.launch`); else the defaults and the environment.
         self.settings = settings or build_settings(user=gate.username, config=Config())
         # How a quarantined message retried is read: the mail channel's reader with the
-        # settings' limits, handed in by the entry point (the app does not import mail).
+        # settings' limits, made by what the entry point hands in (the app does not import
+        # mail, nor the start the channel).
         self.mail_reading = mail_reading
         self.clock: Callable[[], datetime] = gate.clock
         self.refresh_seconds = refresh_seconds
@@ -87,22 +90,27 @@ class TickettyApp(App[int]):
         # Replies and notes being written, per (ticket, kind), saved as they are typed.
         self.draft_keeper = DraftKeeper(self, gate, self.background_call)
         self.drafts = self.draft_keeper.texts
-        self.presence: PresenceKeeper | None = None  # once the app runs (it keeps a timer)
+        self.presence: PresenceKeeper | None = None  # after the first frame (it keeps a timer)
         self.gate_funnel = GateFunnel()
         self.gate_calls = self.gate_funnel.calls
         self.waiting_on_person: set[Worker[Any]] = set()  # flows waiting for an answer
         self.breach_watch = BreachWatch(self, lambda: self.clock())
-        self.due_calendars = DueCalendars(self)
+        self.due_calendars = DueCalendars(self, self.opening.calendars)
         self.notifier = Notifier(self)
 
     def on_mount(self) -> None:
         self.set_keymap(dict(self.settings.keymap))
         self.sub_title = one_line(self.gate.username)
+        self.push_screen(self.home_screen())
+        self.call_after_refresh(self.after_first_frame)
+
+    def after_first_frame(self) -> None:
+        """What the first frame does not show starts once it is drawn: the person's presence,
+        the watch on their due times, and the live watcher (with the unread count), whose
+        head was read with the first page, so nothing changed meanwhile is missed."""
         self.presence = PresenceKeeper(self, self.gate, self.background_call)
         self.presence.connect()
-        self.push_screen(self.home_screen())
         self.breach_watch.start()
-        self.due_calendars.start()
         # A thread of its own, not a worker: it runs as long as the app, and tests that wait
         # for the app's workers to finish would wait for ever.
         threading.Thread(target=self.watcher.run, name="ticketty-live", daemon=True).start()

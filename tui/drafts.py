@@ -15,18 +15,20 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual.app import App
 from textual.timer import Timer
 
-from access import Gate
-from access.drafts import DraftView, KeptFile
-from access.messages import NewFile
-from access.views import Posted
+from access.views import NewFile
 from access.vocabulary import NOTE, REPLY
 from tui.widgets import ConfirmModal
 from wording.safe_text import one_line
+
+if TYPE_CHECKING:
+    from access import Gate
+    from access.drafts import DraftView, KeptFile
+    from access.views import Posted
 
 # Seconds after the last key before the text is saved.
 SAVE_AFTER = 1.0

@@ -1,7 +1,7 @@
 """The calendars the inbox's due column counts business time in (`gate.sla.due_calendars`):
-read as the app starts, and again only when a calendar or a policy changes (by others, or in
-this session), so an idle session asks nothing more; a person who lists no tickets has none
-read. Until they are read, the column counts the wall clock."""
+read with the first page (`tui.opening`), and again only when a calendar or a policy changes
+(by others, or in this session), so an idle session asks nothing more; a person who lists no
+tickets has none read."""
 
 from __future__ import annotations
 
@@ -25,12 +25,9 @@ class CalendarsRead(Message):
 
 
 class DueCalendars:
-    def __init__(self, app: TickettyApp) -> None:
+    def __init__(self, app: TickettyApp, read: Mapping[int, Calendar]) -> None:
         self.app = app
-        self.by_policy: Mapping[int, Calendar] = {}
-
-    def start(self) -> None:
-        self._read()
+        self.by_policy = read
 
     def changed(self, changes: Changes) -> None:
         """Read again when a calendar or a policy changed, by others or by this session."""

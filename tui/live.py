@@ -11,7 +11,7 @@ concerns it (the ticket screen its ticket, the usergroups screen groups and fiel
 from __future__ import annotations
 
 import threading
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual.app import App
 from textual.message import Message
@@ -19,7 +19,9 @@ from textual.message import Message
 from access import Gate, UnknownPerson
 from access.database import DATABASE_FAILURES
 from access.live import ChangeFeed, Changes
-from access.notifications import Summary
+
+if TYPE_CHECKING:
+    from access.notifications import Summary
 
 
 class LiveChange(Message):

@@ -6,15 +6,17 @@ chunk of tickets per transaction."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual.notifications import SeverityLevel
 
-from access.macros import MacroOutcome, MacroView
-from tui.screen import TickettyScreen
 from tui.ticket_changes import numbers_text, plan_lines, still_to_do
 from tui.widgets import ConfirmModal, PickerModal
 from wording.safe_text import one_line
+
+if TYPE_CHECKING:
+    from access.macros import MacroOutcome, MacroView
+    from tui.screen import TickettyScreen
 
 STEPS_SHOWN = 60  # characters of a macro's steps beside its name in the picker
 

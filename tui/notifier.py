@@ -17,12 +17,12 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from access.notifications import NotificationView, Summary
 from access.notify_settings import AUTO, ON, Settings
 from wording.notification_text import notification_sentence
 from wording.safe_text import one_line
 
 if TYPE_CHECKING:
+    from access.notifications import NotificationView, Summary
     from tui.app import TickettyApp
 
 MOST_TOASTS = 3  # toasts at once; more arriving together are counted in the last

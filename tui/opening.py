@@ -4,9 +4,12 @@ command can read it in a thread while Textual and the screens are still being im
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import NamedTuple
 
 from access import Gate
+from access.business_time import Calendar
+from access.catalogue import TICKETS_LIST
 from access.views import INBOX_DEFAULT, TicketRow
 
 # Rows the inbox reads at a time, its first page included.
@@ -14,8 +17,9 @@ PAGE = 100
 
 
 class Opening(NamedTuple):
-    """The person's permissions (so the footer is built once, with the right keys) and the
-    newest page of their tickets.
+    """The person's permissions (so the footer is built once, with the right keys), the
+    newest page of their tickets and the calendars their due column counts in
+    (`tui.due_calendars`).
 
     Read before the event loop runs, so nothing on it waits for it (why, and what it saved:
     bench/NOTES.md).
@@ -24,10 +28,12 @@ class Opening(NamedTuple):
     permissions: frozenset[str]
     first_page: list[TicketRow]
     last_change: int
+    calendars: Mapping[int, Calendar]
 
     @classmethod
     def read(cls, gate: Gate) -> Opening:
         last_change = gate.inbox.last_change()  # before the page: a change after it is polled in
-        return cls(
-            gate.me.capabilities(), gate.inbox.list_tickets(INBOX_DEFAULT, limit=PAGE), last_change
-        )
+        permissions = gate.me.capabilities()
+        page = gate.inbox.list_tickets(INBOX_DEFAULT, limit=PAGE)
+        calendars = gate.sla.due_calendars() if TICKETS_LIST in permissions else {}
+        return cls(permissions, page, last_change, calendars)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from access.notifications import NotificationView
+from typing import TYPE_CHECKING
+
 from access.notify_events import (
     ASSIGNED,
     CUSTOMER_WROTE,
@@ -14,6 +15,9 @@ from access.notify_events import (
     SLA_MISSED,
     SLA_SOON,
 )
+
+if TYPE_CHECKING:
+    from access.notifications import NotificationView
 
 # Per event: what happened, `{actor}` and `{number}` filled in.
 SENTENCES = {

@@ -8,11 +8,14 @@ plain text, never as markup."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from access.business_time import Calendar, business_seconds
-from access.sla_views import SlaExplanation, TargetExplanation
-from access.views import TicketRow
 from wording.safe_text import one_line
+
+if TYPE_CHECKING:
+    from access.sla_views import SlaExplanation, TargetExplanation
+    from access.views import TicketRow
 
 TARGET_NAMES = {
     "first_response": "First response",

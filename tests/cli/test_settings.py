@@ -87,8 +87,8 @@ def test_the_app_is_built_with_the_settings_of_its_start(
         settings = opened.app.settings
         assert (settings.database, settings.username) == (location, "ada")
         assert settings.keymap == {"list.open": "l"} and settings.editor == "nano"
-        reading = opened.app.mail_reading
-        assert reading is not None and reading.attachment_limit == 2 * 2**20
+        assert opened.app.mail_reading is not None
+        assert opened.app.mail_reading().attachment_limit == 2 * 2**20
     finally:
         opened.db.close()
 
