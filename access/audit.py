@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -79,13 +80,12 @@ class AuditWriter:
         for loaders with their own clock (the demo); changes use the current time."""
         at = at or utcnow()
         fields = _fields(action, target_kind, target_id, ticket, before, after)
-        prev_hash = _chain_head() if self._head is None else self._head
+        prev_hash = self._head_now()
         digest = _digest(prev_hash, at, actor_id, fields)
         self.written.append(
             _INSERT.run(at=at, actor=actor_id, prev_hash=prev_hash, hash=digest, **fields)
         )
-        if self._head is not None:
-            self._head = digest
+        self._advance(digest)
 
     def record_many(self, actor_id: int | None, events: list[Event]) -> None:
         """Append a batch of events, chained in order, in one insert: a bulk change writes its
@@ -93,7 +93,7 @@ class AuditWriter:
         if not events:
             return
         at = utcnow()
-        prev_hash = _chain_head() if self._head is None else self._head
+        prev_hash = self._head_now()
         rows = []
         for event in events:
             fields = _fields(*event)
@@ -103,8 +103,21 @@ class AuditWriter:
             )
             prev_hash = digest
         self.written.extend(_INSERT.run_many_returning(rows))
+        self._advance(prev_hash)
+
+    def _head_now(self) -> str:
+        """The chain's head: kept by this writer, or by the thread's transaction
+        (`thread_head_held`), else read."""
         if self._head is not None:
-            self._head = prev_hash
+            return self._head
+        held: str | None = getattr(_thread_head, "head", None)
+        return _chain_head() if held is None else held
+
+    def _advance(self, digest: str) -> None:
+        if self._head is not None:
+            self._head = digest
+        if getattr(_thread_head, "head", None) is not None:
+            _thread_head.head = digest
 
     @contextmanager
     def chain_head_held(self) -> Iterator[None]:
@@ -117,6 +130,37 @@ class AuditWriter:
             yield
         finally:
             self._head = None
+
+
+# The chain's head as the thread's write transaction keeps it for every writer in it.
+_thread_head = threading.local()
+
+
+@contextmanager
+def thread_head_held() -> Iterator[None]:
+    """For a write transaction in which many requests append events (a round of rules, each
+    action a request of its rule's owner): the chain's head is read once and kept in memory
+    for every `AuditWriter` of this thread until the transaction ends. Enter it inside the
+    transaction, leave it with the transaction; a savepoint that rolls back sets the head back
+    as it was (`head_kept`, `head_set_back`)."""
+    _thread_head.head = _chain_head()
+    try:
+        yield
+    finally:
+        _thread_head.head = None
+
+
+def head_kept() -> str | None:
+    """The head the thread's transaction keeps (None when it keeps none), to set back if a
+    savepoint rolls back."""
+    head: str | None = getattr(_thread_head, "head", None)
+    return head
+
+
+def head_set_back(head: str | None) -> None:
+    """After a savepoint rolled back: the head as it was when the savepoint began."""
+    if head is not None:
+        _thread_head.head = head
 
 
 def _chain_head() -> str:

@@ -145,6 +145,7 @@ class _Remembered:
     flood: FloodLimit | None
     within: peewee.ColumnBase = field(default_factory=lambda: scope.TRUE)
     requesters: dict[str, int] = field(default_factory=dict)
+    new_tickets: list[int] = field(default_factory=list)  # their due times kept at the end
 
 
 class Intake:
@@ -167,10 +168,12 @@ class Intake:
         once and each requester's address is looked up once (the transaction's write lock keeps
         both as read). `flood`: the limit to hold senders to (none for files a person chose to
         import); `within`: the tickets messages may thread onto (a scope). Leave it with the
-        transaction."""
-        self._remembered = _Remembered(own_addresses(), reading, flood, within)
+        transaction: the due times of the tickets the messages made are kept as it is left, all
+        in one step (`keep_due_times`) instead of one per ticket."""
+        self._remembered = remembered = _Remembered(own_addresses(), reading, flood, within)
         try:
             yield
+            keep_due_times(self.request, remembered.new_tickets)
         finally:
             self._remembered = None
 
@@ -328,7 +331,10 @@ class Intake:
         self._mail_of_message(number, new_message(number, person_id, _body(mail)), source, mail)
         audit_after = {"subject": subject, "source": source.name, "by": "mail"}
         self.request.record(TICKET_CREATE, "ticket", number, ticket=number, after=audit_after)
-        keep_due_times(self.request, [number])
+        if self._remembered is not None:
+            self._remembered.new_tickets.append(number)
+        else:
+            keep_due_times(self.request, [number])
         notify_events.ticket_filed(person_id, number, source.id, None, False)
         return number
 

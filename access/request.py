@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -35,6 +36,15 @@ from store.models import Person, Role, Source, Usergroup, database_proxy, utcnow
 Clock = Callable[[], datetime]
 
 
+@dataclass
+class HeldReads:
+    """The person's grants and what a request keeps in its memo (the service-level policies),
+    shared by the requests of one write transaction (`Session.held`)."""
+
+    grants: Grants
+    memo: dict[str, object] = field(default_factory=dict)
+
+
 class Session:
     """The person a gate acts for, as long as the gate is open: their name and id, the audit
     events their requests wrote (`own_changes`, which the live feed leaves out), and the clock
@@ -60,6 +70,10 @@ class Session:
         self.person_id: int = grants.person_id
         self.own_changes = OwnChanges()
         self.clock: Clock = clock or utcnow
+        # What the requests of one write transaction that makes many as this person (a round
+        # of rules, `access.rule_runner`) read once: its lock keeps it as read until it ends,
+        # when it is let go.
+        self.held: HeldReads | None = None
         # The most bytes a file given to the gate may have (the gate sets its own).
         self.file_limit = DEFAULT_FILE_LIMIT
 
@@ -80,14 +94,16 @@ class Request:
         # from (breached, due within, warnings).
         self.now = session.clock()
         # What the request's code reads once and uses again (the service-level policies).
-        self.memo: dict[str, object] = {}
+        self.memo: dict[str, object] = {} if session.held is None else session.held.memo
         self._audit: audit.AuditWriter | None = None  # while `writing()`
 
     def grants(self) -> Grants:
         """The person's grants as the request began to use them: a role change made by an
-        admin meanwhile counts from the next request."""
+        admin meanwhile counts from the next request. Those the session holds for a write
+        transaction (`Session.held`) are used as read."""
         if self._grants is None:
-            grants = read_grants(Person.id == self.person_id)
+            held = self.session.held
+            grants = held.grants if held is not None else read_grants(Person.id == self.person_id)
             if grants is None or not grants.active:
                 raise UnknownPerson(f"{self.username} is deactivated")
             self._grants = grants
@@ -189,14 +205,18 @@ class Request:
 
 @contextmanager
 def _transaction() -> Iterator[None]:
+    head = audit.head_kept()
     try:
         with database_proxy.atomic():
             yield
-    except (AccessError, DatabaseError):
-        raise
-    except peewee.IntegrityError as exc:
-        raise InvalidInput(f"that would break a rule of the data: {exc}") from exc
-    except peewee.DatabaseError as exc:
+    except BaseException as exc:
+        audit.head_set_back(head)  # the events it appended are rolled back with it
+        if isinstance(exc, (AccessError, DatabaseError)) or not isinstance(
+            exc, peewee.DatabaseError
+        ):
+            raise
+        if isinstance(exc, peewee.IntegrityError):
+            raise InvalidInput(f"that would break a rule of the data: {exc}") from exc
         raise DatabaseError(describe_failure(str(database_proxy.database), exc)) from exc
 
 

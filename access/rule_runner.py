@@ -5,8 +5,13 @@ transaction with an audit event naming the rule (`rule.acted`).
 A rule acts as its owner: the owner's session is opened for the action (a deactivated owner
 opens none), the rule passes by tickets its owner cannot see, and every action is the gate's
 own call as that person, with that call's checks. A refused action is written nowhere: its
-transaction rolls back, and `rule.skipped` says why ("rule Returns skipped: ada lacks
+savepoint rolls back, and `rule.skipped` says why ("rule Returns skipped: ada lacks
 tickets.assign on ticket #12"); the rule's later actions on that ticket are not tried.
+
+A round's tickets are taken `ROUND_CHUNK` at a time, each chunk one write transaction in which
+every action is a savepoint: its lock keeps what the actions read as it was, so the owners'
+grants, whether they see a ticket, and the audit chain's head are read once in it and not
+again per action.
 
 No loops. Rules run in rounds: the changes a round makes are the events of the next. The same
 rule acts at most once on a ticket within one cascade (the first event and the rounds it
@@ -18,7 +23,8 @@ run at all. Both stops are audited (`rule.stopped`).
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,7 +32,7 @@ from access import audit, scope
 from access.audit_actions import RULE_ACTED, RULE_HELD, RULE_SKIPPED, RULE_STOPPED
 from access.auto_replies import AutoReplyHeld
 from access.errors import NoChange
-from access.request import Request, Session
+from access.request import HeldReads, Request, Session
 from access.rule_actions import apply_action
 from access.rule_cache import LoadedRule, active_rules, compiled
 from access.rule_conditions import Clock, Facts, holds, read_facts
@@ -36,6 +42,8 @@ from store.rule_models import Rule
 
 # Rounds of rules one event may set off: its own, and two more caused by rules' changes.
 MAX_ROUNDS = 3
+# Tickets of a round per write transaction: other writers wait for one chunk at most.
+ROUND_CHUNK = 50
 
 
 @dataclass
@@ -46,6 +54,22 @@ class Cascade:
     pending: dict[str, dict[int, None]] = field(default_factory=dict)  # event: tickets
     acted: set[tuple[int, int]] = field(default_factory=set)  # (rule, ticket)
     sessions: dict[int, Session | str] = field(default_factory=dict)  # by owner, or why none
+    # In a chunk's transaction: (owner, ticket): whether the owner sees it, until a rule
+    # changes what decides that (`_sight`).
+    sight: dict[tuple[int, int], bool] = field(default_factory=dict)
+
+    @contextmanager
+    def chunk_transaction(self) -> Iterator[None]:
+        """One write transaction for a chunk of a round, its audit chain's head and the
+        owners' grants and policies (`Session.held`) kept in it and let go with it."""
+        try:
+            with database_proxy.atomic(), audit.thread_head_held():
+                yield
+        finally:
+            self.sight.clear()
+            for session in self.sessions.values():
+                if isinstance(session, Session):
+                    session.held = None
 
 
 _local = threading.local()
@@ -91,8 +115,16 @@ def _run(cascade: Cascade, rules: list[LoadedRule], numbers: list[int]) -> None:
     if not rules:
         return
     needs = set().union(*(rule.needs for rule in rules))
-    facts = read_facts(list(dict.fromkeys(numbers)), needs)
-    for number, fact in facts.items():
+    unique = list(dict.fromkeys(numbers))
+    for start in range(0, len(unique), ROUND_CHUNK):
+        with cascade.chunk_transaction():
+            _run_chunk(cascade, rules, unique[start : start + ROUND_CHUNK], needs)
+
+
+def _run_chunk(
+    cascade: Cascade, rules: list[LoadedRule], numbers: list[int], needs: set[str]
+) -> None:
+    for number, fact in read_facts(numbers, needs).items():
         current: Facts | None = fact
         for rule in rules:
             if current is None:
@@ -105,7 +137,15 @@ def _run(cascade: Cascade, rules: list[LoadedRule], numbers: list[int]) -> None:
                 continue
             cascade.acted.add((rule.id, number))
             if _act(cascade, rule, number):
-                current = read_facts([number], needs).get(number)
+                before, current = current, read_facts([number], needs).get(number)
+                if current is None or _sight(before) != _sight(current):
+                    for key in [key for key in cascade.sight if key[1] == number]:
+                        del cascade.sight[key]
+
+
+def _sight(facts: Facts) -> tuple[int, int | None, int | None, int]:
+    """What of a ticket decides who sees it (`scope.visible`)."""
+    return facts.source, facts.usergroup, facts.assignee, facts.requester
 
 
 def _session(cascade: Cascade, rule: LoadedRule) -> Session | str:
@@ -119,19 +159,32 @@ def _session(cascade: Cascade, rule: LoadedRule) -> Session | str:
     return cascade.sessions[rule.owner_id]
 
 
+def _sees(cascade: Cascade, session: Session, number: int) -> bool:
+    """Whether the owner sees the ticket, their grants read once in the chunk's transaction
+    (`UnknownPerson` when they were deactivated)."""
+    if session.held is None:
+        session.held = HeldReads(Request(session).grants())
+    key = (session.person_id, number)
+    if key not in cascade.sight:
+        visible = scope.visible(session.held.grants)
+        where = (Ticket.number == number) & visible
+        cascade.sight[key] = Ticket.select().where(where).exists()
+    return cascade.sight[key]
+
+
 def _act(cascade: Cascade, rule: LoadedRule, number: int) -> bool:
-    """The rule's actions on one ticket, as its owner; whether any changed it."""
+    """The rule's actions on one ticket, as its owner, each in a savepoint; whether any
+    changed it."""
     session = _session(cascade, rule)
     if isinstance(session, str):
         _skipped(rule, number, f"its owner {session}")
         return False
     try:
-        grants = Request(session).grants()
+        if not _sees(cascade, session, number):
+            return False  # outside its owner's sight: the rule does not see the ticket
     except TickettyError as exc:
         _skipped(rule, number, f"its owner {exc}")
         return False
-    if not Ticket.select().where((Ticket.number == number) & scope.visible(grants)).exists():
-        return False  # outside its owner's sight: the rule does not see the ticket
     changed = False
     for action in rule.actions:
         request = Request(session)
@@ -164,6 +217,7 @@ def _stopped(rule: LoadedRule | None, number: int, why: str) -> None:
 
 
 def _log(actor: int | None, action: str, rule_id: int | None, number: int, why: Any) -> None:
-    """A rule's refusal or stop, in a transaction of its own (its action wrote nothing)."""
+    """A rule's refusal or stop, in a savepoint (or transaction) of its own: its action wrote
+    nothing."""
     with database_proxy.atomic():
         audit.record(actor, action, "rule", rule_id, ticket=number, after=why)

@@ -89,6 +89,14 @@ class PreparedSelect:
         self._sql: weakref.WeakKeyDictionary[peewee.Database, str] = weakref.WeakKeyDictionary()
 
     def first(self, *args: int | str) -> tuple[Any, ...] | None:
+        row: tuple[Any, ...] | None = self._run(args).fetchone()
+        return row
+
+    def rows(self, *args: int | str) -> list[tuple[Any, ...]]:
+        """Every row, as tuples."""
+        return list(self._run(args).fetchall())
+
+    def _run(self, args: tuple[int | str, ...]) -> Any:
         database = database_proxy.obj
         sql = self._sql.get(database)
         if sql is None:
@@ -96,5 +104,4 @@ class PreparedSelect:
             if list(params) != list(args):
                 raise ValueError(f"the query's parameters {params!r} are not its arguments")
             self._sql[database] = sql
-        row: tuple[Any, ...] | None = database.execute_sql(sql, list(args)).fetchone()
-        return row
+        return database.execute_sql(sql, list(args))

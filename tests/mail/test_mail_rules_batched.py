@@ -1,0 +1,251 @@
+"""Rules on imported mail, as a property: random new mails and a random set of rules (owned by
+the administrator and by a person short of some rights, so that some actions are refused, and
+rules that set each other off for the bounded rounds) leave the same tickets (their due times
+too), messages and audit log whether the mails are imported in one batch (the rules then run
+over many tickets, a few per write transaction: `rule_runner.ROUND_CHUNK`) or one message at a
+time; and the audit log's hash chain stays whole. Each example runs in a transaction rolled back
+at its end, both imports in savepoints of it."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any
+
+import peewee
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from access import Gate, rule_runner
+from access.audit import verify_chain
+from access.catalogue import PERMISSIONS
+from mail.channel import MailChannel
+from store.models import AuditEvent, Message, Person, Ticket
+from store.rows import tuple_rows
+from store.tag_models import Tag, TicketTag
+from tests import builders
+from tests.mail_support import customer_mail, mail_helpdesk
+
+WORDS = ["refund", "parcel", "invoice", "broken", "order"]
+SENDERS = ["jan@example.pl", "ola@example.de", "max@example.com"]
+ACTIONS = [
+    "priority:high",
+    "priority:low",
+    "status:pending",
+    "tag:seen",
+    "untag:seen",
+    "note:seen by a rule",
+    "assign:agent",
+    "move:Returns",
+]
+TRIGGERS = ["created", "priority", "status"]
+# The limited owner lacks these: its rules' actions needing them are refused and audited. It
+# sees only the tickets of its group, Returns: those a rule moved there.
+WITHHELD = {"tickets.change_status", "tickets.assign"}
+
+
+@pytest.fixture
+def desk(db: peewee.Database) -> Gate:
+    gate = mail_helpdesk(db)
+    agent = builders.person("agent")
+    limited = builders.person("limited")
+    builders.role("Agent", [p for p in PERMISSIONS if p.startswith("tickets.")], holders=[agent])
+    rights = sorted(set(PERMISSIONS) - WITHHELD)
+    builders.role("Limited", rights, scope="usergroups", holders=[limited])
+    gate.groups.create_group("Returns")
+    gate.groups.add_member("Returns", "agent")
+    gate.groups.add_member("Returns", "limited")
+    # The tickets' due times follow their priority, which the rules change.
+    targets = {"first_response": ["4h", "high=1h"], "resolution": ["2d", "high=8h"]}
+    gate.calendars.create_calendar("Always", zone="UTC", hours="mon-sun 00:00-24:00")
+    gate.sla.create_policy("Support", calendar="Always", targets=targets)
+    return gate
+
+
+rules = st.lists(
+    st.tuples(
+        st.sampled_from(TRIGGERS),
+        st.sampled_from([None, *WORDS, "priority=high", "priority=low"]),
+        st.lists(st.sampled_from(ACTIONS), min_size=1, max_size=2, unique=True),
+        st.sampled_from(["ada", "limited"]),
+    ),
+    min_size=1,
+    max_size=5,
+)
+mails = st.lists(
+    st.tuples(st.sampled_from(SENDERS), st.lists(st.sampled_from(WORDS), max_size=4)),
+    min_size=1,
+    max_size=7,
+)
+
+
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(drawn_rules=rules, drawn_mails=mails)
+def test_rules_on_a_batch_do_what_they_do_one_message_at_a_time(
+    db: peewee.Database,
+    desk: Gate,
+    monkeypatch: pytest.MonkeyPatch,
+    drawn_rules: list[tuple[str, str | None, list[str], str]],
+    drawn_mails: list[tuple[str, list[str]]],
+) -> None:
+    monkeypatch.setattr(rule_runner, "ROUND_CHUNK", 2)  # several chunks in a batch
+    raw = [
+        customer_mail(" ".join(words) or "hello", sender=sender, subject=f"mail {n}")
+        for n, (sender, words) in enumerate(drawn_mails)
+    ]
+    with db.atomic() as example:
+        for n, (trigger, condition, actions, owner) in enumerate(drawn_rules):
+            if condition is None:
+                conditions = []
+            else:
+                conditions = [condition if "=" in condition else f"words={condition}"]
+            Gate(db, owner).rules.create_rule(
+                f"rule {n}", on=trigger, conditions=conditions, actions=actions
+            )
+        channel = MailChannel(desk)
+        source = desk.mailboxes.mail_source("Support")
+
+        def imported(batches: list[list[bytes]]) -> dict[str, Any]:
+            with db.atomic() as run:
+                first = Ticket.select(peewee.fn.MAX(Ticket.number)).scalar() or 0
+                events = AuditEvent.select(peewee.fn.MAX(AuditEvent.id)).scalar() or 0
+                for batch in batches:
+                    channel.import_messages(source, _numbered(batch), lambda _line: None)
+                assert verify_chain() is None
+                state = _state(first, events)
+                run.rollback()
+            return state
+
+        batched = imported([raw])
+        one_by_one = imported([[mail] for mail in raw])
+        assert batched == one_by_one
+        example.rollback()
+
+
+def _numbered(batch: list[bytes]) -> Iterator[tuple[str, bytes]]:
+    return ((f"mail {n}", mail) for n, mail in enumerate(batch))
+
+
+def _state(first: int, events: int) -> dict[str, Any]:
+    """The run's tickets, messages and audit events, ticket numbers counted from the run's
+    first (PostgreSQL's sequences do not roll back), people by name and due times in minutes
+    after the ticket was made."""
+    first = Ticket.select(peewee.fn.MIN(Ticket.number)).where(Ticket.number > first).scalar() - 1
+
+    def number(n: int | None) -> int | None:
+        return None if n is None else n - first
+
+    def text(value: str) -> str:
+        return re.sub(r"#(\d+)", lambda m: f"#{int(m.group(1)) - first}", value)
+
+    names = dict(tuple_rows(Person.select(Person.id, Person.username)))
+
+    def minutes(due: datetime | None, created: datetime) -> int | None:
+        return None if due is None else round((due - created).total_seconds() / 60)
+
+    tickets = [
+        (
+            number(n),
+            subject,
+            status,
+            priority,
+            group,
+            names.get(assignee),
+            version,
+            policy,
+            *(minutes(due, created) for due in dues),
+        )
+        for n, subject, status, priority, group, assignee, version, policy, created, *dues in (
+            tuple_rows(
+                Ticket.select(
+                    Ticket.number,
+                    Ticket.subject,
+                    Ticket.status,
+                    Ticket.priority,
+                    Ticket.usergroup,
+                    Ticket.assignee,
+                    Ticket.version,
+                    Ticket.sla_policy,
+                    Ticket.created_at,
+                    Ticket.first_response_due,
+                    Ticket.next_response_due,
+                    Ticket.resolution_due,
+                )
+                .where(Ticket.number > first)
+                .order_by(Ticket.number)
+            )
+        )
+    ]
+    tags = sorted(
+        (number(n), name)
+        for n, name in tuple_rows(
+            TicketTag.select(TicketTag.ticket, Tag.name)
+            .join(Tag, on=(TicketTag.tag == Tag.id))
+            .where(TicketTag.ticket > first)
+        )
+    )
+    messages = [
+        (number(n), kind, body, names.get(author))
+        for n, kind, body, author in tuple_rows(
+            Message.select(Message.ticket, Message.kind, Message.body, Message.author)
+            .where(Message.ticket > first)
+            .order_by(Message.id)
+        )
+    ]
+    by_ticket: dict[int | None, list[tuple[Any, ...]]] = {}
+    for actor, action, kind, target, ticket, before, after in tuple_rows(
+        AuditEvent.select(
+            AuditEvent.actor,
+            AuditEvent.action,
+            AuditEvent.target_kind,
+            AuditEvent.target_id,
+            AuditEvent.ticket,
+            AuditEvent.before,
+            AuditEvent.after,
+        )
+        .where(AuditEvent.id > events)
+        .order_by(AuditEvent.id)
+    ):
+        target = number(target) if kind == "ticket" else target if kind == "rule" else None
+        event = (names.get(actor), action, kind, target, text(before), text(after))
+        by_ticket.setdefault(number(ticket), []).append(event)
+    untied = sorted(by_ticket.pop(None, []), key=json.dumps)
+    return {
+        "tickets": tickets,
+        "tags": tags,
+        "messages": sorted(messages, key=lambda m: m[0] or 0),
+        "audit by ticket": by_ticket,
+        "audit of no ticket": untied,
+    }
+
+
+def test_refusals_and_sight_in_a_batch_are_each_tickets_own(
+    db: peewee.Database, desk: Gate, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A refusal rolls its action back inside the chunk's transaction, and the audit chain's
+    head the transaction keeps goes back with it; whether an owner sees a ticket is read per
+    ticket, again once a rule moved it."""
+    monkeypatch.setattr(rule_runner, "ROUND_CHUNK", 3)
+    desk.rules.create_rule("Returns", on="created", conditions=["words=refund"],
+                           actions=["move:Returns"])  # fmt: skip
+    Gate(db, "limited").rules.create_rule(
+        "Urgent", on="created", actions=["tag:limited", "priority:high"]
+    )
+    desk.rules.create_rule("Seen", on="created", actions=["note:seen"])
+    source = desk.mailboxes.mail_source("Support")
+    mails = [customer_mail("refund" if n % 2 == 0 else "hello", subject=f"{n}") for n in range(7)]
+    MailChannel(desk).import_messages(source, _numbered(mails), lambda _line: None)
+    tagged = TicketTag.select(Ticket.subject).join(Ticket, on=(TicketTag.ticket == Ticket.number))
+    assert sorted(s for (s,) in tuple_rows(tagged)) == ["0", "2", "4", "6"]
+    actions = [a for (a,) in tuple_rows(AuditEvent.select(AuditEvent.action))]
+    assert actions.count("rule.skipped") == 4  # limited may not set the priority
+    assert actions.count("rule.acted") == 4 + 4 + 7
+    assert not Ticket.select().where(Ticket.priority == "high").exists()
+    assert verify_chain() is None
