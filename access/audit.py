@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Any, NamedTuple
@@ -57,9 +57,11 @@ class Event(NamedTuple):
 class AuditWriter:
     """The audit events of one write transaction: appended in it, their ids kept (`written`:
     the session's own changes) and, for an import, the chain's head kept in memory. A request
-    holds one while it writes (`access.request.Request.writing`)."""
+    holds one while it writes (`access.request.Request.writing`), with the session's clock,
+    which every event's time is read from (the wall clock unless given one)."""
 
-    def __init__(self) -> None:
+    def __init__(self, clock: Callable[[], datetime] = utcnow) -> None:
+        self.clock = clock
         self.written: list[int] = []
         self._head: str | None = None  # the chain's head, while `chain_head_held`
 
@@ -76,8 +78,8 @@ class AuditWriter:
         at: datetime | None = None,
     ) -> None:
         """Append one event, inside the write transaction of the change it describes. `at` is
-        for loaders with their own clock (the demo); changes use the current time."""
-        at = at or utcnow()
+        for loaders with their own clock (the demo); changes use the writer's clock."""
+        at = at or self.clock()
         fields = _fields(action, target_kind, target_id, ticket, before, after)
         prev_hash = _chain_head() if self._head is None else self._head
         digest = _digest(prev_hash, at, actor_id, fields)
@@ -92,7 +94,7 @@ class AuditWriter:
         audit rows in its own transaction without reading the chain's head per row."""
         if not events:
             return
-        at = utcnow()
+        at = self.clock()
         prev_hash = _chain_head() if self._head is None else self._head
         rows = []
         for event in events:
