@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Any, NamedTuple
@@ -119,6 +119,31 @@ class AuditWriter:
             yield
         finally:
             self._head = None
+
+
+# The columns of the rows `chained` gives, in order, for a bulk loader (`store.bulk`).
+COLUMNS = (
+    AuditEvent.at, AuditEvent.actor, AuditEvent.prev_hash, AuditEvent.hash, AuditEvent.action,
+    AuditEvent.target_kind, AuditEvent.target_id, AuditEvent.ticket, AuditEvent.before,
+    AuditEvent.after,
+)  # fmt: skip
+
+
+def chained(
+    head: str | None, events: Iterable[tuple[datetime, int | None, Event]]
+) -> tuple[list[tuple[object, ...]], str]:
+    """Events a loader writes with their own times and actors (the demo: `(at, actor,
+    event)`), as rows in the order of `COLUMNS`, chained from `head` (None: the chain's head
+    now; for the next batch, what the last call returned); the rows and the new head. The
+    loader inserts them in this order, so that their ids follow the chain."""
+    head = _chain_head() if head is None else head
+    rows: list[tuple[object, ...]] = []
+    for at, actor, event in events:
+        fields = _fields(*event)
+        digest = _digest(head, at, actor, fields)
+        rows.append((at, actor, head, digest, *fields.values()))
+        head = digest
+    return rows, head
 
 
 def _chain_head() -> str:
