@@ -13,12 +13,12 @@ from typing import Protocol
 
 from access.rule_text import ON_CREATED, ON_CUSTOMER, TRIGGER_OF_FIELD
 
-# What mail taken in is, as an event: a new ticket (a follow-up of a closed one too) is filed,
-# a message appended is the customer writing.
 # The gate's clock (`access.request.Session.clock`): the rules an event sets off count "now" and
 # write their actions' times by it.
 Reading = Callable[[], datetime]
 
+# What mail taken in is, as an event: a new ticket (a follow-up of a closed one too) is filed,
+# a message appended is the customer writing.
 _MAIL_EVENTS = {"new": ON_CREATED, "follow-up": ON_CREATED, "appended": ON_CUSTOMER}
 
 
