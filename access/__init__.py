@@ -20,6 +20,7 @@ from access.errors import (
     UnknownPerson,
 )
 from access.explain import Explanation
+from access.file_limit import DEFAULT_FILE_LIMIT, FileTooLarge
 from access.filing import Filing
 from access.inbox import Inbox
 from access.macros import Macros
@@ -66,11 +67,23 @@ class Gate:
     `gate.availability` (who is away, how a usergroup assigns automatically).
 
     `clock` (naive UTC; the wall clock unless given) is the one "now" the gate counts due
-    times from, and the app and the command line over it (`gate.clock`)."""
+    times from, and the app and the command line over it (`gate.clock`). `file_limit` (bytes;
+    `attachment_limit_mb` of the configuration file, 25 MB unless given) is the most a file
+    given to the gate may have, a reply's or a draft's: a larger one is refused with
+    `FileTooLarge` (`gate.file_limit`, which the app checks a file against before reading it)."""
 
-    def __init__(self, db: peewee.Database, username: str, *, clock: Clock | None = None) -> None:
+    def __init__(
+        self,
+        db: peewee.Database,
+        username: str,
+        *,
+        clock: Clock | None = None,
+        file_limit: int = DEFAULT_FILE_LIMIT,
+    ) -> None:
         self._session = session = Session(db, username, clock)
+        session.file_limit = file_limit
         self.clock = session.clock
+        self.file_limit = session.file_limit
         self.username = session.username
         self.person_id: int = session.person_id
         self.own_changes = session.own_changes
@@ -109,6 +122,7 @@ class Gate:
 __all__ = [
     "AccessError",
     "Conflict",
+    "FileTooLarge",
     "Gate",
     "InvalidInput",
     "NoChange",

@@ -18,7 +18,7 @@ import bisect
 import functools
 import math
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -56,6 +56,7 @@ class Calendar:
     zone: str
     shifts: tuple[tuple[Shift, ...], ...]
     holidays: frozenset[date] = frozenset()
+    _hash: int = field(init=False, repr=False, compare=False, default=0)
 
     def __post_init__(self) -> None:
         try:
@@ -72,6 +73,12 @@ class Calendar:
                     )
         object.__setattr__(self, "shifts", tuple(tuple(sorted(s)) for s in self.shifts))
         object.__setattr__(self, "holidays", frozenset(self.holidays))
+        object.__setattr__(self, "_hash", hash((self.zone, self.shifts, self.holidays)))
+
+    def __hash__(self) -> int:
+        """Hashed once: the day's working spans are looked up by calendar and day for every
+        day a due time is counted over (`_wall_spans`)."""
+        return self._hash
 
     @property
     def tzinfo(self) -> ZoneInfo:

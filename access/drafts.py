@@ -24,6 +24,7 @@ import peewee
 from access import scope
 from access.catalogue import TICKETS_NOTE, TICKETS_REPLY, PermissionKey
 from access.errors import InvalidInput, NotFound, PermissionDenied
+from access.file_limit import refuse_over_limit
 from access.grants import Grants
 from access.request import Part
 from access.vocabulary import NOTE, REPLY
@@ -132,11 +133,13 @@ class Drafts(Part):
         self, number: int, filename: str, content_type: str, data: bytes
     ) -> KeptFile:
         """Keep a file with the caller's reply draft on `number` (begun with no text when
-        there is none yet); the file as kept. The app checked its size against the limit."""
+        there is none yet); the file as kept. A file over the gate's size limit is refused
+        (`FileTooLarge`)."""
         request = self._open()
         grants = request.grants()
         if not filename.strip() or "/" in filename:
             raise InvalidInput(f"{filename!r} is not a file name")
+        refuse_over_limit(filename, len(data), self._session.file_limit)
         writable = (Ticket.number == number) & may_write(grants, REPLY)
         with request.writing():
             if not Ticket.select().where(writable).exists():

@@ -152,22 +152,62 @@ class Inbox(Part):
         return result
 
 
-def count_in_scope(request: Request, query: TicketQuery) -> int:
+def count_in_scope(request: Request, query: TicketQuery, *, upto: int | None = None) -> int:
     """How many tickets in the person's scope `query` selects (the inbox's count, a saved
-    view's): from a tally when one answers the query (`access.tally_counts`), else counted."""
+    view's): from a tally when one answers the query (`access.tally_counts`), else counted;
+    counted no further than `upto` when given (the count is then at most `upto`)."""
     tally = tally_counts.tally_of(query)
     if tally is None:
-        return int(Ticket.select().where(_filtered(request, query, counting=True)).count())
+        by_index = _count_by_index(request, query, upto)
+        if by_index is not None:
+            return by_index
+        counted = Ticket.select(Ticket.number).where(_filtered(request, query, counting=True))
+        return int((counted if upto is None else counted.limit(upto)).count())
     untagged = _filtered(request, query._replace(search=""), counting=True)
     return tally_counts.count(request.grants(), query, tally, untagged)
 
 
+def _count_by_index(request: Request, query: TicketQuery, upto: int | None = None) -> int | None:
+    """The count of a search whose words alone decide which tickets match (no requester's
+    name or e-mail holds them, `#42` is not asked for, and the person reads notes on every
+    ticket they see or on none): the index's matches joined with the tickets the rest of the
+    query selects (`search.count_matches`), or the matches alone for a person who sees every
+    ticket and filters nothing else. None otherwise."""
+    terms = split_search(query.search)
+    if not terms.text or ticket_reference(terms.text) is not None:
+        return None
+    grants = request.grants()
+    _check_search_length(terms.text)
+    notes = _notes_everywhere(grants)
+    if notes is None or any(_requesters_matching(terms.text)):
+        return None
+    rest = _filtered(request, query, counting=True, with_text=False)
+    where = None if rest is scope.TRUE else rest
+    return search.count_matches(terms.text, include_notes=notes, where=where, upto=upto)
+
+
+def _notes_everywhere(grants: Grants) -> bool | None:
+    """Whether the person reads the notes of every ticket they see (True) or of none (False);
+    None when of some. A search then asks one list of matches (notes included or not)."""
+    notes_ok = scope.may(grants, TICKETS_VIEW_NOTES)
+    if notes_ok is scope.TRUE or notes_ok is scope.FALSE:
+        return notes_ok is scope.TRUE
+    seen = Ticket.select(Ticket.number).where(scope.visible(grants)).sql()
+    return True if Ticket.select(Ticket.number).where(notes_ok).sql() == seen else None
+
+
 def _filtered(
-    request: Request, query: TicketQuery, *, in_order: bool = False, counting: bool = False
+    request: Request,
+    query: TicketQuery,
+    *,
+    in_order: bool = False,
+    counting: bool = False,
+    with_text: bool = True,
 ) -> scope.Predicate:
     """The tickets in scope that `query` selects; `in_order` when a page is read in inbox
     order (the search may then plan for that order), `counting` when they are only counted
-    (no order: statuses and priorities seek along a counting index, `store.models.Ticket`)."""
+    (no order: statuses and priorities seek along a counting index, `store.models.Ticket`);
+    without the words of the search when not `with_text` (the caller matches them)."""
     grants = request.grants()
     where = scope.visible(grants)
     if query.statuses:
@@ -208,9 +248,10 @@ def _filtered(
         where &= tags.tagged(name)
     for name, value in terms.fields:
         where &= ticket_fields.with_value(name, value)
-    if terms.text:
+    if terms.text and with_text:
         where &= _matching(grants, terms.text, in_order)
-    return where & due_filter(request, query)
+    due = due_filter(request, query)
+    return where if due is scope.TRUE else where & due
 
 
 def due_filter(request: Request, query: TicketQuery) -> scope.Predicate:

@@ -17,6 +17,7 @@ from access.change_pipeline import change_one
 from access.drafts import drop_sent_draft, drop_sent_drafts
 from access.due_times import keep_due_times
 from access.errors import Conflict, InvalidInput, NoChange, PermissionDenied
+from access.file_limit import refuse_over_limit
 from access.filing import (
     clean_body,
     customer_wrote,
@@ -36,7 +37,7 @@ from store.rows import tuple_rows
 
 class NewFile(NamedTuple):
     """A file attached to a reply as it is written: its name (the last part of a path is
-    kept), its content type, its bytes (the app checked their size against the limit)."""
+    kept), its content type, its bytes (at most the gate's `file_limit`)."""
 
     filename: str
     content_type: str
@@ -58,12 +59,15 @@ class Messages(Part):
         files: Sequence[NewFile] = (),
     ) -> Posted:
         """A reply to the requester; the requester's own message when they write on their ticket.
-        `files` are attached to it (and leave with it by mail).
+        `files` are attached to it (and leave with it by mail); one over the gate's size
+        limit refuses the reply (`FileTooLarge`).
 
         `expected_version` refuses the reply after any change; `seen` (what the writer saw)
         only after a change that makes the reply wrong (`_reply_still_right`). With `status`
         the ticket is set to it too (`_reply_and_set_status`)."""
         request = self._open()
+        for file in files:
+            refuse_over_limit(file.filename, len(file.data), self._session.file_limit)
         if status is not None:
             return _reply_and_set_status(
                 request, number, body, status, expected_version, seen, files

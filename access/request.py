@@ -24,6 +24,7 @@ from access.errors import (
     PermissionDenied,
     UnknownPerson,
 )
+from access.file_limit import DEFAULT_FILE_LIMIT
 from access.grants import Grants, read_grants
 from access.lookup import require_free_name
 from access.own_changes import OwnChanges
@@ -40,8 +41,9 @@ class Session:
     their requests read "now" from (naive UTC; the wall clock unless given one): what is
     breached, due within a time, or to be warned of is counted from it, by the gate, the
     command line and the app alike, and every time a change records is read from it (a
-    ticket's, a message's, an audit event's, the outbox's, a notification's). Only who is on a
-    ticket (presence, a lease kept in real time) reads the wall clock."""
+    ticket's, a message's, an audit event's, the outbox's, a notification's); only who is on a
+    ticket (presence, a lease kept in real time) reads the wall clock. And the size limit of
+    the files its requests take (`access.file_limit`)."""
 
     def __init__(self, db: peewee.Database, username: str, clock: Clock | None = None) -> None:
         """`db` must be the database the models run on (the one `store.db.connect` opened
@@ -60,6 +62,8 @@ class Session:
         self.person_id: int = grants.person_id
         self.own_changes = OwnChanges()
         self.clock: Clock = clock or utcnow
+        # The most bytes a file given to the gate may have (the gate sets its own).
+        self.file_limit = DEFAULT_FILE_LIMIT
 
 
 class Request:

@@ -34,6 +34,7 @@ from access.rule_text import (
 )
 from access.sla_rules import parse_duration, working_day_minutes
 from access.vocabulary import CUSTOMER
+from store import word_candidates
 from store.models import NO_DUE, BusinessCalendar, GroupMember, Message, Ticket, utcnow
 from store.prepared import PreparedSelect
 from store.rows import tuple_rows
@@ -290,3 +291,12 @@ def narrowing(conditions: Sequence[Kept]) -> peewee.ColumnBase:
             )
             clauses.append(Ticket.number.in_(tagged))
     return functools.reduce(operator.and_, clauses) if clauses else peewee.Value(True)
+
+
+def word_narrowing(conditions: Sequence[Kept]) -> peewee.ColumnBase | None:
+    """The tickets the search index says may hold a `words=` condition's words in their
+    subject or public text (`store.word_candidates`), a superset of those the condition holds
+    on; None when the rule has none or the index cannot say. `holds` still decides. Asking
+    reads the index's whole vocabulary: worth it only for words that turn out to be rare."""
+    words = next((c["any"] for c in conditions if c["key"] == WORDS), None)
+    return None if words is None else word_candidates.public_candidates(words)

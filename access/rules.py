@@ -34,12 +34,14 @@ from access.rule_conditions import (
     needs_of,
     read_facts,
     read_facts_where,
+    word_narrowing,
 )
 from access.rule_notices import notify_about
 from access.rule_runner import loaded
 from access.rule_text import (
     ON_CREATED,
     ON_TIME,
+    WORDS,
     Kept,
     Names,
     checked_rule,
@@ -56,6 +58,9 @@ from store.rule_models import Rule
 
 # The most tickets `try_rule` lists.
 TRY_LIMIT = 500
+# Pages of a replay read before a `words=` rule's words are looked up in the search index: at a
+# rate of matches that would take more pages to fill the list, the words are rare.
+SCAN_PAGES = 40
 
 
 class RuleView(NamedTuple):
@@ -226,16 +231,23 @@ def _replayed(
     conditions: Sequence[Kept], where: peewee.ColumnBase, needs: set[str], clock: Clock
 ) -> list[Facts]:
     """The first `TRY_LIMIT` tickets by number that `where` selects and the conditions hold
-    on, read a page at a time and only as far as needed."""
+    on, read a page at a time and only as far as needed. Once the pages read show that the
+    rule's words are rare (the limit would take over SCAN_PAGES pages at the rate seen), the
+    rest is read among the search index's candidates for them (`word_narrowing`)."""
     where &= narrowing(conditions)
     matched: list[Facts] = []
-    after = 0
+    after, pages = 0, 0
+    asked = WORDS not in needs
     while len(matched) < TRY_LIMIT:
         page = read_facts_where(where, needs, after=after, limit=FACTS_CHUNK)
         matched += [f for f in page if holds(conditions, f, clock)]
         if len(page) < FACTS_CHUNK:
             break
-        after = page[-1].number
+        after, pages = page[-1].number, pages + 1
+        if not asked and len(matched) * SCAN_PAGES < TRY_LIMIT * pages:
+            asked, candidates = True, word_narrowing(conditions)
+            if candidates is not None:
+                where &= candidates
     return matched[:TRY_LIMIT]
 
 

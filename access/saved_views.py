@@ -16,6 +16,7 @@ from access.grants import Grants
 from access.inbox import count_in_scope
 from access.lookup import role_named, usergroup_named
 from access.request import Part, Request
+from access.search_terms import split_search
 from access.sla_rules import Duration, parse_duration
 from access.validation import checked_name
 from access.views import TicketQuery
@@ -24,6 +25,10 @@ from store.rows import dict_rows
 from store.tag_models import SavedView
 
 MAX_NAME = 60
+# A view that searches words is counted up to this many tickets, then said to hold at least
+# that many ("5,000+"): a common word's exact count reads every match (the list still shows
+# every ticket).
+WORDS_COUNTED = 5_000
 
 
 class ViewInfo(NamedTuple):
@@ -34,6 +39,7 @@ class ViewInfo(NamedTuple):
     query: TicketQuery
     shared_with: str  # "" for a personal view, else "role Agent" or "usergroup Returns"
     tickets: int
+    at_least: bool = False  # more tickets than `tickets` may be in it: counting stopped there
 
 
 def query_json(query: TicketQuery) -> str:
@@ -84,7 +90,8 @@ class SavedViews(Part):
 
     def list_views(self) -> list[ViewInfo]:
         """The person's views, their own first then the shared ones, each by name, with its
-        count (one statement each, scoped like the list)."""
+        count (one statement each, scoped like the list); a view searching words counted up to
+        WORDS_COUNTED (`at_least` when it holds more)."""
         request = self._open()
         grants = _lister(request)
         rows = (
@@ -112,8 +119,13 @@ class SavedViews(Part):
                 else ""
             )
             query = query_of(row["query"])
-            count = count_in_scope(request, query)
-            views.append(ViewInfo(row["name"], row["owner"], query, shared, count))
+            if split_search(query.search).text:  # words: counted only so far
+                count = count_in_scope(request, query, upto=WORDS_COUNTED + 1)
+                at_least = count > WORDS_COUNTED
+                count = min(count, WORDS_COUNTED)
+            else:
+                count, at_least = count_in_scope(request, query), False
+            views.append(ViewInfo(row["name"], row["owner"], query, shared, count, at_least))
         views.sort(key=lambda v: (bool(v.shared_with), v.name.casefold(), v.owner))
         return views
 

@@ -1,5 +1,7 @@
 """Migration 28's part in the gate: the verdicts of clocks that ended before verdicts were kept
-(migration 21), given once, with the clock the write path uses (`access.due_times`).
+(migration 21), given once, with the clock the write path uses (`access.due_times`); run as
+migration 32, a chunk of tickets per transaction after the migrations' own
+(`store.migration_chunks`).
 
 Which tickets: those filed before migration 21 ran that have no verdict ended before then (a
 database kept verdicts from migration 21 on, so such verdicts are only the demo's, which judged
@@ -23,45 +25,73 @@ import peewee
 from access.due_times import CHUNK, state_of
 from access.sla_clock import clock
 from access.sla_verdicts import new_verdicts
+from store.migration_chunks import VERDICTS_KEPT
 from store.models import SchemaVersion, Ticket, utcnow
 from store.rows import tuple_rows
 from store.schema import VERDICT_BACKFILL, register_step
 from store.sla_models import SlaVerdict
 
-# The schema version from which the change that ends a clock gives its verdict.
-VERDICTS_KEPT = 21
-
 
 def backfill_verdicts(db: peewee.Database) -> int:
-    """Give the clocks that ended before migration 21 their verdicts; how many were given."""
-    kept_since = SchemaVersion.get_or_none(SchemaVersion.version == VERDICTS_KEPT)
-    if kept_since is None:
-        return 0
-    before: datetime = kept_since.applied_at
-    judged = SlaVerdict.select(peewee.SQL("1")).where(
-        (SlaVerdict.ticket == Ticket.number) & (SlaVerdict.ended_at < before)
-    )
-    memo: dict[str, object] = {}
-    given, after = 0, 0
-    while True:
-        chunk = [
-            number
-            for (number,) in tuple_rows(
-                Ticket.select(Ticket.number)
-                .where(
-                    (Ticket.number > after)
-                    & (Ticket.created_at < before)
-                    & ~peewee.fn.EXISTS(judged)
-                )
-                .order_by(Ticket.number)
-                .limit(CHUNK)
+    """Give the clocks that ended before migration 21 their verdicts, in the caller's
+    transaction; how many were given."""
+    return _Backfill().run(0, None)[1]
+
+
+def backfill_chunk(db: peewee.Database, after: int, tickets: int) -> int | None:
+    """Migration 32's chunk: the next `tickets` tickets to judge after number `after`, in
+    ticket order, judged; the last number judged, or None when none was left."""
+    last, _given = _Backfill().run(after, tickets)
+    return None if last == after else last
+
+
+class _Backfill:
+    """The tickets filed before migration 21 without a verdict that ended before it, judged
+    `CHUNK` at a time, the policies read once."""
+
+    def __init__(self) -> None:
+        kept_since = SchemaVersion.get_or_none(SchemaVersion.version == VERDICTS_KEPT)
+        self.before: datetime | None = None if kept_since is None else kept_since.applied_at
+        self.memo: dict[str, object] = {}
+        self.given = 0  # by the last `_judge`
+
+    def run(self, after: int, tickets: int | None) -> tuple[int, int]:
+        """Judge the tickets after number `after`, at most `tickets` (None: all); the last
+        number judged (`after` when none was) and how many verdicts were given."""
+        given, seen = 0, 0
+        while tickets is None or seen < tickets:
+            size = CHUNK if tickets is None else min(CHUNK, tickets - seen)
+            chunk = self._next(after, size)
+            if not chunk or not self._judge(chunk):
+                break
+            after, seen, given = chunk[-1], seen + len(chunk), given + self.given
+        return after, given
+
+    def _next(self, after: int, size: int) -> list[int]:
+        if self.before is None:
+            return []
+        judged = SlaVerdict.select(peewee.SQL("1")).where(
+            (SlaVerdict.ticket == Ticket.number) & (SlaVerdict.ended_at < self.before)
+        )
+        query = (
+            Ticket.select(Ticket.number)
+            .where(
+                (Ticket.number > after)
+                & (Ticket.created_at < self.before)
+                & ~peewee.fn.EXISTS(judged)
             )
-        ]
-        if not chunk:
-            return given
-        state = state_of(memo, chunk)
+            .order_by(Ticket.number)
+            .limit(size)
+        )
+        return [number for (number,) in tuple_rows(query)]
+
+    def _judge(self, chunk: list[int]) -> bool:
+        """The verdicts of `chunk` given (`self.given` of them); False when there is no
+        policy to judge by."""
+        state = state_of(self.memo, chunk)
         if not state.policies.policies:
-            return given
+            return False
+        assert self.before is not None
         now = utcnow()
         rows: list[dict[str, Any]] = []
         for number, history in state.histories.items():
@@ -72,12 +102,12 @@ def backfill_verdicts(db: peewee.Database) -> int:
                 for row in new_verdicts(
                     number, history, measured, state.policies, context, datetime.min
                 )
-                if row["ended_at"] < before
+                if row["ended_at"] < self.before
             ]
         if rows:
             SlaVerdict.insert_many(rows).on_conflict_ignore().execute()
-        given += len(rows)
-        after = chunk[-1]
+        self.given = len(rows)
+        return True
 
 
-register_step(VERDICT_BACKFILL, backfill_verdicts)
+register_step(VERDICT_BACKFILL, backfill_chunk)

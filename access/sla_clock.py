@@ -47,6 +47,9 @@ from store.words import CUSTOMER, REPLY
 
 # What an event of the history changes besides messages (`CUSTOMER`, `REPLY`, `NOTE`).
 STATUS, PRIORITY, SOURCE, USERGROUP = "status", "priority", "source", "usergroup"
+# The messages a clock reads: a note starts, meets and pauses nothing, so a history without its
+# notes measures the same.
+CLOCK_MESSAGES = frozenset({CUSTOMER, REPLY})
 
 
 class State(Enum):
@@ -181,14 +184,24 @@ def _changed(attributes: Attributes, event: Event) -> Attributes:
     return Attributes(attributes.priority, attributes.source, group)
 
 
-def clock(history: History, policies: Sequence[Policy], now: datetime) -> Clock:
+def clock(
+    history: History,
+    policies: Sequence[Policy],
+    now: datetime,
+    *,
+    ended_since: datetime | None = None,
+) -> Clock:
     """The ticket's clocks at `now` (an instant no earlier than its history), `policies` in
-    match order. Times are naive UTC or aware, as the history's are."""
+    match order. Times are naive UTC or aware, as the history's are. With `ended_since`, a
+    clock that ended before it is not measured (None): what a change keeps is the due times of
+    the clocks still running and the verdicts of those it ended, and measuring one that ended
+    long ago walks the calendar from its start for nothing."""
     timeline = _Timeline(history)
     current = matching_policy(policies, timeline.attributes[-1][1])
     measured = {
         cycle.metric: _measure(cycle, timeline, policies, now)
         for cycle in _cycles(history.created_at, timeline)
+        if ended_since is None or cycle.end is None or cycle.end >= ended_since
     }
     return Clock(
         policy=None if current is None else current.name,

@@ -11,7 +11,10 @@ resolution verdicts. The medians are in business minutes of the policy's calenda
 counted; exact (the mean of the two middle values of an even count), found in SQL. `tickets`
 counts the tickets with a first-response or resolution verdict in the month. A month's figures
 never change once it is over: a later edit of a policy or a calendar, or of the ticket, leaves
-its verdicts as they were given.
+its verdicts as they were given. While migration 32 still gives the verdicts of clocks that
+ended before verdicts were kept (a chunk of tickets at a time, `store.migration_chunks`), a
+month from before then is reported with what it has and says it may lack some (`incomplete`),
+never as if it were whole.
 
 Everyone's report over every ticket is read from the month's tally (`store.sla_tally`, kept by
 a trigger on the verdicts): a few hundred rows however many tickets there are. A narrower one
@@ -31,6 +34,7 @@ import peewee
 
 from access.errors import InvalidInput
 from access.sla_rules import FIRST_RESPONSE, NEXT_RESPONSE, RESOLUTION
+from store.migration_chunks import filling_since
 from store.models import Person, Source, Ticket, Usergroup
 from store.rows import tuple_rows
 from store.sla_models import SlaTally, SlaTicketTally, SlaVerdict
@@ -67,6 +71,9 @@ class SlaReport(NamedTuple):
     start: datetime  # the period's first instant, UTC
     end: datetime  # the instant after its last
     rows: tuple[SlaFigures, ...]  # by agent, then usergroup, then source; each by name
+    # While migration 32 still gives verdicts to clocks that ended before migration 21, in a
+    # month they may be in: what may be missing, in a sentence ("" when the month is whole).
+    incomplete: str = ""
 
 
 def month(period: str | None, now: datetime) -> tuple[str, datetime, datetime]:
@@ -115,7 +122,18 @@ def sla_report(
         ),
         key=lambda r: (DIMENSIONS.index(r.by), r.name == NOBODY, r.name.lower(), r.name),
     )
-    return SlaReport(name, start, end, tuple(rows))
+    return SlaReport(name, start, end, tuple(rows), _incomplete(start))
+
+
+def _incomplete(start: datetime) -> str:
+    """What a month from `start` may lack while the verdicts are being backfilled."""
+    since = filling_since()
+    if since is None or start >= since:
+        return ""
+    return (
+        f"clocks that ended before {since:%Y-%m-%d %H:%M} UTC are still being given their "
+        "verdicts (migration 32): this month may lack some"
+    )
 
 
 # Per dimension, member (0: none) and clock kind: the verdicts met and breached, and the

@@ -1,7 +1,8 @@
 """Rule figures at the gate: the rule work added to a ticket change by 100 active event rules
 that do not match (CPU time, with against without), a time-rule pass with nothing due, and
-`rules test NAME --since 30d`; and, with `--mail N`, `mail import` of N messages with 20 rules
-against Python's `email` parser alone on the same mbox.
+`rules test NAME --since 30d` (of a common word and of a word in no ticket); and, with
+`--mail N`, `mail import` of N messages with 20 rules against Python's `email` parser alone on
+the same mbox.
 
     python -m bench.rules DATABASE [--runs 20] [--mail 0]
 
@@ -81,6 +82,18 @@ def measure(location: str, runs: int) -> dict[str, float]:
             time.perf_counter() - started
         ) * 1000
         figures["rules test --since 30d: tickets listed"] = len(tried)
+        gate.rules.create_rule(  # a word in no ticket: the whole month, or the index, is read
+            "bench rare word", on="created", conditions=["words=xyzzy"], actions=["priority:high"]
+        )
+        added.append("bench rare word")
+        wall, cpu = time.perf_counter(), time.process_time()
+        gate.rules.try_rule("bench rare word", since)
+        figures["rules test --since 30d, a word in no ticket (ms, goal < 10000)"] = (
+            time.perf_counter() - wall
+        ) * 1000
+        figures["rules test --since 30d, a word in no ticket (cpu ms)"] = (
+            time.process_time() - cpu
+        ) * 1000
     finally:
         for name in added:
             gate.rules.delete_rule(name)

@@ -1,7 +1,8 @@
 """Saved views' live counts: each of the demo's shared views, and a few queries no tally
 answers, counted as a person who reads them (the inbox's count, scoped like the list), with
-wall and CPU time; beside each, the same count over the tickets (as before the tallies), and
-the whole list of views with its counts.
+wall and CPU time; a word counted as a saved view counts it (up to its cap); beside each, the
+same count over the tickets (as before the tallies), and the whole list of views with its
+counts.
 
 `python -m bench.views PATH_OR_URL [--runs N] [--user tom] [--no-tickets]` prints one JSON
 line of medians; `python -m bench` runs it at each size."""
@@ -42,7 +43,8 @@ def timed(runs: int, call: Callable[[], object]) -> tuple[float, float]:
 
 def measure(location: str, user: str, runs: int, tickets: bool = True) -> dict[str, float]:
     from access import Gate
-    from access.inbox import _filtered
+    from access.inbox import _filtered, count_in_scope
+    from access.saved_views import WORDS_COUNTED
     from access.tally_counts import tally_of
     from store.db import connect
     from store.models import Ticket
@@ -64,6 +66,12 @@ def measure(location: str, user: str, runs: int, tickets: bool = True) -> dict[s
             wall, cpu = timed(runs, counted.count)
             figures[f"view count: {name}, tickets counted (ms)"] = wall
             figures[f"view count: {name}, tickets counted (cpu ms)"] = cpu
+    for name in ("parcel", "xyzzy"):  # as a saved view counts a word: up to its cap
+        query = TicketQuery(search=name)
+        upto = partial(count_in_scope, request, query, upto=WORDS_COUNTED + 1)
+        wall, cpu = timed(runs, upto)
+        figures[f"view count: a word ({name}), up to {WORDS_COUNTED:,} (ms)"] = wall
+        figures[f"view count: a word ({name}), up to {WORDS_COUNTED:,} (cpu ms)"] = cpu
     wall, cpu = timed(runs, gate.views.list_views)
     figures[f"views list with {len(views)} counts (ms)"] = wall
     figures[f"views list with {len(views)} counts (cpu ms)"] = cpu

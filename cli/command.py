@@ -124,7 +124,12 @@ clock: Clock = utcnow
 
 def open_gate(args: argparse.Namespace) -> Gate:
     settings = settings_of(args)
-    return Gate(connect(settings.database), settings.username, clock=clock)
+    return Gate(
+        connect(settings.database),
+        settings.username,
+        clock=clock,
+        file_limit=settings.attachment_limit_bytes,
+    )
 
 
 def read_body(text: str) -> str:

@@ -81,6 +81,8 @@ def sla(args: argparse.Namespace) -> int:
         print_csv(([report.period, *row] for row in report.rows), ["period", *SlaFigures._fields])
     else:
         print(f"{report.period}: verdicts given in the month, business time")
+        if report.incomplete:
+            print(f"incomplete: {report.incomplete}")
         print_listing(
             False,
             report.rows,

@@ -57,11 +57,18 @@ def list_views(args: argparse.Namespace) -> int:
         args.json,
         numbered,
         ["", "view", "tickets", "shared with", "owner"],
-        lambda n: [str(n[0]), n[1].name, str(n[1].tickets), n[1].shared_with or "-", n[1].owner],
+        lambda n: [
+            str(n[0]),
+            n[1].name,
+            f"{n[1].tickets}{'+' if n[1].at_least else ''}",  # 5000+: at least
+            n[1].shared_with or "-",
+            n[1].owner,
+        ],
         lambda n: {
             "key": n[0],
             "name": n[1].name,
             "tickets": n[1].tickets,
+            "tickets_at_least": n[1].at_least,  # a lower bound: counting stopped there
             "shared_with": n[1].shared_with,
             "owner": n[1].owner,
             "query": n[1].query._asdict(),

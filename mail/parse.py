@@ -11,11 +11,11 @@ read as windows-1250).
 
 from __future__ import annotations
 
-import codecs
 import functools
 import re
 from collections.abc import Iterator
 from email.header import decode_header
+from email.headerregistry import BaseHeader, HeaderRegistry
 from email.message import EmailMessage
 from email.parser import BytesParser
 from email.policy import EmailPolicy
@@ -26,6 +26,7 @@ from inscriptis import get_text
 
 from access.inbound import MailPart, ParsedMail, UnreadableMail, clean_text, what_was_raised
 from mail.authenticity import dmarc_failed, is_delivery_report, reported_recipients
+from mail.charsets import mail_codec, unknown_charsets_named_so
 from mail.cut import CutBody, cut_large_bodies
 
 FALLBACK_CHARSETS = ("windows-1250", "iso-8859-2", "windows-1252")
@@ -66,10 +67,19 @@ _SUPPRESSED = {"all", "autoreply", "oof"}
 _NOT_IN_ADDRESS = re.compile("[\\s\x00-\x1f\x7f-\x9f\ud800-\udfff<>]")
 
 
+class _MailHeaders(HeaderRegistry):
+    """The `email` package's headers, but a charset that is none mail is read in
+    (`mail.charsets`) is named `unknown-8bit` before the package decodes encoded words and
+    parameters with it."""
+
+    def __call__(self, name: str, value: str) -> BaseHeader:
+        return super().__call__(name, unknown_charsets_named_so(value))
+
+
 class _ReusingPolicy(EmailPolicy):
-    """`policy.default`, but a header read twice is parsed once: walking a message asks each
-    part's Content-Type a dozen times, and parsing it again each time took a third of the
-    reading. Header objects are immutable, so equal raw values can share one."""
+    """`policy.default` over `_MailHeaders`, but a header read twice is parsed once: walking
+    a message asks each part's Content-Type a dozen times, and parsing it again each time took
+    a third of the reading. Header objects are immutable, so equal raw values can share one."""
 
     def header_fetch_parse(self, name: str, value: str) -> Any:
         if hasattr(value, "name"):
@@ -82,7 +92,7 @@ def _parsed_header(reading: EmailPolicy, name: str, value: str) -> Any:
     return EmailPolicy.header_fetch_parse(reading, name, value)
 
 
-READING = _ReusingPolicy()
+READING = _ReusingPolicy(header_factory=_MailHeaders())
 
 
 class _CutBodyElsewhere(Exception):
@@ -174,9 +184,10 @@ def valid_address(address: str) -> str:
 
 
 def decode_text(data: bytes, declared: str | None) -> str:
-    """`data` as text: the declared charset when it reads the bytes cleanly (and is not plain
-    ASCII hiding 8-bit bytes), else UTF-8, else the best of the usual mislabelled charsets."""
-    charset = _known_charset(declared)
+    """`data` as text: the declared charset when it is one mail is read in
+    (`mail.charsets`) and reads the bytes cleanly (and is not plain ASCII hiding 8-bit bytes),
+    else UTF-8, else the best of the usual mislabelled charsets."""
+    charset = mail_codec(declared)
     if charset and not (charset == "ascii" and any(b > 0x7F for b in data)):
         try:
             return data.decode(charset)
@@ -188,17 +199,6 @@ def decode_text(data: bytes, declared: str | None) -> str:
         pass
     readings = [data.decode(c, errors="replace") for c in FALLBACK_CHARSETS]
     return min(readings, key=_oddness)
-
-
-def _known_charset(name: str | None) -> str | None:
-    if not name:
-        return None
-    try:
-        codec = codecs.lookup(name.strip().strip('"'))
-    except (LookupError, ValueError):
-        return None
-    # `zlib`, `base64`, `rot13`, `hex`, `uu`, `bz2`, `quopri` are codecs but no charsets
-    return codec.name if getattr(codec, "_is_text_encoding", True) else None
 
 
 def _oddness(text: str) -> int:
@@ -414,7 +414,7 @@ def _filename(part: EmailMessage) -> str:
         name = part.get_filename()
     except Exception:
         name = None
-    return (name or "").replace("/", "_").replace("\\", "_").strip()
+    return _eight_bit(name or "").replace("/", "_").replace("\\", "_").strip()
 
 
 def _default_name(part: EmailMessage) -> str:

@@ -15,6 +15,7 @@ from access.views import TicketQuery
 from tui.screen import TickettyScreen
 from tui.views_bar import ViewsBar
 from tui.widgets import PickerModal, PromptModal
+from wording import units
 from wording.safe_text import one_line
 
 # The views bar counts again at most this often as others change tickets.
@@ -24,7 +25,7 @@ VIEWS_EVERY = timedelta(seconds=1)
 def view_label(number: int, view: ViewInfo) -> str:
     """ "1  Urgent returns  12  (role Agent)": a view with its key and count."""
     shared = f"  ({view.shared_with})" if view.shared_with else ""
-    return f"{number}  {view.name}  {view.tickets:,}{shared}"
+    return f"{number}  {view.name}  {units.count(view.tickets, view.at_least)}{shared}"
 
 
 class InboxViews(TickettyScreen[None]):
@@ -74,7 +75,7 @@ class InboxViews(TickettyScreen[None]):
             (n for n, v in enumerate(self.views_shown, 1) if v.query == self.query_filter), None
         )
         bar = self.query_one(ViewsBar)
-        views = [(view.name, view.tickets) for view in self.views_shown]
+        views = [(view.name, units.count(view.tickets, view.at_least)) for view in self.views_shown]
         bar.show(views, active, may_have_views=self.can(TICKETS_LIST))
 
     def action_views(self) -> None:
@@ -109,7 +110,9 @@ class InboxViews(TickettyScreen[None]):
             groups = await self.app.gate_call(self.gate.groups.list_groups)
             self.group_names = {g.id: g.name for g in groups}
         self.apply(view.query)
-        self.notify(one_line(f"view {view.name}: {view.tickets:,} tickets"))
+        self.notify(
+            one_line(f"view {view.name}: {units.count(view.tickets, view.at_least)} tickets")
+        )
 
     def action_save_view(self) -> None:
         self.save_view()

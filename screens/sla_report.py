@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from rich.text import Text
 from textual import work
@@ -54,6 +54,7 @@ class SlaReportScreen(ListingScreen):
     def __init__(self) -> None:
         super().__init__()
         self.period = ""
+        self.incomplete = ""  # the last report's (`SlaReport.incomplete`)
 
     def on_mount(self) -> None:
         self.period = months_back(self.app.clock(), 1)[0]
@@ -61,7 +62,8 @@ class SlaReportScreen(ListingScreen):
         self.sub_title = self._subtitle()
 
     def _subtitle(self) -> str:
-        return f"verdicts given in {self.period}; business time"
+        shown = f"verdicts given in {self.period}; business time"
+        return shown + ("; INCOMPLETE: verdicts still being given" if self.incomplete else "")
 
     def action_period(self) -> None:
         self.choose_month()
@@ -79,7 +81,13 @@ class SlaReportScreen(ListingScreen):
         return f"{record.by}:{record.name}"
 
     def fetch(self) -> list[SlaFigures]:
-        return list(self.gate.reports.sla(self.period).rows)
+        report = self.gate.reports.sla(self.period)
+        self.incomplete = report.incomplete
+        return list(report.rows)
+
+    def _show(self, records: list[Any], select: str | None) -> None:
+        super()._show(records, select)
+        self.sub_title = self._subtitle()
 
     def cells(self, record: SlaFigures) -> Sequence[str]:
         return (

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from typing import TypeVar
 
 import peewee
@@ -218,27 +218,49 @@ def reindex_tickets(db: peewee.Database | peewee.DatabaseProxy, numbers: list[in
 _SEARCH_TRIGGERS = ("ticket_search_ai", "message_search_ai")
 
 
-@contextmanager
-def without_search_triggers(db: peewee.Database) -> Iterator[None]:
+def without_search_triggers(db: peewee.Database) -> AbstractContextManager[None]:
     """Inserts without the per-row full-text triggers; the caller rebuilds the index after.
 
     The triggers are put back even when the load fails, so later writes stay indexed."""
+    return triggers_aside(
+        db,
+        sqlite=(_SEARCH_TRIGGERS, lambda: [search_triggers()[n] for n in _SEARCH_TRIGGERS]),
+        postgres=(("ticket", "ticket_search_ai"), ("message", "message_search_ai")),
+    )
+
+
+@contextmanager
+def triggers_aside(
+    db: peewee.Database,
+    *,
+    sqlite: tuple[Sequence[str], Callable[[], Iterable[str]]],
+    postgres: Sequence[tuple[str, str]],
+    then: Callable[[], None] = lambda: None,
+) -> Iterator[None]:
+    """Bulk writes inside leave per-row triggers alone; after them, also when they fail, the
+    triggers are back and `then` (what the triggers would have kept, done anew once: an index
+    rebuilt, a tally counted) has run, in one transaction.
+
+    SQLite drops the triggers, `sqlite` naming them and giving the statements that make them
+    again; PostgreSQL disables and enables the triggers `postgres` names (table, trigger)."""
     if is_sqlite(db):
-        for name in _SEARCH_TRIGGERS:
-            db.execute_sql(f"DROP TRIGGER IF EXISTS {name}")
-        restore = [search_triggers()[name] for name in _SEARCH_TRIGGERS]
+        names, remake = sqlite
+        aside = [f"DROP TRIGGER IF EXISTS {name}" for name in names]
     else:
-        for table, name in (("ticket", "ticket_search_ai"), ("message", "message_search_ai")):
-            db.execute_sql(f"ALTER TABLE {table} DISABLE TRIGGER {name}")
-        restore = [
-            f"ALTER TABLE {table} ENABLE TRIGGER {name}"
-            for table, name in (("ticket", "ticket_search_ai"), ("message", "message_search_ai"))
-        ]
+        aside = [f"ALTER TABLE {table} DISABLE TRIGGER {name}" for table, name in postgres]
+    for statement in aside:
+        db.execute_sql(statement)
     try:
         yield
     finally:
-        for statement in restore:
-            db.execute_sql(statement)
+        with db.atomic():
+            if is_sqlite(db):
+                back = list(remake())
+            else:
+                back = [f"ALTER TABLE {table} ENABLE TRIGGER {name}" for table, name in postgres]
+            for statement in back:
+                db.execute_sql(statement)
+            then()
 
 
 M = TypeVar("M", bound=peewee.Model)

@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 import peewee
 
-from store import dialect, tallies
+from store import dialect, migration_chunks, tallies
 from store.links import LINK_MODELS
 from store.models import (
     ALL_MODELS,
@@ -369,33 +369,36 @@ def _v23_macros_offered(db: peewee.Database) -> None:
             db.execute_sql(f"ALTER TABLE {table} ADD COLUMN {column} TEXT NOT NULL DEFAULT '[]'")
 
 
+ChunkDone = Callable[[int], None] | None
 # What a migration needs of the gate's logic, which the store may not import: the gate registers
 # it (`register_step`) when it is imported, before any database is opened through it.
-_GATE_STEPS: dict[str, Callable[[peewee.Database], object]] = {}
+_GATE_STEPS: dict[str, migration_chunks.Chunk] = {}
 VERDICT_BACKFILL = "sla.verdict_backfill"
+# The migrations run after the others' transaction, a chunk per transaction: the gate's step.
+_AFTER_COMMIT = {32: VERDICT_BACKFILL}
 
 
-def register_step(name: str, step: Callable[[peewee.Database], object]) -> None:
-    """Register the gate's part of a migration (`VERDICT_BACKFILL`)."""
+def register_step(name: str, step: migration_chunks.Chunk) -> None:
+    """Register the gate's part of a migration (`VERDICT_BACKFILL`, a chunk of it)."""
     _GATE_STEPS[name] = step
 
 
-def _gate_step(name: str) -> Callable[[peewee.Database], object]:
+def _gate_step(name: str) -> migration_chunks.Chunk:
     step = _GATE_STEPS.get(name)
-    if step is None:  # a migration left half done would never be run again
+    if step is None:  # refused before the migrations' transaction writes anything
         raise peewee.DatabaseError(f"this schema version needs {name}: import access first")
     return step
 
 
 def _v28_sla_tally(db: peewee.Database) -> None:
     """The verdicts' monthly tally, kept by a trigger (`store.sla_tally`) and counted from the
-    verdicts there are; then the clocks that ended before verdicts were kept (migration 21)
-    are judged, once, by the policies of now (`access.sla_backfill`)."""
-    backfill = _gate_step(VERDICT_BACKFILL)
+    verdicts there are; the clocks that ended before verdicts were kept (migration 21) are
+    judged, once, by the policies of now (`access.sla_backfill`), after this transaction, a
+    chunk at a time (migration 32)."""
     db.create_tables(SLA_TALLY_MODELS)
     recount(db)
     create_triggers(db)
-    backfill(db)
+    migration_chunks.leave_marker()
 
 
 def _v27_tallies(db: peewee.Database) -> None:
@@ -451,6 +454,12 @@ def _v31_draft_files(db: peewee.Database) -> None:
     db.create_tables(DRAFT_FILE_MODELS)
 
 
+def _v32_verdict_backfill(db: peewee.Database) -> None:
+    """Migration 28's backfill of verdicts, a chunk of tickets per transaction, run by
+    `migrate` after the migrations' transaction (`store.migration_chunks`)."""
+    migration_chunks.run(db, 32, _gate_step(_AFTER_COMMIT[32]))
+
+
 MIGRATIONS: list[tuple[int, Callable[[peewee.Database], None]]] = [
     (1, _v1_initial),
     (2, _v2_search),
@@ -483,6 +492,7 @@ MIGRATIONS: list[tuple[int, Callable[[peewee.Database], None]]] = [
     (29, _v29_no_mail_loops),
     (30, _v30_warnings_per_run),
     (31, _v31_draft_files),
+    (32, _v32_verdict_backfill),
 ]
 
 LATEST = MIGRATIONS[-1][0]
@@ -495,12 +505,15 @@ def _missing(db: peewee.Database) -> list[tuple[int, Callable[[peewee.Database],
     return [(version, step) for version, step in MIGRATIONS if version not in applied]
 
 
-def migrate(db: peewee.Database) -> None:
-    """Apply the migrations this database lacks, each in its own write transaction; one
-    missing below the newest applied runs too (versions are numbered apart by branches of
-    work that land in any order)."""
-    if _missing(db) == []:
+def migrate(db: peewee.Database, chunk_done: ChunkDone = None) -> None:
+    """Apply the migrations this database lacks, in one write transaction; one missing below
+    the newest applied runs too (versions are numbered apart by branches of work that land in
+    any order). Then those that run a chunk per transaction (`_AFTER_COMMIT`), each told
+    `chunk_done` after each chunk (a test's hook)."""
+    missing = _missing(db)
+    if missing == []:
         return
+    later = [(v, _gate_step(_AFTER_COMMIT[v])) for v, _step in missing if v in _AFTER_COMMIT]
     sqlite = isinstance(db, peewee.SqliteDatabase)
     if sqlite:  # a table rebuild must not cascade; only takes effect outside a transaction
         db.execute_sql("PRAGMA foreign_keys = OFF")
@@ -508,8 +521,11 @@ def migrate(db: peewee.Database) -> None:
         with db.atomic():
             db.create_tables([SchemaVersion])
             for version, step in _missing(db):
-                step(db)
-                SchemaVersion.create(version=version)
+                if version not in _AFTER_COMMIT:
+                    step(db)
+                    SchemaVersion.create(version=version)
     finally:
         if sqlite:
             db.execute_sql("PRAGMA foreign_keys = ON")
+    for version, chunk in later:
+        migration_chunks.run(db, version, chunk, chunk_done)

@@ -190,6 +190,36 @@ def _rare(words: list[tuple[str, bool]], document: str) -> bool:
     return False
 
 
+def count_matches(
+    text: str, *, include_notes: bool, where: peewee.ColumnBase | None, upto: int | None = None
+) -> int:
+    """How many tickets where `where` holds (None: every ticket) match `text` in their public
+    text (`include_notes`: notes too), at most `upto` when given (counting stops there),
+    counted as a join of the index's list of matches with the tickets, which reads each match
+    once in the index's order. Asked as `number IN (matches)`, the databases first build the
+    whole list as a table of its own (SQLite) or test each ticket against it."""
+    words = _words(text)
+    if not words:
+        return 0
+    if _sqlite():
+        query = _query(words, None if include_notes else "subject public")
+        match = peewee.SQL("ticket_search MATCH ?", (query,))
+        on = _SEARCH.c.rowid == Ticket.number
+    else:
+        document = "everything" if include_notes else "public"
+        params = tuple(word for word, _ in words)
+        match = peewee.SQL(f"ts.{document} @@ {_tsquery_sql(words)}", params)
+        on = _SEARCH.c.number == Ticket.number
+    if where is None and upto is None and _sqlite():  # the index counts its list alone
+        counted = _SEARCH.select(peewee.fn.COUNT(peewee.SQL("*"))).where(match)
+        return int(counted.bind(Ticket._meta.database).scalar())
+    matched = Ticket.select(Ticket.number).join(_SEARCH, on=on)
+    matched = matched.where(match if where is None else match & where)
+    return int((matched if upto is None else matched.limit(upto)).count())
+
+
+_SEARCH = peewee.Table("ticket_search").alias("ts")
+
 Asker = Callable[[peewee.ColumnBase], peewee.ColumnBase]
 
 

@@ -16,8 +16,7 @@ row triggers run after all its rows are in, the earliest of them counts).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 
 import peewee
 
@@ -75,11 +74,11 @@ def _keep(db: peewee.Database) -> list[str]:
 
 def create_triggers(db: peewee.Database) -> None:
     """The insert trigger that keeps the tally (made anew if it is there)."""
-    body = ";\n".join(_keep(db))
     if dialect.is_sqlite(db):
         db.execute_sql(f"DROP TRIGGER IF EXISTS {TRIGGER}")
-        db.execute_sql(f"CREATE TRIGGER {TRIGGER} AFTER INSERT ON sla_verdict BEGIN\n{body};\nEND")
+        db.execute_sql(_sqlite_trigger(db))
         return
+    body = ";\n".join(_keep(db))
     db.execute_sql(
         f"CREATE OR REPLACE FUNCTION {_FUNCTION}() RETURNS trigger LANGUAGE plpgsql AS $$\n"
         f"BEGIN\n{body};\nRETURN NULL;\nEND $$"
@@ -89,6 +88,11 @@ def create_triggers(db: peewee.Database) -> None:
         f"CREATE TRIGGER {TRIGGER} AFTER INSERT ON sla_verdict "
         f"FOR EACH ROW EXECUTE FUNCTION {_FUNCTION}()"
     )
+
+
+def _sqlite_trigger(db: peewee.Database) -> str:
+    body = ";\n".join(_keep(db))
+    return f"CREATE TRIGGER {TRIGGER} AFTER INSERT ON sla_verdict BEGIN\n{body};\nEND"
 
 
 def _by_member(db: peewee.Database | peewee.DatabaseProxy, where: str) -> str:
@@ -134,19 +138,12 @@ def recount(db: peewee.Database) -> None:
         )
 
 
-@contextmanager
-def without_triggers(db: peewee.Database) -> Iterator[None]:
+def without_triggers(db: peewee.Database) -> AbstractContextManager[None]:
     """Verdicts inserted without the per-row trigger; the tally is counted afresh after (and
     the trigger put back) even when the load fails."""
-    if dialect.is_sqlite(db):
-        db.execute_sql(f"DROP TRIGGER IF EXISTS {TRIGGER}")
-    else:
-        db.execute_sql(f"ALTER TABLE sla_verdict DISABLE TRIGGER {TRIGGER}")
-    try:
-        yield
-    finally:
-        if dialect.is_sqlite(db):
-            create_triggers(db)
-        else:
-            db.execute_sql(f"ALTER TABLE sla_verdict ENABLE TRIGGER {TRIGGER}")
-        recount(db)
+    return dialect.triggers_aside(
+        db,
+        sqlite=((TRIGGER,), lambda: [_sqlite_trigger(db)]),
+        postgres=(("sla_verdict", TRIGGER),),
+        then=lambda: recount(db),
+    )

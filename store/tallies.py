@@ -8,8 +8,7 @@ counts too. The bulk loader sets the triggers aside and rebuilds the tallies onc
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 
 import peewee
 
@@ -186,25 +185,15 @@ def _true(db: peewee.Database) -> str:
     return "1" if dialect.is_sqlite(db) else "true"
 
 
-@contextmanager
-def without_triggers(db: peewee.Database) -> Iterator[None]:
+def without_triggers(db: peewee.Database) -> AbstractContextManager[None]:
     """Writes to tickets and tags that leave the tallies alone; they are rebuilt after (also
     when the writes fail), and the triggers put back."""
-    if dialect.is_sqlite(db):
-        for name in _SQLITE_TRIGGERS:
-            db.execute_sql(f"DROP TRIGGER IF EXISTS {name}")
-        restore = _sqlite_triggers()
-    else:
-        for table, name in _POSTGRES_TRIGGERS:
-            db.execute_sql(f"ALTER TABLE {table} DISABLE TRIGGER {name}")
-        restore = [f"ALTER TABLE {t} ENABLE TRIGGER {n}" for t, n in _POSTGRES_TRIGGERS]
-    try:
-        yield
-    finally:
-        with db.atomic():
-            for statement in restore:
-                db.execute_sql(statement)
-            rebuild(db)
+    return dialect.triggers_aside(
+        db,
+        sqlite=(_SQLITE_TRIGGERS, _sqlite_triggers),
+        postgres=_POSTGRES_TRIGGERS,
+        then=lambda: rebuild(db),
+    )
 
 
 def fold(db: peewee.Database) -> None:

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 import peewee
 
 from access import Gate
+from access.file_limit import DEFAULT_FILE_LIMIT
 from access.request import Clock
 from cli.output import EXIT_DATABASE, exit_code_of, fail
 from mail.channel import reading_of
@@ -69,8 +70,15 @@ class OpeningRead:
     The thread closes its connection when done: the app's database work runs in its own
     threads, each with its own connection."""
 
-    def __init__(self, location: str, username: str, clock: Clock | None = None) -> None:
+    def __init__(
+        self,
+        location: str,
+        username: str,
+        clock: Clock | None = None,
+        file_limit: int = DEFAULT_FILE_LIMIT,
+    ) -> None:
         self.location, self.username, self.clock = location, username, clock
+        self.file_limit = file_limit
         self._read: tuple[peewee.Database, Gate, Opening] | None = None
         self._failure: BaseException | None = None
         self._thread = threading.Thread(target=self._run, name="ticketty-opening", daemon=True)
@@ -80,7 +88,7 @@ class OpeningRead:
         try:
             db = connect(self.location)
             try:
-                gate = Gate(db, self.username, clock=self.clock)
+                gate = Gate(db, self.username, clock=self.clock, file_limit=self.file_limit)
                 self._read = (db, gate, Opening.read(gate))
             finally:
                 db.close()
@@ -106,7 +114,9 @@ def open_app(
     exit code. `clock`: the gate's (the wall clock unless given)."""
     try:
         settings = build_settings(db=location, user=username, config=load_config())
-        reading = OpeningRead(settings.database, settings.username, clock)
+        reading = OpeningRead(
+            settings.database, settings.username, clock, settings.attachment_limit_bytes
+        )
         import screens.inbox  # noqa: F401  # Textual and the screens, while the thread reads
         import tui.app  # noqa: F401
 

@@ -14,6 +14,7 @@ from textual.suggester import Suggester
 from textual.widgets import Input, Label, Static
 
 from access.errors import InvalidInput
+from access.file_limit import refuse_over_limit
 from tui.widgets import PromptModal
 from wording.safe_text import as_text
 
@@ -78,24 +79,16 @@ class FileRefused(InvalidInput):
 
 
 def read_within(path: Path, limit: int) -> bytes:
-    """The bytes of the file at `path` when it is a readable file of at most `limit` bytes;
-    else `FileRefused` saying why. Blocking: run it in a thread."""
+    """The bytes of the file at `path` when it is a readable file of at most `limit` bytes
+    (the gate's, `gate.file_limit`: a larger one is not read at all); else `FileRefused`
+    saying why, or the gate's own `FileTooLarge`. Blocking: run it in a thread."""
     try:
         if path.is_dir():
             raise FileRefused(f"{path} is a folder; name a file")
-        size = path.stat().st_size
-        if size > limit:
-            raise FileRefused(
-                f"{path.name} is {megabytes(size)}; the limit is {megabytes(limit)} "
-                "(attachment_limit_mb in the configuration file)"
-            )
+        refuse_over_limit(path.name, path.stat().st_size, limit)
         return path.read_bytes()
     except OSError as exc:
         raise FileRefused(f"cannot read {path}: {file_problem(exc)}") from exc
-
-
-def megabytes(size: int) -> str:
-    return f"{size / 2**20:.1f} MB" if size >= 2**20 else f"{size} bytes"
 
 
 def file_problem(exc: OSError) -> str:

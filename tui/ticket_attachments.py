@@ -13,10 +13,11 @@ import mimetypes
 from collections.abc import Callable
 from pathlib import Path
 
+from access.errors import InvalidInput
 from access.messages import NewFile
 from access.views import AttachmentView, TicketDetail
 from tui.composer import Composer
-from tui.file_paths import FileRefused, PathModal, chosen_path, file_problem, read_within
+from tui.file_paths import PathModal, chosen_path, file_problem, read_within
 from tui.gate_funnel import GateCallFailed
 from tui.screen import TickettyScreen
 from tui.widgets import ConfirmModal, PickerModal
@@ -82,7 +83,7 @@ async def attach_file_flow(
     path = chosen_path(typed)
     try:
         data = await asyncio.to_thread(read_within, path, limit)
-    except FileRefused as refused:
+    except InvalidInput as refused:  # FileRefused, or over the gate's limit
         screen.notify(one_line(str(refused)), severity="error", timeout=8)
         return
     content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"

@@ -247,7 +247,7 @@ class TicketComposingScreen(TickettyScreen[None]):
 
     @work(group="detail-attach", exit_on_error=False)
     async def attach_file(self) -> None:
-        limit, keeper = self.app.settings.attachment_limit_bytes, self.app.draft_keeper
+        limit, keeper = self.gate.file_limit, self.app.draft_keeper
         await attach_file_flow(
             self, self.composer, limit, lambda file: keeper.attach((self.number, REPLY), file)
         )

@@ -23,7 +23,7 @@ class BarView:
 
     __slots__ = ("count", "key", "name")
 
-    def __init__(self, key: int, name: str, count: int) -> None:
+    def __init__(self, key: int, name: str, count: str) -> None:
         self.key, self.name, self.count = key, one_line(name), count
 
     def width(self, name_width: int) -> int:
@@ -33,11 +33,12 @@ class BarView:
         name = self.name
         if len(name) > name_width:
             name = name[: max(1, name_width - 1)] + "…"
-        return f"{self.key} {name} {self.count:,}"
+        return f"{self.key} {name} {self.count}"
 
 
-def bar_text(views: Sequence[tuple[str, int]], width: int, active: int | None) -> Text:
-    """The bar for `views` (name, count) in `width` cells, view number `active` highlighted."""
+def bar_text(views: Sequence[tuple[str, str]], width: int, active: int | None) -> Text:
+    """The bar for `views` (name, count as said: `4,779`, `5,000+`) in `width` cells, view
+    number `active` highlighted."""
     if not views:
         return Text(NO_VIEWS[:width], style="dim")
     items = [BarView(n, name, count) for n, (name, count) in enumerate(views[:JUMP_KEYS], 1)]
@@ -83,13 +84,13 @@ class ViewsBar(Widget):
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self.views: list[tuple[str, int]] = []
+        self.views: list[tuple[str, str]] = []
         self.active: int | None = None
         # Nothing is said before the views were read, nor to whom may have none.
         self.may_have_views = False
 
     def show(
-        self, views: Sequence[tuple[str, int]], active: int | None, *, may_have_views: bool
+        self, views: Sequence[tuple[str, str]], active: int | None, *, may_have_views: bool
     ) -> None:
         self.views, self.active, self.may_have_views = list(views), active, may_have_views
         self.refresh()

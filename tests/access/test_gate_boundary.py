@@ -473,8 +473,9 @@ CALLS: dict[str, tuple[Call, Expected]] = {
     ),
 }
 
-# Public attributes that say who the gate acts for, and the gate's parts.
-ABOUT = {"username", "person_id", "own_changes", "clock"}
+# Public attributes that say who the gate acts for and how it is configured, and the gate's
+# parts.
+ABOUT = {"username", "person_id", "own_changes", "clock", "file_limit"}
 
 
 def parts(gate: Gate) -> dict[str, Part]:

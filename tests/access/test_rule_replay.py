@@ -1,7 +1,8 @@
 """`rules test` reads only the tickets its rule's plain conditions let through (status,
-priority, group, source and tags go into the query) and stops once it has
-its first page of matches: what it lists is exactly what testing every condition on every
-ticket of the period lists, however the conditions combine and however many pages it reads."""
+priority, group, source and tags go into the query; rare words through the search index's
+candidates) and stops once it has its first page of matches: what it lists is exactly what
+testing every condition on every ticket of the period lists, however the conditions combine and
+however many pages it reads."""
 
 from __future__ import annotations
 
@@ -17,8 +18,9 @@ from access import Gate
 from access.demo import DEMO_NOW
 from access.rule_conditions import Clock, holds, needs_of, read_facts_where
 from access.rule_runner import loaded
-from store.models import Ticket
+from store.models import Message, Person, Source, Ticket
 from store.rule_models import Rule
+from store.words import CUSTOMER, NOTE, REPLY
 
 NOW = DEMO_NOW + timedelta(hours=2)
 SINCE = 366
@@ -32,6 +34,15 @@ CONDITIONS = [
     "tag=refund",
     "no-tag=vip",
     "words=refund",
+    "words=order",  # common
+    "words=xyzzy",  # in no ticket
+    "words=fund",  # inside a longer word
+    "words=promising",  # only in notes, which the condition does not read
+    "words=prosze,zwrot,missing",
+    "words=parcel arrived",
+    "words=#6",
+    "words=dziękujemy",  # the index folds the accent, the condition does not
+    "words=αβγ",  # no ASCII letters: the index cannot narrow
     "priority=low",
     "source=Amazon DE",
 ]
@@ -44,6 +55,7 @@ def ada(demo_db: peewee.Database, monkeypatch: pytest.MonkeyPatch) -> Gate:
     paging and stopping early are exercised on the small demo."""
     monkeypatch.setattr(access.rules, "FACTS_CHUNK", PAGE)
     monkeypatch.setattr(access.rules, "TRY_LIMIT", LIMIT)
+    monkeypatch.setattr(access.rules, "SCAN_PAGES", 1)  # the index asked after one page
     return Gate(demo_db, "ada", clock=lambda: NOW)
 
 
@@ -78,3 +90,44 @@ def test_a_replay_of_a_common_condition_stops_at_its_limit(ada: Gate) -> None:
     tried = [t.number for t in ada.rules.try_rule("open ones", f"{SINCE}d")]
     assert len(tried) == LIMIT
     assert tried == every_ticket_tested("open ones")
+
+
+# Texts where the lower-cased text the condition reads and the words the index holds differ.
+TRICKY = [
+    ("Thermometer reads 300 \u212aelvin", "nothing else"),  # the Kelvin sign lower-cases to k
+    ("TAXİ ordered", "İstanbul airport"),  # İ lower-cases to i and a combining dot
+    ("A question", "it is nonrefundable, isn't it?"),
+    ("Long", "x" * 40_000 + "zebrafish"),  # the index keeps a word's first 32,768 bytes
+    ("Straße", "Grüße aus Łódź, Œuvre"),
+    ("Mixed", "order#6610 and e-mail: late-delivery!"),
+]
+TRICKY_WORDS = [
+    "kelvin", "elvi", "taxi", "i", "stanbul", "refund", "nonrefundable", "zebrafish",
+    "strasse", "straße", "łódź", "lodz", "uvre", "#661", "e-mail", "late-delivery", "y!",
+    "only-in-a-reply", "older", "a note",
+]  # fmt: skip
+
+
+def test_a_replay_of_words_the_index_folds_lists_what_testing_every_ticket_lists(
+    ada: Gate,
+) -> None:
+    requester = Person.select().where(Person.username == "ada").get().id
+    source = Source.select().get().id
+    for subject, body in TRICKY:
+        number = Ticket.create(subject=subject, source=source, requester=requester).number
+        Message.create(ticket=number, kind=CUSTOMER, author=requester, body=body)
+    number = Ticket.create(subject="Later", source=source, requester=requester).number
+    for kind, body in [
+        (CUSTOMER, "an older message"),
+        (REPLY, "only-in-a-reply"),
+        (NOTE, "a note"),
+        (CUSTOMER, "the newest"),
+    ]:
+        Message.create(ticket=number, kind=kind, author=requester, body=body)
+    for n, word in enumerate(TRICKY_WORDS):
+        name = f"tricky {n}"
+        ada.rules.create_rule(
+            name, on="status", conditions=[f"words={word}"], actions=["priority:low"]
+        )
+        tried = [t.number for t in ada.rules.try_rule(name, f"{SINCE}d")]
+        assert tried == every_ticket_tested(name), word

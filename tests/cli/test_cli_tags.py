@@ -111,6 +111,7 @@ def test_views_add_list_remove(demo_file: str, capsys: pytest.CaptureFixture[str
     ola = Gate(connect(demo_file), "ola")
     counts = {v.name: ola.inbox.count_tickets(v.query) for v in ola.views.list_views()}
     assert {name: v["tickets"] for name, v in listed.items()} == counts
+    assert not any(v["tickets_at_least"] for v in listed.values())
     assert listed["Mine"]["key"] == 1 and listed["Urgent returns"]["shared_with"] == "role Agent"
     assert listed["Urgent returns"]["query"]["priorities"] == ["urgent"]
     code, out, _ = run(capsys, demo_file, "vic", "views", "list", "--json")
@@ -118,3 +119,15 @@ def test_views_add_list_remove(demo_file: str, capsys: pytest.CaptureFixture[str
     assert run(capsys, demo_file, "ola", "views", "remove", "Mine")[0] == 0
     code, out, _ = run(capsys, demo_file, "ola", "views", "list")
     assert "Mine" not in out and "Urgent returns" in out
+
+
+def test_a_view_of_a_common_word_is_listed_as_a_lower_bound(
+    demo_file: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("access.saved_views.WORDS_COUNTED", 5)
+    assert run(capsys, demo_file, "ada", "views", "add", "Parcels", "--search", "parcel")[0] == 0
+    _, out, _ = run(capsys, demo_file, "ada", "views", "list", "--json")
+    (parcels,) = [v for v in json.loads(out) if v["name"] == "Parcels"]
+    assert (parcels["tickets"], parcels["tickets_at_least"]) == (5, True)
+    _, out, _ = run(capsys, demo_file, "ada", "views", "list")
+    assert "Parcels" in out and " 5+ " in out

@@ -1,21 +1,23 @@
 """Attachments from the app at 80x24: alt+a in a reply attaches a file (its path completes as
-it is typed; a file too big or unreadable is refused in one line) and the reply leaves with
-it; `w` on the ticket picks one of its kept attachments, asks where (a folder takes the file's
-own name, never a folder a name from mail holds), and asks before it replaces a file."""
+it is typed; a file over the gate's limit or unreadable is refused in one line) and the reply
+leaves with it; `w` on the ticket picks one of its kept attachments, asks where (a folder takes
+the file's own name, never a folder a name from mail holds), and asks before it replaces a
+file."""
 
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import Path
 
 from textual.widgets import Input, Label
 
 from access import Gate
+from access.demo import DEMO_NOW
 from screens.ticket_detail import TicketDetailScreen
 from store.db import connect
 from store.models import Attachment, Message, Ticket
 from tests.mail.test_signatures import open_mail_ticket
 from tests.tui_support import make_app, open_ticket, settle
+from ticketty.launch import build_app
 from tui.file_paths import PathModal, completed_path
 from tui.widgets import ConfirmModal, PickerModal
 
@@ -103,8 +105,12 @@ async def test_alt_a_attaches_files_to_a_reply_within_the_limit(
     form.write_bytes(b"%PDF-1.4 form")
     (tmp_path / "film.mov").write_bytes(b"x" * 101)
     number = open_mail_ticket_number(demo_copy)
-    app = make_app(demo_copy, "tom")
-    app.settings = replace(app.settings, attachment_limit_bytes=100)
+    # The gate's limit is the app's: the settings' own (25 MB) does not let a larger file in.
+    app = build_app(
+        Gate(connect(demo_copy), "tom", clock=lambda: DEMO_NOW, file_limit=100),
+        refresh_seconds=3600,
+    )
+    assert app.settings.attachment_limit_bytes > 100
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_ticket(pilot, number)
         assert isinstance(screen, TicketDetailScreen)

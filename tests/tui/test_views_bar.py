@@ -33,17 +33,17 @@ def demo(new_demo: Callable[..., str]) -> str:
 
 
 def test_the_bar_fits_its_width_cutting_names_then_counting_views_left_out() -> None:
-    views = [("Refunds", 4779), ("Returns waiting", 6592), ("Urgent open", 5910)]
+    views = [("Refunds", "4,779"), ("Returns waiting", "6,592"), ("Urgent open", "5,000+")]
     assert bar_text(views, 80, None).plain == (
-        "1 Refunds 4,779 │ 2 Returns waiting 6,592 │ 3 Urgent open 5,910"
+        "1 Refunds 4,779 │ 2 Returns waiting 6,592 │ 3 Urgent open 5,000+"
     )
-    assert bar_text(views, 52, None).plain == "1 Refunds 4,779 │ 2 Return… 6,592 │ 3 Urgent… 5,910"
-    many = [(f"View number {n}", n * 1000) for n in range(1, 12)]
+    assert bar_text(views, 53, None).plain == "1 Refunds 4,779 │ 2 Return… 6,592 │ 3 Urgent… 5,000+"
+    many = [(f"View number {n}", f"{n},000") for n in range(1, 12)]
     assert bar_text(many, 78, None).plain == (
         "1 View nu… 1,000 │ 2 View nu… 2,000 │ 3 View nu… 3,000 │ 4 View nu… 4,000 │ +7"
     )
     assert bar_text([], 80, None).plain == NO_VIEWS
-    shown = bar_text([("[b]x[/b] \x1b]0;pwn", 3)], 80, 1)
+    shown = bar_text([("[b]x[/b] \x1b]0;pwn", "3")], 80, 1)
     assert shown.plain.startswith("1 [b]x[/b] ") and "\x1b" not in shown.plain
     assert any("reverse" in str(span.style) for span in shown.spans)
 
@@ -66,7 +66,7 @@ async def test_the_bar_shows_live_counts_and_the_view_jumped_to(demo: str) -> No
     async with app.run_test(size=SMALL, message_hook=saw.hook) as pilot:
         await settle(pilot)
         bar = app.screen.query_one(ViewsBar)
-        assert bar.views == [(v.name, v.tickets) for v in views] and bar.active is None
+        assert bar.views == [(v.name, f"{v.tickets:,}") for v in views] and bar.active is None
         assert bar.region.y == 1 and bar.region.height == 1  # under the header, one line
         await pilot.press(str(urgent))
         await settle(pilot)
@@ -75,9 +75,10 @@ async def test_the_bar_shows_live_counts_and_the_view_jumped_to(demo: str) -> No
         await script(demo, "ada", "tickets", "priority", str(one), "low")
         await handled(seen, pilot)
         # Read again at the end of the second since the last read (the app's clock stands).
-        await until(pilot, lambda: dict(bar.views)["Urgent open"] != views[urgent - 1].tickets)
+        before = f"{views[urgent - 1].tickets:,}"
+        await until(pilot, lambda: dict(bar.views)["Urgent open"] != before)
         counts = dict(bar.views)
-        assert counts["Urgent open"] == views[urgent - 1].tickets - 1
+        assert counts["Urgent open"] == f"{views[urgent - 1].tickets - 1:,}"
         assert isinstance(app.screen, InboxScreen)
         await pilot.press("x")  # the filters cleared: no view is shown any more
         await settle(pilot)
