@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Any, NamedTuple
@@ -58,9 +58,11 @@ class Event(NamedTuple):
 class AuditWriter:
     """The audit events of one write transaction: appended in it, their ids kept (`written`:
     the session's own changes) and, for an import, the chain's head kept in memory. A request
-    holds one while it writes (`access.request.Request.writing`)."""
+    holds one while it writes (`access.request.Request.writing`), with the session's clock,
+    which every event's time is read from (the wall clock unless given one)."""
 
-    def __init__(self) -> None:
+    def __init__(self, clock: Callable[[], datetime] = utcnow) -> None:
+        self.clock = clock
         self.written: list[int] = []
         self._head: str | None = None  # the chain's head, while `chain_head_held`
 
@@ -77,8 +79,8 @@ class AuditWriter:
         at: datetime | None = None,
     ) -> None:
         """Append one event, inside the write transaction of the change it describes. `at` is
-        for loaders with their own clock (the demo); changes use the current time."""
-        at = at or utcnow()
+        for loaders with their own clock (the demo); changes use the writer's clock."""
+        at = at or self.clock()
         fields = _fields(action, target_kind, target_id, ticket, before, after)
         prev_hash = self._head_now()
         digest = _digest(prev_hash, at, actor_id, fields)
@@ -92,7 +94,7 @@ class AuditWriter:
         audit rows in its own transaction without reading the chain's head per row."""
         if not events:
             return
-        at = utcnow()
+        at = self.clock()
         prev_hash = self._head_now()
         rows = []
         for event in events:
@@ -161,6 +163,31 @@ def head_set_back(head: str | None) -> None:
     """After a savepoint rolled back: the head as it was when the savepoint began."""
     if head is not None:
         _thread_head.head = head
+
+
+# The columns of the rows `chained` gives, in order, for a bulk loader (`store.bulk`).
+COLUMNS = (
+    AuditEvent.at, AuditEvent.actor, AuditEvent.prev_hash, AuditEvent.hash, AuditEvent.action,
+    AuditEvent.target_kind, AuditEvent.target_id, AuditEvent.ticket, AuditEvent.before,
+    AuditEvent.after,
+)  # fmt: skip
+
+
+def chained(
+    head: str | None, events: Iterable[tuple[datetime, int | None, Event]]
+) -> tuple[list[tuple[object, ...]], str]:
+    """Events a loader writes with their own times and actors (the demo: `(at, actor,
+    event)`), as rows in the order of `COLUMNS`, chained from `head` (None: the chain's head
+    now; for the next batch, what the last call returned); the rows and the new head. The
+    loader inserts them in this order, so that their ids follow the chain."""
+    head = _chain_head() if head is None else head
+    rows: list[tuple[object, ...]] = []
+    for at, actor, event in events:
+        fields = _fields(*event)
+        digest = _digest(head, at, actor, fields)
+        rows.append((at, actor, head, digest, *fields.values()))
+        head = digest
+    return rows, head
 
 
 def _chain_head() -> str:

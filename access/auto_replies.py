@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 
 from access.vocabulary import CUSTOMER, REPLY
 from store.errors import TickettyError
-from store.models import Message, OutboxItem, Person, Ticket, utcnow
+from store.models import Message, OutboxItem, Person, Ticket
 
 # The most automatic replies one address gets within `AUTO_REPLY_SPAN`.
 AUTO_REPLIES_PER_DAY = 5
@@ -25,8 +25,8 @@ class AutoReplyHeld(TickettyError):
     """A rule's reply was not sent, to keep from a mail loop; the text says why."""
 
 
-def held_because(number: int, now: datetime | None = None) -> str:
-    """Why an automatic reply on ticket `number` must not go, or ""."""
+def held_because(number: int, now: datetime) -> str:
+    """Why an automatic reply on ticket `number` must not go at `now`, or ""."""
     mark = (
         Message.select(Message.automatic)
         .where((Message.ticket == number) & (Message.kind == CUSTOMER))
@@ -44,7 +44,7 @@ def held_because(number: int, now: datetime | None = None) -> str:
     )
     if not address:
         return ""
-    since = (now or utcnow()) - AUTO_REPLY_SPAN
+    since = now - AUTO_REPLY_SPAN
     sent = (
         OutboxItem.select()
         .where(

@@ -60,7 +60,7 @@ class Availability(Part):
                 state = "away" if away else "back"
                 raise NoChange(f"{person.username} is already {state}; nothing changed")
             if away:
-                AwayMark.create(person=person.id)
+                AwayMark.create(person=person.id, since=request.clock())
             else:
                 AwayMark.delete().where(AwayMark.person == person.id).execute()
             action = PERSON_AWAY if away else PERSON_BACK

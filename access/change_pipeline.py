@@ -31,7 +31,7 @@ from access.request import Part, Request
 from access.tickets import parse_number
 from access.views import BulkOutcome
 from store import dialect
-from store.models import Person, Ticket, Usergroup, utcnow
+from store.models import Person, Ticket, Usergroup
 from store.rows import dict_rows
 
 # Tickets per transaction: short enough that other writers wait little, long enough that a
@@ -197,7 +197,8 @@ def run_pipeline(
                 verdicts += _sort_chunk(request.grants(), kind, target, chunk, versions, lock=False)
     assert target is not None  # resolved in the first pass of the loop
     if apply:
-        rule_events.tickets_changed(kind.field, [v.number for v in verdicts if v.skipped is None])
+        changed = [v.number for v in verdicts if v.skipped is None]
+        rule_events.tickets_changed(request.session.clock, kind.field, changed)
     return Pass(kind, target, verdicts)
 
 
@@ -292,6 +293,7 @@ def _write_chunk(
     lock), then the audit rows of the chunk in one insert; the verdicts with the new
     versions."""
     numbers = [v.number for v in verdicts if v.skipped is None]
+    now = request.clock()
     if numbers:
         if kind.joined is not None:
             kind.joined.write(target, numbers)
@@ -299,11 +301,11 @@ def _write_chunk(
         Ticket.update(
             {
                 **written,
-                Ticket.updated_at: utcnow(),
+                Ticket.updated_at: now,
                 Ticket.version: Ticket.version + 1,
             }
         ).where(Ticket.number.in_(numbers)).execute()
-        notify_events.tickets_changed(grants.person_id, kind.field, target.value, numbers)
+        notify_events.tickets_changed(grants.person_id, kind.field, target.value, numbers, now)
     events = []
     for v in verdicts:
         if v.skipped is None:

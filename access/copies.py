@@ -121,7 +121,7 @@ class Copies(Part):
                 after = copies_of(number)
                 if after == before:
                     raise NoChange(f"#{number} already has those copies; nothing changed")
-                update_ticket(locked.ticket, expected_version, {})
+                update_ticket(locked.ticket, expected_version, {}, request.clock())
                 request.record(
                     TICKET_COPIES, "ticket", number, ticket=number, before=before, after=after
                 )

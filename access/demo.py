@@ -19,7 +19,7 @@ from typing import NotRequired, TypedDict
 import peewee
 
 from access import audit
-from access.audit_actions import DEMO_CREATE
+from access.audit_actions import DEMO_CREATE, TICKET_STATUS
 from access.catalogue import (
     MACROS_LIST,
     PEOPLE_LIST,
@@ -76,6 +76,7 @@ from access.vocabulary import (
 )
 from store import bulk
 from store.models import (
+    AuditEvent,
     CustomField,
     CustomFieldValue,
     GroupMember,
@@ -465,12 +466,16 @@ def _seed_tickets(
     if policies is not None:
         stretch = (now - timedelta(minutes=DEMO_MINUTES), now + DEMO_AHEAD)
         clocks = DemoClocks(policies, *stretch)
-    loaded = [Ticket, Message] if clocks is None else [Ticket, Message, SlaVerdict]
+    loaded = [Ticket, Message, AuditEvent] + ([] if clocks is None else [SlaVerdict])
+    head = None  # the audit chain's, as the last batch left it
     with bulk.loading(db, loaded) as loader:
         for start in range(0, total, BATCH):
             ticket_rows: list[tuple[object, ...]] = []
             message_rows: list[tuple[object, ...]] = []
             verdict_rows: list[tuple[object, ...]] = []
+            # A resolved or closed ticket was open until its last activity, when its assignee
+            # (else ada) resolved or closed it: its status change, as the change would log it.
+            ends: list[tuple[datetime, int | None, audit.Event]] = []
             for number in range(start + 1, min(total, start + BATCH) + 1):
                 created = now - timedelta(minutes=rnd.randrange(60, DEMO_MINUTES))
                 order = f"#{rnd.randrange(100000, 999999)}"
@@ -546,9 +551,14 @@ def _seed_tickets(
                     verdict_rows += clocks.verdicts(
                         number, created, status, attributes, first_reply, resolved
                     )
+                if status in (RESOLVED, CLOSED):
+                    change = audit.Event(TICKET_STATUS, "ticket", number, number, OPEN, status)
+                    ends.append((updated, assignee or ids.staff["ada"], change))
                 ticket_rows.append(row)
             loader.insert(Ticket, ticket_columns, ticket_rows)
             loader.insert(Message, message_columns, message_rows)
+            audit_rows, head = audit.chained(head, ends)
+            loader.insert(AuditEvent, audit.COLUMNS, audit_rows)
             if verdict_rows:
                 loader.insert(SlaVerdict, VERDICT_COLUMNS, verdict_rows)
             messages += len(message_rows)

@@ -71,8 +71,8 @@ POLICIES: list[tuple[str, str, dict[str, dict[str, str]], list[str], list[str]]]
         [],
     ),
 ]
-# Only a new or open ticket has a clock running in the demo: a pending one waits (paused), a
-# resolved or closed one is done (its clocks stopped), all since it was filed.
+# Only a new or open ticket has a clock running in the demo: a pending one waits (paused) since
+# it was filed, a resolved or closed one is done (its clocks stopped at its last activity).
 RUNNING = frozenset({NEW, OPEN})
 DUE_SOON_EVERY = 40
 
@@ -134,10 +134,12 @@ _SECOND = timedelta(seconds=1)
 class DemoClocks:
     """The demo tickets' clocks as the write path would have kept them, without replaying each
     ticket's history: one ledger of business time per calendar over the demo's stretch
-    (`Ledger`). The demo's histories are simple: a ticket keeps the status it was filed in, and
-    its only customer message is the first, so no clock ever paused and no next response ever
-    started; a new or open ticket's clocks run, a pending one's wait (paused), a resolved or
-    closed one's stopped. `tests/access/test_demo_verdicts.py` holds them to the clock's."""
+    (`Ledger`). The demo's histories are simple: a ticket keeps the status it was filed in, but
+    a resolved or closed one, open until its last activity (when its status change is logged),
+    and its only customer message is the first, so no clock ever paused and no next response
+    ever started; a new or open ticket's clocks run, a pending one's wait (paused), a resolved
+    or closed one's stopped at its last activity. `tests/access/test_demo_verdicts.py` holds
+    them to the clock's."""
 
     def __init__(self, policies: PolicySet, start: datetime, end: datetime) -> None:
         self.policies = policies

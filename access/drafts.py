@@ -28,7 +28,7 @@ from access.file_limit import refuse_over_limit
 from access.grants import Grants
 from access.request import Part
 from access.vocabulary import NOTE, REPLY
-from store.models import Draft, DraftFile, Ticket, utcnow
+from store.models import Draft, DraftFile, Ticket
 from store.rows import tuple_rows
 
 DRAFT_KINDS: dict[str, PermissionKey] = {REPLY: TICKETS_REPLY, NOTE: TICKETS_NOTE}
@@ -83,18 +83,19 @@ class Drafts(Part):
     def save_draft(self, number: int, kind: str, body: str) -> None:
         """Keep `body` as the caller's draft of `kind` on ticket `number` (an empty text is no
         draft: it deletes the one kept). One upsert, whose SELECT carries the rights."""
+        request = self._open()
         if not body.strip():
-            self._empty(self._open().grants(), number, kind)
+            self._empty(request.grants(), number, kind, request.clock())
             return
         if len(body) > MAX_DRAFT:
             raise InvalidInput(f"the message is longer than {MAX_DRAFT} characters")
-        grants = self._open().grants()
+        grants = request.grants()
         row = Ticket.select(
             peewee.Value(grants.person_id),
             Ticket.number,
             peewee.Value(kind),
             peewee.Value(body),
-            peewee.Value(utcnow()),
+            peewee.Value(request.clock()),
         ).where((Ticket.number == number) & may_write(grants, kind))
         saved = (
             Draft.insert_from(
@@ -121,11 +122,11 @@ class Drafts(Part):
         return bool(deleted)
 
     @staticmethod
-    def _empty(grants: Grants, number: int, kind: str) -> None:
+    def _empty(grants: Grants, number: int, kind: str, now: datetime) -> None:
         """The text was emptied: the draft goes, unless it holds files (kept, with no text)."""
         own = _own(grants, number, kind)
         with_files = Draft.id.in_(DraftFile.select(DraftFile.draft))
-        Draft.update(body="", saved_at=utcnow()).where(own & with_files).execute()
+        Draft.update(body="", saved_at=now).where(own & with_files).execute()
         Draft.delete().where(own & ~with_files).execute()
 
     def attach_to_draft(
@@ -148,7 +149,7 @@ class Drafts(Part):
                 Ticket.number,
                 peewee.Value(REPLY),
                 peewee.Value(""),
-                peewee.Value(utcnow()),
+                peewee.Value(request.clock()),
             ).where(writable)
             columns = [Draft.person, Draft.ticket, Draft.kind, Draft.body, Draft.saved_at]
             Draft.insert_from(row, columns).on_conflict_ignore().execute()

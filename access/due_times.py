@@ -55,7 +55,6 @@ from store.models import (
     SlaPolicy,
     Ticket,
     Usergroup,
-    utcnow,
 )
 from store.rows import tuple_rows
 from store.sla_models import SlaVerdict
@@ -139,7 +138,7 @@ def measure_tickets(
     for start in range(0, len(wanted), CHUNK):
         chunk = wanted[start : start + CHUNK]
         state = read_state(request, chunk)
-        now = utcnow()
+        now = request.clock()
         policies = state.policies
         found: dict[int, Dues] = {}
         verdicts: list[dict[str, Any]] = []

@@ -31,7 +31,7 @@ from access.requester_messages import reopen_for_requester
 from access.requesters import add_requester
 from access.validation import checked_name, validate_field_value
 from access.vocabulary import DEFAULT_PRIORITY, MAX_SUBJECT, NEW, TICKET_PRIORITIES, WEB
-from store.models import Message, Person, Source, Ticket, Usergroup, database_proxy, utcnow
+from store.models import Message, Person, Source, Ticket, Usergroup, database_proxy
 from store.prepared import PreparedInsert
 
 MAX_BODY = 200_000
@@ -70,11 +70,10 @@ def file_ticket(
     group: int | None = None,
     private: bool = False,
     priority: str = DEFAULT_PRIORITY,
-    now: datetime | None = None,
+    now: datetime,
 ) -> int:
-    """A new ticket's row, status new; its number. The caller writes its first message
-    (`new_message`) and its `ticket.create` event."""
-    now = now or utcnow()
+    """A new ticket's row, status new, filed at `now`; its number. The caller writes its
+    first message (`new_message`) and its `ticket.create` event."""
     return _NEW_TICKET.run(
         subject=subject,
         status=NEW,
@@ -89,19 +88,17 @@ def file_ticket(
 
 
 def new_message(
-    number: int, author: int, body: str, kind: str = "customer", now: datetime | None = None
+    number: int, author: int, body: str, kind: str = "customer", *, now: datetime
 ) -> int:
-    """A message's row on ticket `number`; its id."""
-    created_at = now or utcnow()
-    return _NEW_MESSAGE.run(
-        ticket=number, kind=kind, author=author, body=body, created_at=created_at
-    )
+    """A message's row on ticket `number`, written at `now`; its id."""
+    return _NEW_MESSAGE.run(ticket=number, kind=kind, author=author, body=body, created_at=now)
 
 
-def new_messages(author: int, kind: str, bodies: Mapping[int, str]) -> dict[int, int]:
-    """A message's row on each ticket of `bodies` (ticket number to text), in one insert;
-    ticket number to its message's id."""
-    now = utcnow()
+def new_messages(
+    author: int, kind: str, bodies: Mapping[int, str], now: datetime
+) -> dict[int, int]:
+    """A message's row on each ticket of `bodies` (ticket number to text), written at `now`,
+    in one insert; ticket number to its message's id."""
     rows = [
         {"ticket": number, "kind": kind, "author": author, "body": body, "created_at": now}
         for number, body in bodies.items()
@@ -118,14 +115,14 @@ def customer_wrote(
     after: Any = f"by {by}" if by else {"body": body}
     request.record(TICKET_CUSTOMER, "message", message_id, ticket=number, after=after)
     keep_due_times(request, [number])  # next response starts (or first, on a new ticket)
-    notify_events.customer_wrote(number, message_id)
+    notify_events.customer_wrote(number, message_id, request.clock())
 
 
 def reopened_by_customer(request: Request, ticket: Ticket) -> dict[peewee.Field, Any]:
     """The columns the requester's message changes on their open ticket: the time, the
     version, and the status a pending or resolved ticket reopens to (audited)."""
     changes: dict[peewee.Field, Any] = {
-        Ticket.updated_at: utcnow(),
+        Ticket.updated_at: request.clock(),
         Ticket.version: Ticket.version + 1,
     }
     reopen_for_requester(request, ticket, changes)
@@ -139,7 +136,7 @@ def follow_up_by_customer(
     `into` the receiving one): the message starts a linked follow-up; the closed ticket stays
     as it was. The follow-up and the message's id."""
     follow_up = start_follow_up(request, closed, by=by, into=into)
-    message_id = new_message(follow_up.number, author, body)
+    message_id = new_message(follow_up.number, author, body, now=request.clock())
     customer_wrote(request, follow_up.number, message_id, body, "mail" if by == "mail" else None)
     return follow_up, message_id
 
@@ -191,7 +188,7 @@ class Filing(Part):
                 if requester is None or email is not None
                 else _requester_for_new_ticket(request, requester, requester_name)
             )
-            now = utcnow()
+            now = request.clock()
             number = file_ticket(
                 subject,
                 source_id,
@@ -216,8 +213,8 @@ class Filing(Part):
             new_message(number, requester_id, body, now=now)
             record_created(request, ticket)
             keep_due_times(request, [number])
-            notify_events.ticket_filed(request.person_id, number, source_id, group_id, private)
-        rule_events.ticket_filed(number)
+            notify_events.ticket_filed(request.person_id, number, source_id, group_id, private, now)
+        rule_events.ticket_filed(request.session.clock, number)
         return number
 
     def new_ticket_options(self) -> dict[str, Any]:

@@ -3,13 +3,13 @@ in quarantine instead of making tickets (a stranger's script must not bury the t
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import NamedTuple
 
 import peewee
 
 from access.vocabulary import CUSTOMER
-from store.models import Message, Person, utcnow
+from store.models import Message, Person
 from store.prepared import PreparedSelect
 
 FLOOD_REASON = "flood:"
@@ -27,7 +27,7 @@ class FloodLimit(NamedTuple):
     minutes: float = 10
 
 
-def flood_reason(address: str, limit: FloodLimit) -> str:
+def flood_reason(address: str, limit: FloodLimit, now: datetime) -> str:
     """Why mail from `address` is held as a flood: the sender's messages (in any source) within
     the last `limit.minutes` reached `limit.messages`; "" when they did not."""
     if limit.messages <= 0:
@@ -35,7 +35,7 @@ def flood_reason(address: str, limit: FloodLimit) -> str:
     found = PERSON_BY_ADDRESS.first(address)
     if found is None:
         return ""
-    since = utcnow() - timedelta(minutes=limit.minutes)
+    since = now - timedelta(minutes=limit.minutes)
     recent = (
         Message.select(Message.id)
         .where(

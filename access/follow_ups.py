@@ -27,7 +27,7 @@ from access.new_tickets import record_created
 from access.request import Request
 from access.views import AuditView, FollowUpLinks
 from access.vocabulary import MAX_SUBJECT, NEW
-from store.models import AuditEvent, Ticket, utcnow
+from store.models import AuditEvent, Ticket
 from store.rows import tuple_rows
 
 FOLLOW_UP = TICKET_FOLLOW_UP
@@ -50,7 +50,7 @@ def start_follow_up(request: Request, closed: Ticket, by: str, into: int | None 
     creation and the link. Call inside the write transaction. `into` is another source for it
     (mail naming a ticket of an archived or another source starts a linked ticket in the
     source that received it)."""
-    now = utcnow()
+    now = request.clock()
     subject = follow_up_subject(closed.subject)
     ticket = Ticket.create(
         subject=subject,

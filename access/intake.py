@@ -25,6 +25,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import NamedTuple
 
 import peewee
@@ -75,7 +76,6 @@ from store.models import (
     QuarantinedMail,
     Source,
     Ticket,
-    utcnow,
 )
 from store.prepared import PreparedInsert
 from store.rows import tuple_rows
@@ -241,7 +241,7 @@ class Intake:
         else:
             try:
                 parsed = reading.read(raw)
-                taken = count_ignored(source, self.file(source, parsed))
+                taken = count_ignored(source, self.file(source, parsed), self.request.clock())
             except (UnreadableMail, HeldBack) as exc:
                 taken = self.quarantine(source, raw, origin, str(exc))
         if cursor is not None:
@@ -262,7 +262,9 @@ class Intake:
             return Taken("ignored", None, mail.automatic)
         if mail.message_id and taken_before(source, mail.message_id):
             return Taken("duplicate", None, f"{mail.message_id} was taken in before")
-        flood = remembered.flood and flood_reason(mail.sender_address, remembered.flood)
+        flood = remembered.flood and flood_reason(
+            mail.sender_address, remembered.flood, self.request.clock()
+        )
         if flood:
             raise HeldBack(flood)
         person_id = self._requester(mail)
@@ -327,22 +329,24 @@ class Intake:
 
     def _new_ticket(self, source: Source, mail: ParsedMail, person_id: int, mark: str = "") -> int:
         subject = (mark + (mail.subject or "(no subject)"))[:MAX_SUBJECT]
-        number = file_ticket(subject, source.id, person_id)
-        self._mail_of_message(number, new_message(number, person_id, _body(mail)), source, mail)
+        now = self.request.clock()
+        number = file_ticket(subject, source.id, person_id, now=now)
+        message_id = new_message(number, person_id, _body(mail), now=now)
+        self._mail_of_message(number, message_id, source, mail)
         audit_after = {"subject": subject, "source": source.name, "by": "mail"}
         self.request.record(TICKET_CREATE, "ticket", number, ticket=number, after=audit_after)
         if self._remembered is not None:
             self._remembered.new_tickets.append(number)
         else:
             keep_due_times(self.request, [number])
-        notify_events.ticket_filed(person_id, number, source.id, None, False)
+        notify_events.ticket_filed(person_id, number, source.id, None, False, now)
         return number
 
     def _append(self, ticket: Ticket, source: Source, mail: ParsedMail, person_id: int) -> None:
         changes = reopened_by_customer(self.request, ticket)
         Ticket.update(changes).where(Ticket.number == ticket.number).execute()
         body = _body(mail)
-        message_id = new_message(ticket.number, person_id, body)
+        message_id = new_message(ticket.number, person_id, body, now=self.request.clock())
         self._mail_of_message(ticket.number, message_id, source, mail)
         customer_wrote(self.request, ticket.number, message_id, body, "mail")
 
@@ -416,7 +420,12 @@ class Intake:
         if not complete:
             reason += "; only its header is kept"
         held = QuarantinedMail.create(
-            source=source.id, origin=origin, reason=reason, raw_mail=raw, complete=complete
+            source=source.id,
+            origin=origin,
+            reason=reason,
+            raw_mail=raw,
+            complete=complete,
+            received_at=self.request.clock(),
         )
         self.request.record(
             MAIL_QUARANTINE, "quarantine", held.id, after={"origin": origin, "why": reason}
@@ -428,14 +437,15 @@ def _count_failure(intake: Intake, source: Source, digest: str, exc: Exception) 
     """Count one failed filing of the message with this digest, in a transaction of its own;
     returns how often it has failed and the reason to keep."""
     with intake.request.writing():
+        now = intake.request.clock()
         found = MailFailure.get_or_none(
             (MailFailure.source == source.id) & (MailFailure.digest == digest)
         )
         if found is None:
-            found = MailFailure.create(source=source.id, digest=digest)
+            found = MailFailure.create(source=source.id, digest=digest, updated_at=now)
         failures = found.failures + 1
         reason = f"filing the message failed {failures} times: {what_was_raised(exc)}"
-        MailFailure.update(failures=failures, last_error=reason, updated_at=utcnow()).where(
+        MailFailure.update(failures=failures, last_error=reason, updated_at=now).where(
             MailFailure.id == found.id
         ).execute()
     return failures, reason
@@ -455,14 +465,14 @@ def too_large(size: int, limit: int) -> str:
     )
 
 
-def count_ignored(source: Source, taken: Taken) -> Taken:
+def count_ignored(source: Source, taken: Taken, now: datetime) -> Taken:
     """Count automatic mail from outside that was not filed on its source's account (shown by
     `sources mail`); Ticketty's own mail coming back is not counted."""
     if taken.outcome == "ignored" and taken.detail != SENT_BY_TICKETTY:
         MailAccount.update(
             ignored=MailAccount.ignored + 1,
             last_ignored=taken.detail[:300],
-            last_ignored_at=utcnow(),
+            last_ignored_at=now,
         ).where(MailAccount.source == source.id).execute()
     return taken
 

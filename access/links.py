@@ -82,7 +82,13 @@ def add_link(request: Request, number: int, other: int, kind: str) -> None:
         same |= (TicketLink.ticket == other) & (TicketLink.other == number)
     if TicketLink.select().where(same & (TicketLink.kind == kind)).exists():
         raise NoChange(f"#{number} is already linked to #{other} as {kind}")
-    TicketLink.create(ticket=number, other=other, kind=kind, created_by=request.person_id)
+    TicketLink.create(
+        ticket=number,
+        other=other,
+        kind=kind,
+        created_by=request.person_id,
+        created_at=request.clock(),
+    )
     for here, there in ((number, other), (other, number)):
         request.record(TICKET_LINK, "ticket", there, ticket=here, after=kind)
 

@@ -165,10 +165,10 @@ def apply_chunk(
     return per_step
 
 
-def rules_after(changed: Mapping[str, list[int]]) -> None:
+def rules_after(request: Request, changed: Mapping[str, list[int]]) -> None:
     """After the macro's transactions: the rules of the fields it changed."""
     for field, numbers in changed.items():
-        rule_events.tickets_changed(field, numbers)
+        rule_events.tickets_changed(request.session.clock, field, numbers)
 
 
 def _field_step(

@@ -234,7 +234,7 @@ class Macros(Part):
                 done = apply_chunk(request, macro, steps, chunk, changed)
             for found, more in zip(verdicts, done, strict=True):
                 found |= more
-        rules_after(changed)
+        rules_after(request, changed)
         return _outcome(macro, wanted, verdicts, applied=True)
 
 

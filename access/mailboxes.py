@@ -40,7 +40,6 @@ from store.models import (
     OutboxItem,
     QuarantinedMail,
     Source,
-    utcnow,
 )
 from store.rows import tuple_rows
 
@@ -115,7 +114,7 @@ class Mailboxes(Part):
         request = self._open()
         require_on_source(request, SOURCES_EDIT, source)
         with request.writing():
-            MailAccount.update(last_fetch_at=utcnow(), last_error=error[:500]).where(
+            MailAccount.update(last_fetch_at=request.clock(), last_error=error[:500]).where(
                 MailAccount.source == source.id
             ).execute()
 
@@ -145,7 +144,7 @@ class Mailboxes(Part):
                     intake.take_one(source, raw, origin, reading, None, None, visible)
                     for origin, raw in batch
                 ]
-            rule_events.mail_taken(taken)
+            rule_events.mail_taken(request.session.clock, taken)
             for (origin, _raw), shown in zip(batch, intake.as_seen(taken), strict=True):
                 counts[shown.outcome] = counts.get(shown.outcome, 0) + 1
                 report(take_line(source, origin, shown))
@@ -166,7 +165,7 @@ class Mailboxes(Part):
         require_on_source(request, SOURCES_EDIT, source)
         intake = Intake(request)
         taken = intake.take_one(source, raw, origin, reading, cursor, reading.flood)
-        rule_events.mail_taken([taken])
+        rule_events.mail_taken(request.session.clock, [taken])
         return intake.as_seen([taken])[0]
 
     @staticmethod
@@ -195,14 +194,14 @@ class Mailboxes(Part):
         request = self._open()
         require_on_source(request, SOURCES_EDIT, source)
         self._account(source)
-        return outbox.any_due(source.id)
+        return outbox.any_due(source.id, request.clock())
 
     def claim_reply(self, source: Source, sender: str) -> outbox.ReplyToSend | None:
         """The next reply due on the source, claimed by `sender` (`outbox.claim`: never by two
         senders), as the channel composes it; None when none is left."""
         request = self._open()
         require_on_source(request, SOURCES_EDIT, source)
-        item = outbox.claim(source.id, sender)
+        item = outbox.claim(source.id, sender, request.clock())
         return None if item is None else outbox.reply_to_send(item)
 
     def release_reply(self, source: Source, item: OutboxItem, sender: str) -> None:
@@ -219,9 +218,9 @@ class Mailboxes(Part):
         request = self._open()
         require_on_source(request, SOURCES_EDIT, source)
         if error is None:
-            changes = outbox.outcome_of_success(item)
+            changes = outbox.outcome_of_success(item, request.clock())
         else:
-            changes = outbox.outcome_of_failure(item, error, permanent)
+            changes = outbox.outcome_of_failure(item, error, permanent, request.clock())
         number = item.message.ticket_id
         state = changes.get("state", "queued")
         with request.writing():
@@ -301,7 +300,9 @@ class Mailboxes(Part):
             if len(raw) > reading.message_limit:
                 return Taken("quarantined", None, too_large(len(raw), reading.message_limit))
             try:
-                taken = count_ignored(source, intake.file(source, reading.read(raw)))
+                taken = count_ignored(
+                    source, intake.file(source, reading.read(raw)), request.clock()
+                )
             except (UnreadableMail, HeldBack) as exc:
                 QuarantinedMail.update(reason=str(exc)).where(
                     QuarantinedMail.id == held.id

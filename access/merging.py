@@ -138,12 +138,13 @@ class Merging(Part):
                 group=ticket.usergroup_id,
                 private=ticket.private,
                 priority=ticket.priority,
+                now=request.clock(),
             )
             record_created(request, Ticket.get_by_id(new_number), split_from=number)
             Message.update(ticket=new_number).where(Message.id == message_id).execute()
             MailId.update(ticket=new_number).where(MailId.message == message_id).execute()
             reindex_tickets(database_proxy, [number, new_number])
-            update_ticket(ticket, None, {})
+            update_ticket(ticket, None, {}, request.clock())
             request.record(TICKET_SPLIT, "ticket", new_number, ticket=number, after=message_id)
             add_link(request, new_number, number, RELATED)
             return new_number
@@ -190,13 +191,16 @@ def _merge(
     )
     if dry_run:
         return plan
-    update_ticket(gone, expected[0], {Ticket.status: CLOSED})
-    update_ticket(stays, expected[1], {})
+    now = request.clock()
+    update_ticket(gone, expected[0], {Ticket.status: CLOSED}, now)
+    update_ticket(stays, expected[1], {}, now)
     Message.update(ticket=kept).where(Message.ticket == merged).execute()
     MailId.update(ticket=kept).where(MailId.ticket == merged).execute()
     _move_drafts(drafts, kept)
     write_copies(kept, copies)
-    TicketLink.create(ticket=merged, other=kept, kind=MERGED, created_by=request.person_id)
+    TicketLink.create(
+        ticket=merged, other=kept, kind=MERGED, created_by=request.person_id, created_at=now
+    )
     reindex_tickets(database_proxy, [merged, kept])
     if gone.status != CLOSED:
         request.record(

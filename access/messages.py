@@ -31,7 +31,7 @@ from access.requester_messages import FINAL_STATUS, reopen_for_requester
 from access.tickets import SETTLED, for_change, parse_number, refuse, update_ticket
 from access.views import NewFile, Posted, Seen
 from access.vocabulary import CUSTOMER, REPLY
-from store.models import Attachment, Message, Person, Source, Ticket, utcnow
+from store.models import Attachment, Message, Person, Source, Ticket
 from store.rows import tuple_rows
 
 
@@ -91,7 +91,7 @@ class Messages(Part):
                 if Source.get_by_id(locked.ticket.source_id).archived:
                     raise InvalidInput(f"the source of #{number} is archived; nothing is sent")
                 item = failed_reply(number, message_id)
-                queue_again(item)
+                queue_again(item, request.clock())
                 request.record(
                     MAIL_RESEND, "outbox", item.id, ticket=number, before=item.last_error
                 )
@@ -113,9 +113,9 @@ def add_message(
     filed (`access.rule_events`)."""
     posted, written = _write_message(request, number, kind, body, expected, seen, files)
     if posted.follow_up_of is not None:
-        rule_events.ticket_filed(posted.ticket)
+        rule_events.ticket_filed(request.session.clock, posted.ticket)
     elif written == CUSTOMER:
-        rule_events.customer_wrote(posted.ticket)
+        rule_events.customer_wrote(request.session.clock, posted.ticket)
     return posted
 
 
@@ -135,19 +135,20 @@ def add_messages(
     person = request.person_id
     permission = TICKETS_REPLY if kind == REPLY else TICKETS_NOTE
     drop_sent_drafts(person, numbers, permission)
-    Ticket.update({Ticket.updated_at: utcnow(), Ticket.version: Ticket.version + 1}).where(
+    now = request.clock()
+    Ticket.update({Ticket.updated_at: now, Ticket.version: Ticket.version + 1}).where(
         Ticket.number.in_(numbers)
     ).execute()
-    messages = new_messages(person, kind, bodies)
+    messages = new_messages(person, kind, bodies, now)
     if kind == REPLY:
-        queue_replies(messages)
+        queue_replies(messages, now)
     request.record_many(
         [
             audit.Event(f"ticket.{kind}", "message", messages[n], ticket=n, after={"body": body})
             for n, body in bodies.items()
         ]
     )
-    notify_events.messages_added(person, messages, mentioned)
+    notify_events.messages_added(person, messages, mentioned, now)
 
 
 def _write_message(
@@ -185,10 +186,11 @@ def _write_message(
                 if ticket.status == FINAL_STATUS:
                     return _follow_up(request, ticket, grants.person_id, body), kind
                 reopen_for_requester(request, ticket, changes)
-            version = update_ticket(ticket, expected, changes)
-            message_id = new_message(number, grants.person_id, body, kind)
+            now = request.clock()
+            version = update_ticket(ticket, expected, changes, now)
+            message_id = new_message(number, grants.person_id, body, kind, now=now)
             names = _attach(message_id, files)
-            unsent = queue_reply(ticket, message_id) if kind == REPLY else ""
+            unsent = queue_reply(ticket, message_id, now) if kind == REPLY else ""
             if kind == CUSTOMER:
                 customer_wrote(request, number, message_id, body, None)
             else:
@@ -196,7 +198,7 @@ def _write_message(
                 if names:
                     after["files"] = names
                 request.record(f"ticket.{kind}", "message", message_id, ticket=number, after=after)
-                notify_events.message_added(grants.person_id, number, message_id, kind, body)
+                notify_events.message_added(grants.person_id, number, message_id, kind, body, now)
             if kind == REPLY:  # meets first or next response; a note moves no clock
                 keep_due_times(request, [number])
             closed = kind == REPLY and ticket.status == FINAL_STATUS

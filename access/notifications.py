@@ -10,6 +10,7 @@ audit event, as drafts do; following a ticket needs the right to open it.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 from typing import NamedTuple
 
 import peewee
@@ -30,7 +31,7 @@ from access.notify_settings import Settings, read_settings, write_settings
 from access.request import Part, Request
 from access.sources import require_on_source
 from access.tickets import parse_number
-from store.models import Source, Ticket, utcnow
+from store.models import Source, Ticket
 from store.notification_models import Follow, Notification, NotificationPreference
 from store.rows import tuple_rows
 
@@ -94,7 +95,7 @@ class Notifications(Part):
             missing = [i for i in wanted if i not in mine]
             if missing:
                 raise NotFound(f"no notification {', '.join(map(str, missing))}")
-            return _mark(Notification.id.in_(wanted))
+            return _mark(Notification.id.in_(wanted), request.clock())
 
     def mark_all_read(self) -> int:
         """Mark every notification of the caller read; how many were unread."""
@@ -102,7 +103,7 @@ class Notifications(Part):
         grants = request.grants()
         with request.writing():
             shown = joined(Notification.select(Notification.id)).where(readable(grants))
-            return _mark(Notification.id.in_(shown))
+            return _mark(Notification.id.in_(shown), request.clock())
 
     def preferences(self) -> tuple[list[Preference], Settings]:
         """Per event, in the app and by mail, and the settings for all of them."""
@@ -228,8 +229,9 @@ class Notifications(Part):
         """For the mail channel sending through `source` (`sources.edit` there, as for its
         replies): the notifications to mail now, each checked against its recipient's scope
         as it is now, and those to drop (`access.notify_mail`)."""
-        require_on_source(self._open(), SOURCES_EDIT, source)
-        return notify_mail.due(utcnow())
+        request = self._open()
+        require_on_source(request, SOURCES_EDIT, source)
+        return notify_mail.due(request.clock())
 
     def mark_mailed(
         self, source: Source, mail: notify_mail.NotificationMail | None, dropped: list[int]
@@ -238,14 +240,12 @@ class Notifications(Part):
         request = self._open()
         require_on_source(request, SOURCES_EDIT, source)
         with request.writing():
-            notify_mail.mark(mail, dropped, utcnow())
+            notify_mail.mark(mail, dropped, request.clock())
 
 
-def _mark(where: peewee.ColumnBase) -> int:
+def _mark(where: peewee.ColumnBase, now: datetime) -> int:
     return int(
-        Notification.update(read_at=utcnow())
-        .where(where & Notification.read_at.is_null())
-        .execute()
+        Notification.update(read_at=now).where(where & Notification.read_at.is_null()).execute()
     )
 
 

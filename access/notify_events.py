@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
+from datetime import datetime
 from typing import Any, NamedTuple
 
 import peewee
@@ -23,7 +24,7 @@ from access.catalogue import TICKETS_VIEW, TICKETS_VIEW_NOTES
 from access.errors import InvalidInput
 from access.grants import read_grants
 from access.vocabulary import NOTE
-from store.models import Draft, GroupSupervisor, Message, Person, Ticket, utcnow
+from store.models import Draft, GroupSupervisor, Message, Person, Ticket
 from store.notification_models import (
     Follow,
     GroupFollow,
@@ -139,17 +140,21 @@ def mention_refusal(person: int, name: str, number: int) -> str | None:
     return None
 
 
-def tickets_changed(actor: int, field: str, value: object, numbers: list[int]) -> None:
+def tickets_changed(
+    actor: int, field: str, value: object, numbers: list[int], at: datetime
+) -> None:
     """A change of the pipeline (`field` set to `value` on `numbers`): the new assignee is
     told it is theirs, the tickets' followers that they changed."""
     pending = []
     if field == "assignee" and isinstance(value, int):
         pending += [Pending(value, number, ASSIGNED) for number in numbers]
     pending += _followers(numbers, FOLLOWED)
-    deliver(actor, pending)
+    deliver(actor, pending, at)
 
 
-def ticket_filed(actor: int, number: int, source: int, group: int | None, private: bool) -> None:
+def ticket_filed(
+    actor: int, number: int, source: int, group: int | None, private: bool, at: datetime
+) -> None:
     """A new ticket: the supervisors of its group are told (not of a private one, which
     supervision does not reach), and the people who follow its source or its group (whether
     they may see it is asked when they read it). One statement finds them all."""
@@ -164,10 +169,10 @@ def ticket_filed(actor: int, number: int, source: int, group: int | None, privat
             watchers = watchers | GroupSupervisor.select(GroupSupervisor.person).where(
                 GroupSupervisor.usergroup == group
             )
-    deliver(actor, [Pending(person, number, NEW_TICKET) for (person,) in tuple_rows(watchers)])
+    deliver(actor, [Pending(person, number, NEW_TICKET) for (person,) in tuple_rows(watchers)], at)
 
 
-def customer_wrote(number: int, message: int) -> None:
+def customer_wrote(number: int, message: int, at: datetime) -> None:
     """The requester wrote `message` on ticket `number` (in the app or by mail, which the
     mail channel's person files): its assignee and followers are told, the writer as actor."""
     query = (
@@ -177,18 +182,20 @@ def customer_wrote(number: int, message: int) -> None:
     )
     ((author, assignee),) = tuple_rows(query)
     pending = [] if assignee is None else [Pending(assignee, number, CUSTOMER_WROTE, message)]
-    deliver(author, pending + _followers([number], FOLLOWED, message))
+    deliver(author, pending + _followers([number], FOLLOWED, message), at)
 
 
-def message_added(actor: int, number: int, message: int, kind: str, body: str) -> None:
+def message_added(
+    actor: int, number: int, message: int, kind: str, body: str, at: datetime
+) -> None:
     """An agent's reply or note: the people a note mentions (checked: `check_mentions`)
     and the ticket's followers are told."""
     mentioned = check_mentions(number, body) if kind == NOTE else []
-    messages_added(actor, {number: message}, {number: mentioned})
+    messages_added(actor, {number: message}, {number: mentioned}, at)
 
 
 def messages_added(
-    actor: int, messages: Mapping[int, int], mentioned: Mapping[int, list[int]]
+    actor: int, messages: Mapping[int, int], mentioned: Mapping[int, list[int]], at: datetime
 ) -> None:
     """Agent's replies or notes on many tickets (`messages`: ticket number to message id), the
     people each mentions already checked (`mentioned`): one read of the followers, one of the
@@ -202,7 +209,7 @@ def messages_added(
     pending += [
         p._replace(message=messages[p.ticket]) if p.event == FOLLOWED else p for p in followers
     ]
-    deliver(actor, pending)
+    deliver(actor, pending, at)
 
 
 def _followers(numbers: Iterable[int], event: str, message: int | None = None) -> list[Pending]:
@@ -237,10 +244,11 @@ _ONE_TICKETS_FOLLOWERS = PreparedSelect(
 )
 
 
-def deliver(actor: int | None, pending: list[Pending]) -> None:
+def deliver(actor: int | None, pending: list[Pending], at: datetime) -> None:
     """Write the notifications `pending` asks for, as the people's preferences say: one read
     of the preferences, one insert. The actor (None: nobody, a clock) is left out, and so is
-    all but the first of a person's notifications about one ticket."""
+    all but the first of a person's notifications about one ticket. `at`: when, by the
+    gate's clock."""
     chosen: dict[tuple[int, int], Pending] = {}
     for item in pending:
         if item.person != actor:
@@ -262,7 +270,6 @@ def deliver(actor: int | None, pending: list[Pending]) -> None:
             )
         )
     }
-    now = utcnow()
     rows = []
     for item in chosen.values():
         in_app, mail = preferences.get((item.person, item.event), (True, DEFAULT_MAIL[item.event]))
@@ -275,7 +282,7 @@ def deliver(actor: int | None, pending: list[Pending]) -> None:
                 "event": item.event,
                 "actor": actor,
                 "message": item.message,
-                "created_at": now,
+                "created_at": at,
                 "in_app": bool(in_app),
                 "mail_state": "" if mail == MAIL_OFF else mail,
                 "rule": item.rule,

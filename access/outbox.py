@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
 import peewee
@@ -32,7 +32,6 @@ from store.models import (
     Source,
     Ticket,
     database_proxy,
-    utcnow,
 )
 from store.rows import dict_rows, tuple_rows
 
@@ -73,11 +72,11 @@ def failed_reply(number: int, message_id: int) -> OutboxItem:
     return item
 
 
-def queue_again(item: OutboxItem) -> None:
-    """A failed reply queued anew, due now, its tries forgotten; the same Message-ID, so the
+def queue_again(item: OutboxItem, now: datetime) -> None:
+    """A failed reply queued anew, due `now`, its tries forgotten; the same Message-ID, so the
     customer's client shows it once should the first copy arrive after all."""
     OutboxItem.update(
-        state=QUEUED, attempts=0, next_try_at=utcnow(), last_error="", sent_at=None, **UNCLAIMED
+        state=QUEUED, attempts=0, next_try_at=now, last_error="", sent_at=None, **UNCLAIMED
     ).where(OutboxItem.id == item.id).execute()
 
 
@@ -126,10 +125,10 @@ def _why_unsent(has_account: bool, source: Source, email: str | None, name: str)
     return ""
 
 
-def queue_replies(messages: dict[int, int]) -> None:
+def queue_replies(messages: dict[int, int], now: datetime) -> None:
     """`queue_reply` for many replies at once (`messages`: ticket number to its reply's
-    message id), in the caller's transaction: one read of the tickets' ways out, one insert
-    of the deliveries and one of their Message-IDs, however many tickets."""
+    message id), queued `now`, in the caller's transaction: one read of the tickets' ways
+    out, one insert of the deliveries and one of their Message-IDs, however many tickets."""
     if not messages:
         return
     query = (
@@ -158,18 +157,19 @@ def queue_replies(messages: dict[int, int]) -> None:
             continue
         number = row["number"]
         deliveries.append(_delivery(number, messages[number], source.id, row["address"], email))
-    _write_deliveries(deliveries)
+    _write_deliveries(deliveries, now)
 
 
-def queue_reply(ticket: Ticket, message_id: int) -> str:
+def queue_reply(ticket: Ticket, message_id: int, now: datetime) -> str:
     """Queue message `message_id` (a reply) for the requester when its source is a connected
-    mailbox; else say why it is not sent. Call inside the reply's transaction."""
+    mailbox, `now`; else say why it is not sent. Call inside the reply's transaction."""
     way = outgoing(ticket)
     account, requester = way.account, way.requester
     if account is None or way.unsent:
         return way.unsent
     _write_deliveries(
-        [_delivery(ticket.number, message_id, ticket.source_id, account.address, requester.email)]
+        [_delivery(ticket.number, message_id, ticket.source_id, account.address, requester.email)],
+        now,
     )
     return ""
 
@@ -192,15 +192,17 @@ def _delivery(
     return item, sent_id
 
 
-def _write_deliveries(deliveries: list[tuple[dict[str, Any], dict[str, Any]]]) -> None:
-    """The outbox rows and their Message-IDs, one insert each."""
+def _write_deliveries(
+    deliveries: list[tuple[dict[str, Any], dict[str, Any]]], now: datetime
+) -> None:
+    """The outbox rows, queued and due `now`, and their Message-IDs, one insert each."""
     if deliveries:
-        OutboxItem.insert_many([item for item, _ in deliveries]).execute()
+        due = {"queued_at": now, "next_try_at": now}
+        OutboxItem.insert_many([{**item, **due} for item, _ in deliveries]).execute()
         MailId.insert_many([sent_id for _, sent_id in deliveries]).execute()
 
 
-def _claimable(source_id: int) -> peewee.Expression:
-    now = utcnow()
+def _claimable(source_id: int, now: datetime) -> peewee.Expression:
     return (
         (OutboxItem.source == source_id)
         & (OutboxItem.state == QUEUED)
@@ -209,20 +211,21 @@ def _claimable(source_id: int) -> peewee.Expression:
     )
 
 
-def any_due(source_id: int) -> bool:
-    """Whether a reply of the source waits to be claimed now (one indexed read, no lock)."""
-    return OutboxItem.select(OutboxItem.id).where(_claimable(source_id)).exists()
+def any_due(source_id: int, now: datetime) -> bool:
+    """Whether a reply of the source waits to be claimed at `now` (one indexed read, no
+    lock)."""
+    return OutboxItem.select(OutboxItem.id).where(_claimable(source_id, now)).exists()
 
 
-def claim(source_id: int, sender: str) -> OutboxItem | None:
-    """The next reply due on the source, claimed by `sender` until `LEASE` from now; None when
+def claim(source_id: int, sender: str, now: datetime) -> OutboxItem | None:
+    """The next reply due on the source, claimed by `sender` until `LEASE` from `now`; None when
     none is left. Its own short write transaction (IMMEDIATE on SQLite; on PostgreSQL the row
     is read `FOR UPDATE SKIP LOCKED`), and the update repeats the condition, so of two
     senders only one ever holds a reply."""
     with database_proxy.atomic():
         query = (
             OutboxItem.select(OutboxItem.id)
-            .where(_claimable(source_id))
+            .where(_claimable(source_id, now))
             .order_by(OutboxItem.next_try_at, OutboxItem.id)
             .limit(1)
         )
@@ -232,8 +235,8 @@ def claim(source_id: int, sender: str) -> OutboxItem | None:
         if row is None:
             return None
         taken = (
-            OutboxItem.update(claimed_by=sender, claimed_until=utcnow() + LEASE)
-            .where((OutboxItem.id == row.id) & _claimable(source_id))
+            OutboxItem.update(claimed_by=sender, claimed_until=now + LEASE)
+            .where((OutboxItem.id == row.id) & _claimable(source_id, now))
             .execute()
         )
         return OutboxItem.get_by_id(row.id) if taken else None
@@ -264,8 +267,8 @@ def without_addresses(text: str) -> str:
     return _ADDRESS.sub("the recipient", text)
 
 
-def outcome_of_failure(item: OutboxItem, error: str, permanent: bool) -> dict:
-    """The columns to write after a failed try (`permanent`: the server refused for good):
+def outcome_of_failure(item: OutboxItem, error: str, permanent: bool, now: datetime) -> dict:
+    """The columns to write after a failed try at `now` (`permanent`: the server refused for good):
     retry later, or failed for good."""
     attempts = item.attempts + 1
     reason = without_addresses(error)[:500]
@@ -274,16 +277,16 @@ def outcome_of_failure(item: OutboxItem, error: str, permanent: bool) -> dict:
     return {
         "attempts": attempts,
         "last_error": reason,
-        "next_try_at": utcnow() + retry_delay(attempts),
+        "next_try_at": now + retry_delay(attempts),
         **UNCLAIMED,
     }
 
 
-def outcome_of_success(item: OutboxItem) -> dict:
+def outcome_of_success(item: OutboxItem, now: datetime) -> dict:
     return {
         "state": SENT,
         "attempts": item.attempts + 1,
-        "sent_at": utcnow(),
+        "sent_at": now,
         "last_error": "",
         **UNCLAIMED,
     }

@@ -17,7 +17,7 @@ from access.request import Part
 from access.sla_reports import SlaReport, month, sla_report
 from access.views import WorkloadRow
 from access.vocabulary import OPEN_STATUSES, REPLY
-from store.models import Message, Person, Ticket, utcnow
+from store.models import Message, Person, Ticket
 from store.rows import dict_rows, tuple_rows
 
 # The periods a report is usually asked for, in days.
@@ -32,7 +32,8 @@ class Reports(Part):
         the median time from a ticket's filing to the agent's first reply on it."""
         if not 1 <= days <= 3660:
             raise InvalidInput("the period is 1 to 3660 days")
-        grants = self._open().grants()
+        request = self._open()
+        grants = request.grants()
         agents = _agents(grants)
         visible = scope.visible(grants)
         open_counts = (
@@ -43,7 +44,7 @@ class Reports(Part):
         if agents is not None:
             open_counts = open_counts.where(Ticket.assignee.in_(agents))
         open_by = {row["assignee"]: row["n"] for row in dict_rows(open_counts)}
-        since = utcnow() - timedelta(days=days)
+        since = request.now - timedelta(days=days)
         replies = (
             Message.select(Message.author, Message.ticket, Message.created_at, Ticket.created_at)
             .join(Ticket, on=(Message.ticket == Ticket.number))
@@ -89,11 +90,12 @@ class Reports(Part):
         """Service-level attainment and median business times per agent, usergroup and source,
         over the verdicts given in `period` (a month, `2026-11`; None: this month); see
         `access.sla_reports` for what counts."""
-        grants = self._open().grants()
+        request = self._open()
+        grants = request.grants()
         agents = _agents(grants)
         visible = scope.visible(grants)
         everything = visible is scope.TRUE
-        return sla_report(month(period, utcnow()), None if everything else visible, agents)
+        return sla_report(month(period, request.now), None if everything else visible, agents)
 
 
 def _agents(grants: Grants) -> list[int] | None:

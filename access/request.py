@@ -50,8 +50,10 @@ class Session:
     events their requests wrote (`own_changes`, which the live feed leaves out), and the clock
     their requests read "now" from (naive UTC; the wall clock unless given one): what is
     breached, due within a time, or to be warned of is counted from it, by the gate, the
-    command line and the app alike; and the size limit of the files its requests take
-    (`access.file_limit`)."""
+    command line and the app alike, and every time a change records is read from it (a
+    ticket's, a message's, an audit event's, the outbox's, a notification's); only who is on a
+    ticket (presence, a lease kept in real time) reads the wall clock. And the size limit of
+    the files its requests take (`access.file_limit`)."""
 
     def __init__(self, db: peewee.Database, username: str, clock: Clock | None = None) -> None:
         """`db` must be the database the models run on (the one `store.db.connect` opened
@@ -87,15 +89,21 @@ class Request:
         self.username = session.username
         self.person_id = session.person_id
         self._grants: Grants | None = None
-        # When the call began: what it writes happens from then on (a service-level clock it
-        # ends is one that ended since, `access.due_times`).
-        self.began = utcnow()
+        # When the call began, by the session's clock: what it writes happens from then on (a
+        # service-level clock it ends is one that ended since, `access.due_times`).
+        self.began = session.clock()
         # "Now" as the session's clock says it, read once: what the request counts due times
         # from (breached, due within, warnings).
         self.now = session.clock()
         # What the request's code reads once and uses again (the service-level policies).
         self.memo: dict[str, object] = {} if session.held is None else session.held.memo
         self._audit: audit.AuditWriter | None = None  # while `writing()`
+
+    def clock(self) -> datetime:
+        """Now by the session's clock, read again: the time a write records (a ticket's or a
+        message's, an audit event's, a due time's "now"), so that a test that moves the
+        gate's clock moves what the changes record with it."""
+        return self.session.clock()
 
     def grants(self) -> Grants:
         """The person's grants as the request began to use them: a role change made by an
@@ -129,7 +137,7 @@ class Request:
                 yield
             return
         own_changes = self.session.own_changes
-        self._audit = writer = audit.AuditWriter()
+        self._audit = writer = audit.AuditWriter(self.session.clock)
         try:
             with _transaction():
                 yield
@@ -165,7 +173,14 @@ class Request:
         itself wrote nothing). A log that cannot be written must not hide the refusal."""
         try:
             with database_proxy.atomic():
-                audit.record(self.person_id, denied(action), target_kind, target_id, after=why)
+                audit.record(
+                    self.person_id,
+                    denied(action),
+                    target_kind,
+                    target_id,
+                    after=why,
+                    at=self.clock(),
+                )
         except peewee.DatabaseError:
             pass
 

@@ -27,7 +27,9 @@ def add_requester(request: Request, address: str, name: str, by: str | None = No
     (`by`: the channel that brought them, when not the person acting); inside the caller's
     write transaction."""
     username = free_username(address)
-    person = Person.create(username=username, display_name=name[:200], email=address)
+    person = Person.create(
+        username=username, display_name=name[:200], email=address, created_at=request.clock()
+    )
     after = {"username": username, "display_name": person.display_name}
     request.record(PERSON_ADD, "person", person.id, after={**after, "by": by} if by else after)
     return int(person.id)

@@ -66,7 +66,7 @@ def _reply(session: Session, number: int, reply_id: int) -> str:
     name = CannedReply.select(CannedReply.name).where(CannedReply.id == reply_id).scalar()
     if name is None:
         raise NotFound(f"the canned reply of the rule's reply ({reply_id}) was deleted")
-    held = held_because(number)
+    held = held_because(number, session.clock())
     if held:
         raise AutoReplyHeld(f"held its reply {name}: {held}")
     text = Replies(session).fill_reply(number, str(name))

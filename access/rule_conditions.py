@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import functools
 import operator
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -196,10 +196,17 @@ def needs_of(conditions: Iterable[Kept]) -> set[str]:
 
 @dataclass
 class Clock:
-    """Now, and the calendars read once for a run of rules."""
+    """Now, and the calendars read once for a run of rules; `read` the gate's clock it was
+    read from, which the rules' owners' sessions write their actions' times by."""
 
     now: datetime = field(default_factory=utcnow)
     _calendars: dict[int, Calendar | None] = field(default_factory=dict)
+    read: Callable[[], datetime] = utcnow
+
+    @classmethod
+    def of(cls, read: Callable[[], datetime]) -> Clock:
+        """Now by the clock `read`."""
+        return cls(read(), read=read)
 
     def calendar(self, calendar_id: int) -> Calendar | None:
         if calendar_id not in self._calendars:

@@ -7,10 +7,15 @@ parts (the change pipeline, messages), which themselves call in here."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from datetime import datetime
 from typing import Protocol
 
 from access.rule_text import ON_CREATED, ON_CUSTOMER, TRIGGER_OF_FIELD
+
+# The gate's clock (`access.request.Session.clock`): the rules an event sets off count "now" and
+# write their actions' times by it.
+Reading = Callable[[], datetime]
 
 # What mail taken in is, as an event: a new ticket (a follow-up of a closed one too) is filed,
 # a message appended is the customer writing.
@@ -25,32 +30,32 @@ class TakenMail(Protocol):
     def ticket(self) -> int | None: ...
 
 
-def ticket_filed(number: int) -> None:
-    _after(ON_CREATED, [number])
+def ticket_filed(clock: Reading, number: int) -> None:
+    _after(clock, ON_CREATED, [number])
 
 
-def customer_wrote(number: int) -> None:
-    _after(ON_CUSTOMER, [number])
+def customer_wrote(clock: Reading, number: int) -> None:
+    _after(clock, ON_CUSTOMER, [number])
 
 
-def tickets_changed(field_name: str, numbers: Sequence[int]) -> None:
+def tickets_changed(clock: Reading, field_name: str, numbers: Sequence[int]) -> None:
     """`field_name`: the `Ticket` column the change wrote."""
     trigger = TRIGGER_OF_FIELD.get(field_name)
     if trigger is not None:
-        _after(trigger, numbers)
+        _after(clock, trigger, numbers)
 
 
-def mail_taken(taken: Iterable[TakenMail]) -> None:
+def mail_taken(clock: Reading, taken: Iterable[TakenMail]) -> None:
     by_event: dict[str, list[int]] = {}
     for one in taken:
         event = _MAIL_EVENTS.get(one.outcome)
         if event is not None and one.ticket is not None:
             by_event.setdefault(event, []).append(one.ticket)
     for event, numbers in by_event.items():
-        _after(event, numbers)
+        _after(clock, event, numbers)
 
 
-def _after(trigger: str, numbers: Sequence[int]) -> None:
+def _after(clock: Reading, trigger: str, numbers: Sequence[int]) -> None:
     from access import rule_runner
 
-    rule_runner.after_event(trigger, numbers)
+    rule_runner.after_event(trigger, numbers, clock=rule_runner.Clock.of(clock))

@@ -8,6 +8,8 @@ may still see the ticket is asked again when the notification is read."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from access import notify_events, scope
 from access.catalogue import TICKETS_VIEW
 from access.errors import InvalidInput, NotFound
@@ -17,9 +19,11 @@ from store.models import GroupSupervisor, Person, Ticket
 from store.rows import tuple_rows
 
 
-def notify_about(grants: Grants, number: int, whom: str | None, rule: str) -> list[str]:
+def notify_about(
+    grants: Grants, number: int, whom: str | None, rule: str, at: datetime
+) -> list[str]:
     """Notify `whom` (a username; None: the supervisors of the ticket's group) of ticket
-    `number`, from `grants`' person by their `rule`; the usernames notified."""
+    `number`, from `grants`' person by their `rule`, at `at`; the usernames notified."""
     ticket = visible_ticket(grants, number)
     if whom is None:
         people = _supervisors(ticket)
@@ -33,7 +37,7 @@ def notify_about(grants: Grants, number: int, whom: str | None, rule: str) -> li
     people = [(ident, name) for ident, name in people if ident != grants.person_id]
     notice = notify_events.RULE_NOTICE
     pending = [notify_events.Pending(ident, number, notice, rule=rule) for ident, _ in people]
-    notify_events.deliver(grants.person_id, pending)
+    notify_events.deliver(grants.person_id, pending, at)
     return [name for _, name in people]
 
 

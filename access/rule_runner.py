@@ -50,7 +50,7 @@ ROUND_CHUNK = 50
 class Cascade:
     """One event and the rounds of rule events it causes, on this thread."""
 
-    clock: Clock = field(default_factory=Clock)
+    clock: Clock
     pending: dict[str, dict[int, None]] = field(default_factory=dict)  # event: tickets
     acted: set[tuple[int, int]] = field(default_factory=set)  # (rule, ticket)
     sessions: dict[int, Session | str] = field(default_factory=dict)  # by owner, or why none
@@ -80,7 +80,7 @@ def loaded(rows: Sequence[Rule]) -> list[LoadedRule]:
 
 
 def after_event(
-    trigger: str, numbers: Sequence[int], only: LoadedRule | None = None, clock: Clock | None = None
+    trigger: str, numbers: Sequence[int], *, clock: Clock, only: LoadedRule | None = None
 ) -> None:
     """Run the rules of `trigger` on these tickets, after the event's transaction committed.
     Inside a rule's action, the event is left for the cascade's next round. `only`: that rule
@@ -95,7 +95,7 @@ def after_event(
     rules = [only] if only is not None else active_rules(trigger)
     if not rules:
         return
-    cascade = Cascade(clock or Clock())
+    cascade = Cascade(clock)
     _local.cascade = cascade
     try:
         _run(cascade, rules, numbers)
@@ -153,7 +153,9 @@ def _session(cascade: Cascade, rule: LoadedRule) -> Session | str:
     if rule.owner_id not in cascade.sessions:
         username = Person.select(Person.username).where(Person.id == rule.owner_id).scalar()
         try:
-            cascade.sessions[rule.owner_id] = Session(database_proxy.obj, str(username))
+            cascade.sessions[rule.owner_id] = Session(
+                database_proxy.obj, str(username), cascade.clock.read
+            )
         except TickettyError as exc:
             cascade.sessions[rule.owner_id] = str(exc)
     return cascade.sessions[rule.owner_id]

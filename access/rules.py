@@ -53,7 +53,7 @@ from access.rule_time import due_tickets, run_due_rules
 from access.tickets import parse_number
 from access.validation import checked_name
 from access.versions import bump, check_fresh
-from store.models import Person, Ticket, utcnow
+from store.models import Person, Ticket
 from store.rule_models import Rule
 
 # The most tickets `try_rule` lists.
@@ -188,9 +188,9 @@ class RuleAdmin(Part):
         row = _rule_named(name)
         (rule,) = loaded([row])
         owner = _owner_grants(row)
-        start = utcnow() - timedelta(minutes=period_minutes(since, "--since"))
+        start = request.now - timedelta(minutes=period_minutes(since, "--since"))
         seen = scope.visible(grants) & scope.visible(owner)
-        clock = Clock()
+        clock = Clock.of(request.session.clock)
         needs = needs_of(rule.conditions)
         names = Names()
         would = tuple(shown_action(a, names) for a in rule.actions)
@@ -216,14 +216,15 @@ class RuleAdmin(Part):
             row = _rule_named(rule)
             if row.owner_id != grants.person_id:
                 raise PermissionDenied(f"rule {rule} is not yours; only its owner acts by it")
-            return notify_about(grants, parse_number(number), whom, row.name)
+            return notify_about(grants, parse_number(number), whom, row.name, request.clock())
 
     def run_time_rules(self) -> int:
         """The time rules that are due, each over its tickets (`access.rule_time`); the
         number of tickets they were tried on. Asked by `ticketty serve`'s person, who needs
         `rules.list`; each rule acts as its own owner."""
-        self._open().require(RULES_LIST)
-        return run_due_rules(Clock())
+        request = self._open()
+        request.require(RULES_LIST)
+        return run_due_rules(Clock.of(request.session.clock))
 
 
 def _replayed(

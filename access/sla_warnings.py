@@ -105,7 +105,7 @@ def warn_due(request: Request, before: Duration = WARN_BEFORE) -> list[DueWarnin
             for w in new
         ]
     ).execute()
-    deliver(None, _recipients(new, people))
+    deliver(None, _recipients(new, people), now)
     return new
 
 

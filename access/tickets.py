@@ -58,7 +58,6 @@ from store.models import (
     Person,
     Source,
     Ticket,
-    utcnow,
 )
 from store.rows import dict_row, selected
 
@@ -279,10 +278,13 @@ def refuse(grants: Grants, number: int, permission: PermissionKey) -> Permission
     return PermissionDenied(f"{grants.username} lacks {permission} on ticket #{number}")
 
 
-def update_ticket(ticket: Ticket, expected: int | None, changes: dict[peewee.Field, Any]) -> int:
-    """Compare-and-set on the version column; returns the new version."""
+def update_ticket(
+    ticket: Ticket, expected: int | None, changes: dict[peewee.Field, Any], now: datetime
+) -> int:
+    """Compare-and-set on the version column, the ticket changed at `now`; returns the new
+    version."""
     conflict_if_stale(expected, ticket.version, f"ticket #{ticket.number}")
-    changes = {**changes, Ticket.updated_at: utcnow(), Ticket.version: Ticket.version + 1}
+    changes = {**changes, Ticket.updated_at: now, Ticket.version: Ticket.version + 1}
     updated = (
         Ticket.update(changes)
         .where((Ticket.number == ticket.number) & (Ticket.version == ticket.version))

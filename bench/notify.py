@@ -48,7 +48,7 @@ def in_transaction(location: str, runs: int) -> dict[str, float]:
     from access import Gate, notify_events
     from access.views import TicketQuery
     from store.db import connect
-    from store.models import Person, Ticket
+    from store.models import Person, Ticket, utcnow
     from store.notification_models import Follow, Notification
 
     db = connect(location)
@@ -74,7 +74,9 @@ def in_transaction(location: str, runs: int) -> dict[str, float]:
         for _ in range(runs):
             with db.atomic() as transaction:
                 started, cpu = time.perf_counter(), time.process_time()
-                notify_events.tickets_changed(gate.person_id, "priority", "low", [followed])
+                notify_events.tickets_changed(
+                    gate.person_id, "priority", "low", [followed], utcnow()
+                )
                 notifying.append(time.perf_counter() - started)
                 notifying_cpu.append(time.process_time() - cpu)
                 transaction.rollback()

@@ -23,7 +23,7 @@ from access.mail_accounts import SecretMissing, ServerUrl
 from access.mailboxes import take_line
 from access.outbox import Delivery
 from mail.outbox import PermanentFailure, ServerProblem, TemporaryFailure, sender_name
-from store.models import Source, utcnow
+from store.models import Source
 
 if TYPE_CHECKING:
     from access import Gate
@@ -198,7 +198,7 @@ class MailChannel:
                     report(gate.mailboxes.delivery_line(source, delivery))
                     results.append(delivery)
         except ServerProblem as exc:
-            said = f"{exc.what} at {utcnow():%H:%M}: {exc.detail}"
+            said = f"{exc.what} at {self.gate.clock():%H:%M}: {exc.detail}"
             gate.mailboxes.note_send(source, said)
             raise MailServerError(said) from exc
         gate.mailboxes.note_send(source, "")

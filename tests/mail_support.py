@@ -11,16 +11,20 @@ import peewee
 
 from access import Gate
 from access.catalogue import PERMISSIONS
+from access.request import Clock
 from tests import builders
 
 SUPPORT = "support@shop.example"
 
 
-def mail_helpdesk(db: peewee.Database, imap: str = "", smtp: str = "") -> Gate:
-    """`ada` (every permission) and the e-mail source `Support` with its account."""
+def mail_helpdesk(
+    db: peewee.Database, imap: str = "", smtp: str = "", clock: Clock | None = None
+) -> Gate:
+    """`ada` (every permission) and the e-mail source `Support` with its account; her gate on
+    `clock` (the wall clock unless given)."""
     ada = builders.person("ada")
     builders.role("Admin", PERMISSIONS, holders=[ada])
-    gate = Gate(db, "ada")
+    gate = Gate(db, "ada", clock=clock)
     gate.sources.add_source("Support", "email", address=SUPPORT, imap=imap, smtp=smtp)
     return gate
 

@@ -19,7 +19,11 @@ ALWAYS = "mon-sun 00:00-24:00"
 def ada(demo_db: peewee.Database) -> Gate:
     """Ada's gate on the demo, with one policy (Standard: first response 4h, next response 8h,
     resolution 1d) in a calendar where every hour counts."""
-    gate = Gate(demo_db, "ada")
+    return with_standard_policy(Gate(demo_db, "ada"))
+
+
+def with_standard_policy(gate: Gate) -> Gate:
+    """`gate` (an administrator's), once it made the Always calendar and the Standard policy."""
     gate.calendars.create_calendar("Always", zone="UTC", hours=ALWAYS)
     gate.sla.create_policy(
         "Standard",

@@ -12,6 +12,7 @@ import peewee
 import pytest
 
 from access import Gate
+from access.demo import DEMO_NOW
 from access.due_times import measure_tickets
 from store.models import Ticket
 from store.sla_models import SlaVerdict
@@ -73,3 +74,31 @@ def test_the_demo_month_has_both_verdicts_reported(demo: peewee.Database) -> Non
     (total,) = [r for r in report.rows if (r.by, r.name) == ("source", "Allegro PL")]
     assert total.first_response_met + total.first_response_breached > 0
     assert total.resolution_met + total.resolution_breached > 0
+
+
+def test_a_resolved_or_closed_demo_ticket_explains_its_stored_verdict(
+    demo: peewee.Database,
+) -> None:
+    """A demo ticket filed resolved or closed has its status change logged at its last
+    activity: `tickets sla N` stops its resolution clock there, where its verdict ended, with
+    the same business minutes and the same met or missed."""
+    gate = Gate(demo, "ada", clock=lambda: DEMO_NOW)
+    done = (
+        Ticket.select(Ticket.number, Ticket.updated_at)
+        .where(Ticket.status.in_(["resolved", "closed"]) & Ticket.sla_policy.is_null(False))
+        .order_by(Ticket.number)
+    )
+    sample = list(done)[::3]
+    assert len(sample) > 20
+    states = set()
+    for ticket in sample:
+        explained = gate.tickets.sla_explanation(ticket.number)
+        (resolution,) = [t for t in explained.targets if t.metric == "resolution"]
+        (verdict,) = SlaVerdict.select().where(
+            (SlaVerdict.ticket == ticket.number) & (SlaVerdict.metric == "resolution")
+        )
+        assert resolution.ended == verdict.ended_at == ticket.updated_at, ticket.number
+        assert resolution.counted_minutes == verdict.business_minutes, ticket.number
+        assert resolution.state == ("met" if verdict.met else "breached"), ticket.number
+        states.add(resolution.state)
+    assert states == {"met", "breached"}

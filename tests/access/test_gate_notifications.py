@@ -10,6 +10,7 @@ import peewee
 import pytest
 
 from access import Gate, InvalidInput, NoChange, NotFound, PermissionDenied, notify_events
+from access.demo import DEMO_NOW
 from access.notify_events import ASSIGNED, CUSTOMER_WROTE, FOLLOWED, MENTIONED, NEW_TICKET
 from access.notify_settings import DEFAULTS
 from access.views import TicketQuery
@@ -206,6 +207,6 @@ def test_a_change_that_notifies_fifty_people_costs_three_statements(
     Follow.insert_many([{"person": p, "ticket": number} for p in followers]).execute()
     ada = gate_for("ada")
     with demo_db.atomic(), statements(demo_db, monkeypatch) as run:
-        notify_events.tickets_changed(ada.person_id, "priority", "low", [number])
+        notify_events.tickets_changed(ada.person_id, "priority", "low", [number], DEMO_NOW)
     assert len(run) == 3, "\n".join(run)
     assert Notification.select().count() == 50

@@ -53,12 +53,10 @@ PAGE, LIMIT = 7, 25
 def ada(demo_db: peewee.Database, monkeypatch: pytest.MonkeyPatch) -> Gate:
     """The administrator, replaying with a fixed now, small pages and a short list, so that
     paging and stopping early are exercised on the small demo."""
-    monkeypatch.setattr(access.rules, "Clock", lambda: Clock(now=NOW))
-    monkeypatch.setattr(access.rules, "utcnow", lambda: NOW)
     monkeypatch.setattr(access.rules, "FACTS_CHUNK", PAGE)
     monkeypatch.setattr(access.rules, "TRY_LIMIT", LIMIT)
     monkeypatch.setattr(access.rules, "SCAN_PAGES", 1)  # the index asked after one page
-    return Gate(demo_db, "ada")
+    return Gate(demo_db, "ada", clock=lambda: NOW)
 
 
 def every_ticket_tested(name: str) -> list[int]:

@@ -17,6 +17,7 @@ from access import rule_runner, scope
 from access.catalogue import PERMISSIONS
 from access.delegation import grants_of
 from access.rule_cache import rules_changed
+from access.rule_conditions import Clock
 from access.rule_text import ON_CREATED, checked_rule
 from store.models import GroupMember, Message, Source, Ticket, Usergroup
 from store.rows import tuple_rows
@@ -129,7 +130,7 @@ def test_a_rules_actions_stay_within_its_owners_rights(demo_db: peewee.Database,
             "usergroup": row.usergroup_id,
         }
         held = holds_on(owner, number)
-        rule_runner.after_event(ON_CREATED, [number])
+        rule_runner.after_event(ON_CREATED, [number], clock=Clock())
         did = done(number, owner, before)
         for action in did:
             needs = "tickets.change_group" if action == MOVE else ACTIONS[action]

@@ -5,7 +5,6 @@ a person may see the ticket is asked when the notification is read."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
@@ -20,8 +19,9 @@ from access.sla_warnings import LOOK_BACK
 from store.models import SchemaVersion, Ticket, utcnow
 from store.notification_models import SlaWarning
 from store.schema import migrate
-from tests.access.test_due_times import PAUSE
+from tests.access.test_due_times import START
 from tests.access.test_gate_statements import statements
+from tests.moving_clock import MovingClock
 from tui.audit_text import sentence
 
 ALWAYS = "mon-sun 00:00-24:00"
@@ -117,19 +117,20 @@ def stored_due(number: int, clock: str) -> datetime:
 def test_a_clock_paused_and_resumed_is_warned_of_once_per_stage(
     ada: Gate, demo_db: peewee.Database, gate_for: Callable[[str], Gate]
 ) -> None:
-    number = ada.filing.create_ticket("Parcel lost", "Where is it?", group="Returns")
-    ada.changes.assign(number, "ola")
-    now = [Ticket.get_by_id(number).created_at + timedelta(minutes=25)]
-    clocked = Gate(demo_db, "ada", clock=lambda: now[0])
+    clock = MovingClock(START)
+    clocked = Gate(demo_db, "ada", clock=clock)
+    number = clocked.filing.create_ticket("Parcel lost", "Where is it?", group="Returns")
+    clocked.changes.assign(number, "ola")
+    clock.move(timedelta(minutes=25))
     assert clocked.sla.warn_due() == 1  # its first response, due in 5 minutes
-    due = stored_due(number, "first_response_due")
-    ada.changes.set_status(number, "pending")
-    time.sleep(PAUSE)
-    ada.changes.set_status(number, "open")
+    assert stored_due(number, "first_response_due") == START + timedelta(minutes=30)
+    clocked.changes.set_status(number, "pending")
+    clock.move(timedelta(minutes=20))
+    clocked.changes.set_status(number, "open")
     moved = stored_due(number, "first_response_due")
-    assert moved - due >= timedelta(seconds=2)  # the pause moved it, in the same run
+    assert moved == START + timedelta(minutes=50)  # the pause moved it, in the same run
     assert clocked.sla.warn_due() == 0
-    now[0] = moved + timedelta(minutes=1)
+    clock.set(moved + timedelta(minutes=1))
     assert clocked.sla.warn_due() == 1  # missed, once
     assert clocked.sla.warn_due() == 0
     assert told(gate_for("ola"), number) == [SLA_MISSED, SLA_SOON]

@@ -90,8 +90,8 @@ def test_a_claim_is_respected_until_its_lease_runs_out(db: peewee.Database, smtp
     gate = mail_helpdesk(db, smtp=smtp.url)
     replies_waiting(gate, 2)
     source = gate.mailboxes.mail_source("Support")
-    killed = outbox.claim(source.id, "killed-sender")
-    assert killed is not None and outbox.claim(source.id, "other") is not None
+    killed = outbox.claim(source.id, "killed-sender", utcnow())
+    assert killed is not None and outbox.claim(source.id, "other", utcnow()) is not None
     outbox.release(OutboxItem.get_by_id(2 if killed.id == 1 else 1), "other")
     send(gate)
     assert len(smtp.received) == 1  # the other reply; the claimed one waits

@@ -15,6 +15,7 @@ from textual.pilot import Pilot
 from textual.widgets import TextArea
 
 from access import Gate
+from access.demo import DEMO_NOW
 from access.views import TicketQuery
 from screens.ticket_detail import TicketDetailScreen
 from store.db import connect
@@ -32,8 +33,9 @@ def demo(new_demo: Callable[..., str]) -> str:
 
 
 def long_ticket(demo: str, replies: int = 12) -> int:
-    """An open ticket whose conversation is longer than a screen of 80x24."""
-    tom = Gate(connect(demo), "tom")
+    """An open ticket whose conversation is longer than a screen of 80x24, written on the
+    demo's clock, the app's (`make_app`)."""
+    tom = Gate(connect(demo), "tom", clock=lambda: DEMO_NOW)
     number = tom.inbox.list_tickets(TicketQuery(statuses=("open",)), limit=1)[0].number
     for index in range(replies):
         tom.messages.note(number, f"Note {index}: checked the courier's tracking page again.")
@@ -94,7 +96,7 @@ async def test_new_messages_are_followed_at_the_end_and_not_while_reading_above(
     demo: str,
 ) -> None:
     number = long_ticket(demo)
-    tom = Gate(connect(demo), "tom")
+    tom = Gate(connect(demo), "tom", clock=lambda: DEMO_NOW)
     saw = Handled()
     app = make_app(demo, "ada", refresh_seconds=FAST)
     async with app.run_test(size=SMALL, message_hook=saw.hook) as pilot:
