@@ -2,7 +2,7 @@
 among 2,000 replies and filtering it as the picker does; the canned replies screen opened on
 them (the gate's list, the table filled at 80x24) and filtered by typing, in CPU and wall time;
 a macro of 4 steps on 1,000 marked tickets, its preview (the gate's dry run) then its
-application (one transaction per ticket), timed together.
+application (a transaction per chunk of 250 tickets), timed together.
 
     python -m bench.macros DATABASE [--runs 5] [--screen]
 
