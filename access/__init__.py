@@ -57,14 +57,6 @@ if TYPE_CHECKING:
 Made = TypeVar("Made", bound=Part)
 
 
-def backfill_verdicts(db: peewee.Database) -> int:
-    """Migration 28's verdicts of the clocks that ended before verdicts were kept
-    (`access.sla_backfill`)."""
-    from access.sla_backfill import backfill_verdicts as backfill
-
-    return backfill(db)
-
-
 def backfill_chunk(db: peewee.Database, after: int, tickets: int) -> int | None:
     """Migration 32's chunk of that backfill (`access.sla_backfill.backfill_chunk`), its module
     imported only when a database needs it."""
@@ -188,5 +180,4 @@ __all__ = [
     "PermissionDenied",
     "StillHeld",
     "UnknownPerson",
-    "backfill_verdicts",
 ]

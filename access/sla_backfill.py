@@ -31,16 +31,10 @@ from store.rows import tuple_rows
 from store.sla_models import SlaVerdict
 
 
-def backfill_verdicts(db: peewee.Database) -> int:
-    """Give the clocks that ended before migration 21 their verdicts, in the caller's
-    transaction; how many were given."""
-    return _Backfill().run(0, None)[1]
-
-
 def backfill_chunk(db: peewee.Database, after: int, tickets: int) -> int | None:
     """Migration 32's chunk: the next `tickets` tickets to judge after number `after`, in
     ticket order, judged; the last number judged, or None when none was left."""
-    last, _given = _Backfill().run(after, tickets)
+    last = _Backfill().run(after, tickets)
     return None if last == after else last
 
 
@@ -52,19 +46,17 @@ class _Backfill:
         kept_since = SchemaVersion.get_or_none(SchemaVersion.version == VERDICTS_KEPT)
         self.before: datetime | None = None if kept_since is None else kept_since.applied_at
         self.memo: dict[str, object] = {}
-        self.given = 0  # by the last `_judge`
 
-    def run(self, after: int, tickets: int | None) -> tuple[int, int]:
-        """Judge the tickets after number `after`, at most `tickets` (None: all); the last
-        number judged (`after` when none was) and how many verdicts were given."""
-        given, seen = 0, 0
-        while tickets is None or seen < tickets:
-            size = CHUNK if tickets is None else min(CHUNK, tickets - seen)
-            chunk = self._next(after, size)
+    def run(self, after: int, tickets: int) -> int:
+        """Judge the tickets after number `after`, at most `tickets`; the last number judged
+        (`after` when none was)."""
+        seen = 0
+        while seen < tickets:
+            chunk = self._next(after, min(CHUNK, tickets - seen))
             if not chunk or not self._judge(chunk):
                 break
-            after, seen, given = chunk[-1], seen + len(chunk), given + self.given
-        return after, given
+            after, seen = chunk[-1], seen + len(chunk)
+        return after
 
     def _next(self, after: int, size: int) -> list[int]:
         if self.before is None:
@@ -85,8 +77,7 @@ class _Backfill:
         return [number for (number,) in tuple_rows(query)]
 
     def _judge(self, chunk: list[int]) -> bool:
-        """The verdicts of `chunk` given (`self.given` of them); False when there is no
-        policy to judge by."""
+        """The verdicts of `chunk` given; False when there is no policy to judge by."""
         state = state_of(self.memo, chunk)
         if not state.policies.policies:
             return False
@@ -105,5 +96,4 @@ class _Backfill:
             ]
         if rows:
             SlaVerdict.insert_many(rows).on_conflict_ignore().execute()
-        self.given = len(rows)
         return True
