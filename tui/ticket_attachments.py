@@ -6,28 +6,30 @@ one (`o`): a text file (text/*, JSON, CSV, XML, a patch, a mail) is shown, its f
 only when it is big, decoded and made safe for the terminal, in a viewer that scrolls; any
 other file is said in one line (its type and size); `w` in the viewer saves it. Attaching a
 file to a reply (alt+a in the composer): its path with completion, read off the event loop
-within the configured size limit (`attachment_limit_mb`), or refused in one line; kept with
-the reply's draft before it shows as attached."""
+within the configured size limit (`attachment_limit_mb`), or refused in one line, its charset
+found once (`wording.file_text.attached_file`); kept with the reply's draft before it shows as
+attached."""
 
 from __future__ import annotations
 
 import asyncio
-import mimetypes
 from collections.abc import Callable
 from pathlib import Path
 
 from rich.text import Text
 
 from access.errors import InvalidInput
+from access.file_limit import file_problem, read_within
 from access.messages import NewFile
 from access.views import AttachmentView, TicketDetail
 from tui.composer import Composer
-from tui.file_paths import PathModal, chosen_path, file_problem, read_within
+from tui.file_paths import PathModal, chosen_path
 from tui.gate_funnel import GateCallFailed
 from tui.screen import TickettyScreen
 from tui.widgets import ConfirmModal, FileViewer, PickerModal
 from wording.file_text import (
     SHOWN_BYTES,
+    attached_file,
     binary_line,
     is_text,
     looks_binary,
@@ -149,8 +151,7 @@ async def attach_file_flow(
     except InvalidInput as refused:  # FileRefused, or over the gate's limit
         screen.notify(one_line(str(refused)), severity="error", timeout=8)
         return
-    content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-    file = NewFile(path.name, content_type, data)
+    file = attached_file(path.name, data)
     try:
         await screen.app.gate_call(lambda: keep(file))
     except GateCallFailed:
