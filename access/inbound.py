@@ -77,6 +77,9 @@ class ParsedMail:
     reported_recipients: tuple[str, ...] = ()
     # The receiving server's topmost Authentication-Results says DMARC failed.
     dmarc_failed: bool = False
+    # From, To, Cc, Date and Subject as written (decoded, one line each), those there: what a
+    # person reads of a mail shown whole (an attached one in the viewer).
+    headers: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
