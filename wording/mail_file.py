@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import PurePosixPath
 from typing import NamedTuple
 
-from access.inbound import ParsedMail
+from access.inbound import MailPart, ParsedMail
 from wording.file_text import SHOWN_LINES, media_type
 from wording.units import file_size
 
@@ -51,9 +51,15 @@ def shown_mail(mail: ParsedMail, size: int, read: int) -> ShownMail:
         )
     if left_out:
         left_out.append("w saves the whole mail.")
+    cut = read < size  # the last file read may go on past what was read
     files = tuple(
-        f"{part.filename} ({media_type(part.content_type) or 'no stated type'}, "
-        f"{file_size(part.size)})"
-        for part in mail.parts
+        _file_line(part, cut and n == len(mail.parts) - 1) for n, part in enumerate(mail.parts)
     )
     return ShownMail(mail.headers, "\n".join(lines[:SHOWN_LINES]), files, " ".join(left_out))
+
+
+def _file_line(part: MailPart, cut: bool) -> str:
+    """A file of the mail: its name, type and size (at least that size when `cut`)."""
+    kind = media_type(part.content_type) or "no stated type"
+    size = f"at least {file_size(part.size)}, cut" if cut else file_size(part.size)
+    return f"{part.filename} ({kind}, {size})"

@@ -24,6 +24,7 @@ from tui.file_paths import PathModal
 from tui.widgets import FileViewer
 from wording.file_text import attached_file
 from wording.mail_file import is_mail
+from wording.units import file_size
 
 ESCAPES = "\x1b[2J\x1b]0;owned\x07"
 
@@ -164,3 +165,29 @@ async def test_a_file_attached_in_the_app_is_read_by_its_charset(
         await pilot.press("o", *"notes", "enter")
         await settle(pilot)
         assert in_viewer(app) == "Crème brûlée, naïve café\n"
+
+
+async def test_a_big_mail_shows_its_first_megabyte_and_says_so(demo_copy: str) -> None:
+    mail = EmailMessage(policy=SMTP)
+    mail["From"] = "Jan <jan@example.pl>"
+    mail["Subject"] = "Fwd: the scans"
+    mail.set_content("Both scans.")
+    mail.add_attachment(b"%PDF small", "application", "pdf", filename="first.pdf")
+    mail.add_attachment(bytes(range(256)) * 8192, "application", "pdf", filename="second.pdf")
+    raw = mail.as_bytes()
+    number = an_open_ticket(demo_copy)
+    attach(number, "scans.eml", "message/rfc822", raw)
+    app = make_app(demo_copy, "ada")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_ticket(pilot, number)
+        await pilot.press("o")
+        await settle(pilot)
+        text = in_viewer(app)
+    assert text.startswith("From: Jan <jan@example.pl>\nSubject: Fwd: the scans\n\nBoth scans.")
+    assert (
+        "  first.pdf (application/pdf, 10 bytes)\n  second.pdf (application/pdf, at least " in text
+    )
+    assert text.endswith(
+        f"Only the first 1.0 MB of this {file_size(len(raw))} mail read: files past it are not "
+        "listed. w saves the whole mail."
+    )
