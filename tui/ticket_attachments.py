@@ -6,11 +6,10 @@ one (`o`): a mail (message/rfc822, .eml) is shown as a mail (`wording.mail_file`
 text and files, read by the mail channel's parser); a text file (text/*, JSON, CSV, XML, a
 patch) is shown, its first part only when it is big, decoded and made safe for the terminal,
 in a viewer that scrolls; any other file is said in one line (its type and size); `w` in the
-viewer saves it. Attaching a
-file to a reply (alt+a in the composer): its path with completion, read off the event loop
-within the configured size limit (`attachment_limit_mb`), or refused in one line, its charset
-found once (`wording.file_text.attached_file`); kept with the reply's draft before it shows as
-attached."""
+viewer saves it. Attaching a file to a reply (alt+a in the composer): its path with
+completion, read off the event loop within the configured size limit (`attachment_limit_mb`),
+or refused in one line, its charset found once (`wording.file_text.attached_file`); kept with
+the reply's draft before it shows as attached."""
 
 from __future__ import annotations
 

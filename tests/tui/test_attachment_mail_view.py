@@ -22,6 +22,7 @@ from ticketty.launch import build_app
 from tui.app import TickettyApp
 from tui.file_paths import PathModal
 from tui.widgets import FileViewer
+from wording.charsets import real_codec
 from wording.file_text import attached_file
 from wording.mail_file import is_mail
 from wording.units import file_size
@@ -137,6 +138,8 @@ def test_a_text_file_attached_carries_the_charset_its_bytes_show() -> None:
     assert attached_file("a.pdf", b"%PDF").content_type == "application/pdf"
     assert attached_file("a.txt", b"\x00\x01").content_type == "text/plain"  # binary: none
     assert attached_file("x.bin", b"x").content_type == "application/octet-stream"
+    for charset in ("utf-8", "windows-1252", "utf-16", "utf-32"):  # each one text is read in
+        assert real_codec(charset) is not None
 
 
 async def test_a_file_attached_in_the_app_is_read_by_its_charset(
