@@ -12,7 +12,6 @@ from typing import Protocol
 from access.floods import FloodLimit
 from store.errors import TickettyError
 
-DEFAULT_ATTACHMENT_LIMIT = 25 * 2**20
 # A larger message is quarantined by its size, unread: Python's parser holds several copies.
 DEFAULT_MESSAGE_LIMIT = 50 * 2**20
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
@@ -78,15 +77,18 @@ class ParsedMail:
     reported_recipients: tuple[str, ...] = ()
     # The receiving server's topmost Authentication-Results says DMARC failed.
     dmarc_failed: bool = False
+    # From, To, Cc, Date and Subject as written (decoded, one line each), those there: what a
+    # person reads of a mail shown whole (an attached one in the viewer).
+    headers: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
 class MailReading:
     """What intake needs from the channel: its reader (`read` raises `UnreadableMail`) and the
-    limits of the config file. Passed to each intake call; the gate keeps no mail settings."""
+    mail limits of the config file. Passed to each intake call; the size limit of an
+    attachment kept is the gate's, as of every file given to it (`access.file_limit`)."""
 
     read: Callable[[bytes], ParsedMail]
-    attachment_limit: int = DEFAULT_ATTACHMENT_LIMIT
     message_limit: int = DEFAULT_MESSAGE_LIMIT
     flood: FloodLimit = field(default_factory=FloodLimit)
 

@@ -354,7 +354,8 @@ class Intake:
         self, number: int, message_id: int, source: Source, mail: ParsedMail
     ) -> None:
         """What a customer's message keeps of its mail: its Message-ID (for threading) and its
-        attachments, those over the size limit listed without their data."""
+        attachments, those over the gate's size limit (`access.file_limit`, the one of every
+        file given to the gate) listed without their data."""
         if mail.no_auto_reply:  # kept for the rules: no automatic reply answers it
             Message.update(automatic=mail.no_auto_reply[:300]).where(
                 Message.id == message_id
@@ -363,9 +364,9 @@ class Intake:
             _NEW_MAIL_ID.run(
                 mail_id=mail.message_id, source=source.id, ticket=number, message=message_id
             )
-        attachment_limit = self._remembered.reading.attachment_limit if self._remembered else 0
+        limit = self.request.session.file_limit
         for part in mail.parts:
-            kept = part.size <= attachment_limit
+            kept = part.size <= limit
             attachment_id = _NEW_ATTACHMENT.run(
                 message=message_id,
                 filename=part.filename[:500],

@@ -286,11 +286,11 @@ def take_large(path: Path) -> dict[str, Any]:
     folder = tempfile.TemporaryDirectory(prefix="ticketty-bench-large-")
     db = connect(str(Path(folder.name) / "help.db"), create=True)
     create_first_admin(db, "ada", "Ada")
-    gate = Gate(db, "ada")
+    limit = 2 * path.stat().st_size
+    gate = Gate(db, "ada", file_limit=limit)
     gate.sources.add_source("Support", "email", address="support@shop.example")
     source = gate.mailboxes.mail_source("Support")
-    limit = 2 * path.stat().st_size
-    mail = MailChannel(gate, reading(attachment_limit=limit, message_limit=limit))
+    mail = MailChannel(gate, reading(message_limit=limit))
     before = resident_mb()
     taken = mail.take_mail(source, path.read_bytes(), path.name)
     peak = peak_mb()

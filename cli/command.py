@@ -127,14 +127,24 @@ def username(args: argparse.Namespace) -> str:
 clock: Clock = utcnow
 
 
-def open_gate(args: argparse.Namespace) -> Gate:
+def open_gate(args: argparse.Namespace, file_limit: int | None = None) -> Gate:
+    """The gate as the person of the settings; its file limit the settings' unless given (a
+    command taking files gives the configuration file's, `configured_file_limit`)."""
     settings = settings_of(args)
     return Gate(
         connect(settings.database),
         settings.username,
         clock=clock,
-        file_limit=settings.attachment_limit_bytes,
+        file_limit=settings.attachment_limit_bytes if file_limit is None else file_limit,
     )
+
+
+def configured_file_limit() -> int:
+    """`attachment_limit_mb` of the configuration file (25 MB without one), read only by a
+    command that takes files; a broken file is a usage error (`ConfigError`)."""
+    from settings.config import load_config
+
+    return load_config().attachment_limit_bytes
 
 
 def read_body(text: str) -> str:

@@ -114,11 +114,13 @@ def _mail(args: argparse.Namespace) -> MailChannel:
 
 
 def _gate_and_config(args: argparse.Namespace) -> tuple[Gate, Config]:
-    gate = open_gate(args)
+    """The gate, its file limit the config file's (the attachments of mail kept at most), and
+    the config file."""
     try:
-        return gate, load_config()
+        config = load_config()
     except ConfigError as exc:
         raise CommandError(str(exc)) from exc
+    return open_gate(args, config.attachment_limit_bytes), config
 
 
 def _say(line: str) -> None:

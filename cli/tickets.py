@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from access.file_limit import read_within
 from access.views import TicketQuery, TicketRow, parse_number
 from access.vocabulary import (
     DEFAULT_PRIORITY,
@@ -19,7 +20,7 @@ from access.vocabulary import (
     TICKET_STATUSES,
 )
 from cli import ticket_links
-from cli.command import Commands, open_gate, read_body
+from cli.command import Commands, configured_file_limit, open_gate, read_body
 from cli.macros import register_on_tickets
 from cli.output import (
     EXIT_REFUSED,
@@ -31,6 +32,7 @@ from cli.output import (
     yes_no,
 )
 from cli.ticket_sla import due_within, moment, show_sla
+from wording.file_text import attached_file
 from wording.follow_up_text import follow_up_fields
 from wording.link_text import copies_fields, link_fields
 from wording.mail_text import attachment_text, delivery_text, posted_text
@@ -152,6 +154,13 @@ def register(commands: Commands) -> None:
     p.add_argument("--body", help="the text, or - to read standard input; after --canned's")
     p.add_argument("--canned", metavar="NAME", help="a canned reply, filled for the ticket")
     p.add_argument("--status", choices=REPLY_STATUSES, help="set the ticket so with the reply")
+    p.add_argument(
+        "--attach",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="attach a file (repeat for more); one over attachment_limit_mb refuses the reply",
+    )
     p = tickets.add("note", note, help="add an internal note")
     p.add_argument("number")
     p.add_argument("--body", required=True, help="the text, or - to read standard input")
@@ -476,15 +485,21 @@ def delete(args: argparse.Namespace) -> int:
 
 
 def reply(args: argparse.Namespace) -> int:
-    """A reply (or the requester's own message); what became of it, when there is more to it
-    than sent (a follow-up, not sent, a closed ticket staying closed), on standard error."""
+    """A reply (or the requester's own message), with the files of `--attach` read within the
+    gate's limit before anything is written (one too big, a folder or unreadable is one line
+    and nothing is sent); what became of it, when there is more to it than sent (a follow-up,
+    not sent, a closed ticket staying closed), on standard error."""
     if args.body is None and args.canned is None:
         raise CommandError("give --body, --canned or both", EXIT_USAGE)
-    gate = open_gate(args)
+    gate = open_gate(args, configured_file_limit() if args.attach else None)
+    files = [
+        attached_file(Path(name).name, read_within(Path(name), gate.file_limit))
+        for name in args.attach
+    ]
     parts = [] if args.canned is None else [gate.replies.fill_reply(args.number, args.canned)]
     if args.body is not None:
         parts.append(read_body(args.body))
-    posted = gate.messages.reply(args.number, "\n\n".join(parts), status=args.status)
+    posted = gate.messages.reply(args.number, "\n\n".join(parts), status=args.status, files=files)
     said = posted_text(posted)
     if said:
         print(said, file=sys.stderr)

@@ -1,8 +1,8 @@
 """The mail channel over the gate: fetching from IMAP, delivering over SMTP, taking messages
 from the server or from files, as the person running it (who needs `sources.edit` on the
 source). Every read and write goes through the gate's checked operations; the wire, the parser
-and the config's limits are the channel's, handed to the gate with each message
-(`MailReading`).
+and the config's mail limits are the channel's, handed to the gate with each message
+(`MailReading`); an attachment is kept within the gate's own file limit, as every file.
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING
 from access.errors import InvalidInput
 from access.floods import FloodLimit
 from access.inbound import (
-    DEFAULT_ATTACHMENT_LIMIT,
     DEFAULT_MESSAGE_LIMIT,
     MailReading,
     ParsedMail,
@@ -38,7 +37,6 @@ SEND_BATCH = 100
 
 
 def reading(
-    attachment_limit: int = DEFAULT_ATTACHMENT_LIMIT,
     message_limit: int = DEFAULT_MESSAGE_LIMIT,
     flood: FloodLimit | None = None,
 ) -> MailReading:
@@ -50,14 +48,13 @@ def reading(
 
         return parse_mail(raw)
 
-    return MailReading(read, attachment_limit, message_limit, flood or FloodLimit())
+    return MailReading(read, message_limit, flood or FloodLimit())
 
 
 def reading_of(config: Config | Settings) -> MailReading:
-    """The reader with the attachment, message and flood limits of the config file (or of
+    """The reader with the message and flood limits of the config file (or of
     the settings built from it)."""
     return reading(
-        config.attachment_limit_bytes,
         config.message_limit_bytes,
         FloodLimit(config.flood_messages, config.flood_minutes),
     )

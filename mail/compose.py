@@ -11,7 +11,7 @@ from email.utils import format_datetime
 
 from access.outbox import ReplyToSend
 from mail.outbox import PermanentFailure
-from wording.file_text import media_type
+from wording.file_text import charset_name, media_type
 
 _MAX_REFERENCES = 20
 
@@ -68,5 +68,7 @@ def compose(reply: ReplyToSend) -> EmailMessage:
         main, _, sub = media_type(content_type).partition("/")
         if not (main and sub) or main in ("multipart", "message"):
             main, sub = "application", "octet-stream"
-        mail.add_attachment(data, maintype=main, subtype=sub, filename=plain(name))
+        charset = charset_name(content_type) if main == "text" else None
+        params = {"charset": charset} if charset else None
+        mail.add_attachment(data, maintype=main, subtype=sub, filename=plain(name), params=params)
     return mail

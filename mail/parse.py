@@ -169,7 +169,16 @@ def _read(raw: bytes, cut: dict[str, CutBody] | None = None) -> ParsedMail:
         delivery_report=is_delivery_report(message),
         reported_recipients=reported_recipients(message),
         dmarc_failed=dmarc_failed(message),
+        headers=tuple(
+            (name, clean_text(" ".join(value.split())))
+            for name in _SHOWN_HEADERS
+            if (value := header_text(message, name))
+        ),
     )
+
+
+# The headers a person reads of a mail shown whole (`ParsedMail.headers`).
+_SHOWN_HEADERS = ("From", "To", "Cc", "Date", "Subject")
 
 
 def valid_address(address: str) -> str:

@@ -29,7 +29,8 @@ if TYPE_CHECKING:
 
 def mail_reading(settings: Settings) -> Callable[[], MailReading]:
     """What makes the mail channel's reader with the settings' limits: a quarantined message
-    retried in the app is the one use of it, so the app starts without the channel."""
+    retried in the app and an attached mail opened are its uses, made when one comes, so the
+    app starts without the channel."""
 
     def made() -> MailReading:
         from mail.channel import reading_of

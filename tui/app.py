@@ -78,9 +78,9 @@ class TickettyApp(App[int]):
         self.home_screen = home
         # Built at start (`ticketty.launch`); else the defaults and the environment.
         self.settings = settings or build_settings(user=gate.username, config=Config())
-        # How a quarantined message retried is read: the mail channel's reader with the
-        # settings' limits, made by what the entry point hands in (the app does not import
-        # mail, nor the start the channel).
+        # How a quarantined message retried, or an attached mail opened, is read: the mail
+        # channel's reader with the settings' limits, made by what the entry point hands in
+        # (the app does not import mail, nor the start the channel).
         self.mail_reading = mail_reading
         self.clock: Callable[[], datetime] = gate.clock
         self.refresh_seconds = refresh_seconds

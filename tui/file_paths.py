@@ -1,6 +1,6 @@
 """Files named by path in the app: a prompt whose line completes the path being typed (the
-rest of the name shown dim, right arrow takes it), and reading or writing a file off the event
-loop with one clear line when it cannot be done."""
+rest of the name shown dim, right arrow takes it), and the file it names. Reading one within
+the gate's limit is `access.file_limit.read_within`, shared with the command line."""
 
 from __future__ import annotations
 
@@ -13,8 +13,6 @@ from textual.containers import Vertical
 from textual.suggester import Suggester
 from textual.widgets import Input, Label, Static
 
-from access.errors import InvalidInput
-from access.file_limit import refuse_over_limit
 from tui.widgets import PromptModal
 from wording.safe_text import as_text
 
@@ -72,25 +70,3 @@ def chosen_path(typed: str, filename: str = "") -> Path:
     """The file a typed path names: `~` expanded; a folder means `filename` in it."""
     path = Path(os.path.expanduser(typed.strip()))
     return path / filename if filename and path.is_dir() else path
-
-
-class FileRefused(InvalidInput):
-    """A file that cannot be attached or written, with why in one line."""
-
-
-def read_within(path: Path, limit: int) -> bytes:
-    """The bytes of the file at `path` when it is a readable file of at most `limit` bytes
-    (the gate's, `gate.file_limit`: a larger one is not read at all); else `FileRefused`
-    saying why, or the gate's own `FileTooLarge`. Blocking: run it in a thread."""
-    try:
-        if path.is_dir():
-            raise FileRefused(f"{path} is a folder; name a file")
-        refuse_over_limit(path.name, path.stat().st_size, limit)
-        return path.read_bytes()
-    except OSError as exc:
-        raise FileRefused(f"cannot read {path}: {file_problem(exc)}") from exc
-
-
-def file_problem(exc: OSError) -> str:
-    """What went wrong with a file, in one line without the traceback."""
-    return exc.strerror or type(exc).__name__

@@ -2,38 +2,43 @@
 the ticket's messages, type where (a path with completion; a folder takes the file's own name),
 say yes before a file already there is replaced; the bytes are read through the gate and
 written off the event loop, and a file that cannot be written is said in one line. Opening
-one (`o`): a text file (text/*, JSON, CSV, XML, a patch, a mail) is shown, its first part
-only when it is big, decoded and made safe for the terminal, in a viewer that scrolls; any
-other file is said in one line (its type and size); `w` in the viewer saves it. Attaching a
-file to a reply (alt+a in the composer): its path with completion, read off the event loop
-within the configured size limit (`attachment_limit_mb`), or refused in one line; kept with
+one (`o`): a mail (message/rfc822, .eml) is shown as a mail (`wording.mail_file`: its headers,
+text and files, read by the mail channel's parser); a text file (text/*, JSON, CSV, XML, a
+patch) is shown, its first part only when it is big, decoded and made safe for the terminal,
+in a viewer that scrolls; any other file is said in one line (its type and size); `w` in the
+viewer saves it. Attaching a file to a reply (alt+a in the composer): its path with
+completion, read off the event loop within the configured size limit (`attachment_limit_mb`),
+or refused in one line, its charset found once (`wording.file_text.attached_file`); kept with
 the reply's draft before it shows as attached."""
 
 from __future__ import annotations
 
 import asyncio
-import mimetypes
 from collections.abc import Callable
 from pathlib import Path
 
 from rich.text import Text
 
 from access.errors import InvalidInput
+from access.file_limit import file_problem, read_within
+from access.inbound import UnreadableMail
 from access.messages import NewFile
 from access.views import AttachmentView, TicketDetail
 from tui.composer import Composer
-from tui.file_paths import PathModal, chosen_path, file_problem, read_within
+from tui.file_paths import PathModal, chosen_path
 from tui.gate_funnel import GateCallFailed
 from tui.screen import TickettyScreen
 from tui.widgets import ConfirmModal, FileViewer, PickerModal
 from wording.file_text import (
     SHOWN_BYTES,
+    attached_file,
     binary_line,
     is_text,
     looks_binary,
     media_type,
     shown_text,
 )
+from wording.mail_file import MAIL_SHOWN_BYTES, ShownMail, is_mail, shown_mail
 from wording.mail_text import attachment_text
 from wording.safe_text import as_text, one_line
 from wording.units import file_size
@@ -100,27 +105,59 @@ async def save_attachment_flow(
 
 
 async def open_attachment_flow(screen: TickettyScreen[None], detail: TicketDetail) -> None:
-    """Show the attachment picked: a text file's start in a viewer, any other file said in one
-    line; `w` in the viewer saves it."""
+    """Show the attachment picked: a mail as a mail, a text file's start in a viewer, any
+    other file said in one line; `w` in the viewer saves it."""
     chosen = await pick_attachment(screen, detail, "Open")
     if chosen is None:
         return
     number = detail.row.number
-    text = is_text(chosen.content_type, chosen.filename)
+    mail = is_mail(chosen.content_type, chosen.filename) and screen.app.mail_reading is not None
+    text = mail or is_text(chosen.content_type, chosen.filename)
+    first = MAIL_SHOWN_BYTES if mail else SHOWN_BYTES if text else 0
     try:
         listed, data = await screen.app.gate_call(
-            lambda: screen.gate.tickets.attachment(
-                number, chosen.id, first=SHOWN_BYTES if text else 0
-            )
+            lambda: screen.gate.tickets.attachment(number, chosen.id, first=first)
         )
     except GateCallFailed:
         return
     what = f"{media_type(listed.content_type) or 'no stated type'}, {file_size(listed.size)}"
     title = f"#{number} {file_name(listed)} ({what})"
-    viewer = FileViewer(title, file_view(listed, data, text=text))
+    shown = await asyncio.to_thread(_mail_view, screen, listed, data) if mail else None
+    if shown is None:
+        shown = file_view(listed, data[:SHOWN_BYTES], text=text)
+    viewer = FileViewer(title, shown)
     await screen.app.asked(viewer)
     if viewer.save_asked:
         await save_attachment_flow(screen, detail, listed)
+
+
+def _mail_view(screen: TickettyScreen[None], listed: AttachmentView, data: bytes) -> Text | None:
+    """An attached mail read by the mail channel's parser and shown as a mail; None (shown as
+    its source) when it cannot be read as one. Blocking: run it in a thread."""
+    assert screen.app.mail_reading is not None
+    try:
+        mail = screen.app.mail_reading().read(data)
+    except UnreadableMail:
+        return None
+    return mail_view(shown_mail(mail, listed.size, len(data)))
+
+
+def mail_view(mail: ShownMail) -> Text:
+    """A mail's headers, text and files, each made safe."""
+    view = Text()
+    for name, value in mail.headers:
+        view.append(f"{name}: ", "bold")
+        view.append(as_text(one_line(value)))
+        view.append("\n")
+    view.append("\n")
+    view.append(as_text(mail.text))
+    if mail.files:
+        view.append("\n\nFiles in it:\n", "bold")
+        view.append(as_text("\n".join(f"  {one_line(f)}" for f in mail.files)))
+    if mail.left_out:
+        view.append("\n\n")
+        view.append(as_text(mail.left_out, "bold reverse"))
+    return view
 
 
 def file_view(listed: AttachmentView, data: bytes, *, text: bool) -> Text:
@@ -149,8 +186,7 @@ async def attach_file_flow(
     except InvalidInput as refused:  # FileRefused, or over the gate's limit
         screen.notify(one_line(str(refused)), severity="error", timeout=8)
         return
-    content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-    file = NewFile(path.name, content_type, data)
+    file = attached_file(path.name, data)
     try:
         await screen.app.gate_call(lambda: keep(file))
     except GateCallFailed:

@@ -1,13 +1,17 @@
 """An attachment as a person reads it in a terminal: whether it is text, its bytes decoded with
 its charset (or, without one, the charset its bytes show), and what a cut leaves out. The text
-stays raw here; the viewer shows it through `safe_text`."""
+stays raw here; the viewer shows it through `safe_text`. A file attached from the app or the
+command line (`attached_file`) has its charset found once, when attached, and kept in its
+content type (`text/plain; charset=windows-1252`), as a mail's part declares its own."""
 
 from __future__ import annotations
 
 import codecs
+import mimetypes
 from pathlib import PurePosixPath
 from typing import NamedTuple
 
+from access.views import NewFile
 from wording.charsets import real_codec
 from wording.units import file_size
 
@@ -36,7 +40,7 @@ _TEXT_NAMES = frozenset(
     {".txt", ".log", ".csv", ".json", ".xml", ".patch", ".diff", ".eml", ".md", ".yaml", ".yml"}
 )
 _BOMS = (
-    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF8, "utf-8"),
     (codecs.BOM_UTF32_LE, "utf-32"),
     (codecs.BOM_UTF32_BE, "utf-32"),
     (codecs.BOM_UTF16_LE, "utf-16"),
@@ -52,12 +56,20 @@ def media_type(content_type: str) -> str:
 
 
 def declared_charset(content_type: str) -> str | None:
-    """The charset a content type's `charset` parameter names, if it is one of the real ones
-    (`rot13`, `base64` or `unicode_escape` are Python codecs, no charsets)."""
+    """The codec of the charset a content type's `charset` parameter names, if it is one of
+    the real ones (`rot13`, `base64` or `unicode_escape` are Python codecs, no charsets)."""
+    name = charset_name(content_type)
+    return None if name is None else real_codec(name)
+
+
+def charset_name(content_type: str) -> str | None:
+    """The charset a content type's `charset` parameter names as it names it (`windows-1252`),
+    if it is one of the real ones; for a mail's part to declare it again."""
     for parameter in content_type.split(";")[1:]:
         name, _, value = parameter.partition("=")
         if name.strip().lower() == "charset":
-            return real_codec(value)
+            value = value.strip().strip('"')
+            return value if real_codec(value) else None
     return None
 
 
@@ -87,11 +99,38 @@ def _decoded(data: bytes, content_type: str, cut: bool) -> tuple[str, str]:
         if candidate is None:
             continue
         try:
-            return codecs.getincrementaldecoder(candidate)().decode(data, final=not cut), candidate
+            text = codecs.getincrementaldecoder(candidate)().decode(data, final=not cut)
         except UnicodeDecodeError:
             continue
+        return text.removeprefix("\ufeff"), candidate  # a mark, not text
     text = codecs.getincrementaldecoder(_FALLBACK)(errors="replace").decode(data, final=not cut)
     return text, _FALLBACK
+
+
+def found_charset(data: bytes) -> str:
+    """The charset a text file's bytes show, named as a content type names it (and as
+    `real_codec` reads it): a byte-order mark's, else UTF-8 when they read as it, else
+    windows-1252 (`_FALLBACK`)."""
+    found = next((name for bom, name in _BOMS if data.startswith(bom)), None)
+    if found is None:
+        try:
+            data.decode("utf-8")
+            found = "utf-8"
+        except UnicodeDecodeError:
+            found = "windows-1252"
+    return found
+
+
+def attached_file(filename: str, data: bytes) -> NewFile:
+    """A file a person attaches, named `filename` (a path's last part), as the gate takes it:
+    its content type by its name, with the charset its bytes show when it is text (found
+    once, here, and read by whoever opens it)."""
+    guessed = mimetypes.guess_type(filename)[0] or "application/octet-stream"
+    if is_text(guessed, filename) and guessed == "application/octet-stream":
+        guessed = "text/plain"
+    if media_type(guessed).startswith("text/") and not looks_binary(data):
+        guessed = f"{guessed}; charset={found_charset(data)}"
+    return NewFile(filename, guessed, data)
 
 
 def looks_binary(data: bytes) -> bool:

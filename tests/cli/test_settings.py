@@ -88,7 +88,7 @@ def test_the_app_is_built_with_the_settings_of_its_start(
         assert (settings.database, settings.username) == (location, "ada")
         assert settings.keymap == {"list.open": "l"} and settings.editor == "nano"
         assert opened.app.mail_reading is not None
-        assert opened.app.mail_reading().attachment_limit == 2 * 2**20
+        assert opened.app.gate.file_limit == 2 * 2**20  # mail's attachments and the app's files
     finally:
         opened.db.close()
 

@@ -13,7 +13,7 @@ import pytest
 from access import Gate, NotFound, PermissionDenied
 from access.catalogue import AUDIT_VIEW, SOURCES_LIST
 from access.views import INBOX_DEFAULT
-from mail.channel import MailChannel, reading
+from mail.channel import MailChannel
 from store.models import (
     Message,
     OutboxItem,
@@ -246,7 +246,9 @@ def test_a_quarantined_message_is_discarded_for_good_and_the_event_kept(
     assert "imap uid 9" in event.before and "no sender" in event.before
 
 
-def test_attachments_are_kept_listed_and_saved_and_inline_images_marked(gate: Gate) -> None:
+def test_attachments_are_kept_listed_and_saved_and_inline_images_marked(
+    gate: Gate, db: peewee.Database
+) -> None:
     mail = EmailMessage(policy=SMTP)
     mail["From"] = "jan@example.pl"
     mail["To"] = SUPPORT
@@ -257,7 +259,7 @@ def test_attachments_are_kept_listed_and_saved_and_inline_images_marked(gate: Ga
     html.add_related(b"\x89PNG fake", "image", "png", cid="<logo>")
     mail.add_attachment(b"%PDF-1.4 invoice", "application", "pdf", filename="faktura-ż.pdf")
     mail.add_attachment(b"x" * 2000, "application", "octet-stream", filename="big.bin")
-    small = MailChannel(gate, reading(attachment_limit=1000))
+    small = MailChannel(Gate(db, "ada", file_limit=1000))  # the gate's limit of any file
     number = small.take_mail(gate.mailboxes.mail_source("Support"), mail.as_bytes(), "test").ticket
     assert number is not None
     (message,) = gate.tickets.get_ticket(number).messages

@@ -19,7 +19,7 @@ import pytest
 
 from access import Gate
 from mail import parse
-from mail.channel import MailChannel, reading
+from mail.channel import MailChannel
 from mail.cut import CUT_FROM, cut_large_bodies
 from store.models import Attachment
 from tests.mail_support import mail_helpdesk
@@ -66,9 +66,9 @@ TAKE_IN_A_CHILD = textwrap.dedent(
 
     location, path = sys.argv[1], Path(sys.argv[2])
     db = connect(location)
-    gate = Gate(db, "ada")
     limit = 2 * path.stat().st_size
-    mail = MailChannel(gate, reading(attachment_limit=limit, message_limit=limit))
+    gate = Gate(db, "ada", file_limit=limit)
+    mail = MailChannel(gate, reading(message_limit=limit))
     source = gate.mailboxes.mail_source("Support")
     before = resident_mb()
     taken = mail.take_mail(source, path.read_bytes(), path.name)
@@ -112,12 +112,13 @@ def gate(db: peewee.Database) -> Gate:
 
 @pytest.mark.parametrize("kept", [True, False])
 def test_a_cut_attachment_is_stored_byte_for_byte_or_listed_over_the_limit(
-    gate: Gate, kept: bool
+    gate: Gate, db: peewee.Database, kept: bool
 ) -> None:
     data = os.urandom(5 * 2**20 + 1)  # padded with one `=`
     raw = HEAD + attached(data) + b"--cut--\r\n"
     assert cut_large_bodies(raw) is not None
-    mail = MailChannel(gate, reading(attachment_limit=len(data) if kept else len(data) - 1))
+    gate = Gate(db, "ada", file_limit=len(data) if kept else len(data) - 1)
+    mail = MailChannel(gate)
     taken = mail.take_mail(gate.mailboxes.mail_source("Support"), raw, "test")
     assert taken.outcome == "new" and taken.ticket is not None
     listed = gate.tickets.get_ticket(taken.ticket).messages[0].attachments[0]
