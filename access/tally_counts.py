@@ -44,19 +44,28 @@ def tally_of(query: TicketQuery) -> Tallied | None:
 
 def count(grants: Grants, query: TicketQuery, tally: Tallied, untagged: scope.Predicate) -> int:
     """How many tickets in the person's scope `query` (which `tally` answers) selects;
-    `untagged` is the list's predicate for `query` without its tag (scope included)."""
+    `untagged` is the list's predicate for `query` without its tag (scope included). One
+    statement: the tally's sum and, beside it, the tickets the person filed that it leaves out."""
     where = scope._all(scope.visible(grants, tally, filed=False), _filters(grants, query, tally))
-    total = 0 if where is scope.FALSE else _sum(tally, where)
+    filed = _filed(grants, query, untagged)
+    if where is scope.FALSE:
+        return 0 if filed is None else int(Ticket.select().where(filed).count())
+    return _sum(tally, where, filed)
+
+
+def _filed(grants: Grants, query: TicketQuery, untagged: scope.Predicate) -> peewee.Select | None:
+    """The count of the tickets the person filed that the tally's scope leaves out, read along
+    the requester's index (the tag tested per ticket, not read as a list); None when there are
+    none to add (a person who sees every ticket)."""
     without_filed = scope.visible(grants, Ticket, filed=False)
-    if without_filed is not scope.TRUE:
-        # Read along the requester's index: the tag is tested per ticket, not read as a list.
-        filed = untagged & (Ticket.requester == grants.person_id)
-        for name in split_search(query.search).tags:
-            filed &= unindexed(Ticket.number).in_(_tickets_tagged(name))
-        if without_filed is not scope.FALSE:
-            filed &= ~peewee.fn.COALESCE(without_filed, False)
-        total += int(Ticket.select().where(filed).count())
-    return total
+    if without_filed is scope.TRUE:
+        return None
+    filed = untagged & (Ticket.requester == grants.person_id)
+    for name in split_search(query.search).tags:
+        filed &= unindexed(Ticket.number).in_(_tickets_tagged(name))
+    if without_filed is not scope.FALSE:
+        filed &= ~peewee.fn.COALESCE(without_filed, False)
+    return Ticket.select(peewee.fn.COUNT(peewee.SQL("*"))).where(filed)
 
 
 def _tag_id(name: str) -> peewee.SelectQuery:
@@ -90,19 +99,23 @@ def _filters(grants: Grants, query: TicketQuery, tally: Tallied) -> scope.Predic
     return scope._all(*where)
 
 
-def _sum(tally: Tallied, where: scope.Predicate) -> int:
-    """The tally's sum over `where`. On PostgreSQL the same statement counts the rows writers
-    appended since the last fold, and past `tallies.FOLD_AFTER` of them they are folded."""
+def _sum(tally: Tallied, where: scope.Predicate, filed: peewee.Select | None) -> int:
+    """The tally's sum over `where`, plus the count `filed` when given, in one statement. On
+    PostgreSQL the same statement counts the rows writers appended since the last fold, and
+    past `tallies.FOLD_AFTER` of them they are folded."""
     db = tally._meta.database
+    added = [] if filed is None else [filed]
     if dialect.is_sqlite(db):
-        summed = tally.select(peewee.fn.COALESCE(peewee.fn.SUM(tally.n), 0)).where(where)
-        return int(summed.scalar())
-    ((summed, appended),) = tuple_rows(
+        summed = tally.select(peewee.fn.COALESCE(peewee.fn.SUM(tally.n), 0), *added).where(where)
+        (row,) = tuple_rows(summed)
+        return int(sum(row))
+    ((total, appended, *more),) = tuple_rows(
         tally.select(
             peewee.fn.COALESCE(peewee.fn.SUM(tally.n).filter(where), 0),
             peewee.fn.COUNT(tally.id).filter(~tally.folded),
+            *added,
         )
     )
     if appended > tallies.FOLD_AFTER:
         tallies.fold(db)
-    return int(summed)
+    return int(total) + int(sum(more))

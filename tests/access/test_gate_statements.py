@@ -14,6 +14,7 @@ import pytest
 from access import Gate, change_pipeline, filing, messages
 from access.catalogue import TICKETS_VIEW
 from access.grants import read_grants
+from access.tally_counts import tally_of
 from access.views import TicketQuery
 from store import dialect
 from store.models import NO_DUE, Person, Ticket
@@ -89,6 +90,26 @@ def test_an_assignment_of_many_tickets_costs_as_much_as_one(
         done = gate.changes.apply_bulk("assign", list(versions), "ola", versions=versions)
     assert len(done.changed) + done.skipped_count == len(rows) and done.changed
     assert len(run) <= ASSIGNMENT_STATEMENTS, "\n".join(run)
+
+
+@pytest.mark.parametrize("username", ["ada", "sam", "vic", "c000.muller"])
+@pytest.mark.parametrize("search", ["", "tag:refund"])
+def test_a_count_from_a_tally_is_one_statement_after_the_grants(
+    demo_db: peewee.Database,
+    gate_for: Callable[[str], Gate],
+    monkeypatch: pytest.MonkeyPatch,
+    username: str,
+    search: str,
+) -> None:
+    """The tally's sum and the tickets the person filed that it leaves out, together."""
+    gate = gate_for(username)
+    query = TicketQuery(statuses=("new", "open", "pending"), search=search)
+    assert tally_of(query) is not None
+    with statements(demo_db, monkeypatch) as run:
+        counted = gate.inbox.count_tickets(query)
+    listed = gate.inbox.list_tickets(query, limit=10**5)
+    assert counted == len(listed)
+    assert len(run) == 2, "\n".join(run)
 
 
 def test_a_role_change_counts_from_the_next_request(gate_for: Callable[[str], Gate]) -> None:
