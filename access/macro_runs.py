@@ -7,8 +7,10 @@ per ticket naming the macro with the steps done and skipped. A field step is the
 pipeline's chunk (`change_chunk`), a reply or note step the bulk writer of messages
 (`messages.add_messages`); every check of a ticket is made before anything of that step is
 written, so a ticket a step cannot take is skipped by that step alone, with why, and an error
-rolls back the whole chunk: a ticket never keeps part of a macro. The statements of a chunk do
-not grow with its tickets."""
+rolls back the whole chunk: a ticket never keeps part of a macro. The ticket rows the steps
+change are written together (`TicketWrites`): one UPDATE per chunk and set of new values, not
+one per step, but before a step whose verdicts read a column an earlier step set (a group, an
+assignee, its own field). The statements of a chunk do not grow with its tickets."""
 
 from __future__ import annotations
 
@@ -31,6 +33,7 @@ from access.messages import add_messages
 from access.notify_events import check_mentions, mentioned_names
 from access.replies import is_offered
 from access.request import Request
+from access.ticket_writes import SCOPE, TicketWrites
 from access.vocabulary import NOTE, REPLY
 from store import dialect
 from store.models import Person, Ticket
@@ -138,17 +141,21 @@ def apply_chunk(
     here = [n for n in chunk if n not in elsewhere]
     per_step: list[dict[int, Verdict]] = []
     clocks: set[int] = set()  # the tickets whose due times a step may move
+    tickets = TicketWrites()  # the ticket rows' changes, written together
     for step in steps:
         verdicts = dict(elsewhere)
         if here:
+            if tickets.pending(_reads(step)):
+                tickets.flush(request.clock())
             verdicts |= (
-                _field_step(request, step, here, changed)
+                _field_step(request, step, here, changed, tickets)
                 if step.change
-                else _messages(request, step, here)
+                else _messages(request, step, here, tickets)
             )
         if step.kind == REPLY or step.kind in CLOCK_FIELDS:
             clocks.update(n for n in here if verdicts[n][0] is None)
         per_step.append(verdicts)
+    tickets.flush(request.clock())
     keep_due_times(request, sorted(clocks))
     events = []
     for number in chunk:
@@ -171,8 +178,19 @@ def rules_after(request: Request, changed: Mapping[str, list[int]]) -> None:
         rule_events.tickets_changed(request.session.clock, field, numbers)
 
 
+def _reads(step: Step) -> set[str]:
+    """The ticket columns a step's verdicts read: those of the scope, and its own field's."""
+    if step.change is None:
+        return set(SCOPE)
+    return {*SCOPE, changes.kind_for(step.change, step.field_value).field}
+
+
 def _field_step(
-    request: Request, step: Step, numbers: list[int], changed: dict[str, list[int]]
+    request: Request,
+    step: Step,
+    numbers: list[int],
+    changed: dict[str, list[int]],
+    tickets: TicketWrites,
 ) -> dict[int, Verdict]:
     assert step.change is not None
     kind = changes.kind_for(step.change, step.field_value)
@@ -180,12 +198,14 @@ def _field_step(
         target = kind.resolve(request.grants(), step.field_value)
     except (InvalidInput, NotFound) as exc:
         return {number: (str(exc), False) for number in numbers}
-    verdicts = change_chunk(request, kind, target, numbers)
+    verdicts = change_chunk(request, kind, target, numbers, tickets=tickets)
     changed.setdefault(kind.field, []).extend(v.number for v in verdicts if v.skipped is None)
     return {v.number: (v.skipped, v.already) for v in verdicts}
 
 
-def _messages(request: Request, step: Step, numbers: list[int]) -> dict[int, Verdict]:
+def _messages(
+    request: Request, step: Step, numbers: list[int], tickets: TicketWrites
+) -> dict[int, Verdict]:
     found = message_step(request, step, numbers, lock=True)
-    add_messages(request, step.kind, found.bodies, found.mentioned)
+    add_messages(request, step.kind, found.bodies, found.mentioned, tickets=tickets)
     return found.verdicts
