@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -19,6 +20,9 @@ from store.models import AuditEvent, Message, Ticket, Usergroup
 from store.notification_models import Notification
 from store.tag_models import Tag, TicketTag
 from tests.access.test_macro_property import one_by_one
+
+# A Monday morning after everything the demo holds: both copies change at the same moment.
+NOW = datetime(2026, 11, 2, 10, 0)
 
 # A role reaching the tickets of the person's usergroups, given to mia (in Accounting).
 GROUP_ROLE = (
@@ -43,7 +47,8 @@ MACROS = {
 
 
 def _written(number: int) -> tuple[Any, ...]:
-    """All a macro writes on a ticket, ids left out: its row (version included), tags,
+    """All a macro writes on a ticket, ids left out: its row (version, time and due times
+    included), tags,
     messages, audit events (but the macro's own) and notifications, in order."""
     ticket = Ticket.get_by_id(number)
     tags = sorted(t.name for t in Tag.select().join(TicketTag).where(TicketTag.ticket == number))
@@ -71,6 +76,12 @@ def _written(number: int) -> tuple[Any, ...]:
         ticket.usergroup_id,
         ticket.assignee_id,
         ticket.version,
+        ticket.updated_at,
+        ticket.sla_policy,
+        ticket.first_response_due,
+        ticket.next_response_due,
+        ticket.resolution_due,
+        ticket.due_at,
     )
     return row, tags, messages, events, told
 
@@ -110,10 +121,10 @@ def test_a_macro_in_chunks_writes_each_ticket_as_it_would_alone(
     numbers = made[together]
 
     connect(together)
-    done = Gate(connect(together), person).macros.apply_macro(macro, numbers)
+    done = Gate(connect(together), person, clock=lambda: NOW).macros.apply_macro(macro, numbers)
     after_together = {n: _written(n) for n in numbers}
     connect(alone)
-    hand = Gate(connect(alone), person)
+    hand = Gate(connect(alone), person, clock=lambda: NOW)
     for number in numbers:
         one_by_one(hand, MACROS[macro], number)
     after_alone = {n: _written(n) for n in numbers}
