@@ -24,7 +24,7 @@ from access.audit_actions import MACRO_APPLY
 from access.canned_text import fill, values_for_many
 from access.catalogue import TICKETS_NOTE, TICKETS_REPLY
 from access.change_pipeline import NOT_FOUND, change_chunk
-from access.due_times import CLOCK_FIELDS, keep_due_times
+from access.due_times import CLOCK_FIELDS, due_times_to_write
 from access.errors import InvalidInput, NotFound
 from access.filing import clean_body
 from access.grants import Grants
@@ -155,8 +155,12 @@ def apply_chunk(
         if step.kind == REPLY or step.kind in CLOCK_FIELDS:
             clocks.update(n for n in here if verdicts[n][0] is None)
         per_step.append(verdicts)
-    tickets.flush(request.clock())
-    keep_due_times(request, sorted(clocks))
+    if tickets.pending({"assignee"}):  # the verdicts read who has the ticket from its row
+        tickets.flush(request.clock())
+    # Every step's change is in the audit log already: the due times are measured from it
+    # and written with the chunk's other changes to the tickets, in one UPDATE.
+    dues, ended = due_times_to_write(request, clocks)
+    tickets.flush(request.clock(), dues, ended)
     events = []
     for number in chunk:
         done = [s.describe() for s, v in zip(steps, per_step, strict=True) if v[number][0] is None]

@@ -8,12 +8,16 @@ A ticket's verdicts read its row: a step that reads a column another step has se
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
+import peewee
+
+from access.due_times import Dues, due_cases
+from access.sla_verdicts import add_verdicts
 from store.models import Ticket
-from store.raw_writes import update_in
+from store.raw_writes import param, update_in
 
 # The columns that say who sees a ticket and who may change it (`access.scope`).
 SCOPE = frozenset({"source", "usergroup", "private", "requester", "assignee"})
@@ -39,21 +43,35 @@ class TicketWrites:
         wanted = set(names)
         return any(wanted.intersection(values) for values in self._values.values())
 
-    def flush(self, now: datetime) -> None:
+    def flush(
+        self,
+        now: datetime,
+        dues: Mapping[int, Dues] | None = None,
+        verdicts: Sequence[Mapping[str, Any]] = (),
+    ) -> None:
         """Write what was added since the last flush: one UPDATE per set of values (and of
-        changes made), each ticket's time set to `now`."""
+        changes made), each changed ticket's time set to `now`; with them, in the same
+        UPDATE, the due times `dues` (`due_times.due_times_to_write`), after their
+        `verdicts`."""
+        dues = dues or {}
+        if verdicts:
+            add_verdicts(verdicts)
         groups: dict[tuple[tuple[tuple[str, Any], ...], int], list[int]] = {}
-        for number, changes in self._changes.items():
-            values = tuple(sorted(self._values[number].items(), key=lambda item: item[0]))
-            groups.setdefault((values, changes), []).append(number)
+        for number in sorted({*self._changes, *dues}):
+            values = tuple(sorted(self._values.get(number, {}).items(), key=lambda kv: kv[0]))
+            groups.setdefault((values, self._changes.get(number, 0)), []).append(number)
         fields = Ticket._meta.fields
         for (values, changes), numbers in groups.items():
-            written = {fields[name]: value for name, value in values}
+            written: dict[peewee.Field, Any] = {fields[name]: value for name, value in values}
+            if changes:
+                written[Ticket.updated_at] = now
+            timed = [n for n in numbers if n in dues]
             update_in(
                 Ticket.number,
                 numbers,
-                {**written, Ticket.updated_at: now},
-                {Ticket.version: changes},
+                written,
+                {Ticket.version: changes} if changes else {},
+                due_cases(dues, timed, param()) if timed else {},
             )
         self._values.clear()
         self._changes.clear()

@@ -19,16 +19,20 @@ def update_in(
     keys: Sequence[Any],
     values: Mapping[peewee.Field, Any],
     added: Mapping[peewee.Field, int] | None = None,
+    computed: Mapping[peewee.Field, tuple[str, Sequence[Any]]] | None = None,
 ) -> int:
-    """`UPDATE table SET column = value, ..., counter = counter + n WHERE key IN (keys)`, the
-    table `key`'s; the rows it changed."""
+    """`UPDATE table SET column = value, ..., counter = counter + n, other = (SQL) WHERE key IN
+    (keys)`, the table `key`'s: `computed` gives a column SQL of its own and its parameters (in
+    the database's style: `param`), passed to the driver as they are. The rows it changed."""
     added = added or {}
-    if not keys or not (values or added):
+    computed = computed or {}
+    if not keys or not (values or added or computed):
         return 0
     database = database_proxy.obj
     mark = database.param
     sets = [f"{_quoted(f)} = {mark}" for f in values]
     sets += [f"{_quoted(f)} = {_quoted(f)} + {mark}" for f in added]
+    sets += [f"{_quoted(f)} = {sql}" for f, (sql, _) in computed.items()]
     table = key.model._meta.table_name
     sql = (
         f'UPDATE "{table}" SET {", ".join(sets)} '
@@ -36,9 +40,15 @@ def update_in(
     )
     params = [field.db_value(value) for field, value in values.items()]
     params += list(added.values())
+    params += [param for _, given in computed.values() for param in given]
     params += [key.db_value(k) for k in keys]
     return int(database.execute_sql(sql, params).rowcount)
 
 
 def _quoted(field: peewee.Field) -> str:
     return f'"{field.column_name}"'
+
+
+def param() -> str:
+    """How the connected database marks a parameter: `?` or `%s`."""
+    return str(database_proxy.obj.param)

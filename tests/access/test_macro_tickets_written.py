@@ -1,9 +1,10 @@
 """A macro's chunk writes its tickets' rows together (`access.ticket_writes`): each ticket must
-end exactly as the same macro applied to it alone leaves it, when its steps apply to some
-tickets and are skipped on others, and when a step moves a ticket out of what the next step's
-verdicts may reach. Two copies of the demo: on one the macro goes over all the tickets in
-small chunks; on the other its steps are made on each ticket by itself as separate calls of
-the gate (`test_macro_property.one_by_one`), each refused one left out."""
+end exactly as the same steps made on it alone leave it, when the steps apply to some tickets
+and are skipped on others, and when a step moves a ticket out of what the next step's verdicts
+may reach; the due times of a service-level policy measured from it all. Two copies of the
+demo: on one the macro goes over all the tickets in small chunks; on the other its steps are
+made on each ticket by itself as separate calls of the gate (`test_macro_property.one_by_one`),
+each refused one left out. Both on one fixed clock."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from store.db import connect
 from store.models import AuditEvent, Message, Ticket, Usergroup
 from store.notification_models import Notification
 from store.tag_models import Tag, TicketTag
+from tests.access.conftest import with_standard_policy
 from tests.access.test_macro_property import one_by_one
 
 # A Monday morning after everything the demo holds: both copies change at the same moment.
@@ -112,7 +114,7 @@ def test_a_macro_in_chunks_writes_each_ticket_as_it_would_alone(
     for location in (together, alone):
         connect(location)
         numbers = _marked()
-        ada = Gate(connect(location), "ada")
+        ada = with_standard_policy(Gate(connect(location), "ada", clock=lambda: NOW))
         ada.macros.add_macro(macro, MACROS[macro])
         ada.roles.create_role("Group work", GROUP_ROLE, ticket_scope="usergroups")
         ada.roles.grant_role("mia", "Group work")
