@@ -18,6 +18,7 @@ from access.errors import InvalidInput, NoChange, NotFound
 from access.request import Part, Request
 from store import dialect
 from store.models import Ticket
+from store.prepared import PreparedInsert
 from store.rows import tuple_rows
 from store.tag_models import DeskSetting, Tag, TicketTag
 
@@ -61,6 +62,9 @@ def usable(text: str | None) -> str:
     return name
 
 
+_TAGGED = PreparedInsert(TicketTag, ("ticket", "tag"), ignore_conflicts=True)
+
+
 def present(target: Target) -> peewee.ColumnBase:
     """1 where the ticket carries the tag, else 0 (the change pipeline's current value)."""
     name = target.subject
@@ -78,9 +82,7 @@ def add_to(target: Target, numbers: list[int]) -> None:
     name = target.subject
     Tag.insert(name=name).on_conflict_ignore().execute()
     tag = Tag.select(Tag.id).where(Tag.name == name).scalar()
-    TicketTag.insert_many(
-        [{"ticket": number, "tag": tag} for number in numbers]
-    ).on_conflict_ignore().execute()
+    _TAGGED.run_many([{"ticket": number, "tag": tag} for number in numbers])
 
 
 def remove_from(target: Target, numbers: list[int]) -> None:
