@@ -32,6 +32,7 @@ from access.ticket_writes import TicketWrites
 from access.tickets import parse_number
 from access.views import BulkOutcome
 from store import dialect
+from store.among import among
 from store.models import Person, Ticket, Usergroup
 from store.rows import dict_rows
 
@@ -286,7 +287,7 @@ def _chunk_query(
         .join(_Assignee, peewee.JOIN.LEFT_OUTER, on=(Ticket.assignee == _Assignee.id))
         .switch(Ticket)
         .join(Usergroup, peewee.JOIN.LEFT_OUTER, on=(Ticket.usergroup == Usergroup.id))
-        .where(Ticket.number.in_(chunk) & scope.visible(grants))
+        .where(among(Ticket.number, chunk) & scope.visible(grants))
     )
     return dialect.for_change(query) if lock else query
 

@@ -46,6 +46,7 @@ from access.sla_clock import (
 from access.sla_rules import STOPPING_STATUSES, Attributes, Policy, parse_duration
 from access.sla_verdicts import VerdictKey, new_verdicts, write_with
 from access.versions import TARGET_KIND
+from store.among import among
 from store.models import (
     NO_DUE,
     AuditEvent,
@@ -373,7 +374,7 @@ def _shaped(
 def _history_parts(numbers: Sequence[int]) -> list[peewee.ModelSelect[Any]]:
     return [
         _shaped(
-            Ticket.select().where(Ticket.number.in_(numbers)),
+            Ticket.select().where(among(Ticket.number, numbers)),
             "t",
             ticket=Ticket.number,
             at=Ticket.created_at,
@@ -382,7 +383,7 @@ def _history_parts(numbers: Sequence[int]) -> list[peewee.ModelSelect[Any]]:
         ),
         _shaped(
             Message.select().where(
-                Message.ticket.in_(numbers) & Message.kind.in_(sorted(CLOCK_MESSAGES))
+                among(Message.ticket, numbers) & Message.kind.in_(sorted(CLOCK_MESSAGES))
             ),
             "m",
             ticket=Message.ticket,
@@ -392,7 +393,7 @@ def _history_parts(numbers: Sequence[int]) -> list[peewee.ModelSelect[Any]]:
         ),
         _shaped(
             AuditEvent.select().where(
-                AuditEvent.ticket.in_(numbers) & AuditEvent.action.in_(list(_CHANGES))
+                among(AuditEvent.ticket, numbers) & AuditEvent.action.in_(list(_CHANGES))
             ),
             "a",
             ticket=AuditEvent.ticket,
@@ -401,7 +402,7 @@ def _history_parts(numbers: Sequence[int]) -> list[peewee.ModelSelect[Any]]:
             ints=(AuditEvent.id,),
         ),
         _shaped(
-            SlaVerdict.select().where(SlaVerdict.ticket.in_(numbers)),
+            SlaVerdict.select().where(among(SlaVerdict.ticket, numbers)),
             "v",
             ticket=SlaVerdict.ticket,
             at=SlaVerdict.ended_at,

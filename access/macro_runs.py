@@ -36,6 +36,7 @@ from access.request import Request
 from access.ticket_writes import SCOPE, TicketWrites
 from access.vocabulary import NOTE, REPLY
 from store import dialect
+from store.among import among
 from store.models import Person, Ticket
 from store.reply_models import CannedReply, Macro
 from store.rows import dict_rows, tuple_rows
@@ -60,7 +61,7 @@ def not_offered(grants: Grants, macro: Macro, numbers: list[int]) -> dict[int, V
     if macro.sources == "[]" and macro.usergroups == "[]":
         return {}
     rows = Ticket.select(Ticket.number, Ticket.source, Ticket.usergroup).where(
-        Ticket.number.in_(numbers) & scope.visible(grants)
+        among(Ticket.number, numbers) & scope.visible(grants)
     )
     reason = f"macro {macro.name} not offered there"
     return {
@@ -75,7 +76,7 @@ def offered_places(grants: Grants, numbers: list[int]) -> set[tuple[int, int | N
     (one statement)."""
     query = (
         Ticket.select(Ticket.source, Ticket.usergroup)
-        .where(Ticket.number.in_(numbers) & scope.visible(grants))
+        .where(among(Ticket.number, numbers) & scope.visible(grants))
         .distinct()
     )
     return set(tuple_rows(query))
@@ -94,7 +95,7 @@ def message_step(request: Request, step: Step, numbers: list[int], *, lock: bool
         Ticket.source.alias("source_id"),
         Ticket.usergroup.alias("usergroup_id"),
         allowed,
-    ).where(Ticket.number.in_(numbers) & scope.visible(grants))
+    ).where(among(Ticket.number, numbers) & scope.visible(grants))
     rows = {row["number"]: row for row in dict_rows(dialect.for_change(query) if lock else query)}
     canned = CannedReply.get_or_none(CannedReply.name == step.value) if step.kind == REPLY else None
     verdicts: dict[int, Verdict] = {}

@@ -17,6 +17,7 @@ from access.catalogue import TAGS_EDIT, TICKETS_LIST
 from access.errors import InvalidInput, NoChange, NotFound
 from access.request import Part, Request
 from store import dialect
+from store.among import among
 from store.models import Ticket
 from store.prepared import PreparedInsert
 from store.rows import tuple_rows
@@ -89,7 +90,7 @@ def remove_from(target: Target, numbers: list[int]) -> None:
     """Take the tag off `numbers`: one statement."""
     name = target.subject
     tag = Tag.select(Tag.id).where(Tag.name == name)
-    TicketTag.delete().where(TicketTag.ticket.in_(numbers) & (TicketTag.tag == tag)).execute()
+    TicketTag.delete().where(among(TicketTag.ticket, numbers) & (TicketTag.tag == tag)).execute()
 
 
 def names_column() -> peewee.SelectBase:
