@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping
 import peewee
 
 from access.errors import InvalidInput
+from store.among import among
 from store.models import CustomField, CustomFieldValue, Person, Source, Ticket, Usergroup
 from store.reply_models import Signature
 from store.rows import tuple_rows
@@ -94,7 +95,7 @@ def values_for_many(numbers: Iterable[int], agent: Person) -> dict[int, dict[str
         .join(Source, on=(Ticket.source == Source.id))
         .switch(Ticket)
         .join(Usergroup, peewee.JOIN.LEFT_OUTER, on=(Ticket.usergroup == Usergroup.id))
-        .where(Ticket.number.in_(list(numbers)))
+        .where(among(Ticket.number, numbers))
     )
     found: dict[int, dict[str, str]] = {}
     groups: dict[int, list[int]] = {}

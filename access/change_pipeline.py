@@ -28,9 +28,11 @@ from access.due_times import CLOCK_FIELDS, keep_due_times
 from access.errors import Conflict, NoChange, NotFound, PermissionDenied
 from access.grants import Grants
 from access.request import Part, Request
+from access.ticket_writes import TicketWrites
 from access.tickets import parse_number
 from access.views import BulkOutcome
 from store import dialect
+from store.among import among
 from store.models import Person, Ticket, Usergroup
 from store.rows import dict_rows
 
@@ -208,14 +210,18 @@ def change_chunk(
     target: Target,
     chunk: list[int],
     versions: Mapping[int, int] | None = None,
+    *,
+    tickets: TicketWrites | None = None,
 ) -> list[Verdict]:
     """Inside a write transaction: the change on one chunk of tickets, its verdicts read
     under the write lock, written and audited, in a constant number of statements however
     many tickets the chunk holds. The caller keeps the due times of a field in
-    `CLOCK_FIELDS` (`keep_due_times`), once for all the changes of its transaction."""
+    `CLOCK_FIELDS` (`keep_due_times`), once for all the changes of its transaction. Given
+    `tickets`, the ticket rows' UPDATE is left to it (`TicketWrites.flush`), to be written with
+    the transaction's other changes of the same tickets."""
     grants = request.grants()
     sorted_chunk = _sort_chunk(grants, kind, target, chunk, versions or {}, lock=True)
-    return _write_chunk(request, grants, kind, target, sorted_chunk)
+    return _write_chunk(request, grants, kind, target, sorted_chunk, tickets)
 
 
 def _sort_chunk(
@@ -281,30 +287,31 @@ def _chunk_query(
         .join(_Assignee, peewee.JOIN.LEFT_OUTER, on=(Ticket.assignee == _Assignee.id))
         .switch(Ticket)
         .join(Usergroup, peewee.JOIN.LEFT_OUTER, on=(Ticket.usergroup == Usergroup.id))
-        .where(Ticket.number.in_(chunk) & scope.visible(grants))
+        .where(among(Ticket.number, chunk) & scope.visible(grants))
     )
     return dialect.for_change(query) if lock else query
 
 
 def _write_chunk(
-    request: Request, grants: Grants, kind: ChangeKind, target: Target, verdicts: list[Verdict]
+    request: Request,
+    grants: Grants,
+    kind: ChangeKind,
+    target: Target,
+    verdicts: list[Verdict],
+    tickets: TicketWrites | None,
 ) -> list[Verdict]:
     """One UPDATE for the tickets that change (read in this transaction, under the write
-    lock), then the audit rows of the chunk in one insert; the verdicts with the new
-    versions."""
+    lock; left to `tickets` when given), then the audit rows of the chunk in one insert; the
+    verdicts with the new versions."""
     numbers = [v.number for v in verdicts if v.skipped is None]
     now = request.clock()
     if numbers:
         if kind.joined is not None:
             kind.joined.write(target, numbers)
-        written = {} if kind.joined else {getattr(Ticket, kind.field): target.value}
-        Ticket.update(
-            {
-                **written,
-                Ticket.updated_at: now,
-                Ticket.version: Ticket.version + 1,
-            }
-        ).where(Ticket.number.in_(numbers)).execute()
+        writes = TicketWrites() if tickets is None else tickets
+        writes.add(numbers, {} if kind.joined else {kind.field: target.value})
+        if tickets is None:
+            writes.flush(now)
         notify_events.tickets_changed(grants.person_id, kind.field, target.value, numbers, now)
     events = []
     for v in verdicts:

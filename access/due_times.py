@@ -46,6 +46,7 @@ from access.sla_clock import (
 from access.sla_rules import STOPPING_STATUSES, Attributes, Policy, parse_duration
 from access.sla_verdicts import VerdictKey, new_verdicts, write_with
 from access.versions import TARGET_KIND
+from store.among import among
 from store.models import (
     NO_DUE,
     AuditEvent,
@@ -136,25 +137,50 @@ def measure_tickets(
     wanted = sorted(set(numbers))
     dues: dict[int, Dues] = {}
     for start in range(0, len(wanted), CHUNK):
-        chunk = wanted[start : start + CHUNK]
-        state = read_state(request, chunk)
-        now = request.clock()
-        policies = state.policies
-        found: dict[int, Dues] = {}
-        verdicts: list[dict[str, Any]] = []
-        # A clock that ended before the verdicts' time is neither kept (due times are those
-        # of running clocks) nor judged: it is not measured.
-        since = now if verdicts_since is None else verdicts_since
-        for number, history in state.histories.items():
-            measured = clock(history, policies.policies, now, ended_since=since)
-            found[number] = dues_of(measured, policies)
-            if verdicts_since is None:
-                continue
-            context = state.verdict_context(number)
-            verdicts += new_verdicts(number, history, measured, policies, context, verdicts_since)
+        found, verdicts = _measure_chunk(request, wanted[start : start + CHUNK], verdicts_since)
         write_dues(found, verdicts)
         dues.update(found)
     return dues
+
+
+def due_times_to_write(
+    request: Request, numbers: Iterable[int]
+) -> tuple[dict[int, Dues], list[dict[str, Any]]]:
+    """What `keep_due_times` writes, measured but not written: the due times of `numbers`
+    and the verdicts of the clocks the change ended, for a writer that puts them in its own
+    UPDATE of the tickets (`access.ticket_writes`). The tickets' histories are read from the
+    audit log and the messages: every change of a clock's field must be logged already; only
+    where a ticket has no logged change of a field is its row read for it (and, for the
+    verdicts, its assignee)."""
+    wanted = sorted(set(numbers))
+    dues: dict[int, Dues] = {}
+    verdicts: list[dict[str, Any]] = []
+    for start in range(0, len(wanted), CHUNK):
+        found, ended = _measure_chunk(request, wanted[start : start + CHUNK], request.began)
+        dues.update(found)
+        verdicts += ended
+    return dues, verdicts
+
+
+def _measure_chunk(
+    request: Request, chunk: list[int], verdicts_since: datetime | None
+) -> tuple[dict[int, Dues], list[dict[str, Any]]]:
+    state = read_state(request, chunk)
+    now = request.clock()
+    policies = state.policies
+    found: dict[int, Dues] = {}
+    verdicts: list[dict[str, Any]] = []
+    # A clock that ended before the verdicts' time is neither kept (due times are those
+    # of running clocks) nor judged: it is not measured.
+    since = now if verdicts_since is None else verdicts_since
+    for number, history in state.histories.items():
+        measured = clock(history, policies.policies, now, ended_since=since)
+        found[number] = dues_of(measured, policies)
+        if verdicts_since is None:
+            continue
+        context = state.verdict_context(number)
+        verdicts += new_verdicts(number, history, measured, policies, context, verdicts_since)
+    return found, verdicts
 
 
 def recompute_open(request: Request) -> int:
@@ -240,6 +266,31 @@ def write_dues(dues: Mapping[int, Dues], verdicts: Sequence[Mapping[str, Any]] =
     write_with(update, verdicts)
 
 
+# The columns of a ticket's due times, each with how it reads from `Dues`.
+DUE_COLUMNS: tuple[tuple[peewee.Field, Callable[[Dues], Any]], ...] = (
+    (Ticket.sla_policy, lambda d: d.policy),
+    (Ticket.first_response_due, lambda d: d.first_response),
+    (Ticket.next_response_due, lambda d: d.next_response),
+    (Ticket.resolution_due, lambda d: d.resolution),
+    (Ticket.due_at, lambda d: d.due_at),
+)
+
+
+def due_cases(
+    dues: Mapping[int, Dues], numbers: Sequence[int], param: str
+) -> dict[peewee.Field, tuple[str, list[Any]]]:
+    """Per due-time column, `CASE number WHEN ... THEN ... ELSE column END` for `numbers`
+    (each in `dues`) as SQL with its parameters (in the database's style, `param`), for
+    `store.raw_writes.update_in`. The column as the (never taken) default gives the CASE the
+    column's type on PostgreSQL, where a CASE of NULL parameters only would be text."""
+    whens = " ".join([f"WHEN {param} THEN {param}"] * len(numbers))
+    cases = {}
+    for column, value in DUE_COLUMNS:
+        sql = f'CASE "{Ticket.number.column_name}" {whens} ELSE "{column.column_name}" END'
+        cases[column] = (sql, [p for n in numbers for p in (n, value(dues[n]))])
+    return cases
+
+
 def request_policies(request: Request) -> PolicySet | None:
     """The policies this request already read, if it did."""
     found = request.memo.get(_MEMO)
@@ -323,7 +374,7 @@ def _shaped(
 def _history_parts(numbers: Sequence[int]) -> list[peewee.ModelSelect[Any]]:
     return [
         _shaped(
-            Ticket.select().where(Ticket.number.in_(numbers)),
+            Ticket.select().where(among(Ticket.number, numbers)),
             "t",
             ticket=Ticket.number,
             at=Ticket.created_at,
@@ -332,7 +383,7 @@ def _history_parts(numbers: Sequence[int]) -> list[peewee.ModelSelect[Any]]:
         ),
         _shaped(
             Message.select().where(
-                Message.ticket.in_(numbers) & Message.kind.in_(sorted(CLOCK_MESSAGES))
+                among(Message.ticket, numbers) & Message.kind.in_(sorted(CLOCK_MESSAGES))
             ),
             "m",
             ticket=Message.ticket,
@@ -342,7 +393,7 @@ def _history_parts(numbers: Sequence[int]) -> list[peewee.ModelSelect[Any]]:
         ),
         _shaped(
             AuditEvent.select().where(
-                AuditEvent.ticket.in_(numbers) & AuditEvent.action.in_(list(_CHANGES))
+                among(AuditEvent.ticket, numbers) & AuditEvent.action.in_(list(_CHANGES))
             ),
             "a",
             ticket=AuditEvent.ticket,
@@ -351,7 +402,7 @@ def _history_parts(numbers: Sequence[int]) -> list[peewee.ModelSelect[Any]]:
             ints=(AuditEvent.id,),
         ),
         _shaped(
-            SlaVerdict.select().where(SlaVerdict.ticket.in_(numbers)),
+            SlaVerdict.select().where(among(SlaVerdict.ticket, numbers)),
             "v",
             ticket=SlaVerdict.ticket,
             at=SlaVerdict.ended_at,

@@ -31,7 +31,7 @@ from access.requester_messages import reopen_for_requester
 from access.requesters import add_requester
 from access.validation import checked_name, validate_field_value
 from access.vocabulary import DEFAULT_PRIORITY, MAX_SUBJECT, NEW, TICKET_PRIORITIES, WEB
-from store.models import Message, Person, Source, Ticket, Usergroup, database_proxy
+from store.models import Message, Person, Source, Ticket, Usergroup
 from store.prepared import PreparedInsert
 
 MAX_BODY = 200_000
@@ -103,8 +103,10 @@ def new_messages(
         {"ticket": number, "kind": kind, "author": author, "body": body, "created_at": now}
         for number, body in bodies.items()
     ]
-    cursor = database_proxy.execute(Message.insert_many(rows).returning(Message.id, Message.ticket))
-    return {ticket: message for message, ticket in cursor.fetchall()}
+    return {
+        int(ticket): int(message)
+        for message, ticket in _NEW_MESSAGE.run_many_giving(rows, ("id", "ticket"))
+    }
 
 
 def customer_wrote(

@@ -7,8 +7,10 @@ per ticket naming the macro with the steps done and skipped. A field step is the
 pipeline's chunk (`change_chunk`), a reply or note step the bulk writer of messages
 (`messages.add_messages`); every check of a ticket is made before anything of that step is
 written, so a ticket a step cannot take is skipped by that step alone, with why, and an error
-rolls back the whole chunk: a ticket never keeps part of a macro. The statements of a chunk do
-not grow with its tickets."""
+rolls back the whole chunk: a ticket never keeps part of a macro. The ticket rows the steps
+change are written together (`TicketWrites`): one UPDATE per chunk and set of new values, not
+one per step, but before a step whose verdicts read a column an earlier step set (a group, an
+assignee, its own field). The statements of a chunk do not grow with its tickets."""
 
 from __future__ import annotations
 
@@ -22,7 +24,7 @@ from access.audit_actions import MACRO_APPLY
 from access.canned_text import fill, values_for_many
 from access.catalogue import TICKETS_NOTE, TICKETS_REPLY
 from access.change_pipeline import NOT_FOUND, change_chunk
-from access.due_times import CLOCK_FIELDS, keep_due_times
+from access.due_times import CLOCK_FIELDS, due_times_to_write
 from access.errors import InvalidInput, NotFound
 from access.filing import clean_body
 from access.grants import Grants
@@ -31,8 +33,10 @@ from access.messages import add_messages
 from access.notify_events import check_mentions, mentioned_names
 from access.replies import is_offered
 from access.request import Request
+from access.ticket_writes import SCOPE, TicketWrites
 from access.vocabulary import NOTE, REPLY
 from store import dialect
+from store.among import among
 from store.models import Person, Ticket
 from store.reply_models import CannedReply, Macro
 from store.rows import dict_rows, tuple_rows
@@ -57,7 +61,7 @@ def not_offered(grants: Grants, macro: Macro, numbers: list[int]) -> dict[int, V
     if macro.sources == "[]" and macro.usergroups == "[]":
         return {}
     rows = Ticket.select(Ticket.number, Ticket.source, Ticket.usergroup).where(
-        Ticket.number.in_(numbers) & scope.visible(grants)
+        among(Ticket.number, numbers) & scope.visible(grants)
     )
     reason = f"macro {macro.name} not offered there"
     return {
@@ -72,7 +76,7 @@ def offered_places(grants: Grants, numbers: list[int]) -> set[tuple[int, int | N
     (one statement)."""
     query = (
         Ticket.select(Ticket.source, Ticket.usergroup)
-        .where(Ticket.number.in_(numbers) & scope.visible(grants))
+        .where(among(Ticket.number, numbers) & scope.visible(grants))
         .distinct()
     )
     return set(tuple_rows(query))
@@ -91,7 +95,7 @@ def message_step(request: Request, step: Step, numbers: list[int], *, lock: bool
         Ticket.source.alias("source_id"),
         Ticket.usergroup.alias("usergroup_id"),
         allowed,
-    ).where(Ticket.number.in_(numbers) & scope.visible(grants))
+    ).where(among(Ticket.number, numbers) & scope.visible(grants))
     rows = {row["number"]: row for row in dict_rows(dialect.for_change(query) if lock else query)}
     canned = CannedReply.get_or_none(CannedReply.name == step.value) if step.kind == REPLY else None
     verdicts: dict[int, Verdict] = {}
@@ -138,18 +142,26 @@ def apply_chunk(
     here = [n for n in chunk if n not in elsewhere]
     per_step: list[dict[int, Verdict]] = []
     clocks: set[int] = set()  # the tickets whose due times a step may move
+    tickets = TicketWrites()  # the ticket rows' changes, written together
     for step in steps:
         verdicts = dict(elsewhere)
         if here:
+            if tickets.pending(_reads(step)):
+                tickets.flush(request.clock())
             verdicts |= (
-                _field_step(request, step, here, changed)
+                _field_step(request, step, here, changed, tickets)
                 if step.change
-                else _messages(request, step, here)
+                else _messages(request, step, here, tickets)
             )
         if step.kind == REPLY or step.kind in CLOCK_FIELDS:
             clocks.update(n for n in here if verdicts[n][0] is None)
         per_step.append(verdicts)
-    keep_due_times(request, sorted(clocks))
+    if tickets.pending({"assignee"}):  # the verdicts read who has the ticket from its row
+        tickets.flush(request.clock())
+    # Every step's change is in the audit log already: the due times are measured from it
+    # and written with the chunk's other changes to the tickets, in one UPDATE.
+    dues, ended = due_times_to_write(request, clocks)
+    tickets.flush(request.clock(), dues, ended)
     events = []
     for number in chunk:
         done = [s.describe() for s, v in zip(steps, per_step, strict=True) if v[number][0] is None]
@@ -171,8 +183,19 @@ def rules_after(request: Request, changed: Mapping[str, list[int]]) -> None:
         rule_events.tickets_changed(request.session.clock, field, numbers)
 
 
+def _reads(step: Step) -> set[str]:
+    """The ticket columns a step's verdicts read: those of the scope, and its own field's."""
+    if step.change is None:
+        return set(SCOPE)
+    return {*SCOPE, changes.kind_for(step.change, step.field_value).field}
+
+
 def _field_step(
-    request: Request, step: Step, numbers: list[int], changed: dict[str, list[int]]
+    request: Request,
+    step: Step,
+    numbers: list[int],
+    changed: dict[str, list[int]],
+    tickets: TicketWrites,
 ) -> dict[int, Verdict]:
     assert step.change is not None
     kind = changes.kind_for(step.change, step.field_value)
@@ -180,12 +203,14 @@ def _field_step(
         target = kind.resolve(request.grants(), step.field_value)
     except (InvalidInput, NotFound) as exc:
         return {number: (str(exc), False) for number in numbers}
-    verdicts = change_chunk(request, kind, target, numbers)
+    verdicts = change_chunk(request, kind, target, numbers, tickets=tickets)
     changed.setdefault(kind.field, []).extend(v.number for v in verdicts if v.skipped is None)
     return {v.number: (v.skipped, v.already) for v in verdicts}
 
 
-def _messages(request: Request, step: Step, numbers: list[int]) -> dict[int, Verdict]:
+def _messages(
+    request: Request, step: Step, numbers: list[int], tickets: TicketWrites
+) -> dict[int, Verdict]:
     found = message_step(request, step, numbers, lock=True)
-    add_messages(request, step.kind, found.bodies, found.mentioned)
+    add_messages(request, step.kind, found.bodies, found.mentioned, tickets=tickets)
     return found.verdicts

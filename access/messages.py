@@ -28,6 +28,7 @@ from access.filing import (
 from access.outbox import failed_reply, queue_again, queue_replies, queue_reply
 from access.request import Part, Request
 from access.requester_messages import FINAL_STATUS, reopen_for_requester
+from access.ticket_writes import TicketWrites
 from access.tickets import SETTLED, for_change, parse_number, refuse, update_ticket
 from access.views import NewFile, Posted, Seen
 from access.vocabulary import CUSTOMER, REPLY
@@ -120,7 +121,12 @@ def add_message(
 
 
 def add_messages(
-    request: Request, kind: str, bodies: dict[int, str], mentioned: Mapping[int, list[int]]
+    request: Request,
+    kind: str,
+    bodies: dict[int, str],
+    mentioned: Mapping[int, list[int]],
+    *,
+    tickets: TicketWrites | None = None,
 ) -> None:
     """Inside a write transaction: an agent's replies or notes (`kind`) on many tickets
     (`bodies`: ticket number to clean text), each ticket already read in this transaction as
@@ -128,7 +134,8 @@ def add_messages(
     (`mentioned`). What `_write_message` does for one, in a number of statements that does
     not grow with the tickets: their sent drafts dropped, their versions moved, the messages
     written, the replies queued, the audit events, the notifications. The caller keeps the
-    due times a reply moves (`keep_due_times`), once for all the changes of its transaction."""
+    due times a reply moves (`keep_due_times`), once for all the changes of its transaction.
+    Given `tickets`, the tickets' new versions are left to it (`TicketWrites.flush`)."""
     if not bodies:
         return
     numbers = list(bodies)
@@ -136,9 +143,10 @@ def add_messages(
     permission = TICKETS_REPLY if kind == REPLY else TICKETS_NOTE
     drop_sent_drafts(person, numbers, permission)
     now = request.clock()
-    Ticket.update({Ticket.updated_at: now, Ticket.version: Ticket.version + 1}).where(
-        Ticket.number.in_(numbers)
-    ).execute()
+    writes = TicketWrites() if tickets is None else tickets
+    writes.add(numbers, {})
+    if tickets is None:
+        writes.flush(now)
     messages = new_messages(person, kind, bodies, now)
     if kind == REPLY:
         queue_replies(messages, now)

@@ -24,6 +24,7 @@ from access.catalogue import TICKETS_VIEW, TICKETS_VIEW_NOTES
 from access.errors import InvalidInput
 from access.grants import read_grants
 from access.vocabulary import NOTE
+from store.among import among
 from store.models import Draft, GroupSupervisor, Message, Person, Ticket
 from store.notification_models import (
     Follow,
@@ -223,7 +224,9 @@ def _followers(numbers: Iterable[int], event: str, message: int | None = None) -
         rows = _ONE_TICKETS_FOLLOWERS.rows(numbers[0], numbers[0])
     else:
         rows = list(
-            tuple_rows(_followers_query(Follow.ticket.in_(numbers), Draft.ticket.in_(numbers)))
+            tuple_rows(
+                _followers_query(among(Follow.ticket, numbers), among(Draft.ticket, numbers))
+            )
         )
     return [
         Pending(person, ticket, DRAFT_LEFT if drafted else event, None if drafted else message)

@@ -21,6 +21,7 @@ from access.canned_text import signature_text
 from access.views import ReplyRoute
 from access.vocabulary import FAILED, QUEUED, SENT
 from store import dialect
+from store.among import among
 from store.links import copies_of
 from store.models import (
     Attachment,
@@ -147,7 +148,7 @@ def queue_replies(messages: dict[int, int], now: datetime) -> None:
         .join(Person, on=(Ticket.requester == Person.id))
         .switch(Ticket)
         .join(MailAccount, peewee.JOIN.LEFT_OUTER, on=(MailAccount.source == Ticket.source))
-        .where(Ticket.number.in_(list(messages)))
+        .where(among(Ticket.number, messages))
     )
     deliveries = []
     for row in dict_rows(query):

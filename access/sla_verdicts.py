@@ -117,6 +117,11 @@ def write_with(update: peewee.ModelUpdate, verdicts: Sequence[Mapping[str, Any]]
     db.execute_sql(f"WITH written AS ({insert_sql}) {update_sql}", [*insert_params, *update_params])
 
 
+def add_verdicts(verdicts: Sequence[Mapping[str, Any]]) -> None:
+    """Insert `verdicts` (those already stored are left)."""
+    SlaVerdict.insert_many(verdicts).on_conflict_ignore().execute()
+
+
 def ticket_verdicts(number: int) -> tuple[VerdictView, ...]:
     """The ticket's stored verdicts, in the order they were given."""
     query = (

@@ -17,7 +17,9 @@ from access.catalogue import TAGS_EDIT, TICKETS_LIST
 from access.errors import InvalidInput, NoChange, NotFound
 from access.request import Part, Request
 from store import dialect
+from store.among import among
 from store.models import Ticket
+from store.prepared import PreparedInsert
 from store.rows import tuple_rows
 from store.tag_models import DeskSetting, Tag, TicketTag
 
@@ -61,6 +63,9 @@ def usable(text: str | None) -> str:
     return name
 
 
+_TAGGED = PreparedInsert(TicketTag, ("ticket", "tag"), ignore_conflicts=True)
+
+
 def present(target: Target) -> peewee.ColumnBase:
     """1 where the ticket carries the tag, else 0 (the change pipeline's current value)."""
     name = target.subject
@@ -78,16 +83,14 @@ def add_to(target: Target, numbers: list[int]) -> None:
     name = target.subject
     Tag.insert(name=name).on_conflict_ignore().execute()
     tag = Tag.select(Tag.id).where(Tag.name == name).scalar()
-    TicketTag.insert_many(
-        [{"ticket": number, "tag": tag} for number in numbers]
-    ).on_conflict_ignore().execute()
+    _TAGGED.run_many([{"ticket": number, "tag": tag} for number in numbers])
 
 
 def remove_from(target: Target, numbers: list[int]) -> None:
     """Take the tag off `numbers`: one statement."""
     name = target.subject
     tag = Tag.select(Tag.id).where(Tag.name == name)
-    TicketTag.delete().where(TicketTag.ticket.in_(numbers) & (TicketTag.tag == tag)).execute()
+    TicketTag.delete().where(among(TicketTag.ticket, numbers) & (TicketTag.tag == tag)).execute()
 
 
 def names_column() -> peewee.SelectBase:

@@ -25,22 +25,31 @@ class PreparedInsert:
     """`INSERT INTO model (the named fields, then every other field with a default)`; `run`
     returns the new row's primary key."""
 
-    def __init__(self, model: type[peewee.Model], names: tuple[str, ...]) -> None:
+    def __init__(
+        self, model: type[peewee.Model], names: tuple[str, ...], *, ignore_conflicts: bool = False
+    ) -> None:
         self.model = model
         self.names = names
+        self.ignore_conflicts = ignore_conflicts  # a row already there (by a unique key) is left
         meta: Any = model._meta
         given = [meta.fields[name] for name in names]
         self.defaults = [(f, d) for f, d in meta.defaults.items() if f.name not in names]
         self.fields = given + [f for f, _ in self.defaults]
 
-    def _sql(self, database: peewee.Database, rows: int = 1, *, returning: bool = False) -> str:
+    def _sql(
+        self, database: peewee.Database, rows: int = 1, *, returning: tuple[str, ...] = ()
+    ) -> str:
         known = _compiled.setdefault(database, {})
-        key = (self.model, (*self.names, str(rows), "returning" if returning else ""))
+        conflicts = "ignore" if self.ignore_conflicts else ""
+        key = (self.model, (*self.names, str(rows), conflicts, "returning", *returning))
         if key not in known:
             blank = [tuple(None for _ in self.fields)] * rows
             query = self.model.insert_many(blank, fields=self.fields)
+            if self.ignore_conflicts:
+                query = query.on_conflict_ignore()
             if returning:
-                query = query.returning(self.model._meta.primary_key)
+                meta: Any = self.model._meta
+                query = query.returning(*(meta.fields[name] for name in returning))
             known[key] = query.sql()[0]
         return known[key]
 
@@ -62,13 +71,23 @@ class PreparedInsert:
 
     def run_many_returning(self, rows: list[dict[str, Any]]) -> list[int]:
         """`run_many`, giving the new rows' primary keys (in no promised order)."""
+        meta: Any = self.model._meta
+        key = meta.primary_key.name
+        return [int(found) for (found,) in self.run_many_giving(rows, (key,))]
+
+    def run_many_giving(
+        self, rows: list[dict[str, Any]], returning: tuple[str, ...]
+    ) -> list[tuple[Any, ...]]:
+        """`run_many`, giving the new rows' fields named `returning` (in no promised order),
+        as the driver returns them."""
         database = database_proxy.obj
         if len(rows) > MOST_PREPARED_ROWS:
-            query = self.model.insert_many(rows).returning(self.model._meta.primary_key)
-            return [key for (key,) in query.tuples().execute()]
+            meta: Any = self.model._meta
+            query = self.model.insert_many(rows).returning(*(meta.fields[n] for n in returning))
+            return list(query.tuples().execute())
         params = [param for values in rows for param in self._params(values)]
-        cursor = database.execute_sql(self._sql(database, len(rows), returning=True), params)
-        return [int(key) for (key,) in cursor.fetchall()]
+        cursor = database.execute_sql(self._sql(database, len(rows), returning=returning), params)
+        return [tuple(row) for row in cursor.fetchall()]
 
     def run(self, **values: Any) -> int:
         database = database_proxy.obj
