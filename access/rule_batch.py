@@ -1,0 +1,113 @@
+"""A rule's action on all the tickets of a round it matched at once, as its owner: a change of
+a field is one pass of the change pipeline's chunk (`change_chunk`: one locked read, one
+UPDATE, its audit rows in one insert), a note one locked read of the owner's right to note on
+each ticket and one bulk write of the notes (`messages.add_messages`). Each ticket gets its
+own verdict, as the one-ticket call would have given it: what was done, in words, or the
+error that call would have raised (`NoChange` for one already so).
+
+The actions whose outcome on one ticket depends on another (assignment by round-robin or
+least-loaded), the replies, notifications and notes that mention someone are not taken
+here: `rule_actions.apply_action` takes them a ticket at a time."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import peewee
+
+from access import audit, changes, rule_events, scope
+from access.audit_actions import denied
+from access.catalogue import TICKETS_NOTE
+from access.change_pipeline import change_chunk, verdict_error
+from access.due_times import CLOCK_FIELDS, keep_due_times
+from access.errors import NotFound
+from access.filing import clean_body
+from access.messages import add_messages
+from access.notify_events import mentioned_names
+from access.request import Request
+from access.rule_text import ADD_TAG, ASSIGN, MOVE, REMOVE_TAG, SET_PRIORITY, SET_STATUS, Kept
+from access.tickets import refuse
+from access.vocabulary import NOTE
+from store import dialect
+from store.errors import TickettyError
+from store.models import Person, Ticket, Usergroup
+from store.rows import tuple_rows
+
+# What an action did to one ticket, in words, or the error its one-ticket call raises.
+Done = str | TickettyError
+
+
+def batched(action: Kept) -> bool:
+    """Whether the action is taken on many tickets at once (`apply_many`)."""
+    kind = action["do"]
+    if kind == ASSIGN:
+        return "person" in action
+    if kind == NOTE:
+        return not mentioned_names(action["text"])
+    return kind in (MOVE, SET_PRIORITY, SET_STATUS, ADD_TAG, REMOVE_TAG)
+
+
+def apply_many(request: Request, numbers: Sequence[int], action: Kept) -> dict[int, Done]:
+    """Inside `request.writing()`: the action on each of `numbers` (at most a round's chunk),
+    checked ticket by ticket as the request's person."""
+    if action["do"] == NOTE:
+        return _notes(request, numbers, action["text"])
+    name, value, did = _change(action)
+    kind = changes.kind_for(name, value)
+    target = kind.resolve(request.grants(), value)
+    verdicts = change_chunk(request, kind, target, list(numbers))
+    changed = [v.number for v in verdicts if v.skipped is None]
+    if kind.field in CLOCK_FIELDS:
+        keep_due_times(request, changed)
+    rule_events.tickets_changed(request.session.clock, kind.field, changed)
+    grants = request.grants()
+    return {
+        v.number: did if v.skipped is None else verdict_error(grants, kind, target, v)
+        for v in verdicts
+    }
+
+
+def _change(action: Kept) -> tuple[str, str | None, str]:
+    """The change pipeline's kind and value of the action, and what it did in words."""
+    kind = action["do"]
+    if kind == ASSIGN:
+        name = Person.select(Person.username).where(Person.id == action["person"]).scalar()
+        if name is None:
+            raise NotFound(f"the person the rule names ({action['person']}) was deleted")
+        return "assign", str(name), f"assign to {name}"
+    if kind == MOVE:
+        group = Usergroup.select(Usergroup.name).where(Usergroup.id == action["group"]).scalar()
+        if group is None:
+            raise NotFound(f"the usergroup of the rule's move ({action['group']}) was deleted")
+        return "move", str(group), f"move to {group}"
+    if kind == SET_PRIORITY:
+        return "priority", action["value"], f"priority {action['value']}"
+    if kind == SET_STATUS:
+        return "status", action["value"], f"status {action['value']}"
+    return kind, action["tag"], f"{kind} {action['tag']}"
+
+
+def _notes(request: Request, numbers: Sequence[int], text: str) -> dict[int, Done]:
+    """The note on each ticket the owner may note on, read under the write lock in one
+    statement; a refusal audited as the one-ticket note's is."""
+    body = clean_body(text)
+    grants = request.grants()
+    allowed = peewee.Case(None, [(scope.may(grants, TICKETS_NOTE), 1)], 0)
+    query = Ticket.select(Ticket.number, allowed).where(
+        Ticket.number.in_(list(numbers)) & scope.visible(grants)
+    )
+    rows = dict(tuple_rows(dialect.for_change(query)))
+    done: dict[int, Done] = {}
+    refusals = []
+    for number in numbers:
+        if number not in rows:
+            done[number] = NotFound(f"no ticket #{number}")
+        elif not rows[number]:
+            done[number] = refusal = refuse(grants, number, TICKETS_NOTE)
+            why = str(refusal)
+            refusals.append(audit.Event(denied("ticket.note"), "ticket", number, after=why))
+        else:
+            done[number] = "note"
+    add_messages(request, NOTE, {n: body for n, d in done.items() if d == "note"}, {})
+    request.record_many(refusals)
+    return done
