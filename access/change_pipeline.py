@@ -227,6 +227,18 @@ def change_chunk(
     return _write_chunk(request, grants, kind, target, sorted_chunk)
 
 
+def change_chunk_unaudited_refusals(
+    request: Request, kind: ChangeKind, target: Target, chunk: list[int]
+) -> list[Verdict]:
+    """`change_chunk` whose refusals are not audited: a rule's action refused on a ticket
+    writes nothing there (the rule says why in its own event)."""
+    grants = request.grants()
+    verdicts = _sort_chunk(grants, kind, target, chunk, {}, lock=True)
+    changing = [v for v in verdicts if v.skipped is None]
+    written = {v.number: v for v in _write_chunk(request, grants, kind, target, changing)}
+    return [written.get(v.number, v) for v in verdicts]
+
+
 def _sort_chunk(
     grants: Grants,
     kind: ChangeKind,

@@ -121,16 +121,17 @@ def add_message(
 
 def add_messages(
     request: Request, kind: str, bodies: dict[int, str], mentioned: Mapping[int, list[int]]
-) -> None:
+) -> dict[int, int]:
     """Inside a write transaction: an agent's replies or notes (`kind`) on many tickets
     (`bodies`: ticket number to clean text), each ticket already read in this transaction as
     one the person may write `kind` on, the people each note mentions already checked
     (`mentioned`). What `_write_message` does for one, in a number of statements that does
     not grow with the tickets: their sent drafts dropped, their versions moved, the messages
     written, the replies queued, the audit events, the notifications. The caller keeps the
-    due times a reply moves (`keep_due_times`), once for all the changes of its transaction."""
+    due times a reply moves (`keep_due_times`), once for all the changes of its transaction.
+    Returns the messages written, by ticket."""
     if not bodies:
-        return
+        return {}
     numbers = list(bodies)
     person = request.person_id
     permission = TICKETS_REPLY if kind == REPLY else TICKETS_NOTE
@@ -149,6 +150,7 @@ def add_messages(
         ]
     )
     notify_events.messages_added(person, messages, mentioned, now)
+    return messages
 
 
 def _write_message(

@@ -1,17 +1,22 @@
 """Running rules: after an event has committed, the active rules of its trigger, in order, on
-each of its tickets; each action done as the rule's owner through the gate, in its own
-transaction with an audit event naming the rule (`rule.acted`).
+its tickets; each action done as the rule's owner through the gate, with an audit event naming
+the rule (`rule.acted`).
 
 A rule acts as its owner: the owner's session is opened for the action (a deactivated owner
-opens none), the rule passes by tickets its owner cannot see, and every action is the gate's
-own call as that person, with that call's checks. A refused action is written nowhere: its
-savepoint rolls back, and `rule.skipped` says why ("rule Returns skipped: ada lacks
+opens none), the rule passes by tickets its owner cannot see, and every action is checked on
+each ticket as that person, with the checks of the gate's own call. A refused action is
+written nowhere on that ticket, and `rule.skipped` says why ("rule Returns skipped: ada lacks
 tickets.assign on ticket #12"); the rule's later actions on that ticket are not tried.
 
-A round's tickets are taken `ROUND_CHUNK` at a time, each chunk one write transaction in which
-every action is a savepoint: its lock keeps what the actions read as it was, so the owners'
-grants, whether they see a ticket, and the audit chain's head are read once in it and not
-again per action.
+A round's tickets are taken `ROUND_CHUNK` at a time, each chunk one write transaction: its
+lock keeps what the actions read as it was, so the owners' grants, whether they see a ticket,
+and the audit chain's head are read once in it and not again per action. In a chunk the rules
+run one after the other, each on the tickets its conditions hold for as the rules before it
+left them, and each of its actions is one savepoint over all those tickets
+(`rule_batch.apply_many`: a field change one pass of the change pipeline, notes and replies
+written in bulk, the `rule.acted` events one insert). The actions whose outcome on one
+ticket depends on another (round-robin, least-loaded), notifications and notes that mention
+someone go a ticket at a time, in order, each in a savepoint (`rule_actions.apply_action`).
 
 No loops. Rules run in rounds: the changes a round makes are the events of the next. The same
 rule acts at most once on a ticket within one cascade (the first event and the rounds it
@@ -213,7 +218,9 @@ def _act(cascade: Cascade, rule: LoadedRule, numbers: list[int]) -> list[int]:
             outcome = done[number]
             if isinstance(outcome, str):
                 changed[number] = None
-            elif not isinstance(outcome, NoChange | AutoReplyHeld):
+            elif isinstance(outcome, AutoReplyHeld):  # the other actions still run
+                _log(rule.owner_id, RULE_HELD, rule.id, number, f"rule {rule.name} {outcome}")
+            elif not isinstance(outcome, NoChange):
                 _skipped(rule, number, str(outcome))
                 continue
             still.append(number)
@@ -248,9 +255,6 @@ def _act_one(session: Session, rule: LoadedRule, action: Kept, number: int) -> D
         with request.writing():
             did = apply_action(session, number, action, rule.name)
             request.record(RULE_ACTED, "rule", rule.id, ticket=number, after=_acted(rule, did))
-    except AutoReplyHeld as exc:  # audited on the ticket; the other actions still run
-        _log(rule.owner_id, RULE_HELD, rule.id, number, f"rule {rule.name} {exc}")
-        return exc
     except TickettyError as exc:
         return exc
     return did

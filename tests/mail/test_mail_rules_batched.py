@@ -2,9 +2,10 @@
 the administrator and by a person short of some rights, so that some actions are refused, and
 rules that set each other off for the bounded rounds) leave the same tickets (their due times
 too), messages and audit log whether the mails are imported in one batch (the rules then run
-over many tickets, a few per write transaction: `rule_runner.ROUND_CHUNK`) or one message at a
-time; and the audit log's hash chain stays whole. Each example runs in a transaction rolled back
-at its end, both imports in savepoints of it."""
+over many tickets, a few per write transaction: `rule_runner.ROUND_CHUNK`, an action on all
+the tickets of a chunk at once: `rule_batch`) or one message at a time with each action the
+gate's one-ticket call; and the audit log's hash chain stays whole. Each example runs in a
+transaction rolled back at its end, both imports in savepoints of it."""
 
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ from store.models import AuditEvent, Message, Person, Ticket
 from store.rows import tuple_rows
 from store.tag_models import Tag, TicketTag
 from tests import builders
+from tests.access.test_gate_statements import statements
 from tests.mail_support import customer_mail, mail_helpdesk
 
 WORDS = ["refund", "parcel", "invoice", "broken", "order"]
@@ -40,6 +42,7 @@ ACTIONS = [
     "note:seen by a rule",
     "assign:agent",
     "move:Returns",
+    "reply:Got it",
 ]
 TRIGGERS = ["created", "priority", "status"]
 # The limited owner lacks these: its rules' actions needing them are refused and audited. It
@@ -62,6 +65,7 @@ def desk(db: peewee.Database) -> Gate:
     targets = {"first_response": ["4h", "high=1h"], "resolution": ["2d", "high=8h"]}
     gate.calendars.create_calendar("Always", zone="UTC", hours="mon-sun 00:00-24:00")
     gate.sla.create_policy("Support", calendar="Always", targets=targets)
+    gate.replies.add_reply("Got it", "We have your message about {{ticket.subject}}.")
     return gate
 
 
@@ -112,8 +116,10 @@ def test_rules_on_a_batch_do_what_they_do_one_message_at_a_time(
         channel = MailChannel(desk)
         source = desk.mailboxes.mail_source("Support")
 
-        def imported(batches: list[list[bytes]]) -> dict[str, Any]:
-            with db.atomic() as run:
+        def imported(batches: list[list[bytes]], *, one_at_a_time: bool) -> dict[str, Any]:
+            with db.atomic() as run, monkeypatch.context() as patched:
+                if one_at_a_time:  # each action on each ticket by the gate's one-ticket call
+                    patched.setattr(rule_runner, "batched", lambda _action: False)
                 first = Ticket.select(peewee.fn.MAX(Ticket.number)).scalar() or 0
                 events = AuditEvent.select(peewee.fn.MAX(AuditEvent.id)).scalar() or 0
                 for batch in batches:
@@ -123,8 +129,8 @@ def test_rules_on_a_batch_do_what_they_do_one_message_at_a_time(
                 run.rollback()
             return state
 
-        batched = imported([raw])
-        one_by_one = imported([[mail] for mail in raw])
+        batched = imported([raw], one_at_a_time=False)
+        one_by_one = imported([[mail] for mail in raw], one_at_a_time=True)
         assert batched == one_by_one
         example.rollback()
 
@@ -249,3 +255,31 @@ def test_refusals_and_sight_in_a_batch_are_each_tickets_own(
     assert actions.count("rule.acted") == 4 + 4 + 7
     assert not Ticket.select().where(Ticket.priority == "high").exists()
     assert verify_chain() is None
+
+
+def test_a_rules_actions_on_a_chunk_cost_statements_that_do_not_grow_with_its_tickets(
+    db: peewee.Database, desk: Gate, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each action of a rule is one pass over all the tickets of a chunk it matched: the
+    statements of the rules' run are the same for 3 mails and for 12."""
+    desk.rules.create_rule("Refunds", on="created", conditions=["words=refund"],
+                           actions=["priority:high", "tag:refund", "move:Returns"])  # fmt: skip
+    desk.rules.create_rule("Ack", on="created", actions=["reply:Got it", "note:acknowledged"])
+    source = desk.mailboxes.mail_source("Support")
+    counted: list[int] = []
+    run = rule_runner._run
+
+    def counting(*args: Any) -> None:
+        with statements(db, monkeypatch) as done:
+            run(*args)
+        counted[-1] += len(done)
+
+    monkeypatch.setattr(rule_runner, "_run", counting)
+    for count in (3, 12):
+        counted.append(0)
+        mails = [customer_mail(f"refund {n}", sender=f"c{n}@example.org") for n in range(count)]
+        MailChannel(desk).import_messages(source, _numbered(mails), lambda _line: None)
+    first, second = counted
+    assert Ticket.select().where(Ticket.priority == "high").count() == 15
+    assert Message.select().where(Message.kind == "reply").count() == 15
+    assert first == second
