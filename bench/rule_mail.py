@@ -165,5 +165,5 @@ def realistic_rules(gate: Any, source: str) -> None:
         ("Resolved", "status", ["status=resolved"], ["tag:resolved-once"]),
         ("Billing assigned", "assignee", ["group=Billing"], ["tag:billing-taken"]),
     ]  # fmt: skip
-    for name, on, conditions, actions in rules:
-        gate.rules.create_rule(name, on=on, conditions=conditions, actions=actions)
+    for name, on, conditions, actions in rules:  # beside a demo's own rules, of like names
+        gate.rules.create_rule(f"bench {name}", on=on, conditions=conditions, actions=actions)
