@@ -282,4 +282,4 @@ def test_a_rules_actions_on_a_chunk_cost_statements_that_do_not_grow_with_its_ti
     first, second = counted
     assert Ticket.select().where(Ticket.priority == "high").count() == 15
     assert Message.select().where(Message.kind == "reply").count() == 15
-    assert first == second
+    assert first == second, counted
