@@ -8,9 +8,10 @@ error that call would have raised (`NoChange` for one already so).
 A reply (an acknowledgement) is held where `held_many` says so, counting the replies before it
 in the same pass to the same address, then written and queued in bulk.
 
-The actions whose outcome on one ticket depends on another (assignment by round-robin or
-least-loaded), notifications and notes that mention someone are not taken here:
-`rule_actions.apply_action` takes them a ticket at a time."""
+Automatic assignment (round-robin, least-loaded), whose outcome on one ticket depends on the
+tickets before it, is worked out ticket by ticket in order (`rule_assign`). Notifications and
+notes that mention someone are not taken here: `rule_actions.apply_action` takes them a
+ticket at a time."""
 
 from __future__ import annotations
 
@@ -30,6 +31,7 @@ from access.messages import add_messages
 from access.notify_events import mentioned_names
 from access.replies import is_offered
 from access.request import Request
+from access.rule_assign import assign_many
 from access.rule_text import (
     ADD_TAG,
     ASSIGN,
@@ -56,7 +58,7 @@ def batched(action: Kept) -> bool:
     """Whether the action is taken on many tickets at once (`apply_many`)."""
     kind = action["do"]
     if kind == ASSIGN:
-        return "person" in action
+        return True
     if kind == NOTE:
         return not mentioned_names(action["text"])
     return kind in (MOVE, SET_PRIORITY, SET_STATUS, ADD_TAG, REMOVE_TAG, REPLY)
@@ -69,6 +71,8 @@ def apply_many(request: Request, numbers: Sequence[int], action: Kept) -> dict[i
         return _notes(request, numbers, action["text"])
     if action["do"] == REPLY:
         return _replies(request, numbers, action["reply"])
+    if action["do"] == ASSIGN and "person" not in action:
+        return assign_many(request, numbers, action)
     name, value, did = _change(action)
     kind = changes.kind_for(name, value)
     target = kind.resolve(request.grants(), value)

@@ -14,9 +14,9 @@ and the audit chain's head are read once in it and not again per action. In a ch
 run one after the other, each on the tickets its conditions hold for as the rules before it
 left them, and each of its actions is one savepoint over all those tickets
 (`rule_batch.apply_many`: a field change one pass of the change pipeline, notes and replies
-written in bulk, the `rule.acted` events one insert). The actions whose outcome on one
-ticket depends on another (round-robin, least-loaded), notifications and notes that mention
-someone go a ticket at a time, in order, each in a savepoint (`rule_actions.apply_action`).
+written in bulk, automatic assignment worked out ticket by ticket in order then written per
+person chosen, the `rule.acted` events one insert). Notifications and notes that mention
+someone go a ticket at a time, each in a savepoint (`rule_actions.apply_action`).
 
 No loops. Rules run in rounds: the changes a round makes are the events of the next. The same
 rule acts at most once on a ticket within one cascade (the first event and the rounds it
