@@ -7,11 +7,15 @@ Mail Ticketty sends without a person writing it says so in `Auto-Submitted`."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
+
+import peewee
 
 from access.vocabulary import CUSTOMER, REPLY
 from store.errors import TickettyError
-from store.models import Message, OutboxItem, Person, Ticket
+from store.models import MailAccount, Message, OutboxItem, Person, Source, Ticket
+from store.rows import tuple_rows
 
 # The most automatic replies one address gets within `AUTO_REPLY_SPAN`.
 AUTO_REPLIES_PER_DAY = 5
@@ -27,37 +31,67 @@ class AutoReplyHeld(TickettyError):
 
 def held_because(number: int, now: datetime) -> str:
     """Why an automatic reply on ticket `number` must not go at `now`, or ""."""
+    return held_many([number], now)[number]
+
+
+def held_many(numbers: Sequence[int], now: datetime) -> dict[int, str]:
+    """`held_because` for each of `numbers`, as if the replies not held went in this order,
+    each counted for the ones after it to the same address; three statements however many."""
     mark = (
         Message.select(Message.automatic)
-        .where((Message.ticket == number) & (Message.kind == CUSTOMER))
+        .where((Message.ticket == Ticket.number) & (Message.kind == CUSTOMER))
         .order_by(Message.created_at.desc(), Message.id.desc())
         .limit(1)
-        .scalar()
     )
-    if mark:
-        return f"the message it answers is automatic ({mark})"
-    address = (
-        Person.select(Person.email)
-        .join(Ticket, on=(Ticket.requester == Person.id))
-        .where(Ticket.number == number)
-        .scalar()
+    way_out = MailAccount.select(MailAccount.id).where(MailAccount.source == Ticket.source)
+    queued = peewee.Case(None, [(~Source.archived & peewee.fn.EXISTS(way_out), 1)], 0)
+    rows = (
+        Ticket.select(Ticket.number, mark.alias("mark"), Person.email, queued.alias("queued"))
+        .join(Person, on=(Ticket.requester == Person.id))
+        .switch(Ticket)
+        .join(Source, on=(Ticket.source == Source.id))
+        .where(Ticket.number.in_(list(numbers)))
     )
-    if not address:
-        return ""
+    found = {
+        number: (automatic, email, sends) for number, automatic, email, sends in tuple_rows(rows)
+    }
+    addresses = sorted({email for _mark, email, _sends in found.values() if email})
     since = now - AUTO_REPLY_SPAN
-    sent = (
-        OutboxItem.select()
-        .where(
-            (OutboxItem.recipient == address)
-            & (OutboxItem.auto_submitted == AUTO_REPLIED)
-            & (OutboxItem.queued_at >= since)
+    sent: dict[str, int] = dict(
+        tuple_rows(
+            OutboxItem.select(OutboxItem.recipient, peewee.fn.COUNT(OutboxItem.id))
+            .where(
+                OutboxItem.recipient.in_(addresses)
+                & (OutboxItem.auto_submitted == AUTO_REPLIED)
+                & (OutboxItem.queued_at >= since)
+            )
+            .group_by(OutboxItem.recipient)
         )
-        .count()
+        if addresses
+        else ()
     )
-    if sent >= AUTO_REPLIES_PER_DAY:
-        hours = AUTO_REPLY_SPAN.total_seconds() / 3600
-        return f"{sent} automatic replies went to the address in {hours:.0f} hours"
-    return ""
+    held: dict[int, str] = {}
+    for number in numbers:
+        automatic, address, sends = found.get(number, (None, None, False))
+        if automatic:
+            held[number] = f"the message it answers is automatic ({automatic})"
+        elif address and sent.get(address, 0) >= AUTO_REPLIES_PER_DAY:
+            hours = AUTO_REPLY_SPAN.total_seconds() / 3600
+            held[number] = (
+                f"{sent[address]} automatic replies went to the address in {hours:.0f} hours"
+            )
+        else:
+            held[number] = ""
+            if address and sends:  # its reply is queued: the next one to it counts it
+                sent[address] = sent.get(address, 0) + 1
+    return held
+
+
+def mark_auto_replied_many(messages: Sequence[int]) -> None:
+    """The replies `messages` just queued (in this transaction) are automatic ones."""
+    OutboxItem.update(auto_submitted=AUTO_REPLIED).where(
+        OutboxItem.message.in_(list(messages))
+    ).execute()
 
 
 def mark_auto_replied(number: int) -> None:

@@ -33,6 +33,7 @@ from access.tickets import parse_number
 from access.views import BulkOutcome
 from store import dialect
 from store.among import among
+from store.errors import TickettyError
 from store.models import Person, Ticket, Usergroup
 from store.rows import dict_rows
 
@@ -162,15 +163,23 @@ def change_one(
     (verdict,) = done.verdicts
     if verdict.skipped is None:
         return verdict.version
+    raise verdict_error(request.grants(), done.kind, done.target, verdict)
+
+
+def verdict_error(
+    grants: Grants, kind: ChangeKind, target: Target, verdict: Verdict
+) -> TickettyError:
+    """What a one-ticket call raises for a ticket the change skips."""
+    number = verdict.number
     if verdict.refused is not None:
-        raise PermissionDenied(_refusal(request.grants(), verdict))
+        return PermissionDenied(_refusal(grants, verdict))
     if verdict.already:
-        raise NoChange(changes.already_one(done.kind, done.target, number))
+        return NoChange(changes.already_one(kind, target, number))
     if verdict.skipped == STALE:
-        raise Conflict(f"ticket #{number} was changed by someone else; reload it and try again")
+        return Conflict(f"ticket #{number} was changed by someone else; reload it and try again")
     if verdict.skipped == NOT_FOUND:
-        raise NotFound(f"no ticket #{number}")
-    raise NotFound(f"nobody named {done.target.shown!r} can work on ticket #{number}")
+        return NotFound(f"no ticket #{number}")
+    return NotFound(f"nobody named {target.shown!r} can work on ticket #{number}")
 
 
 def run_pipeline(
@@ -222,6 +231,18 @@ def change_chunk(
     grants = request.grants()
     sorted_chunk = _sort_chunk(grants, kind, target, chunk, versions or {}, lock=True)
     return _write_chunk(request, grants, kind, target, sorted_chunk, tickets)
+
+
+def change_chunk_unaudited_refusals(
+    request: Request, kind: ChangeKind, target: Target, chunk: list[int]
+) -> list[Verdict]:
+    """`change_chunk` whose refusals are not audited: a rule's action refused on a ticket
+    writes nothing there (the rule says why in its own event)."""
+    grants = request.grants()
+    verdicts = _sort_chunk(grants, kind, target, chunk, {}, lock=True)
+    changing = [v for v in verdicts if v.skipped is None]
+    written = {v.number: v for v in _write_chunk(request, grants, kind, target, changing, None)}
+    return [written.get(v.number, v) for v in verdicts]
 
 
 def _sort_chunk(

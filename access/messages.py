@@ -127,7 +127,7 @@ def add_messages(
     mentioned: Mapping[int, list[int]],
     *,
     tickets: TicketWrites | None = None,
-) -> None:
+) -> dict[int, int]:
     """Inside a write transaction: an agent's replies or notes (`kind`) on many tickets
     (`bodies`: ticket number to clean text), each ticket already read in this transaction as
     one the person may write `kind` on, the people each note mentions already checked
@@ -135,9 +135,10 @@ def add_messages(
     not grow with the tickets: their sent drafts dropped, their versions moved, the messages
     written, the replies queued, the audit events, the notifications. The caller keeps the
     due times a reply moves (`keep_due_times`), once for all the changes of its transaction.
-    Given `tickets`, the tickets' new versions are left to it (`TicketWrites.flush`)."""
+    Given `tickets`, the tickets' new versions are left to it (`TicketWrites.flush`). Returns
+    the messages written, by ticket."""
     if not bodies:
-        return
+        return {}
     numbers = list(bodies)
     person = request.person_id
     permission = TICKETS_REPLY if kind == REPLY else TICKETS_NOTE
@@ -157,6 +158,7 @@ def add_messages(
         ]
     )
     notify_events.messages_added(person, messages, mentioned, now)
+    return messages
 
 
 def _write_message(

@@ -1,17 +1,22 @@
 """Running rules: after an event has committed, the active rules of its trigger, in order, on
-each of its tickets; each action done as the rule's owner through the gate, in its own
-transaction with an audit event naming the rule (`rule.acted`).
+its tickets; each action done as the rule's owner through the gate, with an audit event naming
+the rule (`rule.acted`).
 
 A rule acts as its owner: the owner's session is opened for the action (a deactivated owner
-opens none), the rule passes by tickets its owner cannot see, and every action is the gate's
-own call as that person, with that call's checks. A refused action is written nowhere: its
-savepoint rolls back, and `rule.skipped` says why ("rule Returns skipped: ada lacks
+opens none), the rule passes by tickets its owner cannot see, and every action is checked on
+each ticket as that person, with the checks of the gate's own call. A refused action is
+written nowhere on that ticket, and `rule.skipped` says why ("rule Returns skipped: ada lacks
 tickets.assign on ticket #12"); the rule's later actions on that ticket are not tried.
 
-A round's tickets are taken `ROUND_CHUNK` at a time, each chunk one write transaction in which
-every action is a savepoint: its lock keeps what the actions read as it was, so the owners'
-grants, whether they see a ticket, and the audit chain's head are read once in it and not
-again per action.
+A round's tickets are taken `ROUND_CHUNK` at a time, each chunk one write transaction: its
+lock keeps what the actions read as it was, so the owners' grants, whether they see a ticket,
+and the audit chain's head are read once in it and not again per action. In a chunk the rules
+run one after the other, each on the tickets its conditions hold for as the rules before it
+left them, and each of its actions is one savepoint over all those tickets
+(`rule_batch.apply_many`: a field change one pass of the change pipeline, notes and replies
+written in bulk, automatic assignment worked out ticket by ticket in order then written per
+person chosen, the `rule.acted` events one insert). Notifications and notes that mention
+someone go a ticket at a time, each in a savepoint (`rule_actions.apply_action`).
 
 No loops. Rules run in rounds: the changes a round makes are the events of the next. The same
 rule acts at most once on a ticket within one cascade (the first event and the rounds it
@@ -31,13 +36,16 @@ from typing import Any
 from access import audit, scope
 from access.audit_actions import RULE_ACTED, RULE_HELD, RULE_SKIPPED, RULE_STOPPED
 from access.auto_replies import AutoReplyHeld
-from access.errors import NoChange
+from access.errors import NoChange, UnknownPerson
 from access.request import HeldReads, Request, Session
 from access.rule_actions import apply_action
+from access.rule_batch import Done, apply_many, batched
 from access.rule_cache import LoadedRule, active_rules, compiled
 from access.rule_conditions import Clock, Facts, holds, read_facts
+from access.rule_text import Kept
 from store.errors import TickettyError
 from store.models import Person, Ticket, database_proxy
+from store.rows import tuple_rows
 from store.rule_models import Rule
 
 # Rounds of rules one event may set off: its own, and two more caused by rules' changes.
@@ -124,20 +132,28 @@ def _run(cascade: Cascade, rules: list[LoadedRule], numbers: list[int]) -> None:
 def _run_chunk(
     cascade: Cascade, rules: list[LoadedRule], numbers: list[int], needs: set[str]
 ) -> None:
-    for number, fact in read_facts(numbers, needs).items():
-        current: Facts | None = fact
-        for rule in rules:
-            if current is None:
-                break  # deleted by a rule before
-            if not holds(rule.conditions, current, cascade.clock):
+    """Rule after rule, each on the chunk's tickets its conditions hold for as they are after
+    the rules before it."""
+    facts = read_facts(numbers, needs)
+    for rule in rules:
+        matched = []
+        for number in numbers:
+            fact = facts.get(number)  # None: deleted by a rule before
+            if fact is None or not holds(rule.conditions, fact, cascade.clock):
                 continue
             if (rule.id, number) in cascade.acted:
                 _stopped(rule, number, f"rule {rule.name} not run again on #{number}: "
                                        "it already acted on it for this event")  # fmt: skip
                 continue
             cascade.acted.add((rule.id, number))
-            if _act(cascade, rule, number):
-                before, current = current, read_facts([number], needs).get(number)
+            matched.append(number)
+        changed = _act(cascade, rule, matched) if matched else []
+        if changed:
+            after = read_facts(changed, needs)
+            for number in changed:
+                before, current = facts.pop(number), after.get(number)
+                if current is not None:
+                    facts[number] = current
                 if current is None or _sight(before) != _sight(current):
                     for key in [key for key in cascade.sight if key[1] == number]:
                         del cascade.sight[key]
@@ -161,50 +177,91 @@ def _session(cascade: Cascade, rule: LoadedRule) -> Session | str:
     return cascade.sessions[rule.owner_id]
 
 
-def _sees(cascade: Cascade, session: Session, number: int) -> bool:
-    """Whether the owner sees the ticket, their grants read once in the chunk's transaction
-    (`UnknownPerson` when they were deactivated)."""
+def _seen(cascade: Cascade, session: Session, numbers: list[int]) -> list[int]:
+    """Those of `numbers` the owner sees, their grants read once in the chunk's transaction
+    and the tickets not yet known in one statement (`UnknownPerson` when they were
+    deactivated)."""
     if session.held is None:
         session.held = HeldReads(Request(session).grants())
-    key = (session.person_id, number)
-    if key not in cascade.sight:
-        visible = scope.visible(session.held.grants)
-        where = (Ticket.number == number) & visible
-        cascade.sight[key] = Ticket.select().where(where).exists()
-    return cascade.sight[key]
+    person = session.person_id
+    unknown = [n for n in numbers if (person, n) not in cascade.sight]
+    if unknown:
+        where = Ticket.number.in_(unknown) & scope.visible(session.held.grants)
+        visible = {number for (number,) in tuple_rows(Ticket.select(Ticket.number).where(where))}
+        cascade.sight.update(((person, n), n in visible) for n in unknown)
+    return [n for n in numbers if cascade.sight[(person, n)]]
 
 
-def _act(cascade: Cascade, rule: LoadedRule, number: int) -> bool:
-    """The rule's actions on one ticket, as its owner, each in a savepoint; whether any
-    changed it."""
+def _act(cascade: Cascade, rule: LoadedRule, numbers: list[int]) -> list[int]:
+    """The rule's actions on the tickets it matched, as its owner, in order; those it
+    changed. An action the owner may not take on a ticket is skipped there with the rule's
+    later actions on it."""
     session = _session(cascade, rule)
-    if isinstance(session, str):
-        _skipped(rule, number, f"its owner {session}")
-        return False
     try:
-        if not _sees(cascade, session, number):
-            return False  # outside its owner's sight: the rule does not see the ticket
+        if isinstance(session, str):
+            raise UnknownPerson(session)
+        alive = _seen(cascade, session, numbers)  # outside its owner's sight: not seen
     except TickettyError as exc:
-        _skipped(rule, number, f"its owner {exc}")
-        return False
-    changed = False
+        for number in numbers:
+            _skipped(rule, number, f"its owner {exc}")
+        return []
+    changed: dict[int, None] = {}
     for action in rule.actions:
-        request = Request(session)
-        try:
-            with request.writing():
-                did = apply_action(session, number, action, rule.name)
-                after = {"rule": rule.name, "did": did}
-                request.record(RULE_ACTED, "rule", rule.id, ticket=number, after=after)
-            changed = True
-        except NoChange:
-            continue
-        except AutoReplyHeld as exc:  # audited on the ticket; the other actions still run
-            _log(rule.owner_id, RULE_HELD, rule.id, number, f"rule {rule.name} {exc}")
-            continue
-        except TickettyError as exc:
-            _skipped(rule, number, str(exc))
+        if not alive:
             break
-    return changed
+        if batched(action):
+            done = _act_many(session, rule, action, alive)
+        else:
+            done = {number: _act_one(session, rule, action, number) for number in alive}
+        still = []
+        for number in alive:
+            outcome = done[number]
+            if isinstance(outcome, str):
+                changed[number] = None
+            elif isinstance(outcome, AutoReplyHeld):  # the other actions still run
+                _log(rule.owner_id, RULE_HELD, rule.id, number, f"rule {rule.name} {outcome}")
+            elif not isinstance(outcome, NoChange):
+                _skipped(rule, number, str(outcome))
+                continue
+            still.append(number)
+        alive = still
+    return list(changed)
+
+
+def _act_many(
+    session: Session, rule: LoadedRule, action: Kept, numbers: list[int]
+) -> dict[int, Done]:
+    """One action on many tickets in one savepoint, its `rule.acted` events in one insert."""
+    request = Request(session)
+    try:
+        with request.writing():
+            done = apply_many(request, numbers, action)
+            request.record_many(
+                [
+                    audit.Event(RULE_ACTED, "rule", rule.id, ticket=number, after=_acted(rule, did))
+                    for number, did in done.items()
+                    if isinstance(did, str)
+                ]
+            )
+    except TickettyError as exc:
+        return dict.fromkeys(numbers, exc)
+    return done
+
+
+def _act_one(session: Session, rule: LoadedRule, action: Kept, number: int) -> Done:
+    """One action on one ticket in a savepoint of its own."""
+    request = Request(session)
+    try:
+        with request.writing():
+            did = apply_action(session, number, action, rule.name)
+            request.record(RULE_ACTED, "rule", rule.id, ticket=number, after=_acted(rule, did))
+    except TickettyError as exc:
+        return exc
+    return did
+
+
+def _acted(rule: LoadedRule, did: str) -> dict[str, str]:
+    return {"rule": rule.name, "did": did}
 
 
 def _skipped(rule: LoadedRule, number: int, why: str) -> None:

@@ -87,22 +87,41 @@ WORDS = [
 ]
 
 
-def generate(path: Path, messages: int, attachment_kb: int = 16, seed: int = 7) -> None:
+def generate(
+    path: Path,
+    messages: int,
+    attachment_kb: int = 16,
+    seed: int = 7,
+    words: Callable[[random.Random], tuple[str, str]] | None = None,
+) -> None:
     """An mbox of `messages` real-shaped messages; one in ten carries a PDF of about
-    `attachment_kb` KB (from half to one and a half times that)."""
+    `attachment_kb` KB (from half to one and a half times that). Their words as `_message`
+    draws them."""
     rng = random.Random(seed)
     senders = [f"klient{n}@example{n % 37}.pl" for n in range(1000)]
     with path.open("wb") as out:
         for n in range(messages):
             out.write(b"From MAILER-DAEMON Thu Jan  1 00:00:00 2026\n")
-            raw = _message(rng, n, senders, attachment_kb).replace(b"\r\n", b"\n")
+            raw = _message(rng, n, senders, attachment_kb, words).replace(b"\r\n", b"\n")
             out.write(raw.replace(b"\nFrom ", b"\n>From ").rstrip(b"\n") + b"\n\n")
 
 
-def _message(rng: random.Random, n: int, senders: list[str], attachment_kb: int) -> bytes:
-    text = " ".join(rng.choice(WORDS) for _ in range(rng.randint(40, 400)))
+def _message(
+    rng: random.Random,
+    n: int,
+    senders: list[str],
+    attachment_kb: int,
+    words: Callable[[random.Random], tuple[str, str]] | None = None,
+) -> bytes:
+    """A message of `WORDS` drawn at random, or of the text and the subject's last word that
+    `words` draws."""
+    if words is None:
+        text = " ".join(rng.choice(WORDS) for _ in range(rng.randint(40, 400)))
+        subject = f"Zamówienie {rng.randint(1000, 99999)} - {rng.choice(WORDS)}"
+    else:
+        text, about = words(rng)
+        subject = f"Zamówienie {rng.randint(1000, 99999)} - {about}"
     kind = n % 10
-    subject = f"Zamówienie {rng.randint(1000, 99999)} - {rng.choice(WORDS)}"
     if kind == 7:  # 8-bit Polish text labelled us-ascii, as old clients send it
         head = (
             f"From: {rng.choice(senders)}\nTo: support@shop.example\nSubject: order {n}\n"

@@ -2,9 +2,10 @@
 the administrator and by a person short of some rights, so that some actions are refused, and
 rules that set each other off for the bounded rounds) leave the same tickets (their due times
 too), messages and audit log whether the mails are imported in one batch (the rules then run
-over many tickets, a few per write transaction: `rule_runner.ROUND_CHUNK`) or one message at a
-time; and the audit log's hash chain stays whole. Each example runs in a transaction rolled back
-at its end, both imports in savepoints of it."""
+over many tickets, a few per write transaction: `rule_runner.ROUND_CHUNK`, an action on all
+the tickets of a chunk at once: `rule_batch`) or one message at a time with each action the
+gate's one-ticket call; and the audit log's hash chain stays whole. Each example runs in a
+transaction rolled back at its end, both imports in savepoints of it."""
 
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ from store.models import AuditEvent, Message, Person, Ticket
 from store.rows import tuple_rows
 from store.tag_models import Tag, TicketTag
 from tests import builders
+from tests.access.test_gate_statements import statements
 from tests.mail_support import customer_mail, mail_helpdesk
 
 WORDS = ["refund", "parcel", "invoice", "broken", "order"]
@@ -40,6 +42,7 @@ ACTIONS = [
     "note:seen by a rule",
     "assign:agent",
     "move:Returns",
+    "reply:Got it",
 ]
 TRIGGERS = ["created", "priority", "status"]
 # The limited owner lacks these: its rules' actions needing them are refused and audited. It
@@ -62,6 +65,7 @@ def desk(db: peewee.Database) -> Gate:
     targets = {"first_response": ["4h", "high=1h"], "resolution": ["2d", "high=8h"]}
     gate.calendars.create_calendar("Always", zone="UTC", hours="mon-sun 00:00-24:00")
     gate.sla.create_policy("Support", calendar="Always", targets=targets)
+    gate.replies.add_reply("Got it", "We have your message about {{ticket.subject}}.")
     return gate
 
 
@@ -96,37 +100,103 @@ def test_rules_on_a_batch_do_what_they_do_one_message_at_a_time(
     drawn_mails: list[tuple[str, list[str]]],
 ) -> None:
     monkeypatch.setattr(rule_runner, "ROUND_CHUNK", 2)  # several chunks in a batch
-    raw = [
-        customer_mail(" ".join(words) or "hello", sender=sender, subject=f"mail {n}")
-        for n, (sender, words) in enumerate(drawn_mails)
-    ]
+    raw = _mails(drawn_mails)
     with db.atomic() as example:
-        for n, (trigger, condition, actions, owner) in enumerate(drawn_rules):
-            if condition is None:
-                conditions = []
-            else:
-                conditions = [condition if "=" in condition else f"words={condition}"]
-            Gate(db, owner).rules.create_rule(
-                f"rule {n}", on=trigger, conditions=conditions, actions=actions
-            )
-        channel = MailChannel(desk)
-        source = desk.mailboxes.mail_source("Support")
-
-        def imported(batches: list[list[bytes]]) -> dict[str, Any]:
-            with db.atomic() as run:
-                first = Ticket.select(peewee.fn.MAX(Ticket.number)).scalar() or 0
-                events = AuditEvent.select(peewee.fn.MAX(AuditEvent.id)).scalar() or 0
-                for batch in batches:
-                    channel.import_messages(source, _numbered(batch), lambda _line: None)
-                assert verify_chain() is None
-                state = _state(first, events)
-                run.rollback()
-            return state
-
-        batched = imported([raw])
-        one_by_one = imported([[mail] for mail in raw])
+        _create_rules(db, drawn_rules)
+        batched = _imported(db, desk, monkeypatch, [raw], one_at_a_time=False)
+        one_by_one = _imported(db, desk, monkeypatch, [[mail] for mail in raw], one_at_a_time=True)
         assert batched == one_by_one
         example.rollback()
+
+
+AUTOMATIC = ["assign:round-robin:Returns", "assign:least-loaded:Returns", "assign:round-robin"]
+
+
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    drawn_rules=st.lists(
+        st.tuples(
+            st.sampled_from(TRIGGERS),
+            st.sampled_from([None, *WORDS, "priority=high"]),
+            st.lists(st.sampled_from(ACTIONS + AUTOMATIC * 3), min_size=1, max_size=2, unique=True),
+            st.sampled_from(["ada", "limited"]),
+        ),
+        min_size=1,
+        max_size=4,
+    ),
+    drawn_mails=mails,
+    cap=st.sampled_from([0, 1, 2]),
+)
+def test_each_action_on_a_chunk_does_what_the_one_ticket_calls_do_in_order(
+    db: peewee.Database,
+    desk: Gate,
+    monkeypatch: pytest.MonkeyPatch,
+    drawn_rules: list[tuple[str, str | None, list[str], str]],
+    drawn_mails: list[tuple[str, list[str]]],
+    cap: int,
+) -> None:
+    """In one batch, a rule's action on all its tickets at once (`rule_batch`, `rule_assign`)
+    leaves what the gate's one-ticket calls leave taken ticket by ticket in the same order:
+    round-robin's cursor and least-loaded's counts followed from ticket to ticket, a group's
+    cap of open tickets too."""
+    monkeypatch.setattr(rule_runner, "ROUND_CHUNK", 3)
+    raw = _mails(drawn_mails)
+    with db.atomic() as example:
+        for name in ("bo", "cy"):  # more agents of Returns: whom round-robin gives to varies
+            desk.people.add_person(name, name.title())
+            desk.roles.grant_role(name, "Agent")
+            desk.groups.add_member("Returns", name)
+        if cap:
+            desk.availability.set_group_assignment("Returns", cap=cap)
+        _create_rules(db, drawn_rules)
+        batched = _imported(db, desk, monkeypatch, [raw], one_at_a_time=False)
+        assert batched == _imported(db, desk, monkeypatch, [raw], one_at_a_time=True)
+        example.rollback()
+
+
+def _mails(drawn: list[tuple[str, list[str]]]) -> list[bytes]:
+    return [
+        customer_mail(" ".join(words) or "hello", sender=sender, subject=f"mail {n}")
+        for n, (sender, words) in enumerate(drawn)
+    ]
+
+
+def _create_rules(db: peewee.Database, drawn: list[tuple[str, str | None, list[str], str]]) -> None:
+    for n, (trigger, condition, actions, owner) in enumerate(drawn):
+        conditions = (
+            [] if condition is None else [condition if "=" in condition else f"words={condition}"]
+        )
+        Gate(db, owner).rules.create_rule(
+            f"rule {n}", on=trigger, conditions=conditions, actions=actions
+        )
+
+
+def _imported(
+    db: peewee.Database,
+    desk: Gate,
+    monkeypatch: pytest.MonkeyPatch,
+    batches: list[list[bytes]],
+    *,
+    one_at_a_time: bool,
+) -> dict[str, Any]:
+    """What importing `batches` leaves (`_state`), rolled back after; `one_at_a_time`: each
+    action on each ticket by the gate's one-ticket call."""
+    source = desk.mailboxes.mail_source("Support")
+    with db.atomic() as run, monkeypatch.context() as patched:
+        if one_at_a_time:
+            patched.setattr(rule_runner, "batched", lambda _action: False)
+        first = Ticket.select(peewee.fn.MAX(Ticket.number)).scalar() or 0
+        events = AuditEvent.select(peewee.fn.MAX(AuditEvent.id)).scalar() or 0
+        for batch in batches:
+            MailChannel(desk).import_messages(source, _numbered(batch), lambda _line: None)
+        assert verify_chain() is None
+        state = _state(first, events)
+        run.rollback()
+    return state
 
 
 def _numbered(batch: list[bytes]) -> Iterator[tuple[str, bytes]]:
@@ -249,3 +319,31 @@ def test_refusals_and_sight_in_a_batch_are_each_tickets_own(
     assert actions.count("rule.acted") == 4 + 4 + 7
     assert not Ticket.select().where(Ticket.priority == "high").exists()
     assert verify_chain() is None
+
+
+def test_a_rules_actions_on_a_chunk_cost_statements_that_do_not_grow_with_its_tickets(
+    db: peewee.Database, desk: Gate, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each action of a rule is one pass over all the tickets of a chunk it matched: the
+    statements of the rules' run are the same for 3 mails and for 12."""
+    desk.rules.create_rule("Refunds", on="created", conditions=["words=refund"],
+                           actions=["priority:high", "tag:refund", "move:Returns"])  # fmt: skip
+    desk.rules.create_rule("Ack", on="created", actions=["reply:Got it", "note:acknowledged"])
+    source = desk.mailboxes.mail_source("Support")
+    counted: list[int] = []
+    run = rule_runner._run
+
+    def counting(*args: Any) -> None:
+        with statements(db, monkeypatch) as done:
+            run(*args)
+        counted[-1] += len(done)
+
+    monkeypatch.setattr(rule_runner, "_run", counting)
+    for count in (3, 12):
+        counted.append(0)
+        mails = [customer_mail(f"refund {n}", sender=f"c{n}@example.org") for n in range(count)]
+        MailChannel(desk).import_messages(source, _numbered(mails), lambda _line: None)
+    first, second = counted
+    assert Ticket.select().where(Ticket.priority == "high").count() == 15
+    assert Message.select().where(Message.kind == "reply").count() == 15
+    assert first == second, counted

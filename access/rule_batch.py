@@ -1,0 +1,171 @@
+"""A rule's action on all the tickets of a round it matched at once, as its owner: a change of
+a field is one pass of the change pipeline's chunk (`change_chunk`: one locked read, one
+UPDATE, its audit rows in one insert), a note one locked read of the owner's right to note on
+each ticket and one bulk write of the notes (`messages.add_messages`). Each ticket gets its
+own verdict, as the one-ticket call would have given it: what was done, in words, or the
+error that call would have raised (`NoChange` for one already so).
+
+A reply (an acknowledgement) is held where `held_many` says so, counting the replies before it
+in the same pass to the same address, then written and queued in bulk.
+
+Automatic assignment (round-robin, least-loaded), whose outcome on one ticket depends on the
+tickets before it, is worked out ticket by ticket in order (`rule_assign`). Notifications and
+notes that mention someone are not taken here: `rule_actions.apply_action` takes them a
+ticket at a time."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import peewee
+
+from access import changes, rule_events, scope
+from access.auto_replies import AutoReplyHeld, held_many, mark_auto_replied_many
+from access.canned_text import fill, values_for_many
+from access.catalogue import TICKETS_NOTE, TICKETS_REPLY
+from access.change_pipeline import change_chunk_unaudited_refusals, verdict_error
+from access.due_times import CLOCK_FIELDS, keep_due_times
+from access.errors import InvalidInput, NotFound
+from access.filing import clean_body
+from access.messages import add_messages
+from access.notify_events import mentioned_names
+from access.replies import is_offered
+from access.request import Request
+from access.rule_assign import assign_many
+from access.rule_text import (
+    ADD_TAG,
+    ASSIGN,
+    MOVE,
+    REMOVE_TAG,
+    REPLY,
+    SET_PRIORITY,
+    SET_STATUS,
+    Kept,
+)
+from access.tickets import refuse
+from access.vocabulary import NOTE
+from store import dialect
+from store.errors import TickettyError
+from store.models import Person, Ticket, Usergroup
+from store.reply_models import CannedReply
+from store.rows import tuple_rows
+
+# What an action did to one ticket, in words, or the error its one-ticket call raises.
+Done = str | TickettyError
+
+
+def batched(action: Kept) -> bool:
+    """Whether the action is taken on many tickets at once (`apply_many`)."""
+    kind = action["do"]
+    if kind == ASSIGN:
+        return True
+    if kind == NOTE:
+        return not mentioned_names(action["text"])
+    return kind in (MOVE, SET_PRIORITY, SET_STATUS, ADD_TAG, REMOVE_TAG, REPLY)
+
+
+def apply_many(request: Request, numbers: Sequence[int], action: Kept) -> dict[int, Done]:
+    """Inside `request.writing()`: the action on each of `numbers` (at most a round's chunk),
+    checked ticket by ticket as the request's person."""
+    if action["do"] == NOTE:
+        return _notes(request, numbers, action["text"])
+    if action["do"] == REPLY:
+        return _replies(request, numbers, action["reply"])
+    if action["do"] == ASSIGN and "person" not in action:
+        return assign_many(request, numbers, action)
+    name, value, did = _change(action)
+    kind = changes.kind_for(name, value)
+    target = kind.resolve(request.grants(), value)
+    verdicts = change_chunk_unaudited_refusals(request, kind, target, list(numbers))
+    changed = [v.number for v in verdicts if v.skipped is None]
+    if kind.field in CLOCK_FIELDS:
+        keep_due_times(request, changed)
+    rule_events.tickets_changed(request.session.clock, kind.field, changed)
+    grants = request.grants()
+    return {
+        v.number: did if v.skipped is None else verdict_error(grants, kind, target, v)
+        for v in verdicts
+    }
+
+
+def _change(action: Kept) -> tuple[str, str | None, str]:
+    """The change pipeline's kind and value of the action, and what it did in words."""
+    kind = action["do"]
+    if kind == ASSIGN:
+        name = Person.select(Person.username).where(Person.id == action["person"]).scalar()
+        if name is None:
+            raise NotFound(f"the person the rule names ({action['person']}) was deleted")
+        return "assign", str(name), f"assign to {name}"
+    if kind == MOVE:
+        group = Usergroup.select(Usergroup.name).where(Usergroup.id == action["group"]).scalar()
+        if group is None:
+            raise NotFound(f"the usergroup of the rule's move ({action['group']}) was deleted")
+        return "move", str(group), f"move to {group}"
+    if kind == SET_PRIORITY:
+        return "priority", action["value"], f"priority {action['value']}"
+    if kind == SET_STATUS:
+        return "status", action["value"], f"status {action['value']}"
+    return kind, action["tag"], f"{kind} {action['tag']}"
+
+
+def _notes(request: Request, numbers: Sequence[int], text: str) -> dict[int, Done]:
+    """The note on each ticket the owner may note on, read under the write lock in one
+    statement."""
+    body = clean_body(text)
+    grants = request.grants()
+    allowed = peewee.Case(None, [(scope.may(grants, TICKETS_NOTE), 1)], 0)
+    query = Ticket.select(Ticket.number, allowed).where(
+        Ticket.number.in_(list(numbers)) & scope.visible(grants)
+    )
+    rows = dict(tuple_rows(dialect.for_change(query)))
+    done: dict[int, Done] = {}
+    for number in numbers:
+        if number not in rows:
+            done[number] = NotFound(f"no ticket #{number}")
+        elif not rows[number]:
+            done[number] = refuse(grants, number, TICKETS_NOTE)
+        else:
+            done[number] = "note"
+    add_messages(request, NOTE, {n: body for n, d in done.items() if d == "note"}, {})
+    return done
+
+
+def _replies(request: Request, numbers: Sequence[int], reply_id: int) -> dict[int, Done]:
+    """The canned reply filled and sent on each ticket where it is not held (`held_many`),
+    the owner may reply and it is offered, read under the write lock; the replies written and
+    queued in bulk (`messages.add_messages`), marked automatic in one statement."""
+    canned = CannedReply.get_or_none(CannedReply.id == reply_id)
+    if canned is None:
+        raise NotFound(f"the canned reply of the rule's reply ({reply_id}) was deleted")
+    grants = request.grants()
+    allowed = peewee.Case(None, [(scope.may(grants, TICKETS_REPLY), 1)], 0)
+    query = Ticket.select(Ticket.number, Ticket.source, Ticket.usergroup, allowed).where(
+        Ticket.number.in_(list(numbers)) & scope.visible(grants)
+    )
+    rows = {number: row for number, *row in tuple_rows(dialect.for_change(query))}
+    held = held_many(numbers, request.clock())
+    done: dict[int, Done] = {}
+    for number in numbers:
+        row = rows.get(number)
+        if held[number]:
+            done[number] = AutoReplyHeld(f"held its reply {canned.name}: {held[number]}")
+        elif row is None:
+            done[number] = NotFound(f"no ticket #{number}")
+        elif not row[2]:
+            done[number] = refuse(grants, number, TICKETS_REPLY)
+        elif not is_offered(canned, row[0], row[1]):
+            done[number] = NotFound(f"no canned reply named {canned.name!r} for #{number}")
+        else:
+            done[number] = f"reply {canned.name}"
+    ready = [n for n, d in done.items() if isinstance(d, str)]
+    values = values_for_many(ready, Person.get_by_id(grants.person_id)) if ready else {}
+    bodies: dict[int, str] = {}
+    for number in ready:
+        try:
+            bodies[number] = clean_body(fill(canned.body, values[number]))
+        except InvalidInput as exc:
+            done[number] = exc
+    written = add_messages(request, REPLY, bodies, {})
+    keep_due_times(request, list(written))
+    mark_auto_replied_many(list(written.values()))
+    return done
