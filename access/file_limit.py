@@ -7,9 +7,10 @@ a file over its limit is listed on the ticket, not kept (`access.intake`)."""
 from __future__ import annotations
 
 from access.errors import InvalidInput
-from access.inbound import DEFAULT_ATTACHMENT_LIMIT
 
-DEFAULT_FILE_LIMIT = DEFAULT_ATTACHMENT_LIMIT
+# The limit unless configured; the mail channel's for a customer's files too
+# (`access.inbound.DEFAULT_ATTACHMENT_LIMIT`).
+DEFAULT_FILE_LIMIT = 25 * 2**20
 
 
 class FileTooLarge(InvalidInput):

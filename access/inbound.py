@@ -9,10 +9,11 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from access.file_limit import DEFAULT_FILE_LIMIT
 from access.floods import FloodLimit
 from store.errors import TickettyError
 
-DEFAULT_ATTACHMENT_LIMIT = 25 * 2**20
+DEFAULT_ATTACHMENT_LIMIT = DEFAULT_FILE_LIMIT
 # A larger message is quarantined by its size, unread: Python's parser holds several copies.
 DEFAULT_MESSAGE_LIMIT = 50 * 2**20
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
