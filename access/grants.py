@@ -101,8 +101,8 @@ def _statement(person: peewee.Expression) -> tuple[str, list[object]]:
 @functools.cache
 def _text(placeholder: str, column: str, parentheses: int) -> str:
     """What `_union(Person.<column> == value).sql()` builds, written out: every request reads
-    the grants, and Peewee took longer to build the statement (a few milliseconds, once per
-    person column and process: at every start) than SQLite to run it. `parentheses`: the
+    the grants, and Peewee took longer to build the statement than SQLite to run it, once per
+    person column in every process (at every start; bench/NOTES.md). `parentheses`: the
     backend's `compound_select_parentheses` (PostgreSQL's puts each part of the union in
     them). A test checks that it is what Peewee builds, on each backend
     (tests/access/test_grants_statement.py)."""
