@@ -4,8 +4,8 @@ request."""
 
 from __future__ import annotations
 
+import functools
 import operator
-import weakref
 from collections import defaultdict
 from dataclasses import dataclass
 from functools import reduce
@@ -77,7 +77,7 @@ def read_grants(person: peewee.Expression) -> Grants | None:
 
     Every change reads them inside its write transaction, where each millisecond holds up the
     other writers, and Peewee took twenty times longer to build the statement than SQLite to
-    run it; so for the usual `Person.field == value` the SQL is built once per database."""
+    run it; so for the usual `Person.field == value` the SQL is written out (`_text`)."""
     sql, params = _statement(person)
     rows = list(database_proxy.execute_sql(sql, params).fetchall())
     return _grants_of_rows(rows)
@@ -89,21 +89,61 @@ def _statement(person: peewee.Expression) -> tuple[str, list[object]]:
         and person.op == peewee.OP.EQ
         and isinstance(person.lhs, peewee.Field)
         and person.lhs.model is Person
-        and type(person.rhs) in _PLACEHOLDERS
+        and type(person.rhs) in (int, str)
     ):
         return _union(person).sql()
-    field, value = person.lhs, person.rhs
-    known = _built.setdefault(database_proxy.obj, {})
-    if field.name not in known:
-        # By name and by id together: a gate is made by name, outside any transaction, and
-        # then reads by id inside each change's, which the first change must not pay for.
-        for each, kind in ((field, type(value)), (Person.id, int), (Person.username, str)):
-            if each.name not in known:
-                placeholder = _PLACEHOLDERS[kind]
-                sql, params = _union(each == placeholder).sql()
-                known[each.name] = (sql, params, placeholder)
-    sql, params, placeholder = known[field.name]
-    return sql, [value if p == placeholder else p for p in params]
+    db = database_proxy.obj
+    value = person.rhs
+    sql = _text(db.param, person.lhs.column_name, db.compound_select_parentheses)
+    return sql, [p for kind in _KINDS for p in (kind, value)] + ["archived", True]
+
+
+@functools.cache
+def _text(placeholder: str, column: str, parentheses: int) -> str:
+    """What `_union(Person.<column> == value).sql()` builds, written out: every request reads
+    the grants, and Peewee took longer to build the statement than SQLite to run it, once per
+    person column in every process (at every start; bench/NOTES.md). `parentheses`: the
+    backend's `compound_select_parentheses` (PostgreSQL's puts each part of the union in
+    them). A test checks that it is what Peewee builds, on each backend
+    (tests/access/test_grants_statement.py)."""
+    parts = [part.format(p=placeholder, who=column) for part in _GRANTS_PARTS]
+    if parentheses == peewee.CSQ_PARENTHESES_NEVER:
+        return " UNION ALL ".join(parts)
+    text = parts[0]
+    for part in parts[1:]:
+        text = f"({text}) UNION ALL ({part})"
+    return text
+
+
+_GRANTS_PARTS = (
+    'SELECT CAST({p} AS TEXT), "t1"."id", "t1"."username", "t1"."display_name", '
+    'CAST("t1"."active" AS INTEGER) FROM "person" AS "t1" WHERE ("t1"."{who}" = {p})',
+    'SELECT CAST({p} AS TEXT), "t2"."id", "t2"."name", "t2"."ticket_scope", '
+    'CAST("t2"."all_sources" AS INTEGER) FROM "role" AS "t2" WHERE ("t2"."id" IN '
+    '(SELECT "t3"."role_id" FROM "person_role" AS "t3" WHERE ("t3"."person_id" IN '
+    '(SELECT "t4"."id" FROM "person" AS "t4" WHERE ("t4"."{who}" = {p})))))',
+    'SELECT CAST({p} AS TEXT), "t5"."role_id", "t5"."permission", CAST(NULL AS TEXT), '
+    'CAST(NULL AS INTEGER) FROM "role_permission" AS "t5" WHERE ("t5"."role_id" IN '
+    '(SELECT "t6"."role_id" FROM "person_role" AS "t6" WHERE ("t6"."person_id" IN '
+    '(SELECT "t7"."id" FROM "person" AS "t7" WHERE ("t7"."{who}" = {p})))))',
+    'SELECT CAST({p} AS TEXT), "t8"."role_id", CAST(NULL AS TEXT), CAST(NULL AS TEXT), '
+    '"t8"."source_id" FROM "role_source" AS "t8" WHERE ("t8"."role_id" IN '
+    '(SELECT "t9"."role_id" FROM "person_role" AS "t9" WHERE ("t9"."person_id" IN '
+    '(SELECT "t10"."id" FROM "person" AS "t10" WHERE ("t10"."{who}" = {p})))))',
+    'SELECT CAST({p} AS TEXT), "t11"."usergroup_id", CAST(NULL AS TEXT), '
+    'CAST(NULL AS TEXT), CAST(NULL AS INTEGER) FROM "group_member" AS "t11" WHERE '
+    '("t11"."person_id" IN (SELECT "t12"."id" FROM "person" AS "t12" WHERE '
+    '("t12"."{who}" = {p})))',
+    'SELECT CAST({p} AS TEXT), "t13"."usergroup_id", CAST(NULL AS TEXT), '
+    'CAST(NULL AS TEXT), CAST(NULL AS INTEGER) FROM "group_supervisor" AS "t13" WHERE '
+    '("t13"."person_id" IN (SELECT "t14"."id" FROM "person" AS "t14" WHERE '
+    '("t14"."{who}" = {p})))',
+    'SELECT CAST({p} AS TEXT), "t15"."id", CAST(NULL AS TEXT), CAST(NULL AS TEXT), '
+    'CAST(NULL AS INTEGER) FROM "source" AS "t15" WHERE ("t15"."archived" = {p})',
+)
+# The kinds of the union's parts, in its order, each with the person's value after it; the
+# archived sources' part last, with its flag.
+_KINDS = ("person", "role", "permission", "source", "member", "supervises")
 
 
 def _union(person: peewee.Expression) -> peewee.SelectBase:
@@ -180,11 +220,6 @@ def _grants_of_rows(rows: list[tuple[Any, ...]]) -> Grants | None:
         archived_source_ids=frozenset(of_kind["archived"]),
     )
 
-
-# A value no person has, marking where the statement built once takes the person's own.
-_PLACEHOLDERS: dict[type, object] = {int: -(2**62) + 7, str: "\x00ticketty-person\x00"}
-_built: weakref.WeakKeyDictionary[peewee.Database, dict[str, tuple[str, list[Any], object]]]
-_built = weakref.WeakKeyDictionary()
 
 _TEXT = peewee.Cast(peewee.SQL("NULL"), "TEXT")
 _NUMBER = peewee.Cast(peewee.SQL("NULL"), "INTEGER")

@@ -39,13 +39,10 @@ from tui.due_cells import due_within
 from tui.footer import KeyFooter
 from tui.inbox_summary import ORDER_LABELS, ListState, summary_items, wrap
 from tui.live import OthersChanged
-from tui.macro_apply import apply_macro, skipped_still
 from tui.presence import MARKERS, PresenceReader
 from tui.screen import Action
-from tui.ticket_changes import apply_change, choose_value, still_to_do
 from tui.ticket_list import TicketList
 from tui.views_bar import ViewsBar
-from tui.widgets import ChecklistModal, PickerModal, PromptModal
 from wording.safe_text import as_text, one_line
 
 
@@ -228,6 +225,8 @@ class InboxScreen(InboxViews, InboxOpening):
 
     @work(group="inbox-filter", exit_on_error=False)
     async def search_tickets(self) -> None:
+        from tui.widgets import PromptModal
+
         question = PromptModal(
             "Search: words, numbers, a requester; refund* for words it begins; #42 a ticket",
             self.query_filter.search,
@@ -241,6 +240,8 @@ class InboxScreen(InboxViews, InboxOpening):
 
     @work(group="inbox-filter", exit_on_error=False)
     async def filter_statuses(self) -> None:
+        from tui.widgets import ChecklistModal
+
         choices = [(s, s) for s in TICKET_STATUSES]
         title = "Show tickets with status (none ticked: any)"
         statuses = await self.app.asked(ChecklistModal(title, choices, self.query_filter.statuses))
@@ -252,6 +253,8 @@ class InboxScreen(InboxViews, InboxOpening):
 
     @work(group="inbox-filter", exit_on_error=False)
     async def filter_priorities(self) -> None:
+        from tui.widgets import ChecklistModal
+
         choices = [(p, p) for p in reversed(TICKET_PRIORITIES)]
         title = "Show tickets with priority (none ticked: any)"
         priorities = await self.app.asked(
@@ -265,6 +268,8 @@ class InboxScreen(InboxViews, InboxOpening):
 
     @work(group="inbox-filter", exit_on_error=False)
     async def choose_order(self) -> None:
+        from tui.widgets import PickerModal
+
         order: str | None = await self.app.asked(PickerModal("Sort by", list(ORDER_LABELS.items())))
         if order:
             self.apply(self.query_filter._replace(order=order))
@@ -286,6 +291,8 @@ class InboxScreen(InboxViews, InboxOpening):
 
     @work(group="inbox-filter", exit_on_error=False)
     async def filter_source(self) -> None:
+        from tui.widgets import PickerModal
+
         sources = await self.app.gate_call(self.gate.sources.list_sources)
         choices = [("", "any source")] + [(str(s.id), s.name) for s in sources]
         self.source_names = {s.id: s.name for s in sources}
@@ -308,6 +315,8 @@ class InboxScreen(InboxViews, InboxOpening):
 
     @work(group="inbox-filter", exit_on_error=False)
     async def filter_due_within(self) -> None:
+        from tui.widgets import PromptModal
+
         question = PromptModal("Due within, e.g. 30m, 1h or 2d (empty: any time)", "1h")
         text = await self.app.asked(question)
         if text is not None:
@@ -363,6 +372,8 @@ class InboxScreen(InboxViews, InboxOpening):
         value when `choose`, preview a change to marked tickets, confirm, apply; then mark
         the ones it skipped (not those already as asked), so they can be found and seen to,
         none after a change to one ticket."""
+        from tui.ticket_changes import apply_change, choose_value, still_to_do
+
         numbers, versions, preview = self._targets()
         if not numbers:
             return
@@ -404,6 +415,8 @@ class InboxScreen(InboxViews, InboxOpening):
     async def action_macro(self) -> None:
         """A macro on the marked tickets, else the one under the cursor; the tickets a step
         skipped for another reason than being so already stay marked."""
+        from tui.macro_apply import apply_macro, skipped_still
+
         numbers, _, preview = self._targets()
         if numbers and (outcome := await apply_macro(self, numbers)) is not None:
             tickets = self.query_one(TicketList)

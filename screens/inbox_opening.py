@@ -23,7 +23,6 @@ from access.catalogue import (
 from access.views import TicketQuery, ticket_reference
 from tui.screen import TickettyScreen
 from tui.ticket_list import TicketList
-from tui.widgets import PickerModal, PromptModal
 from wording.safe_text import one_line
 
 # The screens reachable from the inbox, and the permissions that open each, any one of them
@@ -112,6 +111,7 @@ class InboxOpening(TickettyScreen[None]):
         """Open a ticket by its number, whatever the filters; a ticket the person may not see
         gets the answer of one that does not exist."""
         from screens.ticket_detail import TicketDetailScreen
+        from tui.widgets import PromptModal
 
         text = await self.app.asked(PromptModal("Open ticket number", "#"))
         if text is None or not text.strip():
@@ -139,6 +139,8 @@ class InboxOpening(TickettyScreen[None]):
     @work(group="inbox-open", exit_on_error=False)
     async def go_to(self) -> None:
         """The other screens this person may open."""
+        from tui.widgets import PickerModal
+
         choices = [
             (key, label)
             for key, label, needed in DESTINATIONS

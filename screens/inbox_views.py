@@ -13,7 +13,6 @@ from textual import work
 from access.catalogue import TICKETS_LIST
 from tui.screen import TickettyScreen
 from tui.views_bar import ViewsBar
-from tui.widgets import PickerModal, PromptModal
 from wording import units
 from wording.safe_text import one_line
 
@@ -87,6 +86,8 @@ class InboxViews(TickettyScreen[None]):
     @work(group="inbox-filter", exit_on_error=False)
     async def pick_view(self) -> None:
         """The saved views with their counts now; the one picked is applied."""
+        from tui.widgets import PickerModal
+
         views = await self.app.gate_call(self.gate.views.list_views)
         if not views:
             self.notify("no saved views yet: V saves the filters shown as one")
@@ -123,6 +124,8 @@ class InboxViews(TickettyScreen[None]):
     @work(group="inbox-filter", exit_on_error=False)
     async def save_view(self) -> None:
         """The filters, search and sort shown, saved under a name (the person's own view)."""
+        from tui.widgets import PromptModal
+
         name = await self.app.asked(PromptModal("Save these filters as the view named"))
         if name is None or not name.strip():
             return

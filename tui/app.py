@@ -31,14 +31,13 @@ from access.database import WRITE_TIMEOUT
 from settings.config import Config
 from settings.layers import Settings, build_settings
 from tui.breach_watch import BreachWatch
-from tui.drafts import DraftKeeper, SafeQuestion, quit_question
+from tui.drafts import DraftKeeper, quit_question
 from tui.due_calendars import DueCalendars
 from tui.gate_funnel import GateCallFailed, GateFunnel, describe_error, is_expected, log_unexpected
 from tui.live import LiveChange, NotificationsCounted, OthersChanged, SessionEnded, Watcher
 from tui.notifier import Notifier
 from tui.opening import Opening
 from tui.presence import PresenceKeeper
-from tui.widgets import TextModal, key_table
 from wording.safe_text import one_line
 
 if TYPE_CHECKING:
@@ -194,6 +193,8 @@ class TickettyApp(App[int]):
     async def quit_when_safe(self) -> None:
         """Quit; when drafts are kept, only once the person says so (No is the default). The
         session then says it left its tickets (its presence would expire anyway)."""
+        from tui.widgets import SafeQuestion
+
         try:
             drafts = await self.gate_call(self.gate.drafts.my_drafts)
         except GateCallFailed as failed:
@@ -282,6 +283,8 @@ class TickettyApp(App[int]):
         return [("/".join(keys[i]), bindings[i]) for i in bindings]
 
     def action_help(self) -> None:
+        from tui.widgets import TextModal, key_table
+
         keys = [(key, binding.description) for key, binding in self.screen_keys(self.screen)]
         keys.append(("^p", "Command palette: every action here, by name"))
         self.push_screen(TextModal("Keys of this screen", key_table(keys)))

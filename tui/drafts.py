@@ -22,7 +22,6 @@ from textual.timer import Timer
 
 from access.views import NewFile
 from access.vocabulary import NOTE, REPLY
-from tui.widgets import ConfirmModal
 from wording.safe_text import one_line
 
 if TYPE_CHECKING:
@@ -159,11 +158,3 @@ def quit_question(drafts: list[DraftView]) -> str:
     more = f" and {len(drafts) - 5} more" if len(drafts) > 5 else ""
     count = f"{len(drafts)} draft{'s' if len(drafts) != 1 else ''}"
     return one_line(f"You have {count} not sent ({named}{more}), kept for next time. Quit?")
-
-
-class SafeQuestion(ConfirmModal):
-    """A question about leaving or throwing away work: No (the safe answer) has the focus, so
-    Enter keeps the work."""
-
-    def on_mount(self) -> None:
-        self.query_one("#no").focus()

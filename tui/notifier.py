@@ -17,12 +17,11 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from access.notify_settings import AUTO, ON, Settings
-from wording.notification_text import notification_sentence
 from wording.safe_text import one_line
 
 if TYPE_CHECKING:
     from access.notifications import NotificationView, Summary
+    from access.notify_settings import Settings
     from tui.app import TickettyApp
 
 MOST_TOASTS = 3  # toasts at once; more arriving together are counted in the last
@@ -49,6 +48,8 @@ def desktop_sequence(title: str, body: str, *, term: str = "", tmux: bool = Fals
 
 def wanted(setting: str, over_ssh: bool) -> bool:
     """Whether a bell or desktop setting (auto, on, off) rings here: auto only outside SSH."""
+    from access.notify_settings import AUTO, ON
+
     return setting == ON or (setting == AUTO and not over_ssh)
 
 
@@ -81,7 +82,9 @@ class Notifier:
 
     def tell(self, arrived: list[NotificationView], settings: Settings) -> None:
         """Toast what arrived, newest last, and ring as the settings say (not in quiet
-        hours)."""
+        hours). The wording is loaded with the first notification told, not at start."""
+        from wording.notification_text import notification_sentence
+
         if not arrived:
             return
         shown = list(reversed(arrived[:MOST_TOASTS]))

@@ -14,13 +14,12 @@ from access.messages import NewFile
 from access.views import MessageView, Posted, ReplyRoute, Seen, TicketDetail
 from access.vocabulary import CLOSED, CUSTOMER, NOTE, REPLY
 from tui.composer import Composed, Composer, quoted
-from tui.drafts import SafeQuestion
 from tui.gate_funnel import GateCallFailed
 from tui.screen import TickettyScreen
 from tui.ticket_attachments import attach_file_flow
 from tui.ticket_text import Conversation
 from tui.ticket_watch import TicketWatch
-from tui.widgets import PickerModal
+from tui.widgets import PickerModal, SafeQuestion
 from wording.mail_text import posted_text, route_text
 from wording.safe_text import as_text, one_line
 

@@ -53,6 +53,14 @@ class ConfirmModal(ModalScreen[bool]):
         self.dismiss(event.button.id == "yes")
 
 
+class SafeQuestion(ConfirmModal):
+    """A question about leaving or throwing away work: No (the safe answer) has the focus, so
+    Enter keeps the work."""
+
+    def on_mount(self) -> None:
+        self.query_one("#no").focus()
+
+
 class PromptModal(ModalScreen[str | None]):
     """One line of text; enter submits, escape cancels."""
 

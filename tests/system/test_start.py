@@ -15,6 +15,15 @@ from store.db import connect
 from tui.opening import PAGE
 
 
+def fresh_interpreter(script: str) -> str:
+    """What `script` prints, run in an interpreter of its own (which must succeed)."""
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
 def test_the_opening_is_read_beside_the_imports_of_textual(demo_copy: str) -> None:
     """In a fresh interpreter: importing the wiring loads no Textual; `open_app` reads the
     opening in its own thread, and the app holds the same
@@ -34,11 +43,7 @@ def test_the_opening_is_read_beside_the_imports_of_textual(demo_copy: str) -> No
         "print(seen[0][0])\n"
         "print([row.number for row in opened.app.opening.first_page])\n"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=False
-    )
-    assert done.returncode == 0, done.stderr
-    thread, numbers = done.stdout.splitlines()
+    thread, numbers = fresh_interpreter(script).splitlines()
     assert thread == "ticketty-opening"
     expected = Gate(connect(demo_copy), "ada").inbox.list_tickets(INBOX_DEFAULT, limit=PAGE)
     assert numbers == str([row.number for row in expected])
@@ -65,8 +70,39 @@ def test_the_start_leaves_the_icalendar_readers_unloaded(demo_copy: str) -> None
         "print(sorted(n for n in ('icalendar', 'recurring_ical_events', 'x_wr_timezone')"
         " if n in sys.modules))\n"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=False
+    assert fresh_interpreter(script).strip() == "[]"
+
+
+# Loaded by what the person asks for after the first frame, not by the start: the modals and
+# the pickers' lists (with Textual's DataTable and SelectionList), the change and macro flows,
+# the notifications' wording, the mail channel's intake.
+AFTER_THE_FIRST_FRAME = (
+    "tui.widgets",
+    "tui.moving",
+    "tui.ticket_changes",
+    "tui.macro_apply",
+    "wording.notification_text",
+    "access.inbound",
+    "textual.widgets._data_table",
+    "textual.widgets._selection_list",
+)
+
+
+def test_the_start_leaves_what_the_first_frame_does_not_show_unloaded(demo_copy: str) -> None:
+    """The command's start up to a made app imports none of `AFTER_THE_FIRST_FRAME`; opening
+    a modal (the keys' help) loads it then."""
+    script = (
+        "import asyncio, sys\n"
+        "from ticketty import launch\n"
+        f"opened = launch.open_app({demo_copy!r}, 'ada')\n"
+        "assert not isinstance(opened, int)\n"
+        f"names = {AFTER_THE_FIRST_FRAME!r}\n"
+        "print(sorted(n for n in names if n in sys.modules))\n"
+        "async def help_shown():\n"
+        "    async with opened.app.run_test() as pilot:\n"
+        "        await pilot.press('question_mark')\n"
+        "        await pilot.pause()\n"
+        "        print(type(opened.app.screen).__name__)\n"
+        "asyncio.run(help_shown())\n"
     )
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.strip() == "[]"
+    assert fresh_interpreter(script).splitlines() == ["[]", "TextModal"]

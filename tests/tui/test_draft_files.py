@@ -13,8 +13,8 @@ from store.models import DraftFile
 from tests.tui.test_attachment_keys import open_mail_ticket_number
 from tests.tui.test_drafts_presence_screens import until
 from tests.tui_support import make_app, open_ticket, settle
-from tui.drafts import SafeQuestion
 from tui.ticket_composing import TicketComposingScreen
+from tui.widgets import SafeQuestion
 
 
 def kept_files(demo: str, number: int) -> list[tuple[str, bytes]]:

@@ -16,8 +16,8 @@ from access.views import INBOX_DEFAULT
 from screens.ticket_detail import TicketDetailScreen
 from store.db import connect
 from tests.tui_support import make_app, settle
-from tui.drafts import SafeQuestion
 from tui.ticket_list import TicketList
+from tui.widgets import SafeQuestion
 
 FAST = 0.05  # the refresh interval of sessions that follow each other
 
