@@ -137,7 +137,10 @@ async def screen_times(location: str, runs: int) -> dict[str, float]:
             paged_wall.append(time.perf_counter() - wall)
             cpu, wall = time.process_time(), time.perf_counter()
             screen.to_edge(PagedTable.EdgeAsked(last=True))  # G: the last page
-            await pilot.pause()
+            for _ in range(200):  # the highlight's message, handled in turn by a busy loop
+                await pilot.pause()
+                if screen.current is records[-1]:
+                    break
             last_cpu.append(time.process_time() - cpu)
             last_wall.append(time.perf_counter() - wall)
             if screen.current is not records[-1]:
