@@ -144,7 +144,11 @@ async def screen_times(location: str, runs: int) -> dict[str, float]:
             last_cpu.append(time.process_time() - cpu)
             last_wall.append(time.perf_counter() - wall)
             if screen.current is not records[-1]:
-                raise SystemExit("G did not reach the last canned reply")
+                raise SystemExit(
+                    f"G did not reach the last canned reply: on {screen.current!r}, rows"
+                    f" {screen.start + 1}-{screen.start + len(screen.records)}"
+                    f" of {len(screen.matches)}"
+                )
             screen._show_matching(records, records[0].name)
             await pilot.pause()
     if not shown or listed < REPLIES:
