@@ -521,8 +521,8 @@ def _seed_tickets(
                 updated = stamps[-1]
                 priority = rnd.choice(PRIORITIES)
                 fresh = None
+                attributes = Attributes(priority, source, group)
                 if policies is not None:
-                    attributes = Attributes(priority, source, group)
                     fresh = due_soon_start(policies, number, status, attributes, now)
                 if fresh is not None:  # filed a little before `now`, nothing answered yet
                     del message_rows[first_message:]
@@ -544,7 +544,6 @@ def _seed_tickets(
                     1,
                 )
                 if clocks is not None:
-                    attributes = Attributes(priority, source, group)
                     replied = None if first_reply is None else first_reply[0]
                     row += clocks.dues(created, status, attributes, replied)
                     resolved = (updated, assignee)
@@ -555,12 +554,13 @@ def _seed_tickets(
                     change = audit.Event(TICKET_STATUS, "ticket", number, number, OPEN, status)
                     ends.append((updated, assignee or ids.staff["ada"], change))
                 ticket_rows.append(row)
-            loader.insert(Ticket, ticket_columns, ticket_rows)
-            loader.insert(Message, message_columns, message_rows)
             audit_rows, head = audit.chained(head, ends)
-            loader.insert(AuditEvent, audit.COLUMNS, audit_rows)
-            if verdict_rows:
-                loader.insert(SlaVerdict, VERDICT_COLUMNS, verdict_rows)
+            with db.atomic():  # one commit per batch
+                loader.insert(Ticket, ticket_columns, ticket_rows)
+                loader.insert(Message, message_columns, message_rows)
+                loader.insert(AuditEvent, audit.COLUMNS, audit_rows)
+                if verdict_rows:
+                    loader.insert(SlaVerdict, VERDICT_COLUMNS, verdict_rows)
             messages += len(message_rows)
             if progress is not None:
                 progress(min(total, start + BATCH), total)

@@ -13,6 +13,7 @@ import json
 from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 from functools import lru_cache
+from typing import NamedTuple
 
 from access.business_time import Calendar, Ledger
 from access.calendar_text import parse_hours
@@ -131,6 +132,15 @@ VERDICT_COLUMNS = (
 _SECOND = timedelta(seconds=1)
 
 
+class _Matched(NamedTuple):
+    """A policy as `DemoClocks` applies it to tickets of one set of attributes."""
+
+    name: str
+    policy_id: int
+    ledger: Ledger
+    targets: dict[str, int | None]
+
+
 class DemoClocks:
     """The demo tickets' clocks as the write path would have kept them, without replaying each
     ticket's history: one ledger of business time per calendar over the demo's stretch
@@ -148,22 +158,41 @@ class DemoClocks:
             p.name: ledgers.setdefault(id(p.calendar), Ledger(p.calendar, start, end))
             for p in policies.policies
         }
+        # A demo ticket's attributes take few values: each one's policy is matched once.
+        self._matched: dict[Attributes, _Matched | None] = {}
+
+    def _match(self, attributes: Attributes) -> _Matched | None:
+        """The policy `attributes` match, its id, ledger and targets (by metric); memoised."""
+        try:
+            return self._matched[attributes]
+        except KeyError:
+            pass
+        policy = matching_policy(self.policies.policies, attributes)
+        found = None
+        if policy is not None:
+            targets = {
+                m: policy.target(m, attributes.priority) for m in (FIRST_RESPONSE, RESOLUTION)
+            }
+            policy_id = self.policies.ids[policy.name]
+            found = _Matched(policy.name, policy_id, self.ledgers[policy.name], targets)
+        self._matched[attributes] = found
+        return found
 
     def dues(
         self, created: datetime, status: str, attributes: Attributes, first_reply: datetime | None
     ) -> tuple[datetime | None, datetime | None, datetime | None, datetime, int | None]:
         """A ticket's due-time columns: first, next response, resolution, the earliest, and
         its policy's id."""
-        policy = matching_policy(self.policies.policies, attributes)
-        if policy is None:
+        matched = self._match(attributes)
+        if matched is None:
             return None, None, None, NO_DUE, None
-        policy_id = self.policies.ids[policy.name]
+        policy_id = matched.policy_id
         if status not in RUNNING:
             return None, None, None, NO_DUE, policy_id
-        ledger = self.ledgers[policy.name]
+        ledger = matched.ledger
 
         def due(metric: str) -> datetime | None:
-            target = policy.target(metric, attributes.priority)
+            target = matched.targets[metric]
             return None if target is None else ledger.after(created, target * 60)
 
         dues = Dues(
@@ -184,18 +213,18 @@ class DemoClocks:
     ) -> list[tuple[object, ...]]:
         """Ticket `number`'s verdict rows; `first_reply` its time and author, `resolved` when
         the ticket was last active and its assignee."""
-        policy = matching_policy(self.policies.policies, attributes)
-        if policy is None:
+        matched = self._match(attributes)
+        if matched is None:
             return []
         ends: list[tuple[str, datetime, int | None]] = []
         if first_reply is not None:
             ends.append((FIRST_RESPONSE, *first_reply))
         if status in STOPPING_STATUSES:
             ends.append((RESOLUTION, *resolved))
-        ledger = self.ledgers[policy.name]
+        ledger = matched.ledger
         rows: list[tuple[object, ...]] = []
         for metric, ended, agent in ends:
-            target = policy.target(metric, attributes.priority)
+            target = matched.targets[metric]
             if target is None:
                 continue
             worked = ledger.seconds(created, ended)
@@ -205,8 +234,7 @@ class DemoClocks:
                 worked == target * 60 and ledger.seconds(created, ended - _SECOND) < worked
             )
             minutes = worked // 60
-            policy_id = self.policies.ids[policy.name]
-            judged = (policy_id, policy.name, target, minutes, met, created, ended, agent)
+            judged = (matched.policy_id, matched.name, target, minutes, met, created, ended, agent)
             rows.append((number, metric, *judged, attributes.usergroup, attributes.source))
         return rows
 

@@ -57,6 +57,9 @@ def loading(db: peewee.Database, models: Sequence[type[BaseModel]]) -> Iterator[
     sqlite = dialect.is_sqlite(db)
     if sqlite:
         db.execute_sql(f"PRAGMA cache_size = -{LOAD_CACHE_KIB}")
+        # A commit of the load waits for no flush to the disk (WAL: a crash of the machine may
+        # lose the last batches, never the file); the file is flushed at the end.
+        db.execute_sql("PRAGMA synchronous = NORMAL")
     with db.atomic():
         for model in models:
             peewee.SchemaManager(model).drop_indexes(safe=True)
@@ -77,6 +80,7 @@ def loading(db: peewee.Database, models: Sequence[type[BaseModel]]) -> Iterator[
                         _continue_sequence(db, model)
             if sqlite:
                 db.execute_sql(f"PRAGMA cache_size = {SQLITE_PRAGMAS['cache_size']}")
+                db.execute_sql(f"PRAGMA synchronous = {SQLITE_PRAGMAS['synchronous']}")
     db.execute_sql("ANALYZE")
 
 
