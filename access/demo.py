@@ -289,6 +289,8 @@ HOSTILE: list[tuple[str, str]] = [
 STATUSES = [NEW, OPEN, OPEN, PENDING, RESOLVED, CLOSED, CLOSED]
 PRIORITIES = [LOW, NORMAL, NORMAL, NORMAL, HIGH, URGENT]
 BATCH = 5000
+# The statuses a demo ticket is changed to at its last activity (from open; logged).
+CHANGED_TO = frozenset({PENDING, RESOLVED, CLOSED})
 
 
 @dataclass(frozen=True)
@@ -473,8 +475,8 @@ def _seed_tickets(
             ticket_rows: list[tuple[object, ...]] = []
             message_rows: list[tuple[object, ...]] = []
             verdict_rows: list[tuple[object, ...]] = []
-            # A resolved or closed ticket was open until its last activity, when its assignee
-            # (else ada) resolved or closed it: its status change, as the change would log it.
+            # A pending, resolved or closed ticket was open until its last activity, when its
+            # assignee (else ada) changed its status: the change, as it would be logged.
             ends: list[tuple[datetime, int | None, audit.Event]] = []
             for number in range(start + 1, min(total, start + BATCH) + 1):
                 created = now - timedelta(minutes=rnd.randrange(60, DEMO_MINUTES))
@@ -541,16 +543,18 @@ def _seed_tickets(
                     private,
                     created,
                     updated,
-                    1,
+                    # As the changes would leave it: one more for each reply or note, and for
+                    # the status change.
+                    len(message_rows) - first_message + (status in CHANGED_TO),
                 )
                 if clocks is not None:
                     replied = None if first_reply is None else first_reply[0]
-                    row += clocks.dues(created, status, attributes, replied)
+                    row += clocks.dues(created, status, attributes, replied, updated)
                     resolved = (updated, assignee)
                     verdict_rows += clocks.verdicts(
                         number, created, status, attributes, first_reply, resolved
                     )
-                if status in (RESOLVED, CLOSED):
+                if status in CHANGED_TO:
                     change = audit.Event(TICKET_STATUS, "ticket", number, number, OPEN, status)
                     ends.append((updated, assignee or ids.staff["ada"], change))
                 ticket_rows.append(row)
