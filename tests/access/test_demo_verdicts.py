@@ -151,6 +151,7 @@ def test_a_demo_ticket_has_the_version_its_changes_give(demo: peewee.Database) -
     for message in Message.select(Message.ticket):
         expected[message.ticket_id] += 1
     for change in AuditEvent.select(AuditEvent.ticket).where(AuditEvent.action == TICKET_STATUS):
+        assert change.ticket is not None
         expected[change.ticket] += 1
     for link in TicketLink.select().where(TicketLink.kind == MERGED):
         # The merged pair's messages moved from one to the other after they were filed.
