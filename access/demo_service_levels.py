@@ -1,7 +1,7 @@
 """The demo's service levels: two office calendars with their holidays, three policies, each
-demo ticket's due times as the clock reads its history (the demo writes no audit events, so a
-ticket's history is its creation in its status and its messages, as the write path would read
-it from the demo's rows), and the verdicts of its ended clocks (`DemoClocks`).
+demo ticket's due times as the clock reads its history (its creation, its messages and, for a
+pending, resolved or closed one, its status change at its last activity, as the write path
+would read them from the demo's rows), and the verdicts of its ended clocks (`DemoClocks`).
 
 Most running clocks of a demo drawn over 90 days are past due; so that "due soon" shows too,
 one ticket in `DUE_SOON_EVERY` that is new or open is filed just long enough before the demo's
@@ -13,6 +13,7 @@ import json
 from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 from functools import lru_cache
+from typing import NamedTuple
 
 from access.business_time import Calendar, Ledger
 from access.calendar_text import parse_hours
@@ -27,7 +28,7 @@ from access.sla_rules import (
     matching_policy,
     parse_duration,
 )
-from access.vocabulary import NEW, OPEN
+from access.vocabulary import NEW, OPEN, PENDING
 from store.models import NO_DUE, BusinessCalendar, CalendarHoliday, SlaPolicy
 from store.sla_models import SlaVerdict
 
@@ -72,7 +73,7 @@ POLICIES: list[tuple[str, str, dict[str, dict[str, str]], list[str], list[str]]]
     ),
 ]
 # Only a new or open ticket has a clock running in the demo: a pending one waits (paused) since
-# it was filed, a resolved or closed one is done (its clocks stopped at its last activity).
+# its last activity, a resolved or closed one is done (its clocks stopped then).
 RUNNING = frozenset({NEW, OPEN})
 DUE_SOON_EVERY = 40
 
@@ -131,15 +132,24 @@ VERDICT_COLUMNS = (
 _SECOND = timedelta(seconds=1)
 
 
+class _Matched(NamedTuple):
+    """A policy as `DemoClocks` applies it to tickets of one set of attributes."""
+
+    name: str
+    policy_id: int
+    ledger: Ledger
+    targets: dict[str, int | None]
+
+
 class DemoClocks:
     """The demo tickets' clocks as the write path would have kept them, without replaying each
     ticket's history: one ledger of business time per calendar over the demo's stretch
     (`Ledger`). The demo's histories are simple: a ticket keeps the status it was filed in, but
-    a resolved or closed one, open until its last activity (when its status change is logged),
-    and its only customer message is the first, so no clock ever paused and no next response
-    ever started; a new or open ticket's clocks run, a pending one's wait (paused), a resolved
-    or closed one's stopped at its last activity. `tests/access/test_demo_verdicts.py` holds
-    them to the clock's."""
+    a pending, resolved or closed one, open until its last activity (when its status change is
+    logged), and its only customer message is the first, so no clock paused before its last
+    activity and no next response ever started; a new or open ticket's clocks run, a pending
+    one's wait (paused since its last activity), a resolved or closed one's stopped then.
+    `tests/access/test_demo_verdicts.py` holds them to the clock's."""
 
     def __init__(self, policies: PolicySet, start: datetime, end: datetime) -> None:
         self.policies = policies
@@ -148,23 +158,51 @@ class DemoClocks:
             p.name: ledgers.setdefault(id(p.calendar), Ledger(p.calendar, start, end))
             for p in policies.policies
         }
+        # A demo ticket's attributes take few values: each one's policy is matched once.
+        self._matched: dict[Attributes, _Matched | None] = {}
+
+    def _match(self, attributes: Attributes) -> _Matched | None:
+        """The policy `attributes` match, its id, ledger and targets (by metric); memoised."""
+        try:
+            return self._matched[attributes]
+        except KeyError:
+            pass
+        policy = matching_policy(self.policies.policies, attributes)
+        found = None
+        if policy is not None:
+            targets = {
+                m: policy.target(m, attributes.priority) for m in (FIRST_RESPONSE, RESOLUTION)
+            }
+            policy_id = self.policies.ids[policy.name]
+            found = _Matched(policy.name, policy_id, self.ledgers[policy.name], targets)
+        self._matched[attributes] = found
+        return found
 
     def dues(
-        self, created: datetime, status: str, attributes: Attributes, first_reply: datetime | None
+        self,
+        created: datetime,
+        status: str,
+        attributes: Attributes,
+        first_reply: datetime | None,
+        last_activity: datetime,
     ) -> tuple[datetime | None, datetime | None, datetime | None, datetime, int | None]:
         """A ticket's due-time columns: first, next response, resolution, the earliest, and
-        its policy's id."""
-        policy = matching_policy(self.policies.policies, attributes)
-        if policy is None:
+        its policy's id. A pending ticket's clocks paused at its last activity: each keeps the
+        due time it reached before then (breached), none if it had not."""
+        matched = self._match(attributes)
+        if matched is None:
             return None, None, None, NO_DUE, None
-        policy_id = self.policies.ids[policy.name]
-        if status not in RUNNING:
+        policy_id = matched.policy_id
+        if status not in RUNNING and status != PENDING:
             return None, None, None, NO_DUE, policy_id
-        ledger = self.ledgers[policy.name]
+        ledger = matched.ledger
 
         def due(metric: str) -> datetime | None:
-            target = policy.target(metric, attributes.priority)
-            return None if target is None else ledger.after(created, target * 60)
+            target = matched.targets[metric]
+            if target is None:
+                return None
+            found = ledger.after(created, target * 60)
+            return found if status in RUNNING or found <= last_activity else None
 
         dues = Dues(
             policy_id,
@@ -184,18 +222,18 @@ class DemoClocks:
     ) -> list[tuple[object, ...]]:
         """Ticket `number`'s verdict rows; `first_reply` its time and author, `resolved` when
         the ticket was last active and its assignee."""
-        policy = matching_policy(self.policies.policies, attributes)
-        if policy is None:
+        matched = self._match(attributes)
+        if matched is None:
             return []
         ends: list[tuple[str, datetime, int | None]] = []
         if first_reply is not None:
             ends.append((FIRST_RESPONSE, *first_reply))
         if status in STOPPING_STATUSES:
             ends.append((RESOLUTION, *resolved))
-        ledger = self.ledgers[policy.name]
+        ledger = matched.ledger
         rows: list[tuple[object, ...]] = []
         for metric, ended, agent in ends:
-            target = policy.target(metric, attributes.priority)
+            target = matched.targets[metric]
             if target is None:
                 continue
             worked = ledger.seconds(created, ended)
@@ -205,8 +243,7 @@ class DemoClocks:
                 worked == target * 60 and ledger.seconds(created, ended - _SECOND) < worked
             )
             minutes = worked // 60
-            policy_id = self.policies.ids[policy.name]
-            judged = (policy_id, policy.name, target, minutes, met, created, ended, agent)
+            judged = (matched.policy_id, matched.name, target, minutes, met, created, ended, agent)
             rows.append((number, metric, *judged, attributes.usergroup, attributes.source))
         return rows
 

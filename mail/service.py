@@ -191,10 +191,12 @@ class MailService:
         self._wake_read, self._wake_write = socket.socketpair()
         self.sender = ReplySender(channel, interval, report, lambda: self._wake(""))
 
-    def run(self, stop: socket.socket) -> None:
-        """Until `stop` is readable (the signal handler writes to it); raises what ended the
+    def run(self, stop: socket.socket, passes: int | None = None) -> None:
+        """Until `stop` is readable (the signal handler writes to it), or after `passes` passes
+        of the loop (each fetching, then running the timed passes); raises what ended the
         sender's thread, if it ended."""
         due: set[str] | None = None  # None: a full pass
+        done = 0
         self.sender.start()
         try:
             while self.sender.failure is None:
@@ -207,6 +209,9 @@ class MailService:
                     if _readable(stop, 0):
                         return
                 self._timed_passes()
+                done += 1
+                if done == passes:
+                    return
                 readable, _, _ = select.select([stop, self._wake_read], [], [], self.interval)
                 if stop in readable:
                     return

@@ -51,9 +51,15 @@ def size_of_mail(raw: bytes | Oversized) -> int:
 
 
 def serve(
-    gate: Gate, config: Config, interval: float, report: Callable[[str], None], stop: socket.socket
+    gate: Gate,
+    config: Config,
+    interval: float,
+    report: Callable[[str], None],
+    stop: socket.socket,
+    passes: int | None = None,
 ) -> None:
-    """`ticketty serve`'s loop as `gate`'s person until `stop` is readable (`mail.service`)."""
+    """`ticketty serve`'s loop as `gate`'s person until `stop` is readable, or after `passes`
+    passes (`mail.service`)."""
     from mail.service import MailService
 
-    MailService(channel(gate, config), interval, report, config.sla_warn_before).run(stop)
+    MailService(channel(gate, config), interval, report, config.sla_warn_before).run(stop, passes)

@@ -2,9 +2,10 @@
 
 Rows go straight into the tables (no audit events, no triggers per row): SQLite takes them by
 `executemany` with the inserted tables' secondary indexes, the full-text and the tallies'
-triggers set aside (the verdicts' tally's too), PostgreSQL by `COPY`. At the end the indexes are
-built once, the full-text index and the tallies (`store.tallies`, `store.sla_tally`) are
-rebuilt and the ticket number sequence continues after the highest number loaded.
+triggers set aside (the verdicts' tally's too), PostgreSQL by `COPY`, also without the tables'
+foreign keys. At the end the indexes are built once, the foreign keys checked once, the
+full-text index and the tallies (`store.tallies`, `store.sla_tally`) are rebuilt and the ticket
+number sequence continues after the highest number loaded.
 """
 
 from __future__ import annotations
@@ -57,9 +58,13 @@ def loading(db: peewee.Database, models: Sequence[type[BaseModel]]) -> Iterator[
     sqlite = dialect.is_sqlite(db)
     if sqlite:
         db.execute_sql(f"PRAGMA cache_size = -{LOAD_CACHE_KIB}")
+        # A commit of the load waits for no flush to the disk (WAL: a crash of the machine may
+        # lose the last batches, never the file); the file is flushed at the end.
+        db.execute_sql("PRAGMA synchronous = NORMAL")
     with db.atomic():
         for model in models:
             peewee.SchemaManager(model).drop_indexes(safe=True)
+        references = [] if sqlite else _drop_references(db, models)
     # The tallies' triggers (one upsert per row) are left aside; each is counted anew once.
     counted = Ticket in models or TicketTag in models
     views = tallies.without_triggers(db) if counted else nullcontext()
@@ -71,13 +76,33 @@ def loading(db: peewee.Database, models: Sequence[type[BaseModel]]) -> Iterator[
             with db.atomic():
                 for model in models:
                     peewee.SchemaManager(model).create_indexes(safe=True)
+                for table, name, definition in references:
+                    db.execute_sql(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}')
                 dialect.rebuild_search(db)
                 if not sqlite:
                     for model in models:
                         _continue_sequence(db, model)
             if sqlite:
                 db.execute_sql(f"PRAGMA cache_size = {SQLITE_PRAGMAS['cache_size']}")
+                db.execute_sql(f"PRAGMA synchronous = {SQLITE_PRAGMAS['synchronous']}")
     db.execute_sql("ANALYZE")
+
+
+def _drop_references(
+    db: peewee.Database, models: Sequence[type[BaseModel]]
+) -> list[tuple[str, str, str]]:
+    """PostgreSQL: the foreign keys of `models`' tables dropped, as (table, name, definition)
+    to add back after the load; added back, each is checked over the whole table at once,
+    instead of by a trigger and a query per row copied."""
+    tables = [model._meta.table_name for model in models]
+    found = db.execute_sql(
+        "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint "
+        "WHERE contype = 'f' AND conrelid = ANY(%s::regclass[]) ORDER BY conrelid, conname",
+        (tables,),
+    ).fetchall()
+    for table, name, _definition in found:
+        db.execute_sql(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
+    return [(str(t), str(n), str(d)) for t, n, d in found]
 
 
 def _continue_sequence(db: peewee.Database, model: type[BaseModel]) -> None:

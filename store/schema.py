@@ -460,6 +460,12 @@ def _v32_verdict_backfill(db: peewee.Database) -> None:
     migration_chunks.run(db, 32, _gate_step(_AFTER_COMMIT[32]))
 
 
+def _v36_breached_index(db: peewee.Database) -> None:
+    """The breached filter counts from an index of the tickets' statuses and due times alone
+    (`Ticket.Meta`)."""
+    peewee.SchemaManager(Ticket).create_indexes(safe=True)
+
+
 MIGRATIONS: list[tuple[int, Callable[[peewee.Database], None]]] = [
     (1, _v1_initial),
     (2, _v2_search),
@@ -493,6 +499,7 @@ MIGRATIONS: list[tuple[int, Callable[[peewee.Database], None]]] = [
     (30, _v30_warnings_per_run),
     (31, _v31_draft_files),
     (32, _v32_verdict_backfill),
+    (36, _v36_breached_index),
 ]
 
 LATEST = MIGRATIONS[-1][0]

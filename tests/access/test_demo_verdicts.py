@@ -1,7 +1,7 @@
 """The demo's clocks (`access.demo_service_levels.DemoClocks`): its due times and verdicts,
-written in bulk with the demo, are those the write path stores from the same history (a new or
-open ticket's due times and first response); met and breached both among them, and the demo's
-month reported."""
+written in bulk with the demo, are those the write path stores from the same history (a new,
+open or pending ticket's due times and first response); met and breached both among them, and
+the demo's month reported."""
 
 from __future__ import annotations
 
@@ -12,9 +12,12 @@ import peewee
 import pytest
 
 from access import Gate
+from access.audit_actions import TICKET_STATUS
 from access.demo import DEMO_NOW
 from access.due_times import measure_tickets
-from store.models import Ticket
+from access.vocabulary import MERGED
+from store.links import TicketLink
+from store.models import AuditEvent, Message, Ticket
 from store.sla_models import SlaVerdict
 
 
@@ -50,7 +53,7 @@ def kept(numbers: list[int]) -> list[tuple[Any, ...]]:
 def test_the_demo_clocks_are_those_the_write_path_gives(demo: peewee.Database) -> None:
     running = {
         t.number: (t.sla_policy, t.first_response_due, t.next_response_due, t.resolution_due)
-        for t in Ticket.select().where(Ticket.status.in_(["new", "open"]))
+        for t in Ticket.select().where(Ticket.status.in_(["new", "open", "pending"]))
     }
     numbers = sorted(running)
     written = kept(numbers)
@@ -102,3 +105,57 @@ def test_a_resolved_or_closed_demo_ticket_explains_its_stored_verdict(
         assert resolution.state == ("met" if verdict.met else "breached"), ticket.number
         states.add(resolution.state)
     assert states == {"met", "breached"}
+
+
+def test_a_pending_demo_ticket_explains_its_pause_from_its_history(demo: peewee.Database) -> None:
+    """A demo ticket filed pending was set pending at its last activity (logged), so `tickets
+    sla N` shows its clocks paused since then: its resolution paused, or breached if it fell due
+    before (its stored due time)."""
+    gate = Gate(demo, "ada", clock=lambda: DEMO_NOW)
+    pending = list(
+        Ticket.select()
+        .where((Ticket.status == "pending") & Ticket.sla_policy.is_null(False))
+        .order_by(Ticket.number)
+    )
+    assert len(pending) > 20
+    states = set()
+    for ticket in pending:
+        (change,) = AuditEvent.select().where(
+            (AuditEvent.ticket == ticket.number) & (AuditEvent.action == TICKET_STATUS)
+        )
+        assert (change.at, change.before, change.after) == (
+            ticket.updated_at,
+            '"open"',
+            '"pending"',
+        )
+        explained = gate.tickets.sla_explanation(ticket.number)
+        (resolution,) = [t for t in explained.targets if t.metric == "resolution"]
+        assert resolution.due == ticket.resolution_due, ticket.number
+        if resolution.due is None:
+            assert resolution.state == "paused", ticket.number
+        else:  # it fell due before the ticket was set pending
+            assert resolution.state == "breached", ticket.number
+            assert resolution.due <= ticket.updated_at, ticket.number
+        states.add(resolution.state)
+        assert [(p.status, p.start, p.end) for p in resolution.pauses] == [
+            ("pending", ticket.updated_at, None)
+        ], ticket.number
+    assert states == {"paused", "breached"}
+
+
+def test_a_demo_ticket_has_the_version_its_changes_give(demo: peewee.Database) -> None:
+    """Filed at version 1, one more for each reply or note after the customer's message and one
+    for the logged status change, as the write path counts them."""
+    versions = {t.number: t.version for t in Ticket.select(Ticket.number, Ticket.version)}
+    expected = dict.fromkeys(versions, 0)
+    for message in Message.select(Message.ticket):
+        expected[message.ticket_id] += 1
+    for change in AuditEvent.select(AuditEvent.ticket).where(AuditEvent.action == TICKET_STATUS):
+        assert change.ticket is not None
+        expected[change.ticket] += 1
+    for link in TicketLink.select().where(TicketLink.kind == MERGED):
+        # The merged pair's messages moved from one to the other after they were filed.
+        del versions[link.ticket_id], versions[link.other_id]
+        del expected[link.ticket_id], expected[link.other_id]
+    assert versions == expected
+    assert max(versions.values()) > 2

@@ -161,7 +161,7 @@ class ServeProcess:
         self,
         db_location: str,
         passwords: dict[str, str],
-        interval: int = 30,
+        interval: float = 30,
         options: tuple[str, ...] = (),
     ) -> None:
         env = {**os.environ, **passwords}
@@ -192,6 +192,11 @@ class ServeProcess:
 
     def stop(self) -> str:
         self.process.send_signal(signal.SIGTERM)
+        assert self.process.wait(timeout=120) == 0
+        return "".join(self.wait_for("stopped"))
+
+    def ended(self) -> str:
+        """The log to its end, once serve has stopped by itself (`--passes`), with success."""
         assert self.process.wait(timeout=120) == 0
         return "".join(self.wait_for("stopped"))
 
@@ -313,3 +318,10 @@ def test_a_secrets_file_owned_by_another_user_is_refused(
     monkeypatch.setenv("TICKETTY_MAIL_SECRETS", str(secrets))
     code, _, err = run(capsys, db_location, "mail", "fetch")
     assert code == 1 and "belongs to another user" in err and "planted-secret" not in err
+
+
+def test_serve_refuses_a_number_of_passes_below_one(capsys, helpdesk: str) -> None:
+    for passes in ("0", "-2"):
+        code, _, err = run(capsys, helpdesk, "serve", "--passes", passes)
+        assert code != 0
+        assert "--passes is a whole number above zero" in err

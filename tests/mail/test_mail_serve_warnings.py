@@ -1,10 +1,10 @@
 """`ticketty serve` makes the service-level warnings at each pass (`gate.sla.warn_due`): a
 ticket whose first response falls due within the hour is warned of to its assignee while
-serve runs, once however many passes. Against Dovecot and the suite's SMTP server."""
+serve runs, once however many passes. serve runs a given number of passes and stops
+(`--passes`), so a test waits for its end. Against Dovecot and the suite's SMTP server."""
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import peewee
@@ -19,21 +19,20 @@ from tests.mail_support import customer_mail, mail_helpdesk
 
 pytestmark = pytest.mark.usefixtures("mail_password")
 
+PASSWORDS = {"TICKETTY_MAIL_PASSWORD_SUPPORT": PASSWORD}
+# serve runs this many passes and stops (`--passes`), the passes this far apart.
+PASSES = 3
+INTERVAL = 0.2
 
-def warned(number: int, seconds: float) -> list[str]:
-    """The service-level notifications about ticket `number`, once there are any (or after
-    `seconds`)."""
-    deadline = time.monotonic() + seconds
-    while True:
-        found = [
-            n.event
-            for n in Notification.select().where(
-                (Notification.ticket == number) & (Notification.event == SLA_SOON)
-            )
-        ]
-        if found or time.monotonic() > deadline:
-            return found
-        time.sleep(0.2)
+
+def warned(number: int) -> list[str]:
+    """The service-level notifications about ticket `number`."""
+    return [
+        n.event
+        for n in Notification.select().where(
+            (Notification.ticket == number) & (Notification.event == SLA_SOON)
+        )
+    ]
 
 
 def due_in_half_an_hour(db: peewee.Database, dovecot: Dovecot, mailbox: str, smtp: Smtp) -> int:
@@ -54,15 +53,13 @@ def test_serve_warns_the_assignee_of_a_first_response_due_soon_once(
     db: peewee.Database, db_location: str, dovecot: Dovecot, mailbox: str, smtp: Smtp
 ) -> None:
     number = due_in_half_an_hour(db, dovecot, mailbox, smtp)
-    server = ServeProcess(db_location, {"TICKETTY_MAIL_PASSWORD_SUPPORT": PASSWORD}, interval=1)
+    passes = ("--passes", str(PASSES))
+    server = ServeProcess(db_location, PASSWORDS, interval=INTERVAL, options=passes)
     try:
-        assert warned(number, 60) == [SLA_SOON]
-        server.wait_for("Support: waiting for mail in IMAP IDLE")
-        time.sleep(3)  # passes more, each at one second
-        assert "stopped" in server.stop()
+        assert "stopped" in server.ended()
     finally:
         server.kill()
-    assert warned(number, 0) == [SLA_SOON]
+    assert warned(number) == [SLA_SOON]  # PASSES passes, one warning
     assert [(w.metric, w.stage) for w in SlaWarning.select()] == [("first_response", "soon")]
 
 
@@ -79,14 +76,12 @@ def test_serve_warns_as_long_before_as_the_settings_file_says(
     config = tmp_path / "config.toml"
     config.write_text('[sla]\nwarn_before = "10m"\n')
     monkeypatch.setenv("TICKETTY_CONFIG", str(config))
-    passwords = {"TICKETTY_MAIL_PASSWORD_SUPPORT": PASSWORD}
     for options, expected in (((), []), (("--before", "1h"), [SLA_SOON])):
-        server = ServeProcess(db_location, passwords, interval=1, options=options)
+        passes = ("--passes", str(PASSES), *options)
+        server = ServeProcess(db_location, PASSWORDS, interval=INTERVAL, options=passes)
         try:
-            server.wait_for("Support: waiting for mail in IMAP IDLE")
-            time.sleep(3)  # passes, each at one second
-            # Due in 30 minutes: not within the file's 10, within --before's hour.
-            assert warned(number, 60 if expected else 0) == expected
-            assert "stopped" in server.stop()
+            assert "stopped" in server.ended()
         finally:
             server.kill()
+        # Due in 30 minutes: not within the file's 10, within --before's hour.
+        assert warned(number) == expected

@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import peewee
+import pytest
 
 from store import bulk
 from store.models import Message, Source, Ticket
@@ -69,3 +70,24 @@ def test_loaded_rows_are_stored_as_peewee_writes_them(db: peewee.Database) -> No
     assert (fetched.private, fetched.created_at, fetched.updated_at) == (True, CREATED, UPDATED)
     later = Ticket.select(Ticket.number).where(Ticket.updated_at >= UPDATED).order_by(Ticket.number)
     assert [t.number for t in later] == [1, 2]
+
+
+@pytest.mark.postgresql_only(reason="the documents are tsvectors")
+def test_the_search_rebuilt_after_a_load_holds_the_words_the_triggers_would(
+    demo_db: peewee.Database,
+) -> None:
+    """Each ticket's two documents after the demo's bulk load hold the same words as the ones
+    the triggers' function makes for it (positions aside: no search reads them)."""
+    rebuilt = _documents(demo_db)
+    numbers = sorted(rebuilt)
+    assert any(public != everything for public, everything in rebuilt.values())  # notes seen
+    for number in numbers:
+        demo_db.execute_sql("SELECT ticketty_index_ticket(%s)", (number,))
+    assert _documents(demo_db) == rebuilt
+
+
+def _documents(db: peewee.Database) -> dict[int, tuple[str, str]]:
+    rows = db.execute_sql(
+        "SELECT number, strip(public)::text, strip(everything)::text FROM ticket_search"
+    )
+    return {number: (public, everything) for number, public, everything in rows}
