@@ -28,7 +28,7 @@ from access.sla_rules import (
     matching_policy,
     parse_duration,
 )
-from access.vocabulary import NEW, OPEN, PENDING
+from access.vocabulary import NEW, OPEN
 from store.models import NO_DUE, BusinessCalendar, CalendarHoliday, SlaPolicy
 from store.sla_models import SlaVerdict
 
@@ -187,14 +187,13 @@ class DemoClocks:
         last_activity: datetime,
     ) -> tuple[datetime | None, datetime | None, datetime | None, datetime, int | None]:
         """A ticket's due-time columns: first, next response, resolution, the earliest, and
-        its policy's id. A pending ticket's clocks paused at its last activity: each keeps the
-        due time it reached before then (breached), none if it had not."""
+        its policy's id. A pending ticket's clocks paused at its last activity, a resolved or
+        closed one's stopped then: each keeps the due time it reached before then (breached),
+        none if it had not; a resolution ends the resolution clock."""
         matched = self._match(attributes)
         if matched is None:
             return None, None, None, NO_DUE, None
         policy_id = matched.policy_id
-        if status not in RUNNING and status != PENDING:
-            return None, None, None, NO_DUE, policy_id
         ledger = matched.ledger
 
         def due(metric: str) -> datetime | None:
@@ -207,7 +206,7 @@ class DemoClocks:
         dues = Dues(
             policy_id,
             first_response=due(FIRST_RESPONSE) if first_reply is None else None,
-            resolution=due(RESOLUTION),
+            resolution=None if status in STOPPING_STATUSES else due(RESOLUTION),
         )
         return dues.first_response, None, dues.resolution, dues.due_at, policy_id
 

@@ -135,6 +135,7 @@ def test_kept_due_times_are_those_of_the_whole_history(sla_demo: peewee.Database
         demo_ticket=st.sampled_from(demo_tickets),
         changes=st.lists(CHANGES, min_size=1, max_size=10),
     )
+    @example(new=False, demo_ticket=3, changes=[("mia", "reply", "Any news?")])
     @example(
         new=True, demo_ticket=demo_tickets[0], changes=[*REPLIES, ("ada", "status", "pending")]
     )
