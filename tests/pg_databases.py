@@ -10,11 +10,16 @@ from __future__ import annotations
 
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 from tests.postgres_server import Server
+
+# Databases made ahead of each template, each on a thread of its own: the checkpoints that
+# two copies ask for at once are one.
+AHEAD = 2
 
 
 class Databases:
@@ -25,18 +30,19 @@ class Databases:
         self.server = server
         self._name = name
         self.made_ahead: set[str] = set()
-        self._ahead: dict[str, Future[str]] = {}
+        self._ahead: dict[str, deque[Future[str]]] = {}
         self._dropping: list[Future[None]] = []
-        self._behind = ThreadPoolExecutor(1, thread_name_prefix="test-databases")
+        self._behind = ThreadPoolExecutor(AHEAD, thread_name_prefix="test-databases")
         self._connections = threading.local()
         self._opened: list[Any] = []
 
     def copy_of(self, template: str) -> str:
         """A new database holding what `template` holds."""
-        ahead = self._ahead.pop(template, None)
-        database = ahead.result() if ahead is not None else self._create(template)
+        ahead = self._ahead.setdefault(template, deque())
+        database = ahead.popleft().result() if ahead else self._create(template)
         if template in self.made_ahead:
-            self._ahead[template] = self._behind.submit(self._create, template)
+            while len(ahead) < AHEAD:
+                ahead.append(self._behind.submit(self._create, template))
         return database
 
     def drop(self, database: str, wait: float = 10) -> list[str]:
