@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from access.audit_actions import is_denied
+from access.database import close_thread_connection
 from access.own_changes import OwnChanges
 from store.changes import ChangeSignal, events_after, newest_event, presence_mark, signal_for
 from store.models import database_proxy
@@ -117,5 +118,4 @@ class ChangeFeed:
     def close(self) -> None:
         """From the thread that polled: the signal's connection and the thread's own close."""
         self._signal.close()
-        if not database_proxy.is_closed():
-            database_proxy.close()
+        close_thread_connection()

@@ -11,8 +11,10 @@ from pathlib import Path
 
 import pytest
 
+from access.database import close_thread_connection
 from access.demo import build_demo
 from store.db import connect
+from tests.pg_databases import Databases
 from tests.postgres_server import Server
 
 BACKENDS = ("sqlite", "postgresql")
@@ -32,9 +34,12 @@ class Locations:
         self._worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
         self._demos: dict[int, str] = {}
         self._migrated: str | None = None
+        self._databases: Databases | None = None
         if server is not None:
             server.execute(f"CREATE DATABASE {TEMPLATE}")
             connect(server.url(TEMPLATE)).close()
+            self._databases = Databases(server, self._next_name)
+            self._databases.made_ahead |= {TEMPLATE, "template0"}
 
     def new(self, name: str = "ticketty.db", *, migrated: bool = False) -> str:
         """An empty database (no tables) or, `migrated`, one with Ticketty's schema.
@@ -69,14 +74,11 @@ class Locations:
         return self._created_from(location.rsplit("/", 1)[-1])
 
     def _created_from(self, template: str) -> str:
-        """A new PostgreSQL database made from `template` by copying its files, not by
-        writing every page through the WAL (the default since PostgreSQL 15): the server
-        runs without fsync, so the checkpoint a file copy takes is cheap, and a test's
-        database is small."""
-        assert self.server is not None
-        database = f"t_{self._worker}_{next(self._numbers)}"
-        self.server.execute(f"CREATE DATABASE {database} TEMPLATE {template} STRATEGY FILE_COPY")
-        return self.server.url(database)
+        assert self.server is not None and self._databases is not None
+        return self.server.url(self._databases.copy_of(template))
+
+    def _next_name(self) -> str:
+        return f"t_{self._worker}_{next(self._numbers)}"
 
     def demo(self, tickets: int = 300) -> str:
         """The demo helpdesk of `tickets` tickets (seed 7), built on first use and kept for the
@@ -87,13 +89,27 @@ class Locations:
             build_demo(database, tickets=tickets, seed=7)
             database.close()
             self._demos[tickets] = location
+            if self._databases is not None:
+                self._databases.made_ahead.add(location.rsplit("/", 1)[-1])
         return self._demos[tickets]
 
-    def drop(self, location: str) -> None:
-        if self.server is None:
+    def close(self) -> None:
+        """At the end of the session: the databases' work behind the tests ended."""
+        if self._databases is not None:
+            self._databases.close()
+
+    def drop(self, made: list[str]) -> None:
+        """Drop a test's databases; a connection to one of them the test left open fails the
+        test (the collector would close it later, in another test, with a ResourceWarning)."""
+        close_thread_connection()  # the models' database, the test's last `connect`
+        if self._databases is None:
             return
-        database = location.rsplit("/", 1)[-1]
-        self.server.execute(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
+        left_open = []
+        for location in made:
+            database = location.rsplit("/", 1)[-1]
+            left_open += [f"{database} ({how})" for how in self._databases.drop(database)]
+        if left_open:
+            pytest.fail(f"the test left connections open: {'; '.join(left_open)}", pytrace=False)
 
 
 def chosen_backend(config: pytest.Config) -> str:

@@ -65,9 +65,11 @@ def pg_server(backend: str) -> Iterator[postgres_server.Server]:
 @pytest.fixture(scope="session")
 def locations(
     backend: str, tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
-) -> Locations:
+) -> Iterator[Locations]:
     server = request.getfixturevalue("pg_server") if backend == "postgresql" else None
-    return Locations(backend, tmp_path_factory, server)
+    made = Locations(backend, tmp_path_factory, server)
+    yield made
+    made.close()
 
 
 @pytest.fixture
@@ -80,8 +82,7 @@ def new_location(locations: Locations) -> Iterator[Callable[..., str]]:
         return made[-1]
 
     yield make
-    for location in made:
-        locations.drop(location)
+    locations.drop(made)
 
 
 @pytest.fixture
@@ -95,8 +96,7 @@ def new_demo(locations: Locations) -> Iterator[Callable[..., str]]:
         return made[-1]
 
     yield make
-    for location in made:
-        locations.drop(location)
+    locations.drop(made)
 
 
 @pytest.fixture

@@ -18,15 +18,18 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import threading
+import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
+from contextlib import suppress
 from pathlib import Path
 from typing import TypeVar
 
 import platformdirs
 
 from access import AccessError
-from access.database import DatabaseError
+from access.database import DatabaseError, close_thread_connection
 from access.errors import TickettyError
 from tui.gate_calls import GateCalls
 
@@ -93,6 +96,7 @@ class GateFunnel:
 
     def __init__(self, threads: int = GATE_THREADS) -> None:
         self.calls = GateCalls()
+        self._size = threads
         self._threads = ThreadPoolExecutor(threads, thread_name_prefix="ticketty-gate")
 
     async def run(self, call: Callable[[], Result]) -> Result:
@@ -117,11 +121,27 @@ class GateFunnel:
             self.calls.end()
 
     def close(self, timeout: float) -> bool:
-        """Begin no more calls, wait up to `timeout` for the running ones, let the threads go
-        (their connections close with them). Blocks: call it from a thread."""
+        """Begin no more calls, wait up to `timeout` for the running ones, then have each
+        thread close its database connection before the threads go. Blocks: call it from a
+        thread."""
+        deadline = time.monotonic() + timeout
         ended = self.calls.close(timeout)
+        # One closing per thread: each waits for the others, so no thread takes two while
+        # another takes none (a thread still in a call past the timeout keeps its own).
+        together = threading.Barrier(self._size)
+        closings = [
+            self._threads.submit(_close_connection, together, deadline) for _ in range(self._size)
+        ]
+        wait(closings, max(0.0, deadline - time.monotonic()) + 1)
         self._threads.shutdown(wait=False, cancel_futures=True)
         return ended
+
+
+def _close_connection(together: threading.Barrier, deadline: float) -> None:
+    """On one of the funnel's threads: its own connection, closed once every thread is here."""
+    with suppress(threading.BrokenBarrierError):
+        together.wait(max(0.0, deadline - time.monotonic()))
+    close_thread_connection()
 
 
 class _NotBegun(Exception):

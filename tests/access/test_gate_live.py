@@ -4,6 +4,9 @@ refuse a save made on a stale read, and the change feed says what others changed
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from typing import TypeVar
+
 import peewee
 import pytest
 
@@ -11,11 +14,28 @@ from access import Conflict, Gate, InvalidInput, NoChange
 from access.catalogue import PERMISSIONS
 from access.live import ChangeFeed
 from access.request import Request
-from store.changes import signal_for
+from store.changes import ChangeSignal, signal_for
 from store.db import connect
 from store.models import AuditEvent, Message, PersonRole, Ticket
 from store.schema import VERSIONED, migrate
 from tests import builders
+
+Closable = TypeVar("Closable", ChangeFeed, ChangeSignal)
+
+
+@pytest.fixture
+def closing_at_end() -> Iterator[Callable[[Closable], Closable]]:
+    """`closing_at_end(feed)`: the feed (or signal), closed when the test ends, its listening
+    connection with it."""
+    made: list[ChangeFeed | ChangeSignal] = []
+
+    def closing(thing: Closable) -> Closable:
+        made.append(thing)
+        return thing
+
+    yield closing
+    for thing in made:
+        thing.close()
 
 
 @pytest.fixture
@@ -148,8 +168,10 @@ def test_groups_people_and_sources_refuse_a_stale_save(db: peewee.Database, w) -
         sam.sources.set_archived("Amazon Germany", True, expected_version=source.version)
 
 
-def test_the_feed_says_what_others_changed(db: peewee.Database, db_location: str, w) -> None:
-    feed = ChangeFeed()
+def test_the_feed_says_what_others_changed(
+    db: peewee.Database, db_location: str, w, closing_at_end
+) -> None:
+    feed = closing_at_end(ChangeFeed())
     assert feed.poll() is None  # nothing since it was made
     assert feed.poll() is None
     other = Gate(connect(db_location), "sam")
@@ -168,11 +190,13 @@ def test_the_feed_says_what_others_changed(db: peewee.Database, db_location: str
     assert changes is not None and changes.grants_may_differ and changes.tickets == set()
 
 
-def test_the_feed_leaves_out_the_sessions_own_changes(db: peewee.Database, w) -> None:
+def test_the_feed_leaves_out_the_sessions_own_changes(
+    db: peewee.Database, w, closing_at_end
+) -> None:
     """The screen that made a change reads it back itself; the session's feed leaves it out,
     except that its own change of grants has what it may do read again."""
     ada, sam = Gate(db, "ada"), Gate(db, "sam")
-    feed = ChangeFeed(own=ada.own_changes)
+    feed = closing_at_end(ChangeFeed(own=ada.own_changes))
     ada.messages.note(w.t_s1, "mine")
     assert feed.poll() is None
     sam.messages.note(w.t_s2, "theirs")
@@ -185,14 +209,16 @@ def test_the_feed_leaves_out_the_sessions_own_changes(db: peewee.Database, w) ->
     assert changes is not None and not changes.by_others and changes.grants_may_differ
 
 
-def test_a_session_without_a_feed_keeps_no_ids_of_its_own(db: peewee.Database, w) -> None:
+def test_a_session_without_a_feed_keeps_no_ids_of_its_own(
+    db: peewee.Database, w, closing_at_end
+) -> None:
     """A command or `serve` has no feed to claim its events; it must not keep every id it ever
     wrote. Once a feed follows the session, its ids are kept until claimed."""
     ada = Gate(db, "ada")
     ada.messages.note(w.t_s1, "no feed yet")
     unfollowed = AuditEvent.select(peewee.fn.max(AuditEvent.id)).scalar()
     assert not ada.own_changes.claim(unfollowed)
-    ChangeFeed(own=ada.own_changes)
+    closing_at_end(ChangeFeed(own=ada.own_changes))
     ada.messages.note(w.t_s1, "followed")
     followed = AuditEvent.select(peewee.fn.max(AuditEvent.id)).scalar()
     assert ada.own_changes.claim(followed)
@@ -200,12 +226,12 @@ def test_a_session_without_a_feed_keeps_no_ids_of_its_own(db: peewee.Database, w
 
 @pytest.mark.sqlite_only(reason="a COMMIT made to fail by a deferred foreign key")
 def test_a_change_whose_commit_fails_is_not_taken_for_the_sessions_own(
-    db: peewee.Database, w
+    db: peewee.Database, w, closing_at_end
 ) -> None:
     """Its events are known as the session's own before COMMIT; when COMMIT fails, the id goes
     to the next event written, here another person's, which the feed must still report."""
     ada, sam = Gate(db, "ada"), Gate(db, "sam")
-    feed = ChangeFeed(own=ada.own_changes)
+    feed = closing_at_end(ChangeFeed(own=ada.own_changes))
     request = Request(ada._session)
     with pytest.raises(InvalidInput), request.writing():
         db.execute_sql("PRAGMA defer_foreign_keys = ON")
@@ -216,9 +242,9 @@ def test_a_change_whose_commit_fails_is_not_taken_for_the_sessions_own(
     assert changes is not None and changes.tickets == {w.t_s2}
 
 
-def test_the_change_signal_moves_with_each_change(db: peewee.Database, w) -> None:
+def test_the_change_signal_moves_with_each_change(db: peewee.Database, w, closing_at_end) -> None:
     """The backend's own signal: SQLite's data_version, PostgreSQL's notifications."""
-    signal = signal_for(db)
+    signal = closing_at_end(signal_for(db))
     assert signal.moved()  # the first ask: nothing known yet
     assert not signal.moved()
     Gate(db, "sam").changes.take(w.t_s1)
@@ -226,12 +252,12 @@ def test_the_change_signal_moves_with_each_change(db: peewee.Database, w) -> Non
     assert not signal.moved()
 
 
-def test_the_feed_starts_from_a_given_head(db: peewee.Database, w) -> None:
-    head = ChangeFeed().head
+def test_the_feed_starts_from_a_given_head(db: peewee.Database, w, closing_at_end) -> None:
+    head = closing_at_end(ChangeFeed()).head
     Gate(db, "sam").changes.take(w.t_s1)
-    changes = ChangeFeed(head).poll()
+    changes = closing_at_end(ChangeFeed(head)).poll()
     assert changes is not None and changes.tickets == {w.t_s1}
-    assert ChangeFeed().poll() is None
+    assert closing_at_end(ChangeFeed()).poll() is None
 
 
 def test_versions_are_added_to_an_older_database(db: peewee.Database) -> None:

@@ -192,8 +192,8 @@ def build(w: World, location: str) -> tuple[peewee.Database, list[int]]:
 @given(worlds())
 def test_every_read_path_agrees_with_the_rules(locations: Locations, w: World) -> None:
     location = locations.new("t.db", migrated=True)
+    db, numbers = build(w, location)
     try:
-        db, numbers = build(w, location)
         for p in range(PEOPLE):
             gate = Gate(db, f"p{p}")
             expected = {n for n, t in zip(numbers, w.tickets, strict=True) if oracle_sees(w, p, t)}
@@ -238,6 +238,6 @@ def test_every_read_path_agrees_with_the_rules(locations: Locations, w: World) -
             }
             found = {r.number for r in gate.inbox.list_tickets(TicketQuery(search=NOTE_WORD))}
             assert found == readable_notes
-        db.close()
     finally:
-        locations.drop(location)
+        db.close()
+        locations.drop([location])

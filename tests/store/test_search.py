@@ -61,7 +61,7 @@ def built(locations: Locations) -> Iterator[tuple[str, Helpdesk]]:
     finally:
         db.close()
     yield location, (tickets, w.s1)
-    locations.drop(location)
+    locations.drop([location])
 
 
 @pytest.fixture
@@ -69,7 +69,7 @@ def db_location(built: tuple[str, Helpdesk], locations: Locations) -> Iterator[s
     """This test's copy of the module's helpdesk, which `db` opens."""
     location = locations.copy(built[0], "search.db")
     yield location
-    locations.drop(location)
+    locations.drop([location])
 
 
 @pytest.fixture
