@@ -23,6 +23,10 @@ from wording.safe_text import as_text, one_line, visible
 
 # Typed in a reply, these open the canned replies (as in Zammad).
 CANNED_KEYS = "::"
+# `::` and what was typed after it before the text was looked at (a burst of keys from a fast
+# typist or over a slow link).
+_CANNED_TYPED = re.compile(r"::([\w -]*)$")
+_NAME_TYPED = re.compile(r"[\w -]*")
 # A mention being typed at the cursor: `@` at the start or after a space or opening mark.
 _TYPING_MENTION = re.compile(r"(?:^|(?<=[\s(\[{,;:]))@([a-z][a-z0-9._-]{0,30})$")
 
@@ -105,6 +109,8 @@ class Composer(Vertical):
         self.mentions: list[str] = []  # usernames offered for the mention being typed
         self._hint = ""
         self.files: list[NewFile] = []  # attached to the reply until it is sent
+        self._text_before = ""  # the text as the last change left it
+        self._canned_at: tuple[int, int] | None = None  # where `::` was taken out
 
     def compose(self) -> ComposeResult:
         yield Label("", classes="compose-title")
@@ -211,12 +217,8 @@ class Composer(Vertical):
 
     def on_text_area_changed(self, event: TextArea.Changed) -> None:
         area = event.text_area
-        row, column = area.cursor_location
-        if self.kind == REPLY and area.document.get_line(row)[:column].endswith(CANNED_KEYS):
-            # Typed for the canned replies, not for the text: taken out again (which tells
-            # `typed` the text as it was before them).
-            area.delete((row, column - len(CANNED_KEYS)), (row, column))
-            self.post_message(self.CannedWanted())
+        before, self._text_before = self._text_before, area.text
+        if self.kind == REPLY and self._canned_typed(area, before):
             return
         if self.kind == NOTE:
             typing = self._typing_mention()
@@ -226,6 +228,40 @@ class Composer(Vertical):
                 self.offer_mentions([])
         if self.is_open and self.typed is not None:
             self.typed(event.text_area.text)
+
+    def _canned_typed(self, area: TextArea, before: str) -> bool:
+        """`::` just typed at the cursor, alone or with the start of a name typed in the same
+        burst: taken out of the text (which tells `typed` the text as it was before them),
+        where it was kept for `take_typed_name`, and the canned replies asked for."""
+        row, column = area.cursor_location
+        line = area.document.get_line(row)
+        match = _CANNED_TYPED.search(line[:column])
+        if match is None:
+            return False
+        start = column - len(match[0])
+        if match[1]:
+            lines = list(area.document.lines)
+            lines[row] = line[:start] + line[column:]
+            if area.document.newline.join(lines) != before:
+                return False  # the name was there before: `::` is the text's own
+        area.delete((row, start), (row, start + len(CANNED_KEYS)))
+        self._canned_at = (row, start)
+        self.post_message(self.CannedWanted())
+        return True
+
+    def take_typed_name(self) -> str:
+        """What was typed right after `::` until the canned replies are shown (the start of a
+        name, to filter them by), taken out of the text; empty when nothing was."""
+        at, self._canned_at = self._canned_at, None
+        area = self.query_one(TextArea)
+        if at is None or area.cursor_location[0] != at[0]:
+            return ""
+        (row, start), column = at, area.cursor_location[1]
+        typed = area.document.get_line(row)[start:column]
+        if column <= start or not _NAME_TYPED.fullmatch(typed):
+            return ""
+        area.delete((row, start), (row, column))
+        return typed
 
     def _typing_mention(self) -> str | None:
         area = self.query_one(TextArea)

@@ -291,7 +291,8 @@ class TicketComposingScreen(TickettyScreen[None]):
             self.notify(f"no canned reply is offered on #{self.number}")
             return
         choices = [(r.name, f"{r.name} · {r.body.split(chr(10), 1)[0][:40]}") for r in offered]
-        name = await self.app.asked(PickerModal("Canned reply", choices))
+        typed = self.composer.take_typed_name()
+        name = await self.app.asked(PickerModal("Canned reply", choices, typed=typed))
         if name is None:
             self._show_composer()
             return

@@ -141,23 +141,25 @@ class FormModal(ModalScreen[dict[str, str] | None]):
 
 
 class PickerModal(ModalScreen[str | None]):
-    """Pick one of `choices` (value, label); typing filters the list."""
+    """Pick one of `choices` (value, label); typing filters the list (`typed`: what it is
+    filtered by as it opens)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel", id="picker.cancel"),
         Binding("down", "focus_list", "List", show=False, id="picker.list"),
     ]
 
-    def __init__(self, title: str, choices: Sequence[tuple[str, str]]) -> None:
+    def __init__(self, title: str, choices: Sequence[tuple[str, str]], typed: str = "") -> None:
         super().__init__()
         self.title_text = title
         self.choices = list(choices)
+        self.typed = typed  # the filter as it opens
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="modal-box"):
             yield Label(as_text(self.title_text))
-            yield Input(placeholder="type to filter")
-            yield MovingOptionList(*self._options(""))
+            yield Input(self.typed, placeholder="type to filter")
+            yield MovingOptionList(*self._options(self.typed))
 
     def _matches(self, text: str) -> list[tuple[str, str]]:
         needle = text.casefold()

@@ -5,7 +5,7 @@ filled, to edit before sending; a note offers none."""
 from __future__ import annotations
 
 import pytest
-from textual.widgets import Label
+from textual.widgets import Input, Label, TextArea
 
 from access import Gate
 from screens.ticket_detail import TicketDetailScreen
@@ -56,6 +56,40 @@ async def test_typing_two_colons_inserts_a_canned_reply_filled(demo_copy: str) -
         m.body for m in Gate(connect(demo_copy), "ada").tickets.get_ticket(ticket.number).messages
     ]
     assert bodies[-1] == text
+
+
+@pytest.mark.parametrize(
+    ("typed", "burst", "listed_by", "text_left"),
+    [
+        ("Hi ", "::refund app", "refund app", "Hi "),
+        ("", "see std::vector", None, "see std::vector"),
+    ],
+)
+async def test_keys_in_one_burst_after_two_colons_filter_the_list_pasted_colons_stay_text(
+    demo_copy: str, typed: str, burst: str, listed_by: str | None, text_left: str
+) -> None:
+    """Keys that reach the composer together (a fast typist, a slow link) are one change of its
+    text: the start of a name typed with `::` goes to the list's filter, not the reply; `::`
+    pasted inside a word is the text's own."""
+    ticket = open_ticket_of_tom(demo_copy)
+    app = make_app(demo_copy, "tom")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_ticket(pilot, ticket.number)
+        assert isinstance(screen, TicketDetailScreen)
+        await pilot.press("r", *typed)
+        await settle(pilot)
+        screen.composer.query_one(TextArea).insert(burst)
+        await settle(pilot)
+        assert screen.composer.text == text_left
+        if listed_by is None:
+            assert not isinstance(app.screen, PickerModal)
+            return
+        assert isinstance(app.screen, PickerModal)
+        assert app.screen.query_one(Input).value == listed_by
+        await pilot.press("enter")
+        await settle(pilot)
+        assert screen.composer.text.startswith(f"{typed}\nHello ")
+        assert f"#{ticket.number} is approved" in screen.composer.text
 
 
 async def test_a_note_takes_two_colons_as_text(demo_copy: str) -> None:
