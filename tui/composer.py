@@ -16,6 +16,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import Label, Static, TextArea
+from textual.widgets.text_area import Edit, EditResult
 
 from access.messages import NewFile
 from access.vocabulary import NOTE, PENDING, REPLY, RESOLVED
@@ -23,9 +24,7 @@ from wording.safe_text import as_text, one_line, visible
 
 # Typed in a reply, these open the canned replies (as in Zammad).
 CANNED_KEYS = "::"
-# `::` and what was typed after it before the text was looked at (a burst of keys from a fast
-# typist or over a slow link).
-_CANNED_TYPED = re.compile(r"::([\w -]*)$")
+# The start of a canned reply's name, typed after `::` before the list shows.
 _NAME_TYPED = re.compile(r"[\w -]*")
 # A mention being typed at the cursor: `@` at the start or after a space or opening mark.
 _TYPING_MENTION = re.compile(r"(?:^|(?<=[\s(\[{,;:]))@([a-z][a-z0-9._-]{0,30})$")
@@ -109,14 +108,13 @@ class Composer(Vertical):
         self.mentions: list[str] = []  # usernames offered for the mention being typed
         self._hint = ""
         self.files: list[NewFile] = []  # attached to the reply until it is sent
-        self._text_before = ""  # the text as the last change left it
         self._canned_at: tuple[int, int] | None = None  # where `::` was taken out
 
     def compose(self) -> ComposeResult:
         yield Label("", classes="compose-title")
         yield Label("", classes="compose-route")
         yield Label("", classes="compose-note")
-        yield TextArea(id="compose-text")
+        yield ReplyText(id="compose-text")
         yield Label("", classes="compose-files")
         yield Label("", classes="compose-signature")
         yield Static("", classes="hint")
@@ -217,8 +215,10 @@ class Composer(Vertical):
 
     def on_text_area_changed(self, event: TextArea.Changed) -> None:
         area = event.text_area
-        before, self._text_before = self._text_before, area.text
-        if self.kind == REPLY and self._canned_typed(area, before):
+        colons_at = None
+        if isinstance(area, ReplyText):
+            colons_at, area.colons_at = area.colons_at, None
+        if self.kind == REPLY and colons_at is not None and self._canned_typed(area, colons_at):
             return
         if self.kind == NOTE:
             typing = self._typing_mention()
@@ -229,23 +229,16 @@ class Composer(Vertical):
         if self.is_open and self.typed is not None:
             self.typed(event.text_area.text)
 
-    def _canned_typed(self, area: TextArea, before: str) -> bool:
-        """`::` just typed at the cursor, alone or with the start of a name typed in the same
-        burst: taken out of the text (which tells `typed` the text as it was before them),
-        where it was kept for `take_typed_name`, and the canned replies asked for."""
-        row, column = area.cursor_location
-        line = area.document.get_line(row)
-        match = _CANNED_TYPED.search(line[:column])
-        if match is None:
+    def _canned_typed(self, area: TextArea, at: tuple[int, int]) -> bool:
+        """`::` typed at `at` (`ReplyText.colons_at`): taken out of the text (which tells
+        `typed` the text as it was before them), its place kept for `take_typed_name`, and the
+        canned replies asked for. The text is looked at after the keys of a burst (a fast
+        typist, a slow link) are all in, so the start of a name may follow it already."""
+        row, start = at
+        if area.document.get_line(row)[start : start + len(CANNED_KEYS)] != CANNED_KEYS:
             return False
-        start = column - len(match[0])
-        if match[1]:
-            lines = list(area.document.lines)
-            lines[row] = line[:start] + line[column:]
-            if area.document.newline.join(lines) != before:
-                return False  # the name was there before: `::` is the text's own
         area.delete((row, start), (row, start + len(CANNED_KEYS)))
-        self._canned_at = (row, start)
+        self._canned_at = at
         self.post_message(self.CannedWanted())
         return True
 
@@ -331,3 +324,18 @@ def quoted(body: str) -> str:
     carries the customer's words, never their escape codes."""
     lines = visible(body.replace("\r\n", "\n")).splitlines() or [""]
     return "\n".join(f"> {line}".rstrip() for line in lines)
+
+
+class ReplyText(TextArea):
+    """The composer's text, noting where `::` is typed, key by key: the composer reads the
+    text only when it handles the change, after a burst of keys may all be in."""
+
+    colons_at: tuple[int, int] | None = None
+
+    def edit(self, edit: Edit) -> EditResult:
+        result = super().edit(edit)
+        if edit.text in (":", CANNED_KEYS):
+            row, column = result.end_location
+            if self.document.get_line(row)[:column].endswith(CANNED_KEYS):
+                self.colons_at = (row, column - len(CANNED_KEYS))
+        return result
