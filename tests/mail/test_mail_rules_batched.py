@@ -86,11 +86,15 @@ mails = st.lists(
 )
 
 
-@settings(
+# Each property's examples: the database fixture is the test's, rolled back per example.
+EXAMPLES = settings(
     max_examples=40,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
+
+
+@EXAMPLES
 @given(drawn_rules=rules, drawn_mails=mails)
 def test_rules_on_a_batch_do_what_they_do_one_message_at_a_time(
     db: peewee.Database,
@@ -112,11 +116,7 @@ def test_rules_on_a_batch_do_what_they_do_one_message_at_a_time(
 AUTOMATIC = ["assign:round-robin:Returns", "assign:least-loaded:Returns", "assign:round-robin"]
 
 
-@settings(
-    max_examples=40,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
+@EXAMPLES
 @given(
     drawn_rules=st.lists(
         st.tuples(
