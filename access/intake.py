@@ -52,6 +52,7 @@ from access.filing import (
 from access.floods import FloodLimit, flood_reason
 from access.inbound import MailReading, ParsedMail, UnreadableMail, clean_text, what_was_raised
 from access.mail_threads import (
+    NamedTickets,
     answered_ticket,
     bounced_reply,
     continued,
@@ -145,7 +146,11 @@ class _Remembered:
     flood: FloodLimit | None
     within: peewee.ColumnBase = field(default_factory=lambda: scope.TRUE)
     requesters: dict[str, int] = field(default_factory=dict)
+    named: NamedTickets = field(init=False)
     new_tickets: list[int] = field(default_factory=list)  # their due times kept at the end
+
+    def __post_init__(self) -> None:
+        self.named = NamedTickets(self.within)
 
 
 class Intake:
@@ -272,7 +277,7 @@ class Intake:
         if mail.dmarc_failed:
             number = self._new_ticket(source, mail, person_id, UNVERIFIED)
             return Taken("new", number, "sender not verified: DMARC failed", address)
-        answered = answered_ticket(source, mail, person_id, remembered.within)
+        answered = answered_ticket(source, mail, person_id, remembered.named)
         if answered is None:
             number = self._new_ticket(source, mail, person_id)
             keep_mail_copies(

@@ -5,6 +5,8 @@ who may see the other ticket; mail naming a merged ticket reaches the one it was
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from access import scope
 from access.audit_actions import TICKET_LINK, TICKET_UNLINK
 from access.errors import InvalidInput, NoChange
@@ -31,15 +33,25 @@ def merged_into(number: int) -> int | None:
     return int(found) if found is not None else None
 
 
-def final_ticket(number: int) -> int:
-    """Where mail naming ticket `number` belongs: the ticket it was merged into, and that
-    one's, in turn; itself when it was never merged."""
+def final_tickets(numbers: Iterable[int]) -> dict[int, int]:
+    """Where mail naming each of ticket `numbers` belongs: the ticket it was merged into, and
+    that one's, in turn; itself when it was never merged. One statement per step of the
+    longest chain among them."""
+    final = {number: number for number in numbers}
+    ahead = set(final)
     for _ in range(_LONGEST_CHAIN):
-        into = merged_into(number)
-        if into is None:
+        if not ahead:
             break
-        number = into
-    return number
+        step = dict(
+            tuple_rows(
+                TicketLink.select(TicketLink.ticket, TicketLink.other).where(
+                    TicketLink.ticket.in_(sorted(ahead)) & (TicketLink.kind == MERGED)
+                )
+            )
+        )
+        final = {number: step.get(at, at) for number, at in final.items()}
+        ahead = {step[at] for at in ahead if at in step}
+    return final
 
 
 def ticket_links(grants: Grants, number: int) -> tuple[TicketLinkView, ...]:

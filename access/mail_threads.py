@@ -4,13 +4,14 @@ intake rulebook (`access.intake`), inside its write transaction."""
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import peewee
 
 from access.copies import copied_on
 from access.follow_ups import follow_ups_of
 from access.inbound import ParsedMail
-from access.links import final_ticket
+from access.links import final_tickets
 from access.requester_messages import FINAL_STATUS
 from store.models import MailAccount, MailId, OutboxItem, Source, Ticket
 from store.prepared import PreparedSelect
@@ -66,8 +67,41 @@ def taken_before(source: Source, message_id: str) -> bool:
     return SEEN.first(source.id, message_id) is not None
 
 
+class NamedTickets:
+    """The read of the tickets a message names that its sender may write on (as requester, or
+    as an address copied on them) within a scope fixed for a whole import: the statement's SQL,
+    the scope's included, is built once for each count of tickets named, not per message."""
+
+    def __init__(self, within: peewee.ColumnBase) -> None:
+        self.within = within
+        self._sql: dict[int, tuple[str, list[Any]]] = {}
+
+    def writable(self, numbers: list[int], person_id: int, address: str) -> dict[int, Ticket]:
+        """Of `numbers`, the tickets `person_id` (writing from `address`) may write on, by
+        number."""
+        wanted = sorted(set(numbers))
+        if not wanted:
+            return {}
+        sql, fixed = self._built(len(wanted))
+        params = [*wanted, person_id, address, *fixed]
+        return {ticket.number: ticket for ticket in Ticket.raw(sql, *params)}
+
+    def _built(self, count: int) -> tuple[str, list[Any]]:
+        """The SQL for `count` tickets and the scope's own parameters, which follow the
+        numbers, the person and the address; checked against a query built with other values."""
+        if count not in self._sql:
+            numbers = list(range(-count, 0))
+            writer = (Ticket.requester == -count - 1) | Ticket.number.in_(copied_on("?@"))
+            query = Ticket.select().where(Ticket.number.in_(numbers) & writer & self.within)
+            sql, params = query.sql()
+            if list(params[: count + 2]) != [*numbers, -count - 1, "?@"]:
+                raise ValueError(f"the query's parameters {params!r} are not in order")
+            self._sql[count] = sql, list(params[count + 2 :])
+        return self._sql[count]
+
+
 def answered_ticket(
-    source: Source, mail: ParsedMail, person_id: int, within: peewee.ColumnBase
+    source: Source, mail: ParsedMail, person_id: int, named: NamedTickets
 ) -> Ticket | None:
     """The requester's ticket this message answers: named by a Message-ID of this source's
     conversations (ours or the customer's own earlier mail), else by a `[#123]` tag; the first
@@ -83,13 +117,16 @@ def answered_ticket(
         by_id = {message_id: ticket for ticket, message_id in rows}
         candidates += [by_id[i] for i in ids if i in by_id]
     candidates += [int(n) for n in TAG.findall(mail.subject)]
+    if not candidates:
+        return None
     # A merged ticket's mail goes to the ticket it was merged into; besides the requester,
     # an address copied on a ticket may answer it.
-    candidates = [final_ticket(n) for n in candidates]
-    writer = (Ticket.requester == person_id) | Ticket.number.in_(copied_on(mail.sender_address))
+    final = final_tickets(candidates)
+    candidates = [final[n] for n in candidates]
+    tickets = named.writable(candidates, person_id, mail.sender_address)
     first = None
     for number in candidates:
-        ticket = Ticket.get_or_none((Ticket.number == number) & writer & within)
+        ticket = tickets.get(number)
         if ticket is None:
             continue
         if ticket.source_id == source.id and ticket.status != FINAL_STATUS:

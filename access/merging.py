@@ -3,7 +3,7 @@
 A merge moves ticket B's messages (with their attachments and deliveries), its mail's
 Message-IDs (so that answers to B's conversation thread onto A), its drafts and its copied
 addresses onto A; B is closed and linked as merged into A, and mail naming `[#B]` reaches A
-(`access.links.final_ticket`). Merge is where helpdesks leaked (a person merging a ticket they
+(`access.links.final_tickets`). Merge is where helpdesks leaked (a person merging a ticket they
 may not change into one they may, or the other way round): it needs `tickets.merge` on BOTH
 tickets, read and locked in the merge's one transaction, and a refusal writes nothing but its
 audit line. Both tickets' versions are compared and set; both carry an audit event.

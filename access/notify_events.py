@@ -158,19 +158,21 @@ def ticket_filed(
 ) -> None:
     """A new ticket: the supervisors of its group are told (not of a private one, which
     supervision does not reach), and the people who follow its source or its group (whether
-    they may see it is asked when they read it). One statement finds them all."""
-    watchers: peewee.SelectBase = SourceFollow.select(SourceFollow.person).where(
-        SourceFollow.source == source
-    )
-    if group is not None:
-        watchers = watchers | GroupFollow.select(GroupFollow.person).where(
-            GroupFollow.usergroup == group
-        )
+    they may see it is asked when they read it). One statement finds them all; without a group
+    (mail), one built once."""
+    watchers: Iterable[tuple[Any, ...]]
+    if group is None:
+        watchers = _SOURCE_FOLLOWERS.rows(source)
+    else:
+        query: peewee.SelectBase = SourceFollow.select(SourceFollow.person).where(
+            SourceFollow.source == source
+        ) | GroupFollow.select(GroupFollow.person).where(GroupFollow.usergroup == group)
         if not private:
-            watchers = watchers | GroupSupervisor.select(GroupSupervisor.person).where(
+            query = query | GroupSupervisor.select(GroupSupervisor.person).where(
                 GroupSupervisor.usergroup == group
             )
-    deliver(actor, [Pending(person, number, NEW_TICKET) for (person,) in tuple_rows(watchers)], at)
+        watchers = tuple_rows(query)
+    deliver(actor, [Pending(person, number, NEW_TICKET) for (person,) in watchers], at)
 
 
 def customer_wrote(number: int, message: int, at: datetime) -> None:
@@ -242,6 +244,9 @@ def _followers_query(follows_where: peewee.Expression, drafts_where: peewee.Expr
     )
 
 
+_SOURCE_FOLLOWERS = PreparedSelect(
+    lambda source: SourceFollow.select(SourceFollow.person).where(SourceFollow.source == source)
+)
 _ONE_TICKETS_FOLLOWERS = PreparedSelect(
     lambda follows, drafts: _followers_query(Follow.ticket == follows, Draft.ticket == drafts)
 )

@@ -10,7 +10,13 @@ from access.audit_actions import PERSON_ADD
 from access.floods import PERSON_BY_ADDRESS
 from access.request import Request
 from store.models import Person
+from store.prepared import PreparedInsert, PreparedSelect
 from store.rows import tuple_rows
+
+_NEW_REQUESTER = PreparedInsert(Person, ("username", "display_name", "email", "created_at"))
+_USERNAME = PreparedSelect(
+    lambda username: Person.select(Person.id).where(Person.username == username)
+)
 
 
 def requester_by_address(request: Request, address: str, name: str, by: str | None = None) -> int:
@@ -27,12 +33,13 @@ def add_requester(request: Request, address: str, name: str, by: str | None = No
     (`by`: the channel that brought them, when not the person acting); inside the caller's
     write transaction."""
     username = free_username(address)
-    person = Person.create(
-        username=username, display_name=name[:200], email=address, created_at=request.clock()
+    display_name = name[:200]
+    person_id = _NEW_REQUESTER.run(
+        username=username, display_name=display_name, email=address, created_at=request.clock()
     )
-    after = {"username": username, "display_name": person.display_name}
-    request.record(PERSON_ADD, "person", person.id, after={**after, "by": by} if by else after)
-    return int(person.id)
+    after = {"username": username, "display_name": display_name}
+    request.record(PERSON_ADD, "person", person_id, after={**after, "by": by} if by else after)
+    return person_id
 
 
 def free_username(address: str) -> str:
@@ -40,6 +47,8 @@ def free_username(address: str) -> str:
     numbered when taken."""
     local = re.sub(r"[^a-z0-9._-]+", "-", address.partition("@")[0].lower()).strip("-._")
     base = (local if local[:1].isalpha() else f"c{local}")[:28].rstrip("-._") or "customer"
+    if _USERNAME.first(base) is None:
+        return base
     taken = {
         name
         for (name,) in tuple_rows(
