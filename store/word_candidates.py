@@ -20,7 +20,9 @@ for words of ASCII characters: `lower()` of text in the "C" collation lower-case
 with `K` and `İ` first written as Python lower-cases them, the ASCII characters of its result are
 those of Python's `str.lower()`, at the same places, and an ASCII word is found in one exactly
 where it is found in the other (in the subject, or in any customer message: a word across the
-two holds a line break, and those are not asked for).
+two holds a line break, and those are not asked for). A word with other characters (`zwrot
+pieniędzy`, `rückgabe`) is asked for by its runs of ASCII characters, all in one subject or
+message: wherever the word is, they are.
 """
 
 from __future__ import annotations
@@ -124,8 +126,11 @@ LOWER_TO_ASCII = {"\u212a": "k", "\u0130": "i\u0307"}
 
 def _tested_by_server(texts: Sequence[str]) -> peewee.ColumnBase | None:
     """PostgreSQL: the tickets whose subject or some customer message holds one of `texts`
-    once lower-cased as Python does (`texts` of ASCII characters but line breaks only)."""
-    if not all(text.isascii() and "\n" not in text for text in texts):
+    once lower-cased as Python does (`texts` without line breaks); a text with characters
+    outside ASCII is narrowed by its runs of ASCII characters, every one held by the same
+    subject or message (none: the text does not narrow, nor do the others with it)."""
+    pieces = [_ascii_pieces(text) for text in texts]
+    if not all(pieces) or any("\n" in text for text in texts):
         return None
 
     def holding(column: peewee.ColumnBase) -> peewee.ColumnBase:
@@ -133,10 +138,25 @@ def _tested_by_server(texts: Sequence[str]) -> peewee.ColumnBase | None:
             column = peewee.fn.replace(column, letter, ascii_lowered)
         lowered = peewee.fn.lower(peewee.NodeList((column, peewee.SQL('COLLATE "C"'))))
         return functools.reduce(
-            operator.or_, [peewee.fn.strpos(lowered, text) > 0 for text in texts]
+            operator.or_,
+            [
+                functools.reduce(operator.and_, [peewee.fn.strpos(lowered, p) > 0 for p in found])
+                for found in pieces
+            ],
         )
 
     written = Message.select(peewee.SQL("1")).where(
         (Message.ticket == Ticket.number) & (Message.kind == CUSTOMER) & holding(Message.body)
     )
     return holding(Ticket.subject) | peewee.fn.EXISTS(written)
+
+
+# A run of ASCII characters but the line break.
+_ASCII_PIECE = re.compile("[\x00-\x09\x0b-\x7f]+")
+
+
+def _ascii_pieces(text: str) -> list[str]:
+    """`text` itself when it is ASCII, else its runs of ASCII characters: wherever `text`
+    sits in Python's lower case of a text, each run sits, at the same places, in the server's
+    (the "C" collation's lower case of the text with `LOWER_TO_ASCII` written out first)."""
+    return [text] if text.isascii() else _ASCII_PIECE.findall(text)
