@@ -13,7 +13,7 @@ sight of a ticket in between learns nothing of it.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, NamedTuple
 
@@ -107,9 +107,19 @@ def check_mentions(number: int, body: str) -> list[int]:
     """The people a note on ticket `number` mentions, by id; `InvalidInput` for a name
     nobody has, or for someone who could not read the note there (nobody learns of a ticket
     through a mention)."""
+    found = mentions_on([number], body)[number]
+    if isinstance(found, InvalidInput):
+        raise found
+    return found
+
+
+def mentions_on(numbers: Sequence[int], body: str) -> dict[int, list[int] | InvalidInput]:
+    """`check_mentions` of one note on each of `numbers`, what it returns or what it raises:
+    the people named read once, and for each of them which of the tickets they see and on
+    which they may read notes, in one statement."""
     names = mentioned_names(body)
     if not names:
-        return []
+        return {number: [] for number in numbers}
     people = dict(
         tuple_rows(
             Person.select(Person.username, Person.id).where(
@@ -117,28 +127,48 @@ def check_mentions(number: int, body: str) -> list[int]:
             )
         )
     )
-    ids = []
-    for name in names:
-        if name not in people:
-            raise InvalidInput(f"nobody is named @{name}; the note was not sent")
-        refusal = mention_refusal(people[name], name, number)
-        if refusal is not None:
-            raise InvalidInput(f"{refusal}; the note was not sent")
-        ids.append(people[name])
-    return ids
+    readable = {name: _notes_readable(person, numbers) for name, person in people.items()}
+    found: dict[int, list[int] | InvalidInput] = {}
+    for number in numbers:
+        refusal = next(
+            (why for name in names if (why := _refusal(name, number, readable.get(name)))), None
+        )
+        found[number] = (
+            InvalidInput(f"{refusal}; the note was not sent")
+            if refusal
+            else [people[name] for name in names]
+        )
+    return found
+
+
+def _refusal(name: str, number: int, readable: dict[int, bool] | None) -> str | None:
+    """Why `name` may not be mentioned on ticket `number` (`readable`: `_notes_readable` of
+    them; None: nobody active has the name)."""
+    if readable is None:
+        return f"nobody is named @{name}"
+    if number not in readable:
+        return f"@{name} cannot see #{number}"
+    if not readable[number]:
+        return f"@{name} may not read notes on #{number}"
+    return None
+
+
+def _notes_readable(person: int, numbers: Sequence[int]) -> dict[int, bool]:
+    """Of `numbers`, the tickets the active `person` sees, and whether they may read notes
+    on each."""
+    grants = read_grants(Person.id == person)
+    assert grants is not None  # an active person, read in this transaction
+    notes = peewee.Case(None, [(scope.may(grants, TICKETS_VIEW_NOTES), 1)], 0)
+    query = Ticket.select(Ticket.number, notes).where(
+        among(Ticket.number, numbers) & scope.may(grants, TICKETS_VIEW)
+    )
+    return {number: bool(flag) for number, flag in tuple_rows(query)}
 
 
 def mention_refusal(person: int, name: str, number: int) -> str | None:
     """Why the active person `name` (id `person`) may not be mentioned in a note on ticket
     `number`; None when they may read it."""
-    grants = read_grants(Person.id == person)
-    assert grants is not None  # an active person, read in this transaction
-    ticket = Ticket.select().where(Ticket.number == number)
-    if not ticket.where(scope.may(grants, TICKETS_VIEW)).exists():
-        return f"@{name} cannot see #{number}"
-    if not ticket.where(scope.may(grants, TICKETS_VIEW_NOTES)).exists():
-        return f"@{name} may not read notes on #{number}"
-    return None
+    return _refusal(name, number, _notes_readable(person, [number]))
 
 
 def tickets_changed(

@@ -34,7 +34,7 @@ def apply_action(session: Session, number: int, action: Kept, rule: str) -> str:
     changes = TicketChanges(session)
     if kind == ASSIGN:
         if "person" in action:
-            username = _username(action["person"])
+            username = username_of(action["person"])
             changes.assign(number, username)
             return f"assign to {username}"
         return _assign_automatically(changes, number, action)
@@ -78,7 +78,7 @@ def _reply(session: Session, number: int, reply_id: int) -> str:
 def _notify(session: Session, number: int, action: Kept, rule: str) -> str:
     from access.rules import RuleAdmin  # the part that runs rules is the one that offers this
 
-    whom = None if "whom" in action else _username(action["person"])
+    whom = None if "whom" in action else username_of(action["person"])
     notified = RuleAdmin(session).notify(number, whom, rule)
     if not notified:
         raise NoChange(f"nobody to notify on #{number}")
@@ -116,7 +116,8 @@ def _assign_automatically(changes: TicketChanges, number: int, action: Kept) -> 
     return f"assign to {chosen.username} ({chosen.mode} in {group.name})"
 
 
-def _username(person_id: int) -> str:
+def username_of(person_id: int) -> str:
+    """The username of the person a rule names by id."""
     name = Person.select(Person.username).where(Person.id == person_id).scalar()
     if name is None:
         raise NotFound(f"the person the rule names ({person_id}) was deleted")

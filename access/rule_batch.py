@@ -9,9 +9,9 @@ A reply (an acknowledgement) is held where `held_many` says so, counting the rep
 in the same pass to the same address, then written and queued in bulk.
 
 Automatic assignment (round-robin, least-loaded), whose outcome on one ticket depends on the
-tickets before it, is worked out ticket by ticket in order (`rule_assign`). Notifications and
-notes that mention someone are not taken here: `rule_actions.apply_action` takes them a
-ticket at a time."""
+tickets before it, is worked out ticket by ticket in order (`rule_assign`). A note's mentions
+are checked for all the tickets at once (`notify_events.mentions_on`), and so are the
+notifications of `notify:` (`rule_notices.notify_many`), written in one insert."""
 
 from __future__ import annotations
 
@@ -25,17 +25,20 @@ from access.canned_text import fill, values_for_many
 from access.catalogue import TICKETS_NOTE, TICKETS_REPLY
 from access.change_pipeline import change_chunk_unaudited_refusals, verdict_error
 from access.due_times import CLOCK_FIELDS, keep_due_times
-from access.errors import InvalidInput, NotFound
+from access.errors import InvalidInput, NoChange, NotFound
 from access.filing import clean_body
 from access.messages import add_messages
-from access.notify_events import mentioned_names
+from access.notify_events import mentions_on
 from access.replies import is_offered
 from access.request import Request
+from access.rule_actions import username_of
 from access.rule_assign import assign_many
+from access.rule_notices import notify_many, owned_rule
 from access.rule_text import (
     ADD_TAG,
     ASSIGN,
     MOVE,
+    NOTIFY,
     REMOVE_TAG,
     REPLY,
     SET_PRIORITY,
@@ -56,19 +59,21 @@ Done = str | TickettyError
 
 def batched(action: Kept) -> bool:
     """Whether the action is taken on many tickets at once (`apply_many`)."""
-    kind = action["do"]
-    if kind == ASSIGN:
-        return True
-    if kind == NOTE:
-        return not mentioned_names(action["text"])
-    return kind in (MOVE, SET_PRIORITY, SET_STATUS, ADD_TAG, REMOVE_TAG, REPLY)
+    return action["do"] in _BATCHED
 
 
-def apply_many(request: Request, numbers: Sequence[int], action: Kept) -> dict[int, Done]:
-    """Inside `request.writing()`: the action on each of `numbers` (at most a round's chunk),
-    checked ticket by ticket as the request's person."""
+_BATCHED = (ASSIGN, MOVE, SET_PRIORITY, SET_STATUS, ADD_TAG, REMOVE_TAG, REPLY, NOTE, NOTIFY)
+
+
+def apply_many(
+    request: Request, numbers: Sequence[int], action: Kept, rule: str
+) -> dict[int, Done]:
+    """Inside `request.writing()`: the action of `rule` on each of `numbers` (at most a
+    round's chunk), checked ticket by ticket as the request's person."""
     if action["do"] == NOTE:
         return _notes(request, numbers, action["text"])
+    if action["do"] == NOTIFY:
+        return _notices(request, numbers, action, rule)
     if action["do"] == REPLY:
         return _replies(request, numbers, action["reply"])
     if action["do"] == ASSIGN and "person" not in action:
@@ -92,10 +97,8 @@ def _change(action: Kept) -> tuple[str, str | None, str]:
     """The change pipeline's kind and value of the action, and what it did in words."""
     kind = action["do"]
     if kind == ASSIGN:
-        name = Person.select(Person.username).where(Person.id == action["person"]).scalar()
-        if name is None:
-            raise NotFound(f"the person the rule names ({action['person']}) was deleted")
-        return "assign", str(name), f"assign to {name}"
+        name = username_of(action["person"])
+        return "assign", name, f"assign to {name}"
     if kind == MOVE:
         group = Usergroup.select(Usergroup.name).where(Usergroup.id == action["group"]).scalar()
         if group is None:
@@ -126,7 +129,30 @@ def _notes(request: Request, numbers: Sequence[int], text: str) -> dict[int, Don
             done[number] = refuse(grants, number, TICKETS_NOTE)
         else:
             done[number] = "note"
-    add_messages(request, NOTE, {n: body for n, d in done.items() if d == "note"}, {})
+    mentions = mentions_on([n for n, d in done.items() if d == "note"], body)
+    mentioned: dict[int, list[int]] = {}
+    for number, found in mentions.items():
+        if isinstance(found, InvalidInput):
+            done[number] = found
+        else:
+            mentioned[number] = found
+    add_messages(request, NOTE, {n: body for n in mentioned}, mentioned)
+    return done
+
+
+def _notices(request: Request, numbers: Sequence[int], action: Kept, rule: str) -> dict[int, Done]:
+    """The notification on each ticket, as `gate.rules.notify` gives it ticket by ticket
+    (`rule_notices.notify_many`): nobody to notify is `NoChange`."""
+    whom = None if "whom" in action else username_of(action["person"])
+    grants, name = owned_rule(request, rule)
+    done: dict[int, Done] = {}
+    for number, notified in notify_many(grants, numbers, whom, name, request.clock()).items():
+        if isinstance(notified, TickettyError):
+            done[number] = notified
+        elif not notified:
+            done[number] = NoChange(f"nobody to notify on #{number}")
+        else:
+            done[number] = "notify " + ", ".join(notified)
     return done
 
 

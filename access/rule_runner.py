@@ -235,7 +235,7 @@ def _act_many(
     request = Request(session)
     try:
         with request.writing():
-            done = apply_many(request, numbers, action)
+            done = apply_many(request, numbers, action, rule.name)
             request.record_many(
                 [
                     audit.Event(RULE_ACTED, "rule", rule.id, ticket=number, after=_acted(rule, did))

@@ -19,7 +19,7 @@ import peewee
 from access import scope
 from access.audit_actions import RULE_CHANGE, RULE_CREATE, RULE_DELETE, RULE_MOVE
 from access.catalogue import RULES_EDIT, RULES_LIST
-from access.errors import InvalidInput, NoChange, NotFound, PermissionDenied
+from access.errors import InvalidInput, NoChange, NotFound
 from access.grants import Grants, read_grants
 from access.lookup import require_free_name
 from access.ordering import in_order, move_to, renumber
@@ -36,7 +36,7 @@ from access.rule_conditions import (
     read_facts_where,
     word_narrowing,
 )
-from access.rule_notices import notify_about
+from access.rule_notices import notify_about, owned_rule
 from access.rule_runner import loaded
 from access.rule_text import (
     ON_CREATED,
@@ -211,12 +211,10 @@ class RuleAdmin(Part):
         person must see (`access.rule_notices`); the usernames notified. Needs `rules.edit`,
         as writing the rule did: nobody notifies in a rule's name without it."""
         request = self._open()
-        grants = request.require(RULES_EDIT)
+        request.require(RULES_EDIT)
         with request.writing():
-            row = _rule_named(rule)
-            if row.owner_id != grants.person_id:
-                raise PermissionDenied(f"rule {rule} is not yours; only its owner acts by it")
-            return notify_about(grants, parse_number(number), whom, row.name, request.clock())
+            grants, name = owned_rule(request, rule)
+            return notify_about(grants, parse_number(number), whom, name, request.clock())
 
     def run_time_rules(self) -> int:
         """The time rules that are due, each over its tickets (`access.rule_time`); the

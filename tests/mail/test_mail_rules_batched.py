@@ -1,11 +1,12 @@
 """Rules on imported mail, as a property: random new mails and a random set of rules (owned by
 the administrator and by a person short of some rights, so that some actions are refused, and
 rules that set each other off for the bounded rounds) leave the same tickets (their due times
-too), messages and audit log whether the mails are imported in one batch (the rules then run
-over many tickets, a few per write transaction: `rule_runner.ROUND_CHUNK`, an action on all
-the tickets of a chunk at once: `rule_batch`) or one message at a time with each action the
-gate's one-ticket call; and the audit log's hash chain stays whole. Each example runs in a
-transaction rolled back at its end, both imports in savepoints of it."""
+too), messages, notifications (of `notify:` and of notes' mentions) and audit log whether the
+mails are imported in one batch (the rules then run over many tickets, a few per write
+transaction: `rule_runner.ROUND_CHUNK`, an action on all the tickets of a chunk at once:
+`rule_batch`) or one message at a time with each action the gate's one-ticket call; and the
+audit log's hash chain stays whole. Each example runs in a transaction rolled back at its end,
+both imports in savepoints of it."""
 
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ from access.audit import verify_chain
 from access.catalogue import PERMISSIONS
 from mail.channel import MailChannel
 from store.models import AuditEvent, Message, Person, Ticket
+from store.notification_models import Notification
 from store.rows import tuple_rows
 from store.tag_models import Tag, TicketTag
 from tests import builders
@@ -40,6 +42,9 @@ ACTIONS = [
     "tag:seen",
     "untag:seen",
     "note:seen by a rule",
+    "note:for @agent and @limited",  # limited sees only Returns: refused elsewhere
+    "notify:limited",
+    "notify:supervisors",
     "assign:agent",
     "move:Returns",
     "reply:Got it",
@@ -61,6 +66,8 @@ def desk(db: peewee.Database) -> Gate:
     gate.groups.create_group("Returns")
     gate.groups.add_member("Returns", "agent")
     gate.groups.add_member("Returns", "limited")
+    gate.groups.add_supervisor("Returns", "agent")
+    gate.groups.add_supervisor("Returns", "limited")
     # The tickets' due times follow their priority, which the rules change.
     targets = {"first_response": ["4h", "high=1h"], "resolution": ["2d", "high=8h"]}
     gate.calendars.create_calendar("Always", zone="UTC", hours="mon-sun 00:00-24:00")
@@ -287,7 +294,23 @@ def _state(first: int, events: int) -> dict[str, Any]:
         event = (names.get(actor), action, kind, target, text(before), text(after))
         by_ticket.setdefault(number(ticket), []).append(event)
     untied = sorted(by_ticket.pop(None, []), key=json.dumps)
+    notifications = sorted(
+        (names[person], number(n), event, names.get(actor), message is None, in_app, mail, rule)
+        for person, n, event, actor, message, in_app, mail, rule in tuple_rows(
+            Notification.select(
+                Notification.person,
+                Notification.ticket,
+                Notification.event,
+                Notification.actor,
+                Notification.message,
+                Notification.in_app,
+                Notification.mail_state,
+                Notification.rule,
+            ).where(Notification.ticket > first)
+        )
+    )
     return {
+        "notifications": notifications,
         "tickets": tickets,
         "tags": tags,
         "messages": sorted(messages, key=lambda m: m[0] or 0),
