@@ -78,8 +78,9 @@ def connect(location: str, *, create: bool = False) -> peewee.Database:
     database_proxy.initialize(db)
     try:
         db.connect(reuse_if_open=True)
-        migrate(db)
-        _mark(db)
+        if not _current(db):
+            migrate(db)
+            _mark(db)
     except (peewee.DatabaseError, peewee.ImproperlyConfigured) as exc:
         db.close()
         raise DatabaseError(_connect_failure(location, exc)) from exc
@@ -202,6 +203,24 @@ def refuse_foreign_file(path: Path) -> None:
             f"{path} is not a Ticketty database or is damaged; Ticketty writes only to its own "
             "files (`ticketty init` or `ticketty demo` makes one)"
         )
+
+
+def _current(db: peewee.Database) -> bool:
+    """Whether the database holds every migration of this version (`store.schema`) and, a
+    SQLite file, Ticketty's mark (`_mark`), asked in one statement: what every start of an
+    up-to-date database costs. One that cannot answer (no version table yet) is not."""
+    from store.schema import MIGRATIONS
+
+    sqlite = isinstance(db, peewee.SqliteDatabase)
+    mark = "(SELECT application_id FROM pragma_application_id())" if sqlite else APPLICATION_ID
+    table = SchemaVersion._meta.table_name
+    try:
+        rows = db.execute_sql(f'SELECT {mark}, "version" FROM "{table}"').fetchall()
+    except peewee.DatabaseError:
+        return False
+    applied = {version for _mark_id, version in rows}
+    marked = all(mark_id == APPLICATION_ID for mark_id, _version in rows)
+    return bool(rows) and marked and all(version in applied for version, _step in MIGRATIONS)
 
 
 def _mark(db: peewee.Database) -> None:
