@@ -13,7 +13,7 @@ from typing import Any, NamedTuple
 
 import peewee
 
-from access import due_window, scope, tags, tally_counts, ticket_fields
+from access import scope, tags
 from access.business_time import Calendar
 from access.catalogue import PEOPLE_LIST, TICKETS_LIST, TICKETS_VIEW_CONTACT, TICKETS_VIEW_NOTES
 from access.errors import InvalidInput
@@ -159,6 +159,8 @@ def count_in_scope(request: Request, query: TicketQuery, *, upto: int | None = N
     """How many tickets in the person's scope `query` selects (the inbox's count, a saved
     view's): from a tally when one answers the query (`access.tally_counts`), else counted;
     counted no further than `upto` when given (the count is then at most `upto`)."""
+    from access import tally_counts  # the counts, not the inbox's first page
+
     tally = tally_counts.tally_of(query)
     if tally is None:
         by_index = _count_by_index(request, query, upto)
@@ -249,8 +251,11 @@ def _filtered(
     terms = split_search(query.search)
     for name in terms.tags:
         where &= tags.tagged(name)
-    for name, value in terms.fields:
-        where &= ticket_fields.with_value(name, value)
+    if terms.fields:
+        from access import ticket_fields  # a search of custom fields alone
+
+        for name, value in terms.fields:
+            where &= ticket_fields.with_value(name, value)
     if terms.text and with_text:
         where &= _matching(grants, terms.text, in_order)
     due = due_filter(request, query)
@@ -268,6 +273,8 @@ def due_filter(request: Request, query: TicketQuery) -> scope.Predicate:
     if query.due_within is not None:
         if query.due_within.days < 0 or query.due_within.minutes < 0:
             raise InvalidInput("a time a ticket is due within must not be negative")
+        from access import due_window  # the filter "due within" alone
+
         within = due_window.due_within(request, query.due_within)
         where = within if where is scope.TRUE else where & within
     return where

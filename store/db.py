@@ -16,7 +16,6 @@ from urllib.parse import quote
 import peewee
 import platformdirs
 
-from store import postgres
 from store.errors import EXIT_DATABASE, TickettyError
 from store.models import SchemaVersion, database_proxy
 from store.turns import Turn, WriterTurns
@@ -25,6 +24,8 @@ from store.turns import Turn, WriterTurns
 # does not take turns: another program, or an older Ticketty).
 WRITE_TIMEOUT = 15
 WRITE_LOCK = "IMMEDIATE"
+# How a PostgreSQL URL begins (`store.postgres`); anything else is a SQLite file.
+POSTGRES_SCHEMES = ("postgresql://", "postgres://")
 
 
 SQLITE_PRAGMAS: dict[str, object] = {
@@ -53,7 +54,7 @@ def default_database_location() -> str:
 
 
 def is_postgres(location: str) -> bool:
-    return postgres.is_postgres(location)
+    return location.startswith(POSTGRES_SCHEMES)
 
 
 def shown(location: str) -> str:
@@ -61,6 +62,8 @@ def shown(location: str) -> str:
     if not is_postgres(location):
         return location
     try:
+        from store import postgres
+
         return postgres.parse(location).shown()
     except postgres.BadLocation:
         return "the PostgreSQL URL"
@@ -88,6 +91,8 @@ def connect(location: str, *, create: bool = False) -> peewee.Database:
 
 
 def _postgres(location: str) -> peewee.Database:
+    from store import postgres  # a PostgreSQL URL's: a SQLite start never loads it
+
     try:
         return postgres.open_database(postgres.parse(location))
     except postgres.BadLocation as exc:
@@ -96,6 +101,8 @@ def _postgres(location: str) -> peewee.Database:
 
 def _connect_failure(location: str, exc: BaseException) -> str:
     if is_postgres(location):
+        from store import postgres
+
         message = postgres.describe(postgres.parse(location), exc)
         if message:
             return message
@@ -259,6 +266,8 @@ def without_password(location: str, text: str) -> str:
     replaced by `***`."""
     if not is_postgres(location):
         return text
+    from store import postgres
+
     try:
         password = postgres.parse(location).password
     except postgres.BadLocation:
