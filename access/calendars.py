@@ -65,11 +65,7 @@ class CalendarAdmin(Part):
     def list_calendars(self) -> list[CalendarView]:
         request = self._open()
         request.require(SLA_LIST)
-        rows = list(BusinessCalendar.select().order_by(BusinessCalendar.name))
-        holidays: dict[int, list[date]] = {row.id: [] for row in rows}
-        for holiday in CalendarHoliday.select().order_by(CalendarHoliday.day):
-            holidays.setdefault(holiday.calendar_id, []).append(_day(holiday.day))
-        return [_view(row, holidays[row.id]) for row in rows]
+        return [view for _id, view in read_calendars()]
 
     def get_calendar(self, name: str) -> CalendarView:
         request = self._open()
@@ -166,6 +162,16 @@ def calendar_named(name: str) -> BusinessCalendar:
     if row is None:
         raise NotFound(f"no calendar named {name!r}")
     return row
+
+
+def read_calendars() -> list[tuple[int, CalendarView]]:
+    """Every calendar by name, with its id, and their holidays: two statements, however many
+    calendars there are."""
+    rows = list(BusinessCalendar.select().order_by(BusinessCalendar.name))
+    holidays: dict[int, list[date]] = {row.id: [] for row in rows}
+    for holiday in CalendarHoliday.select().order_by(CalendarHoliday.day):
+        holidays.setdefault(holiday.calendar_id, []).append(_day(holiday.day))
+    return [(row.id, _view(row, holidays[row.id])) for row in rows]
 
 
 def read_calendar(row: BusinessCalendar) -> CalendarView:

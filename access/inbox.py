@@ -6,16 +6,19 @@ from __future__ import annotations
 
 import operator
 import re
+from collections.abc import Mapping
 from datetime import datetime
 from functools import reduce
-from typing import Any
+from typing import Any, NamedTuple
 
 import peewee
 
-from access import due_window, scope, tags, tally_counts, ticket_fields
-from access.catalogue import PEOPLE_LIST, TICKETS_VIEW_CONTACT, TICKETS_VIEW_NOTES
+from access import scope, tags
+from access.business_time import Calendar
+from access.catalogue import PEOPLE_LIST, TICKETS_LIST, TICKETS_VIEW_CONTACT, TICKETS_VIEW_NOTES
 from access.errors import InvalidInput
 from access.grants import Grants
+from access.me import capabilities_of
 from access.request import Part, Request
 from access.search_terms import split_search
 from access.views import GroupCount, TicketQuery, TicketRow, ticket_reference
@@ -35,6 +38,17 @@ MAX_REQUESTERS = 500
 MAX_SEARCH_WORDS = 32
 
 
+class InboxStart(NamedTuple):
+    """What the inbox's first frame shows (`Inbox.opening`): the person's capabilities, the
+    first page, the newest audit event before it, and the calendars of the due column by
+    policy (none for a person who does not list tickets)."""
+
+    permissions: frozenset[str]
+    first_page: list[TicketRow]
+    last_change: int
+    calendars: Mapping[int, Calendar]
+
+
 class Inbox(Part):
     """`gate.inbox`: the list of tickets a person sees, as the inbox and the command line
     show it."""
@@ -52,35 +66,24 @@ class Inbox(Part):
         With `total` (the count the caller already has), a page past the middle is read from
         the other end of the index, so jumping to the end costs the same as the first page.
         """
-        if offset < 0 or limit < 0:
-            raise InvalidInput("offset and limit must not be negative")
-        query = query or TicketQuery()
-        request = self._open()
-        grants = request.grants()
-        if query.order not in TICKET_ORDERS:
-            raise InvalidInput(f"unknown order {query.order!r}; one of {', '.join(TICKET_ORDERS)}")
-        newest_first = query.order != "waiting"
-        reverse = False
-        if total is not None and offset > total // 2:
-            end = min(offset + limit, total)
-            offset, limit = total - end, max(0, end - offset)
-            reverse = True
-        order = _order(query.order, reverse)
-        page_keys: Any = None
-        by_activity = query.order in ("activity", "waiting")
-        ask = _asker(grants, query.search) if by_activity else None
-        if ask is not None:  # a word in most tickets: ask about the newest ones in turn
-            in_scope = Ticket.select(Ticket.number, Ticket.updated_at).where(
-                _filtered(request, query._replace(search=""))
-            )
-            page_keys = search.page_by_asking(in_scope, newest_first != reverse, ask, offset, limit)
-        if page_keys is None:
-            # Skip rows over the ticket index alone, then join names for the one page.
-            keys = Ticket.select(Ticket.number).where(_filtered(request, query, in_order=True))
-            page_keys = keys.order_by(*order).offset(offset).limit(limit)
-        page = ticket_rows(grants, Ticket.number.in_(page_keys)).order_by(*order)
-        rows = [ticket_row(d, request.now) for d in dict_rows(page)]
-        return rows[::-1] if reverse else rows
+        return _page(self._open(), query or TicketQuery(), offset, limit, total)
+
+    def opening(self, query: TicketQuery, limit: int) -> InboxStart:
+        """What the inbox's first frame shows, in one request over the grants the session
+        read as it began (`Part._open_first`): the newest audit event (`last_change`, read
+        before the page, so that a change made after it is polled in), the person's
+        capabilities (`gate.me.capabilities`), the first page of `query` and, when they list
+        tickets, the calendars of the due column (`gate.sla.due_calendars`)."""
+        request = self._open_first()
+        last_change = newest_event()
+        permissions = capabilities_of(request.grants())
+        page = _page(request, query, 0, limit, None)
+        calendars: dict[int, Calendar] = {}
+        if TICKETS_LIST in permissions:
+            from access.sla import due_calendars
+
+            calendars = due_calendars(request)
+        return InboxStart(permissions, page, last_change, calendars)
 
     def last_change(self) -> int:
         """The newest audit event: a session's change feed starts after it. Needs no right: the
@@ -156,6 +159,8 @@ def count_in_scope(request: Request, query: TicketQuery, *, upto: int | None = N
     """How many tickets in the person's scope `query` selects (the inbox's count, a saved
     view's): from a tally when one answers the query (`access.tally_counts`), else counted;
     counted no further than `upto` when given (the count is then at most `upto`)."""
+    from access import tally_counts  # the counts, not the inbox's first page
+
     tally = tally_counts.tally_of(query)
     if tally is None:
         by_index = _count_by_index(request, query, upto)
@@ -246,8 +251,11 @@ def _filtered(
     terms = split_search(query.search)
     for name in terms.tags:
         where &= tags.tagged(name)
-    for name, value in terms.fields:
-        where &= ticket_fields.with_value(name, value)
+    if terms.fields:
+        from access import ticket_fields  # a search of custom fields alone
+
+        for name, value in terms.fields:
+            where &= ticket_fields.with_value(name, value)
     if terms.text and with_text:
         where &= _matching(grants, terms.text, in_order)
     due = due_filter(request, query)
@@ -265,6 +273,8 @@ def due_filter(request: Request, query: TicketQuery) -> scope.Predicate:
     if query.due_within is not None:
         if query.due_within.days < 0 or query.due_within.minutes < 0:
             raise InvalidInput("a time a ticket is due within must not be negative")
+        from access import due_window  # the filter "due within" alone
+
         within = due_window.due_within(request, query.due_within)
         where = within if where is scope.TRUE else where & within
     return where
@@ -429,6 +439,39 @@ _PRIORITY_RANK = peewee.Case(
     [(p, i) for i, p in enumerate(reversed(TICKET_PRIORITIES))],
     len(TICKET_PRIORITIES),
 )
+
+
+def _page(
+    request: Request, query: TicketQuery, offset: int, limit: int, total: int | None
+) -> list[TicketRow]:
+    """`Inbox.list_tickets` in `request`."""
+    if offset < 0 or limit < 0:
+        raise InvalidInput("offset and limit must not be negative")
+    grants = request.grants()
+    if query.order not in TICKET_ORDERS:
+        raise InvalidInput(f"unknown order {query.order!r}; one of {', '.join(TICKET_ORDERS)}")
+    newest_first = query.order != "waiting"
+    reverse = False
+    if total is not None and offset > total // 2:
+        end = min(offset + limit, total)
+        offset, limit = total - end, max(0, end - offset)
+        reverse = True
+    order = _order(query.order, reverse)
+    page_keys: Any = None
+    by_activity = query.order in ("activity", "waiting")
+    ask = _asker(grants, query.search) if by_activity else None
+    if ask is not None:  # a word in most tickets: ask about the newest ones in turn
+        in_scope = Ticket.select(Ticket.number, Ticket.updated_at).where(
+            _filtered(request, query._replace(search=""))
+        )
+        page_keys = search.page_by_asking(in_scope, newest_first != reverse, ask, offset, limit)
+    if page_keys is None:
+        # Skip rows over the ticket index alone, then join names for the one page.
+        keys = Ticket.select(Ticket.number).where(_filtered(request, query, in_order=True))
+        page_keys = keys.order_by(*order).offset(offset).limit(limit)
+    page = ticket_rows(grants, Ticket.number.in_(page_keys)).order_by(*order)
+    rows = [ticket_row(d, request.now) for d in dict_rows(page)]
+    return rows[::-1] if reverse else rows
 
 
 def _order(order: str, reverse: bool) -> tuple[peewee.Ordering, ...]:

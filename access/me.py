@@ -22,5 +22,9 @@ class Myself(Part):
         """Every permission the person holds somewhere: through a role, or as a supervisor
         (on their groups' tickets). Screens show an action when it is in here; the gate still
         checks each ticket."""
-        grants = self._open().grants()
-        return grants.permissions | (SUPERVISOR_RIGHTS if grants.supervises else frozenset())
+        return capabilities_of(self._open().grants())
+
+
+def capabilities_of(grants: Grants) -> frozenset[str]:
+    """`Myself.capabilities` of `grants`."""
+    return grants.permissions | (SUPERVISOR_RIGHTS if grants.supervises else frozenset())

@@ -18,7 +18,7 @@ from access.grants import read_grants
 from access.notification_views import NotificationView, readable, views
 from access.notify_events import MAIL_ALWAYS, MAIL_AWAY
 from access.notify_settings import read_settings, settings_of
-from access.presence import EXPIRES_AFTER, LEFT
+from access.presence_states import EXPIRES_AFTER, LEFT
 from access.vocabulary import SENT
 from store.models import Person, Presence
 from store.notification_models import Connection, Notification, NotificationSettings

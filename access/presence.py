@@ -12,9 +12,6 @@ never a ticket they cannot see; "writing a note" only to people who may read not
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-from typing import NamedTuple
-
 import peewee
 
 from access import scope
@@ -22,25 +19,14 @@ from access.catalogue import TICKETS_LIST, TICKETS_VIEW, TICKETS_VIEW_NOTES
 from access.drafts import may_write
 from access.errors import InvalidInput, NotFound, PermissionDenied
 from access.grants import Grants
+from access.presence_states import EXPIRES_AFTER, LEFT, OPEN, STATES, PresenceView
 from access.request import Part
-from access.vocabulary import NOTE, REPLY
+from access.vocabulary import NOTE
 from store.models import Person, Presence, Ticket, utcnow
 from store.notification_models import Connection
 from store.rows import tuple_rows
 
-OPEN, LEFT = "open", ""
-STATES = (OPEN, REPLY, NOTE, LEFT)
-HEARTBEAT_SECONDS = 60.0
-EXPIRES_AFTER = timedelta(minutes=3)
 MOST_SHOWN = 500  # presence rows the inbox reads at most
-
-
-class PresenceView(NamedTuple):
-    ticket: int
-    username: str
-    name: str
-    state: str  # open, reply or note
-    seen_at: datetime
 
 
 def next_seq() -> peewee.SelectQuery:

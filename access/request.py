@@ -78,17 +78,26 @@ class Session:
         self.held: HeldReads | None = None
         # The most bytes a file given to the gate may have (the gate sets its own).
         self.file_limit = DEFAULT_FILE_LIMIT
+        self._first_grants: Grants | None = grants
+
+    def first_grants(self) -> Grants | None:
+        """The grants read as the session began, for the first request that asks for them
+        (`Part._open_first`: the app's opening, made at once after), so that the session's
+        first screen is read with one reading of them; None once taken."""
+        grants, self._first_grants = self._first_grants, None
+        return grants
 
 
 class Request:
     """One call of one person: their grants are read at most once in it, however many checks
     it makes; a change is written in `writing()`, with its audit events (`record`)."""
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, grants: Grants | None = None) -> None:
+        """`grants`: the person's, when the request begins with them already read."""
         self.session = session
         self.username = session.username
         self.person_id = session.person_id
-        self._grants: Grants | None = None
+        self._grants: Grants | None = grants
         # When the call began, by the session's clock: what it writes happens from then on (a
         # service-level clock it ends is one that ended since, `access.due_times`).
         self.began = session.clock()
@@ -250,3 +259,8 @@ class Part:
 
     def _open(self) -> Request:
         return Request(self._session)
+
+    def _open_first(self) -> Request:
+        """A request over the grants the session read as it began, if no request took them
+        yet (`Session.first_grants`); else one that reads them, as any."""
+        return Request(self._session, self._session.first_grants())

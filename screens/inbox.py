@@ -24,7 +24,7 @@ from access.catalogue import (
     TICKETS_TAKE,
     TICKETS_VIEW,
 )
-from access.presence import PresenceView
+from access.presence_states import PresenceView
 from access.views import (
     INBOX_DEFAULT,
     TicketQuery,
@@ -132,7 +132,7 @@ class InboxScreen(InboxViews, InboxOpening):
         self.presence = PresenceReader(
             self,
             self.app.gate_call,
-            self.gate.presence.others_present,
+            lambda: self.gate.presence.others_present(),  # its part made when first read
             _present_views,
             self._show_present,
         )

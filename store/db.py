@@ -16,7 +16,6 @@ from urllib.parse import quote
 import peewee
 import platformdirs
 
-from store import postgres
 from store.errors import EXIT_DATABASE, TickettyError
 from store.models import SchemaVersion, database_proxy
 from store.turns import Turn, WriterTurns
@@ -25,6 +24,8 @@ from store.turns import Turn, WriterTurns
 # does not take turns: another program, or an older Ticketty).
 WRITE_TIMEOUT = 15
 WRITE_LOCK = "IMMEDIATE"
+# How a PostgreSQL URL begins (`store.postgres`); anything else is a SQLite file.
+POSTGRES_SCHEMES = ("postgresql://", "postgres://")
 
 
 SQLITE_PRAGMAS: dict[str, object] = {
@@ -53,7 +54,7 @@ def default_database_location() -> str:
 
 
 def is_postgres(location: str) -> bool:
-    return postgres.is_postgres(location)
+    return location.startswith(POSTGRES_SCHEMES)
 
 
 def shown(location: str) -> str:
@@ -61,6 +62,8 @@ def shown(location: str) -> str:
     if not is_postgres(location):
         return location
     try:
+        from store import postgres
+
         return postgres.parse(location).shown()
     except postgres.BadLocation:
         return "the PostgreSQL URL"
@@ -78,8 +81,9 @@ def connect(location: str, *, create: bool = False) -> peewee.Database:
     database_proxy.initialize(db)
     try:
         db.connect(reuse_if_open=True)
-        migrate(db)
-        _mark(db)
+        if not _current(db):
+            migrate(db)
+            _mark(db)
     except (peewee.DatabaseError, peewee.ImproperlyConfigured) as exc:
         db.close()
         raise DatabaseError(_connect_failure(location, exc)) from exc
@@ -87,6 +91,8 @@ def connect(location: str, *, create: bool = False) -> peewee.Database:
 
 
 def _postgres(location: str) -> peewee.Database:
+    from store import postgres  # a PostgreSQL URL's: a SQLite start never loads it
+
     try:
         return postgres.open_database(postgres.parse(location))
     except postgres.BadLocation as exc:
@@ -95,6 +101,8 @@ def _postgres(location: str) -> peewee.Database:
 
 def _connect_failure(location: str, exc: BaseException) -> str:
     if is_postgres(location):
+        from store import postgres
+
         message = postgres.describe(postgres.parse(location), exc)
         if message:
             return message
@@ -204,6 +212,24 @@ def refuse_foreign_file(path: Path) -> None:
         )
 
 
+def _current(db: peewee.Database) -> bool:
+    """Whether the database holds every migration of this version (`store.schema`) and, a
+    SQLite file, Ticketty's mark (`_mark`), asked in one statement: what every start of an
+    up-to-date database costs. One that cannot answer (no version table yet) is not."""
+    from store.schema import MIGRATIONS
+
+    sqlite = isinstance(db, peewee.SqliteDatabase)
+    mark = "(SELECT application_id FROM pragma_application_id())" if sqlite else APPLICATION_ID
+    table = SchemaVersion._meta.table_name
+    try:
+        rows = db.execute_sql(f'SELECT {mark}, "version" FROM "{table}"').fetchall()
+    except peewee.DatabaseError:
+        return False
+    applied = {version for _mark_id, version in rows}
+    marked = all(mark_id == APPLICATION_ID for mark_id, _version in rows)
+    return bool(rows) and marked and all(version in applied for version, _step in MIGRATIONS)
+
+
 def _mark(db: peewee.Database) -> None:
     """Set the application id on a new file, or on one made before files were marked."""
     if isinstance(db, peewee.SqliteDatabase):
@@ -240,6 +266,8 @@ def without_password(location: str, text: str) -> str:
     replaced by `***`."""
     if not is_postgres(location):
         return text
+    from store import postgres
+
     try:
         password = postgres.parse(location).password
     except postgres.BadLocation:

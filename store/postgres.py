@@ -10,9 +10,10 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 
 import peewee
 
+from store.db import POSTGRES_SCHEMES
 from store.errors import EXIT_DATABASE, TickettyError
 
-SCHEMES = ("postgresql://", "postgres://")
+SCHEMES = POSTGRES_SCHEMES
 INSTALL_HINT = "pip install 'ticketty[postgres]'"
 
 

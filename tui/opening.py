@@ -9,7 +9,6 @@ from typing import NamedTuple
 
 from access import Gate
 from access.business_time import Calendar
-from access.catalogue import TICKETS_LIST
 from access.views import INBOX_DEFAULT, TicketRow
 
 # Rows the inbox reads at a time, its first page included.
@@ -32,8 +31,5 @@ class Opening(NamedTuple):
 
     @classmethod
     def read(cls, gate: Gate) -> Opening:
-        last_change = gate.inbox.last_change()  # before the page: a change after it is polled in
-        permissions = gate.me.capabilities()
-        page = gate.inbox.list_tickets(INBOX_DEFAULT, limit=PAGE)
-        calendars = gate.sla.due_calendars() if TICKETS_LIST in permissions else {}
-        return cls(permissions, page, last_change, calendars)
+        """One request of the gate, over the grants read as its session began."""
+        return cls(*gate.inbox.opening(INBOX_DEFAULT, PAGE))

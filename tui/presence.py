@@ -21,7 +21,7 @@ from textual.widget import Widget
 
 from access import Gate
 from access.database import utcnow
-from access.presence import EXPIRES_AFTER, HEARTBEAT_SECONDS, LEFT, OPEN, PresenceView
+from access.presence_states import EXPIRES_AFTER, HEARTBEAT_SECONDS, LEFT, OPEN, PresenceView
 from access.vocabulary import NOTE, REPLY
 
 Run = Callable[[Callable[[], None]], object]  # a gate write fired in a worker

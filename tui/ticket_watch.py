@@ -14,7 +14,7 @@ from textual.widgets import Static
 from access.catalogue import TICKETS_VIEW
 from access.drafts import DraftView
 from access.live import Changes
-from access.presence import LEFT, OPEN, PresenceView
+from access.presence_states import LEFT, OPEN, PresenceView
 from access.vocabulary import NOTE, REPLY
 from tui.composer import Composed
 from tui.drafts import DraftKeeper, drafts_line

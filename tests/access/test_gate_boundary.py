@@ -113,6 +113,10 @@ CALLS: dict[str, tuple[Call, Expected]] = {
     ),
     # Tickets.
     "inbox.list_tickets": (lambda g, d: g.inbox.list_tickets(TicketQuery()), empty),
+    "inbox.opening": (
+        lambda g, d: g.inbox.opening(TicketQuery(), 100),
+        lambda start: not (start.permissions or start.first_page or start.calendars),
+    ),
     "inbox.count_tickets": (lambda g, d: g.inbox.count_tickets(TicketQuery()), empty),
     "inbox.group_counts": (lambda g, d: g.inbox.group_counts(TicketQuery()), empty),
     "inbox.ticket_position": (lambda g, d: g.inbox.ticket_position(TicketQuery(), d.ticket), empty),

@@ -49,6 +49,46 @@ def test_the_opening_is_read_beside_the_imports_of_textual(demo_copy: str) -> No
     assert numbers == str([row.number for row in expected])
 
 
+# What the first frame waits for: the schema check, the person's grants, the newest audit event,
+# the first page, and the due column's calendars, holidays and policies.
+OPENING_STATEMENTS = 7
+
+
+def test_the_first_frame_waits_for_one_reading_of_the_grants(demo_copy: str) -> None:
+    """In a fresh interpreter: every statement run before the app runs (what its first frame
+    waits for) is the opening thread's; the schema check is one of them and the person's
+    grants another, read once for the gate and its first request."""
+    script = (
+        "import threading, peewee\n"
+        "from access import grants\n"
+        "run = []\n"
+        "execute_sql = peewee.Database.execute_sql\n"
+        "def counting(db, sql, *args, **kwargs):\n"
+        "    run.append((threading.current_thread().name, sql))\n"
+        "    return execute_sql(db, sql, *args, **kwargs)\n"
+        "peewee.Database.execute_sql = counting\n"
+        "read_grants = grants.read_grants\n"
+        "def reading(person):\n"
+        "    run.append((threading.current_thread().name, 'grants'))\n"
+        "    return read_grants(person)\n"
+        "grants.read_grants = reading\n"
+        "import access.request\n"
+        "access.request.read_grants = reading\n"
+        "from ticketty import launch\n"
+        f"opened = launch.open_app({demo_copy!r}, 'ada')\n"
+        "assert not isinstance(opened, int)\n"
+        "print(sorted({thread for thread, _sql in run}))\n"
+        "print(sum(sql == 'grants' for _thread, sql in run))\n"
+        "print(sum(sql != 'grants' for _thread, sql in run))\n"
+        "print(sum('schema_version' in sql for _thread, sql in run))\n"
+    )
+    threads, grants_read, statements, schema_checks = fresh_interpreter(script).splitlines()
+    assert threads == "['ticketty-opening']"
+    assert grants_read == "1"
+    assert int(statements) <= OPENING_STATEMENTS
+    assert schema_checks == "1"
+
+
 def test_a_failure_in_the_opening_thread_is_one_line_and_its_code(
     demo_copy: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -75,8 +115,13 @@ def test_the_start_leaves_the_icalendar_readers_unloaded(demo_copy: str) -> None
 
 # Loaded by what the person asks for after the first frame, not by the start: the modals and
 # the pickers' lists (with Textual's DataTable and SelectionList), the change and macro flows,
-# the notifications' wording, the mail channel's intake.
+# the notifications' wording, the mail channel's intake, the gate's presence and drafts (made
+# when the inbox first reads who is where, after its first frame), the counts from tallies.
 AFTER_THE_FIRST_FRAME = (
+    "access.presence",
+    "access.drafts",
+    "access.tally_counts",
+    "access.due_window",
     "tui.widgets",
     "tui.moving",
     "tui.ticket_changes",
