@@ -54,6 +54,7 @@ from access.demo_rules import seed_rules
 from access.demo_service_levels import (
     VERDICT_COLUMNS,
     DemoClocks,
+    count_verdicts,
     due_soon_start,
     seed_service_levels,
 )
@@ -74,7 +75,7 @@ from access.vocabulary import (
     RESOLVED,
     URGENT,
 )
-from store import bulk, tallies
+from store import bulk, sla_tally, tallies
 from store.models import (
     AuditEvent,
     CustomField,
@@ -471,12 +472,14 @@ def _seed_tickets(
         stretch = (now - timedelta(minutes=DEMO_MINUTES), now + DEMO_AHEAD)
         clocks = DemoClocks(policies, *stretch)
     loaded = [Ticket, Message, AuditEvent] + ([] if clocks is None else [SlaVerdict])
+    # The verdicts' tally counted as they are made (and written), not from the table after.
+    counted = sla_tally.Counted()
     head = None  # the audit chain's, as the last batch left it
-    with bulk.loading(db, loaded) as loader:
+    with bulk.loading(db, loaded, verdict_tally=counted) as loader:
         for start in range(0, total, BATCH):
             ticket_rows: list[tuple[object, ...]] = []
             message_rows: list[tuple[object, ...]] = []
-            verdict_rows: list[tuple[object, ...]] = []
+            verdicts: list[list[tuple[object, ...]]] = []  # per ticket
             # A pending, resolved or closed ticket was open until its last activity, when its
             # assignee (else ada) changed its status: the change, as it would be logged.
             ends: list[tuple[datetime, int | None, audit.Event]] = []
@@ -553,8 +556,8 @@ def _seed_tickets(
                     replied = None if first_reply is None else first_reply[0]
                     row += clocks.dues(created, status, attributes, replied, updated)
                     resolved = (updated, assignee)
-                    verdict_rows += clocks.verdicts(
-                        number, created, status, attributes, first_reply, resolved
+                    verdicts.append(
+                        clocks.verdicts(number, created, status, attributes, first_reply, resolved)
                     )
                 if status in CHANGED_TO:
                     change = audit.Event(TICKET_STATUS, "ticket", number, number, OPEN, status)
@@ -565,8 +568,9 @@ def _seed_tickets(
                 loader.insert(Ticket, ticket_columns, ticket_rows)
                 loader.insert(Message, message_columns, message_rows)
                 loader.insert(AuditEvent, audit.COLUMNS, audit_rows)
-                if verdict_rows:
-                    loader.insert(SlaVerdict, VERDICT_COLUMNS, verdict_rows)
+                if verdicts:
+                    loader.insert(SlaVerdict, VERDICT_COLUMNS, (r for t in verdicts for r in t))
+            count_verdicts(counted, verdicts)
             messages += len(message_rows)
             if progress is not None:
                 progress(min(total, start + BATCH), total)

@@ -31,6 +31,7 @@ from access.sla_rules import (
 from access.vocabulary import NEW, OPEN
 from store.models import NO_DUE, BusinessCalendar, CalendarHoliday, SlaPolicy
 from store.sla_models import SlaVerdict
+from store.sla_tally import Counted, Judged
 
 CALENDARS: dict[str, tuple[str, str, tuple[date, ...]]] = {
     "PL office": (
@@ -130,6 +131,14 @@ VERDICT_COLUMNS = (
     SlaVerdict.source,
 )
 _SECOND = timedelta(seconds=1)
+# Where each value the tally reads sits in a verdict row.
+_JUDGED_AT = [[c.name for c in VERDICT_COLUMNS].index(f) for f in Judged._fields]
+
+
+def count_verdicts(counted: Counted, tickets: list[list[tuple[object, ...]]]) -> None:
+    """Count in the tally each ticket's verdict rows (`DemoClocks.verdicts`), once written."""
+    for rows in tickets:
+        counted.ticket(Judged(*(row[i] for i in _JUDGED_AT)) for row in rows)  # type: ignore[arg-type]
 
 
 class _Matched(NamedTuple):

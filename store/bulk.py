@@ -52,9 +52,16 @@ class BulkLoader:
 
 
 @contextmanager
-def loading(db: peewee.Database, models: Sequence[type[BaseModel]]) -> Iterator[BulkLoader]:
-    """A loader for `models`' tables; afterwards their indexes, the search index and the
-    sequences are as if every row had been inserted one by one."""
+def loading(
+    db: peewee.Database,
+    models: Sequence[type[BaseModel]],
+    *,
+    verdict_tally: sla_tally.Counted | None = None,
+) -> Iterator[BulkLoader]:
+    """A loader for `models`' tables; afterwards their indexes, the search index, the tallies
+    and the sequences are as if every row had been inserted one by one. `verdict_tally`, when
+    the caller counts the verdicts it loads, is written as the verdicts' tally instead of
+    counting it from the table."""
     sqlite = dialect.is_sqlite(db)
     if sqlite:
         db.execute_sql(f"PRAGMA cache_size = -{LOAD_CACHE_KIB}")
@@ -68,7 +75,9 @@ def loading(db: peewee.Database, models: Sequence[type[BaseModel]]) -> Iterator[
     # The tallies' triggers (one upsert per row) are left aside; each is counted anew once.
     counted = Ticket in models or TicketTag in models
     views = tallies.without_triggers(db) if counted else nullcontext()
-    verdicts = sla_tally.without_triggers(db) if SlaVerdict in models else nullcontext()
+    verdicts = (
+        sla_tally.without_triggers(db, verdict_tally) if SlaVerdict in models else nullcontext()
+    )
     with views, verdicts, dialect.without_search_triggers(db):
         try:
             yield BulkLoader(db)
