@@ -19,7 +19,7 @@ from access.grants import Grants
 from access.request import Part, Request
 from access.search_terms import split_search
 from access.views import GroupCount, TicketQuery, TicketRow, ticket_reference
-from access.vocabulary import TICKET_ORDERS, TICKET_PRIORITIES, TICKET_STATUSES
+from access.vocabulary import OPEN_STATUSES, TICKET_ORDERS, TICKET_PRIORITIES, TICKET_STATUSES
 from store import search
 from store.changes import newest_event
 from store.models import Person, Source, Ticket, Usergroup
@@ -255,18 +255,19 @@ def _filtered(
 
 
 def due_filter(request: Request, query: TicketQuery) -> scope.Predicate:
-    """The service-level filters, counted from the session's clock (`request.now`): a range at
-    the start of the due-time index (`due_at`, the earliest running clock's due time), so a
-    breached count reads only the breached; due within a business time of each ticket's
-    calendar (`access.due_window`)."""
+    """The service-level filters, counted from the session's clock (`request.now`): breached
+    (`breached_at`), a range per status of the breached index, so a breached count reads only
+    the breached; due within a business time of each ticket's calendar (`access.due_window`),
+    of the tickets not resolved or closed as well."""
     where: scope.Predicate = scope.TRUE
     if query.breached:
-        where = Ticket.due_at <= request.now
+        where = breached_at(request.now)
     if query.due_within is not None:
         if query.due_within.days < 0 or query.due_within.minutes < 0:
             raise InvalidInput("a time a ticket is due within must not be negative")
         within = due_window.due_within(request, query.due_within)
-        where = within if where is scope.TRUE else where & within
+        # Due within, the breached included: of the tickets not resolved or closed alike.
+        where = (where if query.breached else Ticket.status.in_(OPEN_STATUSES)) & within
     return where
 
 
@@ -367,16 +368,24 @@ def ticket_row(data: dict[str, Any], now: datetime) -> TicketRow:
         first_response_due=data["first_response_due"],
         next_response_due=data["next_response_due"],
         resolution_due=data["resolution_due"],
-        breached=is_breached(data["due_at"], now),
+        breached=is_breached(data["status"], data["due_at"], now),
         tags=tags.names_of(data["tag_names"]),
         sla_policy=data["sla_policy"],
     )
 
 
-def is_breached(due_at: datetime | str | None, now: datetime) -> bool:
-    """Whether a ticket's earliest due time (`Ticket.due_at`) has passed at `now`, as the
-    breached filter decides it."""
-    if due_at is None:
+def breached_at(now: datetime) -> scope.Predicate:
+    """The work late at `now`: tickets not resolved or closed whose earliest due time
+    (`Ticket.due_at`) has passed; a pending one's clock fell due before it paused. A resolved
+    or closed ticket keeps the due time a stopped clock had passed, but is done: its lateness
+    is in the service-level report's verdicts, not in this filter."""
+    return Ticket.status.in_(OPEN_STATUSES) & (Ticket.due_at <= now)
+
+
+def is_breached(status: str, due_at: datetime | str | None, now: datetime) -> bool:
+    """Whether a ticket is breached at `now`, as the breached filter decides it
+    (`breached_at`)."""
+    if due_at is None or status not in OPEN_STATUSES:
         return False
     due = due_at if isinstance(due_at, datetime) else datetime.fromisoformat(due_at)
     return due <= now
