@@ -17,10 +17,10 @@ row triggers run after all its rows are in, the earliest of them counts).
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Iterable
 from contextlib import AbstractContextManager
 from datetime import datetime
-from typing import NamedTuple
 
 import peewee
 
@@ -142,64 +142,74 @@ def recount(db: peewee.Database) -> None:
         )
 
 
-class Judged(NamedTuple):
-    """What the tally reads of one verdict."""
-
-    metric: str
-    business_minutes: int
-    met: bool
-    ended_at: datetime  # naive UTC
-    agent: int | None
-    usergroup: int | None
-    source: int | None
+# What the tally reads of one verdict, in this order (`Counted`): metric, business minutes,
+# met, its end (naive UTC), agent, usergroup, source.
+JUDGED = ("metric", "business_minutes", "met", "ended_at", "agent", "usergroup", "source")
+Judged = tuple[str, int, bool, datetime, int | None, int | None, int | None]
+# Each dimension's place among them in the order the recount groups and inserts them.
+_AGENT, _USERGROUP, _SOURCE = (sorted(DIMENSIONS).index(d) for d in DIMENSIONS)
 
 
 class Counted:
     """The tally of verdicts counted as they are made, for a bulk load that writes no verdict
-    but these: `ticket` once per ticket with all its verdicts, then `write` instead of
-    `recount` (the same rows, in the order the recount inserts them)."""
+    but these: `add` the verdicts of whole tickets, then `write` instead of `recount` (the same
+    rows, in the order the recount inserts them). Kept as counts of plain keys (a month as a
+    number, a dimension by its place), counted in C by `Counter.update`, spelled at the end."""
 
     def __init__(self) -> None:
-        self.tally: dict[tuple[str, str, str, int, int], list[int]] = {}
-        self.tickets: dict[tuple[str, str, int], int] = {}
+        # (month, metric, dimension, member, minutes, met) -> verdicts
+        self.verdicts: Counter[tuple[int, str, int, int, int, bool]] = Counter()
+        # (month, dimension, member) -> tickets
+        self.tickets: Counter[tuple[int, int, int]] = Counter()
 
-    def ticket(self, verdicts: Iterable[Judged]) -> None:
-        """Count one ticket's verdicts (all of them: a ticket counts once per month and
-        member in `tickets`)."""
-        seen: set[tuple[str, str, int]] = set()
-        for v in verdicts:
-            period = f"{v.ended_at.year:04d}-{v.ended_at.month:02d}"
-            members = (v.agent or 0, v.usergroup or 0, v.source or 0)
-            for dimension, member in zip(DIMENSIONS, members, strict=True):
-                key = (period, v.metric, dimension, member, v.business_minutes)
-                counts = self.tally.get(key)
-                if counts is None:
-                    counts = self.tally[key] = [0, 0]
-                counts[0 if v.met else 1] += 1
-                if v.metric in (FIRST_RESPONSE, RESOLUTION):
-                    seen.add((period, dimension, member))
-        for member_key in seen:
-            self.tickets[member_key] = self.tickets.get(member_key, 0) + 1
+    def add(self, tickets: Iterable[Iterable[Judged]]) -> None:
+        """Count these tickets' verdicts, each ticket's all at once (a ticket counts once per
+        month and member in `tickets`)."""
+        keys: list[tuple[int, str, int, int, int, bool]] = []
+        members: list[tuple[int, int, int]] = []
+        for verdicts in tickets:
+            seen: set[tuple[int, int, int]] = set()
+            for metric, minutes, met, ended, agent, usergroup, source in verdicts:
+                month = ended.year * 12 + ended.month - 1
+                by = ((_AGENT, agent or 0), (_USERGROUP, usergroup or 0), (_SOURCE, source or 0))
+                keys += [(month, metric, d, member, minutes, met) for d, member in by]
+                if metric in (FIRST_RESPONSE, RESOLUTION):
+                    seen.update((month, d, member) for d, member in by)
+            members += seen
+        self.verdicts.update(keys)
+        self.tickets.update(members)
 
     def write(self, db: peewee.Database) -> None:
         """The tallies replaced by these counts."""
-        tally = [(*key, met, breached) for key, (met, breached) in sorted(self.tally.items())]
-        tickets = [(*key, n) for key, n in sorted(self.tickets.items())]
+        names = sorted(DIMENSIONS)
+        tally: dict[tuple[str, str, str, int, int], list[int]] = {}
+        for (month, metric, d, member, minutes, met), n in sorted(self.verdicts.items()):
+            key = (_period(month), metric, names[d], member, minutes)
+            tally.setdefault(key, [0, 0])[0 if met else 1] += n
+        tickets = [
+            (_period(month), names[d], member, n)
+            for (month, d, member), n in sorted(self.tickets.items())
+        ]
+        marks = "?" if dialect.is_sqlite(db) else "%s"
         with db.atomic():
             db.execute_sql("DELETE FROM sla_tally")
             db.execute_sql("DELETE FROM sla_ticket_tally")
             cursor = db.cursor()
-            marks = "?" if dialect.is_sqlite(db) else "%s"
             cursor.executemany(
                 "INSERT INTO sla_tally (period, metric, dimension, member, minutes, met, "
                 f"breached) VALUES ({', '.join([marks] * 7)})",
-                tally,
+                [(*key, met, breached) for key, (met, breached) in tally.items()],
             )
             cursor.executemany(
                 "INSERT INTO sla_ticket_tally (period, dimension, member, tickets) "
                 f"VALUES ({', '.join([marks] * 4)})",
                 tickets,
             )
+
+
+def _period(month: int) -> str:
+    """`2026-11` for the months since the year 0 (`year * 12 + month - 1`)."""
+    return f"{month // 12:04d}-{month % 12 + 1:02d}"
 
 
 def without_triggers(
