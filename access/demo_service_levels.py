@@ -10,6 +10,7 @@ one ticket in `DUE_SOON_EVERY` that is new or open is filed just long enough bef
 from __future__ import annotations
 
 import json
+import operator
 from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 from functools import lru_cache
@@ -31,6 +32,7 @@ from access.sla_rules import (
 from access.vocabulary import NEW, OPEN
 from store.models import NO_DUE, BusinessCalendar, CalendarHoliday, SlaPolicy
 from store.sla_models import SlaVerdict
+from store.sla_tally import JUDGED
 
 CALENDARS: dict[str, tuple[str, str, tuple[date, ...]]] = {
     "PL office": (
@@ -130,6 +132,8 @@ VERDICT_COLUMNS = (
     SlaVerdict.source,
 )
 _SECOND = timedelta(seconds=1)
+# The values of a verdict row the tally reads (`store.sla_tally.JUDGED`), in its order.
+judged = operator.itemgetter(*([c.name for c in VERDICT_COLUMNS].index(f) for f in JUDGED))
 
 
 class _Matched(NamedTuple):
@@ -158,13 +162,15 @@ class DemoClocks:
             p.name: ledgers.setdefault(id(p.calendar), Ledger(p.calendar, start, end))
             for p in policies.policies
         }
-        # A demo ticket's attributes take few values: each one's policy is matched once.
-        self._matched: dict[Attributes, _Matched | None] = {}
+        # A demo ticket's attributes take few values: each one's policy is matched once, kept
+        # by a plain tuple of them (hashed and compared in C, not by the dataclass's methods).
+        self._matched: dict[tuple[str, int, int | None], _Matched | None] = {}
 
     def _match(self, attributes: Attributes) -> _Matched | None:
         """The policy `attributes` match, its id, ledger and targets (by metric); memoised."""
+        key = (attributes.priority, attributes.source, attributes.usergroup)
         try:
-            return self._matched[attributes]
+            return self._matched[key]
         except KeyError:
             pass
         policy = matching_policy(self.policies.policies, attributes)
@@ -175,7 +181,7 @@ class DemoClocks:
             }
             policy_id = self.policies.ids[policy.name]
             found = _Matched(policy.name, policy_id, self.ledgers[policy.name], targets)
-        self._matched[attributes] = found
+        self._matched[key] = found
         return found
 
     def dues(

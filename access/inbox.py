@@ -22,7 +22,7 @@ from access.me import capabilities_of
 from access.request import Part, Request
 from access.search_terms import split_search
 from access.views import GroupCount, TicketQuery, TicketRow, ticket_reference
-from access.vocabulary import TICKET_ORDERS, TICKET_PRIORITIES, TICKET_STATUSES
+from access.vocabulary import OPEN_STATUSES, TICKET_ORDERS, TICKET_PRIORITIES, TICKET_STATUSES
 from store import search
 from store.changes import newest_event
 from store.models import Person, Source, Ticket, Usergroup
@@ -258,26 +258,36 @@ def _filtered(
             where &= ticket_fields.with_value(name, value)
     if terms.text and with_text:
         where &= _matching(grants, terms.text, in_order)
-    due = due_filter(request, query)
+    due = due_filter(request, query, counting=counting)
     return where if due is scope.TRUE else where & due
 
 
-def due_filter(request: Request, query: TicketQuery) -> scope.Predicate:
-    """The service-level filters, counted from the session's clock (`request.now`): a range at
-    the start of the due-time index (`due_at`, the earliest running clock's due time), so a
-    breached count reads only the breached; due within a business time of each ticket's
-    calendar (`access.due_window`)."""
-    where: scope.Predicate = scope.TRUE
+def due_filter(request: Request, query: TicketQuery, *, counting: bool = False) -> scope.Predicate:
+    """The service-level filters, counted from the session's clock (`request.now`), of the
+    tickets not resolved or closed (`is_breached`): breached, a range per status of the
+    breached index when counted, so a breached count reads only the breached; due within a
+    business time of each ticket's calendar (`access.due_window`), the breached included."""
+    if not query.breached and query.due_within is None:
+        return scope.TRUE
+    parts = [_open_work(query, counting)]
     if query.breached:
-        where = Ticket.due_at <= request.now
+        parts.append(Ticket.due_at <= request.now)
     if query.due_within is not None:
         if query.due_within.days < 0 or query.due_within.minutes < 0:
             raise InvalidInput("a time a ticket is due within must not be negative")
         from access import due_window  # the filter "due within" alone
 
-        within = due_window.due_within(request, query.due_within)
-        where = within if where is scope.TRUE else where & within
-    return where
+        parts.append(due_window.due_within(request, query.due_within))
+    return scope._all(*parts)
+
+
+def _open_work(query: TicketQuery, counting: bool) -> scope.Predicate:
+    """The tickets not resolved or closed: a term on the status, unless the query's own
+    statuses keep to them already; a page (not a count) keeps the index of its order."""
+    if query.statuses and set(query.statuses) <= set(OPEN_STATUSES):
+        return scope.TRUE
+    status = Ticket.status if counting else unindexed(Ticket.status)
+    return status.in_(list(OPEN_STATUSES))
 
 
 def _matching(grants: Grants, text: str, in_order: bool) -> scope.Predicate:
@@ -377,16 +387,18 @@ def ticket_row(data: dict[str, Any], now: datetime) -> TicketRow:
         first_response_due=data["first_response_due"],
         next_response_due=data["next_response_due"],
         resolution_due=data["resolution_due"],
-        breached=is_breached(data["due_at"], now),
+        breached=is_breached(data["status"], data["due_at"], now),
         tags=tags.names_of(data["tag_names"]),
         sla_policy=data["sla_policy"],
     )
 
 
-def is_breached(due_at: datetime | str | None, now: datetime) -> bool:
-    """Whether a ticket's earliest due time (`Ticket.due_at`) has passed at `now`, as the
-    breached filter decides it."""
-    if due_at is None:
+def is_breached(status: str, due_at: datetime | str | None, now: datetime) -> bool:
+    """Whether a ticket is breached at `now`, as the breached filter decides it: the work late
+    now, a ticket not resolved or closed whose earliest due time (`Ticket.due_at`) has passed
+    (a pending one's clock fell due before it paused). A resolved or closed ticket keeps the
+    due time a stopped clock had passed, but is done: its verdicts are in the SLA report."""
+    if due_at is None or status not in OPEN_STATUSES:
         return False
     due = due_at if isinstance(due_at, datetime) else datetime.fromisoformat(due_at)
     return due <= now

@@ -115,6 +115,11 @@ class Clock:
         return self.first_response, self.next_response, self.resolution
 
 
+def status_now(history: History) -> str:
+    """The ticket's status after every change in its history."""
+    return _Timeline(history).status_now()
+
+
 @dataclass(frozen=True)
 class _Cycle:
     metric: str

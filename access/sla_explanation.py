@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from datetime import datetime
 
 from access.due_times import PolicySet, dues_of, read_state
+from access.inbox import is_breached
 from access.request import Request
 from access.sla_clock import (
     PRIORITY,
@@ -19,6 +20,7 @@ from access.sla_clock import (
     clock,
     minutes_counted,
     paused_spans,
+    status_now,
 )
 from access.sla_rules import STOPPING_STATUSES, Attributes, Policy
 from access.sla_verdicts import ticket_verdicts
@@ -61,7 +63,7 @@ def explain(request: Request, number: int) -> SlaExplanation:
         first_response_due=dues.first_response,
         next_response_due=dues.next_response,
         resolution_due=dues.resolution,
-        breached=dues.due_at <= now,
+        breached=is_breached(status_now(history), dues.due_at, now),
         now=now,
         verdicts=ticket_verdicts(number),
     )

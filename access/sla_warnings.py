@@ -10,7 +10,9 @@ ticket. Each warning is made once per ticket, clock, stage and run of the clock
 (`store.notification_models.SlaWarning`), however often the pass runs: a run ends when the clock
 ends (its verdict is kept, `access.sla_verdicts`), so a clock that paused and ran again, its due
 time moved, is not warned of again, and a new next-response clock is. Whether a person may see
-the ticket is asked when the notification is read or mailed, as for every notification.
+the ticket is asked when the notification is read or mailed, as for every notification. A
+resolved or closed ticket is not warned of, as the breached filter leaves it out: a due time a
+stopped clock keeps is past and done.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from access.due_window import due_by, policy_calendars
 from access.notify_events import SLA_MISSED, SLA_SOON, Pending, deliver
 from access.request import Request
 from access.sla_rules import FIRST_RESPONSE, NEXT_RESPONSE, RESOLUTION, WARN_BEFORE, Duration
+from access.vocabulary import OPEN_STATUSES
 from store.models import GroupSupervisor, Ticket
 from store.notification_models import FIRST_RUN, SlaWarning
 from store.rows import tuple_rows
@@ -68,7 +71,7 @@ def warn_due(request: Request, before: Duration = WARN_BEFORE) -> list[DueWarnin
         Ticket.usergroup,
         Ticket.sla_policy,
         *(due for _, due in _CLOCKS),
-    ).where(near)
+    ).where(near & Ticket.status.in_(list(OPEN_STATUSES)))
     found: list[DueWarning] = []
     people: dict[int, tuple[int | None, int | None]] = {}
     for number, assignee, group, policy, *clocks in tuple_rows(dues):

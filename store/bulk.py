@@ -52,9 +52,19 @@ class BulkLoader:
 
 
 @contextmanager
-def loading(db: peewee.Database, models: Sequence[type[BaseModel]]) -> Iterator[BulkLoader]:
-    """A loader for `models`' tables; afterwards their indexes, the search index and the
-    sequences are as if every row had been inserted one by one."""
+def loading(
+    db: peewee.Database,
+    models: Sequence[type[BaseModel]],
+    *,
+    verdict_tally: sla_tally.Counted | None = None,
+    tallies_aside: bool = False,
+) -> Iterator[BulkLoader]:
+    """A loader for `models`' tables; afterwards their indexes, the search index, the tallies
+    and the sequences are as if every row had been inserted one by one. `verdict_tally`, when
+    the caller counts the verdicts it loads, is written as the verdicts' tally instead of
+    counting it from the table. With `tallies_aside` the caller has the saved views' and tags'
+    tallies aside for longer (`tallies.without_triggers` around more than the load) and they
+    are counted once when it ends, not by the loader."""
     sqlite = dialect.is_sqlite(db)
     if sqlite:
         db.execute_sql(f"PRAGMA cache_size = -{LOAD_CACHE_KIB}")
@@ -66,9 +76,11 @@ def loading(db: peewee.Database, models: Sequence[type[BaseModel]]) -> Iterator[
             peewee.SchemaManager(model).drop_indexes(safe=True)
         references = [] if sqlite else _drop_references(db, models)
     # The tallies' triggers (one upsert per row) are left aside; each is counted anew once.
-    counted = Ticket in models or TicketTag in models
+    counted = (Ticket in models or TicketTag in models) and not tallies_aside
     views = tallies.without_triggers(db) if counted else nullcontext()
-    verdicts = sla_tally.without_triggers(db) if SlaVerdict in models else nullcontext()
+    verdicts = (
+        sla_tally.without_triggers(db, verdict_tally) if SlaVerdict in models else nullcontext()
+    )
     with views, verdicts, dialect.without_search_triggers(db):
         try:
             yield BulkLoader(db)

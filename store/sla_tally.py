@@ -6,7 +6,8 @@ knowing of it (the change pipeline's due-time step, the backfill of migration 28
 written later), in the same transaction as the verdict, and a change that ends a clock costs no
 statement more (the statement budgets hold). Verdicts are never updated or deleted, so an
 insert trigger is all it takes. The bulk loader sets the triggers aside and counts the loaded
-verdicts at the end in one statement (`without_triggers`, `recount`).
+verdicts at the end in one statement (`without_triggers`, `recount`), or, when the loader's
+caller counted them as it made them (`Counted`), writes those counts.
 
 A ticket counts once per month in each agent's, usergroup's and source's `tickets`: when its
 first first-response or resolution verdict there is written (no earlier verdict of the ticket,
@@ -16,7 +17,10 @@ row triggers run after all its rows are in, the earliest of them counts).
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Callable, Iterable
 from contextlib import AbstractContextManager
+from datetime import datetime
 
 import peewee
 
@@ -138,12 +142,87 @@ def recount(db: peewee.Database) -> None:
         )
 
 
-def without_triggers(db: peewee.Database) -> AbstractContextManager[None]:
-    """Verdicts inserted without the per-row trigger; the tally is counted afresh after (and
-    the trigger put back) even when the load fails."""
+# What the tally reads of one verdict, in this order (`Counted`): metric, business minutes,
+# met, its end (naive UTC), agent, usergroup, source.
+JUDGED = ("metric", "business_minutes", "met", "ended_at", "agent", "usergroup", "source")
+Judged = tuple[str, int, bool, datetime, int | None, int | None, int | None]
+# Each dimension's place among them in the order the recount groups and inserts them.
+_AGENT, _USERGROUP, _SOURCE = (sorted(DIMENSIONS).index(d) for d in DIMENSIONS)
+
+
+class Counted:
+    """The tally of verdicts counted as they are made, for a bulk load that writes no verdict
+    but these: `add` the verdicts of whole tickets, then `write` instead of `recount` (the same
+    rows, in the order the recount inserts them). Kept as counts of plain keys (a month as a
+    number, a dimension by its place), counted in C by `Counter.update`, spelled at the end."""
+
+    def __init__(self) -> None:
+        # (month, metric, dimension, member, minutes, met) -> verdicts
+        self.verdicts: Counter[tuple[int, str, int, int, int, bool]] = Counter()
+        # (month, dimension, member) -> tickets
+        self.tickets: Counter[tuple[int, int, int]] = Counter()
+
+    def add(self, tickets: Iterable[Iterable[Judged]]) -> None:
+        """Count these tickets' verdicts, each ticket's all at once (a ticket counts once per
+        month and member in `tickets`)."""
+        keys: list[tuple[int, str, int, int, int, bool]] = []
+        members: list[tuple[int, int, int]] = []
+        for verdicts in tickets:
+            seen: set[tuple[int, int, int]] = set()
+            for metric, minutes, met, ended, agent, usergroup, source in verdicts:
+                month = ended.year * 12 + ended.month - 1
+                by = ((_AGENT, agent or 0), (_USERGROUP, usergroup or 0), (_SOURCE, source or 0))
+                keys += [(month, metric, d, member, minutes, met) for d, member in by]
+                if metric in (FIRST_RESPONSE, RESOLUTION):
+                    seen.update((month, d, member) for d, member in by)
+            members += seen
+        self.verdicts.update(keys)
+        self.tickets.update(members)
+
+    def write(self, db: peewee.Database) -> None:
+        """The tallies replaced by these counts."""
+        names = sorted(DIMENSIONS)
+        tally: dict[tuple[str, str, str, int, int], list[int]] = {}
+        for (month, metric, d, member, minutes, met), n in sorted(self.verdicts.items()):
+            key = (_period(month), metric, names[d], member, minutes)
+            tally.setdefault(key, [0, 0])[0 if met else 1] += n
+        tickets = [
+            (_period(month), names[d], member, n)
+            for (month, d, member), n in sorted(self.tickets.items())
+        ]
+        marks = "?" if dialect.is_sqlite(db) else "%s"
+        with db.atomic():
+            db.execute_sql("DELETE FROM sla_tally")
+            db.execute_sql("DELETE FROM sla_ticket_tally")
+            cursor = db.cursor()
+            cursor.executemany(
+                "INSERT INTO sla_tally (period, metric, dimension, member, minutes, met, "
+                f"breached) VALUES ({', '.join([marks] * 7)})",
+                [(*key, met, breached) for key, (met, breached) in tally.items()],
+            )
+            cursor.executemany(
+                "INSERT INTO sla_ticket_tally (period, dimension, member, tickets) "
+                f"VALUES ({', '.join([marks] * 4)})",
+                tickets,
+            )
+
+
+def _period(month: int) -> str:
+    """`2026-11` for the months since the year 0 (`year * 12 + month - 1`)."""
+    return f"{month // 12:04d}-{month % 12 + 1:02d}"
+
+
+def without_triggers(
+    db: peewee.Database, counted: Counted | None = None
+) -> AbstractContextManager[None]:
+    """Verdicts inserted without the per-row trigger; the tally is counted afresh after, or
+    written from `counted` when given (and the trigger put back), even when the load fails."""
+    then: Callable[[], None] = (
+        (lambda: recount(db)) if counted is None else (lambda: counted.write(db))
+    )
     return dialect.triggers_aside(
         db,
         sqlite=((TRIGGER,), lambda: [_sqlite_trigger(db)]),
         postgres=(("sla_verdict", TRIGGER),),
-        then=lambda: recount(db),
+        then=then,
     )

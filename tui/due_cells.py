@@ -17,6 +17,7 @@ from rich.style import Style
 from access.business_time import Calendar, business_seconds
 from access.sla_rules import Duration, parse_duration
 from access.views import TicketRow
+from access.vocabulary import OPEN_STATUSES
 from wording.sla_text import span
 
 # A ticket due within this much business time is shown as a warning.
@@ -32,7 +33,10 @@ class Moment(NamedTuple):
 
 
 def earliest_due(row: TicketRow) -> datetime | None:
-    """The earliest due time of the ticket's running clocks; None when none runs."""
+    """The earliest due time of the ticket's running clocks; None when none runs (a resolved
+    or closed ticket's clocks have stopped, whatever due time they had passed)."""
+    if row.status not in OPEN_STATUSES:
+        return None
     dues = [d for d in (row.first_response_due, row.next_response_due, row.resolution_due) if d]
     return min(dues, default=None)
 

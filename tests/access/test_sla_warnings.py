@@ -77,6 +77,16 @@ def test_the_assignee_and_supervisors_are_warned_before_and_at_a_breach_once_eac
     assert "warned its first response falls due" in history[1]
 
 
+def test_a_ticket_resolved_is_not_told_of_a_due_time_it_keeps(ada: Gate) -> None:
+    """Resolved without a first response, past due before it stopped (no pass ran then): done,
+    as the breached filter has it, so no one is told."""
+    number = ada.filing.create_ticket("Parcel lost", "Where is it?", group="Returns")
+    ada.changes.assign(number, "ola")
+    ada.changes.set_status(number, "resolved")
+    due_passed(number, timedelta(minutes=5))
+    assert ada.sla.warn_due() == 0
+
+
 def test_a_pass_reads_only_the_tickets_near_their_due_times(
     ada: Gate, demo_db: peewee.Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
