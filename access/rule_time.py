@@ -30,6 +30,7 @@ from access.business_time import HORIZON_DAYS, Calendar, business_minutes
 from access.rule_conditions import Clock, calendar_of, idle_minutes
 from access.rule_runner import LoadedRule, after_event, loaded
 from access.rule_text import DUE, ON_TIME, STATUS
+from access.vocabulary import OPEN_STATUSES
 from store.models import AuditEvent, Ticket, database_proxy
 from store.rows import tuple_rows
 from store.rule_models import Rule, RuleRetry
@@ -196,9 +197,11 @@ def _escalations(
 def _by_due_time(
     until: datetime, since: datetime | None, within: peewee.ColumnBase, limit: int, after: int = 0
 ) -> list[tuple[datetime, int]]:
-    """(due time, number) of the tickets due by `until` (and from `since`, past ticket
-    `after` among those due at `since`), earliest first: one range of the `due_at` index."""
-    where = (Ticket.due_at <= until) & within
+    """(due time, number) of the tickets not resolved or closed due by `until` (and from
+    `since`, past ticket `after` among those due at `since`), earliest first: a range of the
+    (status, due time) index per status. A resolved ticket keeps a due time its stopped clock
+    had passed, but is done, as the breached filter (`access.inbox.is_breached`) has it."""
+    where = (Ticket.due_at <= until) & Ticket.status.in_(list(OPEN_STATUSES)) & within
     if since is not None:
         where &= Ticket.due_at >= since
         if after:

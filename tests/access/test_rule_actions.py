@@ -241,6 +241,20 @@ def test_breached_means_past_due(ada: Gate) -> None:
     assert groups[late] != groups[near]
 
 
+def test_a_due_rule_leaves_resolved_and_closed_tickets_alone(ada: Gate) -> None:
+    """A ticket resolved or closed keeps a due time its stopped clock had passed; a new due
+    rule (no pass yet: every ticket due by now is new to it) neither lists nor escalates it."""
+    Ticket.update(due_at=NO_DUE).execute()
+    ada.rules.create_rule("Late", every="5m", conditions=["due=breached"], actions=["tag:late"])
+    late, resolved, closed = (ada.filing.create_ticket(s, "x", group="Returns") for s in "abc")
+    _due([late, resolved, closed], -60)
+    Ticket.update(status="resolved").where(Ticket.number == resolved).execute()
+    Ticket.update(status="closed").where(Ticket.number == closed).execute()
+    assert [t.number for t in ada.rules.try_rule("Late", "1d")] == [late]
+    assert ada.rules.run_time_rules() == 1
+    assert [tags_of(n) for n in (late, resolved, closed)] == [{"late"}, set(), set()]
+
+
 def test_a_pass_goes_on_past_more_tickets_due_at_one_time_than_it_takes(ada: Gate) -> None:
     """Paged by (due time, number): a page full of tickets due at one moment does not make the
     next pass start on the same moment's first tickets again."""
