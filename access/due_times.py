@@ -383,6 +383,10 @@ def _history_parts(numbers: Sequence[int]) -> list[peewee.ModelSelect[Any]]:
         _shaped(
             AuditEvent.select().where(
                 (AuditEvent.target_kind == TARGET_KIND[Usergroup])
+                # A group's id is never negative: the bound on the index's second column
+                # makes SQLite search (target_kind, target_id), where statistics gathered
+                # over a log of tickets only would have it scan the whole log.
+                & (AuditEvent.target_id >= 0)
                 & (AuditEvent.action == GROUP_RENAME)
             ),
             "r",

@@ -230,7 +230,8 @@ class Macros(Part):
         verdicts: list[dict[int, Verdict]] = [{} for _ in steps]
         changed: dict[str, list[int]] = {}
         for chunk in chunks(wanted):
-            with request.writing():
+            # The audit chain's head read once per chunk, not once per step's events.
+            with request.writing(), request.chain_head_held():
                 done = apply_chunk(request, macro, steps, chunk, changed)
             for found, more in zip(verdicts, done, strict=True):
                 found |= more

@@ -4,7 +4,7 @@ version for every change to it (`for_change`, `update_ticket`)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from datetime import datetime
 from typing import Any, NamedTuple
 
@@ -65,6 +65,10 @@ from store.rows import dict_row, selected
 SETTLED = ("resolved", CLOSED)
 
 
+# Bytes of an attachment read at a time when it is read through in pieces.
+PIECE = 2**20
+
+
 class Locked(NamedTuple):
     """A ticket read for a change inside its transaction, and whether the permission the
     change needs counts there (`allowed`)."""
@@ -118,6 +122,19 @@ class Tickets(Part):
     ) -> tuple[AttachmentView, bytes]:
         """One attachment of a message this person may read on this ticket, with its bytes
         (only the `first` bytes when given: the start of a big file to show, not all of it)."""
+        listed = self._kept_attachment(number, attachment_id)
+        return listed, _attachment_bytes(attachment_id, first)
+
+    def attachment_pieces(
+        self, number: int | str, attachment_id: int, *, piece: int = PIECE
+    ) -> tuple[AttachmentView, Iterator[bytes]]:
+        """`attachment`, its bytes read `piece` bytes at a time as the iterator is walked (in
+        the thread that walks it), never whole: for a big file read through to its end, such
+        as the list of the files an attached mail carries. The right is checked now."""
+        listed = self._kept_attachment(number, attachment_id)
+        return listed, _pieces(attachment_id, listed.size, max(piece, 1))
+
+    def _kept_attachment(self, number: int | str, attachment_id: int) -> AttachmentView:
         request = self._open()
         detail = _detail(request.grants(), parse_number(number), request.now)
         for message in detail.messages:
@@ -127,7 +144,7 @@ class Tickets(Part):
                         raise InvalidInput(
                             f"{listed.filename} was over the size limit and was not kept"
                         )
-                    return listed, _attachment_bytes(attachment_id, first)
+                    return listed
         raise NotFound(f"no attachment {attachment_id} on #{detail.row.number}")
 
     def ticket_history(self, number: int | str) -> list[AuditView]:
@@ -320,6 +337,14 @@ def _delivery(message: Message, deliveries: Mapping[int, OutboxItem], unsent: st
         state: str = deliveries[message.id].state
         return state
     return UNSENT if message.kind == REPLY and unsent else None
+
+
+def _pieces(attachment_id: int, size: int, piece: int) -> Iterator[bytes]:
+    for start in range(0, size, piece):
+        found = dialect.read_slice(Attachment.data, attachment_id, start, piece)
+        if not found:
+            return
+        yield found
 
 
 def _attachment_bytes(attachment_id: int, first: int | None) -> bytes:

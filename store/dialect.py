@@ -290,17 +290,27 @@ def for_change(query: peewee.ModelSelect[M]) -> peewee.ModelSelect[M]:
 
 def read_head(column: peewee.Field, row_id: int, size: int) -> bytes:
     """The first `size` bytes of the value of `column` in the row `row_id` (its primary key),
-    without reading the rest: SQLite through its incremental blob I/O (`substr` would read
-    every page of the value), PostgreSQL by `substr` (a slice of the stored value)."""
+    without reading the rest (`read_slice`)."""
+    return read_slice(column, row_id, 0, size)
+
+
+def read_slice(column: peewee.Field, row_id: int, start: int, size: int) -> bytes:
+    """`size` bytes of the value of `column` in the row `row_id` (its primary key) from byte
+    `start` (fewer past its end), without reading the rest: SQLite through its incremental
+    blob I/O (`substr` would read every page of the value), PostgreSQL by `substr` (a slice
+    of the stored value)."""
     db = column.model._meta.database
     if isinstance(db, peewee.DatabaseProxy):
         db = db.obj
     if not is_sqlite(db):
-        head = column.model.select(peewee.fn.substr(column, 1, size))
-        return bytes(head.where(column.model._meta.primary_key == row_id).scalar() or b"")
+        piece = column.model.select(peewee.fn.substr(column, start + 1, size))
+        return bytes(piece.where(column.model._meta.primary_key == row_id).scalar() or b"")
     table, name = column.model._meta.table_name, column.column_name
     try:
         with db.connection().blobopen(table, name, row_id, readonly=True) as blob:
+            if start >= len(blob):
+                return b""
+            blob.seek(start)
             return bytes(blob.read(size))
     except sqlite3.OperationalError:  # no such row (any longer)
         return b""

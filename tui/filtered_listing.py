@@ -7,11 +7,12 @@ at a time, and thousands of canned replies filled at once would cost what a pers
 the list notices. It opens on the first page (or the one around the row to select); the next
 page joins it as the cursor nears its end, the one before as the cursor nears its start, and
 `G` (`g`) goes to the very last (first) row; the filter line says which rows of how many the
-table holds. It holds `KEEP` pages at most: walking on past them, the page farthest from the
-cursor is dropped as the next joins (the table filled again with the window, the cursor on
-its record and the rows where they were on the screen), and read again from the matching
-records when the cursor comes back to it; a walk through 20,000 rows leaves 600 in the
-table."""
+table holds. It holds `KEEP` pages at most: walking on past them, the window moves so that
+one page stays behind the cursor and the rest lies ahead of it (the table filled again with
+the window, the cursor on its record and the rows where they were on the screen), so a walk
+either way fills it again once per `KEEP - 1` pages walked, and the rows dropped are read
+again from the matching records when the cursor comes back to them; a walk through 20,000
+rows leaves 600 in the table."""
 
 from __future__ import annotations
 
@@ -124,10 +125,11 @@ class FilteredListing(ListingScreen):
             if held + self.AT_MOST <= self.KEEP * self.AT_MOST:
                 self._append(self.matches[end : end + self.AT_MOST])
                 self._say_rows()
-            elif self.current is not None:
-                self._slide(self.start + self.AT_MOST)
+            elif self.current is not None:  # a page kept behind the cursor, the rest ahead
+                last_start = len(self.matches) - self.KEEP * self.AT_MOST
+                self._slide(min(self.start + row - self.AT_MOST, last_start))
         elif row < near and self.start > 0 and self.current is not None:
-            self._slide(self.start - self.AT_MOST)
+            self._slide(max(0, self.start + row - (self.KEEP - 1) * self.AT_MOST))
 
     def _slide(self, start: int) -> None:
         """The table holds the `KEEP` pages from `start`, the cursor on its record and the

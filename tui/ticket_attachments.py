@@ -1,15 +1,16 @@
-"""Files on the ticket screen. Saving an attachment (`w`): pick one of the kept attachments of
-the ticket's messages, type where (a path with completion; a folder takes the file's own name),
-say yes before a file already there is replaced; the bytes are read through the gate and
-written off the event loop, and a file that cannot be written is said in one line. Opening
-one (`o`): a mail (message/rfc822, .eml) is shown as a mail (`wording.mail_file`: its headers,
-text and files, read by the mail channel's parser); a text file (text/*, JSON, CSV, XML, a
-patch) is shown, its first part only when it is big, decoded and made safe for the terminal,
-in a viewer that scrolls; any other file is said in one line (its type and size); `w` in the
-viewer saves it. Attaching a file to a reply (alt+a in the composer): its path with
-completion, read off the event loop within the configured size limit (`attachment_limit_mb`),
-or refused in one line, its charset found once (`wording.file_text.attached_file`); kept with
-the reply's draft before it shows as attached."""
+"""Files on the ticket screen. Saving an attachment (`w`): pick one of the kept attachments of the
+ticket's messages, type where (a path with completion; a folder takes the file's own name), say
+yes before a file already there is replaced; the bytes are read through the gate and written off
+the event loop, and a file that cannot be written is said in one line. Opening one (`o`): a mail
+(message/rfc822, .eml) is shown as a mail (`wording.mail_file`: its headers, text and files,
+read by the mail channel's parser, and for a mail past its first megabyte its files listed as
+the whole of it streams past, `wording.mail_parts`); a text file (text/*, JSON, CSV, XML, a
+patch) is shown, its first part only when it is big, decoded and made safe for the terminal, in
+a viewer that scrolls; any other file is said in one line (its type and size); `w` in the viewer
+saves it. Attaching a file to a reply (alt+a in the composer): its path with completion, read
+off the event loop within the configured size limit (`attachment_limit_mb`), or refused in one
+line, its charset found once (`wording.file_text.attached_file`); kept with the reply's draft
+before it shows as attached."""
 
 from __future__ import annotations
 
@@ -39,6 +40,7 @@ from wording.file_text import (
     shown_text,
 )
 from wording.mail_file import MAIL_SHOWN_BYTES, ShownMail, is_mail, shown_mail
+from wording.mail_parts import MailFile, mail_files
 from wording.mail_text import attachment_text
 from wording.safe_text import as_text, one_line
 from wording.units import file_size
@@ -122,7 +124,15 @@ async def open_attachment_flow(screen: TickettyScreen[None], detail: TicketDetai
         return
     what = f"{media_type(listed.content_type) or 'no stated type'}, {file_size(listed.size)}"
     title = f"#{number} {file_name(listed)} ({what})"
-    shown = await asyncio.to_thread(_mail_view, screen, listed, data) if mail else None
+    shown = None
+    if mail:
+        files = None
+        if len(data) < listed.size:  # listed over the whole mail, which is not held
+            try:
+                files = await screen.app.gate_call(lambda: _files_of(screen, number, chosen.id))
+            except GateCallFailed:
+                return
+        shown = await asyncio.to_thread(_mail_view, screen, listed, data, files)
     if shown is None:
         shown = file_view(listed, data[:SHOWN_BYTES], text=text)
     viewer = FileViewer(title, shown)
@@ -131,15 +141,30 @@ async def open_attachment_flow(screen: TickettyScreen[None], detail: TicketDetai
         await save_attachment_flow(screen, detail, listed)
 
 
-def _mail_view(screen: TickettyScreen[None], listed: AttachmentView, data: bytes) -> Text | None:
-    """An attached mail read by the mail channel's parser and shown as a mail; None (shown as
-    its source) when it cannot be read as one. Blocking: run it in a thread."""
+def _files_of(
+    screen: TickettyScreen[None], number: int, attachment_id: int
+) -> tuple[MailFile, ...]:
+    """The files an attached mail carries, its bytes read through a piece at a time. Blocking:
+    a gate call."""
+    _listed, pieces = screen.gate.tickets.attachment_pieces(number, attachment_id)
+    return mail_files(pieces)
+
+
+def _mail_view(
+    screen: TickettyScreen[None],
+    listed: AttachmentView,
+    data: bytes,
+    files: tuple[MailFile, ...] | None,
+) -> Text | None:
+    """An attached mail read by the mail channel's parser and shown as a mail (with `files`,
+    when given, as the files it carries); None (shown as its source) when it cannot be read
+    as one. Blocking: run it in a thread."""
     assert screen.app.mail_reading is not None
     try:
         mail = screen.app.mail_reading().read(data)
     except UnreadableMail:
         return None
-    return mail_view(shown_mail(mail, listed.size, len(data)))
+    return mail_view(shown_mail(mail, listed.size, len(data), files))
 
 
 def mail_view(mail: ShownMail) -> Text:

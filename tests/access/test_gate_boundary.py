@@ -127,6 +127,10 @@ CALLS: dict[str, tuple[Call, Expected]] = {
         lambda g, d: g.tickets.attachment(d.ticket, d.attachment),
         refused(NotFound),
     ),
+    "tickets.attachment_pieces": (
+        lambda g, d: g.tickets.attachment_pieces(d.ticket, d.attachment),
+        refused(NotFound),
+    ),
     "tickets.reply_route": (lambda g, d: g.tickets.reply_route(d.ticket), refused(NotFound)),
     "tickets.sla_explanation": (
         lambda g, d: g.tickets.sla_explanation(d.ticket),

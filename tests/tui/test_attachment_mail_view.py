@@ -7,12 +7,15 @@ attached from the app keeps the charset its bytes show, and the viewer reads it 
 from __future__ import annotations
 
 import base64
+import tracemalloc
+from collections.abc import Iterator
 from email.message import EmailMessage
 from email.policy import SMTP
 from pathlib import Path
 
 from access import Gate
 from access.demo import DEMO_NOW
+from mail.parse import parse_mail
 from screens.ticket_detail import TicketDetailScreen
 from store.db import connect
 from tests.mail.test_signatures import open_mail_ticket
@@ -23,8 +26,9 @@ from tui.app import TickettyApp
 from tui.file_paths import PathModal
 from tui.widgets import FileViewer
 from wording.charsets import real_codec
-from wording.file_text import attached_file
+from wording.file_text import attached_file, media_type
 from wording.mail_file import is_mail
+from wording.mail_parts import MailFile, mail_files
 from wording.units import file_size
 
 ESCAPES = "\x1b[2J\x1b]0;owned\x07"
@@ -170,14 +174,33 @@ async def test_a_file_attached_in_the_app_is_read_by_its_charset(
         assert in_viewer(app) == "Crème brûlée, naïve café\n"
 
 
-async def test_a_big_mail_shows_its_first_megabyte_and_says_so(demo_copy: str) -> None:
+NOTES_LINE = "zażółć gęślą jaźń\n"
+NOTES_LINE_BYTES = len(NOTES_LINE.encode()) + 1  # sent with CRLF
+
+
+def scans_mail() -> bytes:
+    """A forwarded mail of about 4 MB whose files go on well past its first megabyte: a PDF
+    of 3 MB in base64, then a text file quoted-printable, a photo and a mail forwarded in it
+    (one file, its own file not listed apart)."""
     mail = EmailMessage(policy=SMTP)
     mail["From"] = "Jan <jan@example.pl>"
     mail["Subject"] = "Fwd: the scans"
     mail.set_content("Both scans.")
     mail.add_attachment(b"%PDF small", "application", "pdf", filename="first.pdf")
-    mail.add_attachment(bytes(range(256)) * 8192, "application", "pdf", filename="second.pdf")
-    raw = mail.as_bytes()
+    mail.add_attachment(bytes(range(256)) * 12288, "application", "pdf", filename="second.pdf")
+    mail.add_attachment(NOTES_LINE * 400, filename="notes.txt", cte="quoted-printable")
+    mail.add_attachment(b"\x89PNG" + bytes(5000), "image", "png", filename="photo\x1b[5m.png")
+    inner = EmailMessage(policy=SMTP)
+    inner["Subject"] = "older"
+    inner.set_content("An older mail.")
+    inner.add_attachment(b"PK" * 50, "application", "zip", filename="inside.zip")
+    mail.add_attachment(inner)
+    return mail.as_bytes()
+
+
+async def test_a_big_mail_lists_every_file_it_carries(demo_copy: str) -> None:
+    raw = scans_mail()
+    assert len(raw) > 4 * 2**20 and raw.index(b"notes.txt") > 2**20
     number = an_open_ticket(demo_copy)
     attach(number, "scans.eml", "message/rfc822", raw)
     app = make_app(demo_copy, "ada")
@@ -188,9 +211,73 @@ async def test_a_big_mail_shows_its_first_megabyte_and_says_so(demo_copy: str) -
         text = in_viewer(app)
     assert text.startswith("From: Jan <jan@example.pl>\nSubject: Fwd: the scans\n\nBoth scans.")
     assert (
-        "  first.pdf (application/pdf, 10 bytes)\n  second.pdf (application/pdf, at least " in text
+        "Files in it:\n"
+        + "\n".join(
+            [
+                "  first.pdf (application/pdf, 10 bytes)",
+                "  second.pdf (application/pdf, 3.0 MB)",
+                f"  notes.txt (text/plain, {file_size(NOTES_LINE_BYTES * 400)})",
+                "  photo␛[5m.png (image/png, 4.9 KB)",
+            ]
+        )
+        in text
     )
+    assert "  message.eml (message/rfc822, " in text
+    assert "inside.zip" not in text
     assert text.endswith(
-        f"Only the first 1.0 MB of this {file_size(len(raw))} mail read: files past it are not "
-        "listed. w saves the whole mail."
+        f"Its text read from the first 1.0 MB of this {file_size(len(raw))} mail. w saves the "
+        "whole mail."
     )
+
+
+def test_the_files_of_a_mail_listed_as_it_streams_match_the_parser() -> None:
+    """The files listed from pieces of any size are those the mail channel's parser finds
+    (name, type, size; an attached mail's size as its bytes, not as the parser writes it
+    anew), with nothing but the headers and a line held."""
+    for raw in (hostile_mail(), html_mail(), scans_mail()):
+        parsed = parse_mail(raw)
+        expected = [(p.filename, media_type(p.content_type), p.size) for p in parsed.parts]
+        for size in (1, 7, 4096, 2**20):
+            pieces = (raw[i : i + size] for i in range(0, len(raw), size))
+            found = [(f.filename, f.content_type, f.size) for f in mail_files(pieces)]
+            assert [f[:2] for f in found] == [e[:2] for e in expected]
+            assert [f[2] for f in found if f[1] != "message/rfc822"] == [
+                e[2] for e in expected if e[1] != "message/rfc822"
+            ]
+
+
+def test_a_huge_mail_is_listed_in_little_memory() -> None:
+    """Some 40 MB of mail in pieces of a megabyte: a base64 file, a binary one of no line
+    breaks, a file after them; what is held stays under 4 MB."""
+    head = (
+        b"From: a@example.pl\r\nSubject: big\r\nMIME-Version: 1.0\r\n"
+        b'Content-Type: multipart/mixed; boundary="zz"\r\n\r\n'
+        b"--zz\r\nContent-Type: text/plain\r\n\r\nSee the files.\r\n"
+        b"--zz\r\nContent-Type: application/pdf\r\nContent-Transfer-Encoding: base64\r\n"
+        b'Content-Disposition: attachment; filename="a.pdf"\r\n\r\n'
+    )
+    line = base64.b64encode(bytes(57)) + b"\r\n"  # 76 characters, 57 bytes
+
+    def pieces() -> Iterator[bytes]:
+        yield head
+        for _ in range(20):
+            yield line * 13_800  # 1,048,800 bytes of base64 each
+        yield b"--zz\r\nContent-Type: application/octet-stream\r\n"
+        yield b'Content-Disposition: attachment; filename="b.bin"\r\n\r\n'
+        for _ in range(20):
+            yield b"\xff" * 2**20
+        yield b"\r\n--zz\r\nContent-Type: text/csv\r\n"
+        yield b'Content-Disposition: attachment; filename="c.csv"\r\n\r\n1,2\r\n--zz--\r\n'
+
+    tracemalloc.start()
+    try:
+        found = mail_files(pieces())
+        _now, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert found == (
+        MailFile("a.pdf", "application/pdf", 20 * 13_800 * 57),
+        MailFile("b.bin", "application/octet-stream", 20 * 2**20),
+        MailFile("c.csv", "text/csv", 3),
+    )
+    assert peak < 4 * 2**20

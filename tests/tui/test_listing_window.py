@@ -6,6 +6,7 @@ were on the screen when the window moves."""
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 from textual.widgets import DataTable
@@ -17,7 +18,9 @@ from tests.tui.test_long_listings import named, rows_said
 from tests.tui.test_reply_macro_screens import go_to, press
 from tests.tui_support import make_app
 
-PAGE = 8  # rows a page in this test: the window moves often in a short walk
+# Rows a page in this test: the window moves often in a short walk, and a page still fills
+# the table's height on the screen.
+PAGE = 12
 
 
 def where(screen: Any) -> int:
@@ -46,8 +49,12 @@ async def test_a_long_walk_keeps_a_window_of_pages_and_comes_back(demo_copy: str
             assert len(screen.records) == table.row_count <= 3 * PAGE
             held.add(screen.start)
         assert named(screen) == every[-1] and screen.start + len(screen.records) == len(every)
-        assert len(held) > 10  # the window moved all the way
-        assert rows_said(screen) == "/ to filter · rows 81-100 of 100"
+        # The window moved all the way, by more than a page each time but at the end (a page is
+        # kept behind the cursor, two lie ahead of it).
+        starts = sorted(held)
+        moves = [later - earlier for earlier, later in itertools.pairwise(starts)]
+        assert len(moves) > 2 and min(moves[:-1]) > PAGE
+        assert rows_said(screen) == "/ to filter · rows 65-100 of 100"
         # Back up: the row under the cursor stays where it was on the screen as pages rejoin.
         for step in range(len(every) - 2, -1, -1):
             on_screen = table.cursor_row - table.scroll_y
