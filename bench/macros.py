@@ -139,11 +139,11 @@ async def screen_times(location: str, runs: int) -> dict[str, float]:
             screen.to_edge(PagedTable.EdgeAsked(last=True))  # G: the last page
             for _ in range(200):  # the highlight's message, handled in turn by a busy loop
                 await pilot.pause()
-                if screen.current is records[-1]:
+                if screen.current == records[-1]:
                     break
             last_cpu.append(time.process_time() - cpu)
             last_wall.append(time.perf_counter() - wall)
-            if screen.current is not records[-1]:
+            if screen.current != records[-1]:
                 raise SystemExit(
                     f"G did not reach the last canned reply: on {screen.current!r}, rows"
                     f" {screen.start + 1}-{screen.start + len(screen.records)}"
