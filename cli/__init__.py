@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 import peewee
 
 from access import NoChange
+from access.database import close_thread_connection
 from access.errors import NoSuchPerson
 from cli.command import Commands, UsageParser, settings_of, shared_options
 from cli.output import (
@@ -149,4 +150,6 @@ def run(
         if known is None:
             raise
         return fail(str(exc), known)
+    finally:
+        close_thread_connection()  # the command's gate's, not left for the collector
     return code

@@ -4,21 +4,45 @@ a PostgreSQL server the run starts itself (`tests.postgres_server`), one per tes
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import itertools
 import os
 import shutil
 from pathlib import Path
 
+import peewee
 import pytest
 
 from access.database import close_thread_connection
 from access.demo import build_demo
-from store.db import connect
+from store import db as store_db
 from tests.pg_databases import Databases
 from tests.postgres_server import Server
 
 BACKENDS = ("sqlite", "postgresql")
 TEMPLATE = "ticketty_template"
+
+# The databases a test opened with `connect`, closed when it ends.
+_opened: list[peewee.Database] = []
+
+
+def connect(location: str, *, create: bool = False) -> peewee.Database:
+    """`store.db.connect` for a test: the connection it opens is closed when the test ends
+    (`close_opened`), not by the collector once the test lets go of the database, later and
+    in whatever test runs then."""
+    database = store_db.connect(location, create=create)
+    _opened.append(database)
+    return database
+
+
+def close_opened() -> None:
+    """Close the connections the test opened with `connect` (on this thread: a thread of the
+    test's closes its own before it ends)."""
+    while _opened:
+        database = _opened.pop()
+        with contextlib.suppress(peewee.OperationalError):  # a failed test's transaction
+            database.close()
 
 
 class Locations:
@@ -37,7 +61,7 @@ class Locations:
         self._databases: Databases | None = None
         if server is not None:
             server.execute(f"CREATE DATABASE {TEMPLATE}")
-            connect(server.url(TEMPLATE)).close()
+            store_db.connect(server.url(TEMPLATE)).close()
             self._databases = Databases(server, self._next_name)
             self._databases.made_ahead |= {TEMPLATE, "template0"}
 
@@ -57,7 +81,7 @@ class Locations:
         test: each takes a `copy` of it."""
         if self._migrated is None:
             path = self.folders.mktemp("template") / "migrated.db"
-            connect(str(path), create=True).close()
+            store_db.connect(str(path), create=True).close()
             self._migrated = str(path)
         return self._migrated
 
@@ -85,7 +109,7 @@ class Locations:
         rest of the session; never opened by a test: each takes a `copy` of it."""
         if tickets not in self._demos:
             location = self.new(f"demo{tickets}.db", migrated=True)
-            database = connect(location, create=True)
+            database = store_db.connect(location, create=True)
             build_demo(database, tickets=tickets, seed=7)
             database.close()
             self._demos[tickets] = location
@@ -99,17 +123,37 @@ class Locations:
             self._databases.close()
 
     def drop(self, made: list[str]) -> None:
-        """Drop a test's databases; a connection to one of them the test left open fails the
-        test (the collector would close it later, in another test, with a ResourceWarning)."""
+        """Drop a test's databases (or a module's, at its end); a connection to one of them
+        still open fails the test (the collector would close it later, in another test, with a
+        ResourceWarning on PostgreSQL). On SQLite the files stay, and a connection still open
+        is one the process holds the file open for (a connection's file stays open while another
+        to it is, so the count is of those too)."""
+        close_opened()
         close_thread_connection()  # the models' database, the test's last `connect`
-        if self._databases is None:
-            return
         left_open = []
         for location in made:
+            if self._databases is None:
+                held = opened_by_this_process(location)
+                if held:  # a connection only garbage now is closed here, not in a later test
+                    gc.collect()
+                    held = opened_by_this_process(location)
+                left_open += [f"{location} (held open {held} times)"] if held else []
+                continue
             database = location.rsplit("/", 1)[-1]
             left_open += [f"{database} ({how})" for how in self._databases.drop(database)]
         if left_open:
             pytest.fail(f"the test left connections open: {'; '.join(left_open)}", pytrace=False)
+
+
+def opened_by_this_process(path: str) -> int:
+    """How many times this process holds the SQLite file `path` open: once per connection
+    (its journal and shared memory are other files)."""
+    wanted = os.path.realpath(path)
+    held = 0
+    for descriptor in os.listdir("/proc/self/fd"):
+        with contextlib.suppress(OSError):  # one closed since it was listed
+            held += os.readlink(f"/proc/self/fd/{descriptor}") == wanted
+    return held
 
 
 def chosen_backend(config: pytest.Config) -> str:

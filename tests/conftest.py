@@ -12,9 +12,8 @@ import peewee
 import pytest
 
 from access import Gate
-from store.db import connect
 from tests import postgres_server
-from tests.backends import BACKENDS, Locations, chosen_backend
+from tests.backends import BACKENDS, Locations, chosen_backend, close_opened, connect
 from tests.mail_servers import PASSWORD, Dovecot, Smtp, run_smtp, start_dovecot, stop_dovecot
 
 
@@ -47,6 +46,15 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             if marker is not None and backend != only:
                 why = marker.kwargs.get("reason") or (marker.args[0] if marker.args else "")
                 item.add_marker(pytest.mark.skip(reason=f"{only} only: {why}"))
+
+
+@pytest.fixture(autouse=True)
+def _close_what_the_test_opened() -> Iterator[None]:
+    """The connections a test opened with `tests.backends.connect` closed when it ends, those
+    of tests with no database of `new_location` or `new_demo` too (theirs are closed, and
+    checked, as they are dropped)."""
+    yield
+    close_opened()
 
 
 @pytest.fixture(scope="session")

@@ -6,6 +6,7 @@ skipped."""
 
 from __future__ import annotations
 
+import contextlib
 import imaplib
 import os
 import pwd
@@ -301,6 +302,12 @@ class SilentServer:
             self._held.append(connection)
 
     def close(self) -> None:
+        """Stop listening at once: a listener closed while its thread waits in `accept` would
+        still take connections (the waiting call holds it), each then waiting for a greeting
+        until the client's timeout, instead of being refused."""
+        with contextlib.suppress(OSError):
+            self._listener.shutdown(socket.SHUT_RDWR)
         self._listener.close()
+        self._thread.join()
         for connection in self._held:
             connection.close()

@@ -18,7 +18,7 @@ from access import Gate
 from access.demo import DEMO_NOW, build_demo
 from access.views import TicketRow
 from screens.role_editor import RoleEditorScreen
-from store.db import connect
+from tests.backends import connect
 from ticketty.launch import build_app
 from tui.app import TickettyApp
 from tui.ticket_list import PAGE, TicketList

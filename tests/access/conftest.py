@@ -9,7 +9,7 @@ import pytest
 
 from access import Gate
 from access.demo import build_demo
-from store.db import connect
+from tests.backends import connect
 
 # Every hour of every day: a due time is its start plus the target plus the time paused.
 ALWAYS = "mon-sun 00:00-24:00"

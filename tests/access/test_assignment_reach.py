@@ -13,9 +13,9 @@ from access.catalogue import TICKETS_REPLY
 from access.grants import read_grants
 from access.views import TicketQuery
 from screens.ticket_detail import TicketDetailScreen
-from store.db import connect
 from store.models import Person, Source, Ticket
 from tests import builders as b
+from tests.backends import connect
 from tests.tui_support import make_app, settle
 from ticketty.main import main
 from tui.ticket_list import TicketList, _flags

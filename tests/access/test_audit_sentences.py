@@ -13,7 +13,7 @@ from access import Gate
 from access.demo import DEMO_NOW
 from access.views import INBOX_DEFAULT, AuditView
 from screens.audit_log import AuditLogScreen
-from store.db import connect
+from tests.backends import connect
 from tests.tui_support import make_app, open_ticket, settle
 from tui.audit_text import quoted, sentence
 from tui.widgets import TextModal

@@ -16,8 +16,8 @@ from access.calendar_text import parse_hours
 from access.demo import build_demo
 from access.demo_service_levels import CALENDARS
 from access.sla_clock import State
-from store.db import connect
 from store.models import NO_DUE, SlaPolicy, Ticket
+from tests.backends import connect
 
 # A Wednesday morning in Warsaw, a Saturday night, and the Friday before Christmas Eve.
 MOMENTS = [datetime(2027, 3, 10, 8, 30), datetime(2027, 3, 13, 22, 5), datetime(2026, 12, 18, 15)]

@@ -13,9 +13,10 @@ from access import Conflict, Gate, InvalidInput, NotFound, PermissionDenied, Unk
 from access.audit import verify_chain
 from access.catalogue import PERMISSIONS, ROLES_EDIT
 from store import dialect
-from store.db import DatabaseError, connect
+from store.db import DatabaseError
 from store.models import AuditEvent, CustomField, Person
 from tests import builders
+from tests.backends import connect
 
 HOSTILE = [
     "[@click=app.quit]x[/]",

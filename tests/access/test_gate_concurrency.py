@@ -16,9 +16,9 @@ from access import Conflict, Gate, NoChange
 from access.audit import verify_chain
 from access.catalogue import PERMISSIONS
 from store import dialect
-from store.db import connect
 from store.models import AuditEvent, Message, Ticket
 from tests import builders
+from tests.backends import connect
 
 WORKERS = 4
 ROUNDS = 60

@@ -15,10 +15,10 @@ from access.catalogue import PERMISSIONS
 from access.live import ChangeFeed
 from access.request import Request
 from store.changes import ChangeSignal, signal_for
-from store.db import connect
 from store.models import AuditEvent, Message, PersonRole, Ticket
 from store.schema import VERSIONED, migrate
 from tests import builders
+from tests.backends import connect
 
 Closable = TypeVar("Closable", ChangeFeed, ChangeSignal)
 

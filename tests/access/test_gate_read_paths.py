@@ -13,7 +13,6 @@ from hypothesis import strategies as st
 
 from access import Gate, NotFound, PermissionDenied
 from access.views import TicketQuery
-from store.db import connect
 from store.models import (
     GroupMember,
     GroupSupervisor,
@@ -27,7 +26,7 @@ from store.models import (
     Ticket,
     Usergroup,
 )
-from tests.backends import Locations
+from tests.backends import Locations, connect
 
 WORD = "zebracorn"
 NOTE_WORD = "notewordx"
@@ -145,46 +144,49 @@ def oracle_reads_note(w: World, person: int, t: TicketSpec) -> bool:
 
 def build(w: World, location: str) -> tuple[peewee.Database, list[int]]:
     db = connect(location, create=True)
-    sources = [Source.create(name=f"S{i}", archived=i in w.archived).id for i in range(SOURCES)]
-    groups = [Usergroup.create(name=f"G{i}").id for i in range(GROUPS)]
-    people = [Person.create(username=f"p{i}", display_name=f"P{i}").id for i in range(PEOPLE)]
-    roles = []
-    for i, spec in enumerate(w.roles):
-        role = Role.create(name=f"R{i}", all_sources=spec.sources is None, ticket_scope=spec.scope)
-        perms = {"tickets.view"} | ({"tickets.list"} if spec.listing else set())
-        perms |= {"tickets.view_notes"} if spec.notes else set()
-        for key in perms:
-            RolePermission.create(role=role.id, permission=key)
-        for s in spec.sources or ():
-            RoleSource.create(role=role.id, source=sources[s])
-        roles.append(role.id)
-    archivist = Role.create(name="Archive")
-    RolePermission.create(role=archivist.id, permission="sources.archived")
-    for p in range(PEOPLE):
-        for index in w.holdings[p]:
-            PersonRole.create(person=people[p], role=roles[index])
-        if w.archive_rights[p]:
-            PersonRole.create(person=people[p], role=archivist.id)
-        for g in w.members[p]:
-            GroupMember.create(usergroup=groups[g], person=people[p])
-        for g in w.supervises[p]:
-            GroupSupervisor.create(usergroup=groups[g], person=people[p])
-    numbers = []
-    for t in w.tickets:
-        ticket = Ticket.create(
-            subject=f"Order {WORD if t.word else 'plain'}",
-            source=sources[t.source],
-            requester=people[t.requester],
-            usergroup=groups[t.group] if t.group is not None else None,
-            assignee=people[t.assignee] if t.assignee is not None else None,
-            private=t.private,
-        )
-        Message.create(
-            ticket=ticket.number, kind="customer", author=people[t.requester], body="hello"
-        )
-        if t.note_word:
-            Message.create(ticket=ticket.number, kind="note", author=people[0], body=NOTE_WORD)
-        numbers.append(ticket.number)
+    with db.atomic():  # one write of the whole world, not one per row
+        sources = [Source.create(name=f"S{i}", archived=i in w.archived).id for i in range(SOURCES)]
+        groups = [Usergroup.create(name=f"G{i}").id for i in range(GROUPS)]
+        people = [Person.create(username=f"p{i}", display_name=f"P{i}").id for i in range(PEOPLE)]
+        roles = []
+        for i, spec in enumerate(w.roles):
+            role = Role.create(
+                name=f"R{i}", all_sources=spec.sources is None, ticket_scope=spec.scope
+            )
+            perms = {"tickets.view"} | ({"tickets.list"} if spec.listing else set())
+            perms |= {"tickets.view_notes"} if spec.notes else set()
+            for key in perms:
+                RolePermission.create(role=role.id, permission=key)
+            for s in spec.sources or ():
+                RoleSource.create(role=role.id, source=sources[s])
+            roles.append(role.id)
+        archivist = Role.create(name="Archive")
+        RolePermission.create(role=archivist.id, permission="sources.archived")
+        for p in range(PEOPLE):
+            for index in w.holdings[p]:
+                PersonRole.create(person=people[p], role=roles[index])
+            if w.archive_rights[p]:
+                PersonRole.create(person=people[p], role=archivist.id)
+            for g in w.members[p]:
+                GroupMember.create(usergroup=groups[g], person=people[p])
+            for g in w.supervises[p]:
+                GroupSupervisor.create(usergroup=groups[g], person=people[p])
+        numbers = []
+        for t in w.tickets:
+            ticket = Ticket.create(
+                subject=f"Order {WORD if t.word else 'plain'}",
+                source=sources[t.source],
+                requester=people[t.requester],
+                usergroup=groups[t.group] if t.group is not None else None,
+                assignee=people[t.assignee] if t.assignee is not None else None,
+                private=t.private,
+            )
+            Message.create(
+                ticket=ticket.number, kind="customer", author=people[t.requester], body="hello"
+            )
+            if t.note_word:
+                Message.create(ticket=ticket.number, kind="note", author=people[0], body=NOTE_WORD)
+            numbers.append(ticket.number)
     return db, numbers
 
 

@@ -16,9 +16,10 @@ from access.errors import AccessError
 from access.notify_events import MENTIONED
 from access.outbox import outgoing
 from store import dialect
-from store.db import DatabaseError, connect
+from store.db import DatabaseError
 from store.models import AuditEvent, MailId, Message, OutboxItem, Person, Source, Ticket
 from store.notification_models import Notification
+from tests.backends import connect
 from tests.cli.test_cli_change_pipeline import traced
 from ticketty.main import main
 

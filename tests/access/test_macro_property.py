@@ -16,9 +16,9 @@ from hypothesis import strategies as st
 from access import AccessError, Gate
 from access.macro_steps import NOBODY, PIPELINE_KINDS
 from access.vocabulary import NOTE, REPLY
-from store.db import connect
 from store.models import Message, Ticket
 from store.tag_models import Tag, TicketTag
+from tests.backends import connect
 
 PERSONAS = ("ada", "tom", "ali", "vic", "mia", "sam", "eva")
 STEP_VALUES = {

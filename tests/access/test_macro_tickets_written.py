@@ -16,12 +16,12 @@ from typing import Any
 import pytest
 
 from access import Gate, change_pipeline
-from store.db import connect
 from store.models import AuditEvent, Message, Ticket, Usergroup
 from store.notification_models import Notification
 from store.tag_models import Tag, TicketTag
 from tests.access.conftest import with_standard_policy
 from tests.access.test_macro_property import one_by_one
+from tests.backends import connect
 
 # A Monday morning after everything the demo holds: both copies change at the same moment.
 NOW = datetime(2026, 11, 2, 10, 0)

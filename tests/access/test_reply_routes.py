@@ -15,8 +15,8 @@ from textual.widgets import Label
 from access import Gate, NotFound, PermissionDenied
 from access.views import ReplyRoute, TicketQuery, TicketRow
 from screens.ticket_detail import TicketDetailScreen
-from store.db import connect
 from store.models import Ticket
+from tests.backends import connect
 from tests.tui_support import make_app, settle
 from ticketty.main import main
 from tui.ticket_text import message_text

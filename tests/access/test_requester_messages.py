@@ -12,9 +12,9 @@ import pytest
 from access import Gate
 from access.demo import DEMO_NOW
 from screens.ticket_detail import TicketDetailScreen
-from store.db import connect
 from store.models import AuditEvent, GroupMember, Message, Ticket
 from tests import builders as b
+from tests.backends import connect
 from tests.tui_support import settle
 from ticketty.launch import build_app
 from ticketty.main import main

@@ -17,7 +17,6 @@ from access import Gate
 from access.demo import DEMO_NOW
 from access.sla_backfill import backfill_chunk
 from store import dialect, migration_chunks
-from store.db import connect
 from store.models import SchemaVersion, database_proxy, utcnow
 from store.rows import tuple_rows
 from store.schema import migrate
@@ -25,6 +24,7 @@ from store.sla_models import SLA_TALLY_MODELS, SlaTally, SlaTicketTally, SlaVerd
 from store.sla_tally import TRIGGER
 from store.tag_models import DeskSetting
 from tests.access.test_gate_sla_report import figures, march
+from tests.backends import connect
 from tests.cli.test_cli import run
 
 

@@ -12,7 +12,7 @@ from access import Gate
 from access.views import GroupView
 from screens.people import PeopleScreen
 from screens.usergroups import UsergroupsScreen
-from store.db import connect
+from tests.backends import connect
 from tests.tui_support import make_app, settle
 from ticketty.main import main
 from tui.widgets import ConfirmModal, PickerModal

@@ -8,6 +8,7 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -18,10 +19,11 @@ from ticketty.main import main
 
 
 @pytest.fixture(scope="module")
-def demo_file(locations: Locations) -> str:
+def demo_file(locations: Locations) -> Iterator[str]:
     location = locations.new("demo.db")
     assert main(["demo", "--db", location, "--tickets", "200", "--seed", "7"]) == 0
-    return location
+    yield location
+    locations.drop([location])
 
 
 def run(

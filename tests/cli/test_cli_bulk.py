@@ -11,7 +11,7 @@ import pytest
 
 from access import Gate
 from access.views import TicketQuery
-from store.db import connect
+from tests.backends import connect
 from ticketty.main import main
 
 

@@ -14,8 +14,8 @@ import pytest
 
 from access import Gate
 from access.views import TicketQuery
-from store.db import connect
 from store.models import AuditEvent
+from tests.backends import connect
 from ticketty.main import main
 
 # Statements of one assignment beyond opening the database, one ticket or several: the

@@ -17,7 +17,7 @@ import peewee
 import pytest
 
 from access import Gate
-from store.db import connect
+from tests.backends import connect
 from tests.tui_support import demo_database, make_app, settle
 from ticketty.main import main
 

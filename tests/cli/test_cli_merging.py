@@ -10,8 +10,8 @@ import pytest
 from access import Gate
 from access.views import TicketQuery
 from cli.output import EXIT_REFUSED
-from store.db import connect
 from store.links import TicketLink
+from tests.backends import connect
 from ticketty.main import main
 
 OPEN_WORK = TicketQuery(statuses=("new", "open", "pending"))

@@ -8,8 +8,8 @@ from __future__ import annotations
 import json
 
 from access import Gate
-from store.db import connect
 from store.models import AuditEvent, Message, Ticket, Usergroup
+from tests.backends import connect
 from tests.cli.test_cli import run
 
 

@@ -13,8 +13,8 @@ import pytest
 
 from access.outbox import reply_to_send
 from mail.compose import compose
-from store.db import connect
 from store.models import Attachment, AuditEvent, Message, OutboxItem, Ticket
+from tests.backends import connect
 from tests.cli.test_cli import run
 from tests.mail.test_signatures import open_mail_ticket
 

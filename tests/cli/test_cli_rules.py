@@ -9,8 +9,8 @@ import json
 
 import pytest
 
-from store.db import connect
 from store.models import AuditEvent, Ticket
+from tests.backends import connect
 from tests.cli.test_cli import run
 
 

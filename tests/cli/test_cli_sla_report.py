@@ -11,8 +11,8 @@ from datetime import datetime, timedelta
 import pytest
 
 from access import Gate
-from store.db import connect
 from store.models import Message, Person, Ticket
+from tests.backends import connect
 from tests.builders import judge_every_ticket
 from tests.cli.test_cli import run
 

@@ -9,7 +9,7 @@ from collections.abc import Callable
 import pytest
 
 from access import Gate
-from store.db import connect
+from tests.backends import connect
 from ticketty.main import main
 
 

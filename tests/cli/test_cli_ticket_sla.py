@@ -12,8 +12,8 @@ import pytest
 
 from access import Gate
 from cli import command
-from store.db import connect
 from tests.access.test_due_window import FRIDAY_EVENING, MONDAY, due_on_monday
+from tests.backends import connect
 from tests.cli.test_cli import run
 from ticketty.main import main
 

@@ -11,9 +11,9 @@ import pytest
 from access import Gate, InvalidInput, PermissionDenied
 from access.catalogue import SOURCES_EDIT, SOURCES_LIST
 from mail.channel import MailChannel
-from store.db import connect
 from store.models import AuditEvent, MailAccount, Message, SchemaVersion, Ticket
 from tests import builders
+from tests.backends import connect
 from tests.mail_servers import PASSWORD, Dovecot, Smtp
 from tests.mail_support import customer_mail, mail_helpdesk
 from ticketty.main import main

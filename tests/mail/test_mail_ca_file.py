@@ -17,9 +17,9 @@ from access import Gate
 from access.catalogue import SOURCES_LIST
 from access.errors import PermissionDenied
 from mail.channel import MailChannel
-from store.db import connect
 from store.models import AuditEvent, Ticket
 from tests import builders
+from tests.backends import connect
 from tests.mail_servers import (
     Dovecot,
     Smtp,

@@ -1,13 +1,15 @@
 """Fuzzing the parser and the intake with hostile MIME (`tests.hostile_mail`): no exception
 escapes, and every message ends as a ticket, an answer on one, an ignored automatic message or
-bounce, or in quarantine with its reason. The example count is fixed so the run time is bounded
-(about 20 s of CPU on either backend here; under a minute on the shared machine). Both run with
-deprecation warnings as errors: a charset that is no mail charset must never reach a codec that
-warns (`unicode_escape` of an invalid escape is a DeprecationWarning), and a warning made an
-error would end as a refusal naming it. Only that kind: a ResourceWarning of another test's
-connection, collected while this one starts, is no fault of the mail read here."""
+bounce, or in quarantine with its reason. The example counts are fixed so the run time is
+bounded. Both run with deprecation warnings as errors: a charset that is no mail charset must
+never reach a codec that warns (`unicode_escape` of an invalid escape is a DeprecationWarning),
+and a warning made an error would end as a refusal naming it. Only that kind: a ResourceWarning
+of another test's connection, collected while this one starts, is no fault of the mail read
+here."""
 
 from __future__ import annotations
+
+import random
 
 import peewee
 import pytest
@@ -18,7 +20,7 @@ from access import Gate
 from mail.channel import MailChannel
 from mail.parse import ParsedMail, UnreadableMail, parse_mail
 from store.models import QuarantinedMail, Ticket
-from tests.hostile_mail import hostile_mail
+from tests.hostile_mail import hostile_mail, nested
 from tests.mail_support import mail_helpdesk
 
 FILED = {"new", "appended", "follow-up"}
@@ -49,10 +51,26 @@ def test_the_parser_reads_or_refuses_with_a_reason(raw: bytes) -> None:
     assert not any(ch.isspace() or ord(ch) < 0x20 for ch in mail.sender_address)
 
 
+# What a parse gives the intake at its edges: a nest past the parser's recursion limit (read
+# as refused), and a large body of random bytes said to be UTF-16, under a subject and a
+# sender's name that hold NUL and control bytes.
+TOO_DEEP = nested(400)
+RANDOM_BODY = (
+    b"From: =?utf-8?q?=00=1B[31m?= <jan@example.pl>\nSubject: \x00\x7f\nMIME-Version: 1.0\n"
+    b"Content-Type: text/plain; charset=utf-16\nContent-Transfer-Encoding: 8bit\n\n"
+    + random.Random(7).randbytes(70_000)
+)
+
+
+# The intake's examples are fewer than the parser's: each costs two whole intakes of up to four
+# mails (nearly all of it the parser's work, which the test above fuzzes on its own), and what
+# the intake adds is where a parse's outcome is stored; the examples above hold the outcomes
+# at the edges of what a parse gives.
 @pytest.mark.filterwarnings("error::DeprecationWarning")
-@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck))
 @given(batch=st.lists(hostile_mail, min_size=1, max_size=4))
 @example(batch=[ESCAPES])
+@example(batch=[TOO_DEEP, RANDOM_BODY, ESCAPES])
 def test_intake_files_or_quarantines_every_message(db: peewee.Database, batch: list[bytes]) -> None:
     gate = _helpdesk(db)
     source = gate.mailboxes.mail_source("Support")

@@ -13,8 +13,8 @@ from textual.widgets import Static
 
 from access import Gate
 from mail.channel import MailChannel
-from store.db import connect
 from store.models import MailId, Ticket
+from tests.backends import connect
 from tests.mail_servers import Dovecot
 from tests.mail_support import SUPPORT, customer_mail, mail_helpdesk
 from tests.tui.test_mail_screens import open_sources

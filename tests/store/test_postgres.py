@@ -11,8 +11,8 @@ from urllib.parse import quote
 import pytest
 
 from store import postgres
-from store.db import DatabaseError, connect
-from tests.backends import Locations
+from store.db import DatabaseError
+from tests.backends import Locations, connect
 from tests.postgres_server import PASSWORD, PASSWORD_ROLE, Server
 from ticketty.main import main
 

@@ -15,10 +15,9 @@ from access import Gate
 from access.catalogue import PERMISSIONS
 from access.views import TicketQuery
 from store import search
-from store.db import connect
 from store.models import Ticket
 from tests import builders
-from tests.backends import Locations
+from tests.backends import Locations, connect
 
 TICKETS = 400
 

@@ -16,7 +16,8 @@ from typing import Any
 import peewee
 import pytest
 
-from store.db import TurnTakingSqliteDatabase, connect
+from store.db import TurnTakingSqliteDatabase
+from tests.backends import connect
 
 pytestmark = pytest.mark.sqlite_only(reason="turns are how SQLite writers are serialised")
 

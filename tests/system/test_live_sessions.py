@@ -20,7 +20,7 @@ from access.views import TicketDetail, TicketQuery
 from screens.role_editor import RoleEditorScreen
 from screens.ticket_detail import TicketDetailScreen
 from screens.usergroups import UsergroupsScreen
-from store.db import connect
+from tests.backends import connect
 from tests.tui_support import (
     Handled,
     handled,

@@ -13,7 +13,7 @@ import pytest
 
 from access import Gate
 from screens.ticket_detail import TicketDetailScreen
-from store.db import connect
+from tests.backends import connect
 from tests.mail_servers import Dovecot, Smtp
 from tests.mail_support import SUPPORT, customer_mail, mail_helpdesk
 from tests.tui_support import settle

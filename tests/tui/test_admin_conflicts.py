@@ -9,8 +9,8 @@ from textual.widgets import Input
 
 from access import Conflict, Gate
 from screens.usergroups import UsergroupsScreen
-from store.db import connect
 from tests import builders
+from tests.backends import connect
 from tests.tui_support import make_app, settle
 from ticketty.main import main
 from tui.widgets import PromptModal

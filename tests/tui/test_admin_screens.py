@@ -18,7 +18,7 @@ from screens.people import PeopleScreen
 from screens.sources import SourcesScreen
 from screens.ticket_detail import TicketDetailScreen
 from screens.usergroups import UsergroupsScreen
-from store.db import connect
+from tests.backends import connect
 from tests.tui_support import make_app, settle
 from tui.listing import ListingScreen
 

@@ -3,7 +3,7 @@ vic sees the lists but no key that changes them."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 
 import pytest
 from textual.pilot import Pilot
@@ -16,9 +16,10 @@ SIZES = [(80, 24), (120, 40)]
 
 
 @pytest.fixture(scope="module")
-def demo(locations: Locations) -> str:
+def demo(locations: Locations) -> Iterator[str]:
     location = locations.copy(locations.demo(100), "demo.db")
-    return location
+    yield location
+    locations.drop([location])
 
 
 def opening(label: str) -> Callable[[Pilot[int]], Awaitable[None]]:

@@ -20,7 +20,7 @@ from screens.reports import ReportsScreen
 from screens.role_editor import RoleEditorScreen
 from screens.ticket_detail import TicketDetailScreen
 from settings.layers import Settings
-from store.db import connect
+from tests.backends import connect
 from tests.tui_support import first_page, make_app, row_under_cursor, settle
 from ticketty.launch import build_app
 from tui.app import TickettyApp

@@ -13,8 +13,8 @@ from textual.widgets import Input, Label
 from access import Gate
 from access.demo import DEMO_NOW
 from screens.ticket_detail import TicketDetailScreen
-from store.db import connect
 from store.models import Attachment, Message, Ticket
+from tests.backends import connect
 from tests.mail.test_signatures import open_mail_ticket
 from tests.tui_support import make_app, open_ticket, settle
 from ticketty.launch import build_app

@@ -17,7 +17,7 @@ from access import Gate
 from access.demo import DEMO_NOW
 from mail.parse import parse_mail
 from screens.ticket_detail import TicketDetailScreen
-from store.db import connect
+from tests.backends import connect
 from tests.mail.test_signatures import open_mail_ticket
 from tests.tui.test_attachment_viewer import an_open_ticket, attach, shown
 from tests.tui_support import make_app, open_ticket, settle

@@ -13,8 +13,8 @@ from textual.widgets import Input, Static
 from access import Gate, NotFound
 from access.vocabulary import NOTE
 from screens.ticket_detail import TicketDetailScreen
-from store.db import connect
 from store.models import Attachment, Message, Ticket
+from tests.backends import connect
 from tests.tui_support import make_app, open_ticket, settle
 from tui.file_paths import PathModal
 from tui.widgets import FileViewer, PickerModal

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from access import Gate
-from store.db import connect
+from tests.backends import connect
 from tests.tui_support import make_app, settle
 
 SMALL = (80, 24)

@@ -11,8 +11,8 @@ from access import Gate
 from access.sla_rules import Duration
 from access.views import TicketQuery
 from settings.layers import Settings
-from store.db import connect
 from store.models import SlaPolicy, Ticket
+from tests.backends import connect
 from tests.tui.test_inbox_due import with_a_policy
 from tests.tui_support import settle
 from ticketty.launch import build_app

@@ -14,7 +14,7 @@ from textual.widgets import Label
 from access import Gate
 from access.views import INBOX_DEFAULT, TicketQuery
 from screens.inbox import InboxScreen
-from store.db import connect
+from tests.backends import connect
 from tests.tui_support import make_app, settle
 from tui import ticket_list
 from tui.app import TickettyApp

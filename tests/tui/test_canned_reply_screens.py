@@ -9,8 +9,8 @@ from textual.widgets import Input, Label, TextArea
 
 from access import Gate
 from screens.ticket_detail import TicketDetailScreen
-from store.db import connect
 from store.models import Person, Source, Ticket
+from tests.backends import connect
 from tests.tui_support import make_app, open_ticket, press_as_a_terminal, settle
 from tui.widgets import PickerModal
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from access import Gate
-from store.db import connect
 from store.models import DraftFile
+from tests.backends import connect
 from tests.tui.test_attachment_keys import open_mail_ticket_number
 from tests.tui.test_drafts_presence_screens import until
 from tests.tui_support import make_app, open_ticket, settle

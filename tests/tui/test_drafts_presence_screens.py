@@ -14,7 +14,7 @@ from textual.pilot import Pilot
 from access import Gate
 from access.views import INBOX_DEFAULT
 from screens.ticket_detail import TicketDetailScreen
-from store.db import connect
+from tests.backends import connect
 from tests.tui_support import make_app, settle
 from tui.ticket_list import TicketList
 from tui.widgets import SafeQuestion

@@ -18,7 +18,7 @@ import pytest
 
 from access import Gate
 from access.views import INBOX_DEFAULT
-from store.db import connect
+from tests.backends import connect
 
 pytestmark = [
     pytest.mark.sqlite_only("the draft row is polled in the SQLite file"),

@@ -16,7 +16,7 @@ from access import Gate
 from access.views import INBOX_DEFAULT, TicketQuery
 from screens.inbox import InboxScreen
 from screens.ticket_detail import TicketDetailScreen
-from store.db import connect
+from tests.backends import connect
 from tests.tui_support import Handled, handled, make_app, row_under_cursor, settle
 from tui.live import OthersChanged
 from tui.ticket_list import TicketList

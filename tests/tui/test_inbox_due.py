@@ -5,6 +5,7 @@ app's clock. Snapshots at 80x24 and 120x40."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 
 import pytest
@@ -17,9 +18,8 @@ from access.demo import DEMO_NOW
 from access.sla_rules import Duration
 from access.views import TicketRow
 from screens.inbox import InboxScreen
-from store.db import connect
 from tests.access.test_due_window import FRIDAY_EVENING, due_on_monday
-from tests.backends import Locations
+from tests.backends import Locations, connect
 from tests.tui.test_drafts_presence_screens import until
 from tests.tui_support import make_app, settle
 from ticketty.launch import build_app
@@ -41,9 +41,10 @@ def with_a_policy(location: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def demo(locations: Locations) -> str:
+def demo(locations: Locations) -> Iterator[str]:
     location = locations.copy(locations.demo(100), "due.db")
-    return with_a_policy(location)
+    yield with_a_policy(location)
+    locations.drop([location])
 
 
 def row(

@@ -13,7 +13,7 @@ from access import Gate
 from access.views import TicketQuery
 from screens.inbox import InboxScreen
 from screens.ticket_detail import TicketDetailScreen
-from store.db import connect
+from tests.backends import connect
 from tests.tui_support import make_app, row_under_cursor, settle
 from tui.app import TickettyApp
 from tui.ticket_list import TicketList

@@ -13,7 +13,7 @@ from textual.widgets import DataTable
 
 from access import Gate
 from screens.canned_replies import CannedRepliesScreen
-from store.db import connect
+from tests.backends import connect
 from tests.tui.test_long_listings import named, rows_said
 from tests.tui.test_reply_macro_screens import go_to, press
 from tests.tui_support import make_app

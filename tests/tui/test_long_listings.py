@@ -13,7 +13,7 @@ from textual.widgets import DataTable, Input
 from access import Gate
 from screens.canned_replies import CannedRepliesScreen
 from screens.macros import MacrosScreen
-from store.db import connect
+from tests.backends import connect
 from tests.tui.test_reply_macro_screens import go_to, press
 from tests.tui_support import make_app
 
@@ -41,9 +41,11 @@ async def press_until(pilot: Pilot[Any], screen: Any, key: str, first: bool = Fa
 
 
 async def test_the_cursor_reaches_every_one_of_460_canned_replies(demo_copy: str) -> None:
-    ada = Gate(connect(demo_copy), "ada")
-    for n in range(REPLIES):
-        ada.replies.add_reply(f"Long list {n:03d}", f"Reply number {n} of the long list.")
+    db = connect(demo_copy)
+    ada = Gate(db, "ada")
+    with db.atomic():  # one write of them all, each add a savepoint of it
+        for n in range(REPLIES):
+            ada.replies.add_reply(f"Long list {n:03d}", f"Reply number {n} of the long list.")
     every = [r.name for r in ada.replies.list_replies()]
     assert len(every) > REPLIES
     app = make_app(demo_copy, "ada")

@@ -13,8 +13,8 @@ from textual.widgets import Label
 from access import Gate
 from access.views import INBOX_DEFAULT
 from screens.ticket_detail import TicketDetailScreen
-from store.db import connect
 from store.models import Source, Ticket
+from tests.backends import connect
 from tests.tui.test_bulk_preview import mark_rows
 from tests.tui_support import make_app, open_ticket, settle
 from tui.ticket_list import TicketList

@@ -3,23 +3,25 @@ ticket of the administrator's, over the ticket screen."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 from textual.pilot import Pilot
 
 from access import Gate
-from store.db import connect
 from store.models import Presence
-from tests.backends import Locations
+from tests.backends import Locations, connect
 from tests.tui_support import demo_database, make_app, open_ticket, settle
 
 SIZES = [(80, 24), (120, 40)]
 
 
 @pytest.fixture(scope="module")
-def demo(locations: Locations) -> str:
+def demo(locations: Locations) -> Iterator[str]:
     location = locations.new("demo.db")
     demo_database(location, tickets=200)
-    return location
+    yield location
+    locations.drop([location])
 
 
 @pytest.mark.parametrize("size", SIZES)

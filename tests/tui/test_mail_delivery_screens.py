@@ -15,8 +15,8 @@ from mail.channel import MailChannel
 from mail.transport import MailServerError
 from screens.sources import SourcesScreen
 from screens.ticket_detail import TicketDetailScreen
-from store.db import connect
 from store.models import OutboxItem
+from tests.backends import connect
 from tests.mail_servers import Smtp, run_smtp
 from tests.mail_support import customer_mail, mail_helpdesk
 from tests.tui_support import settle

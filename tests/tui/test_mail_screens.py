@@ -19,9 +19,9 @@ from mail.channel import MailChannel
 from screens.quarantine import QuarantineScreen
 from screens.sources import SourcesScreen
 from screens.ticket_detail import TicketDetailScreen
-from store.db import connect
 from store.models import MailAccount, QuarantinedMail
 from tests import builders
+from tests.backends import connect
 from tests.mail_servers import Smtp
 from tests.mail_support import SUPPORT, customer_mail, mail_helpdesk
 from tests.tui_support import settle

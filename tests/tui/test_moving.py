@@ -18,7 +18,7 @@ from textual.widgets import DataTable, OptionList, Tree
 
 import screens
 from access import Gate
-from store.db import connect
+from tests.backends import connect
 from tests.tui_support import make_app, settle
 from tui import composer, moving, widgets
 from tui.app import MOVES, TickettyApp

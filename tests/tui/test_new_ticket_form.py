@@ -3,6 +3,8 @@ lines (it had none at 80x24); filing for a customer starts at the requester."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 from textual.widgets import Checkbox, Input, Select, TextArea
 
@@ -12,9 +14,10 @@ from tests.tui_support import make_app, settle
 
 
 @pytest.fixture(scope="module")
-def demo(locations: Locations) -> str:
+def demo(locations: Locations) -> Iterator[str]:
     location = locations.copy(locations.demo(40), "form.db")
-    return location
+    yield location
+    locations.drop([location])
 
 
 @pytest.mark.parametrize("size", [(80, 24), (120, 40)])

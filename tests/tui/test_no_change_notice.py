@@ -10,7 +10,7 @@ import pytest
 
 from access import Gate
 from access.views import INBOX_DEFAULT
-from store.db import connect
+from tests.backends import connect
 from tests.tui_support import make_app, settle
 from tui.ticket_list import TicketList
 

@@ -14,9 +14,9 @@ import pytest
 from access import Gate
 from screens.notifications import NotificationsScreen
 from screens.ticket_detail import TicketDetailScreen
-from store.db import connect
 from store.models import RoleSource, Ticket
 from store.notification_models import Follow
+from tests.backends import connect
 from tests.tui.test_drafts_presence_screens import FAST, first_ticket, open_ticket, until
 from tests.tui_support import make_app, settle
 from tui.notifier import desktop_sequence, terminal_text, wanted

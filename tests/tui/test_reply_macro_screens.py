@@ -15,10 +15,10 @@ from textual.widgets import Input, Label
 from access import Gate, PermissionDenied
 from screens.canned_replies import CannedRepliesScreen
 from screens.macros import MacrosScreen
-from store.db import connect
 from store.models import Source
 from tests import builders
 from tests.access.test_macro_editing import scoped_editor
+from tests.backends import connect
 from tests.tui_support import make_app, settle
 from tui.record_editor import RecordEditor
 from tui.widgets import ConfirmModal, PickerModal, PromptModal

@@ -4,7 +4,7 @@ view-only persona, and the editor of a canned reply refused for an unknown varia
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 
 import pytest
 from textual.pilot import Pilot
@@ -14,8 +14,10 @@ from tests.tui_support import make_app, settle
 
 
 @pytest.fixture(scope="module")
-def demo(locations: Locations) -> str:
-    return locations.copy(locations.demo(100), "demo.db")
+def demo(locations: Locations) -> Iterator[str]:
+    location = locations.copy(locations.demo(100), "demo.db")
+    yield location
+    locations.drop([location])
 
 
 def opening(label: str, *keys: str) -> Callable[[Pilot[int]], Awaitable[None]]:

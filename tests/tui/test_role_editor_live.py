@@ -12,7 +12,7 @@ from textual.widgets import Button, DataTable, Tree
 
 from access import Gate
 from screens.role_editor import RoleEditorScreen
-from store.db import connect
+from tests.backends import connect
 from tests.tui_support import Handled, handled, make_app, open_role, settle, tick
 from tui.listing import ListingScreen
 from tui.live import LiveChange

@@ -11,8 +11,8 @@ from textual.pilot import Pilot
 from access import Gate
 from access.rules import TriedTicket
 from screens.rules import RulesScreen, tried_text
-from store.db import connect
 from store.models import AuditEvent
+from tests.backends import connect
 from tests.tui_support import make_app, settle
 from tui.listing import ListingScreen
 from tui.widgets import TextModal

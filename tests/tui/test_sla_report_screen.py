@@ -4,6 +4,7 @@ reports.own; names are shown as written, markup and all. Snapshots at 80x24 and 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
@@ -14,10 +15,9 @@ from access.demo import DEMO_NOW
 from screens.reports import ReportsScreen
 from screens.sla_report import SlaReportScreen, months_back
 from store import migration_chunks
-from store.db import connect
 from store.models import SchemaVersion, utcnow
 from store.tag_models import DeskSetting
-from tests.backends import Locations
+from tests.backends import Locations, connect
 from tests.builders import judge_every_ticket
 from tests.tui.test_inbox_due import SIZES
 from tests.tui.test_inbox_due import with_a_policy as due_policy
@@ -34,9 +34,10 @@ def with_a_policy(location: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def demo(locations: Locations) -> str:
+def demo(locations: Locations) -> Iterator[str]:
     location = locations.copy(locations.demo(100), "sla-report.db")
-    return with_a_policy(location)
+    yield with_a_policy(location)
+    locations.drop([location])
 
 
 async def open_report(pilot: Pilot[int]) -> None:

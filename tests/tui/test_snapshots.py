@@ -3,13 +3,14 @@ persona: vic's footers must carry no action that changes anything."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 from textual.pilot import Pilot
 
 from access import Gate
-from store.db import connect
 from store.models import Presence
-from tests.backends import Locations
+from tests.backends import Locations, connect
 from tests.tui_support import make_app, settle
 
 SIZES = [(80, 24), (120, 40)]
@@ -17,9 +18,10 @@ PERSONAS = ["ada", "vic"]
 
 
 @pytest.fixture(scope="module")
-def demo(locations: Locations) -> str:
+def demo(locations: Locations) -> Iterator[str]:
     location = locations.copy(locations.demo(200), "demo.db")
-    return location
+    yield location
+    locations.drop([location])
 
 
 @pytest.fixture(autouse=True)

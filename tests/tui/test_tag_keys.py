@@ -12,7 +12,7 @@ from access import Gate
 from access.views import INBOX_DEFAULT
 from screens.inbox import InboxScreen
 from screens.ticket_detail import TicketDetailScreen
-from store.db import connect
+from tests.backends import connect
 from tests.tui_support import make_app, open_ticket, settle
 from tui.ticket_list import TicketList
 from tui.widgets import ConfirmModal, PromptModal

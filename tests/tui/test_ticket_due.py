@@ -4,6 +4,8 @@ calendar, each clock with its pauses). Snapshots of the modal at 80x24 and 120x4
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 from textual.pilot import Pilot
 from textual.widgets import Static
@@ -11,8 +13,7 @@ from textual.widgets import Static
 from access import Gate
 from access.views import TicketQuery
 from access.vocabulary import PENDING, RESOLVED
-from store.db import connect
-from tests.backends import Locations
+from tests.backends import Locations, connect
 from tests.tui.test_inbox_due import with_a_policy
 from tests.tui_support import make_app, open_ticket, settle
 from tui.widgets import TextModal
@@ -26,9 +27,10 @@ def soonest_due(location: str) -> int:
 
 
 @pytest.fixture(scope="module")
-def demo(locations: Locations) -> str:
+def demo(locations: Locations) -> Iterator[str]:
     location = locations.copy(locations.demo(100), "ticket-due.db")
-    return with_a_policy(location)
+    yield with_a_policy(location)
+    locations.drop([location])
 
 
 async def test_targets_in_the_fields_and_why_in_a_modal(demo_copy: str) -> None:

@@ -14,8 +14,8 @@ from textual.widgets import Input, Static
 from access import Gate
 from access.views import TicketQuery
 from screens.ticket_detail import TicketDetailScreen
-from store.db import connect
 from store.links import TicketLink
+from tests.backends import connect
 from tests.tui_support import make_app, open_ticket, settle
 from tui.widgets import ConfirmModal, PickerModal, PromptModal
 

@@ -18,7 +18,7 @@ from access import Gate
 from access.demo import DEMO_NOW
 from access.views import TicketQuery
 from screens.ticket_detail import TicketDetailScreen
-from store.db import connect
+from tests.backends import connect
 from tests.tui_support import Handled, handled, make_app, settle
 from tui.live import OthersChanged
 

@@ -16,7 +16,7 @@ from access.views import INBOX_DEFAULT, TicketQuery
 from screens.inbox import InboxScreen
 from screens.role_editor import RoleEditorScreen
 from screens.ticket_detail import TicketDetailScreen
-from store.db import connect
+from tests.backends import connect
 from tests.tui_support import make_app, row_under_cursor, settle, tick, tree_line
 from ticketty.launch import build_app
 from tui.app import TickettyApp

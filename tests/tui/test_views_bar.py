@@ -18,7 +18,7 @@ from access.live import Changes
 from access.saved_views import ViewInfo
 from access.views import TicketQuery
 from screens.inbox import InboxScreen
-from store.db import connect
+from tests.backends import connect
 from tests.tui_support import Handled, handled, make_app, settle
 from tui.live import OthersChanged
 from tui.views_bar import NO_VIEWS, ViewsBar, bar_text
