@@ -76,6 +76,9 @@ def renamed_from(model: type[Row], name: str) -> Row | None:
         AuditEvent.select(AuditEvent.target_id)
         .where(
             (AuditEvent.target_kind == TARGET_KIND[model])
+            # An id is never negative: the bound has SQLite search (target_kind, target_id)
+            # instead of walking the whole log newest first when no rename matches.
+            & (AuditEvent.target_id >= 0)
             & (AuditEvent.action == RENAMES[model])
             & (AuditEvent.before == encode(name))
         )
