@@ -34,6 +34,7 @@ from store.models import (
     Ticket,
     database_proxy,
 )
+from store.prepared import PreparedInsert
 from store.rows import dict_rows, tuple_rows
 
 MAX_ATTEMPTS = 8
@@ -199,8 +200,15 @@ def _write_deliveries(
     """The outbox rows, queued and due `now`, and their Message-IDs, one insert each."""
     if deliveries:
         due = {"queued_at": now, "next_try_at": now}
-        OutboxItem.insert_many([{**item, **due} for item, _ in deliveries]).execute()
-        MailId.insert_many([sent_id for _, sent_id in deliveries]).execute()
+        _OUTBOX_ROW.run_many([{**item, **due} for item, _ in deliveries])
+        _MAIL_ID_ROW.run_many([sent_id for _, sent_id in deliveries])
+
+
+# The inserts of `_write_deliveries`, their SQL built once per database and count of rows.
+_OUTBOX_ROW = PreparedInsert(
+    OutboxItem, ("message", "source", "mail_id", "recipient", "queued_at", "next_try_at")
+)
+_MAIL_ID_ROW = PreparedInsert(MailId, ("mail_id", "source", "ticket", "message", "outgoing"))
 
 
 def _claimable(source_id: int, now: datetime) -> peewee.Expression:

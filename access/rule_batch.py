@@ -11,7 +11,10 @@ in the same pass to the same address, then written and queued in bulk.
 Automatic assignment (round-robin, least-loaded), whose outcome on one ticket depends on the
 tickets before it, is worked out ticket by ticket in order (`rule_assign`). A note's mentions
 are checked for all the tickets at once (`notify_events.mentions_on`), and so are the
-notifications of `notify:` (`rule_notices.notify_many`), written in one insert."""
+notifications of `notify:` (`rule_notices.notify_many`), written in one insert.
+
+The due times the actions move are kept once for the chunk (`DueLater`), not once per action:
+they are a function of each ticket's history alone, so once at the end leaves the same rows."""
 
 from __future__ import annotations
 
@@ -57,6 +60,26 @@ from store.rows import tuple_rows
 Done = str | TickettyError
 
 
+class DueLater:
+    """The tickets whose due times a chunk's actions moved, kept in one step (`flush`) before
+    the chunk's transaction commits, or before something of the chunk reads them; the
+    verdicts from the first action's start on."""
+
+    def __init__(self) -> None:
+        self.numbers: dict[int, None] = {}
+        self.request: Request | None = None
+
+    def add(self, request: Request, numbers: Sequence[int]) -> None:
+        if numbers:
+            self.request = self.request or request
+            self.numbers.update(dict.fromkeys(numbers))
+
+    def flush(self) -> None:
+        if self.request is not None and self.numbers:
+            keep_due_times(self.request, list(self.numbers))
+        self.numbers, self.request = {}, None
+
+
 def batched(action: Kept) -> bool:
     """Whether the action is taken on many tickets at once (`apply_many`)."""
     return action["do"] in _BATCHED
@@ -66,16 +89,17 @@ _BATCHED = (ASSIGN, MOVE, SET_PRIORITY, SET_STATUS, ADD_TAG, REMOVE_TAG, REPLY, 
 
 
 def apply_many(
-    request: Request, numbers: Sequence[int], action: Kept, rule: str
+    request: Request, numbers: Sequence[int], action: Kept, rule: str, dues: DueLater
 ) -> dict[int, Done]:
     """Inside `request.writing()`: the action of `rule` on each of `numbers` (at most a
-    round's chunk), checked ticket by ticket as the request's person."""
+    round's chunk), checked ticket by ticket as the request's person; the tickets whose due
+    times it moved left in `dues`."""
     if action["do"] == NOTE:
         return _notes(request, numbers, action["text"])
     if action["do"] == NOTIFY:
         return _notices(request, numbers, action, rule)
     if action["do"] == REPLY:
-        return _replies(request, numbers, action["reply"])
+        return _replies(request, numbers, action["reply"], dues)
     if action["do"] == ASSIGN and "person" not in action:
         return assign_many(request, numbers, action)
     name, value, did = _change(action)
@@ -84,7 +108,7 @@ def apply_many(
     verdicts = change_chunk_unaudited_refusals(request, kind, target, list(numbers))
     changed = [v.number for v in verdicts if v.skipped is None]
     if kind.field in CLOCK_FIELDS:
-        keep_due_times(request, changed)
+        dues.add(request, changed)
     rule_events.tickets_changed(request.session.clock, kind.field, changed)
     grants = request.grants()
     return {
@@ -156,7 +180,9 @@ def _notices(request: Request, numbers: Sequence[int], action: Kept, rule: str) 
     return done
 
 
-def _replies(request: Request, numbers: Sequence[int], reply_id: int) -> dict[int, Done]:
+def _replies(
+    request: Request, numbers: Sequence[int], reply_id: int, dues: DueLater
+) -> dict[int, Done]:
     """The canned reply filled and sent on each ticket where it is not held (`held_many`),
     the owner may reply and it is offered, read under the write lock; the replies written and
     queued in bulk (`messages.add_messages`), marked automatic in one statement."""
@@ -192,6 +218,6 @@ def _replies(request: Request, numbers: Sequence[int], reply_id: int) -> dict[in
         except InvalidInput as exc:
             done[number] = exc
     written = add_messages(request, REPLY, bodies, {})
-    keep_due_times(request, list(written))
+    dues.add(request, list(written))
     mark_auto_replied_many(list(written.values()))
     return done

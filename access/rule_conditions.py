@@ -92,9 +92,45 @@ def _newest_words(number: int, kind: str) -> peewee.Query:
     return Message.select(Message.body).where(Message.id == newest)
 
 
-# The statements of a change's one ticket (most events), built once per database.
+def _tickets(*numbers: int) -> peewee.Query:
+    return Ticket.select(*FACT_COLUMNS).where(Ticket.number.in_(list(numbers)))
+
+
+def _newest_bodies(kind: str, *numbers: int) -> peewee.Query:
+    newest = (
+        Message.select(peewee.fn.MAX(Message.id))
+        .where((Message.kind == kind) & Message.ticket.in_(list(numbers)))
+        .group_by(Message.ticket)
+    )
+    return Message.select(Message.ticket, Message.body).where(Message.id.in_(newest))
+
+
+def _groups_of(*people: int) -> peewee.Query:
+    return GroupMember.select(GroupMember.person, GroupMember.usergroup).where(
+        GroupMember.person.in_(list(people))
+    )
+
+
+def _tags_of(*numbers: int) -> peewee.Query:
+    return (
+        TicketTag.select(TicketTag.ticket, Tag.name)
+        .join(Tag, on=(TicketTag.tag == Tag.id))
+        .where(TicketTag.ticket.in_(list(numbers)))
+    )
+
+
+# The statements of the facts, built once per database (and count of tickets).
 _ONE_TICKET = PreparedSelect(_one_ticket)
 _NEWEST_WORDS = PreparedSelect(_newest_words)
+_TICKETS = PreparedSelect(_tickets)
+_NEWEST_BODIES = PreparedSelect(_newest_bodies)
+_GROUPS_OF = PreparedSelect(_groups_of)
+_TAGS_OF = PreparedSelect(_tags_of)
+
+
+def _facts(row: Sequence[Any]) -> Facts:
+    """The facts of a row of `FACT_COLUMNS` as the driver gives it."""
+    return Facts(*(column.python_value(v) for column, v in zip(FACT_COLUMNS, row, strict=True)))
 
 
 def read_facts(numbers: Sequence[int], needs: set[str]) -> dict[int, Facts]:
@@ -105,8 +141,7 @@ def read_facts(numbers: Sequence[int], needs: set[str]) -> dict[int, Facts]:
     facts: dict[int, Facts] = {}
     for start in range(0, len(numbers), FACTS_CHUNK):
         chunk = list(numbers[start : start + FACTS_CHUNK])
-        query = Ticket.select(*FACT_COLUMNS).where(Ticket.number.in_(chunk))
-        read = {row[0]: Facts(*row) for row in tuple_rows(query)}
+        read = {row[0]: _facts(row) for row in _TICKETS.rows(*chunk)}
         add_costly(read, needs)
         facts.update(read)
     return facts
@@ -143,7 +178,7 @@ def _read_one(number: int, needs: set[str]) -> dict[int, Facts]:
     row = _ONE_TICKET.first(number)
     if row is None:
         return {}
-    fact = Facts(*(column.python_value(v) for column, v in zip(FACT_COLUMNS, row, strict=True)))
+    fact = _facts(row)
     if WORDS in needs:
         body = _NEWEST_WORDS.first(number, CUSTOMER)
         fact.words = f"{fact.subject}\n{'' if body is None else body[0]}".lower()
@@ -157,34 +192,19 @@ def add_costly(facts: dict[int, Facts], needs: set[str]) -> None:
     if not facts:
         return
     if WORDS in needs:
-        newest = (
-            Message.select(peewee.fn.MAX(Message.id))
-            .where(Message.ticket.in_(list(facts)) & (Message.kind == CUSTOMER))
-            .group_by(Message.ticket)
-        )
-        bodies: dict[int, str] = dict(
-            tuple_rows(Message.select(Message.ticket, Message.body).where(Message.id.in_(newest)))
-        )
+        bodies: dict[int, str] = dict(_NEWEST_BODIES.rows(CUSTOMER, *facts))
         for fact in facts.values():
             fact.words = f"{fact.subject}\n{bodies.get(fact.number, '')}".lower()
     if REQUESTER_GROUP in needs:
         groups: dict[int, set[int]] = {}
         requesters = {f.requester for f in facts.values()}
-        links = GroupMember.select(GroupMember.person, GroupMember.usergroup).where(
-            GroupMember.person.in_(list(requesters))
-        )
-        for person, group in tuple_rows(links):
+        for person, group in _GROUPS_OF.rows(*requesters):
             groups.setdefault(person, set()).add(group)
         for fact in facts.values():
             fact.requester_groups = frozenset(groups.get(fact.requester, ()))
     if TAGS in needs:
         carried: dict[int, set[str]] = {}
-        rows = (
-            TicketTag.select(TicketTag.ticket, Tag.name)
-            .join(Tag, on=(TicketTag.tag == Tag.id))
-            .where(TicketTag.ticket.in_(list(facts)))
-        )
-        for number, name in tuple_rows(rows):
+        for number, name in _TAGS_OF.rows(*facts):
             carried.setdefault(number, set()).add(name)
         for fact in facts.values():
             fact.tags = frozenset(carried.get(fact.number, ()))

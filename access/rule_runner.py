@@ -39,10 +39,10 @@ from access.auto_replies import AutoReplyHeld
 from access.errors import NoChange, UnknownPerson
 from access.request import HeldReads, Request, Session
 from access.rule_actions import apply_action
-from access.rule_batch import Done, apply_many, batched
+from access.rule_batch import Done, DueLater, apply_many, batched
 from access.rule_cache import LoadedRule, active_rules, compiled
 from access.rule_conditions import Clock, Facts, holds, read_facts
-from access.rule_text import Kept
+from access.rule_text import DUE, Kept
 from store.errors import TickettyError
 from store.models import Person, Ticket, database_proxy
 from store.rows import tuple_rows
@@ -65,6 +65,8 @@ class Cascade:
     # In a chunk's transaction: (owner, ticket): whether the owner sees it, until a rule
     # changes what decides that (`_sight`).
     sight: dict[tuple[int, int], bool] = field(default_factory=dict)
+    # In a chunk's transaction: the tickets whose due times its batched actions moved.
+    dues: DueLater = field(default_factory=DueLater)
 
     @contextmanager
     def chunk_transaction(self) -> Iterator[None]:
@@ -73,8 +75,10 @@ class Cascade:
         try:
             with database_proxy.atomic(), audit.thread_head_held():
                 yield
+                self.dues.flush()
         finally:
             self.sight.clear()
+            self.dues = DueLater()
             for session in self.sessions.values():
                 if isinstance(session, Session):
                     session.held = None
@@ -135,6 +139,7 @@ def _run_chunk(
     """Rule after rule, each on the chunk's tickets its conditions hold for as they are after
     the rules before it."""
     facts = read_facts(numbers, needs)
+    reads_due = any(c["key"] == DUE for rule in rules for c in rule.conditions)
     for rule in rules:
         matched = []
         for number in numbers:
@@ -149,6 +154,8 @@ def _run_chunk(
             matched.append(number)
         changed = _act(cascade, rule, matched) if matched else []
         if changed:
+            if reads_due:  # the facts read again hold the due times
+                cascade.dues.flush()
             after = read_facts(changed, needs)
             for number in changed:
                 before, current = facts.pop(number), after.get(number)
@@ -210,7 +217,7 @@ def _act(cascade: Cascade, rule: LoadedRule, numbers: list[int]) -> list[int]:
         if not alive:
             break
         if batched(action):
-            done = _act_many(session, rule, action, alive)
+            done = _act_many(session, rule, action, alive, cascade.dues)
         else:
             done = {number: _act_one(session, rule, action, number) for number in alive}
         still = []
@@ -229,13 +236,13 @@ def _act(cascade: Cascade, rule: LoadedRule, numbers: list[int]) -> list[int]:
 
 
 def _act_many(
-    session: Session, rule: LoadedRule, action: Kept, numbers: list[int]
+    session: Session, rule: LoadedRule, action: Kept, numbers: list[int], dues: DueLater
 ) -> dict[int, Done]:
     """One action on many tickets in one savepoint, its `rule.acted` events in one insert."""
     request = Request(session)
     try:
         with request.writing():
-            done = apply_many(request, numbers, action, rule.name)
+            done = apply_many(request, numbers, action, rule.name, dues)
             request.record_many(
                 [
                     audit.Event(RULE_ACTED, "rule", rule.id, ticket=number, after=_acted(rule, did))

@@ -98,14 +98,16 @@ class PreparedInsert:
 
 
 class PreparedSelect:
-    """A SELECT Peewee builds once per database from `build(*args)`; `first(*args)` runs it
-    with other values. The query must take exactly its arguments as parameters, in order (no
-    LIMIT: that is a parameter too), and they must be plain ints and strings, which Peewee
-    passes to the driver unchanged."""
+    """A SELECT Peewee builds once per database and count of arguments from `build(*args)`;
+    `first(*args)` runs it with other values. The query must take exactly its arguments as
+    parameters, in order (no LIMIT: that is a parameter too), and they must be plain ints and
+    strings, which Peewee passes to the driver unchanged. A build of any count (`IN` a list of
+    its arguments) keeps a SQL for each count up to `MOST_PREPARED_ROWS`."""
 
     def __init__(self, build: Callable[..., peewee.Query]) -> None:
         self.build = build
-        self._sql: weakref.WeakKeyDictionary[peewee.Database, str] = weakref.WeakKeyDictionary()
+        self._sql: weakref.WeakKeyDictionary[peewee.Database, dict[int, str]]
+        self._sql = weakref.WeakKeyDictionary()
 
     def first(self, *args: int | str) -> tuple[Any, ...] | None:
         row: tuple[Any, ...] | None = self._run(args).fetchone()
@@ -117,10 +119,12 @@ class PreparedSelect:
 
     def _run(self, args: tuple[int | str, ...]) -> Any:
         database = database_proxy.obj
-        sql = self._sql.get(database)
+        known = self._sql.setdefault(database, {})
+        sql = known.get(len(args))
         if sql is None:
             sql, params = self.build(*args).sql()
             if list(params) != list(args):
                 raise ValueError(f"the query's parameters {params!r} are not its arguments")
-            self._sql[database] = sql
+            if len(args) <= MOST_PREPARED_ROWS:
+                known[len(args)] = sql
         return database.execute_sql(sql, list(args))
