@@ -10,10 +10,8 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 
 import peewee
 
-from store.db import POSTGRES_SCHEMES
 from store.errors import EXIT_DATABASE, TickettyError
 
-SCHEMES = POSTGRES_SCHEMES
 INSTALL_HINT = "pip install 'ticketty[postgres]'"
 
 
@@ -50,10 +48,6 @@ class Location:
             if value is not None:
                 settings[key] = value
         return settings
-
-
-def is_postgres(location: str) -> bool:
-    return location.startswith(SCHEMES)
 
 
 def parse(url: str) -> Location:
