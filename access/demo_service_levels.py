@@ -193,9 +193,10 @@ class DemoClocks:
         last_activity: datetime,
     ) -> tuple[datetime | None, datetime | None, datetime | None, datetime, int | None]:
         """A ticket's due-time columns: first, next response, resolution, the earliest, and
-        its policy's id. A pending ticket's clocks paused at its last activity, a resolved or
-        closed one's stopped then: each keeps the due time it reached before then (breached),
-        none if it had not; a resolution ends the resolution clock."""
+        its policy's id. A pending ticket's clocks paused at its last activity: each keeps the
+        due time it reached before then (breached), none if it had not. A resolved or closed
+        one's stopped then and keep none: a first response past due then ended there (its
+        verdict breached), one not yet due stopped, and the resolution ended."""
         matched = self._match(attributes)
         if matched is None:
             return None, None, None, NO_DUE, None
@@ -209,10 +210,13 @@ class DemoClocks:
             found = ledger.after(created, target * 60)
             return found if status in RUNNING or found <= last_activity else None
 
+        # A stopped ticket's clocks have all ended or stopped: a first response past due at
+        # the stop ended there, breached.
+        stopped = status in STOPPING_STATUSES
         dues = Dues(
             policy_id,
-            first_response=due(FIRST_RESPONSE) if first_reply is None else None,
-            resolution=None if status in STOPPING_STATUSES else due(RESOLUTION),
+            first_response=None if first_reply is not None or stopped else due(FIRST_RESPONSE),
+            resolution=None if stopped else due(RESOLUTION),
         )
         return dues.first_response, None, dues.resolution, dues.due_at, policy_id
 
@@ -230,10 +234,13 @@ class DemoClocks:
         matched = self._match(attributes)
         if matched is None:
             return []
+        stopped = status in STOPPING_STATUSES
         ends: list[tuple[str, datetime, int | None]] = []
         if first_reply is not None:
             ends.append((FIRST_RESPONSE, *first_reply))
-        if status in STOPPING_STATUSES:
+        elif stopped:
+            ends.append((FIRST_RESPONSE, *resolved))
+        if stopped:
             ends.append((RESOLUTION, *resolved))
         ledger = matched.ledger
         rows: list[tuple[object, ...]] = []
@@ -242,11 +249,17 @@ class DemoClocks:
             if target is None:
                 continue
             worked = ledger.seconds(created, ended)
-            # Met when it ended no later than its due time: when it ended exactly as the target
-            # was worked, that was its due time unless the target was reached before.
-            met = worked < target * 60 or (
-                worked == target * 60 and ledger.seconds(created, ended - _SECOND) < worked
-            )
+            if metric == FIRST_RESPONSE and first_reply is None:
+                # Unanswered at the stop: ended there only if it had fallen due by then.
+                if ledger.after(created, target * 60) > ended:
+                    continue
+                met = False
+            else:
+                # Met when it ended no later than its due time: when it ended exactly as the
+                # target was worked, that was its due time unless the target was reached before.
+                met = worked < target * 60 or (
+                    worked == target * 60 and ledger.seconds(created, ended - _SECOND) < worked
+                )
             minutes = worked // 60
             judged = (matched.policy_id, matched.name, target, minutes, met, created, ended, agent)
             rows.append((number, metric, *judged, attributes.usergroup, attributes.source))

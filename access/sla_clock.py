@@ -13,7 +13,10 @@ What the clocks measure, each in the business time of the policy's calendar:
 
 Every clock pauses while the status is one the policy pauses on (pending, unless it says
 otherwise) and stops while the ticket is resolved or closed; a clock stopped or paused before
-it fell due has no due time until it runs again.
+it fell due has no due time until it runs again. A response clock already past its due time
+when the ticket is resolved or closed unanswered ends there, breached: the promise is broken
+and was never kept, and a report that waited for a reply that may never come would not count
+it. A reply after a reopening does not judge that clock again.
 
 **A ticket that moves between policies** (its priority, usergroup or source changed): a clock
 still running follows the policy that matches the ticket as it is now, with that policy's target
@@ -151,6 +154,14 @@ class _Timeline:
     def status_now(self) -> str:
         return self.statuses[-1][1]
 
+    def first_stop(self, since: datetime, before: datetime | None) -> datetime | None:
+        """When the ticket was first resolved or closed at `since` or later (and before
+        `before`), if it was."""
+        for start, _ in self.pauses(STOPPING_STATUSES, until=before):
+            if start >= since:
+                return start
+        return None
+
     def pauses(self, statuses: frozenset[str], until: datetime | None) -> list[Pause]:
         """The spans the ticket spent in `statuses`, cut at `until`; the last may be open."""
         return [(start, end) for _, start, end in self.spans_in(statuses, until)]
@@ -252,7 +263,8 @@ def _measure(
     cycle: _Cycle, timeline: _Timeline, policies: Sequence[Policy], now: datetime
 ) -> Target | None:
     """The cycle measured by the policy that applies to it: the one of its end if it ended,
-    else the one of now."""
+    else the one of now. A response clock ends at the first stop (resolved or closed) at or
+    past its due time, breached, if the ticket stopped there before a reply."""
     attributes = timeline.attributes_at(cycle.end or now)
     policy = matching_policy(policies, attributes)
     if policy is None:
@@ -262,6 +274,10 @@ def _measure(
         return None
     pauses = timeline.pauses(policy.pause_on | STOPPING_STATUSES, until=cycle.end)
     due = add_business_minutes(policy.calendar, cycle.start, minutes, pauses)
+    if due is not None and cycle.metric != RESOLUTION:
+        stop = timeline.first_stop(due, before=cycle.end)
+        if stop is not None:
+            return Target(cycle.metric, policy.name, cycle.start, due, stop, State.BREACHED)
     return Target(
         cycle.metric, policy.name, cycle.start, due, cycle.end, _state(cycle, due, timeline, now)
     )

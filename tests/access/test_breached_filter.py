@@ -1,7 +1,8 @@
 """The breached filter is the work late now: tickets not resolved or closed whose earliest due
 time has passed (a pending one's clock fell due before it paused). A ticket resolved without a
-first response keeps that clock's due time, but is done: no status filter brings it back into
-the breached list, its count, its row's mark, its explanation or the due-within filter."""
+first response past its due time is done: that clock ended at the resolution with a breached
+verdict, and no status filter brings it back into the breached list, its count, its row's mark,
+its explanation or the due-within filter."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from access import Gate
 from access.sla_rules import Duration
 from access.views import TicketQuery
 from store.models import Ticket
+from store.sla_models import SlaVerdict
 from tests.access.conftest import with_standard_policy
 from tests.moving_clock import MovingClock
 
@@ -38,7 +40,12 @@ def test_breached_counts_late_work_not_tickets_done_late(ada: Gate, clock: Movin
     ada.changes.set_status(pending, "pending")
     in_time = ada.filing.create_ticket("d", "?")
     kept = Ticket.get_by_id(resolved)
-    assert kept.first_response_due == START + timedelta(hours=4) == kept.due_at
+    assert kept.first_response_due is None
+    (verdict,) = SlaVerdict.select().where(
+        (SlaVerdict.ticket == resolved) & (SlaVerdict.metric == "first_response")
+    )
+    assert (verdict.met, verdict.ended_at) == (False, START + timedelta(hours=5))
+    assert verdict.business_minutes == 300 and verdict.target_minutes == 240
 
     mine = {resolved, pending, running, in_time}
     breached = ada.inbox.list_tickets(TicketQuery(breached=True), limit=10_000)

@@ -50,6 +50,23 @@ def kept(numbers: list[int]) -> list[tuple[Any, ...]]:
     ]
 
 
+def assert_judged_again(
+    demo: peewee.Database, dues: dict[int, tuple[Any, ...]], written: list[tuple[Any, ...]]
+) -> None:
+    """The write path, measuring the tickets of `dues` again from their histories (their
+    verdicts deleted first), keeps their due times `dues` and their first responses'
+    verdicts `written`, as the changes that ended the clocks would have judged them."""
+    numbers = sorted(dues)
+    SlaVerdict.delete().where(SlaVerdict.ticket.in_(numbers)).execute()
+    request = Gate(demo, "ada").tickets._open()
+    with request.writing():
+        measured = measure_tickets(request, numbers, verdicts_since=datetime.min)
+    assert kept(numbers) == written
+    assert {
+        n: (d.policy, d.first_response, d.next_response, d.resolution) for n, d in measured.items()
+    } == dues
+
+
 def test_the_demo_clocks_are_those_the_write_path_gives(demo: peewee.Database) -> None:
     running = {
         t.number: (t.sla_policy, t.first_response_due, t.next_response_due, t.resolution_due)
@@ -60,16 +77,39 @@ def test_the_demo_clocks_are_those_the_write_path_gives(demo: peewee.Database) -
     assert len(written) > 20
     assert {row[5] for row in written} == {True, False}
     assert sum(1 for dues in running.values() if dues[1] is not None) > 20
-    SlaVerdict.delete().where(SlaVerdict.ticket.in_(numbers)).execute()
-    gate = Gate(demo, "ada")
-    request = gate.tickets._open()
-    with request.writing():
-        # As the changes that ended the clocks would have judged them.
-        measured = measure_tickets(request, numbers, verdicts_since=datetime.min)
-    assert kept(numbers) == written
-    assert {
-        n: (d.policy, d.first_response, d.next_response, d.resolution) for n, d in measured.items()
-    } == running
+    assert_judged_again(demo, running, written)
+
+
+def test_a_resolved_or_closed_demo_ticket_keeps_what_the_write_path_gives(
+    demo: peewee.Database,
+) -> None:
+    """Resolved and closed demo tickets: their verdicts, those of first responses never given
+    before the stop included (breached, ended at the stop), and their empty due times. The
+    merged pair is left out: the ticket merged into holds messages older than itself."""
+    merged = {
+        n
+        for link in TicketLink.select().where(TicketLink.kind == MERGED)
+        for n in (link.ticket_id, link.other_id)
+    }
+    done = {
+        t.number: (t.sla_policy, t.first_response_due, t.next_response_due, t.resolution_due)
+        for t in Ticket.select().where(
+            Ticket.status.in_(["resolved", "closed"]) & Ticket.sla_policy.is_null(False)
+        )
+        if t.number not in merged
+    }
+    numbers = sorted(done)
+    written = kept(numbers)
+    resolutions = SlaVerdict.select().where(
+        SlaVerdict.ticket.in_(numbers) & (SlaVerdict.metric == "resolution")
+    )
+    stopped_at = {v.ticket: v.ended_at for v in resolutions}
+    answered = {m.ticket_id for m in Message.select(Message.ticket).where(Message.kind == "reply")}
+    unanswered = [row for row in written if row[0] not in answered]
+    assert len(unanswered) > 5
+    assert all(row[5] is False and row[7] == stopped_at[row[0]] for row in unanswered)
+    assert all(dues[1:] == (None, None, None) for dues in done.values())
+    assert_judged_again(demo, done, written)
 
 
 def test_the_demo_month_has_both_verdicts_reported(demo: peewee.Database) -> None:

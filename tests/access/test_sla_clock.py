@@ -210,6 +210,45 @@ def test_resolving_meets_the_resolution_and_reopening_resumes_it() -> None:
     assert closed_later.resolution.ended == utc("2026-03-02 10:00")
 
 
+def test_a_response_past_due_when_resolved_ends_there_breached() -> None:
+    resolved = ("2026-03-02 12:00", STATUS, "resolved")  # an hour past the 11:00 due time
+    late = Target(
+        "first_response",
+        "Standard",
+        utc(MONDAY_8),
+        utc("2026-03-02 11:00"),
+        utc("2026-03-02 12:00"),
+        State.BREACHED,
+    )
+    assert at(MONDAY_8, "2026-03-03 09:00", resolved).first_response == late
+    # Reopened and answered later: the broken promise is not judged again.
+    reopened = ("2026-03-03 08:00", STATUS, "open")
+    answered = at(
+        MONDAY_8, "2026-03-03 10:00", resolved, reopened, ("2026-03-03 09:00", REPLY, None)
+    )
+    assert answered.first_response == late
+    # Resolved in time and reopened: the clock resumes and ends at the next stop past due
+    # (two hours to 09:00, half an hour resolved, two more hours to 11:30).
+    early = [("2026-03-02 09:00", STATUS, "resolved"), ("2026-03-02 09:30", STATUS, "open")]
+    again = at(MONDAY_8, "2026-03-03 12:00", *early, ("2026-03-03 10:00", STATUS, "closed"))
+    assert again.first_response is not None
+    assert (again.first_response.due, again.first_response.ended) == (
+        utc("2026-03-02 11:30"),
+        utc("2026-03-03 10:00"),
+    )
+    # A customer waiting for a next response: eight hours from Monday 09:00 is Tuesday 09:00.
+    waiting = at(
+        MONDAY_8,
+        "2026-03-04 12:00",
+        ("2026-03-02 08:00", REPLY, None),
+        ("2026-03-02 09:00", CUSTOMER, None),
+        ("2026-03-03 12:00", STATUS, "resolved"),
+    )
+    assert waiting.next_response is not None
+    assert waiting.next_response.state is State.BREACHED
+    assert waiting.next_response.ended == utc("2026-03-03 12:00")
+
+
 def test_a_running_clock_follows_the_priority_the_ticket_has_now() -> None:
     raised = ("2026-03-02 07:30", PRIORITY, "urgent")
     ticket = at(MONDAY_8, "2026-03-02 08:30", raised)
