@@ -94,6 +94,8 @@ class Target:
     due: datetime | None
     ended: datetime | None
     state: State
+    # Ended by the ticket's resolution or closing, past due and never answered.
+    unanswered: bool = False
 
     @property
     def breached(self) -> bool:
@@ -277,7 +279,7 @@ def _measure(
     if due is not None and cycle.metric != RESOLUTION:
         stop = timeline.first_stop(due, before=cycle.end)
         if stop is not None:
-            return Target(cycle.metric, policy.name, cycle.start, due, stop, State.BREACHED)
+            return Target(cycle.metric, policy.name, cycle.start, due, stop, State.BREACHED, True)
     return Target(
         cycle.metric, policy.name, cycle.start, due, cycle.end, _state(cycle, due, timeline, now)
     )

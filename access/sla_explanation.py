@@ -146,4 +146,5 @@ def _target(
         ended=target.ended,
         state=target.state.value,
         pauses=tuple(s for s in spans if s.end is None or s.end > target.started),
+        unanswered=target.unanswered,
     )

@@ -50,6 +50,7 @@ class TargetExplanation(NamedTuple):
     ended: datetime | None  # when it was met or missed
     state: str  # running, paused, stopped, met, breached
     pauses: tuple[PauseSpan, ...]
+    unanswered: bool = False  # a response clock ended by the resolution, past due
 
 
 class SlaExplanation(NamedTuple):

@@ -125,7 +125,8 @@ def _target_lines(target: TargetExplanation, now: datetime) -> list[Line]:
     ]
     if target.ended is not None:
         due = "-" if target.due is None else _at(target.due)
-        lines.append(("", f"  due {due}, ended {_at(target.ended)}"))
+        how = ", resolved or closed unanswered" if target.unanswered else ""
+        lines.append(("", f"  due {due}, ended {_at(target.ended)}{how}"))
     elif target.due is not None:
         lines.append(("", f"  due {_left(target.due, now, None)}"))
     else:

@@ -18,6 +18,7 @@ from store.models import Ticket
 from store.sla_models import SlaVerdict
 from tests.access.conftest import with_standard_policy
 from tests.moving_clock import MovingClock
+from wording.sla_text import explanation_lines
 
 START = datetime(2026, 11, 2, 10, 0)
 
@@ -46,6 +47,8 @@ def test_breached_counts_late_work_not_tickets_done_late(ada: Gate, clock: Movin
     )
     assert (verdict.met, verdict.ended_at) == (False, START + timedelta(hours=5))
     assert verdict.business_minutes == 300 and verdict.target_minutes == 240
+    lines = [a + b for a, b in explanation_lines(ada.tickets.sla_explanation(resolved))]
+    assert "  due 2026-11-02 14:00, ended 2026-11-02 15:00, resolved or closed unanswered" in lines
 
     mine = {resolved, pending, running, in_time}
     breached = ada.inbox.list_tickets(TicketQuery(breached=True), limit=10_000)

@@ -219,6 +219,7 @@ def test_a_response_past_due_when_resolved_ends_there_breached() -> None:
         utc("2026-03-02 11:00"),
         utc("2026-03-02 12:00"),
         State.BREACHED,
+        unanswered=True,
     )
     assert at(MONDAY_8, "2026-03-03 09:00", resolved).first_response == late
     # Reopened and answered later: the broken promise is not judged again.
