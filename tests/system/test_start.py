@@ -116,8 +116,10 @@ def test_the_start_leaves_the_icalendar_readers_unloaded(demo_copy: str) -> None
 # Loaded by what the person asks for after the first frame, not by the start: the modals and
 # the pickers' lists (with Textual's DataTable and SelectionList), the change and macro flows,
 # the notifications' wording, the mail channel's intake, the gate's presence and drafts (made
-# when the inbox first reads who is where, after its first frame), the counts from tallies.
+# when the inbox first reads who is where, after its first frame), the counts from tallies;
+# and on PostgreSQL, `importlib.metadata` (the driver's versions are read without it).
 AFTER_THE_FIRST_FRAME = (
+    "importlib.metadata",
     "access.presence",
     "access.drafts",
     "access.tally_counts",
