@@ -117,9 +117,12 @@ def test_the_start_leaves_the_icalendar_readers_unloaded(demo_copy: str) -> None
 # the pickers' lists (with Textual's DataTable and SelectionList), the change and macro flows,
 # the notifications' wording, the mail channel's intake, the gate's presence and drafts (made
 # when the inbox first reads who is where, after its first frame), the counts from tallies;
-# and on PostgreSQL, `importlib.metadata` (the driver's versions are read without it).
+# and on PostgreSQL, `importlib.metadata` (the driver's versions are read without it); `secrets`
+# (and its `hmac`), which the session's presence needed for its random name.
 AFTER_THE_FIRST_FRAME = (
     "importlib.metadata",
+    "secrets",
+    "hmac",
     "access.presence",
     "access.drafts",
     "access.tally_counts",
