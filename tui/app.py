@@ -99,10 +99,14 @@ class TickettyApp(App[int]):
         self.due_calendars = DueCalendars(self, self.opening.calendars)
         self.notifier = Notifier(self)
 
+    def get_default_screen(self) -> Screen[Any]:
+        """The home screen (the inbox) is the first of the stack: no blank screen beneath it
+        is composed, styled and drawn before it."""
+        return self.home_screen()
+
     def on_mount(self) -> None:
         self.set_keymap(dict(self.settings.keymap))
         self.sub_title = one_line(self.gate.username)
-        self.push_screen(self.home_screen())
         self.call_after_refresh(self.after_first_frame)
 
     def after_first_frame(self) -> None:

@@ -156,3 +156,24 @@ def test_the_start_leaves_what_the_first_frame_does_not_show_unloaded(demo_copy:
         "asyncio.run(help_shown())\n"
     )
     assert fresh_interpreter(script).splitlines() == ["[]", "TextModal"]
+
+
+def test_the_inbox_is_the_first_screen_with_none_beneath_it(demo_copy: str) -> None:
+    """The app starts on the inbox as its default screen: no blank screen is composed, styled
+    and drawn beneath it first."""
+    import asyncio
+
+    from ticketty.launch import OpenedApp, open_app
+
+    opened = open_app(demo_copy, "ada")
+    assert isinstance(opened, OpenedApp)
+
+    async def stack() -> list[str]:
+        async with opened.app.run_test() as pilot:
+            await pilot.pause()
+            return [type(screen).__name__ for screen in opened.app.screen_stack]
+
+    try:
+        assert asyncio.run(stack()) == ["InboxScreen"]
+    finally:
+        opened.db.close()
