@@ -56,18 +56,12 @@ def main() -> None:
 
         Empty().run(headless=True, size=(120, 40))
     else:
-        import ticketty.main  # noqa: F401  # what the `ticketty` command has loaded by then
-        from ticketty.collector import resting
+        from ticketty.main import made_app  # what the `ticketty` command has loaded by then
 
         # As `ticketty.main.open_app` makes the app: `launch.open_app` reads the opening in a
         # thread while it imports Textual and the screens.
         now = datetime.fromisoformat(sys.argv[4])
-        with resting():
-            from ticketty import launch
-
-            opened = launch.open_app(
-                sys.argv[2], sys.argv[3], clock=lambda: now, refresh_seconds=3600
-            )
+        opened = made_app(sys.argv[2], sys.argv[3], clock=lambda: now, refresh_seconds=3600)
         if isinstance(opened, int):
             raise SystemExit(opened)
         app = opened.app

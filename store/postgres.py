@@ -3,8 +3,12 @@ turned into one sentence that never shows the password (../shared/RELIABILITY.md
 
 from __future__ import annotations
 
+import importlib.util
+import sys
 import uuid
 from dataclasses import dataclass, field
+from pathlib import Path
+from types import ModuleType
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
@@ -139,13 +143,44 @@ class SerialisedPostgresqlDatabase(peewee.PostgresqlDatabase):
             self.cursor().execute(f"BEGIN; SELECT pg_advisory_xact_lock({WRITE_LOCK})")
 
 
+def import_driver() -> ModuleType:
+    """psycopg, imported with its version and psycopg-binary's already known.
+
+    Both read their own version as they are imported (`psycopg.version`,
+    `psycopg_binary.version`) through `importlib.metadata`, whose import (the e-mail parser,
+    zipfile, csv) costs more than the reading. The version is the one in the name of the
+    package's installed metadata folder, so it is read from there where there is exactly one
+    such folder beside the package, and through `importlib.metadata` otherwise."""
+    for package in ("psycopg", "psycopg_binary"):
+        _version_known(package)
+    import psycopg
+
+    return psycopg
+
+
+def _version_known(package: str) -> None:
+    """Set `package.version` to a module holding the version its metadata folder's name says."""
+    if f"{package}.version" in sys.modules:
+        return
+    spec = importlib.util.find_spec(package)
+    if spec is None or not spec.submodule_search_locations:
+        return
+    site = Path(next(iter(spec.submodule_search_locations))).parent
+    installed = list(site.glob(f"{package}-*.dist-info"))
+    if len(installed) == 1:
+        known = ModuleType(f"{package}.version")
+        version = installed[0].name.removeprefix(f"{package}-")[: -len(".dist-info")]
+        setattr(known, "__version__", version)  # noqa: B010  # a module made here, not a class
+        sys.modules[f"{package}.version"] = known
+
+
 def open_database(location: Location) -> peewee.PostgresqlDatabase:
     """The peewee database on psycopg 3, not yet connected (the driver is checked at connect).
 
     Client-side parameter binding, as with psycopg2: the same SQL text works for statements
     whose parameter types the server could not infer."""
     try:
-        import psycopg
+        psycopg = import_driver()
     except ImportError:
         # Before peewee sees the database: its binary fields ask the driver at binding time.
         raise BadLocation(f"PostgreSQL needs its driver: {INSTALL_HINT}") from None

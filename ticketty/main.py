@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from ticketty import collector
 from ticketty.collector import resting
 from ticketty.sealed import seal_under_ssh
 
@@ -17,15 +18,36 @@ with resting():
 
 if TYPE_CHECKING:
     from cli.mail import MailTools
+    from ticketty.launch import OpenedApp
+
+
+def made_app(location: str, username: str, **options: Any) -> OpenedApp | int:
+    """`ticketty.launch.open_app` (`options` are its own) with the collector resting until the
+    app has drawn its first frame, or until it fails to be made."""
+    collector.rest()
+    try:
+        from ticketty import launch
+
+        opened = launch.open_app(location, username, **options)
+    except BaseException:
+        collector.wake(freeze=False)
+        raise
+    if isinstance(opened, int):
+        collector.wake()
+    else:
+        opened.app.after_first_frame_calls.append(collector.wake)
+    return opened
 
 
 def open_app(location: str, username: str) -> int:
     """Make the app with the collector resting, then run it."""
-    with resting():
-        from ticketty import launch
-
-        opened = launch.open_app(location, username)
-    return opened if isinstance(opened, int) else opened.run()
+    opened = made_app(location, username)
+    if isinstance(opened, int):
+        return opened
+    try:
+        return opened.run()
+    finally:
+        collector.wake()  # if the app ended before its first frame
 
 
 def open_sealed_app(location: str, username: str) -> int:

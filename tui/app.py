@@ -90,6 +90,8 @@ class TickettyApp(App[int]):
         self.draft_keeper = DraftKeeper(self, gate, self.background_call)
         self.drafts = self.draft_keeper.texts
         self.presence: PresenceKeeper | None = None  # after the first frame (it keeps a timer)
+        # What the entry point runs once the first frame is drawn (`ticketty.collector.wake`).
+        self.after_first_frame_calls: list[Callable[[], None]] = []
         self.gate_funnel = GateFunnel()
         self.gate_calls = self.gate_funnel.calls
         self.waiting_on_person: set[Worker[Any]] = set()  # flows waiting for an answer
@@ -97,16 +99,22 @@ class TickettyApp(App[int]):
         self.due_calendars = DueCalendars(self, self.opening.calendars)
         self.notifier = Notifier(self)
 
+    def get_default_screen(self) -> Screen[Any]:
+        """The home screen (the inbox) is the first of the stack: no blank screen beneath it
+        is composed, styled and drawn before it."""
+        return self.home_screen()
+
     def on_mount(self) -> None:
         self.set_keymap(dict(self.settings.keymap))
         self.sub_title = one_line(self.gate.username)
-        self.push_screen(self.home_screen())
         self.call_after_refresh(self.after_first_frame)
 
     def after_first_frame(self) -> None:
         """What the first frame does not show starts once it is drawn: the person's presence,
         the watch on their due times, and the live watcher (with the unread count), whose
         head was read with the first page, so nothing changed meanwhile is missed."""
+        for call in self.after_first_frame_calls:
+            call()
         self.presence = PresenceKeeper(self, self.gate, self.background_call)
         self.presence.connect()
         self.breach_watch.start()

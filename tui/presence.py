@@ -10,7 +10,7 @@ the screen without anyone writing.
 
 from __future__ import annotations
 
-import secrets
+import os
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any, Generic, TypeVar
@@ -37,7 +37,7 @@ class PresenceKeeper:
     def __init__(self, app: App[Any], gate: Gate, run: Run) -> None:
         self.gate = gate
         self._run = run
-        self.session = secrets.token_hex(16)  # this session's own, among the person's others
+        self.session = os.urandom(16).hex()  # this session's own, among the person's others
         self.states: dict[int, str] = {}
         self._heartbeat = app.set_interval(HEARTBEAT_SECONDS, self._beat)
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from ticketty import collector
 from ticketty.collector import resting
 from ticketty.main import open_app
 
@@ -41,4 +42,32 @@ def test_an_app_that_cannot_open_leaves_the_collector_running(
 ) -> None:
     assert open_app(str(tmp_path / "missing.db"), "ada") == 3
     assert "no database at" in capsys.readouterr().err
+    assert gc.isenabled()
+
+
+def test_the_app_is_made_resting_and_the_collector_wakes_at_its_first_frame(
+    demo_copy: str,
+) -> None:
+    """`made_app` leaves the collector resting; the app's first frame wakes it and freezes
+    what the start made, the app's widgets among them."""
+    import asyncio
+
+    from ticketty.launch import OpenedApp
+    from ticketty.main import made_app
+
+    opened = made_app(demo_copy, "ada")
+    assert isinstance(opened, OpenedApp)
+    try:
+        assert not gc.isenabled()
+
+        async def first_frame() -> None:
+            async with opened.app.run_test() as pilot:
+                await pilot.pause()
+                assert gc.isenabled()
+                assert not in_collectors_sight(opened.app.screen)
+
+        asyncio.run(first_frame())
+    finally:
+        collector.wake()
+        opened.db.close()
     assert gc.isenabled()

@@ -19,6 +19,13 @@ from ticketty.main import main
 pytestmark = pytest.mark.postgresql_only(reason="a PostgreSQL server and its URL")
 
 
+def python(code: str, *args: str) -> subprocess.CompletedProcess[str]:
+    """`code` run in an interpreter of its own with `args`."""
+    return subprocess.run(
+        [sys.executable, "-c", code, *args], capture_output=True, text=True, timeout=60, check=False
+    )
+
+
 def test_the_url_is_parsed_fully() -> None:
     parsed = postgres.parse(
         "postgresql://ann%40shop:p%40ss%2Fw%C3%B6rd@db.example:6543/help%20desk"
@@ -123,14 +130,25 @@ def test_the_driver_is_imported_when_a_postgresql_database_is_opened(new_locatio
         "code += main(['--db', sys.argv[1], '--user', 'root', 'tickets', 'list', '--json'])\n"
         "print(code, 'psycopg' in sys.modules, file=sys.stderr)\n"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", code, new_location()],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
+    assert python(code, new_location()).stderr == "False None\n0 True\n"
+
+
+def test_the_driver_is_imported_without_reading_package_metadata(new_location) -> None:
+    """psycopg and psycopg-binary are told their versions from their installed metadata
+    folders' names, so opening a database does not import `importlib.metadata`; the versions
+    are the ones it reads."""
+    code = (
+        "import sys\n"
+        "from ticketty.main import main\n"
+        "code = main(['init', '--db', sys.argv[1], '--admin', 'root'])\n"
+        "print(code, 'importlib.metadata' in sys.modules)\n"
+        "import psycopg, psycopg_binary\n"
+        "from importlib import metadata\n"
+        "print(psycopg.__version__ == metadata.version('psycopg'), psycopg.pq.__impl__)\n"
+        "print(psycopg_binary.__version__ == metadata.version('psycopg-binary'))\n"
     )
-    assert done.stderr == "False None\n0 True\n"
+    done = python(code, new_location())
+    assert done.stdout.splitlines()[-3:] == ["0 False", "True binary", "True"], done.stderr
 
 
 def test_a_url_without_a_database_is_refused() -> None:

@@ -116,8 +116,13 @@ def test_the_start_leaves_the_icalendar_readers_unloaded(demo_copy: str) -> None
 # Loaded by what the person asks for after the first frame, not by the start: the modals and
 # the pickers' lists (with Textual's DataTable and SelectionList), the change and macro flows,
 # the notifications' wording, the mail channel's intake, the gate's presence and drafts (made
-# when the inbox first reads who is where, after its first frame), the counts from tallies.
+# when the inbox first reads who is where, after its first frame), the counts from tallies;
+# and on PostgreSQL, `importlib.metadata` (the driver's versions are read without it); `secrets`
+# (and its `hmac`), which the session's presence needed for its random name.
 AFTER_THE_FIRST_FRAME = (
+    "importlib.metadata",
+    "secrets",
+    "hmac",
     "access.presence",
     "access.drafts",
     "access.tally_counts",
@@ -151,3 +156,24 @@ def test_the_start_leaves_what_the_first_frame_does_not_show_unloaded(demo_copy:
         "asyncio.run(help_shown())\n"
     )
     assert fresh_interpreter(script).splitlines() == ["[]", "TextModal"]
+
+
+def test_the_inbox_is_the_first_screen_with_none_beneath_it(demo_copy: str) -> None:
+    """The app starts on the inbox as its default screen: no blank screen is composed, styled
+    and drawn beneath it first."""
+    import asyncio
+
+    from ticketty.launch import OpenedApp, open_app
+
+    opened = open_app(demo_copy, "ada")
+    assert isinstance(opened, OpenedApp)
+
+    async def stack() -> list[str]:
+        async with opened.app.run_test() as pilot:
+            await pilot.pause()
+            return [type(screen).__name__ for screen in opened.app.screen_stack]
+
+    try:
+        assert asyncio.run(stack()) == ["InboxScreen"]
+    finally:
+        opened.db.close()
