@@ -284,6 +284,7 @@ class Intake:
                 self.request, number, mail.copies, {*remembered.own_addresses, address}
             )
             return Taken("new", number, "", address)
+        self.request.write_held()  # `continued` reads the follow-ups from the audit log
         ticket = continued(answered, source, person_id, remembered.within)
         if ticket.source_id == source.id and ticket.status != FINAL_STATUS:
             self._append(ticket, source, mail, person_id)

@@ -339,6 +339,7 @@ def _import_batch(
     with (
         intake.request.writing(),
         intake.request.chain_head_held(),
+        intake.request.events_held(),
         intake.remembering(reading, within=within),
     ):
         return [intake.take_in_transaction(source, raw, origin, reading) for origin, raw in batch]
