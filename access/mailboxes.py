@@ -342,7 +342,7 @@ def _import_batch(
         intake.request.events_held(),
         intake.remembering(reading, within=within),
     ):
-        return [intake.take_in_transaction(source, raw, origin, reading) for origin, raw in batch]
+        return intake.take_many(source, batch, reading)
 
 
 def _mail_source(request: Request, name: str) -> Source:
