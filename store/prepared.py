@@ -35,6 +35,10 @@ class PreparedInsert:
         given = [meta.fields[name] for name in names]
         self.defaults = [(f, d) for f, d in meta.defaults.items() if f.name not in names]
         self.fields = given + [f for f, _ in self.defaults]
+        # What `_params` runs for each row: the named fields' conversions, then the defaults'.
+        self._named = [(name, field.db_value) for name, field in zip(names, given, strict=True)]
+        self._filled = [(f.db_value, d, callable(d)) for f, d in self.defaults]
+        self._one: tuple[weakref.ref[peewee.Database], str] | None = None  # `run`'s SQL, last
 
     def _sql(
         self, database: peewee.Database, rows: int = 1, *, returning: tuple[str, ...] = ()
@@ -54,9 +58,9 @@ class PreparedInsert:
         return known[key]
 
     def _params(self, values: dict[str, Any]) -> list[Any]:
-        params = [field.db_value(values[field.name]) for field in self.fields[: len(self.names)]]
-        for field, default in self.defaults:
-            params.append(field.db_value(default() if callable(default) else default))
+        params = [convert(values[name]) for name, convert in self._named]
+        for convert, default, call in self._filled:
+            params.append(convert(default() if call else default))
         return params
 
     def run_many(self, rows: list[dict[str, Any]]) -> None:
@@ -91,7 +95,10 @@ class PreparedInsert:
 
     def run(self, **values: Any) -> int:
         database = database_proxy.obj
-        cursor = database.execute_sql(self._sql(database), self._params(values))
+        one = self._one
+        if one is None or one[0]() is not database:
+            self._one = one = weakref.ref(database), self._sql(database)
+        cursor = database.execute_sql(one[1], self._params(values))
         if database.returning_clause:
             return int(cursor.fetchone()[0])
         return int(cursor.lastrowid)
