@@ -47,15 +47,27 @@ class PreparedInsert:
         conflicts = "ignore" if self.ignore_conflicts else ""
         key = (self.model, (*self.names, str(rows), conflicts, "returning", *returning))
         if key not in known:
-            blank = [tuple(None for _ in self.fields)] * rows
-            query = self.model.insert_many(blank, fields=self.fields)
-            if self.ignore_conflicts:
-                query = query.on_conflict_ignore()
-            if returning:
-                meta: Any = self.model._meta
-                query = query.returning(*(meta.fields[name] for name in returning))
-            known[key] = query.sql()[0]
+            shape = None
+            if rows > 2:
+                shape = _rows_shape(*(self._sql(database, n, returning=returning) for n in (1, 2)))
+            if shape is not None:
+                before, row, after = shape
+                known[key] = before + ", ".join([row] * rows) + after
+            else:
+                known[key] = self._built(rows, returning)
         return known[key]
+
+    def _built(self, rows: int, returning: tuple[str, ...]) -> str:
+        """The statement's SQL for `rows` rows as Peewee builds it."""
+        blank = [tuple(None for _ in self.fields)] * rows
+        query = self.model.insert_many(blank, fields=self.fields)
+        if self.ignore_conflicts:
+            query = query.on_conflict_ignore()
+        if returning:
+            meta: Any = self.model._meta
+            query = query.returning(*(meta.fields[name] for name in returning))
+        sql: str = query.sql()[0]
+        return sql
 
     def _params(self, values: dict[str, Any]) -> list[Any]:
         params = [convert(values[name]) for name, convert in self._named]
@@ -102,6 +114,25 @@ class PreparedInsert:
         if database.returning_clause:
             return int(cursor.fetchone()[0])
         return int(cursor.lastrowid)
+
+
+def _rows_shape(one: str, two: str) -> tuple[str, str, str] | None:
+    """What comes before a multi-row insert's rows, one row's `(?, ?, ...)`, and what follows
+    them, from Peewee's SQL for one row and for two (`... VALUES (?, ?), (?, ?) ...`): the SQL
+    for many rows is then put together instead of built a node per value; None when the two
+    are not in that shape."""
+    same = 0
+    for a, b in zip(one, two, strict=False):
+        if a != b:
+            break
+        same += 1
+    size = len(two) - len(one) - 2
+    if size < 2 or same < size:
+        return None
+    before, row, after = one[: same - size], one[same - size : same], one[same:]
+    if not (row.startswith("(") and row.endswith(")")) or before + row + ", " + row + after != two:
+        return None
+    return before, row, after
 
 
 class PreparedSelect:
