@@ -166,3 +166,59 @@ class PreparedSelect:
             if len(args) <= MOST_PREPARED_ROWS:
                 known[len(args)] = sql
         return database.execute_sql(sql, list(args))
+
+
+class ChunkQuery:
+    """A SELECT about a chunk of numbers (`store.among.among`) whose SQL and other parameters a
+    key fixes (the grants, the change ...): built once per database, key and count of numbers,
+    with stand-in numbers that must appear once each, in order and together, among its
+    parameters; then run with a chunk's numbers in their place, its rows read as the built
+    query reads them (`.dicts()`, `.tuples()`, its fields' conversions). A key that cannot be
+    hashed, or a query not in that shape, is built for its call alone."""
+
+    MOST_KEPT = 512  # statements kept per database; past it they are forgotten, all at once
+
+    def __init__(self) -> None:
+        self._known: weakref.WeakKeyDictionary[peewee.Database, dict[Any, _Shaped]]
+        self._known = weakref.WeakKeyDictionary()
+
+    def rows(
+        self, key: Any, numbers: list[int], build: Callable[[list[int]], peewee.SelectBase]
+    ) -> list[Any]:
+        """The rows of `build(numbers)`; `key` must fix everything of it but the numbers."""
+        database = database_proxy.obj
+        known = self._known.setdefault(database, {})
+        try:
+            shaped = known.get((key, len(numbers)))
+        except TypeError:
+            return list(build(numbers))
+        if shaped is None:
+            shaped = _shaped(build, len(numbers))
+            if shaped is None:
+                return list(build(numbers))
+            if len(known) >= self.MOST_KEPT:
+                known.clear()
+            known[(key, len(numbers))] = shaped
+        query, sql, params, start = shaped
+        params = [*params[:start], *numbers, *params[start + len(numbers) :]]
+        cursor = database.execute_sql(sql, params)
+        # What Peewee's own execution does with the cursor: rows as the query reads them.
+        return list(query._get_cursor_wrapper(cursor))  # type: ignore[attr-defined]
+
+
+_Shaped = tuple[peewee.SelectBase, str, list[Any], int]
+
+
+def _shaped(build: Callable[[list[int]], peewee.SelectBase], count: int) -> _Shaped | None:
+    """`build`'s query for `count` stand-in numbers, its SQL, its parameters and where the
+    numbers start among them; None when they are not there once each, in order, together."""
+    if not 0 < count <= MOST_PREPARED_ROWS:
+        return None
+    stand_in = [-(2**62) - n for n in range(count)]
+    query = build(stand_in)
+    sql, params = query.sql()
+    params = list(params)
+    at = [i for i, value in enumerate(params) if isinstance(value, int) and value <= -(2**62)]
+    if not at or at != list(range(at[0], at[0] + count)) or params[at[0] : at[-1] + 1] != stand_in:
+        return None
+    return query, sql, params, at[0]
