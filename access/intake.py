@@ -84,7 +84,7 @@ from store.models import (
     Source,
     Ticket,
 )
-from store.prepared import PreparedInsert
+from store.prepared import MOST_PREPARED_ROWS, PreparedInsert
 from store.rows import tuple_rows
 
 # A message whose filing failed this often is quarantined.
@@ -154,13 +154,19 @@ class _Remembered:
     requesters: dict[str, int] = field(default_factory=dict)
     named: NamedTickets = field(init=False)
     new_tickets: list[int] = field(default_factory=list)  # their due times kept at the end
-    # Read ahead for a batch (`Intake.take_many`): the Message-IDs of its messages taken in
-    # before (and those it takes), None when not read ahead; addresses that no person has;
-    # usernames nobody holds; the source's followers.
+    # Read ahead for a batch (`Intake.take_many`): its Message-IDs taken before (and since;
+    # None: not read ahead), addresses no person has, usernames free, the source's followers.
     seen_ids: set[str] | None = None
     no_person: set[str] = field(default_factory=set)
     free_usernames: set[str] = field(default_factory=set)
     followers: dict[int, list[tuple[int]]] = field(default_factory=dict)
+    # The Message-ID rows the batch's messages keep, written together (`write_mail_ids`).
+    mail_ids: list[dict[str, object]] = field(default_factory=list)
+
+    def write_mail_ids(self) -> None:
+        rows, self.mail_ids = self.mail_ids, []
+        for start in range(0, len(rows), MOST_PREPARED_ROWS):
+            _NEW_MAIL_ID.run_many(rows[start : start + MOST_PREPARED_ROWS])
 
     def __post_init__(self) -> None:
         self.named = NamedTickets(self.within)
@@ -242,20 +248,22 @@ class Intake:
         self, source: Source, batch: list[tuple[str, bytes | Oversized]], reading: MailReading
     ) -> list[Taken]:
         """Inside `remembering`: the messages of `batch` (origin, raw) read first, then what
-        they need of the database read for all of them at once (`look_ahead`), then each
-        taken in turn as `take_in_transaction` takes it."""
+        they need of the database read at once (`look_ahead`), then each taken in turn as
+        `take_in_transaction` takes it, their Message-IDs written together."""
         read = [_read_ahead(raw, reading) for _origin, raw in batch]
         self.look_ahead(source, [mail for mail in read if isinstance(mail, ParsedMail)])
-        return [
+        taken = [
             self.take_in_transaction(source, raw, origin, reading, None, mail)
             for (origin, raw), mail in zip(batch, read, strict=True)
         ]
+        assert self._remembered is not None
+        self._remembered.write_mail_ids()
+        return taken
 
     def look_ahead(self, source: Source, mails: list[ParsedMail]) -> None:
-        """For the messages `mails` about to be taken inside `remembering`: which of their
-        Message-IDs were taken before, which senders' addresses no person has and which
-        usernames those would get are free, each in one statement instead of one per message.
-        What the messages then write is added as they write it."""
+        """For the messages `mails` about to be taken inside `remembering`: which Message-IDs
+        were taken before, which senders no person has and which usernames those would get
+        are free, one statement each (not one per message); what they write is added."""
         remembered = self._remembered
         assert remembered is not None
         remembered.seen_ids = taken_among(source, [m.message_id for m in mails if m.message_id])
@@ -319,6 +327,8 @@ class Intake:
         if mail.dmarc_failed:
             number = self._new_ticket(source, mail, person_id, UNVERIFIED)
             return Taken("new", number, "sender not verified: DMARC failed", address)
+        if mail.in_reply_to or mail.references:  # looked up among the Message-IDs kept
+            remembered.write_mail_ids()
         answered = answered_ticket(source, mail, person_id, remembered.named)
         if answered is None:
             number = self._new_ticket(source, mail, person_id)
@@ -397,9 +407,8 @@ class Intake:
             self._remembered.new_tickets.append(number)
         else:
             keep_due_times(self.request, [number])
-        followers = None
-        if self._remembered is not None:
-            known = self._remembered.followers
+        followers, known = None, self._remembered.followers if self._remembered else None
+        if known is not None:
             if source.id not in known:
                 known[source.id] = notify_events.source_followers(source.id)
             followers = known[source.id]
@@ -425,11 +434,13 @@ class Intake:
                 Message.id == message_id
             ).execute()
         if mail.message_id:
-            if self._remembered is not None and self._remembered.seen_ids is not None:
-                self._remembered.seen_ids.add(mail.message_id)
-            _NEW_MAIL_ID.run(
-                mail_id=mail.message_id, source=source.id, ticket=number, message=message_id
-            )
+            row = {"mail_id": mail.message_id, "source": source.id, "ticket": number}
+            remembered = self._remembered
+            if remembered is not None and remembered.seen_ids is not None:  # `take_many`
+                remembered.seen_ids.add(mail.message_id)
+                remembered.mail_ids.append({**row, "message": message_id})
+            else:
+                _NEW_MAIL_ID.run(**row, message=message_id)
         limit = self.request.session.file_limit
         for part in mail.parts:
             kept = part.size <= limit
