@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any, NamedTuple
 
 from store.models import AuditEvent, utcnow
-from store.prepared import PreparedInsert
+from store.prepared import MOST_PREPARED_ROWS, PreparedInsert
 
 _INSERT = PreparedInsert(
     AuditEvent,
@@ -65,6 +65,7 @@ class AuditWriter:
         self.clock = clock
         self.written: list[int] = []
         self._head: str | None = None  # the chain's head, while `chain_head_held`
+        self._held: list[dict[str, Any]] | None = None  # rows not yet written, `events_held`
 
     def record(
         self,
@@ -84,9 +85,11 @@ class AuditWriter:
         fields = _fields(action, target_kind, target_id, ticket, before, after)
         prev_hash = self._head_now()
         digest = _digest(prev_hash, at, actor_id, fields)
-        self.written.append(
-            _INSERT.run(at=at, actor=actor_id, prev_hash=prev_hash, hash=digest, **fields)
-        )
+        row = {"at": at, "actor": actor_id, "prev_hash": prev_hash, "hash": digest, **fields}
+        if self._held is not None:
+            self._held.append(row)
+        else:
+            self.written.append(_INSERT.run(**row))
         self._advance(digest)
 
     def record_many(self, actor_id: int | None, events: list[Event]) -> None:
@@ -104,7 +107,10 @@ class AuditWriter:
                 {"at": at, "actor": actor_id, "prev_hash": prev_hash, "hash": digest, **fields}
             )
             prev_hash = digest
-        self.written.extend(_INSERT.run_many_returning(rows))
+        if self._held is not None:
+            self._held.extend(rows)
+        else:
+            self.written.extend(_INSERT.run_many_returning(rows))
         self._advance(prev_hash)
 
     def _head_now(self) -> str:
@@ -132,6 +138,31 @@ class AuditWriter:
             yield
         finally:
             self._head = None
+
+    @contextmanager
+    def events_held(self) -> Iterator[None]:
+        """Inside `chain_head_held`: the events recorded are chained as they come but kept in
+        memory, and written in order, a few hundred rows per insert (their ids follow the
+        chain), when the block ends or at `write_held`, which a caller about to read the log
+        calls first. A failure drops them with the transaction it rolls back."""
+        if self._head is None:
+            raise RuntimeError("events are held only while the chain's head is")
+        self._held = []
+        try:
+            yield
+            self.write_held()
+        finally:
+            self._held = None
+
+    def write_held(self) -> None:
+        """The events held so far, written (nothing when none are held)."""
+        held = self._held
+        if not held:
+            return
+        self._held = []
+        for start in range(0, len(held), MOST_PREPARED_ROWS):
+            rows = held[start : start + MOST_PREPARED_ROWS]
+            self.written.extend(_INSERT.run_many_returning(rows))
 
 
 # The chain's head as the thread's write transaction keeps it for every writer in it.

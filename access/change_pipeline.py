@@ -35,13 +35,14 @@ from store import dialect
 from store.among import among
 from store.errors import TickettyError
 from store.models import Person, Ticket, Usergroup
-from store.rows import dict_rows
+from store.prepared import ChunkQuery
 
 # Tickets per transaction: short enough that other writers wait little, long enough that a
 # thousand tickets take a handful of commits.
 CHUNK = 250
 
 _Assignee = Person.alias("assignee")
+_CHUNKS = ChunkQuery()  # `_chunk_query`'s SQL, by grants, change and count of tickets
 # How the audit log names a field's value: the assignee's and the group's by name.
 _SHOWN: dict[str, peewee.ColumnBase] = {
     "assignee": _Assignee.username,
@@ -257,9 +258,9 @@ def _sort_chunk(
     """A verdict per ticket of the chunk, from one statement reading them all."""
     if not chunk:
         return []
-    rows = {
-        row["number"]: row for row in dict_rows(_chunk_query(grants, kind, target, chunk, lock))
-    }
+    key = (grants, kind, target, lock)
+    found = _CHUNKS.rows(key, chunk, lambda n: _chunk_query(grants, kind, target, n, lock).dicts())
+    rows = {row["number"]: row for row in found}
     verdicts = []
     for number in chunk:
         row = rows.get(number)

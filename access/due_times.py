@@ -165,6 +165,7 @@ def due_times_to_write(
 def _measure_chunk(
     request: Request, chunk: list[int], verdicts_since: datetime | None
 ) -> tuple[dict[int, Dues], list[dict[str, Any]]]:
+    request.write_held()  # the clocks are read from the audit log (`Request.events_held`)
     state = read_state(request, chunk)
     now = request.clock()
     policies = state.policies

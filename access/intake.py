@@ -58,11 +58,17 @@ from access.mail_threads import (
     continued,
     own_addresses,
     sent_by_ticketty,
+    taken_among,
     taken_before,
 )
 from access.request import Request
 from access.requester_messages import FINAL_STATUS
-from access.requesters import requester_by_address
+from access.requesters import (
+    add_requester,
+    free_usernames,
+    people_by_address,
+    requester_by_address,
+)
 from access.vocabulary import DELAYED, FAILED, MAX_SUBJECT, SENT
 from store.dialect import write_in_chunks
 from store.errors import TickettyError
@@ -78,7 +84,7 @@ from store.models import (
     Source,
     Ticket,
 )
-from store.prepared import PreparedInsert
+from store.prepared import MOST_PREPARED_ROWS, PreparedInsert
 from store.rows import tuple_rows
 
 # A message whose filing failed this often is quarantined.
@@ -148,6 +154,19 @@ class _Remembered:
     requesters: dict[str, int] = field(default_factory=dict)
     named: NamedTickets = field(init=False)
     new_tickets: list[int] = field(default_factory=list)  # their due times kept at the end
+    # Read ahead for a batch (`Intake.take_many`): its Message-IDs taken before (and since;
+    # None: not read ahead), addresses no person has, usernames free, the source's followers.
+    seen_ids: set[str] | None = None
+    no_person: set[str] = field(default_factory=set)
+    free_usernames: set[str] = field(default_factory=set)
+    followers: dict[int, list[tuple[int]]] = field(default_factory=dict)
+    # The Message-ID rows the batch's messages keep, written together (`write_mail_ids`).
+    mail_ids: list[dict[str, object]] = field(default_factory=list)
+
+    def write_mail_ids(self) -> None:
+        rows, self.mail_ids = self.mail_ids, []
+        for start in range(0, len(rows), MOST_PREPARED_ROWS):
+            _NEW_MAIL_ID.run_many(rows[start : start + MOST_PREPARED_ROWS])
 
     def __post_init__(self) -> None:
         self.named = NamedTickets(self.within)
@@ -225,6 +244,34 @@ class Intake:
                 advance_cursor(source, cursor)
         return taken
 
+    def take_many(
+        self, source: Source, batch: list[tuple[str, bytes | Oversized]], reading: MailReading
+    ) -> list[Taken]:
+        """Inside `remembering`: the messages of `batch` (origin, raw) read first, then what
+        they need of the database read at once (`look_ahead`), then each taken in turn as
+        `take_in_transaction` takes it, their Message-IDs written together."""
+        read = [_read_ahead(raw, reading) for _origin, raw in batch]
+        self.look_ahead(source, [mail for mail in read if isinstance(mail, ParsedMail)])
+        taken = [
+            self.take_in_transaction(source, raw, origin, reading, None, mail)
+            for (origin, raw), mail in zip(batch, read, strict=True)
+        ]
+        assert self._remembered is not None
+        self._remembered.write_mail_ids()
+        return taken
+
+    def look_ahead(self, source: Source, mails: list[ParsedMail]) -> None:
+        """For the messages `mails` about to be taken inside `remembering`: which Message-IDs
+        were taken before, which senders no person has and which usernames those would get
+        are free, one statement each (not one per message); what they write is added."""
+        remembered = self._remembered
+        assert remembered is not None
+        remembered.seen_ids = taken_among(source, [m.message_id for m in mails if m.message_id])
+        addresses = {m.sender_address.lower() for m in mails} - set(remembered.requesters)
+        found, remembered.no_person = people_by_address(addresses)
+        remembered.requesters.update(found)
+        remembered.free_usernames = free_usernames(remembered.no_person)
+
     def take_in_transaction(
         self,
         source: Source,
@@ -232,11 +279,12 @@ class Intake:
         origin: str,
         reading: MailReading,
         cursor: CursorStep | None = None,
+        read: ParsedMail | UnreadableMail | None = None,
     ) -> Taken:
         """One message, inside the caller's write transaction and without a savepoint of its
         own: FTS5 writes its pending index out as a new segment at every savepoint, so a
         savepoint per message made a segment per message, and merging those grew dearer as
-        the index grew (bench/NOTES.md)."""
+        the index grew (bench/NOTES.md). `read`: the message as `reading` read it already."""
         limit = reading.message_limit
         if isinstance(raw, Oversized):
             reason = too_large(raw.size, limit)
@@ -245,7 +293,9 @@ class Intake:
             taken = self.quarantine(source, raw, origin, too_large(len(raw), limit))
         else:
             try:
-                parsed = reading.read(raw)
+                parsed = reading.read(raw) if read is None else read
+                if isinstance(parsed, UnreadableMail):
+                    raise parsed
                 taken = count_ignored(source, self.file(source, parsed), self.request.clock())
             except (UnreadableMail, HeldBack) as exc:
                 taken = self.quarantine(source, raw, origin, str(exc))
@@ -265,7 +315,7 @@ class Intake:
             return self._bounce(source, mail)
         if mail.automatic:
             return Taken("ignored", None, mail.automatic)
-        if mail.message_id and taken_before(source, mail.message_id):
+        if mail.message_id and self._taken_before(source, mail.message_id):
             return Taken("duplicate", None, f"{mail.message_id} was taken in before")
         flood = remembered.flood and flood_reason(
             mail.sender_address, remembered.flood, self.request.clock()
@@ -277,6 +327,8 @@ class Intake:
         if mail.dmarc_failed:
             number = self._new_ticket(source, mail, person_id, UNVERIFIED)
             return Taken("new", number, "sender not verified: DMARC failed", address)
+        if mail.in_reply_to or mail.references:  # looked up among the Message-IDs kept
+            remembered.write_mail_ids()
         answered = answered_ticket(source, mail, person_id, remembered.named)
         if answered is None:
             number = self._new_ticket(source, mail, person_id)
@@ -284,6 +336,7 @@ class Intake:
                 self.request, number, mail.copies, {*remembered.own_addresses, address}
             )
             return Taken("new", number, "", address)
+        self.request.write_held()  # `continued` reads the follow-ups from the audit log
         ticket = continued(answered, source, person_id, remembered.within)
         if ticket.source_id == source.id and ticket.status != FINAL_STATUS:
             self._append(ticket, source, mail, person_id)
@@ -319,17 +372,27 @@ class Intake:
             )
         return shown
 
+    def _taken_before(self, source: Source, message_id: str) -> bool:
+        remembered = self._remembered
+        if remembered is None or remembered.seen_ids is None:
+            return taken_before(source, message_id)
+        return message_id in remembered.seen_ids
+
     def _requester(self, mail: ParsedMail) -> int:
         """The person with this address, or a new requester (`access.requesters`)."""
         address = mail.sender_address
+        name = mail.sender_name or address
         remembered = self._remembered
-        known = remembered.requesters.get(address) if remembered else None
+        if remembered is None:
+            return requester_by_address(self.request, address, name, by="mail")
+        known = remembered.requesters.get(address.lower())
         if known is None:
-            known = requester_by_address(
-                self.request, address, mail.sender_name or address, by="mail"
-            )
-            if remembered is not None:
-                remembered.requesters[address] = known
+            if address.lower() in remembered.no_person:
+                free = remembered.free_usernames
+                known = add_requester(self.request, address, name, "mail", free)
+            else:
+                known = requester_by_address(self.request, address, name, by="mail")
+            remembered.requesters[address.lower()] = known
         return known
 
     def _new_ticket(self, source: Source, mail: ParsedMail, person_id: int, mark: str = "") -> int:
@@ -344,7 +407,12 @@ class Intake:
             self._remembered.new_tickets.append(number)
         else:
             keep_due_times(self.request, [number])
-        notify_events.ticket_filed(person_id, number, source.id, None, False, now)
+        followers, known = None, self._remembered.followers if self._remembered else None
+        if known is not None:
+            if source.id not in known:
+                known[source.id] = notify_events.source_followers(source.id)
+            followers = known[source.id]
+        notify_events.ticket_filed(person_id, number, source.id, None, False, now, followers)
         return number
 
     def _append(self, ticket: Ticket, source: Source, mail: ParsedMail, person_id: int) -> None:
@@ -366,9 +434,13 @@ class Intake:
                 Message.id == message_id
             ).execute()
         if mail.message_id:
-            _NEW_MAIL_ID.run(
-                mail_id=mail.message_id, source=source.id, ticket=number, message=message_id
-            )
+            row = {"mail_id": mail.message_id, "source": source.id, "ticket": number}
+            remembered = self._remembered
+            if remembered is not None and remembered.seen_ids is not None:  # `take_many`
+                remembered.seen_ids.add(mail.message_id)
+                remembered.mail_ids.append({**row, "message": message_id})
+            else:
+                _NEW_MAIL_ID.run(**row, message=message_id)
         limit = self.request.session.file_limit
         for part in mail.parts:
             kept = part.size <= limit
@@ -455,6 +527,17 @@ def _count_failure(intake: Intake, source: Source, digest: str, exc: Exception) 
             MailFailure.id == found.id
         ).execute()
     return failures, reason
+
+
+def _read_ahead(raw: bytes | Oversized, reading: MailReading) -> ParsedMail | UnreadableMail | None:
+    """`raw` read as `take_in_transaction` reads it: the message, or why it cannot be read;
+    None for a message over the size limit, which is not read."""
+    if isinstance(raw, Oversized) or len(raw) > reading.message_limit:
+        return None
+    try:
+        return reading.read(raw)
+    except UnreadableMail as exc:
+        return exc
 
 
 def _body(mail: ParsedMail) -> str:

@@ -16,6 +16,7 @@ from access.views import TicketLinkView
 from access.vocabulary import LINK_KINDS, LINK_LABELS, MERGED, RELATED
 from store.links import TicketLink
 from store.models import Ticket
+from store.prepared import PreparedSelect
 from store.rows import tuple_rows
 
 # A chain of merges longer than this is not followed further (a loop cannot be written, but a
@@ -33,6 +34,14 @@ def merged_into(number: int) -> int | None:
     return int(found) if found is not None else None
 
 
+# The merges of ticket numbers (the arguments but the last) into others (the last: `MERGED`).
+_MERGED_STEP = PreparedSelect(
+    lambda *args: TicketLink.select(TicketLink.ticket, TicketLink.other).where(
+        TicketLink.ticket.in_(args[:-1]) & (TicketLink.kind == args[-1])
+    )
+)
+
+
 def final_tickets(numbers: Iterable[int]) -> dict[int, int]:
     """Where mail naming each of ticket `numbers` belongs: the ticket it was merged into, and
     that one's, in turn; itself when it was never merged. One statement per step of the
@@ -42,13 +51,7 @@ def final_tickets(numbers: Iterable[int]) -> dict[int, int]:
     for _ in range(_LONGEST_CHAIN):
         if not ahead:
             break
-        step = dict(
-            tuple_rows(
-                TicketLink.select(TicketLink.ticket, TicketLink.other).where(
-                    TicketLink.ticket.in_(sorted(ahead)) & (TicketLink.kind == MERGED)
-                )
-            )
-        )
+        step = dict(_MERGED_STEP.rows(*sorted(ahead), MERGED))
         final = {number: step.get(at, at) for number, at in final.items()}
         ahead = {step[at] for at in ahead if at in step}
     return final

@@ -4,6 +4,7 @@ intake rulebook (`access.intake`), inside its write transaction."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from typing import Any
 
 import peewee
@@ -14,13 +15,20 @@ from access.inbound import ParsedMail
 from access.links import final_tickets
 from access.requester_messages import FINAL_STATUS
 from store.models import MailAccount, MailId, OutboxItem, Source, Ticket
-from store.prepared import PreparedSelect
+from store.prepared import MOST_PREPARED_ROWS, PreparedSelect
 from store.rows import tuple_rows
 
 TAG = re.compile(r"\[#([0-9]{1,18})\]")
 SEEN = PreparedSelect(
     lambda source, mail_id: MailId.select(MailId.id).where(
         (MailId.source == source) & (MailId.mail_id == mail_id)
+    )
+)
+
+# The tickets of a source's conversations that Message-IDs (the arguments after the source) name.
+_NAMED = PreparedSelect(
+    lambda source, *mail_ids: MailId.select(MailId.ticket, MailId.mail_id).where(
+        (MailId.source == source) & MailId.mail_id.in_(mail_ids)
     )
 )
 
@@ -67,6 +75,25 @@ def taken_before(source: Source, message_id: str) -> bool:
     return SEEN.first(source.id, message_id) is not None
 
 
+def taken_among(source: Source, message_ids: Iterable[str]) -> set[str]:
+    """Those of `message_ids` taken in before by this source (`taken_before` for many), in one
+    statement per `MOST_PREPARED_ROWS`."""
+    wanted = sorted(set(message_ids))
+    found: set[str] = set()
+    for start in range(0, len(wanted), MOST_PREPARED_ROWS):
+        found.update(
+            i for (i,) in _SEEN_AMONG.rows(source.id, *wanted[start : start + MOST_PREPARED_ROWS])
+        )
+    return found
+
+
+_SEEN_AMONG = PreparedSelect(
+    lambda source, *mail_ids: MailId.select(MailId.mail_id).where(
+        (MailId.source == source) & MailId.mail_id.in_(mail_ids)
+    )
+)
+
+
 class NamedTickets:
     """The read of the tickets a message names that its sender may write on (as requester, or
     as an address copied on them) within a scope fixed for a whole import: the statement's SQL,
@@ -109,12 +136,7 @@ def answered_ticket(
     candidates: list[int] = []
     ids = [*mail.in_reply_to, *reversed(mail.references)]
     if ids:
-        rows = tuple_rows(
-            MailId.select(MailId.ticket, MailId.mail_id).where(
-                (MailId.source == source.id) & MailId.mail_id.in_(ids)
-            )
-        )
-        by_id = {message_id: ticket for ticket, message_id in rows}
+        by_id = {message_id: ticket for ticket, message_id in _NAMED.rows(source.id, *ids)}
         candidates += [by_id[i] for i in ids if i in by_id]
     candidates += [int(n) for n in TAG.findall(mail.subject)]
     if not candidates:

@@ -339,9 +339,10 @@ def _import_batch(
     with (
         intake.request.writing(),
         intake.request.chain_head_held(),
+        intake.request.events_held(),
         intake.remembering(reading, within=within),
     ):
-        return [intake.take_in_transaction(source, raw, origin, reading) for origin, raw in batch]
+        return intake.take_many(source, batch, reading)
 
 
 def _mail_source(request: Request, name: str) -> Source:

@@ -183,16 +183,27 @@ def tickets_changed(
     deliver(actor, pending, at)
 
 
+def source_followers(source: int) -> list[tuple[int]]:
+    """The people following `source`, as rows of one person each (for `ticket_filed`)."""
+    return [(int(person),) for (person,) in _SOURCE_FOLLOWERS.rows(source)]
+
+
 def ticket_filed(
-    actor: int, number: int, source: int, group: int | None, private: bool, at: datetime
+    actor: int,
+    number: int,
+    source: int,
+    group: int | None,
+    private: bool,
+    at: datetime,
+    followers: list[tuple[int]] | None = None,
 ) -> None:
     """A new ticket: the supervisors of its group are told (not of a private one, which
     supervision does not reach), and the people who follow its source or its group (whether
     they may see it is asked when they read it). One statement finds them all; without a group
-    (mail), one built once."""
+    (mail), one built once, or none when the caller read the source's `followers` already."""
     watchers: Iterable[tuple[Any, ...]]
     if group is None:
-        watchers = _SOURCE_FOLLOWERS.rows(source)
+        watchers = _SOURCE_FOLLOWERS.rows(source) if followers is None else followers
     else:
         query: peewee.SelectBase = SourceFollow.select(SourceFollow.person).where(
             SourceFollow.source == source

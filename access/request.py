@@ -178,6 +178,19 @@ class Request:
         with self._writer().chain_head_held():
             yield
 
+    @contextmanager
+    def events_held(self) -> Iterator[None]:
+        """Inside `chain_head_held`: the events recorded kept in memory and written together
+        when the block ends (`audit.AuditWriter.events_held`); call `write_held` before
+        reading the audit log inside it."""
+        with self._writer().events_held():
+            yield
+
+    def write_held(self) -> None:
+        """The events `events_held` keeps so far, written, for a read of the log that follows."""
+        if self._audit is not None:
+            self._audit.write_held()
+
     def record_denied(self, action: str, target_kind: str, target_id: int | None, why: str) -> None:
         """Refused attempts are logged too, in a transaction of their own (the refused change
         itself wrote nothing). A log that cannot be written must not hide the refusal."""

@@ -5,12 +5,16 @@ role: they cannot log in."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+import peewee
 
 from access.audit_actions import PERSON_ADD
 from access.floods import PERSON_BY_ADDRESS
 from access.request import Request
 from store.models import Person
-from store.prepared import PreparedInsert, PreparedSelect
+from store.prepared import MOST_PREPARED_ROWS, PreparedInsert, PreparedSelect
 from store.rows import tuple_rows
 
 _NEW_REQUESTER = PreparedInsert(Person, ("username", "display_name", "email", "created_at"))
@@ -28,11 +32,14 @@ def requester_by_address(request: Request, address: str, name: str, by: str | No
     return add_requester(request, address, name, by)
 
 
-def add_requester(request: Request, address: str, name: str, by: str | None = None) -> int:
+def add_requester(
+    request: Request, address: str, name: str, by: str | None = None, free: set[str] | None = None
+) -> int:
     """A new requester with this address and display name, and its `person.add` event
     (`by`: the channel that brought them, when not the person acting); inside the caller's
-    write transaction."""
-    username = free_username(address)
+    write transaction. `free`: usernames read as free (`free_usernames`), as `free_username`
+    takes them."""
+    username = free_username(address, free)
     display_name = name[:200]
     person_id = _NEW_REQUESTER.run(
         username=username, display_name=display_name, email=address, created_at=request.clock()
@@ -42,11 +49,20 @@ def add_requester(request: Request, address: str, name: str, by: str | None = No
     return person_id
 
 
-def free_username(address: str) -> str:
-    """A username in the usual shape (`access.validation`) from the address's local part,
-    numbered when taken."""
+def username_base(address: str) -> str:
+    """The username an address's local part gives (`access.validation`'s shape), unnumbered."""
     local = re.sub(r"[^a-z0-9._-]+", "-", address.partition("@")[0].lower()).strip("-._")
-    base = (local if local[:1].isalpha() else f"c{local}")[:28].rstrip("-._") or "customer"
+    return (local if local[:1].isalpha() else f"c{local}")[:28].rstrip("-._") or "customer"
+
+
+def free_username(address: str, free: set[str] | None = None) -> str:
+    """A username in the usual shape from the address's local part, numbered when taken.
+    `free`: usernames read as free earlier in the transaction; one taken from it is removed
+    from it, and one not in it is looked up."""
+    base = username_base(address)
+    if free is not None and base in free:
+        free.discard(base)
+        return base
     if _USERNAME.first(base) is None:
         return base
     taken = {
@@ -61,3 +77,40 @@ def free_username(address: str) -> str:
     while f"{base}-{n}" in taken:
         n += 1
     return f"{base}-{n}"
+
+
+def people_by_address(addresses: Iterable[str]) -> tuple[dict[str, int], set[str]]:
+    """The person of each of the (lower-case) `addresses` that has one (the first, by age,
+    as `requester_by_address` finds them), and those that no person has, in one statement per
+    `MOST_PREPARED_ROWS`. When the database lower-cases an address otherwise than Python (a
+    letter outside ASCII on SQLite), no address is said to have no person."""
+    wanted = set(addresses)
+    found: dict[str, int] = {}
+    for address, person in _in_chunks(_BY_ADDRESSES, sorted(wanted)):
+        found.setdefault(address, int(person))
+    if not found.keys() <= wanted:
+        return {a: p for a, p in found.items() if a in wanted}, set()
+    return found, wanted - found.keys()
+
+
+def free_usernames(addresses: Iterable[str]) -> set[str]:
+    """Of the usernames `addresses` would give (`username_base`), those nobody holds."""
+    bases = sorted({username_base(a) for a in addresses})
+    return set(bases) - {name for (name,) in _in_chunks(_USERNAMES, bases)}
+
+
+def _in_chunks(select: PreparedSelect, values: list[str]) -> Iterator[tuple[Any, ...]]:
+    for start in range(0, len(values), MOST_PREPARED_ROWS):
+        yield from select.rows(*values[start : start + MOST_PREPARED_ROWS])
+
+
+_BY_ADDRESSES = PreparedSelect(
+    lambda *addresses: (
+        Person.select(peewee.fn.LOWER(Person.email), Person.id)
+        .where(peewee.fn.LOWER(Person.email).in_(addresses))
+        .order_by(Person.id)
+    )
+)
+_USERNAMES = PreparedSelect(
+    lambda *names: Person.select(Person.username).where(Person.username.in_(names))
+)

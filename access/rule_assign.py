@@ -102,25 +102,35 @@ def _candidates(
     numbers: Sequence[int], groups: dict[int, Any], settings: dict[int, Any]
 ) -> tuple[dict[int, set[int]], dict[int, int], dict[int, str]]:
     """Who may be given each ticket (an active member of its group, not away, who may work on
-    it), their open tickets and their usernames, in one statement."""
+    it), their open tickets and their usernames: the groups' members, then the pairs of a
+    ticket and a member who may work on it, then each one's open tickets, once per person."""
     wanted = [n for n in numbers if groups.get(n) in settings]
     if not wanted:
         return {}, {}, {}
-    away = AwayMark.select(AwayMark.id).where(AwayMark.person == Person.id)
-    query = (
-        Ticket.select(Ticket.number, Person.id, Person.username, open_load(Person.id))
-        .join(Person, on=(Person.active == True))  # noqa: E712
-        .where(Ticket.number.in_(wanted) & ~peewee.fn.EXISTS(away) & may_work_on(Person.id))
-    )
-    able: dict[int, set[int]] = {}
-    load: dict[int, int] = {}
-    usernames: dict[int, str] = {}
     by_group = {n: groups[n] for n in wanted}
     members = _members(set(by_group.values()))
-    for number, person, username, count in tuple_rows(query):
+    everyone = sorted(set().union(*members.values()))
+    if not everyone:
+        return {}, {}, {}
+    away = AwayMark.select(AwayMark.id).where(AwayMark.person == Person.id)
+    query = (
+        Ticket.select(Ticket.number, Person.id, Person.username)
+        .join(Person, on=(Person.active == True))  # noqa: E712
+        .where(
+            Ticket.number.in_(wanted)
+            & Person.id.in_(everyone)
+            & ~peewee.fn.EXISTS(away)
+            & may_work_on(Person.id)
+        )
+    )
+    able: dict[int, set[int]] = {}
+    usernames: dict[int, str] = {}
+    for number, person, username in tuple_rows(query):
         if person in members.get(by_group[number], ()):
             able.setdefault(number, set()).add(person)
-            load[person], usernames[person] = count, username
+            usernames[person] = username
+    loads = Person.select(Person.id, open_load(Person.id)).where(Person.id.in_(sorted(usernames)))
+    load = {int(person): int(count) for person, count in tuple_rows(loads)} if usernames else {}
     return able, load, usernames
 
 

@@ -35,6 +35,10 @@ class PreparedInsert:
         given = [meta.fields[name] for name in names]
         self.defaults = [(f, d) for f, d in meta.defaults.items() if f.name not in names]
         self.fields = given + [f for f, _ in self.defaults]
+        # What `_params` runs for each row: the named fields' conversions, then the defaults'.
+        self._named = [(name, field.db_value) for name, field in zip(names, given, strict=True)]
+        self._filled = [(f.db_value, d, callable(d)) for f, d in self.defaults]
+        self._one: tuple[weakref.ref[peewee.Database], str] | None = None  # `run`'s SQL, last
 
     def _sql(
         self, database: peewee.Database, rows: int = 1, *, returning: tuple[str, ...] = ()
@@ -43,20 +47,32 @@ class PreparedInsert:
         conflicts = "ignore" if self.ignore_conflicts else ""
         key = (self.model, (*self.names, str(rows), conflicts, "returning", *returning))
         if key not in known:
-            blank = [tuple(None for _ in self.fields)] * rows
-            query = self.model.insert_many(blank, fields=self.fields)
-            if self.ignore_conflicts:
-                query = query.on_conflict_ignore()
-            if returning:
-                meta: Any = self.model._meta
-                query = query.returning(*(meta.fields[name] for name in returning))
-            known[key] = query.sql()[0]
+            shape = None
+            if rows > 2:
+                shape = _rows_shape(*(self._sql(database, n, returning=returning) for n in (1, 2)))
+            if shape is not None:
+                before, row, after = shape
+                known[key] = before + ", ".join([row] * rows) + after
+            else:
+                known[key] = self._built(rows, returning)
         return known[key]
 
+    def _built(self, rows: int, returning: tuple[str, ...]) -> str:
+        """The statement's SQL for `rows` rows as Peewee builds it."""
+        blank = [tuple(None for _ in self.fields)] * rows
+        query = self.model.insert_many(blank, fields=self.fields)
+        if self.ignore_conflicts:
+            query = query.on_conflict_ignore()
+        if returning:
+            meta: Any = self.model._meta
+            query = query.returning(*(meta.fields[name] for name in returning))
+        sql: str = query.sql()[0]
+        return sql
+
     def _params(self, values: dict[str, Any]) -> list[Any]:
-        params = [field.db_value(values[field.name]) for field in self.fields[: len(self.names)]]
-        for field, default in self.defaults:
-            params.append(field.db_value(default() if callable(default) else default))
+        params = [convert(values[name]) for name, convert in self._named]
+        for convert, default, call in self._filled:
+            params.append(convert(default() if call else default))
         return params
 
     def run_many(self, rows: list[dict[str, Any]]) -> None:
@@ -91,10 +107,32 @@ class PreparedInsert:
 
     def run(self, **values: Any) -> int:
         database = database_proxy.obj
-        cursor = database.execute_sql(self._sql(database), self._params(values))
+        one = self._one
+        if one is None or one[0]() is not database:
+            self._one = one = weakref.ref(database), self._sql(database)
+        cursor = database.execute_sql(one[1], self._params(values))
         if database.returning_clause:
             return int(cursor.fetchone()[0])
         return int(cursor.lastrowid)
+
+
+def _rows_shape(one: str, two: str) -> tuple[str, str, str] | None:
+    """What comes before a multi-row insert's rows, one row's `(?, ?, ...)`, and what follows
+    them, from Peewee's SQL for one row and for two (`... VALUES (?, ?), (?, ?) ...`): the SQL
+    for many rows is then put together instead of built a node per value; None when the two
+    are not in that shape."""
+    same = 0
+    for a, b in zip(one, two, strict=False):
+        if a != b:
+            break
+        same += 1
+    size = len(two) - len(one) - 2
+    if size < 2 or same < size:
+        return None
+    before, row, after = one[: same - size], one[same - size : same], one[same:]
+    if not (row.startswith("(") and row.endswith(")")) or before + row + ", " + row + after != two:
+        return None
+    return before, row, after
 
 
 class PreparedSelect:
@@ -128,3 +166,59 @@ class PreparedSelect:
             if len(args) <= MOST_PREPARED_ROWS:
                 known[len(args)] = sql
         return database.execute_sql(sql, list(args))
+
+
+class ChunkQuery:
+    """A SELECT about a chunk of numbers (`store.among.among`) whose SQL and other parameters a
+    key fixes (the grants, the change ...): built once per database, key and count of numbers,
+    with stand-in numbers that must appear once each, in order and together, among its
+    parameters; then run with a chunk's numbers in their place, its rows read as the built
+    query reads them (`.dicts()`, `.tuples()`, its fields' conversions). A key that cannot be
+    hashed, or a query not in that shape, is built for its call alone."""
+
+    MOST_KEPT = 512  # statements kept per database; past it they are forgotten, all at once
+
+    def __init__(self) -> None:
+        self._known: weakref.WeakKeyDictionary[peewee.Database, dict[Any, _Shaped]]
+        self._known = weakref.WeakKeyDictionary()
+
+    def rows(
+        self, key: Any, numbers: list[int], build: Callable[[list[int]], peewee.SelectBase]
+    ) -> list[Any]:
+        """The rows of `build(numbers)`; `key` must fix everything of it but the numbers."""
+        database = database_proxy.obj
+        known = self._known.setdefault(database, {})
+        try:
+            shaped = known.get((key, len(numbers)))
+        except TypeError:
+            return list(build(numbers))
+        if shaped is None:
+            shaped = _shaped(build, len(numbers))
+            if shaped is None:
+                return list(build(numbers))
+            if len(known) >= self.MOST_KEPT:
+                known.clear()
+            known[(key, len(numbers))] = shaped
+        query, sql, params, start = shaped
+        params = [*params[:start], *numbers, *params[start + len(numbers) :]]
+        cursor = database.execute_sql(sql, params)
+        # What Peewee's own execution does with the cursor: rows as the query reads them.
+        return list(query._get_cursor_wrapper(cursor))  # type: ignore[attr-defined]
+
+
+_Shaped = tuple[peewee.SelectBase, str, list[Any], int]
+
+
+def _shaped(build: Callable[[list[int]], peewee.SelectBase], count: int) -> _Shaped | None:
+    """`build`'s query for `count` stand-in numbers, its SQL, its parameters and where the
+    numbers start among them; None when they are not there once each, in order, together."""
+    if not 0 < count <= MOST_PREPARED_ROWS:
+        return None
+    stand_in = [-(2**62) - n for n in range(count)]
+    query = build(stand_in)
+    sql, params = query.sql()
+    params = list(params)
+    at = [i for i, value in enumerate(params) if isinstance(value, int) and value <= -(2**62)]
+    if not at or at != list(range(at[0], at[0] + count)) or params[at[0] : at[-1] + 1] != stand_in:
+        return None
+    return query, sql, params, at[0]

@@ -1,0 +1,52 @@
+"""A multi-row insert's SQL is put together from Peewee's SQL for one row and for two
+(`store.prepared`); it must be exactly the SQL Peewee builds for that many rows, on each
+backend, with and without RETURNING and ON CONFLICT."""
+
+from __future__ import annotations
+
+import peewee
+import pytest
+
+from store.among import among
+from store.models import AuditEvent, MailId, Message, Person
+from store.prepared import MOST_PREPARED_ROWS, ChunkQuery, PreparedInsert, _rows_shape
+
+
+@pytest.mark.parametrize("rows", [1, 2, 3, 7, MOST_PREPARED_ROWS])
+@pytest.mark.parametrize("returning", [(), ("id",), ("id", "ticket")])
+def test_many_rows_sql_is_peewees(
+    db: peewee.Database, rows: int, returning: tuple[str, ...]
+) -> None:
+    inserts = [
+        PreparedInsert(Message, ("ticket", "kind", "author", "body", "created_at")),
+        PreparedInsert(MailId, ("mail_id", "source", "ticket", "message"), ignore_conflicts=True),
+        PreparedInsert(AuditEvent, ("at", "actor", "prev_hash", "hash", "action")),
+    ]
+    for insert in inserts:
+        if not set(returning) <= set(insert.model._meta.fields):
+            continue
+        one, two = (insert._built(n, returning) for n in (1, 2))
+        assert _rows_shape(one, two) is not None  # put together, not built
+        assert insert._sql(db, rows, returning=returning) == insert._built(rows, returning)
+
+
+def test_chunk_query_reads_what_peewee_reads(db: peewee.Database) -> None:
+    """`ChunkQuery` gives the rows of the query built for the numbers, converted as Peewee
+    converts them (a boolean, a time), whether its SQL was just built or kept; a key that
+    cannot be hashed builds the query for its call alone."""
+    ids = [
+        Person.create(username=f"p{n}", display_name=f"P {n}", active=n % 2 == 0).id
+        for n in range(6)
+    ]
+    chunks = ChunkQuery()
+
+    def build(numbers: list[int]) -> peewee.SelectBase:
+        query = Person.select(Person.id, Person.active, Person.created_at)
+        return query.where(among(Person.id, numbers) & (Person.username != "x")).dicts()
+
+    for numbers in (ids[:3], ids[2:5], ids[:3], [ids[5], ids[0]], [-1, ids[1]]):
+        for key in ("people", ["unhashable"]):
+            got = chunks.rows(key, numbers, build)
+            assert got == list(build(numbers))
+            assert all(isinstance(row["active"], bool) for row in got)
+    assert len(chunks._known[db]) == 2  # one key: 3 numbers, 2 numbers
