@@ -7,13 +7,13 @@ from __future__ import annotations
 import functools
 import operator
 from collections import defaultdict
+from dataclasses import dataclass
 from functools import reduce
 from typing import Any, NamedTuple, cast
 
 import peewee
 
 from access.catalogue import PermissionKey
-from access.records import record
 from store.models import (
     GroupMember,
     GroupSupervisor,
@@ -36,7 +36,7 @@ class RoleGrant(NamedTuple):
     ticket_scope: str  # all, usergroups or own
 
 
-@record
+@dataclass(frozen=True)
 class Grants:
     person_id: int
     username: str

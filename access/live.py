@@ -11,10 +11,11 @@ again.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from access.audit_actions import is_denied
 from access.database import close_thread_connection
 from access.own_changes import OwnChanges
-from access.records import record
 from store.changes import ChangeSignal, events_after, newest_event, presence_mark, signal_for
 from store.models import database_proxy
 
@@ -26,7 +27,7 @@ GRANT_KINDS = frozenset({"role", "person", "usergroup", "source"})
 OWN_KINDS_TOLD = frozenset({"calendar", "policy"})
 
 
-@record
+@dataclass(frozen=True)
 class Changes:
     """What others changed: the tickets touched, and the kinds of everything else touched;
     `own_grants` when the session itself changed something of `GRANT_KINDS`, `own_kinds` the

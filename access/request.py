@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -35,15 +36,13 @@ from store.models import Person, Role, Source, Usergroup, database_proxy, utcnow
 Clock = Callable[[], datetime]
 
 
+@dataclass
 class HeldReads:
     """The person's grants and what a request keeps in its memo (the service-level policies),
     shared by the requests of one write transaction (`Session.held`)."""
 
-    __slots__ = ("grants", "memo")
-
-    def __init__(self, grants: Grants) -> None:
-        self.grants = grants
-        self.memo: dict[str, object] = {}
+    grants: Grants
+    memo: dict[str, object] = field(default_factory=dict)
 
 
 class Session:

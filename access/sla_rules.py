@@ -16,7 +16,6 @@ from dataclasses import dataclass
 
 from access.business_time import MINUTES_A_DAY, Calendar
 from access.errors import InvalidInput
-from access.records import record
 from store.words import CLOSED, OPEN_STATUSES, PENDING, RESOLVED, TICKET_PRIORITIES
 from store.words import FIRST_RESPONSE as FIRST_RESPONSE
 from store.words import NEXT_RESPONSE as NEXT_RESPONSE
@@ -34,7 +33,7 @@ TARGET_LIMIT_DAYS = 366
 _DURATION = re.compile(r"(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?")
 
 
-@record
+@dataclass(frozen=True)
 class Duration:
     """Business time: working days of the calendar, and minutes."""
 
@@ -146,7 +145,7 @@ class Attributes:
     usergroup: int | None
 
 
-@record
+@dataclass(frozen=True)
 class Policy:
     """One policy as the clock applies it. Empty conditions match every ticket."""
 

@@ -9,10 +9,10 @@ from __future__ import annotations
 import getpass
 import os
 from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
-from access.records import record, replace
 from access.sla_rules import Duration
 from store.db import default_database_location
 
@@ -25,7 +25,7 @@ WARN_BEFORE = Duration(0, 60)
 _SSH_VARIABLES = ("SSH_CONNECTION", "SSH_ORIGINAL_COMMAND", "SSH_TTY")
 
 
-@record
+@dataclass(frozen=True)
 class Settings:
     """Everything that can be configured, resolved. A field's default is its default layer."""
 
@@ -34,7 +34,7 @@ class Settings:
     # Who acts: `--user`, else TICKETTY_USER, else the login name.
     username: str = ""
     # The config file's [keymap]: binding id to keys.
-    keymap: Mapping[str, str] = MappingProxyType({})
+    keymap: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     # The editor a reply or note may open, or None where none may be (`editor_allowed`).
     editor: str | None = None
     # The config file's [mail] limits.

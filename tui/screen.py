@@ -10,6 +10,7 @@ an action naming one the catalogue does not know fails at import.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, ClassVar, TypeVar
 
 from textual import getters, work
@@ -18,13 +19,12 @@ from textual.screen import ModalScreen, Screen
 
 from access import Gate
 from access.catalogue import PERMISSIONS, PermissionKey
-from access.records import record
 from tui.app import TickettyApp
 
 ResultType = TypeVar("ResultType")
 
 
-@record
+@dataclass(frozen=True)
 class Action:
     """One row of a screen's action table. `name` is the action (the method `action_<name>`)."""
 
