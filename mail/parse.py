@@ -11,7 +11,7 @@ import functools
 import re
 from collections.abc import Iterator
 from email.headerregistry import BaseHeader, HeaderRegistry
-from email.message import EmailMessage
+from email.message import EmailMessage, Message
 from email.parser import BytesParser
 from email.policy import EmailPolicy
 from email.utils import getaddresses, parseaddr
@@ -105,13 +105,15 @@ def _read(raw: bytes, cut: dict[str, CutBody] | None = None) -> ParsedMail:
     address, name = _sender(headers)
     if not address:
         raise UnreadableMail("the message has no sender address")
-    body_part = _body_part(message)
-    text = _part_text(body_part) if body_part is not None else ""
-    parts = tuple(_attachments(message, body_part, cut or {}))
+    kinds = _Kinds()
+    body_part = _body_part(message, kinds)
+    text = _part_text(body_part, kinds) if body_part is not None else ""
+    parts = tuple(_attachments(message, body_part, cut or {}, kinds))
     if cut and len({part.cut.start for part in parts if part.cut}) != len(cut):
         raise _CutBodyElsewhere
-    bounced_ids, reason = _bounce_details(message, headers)
-    automatic = _automatic(message, headers, address)
+    bounced_ids, reason = _bounce_details(message, headers, kinds)
+    report = is_delivery_report(message)
+    automatic = _automatic(message, headers, address, report)
     no_auto_reply = "" if automatic else _unanswerable(headers, address)
     return ParsedMail(
         message_id=_first_id(headers.raw("Message-ID")),
@@ -127,11 +129,11 @@ def _read(raw: bytes, cut: dict[str, CutBody] | None = None) -> ParsedMail:
         is_bounce=automatic.startswith("bounce"),
         bounced_ids=bounced_ids,
         bounce_reason=clean_text(reason),
-        delivery_action=_delivery_action(message),
+        delivery_action=_delivery_action(message, kinds),
         recipients=_addresses(headers.raw("To")),
         copies=_addresses(headers.raw("Cc")),
-        delivery_report=is_delivery_report(message),
-        reported_recipients=reported_recipients(message),
+        delivery_report=report,
+        reported_recipients=reported_recipients(message, kinds.of),
         dmarc_failed=dmarc_failed(message),
         headers=tuple(
             (name, clean_text(" ".join(value.split())))
@@ -254,19 +256,37 @@ def _first_id(text: str) -> str:
 # -------------------------------------------------------------------------- the body
 
 
-def _body_part(message: EmailMessage) -> EmailMessage | None:
-    if message.get_content_type() == "multipart/report":
-        return _first_text(message)
+class _Kinds:
+    """The content type of each part of one message, asked of the `email` package once: the
+    readings below ask it of each part several times, and each asking finds and parses the
+    part's Content-Type header."""
+
+    def __init__(self) -> None:
+        self._known: dict[int, tuple[Message, str]] = {}
+
+    def of(self, part: Message) -> str:
+        known = self._known.get(id(part))
+        if known is None or known[0] is not part:
+            known = self._known[id(part)] = (part, part.get_content_type())
+        return known[1]
+
+    def main(self, part: Message) -> str:
+        return self.of(part).split("/")[0]
+
+
+def _body_part(message: EmailMessage, kinds: _Kinds) -> EmailMessage | None:
+    if kinds.of(message) == "multipart/report":
+        return _first_text(message, kinds)
     try:
         part = message.get_body(preferencelist=("plain", "html"))
     except Exception:
         part = None
-    return part if isinstance(part, EmailMessage) else _first_text(message)
+    return part if isinstance(part, EmailMessage) else _first_text(message, kinds)
 
 
-def _first_text(message: EmailMessage) -> EmailMessage | None:
+def _first_text(message: EmailMessage, kinds: _Kinds) -> EmailMessage | None:
     for part in message.walk():
-        if part.get_content_maintype() == "text" and not part.is_attachment():
+        if kinds.main(part) == "text" and not part.is_attachment():
             return part
     return None
 
@@ -278,9 +298,9 @@ def _payload(part: EmailMessage) -> bytes:
     return str(part.get_payload()).encode("utf-8", "surrogateescape")
 
 
-def _part_text(part: EmailMessage) -> str:
+def _part_text(part: EmailMessage, kinds: _Kinds) -> str:
     text = decode_text(_payload(part), part.get_content_charset())
-    if part.get_content_subtype() == "html":
+    if kinds.of(part).split("/")[1] == "html":
         text = get_text(text)
     return text.replace("\r\n", "\n")
 
@@ -289,21 +309,21 @@ def _part_text(part: EmailMessage) -> str:
 
 
 def _attachments(
-    message: EmailMessage, body: EmailMessage | None, cut: dict[str, CutBody]
+    message: EmailMessage, body: EmailMessage | None, cut: dict[str, CutBody], kinds: _Kinds
 ) -> list[MailPart]:
     """Every part but the body: files, inline images, and an attached message whole (its own
     parts stay inside it). A part whose body is the token of a `cut` body keeps it there."""
     found: list[MailPart] = []
-    for part in _leaves(message):
+    for part in _leaves(message, kinds):
         if part is body or part is message:
             continue
-        main = part.get_content_maintype()
+        main = kinds.main(part)
         disposition = part.get_content_disposition()
         filename = _filename(part)
         if main == "text" and disposition != "attachment" and not filename:
             continue  # the other alternative of the body, or a report's text
         cut_body = _cut_body(part, cut) if cut and main != "message" else None
-        if part.get_content_type() == "message/rfc822":
+        if kinds.of(part) == "message/rfc822":
             data = _embedded(part)
         elif main == "message":
             data = part.as_bytes().partition(b"\n\n")[2]
@@ -315,7 +335,7 @@ def _attachments(
         found.append(
             MailPart(
                 filename=clean_text(filename) or _default_name(part),
-                content_type=_with_charset(part),
+                content_type=_with_charset(part, kinds),
                 data=data,
                 inline=inline and main == "image",
                 cut=cut_body,
@@ -324,15 +344,15 @@ def _attachments(
     return found
 
 
-def _with_charset(part: EmailMessage) -> str:
+def _with_charset(part: EmailMessage, kinds: _Kinds) -> str:
     """The part's content type, with the charset a text file declares (`text/plain;
     charset=iso-8859-2`), which its bytes are read by when it is opened."""
-    kind = clean_text(part.get_content_type())
+    kind = clean_text(kinds.of(part))
     try:
         charset = part.get_content_charset()
     except Exception:
         charset = None
-    if part.get_content_maintype() != "text" or not charset or not _CHARSET.match(charset):
+    if kinds.main(part) != "text" or not charset or not _CHARSET.match(charset):
         return kind
     return f"{kind}; charset={charset}"
 
@@ -345,14 +365,14 @@ def _cut_body(part: EmailMessage, cut: dict[str, CutBody]) -> CutBody | None:
     return cut.get(payload.strip()) if isinstance(payload, str) else None
 
 
-def _leaves(part: EmailMessage) -> Iterator[EmailMessage]:
+def _leaves(part: EmailMessage, kinds: _Kinds) -> Iterator[EmailMessage]:
     """The parts that are not containers, not descending into attached messages."""
-    if part.get_content_maintype() == "message" or not part.is_multipart():
+    if kinds.main(part) == "message" or not part.is_multipart():
         yield part
         return
     for child in part.get_payload():
         if isinstance(child, EmailMessage):
-            yield from _leaves(child)
+            yield from _leaves(child, kinds)
 
 
 def _embedded(part: EmailMessage) -> bytes:
@@ -382,8 +402,8 @@ def _default_name(part: EmailMessage) -> str:
 # --------------------------------------------------------------- automatic messages
 
 
-def _automatic(message: EmailMessage, headers: _Headers, address: str) -> str:
-    if is_delivery_report(message):
+def _automatic(message: EmailMessage, headers: _Headers, address: str, report: bool) -> str:
+    if report:
         return "bounce: delivery status report"
     if address.startswith(_BOUNCE_SENDERS):
         return f"bounce: sent by {address}"
@@ -415,12 +435,14 @@ def _unanswerable(headers: _Headers, address: str) -> str:
     return ""
 
 
-def _bounce_details(message: EmailMessage, headers: _Headers) -> tuple[tuple[str, ...], str]:
+def _bounce_details(
+    message: EmailMessage, headers: _Headers, kinds: _Kinds
+) -> tuple[tuple[str, ...], str]:
     """The Message-IDs of the returned message and the first diagnostic of the report."""
     ids: list[str] = []
     reason = ""
     for part in message.walk():
-        kind = part.get_content_type()
+        kind = kinds.of(part)
         if kind == "message/rfc822":
             inner = part.get_payload()
             if isinstance(inner, list) and inner and isinstance(inner[0], EmailMessage):
@@ -443,14 +465,14 @@ def _status_text(part: EmailMessage) -> str:
     return re.sub(r"\r?\n[ \t]+", " ", text)
 
 
-def _delivery_action(message: EmailMessage) -> str:
+def _delivery_action(message: EmailMessage, kinds: _Kinds) -> str:
     """What a delivery status report says became of the message: "failed" when any recipient
     failed for good, else "delayed" when the reporting server still tries, else the action
     reported (delivered, relayed, expanded); "" without a report."""
     actions = [
         line.split(":", 1)[1].strip().lower()
         for part in message.walk()
-        if part.get_content_type() == "message/delivery-status"
+        if kinds.of(part) == "message/delivery-status"
         for line in _status_text(part).splitlines()
         if line.lower().startswith("action:")
     ]
