@@ -41,8 +41,8 @@ _ALPHABETS = tuple(
         "åæøäöéð",  # Nordic
     )
 )
-# The characters `_oddness` looks at: all above `~`; the rest of ASCII is never odd.
-_ABOVE_ASCII = re.compile("[^\x00-\x7e]")
+# The characters `_oddness` looks at, in runs: all above `~`; the rest of ASCII is never odd.
+_ABOVE_ASCII = re.compile("[^\x00-\x7e]+")
 # Raw 8-bit bytes of a header, which the parser keeps as lone surrogates.
 _RAW_BYTE = re.compile("[\udc80-\udcff]")
 
@@ -70,20 +70,21 @@ def _oddness(text: str) -> int:
     symbols from the upper half of a code page, accented capitals inside a lower-case word
     (`łódĽ`: iso-8859-2's `ź` read as windows-1250), and the accented letters that the one
     language fitting the text best does not write. Only the characters above ASCII count, so
-    only those are visited."""
+    only their runs are visited."""
     odd = 0
     letters: dict[str, int] = {}
-    for found in _ABOVE_ASCII.finditer(text):
-        ch = found.group()
-        at = found.start()
+    for run in _ABOVE_ASCII.finditer(text):
+        at = run.start()
         previous = text[at - 1] if at else " "
-        unusual = "\x80" <= ch <= "\x9f" or not (
-            ch.isalpha() or ch.isspace() or ch in _FINE_SYMBOLS
-        )
-        odd += unusual or (ch.isupper() and previous.islower())
-        if ch.isalpha():
-            lower = ch.lower()
-            letters[lower] = letters.get(lower, 0) + 1
+        for ch in run.group():
+            unusual = "\x80" <= ch <= "\x9f" or not (
+                ch.isalpha() or ch.isspace() or ch in _FINE_SYMBOLS
+            )
+            odd += unusual or (ch.isupper() and previous.islower())
+            if ch.isalpha():
+                lower = ch.lower()
+                letters[lower] = letters.get(lower, 0) + 1
+            previous = ch
     if letters:
         odd += min(
             sum(n for letter, n in letters.items() if letter not in alphabet)
