@@ -14,6 +14,7 @@ over writing no header at all.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from email.message import EmailMessage, Message
 from email.utils import collapse_rfc2231_value
 
@@ -30,12 +31,14 @@ def is_delivery_report(message: EmailMessage) -> bool:
     return str(report_type).lower() == "delivery-status"
 
 
-def reported_recipients(message: EmailMessage) -> tuple[str, ...]:
+def reported_recipients(
+    message: EmailMessage, kind_of: Callable[[Message], str] = Message.get_content_type
+) -> tuple[str, ...]:
     """The recipients a delivery report speaks of (`Final-Recipient`, `Original-Recipient`),
-    lower-cased, in order."""
+    lower-cased, in order; `kind_of` tells a part's content type."""
     found: list[str] = []
     for part in message.walk():
-        if part.get_content_type() != "message/delivery-status":
+        if kind_of(part) != "message/delivery-status":
             continue
         for block in _status_blocks(part):
             for name in _RECIPIENT_FIELDS:

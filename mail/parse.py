@@ -1,12 +1,8 @@
 """Reading one RFC 5322 message into what intake needs; pure, no database.
 
-Python's `email` package with `policy.default` does the MIME work. What it gets wrong in real
-mail is text in a charset other than the one declared (8-bit Polish text labelled `us-ascii`,
-`windows-1250` labelled `iso-8859-2`, French in `windows-1252` labelled `us-ascii`);
-`decode_text` repairs that by trying the usual charsets and keeping the reading with the fewest
-characters no language would use there: symbols and controls where letters should be, and
-letters that no one language of these code pages writes together (`trčs` is French `très`
-read as windows-1250).
+Python's `email` package with `policy.default` does the MIME work; the text of bodies and
+headers is read by `mail.decoding`, which repairs mislabelled charsets. Each header intake
+needs is read from the message's raw headers once (`_Headers`).
 """
 
 from __future__ import annotations
@@ -14,9 +10,8 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Iterator
-from email.header import decode_header
 from email.headerregistry import BaseHeader, HeaderRegistry
-from email.message import EmailMessage
+from email.message import EmailMessage, Message
 from email.parser import BytesParser
 from email.policy import EmailPolicy
 from email.utils import getaddresses, parseaddr
@@ -28,33 +23,9 @@ from access.inbound import MailPart, ParsedMail, UnreadableMail, clean_text, wha
 from mail.authenticity import dmarc_failed, is_delivery_report, reported_recipients
 from mail.charsets import unknown_charsets_named_so
 from mail.cut import CutBody, cut_large_bodies
-from wording.charsets import real_codec
+from mail.decoding import decode_text, decode_words, eight_bit
 
-FALLBACK_CHARSETS = ("windows-1250", "iso-8859-2", "windows-1252")
 _MESSAGE_ID = re.compile(r"<[^<>\s]{1,498}>")
-# Typographic symbols real text uses: euro, quotes, dashes, ellipsis, degree, section...
-_FINE_SYMBOLS = set(
-    "\u20ac\u201e\u201c\u201d\u201a\u2018\u2019\u2013\u2014\u2026\xab\xbb\xb0\xa7\xa9\xae\u2122\xb7\u2022\xd7\xf7\xbf\xa1"
-)
-# The letters beyond ASCII of the languages written in the fallback charsets' code pages.
-_ALPHABETS = tuple(
-    frozenset(letters)
-    for letters in (
-        "ąćęłńóśźż",  # Polish
-        "áčďéěíňóřšťúůýž",  # Czech
-        "áäčďéíĺľňóôŕšťúýž",  # Slovak
-        "áéíóöőúüű",  # Hungarian
-        "čšžćđ",  # Slovene, Croatian
-        "ăâîșțşţ",  # Romanian
-        "äöüß",  # German
-        "àâæçéèêëîïôœùûüÿ",  # French
-        "áéíñóúü",  # Spanish
-        "áâãàçéêíóôõú",  # Portuguese
-        "àèéìíîòóùú",  # Italian
-        "éëïöü",  # Dutch
-        "åæøäöéð",  # Nordic
-    )
-)
 _BRACKETED = re.compile(r"<([^<>\s@]+@[^<>\s@]+)>\s*$")
 _BARE = re.compile(r"[^\s<>\"'(),;:@]+@[^\s<>\"'(),;:@]+")
 # Only a mail system writes as MAILER-DAEMON; postmaster@ is a person (RFC 5321, 4.5.1).
@@ -130,24 +101,27 @@ def _read(raw: bytes, cut: dict[str, CutBody] | None = None) -> ParsedMail:
     must be the whole body of an attachment."""
     message = BytesParser(policy=READING).parsebytes(raw)
     assert isinstance(message, EmailMessage)
-    address, name = _sender(message)
+    headers = _Headers(message)
+    address, name = _sender(headers)
     if not address:
         raise UnreadableMail("the message has no sender address")
-    body_part = _body_part(message)
-    text = _part_text(body_part) if body_part is not None else ""
-    parts = tuple(_attachments(message, body_part, cut or {}))
+    kinds = _Kinds()
+    body_part = _body_part(message, kinds)
+    text = _part_text(body_part, kinds) if body_part is not None else ""
+    parts = tuple(_attachments(message, body_part, cut or {}, kinds))
     if cut and len({part.cut.start for part in parts if part.cut}) != len(cut):
         raise _CutBodyElsewhere
-    bounced_ids, reason = _bounce_details(message)
-    automatic = _automatic(message, address)
-    no_auto_reply = "" if automatic else _unanswerable(message, address)
+    bounced_ids, reason = _bounce_details(message, headers, kinds)
+    report = is_delivery_report(message)
+    automatic = _automatic(message, headers, address, report)
+    no_auto_reply = "" if automatic else _unanswerable(headers, address)
     return ParsedMail(
-        message_id=_first_id(_raw(message, "Message-ID")),
-        in_reply_to=_ids(_raw(message, "In-Reply-To")),
-        references=_ids(_raw(message, "References")),
+        message_id=_first_id(headers.raw("Message-ID")),
+        in_reply_to=_ids(headers.raw("In-Reply-To")),
+        references=_ids(headers.raw("References")),
         sender_address=address,
         sender_name=clean_text(name),
-        subject=clean_text(header_text(message, "Subject").strip()),
+        subject=clean_text(headers.text("Subject").strip()),
         text=clean_text(text.strip()),
         parts=parts,
         automatic=clean_text(automatic),
@@ -155,24 +129,16 @@ def _read(raw: bytes, cut: dict[str, CutBody] | None = None) -> ParsedMail:
         is_bounce=automatic.startswith("bounce"),
         bounced_ids=bounced_ids,
         bounce_reason=clean_text(reason),
-        delivery_action=_delivery_action(message),
-        recipients=tuple(
-            address
-            for _, found in getaddresses([_raw(message, "To")])
-            if (address := valid_address(found))
-        ),
-        copies=tuple(
-            address
-            for _, found in getaddresses([_raw(message, "Cc")])
-            if (address := valid_address(found))
-        ),
-        delivery_report=is_delivery_report(message),
-        reported_recipients=reported_recipients(message),
+        delivery_action=_delivery_action(message, kinds),
+        recipients=_addresses(headers.raw("To")),
+        copies=_addresses(headers.raw("Cc")),
+        delivery_report=report,
+        reported_recipients=reported_recipients(message, kinds.of),
         dmarc_failed=dmarc_failed(message),
         headers=tuple(
             (name, clean_text(" ".join(value.split())))
             for name in _SHOWN_HEADERS
-            if (value := header_text(message, name))
+            if (value := headers.text(name))
         ),
     )
 
@@ -191,104 +157,76 @@ def valid_address(address: str) -> str:
     return address.lower()
 
 
-# ----------------------------------------------------------------------------- charsets
+# ------------------------------------------------------------------------------ headers
+
+_FOLDED = re.compile(r"\r?\n[ \t]")
 
 
-def decode_text(data: bytes, declared: str | None) -> str:
-    """`data` as text: the declared charset when it is one mail is read in
-    (`mail.charsets`) and reads the bytes cleanly (and is not plain ASCII hiding 8-bit bytes),
-    else UTF-8, else the best of the usual mislabelled charsets."""
-    charset = real_codec(declared)
-    if charset and not (charset == "ascii" and any(b > 0x7F for b in data)):
-        try:
-            return data.decode(charset)
-        except UnicodeDecodeError:
-            pass
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
-    readings = [data.decode(c, errors="replace") for c in FALLBACK_CHARSETS]
-    return min(readings, key=_oddness)
+class _Headers:
+    """A message's own headers as written: the first of each name, unfolded and decoded at
+    most once (intake asks for a dozen of them, some twice).
 
-
-def _oddness(text: str) -> int:
-    """How many characters of `text` are unlikely in prose: controls, replacement characters,
-    symbols from the upper half of a code page, accented capitals inside a lower-case word
-    (`łódĽ`: iso-8859-2's `ź` read as windows-1250), and the accented letters that the one
-    language fitting the text best does not write."""
-    odd = 0
-    previous = " "
-    letters: dict[str, int] = {}
-    for ch in text:
-        if ord(ch) > 0x7E:
-            unusual = "\x80" <= ch <= "\x9f" or not (
-                ch.isalpha() or ch.isspace() or ch in _FINE_SYMBOLS
-            )
-            odd += unusual or (ch.isupper() and previous.islower())
-            if ch.isalpha():
-                lower = ch.lower()
-                letters[lower] = letters.get(lower, 0) + 1
-        previous = ch
-    if letters:
-        odd += min(
-            sum(n for letter, n in letters.items() if letter not in alphabet)
-            for alphabet in _ALPHABETS
-        )
-    return odd
-
-
-def header_text(message: EmailMessage, name: str) -> str:
-    """A header as text: unfolded, RFC 2047 words decoded, mislabelled charsets repaired.
-
-    Read from the raw header, not through the policy's header classes: those raise on some
+    Read from the raw headers, not through the policy's header classes: those raise on some
     malformed headers and turn bytes of an unknown charset into replacement characters."""
-    for key, value in message.raw_items():
-        if key.lower() == name.lower():
-            return decode_words(re.sub(r"\r?\n[ \t]", " ", str(value)).strip())
-    return ""
+
+    def __init__(self, message: EmailMessage) -> None:
+        self.message = message
+        self._written: dict[str, str] = {}
+        for key, value in message.raw_items():
+            self._written.setdefault(key.lower(), value)
+        self._raw: dict[str, str] = {}
+        self._text: dict[str, str] = {}
+
+    def raw(self, name: str) -> str:
+        """The header unfolded, nothing decoded; "" when the message has none."""
+        key = name.lower()
+        found = self._raw.get(key)
+        if found is None:
+            value = self._written.get(key)
+            found = self._raw[key] = "" if value is None else _unfolded(str(value))
+        return found
+
+    def text(self, name: str) -> str:
+        """The header as text: unfolded, RFC 2047 words decoded, mislabelled charsets
+        repaired; "" when the message has none."""
+        key = name.lower()
+        found = self._text.get(key)
+        if found is None:
+            found = self._text[key] = decode_words(self.raw(key))
+        return found
+
+    def has(self, name: str) -> bool:
+        """Whether the message has the header, asked of the message as the `email` package
+        reads it (where a header that cannot be read raises) when it is there."""
+        return name.lower() in self._written and self.message.get(name) is not None
 
 
-def decode_words(raw: str) -> str:
-    """RFC 2047 encoded words decoded; raw 8-bit bytes (kept by the parser as surrogates)
-    read as UTF-8 or the usual fallbacks."""
-    raw = _eight_bit(raw)
-    if "=?" not in raw or not raw.isascii():
-        return raw
-    try:
-        chunks = decode_header(raw)
-    except Exception:  # a broken encoded word stays as it was written
-        return raw
-    return "".join(
-        decode_text(chunk, charset) if isinstance(chunk, bytes) else chunk
-        for chunk, charset in chunks
-    )
+def _unfolded(value: str) -> str:
+    return (_FOLDED.sub(" ", value) if "\n" in value else value).strip()
 
 
-def _eight_bit(raw: str) -> str:
-    """Raw 8-bit bytes of a header (kept by the parser as surrogates) read as UTF-8 or the
-    usual fallbacks; nothing else decoded."""
-    if any("\udc80" <= ch <= "\udcff" for ch in raw):
-        return decode_text(raw.encode("utf-8", "surrogateescape"), None)
-    return raw
+@functools.lru_cache(maxsize=1024)
+def _addresses(raw: str) -> tuple[str, ...]:
+    """The valid addresses of a raw To or Cc header, in order (most mail names the same few)."""
+    return tuple(address for _, found in getaddresses([raw]) if (address := valid_address(found)))
 
 
 # ------------------------------------------------------------------------------ senders
 
 
-def _sender(message: EmailMessage) -> tuple[str, str]:
+def _sender(headers: _Headers) -> tuple[str, str]:
     """The sender's address and decoded name; the name is decoded after the address is split
     off, so a comma or quote inside an encoded name cannot move the address. The address is
     never decoded (RFC 2047 allows no encoded word in it): one that decodes to
     `jan\\r\\nbcc: ...` stays the harmless text it was sent as, and one holding a space or a
     control character is no address."""
     for header in ("From", "Sender", "Return-Path"):
-        raw = _raw(message, header)
+        raw = headers.raw(header)
         name, address = parseaddr(raw)
-        if not valid_address(_eight_bit(address)):
+        if not valid_address(eight_bit(address)):
             name, address = _loose_address(raw)
         if address:
-            checked = valid_address(_eight_bit(address))
+            checked = valid_address(eight_bit(address))
             if not checked:
                 shown = clean_text(address)[:200]
                 raise UnreadableMail(f"the {header} address {shown!r} is not valid")
@@ -306,13 +244,6 @@ def _loose_address(raw: str) -> tuple[str, str]:
     return ("", bare.group(0)) if bare else ("", "")
 
 
-def _raw(message: EmailMessage, name: str) -> str:
-    for key, value in message.raw_items():
-        if key.lower() == name.lower():
-            return re.sub(r"\r?\n[ \t]", " ", str(value)).strip()
-    return ""
-
-
 def _ids(text: str) -> tuple[str, ...]:
     return tuple(_MESSAGE_ID.findall(text or ""))
 
@@ -325,19 +256,37 @@ def _first_id(text: str) -> str:
 # -------------------------------------------------------------------------- the body
 
 
-def _body_part(message: EmailMessage) -> EmailMessage | None:
-    if message.get_content_type() == "multipart/report":
-        return _first_text(message)
+class _Kinds:
+    """The content type of each part of one message, asked of the `email` package once: the
+    readings below ask it of each part several times, and each asking finds and parses the
+    part's Content-Type header."""
+
+    def __init__(self) -> None:
+        self._known: dict[int, tuple[Message, str]] = {}
+
+    def of(self, part: Message) -> str:
+        known = self._known.get(id(part))
+        if known is None or known[0] is not part:
+            known = self._known[id(part)] = (part, part.get_content_type())
+        return known[1]
+
+    def main(self, part: Message) -> str:
+        return self.of(part).split("/")[0]
+
+
+def _body_part(message: EmailMessage, kinds: _Kinds) -> EmailMessage | None:
+    if kinds.of(message) == "multipart/report":
+        return _first_text(message, kinds)
     try:
         part = message.get_body(preferencelist=("plain", "html"))
     except Exception:
         part = None
-    return part if isinstance(part, EmailMessage) else _first_text(message)
+    return part if isinstance(part, EmailMessage) else _first_text(message, kinds)
 
 
-def _first_text(message: EmailMessage) -> EmailMessage | None:
+def _first_text(message: EmailMessage, kinds: _Kinds) -> EmailMessage | None:
     for part in message.walk():
-        if part.get_content_maintype() == "text" and not part.is_attachment():
+        if kinds.main(part) == "text" and not part.is_attachment():
             return part
     return None
 
@@ -349,9 +298,9 @@ def _payload(part: EmailMessage) -> bytes:
     return str(part.get_payload()).encode("utf-8", "surrogateescape")
 
 
-def _part_text(part: EmailMessage) -> str:
+def _part_text(part: EmailMessage, kinds: _Kinds) -> str:
     text = decode_text(_payload(part), part.get_content_charset())
-    if part.get_content_subtype() == "html":
+    if kinds.of(part).split("/")[1] == "html":
         text = get_text(text)
     return text.replace("\r\n", "\n")
 
@@ -360,21 +309,21 @@ def _part_text(part: EmailMessage) -> str:
 
 
 def _attachments(
-    message: EmailMessage, body: EmailMessage | None, cut: dict[str, CutBody]
+    message: EmailMessage, body: EmailMessage | None, cut: dict[str, CutBody], kinds: _Kinds
 ) -> list[MailPart]:
     """Every part but the body: files, inline images, and an attached message whole (its own
     parts stay inside it). A part whose body is the token of a `cut` body keeps it there."""
     found: list[MailPart] = []
-    for part in _leaves(message):
+    for part in _leaves(message, kinds):
         if part is body or part is message:
             continue
-        main = part.get_content_maintype()
+        main = kinds.main(part)
         disposition = part.get_content_disposition()
         filename = _filename(part)
         if main == "text" and disposition != "attachment" and not filename:
             continue  # the other alternative of the body, or a report's text
         cut_body = _cut_body(part, cut) if cut and main != "message" else None
-        if part.get_content_type() == "message/rfc822":
+        if kinds.of(part) == "message/rfc822":
             data = _embedded(part)
         elif main == "message":
             data = part.as_bytes().partition(b"\n\n")[2]
@@ -386,7 +335,7 @@ def _attachments(
         found.append(
             MailPart(
                 filename=clean_text(filename) or _default_name(part),
-                content_type=_with_charset(part),
+                content_type=_with_charset(part, kinds),
                 data=data,
                 inline=inline and main == "image",
                 cut=cut_body,
@@ -395,15 +344,15 @@ def _attachments(
     return found
 
 
-def _with_charset(part: EmailMessage) -> str:
+def _with_charset(part: EmailMessage, kinds: _Kinds) -> str:
     """The part's content type, with the charset a text file declares (`text/plain;
     charset=iso-8859-2`), which its bytes are read by when it is opened."""
-    kind = clean_text(part.get_content_type())
+    kind = clean_text(kinds.of(part))
     try:
         charset = part.get_content_charset()
     except Exception:
         charset = None
-    if part.get_content_maintype() != "text" or not charset or not _CHARSET.match(charset):
+    if kinds.main(part) != "text" or not charset or not _CHARSET.match(charset):
         return kind
     return f"{kind}; charset={charset}"
 
@@ -416,14 +365,14 @@ def _cut_body(part: EmailMessage, cut: dict[str, CutBody]) -> CutBody | None:
     return cut.get(payload.strip()) if isinstance(payload, str) else None
 
 
-def _leaves(part: EmailMessage) -> Iterator[EmailMessage]:
+def _leaves(part: EmailMessage, kinds: _Kinds) -> Iterator[EmailMessage]:
     """The parts that are not containers, not descending into attached messages."""
-    if part.get_content_maintype() == "message" or not part.is_multipart():
+    if kinds.main(part) == "message" or not part.is_multipart():
         yield part
         return
     for child in part.get_payload():
         if isinstance(child, EmailMessage):
-            yield from _leaves(child)
+            yield from _leaves(child, kinds)
 
 
 def _embedded(part: EmailMessage) -> bytes:
@@ -438,7 +387,7 @@ def _filename(part: EmailMessage) -> str:
         name = part.get_filename()
     except Exception:
         name = None
-    return _eight_bit(name or "").replace("/", "_").replace("\\", "_").strip()
+    return eight_bit(name or "").replace("/", "_").replace("\\", "_").strip()
 
 
 def _default_name(part: EmailMessage) -> str:
@@ -453,32 +402,32 @@ def _default_name(part: EmailMessage) -> str:
 # --------------------------------------------------------------- automatic messages
 
 
-def _automatic(message: EmailMessage, address: str) -> str:
-    if is_delivery_report(message):
+def _automatic(message: EmailMessage, headers: _Headers, address: str, report: bool) -> str:
+    if report:
         return "bounce: delivery status report"
     if address.startswith(_BOUNCE_SENDERS):
         return f"bounce: sent by {address}"
-    auto = header_text(message, "Auto-Submitted").strip().lower()
+    auto = headers.text("Auto-Submitted").strip().lower()
     if auto and auto != "no":
         return f"auto-reply: Auto-Submitted {auto}"
     for name in ("X-Autoreply", "X-Autorespond"):
-        if message.get(name) is not None:
+        if headers.has(name):
             return f"auto-reply: {name}"
-    precedence = header_text(message, "Precedence").strip().lower()
+    precedence = headers.text("Precedence").strip().lower()
     if precedence in ("bulk", "junk", "list", "auto_reply"):
         return f"auto-reply: Precedence {precedence}"
-    if header_text(message, "Return-Path").strip() == "<>":
+    if headers.text("Return-Path").strip() == "<>":
         return "auto-reply: empty Return-Path"
     return ""
 
 
-def _unanswerable(message: EmailMessage, address: str) -> str:
+def _unanswerable(headers: _Headers, address: str) -> str:
     """Why a message that is filed must get no automatic reply (RFC 3834, 2): a mailing
     list's, one asking for none, or one from a machine's address; "" for a person's."""
     for name in ("List-Id", "List-Unsubscribe"):
-        if message.get(name) is not None:
+        if headers.has(name):
             return f"mailing list: {name}"
-    suppress = header_text(message, "X-Auto-Response-Suppress").lower()
+    suppress = headers.text("X-Auto-Response-Suppress").lower()
     if _SUPPRESSED & {word.strip() for word in suppress.split(",")}:
         return f"X-Auto-Response-Suppress {suppress.strip()}"
     if _MACHINE_SENDER.match(address):
@@ -486,22 +435,24 @@ def _unanswerable(message: EmailMessage, address: str) -> str:
     return ""
 
 
-def _bounce_details(message: EmailMessage) -> tuple[tuple[str, ...], str]:
+def _bounce_details(
+    message: EmailMessage, headers: _Headers, kinds: _Kinds
+) -> tuple[tuple[str, ...], str]:
     """The Message-IDs of the returned message and the first diagnostic of the report."""
     ids: list[str] = []
     reason = ""
     for part in message.walk():
-        kind = part.get_content_type()
+        kind = kinds.of(part)
         if kind == "message/rfc822":
             inner = part.get_payload()
             if isinstance(inner, list) and inner and isinstance(inner[0], EmailMessage):
                 ids += _ids(str(inner[0].get("Message-ID", "")))
         elif kind == "text/rfc822-headers":
-            headers = BytesParser(policy=READING).parsebytes(_payload(part), headersonly=True)
-            ids += _ids(str(headers.get("Message-ID", "")))
+            returned = BytesParser(policy=READING).parsebytes(_payload(part), headersonly=True)
+            ids += _ids(str(returned.get("Message-ID", "")))
         elif kind == "message/delivery-status" and not reason:
             reason = _diagnostic(part)
-    ids += _ids(_raw(message, "In-Reply-To")) + _ids(_raw(message, "References"))
+    ids += _ids(headers.raw("In-Reply-To")) + _ids(headers.raw("References"))
     return tuple(dict.fromkeys(ids)), reason
 
 
@@ -514,14 +465,14 @@ def _status_text(part: EmailMessage) -> str:
     return re.sub(r"\r?\n[ \t]+", " ", text)
 
 
-def _delivery_action(message: EmailMessage) -> str:
+def _delivery_action(message: EmailMessage, kinds: _Kinds) -> str:
     """What a delivery status report says became of the message: "failed" when any recipient
     failed for good, else "delayed" when the reporting server still tries, else the action
     reported (delivered, relayed, expanded); "" without a report."""
     actions = [
         line.split(":", 1)[1].strip().lower()
         for part in message.walk()
-        if part.get_content_type() == "message/delivery-status"
+        if kinds.of(part) == "message/delivery-status"
         for line in _status_text(part).splitlines()
         if line.lower().startswith("action:")
     ]

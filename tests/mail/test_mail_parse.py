@@ -166,6 +166,20 @@ def test_raw_utf8_headers_are_read() -> None:
     assert (mail.sender_name, mail.subject) == ("Łukasz", "Żółta kartka")
 
 
+def test_a_header_is_read_from_its_first_line_of_that_name_in_any_case_unfolded() -> None:
+    raw = (
+        b"From: Jan <jan@example.pl>\nSUBJECT: =?utf-8?q?Zwrot_paczki?=\n =?utf-8?q?_nr_5?=\n"
+        b"Subject: the second\nto: a@shop.example,\n B@Shop.example\nX-AUTOREPLY: yes\n"
+        b"Date: Thu, 3 Dec 2026\n 17:00:00 +0000\n\nText"
+    )
+    mail = parse_mail(raw)
+    assert mail.subject == "Zwrot paczki nr 5"
+    assert mail.recipients == ("a@shop.example", "b@shop.example")
+    assert mail.automatic == "auto-reply: X-Autoreply"
+    assert dict(mail.headers)["Date"] == "Thu, 3 Dec 2026 17:00:00 +0000"
+    assert dict(mail.headers)["Subject"] == "Zwrot paczki nr 5"
+
+
 def test_a_correct_label_is_believed() -> None:
     assert decode_text("Grüße".encode("iso-8859-1"), "iso-8859-1") == "Grüße"
     assert decode_text("Ωμέγα".encode("iso-8859-7"), "iso-8859-7") == "Ωμέγα"
