@@ -374,7 +374,9 @@ def _seed_tickets(
         return batches(rnd, total, ids, policies, now, head)
 
     made = made_apart(make) if total > APART_FROM and can_fork() else make()
-    with bulk.loading(db, loaded, verdict_tally=counted, tallies_aside=True) as loader:
+    with bulk.loading(
+        db, loaded, verdict_tally=counted, tallies_aside=True, documents_given=True
+    ) as loader:
         for batch in made:
             with db.atomic():  # one commit per batch
                 loader.insert(Ticket, columns, batch.tickets)
@@ -382,6 +384,7 @@ def _seed_tickets(
                 loader.insert(AuditEvent, audit.COLUMNS, batch.audit)
                 if batch.verdicts:
                     loader.insert(SlaVerdict, VERDICT_COLUMNS, batch.verdicts)
+                loader.index(batch.documents)
             if batch.counted is not None:
                 counted.verdicts.update(batch.counted.verdicts)
                 counted.tickets.update(batch.counted.tickets)

@@ -100,13 +100,16 @@ class Ids:
 
 class Batch(NamedTuple):
     """One batch of the demo's rows, in the order of the loader's columns; `made` is how many
-    tickets were made so far, `counted` the whole load's verdicts tally (on the last batch)."""
+    tickets were made so far, `documents` the tickets' search documents (their number,
+    subject, messages' text but notes, notes' text), `counted` the whole load's verdicts tally
+    (on the last batch)."""
 
     made: int
     tickets: list[tuple[object, ...]]
     messages: list[tuple[object, ...]]
     audit: list[tuple[object, ...]]
     verdicts: list[tuple[object, ...]]
+    documents: list[tuple[int, str, str, str | None]]
     counted: sla_tally.Counted | None
 
 
@@ -160,6 +163,7 @@ def batches(
         message_rows: list[tuple[object, ...]] = []
         verdict_rows: list[tuple[object, ...]] = []
         judged_rows: list[list[sla_tally.Judged]] = []  # per ticket, what the tally reads
+        documents: list[tuple[int, str, str, str | None]] = []
         # A pending, resolved or closed ticket was open until its last activity, when its
         # assignee (else ada) changed its status: the change, as it would be logged.
         ends: list[tuple[datetime, int | None, audit.Event]] = []
@@ -192,6 +196,7 @@ def batches(
             first_message = len(message_rows)
             first_reply: tuple[datetime, int] | None = None
             message_rows.append((number, CUSTOMER, requester, body, text(created)))
+            said_in: dict[str, list[str]] = {REPLY: [body], NOTE: []}
             for _ in range(between(0, 4)):
                 kind = NOTE if rnd.random() < 0.35 else REPLY
                 author = assignee or pick(agents)
@@ -203,6 +208,7 @@ def batches(
                 later = stamps[-1] + timedelta(minutes=between(5, 3000))
                 stamps.append(min(later, now))
                 message_rows.append((number, kind, author, said, text(stamps[-1])))
+                said_in[kind].append(said)
                 if kind == REPLY and first_reply is None:
                     first_reply = (stamps[-1], author)
             updated = stamps[-1]
@@ -214,6 +220,7 @@ def batches(
             if fresh is not None:  # filed a little before `now`, nothing answered yet
                 del message_rows[first_message:]
                 message_rows.append((number, CUSTOMER, requester, body, text(fresh)))
+                said_in = {REPLY: [body], NOTE: []}
                 created = updated = fresh
                 first_reply = None
             row: tuple[object, ...] = (
@@ -247,6 +254,8 @@ def batches(
                 change = audit.Event(TICKET_STATUS, "ticket", number, number, OPEN, status)
                 ends.append((updated, assignee or ids.staff["ada"], change))
             ticket_rows.append(row)
+            notes = " ".join(said_in[NOTE]) if said_in[NOTE] else None
+            documents.append((number, subject, " ".join(said_in[REPLY]), notes))
         audit_rows, head = audit.chained(head, ends)
         counted.add(judged_rows)
         made = min(total, start + BATCH)
@@ -256,6 +265,7 @@ def batches(
             message_rows,
             [(text(r[0]), *r[1:]) for r in audit_rows],
             verdict_rows,
+            documents,
             counted if made == total else None,
         )
 
