@@ -21,7 +21,9 @@ from store.models import BaseModel, Ticket
 from store.sla_models import SlaVerdict
 from store.tag_models import TicketTag
 
-# SQLite page cache while loading: the indexes are built at the end, each by one sort.
+# SQLite page cache while loading. The indexes are built at the end with the ordinary cache:
+# SQLite sorts a cache's worth of entries at a time and merges the runs, and runs of 16 MB
+# sort faster than one run of the whole table.
 LOAD_CACHE_KIB = 256_000
 
 
@@ -95,6 +97,8 @@ def loading(
             yield BulkLoader(db)
         finally:
             with db.atomic():
+                if sqlite:
+                    db.execute_sql(f"PRAGMA cache_size = {SQLITE_PRAGMAS['cache_size']}")
                 for model in models:
                     peewee.SchemaManager(model).create_indexes(safe=True)
                 for table, name, definition in references:
@@ -102,6 +106,8 @@ def loading(
                 if documents_given:
                     dialect.index_search_documents(db)
                 else:
+                    if sqlite:
+                        db.execute_sql(f"PRAGMA cache_size = -{LOAD_CACHE_KIB}")
                     dialect.rebuild_search(db)
                 if not sqlite:
                     for model in models:
