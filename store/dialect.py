@@ -196,50 +196,18 @@ REBUILD_POSTGRES_SEARCH = (
 )
 
 
-# Documents a loader gives ready (`add_search_documents`): PostgreSQL takes them by COPY into
-# a table of the session and parses them once at the end, as the rebuild does its own.
-_GIVEN_DOCUMENTS = "search_documents_given"
-INDEX_GIVEN_POSTGRES_DOCUMENTS = (
-    "DROP INDEX IF EXISTS ticket_search_public",
-    "DROP INDEX IF EXISTS ticket_search_everything",
-    "INSERT INTO ticket_search (number, public, everything) "
-    "SELECT number, public, CASE WHEN notes IS NULL THEN public "
-    "ELSE public || ticketty_words(notes) END FROM ("
-    "SELECT number, ticketty_words(subject || ' ' || coalesce(public, '')) AS public, notes "
-    f"FROM {_GIVEN_DOCUMENTS} OFFSET 0) AS d",
-    f"DROP TABLE {_GIVEN_DOCUMENTS}",
-    *_PG_SEARCH_INDEXES,
-)
-
-
 def add_search_documents(
     db: peewee.Database, documents: Iterable[tuple[int, str, str, str | None]]
 ) -> None:
-    """Search documents of tickets loaded in bulk, each (number, subject, its messages' text
-    but notes, its notes' text or None when it has none), the texts joined in the order of
-    the messages as `rebuild_search` joins them; `index_search_documents` after the last.
-    Tickets the index holds already are not to be given."""
-    if is_sqlite(db):
-        db.cursor().executemany(
-            "INSERT INTO ticket_search(rowid, subject, public, notes) VALUES (?, ?, ?, ?)",
-            ((n, fold(s), fold(p), "" if t is None else fold(t)) for n, s, p, t in documents),
-        )
-        return
-    db.execute_sql(
-        f"CREATE TEMP TABLE IF NOT EXISTS {_GIVEN_DOCUMENTS} "
-        "(number integer, subject text, public text, notes text)"
+    """SQLite: search documents of tickets loaded in bulk, indexed as they come, each (number,
+    subject, its messages' text but notes, its notes' text or None when it has none), the
+    texts joined in the order of the messages as `rebuild_search` joins them. Tickets the
+    index holds already are not to be given."""
+    assert is_sqlite(db), "PostgreSQL parses the documents in the server: rebuild_search"
+    db.cursor().executemany(
+        "INSERT INTO ticket_search(rowid, subject, public, notes) VALUES (?, ?, ?, ?)",
+        ((n, fold(s), fold(p), "" if t is None else fold(t)) for n, s, p, t in documents),
     )
-    with db.cursor().copy(f"COPY {_GIVEN_DOCUMENTS} FROM STDIN") as copy:
-        for row in documents:
-            copy.write_row(row)
-
-
-def index_search_documents(db: peewee.Database) -> None:
-    """PostgreSQL: the documents `add_search_documents` was given, parsed and indexed (SQLite
-    indexed them as they came)."""
-    if not is_sqlite(db):
-        for statement in INDEX_GIVEN_POSTGRES_DOCUMENTS:
-            db.execute_sql(statement)
 
 
 def rebuild_search(db: peewee.Database) -> None:
