@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import gc
 import multiprocessing
+import os
 import traceback
 from collections.abc import Callable, Generator, Iterator
 from multiprocessing.connection import Connection
@@ -52,12 +53,17 @@ def made_apart(make: Callable[[], Iterator[T]]) -> Generator[T, None, None]:
 
 
 def _send_all(make: Callable[[], Iterator[object]], sending: Connection) -> None:
+    """The child: `make()`'s items sent, then its end (or its error); it leaves at once, as
+    `os._exit` does, so that nothing of the caller's copied state (a stream's buffer and its
+    lock, which another thread may have held at the fork) is flushed or finalised here."""
+    code = 0
     try:
         for item in make():
             sending.send(("item", item))
-    except BaseException:
-        sending.send(("error", traceback.format_exc()))
-    else:
         sending.send(("end", None))
+    except BaseException:
+        code = 1
+        sending.send(("error", traceback.format_exc()))
     finally:
         sending.close()
+        os._exit(code)
