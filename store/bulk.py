@@ -21,9 +21,7 @@ from store.models import BaseModel, Ticket
 from store.sla_models import SlaVerdict
 from store.tag_models import TicketTag
 
-# SQLite page cache while loading. The indexes are built at the end with the ordinary cache:
-# SQLite sorts a cache's worth of entries at a time and merges the runs, and runs of 16 MB
-# sort faster than one run of the whole table.
+# SQLite page cache while loading: the indexes are built at the end, each by one sort.
 LOAD_CACHE_KIB = 256_000
 
 
@@ -100,15 +98,11 @@ def loading(
             yield BulkLoader(db)
         finally:
             with db.atomic():
-                if sqlite:
-                    db.execute_sql(f"PRAGMA cache_size = {SQLITE_PRAGMAS['cache_size']}")
                 for model in models:
                     peewee.SchemaManager(model).create_indexes(safe=True)
                 for table, name, definition in references:
                     db.execute_sql(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}')
                 if not (documents_given and sqlite):
-                    if sqlite:
-                        db.execute_sql(f"PRAGMA cache_size = -{LOAD_CACHE_KIB}")
                     dialect.rebuild_search(db)
                 if not sqlite:
                     for model in models:
