@@ -11,15 +11,15 @@ is made, so the service levels' clocks are running when a newcomer opens it.
 from __future__ import annotations
 
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import NotRequired, TypedDict
 
 import peewee
 
 from access import audit
-from access.audit_actions import DEMO_CREATE, TICKET_STATUS
+from access.audit_actions import DEMO_CREATE
 from access.catalogue import (
     MACROS_LIST,
     PEOPLE_LIST,
@@ -46,35 +46,23 @@ from access.catalogue import (
     USERGROUPS_LIST,
     VIEW_ONLY,
 )
+from access.demo_apart import can_fork, made_apart
 from access.demo_links import seed_links
 from access.demo_mail import ADDRESS as MAIL_SOURCE
 from access.demo_mail import seed_mailbox
 from access.demo_replies import seed_replies
 from access.demo_rules import seed_rules
-from access.demo_service_levels import (
-    VERDICT_COLUMNS,
-    DemoClocks,
-    due_soon_start,
-    judged,
-    seed_service_levels,
+from access.demo_service_levels import VERDICT_COLUMNS, seed_service_levels
+from access.demo_tickets import (
+    HOSTILE,
+    MESSAGE_COLUMNS,
+    Batch,
+    Ids,
+    batches,
+    ticket_columns,
 )
 from access.demo_triage import seed_triage
 from access.due_times import PolicySet
-from access.sla_rules import Attributes
-from access.vocabulary import (
-    CLOSED,
-    CUSTOMER,
-    HIGH,
-    LOW,
-    NEW,
-    NORMAL,
-    NOTE,
-    OPEN,
-    PENDING,
-    REPLY,
-    RESOLVED,
-    URGENT,
-)
 from store import bulk, sla_tally, tallies
 from store.models import (
     AuditEvent,
@@ -95,9 +83,8 @@ from store.models import (
 from store.sla_models import SlaVerdict
 
 DEMO_NOW = datetime(2026, 11, 1, 9, 0, 0)
-# The demo's tickets are filed over the 90 days before its `now`.
-DEMO_MINUTES = 90 * 24 * 60
-DEMO_AHEAD = timedelta(days=60)
+# Larger demos have their rows made by a child process while the batch before is written.
+APART_FROM = 20_000
 
 PERSONAS: dict[str, str] = {
     "ada": "Ada Lovelace, administrator: every permission, every source, archives included",
@@ -248,51 +235,6 @@ LAST = [
     "Krause",
 ]
 
-TOPICS: list[tuple[str, str]] = [
-    ("Return of order {order}", "I would like to return order {order}; the size does not fit."),
-    ("Damaged parcel {order}", "The parcel for order {order} arrived crushed, the mug is broken."),
-    ("Invoice for order {order}", "Please send a VAT invoice for order {order} to my company."),
-    ("Where is my parcel? {order}", "Order {order} was paid a week ago and has not arrived yet."),
-    ("Zwrot zamówienia {order}", "Chcę zwrócić zamówienie {order}, proszę o etykietę zwrotną."),
-    ("Faktura VAT {order}", "Proszę o fakturę VAT do zamówienia {order} na firmę."),
-    ("Rücksendung {order}", "Ich möchte die Bestellung {order} zurückschicken."),
-    ("Wrong item in {order}", "I received a blue kettle instead of the red one in {order}."),
-    ("Refund not received {order}", "The refund for order {order} has not reached my account."),
-    ("Change delivery address {order}", "Please deliver order {order} to my office instead."),
-]
-REPLIES = [
-    "Thank you for writing. We have sent a return label to your e-mail.",
-    "We are sorry about the damage. A replacement is on its way.",
-    "The invoice is attached to this reply.",
-    "The courier reports a delay; the parcel should arrive within two days.",
-    "Dziękujemy, zwrot został przyjęty.",
-]
-NOTES = [
-    "Customer called twice already, be nice.",
-    "Courier claim opened, number DPD-4471.",
-    "Refund approved by accounting.",
-    "Check stock before promising a replacement.",
-]
-
-# Ticket text a hostile customer could send: stored raw, the screens must show it as text.
-HOSTILE: list[tuple[str, str]] = [
-    (
-        "[bold red]URGENT[/] refund [@click=app.quit]click me[/]",
-        "See [link=file:///etc/passwd]my invoice[/link] \x1b[2J\x1b]0;pwned\x07 and [/] done",
-    ),
-    (
-        "Order \x1b]52;c;aGVsbG8=\x07 missing \x9b31m red",
-        "Clipboard \x1b]52;c;aGVsbG8=\x07, link \x1b]8;;http://evil.example\x07here\x1b]8;;\x07",
-    ),
-    ("Invoice for \u202egnp.exe", "Name with bidi override: \u202eevil\u202c and zero\u200bwidth"),
-]
-
-STATUSES = [NEW, OPEN, OPEN, PENDING, RESOLVED, CLOSED, CLOSED]
-PRIORITIES = [LOW, NORMAL, NORMAL, NORMAL, HIGH, URGENT]
-BATCH = 5000
-# The statuses a demo ticket is changed to at its last activity (from open; logged).
-CHANGED_TO = frozenset({PENDING, RESOLVED, CLOSED})
-
 
 @dataclass(frozen=True)
 class DemoSummary:
@@ -348,15 +290,7 @@ def build_demo(
     )
 
 
-@dataclass
-class _Ids:
-    staff: dict[str, int]
-    customers: list[int]
-    sources: dict[str, int]
-    groups: dict[str, int]
-
-
-def _seed_directory(rnd: random.Random) -> _Ids:
+def _seed_directory(rnd: random.Random) -> Ids:
     sources = {
         name: Source.create(name=name, kind=kind, archived=archived).id
         for name, kind, archived in SOURCES
@@ -411,7 +345,7 @@ def _seed_directory(rnd: random.Random) -> _Ids:
         p.id
         for p in Person.select(Person.id).where(Person.username.startswith("c")).order_by(Person.id)
     ]
-    return _Ids(staff=staff, customers=customers, sources=sources, groups=groups)
+    return Ids(staff=staff, customers=customers, sources=sources, groups=groups)
 
 
 def _ascii(text: str) -> str:
@@ -423,158 +357,38 @@ def _seed_tickets(
     db: peewee.Database,
     rnd: random.Random,
     total: int,
-    ids: _Ids,
+    ids: Ids,
     progress: Callable[[int, int], None] | None,
     policies: PolicySet | None = None,
     now: datetime = DEMO_NOW,
 ) -> int:
-    agents = [ids.staff[u] for u in ("ola", "tom", "eva", "ali", "ada")]
-    # Who may work on a ticket of any source: ali works only Allegro PL's (the gate's rule,
-    # `gate.changes.assign`, holds in the demo too).
-    every_source = [ids.staff[u] for u in ("ola", "tom", "eva", "ada")]
-    source_ids = list(ids.sources.values())
-    allegro = ids.sources["Allegro PL"]
-    archived = ids.sources["eBay DE (disconnected)"]
-    group_ids = list(ids.groups.values())
-    accounting = ids.groups["Accounting"]
-    mia = ids.staff["mia"]
-    ticket_columns: tuple[peewee.Field, ...] = (
-        Ticket.number,
-        Ticket.subject,
-        Ticket.status,
-        Ticket.priority,
-        Ticket.source,
-        Ticket.requester,
-        Ticket.usergroup,
-        Ticket.assignee,
-        Ticket.private,
-        Ticket.created_at,
-        Ticket.updated_at,
-        Ticket.version,
-    )
-    if policies is not None:
-        ticket_columns += (
-            Ticket.first_response_due,
-            Ticket.next_response_due,
-            Ticket.resolution_due,
-            Ticket.due_at,
-            Ticket.sla_policy,
-        )
-    message_columns = (
-        Message.ticket,
-        Message.kind,
-        Message.author,
-        Message.body,
-        Message.created_at,
-    )
-    messages = 0
-    # The clocks' ledgers span the demo's stretch and reach past `now`, as far as the running
-    # clocks' due times.
-    clocks = None
-    if policies is not None:
-        stretch = (now - timedelta(minutes=DEMO_MINUTES), now + DEMO_AHEAD)
-        clocks = DemoClocks(policies, *stretch)
-    loaded = [Ticket, Message, AuditEvent] + ([] if clocks is None else [SlaVerdict])
-    # The verdicts' tally counted as they are made (and written), not from the table after.
+    columns = ticket_columns(policies is not None)
+    loaded = [Ticket, Message, AuditEvent] + ([] if policies is None else [SlaVerdict])
+    # The verdicts' tally, as the rows' maker counted it, written instead of a recount.
     counted = sla_tally.Counted()
-    head = None  # the audit chain's, as the last batch left it
-    with bulk.loading(db, loaded, verdict_tally=counted, tallies_aside=True) as loader:
-        for start in range(0, total, BATCH):
-            ticket_rows: list[tuple[object, ...]] = []
-            message_rows: list[tuple[object, ...]] = []
-            verdicts: list[list[tuple[object, ...]]] = []  # per ticket
-            # A pending, resolved or closed ticket was open until its last activity, when its
-            # assignee (else ada) changed its status: the change, as it would be logged.
-            ends: list[tuple[datetime, int | None, audit.Event]] = []
-            for number in range(start + 1, min(total, start + BATCH) + 1):
-                created = now - timedelta(minutes=rnd.randrange(60, DEMO_MINUTES))
-                order = f"#{rnd.randrange(100000, 999999)}"
-                subject, body = rnd.choice(TOPICS)
-                subject, body = subject.format(order=order), body.format(order=order)
-                requester = rnd.choice(ids.customers)
-                group = rnd.choice(group_ids) if rnd.random() < 0.75 else None
-                source = rnd.choice(source_ids)
-                private = rnd.random() < 0.03
-                if number <= len(HOSTILE):
-                    subject, body = HOSTILE[number - 1]
-                elif number % 25 == 0:
-                    requester, group, private = mia, accounting, number % 50 == 0
-                if number % 7 == 0:
-                    source = allegro
-                if number % 40 == 0:
-                    source = archived
-                status = rnd.choice(STATUSES)
-                assignee = rnd.choice(agents) if rnd.random() < 0.65 else None
-                if source == allegro and assignee is not None:
-                    assignee = ids.staff["ali"]
-                elif assignee == ids.staff["ali"]:  # no draw: the rest of the demo stays as it was
-                    assignee = every_source[number % len(every_source)]
-                if source == archived and assignee is not None:
-                    assignee = ids.staff["ada"]  # the only one who sees the archived source
-                stamps = [created]
-                first_message = len(message_rows)
-                first_reply: tuple[datetime, int] | None = None
-                message_rows.append((number, CUSTOMER, requester, body, created))
-                for _ in range(rnd.randrange(0, 4)):
-                    kind = NOTE if rnd.random() < 0.35 else REPLY
-                    author = assignee or rnd.choice(agents)
-                    if source == archived:
-                        author = ids.staff["ada"]
-                    elif author == ids.staff["ali"] and source != allegro:
-                        author = every_source[number % len(every_source)]
-                    text = rnd.choice(NOTES if kind == NOTE else REPLIES)
-                    later = stamps[-1] + timedelta(minutes=rnd.randrange(5, 3000))
-                    stamps.append(min(later, now))
-                    message_rows.append((number, kind, author, text, stamps[-1]))
-                    if kind == REPLY and first_reply is None:
-                        first_reply = (stamps[-1], author)
-                updated = stamps[-1]
-                priority = rnd.choice(PRIORITIES)
-                fresh = None
-                attributes = Attributes(priority, source, group)
-                if policies is not None:
-                    fresh = due_soon_start(policies, number, status, attributes, now)
-                if fresh is not None:  # filed a little before `now`, nothing answered yet
-                    del message_rows[first_message:]
-                    message_rows.append((number, CUSTOMER, requester, body, fresh))
-                    created = updated = fresh
-                    first_reply = None
-                row: tuple[object, ...] = (
-                    number,
-                    subject,
-                    status,
-                    priority,
-                    source,
-                    requester,
-                    group,
-                    assignee,
-                    private,
-                    created,
-                    updated,
-                    # As the changes would leave it: one more for each reply or note, and for
-                    # the status change.
-                    len(message_rows) - first_message + (status in CHANGED_TO),
-                )
-                if clocks is not None:
-                    replied = None if first_reply is None else first_reply[0]
-                    row += clocks.dues(created, status, attributes, replied, updated)
-                    resolved = (updated, assignee)
-                    verdicts.append(
-                        clocks.verdicts(number, created, status, attributes, first_reply, resolved)
-                    )
-                if status in CHANGED_TO:
-                    change = audit.Event(TICKET_STATUS, "ticket", number, number, OPEN, status)
-                    ends.append((updated, assignee or ids.staff["ada"], change))
-                ticket_rows.append(row)
-            audit_rows, head = audit.chained(head, ends)
+    messages = 0
+    # The audit chain's head is read here: the rows' maker reads no database.
+    _, head = audit.chained(None, [])
+
+    def make() -> Iterator[Batch]:
+        return batches(rnd, total, ids, policies, now, head)
+
+    made = made_apart(make) if total > APART_FROM and can_fork() else make()
+    with bulk.loading(
+        db, loaded, verdict_tally=counted, tallies_aside=True, documents_given=True
+    ) as loader:
+        for batch in made:
             with db.atomic():  # one commit per batch
-                loader.insert(Ticket, ticket_columns, ticket_rows)
-                loader.insert(Message, message_columns, message_rows)
-                loader.insert(AuditEvent, audit.COLUMNS, audit_rows)
-                if verdicts:
-                    loader.insert(SlaVerdict, VERDICT_COLUMNS, (r for t in verdicts for r in t))
-            counted.add(map(judged, t) for t in verdicts)
-            messages += len(message_rows)
+                loader.insert(Ticket, columns, batch.tickets)
+                loader.insert(Message, MESSAGE_COLUMNS, batch.messages)
+                loader.insert(AuditEvent, audit.COLUMNS, batch.audit)
+                if batch.verdicts:
+                    loader.insert(SlaVerdict, VERDICT_COLUMNS, batch.verdicts)
+                loader.index(batch.documents)
+            if batch.counted is not None:
+                counted.verdicts.update(batch.counted.verdicts)
+                counted.tickets.update(batch.counted.tickets)
+            messages += len(batch.messages)
             if progress is not None:
-                progress(min(total, start + BATCH), total)
+                progress(batch.made, total)
     return messages

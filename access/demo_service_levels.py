@@ -18,7 +18,7 @@ from typing import NamedTuple
 
 from access.business_time import Calendar, Ledger
 from access.calendar_text import parse_hours
-from access.due_times import Dues, PolicySet
+from access.due_times import PolicySet
 from access.rule_time import idle_cutoff
 from access.sla_rules import (
     FIRST_RESPONSE,
@@ -200,25 +200,26 @@ class DemoClocks:
         matched = self._match(attributes)
         if matched is None:
             return None, None, None, NO_DUE, None
-        policy_id = matched.policy_id
-        ledger = matched.ledger
-
-        def due(metric: str) -> datetime | None:
-            target = matched.targets[metric]
-            if target is None:
-                return None
-            found = ledger.after(created, target * 60)
-            return found if status in RUNNING or found <= last_activity else None
-
-        # A stopped ticket's clocks have all ended or stopped: a first response past due at
-        # the stop ended there, breached.
+        # As `Dues` keeps them (its `due_at` the earliest), without building one per ticket.
+        first = resolution = None
+        # A stopped ticket's first response has ended (past due at the stop: breached) or
+        # stopped: no due time either way.
         stopped = status in STOPPING_STATUSES
-        dues = Dues(
-            policy_id,
-            first_response=None if first_reply is not None or stopped else due(FIRST_RESPONSE),
-            resolution=None if stopped else due(RESOLUTION),
-        )
-        return dues.first_response, None, dues.resolution, dues.due_at, policy_id
+        target = matched.targets[FIRST_RESPONSE]
+        if first_reply is None and target is not None and not stopped:
+            first = matched.ledger.after(created, target * 60)
+            if status not in RUNNING and first > last_activity:
+                first = None
+        target = matched.targets[RESOLUTION]
+        if not stopped and target is not None:
+            resolution = matched.ledger.after(created, target * 60)
+            if status not in RUNNING and resolution > last_activity:
+                resolution = None
+        if first is None:
+            due_at = NO_DUE if resolution is None else resolution
+        else:
+            due_at = first if resolution is None or first <= resolution else resolution
+        return first, None, resolution, due_at, matched.policy_id
 
     def verdicts(
         self,

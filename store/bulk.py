@@ -50,6 +50,15 @@ class BulkLoader:
                     for row in rows:
                         copy.write_row(row)
 
+    def index(self, documents: Iterable[tuple[int, str, str, str | None]]) -> None:
+        """The search documents of tickets loaded, for a load with `documents_given`
+        (`dialect.add_search_documents`); each loaded ticket's, once. PostgreSQL takes none:
+        it rebuilds them after the load, parsing the text in the server as it would parse
+        the same text copied in."""
+        if dialect.is_sqlite(self.db):
+            with self.db.atomic():
+                dialect.add_search_documents(self.db, documents)
+
 
 @contextmanager
 def loading(
@@ -58,13 +67,16 @@ def loading(
     *,
     verdict_tally: sla_tally.Counted | None = None,
     tallies_aside: bool = False,
+    documents_given: bool = False,
 ) -> Iterator[BulkLoader]:
     """A loader for `models`' tables; afterwards their indexes, the search index, the tallies
     and the sequences are as if every row had been inserted one by one. `verdict_tally`, when
     the caller counts the verdicts it loads, is written as the verdicts' tally instead of
     counting it from the table. With `tallies_aside` the caller has the saved views' and tags'
     tallies aside for longer (`tallies.without_triggers` around more than the load) and they
-    are counted once when it ends, not by the loader."""
+    are counted once when it ends, not by the loader. With `documents_given` the caller gives
+    the loaded tickets' search documents (`BulkLoader.index`) and SQLite indexes them as they
+    come instead of rebuilding the search index from every ticket's messages."""
     sqlite = dialect.is_sqlite(db)
     if sqlite:
         db.execute_sql(f"PRAGMA cache_size = -{LOAD_CACHE_KIB}")
@@ -90,7 +102,8 @@ def loading(
                     peewee.SchemaManager(model).create_indexes(safe=True)
                 for table, name, definition in references:
                     db.execute_sql(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}')
-                dialect.rebuild_search(db)
+                if not (documents_given and sqlite):
+                    dialect.rebuild_search(db)
                 if not sqlite:
                     for model in models:
                         _continue_sequence(db, model)

@@ -196,6 +196,20 @@ REBUILD_POSTGRES_SEARCH = (
 )
 
 
+def add_search_documents(
+    db: peewee.Database, documents: Iterable[tuple[int, str, str, str | None]]
+) -> None:
+    """SQLite: search documents of tickets loaded in bulk, indexed as they come, each (number,
+    subject, its messages' text but notes, its notes' text or None when it has none), the
+    texts joined in the order of the messages as `rebuild_search` joins them. Tickets the
+    index holds already are not to be given."""
+    assert is_sqlite(db), "PostgreSQL parses the documents in the server: rebuild_search"
+    db.cursor().executemany(
+        "INSERT INTO ticket_search(rowid, subject, public, notes) VALUES (?, ?, ?, ?)",
+        ((n, fold(s), fold(p), "" if t is None else fold(t)) for n, s, p, t in documents),
+    )
+
+
 def rebuild_search(db: peewee.Database) -> None:
     """Re-index every ticket (after bulk loads that bypassed the triggers)."""
     if not is_sqlite(db):
