@@ -3,9 +3,11 @@ under test then goes through `access.Gate`."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import functools
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import ParamSpec, TypeVar
 
 import peewee
 
@@ -23,8 +25,23 @@ from store.models import (
     Source,
     Ticket,
     Usergroup,
+    database_proxy,
 )
 from store.rows import tuple_rows
+
+Params = ParamSpec("Params")
+Made = TypeVar("Made")
+
+
+def written_at_once(build: Callable[Params, Made]) -> Callable[Params, Made]:
+    """`build`'s rows written in one transaction (one commit, not one per row)."""
+
+    @functools.wraps(build)
+    def built(*args: Params.args, **kwargs: Params.kwargs) -> Made:
+        with database_proxy.atomic():
+            return build(*args, **kwargs)
+
+    return built
 
 
 def person(username: str) -> int:
@@ -36,6 +53,7 @@ def person(username: str) -> int:
     ).id
 
 
+@written_at_once
 def role(
     name: str,
     permissions: Iterable[str],
@@ -55,6 +73,7 @@ def role(
     return created.id
 
 
+@written_at_once
 def ticket(
     source: int,
     requester: int,
@@ -121,6 +140,7 @@ class World:
     t_archived: int
 
 
+@written_at_once
 def world() -> World:
     s1 = Source.create(name="Allegro PL", kind="marketplace").id
     s2 = Source.create(name="Amazon DE", kind="marketplace").id

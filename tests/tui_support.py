@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import time
+import unicodedata
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
 from textual import events
+from textual.app import App
+from textual.keys import REPLACED_KEYS, _character_to_key, _get_unicode_name_from_key
 from textual.message import Message
 from textual.pilot import Pilot
 from textual.screen import Screen
@@ -67,20 +70,16 @@ async def tick(pilot: Pilot[Any], editor: RoleEditorScreen, permission: str) -> 
     tree = editor.query_one("#permission-tree", Tree)
     tree.focus()
     tree.cursor_line = tree_line(tree, permission.split(".")[0])
-    await pilot.press("enter")
-    await settle(pilot)
+    await press(pilot, "enter")
     tree.cursor_line = tree_line(tree, permission)
-    await pilot.press("space")
-    await settle(pilot)
+    await press(pilot, "space")
 
 
 async def open_ticket(pilot: Pilot[Any], number: int) -> Screen[Any]:
     """Ticket `number` opened from the inbox as a person opens it: `/#N`, then enter."""
     await settle(pilot)
-    await pilot.press("slash", *f"#{number}", "enter")
-    await settle(pilot)
-    await pilot.press("enter")
-    await settle(pilot)
+    await press(pilot, "slash", *f"#{number}", "enter")
+    await press(pilot, "enter")
     assert type(pilot.app.screen).__name__ == "TicketDetailScreen", pilot.app.screen
     return pilot.app.screen
 
@@ -88,13 +87,11 @@ async def open_ticket(pilot: Pilot[Any], number: int) -> Screen[Any]:
 async def open_role(pilot: Pilot[Any], name: str) -> RoleEditorScreen:
     """The role editor (`R` from the inbox) on the role `name`, reached by `j` presses."""
     await settle(pilot)
-    await pilot.press("R")
-    await settle(pilot)
+    await press(pilot, "R")
     editor = pilot.app.screen
     assert isinstance(editor, RoleEditorScreen)
     for _ in range([r.name for r in editor.roles].index(name)):
-        await pilot.press("j")
-    await settle(pilot)
+        await press(pilot, "j")
     assert editor.current is not None and editor.current.name == name
     return editor
 
@@ -109,21 +106,66 @@ async def press_as_a_terminal(pilot: Pilot, *keys: str) -> None:
         await pilot.pause()
 
 
+async def press(pilot: Pilot[Any], *keys: str) -> None:
+    """Keys as `pilot.press` sends them (the same events, with the same characters), the app
+    settled after each one (`settle`) instead of Pilot's waits for the process to look idle (20
+    ms at least, twice a key, and a pass more for every 20 ms the process was busy)."""
+    app = pilot.app
+    for key in keys:
+        app.post_message(key_event(key))
+        await pilot.app.animator.wait_until_complete()
+        await settle(pilot)
+
+
+def key_event(key: str) -> events.Key:
+    """The key event `pilot.press(key)` sends: a printable key carries its character."""
+    if len(key) == 1 and not key.isalnum():
+        key = _character_to_key(key)
+    try:
+        character: str | None = unicodedata.lookup(
+            _get_unicode_name_from_key(REPLACED_KEYS.get(key, key))
+        )
+    except KeyError:
+        character = key if len(key) == 1 else None
+    return events.Key(key, character)
+
+
 async def settle(pilot: Pilot) -> None:
-    """Wait until no worker runs and no message is pending (a count starts page loads, so
-    one wait is not always enough). A flow waiting for the person's answer to a question
-    (`TickettyApp.asked`) is not waited for: it waits for the test's next key."""
-    waiting: set[Any] = getattr(pilot.app, "waiting_on_person", set())
+    """Wait until no worker runs and nothing is pending: no message or callback queued on the
+    app or any of its screens and widgets, no callback waiting for the screen's refresh; twice
+    in a row, since a finished worker's callback may start the next one (a count starts page
+    loads). A flow waiting for the person's answer to a question (`TickettyApp.asked`) is not
+    waited for: it waits for the test's next key. Each round is one pass of the app's queues
+    (`pilot.pause(0)`), not a wait for the process to look idle; a worker's end is awaited."""
+    app = pilot.app
+    waiting: set[Any] = getattr(app, "waiting_on_person", set())
     deadline = time.monotonic() + SETTLE_TIMEOUT
-    idle = 0
-    while idle < 2 and time.monotonic() < deadline:
-        # Polled, not awaited: a flow running now may come to wait for the person next.
-        working = [w for w in pilot.app.workers if w.is_running and w not in waiting]
-        await pilot.pause(0.01 if working else None)
-        # Idle twice in a row: a finished worker's callback may start the next one.
-        idle = 0 if working else idle + 1
+    quiet = 0
+    while quiet < 2 and time.monotonic() < deadline:
+        working = [w for w in app.workers if w.is_running and w not in waiting]
+        if working:
+            # Their ends awaited, again after a moment: a flow may come to wait for the person.
+            tasks = {w._task for w in working if w._task is not None}
+            if tasks:
+                await asyncio.wait(tasks, timeout=RECHECK, return_when=asyncio.FIRST_COMPLETED)
+            else:
+                await asyncio.sleep(RECHECK)
+            quiet = 0
+            continue
+        await pilot.pause(0)
+        quiet = 0 if pending(app) else quiet + 1
 
 
+def pending(app: App[Any]) -> bool:
+    """A message or a callback is still queued on the app or one of its nodes, or waits for
+    the screen's next refresh."""
+    nodes = (app, *app.screen_stack, *app._registry)
+    return bool(app.screen._callbacks) or any(
+        node.message_queue_size or node._next_callbacks for node in nodes
+    )
+
+
+RECHECK = 0.02
 SETTLE_TIMEOUT = 120.0
 
 

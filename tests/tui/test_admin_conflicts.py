@@ -11,7 +11,7 @@ from access import Conflict, Gate
 from screens.usergroups import UsergroupsScreen
 from tests import builders
 from tests.backends import connect
-from tests.tui_support import make_app, settle
+from tests.tui_support import make_app, press, settle
 from ticketty.main import main
 from tui.widgets import PromptModal
 
@@ -62,18 +62,15 @@ async def test_the_app_keeps_the_typed_name_after_a_rename_conflict(demo: str) -
         while screen.current is not None and screen.current.name != "Returns":
             await pilot.press("down")
         Gate(connect(demo), "ada").groups.rename_group("Returns", "Refunds")
-        await pilot.press("R")
-        await settle(pilot)
-        await pilot.press("ctrl+u", *"Back", "enter")
-        await settle(pilot)
+        await press(pilot, "R")
+        await press(pilot, "ctrl+u", *"Back", "enter")
         shown = [n.message for n in app._notifications]
         assert any("changed by someone else" in text and "Refunds" in text for text in shown)
         prompt = app.screen
         assert isinstance(prompt, PromptModal), shown
         assert prompt.title_text == "Rename Refunds to"
         assert prompt.query_one(Input).value == "Back"
-        await pilot.press("enter")
-        await settle(pilot)
+        await press(pilot, "enter")
     assert "Back" in {g.name for g in Gate(connect(demo), "ada").groups.list_groups()}
 
 

@@ -19,7 +19,7 @@ from screens.sources import SourcesScreen
 from screens.ticket_detail import TicketDetailScreen
 from screens.usergroups import UsergroupsScreen
 from tests.backends import connect
-from tests.tui_support import make_app, settle
+from tests.tui_support import make_app, press, settle
 from tui.listing import ListingScreen
 
 
@@ -44,24 +44,19 @@ def gate(demo: str, username: str) -> Gate:
 
 
 async def go_to(pilot, label: str) -> None:
-    await pilot.press("o")
-    await settle(pilot)
-    await pilot.press(*label, "enter")
-    await settle(pilot)
+    await press(pilot, "o")
+    await press(pilot, *label, "enter")
 
 
 async def confirm(pilot, key: str) -> None:
     """Press `key`, wait for its question, answer yes."""
-    await pilot.press(key)
-    await settle(pilot)
-    await pilot.press("y")
-    await settle(pilot)
+    await press(pilot, key)
+    await press(pilot, "y")
 
 
 async def pick(pilot, text: str) -> None:
     await settle(pilot)
-    await pilot.press(*text, "enter")
-    await settle(pilot)
+    await press(pilot, *text, "enter")
 
 
 async def test_group_with_supervisor_and_field_shows_on_its_tickets(demo: str) -> None:
@@ -82,8 +77,7 @@ async def test_group_with_supervisor_and_field_shows_on_its_tickets(demo: str) -
         prompt = app.screen.query_one(Input)
         assert prompt.value == "not a phone"
         prompt.value = ""
-        await pilot.press(*"+48 12 999 88 77", "enter")
-        await settle(pilot)
+        await press(pilot, *"+48 12 999 88 77", "enter")
 
     admin = gate(demo, "ada")
     group = next(g for g in admin.groups.list_groups() if g.name == "Night shift")
@@ -95,10 +89,8 @@ async def test_group_with_supervisor_and_field_shows_on_its_tickets(demo: str) -
     app = make_app(demo, "ada")
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        await pilot.press("slash", *f"#{number}", "enter")
-        await settle(pilot)
-        await pilot.press("enter")
-        await settle(pilot)
+        await press(pilot, "slash", *f"#{number}", "enter")
+        await press(pilot, "enter")
         assert isinstance(app.screen, TicketDetailScreen)
         shown = str(app.screen.query_one("#fields").render())
         assert "+48 12 999 88 77" in shown
@@ -108,13 +100,11 @@ async def test_member_files_a_private_ticket_another_member_cannot_find(demo: st
     app = make_app(demo, "mia")
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
-        await pilot.press("n")
-        await settle(pilot)
+        await press(pilot, "n")
         await pilot.press(*"Salary question")
         await pilot.press("enter", *"Please check my payslip")
         app.screen.query_one("#private", Checkbox).value = True
-        await pilot.press("ctrl+s")
-        await settle(pilot)
+        await press(pilot, "ctrl+s")
     mine = gate(demo, "mia").inbox.list_tickets(TicketQuery(search="payslip"))
     assert len(mine) == 1 and mine[0].private and mine[0].usergroup == "Accounting"
     number = mine[0].number
@@ -134,8 +124,7 @@ async def test_new_ticket_form_offers_only_what_the_person_may(demo: str) -> Non
     app = make_app(demo, "max")  # a member: files for the group, no private, no group choice
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
-        await pilot.press("n")
-        await settle(pilot)
+        await press(pilot, "n")
         assert not app.screen.query("#private") and not app.screen.query("#group")
 
 
@@ -203,12 +192,10 @@ async def test_view_only_person_sees_no_edit_actions(demo: str) -> None:
             for action in edits:
                 await app.screen.run_action(action)  # check_action refuses it
             await settle(pilot)
-            await pilot.press("escape")
-            await settle(pilot)
+            await press(pilot, "escape")
         assert isinstance(app.screen, InboxScreen)
         choices = [c for c in ("People", "Sources", "Audit log")]
-        await pilot.press("o")
-        await settle(pilot)
+        await press(pilot, "o")
         listed = str(app.screen.query_one(OptionList).get_option_at_index(0).prompt)
         assert listed == "Usergroups" and choices
 
@@ -226,8 +213,7 @@ async def test_audit_screen_shows_changes_and_filters(demo: str) -> None:
         assert actions[:2] == ["group.rename", "group.create"]
         await pilot.press("f")
         await pick(pilot, "usergroup")
-        await pilot.press(*"Audited", "enter")
-        await settle(pilot)
+        await press(pilot, *"Audited", "enter")
         assert [r.action for r in app.screen.records] == ["group.rename", "group.create"]
 
 
@@ -246,8 +232,7 @@ async def test_workload_report_shows_own_or_team_figures(demo: str) -> None:
     app = make_app(demo, "vic")
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        await pilot.press("o")
-        await settle(pilot)
+        await press(pilot, "o")
         options = app.screen.query_one(OptionList)
         labels = [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
         assert "Workload report" not in labels

@@ -10,7 +10,7 @@ from textual.pilot import Pilot
 
 from screens.sources import SourcesScreen
 from tests.backends import Locations
-from tests.tui_support import make_app, settle
+from tests.tui_support import make_app, press, settle
 
 SIZES = [(80, 24), (120, 40)]
 
@@ -25,10 +25,8 @@ def demo(locations: Locations) -> Iterator[str]:
 def opening(label: str) -> Callable[[Pilot[int]], Awaitable[None]]:
     async def run_before(pilot: Pilot[int]) -> None:
         await settle(pilot)
-        await pilot.press("o")
-        await settle(pilot)
-        await pilot.press(*label, "enter")
-        await settle(pilot)
+        await press(pilot, "o")
+        await press(pilot, *label, "enter")
 
     return run_before
 
@@ -56,8 +54,7 @@ def on_mail_source(key: str) -> Callable[[Pilot], Awaitable[None]]:
         assert isinstance(screen, SourcesScreen)
         while getattr(screen.current, "kind", None) != "email":
             await pilot.press("j")
-        await pilot.press(key)
-        await settle(pilot)
+        await press(pilot, key)
 
     return run_before
 

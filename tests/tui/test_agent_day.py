@@ -21,7 +21,7 @@ from screens.role_editor import RoleEditorScreen
 from screens.ticket_detail import TicketDetailScreen
 from settings.layers import Settings
 from tests.backends import connect
-from tests.tui_support import first_page, make_app, row_under_cursor, settle
+from tests.tui_support import first_page, make_app, press, row_under_cursor, settle
 from ticketty.launch import build_app
 from tui.app import TickettyApp
 from tui.ticket_list import TicketList, layout
@@ -36,20 +36,16 @@ def demo(new_demo: Callable[..., str]) -> str:
 
 
 async def open_ticket(pilot: Pilot[Any], number: int) -> None:
-    await pilot.press("slash", *f"#{number}", "enter")
-    await settle(pilot)
-    await pilot.press("enter")
-    await settle(pilot)
+    await press(pilot, "slash", *f"#{number}", "enter")
+    await press(pilot, "enter")
 
 
 async def test_group_filter_is_applied_by_keyboard(demo: str) -> None:
     app = make_app(demo, "ada")
     async with app.run_test(size=SMALL) as pilot:
         await settle(pilot)
-        await pilot.press("F")
-        await settle(pilot)
-        await pilot.press("down", "space", "enter")
-        await settle(pilot)
+        await press(pilot, "F")
+        await press(pilot, "down", "space", "enter")
         assert isinstance(app.screen, InboxScreen)
         chosen = app.screen.query_filter.usergroups
         assert len(chosen) == 1
@@ -77,14 +73,11 @@ async def test_ctrl_e_opens_the_editor_in_the_composer(
         await settle(pilot)
         await open_ticket(pilot, number)
         assert isinstance(app.screen, TicketDetailScreen)
-        await pilot.press("r")
-        await settle(pilot)
+        await press(pilot, "r")
         assert isinstance(app.screen, TicketDetailScreen) and app.screen.composer.is_open
         await pilot.press(*"Hello. ")
-        await pilot.press("ctrl+e")
-        await settle(pilot)
-        await pilot.press("ctrl+s")
-        await settle(pilot)
+        await press(pilot, "ctrl+e")
+        await press(pilot, "ctrl+s")
     bodies = [m.body for m in gate.tickets.get_ticket(number).messages]
     assert "Hello. written in the editor" in bodies
 
@@ -99,19 +92,15 @@ async def test_bulk_change_previews_what_will_change_and_what_is_skipped(demo: s
     app = make_app(demo, "ada")
     async with app.run_test(size=SMALL) as pilot:
         await settle(pilot)
-        await pilot.press("space", "space", "space")
-        await settle(pilot)
+        await press(pilot, "space", "space", "space")
         assert "3 marked" in str(app.screen.query_one("#status").render())
-        await pilot.press("s")
-        await settle(pilot)
-        await pilot.press(*"pending", "enter")
-        await settle(pilot)
+        await press(pilot, "s")
+        await press(pilot, *"pending", "enter")
         assert isinstance(app.screen, ConfirmModal)
         question = str(app.screen.query_one(Label).render())
         assert "2 will change, 1 will be skipped:" in question
         assert f"  #{rows[1].number} — already pending" in question.splitlines()
-        await pilot.press("y")
-        await settle(pilot)
+        await press(pilot, "y")
         assert not app.screen.query_one(TicketList).marked
     assert [ada.tickets.get_ticket(r.number).row.status for r in rows] == ["pending"] * 3
 
@@ -125,18 +114,15 @@ async def test_inbox_opens_on_open_work_and_filters_several_statuses(demo: str) 
     async with app.run_test(size=SMALL) as pilot:
         await settle(pilot)
         assert statuses_shown(app) <= {"new", "open", "pending"}
-        await pilot.press("f")
-        await settle(pilot)
+        await press(pilot, "f")
         # Ticked: new, open, pending. Untick new and open, tick resolved and closed.
         await pilot.press("space", "down", "space", "down", "down", "space", "down", "space")
-        await pilot.press("enter")
-        await settle(pilot)
+        await press(pilot, "enter")
         assert isinstance(app.screen, InboxScreen)
         assert app.screen.query_filter.statuses == ("pending", "resolved", "closed")
         assert statuses_shown(app) == {"pending", "resolved", "closed"}
         assert "status pending,resolved,closed" in str(app.screen.query_one("#status").render())
-        await pilot.press("x")
-        await settle(pilot)
+        await press(pilot, "x")
         assert statuses_shown(app) <= {"new", "open", "pending"}
 
 
@@ -144,14 +130,11 @@ async def test_priority_filter_and_sort_by_priority(demo: str) -> None:
     app = make_app(demo, "ada")
     async with app.run_test(size=SMALL) as pilot:
         await settle(pilot)
-        await pilot.press("O")
-        await settle(pilot)
-        await pilot.press(*"priority", "enter")
-        await settle(pilot)
+        await press(pilot, "O")
+        await press(pilot, *"priority", "enter")
         tickets = app.screen.query_one(TicketList)
         assert row_under_cursor(tickets).priority == "urgent"
-        await pilot.press("P")
-        await settle(pilot)
+        await press(pilot, "P")
         await pilot.press("down", "space", "enter")  # urgent, high, ...: tick high
         await settle(pilot)
         assert isinstance(app.screen, InboxScreen)
@@ -171,10 +154,8 @@ async def test_priority_is_changed_from_the_ticket_screen(demo: str) -> None:
     async with app.run_test(size=SMALL) as pilot:
         await settle(pilot)
         await open_ticket(pilot, row.number)
-        await pilot.press("p")
-        await settle(pilot)
-        await pilot.press(*"urgent", "enter")
-        await settle(pilot)
+        await press(pilot, "p")
+        await press(pilot, *"urgent", "enter")
     assert gate.tickets.get_ticket(row.number).row.priority == "urgent"
 
 
@@ -182,10 +163,8 @@ async def test_source_filter_names_the_source(demo: str) -> None:
     app = make_app(demo, "ada")
     async with app.run_test(size=SMALL) as pilot:
         await settle(pilot)
-        await pilot.press("S")
-        await settle(pilot)
-        await pilot.press(*"Allegro", "enter")
-        await settle(pilot)
+        await press(pilot, "S")
+        await press(pilot, *"Allegro", "enter")
         assert "source Allegro PL" in str(app.screen.query_one("#status").render())
         assert row_under_cursor(app.screen.query_one(TicketList)).source == "Allegro PL"
 
@@ -196,17 +175,14 @@ async def test_assign_picker_offers_only_people_who_may_work_on_the_ticket(demo:
     async with app.run_test(size=SMALL) as pilot:
         await settle(pilot)
         number = row_under_cursor(app.screen.query_one(TicketList)).number
-        await pilot.press("a")
-        await settle(pilot)
+        await press(pilot, "a")
         assert isinstance(app.screen, PickerModal)
         offered = {value for value, _ in app.screen.choices}
         assert "tom" in offered and not any(v.startswith("c0") for v in offered)
-        await pilot.press(*"tom")
-        await settle(pilot)
+        await press(pilot, *"tom")
         shown = app.screen.query_one(OptionList)
         assert shown.option_count == 1 and shown.get_option_at_index(0).id == "tom"
-        await pilot.press("enter")
-        await settle(pilot)
+        await press(pilot, "enter")
     assert gate.tickets.get_ticket(number).row.assignee == "tom"
 
 
@@ -214,8 +190,7 @@ async def test_search_finds_a_requester_by_name(demo: str) -> None:
     app = make_app(demo, "ada")
     async with app.run_test(size=SMALL) as pilot:
         await settle(pilot)
-        await pilot.press("slash", *"weber", "enter")
-        await settle(pilot)
+        await press(pilot, "slash", *"weber", "enter")
         tickets = app.screen.query_one(TicketList)
         assert tickets.total > 0
         assert all("weber" in row.requester for row in first_page(tickets))
@@ -225,15 +200,12 @@ async def test_agent_files_a_ticket_for_a_new_customer(demo: str) -> None:
     app = make_app(demo, "ola")
     async with app.run_test(size=SMALL) as pilot:
         await settle(pilot)
-        await pilot.press("n")
-        await settle(pilot)
+        await press(pilot, "n")
         assert isinstance(app.screen, NewTicketScreen)
         await pilot.press(*"jan.kowal@phone.example", "tab", *"Jan Kowal", "tab")
         await pilot.press(*"Kettle leaks", "enter", *"He called about it.", "tab")
-        await pilot.press("enter", *"Phone", "enter", "tab", "enter", "down", "enter")
-        await settle(pilot)
-        await pilot.press("ctrl+s")
-        await settle(pilot)
+        await press(pilot, "enter", *"Phone", "enter", "tab", "enter", "down", "enter")
+        await press(pilot, "ctrl+s")
         assert isinstance(app.screen, InboxScreen)
     gate = Gate(connect(str(demo)), "ada")
     row = gate.inbox.list_tickets(TicketQuery(search="kettle leaks"), limit=1)[0]
@@ -253,14 +225,10 @@ async def test_workload_report_over_a_chosen_period(demo: str) -> None:
     app = make_app(demo, "ada")
     async with app.run_test(size=SMALL) as pilot:
         await settle(pilot)
-        await pilot.press("o")
-        await settle(pilot)
-        await pilot.press(*"Workload", "enter")
-        await settle(pilot)
-        await pilot.press("p")
-        await settle(pilot)
-        await pilot.press(*"365", "enter")
-        await settle(pilot)
+        await press(pilot, "o")
+        await press(pilot, *"Workload", "enter")
+        await press(pilot, "p")
+        await press(pilot, *"365", "enter")
         assert isinstance(app.screen, ReportsScreen)
         assert [(r.username, r.replies) for r in app.screen.records] == [
             (r.username, r.replies) for r in year
@@ -281,17 +249,14 @@ async def test_ticket_history_and_the_requesters_other_tickets(demo: str) -> Non
         fields = str(app.screen.query_one("#fields").render())
         assert "Created " in fields and "Changed " in fields
         assert len(fields.splitlines()) <= 4
-        await pilot.press("h")
-        await settle(pilot)
+        await press(pilot, "h")
         assert isinstance(app.screen, TextModal)
         assert "ada set the priority to" in str(app.screen.text)
-        await pilot.press("escape", "T")
-        await settle(pilot)
+        await press(pilot, "escape", "T")
         assert isinstance(app.screen, PickerModal)
         assert {int(value) for value, _ in app.screen.choices} == others
         if others:
-            await pilot.press("down", "enter")
-            await settle(pilot)
+            await press(pilot, "down", "enter")
             assert isinstance(app.screen, TicketDetailScreen)
             assert app.screen.number in others
     vic = make_app(demo, "vic")
@@ -305,8 +270,7 @@ async def test_help_lists_the_persons_keys_and_scrolls(demo: str) -> None:
     app = make_app(demo, "ali")
     async with app.run_test(size=SMALL) as pilot:
         await settle(pilot)
-        await pilot.press("question_mark")
-        await settle(pilot)
+        await press(pilot, "question_mark")
         assert isinstance(app.screen, TextModal)
         text = str(app.screen.text)
         for shown in ("Search", "Mark", "Take", "Close", "Quit", "Go"):
@@ -315,11 +279,9 @@ async def test_help_lists_the_persons_keys_and_scrolls(demo: str) -> None:
             assert hidden not in text
         scroll = app.screen.query_one("#text-scroll")
         assert scroll.max_scroll_y > 0  # more keys than lines at 80x24
-        await pilot.press("G")
-        await settle(pilot)
+        await press(pilot, "G")
         assert scroll.scroll_y == scroll.max_scroll_y
-        await pilot.press("escape")
-        await settle(pilot)
+        await press(pilot, "escape")
         assert isinstance(app.screen, InboxScreen)
 
 
@@ -338,8 +300,7 @@ async def test_role_editor_by_keyboard(demo: str) -> None:
     app = make_app(demo, "ada")
     async with app.run_test(size=SMALL) as pilot:
         await settle(pilot)
-        await pilot.press("R")
-        await settle(pilot)
+        await press(pilot, "R")
         editor = app.screen
         assert isinstance(editor, RoleEditorScreen) and editor.current is not None
         first = editor.current.name
@@ -348,18 +309,14 @@ async def test_role_editor_by_keyboard(demo: str) -> None:
         await pilot.press("down", "space")  # tick or untick the first group
         await settle(pilot)
         assert editor.unsaved
-        await pilot.press("shift+tab", "down")
-        await settle(pilot)
+        await press(pilot, "shift+tab", "down")
         assert isinstance(app.screen, ConfirmModal)  # unsaved ticks are not dropped silently
-        await pilot.press("n")
-        await settle(pilot)
+        await press(pilot, "n")
         assert editor.current is not None
         assert editor.current.name == first and editor.unsaved
-        await pilot.press("escape")
-        await settle(pilot)
+        await press(pilot, "escape")
         assert isinstance(app.screen, ConfirmModal)
-        await pilot.press("y")
-        await settle(pilot)
+        await press(pilot, "y")
         assert isinstance(app.screen, InboxScreen)
 
 
@@ -367,16 +324,13 @@ async def test_new_role_starts_with_nothing_and_scope_takes_several_sources(demo
     app = make_app(demo, "ada")
     async with app.run_test(size=SMALL) as pilot:
         await settle(pilot)
-        await pilot.press("R")
-        await settle(pilot)
-        await pilot.press("n", *"Marketplaces", "enter")
-        await settle(pilot)
+        await press(pilot, "R")
+        await press(pilot, "n", *"Marketplaces", "enter")
         role = Gate(connect(str(demo)), "ada").roles.get_role("Marketplaces")
         assert (role.permissions, role.all_sources, role.sources) == (frozenset(), False, ())
         assert isinstance(app.screen, RoleEditorScreen) and app.screen.current is not None
         assert app.screen.current.name == "Marketplaces"
-        await pilot.press("o", *"all tickets", "enter")
-        await settle(pilot)
+        await press(pilot, "o", *"all tickets", "enter")
         assert isinstance(app.screen, ChecklistModal)
         names = [value for value, _ in app.screen.choices]
         await pilot.press("down", "space", "down", "space", "enter")  # the first two sources
@@ -390,11 +344,9 @@ async def test_end_goes_to_the_last_row_of_a_list_not_sideways(demo: str) -> Non
     app = make_app(demo, "ada")
     async with app.run_test(size=SMALL) as pilot:
         await settle(pilot)
-        await pilot.press("o", *"People", "enter")
-        await settle(pilot)
+        await press(pilot, "o", *"People", "enter")
         table = app.screen.query_one("#listing-table", DataTable)
-        await pilot.press("end")
-        await settle(pilot)
+        await press(pilot, "end")
         assert table.cursor_row == table.row_count - 1
         assert table.scroll_x == 0
         await pilot.press("home")
@@ -421,10 +373,8 @@ async def test_group_filter_ticks_the_first_group_with_space_at_once(demo: str) 
     app = make_app(demo, "sam")
     async with app.run_test(size=SMALL) as pilot:
         await settle(pilot)
-        await pilot.press("F")
-        await settle(pilot)
-        await pilot.press("space", "enter")
-        await settle(pilot)
+        await press(pilot, "F")
+        await press(pilot, "space", "enter")
         assert isinstance(app.screen, InboxScreen)
         assert len(app.screen.query_filter.usergroups) == 1
         assert "groups Returns" in str(app.screen.query_one("#status").render())
@@ -440,8 +390,7 @@ async def test_admin_lists_at_80_columns_show_every_column_whole(demo: str) -> N
     app = make_app(demo, "ada")
     async with app.run_test(size=SMALL) as pilot:
         await settle(pilot)
-        await pilot.press("o", *"People", "enter")
-        await settle(pilot)
+        await press(pilot, "o", *"People", "enter")
         assert app.screen.has_class("-narrow")
         table = app.screen.query_one("#listing-table", DataTable)
         assert [str(c.label) for c in table.columns.values()] == [

@@ -16,7 +16,7 @@ from screens.ticket_detail import TicketDetailScreen
 from store.models import Attachment, Message, Ticket
 from tests.backends import connect
 from tests.mail.test_signatures import open_mail_ticket
-from tests.tui_support import make_app, open_ticket, settle
+from tests.tui_support import make_app, open_ticket, press, settle
 from ticketty.launch import build_app
 from tui.file_paths import PathModal, completed_path
 from tui.widgets import ConfirmModal, PickerModal
@@ -50,13 +50,11 @@ async def test_w_saves_an_attachment_and_asks_before_replacing_a_file(
     app = make_app(demo_copy, "ada")
     async with app.run_test(size=(80, 24)) as pilot:
         await open_ticket(pilot, number)
-        await pilot.press("w")
-        await settle(pilot)
+        await press(pilot, "w")
         picker = app.screen
         assert isinstance(picker, PickerModal)
         assert len(picker.choices) == 2  # the one over the limit was not kept
-        await pilot.press(*"photo", "enter")
-        await settle(pilot)
+        await press(pilot, *"photo", "enter")
         assert isinstance(app.screen, PathModal)
         line = app.screen.query_one(Input)
         assert line.value == "photo.jpg"
@@ -68,20 +66,15 @@ async def test_w_saves_an_attachment_and_asks_before_replacing_a_file(
         assert not (tmp_path.parent / "photo.jpg").exists()
 
         saved.write_bytes(b"mine")
-        await pilot.press("w", *"photo", "enter")
-        await settle(pilot)
+        await press(pilot, "w", *"photo", "enter")
         app.screen.query_one(Input).value = ""
-        await pilot.press(*str(saved), "enter")
-        await settle(pilot)
+        await press(pilot, *str(saved), "enter")
         assert isinstance(app.screen, ConfirmModal)
-        await pilot.press("n")
-        await settle(pilot)
+        await press(pilot, "n")
         assert saved.read_bytes() == b"mine"
-        await pilot.press("w", *"invoice", "enter")
-        await settle(pilot)
+        await press(pilot, "w", *"invoice", "enter")
         app.screen.query_one(Input).value = ""
-        await pilot.press(*str(saved), "enter", "y")
-        await settle(pilot)
+        await press(pilot, *str(saved), "enter", "y")
         assert saved.read_bytes() == b"%PDF-1.4 invoice"
     listed, data = Gate(connect(demo_copy), "ada").tickets.attachment(number, 1)
     assert data == b"%PDF-1.4 invoice" and listed.filename == "invoice.pdf"
@@ -114,8 +107,7 @@ async def test_alt_a_attaches_files_to_a_reply_within_the_limit(
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_ticket(pilot, number)
         assert isinstance(screen, TicketDetailScreen)
-        await pilot.press("r", *"The form is attached.", "alt+a")
-        await settle(pilot)
+        await press(pilot, "r", *"The form is attached.", "alt+a")
         assert isinstance(app.screen, PathModal)
         await pilot.press(*f"{tmp_path}/ref", "right", "enter")  # right takes the completion
         await settle(pilot)
@@ -127,18 +119,15 @@ async def test_alt_a_attaches_files_to_a_reply_within_the_limit(
             ("gone.pdf", "cannot read"),
             ("", "is a folder"),
         ):
-            await pilot.press("alt+a", *f"{tmp_path}/{path}", "enter")
-            await settle(pilot)
+            await press(pilot, "alt+a", *f"{tmp_path}/{path}", "enter")
             assert said in str(list(app._notifications)[-1].message)
         assert len(screen.composer.files) == 1
-        await pilot.press("alt+a", *str(form), "enter", "alt+a", *str(form), "enter")
-        await settle(pilot)
+        await press(pilot, "alt+a", *str(form), "enter", "alt+a", *str(form), "enter")
         assert len(screen.composer.files) == 3
         await pilot.press("alt+d", "alt+d")  # the last attached taken off, one at a time
         await settle(pilot)
         assert [f.filename for f in screen.composer.files] == ["refund form.pdf"]
-        await pilot.press("ctrl+s")
-        await settle(pilot)
+        await press(pilot, "ctrl+s")
         assert screen.composer.files == []
     last = Gate(connect(demo_copy), "ada").tickets.get_ticket(number).messages[-1]
     assert last.body == "The form is attached."

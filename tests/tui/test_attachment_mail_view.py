@@ -20,7 +20,7 @@ from screens.ticket_detail import TicketDetailScreen
 from tests.backends import connect
 from tests.mail.test_signatures import open_mail_ticket
 from tests.tui.test_attachment_viewer import an_open_ticket, attach, shown
-from tests.tui_support import make_app, open_ticket, settle
+from tests.tui_support import make_app, open_ticket, press
 from ticketty.launch import build_app
 from tui.app import TickettyApp
 from tui.file_paths import PathModal
@@ -79,8 +79,7 @@ async def test_o_shows_a_hostile_forwarded_mail_as_a_mail(demo_copy: str) -> Non
     app = make_app(demo_copy, "ada")
     async with app.run_test(size=(80, 24)) as pilot:
         await open_ticket(pilot, number)
-        await pilot.press("o", *"forwarded", "enter")
-        await settle(pilot)
+        await press(pilot, "o", *"forwarded", "enter")
         viewer = app.screen
         assert isinstance(viewer, FileViewer)
         text = shown(viewer)
@@ -93,20 +92,16 @@ async def test_o_shows_a_hostile_forwarded_mail_as_a_mail(demo_copy: str) -> Non
         assert "<U+202E>exe.pdf" in text and "not this one" not in text
         assert "Files in it:\n  faktura␛[8m.pdf (application/pdf, 8 bytes)" in text
         assert "MIME-Version" not in text  # not its source
-        await pilot.press("escape")
-        await settle(pilot)
+        await press(pilot, "escape")
         assert isinstance(app.screen, TicketDetailScreen)
 
-        await pilot.press("o", *"saved", "enter")
-        await settle(pilot)
+        await press(pilot, "o", *"saved", "enter")
         text = in_viewer(app)
         assert text.startswith("From: Ola <ola@example.pl>\nSubject: Only HTML\n\n")
         assert "Hello there" in text and "alert" not in text and "<p>" not in text
-        await pilot.press("escape")
-        await settle(pilot)
+        await press(pilot, "escape")
 
-        await pilot.press("o", *"broken", "enter")
-        await settle(pilot)
+        await press(pilot, "o", *"broken", "enter")
         assert in_viewer(app) == "not a mail at all\n␛[2J"
 
 
@@ -123,8 +118,7 @@ def test_the_viewer_of_a_hostile_mail(snap_compare, demo_copy: str) -> None:
 
     async def open_it(pilot) -> None:
         await open_ticket(pilot, number)
-        await pilot.press("o")
-        await settle(pilot)
+        await press(pilot, "o")
 
     assert snap_compare(make_app(demo_copy, "ada"), terminal_size=(80, 24), run_before=open_it)
 
@@ -156,21 +150,17 @@ async def test_a_file_attached_in_the_app_is_read_by_its_charset(
     app = build_app(Gate(connect(demo_copy), "tom", clock=lambda: DEMO_NOW), refresh_seconds=3600)
     async with app.run_test(size=(80, 24)) as pilot:
         await open_ticket(pilot, number)
-        await pilot.press("r", *"Notes attached.", "alt+a")
-        await settle(pilot)
+        await press(pilot, "r", *"Notes attached.", "alt+a")
         assert isinstance(app.screen, PathModal)
-        await pilot.press(*str(notes), "enter")
-        await settle(pilot)
-        await pilot.press("ctrl+s")
-        await settle(pilot)
+        await press(pilot, *str(notes), "enter")
+        await press(pilot, "ctrl+s")
     last = Gate(connect(demo_copy), "ada").tickets.get_ticket(number).messages[-1]
     (file,) = last.attachments
     assert (file.filename, file.content_type) == ("notes.txt", "text/plain; charset=windows-1252")
     app = make_app(demo_copy, "tom")
     async with app.run_test(size=(80, 24)) as pilot:
         await open_ticket(pilot, number)
-        await pilot.press("o", *"notes", "enter")
-        await settle(pilot)
+        await press(pilot, "o", *"notes", "enter")
         assert in_viewer(app) == "Crème brûlée, naïve café\n"
 
 
@@ -206,8 +196,7 @@ async def test_a_big_mail_lists_every_file_it_carries(demo_copy: str) -> None:
     app = make_app(demo_copy, "ada")
     async with app.run_test(size=(80, 24)) as pilot:
         await open_ticket(pilot, number)
-        await pilot.press("o")
-        await settle(pilot)
+        await press(pilot, "o")
         text = in_viewer(app)
     assert text.startswith("From: Jan <jan@example.pl>\nSubject: Fwd: the scans\n\nBoth scans.")
     assert (

@@ -15,7 +15,7 @@ from access.vocabulary import NOTE
 from screens.ticket_detail import TicketDetailScreen
 from store.models import Attachment, Message, Ticket
 from tests.backends import connect
-from tests.tui_support import make_app, open_ticket, settle
+from tests.tui_support import make_app, open_ticket, press, settle
 from tui.file_paths import PathModal
 from tui.widgets import FileViewer, PickerModal
 from wording.file_text import SHOWN_BYTES, SHOWN_LINES, decoded, is_text, looks_binary
@@ -66,11 +66,9 @@ async def test_o_shows_a_hostile_text_file_decoded_and_safe(demo_copy: str) -> N
     app = make_app(demo_copy, "ada")
     async with app.run_test(size=(80, 24)) as pilot:
         await open_ticket(pilot, number)
-        await pilot.press("o")
-        await settle(pilot)
+        await press(pilot, "o")
         assert isinstance(app.screen, PickerModal)
-        await pilot.press(*"mail.txt", "enter")
-        await settle(pilot)
+        await press(pilot, *"mail.txt", "enter")
         viewer = app.screen
         assert isinstance(viewer, FileViewer)
         text = shown(viewer)
@@ -78,12 +76,10 @@ async def test_o_shows_a_hostile_text_file_decoded_and_safe(demo_copy: str) -> N
         assert "\x1b" not in text and "␛[2J" in text and "␇" in text
         assert "[bold red]not bold[/]" in text and "<U+009B>31mred by C1" in text
         assert "left out" not in text
-        await pilot.press("escape")
-        await settle(pilot)
+        await press(pilot, "escape")
         assert isinstance(app.screen, TicketDetailScreen)
 
-        await pilot.press("o", *"photo", "enter")
-        await settle(pilot)
+        await press(pilot, "o", *"photo", "enter")
         assert isinstance(app.screen, FileViewer)
         assert shown(app.screen) == "photo.png is image/png, 2.9 KB: not shown as text. w saves it."
 
@@ -109,12 +105,10 @@ async def test_a_big_text_file_shows_its_first_part_and_w_saves_it_whole(
             "Only the first 30.6 KB (2,000 lines) of 3.7 MB shown: "
             "3.7 MB left out. w saves the whole file."
         )
-        await pilot.press("G", "w")
-        await settle(pilot)
+        await press(pilot, "G", "w")
         assert isinstance(app.screen, PathModal)
         app.screen.query_one(Input).value = ""
-        await pilot.press(*str(tmp_path / "export.csv"), "enter")
-        await settle(pilot)
+        await press(pilot, *str(tmp_path / "export.csv"), "enter")
     assert (tmp_path / "export.csv").read_bytes() == data
 
 
@@ -134,8 +128,7 @@ async def test_a_notes_file_stays_out_of_reach_without_the_right_to_notes(
         screen = await open_ticket(pilot, number)
         assert isinstance(screen, TicketDetailScreen)
         assert screen.check_action("open_attachment", ()) is False  # not in the footer
-        await pilot.press("o")
-        await settle(pilot)
+        await press(pilot, "o")
         assert app.screen is screen
     attach(number, "public.txt", "text/plain", b"for the customer")
     app = make_app(demo_copy, "vic")
@@ -156,8 +149,7 @@ def test_the_viewer_of_a_hostile_file(snap_compare, demo_copy: str) -> None:
 
     async def open_it(pilot) -> None:
         await open_ticket(pilot, number)
-        await pilot.press("o")
-        await settle(pilot)
+        await press(pilot, "o")
 
     assert snap_compare(make_app(demo_copy, "ada"), terminal_size=(80, 24), run_before=open_it)
 

@@ -15,7 +15,7 @@ from access import Gate
 from access.views import INBOX_DEFAULT, TicketQuery
 from screens.inbox import InboxScreen
 from tests.backends import connect
-from tests.tui_support import make_app, settle
+from tests.tui_support import make_app, press, settle
 from tui import ticket_list
 from tui.app import TickettyApp
 from tui.ticket_list import TicketList
@@ -40,16 +40,14 @@ async def mark_rows(pilot: Pilot[Any], wanted: set[int]) -> None:
     for _ in range(60):
         row = tickets.current_row()
         assert row is not None
-        await pilot.press("space" if row.number in wanted else "j")
-        await settle(pilot)
+        await press(pilot, "space" if row.number in wanted else "j")
         if tickets.marked == wanted:
             return
     raise AssertionError(f"could not mark {wanted}")
 
 
 async def preview(pilot: Pilot[Any], *keys: str) -> str:
-    await pilot.press(*keys)
-    await settle(pilot)
+    await press(pilot, *keys)
     assert isinstance(pilot.app.screen, ConfirmModal)
     return str(pilot.app.screen.query_one(Label).render())
 
@@ -69,8 +67,7 @@ async def test_the_preview_names_each_skipped_ticket_with_its_reason(demo: str) 
         assert lines[1] == "2 will change, 1 will be skipped:"
         assert f"  #{inside} — already in {GROUP}" in lines
         assert ".." not in question
-        await pilot.press("y")
-        await settle(pilot)
+        await press(pilot, "y")
         assert marks(app) == set()  # already there: nothing left to do about it
     assert {ada.tickets.get_ticket(n).row.usergroup for n in (inside, *others)} == {GROUP}
 
@@ -84,14 +81,12 @@ async def test_tickets_skipped_by_an_assign_stay_marked_and_are_named(demo: str)
     async with app.run_test(size=SMALL) as pilot:
         await settle(pilot)
         await mark_rows(pilot, {allegro, *elsewhere})
-        await pilot.press("a")
-        await settle(pilot)
+        await press(pilot, "a")
         question = await preview(pilot, *"ali", "enter")
         first, second = sorted(elsewhere)
         assert f"  #{first}, #{second} — outside what ali may work on" in question.splitlines()
         assert "nobody named" not in question
-        await pilot.press("y")
-        await settle(pilot)
+        await press(pilot, "y")
         assert isinstance(app.screen, InboxScreen)
         assert marks(app) == set(elsewhere)  # the re-sorted list keeps them marked
         assert "2 marked" in str(app.screen.query_one("#status").render())
@@ -111,15 +106,12 @@ async def test_star_marks_every_ticket_in_the_view_and_again_unmarks(demo: str) 
         await settle(pilot)
         await pilot.press("P", "down", "space", "enter")  # high only
         await settle(pilot)
-        await pilot.press("asterisk")
-        await settle(pilot)
+        await press(pilot, "asterisk")
         assert marks(app) == in_view
         question = await preview(pilot, "p", *"urgent", "enter")
         assert question.splitlines()[:2] == ["Priority urgent", f"{len(in_view)} will change"]
-        await pilot.press("n")
-        await settle(pilot)
-        await pilot.press("asterisk")
-        await settle(pilot)
+        await press(pilot, "n")
+        await press(pilot, "asterisk")
         assert marks(app) == set()
     assert ada.inbox.count_tickets(query) == len(in_view)  # nothing was applied
 
@@ -135,8 +127,7 @@ async def test_star_on_a_big_view_marks_a_bounded_first_part_and_says_so(
     app = make_app(demo, "ada")
     async with app.run_test(size=SMALL) as pilot:
         await settle(pilot)
-        await pilot.press("asterisk")
-        await settle(pilot)
+        await press(pilot, "asterisk")
         assert marks(app) == set(first)
         said = list(app._notifications)[-1].message
         assert said == f"marked the first 40 of {total} tickets in this view"

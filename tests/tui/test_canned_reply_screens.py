@@ -11,7 +11,7 @@ from access import Gate
 from screens.ticket_detail import TicketDetailScreen
 from store.models import Person, Source, Ticket
 from tests.backends import connect
-from tests.tui_support import make_app, open_ticket, press_as_a_terminal, settle
+from tests.tui_support import make_app, open_ticket, press, press_as_a_terminal, settle
 from tui.widgets import PickerModal
 
 
@@ -33,25 +33,20 @@ async def test_typing_two_colons_inserts_a_canned_reply_filled(demo_copy: str) -
         screen = await open_ticket(pilot, ticket.number)
         assert isinstance(screen, TicketDetailScreen)
         composer = screen.composer
-        await pilot.press("r", *"Hi", "enter", ":", ":")
-        await settle(pilot)
+        await press(pilot, "r", *"Hi", "enter", ":", ":")
         assert isinstance(app.screen, PickerModal)
-        await pilot.press(*"refund app", "enter")
-        await settle(pilot)
+        await press(pilot, *"refund app", "enter")
         assert not isinstance(app.screen, PickerModal)
         text = composer.text
         assert text.startswith("Hi\nHello " + first_name + ",\n\nyour refund for #")
         assert f"#{ticket.number} is approved" in text and "Tom Schulz" in text
         assert "{{" not in text and "::" not in text
         # ctrl+g opens the list too; escape goes back to the text, unchanged.
-        await pilot.press("ctrl+g")
-        await settle(pilot)
+        await press(pilot, "ctrl+g")
         assert isinstance(app.screen, PickerModal)
-        await pilot.press("escape")
-        await settle(pilot)
+        await press(pilot, "escape")
         assert composer.text == text
-        await pilot.press("ctrl+s")
-        await settle(pilot)
+        await press(pilot, "ctrl+s")
     bodies = [
         m.body for m in Gate(connect(demo_copy), "ada").tickets.get_ticket(ticket.number).messages
     ]
@@ -76,8 +71,7 @@ async def test_keys_in_one_burst_after_two_colons_filter_the_list_pasted_colons_
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_ticket(pilot, ticket.number)
         assert isinstance(screen, TicketDetailScreen)
-        await pilot.press("r")
-        await settle(pilot)
+        await press(pilot, "r")
         area = screen.composer.query_one(TextArea)
         for text in burst:
             area.insert(text)
@@ -88,8 +82,7 @@ async def test_keys_in_one_burst_after_two_colons_filter_the_list_pasted_colons_
             return
         assert isinstance(app.screen, PickerModal)
         assert app.screen.query_one(Input).value == listed_by
-        await pilot.press("enter")
-        await settle(pilot)
+        await press(pilot, "enter")
         assert screen.composer.text.startswith(f"{text_left}\nHello ")
         assert f"#{ticket.number} is approved" in screen.composer.text
 
@@ -100,8 +93,7 @@ async def test_a_note_takes_two_colons_as_text(demo_copy: str) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_ticket(pilot, ticket.number)
         assert isinstance(screen, TicketDetailScreen)
-        await pilot.press("N", *"a::b")
-        await settle(pilot)
+        await press(pilot, "N", *"a::b")
         assert not isinstance(app.screen, PickerModal) and screen.composer.text == "a::b"
 
 
@@ -136,10 +128,8 @@ async def test_the_composer_shows_the_signature_of_a_reply_not_of_a_note(demo_co
         screen = await open_ticket(pilot, ticket.number)
         assert isinstance(screen, TicketDetailScreen)
         line = screen.composer.query_one(".compose-signature", Label)
-        await pilot.press("r")
-        await settle(pilot)
+        await press(pilot, "r")
         assert line.display
         assert str(line.render()) == f"Sent with your signature:\n{signature}"
-        await pilot.press("escape", "N")
-        await settle(pilot)
+        await press(pilot, "escape", "N")
         assert screen.composer.kind == "note" and not line.display

@@ -12,7 +12,7 @@ from store.models import DraftFile
 from tests.backends import connect
 from tests.tui.test_attachment_keys import open_mail_ticket_number
 from tests.tui.test_drafts_presence_screens import until
-from tests.tui_support import make_app, open_ticket, settle
+from tests.tui_support import make_app, open_ticket, press, settle
 from tui.ticket_composing import TicketComposingScreen
 from tui.widgets import SafeQuestion
 
@@ -42,26 +42,20 @@ async def test_files_stay_with_the_draft_when_the_ticket_is_left(
     app = make_app(demo_copy, "tom")
     async with app.run_test(size=(80, 24)) as pilot:
         await open_ticket(pilot, number)
-        await pilot.press("r", "alt+a", *str(tmp_path / "form.pdf"), "enter")
-        await settle(pilot)
-        await pilot.press("alt+a", *str(tmp_path / "photo.jpg"), "enter", "alt+d")
-        await settle(pilot)
+        await press(pilot, "r", "alt+a", *str(tmp_path / "form.pdf"), "enter")
+        await press(pilot, "alt+a", *str(tmp_path / "photo.jpg"), "enter", "alt+d")
         # Nothing typed yet: the draft holds the file alone.
         assert kept_files(demo_copy, number) == [("form.pdf", b"%PDF form")]
         await pilot.press("escape", "escape")  # the composer closed, the ticket left
         await settle(pilot)
         screen = await open_ticket(pilot, number)
-        await pilot.press("r")
-        await settle(pilot)
+        await press(pilot, "r")
         assert attached(screen) == [("form.pdf", b"%PDF form")]
-        await pilot.press("escape", "D")
-        await settle(pilot)
+        await press(pilot, "escape", "D")
         assert isinstance(app.screen, SafeQuestion)
-        await pilot.press("y")
-        await settle(pilot)
+        await press(pilot, "y")
         assert kept_files(demo_copy, number) == []
-        await pilot.press("r")
-        await settle(pilot)
+        await press(pilot, "r")
         assert attached(screen) == []
     connect(demo_copy)
     assert DraftFile.select().count() == 0
@@ -85,13 +79,11 @@ async def test_a_new_app_finds_the_files_of_one_that_died_mid_draft(
             screen = await open_ticket(pilot, number)
             notice = str(screen.query_one("#draft-notice").render())
             assert "reply draft of " in notice and "with 1 file kept" in notice
-            await pilot.press("r")
-            await settle(pilot)
+            await press(pilot, "r")
             assert attached(screen) == [("form.pdf", b"%PDF form")]
             assert isinstance(screen, TicketComposingScreen)
             assert screen.composer.text == "Form attached"
-            await pilot.press("ctrl+s")
-            await settle(pilot)
+            await press(pilot, "ctrl+s")
     last = Gate(connect(demo_copy), "ada").tickets.get_ticket(number).messages[-1]
     assert last.body == "Form attached"
     assert [(a.filename, a.size) for a in last.attachments] == [("form.pdf", 9)]

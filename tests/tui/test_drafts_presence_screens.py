@@ -15,7 +15,7 @@ from access import Gate
 from access.views import INBOX_DEFAULT
 from screens.ticket_detail import TicketDetailScreen
 from tests.backends import connect
-from tests.tui_support import make_app, settle
+from tests.tui_support import make_app, press, settle
 from tui.ticket_list import TicketList
 from tui.widgets import SafeQuestion
 
@@ -49,10 +49,8 @@ async def until(pilot: Pilot[Any], condition: Callable[[], bool], what: str) -> 
 
 
 async def open_ticket(pilot: Pilot[Any], number: int) -> TicketDetailScreen:
-    await pilot.press("slash", *f"#{number}", "enter")
-    await settle(pilot)
-    await pilot.press("enter")
-    await settle(pilot)
+    await press(pilot, "slash", *f"#{number}", "enter")
+    await press(pilot, "enter")
     screen = pilot.app.screen
     assert isinstance(screen, TicketDetailScreen) and screen.number == number
     return screen
@@ -80,16 +78,14 @@ async def test_a_draft_typed_in_one_session_is_offered_in_the_next(demo: str) ->
         await settle(pilot)
         screen = await open_ticket(pilot, number)
         assert line(screen, "draft-notice") == ""
-        await pilot.press("r")
-        await settle(pilot)
+        await press(pilot, "r")
         assert screen.composer.is_open and screen.composer.text == ""
     async with make_app(demo, "tom").run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         screen = await open_ticket(pilot, number)
         notice = line(screen, "draft-notice")
         assert "reply draft of " in notice and "kept, r to continue" in notice
-        await pilot.press("r")
-        await settle(pilot)
+        await press(pilot, "r")
         assert screen.composer.is_open and screen.composer.text == "Your parcel left today"
 
 
@@ -106,18 +102,15 @@ async def test_q_asks_before_leaving_drafts_and_no_is_the_default(demo: str) -> 
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         await open_ticket(pilot, number)
-        await pilot.press("N", *"courier called twice", "escape")
-        await settle(pilot)
-        await pilot.press("escape", "q")
-        await settle(pilot)
+        await press(pilot, "N", *"courier called twice", "escape")
+        await press(pilot, "escape", "q")
         question = pilot.app.screen
         assert isinstance(question, SafeQuestion)
         assert f"1 draft not sent (#{number} note)" in question.question
         await pilot.press("enter")  # the default: stay
         await settle(pilot)
         assert app.return_code is None and not isinstance(pilot.app.screen, SafeQuestion)
-        await pilot.press("q", "y")
-        await settle(pilot)
+        await press(pilot, "q", "y")
     assert app.return_code == 0
     assert drafts_of(demo, "tom") == {(number, "note"): "courier called twice"}
 
@@ -127,33 +120,26 @@ async def test_sending_or_discarding_deletes_the_draft(demo: str) -> None:
     async with make_app(demo, "tom").run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         screen = await open_ticket(pilot, number)
-        await pilot.press("r", *"Sent at last", "escape")
-        await settle(pilot)
+        await press(pilot, "r", *"Sent at last", "escape")
         assert drafts_of(demo, "tom") == {(number, "reply"): "Sent at last"}
         assert "your reply is kept" in line(screen, "draft-notice")
-        await pilot.press("r", "ctrl+s")
-        await settle(pilot)
+        await press(pilot, "r", "ctrl+s")
         assert drafts_of(demo, "tom") == {}
         assert line(screen, "draft-notice") == ""
 
-        await pilot.press("N", *"never mind", "escape")
-        await settle(pilot)
+        await press(pilot, "N", *"never mind", "escape")
         assert drafts_of(demo, "tom") == {(number, "note"): "never mind"}
-        await pilot.press("D")
-        await settle(pilot)
+        await press(pilot, "D")
         assert isinstance(pilot.app.screen, SafeQuestion)
         await pilot.press("enter")  # No: the draft stays
         await settle(pilot)
         assert drafts_of(demo, "tom") == {(number, "note"): "never mind"}
-        await pilot.press("D", "y")
-        await settle(pilot)
+        await press(pilot, "D", "y")
         assert drafts_of(demo, "tom") == {} and screen.drafts == {}
         # Emptying the text and closing the composer discards too.
-        await pilot.press("N", *"again", "escape")
-        await settle(pilot)
+        await press(pilot, "N", *"again", "escape")
         assert drafts_of(demo, "tom") == {(number, "note"): "again"}
-        await pilot.press("N", "end", *["backspace"] * 5, "escape")
-        await settle(pilot)
+        await press(pilot, "N", "end", *["backspace"] * 5, "escape")
         assert drafts_of(demo, "tom") == {}
     bodies = [m.body for m in Gate(connect(demo), "ada").tickets.get_ticket(number).messages]
     assert bodies[-1] == "Sent at last"

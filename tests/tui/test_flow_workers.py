@@ -13,7 +13,7 @@ from textual.screen import ModalScreen, Screen
 
 from screens.inbox_opening import open_destination
 from screens.ticket_detail import TicketDetailScreen
-from tests.tui_support import make_app, open_ticket, settle
+from tests.tui_support import make_app, open_ticket, press, settle
 from tui.app import TickettyApp
 
 # (screen the flow starts on: a destination of the inbox's "Go to", "" for the inbox itself;
@@ -60,13 +60,11 @@ def waiting(app: TickettyApp) -> list[str]:
 async def ask_and_cancel(pilot: Pilot[Any], start: Screen[Any], key: str, flow: str) -> None:
     app = pilot.app
     assert isinstance(app, TickettyApp)
-    await pilot.press(key)
-    await settle(pilot)
+    await press(pilot, key)
     where = f"{key!r} on {type(start).__name__}"
     assert isinstance(app.screen, ModalScreen), f"{where} asked nothing"
     assert waiting(app) == [flow], f"{where}: flows waiting on the person {waiting(app)}"
-    await pilot.press("escape")
-    await settle(pilot)
+    await press(pilot, "escape")
     assert app.screen is start, f"{where}: escape left {app.screen!r}"
     assert not app.waiting_on_person, f"{where}: still waiting {waiting(app)}"
     assert not [w for w in app.workers if w.is_running], f"{where}: a flow did not end"
@@ -87,8 +85,7 @@ async def test_every_question_is_asked_by_a_named_flow_that_ends_on_escape(
                 await settle(pilot)
             await ask_and_cancel(pilot, start, key, flow)
             if destination:
-                await pilot.press("escape")
-                await settle(pilot)
+                await press(pilot, "escape")
             assert app.screen is inbox
 
 

@@ -16,7 +16,7 @@ import pytest
 
 from access import NotFound
 from store.models import database_proxy
-from tests.tui_support import make_app, open_ticket, settle
+from tests.tui_support import make_app, open_ticket, press, settle
 from tui.app import TickettyApp
 from tui.gate_funnel import GATE_THREADS, LOG_VARIABLE, GateFunnel
 
@@ -152,18 +152,15 @@ async def test_a_session_works_on_a_bounded_set_of_connections(
     async with app.run_test() as pilot:
         await settle(pilot)
         for _ in range(3):  # paging faster than pages are read: several reads at once
-            await pilot.press(*["pagedown"] * 8, "G", "g")
-            await settle(pilot)
+            await press(pilot, *["pagedown"] * 8, "G", "g")
         for number in SCRIPTED_TICKETS:
             await open_ticket(pilot, number)
-            await pilot.press("escape")
-            await settle(pilot)
+            await press(pilot, "escape")
         await pilot.press("R")  # the role editor
         await settle(pilot)
         await pilot.press("escape")
         for view_key in ("U", "M", "U", "M"):  # unassigned, mine, and back
-            await pilot.press(view_key)
-            await settle(pilot)
+            await press(pilot, view_key)
     print(f"connections opened by the session: {len(connections_opened)} {connections_opened}")
     calls = [name for name in connections_opened if name not in ("MainThread", "ticketty-live")]
     assert len(connections_opened) - len(calls) <= 2, connections_opened

@@ -17,7 +17,7 @@ from access.views import INBOX_DEFAULT, TicketQuery
 from screens.inbox import InboxScreen
 from screens.ticket_detail import TicketDetailScreen
 from tests.backends import connect
-from tests.tui_support import Handled, handled, make_app, row_under_cursor, settle
+from tests.tui_support import Handled, handled, make_app, press, row_under_cursor, settle
 from tui.live import OthersChanged
 from tui.ticket_list import TicketList
 
@@ -36,8 +36,7 @@ def inbox_rows(demo: str, user: str) -> list[Any]:
 
 async def cursor_to(pilot: Pilot[Any], index: int) -> int:
     """Move the cursor down to row `index` with `j`; the number of the ticket it is on."""
-    await pilot.press(*["j"] * index)
-    await settle(pilot)
+    await press(pilot, *["j"] * index)
     tickets = pilot.app.screen.query_one(TicketList)
     assert tickets.cursor == index
     return row_under_cursor(tickets).number
@@ -45,8 +44,7 @@ async def cursor_to(pilot: Pilot[Any], index: int) -> int:
 
 async def opens(pilot: Pilot[Any]) -> int:
     """Press enter; the number of the ticket the screen opened."""
-    await pilot.press("enter")
-    await settle(pilot)
+    await press(pilot, "enter")
     screen = pilot.app.screen
     assert isinstance(screen, TicketDetailScreen)
     return screen.number
@@ -59,8 +57,7 @@ async def test_take_of_the_cursor_ticket_follows_it_to_the_top(demo: str) -> Non
     async with app.run_test(size=SMALL) as pilot:
         await settle(pilot)
         chosen = await cursor_to(pilot, index)
-        await pilot.press("t")
-        await settle(pilot)
+        await press(pilot, "t")
         tickets = app.screen.query_one(TicketList)
         assert tickets.cursor == 0  # newest activity first: the taken ticket is now on top
         assert row_under_cursor(tickets).number == chosen
@@ -76,10 +73,8 @@ async def test_a_change_on_the_ticket_screen_then_escape_keeps_the_ticket(demo: 
         await settle(pilot)
         chosen = await cursor_to(pilot, index)
         assert await opens(pilot) == chosen
-        await pilot.press("p", *"urgent", "enter")
-        await settle(pilot)
-        await pilot.press("escape")
-        await settle(pilot)
+        await press(pilot, "p", *"urgent", "enter")
+        await press(pilot, "escape")
         assert isinstance(app.screen, InboxScreen)
         assert row_under_cursor(app.screen.query_one(TicketList)).number == chosen
         assert await opens(pilot) == chosen

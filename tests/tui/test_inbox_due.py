@@ -21,7 +21,7 @@ from screens.inbox import InboxScreen
 from tests.access.test_due_window import FRIDAY_EVENING, due_on_monday
 from tests.backends import Locations, connect
 from tests.tui.test_drafts_presence_screens import until
-from tests.tui_support import make_app, settle
+from tests.tui_support import make_app, press, settle
 from ticketty.launch import build_app
 from tui.due_cells import BREACHED, DUE_SOON, Moment, due_left, due_state, due_within
 from tui.ticket_list import TicketList, layout
@@ -141,10 +141,8 @@ def loaded(tickets: TicketList) -> list[TicketRow]:
 
 async def sort_by_due(pilot: Pilot[int]) -> None:
     await settle(pilot)
-    await pilot.press("O")
-    await settle(pilot)
-    await pilot.press(*"Due", "enter")
-    await settle(pilot)
+    await press(pilot, "O")
+    await press(pilot, *"Due", "enter")
 
 
 async def test_sort_and_filters_by_their_keys(demo: str) -> None:
@@ -159,24 +157,19 @@ async def test_sort_and_filters_by_their_keys(demo: str) -> None:
         assert dues == sorted(dues)
         assert "sorted by due time" in str(inbox.query_one("#status").render())
 
-        await pilot.press("B")
-        await settle(pilot)
+        await press(pilot, "B")
         assert inbox.query_filter.breached
         breached = app.gate.inbox.count_tickets(inbox.query_filter)
         assert tickets.total == breached > 0 and all(r.breached for r in loaded(tickets))
-        await pilot.press("B", "D")
-        await settle(pilot)
-        await pilot.press("ctrl+u", *"3d", "enter")
-        await settle(pilot)
+        await press(pilot, "B", "D")
+        await press(pilot, "ctrl+u", *"3d", "enter")
         assert not inbox.query_filter.breached
         assert inbox.query_filter.due_within == Duration(3)
         assert "due within 3d" in str(inbox.query_one("#status").render())
         assert tickets.total == app.gate.inbox.count_tickets(inbox.query_filter)
 
-        await pilot.press("D")
-        await settle(pilot)
-        await pilot.press("ctrl+u", *"soon", "enter")
-        await settle(pilot)
+        await press(pilot, "D")
+        await press(pilot, "ctrl+u", *"soon", "enter")
         assert inbox.query_filter.due_within == Duration(3)  # kept: nothing changed
         assert any("'soon' is not a duration" in n.message for n in app._notifications)
 
@@ -210,10 +203,8 @@ async def test_due_within_an_hour_on_a_friday_evening(demo_copy: str) -> None:
     app = build_app(friday, refresh_seconds=3600)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        await pilot.press("D")
-        await settle(pilot)
-        await pilot.press("ctrl+u", *"1h", "enter")
-        await settle(pilot)
+        await press(pilot, "D")
+        await press(pilot, "ctrl+u", *"1h", "enter")
         inbox, tickets = inbox_of(pilot)
         assert inbox.query_filter.due_within == Duration(0, 60)
         assert "due within 1h" in str(inbox.query_one("#status").render())

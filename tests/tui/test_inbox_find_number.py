@@ -14,7 +14,7 @@ from access.views import TicketQuery
 from screens.inbox import InboxScreen
 from screens.ticket_detail import TicketDetailScreen
 from tests.backends import connect
-from tests.tui_support import make_app, row_under_cursor, settle
+from tests.tui_support import make_app, press, row_under_cursor, settle
 from tui.app import TickettyApp
 from tui.ticket_list import TicketList
 
@@ -47,8 +47,7 @@ def status(app: TickettyApp) -> str:
 
 
 async def search(pilot: Pilot[Any], text: str) -> None:
-    await pilot.press("slash", *text, "enter")
-    await settle(pilot)
+    await press(pilot, "slash", *text, "enter")
 
 
 async def test_a_number_search_lists_a_ticket_outside_the_filters(demo: str) -> None:
@@ -64,8 +63,7 @@ async def test_a_number_search_lists_a_ticket_outside_the_filters(demo: str) -> 
         assert row_under_cursor(tickets).number == number
         assert f"#{number} is outside your filters" in status(app)
         assert "mine" in status(app)  # the filters stay, for the next search
-        await pilot.press("enter")
-        await settle(pilot)
+        await press(pilot, "enter")
         assert isinstance(app.screen, TicketDetailScreen) and app.screen.number == number
 
 
@@ -94,8 +92,7 @@ async def test_a_hidden_ticket_is_answered_as_one_that_does_not_exist(demo: str)
 
 
 async def open_by_number(pilot: Pilot[Any], number: int) -> None:
-    await pilot.press("#", *str(number), "enter")
-    await settle(pilot)
+    await press(pilot, "#", *str(number), "enter")
 
 
 async def test_hash_opens_a_ticket_by_number_whatever_the_filters(demo: str) -> None:

@@ -14,7 +14,7 @@ from rich.console import Console
 from textual.pilot import Pilot
 
 from screens.inbox import InboxScreen
-from tests.tui_support import make_app, settle
+from tests.tui_support import make_app, press, settle
 from tui.app import TickettyApp
 from tui.ticket_list import TicketList
 
@@ -48,8 +48,7 @@ async def every_filter_on(pilot: Pilot[Any]) -> None:
         ("slash", *"refund", "enter"),
         ("O", *"priority", "enter"),
     ):
-        await pilot.press(*keys)
-        await settle(pilot)
+        await press(pilot, *keys)
         assert isinstance(pilot.app.screen, InboxScreen)
 
 
@@ -84,8 +83,7 @@ async def test_sorting_by_priority_shows_the_priority_at_80_columns(demo: str) -
     async with app.run_test(size=SMALL) as pilot:
         await settle(pilot)
         assert "sorted by newest activity" in screen_lines(app)[-2]
-        await pilot.press("O", *"priority", "enter")
-        await settle(pilot)
+        await press(pilot, "O", *"priority", "enter")
         lines = screen_lines(app)
         at = next(i for i, line in enumerate(lines) if "Subject" in line.split())
         header, first = lines[at], lines[at + 1]  # under the title and the views bar

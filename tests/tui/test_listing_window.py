@@ -15,8 +15,8 @@ from access import Gate
 from screens.canned_replies import CannedRepliesScreen
 from tests.backends import connect
 from tests.tui.test_long_listings import named, rows_said
-from tests.tui.test_reply_macro_screens import go_to, press
-from tests.tui_support import make_app
+from tests.tui.test_reply_macro_screens import go_to
+from tests.tui_support import make_app, press
 
 # Rows a page in this test: the window moves often in a short walk, and a page still fills
 # the table's height on the screen.

@@ -14,8 +14,8 @@ from access import Gate
 from screens.canned_replies import CannedRepliesScreen
 from screens.macros import MacrosScreen
 from tests.backends import connect
-from tests.tui.test_reply_macro_screens import go_to, press
-from tests.tui_support import make_app
+from tests.tui.test_reply_macro_screens import go_to
+from tests.tui_support import make_app, press
 
 REPLIES = 460
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from textual.widgets import Input, Static
 
 from screens.inbox import InboxScreen
-from tests.tui_support import make_app, settle
+from tests.tui_support import make_app, press, settle
 from tui.ticket_list import TicketList
 
 
@@ -20,11 +20,9 @@ async def test_a_refused_search_is_said_and_leaves_no_stale_count(new_demo) -> N
         tickets = inbox.query_one(TicketList)
         assert tickets.total > 0
         words = " ".join(f"word{i}" for i in range(40))
-        await pilot.press("slash", "ctrl+u")
-        await settle(pilot)
+        await press(pilot, "slash", "ctrl+u")
         app.screen.query_one(Input).value = words  # as pasted: one keypress per word is slow
-        await pilot.press("enter")
-        await settle(pilot)
+        await press(pilot, "enter")
         shown = [n.message for n in app._notifications]
         assert any("at most 32 words; this one has 40" in text for text in shown), shown
         assert tickets.total == 0 and tickets.current_row() is None

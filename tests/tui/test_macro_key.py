@@ -16,7 +16,7 @@ from screens.ticket_detail import TicketDetailScreen
 from store.models import Source, Ticket
 from tests.backends import connect
 from tests.tui.test_bulk_preview import mark_rows
-from tests.tui_support import make_app, open_ticket, settle
+from tests.tui_support import make_app, open_ticket, press, settle
 from tui.ticket_list import TicketList
 from tui.widgets import ConfirmModal, PickerModal
 
@@ -25,11 +25,9 @@ SMALL = (80, 24)
 
 async def pick_macro(pilot: Pilot[Any], typed: str) -> str:
     """`z`, type to filter, enter: the preview's text."""
-    await pilot.press("z")
-    await settle(pilot)
+    await press(pilot, "z")
     assert isinstance(pilot.app.screen, PickerModal)
-    await pilot.press(*typed, "enter")
-    await settle(pilot)
+    await press(pilot, *typed, "enter")
     assert isinstance(pilot.app.screen, ConfirmModal)
     return str(pilot.app.screen.query_one(Label).render())
 
@@ -52,8 +50,7 @@ async def test_the_macro_key_on_a_ticket_previews_then_applies(demo_copy: str) -
             "",
             "Apply?",
         ]
-        await pilot.press("y")
-        await settle(pilot)
+        await press(pilot, "y")
     detail = Gate(connect(demo_copy), "ada").tickets.get_ticket(row.number)
     assert detail.row.priority == "urgent"
     assert detail.messages[-1].kind == "note"
@@ -87,8 +84,7 @@ async def test_the_macro_key_in_the_inbox_keeps_the_skipped_marked(demo_copy: st
             "",
             "Apply?",
         ]
-        await pilot.press("y")
-        await settle(pilot)
+        await press(pilot, "y")
         assert app.screen.query_one(TicketList).marked == {outside}
     after = Gate(connect(demo_copy), "ada")
     assert after.tickets.get_ticket(inside).row.priority == "low"
@@ -101,11 +97,9 @@ async def test_escape_in_the_picker_changes_nothing(demo_copy: str) -> None:
     app = make_app(demo_copy, "ada")
     async with app.run_test(size=SMALL) as pilot:
         await settle(pilot)
-        await pilot.press("z")
-        await settle(pilot)
+        await press(pilot, "z")
         assert isinstance(app.screen, PickerModal)
-        await pilot.press("escape")
-        await settle(pilot)
+        await press(pilot, "escape")
         assert not isinstance(app.screen, PickerModal | ConfirmModal)
     assert Gate(connect(demo_copy), "ada").tickets.get_ticket(row.number).row.version == row.version
 
@@ -121,8 +115,7 @@ async def test_the_picker_offers_only_the_macros_offered_on_the_ticket(demo_copy
     app = make_app(demo_copy, "ada")
     async with app.run_test(size=SMALL) as pilot:
         await open_ticket(pilot, outside)
-        await pilot.press("z")
-        await settle(pilot)
+        await press(pilot, "z")
         picker = app.screen
         assert isinstance(picker, PickerModal)
         names = [value for value, _label in picker.choices]

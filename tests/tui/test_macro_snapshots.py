@@ -11,7 +11,7 @@ from textual.pilot import Pilot
 from access import Gate
 from store.models import Presence
 from tests.backends import Locations, connect
-from tests.tui_support import demo_database, make_app, open_ticket, settle
+from tests.tui_support import demo_database, make_app, open_ticket, press
 
 SIZES = [(80, 24), (120, 40)]
 
@@ -33,7 +33,6 @@ def test_macro_preview(snap_compare, demo: str, size: tuple[int, int]) -> None:
 
     async def open_it(pilot: Pilot[int]) -> None:
         await open_ticket(pilot, number)
-        await pilot.press("z", *"refund", "enter")
-        await settle(pilot)
+        await press(pilot, "z", *"refund", "enter")
 
     assert snap_compare(make_app(demo, "ada"), terminal_size=size, run_before=open_it)

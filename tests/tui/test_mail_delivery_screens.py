@@ -19,7 +19,7 @@ from store.models import OutboxItem
 from tests.backends import connect
 from tests.mail_servers import Smtp, run_smtp
 from tests.mail_support import customer_mail, mail_helpdesk
-from tests.tui_support import settle
+from tests.tui_support import press, settle
 from ticketty.launch import build_app
 
 pytestmark = [
@@ -47,13 +47,11 @@ async def test_a_failed_reply_is_sent_again_with_S_on_its_ticket(
     app = build_app(Gate(connect(db_location), "ada"), refresh_seconds=3600)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        await pilot.press("enter")
-        await settle(pilot)
+        await press(pilot, "enter")
         screen = app.screen
         assert isinstance(screen, TicketDetailScreen)
         assert "[failed: 550 5.1.1 mailbox unavailable]" in conversation(screen)
-        await pilot.press("S")
-        await settle(pilot)
+        await press(pilot, "S")
         assert OutboxItem.get().state == "queued"
         assert "[waiting to send]" in conversation(screen)
         assert screen.check_action("resend", ()) is False  # nothing failed any more
@@ -81,19 +79,15 @@ async def test_a_refused_login_is_named_on_the_sources_screen_and_the_ticket(
     app = build_app(Gate(connect(db_location), "ada"), refresh_seconds=3600)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        await pilot.press("enter")
-        await settle(pilot)
+        await press(pilot, "enter")
         screen = app.screen
         assert isinstance(screen, TicketDetailScreen)
         shown = conversation(screen)
         assert "waiting to send (last try: SMTP login refused at " in shown
         assert "535" in shown and "wrong-secret" not in shown
-        await pilot.press("escape")
-        await settle(pilot)
-        await pilot.press("o")
-        await settle(pilot)
-        await pilot.press(*"Sources", "enter")
-        await settle(pilot)
+        await press(pilot, "escape")
+        await press(pilot, "o")
+        await press(pilot, *"Sources", "enter")
         sources = app.screen
         assert isinstance(sources, SourcesScreen)
         while (current := sources.current) is not None and current.name != "Support":

@@ -24,7 +24,7 @@ from tests import builders
 from tests.backends import connect
 from tests.mail_servers import Smtp
 from tests.mail_support import SUPPORT, customer_mail, mail_helpdesk
-from tests.tui_support import settle
+from tests.tui_support import press, settle
 from ticketty.launch import build_app
 from tui.widgets import FormModal
 
@@ -50,19 +50,15 @@ async def test_ticket_lists_attachments_and_the_failed_delivery_and_sources_the_
     app = build_app(Gate(connect(db_location), "ada"), refresh_seconds=3600)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        await pilot.press("enter")
-        await settle(pilot)
+        await press(pilot, "enter")
         assert isinstance(app.screen, TicketDetailScreen)
         shown = "\n".join(str(s.render()) for s in app.screen.query(".message").results(Static))
         assert "[attachment 1] faktura \u241b[31m.pdf (application/pdf, 8 bytes)" in shown
         assert "\x1b" not in shown
         assert "[failed: 550 5.1.1 mailbox unavailable]" in shown
-        await pilot.press("escape")
-        await settle(pilot)
-        await pilot.press("o")
-        await settle(pilot)
-        await pilot.press(*"Sources", "enter")
-        await settle(pilot)
+        await press(pilot, "escape")
+        await press(pilot, "o")
+        await press(pilot, *"Sources", "enter")
         sources = app.screen
         assert isinstance(sources, SourcesScreen)
         while (current := sources.current) is not None and current.name != "Support":
@@ -77,10 +73,8 @@ async def test_ticket_lists_attachments_and_the_failed_delivery_and_sources_the_
 
 async def open_sources(pilot: Pilot) -> SourcesScreen:
     await settle(pilot)
-    await pilot.press("o")
-    await settle(pilot)
-    await pilot.press(*"Sources", "enter")
-    await settle(pilot)
+    await press(pilot, "o")
+    await press(pilot, *"Sources", "enter")
     screen = pilot.app.screen
     assert isinstance(screen, SourcesScreen)
     return screen
@@ -93,10 +87,8 @@ async def test_an_email_account_is_added_and_edited_by_keyboard_never_with_a_pas
     app = build_app(Gate(connect(db_location), "ada"), refresh_seconds=3600)
     async with app.run_test(size=(80, 24)) as pilot:
         await open_sources(pilot)
-        await pilot.press("n", *"Shop DE", "enter")
-        await settle(pilot)
-        await pilot.press(*"email", "enter")
-        await settle(pilot)
+        await press(pilot, "n", *"Shop DE", "enter")
+        await press(pilot, *"email", "enter")
         form = app.screen
         assert isinstance(form, FormModal)
         inputs = list(form.query(Input).results(Input))
@@ -106,8 +98,7 @@ async def test_an_email_account_is_added_and_edited_by_keyboard_never_with_a_pas
         assert "TICKETTY_MAIL_PASSWORD_SHOP_DE" in hint
         await pilot.press(*"kunden@shop.example", "enter")
         await pilot.press(*"imaps://kunden:geheim@mail.shop.example/INBOX", "enter")
-        await pilot.press(*"smtps://kunden@mail.shop.example", "enter")
-        await settle(pilot)
+        await press(pilot, *"smtps://kunden@mail.shop.example", "enter")
         # Refused: a password in the URL. The form is back with everything typed.
         form = app.screen
         assert isinstance(form, FormModal)
@@ -117,23 +108,20 @@ async def test_an_email_account_is_added_and_edited_by_keyboard_never_with_a_pas
         assert "Shop DE" not in [s.name for s in gate.sources.list_sources()]
         imap.value = ""
         imap.focus()
-        await pilot.press(*"imaps://kunden@mail.shop.example/INBOX", "ctrl+s")
-        await settle(pilot)
+        await press(pilot, *"imaps://kunden@mail.shop.example/INBOX", "ctrl+s")
         sources = app.screen
         assert isinstance(sources, SourcesScreen) and sources.current is not None
         assert sources.current.name == "Shop DE"
 
         # Edit: the form opens with the account as it is; the SMTP server changes.
-        await pilot.press("e")
-        await settle(pilot)
+        await press(pilot, "e")
         edit_form = app.screen
         assert isinstance(edit_form, FormModal)
         assert edit_form.query_one("#form-address", Input).value == "kunden@shop.example"
         smtp = edit_form.query_one("#form-smtp", Input)
         smtp.value = ""
         smtp.focus()
-        await pilot.press(*"smtp+starttls://kunden@relay.shop.example:587", "ctrl+s")
-        await settle(pilot)
+        await press(pilot, *"smtp+starttls://kunden@relay.shop.example:587", "ctrl+s")
         detail = str(app.screen.query_one("#detail-text", Static).render())
         assert "relay.shop.example" in detail
     (account,) = [a for a in gate.sources.mail_accounts() if a.source == "Shop DE"]
@@ -166,23 +154,19 @@ async def test_quarantined_messages_are_seen_retried_and_discarded_from_the_sour
         sources = await open_sources(pilot)
         while getattr(sources.current, "name", None) != "Support":
             await pilot.press("j")
-        await pilot.press("Q")
-        await settle(pilot)
+        await press(pilot, "Q")
         screen = app.screen
         assert isinstance(screen, QuarantineScreen)
         assert [r.origin for r in screen.records] == ["imap INBOX uid 7", "imap INBOX uid 8"]
         assert "no sender" in str(screen.query_one("#detail-text", Static).render()).lower()
-        await pilot.press("r")
-        await settle(pilot)
+        await press(pilot, "r")
         assert len(screen.records) == 2  # still unreadable: it stays
-        await pilot.press("j", "r")
-        await settle(pilot)
+        await press(pilot, "j", "r")
         assert [r.origin for r in screen.records] == ["imap INBOX uid 7"]
         await pilot.press("d", "n")  # asked first: no keeps it
         await settle(pilot)
         assert [r.origin for r in screen.records] == ["imap INBOX uid 7"]
-        await pilot.press("d", "y")
-        await settle(pilot)
+        await press(pilot, "d", "y")
         assert screen.records == []
     assert gate.mailboxes.quarantined() == []
     assert not QuarantinedMail.select().where(QuarantinedMail.id == fixed).exists()
@@ -203,16 +187,13 @@ async def test_without_sources_edit_the_sources_screen_offers_no_change(
         offered = {b.binding.action for b in sources.active_bindings.values() if b.enabled}
         assert "quarantine" in offered
         assert not offered & {"new", "edit_mail", "rename", "archive"}
-        await pilot.press("e")
-        await settle(pilot)
+        await press(pilot, "e")
         assert app.screen is sources
-        await pilot.press("Q")
-        await settle(pilot)
+        await press(pilot, "Q")
         screen = app.screen
         assert isinstance(screen, QuarantineScreen) and len(screen.records) == 1
         offered = {b.binding.action for b in screen.active_bindings.values() if b.enabled}
         assert not offered & {"retry", "discard"}
-        await pilot.press("r", "d")
-        await settle(pilot)
+        await press(pilot, "r", "d")
         assert app.screen is screen
     assert len(gate.mailboxes.quarantined()) == 1

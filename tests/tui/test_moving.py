@@ -19,7 +19,7 @@ from textual.widgets import DataTable, OptionList, Tree
 import screens
 from access import Gate
 from tests.backends import connect
-from tests.tui_support import make_app, settle
+from tests.tui_support import make_app, press, settle
 from tui import composer, moving, widgets
 from tui.app import MOVES, TickettyApp
 from tui.listing import ListingScreen
@@ -85,9 +85,8 @@ def position(widget: Widget) -> tuple[int, int]:
     return widget.cursor_line, widget.last_line + 1
 
 
-async def press(pilot: Pilot[int], key: str, widget: Widget) -> int:
-    await pilot.press(key)
-    await settle(pilot)
+async def line_after(pilot: Pilot[int], key: str, widget: Widget) -> int:
+    await press(pilot, key)
     return position(widget)[0]
 
 
@@ -101,25 +100,24 @@ async def assert_moves(pilot: Pilot[int]) -> None:
         assert isinstance(found, tuple(list_widgets())), f"{found!r} is not a moving list"
     widget = pilot.app.focused
     assert isinstance(widget, LIST_WIDGETS), f"the focus is on {widget!r}"
-    assert await press(pilot, "g", widget) == 0
+    assert await line_after(pilot, "g", widget) == 0
     _, rows = position(widget)
     assert rows >= 3, f"{widget!r} has {rows} rows: too few to show moving"
-    assert await press(pilot, "j", widget) == 1
-    assert await press(pilot, "j", widget) == 2
-    assert await press(pilot, "k", widget) == 1
-    assert await press(pilot, "G", widget) == rows - 1
-    assert await press(pilot, "g", widget) == 0
-    down = await press(pilot, "pagedown", widget)
+    assert await line_after(pilot, "j", widget) == 1
+    assert await line_after(pilot, "j", widget) == 2
+    assert await line_after(pilot, "k", widget) == 1
+    assert await line_after(pilot, "G", widget) == rows - 1
+    assert await line_after(pilot, "g", widget) == 0
+    down = await line_after(pilot, "pagedown", widget)
     assert down > 1 or down == rows - 1
-    assert await press(pilot, "pageup", widget) < down
+    assert await line_after(pilot, "pageup", widget) < down
 
 
 def through(*keys: str) -> Callable[[Pilot[int]], Awaitable[None]]:
     async def open_it(pilot: Pilot[int]) -> None:
         await settle(pilot)
         for key in keys:
-            await pilot.press(key)
-            await settle(pilot)
+            await press(pilot, key)
 
     return open_it
 
@@ -156,8 +154,7 @@ async def test_the_moving_keys_move(demo_copy: str, place: str) -> None:
         if place == "permission tree":
             assert isinstance(app.focused, Tree)
         if isinstance(app.screen, ListingScreen):
-            await pilot.press("G")
-            await settle(pilot)
+            await press(pilot, "G")
             assert app.screen.current is app.screen.records[-1]  # the detail follows
         await assert_moves(pilot)
 
@@ -170,10 +167,8 @@ async def test_people_give_a_role_with_a_and_g_goes_to_the_first(demo_copy: str)
         assert isinstance(screen, ListingScreen)
         first = screen.records[0]
         username = first.username
-        await pilot.press("G", "g")
-        await settle(pilot)
+        await press(pilot, "G", "g")
         assert screen.current is first
-        await pilot.press("a")
-        await settle(pilot)
+        await press(pilot, "a")
         assert isinstance(app.screen, widgets.PickerModal)
         assert app.screen.title_text == f"Give {username} the role"

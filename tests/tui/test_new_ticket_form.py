@@ -10,7 +10,7 @@ from textual.widgets import Checkbox, Input, Select, TextArea
 
 from screens.new_ticket import NewTicketScreen
 from tests.backends import Locations
-from tests.tui_support import make_app, settle
+from tests.tui_support import make_app, press, settle
 
 
 @pytest.fixture(scope="module")
@@ -28,8 +28,7 @@ async def test_the_form_shows_every_field_and_lines_to_write_in(
     app = make_app(demo, persona)
     async with app.run_test(size=size) as pilot:
         await settle(pilot)
-        await pilot.press("n")
-        await settle(pilot)
+        await press(pilot, "n")
         form = app.screen
         assert isinstance(form, NewTicketScreen)
         assert app.focused is not None and app.focused.id == first
@@ -41,6 +40,5 @@ async def test_the_form_shows_every_field_and_lines_to_write_in(
         for field in fields:
             assert field.region.height >= 1 and screen.contains_region(field.region), field.id
         await pilot.press(*("tab" for _ in range(3 if first == "requester" else 1)))
-        await pilot.press(*"First line", "enter", *"Second line")
-        await settle(pilot)
+        await press(pilot, *"First line", "enter", *"Second line")
         assert app.focused is body and body.text == "First line\nSecond line"

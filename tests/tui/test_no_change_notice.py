@@ -11,7 +11,7 @@ import pytest
 from access import Gate
 from access.views import INBOX_DEFAULT
 from tests.backends import connect
-from tests.tui_support import make_app, settle
+from tests.tui_support import make_app, press, settle
 from tui.ticket_list import TicketList
 
 SMALL = (80, 24)
@@ -31,17 +31,13 @@ async def test_setting_what_a_ticket_already_has_is_an_information(demo: str) ->
         await settle(pilot)
         row = app.screen.query_one(TicketList).current_row()
         assert row is not None and row.number == first.number
-        await pilot.press("p")
-        await settle(pilot)
-        await pilot.press(*first.priority, "enter")
-        await settle(pilot)
+        await press(pilot, "p")
+        await press(pilot, *first.priority, "enter")
         said = list(app._notifications)[-1]
         assert "1 already" in said.message and said.severity == "information"
         assert first.priority != "urgent"
-        await pilot.press("p")
-        await settle(pilot)
-        await pilot.press(*"urgent", "enter")
-        await settle(pilot)
+        await press(pilot, "p")
+        await press(pilot, *"urgent", "enter")
         said = list(app._notifications)[-1]
         assert "1 changed" in said.message and said.severity == "information"
     assert (

@@ -19,7 +19,7 @@ from store.models import Source
 from tests import builders
 from tests.access.test_macro_editing import scoped_editor
 from tests.backends import connect
-from tests.tui_support import make_app, settle
+from tests.tui_support import make_app, press, settle
 from tui.record_editor import RecordEditor
 from tui.widgets import ConfirmModal, PickerModal, PromptModal
 
@@ -28,16 +28,9 @@ SMALL = (80, 24)
 
 async def go_to(pilot: Pilot[Any], label: str) -> Any:
     await settle(pilot)
-    await pilot.press("o")
-    await settle(pilot)
-    await pilot.press(*label, "enter")
-    await settle(pilot)
+    await press(pilot, "o")
+    await press(pilot, *label, "enter")
     return pilot.app.screen
-
-
-async def press(pilot: Pilot[Any], *keys: str) -> None:
-    await pilot.press(*keys)
-    await settle(pilot)
 
 
 def refusal_of(editor: RecordEditor) -> str:

@@ -10,7 +10,7 @@ import pytest
 from textual.pilot import Pilot
 
 from tests.backends import Locations
-from tests.tui_support import make_app, settle
+from tests.tui_support import make_app, press, settle
 
 
 @pytest.fixture(scope="module")
@@ -23,13 +23,10 @@ def demo(locations: Locations) -> Iterator[str]:
 def opening(label: str, *keys: str) -> Callable[[Pilot[int]], Awaitable[None]]:
     async def run_before(pilot: Pilot[int]) -> None:
         await settle(pilot)
-        await pilot.press("o")
-        await settle(pilot)
-        await pilot.press(*label, "enter")
-        await settle(pilot)
+        await press(pilot, "o")
+        await press(pilot, *label, "enter")
         for key in keys:
-            await pilot.press(key)
-            await settle(pilot)
+            await press(pilot, key)
 
     return run_before
 

@@ -13,7 +13,7 @@ from textual.widgets import Button, DataTable, Tree
 from access import Gate
 from screens.role_editor import RoleEditorScreen
 from tests.backends import connect
-from tests.tui_support import Handled, handled, make_app, open_role, settle, tick
+from tests.tui_support import Handled, handled, make_app, open_role, press, settle, tick
 from tui.listing import ListingScreen
 from tui.live import LiveChange
 from tui.widgets import ConfirmModal
@@ -89,13 +89,11 @@ async def test_enter_on_the_discard_question_keeps_the_ticks(demo_copy: str) -> 
     app = make_app(demo_copy, "ada")
     async with app.run_test(size=(80, 24)) as pilot:
         editor = await open_viewer(pilot)
-        await pilot.press("shift+tab", "down")
-        await settle(pilot)
+        await press(pilot, "shift+tab", "down")
         question = app.screen
         assert isinstance(question, ConfirmModal)
         assert app.focused is question.query_one("#no", Button)
-        await pilot.press("enter")
-        await settle(pilot)
+        await press(pilot, "enter")
         assert app.screen is editor
         assert editor.current is not None and editor.current.name == "Viewer"
         assert editor.unsaved == 1
@@ -104,8 +102,7 @@ async def test_enter_on_the_discard_question_keeps_the_ticks(demo_copy: str) -> 
 def go_to(label: str) -> Callable[[Pilot[int]], Awaitable[None]]:
     async def run(pilot: Pilot[int]) -> None:
         await settle(pilot)
-        await pilot.press("o", *label, "enter")
-        await settle(pilot)
+        await press(pilot, "o", *label, "enter")
 
     return run
 
@@ -127,11 +124,9 @@ async def test_enter_answers_no_to_every_question(
         await go_to(label)(pilot)
         screen = app.screen
         await put_cursor_on(pilot, record)
-        await pilot.press(key)
-        await settle(pilot)
+        await press(pilot, key)
         assert isinstance(app.screen, ConfirmModal), app.screen
-        await pilot.press("enter")
-        await settle(pilot)
+        await press(pilot, "enter")
         assert app.screen is screen
         await pilot.press(key, "y")  # the same question answered yes changes the record
         await settle(pilot)
@@ -151,6 +146,5 @@ async def put_cursor_on(pilot: Pilot[int], name: str) -> None:
     for _ in range(len(screen.roles)):
         if screen.current is not None and screen.current.name == name:
             return
-        await pilot.press("j")
-        await settle(pilot)
+        await press(pilot, "j")
     raise AssertionError(f"no role {name}")

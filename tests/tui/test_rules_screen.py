@@ -13,7 +13,7 @@ from access.rules import TriedTicket
 from screens.rules import RulesScreen, tried_text
 from store.models import AuditEvent
 from tests.backends import connect
-from tests.tui_support import make_app, settle
+from tests.tui_support import make_app, press, settle
 from tui.listing import ListingScreen
 from tui.widgets import TextModal
 
@@ -31,14 +31,11 @@ async def test_an_admin_disables_enables_and_moves_a_rule(new_demo: Callable[...
         screen = app.screen
         assert isinstance(screen, ListingScreen)
         assert [r.name for r in screen.records] == [r.name for r in ada.rules.list_rules()]
-        await pilot.press("e")
-        await settle(pilot)
+        await press(pilot, "e")
         assert not ada.rules.get_rule("Returns round-robin").active
-        await pilot.press("e")
-        await settle(pilot)
+        await press(pilot, "e")
         assert ada.rules.get_rule("Returns round-robin").active
-        await pilot.press("J")
-        await settle(pilot)
+        await press(pilot, "J")
     assert ada.rules.get_rule("Returns round-robin").position == 2
 
 
@@ -56,10 +53,8 @@ async def test_trying_a_rule_shows_what_it_would_have_done_and_writes_nothing(
         await settle(pilot)
         app.push_screen(RulesScreen())
         await settle(pilot)
-        await pilot.press("j", "T")
-        await settle(pilot)
-        await pilot.press("ctrl+u", *"366d", "enter")
-        await settle(pilot)
+        await press(pilot, "j", "T")
+        await press(pilot, "ctrl+u", *"366d", "enter")
         assert isinstance(app.screen, TextModal)
         text = str(app.screen.text)
         assert f"it would have matched {len(expected)} tickets; nothing was written" in text
@@ -84,9 +79,7 @@ def test_try_snapshot(snap_compare, new_demo: Callable[..., str]) -> None:
         await settle(pilot)
         pilot.app.push_screen(RulesScreen())
         await settle(pilot)
-        await pilot.press("j", "j", "T")
-        await settle(pilot)
-        await pilot.press("enter")
-        await settle(pilot)
+        await press(pilot, "j", "j", "T")
+        await press(pilot, "enter")
 
     assert snap_compare(make_app(demo, "ada"), terminal_size=SMALL, run_before=run_before)

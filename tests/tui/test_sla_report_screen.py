@@ -21,7 +21,7 @@ from tests.backends import Locations, connect
 from tests.builders import judge_every_ticket
 from tests.tui.test_inbox_due import SIZES
 from tests.tui.test_inbox_due import with_a_policy as due_policy
-from tests.tui_support import make_app, settle
+from tests.tui_support import make_app, press, settle
 from tui.widgets import PickerModal
 
 
@@ -42,18 +42,14 @@ def demo(locations: Locations) -> Iterator[str]:
 
 async def open_report(pilot: Pilot[int]) -> None:
     await settle(pilot)
-    await pilot.press("o")
-    await settle(pilot)
-    await pilot.press(*"SLA report", "enter")
-    await settle(pilot)
+    await press(pilot, "o")
+    await press(pilot, *"SLA report", "enter")
 
 
 async def choose_october(pilot: Pilot[int]) -> None:
     await open_report(pilot)
-    await pilot.press("p")
-    await settle(pilot)
-    await pilot.press(*"2026-10", "enter")
-    await settle(pilot)
+    await press(pilot, "p")
+    await press(pilot, *"2026-10", "enter")
 
 
 def shown(app_screen: object) -> list[tuple[str, str, int]]:
@@ -72,22 +68,16 @@ async def test_the_month_of_the_clock_then_a_chosen_one(new_demo) -> None:
         await open_report(pilot)
         assert shown(app.screen) == november
         assert "verdicts given in 2026-11" in str(app.screen.sub_title)
-        await pilot.press("p")
-        await settle(pilot)
+        await press(pilot, "p")
         assert isinstance(app.screen, PickerModal)
-        await pilot.press(*"2026-10", "enter")
-        await settle(pilot)
+        await press(pilot, *"2026-10", "enter")
         assert shown(app.screen) == october
         assert "verdicts given in 2026-10" in str(app.screen.sub_title)
-        await pilot.press("escape")
-        await settle(pilot)
-        await pilot.press("o")
-        await settle(pilot)
-        await pilot.press(*"Workload", "enter")
-        await settle(pilot)
+        await press(pilot, "escape")
+        await press(pilot, "o")
+        await press(pilot, *"Workload", "enter")
         assert isinstance(app.screen, ReportsScreen)
-        await pilot.press("s")
-        await settle(pilot)
+        await press(pilot, "s")
         assert isinstance(app.screen, SlaReportScreen)
 
 
@@ -104,10 +94,8 @@ async def test_a_month_the_backfill_has_not_reached_says_it_is_incomplete(new_de
         await open_report(pilot)
         assert "verdicts given in 2026-11" in str(app.screen.sub_title)
         assert "INCOMPLETE" not in str(app.screen.sub_title)
-        await pilot.press("p")
-        await settle(pilot)
-        await pilot.press(*"2026-10", "enter")
-        await settle(pilot)
+        await press(pilot, "p")
+        await press(pilot, *"2026-10", "enter")
         assert "INCOMPLETE" in str(app.screen.sub_title)
 
 

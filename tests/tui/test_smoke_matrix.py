@@ -16,7 +16,7 @@ from textual.pilot import Pilot
 from textual.screen import ModalScreen, Screen
 
 from screens.inbox_opening import DESTINATIONS
-from tests.tui_support import make_app, settle
+from tests.tui_support import make_app, press, settle
 from tui.app import MOVES, TickettyApp
 
 PERSONAS = ("ada", "sam", "ali", "vic", "mia", "max", "ola", "tom", "eva")
@@ -44,8 +44,7 @@ async def back_to(pilot: Pilot[int], screen: Screen[object]) -> None:
     for _ in range(6):
         if pilot.app.screen is screen:
             return
-        await pilot.press("escape")
-        await settle(pilot)
+        await press(pilot, "escape")
     assert pilot.app.screen is screen, f"cannot get back from {pilot.app.screen!r}"
 
 
@@ -57,8 +56,7 @@ async def reach(pilot: Pilot[int], label: str) -> bool:
         return True
     if label == "Ticket":
         before = app.screen
-        await pilot.press("enter")
-        await settle(pilot)
+        await press(pilot, "enter")
         assert app.screen is not before, "every persona sees a ticket of the demo"
         return True
     destination = "Sources" if label == "Quarantine" else label
@@ -67,13 +65,10 @@ async def reach(pilot: Pilot[int], label: str) -> bool:
     ]
     if destination not in offered:
         return False
-    await pilot.press("o")
-    await settle(pilot)
-    await pilot.press(*destination, "enter")
-    await settle(pilot)
+    await press(pilot, "o")
+    await press(pilot, *destination, "enter")
     if label == "Quarantine":
-        await pilot.press("Q")
-        await settle(pilot)
+        await press(pilot, "Q")
     return True
 
 
@@ -85,8 +80,7 @@ async def press_every_key(pilot: Pilot[int], persona: str, label: str) -> None:
     assert not isinstance(screen, ModalScreen) or label == "Quarantine", screen
     pressed = []
     for key, binding_id in [*offered_keys(app), ("ctrl+p", "palette")]:
-        await pilot.press(key)
-        await settle(pilot)
+        await press(pilot, key)
         pressed.append(binding_id)
         assert app.is_running, f"{persona} on {label}: {key} ({binding_id}) ended the app"
         await back_to(pilot, screen)

@@ -11,7 +11,7 @@ from textual.pilot import Pilot
 from access import Gate
 from store.models import Presence
 from tests.backends import Locations, connect
-from tests.tui_support import make_app, settle
+from tests.tui_support import make_app, press, settle
 
 SIZES = [(80, 24), (120, 40)]
 PERSONAS = ["ada", "vic"]
@@ -51,8 +51,7 @@ def test_inbox_after_moving_and_marking(snap_compare, demo: str) -> None:
 
     async def run_before(pilot: Pilot[int]) -> None:
         await settle(pilot)
-        await pilot.press("pagedown", "pageup", "g", "j", "space", "j")
-        await settle(pilot)
+        await press(pilot, "pagedown", "pageup", "g", "j", "space", "j")
 
     assert snap_compare(make_app(demo, "ada"), terminal_size=(80, 24), run_before=run_before)
 
@@ -64,10 +63,8 @@ def test_ticket_detail(snap_compare, demo: str, persona: str, size: tuple[int, i
 
     async def open_it(pilot) -> None:
         await settle(pilot)
-        await pilot.press("slash", *f"#{number}", "enter")
-        await settle(pilot)
-        await pilot.press("enter")
-        await settle(pilot)
+        await press(pilot, "slash", *f"#{number}", "enter")
+        await press(pilot, "enter")
 
     assert snap_compare(make_app(demo, persona), terminal_size=size, run_before=open_it)
 
@@ -77,8 +74,7 @@ def test_ticket_detail(snap_compare, demo: str, persona: str, size: tuple[int, i
 def test_group_filter(snap_compare, demo: str, persona: str, size: tuple[int, int]) -> None:
     async def open_it(pilot) -> None:
         await settle(pilot)
-        await pilot.press("F")
-        await settle(pilot)
+        await press(pilot, "F")
 
     assert snap_compare(make_app(demo, persona), terminal_size=size, run_before=open_it)
 
@@ -88,8 +84,7 @@ def test_group_filter(snap_compare, demo: str, persona: str, size: tuple[int, in
 def test_role_editor(snap_compare, demo: str, persona: str, size: tuple[int, int]) -> None:
     async def open_it(pilot) -> None:
         await settle(pilot)
-        await pilot.press("R")
-        await settle(pilot)
+        await press(pilot, "R")
 
     assert snap_compare(make_app(demo, persona), terminal_size=size, run_before=open_it)
 
@@ -100,7 +95,6 @@ def test_help(snap_compare, demo: str, size: tuple[int, int]) -> None:
 
     async def open_it(pilot: Pilot[int]) -> None:
         await settle(pilot)
-        await pilot.press("question_mark")
-        await settle(pilot)
+        await press(pilot, "question_mark")
 
     assert snap_compare(make_app(demo, "ada"), terminal_size=size, run_before=open_it)

@@ -15,7 +15,7 @@ from access.views import TicketQuery
 from access.vocabulary import PENDING, RESOLVED
 from tests.backends import Locations, connect
 from tests.tui.test_inbox_due import with_a_policy
-from tests.tui_support import make_app, open_ticket, settle
+from tests.tui_support import make_app, open_ticket, press, settle
 from tui.widgets import TextModal
 
 SIZES = [(80, 24), (120, 40)]
@@ -47,15 +47,13 @@ async def test_targets_in_the_fields_and_why_in_a_modal(demo_copy: str) -> None:
         assert f"Resolution due {row.resolution_due:%Y-%m-%d %H:%M}" in fields
         # The demo's clock is long past it; counted in its policy's calendar, as the inbox does.
         assert "past due by" in fields and "of working time" in fields
-        await pilot.press("y")
-        await settle(pilot)
+        await press(pilot, "y")
         assert isinstance(app.screen, TextModal)
         text = str(app.screen.text)
         assert "Policy Standard, calendar Always (UTC)" in text
         assert "1. Standard: matches" in text
         assert "Resolution: breached, by Standard in Always" in text
-        await pilot.press("escape")
-        await settle(pilot)
+        await press(pilot, "escape")
         assert app.screen is screen
 
     ada.changes.set_status(number, PENDING)
@@ -63,8 +61,7 @@ async def test_targets_in_the_fields_and_why_in_a_modal(demo_copy: str) -> None:
     app = make_app(demo_copy, "ada")
     async with app.run_test(size=(120, 40)) as pilot:
         await open_ticket(pilot, number)
-        await pilot.press("y")
-        await settle(pilot)
+        await press(pilot, "y")
         assert isinstance(app.screen, TextModal)
         pauses = [p for t in explained.targets for p in t.pauses]
         assert pauses and "paused while pending" in str(app.screen.text)
@@ -74,10 +71,8 @@ async def test_a_ticket_no_policy_measures(demo_copy: str) -> None:
     app = make_app(demo_copy, "vic")
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        await pilot.press("enter")
-        await settle(pilot)
-        await pilot.press("y")
-        await settle(pilot)
+        await press(pilot, "enter")
+        await press(pilot, "y")
         assert isinstance(app.screen, TextModal)
         assert "No policy matches this ticket" in str(app.screen.text)
 
@@ -85,8 +80,7 @@ async def test_a_ticket_no_policy_measures(demo_copy: str) -> None:
 def why(number: int):
     async def run_before(pilot: Pilot[int]) -> None:
         await open_ticket(pilot, number)
-        await pilot.press("y")
-        await settle(pilot)
+        await press(pilot, "y")
 
     return run_before
 

@@ -16,7 +16,7 @@ from access.views import TicketQuery
 from screens.ticket_detail import TicketDetailScreen
 from store.links import TicketLink
 from tests.backends import connect
-from tests.tui_support import make_app, open_ticket, settle
+from tests.tui_support import make_app, open_ticket, press, settle
 from tui.widgets import ConfirmModal, PickerModal, PromptModal
 
 SMALL = (80, 24)
@@ -43,16 +43,14 @@ def fields_of(screen: TicketDetailScreen) -> str:
 
 async def answer_key(pilot: Pilot[Any], key: str, text: str) -> None:
     """Press `key` on the ticket screen and type `text` into the question it asks."""
-    await pilot.press(key)
-    await settle(pilot)
+    await press(pilot, key)
     await type_into_prompt(pilot, text)
 
 
 async def type_into_prompt(pilot: Pilot[Any], text: str) -> None:
     assert isinstance(pilot.app.screen, PromptModal)
     pilot.app.screen.query_one(Input).value = text
-    await pilot.press("enter")
-    await settle(pilot)
+    await press(pilot, "enter")
 
 
 async def test_merge_key_previews_then_merges_on_yes_only(demo: str) -> None:
@@ -66,12 +64,10 @@ async def test_merge_key_previews_then_merges_on_yes_only(demo: str) -> None:
         question = pilot.app.screen
         assert isinstance(question, ConfirmModal)
         assert question.question.startswith(f"#{merged} into #{kept}: would move {moving} messages")
-        await pilot.press("n")
-        await settle(pilot)
+        await press(pilot, "n")
         assert not merged_links(merged)
         await answer_key(pilot, "M", str(kept))
-        await pilot.press("y")
-        await settle(pilot)
+        await press(pilot, "y")
         assert isinstance(pilot.app.screen, TicketDetailScreen)
         assert screen.detail is not None and screen.detail.row.status == "closed"
         assert f"Merged into #{kept}" in fields_of(screen)
@@ -115,8 +111,7 @@ async def test_unlink_key_removes_a_link_picked_from_the_ticket(demo: str) -> No
         screen = await open_ticket(pilot, first)
         assert isinstance(screen, TicketDetailScreen)
         assert f"Duplicate of #{second}" in fields_of(screen)
-        await pilot.press("U")
-        await settle(pilot)
+        await press(pilot, "U")
         picker = pilot.app.screen
         assert isinstance(picker, PickerModal)
         await pilot.press("enter")  # its one link

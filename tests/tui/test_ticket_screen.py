@@ -19,7 +19,7 @@ from access.demo import DEMO_NOW
 from access.views import TicketQuery
 from screens.ticket_detail import TicketDetailScreen
 from tests.backends import connect
-from tests.tui_support import Handled, handled, make_app, settle
+from tests.tui_support import Handled, handled, make_app, press, settle
 from tui.live import OthersChanged
 
 SMALL = (80, 24)
@@ -44,10 +44,8 @@ def long_ticket(demo: str, replies: int = 12) -> int:
 
 async def open_ticket(pilot: Pilot[Any], number: int) -> TicketDetailScreen:
     await settle(pilot)
-    await pilot.press("slash", *f"#{number}", "enter")
-    await settle(pilot)
-    await pilot.press("enter")
-    await settle(pilot)
+    await press(pilot, "slash", *f"#{number}", "enter")
+    await press(pilot, "enter")
     screen = pilot.app.screen
     assert isinstance(screen, TicketDetailScreen) and screen.detail is not None
     return screen
@@ -81,8 +79,7 @@ async def test_keys_scroll_the_conversation_under_fields_that_stay(demo: str) ->
             ("pageup", lambda: view.scroll_y < view.max_scroll_y - 5),
         ]
         for key, where in moves:
-            await pilot.press(key)
-            await settle(pilot)
+            await press(pilot, key)
             assert where(), f"after {key}: at {view.scroll_y} of {view.max_scroll_y}"
             assert fields.region == top  # the status and assignee stay where they were
         assert "Status" in str(fields.render()) and top.y < view.region.y
@@ -116,22 +113,19 @@ async def test_new_messages_are_followed_at_the_end_and_not_while_reading_above(
         assert view.scroll_y == view.max_scroll_y and shown(screen, arrived)
 
         # So does one's own reply.
-        await pilot.press("r", *"We will send it again today.", "ctrl+s")
-        await settle(pilot)
+        await press(pilot, "r", *"We will send it again today.", "ctrl+s")
         assert screen.detail is not None
         own = screen.detail.messages[-1]
         assert own.body == "We will send it again today."
         assert view.scroll_y == view.max_scroll_y and shown(screen, own.id)
 
         # Scrolled up to read, the view stays where the agent is reading.
-        await pilot.press("g", "j")
-        await settle(pilot)
+        await press(pilot, "g", "j")
         arrived = await tom_writes("Customer called: she will be home after 5.")
         assert view.scroll_y == 1 and not shown(screen, arrived)
 
         # Back at the end (G), it follows again.
-        await pilot.press("G")
-        await settle(pilot)
+        await press(pilot, "G")
         arrived = await tom_writes("Courier booked for tomorrow.")
         assert view.scroll_y == view.max_scroll_y and shown(screen, arrived)
 
@@ -142,25 +136,20 @@ async def test_at_80x24_ctrl_t_switches_between_the_text_and_the_conversation(de
     async with app.run_test(size=SMALL) as pilot:
         screen = await open_ticket(pilot, number)
         view, composer = screen.conversation, screen.composer
-        await pilot.press("r", *"Hello Jan,")
-        await settle(pilot)
+        await press(pilot, "r", *"Hello Jan,")
         # Writing: the text takes the screen, and the footer names the key to read instead.
         assert composer.region.width > 60 and view.region.area == 0
         footer = {binding.description for _, binding in app.screen_keys(screen)}
         assert {"Conversation/text", "Quote customer", "Send"} <= footer
-        await pilot.press("ctrl+t")
-        await settle(pilot)
+        await press(pilot, "ctrl+t")
         # Reading: the conversation is back, and j/k/g/G scroll it; the text is kept.
         assert view.region.width > 60 and composer.region.area == 0
-        await pilot.press("g", "j")
-        await settle(pilot)
+        await press(pilot, "g", "j")
         assert view.scroll_y == 1
-        await pilot.press("ctrl+t", *" thank you.")
-        await settle(pilot)
+        await press(pilot, "ctrl+t", *" thank you.")
         assert composer.region.width > 60 and view.region.area == 0
         assert composer.text == "Hello Jan, thank you."
-        await pilot.press("ctrl+s")
-        await settle(pilot)
+        await press(pilot, "ctrl+s")
     bodies = [m.body for m in Gate(connect(demo), "ada").tickets.get_ticket(number).messages]
     assert bodies[-1] == "Hello Jan, thank you."
 
@@ -173,16 +162,13 @@ async def test_at_120_columns_the_conversation_and_the_text_stand_side_by_side(
     async with app.run_test(size=WIDE) as pilot:
         screen = await open_ticket(pilot, number)
         view, composer = screen.conversation, screen.composer
-        await pilot.press("r")
-        await settle(pilot)
+        await press(pilot, "r")
         assert view.region.width >= 50 and composer.region.width >= 50
         assert view.region.y == composer.region.y and view.region.right <= composer.region.x
         # ctrl+t moves the focus to the conversation, where j/k/g/G scroll; and back.
-        await pilot.press("ctrl+t", "g", "j")
-        await settle(pilot)
+        await press(pilot, "ctrl+t", "g", "j")
         assert view.scroll_y == 1 and composer.region.width >= 50
-        await pilot.press("ctrl+t", *"Hi")
-        await settle(pilot)
+        await press(pilot, "ctrl+t", *"Hi")
         assert composer.text == "Hi"
 
 
@@ -194,8 +180,7 @@ async def test_the_customers_last_message_is_quoted_as_text(demo: str) -> None:
         assert screen.detail is not None
         customer = [m for m in screen.detail.messages if m.kind == "customer"][-1]
         assert "\x1b" in customer.body and "[/]" in customer.body
-        await pilot.press("r", *"Hello,", "enter", "ctrl+o")
-        await settle(pilot)
+        await press(pilot, "r", *"Hello,", "enter", "ctrl+o")
         text = screen.composer.query_one(TextArea).text
         lines = text.splitlines()
         assert lines[0] == "Hello,"

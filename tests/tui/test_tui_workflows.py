@@ -17,7 +17,7 @@ from screens.inbox import InboxScreen
 from screens.role_editor import RoleEditorScreen
 from screens.ticket_detail import TicketDetailScreen
 from tests.backends import connect
-from tests.tui_support import make_app, row_under_cursor, settle, tick, tree_line
+from tests.tui_support import make_app, press, row_under_cursor, settle, tick, tree_line
 from ticketty.launch import build_app
 from tui.app import TickettyApp
 from tui.ticket_list import TicketList
@@ -30,18 +30,14 @@ def demo(new_demo) -> str:
 
 async def open_ticket(pilot, number: int) -> None:
     await pilot.press("slash")
-    await pilot.press(*f"#{number}", "enter")
-    await settle(pilot)
-    await pilot.press("enter")
-    await settle(pilot)
+    await press(pilot, *f"#{number}", "enter")
+    await press(pilot, "enter")
 
 
 async def type_message(pilot, key: str, text: str) -> None:
-    await pilot.press(key)
-    await settle(pilot)
+    await press(pilot, key)
     await pilot.press(*text)
-    await pilot.press("ctrl+s")
-    await settle(pilot)
+    await press(pilot, "ctrl+s")
 
 
 async def test_agent_replies_notes_takes_and_closes(demo: str) -> None:
@@ -56,12 +52,9 @@ async def test_agent_replies_notes_takes_and_closes(demo: str) -> None:
         assert isinstance(app.screen, TicketDetailScreen)
         await type_message(pilot, "r", "Your refund is on its way")
         await type_message(pilot, "N", "Checked with accounting")
-        await pilot.press("t")
-        await settle(pilot)
-        await pilot.press("c")
-        await settle(pilot)
-        await pilot.press("y")
-        await settle(pilot)
+        await press(pilot, "t")
+        await press(pilot, "c")
+        await press(pilot, "y")
     detail = gate.tickets.get_ticket(number)
     kinds = [(m.kind, m.body) for m in detail.messages]
     assert ("reply", "Your refund is on its way") in kinds
@@ -78,14 +71,11 @@ async def test_supervisor_reassigns_marked_tickets_in_one_action(demo: str) -> N
         tickets = app.screen.query_one(TicketList)
         first_three = [row_under_cursor(tickets).number]
         for _ in range(3):
-            await pilot.press("space")
-        await settle(pilot)
+            await press(pilot, "space")
         marked = set(tickets.marked)
         assert len(marked) == 3 and first_three[0] in marked
-        await pilot.press("a")
-        await settle(pilot)
-        await pilot.press(*"tom", "enter")
-        await settle(pilot)
+        await press(pilot, "a")
+        await press(pilot, *"tom", "enter")
         await pilot.press("y")  # the preview: 3 will change
         await settle(pilot)
     for number in marked:
@@ -107,28 +97,24 @@ async def test_admin_grants_a_permission_and_the_other_person_sees_the_action(
     app = make_app(demo, "ada")
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        await pilot.press("R")
-        await settle(pilot)
+        await press(pilot, "R")
         assert isinstance(app.screen, RoleEditorScreen)
         roles = [r.name for r in app.screen.roles]
         for _ in range(roles.index("Viewer")):
-            await pilot.press("down")
-        await settle(pilot)
+            await press(pilot, "down")
         assert app.screen.current is not None and app.screen.current.name == "Viewer"
         await pilot.press("tab")  # to the permission tree
         await tick(pilot, app.screen, TICKETS_TAKE)
         tree = app.screen.query_one(Tree)  # its group is open now: taking needs a reply too
         tree.cursor_line = tree_line(tree, TICKETS_REPLY)
         await pilot.press("space")
-        await pilot.press("ctrl+s")
-        await settle(pilot)
+        await press(pilot, "ctrl+s")
 
     vic_app = make_app(demo, "vic")
     async with vic_app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
         assert vic_app.screen.check_action("take", ())
-        await pilot.press("t")
-        await settle(pilot)
+        await press(pilot, "t")
         row = row_under_cursor(vic_app.screen.query_one(TicketList))
     assert Gate(connect(str(demo)), "vic").tickets.get_ticket(row.number).row.assignee == "vic"
 
@@ -196,8 +182,7 @@ async def test_inbox_refuses_an_unknown_action_quietly(demo: str) -> None:
         await settle(pilot)
         assert isinstance(app.screen, InboxScreen)
         for key in ("t", "a", "m", "s", "c", "n"):
-            await pilot.press(key)
-            await settle(pilot)
+            await press(pilot, key)
         assert isinstance(app.screen, InboxScreen)
     assert Gate(connect(str(demo)), "ada").inbox.count_tickets(TicketQuery(mine=False)) >= 300
 
@@ -232,8 +217,7 @@ async def test_markup_people_type_is_shown_as_text(demo: str) -> None:
     app = make_app(demo, "ada")
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        await pilot.press("slash", *"[/] [b]x", "enter")
-        await settle(pilot)
+        await press(pilot, "slash", *"[/] [b]x", "enter")
         status = app.screen.query_one("#status").render()
         assert "search “[/] [b]x”" in str(status)
         app.screen.notify("saved [/] role [b]")  # as screens notify: markup asked for

@@ -19,7 +19,7 @@ from access.saved_views import ViewInfo
 from access.views import TicketQuery
 from screens.inbox import InboxScreen
 from tests.backends import connect
-from tests.tui_support import Handled, handled, make_app, settle
+from tests.tui_support import Handled, handled, make_app, press, settle
 from tui.live import OthersChanged
 from tui.views_bar import NO_VIEWS, ViewsBar, bar_text
 
@@ -68,8 +68,7 @@ async def test_the_bar_shows_live_counts_and_the_view_jumped_to(demo: str) -> No
         bar = app.screen.query_one(ViewsBar)
         assert bar.views == [(v.name, f"{v.tickets:,}") for v in views] and bar.active is None
         assert bar.region.y == 1 and bar.region.height == 1  # under the header, one line
-        await pilot.press(str(urgent))
-        await settle(pilot)
+        await press(pilot, str(urgent))
         assert bar.active == urgent
         seen = saw.expect(OthersChanged, lambda m: one in m.changes.tickets)
         await script(demo, "ada", "tickets", "priority", str(one), "low")
