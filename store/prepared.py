@@ -9,7 +9,7 @@ PostgreSQL, `RETURNING` where the database has it), and each value goes through 
 from __future__ import annotations
 
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import peewee
@@ -135,15 +135,30 @@ def _rows_shape(one: str, two: str) -> tuple[str, str, str] | None:
     return before, row, after
 
 
+def padded(values: Sequence[Any]) -> list[Any]:
+    """`values` with the last repeated up to the next power of two (up to
+    `MOST_PREPARED_ROWS`): the same `IN` list for fewer counts of parameters, so fewer SQL
+    statements to build and keep."""
+    listed = list(values)
+    if not listed or len(listed) > MOST_PREPARED_ROWS:
+        return listed
+    size = 1 << (len(listed) - 1).bit_length()
+    return listed + [listed[-1]] * (size - len(listed))
+
+
 class PreparedSelect:
     """A SELECT Peewee builds once per database and count of arguments from `build(*args)`;
     `first(*args)` runs it with other values. The query must take exactly its arguments as
     parameters, in order (no LIMIT: that is a parameter too), and they must be plain ints and
     strings, which Peewee passes to the driver unchanged. A build of any count (`IN` a list of
-    its arguments) keeps a SQL for each count up to `MOST_PREPARED_ROWS`."""
+    its arguments) keeps a SQL for each count up to `MOST_PREPARED_ROWS`; given `listed_after`,
+    the arguments after that many are only an `IN` list, padded (`padded`) to fewer counts."""
 
-    def __init__(self, build: Callable[..., peewee.Query]) -> None:
+    def __init__(
+        self, build: Callable[..., peewee.Query], *, listed_after: int | None = None
+    ) -> None:
         self.build = build
+        self.listed_after = listed_after
         self._sql: weakref.WeakKeyDictionary[peewee.Database, dict[int, str]]
         self._sql = weakref.WeakKeyDictionary()
 
@@ -157,6 +172,8 @@ class PreparedSelect:
 
     def _run(self, args: tuple[int | str, ...]) -> Any:
         database = database_proxy.obj
+        if self.listed_after is not None:
+            args = (*args[: self.listed_after], *padded(args[self.listed_after :]))
         known = self._sql.setdefault(database, {})
         sql = known.get(len(args))
         if sql is None:
