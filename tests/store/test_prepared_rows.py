@@ -74,8 +74,7 @@ def test_padded_lists_read_the_same_rows(db: peewee.Database) -> None:
     )
     for count in range(1, len(ids) + 1):
         wanted = ids[:count]
-        expected = sorted(
-            Person.select(Person.id, Person.username).where(Person.id.in_(wanted)).tuples()
-        )
+        query = Person.select(Person.id, Person.username).where(Person.id.in_(wanted))
+        expected = sorted(tuple(row) for row in query.tuples())
         assert sorted(select.rows("nobody", *wanted)) == expected
     assert sorted(select._sql[db]) == [2, 3, 5, 9, 17]  # one kind and 1, 2, 4, 8, 16 people
