@@ -17,6 +17,7 @@ from store.prepared import (
     _rows_shape,
     padded,
 )
+from store.rows import tuple_rows
 
 
 @pytest.mark.parametrize("rows", [1, 2, 3, 7, MOST_PREPARED_ROWS])
@@ -75,6 +76,6 @@ def test_padded_lists_read_the_same_rows(db: peewee.Database) -> None:
     for count in range(1, len(ids) + 1):
         wanted = ids[:count]
         query = Person.select(Person.id, Person.username).where(Person.id.in_(wanted))
-        expected = sorted(tuple(row) for row in query.tuples())
+        expected = sorted(tuple_rows(query))
         assert sorted(select.rows("nobody", *wanted)) == expected
     assert sorted(select._sql[db]) == [2, 3, 5, 9, 17]  # one kind and 1, 2, 4, 8, 16 people
