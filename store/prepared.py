@@ -239,3 +239,56 @@ def _shaped(build: Callable[[list[int]], peewee.SelectBase], count: int) -> _Sha
     if not at or at != list(range(at[0], at[0] + count)) or params[at[0] : at[-1] + 1] != stand_in:
         return None
     return query, sql, params, at[0]
+
+
+class NumbersQuery:
+    """A SELECT about a list of numbers that may name them several times (a UNION of reads of
+    the same tickets), whose SQL and other parameters a key fixes: built once per database, key
+    and count of numbers with stand-in numbers, then run with the numbers in the stand-ins'
+    places; its rows as the driver gives them. A build that does not name each stand-in as a
+    parameter is built for its call alone."""
+
+    def __init__(self) -> None:
+        self._known: weakref.WeakKeyDictionary[peewee.Database, dict[Any, _Placed]]
+        self._known = weakref.WeakKeyDictionary()
+
+    def raw_rows(
+        self, key: Any, numbers: list[int], build: Callable[[list[int]], peewee.Query]
+    ) -> list[tuple[Any, ...]]:
+        database = database_proxy.obj
+        known = self._known.setdefault(database, {})
+        placed = known.get((key, len(numbers)))
+        if placed is None:
+            placed = _placed(build, len(numbers))
+            if placed is None:
+                sql, given = build(numbers).sql()
+                return list(database.execute_sql(sql, given).fetchall())
+            if len(known) >= ChunkQuery.MOST_KEPT:
+                known.clear()
+            known[(key, len(numbers))] = placed
+        sql, params, places = placed
+        params = list(params)
+        for at, which in places:
+            params[at] = numbers[which]
+        return list(database.execute_sql(sql, params).fetchall())
+
+
+_Placed = tuple[str, list[Any], list[tuple[int, int]]]
+_STAND_IN = -(2**62)
+
+
+def _placed(build: Callable[[list[int]], peewee.Query], count: int) -> _Placed | None:
+    """`build`'s SQL for `count` stand-in numbers, its parameters, and where each stand-in
+    stands among them (position, index of the number); None when one is not there."""
+    if not 0 < count <= MOST_PREPARED_ROWS:
+        return None
+    sql, given = build([_STAND_IN - n for n in range(count)]).sql()
+    params = list(given)
+    places = [
+        (at, _STAND_IN - value)
+        for at, value in enumerate(params)
+        if type(value) is int and value <= _STAND_IN
+    ]
+    if {which for _, which in places} != set(range(count)):
+        return None
+    return sql, params, places

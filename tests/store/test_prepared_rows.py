@@ -12,6 +12,7 @@ from store.models import AuditEvent, MailId, Message, Person
 from store.prepared import (
     MOST_PREPARED_ROWS,
     ChunkQuery,
+    NumbersQuery,
     PreparedInsert,
     PreparedSelect,
     _rows_shape,
@@ -79,3 +80,21 @@ def test_padded_lists_read_the_same_rows(db: peewee.Database) -> None:
         expected = sorted(tuple_rows(query))
         assert sorted(select.rows("nobody", *wanted)) == expected
     assert sorted(select._sql[db]) == [2, 3, 5, 9, 17]  # one kind and 1, 2, 4, 8, 16 people
+
+
+def test_numbers_query_reads_what_peewee_reads(db: peewee.Database) -> None:
+    """`NumbersQuery` puts the numbers in every place the build names them (here twice, a
+    UNION ALL), whether its SQL was just built or kept."""
+    ids = [Person.create(username=f"r{n}", display_name=f"R {n}").id for n in range(5)]
+    kept = NumbersQuery()
+
+    def build(numbers: list[int]) -> peewee.Query:
+        names = Person.select(Person.id, Person.username).where(among(Person.id, numbers))
+        shown = Person.select(Person.id, Person.display_name).where(Person.id.in_(numbers))
+        return names.union_all(shown)
+
+    for numbers in (ids[:3], ids[2:5], [ids[4], ids[0], -1], ids[:1], []):
+        got = kept.raw_rows("people", numbers, build)
+        sql, params = build(numbers).sql()
+        assert sorted(got) == sorted(tuple(r) for r in db.execute_sql(sql, params).fetchall())
+    assert sorted(n for _, n in kept._known[db]) == [1, 3]
