@@ -58,6 +58,7 @@ from store.models import (
     Usergroup,
 )
 from store.prepared import NumbersQuery, padded
+from store.raw_writes import param, update_in
 from store.rows import tuple_rows
 from store.sla_models import SlaVerdict
 from store.words import REPLY
@@ -233,6 +234,9 @@ def write_dues(dues: Mapping[int, Dues], verdicts: Sequence[Mapping[str, Any]] =
     if not dues:
         return
     numbers = sorted(dues)
+    if not verdicts:  # the UPDATE alone: its SQL put together, not built node by node
+        update_in(Ticket.number, numbers, {}, computed=due_cases(dues, numbers, param()))
+        return
     cases = due_cases(dues, numbers, Ticket._meta.database.param)
     update = Ticket.update(
         {column: peewee.SQL(sql, params) for column, (sql, params) in cases.items()}
