@@ -57,6 +57,8 @@ from store.models import (
     Ticket,
     Usergroup,
 )
+from store.prepared import NumbersQuery, padded
+from store.raw_writes import param, update_in
 from store.rows import tuple_rows
 from store.sla_models import SlaVerdict
 from store.words import REPLY
@@ -64,6 +66,7 @@ from store.words import REPLY
 # The audit actions that change what the clocks see, and the kind of event each is.
 _CHANGES = {TICKET_STATUS: STATUS, TICKET_PRIORITY: PRIORITY, TICKET_MOVE: USERGROUP}
 _MEMO = "sla.policies"
+_STATES = NumbersQuery()  # `read_state`'s statement, by whether it reads the policies, and count
 # Tickets whose due times one statement reads and one writes.
 CHUNK = 250
 # The ticket fields whose change moves due times (the policies' conditions, and the status).
@@ -231,6 +234,9 @@ def write_dues(dues: Mapping[int, Dues], verdicts: Sequence[Mapping[str, Any]] =
     if not dues:
         return
     numbers = sorted(dues)
+    if not verdicts:  # the UPDATE alone: its SQL put together, not built node by node
+        update_in(Ticket.number, numbers, {}, computed=due_cases(dues, numbers, param()))
+        return
     cases = due_cases(dues, numbers, Ticket._meta.database.param)
     update = Ticket.update(
         {column: peewee.SQL(sql, params) for column, (sql, params) in cases.items()}
@@ -278,18 +284,36 @@ def read_policies(request: Request) -> PolicySet:
     return policies
 
 
-def _read_parts(parts: list[peewee.ModelSelect[Any]]) -> dict[str, list[tuple[Any, ...]]]:
-    """The rows of `parts` (one statement, a UNION ALL), by their kind, as the driver gives
-    them: a column of the UNION is no one field's, so nothing is converted on the way (times
-    are read by `_moment`)."""
+def _union(parts: list[peewee.ModelSelect[Any]]) -> Any:
     query: Any = parts[0]
     for part in parts[1:]:
         query = query.union_all(part)
-    sql, params = query.sql()
+    return query
+
+
+def _by_kind(found: Iterable[Sequence[Any]]) -> dict[str, list[tuple[Any, ...]]]:
+    """Rows of the UNION ALL by their kind, as the driver gives them: a column of the UNION is
+    no one field's, so nothing is converted on the way (times are read by `_moment`)."""
     rows: dict[str, list[tuple[Any, ...]]] = {}
-    for row in Ticket._meta.database.execute_sql(sql, params).fetchall():
-        rows.setdefault(row[0], []).append(row[1:])
+    for row in found:
+        rows.setdefault(row[0], []).append(tuple(row[1:]))
     return rows
+
+
+def _read_parts(parts: list[peewee.ModelSelect[Any]]) -> dict[str, list[tuple[Any, ...]]]:
+    """The rows of `parts` (one statement, a UNION ALL), by their kind."""
+    sql, params = _union(parts).sql()
+    return _by_kind(Ticket._meta.database.execute_sql(sql, params).fetchall())
+
+
+def _read_state_parts(numbers: list[int], policies: bool) -> dict[str, list[tuple[Any, ...]]]:
+    """The tickets' histories (and the policies when `policies`) by kind, one statement whose
+    SQL is built once per count of tickets."""
+
+    def build(listed: list[int]) -> Any:
+        return _union(_history_parts(listed) + (_policy_parts() if policies else []))
+
+    return _by_kind(_STATES.raw_rows(policies, numbers, build))
 
 
 def read_state(request: Request, numbers: Sequence[int]) -> TicketState:
@@ -302,10 +326,7 @@ def state_of(memo: dict[str, object], numbers: Sequence[int]) -> TicketState:
     """`read_state`, the policies kept in `memo` (read when it has none)."""
     found = memo.get(_MEMO)
     known = found if isinstance(found, PolicySet) else None
-    parts = _history_parts(numbers)
-    if known is None:
-        parts += _policy_parts()
-    rows = _read_parts(parts)
+    rows = _read_state_parts(padded(numbers), known is None)
     policies = known if known is not None else _policies(rows)
     memo[_MEMO] = policies
     verdicts: dict[int, set[VerdictKey]] = {}

@@ -33,7 +33,7 @@ from store.notification_models import (
     NotificationPreference,
     SourceFollow,
 )
-from store.prepared import PreparedInsert, PreparedSelect
+from store.prepared import NumbersQuery, PreparedInsert, PreparedSelect, padded
 from store.rows import tuple_rows
 
 # What happened, for the person notified. The service-level ones (SLA_SOON before a due time,
@@ -266,10 +266,12 @@ def _followers(numbers: Iterable[int], event: str, message: int | None = None) -
     if len(numbers) == 1:  # most changes: the statement built once
         rows = _ONE_TICKETS_FOLLOWERS.rows(numbers[0], numbers[0])
     else:
-        rows = list(
-            tuple_rows(
-                _followers_query(among(Follow.ticket, numbers), among(Draft.ticket, numbers))
-            )
+        rows = _FOLLOWERS.raw_rows(
+            None,
+            padded(numbers),
+            lambda listed: _followers_query(
+                among(Follow.ticket, listed), among(Draft.ticket, listed)
+            ),
         )
     return [
         Pending(person, ticket, DRAFT_LEFT if drafted else event, None if drafted else message)
@@ -291,6 +293,7 @@ _SOURCE_FOLLOWERS = PreparedSelect(
 _ONE_TICKETS_FOLLOWERS = PreparedSelect(
     lambda follows, drafts: _followers_query(Follow.ticket == follows, Draft.ticket == drafts)
 )
+_FOLLOWERS = NumbersQuery()  # `_followers` of several tickets, by count
 
 
 def deliver(actor: int | None, pending: list[Pending], at: datetime) -> None:

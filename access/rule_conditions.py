@@ -119,13 +119,13 @@ def _tags_of(*numbers: int) -> peewee.Query:
     )
 
 
-# The statements of the facts, built once per database (and count of tickets).
+# The statements of the facts, built once per database (and padded count of tickets).
 _ONE_TICKET = PreparedSelect(_one_ticket)
 _NEWEST_WORDS = PreparedSelect(_newest_words)
-_TICKETS = PreparedSelect(_tickets)
-_NEWEST_BODIES = PreparedSelect(_newest_bodies)
-_GROUPS_OF = PreparedSelect(_groups_of)
-_TAGS_OF = PreparedSelect(_tags_of)
+_TICKETS = PreparedSelect(_tickets, listed_after=0)
+_NEWEST_BODIES = PreparedSelect(_newest_bodies, listed_after=1)
+_GROUPS_OF = PreparedSelect(_groups_of, listed_after=0)
+_TAGS_OF = PreparedSelect(_tags_of, listed_after=0)
 
 
 def _facts(row: Sequence[Any]) -> Facts:

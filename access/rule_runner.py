@@ -43,9 +43,10 @@ from access.rule_batch import Done, DueLater, apply_many, batched
 from access.rule_cache import LoadedRule, active_rules, compiled
 from access.rule_conditions import Clock, Facts, holds, read_facts
 from access.rule_text import DUE, Kept
+from store.among import among
 from store.errors import TickettyError
 from store.models import Person, Ticket, database_proxy
-from store.rows import tuple_rows
+from store.prepared import ChunkQuery, padded
 from store.rule_models import Rule
 
 # Rounds of rules one event may set off: its own, and two more caused by rules' changes.
@@ -184,6 +185,9 @@ def _session(cascade: Cascade, rule: LoadedRule) -> Session | str:
     return cascade.sessions[rule.owner_id]
 
 
+_SIGHT = ChunkQuery()  # `_seen`'s statement, by grants and padded count of tickets
+
+
 def _seen(cascade: Cascade, session: Session, numbers: list[int]) -> list[int]:
     """Those of `numbers` the owner sees, their grants read once in the chunk's transaction
     and the tickets not yet known in one statement (`UnknownPerson` when they were
@@ -193,8 +197,17 @@ def _seen(cascade: Cascade, session: Session, numbers: list[int]) -> list[int]:
     person = session.person_id
     unknown = [n for n in numbers if (person, n) not in cascade.sight]
     if unknown:
-        where = Ticket.number.in_(unknown) & scope.visible(session.held.grants)
-        visible = {number for (number,) in tuple_rows(Ticket.select(Ticket.number).where(where))}
+        grants = session.held.grants
+        found = _SIGHT.rows(
+            grants,
+            padded(unknown),
+            lambda listed: (
+                Ticket.select(Ticket.number)
+                .where(among(Ticket.number, listed) & scope.visible(grants))
+                .tuples()
+            ),
+        )
+        visible = {number for (number,) in found}
         cascade.sight.update(((person, n), n in visible) for n in unknown)
     return [n for n in numbers if cascade.sight[(person, n)]]
 

@@ -9,7 +9,7 @@ PostgreSQL, `RETURNING` where the database has it), and each value goes through 
 from __future__ import annotations
 
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import peewee
@@ -135,15 +135,30 @@ def _rows_shape(one: str, two: str) -> tuple[str, str, str] | None:
     return before, row, after
 
 
+def padded(values: Sequence[Any]) -> list[Any]:
+    """`values` with the last repeated up to the next power of two (up to
+    `MOST_PREPARED_ROWS`): the same `IN` list for fewer counts of parameters, so fewer SQL
+    statements to build and keep."""
+    listed = list(values)
+    if not listed or len(listed) > MOST_PREPARED_ROWS:
+        return listed
+    size = 1 << (len(listed) - 1).bit_length()
+    return listed + [listed[-1]] * (size - len(listed))
+
+
 class PreparedSelect:
     """A SELECT Peewee builds once per database and count of arguments from `build(*args)`;
     `first(*args)` runs it with other values. The query must take exactly its arguments as
     parameters, in order (no LIMIT: that is a parameter too), and they must be plain ints and
     strings, which Peewee passes to the driver unchanged. A build of any count (`IN` a list of
-    its arguments) keeps a SQL for each count up to `MOST_PREPARED_ROWS`."""
+    its arguments) keeps a SQL for each count up to `MOST_PREPARED_ROWS`; given `listed_after`,
+    the arguments after that many are only an `IN` list, padded (`padded`) to fewer counts."""
 
-    def __init__(self, build: Callable[..., peewee.Query]) -> None:
+    def __init__(
+        self, build: Callable[..., peewee.Query], *, listed_after: int | None = None
+    ) -> None:
         self.build = build
+        self.listed_after = listed_after
         self._sql: weakref.WeakKeyDictionary[peewee.Database, dict[int, str]]
         self._sql = weakref.WeakKeyDictionary()
 
@@ -157,6 +172,8 @@ class PreparedSelect:
 
     def _run(self, args: tuple[int | str, ...]) -> Any:
         database = database_proxy.obj
+        if self.listed_after is not None:
+            args = (*args[: self.listed_after], *padded(args[self.listed_after :]))
         known = self._sql.setdefault(database, {})
         sql = known.get(len(args))
         if sql is None:
@@ -222,3 +239,56 @@ def _shaped(build: Callable[[list[int]], peewee.SelectBase], count: int) -> _Sha
     if not at or at != list(range(at[0], at[0] + count)) or params[at[0] : at[-1] + 1] != stand_in:
         return None
     return query, sql, params, at[0]
+
+
+class NumbersQuery:
+    """A SELECT about a list of numbers that may name them several times (a UNION of reads of
+    the same tickets), whose SQL and other parameters a key fixes: built once per database, key
+    and count of numbers with stand-in numbers, then run with the numbers in the stand-ins'
+    places; its rows as the driver gives them. A build that does not name each stand-in as a
+    parameter is built for its call alone."""
+
+    def __init__(self) -> None:
+        self._known: weakref.WeakKeyDictionary[peewee.Database, dict[Any, _Placed]]
+        self._known = weakref.WeakKeyDictionary()
+
+    def raw_rows(
+        self, key: Any, numbers: list[int], build: Callable[[list[int]], peewee.Query]
+    ) -> list[tuple[Any, ...]]:
+        database = database_proxy.obj
+        known = self._known.setdefault(database, {})
+        placed = known.get((key, len(numbers)))
+        if placed is None:
+            placed = _placed(build, len(numbers))
+            if placed is None:
+                sql, given = build(numbers).sql()
+                return list(database.execute_sql(sql, given).fetchall())
+            if len(known) >= ChunkQuery.MOST_KEPT:
+                known.clear()
+            known[(key, len(numbers))] = placed
+        sql, params, places = placed
+        params = list(params)
+        for at, which in places:
+            params[at] = numbers[which]
+        return list(database.execute_sql(sql, params).fetchall())
+
+
+_Placed = tuple[str, list[Any], list[tuple[int, int]]]
+_STAND_IN = -(2**62)
+
+
+def _placed(build: Callable[[list[int]], peewee.Query], count: int) -> _Placed | None:
+    """`build`'s SQL for `count` stand-in numbers, its parameters, and where each stand-in
+    stands among them (position, index of the number); None when one is not there."""
+    if not 0 < count <= MOST_PREPARED_ROWS:
+        return None
+    sql, given = build([_STAND_IN - n for n in range(count)]).sql()
+    params = list(given)
+    places = [
+        (at, _STAND_IN - value)
+        for at, value in enumerate(params)
+        if type(value) is int and value <= _STAND_IN
+    ]
+    if {which for _, which in places} != set(range(count)):
+        return None
+    return sql, params, places

@@ -9,7 +9,16 @@ import pytest
 
 from store.among import among
 from store.models import AuditEvent, MailId, Message, Person
-from store.prepared import MOST_PREPARED_ROWS, ChunkQuery, PreparedInsert, _rows_shape
+from store.prepared import (
+    MOST_PREPARED_ROWS,
+    ChunkQuery,
+    NumbersQuery,
+    PreparedInsert,
+    PreparedSelect,
+    _rows_shape,
+    padded,
+)
+from store.rows import tuple_rows
 
 
 @pytest.mark.parametrize("rows", [1, 2, 3, 7, MOST_PREPARED_ROWS])
@@ -50,3 +59,42 @@ def test_chunk_query_reads_what_peewee_reads(db: peewee.Database) -> None:
             assert got == list(build(numbers))
             assert all(isinstance(row["active"], bool) for row in got)
     assert len(chunks._known[db]) == 2  # one key: 3 numbers, 2 numbers
+
+
+def test_padded_lists_read_the_same_rows(db: peewee.Database) -> None:
+    """An `IN` list padded to a power of two by its last value reads the same rows as the list
+    itself, for each count of values, and the statement is built once per padded count."""
+    ids = [Person.create(username=f"q{n}", display_name=f"Q {n}").id for n in range(9)]
+    assert padded([]) == [] and padded([5]) == [5] and padded([1, 2, 3]) == [1, 2, 3, 3]
+    big = list(range(MOST_PREPARED_ROWS + 1))
+    assert padded(big) == big
+    select = PreparedSelect(
+        lambda kind, *people: Person.select(Person.id, Person.username).where(
+            (Person.username != kind) & Person.id.in_(list(people))
+        ),
+        listed_after=1,
+    )
+    for count in range(1, len(ids) + 1):
+        wanted = ids[:count]
+        query = Person.select(Person.id, Person.username).where(Person.id.in_(wanted))
+        expected = sorted(tuple_rows(query))
+        assert sorted(select.rows("nobody", *wanted)) == expected
+    assert sorted(select._sql[db]) == [2, 3, 5, 9, 17]  # one kind and 1, 2, 4, 8, 16 people
+
+
+def test_numbers_query_reads_what_peewee_reads(db: peewee.Database) -> None:
+    """`NumbersQuery` puts the numbers in every place the build names them (here twice, a
+    UNION ALL), whether its SQL was just built or kept."""
+    ids = [Person.create(username=f"r{n}", display_name=f"R {n}").id for n in range(5)]
+    kept = NumbersQuery()
+
+    def build(numbers: list[int]) -> peewee.Query:
+        names = Person.select(Person.id, Person.username).where(among(Person.id, numbers))
+        shown = Person.select(Person.id, Person.display_name).where(Person.id.in_(numbers))
+        return names.union_all(shown)
+
+    for numbers in (ids[:3], ids[2:5], [ids[4], ids[0], -1], ids[:1], []):
+        got = kept.raw_rows("people", numbers, build)
+        sql, params = build(numbers).sql()
+        assert sorted(got) == sorted(tuple(r) for r in db.execute_sql(sql, params).fetchall())
+    assert sorted(n for _, n in kept._known[db]) == [1, 3]
