@@ -35,14 +35,14 @@ from store import dialect
 from store.among import among
 from store.errors import TickettyError
 from store.models import Person, Ticket, Usergroup
-from store.prepared import ChunkQuery, padded
+from store.prepared import NumbersQuery, padded
 
 # Tickets per transaction: short enough that other writers wait little, long enough that a
 # thousand tickets take a handful of commits.
 CHUNK = 250
 
 _Assignee = Person.alias("assignee")
-_CHUNKS = ChunkQuery()  # `_chunk_query`'s SQL, by grants, change and padded count of tickets
+_CHUNKS = NumbersQuery()  # `_chunk_query`'s SQL, by grants, change and padded count of tickets
 # How the audit log names a field's value: the assignee's and the group's by name.
 _SHOWN: dict[str, peewee.ColumnBase] = {
     "assignee": _Assignee.username,

@@ -46,7 +46,7 @@ from access.rule_text import DUE, Kept
 from store.among import among
 from store.errors import TickettyError
 from store.models import Person, Ticket, database_proxy
-from store.prepared import ChunkQuery, padded
+from store.prepared import NumbersQuery, padded
 from store.rule_models import Rule
 
 # Rounds of rules one event may set off: its own, and two more caused by rules' changes.
@@ -185,7 +185,7 @@ def _session(cascade: Cascade, rule: LoadedRule) -> Session | str:
     return cascade.sessions[rule.owner_id]
 
 
-_SIGHT = ChunkQuery()  # `_seen`'s statement, by grants and padded count of tickets
+_SIGHT = NumbersQuery()  # `_seen`'s statement, by grants and padded count of tickets
 
 
 def _seen(cascade: Cascade, session: Session, numbers: list[int]) -> list[int]:

@@ -185,104 +185,71 @@ class PreparedSelect:
         return database.execute_sql(sql, list(args))
 
 
-class ChunkQuery:
-    """A SELECT about a chunk of numbers (`store.among.among`) whose SQL and other parameters a
-    key fixes (the grants, the change ...): built once per database, key and count of numbers,
-    with stand-in numbers that must appear once each, in order and together, among its
-    parameters; then run with a chunk's numbers in their place, its rows read as the built
-    query reads them (`.dicts()`, `.tuples()`, its fields' conversions). A key that cannot be
-    hashed, or a query not in that shape, is built for its call alone."""
+class NumbersQuery:
+    """A SELECT about a list of numbers (a chunk of tickets, `store.among.among`; it may name
+    them several times, as a UNION of reads of the same tickets does) whose SQL and other
+    parameters a key fixes (the grants, the change ...): built once per database, key and
+    count of numbers with stand-in numbers, then run with the numbers in the stand-ins' places.
+    `rows` reads its rows as the built query reads them (`.dicts()`, `.tuples()`, its fields'
+    conversions), `raw_rows` as the driver gives them. A key that cannot be hashed, or a build
+    that does not name each stand-in as a parameter, is built for its call alone."""
 
     MOST_KEPT = 512  # statements kept per database; past it they are forgotten, all at once
 
     def __init__(self) -> None:
-        self._known: weakref.WeakKeyDictionary[peewee.Database, dict[Any, _Shaped]]
+        self._known: weakref.WeakKeyDictionary[peewee.Database, dict[Any, _Placed]]
         self._known = weakref.WeakKeyDictionary()
 
     def rows(
         self, key: Any, numbers: list[int], build: Callable[[list[int]], peewee.SelectBase]
     ) -> list[Any]:
         """The rows of `build(numbers)`; `key` must fix everything of it but the numbers."""
-        database = database_proxy.obj
-        known = self._known.setdefault(database, {})
-        try:
-            shaped = known.get((key, len(numbers)))
-        except TypeError:
+        placed = self._placed(key, numbers, build)
+        if placed is None:
             return list(build(numbers))
-        if shaped is None:
-            shaped = _shaped(build, len(numbers))
-            if shaped is None:
-                return list(build(numbers))
-            if len(known) >= self.MOST_KEPT:
-                known.clear()
-            known[(key, len(numbers))] = shaped
-        query, sql, params, start = shaped
-        params = [*params[:start], *numbers, *params[start + len(numbers) :]]
-        cursor = database.execute_sql(sql, params)
         # What Peewee's own execution does with the cursor: rows as the query reads them.
-        return list(query._get_cursor_wrapper(cursor))  # type: ignore[attr-defined]
-
-
-_Shaped = tuple[peewee.SelectBase, str, list[Any], int]
-
-
-def _shaped(build: Callable[[list[int]], peewee.SelectBase], count: int) -> _Shaped | None:
-    """`build`'s query for `count` stand-in numbers, its SQL, its parameters and where the
-    numbers start among them; None when they are not there once each, in order, together."""
-    if not 0 < count <= MOST_PREPARED_ROWS:
-        return None
-    stand_in = [-(2**62) - n for n in range(count)]
-    query = build(stand_in)
-    sql, params = query.sql()
-    params = list(params)
-    at = [i for i, value in enumerate(params) if isinstance(value, int) and value <= -(2**62)]
-    if not at or at != list(range(at[0], at[0] + count)) or params[at[0] : at[-1] + 1] != stand_in:
-        return None
-    return query, sql, params, at[0]
-
-
-class NumbersQuery:
-    """A SELECT about a list of numbers that may name them several times (a UNION of reads of
-    the same tickets), whose SQL and other parameters a key fixes: built once per database, key
-    and count of numbers with stand-in numbers, then run with the numbers in the stand-ins'
-    places; its rows as the driver gives them. A build that does not name each stand-in as a
-    parameter is built for its call alone."""
-
-    def __init__(self) -> None:
-        self._known: weakref.WeakKeyDictionary[peewee.Database, dict[Any, _Placed]]
-        self._known = weakref.WeakKeyDictionary()
+        query: Any = placed[0]
+        return list(query._get_cursor_wrapper(_run(placed, numbers)))
 
     def raw_rows(
         self, key: Any, numbers: list[int], build: Callable[[list[int]], peewee.Query]
     ) -> list[tuple[Any, ...]]:
-        database = database_proxy.obj
-        known = self._known.setdefault(database, {})
-        placed = known.get((key, len(numbers)))
+        """`rows` as the driver gives them."""
+        placed = self._placed(key, numbers, build)
+        if placed is None:
+            sql, given = build(numbers).sql()
+            return list(database_proxy.obj.execute_sql(sql, given).fetchall())
+        return list(_run(placed, numbers).fetchall())
+
+    def _placed(
+        self, key: Any, numbers: list[int], build: Callable[[list[int]], peewee.Query]
+    ) -> _Placed | None:
+        known = self._known.setdefault(database_proxy.obj, {})
+        try:
+            placed = known.get((key, len(numbers)))
+        except TypeError:
+            return None
         if placed is None:
             placed = _placed(build, len(numbers))
             if placed is None:
-                sql, given = build(numbers).sql()
-                return list(database.execute_sql(sql, given).fetchall())
-            if len(known) >= ChunkQuery.MOST_KEPT:
+                return None
+            if len(known) >= self.MOST_KEPT:
                 known.clear()
             known[(key, len(numbers))] = placed
-        sql, params, places = placed
-        params = list(params)
-        for at, which in places:
-            params[at] = numbers[which]
-        return list(database.execute_sql(sql, params).fetchall())
+        return placed
 
 
-_Placed = tuple[str, list[Any], list[tuple[int, int]]]
+_Placed = tuple[peewee.Query, str, list[Any], list[tuple[int, int]]]
 _STAND_IN = -(2**62)
 
 
 def _placed(build: Callable[[list[int]], peewee.Query], count: int) -> _Placed | None:
-    """`build`'s SQL for `count` stand-in numbers, its parameters, and where each stand-in
-    stands among them (position, index of the number); None when one is not there."""
+    """`build`'s query for `count` stand-in numbers, its SQL, its parameters, and where each
+    stand-in stands among them (position, index of the number); None when one is not there."""
     if not 0 < count <= MOST_PREPARED_ROWS:
         return None
-    sql, given = build([_STAND_IN - n for n in range(count)]).sql()
+    query = build([_STAND_IN - n for n in range(count)])
+    sql, given = query.sql()
     params = list(given)
     places = [
         (at, _STAND_IN - value)
@@ -291,4 +258,13 @@ def _placed(build: Callable[[list[int]], peewee.Query], count: int) -> _Placed |
     ]
     if {which for _, which in places} != set(range(count)):
         return None
-    return sql, params, places
+    return query, sql, params, places
+
+
+def _run(placed: _Placed, numbers: list[int]) -> Any:
+    """The cursor of `placed`'s statement run with `numbers` in the stand-ins' places."""
+    _, sql, params, places = placed
+    params = list(params)
+    for at, which in places:
+        params[at] = numbers[which]
+    return database_proxy.obj.execute_sql(sql, params)

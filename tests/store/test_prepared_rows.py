@@ -11,7 +11,6 @@ from store.among import among
 from store.models import AuditEvent, MailId, Message, Person
 from store.prepared import (
     MOST_PREPARED_ROWS,
-    ChunkQuery,
     NumbersQuery,
     PreparedInsert,
     PreparedSelect,
@@ -40,14 +39,14 @@ def test_many_rows_sql_is_peewees(
 
 
 def test_chunk_query_reads_what_peewee_reads(db: peewee.Database) -> None:
-    """`ChunkQuery` gives the rows of the query built for the numbers, converted as Peewee
+    """`NumbersQuery` gives the rows of the query built for the numbers, converted as Peewee
     converts them (a boolean, a time), whether its SQL was just built or kept; a key that
     cannot be hashed builds the query for its call alone."""
     ids = [
         Person.create(username=f"p{n}", display_name=f"P {n}", active=n % 2 == 0).id
         for n in range(6)
     ]
-    chunks = ChunkQuery()
+    chunks = NumbersQuery()
 
     def build(numbers: list[int]) -> peewee.SelectBase:
         query = Person.select(Person.id, Person.active, Person.created_at)
