@@ -20,7 +20,7 @@ from access.errors import (
 )
 from access.file_limit import DEFAULT_FILE_LIMIT, FileTooLarge
 from access.request import Clock, Part, Session
-from store.schema import VERDICT_BACKFILL, register_step
+from store.schema_versions import VERDICT_BACKFILL, register_step
 
 if TYPE_CHECKING:
     from access.assignees import Assignees

@@ -18,6 +18,7 @@ import platformdirs
 
 from store.errors import EXIT_DATABASE, TickettyError
 from store.models import SchemaVersion, database_proxy
+from store.schema_versions import VERSIONS
 from store.turns import Turn, WriterTurns
 
 # Seconds a writer waits for its turn, and then for SQLite's lock (held only by a writer that
@@ -75,13 +76,13 @@ def connect(location: str, *, create: bool = False) -> peewee.Database:
     A missing SQLite file is an error unless `create` is true: a typo in `--db` must not
     silently start an empty helpdesk. A PostgreSQL database must exist (`createdb`).
     """
-    from store.schema import migrate
-
     db = _postgres(location) if is_postgres(location) else _sqlite(location, create=create)
     database_proxy.initialize(db)
     try:
         db.connect(reuse_if_open=True)
         if not _current(db):
+            from store.schema import migrate  # every model module: a current database needs none
+
             migrate(db)
             _mark(db)
     except (peewee.DatabaseError, peewee.ImproperlyConfigured) as exc:
@@ -216,8 +217,6 @@ def _current(db: peewee.Database) -> bool:
     """Whether the database holds every migration of this version (`store.schema`) and, a
     SQLite file, Ticketty's mark (`_mark`), asked in one statement: what every start of an
     up-to-date database costs. One that cannot answer (no version table yet) is not."""
-    from store.schema import MIGRATIONS
-
     sqlite = isinstance(db, peewee.SqliteDatabase)
     mark = "(SELECT application_id FROM pragma_application_id())" if sqlite else APPLICATION_ID
     table = SchemaVersion._meta.table_name
@@ -227,7 +226,7 @@ def _current(db: peewee.Database) -> bool:
         return False
     applied = {version for _mark_id, version in rows}
     marked = all(mark_id == APPLICATION_ID for mark_id, _version in rows)
-    return bool(rows) and marked and all(version in applied for version, _step in MIGRATIONS)
+    return bool(rows) and marked and all(version in applied for version in VERSIONS)
 
 
 def _mark(db: peewee.Database) -> None:

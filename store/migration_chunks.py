@@ -29,6 +29,7 @@ import peewee
 
 from store import dialect
 from store.models import SchemaVersion, utcnow
+from store.schema_versions import Chunk
 from store.tag_models import DeskSetting
 
 MARKER = "migration.32"
@@ -38,10 +39,6 @@ TICKETS = 5000
 LEASE = timedelta(minutes=2)
 # The schema version from which the change that ends a clock gives its verdict.
 VERDICTS_KEPT = 21
-
-# One chunk of the work: the tickets after the number given, at most as many as given; the
-# last ticket number done, or None when none is left.
-Chunk = Callable[[peewee.Database, int, int], int | None]
 
 
 def leave_marker() -> None:

@@ -39,6 +39,7 @@ from store.notification_models import (
 )
 from store.reply_models import REPLY_MODELS, Macro
 from store.rule_models import RULE_MODELS, RULES_VERSION_SETTING, Rule, RuleRetry
+from store.schema_versions import VERDICT_BACKFILL, VERSIONS, gate_step
 from store.sla_models import SLA_TALLY_MODELS, VERDICT_MODELS
 from store.sla_tally import create_triggers, recount
 from store.tag_models import TAG_MODELS, DeskSetting
@@ -370,24 +371,8 @@ def _v23_macros_offered(db: peewee.Database) -> None:
 
 
 ChunkDone = Callable[[int], None] | None
-# What a migration needs of the gate's logic, which the store may not import: the gate registers
-# it (`register_step`) when it is imported, before any database is opened through it.
-_GATE_STEPS: dict[str, migration_chunks.Chunk] = {}
-VERDICT_BACKFILL = "sla.verdict_backfill"
 # The migrations run after the others' transaction, a chunk per transaction: the gate's step.
 _AFTER_COMMIT = {32: VERDICT_BACKFILL}
-
-
-def register_step(name: str, step: migration_chunks.Chunk) -> None:
-    """Register the gate's part of a migration (`VERDICT_BACKFILL`, a chunk of it)."""
-    _GATE_STEPS[name] = step
-
-
-def _gate_step(name: str) -> migration_chunks.Chunk:
-    step = _GATE_STEPS.get(name)
-    if step is None:  # refused before the migrations' transaction writes anything
-        raise peewee.DatabaseError(f"this schema version needs {name}: import access first")
-    return step
 
 
 def _v28_sla_tally(db: peewee.Database) -> None:
@@ -457,7 +442,7 @@ def _v31_draft_files(db: peewee.Database) -> None:
 def _v32_verdict_backfill(db: peewee.Database) -> None:
     """Migration 28's backfill of verdicts, a chunk of tickets per transaction, run by
     `migrate` after the migrations' transaction (`store.migration_chunks`)."""
-    migration_chunks.run(db, 32, _gate_step(_AFTER_COMMIT[32]))
+    migration_chunks.run(db, 32, gate_step(_AFTER_COMMIT[32]))
 
 
 def _v36_breached_index(db: peewee.Database) -> None:
@@ -503,6 +488,8 @@ MIGRATIONS: list[tuple[int, Callable[[peewee.Database], None]]] = [
 ]
 
 LATEST = MIGRATIONS[-1][0]
+if tuple(version for version, _step in MIGRATIONS) != VERSIONS:
+    raise RuntimeError("store.schema_versions.VERSIONS must list the migrations' numbers")
 
 
 def _missing(db: peewee.Database) -> list[tuple[int, Callable[[peewee.Database], None]]]:
@@ -520,7 +507,7 @@ def migrate(db: peewee.Database, chunk_done: ChunkDone = None) -> None:
     missing = _missing(db)
     if missing == []:
         return
-    later = [(v, _gate_step(_AFTER_COMMIT[v])) for v, _step in missing if v in _AFTER_COMMIT]
+    later = [(v, gate_step(_AFTER_COMMIT[v])) for v, _step in missing if v in _AFTER_COMMIT]
     sqlite = isinstance(db, peewee.SqliteDatabase)
     if sqlite:  # a table rebuild must not cascade; only takes effect outside a transaction
         db.execute_sql("PRAGMA foreign_keys = OFF")
