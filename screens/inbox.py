@@ -7,7 +7,7 @@ from typing import ClassVar
 
 from textual import work
 from textual.app import ComposeResult
-from textual.widgets import Header, Static
+from textual.widgets import Static
 
 from access import Gate, InvalidInput
 from access.catalogue import (
@@ -37,6 +37,7 @@ from screens.inbox_views import InboxViews
 from tui.breach_watch import CHECK_SECONDS
 from tui.due_cells import due_within
 from tui.footer import KeyFooter
+from tui.header import TitleBar
 from tui.inbox_summary import ORDER_LABELS, ListState, summary_items, wrap
 from tui.live import OthersChanged
 from tui.presence import MARKERS, PresenceReader
@@ -138,7 +139,7 @@ class InboxScreen(InboxViews, InboxOpening):
         )
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield TitleBar()
         yield ViewsBar(id="views")
         yield TicketList(now=self.app.clock, id="tickets")
         yield Static("", classes="status-line", id="status")

@@ -17,7 +17,7 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Header, OptionList, Static, Tree
+from textual.widgets import OptionList, Static, Tree
 from textual.widgets.option_list import Option
 from textual.widgets.tree import TreeNode
 
@@ -26,6 +26,7 @@ from access.views import RoleView
 from access.vocabulary import SCOPE_TEXT, describe_scope
 from tui.footer import KeyFooter
 from tui.gate_funnel import GateCallFailed
+from tui.header import TitleBar
 from tui.live import OthersChanged
 from tui.moving import MovingOptionList, MovingTree
 from tui.screen import Action, TickettyScreen
@@ -62,7 +63,7 @@ class RoleEditorScreen(TickettyScreen[None]):
         """The role's version the unsaved ticks were made on: what a save expects."""
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield TitleBar()
         with Horizontal():
             yield MovingOptionList(id="role-list")
             with Vertical(id="role-detail"):

@@ -20,7 +20,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.message import Message
-from textual.widgets import Header, Static
+from textual.widgets import Static
 
 from access import NotFound
 from access.catalogue import (
@@ -51,6 +51,7 @@ from tui.audit_text import history_text
 from tui.due_calendars import CalendarsRead
 from tui.footer import KeyFooter
 from tui.gate_funnel import GateCallFailed
+from tui.header import TitleBar
 from tui.live import OthersChanged
 from tui.macro_apply import apply_macro
 from tui.screen import Action
@@ -129,7 +130,7 @@ class TicketDetailScreen(TicketLinking, TicketFieldEditing, TicketFiles):
             self.signature = signature  # what a reply leaves with, when it may
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield TitleBar()
         yield Static("", id="changed", classes="changed")
         yield from ticket_watch_lines()
         yield Static("Loading…", id="fields", classes="fields")

@@ -13,10 +13,11 @@ from rich.text import Text
 from textual import events, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
-from textual.widgets import DataTable, Header, Static
+from textual.widgets import DataTable, Static
 
 from tui.footer import KeyFooter
 from tui.gate_funnel import GateCallFailed
+from tui.header import TitleBar
 from tui.live import OthersChanged
 from tui.moving import MovingTable
 from tui.screen import Action, TickettyScreen
@@ -57,7 +58,7 @@ class ListingScreen(TickettyScreen[None]):
         self.widths: list[int] = []  # of the columns, as the table was filled
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield TitleBar()
         with Horizontal(id="listing-body"):
             yield self.TABLE(id="listing-table", cursor_type="row", zebra_stripes=True)
             with VerticalScroll(id="listing-detail"):
