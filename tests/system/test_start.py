@@ -119,7 +119,8 @@ def test_the_start_leaves_the_icalendar_readers_unloaded(demo_copy: str) -> None
 # when the inbox first reads who is where, after its first frame), the counts from tallies;
 # and on PostgreSQL, `importlib.metadata` (the driver's versions are read without it); `secrets`
 # (and its `hmac`), which the session's presence needed for its random name; the migrations and
-# the model modules only they import (a current database's versions are checked without them).
+# the model modules only they import (a current database's versions are checked without them);
+# Textual's `Header` (the screens draw its line with `tui.header.TitleBar`).
 AFTER_THE_FIRST_FRAME = (
     "store.schema",
     "store.migration_chunks",
@@ -138,6 +139,7 @@ AFTER_THE_FIRST_FRAME = (
     "tui.macro_apply",
     "wording.notification_text",
     "access.inbound",
+    "textual.widgets._header",
     "textual.widgets._data_table",
     "textual.widgets._selection_list",
 )
