@@ -23,8 +23,6 @@ SCOPE_COLUMNS = (
     "status",
     "priority",
 )
-# Every document has this token: the query of "every ticket but ...".
-EVERY = "t"
 # A ticket without a group or an assignee.
 NONE = "n"
 # The stale tickets a batch of `compact` writes, one transaction each.
@@ -54,7 +52,7 @@ _PREFIX = {
 
 def scope_tokens(row: str) -> str:
     """SQL of the scope column's text for the ticket (or stale row) named `row`."""
-    parts = [f"'{EVERY}'"]
+    parts = []
     for column in SCOPE_COLUMNS:
         value = f"{row}.{column}"
         if column in ("usergroup_id", "assignee_id"):

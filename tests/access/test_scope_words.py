@@ -75,6 +75,8 @@ def _random_query(rnd: random.Random, groups: list[int], sources: list[int]) -> 
         query = query._replace(unassigned=True)
     if rnd.random() < 0.2:
         query = query._replace(assignee=rnd.choice(["sam", "mia", "nobody"]))
+    if rnd.random() < 0.15:
+        query = query._replace(requester=rnd.choice(["c000.muller", "rnd1", "ada"]))
     return query
 
 
