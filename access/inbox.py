@@ -185,22 +185,24 @@ def _count_by_index(request: Request, query: TicketQuery, upto: int | None = Non
     exact = _by_scope_words(request, query, text, notes)
     if exact is not None:
         return exact if upto is None else min(exact, upto)
+    if notes is None:  # no one list of matches: counted in the tickets
+        return None
     rest = _filtered(request, query, counting=True, with_text=False)
     where = None if rest is scope.TRUE else rest
     return search.count_matches(text, include_notes=notes, where=where, upto=upto)
 
 
-def _words_alone(request: Request, query: TicketQuery) -> tuple[str, bool] | None:
+def _words_alone(request: Request, query: TicketQuery) -> tuple[str, bool | None] | None:
     """The words of a search whose words alone decide which tickets match, with whether the
-    person reads the notes of every ticket they see (`_count_by_index`); None otherwise."""
+    person reads the notes of every ticket they see, of none, or (None) of some
+    (`_notes_everywhere`); None otherwise."""
     terms = split_search(query.search)
     if not terms.text or ticket_reference(terms.text) is not None:
         return None
     _check_search_length(terms.text)
-    notes = _notes_everywhere(request.grants())
-    if notes is None or any(_requesters_matching(terms.text)):
+    if any(_requesters_matching(terms.text)):
         return None
-    return terms.text, notes
+    return terms.text, _notes_everywhere(request.grants())
 
 
 def exact_word_count(request: Request, query: TicketQuery) -> int | None:
@@ -210,7 +212,9 @@ def exact_word_count(request: Request, query: TicketQuery) -> int | None:
     return None if asked is None else _by_scope_words(request, query, *asked)
 
 
-def _by_scope_words(request: Request, query: TicketQuery, text: str, notes: bool) -> int | None:
+def _by_scope_words(
+    request: Request, query: TicketQuery, text: str, notes: bool | None
+) -> int | None:
     """`exact_word_count` once the words are known to decide alone: the filters said as scope
     tokens too (no tags, custom fields or due times), the rest as `word_counts.count` says."""
     terms = split_search(query.search)
@@ -228,7 +232,11 @@ def _by_scope_words(request: Request, query: TicketQuery, text: str, notes: bool
     ]
     filters = scope_fts.filters(query, grants.person_id, *people)
     scoped = scope_fts.narrowed(scope_fts.visible(grants), filters)
-    return word_counts.count(text, include_notes=notes, scoped=scoped, real=real)
+    readable: bool | word_counts.Notes = notes is True
+    if notes is None:  # notes on some tickets: where, as tokens and as SQL
+        notes_ok = scope.may(grants, TICKETS_VIEW_NOTES)
+        readable = word_counts.Notes(scope_fts.notes_readable(grants), notes_ok)
+    return word_counts.count(text, notes=readable, scoped=scoped, real=real)
 
 
 def _notes_everywhere(grants: Grants) -> bool | None:

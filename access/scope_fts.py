@@ -1,15 +1,20 @@
 """The scope of `access.scope` said a second time, as a query of the scope tokens SQLite's
-search documents carry (`store.scope_words`): which tickets a person sees, and a view's filters,
-so that a word's count for a scoped person is one FTS5 query. Term for term the same as the SQL
-scope (`visible`), which `tests/access/test_word_counts.py` checks on random people, tickets
-and changes."""
+search documents carry (`store.scope_words`): which tickets a person sees, a view's filters, and
+where they read notes, so that a word's count for a scoped person is one FTS5 query. Term for
+term the same as the SQL scope (`visible`, `may`), which `tests/access/test_scope_words.py`
+checks on random people, tickets and changes."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import NamedTuple
 
-from access.catalogue import SOURCES_ARCHIVED, TICKETS_LIST
+from access.catalogue import (
+    SOURCES_ARCHIVED,
+    SUPERVISOR_RIGHTS,
+    TICKETS_LIST,
+    TICKETS_VIEW_NOTES,
+)
 from access.grants import Grants, RoleGrant
 from access.views import TicketQuery
 from access.vocabulary import SCOPE_ALL, SCOPE_OWN, SCOPE_USERGROUPS
@@ -98,6 +103,15 @@ def visible(grants: Grants) -> Scoped:
     return Scoped(term, tuple(token("source_id", s) for s in sorted(grants.archived_source_ids)))
 
 
+def notes_readable(grants: Grants) -> Term:
+    """Where the person reads notes among the tickets they see (`access.scope.may` of
+    `tickets.view_notes`, its `visible` part left to `visible`)."""
+    rules = [_role_covers(role, grants) for role in grants.roles_with(TICKETS_VIEW_NOTES)]
+    if TICKETS_VIEW_NOTES in SUPERVISOR_RIGHTS:
+        rules.append(_supervised(grants))
+    return any_of(rules)
+
+
 def narrowed(scoped: Scoped, terms: list[Term]) -> Scoped:
     """The same tickets that also satisfy every one of `terms` (a view's filters)."""
     return Scoped(all_of([scoped.term, *terms]), scoped.excluded)
@@ -146,6 +160,19 @@ def query(words: str, scoped: Scoped) -> str | None:
     if scoped.excluded:
         asked = f"{asked} NOT (scope : ({' OR '.join(scoped.excluded)}))"
     return asked
+
+
+def noted_words(public: str, everything: str, notes: Term) -> str:
+    """The FTS5 query of words in the public text, or in the notes too where `notes` holds."""
+    if notes is True:
+        return everything
+    if notes is False:
+        return public
+    return f"({public}) OR (({everything}) AND (scope : {text(notes)}))"
+
+
+def holds_term(term: Term, present: set[str]) -> bool:
+    return _holds(term, present)
 
 
 def holds(scoped: Scoped, present: set[str]) -> bool:

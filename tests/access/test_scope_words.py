@@ -22,7 +22,14 @@ from access.inbox import _filtered, exact_word_count
 from access.views import TicketQuery
 from access.vocabulary import SCOPE_ALL, SCOPE_OWN, SCOPE_USERGROUPS
 from store import dialect, scope_words
-from store.models import GroupMember, GroupSupervisor, Person, Source, Ticket, Usergroup
+from store.models import (
+    GroupMember,
+    GroupSupervisor,
+    Person,
+    Source,
+    Ticket,
+    Usergroup,
+)
 from store.rows import tuple_rows
 from store.words import TICKET_PRIORITIES, TICKET_STATUSES
 from tests import builders
@@ -51,6 +58,12 @@ def _random_people(rnd: random.Random, sources: list[int], groups: list[int]) ->
             builders.role(f"o{i}", RIGHTS, sources=chosen, scope=SCOPE_OWN, holders=[me])
         if kind == "admin":
             builders.role(f"a{i}", [*RIGHTS, "sources.archived"], holders=[me])
+        if rnd.random() < 0.5:  # notes on some tickets only, or on all, of some sources
+            notes_scope = rnd.choice([SCOPE_ALL, SCOPE_USERGROUPS, SCOPE_OWN])
+            some = rnd.sample(sources, rnd.randint(1, len(sources)))
+            builders.role(
+                f"n{i}", ["tickets.view_notes"], sources=some, scope=notes_scope, holders=[me]
+            )
         for group in rnd.sample(groups, rnd.randint(0, len(groups))):
             GroupMember.create(usergroup=group, person=me)
         if kind in ("supervisor", "mixed"):
