@@ -142,9 +142,9 @@ def count(db: peewee.Database | peewee.DatabaseProxy, query: str) -> int:
 
 
 # Up to this many stale tickets, each is asked whether it matches the words (a question costs
-# about what a few hundred matches of a common word cost to walk); beyond, the word's matches
-# are walked once, each looked up in the stale set.
-ASKED_ONE_BY_ONE = 1_000
+# about what a thousand matches of a common word cost to walk, more as the index has more
+# segments); beyond, the word's matches are walked once, each looked up in the stale set.
+ASKED_ONE_BY_ONE = 250
 
 
 def stale_matching(
