@@ -23,7 +23,7 @@ from access.request import Part, Request
 from access.search_terms import split_search
 from access.views import GroupCount, TicketQuery, TicketRow, ticket_reference
 from access.vocabulary import OPEN_STATUSES, TICKET_ORDERS, TICKET_PRIORITIES, TICKET_STATUSES
-from store import search
+from store import dialect, search
 from store.changes import newest_event
 from store.models import Person, Source, Ticket, Usergroup
 from store.planner import unindexed
@@ -178,17 +178,65 @@ def _count_by_index(request: Request, query: TicketQuery, upto: int | None = Non
     ticket they see or on none): the index's matches joined with the tickets the rest of the
     query selects (`search.count_matches`), or the matches alone for a person who sees every
     ticket and filters nothing else. None otherwise."""
-    terms = split_search(query.search)
-    if not terms.text or ticket_reference(terms.text) is not None:
+    asked = _words_alone(request, query)
+    if asked is None:
         return None
-    grants = request.grants()
-    _check_search_length(terms.text)
-    notes = _notes_everywhere(grants)
-    if notes is None or any(_requesters_matching(terms.text)):
+    text, notes = asked
+    exact = _by_scope_words(request, query, text, notes)
+    if exact is not None:
+        return exact if upto is None else min(exact, upto)
+    if notes is None:  # no one list of matches: counted in the tickets
         return None
     rest = _filtered(request, query, counting=True, with_text=False)
     where = None if rest is scope.TRUE else rest
-    return search.count_matches(terms.text, include_notes=notes, where=where, upto=upto)
+    return search.count_matches(text, include_notes=notes, where=where, upto=upto)
+
+
+def _words_alone(request: Request, query: TicketQuery) -> tuple[str, bool | None] | None:
+    """The words of a search whose words alone decide which tickets match, with whether the
+    person reads the notes of every ticket they see, of none, or (None) of some
+    (`_notes_everywhere`); None otherwise."""
+    terms = split_search(query.search)
+    if not terms.text or ticket_reference(terms.text) is not None:
+        return None
+    _check_search_length(terms.text)
+    if any(_requesters_matching(terms.text)):
+        return None
+    return terms.text, _notes_everywhere(request.grants())
+
+
+def exact_word_count(request: Request, query: TicketQuery) -> int | None:
+    """The exact count of a search of words from the scope tokens of SQLite's index
+    (`access.word_counts`); None where it cannot be counted so."""
+    asked = _words_alone(request, query)
+    return None if asked is None else _by_scope_words(request, query, *asked)
+
+
+def _by_scope_words(
+    request: Request, query: TicketQuery, text: str, notes: bool | None
+) -> int | None:
+    """`exact_word_count` once the words are known to decide alone: the filters said as scope
+    tokens too (no tags, custom fields or due times), the rest as `word_counts.count` says."""
+    terms = split_search(query.search)
+    if terms.tags or terms.fields or query.breached or query.due_within is not None:
+        return None
+    if not dialect.is_sqlite(Ticket._meta.database):
+        return None
+    from access import scope_fts, word_counts  # counts of words only
+
+    grants = request.grants()
+    real = _filtered(request, query, counting=True, with_text=False)  # checks the filters
+    people = [
+        None if name is None else _person_filtered_by(grants, name)
+        for name in (query.assignee, query.requester)
+    ]
+    filters = scope_fts.filters(query, grants.person_id, *people)
+    scoped = scope_fts.narrowed(scope_fts.visible(grants), filters)
+    readable: bool | word_counts.Notes = notes is True
+    if notes is None:  # notes on some tickets: where, as tokens and as SQL
+        notes_ok = scope.may(grants, TICKETS_VIEW_NOTES)
+        readable = word_counts.Notes(scope_fts.notes_readable(grants), notes_ok)
+    return word_counts.count(text, notes=readable, scoped=scoped, real=real)
 
 
 def _notes_everywhere(grants: Grants) -> bool | None:

@@ -1,8 +1,9 @@
 """Saved views' live counts: each of the demo's shared views, and a few queries no tally
 answers, counted as a person who reads them (the inbox's count, scoped like the list), with
-wall and CPU time; a word counted as a saved view counts it (up to its cap); beside each, the
-same count over the tickets (as before the tallies), and the whole list of views with its
-counts.
+wall and CPU time; a word counted as a saved view counts it (up to its cap, or exactly from
+the scope tokens of SQLite's index, beside the join of its matches with the tickets); beside
+each, the same count over the tickets (as before the tallies), and the whole list of views
+with its counts.
 
 `python -m bench.views PATH_OR_URL [--runs N] [--user tom] [--no-tickets]` prints one JSON
 line of medians; `python -m bench` runs it at each size."""
@@ -28,6 +29,14 @@ EXTRA = {
 }
 
 
+WORDS = {
+    "a word (parcel)": TicketQuery(search="parcel"),
+    "open work and a word (parcel)": TicketQuery(
+        statuses=("new", "open", "pending"), search="parcel"
+    ),
+}
+
+
 def timed(runs: int, call: Callable[[], object]) -> tuple[float, float]:
     """Medians of wall and CPU (process) time in ms."""
     from bench.__main__ import median_ms
@@ -43,9 +52,10 @@ def timed(runs: int, call: Callable[[], object]) -> tuple[float, float]:
 
 def measure(location: str, user: str, runs: int, tickets: bool = True) -> dict[str, float]:
     from access import Gate
-    from access.inbox import _filtered, count_in_scope
+    from access.inbox import _filtered, _notes_everywhere, count_in_scope, exact_word_count
     from access.saved_views import WORDS_COUNTED
     from access.tally_counts import tally_of
+    from store import search
     from store.db import connect
     from store.models import Ticket
 
@@ -54,6 +64,7 @@ def measure(location: str, user: str, runs: int, tickets: bool = True) -> dict[s
     if not views:
         raise SystemExit(f"{user} reads no saved views in {location}")
     request = gate.inbox._open()
+    notes_everywhere = _notes_everywhere(request.grants())
     queries = {view.name: view.query for view in views} | EXTRA
     figures: dict[str, float] = {}
     for name, query in queries.items():
@@ -72,6 +83,20 @@ def measure(location: str, user: str, runs: int, tickets: bool = True) -> dict[s
         wall, cpu = timed(runs, upto)
         figures[f"view count: a word ({name}), up to {WORDS_COUNTED:,} (ms)"] = wall
         figures[f"view count: a word ({name}), up to {WORDS_COUNTED:,} (cpu ms)"] = cpu
+    # Exactly from the scope tokens of SQLite's index (None elsewhere), and by the join of every
+    # match with the tickets as before them.
+    for name, query in WORDS.items():
+        if exact_word_count(request, query) is None:
+            continue
+        wall, cpu = timed(runs, partial(exact_word_count, request, query))
+        figures[f"view count: {name}, exactly from scope tokens (ms)"] = wall
+        figures[f"view count: {name}, exactly from scope tokens (cpu ms)"] = cpu
+        if tickets and notes_everywhere is not None:  # else no one list of matches to join
+            joined = partial(search.count_matches, query.search, include_notes=notes_everywhere)
+            where = _filtered(request, query, counting=True, with_text=False)
+            wall, cpu = timed(runs, partial(joined, where=where))
+            figures[f"view count: {name}, matches joined with the tickets (ms)"] = wall
+            figures[f"view count: {name}, matches joined with the tickets (cpu ms)"] = cpu
     wall, cpu = timed(runs, gate.views.list_views)
     figures[f"views list with {len(views)} counts (ms)"] = wall
     figures[f"views list with {len(views)} counts (cpu ms)"] = cpu

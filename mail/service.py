@@ -229,11 +229,14 @@ class MailService:
 
     def _timed_passes(self) -> None:
         """What is due by the clock: the time rules (`gate.rules.run_time_rules`, each acting
-        as its owner; needs `rules.list`) and the service-level warnings (`gate.sla.warn_due`;
-        needs `sla.list`). One the person may not run is said once and not tried again."""
+        as its owner; needs `rules.list`), the service-level warnings (`gate.sla.warn_due`;
+        needs `sla.list`) and the search index's scope written for the tickets whose scope
+        changed (`gate.views.compact_search_scope`; needs `tickets.list`). One the person may
+        not run is said once and not tried again."""
         passes = (
             ("time rules are not run", self.gate.rules.run_time_rules),
             ("service-level warnings are not made", self._warn_due),
+            ("the search index's scope is not compacted", self.gate.views.compact_search_scope),
         )
         for what, run in passes:
             if what in self._refused:

@@ -9,6 +9,7 @@ from typing import TypeVar
 
 import peewee
 
+from store import scope_words
 from store.letters import fold, fold_sql
 
 
@@ -47,10 +48,23 @@ def search_index(db: peewee.Database) -> list[str]:
     if not is_sqlite(db):
         return []
     return [
-        "CREATE VIRTUAL TABLE IF NOT EXISTS ticket_search USING fts5("
-        "subject, public, notes, tokenize='unicode61 remove_diacritics 2')",
+        search_table("ticket_search"),
+        scope_words.stale_table(),
         *search_triggers().values(),
     ]
+
+
+def search_table(name: str) -> str:
+    """The FTS5 table of the documents: the words a person searches in three columns, and
+    the ticket's scope as tokens (`store.scope_words`), which no search of words reads."""
+    return (
+        f"CREATE VIRTUAL TABLE IF NOT EXISTS {name} USING fts5("
+        "subject, public, notes, scope, tokenize='unicode61 remove_diacritics 2')"
+    )
+
+
+# The columns of a document a search of words reads.
+WORD_COLUMNS = "subject public notes"
 
 
 def search_triggers() -> dict[str, str]:
@@ -59,13 +73,15 @@ def search_triggers() -> dict[str, str]:
     subject, body = fold_sql("new.subject"), fold_sql("new.body")
     return {
         "ticket_search_ai": "CREATE TRIGGER IF NOT EXISTS ticket_search_ai AFTER INSERT ON ticket "
-        "BEGIN INSERT INTO ticket_search(rowid, subject, public, notes) "
-        f"VALUES (new.number, {subject}, '', ''); END",
+        "BEGIN INSERT INTO ticket_search(rowid, subject, public, notes, scope) "
+        f"VALUES (new.number, {subject}, '', '', {scope_words.scope_tokens('new')}); END",
         "ticket_search_au": "CREATE TRIGGER IF NOT EXISTS ticket_search_au "
         "AFTER UPDATE OF subject ON ticket BEGIN "
         f"UPDATE ticket_search SET subject = {subject} WHERE rowid = new.number; END",
         "ticket_search_ad": "CREATE TRIGGER IF NOT EXISTS ticket_search_ad AFTER DELETE ON ticket "
-        "BEGIN DELETE FROM ticket_search WHERE rowid = old.number; END",
+        "BEGIN DELETE FROM ticket_search WHERE rowid = old.number; "
+        f"DELETE FROM {scope_words.STALE} WHERE number = old.number; END",
+        "ticket_search_stale_au": scope_words.stale_trigger(),
         "message_search_ai": "CREATE TRIGGER IF NOT EXISTS message_search_ai "
         "AFTER INSERT ON message BEGIN UPDATE ticket_search SET "
         f"public = CASE WHEN new.kind = 'note' THEN public ELSE public || ' ' || {body} END, "
@@ -166,13 +182,14 @@ POSTGRES_PRESENCE_SIGNAL = (
 _FOLD_FUNCTION = "ticketty_fold"
 REBUILD_SEARCH = (
     "DELETE FROM ticket_search",
-    "INSERT INTO ticket_search(rowid, subject, public, notes) "
+    f"DELETE FROM {scope_words.STALE}",
+    "INSERT INTO ticket_search(rowid, subject, public, notes, scope) "
     f"SELECT t.number, {_FOLD_FUNCTION}(t.subject), "
     f"{_FOLD_FUNCTION}(coalesce((SELECT group_concat(m.body, ' ') FROM message m "
     "WHERE m.ticket_id = t.number AND m.kind != 'note'), '')), "
     f"{_FOLD_FUNCTION}(coalesce((SELECT group_concat(m.body, ' ') FROM message m "
-    "WHERE m.ticket_id = t.number AND m.kind = 'note'), '')) "
-    "FROM ticket t",
+    "WHERE m.ticket_id = t.number AND m.kind = 'note'), '')), "
+    f"{scope_words.scope_tokens('t')} FROM ticket t",
 )
 
 
@@ -204,10 +221,22 @@ def add_search_documents(
     texts joined in the order of the messages as `rebuild_search` joins them. Tickets the
     index holds already are not to be given."""
     assert is_sqlite(db), "PostgreSQL parses the documents in the server: rebuild_search"
-    db.cursor().executemany(
-        "INSERT INTO ticket_search(rowid, subject, public, notes) VALUES (?, ?, ?, ?)",
-        ((n, fold(s), fold(p), "" if t is None else fold(t)) for n, s, p, t in documents),
+    given = list(documents)
+    numbers = [number for number, *_ in given]
+    # The tickets' scope read in one statement: an INSERT ... SELECT into FTS5 per document
+    # costs several times the insert of its values.
+    scopes = dict(
+        db.execute_sql(
+            f"SELECT t.number, {scope_words.scope_tokens('t')} FROM ticket t "
+            "WHERE t.number IN (SELECT value FROM json_each(?))",
+            ("[" + ",".join(map(str, numbers)) + "]",),
+        ).fetchall()
     )
+    db.cursor().executemany(
+        "INSERT INTO ticket_search(rowid, subject, public, notes, scope) VALUES (?, ?, ?, ?, ?)",
+        ((n, fold(s), fold(p), "" if t is None else fold(t), scopes[n]) for n, s, p, t in given),
+    )
+    scope_words.forget_stale(db, numbers)
 
 
 def rebuild_search(db: peewee.Database) -> None:

@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 import peewee
 
-from store import dialect, migration_chunks, tallies
+from store import dialect, migration_chunks, scope_words, tallies
 from store.links import LINK_MODELS
 from store.models import (
     ALL_MODELS,
@@ -131,9 +131,7 @@ def _v7_search_folds_letters(db: peewee.Database) -> None:
     its triggers made anew and every ticket indexed again. Nothing to do on PostgreSQL."""
     if not dialect.is_sqlite(db):
         return
-    for name, statement in dialect.search_triggers().items():
-        db.execute_sql(f"DROP TRIGGER IF EXISTS {name}")
-        db.execute_sql(statement)
+    _v37_search_scope(db)
     dialect.rebuild_search(db)
 
 
@@ -451,6 +449,29 @@ def _v36_breached_index(db: peewee.Database) -> None:
     peewee.SchemaManager(Ticket).create_indexes(safe=True)
 
 
+def _v37_search_scope(db: peewee.Database) -> None:
+    """SQLite's search documents gain the ticket's scope as tokens (`store.scope_words`):
+    the index made anew with the column, filled from the documents and the tickets, swapped in;
+    the triggers made anew, a change of scope noted in the stale set. Nothing on PostgreSQL."""
+    if not dialect.is_sqlite(db):
+        return
+    triggers = dialect.search_triggers()
+    for name in triggers:
+        db.execute_sql(f"DROP TRIGGER IF EXISTS {name}")
+    if not scope_words.has_scope(db):
+        db.execute_sql(dialect.search_table("ticket_search_scoped"))
+        db.execute_sql(
+            "INSERT INTO ticket_search_scoped(rowid, subject, public, notes, scope) "
+            f"SELECT s.rowid, s.subject, s.public, s.notes, {scope_words.scope_tokens('t')} "
+            "FROM ticket_search s JOIN ticket t ON t.number = s.rowid"
+        )
+        db.execute_sql("DROP TABLE ticket_search")
+        db.execute_sql("ALTER TABLE ticket_search_scoped RENAME TO ticket_search")
+    db.execute_sql(scope_words.stale_table())
+    for statement in triggers.values():
+        db.execute_sql(statement)
+
+
 MIGRATIONS: list[tuple[int, Callable[[peewee.Database], None]]] = [
     (1, _v1_initial),
     (2, _v2_search),
@@ -485,6 +506,7 @@ MIGRATIONS: list[tuple[int, Callable[[peewee.Database], None]]] = [
     (31, _v31_draft_files),
     (32, _v32_verdict_backfill),
     (36, _v36_breached_index),
+    (37, _v37_search_scope),
 ]
 
 LATEST = MIGRATIONS[-1][0]

@@ -30,11 +30,12 @@ def _words(text: str) -> list[tuple[str, bool]]:
 
 
 def _query(words: list[tuple[str, bool]], columns: str | None) -> str:
-    """An FTS5 query for every word, folded as the index is (`letters`)."""
+    """An FTS5 query for every word, folded as the index is (`letters`), in `columns` (None:
+    every column of words, never the scope's tokens)."""
     terms = " AND ".join(
         f'"{fold(word)}"*' if prefix else f'"{fold(word)}"' for word, prefix in words
     )
-    return f"{{{columns}}} : ({terms})" if columns else terms
+    return f"{{{columns or dialect.WORD_COLUMNS}}} : ({terms})"
 
 
 def _fts(words: list[tuple[str, bool]], columns: str | None, in_order: bool) -> peewee.Expression:
@@ -188,6 +189,13 @@ def _rare(words: list[tuple[str, bool]], document: str) -> bool:
         if plan.fetchone()[0][0]["Plan"]["Plan Rows"] < bound:
             return True
     return False
+
+
+def word_query(text: str, *, include_notes: bool) -> str | None:
+    """SQLite: the FTS5 query of the words of `text` in the public text (`include_notes`:
+    the notes too); None when it has none."""
+    words = _words(text)
+    return _query(words, None if include_notes else "subject public") if words else None
 
 
 def count_matches(

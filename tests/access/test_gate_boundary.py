@@ -406,6 +406,7 @@ CALLS: dict[str, tuple[Call, Expected]] = {
     "views.list_views": (lambda g, d: g.views.list_views(), refused()),
     "views.save_view": (lambda g, d: g.views.save_view("Mine", TicketQuery()), refused()),
     "views.remove_view": (lambda g, d: g.views.remove_view("Mine"), refused()),
+    "views.compact_search_scope": (lambda g, d: g.views.compact_search_scope(), refused()),
     # The custom fields of tickets.
     "ticket_fields.list_ticket_fields": (
         lambda g, d: g.ticket_fields.list_ticket_fields(),

@@ -17,6 +17,7 @@ import access.saved_views
 from access import Gate
 from access.inbox import _count_by_index, _filtered
 from access.views import TicketQuery
+from store import dialect
 from store.models import Message, Person, Source, Ticket
 from store.words import CUSTOMER, NOTE
 from tests import builders
@@ -75,11 +76,14 @@ def test_a_word_count_from_the_index_is_the_count_of_the_tickets(
 def test_a_count_the_index_cannot_answer_alone_is_counted_in_the_tickets(
     people: None, gate_for: Callable[[str], Gate]
 ) -> None:
-    """A requester's name among the words, `#42`, notes readable on some tickets only."""
+    """A requester's name among the words, `#42`, notes readable on some tickets only (which
+    SQLite counts from the scope tokens of its index, `access.word_counts`)."""
     ada, nora = gate_for("ada"), gate_for("nora")
+    sqlite = dialect.is_sqlite(Ticket._meta.database)
     for gate, search in ((ada, "muller"), (ada, "#5"), (nora, "quokka")):
         query = TicketQuery(search=search)
-        assert _count_by_index(gate.inbox._open(), query) is None
+        by_index = _count_by_index(gate.inbox._open(), query)
+        assert by_index is None or (sqlite and gate is nora)
         listed = gate.inbox.list_tickets(query, limit=10**5)
         assert gate.inbox.count_tickets(query) == len(listed)
     assert ada.inbox.count_tickets(TicketQuery(search="quokka")) == 3

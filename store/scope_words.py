@@ -1,0 +1,170 @@
+"""SQLite: each ticket's scope as words of its search document, so a word's count for a person
+who sees part of the tickets is one FTS5 query (the words and the person's scope together)
+instead of a lookup of every match in `ticket`.
+
+The document's fourth column, `scope`, holds short tokens of the columns a scope or a view's
+filter reads (`scope_tokens`). A change of those columns does not write the index: a trigger
+notes the ticket in `ticket_search_stale` with the columns as the document still has them (the
+first note of a ticket wins). A count corrects the index's answer over the noted tickets
+(`access.word_counts`), and `compact` writes their documents' scope anew now and then."""
+
+from __future__ import annotations
+
+import peewee
+
+STALE = "ticket_search_stale"
+# The ticket's columns a scope or a filter reads, in the order of the stale set's columns.
+SCOPE_COLUMNS = (
+    "source_id",
+    "usergroup_id",
+    "private",
+    "assignee_id",
+    "requester_id",
+    "status",
+    "priority",
+)
+# A ticket without a group or an assignee.
+NONE = "n"
+# The stale tickets a batch of `compact` writes, one transaction each.
+COMPACT_BATCH = 500
+
+
+def token(column: str, value: object) -> str:
+    """The word that says `column` holds `value` (None: none), as `scope_tokens` writes it."""
+    prefix = _PREFIX[column]
+    if value is None:
+        return f"{prefix}{NONE}"
+    if isinstance(value, bool):
+        value = int(value)
+    return f"{prefix}{value}"
+
+
+_PREFIX = {
+    "source_id": "s",
+    "usergroup_id": "g",
+    "private": "p",
+    "assignee_id": "a",
+    "requester_id": "r",
+    "status": "st",
+    "priority": "pr",
+}
+
+
+def scope_tokens(row: str) -> str:
+    """SQL of the scope column's text for the ticket (or stale row) named `row`."""
+    parts = []
+    for column in SCOPE_COLUMNS:
+        value = f"{row}.{column}"
+        if column in ("usergroup_id", "assignee_id"):
+            value = f"coalesce({value}, '{NONE}')"
+        elif column == "private":
+            value = f"CAST({value} AS INTEGER)"
+        parts.append(f"'{_PREFIX[column]}' || {value}")
+    return " || ' ' || ".join(parts)
+
+
+def stale_table() -> str:
+    return (
+        f"CREATE TABLE IF NOT EXISTS {STALE} (number INTEGER PRIMARY KEY, "
+        + ", ".join(SCOPE_COLUMNS)
+        + ")"
+    )
+
+
+def stale_trigger() -> str:
+    """A change of a scope column notes the ticket with its columns as they were (the first
+    note since its document was written wins: the document's own scope)."""
+    changed = " OR ".join(f"old.{c} IS NOT new.{c}" for c in SCOPE_COLUMNS)
+    olds = ", ".join(f"old.{c}" for c in SCOPE_COLUMNS)
+    # Not INSERT OR IGNORE: a foreign key's action (a group deleted) would impose its own
+    # conflict policy on it and fail on a ticket noted already.
+    noted = f"EXISTS (SELECT 1 FROM {STALE} WHERE number = old.number)"
+    return (
+        "CREATE TRIGGER IF NOT EXISTS ticket_search_stale_au AFTER UPDATE OF "
+        f"{', '.join(SCOPE_COLUMNS)} ON ticket WHEN ({changed}) AND NOT {noted} BEGIN "
+        f"INSERT INTO {STALE} (number, {', '.join(SCOPE_COLUMNS)}) "
+        f"VALUES (old.number, {olds}); END"
+    )
+
+
+def has_scope(db: peewee.Database) -> bool:
+    """Whether the search index has its `scope` column (migration 37)."""
+    columns = [row[1] for row in db.execute_sql("PRAGMA table_info(ticket_search)").fetchall()]
+    return "scope" in columns
+
+
+def forget_stale(db: peewee.Database | peewee.DatabaseProxy, numbers: list[int] | None) -> None:
+    """These tickets' documents were written from their columns now (None: every ticket's)."""
+    if numbers is None:
+        db.execute_sql(f"DELETE FROM {STALE}")
+        return
+    if stale_count(db, 1) == 0:  # as in a bulk load, mostly
+        return
+    db.cursor().executemany(f"DELETE FROM {STALE} WHERE number = ?", ((n,) for n in numbers))
+
+
+def stale_count(db: peewee.Database | peewee.DatabaseProxy, upto: int) -> int:
+    """How many tickets are noted stale, counted no further than `upto`."""
+    row = db.execute_sql(f"SELECT count(*) FROM (SELECT 1 FROM {STALE} LIMIT ?)", (upto,))
+    return int(row.fetchone()[0])
+
+
+def compact(db: peewee.Database | peewee.DatabaseProxy, batch: int = COMPACT_BATCH) -> int:
+    """Write the stale tickets' scope into their documents, `batch` tickets per transaction,
+    and forget them; how many were written (none on PostgreSQL, which has no scope tokens)."""
+    engine = db.obj if isinstance(db, peewee.DatabaseProxy) else db
+    if not isinstance(engine, peewee.SqliteDatabase):
+        return 0
+    written = 0
+    while True:
+        with db.atomic():
+            numbers = [
+                n for (n,) in db.execute_sql(f"SELECT number FROM {STALE} LIMIT ?", (batch,))
+            ]
+            if not numbers:
+                return written
+            marks = ", ".join("?" for _ in numbers)
+            db.execute_sql(
+                f"UPDATE ticket_search SET scope = (SELECT {scope_tokens('t')} FROM ticket t "
+                f"WHERE t.number = ticket_search.rowid) WHERE rowid IN ({marks})",
+                numbers,
+            )
+            db.execute_sql(f"DELETE FROM {STALE} WHERE number IN ({marks})", numbers)
+        written += len(numbers)
+
+
+def count(db: peewee.Database | peewee.DatabaseProxy, query: str) -> int:
+    """How many documents match an FTS5 `query` (words and scope tokens)."""
+    row = db.execute_sql(
+        "SELECT count(*) FROM ticket_search WHERE ticket_search MATCH ?", (query,)
+    ).fetchone()
+    return int(row[0])
+
+
+# Up to this many stale tickets, each is asked whether it matches the words (a question costs
+# about what a thousand matches of a common word cost to walk, more as the index has more
+# segments); beyond, the word's matches are walked once, each looked up in the stale set.
+ASKED_ONE_BY_ONE = 250
+
+
+def stale_matching(
+    db: peewee.Database | peewee.DatabaseProxy, words: str, stale: int
+) -> list[tuple[int, set[str]]]:
+    """The stale tickets whose documents match the FTS5 query `words`, each with the tokens
+    its document's scope holds (the columns noted in the stale set); `stale`: about how many
+    tickets are stale."""
+    columns = ", ".join(f"z.{c}" for c in SCOPE_COLUMNS)
+    if stale <= ASKED_ONE_BY_ONE:
+        sql = (
+            f"SELECT z.number, {columns} FROM {STALE} z WHERE EXISTS (SELECT 1 FROM ticket_search "
+            "WHERE ticket_search.rowid = z.number AND ticket_search MATCH ?)"
+        )
+    else:
+        sql = (
+            f"SELECT z.number, {columns} FROM ticket_search CROSS JOIN {STALE} z "
+            "ON z.number = ticket_search.rowid WHERE ticket_search MATCH ?"
+        )
+    return [
+        (row[0], {token(c, v) for c, v in zip(SCOPE_COLUMNS, row[1:], strict=True)})
+        for row in db.execute_sql(sql, (words,)).fetchall()
+    ]
