@@ -13,6 +13,7 @@ import peewee
 VERSIONS = (
     *range(1, 33),
     36,
+    37,
 )
 LATEST = VERSIONS[-1]
 
