@@ -42,7 +42,7 @@ from access.rule_actions import apply_action
 from access.rule_batch import Done, DueLater, apply_many, batched
 from access.rule_cache import LoadedRule, active_rules, compiled
 from access.rule_conditions import Clock, Facts, holds, read_facts
-from access.rule_text import DUE, Kept
+from access.rule_text import DUE, WORDS, Kept
 from store.among import among
 from store.errors import TickettyError
 from store.models import Person, Ticket, database_proxy
@@ -157,10 +157,12 @@ def _run_chunk(
         if changed:
             if reads_due:  # the facts read again hold the due times
                 cascade.dues.flush()
-            after = read_facts(changed, needs)
+            # No action writes a customer's message or a subject: the words stay as read.
+            after = read_facts(changed, needs - {WORDS})
             for number in changed:
                 before, current = facts.pop(number), after.get(number)
                 if current is not None:
+                    current.words = before.words
                     facts[number] = current
                 if current is None or _sight(before) != _sight(current):
                     for key in [key for key in cascade.sight if key[1] == number]:
