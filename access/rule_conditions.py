@@ -258,11 +258,25 @@ def idle_minutes(conditions: Sequence[Kept], calendar: Calendar | None) -> int:
 
 def holds(conditions: Sequence[Kept], facts: Facts, clock: Clock) -> bool:
     """Every condition holds on the ticket now."""
+    return matcher(conditions, clock)(facts)
+
+
+def matcher(conditions: Sequence[Kept], clock: Clock) -> Callable[[Facts], bool]:
+    """`holds` of `conditions` as a test of one ticket's facts, for many tickets in turn: the
+    calendar looked up once."""
     calendar_id = calendar_of(conditions)
     calendar = None if calendar_id is None else clock.calendar(calendar_id)
     if calendar_id is not None and calendar is None:
-        return False  # its calendar was deleted: the rule no longer means anything
-    return all(_holds(c, facts, clock, calendar) for c in conditions)
+        return _never  # its calendar was deleted: the rule no longer means anything
+
+    def test(facts: Facts) -> bool:
+        return all(_holds(kept, facts, clock, calendar) for kept in conditions)
+
+    return test
+
+
+def _never(_facts: Facts) -> bool:
+    return False
 
 
 def _holds(kept: Kept, facts: Facts, clock: Clock, calendar: Calendar | None) -> bool:

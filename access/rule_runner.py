@@ -41,7 +41,7 @@ from access.request import HeldReads, Request, Session
 from access.rule_actions import apply_action
 from access.rule_batch import Done, DueLater, apply_many, batched
 from access.rule_cache import LoadedRule, active_rules, compiled
-from access.rule_conditions import Clock, Facts, holds, read_facts
+from access.rule_conditions import Clock, Facts, matcher, read_facts
 from access.rule_text import DUE, WORDS, Kept
 from store.among import among
 from store.errors import TickettyError
@@ -143,9 +143,10 @@ def _run_chunk(
     reads_due = any(c["key"] == DUE for rule in rules for c in rule.conditions)
     for rule in rules:
         matched = []
+        test = matcher(rule.conditions, cascade.clock)
         for number in numbers:
             fact = facts.get(number)  # None: deleted by a rule before
-            if fact is None or not holds(rule.conditions, fact, cascade.clock):
+            if fact is None or not test(fact):
                 continue
             if (rule.id, number) in cascade.acted:
                 _stopped(rule, number, f"rule {rule.name} not run again on #{number}: "
