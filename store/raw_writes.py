@@ -62,7 +62,9 @@ def update_each(
     first = [mark] * len(columns)
     if not is_sqlite(database):
         context = database.get_sql_context()
-        first = [f"CAST({mark} AS {f.ddl_datatype(context).sql})" for f in columns]
+        # The type alone: a collation (`TEXT COLLATE "C"`) is no part of a CAST's type.
+        kinds = [f.ddl_datatype(context).sql.split(" COLLATE ")[0] for f in columns]
+        first = [f"CAST({mark} AS {kind})" for kind in kinds]
     other = f"({', '.join([mark] * (len(columns) + 1))})"
     values = ", ".join([f"({mark}, {', '.join(first)})"] + [other] * (len(rows) - 1))
     table = key.model._meta.table_name
