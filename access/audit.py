@@ -21,18 +21,21 @@ _INSERT = PreparedInsert(
 )  # fmt: skip
 
 
+# What `json.dumps` builds anew on every call given these options, built once.
+_VALUES = json.JSONEncoder(ensure_ascii=True, sort_keys=True, default=str)
+_PAYLOAD = json.JSONEncoder(ensure_ascii=True, sort_keys=True)
+
+
 def encode(value: Any) -> str:
     """JSON with every non-ASCII and control character escaped, so no byte of a logged value
     can reach a terminal raw."""
     if value is None or value == "":
         return ""
-    return json.dumps(value, ensure_ascii=True, sort_keys=True, default=str)
+    return _VALUES.encode(value)
 
 
 def _digest(prev_hash: str, at: datetime, actor_id: int | None, fields: dict[str, Any]) -> str:
-    payload = json.dumps(
-        [prev_hash, at.isoformat(), actor_id, fields], ensure_ascii=True, sort_keys=True
-    )
+    payload = _PAYLOAD.encode([prev_hash, at.isoformat(), actor_id, fields])
     return hashlib.sha256(payload.encode()).hexdigest()
 
 

@@ -13,8 +13,10 @@ from datetime import datetime, timedelta
 import peewee
 
 from access.vocabulary import CUSTOMER, REPLY
+from store.among import among
 from store.errors import TickettyError
 from store.models import MailAccount, Message, OutboxItem, Person, Source, Ticket
+from store.prepared import NumbersQuery, padded
 from store.rows import tuple_rows
 
 # The most automatic replies one address gets within `AUTO_REPLY_SPAN`.
@@ -37,31 +39,15 @@ def held_because(number: int, now: datetime) -> str:
 def held_many(numbers: Sequence[int], now: datetime) -> dict[int, str]:
     """`held_because` for each of `numbers`, as if the replies not held went in this order,
     each counted for the ones after it to the same address; three statements however many."""
-    mark = (
-        Message.select(Message.automatic)
-        .where((Message.ticket == Ticket.number) & (Message.kind == CUSTOMER))
-        .order_by(Message.created_at.desc(), Message.id.desc())
-        .limit(1)
-    )
-    way_out = MailAccount.select(MailAccount.id).where(MailAccount.source == Ticket.source)
-    queued = peewee.Case(None, [(~Source.archived & peewee.fn.EXISTS(way_out), 1)], 0)
-    rows = (
-        Ticket.select(Ticket.number, mark.alias("mark"), Person.email, queued.alias("queued"))
-        .join(Person, on=(Ticket.requester == Person.id))
-        .switch(Ticket)
-        .join(Source, on=(Ticket.source == Source.id))
-        .where(Ticket.number.in_(list(numbers)))
-    )
-    found = {
-        number: (automatic, email, sends) for number, automatic, email, sends in tuple_rows(rows)
-    }
+    rows = _MARKS.rows("marks", padded(numbers), _marks) if numbers else []
+    found = {number: (automatic, email, sends) for number, automatic, email, sends in rows}
     addresses = sorted({email for _mark, email, _sends in found.values() if email})
     since = now - AUTO_REPLY_SPAN
     sent: dict[str, int] = dict(
         tuple_rows(
             OutboxItem.select(OutboxItem.recipient, peewee.fn.COUNT(OutboxItem.id))
             .where(
-                OutboxItem.recipient.in_(addresses)
+                among(OutboxItem.recipient, addresses)
                 & (OutboxItem.auto_submitted == AUTO_REPLIED)
                 & (OutboxItem.queued_at >= since)
             )
@@ -87,10 +73,34 @@ def held_many(numbers: Sequence[int], now: datetime) -> dict[int, str]:
     return held
 
 
+_MARKS = NumbersQuery()  # `_marks`, by padded count of tickets
+
+
+def _marks(numbers: list[int]) -> peewee.SelectBase:
+    """Each ticket's number, the mark of its newest customer message, its requester's address
+    and whether its source sends mail (1 or 0)."""
+    mark = (
+        Message.select(Message.automatic)
+        .where((Message.ticket == Ticket.number) & (Message.kind == CUSTOMER))
+        .order_by(Message.created_at.desc(), Message.id.desc())
+        .limit(1)
+    )
+    way_out = MailAccount.select(MailAccount.id).where(MailAccount.source == Ticket.source)
+    queued = peewee.Case(None, [(~Source.archived & peewee.fn.EXISTS(way_out), 1)], 0)
+    return (
+        Ticket.select(Ticket.number, mark.alias("mark"), Person.email, queued.alias("queued"))
+        .join(Person, on=(Ticket.requester == Person.id))
+        .switch(Ticket)
+        .join(Source, on=(Ticket.source == Source.id))
+        .where(among(Ticket.number, numbers))
+        .tuples()
+    )
+
+
 def mark_auto_replied_many(messages: Sequence[int]) -> None:
     """The replies `messages` just queued (in this transaction) are automatic ones."""
     OutboxItem.update(auto_submitted=AUTO_REPLIED).where(
-        OutboxItem.message.in_(list(messages))
+        among(OutboxItem.message, messages)
     ).execute()
 
 

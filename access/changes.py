@@ -39,6 +39,7 @@ from access.errors import InvalidInput, NotFound
 from access.grants import Grants, read_grants
 from access.vocabulary import CLOSED, TICKET_PRIORITIES, TICKET_STATUSES
 from store.models import Person, Usergroup
+from store.prepared import PreparedSelect
 
 
 class Target(NamedTuple):
@@ -111,10 +112,15 @@ def _usergroup(grants: Grants, name: str | None) -> Target:
     """A group this person can see (None: no group), so a move cannot probe for hidden ones."""
     if name is None:
         return Target(None, None)
-    group = Usergroup.get_or_none(Usergroup.name == name)
-    if group is None or not (grants.holds(USERGROUPS_LIST) or group.id in grants.groups):
+    group = _GROUP_NAMED.first(name)
+    if group is None or not (grants.holds(USERGROUPS_LIST) or group[0] in grants.groups):
         raise NotFound(f"no usergroup named {name!r}")
-    return Target(group.id, group.name)
+    return Target(group[0], group[1])
+
+
+_GROUP_NAMED = PreparedSelect(
+    lambda name: Usergroup.select(Usergroup.id, Usergroup.name).where(Usergroup.name == name)
+)
 
 
 def _status(grants: Grants, status: str | None) -> Target:

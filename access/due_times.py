@@ -58,7 +58,7 @@ from store.models import (
     Usergroup,
 )
 from store.prepared import NumbersQuery, padded
-from store.raw_writes import param, update_in
+from store.raw_writes import update_each
 from store.rows import tuple_rows
 from store.sla_models import SlaVerdict
 from store.words import REPLY
@@ -235,7 +235,9 @@ def write_dues(dues: Mapping[int, Dues], verdicts: Sequence[Mapping[str, Any]] =
         return
     numbers = sorted(dues)
     if not verdicts:  # the UPDATE alone: its SQL put together, not built node by node
-        update_in(Ticket.number, numbers, {}, computed=due_cases(dues, numbers, param()))
+        columns = [column for column, _ in DUE_COLUMNS]
+        rows = {n: [value(dues[n]) for _, value in DUE_COLUMNS] for n in numbers}
+        update_each(Ticket.number, rows, columns)
         return
     cases = due_cases(dues, numbers, Ticket._meta.database.param)
     update = Ticket.update(

@@ -22,8 +22,10 @@ from access.change_pipeline import change_chunk_unaudited_refusals, verdict_erro
 from access.errors import InvalidInput, NoChange, NotFound, PermissionDenied
 from access.request import Request
 from access.rule_text import AUTO, LEAST_LOADED, ROUND_ROBIN, Kept
+from store.among import among
 from store.errors import TickettyError
 from store.models import GroupMember, Person, Ticket, Usergroup
+from store.prepared import NumbersQuery, padded
 from store.rows import tuple_rows
 from store.rule_models import AwayMark
 from store.words import OPEN_STATUSES
@@ -112,26 +114,44 @@ def _candidates(
     everyone = sorted(set().union(*members.values()))
     if not everyone:
         return {}, {}, {}
-    away = AwayMark.select(AwayMark.id).where(AwayMark.person == Person.id)
-    query = (
-        Ticket.select(Ticket.number, Person.id, Person.username)
-        .join(Person, on=(Person.active == True))  # noqa: E712
-        .where(
-            Ticket.number.in_(wanted)
-            & Person.id.in_(everyone)
-            & ~peewee.fn.EXISTS(away)
-            & may_work_on(Person.id)
-        )
-    )
     able: dict[int, set[int]] = {}
     usernames: dict[int, str] = {}
-    for number, person, username in tuple_rows(query):
+    pairs = _PAIRS.rows(tuple(everyone), padded(wanted), lambda listed: _pairs(listed, everyone))
+    for number, person, username in pairs:
         if person in members.get(by_group[number], ()):
             able.setdefault(number, set()).add(person)
             usernames[person] = username
-    loads = Person.select(Person.id, open_load(Person.id)).where(Person.id.in_(sorted(usernames)))
-    load = {int(person): int(count) for person, count in tuple_rows(loads)} if usernames else {}
+    people = padded(sorted(usernames))
+    loads = _LOADS.rows("loads", people, _loads) if usernames else []
+    load = {int(person): int(count) for person, count in loads}
     return able, load, usernames
+
+
+# The statements of `_candidates`, built once per database, members and padded count.
+_PAIRS = NumbersQuery()
+_LOADS = NumbersQuery()
+
+
+def _pairs(numbers: list[int], people: list[int]) -> peewee.SelectBase:
+    """Each of the tickets `numbers` with each of `people` who may work on it (active, not
+    away)."""
+    away = AwayMark.select(AwayMark.id).where(AwayMark.person == Person.id)
+    return (
+        Ticket.select(Ticket.number, Person.id, Person.username)
+        .join(Person, on=(Person.active == True))  # noqa: E712
+        .where(
+            among(Ticket.number, numbers)
+            & Person.id.in_(people)
+            & ~peewee.fn.EXISTS(away)
+            & may_work_on(Person.id)
+        )
+        .tuples()
+    )
+
+
+def _loads(people: list[int]) -> peewee.SelectBase:
+    """Each of `people` with their open tickets."""
+    return Person.select(Person.id, open_load(Person.id)).where(among(Person.id, people)).tuples()
 
 
 def _members(groups: set[int]) -> dict[int, set[int]]:

@@ -19,17 +19,19 @@ they are a function of each ticket's history alone, so once at the end leaves th
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import peewee
 
 from access import changes, rule_events, scope
 from access.auto_replies import AutoReplyHeld, held_many, mark_auto_replied_many
 from access.canned_text import fill, values_for_many
-from access.catalogue import TICKETS_NOTE, TICKETS_REPLY
+from access.catalogue import TICKETS_NOTE, TICKETS_REPLY, PermissionKey
 from access.change_pipeline import change_chunk_unaudited_refusals, verdict_error
 from access.due_times import CLOCK_FIELDS, keep_due_times
 from access.errors import InvalidInput, NoChange, NotFound
 from access.filing import clean_body
+from access.grants import Grants
 from access.messages import add_messages
 from access.notify_events import mentions_on
 from access.replies import is_offered
@@ -51,10 +53,11 @@ from access.rule_text import (
 from access.tickets import refuse
 from access.vocabulary import NOTE
 from store import dialect
+from store.among import among
 from store.errors import TickettyError
 from store.models import Person, Ticket, Usergroup
+from store.prepared import NumbersQuery, PreparedSelect, padded
 from store.reply_models import CannedReply
-from store.rows import tuple_rows
 
 # What an action did to one ticket, in words, or the error its one-ticket call raises.
 Done = str | TickettyError
@@ -124,10 +127,10 @@ def _change(action: Kept) -> tuple[str, str | None, str]:
         name = username_of(action["person"])
         return "assign", name, f"assign to {name}"
     if kind == MOVE:
-        group = Usergroup.select(Usergroup.name).where(Usergroup.id == action["group"]).scalar()
-        if group is None:
+        found = _GROUP_NAME.first(action["group"])
+        if found is None:
             raise NotFound(f"the usergroup of the rule's move ({action['group']}) was deleted")
-        return "move", str(group), f"move to {group}"
+        return "move", str(found[0]), f"move to {found[0]}"
     if kind == SET_PRIORITY:
         return "priority", action["value"], f"priority {action['value']}"
     if kind == SET_STATUS:
@@ -135,16 +138,17 @@ def _change(action: Kept) -> tuple[str, str | None, str]:
     return kind, action["tag"], f"{kind} {action['tag']}"
 
 
+_GROUP_NAME = PreparedSelect(
+    lambda group: Usergroup.select(Usergroup.name).where(Usergroup.id == group)
+)
+
+
 def _notes(request: Request, numbers: Sequence[int], text: str) -> dict[int, Done]:
     """The note on each ticket the owner may note on, read under the write lock in one
     statement."""
     body = clean_body(text)
     grants = request.grants()
-    allowed = peewee.Case(None, [(scope.may(grants, TICKETS_NOTE), 1)], 0)
-    query = Ticket.select(Ticket.number, allowed).where(
-        Ticket.number.in_(list(numbers)) & scope.visible(grants)
-    )
-    rows = dict(tuple_rows(dialect.for_change(query)))
+    rows = dict(_permitted(grants, TICKETS_NOTE, numbers, ()))
     done: dict[int, Done] = {}
     for number in numbers:
         if number not in rows:
@@ -162,6 +166,29 @@ def _notes(request: Request, numbers: Sequence[int], text: str) -> dict[int, Don
             mentioned[number] = found
     add_messages(request, NOTE, {n: body for n in mentioned}, mentioned)
     return done
+
+
+_PERMITTED = NumbersQuery()  # `_permitted`'s statement, by grants, right, columns and count
+
+
+def _permitted(
+    grants: Grants,
+    right: PermissionKey,
+    numbers: Sequence[int],
+    columns: tuple[peewee.Field, ...],
+) -> list[tuple[Any, ...]]:
+    """Each of the tickets `numbers` the owner sees: its number, `columns`, and whether they
+    hold `right` on it (1 or 0), read under the write lock."""
+
+    def build(listed: list[int]) -> peewee.SelectBase:
+        allowed = peewee.Case(None, [(scope.may(grants, right), 1)], 0)
+        query = Ticket.select(Ticket.number, *columns, allowed).where(
+            among(Ticket.number, listed) & scope.visible(grants)
+        )
+        return dialect.for_change(query.tuples())
+
+    key = (grants, right, tuple(c.name for c in columns))
+    return _PERMITTED.rows(key, padded(numbers), build)
 
 
 def _notices(request: Request, numbers: Sequence[int], action: Kept, rule: str) -> dict[int, Done]:
@@ -190,11 +217,8 @@ def _replies(
     if canned is None:
         raise NotFound(f"the canned reply of the rule's reply ({reply_id}) was deleted")
     grants = request.grants()
-    allowed = peewee.Case(None, [(scope.may(grants, TICKETS_REPLY), 1)], 0)
-    query = Ticket.select(Ticket.number, Ticket.source, Ticket.usergroup, allowed).where(
-        Ticket.number.in_(list(numbers)) & scope.visible(grants)
-    )
-    rows = {number: row for number, *row in tuple_rows(dialect.for_change(query))}
+    columns = (Ticket.source, Ticket.usergroup)
+    rows = {number: row for number, *row in _permitted(grants, TICKETS_REPLY, numbers, columns)}
     held = held_many(numbers, request.clock())
     done: dict[int, Done] = {}
     for number in numbers:

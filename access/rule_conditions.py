@@ -36,7 +36,7 @@ from access.sla_rules import parse_duration, working_day_minutes
 from access.vocabulary import CUSTOMER
 from store import word_candidates
 from store.models import NO_DUE, BusinessCalendar, GroupMember, Message, Ticket, utcnow
-from store.prepared import PreparedSelect
+from store.prepared import PreparedSelect, kept_as_is
 from store.rows import tuple_rows
 from store.tag_models import Tag, TicketTag
 
@@ -128,9 +128,18 @@ _GROUPS_OF = PreparedSelect(_groups_of, listed_after=0)
 _TAGS_OF = PreparedSelect(_tags_of, listed_after=0)
 
 
+# Each fact's conversion, and the types of the driver's values it leaves as they are.
+_CONVERSIONS = [(kept_as_is(c, "python_value"), c.python_value) for c in FACT_COLUMNS]
+
+
 def _facts(row: Sequence[Any]) -> Facts:
     """The facts of a row of `FACT_COLUMNS` as the driver gives it."""
-    return Facts(*(column.python_value(v) for column, v in zip(FACT_COLUMNS, row, strict=True)))
+    return Facts(
+        *[
+            v if type(v) in as_is else convert(v)
+            for (as_is, convert), v in zip(_CONVERSIONS, row, strict=True)
+        ]
+    )
 
 
 def read_facts(numbers: Sequence[int], needs: set[str]) -> dict[int, Facts]:
@@ -249,11 +258,25 @@ def idle_minutes(conditions: Sequence[Kept], calendar: Calendar | None) -> int:
 
 def holds(conditions: Sequence[Kept], facts: Facts, clock: Clock) -> bool:
     """Every condition holds on the ticket now."""
+    return matcher(conditions, clock)(facts)
+
+
+def matcher(conditions: Sequence[Kept], clock: Clock) -> Callable[[Facts], bool]:
+    """`holds` of `conditions` as a test of one ticket's facts, for many tickets in turn: the
+    calendar looked up once."""
     calendar_id = calendar_of(conditions)
     calendar = None if calendar_id is None else clock.calendar(calendar_id)
     if calendar_id is not None and calendar is None:
-        return False  # its calendar was deleted: the rule no longer means anything
-    return all(_holds(c, facts, clock, calendar) for c in conditions)
+        return _never  # its calendar was deleted: the rule no longer means anything
+
+    def test(facts: Facts) -> bool:
+        return all(_holds(kept, facts, clock, calendar) for kept in conditions)
+
+    return test
+
+
+def _never(_facts: Facts) -> bool:
+    return False
 
 
 def _holds(kept: Kept, facts: Facts, clock: Clock, calendar: Calendar | None) -> bool:

@@ -41,8 +41,8 @@ from access.request import HeldReads, Request, Session
 from access.rule_actions import apply_action
 from access.rule_batch import Done, DueLater, apply_many, batched
 from access.rule_cache import LoadedRule, active_rules, compiled
-from access.rule_conditions import Clock, Facts, holds, read_facts
-from access.rule_text import DUE, Kept
+from access.rule_conditions import Clock, Facts, matcher, read_facts
+from access.rule_text import DUE, WORDS, Kept
 from store.among import among
 from store.errors import TickettyError
 from store.models import Person, Ticket, database_proxy
@@ -143,9 +143,10 @@ def _run_chunk(
     reads_due = any(c["key"] == DUE for rule in rules for c in rule.conditions)
     for rule in rules:
         matched = []
+        test = matcher(rule.conditions, cascade.clock)
         for number in numbers:
             fact = facts.get(number)  # None: deleted by a rule before
-            if fact is None or not holds(rule.conditions, fact, cascade.clock):
+            if fact is None or not test(fact):
                 continue
             if (rule.id, number) in cascade.acted:
                 _stopped(rule, number, f"rule {rule.name} not run again on #{number}: "
@@ -157,10 +158,12 @@ def _run_chunk(
         if changed:
             if reads_due:  # the facts read again hold the due times
                 cascade.dues.flush()
-            after = read_facts(changed, needs)
+            # No action writes a customer's message or a subject: the words stay as read.
+            after = read_facts(changed, needs - {WORDS})
             for number in changed:
                 before, current = facts.pop(number), after.get(number)
                 if current is not None:
+                    current.words = before.words
                     facts[number] = current
                 if current is None or _sight(before) != _sight(current):
                     for key in [key for key in cascade.sight if key[1] == number]:

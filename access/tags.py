@@ -19,7 +19,7 @@ from access.request import Part, Request
 from store import dialect
 from store.among import among
 from store.models import Ticket
-from store.prepared import PreparedInsert
+from store.prepared import PreparedInsert, PreparedSelect
 from store.rows import tuple_rows
 from store.tag_models import DeskSetting, Tag, TicketTag
 
@@ -50,8 +50,13 @@ def checked_name(text: str | None) -> str:
 
 
 def is_locked() -> bool:
-    row = DeskSetting.get_or_none(DeskSetting.key == LOCK_SETTING)
-    return row is not None and row.value == "1"
+    row = _SETTING.first(LOCK_SETTING)
+    return row is not None and row[0] == "1"
+
+
+_SETTING = PreparedSelect(
+    lambda key: DeskSetting.select(DeskSetting.value).where(DeskSetting.key == key)
+)
 
 
 def usable(text: str | None) -> str:
@@ -64,6 +69,8 @@ def usable(text: str | None) -> str:
 
 
 _TAGGED = PreparedInsert(TicketTag, ("ticket", "tag"), ignore_conflicts=True)
+_NEW_TAG = PreparedInsert(Tag, ("name",), ignore_conflicts=True)
+_TAG_NAMED = PreparedSelect(lambda name: Tag.select(Tag.id).where(Tag.name == name))
 
 
 def present(target: Target) -> peewee.ColumnBase:
@@ -81,8 +88,9 @@ def add_to(target: Target, numbers: list[int]) -> None:
     """Tag `numbers` (the tag put on the list if new): three statements, inside the change's
     transaction."""
     name = target.subject
-    Tag.insert(name=name).on_conflict_ignore().execute()
-    tag = Tag.select(Tag.id).where(Tag.name == name).scalar()
+    _NEW_TAG.run_many([{"name": name}])
+    found = _TAG_NAMED.first(name)
+    tag = None if found is None else found[0]
     _TAGGED.run_many([{"ticket": number, "tag": tag} for number in numbers])
 
 

@@ -5,10 +5,12 @@ that do not match (CPU time, with against without), a time-rule pass with nothin
 the same mbox, for each of two rule sets (`--rules crowded|realistic|both`: `RULE_SETS`).
 `--mail-into COPY` imports them into COPY (a copy of a demo database, SQLite file or
 PostgreSQL URL, written to: its e-mail source, the demo's rules disabled; one rule set, crowded
-unless named) instead of a fresh helpdesk. `--mail-only`: no other figures.
+unless named) instead of a fresh helpdesk. `--mail-server URL` (a PostgreSQL server's URL
+ending in `/`) makes the fresh helpdesk there, in a new database dropped after, instead of in
+a SQLite file. `--mail-only`: no other figures.
 
     python -m bench.rules DATABASE [--runs 20] [--mail 0] [--rules both] [--mail-only]
-                                   [--mail-into COPY]
+                                   [--mail-into COPY] [--mail-server URL]
 
 Prints one JSON line (milliseconds, medians over the runs). The rules it adds are deleted
 again before it ends, the demo's own ones put back as they were; the changes it measures
@@ -19,9 +21,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -167,24 +172,48 @@ def _time_pass_ms(runs: int) -> float:
 RULE_SETS = ("crowded", "realistic")
 
 
-def mail_with_rules(messages: int, rule_sets: tuple[str, ...] = RULE_SETS) -> dict[str, float]:
+def mail_with_rules(
+    messages: int, rule_sets: tuple[str, ...] = RULE_SETS, server: str | None = None
+) -> dict[str, float]:
     """`mail import` of `messages` into a fresh helpdesk with each set of 20 created-rules,
     against the `email` parser alone on the same mbox (CPU, `time.process_time`, and wall
     time), and the rules' actions per message. The helpdesk and its rules are made before
-    the timed part: only the import is timed."""
+    the timed part: only the import is timed. The helpdesk is a SQLite file, or a new
+    database on the PostgreSQL server at `server` (dropped after)."""
     from access import Gate
     from access.bootstrap import create_first_admin
     from store.db import connect
 
     figures: dict[str, float] = {}
     for rule_set in rule_sets:
-        with tempfile.TemporaryDirectory() as folder:
-            db = connect(str(Path(folder) / "import.db"), create=True)
+        with _fresh_location(server) as location:
+            db = connect(location, create=True)
             create_first_admin(db, USER, "Ada")
             gate = Gate(db, USER)
             gate.sources.add_source("Support", "email", address="support@shop.example")
             figures |= _timed_import(gate, "Support", messages, rule_set)
+            db.close()
     return figures
+
+
+@contextmanager
+def _fresh_location(server: str | None) -> Iterator[str]:
+    """A SQLite file in a new folder, or a new database on `server` (a PostgreSQL URL ending
+    in `/`), removed when done."""
+    if server is None:
+        with tempfile.TemporaryDirectory() as folder:
+            yield str(Path(folder) / "import.db")
+        return
+    import psycopg
+
+    name = f"bench_mail_rules_{os.getpid()}"
+    with psycopg.connect(server + "postgres", autocommit=True) as admin:
+        admin.execute(f"CREATE DATABASE {name}")
+    try:
+        yield server + name
+    finally:
+        with psycopg.connect(server + "postgres", autocommit=True) as admin:
+            admin.execute(f"DROP DATABASE IF EXISTS {name}")
 
 
 def mail_into(messages: int, location: str, rule_set: str = "crowded") -> dict[str, float]:
@@ -290,6 +319,7 @@ def main() -> None:
         help="the rule set of --mail (one only with --mail-into: crowded unless named)",
     )
     parser.add_argument("--mail-only", action="store_true", help="no figures but --mail's")
+    parser.add_argument("--mail-server", help="a PostgreSQL server's URL (ending in /) for --mail")
     args = parser.parse_args()
     sets = RULE_SETS if args.rules == "both" else (args.rules,)
     if args.mail and args.mail_into:
@@ -298,7 +328,9 @@ def main() -> None:
         return
     figures = {} if args.mail_only else measure(args.location, args.runs)
     if args.mail:
-        figures |= {k: round(v, 3) for k, v in mail_with_rules(args.mail, sets).items()}
+        figures |= {
+            k: round(v, 3) for k, v in mail_with_rules(args.mail, sets, args.mail_server).items()
+        }
     print(json.dumps(figures))
 
 

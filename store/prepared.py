@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import Callable, Sequence
+from datetime import datetime
 from typing import Any
 
 import peewee
@@ -35,9 +36,15 @@ class PreparedInsert:
         given = [meta.fields[name] for name in names]
         self.defaults = [(f, d) for f, d in meta.defaults.items() if f.name not in names]
         self.fields = given + [f for f, _ in self.defaults]
-        # What `_params` runs for each row: the named fields' conversions, then the defaults'.
-        self._named = [(name, field.db_value) for name, field in zip(names, given, strict=True)]
-        self._filled = [(f.db_value, d, callable(d)) for f, d in self.defaults]
+        # What `_params` runs for each row: the named fields' conversions, then the defaults',
+        # each skipped for a value of a type its field passes on as it is.
+        self._named = [
+            (name, kept_as_is(field, "db_value"), field.db_value)
+            for name, field in zip(names, given, strict=True)
+        ]
+        self._filled = [
+            (kept_as_is(f, "db_value"), f.db_value, d, callable(d)) for f, d in self.defaults
+        ]
         self._one: tuple[weakref.ref[peewee.Database], str] | None = None  # `run`'s SQL, last
 
     def _sql(
@@ -70,9 +77,13 @@ class PreparedInsert:
         return sql
 
     def _params(self, values: dict[str, Any]) -> list[Any]:
-        params = [convert(values[name]) for name, convert in self._named]
-        for convert, default, call in self._filled:
-            params.append(convert(default() if call else default))
+        params = []
+        for name, as_is, convert in self._named:
+            value = values[name]
+            params.append(value if type(value) in as_is else convert(value))
+        for as_is, convert, default, call in self._filled:
+            value = default() if call else default
+            params.append(value if type(value) in as_is else convert(value))
         return params
 
     def run_many(self, rows: list[dict[str, Any]]) -> None:
@@ -114,6 +125,29 @@ class PreparedInsert:
         if database.returning_clause:
             return int(cursor.fetchone()[0])
         return int(cursor.lastrowid)
+
+
+# Peewee's conversions (`adapt`) that give back a value of these types as it is.
+_AS_IS: dict[Any, frozenset[type]] = {
+    peewee.IntegerField.adapt: frozenset({int}),
+    peewee.CharField.adapt: frozenset({str}),
+    peewee.BooleanField.adapt: frozenset({bool}),
+    peewee.DateTimeField.adapt: frozenset({datetime}),
+}
+
+
+def kept_as_is(field: peewee.Field, method: str) -> frozenset[type]:
+    """The types (exactly) of the values `field`'s `method` (`db_value` or `python_value`)
+    gives back unchanged, so that a caller converting many values may pass those on as they
+    are: None and the plain types of Peewee's own fields; nothing for another field."""
+    if isinstance(field, peewee.ForeignKeyField):  # a number is no row: the key's conversion
+        if getattr(type(field), method) is not getattr(peewee.ForeignKeyField, method):
+            return frozenset()
+        field = field.rel_field
+    if getattr(type(field), method) is not getattr(peewee.Field, method):
+        return frozenset()
+    found = _AS_IS.get(type(field).adapt)
+    return frozenset() if found is None else found | {type(None)}
 
 
 def _rows_shape(one: str, two: str) -> tuple[str, str, str] | None:

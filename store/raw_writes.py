@@ -11,6 +11,7 @@ from typing import Any
 
 import peewee
 
+from store.dialect import is_sqlite
 from store.models import database_proxy
 
 
@@ -43,6 +44,42 @@ def update_in(
     params += [param for _, given in computed.values() for param in given]
     params += [key.db_value(k) for k in keys]
     return int(database.execute_sql(sql, params).rowcount)
+
+
+def update_each(
+    key: peewee.Field, rows: Mapping[Any, Sequence[Any]], columns: Sequence[peewee.Field]
+) -> None:
+    """`UPDATE table SET column = v.column... FROM (VALUES (key, value, ...), ...) AS v WHERE
+    key = v.column1`: each row of `rows` (key to its values of `columns`, in order) written
+    in one statement whose work grows with the rows (a `CASE key WHEN ...` per column grows
+    with their square, and took SQLite longer to compile than to run). On PostgreSQL the
+    first row's values are cast to their columns' types, which a column of NULLs only would
+    otherwise lack (the key is left as the driver types it)."""
+    if not rows:
+        return
+    database = database_proxy.obj
+    mark = database.param
+    first = [mark] * len(columns)
+    if not is_sqlite(database):
+        context = database.get_sql_context()
+        # The type alone: a collation (`TEXT COLLATE "C"`) is no part of a CAST's type.
+        kinds = [f.ddl_datatype(context).sql.split(" COLLATE ")[0] for f in columns]
+        first = [f"CAST({mark} AS {kind})" for kind in kinds]
+    other = f"({', '.join([mark] * (len(columns) + 1))})"
+    values = ", ".join([f"({mark}, {', '.join(first)})"] + [other] * (len(rows) - 1))
+    table = key.model._meta.table_name
+    sets = ", ".join(f"{_quoted(f)} = v.column{n}" for n, f in enumerate(columns, start=2))
+    sql = (
+        f'UPDATE "{table}" SET {sets} FROM (VALUES {values}) AS v '
+        f'WHERE "{table}".{_quoted(key)} = v.column1'
+    )
+    converts = [key.db_value, *(f.db_value for f in columns)]
+    params = [
+        convert(value)
+        for row_key, row in rows.items()
+        for convert, value in zip(converts, (row_key, *row), strict=True)
+    ]
+    database.execute_sql(sql, params)
 
 
 def _quoted(field: peewee.Field) -> str:
