@@ -52,9 +52,12 @@ class BulkLoader:
 
     def index(self, documents: Iterable[tuple[int, str, str, str | None]]) -> None:
         """The search documents of tickets loaded, for a load with `documents_given`
-        (`dialect.add_search_documents`); each loaded ticket's, once."""
-        with self.db.atomic():
-            dialect.add_search_documents(self.db, documents)
+        (`dialect.add_search_documents`); each loaded ticket's, once. PostgreSQL takes none:
+        it rebuilds them after the load, parsing the text in the server as it would parse
+        the same text copied in."""
+        if dialect.is_sqlite(self.db):
+            with self.db.atomic():
+                dialect.add_search_documents(self.db, documents)
 
 
 @contextmanager
@@ -72,8 +75,8 @@ def loading(
     counting it from the table. With `tallies_aside` the caller has the saved views' and tags'
     tallies aside for longer (`tallies.without_triggers` around more than the load) and they
     are counted once when it ends, not by the loader. With `documents_given` the caller gives
-    the loaded tickets' search documents (`BulkLoader.index`), indexed as they come instead
-    of the search index rebuilt from every ticket's messages (`dialect.documents_loaded`)."""
+    the loaded tickets' search documents (`BulkLoader.index`) and SQLite indexes them as they
+    come instead of rebuilding the search index from every ticket's messages."""
     sqlite = dialect.is_sqlite(db)
     if sqlite:
         db.execute_sql(f"PRAGMA cache_size = -{LOAD_CACHE_KIB}")
@@ -90,8 +93,9 @@ def loading(
     verdicts = (
         sla_tally.without_triggers(db, verdict_tally) if SlaVerdict in models else nullcontext()
     )
-    given = dialect.documents_loaded(db) if documents_given else nullcontext()
-    with views, verdicts, dialect.without_search_triggers(db), given:
+    # Documents given are merged by FTS5 once, after the last, not as each batch comes.
+    merged = dialect.search_merged_once(db) if documents_given and sqlite else nullcontext()
+    with views, verdicts, dialect.without_search_triggers(db), merged:
         try:
             yield BulkLoader(db)
         finally:
@@ -100,7 +104,7 @@ def loading(
                     peewee.SchemaManager(model).create_indexes(safe=True)
                 for table, name, definition in references:
                     db.execute_sql(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}')
-                if not documents_given:
+                if not (documents_given and sqlite):
                     dialect.rebuild_search(db)
                 if not sqlite:
                     for model in models:

@@ -180,13 +180,10 @@ REBUILD_SEARCH = (
 # adds each message's): the public text is parsed once. OFFSET 0 keeps PostgreSQL from
 # inlining the subquery, which would parse it twice again. The GIN indexes are built once
 # after, not entry by entry.
-_PG_SEARCH_EMPTIED = (
+REBUILD_POSTGRES_SEARCH = (
     "TRUNCATE ticket_search",
     "DROP INDEX IF EXISTS ticket_search_public",
     "DROP INDEX IF EXISTS ticket_search_everything",
-)
-REBUILD_POSTGRES_SEARCH = (
-    *_PG_SEARCH_EMPTIED,
     "INSERT INTO ticket_search (number, public, everything) "
     "SELECT number, public, CASE WHEN notes IS NULL THEN public "
     "ELSE public || ticketty_words(notes) END FROM ("
@@ -199,33 +196,14 @@ REBUILD_POSTGRES_SEARCH = (
 )
 
 
-# PostgreSQL: documents given in a bulk load are copied as text into a table of the loading
-# session and parsed there as the rebuild parses the tickets' messages (the public text is the
-# subject and every message but notes, the whole one adds the notes' words to it), each batch
-# in its own transaction, while the load goes on; the GIN indexes are built once after.
-_PG_GIVEN = "ticket_search_given"
-_PG_PARSE_GIVEN = (
-    "INSERT INTO ticket_search (number, public, everything) "
-    "SELECT number, public, CASE WHEN notes IS NULL THEN public "
-    "ELSE public || ticketty_words(notes) END FROM ("
-    f"SELECT number, ticketty_words(public) AS public, notes FROM {_PG_GIVEN} OFFSET 0) AS d"
-)
-
-
 def add_search_documents(
     db: peewee.Database, documents: Iterable[tuple[int, str, str, str | None]]
 ) -> None:
-    """Search documents of tickets loaded in bulk (inside `documents_loaded`), indexed as they
-    come, each (number, subject, its messages' text but notes, its notes' text or None when
-    it has none), the texts joined in the order of the messages as `rebuild_search` joins
-    them. Tickets the index holds already are not to be given."""
-    if not is_sqlite(db):
-        with db.cursor().copy(f"COPY {_PG_GIVEN} (number, public, notes) FROM STDIN") as copy:
-            for number, subject, public, notes in documents:
-                copy.write_row((number, f"{subject} {public}", notes))
-        db.execute_sql(_PG_PARSE_GIVEN)
-        db.execute_sql(f"TRUNCATE {_PG_GIVEN}")
-        return
+    """SQLite: search documents of tickets loaded in bulk, indexed as they come, each (number,
+    subject, its messages' text but notes, its notes' text or None when it has none), the
+    texts joined in the order of the messages as `rebuild_search` joins them. Tickets the
+    index holds already are not to be given."""
+    assert is_sqlite(db), "PostgreSQL parses the documents in the server: rebuild_search"
     db.cursor().executemany(
         "INSERT INTO ticket_search(rowid, subject, public, notes) VALUES (?, ?, ?, ?)",
         ((n, fold(s), fold(p), "" if t is None else fold(t)) for n, s, p, t in documents),
@@ -233,25 +211,13 @@ def add_search_documents(
 
 
 @contextmanager
-def documents_loaded(db: peewee.Database) -> Iterator[None]:
-    """A bulk load's search index made of the documents it gives (`add_search_documents`)
-    instead of rebuilt after it from every ticket's messages. SQLite: FTS5 merges them once,
-    after the last, into one segment (a level of 256 segments is merged before, as FTS5
-    merges any level of `crisismerge` segments), and its merge settings are its defaults again
-    after. PostgreSQL: the index is emptied first, its GIN indexes built after."""
+def search_merged_once(db: peewee.Database) -> Iterator[None]:
+    """SQLite: documents added in bulk inside are merged once, after them, into one segment,
+    instead of FTS5 merging its segments as they come (one a commit); a level of 256 segments
+    is merged then as FTS5 merges any level of `crisismerge` segments. Afterwards its merge
+    settings are FTS5's defaults again."""
     if not is_sqlite(db):
-        for statement in _PG_SEARCH_EMPTIED:
-            db.execute_sql(statement)
-        db.execute_sql(
-            f"CREATE TEMPORARY TABLE IF NOT EXISTS {_PG_GIVEN} "
-            "(number integer, public text, notes text)"
-        )
-        try:
-            yield
-        finally:
-            db.execute_sql(f"DROP TABLE IF EXISTS {_PG_GIVEN}")
-            for statement in _PG_SEARCH_INDEXES:
-                db.execute_sql(statement)
+        yield
         return
     _search_setting(db, "automerge", 0)
     _search_setting(db, "crisismerge", 256)
