@@ -93,7 +93,9 @@ def loading(
     verdicts = (
         sla_tally.without_triggers(db, verdict_tally) if SlaVerdict in models else nullcontext()
     )
-    with views, verdicts, dialect.without_search_triggers(db):
+    # Documents given are merged by FTS5 once, after the last, not as each batch comes.
+    merged = dialect.search_merged_once(db) if documents_given and sqlite else nullcontext()
+    with views, verdicts, dialect.without_search_triggers(db), merged:
         try:
             yield BulkLoader(db)
         finally:

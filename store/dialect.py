@@ -239,6 +239,29 @@ def add_search_documents(
     scope_words.forget_stale(db, numbers)
 
 
+@contextmanager
+def search_merged_once(db: peewee.Database) -> Iterator[None]:
+    """SQLite: documents added in bulk inside are merged once, after them, into one segment,
+    instead of FTS5 merging its segments as they come (one a commit); a level of 256 segments
+    is merged then as FTS5 merges any level of `crisismerge` segments. Afterwards its merge
+    settings are FTS5's defaults again."""
+    if not is_sqlite(db):
+        yield
+        return
+    _search_setting(db, "automerge", 0)
+    _search_setting(db, "crisismerge", 256)
+    try:
+        yield
+        db.execute_sql("INSERT INTO ticket_search(ticket_search) VALUES ('optimize')")
+    finally:
+        _search_setting(db, "automerge", 4)
+        _search_setting(db, "crisismerge", 16)
+
+
+def _search_setting(db: peewee.Database, name: str, value: int) -> None:
+    db.execute_sql("INSERT INTO ticket_search(ticket_search, rank) VALUES (?, ?)", (name, value))
+
+
 def rebuild_search(db: peewee.Database) -> None:
     """Re-index every ticket (after bulk loads that bypassed the triggers)."""
     if not is_sqlite(db):

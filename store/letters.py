@@ -10,6 +10,9 @@ replacements; the text indexed and the words searched are both folded with this 
 # ruff: noqa: RUF001 (Greek and Cyrillic letters that look Latin are meant here)
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
+
 FOLDED: dict[str, str] = {
     "Æ": "AE",
     "æ": "ae",
@@ -62,7 +65,8 @@ FOLDED: dict[str, str] = {
     "ё": "е",
 }
 
-_TABLE = str.maketrans(FOLDED)
+# The runs of letters outside ASCII: only those are looked up, not every character of a text.
+_OUTSIDE_ASCII = re.compile("[^\x00-\x7f]+")
 
 # replace() calls nested in one subquery: SQLite's parser stack takes about 30 nested calls in
 # all, so the chain is cut into subqueries each folding the previous one's result.
@@ -72,8 +76,15 @@ _CHAIN = 10
 def fold(text: str) -> str:
     """`text` with the letters of FOLDED replaced (words of a search, before FTS5 sees them).
     Every letter folded is outside ASCII, so ASCII text (most of a helpdesk's in the demo) is
-    returned as it is, without a lookup per character."""
-    return text if text.isascii() else text.translate(_TABLE)
+    returned as it is, and of other text only the runs outside ASCII are looked up."""
+    return text if text.isascii() else _OUTSIDE_ASCII.sub(_folded, text)
+
+
+def _folded(run: re.Match[str], folded: Callable[[str, str], str] = FOLDED.get) -> str:
+    letters = run.group()
+    if len(letters) == 1:
+        return folded(letters, letters)
+    return "".join([folded(letter, letter) for letter in letters])
 
 
 def fold_sql(expression: str) -> str:
