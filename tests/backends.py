@@ -9,6 +9,7 @@ import gc
 import itertools
 import os
 import shutil
+import threading
 from pathlib import Path
 
 import peewee
@@ -22,6 +23,9 @@ from tests.postgres_server import Server
 
 BACKENDS = ("sqlite", "postgresql")
 TEMPLATE = "ticketty_template"
+# The thread an app watches others' changes on (`tui.app`): the app stops it as it ends and
+# does not wait for it, so it may still be closing its connections when the test ends.
+WATCHER_THREAD = "ticketty-live"
 
 # The databases a test opened with `connect`, closed when it ends.
 _opened: list[peewee.Database] = []
@@ -130,6 +134,7 @@ class Locations:
         to it is, so the count is of those too)."""
         close_opened()
         close_thread_connection()  # the models' database, the test's last `connect`
+        watchers_ended()
         left_open = []
         for location in made:
             if self._databases is None:
@@ -143,6 +148,14 @@ class Locations:
             left_open += [f"{database} ({how})" for how in self._databases.drop(database)]
         if left_open:
             pytest.fail(f"the test left connections open: {'; '.join(left_open)}", pytrace=False)
+
+
+def watchers_ended(wait: float = 10) -> None:
+    """Wait up to `wait` seconds for the watcher threads of the apps the test ran to end
+    (an app still running keeps its own, and its connections count as left open)."""
+    for thread in threading.enumerate():
+        if thread.name == WATCHER_THREAD:
+            thread.join(wait)
 
 
 def opened_by_this_process(path: str) -> int:
