@@ -20,9 +20,10 @@ PASSWORD_ROLE = "pw_user"
 PASSWORD = "s3cr%t:p@ss/wörd"
 # Where a server's folder goes when there is room: a folder in memory, where a database made
 # from a template (a copy of its files and a checkpoint, for every test) costs a fraction of
-# what it costs on a disk. Elsewhere, the system's temporary folder.
+# what it costs on a disk. Elsewhere, the system's temporary folder. The room asked for is
+# well above what the servers of a run's workers hold at once at their largest.
 MEMORY = Path("/dev/shm")
-MEMORY_NEEDED = 4 << 30
+MEMORY_NEEDED = 8 << 30
 
 
 @dataclass(frozen=True)
