@@ -9,7 +9,10 @@ import gc
 import itertools
 import os
 import shutil
+import threading
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar, cast
 
 import peewee
 import pytest
@@ -22,6 +25,10 @@ from tests.postgres_server import Server
 
 BACKENDS = ("sqlite", "postgresql")
 TEMPLATE = "ticketty_template"
+# The thread an app watches others' changes on (`tui.app`): the app stops it as it ends and
+# does not wait for it, so it may still be closing its connections when the test ends.
+WATCHER_THREAD = "ticketty-live"
+Made = TypeVar("Made")
 
 # The databases a test opened with `connect`, closed when it ends.
 _opened: list[peewee.Database] = []
@@ -56,7 +63,7 @@ class Locations:
         self.server = server
         self._numbers = itertools.count(1)
         self._worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
-        self._demos: dict[int, str] = {}
+        self._built: dict[str, tuple[str, object]] = {}
         self._migrated: str | None = None
         self._databases: Databases | None = None
         if server is not None:
@@ -107,15 +114,23 @@ class Locations:
     def demo(self, tickets: int = 300) -> str:
         """The demo helpdesk of `tickets` tickets (seed 7), built on first use and kept for the
         rest of the session; never opened by a test: each takes a `copy` of it."""
-        if tickets not in self._demos:
-            location = self.new(f"demo{tickets}.db", migrated=True)
+        location, _ = self.built(
+            f"demo{tickets}", lambda database: build_demo(database, tickets=tickets, seed=7)
+        )
+        return location
+
+    def built(self, name: str, build: Callable[[peewee.Database], Made]) -> tuple[str, Made]:
+        """A migrated database that `build` fills (and what it returned), built on first use
+        and kept for the rest of the session, like the demo: each test takes a `copy`."""
+        if name not in self._built:
+            location = self.new(f"{name}.db", migrated=True)
             database = store_db.connect(location, create=True)
-            build_demo(database, tickets=tickets, seed=7)
+            self._built[name] = (location, build(database))
             database.close()
-            self._demos[tickets] = location
             if self._databases is not None:
                 self._databases.made_ahead.add(location.rsplit("/", 1)[-1])
-        return self._demos[tickets]
+        location, made = self._built[name]
+        return location, cast(Made, made)
 
     def close(self) -> None:
         """At the end of the session: the databases' work behind the tests ended."""
@@ -130,6 +145,7 @@ class Locations:
         to it is, so the count is of those too)."""
         close_opened()
         close_thread_connection()  # the models' database, the test's last `connect`
+        watchers_ended()
         left_open = []
         for location in made:
             if self._databases is None:
@@ -143,6 +159,14 @@ class Locations:
             left_open += [f"{database} ({how})" for how in self._databases.drop(database)]
         if left_open:
             pytest.fail(f"the test left connections open: {'; '.join(left_open)}", pytrace=False)
+
+
+def watchers_ended(wait: float = 10) -> None:
+    """Wait up to `wait` seconds for the watcher threads of the apps the test ran to end
+    (an app still running keeps its own, and its connections count as left open)."""
+    for thread in threading.enumerate():
+        if thread.name == WATCHER_THREAD:
+            thread.join(wait)
 
 
 def opened_by_this_process(path: str) -> int:

@@ -21,6 +21,10 @@ from tests.postgres_server import Server
 # Databases made ahead of each template, each on a thread of its own: the checkpoints that
 # two copies ask for at once are one.
 AHEAD = 2
+# How long the server processes of connections a test closed are given to end before the
+# collector is run for connections the test let go of unclosed (a full collection costs a
+# worker a quarter of a second; most of those processes end within milliseconds).
+CLOSING = 0.25
 
 
 class Databases:
@@ -50,9 +54,10 @@ class Databases:
         """Drop `database` once the test has ended; the connections to it still open now,
         each said as its state and last statement. A connection its client closed may linger
         a moment while its server process ends: those are waited for, up to `wait` seconds;
-        one the test let go of without closing it is collected first (with a ResourceWarning
-        in this test, not in whichever test the collector would have run in)."""
-        deadline = time.monotonic() + wait
+        one the test let go of without closing it is collected once the others had time to
+        end (with a ResourceWarning in this test, not in whichever test the collector would
+        have run in)."""
+        began = time.monotonic()
         collected = False
         while True:
             open_ones = [
@@ -63,12 +68,13 @@ class Databases:
                     (database,),
                 )
             ]
-            if not open_ones or time.monotonic() > deadline:
+            waited = time.monotonic() - began
+            if not open_ones or waited > wait:
                 break
-            if not collected:  # a connection only garbage now is closed here, not later
+            if not collected and waited > CLOSING:  # only garbage now: closed here, not later
                 gc.collect()
                 collected = True
-            time.sleep(0.02)
+            time.sleep(0.005)
         self._dropping.append(self._behind.submit(self._drop, database))
         return open_ones
 

@@ -4,7 +4,8 @@ refused work raises and writes nothing."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from functools import partial
 
 import peewee
@@ -16,6 +17,7 @@ from access.views import TicketQuery
 from store.models import AuditEvent, GroupMember, Person, Source, Ticket
 from store.tag_models import TicketField
 from tests import builders
+from tests.backends import Locations, connect
 from tests.builders import World
 
 TicketAction = Callable[[Gate, int], object]
@@ -88,19 +90,51 @@ def held(leaf: str) -> set[str]:
     return READS | WORKS.get(leaf, set()) | {leaf}
 
 
+def _ticket_world(db: peewee.Database) -> World:
+    """What every ticket leaf's test shares, built once per run: the world, a field of tickets
+    to set, the person under test (no role yet) and an administrator."""
+    w = builders.world()
+    TicketField.create(name="Order number")
+    builders.person("agent")
+    builders.role("Admin", PERMISSIONS, holders=[builders.person("boss")])
+    return w
+
+
+@dataclass
+class Copy:
+    """A test's own copy of a world built once per run: its database and the world's rows."""
+
+    db: peewee.Database
+    w: World
+
+
+def _own_copy(locations: Locations, built: tuple[str, World]) -> Iterator[Copy]:
+    location = locations.copy(built[0])
+    database = connect(location)
+    yield Copy(database, built[1])
+    database.close()
+    locations.drop([location])
+
+
+@pytest.fixture
+def ticket_world(locations: Locations) -> Iterator[Copy]:
+    yield from _own_copy(locations, locations.built("matrix_tickets", _ticket_world))
+
+
+def _agent() -> int:
+    return int(Person.get(Person.username == "agent").id)
+
+
 def _setup(
-    db: peewee.Database,
+    copy: Copy,
     permissions: Iterable[str],
     *,
     sources: Iterable[int] | None = None,
     scope: str = "all",
 ) -> tuple[Gate, World]:
-    w = builders.world()
-    TicketField.create(name="Order number")  # a field of tickets to set
-    agent = builders.person("agent")
-    builders.role("Under test", permissions, holders=[agent], sources=sources, scope=scope)
-    builders.role("Admin", PERMISSIONS, holders=[builders.person("boss")])
-    return Gate(db, "agent"), w
+    """The person under test given one role of `permissions`, and their gate."""
+    builders.role("Under test", permissions, holders=[_agent()], sources=sources, scope=scope)
+    return Gate(copy.db, "agent"), copy.w
 
 
 def _refused(db: peewee.Database, action: Callable[[], object], errors: tuple[type, ...]) -> None:
@@ -111,8 +145,8 @@ def _refused(db: peewee.Database, action: Callable[[], object], errors: tuple[ty
 
 
 @pytest.mark.parametrize("leaf", sorted(TICKET_ACTIONS))
-def test_ticket_leaf_held_in_scope_allows(db: peewee.Database, leaf: str) -> None:
-    gate, w = _setup(db, held(leaf), sources=None)
+def test_ticket_leaf_held_in_scope_allows(ticket_world: Copy, leaf: str) -> None:
+    gate, w = _setup(ticket_world, held(leaf), sources=None)
     before = AuditEvent.select().count()
     TICKET_ACTIONS[leaf](gate, w.t_s1)
     changed = leaf not in {
@@ -125,31 +159,35 @@ def test_ticket_leaf_held_in_scope_allows(db: peewee.Database, leaf: str) -> Non
 
 
 @pytest.mark.parametrize("leaf", sorted(TICKET_ACTIONS))
-def test_ticket_leaf_missing_refuses(db: peewee.Database, leaf: str) -> None:
+def test_ticket_leaf_missing_refuses(ticket_world: Copy, leaf: str) -> None:
+    db = ticket_world.db
     everything_but = set(PERMISSIONS) - {leaf}
-    gate, w = _setup(db, everything_but)
+    gate, w = _setup(ticket_world, everything_but)
     errors = (NotFound,) if leaf == "tickets.list" else (PermissionDenied,)
     _refused(db, lambda: TICKET_ACTIONS[leaf](gate, w.t_s1), errors)
 
 
 @pytest.mark.parametrize("leaf", sorted(TICKET_ACTIONS))
-def test_ticket_leaf_outside_source_scope_is_not_found(db: peewee.Database, leaf: str) -> None:
-    gate, w = _setup(db, set(PERMISSIONS) - {SOURCES_ARCHIVED}, sources=[1])
+def test_ticket_leaf_outside_source_scope_is_not_found(ticket_world: Copy, leaf: str) -> None:
+    db = ticket_world.db
+    gate, w = _setup(ticket_world, set(PERMISSIONS) - {SOURCES_ARCHIVED}, sources=[1])
     TICKET_ACTIONS[leaf](gate, w.t_s1)  # inside the role's one source
     _refused(db, lambda: TICKET_ACTIONS[leaf](gate, w.t_s2), (NotFound,))
 
 
 @pytest.mark.parametrize("leaf", sorted(TICKET_ACTIONS))
-def test_archived_source_needs_sources_archived(db: peewee.Database, leaf: str) -> None:
-    gate, w = _setup(db, set(PERMISSIONS) - {SOURCES_ARCHIVED})
+def test_archived_source_needs_sources_archived(ticket_world: Copy, leaf: str) -> None:
+    db = ticket_world.db
+    gate, w = _setup(ticket_world, set(PERMISSIONS) - {SOURCES_ARCHIVED})
     _refused(db, lambda: TICKET_ACTIONS[leaf](gate, w.t_archived), (NotFound,))
     TICKET_ACTIONS[leaf](Gate(db, "boss"), w.t_archived)
 
 
 @pytest.mark.parametrize("leaf", sorted(TICKET_ACTIONS))
-def test_own_scope_covers_only_own_tickets(db: peewee.Database, leaf: str) -> None:
-    gate, w = _setup(db, held(leaf), scope="own")
-    agent = Person.get(Person.username == "agent").id
+def test_own_scope_covers_only_own_tickets(ticket_world: Copy, leaf: str) -> None:
+    db = ticket_world.db
+    gate, w = _setup(ticket_world, held(leaf), scope="own")
+    agent = _agent()
     if leaf in ("tickets.take", "tickets.assign"):  # on one assigned to them: a no-op
         mine = builders.ticket(w.s1, agent, note="note on mine")
     else:
@@ -159,9 +197,10 @@ def test_own_scope_covers_only_own_tickets(db: peewee.Database, leaf: str) -> No
 
 
 @pytest.mark.parametrize("leaf", sorted(TICKET_ACTIONS))
-def test_usergroup_scope_covers_group_but_not_private(db: peewee.Database, leaf: str) -> None:
-    gate, w = _setup(db, held(leaf), scope="usergroups")
-    GroupMember.create(usergroup=w.g1, person=Person.get(Person.username == "agent").id)
+def test_usergroup_scope_covers_group_but_not_private(ticket_world: Copy, leaf: str) -> None:
+    db = ticket_world.db
+    gate, w = _setup(ticket_world, held(leaf), scope="usergroups")
+    GroupMember.create(usergroup=w.g1, person=_agent())
     _refused(db, lambda: TICKET_ACTIONS[leaf](gate, w.t_g2), (NotFound,))
     _refused(db, lambda: TICKET_ACTIONS[leaf](gate, w.t_private_g1), (NotFound,))
     if leaf == "tickets.view_notes":
@@ -296,38 +335,42 @@ def test_matrix_names_every_leaf() -> None:
     assert set(TICKET_ACTIONS) | set(OTHER_ACTIONS) == set(PERMISSIONS)
 
 
-def _reporting_world(db: peewee.Database) -> None:
-    """Two agents with replies, so a team report has more than one row."""
+def _other_world(db: peewee.Database) -> World:
+    """What every other leaf's test shares, built once per run: the world, two agents with
+    replies (so a team report has more than one row), the person under test (no role yet),
+    a role of nothing and an administrator."""
     w = builders.world()
     busy = [builders.person("busy"), builders.person("busier")]
     builders.role("Busy", READS | {"tickets.reply"}, holders=busy)
     Gate(db, "busy").messages.reply(w.t_s1, "hello")
     Gate(db, "busier").messages.reply(w.t_s2, "hello")
+    builders.person("agent")
+    builders.role("Empty", [])
+    builders.role("Admin", PERMISSIONS, holders=[builders.person("boss")])
+    return w
+
+
+@pytest.fixture
+def other_world(locations: Locations) -> Iterator[Copy]:
+    yield from _own_copy(locations, locations.built("matrix_others", _other_world))
 
 
 @pytest.mark.parametrize("leaf", sorted(OTHER_ACTIONS))
-def test_other_leaf_held_allows(db: peewee.Database, leaf: str) -> None:
-    _reporting_world(db)
-    agent = builders.person("agent")
+def test_other_leaf_held_allows(other_world: Copy, leaf: str) -> None:
     held = {leaf, "tickets.list", "tickets.create", "reports.own", "usergroups.list"}
     if leaf == "reports.own":
         held.discard(REPORTS_TEAM)
-    builders.role("Under test", held, holders=[agent])
-    builders.role("Empty", [])
-    builders.role("Admin", PERMISSIONS, holders=[builders.person("boss")])
-    OTHER_ACTIONS[leaf](Gate(db, "agent"))
+    builders.role("Under test", held, holders=[_agent()])
+    OTHER_ACTIONS[leaf](Gate(other_world.db, "agent"))
 
 
 @pytest.mark.parametrize("leaf", sorted(OTHER_ACTIONS))
-def test_other_leaf_missing_refuses(db: peewee.Database, leaf: str) -> None:
-    _reporting_world(db)
-    agent = builders.person("agent")
+def test_other_leaf_missing_refuses(other_world: Copy, leaf: str) -> None:
+    db = other_world.db
     everything_but = set(PERMISSIONS) - {leaf}
     if leaf == "reports.own":
         everything_but -= {REPORTS_TEAM}
-    builders.role("Under test", everything_but, holders=[agent])
-    builders.role("Empty", [])
-    builders.role("Admin", PERMISSIONS, holders=[builders.person("boss")])
+    builders.role("Under test", everything_but, holders=[_agent()])
     gate = Gate(db, "agent")
     expected = (NotFound,) if leaf == "sources.archived" else (PermissionDenied,)
     _refused(db, lambda: OTHER_ACTIONS[leaf](gate), expected)
