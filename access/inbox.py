@@ -20,7 +20,7 @@ from access.errors import InvalidInput
 from access.grants import Grants
 from access.me import capabilities_of
 from access.request import Part, Request
-from access.search_terms import split_search
+from access.search_terms import SearchTerms, split_search
 from access.views import GroupCount, TicketQuery, TicketRow, ticket_reference
 from access.vocabulary import OPEN_STATUSES, TICKET_ORDERS, TICKET_PRIORITIES, TICKET_STATUSES
 from store import dialect, search
@@ -181,19 +181,19 @@ def _count_by_index(request: Request, query: TicketQuery, upto: int | None = Non
     asked = _words_alone(request, query)
     if asked is None:
         return None
-    text, notes = asked
-    exact = _by_scope_words(request, query, text, notes)
+    terms, notes = asked
+    exact = _by_scope_words(request, query, terms, notes)
     if exact is not None:
         return exact if upto is None else min(exact, upto)
     if notes is None:  # no one list of matches: counted in the tickets
         return None
     rest = _filtered(request, query, counting=True, with_text=False)
     where = None if rest is scope.TRUE else rest
-    return search.count_matches(text, include_notes=notes, where=where, upto=upto)
+    return search.count_matches(terms.text, include_notes=notes, where=where, upto=upto)
 
 
-def _words_alone(request: Request, query: TicketQuery) -> tuple[str, bool | None] | None:
-    """The words of a search whose words alone decide which tickets match, with whether the
+def _words_alone(request: Request, query: TicketQuery) -> tuple[SearchTerms, bool | None] | None:
+    """The terms of a search whose words alone decide which tickets match, with whether the
     person reads the notes of every ticket they see, of none, or (None) of some
     (`_notes_everywhere`); None otherwise."""
     terms = split_search(query.search)
@@ -202,7 +202,7 @@ def _words_alone(request: Request, query: TicketQuery) -> tuple[str, bool | None
     _check_search_length(terms.text)
     if any(_requesters_matching(terms.text)):
         return None
-    return terms.text, _notes_everywhere(request.grants())
+    return terms, _notes_everywhere(request.grants())
 
 
 def exact_word_count(request: Request, query: TicketQuery) -> int | None:
@@ -213,11 +213,10 @@ def exact_word_count(request: Request, query: TicketQuery) -> int | None:
 
 
 def _by_scope_words(
-    request: Request, query: TicketQuery, text: str, notes: bool | None
+    request: Request, query: TicketQuery, terms: SearchTerms, notes: bool | None
 ) -> int | None:
     """`exact_word_count` once the words are known to decide alone: the filters said as scope
     tokens too (no tags, custom fields or due times), the rest as `word_counts.count` says."""
-    terms = split_search(query.search)
     if terms.tags or terms.fields or query.breached or query.due_within is not None:
         return None
     if not dialect.is_sqlite(Ticket._meta.database):
@@ -236,7 +235,7 @@ def _by_scope_words(
     if notes is None:  # notes on some tickets: where, as tokens and as SQL
         notes_ok = scope.may(grants, TICKETS_VIEW_NOTES)
         readable = word_counts.Notes(scope_fts.notes_readable(grants), notes_ok)
-    return word_counts.count(text, notes=readable, scoped=scoped, real=real)
+    return word_counts.count(terms.text, notes=readable, scoped=scoped, real=real)
 
 
 def _notes_everywhere(grants: Grants) -> bool | None:

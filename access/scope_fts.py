@@ -171,20 +171,17 @@ def noted_words(public: str, everything: str, notes: Term) -> str:
     return f"({public}) OR (({everything}) AND (scope : {text(notes)}))"
 
 
-def holds_term(term: Term, present: set[str]) -> bool:
-    return _holds(term, present)
-
-
 def holds(scoped: Scoped, present: set[str]) -> bool:
     """Whether a document whose scope holds the tokens `present` is among `scoped`."""
-    return _holds(scoped.term, present) and not present.intersection(scoped.excluded)
+    return holds_term(scoped.term, present) and not present.intersection(scoped.excluded)
 
 
-def _holds(term: Term, present: set[str]) -> bool:
+def holds_term(term: Term, present: set[str]) -> bool:
+    """Whether a document whose scope holds the tokens `present` satisfies `term`."""
     if isinstance(term, bool):
         return term
     if isinstance(term, str):
         return term in present
     if isinstance(term, AnyOf):
-        return any(_holds(part, present) for part in term.parts)
-    return all(_holds(part, present) for part in term.parts)
+        return any(holds_term(part, present) for part in term.parts)
+    return all(holds_term(part, present) for part in term.parts)
