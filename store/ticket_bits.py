@@ -33,8 +33,9 @@ REBUILT = -1
 # A transaction-wide lock: a set being read and written waits for the notes' trimming, which
 # would otherwise forget notes the set's older snapshot does not see.
 _LOCK = 0x7469636B  # "tick"
-# Word sets kept at most; `refresh` forgets the oldest beyond.
-WORD_SETS = 500
+# Sets kept at most (a set is up to an eighth of the highest ticket number in bytes: 125 KB at
+# a million); `refresh` forgets the oldest read beyond, read again at their next count.
+SETS = 1_000
 # More tickets changed since a set's snapshot than this, and `refresh` reads the set anew.
 REREAD = 50_000
 
@@ -185,8 +186,8 @@ def read(
 
 def refresh(db: peewee.Database | peewee.DatabaseProxy) -> int:
     """Bring every set to a newer snapshot over the tickets changed since its own (read anew
-    where too many changed, dropped where the index was rebuilt since, the oldest word sets
-    beyond WORD_SETS forgotten), then forget the notes every set sees; how many sets were
+    where too many changed, dropped where the index was rebuilt since, the oldest beyond SETS
+    forgotten), then forget the notes every set sees; how many sets were
     written. A set another refresh wrote meanwhile is left as it wrote it."""
     written = 0
     with db.atomic():
@@ -194,12 +195,10 @@ def refresh(db: peewee.Database | peewee.DatabaseProxy) -> int:
             f"SELECT kind, key, as_of, pg_current_snapshot()::text, ARRAY(SELECT DISTINCT "
             f"c.number FROM {CHANGED} c WHERE c.xid >= pg_snapshot_xmin(as_of::pg_snapshot) "
             "AND NOT pg_visible_in_snapshot(c.xid, as_of::pg_snapshot)) "
-            f"FROM {TABLE} ORDER BY kind, built_at DESC"
+            f"FROM {TABLE} ORDER BY built_at DESC"
         ).fetchall()
-        words = 0
-        for kind, key, as_of, now, changed in rows:
-            words += kind != TOKEN
-            if REBUILT in changed or (kind != TOKEN and words > WORD_SETS):
+        for kept, (kind, key, as_of, now, changed) in enumerate(rows):
+            if REBUILT in changed or kept >= SETS:
                 db.execute_sql(
                     f"DELETE FROM {TABLE} WHERE kind = %s AND key = %s AND as_of = %s",
                     (kind, key, as_of),

@@ -166,3 +166,18 @@ def _old_members(key: tuple[str, str]) -> str:
         "SELECT number FROM ticket_search WHERE public @@ to_tsquery('simple', 'parcel') "
         "AND number <> %s"
     )
+
+
+def test_the_sets_beyond_the_most_kept_are_forgotten_and_read_again(
+    demo_db: peewee.Database, gate_for: Callable[[str], Gate], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(ticket_bits, "SETS", 2)
+    request = gate_for("sam").inbox._open()
+    queries = [TicketQuery(search=w, statuses=("open",)) for w in ("parcel", "refund order")]
+    counts = [exact_word_count(request, query) for query in queries]
+    assert None not in counts
+    sets = f"SELECT count(*) FROM {ticket_bits.TABLE}"
+    assert demo_db.execute_sql(sets).fetchone()[0] > 2
+    gate_for("tom").views.compact_search_scope()
+    assert demo_db.execute_sql(sets).fetchone()[0] == 2
+    assert [exact_word_count(request, query) for query in queries] == counts
