@@ -20,7 +20,7 @@ from typing import NamedTuple
 
 import peewee
 
-from store.scope_words import _PREFIX, NONE, SCOPE_COLUMNS
+from store.scope_words import _PREFIX, NONE, SCOPE_COLUMNS, token
 from store.search import _tsquery_sql
 
 TABLE = "ticket_bits"
@@ -38,6 +38,15 @@ _LOCK = 0x7469636B  # "tick"
 SETS = 1_000
 # More tickets changed since a set's snapshot than this, and `refresh` reads the set anew.
 REREAD = 50_000
+
+# A set whose snapshot is ahead of the server's transactions (a database restored into another
+# cluster) cannot tell which later transactions it saw: it is read again.
+_NOT_AHEAD = "pg_snapshot_xmax(as_of::pg_snapshot) <= pg_snapshot_xmax(pg_current_snapshot())"
+_KEEP = (
+    f"INSERT INTO {TABLE} (kind, key, bits, as_of) VALUES (%s, %s, %s, %s) "
+    "ON CONFLICT (kind, key) DO UPDATE SET bits = excluded.bits, as_of = excluded.as_of, "
+    f"built_at = now() WHERE NOT {_NOT_AHEAD.replace('as_of', f'{TABLE}.as_of', 1)}"
+)
 
 Key = tuple[str, str]  # (kind, key)
 
@@ -138,11 +147,36 @@ def build(db: peewee.Database | peewee.DatabaseProxy, keys: Sequence[Key]) -> No
     for key in keys:
         sql, params = _members_sql(key)
         row = db.execute_sql(f"SELECT pg_current_snapshot()::text, ARRAY({sql})", params).fetchone()
-        db.execute_sql(
-            f"INSERT INTO {TABLE} (kind, key, bits, as_of) VALUES (%s, %s, %s, %s) "
-            "ON CONFLICT (kind, key) DO NOTHING",
-            (key[0], key[1], bytes(bitset(row[1])), row[0]),
-        )
+        db.execute_sql(_KEEP, (key[0], key[1], bytes(bitset(row[1])), row[0]))
+
+
+# The columns whose every value's set `build_tokens` reads (not the people's: an assignee's or a
+# requester's set is read at its first count).
+FEW_VALUES = ("source_id", "usergroup_id", "private", "status", "priority")
+
+
+def build_tokens(db: peewee.Database | peewee.DatabaseProxy) -> int:
+    """Read and keep the sets of every value of FEW_VALUES and of tickets without an assignee
+    (a set kept already stays), one scan of the tickets per column, so that first counts find
+    them; how many sets were kept. Nothing on SQLite."""
+    engine = db.obj if isinstance(db, peewee.DatabaseProxy) else db
+    if isinstance(engine, peewee.SqliteDatabase):
+        return 0
+    kept = 0
+    with db.atomic():
+        db.execute_sql("SELECT pg_advisory_xact_lock_shared(%s)", (_LOCK,))
+        for column in (*FEW_VALUES, "assignee_id"):
+            grouped = "assignee_id IS NULL" if column == "assignee_id" else column
+            rows = db.execute_sql(
+                f"SELECT (SELECT pg_current_snapshot()::text), {grouped}, array_agg(number) "
+                f"FROM ticket GROUP BY {grouped}"
+            ).fetchall()
+            for as_of, value, numbers in rows:
+                if column == "assignee_id" and not value:
+                    continue  # assigned: a set per person, at its first count
+                name = token(column, None if column == "assignee_id" else value)
+                kept += db.execute_sql(_KEEP, (TOKEN, name, bytes(bitset(numbers)), as_of)).rowcount
+    return kept
 
 
 class Read(NamedTuple):
@@ -169,7 +203,7 @@ def read(
     params: list[object] = [part for key in keys for part in key]
     sql = (
         f"WITH sets AS MATERIALIZED (SELECT kind, key, bits, as_of::pg_snapshot AS as_of "
-        f"FROM {TABLE} WHERE {wanted}), "
+        f"FROM {TABLE} WHERE ({wanted}) AND {_NOT_AHEAD}), "
         "changed AS MATERIALIZED (SELECT DISTINCT c.number FROM "
         f"{CHANGED} c, sets s WHERE c.xid >= pg_snapshot_xmin(s.as_of) "
         "AND NOT pg_visible_in_snapshot(c.xid, s.as_of) LIMIT %s) "
@@ -187,19 +221,20 @@ def read(
 
 def refresh(db: peewee.Database | peewee.DatabaseProxy) -> int:
     """Bring every set to a newer snapshot over the tickets changed since its own (read anew
-    where too many changed, dropped where the index was rebuilt since, the oldest beyond SETS
-    forgotten), then forget the notes every set sees; how many sets were
-    written. A set another refresh wrote meanwhile is left as it wrote it."""
+    where too many changed, dropped where the index was rebuilt since or the snapshot is ahead
+    of the server's, the oldest beyond SETS forgotten), then forget the notes every set sees;
+    how many sets were written. A set another refresh wrote meanwhile is left as it wrote it."""
     written = 0
     with db.atomic():
         rows = db.execute_sql(
-            f"SELECT kind, key, as_of, pg_current_snapshot()::text, ARRAY(SELECT DISTINCT "
+            f"SELECT kind, key, as_of, {_NOT_AHEAD}, pg_current_snapshot()::text, "
+            "ARRAY(SELECT DISTINCT "
             f"c.number FROM {CHANGED} c WHERE c.xid >= pg_snapshot_xmin(as_of::pg_snapshot) "
             "AND NOT pg_visible_in_snapshot(c.xid, as_of::pg_snapshot)) "
             f"FROM {TABLE} ORDER BY built_at DESC"
         ).fetchall()
-        for kept, (kind, key, as_of, now, changed) in enumerate(rows):
-            if REBUILT in changed or kept >= SETS:
+        for kept, (kind, key, as_of, usable, now, changed) in enumerate(rows):
+            if REBUILT in changed or kept >= SETS or not usable:
                 db.execute_sql(
                     f"DELETE FROM {TABLE} WHERE kind = %s AND key = %s AND as_of = %s",
                     (kind, key, as_of),
