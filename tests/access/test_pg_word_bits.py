@@ -1,9 +1,9 @@
 """PostgreSQL: a word's exact count from the sets of `store.ticket_bits` (`access.pg_word_counts`)
 equals the count of the tickets the SQL scope and the filters select, for random people,
 random filters (prefixes and several words among the searches), random changes of the
-tickets' scope columns, new tickets and new messages (public and notes), before and after the
-sets are refreshed (`gate.views.compact_search_scope`, as `serve` asks), after a rebuild of the
-search index, and past the bound of changed tickets."""
+tickets' scope columns, new and deleted tickets, new messages (public and notes), before and
+after the sets are refreshed (`gate.views.compact_search_scope`, as `serve` asks), after a
+rebuild of the search index, and past the bound of changed tickets."""
 
 from __future__ import annotations
 
@@ -35,7 +35,8 @@ def _random_query(rnd: random.Random, groups: list[int], sources: list[int]) -> 
 
 
 def _new_tickets_and_messages(rnd: random.Random, db: peewee.Database, people: list[int]) -> None:
-    """New tickets holding the words or not, and messages (some notes) added to old ones."""
+    """New tickets holding the words or not, two tickets deleted, and messages (some notes)
+    added to old ones."""
     sources = _ids(Source.id)
     groups: list[int | None] = [None, *_ids(Usergroup.id)]
     numbers = _ids(Ticket.number)
@@ -52,6 +53,8 @@ def _new_tickets_and_messages(rnd: random.Random, db: peewee.Database, people: l
                 body=rnd.choice(texts),
                 note=rnd.choice([None, *texts]),
             )
+        Ticket.delete().where(Ticket.number.in_(rnd.sample(numbers, 2))).execute()
+        numbers = _ids(Ticket.number)
         for number in rnd.sample(numbers, 15):
             Message.create(
                 ticket=number,
