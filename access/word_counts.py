@@ -32,7 +32,7 @@ def count(
 ) -> int | None:
     """The tickets matching `text` (in their notes too: everywhere, nowhere or where `notes`
     says) among those `scoped` says by their documents' tokens, which `real` says by their
-    columns; None where this cannot count (PostgreSQL, too many stale tickets)."""
+    columns; None where this cannot count (too many stale or changed tickets)."""
     db = Ticket._meta.database
     if not dialect.is_sqlite(db):  # bitsets of the words and tokens there
         return pg_word_counts.count(text, notes=notes, scoped=scoped, real=real)
