@@ -33,7 +33,7 @@ def count(
     too: everywhere, nowhere or where `notes` says) among those `scoped` says by their tokens,
     which `real` says by their columns; None where too many tickets changed since the sets
     were read (or the index was rebuilt since)."""
-    words = search._words(text)
+    words = search.words_of(text)
     if not words:
         return None
     if scoped.term is False or real is scope.FALSE:
@@ -130,7 +130,7 @@ def _among_changed(
 ) -> tuple[str, tuple[object, ...]]:
     """SQL of how many of the changed tickets (`changed`, in `ticket_bits.read`'s statement)
     the scope and the filters (`real`) select and the words match as the person reads them."""
-    query = search._tsquery_sql(words)
+    query = search.tsquery_sql(words)
     params = tuple(word for word, _ in words)
     if notes is True or notes is False:
         document = "everything" if notes else "public"

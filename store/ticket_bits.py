@@ -20,8 +20,8 @@ from typing import NamedTuple
 
 import peewee
 
-from store.scope_words import _PREFIX, NONE, SCOPE_COLUMNS, token
-from store.search import _tsquery_sql
+from store.scope_words import NONE, SCOPE_COLUMNS, TOKEN_PREFIX, token
+from store.search import tsquery_sql
 
 TABLE = "ticket_bits"
 CHANGED = "ticket_changed"
@@ -103,7 +103,7 @@ def word_key(word: str, prefix: bool) -> str:
 
 def _token_where(token: str) -> tuple[str, tuple[object, ...]]:
     """SQL on `ticket` of the tickets a scope token (`scope_words.token`) says."""
-    for column, prefix in sorted(_PREFIX.items(), key=lambda item: -len(item[1])):
+    for column, prefix in sorted(TOKEN_PREFIX.items(), key=lambda item: -len(item[1])):
         if not token.startswith(prefix):
             continue
         value = token[len(prefix) :]
@@ -126,7 +126,7 @@ def _members_sql(key: Key) -> tuple[str, tuple[object, ...]]:
         return f"SELECT number FROM ticket WHERE {where}", params
     prefix = name.endswith("*")
     word = name[:-1] if prefix else name
-    tsquery = _tsquery_sql([(word, prefix)])
+    tsquery = tsquery_sql([(word, prefix)])
     return f"SELECT number FROM ticket_search WHERE {kind} @@ {tsquery}", (word,)
 
 
