@@ -108,7 +108,7 @@ def test_many_rows_written_in_their_order(db: peewee.Database, rows: int) -> Non
     PostgreSQL its text is the same for any count of rows."""
     names = ("username", "display_name", "email", "active", "created_at")
     insert = PreparedInsert(Person, names)
-    odd = ['Ann "A" O\'Hara', "a,b {c} \\d", "Zoë NULL", ""]
+    odd = ['Ann "A" O\'Hara', "a,b {c} \\d", "Zoë NULL", "", "NULL"]
     given = [
         {
             "username": f"m{rows}-{n}",
