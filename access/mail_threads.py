@@ -14,6 +14,7 @@ from access.follow_ups import follow_ups_of
 from access.inbound import ParsedMail
 from access.links import final_tickets
 from access.requester_messages import FINAL_STATUS
+from store.among import among
 from store.models import MailAccount, MailId, OutboxItem, Source, Ticket
 from store.prepared import MOST_PREPARED_ROWS, PreparedSelect
 from store.rows import tuple_rows
@@ -28,7 +29,7 @@ SEEN = PreparedSelect(
 # The tickets of a source's conversations that Message-IDs (the arguments after the source) name.
 _NAMED = PreparedSelect(
     lambda source, *mail_ids: MailId.select(MailId.ticket, MailId.mail_id).where(
-        (MailId.source == source) & MailId.mail_id.in_(mail_ids)
+        (MailId.source == source) & among(MailId.mail_id, mail_ids)
     )
 )
 
@@ -89,7 +90,7 @@ def taken_among(source: Source, message_ids: Iterable[str]) -> set[str]:
 
 _SEEN_AMONG = PreparedSelect(
     lambda source, *mail_ids: MailId.select(MailId.mail_id).where(
-        (MailId.source == source) & MailId.mail_id.in_(mail_ids)
+        (MailId.source == source) & among(MailId.mail_id, mail_ids)
     )
 )
 

@@ -279,7 +279,7 @@ def _followers(numbers: Iterable[int], event: str, message: int | None = None) -
     ]
 
 
-def _followers_query(follows_where: peewee.Expression, drafts_where: peewee.Expression) -> Any:
+def _followers_query(follows_where: peewee.ColumnBase, drafts_where: peewee.ColumnBase) -> Any:
     follows = Follow.select(Follow.person, Follow.ticket, peewee.SQL("0").alias("drafted"))
     drafts = Draft.select(Draft.person, Draft.ticket, peewee.SQL("1").alias("drafted"))
     return (follows.where(follows_where) | drafts.where(drafts_where)).order_by(

@@ -13,6 +13,7 @@ import peewee
 from access.audit_actions import PERSON_ADD
 from access.floods import PERSON_BY_ADDRESS
 from access.request import Request
+from store.among import among
 from store.models import Person
 from store.prepared import MOST_PREPARED_ROWS, PreparedInsert, PreparedSelect
 from store.rows import tuple_rows
@@ -107,10 +108,10 @@ def _in_chunks(select: PreparedSelect, values: list[str]) -> Iterator[tuple[Any,
 _BY_ADDRESSES = PreparedSelect(
     lambda *addresses: (
         Person.select(peewee.fn.LOWER(Person.email), Person.id)
-        .where(peewee.fn.LOWER(Person.email).in_(addresses))
+        .where(among(peewee.fn.LOWER(Person.email), addresses))
         .order_by(Person.id)
     )
 )
 _USERNAMES = PreparedSelect(
-    lambda *names: Person.select(Person.username).where(Person.username.in_(names))
+    lambda *names: Person.select(Person.username).where(among(Person.username, names))
 )

@@ -35,6 +35,7 @@ from access.rule_text import (
 from access.sla_rules import parse_duration, working_day_minutes
 from access.vocabulary import CUSTOMER
 from store import word_candidates
+from store.among import among
 from store.models import NO_DUE, BusinessCalendar, GroupMember, Message, Ticket, utcnow
 from store.prepared import PreparedSelect, kept_as_is
 from store.rows import tuple_rows
@@ -93,13 +94,13 @@ def _newest_words(number: int, kind: str) -> peewee.Query:
 
 
 def _tickets(*numbers: int) -> peewee.Query:
-    return Ticket.select(*FACT_COLUMNS).where(Ticket.number.in_(list(numbers)))
+    return Ticket.select(*FACT_COLUMNS).where(among(Ticket.number, numbers))
 
 
 def _newest_bodies(kind: str, *numbers: int) -> peewee.Query:
     newest = (
         Message.select(peewee.fn.MAX(Message.id))
-        .where((Message.kind == kind) & Message.ticket.in_(list(numbers)))
+        .where((Message.kind == kind) & among(Message.ticket, numbers))
         .group_by(Message.ticket)
     )
     return Message.select(Message.ticket, Message.body).where(Message.id.in_(newest))
@@ -107,7 +108,7 @@ def _newest_bodies(kind: str, *numbers: int) -> peewee.Query:
 
 def _groups_of(*people: int) -> peewee.Query:
     return GroupMember.select(GroupMember.person, GroupMember.usergroup).where(
-        GroupMember.person.in_(list(people))
+        among(GroupMember.person, people)
     )
 
 
@@ -115,7 +116,7 @@ def _tags_of(*numbers: int) -> peewee.Query:
     return (
         TicketTag.select(TicketTag.ticket, Tag.name)
         .join(Tag, on=(TicketTag.tag == Tag.id))
-        .where(TicketTag.ticket.in_(list(numbers)))
+        .where(among(TicketTag.ticket, numbers))
     )
 
 

@@ -19,7 +19,10 @@ database per size, then measures:
     the breached filter with its count, a due-time change's statements (`bench.sla`);
   - the SLA report of the demo's last whole month as the team's lead (`bench.sla_report`);
   - the rule work in a change with 100 active rules, a time-rule pass with nothing due,
-    `rules test --since 30d` (`bench.rules`; its `--mail N` import with 20 rules runs alone);
+    `rules test --since 30d` (`bench.rules`);
+  - `mail import` of 300 messages into a fresh helpdesk with 20 rules, each of the two rule
+    sets, against Python's `email` parser alone (`bench.rules --mail`; once, whatever the
+    sizes, on the benchmark's backend; medians of 3 runs);
   - the canned-reply list of a ticket among 2,000 replies, opened and filtered, and a macro of
     4 steps on 1,000 marked tickets, preview + apply (`bench.macros`);
   - at the largest size, 10 concurrent writers for 60 s (`bench.writers`).
@@ -59,7 +62,19 @@ COMMON_WORD = "order"  # in most of them: the broadest
 
 
 PG_CLUSTER = Path("/var/tmp/ticketty-bench-pg")
-SKIPPABLE = ("live", "notify", "bulk", "writers", "sla", "sla-report", "rules", "macros")
+SKIPPABLE = (
+    "live",
+    "notify",
+    "bulk",
+    "writers",
+    "sla",
+    "sla-report",
+    "rules",
+    "mail-rules",
+    "macros",
+)
+MAIL_MESSAGES = 300
+MAIL_RUNS = 3
 
 
 def database(size: int, server: Server | None) -> str:
@@ -388,6 +403,19 @@ def measure_all(args: argparse.Namespace, server: Server | None) -> None:
 
     if writers:
         print(f"\nconcurrent writers at {max(args.sizes):,} tickets: {json.dumps(writers)}")
+    if "mail-rules" not in args.skip:
+        print(f"\nmail import of {MAIL_MESSAGES} messages with 20 rules, a fresh helpdesk:")
+        for name, value in mail_with_rules(server).items():
+            print(f"  {name}: {value:.3f}")
+
+
+def mail_with_rules(server: Server | None) -> dict[str, float]:
+    """`bench.rules --mail`: each rule set's import into a fresh helpdesk (a SQLite file, or a
+    new database on the benchmark's server), medians of `MAIL_RUNS` runs."""
+    where = ["--mail-server", server.url("")] if server is not None else []
+    args = ("fresh", "--mail", str(MAIL_MESSAGES), "--mail-only", "--rules", "both", *where)
+    runs = [child("bench.rules", *args, timeout=1800) for _ in range(MAIL_RUNS)]
+    return {name: statistics.median(run[name] for run in runs) for name in runs[0]}
 
 
 if __name__ == "__main__":

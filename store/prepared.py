@@ -15,7 +15,9 @@ from typing import Any
 
 import peewee
 
+from store.dialect import is_sqlite
 from store.models import database_proxy
+from store.raw_writes import column_type
 
 _compiled: weakref.WeakKeyDictionary[peewee.Database, dict[tuple[type, tuple[str, ...]], str]]
 _compiled = weakref.WeakKeyDictionary()
@@ -64,6 +66,44 @@ class PreparedInsert:
                 known[key] = self._built(rows, returning)
         return known[key]
 
+    def _unnest_sql(self, database: peewee.Database, returning: tuple[str, ...]) -> str:
+        """PostgreSQL's SQL for any count of rows: `INSERT ... SELECT ... FROM unnest(one
+        array per column)`, the rows in the arrays' order (a handful of parameters, so one
+        text that psycopg converts once, whatever the count)."""
+        known = _compiled.setdefault(database, {})
+        conflicts = "ignore" if self.ignore_conflicts else ""
+        key = (self.model, (*self.names, "unnest", conflicts, "returning", *returning))
+        if key not in known:
+            mark = database.param
+            kinds = [column_type(f, database) for f in self.fields]
+            arrays = ", ".join(f"CAST({mark} AS {kind}[])" for kind in kinds)
+            names = [f"v{n}" for n in range(len(self.fields))]
+            table = self.model._meta.table_name
+            sql = (
+                f'INSERT INTO "{table}" ({", ".join(_quoted(f) for f in self.fields)}) '
+                f"SELECT {', '.join(names)} FROM unnest({arrays}) "
+                f"WITH ORDINALITY AS v({', '.join(names)}, n) ORDER BY n"
+            )
+            if self.ignore_conflicts:
+                sql += " ON CONFLICT DO NOTHING"
+            if returning:
+                meta: Any = self.model._meta
+                sql += f" RETURNING {', '.join(_quoted(meta.fields[n]) for n in returning)}"
+            known[key] = sql
+        return known[key]
+
+    def _many(
+        self, database: peewee.Database, rows: list[dict[str, Any]], returning: tuple[str, ...]
+    ) -> tuple[str, list[Any]]:
+        """The SQL and parameters of a multi-row insert of `rows`: on PostgreSQL an array per
+        column, elsewhere `VALUES` of a row's parameters each."""
+        converted = [self._params(values) for values in rows]
+        if not is_sqlite(database):
+            columns = [list(column) for column in zip(*converted, strict=True)]
+            return self._unnest_sql(database, returning), columns
+        params = [param for row in converted for param in row]
+        return self._sql(database, len(rows), returning=returning), params
+
     def _built(self, rows: int, returning: tuple[str, ...]) -> str:
         """The statement's SQL for `rows` rows as Peewee builds it."""
         blank = [tuple(None for _ in self.fields)] * rows
@@ -88,13 +128,14 @@ class PreparedInsert:
 
     def run_many(self, rows: list[dict[str, Any]]) -> None:
         """Insert `rows` in one statement, its SQL built once per number of rows up to
-        `MOST_PREPARED_ROWS` (more: built for this call only)."""
+        `MOST_PREPARED_ROWS` (more: built for this call only), on PostgreSQL once."""
         database = database_proxy.obj
-        if len(rows) > MOST_PREPARED_ROWS:
+        if not rows:
+            return
+        if len(rows) > MOST_PREPARED_ROWS and is_sqlite(database):
             self.model.insert_many(rows).execute()
             return
-        params = [param for values in rows for param in self._params(values)]
-        database.execute_sql(self._sql(database, len(rows)), params)
+        database.execute_sql(*self._many(database, rows, ()))
 
     def run_many_returning(self, rows: list[dict[str, Any]]) -> list[int]:
         """`run_many`, giving the new rows' primary keys (in no promised order)."""
@@ -108,12 +149,13 @@ class PreparedInsert:
         """`run_many`, giving the new rows' fields named `returning` (in no promised order),
         as the driver returns them."""
         database = database_proxy.obj
-        if len(rows) > MOST_PREPARED_ROWS:
+        if not rows:
+            return []
+        if len(rows) > MOST_PREPARED_ROWS and is_sqlite(database):
             meta: Any = self.model._meta
             query = self.model.insert_many(rows).returning(*(meta.fields[n] for n in returning))
             return list(query.tuples().execute())
-        params = [param for values in rows for param in self._params(values)]
-        cursor = database.execute_sql(self._sql(database, len(rows), returning=returning), params)
+        cursor = database.execute_sql(*self._many(database, rows, returning))
         return [tuple(row) for row in cursor.fetchall()]
 
     def run(self, **values: Any) -> int:
@@ -169,6 +211,10 @@ def _rows_shape(one: str, two: str) -> tuple[str, str, str] | None:
     return before, row, after
 
 
+def _quoted(field: peewee.Field) -> str:
+    return f'"{field.column_name}"'
+
+
 def padded(values: Sequence[Any]) -> list[Any]:
     """`values` with the last repeated up to the next power of two (up to
     `MOST_PREPARED_ROWS`): the same `IN` list for fewer counts of parameters, so fewer SQL
@@ -193,7 +239,11 @@ class PreparedSelect:
     ) -> None:
         self.build = build
         self.listed_after = listed_after
-        self._sql: weakref.WeakKeyDictionary[peewee.Database, dict[int, str]]
+        # Per count of arguments: the SQL, and for each of its parameters None (an argument)
+        # or the length of an array of arguments (`store.among` on PostgreSQL).
+        self._sql: weakref.WeakKeyDictionary[
+            peewee.Database, dict[int, tuple[str, list[int | None]]]
+        ]
         self._sql = weakref.WeakKeyDictionary()
 
     def first(self, *args: int | str) -> tuple[Any, ...] | None:
@@ -209,14 +259,38 @@ class PreparedSelect:
         if self.listed_after is not None:
             args = (*args[: self.listed_after], *padded(args[self.listed_after :]))
         known = self._sql.setdefault(database, {})
-        sql = known.get(len(args))
-        if sql is None:
+        found = known.get(len(args))
+        if found is None:
             sql, params = self.build(*args).sql()
-            if list(params) != list(args):
+            found = sql, [len(p) if type(p) is list else None for p in params]
+            if _flat(params) != list(args):
                 raise ValueError(f"the query's parameters {params!r} are not its arguments")
             if len(args) <= MOST_PREPARED_ROWS:
-                known[len(args)] = sql
-        return database.execute_sql(sql, list(args))
+                known[len(args)] = found
+        sql, shape = found
+        return database.execute_sql(sql, _shaped(args, shape))
+
+
+def _flat(params: Sequence[Any]) -> list[Any]:
+    """`params` with each array's values in its place."""
+    return [v for p in params for v in (p if type(p) is list else [p])]
+
+
+def _shaped(args: Sequence[Any], shape: list[int | None]) -> list[Any]:
+    """`args` as a statement's parameters of `shape` (`PreparedSelect._sql`): an argument
+    for each None, a list of the next arguments for each length."""
+    if all(size is None for size in shape):
+        return list(args)
+    params: list[Any] = []
+    at = 0
+    for size in shape:
+        if size is None:
+            params.append(args[at])
+            at += 1
+        else:
+            params.append(list(args[at : at + size]))
+            at += size
+    return params
 
 
 class NumbersQuery:
@@ -273,26 +347,34 @@ class NumbersQuery:
         return placed
 
 
-_Placed = tuple[peewee.Query, str, list[Any], list[tuple[int, int]]]
+_Placed = tuple[peewee.Query, str, list[Any], list[tuple[int, int | list[int]]]]
 _STAND_IN = -(2**62)
 
 
 def _placed(build: Callable[[list[int]], peewee.Query], count: int) -> _Placed | None:
     """`build`'s query for `count` stand-in numbers, its SQL, its parameters, and where each
-    stand-in stands among them (position, index of the number); None when one is not there."""
+    stand-in stands among them (position, index of the number), or each array of stand-ins
+    (`store.among` on PostgreSQL: position, indexes of its numbers); None when one is not
+    there."""
     if not 0 < count <= MOST_PREPARED_ROWS:
         return None
     query = build([_STAND_IN - n for n in range(count)])
     sql, given = query.sql()
     params = list(given)
-    places = [
-        (at, _STAND_IN - value)
-        for at, value in enumerate(params)
-        if type(value) is int and value <= _STAND_IN
-    ]
-    if {which for _, which in places} != set(range(count)):
+    places: list[tuple[int, int | list[int]]] = []
+    for at, value in enumerate(params):
+        if _stand_in(value):
+            places.append((at, _STAND_IN - value))
+        elif type(value) is list and value and all(_stand_in(v) for v in value):
+            places.append((at, [_STAND_IN - v for v in value]))
+    named = {n for _, which in places for n in (which if isinstance(which, list) else [which])}
+    if named != set(range(count)):
         return None
     return query, sql, params, places
+
+
+def _stand_in(value: Any) -> bool:
+    return type(value) is int and value <= _STAND_IN
 
 
 def _run(placed: _Placed, numbers: list[int]) -> Any:
@@ -300,5 +382,5 @@ def _run(placed: _Placed, numbers: list[int]) -> Any:
     _, sql, params, places = placed
     params = list(params)
     for at, which in places:
-        params[at] = numbers[which]
+        params[at] = [numbers[n] for n in which] if isinstance(which, list) else numbers[which]
     return database_proxy.obj.execute_sql(sql, params)

@@ -35,14 +35,16 @@ def update_in(
     sets += [f"{_quoted(f)} = {_quoted(f)} + {mark}" for f in added]
     sets += [f"{_quoted(f)} = {sql}" for f, (sql, _) in computed.items()]
     table = key.model._meta.table_name
-    sql = (
-        f'UPDATE "{table}" SET {", ".join(sets)} '
-        f"WHERE {_quoted(key)} IN ({', '.join([mark] * len(keys))})"
-    )
+    listed = [key.db_value(k) for k in keys]
+    if is_sqlite(database):
+        where = f"{_quoted(key)} IN ({', '.join([mark] * len(keys))})"
+    else:  # one array: the same text for any count of keys
+        where = f"{_quoted(key)} = ANY({mark})"
+    sql = f'UPDATE "{table}" SET {", ".join(sets)} WHERE {where}'
     params = [field.db_value(value) for field, value in values.items()]
     params += list(added.values())
     params += [param for _, given in computed.values() for param in given]
-    params += [key.db_value(k) for k in keys]
+    params += listed if is_sqlite(database) else [listed]
     return int(database.execute_sql(sql, params).rowcount)
 
 
@@ -53,33 +55,42 @@ def update_each(
     key = v.column1`: each row of `rows` (key to its values of `columns`, in order) written
     in one statement whose work grows with the rows (a `CASE key WHEN ...` per column grows
     with their square, and took SQLite longer to compile than to run). On PostgreSQL the
-    first row's values are cast to their columns' types, which a column of NULLs only would
-    otherwise lack (the key is left as the driver types it)."""
+    values are an array per column, cast to the column's type (one text for any count of
+    rows)."""
     if not rows:
         return
     database = database_proxy.obj
     mark = database.param
-    first = [mark] * len(columns)
-    if not is_sqlite(database):
-        context = database.get_sql_context()
-        # The type alone: a collation (`TEXT COLLATE "C"`) is no part of a CAST's type.
-        kinds = [f.ddl_datatype(context).sql.split(" COLLATE ")[0] for f in columns]
-        first = [f"CAST({mark} AS {kind})" for kind in kinds]
-    other = f"({', '.join([mark] * (len(columns) + 1))})"
-    values = ", ".join([f"({mark}, {', '.join(first)})"] + [other] * (len(rows) - 1))
     table = key.model._meta.table_name
     sets = ", ".join(f"{_quoted(f)} = v.column{n}" for n, f in enumerate(columns, start=2))
-    sql = (
-        f'UPDATE "{table}" SET {sets} FROM (VALUES {values}) AS v '
-        f'WHERE "{table}".{_quoted(key)} = v.column1'
-    )
     converts = [key.db_value, *(f.db_value for f in columns)]
-    params = [
-        convert(value)
+    converted = [
+        [convert(value) for convert, value in zip(converts, (row_key, *row), strict=True)]
         for row_key, row in rows.items()
-        for convert, value in zip(converts, (row_key, *row), strict=True)
     ]
+    if is_sqlite(database):
+        row = f"({', '.join([mark] * (len(columns) + 1))})"
+        source = f"(VALUES {', '.join([row] * len(rows))}) AS v"
+        params = [param for values in converted for param in values]
+    else:  # an array per column, each cast to its column's type: one text for any count
+        kinds = [column_type(f, database) for f in (key, *columns)]
+        names = ", ".join(f"column{n}" for n in range(1, len(kinds) + 1))
+        arrays = ", ".join(f"CAST({mark} AS {kind}[])" for kind in kinds)
+        source = f"unnest({arrays}) AS v({names})"
+        params = [list(column) for column in zip(*converted, strict=True)]
+    sql = f'UPDATE "{table}" SET {sets} FROM {source} WHERE "{table}".{_quoted(key)} = v.column1'
     database.execute_sql(sql, params)
+
+
+def column_type(field: peewee.Field, database: peewee.Database) -> str:
+    """The type of `field`'s column as a CAST names it: without a collation (`TEXT COLLATE
+    "C"` is no CAST type), an automatic key's as the integer it is (`SERIAL` is no type)."""
+    if isinstance(field, peewee.BigAutoField):
+        return "BIGINT"
+    if isinstance(field, peewee.AutoField):
+        return "INTEGER"
+    kind: str = field.ddl_datatype(database.get_sql_context()).sql
+    return kind.split(" COLLATE ")[0]
 
 
 def _quoted(field: peewee.Field) -> str:

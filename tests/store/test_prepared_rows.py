@@ -4,6 +4,8 @@ backend, with and without RETURNING and ON CONFLICT."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import peewee
 import pytest
 
@@ -97,3 +99,29 @@ def test_numbers_query_reads_what_peewee_reads(db: peewee.Database) -> None:
         sql, params = build(numbers).sql()
         assert sorted(got) == sorted(tuple(r) for r in db.execute_sql(sql, params).fetchall())
     assert sorted(n for _, n in kept._known[db]) == [1, 3]
+
+
+@pytest.mark.parametrize("rows", [1, 3, MOST_PREPARED_ROWS + 2])
+def test_many_rows_written_in_their_order(db: peewee.Database, rows: int) -> None:
+    """A multi-row insert (on PostgreSQL an array per column) writes each row's values as
+    given, texts that an array's literal must quote included, in the order of the rows; on
+    PostgreSQL its text is the same for any count of rows."""
+    names = ("username", "display_name", "email", "active", "created_at")
+    insert = PreparedInsert(Person, names)
+    odd = ['Ann "A" O\'Hara', "a,b {c} \\d", "Zoë NULL", "", "NULL"]
+    given = [
+        {
+            "username": f"m{rows}-{n}",
+            "display_name": odd[n % len(odd)],
+            "email": "" if n % 3 else f"m{n}@shop.example",
+            "active": n % 2 == 0,
+            "created_at": datetime(2026, 1, 1, 12, 0, n % 60, n),
+        }
+        for n in range(rows)
+    ]
+    ids = insert.run_many_returning(given)
+    assert len(ids) == rows
+    found = Person.select().where(Person.id.in_(ids)).order_by(Person.id)
+    assert [{n: getattr(p, n) for n in names} for p in found] == given
+    if db.param == "%s":
+        assert insert._many(db, given[:1], ())[0] == insert._many(db, given, ())[0]
