@@ -80,7 +80,7 @@ class Inbox(Part):
         page = _page(request, query, 0, limit, None)
         calendars: dict[int, Calendar] = {}
         if TICKETS_LIST in permissions:
-            from access.sla import due_calendars
+            from access.calendar_reads import due_calendars
 
             calendars = due_calendars(request)
         return InboxStart(permissions, page, last_change, calendars)
