@@ -15,7 +15,7 @@ from typing import Any
 import peewee
 
 from access.business_time import Calendar, business_minutes, business_seconds
-from access.calendar_reads import read_calendar
+from access.calendars import read_calendar
 from access.rule_text import (
     CALENDAR,
     DUE,

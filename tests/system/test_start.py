@@ -123,7 +123,8 @@ def test_the_start_leaves_the_icalendar_readers_unloaded(demo_copy: str) -> None
 # Textual's `Header` (the screens draw its line with `tui.header.TitleBar`); the audit writer,
 # the versions and the name checks of a write (`access.request` loads them when it writes);
 # the calendar and service-level admin parts (the due column's calendars are read by
-# `access.calendar_reads`), and the tallies' models (loaded by the counts).
+# `access.calendar_reads`), the tallies' models (loaded by the counts), the policies' rules (the
+# due column and the settings need only `access.durations`), the command line's CSV writer.
 AFTER_THE_FIRST_FRAME = (
     "store.schema",
     "store.migration_chunks",
@@ -155,6 +156,8 @@ AFTER_THE_FIRST_FRAME = (
     "access.validation",
     "access.ordering",
     "store.tally_models",
+    "access.sla_rules",
+    "csv",
 )
 
 
