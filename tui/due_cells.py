@@ -16,7 +16,7 @@ from rich.style import Style
 
 from access.business_time import Calendar, business_seconds
 from access.durations import Duration, parse_duration
-from access.views import TicketRow
+from access.list_views import TicketRow
 from access.vocabulary import OPEN_STATUSES
 from wording.sla_text import span
 

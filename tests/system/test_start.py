@@ -124,7 +124,8 @@ def test_the_start_leaves_the_icalendar_readers_unloaded(demo_copy: str) -> None
 # the versions and the name checks of a write (`access.request` loads them when it writes);
 # the calendar and service-level admin parts (the due column's calendars are read by
 # `access.calendar_reads`), the tallies' models (loaded by the counts), the policies' rules (the
-# due column and the settings need only `access.durations`), the command line's CSV writer.
+# due column and the settings need only `access.durations`), the command line's CSV writer, and
+# the records of a ticket's detail and of the admin screens (the list's are `access.list_views`).
 AFTER_THE_FIRST_FRAME = (
     "store.schema",
     "store.migration_chunks",
@@ -158,6 +159,7 @@ AFTER_THE_FIRST_FRAME = (
     "store.tally_models",
     "access.sla_rules",
     "csv",
+    "access.views",
 )
 
 
