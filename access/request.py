@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -36,13 +35,15 @@ if TYPE_CHECKING:
 Clock = Callable[[], datetime]
 
 
-@dataclass
 class HeldReads:
     """The person's grants and what a request keeps in its memo (the service-level policies),
     shared by the requests of one write transaction (`Session.held`)."""
 
-    grants: Grants
-    memo: dict[str, object] = field(default_factory=dict)
+    __slots__ = ("grants", "memo")
+
+    def __init__(self, grants: Grants) -> None:
+        self.grants = grants
+        self.memo: dict[str, object] = {}
 
 
 class Session:
