@@ -8,11 +8,12 @@ import json
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import date
-from typing import Any, NamedTuple, Protocol
+from typing import Any, Protocol
 
 from access.audit_actions import CALENDAR_CHANGE, CALENDAR_CREATE, CALENDAR_DELETE
 from access.business_time import Calendar, CalendarError
-from access.calendar_text import HOLIDAYS_LIMIT, format_hours, parse_hours
+from access.calendar_reads import CalendarView, read_calendar, read_calendars
+from access.calendar_text import HOLIDAYS_LIMIT, parse_hours
 from access.catalogue import SLA_EDIT, SLA_LIST
 from access.errors import InvalidInput, NoChange, NotFound
 from access.lookup import require_free_name
@@ -20,25 +21,6 @@ from access.request import Part
 from access.validation import checked_name
 from access.versions import bump, check_fresh
 from store.models import BusinessCalendar, CalendarHoliday, SlaPolicy
-
-
-class CalendarView(NamedTuple):
-    name: str
-    zone: str
-    hours: str  # as `parse_hours` reads it: "mon-fri 08:00-16:00"
-    holidays: tuple[date, ...]
-    version: int
-
-    def calendar(self) -> Calendar:
-        """The calendar the business-time arithmetic counts in."""
-        return Calendar(self.zone, parse_hours(self.hours), frozenset(self.holidays))
-
-    def logged(self) -> dict[str, Any]:
-        """What the audit log keeps of it."""
-        fields = self._asdict()
-        fields["holidays"] = [d.isoformat() for d in self.holidays]
-        del fields["version"]
-        return fields
 
 
 @contextmanager
@@ -162,37 +144,6 @@ def calendar_named(name: str) -> BusinessCalendar:
     if row is None:
         raise NotFound(f"no calendar named {name!r}")
     return row
-
-
-def read_calendars() -> list[tuple[int, CalendarView]]:
-    """Every calendar by name, with its id, and their holidays: two statements, however many
-    calendars there are."""
-    rows = list(BusinessCalendar.select().order_by(BusinessCalendar.name))
-    holidays: dict[int, list[date]] = {row.id: [] for row in rows}
-    for holiday in CalendarHoliday.select().order_by(CalendarHoliday.day):
-        holidays.setdefault(holiday.calendar_id, []).append(_day(holiday.day))
-    return [(row.id, _view(row, holidays[row.id])) for row in rows]
-
-
-def read_calendar(row: BusinessCalendar) -> CalendarView:
-    """The calendar as shown, with its holidays."""
-    days = [
-        _day(h.day)
-        for h in CalendarHoliday.select(CalendarHoliday.day)
-        .where(CalendarHoliday.calendar == row.id)
-        .order_by(CalendarHoliday.day)
-    ]
-    return _view(row, days)
-
-
-def _view(row: BusinessCalendar, holidays: list[date]) -> CalendarView:
-    shifts = tuple(tuple((start, end) for start, end in day) for day in json.loads(row.shifts))
-    return CalendarView(row.name, row.zone, format_hours(shifts), tuple(holidays), row.version)
-
-
-def _day(value: date | str) -> date:
-    """A holiday as the driver returns it (SQLite keeps dates as text)."""
-    return value if isinstance(value, date) else date.fromisoformat(value)
 
 
 def _add_holidays(calendar_id: int, days: Iterable[date]) -> None:

@@ -7,7 +7,6 @@ from __future__ import annotations
 import functools
 import operator
 from collections import defaultdict
-from dataclasses import dataclass
 from functools import reduce
 from typing import Any, NamedTuple, cast
 
@@ -36,8 +35,7 @@ class RoleGrant(NamedTuple):
     ticket_scope: str  # all, usergroups or own
 
 
-@dataclass(frozen=True)
-class Grants:
+class Grants(NamedTuple):
     person_id: int
     username: str
     display_name: str

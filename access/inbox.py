@@ -18,10 +18,10 @@ from access.business_time import Calendar
 from access.catalogue import PEOPLE_LIST, TICKETS_LIST, TICKETS_VIEW_CONTACT, TICKETS_VIEW_NOTES
 from access.errors import InvalidInput
 from access.grants import Grants
+from access.list_views import GroupCount, TicketQuery, TicketRow, ticket_reference
 from access.me import capabilities_of
 from access.request import Part, Request
 from access.search_terms import SearchTerms, split_search
-from access.views import GroupCount, TicketQuery, TicketRow, ticket_reference
 from access.vocabulary import OPEN_STATUSES, TICKET_ORDERS, TICKET_PRIORITIES, TICKET_STATUSES
 from store import search
 from store.changes import newest_event
@@ -80,7 +80,7 @@ class Inbox(Part):
         page = _page(request, query, 0, limit, None)
         calendars: dict[int, Calendar] = {}
         if TICKETS_LIST in permissions:
-            from access.sla import due_calendars
+            from access.calendar_reads import due_calendars
 
             calendars = due_calendars(request)
         return InboxStart(permissions, page, last_change, calendars)

@@ -11,7 +11,7 @@ again.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from access.audit_actions import is_denied
 from access.database import close_thread_connection
@@ -27,8 +27,7 @@ GRANT_KINDS = frozenset({"role", "person", "usergroup", "source"})
 OWN_KINDS_TOLD = frozenset({"calendar", "policy"})
 
 
-@dataclass(frozen=True)
-class Changes:
+class Changes(NamedTuple):
     """What others changed: the tickets touched, and the kinds of everything else touched;
     `own_grants` when the session itself changed something of `GRANT_KINDS`, `own_kinds` the
     kinds of what it changed itself among `OWN_KINDS_TOLD` (its due column counts in the

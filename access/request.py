@@ -8,13 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import peewee
 
-from access import audit
 from access.audit_actions import denied
 from access.catalogue import PermissionKey
 from access.errors import (
@@ -27,22 +25,25 @@ from access.errors import (
 )
 from access.file_limit import DEFAULT_FILE_LIMIT
 from access.grants import Grants, read_grants
-from access.lookup import require_free_name
 from access.own_changes import OwnChanges
-from access.versions import TARGET_KIND, bump
 from store.db import DatabaseError, describe_failure
 from store.models import Person, Role, Source, Usergroup, database_proxy, utcnow
+
+if TYPE_CHECKING:
+    from access import audit
 
 Clock = Callable[[], datetime]
 
 
-@dataclass
 class HeldReads:
     """The person's grants and what a request keeps in its memo (the service-level policies),
     shared by the requests of one write transaction (`Session.held`)."""
 
-    grants: Grants
-    memo: dict[str, object] = field(default_factory=dict)
+    __slots__ = ("grants", "memo")
+
+    def __init__(self, grants: Grants) -> None:
+        self.grants = grants
+        self.memo: dict[str, object] = {}
 
 
 class Session:
@@ -145,8 +146,10 @@ class Request:
             with _transaction():
                 yield
             return
+        from access.audit import AuditWriter  # a read-only start does not load the writer
+
         own_changes = self.session.own_changes
-        self._audit = writer = audit.AuditWriter(self.session.clock)
+        self._audit = writer = AuditWriter(self.session.clock)
         try:
             with _transaction():
                 yield
@@ -193,6 +196,8 @@ class Request:
     def record_denied(self, action: str, target_kind: str, target_id: int | None, why: str) -> None:
         """Refused attempts are logged too, in a transaction of their own (the refused change
         itself wrote nothing). A log that cannot be written must not hide the refusal."""
+        from access import audit
+
         try:
             with database_proxy.atomic():
                 audit.record(
@@ -216,6 +221,9 @@ class Request:
     ) -> None:
         """Rename a role, usergroup or source inside the write transaction: the same name is no
         change, a taken one is refused, the version is compared and set, the rename audited."""
+        from access.lookup import require_free_name
+        from access.versions import TARGET_KIND, bump
+
         name = row.name
         if new_name == name:
             raise NoChange(f"{what} {name} is already so named; nothing changed")
@@ -242,6 +250,8 @@ class Request:
 
 @contextmanager
 def _transaction() -> Iterator[None]:
+    from access import audit
+
     head = audit.head_kept()
     try:
         with database_proxy.atomic():

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from functools import reduce
 from operator import and_, or_
+from typing import TYPE_CHECKING
 
 import peewee
 
@@ -21,13 +22,18 @@ from access.grants import Grants, RoleGrant
 from access.vocabulary import SCOPE_ALL, SCOPE_OWN, SCOPE_USERGROUPS
 from store.models import Ticket
 from store.planner import unindexed
-from store.tally_models import TagTally, ViewTally
+
+if TYPE_CHECKING:
+    from typing import TypeAlias
+
+    from store.tally_models import TagTally, ViewTally
+
+    # The table a scope is said over: the tickets, or a tally of them (`store.tally_models`,
+    # loaded by the counts that use them).
+    Counted: TypeAlias = type[Ticket] | type[ViewTally] | type[TagTally]
 
 # A condition on `Ticket`: a composed expression, or one of the constants below.
 Predicate = peewee.ColumnBase
-
-# The table a scope is said over: the tickets, or a tally of them (`store.tally_models`).
-Counted = type[Ticket] | type[ViewTally] | type[TagTally]
 
 TRUE = peewee.SQL("1 = 1")
 FALSE = peewee.SQL("1 = 0")

@@ -19,8 +19,9 @@ from access.audit_actions import (
     SLA_WARNING,
 )
 from access.business_time import Calendar
-from access.calendars import calendar_named, difference, read_calendars
-from access.catalogue import SLA_EDIT, SLA_LIST, TICKETS_LIST
+from access.calendar_reads import calendars_by_id, due_calendars
+from access.calendars import calendar_named, difference
+from access.catalogue import SLA_EDIT, SLA_LIST
 from access.errors import InvalidInput, NoChange, NotFound
 from access.lookup import require_free_name, source_named, usergroup_named
 from access.ordering import in_order, move_to, renumber
@@ -224,24 +225,11 @@ class PolicyAdmin(Part):
         return len(made)
 
 
-def due_calendars(request: Request) -> dict[int, Calendar]:
-    """`PolicyAdmin.due_calendars` in `request`: three statements however many calendars."""
-    if not request.grants().supervises:
-        request.require(TICKETS_LIST)
-    calendars = _calendars()
-    policies = SlaPolicy.select(SlaPolicy.id, SlaPolicy.calendar)
-    return {row.id: calendars[row.calendar_id] for row in policies}
-
-
 def policies_in_order() -> list[Policy]:
     """Every policy as the clock applies it, in match order. No check of its own: for the
     gate's code that already checked the right of the change it makes."""
-    calendars = _calendars()
+    calendars = calendars_by_id()
     return [_rule(row, calendars[row.calendar_id]) for row in in_order(SlaPolicy)]
-
-
-def _calendars() -> dict[int, Calendar]:
-    return {calendar_id: view.calendar() for calendar_id, view in read_calendars()}
 
 
 def _rule(row: SlaPolicy, calendar: Calendar) -> Policy:

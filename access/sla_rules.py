@@ -1,6 +1,7 @@
 """Service-level policies as rules, without the database: the targets (business durations such
-as `4h` or `3d`, optionally one per priority), the conditions a ticket must meet, and which
-policy applies to a ticket (the first that matches, in the chosen order).
+as `4h` or `3d`, optionally one per priority; the durations themselves are `access.durations`,
+said again here), the conditions a ticket must meet, and which policy applies to a ticket (the
+first that matches, in the chosen order).
 
 A day in a target is a working day of the policy's calendar: its weekly working time divided by
 the weekdays that have working hours (`mon-fri 08:00-16:00`: 8 hours; every hour of every
@@ -9,12 +10,15 @@ day: 24). So `3d` keeps meaning three working days when the calendar's hours cha
 
 from __future__ import annotations
 
-import functools
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from access.business_time import MINUTES_A_DAY, Calendar
+from access.business_time import Calendar
+from access.durations import TARGET_LIMIT_DAYS as TARGET_LIMIT_DAYS
+from access.durations import WARN_BEFORE as WARN_BEFORE
+from access.durations import Duration as Duration
+from access.durations import parse_duration as parse_duration
+from access.durations import working_day_minutes as working_day_minutes
 from access.errors import InvalidInput
 from store.words import CLOSED, OPEN_STATUSES, PENDING, RESOLVED, TICKET_PRIORITIES
 from store.words import FIRST_RESPONSE as FIRST_RESPONSE
@@ -27,61 +31,6 @@ STOPPING_STATUSES = frozenset({RESOLVED, CLOSED})
 DEFAULT_PAUSE = frozenset({PENDING})
 # A target applying to every priority the policy has no target of its own for.
 ANY_PRIORITY = ""
-# The longest target: a year of working days is more than any promise a team makes.
-TARGET_LIMIT_DAYS = 366
-
-_DURATION = re.compile(r"(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?")
-
-
-@dataclass(frozen=True)
-class Duration:
-    """Business time: working days of the calendar, and minutes."""
-
-    days: int = 0
-    minutes: int = 0
-
-    def business_minutes(self, calendar: Calendar) -> int:
-        return self.days * working_day_minutes(calendar) + self.minutes
-
-    def __str__(self) -> str:
-        hours, minutes = divmod(self.minutes, 60)
-        text = "".join(
-            f"{n}{unit}" for n, unit in ((self.days, "d"), (hours, "h"), (minutes, "m")) if n
-        )
-        return text or "0m"
-
-
-# How long before a due time its warning is made, unless the settings say otherwise.
-WARN_BEFORE = Duration(0, 60)
-
-
-def parse_duration(text: str) -> Duration:
-    """`4h`, `3d`, `90m`, `1d4h`, `2h30m` (spaces allowed between the parts)."""
-    compact = "".join(text.lower().split())
-    match = _DURATION.fullmatch(compact)
-    if not compact or match is None:
-        raise InvalidInput(f"{text!r} is not a duration; write e.g. 30m, 4h, 3d or 1d4h")
-    days, hours, minutes = (int(part or 0) for part in match.groups())
-    duration = Duration(days, hours * 60 + minutes)
-    if duration.days == 0 and duration.minutes == 0:
-        raise InvalidInput(f"{text!r}: a target must be longer than nothing")
-    if duration.days + duration.minutes // MINUTES_A_DAY > TARGET_LIMIT_DAYS:
-        raise InvalidInput(f"{text!r}: a target is at most {TARGET_LIMIT_DAYS}d")
-    return duration
-
-
-def working_day_minutes(calendar: Calendar) -> int:
-    """The length of the calendar's average working day, in minutes."""
-    return _working_day_minutes(calendar)
-
-
-@functools.lru_cache(maxsize=256)
-def _working_day_minutes(calendar: Calendar) -> int:
-    """Worked out once per calendar: every target in days of every ticket asks for it."""
-    working_days = sum(1 for shifts in calendar.shifts if shifts)
-    return calendar.weekly_minutes() // working_days if working_days else 0
-
-
 # For each metric, its target by priority (`ANY_PRIORITY` for the rest); a metric left out has
 # no target.
 Targets = Mapping[str, Mapping[str, Duration]]

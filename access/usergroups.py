@@ -3,8 +3,6 @@ fields valued per group."""
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import peewee
 
 from access import scope
@@ -201,8 +199,7 @@ class UsergroupAdmin(Part):
             before = grants_of(person_id)
             after = None
             if before is not None:
-                after = replace(
-                    before,
+                after = before._replace(
                     member_of=_as_group(before.member_of, target, group),
                     supervises=_as_group(before.supervises, target, group),
                 )

@@ -3,49 +3,22 @@
 Screens and the command line see only these, so they cannot lazily load a relation the gate
 did not scope. They are named tuples, not frozen dataclasses: a frozen dataclass compiles six
 methods as its module is imported, and these 22 took 12-23 ms of every start (bench/NOTES.md).
-`_replace` makes a changed copy.
+`_replace` makes a changed copy. Those of a list of tickets (a ticket's row, the list's query)
+are `access.list_views`, which the inbox's first frame loads without these; said again here.
 """
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
-from typing import TYPE_CHECKING, NamedTuple
+from typing import NamedTuple
 
-from access.errors import InvalidInput
-from access.vocabulary import OPEN_STATUSES
-
-if TYPE_CHECKING:
-    from access.sla_rules import Duration
-
-
-class TicketRow(NamedTuple):
-    """One line of the inbox."""
-
-    number: int
-    subject: str
-    requester: str
-    usergroup: str | None
-    source: str
-    status: str
-    priority: str
-    assignee: str | None
-    private: bool
-    created_at: datetime
-    updated_at: datetime
-    version: int
-    # True when the person sees this ticket only because they supervise its group.
-    as_supervisor: bool = False
-    # True when the person sees this ticket only because it is assigned to them.
-    as_assignee: bool = False
-    # Service levels (`access.due_times`): when each running clock falls due (None: no target,
-    # met, paused or stopped), and whether one of them is already past due.
-    first_response_due: datetime | None = None
-    next_response_due: datetime | None = None
-    resolution_due: datetime | None = None
-    breached: bool = False
-    tags: tuple[str, ...] = ()  # in alphabetical order
-    sla_policy: int | None = None  # the policy measuring it now, by id (its calendar counts)
+from access.list_views import INBOX_DEFAULT as INBOX_DEFAULT
+from access.list_views import OPEN_WORK as OPEN_WORK
+from access.list_views import GroupCount as GroupCount
+from access.list_views import TicketQuery as TicketQuery
+from access.list_views import TicketRow as TicketRow
+from access.list_views import parse_number as parse_number
+from access.list_views import ticket_reference as ticket_reference
 
 
 class AttachmentView(NamedTuple):
@@ -172,60 +145,6 @@ class TicketDetail(NamedTuple):
     def seen(self) -> Seen:
         last = max((m.id for m in self.messages), default=0)
         return Seen(self.row.version, last, self.row.status)
-
-
-class GroupCount(NamedTuple):
-    usergroup_id: int | None
-    name: str  # "(no group)" for tickets without one
-    tickets: int
-
-
-class TicketQuery(NamedTuple):
-    """Filters of the inbox and of `ticketty tickets list`; all optional, all combined with AND."""
-
-    statuses: tuple[str, ...] = ()
-    priorities: tuple[str, ...] = ()
-    usergroups: tuple[int | None, ...] = ()  # None stands for "no group"
-    sources: tuple[int, ...] = ()
-    assignee: str | None = None  # a username
-    requester: str | None = None  # a username
-    mine: bool = False
-    unassigned: bool = False
-    search: str = ""
-    order: str = "activity"  # one of TICKET_ORDERS
-    breached: bool = False  # only tickets with a clock past its due time
-    # Only tickets with a clock falling due within this business time of the ticket's calendar
-    # from now (breached ones included; `access.due_window`).
-    due_within: Duration | None = None
-
-
-# In a search only `#42` is a ticket number: bare digits (an order number) are words.
-_TICKET_REF = re.compile(r"^#([0-9]{1,18})$")
-
-
-def ticket_reference(search: str) -> int | None:
-    """The ticket a search names (`#42`), or None for a search of words."""
-    match = _TICKET_REF.match(search.strip())
-    return int(match.group(1)) if match else None
-
-
-# A ticket number typed where one is asked for: `#` is optional.
-_NUMBER = re.compile(r"^#?([0-9]{1,18})$")
-
-
-def parse_number(text: str | int) -> int:
-    """A ticket number from user input: digits only (an optional leading #), nothing else."""
-    if isinstance(text, int):
-        return text
-    match = _NUMBER.match(text.strip())
-    if not match:
-        raise InvalidInput(f"{text!r} is not a ticket number")
-    return int(match.group(1))
-
-
-# The inbox opens on the open work: resolved and closed tickets are a filter away.
-OPEN_WORK = OPEN_STATUSES
-INBOX_DEFAULT = TicketQuery(statuses=OPEN_WORK)
 
 
 class Reason(NamedTuple):

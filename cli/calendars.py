@@ -11,8 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from access.business_time import CalendarError
+from access.calendar_reads import CalendarView
 from access.calendar_text import ICS_LIMIT, holidays_from_ics, parse_dates
-from access.calendars import CalendarView
 from access.errors import InvalidInput
 from cli.command import Arguments, Commands, open_gate
 from cli.output import print_json, print_listing

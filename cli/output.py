@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import re
 import sys
@@ -127,6 +126,8 @@ def print_listing(
 def print_csv(rows: Iterable[Sequence[object]], headers: Sequence[str]) -> None:
     """Comma-separated values with a header line; every cell on one line, made safe (a
     spreadsheet shows control characters no better than a terminal does)."""
+    import csv  # the CSV output alone
+
     writer = csv.writer(sys.stdout, lineterminator="\n")
     for row in [headers, *rows]:
         writer.writerow(["" if cell is None else one_line(str(cell)) for cell in row])

@@ -24,13 +24,8 @@ from access.catalogue import (
     TICKETS_TAKE,
     TICKETS_VIEW,
 )
+from access.list_views import INBOX_DEFAULT, TicketQuery, TicketRow, ticket_reference
 from access.presence_states import PresenceView
-from access.views import (
-    INBOX_DEFAULT,
-    TicketQuery,
-    TicketRow,
-    ticket_reference,
-)
 from access.vocabulary import TICKET_PRIORITIES, TICKET_STATUSES
 from screens.inbox_opening import InboxOpening
 from screens.inbox_views import InboxViews

@@ -20,7 +20,7 @@ from access.catalogue import (
     USERGROUPS_FIELDS,
     PermissionKey,
 )
-from access.views import TicketQuery, ticket_reference
+from access.list_views import TicketQuery, ticket_reference
 from tui.screen import TickettyScreen
 from tui.ticket_list import TicketList
 from wording.safe_text import one_line

@@ -17,8 +17,8 @@ from wording import units
 from wording.safe_text import one_line
 
 if TYPE_CHECKING:
+    from access.list_views import TicketQuery
     from access.saved_views import ViewInfo
-    from access.views import TicketQuery
 
 # The views bar counts again at most this often as others change tickets.
 VIEWS_EVERY = timedelta(seconds=1)

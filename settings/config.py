@@ -26,8 +26,8 @@ from pathlib import Path
 
 import platformdirs
 
+from access.durations import Duration, parse_duration
 from access.errors import InvalidInput
-from access.sla_rules import Duration, parse_duration
 from settings.layers import WARN_BEFORE, editor_allowed
 from store.errors import EXIT_USAGE, TickettyError
 

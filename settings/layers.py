@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
-from access.sla_rules import Duration
+from access.durations import Duration
 from store.db import default_database_location
 
 if TYPE_CHECKING:

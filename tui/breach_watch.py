@@ -20,8 +20,8 @@ from typing import TYPE_CHECKING
 
 from textual.notifications import SeverityLevel
 
+from access.list_views import TicketQuery, TicketRow
 from access.live import Changes
-from access.views import TicketQuery, TicketRow
 from tui.due_cells import Moment, earliest_due, minutes_left, warn_minutes
 from wording.sla_text import span
 

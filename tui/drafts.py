@@ -20,14 +20,13 @@ from typing import TYPE_CHECKING, Any
 from textual.app import App
 from textual.timer import Timer
 
-from access.views import NewFile
 from access.vocabulary import NOTE, REPLY
 from wording.safe_text import one_line
 
 if TYPE_CHECKING:
     from access import Gate
     from access.drafts import DraftView, KeptFile
-    from access.views import Posted
+    from access.views import NewFile, Posted
 
 # Seconds after the last key before the text is saved.
 SAVE_AFTER = 1.0
@@ -120,6 +119,8 @@ class DraftKeeper:
 
     def files_of(self, key: DraftKey) -> list[NewFile]:
         """The files the draft `key` holds, as the reply sends them."""
+        from access.views import NewFile  # a ticket's files, not the start's
+
         return [NewFile(f.filename, f.content_type, f.data) for f in self.files.get(key, [])]
 
     def _cancel(self, key: DraftKey) -> None:

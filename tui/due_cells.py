@@ -15,8 +15,8 @@ from typing import NamedTuple
 from rich.style import Style
 
 from access.business_time import Calendar, business_seconds
-from access.sla_rules import Duration, parse_duration
-from access.views import TicketRow
+from access.durations import Duration, parse_duration
+from access.list_views import TicketRow
 from access.vocabulary import OPEN_STATUSES
 from wording.sla_text import span
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import NamedTuple
 
-from access.views import TicketQuery, ticket_reference
+from access.list_views import TicketQuery, ticket_reference
 from wording.safe_text import one_line
 
 MAX_LINES = 3

@@ -9,7 +9,7 @@ from typing import NamedTuple
 
 from access import Gate
 from access.business_time import Calendar
-from access.views import INBOX_DEFAULT, TicketRow
+from access.list_views import INBOX_DEFAULT, TicketRow
 
 # Rows the inbox reads at a time, its first page included.
 PAGE = 100

@@ -10,7 +10,6 @@ an action naming one the catalogue does not know fails at import.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any, ClassVar, TypeVar
 
 from textual import getters, work
@@ -24,21 +23,32 @@ from tui.app import TickettyApp
 ResultType = TypeVar("ResultType")
 
 
-@dataclass(frozen=True)
 class Action:
-    """One row of a screen's action table. `name` is the action (the method `action_<name>`)."""
+    """One row of a screen's action table. `name` is the action (the method `action_<name>`).
 
-    key: str
-    name: str
-    label: str
-    binding_id: str
-    permission: PermissionKey | None = None
-    show: bool = True
-    priority: bool = False
+    A plain class with slots rather than a frozen dataclass: every screen module builds its
+    table as it is imported, the inbox's before the first frame, and a dataclass compiles its
+    methods then (bench/NOTES.md). Never changed once made."""
 
-    def __post_init__(self) -> None:
-        if self.permission is not None and self.permission not in PERMISSIONS:
-            raise KeyError(f"{self.permission!r} is not in the permission catalogue")
+    __slots__ = ("binding_id", "key", "label", "name", "permission", "priority", "show")
+
+    def __init__(
+        self,
+        key: str,
+        name: str,
+        label: str,
+        binding_id: str,
+        permission: PermissionKey | None = None,
+        show: bool = True,
+        priority: bool = False,
+    ) -> None:
+        if permission is not None and permission not in PERMISSIONS:
+            raise KeyError(f"{permission!r} is not in the permission catalogue")
+        self.key, self.name, self.label, self.binding_id = key, name, label, binding_id
+        self.permission, self.show, self.priority = permission, show, priority
+
+    def __repr__(self) -> str:
+        return f"Action({self.key!r}, {self.name!r}, {self.label!r}, {self.binding_id!r})"
 
     @property
     def binding(self) -> Binding:

@@ -23,7 +23,7 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from access.views import TicketRow
+from access.list_views import TicketRow
 from tui.app import TickettyApp
 from tui.due_cells import Moment, due_left, due_style
 from tui.opening import PAGE

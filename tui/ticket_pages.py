@@ -13,7 +13,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from typing import NamedTuple, Protocol, TypeVar
 
-from access.views import TicketRow
+from access.list_views import TicketRow
 from tui.opening import PAGE
 
 CACHED_PAGES = 12

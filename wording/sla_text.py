@@ -14,8 +14,8 @@ from access.business_time import Calendar, business_seconds
 from wording.safe_text import one_line
 
 if TYPE_CHECKING:
+    from access.list_views import TicketRow
     from access.sla_views import SlaExplanation, TargetExplanation
-    from access.views import TicketRow
 
 TARGET_NAMES = {
     "first_response": "First response",

@@ -120,7 +120,12 @@ def test_the_start_leaves_the_icalendar_readers_unloaded(demo_copy: str) -> None
 # and on PostgreSQL, `importlib.metadata` (the driver's versions are read without it); `secrets`
 # (and its `hmac`), which the session's presence needed for its random name; the migrations and
 # the model modules only they import (a current database's versions are checked without them);
-# Textual's `Header` (the screens draw its line with `tui.header.TitleBar`).
+# Textual's `Header` (the screens draw its line with `tui.header.TitleBar`); the audit writer,
+# the versions and the name checks of a write (`access.request` loads them when it writes);
+# the calendar and service-level admin parts (the due column's calendars are read by
+# `access.calendar_reads`), the tallies' models (loaded by the counts), the policies' rules (the
+# due column and the settings need only `access.durations`), the command line's CSV writer, and
+# the records of a ticket's detail and of the admin screens (the list's are `access.list_views`).
 AFTER_THE_FIRST_FRAME = (
     "store.schema",
     "store.migration_chunks",
@@ -142,6 +147,19 @@ AFTER_THE_FIRST_FRAME = (
     "textual.widgets._header",
     "textual.widgets._data_table",
     "textual.widgets._selection_list",
+    "access.audit",
+    "access.versions",
+    "access.lookup",
+    "store.reply_models",
+    "store.rule_models",
+    "access.sla",
+    "access.calendars",
+    "access.validation",
+    "access.ordering",
+    "store.tally_models",
+    "access.sla_rules",
+    "csv",
+    "access.views",
 )
 
 
