@@ -141,30 +141,49 @@ def count(db: peewee.Database | peewee.DatabaseProxy, query: str) -> int:
     return int(row[0])
 
 
-# Up to this many stale tickets, each is asked whether it matches the words (a question costs
-# about what a thousand matches of a common word cost to walk, more as the index has more
-# segments); beyond, the word's matches are walked once, each looked up in the stale set.
-ASKED_ONE_BY_ONE = 250
+def noted(tok: str) -> peewee.ColumnBase:
+    """SQL: the stale set's row (`STALE_ROW`) holds the column as `tok` says (`token`'s inverse;
+    the two-letter prefixes first: no source's token begins `st`, no privacy's `pr`)."""
+    for column, prefix in sorted(_PREFIX.items(), key=lambda item: -len(item[1])):
+        if tok.startswith(prefix):
+            value: object = tok[len(prefix) :]
+            cell = getattr(STALE_ROW, column)
+            if value == NONE and column in ("usergroup_id", "assignee_id"):
+                return cell.is_null()
+            if column not in ("status", "priority"):
+                value = int(str(value))
+            return cell == value
+    raise ValueError(f"not a scope token: {tok}")
 
 
-def stale_matching(
-    db: peewee.Database | peewee.DatabaseProxy, words: str, stale: int
-) -> list[tuple[int, set[str]]]:
-    """The stale tickets whose documents match the FTS5 query `words`, each with the tokens
-    its document's scope holds (the columns noted in the stale set); `stale`: about how many
-    tickets are stale."""
-    columns = ", ".join(f"z.{c}" for c in SCOPE_COLUMNS)
-    if stale <= ASKED_ONE_BY_ONE:
+# The stale set as a table of a query, its rows as they were when their documents were written.
+STALE_ROW = peewee.Table(STALE, ("number", *SCOPE_COLUMNS)).alias("z")
+
+# Up to this many tickets, each is asked whether its document matches the words (a question
+# costs about what some thousand matches of a common word cost to walk, more as the index has
+# more segments); beyond, the word's matches among the stale tickets are walked once.
+ASKED_ONE_BY_ONE = 600
+
+
+def matching(
+    db: peewee.Database | peewee.DatabaseProxy, words: str, numbers: list[int]
+) -> set[int]:
+    """Those of the stale tickets `numbers` whose documents match the FTS5 query `words`."""
+    if not numbers:
+        return set()
+    listed = "[" + ",".join(str(n) for n in sorted(numbers)) + "]"
+    if len(numbers) <= ASKED_ONE_BY_ONE:
         sql = (
-            f"SELECT z.number, {columns} FROM {STALE} z WHERE EXISTS (SELECT 1 FROM ticket_search "
-            "WHERE ticket_search.rowid = z.number AND ticket_search MATCH ?)"
+            "SELECT value FROM json_each(?) WHERE EXISTS (SELECT 1 FROM ticket_search "
+            "WHERE ticket_search.rowid = value AND ticket_search MATCH ?)"
         )
-    else:
-        sql = (
-            f"SELECT z.number, {columns} FROM ticket_search CROSS JOIN {STALE} z "
-            "ON z.number = ticket_search.rowid WHERE ticket_search MATCH ?"
-        )
-    return [
-        (row[0], {token(c, v) for c, v in zip(SCOPE_COLUMNS, row[1:], strict=True)})
-        for row in db.execute_sql(sql, (words,)).fetchall()
-    ]
+        return {n for (n,) in db.execute_sql(sql, (listed, words)).fetchall()}
+    # The index skips the matches outside the lowest and highest number asked.
+    sql = (
+        f"SELECT z.number FROM ticket_search CROSS JOIN {STALE} z "
+        "ON z.number = ticket_search.rowid WHERE ticket_search MATCH ? "
+        "AND ticket_search.rowid >= ? AND ticket_search.rowid <= ?"
+    )
+    asked = set(numbers)
+    rows = db.execute_sql(sql, (words, min(numbers), max(numbers))).fetchall()
+    return {n for (n,) in rows if n in asked}
