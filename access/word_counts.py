@@ -96,10 +96,13 @@ def _changed(
         _flag(notes.real),
     ]
     was, was_noted, now, now_noted = flags
+    differs = was != now
+    if not isinstance(notes.tokens, bool):  # else the notes count where the rest does
+        differs |= (was * was_noted) != (now * now_noted)
     query = (
         peewee.Select([stale], [Ticket.number, *flags])  # the stale set first, then each ticket
         .join(Ticket, peewee.JOIN.CROSS, on=(peewee.Column(stale, "number") == Ticket.number))
-        .where((was != now) | ((was * was_noted) != (now * now_noted)))
+        .where(differs)
         .bind(Ticket._meta.database)
     )
     return [
