@@ -39,6 +39,7 @@ def count(
     everything = search.word_query(text, include_notes=True)
     if public is None or everything is None or not dialect.is_sqlite(db):
         return None
+    everything = scope_words.in_any_column(everything)
     if isinstance(notes, bool):
         notes = Notes(notes, scope.TRUE if notes else scope.FALSE)
     words = scope_fts.noted_words(public, everything, notes.tokens)

@@ -176,7 +176,6 @@ def matching(
     db: peewee.Database | peewee.DatabaseProxy, words: str, numbers: list[int]
 ) -> set[int]:
     """Those of the stale tickets `numbers` whose documents match the FTS5 query `words`."""
-    words = _in_any_column(words)
     numbers = sorted(numbers)
     if len(numbers) <= ASKED_ONE_BY_ONE:
         return _asked(db, words, numbers)
@@ -217,10 +216,11 @@ _EVERY_WORD_COLUMN = re.compile(r'\{subject public notes\} : \(((?:"[^"]*"\*?(?:
 _SCOPE_LIKE = re.compile(r"[sgpar][0-9]*|[ga]n|st.*|pr.*")
 
 
-def _in_any_column(words: str) -> str:
-    """The same query asked of every column where no word could be a token of the scope
-    (which is then the column of words alone), so FTS5 reads no positions to find the column:
-    a walk of a common word's matches costs a third less. Otherwise `words` itself."""
+def in_any_column(words: str) -> str:
+    """The FTS5 query `words` of every column of words asked of every column, where no word
+    could be a token of the scope (which then holds none of them): FTS5 reads no positions to
+    find the column, and a common word's matches cost a third less to walk. Otherwise `words`
+    itself."""
     query = _EVERY_WORD_COLUMN.fullmatch(words)
     if query is None or not query.group(1).isascii():
         return words
