@@ -165,12 +165,14 @@ def query(words: str, scoped: Scoped) -> str | None:
 
 
 def noted_words(public: str, everything: str, notes: Term) -> str:
-    """The FTS5 query of words in the public text, or in the notes too where `notes` holds."""
+    """The FTS5 query of words in the public text, or in the notes too where `notes` holds:
+    said as the words anywhere, and in the public text or where `notes` holds (the same
+    documents, since words in the public text are in the whole; FTS5 walks fewer lists)."""
     if notes is True:
         return everything
     if notes is False:
         return public
-    return f"({public}) OR (({everything}) AND (scope : {text(notes)}))"
+    return f"({everything}) AND (({public}) OR (scope : {text(notes)}))"
 
 
 def sql(term: Term, test: Callable[[str], peewee.ColumnBase]) -> peewee.ColumnBase:
