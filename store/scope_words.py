@@ -11,6 +11,7 @@ first note of a ticket wins). A count corrects the index's answer over the noted
 from __future__ import annotations
 
 import re
+import time
 
 import peewee
 
@@ -163,13 +164,13 @@ STALE_ROW = peewee.Table(STALE, ("number", *SCOPE_COLUMNS)).alias("z")
 
 # Up to this many tickets, each is asked whether its document matches the words. Beyond, a
 # sample of them (SAMPLED, spread over their numbers) is asked first, and the rest asked one
-# by one too if that is cheaper than walking the word's matches up to the highest number
-# (about as many as the share of the sample that matched says): a question costs about what
-# a walk of WALKED_PER_QUESTION matches costs (20-70 us against some 0.1 us a match at a
-# million tickets; the more deletions the index's segments hold, the dearer).
+# by one too if that costs less than walking the word's matches up to the highest number:
+# about as many as the share of the sample that matched says, each WALKED_MATCH_S of CPU,
+# against what the sample's questions cost (20-70 us each at a million tickets, the more the
+# more deletions the index's segments hold).
 ASKED_ONE_BY_ONE = 100
 SAMPLED = 32
-WALKED_PER_QUESTION = 400
+WALKED_MATCH_S = 0.09e-6
 
 
 def matching(
@@ -181,11 +182,14 @@ def matching(
         return _asked(db, words, numbers)
     sampled = min(SAMPLED, ASKED_ONE_BY_ONE)
     sample = sorted({numbers[i * len(numbers) // sampled] for i in range(sampled)})
+    started = time.thread_time()
     found = _asked(db, words, sample)
     kept = set(sample)
     rest = [n for n in numbers if n not in kept]
-    if sample and len(rest) * WALKED_PER_QUESTION < numbers[-1] * len(found) / len(sample):
-        return found | _asked(db, words, rest)
+    if sample:
+        asking = len(rest) * (time.thread_time() - started) / len(sample)
+        if asking < numbers[-1] * len(found) / len(sample) * WALKED_MATCH_S:
+            return found | _asked(db, words, rest)
     # Each match is tested against a byte per ticket number, 1 for those asked: cheaper than a
     # lookup in a table, and than asking the index for a range of numbers.
     listed = bytearray(numbers[-1] + 1)
