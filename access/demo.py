@@ -63,7 +63,7 @@ from access.demo_tickets import (
 )
 from access.demo_triage import seed_triage
 from access.due_times import PolicySet
-from store import bulk, scope_words, sla_tally, tallies
+from store import bulk, scope_words, sla_tally, tallies, ticket_bits
 from store.models import (
     AuditEvent,
     CustomField,
@@ -280,6 +280,7 @@ def build_demo(
                 at=now,
             )
     scope_words.compact(db)  # the scope of the tickets the demo changed after their load
+    ticket_bits.build_tokens(db)  # PostgreSQL's sets of the scope's tokens, for first counts
     # The loader's statistics were taken before the tally of saved views was counted.
     db.execute_sql("ANALYZE view_tally")
     return DemoSummary(

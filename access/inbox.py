@@ -23,7 +23,7 @@ from access.request import Part, Request
 from access.search_terms import SearchTerms, split_search
 from access.views import GroupCount, TicketQuery, TicketRow, ticket_reference
 from access.vocabulary import OPEN_STATUSES, TICKET_ORDERS, TICKET_PRIORITIES, TICKET_STATUSES
-from store import dialect, search
+from store import search
 from store.changes import newest_event
 from store.models import Person, Source, Ticket, Usergroup
 from store.planner import unindexed
@@ -206,8 +206,8 @@ def _words_alone(request: Request, query: TicketQuery) -> tuple[SearchTerms, boo
 
 
 def exact_word_count(request: Request, query: TicketQuery) -> int | None:
-    """The exact count of a search of words from the scope tokens of SQLite's index
-    (`access.word_counts`); None where it cannot be counted so."""
+    """The exact count of a search of words from the scope tokens (SQLite's index, PostgreSQL's
+    bitsets: `access.word_counts`); None where it cannot be counted so."""
     asked = _words_alone(request, query)
     return None if asked is None else _by_scope_words(request, query, *asked)
 
@@ -218,8 +218,6 @@ def _by_scope_words(
     """`exact_word_count` once the words are known to decide alone: the filters said as scope
     tokens too (no tags, custom fields or due times), the rest as `word_counts.count` says."""
     if terms.tags or terms.fields or query.breached or query.due_within is not None:
-        return None
-    if not dialect.is_sqlite(Ticket._meta.database):
         return None
     from access import scope_fts, word_counts  # counts of words only
 

@@ -55,7 +55,7 @@ class Changes:
 
 
 class ChangeFeed:
-    """One session's view of others' changes. Use it from one thread."""
+    """One session's view of others' changes. Use it from one thread (`interrupt` excepted)."""
 
     def __init__(self, head: int | None = None, own: OwnChanges | None = None) -> None:
         """On the database the models run on. `head`: the newest audit event already
@@ -114,6 +114,11 @@ class ChangeFeed:
         mark = presence_mark()
         moved, self.presence = mark != self.presence, mark
         return moved
+
+    def interrupt(self) -> None:
+        """From another thread: a poll waiting for the signal returns soon, and any later poll
+        waits no more."""
+        self._signal.interrupt()
 
     def close(self) -> None:
         """From the thread that polled: the signal's connection and the thread's own close."""

@@ -20,7 +20,7 @@ from access.search_terms import split_search
 from access.sla_rules import Duration, parse_duration
 from access.validation import checked_name
 from access.views import TicketQuery
-from store import scope_words
+from store import dialect, scope_words, ticket_bits
 from store.models import Person, Role, Usergroup, database_proxy
 from store.rows import dict_rows
 from store.tag_models import SavedView
@@ -28,8 +28,9 @@ from store.tag_models import SavedView
 MAX_NAME = 60
 # A view that searches words is counted up to this many tickets, then said to hold at least
 # that many ("5,000+"), where its count would read every match (the list still shows every
-# ticket): on PostgreSQL, and on SQLite when the index cannot count it exactly
-# (`inbox.exact_word_count`: tags, custom fields or due times in the view, many stale tickets).
+# ticket): when the index cannot count it exactly (`inbox.exact_word_count`: tags, custom
+# fields or due times in the view, many tickets changed since SQLite's documents or
+# PostgreSQL's bitsets were written).
 WORDS_COUNTED = 5_000
 
 
@@ -137,9 +138,13 @@ class SavedViews(Part):
     def compact_search_scope(self) -> int:
         """Write the scope of the tickets whose scope changed since their search document was
         (SQLite's index, `store.scope_words`) into their documents, a batch per transaction, so
-        the views' word counts stay exact and quick; how many. Asked by `ticketty serve`'s
-        person now and then; needs what listing views needs. Nothing on PostgreSQL."""
+        the views' word counts stay exact and quick; how many. On PostgreSQL, the word and
+        token sets (`store.ticket_bits`) brought up to date over the tickets changed since they
+        were read; how many sets. Asked by `ticketty serve`'s person now and then; needs what
+        listing views needs."""
         _lister(self._open())
+        if not dialect.is_sqlite(database_proxy):
+            return ticket_bits.refresh(database_proxy)
         return scope_words.compact(database_proxy)
 
     def save_view(

@@ -10,7 +10,7 @@ from typing import NamedTuple
 
 import peewee
 
-from access import scope, scope_fts
+from access import pg_word_counts, scope, scope_fts
 from store import dialect, scope_words, search
 from store.models import Ticket
 from store.rows import tuple_rows
@@ -33,8 +33,10 @@ def count(
 ) -> int | None:
     """The tickets matching `text` (in their notes too: everywhere, nowhere or where `notes`
     says) among those `scoped` says by their documents' tokens, which `real` says by their
-    columns; None where this cannot count (PostgreSQL, too many stale tickets)."""
+    columns; None where this cannot count (too many stale or changed tickets)."""
     db = Ticket._meta.database
+    if not dialect.is_sqlite(db):  # bitsets of the words and tokens there
+        return pg_word_counts.count(text, notes=notes, scoped=scoped, real=real)
     public = search.word_query(text, include_notes=False)
     everything = search.word_query(text, include_notes=True)
     if public is None or everything is None or not dialect.is_sqlite(db):

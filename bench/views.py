@@ -83,8 +83,8 @@ def measure(location: str, user: str, runs: int, tickets: bool = True) -> dict[s
         wall, cpu = timed(runs, upto)
         figures[f"view count: a word ({name}), up to {WORDS_COUNTED:,} (ms)"] = wall
         figures[f"view count: a word ({name}), up to {WORDS_COUNTED:,} (cpu ms)"] = cpu
-    # Exactly from the scope tokens of SQLite's index (None elsewhere), and by the join of every
-    # match with the tickets as before them.
+    # Exactly from the scope tokens of SQLite's index or PostgreSQL's bitsets, and by the join
+    # of every match with the tickets as before them.
     for name, query in WORDS.items():
         if exact_word_count(request, query) is None:
             continue

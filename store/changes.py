@@ -11,6 +11,8 @@ groups, people and sources to read again.
 from __future__ import annotations
 
 import sqlite3
+import threading
+import time
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 import peewee
@@ -33,6 +35,10 @@ class ChangeSignal(Protocol):
         a pushed signal is waited for up to `wait` seconds."""
         ...
 
+    def interrupt(self) -> None:
+        """Ends a wait in `moved` early; called from another thread, for good."""
+        ...
+
     def close(self) -> None: ...
 
 
@@ -52,6 +58,9 @@ class SqliteDataVersion:
         moved = version != self._seen
         self._seen = version
         return moved
+
+    def interrupt(self) -> None:
+        """Nothing to end: `moved` never waits."""
 
     def close(self) -> None:
         self._connection.close()
@@ -73,6 +82,7 @@ class PostgresNotifications:
         self._database = db.database
         self._connection = self._listen()
         self._first = True
+        self._interrupted = threading.Event()
 
     def _listen(self) -> psycopg.Connection[Any]:
         import psycopg
@@ -94,14 +104,32 @@ class PostgresNotifications:
                 return True
             if wait <= 0:
                 self._connection.execute("SELECT")
-            # Notifications that arrive together come as one; one is enough to say "read".
-            return any(True for _ in self._connection.notifies(timeout=wait, stop_after=1))
+            return self._notified_within(wait)
         except psycopg.OperationalError as exc:
             self._connection.close()
             raise DatabaseError("lost the connection that listens for others' changes") from exc
 
+    def _notified_within(self, wait: float) -> bool:
+        """Waits in slices, so that `interrupt` ends the wait within one. Notifications that
+        arrive together come as one; one is enough to say "read"."""
+        deadline = time.monotonic() + wait
+        while True:
+            left = deadline - time.monotonic()
+            slice_ = min(max(left, 0), _WAIT_SLICE)
+            if any(True for _ in self._connection.notifies(timeout=slice_, stop_after=1)):
+                return True
+            if left <= _WAIT_SLICE or self._interrupted.is_set():
+                return False
+
+    def interrupt(self) -> None:
+        self._interrupted.set()
+
     def close(self) -> None:
         self._connection.close()
+
+
+# How long a wait for a notification goes on after `interrupt`, at most.
+_WAIT_SLICE = 0.2
 
 
 def signal_for(db: peewee.Database) -> ChangeSignal:

@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 import peewee
 
-from store import dialect, migration_chunks, scope_words, tallies
+from store import dialect, migration_chunks, scope_words, tallies, ticket_bits
 from store.links import LINK_MODELS
 from store.models import (
     ALL_MODELS,
@@ -472,6 +472,15 @@ def _v37_search_scope(db: peewee.Database) -> None:
         db.execute_sql(statement)
 
 
+def _v38_ticket_bits(db: peewee.Database) -> None:
+    """PostgreSQL: sets of tickets as bitsets for exact word counts, the notes of changed
+    tickets and their triggers (`store.ticket_bits`). Nothing on SQLite."""
+    if dialect.is_sqlite(db):
+        return
+    for statement in ticket_bits.migration():
+        db.execute_sql(statement)
+
+
 MIGRATIONS: list[tuple[int, Callable[[peewee.Database], None]]] = [
     (1, _v1_initial),
     (2, _v2_search),
@@ -507,6 +516,7 @@ MIGRATIONS: list[tuple[int, Callable[[peewee.Database], None]]] = [
     (32, _v32_verdict_backfill),
     (36, _v36_breached_index),
     (37, _v37_search_scope),
+    (38, _v38_ticket_bits),
 ]
 
 LATEST = MIGRATIONS[-1][0]

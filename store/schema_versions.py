@@ -14,6 +14,7 @@ VERSIONS = (
     *range(1, 33),
     36,
     37,
+    38,
 )
 LATEST = VERSIONS[-1]
 

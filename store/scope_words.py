@@ -34,7 +34,7 @@ COMPACT_BATCH = 500
 
 def token(column: str, value: object) -> str:
     """The word that says `column` holds `value` (None: none), as `scope_tokens` writes it."""
-    prefix = _PREFIX[column]
+    prefix = TOKEN_PREFIX[column]
     if value is None:
         return f"{prefix}{NONE}"
     if isinstance(value, bool):
@@ -42,7 +42,7 @@ def token(column: str, value: object) -> str:
     return f"{prefix}{value}"
 
 
-_PREFIX = {
+TOKEN_PREFIX = {
     "source_id": "s",
     "usergroup_id": "g",
     "private": "p",
@@ -62,7 +62,7 @@ def scope_tokens(row: str) -> str:
             value = f"coalesce({value}, '{NONE}')"
         elif column == "private":
             value = f"CAST({value} AS INTEGER)"
-        parts.append(f"'{_PREFIX[column]}' || {value}")
+        parts.append(f"'{TOKEN_PREFIX[column]}' || {value}")
     return " || ' ' || ".join(parts)
 
 

@@ -24,7 +24,7 @@ NOTHING = peewee.SQL("1 = 0")
 DENSE_SHARE = 0.01
 
 
-def _words(text: str) -> list[tuple[str, bool]]:
+def words_of(text: str) -> list[tuple[str, bool]]:
     """The words of `text`, each with whether it ends in `*` (match words it begins)."""
     return [(word, star == "*") for word, star in _WORD.findall(text)]
 
@@ -81,7 +81,7 @@ def public_match(text: str, *, in_order: bool = False) -> peewee.ColumnBase:
 
     `in_order`: the caller reads a page in inbox order (not a count), which for a common word
     is found faster by walking that order than by fetching every match."""
-    words = _words(text)
+    words = words_of(text)
     if not words:
         return NOTHING
     if _sqlite():
@@ -91,7 +91,7 @@ def public_match(text: str, *, in_order: bool = False) -> peewee.ColumnBase:
 
 def any_match(text: str, *, in_order: bool = False) -> peewee.ColumnBase:
     """The same, internal notes included: only for tickets whose notes the person may read."""
-    words = _words(text)
+    words = words_of(text)
     if not words:
         return NOTHING
     if _sqlite():
@@ -111,7 +111,7 @@ def public_or_noted_match(
     list, and once a common word's list is bigger than the server's `work_mem` each test reads
     the list again, so the work grows with tickets times matches. A page in inbox order of a
     rare word still fetches the matches first (`_fetched_first`)."""
-    words = _words(text)
+    words = words_of(text)
     if not words:
         return NOTHING
     if _sqlite():
@@ -119,7 +119,7 @@ def public_or_noted_match(
     if in_order and _rare(words, "everything"):  # then rare in the public text too
         rare = _fetched_first(words, "public")
         return rare | (_fetched_first(words, "everything") & notes_ok)
-    query = _tsquery_sql(words)
+    query = tsquery_sql(words)
     params = tuple(word for word, _ in words)
     return peewee.NodeList(
         (
@@ -159,7 +159,7 @@ def _fetched_first(words: list[tuple[str, bool]], document: str) -> peewee.Colum
 _QUOTED = "'''' || replace(replace(unaccent(%s), '\\', '\\\\'), '''', '''''') || ''''"
 
 
-def _tsquery_sql(words: list[tuple[str, bool]]) -> str:
+def tsquery_sql(words: list[tuple[str, bool]]) -> str:
     """`to_tsquery` of every word (one parameter each), `:*` after the words that are prefixes."""
     terms = " || ' & ' || ".join(f"{_QUOTED} || ':*'" if prefix else _QUOTED for _, prefix in words)
     return f"to_tsquery('simple'::regconfig, {terms})"
@@ -167,7 +167,7 @@ def _tsquery_sql(words: list[tuple[str, bool]]) -> str:
 
 def _matching(document: str, words: list[tuple[str, bool]]) -> str:
     """The tickets' search rows whose `document` holds `words` (their texts the parameters)."""
-    return f"ticket_search WHERE {document} @@ {_tsquery_sql(words)}"
+    return f"ticket_search WHERE {document} @@ {tsquery_sql(words)}"
 
 
 def _matches(words: list[tuple[str, bool]], document: str) -> peewee.SQL:
@@ -194,7 +194,7 @@ def _rare(words: list[tuple[str, bool]], document: str) -> bool:
 def word_query(text: str, *, include_notes: bool) -> str | None:
     """SQLite: the FTS5 query of the words of `text` in the public text (`include_notes`:
     the notes too); None when it has none."""
-    words = _words(text)
+    words = words_of(text)
     return _query(words, None if include_notes else "subject public") if words else None
 
 
@@ -206,7 +206,7 @@ def count_matches(
     counted as a join of the index's list of matches with the tickets, which reads each match
     once in the index's order. Asked as `number IN (matches)`, the databases first build the
     whole list as a table of its own (SQLite) or test each ticket against it."""
-    words = _words(text)
+    words = words_of(text)
     if not words:
         return 0
     if _sqlite():
@@ -216,7 +216,7 @@ def count_matches(
     else:
         document = "everything" if include_notes else "public"
         params = tuple(word for word, _ in words)
-        match = peewee.SQL(f"ts.{document} @@ {_tsquery_sql(words)}", params)
+        match = peewee.SQL(f"ts.{document} @@ {tsquery_sql(words)}", params)
         on = _SEARCH.c.number == Ticket.number
     if where is None and upto is None and _sqlite():  # the index counts its list alone
         counted = _SEARCH.select(peewee.fn.COUNT(peewee.SQL("*"))).where(match)
@@ -234,7 +234,7 @@ Asker = Callable[[peewee.ColumnBase], peewee.ColumnBase]
 def asker(text: str, *, include_notes: bool) -> Asker | None:
     """A question to put to the search index about one ticket (given the column holding its
     number): does it match `text`? Only for whole words on SQLite; None otherwise."""
-    words = _words(text)
+    words = words_of(text)
     if not words or any(prefix for _, prefix in words) or not _sqlite():
         return None  # a prefix is expanded anew for every question: far too dear
     query = _query(words, None if include_notes else "subject public")

@@ -9,7 +9,6 @@ import gc
 import itertools
 import os
 import shutil
-import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar, cast
@@ -25,9 +24,6 @@ from tests.postgres_server import Server
 
 BACKENDS = ("sqlite", "postgresql")
 TEMPLATE = "ticketty_template"
-# The thread an app watches others' changes on (`tui.app`): the app stops it as it ends and
-# does not wait for it, so it may still be closing its connections when the test ends.
-WATCHER_THREAD = "ticketty-live"
 Made = TypeVar("Made")
 
 # The databases a test opened with `connect`, closed when it ends.
@@ -145,7 +141,6 @@ class Locations:
         to it is, so the count is of those too)."""
         close_opened()
         close_thread_connection()  # the models' database, the test's last `connect`
-        watchers_ended()
         left_open = []
         for location in made:
             if self._databases is None:
@@ -159,14 +154,6 @@ class Locations:
             left_open += [f"{database} ({how})" for how in self._databases.drop(database)]
         if left_open:
             pytest.fail(f"the test left connections open: {'; '.join(left_open)}", pytrace=False)
-
-
-def watchers_ended(wait: float = 10) -> None:
-    """Wait up to `wait` seconds for the watcher threads of the apps the test ran to end
-    (an app still running keeps its own, and its connections count as left open)."""
-    for thread in threading.enumerate():
-        if thread.name == WATCHER_THREAD:
-            thread.join(wait)
 
 
 def opened_by_this_process(path: str) -> int:

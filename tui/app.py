@@ -98,6 +98,7 @@ class TickettyApp(App[int]):
         self.breach_watch = BreachWatch(self, lambda: self.clock())
         self.due_calendars = DueCalendars(self, self.opening.calendars)
         self.notifier = Notifier(self)
+        self.watcher_thread: threading.Thread | None = None
 
     def get_default_screen(self) -> Screen[Any]:
         """The home screen (the inbox) is the first of the stack: no blank screen beneath it
@@ -120,10 +121,17 @@ class TickettyApp(App[int]):
         self.breach_watch.start()
         # A thread of its own, not a worker: it runs as long as the app, and tests that wait
         # for the app's workers to finish would wait for ever.
-        threading.Thread(target=self.watcher.run, name="ticketty-live", daemon=True).start()
+        self.watcher_thread = threading.Thread(
+            target=self.watcher.run, name="ticketty-live", daemon=True
+        )
+        self.watcher_thread.start()
 
     async def on_unmount(self) -> None:
+        """The watcher ends and closes its connections before the app does (it stops within a
+        fraction of a second, or when a statement under way returns)."""
         self.watcher.stop()
+        if self.watcher_thread is not None:
+            await asyncio.to_thread(self.watcher_thread.join, WRITE_TIMEOUT)
         await asyncio.to_thread(self.gate_funnel.close, WRITE_TIMEOUT)
 
     def on_live_change(self, message: LiveChange) -> None:

@@ -60,7 +60,8 @@ class OthersChanged(Message, bubble=False):
 
 
 class Watcher:
-    """The loop of the session's watching thread; `stop()` ends it within one interval."""
+    """The loop of the session's watching thread; `stop()` ends it soon (a statement under
+    way finishes first)."""
 
     def __init__(self, app: App[Any], gate: Gate, head: int, interval: float) -> None:
         self.app = app
@@ -72,6 +73,8 @@ class Watcher:
 
     def stop(self) -> None:
         self._stop.set()
+        if self.feed is not None:
+            self.feed.interrupt()
 
     def run(self) -> None:
         self.feed = feed = ChangeFeed(self.head, self.gate.own_changes)

@@ -125,16 +125,17 @@ def test_a_view_of_a_common_word_is_listed_as_a_lower_bound(
     demo_file: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr("access.saved_views.WORDS_COUNTED", 5)
-    # As when SQLite's index cannot count it exactly (too many tickets' scope changed since
-    # their documents were written), and as on PostgreSQL.
+    # As when the index cannot count it exactly (too many tickets' scope changed since their
+    # documents were written on SQLite, since the bitsets were read on PostgreSQL).
     monkeypatch.setattr("access.word_counts.STALE_BOUND", -1)
+    monkeypatch.setattr("access.pg_word_counts.CHANGED_BOUND", -1)
     assert run(capsys, demo_file, "ada", "views", "add", "Parcels", "--search", "parcel")[0] == 0
     _, out, _ = run(capsys, demo_file, "ada", "views", "list", "--json")
     (parcels,) = [v for v in json.loads(out) if v["name"] == "Parcels"]
     assert (parcels["tickets"], parcels["tickets_at_least"]) == (5, True)
     _, out, _ = run(capsys, demo_file, "ada", "views", "list")
     assert "Parcels" in out and " 5+ " in out
-    monkeypatch.undo()  # counted whole (exactly from the scope tokens on SQLite)
+    monkeypatch.undo()  # counted whole (exactly from the scope tokens or the bitsets)
     _, out, _ = run(capsys, demo_file, "ada", "views", "list", "--json")
     (parcels,) = [v for v in json.loads(out) if v["name"] == "Parcels"]
     assert parcels["tickets"] > 5 and parcels["tickets_at_least"] is False

@@ -273,3 +273,26 @@ def test_a_lost_listening_connection_is_said_and_listened_anew(db, db_location: 
     Gate(connect(db_location), "boss").messages.reply(w.t_s1, "hello")
     assert signal.moved(wait=30)
     signal.close()
+
+
+def test_an_interrupt_ends_a_wait_for_the_signal_at_once(db) -> None:
+    """A session ending stops its watcher at once, not after the wait it is in: an interrupt
+    from another thread ends a long wait with "nothing moved", and later waits return at once,
+    so the watcher's thread can be joined as the app ends."""
+    import threading
+    import time
+
+    from store.changes import signal_for
+
+    signal = signal_for(db)
+    assert signal.moved()  # the first question always says "read"
+    answers: list[bool] = []
+    waiting = threading.Thread(target=lambda: answers.append(signal.moved(wait=600)))
+    began = time.monotonic()
+    waiting.start()
+    signal.interrupt()
+    waiting.join(60)
+    assert not waiting.is_alive() and answers == [False]
+    assert not signal.moved(wait=600)
+    assert time.monotonic() - began < 60
+    signal.close()
