@@ -147,7 +147,7 @@ def count(db: peewee.Database | peewee.DatabaseProxy, query: str) -> int:
 def noted(tok: str) -> peewee.ColumnBase:
     """SQL: the stale set's row (`STALE_ROW`) holds the column as `tok` says (`token`'s inverse;
     the two-letter prefixes first: no source's token begins `st`, no privacy's `pr`)."""
-    for column, prefix in sorted(_PREFIX.items(), key=lambda item: -len(item[1])):
+    for column, prefix in sorted(TOKEN_PREFIX.items(), key=lambda item: -len(item[1])):
         if tok.startswith(prefix):
             value: object = tok[len(prefix) :]
             cell = getattr(STALE_ROW, column)
