@@ -6,8 +6,10 @@ checks on random people, tickets and changes."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import NamedTuple
+
+import peewee
 
 from access.catalogue import (
     SOURCES_ARCHIVED,
@@ -163,25 +165,31 @@ def query(words: str, scoped: Scoped) -> str | None:
 
 
 def noted_words(public: str, everything: str, notes: Term) -> str:
-    """The FTS5 query of words in the public text, or in the notes too where `notes` holds."""
+    """The FTS5 query of words in the public text, or in the notes too where `notes` holds:
+    said as the words anywhere, and in the public text or where `notes` holds (the same
+    documents, since words in the public text are in the whole; FTS5 walks fewer lists)."""
     if notes is True:
         return everything
     if notes is False:
         return public
-    return f"({public}) OR (({everything}) AND (scope : {text(notes)}))"
+    return f"({everything}) AND (({public}) OR (scope : {text(notes)}))"
 
 
-def holds(scoped: Scoped, present: set[str]) -> bool:
-    """Whether a document whose scope holds the tokens `present` is among `scoped`."""
-    return holds_term(scoped.term, present) and not present.intersection(scoped.excluded)
-
-
-def holds_term(term: Term, present: set[str]) -> bool:
-    """Whether a document whose scope holds the tokens `present` satisfies `term`."""
+def sql(term: Term, test: Callable[[str], peewee.ColumnBase]) -> peewee.ColumnBase:
+    """The term as SQL, each token said by `test` (the stale set's `store.scope_words.noted`)."""
     if isinstance(term, bool):
-        return term
+        return peewee.SQL("1 = 1" if term else "1 = 0")
     if isinstance(term, str):
-        return term in present
-    if isinstance(term, AnyOf):
-        return any(holds_term(part, present) for part in term.parts)
-    return all(holds_term(part, present) for part in term.parts)
+        return test(term)
+    parts = [sql(part, test) for part in term.parts]
+    joined = parts[0]
+    for part in parts[1:]:
+        joined = (joined | part) if isinstance(term, AnyOf) else (joined & part)
+    return joined
+
+
+def scoped_sql(scoped: Scoped, test: Callable[[str], peewee.ColumnBase]) -> peewee.ColumnBase:
+    """`sql` of the tickets `scoped` says."""
+    if not scoped.excluded:
+        return sql(scoped.term, test)
+    return sql(scoped.term, test) & ~sql(AnyOf(tuple(scoped.excluded)), test)
