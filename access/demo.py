@@ -83,7 +83,8 @@ from store.models import (
 from store.sla_models import SlaVerdict
 
 DEMO_NOW = datetime(2026, 11, 1, 9, 0, 0)
-# Larger demos have their rows made by a child process while the batch before is written.
+# Larger demos have their rows made by a child process while the batch before is written, and
+# their search documents indexed by another.
 APART_FROM = 20_000
 
 PERSONAS: dict[str, str] = {
@@ -253,10 +254,13 @@ def build_demo(
     progress: Callable[[int, int], None] | None = None,
     service_levels: bool = False,
     now: datetime = DEMO_NOW,
+    apart: bool | None = None,
 ) -> DemoSummary:
     """Fill an empty, migrated database with a demo helpdesk of `tickets` tickets, its times
     before `now` (naive UTC); with `service_levels`, two calendars, three policies and every
-    ticket's due times, some of them due soon after `now` (`access.demo_service_levels`)."""
+    ticket's due times, some of them due soon after `now` (`access.demo_service_levels`).
+    `apart`: whether the rows are made and the search documents indexed by processes of
+    their own (forked; by default above `APART_FROM` tickets where the platform forks)."""
     rnd = random.Random(seed)
     with db.atomic():
         ids = _seed_directory(rnd)
@@ -264,7 +268,7 @@ def build_demo(
     # The saved views' and tags' tallies are counted once, after the tickets, their links and
     # their tags, not by a trigger per row nor after each of them.
     with tallies.without_triggers(db):
-        messages = _seed_tickets(db, rnd, tickets, ids, progress, policies, now)
+        messages = _seed_tickets(db, rnd, tickets, ids, progress, policies, now, apart)
         seed_links(db, after=len(HOSTILE), by=ids.staff["ada"])
         with db.atomic():
             seed_mailbox(ids.sources[MAIL_SOURCE], now)
@@ -362,6 +366,7 @@ def _seed_tickets(
     progress: Callable[[int, int], None] | None,
     policies: PolicySet | None = None,
     now: datetime = DEMO_NOW,
+    apart: bool | None = None,
 ) -> int:
     columns = ticket_columns(policies is not None)
     loaded = [Ticket, Message, AuditEvent] + ([] if policies is None else [SlaVerdict])
@@ -374,9 +379,16 @@ def _seed_tickets(
     def make() -> Iterator[Batch]:
         return batches(rnd, total, ids, policies, now, head)
 
-    made = made_apart(make) if total > APART_FROM and can_fork() else make()
+    if apart is None:
+        apart = total > APART_FROM and can_fork()
+    made = made_apart(make) if apart else make()
     with bulk.loading(
-        db, loaded, verdict_tally=counted, tallies_aside=True, documents_given=True
+        db,
+        loaded,
+        verdict_tally=counted,
+        tallies_aside=True,
+        documents_given=True,
+        documents_apart=apart,
     ) as loader:
         for batch in made:
             with db.atomic():  # one commit per batch

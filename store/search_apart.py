@@ -1,0 +1,121 @@
+"""SQLite: the search documents of a bulk load indexed by a second process into a file of its
+own while the loader writes the rows and builds their indexes, then copied into the database
+as FTS5 stores them (its shadow tables, row by row: no text is tokenized twice).
+
+The process is forked (`store.forked`): it starts with the table's definition and the merge
+settings of `store.dialect` and touches none of the caller's connections. The documents go
+through a pipe, a batch at a time, with their scope text read by the loader from the rows it
+wrote (`dialect.search_scopes`), so the file holds the index the loader would have written
+itself, segment for segment."""
+
+from __future__ import annotations
+
+import multiprocessing
+import sqlite3
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import NoReturn
+
+import peewee
+
+from store import dialect, forked
+
+# The tables FTS5 keeps `ticket_search` in, all of them, in the order they are copied.
+SHADOWS = ("config", "data", "idx", "docsize", "content")
+# The scratch file's page cache: its segments are merged once, at the end.
+_CACHE_KIB = 256_000
+
+
+class SearchApart:
+    """`add(documents, scopes)` for every batch, then `copy_into(db)` once."""
+
+    def __init__(self, db: peewee.Database) -> None:
+        self.path = Path(f"{db.database}-search")
+        _remove(self.path)
+        self.pipe, theirs = multiprocessing.get_context("fork").Pipe(duplex=True)
+        self.child = forked.start(_build, self.path, theirs)
+        theirs.close()
+
+    def add(
+        self, documents: list[tuple[int, str, str, str | None]], scopes: dict[int, str]
+    ) -> None:
+        try:
+            self.pipe.send((documents, scopes))
+        except (BrokenPipeError, ConnectionResetError):
+            self._failed()
+
+    def copy_into(self, db: peewee.Database) -> None:
+        """The documents indexed, merged once, then written into `db`'s `ticket_search`,
+        which holds no document yet."""
+        try:
+            self.pipe.send(None)
+            kind, detail = self.pipe.recv()
+        except (BrokenPipeError, ConnectionResetError, EOFError):
+            self._failed()
+        if kind != "done":
+            self.abandon()
+            raise RuntimeError(f"the process indexing the search documents failed:\n{detail}")
+        self.close()
+        # A connection of its own: FTS5 keeps the index's structure in memory per connection
+        # and reads it again only after a commit by another connection.
+        copying = sqlite3.connect(db.database, isolation_level=None)
+        try:
+            held = copying.execute("SELECT count(*) FROM ticket_search_docsize").fetchone()[0]
+            assert held == 0, "documents copied into an index holding some already"
+            copying.execute("ATTACH DATABASE ? AS apart", (str(self.path),))
+            copying.execute("BEGIN IMMEDIATE")
+            for shadow in SHADOWS:
+                table = f"ticket_search_{shadow}"
+                copying.execute(f"DELETE FROM main.{table}")
+                copying.execute(f"INSERT INTO main.{table} SELECT * FROM apart.{table}")
+            copying.execute("COMMIT")
+            copying.execute("DETACH DATABASE apart")
+        finally:
+            copying.close()
+            _remove(self.path)
+
+    def close(self) -> None:
+        """The process ended (killed if still at work) and reaped, the pipe closed."""
+        self.pipe.close()
+        if self.child.is_alive():
+            self.child.kill()
+        self.child.join()
+
+    def abandon(self) -> None:
+        """The process ended and its file removed, nothing copied (the load failed)."""
+        self.close()
+        _remove(self.path)
+
+    def _failed(self) -> NoReturn:
+        detail = "it ended without a word"
+        if self.pipe.poll(1):
+            _, detail = self.pipe.recv()
+        self.abandon()
+        raise RuntimeError(f"the process indexing the search documents failed:\n{detail}")
+
+
+def _build(path: Path, pipe: Connection) -> None:
+    """The process: documents received are indexed into `path` until the end (None), merged
+    once, then its word ("done" or the error) sent back."""
+
+    def build() -> None:
+        scratch = peewee.SqliteDatabase(
+            str(path),
+            pragmas={"journal_mode": "off", "synchronous": "off", "cache_size": -_CACHE_KIB},
+        )
+        scratch.connect()
+        scratch.execute_sql(dialect.search_table("ticket_search"))
+        with dialect.search_merged_once(scratch):
+            while (batch := pipe.recv()) is not None:
+                documents, scopes = batch
+                with scratch.atomic():  # one commit, one segment, per batch as in the loader
+                    dialect.insert_search_documents(scratch, documents, scopes)
+        scratch.close()
+        pipe.send(("done", None))
+
+    forked.leave_after(build, pipe)
+
+
+def _remove(path: Path) -> None:
+    for suffix in ("", "-journal", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
