@@ -10,6 +10,7 @@ is made, so the service levels' clocks are running when a newcomer opens it.
 
 from __future__ import annotations
 
+import operator
 import random
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -80,6 +81,8 @@ from store.models import (
     Ticket,
     Usergroup,
 )
+from store.scope_words import SCOPE_COLUMNS
+from store.search_apart import SearchApart
 from store.sla_models import SlaVerdict
 
 DEMO_NOW = datetime(2026, 11, 1, 9, 0, 0)
@@ -381,7 +384,6 @@ def _seed_tickets(
 
     if apart is None:
         apart = total > APART_FROM and can_fork()
-    made = made_apart(make) if apart else make()
     with bulk.loading(
         db,
         loaded,
@@ -390,6 +392,12 @@ def _seed_tickets(
         documents_given=True,
         documents_apart=apart,
     ) as loader:
+        search = loader.apart
+        made: Iterator[Batch]
+        if search is not None:  # the documents go from the rows' maker to their indexer
+            made = made_apart(lambda: _documents_sent(make(), search, columns))
+        else:
+            made = made_apart(make) if apart else make()
         for batch in made:
             with db.atomic():  # one commit per batch
                 loader.insert(Ticket, columns, batch.tickets)
@@ -397,7 +405,8 @@ def _seed_tickets(
                 loader.insert(AuditEvent, audit.COLUMNS, batch.audit)
                 if batch.verdicts:
                     loader.insert(SlaVerdict, VERDICT_COLUMNS, batch.verdicts)
-                loader.index(batch.documents)
+                if search is None:
+                    loader.index(batch.documents)
             if batch.counted is not None:
                 counted.verdicts.update(batch.counted.verdicts)
                 counted.tickets.update(batch.counted.tickets)
@@ -405,3 +414,15 @@ def _seed_tickets(
             if progress is not None:
                 progress(batch.made, total)
     return messages
+
+
+def _documents_sent(
+    made: Iterator[Batch], search: SearchApart, columns: tuple[peewee.Field, ...]
+) -> Iterator[Batch]:
+    """`made`'s batches without their search documents, which go to `search` with their
+    tickets' number and scope columns (in the rows' maker: the loader never holds them)."""
+    names = [column.column_name for column in columns]
+    scope = operator.itemgetter(*(names.index(name) for name in ("number", *SCOPE_COLUMNS)))
+    for batch in made:
+        search.add(batch.documents, list(map(scope, batch.tickets)))
+        yield batch._replace(documents=[])

@@ -15,7 +15,7 @@ from contextlib import contextmanager, nullcontext
 
 import peewee
 
-from store import dialect, scope_words, sla_tally, tallies
+from store import dialect, sla_tally, tallies
 from store.db import SQLITE_PRAGMAS
 from store.models import BaseModel, Ticket
 from store.search_apart import SearchApart
@@ -56,13 +56,9 @@ class BulkLoader:
         """The search documents of tickets loaded, for a load with `documents_given`
         (`dialect.add_search_documents`); each loaded ticket's, once. PostgreSQL takes none:
         it rebuilds them after the load, parsing the text in the server as it would parse
-        the same text copied in."""
-        if self.apart is not None:
-            given = list(documents)
-            numbers = [number for number, *_ in given]
-            self.apart.add(given, dialect.search_scopes(self.db, numbers))
-            scope_words.forget_stale(self.db, numbers)
-        elif dialect.is_sqlite(self.db):
+        the same text copied in. A load with `documents_apart` gives them to `apart`
+        instead."""
+        if dialect.is_sqlite(self.db):
             with self.db.atomic():
                 dialect.add_search_documents(self.db, documents)
 
@@ -85,10 +81,11 @@ def loading(
     are counted once when it ends, not by the loader. With `documents_given` the caller gives
     the loaded tickets' search documents (`BulkLoader.index`) and SQLite indexes them as they
     come instead of rebuilding the search index from every ticket's messages; with
-    `documents_apart` too, a second process indexes them into a file of its own while the rows
-    and their indexes are written, and its index is copied in after them
-    (`store.search_apart`: the index is the same; a load into a search index holding no
-    document, on a platform that forks)."""
+    `documents_apart` too, they go to the loader's `apart` (`store.search_apart`, on SQLite,
+    where processes fork) instead, from any process forked after the load began: a second
+    process indexes them into a file of its own while the rows and their indexes are written,
+    and its index is copied in after them, the same index (for a search index holding no
+    document before)."""
     sqlite = dialect.is_sqlite(db)
     if sqlite:
         db.execute_sql(f"PRAGMA cache_size = -{LOAD_CACHE_KIB}")

@@ -220,24 +220,20 @@ def add_search_documents(
     subject, its messages' text but notes, its notes' text or None when it has none), the
     texts joined in the order of the messages as `rebuild_search` joins them. Tickets the
     index holds already are not to be given."""
+    assert is_sqlite(db), "PostgreSQL parses the documents in the server: rebuild_search"
     given = list(documents)
     numbers = [number for number, *_ in given]
-    insert_search_documents(db, given, search_scopes(db, numbers))
-    scope_words.forget_stale(db, numbers)
-
-
-def search_scopes(db: peewee.Database, numbers: list[int]) -> dict[int, str]:
-    """SQLite: the scope column's text of these tickets' documents, by number."""
-    assert is_sqlite(db), "PostgreSQL parses the documents in the server: rebuild_search"
     # The tickets' scope read in one statement: an INSERT ... SELECT into FTS5 per document
     # costs several times the insert of its values.
-    return dict(
+    scopes = dict(
         db.execute_sql(
             f"SELECT t.number, {scope_words.scope_tokens('t')} FROM ticket t "
             "WHERE t.number IN (SELECT value FROM json_each(?))",
             ("[" + ",".join(map(str, numbers)) + "]",),
         ).fetchall()
     )
+    insert_search_documents(db, given, scopes)
+    scope_words.forget_stale(db, numbers)
 
 
 def insert_search_documents(
@@ -246,7 +242,7 @@ def insert_search_documents(
     scopes: dict[int, str],
 ) -> None:
     """SQLite: documents (as `add_search_documents` takes them) written into `ticket_search`
-    with their scope text (`search_scopes`), in `db`'s file or a file of its own
+    with their scope text by number, in `db`'s file or a file of its own
     (`store.search_apart`)."""
     db.cursor().executemany(
         "INSERT INTO ticket_search(rowid, subject, public, notes, scope) VALUES (?, ?, ?, ?, ?)",

@@ -4,8 +4,9 @@ as FTS5 stores them (its shadow tables, row by row: no text is tokenized twice).
 
 The process is forked (`store.forked`): it starts with the table's definition and the merge
 settings of `store.dialect` and touches none of the caller's connections. The documents go
-through a pipe, a batch at a time, with their scope text read by the loader from the rows it
-wrote (`dialect.search_scopes`), so the file holds the index the loader would have written
+through a pipe, a batch at a time, from whichever process makes them (the demo's rows' maker:
+the loader never holds them), with their tickets' scope columns, whose text the process
+spells as `scope_words` does; so the file holds the index the loader would have written
 itself, segment for segment."""
 
 from __future__ import annotations
@@ -14,11 +15,11 @@ import multiprocessing
 import sqlite3
 from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import NoReturn
+from typing import NoReturn, cast
 
 import peewee
 
-from store import dialect, forked
+from store import dialect, forked, scope_words
 
 # The tables FTS5 keeps `ticket_search` in, all of them, in the order they are copied.
 SHADOWS = ("config", "data", "idx", "docsize", "content")
@@ -37,10 +38,16 @@ class SearchApart:
         theirs.close()
 
     def add(
-        self, documents: list[tuple[int, str, str, str | None]], scopes: dict[int, str]
+        self,
+        documents: list[tuple[int, str, str, str | None]],
+        scoped: list[tuple[object, ...]],
     ) -> None:
+        """Documents to index (as `dialect.add_search_documents` takes them) with their
+        tickets' scope, each (number, then the values of `scope_words.SCOPE_COLUMNS`). Any
+        process forked after this one was started may add them (the demo's rows' maker
+        does), the last of them before `copy_into`."""
         try:
-            self.pipe.send((documents, scopes))
+            self.pipe.send((documents, scoped))
         except (BrokenPipeError, ConnectionResetError):
             self._failed()
 
@@ -107,13 +114,22 @@ def _build(path: Path, pipe: Connection) -> None:
         scratch.execute_sql(dialect.search_table("ticket_search"))
         with dialect.search_merged_once(scratch):
             while (batch := pipe.recv()) is not None:
-                documents, scopes = batch
+                documents, scoped = batch
                 with scratch.atomic():  # one commit, one segment, per batch as in the loader
-                    dialect.insert_search_documents(scratch, documents, scopes)
+                    dialect.insert_search_documents(scratch, documents, _scopes(scoped))
         scratch.close()
         pipe.send(("done", None))
 
     forked.leave_after(build, pipe)
+
+
+def _scopes(scoped: list[tuple[object, ...]]) -> dict[int, str]:
+    """The scope column's text by ticket, as `scope_words.scope_tokens` writes it."""
+    columns = scope_words.SCOPE_COLUMNS
+    return {
+        cast(int, number): " ".join(map(scope_words.token, columns, values))
+        for number, *values in scoped
+    }
 
 
 def _remove(path: Path) -> None:

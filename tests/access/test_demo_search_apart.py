@@ -90,7 +90,7 @@ def test_a_failure_of_the_indexing_process_is_raised_in_the_loader(
 ) -> None:
     db = connect(new_location("failing.db"), create=True)
     apart = search_apart.SearchApart(db)
-    apart.add([(1, "Refund", "", None)], {})  # no scope text for ticket 1
+    apart.add([(1, "Refund", "", None)], [])  # no scope for ticket 1
     with pytest.raises(RuntimeError, match="KeyError: 1"):
         apart.copy_into(db)
     assert not apart.child.is_alive()
