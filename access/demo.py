@@ -10,6 +10,7 @@ is made, so the service levels' clocks are running when a newcomer opens it.
 
 from __future__ import annotations
 
+import operator
 import random
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -80,10 +81,13 @@ from store.models import (
     Ticket,
     Usergroup,
 )
+from store.scope_words import SCOPE_COLUMNS
+from store.search_apart import SearchApart
 from store.sla_models import SlaVerdict
 
 DEMO_NOW = datetime(2026, 11, 1, 9, 0, 0)
-# Larger demos have their rows made by a child process while the batch before is written.
+# Larger demos have their rows made by a child process while the batch before is written, and
+# their search documents indexed by another.
 APART_FROM = 20_000
 
 PERSONAS: dict[str, str] = {
@@ -253,10 +257,13 @@ def build_demo(
     progress: Callable[[int, int], None] | None = None,
     service_levels: bool = False,
     now: datetime = DEMO_NOW,
+    apart: bool | None = None,
 ) -> DemoSummary:
     """Fill an empty, migrated database with a demo helpdesk of `tickets` tickets, its times
     before `now` (naive UTC); with `service_levels`, two calendars, three policies and every
-    ticket's due times, some of them due soon after `now` (`access.demo_service_levels`)."""
+    ticket's due times, some of them due soon after `now` (`access.demo_service_levels`).
+    `apart`: whether the rows are made and the search documents indexed by processes of
+    their own (forked; by default above `APART_FROM` tickets where the platform forks)."""
     rnd = random.Random(seed)
     with db.atomic():
         ids = _seed_directory(rnd)
@@ -264,7 +271,7 @@ def build_demo(
     # The saved views' and tags' tallies are counted once, after the tickets, their links and
     # their tags, not by a trigger per row nor after each of them.
     with tallies.without_triggers(db):
-        messages = _seed_tickets(db, rnd, tickets, ids, progress, policies, now)
+        messages = _seed_tickets(db, rnd, tickets, ids, progress, policies, now, apart)
         seed_links(db, after=len(HOSTILE), by=ids.staff["ada"])
         with db.atomic():
             seed_mailbox(ids.sources[MAIL_SOURCE], now)
@@ -363,6 +370,7 @@ def _seed_tickets(
     progress: Callable[[int, int], None] | None,
     policies: PolicySet | None = None,
     now: datetime = DEMO_NOW,
+    apart: bool | None = None,
 ) -> int:
     columns = ticket_columns(policies is not None)
     loaded = [Ticket, Message, AuditEvent] + ([] if policies is None else [SlaVerdict])
@@ -375,10 +383,22 @@ def _seed_tickets(
     def make() -> Iterator[Batch]:
         return batches(rnd, total, ids, policies, now, head)
 
-    made = made_apart(make) if total > APART_FROM and can_fork() else make()
+    if apart is None:
+        apart = total > APART_FROM and can_fork()
     with bulk.loading(
-        db, loaded, verdict_tally=counted, tallies_aside=True, documents_given=True
+        db,
+        loaded,
+        verdict_tally=counted,
+        tallies_aside=True,
+        documents_given=True,
+        documents_apart=apart,
     ) as loader:
+        search = loader.apart
+        made: Iterator[Batch]
+        if search is not None:  # the documents go from the rows' maker to their indexer
+            made = made_apart(lambda: _documents_sent(make(), search, columns))
+        else:
+            made = made_apart(make) if apart else make()
         for batch in made:
             with db.atomic():  # one commit per batch
                 loader.insert(Ticket, columns, batch.tickets)
@@ -386,7 +406,8 @@ def _seed_tickets(
                 loader.insert(AuditEvent, audit.COLUMNS, batch.audit)
                 if batch.verdicts:
                     loader.insert(SlaVerdict, VERDICT_COLUMNS, batch.verdicts)
-                loader.index(batch.documents)
+                if search is None:
+                    loader.index(batch.documents)
             if batch.counted is not None:
                 counted.verdicts.update(batch.counted.verdicts)
                 counted.tickets.update(batch.counted.tickets)
@@ -394,3 +415,15 @@ def _seed_tickets(
             if progress is not None:
                 progress(batch.made, total)
     return messages
+
+
+def _documents_sent(
+    made: Iterator[Batch], search: SearchApart, columns: tuple[peewee.Field, ...]
+) -> Iterator[Batch]:
+    """`made`'s batches without their search documents, which go to `search` with their
+    tickets' number and scope columns (in the rows' maker: the loader never holds them)."""
+    names = [column.column_name for column in columns]
+    scope = operator.itemgetter(*(names.index(name) for name in ("number", *SCOPE_COLUMNS)))
+    for batch in made:
+        search.add(batch.documents, list(map(scope, batch.tickets)))
+        yield batch._replace(documents=[])

@@ -4,8 +4,9 @@ SQLite file (replaced if there) or an empty PostgreSQL database, as `ticketty de
 
     python -m bench.demo_build FILE_OR_URL [--tickets 100000]
 
-Prints one JSON line: the wall time, the CPU time of this process and of the child that makes
-the rows (a demo of more than 20,000 tickets, `access.demo_apart`), and the load average
+Prints one JSON line: the wall time, the CPU time of this process and of its children (a demo
+of more than 20,000 tickets: the one that makes the rows, `access.demo_apart`, and on SQLite
+the one that indexes their search documents, `store.search_apart`), and the load average
 before and after (the machine is shared: CPU is the figure to compare between runs).
 """
 

@@ -18,6 +18,7 @@ import peewee
 from store import dialect, sla_tally, tallies
 from store.db import SQLITE_PRAGMAS
 from store.models import BaseModel, Ticket
+from store.search_apart import SearchApart
 from store.sla_models import SlaVerdict
 from store.tag_models import TicketTag
 
@@ -28,8 +29,9 @@ LOAD_CACHE_KIB = 256_000
 class BulkLoader:
     """`insert(Model, columns, rows)` as often as needed inside `loading(db, models)`."""
 
-    def __init__(self, db: peewee.Database) -> None:
+    def __init__(self, db: peewee.Database, apart: SearchApart | None = None) -> None:
         self.db = db
+        self.apart = apart
 
     def insert(
         self, model: type[BaseModel], columns: Sequence[peewee.Field], rows: Iterable[tuple]
@@ -54,7 +56,8 @@ class BulkLoader:
         """The search documents of tickets loaded, for a load with `documents_given`
         (`dialect.add_search_documents`); each loaded ticket's, once. PostgreSQL takes none:
         it rebuilds them after the load, parsing the text in the server as it would parse
-        the same text copied in."""
+        the same text copied in. A load with `documents_apart` gives them to `apart`
+        instead."""
         if dialect.is_sqlite(self.db):
             with self.db.atomic():
                 dialect.add_search_documents(self.db, documents)
@@ -68,6 +71,7 @@ def loading(
     verdict_tally: sla_tally.Counted | None = None,
     tallies_aside: bool = False,
     documents_given: bool = False,
+    documents_apart: bool = False,
 ) -> Iterator[BulkLoader]:
     """A loader for `models`' tables; afterwards their indexes, the search index, the tallies
     and the sequences are as if every row had been inserted one by one. `verdict_tally`, when
@@ -76,7 +80,12 @@ def loading(
     tallies aside for longer (`tallies.without_triggers` around more than the load) and they
     are counted once when it ends, not by the loader. With `documents_given` the caller gives
     the loaded tickets' search documents (`BulkLoader.index`) and SQLite indexes them as they
-    come instead of rebuilding the search index from every ticket's messages."""
+    come instead of rebuilding the search index from every ticket's messages; with
+    `documents_apart` too, they go to the loader's `apart` (`store.search_apart`, on SQLite,
+    where processes fork) instead, from any process forked after the load began: a second
+    process indexes them into a file of its own while the rows and their indexes are written,
+    and its index is copied in after them, the same index (for a search index holding no
+    document before)."""
     sqlite = dialect.is_sqlite(db)
     if sqlite:
         db.execute_sql(f"PRAGMA cache_size = -{LOAD_CACHE_KIB}")
@@ -94,10 +103,16 @@ def loading(
         sla_tally.without_triggers(db, verdict_tally) if SlaVerdict in models else nullcontext()
     )
     # Documents given are merged by FTS5 once, after the last, not as each batch comes.
-    merged = dialect.search_merged_once(db) if documents_given and sqlite else nullcontext()
+    apart = SearchApart(db) if documents_given and documents_apart and sqlite else None
+    given_here = documents_given and sqlite and apart is None
+    merged = dialect.search_merged_once(db) if given_here else nullcontext()
     with views, verdicts, dialect.without_search_triggers(db), merged:
         try:
-            yield BulkLoader(db)
+            yield BulkLoader(db, apart)
+        except BaseException:
+            if apart is not None:
+                apart.abandon()
+            raise
         finally:
             with db.atomic():
                 for model in models:
@@ -109,6 +124,8 @@ def loading(
                 if not sqlite:
                     for model in models:
                         _continue_sequence(db, model)
+            if apart is not None and not apart.pipe.closed:
+                apart.copy_into(db)
             if sqlite:
                 db.execute_sql(f"PRAGMA cache_size = {SQLITE_PRAGMAS['cache_size']}")
                 db.execute_sql(f"PRAGMA synchronous = {SQLITE_PRAGMAS['synchronous']}")

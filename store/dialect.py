@@ -232,11 +232,25 @@ def add_search_documents(
             ("[" + ",".join(map(str, numbers)) + "]",),
         ).fetchall()
     )
+    insert_search_documents(db, given, scopes)
+    scope_words.forget_stale(db, numbers)
+
+
+def insert_search_documents(
+    db: peewee.Database,
+    documents: list[tuple[int, str, str, str | None]],
+    scopes: dict[int, str],
+) -> None:
+    """SQLite: documents (as `add_search_documents` takes them) written into `ticket_search`
+    with their scope text by number, in `db`'s file or a file of its own
+    (`store.search_apart`)."""
     db.cursor().executemany(
         "INSERT INTO ticket_search(rowid, subject, public, notes, scope) VALUES (?, ?, ?, ?, ?)",
-        ((n, fold(s), fold(p), "" if t is None else fold(t), scopes[n]) for n, s, p, t in given),
+        (
+            (n, fold(s), fold(p), "" if t is None else fold(t), scopes[n])
+            for n, s, p, t in documents
+        ),
     )
-    scope_words.forget_stale(db, numbers)
 
 
 @contextmanager
