@@ -113,8 +113,13 @@ def _change_scopes(rnd: random.Random, db: peewee.Database, people: list[int]) -
             Ticket.update({column: rnd.choice(values)}).where(Ticket.number == number).execute()
 
 
+# Asking stale tickets one by one or walking a word's matches is SQLite's choice (FTS5): on
+# PostgreSQL the two runs of a seed would be the same run twice.
+WALKED = pytest.param(False, marks=pytest.mark.sqlite_only(reason="FTS5's two ways to ask"))
+
+
 @pytest.mark.parametrize("seed", [1, 2, 3])
-@pytest.mark.parametrize("one_by_one", [True, False])
+@pytest.mark.parametrize("one_by_one", [True, WALKED])
 def test_a_word_count_from_scope_tokens_is_the_count_of_the_scoped_tickets(
     demo_db: peewee.Database,
     gate_for: Callable[[str], Gate],
