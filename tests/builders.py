@@ -64,8 +64,9 @@ def role(
 ) -> int:
     chosen = list(sources) if sources is not None else None
     created = Role.create(name=name, all_sources=chosen is None, ticket_scope=scope)
-    for key in permissions:
-        RolePermission.create(role=created.id, permission=known(key))
+    rows = [{"role": created.id, "permission": known(key)} for key in permissions]
+    if rows:
+        RolePermission.insert_many(rows).execute()
     for source in chosen or ():
         RoleSource.create(role=created.id, source=source)
     for holder in holders:
