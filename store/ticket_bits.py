@@ -58,9 +58,9 @@ def migration() -> list[str]:
         f"EXISTS (SELECT 1 FROM {CHANGED} WHERE number = {REBUILT} AND xid = pg_current_xact_id())"
     )
     return [
-        f"CREATE TABLE IF NOT EXISTS {TABLE} (kind text NOT NULL, key text NOT NULL, "
-        "bits bytea NOT NULL, as_of text NOT NULL, built_at timestamptz NOT NULL DEFAULT now(), "
-        "PRIMARY KEY (kind, key))",
+        f'CREATE TABLE IF NOT EXISTS {TABLE} (kind text COLLATE "C" NOT NULL, '
+        'key text COLLATE "C" NOT NULL, bits bytea NOT NULL, as_of text COLLATE "C" NOT NULL, '
+        "built_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (kind, key))",
         # Stored as they are, out of line: a set of a common word does not compress, and
         # trying costs every read.
         f"ALTER TABLE {TABLE} ALTER COLUMN bits SET STORAGE EXTERNAL",
