@@ -85,7 +85,9 @@ def test_a_resolved_or_closed_demo_ticket_keeps_what_the_write_path_gives(
 ) -> None:
     """Resolved and closed demo tickets: their verdicts, those of first responses never given
     before the stop included (breached, ended at the stop), and their empty due times. The
-    merged pair is left out: the ticket merged into holds messages older than itself."""
+    merged pair is left out: the ticket merged into holds messages older than itself, which
+    its clocks never saw, and a merge rewrites no stored verdict (README; the gate's test:
+    `test_a_merge_keeps_the_verdicts_both_tickets_were_given`)."""
     merged = {
         n
         for link in TicketLink.select().where(TicketLink.kind == MERGED)

@@ -286,3 +286,22 @@ def test_the_history_says_what_was_merged_linked_and_copied_in_words(
     said = [sentence(e) for e in ada.tickets.ticket_history(merged)]
     assert f"tom merged this ticket into #{kept}" in said
     assert "tom set the copies (Cc) to anna@customer.example" in said
+
+
+def test_a_merge_keeps_the_verdicts_both_tickets_were_given(sla_demo: peewee.Database) -> None:
+    """A stored verdict is never rewritten (README, "Service levels"): a merge moves the
+    messages, and the clocks' verdicts both tickets were given before it stay as given, though
+    the ticket kept now holds replies its own clocks did not see."""
+    from store.sla_models import SlaVerdict
+
+    def judged(ticket: Ticket) -> bool:
+        return SlaVerdict.select().where(SlaVerdict.ticket == ticket.number).exists()
+
+    ada = Gate(sla_demo, "ada")
+    kept, merged = two_tickets(ada, judged)
+    given = SlaVerdict.select().where(SlaVerdict.ticket.in_((kept, merged)))
+    before = sorted(tuple_rows(given))
+    assert judged(Ticket.get_by_id(kept)) and judged(Ticket.get_by_id(merged))
+    ada.merging.merge(merged, kept)
+    assert Message.select().where(Message.ticket == merged).count() == 0
+    assert sorted(tuple_rows(given)) == before
