@@ -144,19 +144,25 @@ def count(db: peewee.Database | peewee.DatabaseProxy, query: str) -> int:
     return int(row[0])
 
 
-def noted(tok: str) -> peewee.ColumnBase:
-    """SQL: the stale set's row (`STALE_ROW`) holds the column as `tok` says (`token`'s inverse;
-    the two-letter prefixes first: no source's token begins `st`, no privacy's `pr`)."""
+def parse_token(tok: str) -> tuple[str, object]:
+    """The column and value a scope token says (`token`'s inverse; None: none; the two-letter
+    prefixes first: no source's token begins `st`, no privacy's `pr`)."""
     for column, prefix in sorted(TOKEN_PREFIX.items(), key=lambda item: -len(item[1])):
         if tok.startswith(prefix):
-            value: object = tok[len(prefix) :]
-            cell = getattr(STALE_ROW, column)
-            if value == NONE and column in ("usergroup_id", "assignee_id"):
-                return cell.is_null()
-            if column not in ("status", "priority"):
-                value = int(str(value))
-            return cell == value
+            value = tok[len(prefix) :]
+            if column in ("status", "priority"):
+                return column, value
+            if column == "private":
+                return column, value == "1"
+            return column, None if value == NONE else int(value)
     raise ValueError(f"not a scope token: {tok}")
+
+
+def noted(tok: str) -> peewee.ColumnBase:
+    """SQL: the stale set's row (`STALE_ROW`) holds the column as `tok` says."""
+    column, value = parse_token(tok)
+    cell = getattr(STALE_ROW, column)
+    return cell.is_null() if value is None else cell == value
 
 
 # The stale set as a table of a query, its rows as they were when their documents were written.

@@ -20,7 +20,7 @@ from typing import NamedTuple
 
 import peewee
 
-from store.scope_words import NONE, SCOPE_COLUMNS, TOKEN_PREFIX, token
+from store.scope_words import SCOPE_COLUMNS, parse_token, token
 from store.search import tsquery_sql
 
 TABLE = "ticket_bits"
@@ -103,18 +103,10 @@ def word_key(word: str, prefix: bool) -> str:
 
 def _token_where(token: str) -> tuple[str, tuple[object, ...]]:
     """SQL on `ticket` of the tickets a scope token (`scope_words.token`) says."""
-    for column, prefix in sorted(TOKEN_PREFIX.items(), key=lambda item: -len(item[1])):
-        if not token.startswith(prefix):
-            continue
-        value = token[len(prefix) :]
-        if column in ("status", "priority"):
-            return f"{column} = %s", (value,)
-        if column == "private":
-            return "private = %s", (value == "1",)
-        if value == NONE:
-            return f"{column} IS NULL", ()
-        return f"{column} = %s", (int(value),)
-    raise ValueError(f"not a scope token: {token}")
+    column, value = parse_token(token)
+    if value is None:
+        return f"{column} IS NULL", ()
+    return f"{column} = %s", (value,)
 
 
 def _members_sql(key: Key) -> tuple[str, tuple[object, ...]]:

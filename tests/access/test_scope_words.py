@@ -21,7 +21,7 @@ from access.errors import InvalidInput
 from access.inbox import _filtered, exact_word_count
 from access.views import TicketQuery
 from access.vocabulary import SCOPE_ALL, SCOPE_OWN, SCOPE_USERGROUPS
-from store import dialect, scope_words
+from store import scope_words
 from store.models import (
     GroupMember,
     GroupSupervisor,
@@ -129,11 +129,10 @@ def test_a_word_count_from_scope_tokens_is_the_count_of_the_scoped_tickets(
     groups = _ids(Usergroup.id)
     names = [*_random_people(rnd, sources, groups), "ada", "sam", "ali", "vic", "mia", "tom"]
     people = _ids(Person.id)
-    sqlite = dialect.is_sqlite(demo_db)
 
     def check(step: str) -> None:
-        """Every count equal; on SQLite most counted from the tokens (not where the person
-        reads notes on some tickets only, or a requester's name holds the words)."""
+        """Every count equal; most counted from the tokens (not where the person reads notes
+        on some tickets only, or a requester's name holds the words)."""
         exactly = 0
         for name in names:
             request = gate_for(name).inbox._open()
@@ -147,35 +146,32 @@ def test_a_word_count_from_scope_tokens_is_the_count_of_the_scoped_tickets(
                     continue
                 expected = Ticket.select().where(where).count()
                 exact = exact_word_count(request, query)
-                assert exact in (None, expected) if sqlite else exact is None, (step, name, query)
+                assert exact in (None, expected), (step, name, query)
                 exactly += exact is not None
                 assert gate_for(name).inbox.count_tickets(query) == expected, (step, name, query)
-        assert exactly > len(names) * 6 / 3 if sqlite else exactly == 0
+        assert exactly > len(names) * 6 / 3
 
     check("as built")
     _change_scopes(rnd, demo_db, people)
-    if sqlite:
-        assert scope_words.stale_count(demo_db, 10**6) > 0
+    assert scope_words.stale_count(demo_db, 10**6) > 0
     check("stale")
     _change_scopes(rnd, demo_db, people)
     check("stale twice")
-    if sqlite:
-        assert scope_words.compact(demo_db, batch=7) > 0
-        assert scope_words.stale_count(demo_db, 10**6) == 0
+    assert scope_words.compact(demo_db, batch=7) > 0
+    assert scope_words.stale_count(demo_db, 10**6) == 0
     _change_scopes(rnd, demo_db, people)
-    stale = scope_words.stale_count(demo_db, 10**6) if sqlite else 0
+    stale = scope_words.stale_count(demo_db, 10**6)
     assert gate_for("tom").views.compact_search_scope() == stale  # as `serve` asks
-    assert not sqlite or scope_words.stale_count(demo_db, 10**6) == 0
+    assert scope_words.stale_count(demo_db, 10**6) == 0
     check("compacted")
     _change_scopes(rnd, demo_db, people)
     check("stale after compaction")
 
 
+@pytest.mark.sqlite_only(reason="SQLite's stale set; PostgreSQL's bound: test_pg_word_bits")
 def test_beyond_the_bound_of_stale_tickets_the_count_is_the_join(
     demo_db: peewee.Database, gate_for: Callable[[str], Gate], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    if not dialect.is_sqlite(demo_db):
-        pytest.skip("sqlite only: PostgreSQL has no scope tokens")
     monkeypatch.setattr(access.word_counts, "STALE_BOUND", 3)
     request = gate_for("tom").inbox._open()
     query = TicketQuery(search="parcel")

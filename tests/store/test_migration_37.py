@@ -17,10 +17,9 @@ def _documents(db: peewee.Database) -> list[tuple]:
     ).fetchall()
 
 
+@pytest.mark.sqlite_only(reason="PostgreSQL's index has no scope tokens")
 def test_migration_37_gives_the_documents_their_scope(demo_db: peewee.Database) -> None:
     db = demo_db
-    if not dialect.is_sqlite(db):
-        pytest.skip("sqlite only: PostgreSQL's index has no scope tokens")
     before = _documents(db)
     parcel = db.execute_sql(
         "SELECT count(*) FROM ticket_search WHERE ticket_search MATCH 'parcel'"
