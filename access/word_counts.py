@@ -39,7 +39,7 @@ def count(
         return pg_word_counts.count(text, notes=notes, scoped=scoped, real=real)
     public = search.word_query(text, include_notes=False)
     everything = search.word_query(text, include_notes=True)
-    if public is None or everything is None or not dialect.is_sqlite(db):
+    if public is None or everything is None:
         return None
     everything = scope_words.in_any_column(everything)
     if isinstance(notes, bool):

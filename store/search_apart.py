@@ -60,8 +60,7 @@ class SearchApart:
         except (BrokenPipeError, ConnectionResetError, EOFError):
             self._failed()
         if kind != "done":
-            self.abandon()
-            raise RuntimeError(f"the process indexing the search documents failed:\n{detail}")
+            self._failed(detail)
         self.close()
         # A connection of its own: FTS5 keeps the index's structure in memory per connection
         # and reads it again only after a commit by another connection.
@@ -93,10 +92,12 @@ class SearchApart:
         self.close()
         _remove(self.path)
 
-    def _failed(self) -> NoReturn:
-        detail = "it ended without a word"
-        if self.pipe.poll(1):
-            _, detail = self.pipe.recv()
+    def _failed(self, detail: str | None = None) -> NoReturn:
+        """The process failed (`detail`: its word; else what it sent before it ended)."""
+        if detail is None:
+            detail = "it ended without a word"
+            if self.pipe.poll(1):
+                _, detail = self.pipe.recv()
         self.abandon()
         raise RuntimeError(f"the process indexing the search documents failed:\n{detail}")
 
