@@ -19,6 +19,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from textual.notifications import SeverityLevel
+from textual.worker import WorkType
 
 from access.list_views import TicketQuery, TicketRow
 from access.live import Changes
@@ -91,7 +92,8 @@ class BreachWatch:
             self.known(rows, announce=confirm or self.started)
             self.started = True
 
-        self.app.run_worker(read_mine(), group="breach-watch", exit_on_error=False)
+        work: WorkType[None] = read_mine
+        self.app.run_worker(work, group="breach-watch", exit_on_error=False)
 
     def known(self, rows: Iterable[TicketRow], *, announce: bool) -> None:
         """The person's tickets as just read; with `announce`, toast what crossed a threshold

@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from textual.message import Message
+from textual.worker import WorkType
 
 from access.business_time import Calendar
 from access.catalogue import TICKETS_LIST
@@ -46,4 +47,5 @@ class DueCalendars:
             # The warnings count in the calendars too: what is now known to be near is told.
             self.app.breach_watch.check()
 
-        self.app.run_worker(read(), group="due-calendars", exit_on_error=False)
+        work: WorkType[None] = read
+        self.app.run_worker(work, group="due-calendars", exit_on_error=False)

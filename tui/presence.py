@@ -18,6 +18,7 @@ from typing import Any, Generic, TypeVar
 from textual.app import App
 from textual.timer import Timer
 from textual.widget import Widget
+from textual.worker import WorkType
 
 from access import Gate
 from access.database import utcnow
@@ -98,9 +99,8 @@ class PresenceReader(Generic[ReadResult]):
         self._expiry: Timer | None = None
 
     def read(self) -> None:
-        self.owner.run_worker(
-            self.read_and_show(), name="read presence", group="presence", exit_on_error=False
-        )
+        work: WorkType[None] = self.read_and_show
+        self.owner.run_worker(work, name="read presence", group="presence", exit_on_error=False)
 
     async def read_and_show(self) -> None:
         """Read who is there, show it, and set the timer for when the oldest would expire."""

@@ -22,6 +22,7 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
+from textual.worker import WorkType
 
 from access.list_views import TicketRow
 from tui.app import TickettyApp
@@ -247,7 +248,8 @@ class TicketList(ScrollView, can_focus=True):
                 return
             arrived(result)
 
-        self.run_worker(read_rows(), group=group, exit_on_error=False)
+        work: WorkType[None] = read_rows
+        self.run_worker(work, group=group, exit_on_error=False)
 
     def rows_arrived(self) -> None:
         self.virtual_size = Size(self.size.width, self.total + 1)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from textual.widgets import Static
+from textual.worker import WorkType
 
 from access.catalogue import TICKETS_VIEW
 from access.drafts import DraftView
@@ -118,9 +119,8 @@ class TicketWatch:
             presence.announce(self.number, state)
 
     def _read_drafts(self) -> None:
-        self.screen.run_worker(
-            self.offer_drafts(), name="read drafts", group="drafts", exit_on_error=False
-        )
+        work: WorkType[None] = self.offer_drafts
+        self.screen.run_worker(work, name="read drafts", group="drafts", exit_on_error=False)
 
     async def offer_drafts(self) -> None:
         """Read the person's drafts on the ticket, take those the session does not hold, and

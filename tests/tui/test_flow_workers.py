@@ -6,6 +6,8 @@ flow waiting on the person from one working, nor read the flow top to bottom."""
 
 from __future__ import annotations
 
+import gc
+import warnings
 from typing import Any
 
 from textual.pilot import Pilot
@@ -15,6 +17,7 @@ from screens.inbox_opening import open_destination
 from screens.ticket_detail import TicketDetailScreen
 from tests.tui_support import make_app, open_ticket, press, settle
 from tui.app import TickettyApp
+from tui.ticket_list import TicketList
 
 # (screen the flow starts on: a destination of the inbox's "Go to", "" for the inbox itself;
 #  the key; the worker that asks)
@@ -97,3 +100,25 @@ async def test_the_ticket_screen_asks_in_named_flows(demo_copy: str) -> None:
         assert isinstance(ticket, TicketDetailScreen)
         for key, flow in (("a", "change_ticket"), ("s", "change_ticket"), ("c", "change_ticket")):
             await ask_and_cancel(pilot, ticket, key, flow)
+
+
+async def test_a_read_cancelled_before_it_starts_leaves_no_coroutine_unawaited(
+    demo_copy: str,
+) -> None:
+    """A read whose worker is cancelled before it runs (the list re-read meanwhile, the screen
+    closed) must not leave a coroutine that was made and never awaited: the worker is given the
+    function and makes its coroutine when it starts."""
+    app = make_app(demo_copy, "ada")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        tickets = app.screen.query_one(TicketList)
+        arrived: list[object] = []
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            tickets.read(lambda: 1, arrived.append, None, group="cancelled-read")
+            app.workers.cancel_group(tickets, "cancelled-read")
+            await settle(pilot)
+            gc.collect()
+        assert arrived == []
+        unawaited = [str(w.message) for w in caught if "never awaited" in str(w.message)]
+        assert unawaited == []
