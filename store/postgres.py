@@ -4,13 +4,13 @@ turned into one sentence that never shows the password (../shared/RELIABILITY.md
 from __future__ import annotations
 
 import importlib.util
+import os
 import sys
 import uuid
-from dataclasses import dataclass, field
+from collections.abc import Mapping
 from datetime import datetime
-from pathlib import Path
-from types import ModuleType
-from typing import Any
+from types import MappingProxyType, ModuleType
+from typing import Any, NamedTuple
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 import peewee
@@ -27,16 +27,20 @@ class BadLocation(TickettyError, ValueError):
     exit_code = EXIT_DATABASE
 
 
-@dataclass(frozen=True)
-class Location:
-    """A parsed URL: user and password percent-decoded, query options kept for the driver."""
+class Location(NamedTuple):
+    """A parsed URL: user and password percent-decoded, query options kept for the driver.
+    A named tuple: its module loads before the first frame, where a dataclass costs more to
+    define. Its text leaves out the password (and the options, which may hold one)."""
 
     database: str
     user: str | None = None
-    password: str | None = field(default=None, repr=False)
+    password: str | None = None
     host: str | None = None
     port: int | None = None
-    options: dict[str, str] = field(default_factory=dict)
+    options: Mapping[str, str] = MappingProxyType({})
+
+    def __repr__(self) -> str:
+        return f"Location({self.shown()!r})"
 
     def shown(self) -> str:
         """The URL as it may be printed: without the password."""
@@ -181,25 +185,31 @@ def import_driver() -> ModuleType:
     zipfile, csv) costs more than the reading. The version is the one in the name of the
     package's installed metadata folder, so it is read from there where there is exactly one
     such folder beside the package, and through `importlib.metadata` otherwise."""
+    listed: dict[str, list[str]] = {}
     for package in ("psycopg", "psycopg_binary"):
-        _version_known(package)
+        _version_known(package, listed)
     import psycopg
 
     return psycopg
 
 
-def _version_known(package: str) -> None:
-    """Set `package.version` to a module holding the version its metadata folder's name says."""
+def _version_known(package: str, listed: dict[str, list[str]]) -> None:
+    """Set `package.version` to a module holding the version its metadata folder's name says.
+
+    `listed`: the names in each folder already listed (both packages are usually in one)."""
     if f"{package}.version" in sys.modules:
         return
     spec = importlib.util.find_spec(package)
     if spec is None or not spec.submodule_search_locations:
         return
-    site = Path(next(iter(spec.submodule_search_locations))).parent
-    installed = list(site.glob(f"{package}-*.dist-info"))
+    site = os.path.dirname(next(iter(spec.submodule_search_locations)))
+    if site not in listed:
+        listed[site] = os.listdir(site)
+    prefix, suffix = f"{package}-", ".dist-info"
+    installed = [n for n in listed[site] if n.startswith(prefix) and n.endswith(suffix)]
     if len(installed) == 1:
         known = ModuleType(f"{package}.version")
-        version = installed[0].name.removeprefix(f"{package}-")[: -len(".dist-info")]
+        version = installed[0][len(prefix) : -len(suffix)]
         setattr(known, "__version__", version)  # noqa: B010  # a module made here, not a class
         sys.modules[f"{package}.version"] = known
 

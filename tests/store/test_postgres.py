@@ -39,6 +39,12 @@ def test_the_url_is_parsed_fully() -> None:
     assert "p@ss" not in parsed.shown() and "p@ss" not in repr(parsed)
 
 
+def test_a_password_given_as_an_option_stays_out_of_the_urls_text() -> None:
+    parsed = postgres.parse("postgresql://ann@db.example/desk?password=s3cret&sslmode=require")
+    assert parsed.driver_settings()["password"] == "s3cret"
+    assert "s3cret" not in repr(parsed) and "s3cret" not in str(parsed)
+
+
 def _url(server: Server, database: str, password: str) -> str:
     return (
         f"postgresql://{PASSWORD_ROLE}:{quote(password, safe='')}@127.0.0.1:{server.port}/"
