@@ -17,9 +17,9 @@ from access.floods import FloodLimit
 from access.inbound import MailPart, MailReading, ParsedMail
 from access.mail_threads import TAG, NamedTickets
 from access.requesters import NEW_REQUESTER
-from store.dialect import write_in_chunks
+from store.dialect import is_sqlite, write_in_chunks
 from store.held_rows import HeldRows
-from store.models import Attachment, MailId
+from store.models import Attachment, MailId, database_proxy
 from store.prepared import MOST_PREPARED_ROWS, PreparedInsert
 
 NEW_MAIL_ID = PreparedInsert(MailId, ("mail_id", "source", "ticket", "message"))
@@ -28,9 +28,11 @@ NEW_ATTACHMENT = PreparedInsert(
 )
 
 
-def filing_held() -> HeldRows:
+def filing_held() -> HeldRows | None:
     """A holder of the rows that filing a batch's messages makes, each table after those its
-    rows name."""
+    rows name; None on SQLite, where each row is inserted as it comes."""
+    if is_sqlite(database_proxy.obj):
+        return None
     return HeldRows([NEW_REQUESTER, NEW_TICKET, NEW_MESSAGE, NEW_ATTACHMENT])
 
 
