@@ -357,11 +357,11 @@ class Intake:
             return requester_by_address(self.request, address, name, by="mail")
         known = remembered.requesters.get(address.lower())
         if known is None:
-            free = remembered.free_usernames
-            if address.lower() not in remembered.no_person or username_base(address) not in free:
-                remembered.write_held()  # a person or a username looked up
-            if address.lower() in remembered.no_person:
-                held = remembered.held
+            free, held = remembered.free_usernames, remembered.held
+            new = address.lower() in remembered.no_person
+            if held is not None and not (new and username_base(address) in free):
+                held.write()  # a person or a username looked up
+            if new:
                 known = add_requester(self.request, address, name, "mail", free, held)
             else:
                 known = requester_by_address(self.request, address, name, by="mail")
