@@ -77,18 +77,18 @@ def file_ticket(
     """A new ticket's row, status new, filed at `now`; its number. The caller writes its
     first message (`new_message`) and its `ticket.create` event. `held`: the row held back
     there (`store.held_rows`) instead of inserted now."""
-    return (held.insert if held is not None else _run)(
-        NEW_TICKET,
-        subject=subject,
-        status=NEW,
-        priority=priority,
-        source=source,
-        requester=requester,
-        usergroup=group,
-        private=private,
-        created_at=now,
-        updated_at=now,
-    )
+    values = {
+        "subject": subject,
+        "status": NEW,
+        "priority": priority,
+        "source": source,
+        "requester": requester,
+        "usergroup": group,
+        "private": private,
+        "created_at": now,
+        "updated_at": now,
+    }
+    return NEW_TICKET.run(**values) if held is None else held.insert(NEW_TICKET, **values)
 
 
 def new_message(
@@ -102,11 +102,7 @@ def new_message(
 ) -> int:
     """A message's row on ticket `number`, written at `now` (or held back in `held`); its id."""
     values = {"ticket": number, "kind": kind, "author": author, "body": body, "created_at": now}
-    return (held.insert if held is not None else _run)(NEW_MESSAGE, **values)
-
-
-def _run(insert: PreparedInsert, **values: Any) -> int:
-    return insert.run(**values)
+    return NEW_MESSAGE.run(**values) if held is None else held.insert(NEW_MESSAGE, **values)
 
 
 def new_messages(
