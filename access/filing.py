@@ -31,12 +31,13 @@ from access.requester_messages import reopen_for_requester
 from access.requesters import add_requester
 from access.validation import checked_name, validate_field_value
 from access.vocabulary import DEFAULT_PRIORITY, MAX_SUBJECT, NEW, TICKET_PRIORITIES, WEB
+from store.held_rows import HeldRows
 from store.models import Message, Person, Source, Ticket, Usergroup
 from store.prepared import PreparedInsert
 
 MAX_BODY = 200_000
 
-_NEW_TICKET = PreparedInsert(
+NEW_TICKET = PreparedInsert(
     Ticket,
     (
         "subject",
@@ -50,7 +51,7 @@ _NEW_TICKET = PreparedInsert(
         "updated_at",
     ),
 )
-_NEW_MESSAGE = PreparedInsert(Message, ("ticket", "kind", "author", "body", "created_at"))
+NEW_MESSAGE = PreparedInsert(Message, ("ticket", "kind", "author", "body", "created_at"))
 
 
 def clean_body(body: str) -> str:
@@ -71,27 +72,37 @@ def file_ticket(
     private: bool = False,
     priority: str = DEFAULT_PRIORITY,
     now: datetime,
+    held: HeldRows | None = None,
 ) -> int:
     """A new ticket's row, status new, filed at `now`; its number. The caller writes its
-    first message (`new_message`) and its `ticket.create` event."""
-    return _NEW_TICKET.run(
-        subject=subject,
-        status=NEW,
-        priority=priority,
-        source=source,
-        requester=requester,
-        usergroup=group,
-        private=private,
-        created_at=now,
-        updated_at=now,
-    )
+    first message (`new_message`) and its `ticket.create` event. `held`: the row held back
+    there (`store.held_rows`) instead of inserted now."""
+    values = {
+        "subject": subject,
+        "status": NEW,
+        "priority": priority,
+        "source": source,
+        "requester": requester,
+        "usergroup": group,
+        "private": private,
+        "created_at": now,
+        "updated_at": now,
+    }
+    return NEW_TICKET.run(**values) if held is None else held.insert(NEW_TICKET, **values)
 
 
 def new_message(
-    number: int, author: int, body: str, kind: str = "customer", *, now: datetime
+    number: int,
+    author: int,
+    body: str,
+    kind: str = "customer",
+    *,
+    now: datetime,
+    held: HeldRows | None = None,
 ) -> int:
-    """A message's row on ticket `number`, written at `now`; its id."""
-    return _NEW_MESSAGE.run(ticket=number, kind=kind, author=author, body=body, created_at=now)
+    """A message's row on ticket `number`, written at `now` (or held back in `held`); its id."""
+    values = {"ticket": number, "kind": kind, "author": author, "body": body, "created_at": now}
+    return NEW_MESSAGE.run(**values) if held is None else held.insert(NEW_MESSAGE, **values)
 
 
 def new_messages(
@@ -105,7 +116,7 @@ def new_messages(
     ]
     return {
         int(ticket): int(message)
-        for message, ticket in _NEW_MESSAGE.run_many_giving(rows, ("id", "ticket"))
+        for message, ticket in NEW_MESSAGE.run_many_giving(rows, ("id", "ticket"))
     }
 
 

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import NamedTuple
 
@@ -40,7 +39,6 @@ from access.audit_actions import (
 from access.catalogue import TICKETS_VIEW_CONTACT
 from access.copies import keep_mail_copies
 from access.due_times import keep_due_times
-from access.errors import NotFound
 from access.filing import (
     MAX_BODY,
     customer_wrote,
@@ -51,8 +49,8 @@ from access.filing import (
 )
 from access.floods import FloodLimit, flood_reason
 from access.inbound import MailReading, ParsedMail, UnreadableMail, clean_text, what_was_raised
+from access.intake_filing import NEW_MAIL_ID, Remembered, filing_held, keep_attachments
 from access.mail_threads import (
-    NamedTickets,
     answered_ticket,
     bounced_reply,
     continued,
@@ -68,31 +66,24 @@ from access.requesters import (
     free_usernames,
     people_by_address,
     requester_by_address,
+    username_base,
 )
 from access.vocabulary import DELAYED, FAILED, MAX_SUBJECT, SENT
-from store.dialect import write_in_chunks
 from store.errors import TickettyError
 from store.models import (
-    Attachment,
     MailAccount,
     MailCursor,
     MailFailure,
-    MailId,
     Message,
     OutboxItem,
     QuarantinedMail,
     Source,
     Ticket,
 )
-from store.prepared import MOST_PREPARED_ROWS, PreparedInsert
 from store.rows import tuple_rows
 
 # A message whose filing failed this often is quarantined.
 FILING_TRIES = 2
-_NEW_MAIL_ID = PreparedInsert(MailId, ("mail_id", "source", "ticket", "message"))
-_NEW_ATTACHMENT = PreparedInsert(
-    Attachment, ("message", "filename", "content_type", "size", "inline", "kept", "data")
-)
 
 
 UNVERIFIED = "(sender not verified) "
@@ -142,36 +133,6 @@ class CursorStep(NamedTuple):
     uid: int
 
 
-@dataclass
-class _Remembered:
-    """What one write transaction of many messages reads once instead of per message, and
-    whether it holds senders to the flood limit."""
-
-    own_addresses: set[str]
-    reading: MailReading
-    flood: FloodLimit | None
-    within: peewee.ColumnBase = field(default_factory=lambda: scope.TRUE)
-    requesters: dict[str, int] = field(default_factory=dict)
-    named: NamedTickets = field(init=False)
-    new_tickets: list[int] = field(default_factory=list)  # their due times kept at the end
-    # Read ahead for a batch (`Intake.take_many`): its Message-IDs taken before (and since;
-    # None: not read ahead), addresses no person has, usernames free, the source's followers.
-    seen_ids: set[str] | None = None
-    no_person: set[str] = field(default_factory=set)
-    free_usernames: set[str] = field(default_factory=set)
-    followers: dict[int, list[tuple[int]]] = field(default_factory=dict)
-    # The Message-ID rows the batch's messages keep, written together (`write_mail_ids`).
-    mail_ids: list[dict[str, object]] = field(default_factory=list)
-
-    def write_mail_ids(self) -> None:
-        rows, self.mail_ids = self.mail_ids, []
-        for start in range(0, len(rows), MOST_PREPARED_ROWS):
-            _NEW_MAIL_ID.run_many(rows[start : start + MOST_PREPARED_ROWS])
-
-    def __post_init__(self) -> None:
-        self.named = NamedTickets(self.within)
-
-
 class Intake:
     """The rulebook at work for one request of `gate.mailboxes` (`access.mailboxes`), whose
     public methods checked the person's `sources.edit` on the source before they build it; it
@@ -179,7 +140,7 @@ class Intake:
 
     def __init__(self, request: Request) -> None:
         self.request = request
-        self._remembered: _Remembered | None = None
+        self._remembered: Remembered | None = None
 
     @contextmanager
     def remembering(
@@ -194,9 +155,10 @@ class Intake:
         import); `within`: the tickets messages may thread onto (a scope). Leave it with the
         transaction: the due times of the tickets the messages made are kept as it is left, all
         in one step (`keep_due_times`) instead of one per ticket."""
-        self._remembered = remembered = _Remembered(own_addresses(), reading, flood, within)
+        self._remembered = remembered = Remembered(own_addresses(), reading, flood, within)
         try:
             yield
+            remembered.write_held()
             keep_due_times(self.request, remembered.new_tickets)
         finally:
             self._remembered = None
@@ -271,6 +233,7 @@ class Intake:
         found, remembered.no_person = people_by_address(addresses)
         remembered.requesters.update(found)
         remembered.free_usernames = free_usernames(remembered.no_person)
+        remembered.held = filing_held()
 
     def take_in_transaction(
         self,
@@ -312,11 +275,14 @@ class Intake:
         if mail.sender_address in remembered.own_addresses and sent_by_ticketty(mail):
             return Taken("ignored", None, SENT_BY_TICKETTY)
         if mail.is_bounce:
+            remembered.write_held()
             return self._bounce(source, mail)
         if mail.automatic:
             return Taken("ignored", None, mail.automatic)
         if mail.message_id and self._taken_before(source, mail.message_id):
             return Taken("duplicate", None, f"{mail.message_id} was taken in before")
+        if remembered.flood:
+            remembered.write_held()
         flood = remembered.flood and flood_reason(
             mail.sender_address, remembered.flood, self.request.clock()
         )
@@ -327,11 +293,15 @@ class Intake:
         if mail.dmarc_failed:
             number = self._new_ticket(source, mail, person_id, UNVERIFIED)
             return Taken("new", number, "sender not verified: DMARC failed", address)
-        if mail.in_reply_to or mail.references:  # looked up among the Message-IDs kept
+        if remembered.names_unwritten(mail):  # written before they are looked up
             remembered.write_mail_ids()
         answered = answered_ticket(source, mail, person_id, remembered.named)
+        if answered is not None:
+            remembered.write_held()
         if answered is None:
             number = self._new_ticket(source, mail, person_id)
+            if mail.copies:
+                remembered.write_held()
             keep_mail_copies(
                 self.request, number, mail.copies, {*remembered.own_addresses, address}
             )
@@ -387,9 +357,12 @@ class Intake:
             return requester_by_address(self.request, address, name, by="mail")
         known = remembered.requesters.get(address.lower())
         if known is None:
-            if address.lower() in remembered.no_person:
-                free = remembered.free_usernames
-                known = add_requester(self.request, address, name, "mail", free)
+            free, held = remembered.free_usernames, remembered.held
+            new = address.lower() in remembered.no_person
+            if held is not None and not (new and username_base(address) in free):
+                held.write()  # a person or a username looked up
+            if new:
+                known = add_requester(self.request, address, name, "mail", free, held)
             else:
                 known = requester_by_address(self.request, address, name, by="mail")
             remembered.requesters[address.lower()] = known
@@ -398,8 +371,9 @@ class Intake:
     def _new_ticket(self, source: Source, mail: ParsedMail, person_id: int, mark: str = "") -> int:
         subject = (mark + (mail.subject or "(no subject)"))[:MAX_SUBJECT]
         now = self.request.clock()
-        number = file_ticket(subject, source.id, person_id, now=now)
-        message_id = new_message(number, person_id, _body(mail), now=now)
+        held = self._remembered.held if self._remembered else None
+        number = file_ticket(subject, source.id, person_id, now=now, held=held)
+        message_id = new_message(number, person_id, _body(mail), now=now, held=held)
         self._mail_of_message(number, message_id, source, mail)
         audit_after = {"subject": subject, "source": source.name, "by": "mail"}
         self.request.record(TICKET_CREATE, "ticket", number, ticket=number, after=audit_after)
@@ -412,6 +386,8 @@ class Intake:
             if source.id not in known:
                 known[source.id] = notify_events.source_followers(source.id)
             followers = known[source.id]
+            if followers and held is not None:
+                held.write()  # their notifications name the ticket
         notify_events.ticket_filed(person_id, number, source.id, None, False, now, followers)
         return number
 
@@ -427,34 +403,24 @@ class Intake:
         self, number: int, message_id: int, source: Source, mail: ParsedMail
     ) -> None:
         """What a customer's message keeps of its mail: its Message-ID (for threading) and its
-        attachments, those over the gate's size limit (`access.file_limit`, the one of every
-        file given to the gate) listed without their data."""
+        attachments (`keep_attachments`). Inside `take_many`, the rows are held back."""
+        remembered = self._remembered
+        held = remembered.held if remembered is not None else None
         if mail.no_auto_reply:  # kept for the rules: no automatic reply answers it
+            if held is not None:
+                held.write()
             Message.update(automatic=mail.no_auto_reply[:300]).where(
                 Message.id == message_id
             ).execute()
         if mail.message_id:
             row = {"mail_id": mail.message_id, "source": source.id, "ticket": number}
-            remembered = self._remembered
             if remembered is not None and remembered.seen_ids is not None:  # `take_many`
                 remembered.seen_ids.add(mail.message_id)
+                remembered.unwritten_ids.add(mail.message_id)
                 remembered.mail_ids.append({**row, "message": message_id})
             else:
-                _NEW_MAIL_ID.run(**row, message=message_id)
-        limit = self.request.session.file_limit
-        for part in mail.parts:
-            kept = part.size <= limit
-            attachment_id = _NEW_ATTACHMENT.run(
-                message=message_id,
-                filename=part.filename[:500],
-                content_type=part.content_type[:200],
-                size=part.size,
-                inline=part.inline,
-                kept=kept,
-                data=part.data if kept else b"",
-            )
-            if kept and part.cut is not None:
-                write_in_chunks(Attachment.data, attachment_id, part.size, part.cut.chunks())
+                NEW_MAIL_ID.run(**row, message=message_id)
+        keep_attachments(message_id, mail.parts, self.request.session.file_limit, held)
 
     def _bounce(self, source: Source, mail: ParsedMail) -> Taken:
         """A returned reply: mark its delivery failed, so the agent sees it on the ticket."""
@@ -591,10 +557,3 @@ def advance_cursor(source: Source, step: CursorStep) -> None:
         MailCursor.create(
             source=source.id, folder=step.folder, uidvalidity=step.uidvalidity, last_uid=step.uid
         )
-
-
-def held_mail(quarantine_id: int) -> QuarantinedMail:
-    held: QuarantinedMail | None = QuarantinedMail.get_or_none(QuarantinedMail.id == quarantine_id)
-    if held is None:
-        raise NotFound(f"no quarantined message {quarantine_id}")
-    return held

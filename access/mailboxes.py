@@ -16,7 +16,7 @@ import peewee
 from access import outbox, rule_events, scope
 from access.audit_actions import MAIL_DISCARD, MAIL_RELEASE
 from access.catalogue import SOURCES_EDIT, SOURCES_LIST
-from access.errors import InvalidInput
+from access.errors import InvalidInput, NotFound
 from access.inbound import MailReading, UnreadableMail
 from access.intake import (
     CursorStep,
@@ -26,7 +26,6 @@ from access.intake import (
     Taken,
     advance_cursor,
     count_ignored,
-    held_mail,
     too_large,
 )
 from access.lookup import source_named
@@ -378,3 +377,10 @@ def import_batches(
 def take_line(source: Source, origin: str, taken: Taken) -> str:
     """The report of one message taken in."""
     return f"{source.name}: {origin}: {taken.describe()}"
+
+
+def held_mail(quarantine_id: int) -> QuarantinedMail:
+    held: QuarantinedMail | None = QuarantinedMail.get_or_none(QuarantinedMail.id == quarantine_id)
+    if held is None:
+        raise NotFound(f"no quarantined message {quarantine_id}")
+    return held

@@ -14,11 +14,12 @@ from access.audit_actions import PERSON_ADD
 from access.floods import PERSON_BY_ADDRESS
 from access.request import Request
 from store.among import among
+from store.held_rows import HeldRows
 from store.models import Person
 from store.prepared import MOST_PREPARED_ROWS, PreparedInsert, PreparedSelect
 from store.rows import tuple_rows
 
-_NEW_REQUESTER = PreparedInsert(Person, ("username", "display_name", "email", "created_at"))
+NEW_REQUESTER = PreparedInsert(Person, ("username", "display_name", "email", "created_at"))
 _USERNAME = PreparedSelect(
     lambda username: Person.select(Person.id).where(Person.username == username)
 )
@@ -34,17 +35,24 @@ def requester_by_address(request: Request, address: str, name: str, by: str | No
 
 
 def add_requester(
-    request: Request, address: str, name: str, by: str | None = None, free: set[str] | None = None
+    request: Request,
+    address: str,
+    name: str,
+    by: str | None = None,
+    free: set[str] | None = None,
+    held: HeldRows | None = None,
 ) -> int:
     """A new requester with this address and display name, and its `person.add` event
     (`by`: the channel that brought them, when not the person acting); inside the caller's
     write transaction. `free`: usernames read as free (`free_usernames`), as `free_username`
-    takes them."""
+    takes them. `held`: the row held back there (`store.held_rows`) instead of inserted now."""
     username = free_username(address, free)
     display_name = name[:200]
-    person_id = _NEW_REQUESTER.run(
-        username=username, display_name=display_name, email=address, created_at=request.clock()
-    )
+    values = {"username": username, "display_name": display_name, "email": address}
+    if held is None:
+        person_id = NEW_REQUESTER.run(**values, created_at=request.clock())
+    else:
+        person_id = held.insert(NEW_REQUESTER, **values, created_at=request.clock())
     after = {"username": username, "display_name": display_name}
     request.record(PERSON_ADD, "person", person_id, after={**after, "by": by} if by else after)
     return person_id

@@ -3,6 +3,7 @@ turned into one sentence that never shows the password (../shared/RELIABILITY.md
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import os
 import sys
@@ -156,9 +157,9 @@ class SerialisedPostgresqlDatabase(peewee.PostgresqlDatabase):
 def array_text(values: list[Any]) -> str | list[Any]:
     """An array parameter (`= ANY(%s)`, `unnest(CAST(%s AS INTEGER[]))`) as PostgreSQL's text
     of an array, `{1,2,NULL}`, `{"a \\"b\\"",NULL}`, when each value is None, a whole number, a
-    boolean, a text or a time without a zone; the list as it is otherwise (psycopg writes
-    it, a value at a time in Python, several times slower). Without a type: the statement
-    names it, or the column compared to it does."""
+    boolean, a text, a time without a zone or bytes (a blob field's); the list as it is
+    otherwise (psycopg writes it, a value at a time in Python, several times slower). Without
+    a type: the statement names it, or the column compared to it does."""
     parts = []
     for value in values:
         kind = type(value)
@@ -172,9 +173,19 @@ def array_text(values: list[Any]) -> str | list[Any]:
             parts.append('"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"')
         elif kind is datetime and value.tzinfo is None:
             parts.append(f'"{value.isoformat(" ")}"')
+        elif kind is _binary() and type(value.obj) is bytes:  # a blob field's, as bytea's hex
+            parts.append('"\\\\x' + value.obj.hex() + '"')
         else:
             return values
     return "{" + ",".join(parts) + "}"
+
+
+@functools.cache
+def _binary() -> type:
+    """The driver's wrapper of bytes, which a blob field's `db_value` gives."""
+    from psycopg.dbapi20 import Binary
+
+    return Binary
 
 
 def import_driver() -> ModuleType:

@@ -10,7 +10,7 @@ import peewee
 import pytest
 
 from store.among import among
-from store.models import AuditEvent, MailId, Message, Person
+from store.models import Attachment, AuditEvent, MailId, Message, Person, Source
 from store.prepared import (
     MOST_PREPARED_ROWS,
     NumbersQuery,
@@ -20,6 +20,7 @@ from store.prepared import (
     padded,
 )
 from store.rows import tuple_rows
+from tests import builders
 
 
 @pytest.mark.parametrize("rows", [1, 2, 3, 7, MOST_PREPARED_ROWS])
@@ -125,3 +126,19 @@ def test_many_rows_written_in_their_order(db: peewee.Database, rows: int) -> Non
     assert [{n: getattr(p, n) for n in names} for p in found] == given
     if db.param == "%s":
         assert insert._many(db, given[:1], ())[0] == insert._many(db, given, ())[0]
+
+
+def test_many_blobs_written_byte_for_byte(db: peewee.Database) -> None:
+    """Bytes (a blob field's, on PostgreSQL in an array's text as hex) come back as given."""
+    source = Source.create(name="Web", kind="web").id
+    number = builders.ticket(source, builders.person("ann"))
+    message = Message.get(Message.ticket == number).id
+    insert = PreparedInsert(Attachment, ("message", "filename", "content_type", "size", "data"))
+    blobs = [bytes(range(256)), b"", b'"{,}\\NULL', "é".encode() * 3, bytes(4096)]
+    given = [
+        {"message": message, "filename": f"{n}", "content_type": "x/y", "size": len(b), "data": b}
+        for n, b in enumerate(blobs)
+    ]
+    ids = insert.run_many_returning(given)
+    found = Attachment.select(Attachment.data).where(Attachment.id.in_(ids))
+    assert [bytes(data) for (data,) in tuple_rows(found.order_by(Attachment.id))] == blobs
