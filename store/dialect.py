@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import AbstractContextManager, contextmanager, suppress
 from typing import TypeVar
 
 import peewee
@@ -176,6 +176,69 @@ POSTGRES_PRESENCE_SIGNAL = (
     "AFTER INSERT OR DELETE OR UPDATE OF seq ON presence "
     "FOR EACH STATEMENT EXECUTE FUNCTION ticketty_notify_change()"
 )
+
+_MESSAGE_TRIGGER = "message_search_ai"
+
+
+@contextmanager
+def messages_indexed_once(db: peewee.Database | peewee.DatabaseProxy) -> Iterator[None]:
+    """SQLite, inside a write transaction writing many messages (a mail import's batch): the
+    messages written inside go into their tickets' search documents at its end, one update
+    per ticket, instead of the message trigger rewriting a ticket's whole document per message
+    (FTS5 parses every word of it again to take the old document out, and writes its pending
+    index out as a segment when a document written in the transaction is written again).
+
+    The trigger is dropped for the block and made again before it ends, in the same
+    transaction: no other connection sees the file without it (SQLite's schema changes are
+    transactional, and the writer holds the write lock), and a failure rolls the drop back with
+    the rest. Each document gets what the trigger would have given it: every new message's
+    folded text after a space, in order of id, in `public`, a note's in `notes`. Where the
+    trigger is not the one `search_triggers` makes (set aside, or another form), and on
+    PostgreSQL, the block runs as it is."""
+    if isinstance(db, peewee.DatabaseProxy):
+        db = db.obj
+    assert isinstance(db, peewee.Database)
+    if not is_sqlite(db) or not _message_trigger_is_ours(db):
+        yield
+        return
+    (last,) = db.execute_sql("SELECT coalesce(max(id), 0) FROM message").fetchone()
+    remake = search_triggers()[_MESSAGE_TRIGGER]
+    db.execute_sql(f"DROP TRIGGER {_MESSAGE_TRIGGER}")
+    try:
+        yield
+    except BaseException:
+        with suppress(peewee.DatabaseError, sqlite3.Error):  # the rollback brings it back
+            db.execute_sql(remake)
+        raise
+    _index_messages_after(db, last)
+    db.execute_sql(remake)
+
+
+def _message_trigger_is_ours(db: peewee.Database) -> bool:
+    found = db.execute_sql(
+        "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ?", (_MESSAGE_TRIGGER,)
+    ).fetchone()
+    made = search_triggers()[_MESSAGE_TRIGGER].replace(" IF NOT EXISTS", "", 1)
+    return found is not None and found[0] == made
+
+
+def _index_messages_after(db: peewee.Database, last: int) -> None:
+    """The messages numbered above `last` appended to their tickets' documents as the message
+    trigger appends each, one update per ticket, in order of number."""
+    texts: dict[int, tuple[list[str], list[str]]] = {}
+    for ticket, kind, body in db.execute_sql(
+        "SELECT ticket_id, kind, body FROM message WHERE id > ? ORDER BY id", (last,)
+    ):
+        public, notes = texts.setdefault(ticket, ([], []))
+        (notes if kind == "note" else public).append(" " + fold(body))
+    db.cursor().executemany(
+        "UPDATE ticket_search SET public = public || ?, notes = notes || ? WHERE rowid = ?",
+        [
+            ("".join(public), "".join(notes), number)
+            for number, (public, notes) in sorted(texts.items())
+        ],
+    )
+
 
 # The rebuild folds with a function it registers on its own connection (`rebuild_search`):
 # str.translate over every ticket's text costs a sixth of the triggers' replace() chains.
