@@ -340,7 +340,7 @@ def _import_batch(
 ) -> list[Taken]:
     with (
         intake.request.writing(),
-        dialect.messages_indexed_once(database_proxy),
+        dialect.search_indexed_once(database_proxy),
         intake.request.chain_head_held(),
         intake.request.events_held(),
         intake.remembering(reading, within=within),

@@ -177,66 +177,81 @@ POSTGRES_PRESENCE_SIGNAL = (
     "FOR EACH STATEMENT EXECUTE FUNCTION ticketty_notify_change()"
 )
 
-_MESSAGE_TRIGGER = "message_search_ai"
+# The triggers a batch of mail sets aside (`search_indexed_once`).
+_BATCHED_TRIGGERS = ("ticket_search_ai", "message_search_ai")
 
 
 @contextmanager
-def messages_indexed_once(db: peewee.Database | peewee.DatabaseProxy) -> Iterator[None]:
-    """SQLite, inside a write transaction writing many messages (a mail import's batch): the
-    messages written inside go into their tickets' search documents at its end, one update
-    per ticket, instead of the message trigger rewriting a ticket's whole document per message
-    (FTS5 parses every word of it again to take the old document out, and writes its pending
+def search_indexed_once(db: peewee.Database | peewee.DatabaseProxy) -> Iterator[None]:
+    """SQLite, inside a write transaction filing many tickets and messages (a mail import's
+    batch): their words go into the search documents at its end, one write per ticket, instead
+    of the triggers writing a new ticket's document and then rewriting the whole of it for each
+    message (FTS5 parses every word of a document again to take it out, and writes its pending
     index out as a segment when a document written in the transaction is written again).
 
-    The trigger is dropped for the block and made again before it ends, in the same
-    transaction: no other connection sees the file without it (SQLite's schema changes are
+    The two triggers are dropped for the block and made again before it ends, in the same
+    transaction: no other connection sees the file without them (SQLite's schema changes are
     transactional, and the writer holds the write lock), and a failure rolls the drop back with
-    the rest. Each document gets what the trigger would have given it: every new message's
-    folded text after a space, in order of id, in `public`, a note's in `notes`. Where the
-    trigger is not the one `search_triggers` makes (set aside, or another form), and on
-    PostgreSQL, the block runs as it is."""
+    the rest. Each document is what the triggers would have left: a new ticket's with its
+    subject and its scope as the ticket had it when filed (`ticket_search_stale` holds that
+    scope when it changed since), every new message's folded text after a space, in order of
+    id, in `public`, a note's in `notes`. Where the triggers are not those `search_triggers`
+    makes (set aside, or another form), and on PostgreSQL, the block runs as it is."""
     if isinstance(db, peewee.DatabaseProxy):
         db = db.obj
     assert isinstance(db, peewee.Database)
-    if not is_sqlite(db) or not _message_trigger_is_ours(db):
+    if not is_sqlite(db) or not all(_trigger_is_ours(db, name) for name in _BATCHED_TRIGGERS):
         yield
         return
-    (last,) = db.execute_sql("SELECT coalesce(max(id), 0) FROM message").fetchone()
-    remake = search_triggers()[_MESSAGE_TRIGGER]
-    db.execute_sql(f"DROP TRIGGER {_MESSAGE_TRIGGER}")
+    (tickets,) = db.execute_sql("SELECT coalesce(max(number), 0) FROM ticket").fetchone()
+    (messages,) = db.execute_sql("SELECT coalesce(max(id), 0) FROM message").fetchone()
+    remake = [search_triggers()[name] for name in _BATCHED_TRIGGERS]
+    for name in _BATCHED_TRIGGERS:
+        db.execute_sql(f"DROP TRIGGER {name}")
     try:
         yield
     except BaseException:
-        with suppress(peewee.DatabaseError, sqlite3.Error):  # the rollback brings it back
-            db.execute_sql(remake)
+        with suppress(peewee.DatabaseError, sqlite3.Error):  # the rollback brings them back
+            for statement in remake:
+                db.execute_sql(statement)
         raise
-    _index_messages_after(db, last)
-    db.execute_sql(remake)
+    _index_filed_after(db, tickets, messages)
+    for statement in remake:
+        db.execute_sql(statement)
 
 
-def _message_trigger_is_ours(db: peewee.Database) -> bool:
+def _trigger_is_ours(db: peewee.Database, name: str) -> bool:
     found = db.execute_sql(
-        "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ?", (_MESSAGE_TRIGGER,)
+        "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ?", (name,)
     ).fetchone()
-    made = search_triggers()[_MESSAGE_TRIGGER].replace(" IF NOT EXISTS", "", 1)
-    return found is not None and found[0] == made
+    return found is not None and found[0] == search_triggers()[name].replace(" IF NOT EXISTS", "")
 
 
-def _index_messages_after(db: peewee.Database, last: int) -> None:
-    """The messages numbered above `last` appended to their tickets' documents as the message
-    trigger appends each, one update per ticket, in order of number."""
+def _index_filed_after(db: peewee.Database, tickets: int, messages: int) -> None:
+    """The tickets numbered above `tickets` given their documents, and the messages numbered
+    above `messages` appended to their tickets' documents as the message trigger appends each:
+    one write per ticket, in order of number."""
     texts: dict[int, tuple[list[str], list[str]]] = {}
     for ticket, kind, body in db.execute_sql(
-        "SELECT ticket_id, kind, body FROM message WHERE id > ? ORDER BY id", (last,)
+        "SELECT ticket_id, kind, body FROM message WHERE id > ? ORDER BY id", (messages,)
     ):
         public, notes = texts.setdefault(ticket, ([], []))
         (notes if kind == "note" else public).append(" " + fold(body))
+    filed = [n for (n,) in db.execute_sql("SELECT number FROM ticket WHERE number > ?", (tickets,))]
+    for number in filed:
+        texts.setdefault(number, ([], []))
+    rows = [("".join(p), "".join(n), number) for number, (p, n) in sorted(texts.items())]
+    scope = f"{scope_words.STALE} z WHERE z.number = t.number"
+    db.cursor().executemany(
+        "INSERT INTO ticket_search(rowid, subject, public, notes, scope) "
+        f"SELECT t.number, {fold_sql('t.subject')}, ?, ?, coalesce((SELECT "
+        f"{scope_words.scope_tokens('z')} FROM {scope}), {scope_words.scope_tokens('t')}) "
+        "FROM ticket t WHERE t.number = ?",
+        [row for row in rows if row[2] > tickets],
+    )
     db.cursor().executemany(
         "UPDATE ticket_search SET public = public || ?, notes = notes || ? WHERE rowid = ?",
-        [
-            ("".join(public), "".join(notes), number)
-            for number, (public, notes) in sorted(texts.items())
-        ],
+        [row for row in rows if row[2] <= tickets],
     )
 
 

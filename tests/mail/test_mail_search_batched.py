@@ -1,5 +1,5 @@
 """A mail import's batch writes its messages' words into the search documents once per ticket
-(`dialect.messages_indexed_once`, SQLite): the documents, and the tickets a search finds, are
+(`dialect.search_indexed_once`, SQLite): the documents, and the tickets a search finds, are
 those the same mail leaves taken in one message at a time (the message trigger writing each);
 the trigger is there again after the batch, also after a batch that failed and was taken again
 message by message."""
