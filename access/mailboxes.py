@@ -33,12 +33,14 @@ from access.mail_accounts import ServerUrl, account_url, password_to_send
 from access.request import Part, Request
 from access.sources import covers_source, require_on_source, source_filter
 from access.views import QuarantineView
+from store import dialect
 from store.models import (
     MailAccount,
     MailCursor,
     OutboxItem,
     QuarantinedMail,
     Source,
+    database_proxy,
 )
 from store.rows import tuple_rows
 
@@ -337,6 +339,7 @@ def _import_batch(
 ) -> list[Taken]:
     with (
         intake.request.writing(),
+        dialect.search_indexed_once(database_proxy),
         intake.request.chain_head_held(),
         intake.request.events_held(),
         intake.remembering(reading, within=within),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import AbstractContextManager, contextmanager, suppress
 from typing import TypeVar
 
 import peewee
@@ -176,6 +176,84 @@ POSTGRES_PRESENCE_SIGNAL = (
     "AFTER INSERT OR DELETE OR UPDATE OF seq ON presence "
     "FOR EACH STATEMENT EXECUTE FUNCTION ticketty_notify_change()"
 )
+
+# The triggers a batch of mail sets aside (`search_indexed_once`).
+_BATCHED_TRIGGERS = ("ticket_search_ai", "message_search_ai")
+
+
+@contextmanager
+def search_indexed_once(db: peewee.Database | peewee.DatabaseProxy) -> Iterator[None]:
+    """SQLite, inside a write transaction filing many tickets and messages (a mail import's
+    batch): their words go into the search documents at its end, one write per ticket, instead
+    of the triggers writing a new ticket's document and then rewriting the whole of it for each
+    message (FTS5 parses every word of a document again to take it out, and writes its pending
+    index out as a segment when a document written in the transaction is written again).
+
+    The two triggers are dropped for the block and made again before it ends, in the same
+    transaction: no other connection sees the file without them (SQLite's schema changes are
+    transactional, and the writer holds the write lock), and a failure rolls the drop back with
+    the rest. Each document is what the triggers would have left: a new ticket's with its
+    subject and its scope as the ticket had it when filed (`ticket_search_stale` holds that
+    scope when it changed since), every new message's folded text after a space, in order of
+    id, in `public`, a note's in `notes`. Where the triggers are not those `search_triggers`
+    makes (set aside, or another form), and on PostgreSQL, the block runs as it is."""
+    if isinstance(db, peewee.DatabaseProxy):
+        db = db.obj
+    assert isinstance(db, peewee.Database)
+    if not is_sqlite(db) or not all(_trigger_is_ours(db, name) for name in _BATCHED_TRIGGERS):
+        yield
+        return
+    (tickets,) = db.execute_sql("SELECT coalesce(max(number), 0) FROM ticket").fetchone()
+    (messages,) = db.execute_sql("SELECT coalesce(max(id), 0) FROM message").fetchone()
+    remake = [search_triggers()[name] for name in _BATCHED_TRIGGERS]
+    for name in _BATCHED_TRIGGERS:
+        db.execute_sql(f"DROP TRIGGER {name}")
+    try:
+        yield
+    except BaseException:
+        with suppress(peewee.DatabaseError, sqlite3.Error):  # the rollback brings them back
+            for statement in remake:
+                db.execute_sql(statement)
+        raise
+    _index_filed_after(db, tickets, messages)
+    for statement in remake:
+        db.execute_sql(statement)
+
+
+def _trigger_is_ours(db: peewee.Database, name: str) -> bool:
+    found = db.execute_sql(
+        "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ?", (name,)
+    ).fetchone()
+    return found is not None and found[0] == search_triggers()[name].replace(" IF NOT EXISTS", "")
+
+
+def _index_filed_after(db: peewee.Database, tickets: int, messages: int) -> None:
+    """The tickets numbered above `tickets` given their documents, and the messages numbered
+    above `messages` appended to their tickets' documents as the message trigger appends each:
+    one write per ticket, in order of number."""
+    texts: dict[int, tuple[list[str], list[str]]] = {}
+    for ticket, kind, body in db.execute_sql(
+        "SELECT ticket_id, kind, body FROM message WHERE id > ? ORDER BY id", (messages,)
+    ):
+        public, notes = texts.setdefault(ticket, ([], []))
+        (notes if kind == "note" else public).append(" " + fold(body))
+    filed = [n for (n,) in db.execute_sql("SELECT number FROM ticket WHERE number > ?", (tickets,))]
+    for number in filed:
+        texts.setdefault(number, ([], []))
+    rows = [("".join(p), "".join(n), number) for number, (p, n) in sorted(texts.items())]
+    scope = f"{scope_words.STALE} z WHERE z.number = t.number"
+    db.cursor().executemany(
+        "INSERT INTO ticket_search(rowid, subject, public, notes, scope) "
+        f"SELECT t.number, {fold_sql('t.subject')}, ?, ?, coalesce((SELECT "
+        f"{scope_words.scope_tokens('z')} FROM {scope}), {scope_words.scope_tokens('t')}) "
+        "FROM ticket t WHERE t.number = ?",
+        [row for row in rows if row[2] > tickets],
+    )
+    db.cursor().executemany(
+        "UPDATE ticket_search SET public = public || ?, notes = notes || ? WHERE rowid = ?",
+        [row for row in rows if row[2] <= tickets],
+    )
+
 
 # The rebuild folds with a function it registers on its own connection (`rebuild_search`):
 # str.translate over every ticket's text costs a sixth of the triggers' replace() chains.

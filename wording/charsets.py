@@ -25,7 +25,8 @@ from __future__ import annotations
 import codecs
 import functools
 
-_REAL_CHARSETS = (
+# Their IANA names, as mail writes them.
+REAL_CHARSETS = (
     "ascii", "utf-8", "utf-16", "utf-16-le", "utf-16-be", "utf-32", "utf-32-le", "utf-32-be",
     "latin-1", "iso-8859-2", "iso-8859-3", "iso-8859-4", "iso-8859-5", "iso-8859-6",
     "iso-8859-7", "iso-8859-8", "iso-8859-9", "iso-8859-10", "iso-8859-11", "iso-8859-13",
@@ -39,8 +40,22 @@ _REAL_CHARSETS = (
     "iso-2022-jp", "iso-2022-jp-1", "iso-2022-jp-2", "iso-2022-jp-2004", "iso-2022-jp-3",
     "iso-2022-jp-ext", "iso-2022-kr",
 )  # fmt: skip
-# Python's own name of each, whatever alias a mail uses.
-REAL_CODECS = frozenset(codecs.lookup(name).name for name in _REAL_CHARSETS)
+# Python's own name of each (`codecs.lookup(name).name`, whatever alias a mail uses), written
+# out: looking the names up loads every codec's module, the CJK ones with their tables, at the
+# first mail read. `tests/mail/test_mail_charsets.py` holds the two lists equal.
+REAL_CODECS = frozenset((
+    "ascii", "utf-8", "utf-16", "utf-16-le", "utf-16-be", "utf-32", "utf-32-le", "utf-32-be",
+    "iso8859-1", "iso8859-2", "iso8859-3", "iso8859-4", "iso8859-5", "iso8859-6",
+    "iso8859-7", "iso8859-8", "iso8859-9", "iso8859-10", "iso8859-11", "iso8859-13",
+    "iso8859-14", "iso8859-15", "iso8859-16",
+    "cp1250", "cp1251", "cp1252", "cp1253", "cp1254", "cp1255", "cp1256", "cp1257", "cp1258",
+    "cp874", "cp866", "mac-roman", "mac-cyrillic", "koi8-r", "koi8-u",
+    "gb2312", "gbk", "gb18030", "big5", "big5hkscs",
+    "shift_jis", "shift_jis_2004", "shift_jisx0213", "cp932",
+    "euc_jp", "euc_jis_2004", "euc_jisx0213", "euc_kr", "cp949",
+    "iso2022_jp", "iso2022_jp_1", "iso2022_jp_2", "iso2022_jp_2004", "iso2022_jp_3",
+    "iso2022_jp_ext", "iso2022_kr",
+))  # fmt: skip
 
 
 @functools.lru_cache(maxsize=256)

@@ -7,6 +7,7 @@ from the real Dovecot."""
 from __future__ import annotations
 
 import base64
+import codecs
 from urllib.parse import quote
 
 import peewee
@@ -17,7 +18,7 @@ from mail.parse import parse_mail
 from store.models import Attachment, Message, Ticket
 from tests.mail_servers import Dovecot
 from tests.mail_support import mail_helpdesk
-from wording.charsets import real_codec
+from wording.charsets import REAL_CHARSETS, REAL_CODECS, real_codec
 
 REFUSED = ("unicode_escape", "raw_unicode_escape", "punycode", "idna", "rot13", "utf-7", "hz")
 # Escapes, an IDNA label and UTF-7 as plain text, and one letter in UTF-8.
@@ -112,3 +113,7 @@ def _assert_filed_literally(number: int) -> None:
         for a in Attachment.select().where(Attachment.message == message.id).order_by(Attachment.id)
     ]
     assert names == [AS_FILENAME, AS_FILENAME]
+
+
+def test_the_codecs_written_out_are_the_real_charsets_by_pythons_names() -> None:
+    assert frozenset(codecs.lookup(name).name for name in REAL_CHARSETS) == REAL_CODECS
