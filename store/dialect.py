@@ -50,6 +50,7 @@ def search_index(db: peewee.Database) -> list[str]:
     return [
         search_table("ticket_search"),
         scope_words.stale_table(),
+        SEARCH_DEFERRED_TABLE,
         *search_triggers().values(),
     ]
 
@@ -67,13 +68,21 @@ def search_table(name: str) -> str:
 WORD_COLUMNS = "subject public notes"
 
 
+# A row here, written inside a write transaction (`search_indexed_once`), holds back the
+# triggers of a new ticket's document and a new message's words until its end; no other
+# connection ever sees the row.
+SEARCH_DEFERRED = "ticket_search_deferred"
+SEARCH_DEFERRED_TABLE = f"CREATE TABLE IF NOT EXISTS {SEARCH_DEFERRED} (held INTEGER NOT NULL)"
+_UNLESS_DEFERRED = f"WHEN NOT EXISTS (SELECT 1 FROM {SEARCH_DEFERRED}) "
+
+
 def search_triggers() -> dict[str, str]:
     """SQLite: the triggers keeping `ticket_search` in step, by name, their text folded as
     `letters` says."""
     subject, body = fold_sql("new.subject"), fold_sql("new.body")
     return {
         "ticket_search_ai": "CREATE TRIGGER IF NOT EXISTS ticket_search_ai AFTER INSERT ON ticket "
-        "BEGIN INSERT INTO ticket_search(rowid, subject, public, notes, scope) "
+        f"{_UNLESS_DEFERRED}BEGIN INSERT INTO ticket_search(rowid, subject, public, notes, scope) "
         f"VALUES (new.number, {subject}, '', '', {scope_words.scope_tokens('new')}); END",
         "ticket_search_au": "CREATE TRIGGER IF NOT EXISTS ticket_search_au "
         "AFTER UPDATE OF subject ON ticket BEGIN "
@@ -83,7 +92,7 @@ def search_triggers() -> dict[str, str]:
         f"DELETE FROM {scope_words.STALE} WHERE number = old.number; END",
         "ticket_search_stale_au": scope_words.stale_trigger(),
         "message_search_ai": "CREATE TRIGGER IF NOT EXISTS message_search_ai "
-        "AFTER INSERT ON message BEGIN UPDATE ticket_search SET "
+        f"AFTER INSERT ON message {_UNLESS_DEFERRED}BEGIN UPDATE ticket_search SET "
         f"public = CASE WHEN new.kind = 'note' THEN public ELSE public || ' ' || {body} END, "
         f"notes = CASE WHEN new.kind = 'note' THEN notes || ' ' || {body} ELSE notes END "
         "WHERE rowid = new.ticket_id; END",
@@ -177,7 +186,7 @@ POSTGRES_PRESENCE_SIGNAL = (
     "FOR EACH STATEMENT EXECUTE FUNCTION ticketty_notify_change()"
 )
 
-# The triggers a batch of mail sets aside (`search_indexed_once`).
+# The triggers a batch of mail holds back (`search_indexed_once`).
 _BATCHED_TRIGGERS = ("ticket_search_ai", "message_search_ai")
 
 
@@ -189,14 +198,15 @@ def search_indexed_once(db: peewee.Database | peewee.DatabaseProxy) -> Iterator[
     message (FTS5 parses every word of a document again to take it out, and writes its pending
     index out as a segment when a document written in the transaction is written again).
 
-    The two triggers are dropped for the block and made again before it ends, in the same
-    transaction: no other connection sees the file without them (SQLite's schema changes are
-    transactional, and the writer holds the write lock), and a failure rolls the drop back with
-    the rest. Each document is what the triggers would have left: a new ticket's with its
-    subject and its scope as the ticket had it when filed (`ticket_search_stale` holds that
-    scope when it changed since), every new message's folded text after a space, in order of
-    id, in `public`, a note's in `notes`. Where the triggers are not those `search_triggers`
-    makes (set aside, or another form), and on PostgreSQL, the block runs as it is."""
+    The two triggers are held back by a row of `SEARCH_DEFERRED` for the block, deleted before
+    it ends, in the same transaction: no other connection sees the row (the writer holds the
+    write lock, and a failure rolls it back with the rest), and the schema never changes, so
+    other connections keep their prepared statements. Each document is what the triggers would
+    have left: a new ticket's with its subject and its scope as the ticket had it when filed
+    (`ticket_search_stale` holds that scope when it changed since), every new message's folded
+    text after a space, in order of id, in `public`, a note's in `notes`. Where the triggers
+    are not those `search_triggers` makes (set aside, or another form), and on PostgreSQL, the
+    block runs as it is."""
     if isinstance(db, peewee.DatabaseProxy):
         db = db.obj
     assert isinstance(db, peewee.Database)
@@ -205,19 +215,16 @@ def search_indexed_once(db: peewee.Database | peewee.DatabaseProxy) -> Iterator[
         return
     (tickets,) = db.execute_sql("SELECT coalesce(max(number), 0) FROM ticket").fetchone()
     (messages,) = db.execute_sql("SELECT coalesce(max(id), 0) FROM message").fetchone()
-    remake = [search_triggers()[name] for name in _BATCHED_TRIGGERS]
-    for name in _BATCHED_TRIGGERS:
-        db.execute_sql(f"DROP TRIGGER {name}")
+    db.execute_sql(f"INSERT INTO {SEARCH_DEFERRED} (held) VALUES (1)")
+    release = f"DELETE FROM {SEARCH_DEFERRED}"
     try:
         yield
     except BaseException:
-        with suppress(peewee.DatabaseError, sqlite3.Error):  # the rollback brings them back
-            for statement in remake:
-                db.execute_sql(statement)
+        with suppress(peewee.DatabaseError, sqlite3.Error):  # a rollback takes it out as well
+            db.execute_sql(release)
         raise
+    db.execute_sql(release)
     _index_filed_after(db, tickets, messages)
-    for statement in remake:
-        db.execute_sql(statement)
 
 
 def _trigger_is_ours(db: peewee.Database, name: str) -> bool:

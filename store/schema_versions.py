@@ -15,6 +15,7 @@ VERSIONS = (
     36,
     37,
     38,
+    39,
 )
 LATEST = VERSIONS[-1]
 

@@ -1,7 +1,7 @@
 """`dialect.search_indexed_once` (SQLite): the tickets and messages written inside a transaction
 go into the search documents once per ticket at its end, and leave the documents and the stale
 scope notes the per-row triggers leave, also when a new ticket's subject or scope changes
-within it; the triggers are back after it."""
+within it; nothing is held back after it, and the schema never changes."""
 
 from __future__ import annotations
 
@@ -41,13 +41,20 @@ def _state(db: peewee.Database) -> Any:
     return documents, stale, words
 
 
+def _held(db: peewee.Database) -> list[tuple[Any, ...]]:
+    return db.execute_sql(f"SELECT * FROM {dialect.SEARCH_DEFERRED}").fetchall()
+
+
 @pytest.mark.sqlite_only(reason="PostgreSQL's documents are written by its triggers as before")
 def test_a_block_leaves_what_the_triggers_leave(db: peewee.Database) -> None:
     w = b.world()
+    (schema,) = db.execute_sql("PRAGMA schema_version").fetchone()
     with db.atomic() as run:
         with dialect.search_indexed_once(db):
             _work(w)
         batched = _state(db)
+        assert db.execute_sql("PRAGMA schema_version").fetchone() == (schema,)
+        assert _held(db) == []
         assert all(dialect._trigger_is_ours(db, name) for name in dialect._BATCHED_TRIGGERS)
         run.rollback()
     with db.atomic() as run:
@@ -65,6 +72,21 @@ def test_a_failed_block_leaves_the_triggers(db: peewee.Database) -> None:
         raise RuntimeError("fails")
     assert all(dialect._trigger_is_ours(db, name) for name in dialect._BATCHED_TRIGGERS)
     number = b.ticket(w.s1, w.customer, subject="Kept", body="wombat")
+    assert db.execute_sql(
+        "SELECT rowid FROM ticket_search WHERE ticket_search MATCH 'wombat'"
+    ).fetchall() == [(number,)]
+
+
+@pytest.mark.sqlite_only(reason="PostgreSQL's documents are written by its triggers as before")
+def test_a_failed_block_inside_a_transaction_that_goes_on_holds_nothing_back(
+    db: peewee.Database,
+) -> None:
+    w = b.world()
+    with db.atomic():
+        with pytest.raises(RuntimeError), dialect.search_indexed_once(db):
+            raise RuntimeError("fails")
+        assert _held(db) == []
+        number = b.ticket(w.s1, w.customer, subject="Kept", body="wombat")
     assert db.execute_sql(
         "SELECT rowid FROM ticket_search WHERE ticket_search MATCH 'wombat'"
     ).fetchall() == [(number,)]
