@@ -36,7 +36,7 @@ from tui.header import TitleBar
 from tui.inbox_summary import ORDER_LABELS, ListState, summary_items, wrap
 from tui.live import OthersChanged
 from tui.presence import MARKERS, PresenceReader
-from tui.screen import Action
+from tui.screen import Action, TickettyScreen
 from tui.ticket_list import TicketList
 from tui.views_bar import ViewsBar
 from wording.safe_text import as_text, one_line
@@ -76,7 +76,7 @@ class GateRowSource:
 PINNED = {"priority": "Prio", "due": "Due"}
 
 
-class InboxScreen(InboxViews, InboxOpening):
+class InboxScreen(InboxViews, InboxOpening, TickettyScreen[None]):
     # Ticket actions need their permission somewhere in the person's scope; the gate still
     # checks each ticket. The footer shows what fits 80 columns with `?` and `q`; the rest is
     # in the help and the palette.

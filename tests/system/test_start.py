@@ -126,7 +126,8 @@ def test_the_start_leaves_the_icalendar_readers_unloaded(demo_copy: str) -> None
 # `access.calendar_reads`), the tallies' models (loaded by the counts), the policies' rules (the
 # due column and the settings need only `access.durations`), the command line's CSV writer, and
 # the records of a ticket's detail and of the admin screens (the list's are `access.list_views`);
-# the mail channel's models and the drafts' (`store.models` names them, importing them when asked).
+# the mail channel's models and the drafts' (`store.models` names them, importing them when asked);
+# the base of the gate's modal screens.
 AFTER_THE_FIRST_FRAME = (
     "store.schema",
     "store.migration_chunks",
@@ -163,6 +164,7 @@ AFTER_THE_FIRST_FRAME = (
     "access.views",
     "store.mail_models",
     "store.draft_models",
+    "tui.modal_screen",
 )
 
 
