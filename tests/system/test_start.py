@@ -127,7 +127,8 @@ def test_the_start_leaves_the_icalendar_readers_unloaded(demo_copy: str) -> None
 # due column and the settings need only `access.durations`), the command line's CSV writer, and
 # the records of a ticket's detail and of the admin screens (the list's are `access.list_views`);
 # the mail channel's models and the drafts' (`store.models` names them, importing them when asked);
-# the base of the gate's modal screens.
+# the base of the gate's modal screens; the live watcher, the drafts' keeper and the breach watch
+# (the app makes them as its first frame is drawn).
 AFTER_THE_FIRST_FRAME = (
     "store.schema",
     "store.migration_chunks",
@@ -165,12 +166,17 @@ AFTER_THE_FIRST_FRAME = (
     "store.mail_models",
     "store.draft_models",
     "tui.modal_screen",
+    "tui.live",
+    "access.live",
+    "tui.drafts",
+    "tui.breach_watch",
 )
 
 
 def test_the_start_leaves_what_the_first_frame_does_not_show_unloaded(demo_copy: str) -> None:
-    """The command's start up to a made app imports none of `AFTER_THE_FIRST_FRAME`; opening
-    a modal (the keys' help) loads it then."""
+    """The command's start up to a made app imports none of `AFTER_THE_FIRST_FRAME`; once the
+    first frame is drawn, the app's live watcher runs in its thread, and opening a modal (the
+    keys' help) loads it then."""
     script = (
         "import asyncio, sys\n"
         "from ticketty import launch\n"
@@ -182,10 +188,12 @@ def test_the_start_leaves_what_the_first_frame_does_not_show_unloaded(demo_copy:
         "    async with opened.app.run_test() as pilot:\n"
         "        await pilot.press('question_mark')\n"
         "        await pilot.pause()\n"
+        "        app = opened.app\n"
+        "        print(app.watcher_thread is not None and app.watcher_thread.is_alive())\n"
         "        print(type(opened.app.screen).__name__)\n"
         "asyncio.run(help_shown())\n"
     )
-    assert fresh_interpreter(script).splitlines() == ["[]", "TextModal"]
+    assert fresh_interpreter(script).splitlines() == ["[]", "True", "TextModal"]
 
 
 def test_the_inbox_is_the_first_screen_with_none_beneath_it(demo_copy: str) -> None:
