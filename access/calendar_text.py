@@ -22,8 +22,8 @@ ICS_LIMIT = 2 * 2**20
 HOLIDAYS_LIMIT = 5000
 YEARS_LIMIT = 20
 _TIME = r"(\d{1,2}):(\d{2})"
-_PART = re.compile(r"^\s*([a-z]{3})(?:\s*-\s*([a-z]{3}))?\s+(.+?)\s*$")
-_SHIFT = re.compile(rf"^\s*{_TIME}\s*-\s*{_TIME}\s*$")
+_PART = r"^\s*([a-z]{3})(?:\s*-\s*([a-z]{3}))?\s+(.+?)\s*$"
+_SHIFT = rf"^\s*{_TIME}\s*-\s*{_TIME}\s*$"
 
 
 def parse_hours(text: str) -> tuple[tuple[Shift, ...], ...]:
@@ -35,7 +35,7 @@ def parse_hours(text: str) -> tuple[tuple[Shift, ...], ...]:
     if not parts:
         raise CalendarError("no working hours given; write them like mon-fri 08:00-16:00")
     for part in parts:
-        match = _PART.match(part)
+        match = re.match(_PART, part)
         if not match:
             raise CalendarError(f"cannot read hours {part.strip()!r}; write mon-fri 08:00-16:00")
         first, last, shifts = match.groups()
@@ -56,7 +56,7 @@ def _weekdays(first: str, last: str) -> list[int]:
 
 
 def _shift(text: str) -> Shift:
-    match = _SHIFT.match(text)
+    match = re.match(_SHIFT, text)
     if not match:
         raise CalendarError(f"cannot read the shift {text.strip()!r}; write 08:00-16:00")
     h1, m1, h2, m2 = (int(g) for g in match.groups())

@@ -16,7 +16,7 @@ from access.errors import InvalidInput
 # The longest target: a year of working days is more than any promise a team makes.
 TARGET_LIMIT_DAYS = 366
 
-_DURATION = re.compile(r"(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?")
+_DURATION = r"(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?"
 
 
 @dataclass(frozen=True)
@@ -44,7 +44,7 @@ WARN_BEFORE = Duration(0, 60)
 def parse_duration(text: str) -> Duration:
     """`4h`, `3d`, `90m`, `1d4h`, `2h30m` (spaces allowed between the parts)."""
     compact = "".join(text.lower().split())
-    match = _DURATION.fullmatch(compact)
+    match = re.fullmatch(_DURATION, compact)
     if not compact or match is None:
         raise InvalidInput(f"{text!r} is not a duration; write e.g. 30m, 4h, 3d or 1d4h")
     days, hours, minutes = (int(part or 0) for part in match.groups())

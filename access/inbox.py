@@ -32,7 +32,7 @@ from store.rows import dict_rows, tuple_rows
 Requester = Person.alias("requester")
 Assignee = Person.alias("assignee")
 
-_SEARCH_WORD = re.compile(r"\w+", re.UNICODE)
+_SEARCH_WORD = r"\w+"
 # A search matches the tickets of at most this many requesters by name or e-mail.
 MAX_REQUESTERS = 500
 MAX_SEARCH_WORDS = 32
@@ -464,7 +464,7 @@ def _person_filtered_by(grants: Grants, username: str) -> int:
 def _check_search_length(text: str) -> None:
     """A search has at most MAX_SEARCH_WORDS words: each is one more condition on the text and
     on the requesters' names, and hundreds overflow the database's parser."""
-    words = len(_SEARCH_WORD.findall(text))
+    words = len(re.findall(_SEARCH_WORD, text))
     if words > MAX_SEARCH_WORDS:
         raise InvalidInput(f"a search takes at most {MAX_SEARCH_WORDS} words; this one has {words}")
 
@@ -472,7 +472,7 @@ def _check_search_length(text: str) -> None:
 def _requesters_matching(text: str) -> tuple[list[int], list[int]]:
     """The people whose username or display name holds every word of `text`, and those whose
     e-mail does (and not their name): ids, at most MAX_REQUESTERS of each."""
-    words = _SEARCH_WORD.findall(text)
+    words = re.findall(_SEARCH_WORD, text)
     if not words:
         return [], []
 

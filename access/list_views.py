@@ -72,24 +72,24 @@ class TicketQuery(NamedTuple):
 
 
 # In a search only `#42` is a ticket number: bare digits (an order number) are words.
-_TICKET_REF = re.compile(r"^#([0-9]{1,18})$")
+_TICKET_REF = r"^#([0-9]{1,18})$"
 
 
 def ticket_reference(search: str) -> int | None:
     """The ticket a search names (`#42`), or None for a search of words."""
-    match = _TICKET_REF.match(search.strip())
+    match = re.match(_TICKET_REF, search.strip())
     return int(match.group(1)) if match else None
 
 
 # A ticket number typed where one is asked for: `#` is optional.
-_NUMBER = re.compile(r"^#?([0-9]{1,18})$")
+_NUMBER = r"^#?([0-9]{1,18})$"
 
 
 def parse_number(text: str | int) -> int:
     """A ticket number from user input: digits only (an optional leading #), nothing else."""
     if isinstance(text, int):
         return text
-    match = _NUMBER.match(text.strip())
+    match = re.match(_NUMBER, text.strip())
     if not match:
         raise InvalidInput(f"{text!r} is not a ticket number")
     return int(match.group(1))

@@ -7,8 +7,8 @@ from __future__ import annotations
 import re
 from typing import NamedTuple
 
-_TAG = re.compile(r"(?<!\S)tag:(\S+)", re.IGNORECASE)
-_FIELD = re.compile(r'(?<!\S)field:(?:"([^"]+)"|([^\s="]+))=(?:"([^"]*)"|(\S*))', re.IGNORECASE)
+_TAG = r"(?i)(?<!\S)tag:(\S+)"
+_FIELD = r'(?i)(?<!\S)field:(?:"([^"]+)"|([^\s="]+))=(?:"([^"]*)"|(\S*))'
 
 
 class SearchTerms(NamedTuple):
@@ -21,9 +21,9 @@ def split_search(search: str) -> SearchTerms:
     """`refund tag:Parcel late` is the words `refund late` and the tag `parcel`."""
     fields = tuple(
         (quoted_name or name, quoted_value or value)
-        for quoted_name, name, quoted_value, value in _FIELD.findall(search)
+        for quoted_name, name, quoted_value, value in re.findall(_FIELD, search)
     )
-    search = _FIELD.sub(" ", search)
-    found = tuple(dict.fromkeys(name.casefold() for name in _TAG.findall(search)))
-    text = " ".join(_TAG.sub(" ", search).split())
+    search = re.sub(_FIELD, " ", search)
+    found = tuple(dict.fromkeys(name.casefold() for name in re.findall(_TAG, search)))
+    text = " ".join(re.sub(_TAG, " ", search).split())
     return SearchTerms(text, found, fields)

@@ -26,7 +26,7 @@ from store.tag_models import DeskSetting, Tag, TicketTag
 if TYPE_CHECKING:
     from access.changes import Target
 
-_NAME = re.compile(r"^\w[\w.-]*$", re.UNICODE)
+_NAME = r"^\w[\w.-]*$"
 MAX_NAME = 40
 LOCK_SETTING = "tags.locked"
 
@@ -42,7 +42,7 @@ def checked_name(text: str | None) -> str:
     """A tag as written: one word (letters, digits, `_`, `-`, `.`) of at most MAX_NAME
     characters, in lower case."""
     name = (text or "").strip().casefold()
-    if not name or len(name) > MAX_NAME or not _NAME.match(name):
+    if not name or len(name) > MAX_NAME or not re.match(_NAME, name):
         raise InvalidInput(
             f"a tag is one word of letters, digits, _, - or . (at most {MAX_NAME}): {text!r}"
         )

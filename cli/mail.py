@@ -15,7 +15,6 @@ import signal
 import socket
 import sys
 from collections.abc import Callable, Iterator
-from dataclasses import replace
 from pathlib import Path
 from typing import Protocol
 
@@ -261,7 +260,7 @@ def serve(args: argparse.Namespace) -> int:
     )
     gate, config = _gate_and_config(args)
     if args.before is not None:
-        config = replace(config, sla_warn_before=args.before)
+        config = config._replace(sla_warn_before=args.before)
     # Refuses a person without sources.edit before anything starts.
     gate.mailboxes.open_mail_sources()
     wake, stop = socket.socketpair()

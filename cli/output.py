@@ -63,7 +63,7 @@ def exit_code_of(exc: Exception) -> int | None:
 
 # Characters JSON leaves raw that a terminal acts on or that reorder text: DEL, the C1 controls
 # (U+009B starts an escape sequence like ESC [), and the bidi embeddings, overrides and isolates.
-_UNSAFE_IN_JSON = re.compile("[\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+_UNSAFE_IN_JSON = "[\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]"
 
 
 def to_json(value: Any) -> str:
@@ -71,7 +71,7 @@ def to_json(value: Any) -> str:
     terminal is as safe as the plain output. Outside strings JSON has none, so escaping them
     wherever they stand keeps it valid."""
     text = json.dumps(value, ensure_ascii=False, indent=2, default=str)
-    return _UNSAFE_IN_JSON.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+    return re.sub(_UNSAFE_IN_JSON, lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 def plain(value: Any) -> Any:

@@ -12,8 +12,9 @@ from textual.widgets import Label, SelectionList
 from textual.widgets.selection_list import Selection
 
 from access.views import TicketQuery
+from tui.modal_screen import TickettyModal
 from tui.moving import MovingSelectionList
-from tui.screen import Action, TickettyModal
+from tui.screen import Action
 from wording.safe_text import as_text
 
 NO_GROUP = -1  # SelectionList values must be hashable and not None-ambiguous

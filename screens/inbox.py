@@ -3,7 +3,7 @@ actions. Its list reads pages through the gate in thread workers."""
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import work
 from textual.app import ComposeResult
@@ -29,17 +29,18 @@ from access.presence_states import PresenceView
 from access.vocabulary import TICKET_PRIORITIES, TICKET_STATUSES
 from screens.inbox_opening import InboxOpening
 from screens.inbox_views import InboxViews
-from tui.breach_watch import CHECK_SECONDS
-from tui.due_cells import due_within
+from tui.due_cells import CHECK_SECONDS, due_within
 from tui.footer import KeyFooter
 from tui.header import TitleBar
 from tui.inbox_summary import ORDER_LABELS, ListState, summary_items, wrap
-from tui.live import OthersChanged
 from tui.presence import MARKERS, PresenceReader
-from tui.screen import Action
+from tui.screen import Action, TickettyScreen
 from tui.ticket_list import TicketList
 from tui.views_bar import ViewsBar
 from wording.safe_text import as_text, one_line
+
+if TYPE_CHECKING:
+    from tui.live import OthersChanged
 
 
 def _present_views(present: dict[int, PresenceView]) -> list[PresenceView]:
@@ -76,7 +77,7 @@ class GateRowSource:
 PINNED = {"priority": "Prio", "due": "Due"}
 
 
-class InboxScreen(InboxViews, InboxOpening):
+class InboxScreen(InboxViews, InboxOpening, TickettyScreen[None]):
     # Ticket actions need their permission somewhere in the person's scope; the gate still
     # checks each ticket. The footer shows what fits 80 columns with `?` and `q`; the rest is
     # in the help and the palette.

@@ -21,7 +21,7 @@ from access.catalogue import (
     PermissionKey,
 )
 from access.list_views import TicketQuery, ticket_reference
-from tui.screen import TickettyScreen
+from tui.screen import ScreenPart
 from tui.ticket_list import TicketList
 from wording.safe_text import one_line
 
@@ -95,7 +95,7 @@ def open_destination(key: str) -> Screen[None]:
     return RoleEditorScreen()
 
 
-class InboxOpening(TickettyScreen[None]):
+class InboxOpening(ScreenPart):
     """The opening actions of the inbox (`screens.inbox`), whose table binds their keys."""
 
     def on_ticket_list_opened(self, message: TicketList.Opened) -> None:

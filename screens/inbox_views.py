@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from textual import work
 
 from access.catalogue import TICKETS_LIST
-from tui.screen import TickettyScreen
+from tui.screen import ScreenPart
 from tui.views_bar import ViewsBar
 from wording import units
 from wording.safe_text import one_line
@@ -30,7 +30,7 @@ def view_label(number: int, view: ViewInfo) -> str:
     return f"{number}  {view.name}  {units.count(view.tickets, view.at_least)}{shared}"
 
 
-class InboxViews(TickettyScreen[None]):
+class InboxViews(ScreenPart):
     """The saved-view actions of the inbox (`screens.inbox`), whose table binds their keys."""
 
     query_filter: TicketQuery  # the filters, search and sort shown

@@ -14,7 +14,8 @@ from textual.widget import Widget
 from textual.widgets import Checkbox, Input, Label, Select, TextArea
 
 from access.vocabulary import DEFAULT_PRIORITY
-from tui.screen import Action, TickettyModal
+from tui.modal_screen import TickettyModal
+from tui.screen import Action
 from wording.safe_text import one_line
 
 # Terminals shorter than this get fields without borders (80x24 has room for the text then).

@@ -21,8 +21,10 @@ warn_before = "1h"           # warn of a due time this much business time before
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from collections.abc import Mapping
 from pathlib import Path
+from types import MappingProxyType
+from typing import NamedTuple
 
 import platformdirs
 
@@ -41,9 +43,11 @@ class ConfigError(TickettyError):
     exit_code = EXIT_USAGE
 
 
-@dataclass(frozen=True)
-class Config:
-    keymap: dict[str, str] = field(default_factory=dict)
+class Config(NamedTuple):
+    """The config file as read (a named tuple: a frozen dataclass cost the start more to
+    define, bench/NOTES.md)."""
+
+    keymap: Mapping[str, str] = MappingProxyType({})
     allow_editor: bool = True
     editor: str | None = None
     attachment_limit_mb: float = 25

@@ -9,9 +9,8 @@ from __future__ import annotations
 import getpass
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
 from types import MappingProxyType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from access.durations import Duration
 from store.db import default_database_location
@@ -25,16 +24,16 @@ WARN_BEFORE = Duration(0, 60)
 _SSH_VARIABLES = ("SSH_CONNECTION", "SSH_ORIGINAL_COMMAND", "SSH_TTY")
 
 
-@dataclass(frozen=True)
-class Settings:
-    """Everything that can be configured, resolved. A field's default is its default layer."""
+class Settings(NamedTuple):
+    """Everything that can be configured, resolved. A field's default is its default layer.
+    A named tuple: a frozen dataclass cost the start more to define (bench/NOTES.md)."""
 
     # Where the helpdesk is: `--db`, else TICKETTY_DB, else the file in the user data folder.
     database: str = ""
     # Who acts: `--user`, else TICKETTY_USER, else the login name.
     username: str = ""
     # The config file's [keymap]: binding id to keys.
-    keymap: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    keymap: Mapping[str, str] = MappingProxyType({})
     # The editor a reply or note may open, or None where none may be (`editor_allowed`).
     editor: str | None = None
     # The config file's [mail] limits.
@@ -88,9 +87,8 @@ def build_settings(
         over_ssh=under_ssh(environ), in_tmux=bool(environ.get("TMUX")), term=environ.get("TERM", "")
     )
     if config is None:
-        return replace(terminal, database=database, username=username)
-    return replace(
-        terminal,
+        return terminal._replace(database=database, username=username)
+    return terminal._replace(
         database=database,
         username=username,
         keymap=MappingProxyType(dict(config.keymap)),

@@ -1,8 +1,9 @@
-"""Peewee models of the core of the domain: people, rights, tickets, mail, drafts, service levels.
+"""Peewee models of the core of the domain: people, rights, tickets, presence, service levels.
 
 Groups of models added later live in modules of their own, each created by its migration
 (`store.links`, `store.tag_models`, `store.reply_models`, `store.notification_models`,
-`store.rule_models`).
+`store.rule_models`), and so do the mail channel's (`store.mail_models`) and the drafts'
+(`store.draft_models`), which this module still names (imported when first asked for).
 
 Text columns are TEXT: lengths are the application's rules (`access`), not the schema's, and
 on PostgreSQL they sort bytewise like SQLite's (`store.postgres`). Times are naive UTC datetimes.
@@ -12,8 +13,9 @@ the audit log is append-only (triggers in `store.schema`).
 
 from __future__ import annotations
 
+import importlib
 from datetime import UTC, datetime
-from urllib.parse import unquote, urlsplit
+from typing import TYPE_CHECKING
 
 from peewee import (
     SQL,
@@ -30,7 +32,7 @@ from peewee import (
     TextField,
 )
 
-from store.words import DEFAULT_PRIORITY, EMAIL_SOURCE, NEW, QUEUED, SCOPE_ALL, TEXT_FIELD
+from store.words import DEFAULT_PRIORITY, EMAIL_SOURCE, NEW, SCOPE_ALL, TEXT_FIELD
 
 database_proxy = DatabaseProxy()
 
@@ -274,78 +276,6 @@ class AuditEvent(BaseModel):
         )
 
 
-class MailAccount(BaseModel):
-    """The mailbox behind an e-mail source. No password: secrets come from a file or the
-    environment (`access.mail_accounts`)."""
-
-    id = AutoField()
-    source_id: int
-
-    source = ForeignKeyField(Source, unique=True, on_delete="CASCADE", backref="mail_accounts")
-    address = TextField()
-    imap_url = TextField(default="")
-    smtp_url = TextField(default="")
-    last_fetch_at = DateTimeField(null=True)
-    last_error = TextField(default="")
-    # The server (`user@host`) each password was set for: a password is never sent to
-    # another server, whoever changed the URL (`access.mail_accounts.secret_refusal`).
-    imap_secret_for = TextField(default="")
-    smtp_secret_for = TextField(default="")
-    # A CA certificate file (PEM) the IMAP and SMTP servers' certificates are checked against,
-    # for a server under a private certificate authority; "" for the system's CAs.
-    ca_file = TextField(default="")
-    # Why the SMTP server could not be used at its last try ("SMTP login refused at 14:02:
-    # 535 ..."), "" once it works: the replies wait for it, none fails for it.
-    send_error = TextField(default="")
-    # Automatic mail taken in and not filed (auto-replies, out-of-office, reports of no reply
-    # of ours): how many, and the last one's reason and time, so that it is never silent.
-    ignored = IntegerField(default=0)
-    last_ignored = TextField(default="")
-    last_ignored_at = DateTimeField(null=True)
-
-
-def mail_server(url: str) -> str:
-    """The server an account URL names, as `user@host` (the user decoded, the host in lower
-    case); "" for no URL. The form `MailAccount.*_secret_for` records."""
-    if not url.strip():
-        return ""
-    parts = urlsplit(url.strip())
-    return f"{unquote(parts.username or '')}@{(parts.hostname or '').lower()}"
-
-
-class MailCursor(BaseModel):
-    """How far an IMAP folder has been read; written in the transaction of each message taken."""
-
-    id = AutoField()
-    source_id: int
-
-    source = ForeignKeyField(Source, on_delete="CASCADE")
-    folder = TextField()
-    uidvalidity = BigIntegerField(default=0)
-    last_uid = BigIntegerField(default=0)
-
-    class Meta:
-        indexes = ((("source", "folder"), True),)
-
-
-class MailId(BaseModel):
-    """A Message-ID a ticket's conversation carries: sent by Ticketty (`outgoing`) or taken in."""
-
-    id = AutoField()
-    source_id: int
-    ticket_id: int
-    message_id: int | None
-
-    mail_id = TextField()
-    source = ForeignKeyField(Source, on_delete="CASCADE", index=False)
-    ticket = ForeignKeyField(Ticket, on_delete="CASCADE")
-    message = ForeignKeyField(Message, null=True, on_delete="CASCADE")
-    outgoing = BooleanField(default=False)
-
-    class Meta:
-        indexes = ((("source", "mail_id"), False),)
-
-
 class Attachment(BaseModel):
     id = AutoField()
     message_id: int
@@ -357,103 +287,6 @@ class Attachment(BaseModel):
     # False when the file was over the size limit: listed, but its bytes were not kept.
     kept = BooleanField(default=True)
     data = BlobField(default=b"")
-
-
-class OutboxItem(BaseModel):
-    """One reply to deliver; written in the transaction of the reply itself."""
-
-    id = AutoField()
-    message_id: int
-    source_id: int
-
-    message = ForeignKeyField(Message, unique=True, on_delete="CASCADE")
-    source = ForeignKeyField(Source, on_delete="CASCADE", index=False)
-    mail_id = TextField()  # the Message-ID header, the same on every try
-    recipient = TextField()
-    state = TextField(default=QUEUED)
-    attempts = IntegerField(default=0)
-    next_try_at = DateTimeField(default=utcnow)
-    last_error = TextField(default="")
-    sent_at = DateTimeField(null=True)
-    # The sender handing it to SMTP now, until when: one sender at a time (`outbox.claim`).
-    claimed_by = TextField(default="")
-    claimed_until = DateTimeField(null=True)
-    # Mail sent without a person writing it: `Auto-Submitted`'s value ("auto-replied" for a
-    # rule's reply), "" for an agent's; and when it was queued, to count a day's automatic
-    # replies to one address (migration 29; null on replies queued before).
-    auto_submitted = TextField(default="", constraints=[SQL("DEFAULT ''")])
-    queued_at = DateTimeField(null=True, default=utcnow)
-
-    class Meta:
-        indexes = (
-            (("state", "next_try_at"), False),
-            (("recipient", "auto_submitted", "queued_at"), False),
-        )
-
-
-class QuarantinedMail(BaseModel):
-    """A message that could not be taken in, kept whole with the reason."""
-
-    id = AutoField()
-    source_id: int
-
-    source = ForeignKeyField(Source, on_delete="CASCADE")
-    origin = TextField()
-    reason = TextField()
-    # Named apart from `Model.raw` (peewee's raw-SQL query), which a field `raw` would hide.
-    raw_mail = BlobField(column_name="raw")
-    received_at = DateTimeField(default=utcnow)
-    # False when only the header was kept: the message was over the size limit.
-    complete = BooleanField(default=True)
-
-
-class MailFailure(BaseModel):
-    """How often filing one message failed (not parsing it: that quarantines at once); at the
-    second failure it is quarantined, so that a poison message cannot loop. Keyed by the
-    SHA-256 of the raw message."""
-
-    id = AutoField()
-    source_id: int
-
-    source = ForeignKeyField(Source, on_delete="CASCADE")
-    digest = TextField()
-    failures = IntegerField(default=0)
-    last_error = TextField(default="")
-    updated_at = DateTimeField(default=utcnow)
-
-    class Meta:
-        indexes = ((("source", "digest"), True),)
-
-
-class Draft(BaseModel):
-    """A reply or note a person is writing on a ticket, saved as it is typed; private to them
-    (no audit event: it is scratch, and what is sent is audited as it always was)."""
-
-    id = AutoField()
-    person_id: int
-    ticket_id: int
-
-    person = ForeignKeyField(Person, on_delete="CASCADE", index=False)
-    ticket = ForeignKeyField(Ticket, on_delete="CASCADE")
-    kind = TextField()  # reply or note
-    body = TextField()
-    saved_at = DateTimeField(default=utcnow)
-
-    class Meta:
-        indexes = ((("person", "ticket", "kind"), True),)
-
-
-class DraftFile(BaseModel):
-    """A file attached to a reply draft, its bytes kept (a file moved or deleted meanwhile is
-    still sent as it was attached); it goes with its draft."""
-
-    id = AutoField()
-    draft_id: int
-
-    draft = ForeignKeyField(Draft, on_delete="CASCADE")
-    filename = TextField()
-    content_type = TextField()
-    data = BlobField()
 
 
 class Presence(BaseModel):
@@ -542,22 +375,46 @@ ALL_MODELS: list[type[BaseModel]] = [
     AuditEvent,
 ]
 
-MAIL_MODELS: list[type[BaseModel]] = [
-    MailAccount,
-    MailCursor,
-    MailId,
-    Attachment,
-    OutboxItem,
-    QuarantinedMail,
-    MailFailure,
-]
-
-# Migration 8: what people are writing and where they are.
-DESK_MODELS: list[type[BaseModel]] = [Draft, Presence]
-# Migration 31: the files of reply drafts.
-DRAFT_FILE_MODELS: list[type[BaseModel]] = [DraftFile]
-
 # Migration 13: service levels, their calendars first.
 SLA_MODELS: list[type[BaseModel]] = [BusinessCalendar, CalendarHoliday]
 # Migration 14: the policies, which count in those calendars.
 POLICY_MODELS: list[type[BaseModel]] = [SlaPolicy]
+
+# Models built apart (`store.mail_models`, `store.draft_models`) and still named here, so that
+# code taking them from this module keeps doing so: each module is imported when one of its
+# names is first asked for, not at the start of the app, which shows none of them.
+if TYPE_CHECKING:
+    from store.draft_models import DESK_MODELS as DESK_MODELS
+    from store.draft_models import DRAFT_FILE_MODELS as DRAFT_FILE_MODELS
+    from store.draft_models import Draft as Draft
+    from store.draft_models import DraftFile as DraftFile
+    from store.mail_models import MAIL_MODELS as MAIL_MODELS
+    from store.mail_models import MailAccount as MailAccount
+    from store.mail_models import MailCursor as MailCursor
+    from store.mail_models import MailFailure as MailFailure
+    from store.mail_models import MailId as MailId
+    from store.mail_models import OutboxItem as OutboxItem
+    from store.mail_models import QuarantinedMail as QuarantinedMail
+    from store.mail_models import mail_server as mail_server
+
+_BUILT_APART = {
+    "store.mail_models": (
+        "MAIL_MODELS",
+        "MailAccount",
+        "MailCursor",
+        "MailFailure",
+        "MailId",
+        "OutboxItem",
+        "QuarantinedMail",
+        "mail_server",
+    ),
+    "store.draft_models": ("DESK_MODELS", "DRAFT_FILE_MODELS", "Draft", "DraftFile"),
+}
+_MODULE_OF = {name: module for module, names in _BUILT_APART.items() for name in names}
+
+
+def __getattr__(name: str) -> object:
+    module = _MODULE_OF.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(module), name)

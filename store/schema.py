@@ -9,25 +9,26 @@ from collections.abc import Callable
 import peewee
 
 from store import dialect, migration_chunks, scope_words, tallies, ticket_bits
+from store.draft_models import DESK_MODELS, DRAFT_FILE_MODELS
 from store.links import LINK_MODELS
+from store.mail_models import (
+    MAIL_MODELS,
+    MailAccount,
+    MailFailure,
+    OutboxItem,
+    QuarantinedMail,
+    mail_server,
+)
 from store.models import (
     ALL_MODELS,
-    DESK_MODELS,
-    DRAFT_FILE_MODELS,
     DUE_INDEX,
-    MAIL_MODELS,
     NO_DUE,
     POLICY_MODELS,
     SLA_MODELS,
-    MailAccount,
-    MailFailure,
     Message,
-    OutboxItem,
-    QuarantinedMail,
     RolePermission,
     SchemaVersion,
     Ticket,
-    mail_server,
 )
 from store.notification_models import (
     FIRST_RUN,

@@ -221,9 +221,9 @@ def _asked(db: peewee.Database | peewee.DatabaseProxy, words: str, numbers: list
 
 
 # A query of every column of words (`store.search`): its words quoted, `*` after a prefix.
-_EVERY_WORD_COLUMN = re.compile(r'\{subject public notes\} : \(((?:"[^"]*"\*?(?: AND )?)+)\)')
+_EVERY_WORD_COLUMN = r'\{subject public notes\} : \(((?:"[^"]*"\*?(?: AND )?)+)\)'
 # A run of letters or digits (a token of FTS5's unicode61) that is, or begins, a scope token.
-_SCOPE_LIKE = re.compile(r"[sgpar][0-9]*|[ga]n|st.*|pr.*")
+_SCOPE_LIKE = r"[sgpar][0-9]*|[ga]n|st.*|pr.*"
 
 
 def in_any_column(words: str) -> str:
@@ -231,10 +231,10 @@ def in_any_column(words: str) -> str:
     could be a token of the scope (which then holds none of them): FTS5 reads no positions to
     find the column, and a common word's matches cost a third less to walk. Otherwise `words`
     itself."""
-    query = _EVERY_WORD_COLUMN.fullmatch(words)
+    query = re.fullmatch(_EVERY_WORD_COLUMN, words)
     if query is None or not query.group(1).isascii():
         return words
     for run in re.findall(r"[a-z0-9]+", query.group(1).lower()):
-        if _SCOPE_LIKE.fullmatch(run):
+        if re.fullmatch(_SCOPE_LIKE, run):
             return words
     return f"({query.group(1)})"

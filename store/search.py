@@ -15,7 +15,7 @@ from store.letters import fold
 from store.models import Ticket
 from store.planner import unindexed
 
-_WORD = re.compile(r"(\w+)(\*?)", re.UNICODE)
+_WORD = r"(\w+)(\*?)"
 NOTHING = peewee.SQL("1 = 0")
 
 # Under this share of all tickets matching, a page in inbox order is found by fetching the
@@ -26,7 +26,7 @@ DENSE_SHARE = 0.01
 
 def words_of(text: str) -> list[tuple[str, bool]]:
     """The words of `text`, each with whether it ends in `*` (match words it begins)."""
-    return [(word, star == "*") for word, star in _WORD.findall(text)]
+    return [(word, star == "*") for word, star in re.findall(_WORD, text)]
 
 
 def _query(words: list[tuple[str, bool]], columns: str | None) -> str:

@@ -24,7 +24,7 @@ SSH_MARKERS = ("SSH_CONNECTION", "SSH_CLIENT", "SSH_TTY", "SSH_ORIGINAL_COMMAND"
 KEPT = ("TERM", "COLORTERM", "LANG", "LANGUAGE", "SSH_CONNECTION", "SSH_CLIENT", "SSH_TTY")
 KEPT_PREFIXES = ("LC_",)
 SAFE_PATH = "/usr/local/bin:/usr/bin:/bin"
-_PLAIN_VALUE = re.compile(r"[A-Za-z0-9_.,:@/+= -]{0,200}")
+_PLAIN_VALUE = r"[A-Za-z0-9_.,:@/+= -]{0,200}"
 
 
 def under_ssh(environ: Mapping[str, str]) -> bool:
@@ -38,7 +38,7 @@ def sealed_environment(environ: Mapping[str, str], uid: int) -> dict[str, str]:
     kept = {
         name: value
         for name, value in environ.items()
-        if (name in KEPT or name.startswith(KEPT_PREFIXES)) and _PLAIN_VALUE.fullmatch(value)
+        if (name in KEPT or name.startswith(KEPT_PREFIXES)) and re.fullmatch(_PLAIN_VALUE, value)
     }
     account = pwd.getpwuid(uid)
     kept.update(HOME=account.pw_dir, USER=account.pw_name, LOGNAME=account.pw_name, PATH=SAFE_PATH)

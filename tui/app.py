@@ -14,7 +14,7 @@ import threading
 from collections.abc import Callable, Iterable
 from contextlib import suppress
 from datetime import datetime
-from functools import partial
+from functools import cached_property, partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
@@ -30,11 +30,8 @@ from access import Gate, UnknownPerson
 from access.database import WRITE_TIMEOUT
 from settings.config import Config
 from settings.layers import Settings, build_settings
-from tui.breach_watch import BreachWatch
-from tui.drafts import DraftKeeper, quit_question
 from tui.due_calendars import DueCalendars
 from tui.gate_funnel import GateCallFailed, GateFunnel, describe_error, is_expected, log_unexpected
-from tui.live import LiveChange, NotificationsCounted, OthersChanged, SessionEnded, Watcher
 from tui.notifier import Notifier
 from tui.opening import Opening
 from tui.presence import PresenceKeeper
@@ -42,6 +39,9 @@ from wording.safe_text import one_line
 
 if TYPE_CHECKING:
     from access.inbound import MailReading
+    from tui.breach_watch import BreachWatch
+    from tui.drafts import DraftKeeper
+    from tui.live import LiveChange, NotificationsCounted, SessionEnded, Watcher
 
 Result = TypeVar("Result")
 Answer = TypeVar("Answer")
@@ -85,20 +85,44 @@ class TickettyApp(App[int]):
         self.refresh_seconds = refresh_seconds
         self.opening = opening if opening is not None else Opening.read(gate)
         self.permissions = self.opening.permissions
-        self.watcher = Watcher(self, gate, self.opening.last_change, refresh_seconds)
-        # Replies and notes being written, per (ticket, kind), saved as they are typed.
-        self.draft_keeper = DraftKeeper(self, gate, self.background_call)
-        self.drafts = self.draft_keeper.texts
         self.presence: PresenceKeeper | None = None  # after the first frame (it keeps a timer)
         # What the entry point runs once the first frame is drawn (`ticketty.collector.wake`).
         self.after_first_frame_calls: list[Callable[[], None]] = []
         self.gate_funnel = GateFunnel()
         self.gate_calls = self.gate_funnel.calls
         self.waiting_on_person: set[Worker[Any]] = set()  # flows waiting for an answer
-        self.breach_watch = BreachWatch(self, lambda: self.clock())
         self.due_calendars = DueCalendars(self, self.opening.calendars)
         self.notifier = Notifier(self)
         self.watcher_thread: threading.Thread | None = None
+
+    @cached_property
+    def watcher(self) -> Watcher:
+        """The live watcher, from the head read with the first page: made when its thread starts
+        after the first frame (its module, the drafts' and the breach watch's are not loaded
+        before)."""
+        from tui.live import Watcher
+
+        return Watcher(self, self.gate, self.opening.last_change, self.refresh_seconds)
+
+    @cached_property
+    def draft_keeper(self) -> DraftKeeper:
+        """Replies and notes being written, per (ticket, kind), saved as they are typed: made
+        when first asked for (the first frame shows none)."""
+        from tui.drafts import DraftKeeper
+
+        return DraftKeeper(self, self.gate, self.background_call)
+
+    @property
+    def drafts(self) -> dict[tuple[int, str], str]:
+        return self.draft_keeper.texts
+
+    @cached_property
+    def breach_watch(self) -> BreachWatch:
+        """The toasts of due times coming and passed: made when it starts, after the first frame
+        (or when the due calendars change before)."""
+        from tui.breach_watch import BreachWatch
+
+        return BreachWatch(self, lambda: self.clock())
 
     def get_default_screen(self) -> Screen[Any]:
         """The home screen (the inbox) is the first of the stack: no blank screen beneath it
@@ -137,6 +161,8 @@ class TickettyApp(App[int]):
     def on_live_change(self, message: LiveChange) -> None:
         """Others changed something: new permissions first, then every open screen. The
         session's own change of grants only counts when what it may do differs."""
+        from tui import live  # loaded by the watcher, which sent the message
+
         changed = False
         if message.permissions is not None and message.permissions != self.permissions:
             self.permissions = message.permissions
@@ -146,7 +172,7 @@ class TickettyApp(App[int]):
             return
         self.breach_watch.others_changed(message.changes)
         for screen in self.screen_stack:
-            screen.post_message(OthersChanged(message.changes, changed))
+            screen.post_message(live.OthersChanged(message.changes, changed))
             if changed:
                 screen.refresh_bindings()
 
@@ -209,6 +235,7 @@ class TickettyApp(App[int]):
     async def quit_when_safe(self) -> None:
         """Quit; when drafts are kept, only once the person says so (No is the default). The
         session then says it left its tickets (its presence would expire anyway)."""
+        from tui.drafts import quit_question
         from tui.widgets import SafeQuestion
 
         try:

@@ -23,13 +23,12 @@ from textual.worker import WorkType
 
 from access.list_views import TicketQuery, TicketRow
 from access.live import Changes
-from tui.due_cells import Moment, earliest_due, minutes_left, warn_minutes
+from tui.due_cells import CHECK_SECONDS, Moment, earliest_due, minutes_left, warn_minutes
 from wording.sla_text import span
 
 if TYPE_CHECKING:
     from tui.app import TickettyApp
 
-CHECK_SECONDS = 30.0
 # The person's tickets read, soonest due first: more than anyone has within the next minutes.
 WATCHED = 200
 MINE_BY_DUE = TicketQuery(mine=True, order="due")

@@ -13,9 +13,9 @@ from textual.worker import WorkType
 
 from access.business_time import Calendar
 from access.catalogue import TICKETS_LIST
-from access.live import Changes
 
 if TYPE_CHECKING:
+    from access.live import Changes
     from tui.app import TickettyApp
 
 REREAD = ("calendar", "policy")

@@ -23,6 +23,9 @@ from wording.sla_text import span
 # A ticket due within this much business time is shown as a warning.
 SOON_MINUTES = 60
 BREACHED, DUE_SOON = "breached", "due-soon"
+# How often the due column is painted again and the breach watch (`tui.breach_watch`) compares
+# the due times it knows with the clock, in seconds.
+CHECK_SECONDS = 30.0
 
 
 class Moment(NamedTuple):

@@ -25,13 +25,13 @@ if TYPE_CHECKING:
     from tui.app import TickettyApp
 
 MOST_TOASTS = 3  # toasts at once; more arriving together are counted in the last
-_CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f]")
+_CONTROLS = "[\x00-\x1f\x7f-\x9f]"
 _LONGEST = 200
 
 
 def terminal_text(text: str) -> str:
     """`text` with no control character (ESC, BEL, ...) and at most `_LONGEST` characters."""
-    return _CONTROLS.sub(" ", text)[:_LONGEST]
+    return re.sub(_CONTROLS, " ", text)[:_LONGEST]
 
 
 def desktop_sequence(title: str, body: str, *, term: str = "", tmux: bool = False) -> str:

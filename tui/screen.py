@@ -10,11 +10,11 @@ an action naming one the catalogue does not know fails at import.
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from textual import getters, work
 from textual.binding import Binding, BindingType
-from textual.screen import ModalScreen, Screen
+from textual.screen import Screen
 
 from access import Gate
 from access.catalogue import PERMISSIONS, PermissionKey
@@ -113,8 +113,10 @@ class TickettyScreen(GateAccess[ResultType]):
         self.refresh_bindings()
 
 
-class TickettyModal(ModalScreen[ResultType], GateAccess[ResultType]):
-    """A modal screen of Ticketty that talks to the gate.
-
-    ModalScreen comes first: Textual takes a screen's CSS (the dimmed backdrop) along its first
-    base."""
+# The base of a part of a screen (a mixin of some of its actions): typed as the screen it is
+# mixed into, a plain class when run, so that Textual sets up the one screen class (its bindings,
+# handlers, CSS) and not one per part.
+if TYPE_CHECKING:
+    ScreenPart = TickettyScreen[None]
+else:
+    ScreenPart = object

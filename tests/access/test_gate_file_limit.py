@@ -6,7 +6,6 @@ the app's carry the limit of their settings (`attachment_limit_mb`)."""
 from __future__ import annotations
 
 import argparse
-from dataclasses import replace
 
 import peewee
 import pytest
@@ -70,8 +69,8 @@ def test_the_limit_is_the_configured_one_else_25_megabytes(demo_db: peewee.Datab
 
 
 def test_the_command_lines_gate_carries_the_limit_of_its_settings(demo_copy: str) -> None:
-    settings = replace(
-        build_settings(db=demo_copy, user="tom", environ={}), attachment_limit_bytes=LIMIT
+    settings = build_settings(db=demo_copy, user="tom", environ={})._replace(
+        attachment_limit_bytes=LIMIT
     )
     gate = open_gate(argparse.Namespace(settings=settings))
     assert gate.file_limit == LIMIT

@@ -125,7 +125,10 @@ def test_the_start_leaves_the_icalendar_readers_unloaded(demo_copy: str) -> None
 # the calendar and service-level admin parts (the due column's calendars are read by
 # `access.calendar_reads`), the tallies' models (loaded by the counts), the policies' rules (the
 # due column and the settings need only `access.durations`), the command line's CSV writer, and
-# the records of a ticket's detail and of the admin screens (the list's are `access.list_views`).
+# the records of a ticket's detail and of the admin screens (the list's are `access.list_views`);
+# the mail channel's models and the drafts' (`store.models` names them, importing them when asked);
+# the base of the gate's modal screens; the live watcher, the drafts' keeper and the breach watch
+# (the app makes them as its first frame is drawn).
 AFTER_THE_FIRST_FRAME = (
     "store.schema",
     "store.migration_chunks",
@@ -160,12 +163,20 @@ AFTER_THE_FIRST_FRAME = (
     "access.sla_rules",
     "csv",
     "access.views",
+    "store.mail_models",
+    "store.draft_models",
+    "tui.modal_screen",
+    "tui.live",
+    "access.live",
+    "tui.drafts",
+    "tui.breach_watch",
 )
 
 
 def test_the_start_leaves_what_the_first_frame_does_not_show_unloaded(demo_copy: str) -> None:
-    """The command's start up to a made app imports none of `AFTER_THE_FIRST_FRAME`; opening
-    a modal (the keys' help) loads it then."""
+    """The command's start up to a made app imports none of `AFTER_THE_FIRST_FRAME`; once the
+    first frame is drawn, the app's live watcher runs in its thread, and opening a modal (the
+    keys' help) loads it then."""
     script = (
         "import asyncio, sys\n"
         "from ticketty import launch\n"
@@ -177,10 +188,12 @@ def test_the_start_leaves_what_the_first_frame_does_not_show_unloaded(demo_copy:
         "    async with opened.app.run_test() as pilot:\n"
         "        await pilot.press('question_mark')\n"
         "        await pilot.pause()\n"
+        "        app = opened.app\n"
+        "        print(app.watcher_thread is not None and app.watcher_thread.is_alive())\n"
         "        print(type(opened.app.screen).__name__)\n"
         "asyncio.run(help_shown())\n"
     )
-    assert fresh_interpreter(script).splitlines() == ["[]", "TextModal"]
+    assert fresh_interpreter(script).splitlines() == ["[]", "True", "TextModal"]
 
 
 def test_the_inbox_is_the_first_screen_with_none_beneath_it(demo_copy: str) -> None:
@@ -202,3 +215,27 @@ def test_the_inbox_is_the_first_screen_with_none_beneath_it(demo_copy: str) -> N
         assert asyncio.run(stack()) == ["InboxScreen"]
     finally:
         opened.db.close()
+
+
+def test_the_models_built_apart_load_when_first_named() -> None:
+    """In a fresh interpreter: `store.models` builds none of the mail channel's models nor the
+    drafts', and names each of them, the same class as its own module's, once asked for."""
+    script = (
+        "import sys\n"
+        "import store.models as models\n"
+        "apart = ('store.mail_models', 'store.draft_models')\n"
+        "print(sorted(n for n in apart if n in sys.modules))\n"
+        "from store.models import Draft, MailAccount, OutboxItem\n"
+        "from store import draft_models, mail_models\n"
+        "print(MailAccount is mail_models.MailAccount, OutboxItem is mail_models.OutboxItem)\n"
+        "print(Draft is draft_models.Draft, models.DraftFile is draft_models.DraftFile)\n"
+        "print(models.MailAccount in models.BaseModel.__subclasses__())\n"
+        "print(hasattr(models, 'Mailbox'))\n"
+    )
+    assert fresh_interpreter(script).splitlines() == [
+        "[]",
+        "True True",
+        "True True",
+        "True",
+        "False",
+    ]
