@@ -11,6 +11,7 @@ import peewee
 
 from store import scope_words
 from store.letters import fold, fold_sql
+from store.words import NOTE
 
 
 def is_sqlite(db: peewee.Database | peewee.DatabaseProxy) -> bool:
@@ -243,7 +244,7 @@ def _index_filed_after(db: peewee.Database, tickets: int, messages: int) -> None
         "SELECT ticket_id, kind, body FROM message WHERE id > ? ORDER BY id", (messages,)
     ):
         public, notes = texts.setdefault(ticket, ([], []))
-        (notes if kind == "note" else public).append(" " + fold(body))
+        (notes if kind == NOTE else public).append(" " + fold(body))
     filed = [n for (n,) in db.execute_sql("SELECT number FROM ticket WHERE number > ?", (tickets,))]
     for number in filed:
         texts.setdefault(number, ([], []))
