@@ -4,6 +4,7 @@ empty one), or real PostgreSQL databases on a server the test run starts."""
 
 from __future__ import annotations
 
+import tempfile
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -178,3 +179,15 @@ def smtp() -> Iterator[Smtp]:
 def mail_password(monkeypatch: pytest.MonkeyPatch) -> None:
     """The mailbox password of the source `Support`, from the environment as in production."""
     monkeypatch.setenv("TICKETTY_MAIL_PASSWORD_SUPPORT", PASSWORD)
+
+
+@pytest.fixture
+def short_path() -> Iterator[Path]:
+    """A new empty folder for this test, with a short path (`/tmp/tk.../files`), for tests
+    that type a path into the app a key at a time: each character is a key the app handles
+    and draws again, and `tmp_path` is some 70 characters long. Its parent is this test's own
+    folder too (a file written beside it is the test's). Removed after the test."""
+    with tempfile.TemporaryDirectory(prefix="tk") as parent:
+        folder = Path(parent) / "files"
+        folder.mkdir()
+        yield folder
