@@ -13,6 +13,7 @@ from typing import Any, NamedTuple, cast
 import peewee
 
 from access.catalogue import PermissionKey
+from store.dialect import prepared
 from store.models import (
     GroupMember,
     GroupSupervisor,
@@ -77,18 +78,25 @@ def read_grants(person: peewee.Expression) -> Grants | None:
     other writers, and Peewee took twenty times longer to build the statement than SQLite to
     run it; so for the usual `Person.field == value` the SQL is written out (`_text`)."""
     sql, params = _statement(person)
+    if _written_out(person):  # one text per person column, prepared once per connection
+        sql, params = prepared(database_proxy.obj, sql, params)
     rows = list(database_proxy.execute_sql(sql, params).fetchall())
     return _grants_of_rows(rows)
 
 
-def _statement(person: peewee.Expression) -> tuple[str, list[object]]:
-    if not (
+def _written_out(person: peewee.Expression) -> bool:
+    """True for the usual `Person.field == value`, whose statement `_text` writes out."""
+    return (
         isinstance(person, peewee.Expression)
         and person.op == peewee.OP.EQ
         and isinstance(person.lhs, peewee.Field)
         and person.lhs.model is Person
         and type(person.rhs) in (int, str)
-    ):
+    )
+
+
+def _statement(person: peewee.Expression) -> tuple[str, list[object]]:
+    if not _written_out(person):
         return _union(person).sql()
     db = database_proxy.obj
     value = person.rhs

@@ -6,8 +6,8 @@ from __future__ import annotations
 import peewee
 import pytest
 
-from access.grants import _statement, _union, read_grants
-from store.models import Person
+from access.grants import _grants_of_rows, _statement, _union, read_grants
+from store.models import Person, PersonRole
 
 
 @pytest.mark.parametrize("field", ["id", "username", "email"])
@@ -26,3 +26,21 @@ def test_it_reads_the_grants_peewees_statement_reads(demo_db: peewee.Database) -
     rows = demo_db.execute_sql(built, params).fetchall()
     assert sorted(rows) == sorted(demo_db.execute_sql(*_statement(Person.id == ada.id)).fetchall())
     assert read_grants(Person.username == "nobody at all") is None
+
+
+@pytest.mark.postgresql_only("a prepared statement is the server's")
+def test_the_server_plans_each_written_statement_once_per_connection(
+    demo_db: peewee.Database,
+) -> None:
+    ada = Person.get(Person.username == "ada")
+    by_id = read_grants(Person.id == ada.id)
+    with demo_db.atomic() as transaction:  # a prepared statement outlives a rollback
+        assert read_grants(Person.username == "ada") == by_id
+        transaction.rollback()
+    PersonRole.delete().where(PersonRole.person == ada.id).execute()
+    rows = demo_db.execute_sql(*_union(Person.id == ada.id).sql()).fetchall()
+    fewer = read_grants(Person.id == ada.id)
+    assert fewer is not None and by_id is not None and fewer.roles == () != by_id.roles
+    assert fewer == _grants_of_rows(list(rows)) == read_grants(Person.username == "ada")
+    prepared = demo_db.execute_sql("SELECT statement FROM pg_prepared_statements").fetchall()
+    assert len(prepared) == 2, prepared  # one per person column asked by, each planned once

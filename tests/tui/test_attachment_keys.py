@@ -44,7 +44,7 @@ def attach_two(demo: str) -> int:
 
 
 async def test_w_saves_an_attachment_and_asks_before_replacing_a_file(
-    demo_copy: str, tmp_path: Path
+    demo_copy: str, short_path: Path
 ) -> None:
     number = attach_two(demo_copy)
     app = make_app(demo_copy, "ada")
@@ -59,11 +59,11 @@ async def test_w_saves_an_attachment_and_asks_before_replacing_a_file(
         line = app.screen.query_one(Input)
         assert line.value == "photo.jpg"
         line.value = ""
-        await pilot.press(*f"{tmp_path}/", "enter")  # a folder: the file's own name in it
+        await pilot.press(*f"{short_path}/", "enter")  # a folder: the file's own name in it
         await settle(pilot)
-        saved = tmp_path / "photo.jpg"
+        saved = short_path / "photo.jpg"
         assert saved.read_bytes() == b"\xff\xd8 photo"
-        assert not (tmp_path.parent / "photo.jpg").exists()
+        assert not (short_path.parent / "photo.jpg").exists()
 
         saved.write_bytes(b"mine")
         await press(pilot, "w", *"photo", "enter")
@@ -92,11 +92,11 @@ def test_a_path_completes_from_the_names_in_its_folder(tmp_path: Path) -> None:
 
 
 async def test_alt_a_attaches_files_to_a_reply_within_the_limit(
-    demo_copy: str, tmp_path: Path
+    demo_copy: str, short_path: Path
 ) -> None:
-    form = tmp_path / "refund form.pdf"
+    form = short_path / "refund form.pdf"
     form.write_bytes(b"%PDF-1.4 form")
-    (tmp_path / "film.mov").write_bytes(b"x" * 101)
+    (short_path / "film.mov").write_bytes(b"x" * 101)
     number = open_mail_ticket_number(demo_copy)
     # The gate's limit is the app's: the settings' own (25 MB) does not let a larger file in.
     app = build_app(
@@ -109,7 +109,7 @@ async def test_alt_a_attaches_files_to_a_reply_within_the_limit(
         assert isinstance(screen, TicketDetailScreen)
         await press(pilot, "r", *"The form is attached.", "alt+a")
         assert isinstance(app.screen, PathModal)
-        await pilot.press(*f"{tmp_path}/ref", "right", "enter")  # right takes the completion
+        await pilot.press(*f"{short_path}/ref", "right", "enter")  # right takes the completion
         await settle(pilot)
         assert [f.filename for f in screen.composer.files] == ["refund form.pdf"]
         shown = str(screen.composer.query_one(".compose-files", Label).render())
@@ -119,7 +119,7 @@ async def test_alt_a_attaches_files_to_a_reply_within_the_limit(
             ("gone.pdf", "cannot read"),
             ("", "is a folder"),
         ):
-            await press(pilot, "alt+a", *f"{tmp_path}/{path}", "enter")
+            await press(pilot, "alt+a", *f"{short_path}/{path}", "enter")
             assert said in str(list(app._notifications)[-1].message)
         assert len(screen.composer.files) == 1
         await press(pilot, "alt+a", *str(form), "enter", "alt+a", *str(form), "enter")

@@ -141,9 +141,9 @@ def test_a_text_file_attached_carries_the_charset_its_bytes_show() -> None:
 
 
 async def test_a_file_attached_in_the_app_is_read_by_its_charset(
-    demo_copy: str, tmp_path: Path
+    demo_copy: str, short_path: Path
 ) -> None:
-    notes = tmp_path / "notes.txt"
+    notes = short_path / "notes.txt"
     notes.write_bytes("Crème brûlée, naïve café\n".encode("cp1252"))
     connect(demo_copy)
     number = open_mail_ticket().number

@@ -85,7 +85,7 @@ async def test_o_shows_a_hostile_text_file_decoded_and_safe(demo_copy: str) -> N
 
 
 async def test_a_big_text_file_shows_its_first_part_and_w_saves_it_whole(
-    demo_copy: str, tmp_path: Path
+    demo_copy: str, short_path: Path
 ) -> None:
     number = an_open_ticket(demo_copy)
     data = "".join(f"{n};ręka;{n * 7}\n" for n in range(200_000)).encode()
@@ -108,8 +108,8 @@ async def test_a_big_text_file_shows_its_first_part_and_w_saves_it_whole(
         await press(pilot, "G", "w")
         assert isinstance(app.screen, PathModal)
         app.screen.query_one(Input).value = ""
-        await press(pilot, *str(tmp_path / "export.csv"), "enter")
-    assert (tmp_path / "export.csv").read_bytes() == data
+        await press(pilot, *str(short_path / "export.csv"), "enter")
+    assert (short_path / "export.csv").read_bytes() == data
 
 
 async def test_a_notes_file_stays_out_of_reach_without_the_right_to_notes(

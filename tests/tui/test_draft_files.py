@@ -34,16 +34,16 @@ def attached(screen: object) -> list[tuple[str, bytes]]:
 
 
 async def test_files_stay_with_the_draft_when_the_ticket_is_left(
-    demo_copy: str, tmp_path: Path
+    demo_copy: str, short_path: Path
 ) -> None:
-    (tmp_path / "form.pdf").write_bytes(b"%PDF form")
-    (tmp_path / "photo.jpg").write_bytes(b"\xff\xd8 photo")
+    (short_path / "form.pdf").write_bytes(b"%PDF form")
+    (short_path / "photo.jpg").write_bytes(b"\xff\xd8 photo")
     number = open_mail_ticket_number(demo_copy)
     app = make_app(demo_copy, "tom")
     async with app.run_test(size=(80, 24)) as pilot:
         await open_ticket(pilot, number)
-        await press(pilot, "r", "alt+a", *str(tmp_path / "form.pdf"), "enter")
-        await press(pilot, "alt+a", *str(tmp_path / "photo.jpg"), "enter", "alt+d")
+        await press(pilot, "r", "alt+a", *str(short_path / "form.pdf"), "enter")
+        await press(pilot, "alt+a", *str(short_path / "photo.jpg"), "enter", "alt+d")
         # Nothing typed yet: the draft holds the file alone.
         assert kept_files(demo_copy, number) == [("form.pdf", b"%PDF form")]
         await pilot.press("escape", "escape")  # the composer closed, the ticket left
@@ -62,9 +62,9 @@ async def test_files_stay_with_the_draft_when_the_ticket_is_left(
 
 
 async def test_a_new_app_finds_the_files_of_one_that_died_mid_draft(
-    demo_copy: str, tmp_path: Path
+    demo_copy: str, short_path: Path
 ) -> None:
-    form = tmp_path / "form.pdf"
+    form = short_path / "form.pdf"
     form.write_bytes(b"%PDF form")
     number = open_mail_ticket_number(demo_copy)
     first, second = make_app(demo_copy, "tom"), make_app(demo_copy, "tom")
