@@ -2,7 +2,7 @@
 
 Screens and the command line see only these, so they cannot lazily load a relation the gate
 did not scope. They are named tuples, not frozen dataclasses: a frozen dataclass compiles six
-methods as its module is imported, and these 22 took 12-23 ms of every start (bench/NOTES.md).
+methods as its module is imported, a cost every start would pay for each record.
 `_replace` makes a changed copy. Those of a list of tickets (a ticket's row, the list's query)
 are `access.list_views`, which the inbox's first frame loads without these; said again here.
 """
