@@ -500,6 +500,16 @@ def _v39_search_deferred(db: peewee.Database) -> None:
         db.execute_sql(triggers[name])
 
 
+def _v40_search_held(db: peewee.Database) -> None:
+    """PostgreSQL: a new ticket's document can be held back inside a write transaction by a
+    setting of its own and written once at its end (`dialect.search_indexed_once`), a
+    message's words are parsed once for both documents. Nothing on SQLite."""
+    if dialect.is_sqlite(db):
+        return
+    for statement in dialect.postgres_search_held():
+        db.execute_sql(statement)
+
+
 MIGRATIONS: list[tuple[int, Callable[[peewee.Database], None]]] = [
     (1, _v1_initial),
     (2, _v2_search),
@@ -537,6 +547,7 @@ MIGRATIONS: list[tuple[int, Callable[[peewee.Database], None]]] = [
     (37, _v37_search_scope),
     (38, _v38_ticket_bits),
     (39, _v39_search_deferred),
+    (40, _v40_search_held),
 ]
 
 LATEST = MIGRATIONS[-1][0]

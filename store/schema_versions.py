@@ -16,6 +16,7 @@ VERSIONS = (
     37,
     38,
     39,
+    40,
 )
 LATEST = VERSIONS[-1]
 

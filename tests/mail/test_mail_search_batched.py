@@ -1,5 +1,5 @@
 """A mail import's batch writes its messages' words into the search documents once per ticket
-(`dialect.search_indexed_once`, SQLite): the documents, and the tickets a search finds, are
+(`dialect.search_indexed_once`): the documents, and the tickets a search finds, are
 those the same mail leaves taken in one message at a time (the message trigger writing each);
 the trigger is there again after the batch, also after a batch that failed and was taken again
 message by message."""
@@ -42,8 +42,8 @@ def _mails() -> list[bytes]:
 
 
 def _imported(db: peewee.Database, gate: Gate, take: Callable[[Gate, list[bytes]], None]) -> Any:
-    """What `take` leaves of the mail: the search documents of the new tickets (SQLite), the
-    tickets each word finds, numbered from the first new one; rolled back after."""
+    """What `take` leaves of the mail: the search documents of the new tickets, the tickets
+    each word finds, numbered from the first new one; rolled back after."""
     with db.atomic() as run:
         first = Ticket.select(peewee.fn.MAX(Ticket.number)).scalar() or 0
         take(gate, _mails())
@@ -55,15 +55,14 @@ def _imported(db: peewee.Database, gate: Gate, take: Callable[[Gate, list[bytes]
             )
             for word in WORDS
         }
-        documents = (
-            db.execute_sql(
-                "SELECT rowid - ?, subject, public, notes, scope FROM ticket_search "
-                "WHERE rowid >= ? ORDER BY rowid",
-                (new, new),
-            ).fetchall()
+        documents = db.execute_sql(
+            "SELECT rowid - ?, subject, public, notes, scope FROM ticket_search "
+            "WHERE rowid >= ? ORDER BY rowid"
             if dialect.is_sqlite(db)
-            else None
-        )
+            else "SELECT number - %s, public::text, everything::text FROM ticket_search "
+            "WHERE number >= %s ORDER BY number",
+            (new, new),
+        ).fetchall()
         indexed = _a_later_message_is_indexed(gate, new)
         run.rollback()
     return found, documents, indexed
