@@ -89,8 +89,9 @@ class AuditWriter:
         prev_hash = self._head_now()
         digest = _digest(prev_hash, at, actor_id, fields)
         row = {"at": at, "actor": actor_id, "prev_hash": prev_hash, "hash": digest, **fields}
-        if self._held is not None:
-            self._held.append(row)
+        held = self._held if self._held is not None else _thread_rows()
+        if held is not None:
+            held.append(row)
         else:
             self.written.append(_INSERT.run(**row))
         self._advance(digest)
@@ -110,8 +111,9 @@ class AuditWriter:
                 {"at": at, "actor": actor_id, "prev_hash": prev_hash, "hash": digest, **fields}
             )
             prev_hash = digest
-        if self._held is not None:
-            self._held.extend(rows)
+        held = self._held if self._held is not None else _thread_rows()
+        if held is not None:
+            held.extend(rows)
         else:
             self.written.extend(_INSERT.run_many_returning(rows))
         self._advance(prev_hash)
@@ -158,14 +160,22 @@ class AuditWriter:
             self._held = None
 
     def write_held(self) -> None:
-        """The events held so far, written (nothing when none are held)."""
+        """The events held so far, written (nothing when none are held), the thread's
+        (`thread_events_held`) with them."""
+        write_thread_held()
         held = self._held
         if not held:
             return
         self._held = []
-        for start in range(0, len(held), MOST_PREPARED_ROWS):
-            rows = held[start : start + MOST_PREPARED_ROWS]
-            self.written.extend(_INSERT.run_many_returning(rows))
+        self.written.extend(_written(held))
+
+
+def _written(rows: list[dict[str, Any]]) -> list[int]:
+    """`rows` inserted in order, a few hundred per statement; their ids."""
+    ids: list[int] = []
+    for start in range(0, len(rows), MOST_PREPARED_ROWS):
+        ids.extend(_INSERT.run_many_returning(rows[start : start + MOST_PREPARED_ROWS]))
+    return ids
 
 
 # The chain's head as the thread's write transaction keeps it for every writer in it.
@@ -186,17 +196,65 @@ def thread_head_held() -> Iterator[None]:
         _thread_head.head = None
 
 
-def head_kept() -> str | None:
-    """The head the thread's transaction keeps (None when it keeps none), to set back if a
-    savepoint rolls back."""
-    head: str | None = getattr(_thread_head, "head", None)
-    return head
+@contextmanager
+def thread_events_held() -> Iterator[None]:
+    """Inside `thread_head_held`: the events every writer of this thread records (each rule
+    action's request, the rules' refusals) are chained as they come but kept in memory, and
+    written in order, a few hundred rows per insert, when the block ends or at
+    `write_thread_held` (which `AuditWriter.write_held` calls: a caller about to read the log
+    calls that first). A failure drops them with the transaction it rolls back; a savepoint
+    that rolls back drops those recorded in it (`head_kept`, `head_set_back`). Their ids are
+    no session's own changes (`AuditWriter.written`): the writers are gone when they are
+    written, and the sessions of a cascade of rules have no live feed to tell."""
+    if getattr(_thread_head, "head", None) is None:
+        raise RuntimeError("events are held only while the chain's head is")
+    _thread_events.rows = []
+    try:
+        yield
+        write_thread_held()
+    finally:
+        _thread_events.rows = None
 
 
-def head_set_back(head: str | None) -> None:
-    """After a savepoint rolled back: the head as it was when the savepoint began."""
-    if head is not None:
-        _thread_head.head = head
+_thread_events = threading.local()
+
+
+def _thread_rows() -> list[dict[str, Any]] | None:
+    rows: list[dict[str, Any]] | None = getattr(_thread_events, "rows", None)
+    return rows
+
+
+def write_thread_held() -> None:
+    """The events `thread_events_held` keeps so far, written (nothing when none are held)."""
+    rows = _thread_rows()
+    if rows:
+        _thread_events.rows = []
+        _written(rows)
+
+
+class Kept(NamedTuple):
+    """What a savepoint that rolls back sets back: the chain's head the thread's transaction
+    keeps, and how many events it holds."""
+
+    head: str | None
+    held: int
+
+
+def head_kept() -> Kept:
+    """The head the thread's transaction keeps (None when it keeps none) and the count of
+    events it holds, to set back if a savepoint rolls back."""
+    rows = _thread_rows()
+    return Kept(getattr(_thread_head, "head", None), 0 if rows is None else len(rows))
+
+
+def head_set_back(kept: Kept) -> None:
+    """After a savepoint rolled back: the head as it was when the savepoint began, and the
+    events held since dropped (those written since are rolled back with it)."""
+    if kept.head is not None:
+        _thread_head.head = kept.head
+    rows = _thread_rows()
+    if rows is not None:
+        del rows[kept.held :]
 
 
 # The columns of the rows `chained` gives, in order, for a bulk loader (`store.bulk`).

@@ -189,7 +189,11 @@ class Request:
             yield
 
     def write_held(self) -> None:
-        """The events `events_held` keeps so far, written, for a read of the log that follows."""
+        """The events `events_held` keeps so far, and those the thread's transaction keeps
+        (`audit.thread_events_held`), written, for a read of the log that follows."""
+        from access import audit
+
+        audit.write_thread_held()
         if self._audit is not None:
             self._audit.write_held()
 

@@ -15,8 +15,9 @@ run one after the other, each on the tickets its conditions hold for as the rule
 left them, and each of its actions is one savepoint over all those tickets
 (`rule_batch.apply_many`: a field change one pass of the change pipeline, notes and replies
 written in bulk, automatic assignment worked out ticket by ticket in order then written per
-person chosen, the `rule.acted` events one insert). Notifications and notes that mention
-someone go a ticket at a time, each in a savepoint (`rule_actions.apply_action`).
+person chosen). The chunk's audit events (the actions' own, `rule.acted`, `rule.skipped`) are
+chained as they come and written together before it commits. Notifications and notes that
+mention someone go a ticket at a time, each in a savepoint (`rule_actions.apply_action`).
 
 No loops. Rules run in rounds: the changes a round makes are the events of the next. The same
 rule acts at most once on a ticket within one cascade (the first event and the rounds it
@@ -72,9 +73,10 @@ class Cascade:
     @contextmanager
     def chunk_transaction(self) -> Iterator[None]:
         """One write transaction for a chunk of a round, its audit chain's head and the
-        owners' grants and policies (`Session.held`) kept in it and let go with it."""
+        owners' grants and policies (`Session.held`) kept in it and let go with it; its audit
+        events held and written together before it commits (`audit.thread_events_held`)."""
         try:
-            with database_proxy.atomic(), audit.thread_head_held():
+            with database_proxy.atomic(), audit.thread_head_held(), audit.thread_events_held():
                 yield
                 self.dues.flush()
         finally:
@@ -235,6 +237,7 @@ def _act(cascade: Cascade, rule: LoadedRule, numbers: list[int]) -> list[int]:
         if batched(action):
             done = _act_many(session, rule, action, alive, cascade.dues)
         else:
+            audit.write_thread_held()  # an action of its own may read the log
             done = {number: _act_one(session, rule, action, number) for number in alive}
         still = []
         for number in alive:
@@ -254,7 +257,7 @@ def _act(cascade: Cascade, rule: LoadedRule, numbers: list[int]) -> list[int]:
 def _act_many(
     session: Session, rule: LoadedRule, action: Kept, numbers: list[int], dues: DueLater
 ) -> dict[int, Done]:
-    """One action on many tickets in one savepoint, its `rule.acted` events in one insert."""
+    """One action on many tickets in one savepoint, its `rule.acted` events recorded together."""
     request = Request(session)
     try:
         with request.writing():

@@ -21,7 +21,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from access import Gate, rule_runner
+from access import Gate, audit, due_times, rule_runner
 from access.audit import verify_chain
 from access.catalogue import PERMISSIONS
 from mail.channel import MailChannel
@@ -370,3 +370,51 @@ def test_a_rules_actions_on_a_chunk_cost_statements_that_do_not_grow_with_its_ti
     assert Ticket.select().where(Ticket.priority == "high").count() == 15
     assert Message.select().where(Message.kind == "reply").count() == 15
     assert first == second, counted
+
+
+def test_a_chunks_audit_events_are_written_together_and_chained(
+    db: peewee.Database, desk: Gate, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The events of every action of a chunk (the change's own and `rule.acted`) are held and
+    written together before it commits, in the order of the chain."""
+    desk.rules.create_rule("Refunds", on="created", conditions=["words=refund"],
+                           actions=["priority:high", "tag:refund", "move:Returns"])  # fmt: skip
+    desk.rules.create_rule("Ack", on="created", actions=["reply:Got it", "note:acknowledged"])
+    source = desk.mailboxes.mail_source("Support")
+    run = rule_runner._run
+    inserts: list[int] = []
+
+    def counting(*args: Any) -> None:
+        with statements(db, monkeypatch) as done:
+            run(*args)
+        inserts.append(sum('INSERT INTO "audit_event"' in sql for sql in done))
+
+    monkeypatch.setattr(rule_runner, "_run", counting)
+    mails = [customer_mail(f"refund {n}", sender=f"c{n}@example.org") for n in range(4)]
+    MailChannel(desk).import_messages(source, _numbered(mails), lambda _line: None)
+    acted = AuditEvent.select().where(AuditEvent.action == "rule.acted").count()
+    assert acted == 4 * 5
+    assert inserts[0] == 1 and sum(inserts) == 1, inserts
+    assert verify_chain() is None
+
+
+def test_a_chunks_held_events_are_in_the_log_when_its_due_times_are_read(
+    db: peewee.Database, desk: Gate, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The due times a chunk's actions move are measured from the audit log: the events the
+    chunk holds are written first."""
+    desk.rules.create_rule("Refunds", on="created", conditions=["words=refund"],
+                           actions=["tag:refund", "priority:high"])  # fmt: skip
+    read = due_times.read_state
+    unwritten: list[int] = []
+
+    def reading(*args: Any) -> Any:
+        unwritten.append(len(audit._thread_rows() or []))
+        return read(*args)
+
+    monkeypatch.setattr(due_times, "read_state", reading)
+    source = desk.mailboxes.mail_source("Support")
+    mails = [customer_mail(f"refund {n}", sender=f"c{n}@example.org") for n in range(3)]
+    MailChannel(desk).import_messages(source, _numbered(mails), lambda _line: None)
+    assert Ticket.select().where(Ticket.priority == "high").count() == 3
+    assert len(unwritten) >= 2 and set(unwritten) == {0}, unwritten
