@@ -21,8 +21,8 @@ database per size, then measures:
   - the rule work in a change with 100 active rules, a time-rule pass with nothing due,
     `rules test --since 30d` (`bench.rules`);
   - `mail import` of 300 messages into a fresh helpdesk with 20 rules, each of the two rule
-    sets, against Python's `email` parser alone (`bench.rules --mail`; once, whatever the
-    sizes, on the benchmark's backend; medians of 3 runs);
+    sets, against Python's `email` parser alone, in CPU and in wall time (`bench.rules
+    --mail`; once, whatever the sizes, on the benchmark's backend; medians of 3 runs);
   - the canned-reply list of a ticket among 2,000 replies, opened and filtered, and a macro of
     4 steps on 1,000 marked tickets, preview + apply (`bench.macros`);
   - at the largest size, 10 concurrent writers for 60 s (`bench.writers`).
