@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 
 import peewee
 
-from store import scope_words
+from store import scope_words, search_held
 from store.letters import fold, fold_sql
 from store.words import NOTE
 
@@ -144,33 +144,9 @@ def postgres_search() -> list[str]:
         "CREATE OR REPLACE TRIGGER ticket_search_au AFTER UPDATE OF subject ON ticket "
         "FOR EACH ROW WHEN (OLD.subject IS DISTINCT FROM NEW.subject) "
         "EXECUTE FUNCTION ticket_search_ticket()",
-        *postgres_search_held(),
+        *search_held.triggers(),
         "CREATE OR REPLACE TRIGGER message_search_ai AFTER INSERT ON message "
         "FOR EACH ROW EXECUTE FUNCTION message_search()",
-    ]
-
-
-# PostgreSQL: a transaction's own setting (`set_config(..., true)`) that holds back the trigger
-# of a new ticket's document inside `search_indexed_once`; no other connection sees it.
-_PG_HELD = "ticketty.search_held"
-
-
-def postgres_search_held() -> list[str]:
-    """PostgreSQL (migration 40): a new ticket's document held back while `_PG_HELD` is on,
-    a message's words parsed once (they were parsed for each of the two documents), and the
-    aggregate that joins a ticket's words in order as the triggers join them, one `||` at a
-    time (`search_indexed_once`)."""
-    return [
-        "CREATE OR REPLACE TRIGGER ticket_search_ai AFTER INSERT ON ticket FOR EACH ROW "
-        f"WHEN (current_setting('{_PG_HELD}', true) IS DISTINCT FROM 'on') "
-        "EXECUTE FUNCTION ticket_search_ticket()",
-        "CREATE OR REPLACE FUNCTION message_search() RETURNS trigger AS $$ BEGIN "
-        "UPDATE ticket_search SET (everything, public) = (SELECT everything || w.v, "
-        f"CASE WHEN NEW.kind = '{NOTE}' THEN public ELSE public || w.v END "
-        "FROM (SELECT ticketty_words(NEW.body) AS v) AS w) WHERE number = NEW.ticket_id; "
-        "RETURN NULL; END $$ LANGUAGE plpgsql",
-        "CREATE OR REPLACE AGGREGATE ticketty_words_joined(tsvector) "
-        "(SFUNC = tsvector_concat, STYPE = tsvector, INITCOND = '')",
     ]
 
 
@@ -226,12 +202,12 @@ def search_indexed_once(db: peewee.Database | peewee.DatabaseProxy) -> Iterator[
     (`ticket_search_stale` holds that scope when it changed since), every new message's folded
     text after a space, in order of id, in `public`, a note's in `notes`. Where the triggers
     are not those `search_triggers` makes (set aside, or another form), the block runs as it
-    is. PostgreSQL: `_postgres_indexed_once`."""
+    is. PostgreSQL: `store.search_held.indexed_once`."""
     if isinstance(db, peewee.DatabaseProxy):
         db = db.obj
     assert isinstance(db, peewee.Database)
     if not is_sqlite(db):
-        with _postgres_indexed_once(db):
+        with search_held.indexed_once(db):
             yield
         return
     if not all(_trigger_is_ours(db, name) for name in _BATCHED_TRIGGERS):
@@ -249,47 +225,6 @@ def search_indexed_once(db: peewee.Database | peewee.DatabaseProxy) -> Iterator[
         raise
     db.execute_sql(release)
     _index_filed_after(db, tickets, messages)
-
-
-# The block's start: the newest ticket and message before it, and the new tickets' trigger held.
-_PG_HOLD = (
-    "SELECT (SELECT coalesce(max(number), 0) FROM ticket), "
-    f"(SELECT coalesce(max(id), 0) FROM message), set_config('{_PG_HELD}', 'on', true)"
-)
-_PG_RELEASE = f"SELECT set_config('{_PG_HELD}', 'off', true)"
-# Each ticket filed in the block that has no document yet (its subject not changed since, else
-# `ticket_search_au` wrote one), its document as the triggers leave it: its subject's words
-# (`ticketty_index_ticket` of a ticket without messages), then each new message's after them in
-# order of id, a note's in `everything` alone.
-_PG_NEW_DOCUMENTS = (
-    "INSERT INTO ticket_search (number, public, everything) "
-    "SELECT d.n, ticketty_words_joined(d.w ORDER BY d.k) FILTER (WHERE d.shown), "
-    "ticketty_words_joined(d.w ORDER BY d.k) FROM ("
-    "SELECT t.number AS n, 0 AS k, ticketty_words(t.subject || ' ') AS w, true AS shown "
-    "FROM ticket t WHERE t.number > %s UNION ALL "
-    f"SELECT m.ticket_id, m.id, ticketty_words(m.body), m.kind <> '{NOTE}' FROM message m "
-    "WHERE m.ticket_id > %s AND m.id > %s) AS d "
-    "WHERE NOT EXISTS (SELECT 1 FROM ticket_search s WHERE s.number = d.n) "
-    "GROUP BY d.n ORDER BY d.n"
-)
-
-
-@contextmanager
-def _postgres_indexed_once(db: peewee.Database) -> Iterator[None]:
-    """`search_indexed_once` on PostgreSQL: inside, a new ticket gets no document (the ticket
-    trigger is held back by `_PG_HELD`), so its messages' trigger finds none to add to and
-    parses nothing; at the end every such ticket's document is written in one statement, each
-    message's words parsed once. Messages on tickets that have a document (older tickets) are
-    added by their trigger as they come."""
-    tickets, messages, _held = db.execute_sql(_PG_HOLD).fetchone()
-    try:
-        yield
-    except BaseException:
-        with suppress(peewee.DatabaseError):  # a rollback takes the setting back as well
-            db.execute_sql(_PG_RELEASE)
-        raise
-    db.execute_sql(_PG_RELEASE)
-    db.execute_sql(_PG_NEW_DOCUMENTS, (tickets, tickets, messages))
 
 
 def _trigger_is_ours(db: peewee.Database, name: str) -> bool:

@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 import peewee
 
-from store import dialect, migration_chunks, scope_words, tallies, ticket_bits
+from store import dialect, migration_chunks, scope_words, search_held, tallies, ticket_bits
 from store.draft_models import DESK_MODELS, DRAFT_FILE_MODELS
 from store.links import LINK_MODELS
 from store.mail_models import (
@@ -506,7 +506,7 @@ def _v40_search_held(db: peewee.Database) -> None:
     message's words are parsed once for both documents. Nothing on SQLite."""
     if dialect.is_sqlite(db):
         return
-    for statement in dialect.postgres_search_held():
+    for statement in search_held.triggers():
         db.execute_sql(statement)
 
 

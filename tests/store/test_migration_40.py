@@ -9,7 +9,7 @@ from typing import Any
 import peewee
 import pytest
 
-from store import dialect
+from store import search_held
 from store.models import Message
 from store.schema import migrate
 from tests import builders as b
@@ -58,15 +58,15 @@ def test_migration_40_makes_the_held_trigger_and_leaves_the_same_documents(
     for statement in _BEFORE:
         db.execute_sql(statement)
     db.execute_sql("DELETE FROM schema_version WHERE version = 40")
-    assert dialect._PG_HELD not in _trigger(db)
+    assert search_held.SETTING not in _trigger(db)
     before = _documents(db, w)
 
     migrate(db)
-    assert dialect._PG_HELD in _trigger(db)
+    assert search_held.SETTING in _trigger(db)
     assert _documents(db, w) == before
     assert [new for new, *_ in before] == [False, True]
     with db.atomic():
-        db.execute_sql(f"SELECT set_config('{dialect._PG_HELD}', 'on', true)")
+        db.execute_sql(f"SELECT set_config('{search_held.SETTING}', 'on', true)")
         held = b.ticket(w.s1, w.customer, subject="Held")
         assert _indexed(db, held) == []
     kept = b.ticket(w.s1, w.customer, subject="Kept")  # the setting went with the transaction

@@ -11,7 +11,7 @@ from typing import Any
 import peewee
 import pytest
 
-from store import dialect, scope_words, ticket_bits
+from store import dialect, scope_words, search_held, ticket_bits
 from store.models import Message, Ticket
 from tests import builders as b
 
@@ -111,7 +111,7 @@ def _postgres_state(db: peewee.Database, first: int) -> Any:
 
 
 def _postgres_held(db: peewee.Database) -> Any:
-    return db.execute_sql(f"SELECT current_setting('{dialect._PG_HELD}', true)").fetchone()[0]
+    return db.execute_sql(f"SELECT current_setting('{search_held.SETTING}', true)").fetchone()[0]
 
 
 @pytest.mark.postgresql_only(reason="SQLite's documents and stale notes: the tests above")

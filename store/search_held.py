@@ -1,0 +1,75 @@
+"""PostgreSQL: a mail batch's new tickets given their search documents once, at its end
+(`dialect.search_indexed_once`), instead of by the triggers a ticket and a message at a time."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+
+import peewee
+
+from store.words import NOTE
+
+# A transaction's own setting (`set_config(..., true)`) that holds back the trigger of a new
+# ticket's document inside `indexed_once`; no other connection sees it.
+SETTING = "ticketty.search_held"
+
+
+def triggers() -> list[str]:
+    """Migration 40 (and `dialect.postgres_search`): a new ticket's document held back while
+    `SETTING` is on, a message's words parsed once (they were parsed for each of the two
+    documents), and the aggregate that joins a ticket's words in order as the triggers join
+    them, one `||` at a time (`indexed_once`)."""
+    return [
+        "CREATE OR REPLACE TRIGGER ticket_search_ai AFTER INSERT ON ticket FOR EACH ROW "
+        f"WHEN (current_setting('{SETTING}', true) IS DISTINCT FROM 'on') "
+        "EXECUTE FUNCTION ticket_search_ticket()",
+        "CREATE OR REPLACE FUNCTION message_search() RETURNS trigger AS $$ BEGIN "
+        "UPDATE ticket_search SET (everything, public) = (SELECT everything || w.v, "
+        f"CASE WHEN NEW.kind = '{NOTE}' THEN public ELSE public || w.v END "
+        "FROM (SELECT ticketty_words(NEW.body) AS v) AS w) WHERE number = NEW.ticket_id; "
+        "RETURN NULL; END $$ LANGUAGE plpgsql",
+        "CREATE OR REPLACE AGGREGATE ticketty_words_joined(tsvector) "
+        "(SFUNC = tsvector_concat, STYPE = tsvector, INITCOND = '')",
+    ]
+
+
+# The block's start: the newest ticket and message before it, and the new tickets' trigger held.
+_HOLD = (
+    "SELECT (SELECT coalesce(max(number), 0) FROM ticket), "
+    f"(SELECT coalesce(max(id), 0) FROM message), set_config('{SETTING}', 'on', true)"
+)
+_RELEASE = f"SELECT set_config('{SETTING}', 'off', true)"
+# Each ticket filed in the block that has no document yet (its subject not changed since, else
+# `ticket_search_au` wrote one), its document as the triggers leave it: its subject's words
+# (`ticketty_index_ticket` of a ticket without messages), then each new message's after them in
+# order of id, a note's in `everything` alone.
+_NEW_DOCUMENTS = (
+    "INSERT INTO ticket_search (number, public, everything) "
+    "SELECT d.n, ticketty_words_joined(d.w ORDER BY d.k) FILTER (WHERE d.shown), "
+    "ticketty_words_joined(d.w ORDER BY d.k) FROM ("
+    "SELECT t.number AS n, 0 AS k, ticketty_words(t.subject || ' ') AS w, true AS shown "
+    "FROM ticket t WHERE t.number > %s UNION ALL "
+    f"SELECT m.ticket_id, m.id, ticketty_words(m.body), m.kind <> '{NOTE}' FROM message m "
+    "WHERE m.ticket_id > %s AND m.id > %s) AS d "
+    "WHERE NOT EXISTS (SELECT 1 FROM ticket_search s WHERE s.number = d.n) "
+    "GROUP BY d.n ORDER BY d.n"
+)
+
+
+@contextmanager
+def indexed_once(db: peewee.Database) -> Iterator[None]:
+    """`dialect.search_indexed_once` on PostgreSQL: inside, a new ticket gets no document (the
+    ticket trigger is held back by `SETTING`), so its messages' trigger finds none to add to
+    and parses nothing; at the end every such ticket's document is written in one statement, each
+    message's words parsed once. Messages on tickets that have a document (older tickets) are
+    added by their trigger as they come."""
+    tickets, messages, _held = db.execute_sql(_HOLD).fetchone()
+    try:
+        yield
+    except BaseException:
+        with suppress(peewee.DatabaseError):  # a rollback takes the setting back as well
+            db.execute_sql(_RELEASE)
+        raise
+    db.execute_sql(_RELEASE)
+    db.execute_sql(_NEW_DOCUMENTS, (tickets, tickets, messages))
