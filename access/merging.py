@@ -43,7 +43,7 @@ from access.tickets import (
     parse_number,
     refuse,
     update_ticket,
-    visible_ticket,
+    visible_and_allowed,
 )
 from access.views import MergePlan
 from access.vocabulary import CLOSED, CUSTOMER, MERGED, NOTE, RELATED
@@ -231,8 +231,7 @@ def _may_link(grants: Grants, first: int, second: int) -> None:
     """Linking or unlinking two tickets needs both open to the person and the right to note
     on the first (a view-only person writes nothing)."""
     for n, needed in ((first, (TICKETS_VIEW, TICKETS_NOTE)), (second, (TICKETS_VIEW,))):
-        visible_ticket(grants, n)
-        allowed = allowed_here(grants, n)
+        allowed = visible_and_allowed(grants, n)[1]
         for permission in needed:
             if permission not in allowed:
                 raise refuse(grants, n, permission)

@@ -21,7 +21,7 @@ from access.lookup import person_named, source_named
 from access.outbox import outgoing
 from access.request import Part
 from access.sources import covers_source
-from access.tickets import allowed_here, parse_number, refuse, visible_ticket
+from access.tickets import parse_number, refuse, visible_and_allowed
 from store.models import Person, Source
 from store.reply_models import Signature
 from store.rows import tuple_rows
@@ -86,8 +86,8 @@ class Signatures(Part):
         when none, or when the reply would not leave by mail."""
         grants = self._open().grants()
         number = parse_number(number)
-        ticket = visible_ticket(grants, number)
-        if TICKETS_REPLY not in allowed_here(grants, number):
+        ticket, allowed = visible_and_allowed(grants, number)
+        if TICKETS_REPLY not in allowed:
             raise refuse(grants, number, TICKETS_REPLY)
         if outgoing(ticket).unsent:
             return ""

@@ -85,8 +85,7 @@ class Tickets(Part):
         themselves, on a ticket they see (any other is `NotFound`)."""
         number = parse_number(number)
         grants = self._open().grants()
-        visible_ticket(grants, number)
-        return allowed_here(grants, number)
+        return visible_and_allowed(grants, number)[1]
 
     def get_ticket(self, number: int | str) -> TicketDetail:
         request = self._open()
@@ -100,8 +99,7 @@ class Tickets(Part):
         request = self._open()
         grants = request.grants()
         number = parse_number(number)
-        visible_ticket(grants, number)
-        if TICKETS_VIEW not in allowed_here(grants, number):
+        if TICKETS_VIEW not in visible_and_allowed(grants, number)[1]:
             raise PermissionDenied(f"{grants.username} may list #{number} but not open it")
         return explain(request, number)
 
@@ -111,8 +109,7 @@ class Tickets(Part):
         the requester's address only with tickets.view_contact on it."""
         number = parse_number(number)
         grants = self._open().grants()
-        ticket = visible_ticket(grants, number)
-        allowed = allowed_here(grants, number)
+        ticket, allowed = visible_and_allowed(grants, number)
         if TICKETS_REPLY not in allowed:
             raise refuse(grants, number, TICKETS_REPLY)
         return outgoing(ticket).route(contact=TICKETS_VIEW_CONTACT in allowed)
@@ -152,8 +149,7 @@ class Tickets(Part):
         the ticket; a note's text only where they may read its notes."""
         number = parse_number(number)
         grants = self._open().require(AUDIT_VIEW)
-        visible_ticket(grants, number)
-        allowed = allowed_here(grants, number)
+        allowed = visible_and_allowed(grants, number)[1]
         notes_ok = TICKETS_VIEW_NOTES in allowed
         contact_ok = TICKETS_VIEW_CONTACT in allowed
         Actor = Person.alias("actor")
@@ -204,8 +200,7 @@ class Tickets(Part):
 def _detail(grants: Grants, number: int, now: datetime) -> TicketDetail:
     """The ticket as the person may read it: its row, the messages and contact they may see,
     the deliveries of its replies, and what they may do on it."""
-    ticket = visible_ticket(grants, number)
-    allowed = allowed_here(grants, number)
+    ticket, allowed = visible_and_allowed(grants, number)
     is_requester = ticket.requester_id == grants.person_id
     if TICKETS_VIEW not in allowed and not is_requester:
         raise PermissionDenied(f"{grants.username} may list #{number} but not open it")
@@ -270,14 +265,34 @@ def visible_ticket(grants: Grants, number: int) -> Ticket:
 
 
 def allowed_here(grants: Grants, number: int) -> frozenset[str]:
-    """The ticket permissions that count for the person on ticket `number`."""
+    """The ticket permissions that count for the person on ticket `number` (none on a ticket
+    they do not see)."""
     keys = sorted(TICKET_PERMISSIONS)
-    columns = [
-        peewee.Case(None, [(scope.may(grants, key), 1)], 0).alias(f"p{i}")
+    query = Ticket.select(*_permission_columns(grants, keys))
+    row = query.where((Ticket.number == number) & scope.visible(grants)).tuples().first()
+    return frozenset(key for key, flag in zip(keys, row or (), strict=False) if flag)
+
+
+def visible_and_allowed(grants: Grants, number: int) -> tuple[Ticket, frozenset[str]]:
+    """`visible_ticket` and `allowed_here` in one statement: the ticket, if the person sees it
+    (else `NotFound`), and the ticket permissions that count for them on it."""
+    keys = sorted(TICKET_PERMISSIONS)
+    query = Ticket.select(Ticket, *_permission_columns(grants, keys))
+    ticket = query.where((Ticket.number == number) & scope.visible(grants)).first()
+    if ticket is None:
+        raise NotFound(f"no ticket #{number}")
+    return ticket, frozenset(key for i, key in enumerate(keys) if selected(ticket, f"p{i}"))
+
+
+def _permission_columns(grants: Grants, keys: list[PermissionKey]) -> list[peewee.ColumnBase]:
+    """A column per permission of `keys`, 1 where it counts, for a statement whose WHERE
+    holds `scope.visible`: each says only the permission's own rules
+    (`scope.counts_on_visible`), not `visible` once more, which would be written out and
+    evaluated once per permission."""
+    return [
+        peewee.Case(None, [(scope.counts_on_visible(grants, key), 1)], 0).alias(f"p{i}")
         for i, key in enumerate(keys)
     ]
-    row = Ticket.select(*columns).where(Ticket.number == number).tuples().first()
-    return frozenset(key for key, flag in zip(keys, row or (), strict=False) if flag)
 
 
 def for_change(grants: Grants, number: int, permission: PermissionKey) -> Locked:

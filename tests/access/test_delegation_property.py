@@ -76,7 +76,9 @@ def world(db: peewee.Database) -> peewee.Database:
 
 
 def rights() -> Rights:
-    """For every person and right, the tickets on which they hold it (one query for all)."""
+    """For every person and right, the tickets on which they hold it (one query for all): the
+    tickets they see (`scope.visible`) on which the right counts (`scope.counts_on_visible`),
+    as `scope.may` says it, with `visible` written once per person, not once per right."""
     table: Rights = {}
     columns: list[tuple[tuple[str, str], peewee.Case]] = []
     for person in Person.select():
@@ -85,11 +87,12 @@ def rights() -> Rights:
             table.update({(person.username, r): frozenset() for r in ["sees", *TICKET_RIGHTS]})
             continue
         held = [("sees", scope.visible(grants))]
-        held += [(right, scope.may(grants, right)) for right in TICKET_RIGHTS]
+        held += [(right, scope.counts_on_visible(grants, right)) for right in TICKET_RIGHTS]
         columns += [((person.username, r), peewee.Case(None, [(on, 1)], 0)) for r, on in held]
     rows = list(tuple_rows(Ticket.select(Ticket.number, *(flag for _, flag in columns))))
+    sees = {key[0]: i for i, (key, _) in enumerate(columns, start=1) if key[1] == "sees"}
     for i, (key, _) in enumerate(columns, start=1):
-        table[key] = frozenset(row[0] for row in rows if row[i])
+        table[key] = frozenset(row[0] for row in rows if row[i] and row[sees[key[0]]])
     return table
 
 

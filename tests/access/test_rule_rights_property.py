@@ -72,11 +72,12 @@ def holds_on(person: int, number: int) -> set[str]:
     grants = grants_of(person)
     assert grants is not None
     flags = [peewee.Case(None, [(scope.visible(grants), 1)], 0)] + [
-        peewee.Case(None, [(scope.may(grants, r), 1)], 0) for r in TICKET_RIGHTS
+        peewee.Case(None, [(scope.counts_on_visible(grants, r), 1)], 0) for r in TICKET_RIGHTS
     ]
     (row,) = tuple_rows(Ticket.select(*flags).where(Ticket.number == number))
-    held = {r for r, flag in zip(TICKET_RIGHTS, row[1:], strict=True) if flag}
-    return held | ({"sees"} if row[0] else set())
+    if not row[0]:  # `scope.may`: the tickets seen on which the right counts
+        return set()
+    return {"sees"} | {r for r, flag in zip(TICKET_RIGHTS, row[1:], strict=True) if flag}
 
 
 @settings(
