@@ -35,8 +35,13 @@ def first_ticket(demo: str, user: str = "ali") -> int:
 
 
 def drafts_of(demo: str, user: str) -> dict[tuple[int, str], str]:
-    gate = Gate(connect(demo), user)
-    return {(d.ticket, d.kind): d.body for d in gate.drafts.my_drafts()}
+    """The person's drafts as stored, read on a connection closed at once: `until` asks this
+    every 50 ms, and connections left for the test's end would fill the server's slots."""
+    database = connect(demo)
+    try:
+        return {(d.ticket, d.kind): d.body for d in Gate(database, user).drafts.my_drafts()}
+    finally:
+        database.close()
 
 
 async def until(pilot: Pilot[Any], condition: Callable[[], bool], what: str) -> None:
