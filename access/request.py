@@ -190,12 +190,14 @@ class Request:
 
     def write_held(self) -> None:
         """The events `events_held` keeps so far, and those the thread's transaction keeps
-        (`audit.thread_events_held`), written, for a read of the log that follows."""
+        (`audit.thread_events_held`), written, for a read of the log that follows (the
+        writer's `write_held` writes the thread's first)."""
+        if self._audit is not None:
+            self._audit.write_held()
+            return
         from access import audit
 
         audit.write_thread_held()
-        if self._audit is not None:
-            self._audit.write_held()
 
     def record_denied(self, action: str, target_kind: str, target_id: int | None, why: str) -> None:
         """Refused attempts are logged too, in a transaction of their own (the refused change
