@@ -17,10 +17,39 @@ from queue import SimpleQueue
 
 from access.inbound import ParsedMail, ReadMail, UnreadableMail
 
-# While the thread parses, the interpreter hands the lock to the other thread after this many
-# seconds instead of its default 5 ms: the filing, back from each round trip to the server,
-# waits for the lock at most this long.
+# While a reader thread parses, the interpreter hands its lock to another thread after this
+# many seconds instead of its default 5 ms: the filing, back from each round trip to the
+# server, waits for the lock at most this long.
 SWITCH_INTERVAL = 0.0002
+
+
+class _ShortSwitches:
+    """The interpreter's switch interval at most `SWITCH_INTERVAL` while any reader thread
+    runs, and the one before back when the last of them ends (imports of two sources may
+    read at once)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._readers = 0
+        self._before = 0.0
+
+    @contextmanager
+    def held(self) -> Iterator[None]:
+        with self._lock:
+            if not self._readers:
+                self._before = sys.getswitchinterval()
+                sys.setswitchinterval(min(self._before, SWITCH_INTERVAL))
+            self._readers += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._readers -= 1
+                if not self._readers:
+                    sys.setswitchinterval(self._before)
+
+
+_short_switches = _ShortSwitches()
 
 
 class _Raised:
@@ -61,12 +90,10 @@ def read_in_thread(
             yield result
 
     thread = threading.Thread(target=parse_all, name="ticketty-mail-reader", daemon=True)
-    switch = sys.getswitchinterval()
-    sys.setswitchinterval(min(switch, SWITCH_INTERVAL))
-    thread.start()
-    try:
-        yield in_order()
-    finally:
-        stop.set()
-        thread.join()
-        sys.setswitchinterval(switch)
+    with _short_switches.held():
+        thread.start()
+        try:
+            yield in_order()
+        finally:
+            stop.set()
+            thread.join()
