@@ -23,6 +23,7 @@ from access.inbound import MailReading, ParsedMail, UnreadableMail
 from mail.read_ahead import read_in_thread
 from tests.mail import test_mail_filing_held as filing_held
 from tests.mail.test_mail_filing_held import desk, mails  # noqa: F401 - a fixture
+from tests.mail_support import customer_mail
 
 READER = "ticketty-mail-reader"
 Drawn = list[tuple[str, tuple[str, int], bool, bool, bool]]
@@ -192,4 +193,37 @@ def test_what_the_parser_raises_is_raised_in_order_and_the_reader_ends() -> None
         assert str(next(results)) == "a"
         with pytest.raises(MemoryError, match="the parser ran out"):
             next(results)
+    assert _readers() == []
+
+
+@pytest.mark.parametrize("part", [1, 2, 50])
+def test_a_repeat_and_an_answer_in_later_parts_are_found(
+    db: peewee.Database,
+    desk: Gate,  # noqa: F811 - the fixture
+    monkeypatch: pytest.MonkeyPatch,
+    part: int,
+) -> None:
+    """A mail repeated in a later part of the batch is a duplicate, one tagged with a ticket
+    an earlier part made is appended to it, a new sender of an earlier part is not added
+    again."""
+    from store.models import Person, Ticket
+
+    monkeypatch.setattr(intake, "READ_PART", part)
+    first = (Ticket.select(peewee.fn.MAX(Ticket.number)).scalar() or 0) + 1
+    repeated = customer_mail(sender="Jan <jan@example.pl>", subject="First")
+    messages = [
+        repeated,
+        customer_mail(sender="Ola <ola@example.pl>"),
+        customer_mail(sender="Jan <jan@example.pl>", subject=f"Re: [#{first}] First"),
+        repeated,
+        customer_mail(sender="Ola <ola@example.pl>", subject="Second"),
+    ]
+    lines: list[str] = []
+    source = desk.mailboxes.mail_source("Support")
+    numbered = ((f"m{n}", raw) for n, raw in enumerate(messages))
+    mail.channel.MailChannel(desk).import_messages(source, numbered, lines.append)
+    assert [line.split(": ", 2)[2].split(" ")[0] for line in lines] == [
+        "new", "new", "appended", "duplicate", "new",
+    ]  # fmt: skip
+    assert Person.select().where(Person.email == "ola@example.pl").count() == 1
     assert _readers() == []
