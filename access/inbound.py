@@ -5,8 +5,7 @@ limits of the config file. The gate reads no mail itself; the channel hands it t
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import AbstractContextManager, contextmanager
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -83,9 +82,6 @@ class ParsedMail:
     headers: tuple[tuple[str, str], ...] = ()
 
 
-ReadMail = ParsedMail | UnreadableMail
-
-
 @dataclass(frozen=True)
 class MailReading:
     """What intake needs from the channel: its reader (`read` raises `UnreadableMail`) and the
@@ -95,34 +91,6 @@ class MailReading:
     read: Callable[[bytes], ParsedMail]
     message_limit: int = DEFAULT_MESSAGE_LIMIT
     flood: FloodLimit = field(default_factory=FloodLimit)
-    # Reads a batch's messages ahead of their use (the channel's reader thread): a `with`
-    # block giving each message's result in order, as `reading_in_order` does; None: `read`
-    # reads each as it is taken.
-    ahead: Callable[[Sequence[bytes]], AbstractContextManager[Iterator[ReadMail]]] | None = None
-
-    @property
-    def reads_ahead(self) -> bool:
-        return self.ahead is not None
-
-
-@contextmanager
-def reading_in_order(reading: MailReading, raws: Sequence[bytes]) -> Iterator[Iterator[ReadMail]]:
-    """The results of `raws` read by `reading`, in order: each message, or the `UnreadableMail`
-    that says why it cannot be read. Read ahead by `reading.ahead`, which ends its work with
-    the block, else each as it is asked for."""
-    if reading.ahead is not None:
-        with reading.ahead(raws) as results:
-            yield results
-        return
-
-    def one_by_one() -> Iterator[ReadMail]:
-        for raw in raws:
-            try:
-                yield reading.read(raw)
-            except UnreadableMail as exc:
-                yield exc
-
-    yield one_by_one()
 
 
 def clean_text(text: str) -> str:

@@ -25,7 +25,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
-from typing import NamedTuple, TypeGuard
+from typing import NamedTuple
 
 import peewee
 
@@ -48,14 +48,7 @@ from access.filing import (
     reopened_by_customer,
 )
 from access.floods import FloodLimit, flood_reason
-from access.inbound import (
-    MailReading,
-    ParsedMail,
-    UnreadableMail,
-    clean_text,
-    reading_in_order,
-    what_was_raised,
-)
+from access.inbound import MailReading, ParsedMail, UnreadableMail, clean_text, what_was_raised
 from access.intake_filing import NEW_MAIL_ID, Remembered, filing_held, keep_attachments
 from access.mail_threads import (
     answered_ticket,
@@ -91,8 +84,6 @@ from store.rows import tuple_rows
 
 # A message whose filing failed this often is quarantined.
 FILING_TRIES = 2
-# A batch read ahead is filed this many messages at a time, each part as soon as it is read.
-READ_PART = 50
 
 
 UNVERIFIED = "(sender not verified) "
@@ -218,39 +209,26 @@ class Intake:
     def take_many(
         self, source: Source, batch: list[tuple[str, bytes | Oversized]], reading: MailReading
     ) -> list[Taken]:
-        """Inside `remembering`: the messages of `batch` (origin, raw) taken in turn as
-        `take_in_transaction` takes them, their Message-IDs written together. They are read
-        first, a part at a time (`READ_PART` when `reading` reads ahead: the parts after it
-        are read while it is filed), and what each part needs of the database is read at once
-        (`look_ahead`)."""
-        remembered = self._remembered
-        assert remembered is not None
-        readable = [raw for _origin, raw in batch if _readable(raw, reading)]
-        part_size = READ_PART if reading.reads_ahead else len(batch)
-        taken: list[Taken] = []
-        with reading_in_order(reading, readable) as results:
-            for start in range(0, len(batch), part_size):
-                part = batch[start : start + part_size]
-                read = [next(results) if _readable(raw, reading) else None for _o, raw in part]
-                if start:
-                    remembered.write_held()  # what the part looks up may be held
-                self.look_ahead(source, [mail for mail in read if isinstance(mail, ParsedMail)])
-                taken += [
-                    self.take_in_transaction(source, raw, origin, reading, None, mail)
-                    for (origin, raw), mail in zip(part, read, strict=True)
-                ]
-        remembered.write_mail_ids()
+        """Inside `remembering`: the messages of `batch` (origin, raw) read first, then what
+        they need of the database read at once (`look_ahead`), then each taken in turn as
+        `take_in_transaction` takes it, their Message-IDs written together."""
+        read = [_read_ahead(raw, reading) for _origin, raw in batch]
+        self.look_ahead(source, [mail for mail in read if isinstance(mail, ParsedMail)])
+        taken = [
+            self.take_in_transaction(source, raw, origin, reading, None, mail)
+            for (origin, raw), mail in zip(batch, read, strict=True)
+        ]
+        assert self._remembered is not None
+        self._remembered.write_mail_ids()
         return taken
 
     def look_ahead(self, source: Source, mails: list[ParsedMail]) -> None:
-        """For the messages `mails` about to be taken inside `remembering` (after those of
-        earlier parts of the batch, whose rows are written): which Message-IDs were taken
-        before, which senders no person has and which usernames those would get
+        """For the messages `mails` about to be taken inside `remembering`: which Message-IDs
+        were taken before, which senders no person has and which usernames those would get
         are free, one statement each (not one per message); what they write is added."""
         remembered = self._remembered
         assert remembered is not None
-        seen = taken_among(source, [m.message_id for m in mails if m.message_id])
-        remembered.seen_ids = seen if remembered.seen_ids is None else remembered.seen_ids | seen
+        remembered.seen_ids = taken_among(source, [m.message_id for m in mails if m.message_id])
         addresses = {m.sender_address.lower() for m in mails} - set(remembered.requesters)
         found, remembered.no_person = people_by_address(addresses)
         remembered.requesters.update(found)
@@ -517,9 +495,15 @@ def _count_failure(intake: Intake, source: Source, digest: str, exc: Exception) 
     return failures, reason
 
 
-def _readable(raw: bytes | Oversized, reading: MailReading) -> TypeGuard[bytes]:
-    """Whether `raw` is read: a message over the size limit is not."""
-    return not isinstance(raw, Oversized) and len(raw) <= reading.message_limit
+def _read_ahead(raw: bytes | Oversized, reading: MailReading) -> ParsedMail | UnreadableMail | None:
+    """`raw` read as `take_in_transaction` reads it: the message, or why it cannot be read;
+    None for a message over the size limit, which is not read."""
+    if isinstance(raw, Oversized) or len(raw) > reading.message_limit:
+        return None
+    try:
+        return reading.read(raw)
+    except UnreadableMail as exc:
+        return exc
 
 
 def _body(mail: ParsedMail) -> str:

@@ -7,8 +7,7 @@ and the config's mail limits are the channel's, handed to the gate with each mes
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import AbstractContextManager
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
 from access.errors import InvalidInput
@@ -17,7 +16,6 @@ from access.inbound import (
     DEFAULT_MESSAGE_LIMIT,
     MailReading,
     ParsedMail,
-    ReadMail,
 )
 from access.intake import CursorStep, Oversized, Taken
 from access.mail_accounts import SecretMissing, ServerUrl
@@ -42,21 +40,15 @@ def reading(
     message_limit: int = DEFAULT_MESSAGE_LIMIT,
     flood: FloodLimit | None = None,
 ) -> MailReading:
-    """The channel's reader with these limits, reading a batch ahead in a thread
-    (`mail.read_ahead`). The parser is imported by the first message read: the app and the
-    command line start without it."""
+    """The channel's reader with these limits. The parser is imported by the first message
+    read: the app and the command line start without it."""
 
     def read(raw: bytes) -> ParsedMail:
         from mail.parse import parse_mail
 
         return parse_mail(raw)
 
-    def ahead(raws: Sequence[bytes]) -> AbstractContextManager[Iterator[ReadMail]]:
-        from mail.read_ahead import read_in_thread
-
-        return read_in_thread(read, raws)
-
-    return MailReading(read, message_limit, flood or FloodLimit(), ahead)
+    return MailReading(read, message_limit, flood or FloodLimit())
 
 
 def reading_of(config: Config | Settings) -> MailReading:
