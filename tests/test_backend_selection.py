@@ -27,15 +27,15 @@ def only(backend: str) -> dict[str, pytest.Mark]:
     return {name: getattr(pytest.mark, name)("why").mark}
 
 
-@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
-def test_a_test_without_the_backend_is_independent_of_it(backend: str) -> None:
-    assert backend_independent(Collected(["tmp_path", "request"]), backend)  # type: ignore[arg-type]
+@pytest.mark.parametrize("name", ["sqlite", "postgresql"])
+def test_a_test_without_the_backend_is_independent_of_it(name: str) -> None:
+    assert backend_independent(Collected(["tmp_path", "request"]), name)  # type: ignore[arg-type]
 
 
-@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
-def test_a_test_with_a_database_depends_on_the_backend(backend: str) -> None:
+@pytest.mark.parametrize("name", ["sqlite", "postgresql"])
+def test_a_test_with_a_database_depends_on_the_backend(name: str) -> None:
     closure = ["db", "db_location", "new_location", "locations", "backend"]
-    assert not backend_independent(Collected(closure), backend)  # type: ignore[arg-type]
+    assert not backend_independent(Collected(closure), name)  # type: ignore[arg-type]
 
 
 def test_a_test_of_the_runs_backend_only_is_kept_and_one_of_the_other_is_not() -> None:
