@@ -34,8 +34,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
-def pytest_report_header(config: pytest.Config) -> str:
-    return f"ticketty backend: {chosen_backend(config)}"
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    """The backend, and whether the tests independent of it are left out (xdist's summary
+    does not count the tests its workers deselect)."""
+    lines = [f"ticketty backend: {chosen_backend(config)}"]
+    if config.getoption("backend_tests_only"):
+        lines.append("ticketty: --backend-tests-only, the tests that never get a backend left out")
+    return lines
 
 
 # Files of tests that each run for minutes, run first so that xdist's workers share them out
