@@ -26,10 +26,21 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=None,
         help="database backend of the run (default: $TICKETTY_TEST_BACKEND, else sqlite)",
     )
+    parser.addoption(
+        "--backend-tests-only",
+        action="store_true",
+        help="leave out the tests that never get the backend (see `backend_independent`): for "
+        "a run beside one of every test on the other backend, as .ci/tests makes",
+    )
 
 
-def pytest_report_header(config: pytest.Config) -> str:
-    return f"ticketty backend: {chosen_backend(config)}"
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    """The backend, and whether the tests independent of it are left out (xdist's summary
+    does not count the tests its workers deselect)."""
+    lines = [f"ticketty backend: {chosen_backend(config)}"]
+    if config.getoption("backend_tests_only"):
+        lines.append("ticketty: --backend-tests-only, the tests that never get a backend left out")
+    return lines
 
 
 # Files of tests that each run for minutes, run first so that xdist's workers share them out
@@ -39,15 +50,32 @@ LONGEST_FIRST = ("tests/tui/test_smoke_matrix.py",)
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Tests of one backend's nature (SQLite's pages and pragmas, PostgreSQL's server) are
-    marked with the reason and left out of the other backend's run; the longest run first."""
+    marked with the reason and left out of the other backend's run; the longest run first.
+    With `--backend-tests-only`, the tests independent of the backend are deselected."""
     items.sort(key=lambda item: item.nodeid.split("::")[0] not in LONGEST_FIRST)
     backend = chosen_backend(config)
+    if config.getoption("backend_tests_only"):
+        independent = [item for item in items if backend_independent(item, backend)]
+        if independent:
+            config.hook.pytest_deselected(items=independent)
+            items[:] = [item for item in items if not backend_independent(item, backend)]
     for item in items:
         for name, only in (("sqlite_only", "sqlite"), ("postgresql_only", "postgresql")):
             marker = item.get_closest_marker(name)
             if marker is not None and backend != only:
                 why = marker.kwargs.get("reason") or (marker.args[0] if marker.args else "")
                 item.add_marker(pytest.mark.skip(reason=f"{only} only: {why}"))
+
+
+def backend_independent(item: pytest.Item, backend: str) -> bool:
+    """Whether `item` runs the same whatever the backend: a test learns the backend only
+    through the `backend` fixture (every database fixture depends on it), so one without it
+    in its closure never gets a database of the run's backend. One marked as this backend's
+    only (skipped on the other) is not independent of it."""
+    names = getattr(item, "fixturenames", None)
+    if names is None or "backend" in names:
+        return False
+    return item.get_closest_marker(f"{backend}_only") is None
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
