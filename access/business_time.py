@@ -18,9 +18,8 @@ import bisect
 import functools
 import math
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from typing import TypeVar
+from typing import Final, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from store.errors import TickettyError
@@ -49,36 +48,51 @@ class NoBusinessTime(TickettyError, ValueError):
     """The calendar has no working time within the horizon, so no due time can be reached."""
 
 
-@dataclass(frozen=True)
 class Calendar:
-    """A time zone, the shifts of each weekday (Monday first) and the holidays."""
+    """A time zone, the shifts of each weekday (Monday first) and the holidays.
 
-    zone: str
-    shifts: tuple[tuple[Shift, ...], ...]
-    holidays: frozenset[date] = frozenset()
-    _hash: int = field(init=False, repr=False, compare=False, default=0)
+    Never changed once made (mypy holds its fields `Final`). A plain class with slots rather
+    than a frozen dataclass: the due column reads calendars before the first frame, and a
+    dataclass compiles its methods as its module is imported (bench/NOTES.md)."""
 
-    def __post_init__(self) -> None:
+    __slots__ = ("_hash", "holidays", "shifts", "zone")
+
+    def __init__(
+        self,
+        zone: str,
+        shifts: tuple[tuple[Shift, ...], ...],
+        holidays: frozenset[date] = frozenset(),
+    ) -> None:
         try:
-            ZoneInfo(self.zone)
+            ZoneInfo(zone)
         except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise CalendarError(f"unknown time zone {self.zone!r}") from exc
-        if len(self.shifts) != 7:
+            raise CalendarError(f"unknown time zone {zone!r}") from exc
+        if len(shifts) != 7:
             raise CalendarError("a calendar has shifts for each of the 7 weekdays")
-        for weekday, shifts in zip(WEEKDAYS, self.shifts, strict=True):
-            for start, end in shifts:
+        for weekday, day in zip(WEEKDAYS, shifts, strict=True):
+            for start, end in day:
                 if not 0 <= start < MINUTES_A_DAY or not start < end <= start + MINUTES_A_DAY:
                     raise CalendarError(
                         f"{weekday}: a shift runs from a time of day for up to 24 hours"
                     )
-        object.__setattr__(self, "shifts", tuple(tuple(sorted(s)) for s in self.shifts))
-        object.__setattr__(self, "holidays", frozenset(self.holidays))
-        object.__setattr__(self, "_hash", hash((self.zone, self.shifts, self.holidays)))
+        self.zone: Final = zone
+        self.shifts: Final = tuple(tuple(sorted(day)) for day in shifts)
+        self.holidays: Final = frozenset(holidays)
+        self._hash: Final = hash((self.zone, self.shifts, self.holidays))
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        assert isinstance(other, Calendar)
+        return (self.zone, self.shifts, self.holidays) == (other.zone, other.shifts, other.holidays)
 
     def __hash__(self) -> int:
         """Hashed once: the day's working spans are looked up by calendar and day for every
         day a due time is counted over (`_wall_spans`)."""
         return self._hash
+
+    def __repr__(self) -> str:
+        return f"Calendar(zone={self.zone!r}, shifts={self.shifts!r}, holidays={self.holidays!r})"
 
     @property
     def tzinfo(self) -> ZoneInfo:

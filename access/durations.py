@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import functools
 import re
-from dataclasses import dataclass
+from typing import Final
 
 from access.business_time import MINUTES_A_DAY, Calendar
 from access.errors import InvalidInput
@@ -19,12 +19,29 @@ TARGET_LIMIT_DAYS = 366
 _DURATION = r"(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?"
 
 
-@dataclass(frozen=True)
 class Duration:
-    """Business time: working days of the calendar, and minutes."""
+    """Business time: working days of the calendar, and minutes.
 
-    days: int = 0
-    minutes: int = 0
+    Never changed once made (mypy holds its fields `Final`). A plain class with slots rather
+    than a frozen dataclass, as `Calendar`: the settings make one before the first frame."""
+
+    __slots__ = ("days", "minutes")
+
+    def __init__(self, days: int = 0, minutes: int = 0) -> None:
+        self.days: Final = days
+        self.minutes: Final = minutes
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        assert isinstance(other, Duration)
+        return (self.days, self.minutes) == (other.days, other.minutes)
+
+    def __hash__(self) -> int:
+        return hash((self.days, self.minutes))
+
+    def __repr__(self) -> str:
+        return f"Duration(days={self.days!r}, minutes={self.minutes!r})"
 
     def business_minutes(self, calendar: Calendar) -> int:
         return self.days * working_day_minutes(calendar) + self.minutes

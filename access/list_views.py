@@ -76,8 +76,12 @@ _TICKET_REF = r"^#([0-9]{1,18})$"
 
 
 def ticket_reference(search: str) -> int | None:
-    """The ticket a search names (`#42`), or None for a search of words."""
-    match = re.match(_TICKET_REF, search.strip())
+    """The ticket a search names (`#42`), or None for a search of words (the pattern is not
+    compiled for one that does not start with `#`: the inbox's opening asks of an empty one)."""
+    search = search.strip()
+    if not search.startswith("#"):
+        return None
+    match = re.match(_TICKET_REF, search)
     return int(match.group(1)) if match else None
 
 

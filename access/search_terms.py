@@ -19,6 +19,8 @@ class SearchTerms(NamedTuple):
 
 def split_search(search: str) -> SearchTerms:
     """`refund tag:Parcel late` is the words `refund late` and the tag `parcel`."""
+    if ":" not in search:  # no tag or field term: the patterns (compiled at first use) unneeded
+        return SearchTerms(" ".join(search.split()))
     fields = tuple(
         (quoted_name or name, quoted_value or value)
         for quoted_name, name, quoted_value, value in re.findall(_FIELD, search)

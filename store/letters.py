@@ -66,8 +66,9 @@ FOLDED: dict[str, str] = {
 }
 
 # The letters folded: only those are looked up, not every character of a text (one pass of
-# the regex engine over a text that has none).
-_FOLDABLE = re.compile("[" + "".join(re.escape(letter) for letter in FOLDED) + "]")
+# the regex engine over a text that has none). Compiled by `re` when first used (its cache
+# keeps it), not as the module is imported before the app's first frame, which folds nothing.
+_FOLDABLE = "[" + "".join(re.escape(letter) for letter in FOLDED) + "]"
 
 # replace() calls nested in one subquery: SQLite's parser stack takes about 30 nested calls in
 # all, so the chain is cut into subqueries each folding the previous one's result.
@@ -78,7 +79,7 @@ def fold(text: str) -> str:
     """`text` with the letters of FOLDED replaced (words of a search, before FTS5 sees them).
     Every letter folded is outside ASCII, so ASCII text (most of a helpdesk's in the demo) is
     returned as it is, and of other text only the letters folded are looked up."""
-    return text if text.isascii() else _FOLDABLE.sub(_folded, text)
+    return text if text.isascii() else re.sub(_FOLDABLE, _folded, text)
 
 
 def _folded(letter: re.Match[str], folded: Callable[[str], str] = FOLDED.__getitem__) -> str:

@@ -14,7 +14,9 @@ from rich.text import Text
 _BIDI_AND_INVISIBLE = frozenset(
     [*range(0x202A, 0x202F), *range(0x2066, 0x206A), *range(0x200B, 0x2010), 0x2060, 0xFEFF]
 )
-_UNSAFE = re.compile(
+# Compiled by `re` when first used (its cache keeps it): every character it matches is one
+# `str.isprintable` refuses (a control or format character), so printable text never needs it.
+_UNSAFE = (
     "[\x00-\x08\x0b-\x1f\x7f-\x9f" + "".join(chr(c) for c in sorted(_BIDI_AND_INVISIBLE)) + "]"
 )
 
@@ -30,11 +32,17 @@ def _placeholder(match: re.Match[str]) -> str:
 
 def visible(text: str) -> str:
     """`text` with every control and spoofing character replaced by a visible placeholder."""
-    return _UNSAFE.sub(_placeholder, text)
+    if text.isprintable():
+        return text
+    return re.sub(_UNSAFE, _placeholder, text)
 
 
 def one_line(text: str) -> str:
-    """`visible(text)` on a single line: newlines and tabs become spaces."""
+    """`visible(text)` on a single line: newlines and tabs become spaces. Printable text (no
+    control, format or line-breaking character) is returned as it is: the list draws each of
+    its cells through this on every frame."""
+    if text.isprintable():
+        return text
     return visible(text).replace("\r", " ").replace("\n", " ").replace("\t", " ")
 
 

@@ -226,3 +226,31 @@ def test_a_calendar_without_hours_has_no_due_time() -> None:
 def test_impossible_calendars_are_refused(zone: str, shift: tuple[int, int], says: str) -> None:
     with pytest.raises(CalendarError, match=says):
         Calendar(zone, ((shift,),) * 7)
+
+
+def test_calendars_and_durations_are_values() -> None:
+    """Equal when their parts are (a calendar's shifts sorted, its holidays a set), hashed
+    alike, kept through pickling and copying, and shown by their parts."""
+    import copy
+    import pickle
+
+    from access.durations import Duration
+
+    shifts = (((540, 720), (480, 500)), *[((540, 1020),)] * 6)
+    calendar = Calendar("Europe/Warsaw", shifts, frozenset({date(2026, 12, 24)}))
+    again = Calendar(
+        "Europe/Warsaw", (((480, 500), (540, 720)), *shifts[1:]), frozenset({date(2026, 12, 24)})
+    )
+    assert calendar == again and hash(calendar) == hash(again)
+    assert calendar != Calendar("UTC", shifts) and calendar != "Europe/Warsaw"
+    assert pickle.loads(pickle.dumps(calendar)) == calendar == copy.deepcopy(calendar)
+    assert (
+        repr(Calendar("UTC", ((),) * 7))
+        == f"Calendar(zone='UTC', shifts={((),) * 7!r}, holidays=frozenset())"
+    )
+    assert Duration(0, 90) == Duration(minutes=90) and Duration(1) != Duration(0, 1)
+    assert {Duration(2): "two days"}[Duration(2, 0)] == "two days"
+    assert pickle.loads(pickle.dumps(Duration(1, 30))) == Duration(1, 30)
+    assert (
+        repr(Duration(1, 30)) == "Duration(days=1, minutes=30)" and str(Duration(1, 30)) == "1d30m"
+    )
