@@ -55,10 +55,13 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     items.sort(key=lambda item: item.nodeid.split("::")[0] not in LONGEST_FIRST)
     backend = chosen_backend(config)
     if config.getoption("backend_tests_only"):
-        independent = [item for item in items if backend_independent(item, backend)]
+        kept: list[pytest.Item] = []
+        independent: list[pytest.Item] = []
+        for item in items:
+            (independent if backend_independent(item, backend) else kept).append(item)
         if independent:
             config.hook.pytest_deselected(items=independent)
-            items[:] = [item for item in items if not backend_independent(item, backend)]
+            items[:] = kept
     for item in items:
         for name, only in (("sqlite_only", "sqlite"), ("postgresql_only", "postgresql")):
             marker = item.get_closest_marker(name)
