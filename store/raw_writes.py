@@ -56,7 +56,8 @@ def update_each(
     in one statement whose work grows with the rows (a `CASE key WHEN ...` per column grows
     with their square, and took SQLite longer to compile than to run). On PostgreSQL the
     values are an array per column, cast to the column's type (one text for any count of
-    rows)."""
+    rows). A row whose columns hold its values already is left alone: no new row version,
+    index entries or row triggers for a write that changes nothing."""
     if not rows:
         return
     database = database_proxy.obj
@@ -78,7 +79,16 @@ def update_each(
         arrays = ", ".join(f"CAST({mark} AS {kind}[])" for kind in kinds)
         source = f"unnest({arrays}) AS v({names})"
         params = [list(column) for column in zip(*converted, strict=True)]
-    sql = f'UPDATE "{table}" SET {sets} FROM {source} WHERE "{table}".{_quoted(key)} = v.column1'
+    changed = " OR ".join(
+        f'"{table}".{_quoted(f)} IS DISTINCT FROM v.column{n}'
+        if not is_sqlite(database)
+        else f'"{table}".{_quoted(f)} IS NOT v.column{n}'
+        for n, f in enumerate(columns, start=2)
+    )
+    sql = (
+        f'UPDATE "{table}" SET {sets} FROM {source} '
+        f'WHERE "{table}".{_quoted(key)} = v.column1 AND ({changed})'
+    )
     database.execute_sql(sql, params)
 
 
