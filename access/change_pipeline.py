@@ -235,14 +235,19 @@ def change_chunk(
 
 
 def change_chunk_unaudited_refusals(
-    request: Request, kind: ChangeKind, target: Target, chunk: list[int]
+    request: Request,
+    kind: ChangeKind,
+    target: Target,
+    chunk: list[int],
+    tickets: TicketWrites | None = None,
 ) -> list[Verdict]:
     """`change_chunk` whose refusals are not audited: a rule's action refused on a ticket
-    writes nothing there (the rule says why in its own event)."""
+    writes nothing there (the rule says why in its own event). Given `tickets`, the ticket
+    rows' UPDATE is left to it, as in `change_chunk`."""
     grants = request.grants()
     verdicts = _sort_chunk(grants, kind, target, chunk, {}, lock=True)
     changing = [v for v in verdicts if v.skipped is None]
-    written = {v.number: v for v in _write_chunk(request, grants, kind, target, changing, None)}
+    written = {v.number: v for v in _write_chunk(request, grants, kind, target, changing, tickets)}
     return [written.get(v.number, v) for v in verdicts]
 
 
@@ -332,7 +337,7 @@ def _write_chunk(
         if kind.joined is not None:
             kind.joined.write(target, numbers)
         writes = TicketWrites() if tickets is None else tickets
-        writes.add(numbers, {} if kind.joined else {kind.field: target.value})
+        writes.add(numbers, {} if kind.joined else {kind.field: target.value}, now)
         if tickets is None:
             writes.flush(now)
         notify_events.tickets_changed(grants.person_id, kind.field, target.value, numbers, now)

@@ -31,9 +31,12 @@ class TicketWrites:
         self._values: dict[int, dict[str, Any]] = {}
         self._changes: dict[int, int] = {}
 
-    def add(self, numbers: Iterable[int], values: dict[str, Any]) -> None:
+    def add(
+        self, numbers: Iterable[int], values: dict[str, Any], at: datetime | None = None
+    ) -> None:
         """One change on each of `numbers`: `values` (field name to value) set, the version
-        moved by one."""
+        moved by one; `at`, the change's time, is for a writer that keeps each ticket's own
+        (`rule_writes.HeldTicketWrites`): `flush` sets them all to its `now`."""
         for number in numbers:
             self._values.setdefault(number, {}).update(values)
             self._changes[number] = self._changes.get(number, 0) + 1
