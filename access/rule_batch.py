@@ -77,11 +77,9 @@ _BATCHED = (ASSIGN, MOVE, SET_PRIORITY, SET_STATUS, ADD_TAG, REMOVE_TAG, REPLY, 
 def reads(action: Kept) -> frozenset[str] | None:
     """The ticket columns the action reads before it writes, whose held values are to be
     written before it (`ChunkWrites.before_reading`); None: any, or it writes the rows
-    itself."""
-    if action["do"] in (NOTE, ADD_TAG, REMOVE_TAG):
+    itself. A change of the priority or the status reads its field as held."""
+    if action["do"] in (NOTE, ADD_TAG, REMOVE_TAG, SET_PRIORITY, SET_STATUS):
         return SCOPE
-    if action["do"] in (SET_PRIORITY, SET_STATUS):
-        return SCOPE | {action["do"]}
     return None
 
 

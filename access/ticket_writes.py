@@ -46,6 +46,16 @@ class TicketWrites:
         wanted = set(names)
         return any(wanted.intersection(values) for values in self._values.values())
 
+    def lay_over(self, rows: Mapping[int, dict[str, Any]], field: str) -> None:
+        """The pipeline's rows of tickets (`version`, `current` and `current_name` of
+        `field`, a field shown as its value) as the changes added leave them."""
+        for number, row in rows.items():
+            if number in self._changes:
+                row["version"] += self._changes[number]
+                values = self._values[number]
+                if field in values:
+                    row["current"] = row["current_name"] = values[field]
+
     def flush(
         self,
         now: datetime,
