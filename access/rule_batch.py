@@ -52,7 +52,6 @@ from access.rule_text import (
     Kept,
 )
 from access.rule_writes import ChunkWrites
-from access.ticket_writes import SCOPE
 from access.tickets import refuse
 from access.vocabulary import NOTE
 from store import dialect
@@ -74,13 +73,11 @@ def batched(action: Kept) -> bool:
 _BATCHED = (ASSIGN, MOVE, SET_PRIORITY, SET_STATUS, ADD_TAG, REMOVE_TAG, REPLY, NOTE, NOTIFY)
 
 
-def reads(action: Kept) -> frozenset[str] | None:
-    """The ticket columns the action reads before it writes, whose held values are to be
-    written before it (`ChunkWrites.before_reading`); None: any, or it writes the rows
-    itself. A change of the priority or the status reads its field as held."""
-    if action["do"] in (NOTE, ADD_TAG, REMOVE_TAG, SET_PRIORITY, SET_STATUS):
-        return SCOPE
-    return None
+def holds(action: Kept) -> bool:
+    """Whether the action's ticket rows are held for the chunk (`rule_writes`), which it reads
+    as held: a note, a tag, a priority or status. The others read more of the rows, or write
+    them by themselves: the held rows are written before them (`ChunkWrites.write`)."""
+    return action["do"] in (NOTE, ADD_TAG, REMOVE_TAG, SET_PRIORITY, SET_STATUS)
 
 
 def apply_many(
@@ -88,8 +85,8 @@ def apply_many(
 ) -> dict[int, Done]:
     """Inside `request.writing()`: the action of `rule` on each of `numbers` (at most a
     round's chunk), checked ticket by ticket as the request's person; the ticket rows of
-    field changes, tags and notes held in `writes` (what the action reads of them written
-    before: `reads`), the tickets whose due times it moved left there too."""
+    field changes, tags and notes held in `writes` (`holds`), the tickets whose due times it
+    moved left there too."""
     if action["do"] == NOTE:
         return _notes(request, numbers, action["text"], writes)
     if action["do"] == NOTIFY:
@@ -101,7 +98,7 @@ def apply_many(
     name, value, did = _change(action)
     kind = changes.kind_for(name, value)
     target = kind.resolve(request.grants(), value)
-    held = None if kind.field in SCOPE else writes.tickets  # who sees it: written at once
+    held = writes.tickets if holds(action) else None  # who sees it: written at once
     verdicts = change_chunk_unaudited_refusals(request, kind, target, list(numbers), held)
     changed = [v.number for v in verdicts if v.skipped is None]
     if kind.field in CLOCK_FIELDS:

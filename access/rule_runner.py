@@ -40,12 +40,11 @@ from access.auto_replies import AutoReplyHeld
 from access.errors import NoChange, UnknownPerson
 from access.request import HeldReads, Request, Session
 from access.rule_actions import apply_action
-from access.rule_batch import Done, apply_many, batched, reads
+from access.rule_batch import Done, apply_many, batched, holds
 from access.rule_cache import LoadedRule, active_rules, compiled
 from access.rule_conditions import Clock, Facts, matcher, read_facts
 from access.rule_text import DUE, WORDS, Kept
 from access.rule_writes import ChunkWrites
-from access.ticket_writes import SCOPE
 from store.among import among
 from store.errors import TickettyError
 from store.models import Person, Ticket, database_proxy
@@ -164,7 +163,6 @@ def _run_chunk(
         if changed:
             if reads_due:  # the facts read again hold the due times
                 cascade.writes.flush()
-            cascade.writes.before_reading(SCOPE)
             # No action writes a customer's message or a subject: the words stay as read.
             after = read_facts(changed, needs - {WORDS})
             cascade.writes.tickets.overlay(after)
@@ -228,7 +226,6 @@ def _act(cascade: Cascade, rule: LoadedRule, numbers: list[int]) -> list[int]:
     changed. An action the owner may not take on a ticket is skipped there with the rule's
     later actions on it."""
     session = _session(cascade, rule)
-    cascade.writes.before_reading(SCOPE)
     try:
         if isinstance(session, str):
             raise UnknownPerson(session)
@@ -241,7 +238,8 @@ def _act(cascade: Cascade, rule: LoadedRule, numbers: list[int]) -> list[int]:
     for action in rule.actions:
         if not alive:
             break
-        cascade.writes.before_reading(reads(action) if batched(action) else None)
+        if not (batched(action) and holds(action)):
+            cascade.writes.write()
         if batched(action):
             done = _act_many(session, rule, action, alive, cascade.writes)
         else:

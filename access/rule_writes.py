@@ -6,12 +6,13 @@ a ticket changed by several rules of a chunk is written once, with its due times
 actions changed it.
 
 The rows written are those the actions would have left one by one: each ticket's version moved
-by its count of changes, its time that of its last change, each field its last value. What
-reads the rows meanwhile sees them as written: the rules' facts get the held values laid over
-what they read (`HeldTicketWrites.overlay`); a read of the columns that decide who sees a
-ticket, or of a field held, writes them first (`ChunkWrites.before_reading`), as does an
-action that writes a ticket row by itself. An action whose savepoint rolls back drops what it
-held (`mark`, `restore`)."""
+by its count of changes, its time that of its last change, each field its last value. A change
+of who sees a ticket (its assignee, its group) is never held: the reads of the scope's columns
+see the rows as they are. What reads the held columns meanwhile sees them as written: the
+rules' facts get the held values laid over what they read (`HeldTicketWrites.overlay`), a
+change of the priority or the status its field (`TicketWrites.lay_over`); an action that reads
+more of the rows, or writes them by itself, has them written first (`ChunkWrites.write`). An
+action whose savepoint rolls back drops what it held (`mark`, `restore`)."""
 
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ from access.due_times import DUE_COLUMNS, Dues, due_times_to_write
 from access.request import Request
 from access.rule_conditions import Facts
 from access.sla_verdicts import add_verdicts
-from access.ticket_writes import SCOPE, TicketWrites
+from access.ticket_writes import TicketWrites
 from store.models import Ticket
 from store.raw_writes import update_each
 
@@ -62,14 +63,12 @@ class HeldTicketWrites(TicketWrites):
         self._values, self._changes, self._at = values, changes, at
 
     def overlay(self, facts: Mapping[int, Facts]) -> None:
-        """The held values and times laid over `facts` read from the rows. Never the columns
-        that decide who sees a ticket: those are written before the facts are read."""
+        """The held values and times laid over `facts` read from the rows."""
         for number, fact in facts.items():
             if number in self._changes:
                 fact.updated_at = self._at[number]
                 for name, value in self._values[number].items():
-                    if name not in SCOPE and hasattr(fact, name):
-                        setattr(fact, name, value)
+                    setattr(fact, name, value)
 
     def write(
         self, dues: Mapping[int, Dues] | None = None, verdicts: Sequence[Mapping[str, Any]] = ()
@@ -126,18 +125,15 @@ class ChunkWrites:
             self.request = self.request or request
             self.moved.update(dict.fromkeys(numbers))
 
-    def before_reading(self, columns: Iterable[str] | None) -> None:
-        """Before a read of the ticket columns `columns` (None: of any, or a write of the rows
-        by itself): the held rows written if they set one of them."""
-        if self.tickets.held() if columns is None else self.tickets.pending(columns):
+    def write(self) -> None:
+        """The held rows written, before an action that reads more of them or writes them by
+        itself; the due times left for `flush`."""
+        if self.tickets.held():
             self.tickets.write()
 
     def flush(self) -> None:
         """Everything held written: the due times measured from the audit log (where every
-        held change is logged; the verdicts read who has a ticket from its row, so a held
-        assignee is written first) and written with the held rows."""
-        if self.tickets.pending(SCOPE):
-            self.tickets.write()
+        held change is logged) and written with the held rows."""
         if self.request is not None and self.moved:
             self.tickets.write(*due_times_to_write(self.request, list(self.moved)))
         else:
