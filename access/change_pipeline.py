@@ -235,14 +235,20 @@ def change_chunk(
 
 
 def change_chunk_unaudited_refusals(
-    request: Request, kind: ChangeKind, target: Target, chunk: list[int]
+    request: Request,
+    kind: ChangeKind,
+    target: Target,
+    chunk: list[int],
+    tickets: TicketWrites | None = None,
 ) -> list[Verdict]:
     """`change_chunk` whose refusals are not audited: a rule's action refused on a ticket
-    writes nothing there (the rule says why in its own event)."""
+    writes nothing there (the rule says why in its own event). Given `tickets`, the ticket
+    rows' UPDATE is left to it, as in `change_chunk`, and the verdicts read the rows as its
+    held changes leave them (`TicketWrites.lay_over`)."""
     grants = request.grants()
-    verdicts = _sort_chunk(grants, kind, target, chunk, {}, lock=True)
+    verdicts = _sort_chunk(grants, kind, target, chunk, {}, lock=True, held=tickets)
     changing = [v for v in verdicts if v.skipped is None]
-    written = {v.number: v for v in _write_chunk(request, grants, kind, target, changing, None)}
+    written = {v.number: v for v in _write_chunk(request, grants, kind, target, changing, tickets)}
     return [written.get(v.number, v) for v in verdicts]
 
 
@@ -254,14 +260,18 @@ def _sort_chunk(
     versions: Mapping[int, int],
     *,
     lock: bool,
+    held: TicketWrites | None = None,
 ) -> list[Verdict]:
-    """A verdict per ticket of the chunk, from one statement reading them all."""
+    """A verdict per ticket of the chunk, from one statement reading them all, the rows as
+    the changes `held` leaves them."""
     if not chunk:
         return []
     key = (grants, kind, target, lock)
     listed = padded(chunk)  # the same tickets, in fewer shapes of statement
     found = _CHUNKS.rows(key, listed, lambda n: _chunk_query(grants, kind, target, n, lock).dicts())
     rows = {row["number"]: row for row in found}
+    if held is not None:
+        held.lay_over(rows, kind.field)
     verdicts = []
     for number in chunk:
         row = rows.get(number)
@@ -332,7 +342,7 @@ def _write_chunk(
         if kind.joined is not None:
             kind.joined.write(target, numbers)
         writes = TicketWrites() if tickets is None else tickets
-        writes.add(numbers, {} if kind.joined else {kind.field: target.value})
+        writes.add(numbers, {} if kind.joined else {kind.field: target.value}, now)
         if tickets is None:
             writes.flush(now)
         notify_events.tickets_changed(grants.person_id, kind.field, target.value, numbers, now)

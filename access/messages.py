@@ -145,7 +145,7 @@ def add_messages(
     drop_sent_drafts(person, numbers, permission)
     now = request.clock()
     writes = TicketWrites() if tickets is None else tickets
-    writes.add(numbers, {})
+    writes.add(numbers, {}, now)
     if tickets is None:
         writes.flush(now)
     messages = new_messages(person, kind, bodies, now)

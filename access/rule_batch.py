@@ -13,8 +13,9 @@ tickets before it, is worked out ticket by ticket in order (`rule_assign`). A no
 are checked for all the tickets at once (`notify_events.mentions_on`), and so are the
 notifications of `notify:` (`rule_notices.notify_many`), written in one insert.
 
-The due times the actions move are kept once for the chunk (`DueLater`), not once per action:
-they are a function of each ticket's history alone, so once at the end leaves the same rows."""
+The due times the actions move are kept once for the chunk, not once per action: they are a
+function of each ticket's history alone, so once at the end leaves the same rows. The ticket
+rows the field changes, tags and notes write are held for the chunk (`rule_writes`)."""
 
 from __future__ import annotations
 
@@ -28,7 +29,7 @@ from access.auto_replies import AutoReplyHeld, held_many, mark_auto_replied_many
 from access.canned_text import fill, values_for_many
 from access.catalogue import TICKETS_NOTE, TICKETS_REPLY, PermissionKey
 from access.change_pipeline import change_chunk_unaudited_refusals, verdict_error
-from access.due_times import CLOCK_FIELDS, keep_due_times
+from access.due_times import CLOCK_FIELDS
 from access.errors import InvalidInput, NoChange, NotFound
 from access.filing import clean_body
 from access.grants import Grants
@@ -50,6 +51,7 @@ from access.rule_text import (
     SET_STATUS,
     Kept,
 )
+from access.rule_writes import ChunkWrites
 from access.tickets import refuse
 from access.vocabulary import NOTE
 from store import dialect
@@ -63,26 +65,6 @@ from store.reply_models import CannedReply
 Done = str | TickettyError
 
 
-class DueLater:
-    """The tickets whose due times a chunk's actions moved, kept in one step (`flush`) before
-    the chunk's transaction commits, or before something of the chunk reads them; the
-    verdicts from the first action's start on."""
-
-    def __init__(self) -> None:
-        self.numbers: dict[int, None] = {}
-        self.request: Request | None = None
-
-    def add(self, request: Request, numbers: Sequence[int]) -> None:
-        if numbers:
-            self.request = self.request or request
-            self.numbers.update(dict.fromkeys(numbers))
-
-    def flush(self) -> None:
-        if self.request is not None and self.numbers:
-            keep_due_times(self.request, list(self.numbers))
-        self.numbers, self.request = {}, None
-
-
 def batched(action: Kept) -> bool:
     """Whether the action is taken on many tickets at once (`apply_many`)."""
     return action["do"] in _BATCHED
@@ -91,27 +73,36 @@ def batched(action: Kept) -> bool:
 _BATCHED = (ASSIGN, MOVE, SET_PRIORITY, SET_STATUS, ADD_TAG, REMOVE_TAG, REPLY, NOTE, NOTIFY)
 
 
+def holds(action: Kept) -> bool:
+    """Whether the action's ticket rows are held for the chunk (`rule_writes`), which it reads
+    as held: a note, a tag, a priority or status. The others read more of the rows, or write
+    them by themselves: the held rows are written before them (`ChunkWrites.write`)."""
+    return action["do"] in (NOTE, ADD_TAG, REMOVE_TAG, SET_PRIORITY, SET_STATUS)
+
+
 def apply_many(
-    request: Request, numbers: Sequence[int], action: Kept, rule: str, dues: DueLater
+    request: Request, numbers: Sequence[int], action: Kept, rule: str, writes: ChunkWrites
 ) -> dict[int, Done]:
     """Inside `request.writing()`: the action of `rule` on each of `numbers` (at most a
-    round's chunk), checked ticket by ticket as the request's person; the tickets whose due
-    times it moved left in `dues`."""
+    round's chunk), checked ticket by ticket as the request's person; the ticket rows of
+    field changes, tags and notes held in `writes` (`holds`), the tickets whose due times it
+    moved left there too."""
     if action["do"] == NOTE:
-        return _notes(request, numbers, action["text"])
+        return _notes(request, numbers, action["text"], writes)
     if action["do"] == NOTIFY:
         return _notices(request, numbers, action, rule)
     if action["do"] == REPLY:
-        return _replies(request, numbers, action["reply"], dues)
+        return _replies(request, numbers, action["reply"], writes)
     if action["do"] == ASSIGN and "person" not in action:
         return assign_many(request, numbers, action)
     name, value, did = _change(action)
     kind = changes.kind_for(name, value)
     target = kind.resolve(request.grants(), value)
-    verdicts = change_chunk_unaudited_refusals(request, kind, target, list(numbers))
+    held = writes.tickets if holds(action) else None  # who sees it: written at once
+    verdicts = change_chunk_unaudited_refusals(request, kind, target, list(numbers), held)
     changed = [v.number for v in verdicts if v.skipped is None]
     if kind.field in CLOCK_FIELDS:
-        dues.add(request, changed)
+        writes.add_dues(request, changed)
     rule_events.tickets_changed(request.session.clock, kind.field, changed)
     grants = request.grants()
     return {
@@ -143,7 +134,9 @@ _GROUP_NAME = PreparedSelect(
 )
 
 
-def _notes(request: Request, numbers: Sequence[int], text: str) -> dict[int, Done]:
+def _notes(
+    request: Request, numbers: Sequence[int], text: str, writes: ChunkWrites
+) -> dict[int, Done]:
     """The note on each ticket the owner may note on, read under the write lock in one
     statement."""
     body = clean_body(text)
@@ -164,7 +157,7 @@ def _notes(request: Request, numbers: Sequence[int], text: str) -> dict[int, Don
             done[number] = found
         else:
             mentioned[number] = found
-    add_messages(request, NOTE, {n: body for n in mentioned}, mentioned)
+    add_messages(request, NOTE, {n: body for n in mentioned}, mentioned, tickets=writes.tickets)
     return done
 
 
@@ -208,7 +201,7 @@ def _notices(request: Request, numbers: Sequence[int], action: Kept, rule: str) 
 
 
 def _replies(
-    request: Request, numbers: Sequence[int], reply_id: int, dues: DueLater
+    request: Request, numbers: Sequence[int], reply_id: int, writes: ChunkWrites
 ) -> dict[int, Done]:
     """The canned reply filled and sent on each ticket where it is not held (`held_many`),
     the owner may reply and it is offered, read under the write lock; the replies written and
@@ -242,6 +235,6 @@ def _replies(
         except InvalidInput as exc:
             done[number] = exc
     written = add_messages(request, REPLY, bodies, {})
-    dues.add(request, list(written))
+    writes.add_dues(request, list(written))
     mark_auto_replied_many(list(written.values()))
     return done

@@ -40,10 +40,11 @@ from access.auto_replies import AutoReplyHeld
 from access.errors import NoChange, UnknownPerson
 from access.request import HeldReads, Request, Session
 from access.rule_actions import apply_action
-from access.rule_batch import Done, DueLater, apply_many, batched
+from access.rule_batch import Done, apply_many, batched, holds
 from access.rule_cache import LoadedRule, active_rules, compiled
 from access.rule_conditions import Clock, Facts, matcher, read_facts
 from access.rule_text import DUE, WORDS, Kept
+from access.rule_writes import ChunkWrites
 from store.among import among
 from store.errors import TickettyError
 from store.models import Person, Ticket, database_proxy
@@ -67,21 +68,23 @@ class Cascade:
     # In a chunk's transaction: (owner, ticket): whether the owner sees it, until a rule
     # changes what decides that (`_sight`).
     sight: dict[tuple[int, int], bool] = field(default_factory=dict)
-    # In a chunk's transaction: the tickets whose due times its batched actions moved.
-    dues: DueLater = field(default_factory=DueLater)
+    # In a chunk's transaction: the ticket rows its batched actions hold, and the tickets
+    # whose due times they moved.
+    writes: ChunkWrites = field(default_factory=ChunkWrites)
 
     @contextmanager
     def chunk_transaction(self) -> Iterator[None]:
         """One write transaction for a chunk of a round, its audit chain's head and the
         owners' grants and policies (`Session.held`) kept in it and let go with it; its audit
-        events held and written together before it commits (`audit.thread_events_held`)."""
+        events held and written together before it commits (`audit.thread_events_held`), and
+        so are the ticket rows its actions hold (`rule_writes`)."""
         try:
             with database_proxy.atomic(), audit.thread_head_held(), audit.thread_events_held():
                 yield
-                self.dues.flush()
+                self.writes.flush()
         finally:
             self.sight.clear()
-            self.dues = DueLater()
+            self.writes = ChunkWrites()
             for session in self.sessions.values():
                 if isinstance(session, Session):
                     session.held = None
@@ -159,9 +162,10 @@ def _run_chunk(
         changed = _act(cascade, rule, matched) if matched else []
         if changed:
             if reads_due:  # the facts read again hold the due times
-                cascade.dues.flush()
+                cascade.writes.flush()
             # No action writes a customer's message or a subject: the words stay as read.
             after = read_facts(changed, needs - {WORDS})
+            cascade.writes.tickets.overlay(after)
             for number in changed:
                 before, current = facts.pop(number), after.get(number)
                 if current is not None:
@@ -234,8 +238,10 @@ def _act(cascade: Cascade, rule: LoadedRule, numbers: list[int]) -> list[int]:
     for action in rule.actions:
         if not alive:
             break
+        if not (batched(action) and holds(action)):
+            cascade.writes.write()
         if batched(action):
-            done = _act_many(session, rule, action, alive, cascade.dues)
+            done = _act_many(session, rule, action, alive, cascade.writes)
         else:
             audit.write_thread_held()  # an action of its own may read the log
             done = {number: _act_one(session, rule, action, number) for number in alive}
@@ -255,13 +261,15 @@ def _act(cascade: Cascade, rule: LoadedRule, numbers: list[int]) -> list[int]:
 
 
 def _act_many(
-    session: Session, rule: LoadedRule, action: Kept, numbers: list[int], dues: DueLater
+    session: Session, rule: LoadedRule, action: Kept, numbers: list[int], writes: ChunkWrites
 ) -> dict[int, Done]:
-    """One action on many tickets in one savepoint, its `rule.acted` events recorded together."""
+    """One action on many tickets in one savepoint, its `rule.acted` events recorded together;
+    the ticket rows it held dropped if it rolls back."""
     request = Request(session)
+    mark = writes.tickets.mark()
     try:
         with request.writing():
-            done = apply_many(request, numbers, action, rule.name, dues)
+            done = apply_many(request, numbers, action, rule.name, writes)
             request.record_many(
                 [
                     audit.Event(RULE_ACTED, "rule", rule.id, ticket=number, after=_acted(rule, did))
@@ -270,6 +278,7 @@ def _act_many(
                 ]
             )
     except TickettyError as exc:
+        writes.tickets.restore(mark)
         return dict.fromkeys(numbers, exc)
     return done
 

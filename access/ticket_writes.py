@@ -31,9 +31,12 @@ class TicketWrites:
         self._values: dict[int, dict[str, Any]] = {}
         self._changes: dict[int, int] = {}
 
-    def add(self, numbers: Iterable[int], values: dict[str, Any]) -> None:
+    def add(
+        self, numbers: Iterable[int], values: dict[str, Any], at: datetime | None = None
+    ) -> None:
         """One change on each of `numbers`: `values` (field name to value) set, the version
-        moved by one."""
+        moved by one; `at`, the change's time, is for a writer that keeps each ticket's own
+        (`rule_writes.HeldTicketWrites`): `flush` sets them all to its `now`."""
         for number in numbers:
             self._values.setdefault(number, {}).update(values)
             self._changes[number] = self._changes.get(number, 0) + 1
@@ -42,6 +45,16 @@ class TicketWrites:
         """Whether one of the fields `names` is set and not yet written."""
         wanted = set(names)
         return any(wanted.intersection(values) for values in self._values.values())
+
+    def lay_over(self, rows: Mapping[int, dict[str, Any]], field: str) -> None:
+        """The pipeline's rows of tickets (`version`, `current` and `current_name` of
+        `field`, a field shown as its value) as the changes added leave them."""
+        for number, row in rows.items():
+            if number in self._changes:
+                row["version"] += self._changes[number]
+                values = self._values[number]
+                if field in values:
+                    row["current"] = row["current_name"] = values[field]
 
     def flush(
         self,

@@ -6,7 +6,7 @@ running it. Column names come from the model's fields, every value goes through 
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import peewee
@@ -49,32 +49,42 @@ def update_in(
 
 
 def update_each(
-    key: peewee.Field, rows: Mapping[Any, Sequence[Any]], columns: Sequence[peewee.Field]
+    key: peewee.Field,
+    rows: Mapping[Any, Sequence[Any]],
+    columns: Sequence[peewee.Field],
+    added: Sequence[peewee.Field] = (),
 ) -> None:
-    """`UPDATE table SET column = v.column... FROM (VALUES (key, value, ...), ...) AS v WHERE
-    key = v.column1`: each row of `rows` (key to its values of `columns`, in order) written
-    in one statement whose work grows with the rows (a `CASE key WHEN ...` per column grows
-    with their square, and took SQLite longer to compile than to run). On PostgreSQL the
-    values are an array per column, cast to the column's type (one text for any count of
-    rows). A row whose columns hold its values already is left alone: no new row version,
-    index entries or row triggers for a write that changes nothing."""
+    """`UPDATE table SET column = v.column..., counter = counter + v.column... FROM (VALUES
+    (key, value, ...), ...) AS v WHERE key = v.column1`: each row of `rows` (key to its values
+    of `columns`, then what each of `added` grows by, in order) written in one statement whose
+    work grows with the rows (a `CASE key WHEN ...` per column grows with their square, and
+    took SQLite longer to compile than to run). On PostgreSQL the values are an array per
+    column, cast to the column's type (one text for any count of rows). Without `added`, a row
+    whose columns hold its values already is left alone: no new row version, index entries
+    or row triggers for a write that changes nothing."""
     if not rows:
         return
     database = database_proxy.obj
     mark = database.param
     table = key.model._meta.table_name
-    sets = ", ".join(f"{_quoted(f)} = v.column{n}" for n, f in enumerate(columns, start=2))
-    converts = [key.db_value, *(f.db_value for f in columns)]
+    written = [*columns, *added]
+    sets = ", ".join(
+        f"{_quoted(f)} = "
+        + (f'"{table}".{_quoted(f)} + v.column{n}' if n > len(columns) + 1 else f"v.column{n}")
+        for n, f in enumerate(written, start=2)
+    )
+    converts: list[Callable[[Any], Any]] = [key.db_value, *(f.db_value for f in columns)]
+    converts += [int] * len(added)
     converted = [
         [convert(value) for convert, value in zip(converts, (row_key, *row), strict=True)]
         for row_key, row in rows.items()
     ]
     if is_sqlite(database):
-        row = f"({', '.join([mark] * (len(columns) + 1))})"
+        row = f"({', '.join([mark] * (len(written) + 1))})"
         source = f"(VALUES {', '.join([row] * len(rows))}) AS v"
         params = [param for values in converted for param in values]
     else:  # an array per column, each cast to its column's type: one text for any count
-        kinds = [column_type(f, database) for f in (key, *columns)]
+        kinds = [column_type(f, database) for f in (key, *written)]
         names = ", ".join(f"column{n}" for n in range(1, len(kinds) + 1))
         arrays = ", ".join(f"CAST({mark} AS {kind}[])" for kind in kinds)
         source = f"unnest({arrays}) AS v({names})"
@@ -85,10 +95,10 @@ def update_each(
         else f'"{table}".{_quoted(f)} IS NOT v.column{n}'
         for n, f in enumerate(columns, start=2)
     )
-    sql = (
-        f'UPDATE "{table}" SET {sets} FROM {source} '
-        f'WHERE "{table}".{_quoted(key)} = v.column1 AND ({changed})'
-    )
+    where = f'"{table}".{_quoted(key)} = v.column1'
+    if not added:
+        where += f" AND ({changed})"
+    sql = f'UPDATE "{table}" SET {sets} FROM {source} WHERE {where}'
     database.execute_sql(sql, params)
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import Any
 
@@ -57,7 +57,12 @@ WITHHELD = {"tickets.change_status", "tickets.assign"}
 
 @pytest.fixture
 def desk(db: peewee.Database) -> Gate:
-    gate = mail_helpdesk(db)
+    return make_desk(db)
+
+
+def make_desk(db: peewee.Database, clock: Callable[[], datetime] | None = None) -> Gate:
+    """The help desk of these tests, its gate on `clock` (the wall clock unless given)."""
+    gate = mail_helpdesk(db, clock=clock)
     agent = builders.person("agent")
     limited = builders.person("limited")
     builders.role("Agent", [p for p in PERMISSIONS if p.startswith("tickets.")], holders=[agent])
