@@ -118,7 +118,9 @@ class Gate:
     times from, and the app and the command line over it (`gate.clock`). `file_limit` (bytes;
     `attachment_limit_mb` of the configuration file, 25 MB unless given) is the most a file
     given to the gate may have, a reply's or a draft's: a larger one is refused with
-    `FileTooLarge` (`gate.file_limit`, which the app checks a file against before reading it)."""
+    `FileTooLarge` (`gate.file_limit`, which the app checks a file against before reading it).
+    `person_id`: the person's, checked already by the start's reader (`access.request.Session`
+    then reads nothing)."""
 
     me: PartOf[Myself] = PartOf("access.me", "Myself")
     inbox: PartOf[Inbox] = PartOf("access.inbox", "Inbox")
@@ -158,8 +160,9 @@ class Gate:
         *,
         clock: Clock | None = None,
         file_limit: int = DEFAULT_FILE_LIMIT,
+        person_id: int | None = None,
     ) -> None:
-        self._session = session = Session(db, username, clock)
+        self._session = session = Session(db, username, clock, person_id)
         session.file_limit = file_limit
         self._making = threading.Lock()
         self.clock = session.clock

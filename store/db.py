@@ -91,6 +91,15 @@ def connect(location: str, *, create: bool = False) -> peewee.Database:
     return db
 
 
+def reopened(location: str) -> peewee.Database:
+    """The database at `location`, which another process has just opened with `connect` (the
+    start's opening reader, `ticketty.opening_read`): the models bound to it, no statement run
+    (each thread connects as it first asks)."""
+    db = _postgres(location) if is_postgres(location) else TurnTakingSqliteDatabase(location)
+    database_proxy.initialize(db)
+    return db
+
+
 def _postgres(location: str) -> peewee.Database:
     from store import postgres  # a PostgreSQL URL's: a SQLite start never loads it
 

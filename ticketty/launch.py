@@ -1,25 +1,23 @@
 """Wiring: open the store, put the person's gate over it, and start the app on the inbox.
 
 The command reads what the first frame shows (the person, their permissions, the first page)
-in a thread of its own while Textual and the screens are imported on the main one: the
-database's work (a PostgreSQL server's, or SQLite's in C) then runs beside the imports instead
-of after them (bench/NOTES.md)."""
+in a forked child while Textual and the screens are imported (`ticketty.opening_read`): its
+work runs on another core instead of between the imports on the interpreter's one lock."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import peewee
 
 from access import Gate
-from access.file_limit import DEFAULT_FILE_LIMIT
 from access.request import Clock
 from cli.output import EXIT_DATABASE, exit_code_of, fail
 from settings.config import Config, load_config
 from settings.layers import Settings, build_settings
-from store.db import connect, describe_failure
+from store.db import describe_failure, reopened
+from ticketty.opening_read import OpeningRead
 from tui.opening import Opening
 
 if TYPE_CHECKING:
@@ -77,46 +75,6 @@ class OpenedApp:
         return self.app.return_code or 0
 
 
-class OpeningRead:
-    """The database opened, the person's gate made and the `Opening` read, in a thread started
-    at once; `result` waits for it and raises what it raised.
-
-    The thread closes its connection when done: the app's database work runs in its own
-    threads, each with its own connection."""
-
-    def __init__(
-        self,
-        location: str,
-        username: str,
-        clock: Clock | None = None,
-        file_limit: int = DEFAULT_FILE_LIMIT,
-    ) -> None:
-        self.location, self.username, self.clock = location, username, clock
-        self.file_limit = file_limit
-        self._read: tuple[peewee.Database, Gate, Opening] | None = None
-        self._failure: BaseException | None = None
-        self._thread = threading.Thread(target=self._run, name="ticketty-opening", daemon=True)
-        self._thread.start()
-
-    def _run(self) -> None:
-        try:
-            db = connect(self.location)
-            try:
-                gate = Gate(db, self.username, clock=self.clock, file_limit=self.file_limit)
-                self._read = (db, gate, Opening.read(gate))
-            finally:
-                db.close()
-        except BaseException as exc:  # handed to the main thread by `result`
-            self._failure = exc
-
-    def result(self) -> tuple[peewee.Database, Gate, Opening]:
-        self._thread.join()
-        if self._failure is not None:
-            raise self._failure
-        assert self._read is not None
-        return self._read
-
-
 def open_app(
     location: str,
     username: str,
@@ -128,13 +86,21 @@ def open_app(
     exit code. `clock`: the gate's (the wall clock unless given)."""
     try:
         settings = build_settings(db=location, user=username, config=load_config())
-        reading = OpeningRead(
+        with OpeningRead(
             settings.database, settings.username, clock, settings.attachment_limit_bytes
-        )
-        import screens.inbox  # noqa: F401  # Textual and the screens, while the thread reads
-        import tui.app  # noqa: F401
+        ) as reading:
+            import screens.inbox  # noqa: F401  # Textual and the screens, while the child reads
+            import tui.app  # noqa: F401
 
-        db, gate, opening = reading.result()
+            person_id, opening = reading.result()
+        db = reopened(settings.database)
+        gate = Gate(
+            db,
+            settings.username,
+            clock=clock,
+            file_limit=settings.attachment_limit_bytes,
+            person_id=person_id,
+        )
         app = build_app(gate, settings=settings, refresh_seconds=refresh_seconds, opening=opening)
     except peewee.DatabaseError as exc:  # the first reads (the person, the first page)
         return fail(describe_failure(location, exc), EXIT_DATABASE)
