@@ -1,6 +1,6 @@
 """What the inbox's first frame shows, read before the app starts; Textual-free, so that the
-command can read it in a thread while Textual and the screens are still being imported
-(`ticketty.launch`)."""
+command's forked reader can read it while Textual and the screens are still being imported
+(`ticketty.opening_read`)."""
 
 from __future__ import annotations
 
