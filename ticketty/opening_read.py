@@ -23,6 +23,7 @@ import pickle
 import signal
 import traceback
 from collections.abc import Callable
+from contextlib import suppress
 from datetime import datetime
 from types import TracebackType
 from typing import TYPE_CHECKING, NoReturn
@@ -69,9 +70,10 @@ class OpeningRead:
     def close(self) -> None:
         """End the child if it has not been waited for, and close the pipe."""
         if self._pid is not None:
-            os.kill(self._pid, signal.SIGKILL)
-            os.waitpid(self._pid, 0)
-            self._pid = None
+            pid, self._pid = self._pid, None
+            with suppress(ProcessLookupError, ChildProcessError):  # already waited for
+                os.kill(pid, signal.SIGKILL)
+                os.waitpid(pid, 0)
         if self._read_end >= 0:
             os.close(self._read_end)
             self._read_end = -1
