@@ -6,23 +6,24 @@ work runs on another core instead of between the imports on the interpreter's on
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from datetime import datetime
+from typing import TYPE_CHECKING, cast
 
-import peewee
-
-from access import Gate
-from access.request import Clock
 from cli.output import EXIT_DATABASE, exit_code_of, fail
 from settings.config import Config, load_config
 from settings.layers import Settings, build_settings
-from store.db import describe_failure, reopened
+from ticketty.late_gate import LateGate
 from ticketty.opening_read import OpeningRead
-from tui.opening import Opening
 
 if TYPE_CHECKING:
+    import peewee
+
+    from access import Gate
     from access.inbound import MailReading
     from tui.app import TickettyApp
+    from tui.opening import Opening
 
 
 def mail_reading(settings: Settings) -> Callable[[], MailReading]:
@@ -63,15 +64,20 @@ def build_app(
 
 
 class OpenedApp:
-    """The app and its database, made and not yet running."""
+    """The app and its gate, made and not yet running."""
 
-    def __init__(self, app: TickettyApp, db: peewee.Database) -> None:
-        self.app, self.db = app, db
+    def __init__(self, app: TickettyApp, gate: LateGate) -> None:
+        self.app, self.gate = app, gate
+
+    @property
+    def db(self) -> peewee.Database:
+        """The gate's database (`close()` it when done with an app not run)."""
+        return self.gate.db
 
     def run(self) -> int:
         """Run the app until it ends; its exit code."""
         self.app.run()
-        self.db.close()
+        self.gate.close()
         return self.app.return_code or 0
 
 
@@ -79,10 +85,11 @@ def open_app(
     location: str,
     username: str,
     *,
-    clock: Clock | None = None,
+    clock: Callable[[], datetime] | None = None,
     refresh_seconds: float = 0.5,
 ) -> OpenedApp | int:
-    """Open the database, check the person and make the app; on error, one line and the
+    """Check the person and read the first frame's opening (`ticketty.opening_read`), and make
+    the app over a gate made when first used (`ticketty.late_gate`); on error, one line and the
     exit code. `clock`: the gate's (the wall clock unless given)."""
     try:
         settings = build_settings(db=location, user=username, config=load_config())
@@ -93,20 +100,24 @@ def open_app(
             import tui.app  # noqa: F401
 
             person_id, opening = reading.result()
-        db = reopened(settings.database)
-        gate = Gate(
-            db,
+        gate = LateGate(
+            settings.database,
             settings.username,
+            person_id,
             clock=clock,
             file_limit=settings.attachment_limit_bytes,
-            person_id=person_id,
         )
-        app = build_app(gate, settings=settings, refresh_seconds=refresh_seconds, opening=opening)
-    except peewee.DatabaseError as exc:  # the first reads (the person, the first page)
-        return fail(describe_failure(location, exc), EXIT_DATABASE)
+        app = build_app(
+            cast("Gate", gate), settings=settings, refresh_seconds=refresh_seconds, opening=opening
+        )
     except Exception as exc:
+        peewee = sys.modules.get("peewee")  # loaded if one of its errors came
+        if peewee is not None and isinstance(exc, peewee.DatabaseError):  # the first reads
+            from store.db import describe_failure
+
+            return fail(describe_failure(location, exc), EXIT_DATABASE)
         known = exit_code_of(exc)
         if known is None:
             raise
         return fail(str(exc), known)
-    return OpenedApp(app, db)
+    return OpenedApp(app, gate)

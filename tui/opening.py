@@ -5,11 +5,13 @@ command's forked reader can read it while Textual and the screens are still bein
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
-from access import Gate
 from access.business_time import Calendar
 from access.list_views import INBOX_DEFAULT, TicketRow
+
+if TYPE_CHECKING:
+    from access import Gate
 
 # Rows the inbox reads at a time, its first page included.
 PAGE = 100

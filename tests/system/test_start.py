@@ -186,8 +186,23 @@ def test_the_start_leaves_the_icalendar_readers_unloaded(demo_copy: str) -> None
 # the records of a ticket's detail and of the admin screens (the list's are `access.list_views`);
 # the mail channel's models and the drafts' (`store.models` names them, importing them when asked);
 # the base of the gate's modal screens; the live watcher, the drafts' keeper and the breach watch
-# (the app makes them as its first frame is drawn).
+# (the app makes them as its first frame is drawn); and in the command's process, peewee, SQLite's
+# driver, the store's models and connection, the gate and its requests, the command line's parser
+# (the reader, a child, loads them; the app's gate is made at its first use: `FIRST_USE`).
+FIRST_USE = (
+    "peewee",
+    "sqlite3",
+    "store.models",
+    "store.db",
+    "access.request",
+    "access.grants",
+    "access.gate",
+    "access.database",
+    "cli.command_line",
+    "cli.command",
+)
 AFTER_THE_FIRST_FRAME = (
+    *FIRST_USE,
     "store.schema",
     "store.migration_chunks",
     "store.notification_models",
@@ -252,6 +267,30 @@ def test_the_start_leaves_what_the_first_frame_does_not_show_unloaded(demo_copy:
         "asyncio.run(help_shown())\n"
     )
     assert fresh_interpreter(script).splitlines() == ["[]", "True", "TextModal"]
+
+
+def test_the_gate_is_made_after_the_first_frame(demo_copy: str) -> None:
+    """In a fresh interpreter: when the app has drawn its first frame (its after-first-frame
+    calls begin), the command's process has loaded none of `FIRST_USE` and made no gate; the
+    app's gate is made at its first use after it, and answers as the person's."""
+    script = (
+        "import asyncio, sys\n"
+        "from ticketty.main import made_app\n"
+        f"opened = made_app({demo_copy!r}, 'ada')\n"
+        "assert not isinstance(opened, int)\n"
+        f"names = {FIRST_USE!r}\n"
+        "def at_first_frame():\n"
+        "    print(sorted(n for n in names if n in sys.modules), opened.gate._gate is None)\n"
+        "opened.app.after_first_frame_calls.insert(0, at_first_frame)\n"
+        "async def shown():\n"
+        "    async with opened.app.run_test() as pilot:\n"
+        "        await pilot.pause()\n"
+        "        gate = opened.app.gate\n"
+        "        print(gate.username, gate.person_id == gate.made().person_id)\n"
+        "        print(len(await opened.app.gate_call(lambda: gate.me.capabilities())) > 0)\n"
+        "asyncio.run(shown())\n"
+    )
+    assert fresh_interpreter(script).splitlines() == ["[] True", "ada True", "True"]
 
 
 def test_the_inbox_is_the_first_screen_with_none_beneath_it(demo_copy: str) -> None:
