@@ -200,6 +200,7 @@ FIRST_USE = (
     "access.database",
     "cli.command_line",
     "cli.command",
+    "argparse",
 )
 AFTER_THE_FIRST_FRAME = (
     *FIRST_USE,
