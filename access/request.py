@@ -56,21 +56,32 @@ class Session:
     ticket (presence, a lease kept in real time) reads the wall clock. And the size limit of
     the files its requests take (`access.file_limit`)."""
 
-    def __init__(self, db: peewee.Database, username: str, clock: Clock | None = None) -> None:
+    def __init__(
+        self,
+        db: peewee.Database,
+        username: str,
+        clock: Clock | None = None,
+        person_id: int | None = None,
+    ) -> None:
         """`db` must be the database the models run on (the one `store.db.connect` opened
         last): statements and transactions go through `database_proxy`, so that a transaction
         and its statements always share one connection per thread. A session over another
         database would silently act on that one, so it is refused. An unknown name raises
-        `NoSuchPerson`, a deactivated person `UnknownPerson`."""
+        `NoSuchPerson`, a deactivated person `UnknownPerson`. Given `person_id` (the person
+        checked by another process as the start began, `ticketty.opening_read`), it reads
+        nothing: its first request reads the grants as any other."""
         if database_proxy.obj is not db:
             raise ValueError("the gate's database is not the one the models run on")
-        grants = read_grants(Person.username == username)
-        if grants is None:
-            raise NoSuchPerson(f"no person named {username!r}")
-        if not grants.active:
-            raise UnknownPerson(f"{username} is deactivated")
+        grants = None
+        if person_id is None:
+            grants = read_grants(Person.username == username)
+            if grants is None:
+                raise NoSuchPerson(f"no person named {username!r}")
+            if not grants.active:
+                raise UnknownPerson(f"{username} is deactivated")
+            person_id = grants.person_id
         self.username = username
-        self.person_id: int = grants.person_id
+        self.person_id: int = person_id
         self.own_changes = OwnChanges()
         self.clock: Clock = clock or utcnow
         # What the requests of one write transaction that makes many as this person (a round

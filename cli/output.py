@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import json
 import re
 import sys
@@ -89,7 +88,10 @@ def print_json(value: Any) -> None:
 
 
 def bounded_int(text: str) -> int:
-    """An argparse type: an integer a database column can hold (64 bits, signed)."""
+    """An argparse type: an integer a database column can hold (64 bits, signed). argparse is
+    imported as it is used: the app's start reads this module without the parser."""
+    import argparse
+
     try:
         number = int(text)
     except ValueError:

@@ -9,7 +9,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.widgets import Static
 
-from access import Gate, InvalidInput
+from access import InvalidInput
 from access.catalogue import (
     ROLES_LIST,
     SOURCES_LIST,
@@ -40,6 +40,7 @@ from tui.views_bar import ViewsBar
 from wording.safe_text import as_text, one_line
 
 if TYPE_CHECKING:
+    from access import Gate
     from tui.live import OthersChanged
 
 

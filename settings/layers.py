@@ -13,7 +13,7 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, NamedTuple
 
 from access.durations import Duration
-from store.db import default_database_location
+from store.locations import default_database_location
 
 if TYPE_CHECKING:
     from settings.config import Config

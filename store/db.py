@@ -14,9 +14,9 @@ from pathlib import Path
 from urllib.parse import quote
 
 import peewee
-import platformdirs
 
 from store.errors import EXIT_DATABASE, TickettyError
+from store.locations import default_database_location  # noqa: F401  # named here too
 from store.models import SchemaVersion, database_proxy
 from store.schema_versions import VERSIONS
 from store.turns import Turn, WriterTurns
@@ -47,11 +47,6 @@ class DatabaseError(TickettyError):
     """The database cannot be opened or written; the message is meant for a person."""
 
     exit_code = EXIT_DATABASE
-
-
-def default_database_location() -> str:
-    """The SQLite file in the user data folder that platformdirs names."""
-    return str(Path(platformdirs.user_data_dir("ticketty", appauthor=False)) / "ticketty.db")
 
 
 def is_postgres(location: str) -> bool:
@@ -88,6 +83,15 @@ def connect(location: str, *, create: bool = False) -> peewee.Database:
     except (peewee.DatabaseError, peewee.ImproperlyConfigured) as exc:
         db.close()
         raise DatabaseError(_connect_failure(location, exc)) from exc
+    return db
+
+
+def reopened(location: str) -> peewee.Database:
+    """The database at `location`, which another process has just opened with `connect` (the
+    start's opening reader, `ticketty.opening_read`): the models bound to it, no statement run
+    (each thread connects as it first asks)."""
+    db = _postgres(location) if is_postgres(location) else TurnTakingSqliteDatabase(location)
+    database_proxy.initialize(db)
     return db
 
 

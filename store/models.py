@@ -14,7 +14,7 @@ the audit log is append-only (triggers in `store.schema`).
 from __future__ import annotations
 
 import importlib
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from peewee import (
@@ -32,6 +32,7 @@ from peewee import (
     TextField,
 )
 
+from store.clock import utcnow
 from store.words import DEFAULT_PRIORITY, EMAIL_SOURCE, NEW, SCOPE_ALL, TEXT_FIELD
 
 database_proxy = DatabaseProxy()
@@ -39,11 +40,6 @@ database_proxy = DatabaseProxy()
 # `Ticket.due_at` of a ticket with no clock running: after every due time, so the order by due
 # time puts it last on both backends (which sort NULL at opposite ends).
 NO_DUE = datetime(9999, 12, 31)
-
-
-def utcnow() -> datetime:
-    """Now as naive UTC, like every time the store keeps."""
-    return datetime.now(UTC).replace(tzinfo=None)
 
 
 class BaseModel(Model):

@@ -8,7 +8,7 @@ import importlib.util
 import os
 import sys
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from types import MappingProxyType, ModuleType
 from typing import Any, NamedTuple
@@ -93,30 +93,55 @@ WRITE_LOCK = 0x74636B74
 
 
 class Psycopg3Driver(peewee.Psycopg3Adapter):
-    """Peewee's psycopg 3 adapter, with the driver imported as the database is opened.
+    """Peewee's psycopg 3 adapter, with the driver imported as it is first used: the first
+    connection (`check_driver`, which peewee calls as each connection begins), or a value
+    converted before it.
 
     Peewee takes the drivers it finds as it is imported; `store` imports peewee without
     psycopg, whose import costs a SQLite session more than the rest of the store (see
-    store/__init__.py). So this adapter holds the driver and its constants itself."""
+    store/__init__.py). So this adapter holds the driver and its constants itself, and a
+    database made before its first connection (the app's, while the start's reader connects
+    in another process: `ticketty.opening_read`) imports none of it."""
 
     def __init__(self) -> None:
-        import psycopg
-        from psycopg.pq import TransactionStatus
-        from psycopg.types.json import Json, Jsonb
-
         super().__init__()
-        self.driver = psycopg
-        self.json_type, self.jsonb_type = Json, Jsonb
-        self.txn_idle = TransactionStatus.IDLE
-        self.txn_inerror = TransactionStatus.INERROR
-        self.txn_unknown = TransactionStatus.UNKNOWN
-        self.txn_intrans = TransactionStatus.INTRANS
+        # Set by peewee from its own import of the driver, which found none: read from the
+        # driver when first asked instead.
+        del self.json_type, self.jsonb_type
+
+    @functools.cached_property
+    def driver(self) -> ModuleType:
+        return import_driver()
+
+    @functools.cached_property
+    def json_type(self) -> type[Any]:
+        json: type[Any] = self._json_module().Json
+        return json
+
+    @functools.cached_property
+    def jsonb_type(self) -> type[Any]:
+        jsonb: type[Any] = self._json_module().Jsonb
+        return jsonb
+
+    def _json_module(self) -> ModuleType:
+        self.check_driver()
+        from psycopg.types import json
+
+        return json
 
     def check_driver(self) -> None:
-        """The driver was imported when the adapter was made."""
+        """Import the driver, if not yet, and take its constants."""
+        status = self.driver.pq.TransactionStatus
+        self.txn_idle, self.txn_inerror = status.IDLE, status.INERROR
+        self.txn_unknown, self.txn_intrans = status.UNKNOWN, status.INTRANS
 
-    def get_binary_type(self) -> type[Any]:
-        binary: type[Any] = self.driver.Binary
+    def get_binary_type(self) -> Callable[[bytes], Any]:  # type: ignore[override]
+        """What a blob field wraps its bytes in: the driver's `Binary`, looked up when the
+        first bytes are wrapped (peewee asks as the models are bound to the database)."""
+
+        def binary(value: bytes) -> Any:
+            return self.driver.Binary(value)
+
         return binary
 
     def connect(self, db: peewee.PostgresqlDatabase, **params: Any) -> Any:
@@ -124,6 +149,9 @@ class Psycopg3Driver(peewee.Psycopg3Adapter):
             params.setdefault("conninfo", db.database)
         else:
             params.setdefault("dbname", db.database)
+        # Client-side parameter binding, as with psycopg2: the same SQL text works for
+        # statements whose parameter types the server could not infer.
+        params.setdefault("cursor_factory", self.driver.ClientCursor)
         return self.driver.connect(**params)
 
     def server_side_cursor(self, conn: Any) -> Any:
@@ -226,19 +254,12 @@ def _version_known(package: str, listed: dict[str, list[str]]) -> None:
 
 
 def open_database(location: Location) -> peewee.PostgresqlDatabase:
-    """The peewee database on psycopg 3, not yet connected (the driver is checked at connect).
-
-    Client-side parameter binding, as with psycopg2: the same SQL text works for statements
-    whose parameter types the server could not infer."""
-    try:
-        psycopg = import_driver()
-    except ImportError:
+    """The peewee database on psycopg 3, not yet connected: the driver is imported at the
+    first connection (`Psycopg3Driver`), its presence checked now."""
+    if importlib.util.find_spec("psycopg") is None:
         # Before peewee sees the database: its binary fields ask the driver at binding time.
-        raise BadLocation(f"PostgreSQL needs its driver: {INSTALL_HINT}") from None
-    settings: dict[str, Any] = {
-        **location.driver_settings(),
-        "cursor_factory": psycopg.ClientCursor,
-    }
+        raise BadLocation(f"PostgreSQL needs its driver: {INSTALL_HINT}")
+    settings: dict[str, Any] = location.driver_settings()
     return SerialisedPostgresqlDatabase(
         location.database, prefer_psycopg3=True, field_types=TEXT_TYPES, **settings
     )

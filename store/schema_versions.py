@@ -5,8 +5,10 @@ and never imports `store.schema` (which imports every model module for its migra
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING, TypeAlias
 
-import peewee
+if TYPE_CHECKING:
+    import peewee
 
 # Every migration's number, in the order `store.schema.MIGRATIONS` runs them (a test holds the
 # two equal).
@@ -23,7 +25,7 @@ LATEST = VERSIONS[-1]
 # One chunk of a migration's work run a chunk per transaction (`store.migration_chunks`): the
 # tickets after the number given, at most as many as given; the last ticket number done, or None
 # when none is left.
-Chunk = Callable[[peewee.Database, int, int], int | None]
+Chunk: TypeAlias = "Callable[[peewee.Database, int, int], int | None]"
 
 # What a migration needs of the gate's logic, which the store may not import: the gate registers
 # it (`register_step`) when it is imported, before any database is opened through it.
@@ -41,5 +43,7 @@ def gate_step(name: str) -> Chunk:
     writes anything) when the gate has not been imported."""
     step = _GATE_STEPS.get(name)
     if step is None:
+        import peewee
+
         raise peewee.DatabaseError(f"this schema version needs {name}: import access first")
     return step

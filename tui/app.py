@@ -26,8 +26,7 @@ from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.worker import Worker, get_current_worker
 
-from access import Gate, UnknownPerson
-from access.database import WRITE_TIMEOUT
+from access import UnknownPerson
 from settings.config import Config
 from settings.layers import Settings, build_settings
 from tui.due_calendars import DueCalendars
@@ -38,6 +37,7 @@ from tui.presence import PresenceKeeper
 from wording.safe_text import one_line
 
 if TYPE_CHECKING:
+    from access import Gate
     from access.inbound import MailReading
     from tui.breach_watch import BreachWatch
     from tui.drafts import DraftKeeper
@@ -153,6 +153,8 @@ class TickettyApp(App[int]):
     async def on_unmount(self) -> None:
         """The watcher ends and closes its connections before the app does (it stops within a
         fraction of a second, or when a statement under way returns)."""
+        from access.database import WRITE_TIMEOUT
+
         self.watcher.stop()
         if self.watcher_thread is not None:
             await asyncio.to_thread(self.watcher_thread.join, WRITE_TIMEOUT)

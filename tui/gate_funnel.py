@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -29,7 +30,6 @@ from typing import TypeVar
 import platformdirs
 
 from access import AccessError
-from access.database import DatabaseError, close_thread_connection
 from access.errors import TickettyError
 from tui.gate_calls import GateCalls
 
@@ -61,6 +61,8 @@ def log_location() -> Path:
 
 def describe_error(exc: BaseException) -> str:
     """One sentence for a person: the gate's and the database's own messages are written so."""
+    from access.database import DatabaseError  # an error came: the gate was made
+
     if isinstance(exc, AccessError | DatabaseError):
         return str(exc)
     return f"unexpected error: {type(exc).__name__}: {exc}"
@@ -68,6 +70,8 @@ def describe_error(exc: BaseException) -> str:
 
 def is_expected(exc: BaseException) -> bool:
     """A refusal or a database failure: the gate means it, so no traceback is kept."""
+    from access.database import DatabaseError
+
     return isinstance(exc, AccessError | DatabaseError)
 
 
@@ -141,7 +145,10 @@ def _close_connection(together: threading.Barrier, deadline: float) -> None:
     """On one of the funnel's threads: its own connection, closed once every thread is here."""
     with suppress(threading.BrokenBarrierError):
         together.wait(max(0.0, deadline - time.monotonic()))
-    close_thread_connection()
+    if "store.models" in sys.modules:  # else no gate call connected
+        from access.database import close_thread_connection
+
+        close_thread_connection()
 
 
 class _NotBegun(Exception):

@@ -1,15 +1,17 @@
 """What the inbox's first frame shows, read before the app starts; Textual-free, so that the
-command can read it in a thread while Textual and the screens are still being imported
-(`ticketty.launch`)."""
+command's forked reader can read it while Textual and the screens are still being imported
+(`ticketty.opening_read`)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
-from access import Gate
 from access.business_time import Calendar
 from access.list_views import INBOX_DEFAULT, TicketRow
+
+if TYPE_CHECKING:
+    from access import Gate
 
 # Rows the inbox reads at a time, its first page included.
 PAGE = 100

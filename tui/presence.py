@@ -13,17 +13,18 @@ from __future__ import annotations
 import os
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from textual.app import App
 from textual.timer import Timer
 from textual.widget import Widget
 from textual.worker import WorkType
 
-from access import Gate
-from access.database import utcnow
 from access.presence_states import EXPIRES_AFTER, HEARTBEAT_SECONDS, LEFT, OPEN, PresenceView
 from access.vocabulary import NOTE, REPLY
+
+if TYPE_CHECKING:
+    from access import Gate
 
 Run = Callable[[Callable[[], None]], object]  # a gate write fired in a worker
 
@@ -112,6 +113,8 @@ class PresenceReader(Generic[ReadResult]):
         views = self._views(result)
         if views:
             oldest = min(view.seen_at for view in views)
+            from access.database import utcnow
+
             due = oldest + EXPIRES_AFTER - utcnow() + timedelta(seconds=1)
             self._expiry = self.owner.set_timer(max(1.0, due.total_seconds()), self.read)
 

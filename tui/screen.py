@@ -16,9 +16,11 @@ from textual import getters, work
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
-from access import Gate
 from access.catalogue import PERMISSIONS, PermissionKey
 from tui.app import TickettyApp
+
+if TYPE_CHECKING:
+    from access import Gate
 
 ResultType = TypeVar("ResultType")
 

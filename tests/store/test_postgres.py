@@ -139,6 +139,26 @@ def test_the_driver_is_imported_when_a_postgresql_database_is_opened(new_locatio
     assert python(code, new_location()).stderr == "False None\n0 True\n"
 
 
+def test_a_database_made_before_its_first_connection_loads_no_driver(new_location) -> None:
+    """The app's database, made while the start's reader connects in another process, imports
+    psycopg at its first connection, not before: what the command's first frame is spared."""
+    location = new_location()
+    made = "import sys\nfrom ticketty.main import main\nraise SystemExit(main(sys.argv[1:]))\n"
+    assert python(made, "init", "--db", location, "--admin", "root").returncode == 0
+    code = (
+        "import sys\n"
+        "import ticketty.main\n"
+        "from store.db import reopened\n"
+        "from store.models import Person\n"
+        "db = reopened(sys.argv[1])\n"
+        "print('psycopg' in sys.modules)\n"
+        "found = Person.select().where(Person.username == 'root').count()\n"
+        "print(found, 'psycopg' in sys.modules)\n"
+    )
+    done = python(code, location)
+    assert done.stdout.splitlines() == ["False", "1 True"], done.stderr
+
+
 def test_the_driver_is_imported_without_reading_package_metadata(new_location) -> None:
     """psycopg and psycopg-binary are told their versions from their installed metadata
     folders' names, so opening a database does not import `importlib.metadata`; the versions

@@ -1,6 +1,6 @@
 """The command's start: what the first frame shows (the person, their permissions, the first
-page) is read in a thread of its own while Textual and the screens are imported, and a failure
-there is said on the main thread as before."""
+page) is read by a forked child while Textual and the screens are imported, and a failure there
+is said by the command as before."""
 
 from __future__ import annotations
 
@@ -24,27 +24,35 @@ def fresh_interpreter(script: str) -> str:
     return done.stdout
 
 
-def test_the_opening_is_read_beside_the_imports_of_textual(demo_copy: str) -> None:
+def test_the_opening_is_read_by_a_child_gone_once_it_has_read(demo_copy: str) -> None:
     """In a fresh interpreter: importing the wiring loads no Textual; `open_app` reads the
-    opening in its own thread, and the app holds the same
-    first page as a gate asked directly."""
+    opening in a child process of the command, which is gone (waited for) once the command
+    has the result, and the app holds the same first page as a gate asked directly."""
     script = (
-        "import sys, threading\n"
+        "import os, sys\n"
         "from ticketty import launch\n"
         "from tui.opening import Opening\n"
         "assert 'textual' not in sys.modules, 'textual imported with the wiring'\n"
         "read = Opening.read.__func__\n"
-        "seen = []\n"
+        "readers = os.pipe()\n"
         "def reading(cls, gate):\n"
-        "    seen.append((threading.current_thread().name, 'textual.app' in sys.modules))\n"
+        "    os.write(readers[1], f'{os.getpid()} {os.getppid()}\\n'.encode())\n"
         "    return read(cls, gate)\n"
         "Opening.read = classmethod(reading)\n"
         f"opened = launch.open_app({demo_copy!r}, 'ada')\n"
-        "print(seen[0][0])\n"
+        "os.close(readers[1])\n"
+        "reader, parent = map(int, os.read(readers[0], 100).split())\n"
+        "print(reader != os.getpid() and parent == os.getpid())\n"
+        "try:\n"
+        "    os.waitpid(reader, os.WNOHANG)\n"
+        "    print('still a child')\n"
+        "except ChildProcessError:\n"
+        "    print('gone')\n"
         "print([row.number for row in opened.app.opening.first_page])\n"
     )
-    thread, numbers = fresh_interpreter(script).splitlines()
-    assert thread == "ticketty-opening"
+    by_a_child, child, numbers = fresh_interpreter(script).splitlines()
+    assert by_a_child == "True"
+    assert child == "gone"
     expected = Gate(connect(demo_copy), "ada").inbox.list_tickets(INBOX_DEFAULT, limit=PAGE)
     assert numbers == str([row.number for row in expected])
 
@@ -56,20 +64,22 @@ OPENING_STATEMENTS = 7
 
 def test_the_first_frame_waits_for_one_reading_of_the_grants(demo_copy: str) -> None:
     """In a fresh interpreter: every statement run before the app runs (what its first frame
-    waits for) is the opening thread's; the schema check is one of them and the person's
-    grants another, read once for the gate and its first request."""
+    waits for) is the opening's reader's, none the command's; the schema check is one of them
+    and the person's grants another, read once for the gate and its first request."""
     script = (
-        "import threading, peewee\n"
+        "import os, peewee\n"
         "from access import grants\n"
-        "run = []\n"
+        "told = os.pipe()\n"
+        "def note(what):\n"
+        "    os.write(told[1], f'{os.getpid()}\\t{what}\\0'.encode())\n"
         "execute_sql = peewee.Database.execute_sql\n"
         "def counting(db, sql, *args, **kwargs):\n"
-        "    run.append((threading.current_thread().name, sql))\n"
+        "    note(sql)\n"
         "    return execute_sql(db, sql, *args, **kwargs)\n"
         "peewee.Database.execute_sql = counting\n"
         "read_grants = grants.read_grants\n"
         "def reading(person):\n"
-        "    run.append((threading.current_thread().name, 'grants'))\n"
+        "    note('grants')\n"
         "    return read_grants(person)\n"
         "grants.read_grants = reading\n"
         "import access.request\n"
@@ -77,13 +87,18 @@ def test_the_first_frame_waits_for_one_reading_of_the_grants(demo_copy: str) -> 
         "from ticketty import launch\n"
         f"opened = launch.open_app({demo_copy!r}, 'ada')\n"
         "assert not isinstance(opened, int)\n"
-        "print(sorted({thread for thread, _sql in run}))\n"
-        "print(sum(sql == 'grants' for _thread, sql in run))\n"
-        "print(sum(sql != 'grants' for _thread, sql in run))\n"
-        "print(sum('schema_version' in sql for _thread, sql in run))\n"
+        "os.close(told[1])\n"
+        "said = b''\n"
+        "while chunk := os.read(told[0], 1 << 16):\n"
+        "    said += chunk\n"
+        "run = [n.decode().split('\\t', 1) for n in said.split(b'\\0') if n]\n"
+        "print(sorted({'command' if int(pid) == os.getpid() else 'reader' for pid, _ in run}))\n"
+        "print(sum(sql == 'grants' for _pid, sql in run))\n"
+        "print(sum(sql != 'grants' for _pid, sql in run))\n"
+        "print(sum('schema_version' in sql for _pid, sql in run))\n"
     )
-    threads, grants_read, statements, schema_checks = fresh_interpreter(script).splitlines()
-    assert threads == "['ticketty-opening']"
+    readers, grants_read, statements, schema_checks = fresh_interpreter(script).splitlines()
+    assert readers == "['reader']"
     assert grants_read == "1"
     assert int(statements) <= OPENING_STATEMENTS
     assert schema_checks == "1"
@@ -97,6 +112,49 @@ def test_a_failure_in_the_opening_thread_is_one_line_and_its_code(
     assert open_app(demo_copy, "nobody") != 0
     err = capsys.readouterr().err
     assert "nobody" in err and len(err.strip().splitlines()) == 1, err
+
+
+def test_an_error_in_the_reader_reaches_the_command_with_its_causes(demo_copy: str) -> None:
+    """In a fresh interpreter: a database error the reader meets is raised in the command as
+    itself with its chain of causes, which is what says a full disk."""
+    script = (
+        "import sqlite3, peewee\n"
+        "from ticketty import launch\n"
+        "from tui.opening import Opening\n"
+        "def failing(cls, gate):\n"
+        "    raise peewee.DatabaseError('failed') from sqlite3.OperationalError("
+        "'database or disk is full')\n"
+        "Opening.read = classmethod(failing)\n"
+        f"print(launch.open_app({demo_copy!r}, 'ada'))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert done.stdout.strip() == "3", done.stderr
+    assert (
+        done.stderr.strip()
+        == f"ticketty: the disk holding {demo_copy} is full; nothing was written"
+    )
+
+
+def test_a_start_failing_before_the_result_ends_and_waits_for_its_reader(demo_copy: str) -> None:
+    """In a fresh interpreter: when importing Textual's side fails while the child reads, the
+    command ends the child and waits for it before the error goes on."""
+    script = (
+        "import os, sys\n"
+        "from ticketty import launch\n"
+        "sys.modules['tui.app'] = None\n"
+        "try:\n"
+        f"    launch.open_app({demo_copy!r}, 'ada')\n"
+        "except ImportError:\n"
+        "    pass\n"
+        "try:\n"
+        "    os.waitpid(-1, os.WNOHANG)\n"
+        "    print('a child left')\n"
+        "except ChildProcessError:\n"
+        "    print('none left')\n"
+    )
+    assert fresh_interpreter(script).strip() == "none left"
 
 
 def test_the_start_leaves_the_icalendar_readers_unloaded(demo_copy: str) -> None:
@@ -128,8 +186,24 @@ def test_the_start_leaves_the_icalendar_readers_unloaded(demo_copy: str) -> None
 # the records of a ticket's detail and of the admin screens (the list's are `access.list_views`);
 # the mail channel's models and the drafts' (`store.models` names them, importing them when asked);
 # the base of the gate's modal screens; the live watcher, the drafts' keeper and the breach watch
-# (the app makes them as its first frame is drawn).
+# (the app makes them as its first frame is drawn); and in the command's process, peewee, SQLite's
+# driver, the store's models and connection, the gate and its requests, the command line's parser
+# (the reader, a child, loads them; the app's gate is made at its first use: `FIRST_USE`).
+FIRST_USE = (
+    "peewee",
+    "sqlite3",
+    "store.models",
+    "store.db",
+    "access.request",
+    "access.grants",
+    "access.gate",
+    "access.database",
+    "cli.command_line",
+    "cli.command",
+    "argparse",
+)
 AFTER_THE_FIRST_FRAME = (
+    *FIRST_USE,
     "store.schema",
     "store.migration_chunks",
     "store.notification_models",
@@ -194,6 +268,30 @@ def test_the_start_leaves_what_the_first_frame_does_not_show_unloaded(demo_copy:
         "asyncio.run(help_shown())\n"
     )
     assert fresh_interpreter(script).splitlines() == ["[]", "True", "TextModal"]
+
+
+def test_the_gate_is_made_after_the_first_frame(demo_copy: str) -> None:
+    """In a fresh interpreter: when the app has drawn its first frame (its after-first-frame
+    calls begin), the command's process has loaded none of `FIRST_USE` and made no gate; the
+    app's gate is made at its first use after it, and answers as the person's."""
+    script = (
+        "import asyncio, sys\n"
+        "from ticketty.main import made_app\n"
+        f"opened = made_app({demo_copy!r}, 'ada')\n"
+        "assert not isinstance(opened, int)\n"
+        f"names = {FIRST_USE!r}\n"
+        "def at_first_frame():\n"
+        "    print(sorted(n for n in names if n in sys.modules), opened.gate._gate is None)\n"
+        "opened.app.after_first_frame_calls.insert(0, at_first_frame)\n"
+        "async def shown():\n"
+        "    async with opened.app.run_test() as pilot:\n"
+        "        await pilot.pause()\n"
+        "        gate = opened.app.gate\n"
+        "        print(gate.username, gate.person_id == gate.made().person_id)\n"
+        "        print(len(await opened.app.gate_call(lambda: gate.me.capabilities())) > 0)\n"
+        "asyncio.run(shown())\n"
+    )
+    assert fresh_interpreter(script).splitlines() == ["[] True", "ada True", "True"]
 
 
 def test_the_inbox_is_the_first_screen_with_none_beneath_it(demo_copy: str) -> None:
