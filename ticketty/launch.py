@@ -1,8 +1,9 @@
 """Wiring: open the store, put the person's gate over it, and start the app on the inbox.
 
 The command reads what the first frame shows (the person, their permissions, the first page)
-in a forked child while Textual and the screens are imported (`ticketty.opening_read`): its
-work runs on another core instead of between the imports on the interpreter's one lock."""
+while Textual and the screens are imported (`ticketty.opening_read`): in a forked child where a
+core is free, whose work then runs on it instead of between the imports on the interpreter's one
+lock, in a thread otherwise."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from cli.output import EXIT_DATABASE, exit_code_of, fail
 from settings.config import Config, load_config
 from settings.layers import Settings, build_settings
 from ticketty.late_gate import LateGate
-from ticketty.opening_read import OpeningRead
+from ticketty.opening_read import opening_reader
 
 if TYPE_CHECKING:
     import peewee
@@ -93,10 +94,10 @@ def open_app(
     exit code. `clock`: the gate's (the wall clock unless given)."""
     try:
         settings = build_settings(db=location, user=username, config=load_config())
-        with OpeningRead(
+        with opening_reader(
             settings.database, settings.username, clock, settings.attachment_limit_bytes
         ) as reading:
-            import screens.inbox  # noqa: F401  # Textual and the screens, while the child reads
+            import screens.inbox  # noqa: F401  # Textual and the screens, while it reads
             import tui.app  # noqa: F401
 
             person_id, opening = reading.result()

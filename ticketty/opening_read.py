@@ -1,5 +1,5 @@
-"""The opening (the person checked, what the inbox's first frame shows) read by a forked child
-while the command imports Textual and the screens.
+"""The opening (the person checked, what the inbox's first frame shows) read while the command
+imports Textual and the screens: by a forked child where a core is free, by a thread otherwise.
 
 The start is one process on one interpreter lock: a thread reading the opening beside the
 imports only interleaves its Python with theirs. A child process reads it on the other core.
@@ -10,7 +10,13 @@ flushed or finalised there. An error it meets is raised in the command as itself
 chain of causes, the child's traceback as a note. The command forks before it starts any
 thread.
 
-This module imports neither the gate nor the store: the child imports what it reads with, so
+The child pays only where a core is free to run it: where every core is taken (a team's
+sessions starting at once on one server), the two processes would compete for them, and the
+fork's copied pages and second imports would make the start slower than reading in a thread.
+`opening_reader` forks when the kernel counts fewer tasks ready to run than the cores this
+process may use, at the moment of the start, and reads in a thread of the command otherwise.
+
+This module imports neither the gate nor the store: the reader imports what it reads with, so
 the command's own process does not before its first frame.
 """
 
@@ -21,10 +27,12 @@ import itertools
 import os
 import pickle
 import signal
+import threading
 import traceback
 from collections.abc import Callable
 from contextlib import suppress
 from datetime import datetime
+from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, NoReturn
 
@@ -98,6 +106,93 @@ class OpeningRead:
         if kind == "error":
             raise _relinked(value, told)
         raise RuntimeError(f"the opening's reader failed:\n{told}")
+
+
+class OpeningThread:
+    """The same reading in a thread of the command (`opening_reader`, where no core is free):
+    `result()` waits for it and returns what the child's would, or raises what it raised.
+    Leaving the block before `result` lets the thread end by itself (it closes its
+    connection)."""
+
+    def __init__(
+        self,
+        location: str,
+        username: str,
+        clock: Callable[[], datetime] | None,
+        file_limit: int,
+    ) -> None:
+        self._read: tuple[int, Opening] | None = None
+        self._failure: BaseException | None = None
+        self._thread = threading.Thread(
+            target=self._run,
+            args=(location, username, clock, file_limit),
+            name="ticketty-opening",
+            daemon=True,
+        )
+        self._thread.start()
+
+    def _run(
+        self,
+        location: str,
+        username: str,
+        clock: Callable[[], datetime] | None,
+        file_limit: int,
+    ) -> None:
+        try:
+            self._read = _read(location, username, clock, file_limit)
+        except BaseException as exc:  # handed to the command by `result`
+            self._failure = exc
+
+    def __enter__(self) -> OpeningThread:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        pass
+
+    def result(self) -> tuple[int, Opening]:
+        """The person's id and the opening, once the thread has read them."""
+        self._thread.join()
+        if self._failure is not None:
+            raise self._failure
+        assert self._read is not None
+        return self._read
+
+
+def opening_reader(
+    location: str,
+    username: str,
+    clock: Callable[[], datetime] | None,
+    file_limit: int,
+) -> OpeningRead | OpeningThread:
+    """The opening's reader, started: a forked child where a core is free now (`core_free`),
+    a thread of the command otherwise."""
+    reader = OpeningRead if core_free() else OpeningThread
+    return reader(location, username, clock, file_limit)
+
+
+def core_free() -> bool:
+    """Whether a core is free at this moment: the tasks ready to run (this one among them)
+    fewer than the cores this process may use. False where the kernel does not say (no
+    `/proc/loadavg`)."""
+    try:
+        running = runnable_tasks(Path("/proc/loadavg").read_text())
+    except (OSError, ValueError):
+        return False
+    return running < len(os.sched_getaffinity(0))
+
+
+def runnable_tasks(loadavg: str) -> int:
+    """The tasks ready to run now, from `/proc/loadavg`'s text (`0.52 0.58 0.59 2/467 12345`:
+    the fourth field's first number); ValueError for any other text."""
+    fields = loadavg.split()
+    if len(fields) != 5:
+        raise ValueError(f"not a load average line: {loadavg!r}")
+    return int(fields[3].partition("/")[0])
 
 
 def _relinked(chain: Chain, told: str) -> BaseException:

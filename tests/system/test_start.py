@@ -14,6 +14,11 @@ from access.views import INBOX_DEFAULT
 from tests.backends import connect
 from tui.opening import PAGE
 
+# Script lines that choose the opening's reader as a free core, or none, would
+# (`ticketty.opening_read.opening_reader`): each test says which start it checks.
+FORKED = "from ticketty import opening_read\nopening_read.core_free = lambda: True\n"
+THREADED = "from ticketty import opening_read\nopening_read.core_free = lambda: False\n"
+
 
 def fresh_interpreter(script: str) -> str:
     """What `script` prints, run in an interpreter of its own (which must succeed)."""
@@ -28,7 +33,7 @@ def test_the_opening_is_read_by_a_child_gone_once_it_has_read(demo_copy: str) ->
     """In a fresh interpreter: importing the wiring loads no Textual; `open_app` reads the
     opening in a child process of the command, which is gone (waited for) once the command
     has the result, and the app holds the same first page as a gate asked directly."""
-    script = (
+    script = FORKED + (
         "import os, sys\n"
         "from ticketty import launch\n"
         "from tui.opening import Opening\n"
@@ -57,6 +62,47 @@ def test_the_opening_is_read_by_a_child_gone_once_it_has_read(demo_copy: str) ->
     assert numbers == str([row.number for row in expected])
 
 
+def test_without_a_free_core_the_opening_is_read_in_a_thread_of_the_command(
+    demo_copy: str,
+) -> None:
+    """In a fresh interpreter where no core is free: the opening is read by the command's own
+    process, every statement before the app is made its own, the grants read once, and the
+    app holds the same first page as a gate asked directly."""
+    script = THREADED + (
+        "import os, peewee\n"
+        "from access import grants\n"
+        "pids = set()\n"
+        "execute_sql = peewee.Database.execute_sql\n"
+        "def counting(db, sql, *args, **kwargs):\n"
+        "    pids.add(os.getpid())\n"
+        "    return execute_sql(db, sql, *args, **kwargs)\n"
+        "peewee.Database.execute_sql = counting\n"
+        "from ticketty import launch\n"
+        f"opened = launch.open_app({demo_copy!r}, 'ada')\n"
+        "assert not isinstance(opened, int)\n"
+        "print(pids == {os.getpid()})\n"
+        "print([row.number for row in opened.app.opening.first_page])\n"
+    )
+    own, numbers = fresh_interpreter(script).splitlines()
+    assert own == "True"
+    expected = Gate(connect(demo_copy), "ada").inbox.list_tickets(INBOX_DEFAULT, limit=PAGE)
+    assert numbers == str([row.number for row in expected])
+
+
+def test_a_core_is_free_when_fewer_tasks_are_ready_than_cores() -> None:
+    """The reader forks only where the kernel counts fewer tasks ready to run (the start's own
+    among them) than the cores the process may use."""
+    from ticketty.opening_read import core_free, runnable_tasks
+
+    assert runnable_tasks("0.52 0.58 0.59 1/467 12345\n") == 1
+    assert runnable_tasks("3.10 2.00 1.50 12/800 999") == 12
+    with pytest.raises(ValueError, match="not a load average line"):
+        runnable_tasks("")
+    with pytest.raises(ValueError):
+        runnable_tasks("a b c d/e f")
+    assert isinstance(core_free(), bool)
+
+
 # What the first frame waits for: the schema check, the person's grants, the newest audit event,
 # the first page, and the due column's calendars, holidays and policies.
 OPENING_STATEMENTS = 7
@@ -66,7 +112,7 @@ def test_the_first_frame_waits_for_one_reading_of_the_grants(demo_copy: str) -> 
     """In a fresh interpreter: every statement run before the app runs (what its first frame
     waits for) is the opening's reader's, none the command's; the schema check is one of them
     and the person's grants another, read once for the gate and its first request."""
-    script = (
+    script = FORKED + (
         "import os, peewee\n"
         "from access import grants\n"
         "told = os.pipe()\n"
@@ -104,20 +150,29 @@ def test_the_first_frame_waits_for_one_reading_of_the_grants(demo_copy: str) -> 
     assert schema_checks == "1"
 
 
-def test_a_failure_in_the_opening_thread_is_one_line_and_its_code(
-    demo_copy: str, capsys: pytest.CaptureFixture[str]
+@pytest.mark.parametrize("core_free", [True, False], ids=["forked", "threaded"])
+def test_a_failure_in_the_opening_read_is_one_line_and_its_code(
+    demo_copy: str,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    core_free: bool,
 ) -> None:
+    from ticketty import opening_read
     from ticketty.launch import open_app
 
+    monkeypatch.setattr(opening_read, "core_free", lambda: core_free)
     assert open_app(demo_copy, "nobody") != 0
     err = capsys.readouterr().err
     assert "nobody" in err and len(err.strip().splitlines()) == 1, err
 
 
-def test_an_error_in_the_reader_reaches_the_command_with_its_causes(demo_copy: str) -> None:
+@pytest.mark.parametrize("reader", [FORKED, THREADED], ids=["forked", "threaded"])
+def test_an_error_in_the_reader_reaches_the_command_with_its_causes(
+    demo_copy: str, reader: str
+) -> None:
     """In a fresh interpreter: a database error the reader meets is raised in the command as
     itself with its chain of causes, which is what says a full disk."""
-    script = (
+    script = reader + (
         "import sqlite3, peewee\n"
         "from ticketty import launch\n"
         "from tui.opening import Opening\n"
@@ -140,7 +195,7 @@ def test_an_error_in_the_reader_reaches_the_command_with_its_causes(demo_copy: s
 def test_a_start_failing_before_the_result_ends_and_waits_for_its_reader(demo_copy: str) -> None:
     """In a fresh interpreter: when importing Textual's side fails while the child reads, the
     command ends the child and waits for it before the error goes on."""
-    script = (
+    script = FORKED + (
         "import os, sys\n"
         "from ticketty import launch\n"
         "sys.modules['tui.app'] = None\n"
@@ -160,7 +215,7 @@ def test_a_start_failing_before_the_result_ends_and_waits_for_its_reader(demo_co
 def test_the_start_leaves_the_icalendar_readers_unloaded(demo_copy: str) -> None:
     """The command's start up to a made app imports no iCalendar reader: only reading a
     holidays file needs one, and they weighed more than the rest of the gate's modules."""
-    script = (
+    script = FORKED + (
         "import sys\n"
         "from ticketty import launch\n"
         f"opened = launch.open_app({demo_copy!r}, 'ada')\n"
@@ -251,7 +306,7 @@ def test_the_start_leaves_what_the_first_frame_does_not_show_unloaded(demo_copy:
     """The command's start up to a made app imports none of `AFTER_THE_FIRST_FRAME`; once the
     first frame is drawn, the app's live watcher runs in its thread, and opening a modal (the
     keys' help) loads it then."""
-    script = (
+    script = FORKED + (
         "import asyncio, sys\n"
         "from ticketty import launch\n"
         f"opened = launch.open_app({demo_copy!r}, 'ada')\n"
@@ -274,7 +329,7 @@ def test_the_gate_is_made_after_the_first_frame(demo_copy: str) -> None:
     """In a fresh interpreter: when the app has drawn its first frame (its after-first-frame
     calls begin), the command's process has loaded none of `FIRST_USE` and made no gate; the
     app's gate is made at its first use after it, and answers as the person's."""
-    script = (
+    script = FORKED + (
         "import asyncio, sys\n"
         "from ticketty.main import made_app\n"
         f"opened = made_app({demo_copy!r}, 'ada')\n"
