@@ -45,12 +45,20 @@ def drafts_of(demo: str, user: str) -> dict[tuple[int, str], str]:
 
 
 async def until(pilot: Pilot[Any], condition: Callable[[], bool], what: str) -> None:
-    """Wait (up to 30 s) for `condition`, letting the app run meanwhile."""
+    """Wait (up to 30 s) for `condition`, letting the app run meanwhile; in vain, the app's
+    state says what it was doing (what the composer holds, the notices shown, its workers)."""
     for _ in range(600):
         if condition():
             return
         await pilot.pause(0.05)
-    raise AssertionError(f"waited in vain for {what}")
+    app = pilot.app
+    composer = getattr(app.screen, "composer", None)
+    held = (composer.is_open, composer.text) if composer is not None else None
+    raise AssertionError(
+        f"waited in vain for {what}: screen {type(app.screen).__name__}, composer {held}, "
+        f"notices {[n.message for n in app._notifications]}, "
+        f"workers {[(w.name, w.state.name) for w in app.workers]}"
+    )
 
 
 async def open_ticket(pilot: Pilot[Any], number: int) -> TicketDetailScreen:
@@ -71,7 +79,7 @@ async def test_a_draft_typed_in_one_session_is_offered_in_the_next(demo: str) ->
     async with make_app(demo, "tom").run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         await open_ticket(pilot, number)
-        await pilot.press("r", *"Your parcel left today")
+        await press(pilot, "r", *"Your parcel left today")
         # Saved as typed: the row is there while the composer is still open.
         await until(
             pilot,
