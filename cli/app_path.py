@@ -41,12 +41,14 @@ def open_app_path(
     """Open the app as the parser's default handler does, ending as `cli.run` does."""
     db, user = options
     settings = build_settings(db=db, user=user)
+    return settled(
+        lambda: in_terminal(open_app, settings.database, settings.username), settings.database
+    )
 
-    def app() -> int:
-        if not (sys.stdin.isatty() and sys.stdout.isatty()):
-            raise CommandError(
-                "ticketty needs a terminal; use a subcommand for scripts", EXIT_USAGE
-            )
-        return open_app(settings.database, settings.username)
 
-    return settled(app, settings.database)
+def in_terminal(open_app: Callable[[str, str], int], database: str, username: str) -> int:
+    """`open_app(database, username)` where the command runs in a terminal; refused (a usage
+    error) where it does not, as from a script."""
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        raise CommandError("ticketty needs a terminal; use a subcommand for scripts", EXIT_USAGE)
+    return open_app(database, username)

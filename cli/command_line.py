@@ -14,10 +14,10 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
+from cli.app_path import in_terminal
 from cli.command import Commands, UsageParser, settings_of, shared_options
 from cli.output import (
     EXIT_USAGE,
-    CommandError,
     fail,
 )
 from cli.settled import settled
@@ -73,12 +73,8 @@ def build_parser(
     )
 
     def app(args: argparse.Namespace) -> int:
-        if not (sys.stdin.isatty() and sys.stdout.isatty()):
-            raise CommandError(
-                "ticketty needs a terminal; use a subcommand for scripts", EXIT_USAGE
-            )
         settings = settings_of(args)
-        return open_app(settings.database, settings.username)
+        return in_terminal(open_app, settings.database, settings.username)
 
     parser.set_defaults(handler=app, mail_tools=mail_tools)
     named = None if words is None else frozenset(words)

@@ -7,12 +7,12 @@ lock, in a thread otherwise."""
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, cast
 
 from cli.output import EXIT_DATABASE, exit_code_of, fail
+from cli.settled import is_driver_error
 from settings.config import Config, load_config
 from settings.layers import Settings, build_settings
 from ticketty.late_gate import LateGate
@@ -112,8 +112,7 @@ def open_app(
             cast("Gate", gate), settings=settings, refresh_seconds=refresh_seconds, opening=opening
         )
     except Exception as exc:
-        peewee = sys.modules.get("peewee")  # loaded if one of its errors came
-        if peewee is not None and isinstance(exc, peewee.DatabaseError):  # the first reads
+        if is_driver_error(exc):  # the first reads
             from store.db import describe_failure
 
             return fail(describe_failure(location, exc), EXIT_DATABASE)

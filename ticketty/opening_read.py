@@ -34,7 +34,7 @@ from contextlib import suppress
 from datetime import datetime
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING, NoReturn, Self
 
 if TYPE_CHECKING:
     from tui.opening import Opening
@@ -45,7 +45,26 @@ if TYPE_CHECKING:
 Chain = list[tuple[BaseException, str, bool]]
 
 
-class OpeningRead:
+class _Reading:
+    """What both readers are in a `with` block: leaving it ends what is left of the reading
+    (`close`)."""
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Nothing is left to end."""
+
+
+class OpeningRead(_Reading):
     """`with OpeningRead(...) as reading:` forks the reader at once; `reading.result()`
     waits for it and returns the person's id and the opening, or raises what the child raised.
     Leaving the block before `result` ends the child and waits for it."""
@@ -63,17 +82,6 @@ class OpeningRead:
             os.close(self._read_end)
             _in_child(write_end, location, username, clock, file_limit)
         os.close(write_end)
-
-    def __enter__(self) -> OpeningRead:
-        return self
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        trace: TracebackType | None,
-    ) -> None:
-        self.close()
 
     def close(self) -> None:
         """End the child if it has not been waited for, and close the pipe."""
@@ -108,7 +116,7 @@ class OpeningRead:
         raise RuntimeError(f"the opening's reader failed:\n{told}")
 
 
-class OpeningThread:
+class OpeningThread(_Reading):
     """The same reading in a thread of the command (`opening_reader`, where no core is free):
     `result()` waits for it and returns what the child's would, or raises what it raised.
     Leaving the block before `result` lets the thread end by itself (it closes its
@@ -123,36 +131,15 @@ class OpeningThread:
     ) -> None:
         self._read: tuple[int, Opening] | None = None
         self._failure: BaseException | None = None
-        self._thread = threading.Thread(
-            target=self._run,
-            args=(location, username, clock, file_limit),
-            name="ticketty-opening",
-            daemon=True,
-        )
+
+        def run() -> None:
+            try:
+                self._read = _read(location, username, clock, file_limit)
+            except BaseException as exc:  # handed to the command by `result`
+                self._failure = exc
+
+        self._thread = threading.Thread(target=run, name="ticketty-opening", daemon=True)
         self._thread.start()
-
-    def _run(
-        self,
-        location: str,
-        username: str,
-        clock: Callable[[], datetime] | None,
-        file_limit: int,
-    ) -> None:
-        try:
-            self._read = _read(location, username, clock, file_limit)
-        except BaseException as exc:  # handed to the command by `result`
-            self._failure = exc
-
-    def __enter__(self) -> OpeningThread:
-        return self
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        trace: TracebackType | None,
-    ) -> None:
-        pass
 
     def result(self) -> tuple[int, Opening]:
         """The person's id and the opening, once the thread has read them."""
