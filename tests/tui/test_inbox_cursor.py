@@ -106,7 +106,7 @@ async def test_another_agents_change_re_sorts_the_list_under_the_cursor(demo: st
         tickets = app.screen.query_one(TicketList)
         assert tickets.cursor == index + 1
         assert row_under_cursor(tickets).number == chosen
-        await pilot.press("t")  # the key acts on the selected ticket, not the one that slid in
+        await press(pilot, "t")  # the key acts on the selected ticket, not the one that slid in
         await settle(pilot)
         assert await opens(pilot) == chosen
     gate = Gate(connect(str(demo)), "tom")
@@ -124,13 +124,13 @@ async def test_a_ticket_that_leaves_the_view_hands_the_cursor_to_its_neighbour(
     async with app.run_test(size=SMALL) as pilot:
         await settle(pilot)
         assert await cursor_to(pilot, index) == chosen
-        await pilot.press("s", *"resolved", "enter")  # the inbox shows the open work only
+        await press(pilot, "s", *"resolved", "enter")  # the inbox shows the open work only
         await settle(pilot)
         tickets = app.screen.query_one(TicketList)
         assert (tickets.cursor, row_under_cursor(tickets).number) == (index, neighbour)
         status = str(app.screen.query_one("#status").render())
         assert f"#{chosen} left this view" in status
-        await pilot.press("j")  # moving on ends the note
+        await press(pilot, "j")  # moving on ends the note
         await settle(pilot)
         assert "left this view" not in str(app.screen.query_one("#status").render())
     assert Gate(connect(str(demo)), "tom").tickets.get_ticket(chosen).row.status == "resolved"
