@@ -18,6 +18,10 @@ from tui.opening import PAGE
 
 CACHED_PAGES = 12
 MIN_NUMBER = 3
+# A ticket's position and its page are two reads: a change committed between them (the
+# person's own, as the picker that asked for it closes, or another agent's) re-sorts the list
+# under the position read. They are read again until they agree, at most this often.
+LOCATE_TRIES = 3
 
 Result = TypeVar("Result")
 
@@ -180,9 +184,14 @@ class TicketPages:
         self._pending.add(cursor // PAGE)
 
         def read_around() -> tuple[Located, list[TicketRow]]:
-            index = source.position(number)
-            page = max(0, cursor if index is None else index + cursor - anchor) // PAGE
-            rows = source.page(page * PAGE, PAGE, None)
+            for _ in range(LOCATE_TRIES):
+                index = source.position(number)
+                page = max(0, cursor if index is None else index + cursor - anchor) // PAGE
+                rows = source.page(page * PAGE, PAGE, None)
+                if agrees(number, index, page, rows):
+                    break
+            else:
+                index = where(number, page, rows)
             return Located(number, index, anchor, cursor // PAGE, page), rows
 
         def located(read: tuple[Located, list[TicketRow]]) -> None:
@@ -231,3 +240,19 @@ class TicketPages:
         while len(self._pages) > CACHED_PAGES:
             self._pages.popitem(last=False)
         self._shown.rows_arrived()
+
+
+def agrees(number: int, index: int | None, page: int, rows: list[TicketRow]) -> bool:
+    """Whether the page read shows ticket `number` where its position was read (`index`; None:
+    not in the list), as far as the page tells: a ticket whose index is on another page (the
+    cursor moved since it was seen) is taken at its word."""
+    first = page * PAGE
+    if index is not None and not first <= index < first + PAGE:
+        return True
+    return where(number, page, rows) == index
+
+
+def where(number: int, page: int, rows: list[TicketRow]) -> int | None:
+    """The index of ticket `number` in the rows of `page`, None if they do not hold it."""
+    found = next((at for at, row in enumerate(rows) if row.number == number), None)
+    return None if found is None else page * PAGE + found
