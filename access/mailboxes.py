@@ -138,6 +138,7 @@ class Mailboxes(Part):
         for batch in import_batches(messages, IMPORT_BATCH, IMPORT_BATCH_BYTES):
             try:
                 taken = _import_batch(intake, source, batch, reading, visible)
+                filed_together = True
             except Exception:
                 # One message failed while being filed and the batch rolled back: each is
                 # taken on its own, where a failing one is tried again, then quarantined.
@@ -145,7 +146,8 @@ class Mailboxes(Part):
                     intake.take_one(source, raw, origin, reading, None, None, visible)
                     for origin, raw in batch
                 ]
-            rule_events.mail_taken(request.session.clock, taken)
+                filed_together = False
+            rule_events.mail_taken(request.session.clock, taken, batch=filed_together)
             for (origin, _raw), shown in zip(batch, intake.as_seen(taken), strict=True):
                 counts[shown.outcome] = counts.get(shown.outcome, 0) + 1
                 report(take_line(source, origin, shown))

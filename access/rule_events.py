@@ -45,17 +45,18 @@ def tickets_changed(clock: Reading, field_name: str, numbers: Sequence[int]) -> 
         _after(clock, trigger, numbers)
 
 
-def mail_taken(clock: Reading, taken: Iterable[TakenMail]) -> None:
+def mail_taken(clock: Reading, taken: Iterable[TakenMail], *, batch: bool = False) -> None:
+    """`batch`: the mail was filed in one transaction (an import's batch)."""
     by_event: dict[str, list[int]] = {}
     for one in taken:
         event = _MAIL_EVENTS.get(one.outcome)
         if event is not None and one.ticket is not None:
             by_event.setdefault(event, []).append(one.ticket)
     for event, numbers in by_event.items():
-        _after(clock, event, numbers)
+        _after(clock, event, numbers, batch=batch)
 
 
-def _after(clock: Reading, trigger: str, numbers: Sequence[int]) -> None:
+def _after(clock: Reading, trigger: str, numbers: Sequence[int], *, batch: bool = False) -> None:
     from access import rule_runner
 
-    rule_runner.after_event(trigger, numbers, clock=rule_runner.Clock.of(clock))
+    rule_runner.after_event(trigger, numbers, clock=rule_runner.Clock.of(clock), batch=batch)

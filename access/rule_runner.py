@@ -8,9 +8,10 @@ each ticket as that person, with the checks of the gate's own call. A refused ac
 written nowhere on that ticket, and `rule.skipped` says why ("rule Returns skipped: ada lacks
 tickets.assign on ticket #12"); the rule's later actions on that ticket are not tried.
 
-A round's tickets are taken `ROUND_CHUNK` at a time, each chunk one write transaction: its
-lock keeps what the actions read as it was, so the owners' grants, whether they see a ticket,
-and the audit chain's head are read once in it and not again per action. In a chunk the rules
+A round's tickets are taken `ROUND_CHUNK` (a mail batch's, `BATCH_CHUNK`) at a time, each chunk
+one write transaction: its lock keeps what the actions read as it was, so the owners' grants,
+whether they see a ticket, and the audit chain's head are read once in it and not again per
+action. In a chunk the rules
 run one after the other, each on the tickets its conditions hold for as the rules before it
 left them, and each of its actions is one savepoint over all those tickets
 (`rule_batch.apply_many`: a field change one pass of the change pipeline, notes and replies
@@ -55,6 +56,11 @@ from store.rule_models import Rule
 MAX_ROUNDS = 3
 # Tickets of a round per write transaction: other writers wait for one chunk at most.
 ROUND_CHUNK = 50
+# The same for the rounds of a mail batch (`after_event(..., batch=True)`): its filing held the
+# write lock over the whole batch (up to `access.mailboxes.IMPORT_BATCH` messages), so chunks
+# as long keep no writer waiting longer than it just did, and on PostgreSQL each chunk's
+# statements, round trips and commit are paid once per batch, not per 50 tickets.
+BATCH_CHUNK = 500
 
 
 @dataclass
@@ -62,6 +68,7 @@ class Cascade:
     """One event and the rounds of rule events it causes, on this thread."""
 
     clock: Clock
+    chunk: int  # tickets per write transaction
     pending: dict[str, dict[int, None]] = field(default_factory=dict)  # event: tickets
     acted: set[tuple[int, int]] = field(default_factory=set)  # (rule, ticket)
     sessions: dict[int, Session | str] = field(default_factory=dict)  # by owner, or why none
@@ -98,11 +105,17 @@ def loaded(rows: Sequence[Rule]) -> list[LoadedRule]:
 
 
 def after_event(
-    trigger: str, numbers: Sequence[int], *, clock: Clock, only: LoadedRule | None = None
+    trigger: str,
+    numbers: Sequence[int],
+    *,
+    clock: Clock,
+    only: LoadedRule | None = None,
+    batch: bool = False,
 ) -> None:
     """Run the rules of `trigger` on these tickets, after the event's transaction committed.
     Inside a rule's action, the event is left for the cascade's next round. `only`: that rule
-    alone (a time rule's pass, on its `clock`)."""
+    alone (a time rule's pass, on its `clock`). `batch`: the tickets of a mail batch filed in
+    one transaction, taken `BATCH_CHUNK` at a time (else `ROUND_CHUNK`)."""
     numbers = list(numbers)
     if not numbers:
         return
@@ -113,13 +126,13 @@ def after_event(
     rules = [only] if only is not None else active_rules(trigger)
     if not rules:
         return
-    cascade = Cascade(clock)
+    cascade = Cascade(clock, BATCH_CHUNK if batch else ROUND_CHUNK)
     _local.cascade = cascade
     try:
         _run(cascade, rules, numbers)
         for _round in range(1, MAX_ROUNDS):
-            batch, cascade.pending = cascade.pending, {}
-            for event, touched in batch.items():
+            caused, cascade.pending = cascade.pending, {}
+            for event, touched in caused.items():
                 _run(cascade, active_rules(event), list(touched))
         for event, touched in cascade.pending.items():
             if active_rules(event):
@@ -134,9 +147,9 @@ def _run(cascade: Cascade, rules: list[LoadedRule], numbers: list[int]) -> None:
         return
     needs = set().union(*(rule.needs for rule in rules))
     unique = list(dict.fromkeys(numbers))
-    for start in range(0, len(unique), ROUND_CHUNK):
+    for start in range(0, len(unique), cascade.chunk):
         with cascade.chunk_transaction():
-            _run_chunk(cascade, rules, unique[start : start + ROUND_CHUNK], needs)
+            _run_chunk(cascade, rules, unique[start : start + cascade.chunk], needs)
 
 
 def _run_chunk(

@@ -3,7 +3,7 @@ the administrator and by a person short of some rights, so that some actions are
 rules that set each other off for the bounded rounds) leave the same tickets (their due times
 too), messages, notifications (of `notify:` and of notes' mentions) and audit log whether the
 mails are imported in one batch (the rules then run over many tickets, a few per write
-transaction: `rule_runner.ROUND_CHUNK`, an action on all the tickets of a chunk at once:
+transaction: `rule_runner.BATCH_CHUNK`, an action on all the tickets of a chunk at once:
 `rule_batch`) or one message at a time with each action the gate's one-ticket call; and the
 audit log's hash chain stays whole. Each example runs in a transaction rolled back at its end,
 both imports in savepoints of it."""
@@ -31,6 +31,7 @@ from store.rows import tuple_rows
 from store.tag_models import Tag, TicketTag
 from tests import builders
 from tests.access.test_gate_statements import statements
+from tests.mail.test_mail_hostile import poison_trigger
 from tests.mail_support import customer_mail, mail_helpdesk
 
 WORDS = ["refund", "parcel", "invoice", "broken", "order"]
@@ -115,7 +116,7 @@ def test_rules_on_a_batch_do_what_they_do_one_message_at_a_time(
     drawn_rules: list[tuple[str, str | None, list[str], str]],
     drawn_mails: list[tuple[str, list[str]]],
 ) -> None:
-    monkeypatch.setattr(rule_runner, "ROUND_CHUNK", 2)  # several chunks in a batch
+    monkeypatch.setattr(rule_runner, "BATCH_CHUNK", 2)  # several chunks in a batch
     raw = _mails(drawn_mails)
     with db.atomic() as example:
         _create_rules(db, drawn_rules)
@@ -155,7 +156,7 @@ def test_each_action_on_a_chunk_does_what_the_one_ticket_calls_do_in_order(
     leaves what the gate's one-ticket calls leave taken ticket by ticket in the same order:
     round-robin's cursor and least-loaded's counts followed from ticket to ticket, a group's
     cap of open tickets too."""
-    monkeypatch.setattr(rule_runner, "ROUND_CHUNK", 3)
+    monkeypatch.setattr(rule_runner, "BATCH_CHUNK", 3)
     raw = _mails(drawn_mails)
     with db.atomic() as example:
         for name in ("bo", "cy"):  # more agents of Returns: whom round-robin gives to varies
@@ -324,13 +325,51 @@ def _state(first: int, events: int) -> dict[str, Any]:
     }
 
 
+def test_a_batchs_rules_take_its_tickets_batch_chunk_at_a_time_other_events_round_chunk(
+    db: peewee.Database, desk: Gate, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The rules a mail batch sets off run `BATCH_CHUNK` tickets per write transaction (its
+    filing held the lock over the whole batch), and so do the rounds they cause; a change's
+    rules, and those of a batch retaken message by message, `ROUND_CHUNK`."""
+    monkeypatch.setattr(rule_runner, "BATCH_CHUNK", 4)
+    monkeypatch.setattr(rule_runner, "ROUND_CHUNK", 2)
+    chunks: list[int] = []
+    original = rule_runner.Cascade.chunk_transaction
+
+    def counted(cascade: rule_runner.Cascade) -> Any:
+        chunks.append(cascade.chunk)
+        return original(cascade)
+
+    monkeypatch.setattr(rule_runner.Cascade, "chunk_transaction", counted)
+    desk.rules.create_rule("Urgent", on="created", actions=["priority:high"])
+    desk.rules.create_rule("Seen", on="priority", actions=["tag:seen"])
+    source = desk.mailboxes.mail_source("Support")
+    mails = [customer_mail("hello", subject=f"{n}") for n in range(7)]
+    MailChannel(desk).import_messages(source, _numbered(mails), lambda _line: None)
+    assert chunks == [4, 4, 4, 4]  # 7 tickets created, then their priorities: 4 and 3 each
+    assert TicketTag.select().count() == 7
+
+    chunks.clear()
+    numbers = [number for (number,) in tuple_rows(Ticket.select(Ticket.number))]
+    desk.changes.apply_bulk("priority", numbers, "low")
+    assert chunks == [2, 2, 2, 2]
+
+    chunks.clear()
+    poison_trigger(db)  # the batch's filing fails at its second message: retaken one by one
+    mails = [customer_mail(body, subject=body) for body in ("hello", "poison", "thanks")]
+    monkeypatch.setattr(rule_runner, "ROUND_CHUNK", 1)
+    counts = MailChannel(desk).import_messages(source, _numbered(mails), lambda _line: None)
+    assert counts == {"new": 2, "quarantined": 1}
+    assert chunks == [1, 1, 1, 1]
+
+
 def test_refusals_and_sight_in_a_batch_are_each_tickets_own(
     db: peewee.Database, desk: Gate, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A refusal rolls its action back inside the chunk's transaction, and the audit chain's
     head the transaction keeps goes back with it; whether an owner sees a ticket is read per
     ticket, again once a rule moved it."""
-    monkeypatch.setattr(rule_runner, "ROUND_CHUNK", 3)
+    monkeypatch.setattr(rule_runner, "BATCH_CHUNK", 3)
     desk.rules.create_rule("Returns", on="created", conditions=["words=refund"],
                            actions=["move:Returns"])  # fmt: skip
     Gate(db, "limited").rules.create_rule(

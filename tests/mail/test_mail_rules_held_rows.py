@@ -71,7 +71,7 @@ def test_held_rows_leave_what_rows_written_at_once_leave(
     drawn_rules: list[tuple[str, str | None, list[str], str]],
     drawn_mails: list[tuple[str, list[str]]],
 ) -> None:
-    monkeypatch.setattr(rule_runner, "ROUND_CHUNK", 3)
+    monkeypatch.setattr(rule_runner, "BATCH_CHUNK", 3)
     raw = _mails(drawn_mails)
     with db.atomic() as example:
         _create_rules(db, drawn_rules)
