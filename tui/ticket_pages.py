@@ -188,10 +188,10 @@ class TicketPages:
                 index = source.position(number)
                 page = max(0, cursor if index is None else index + cursor - anchor) // PAGE
                 rows = source.page(page * PAGE, PAGE, None)
-                if agrees(number, index, page, rows):
+                if _position_agrees(number, index, page, rows):
                     break
             else:
-                index = where(number, page, rows)
+                index = _position_in_page(number, page, rows)
             return Located(number, index, anchor, cursor // PAGE, page), rows
 
         def located(read: tuple[Located, list[TicketRow]]) -> None:
@@ -242,17 +242,17 @@ class TicketPages:
         self._shown.rows_arrived()
 
 
-def agrees(number: int, index: int | None, page: int, rows: list[TicketRow]) -> bool:
+def _position_agrees(number: int, index: int | None, page: int, rows: list[TicketRow]) -> bool:
     """Whether the page read shows ticket `number` where its position was read (`index`; None:
     not in the list), as far as the page tells: a ticket whose index is on another page (the
     cursor moved since it was seen) is taken at its word."""
     first = page * PAGE
     if index is not None and not first <= index < first + PAGE:
         return True
-    return where(number, page, rows) == index
+    return _position_in_page(number, page, rows) == index
 
 
-def where(number: int, page: int, rows: list[TicketRow]) -> int | None:
+def _position_in_page(number: int, page: int, rows: list[TicketRow]) -> int | None:
     """The index of ticket `number` in the rows of `page`, None if they do not hold it."""
     found = next((at for at, row in enumerate(rows) if row.number == number), None)
     return None if found is None else page * PAGE + found
