@@ -54,10 +54,12 @@ from access.mail_threads import (
     answered_ticket,
     bounced_reply,
     continued,
+    named_tickets,
     own_addresses,
     sent_by_ticketty,
     taken_among,
     taken_before,
+    threads_ahead,
 )
 from access.request import Request
 from access.requester_messages import FINAL_STATUS
@@ -225,7 +227,8 @@ class Intake:
     def look_ahead(self, source: Source, mails: list[ParsedMail]) -> None:
         """For the messages `mails` about to be taken inside `remembering`: which Message-IDs
         were taken before, which senders no person has and which usernames those would get
-        are free, one statement each (not one per message); what they write is added."""
+        are free, which tickets their Message-IDs and tags name, each in one statement or a
+        few (not per message); what they write is added."""
         remembered = self._remembered
         assert remembered is not None
         remembered.seen_ids = taken_among(source, [m.message_id for m in mails if m.message_id])
@@ -233,6 +236,7 @@ class Intake:
         found, remembered.no_person = people_by_address(addresses)
         remembered.requesters.update(found)
         remembered.free_usernames = free_usernames(remembered.no_person)
+        remembered.threads = threads_ahead(source, mails)
         remembered.held = filing_held()
 
     def take_in_transaction(
@@ -293,9 +297,9 @@ class Intake:
         if mail.dmarc_failed:
             number = self._new_ticket(source, mail, person_id, UNVERIFIED)
             return Taken("new", number, "sender not verified: DMARC failed", address)
-        if remembered.names_unwritten(mail):  # written before they are looked up
-            remembered.write_mail_ids()
-        answered = answered_ticket(source, mail, person_id, remembered.named)
+        named = named_tickets(source, mail, remembered.threads)
+        remembered.write_held_naming(named)
+        answered = answered_ticket(source, mail, person_id, remembered.named, named)
         if answered is not None:
             remembered.write_held()
         if answered is None:
@@ -317,6 +321,7 @@ class Intake:
         follow_up, message_id = follow_up_by_customer(
             self.request, ticket, person_id, _body(mail), by="mail", into=source.id
         )
+        self._made(follow_up.number)
         self._mail_of_message(follow_up.number, message_id, source, mail)
         return Taken("follow-up", follow_up.number, "", address, ticket.number)
 
@@ -373,6 +378,7 @@ class Intake:
         now = self.request.clock()
         held = self._remembered.held if self._remembered else None
         number = file_ticket(subject, source.id, person_id, now=now, held=held)
+        self._made(number)
         message_id = new_message(number, person_id, _body(mail), now=now, held=held)
         self._mail_of_message(number, message_id, source, mail)
         audit_after = {"subject": subject, "source": source.name, "by": "mail"}
@@ -390,6 +396,12 @@ class Intake:
                 held.write()  # their notifications name the ticket
         notify_events.ticket_filed(person_id, number, source.id, None, False, now, followers)
         return number
+
+    def _made(self, number: int) -> None:
+        """A ticket this batch made, which mail naming it reaches itself."""
+        threads = self._remembered.threads if self._remembered is not None else None
+        if threads is not None:
+            threads.made(number)
 
     def _append(self, ticket: Ticket, source: Source, mail: ParsedMail, person_id: int) -> None:
         changes = reopened_by_customer(self.request, ticket)
@@ -416,8 +428,9 @@ class Intake:
             row = {"mail_id": mail.message_id, "source": source.id, "ticket": number}
             if remembered is not None and remembered.seen_ids is not None:  # `take_many`
                 remembered.seen_ids.add(mail.message_id)
-                remembered.unwritten_ids.add(mail.message_id)
                 remembered.mail_ids.append({**row, "message": message_id})
+                if remembered.threads is not None:
+                    remembered.threads.kept(mail.message_id, number)
             else:
                 NEW_MAIL_ID.run(**row, message=message_id)
         keep_attachments(message_id, mail.parts, self.request.session.file_limit, held)

@@ -14,8 +14,8 @@ import peewee
 from access import scope
 from access.filing import NEW_MESSAGE, NEW_TICKET
 from access.floods import FloodLimit
-from access.inbound import MailPart, MailReading, ParsedMail
-from access.mail_threads import TAG, NamedTickets
+from access.inbound import MailPart, MailReading
+from access.mail_threads import NamedTickets, ThreadsAhead
 from access.requesters import NEW_REQUESTER
 from store.dialect import is_sqlite, write_in_chunks
 from store.held_rows import HeldRows
@@ -89,7 +89,8 @@ class Remembered:
     followers: dict[int, list[tuple[int]]] = field(default_factory=dict)
     # The Message-ID rows the batch's messages keep, written together (`write_mail_ids`).
     mail_ids: list[dict[str, object]] = field(default_factory=list)
-    unwritten_ids: set[str] = field(default_factory=set)  # theirs
+    # The conversations the batch names, read ahead and kept up to date as it is filed.
+    threads: ThreadsAhead | None = None
     # A batch's new rows held back (`store.held_rows`): written before anything reads them.
     held: HeldRows | None = None
 
@@ -98,19 +99,17 @@ class Remembered:
         if self.held is not None:
             self.held.write()
 
-    def names_unwritten(self, mail: ParsedMail) -> bool:
-        """Whether `mail` names a Message-ID or a ticket of the batch not written yet."""
-        if not self.unwritten_ids.isdisjoint((*mail.in_reply_to, *mail.references)):
-            return True
+    def write_held_naming(self, numbers: list[int]) -> None:
+        """The rows held so far, written if a ticket of `numbers` is among them (before the
+        tickets are read)."""
         held = self.held
-        tags = TAG.findall(mail.subject) if held is not None else ()
-        return any(held.holds(NEW_TICKET, int(n)) for n in tags if held is not None)
+        if held is not None and any(held.holds(NEW_TICKET, n) for n in numbers):
+            held.write()
 
     def write_mail_ids(self) -> None:
         """The Message-ID rows kept so far, written, and the rows they name before them."""
         self.write_held()
         rows, self.mail_ids = self.mail_ids, []
-        self.unwritten_ids.clear()
         write_mail_ids(rows)
 
     def __post_init__(self) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 import peewee
@@ -128,24 +129,77 @@ class NamedTickets:
         return self._sql[count]
 
 
-def answered_ticket(
-    source: Source, mail: ParsedMail, person_id: int, named: NamedTickets
-) -> Ticket | None:
-    """The requester's ticket this message answers: named by a Message-ID of this source's
-    conversations (ours or the customer's own earlier mail), else by a `[#123]` tag; the first
-    one named that is open in this source, else the first named at all."""
+@dataclass
+class ThreadsAhead:
+    """The conversations a batch's messages name, read before the batch is filed
+    (`threads_ahead`), so that finding the ticket each message answers reads only the tickets
+    themselves: this source's tickets by Message-ID, with those the batch keeps added as it keeps
+    them (`kept`), and where each ticket named belongs (`final_tickets`). The batch's write
+    lock keeps both as read: meanwhile only its own filing adds Message-IDs, and nothing
+    merges a ticket; a ticket it makes has merged into none (`made`)."""
+
+    by_id: dict[str, int]
+    final: dict[int, int]
+
+    def kept(self, mail_id: str, ticket: int) -> None:
+        self.by_id[mail_id] = ticket
+
+    def made(self, ticket: int) -> None:
+        self.final[ticket] = ticket
+
+    def finals(self, numbers: list[int]) -> dict[int, int]:
+        """Where mail naming each of `numbers` belongs; read for those not known yet (a ticket
+        before the batch that only a Message-ID the batch kept names)."""
+        unknown = [n for n in numbers if n not in self.final]
+        if unknown:
+            self.final.update(final_tickets(unknown))
+        return self.final
+
+
+def threads_ahead(source: Source, mails: Iterable[ParsedMail]) -> ThreadsAhead:
+    """`ThreadsAhead` for a batch of `mails` of `source`: the Message-IDs they name, and the
+    tickets those and their `[#123]` tags name, read a few hundred at a time."""
+    ids = sorted({i for mail in mails for i in (*mail.in_reply_to, *mail.references)})
+    by_id: dict[str, int] = {}
+    for start in range(0, len(ids), MOST_PREPARED_ROWS):
+        chunk = ids[start : start + MOST_PREPARED_ROWS]
+        by_id.update((mail_id, ticket) for ticket, mail_id in _NAMED.rows(source.id, *chunk))
+    tagged = {int(n) for mail in mails for n in TAG.findall(mail.subject)}
+    numbers = sorted({*by_id.values(), *tagged})
+    final: dict[int, int] = {}
+    for start in range(0, len(numbers), MOST_PREPARED_ROWS):
+        final.update(final_tickets(numbers[start : start + MOST_PREPARED_ROWS]))
+    return ThreadsAhead(by_id, final)
+
+
+def named_tickets(source: Source, mail: ParsedMail, ahead: ThreadsAhead | None) -> list[int]:
+    """The tickets `mail` names, in order: by a Message-ID of this source's conversations
+    (ours or the customer's own earlier mail; In-Reply-To, then References newest first), then
+    by `[#123]` tags; a merged ticket's mail goes to the ticket it was merged into. Read from
+    `ahead` in a batch read ahead, else from the database."""
     candidates: list[int] = []
     ids = [*mail.in_reply_to, *reversed(mail.references)]
     if ids:
-        by_id = {message_id: ticket for ticket, message_id in _NAMED.rows(source.id, *ids)}
+        if ahead is not None:
+            by_id = ahead.by_id
+        else:
+            by_id = {message_id: ticket for ticket, message_id in _NAMED.rows(source.id, *ids)}
         candidates += [by_id[i] for i in ids if i in by_id]
     candidates += [int(n) for n in TAG.findall(mail.subject)]
     if not candidates:
+        return []
+    final = final_tickets(candidates) if ahead is None else ahead.finals(candidates)
+    return [final[n] for n in candidates]
+
+
+def answered_ticket(
+    source: Source, mail: ParsedMail, person_id: int, named: NamedTickets, candidates: list[int]
+) -> Ticket | None:
+    """The requester's ticket this message answers among those it names (`named_tickets`):
+    the first one open in this source, else the first at all; besides the requester, an
+    address copied on a ticket may answer it."""
+    if not candidates:
         return None
-    # A merged ticket's mail goes to the ticket it was merged into; besides the requester,
-    # an address copied on a ticket may answer it.
-    final = final_tickets(candidates)
-    candidates = [final[n] for n in candidates]
     tickets = named.writable(candidates, person_id, mail.sender_address)
     first = None
     for number in candidates:
