@@ -298,8 +298,10 @@ class Intake:
             number = self._new_ticket(source, mail, person_id, UNVERIFIED)
             return Taken("new", number, "sender not verified: DMARC failed", address)
         named = named_tickets(source, mail, remembered.threads)
-        remembered.write_held_naming(named)
-        answered = answered_ticket(source, mail, person_id, remembered.named, named)
+        held = remembered.held_requesters(named)
+        answered = answered_ticket(
+            source, mail, person_id, remembered.named, named, held, remembered.write_held
+        )
         if answered is not None:
             remembered.write_held()
         if answered is None:

@@ -99,12 +99,21 @@ class Remembered:
         if self.held is not None:
             self.held.write()
 
-    def write_held_naming(self, numbers: list[int]) -> None:
-        """The rows held so far, written if a ticket of `numbers` is among them (before the
-        tickets are read)."""
+    def held_requesters(self, numbers: list[int]) -> dict[int, int]:
+        """Of tickets `numbers` (about to be read), those still held (made by this batch, in
+        its source, open, and copied to nobody: a ticket's held rows are written before its
+        copies are kept), with their requesters: which of them a sender may write on is
+        known without writing them. Where the scope the messages thread within must decide,
+        the rows held are written instead (if one of `numbers` is among them), and none is
+        given."""
         held = self.held
-        if held is not None and any(held.holds(NEW_TICKET, n) for n in numbers):
+        if held is None or not any(held.holds(NEW_TICKET, n) for n in numbers):
+            return {}
+        if self.within is not scope.TRUE:
             held.write()
+            return {}
+        rows = {n: held.held_row(NEW_TICKET, n) for n in numbers}
+        return {n: int(row["requester"]) for n, row in rows.items() if row is not None}
 
     def write_mail_ids(self) -> None:
         """The Message-ID rows kept so far, written, and the rows they name before them."""

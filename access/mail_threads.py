@@ -4,8 +4,9 @@ intake rulebook (`access.intake`), inside its write transaction."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any
 
 import peewee
@@ -193,16 +194,31 @@ def named_tickets(source: Source, mail: ParsedMail, ahead: ThreadsAhead | None) 
 
 
 def answered_ticket(
-    source: Source, mail: ParsedMail, person_id: int, named: NamedTickets, candidates: list[int]
+    source: Source,
+    mail: ParsedMail,
+    person_id: int,
+    named: NamedTickets,
+    candidates: list[int],
+    held: Mapping[int, int] = MappingProxyType({}),
+    write_held: Callable[[], None] = lambda: None,
 ) -> Ticket | None:
     """The requester's ticket this message answers among those it names (`named_tickets`):
     the first one open in this source, else the first at all; besides the requester, an
-    address copied on a ticket may answer it."""
+    address copied on a ticket may answer it. `held`: the requesters of candidates not
+    written yet (`Remembered.held_requesters`), each open in this source and copied to
+    nobody: one is read, after `write_held`, only when its requester wrote."""
     if not candidates:
         return None
-    tickets = named.writable(candidates, person_id, mail.sender_address)
+    address = mail.sender_address
+    written = [n for n in candidates if n not in held]
+    tickets = named.writable(written, person_id, address) if written else {}
     first = None
     for number in candidates:
+        if number in held:
+            if held[number] != person_id:
+                continue
+            write_held()
+            tickets.update(named.writable([number], person_id, address))
         ticket = tickets.get(number)
         if ticket is None:
             continue

@@ -56,6 +56,12 @@ class HeldRows:
         """Whether the row of `insert`'s table with this key is held (not written yet)."""
         return self._first.get(insert, key + 1) <= key < self._next.get(insert, key)
 
+    def held_row(self, insert: PreparedInsert, key: int) -> dict[str, Any] | None:
+        """The values of the row of `insert`'s table with this key, if it is held."""
+        if not self.holds(insert, key):
+            return None
+        return self._rows[insert][key - self._first[insert]]
+
     def write(self) -> None:
         """The rows held so far, written, a table at a time, and the sequences set past them."""
         if not self._next:

@@ -24,9 +24,11 @@ from hypothesis import strategies as st
 from access import Gate
 from access.audit import verify_chain
 from mail.channel import MailChannel
+from store.dialect import is_sqlite
 from store.links import TicketLink
 from store.models import AuditEvent, MailId, Message, Person, Ticket
 from store.rows import tuple_rows
+from tests import builders
 from tests.access.test_gate_statements import statements
 from tests.mail.test_mail_filing_held import _next_keys
 from tests.mail_support import SUPPORT, customer_mail, mail_helpdesk
@@ -110,22 +112,28 @@ def test_a_batch_reads_what_its_mail_names_once(
     db: peewee.Database, desk: Gate, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Answers to conversations before the batch and within it: the Message-IDs and merges
-    they name are read in one statement each for the whole batch, not per message."""
+    they name are read in one statement each for the whole batch, not per message; on
+    PostgreSQL the batch's held tickets are written early only for an answer that lands on
+    one (not for another sender's)."""
     drawn: list[tuple[str, list[tuple[str, Any]], list[tuple[str, Any]]]] = [
         ("Jan <jan@example.pl>", [("id", "old1")], []),
         ("Jan <jan@example.pl>", [("id", "out0")], [("tag", "old2")]),
         ("Ola <ola@example.de>", [("unknown", "")], []),
+        ("Jan <jan@example.pl>", [("batch id", 2)], []),  # ola's: a ticket of his own
         ("Ola <ola@example.de>", [("batch id", 2)], []),
-        ("Jan <jan@example.pl>", [("batch id", 0)], [("id", "old0")]),
     ]
     with db.atomic() as run:
         first = _next_keys()[0]
         with statements(db, monkeypatch) as ran:
             _import(desk, _mails(drawn, first, _old_tickets()))
+        landed = [n for (n,) in tuple_rows(Message.select(Message.ticket).where(Message.id > 0))]
         run.rollback()
     named = [sql for sql in ran if sql.startswith('SELECT "t1"."ticket_id", "t1"."mail_id"')]
     merges = [sql for sql in ran if 'FROM "ticket_link"' in sql]
     assert (len(named), len(merges)) == (1, 1)
+    assert [n - first for n in landed[-3:]] == [0, 1, 0]
+    tickets = [sql for sql in ran if sql.startswith('INSERT INTO "ticket"')]
+    assert len(tickets) == (2 if is_sqlite(db) else 1)
 
 
 def _imported(
@@ -268,3 +276,27 @@ def _mails(
         mail.set_content(f"body {n}")
         raw.append(mail.as_bytes())
     return raw
+
+
+def test_an_importer_of_one_source_threads_answers_to_mail_of_the_batch(
+    db: peewee.Database, desk: Gate
+) -> None:
+    """Whose sight ends at a source's tickets: the scope decides which tickets of the batch an
+    answer may reach, so they are written before they are read, and the answer lands."""
+    source = desk.mailboxes.mail_source("Support")
+    importer = builders.person("sam")
+    rights = ["sources.edit", "sources.list", "tickets.list", "tickets.view"]
+    builders.role("Support importer", rights, sources=[source.id], holders=[importer])
+    drawn: list[tuple[str, list[tuple[str, Any]], list[tuple[str, Any]]]] = [
+        ("Ola <ola@example.de>", [], []),
+        ("Jan <jan@example.pl>", [], []),
+        ("Ola <ola@example.de>", [("batch id", 0)], []),
+        ("Jan <jan@example.pl>", [], [("batch tag", 1)]),
+        ("Ola <ola@example.de>", [], [("batch tag", 1)]),  # jan's ticket: not hers
+    ]
+    first = _next_keys()[0]
+    _import(Gate(db, "sam"), _mails(drawn, first, _old_tickets()))
+    landed = tuple_rows(
+        Message.select(Message.ticket).where(Message.ticket >= first).order_by(Message.id)
+    )
+    assert [n - first for (n,) in landed] == [0, 1, 0, 1, 2]
