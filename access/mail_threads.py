@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from types import MappingProxyType
 from typing import Any
 
 import peewee
@@ -133,11 +132,11 @@ class NamedTickets:
 @dataclass
 class ThreadsAhead:
     """The conversations a batch's messages name, read before the batch is filed
-    (`threads_ahead`), so that finding the ticket each message answers reads only the tickets
-    themselves: this source's tickets by Message-ID, with those the batch keeps added as it keeps
-    them (`kept`), and where each ticket named belongs (`final_tickets`). The batch's write
-    lock keeps both as read: meanwhile only its own filing adds Message-IDs, and nothing
-    merges a ticket; a ticket it makes has merged into none (`made`)."""
+    (`threads_ahead`), so that finding the ticket each message answers reads at most the
+    tickets themselves: this source's tickets by Message-ID, with those the batch keeps added
+    as it keeps them (`kept`), and where each ticket named belongs (`final_tickets`). The
+    batch's write lock keeps both as read: meanwhile only its own filing adds Message-IDs,
+    and nothing merges a ticket; a ticket it makes has merged into none (`made`)."""
 
     by_id: dict[str, int]
     final: dict[int, int]
@@ -199,8 +198,8 @@ def answered_ticket(
     person_id: int,
     named: NamedTickets,
     candidates: list[int],
-    held: Mapping[int, int] = MappingProxyType({}),
-    write_held: Callable[[], None] = lambda: None,
+    held: Mapping[int, int],
+    write_held: Callable[[], None],
 ) -> Ticket | None:
     """The requester's ticket this message answers among those it names (`named_tickets`):
     the first one open in this source, else the first at all; besides the requester, an
