@@ -323,7 +323,8 @@ class Intake:
         follow_up, message_id = follow_up_by_customer(
             self.request, ticket, person_id, _body(mail), by="mail", into=source.id
         )
-        self._made(follow_up.number)
+        if remembered.threads is not None:
+            remembered.threads.made(follow_up.number)
         self._mail_of_message(follow_up.number, message_id, source, mail)
         return Taken("follow-up", follow_up.number, "", address, ticket.number)
 
@@ -380,13 +381,12 @@ class Intake:
         now = self.request.clock()
         held = self._remembered.held if self._remembered else None
         number = file_ticket(subject, source.id, person_id, now=now, held=held)
-        self._made(number)
         message_id = new_message(number, person_id, _body(mail), now=now, held=held)
         self._mail_of_message(number, message_id, source, mail)
         audit_after = {"subject": subject, "source": source.name, "by": "mail"}
         self.request.record(TICKET_CREATE, "ticket", number, ticket=number, after=audit_after)
         if self._remembered is not None:
-            self._remembered.new_tickets.append(number)
+            self._remembered.made(number)
         else:
             keep_due_times(self.request, [number])
         followers, known = None, self._remembered.followers if self._remembered else None
@@ -398,12 +398,6 @@ class Intake:
                 held.write()  # their notifications name the ticket
         notify_events.ticket_filed(person_id, number, source.id, None, False, now, followers)
         return number
-
-    def _made(self, number: int) -> None:
-        """A ticket this batch made, which mail naming it reaches itself."""
-        threads = self._remembered.threads if self._remembered is not None else None
-        if threads is not None:
-            threads.made(number)
 
     def _append(self, ticket: Ticket, source: Source, mail: ParsedMail, person_id: int) -> None:
         changes = reopened_by_customer(self.request, ticket)

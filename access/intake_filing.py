@@ -94,6 +94,12 @@ class Remembered:
     # A batch's new rows held back (`store.held_rows`): written before anything reads them.
     held: HeldRows | None = None
 
+    def made(self, number: int) -> None:
+        """A ticket the batch made: its due times kept at the end, mail naming it reaches it."""
+        self.new_tickets.append(number)
+        if self.threads is not None:
+            self.threads.made(number)
+
     def write_held(self) -> None:
         """The rows held so far, written (before a read or write that may touch them)."""
         if self.held is not None:
