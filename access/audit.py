@@ -11,7 +11,8 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from store.models import AuditEvent, utcnow
+from store.models import AuditEvent, database_proxy, utcnow
+from store.pipelined import pipelined
 from store.prepared import MOST_PREPARED_ROWS, PreparedInsert
 
 _INSERT = PreparedInsert(
@@ -171,11 +172,14 @@ class AuditWriter:
 
 
 def _written(rows: list[dict[str, Any]]) -> list[int]:
-    """`rows` inserted in order, a few hundred per statement; their ids."""
-    ids: list[int] = []
-    for start in range(0, len(rows), MOST_PREPARED_ROWS):
-        ids.extend(_INSERT.run_many_returning(rows[start : start + MOST_PREPARED_ROWS]))
-    return ids
+    """`rows` inserted in order, a few hundred per statement, each sent while the one before
+    it runs (`pipelined`); their ids."""
+    with pipelined(database_proxy):
+        sent = [
+            _INSERT.sent_returning(rows[start : start + MOST_PREPARED_ROWS])
+            for start in range(0, len(rows), MOST_PREPARED_ROWS)
+        ]
+    return [int(found) for cursor in sent for (found,) in cursor.fetchall()]
 
 
 # The chain's head as the thread's write transaction keeps it for every writer in it.

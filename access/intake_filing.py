@@ -20,6 +20,7 @@ from access.requesters import NEW_REQUESTER
 from store.dialect import is_sqlite, write_in_chunks
 from store.held_rows import HeldRows
 from store.models import Attachment, MailId, database_proxy
+from store.pipelined import pipelined
 from store.prepared import MOST_PREPARED_ROWS, PreparedInsert
 
 NEW_MAIL_ID = PreparedInsert(MailId, ("mail_id", "source", "ticket", "message"))
@@ -37,9 +38,11 @@ def filing_held() -> HeldRows | None:
 
 
 def write_mail_ids(rows: list[dict[str, object]]) -> None:
-    """Message-ID rows (`MailId`), a few hundred per insert."""
-    for start in range(0, len(rows), MOST_PREPARED_ROWS):
-        NEW_MAIL_ID.run_many(rows[start : start + MOST_PREPARED_ROWS])
+    """Message-ID rows (`MailId`), a few hundred per insert, each sent while the one before
+    it runs (`pipelined`)."""
+    with pipelined(database_proxy):
+        for start in range(0, len(rows), MOST_PREPARED_ROWS):
+            NEW_MAIL_ID.run_many(rows[start : start + MOST_PREPARED_ROWS])
 
 
 def keep_attachments(

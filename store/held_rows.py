@@ -20,6 +20,7 @@ from typing import Any
 
 from store.dialect import is_sqlite
 from store.models import database_proxy
+from store.pipelined import pipelined
 from store.prepared import PreparedInsert
 
 
@@ -63,20 +64,22 @@ class HeldRows:
         return self._rows[insert][key - self._first[insert]]
 
     def write(self) -> None:
-        """The rows held so far, written, a table at a time, and the sequences set past them."""
+        """The rows held so far, written, a table at a time, and the sequences set past them;
+        each statement sent while the one before it runs (`pipelined`)."""
         if not self._next:
             return
-        for insert, rows in self._rows.items():
-            if rows:
-                self._keyed[insert].run_many(rows)
-                rows.clear()
         sets, params = [], []
         for insert, following in self._next.items():
             sets.append(f"setval({_SEQUENCE}, GREATEST(%s, nextval({_SEQUENCE})), false)")
             params += [*_named(insert), following, *_named(insert)]
+        with pipelined(database_proxy):
+            for insert, rows in self._rows.items():
+                if rows:
+                    self._keyed[insert].run_many(rows)
+                    rows.clear()
+            database_proxy.obj.execute_sql(f"SELECT {', '.join(sets)}", params)
         self._next.clear()
         self._first.clear()
-        database_proxy.obj.execute_sql(f"SELECT {', '.join(sets)}", params)
 
 
 _SEQUENCE = "pg_get_serial_sequence(%s, %s)"

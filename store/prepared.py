@@ -143,6 +143,15 @@ class PreparedInsert:
         key = meta.primary_key.name
         return [int(found) for (found,) in self.run_many_giving(rows, (key,))]
 
+    def sent_returning(self, rows: list[dict[str, Any]]) -> Any:
+        """`run_many_returning` up to `MOST_PREPARED_ROWS` rows, its cursor not read yet: the
+        new rows' primary keys are its rows (in no promised order)."""
+        database = database_proxy.obj
+        meta: Any = self.model._meta
+        if len(rows) > MOST_PREPARED_ROWS:
+            raise ValueError(f"{len(rows)} rows; send at most {MOST_PREPARED_ROWS} at a time")
+        return database.execute_sql(*self._many(database, rows, (meta.primary_key.name,)))
+
     def run_many_giving(
         self, rows: list[dict[str, Any]], returning: tuple[str, ...]
     ) -> list[tuple[Any, ...]]:
