@@ -22,7 +22,7 @@ The gate reads no mail: each call is handed the channel's reader and the config'
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from typing import NamedTuple
@@ -49,7 +49,7 @@ from access.filing import (
 )
 from access.floods import FloodLimit, flood_reason
 from access.inbound import MailReading, ParsedMail, UnreadableMail, clean_text, what_was_raised
-from access.intake_filing import NEW_MAIL_ID, Remembered, filing_held, keep_attachments
+from access.intake_filing import NEW_MAIL_ID, Remembered, keep_attachments
 from access.mail_threads import (
     answered_ticket,
     bounced_reply,
@@ -57,16 +57,12 @@ from access.mail_threads import (
     named_tickets,
     own_addresses,
     sent_by_ticketty,
-    taken_among,
     taken_before,
-    threads_ahead,
 )
 from access.request import Request
 from access.requester_messages import FINAL_STATUS
 from access.requesters import (
     add_requester,
-    free_usernames,
-    people_by_address,
     requester_by_address,
     username_base,
 )
@@ -81,11 +77,17 @@ from store.models import (
     QuarantinedMail,
     Source,
     Ticket,
+    database_proxy,
 )
+from store.pipelined import pipelined, pipelines
 from store.rows import tuple_rows
 
 # A message whose filing failed this often is quarantined.
 FILING_TRIES = 2
+# Where statements are sent ahead (PostgreSQL, `store.pipelined`), a batch is read and filed
+# this many messages at a time, the next part read while the server writes the part before
+# (`Intake.take_many`); elsewhere, with no server to wait for, a batch is one part.
+READ_PART = 50
 
 
 UNVERIFIED = "(sender not verified) "
@@ -209,35 +211,36 @@ class Intake:
         return taken
 
     def take_many(
-        self, source: Source, batch: list[tuple[str, bytes | Oversized]], reading: MailReading
+        self,
+        source: Source,
+        batch: list[tuple[str, bytes | Oversized]],
+        reading: MailReading,
+        index_so_far: Callable[[], None],
     ) -> list[Taken]:
-        """Inside `remembering`: the messages of `batch` (origin, raw) read first, then what
-        they need of the database read at once (`look_ahead`), then each taken in turn as
-        `take_in_transaction` takes it, their Message-IDs written together."""
-        read = [_read_ahead(raw, reading) for _origin, raw in batch]
-        self.look_ahead(source, [mail for mail in read if isinstance(mail, ParsedMail)])
-        taken = [
-            self.take_in_transaction(source, raw, origin, reading, None, mail)
-            for (origin, raw), mail in zip(batch, read, strict=True)
-        ]
-        assert self._remembered is not None
-        self._remembered.write_mail_ids()
-        return taken
-
-    def look_ahead(self, source: Source, mails: list[ParsedMail]) -> None:
-        """For the messages `mails` about to be taken inside `remembering`: which Message-IDs
-        were taken before, which senders no person has and which usernames those would get
-        are free, which tickets their Message-IDs and tags name, each in one statement or a
-        few (not per message); what they write is added."""
+        """Inside `remembering`: the messages of `batch` (origin, raw) `READ_PART` at a time,
+        each part read, then what it needs of the database read at once
+        (`Remembered.look_ahead`), then each message taken in turn as `take_in_transaction`
+        takes it; then the part's rows held back, its Message-IDs and its new tickets'
+        documents (`index_so_far`) are written, sent while the next part is read
+        (`pipelined`)."""
+        size = READ_PART if pipelines(database_proxy) else len(batch)
+        parts = [batch[start : start + size] for start in range(0, len(batch), size)]
         remembered = self._remembered
         assert remembered is not None
-        remembered.seen_ids = taken_among(source, [m.message_id for m in mails if m.message_id])
-        addresses = {m.sender_address.lower() for m in mails} - set(remembered.requesters)
-        found, remembered.no_person = people_by_address(addresses)
-        remembered.requesters.update(found)
-        remembered.free_usernames = free_usernames(remembered.no_person)
-        remembered.threads = threads_ahead(source, mails)
-        remembered.held = filing_held()
+        taken: list[Taken] = []
+        read = [_read_ahead(raw, reading) for _origin, raw in parts[0]]
+        for at, part in enumerate(parts):
+            remembered.look_ahead(source, [m for m in read if isinstance(m, ParsedMail)])
+            taken += [
+                self.take_in_transaction(source, raw, origin, reading, None, mail)
+                for (origin, raw), mail in zip(part, read, strict=True)
+            ]
+            with pipelined(database_proxy):
+                remembered.write_mail_ids()
+                index_so_far()
+                following = parts[at + 1] if at + 1 < len(parts) else []
+                read = [_read_ahead(raw, reading) for _origin, raw in following]
+        return taken
 
     def take_in_transaction(
         self,

@@ -14,12 +14,12 @@ import peewee
 from access import scope
 from access.filing import NEW_MESSAGE, NEW_TICKET
 from access.floods import FloodLimit
-from access.inbound import MailPart, MailReading
-from access.mail_threads import NamedTickets, ThreadsAhead
-from access.requesters import NEW_REQUESTER
+from access.inbound import MailPart, MailReading, ParsedMail
+from access.mail_threads import NamedTickets, ThreadsAhead, taken_among, threads_ahead
+from access.requesters import NEW_REQUESTER, free_usernames, people_by_address
 from store.dialect import is_sqlite, write_in_chunks
 from store.held_rows import HeldRows
-from store.models import Attachment, MailId, database_proxy
+from store.models import Attachment, MailId, Source, database_proxy
 from store.pipelined import pipelined
 from store.prepared import MOST_PREPARED_ROWS, PreparedInsert
 
@@ -96,6 +96,21 @@ class Remembered:
     threads: ThreadsAhead | None = None
     # A batch's new rows held back (`store.held_rows`): written before anything reads them.
     held: HeldRows | None = None
+
+    def look_ahead(self, source: Source, mails: list[ParsedMail]) -> None:
+        """For the messages `mails` about to be taken (a part of a batch, `Intake.take_many`):
+        which Message-IDs were taken before, which senders no person has and which usernames
+        those would get are free, which tickets their Message-IDs and tags name, each in one
+        statement or a few (not per message); what they write is added. The rows held for the
+        part before are written by now."""
+        seen = taken_among(source, [m.message_id for m in mails if m.message_id])
+        self.seen_ids = seen | (self.seen_ids or set())
+        addresses = {m.sender_address.lower() for m in mails} - set(self.requesters)
+        found, self.no_person = people_by_address(addresses)
+        self.requesters.update(found)
+        self.free_usernames = free_usernames(self.no_person)
+        self.threads = threads_ahead(source, mails)
+        self.held = filing_held()
 
     def made(self, number: int) -> None:
         """A ticket the batch made: its due times kept at the end, mail naming it reaches it."""

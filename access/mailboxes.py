@@ -341,12 +341,12 @@ def _import_batch(
 ) -> list[Taken]:
     with (
         intake.request.writing(),
-        dialect.search_indexed_once(database_proxy),
+        dialect.search_indexed_once(database_proxy) as index_so_far,
         intake.request.chain_head_held(),
         intake.request.events_held(),
         intake.remembering(reading, within=within),
     ):
-        return intake.take_many(source, batch, reading)
+        return intake.take_many(source, batch, reading, index_so_far)
 
 
 def _mail_source(request: Request, name: str) -> Source:

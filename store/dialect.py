@@ -187,7 +187,9 @@ _BATCHED_TRIGGERS = ("ticket_search_ai", "message_search_ai")
 
 
 @contextmanager
-def search_indexed_once(db: peewee.Database | peewee.DatabaseProxy) -> Iterator[None]:
+def search_indexed_once(
+    db: peewee.Database | peewee.DatabaseProxy,
+) -> Iterator[Callable[[], None]]:
     """SQLite, inside a write transaction filing many tickets and messages (a mail import's
     batch): their words go into the search documents at its end, one write per ticket, instead
     of the triggers writing a new ticket's document and then rewriting the whole of it for each
@@ -202,29 +204,34 @@ def search_indexed_once(db: peewee.Database | peewee.DatabaseProxy) -> Iterator[
     (`ticket_search_stale` holds that scope when it changed since), every new message's folded
     text after a space, in order of id, in `public`, a note's in `notes`. Where the triggers
     are not those `search_triggers` makes (set aside, or another form), the block runs as it
-    is. PostgreSQL: `store.search_held.indexed_once`."""
+    is. It gives the block what writes the documents of the tickets filed so far, which on
+    SQLite waits for the end (PostgreSQL: `store.search_held.indexed_once`)."""
     if isinstance(db, peewee.DatabaseProxy):
         db = db.obj
     assert isinstance(db, peewee.Database)
     if not is_sqlite(db):
-        with search_held.indexed_once(db):
-            yield
+        with search_held.indexed_once(db) as index_so_far:
+            yield index_so_far
         return
     if not all(_trigger_is_ours(db, name) for name in _BATCHED_TRIGGERS):
-        yield
+        yield _at_the_end
         return
     (tickets,) = db.execute_sql("SELECT coalesce(max(number), 0) FROM ticket").fetchone()
     (messages,) = db.execute_sql("SELECT coalesce(max(id), 0) FROM message").fetchone()
     db.execute_sql(f"INSERT INTO {SEARCH_DEFERRED} (held) VALUES (1)")
     release = f"DELETE FROM {SEARCH_DEFERRED}"
     try:
-        yield
+        yield _at_the_end
     except BaseException:
         with suppress(peewee.DatabaseError, sqlite3.Error):  # a rollback takes it out as well
             db.execute_sql(release)
         raise
     db.execute_sql(release)
     _index_filed_after(db, tickets, messages)
+
+
+def _at_the_end() -> None:
+    """SQLite's documents of the tickets filed so far: written at the block's end, in one go."""
 
 
 def _trigger_is_ours(db: peewee.Database, name: str) -> bool:

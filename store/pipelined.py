@@ -4,6 +4,7 @@ that the server runs each statement while the client builds the next instead of 
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -11,19 +12,39 @@ import peewee
 
 from store.dialect import is_sqlite
 
+# The connections this thread has in a block, so that a block inside another neither syncs
+# (psycopg's nested pipeline blocks each wait for every result as they end) nor waits.
+_open = threading.local()
+
+
+def pipelines(db: peewee.Database | peewee.DatabaseProxy) -> bool:
+    """Whether `pipelined` sends statements ahead on `db` (PostgreSQL) or runs them as they
+    come (SQLite)."""
+    return not is_sqlite(db.obj if isinstance(db, peewee.DatabaseProxy) else db)
+
 
 @contextmanager
 def pipelined(db: peewee.Database | peewee.DatabaseProxy) -> Iterator[None]:
     """Inside a write transaction: on PostgreSQL each statement executed in the block goes out
     at once and the block goes on; a cursor's rows are waited for where they are fetched, and
-    every statement's by the block's end, where the first one that failed raises (as Peewee's
-    error, as if run alone). Only for statements whose effects nothing in the block reads but
-    through their own fetched rows (inserts, their RETURNING): a cursor's `rowcount` is not
-    known before its result arrives. On SQLite, which has no round trips, the block runs
-    as it is."""
+    every statement's by the end of the outermost block, where the first one that failed
+    raises (as Peewee's error, as if run alone). Only for statements whose effects nothing in
+    the block reads but through their own fetched rows (inserts, their RETURNING), and for
+    work that reads nothing (parsing the next mail while the server writes): a cursor's
+    `rowcount` is not known before its result arrives. On SQLite, which has no round trips,
+    the block runs as it is."""
     database = db.obj if isinstance(db, peewee.DatabaseProxy) else db
-    if is_sqlite(database):
+    if not pipelines(database):
         yield
         return
-    with peewee.__exception_wrapper__, database.connection().pipeline():  # type: ignore[attr-defined]
+    connection = database.connection()
+    held: set[int] = _open.__dict__.setdefault("connections", set())
+    if id(connection) in held:
         yield
+        return
+    held.add(id(connection))
+    try:
+        with peewee.__exception_wrapper__, connection.pipeline():  # type: ignore[attr-defined]
+            yield
+    finally:
+        held.discard(id(connection))

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 
 import peewee
@@ -34,42 +34,55 @@ def triggers() -> list[str]:
     ]
 
 
-# The block's start: the newest ticket and message before it, and the new tickets' trigger held.
+# The newest ticket whose document the block has written (`indexed_once`), kept by the server
+# for the transaction, so that writing the next tickets' documents waits for no read.
+_INDEXED_UPTO = "ticketty.indexed_upto"
+_NEWEST = "(SELECT coalesce(max(number), 0) FROM ticket)"
+# The block's start: the newest message before it, the new tickets' trigger held, and the
+# newest ticket before it.
 _HOLD = (
-    "SELECT (SELECT coalesce(max(number), 0) FROM ticket), "
-    f"(SELECT coalesce(max(id), 0) FROM message), set_config('{SETTING}', 'on', true)"
+    f"SELECT (SELECT coalesce(max(id), 0) FROM message), set_config('{SETTING}', 'on', true), "
+    f"set_config('{_INDEXED_UPTO}', {_NEWEST}::text, true)"
 )
 _RELEASE = f"SELECT set_config('{SETTING}', 'off', true)"
-# Each ticket filed in the block that has no document yet (its subject not changed since, else
-# `ticket_search_au` wrote one), its document as the triggers leave it: its subject's words
-# (`ticketty_index_ticket` of a ticket without messages), then each new message's after them in
-# order of id, a note's in `everything` alone.
+_INDEXED = f"SELECT set_config('{_INDEXED_UPTO}', {_NEWEST}::text, true)"
+# Each ticket filed in the block since the last of these that has no document yet (its subject
+# not changed since, else `ticket_search_au` wrote one), its document as the triggers leave it:
+# its subject's words (`ticketty_index_ticket` of a ticket without messages), then each new
+# message's after them in order of id, a note's in `everything` alone.
+_UPTO = f"current_setting('{_INDEXED_UPTO}')::integer"
 _NEW_DOCUMENTS = (
     "INSERT INTO ticket_search (number, public, everything) "
     "SELECT d.n, ticketty_words_joined(d.w ORDER BY d.k) FILTER (WHERE d.shown), "
     "ticketty_words_joined(d.w ORDER BY d.k) FROM ("
     "SELECT t.number AS n, 0 AS k, ticketty_words(t.subject || ' ') AS w, true AS shown "
-    "FROM ticket t WHERE t.number > %s UNION ALL "
+    f"FROM ticket t WHERE t.number > {_UPTO} UNION ALL "
     f"SELECT m.ticket_id, m.id, ticketty_words(m.body), m.kind <> '{NOTE}' FROM message m "
-    "WHERE m.ticket_id > %s AND m.id > %s) AS d "
+    f"WHERE m.ticket_id > {_UPTO} AND m.id > %s) AS d "
     "WHERE NOT EXISTS (SELECT 1 FROM ticket_search s WHERE s.number = d.n) "
     "GROUP BY d.n ORDER BY d.n"
 )
 
 
 @contextmanager
-def indexed_once(db: peewee.Database) -> Iterator[None]:
+def indexed_once(db: peewee.Database) -> Iterator[Callable[[], None]]:
     """`dialect.search_indexed_once` on PostgreSQL: inside, a new ticket gets no document (the
     ticket trigger is held back by `SETTING`), so its messages' trigger finds none to add to
-    and parses nothing; at the end every such ticket's document is written in one statement, each
-    message's words parsed once. Messages on tickets that have a document (older tickets) are
-    added by their trigger as they come."""
-    tickets, messages, _held = db.execute_sql(_HOLD).fetchone()
+    and parses nothing; every such ticket's document is written in one statement, each
+    message's words parsed once, at the end and where the block calls what it is given (for
+    the tickets filed so far; a message on one of them after that is added by its trigger, as
+    on older tickets, which have a document)."""
+    messages, _held, _upto = db.execute_sql(_HOLD).fetchone()
+
+    def index_so_far() -> None:
+        db.execute_sql(_NEW_DOCUMENTS, (messages,))
+        db.execute_sql(_INDEXED)
+
     try:
-        yield
+        yield index_so_far
     except BaseException:
         with suppress(peewee.DatabaseError):  # a rollback takes the setting back as well
             db.execute_sql(_RELEASE)
         raise
     db.execute_sql(_RELEASE)
-    db.execute_sql(_NEW_DOCUMENTS, (tickets, tickets, messages))
+    index_so_far()

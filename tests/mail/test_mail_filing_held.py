@@ -19,7 +19,7 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from access import Gate, intake
+from access import Gate, intake, intake_filing
 from access.audit import verify_chain
 from mail.channel import MailChannel
 from store.dialect import is_sqlite
@@ -66,7 +66,7 @@ def desk(db: peewee.Database) -> Gate:
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
-@given(drawn=mails)
+@given(drawn=mails, part=st.sampled_from([1, 3, intake.READ_PART]))
 @example(  # answers to tickets of the batch, by tag and by Message-ID; a username taken twice
     drawn=[
         ("Jan <jan@example.pl>", ("new", 0), True, False, False),
@@ -76,18 +76,23 @@ def desk(db: peewee.Database) -> Gate:
         ("Ola <ola@example.de>", ("tag", 1), True, False, False),
         ("Jan Other <jan@example.de>", ("new", 0), True, True, True),
         ("Known <known@example.com>", ("reply", 5), True, False, False),
-    ]
+    ],
+    part=2,
 )
 def test_a_batch_filed_with_its_rows_held_leaves_what_filing_row_by_row_leaves(
     db: peewee.Database,
     desk: Gate,
     monkeypatch: pytest.MonkeyPatch,
     drawn: list[tuple[str, tuple[str, int], bool, bool, bool]],
+    part: int,
 ) -> None:
+    """The batch read and filed in parts of `part` on PostgreSQL, each part's rows written as
+    it ends."""
+    monkeypatch.setattr(intake, "READ_PART", part)
     with db.atomic() as example:
         held = _imported(db, desk, drawn)
         with monkeypatch.context() as patched:
-            patched.setattr(intake, "filing_held", lambda: None)
+            patched.setattr(intake_filing, "filing_held", lambda: None)
             row_by_row = _imported(db, desk, drawn)
         assert held == row_by_row
         example.rollback()

@@ -21,7 +21,7 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from access import Gate
+from access import Gate, intake
 from access.audit import verify_chain
 from mail.channel import MailChannel
 from store.dialect import is_sqlite
@@ -83,7 +83,7 @@ def desk(db: peewee.Database) -> Gate:
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
-@given(drawn=mails)
+@given(drawn=mails, part=st.sampled_from([1, 2, intake.READ_PART]))
 @example(  # each kind of conversation before the batch, and answers within it
     drawn=[
         ("Jan <jan@example.pl>", [("id", "out0")], []),
@@ -93,16 +93,21 @@ def desk(db: peewee.Database) -> Gate:
         ("Ola <ola@example.de>", [("batch id", 3)], []),
         ("Ola <ola@example.de>", [], [("tag", "old3")]),
         ("Jan <jan@example.pl>", [("id", "old4"), ("batch id", 1)], [("batch tag", 0)]),
-    ]
+    ],
+    part=2,
 )
 def test_a_batch_threads_its_mail_as_a_message_per_batch_does(
     db: peewee.Database,
     desk: Gate,
     monkeypatch: pytest.MonkeyPatch,
     drawn: list[tuple[str, list[tuple[str, Any]], list[tuple[str, Any]]]],
+    part: int,
 ) -> None:
+    """In one batch (read and filed in parts of `part` on PostgreSQL)."""
     with db.atomic() as example_run:
-        batched = _imported(db, desk, drawn, _import)
+        with monkeypatch.context() as patched:
+            patched.setattr(intake, "READ_PART", part)
+            batched = _imported(db, desk, drawn, _import)
         one_by_one = _imported(db, desk, drawn, _take_one_by_one)
         assert batched == one_by_one
         example_run.rollback()

@@ -7,7 +7,7 @@ from __future__ import annotations
 import peewee
 import pytest
 
-from store.pipelined import pipelined
+from store.pipelined import pipelined, pipelines
 from store.prepared import PreparedInsert
 from store.rows import tuple_rows
 from store.tag_models import Tag
@@ -43,4 +43,18 @@ def test_a_write_failing_in_the_block_raises_peewees_error_and_rolls_back(
         names = [name for (name,) in tuple_rows(Tag.select(Tag.name).order_by(Tag.name))]
         assert "taken" in names and "first" not in names and "after" not in names
         Tag.create(name="later")  # the transaction goes on
+        run.rollback()
+
+
+def test_a_block_inside_another_waits_for_nothing(db: peewee.Database) -> None:
+    """On PostgreSQL the inner block's end neither waits nor raises: the outer one's does (a
+    batch's rows written inside the block that also reads the next mail)."""
+    reached = []
+    with db.atomic() as run:
+        Tag.create(name="taken")
+        with pytest.raises(peewee.IntegrityError), db.atomic(), pipelined(db):
+            with pipelined(db):
+                NEW_TAG.run_many([{"name": "taken"}])
+            reached.append("after the inner block")
+        assert reached == (["after the inner block"] if pipelines(db) else [])
         run.rollback()
