@@ -205,7 +205,8 @@ def _replies(
 ) -> dict[int, Done]:
     """The canned reply filled and sent on each ticket where it is not held (`held_many`),
     the owner may reply and it is offered, read under the write lock; the replies written and
-    queued in bulk (`messages.add_messages`), marked automatic in one statement."""
+    queued in bulk (`messages.add_messages`), marked automatic in one statement, their
+    tickets' new versions held with the chunk's other changes (`ChunkWrites`)."""
     canned = CannedReply.get_or_none(CannedReply.id == reply_id)
     if canned is None:
         raise NotFound(f"the canned reply of the rule's reply ({reply_id}) was deleted")
@@ -234,7 +235,7 @@ def _replies(
             bodies[number] = clean_body(fill(canned.body, values[number]))
         except InvalidInput as exc:
             done[number] = exc
-    written = add_messages(request, REPLY, bodies, {})
+    written = add_messages(request, REPLY, bodies, {}, tickets=writes.tickets)
     writes.add_dues(request, list(written))
     mark_auto_replied_many(list(written.values()))
     return done
