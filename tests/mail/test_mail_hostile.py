@@ -7,7 +7,7 @@ from __future__ import annotations
 import peewee
 import pytest
 
-from access import Gate
+from access import Gate, intake
 from access.intake import FILING_TRIES
 from mail.channel import MailChannel
 from mail.parse import parse_mail
@@ -188,7 +188,13 @@ def test_a_failure_counted_before_quarantines_at_the_next_failure(gate: Gate, db
     assert taken.outcome == "quarantined" and "failed 2 times" in taken.detail
 
 
-def test_an_import_batch_with_a_message_whose_filing_fails_keeps_the_others(gate: Gate, db) -> None:
+@pytest.mark.parametrize("part", [intake.READ_PART, 2])
+def test_an_import_batch_with_a_message_whose_filing_fails_keeps_the_others(
+    gate: Gate, db, monkeypatch: pytest.MonkeyPatch, part: int
+) -> None:
+    """Also when the batch is filed in parts (on PostgreSQL) and fails in its second, whose
+    rows are written while the third is read: the batch is taken again message by message."""
+    monkeypatch.setattr(intake, "READ_PART", part)
     poison_trigger(db)
     messages = [(f"m{n}", customer_mail(f"message {n}", subject=f"S{n}")) for n in range(4)]
     messages.insert(2, ("bad", customer_mail("poison", subject="Bad")))
