@@ -15,7 +15,7 @@ from access import scope
 from access.filing import NEW_MESSAGE, NEW_TICKET
 from access.floods import FloodLimit
 from access.inbound import MailPart, MailReading, ParsedMail
-from access.mail_threads import NamedTickets, ThreadsAhead, taken_among, threads_ahead
+from access.mail_threads import NamedTickets, ThreadsAhead, threads_ahead
 from access.requesters import NEW_REQUESTER, free_usernames, people_by_address
 from store.dialect import is_sqlite, write_in_chunks
 from store.held_rows import HeldRows
@@ -103,13 +103,13 @@ class Remembered:
         those would get are free, which tickets their Message-IDs and tags name, each in one
         statement or a few (not per message); what they write is added. The rows held for the
         part before are written by now."""
-        seen = taken_among(source, [m.message_id for m in mails if m.message_id])
-        self.seen_ids = seen | (self.seen_ids or set())
+        self.threads = threads_ahead(source, mails)
+        taken = {m.message_id for m in mails if m.message_id in self.threads.by_id}
+        self.seen_ids = taken | (self.seen_ids or set())
         addresses = {m.sender_address.lower() for m in mails} - set(self.requesters)
         found, self.no_person = people_by_address(addresses)
         self.requesters.update(found)
         self.free_usernames = free_usernames(self.no_person)
-        self.threads = threads_ahead(source, mails)
         self.held = filing_held()
 
     def made(self, number: int) -> None:

@@ -77,25 +77,6 @@ def taken_before(source: Source, message_id: str) -> bool:
     return SEEN.first(source.id, message_id) is not None
 
 
-def taken_among(source: Source, message_ids: Iterable[str]) -> set[str]:
-    """Those of `message_ids` taken in before by this source (`taken_before` for many), in one
-    statement per `MOST_PREPARED_ROWS`."""
-    wanted = sorted(set(message_ids))
-    found: set[str] = set()
-    for start in range(0, len(wanted), MOST_PREPARED_ROWS):
-        found.update(
-            i for (i,) in _SEEN_AMONG.rows(source.id, *wanted[start : start + MOST_PREPARED_ROWS])
-        )
-    return found
-
-
-_SEEN_AMONG = PreparedSelect(
-    lambda source, *mail_ids: MailId.select(MailId.mail_id).where(
-        (MailId.source == source) & among(MailId.mail_id, mail_ids)
-    )
-)
-
-
 class NamedTickets:
     """The read of the tickets a message names that its sender may write on (as requester, or
     as an address copied on them) within a scope fixed for a whole import: the statement's SQL,
@@ -157,9 +138,11 @@ class ThreadsAhead:
 
 
 def threads_ahead(source: Source, mails: Iterable[ParsedMail]) -> ThreadsAhead:
-    """`ThreadsAhead` for a batch of `mails` of `source`: the Message-IDs they name, and the
-    tickets those and their `[#123]` tags name, read a few hundred at a time."""
-    ids = sorted({i for mail in mails for i in (*mail.in_reply_to, *mail.references)})
+    """`ThreadsAhead` for a batch of `mails` of `source`: the Message-IDs they carry (in
+    `by_id` when taken in before) and name, and the tickets those and their `[#123]` tags
+    name, read a few hundred at a time."""
+    carried = {mail.message_id for mail in mails if mail.message_id}
+    ids = sorted(carried.union(*((*mail.in_reply_to, *mail.references) for mail in mails)))
     by_id: dict[str, int] = {}
     for start in range(0, len(ids), MOST_PREPARED_ROWS):
         chunk = ids[start : start + MOST_PREPARED_ROWS]

@@ -12,9 +12,16 @@ import peewee
 
 from store.dialect import is_sqlite
 
-# The connections this thread has in a block, so that a block inside another neither syncs
-# (psycopg's nested pipeline blocks each wait for every result as they end) nor waits.
-_open = threading.local()
+
+class _Open(threading.local):
+    """The connections this thread has in a block, so that a block inside another neither
+    syncs (psycopg's nested pipeline blocks each wait for every result as they end) nor waits."""
+
+    def __init__(self) -> None:
+        self.connections: set[int] = set()
+
+
+_open = _Open()
 
 
 def pipelines(db: peewee.Database | peewee.DatabaseProxy) -> bool:
@@ -38,13 +45,12 @@ def pipelined(db: peewee.Database | peewee.DatabaseProxy) -> Iterator[None]:
         yield
         return
     connection = database.connection()
-    held: set[int] = _open.__dict__.setdefault("connections", set())
-    if id(connection) in held:
+    if id(connection) in _open.connections:
         yield
         return
-    held.add(id(connection))
+    _open.connections.add(id(connection))
     try:
         with peewee.__exception_wrapper__, connection.pipeline():  # type: ignore[attr-defined]
             yield
     finally:
-        held.discard(id(connection))
+        _open.connections.discard(id(connection))
