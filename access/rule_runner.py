@@ -324,7 +324,11 @@ def _stopped(rule: LoadedRule | None, number: int, why: str) -> None:
 
 
 def _log(actor: int | None, action: str, rule_id: int | None, number: int, why: Any) -> None:
-    """A rule's refusal or stop, in a savepoint (or transaction) of its own: its action wrote
-    nothing."""
+    """A rule's refusal or stop: in a chunk, one of the events its transaction holds
+    (`Cascade.chunk_transaction`; the refused action wrote nothing); after the rounds, in a
+    transaction of its own."""
+    if database_proxy.in_transaction():
+        audit.record(actor, action, "rule", rule_id, ticket=number, after=why)
+        return
     with database_proxy.atomic():
         audit.record(actor, action, "rule", rule_id, ticket=number, after=why)
