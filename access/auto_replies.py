@@ -97,13 +97,6 @@ def _marks(numbers: list[int]) -> peewee.SelectBase:
     )
 
 
-def mark_auto_replied_many(messages: Sequence[int]) -> None:
-    """The replies `messages` just queued (in this transaction) are automatic ones."""
-    OutboxItem.update(auto_submitted=AUTO_REPLIED).where(
-        among(OutboxItem.message, messages)
-    ).execute()
-
-
 def mark_auto_replied(number: int) -> None:
     """The reply just queued on ticket `number` (in this transaction) is an automatic one."""
     latest = (

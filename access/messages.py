@@ -127,6 +127,7 @@ def add_messages(
     mentioned: Mapping[int, list[int]],
     *,
     tickets: TicketWrites | None = None,
+    auto_submitted: str = "",
 ) -> dict[int, int]:
     """Inside a write transaction: an agent's replies or notes (`kind`) on many tickets
     (`bodies`: ticket number to clean text), each ticket already read in this transaction as
@@ -135,8 +136,9 @@ def add_messages(
     not grow with the tickets: their sent drafts dropped, their versions moved, the messages
     written, the replies queued, the audit events, the notifications. The caller keeps the
     due times a reply moves (`keep_due_times`), once for all the changes of its transaction.
-    Given `tickets`, the tickets' new versions are left to it (`TicketWrites.flush`). Returns
-    the messages written, by ticket."""
+    Given `tickets`, the tickets' new versions are left to it (`TicketWrites.flush`);
+    `auto_submitted`: replies a rule sends, their mail marked so (`outbox.queue_replies`).
+    Returns the messages written, by ticket."""
     if not bodies:
         return {}
     numbers = list(bodies)
@@ -150,7 +152,7 @@ def add_messages(
         writes.flush(now)
     messages = new_messages(person, kind, bodies, now)
     if kind == REPLY:
-        queue_replies(messages, now)
+        queue_replies(messages, now, auto_submitted)
     request.record_many(
         [
             audit.Event(f"ticket.{kind}", "message", messages[n], ticket=n, after={"body": body})

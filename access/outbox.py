@@ -127,10 +127,11 @@ def _why_unsent(has_account: bool, source: Source, email: str | None, name: str)
     return ""
 
 
-def queue_replies(messages: dict[int, int], now: datetime) -> None:
+def queue_replies(messages: dict[int, int], now: datetime, auto_submitted: str = "") -> None:
     """`queue_reply` for many replies at once (`messages`: ticket number to its reply's
     message id), queued `now`, in the caller's transaction: one read of the tickets' ways
-    out, one insert of the deliveries and one of their Message-IDs, however many tickets."""
+    out, one insert of the deliveries and one of their Message-IDs, however many tickets.
+    `auto_submitted`: a rule's replies, their mail marked so (RFC 3834)."""
     if not messages:
         return
     query = (
@@ -159,7 +160,7 @@ def queue_replies(messages: dict[int, int], now: datetime) -> None:
             continue
         number = row["number"]
         deliveries.append(_delivery(number, messages[number], source.id, row["address"], email))
-    _write_deliveries(deliveries, now)
+    _write_deliveries(deliveries, now, auto_submitted)
 
 
 def queue_reply(ticket: Ticket, message_id: int, now: datetime) -> str:
@@ -195,18 +196,19 @@ def _delivery(
 
 
 def _write_deliveries(
-    deliveries: list[tuple[dict[str, Any], dict[str, Any]]], now: datetime
+    deliveries: list[tuple[dict[str, Any], dict[str, Any]]], now: datetime, auto_submitted: str = ""
 ) -> None:
     """The outbox rows, queued and due `now`, and their Message-IDs, one insert each."""
     if deliveries:
-        due = {"queued_at": now, "next_try_at": now}
+        due = {"auto_submitted": auto_submitted, "queued_at": now, "next_try_at": now}
         _OUTBOX_ROW.run_many([{**item, **due} for item, _ in deliveries])
         _MAIL_ID_ROW.run_many([sent_id for _, sent_id in deliveries])
 
 
 # The inserts of `_write_deliveries`, their SQL built once per database and count of rows.
 _OUTBOX_ROW = PreparedInsert(
-    OutboxItem, ("message", "source", "mail_id", "recipient", "queued_at", "next_try_at")
+    OutboxItem,
+    ("message", "source", "mail_id", "recipient", "auto_submitted", "queued_at", "next_try_at"),
 )
 _MAIL_ID_ROW = PreparedInsert(MailId, ("mail_id", "source", "ticket", "message", "outgoing"))
 

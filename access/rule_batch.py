@@ -25,7 +25,7 @@ from typing import Any
 import peewee
 
 from access import changes, rule_events, scope
-from access.auto_replies import AutoReplyHeld, held_many, mark_auto_replied_many
+from access.auto_replies import AUTO_REPLIED, AutoReplyHeld, held_many
 from access.canned_text import fill, values_for_many
 from access.catalogue import TICKETS_NOTE, TICKETS_REPLY, PermissionKey
 from access.change_pipeline import change_chunk_unaudited_refusals, verdict_error
@@ -205,7 +205,7 @@ def _replies(
 ) -> dict[int, Done]:
     """The canned reply filled and sent on each ticket where it is not held (`held_many`),
     the owner may reply and it is offered, read under the write lock; the replies written and
-    queued in bulk (`messages.add_messages`), marked automatic in one statement, their
+    queued in bulk (`messages.add_messages`), marked automatic as they are queued, their
     tickets' new versions held with the chunk's other changes (`ChunkWrites`)."""
     canned = CannedReply.get_or_none(CannedReply.id == reply_id)
     if canned is None:
@@ -235,7 +235,8 @@ def _replies(
             bodies[number] = clean_body(fill(canned.body, values[number]))
         except InvalidInput as exc:
             done[number] = exc
-    written = add_messages(request, REPLY, bodies, {}, tickets=writes.tickets)
+    written = add_messages(
+        request, REPLY, bodies, {}, tickets=writes.tickets, auto_submitted=AUTO_REPLIED
+    )
     writes.add_dues(request, list(written))
-    mark_auto_replied_many(list(written.values()))
     return done
