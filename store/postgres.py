@@ -150,8 +150,11 @@ class Psycopg3Driver(peewee.Psycopg3Adapter):
         else:
             params.setdefault("dbname", db.database)
         # Client-side parameter binding, as with psycopg2: the same SQL text works for
-        # statements whose parameter types the server could not infer.
+        # statements whose parameter types the server could not infer. Such a cursor never
+        # prepares a statement, so the driver is not asked to count each statement's text,
+        # values and all, towards preparing it (`store.dialect` prepares its own).
         params.setdefault("cursor_factory", self.driver.ClientCursor)
+        params.setdefault("prepare_threshold", None)
         return self.driver.connect(**params)
 
     def server_side_cursor(self, conn: Any) -> Any:

@@ -191,6 +191,14 @@ def test_text_columns_are_unbounded_and_sort_bytewise(db) -> None:
     assert rows and all(row[2:] == ("text", "C") for row in rows), rows
 
 
+def test_statements_bound_on_the_client_are_not_counted_for_preparing(db) -> None:
+    """A client-side cursor never prepares; the driver would otherwise count each statement's
+    whole text (a bulk insert's values in it) towards preparing it, for nothing."""
+    connection = db.connection()
+    assert type(connection.cursor()).__name__ == "ClientCursor"
+    assert connection.prepare_threshold is None
+
+
 def test_long_subjects_and_order_as_on_sqlite(demo_db, gate_for) -> None:
     gate = gate_for("ada")
     number = gate.filing.create_ticket("x" * 300, "body")
