@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -44,8 +44,10 @@ from access.rule_actions import apply_action
 from access.rule_batch import Done, apply_many, batched, holds
 from access.rule_cache import LoadedRule, active_rules, compiled
 from access.rule_conditions import Clock, Facts, matcher, read_facts
-from access.rule_text import DUE, WORDS, Kept
+from access.rule_text import DUE, REPLY, WORDS, Kept
 from access.rule_writes import ChunkWrites
+from access.vocabulary import NOTE
+from store import dialect
 from store.among import among
 from store.errors import TickettyError
 from store.models import Person, Ticket, database_proxy
@@ -80,13 +82,21 @@ class Cascade:
     writes: ChunkWrites = field(default_factory=ChunkWrites)
 
     @contextmanager
-    def chunk_transaction(self) -> Iterator[None]:
+    def chunk_transaction(self, messages_held: bool = False) -> Iterator[None]:
         """One write transaction for a chunk of a round, its audit chain's head and the
         owners' grants and policies (`Session.held`) kept in it and let go with it; its audit
         events held and written together before it commits (`audit.thread_events_held`), and
-        so are the ticket rows its actions hold (`rule_writes`)."""
+        so are the ticket rows its actions hold (`rule_writes`). `messages_held`: the words of
+        the notes and replies its actions write are added to the search documents once per
+        ticket when it ends (`dialect.messages_indexed_once`; no action makes a document
+        anew)."""
         try:
-            with database_proxy.atomic(), audit.thread_head_held(), audit.thread_events_held():
+            with (
+                database_proxy.atomic(),
+                dialect.messages_indexed_once(database_proxy) if messages_held else nullcontext(),
+                audit.thread_head_held(),
+                audit.thread_events_held(),
+            ):
                 yield
                 self.writes.flush()
         finally:
@@ -146,9 +156,12 @@ def _run(cascade: Cascade, rules: list[LoadedRule], numbers: list[int]) -> None:
     if not rules:
         return
     needs = set().union(*(rule.needs for rule in rules))
+    # A ticket gets several messages from a chunk only from several rules' notes and replies:
+    # only then are their words worth holding back to add once per ticket.
+    messages = sum(1 for rule in rules for action in rule.actions if action["do"] in (NOTE, REPLY))
     unique = list(dict.fromkeys(numbers))
     for start in range(0, len(unique), cascade.chunk):
-        with cascade.chunk_transaction():
+        with cascade.chunk_transaction(messages_held=messages > 1):
             _run_chunk(cascade, rules, unique[start : start + cascade.chunk], needs)
 
 

@@ -145,8 +145,7 @@ def postgres_search() -> list[str]:
         "FOR EACH ROW WHEN (OLD.subject IS DISTINCT FROM NEW.subject) "
         "EXECUTE FUNCTION ticket_search_ticket()",
         *search_held.triggers(),
-        "CREATE OR REPLACE TRIGGER message_search_ai AFTER INSERT ON message "
-        "FOR EACH ROW EXECUTE FUNCTION message_search()",
+        search_held.message_trigger(),
     ]
 
 
@@ -228,6 +227,22 @@ def search_indexed_once(
         raise
     db.execute_sql(release)
     _index_filed_after(db, tickets, messages)
+
+
+@contextmanager
+def messages_indexed_once(db: peewee.Database | peewee.DatabaseProxy) -> Iterator[None]:
+    """PostgreSQL, inside a write transaction adding messages to tickets that have documents
+    (a chunk of rules' notes and replies, several on a ticket): their words go into the
+    documents at its end, each ticket's written once (`store.search_held`). Nothing on SQLite,
+    whose trigger adds a message's words to the FTS5 index without rewriting the document."""
+    if isinstance(db, peewee.DatabaseProxy):
+        db = db.obj
+    assert isinstance(db, peewee.Database)
+    if is_sqlite(db):
+        yield
+        return
+    with search_held.messages_indexed_once(db):
+        yield
 
 
 def _at_the_end() -> None:

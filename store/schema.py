@@ -510,6 +510,15 @@ def _v40_search_held(db: peewee.Database) -> None:
         db.execute_sql(statement)
 
 
+def _v41_messages_held(db: peewee.Database) -> None:
+    """PostgreSQL: a new message's words can be held back inside a write transaction by a
+    setting of its own and added once per ticket at its end (`dialect.messages_indexed_once`).
+    Nothing on SQLite."""
+    if dialect.is_sqlite(db):
+        return
+    db.execute_sql(search_held.message_trigger())
+
+
 MIGRATIONS: list[tuple[int, Callable[[peewee.Database], None]]] = [
     (1, _v1_initial),
     (2, _v2_search),
@@ -548,6 +557,7 @@ MIGRATIONS: list[tuple[int, Callable[[peewee.Database], None]]] = [
     (38, _v38_ticket_bits),
     (39, _v39_search_deferred),
     (40, _v40_search_held),
+    (41, _v41_messages_held),
 ]
 
 LATEST = MIGRATIONS[-1][0]

@@ -19,6 +19,7 @@ VERSIONS = (
     38,
     39,
     40,
+    41,
 )
 LATEST = VERSIONS[-1]
 

@@ -13,6 +13,9 @@ from store.words import NOTE
 # A transaction's own setting (`set_config(..., true)`) that holds back the trigger of a new
 # ticket's document inside `indexed_once`; no other connection sees it.
 SETTING = "ticketty.search_held"
+# The same for a new message's words, held for the rest of the transaction by
+# `messages_indexed_once`.
+MESSAGES_SETTING = "ticketty.messages_held"
 
 
 def triggers() -> list[str]:
@@ -32,6 +35,16 @@ def triggers() -> list[str]:
         "CREATE OR REPLACE AGGREGATE ticketty_words_joined(tsvector) "
         "(SFUNC = tsvector_concat, STYPE = tsvector, INITCOND = '')",
     ]
+
+
+def message_trigger() -> str:
+    """Migration 41 (and `dialect.postgres_search`): a new message's words added to its
+    ticket's document, unless `MESSAGES_SETTING` holds them back (`messages_indexed_once`)."""
+    return (
+        "CREATE OR REPLACE TRIGGER message_search_ai AFTER INSERT ON message FOR EACH ROW "
+        f"WHEN (current_setting('{MESSAGES_SETTING}', true) IS DISTINCT FROM 'on') "
+        "EXECUTE FUNCTION message_search()"
+    )
 
 
 # The newest ticket whose document the block has written (`indexed_once`), kept by the server
@@ -86,3 +99,41 @@ def indexed_once(db: peewee.Database) -> Iterator[Callable[[], None]]:
         raise
     db.execute_sql(_RELEASE)
     index_so_far()
+
+
+# The start of `messages_indexed_once`: the newest message before it, and the messages' trigger
+# held back.
+_HOLD_MESSAGES = (
+    "SELECT (SELECT coalesce(max(id), 0) FROM message), "
+    f"set_config('{MESSAGES_SETTING}', 'on', true)"
+)
+_RELEASE_MESSAGES = f"SELECT set_config('{MESSAGES_SETTING}', 'off', true)"
+# Its end: the trigger released, and each message written since (after the id given) added to
+# its ticket's documents as the trigger adds it: its words after the document's, a ticket's
+# messages in order of id, a note's in `everything` alone; its words parsed once, a ticket's
+# document written once. Two statements in one round trip.
+_ADD_MESSAGES = (
+    f"{_RELEASE_MESSAGES}; UPDATE ticket_search s "
+    "SET (everything, public) = (s.everything || w.every, s.public || w.shown) "
+    "FROM (SELECT d.ticket_id, ticketty_words_joined(d.v ORDER BY d.id) AS every, "
+    f"ticketty_words_joined(d.v ORDER BY d.id) FILTER (WHERE d.kind <> '{NOTE}') AS shown "
+    "FROM (SELECT m.ticket_id, m.id, m.kind, ticketty_words(m.body) AS v FROM message m "
+    "WHERE m.id > %s AND EXISTS (SELECT 1 FROM ticket_search t WHERE t.number = m.ticket_id)) "
+    "AS d GROUP BY d.ticket_id) AS w WHERE s.number = w.ticket_id"
+)
+
+
+@contextmanager
+def messages_indexed_once(db: peewee.Database) -> Iterator[None]:
+    """`dialect.messages_indexed_once` on PostgreSQL: the messages written inside are added to
+    their tickets' documents when it ends, each ticket's document written once, instead of by
+    the trigger a message at a time. Write nothing inside that makes a ticket's document anew
+    (a new ticket, a new subject): that document would hold the held messages' words already."""
+    (messages, _held), *_ = db.execute_sql(_HOLD_MESSAGES).fetchall()
+    try:
+        yield
+    except BaseException:
+        with suppress(peewee.DatabaseError):  # a rollback takes the setting back as well
+            db.execute_sql(_RELEASE_MESSAGES)
+        raise
+    db.execute_sql(_ADD_MESSAGES, (messages,))

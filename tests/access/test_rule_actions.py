@@ -14,6 +14,7 @@ import pytest
 
 from access import Gate, InvalidInput, NotFound, PermissionDenied
 from access.catalogue import known
+from access.list_views import TicketQuery
 from access.notify_events import RULE_NOTICE
 from access.rule_conditions import Clock
 from access.rule_time import ESCALATION_TRIES, run_due_rules
@@ -74,6 +75,21 @@ def test_a_canned_reply_acknowledges_a_new_ticket_filled_for_it(ada: Gate) -> No
     assert (
         not Message.select().where((Message.ticket == other) & (Message.kind == "reply")).exists()
     )
+
+
+def test_the_words_of_several_rules_notes_and_reply_are_found_once_the_chunk_ends(
+    ada: Gate,
+) -> None:
+    """Several rules write messages on one ticket: their words are held back in the chunk
+    (PostgreSQL) and are all in the ticket's documents when it commits, a note's for agents."""
+    ada.rules.create_rule("First", on="created", actions=["note:wombat checked"])
+    ada.rules.create_rule("Second", on="created", actions=["note:platypus too"])
+    ada.rules.create_rule("Ack", on="created", actions=["reply:Refund approved"])
+    number = ada.filing.create_ticket("Refund please", "my order", group="Returns")
+    assert Message.select().where(Message.ticket == number).count() == 4
+    for word in ("wombat", "platypus", "approved", "order"):
+        found = [t.number for t in ada.inbox.list_tickets(TicketQuery(search=word), limit=500)]
+        assert number in found, word
 
 
 def test_a_canned_reply_offered_elsewhere_or_deleted_is_skipped_and_said(ada: Gate) -> None:
