@@ -36,8 +36,31 @@ def encode(value: Any) -> str:
 
 
 def _digest(prev_hash: str, at: datetime, actor_id: int | None, fields: dict[str, Any]) -> str:
-    payload = _PAYLOAD.encode([prev_hash, at.isoformat(), actor_id, fields])
+    """The hash of `_PAYLOAD.encode([prev_hash, at.isoformat(), actor_id, fields])`, the
+    payload written out value by value (`fields` has `_fields`'s keys, here in sorted order)
+    rather than by an encoder built for each event."""
+    payload = (
+        f"[{_TEXT(prev_hash)}, {_TEXT(at.isoformat())}, {_json(actor_id)}, "
+        f'{{"action": {_json(fields["action"])}, "after": {_json(fields["after"])}, '
+        f'"before": {_json(fields["before"])}, "target_id": {_json(fields["target_id"])}, '
+        f'"target_kind": {_json(fields["target_kind"])}, "ticket": {_json(fields["ticket"])}}}]'
+    )
     return hashlib.sha256(payload.encode()).hexdigest()
+
+
+_TEXT = json.encoder.encode_basestring_ascii  # a text as `_PAYLOAD` writes it
+
+
+def _json(value: Any) -> str:
+    """`value` as `_PAYLOAD` writes it."""
+    kind = type(value)
+    if kind is str:
+        return _TEXT(value)
+    if kind is int:
+        return str(value)
+    if value is None:
+        return "null"
+    return _PAYLOAD.encode(value)
 
 
 def record(
