@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager, nullcontext
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -80,31 +80,40 @@ class Cascade:
     # In a chunk's transaction: the ticket rows its batched actions hold, and the tickets
     # whose due times they moved.
     writes: ChunkWrites = field(default_factory=ChunkWrites)
+    # In a chunk's transaction: what holds its messages' words back (`hold_words`), and
+    # whether it may.
+    words: ExitStack | None = None
+    words_foldable: bool = False
 
     @contextmanager
-    def chunk_transaction(self, messages_held: bool = False) -> Iterator[None]:
+    def chunk_transaction(self, words_foldable: bool = False) -> Iterator[None]:
         """One write transaction for a chunk of a round, its audit chain's head and the
         owners' grants and policies (`Session.held`) kept in it and let go with it; its audit
         events held and written together before it commits (`audit.thread_events_held`), and
-        so are the ticket rows its actions hold (`rule_writes`). `messages_held`: the words of
-        the notes and replies its actions write are added to the search documents once per
-        ticket when it ends (`dialect.messages_indexed_once`; no action makes a document
-        anew)."""
+        so are the ticket rows its actions hold (`rule_writes`). `words_foldable`: its rules
+        may write several notes or replies on a ticket (`hold_words`)."""
         try:
-            with (
-                database_proxy.atomic(),
-                dialect.messages_indexed_once(database_proxy) if messages_held else nullcontext(),
-                audit.thread_head_held(),
-                audit.thread_events_held(),
-            ):
-                yield
-                self.writes.flush()
+            with database_proxy.atomic(), ExitStack() as words:
+                self.words, self.words_foldable = words, words_foldable
+                with audit.thread_head_held(), audit.thread_events_held():
+                    yield
+                    self.writes.flush()
         finally:
+            self.words, self.words_foldable = None, False
             self.sight.clear()
             self.writes = ChunkWrites()
             for session in self.sessions.values():
                 if isinstance(session, Session):
                     session.held = None
+
+    def hold_words(self) -> None:
+        """Before a rule's notes or replies, in a chunk whose rules may write several on a
+        ticket: from here on, the words of the messages it writes are added to the search
+        documents once per ticket as it ends (`dialect.messages_indexed_once`; no action
+        makes a document anew). A chunk whose message rules match nothing holds nothing."""
+        if self.words_foldable and self.words is not None:
+            self.words.enter_context(dialect.messages_indexed_once(database_proxy))
+            self.words_foldable = False
 
 
 _local = threading.local()
@@ -158,10 +167,10 @@ def _run(cascade: Cascade, rules: list[LoadedRule], numbers: list[int]) -> None:
     needs = set().union(*(rule.needs for rule in rules))
     # A ticket gets several messages from a chunk only from several rules' notes and replies:
     # only then are their words worth holding back to add once per ticket.
-    messages = sum(1 for rule in rules for action in rule.actions if action["do"] in (NOTE, REPLY))
+    messages = sum(1 for rule in rules for action in rule.actions if _writes_message(action))
     unique = list(dict.fromkeys(numbers))
     for start in range(0, len(unique), cascade.chunk):
-        with cascade.chunk_transaction(messages_held=messages > 1):
+        with cascade.chunk_transaction(words_foldable=messages > 1):
             _run_chunk(cascade, rules, unique[start : start + cascade.chunk], needs)
 
 
@@ -260,6 +269,8 @@ def _act(cascade: Cascade, rule: LoadedRule, numbers: list[int]) -> list[int]:
         for number in numbers:
             _skipped(rule, number, f"its owner {exc}")
         return []
+    if alive and any(_writes_message(action) for action in rule.actions):
+        cascade.hold_words()
     changed: dict[int, None] = {}
     for action in rule.actions:
         if not alive:
@@ -319,6 +330,10 @@ def _act_one(session: Session, rule: LoadedRule, action: Kept, number: int) -> D
     except TickettyError as exc:
         return exc
     return did
+
+
+def _writes_message(action: Kept) -> bool:
+    return action["do"] in (NOTE, REPLY)
 
 
 def _acted(rule: LoadedRule, did: str) -> dict[str, str]:

@@ -336,9 +336,9 @@ def test_a_batchs_rules_take_its_tickets_batch_chunk_at_a_time_other_events_roun
     chunks: list[int] = []
     original = rule_runner.Cascade.chunk_transaction
 
-    def counted(cascade: rule_runner.Cascade, messages_held: bool = False) -> Any:
+    def counted(cascade: rule_runner.Cascade, words_foldable: bool = False) -> Any:
         chunks.append(cascade.chunk)
-        return original(cascade, messages_held)
+        return original(cascade, words_foldable)
 
     monkeypatch.setattr(rule_runner.Cascade, "chunk_transaction", counted)
     desk.rules.create_rule("Urgent", on="created", actions=["priority:high"])
