@@ -17,7 +17,8 @@ from dataclasses import dataclass
 import peewee
 
 from access.rule_conditions import calendar_of, needs_of
-from access.rule_text import Kept
+from access.rule_text import REPLY, Kept
+from access.vocabulary import NOTE
 from store.models import database_proxy
 from store.prepared import PreparedSelect
 from store.rows import tuple_rows
@@ -30,7 +31,8 @@ VERSION_SETTING = RULES_VERSION_SETTING
 @dataclass(frozen=True)
 class LoadedRule:
     """A rule as the runner applies it: `calendar` the id its conditions count in, `needs`
-    the costlier facts they read."""
+    the costlier facts they read, `messages` how many of its actions write a note or a
+    reply on a ticket."""
 
     id: int
     name: str
@@ -39,12 +41,15 @@ class LoadedRule:
     actions: list[Kept]
     calendar: int | None
     needs: frozenset[str]
+    messages: int
 
 
 def compiled(ident: int, name: str, owner_id: int, conditions: str, actions: str) -> LoadedRule:
     kept = json.loads(conditions)
     needs = frozenset(needs_of(kept))
-    return LoadedRule(ident, name, owner_id, kept, json.loads(actions), calendar_of(kept), needs)
+    done: list[Kept] = json.loads(actions)
+    messages = sum(1 for action in done if action["do"] in (NOTE, REPLY))
+    return LoadedRule(ident, name, owner_id, kept, done, calendar_of(kept), needs, messages)
 
 
 _TOKEN = PreparedSelect(

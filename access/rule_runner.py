@@ -44,9 +44,8 @@ from access.rule_actions import apply_action
 from access.rule_batch import Done, apply_many, batched, holds
 from access.rule_cache import LoadedRule, active_rules, compiled
 from access.rule_conditions import Clock, Facts, matcher, read_facts
-from access.rule_text import DUE, REPLY, WORDS, Kept
+from access.rule_text import DUE, WORDS, Kept
 from access.rule_writes import ChunkWrites
-from access.vocabulary import NOTE
 from store import dialect
 from store.among import among
 from store.errors import TickettyError
@@ -167,7 +166,7 @@ def _run(cascade: Cascade, rules: list[LoadedRule], numbers: list[int]) -> None:
     needs = set().union(*(rule.needs for rule in rules))
     # A ticket gets several messages from a chunk only from several rules' notes and replies:
     # only then are their words worth holding back to add once per ticket.
-    messages = sum(1 for rule in rules for action in rule.actions if _writes_message(action))
+    messages = sum(rule.messages for rule in rules)
     unique = list(dict.fromkeys(numbers))
     for start in range(0, len(unique), cascade.chunk):
         with cascade.chunk_transaction(words_foldable=messages > 1):
@@ -269,7 +268,7 @@ def _act(cascade: Cascade, rule: LoadedRule, numbers: list[int]) -> list[int]:
         for number in numbers:
             _skipped(rule, number, f"its owner {exc}")
         return []
-    if alive and any(_writes_message(action) for action in rule.actions):
+    if alive and rule.messages:
         cascade.hold_words()
     changed: dict[int, None] = {}
     for action in rule.actions:
@@ -330,10 +329,6 @@ def _act_one(session: Session, rule: LoadedRule, action: Kept, number: int) -> D
     except TickettyError as exc:
         return exc
     return did
-
-
-def _writes_message(action: Kept) -> bool:
-    return action["do"] in (NOTE, REPLY)
 
 
 def _acted(rule: LoadedRule, did: str) -> dict[str, str]:
