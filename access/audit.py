@@ -122,14 +122,17 @@ class AuditWriter:
 
     def record_many(self, actor_id: int | None, events: list[Event]) -> None:
         """Append a batch of events, chained in order, in one insert: a bulk change writes its
-        audit rows in its own transaction without reading the chain's head per row."""
+        audit rows in its own transaction without reading the chain's head per row. A value
+        several events share (the same object: a rule's `rule.acted` on each ticket) is
+        encoded once."""
         if not events:
             return
         at = self.clock()
         prev_hash = self._head_now()
         rows = []
+        spelled: dict[int, str] = {}  # by the value's id: `events` keeps every value alive
         for event in events:
-            fields = _fields(*event)
+            fields = _fields(*event, spelled=spelled)
             digest = _digest(prev_hash, at, actor_id, fields)
             rows.append(
                 {"at": at, "actor": actor_id, "prev_hash": prev_hash, "hash": digest, **fields}
@@ -324,15 +327,27 @@ def _fields(
     ticket: int | None,
     before: Any,
     after: Any,
+    *,
+    spelled: dict[int, str] | None = None,
 ) -> dict[str, Any]:
+    """An event's fields as stored and hashed; `spelled`: the values encoded so far, by id."""
     return {
         "action": action,
         "target_kind": target_kind,
         "target_id": target_id,
         "ticket": ticket,
-        "before": encode(before),
-        "after": encode(after),
+        "before": _encoded(before, spelled),
+        "after": _encoded(after, spelled),
     }
+
+
+def _encoded(value: Any, spelled: dict[int, str] | None) -> str:
+    if spelled is None or type(value) is not dict:
+        return encode(value)
+    found = spelled.get(id(value))
+    if found is None:
+        found = spelled[id(value)] = encode(value)
+    return found
 
 
 def verify_chain() -> int | None:

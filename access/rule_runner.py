@@ -306,9 +306,12 @@ def _act_many(
     try:
         with request.writing():
             done = apply_many(request, numbers, action, rule.name, writes)
+            # One `after` per outcome, shared by its tickets' events: encoded once.
+            outcomes = {did for did in done.values() if isinstance(did, str)}
+            acted = {did: _acted(rule, did) for did in outcomes}
             request.record_many(
                 [
-                    audit.Event(RULE_ACTED, "rule", rule.id, ticket=number, after=_acted(rule, did))
+                    audit.Event(RULE_ACTED, "rule", rule.id, ticket=number, after=acted[did])
                     for number, did in done.items()
                     if isinstance(did, str)
                 ]

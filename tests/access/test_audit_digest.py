@@ -12,7 +12,8 @@ from typing import Any
 from hypothesis import given
 from hypothesis import strategies as st
 
-from access.audit import _digest, _fields
+from access.audit import AuditWriter, Event, _digest, _fields
+from store.models import AuditEvent
 
 _VALUES = st.one_of(
     st.none(),
@@ -63,3 +64,37 @@ def test_a_hash_written_before_is_the_same() -> None:
             b'"target_id": 12, "target_kind": "message", "ticket": 7}]'
         ).hexdigest()
     )
+
+
+def test_events_sharing_a_value_are_written_as_events_with_copies_of_it(db: Any) -> None:
+    """`record_many` encodes a value several events share once: the rows are those of the
+    same events each with a value of its own."""
+    shared = {"rule": "Refund triage", "did": "tag refund"}
+    at = datetime(2026, 12, 4, 12, 0, 0)
+
+    def rows(events: list[Event]) -> Any:
+        writer = AuditWriter(lambda: at)
+        with db.atomic() as run:
+            writer.record_many(None, events)
+            found = (
+                AuditEvent.select(AuditEvent.ticket, AuditEvent.after, AuditEvent.hash)
+                .where(AuditEvent.id.in_(writer.written))
+                .order_by(AuditEvent.id)
+                .tuples()
+            )
+            written = list(found)
+            run.rollback()
+        return written
+
+    other = {"rule": "Refund triage", "did": "note"}
+    values = [shared, other, shared]
+    alike = [
+        Event("rule.acted", "rule", 3, ticket=n, after=v) for n, v in enumerate(values, start=5)
+    ]
+    apart = [
+        Event("rule.acted", "rule", 3, ticket=n, after=dict(v))
+        for n, v in enumerate(values, start=5)
+    ]
+    written = rows(alike)
+    assert written == rows(apart)
+    assert [after for _, after, _ in written] == [json.dumps(v, sort_keys=True) for v in values]
