@@ -268,8 +268,8 @@ def _sort_chunk(
         return []
     key = (grants, kind, target, lock)
     listed = padded(chunk)  # the same tickets, in fewer shapes of statement
-    found = _CHUNKS.rows(key, listed, lambda n: _chunk_query(grants, kind, target, n, lock).dicts())
-    rows = {row["number"]: row for row in found}
+    found = _CHUNKS.raw_rows(key, listed, lambda n: _chunk_query(grants, kind, target, n, lock))
+    rows = {row[0]: dict(zip(_CHUNK_COLUMNS, row, strict=True)) for row in found}
     if held is not None:
         held.lay_over(rows, kind.field)
     verdicts = []
@@ -292,6 +292,11 @@ def _sort_chunk(
         else:
             verdicts.append(Verdict(number, None, version, before=row["current_name"]))
     return verdicts
+
+
+# `_chunk_query`'s columns, as the driver gives them (each already what its field reads: a
+# number, a text, or a flag as 0 or 1).
+_CHUNK_COLUMNS = ("number", "version", "current", "current_name", "permitted", "able")
 
 
 def _chunk_query(
