@@ -102,7 +102,7 @@ class Remembered:
         which Message-IDs were taken before, which senders no person has and which usernames
         those would get are free, which tickets their Message-IDs and tags name, each in one
         statement or a few (not per message); what they write is added. The rows held for the
-        part before are written by now."""
+        part before are written by now; the holder goes on with their keys."""
         self.threads = threads_ahead(source, mails)
         taken = {m.message_id for m in mails if m.message_id in self.threads.by_id}
         self.seen_ids = taken | (self.seen_ids or set())
@@ -110,7 +110,8 @@ class Remembered:
         found, self.no_person = people_by_address(addresses)
         self.requesters.update(found)
         self.free_usernames = free_usernames(self.no_person)
-        self.held = filing_held()
+        if self.held is None:
+            self.held = filing_held()
 
     def made(self, number: int) -> None:
         """A ticket the batch made: its due times kept at the end, mail naming it reaches it."""
@@ -140,8 +141,12 @@ class Remembered:
         return {n: int(row["requester"]) for n, row in rows.items() if row is not None}
 
     def write_mail_ids(self) -> None:
-        """The Message-ID rows kept so far, written, and the rows they name before them."""
-        self.write_held()
+        """At a part's end (`Intake.take_many`): the Message-ID rows kept so far, written, and
+        the rows they name before them; the next part's keys go on from these (nothing but
+        the held rows inserts into their tables meanwhile: whatever else would, writes them
+        first)."""
+        if self.held is not None:
+            self.held.write(going_on=True)
         rows, self.mail_ids = self.mail_ids, []
         write_mail_ids(rows)
 

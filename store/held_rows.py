@@ -6,7 +6,9 @@ A held row's key is known at once: taken from its table's sequence (the first on
 the next ones counted on from it), under the write transaction's lock, which keeps every other
 writer from inserting meanwhile (as the audit chain's head is kept in memory). When the rows are
 written the sequence is set past the last key handed out, so the rows get the keys that inserting
-them one by one would have given them, in the same order. Whoever reads or writes one of these
+them one by one would have given them, in the same order. A writer that knows nothing but held
+rows will follow (a mail batch's next part) has the next keys go on from where the sequences
+were set, without asking them again (`write(going_on=True)`). Whoever reads or writes one of these
 tables, or a row naming a held one, while rows are held, `write`s them first: a key another
 insert took meanwhile fails the write (a duplicate key), never overwrites.
 
@@ -63,10 +65,15 @@ class HeldRows:
             return None
         return self._rows[insert][key - self._first[insert]]
 
-    def write(self) -> None:
+    def write(self, going_on: bool = False) -> None:
         """The rows held so far, written, a table at a time, and the sequences set past them;
-        each statement sent while the one before it runs (`pipelined`)."""
-        if not self._next:
+        each statement sent while the one before it runs (`pipelined`). The next key held is
+        asked of the sequence again, unless `going_on`: the caller inserts nothing into these
+        tables but through this holder until it writes again, and the next key of each table
+        is the one its sequence was set to."""
+        if not any(self._rows.values()):
+            self._next.clear()
+            self._first.clear()
             return
         sets, params = [], []
         for insert, following in self._next.items():
@@ -77,9 +84,13 @@ class HeldRows:
                 if rows:
                     self._keyed[insert].run_many(rows)
                     rows.clear()
-            database_proxy.obj.execute_sql(f"SELECT {', '.join(sets)}", params)
-        self._next.clear()
-        self._first.clear()
+            keys = database_proxy.obj.execute_sql(f"SELECT {', '.join(sets)}", params)
+        if going_on:
+            self._next = dict(zip(self._next, map(int, keys.fetchone()), strict=True))
+            self._first = dict(self._next)
+        else:
+            self._next.clear()
+            self._first.clear()
 
 
 _SEQUENCE = "pg_get_serial_sequence(%s, %s)"

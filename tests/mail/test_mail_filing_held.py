@@ -115,6 +115,21 @@ def test_the_sequences_go_on_after_the_rows_held(
     assert _next_keys() == [first[0] + 4, first[1] + 4, first[2] + 2, first[3] + 4]
 
 
+@pytest.mark.postgresql_only(reason="SQLite inserts each row as it comes: no sequence asked")
+def test_a_batchs_later_parts_go_on_from_the_keys_the_part_before_set(
+    db: peewee.Database, desk: Gate, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Filed a message per part, a batch asks each table's sequence for a key once: each
+    part's rows go on from where the part before set the sequence."""
+    monkeypatch.setattr(intake, "READ_PART", 1)
+    drawn = [(f"New {n} <new{n}@example.org>", ("new", 0), True, False, False) for n in range(3)]
+    first = _next_keys()
+    with statements(db, monkeypatch) as run:
+        _import(desk, _mails(drawn, first[0]))
+    assert len([sql for sql in run if sql.startswith("SELECT nextval")]) == 4
+    assert _next_keys() == [first[0] + 3, first[1] + 3, first[2] + 3, first[3] + 3]
+
+
 def test_answers_within_a_batch_land_on_the_tickets_it_made(desk: Gate) -> None:
     """By the Message-ID of a mail of the batch, and by the tag of a ticket it made."""
     drawn = [
