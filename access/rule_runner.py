@@ -44,7 +44,7 @@ from access.rule_actions import apply_action
 from access.rule_batch import Done, apply_many, batched, holds
 from access.rule_cache import LoadedRule, active_rules, compiled
 from access.rule_conditions import Clock, Facts, matcher, read_facts
-from access.rule_text import DUE, WORDS, Kept
+from access.rule_text import DUE, REQUESTER_GROUP, WORDS, Kept
 from access.rule_writes import ChunkWrites
 from store import dialect
 from store.among import among
@@ -197,13 +197,15 @@ def _run_chunk(
         if changed:
             if reads_due:  # the facts read again hold the due times
                 cascade.writes.flush()
-            # No action writes a customer's message or a subject: the words stay as read.
-            after = read_facts(changed, needs - {WORDS})
+            # No action writes a customer's message or a subject, a ticket's requester or
+            # anyone's groups: the words and the requester's groups stay as read.
+            after = read_facts(changed, needs - {WORDS, REQUESTER_GROUP})
             cascade.writes.tickets.overlay(after)
             for number in changed:
                 before, current = facts.pop(number), after.get(number)
                 if current is not None:
                     current.words = before.words
+                    current.requester_groups = before.requester_groups
                     facts[number] = current
                 if current is None or _sight(before) != _sight(current):
                     for key in [key for key in cascade.sight if key[1] == number]:
