@@ -233,8 +233,10 @@ def search_indexed_once(
 def messages_indexed_once(db: peewee.Database | peewee.DatabaseProxy) -> Iterator[None]:
     """PostgreSQL, inside a write transaction adding messages to tickets that have documents
     (a chunk of rules' notes and replies, several on a ticket): their words go into the
-    documents at its end, each ticket's written once (`store.search_held`). Nothing on SQLite,
-    whose trigger adds a message's words to the FTS5 index without rewriting the document."""
+    documents at its end, each ticket's written once (`store.search_held`). Nothing on SQLite:
+    its trigger rewrites a ticket's document for each message there too, but its mail import
+    with rules, where a chunk writes several messages on a ticket, meets its goal without
+    holding them."""
     if isinstance(db, peewee.DatabaseProxy):
         db = db.obj
     assert isinstance(db, peewee.Database)

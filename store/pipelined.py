@@ -27,7 +27,7 @@ _open = _Open()
 def pipelines(db: peewee.Database | peewee.DatabaseProxy) -> bool:
     """Whether `pipelined` sends statements ahead on `db` (PostgreSQL) or runs them as they
     come (SQLite)."""
-    return not is_sqlite(db.obj if isinstance(db, peewee.DatabaseProxy) else db)
+    return not is_sqlite(db)
 
 
 @contextmanager
@@ -40,11 +40,10 @@ def pipelined(db: peewee.Database | peewee.DatabaseProxy) -> Iterator[None]:
     work that reads nothing (parsing the next mail while the server writes): a cursor's
     `rowcount` is not known before its result arrives. On SQLite, which has no round trips,
     the block runs as it is."""
-    database = db.obj if isinstance(db, peewee.DatabaseProxy) else db
-    if not pipelines(database):
+    if not pipelines(db):
         yield
         return
-    connection = database.connection()
+    connection = db.connection()
     if id(connection) in _open.connections:
         yield
         return

@@ -129,7 +129,7 @@ def messages_indexed_once(db: peewee.Database) -> Iterator[None]:
     their tickets' documents when it ends, each ticket's document written once, instead of by
     the trigger a message at a time. Write nothing inside that makes a ticket's document anew
     (a new ticket, a new subject): that document would hold the held messages' words already."""
-    (messages, _held), *_ = db.execute_sql(_HOLD_MESSAGES).fetchall()
+    messages, _held = db.execute_sql(_HOLD_MESSAGES).fetchone()
     try:
         yield
     except BaseException:
