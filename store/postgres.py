@@ -9,7 +9,7 @@ import os
 import sys
 import uuid
 from collections.abc import Callable, Mapping
-from datetime import datetime
+from datetime import date, datetime
 from types import MappingProxyType, ModuleType
 from typing import Any, NamedTuple
 from urllib.parse import parse_qsl, unquote, urlsplit
@@ -175,6 +175,13 @@ class SerialisedPostgresqlDatabase(peewee.PostgresqlDatabase):
     psycopg2_adapter = psycopg3_adapter = Psycopg3Driver
 
     def execute_sql(self, sql: str, params: Any = None, *args: Any, **kwargs: Any) -> Any:
+        if type(params) is CastArrays and all(map(_bound_in_binary, params)):
+            from psycopg import Cursor  # imported with the connection
+
+            with peewee.__exception_wrapper__:  # type: ignore[attr-defined]
+                cursor = Cursor(self.connection())
+                cursor.execute(sql.replace("%s", "%b"), params)
+            return cursor
         if params and any(type(p) is list for p in params):
             params = [array_text(p) if type(p) is list else p for p in params]
         return super().execute_sql(sql, params, *args, **kwargs)
@@ -183,6 +190,30 @@ class SerialisedPostgresqlDatabase(peewee.PostgresqlDatabase):
         # peewee's own wrapper, which turns driver errors into peewee's (not in its stubs).
         with peewee.__exception_wrapper__:  # type: ignore[attr-defined]
             self.cursor().execute(f"BEGIN; SELECT pg_advisory_xact_lock({WRITE_LOCK})")
+
+
+class CastArrays(list[list[Any]]):
+    """The parameters of a statement whose every parameter is an array that it casts to a
+    column's type (`unnest(CAST(%s AS TEXT[]), ...)`), which `execute_sql` binds on the server
+    in binary: the server then neither scans them out of the statement's text nor reads each
+    value from its text (a mail batch's attachments, messages and audit events are most of an
+    import's bytes). The cast makes each array's type the column's, whatever type the driver
+    gives it; an array of anything but None and one of `_BINARY_KINDS` makes the statement go
+    as any other."""
+
+
+# What `CastArrays` binds in binary: lists of None and values all of one of these types, or
+# of the driver's wrapper of bytes (a blob field's).
+_BINARY_KINDS = frozenset({int, str, bool, date, datetime})
+
+
+def _bound_in_binary(values: list[Any]) -> bool:
+    kinds = set(map(type, values))
+    kinds.discard(type(None))
+    if len(kinds) != 1:
+        return not kinds
+    (kind,) = kinds
+    return kind in _BINARY_KINDS or kind is _binary()
 
 
 def array_text(values: list[Any]) -> str | list[Any]:

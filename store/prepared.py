@@ -17,7 +17,7 @@ import peewee
 
 from store.dialect import is_sqlite
 from store.models import database_proxy
-from store.raw_writes import column_type
+from store.raw_writes import column_type, execute_arrays
 
 _compiled: weakref.WeakKeyDictionary[peewee.Database, dict[tuple[type, tuple[str, ...]], str]]
 _compiled = weakref.WeakKeyDictionary()
@@ -94,15 +94,15 @@ class PreparedInsert:
 
     def _many(
         self, database: peewee.Database, rows: list[dict[str, Any]], returning: tuple[str, ...]
-    ) -> tuple[str, list[Any]]:
-        """The SQL and parameters of a multi-row insert of `rows`: on PostgreSQL an array per
-        column, elsewhere `VALUES` of a row's parameters each."""
+    ) -> Any:
+        """A multi-row insert of `rows` run, its cursor: on PostgreSQL an array per column
+        (bound in binary: `execute_arrays`), elsewhere `VALUES` of a row's parameters each."""
         converted = [self._params(values) for values in rows]
         if not is_sqlite(database):
             columns = [list(column) for column in zip(*converted, strict=True)]
-            return self._unnest_sql(database, returning), columns
+            return execute_arrays(database, self._unnest_sql(database, returning), columns)
         params = [param for row in converted for param in row]
-        return self._sql(database, len(rows), returning=returning), params
+        return database.execute_sql(self._sql(database, len(rows), returning=returning), params)
 
     def _built(self, rows: int, returning: tuple[str, ...]) -> str:
         """The statement's SQL for `rows` rows as Peewee builds it."""
@@ -135,7 +135,7 @@ class PreparedInsert:
         if len(rows) > MOST_PREPARED_ROWS and is_sqlite(database):
             self.model.insert_many(rows).execute()
             return
-        database.execute_sql(*self._many(database, rows, ()))
+        self._many(database, rows, ())
 
     def run_many_returning(self, rows: list[dict[str, Any]]) -> list[int]:
         """`run_many`, giving the new rows' primary keys (in no promised order)."""
@@ -150,7 +150,7 @@ class PreparedInsert:
         meta: Any = self.model._meta
         if len(rows) > MOST_PREPARED_ROWS:
             raise ValueError(f"{len(rows)} rows; send at most {MOST_PREPARED_ROWS} at a time")
-        return database.execute_sql(*self._many(database, rows, (meta.primary_key.name,)))
+        return self._many(database, rows, (meta.primary_key.name,))
 
     def run_many_giving(
         self, rows: list[dict[str, Any]], returning: tuple[str, ...]
@@ -164,7 +164,7 @@ class PreparedInsert:
             meta: Any = self.model._meta
             query = self.model.insert_many(rows).returning(*(meta.fields[n] for n in returning))
             return list(query.tuples().execute())
-        cursor = database.execute_sql(*self._many(database, rows, returning))
+        cursor = self._many(database, rows, returning)
         return [tuple(row) for row in cursor.fetchall()]
 
     def run(self, **values: Any) -> int:

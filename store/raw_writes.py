@@ -99,7 +99,19 @@ def update_each(
     if not added:
         where += f" AND ({changed})"
     sql = f'UPDATE "{table}" SET {sets} FROM {source} WHERE {where}'
-    database.execute_sql(sql, params)
+    if is_sqlite(database):
+        database.execute_sql(sql, params)
+    else:
+        execute_arrays(database, sql, params)
+
+
+def execute_arrays(database: peewee.Database, sql: str, arrays: list[list[Any]]) -> Any:
+    """On PostgreSQL: `sql`, whose every parameter is an array the statement casts to a
+    column's type, run with the arrays bound in binary (`store.postgres.CastArrays`); its
+    cursor."""
+    from store.postgres import CastArrays  # loaded with the connection
+
+    return database.execute_sql(sql, CastArrays(arrays))
 
 
 def column_type(field: peewee.Field, database: peewee.Database) -> str:
