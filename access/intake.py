@@ -267,6 +267,8 @@ class Intake:
                 if isinstance(parsed, UnreadableMail):
                     raise parsed
                 taken = count_ignored(source, self.file(source, parsed), self.request.clock())
+                if self._remembered is not None:
+                    self._remembered.named.written((taken.ticket, taken.linked))
             except (UnreadableMail, HeldBack) as exc:
                 taken = self.quarantine(source, raw, origin, str(exc))
         if cursor is not None:

@@ -15,7 +15,7 @@ from access import scope
 from access.filing import NEW_MESSAGE, NEW_TICKET
 from access.floods import FloodLimit
 from access.inbound import MailPart, MailReading, ParsedMail
-from access.mail_threads import NamedTickets, ThreadsAhead, threads_ahead
+from access.mail_threads import NamedTickets, ThreadsAhead, named_tickets, threads_ahead
 from access.requesters import NEW_REQUESTER, free_usernames, people_by_address
 from store.dialect import is_sqlite, write_in_chunks
 from store.held_rows import HeldRows
@@ -104,6 +104,7 @@ class Remembered:
         statement or a few (not per message); what they write is added. The rows held for the
         part before are written by now; the holder goes on with their keys."""
         self.threads = threads_ahead(source, mails)
+        self.named.read_ahead(n for m in mails for n in named_tickets(source, m, self.threads))
         taken = {m.message_id for m in mails if m.message_id in self.threads.by_id}
         self.seen_ids = taken | (self.seen_ids or set())
         addresses = {m.sender_address.lower() for m in mails} - set(self.requesters)

@@ -16,6 +16,7 @@ from access.inbound import ParsedMail
 from access.links import final_tickets
 from access.requester_messages import FINAL_STATUS
 from store.among import among
+from store.links import TicketCopy
 from store.models import MailAccount, MailId, OutboxItem, Source, Ticket
 from store.prepared import MOST_PREPARED_ROWS, PreparedSelect
 from store.rows import tuple_rows
@@ -80,11 +81,38 @@ def taken_before(source: Source, message_id: str) -> bool:
 class NamedTickets:
     """The read of the tickets a message names that its sender may write on (as requester, or
     as an address copied on them) within a scope fixed for a whole import: the statement's SQL,
-    the scope's included, is built once for each count of tickets named, not per message."""
+    the scope's included, is built once for each count of tickets named, not per message.
+
+    A part of a batch has the tickets its messages name read at once (`read_ahead`), with the
+    addresses copied on them; the batch's write lock keeps them as read but for what the batch
+    itself writes, so a ticket a message lands on or makes is read again when named after
+    that (`written`)."""
 
     def __init__(self, within: peewee.ColumnBase) -> None:
         self.within = within
         self._sql: dict[int, tuple[str, list[Any]]] = {}
+        self._known: set[int] = set()  # numbers read ahead (found or not) and not written since
+        self._ahead: dict[int, Ticket] = {}
+        self._copied: dict[int, set[str]] = {}
+
+    def read_ahead(self, numbers: Iterable[int]) -> None:
+        """The tickets among `numbers` within the scope, and the addresses copied on them, read
+        now for the `writable` calls that follow."""
+        wanted = sorted(set(numbers))
+        self._known, self._ahead, self._copied = set(wanted), {}, {}
+        for start in range(0, len(wanted), MOST_PREPARED_ROWS):
+            chunk = wanted[start : start + MOST_PREPARED_ROWS]
+            found = Ticket.select().where(Ticket.number.in_(chunk) & self.within)
+            self._ahead.update((ticket.number, ticket) for ticket in found)
+        copies = TicketCopy.select(TicketCopy.ticket, TicketCopy.address)
+        for start in range(0, len(self._ahead), MOST_PREPARED_ROWS):
+            chunk = sorted(self._ahead)[start : start + MOST_PREPARED_ROWS]
+            for number, address in tuple_rows(copies.where(TicketCopy.ticket.in_(chunk))):
+                self._copied.setdefault(number, set()).add(address)
+
+    def written(self, numbers: Iterable[int | None]) -> None:
+        """Tickets the batch wrote or made: read anew when named again."""
+        self._known.difference_update(numbers)
 
     def writable(self, numbers: list[int], person_id: int, address: str) -> dict[int, Ticket]:
         """Of `numbers`, the tickets `person_id` (writing from `address`) may write on, by
@@ -92,6 +120,17 @@ class NamedTickets:
         wanted = sorted(set(numbers))
         if not wanted:
             return {}
+        if self._known.issuperset(wanted):
+            found = (self._ahead.get(n) for n in wanted)
+            return {
+                ticket.number: ticket
+                for ticket in found
+                if ticket is not None
+                and (
+                    ticket.requester_id == person_id
+                    or address in self._copied.get(ticket.number, ())
+                )
+            }
         sql, fixed = self._built(len(wanted))
         params = [*wanted, person_id, address, *fixed]
         return {ticket.number: ticket for ticket in Ticket.raw(sql, *params)}

@@ -141,6 +141,28 @@ def test_a_batch_reads_what_its_mail_names_once(
     assert len(tickets) == (2 if is_sqlite(db) else 1)
 
 
+def test_a_part_reads_the_tickets_its_mail_names_at_once(
+    db: peewee.Database, desk: Gate, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Mail naming tickets its senders may not write on (other requesters'): the tickets named
+    and the addresses copied on them are read once for the part, not once per message; each
+    message starts a ticket of its own, as when each read them."""
+    drawn: list[tuple[str, list[tuple[str, Any]], list[tuple[str, Any]]]] = [
+        ("Ola <ola@example.de>", [("id", "old0")], []),
+        ("Max <max@example.com>", [], [("tag", "old2")]),
+        ("Ola <ola@example.de>", [("id", "old4")], [("tag", "old0")]),
+    ]
+    with db.atomic() as run:
+        first = _next_keys()[0]
+        with statements(db, monkeypatch) as ran:
+            _import(desk, _mails(drawn, first, _old_tickets()))
+        made = Ticket.select().where(Ticket.number >= first).count()
+        run.rollback()
+    each = [sql for sql in ran if 'FROM "ticket_copy"' in sql and '"address" = ' in sql]
+    ahead = [sql for sql in ran if sql.startswith('SELECT "t1"."ticket_id", "t1"."address"')]
+    assert (len(each), len(ahead), made) == (0, 1, 3)
+
+
 def _imported(
     db: peewee.Database,
     desk: Gate,
