@@ -220,7 +220,8 @@ class Intake:
         """Inside `remembering`: the messages of `batch` (origin, raw) `READ_PART` at a time,
         each part read, then what it needs of the database read at once
         (`Remembered.look_ahead`), then each message taken in turn as `take_in_transaction`
-        takes it; then the part's rows held back, its Message-IDs and its new tickets'
+        takes it (the tickets it wrote on read anew when named again); then the part's rows
+        held back, its Message-IDs and its new tickets'
         documents (`index_so_far`) are written, sent while the next part is read
         (`pipelined`)."""
         size = READ_PART if pipelines(database_proxy) else len(batch)
@@ -231,10 +232,9 @@ class Intake:
         read = [_read_ahead(raw, reading) for _origin, raw in parts[0]]
         for at, part in enumerate(parts):
             remembered.look_ahead(source, [m for m in read if isinstance(m, ParsedMail)])
-            taken += [
-                self.take_in_transaction(source, raw, origin, reading, None, mail)
-                for (origin, raw), mail in zip(part, read, strict=True)
-            ]
+            for (origin, raw), mail in zip(part, read, strict=True):
+                taken.append(self.take_in_transaction(source, raw, origin, reading, None, mail))
+                remembered.named.written((taken[-1].ticket, taken[-1].linked))
             with pipelined(database_proxy):
                 remembered.write_mail_ids()
                 index_so_far()
@@ -267,8 +267,6 @@ class Intake:
                 if isinstance(parsed, UnreadableMail):
                     raise parsed
                 taken = count_ignored(source, self.file(source, parsed), self.request.clock())
-                if self._remembered is not None:
-                    self._remembered.named.written((taken.ticket, taken.linked))
             except (UnreadableMail, HeldBack) as exc:
                 taken = self.quarantine(source, raw, origin, str(exc))
         if cursor is not None:
