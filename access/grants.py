@@ -78,9 +78,10 @@ def read_grants(person: peewee.Expression) -> Grants | None:
     other writers, and Peewee took twenty times longer to build the statement than SQLite to
     run it; so for the usual `Person.field == value` the SQL is written out (`_text`)."""
     sql, params = _statement(person)
+    database = database_proxy.obj  # the one connection prepared on and run on
     if _written_out(person):  # one text per person column, prepared once per connection
-        sql, params = prepared(database_proxy.obj, sql, params)
-    rows = list(database_proxy.execute_sql(sql, params).fetchall())
+        sql, params = prepared(database, sql, params)
+    rows = list(database.execute_sql(sql, params).fetchall())
     return _grants_of_rows(rows)
 
 

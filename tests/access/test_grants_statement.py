@@ -44,3 +44,29 @@ def test_the_server_plans_each_written_statement_once_per_connection(
     assert fewer == _grants_of_rows(list(rows)) == read_grants(Person.username == "ada")
     prepared = demo_db.execute_sql("SELECT statement FROM pg_prepared_statements").fetchall()
     assert len(prepared) == 2, prepared  # one per person column asked by, each planned once
+
+
+@pytest.mark.postgresql_only("a prepared statement is the server's")
+def test_the_grants_run_on_the_connection_they_were_prepared_on(
+    demo_db: peewee.Database, db_location: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another connection to the database opened by another part of the process meanwhile (the
+    store's proxy then names it) leaves the grants' statement on the connection it was
+    prepared on: a session's gate thread read its grants there while a test opened another."""
+    from access import grants
+    from store.models import database_proxy
+    from tests.backends import connect
+
+    ada = Person.get(Person.username == "ada")
+    prepare = grants.prepared
+
+    def prepared_then_another_opened(*args: object) -> tuple[str, list[object]]:
+        statement = prepare(*args)  # type: ignore[arg-type]
+        connect(db_location)
+        return statement
+
+    monkeypatch.setattr(grants, "prepared", prepared_then_another_opened)
+    try:
+        assert read_grants(Person.id == ada.id) is not None
+    finally:
+        database_proxy.initialize(demo_db)
