@@ -102,12 +102,12 @@ class NamedTickets:
         self._known, self._ahead, self._copied = set(wanted), {}, {}
         for start in range(0, len(wanted), MOST_PREPARED_ROWS):
             chunk = wanted[start : start + MOST_PREPARED_ROWS]
-            found = Ticket.select().where(Ticket.number.in_(chunk) & self.within)
+            found = Ticket.select().where(among(Ticket.number, chunk) & self.within)
             self._ahead.update((ticket.number, ticket) for ticket in found)
         copies = TicketCopy.select(TicketCopy.ticket, TicketCopy.address)
         for start in range(0, len(self._ahead), MOST_PREPARED_ROWS):
             chunk = sorted(self._ahead)[start : start + MOST_PREPARED_ROWS]
-            for number, address in tuple_rows(copies.where(TicketCopy.ticket.in_(chunk))):
+            for number, address in tuple_rows(copies.where(among(TicketCopy.ticket, chunk))):
                 self._copied.setdefault(number, set()).add(address)
 
     def written(self, numbers: Iterable[int | None]) -> None:
