@@ -221,9 +221,8 @@ class Intake:
         each part read, then what it needs of the database read at once
         (`Remembered.look_ahead`), then each message taken in turn as `take_in_transaction`
         takes it (the tickets it wrote on read anew when named again); then the part's rows
-        held back, its Message-IDs and its new tickets'
-        documents (`index_so_far`) are written, sent while the next part is read
-        (`pipelined`)."""
+        held back, its Message-IDs and its new tickets' documents (`index_so_far`) are
+        written, sent while the next part is read (`pipelined`)."""
         size = READ_PART if pipelines(database_proxy) else len(batch)
         parts = [batch[start : start + size] for start in range(0, len(batch), size)]
         remembered = self._remembered

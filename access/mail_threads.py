@@ -105,8 +105,9 @@ class NamedTickets:
             found = Ticket.select().where(among(Ticket.number, chunk) & self.within)
             self._ahead.update((ticket.number, ticket) for ticket in found)
         copies = TicketCopy.select(TicketCopy.ticket, TicketCopy.address)
-        for start in range(0, len(self._ahead), MOST_PREPARED_ROWS):
-            chunk = sorted(self._ahead)[start : start + MOST_PREPARED_ROWS]
+        found_numbers = sorted(self._ahead)
+        for start in range(0, len(found_numbers), MOST_PREPARED_ROWS):
+            chunk = found_numbers[start : start + MOST_PREPARED_ROWS]
             for number, address in tuple_rows(copies.where(among(TicketCopy.ticket, chunk))):
                 self._copied.setdefault(number, set()).add(address)
 

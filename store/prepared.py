@@ -92,7 +92,7 @@ class PreparedInsert:
             known[key] = sql
         return known[key]
 
-    def _many(
+    def _execute_many(
         self, database: peewee.Database, rows: list[dict[str, Any]], returning: tuple[str, ...]
     ) -> Any:
         """A multi-row insert of `rows` run, its cursor: on PostgreSQL an array per column
@@ -135,7 +135,7 @@ class PreparedInsert:
         if len(rows) > MOST_PREPARED_ROWS and is_sqlite(database):
             self.model.insert_many(rows).execute()
             return
-        self._many(database, rows, ())
+        self._execute_many(database, rows, ())
 
     def run_many_returning(self, rows: list[dict[str, Any]]) -> list[int]:
         """`run_many`, giving the new rows' primary keys (in no promised order)."""
@@ -150,7 +150,7 @@ class PreparedInsert:
         meta: Any = self.model._meta
         if len(rows) > MOST_PREPARED_ROWS:
             raise ValueError(f"{len(rows)} rows; send at most {MOST_PREPARED_ROWS} at a time")
-        return self._many(database, rows, (meta.primary_key.name,))
+        return self._execute_many(database, rows, (meta.primary_key.name,))
 
     def run_many_giving(
         self, rows: list[dict[str, Any]], returning: tuple[str, ...]
@@ -164,7 +164,7 @@ class PreparedInsert:
             meta: Any = self.model._meta
             query = self.model.insert_many(rows).returning(*(meta.fields[n] for n in returning))
             return list(query.tuples().execute())
-        cursor = self._many(database, rows, returning)
+        cursor = self._execute_many(database, rows, returning)
         return [tuple(row) for row in cursor.fetchall()]
 
     def run(self, **values: Any) -> int:
