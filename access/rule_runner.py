@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator, Sequence
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -355,8 +355,5 @@ def _log(actor: int | None, action: str, rule_id: int | None, number: int, why: 
     """A rule's refusal or stop: in a chunk, one of the events its transaction holds
     (`Cascade.chunk_transaction`; the refused action wrote nothing); after the rounds, in a
     transaction of its own."""
-    if database_proxy.in_transaction():
-        audit.record(actor, action, "rule", rule_id, ticket=number, after=why)
-        return
-    with database_proxy.atomic():
+    with nullcontext() if database_proxy.in_transaction() else database_proxy.atomic():
         audit.record(actor, action, "rule", rule_id, ticket=number, after=why)
